@@ -1,0 +1,79 @@
+// Package buildctx computes exactly what a build sends to the builder: the
+// build context after .dockerignore, with sizes, and what of it the
+// Dockerfile's COPY/ADD instructions can reach.
+//
+// The ignore semantics are BuildKit's: the ignore file is read with
+// github.com/moby/patternmatcher/ignorefile and matched with
+// github.com/moby/patternmatcher exactly as github.com/tonistiigi/fsutil's
+// filtered walk does when BuildKit transfers a local context. The integration
+// test in this package proves the equivalence against a real builder.
+package buildctx
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/moby/patternmatcher/ignorefile"
+)
+
+// IgnoreFile is the ignore file that applies to a build.
+type IgnoreFile struct {
+	// Path is the file read, or "" when the build has none.
+	Path string `json:"path,omitempty"`
+	// Patterns as BuildKit uses them (comments and blank lines dropped,
+	// paths cleaned, leading '/' removed).
+	Patterns []string `json:"patterns,omitempty"`
+	// DockerfileSpecific is true when Path is <Dockerfile>.dockerignore.
+	DockerfileSpecific bool `json:"dockerfileSpecific,omitempty"`
+}
+
+// FindIgnoreFile returns the ignore file that applies to a build of
+// dockerfile with the given context directory.
+//
+// As in BuildKit's dockerui frontend, "<Dockerfile name>.dockerignore" in
+// the Dockerfile's directory wins; otherwise "<context>/.dockerignore" is
+// used. dockerfile may be "" (context only).
+func FindIgnoreFile(contextDir, dockerfile string) (*IgnoreFile, error) {
+	if dockerfile != "" {
+		p := dockerfile + ".dockerignore"
+		pats, err := readIgnore(p)
+		if err == nil {
+			return &IgnoreFile{Path: p, Patterns: pats, DockerfileSpecific: true}, nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+	}
+	p := filepath.Join(contextDir, ".dockerignore")
+	pats, err := readIgnore(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return &IgnoreFile{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &IgnoreFile{Path: p, Patterns: pats}, nil
+}
+
+func readIgnore(p string) ([]string, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if st.IsDir() {
+		return nil, fmt.Errorf("%s is a directory, not an ignore file", p)
+	}
+	pats, err := ignorefile.ReadAll(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", p, err)
+	}
+	return pats, nil
+}

@@ -1,0 +1,329 @@
+package buildctx
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/moby/patternmatcher"
+	"golang.org/x/sys/unix"
+)
+
+// EntryType is the kind of a context entry.
+type EntryType uint8
+
+const (
+	TypeFile EntryType = iota
+	TypeDir
+	TypeSymlink
+	TypeOther // devices, sockets, fifos
+)
+
+func (t EntryType) String() string {
+	switch t {
+	case TypeFile:
+		return "file"
+	case TypeDir:
+		return "dir"
+	case TypeSymlink:
+		return "symlink"
+	}
+	return "other"
+}
+
+// Entry is one path of the context, relative to its root, '/'-separated.
+type Entry struct {
+	Path string
+	Size int64
+	Type EntryType
+}
+
+// WalkOptions tune a context walk.
+type WalkOptions struct {
+	// Patterns are the exclude patterns (from an IgnoreFile).
+	Patterns []string
+	// MeasureExcluded also walks excluded directories that the builder
+	// would skip, so that ExcludedBytes is complete. Off by default: the
+	// point of a .dockerignore is not to read what it excludes.
+	MeasureExcluded bool
+	// Workers bounds concurrent directory reads; 0 picks a default.
+	Workers int
+}
+
+// Walk is the result of walking a context.
+type Walk struct {
+	Root string `json:"root"`
+	// Entries are what the builder receives, sorted by path.
+	Entries []Entry `json:"-"`
+	// Files counts regular files, symlinks and other non-directories sent;
+	// Bytes their sizes (a symlink's size is its target's length, as in the
+	// tar stream).
+	Files int64 `json:"files"`
+	Dirs  int64 `json:"dirs"`
+	Bytes int64 `json:"bytes"`
+	// ExcludedFiles/Bytes count what was seen and excluded. Directories
+	// pruned unread are listed in PrunedDirs and not counted unless
+	// MeasureExcluded was set.
+	ExcludedFiles int64    `json:"excludedFiles"`
+	ExcludedBytes int64    `json:"excludedBytes"`
+	PrunedDirs    []string `json:"prunedDirs,omitempty"`
+	// Warnings: unreadable directories, entries that vanished mid-walk.
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+type walker struct {
+	root    string
+	pm      *patternmatcher.PatternMatcher
+	prefixX bool // every exception pattern is a plain prefix (fsutil's onlyPrefixExcludeExceptions)
+	measure bool
+	sem     chan struct{}
+	wg      sync.WaitGroup
+
+	mu           sync.Mutex
+	out          []Entry
+	excluded     []Entry // excluded entries seen (files and dirs)
+	pruned       []string
+	warnings     []string
+	walkedExDirs map[string]bool // excluded dirs that were walked anyway
+}
+
+// WalkContext walks root as BuildKit would when sending it as a build
+// context with the given exclude patterns.
+//
+// Directories are read concurrently and files are stat'ed relative to their
+// directory's descriptor; contents are never read. An excluded directory is
+// pruned unread when no '!' exception could re-include anything below it
+// (the same test fsutil applies). Symlinks are not followed.
+func WalkContext(ctx context.Context, root string, opt WalkOptions) (*Walk, error) {
+	st, err := os.Stat(root)
+	if err != nil {
+		return nil, fmt.Errorf("build context %s: %w", root, err)
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("build context %s is not a directory", root)
+	}
+	w := &walker{root: root, measure: opt.MeasureExcluded, walkedExDirs: map[string]bool{}}
+	if len(opt.Patterns) > 0 {
+		w.pm, err = patternmatcher.New(opt.Patterns)
+		if err != nil {
+			return nil, fmt.Errorf("ignore patterns: %w", err)
+		}
+		w.prefixX = true
+		for _, p := range w.pm.Patterns() {
+			if p.Exclusion() && strings.ContainsAny(patternWithoutTrailingGlob(p), `*[]?^\`) {
+				w.prefixX = false
+				break
+			}
+		}
+	}
+	n := opt.Workers
+	if n <= 0 {
+		// Directory reads block in the kernel; a few more readers than
+		// cores keeps both cores busy.
+		n = 4 * runtime.GOMAXPROCS(0)
+	}
+	w.sem = make(chan struct{}, n)
+
+	w.wg.Add(1)
+	w.dir(ctx, "", patternmatcher.MatchInfo{}, false)
+	w.wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return w.result(), nil
+}
+
+func patternWithoutTrailingGlob(p *patternmatcher.Pattern) string {
+	s := p.String()
+	s = strings.TrimSuffix(s, "/**")
+	s = strings.TrimSuffix(s, "/*")
+	return s
+}
+
+// canPrune reports whether the excluded directory rel can be skipped
+// unread: fsutil's rule, so that we prune exactly where BuildKit does.
+func (w *walker) canPrune(rel string) bool {
+	if !w.prefixX {
+		return false
+	}
+	if !w.pm.Exclusions() {
+		return true
+	}
+	dirSlash := rel + "/"
+	for _, p := range w.pm.Patterns() {
+		if !p.Exclusion() {
+			continue
+		}
+		if strings.HasPrefix(patternWithoutTrailingGlob(p)+"/", dirSlash) {
+			return false
+		}
+	}
+	return true
+}
+
+// dir reads one directory. excludedDir is true when rel itself is excluded
+// (and walked only because an exception may re-include something below).
+func (w *walker) dir(ctx context.Context, rel string, info patternmatcher.MatchInfo, excludedDir bool) {
+	defer w.wg.Done()
+	if ctx.Err() != nil {
+		return
+	}
+	abs := w.root
+	if rel != "" {
+		abs = w.root + "/" + rel
+	}
+	f, err := os.Open(abs)
+	if err != nil {
+		w.warn(rel, err)
+		return
+	}
+	defer f.Close()
+	ents, err := f.ReadDir(-1)
+	if err != nil {
+		w.warn(rel, err)
+		if len(ents) == 0 {
+			return
+		}
+	}
+	fd := int(f.Fd())
+	var out, excl []Entry
+	var pruned []string
+	for _, de := range ents {
+		name := de.Name()
+		p := name
+		if rel != "" {
+			p = rel + "/" + name
+		}
+		isDir := de.IsDir()
+		skip := false
+		var mi patternmatcher.MatchInfo
+		if w.pm != nil {
+			m, matchInfo, err := w.pm.MatchesUsingParentResults(p, info)
+			if err != nil {
+				w.warn(p, err)
+				continue
+			}
+			mi = matchInfo
+			skip = m
+		}
+		if isDir {
+			if skip && w.canPrune(p) && !w.measure {
+				pruned = append(pruned, p)
+				continue
+			}
+			if skip {
+				excl = append(excl, Entry{Path: p, Type: TypeDir})
+			} else {
+				out = append(out, Entry{Path: p, Type: TypeDir})
+			}
+			w.wg.Add(1)
+			select {
+			case w.sem <- struct{}{}:
+				go func(p string, mi patternmatcher.MatchInfo, skip bool) {
+					w.dir(ctx, p, mi, skip)
+					<-w.sem
+				}(p, mi, skip)
+			default:
+				w.dir(ctx, p, mi, skip)
+			}
+			continue
+		}
+		e := Entry{Path: p, Type: typeOf(de.Type())}
+		var st unix.Stat_t
+		if err := unix.Fstatat(fd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+			// vanished between readdir and stat: BuildKit would not
+			// send it either.
+			w.warn(p, err)
+			continue
+		}
+		e.Size = st.Size
+		if skip {
+			excl = append(excl, e)
+		} else {
+			out = append(out, e)
+		}
+	}
+	w.mu.Lock()
+	w.out = append(w.out, out...)
+	w.excluded = append(w.excluded, excl...)
+	w.pruned = append(w.pruned, pruned...)
+	if excludedDir {
+		w.walkedExDirs[rel] = true
+	}
+	w.mu.Unlock()
+}
+
+func typeOf(m fs.FileMode) EntryType {
+	switch {
+	case m.IsDir():
+		return TypeDir
+	case m&fs.ModeSymlink != 0:
+		return TypeSymlink
+	case m.IsRegular():
+		return TypeFile
+	}
+	return TypeOther
+}
+
+func (w *walker) warn(p string, err error) {
+	if p == "" {
+		p = "."
+	}
+	msg := fmt.Sprintf("%s: %v", p, err)
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		msg = fmt.Sprintf("%s: %v", p, pe.Err)
+	}
+	w.mu.Lock()
+	w.warnings = append(w.warnings, msg)
+	w.mu.Unlock()
+}
+
+func (w *walker) result() *Walk {
+	res := &Walk{Root: w.root, PrunedDirs: w.pruned, Warnings: w.warnings}
+	// An excluded directory that holds a re-included entry is still sent
+	// (fsutil emits such parents lazily); everything else excluded is not.
+	if len(w.walkedExDirs) > 0 {
+		need := map[string]bool{}
+		for _, e := range w.out {
+			for d := path.Dir(e.Path); d != "." && w.walkedExDirs[d] && !need[d]; d = path.Dir(d) {
+				need[d] = true
+			}
+		}
+		kept := w.excluded[:0]
+		for _, e := range w.excluded {
+			if e.Type == TypeDir && need[e.Path] {
+				w.out = append(w.out, e)
+				continue
+			}
+			kept = append(kept, e)
+		}
+		w.excluded = kept
+	}
+	res.Entries = w.out
+	sort.Slice(res.Entries, func(i, j int) bool { return res.Entries[i].Path < res.Entries[j].Path })
+	for _, e := range res.Entries {
+		if e.Type == TypeDir {
+			res.Dirs++
+			continue
+		}
+		res.Files++
+		res.Bytes += e.Size
+	}
+	for _, e := range w.excluded {
+		if e.Type != TypeDir {
+			res.ExcludedFiles++
+			res.ExcludedBytes += e.Size
+		}
+	}
+	sort.Strings(res.PrunedDirs)
+	sort.Strings(res.Warnings)
+	return res
+}

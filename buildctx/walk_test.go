@@ -1,0 +1,120 @@
+package buildctx
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/tonistiigi/fsutil"
+)
+
+// makeTree creates files (and dirs ending in "/", symlinks as "name -> target").
+func makeTree(t testing.TB, root string, spec []string) {
+	t.Helper()
+	for _, s := range spec {
+		if name, target, ok := strings.Cut(s, " -> "); ok {
+			p := filepath.Join(root, name)
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(target, p); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		p := filepath.Join(root, s)
+		if strings.HasSuffix(s, "/") {
+			if err := os.MkdirAll(p, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("content of "+s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// fsutilSet is what BuildKit's own filtered walk (the code that sends a
+// local context) yields.
+func fsutilSet(t testing.TB, root string, patterns []string) []string {
+	t.Helper()
+	var out []string
+	err := fsutil.Walk(context.Background(), root, &fsutil.FilterOpt{ExcludePatterns: patterns}, func(p string, fi fs.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		out = append(out, filepath.ToSlash(p))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func walkSet(t testing.TB, root string, patterns []string) []string {
+	t.Helper()
+	w, err := WalkContext(context.Background(), root, WalkOptions{Patterns: patterns})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range w.Entries {
+		out = append(out, e.Path)
+	}
+	return out
+}
+
+var treeSpec = []string{
+	"Dockerfile", ".dockerignore", ".env", ".env.local", ".hidden/x", "README.md",
+	"src/main.go", "src/util/a.go", "src/util/a_test.go", "src/.cache/c",
+	"node_modules/left-pad/index.js", "node_modules/left-pad/package.json", "node_modules/.bin/x -> ../left-pad/index.js",
+	"build/out.bin", "build/keep/me.txt", "build/deep/er/keep.txt",
+	"docs/a.md", "docs/b.md", "docs/sub/c.md", "empty/", "logs/", "a b/c d.txt",
+	"dangling -> nowhere", "loop -> loop",
+	"vendor/mod/x.go", "vendor/keep.txt",
+}
+
+var patternCases = map[string][]string{
+	"none":            nil,
+	"simple":          {"node_modules", "build"},
+	"negation":        {"build", "!build/keep"},
+	"negation-deep":   {"build", "!build/deep/er/keep.txt"},
+	"doublestar":      {"**/*.md", "!docs/sub/**"},
+	"leading-slash":   {"/src/util", "/README.md"},
+	"dotfiles":        {".*", "!.dockerignore"},
+	"glob-exception":  {"docs", "!docs/*.md"},
+	"star":            {"*", "!src", "!Dockerfile"},
+	"dirglob":         {"**/.cache", "*/util/*_test.go"},
+	"everything-back": {"**", "!**/*.go"},
+	"question":        {"docs/?.md"},
+	"charclass":       {"docs/[ab].md"},
+	"trailing-slash":  {"vendor/", "!vendor/keep.txt"},
+	"symlinks":        {"dangling", "node_modules/.bin"},
+	"spaces":          {"a b"},
+}
+
+// TestWalkMatchesFsutil checks our concurrent walk against BuildKit's own
+// filtered walk on every pattern case.
+func TestWalkMatchesFsutil(t *testing.T) {
+	root := t.TempDir()
+	makeTree(t, root, treeSpec)
+	for name, pats := range patternCases {
+		t.Run(name, func(t *testing.T) {
+			want := fsutilSet(t, root, pats)
+			got := walkSet(t, root, pats)
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Errorf("patterns %q:\n got %q\nwant %q", pats, got, want)
+			}
+		})
+	}
+}

@@ -1,0 +1,72 @@
+// Package config reads .layerwise.yaml, the project's layerwise settings.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"gopkg.in/yaml.v3"
+)
+
+// FileName is the config file looked up at the repository root.
+const FileName = ".layerwise.yaml"
+
+// Config is the content of .layerwise.yaml.
+type Config struct {
+	// Offline declares that builds run without registry access (so a
+	// `# syntax=` directive, which pulls a frontend image, breaks them).
+	Offline bool `yaml:"offline"`
+	// FailOn is the lowest severity that makes `audit` exit 1.
+	FailOn string `yaml:"fail-on"`
+	// Rules switches rules off ("off") or overrides their severity.
+	Rules map[string]string `yaml:"rules"`
+	// Thresholds for context findings, in bytes.
+	Thresholds Thresholds `yaml:"thresholds"`
+	// Path is where the config was read from ("" for defaults).
+	Path string `yaml:"-"`
+}
+
+// Thresholds are the limits the context rules apply.
+type Thresholds struct {
+	ContextBytes int64 `yaml:"context-bytes"`
+	UnusedBytes  int64 `yaml:"unused-bytes"`
+}
+
+// Default is the configuration without a file.
+func Default() *Config {
+	return &Config{FailOn: "error", Thresholds: Thresholds{ContextBytes: 100 << 20, UnusedBytes: 10 << 20}}
+}
+
+// Load reads the config at path. explicit says whether the user named the
+// file (then it must exist) or it is the default lookup.
+func Load(path string, explicit bool) (*Config, error) {
+	c := Default()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if !explicit && errors.Is(err, fs.ErrNotExist) {
+			return c, nil
+		}
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) { // empty file: defaults
+		// yaml.v3 errors already say "yaml: line N: ..."
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	switch c.FailOn {
+	case "error", "warning", "info", "none":
+	default:
+		return nil, fmt.Errorf("config %s: fail-on: %q is not one of error, warning, info, none", path, c.FailOn)
+	}
+	c.Path = path
+	return c, nil
+}
+
+// Find returns the config path for a repository root.
+func Find(root string) string { return filepath.Join(root, FileName) }

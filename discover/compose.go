@@ -1,0 +1,146 @@
+package discover
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/compose-spec/compose-go/v2/cli"
+	"github.com/layerwise/layerwise/dockerfile"
+)
+
+func isComposeName(name string) bool {
+	for _, n := range cli.DefaultFileNames {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
+// composeImages loads the compose project of dir (its compose file plus
+// override, as `docker compose` picks them) and returns one image per
+// service that has a build section.
+func composeImages(ctx context.Context, root, dir string, env []string) ([]*Image, []string) {
+	opts, err := cli.NewProjectOptions(nil,
+		cli.WithWorkingDirectory(dir),
+		cli.WithOsEnv,
+		cli.WithEnv(env),
+		cli.WithDotEnv,
+		cli.WithDefaultConfigPath,
+		cli.WithName(projectName(dir)),
+	)
+	if err != nil {
+		return nil, []string{fmt.Sprintf("%s: compose: %v", rel(root, dir), err)}
+	}
+	files := make([]string, len(opts.ConfigPaths))
+	for i, p := range opts.ConfigPaths {
+		files[i] = rel(root, p)
+	}
+	proj, err := opts.LoadProject(ctx)
+	if err != nil {
+		return nil, []string{fmt.Sprintf("%s: %v (compose file skipped; fix it and run again)", strings.Join(files, "+"), err)}
+	}
+	var out []*Image
+	var warns []string
+	names := make([]string, 0, len(proj.Services))
+	for n := range proj.Services {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		svc := proj.Services[n]
+		if svc.Build == nil {
+			continue
+		}
+		b := svc.Build
+		ctxDir := b.Context
+		if ctxDir == "" {
+			ctxDir = dir
+		}
+		if !filepath.IsAbs(ctxDir) {
+			ctxDir = filepath.Join(dir, ctxDir)
+		}
+		im := &Image{
+			Name:       n,
+			Context:    rel(root, ctxDir),
+			Target:     b.Target,
+			Source:     SourceCompose,
+			SourceFile: files[0],
+			Tags:       append([]string(nil), b.Tags...),
+			CacheFrom:  append([]string(nil), b.CacheFrom...),
+			CacheTo:    append([]string(nil), b.CacheTo...),
+			Root:       root,
+		}
+		if svc.Image != "" {
+			im.Tags = append([]string{svc.Image}, im.Tags...)
+		}
+		if len(b.Args) > 0 {
+			im.Args = map[string]string{}
+			for k, v := range b.Args {
+				if v != nil {
+					im.Args[k] = *v
+				}
+			}
+		}
+		if len(b.AdditionalContexts) > 0 {
+			im.AdditionalContexts = map[string]string{}
+			for k, v := range b.AdditionalContexts {
+				im.AdditionalContexts[k] = v
+			}
+		}
+		if strings.Contains(ctxDir, "://") || strings.HasPrefix(b.Context, "git@") {
+			warns = append(warns, fmt.Sprintf("%s: service %s builds from a remote context %s; not analysed", files[0], n, b.Context))
+			continue
+		}
+		var data []byte
+		var dfName string
+		if b.DockerfileInline != "" {
+			im.DockerfileInline = b.DockerfileInline
+			data = []byte(b.DockerfileInline)
+			dfName = files[0] + " (services." + n + ".build.dockerfile_inline)"
+		} else {
+			df := b.Dockerfile
+			if df == "" {
+				df = "Dockerfile"
+			}
+			if !filepath.IsAbs(df) {
+				df = filepath.Join(ctxDir, df)
+			}
+			im.Dockerfile = rel(root, df)
+			dfName = im.Dockerfile
+		}
+		var m *dockerfile.File
+		if data != nil {
+			m, err = dockerfile.Parse(dfName, data, dockerfile.Options{BuildArgs: im.Args})
+		} else {
+			m, err = dockerfile.ParseFile(im.AbsDockerfile(), dockerfile.Options{BuildArgs: im.Args})
+		}
+		if err != nil {
+			im.Error = asDFError(dfName, err)
+		} else {
+			m.Path = dfName
+			setModel(im, m)
+		}
+		out = append(out, im)
+	}
+	return out, warns
+}
+
+// projectName mimics compose's default project name (the directory name,
+// lower-cased, restricted to [a-z0-9_-]); compose-go refuses to load a
+// project without one.
+func projectName(dir string) string {
+	var sb strings.Builder
+	for _, r := range strings.ToLower(filepath.Base(dir)) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') || r == '_' || r == '-' {
+			sb.WriteRune(r)
+		}
+	}
+	if sb.Len() == 0 {
+		return "default"
+	}
+	return sb.String()
+}

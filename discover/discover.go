@@ -1,0 +1,310 @@
+// Package discover finds every image a repository builds: Dockerfiles by
+// name, compose services with a build section (through compose-go, so
+// extends, overrides and interpolation work as in `docker compose`), and the
+// build context of each.
+//
+// docker-bake files are not read yet: the only complete bake parser is
+// buildx's bake package, which drags the whole buildx module (and its
+// replace/exclude directives) into ours. Bake targets are left for later.
+package discover
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/layerwise/layerwise/dockerfile"
+)
+
+// Source says where an image's definition came from.
+const (
+	SourceDockerfile = "dockerfile" // found by name; context inferred
+	SourceCompose    = "compose"
+)
+
+// Image is one image the repository builds.
+type Image struct {
+	Name string `json:"name"`
+	// Dockerfile and Context are paths relative to the repository root
+	// ('/'-separated); DockerfileInline holds a compose dockerfile_inline.
+	Dockerfile       string `json:"dockerfile"`
+	DockerfileInline string `json:"dockerfileInline,omitempty"`
+	Context          string `json:"context"`
+	// ContextInferred is true when no compose file names the context and
+	// layerwise chose it (see InferContext).
+	ContextInferred bool              `json:"contextInferred,omitempty"`
+	ContextNote     string            `json:"contextNote,omitempty"`
+	Target          string            `json:"target,omitempty"`
+	Args            map[string]string `json:"args,omitempty"`
+	// Source is "dockerfile" or "compose"; SourceFile the compose file.
+	Source             string            `json:"source"`
+	SourceFile         string            `json:"sourceFile,omitempty"`
+	Tags               []string          `json:"tags,omitempty"`
+	AdditionalContexts map[string]string `json:"additionalContexts,omitempty"`
+	CacheFrom          []string          `json:"cacheFrom,omitempty"`
+	CacheTo            []string          `json:"cacheTo,omitempty"`
+	Stages             []StageInfo       `json:"stages"`
+	// Error is set when the Dockerfile could not be read or parsed.
+	Error *dockerfile.Error `json:"error,omitempty"`
+
+	// Model is the parsed Dockerfile (nil when Error is set).
+	Model *dockerfile.File `json:"-"`
+	// Root is the absolute repository root the relative paths refer to.
+	Root string `json:"-"`
+}
+
+// StageInfo summarises a stage for listings.
+type StageInfo struct {
+	Index int    `json:"index"`
+	Name  string `json:"name,omitempty"`
+	Base  string `json:"base"`
+	// BaseStage is the index of the stage built FROM, -1 for an image.
+	BaseStage int `json:"baseStage"`
+}
+
+// AbsDockerfile and AbsContext return absolute paths.
+func (im *Image) AbsDockerfile() string {
+	if im.Dockerfile == "" {
+		return ""
+	}
+	return filepath.Join(im.Root, filepath.FromSlash(im.Dockerfile))
+}
+
+func (im *Image) AbsContext() string { return filepath.Join(im.Root, filepath.FromSlash(im.Context)) }
+
+// Result is what Discover found.
+type Result struct {
+	Root   string   `json:"root"`
+	Images []*Image `json:"images"`
+	// Warnings about compose files that did not load and the like; each
+	// names its file.
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// Errors returns the images whose Dockerfile could not be modelled.
+func (r *Result) Errors() []*Image {
+	var out []*Image
+	for _, im := range r.Images {
+		if im.Error != nil {
+			out = append(out, im)
+		}
+	}
+	return out
+}
+
+// skipDirs are never searched for Dockerfiles: dependency trees and VCS
+// metadata hold other projects' Dockerfiles, not this repository's.
+var skipDirs = map[string]bool{
+	".git": true, ".hg": true, ".svn": true, "node_modules": true, "vendor": true,
+	".venv": true, "venv": true, "__pycache__": true, ".terraform": true,
+	".layerwise": true, ".idea": true, ".vscode": true, "bower_components": true,
+	".tox": true, ".mypy_cache": true, ".pytest_cache": true, "target": true,
+}
+
+// IsDockerfileName reports whether a base name is a Dockerfile by the
+// conventions docker and podman users follow.
+func IsDockerfileName(name string) bool {
+	switch {
+	case name == "Dockerfile" || name == "Containerfile" || name == "dockerfile":
+		return true
+	case strings.HasSuffix(name, ".dockerignore"):
+		return false
+	case strings.HasPrefix(name, "Dockerfile.") || strings.HasPrefix(name, "Containerfile."):
+		return true
+	case strings.HasSuffix(name, ".Dockerfile") || strings.HasSuffix(name, ".dockerfile") || strings.HasSuffix(name, ".Containerfile"):
+		return true
+	}
+	return false
+}
+
+// Options tune discovery.
+type Options struct {
+	// Env is extra environment for compose interpolation (KEY=VALUE);
+	// the process environment and .env files are used as compose does.
+	Env []string
+}
+
+// Discover lists the images built in the repository at root. root may also
+// be a single Dockerfile.
+func Discover(ctx context.Context, root string, opt Options) (*Result, error) {
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return nil, err
+	}
+	st, err := os.Stat(abs)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", root, err)
+	}
+	if !st.IsDir() {
+		// A single Dockerfile: the repository is its directory.
+		dir := filepath.Dir(abs)
+		res := &Result{Root: dir}
+		im := dockerfileImage(dir, abs)
+		res.Images = append(res.Images, im)
+		finish(res)
+		return res, nil
+	}
+	res := &Result{Root: abs}
+	var dockerfiles, composeDirs []string
+	err = filepath.WalkDir(abs, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("%s: %v (skipped)", rel(abs, p), unwrapPathErr(err)))
+			if d != nil && d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if p != abs && skipDirs[name] {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		if IsDockerfileName(name) {
+			dockerfiles = append(dockerfiles, p)
+		}
+		if isComposeName(name) {
+			composeDirs = appendUnique(composeDirs, filepath.Dir(p))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	covered := map[string]bool{} // Dockerfiles some compose service builds
+	for _, dir := range composeDirs {
+		ims, warns := composeImages(ctx, abs, dir, opt.Env)
+		res.Warnings = append(res.Warnings, warns...)
+		for _, im := range ims {
+			if im.Dockerfile != "" {
+				covered[im.Dockerfile] = true
+			}
+			res.Images = append(res.Images, im)
+		}
+	}
+	for _, p := range dockerfiles {
+		if covered[rel(abs, p)] {
+			continue
+		}
+		res.Images = append(res.Images, dockerfileImage(abs, p))
+	}
+	finish(res)
+	return res, nil
+}
+
+func unwrapPathErr(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func finish(res *Result) {
+	sort.SliceStable(res.Images, func(i, j int) bool {
+		if res.Images[i].Name != res.Images[j].Name {
+			return res.Images[i].Name < res.Images[j].Name
+		}
+		return res.Images[i].Dockerfile < res.Images[j].Dockerfile
+	})
+	for _, im := range res.Images {
+		im.Root = res.Root
+	}
+}
+
+// dockerfileImage models a Dockerfile found by name and infers its context.
+func dockerfileImage(root, p string) *Image {
+	r := rel(root, p)
+	im := &Image{Name: nameFor(r), Dockerfile: r, Source: SourceDockerfile, Root: root}
+	m, err := dockerfile.ParseFile(p, dockerfile.Options{})
+	if err != nil {
+		im.Error = asDFError(r, err)
+		im.Context = rel(root, filepath.Dir(p))
+		im.ContextInferred = true
+		return im
+	}
+	m.Path = r
+	setModel(im, m)
+	ctxDir, note := InferContext(root, p, m)
+	im.Context = rel(root, ctxDir)
+	im.ContextInferred = true
+	im.ContextNote = note
+	return im
+}
+
+func asDFError(name string, err error) *dockerfile.Error {
+	var e *dockerfile.Error
+	if errors.As(err, &e) {
+		e.File = name
+		return e
+	}
+	return &dockerfile.Error{File: name, Message: unwrapPathErr(err).Error()}
+}
+
+func setModel(im *Image, m *dockerfile.File) {
+	im.Model = m
+	im.Stages = nil
+	for _, s := range m.Stages {
+		im.Stages = append(im.Stages, StageInfo{Index: s.Index, Name: s.Name, Base: s.Base, BaseStage: s.BaseStage})
+	}
+	if len(m.Errors) > 0 && im.Error == nil {
+		e := *m.Errors[0]
+		im.Error = &e
+	}
+}
+
+// nameFor names a Dockerfile found by name after its directory, plus the
+// variant for Dockerfile.<x> / <x>.Dockerfile.
+func nameFor(relPath string) string {
+	dir, base := filepath.Split(relPath)
+	dir = strings.TrimSuffix(filepath.ToSlash(dir), "/")
+	if dir == "" {
+		dir = "."
+	}
+	variant := ""
+	switch {
+	case base == "Dockerfile" || base == "Containerfile" || base == "dockerfile":
+	case strings.HasPrefix(base, "Dockerfile."):
+		variant = strings.TrimPrefix(base, "Dockerfile.")
+	case strings.HasPrefix(base, "Containerfile."):
+		variant = strings.TrimPrefix(base, "Containerfile.")
+	default:
+		variant = strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(base, ".Dockerfile"), ".dockerfile"), ".Containerfile")
+	}
+	if variant == "" {
+		return dir
+	}
+	if dir == "." {
+		return variant
+	}
+	return dir + ":" + variant
+}
+
+func rel(root, p string) string {
+	r, err := filepath.Rel(root, p)
+	if err != nil {
+		return filepath.ToSlash(p)
+	}
+	return filepath.ToSlash(r)
+}
+
+func appendUnique(s []string, v string) []string {
+	for _, x := range s {
+		if x == v {
+			return s
+		}
+	}
+	return append(s, v)
+}

@@ -1,0 +1,314 @@
+// Package dockerfile is layerwise's model of a Dockerfile.
+//
+// It is built on BuildKit's own parser (frontend/dockerfile/parser), its typed
+// instructions (frontend/dockerfile/instructions) and its word expansion
+// (frontend/dockerfile/shell), so that layerwise reads a Dockerfile exactly as
+// the builder does. On top of that it adds what later analysis needs and
+// BuildKit does not keep: columns, the stage graph, the effective WORKDIR /
+// USER / HOME / ENV of every instruction, and RUN scripts parsed into shell
+// commands with mvdan.cc/sh.
+package dockerfile
+
+import (
+	"fmt"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+)
+
+// Pos is a 1-based line and column in the Dockerfile source.
+type Pos struct {
+	Line int `json:"line"`
+	Col  int `json:"col"`
+}
+
+// Range is an inclusive source range. End.Col is the column of the last
+// character of the range (1-based), as editors and SARIF expect.
+type Range struct {
+	Start Pos `json:"start"`
+	End   Pos `json:"end"`
+}
+
+func (r Range) String() string {
+	return fmt.Sprintf("%d:%d-%d:%d", r.Start.Line, r.Start.Col, r.End.Line, r.End.Col)
+}
+
+// File is a parsed Dockerfile.
+type File struct {
+	// Path is the file name the Dockerfile was read from (for messages only).
+	Path string `json:"path"`
+	// Directives are the parser directives at the top of the file.
+	Directives []Directive `json:"directives,omitempty"`
+	// EscapeToken is the escape character in force (\ or `).
+	EscapeToken rune `json:"-"`
+	// MetaArgs are the ARG instructions before the first FROM.
+	MetaArgs []*Instruction `json:"metaArgs,omitempty"`
+	Stages   []*Stage       `json:"stages"`
+	// Comments holds every comment line of the file, in order.
+	Comments []Comment `json:"comments,omitempty"`
+	// Lines is the raw source split on newlines, without the newline bytes;
+	// the fixer edits by line ranges and needs the untouched text.
+	Lines []string `json:"-"`
+	// Warnings are the parser's own warnings (empty continuation lines, ...).
+	Warnings []Warning `json:"warnings,omitempty"`
+	// Errors are instruction-level errors: the instruction could not be typed
+	// by BuildKit, the rest of the file was still modelled.
+	Errors []*Error `json:"errors,omitempty"`
+}
+
+// Directive is a parser directive such as "# syntax=docker/dockerfile:1".
+type Directive struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+	Line  int    `json:"line"`
+}
+
+// Comment is one comment line.
+type Comment struct {
+	Line int    `json:"line"`
+	Text string `json:"text"` // without the leading '#' and one space
+}
+
+// Warning is a parser warning with its position.
+type Warning struct {
+	Message string `json:"message"`
+	Line    int    `json:"line,omitempty"`
+}
+
+// Stage is one FROM ... section.
+type Stage struct {
+	Index int    `json:"index"`
+	Name  string `json:"name,omitempty"`
+	// BaseRaw is the FROM argument as written; Base is it expanded with the
+	// meta ARGs' defaults (and the build args given to Parse).
+	BaseRaw string `json:"baseRaw"`
+	Base    string `json:"base"`
+	// BaseStage is the index of the stage this one builds FROM, or -1 when
+	// it builds from an image (or scratch).
+	BaseStage int    `json:"baseStage"`
+	Platform  string `json:"platform,omitempty"`
+	Range     Range  `json:"range"`
+	// From is the FROM instruction itself.
+	From         *Instruction   `json:"-"`
+	Instructions []*Instruction `json:"instructions"`
+	// DependsOn lists the stages this one reads from: its base stage,
+	// COPY --from, RUN --mount=from. Indexes, sorted, unique.
+	DependsOn []int `json:"dependsOn,omitempty"`
+	// ImageRefs lists images (not stages) read by COPY --from or
+	// RUN --mount=from.
+	ImageRefs []string `json:"imageRefs,omitempty"`
+}
+
+// IsScratch reports whether the stage starts from the empty image.
+func (s *Stage) IsScratch() bool { return s.BaseStage < 0 && s.Base == "scratch" }
+
+// Label is how messages name the stage: its name, or its index.
+func (s *Stage) Label() string {
+	if s.Name != "" {
+		return s.Name
+	}
+	return fmt.Sprintf("%d", s.Index)
+}
+
+// Instruction is one Dockerfile instruction with its position and effective
+// build state.
+type Instruction struct {
+	// Kind is the upper-cased instruction keyword (RUN, COPY, ...).
+	Kind string `json:"kind"`
+	// Original is the instruction's text as BuildKit reports it (continuation
+	// lines joined).
+	Original string `json:"original"`
+	Range    Range  `json:"range"`
+	// Flags are the raw --flags as written.
+	Flags []string `json:"flags,omitempty"`
+	// Comments directly above the instruction.
+	Comments []string `json:"comments,omitempty"`
+	// Index is the position of the instruction inside its stage (-1 for FROM
+	// and meta ARGs).
+	Index int `json:"index"`
+	// Cmd is BuildKit's typed command, with variables expanded where BuildKit
+	// expands them at build time.
+	Cmd instructions.Command `json:"-"`
+
+	Copy *Copy `json:"copy,omitempty"`
+	Run  *Run  `json:"run,omitempty"`
+
+	// State is the build state in force when the instruction runs.
+	State *State `json:"state,omitempty"`
+}
+
+// Copy is a COPY or ADD instruction.
+type Copy struct {
+	IsAdd bool `json:"isAdd,omitempty"`
+	// Sources as written, globs kept; SourcesExpanded with variables
+	// expanded.
+	Sources         []string `json:"sources"`
+	SourcesExpanded []string `json:"sourcesExpanded"`
+	Dest            string   `json:"dest"`
+	From            string   `json:"from,omitempty"`
+	// FromStage is the stage index for --from=<stage>, -1 otherwise.
+	FromStage int      `json:"fromStage"`
+	Link      bool     `json:"link,omitempty"`
+	Parents   bool     `json:"parents,omitempty"`
+	Chown     string   `json:"chown,omitempty"`
+	Chmod     string   `json:"chmod,omitempty"`
+	Excludes  []string `json:"excludes,omitempty"`
+	// Heredocs are inline file sources (COPY <<EOF /x).
+	Heredocs []Heredoc `json:"heredocs,omitempty"`
+	// Remote sources of ADD: URLs and git references.
+	URLs    []string `json:"urls,omitempty"`
+	GitRefs []string `json:"gitRefs,omitempty"`
+	// UsesVariables is true when a source path contains a variable: the
+	// sources read at build time depend on build args.
+	UsesVariables bool `json:"usesVariables,omitempty"`
+}
+
+// FromContext reports whether the instruction reads from the build context
+// (as opposed to another stage, an image, a URL or only heredocs).
+func (c *Copy) FromContext() bool { return c.From == "" && len(c.ContextSources()) > 0 }
+
+// ContextSources are the expanded sources that are paths in the build
+// context (URLs, git refs and heredoc names left out).
+func (c *Copy) ContextSources() []string {
+	if c.From != "" {
+		return nil
+	}
+	var out []string
+	for _, s := range c.SourcesExpanded {
+		if isURL(s) || isGitRef(s) {
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// Heredoc is an inline document of RUN or COPY.
+type Heredoc struct {
+	Name    string `json:"name"`
+	Content string `json:"content"`
+	Chomp   bool   `json:"chomp,omitempty"`
+}
+
+// Run is a RUN instruction.
+type Run struct {
+	// Script is the shell form's text (continuation lines joined); empty for
+	// the exec form.
+	Script string `json:"script,omitempty"`
+	// Exec is the exec form's argv (RUN ["a", "b"]).
+	Exec     []string  `json:"exec,omitempty"`
+	Heredocs []Heredoc `json:"heredocs,omitempty"`
+	Mounts   []Mount   `json:"mounts,omitempty"`
+	// MountError is BuildKit's complaint about a --mount flag, if any.
+	MountError string `json:"mountError,omitempty"`
+	Network  string    `json:"network,omitempty"`
+	Security string    `json:"security,omitempty"`
+	// Commands are the simple commands of the script (and of heredocs fed
+	// to a shell), in source order, found inside &&-chains, ifs, loops and
+	// subshells.
+	Commands []Command `json:"commands,omitempty"`
+	// ShellError is set when the script is not POSIX/bash shell that
+	// mvdan.cc/sh can parse; Commands is then empty.
+	ShellError string `json:"shellError,omitempty"`
+}
+
+// Mount is a RUN --mount.
+type Mount struct {
+	Type     string `json:"type"`
+	Target   string `json:"target,omitempty"`
+	ID       string `json:"id,omitempty"`
+	Sharing  string `json:"sharing,omitempty"`
+	From     string `json:"from,omitempty"`
+	Source   string `json:"source,omitempty"`
+	ReadOnly bool   `json:"readOnly,omitempty"`
+}
+
+// Command is a simple command found in a RUN script.
+type Command struct {
+	// Name is the program (argv[0]) with any leading path kept.
+	Name string `json:"name"`
+	// Args are argv[1:], unquoted where the word is literal; a word with
+	// expansions is kept in its shell spelling ("$HOME/x").
+	Args []string `json:"args,omitempty"`
+	// Env are the VAR=value assignments in front of the command.
+	Env []string `json:"env,omitempty"`
+	// Offset is the byte offset of the command in the script it came from.
+	Offset int `json:"offset"`
+	// Heredoc names the heredoc the command came from, if any.
+	Heredoc string `json:"heredoc,omitempty"`
+}
+
+// HasArg reports whether any argument equals one of want.
+func (c Command) HasArg(want ...string) bool {
+	for _, a := range c.Args {
+		for _, w := range want {
+			if a == w {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Positional returns the arguments that do not start with '-'.
+func (c Command) Positional() []string {
+	var out []string
+	for _, a := range c.Args {
+		if len(a) > 0 && a[0] == '-' {
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// State is the build state an instruction sees.
+type State struct {
+	Workdir string `json:"workdir"`
+	// User as set by USER (empty: the base image's user, root for images
+	// built here).
+	User string `json:"user,omitempty"`
+	// Home is the effective HOME: ENV HOME if set, /root for root, else
+	// /home/<user> (HomeGuessed true: the image's /etc/passwd decides).
+	Home        string `json:"home"`
+	HomeGuessed bool   `json:"homeGuessed,omitempty"`
+	// Env holds ENV values and ARG values in scope, expanded.
+	Env   map[string]string `json:"env,omitempty"`
+	Shell []string          `json:"shell,omitempty"`
+
+	// envFromENV marks the Env keys set by ENV rather than ARG: ENV takes
+	// precedence over an ARG of the same name, and only ENV HOME moves HOME.
+	envFromENV map[string]bool
+}
+
+// Getenv returns the value of an ENV or in-scope ARG.
+func (s *State) Getenv(k string) (string, bool) {
+	v, ok := s.Env[k]
+	return v, ok
+}
+
+// IsRoot reports whether the effective user is root.
+func (s *State) IsRoot() bool {
+	u := s.User
+	for i := 0; i < len(u); i++ {
+		if u[i] == ':' {
+			u = u[:i]
+			break
+		}
+	}
+	return u == "" || u == "root" || u == "0"
+}
+
+// Error is an error with its position in a Dockerfile.
+type Error struct {
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+	Col     int    `json:"col"`
+	Message string `json:"message"`
+}
+
+func (e *Error) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Message)
+	}
+	return fmt.Sprintf("%s: %s", e.File, e.Message)
+}

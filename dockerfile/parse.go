@@ -1,0 +1,559 @@
+package dockerfile
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/moby/buildkit/frontend/dockerfile/dfgitutil"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/linter"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+	"github.com/moby/buildkit/frontend/dockerfile/shell"
+)
+
+// Options tune how a Dockerfile is modelled.
+type Options struct {
+	// BuildArgs are --build-arg values; they override ARG defaults.
+	BuildArgs map[string]string
+}
+
+// ParseFile reads and models the Dockerfile at p.
+func ParseFile(p string, opt Options) (*File, error) {
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return nil, fmt.Errorf("read Dockerfile: %w", err)
+	}
+	return Parse(p, data, opt)
+}
+
+// Parse models a Dockerfile from its bytes. name is used in messages.
+//
+// A file the BuildKit parser rejects as a whole yields a *Error with the
+// position BuildKit reports. An instruction that BuildKit cannot type (a bad
+// flag, a wrong argument count) is recorded in File.Errors and the rest of
+// the file is still modelled, so that one typo does not hide everything else.
+func Parse(name string, data []byte, opt Options) (f *File, err error) {
+	defer func() {
+		// BuildKit's parser has panicked on odd input in the past; a model
+		// builder must never take the whole audit down with it.
+		if r := recover(); r != nil {
+			f, err = nil, &Error{File: name, Message: fmt.Sprintf("internal error while parsing: %v", r)}
+		}
+	}()
+	res, perr := parser.Parse(bytes.NewReader(data))
+	if perr != nil {
+		return nil, locatedError(name, perr, splitLines(data))
+	}
+	f = &File{Path: name, EscapeToken: res.EscapeToken, Lines: splitLines(data)}
+	for _, w := range res.Warnings {
+		wm := Warning{Message: w.Short}
+		if w.Location != nil {
+			wm.Line = w.Location.Start.Line
+		}
+		f.Warnings = append(f.Warnings, wm)
+	}
+	f.Directives = directives(data)
+	f.Comments = comments(f.Lines, res.AST)
+
+	b := &builder{f: f, opt: opt, lex: shell.NewLex(res.EscapeToken)}
+	b.lint = linter.New(&linter.Config{})
+	for _, n := range res.AST.Children {
+		b.node(n)
+	}
+	b.finish()
+	return f, nil
+}
+
+// locatedError turns a BuildKit error into an *Error at file:line:col.
+func locatedError(name string, err error, lines []string) *Error {
+	e := &Error{File: name, Message: cleanMessage(err)}
+	var le *parser.LocationError
+	if errors.As(err, &le) && len(le.Locations) > 0 && len(le.Locations[0]) > 0 {
+		e.Line = le.Locations[0][0].Start.Line
+		e.Col = firstCol(lines, e.Line)
+	}
+	return e
+}
+
+// cleanMessage drops BuildKit's "dockerfile parse error on line N:" prefix
+// since we print the position ourselves.
+func cleanMessage(err error) string {
+	msg := err.Error()
+	if i := strings.Index(msg, "dockerfile parse error on line "); i >= 0 {
+		rest := msg[i+len("dockerfile parse error on line "):]
+		if j := strings.Index(rest, ": "); j >= 0 {
+			msg = msg[:i] + rest[j+2:]
+		}
+	}
+	return msg
+}
+
+func splitLines(data []byte) []string {
+	s := string(data)
+	s = strings.TrimPrefix(s, "\ufeff")
+	lines := strings.Split(s, "\n")
+	if len(lines) > 0 && lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	for i, l := range lines {
+		lines[i] = strings.TrimSuffix(l, "\r")
+	}
+	return lines
+}
+
+// firstCol is the 1-based column of the first non-blank character of a line.
+func firstCol(lines []string, line int) int {
+	if line < 1 || line > len(lines) {
+		return 1
+	}
+	l := lines[line-1]
+	return len(l) - len(strings.TrimLeft(l, " \t")) + 1
+}
+
+// lastCol is the 1-based column of the last non-blank character of a line.
+func lastCol(lines []string, line int) int {
+	if line < 1 || line > len(lines) {
+		return 1
+	}
+	n := len(strings.TrimRight(lines[line-1], " \t"))
+	if n == 0 {
+		return 1
+	}
+	return n
+}
+
+func nodeRange(lines []string, n *parser.Node) Range {
+	return Range{
+		Start: Pos{Line: n.StartLine, Col: firstCol(lines, n.StartLine)},
+		End:   Pos{Line: n.EndLine, Col: lastCol(lines, n.EndLine)},
+	}
+}
+
+func directives(data []byte) []Directive {
+	dp := parser.DirectiveParser{}
+	ds, err := dp.ParseAll(data)
+	if err != nil {
+		return nil
+	}
+	out := make([]Directive, 0, len(ds))
+	for _, d := range ds {
+		dd := Directive{Name: d.Name, Value: d.Value}
+		if len(d.Location) > 0 {
+			dd.Line = d.Location[0].Start.Line
+		}
+		out = append(out, dd)
+	}
+	return out
+}
+
+// comments lists the comment lines outside instructions (heredoc bodies and
+// continuation lines are inside instructions and are not comments).
+func comments(lines []string, ast *parser.Node) []Comment {
+	inside := make([]bool, len(lines)+2)
+	for _, n := range ast.Children {
+		for l := n.StartLine; l <= n.EndLine && l < len(inside); l++ {
+			if l >= 0 {
+				inside[l] = true
+			}
+		}
+	}
+	var out []Comment
+	for i, l := range lines {
+		ln := i + 1
+		if inside[ln] {
+			continue
+		}
+		t := strings.TrimLeft(l, " \t")
+		if strings.HasPrefix(t, "#") {
+			t = strings.TrimPrefix(t, "#")
+			t = strings.TrimPrefix(t, " ")
+			out = append(out, Comment{Line: ln, Text: t})
+		}
+	}
+	return out
+}
+
+// builder walks the AST once, typing instructions and tracking state.
+type builder struct {
+	f    *File
+	opt  Options
+	lex  *shell.Lex
+	lint *linter.Linter
+
+	metaArgs map[string]string // meta ARG values (defaults or build args)
+	stage    *Stage
+	state    *State
+	// declared tracks the ARGs in scope in the current stage.
+	declared map[string]bool
+	// states keeps each stage's final state so a stage built FROM it
+	// inherits ENV, WORKDIR and USER.
+	states []*State
+}
+
+func (b *builder) errorAt(n *parser.Node, err error) {
+	e := locatedError(b.f.Path, err, b.f.Lines)
+	if e.Line == 0 {
+		e.Line = n.StartLine
+		e.Col = firstCol(b.f.Lines, n.StartLine)
+	}
+	b.f.Errors = append(b.f.Errors, e)
+}
+
+func (b *builder) node(n *parser.Node) {
+	cmd, err := instructions.ParseInstructionWithLinter(n, b.lint)
+	if err != nil {
+		b.errorAt(n, err)
+		return
+	}
+	in := &Instruction{
+		Kind:     strings.ToUpper(n.Value),
+		Original: strings.TrimSpace(n.Original),
+		Range:    nodeRange(b.f.Lines, n),
+		Flags:    append([]string(nil), n.Flags...),
+		Comments: append([]string(nil), n.PrevComment...),
+		Index:    -1,
+	}
+	switch c := cmd.(type) {
+	case *instructions.Stage:
+		b.from(in, c)
+		return
+	case *instructions.ArgCommand:
+		if b.stage == nil {
+			in.Cmd = c
+			b.metaArg(c)
+			b.f.MetaArgs = append(b.f.MetaArgs, in)
+			return
+		}
+	}
+	if b.stage == nil {
+		b.errorAt(n, errors.New("instruction before the first FROM: only ARG may come before FROM"))
+		return
+	}
+	c, _ := cmd.(instructions.Command)
+	in.Cmd = c
+	in.Index = len(b.stage.Instructions)
+	in.State = b.state.clone()
+	b.apply(n, in, c)
+	b.stage.Instructions = append(b.stage.Instructions, in)
+}
+
+func (b *builder) metaArg(c *instructions.ArgCommand) {
+	if b.metaArgs == nil {
+		b.metaArgs = map[string]string{}
+	}
+	for _, kv := range c.Args {
+		if v, ok := b.opt.BuildArgs[kv.Key]; ok {
+			b.metaArgs[kv.Key] = v
+			continue
+		}
+		if kv.Value != nil {
+			v, _ := b.expand(*kv.Value, b.metaEnv())
+			b.metaArgs[kv.Key] = v
+		} else if _, ok := b.metaArgs[kv.Key]; !ok {
+			b.metaArgs[kv.Key] = ""
+		}
+	}
+}
+
+// builtinArgs are the automatic platform args BuildKit defines for FROM and
+// for stages that declare them. layerwise models a linux/amd64 build unless
+// told otherwise by build args.
+var builtinArgs = map[string]string{
+	"TARGETPLATFORM": "linux/amd64", "TARGETOS": "linux", "TARGETARCH": "amd64", "TARGETVARIANT": "",
+	"BUILDPLATFORM": "linux/amd64", "BUILDOS": "linux", "BUILDARCH": "amd64", "BUILDVARIANT": "",
+}
+
+func (b *builder) metaEnv() map[string]string {
+	env := map[string]string{}
+	for k, v := range builtinArgs {
+		env[k] = v
+	}
+	for k, v := range b.metaArgs {
+		env[k] = v
+	}
+	return env
+}
+
+type mapEnv map[string]string
+
+func (m mapEnv) Get(k string) (string, bool) { v, ok := m[k]; return v, ok }
+func (m mapEnv) Keys() []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// expand expands a word as BuildKit does; on a bad substitution the word
+// is kept as written.
+func (b *builder) expand(word string, env map[string]string) (string, bool) {
+	out, _, err := b.lex.ProcessWord(word, mapEnv(env))
+	if err != nil {
+		return word, false
+	}
+	return out, true
+}
+
+func (b *builder) from(in *Instruction, c *instructions.Stage) {
+	if b.stage != nil {
+		b.states = append(b.states, b.state)
+	}
+	base, _ := b.expand(c.BaseName, b.metaEnv())
+	platform, _ := b.expand(c.Platform, b.metaEnv())
+	st := &Stage{
+		Index:     len(b.f.Stages),
+		Name:      c.Name,
+		BaseRaw:   c.BaseName,
+		Base:      base,
+		BaseStage: -1,
+		Platform:  platform,
+		Range:     in.Range,
+		From:      in,
+	}
+	in.Cmd = nil
+	state := &State{Workdir: "/", Env: map[string]string{}}
+	if i := b.stageIndex(base); i >= 0 && i < st.Index {
+		st.BaseStage = i
+		state = b.states[i].clone()
+		st.DependsOn = append(st.DependsOn, i)
+	}
+	in.State = state.clone()
+	setHome(state)
+	b.f.Stages = append(b.f.Stages, st)
+	b.stage = st
+	b.state = state
+	b.declared = map[string]bool{}
+}
+
+// stageIndex resolves a stage reference (name, case-insensitive, or index)
+// to an earlier stage, or -1.
+func (b *builder) stageIndex(ref string) int {
+	for _, s := range b.f.Stages {
+		if s.Name != "" && strings.EqualFold(s.Name, ref) {
+			return s.Index
+		}
+	}
+	if i, err := strconv.Atoi(ref); err == nil && i >= 0 && i < len(b.f.Stages) {
+		return i
+	}
+	return -1
+}
+
+// env is the expansion environment of the current instruction: ENV values
+// and the ARGs declared in this stage.
+func (b *builder) env() map[string]string { return b.state.Env }
+
+func (b *builder) apply(n *parser.Node, in *Instruction, c instructions.Command) {
+	switch c := c.(type) {
+	case *instructions.ArgCommand:
+		for _, kv := range c.Args {
+			b.declared[kv.Key] = true
+			v, ok := b.opt.BuildArgs[kv.Key]
+			if !ok {
+				if kv.Value != nil {
+					v, _ = b.expand(*kv.Value, b.env())
+				} else if mv, isMeta := b.metaArgs[kv.Key]; isMeta {
+					v = mv
+				} else if bv, isBuiltin := builtinArgs[kv.Key]; isBuiltin {
+					v = bv
+				}
+			}
+			// ENV wins over ARG of the same name, as in BuildKit.
+			if _, isEnv := b.state.Env[kv.Key]; !isEnv || !b.stateHasEnv(kv.Key) {
+				b.state.Env[kv.Key] = v
+			}
+		}
+	case *instructions.EnvCommand:
+		for _, kv := range c.Env {
+			v, _ := b.expand(kv.Value, b.env())
+			b.state.Env[kv.Key] = v
+			b.envKeys()[kv.Key] = true
+		}
+		setHome(b.state)
+	case *instructions.WorkdirCommand:
+		p, _ := b.expand(c.Path, b.env())
+		if !path.IsAbs(p) {
+			p = path.Join(b.state.Workdir, p)
+		}
+		b.state.Workdir = path.Clean(p)
+	case *instructions.UserCommand:
+		u, _ := b.expand(c.User, b.env())
+		b.state.User = u
+		setHome(b.state)
+	case *instructions.ShellCommand:
+		b.state.Shell = append([]string(nil), c.Shell...)
+	case *instructions.CopyCommand:
+		in.Copy = b.copyOf(c.SourcesAndDest, c.From, false)
+		in.Copy.Chown, in.Copy.Chmod, in.Copy.Link = c.Chown, c.Chmod, c.Link
+		in.Copy.Parents, in.Copy.Excludes = c.Parents, c.ExcludePatterns
+	case *instructions.AddCommand:
+		in.Copy = b.copyOf(c.SourcesAndDest, "", true)
+		in.Copy.Chown, in.Copy.Chmod, in.Copy.Link = c.Chown, c.Chmod, c.Link
+		in.Copy.Excludes = c.ExcludePatterns
+	case *instructions.RunCommand:
+		in.Run = b.run(c)
+	}
+}
+
+// envKeys remembers which keys of State.Env came from ENV (not ARG): ENV
+// takes precedence over a later ARG of the same name.
+func (b *builder) envKeys() map[string]bool {
+	if b.state.envFromENV == nil {
+		b.state.envFromENV = map[string]bool{}
+	}
+	return b.state.envFromENV
+}
+
+func (b *builder) stateHasEnv(k string) bool { return b.state.envFromENV[k] }
+
+func (b *builder) copyOf(sd instructions.SourcesAndDest, from string, isAdd bool) *Copy {
+	cp := &Copy{IsAdd: isAdd, From: from, FromStage: -1}
+	cp.Sources = append(cp.Sources, sd.SourcePaths...)
+	for _, s := range sd.SourcePaths {
+		e, _ := b.expand(s, b.env())
+		if e != s {
+			cp.UsesVariables = true
+		}
+		cp.SourcesExpanded = append(cp.SourcesExpanded, e)
+		if isAdd && isURL(e) {
+			cp.URLs = append(cp.URLs, e)
+		} else if isAdd && isGitRef(e) {
+			cp.GitRefs = append(cp.GitRefs, e)
+		}
+	}
+	for _, sc := range sd.SourceContents {
+		cp.Heredocs = append(cp.Heredocs, Heredoc{Name: sc.Path, Content: sc.Data})
+	}
+	cp.Dest, _ = b.expand(sd.DestPath, b.env())
+	if from != "" {
+		ref, _ := b.expand(from, b.env())
+		cp.From = ref
+		if i := b.stageIndex(ref); i >= 0 && i < b.stage.Index {
+			cp.FromStage = i
+			b.stage.DependsOn = appendUnique(b.stage.DependsOn, i)
+		} else {
+			b.stage.ImageRefs = appendUniqueStr(b.stage.ImageRefs, ref)
+		}
+	}
+	return cp
+}
+
+func (b *builder) run(c *instructions.RunCommand) *Run {
+	r := &Run{}
+	if c.PrependShell {
+		r.Script = strings.Join(c.CmdLine, " ")
+	} else {
+		r.Exec = append([]string(nil), c.CmdLine...)
+	}
+	for _, f := range c.Files {
+		r.Heredocs = append(r.Heredocs, Heredoc{Name: f.Name, Content: f.Data, Chomp: f.Chomp})
+	}
+	// BuildKit types --mount values only once an expander is given (at
+	// dispatch time); do that here with the instruction's environment.
+	env := b.env()
+	if err := c.Expand(func(w string) (string, error) { v, _ := b.expand(w, env); return v, nil }); err != nil {
+		r.MountError = err.Error()
+	}
+	for _, m := range instructions.GetMounts(c) {
+		mm := Mount{Type: string(m.Type), Target: m.Target, ID: m.CacheID, Sharing: string(m.CacheSharing),
+			From: m.From, Source: m.Source, ReadOnly: m.ReadOnly}
+		if mm.From != "" {
+			if i := b.stageIndex(mm.From); i >= 0 && i < b.stage.Index {
+				b.stage.DependsOn = appendUnique(b.stage.DependsOn, i)
+			} else {
+				b.stage.ImageRefs = appendUniqueStr(b.stage.ImageRefs, mm.From)
+			}
+		}
+		r.Mounts = append(r.Mounts, mm)
+	}
+	r.Network = instructions.GetNetwork(c)
+	r.Security = instructions.GetSecurity(c)
+	if isPOSIXShell(b.state.Shell) {
+		r.Commands, r.ShellError = shellCommands(r)
+	}
+	return r
+}
+
+func isPOSIXShell(sh []string) bool {
+	if len(sh) == 0 {
+		return true
+	}
+	switch path.Base(sh[0]) {
+	case "sh", "bash", "ash", "dash", "zsh", "ksh", "busybox":
+		return true
+	}
+	return false
+}
+
+func (b *builder) finish() {
+	for _, s := range b.f.Stages {
+		sort.Ints(s.DependsOn)
+	}
+}
+
+// setHome derives the effective HOME of a state.
+func setHome(s *State) {
+	if h, ok := s.Env["HOME"]; ok && s.envFromENV["HOME"] {
+		s.Home, s.HomeGuessed = h, false
+		return
+	}
+	if s.IsRoot() {
+		s.Home, s.HomeGuessed = "/root", false
+		return
+	}
+	u, _, _ := strings.Cut(s.User, ":")
+	s.Home, s.HomeGuessed = "/home/"+u, true
+}
+
+func (s *State) clone() *State {
+	c := *s
+	c.Env = make(map[string]string, len(s.Env))
+	for k, v := range s.Env {
+		c.Env[k] = v
+	}
+	if s.envFromENV != nil {
+		c.envFromENV = make(map[string]bool, len(s.envFromENV))
+		for k, v := range s.envFromENV {
+			c.envFromENV[k] = v
+		}
+	}
+	c.Shell = append([]string(nil), s.Shell...)
+	return &c
+}
+
+func appendUnique(s []int, v int) []int {
+	for _, x := range s {
+		if x == v {
+			return s
+		}
+	}
+	return append(s, v)
+}
+
+func appendUniqueStr(s []string, v string) []string {
+	for _, x := range s {
+		if x == v {
+			return s
+		}
+	}
+	return append(s, v)
+}
+
+// isURL and isGitRef follow BuildKit's dockerfile2llb (isHTTPSource,
+// isGitSource), which are unexported there.
+func isURL(s string) bool {
+	return (strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://")) && !isGitRef(s)
+}
+
+func isGitRef(s string) bool {
+	ref, isGit, _ := dfgitutil.ParseGitRef(s)
+	return ref != nil && isGit
+}

@@ -1,0 +1,192 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/layerwise/layerwise/buildctx"
+	"github.com/layerwise/layerwise/discover"
+	"github.com/spf13/cobra"
+)
+
+type contextFlags struct {
+	images          []string
+	top             int
+	measureExcluded bool
+}
+
+// contextResult is one image's context report, as rendered in JSON.
+type contextResult struct {
+	Image string           `json:"image"`
+	Error string           `json:"error,omitempty"`
+	*buildctx.Report
+}
+
+func newContextCmd(g *globals) *cobra.Command {
+	f := &contextFlags{}
+	cmd := &cobra.Command{
+		Use:   "context [PATH]",
+		Short: "Show what each build sends to the builder, and what of it is used",
+		Long: `For each image under PATH (default: .), walk its build context with BuildKit's
+exact .dockerignore semantics (<Dockerfile>.dockerignore beside the Dockerfile
+wins over <context>/.dockerignore) and report: files and bytes sent, bytes
+excluded, the largest directories and files, bytes that no COPY/ADD of any
+stage can reach (unused context), sensitive files and heavy directories.
+
+Symlinks are not followed. Unreadable directories and files that vanish during
+the walk are warnings. Formats: text (default), json.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := g.checkFormat("text", "json"); err != nil {
+				return err
+			}
+			res, err := discoverImages(cmd, g, args)
+			if err != nil {
+				return err
+			}
+			images, err := selectImages(res, f.images)
+			if err != nil {
+				return err
+			}
+			var out []contextResult
+			failed := 0
+			for _, im := range images {
+				r := contextResult{Image: im.Name}
+				var sources []buildctx.Source
+				if im.Model != nil {
+					sources = buildctx.SourcesOf(im.Model)
+				}
+				rep, err := buildctx.Analyze(cmd.Context(), im.AbsContext(), buildctx.AnalyzeOptions{
+					Dockerfile: im.AbsDockerfile(), Sources: sources, Top: f.top, MeasureExcluded: f.measureExcluded,
+				})
+				if err != nil {
+					if cmd.Context().Err() != nil {
+						return &ExitError{Code: ExitFindings, Err: cmd.Context().Err()}
+					}
+					r.Error = err.Error()
+					failed++
+				} else {
+					rep.Context = im.Context
+					rep.Dockerfile = im.Dockerfile
+					r.Report = rep
+				}
+				out = append(out, r)
+			}
+			if g.format == "json" {
+				if err := writeJSON(g.stdout, out); err != nil {
+					return err
+				}
+			} else {
+				for _, r := range out {
+					renderContextText(g.stdout, r, res.Root)
+				}
+			}
+			if err := reportDiscoveryProblems(g, res); err != nil {
+				return err
+			}
+			if failed > 0 {
+				return &ExitError{Code: ExitFindings, Err: fmt.Errorf("%d build contexts could not be analysed", failed)}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringSliceVar(&f.images, "image", nil, "only these images (names as `layerwise ls` prints them)")
+	cmd.Flags().IntVar(&f.top, "top", 10, "how many of the largest directories and files to list")
+	cmd.Flags().BoolVar(&f.measureExcluded, "measure-excluded", false, "also walk excluded directories to count the bytes .dockerignore saves")
+	return cmd
+}
+
+func selectImages(res *discover.Result, names []string) ([]*discover.Image, error) {
+	if len(names) == 0 {
+		return res.Images, nil
+	}
+	var out []*discover.Image
+	for _, n := range names {
+		found := false
+		for _, im := range res.Images {
+			if im.Name == n {
+				out = append(out, im)
+				found = true
+			}
+		}
+		if !found {
+			var all []string
+			for _, im := range res.Images {
+				all = append(all, im.Name)
+			}
+			return nil, usageErr("no image named %q; images: %s", n, strings.Join(all, ", "))
+		}
+	}
+	return out, nil
+}
+
+func renderContextText(w io.Writer, r contextResult, root string) {
+	if r.Report == nil {
+		fmt.Fprintf(w, "%s\n  error: %s\n\n", r.Image, r.Error)
+		return
+	}
+	rep := r.Report
+	ign := "none"
+	if rep.IgnoreFile.Path != "" {
+		ign = relTo(root, rep.IgnoreFile.Path)
+		if rep.IgnoreFile.DockerfileSpecific {
+			ign += " (Dockerfile-specific)"
+		}
+	}
+	fmt.Fprintf(w, "%s\n", r.Image)
+	fmt.Fprintf(w, "  context      %s   ignore file: %s\n", rep.Context, ign)
+	fmt.Fprintf(w, "  sent         %d files, %s (%d dirs)\n", rep.Files, buildctx.HumanBytes(rep.Bytes), rep.Dirs)
+	ex := fmt.Sprintf("%d files, %s", rep.ExcludedFiles, buildctx.HumanBytes(rep.ExcludedBytes))
+	if len(rep.PrunedDirs) > 0 {
+		ex += fmt.Sprintf(" + %d directories not read: %s", len(rep.PrunedDirs), strings.Join(firstN(rep.PrunedDirs, 5), ", "))
+	}
+	fmt.Fprintf(w, "  excluded     %s\n", ex)
+	if u := rep.Usage; u != nil {
+		if u.Undecidable {
+			fmt.Fprintf(w, "  used         cannot tell: a COPY/ADD source depends on a build arg\n")
+		} else {
+			pct := 0.0
+			if rep.Bytes > 0 {
+				pct = 100 * float64(u.UnusedBytes) / float64(rep.Bytes)
+			}
+			fmt.Fprintf(w, "  used         %d files, %s by COPY/ADD\n", u.UsedFiles, buildctx.HumanBytes(u.UsedBytes))
+			fmt.Fprintf(w, "  unused       %d files, %s (%.0f%% of what is sent)\n", u.UnusedFiles, buildctx.HumanBytes(u.UnusedBytes), pct)
+			for _, d := range rep.UnusedDirs {
+				fmt.Fprintf(w, "                 %-30s %10s  %d files\n", d.Path, buildctx.HumanBytes(d.Bytes), d.Files)
+			}
+		}
+		for _, s := range u.Unmatched {
+			fmt.Fprintf(w, "  no match     %s (%s) matches nothing that is sent\n", s.Pattern, s.Where)
+		}
+	}
+	if len(rep.LargestDirs) > 0 {
+		fmt.Fprintf(w, "  largest directories\n")
+		for _, d := range rep.LargestDirs {
+			fmt.Fprintf(w, "                 %-30s %10s  %d files\n", d.Path, buildctx.HumanBytes(d.Bytes), d.Files)
+		}
+	}
+	if len(rep.LargestFiles) > 0 {
+		fmt.Fprintf(w, "  largest files\n")
+		for _, d := range rep.LargestFiles {
+			fmt.Fprintf(w, "                 %-30s %10s\n", d.Path, buildctx.HumanBytes(d.Bytes))
+		}
+	}
+	for _, h := range rep.Heavy {
+		fmt.Fprintf(w, "  heavy        %s: %s in %d files\n", h.Path, buildctx.HumanBytes(h.Bytes), h.Files)
+	}
+	for _, s := range rep.Sensitive {
+		fmt.Fprintf(w, "  sensitive    %s: %s\n", s.Path, s.Reason)
+	}
+	for _, wn := range rep.Warnings {
+		fmt.Fprintf(w, "  warning      %s\n", wn)
+	}
+	fmt.Fprintln(w)
+}
+
+func firstN(s []string, n int) []string {
+	if len(s) > n {
+		return append(append([]string(nil), s[:n]...), fmt.Sprintf("and %d more", len(s)-n))
+	}
+	return s
+}

@@ -1,0 +1,143 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/layerwise/layerwise/discover"
+	"github.com/spf13/cobra"
+)
+
+func newLsCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "ls [PATH]",
+		Short: "List every image the repository builds",
+		Long: `List every image the repository at PATH (default: .) builds: Dockerfiles found
+by name (Dockerfile, Containerfile, *.Dockerfile, Dockerfile.*) and compose
+services with a build section. For a Dockerfile no compose file describes, the
+build context is inferred: the nearest directory holding every COPY/ADD source.
+
+Formats: table (default, also "text"), json.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if g.format == "text" {
+				g.format = "table"
+			}
+			if err := g.checkFormat("table", "json"); err != nil {
+				return err
+			}
+			res, err := discoverImages(cmd, g, args)
+			if err != nil {
+				return err
+			}
+			if g.format == "json" {
+				if err := writeJSON(g.stdout, res); err != nil {
+					return err
+				}
+			} else {
+				renderLsTable(g.stdout, res)
+			}
+			return reportDiscoveryProblems(g, res)
+		},
+	}
+}
+
+// discoverImages runs discovery on the PATH argument and turns "nothing
+// there" into a usage error that says what was looked for.
+func discoverImages(cmd *cobra.Command, g *globals, args []string) (*discover.Result, error) {
+	root := "."
+	if len(args) == 1 {
+		root = args[0]
+	}
+	if _, err := os.Stat(root); err != nil {
+		return nil, usageErr("%s: no such file or directory", root)
+	}
+	if _, err := g.loadConfig(root); err != nil {
+		return nil, err
+	}
+	res, err := discover.Discover(cmd.Context(), root, discover.Options{})
+	if err != nil {
+		return nil, &ExitError{Code: ExitFindings, Err: err}
+	}
+	if len(res.Images) == 0 {
+		for _, w := range res.Warnings {
+			fmt.Fprintf(g.stderr, "warning: %s\n", w)
+		}
+		return nil, usageErr("no Dockerfile or compose build found under %s (looked for Dockerfile, Containerfile, *.Dockerfile, Dockerfile.* and compose files with a build section)", root)
+	}
+	return res, nil
+}
+
+// reportDiscoveryProblems prints warnings and Dockerfile errors to stderr;
+// errors make the exit code 1 once everything else has been processed.
+func reportDiscoveryProblems(g *globals, res *discover.Result) error {
+	for _, w := range res.Warnings {
+		fmt.Fprintf(g.stderr, "warning: %s\n", w)
+	}
+	bad := res.Errors()
+	for _, im := range bad {
+		fmt.Fprintf(g.stderr, "error: %s\n", im.Error.Error())
+	}
+	if len(bad) > 0 {
+		return &ExitError{Code: ExitFindings, Err: fmt.Errorf("%d of %d Dockerfiles could not be parsed", len(bad), len(res.Images))}
+	}
+	return nil
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func renderLsTable(w io.Writer, res *discover.Result) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "IMAGE\tDOCKERFILE\tCONTEXT\tTARGET\tSTAGES\tBASE IMAGES\tDEFINED BY")
+	for _, im := range res.Images {
+		ctx := im.Context
+		if im.ContextInferred {
+			ctx += " (inferred)"
+		}
+		df := im.Dockerfile
+		if im.DockerfileInline != "" {
+			df = "(inline)"
+		}
+		stages := fmt.Sprint(len(im.Stages))
+		if im.Error != nil {
+			stages = "error"
+		}
+		def := im.Source
+		if im.SourceFile != "" {
+			def += ": " + im.SourceFile
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", im.Name, df, ctx, dash(im.Target), stages, dash(strings.Join(baseImages(im), ", ")), def)
+	}
+	tw.Flush()
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// baseImages lists the external images an image builds from.
+func baseImages(im *discover.Image) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range im.Stages {
+		if s.BaseStage >= 0 || seen[s.Base] {
+			continue
+		}
+		seen[s.Base] = true
+		out = append(out, s.Base)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,134 @@
+// Package cli is the layerwise command line: one file per command, each a
+// thin layer of flags over the library packages and a renderer.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/layerwise/layerwise/config"
+	"github.com/spf13/cobra"
+)
+
+// Exit codes, documented in the README.
+const (
+	ExitOK       = 0
+	ExitFindings = 1 // findings at or above the fail level, or inputs that failed
+	ExitUsage    = 2 // bad flags, bad config, nothing to work on
+)
+
+// ExitError carries an exit code out of a command.
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitError) Error() string {
+	if e.Err == nil {
+		return ""
+	}
+	return e.Err.Error()
+}
+func (e *ExitError) Unwrap() error { return e.Err }
+
+func usageErr(format string, a ...any) error {
+	return &ExitError{Code: ExitUsage, Err: fmt.Errorf(format, a...)}
+}
+
+// globals are the flags every command has.
+type globals struct {
+	format     string
+	configPath string
+	noColor    bool
+	stdout     io.Writer
+	stderr     io.Writer
+}
+
+// loadConfig reads --config, or .layerwise.yaml at root when not given.
+func (g *globals) loadConfig(root string) (*config.Config, error) {
+	if g.configPath != "" {
+		c, err := config.Load(g.configPath, true)
+		if err != nil {
+			return nil, &ExitError{Code: ExitUsage, Err: err}
+		}
+		return c, nil
+	}
+	st, err := os.Stat(root)
+	if err == nil && !st.IsDir() {
+		return config.Default(), nil
+	}
+	c, err := config.Load(config.Find(root), false)
+	if err != nil {
+		return nil, &ExitError{Code: ExitUsage, Err: err}
+	}
+	return c, nil
+}
+
+// checkFormat validates --format against what a command renders.
+func (g *globals) checkFormat(allowed ...string) error {
+	for _, a := range allowed {
+		if g.format == a {
+			return nil
+		}
+	}
+	return usageErr("unknown format %q: this command supports %s", g.format, strings.Join(allowed, ", "))
+}
+
+// NewRoot builds the command tree.
+func NewRoot(stdout, stderr io.Writer) *cobra.Command {
+	g := &globals{stdout: stdout, stderr: stderr}
+	root := &cobra.Command{
+		Use:   "layerwise",
+		Short: "Find, fix and measure what makes Docker image builds slow",
+		Long: `layerwise finds every image a repository builds, analyses each Dockerfile and
+build context, and tells what makes the builds slow and the images big.
+
+Exit codes: 0 success; 1 findings at or above the fail level, or an input that
+could not be processed (reported, the others still processed); 2 usage error
+(unknown flag or format, unreadable config, nothing to analyse).`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	pf := root.PersistentFlags()
+	pf.StringVarP(&g.format, "format", "o", "text", "output format (per command: text, table, json, ...)")
+	pf.StringVar(&g.configPath, "config", "", "config file (default: .layerwise.yaml at the repository root)")
+	pf.BoolVar(&g.noColor, "no-color", false, "never colour the output (NO_COLOR is honoured too)")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w\n\n%s", err, c.UsageString())}
+	})
+	root.AddCommand(newVersionCmd(g), newLsCmd(g), newContextCmd(g))
+	return root
+}
+
+// Execute runs the CLI and returns the process exit code.
+func Execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := NewRoot(stdout, stderr)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		if ee.Err != nil {
+			fmt.Fprintf(stderr, "layerwise: %v\n", ee.Err)
+		}
+		return ee.Code
+	}
+	// cobra's own errors (unknown command, wrong arg count) are usage errors
+	fmt.Fprintf(stderr, "layerwise: %v\nRun 'layerwise --help' for usage.\n", err)
+	return ExitUsage
+}
+
+func relTo(root, p string) string {
+	if strings.HasPrefix(p, root+"/") {
+		return p[len(root)+1:]
+	}
+	return p
+}
