@@ -200,8 +200,8 @@ type Run struct {
 	Mounts   []Mount   `json:"mounts,omitempty"`
 	// MountError is BuildKit's complaint about a --mount flag, if any.
 	MountError string `json:"mountError,omitempty"`
-	Network  string    `json:"network,omitempty"`
-	Security string    `json:"security,omitempty"`
+	Network    string `json:"network,omitempty"`
+	Security   string `json:"security,omitempty"`
 	// Commands are the simple commands of the script (and of heredocs fed
 	// to a shell), in source order, found inside &&-chains, ifs, loops and
 	// subshells.

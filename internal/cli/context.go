@@ -18,8 +18,8 @@ type contextFlags struct {
 
 // contextResult is one image's context report, as rendered in JSON.
 type contextResult struct {
-	Image string           `json:"image"`
-	Error string           `json:"error,omitempty"`
+	Image string `json:"image"`
+	Error string `json:"error,omitempty"`
 	*buildctx.Report
 }
 
