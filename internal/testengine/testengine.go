@@ -1,0 +1,53 @@
+// Package testengine lets integration tests find the real build engine that
+// `make engine` (scripts/engine.sh) starts: a Docker Engine with BuildKit
+// and the buildx plugin.
+//
+// Off CI a test without an engine is skipped with the command that starts
+// one; with CI=true it fails, so that CI can never go green by skipping.
+package testengine
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+var (
+	once   sync.Once
+	reason string
+)
+
+func probe() {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if _, err := exec.LookPath("docker"); err != nil {
+		reason = "no docker CLI on PATH"
+		return
+	}
+	if out, err := exec.CommandContext(ctx, "docker", "info", "--format", "{{.ServerVersion}}").CombinedOutput(); err != nil {
+		reason = "docker daemon not reachable: " + strings.TrimSpace(string(out))
+		return
+	}
+	if out, err := exec.CommandContext(ctx, "docker", "buildx", "version").CombinedOutput(); err != nil {
+		reason = "docker buildx not installed: " + strings.TrimSpace(string(out))
+		return
+	}
+}
+
+// Require skips (or, on CI, fails) the test when no engine is reachable.
+func Require(t testing.TB) {
+	t.Helper()
+	once.Do(probe)
+	if reason == "" {
+		return
+	}
+	msg := "needs a Docker Engine with buildx (" + reason + "); start one with `make engine`"
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+}
