@@ -106,7 +106,27 @@ func largest(entries []Entry, top int) ([]SizeEntry, []SizeEntry) {
 	for _, d := range dirs {
 		ds = append(ds, *d)
 	}
-	return topN(ds, top), topN(files, top)
+	topN(ds, len(ds))
+	// A directory holding nearly all of an ancestor already listed says
+	// nothing new (.git, .git/objects, .git/objects/pack): keep the
+	// ancestor only.
+	var picked []SizeEntry
+	for _, d := range ds {
+		if len(picked) == top {
+			break
+		}
+		redundant := false
+		for _, p := range picked {
+			if strings.HasPrefix(d.Path, p.Path+"/") && d.Bytes*10 >= p.Bytes*9 {
+				redundant = true
+				break
+			}
+		}
+		if !redundant {
+			picked = append(picked, d)
+		}
+	}
+	return picked, topN(files, top)
 }
 
 func topN(s []SizeEntry, n int) []SizeEntry {

@@ -76,7 +76,9 @@ func locatedError(name string, err error, lines []string) *Error {
 	var le *parser.LocationError
 	if errors.As(err, &le) && len(le.Locations) > 0 && len(le.Locations[0]) > 0 {
 		e.Line = le.Locations[0][0].Start.Line
-		e.Col = firstCol(lines, e.Line)
+		if e.Line > 0 {
+			e.Col = firstCol(lines, e.Line)
+		}
 	}
 	return e
 }
@@ -465,6 +467,9 @@ func (b *builder) run(c *instructions.RunCommand) *Run {
 	for _, m := range instructions.GetMounts(c) {
 		mm := Mount{Type: string(m.Type), Target: m.Target, ID: m.CacheID, Sharing: string(m.CacheSharing),
 			From: m.From, Source: m.Source, ReadOnly: m.ReadOnly}
+		if mm.Type == "cache" && mm.Sharing == "" {
+			mm.Sharing = "shared" // BuildKit's default at dispatch
+		}
 		if mm.From != "" {
 			if i := b.stageIndex(mm.From); i >= 0 && i < b.stage.Index {
 				b.stage.DependsOn = appendUnique(b.stage.DependsOn, i)

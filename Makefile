@@ -1,0 +1,46 @@
+# layerwise — see README.md for what each target does.
+GO      ?= go
+BIN     ?= bin/layerwise
+EXAMPLE ?= examples
+
+.PHONY: all build demo test unit lint bench fuzz engine clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/layerwise
+
+# The main job on the example monorepo: what it builds, and what each build
+# sends to the builder.
+demo: build
+	scripts/make-junk.sh $(EXAMPLE)
+	$(BIN) ls $(EXAMPLE)
+	$(BIN) context $(EXAMPLE) --top 5
+
+# Every test, integration tests against a real engine included (the engine
+# is installed and started first if it is not running).
+test: engine
+	$(GO) vet ./...
+	$(GO) test -count=1 ./...
+
+# Unit tests only (integration tests skip when no engine runs; never on CI).
+unit:
+	$(GO) test ./...
+
+lint:
+	@test -z "$$(gofmt -l . | grep -v '^examples/' | tee /dev/stderr)" || (echo "gofmt needed" && exit 1)
+	$(GO) vet ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 3x ./buildctx/
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./dockerfile/
+	$(GO) test -run '^$$' -fuzz FuzzWalkMatchesFsutil -fuzztime 30s ./buildctx/
+
+# Docker Engine + buildx + loopback registry + base images (needs root).
+engine:
+	scripts/engine.sh
+
+clean:
+	rm -rf bin

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Installs and starts the build engine layerwise's integration tests and
+# measurements use, on a fresh Debian machine (the recipe of
+# shared/docs/engine.md): Docker Engine with BuildKit (docker.io), the buildx
+# CLI plugin built from the Go module proxy, a loopback registry, and the
+# base images the tests build FROM (made locally: nothing can be pulled).
+# Idempotent: whatever already runs is left alone. Needs root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BUILDX_VERSION=${BUILDX_VERSION:-v0.38.2}
+REGISTRY_ADDR=${REGISTRY_ADDR:-127.0.0.1:5000}
+log() { echo "engine: $*" >&2; }
+
+need_pkgs=()
+command -v dockerd >/dev/null || need_pkgs+=(docker.io)
+[ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx find || need_pkgs+=(busybox-static)
+command -v docker-registry >/dev/null || need_pkgs+=(docker-registry)
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  log "installing ${need_pkgs[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >/dev/null
+  apt-get install -y -q "${need_pkgs[@]}" >/dev/null
+fi
+
+# dockerd: the docker.io package does not start it here (no systemd).
+if ! docker info >/dev/null 2>&1; then
+  log "starting dockerd (log: /var/log/dockerd.log)"
+  setsid nohup dockerd >/var/log/dockerd.log 2>&1 < /dev/null &
+  for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
+  docker info >/dev/null 2>&1 || { log "dockerd did not come up; see /var/log/dockerd.log"; tail -20 /var/log/dockerd.log >&2; exit 1; }
+fi
+
+# buildx: `go install` is refused (buildx's go.mod has exclude directives),
+# so build it from a throwaway module.
+if ! docker buildx version >/dev/null 2>&1; then
+  log "building docker-buildx $BUILDX_VERSION from the Go module proxy (about 2 minutes the first time)"
+  d=$(mktemp -d)
+  (cd "$d" && go mod init buildx-build >/dev/null 2>&1 &&
+    go get "github.com/docker/buildx/cmd/buildx@$BUILDX_VERSION" >/dev/null 2>&1 &&
+    mkdir -p "$HOME/.docker/cli-plugins" &&
+    go build -o "$HOME/.docker/cli-plugins/docker-buildx" github.com/docker/buildx/cmd/buildx)
+  rm -rf "$d"
+  docker buildx version >/dev/null
+fi
+
+# A registry on loopback, for anything that must come from a registry.
+if ! curl -fsS "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1; then
+  log "starting docker-registry on $REGISTRY_ADDR"
+  mkdir -p /var/lib/layerwise-registry
+  cat > /etc/layerwise-registry.yml <<YML
+version: 0.1
+storage:
+  filesystem:
+    rootdirectory: /var/lib/layerwise-registry
+  delete:
+    enabled: true
+http:
+  addr: $REGISTRY_ADDR
+YML
+  setsid nohup docker-registry serve /etc/layerwise-registry.yml >/var/log/layerwise-registry.log 2>&1 < /dev/null &
+  for _ in $(seq 1 30); do curl -fsS "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1 && break; sleep 0.5; done
+fi
+
+scripts/make-base-images.sh --minimal
+log "ready: $(docker version --format 'Engine {{.Server.Version}}'), $(docker buildx version | cut -d' ' -f1,2)"

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Makes the base images layerwise's tests and examples build FROM, without
+# pulling anything (no registry outside this machine is reachable):
+#   busybox:1.36   a busybox-static rootfs (seconds)
+# Every image carries the host's CA bundle at /etc/ssl/certs/ca-certificates.crt
+# so that HTTPS from build steps works through this network's TLS proxy.
+# Idempotent: an image that exists is skipped.
+# Usage: scripts/make-base-images.sh [--minimal]
+set -euo pipefail
+log() { echo "base-images: $*" >&2; }
+have() { docker image inspect "$1" >/dev/null 2>&1; }
+
+if ! have busybox:1.36; then
+  log "making busybox:1.36"
+  root=$(mktemp -d)
+  mkdir -p "$root/bin" "$root/etc/ssl/certs" "$root/tmp" "$root/root" "$root/usr/bin" "$root/usr/sbin" "$root/sbin"
+  cp /bin/busybox "$root/bin/busybox"
+  for app in $(/bin/busybox --list-full); do
+    [ -e "$root/$app" ] || ln -s /bin/busybox "$root/$app"
+  done
+  cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/" 2>/dev/null || true
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' > "$root/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
+  chmod 1777 "$root/tmp"
+  tar -C "$root" -c . | docker import -c 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin' -c 'CMD ["sh"]' - busybox:1.36 >/dev/null
+  rm -rf "$root"
+fi
+[ "${1:-}" = "--minimal" ] && exit 0
+log "done"
