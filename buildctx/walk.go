@@ -92,6 +92,15 @@ type walker struct {
 	pruned       []string
 	warnings     []string
 	walkedExDirs map[string]bool // excluded dirs that were walked anyway
+	err          error           // first fatal error
+}
+
+func (w *walker) fail(err error) {
+	w.mu.Lock()
+	if w.err == nil {
+		w.err = err
+	}
+	w.mu.Unlock()
 }
 
 // WalkContext walks root as BuildKit would when sending it as a build
@@ -137,6 +146,9 @@ func WalkContext(ctx context.Context, root string, opt WalkOptions) (*Walk, erro
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if w.err != nil {
+		return nil, w.err
+	}
 	return w.result(), nil
 }
 
@@ -172,7 +184,7 @@ func (w *walker) canPrune(rel string) bool {
 // (and walked only because an exception may re-include something below).
 func (w *walker) dir(ctx context.Context, rel string, info patternmatcher.MatchInfo, excludedDir bool) {
 	defer w.wg.Done()
-	if ctx.Err() != nil {
+	if ctx.Err() != nil || w.failed() {
 		return
 	}
 	abs := w.root
@@ -207,8 +219,10 @@ func (w *walker) dir(ctx context.Context, rel string, info patternmatcher.MatchI
 		if w.pm != nil {
 			m, matchInfo, err := w.pm.MatchesUsingParentResults(p, info)
 			if err != nil {
-				w.warn(p, err)
-				continue
+				// BuildKit fails the whole transfer on a pattern that
+				// only turns out bad when matched; so do we.
+				w.fail(fmt.Errorf("ignore pattern cannot be matched against %s: %w (the build would fail the same way)", p, err))
+				return
 			}
 			mi = matchInfo
 			skip = m
@@ -258,6 +272,12 @@ func (w *walker) dir(ctx context.Context, rel string, info patternmatcher.MatchI
 		w.walkedExDirs[rel] = true
 	}
 	w.mu.Unlock()
+}
+
+func (w *walker) failed() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err != nil
 }
 
 func typeOf(m fs.FileMode) EntryType {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/moby/patternmatcher/ignorefile"
 	"github.com/tonistiigi/fsutil"
 )
 
@@ -117,4 +118,43 @@ func TestWalkMatchesFsutil(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzWalkMatchesFsutil: for any ignore file, our walk sends exactly what
+// BuildKit's own filtered walk sends.
+func FuzzWalkMatchesFsutil(f *testing.F) {
+	for _, pats := range patternCases {
+		f.Add(strings.Join(pats, "\n"))
+	}
+	root := f.TempDir()
+	makeTree(f, root, treeSpec)
+	f.Fuzz(func(t *testing.T, ignore string) {
+		pats, err := ignorefile.ReadAll(strings.NewReader(ignore))
+		if err != nil {
+			return
+		}
+		var want []string
+		ferr := fsutil.Walk(context.Background(), root, &fsutil.FilterOpt{ExcludePatterns: pats}, func(p string, fi fs.FileInfo, err error) error {
+			if err != nil {
+				return err
+			}
+			want = append(want, filepath.ToSlash(p))
+			return nil
+		})
+		w, err := WalkContext(context.Background(), root, WalkOptions{Patterns: pats})
+		if (ferr != nil) != (err != nil) {
+			t.Fatalf("patterns %q: fsutil error %v, ours %v", pats, ferr, err)
+		}
+		if err != nil {
+			return
+		}
+		sort.Strings(want)
+		var got []string
+		for _, e := range w.Entries {
+			got = append(got, e.Path)
+		}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Fatalf("patterns %q:\n got %q\nwant %q", pats, got, want)
+		}
+	})
 }

@@ -3,12 +3,16 @@ package discover
 import (
 	"context"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/layerwise/layerwise/dockerfile"
+	"github.com/sirupsen/logrus"
 )
 
 func isComposeName(name string) bool {
@@ -24,11 +28,49 @@ func isComposeName(name string) bool {
 // override, as `docker compose` picks them) and returns one image per
 // service that has a build section.
 func composeImages(ctx context.Context, root, dir string, env []string) ([]*Image, []string) {
+	// compose-go reports unset variables and the like through logrus's
+	// global logger; turn those into warnings that name the compose file
+	// instead of letting them interleave with our output.
+	logged := captureLogrus()
+	ims, warns := loadCompose(ctx, root, dir, env)
+	for _, m := range logged() {
+		warns = append(warns, fmt.Sprintf("%s: %s", rel(root, dir), m))
+	}
+	return ims, warns
+}
+
+var logrusMu sync.Mutex
+
+type collectHook struct{ msgs *[]string }
+
+func (collectHook) Levels() []logrus.Level { return []logrus.Level{logrus.WarnLevel, logrus.ErrorLevel} }
+func (h collectHook) Fire(e *logrus.Entry) error {
+	*h.msgs = append(*h.msgs, "compose: "+e.Message)
+	return nil
+}
+
+func captureLogrus() func() []string {
+	logrusMu.Lock()
+	l := logrus.StandardLogger()
+	var msgs []string
+	oldOut, oldHooks := l.Out, l.ReplaceHooks(logrus.LevelHooks{})
+	l.SetOutput(io.Discard)
+	l.AddHook(collectHook{&msgs})
+	return func() []string {
+		l.SetOutput(oldOut)
+		l.ReplaceHooks(oldHooks)
+		logrusMu.Unlock()
+		return msgs
+	}
+}
+
+func loadCompose(ctx context.Context, root, dir string, env []string) ([]*Image, []string) {
 	opts, err := cli.NewProjectOptions(nil,
 		cli.WithWorkingDirectory(dir),
 		cli.WithOsEnv,
-		cli.WithEnv(env),
+		cli.WithEnvFiles(), // the default .env of the project directory, as compose reads it
 		cli.WithDotEnv,
+		cli.WithEnv(env),
 		cli.WithDefaultConfigPath,
 		cli.WithName(projectName(dir)),
 	)
@@ -88,6 +130,9 @@ func composeImages(ctx context.Context, root, dir string, env []string) ([]*Imag
 		if len(b.AdditionalContexts) > 0 {
 			im.AdditionalContexts = map[string]string{}
 			for k, v := range b.AdditionalContexts {
+				if filepath.IsAbs(v) { // a local directory: show it like the other paths
+					v = rel(root, v)
+				}
 				im.AdditionalContexts[k] = v
 			}
 		}
@@ -112,11 +157,12 @@ func composeImages(ctx context.Context, root, dir string, env []string) ([]*Imag
 			im.Dockerfile = rel(root, df)
 			dfName = im.Dockerfile
 		}
+		if data == nil {
+			data, err = os.ReadFile(im.AbsDockerfile())
+		}
 		var m *dockerfile.File
-		if data != nil {
+		if err == nil {
 			m, err = dockerfile.Parse(dfName, data, dockerfile.Options{BuildArgs: im.Args})
-		} else {
-			m, err = dockerfile.ParseFile(im.AbsDockerfile(), dockerfile.Options{BuildArgs: im.Args})
 		}
 		if err != nil {
 			im.Error = asDFError(dfName, err)

@@ -228,7 +228,11 @@ func finish(res *Result) {
 func dockerfileImage(root, p string) *Image {
 	r := rel(root, p)
 	im := &Image{Name: nameFor(r), Dockerfile: r, Source: SourceDockerfile, Root: root}
-	m, err := dockerfile.ParseFile(p, dockerfile.Options{})
+	data, err := os.ReadFile(p)
+	var m *dockerfile.File
+	if err == nil {
+		m, err = dockerfile.Parse(r, data, dockerfile.Options{})
+	}
 	if err != nil {
 		im.Error = asDFError(r, err)
 		im.Context = rel(root, filepath.Dir(p))

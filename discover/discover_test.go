@@ -1,0 +1,321 @@
+package discover
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+)
+
+func write(t *testing.T, root string, files map[string]string) {
+	t.Helper()
+	for p, c := range files {
+		full := filepath.Join(root, p)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func byName(res *Result) map[string]*Image {
+	m := map[string]*Image{}
+	for _, im := range res.Images {
+		m[im.Name] = im
+	}
+	return m
+}
+
+func names(res *Result) []string {
+	var out []string
+	for _, im := range res.Images {
+		out = append(out, im.Name)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestDockerfileNames(t *testing.T) {
+	yes := []string{"Dockerfile", "Containerfile", "dockerfile", "Dockerfile.dev", "api.Dockerfile", "web.dockerfile", "Containerfile.ci"}
+	no := []string{"Dockerfile.dockerignore", "README.md", "Dockerfiles", "docker-compose.yml", "x.Dockerfile.dockerignore", "Makefile"}
+	for _, n := range yes {
+		if !IsDockerfileName(n) {
+			t.Errorf("%s should be a Dockerfile", n)
+		}
+	}
+	for _, n := range no {
+		if IsDockerfileName(n) {
+			t.Errorf("%s should not be a Dockerfile", n)
+		}
+	}
+}
+
+func TestDiscoverByNameSkipsDependencyTrees(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, map[string]string{
+		"Dockerfile":                             "FROM scratch\nCOPY a /a\n",
+		"a":                                      "x",
+		"tools/Dockerfile.dev":                   "FROM debian:12\n",
+		"tools/lint.Dockerfile":                  "FROM debian:12\n",
+		"node_modules/pkg/Dockerfile":            "FROM node\n",
+		"vendor/x/Dockerfile":                    "FROM golang\n",
+		".git/Dockerfile":                        "FROM x\n",
+		"deep/a/b/c/Containerfile":               "FROM fedora:40\n",
+		"tools/Dockerfile.dev.dockerignore":      "*\n",
+		"services/web/frontend/.venv/Dockerfile": "FROM python\n",
+	})
+	res, err := Discover(context.Background(), root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{".", "deep/a/b/c", "tools:dev", "tools:lint"}
+	if got := names(res); !reflect.DeepEqual(got, want) {
+		t.Errorf("images = %q, want %q", got, want)
+	}
+	im := byName(res)["."]
+	if im.Source != SourceDockerfile || !im.ContextInferred || im.Context != "." || len(im.Stages) != 1 || im.Stages[0].Base != "scratch" {
+		t.Errorf("root image: %+v", im)
+	}
+}
+
+func TestInferContext(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, map[string]string{
+		// sources live at the repo root: the context is the root
+		"go.mod":               "module x\n",
+		"go.sum":               "",
+		"cmd/api/main.go":      "package main\n",
+		"build/api/Dockerfile": "FROM golang:1.22\nCOPY go.mod go.sum ./\nCOPY cmd/ cmd/\n",
+		// sources beside the Dockerfile
+		"services/web/package.json": "{}",
+		"services/web/src/index.js": "",
+		"services/web/Dockerfile":   "FROM node:20\nCOPY package.json ./\nCOPY src src\n",
+		// globs count as existing when they match
+		"services/py/requirements.txt": "",
+		"services/py/Dockerfile":       "FROM python:3.12\nCOPY requirements*.txt ./\n",
+		// a source that exists nowhere: fall back, with a note
+		"services/broken/Dockerfile": "FROM debian:12\nCOPY does-not-exist /x\n",
+		// only COPY --from and URLs: nothing to satisfy
+		"services/tool/Dockerfile": "FROM debian:12 AS a\nFROM scratch\nCOPY --from=a /bin/sh /sh\nADD https://example.com/x /x\n",
+		// variables are build-time choices: skipped
+		"services/var/Dockerfile": "FROM debian:12\nARG APP\nCOPY apps/${APP} /app\nCOPY local.txt /\n",
+		"services/var/local.txt":  "",
+	})
+	res, err := Discover(context.Background(), root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ims := byName(res)
+	cases := map[string]string{
+		"build/api": ".", "services/web": "services/web", "services/py": "services/py",
+		"services/broken": "services/broken", "services/tool": "services/tool", "services/var": "services/var",
+	}
+	for name, want := range cases {
+		im := ims[name]
+		if im == nil {
+			t.Errorf("%s not found; have %q", name, names(res))
+			continue
+		}
+		if im.Context != want || !im.ContextInferred {
+			t.Errorf("%s: context %q (inferred %v), want %q; note %q", name, im.Context, im.ContextInferred, want, im.ContextNote)
+		}
+	}
+	if n := ims["services/broken"].ContextNote; !strings.Contains(n, "does-not-exist") {
+		t.Errorf("broken note = %q", n)
+	}
+	if n := ims["build/api"].ContextNote; !strings.Contains(n, "not in the Dockerfile's own directory") {
+		t.Errorf("api note = %q", n)
+	}
+}
+
+func TestCompose(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, map[string]string{
+		"deploy/compose.yaml": `
+services:
+  api:
+    extends:
+      file: common.yaml
+      service: gobase
+    image: registry.local/api:${TAG:-latest}
+    build:
+      context: ../services/api
+      target: ${API_TARGET}
+      args:
+        VERSION: "${VERSION:-0.0.0}"
+      cache_from:
+        - type=registry,ref=registry.local/api:cache
+      cache_to: [type=inline]
+      additional_contexts:
+        shared: ../shared
+  web:
+    build:
+      context: ../services/web
+      dockerfile: docker/web.Dockerfile
+  db:
+    image: postgres:16
+  inline:
+    build:
+      context: ../services/web
+      dockerfile_inline: |
+        FROM nginx:1.27
+        COPY static /usr/share/nginx/html
+`,
+		"deploy/common.yaml": `
+services:
+  gobase:
+    build:
+      args:
+        GOFLAGS: -mod=readonly
+`,
+		"deploy/compose.override.yaml":       "services:\n  web:\n    build:\n      args:\n        NODE_ENV: production\n",
+		"deploy/.env":                        "API_TARGET=runtime\nTAG=1.2.3\n",
+		"services/api/Dockerfile":            "FROM golang:1.22 AS build\nARG VERSION\nFROM debian:12 AS runtime\n",
+		"services/web/docker/web.Dockerfile": "FROM node:20\nCOPY . .\n",
+		"services/web/static/index.html":     "",
+		"services/other/Dockerfile":          "FROM scratch\n",
+	})
+	res, err := Discover(context.Background(), root, Options{Env: []string{"VERSION=9.9"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Warnings) > 0 {
+		t.Errorf("warnings: %v", res.Warnings)
+	}
+	want := []string{"api", "inline", "services/other", "web"}
+	if got := names(res); !reflect.DeepEqual(got, want) {
+		t.Fatalf("images = %q, want %q", got, want)
+	}
+	ims := byName(res)
+	api := ims["api"]
+	if api.Source != SourceCompose || api.SourceFile != "deploy/compose.yaml" || api.Context != "services/api" || api.Dockerfile != "services/api/Dockerfile" || api.ContextInferred {
+		t.Errorf("api: %+v", api)
+	}
+	if api.Target != "runtime" || api.Args["VERSION"] != "9.9" || api.Args["GOFLAGS"] != "-mod=readonly" {
+		t.Errorf("api interpolation/extends: target %q args %v", api.Target, api.Args)
+	}
+	if !reflect.DeepEqual(api.Tags, []string{"registry.local/api:1.2.3"}) || len(api.CacheFrom) != 1 || len(api.CacheTo) != 1 || api.AdditionalContexts["shared"] != "shared" {
+		t.Errorf("api build details: %+v", api)
+	}
+	if len(api.Stages) != 2 || api.Stages[1].Name != "runtime" {
+		t.Errorf("api stages: %+v", api.Stages)
+	}
+	web := ims["web"]
+	if web.Dockerfile != "services/web/docker/web.Dockerfile" || web.Args["NODE_ENV"] != "production" {
+		t.Errorf("web (override file): %+v", web)
+	}
+	in := ims["inline"]
+	if in.DockerfileInline == "" || in.Dockerfile != "" || len(in.Stages) != 1 || in.Stages[0].Base != "nginx:1.27" {
+		t.Errorf("inline: %+v", in)
+	}
+	// Dockerfiles a compose service builds are not listed twice
+	for _, im := range res.Images {
+		if im.Dockerfile == "services/api/Dockerfile" && im.Source != SourceCompose {
+			t.Errorf("api Dockerfile listed again: %+v", im)
+		}
+	}
+}
+
+func TestComposeWarningsAreCollected(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, map[string]string{
+		"compose.yaml": "services:\n  api:\n    build:\n      context: .\n      target: ${UNSET_FOR_LAYERWISE_TEST}\n",
+		"Dockerfile":   "FROM scratch\n",
+	})
+	res, err := Discover(context.Background(), root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "UNSET_FOR_LAYERWISE_TEST") {
+		t.Errorf("warnings = %q", res.Warnings)
+	}
+}
+
+func TestBrokenComposeIsAWarning(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, map[string]string{
+		"compose.yaml": "services:\n  api:\n    build: [not, a, mapping\n",
+		"Dockerfile":   "FROM scratch\n",
+	})
+	res, err := Discover(context.Background(), root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "compose.yaml") {
+		t.Errorf("warnings = %q", res.Warnings)
+	}
+	if len(res.Images) != 1 {
+		t.Errorf("the Dockerfile should still be listed: %q", names(res))
+	}
+}
+
+func TestMalformedDockerfileDoesNotStopOthers(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, map[string]string{
+		"a/Dockerfile": "FROM debian:12\nRUN echo ok\n",
+		"b/Dockerfile": "FROM debian:12\nCOPY --frm=x a b\n",
+		"c/Dockerfile": "",
+	})
+	res, err := Discover(context.Background(), root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ims := byName(res)
+	if ims["a"].Error != nil {
+		t.Errorf("a: %v", ims["a"].Error)
+	}
+	if e := ims["b"].Error; e == nil || e.File != "b/Dockerfile" || e.Line != 2 || e.Col != 1 {
+		t.Errorf("b error: %+v", e)
+	}
+	if e := ims["c"].Error; e == nil || !strings.Contains(e.Error(), "c/Dockerfile") {
+		t.Errorf("c error: %+v", e)
+	}
+	if len(res.Errors()) != 2 {
+		t.Errorf("errors: %d", len(res.Errors()))
+	}
+}
+
+func TestSingleDockerfilePath(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, map[string]string{"svc/Dockerfile.prod": "FROM scratch\nCOPY bin /bin\n", "svc/bin": ""})
+	res, err := Discover(context.Background(), filepath.Join(root, "svc/Dockerfile.prod"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Images) != 1 || res.Images[0].Name != "prod" || res.Images[0].Context != "." {
+		t.Errorf("images: %+v", res.Images[0])
+	}
+}
+
+// TestExamples pins what `layerwise ls examples` must say.
+func TestExamples(t *testing.T) {
+	res, err := Discover(context.Background(), "../examples", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		name, dockerfile, context, base, source string
+		inferred                                bool
+	}
+	var got []row
+	for _, im := range res.Images {
+		if im.Error != nil {
+			t.Errorf("%s: %v", im.Name, im.Error)
+			continue
+		}
+		got = append(got, row{im.Name, im.Dockerfile, im.Context, im.Stages[0].Base, im.Source, im.ContextInferred})
+	}
+	want := []row{
+		{"api", "services/api/Dockerfile", "services/api", "golang:1.22-bookworm", SourceCompose, false},
+		{"services/worker", "services/worker/Dockerfile", "services/worker", "python:3.11-slim-bookworm", SourceDockerfile, true},
+		{"web", "services/web/Dockerfile", "services/web", "node:20-bookworm-slim", SourceCompose, false},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("examples:\n got %+v\nwant %+v", got, want)
+	}
+}
