@@ -74,6 +74,7 @@ func TestExactnessAgainstBuildKit(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			w.SortEntries()
 			var want []string
 			for _, e := range w.Entries {
 				want = append(want, describe(e.Path, e.Type, e.Size))

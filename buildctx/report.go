@@ -68,8 +68,8 @@ func Analyze(ctx context.Context, contextDir string, opt AnalyzeOptions) (*Repor
 		top = 10
 	}
 	r := &Report{Context: contextDir, Dockerfile: opt.Dockerfile, IgnoreFile: ign, Walk: w}
-	r.LargestDirs, r.LargestFiles = largest(w.Entries, top)
-	r.Heavy = heavy(w.Entries)
+	r.LargestDirs, r.LargestFiles = largest(w, top)
+	r.Heavy = heavy(w)
 	r.Sensitive = sensitive(contextDir, w.Entries)
 	if opt.Sources != nil {
 		u, err := ComputeUsage(w, opt.Sources)
@@ -84,27 +84,12 @@ func Analyze(ctx context.Context, contextDir string, opt AnalyzeOptions) (*Repor
 
 // largest returns the directories holding the most bytes (recursively,
 // at any depth) and the largest files.
-func largest(entries []Entry, top int) ([]SizeEntry, []SizeEntry) {
-	dirs := map[string]*SizeEntry{}
-	var files []SizeEntry
-	for _, e := range entries {
-		if e.Type == TypeDir {
-			continue
+func largest(w *Walk, top int) ([]SizeEntry, []SizeEntry) {
+	ds := make([]SizeEntry, 0, len(w.DirSizes))
+	for d, sz := range w.DirSizes {
+		if d != "" {
+			ds = append(ds, SizeEntry{Path: d, Bytes: sz.Bytes, Files: sz.Files})
 		}
-		files = append(files, SizeEntry{Path: e.Path, Bytes: e.Size})
-		for d := path.Dir(e.Path); d != "."; d = path.Dir(d) {
-			s := dirs[d]
-			if s == nil {
-				s = &SizeEntry{Path: d}
-				dirs[d] = s
-			}
-			s.Bytes += e.Size
-			s.Files++
-		}
-	}
-	ds := make([]SizeEntry, 0, len(dirs))
-	for _, d := range dirs {
-		ds = append(ds, *d)
 	}
 	topN(ds, len(ds))
 	// A directory holding nearly all of an ancestor already listed says
@@ -126,7 +111,31 @@ func largest(entries []Entry, top int) ([]SizeEntry, []SizeEntry) {
 			picked = append(picked, d)
 		}
 	}
-	return picked, topN(files, top)
+	return picked, largestFiles(w.Entries, top)
+}
+
+// largestFiles keeps the top n files in a small sorted buffer instead of
+// sorting every entry.
+func largestFiles(entries []Entry, n int) []SizeEntry {
+	var buf []SizeEntry
+	for _, e := range entries {
+		if e.Type == TypeDir {
+			continue
+		}
+		if len(buf) == n && (e.Size < buf[n-1].Bytes || (e.Size == buf[n-1].Bytes && e.Path > buf[n-1].Path)) {
+			continue
+		}
+		i := sort.Search(len(buf), func(i int) bool {
+			return buf[i].Bytes < e.Size || (buf[i].Bytes == e.Size && buf[i].Path > e.Path)
+		})
+		buf = append(buf, SizeEntry{})
+		copy(buf[i+1:], buf[i:])
+		buf[i] = SizeEntry{Path: e.Path, Bytes: e.Size}
+		if len(buf) > n {
+			buf = buf[:n]
+		}
+	}
+	return buf
 }
 
 func topN(s []SizeEntry, n int) []SizeEntry {
@@ -173,34 +182,31 @@ var HeavyDirNames = map[string]bool{
 }
 
 // heavy lists every heavy directory sent (outermost only), with its size.
-func heavy(entries []Entry) []SizeEntry {
+func heavy(w *Walk) []SizeEntry {
 	var out []SizeEntry
-	idx := map[string]int{}
-	for _, e := range entries {
-		comps := strings.Split(e.Path, "/")
-		for i, c := range comps {
-			if !HeavyDirNames[c] {
-				continue
-			}
-			if i == len(comps)-1 && e.Type != TypeDir {
-				break // a file named "build" is not a directory
-			}
-			d := strings.Join(comps[:i+1], "/")
-			j, ok := idx[d]
-			if !ok {
-				j = len(out)
-				idx[d] = j
-				out = append(out, SizeEntry{Path: d})
-			}
-			if e.Type != TypeDir {
-				out[j].Bytes += e.Size
-				out[j].Files++
-			}
-			break
+	for _, e := range w.Entries {
+		if e.Type != TypeDir || !HeavyDirNames[path.Base(e.Path)] || hasHeavyAncestor(e.Path) {
+			continue
+		}
+		sz := w.DirSizes[e.Path]
+		out = append(out, SizeEntry{Path: e.Path, Bytes: sz.Bytes, Files: sz.Files})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Bytes != out[j].Bytes {
+			return out[i].Bytes > out[j].Bytes
+		}
+		return out[i].Path < out[j].Path
+	})
+	return out
+}
+
+func hasHeavyAncestor(p string) bool {
+	for d := parentDir(p); d != ""; d = parentDir(d) {
+		if HeavyDirNames[path.Base(d)] {
+			return true
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Bytes > out[j].Bytes })
-	return out
+	return false
 }
 
 // sensitive flags files that hold secrets by name, and package-manager rc
@@ -208,26 +214,18 @@ func heavy(entries []Entry) []SizeEntry {
 // only a token makes them sensitive); nothing else is read.
 func sensitive(root string, entries []Entry) []Sensitive {
 	var out []Sensitive
-	reportedDir := map[string]bool{}
 	for _, e := range entries {
-		comps := strings.Split(e.Path, "/")
-		// directories: report once, at the directory
-		dirHit := false
-		for i, c := range comps[:len(comps)-1] {
-			if reason, ok := sensitiveDirs[c]; ok {
-				d := strings.Join(comps[:i+1], "/")
-				if !reportedDir[d] {
-					reportedDir[d] = true
-					out = append(out, Sensitive{Path: d + "/", Reason: reason})
-				}
-				dirHit = true
-				break
+		base := path.Base(e.Path)
+		if e.Type == TypeDir {
+			// a sensitive directory is reported once, at its outermost
+			if reason, ok := sensitiveDirs[base]; ok && !hasSensitiveAncestor(e.Path) {
+				out = append(out, Sensitive{Path: e.Path + "/", Reason: reason})
 			}
-		}
-		if dirHit || e.Type == TypeDir {
 			continue
 		}
-		base := comps[len(comps)-1]
+		if hasSensitiveAncestor(e.Path) {
+			continue
+		}
 		if reason := sensitiveFile(base); reason != "" {
 			out = append(out, Sensitive{Path: e.Path, Reason: reason})
 			continue
@@ -238,7 +236,17 @@ func sensitive(root string, entries []Entry) []Sensitive {
 			}
 		}
 	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out
+}
+
+func hasSensitiveAncestor(p string) bool {
+	for d := parentDir(p); d != ""; d = parentDir(d) {
+		if _, ok := sensitiveDirs[path.Base(d)]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 var sensitiveDirs = map[string]string{

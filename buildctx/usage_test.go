@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"testing"
 )
 
@@ -60,6 +61,7 @@ func TestUsage(t *testing.T) {
 	for _, e := range u.Unused {
 		unused = append(unused, e.Path)
 	}
+	sort.Strings(unused)
 	if !reflect.DeepEqual(unused, []string{"README.md", "docs/a.md"}) || u.UsedFiles != 3 || u.UnusedFiles != 2 {
 		t.Errorf("unused %q used %d", unused, u.UsedFiles)
 	}

@@ -60,7 +60,9 @@ type WalkOptions struct {
 // Walk is the result of walking a context.
 type Walk struct {
 	Root string `json:"root"`
-	// Entries are what the builder receives, sorted by path.
+	// Entries are what the builder receives, in no particular order (a
+	// global sort costs more than the rest of the analysis; SortEntries
+	// when order matters).
 	Entries []Entry `json:"-"`
 	// Files counts regular files, symlinks and other non-directories sent;
 	// Bytes their sizes (a symlink's size is its target's length, as in the
@@ -76,6 +78,14 @@ type Walk struct {
 	PrunedDirs    []string `json:"prunedDirs,omitempty"`
 	// Warnings: unreadable directories, entries that vanished mid-walk.
 	Warnings []string `json:"warnings,omitempty"`
+	// DirSizes holds, for every directory ("" is the root) that holds
+	// something sent, the bytes and files sent below it.
+	DirSizes map[string]DirSize `json:"-"`
+}
+
+// SortEntries sorts Entries by path.
+func (w *Walk) SortEntries() {
+	sort.Slice(w.Entries, func(i, j int) bool { return w.Entries[i].Path < w.Entries[j].Path })
 }
 
 type walker struct {
@@ -86,13 +96,23 @@ type walker struct {
 	sem     chan struct{}
 	wg      sync.WaitGroup
 
-	mu           sync.Mutex
-	out          []Entry
-	excluded     []Entry // excluded entries seen (files and dirs)
+	mu sync.Mutex
+	// out and excluded hold one chunk per directory: appending chunks
+	// avoids re-copying a 200,000-entry slice as it grows.
+	out          [][]Entry
+	excluded     [][]Entry // excluded entries seen (files and dirs)
 	pruned       []string
 	warnings     []string
 	walkedExDirs map[string]bool // excluded dirs that were walked anyway
 	err          error           // first fatal error
+	direct       map[string]DirSize
+}
+
+// DirSize is what a directory holds: bytes and non-directory entries sent,
+// counted recursively.
+type DirSize struct {
+	Bytes int64
+	Files int64
 }
 
 func (w *walker) fail(err error) {
@@ -118,7 +138,7 @@ func WalkContext(ctx context.Context, root string, opt WalkOptions) (*Walk, erro
 	if !st.IsDir() {
 		return nil, fmt.Errorf("build context %s is not a directory", root)
 	}
-	w := &walker{root: root, measure: opt.MeasureExcluded, walkedExDirs: map[string]bool{}}
+	w := &walker{root: root, measure: opt.MeasureExcluded, walkedExDirs: map[string]bool{}, direct: map[string]DirSize{}}
 	if len(opt.Patterns) > 0 {
 		w.pm, err = patternmatcher.New(opt.Patterns)
 		if err != nil {
@@ -264,9 +284,23 @@ func (w *walker) dir(ctx context.Context, rel string, info patternmatcher.MatchI
 			out = append(out, e)
 		}
 	}
+	var direct DirSize
+	for _, e := range out {
+		if e.Type != TypeDir {
+			direct.Bytes += e.Size
+			direct.Files++
+		}
+	}
 	w.mu.Lock()
-	w.out = append(w.out, out...)
-	w.excluded = append(w.excluded, excl...)
+	if direct.Files > 0 {
+		w.direct[rel] = direct
+	}
+	if len(out) > 0 {
+		w.out = append(w.out, out)
+	}
+	if len(excl) > 0 {
+		w.excluded = append(w.excluded, excl)
+	}
 	w.pruned = append(w.pruned, pruned...)
 	if excludedDir {
 		w.walkedExDirs[rel] = true
@@ -308,27 +342,37 @@ func (w *walker) warn(p string, err error) {
 
 func (w *walker) result() *Walk {
 	res := &Walk{Root: w.root, PrunedDirs: w.pruned, Warnings: w.warnings}
+	n := 0
+	for _, c := range w.out {
+		n += len(c)
+	}
+	res.Entries = make([]Entry, 0, n)
+	for _, c := range w.out {
+		res.Entries = append(res.Entries, c...)
+	}
+	var excluded []Entry
+	for _, c := range w.excluded {
+		excluded = append(excluded, c...)
+	}
 	// An excluded directory that holds a re-included entry is still sent
 	// (fsutil emits such parents lazily); everything else excluded is not.
 	if len(w.walkedExDirs) > 0 {
 		need := map[string]bool{}
-		for _, e := range w.out {
+		for _, e := range res.Entries {
 			for d := path.Dir(e.Path); d != "." && w.walkedExDirs[d] && !need[d]; d = path.Dir(d) {
 				need[d] = true
 			}
 		}
-		kept := w.excluded[:0]
-		for _, e := range w.excluded {
+		kept := excluded[:0]
+		for _, e := range excluded {
 			if e.Type == TypeDir && need[e.Path] {
-				w.out = append(w.out, e)
+				res.Entries = append(res.Entries, e)
 				continue
 			}
 			kept = append(kept, e)
 		}
-		w.excluded = kept
+		excluded = kept
 	}
-	res.Entries = w.out
-	sort.Slice(res.Entries, func(i, j int) bool { return res.Entries[i].Path < res.Entries[j].Path })
 	for _, e := range res.Entries {
 		if e.Type == TypeDir {
 			res.Dirs++
@@ -337,13 +381,36 @@ func (w *walker) result() *Walk {
 		res.Files++
 		res.Bytes += e.Size
 	}
-	for _, e := range w.excluded {
+	for _, e := range excluded {
 		if e.Type != TypeDir {
 			res.ExcludedFiles++
 			res.ExcludedBytes += e.Size
 		}
 	}
+	// Directory totals from each directory's own sums: one map update per
+	// directory and ancestor, not per file.
+	res.DirSizes = make(map[string]DirSize, len(w.direct))
+	for d, ds := range w.direct {
+		for {
+			t := res.DirSizes[d]
+			t.Bytes += ds.Bytes
+			t.Files += ds.Files
+			res.DirSizes[d] = t
+			if d == "" {
+				break
+			}
+			d = parentDir(d)
+		}
+	}
 	sort.Strings(res.PrunedDirs)
 	sort.Strings(res.Warnings)
 	return res
+}
+
+// parentDir is path.Dir for context-relative paths, with "" for the root.
+func parentDir(p string) string {
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		return p[:i]
+	}
+	return ""
 }

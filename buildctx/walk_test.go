@@ -68,6 +68,7 @@ func walkSet(t testing.TB, root string, patterns []string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	w.SortEntries()
 	var out []string
 	for _, e := range w.Entries {
 		out = append(out, e.Path)
@@ -149,6 +150,7 @@ func FuzzWalkMatchesFsutil(f *testing.F) {
 			return
 		}
 		sort.Strings(want)
+		w.SortEntries()
 		var got []string
 		for _, e := range w.Entries {
 			got = append(got, e.Path)

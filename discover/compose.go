@@ -43,7 +43,9 @@ var logrusMu sync.Mutex
 
 type collectHook struct{ msgs *[]string }
 
-func (collectHook) Levels() []logrus.Level { return []logrus.Level{logrus.WarnLevel, logrus.ErrorLevel} }
+func (collectHook) Levels() []logrus.Level {
+	return []logrus.Level{logrus.WarnLevel, logrus.ErrorLevel}
+}
 func (h collectHook) Fire(e *logrus.Entry) error {
 	*h.msgs = append(*h.msgs, "compose: "+e.Message)
 	return nil

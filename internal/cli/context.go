@@ -139,7 +139,7 @@ func renderContextText(w io.Writer, r contextResult, root string) {
 	fmt.Fprintf(w, "  sent         %d files, %s (%d dirs)\n", rep.Files, buildctx.HumanBytes(rep.Bytes), rep.Dirs)
 	ex := fmt.Sprintf("%d files, %s", rep.ExcludedFiles, buildctx.HumanBytes(rep.ExcludedBytes))
 	if len(rep.PrunedDirs) > 0 {
-		ex += fmt.Sprintf(" + %d directories not read: %s", len(rep.PrunedDirs), strings.Join(firstN(rep.PrunedDirs, 5), ", "))
+		ex += fmt.Sprintf(" + %s not read: %s", plural(len(rep.PrunedDirs), "directory", "directories"), strings.Join(firstN(rep.PrunedDirs, 5), ", "))
 	}
 	fmt.Fprintf(w, "  excluded     %s\n", ex)
 	if u := rep.Usage; u != nil {
@@ -189,4 +189,11 @@ func firstN(s []string, n int) []string {
 		return append(append([]string(nil), s[:n]...), fmt.Sprintf("and %d more", len(s)-n))
 	}
 	return s
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

@@ -1,0 +1,187 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func run(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := Execute(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func writeTree(t *testing.T, files map[string]string) string {
+	t.Helper()
+	root := t.TempDir()
+	for p, c := range files {
+		full := filepath.Join(root, p)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
+
+func TestExitCodes(t *testing.T) {
+	good := writeTree(t, map[string]string{"Dockerfile": "FROM scratch\n"})
+	empty := t.TempDir()
+	cases := []struct {
+		name   string
+		args   []string
+		code   int
+		stderr string
+	}{
+		{"ok", []string{"ls", good}, 0, ""},
+		{"unknown-flag", []string{"ls", "--bogus", good}, 2, "unknown flag: --bogus"},
+		{"unknown-format", []string{"ls", "-o", "xml", good}, 2, `unknown format "xml"`},
+		{"unknown-command", []string{"frobnicate"}, 2, "unknown command"},
+		{"too-many-args", []string{"ls", good, good}, 2, "accepts at most 1 arg"},
+		{"no-dockerfile", []string{"ls", empty}, 2, "no Dockerfile or compose build found"},
+		{"missing-path", []string{"context", filepath.Join(empty, "nope")}, 2, "no such file or directory"},
+		{"unknown-image", []string{"context", "--image", "nope", good}, 2, `no image named "nope"`},
+		{"bad-config", []string{"ls", "--config", filepath.Join(empty, "missing.yaml"), good}, 2, "missing.yaml"},
+		{"version", []string{"version"}, 0, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, stderr := run(t, tc.args...)
+			if code != tc.code || !strings.Contains(stderr, tc.stderr) {
+				t.Errorf("exit %d (want %d), stderr %q (want %q)", code, tc.code, stderr, tc.stderr)
+			}
+		})
+	}
+}
+
+func TestHelpOnEveryCommand(t *testing.T) {
+	root := NewRoot(&bytes.Buffer{}, &bytes.Buffer{})
+	for _, c := range root.Commands() {
+		if c.Name() == "help" || c.Name() == "completion" {
+			continue
+		}
+		code, out, _ := run(t, c.Name(), "--help")
+		if code != 0 || !strings.Contains(out, "Usage:") || !strings.Contains(out, "--format") {
+			t.Errorf("%s --help: exit %d\n%s", c.Name(), code, out)
+		}
+	}
+}
+
+func TestConfigErrorsHavePositions(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"Dockerfile":      "FROM scratch\n",
+		".layerwise.yaml": "offline: true\nrules:\n  - not a map\n",
+	})
+	code, _, stderr := run(t, "ls", root)
+	if code != 2 || !strings.Contains(stderr, ".layerwise.yaml") || !strings.Contains(stderr, "line 3") {
+		t.Errorf("exit %d stderr %q", code, stderr)
+	}
+}
+
+func TestMalformedDockerfileExitsOneAfterTheRest(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"good/Dockerfile": "FROM debian:12\nCOPY . /src\n",
+		"bad/Dockerfile":  "FROM debian:12\nRUN --mount=type=cache,target=/x echo\nCOPY --form=x a b\n",
+	})
+	code, out, stderr := run(t, "context", root)
+	if code != 1 {
+		t.Errorf("exit %d", code)
+	}
+	if !strings.Contains(stderr, "bad/Dockerfile:3:1: unknown flag: --form") {
+		t.Errorf("stderr lacks file:line:col: %q", stderr)
+	}
+	if !strings.Contains(out, "good\n") || !strings.Contains(out, "bad\n") {
+		t.Errorf("both images should be reported:\n%s", out)
+	}
+}
+
+// TestExamplesLsAndContext pins the answers on the shipped examples.
+func TestExamplesLsAndContext(t *testing.T) {
+	code, out, stderr := run(t, "ls", "-o", "json", "../../examples")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var res struct {
+		Images []struct {
+			Name, Dockerfile, Context, Source string
+			ContextInferred                   bool
+			Stages                            []struct{ Base string }
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, im := range res.Images {
+		got[im.Name] = im.Dockerfile + " " + im.Context + " " + im.Source + " " + im.Stages[0].Base
+	}
+	want := map[string]string{
+		"api":             "services/api/Dockerfile services/api compose golang:1.22-bookworm",
+		"web":             "services/web/Dockerfile services/web compose node:20-bookworm-slim",
+		"services/worker": "services/worker/Dockerfile services/worker dockerfile python:3.11-slim-bookworm",
+	}
+	if len(got) != len(want) {
+		t.Errorf("images: %v", got)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %q, want %q", k, got[k], v)
+		}
+	}
+
+	// context: the committed files of each service are all used (COPY . .)
+	// and no ignore file exists; junk, when generated, is sent too.
+	code, out, stderr = run(t, "context", "-o", "json", "--image", "web", "../../examples")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var reps []struct {
+		Image      string
+		IgnoreFile struct{ Path string }
+		Files      int64
+		Usage      struct{ UnusedFiles int64 }
+	}
+	if err := json.Unmarshal([]byte(out), &reps); err != nil {
+		t.Fatal(err)
+	}
+	if len(reps) != 1 || reps[0].Image != "web" || reps[0].IgnoreFile.Path != "" || reps[0].Files < 4 || reps[0].Usage.UnusedFiles != 0 {
+		t.Errorf("web context: %+v", reps)
+	}
+}
+
+func TestContextTextReport(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"Dockerfile":                 "FROM node:20\nCOPY package.json ./\nCOPY src/ src/\nCOPY nothing-here /x\n",
+		"package.json":               "{}",
+		"src/index.js":               "console.log(1)",
+		"node_modules/left-pad/i.js": strings.Repeat("x", 4000),
+		"docs/guide.md":              strings.Repeat("y", 2000),
+		".env":                       "SECRET=1",
+		".dockerignore":              "docs\n",
+	})
+	code, out, _ := run(t, "context", root)
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	for _, want := range []string{
+		"ignore file: .dockerignore",
+		"sent         6 files",
+		"1 directory not read: docs",
+		"unused       4 files, 4.1 kB",
+		"no match     nothing-here (Dockerfile:4)",
+		"heavy        node_modules: 4.0 kB in 1 files",
+		"sensitive    .env: environment file",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in:\n%s", want, out)
+		}
+	}
+}
