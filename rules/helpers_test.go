@@ -1,0 +1,67 @@
+package rules
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/layerwise/layerwise/buildctx"
+	"github.com/layerwise/layerwise/config"
+	"github.com/layerwise/layerwise/dockerfile"
+)
+
+// input models a Dockerfile for a rule test; src may start with a
+// "#! target=NAME" line to pick the built stage.
+func input(t *testing.T, src string) *Input {
+	t.Helper()
+	src = strings.TrimLeft(src, "\n")
+	f, err := dockerfile.Parse("Dockerfile", []byte(src), dockerfile.Options{})
+	if err != nil {
+		t.Fatalf("parse %q: %v", src, err)
+	}
+	return &Input{Image: "img", Dockerfile: "Dockerfile", File: f, Config: config.Default(), ContextPath: "."}
+}
+
+// check runs one rule on an input and returns its findings.
+func check(t *testing.T, id string, in *Input) []Finding {
+	t.Helper()
+	r := Get(id)
+	if r == nil {
+		t.Fatalf("no rule %s", id)
+	}
+	if r.RepoCheck != nil {
+		return r.RepoCheck([]*Input{in})
+	}
+	return r.Check(in)
+}
+
+// ruleCatches asserts the rule reports at least one finding on each
+// Dockerfile; ruleCatchesNot that it reports none.
+func ruleCatches(t *testing.T, id string, srcs ...string) {
+	t.Helper()
+	for _, src := range srcs {
+		if fs := check(t, id, input(t, src)); len(fs) == 0 {
+			t.Errorf("%s should catch:\n%s", id, src)
+		} else {
+			for _, f := range fs {
+				if f.RuleID != id || f.Message == "" || f.File == "" {
+					t.Errorf("%s: malformed finding %+v", id, f)
+				}
+			}
+		}
+	}
+}
+
+func ruleCatchesNot(t *testing.T, id string, srcs ...string) {
+	t.Helper()
+	for _, src := range srcs {
+		if fs := check(t, id, input(t, src)); len(fs) != 0 {
+			t.Errorf("%s should not catch:\n%s\ngot: %s", id, src, fs[0].Message)
+		}
+	}
+}
+
+// withContext attaches a synthetic context report to an input.
+func withContext(in *Input, rep *buildctx.Report) *Input {
+	in.Context = rep
+	return in
+}

@@ -1,0 +1,36 @@
+package rules
+
+import "testing"
+
+func TestLW101CacheOrder(t *testing.T) {
+	ruleCatches(t, "LW101",
+		"FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n",
+		"FROM node:20\nCOPY package.json ./\nCOPY . .\nRUN npm install && npm run build\n",
+		"FROM python:3.12\nCOPY . /app\nRUN pip install -r /app/requirements.txt\n",
+		"FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /app ./cmd/api\n",
+		"FROM golang:1.22 AS base\nWORKDIR /src\nCOPY . .\nFROM base AS build\nRUN go mod download\n",
+		"FROM rust:1.80\nCOPY src/ src/\nCOPY Cargo.toml .\nRUN cargo build --release\n",
+		"FROM maven:3-eclipse-temurin-21\nCOPY . .\nRUN mvn -B package\n",
+		"FROM ruby:3.3\nCOPY . .\nRUN bundle install\n",
+		"FROM python:3.12\nCOPY . .\nRUN python -m pip install .\n",
+		"FROM mcr.microsoft.com/dotnet/sdk:8.0\nCOPY . .\nRUN dotnet restore && dotnet publish -c Release\n",
+		"FROM node:20\nCOPY src/ ./src/\nRUN if [ -f yarn.lock ]; then yarn install --frozen-lockfile; fi\n",
+	)
+	ruleCatchesNot(t, "LW101",
+		"FROM node:20\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm ci\nCOPY . .\nRUN npm run build\n",
+		"FROM golang:1.22\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN go build ./...\n",
+		"FROM python:3.12\nCOPY requirements*.txt ./\nRUN pip install -r requirements.txt\nCOPY . .\n",
+		"FROM node:20\nCOPY . .\nRUN npm install -g pm2\n",
+		"FROM debian:12\nCOPY . /src\nRUN apt-get update && apt-get install -y curl\n",
+		"FROM node:20 AS deps\nCOPY package.json .\nRUN npm ci\nFROM node:20\nCOPY . .\nCOPY --from=deps /node_modules ./node_modules\n",
+		"FROM rust:1.80\nCOPY Cargo.toml Cargo.lock ./\nRUN cargo fetch\nCOPY src src\nRUN cargo build --release\n",
+		"FROM maven:3\nCOPY pom.xml .\nRUN mvn dependency:go-offline\nCOPY src src\nRUN mvn package\n",
+		"FROM golang:1.22\nCOPY . .\nRUN go install golang.org/x/tools/cmd/goimports@latest\n",
+		"FROM node:20\nCOPY server.js /app/\nRUN echo built\n",
+	)
+	// the finding points at the COPY and names the install and its cost
+	fs := check(t, "LW101", input(t, "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n"))
+	if len(fs) != 1 || fs[0].Range.Start.Line != 3 || fs[0].Cost.Seconds == 0 || fs[0].Cost.Invalidates != "every source change re-runs `npm ci` in img" {
+		t.Errorf("finding: %+v", fs)
+	}
+}

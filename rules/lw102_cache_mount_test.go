@@ -1,0 +1,39 @@
+package rules
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestLW102CacheMount(t *testing.T) {
+	ruleCatches(t, "LW102",
+		"FROM node:20\nCOPY package*.json ./\nRUN npm ci\n",
+		"FROM python:3.12\nRUN pip install -r requirements.txt\n",
+		"FROM golang:1.22\nRUN go mod download\n",
+		"FROM golang:1.22\nRUN --mount=type=cache,target=/go/pkg/mod go build ./...\n",
+		"FROM debian:12\nRUN apt-get update && apt-get install -y curl\n",
+		"FROM debian:12\nRUN --mount=type=cache,target=/var/cache/apt --mount=type=cache,target=/var/lib/apt apt-get update && apt-get install -y curl\n",
+		"FROM node:20\nUSER node\nRUN --mount=type=cache,target=/root/.npm npm ci\n",
+		"FROM node:20\nENV npm_config_cache=/tmp/npm-cache\nRUN --mount=type=cache,target=/root/.npm npm ci\n",
+		"FROM rust:1.80\nRUN cargo fetch\n",
+		"FROM maven:3\nRUN mvn -B dependency:go-offline\n",
+		"FROM ruby:3.3\nRUN bundle install\n",
+		"FROM alpine:3.20\nRUN apk add curl\n",
+	)
+	ruleCatchesNot(t, "LW102",
+		"FROM node:20\nRUN --mount=type=cache,target=/root/.npm npm ci\n",
+		"FROM node:20\nUSER node\nRUN --mount=type=cache,target=/home/node/.npm,uid=1000 npm ci\n",
+		"FROM python:3.12\nENV PIP_CACHE_DIR=/cache/pip\nRUN --mount=type=cache,target=/cache/pip pip install -r requirements.txt\n",
+		"FROM golang:1.22\nRUN --mount=type=cache,target=/go/pkg/mod go mod download\n",
+		"FROM golang:1.22\nRUN --mount=type=cache,target=/root/.cache/go-build go build ./...\n",
+		"FROM debian:12\nRUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt,sharing=locked apt-get update && apt-get install -y curl\n",
+		"FROM node:20\nRUN npm run build\n",
+		"FROM debian:12\nRUN echo no installs here\n",
+		"FROM rust:1.80\nRUN --mount=type=cache,target=/usr/local/cargo/registry cargo fetch\n",
+		"FROM node:20\nRUN --mount=type=cache,target=/root/.cache yarn install\n",
+	)
+	fs := check(t, "LW102", input(t, "FROM node:20\nUSER app\nRUN npm ci\n"))
+	if len(fs) != 1 || !strings.Contains(fs[0].Message, "/home/app/.npm") || !strings.Contains(fs[0].Message, "HOME assumed") {
+		t.Errorf("user home: %+v", fs)
+	}
+}

@@ -1,0 +1,107 @@
+package rules
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/layerwise/layerwise/dockerfile"
+)
+
+var _ = Register(&Rule{
+	ID: "LW103", Name: "cache-defeated", Severity: Warning, Category: CatCache, Fixable: true,
+	Title: "A command empties or bypasses a cache that a cache mount keeps",
+	Cost:  "The cache mount is there, but the step throws its content away (or never writes it): every run downloads everything again.",
+	Description: `Size advice written for images without cache mounts — ` + "`pip install --no-cache-dir`" + `, ` + "`npm cache clean`" + `,
+` + "`rm -rf /var/lib/apt/lists/*`" + `, ` + "`apk add --no-cache`" + ` — works against a cache mount: the mount's content is not
+part of the image anyway, so removing it saves no bytes and only makes the next build slower. layerwise
+flags these only when a cache mount of the same RUN covers what they delete.`,
+	Bad:   `RUN --mount=type=cache,target=/root/.cache/pip pip install --no-cache-dir -r requirements.txt`,
+	Good:  `RUN --mount=type=cache,target=/root/.cache/pip pip install -r requirements.txt`,
+	Check: checkCacheDefeat,
+})
+
+func checkCacheDefeat(in *Input) []Finding {
+	var out []Finding
+	for _, s := range in.File.Stages {
+		for _, ins := range s.Instructions {
+			if ins.Run == nil || len(ins.Run.Mounts) == 0 {
+				continue
+			}
+			base := stageBase(in, ins)
+			for _, c := range ins.Run.Commands {
+				if what, dir := defeats(c, ins.State, base); what != "" && mountCovers(ins, dir) {
+					msg := fmt.Sprintf("%s while a cache mount keeps %s: it saves no image bytes and makes every run start cold. Drop it.", what, dir)
+					out = append(out, in.at("LW103", ins, msg, Cost{Invalidates: "every run of this step starts with an empty cache", Seconds: 10, Basis: "static"}))
+				}
+			}
+		}
+	}
+	return out
+}
+
+// defeats recognises a command that empties or bypasses a tool cache and
+// returns what it does and the directory concerned.
+func defeats(c dockerfile.Command, st *dockerfile.State, base string) (string, string) {
+	name := path.Base(c.Name)
+	sub := first(c)
+	dirOf := func(t *Tool) string {
+		if d := t.CacheDirs(st, base); len(d) > 0 {
+			return d[0]
+		}
+		return ""
+	}
+	switch name {
+	case "pip", "pip3":
+		if c.HasArg("--no-cache-dir") {
+			return "`pip --no-cache-dir`", dirOf(toolPip)
+		}
+		if sub == "cache" {
+			return "`pip cache " + strings.Join(c.Positional()[1:], " ") + "`", dirOf(toolPip)
+		}
+	case "python", "python3":
+		if c.HasArg("--no-cache-dir") {
+			return "`pip --no-cache-dir`", dirOf(toolPip)
+		}
+	case "npm":
+		if sub == "cache" && (c.HasArg("clean") || c.HasArg("clear")) {
+			return "`npm cache clean`", dirOf(toolNpm)
+		}
+	case "yarn":
+		if sub == "cache" && c.HasArg("clean") {
+			return "`yarn cache clean`", dirOf(toolYarn)
+		}
+	case "uv":
+		if c.HasArg("--no-cache") {
+			return "`uv --no-cache`", dirOf(toolUv)
+		}
+	case "go":
+		if sub == "clean" && (c.HasArg("-modcache") || c.HasArg("-cache")) {
+			if c.HasArg("-modcache") {
+				return "`go clean -modcache`", dirOf(toolGo)
+			}
+			return "`go clean -cache`", toolGo.CacheDirs(st, base)[1]
+		}
+	case "apk":
+		if c.HasArg("--no-cache") {
+			return "`apk --no-cache`", "/var/cache/apk"
+		}
+	case "composer":
+		if sub == "clear-cache" || sub == "clearcache" {
+			return "`composer clear-cache`", dirOf(toolComposer)
+		}
+	case "apt-get", "apt":
+		if sub == "clean" {
+			return "`apt-get clean`", "/var/cache/apt"
+		}
+	case "rm":
+		for _, a := range c.Positional() {
+			p := path.Clean(strings.TrimRight(strings.TrimSuffix(a, "*"), "/"))
+			if !path.IsAbs(p) || p == "/" {
+				continue
+			}
+			return fmt.Sprintf("`rm -rf %s`", a), p
+		}
+	}
+	return "", ""
+}

@@ -1,0 +1,93 @@
+package rules
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/layerwise/layerwise/dockerfile"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+)
+
+var _ = Register(&Rule{
+	ID: "LW107", Name: "volatile-early-input", Severity: Warning, Category: CatCache, Fixable: false,
+	Title: "A value that changes on every build comes before expensive steps",
+	Cost:  "Every RUN after it re-runs on every build: a changing ARG or ENV value is part of each later step's cache key.",
+	Description: `Build args are in the environment of every RUN after their ARG, and ENV values are too, so a
+value that differs on each build (a date, a commit id, a build number, a ` + "`CACHE_BUST`" + `) invalidates every RUN that
+follows it — including the dependency install. Declare such values as late as possible: after the installs,
+ideally in the last stage just before the LABEL or the final COPY that needs them.`,
+	Bad: `FROM node:20
+ARG GIT_COMMIT
+COPY package*.json ./
+RUN npm ci`,
+	Good: `FROM node:20
+COPY package*.json ./
+RUN npm ci
+ARG GIT_COMMIT
+LABEL org.opencontainers.image.revision=$GIT_COMMIT`,
+	Check: checkVolatile,
+})
+
+var (
+	volatileName  = regexp.MustCompile(`(?i)(cache_?bust|build_?(date|time|timestamp|number|id)|git_?(commit|sha|hash|rev)|vcs_?ref|commit_?(sha|id|hash)?$|revision|timestamp)`)
+	volatileValue = regexp.MustCompile(`^(\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?|\d{10,}|[0-9a-f]{40}|[0-9a-f]{7,12})$`)
+)
+
+func checkVolatile(in *Input) []Finding {
+	var out []Finding
+	for _, s := range in.File.Stages {
+		for i, ins := range s.Instructions {
+			var names []string
+			switch c := ins.Cmd.(type) {
+			case *instructions.ArgCommand:
+				for _, kv := range c.Args {
+					val := ""
+					if kv.Value != nil {
+						val = *kv.Value
+					}
+					if volatileName.MatchString(kv.Key) || volatileValue.MatchString(val) {
+						names = append(names, kv.Key)
+					}
+				}
+			case *instructions.EnvCommand:
+				for _, kv := range c.Env {
+					if volatileName.MatchString(kv.Key) || volatileValue.MatchString(ins.State.Env[kv.Key]) || volatileValue.MatchString(kv.Value) {
+						names = append(names, kv.Key)
+					}
+				}
+			}
+			if len(names) == 0 {
+				continue
+			}
+			exp := firstExpensive(s.Instructions[i+1:])
+			if exp == nil {
+				continue
+			}
+			msg := fmt.Sprintf("%s %s changes on every build and comes before %s (line %d): every RUN after it re-runs each time. Move it after the expensive steps.",
+				ins.Kind, strings.Join(names, ", "), short(exp.Original), exp.Range.Start.Line)
+			out = append(out, in.at("LW107", ins, msg, Cost{Invalidates: "every build re-runs every RUN after line " + fmt.Sprint(ins.Range.Start.Line), Seconds: expensiveSeconds(s.Instructions[i+1:]), Basis: "static"}))
+		}
+	}
+	return out
+}
+
+// firstExpensive is the first RUN that installs or compiles.
+func firstExpensive(ins []*dockerfile.Instruction) *dockerfile.Instruction {
+	for _, x := range ins {
+		if len(runInstalls(x)) > 0 {
+			return x
+		}
+	}
+	return nil
+}
+
+func expensiveSeconds(ins []*dockerfile.Instruction) float64 {
+	total := 0.0
+	for _, x := range ins {
+		for _, i := range runInstalls(x) {
+			total += i.Tool.Seconds
+		}
+	}
+	return total
+}

@@ -1,0 +1,21 @@
+package rules
+
+import "testing"
+
+func TestLW107VolatileInputs(t *testing.T) {
+	ruleCatches(t, "LW107",
+		"FROM node:20\nARG GIT_COMMIT\nCOPY package.json .\nRUN npm ci\n",
+		"FROM node:20\nARG CACHEBUST=1\nRUN npm ci\n",
+		"FROM python:3.12\nARG BUILD_DATE\nENV BUILD_DATE=$BUILD_DATE\nRUN pip install -r r.txt\n",
+		"FROM debian:12\nENV RELEASE=2024-05-01\nRUN apt-get update && apt-get install -y curl\n",
+		"FROM golang:1.22\nARG VCS_REF\nRUN go build ./...\n",
+		"FROM debian:12\nARG VERSION=3f2a9c1d4b\nRUN apt-get install -y git\n",
+	)
+	ruleCatchesNot(t, "LW107",
+		"FROM node:20\nCOPY package.json .\nRUN npm ci\nARG GIT_COMMIT\nLABEL rev=$GIT_COMMIT\n",
+		"FROM node:20\nARG NODE_ENV=production\nRUN npm ci\n",
+		"FROM golang:1.22\nARG GO_VERSION=1.22\nRUN go build ./...\n",
+		"FROM debian:12\nARG BUILD_DATE\nRUN echo hello\n",
+		"FROM debian:12\nENV TZ=UTC\nRUN apt-get install -y tzdata\n",
+	)
+}

@@ -1,0 +1,105 @@
+package rules
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/layerwise/layerwise/dockerfile"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+)
+
+var _ = Register(&Rule{
+	ID: "LW108", Name: "moving-remote-input", Severity: Warning, Category: CatCache, Fixable: false,
+	Title: "A remote input that moves is fetched before the dependency install",
+	Cost:  "ADD of a URL is downloaded on every build to check it, and invalidates everything after it when upstream changes; RUN git clone/curl of a branch or 'latest' is either stale forever or, once busted, re-runs all that follows.",
+	Description: `` + "`ADD https://...`" + ` without ` + "`--checksum`" + ` makes BuildKit fetch the URL on every build to learn whether it
+changed, and a change invalidates every later step. ` + "`RUN git clone`" + ` of a branch and ` + "`curl`" + `/` + "`wget`" + ` of a moving URL
+("latest", "main", "master") are worse: their cache never notices upstream changes, so they stay stale until
+something above them changes — then everything below re-runs. Pin the input (a tag or commit, ` + "`ADD --checksum=`" + `,
+a versioned URL) and fetch it after the dependency install, or in a stage of its own.`,
+	Bad:   "ADD https://example.com/tool/latest/tool.tgz /opt/\nRUN npm ci",
+	Good:  "RUN npm ci\nADD --checksum=sha256:... https://example.com/tool/1.4.2/tool.tgz /opt/",
+	Check: checkMovingRemote,
+})
+
+var movingRef = regexp.MustCompile(`(?i)(/|=|-|_|\b)(latest|master|main|head|nightly|snapshot)(\b|/|\.|$)`)
+
+func checkMovingRemote(in *Input) []Finding {
+	var out []Finding
+	for _, s := range in.File.Stages {
+		for i, ins := range s.Instructions {
+			what := ""
+			if ins.Copy != nil && ins.Copy.IsAdd {
+				add, _ := ins.Cmd.(*instructions.AddCommand)
+				for _, u := range ins.Copy.URLs {
+					if add == nil || add.Checksum == "" {
+						what = fmt.Sprintf("ADD %s (no --checksum)", u)
+						break
+					}
+				}
+				for _, g := range ins.Copy.GitRefs {
+					if !pinnedGitRef(g) {
+						what = fmt.Sprintf("ADD %s (not pinned to a tag or commit)", g)
+						break
+					}
+				}
+			}
+			if ins.Run != nil {
+				for _, c := range ins.Run.Commands {
+					if w := movingFetch(c); w != "" {
+						what = w
+						break
+					}
+				}
+			}
+			if what == "" {
+				continue
+			}
+			exp := firstExpensive(s.Instructions[i+1:])
+			if exp == nil {
+				continue
+			}
+			msg := fmt.Sprintf("%s comes before %s (line %d): a moving remote input either goes stale in the cache or invalidates every step after it. Pin it and fetch it after the install.",
+				what, short(exp.Original), exp.Range.Start.Line)
+			out = append(out, in.at("LW108", ins, msg, Cost{Invalidates: "every upstream change re-runs every step after line " + fmt.Sprint(ins.Range.Start.Line), Seconds: expensiveSeconds(s.Instructions[i+1:]), Basis: "static"}))
+		}
+	}
+	return out
+}
+
+var shaRef = regexp.MustCompile(`^[0-9a-f]{7,40}$`)
+var versionRef = regexp.MustCompile(`^v?\d+(\.\d+)*`)
+
+func pinnedGitRef(ref string) bool {
+	_, frag, ok := strings.Cut(ref, "#")
+	if !ok {
+		return false
+	}
+	frag, _, _ = strings.Cut(frag, ":")
+	return shaRef.MatchString(frag) || versionRef.MatchString(frag)
+}
+
+// movingFetch recognises git clone of a branch and curl/wget of a moving URL.
+func movingFetch(c dockerfile.Command) string {
+	switch path.Base(c.Name) {
+	case "git":
+		if first(c) != "clone" {
+			return ""
+		}
+		for i, a := range c.Args {
+			if (a == "--branch" || a == "-b") && i+1 < len(c.Args) && versionRef.MatchString(c.Args[i+1]) {
+				return ""
+			}
+		}
+		return "RUN git clone without a pinned tag"
+	case "curl", "wget":
+		for _, a := range c.Positional() {
+			if strings.Contains(a, "://") && movingRef.MatchString(a) {
+				return fmt.Sprintf("RUN %s %s", path.Base(c.Name), a)
+			}
+		}
+	}
+	return ""
+}

@@ -1,0 +1,20 @@
+package rules
+
+import "testing"
+
+func TestLW108MovingRemote(t *testing.T) {
+	ruleCatches(t, "LW108",
+		"FROM node:20\nADD https://example.com/tool.tgz /opt/\nRUN npm ci\n",
+		"FROM node:20\nADD https://github.com/org/repo.git /src\nRUN npm ci\n",
+		"FROM python:3.12\nRUN git clone https://github.com/org/lib /lib\nRUN pip install -r r.txt\n",
+		"FROM debian:12\nRUN curl -fsSL https://example.com/releases/latest/tool -o /usr/bin/tool\nRUN apt-get install -y git\n",
+		"FROM golang:1.22\nRUN wget https://example.com/main/schema.json\nRUN go build ./...\n",
+	)
+	ruleCatchesNot(t, "LW108",
+		"FROM node:20\nADD --checksum=sha256:24454f830cdb571e2c4ad15481119c43b3cafd48dd869a9b2945d1036d1dc68d https://example.com/tool.tgz /opt/\nRUN npm ci\n",
+		"FROM node:20\nADD https://github.com/org/repo.git#v1.2.3 /src\nRUN npm ci\n",
+		"FROM python:3.12\nRUN git clone --branch v2.1.0 https://github.com/org/lib /lib\nRUN pip install -r r.txt\n",
+		"FROM node:20\nRUN npm ci\nADD https://example.com/tool.tgz /opt/\n",
+		"FROM debian:12\nRUN curl -fsSL https://example.com/releases/1.2.3/tool -o /usr/bin/tool\nRUN apt-get install -y git\n",
+	)
+}

@@ -1,0 +1,57 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/distribution/reference"
+)
+
+var _ = Register(&Rule{
+	ID: "LW109", Name: "base-image-unpinned", Severity: Warning, Category: CatCorrectness, Fixable: false,
+	Title: "Base image has no tag or uses :latest",
+	Cost:  "Builds are not reproducible, and when 'latest' moves every cached layer of the image is invalidated at once.",
+	Description: `An untagged or ` + "`:latest`" + ` base image is whatever the registry serves that day. When it moves, every
+layer built on it is invalid: the next build is a cold build, and it may behave differently. Pin a version tag
+(` + "`node:20.11-bookworm-slim`" + `) or a digest.`,
+	Bad:   "FROM node",
+	Good:  "FROM node:20.11-bookworm-slim",
+	Check: checkBaseTag,
+})
+
+// imageRef parses an image reference as docker does; ok is false for
+// references that are not images (scratch, unresolved variables).
+func imageRef(s string) (reference.Named, bool) {
+	if s == "" || s == "scratch" || strings.Contains(s, "$") {
+		return nil, false
+	}
+	n, err := reference.ParseNormalizedNamed(s)
+	if err != nil {
+		return nil, false
+	}
+	return n, true
+}
+
+func checkBaseTag(in *Input) []Finding {
+	var out []Finding
+	for _, s := range in.File.Stages {
+		if s.BaseStage >= 0 {
+			continue
+		}
+		n, ok := imageRef(s.Base)
+		if !ok {
+			continue
+		}
+		if _, digested := n.(reference.Digested); digested {
+			continue
+		}
+		tagged, hasTag := n.(reference.Tagged)
+		switch {
+		case !hasTag:
+			out = append(out, in.atStage("LW109", s, fmt.Sprintf("FROM %s has no tag: it means :latest, which moves. Pin a version tag or a digest.", s.Base), Cost{Invalidates: "every layer of the image when the registry's latest moves"}))
+		case tagged.Tag() == "latest":
+			out = append(out, in.atStage("LW109", s, fmt.Sprintf("FROM %s uses :latest, which moves. Pin a version tag or a digest.", s.Base), Cost{Invalidates: "every layer of the image when the registry's latest moves"}))
+		}
+	}
+	return out
+}

@@ -1,0 +1,22 @@
+package rules
+
+import "testing"
+
+func TestLW109BaseTag(t *testing.T) {
+	ruleCatches(t, "LW109",
+		"FROM node\n",
+		"FROM node:latest\n",
+		"FROM docker.io/library/debian\nRUN true\n",
+		"FROM registry.local:5000/team/base AS b\nFROM b\n",
+		"ARG BASE=python\nFROM ${BASE}\n",
+		"FROM golang:1.22 AS build\nFROM alpine:latest\n",
+	)
+	ruleCatchesNot(t, "LW109",
+		"FROM node:20-bookworm-slim\n",
+		"FROM scratch\n",
+		"FROM golang:1.22 AS build\nFROM build\n",
+		"FROM debian@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n",
+		"FROM registry.local:5000/team/base:1.4\n",
+		"FROM $UNDEFINED_BASE\n",
+	)
+}

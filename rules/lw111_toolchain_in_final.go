@@ -1,0 +1,61 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+)
+
+var _ = Register(&Rule{
+	ID: "LW111", Name: "toolchain-in-final-stage", Severity: Warning, Category: CatSize, Fixable: false,
+	Title: "Compilers, SDKs or development dependencies are left in the final image",
+	Cost:  "Hundreds of MB that the running service never uses are pushed, pulled and scanned with every release.",
+	Description: `The final stage of a multi-stage build should hold the artifact and its runtime only. A final stage
+that starts from an SDK image (golang, rust, maven, gradle, a JDK, the .NET SDK), installs build tools
+(build-essential, gcc, make, a JDK) or installs development dependencies (` + "`npm ci`" + ` without ` + "`--omit=dev`" + `,
+` + "`poetry install`" + ` without ` + "`--only main`" + `) ships all of it. Build in an earlier stage and copy the output into a
+slim runtime base.`,
+	Bad:   "FROM golang:1.22 AS build\nRUN go build -o /app .\nFROM golang:1.22\nCOPY --from=build /app /app",
+	Good:  "FROM golang:1.22 AS build\nRUN CGO_ENABLED=0 go build -o /app .\nFROM gcr.io/distroless/static\nCOPY --from=build /app /app",
+	Check: checkToolchainInFinal,
+})
+
+func checkToolchainInFinal(in *Input) []Finding {
+	final := in.finalStage()
+	if final == nil || compilesInLineage(in) {
+		return nil // LW112 covers builds that compile in the final image
+	}
+	var out []Finding
+	root := in.rootBase(final)
+	if sdk, w := sdkOf(root.Base); sdk != "" {
+		out = append(out, in.atStage("LW111", final, fmt.Sprintf("the final image builds on %s, an SDK image (~%s the runtime does not need): copy the artifact into a runtime base instead.", root.Base, mb(w)),
+			Cost{ImageBytes: w, Seconds: bytesSeconds(0, w), Basis: "static"}))
+	}
+	for _, ins := range in.lineageInstructions(final) {
+		if names, w := toolchainIn(ins); len(names) > 0 {
+			out = append(out, in.at("LW111", ins, fmt.Sprintf("the final image installs build tools (%s, ~%s): install them in a build stage and copy only the output.", strings.Join(names, ", "), mb(w)),
+				Cost{ImageBytes: w, Seconds: bytesSeconds(0, w), Basis: "static"}))
+		}
+		for _, inst := range runInstalls(ins) {
+			if devDepsInstall(inst, ins.State) {
+				out = append(out, in.at("LW111", ins, fmt.Sprintf("`%s` installs development dependencies into the final image: install production dependencies only (e.g. `--omit=dev`), or build in an earlier stage.", inst),
+					Cost{ImageBytes: 100e6, Seconds: bytesSeconds(0, 100e6), Basis: "static"}))
+			}
+		}
+	}
+	return out
+}
+
+// compilesInLineage reports whether the final image's lineage compiles.
+func compilesInLineage(in *Input) bool {
+	final := in.finalStage()
+	for _, ins := range in.lineageInstructions(final) {
+		for _, inst := range runInstalls(ins) {
+			if inst.Compile && !inst.Tool.System {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func mb(b int64) string { return fmt.Sprintf("%d MB", b/1e6) }

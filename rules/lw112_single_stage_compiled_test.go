@@ -1,0 +1,21 @@
+package rules
+
+import "testing"
+
+func TestLW112SingleStageCompiled(t *testing.T) {
+	ruleCatches(t, "LW112",
+		"FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /usr/local/bin/api ./cmd/api\nCMD [\"api\"]\n",
+		"FROM rust:1.80\nCOPY . .\nRUN cargo build --release\n",
+		"FROM maven:3\nCOPY . .\nRUN mvn -B package\n",
+		"FROM gradle:8\nCOPY . .\nRUN gradle build\n",
+		"FROM mcr.microsoft.com/dotnet/sdk:8.0\nCOPY . .\nRUN dotnet publish -c Release -o /app\n",
+		"FROM golang:1.22 AS base\nRUN go build ./...\nFROM base\nCMD [\"app\"]\n",
+	)
+	ruleCatchesNot(t, "LW112",
+		"FROM golang:1.22 AS build\nRUN go build -o /app .\nFROM debian:12-slim\nCOPY --from=build /app /app\n",
+		"FROM rust:1.80 AS build\nRUN cargo build --release\nFROM debian:12-slim\nCOPY --from=build /target/release/x /x\n",
+		"FROM node:20\nRUN npm ci\n",
+		"FROM golang:1.22\nRUN go mod download\n",
+		"FROM debian:12\nRUN apt-get install -y gcc\n",
+	)
+}

@@ -1,0 +1,42 @@
+package rules
+
+import "fmt"
+
+var _ = Register(&Rule{
+	ID: "LW113", Name: "unused-stage", Severity: Info, Category: CatSpeed, Fixable: false,
+	Title: "A stage is never used by the image that is built",
+	Cost:  "With BuildKit it costs nothing at build time (unreachable stages are skipped), but the legacy builder builds every stage, and a dead stage misleads readers and reviewers.",
+	Description: `A stage that the built target neither builds FROM, COPYs from nor mounts is dead code. BuildKit
+skips it, the legacy builder (` + "`DOCKER_BUILDKIT=0`" + `) builds it anyway. Remove it, or build it explicitly with
+` + "`--target`" + ` if it is a separate image (a test or lint stage).`,
+	Bad:   "FROM golang:1.22 AS lint\nRUN golangci-lint run\nFROM golang:1.22 AS build\nRUN go build -o /app .\nFROM scratch\nCOPY --from=build /app /app",
+	Good:  "FROM golang:1.22 AS build\nRUN go build -o /app .\nFROM scratch\nCOPY --from=build /app /app",
+	Check: checkUnusedStage,
+})
+
+func checkUnusedStage(in *Input) []Finding {
+	final := in.finalStage()
+	if final == nil {
+		return nil
+	}
+	reach := map[int]bool{}
+	var visit func(i int)
+	visit = func(i int) {
+		if reach[i] {
+			return
+		}
+		reach[i] = true
+		for _, d := range in.File.Stages[i].DependsOn {
+			visit(d)
+		}
+	}
+	visit(final.Index)
+	var out []Finding
+	for _, s := range in.File.Stages {
+		if reach[s.Index] || s.Index > final.Index && in.Target != "" {
+			continue
+		}
+		out = append(out, in.atStage("LW113", s, fmt.Sprintf("stage %s is not used by the built stage %s: remove it, or build it with --target if it is an image of its own.", s.Label(), final.Label()), Cost{}))
+	}
+	return out
+}

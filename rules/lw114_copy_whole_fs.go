@@ -1,0 +1,40 @@
+package rules
+
+import (
+	"fmt"
+	"path"
+	"strings"
+)
+
+var _ = Register(&Rule{
+	ID: "LW114", Name: "copy-whole-filesystem", Severity: Warning, Category: CatSize, Fixable: false,
+	Title: "COPY --from copies a whole filesystem",
+	Cost:  "Everything the other stage or image holds — its package manager, caches, toolchain — lands in this image, defeating the multi-stage build.",
+	Description: `` + "`COPY --from=build / /`" + ` (or ` + "`COPY --from=build /usr /usr`" + `) brings the other stage's OS and toolchain along
+with the artifact. Copy the artifact and the files it needs by path.`,
+	Bad:   "COPY --from=build / /",
+	Good:  "COPY --from=build /out/app /usr/local/bin/app",
+	Check: checkCopyWholeFS,
+})
+
+var wholeFSPaths = map[string]bool{"/": true, "/usr": true, "/usr/local": true, "/lib": true, "/var": true, "/opt": true, "/root": true, "/go": true}
+
+func checkCopyWholeFS(in *Input) []Finding {
+	var out []Finding
+	for _, s := range in.File.Stages {
+		for _, ins := range s.Instructions {
+			if ins.Copy == nil || ins.Copy.From == "" {
+				continue
+			}
+			for _, src := range ins.Copy.SourcesExpanded {
+				p := path.Clean("/" + strings.TrimSuffix(src, "*"))
+				if wholeFSPaths[p] {
+					out = append(out, in.at("LW114", ins, fmt.Sprintf("COPY --from=%s %s copies a whole filesystem tree: copy the artifact by path instead.", ins.Copy.From, src),
+						Cost{ImageBytes: 200e6, Seconds: bytesSeconds(0, 200e6), Basis: "static"}))
+					break
+				}
+			}
+		}
+	}
+	return out
+}

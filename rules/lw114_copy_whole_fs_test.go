@@ -1,0 +1,20 @@
+package rules
+
+import "testing"
+
+func TestLW114CopyWholeFS(t *testing.T) {
+	ruleCatches(t, "LW114",
+		"FROM golang:1.22 AS build\nFROM scratch\nCOPY --from=build / /\n",
+		"FROM node:20 AS b\nFROM debian:12\nCOPY --from=b /usr /usr\n",
+		"FROM debian:12\nCOPY --from=python:3.12 /usr/local /usr/local\n",
+		"FROM golang:1.22 AS b\nFROM debian:12\nCOPY --from=b /go /go\n",
+		"FROM a:1 AS b\nFROM debian:12\nCOPY --from=b /* /\n",
+	)
+	ruleCatchesNot(t, "LW114",
+		"FROM golang:1.22 AS build\nFROM scratch\nCOPY --from=build /out/app /app\n",
+		"FROM debian:12\nCOPY . /\n",
+		"FROM node:20 AS b\nFROM node:20-slim\nCOPY --from=b /app/dist /app/dist\n",
+		"FROM debian:12\nCOPY --from=b /usr/local/bin/tool /usr/local/bin/\n",
+		"FROM a:1 AS b\nFROM debian:12\nCOPY --from=b /etc/ssl/certs /etc/ssl/certs\n",
+	)
+}

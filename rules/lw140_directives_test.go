@@ -1,0 +1,42 @@
+package rules
+
+import "testing"
+
+func offline(in *Input) *Input {
+	c := *in.Config
+	c.Offline = true
+	in.Config = &c
+	return in
+}
+
+func TestLW140SyntaxDirective(t *testing.T) {
+	for _, src := range []string{
+		"# syntax=docker/dockerfile:1\nFROM debian:12\n",
+		"# syntax=docker/dockerfile:1.7-labs\nFROM debian:12\nRUN --mount=type=cache,target=/c true\n",
+		"#syntax=registry.local/frontend:1\nFROM scratch\n",
+	} {
+		if fs := check(t, "LW140", offline(input(t, src))); len(fs) != 1 || fs[0].Severity != Error || fs[0].Range.Start.Line != 1 {
+			t.Errorf("offline with syntax should be an error at line 1: %q %+v", src, fs)
+		}
+	}
+	ruleCatches(t, "LW140",
+		"FROM debian:12\nRUN <<EOF\necho hi\nEOF\n",
+		"FROM debian:12\nCOPY --link a /a\n",
+		"FROM debian:12\nCOPY --exclude=*.md . /src\n",
+		"FROM debian:12\nADD --checksum=sha256:24454f830cdb571e2c4ad15481119c43b3cafd48dd869a9b2945d1036d1dc68d https://x/y /y\n",
+		"FROM debian:12\nADD https://github.com/moby/buildkit.git#v0.12 /src\n",
+		"FROM debian:12\nCOPY <<EOF /etc/x\nhi\nEOF\n",
+	)
+	ruleCatchesNot(t, "LW140",
+		"# syntax=docker/dockerfile:1\nFROM debian:12\nRUN <<EOF\necho hi\nEOF\n",
+		"FROM debian:12\nRUN --mount=type=cache,target=/root/.npm npm ci\n",
+		"FROM debian:12\nCOPY a /a\n",
+		"# syntax=docker/dockerfile:1\nFROM debian:12\n",
+		"FROM debian:12\nADD https://example.com/x.tgz /x\n",
+	)
+	// offline without a directive: the advice does not suggest one
+	fs := check(t, "LW140", offline(input(t, "FROM debian:12\nCOPY --link a /a\n")))
+	if len(fs) != 1 || fs[0].Severity != Warning {
+		t.Errorf("offline feature: %+v", fs)
+	}
+}

@@ -1,0 +1,250 @@
+// Package rules holds layerwise's audit rules: one file per rule, each
+// declared as a value (as BuildKit's linter declares its checks) with its
+// metadata, its check and its documentation, and one test file per rule with
+// the Dockerfiles it must catch and must not catch (as hadolint's specs do).
+//
+// A rule sees one image at a time (Input): its Dockerfile model, its build
+// context report and the configuration. Repository-wide rules see every
+// image at once (RepoCheck).
+package rules
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/layerwise/layerwise/buildctx"
+	"github.com/layerwise/layerwise/config"
+	"github.com/layerwise/layerwise/dockerfile"
+)
+
+// Severity orders findings and drives --fail-on.
+type Severity int
+
+const (
+	Info Severity = iota + 1
+	Warning
+	Error
+)
+
+func (s Severity) String() string {
+	switch s {
+	case Info:
+		return "info"
+	case Warning:
+		return "warning"
+	case Error:
+		return "error"
+	}
+	return "none"
+}
+
+// ParseSeverity reads "info", "warning", "error" (and "none" as 0).
+func ParseSeverity(s string) (Severity, error) {
+	switch strings.ToLower(s) {
+	case "info":
+		return Info, nil
+	case "warning", "warn":
+		return Warning, nil
+	case "error":
+		return Error, nil
+	case "none", "off":
+		return 0, nil
+	}
+	return 0, fmt.Errorf("unknown severity %q (want error, warning, info or none)", s)
+}
+
+// Categories of rules.
+const (
+	CatCache       = "cache"
+	CatContext     = "context"
+	CatSize        = "size"
+	CatSpeed       = "speed"
+	CatCorrectness = "correctness"
+	CatSecurity    = "security"
+)
+
+// Rule is one audit rule.
+type Rule struct {
+	ID       string // LW1xx
+	Name     string // kebab-case short name
+	Title    string
+	Severity Severity
+	Category string
+	// Cost says what the problem costs, in the words of the rule docs.
+	Cost string
+	// Fixable says whether `layerwise fix` can rewrite it (the fix issue).
+	Fixable bool
+	// Description, Bad and Good feed the generated docs page.
+	Description string
+	Bad, Good   string
+	// Check examines one image; RepoCheck the whole repository. A rule
+	// has one or the other.
+	Check     func(in *Input) []Finding
+	RepoCheck func(ins []*Input) []Finding
+}
+
+// DocURL is the rule's documentation page, relative to the repository.
+func (r *Rule) DocURL() string { return "docs/rules/" + r.ID + ".md" }
+
+// Input is what a rule sees of one image.
+type Input struct {
+	Image string // the image's name (layerwise ls)
+	// Dockerfile is the path shown in findings (repository-relative).
+	Dockerfile string
+	File       *dockerfile.File
+	// Context is the analysis of the image's build context; nil when it
+	// could not be walked (context rules then stay silent).
+	Context *buildctx.Report
+	// ContextPath is the context directory, repository-relative;
+	// IgnoreFile the ignore file in force ("" when there is none).
+	ContextPath string
+	IgnoreFile  string
+	Config      *config.Config
+	// Target is the stage built (compose target), "" for the last.
+	Target string
+}
+
+// Cost is what a finding costs, as far as layerwise can tell.
+type Cost struct {
+	// ContextBytes sent to the builder on every build for nothing.
+	ContextBytes int64 `json:"contextBytes,omitempty"`
+	// ImageBytes left in the image (when static analysis can tell).
+	ImageBytes int64 `json:"imageBytes,omitempty"`
+	// Invalidates says what the problem makes BuildKit redo.
+	Invalidates string `json:"invalidates,omitempty"`
+	// Seconds is the estimated time lost per affected build; Basis says
+	// where it came from: "static" (an estimate by tool) or "measured"
+	// (history of real builds).
+	Seconds float64 `json:"seconds,omitempty"`
+	Basis   string  `json:"basis,omitempty"`
+}
+
+// Finding is one problem found.
+type Finding struct {
+	RuleID   string   `json:"rule"`
+	Severity Severity `json:"-"`
+	Image    string   `json:"image,omitempty"`
+	// File is the repository-relative file the finding points into (the
+	// Dockerfile, or the context directory for context findings).
+	File    string           `json:"file"`
+	Range   dockerfile.Range `json:"range"`
+	Message string           `json:"message"`
+	Cost    Cost             `json:"cost"`
+	// Fix is the rewrite that resolves the finding, when one exists.
+	Fix *Fix `json:"fix,omitempty"`
+}
+
+// Fix is a textual edit of a file (filled in by the fix issue's rewriters).
+type Fix struct {
+	Description string `json:"description"`
+	File        string `json:"file"`
+	// Replacements apply to whole lines [StartLine, EndLine] (1-based,
+	// inclusive); EndLine < StartLine inserts before StartLine.
+	Replacements []Replacement `json:"replacements"`
+}
+
+// Replacement replaces lines with new text.
+type Replacement struct {
+	StartLine int    `json:"startLine"`
+	EndLine   int    `json:"endLine"`
+	Text      string `json:"text"`
+}
+
+var registry = map[string]*Rule{}
+
+// Register adds a rule; rule files call it from init.
+func Register(r *Rule) *Rule {
+	if _, dup := registry[r.ID]; dup {
+		panic("duplicate rule " + r.ID)
+	}
+	if (r.Check == nil) == (r.RepoCheck == nil) {
+		panic("rule " + r.ID + " needs exactly one of Check and RepoCheck")
+	}
+	registry[r.ID] = r
+	return r
+}
+
+// All returns every rule, sorted by ID.
+func All() []*Rule {
+	out := make([]*Rule, 0, len(registry))
+	for _, r := range registry {
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// Get returns a rule by ID, or nil. BuildKit's checks are known as
+// "buildkit/<Name>".
+func Get(id string) *Rule { return registry[id] }
+
+// Known reports whether id names a rule (ours or BuildKit's).
+func Known(id string) bool {
+	if _, ok := registry[id]; ok {
+		return true
+	}
+	if name, ok := strings.CutPrefix(id, "buildkit/"); ok {
+		return buildkitRuleNames()[name]
+	}
+	return false
+}
+
+// at builds a finding of rule id at an instruction. Rules name themselves
+// by ID (not by their variable) so that a rule's value and its check do not
+// refer to each other.
+func (in *Input) at(id string, ins *dockerfile.Instruction, msg string, cost Cost) Finding {
+	f := Finding{RuleID: id, Severity: registry[id].Severity, Image: in.Image, File: in.Dockerfile, Message: msg, Cost: cost}
+	if ins != nil {
+		f.Range = ins.Range
+	}
+	return f
+}
+
+// atStage builds a finding at a stage's FROM line.
+func (in *Input) atStage(id string, s *dockerfile.Stage, msg string, cost Cost) Finding {
+	return Finding{RuleID: id, Severity: registry[id].Severity, Image: in.Image, File: in.Dockerfile, Message: msg, Cost: cost, Range: s.Range}
+}
+
+// finalStage is the stage the build produces: the target, or the last.
+func (in *Input) finalStage() *dockerfile.Stage {
+	if in.File == nil || len(in.File.Stages) == 0 {
+		return nil
+	}
+	if in.Target != "" {
+		for _, s := range in.File.Stages {
+			if strings.EqualFold(s.Name, in.Target) {
+				return s
+			}
+		}
+	}
+	return in.File.Stages[len(in.File.Stages)-1]
+}
+
+// lineage returns a stage and the stages it builds FROM, nearest first.
+func (in *Input) lineage(s *dockerfile.Stage) []*dockerfile.Stage {
+	var out []*dockerfile.Stage
+	seen := map[int]bool{}
+	for s != nil && !seen[s.Index] {
+		seen[s.Index] = true
+		out = append(out, s)
+		if s.BaseStage < 0 {
+			break
+		}
+		s = in.File.Stages[s.BaseStage]
+	}
+	return out
+}
+
+// estimate turns bytes into seconds for ranking: context bytes cross the
+// client-builder link on every build; image bytes are pushed and pulled.
+// The rates are deliberately round: they order findings, they do not
+// promise times (measured history replaces them).
+const (
+	contextBytesPerSec = 100e6
+	imageBytesPerSec   = 50e6
+)
+
+func bytesSeconds(contextBytes, imageBytes int64) float64 {
+	return float64(contextBytes)/contextBytesPerSec + float64(imageBytes)/imageBytesPerSec
+}

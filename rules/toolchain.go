@@ -1,0 +1,127 @@
+package rules
+
+import (
+	"path"
+	"strings"
+
+	"github.com/layerwise/layerwise/dockerfile"
+)
+
+// sdkImages are base images that carry a compiler or SDK, with a rough size
+// of what a runtime does not need (used for the image-bytes estimate).
+var sdkImages = map[string]int64{
+	"golang": 800e6, "rust": 1500e6, "maven": 500e6, "gradle": 700e6, "openjdk": 450e6,
+	"eclipse-temurin": 450e6, "amazoncorretto": 450e6, "gcc": 1200e6, "buildpack-deps": 800e6,
+	"mcr.microsoft.com/dotnet/sdk": 800e6, "swift": 1500e6, "haskell": 2000e6, "elixir": 600e6,
+}
+
+// sdkOf returns the SDK image family of a base image and its weight.
+func sdkOf(base string) (string, int64) {
+	n, ok := imageRef(base)
+	if !ok {
+		return "", 0
+	}
+	name := strings.TrimPrefix(n.Name(), "docker.io/library/")
+	tag := ""
+	if i := strings.LastIndex(base, ":"); i > strings.LastIndex(base, "/") {
+		tag = base[i+1:]
+	}
+	if w, ok := sdkImages[name]; ok {
+		// JRE tags of the Java images are runtimes, not SDKs
+		if strings.Contains(tag, "jre") {
+			return "", 0
+		}
+		return name, w
+	}
+	return "", 0
+}
+
+// toolchainPackages are OS packages that are compilers or build tools.
+var toolchainPackages = map[string]int64{
+	"build-essential": 250e6, "gcc": 100e6, "g++": 120e6, "make": 2e6, "cmake": 40e6, "clang": 300e6,
+	"golang-go": 400e6, "golang": 400e6, "rustc": 300e6, "cargo": 100e6, "default-jdk": 300e6,
+	"maven": 50e6, "gradle": 150e6, "autoconf": 5e6, "automake": 5e6, "libtool": 5e6, "pkg-config": 1e6,
+	"python3-dev": 50e6, "musl-dev": 5e6, "build-base": 200e6, "go": 400e6, "nodejs-dev": 10e6,
+}
+
+// toolchainIn lists the toolchain packages a RUN installs, and their weight.
+func toolchainIn(ins *dockerfile.Instruction) ([]string, int64) {
+	var names []string
+	var w int64
+	for _, inst := range runInstalls(ins) {
+		if !inst.Tool.System {
+			continue
+		}
+		for _, p := range inst.Cmd.Positional()[1:] {
+			p = strings.SplitN(p, "=", 2)[0]
+			if sz, ok := toolchainPackages[p]; ok {
+				names = append(names, p)
+				w += sz
+			} else if strings.HasPrefix(p, "openjdk-") && strings.HasSuffix(p, "-jdk") {
+				names = append(names, p)
+				w += 300e6
+			}
+		}
+	}
+	return names, w
+}
+
+// devDepsInstall reports whether an install brings development
+// dependencies into the stage.
+func devDepsInstall(inst *Install, st *dockerfile.State) bool {
+	if !inst.FromManifest {
+		return false
+	}
+	c := inst.Cmd
+	switch inst.Tool {
+	case toolNpm:
+		if env(st, "NODE_ENV", "") == "production" {
+			return false
+		}
+		return !c.HasArg("--omit=dev") && !c.HasArg("--production") && !c.HasArg("--only=production") && !c.HasArg("--only=prod")
+	case toolYarn:
+		if env(st, "NODE_ENV", "") == "production" {
+			return false
+		}
+		return !c.HasArg("--production") && !c.HasArg("--prod")
+	case toolPnpm:
+		return !c.HasArg("--prod") && !c.HasArg("-P") && env(st, "NODE_ENV", "") != "production"
+	case toolPoetry:
+		return !c.HasArg("--only") && !c.HasArg("--without") && !c.HasArg("--no-dev") && !hasArgPrefix(c, "--only=") && !hasArgPrefix(c, "--without=")
+	case toolPip:
+		for _, a := range c.Args {
+			if strings.Contains(path.Base(a), "dev") && strings.HasSuffix(a, ".txt") {
+				return true
+			}
+		}
+	case toolBundler:
+		return env(st, "BUNDLE_WITHOUT", "") == "" && !hasArgPrefix(c, "--without")
+	}
+	return false
+}
+
+func hasArgPrefix(c dockerfile.Command, p string) bool {
+	for _, a := range c.Args {
+		if strings.HasPrefix(a, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// lineageInstructions returns the instructions of a stage's lineage, base
+// stages first.
+func (in *Input) lineageInstructions(s *dockerfile.Stage) []*dockerfile.Instruction {
+	l := in.lineage(s)
+	var out []*dockerfile.Instruction
+	for i := len(l) - 1; i >= 0; i-- {
+		out = append(out, l[i].Instructions...)
+	}
+	return out
+}
+
+// rootBase is the external image a stage's lineage starts from.
+func (in *Input) rootBase(s *dockerfile.Stage) *dockerfile.Stage {
+	l := in.lineage(s)
+	return l[len(l)-1]
+}
