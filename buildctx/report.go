@@ -77,7 +77,7 @@ func Analyze(ctx context.Context, contextDir string, opt AnalyzeOptions) (*Repor
 			return nil, err
 		}
 		r.Usage = u
-		r.UnusedDirs = topDirs(u.Unused, top)
+		r.UnusedDirs = TopDirs(u.Unused, top)
 	}
 	return r, nil
 }
@@ -151,7 +151,8 @@ func topN(s []SizeEntry, n int) []SizeEntry {
 	return s
 }
 
-func topDirs(entries []Entry, top int) []SizeEntry {
+// TopDirs groups entries by top-level directory and returns the n largest.
+func TopDirs(entries []Entry, top int) []SizeEntry {
 	dirs := map[string]*SizeEntry{}
 	for _, e := range entries {
 		d, _, found := strings.Cut(e.Path, "/")

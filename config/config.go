@@ -29,6 +29,9 @@ type Config struct {
 	Thresholds Thresholds `yaml:"thresholds"`
 	// Path is where the config was read from ("" for defaults).
 	Path string `yaml:"-"`
+	// RuleLines maps each key of Rules to its line in the file, so that an
+	// unknown rule ID can be reported where it is written.
+	RuleLines map[string]int `yaml:"-"`
 }
 
 // Thresholds are the limits the context rules apply.
@@ -59,6 +62,10 @@ func Load(path string, explicit bool) (*Config, error) {
 		// yaml.v3 errors already say "yaml: line N: ..."
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err == nil {
+		c.RuleLines = ruleLines(&doc)
+	}
 	switch c.FailOn {
 	case "error", "warning", "info", "none":
 	default:
@@ -70,3 +77,22 @@ func Load(path string, explicit bool) (*Config, error) {
 
 // Find returns the config path for a repository root.
 func Find(root string) string { return filepath.Join(root, FileName) }
+
+// ruleLines finds the line of each key under the top-level "rules" map.
+func ruleLines(doc *yaml.Node) map[string]int {
+	out := map[string]int{}
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return out
+	}
+	top := doc.Content[0].Content
+	for i := 0; i+1 < len(top); i += 2 {
+		if top[i].Value != "rules" || top[i+1].Kind != yaml.MappingNode {
+			continue
+		}
+		rs := top[i+1].Content
+		for j := 0; j+1 < len(rs); j += 2 {
+			out[rs[j].Value] = rs[j].Line
+		}
+	}
+	return out
+}

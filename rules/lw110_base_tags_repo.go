@@ -26,14 +26,22 @@ func checkBaseTagDrift(ins []*Input) []Finding {
 		tag string
 		s   int
 	}
+	// A build stage on golang:1.22 and a runtime on a slim tag is a
+	// multi-stage build, not drift: compare runtime bases with runtime
+	// bases and build bases with build bases, across images.
 	byRepo := map[string][]use{}
 	for _, in := range ins {
 		if in.File == nil {
 			continue
 		}
+		final := in.rootBase(in.finalStage())
 		for _, s := range in.File.Stages {
 			if s.BaseStage >= 0 {
 				continue
+			}
+			role := "build"
+			if s == final {
+				role = "runtime"
 			}
 			n, ok := imageRef(s.Base)
 			if !ok {
@@ -47,7 +55,7 @@ func checkBaseTagDrift(ins []*Input) []Finding {
 				tag = d.Digest().String()
 			}
 			repo := reference.FamiliarName(n)
-			byRepo[repo] = append(byRepo[repo], use{in, tag, s.Index})
+			byRepo[repo+"\x00"+role] = append(byRepo[repo+"\x00"+role], use{in, tag, s.Index})
 		}
 	}
 	repos := make([]string, 0, len(byRepo))
@@ -56,13 +64,18 @@ func checkBaseTagDrift(ins []*Input) []Finding {
 	}
 	sort.Strings(repos)
 	var out []Finding
-	for _, repo := range repos {
-		uses := byRepo[repo]
+	for _, key := range repos {
+		uses := byRepo[key]
+		repo, role, _ := strings.Cut(key, "\x00")
 		tags := map[string][]string{}
 		for _, u := range uses {
 			tags[u.tag] = appendUniq(tags[u.tag], u.in.Image)
 		}
-		if len(tags) < 2 {
+		images := map[*Input]bool{}
+		for _, u := range uses {
+			images[u.in] = true
+		}
+		if len(tags) < 2 || len(images) < 2 {
 			continue
 		}
 		var parts []string
@@ -70,7 +83,7 @@ func checkBaseTagDrift(ins []*Input) []Finding {
 			parts = append(parts, fmt.Sprintf("%s:%s (%s)", repo, t, strings.Join(imgs, ", ")))
 		}
 		sort.Strings(parts)
-		msg := fmt.Sprintf("%s is used under %d tags: %s. Align them so builders and hosts share one base.", repo, len(tags), strings.Join(parts, "; "))
+		msg := fmt.Sprintf("%s is the %s base under %d tags: %s. Align them so builders and hosts share one base.", repo, role, len(tags), strings.Join(parts, "; "))
 		// one finding per image that uses a tag other than the most common
 		common := mostCommonTag(tags)
 		for _, u := range uses {

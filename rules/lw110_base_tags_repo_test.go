@@ -19,6 +19,7 @@ func TestLW110BaseTagDrift(t *testing.T) {
 		{"FROM node:20\n", "FROM node:20\n", "FROM docker.io/library/node:18\n"},
 		{"FROM python:3.12-slim\n", "FROM python:3.11-slim AS b\nFROM b\n"},
 		{"FROM golang:1.22 AS b\nFROM debian:12\n", "FROM debian:bookworm-slim\n"},
+		{"FROM golang:1.22 AS b\nFROM scratch\n", "FROM golang:1.21 AS b\nFROM scratch\n"},
 		{"FROM node\n", "FROM node:20\n"},
 	}
 	for _, c := range catches {
@@ -32,6 +33,8 @@ func TestLW110BaseTagDrift(t *testing.T) {
 		{"FROM node:20\n"},
 		{"FROM golang:1.22 AS b\nFROM b\n", "FROM golang:1.22\n"},
 		{"FROM scratch\n", "FROM scratch\n"},
+		{"FROM node:20 AS build\nFROM node:20-slim\n"},
+		{"FROM node:20 AS build\nFROM node:20-slim\n", "FROM node:20 AS build\nFROM node:20-slim\n"},
 	}
 	for _, c := range notCatches {
 		if fs := r.RepoCheck(repoInputs(t, c...)); len(fs) != 0 {

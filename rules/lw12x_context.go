@@ -95,7 +95,11 @@ func checkNoDockerignore(in *Input) []Finding {
 	if c.Usage != nil && !c.Usage.Undecidable && c.Usage.UnusedBytes > waste {
 		waste = c.Usage.UnusedBytes
 	}
-	msg := fmt.Sprintf("no .dockerignore: all %d files (%s) of %s are sent on every build", c.Files, buildctx.HumanBytes(c.Bytes), in.ContextPath)
+	files := fmt.Sprintf("all %d files", c.Files)
+	if c.Files == 1 {
+		files = "the 1 file"
+	}
+	msg := fmt.Sprintf("no .dockerignore: %s (%s) of %s are sent on every build", files, buildctx.HumanBytes(c.Bytes), in.ContextPath)
 	if waste > 0 {
 		msg += fmt.Sprintf(", %s of which no COPY needs or the build regenerates", buildctx.HumanBytes(waste))
 	}
@@ -126,8 +130,15 @@ func checkHeavyDirs(in *Input) []Finding {
 	if c == nil {
 		return nil
 	}
+	sensitive := map[string]bool{}
+	for _, s := range c.Sensitive {
+		sensitive[s.Path] = true
+	}
 	var out []Finding
 	for _, h := range c.Heavy {
+		if sensitive[h.Path+"/"] {
+			continue // LW123 reports it, as an error
+		}
 		msg := fmt.Sprintf("%s/ (%s in %d files) is sent to the builder on every build.", h.Path, buildctx.HumanBytes(h.Bytes), h.Files)
 		out = append(out, in.contextFinding("LW122", msg, Cost{ContextBytes: h.Bytes, Seconds: bytesSeconds(h.Bytes, 0), Basis: "static"}))
 	}

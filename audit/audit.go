@@ -1,0 +1,303 @@
+// Package audit runs the rules over every image a repository builds and
+// ranks what it finds by cost. It produces plain data (Result); renderers
+// live in package report.
+package audit
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/layerwise/layerwise/buildctx"
+	"github.com/layerwise/layerwise/config"
+	"github.com/layerwise/layerwise/discover"
+	"github.com/layerwise/layerwise/dockerfile"
+	"github.com/layerwise/layerwise/rules"
+)
+
+// SchemaVersion versions the JSON form of Result (docs/audit-json.md).
+const SchemaVersion = 1
+
+// Ranking bases.
+const (
+	RankStatic   = "static"
+	RankMeasured = "measured"
+)
+
+// Options tune an audit.
+type Options struct {
+	Config *config.Config
+	// SkipContext skips the build-context walks (rules-only audits).
+	SkipContext bool
+	// SkipBuildKit skips BuildKit's own checks.
+	SkipBuildKit bool
+}
+
+// Result is an audit of a repository.
+type Result struct {
+	SchemaVersion int    `json:"schemaVersion"`
+	Root          string `json:"root"`
+	// Ranking says how findings are ordered: "static" (layerwise's
+	// estimates) or "measured" (seconds from recorded builds).
+	Ranking     string           `json:"ranking"`
+	RankingNote string           `json:"rankingNote"`
+	Images      []*ImageSummary  `json:"images"`
+	Findings    []rules.Finding  `json:"findings"`
+	Warnings    []string         `json:"warnings,omitempty"`
+	Rules       map[string]*Meta `json:"-"`
+}
+
+// Meta is what renderers need to know of a rule (ours or BuildKit's).
+type Meta struct {
+	ID, Name, Title, Category, Description, HelpURI string
+	Severity                                        rules.Severity
+	Fixable                                         bool
+}
+
+// ImageSummary is the per-image line of a report.
+type ImageSummary struct {
+	Name         string         `json:"name"`
+	Dockerfile   string         `json:"dockerfile"`
+	Context      string         `json:"context"`
+	ContextFiles int64          `json:"contextFiles"`
+	ContextBytes int64          `json:"contextBytes"`
+	Stages       int            `json:"stages"`
+	Layers       int            `json:"layerInstructions"`
+	BaseImages   []string       `json:"baseImages"`
+	BySeverity   map[string]int `json:"findingsBySeverity"`
+	Error        string         `json:"error,omitempty"`
+}
+
+// Run audits the images discovered in a repository.
+func Run(ctx context.Context, disc *discover.Result, opt Options) (*Result, error) {
+	cfg := opt.Config
+	if cfg == nil {
+		cfg = config.Default()
+	}
+	res := &Result{SchemaVersion: SchemaVersion, Root: disc.Root, Ranking: RankStatic,
+		RankingNote: "ranked by layerwise's static estimate of seconds lost per build (no measured builds recorded yet)",
+		Rules:       map[string]*Meta{}}
+	for _, r := range rules.All() {
+		res.Rules[r.ID] = &Meta{ID: r.ID, Name: r.Name, Title: r.Title, Category: r.Category, Description: r.Cost,
+			HelpURI: r.DocURL(), Severity: r.Severity, Fixable: r.Fixable}
+	}
+	res.Rules["LW000"] = &Meta{ID: "LW000", Name: "parse-error", Title: "The Dockerfile cannot be parsed", Category: rules.CatCorrectness, Severity: rules.Error, HelpURI: "docs/rules/LW000.md",
+		Description: "The builder rejects this Dockerfile: nothing else about it can be checked until it parses."}
+	res.Rules["LW001"] = &Meta{ID: "LW001", Name: "unknown-rule", Title: "A pragma names a rule that does not exist", Category: rules.CatCorrectness, Severity: rules.Warning, HelpURI: "docs/rules/LW001.md",
+		Description: "A `# layerwise ignore=` pragma names an unknown rule ID, so it suppresses nothing."}
+	for id, line := range cfg.RuleLines {
+		if !rules.Known(id) && id != "buildkit" {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("%s:%d: unknown rule %q in config (see docs/rules/)", relPath(disc.Root, cfg.Path), line, id))
+		}
+	}
+	sort.Strings(res.Warnings)
+
+	walks := map[string]*buildctx.Report{} // one walk per context and ignore file
+	var inputs []*rules.Input
+	var findings []rules.Finding
+	for _, im := range disc.Images {
+		sum := &ImageSummary{Name: im.Name, Dockerfile: im.Dockerfile, Context: im.Context, Stages: len(im.Stages), BySeverity: map[string]int{}}
+		if sum.Dockerfile == "" {
+			sum.Dockerfile = im.SourceFile
+		}
+		res.Images = append(res.Images, sum)
+		if im.Error != nil {
+			findings = append(findings, parseErrorFinding(im))
+			sum.Error = im.Error.Error()
+		}
+		if im.Model == nil {
+			continue
+		}
+		in := &rules.Input{Image: im.Name, Dockerfile: dfPath(im), File: im.Model, Config: cfg, ContextPath: im.Context, Target: im.Target}
+		if !opt.SkipContext {
+			rep, err := contextReport(ctx, im, walks)
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil, ctx.Err()
+				}
+				res.Warnings = append(res.Warnings, fmt.Sprintf("%s: build context %s: %v (context rules skipped)", im.Name, im.Context, err))
+			} else {
+				in.Context = rep
+				sum.ContextFiles, sum.ContextBytes = rep.Files, rep.Bytes
+				if rep.IgnoreFile.Path != "" {
+					in.IgnoreFile = relPath(disc.Root, rep.IgnoreFile.Path)
+				}
+			}
+		}
+		sum.Layers, sum.BaseImages = layersAndBases(im.Model, in)
+		inputs = append(inputs, in)
+		findings = append(findings, RunRules(in)...)
+		if !opt.SkipBuildKit {
+			bk, err := buildkitFindings(ctx, in, res.Rules)
+			if err != nil {
+				res.Warnings = append(res.Warnings, fmt.Sprintf("%s: BuildKit checks: %v", in.Dockerfile, err))
+			}
+			findings = append(findings, bk...)
+		}
+	}
+	for _, r := range rules.All() {
+		if r.RepoCheck != nil {
+			findings = append(findings, r.RepoCheck(inputs)...)
+		}
+	}
+	findings = applyPragmas(findings, inputs)
+	findings = applyConfig(findings, cfg)
+	rank(findings)
+	for _, f := range findings {
+		for _, s := range res.Images {
+			if s.Name == f.Image {
+				s.BySeverity[f.Severity.String()]++
+			}
+		}
+	}
+	res.Findings = findings
+	if res.Findings == nil {
+		res.Findings = []rules.Finding{}
+	}
+	return res, nil
+}
+
+// RunRules runs every per-image rule on one input (no context walk, no
+// BuildKit checks): the part the rules benchmark times.
+func RunRules(in *rules.Input) []rules.Finding {
+	var out []rules.Finding
+	for _, r := range rules.All() {
+		if r.Check != nil {
+			out = append(out, r.Check(in)...)
+		}
+	}
+	return out
+}
+
+func dfPath(im *discover.Image) string {
+	if im.Dockerfile != "" {
+		return im.Dockerfile
+	}
+	return im.SourceFile
+}
+
+func relPath(root, p string) string {
+	if p == "" {
+		return ""
+	}
+	if r, err := filepath.Rel(root, p); err == nil && !strings.HasPrefix(r, "..") {
+		return filepath.ToSlash(r)
+	}
+	return p
+}
+
+func parseErrorFinding(im *discover.Image) rules.Finding {
+	e := im.Error
+	f := rules.Finding{RuleID: "LW000", Severity: rules.Error, Image: im.Name, File: e.File, Message: e.Message}
+	if f.File == "" {
+		f.File = dfPath(im)
+	}
+	if e.Line > 0 {
+		end := max(e.Col, 1)
+		if im.Model != nil && e.Line <= len(im.Model.Lines) {
+			end = max(len(im.Model.Lines[e.Line-1]), end)
+		}
+		f.Range = dockerfile.Range{Start: dockerfile.Pos{Line: e.Line, Col: max(e.Col, 1)}, End: dockerfile.Pos{Line: e.Line, Col: end}}
+	}
+	return f
+}
+
+func contextReport(ctx context.Context, im *discover.Image, cache map[string]*buildctx.Report) (*buildctx.Report, error) {
+	ign, err := buildctx.FindIgnoreFile(im.AbsContext(), im.AbsDockerfile())
+	if err != nil {
+		return nil, err
+	}
+	key := im.AbsContext() + "\x00" + ign.Path
+	base, ok := cache[key]
+	if !ok {
+		base, err = buildctx.Analyze(ctx, im.AbsContext(), buildctx.AnalyzeOptions{Dockerfile: im.AbsDockerfile()})
+		if err != nil {
+			return nil, err
+		}
+		cache[key] = base
+	}
+	// usage depends on this image's COPY sources
+	rep := *base
+	u, err := buildctx.ComputeUsage(base.Walk, buildctx.SourcesOf(im.Model))
+	if err != nil {
+		return nil, err
+	}
+	rep.Usage = u
+	rep.UnusedDirs = buildctx.TopDirs(u.Unused, 10)
+	return &rep, nil
+}
+
+// layersAndBases counts the layer-creating instructions of the built
+// stage's lineage and lists its external base images.
+func layersAndBases(m *dockerfile.File, in *rules.Input) (int, []string) {
+	n := 0
+	seen := map[string]bool{}
+	var bases []string
+	for _, s := range m.Stages {
+		if s.BaseStage < 0 && !seen[s.Base] {
+			seen[s.Base] = true
+			bases = append(bases, s.Base)
+		}
+	}
+	final := m.Stages[len(m.Stages)-1]
+	if in.Target != "" {
+		for _, s := range m.Stages {
+			if strings.EqualFold(s.Name, in.Target) {
+				final = s
+			}
+		}
+	}
+	for s := final; s != nil; {
+		for _, ins := range s.Instructions {
+			switch ins.Kind {
+			case "RUN", "COPY", "ADD":
+				n++
+			}
+		}
+		if s.BaseStage < 0 {
+			break
+		}
+		s = m.Stages[s.BaseStage]
+	}
+	sort.Strings(bases)
+	return n, bases
+}
+
+// rank orders findings by estimated seconds lost, then severity, then
+// position, so that the first finding is the one most worth fixing.
+func rank(fs []rules.Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if a.Cost.Seconds != b.Cost.Seconds {
+			return a.Cost.Seconds > b.Cost.Seconds
+		}
+		if a.Severity != b.Severity {
+			return a.Severity > b.Severity
+		}
+		if a.Cost.ContextBytes+a.Cost.ImageBytes != b.Cost.ContextBytes+b.Cost.ImageBytes {
+			return a.Cost.ContextBytes+a.Cost.ImageBytes > b.Cost.ContextBytes+b.Cost.ImageBytes
+		}
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Range.Start.Line != b.Range.Start.Line {
+			return a.Range.Start.Line < b.Range.Start.Line
+		}
+		return a.RuleID < b.RuleID
+	})
+}
+
+// Exit reports whether any finding is at or above the fail level.
+func (r *Result) Failed(failOn rules.Severity) bool {
+	if failOn == 0 {
+		return false
+	}
+	for _, f := range r.Findings {
+		if f.Severity >= failOn {
+			return true
+		}
+	}
+	return false
+}

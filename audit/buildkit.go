@@ -1,0 +1,41 @@
+package audit
+
+import (
+	"context"
+	"strings"
+
+	"github.com/layerwise/layerwise/dockerfile"
+	"github.com/layerwise/layerwise/rules"
+)
+
+// buildkitFindings runs BuildKit's own checks (what `docker build --check`
+// reports) on the image's Dockerfile, so that an audit is a superset of it.
+func buildkitFindings(ctx context.Context, in *rules.Input, metas map[string]*Meta) ([]rules.Finding, error) {
+	data := []byte(strings.Join(in.File.Lines, "\n") + "\n")
+	bk, err := rules.RunBuildKitChecks(ctx, in.Dockerfile, data)
+	if err != nil {
+		return nil, err
+	}
+	var out []rules.Finding
+	for _, w := range bk {
+		id := "buildkit/" + w.Rule
+		if _, ok := metas[id]; !ok {
+			metas[id] = &Meta{ID: id, Name: w.Rule, Title: w.Description, Category: rules.CatCorrectness,
+				Description: w.Description, HelpURI: w.URL, Severity: rules.Warning}
+		}
+		f := rules.Finding{RuleID: id, Severity: rules.Warning, Image: in.Image, File: in.Dockerfile, Message: w.Detail}
+		if w.StartLine > 0 {
+			end := max(w.EndLine, w.StartLine)
+			f.Range = dockerfile.Range{Start: dockerfile.Pos{Line: w.StartLine, Col: 1}, End: dockerfile.Pos{Line: end, Col: max(len(lineAt(in.File, end)), 1)}}
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+func lineAt(f *dockerfile.File, n int) string {
+	if n < 1 || n > len(f.Lines) {
+		return ""
+	}
+	return f.Lines[n-1]
+}

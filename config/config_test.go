@@ -1,0 +1,56 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func write(t *testing.T, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), FileName)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestLoad(t *testing.T) {
+	c, err := Load(write(t, "offline: true\nfail-on: warning\nrules:\n  LW101: off\n  LW105: error\nthresholds:\n  context-bytes: 1000\n"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Offline || c.FailOn != "warning" || c.Rules["LW101"] != "off" || c.Thresholds.ContextBytes != 1000 || c.Thresholds.UnusedBytes != 10<<20 {
+		t.Errorf("config: %+v", c)
+	}
+	if c.RuleLines["LW101"] != 4 || c.RuleLines["LW105"] != 5 {
+		t.Errorf("rule lines: %v", c.RuleLines)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	cases := map[string]string{
+		"offline: [\n":         "line",
+		"unknown-key: 1\n":     "field unknown-key not found",
+		"fail-on: sometimes\n": "fail-on",
+		"rules:\n  - LW101\n":  "line 2",
+		"thresholds: 12\n":     "line 1",
+	}
+	for content, want := range cases {
+		_, err := Load(write(t, content), true)
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), FileName) {
+			t.Errorf("%q: error %v, want it to mention %q and the file", content, err, want)
+		}
+	}
+	if _, err := Load(filepath.Join(t.TempDir(), "missing.yaml"), true); err == nil {
+		t.Errorf("an explicit missing config must fail")
+	}
+	c, err := Load(filepath.Join(t.TempDir(), "missing.yaml"), false)
+	if err != nil || c.FailOn != "error" {
+		t.Errorf("default lookup of a missing file: %+v %v", c, err)
+	}
+	if c, err := Load(write(t, ""), true); err != nil || c.FailOn != "error" {
+		t.Errorf("empty file: %+v %v", c, err)
+	}
+}

@@ -1,0 +1,119 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/layerwise/layerwise/audit"
+	"github.com/layerwise/layerwise/report"
+	"github.com/layerwise/layerwise/rules"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+type auditFlags struct {
+	failOn     string
+	noContext  bool
+	noBuildKit bool
+	images     []string
+}
+
+func newAuditCmd(g *globals) *cobra.Command {
+	f := &auditFlags{}
+	cmd := &cobra.Command{
+		Use:   "audit [PATH]",
+		Short: "Find what makes each image's build slow or its image big, ranked by cost",
+		Long: `Audit every image under PATH (default: .): layerwise's build-speed rules (docs/rules/),
+BuildKit's own checks (as buildkit/<Name>, the same as docker build --check), and
+the build-context rules on a real walk of each context.
+
+Findings are ranked by what they cost per build. Suppress one with a comment
+above the instruction, "# layerwise ignore=LW101", or for the whole file with
+"# layerwise global ignore=LW120"; configure rules, thresholds and the fail
+level in .layerwise.yaml.
+
+Formats: text (default), json, sarif, markdown, checkstyle, gitlab.
+Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it;
+2 usage or input error.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := g.checkFormat(report.Formats...); err != nil {
+				return err
+			}
+			res, err := discoverImages(cmd, g, args)
+			if err != nil {
+				return err
+			}
+			root := "."
+			if len(args) == 1 {
+				root = args[0]
+			}
+			cfg, err := g.loadConfig(root)
+			if err != nil {
+				return err
+			}
+			failOn := cfg.FailOn
+			if f.failOn != "" {
+				failOn = f.failOn
+			}
+			failSev, err := rules.ParseSeverity(failOn)
+			if err != nil {
+				return usageErr("--fail-on: %v", err)
+			}
+			if len(f.images) > 0 {
+				ims, err := selectImages(res, f.images)
+				if err != nil {
+					return err
+				}
+				res.Images = ims
+			}
+			ar, err := audit.Run(cmd.Context(), res, audit.Options{Config: cfg, SkipContext: f.noContext, SkipBuildKit: f.noBuildKit})
+			if err != nil {
+				return &ExitError{Code: ExitFindings, Err: err}
+			}
+			ar.Warnings = append(res.Warnings, ar.Warnings...)
+			opt := report.Options{Version: Version, Color: g.color(), Source: sourceReader(res.Root)}
+			if err := report.Render(g.stdout, g.format, ar, opt); err != nil {
+				return err
+			}
+			if ar.Failed(failSev) {
+				return &ExitError{Code: ExitFindings}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&f.failOn, "fail-on", "", "lowest severity that makes the exit code 1: error, warning, info or none (default from config, else error)")
+	cmd.Flags().BoolVar(&f.noContext, "no-context", false, "skip the build-context walks (and the context rules)")
+	cmd.Flags().BoolVar(&f.noBuildKit, "no-buildkit-checks", false, "skip BuildKit's own checks")
+	cmd.Flags().StringSliceVar(&f.images, "image", nil, "only these images")
+	return cmd
+}
+
+// color is on for a terminal, unless NO_COLOR or --no-color says no.
+func (g *globals) color() bool {
+	if g.noColor || os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
+		return false
+	}
+	f, ok := g.stdout.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+func sourceReader(root string) func(string) []string {
+	cache := map[string][]string{}
+	return func(p string) []string {
+		if l, ok := cache[p]; ok {
+			return l
+		}
+		data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(p)))
+		var lines []string
+		if err == nil {
+			lines = strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+			for i := range lines {
+				lines[i] = strings.TrimSuffix(lines[i], "\r")
+			}
+		}
+		cache[p] = lines
+		return lines
+	}
+}

@@ -1,0 +1,72 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/layerwise/layerwise/audit"
+	"github.com/layerwise/layerwise/config"
+	"github.com/layerwise/layerwise/discover"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// fixtureAudit audits testdata/repo with its root rewritten to /repo so that
+// the output does not depend on where the checkout lives.
+func fixtureAudit(t *testing.T) *audit.Result {
+	t.Helper()
+	disc, err := discover.Discover(context.Background(), "testdata/repo", discover.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := audit.Run(context.Background(), disc, audit.Options{Config: config.Default()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Root = "/repo"
+	return res
+}
+
+func TestGolden(t *testing.T) {
+	res := fixtureAudit(t)
+	src := func(p string) []string {
+		data, err := os.ReadFile(filepath.Join("testdata/repo", p))
+		if err != nil {
+			return nil
+		}
+		return bytes2lines(data)
+	}
+	for _, format := range Formats {
+		t.Run(format, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := Render(&buf, format, res, Options{Version: "test", Source: src}); err != nil {
+				t.Fatal(err)
+			}
+			golden := filepath.Join("testdata", "audit."+format+".golden")
+			if *update {
+				if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test ./report -update)", err)
+			}
+			if !bytes.Equal(buf.Bytes(), want) {
+				t.Errorf("%s output differs from %s (go test ./report -update to accept):\n%s", format, golden, buf.String())
+			}
+		})
+	}
+}
+
+func bytes2lines(b []byte) []string {
+	var out []string
+	for _, l := range bytes.Split(bytes.TrimSuffix(b, []byte("\n")), []byte("\n")) {
+		out = append(out, string(l))
+	}
+	return out
+}

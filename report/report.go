@@ -1,0 +1,79 @@
+// Package report renders an audit.Result: text for people, JSON for
+// programs, SARIF for code-scanning UIs, Markdown for the baseline
+// document, checkstyle and GitLab code quality for CI systems.
+package report
+
+import (
+	"fmt"
+	"io"
+	"sort"
+
+	"github.com/layerwise/layerwise/audit"
+	"github.com/layerwise/layerwise/rules"
+)
+
+// Formats lists the audit formats.
+var Formats = []string{"text", "json", "sarif", "markdown", "checkstyle", "gitlab"}
+
+// Options tune rendering.
+type Options struct {
+	Color bool
+	// Version is the layerwise version written into SARIF and JSON.
+	Version string
+	// Source reads a repository file's lines for excerpts (text format);
+	// nil disables excerpts.
+	Source func(path string) []string
+}
+
+// Render writes res in the named format.
+func Render(w io.Writer, format string, res *audit.Result, opt Options) error {
+	switch format {
+	case "text":
+		return Text(w, res, opt)
+	case "json":
+		return JSON(w, res, opt)
+	case "sarif":
+		return SARIF(w, res, opt)
+	case "markdown", "md":
+		return Markdown(w, res, opt)
+	case "checkstyle":
+		return Checkstyle(w, res, opt)
+	case "gitlab":
+		return GitLab(w, res, opt)
+	}
+	return fmt.Errorf("unknown format %q", format)
+}
+
+func meta(res *audit.Result, id string) *audit.Meta {
+	if m, ok := res.Rules[id]; ok {
+		return m
+	}
+	return &audit.Meta{ID: id, Title: id, Severity: rules.Warning}
+}
+
+// usedRuleIDs lists the rules that have findings, sorted.
+func usedRuleIDs(res *audit.Result) []string {
+	seen := map[string]bool{}
+	var ids []string
+	for _, f := range res.Findings {
+		if !seen[f.RuleID] {
+			seen[f.RuleID] = true
+			ids = append(ids, f.RuleID)
+		}
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// seconds formats an estimate.
+func seconds(s float64) string {
+	switch {
+	case s == 0:
+		return "-"
+	case s < 1:
+		return "<1 s"
+	case s < 90:
+		return fmt.Sprintf("%.0f s", s)
+	}
+	return fmt.Sprintf("%.1f min", s/60)
+}
