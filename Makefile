@@ -3,7 +3,7 @@ GO      ?= go
 BIN     ?= bin/layerwise
 EXAMPLE ?= examples
 
-.PHONY: all build demo test unit lint bench fuzz engine clean
+.PHONY: all build demo test unit lint bench fuzz generate engine clean
 
 all: build
 
@@ -16,6 +16,7 @@ demo: build
 	scripts/make-junk.sh $(EXAMPLE)
 	$(BIN) ls $(EXAMPLE)
 	$(BIN) context $(EXAMPLE) --top 5
+	$(BIN) audit $(EXAMPLE) --fail-on none
 
 # Every test, integration tests against a real engine included (the engine
 # is installed and started first if it is not running).
@@ -32,11 +33,16 @@ lint:
 	$(GO) vet ./...
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 3x ./buildctx/
+	$(GO) test -run '^$$' -bench . -benchtime 3x ./buildctx/ ./audit/
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./dockerfile/
 	$(GO) test -run '^$$' -fuzz FuzzWalkMatchesFsutil -fuzztime 30s ./buildctx/
+
+# Regenerate docs/rules and the report golden files after changing rules.
+generate:
+	$(GO) test ./rules -run TestDocs -update
+	$(GO) test ./report -run TestGolden -update
 
 # Docker Engine + buildx + loopback registry + base images (needs root).
 engine:

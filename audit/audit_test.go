@@ -1,0 +1,190 @@
+package audit
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/layerwise/layerwise/config"
+	"github.com/layerwise/layerwise/discover"
+	"github.com/layerwise/layerwise/rules"
+)
+
+func repo(t *testing.T, files map[string]string) string {
+	t.Helper()
+	root := t.TempDir()
+	for p, c := range files {
+		full := filepath.Join(root, p)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
+
+func run(t *testing.T, root string, cfg *config.Config) *Result {
+	t.Helper()
+	disc, err := discover.Discover(context.Background(), root, discover.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg == nil {
+		cfg = config.Default()
+	}
+	res, err := Run(context.Background(), disc, Options{Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func ids(res *Result) map[string]int {
+	m := map[string]int{}
+	for _, f := range res.Findings {
+		m[f.RuleID]++
+	}
+	return m
+}
+
+const naive = "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n"
+
+func TestPragmas(t *testing.T) {
+	root := repo(t, map[string]string{
+		"a/Dockerfile":    "FROM node:20\nWORKDIR /app\n# layerwise ignore=LW101\nCOPY . .\n# layerwise ignore=LW102,LW111\nRUN npm ci\n",
+		"a/.dockerignore": "node_modules\n",
+		"b/Dockerfile":    "# layerwise global ignore=LW101,LW102,LW120\n" + naive,
+		"c/Dockerfile":    "FROM node:20\n# layerwise ignore=LW404, buildkit/Nope\nCOPY . .\nRUN npm ci\n",
+	})
+	res := run(t, root, nil)
+	per := map[string]map[string]bool{}
+	for _, f := range res.Findings {
+		if per[f.Image] == nil {
+			per[f.Image] = map[string]bool{}
+		}
+		per[f.Image][f.RuleID] = true
+	}
+	if per["a"]["LW101"] || per["a"]["LW102"] || per["a"]["LW111"] {
+		t.Errorf("local pragmas did not suppress: %v", per["a"])
+	}
+	if per["b"]["LW101"] || per["b"]["LW102"] || per["b"]["LW120"] || !per["b"]["LW111"] {
+		t.Errorf("global pragma: %v", per["b"])
+	}
+	if !per["c"]["LW101"] {
+		t.Errorf("unknown IDs must not suppress: %v", per["c"])
+	}
+	n := 0
+	for _, f := range res.Findings {
+		if f.RuleID == "LW001" {
+			n++
+			if f.File != "c/Dockerfile" || f.Range.Start.Line != 2 {
+				t.Errorf("LW001 position: %+v", f)
+			}
+		}
+	}
+	if n != 2 {
+		t.Errorf("want 2 LW001 findings (LW404, buildkit/Nope), got %d", n)
+	}
+}
+
+func TestConfig(t *testing.T) {
+	root := repo(t, map[string]string{
+		"Dockerfile":      naive,
+		".layerwise.yaml": "rules:\n  LW101: off\n  LW102: error\n  LW777: warning\n  buildkit: off\nthresholds:\n  context-bytes: 10\n",
+		"big.bin":         strings.Repeat("x", 100),
+	})
+	cfg, err := config.Load(filepath.Join(root, ".layerwise.yaml"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := run(t, root, cfg)
+	got := ids(res)
+	if got["LW101"] != 0 || got["LW121"] == 0 {
+		t.Errorf("rules off / thresholds: %v", got)
+	}
+	for _, f := range res.Findings {
+		if f.RuleID == "LW102" && f.Severity != rules.Error {
+			t.Errorf("severity override not applied: %+v", f)
+		}
+		if strings.HasPrefix(f.RuleID, "buildkit/") {
+			t.Errorf("buildkit checks not switched off: %+v", f)
+		}
+	}
+	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], ".layerwise.yaml:4") || !strings.Contains(res.Warnings[0], "LW777") {
+		t.Errorf("unknown rule in config: %q", res.Warnings)
+	}
+}
+
+func TestParseErrorIsAFindingAndTheAuditGoesOn(t *testing.T) {
+	root := repo(t, map[string]string{
+		"bad/Dockerfile":   "FROM debian:12\nRUN apt-get update\nCOPY --chmown=1 a b\n",
+		"empty/Dockerfile": "# nothing\n",
+		"good/Dockerfile":  naive,
+	})
+	res := run(t, root, nil)
+	var lw000 []string
+	for _, f := range res.Findings {
+		if f.RuleID == "LW000" {
+			lw000 = append(lw000, f.Image)
+			if f.Severity != rules.Error {
+				t.Errorf("LW000 severity %v", f.Severity)
+			}
+		}
+	}
+	if strings.Join(lw000, ",") != "bad,empty" && strings.Join(lw000, ",") != "empty,bad" {
+		t.Errorf("LW000 for %v", lw000)
+	}
+	got := ids(res)
+	if got["LW101"] != 1 || got["LW104"] != 1 {
+		t.Errorf("the good image and the rest of the bad one are still checked: %v", got)
+	}
+	if !res.Failed(rules.Error) || res.Failed(0) {
+		t.Errorf("Failed()")
+	}
+}
+
+func TestRankingAndSummaries(t *testing.T) {
+	root := repo(t, map[string]string{"Dockerfile": naive, "src/a.js": "1"})
+	res := run(t, root, nil)
+	for i := 1; i < len(res.Findings); i++ {
+		if res.Findings[i].Cost.Seconds > res.Findings[i-1].Cost.Seconds {
+			t.Errorf("not ranked by cost at %d: %+v", i, res.Findings)
+		}
+	}
+	if res.Findings[0].RuleID != "LW101" || res.Ranking != RankStatic || !strings.Contains(res.RankingNote, "static") {
+		t.Errorf("top finding %s, ranking %s", res.Findings[0].RuleID, res.Ranking)
+	}
+	s := res.Images[0]
+	if s.Stages != 1 || s.Layers != 2 || s.ContextFiles != 2 || s.BaseImages[0] != "node:20" || s.BySeverity["warning"] == 0 {
+		t.Errorf("summary %+v", s)
+	}
+}
+
+// TestExamples pins the audit of the shipped examples: the problems they
+// were written to have are all found.
+func TestExamples(t *testing.T) {
+	res := run(t, "../examples", nil)
+	want := map[string][]string{
+		"api":             {"LW101", "LW102", "LW104", "LW105", "LW112", "LW120"},
+		"web":             {"LW101", "LW102", "LW111", "LW120"},
+		"services/worker": {"LW102", "LW104", "LW105", "LW120"},
+	}
+	have := map[string]map[string]bool{}
+	for _, f := range res.Findings {
+		if have[f.Image] == nil {
+			have[f.Image] = map[string]bool{}
+		}
+		have[f.Image][f.RuleID] = true
+	}
+	for im, rs := range want {
+		for _, r := range rs {
+			if !have[im][r] {
+				t.Errorf("%s: %s not found (have %v)", im, r, have[im])
+			}
+		}
+	}
+}

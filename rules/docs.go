@@ -1,0 +1,85 @@
+package rules
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Doc renders a rule's documentation page (docs/rules/<ID>.md). The pages
+// are generated: edit the rule's declaration, then run
+// `go test ./rules -run TestDocs -update`.
+func (r *Rule) Doc() []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "# %s %s\n\n", r.ID, r.Title)
+	fmt.Fprintf(&b, "| | |\n| --- | --- |\n| name | `%s` |\n| severity | %s |\n| category | %s |\n| automatic fix | %s |\n| scope | %s |\n\n",
+		r.Name, r.Severity, r.Category, yesNo(r.Fixable, "yes (`layerwise fix`)", "no"), yesNo(r.RepoCheck != nil, "the whole repository", "one image"))
+	fmt.Fprintf(&b, "## What it costs\n\n%s\n\n", r.Cost)
+	fmt.Fprintf(&b, "## Why\n\n%s\n\n", r.Description)
+	if r.Bad != "" {
+		fmt.Fprintf(&b, "## Caught\n\n```dockerfile\n%s\n```\n\n", strings.TrimSpace(r.Bad))
+	}
+	if r.Good != "" {
+		fmt.Fprintf(&b, "## Not caught\n\n```dockerfile\n%s\n```\n\n", strings.TrimSpace(r.Good))
+	}
+	fmt.Fprintf(&b, "## Suppress\n\n```dockerfile\n# layerwise ignore=%s\n```\n\nabove the instruction, `# layerwise global ignore=%s` anywhere in the Dockerfile, or `rules: {%s: off}` in `.layerwise.yaml`.\n",
+		r.ID, r.ID, r.ID)
+	return b.Bytes()
+}
+
+func yesNo(b bool, yes, no string) string {
+	if b {
+		return yes
+	}
+	return no
+}
+
+// Index renders docs/rules/README.md.
+func Index() []byte {
+	var b bytes.Buffer
+	b.WriteString("# layerwise rules\n\nGenerated from the rule declarations in `rules/`. BuildKit's own checks are reported too, as\n`buildkit/<Name>` (see https://docs.docker.com/reference/build-checks/).\n\n")
+	b.WriteString("| rule | name | severity | category | fix | title |\n| --- | --- | --- | --- | --- | --- |\n")
+	b.WriteString("| [LW000](LW000.md) | parse-error | error | correctness | no | The Dockerfile cannot be parsed |\n")
+	b.WriteString("| [LW001](LW001.md) | unknown-rule | warning | correctness | no | A pragma names a rule that does not exist |\n")
+	for _, r := range All() {
+		fmt.Fprintf(&b, "| [%s](%s.md) | %s | %s | %s | %s | %s |\n", r.ID, r.ID, r.Name, r.Severity, r.Category, yesNo(r.Fixable, "yes", "no"), r.Title)
+	}
+	return b.Bytes()
+}
+
+// WriteDocs writes every generated page into dir, each through a temp
+// file and a rename.
+func WriteDocs(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	pages := map[string][]byte{"README.md": Index()}
+	for _, r := range All() {
+		pages[r.ID+".md"] = r.Doc()
+	}
+	for name, data := range pages {
+		tmp, err := os.CreateTemp(dir, "."+name+".*")
+		if err != nil {
+			return err
+		}
+		if _, err := tmp.Write(data); err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+			return err
+		}
+		if err := tmp.Close(); err != nil {
+			os.Remove(tmp.Name())
+			return err
+		}
+		if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+			return err
+		}
+		if err := os.Rename(tmp.Name(), filepath.Join(dir, name)); err != nil {
+			os.Remove(tmp.Name())
+			return err
+		}
+	}
+	return nil
+}
