@@ -20,7 +20,7 @@ func TestAuditExitCodesAndFormats(t *testing.T) {
 		code int
 	}{
 		{[]string{"audit", clean}, 0},
-		{[]string{"audit", naive}, 0},                        // warnings only; default fail-on is error
+		{[]string{"audit", naive}, 0},                         // warnings only; default fail-on is error
 		{[]string{"audit", "--fail-on", "warning", naive}, 1}, // ...unless asked
 		{[]string{"audit", "--fail-on", "none", secret}, 0},
 		{[]string{"audit", secret}, 1}, // LW123 is an error
