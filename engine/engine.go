@@ -1,0 +1,111 @@
+// Package engine runs real BuildKit builds behind one interface (as buildx
+// keeps its drivers behind one) and turns each build's SolveStatus stream
+// into the same records, whichever backend ran it:
+//
+//   - engine/buildx:   `docker buildx build --progress=rawjson` (the user's
+//     current builder or --builder: the docker driver, a remote buildkitd, ...)
+//   - engine/buildkit: github.com/moby/buildkit/client to a buildkitd address
+//   - engine/plain:    `DOCKER_BUILDKIT=1 docker build --progress=plain` for
+//     engines without buildx, parsed from its plain output
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Request is one build.
+type Request struct {
+	// ContextDir and Dockerfile are absolute paths.
+	ContextDir string
+	Dockerfile string
+	Target     string
+	BuildArgs  map[string]string
+	// NoCache builds without the cache (the cold scenario).
+	NoCache bool
+	// Tag names the resulting image (docker driver / plain backend load it
+	// into the engine's image store under this name).
+	Tag string
+	// OCIPath, when set, exports the image as an OCI tarball there (the
+	// BuildKit client backend and non-docker buildx drivers).
+	OCIPath string
+	// Push, when set with a registry Tag, pushes the image (BuildKit
+	// client backend).
+	Push bool
+}
+
+// Builder runs builds.
+type Builder interface {
+	// Name is the backend: "buildx", "buildkit" or "plain".
+	Name() string
+	// Info describes the builder (name, driver, BuildKit version); it fails
+	// with a *NoBuilderError when no builder is reachable.
+	Info(ctx context.Context) (Info, error)
+	// Build runs one build. A build that fails is not an error of Build:
+	// the Result carries the failure (Result.Err); err is for problems of
+	// the backend itself (no builder, cancelled).
+	Build(ctx context.Context, req Request) (*Result, error)
+}
+
+// Info describes a builder.
+type Info struct {
+	Backend         string `json:"backend"`
+	Builder         string `json:"builder"`
+	Driver          string `json:"driver,omitempty"`
+	BuildKitVersion string `json:"buildkitVersion,omitempty"`
+	Endpoint        string `json:"endpoint,omitempty"`
+}
+
+// NoBuilderError says that no builder could be reached, what was tried and
+// how to start one.
+type NoBuilderError struct {
+	Tried string // socket path, builder name, address
+	Err   error
+	Hint  string // the command that starts one
+}
+
+func (e *NoBuilderError) Error() string {
+	return fmt.Sprintf("no builder reachable (tried %s): %v; start one with: %s", e.Tried, e.Err, e.Hint)
+}
+
+func (e *NoBuilderError) Unwrap() error { return e.Err }
+
+// IsNoBuilder reports whether err says that no builder is reachable.
+func IsNoBuilder(err error) bool {
+	var nb *NoBuilderError
+	return errors.As(err, &nb)
+}
+
+// Result is a finished build.
+type Result struct {
+	Steps []Step `json:"steps"`
+	// Wall is the time from the request to the end of the build as the
+	// client saw it.
+	Wall time.Duration `json:"wallNs"`
+	// ContextBytes is what the context transfer reported.
+	ContextBytes int64 `json:"contextBytes"`
+	// CacheHitRatio = cached steps / all exec and copy steps (RUN, COPY,
+	// ADD, WORKDIR with a filesystem effect); internal steps (loading the
+	// definition, the context, metadata, exporting) and FROM are left out.
+	CacheHitRatio float64 `json:"cacheHitRatio"`
+	CachedSteps   int     `json:"cachedSteps"`
+	CountedSteps  int     `json:"countedSteps"`
+	// Pull is the time spent fetching base images (FROM steps that did
+	// work), reported apart from the build proper.
+	Pull time.Duration `json:"pullNs"`
+	// ImageID, ImageDigest, ImageSize (bytes) and Layers describe the
+	// result (from `docker image inspect` or the exported image).
+	ImageID     string `json:"imageId,omitempty"`
+	ImageDigest string `json:"imageDigest,omitempty"`
+	ImageSize   int64  `json:"imageSize,omitempty"`
+	Layers      int    `json:"layers,omitempty"`
+	// Err is set when the build failed: the failing step and its error;
+	// LogTail holds the last lines of its output.
+	Err     string   `json:"error,omitempty"`
+	LogTail []string `json:"logTail,omitempty"`
+}
+
+// Failed reports whether the build failed.
+func (r *Result) Failed() bool { return r.Err != "" }

@@ -1,0 +1,93 @@
+// Package ociimage reads the size and layers of an image exported as an
+// OCI layout tarball (BuildKit's oci exporter).
+package ociimage
+
+import (
+	"archive/tar"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// Image describes an exported image.
+type Image struct {
+	ManifestDigest string
+	ConfigDigest   string
+	Layers         int
+	// Size is the sum of the (compressed) layer sizes, as a registry
+	// stores them.
+	Size int64
+}
+
+// Read reads an OCI layout tarball. A multi-platform index is resolved to
+// its first manifest.
+func Read(path string) (*Image, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	blobs := map[string][]byte{}
+	var index []byte
+	tr := tar.NewReader(f)
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		switch {
+		case h.Name == "index.json":
+			index, err = io.ReadAll(tr)
+		case strings.HasPrefix(h.Name, "blobs/") && h.Size < 4<<20:
+			// manifests, indexes and configs are small; layers are skipped
+			parts := strings.Split(h.Name, "/")
+			if len(parts) == 3 {
+				blobs[parts[1]+":"+parts[2]], err = io.ReadAll(tr)
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if index == nil {
+		return nil, fmt.Errorf("%s: no index.json: not an OCI layout", path)
+	}
+	var idx ocispecs.Index
+	if err := json.Unmarshal(index, &idx); err != nil {
+		return nil, err
+	}
+	for depth := 0; depth < 4; depth++ {
+		if len(idx.Manifests) == 0 {
+			return nil, fmt.Errorf("%s: empty index", path)
+		}
+		desc := idx.Manifests[0]
+		data, ok := blobs[desc.Digest.String()]
+		if !ok {
+			return nil, fmt.Errorf("%s: blob %s missing", path, desc.Digest)
+		}
+		if desc.MediaType == ocispecs.MediaTypeImageIndex || strings.Contains(desc.MediaType, "manifest.list") {
+			if err := json.Unmarshal(data, &idx); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		var m ocispecs.Manifest
+		if err := json.Unmarshal(data, &m); err != nil {
+			return nil, err
+		}
+		img := &Image{ManifestDigest: desc.Digest.String(), ConfigDigest: m.Config.Digest.String(), Layers: len(m.Layers)}
+		for _, l := range m.Layers {
+			img.Size += l.Size
+		}
+		return img, nil
+	}
+	return nil, fmt.Errorf("%s: index nested too deep", path)
+}

@@ -1,0 +1,201 @@
+package engine
+
+import (
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/moby/buildkit/client"
+	digest "github.com/opencontainers/go-digest"
+)
+
+// Step is one build step.
+type Step struct {
+	// Key is stable across builds of the same Dockerfile: stage, index and
+	// instruction text ("build#3 RUN go mod download"). The vertex digest
+	// is not: for steps downstream of the context it carries the session.
+	Key   string `json:"key"`
+	Stage string `json:"stage,omitempty"`
+	Index int    `json:"index,omitempty"`
+	Name  string `json:"name"`
+	// Kind: "exec" (RUN), "copy" (COPY/ADD/WORKDIR), "base" (FROM),
+	// "context" (the context transfer), "internal" (definition,
+	// metadata, export).
+	Kind     string        `json:"kind"`
+	Start    time.Time     `json:"start"`
+	End      time.Time     `json:"end"`
+	Duration time.Duration `json:"durationNs"`
+	Cached   bool          `json:"cached"`
+	Error    string        `json:"error,omitempty"`
+	// Bytes transferred, for the context load.
+	Bytes int64 `json:"bytes,omitempty"`
+}
+
+// vertexName: "[build 2/5] RUN ...", "[2/5] RUN ...", "[stage-1 3/3] COPY ...".
+var vertexName = regexp.MustCompile(`^\[(?:(\S+) )?(\d+)/(\d+)\] (.*)$`)
+
+// StepOf parses a vertex name into stage, index and instruction.
+func StepOf(name string) Step {
+	s := Step{Name: name}
+	if m := vertexName.FindStringSubmatch(name); m != nil {
+		s.Stage = m[1]
+		if s.Stage == "" {
+			s.Stage = "stage-0"
+		}
+		s.Index, _ = strconv.Atoi(m[2])
+		instr := strings.Join(strings.Fields(m[4]), " ")
+		s.Key = s.Stage + "#" + m[2] + " " + instr
+		switch strings.ToUpper(strings.SplitN(instr, " ", 2)[0]) {
+		case "RUN":
+			s.Kind = "exec"
+		case "FROM":
+			s.Kind = "base"
+		default:
+			s.Kind = "copy"
+		}
+		return s
+	}
+	s.Key = strings.Join(strings.Fields(name), " ")
+	s.Kind = "internal"
+	if strings.HasPrefix(name, "[internal] load build context") {
+		s.Kind = "context"
+	}
+	return s
+}
+
+// Recorder folds a stream of SolveStatus updates into steps. Vertex
+// updates repeat: the last state of each digest wins.
+type Recorder struct {
+	order    []digest.Digest
+	vertexes map[digest.Digest]*client.Vertex
+	bytes    map[digest.Digest]int64
+	logs     map[digest.Digest][]byte
+}
+
+// NewRecorder returns an empty recorder.
+func NewRecorder() *Recorder {
+	return &Recorder{vertexes: map[digest.Digest]*client.Vertex{}, bytes: map[digest.Digest]int64{}, logs: map[digest.Digest][]byte{}}
+}
+
+// Add records one status update.
+func (r *Recorder) Add(st *client.SolveStatus) {
+	for _, v := range st.Vertexes {
+		old, ok := r.vertexes[v.Digest]
+		if !ok {
+			r.order = append(r.order, v.Digest)
+			cp := *v
+			r.vertexes[v.Digest] = &cp
+			continue
+		}
+		// merge: later updates fill in started/completed/cached/error
+		if v.Started != nil {
+			old.Started = v.Started
+		}
+		if v.Completed != nil {
+			old.Completed = v.Completed
+		}
+		if v.Cached {
+			old.Cached = true
+		}
+		if v.Error != "" {
+			old.Error = v.Error
+		}
+		if v.Name != "" {
+			old.Name = v.Name
+		}
+	}
+	for _, s := range st.Statuses {
+		if strings.HasPrefix(s.ID, "transferring context") && s.Current > r.bytes[s.Vertex] {
+			r.bytes[s.Vertex] = s.Current
+		}
+	}
+	for _, l := range st.Logs {
+		b := append(r.logs[l.Vertex], l.Data...)
+		if len(b) > 64<<10 { // keep the tail only
+			b = b[len(b)-64<<10:]
+		}
+		r.logs[l.Vertex] = b
+	}
+}
+
+// Finish turns the recorded vertexes into a Result (steps in start order).
+func (r *Recorder) Finish() *Result {
+	res := &Result{}
+	for _, d := range r.order {
+		v := r.vertexes[d]
+		s := StepOf(v.Name)
+		if v.Started != nil {
+			s.Start = *v.Started
+		}
+		if v.Completed != nil {
+			s.End = *v.Completed
+		}
+		if !s.Start.IsZero() && !s.End.IsZero() {
+			s.Duration = s.End.Sub(s.Start)
+		}
+		s.Cached = v.Cached
+		s.Error = v.Error
+		s.Bytes = r.bytes[d]
+		if s.Kind == "context" {
+			res.ContextBytes += s.Bytes
+		}
+		if s.Error != "" && res.Err == "" {
+			res.Err = s.Name + ": " + s.Error
+			res.LogTail = tail(r.logs[d], 20)
+		}
+		res.Steps = append(res.Steps, s)
+	}
+	sort.SliceStable(res.Steps, func(i, j int) bool {
+		a, b := res.Steps[i].Start, res.Steps[j].Start
+		if a.IsZero() || b.IsZero() {
+			return !a.IsZero() && b.IsZero()
+		}
+		return a.Before(b)
+	})
+	res.Summarize()
+	return res
+}
+
+// Summarize computes the cache-hit ratio and pull time from the steps.
+func (res *Result) Summarize() {
+	res.CachedSteps, res.CountedSteps, res.Pull = 0, 0, 0
+	for _, s := range res.Steps {
+		switch s.Kind {
+		case "exec", "copy":
+			res.CountedSteps++
+			if s.Cached {
+				res.CachedSteps++
+			}
+		case "base":
+			if !s.Cached {
+				res.Pull += s.Duration
+			}
+		}
+	}
+	if res.CountedSteps > 0 {
+		res.CacheHitRatio = float64(res.CachedSteps) / float64(res.CountedSteps)
+	}
+}
+
+// Step returns the step with the given key prefix ("stage-0#4 RUN").
+func (res *Result) Step(keyPrefix string) *Step {
+	for i := range res.Steps {
+		if strings.HasPrefix(res.Steps[i].Key, keyPrefix) {
+			return &res.Steps[i]
+		}
+	}
+	return nil
+}
+
+func tail(b []byte, n int) []string {
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	if len(lines) == 1 && lines[0] == "" {
+		return nil
+	}
+	return lines
+}
