@@ -1,0 +1,350 @@
+// Package history is the local store of measured builds: an embedded
+// SQLite database (modernc.org/sqlite, pure Go) in WAL mode at
+// .layerwise/history.db. Each build is appended with its steps in one
+// transaction, so a process killed mid-build leaves no half-written
+// record; schema changes are numbered migrations recorded in
+// PRAGMA user_version.
+package history
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/layerwise/layerwise/engine"
+	_ "modernc.org/sqlite"
+)
+
+// DefaultPath is the store's location relative to the repository root.
+const DefaultPath = ".layerwise/history.db"
+
+// migrations are applied in order; never edit one that has shipped, add
+// the next.
+var migrations = []string{
+	// 1: builds and their steps
+	`CREATE TABLE builds (
+		id INTEGER PRIMARY KEY AUTOINCREMENT,
+		started_at TEXT NOT NULL,
+		image TEXT NOT NULL,
+		scenario TEXT NOT NULL,
+		repetition INTEGER NOT NULL DEFAULT 0,
+		dockerfile TEXT NOT NULL DEFAULT '',
+		git_commit TEXT NOT NULL DEFAULT '',
+		git_branch TEXT NOT NULL DEFAULT '',
+		git_dirty INTEGER NOT NULL DEFAULT 0,
+		host TEXT NOT NULL DEFAULT '',
+		builder TEXT NOT NULL DEFAULT '',
+		backend TEXT NOT NULL DEFAULT '',
+		buildkit_version TEXT NOT NULL DEFAULT '',
+		wall_ms REAL NOT NULL DEFAULT 0,
+		pull_ms REAL NOT NULL DEFAULT 0,
+		context_bytes INTEGER NOT NULL DEFAULT 0,
+		cache_hit_ratio REAL NOT NULL DEFAULT 0,
+		cached_steps INTEGER NOT NULL DEFAULT 0,
+		counted_steps INTEGER NOT NULL DEFAULT 0,
+		image_id TEXT NOT NULL DEFAULT '',
+		image_digest TEXT NOT NULL DEFAULT '',
+		image_size INTEGER NOT NULL DEFAULT 0,
+		layers INTEGER NOT NULL DEFAULT 0,
+		error TEXT NOT NULL DEFAULT '',
+		log_tail TEXT NOT NULL DEFAULT ''
+	);
+	CREATE INDEX builds_image_scenario ON builds(image, scenario, started_at);
+	CREATE TABLE steps (
+		build_id INTEGER NOT NULL REFERENCES builds(id) ON DELETE CASCADE,
+		seq INTEGER NOT NULL,
+		key TEXT NOT NULL,
+		name TEXT NOT NULL,
+		kind TEXT NOT NULL,
+		stage TEXT NOT NULL DEFAULT '',
+		step_index INTEGER NOT NULL DEFAULT 0,
+		started_at TEXT NOT NULL DEFAULT '',
+		ended_at TEXT NOT NULL DEFAULT '',
+		duration_ms REAL NOT NULL DEFAULT 0,
+		cached INTEGER NOT NULL DEFAULT 0,
+		error TEXT NOT NULL DEFAULT '',
+		bytes INTEGER NOT NULL DEFAULT 0,
+		PRIMARY KEY (build_id, seq)
+	);`,
+}
+
+// SchemaVersion is the version a store has after Open.
+var SchemaVersion = len(migrations)
+
+// Store is an open history database.
+type Store struct {
+	db   *sql.DB
+	Path string
+}
+
+// Open opens (creating it and its directory if needed) the store at path
+// and migrates it to the current schema.
+func Open(path string) (*Store, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("history %s: %w", path, err)
+	}
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("history %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	s := &Store{db: db, Path: path}
+	if err := s.migrate(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("history %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Close closes the store.
+func (s *Store) Close() error { return s.db.Close() }
+
+func (s *Store) migrate() error {
+	var v int
+	if err := s.db.QueryRow("PRAGMA user_version").Scan(&v); err != nil {
+		return err
+	}
+	if v > len(migrations) {
+		return fmt.Errorf("schema version %d is newer than this layerwise knows (%d): upgrade layerwise", v, len(migrations))
+	}
+	for i := v; i < len(migrations); i++ {
+		tx, err := s.db.Begin()
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(migrations[i]); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+		if _, err := tx.Exec(fmt.Sprintf("PRAGMA user_version = %d", i+1)); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Version returns the store's schema version.
+func (s *Store) Version() (int, error) {
+	var v int
+	err := s.db.QueryRow("PRAGMA user_version").Scan(&v)
+	return v, err
+}
+
+// Build is one recorded build.
+type Build struct {
+	ID         int64         `json:"id"`
+	StartedAt  time.Time     `json:"startedAt"`
+	Image      string        `json:"image"`
+	Scenario   string        `json:"scenario"`
+	Repetition int           `json:"repetition"`
+	Dockerfile string        `json:"dockerfile"`
+	Git        Git           `json:"git"`
+	Host       string        `json:"host"`
+	Builder    engine.Info   `json:"builder"`
+	Result     engine.Result `json:"result"`
+}
+
+// Git is the repository state a build measured.
+type Git struct {
+	Commit string `json:"commit"`
+	Branch string `json:"branch"`
+	Dirty  bool   `json:"dirty"`
+}
+
+// Append records a build and its steps in one transaction.
+func (s *Store) Append(ctx context.Context, b *Build) (int64, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	r := &b.Result
+	res, err := tx.ExecContext(ctx, `INSERT INTO builds (started_at, image, scenario, repetition, dockerfile, git_commit, git_branch, git_dirty,
+		host, builder, backend, buildkit_version, wall_ms, pull_ms, context_bytes, cache_hit_ratio, cached_steps, counted_steps,
+		image_id, image_digest, image_size, layers, error, log_tail) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		b.StartedAt.UTC().Format(time.RFC3339Nano), b.Image, b.Scenario, b.Repetition, b.Dockerfile, b.Git.Commit, b.Git.Branch, b.Git.Dirty,
+		b.Host, b.Builder.Builder, b.Builder.Backend, b.Builder.BuildKitVersion, ms(r.Wall), ms(r.Pull), r.ContextBytes, r.CacheHitRatio,
+		r.CachedSteps, r.CountedSteps, r.ImageID, r.ImageDigest, r.ImageSize, r.Layers, r.Err, strings.Join(r.LogTail, "\n"))
+	if err != nil {
+		return 0, err
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, err
+	}
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO steps (build_id, seq, key, name, kind, stage, step_index, started_at, ended_at, duration_ms, cached, error, bytes)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`)
+	if err != nil {
+		return 0, err
+	}
+	defer stmt.Close()
+	for i, st := range r.Steps {
+		if _, err := stmt.ExecContext(ctx, id, i, st.Key, st.Name, st.Kind, st.Stage, st.Index, ts(st.Start), ts(st.End), ms(st.Duration), st.Cached, st.Error, st.Bytes); err != nil {
+			return 0, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, err
+	}
+	b.ID = id
+	return id, nil
+}
+
+func ms(d time.Duration) float64 { return float64(d) / 1e6 }
+
+func ts(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// Query selects builds.
+type Query struct {
+	Image, Scenario string
+	Since           time.Time
+	// WithSteps loads each build's steps.
+	WithSteps bool
+	Limit     int
+}
+
+// List returns the builds matching q, oldest first.
+func (s *Store) List(ctx context.Context, q Query) ([]*Build, error) {
+	where := []string{"1=1"}
+	var args []any
+	if q.Image != "" {
+		where = append(where, "image = ?")
+		args = append(args, q.Image)
+	}
+	if q.Scenario != "" {
+		where = append(where, "scenario = ?")
+		args = append(args, q.Scenario)
+	}
+	if !q.Since.IsZero() {
+		where = append(where, "started_at >= ?")
+		args = append(args, q.Since.UTC().Format(time.RFC3339Nano))
+	}
+	query := `SELECT id, started_at, image, scenario, repetition, dockerfile, git_commit, git_branch, git_dirty, host, builder, backend,
+		buildkit_version, wall_ms, pull_ms, context_bytes, cache_hit_ratio, cached_steps, counted_steps, image_id, image_digest, image_size,
+		layers, error, log_tail FROM builds WHERE ` + strings.Join(where, " AND ") + " ORDER BY started_at, id"
+	if q.Limit > 0 {
+		query += fmt.Sprintf(" LIMIT %d", q.Limit)
+	}
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*Build
+	for rows.Next() {
+		b := &Build{}
+		var started, logTail string
+		var wall, pull float64
+		r := &b.Result
+		if err := rows.Scan(&b.ID, &started, &b.Image, &b.Scenario, &b.Repetition, &b.Dockerfile, &b.Git.Commit, &b.Git.Branch, &b.Git.Dirty,
+			&b.Host, &b.Builder.Builder, &b.Builder.Backend, &b.Builder.BuildKitVersion, &wall, &pull, &r.ContextBytes, &r.CacheHitRatio,
+			&r.CachedSteps, &r.CountedSteps, &r.ImageID, &r.ImageDigest, &r.ImageSize, &r.Layers, &r.Err, &logTail); err != nil {
+			return nil, err
+		}
+		b.StartedAt, _ = time.Parse(time.RFC3339Nano, started)
+		r.Wall, r.Pull = time.Duration(wall*1e6), time.Duration(pull*1e6)
+		if logTail != "" {
+			r.LogTail = strings.Split(logTail, "\n")
+		}
+		out = append(out, b)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if q.WithSteps {
+		for _, b := range out {
+			if err := s.loadSteps(ctx, b); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) loadSteps(ctx context.Context, b *Build) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT key, name, kind, stage, step_index, started_at, ended_at, duration_ms, cached, error, bytes
+		FROM steps WHERE build_id = ? ORDER BY seq`, b.ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var st engine.Step
+		var start, end string
+		var dur float64
+		if err := rows.Scan(&st.Key, &st.Name, &st.Kind, &st.Stage, &st.Index, &start, &end, &dur, &st.Cached, &st.Error, &st.Bytes); err != nil {
+			return err
+		}
+		st.Start, _ = time.Parse(time.RFC3339Nano, start)
+		st.End, _ = time.Parse(time.RFC3339Nano, end)
+		st.Duration = time.Duration(dur * 1e6)
+		b.Result.Steps = append(b.Result.Steps, st)
+	}
+	return rows.Err()
+}
+
+// StepSeconds returns, per step key, the median duration in seconds of the
+// non-cached runs of an image's steps (what the audit ranks by).
+func (s *Store) StepSeconds(ctx context.Context, image string) (map[string]float64, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT s.key, s.duration_ms FROM steps s JOIN builds b ON b.id = s.build_id
+		WHERE b.image = ? AND s.cached = 0 AND b.error = '' AND s.kind IN ('exec','copy') ORDER BY s.key, s.duration_ms`, image)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	all := map[string][]float64{}
+	for rows.Next() {
+		var k string
+		var d float64
+		if err := rows.Scan(&k, &d); err != nil {
+			return nil, err
+		}
+		all[k] = append(all[k], d/1000)
+	}
+	out := map[string]float64{}
+	for k, v := range all {
+		out[k] = v[len(v)/2]
+	}
+	return out, rows.Err()
+}
+
+// Check runs SQLite's integrity check.
+func (s *Store) Check(ctx context.Context) error {
+	var res string
+	if err := s.db.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&res); err != nil {
+		return err
+	}
+	if res != "ok" {
+		return errors.New("integrity check: " + res)
+	}
+	var orphans int
+	if err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM steps WHERE build_id NOT IN (SELECT id FROM builds)").Scan(&orphans); err != nil {
+		return err
+	}
+	if orphans > 0 {
+		return fmt.Errorf("%d steps without their build", orphans)
+	}
+	return nil
+}
+
+// MarshalSteps is a helper for exports.
+func MarshalSteps(b *Build) string {
+	data, _ := json.Marshal(b.Result.Steps)
+	return string(data)
+}

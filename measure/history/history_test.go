@@ -1,0 +1,97 @@
+package history
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/layerwise/layerwise/engine"
+)
+
+func sample(image, scenario string, at time.Time, wall time.Duration, failed bool) *Build {
+	b := &Build{StartedAt: at, Image: image, Scenario: scenario, Dockerfile: "svc/Dockerfile",
+		Git: Git{Commit: "abc123", Branch: "main", Dirty: true}, Host: "h", Builder: engine.Info{Backend: "buildx", Builder: "default", BuildKitVersion: "v0.8"}}
+	b.Result = engine.Result{Wall: wall, ContextBytes: 1234, CacheHitRatio: 0.5, CachedSteps: 1, CountedSteps: 2, ImageSize: 99, Layers: 3,
+		Steps: []engine.Step{
+			{Key: "stage-0#2 COPY . .", Name: "[2/3] COPY . .", Kind: "copy", Cached: true, Start: at, End: at.Add(time.Second), Duration: time.Second},
+			{Key: "stage-0#3 RUN npm ci", Name: "[3/3] RUN npm ci", Kind: "exec", Start: at, End: at.Add(2 * time.Second), Duration: 2 * time.Second},
+		}}
+	if failed {
+		b.Result.Err = "[3/3] RUN npm ci: exit code: 1"
+		b.Result.LogTail = []string{"npm ERR! missing", "npm ERR! exit"}
+	}
+	return b
+}
+
+func TestStoreRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), ".layerwise", "history.db")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
+	for i, b := range []*Build{
+		sample("web", "cold", t0, 30*time.Second, false),
+		sample("web", "warm", t0.Add(time.Minute), time.Second, false),
+		sample("api", "cold", t0.Add(2*time.Minute), 20*time.Second, true),
+	} {
+		if id, err := s.Append(ctx, b); err != nil || id != int64(i+1) {
+			t.Fatalf("append: %d %v", id, err)
+		}
+	}
+	s.Close()
+
+	s, err = Open(path) // reopen: nothing lost, no re-migration
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if v, _ := s.Version(); v != SchemaVersion {
+		t.Errorf("version %d", v)
+	}
+	all, err := s.List(ctx, Query{WithSteps: true})
+	if err != nil || len(all) != 3 {
+		t.Fatalf("list: %d %v", len(all), err)
+	}
+	b := all[2]
+	if b.Image != "api" || b.Result.Err == "" || len(b.Result.LogTail) != 2 || !b.Git.Dirty || b.Builder.BuildKitVersion != "v0.8" || len(b.Result.Steps) != 2 || b.Result.Wall != 20*time.Second {
+		t.Errorf("round trip: %+v", b)
+	}
+	if st := b.Result.Steps[1]; st.Key != "stage-0#3 RUN npm ci" || st.Duration != 2*time.Second || st.Cached || !st.End.Equal(b.StartedAt.Add(2*time.Second)) {
+		t.Errorf("step: %+v", st)
+	}
+	web, _ := s.List(ctx, Query{Image: "web", Scenario: "warm"})
+	if len(web) != 1 || web[0].Scenario != "warm" {
+		t.Errorf("filter: %+v", web)
+	}
+	since, _ := s.List(ctx, Query{Since: t0.Add(90 * time.Second)})
+	if len(since) != 1 || since[0].Image != "api" {
+		t.Errorf("since: %+v", since)
+	}
+	secs, err := s.StepSeconds(ctx, "web")
+	if err != nil || secs["stage-0#3 RUN npm ci"] != 2 || secs["stage-0#2 COPY . ."] != 0 {
+		t.Errorf("step seconds %v %v", secs, err)
+	}
+	if err := s.Check(ctx); err != nil {
+		t.Error(err)
+	}
+	var mode string
+	if err := s.db.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
+		t.Errorf("journal mode %q %v", mode, err)
+	}
+}
+
+func TestNewerSchemaIsRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "h.db")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.db.Exec("PRAGMA user_version = 99")
+	s.Close()
+	if _, err := Open(path); err == nil {
+		t.Errorf("a newer schema must be refused")
+	}
+}
