@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes the base images layerwise's tests and examples build FROM, without
 # pulling anything (no registry outside this machine is reachable):
-#   busybox:1.36   a busybox-static rootfs (seconds)
+#   busybox:1.36   a busybox-static rootfs (seconds), also pushed to the
+#                  loopback registry as 127.0.0.1:5000/busybox:1.36 for buildkitd
 # Every image carries the host's CA bundle at /etc/ssl/certs/ca-certificates.crt
 # so that HTTPS from build steps works through this network's TLS proxy.
 # Idempotent: an image that exists is skipped.
@@ -24,6 +25,16 @@ if ! have busybox:1.36; then
   chmod 1777 "$root/tmp"
   tar -C "$root" -c . | docker import -c 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin' -c 'CMD ["sh"]' - busybox:1.36 >/dev/null
   rm -rf "$root"
+fi
+# buildkitd does not see Docker's image store: serve the base image from the
+# loopback registry too (127.0.0.0/8 is plain HTTP for BuildKit by default).
+REGISTRY_ADDR=${REGISTRY_ADDR:-127.0.0.1:5000}
+if curl -fsS "http://$REGISTRY_ADDR/v2/busybox/manifests/1.36" -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' >/dev/null 2>&1; then
+  :
+elif curl -fsS "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1; then
+  log "pushing busybox:1.36 to $REGISTRY_ADDR"
+  docker tag busybox:1.36 "$REGISTRY_ADDR/busybox:1.36"
+  docker push "$REGISTRY_ADDR/busybox:1.36" >/dev/null
 fi
 [ "${1:-}" = "--minimal" ] && exit 0
 log "done"

@@ -180,4 +180,3 @@ func (b *Builder) Build(ctx context.Context, req engine.Request) (*engine.Result
 	}
 	return res, nil
 }
-

@@ -1,0 +1,235 @@
+package cli
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/layerwise/layerwise/buildctx"
+	"github.com/layerwise/layerwise/discover"
+	"github.com/layerwise/layerwise/engine"
+	"github.com/layerwise/layerwise/engine/buildkit"
+	"github.com/layerwise/layerwise/engine/buildx"
+	"github.com/layerwise/layerwise/engine/plain"
+	"github.com/layerwise/layerwise/measure"
+	"github.com/layerwise/layerwise/measure/history"
+	"github.com/spf13/cobra"
+)
+
+// engineFlags select the build backend; measure (and later bench and
+// build) share them.
+type engineFlags struct {
+	backend      string
+	builder      string
+	buildkitAddr string
+	docker       string
+}
+
+func (f *engineFlags) add(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.backend, "backend", "buildx", "build backend: buildx (docker buildx build), buildkit (BuildKit client to --buildkit-addr) or plain (DOCKER_BUILDKIT=1 docker build, for engines without buildx)")
+	cmd.Flags().StringVar(&f.builder, "builder", "", "buildx builder to use (default: the current one)")
+	cmd.Flags().StringVar(&f.buildkitAddr, "buildkit-addr", buildkit.DefaultAddr, "buildkitd address for --backend buildkit (unix://... or tcp://...)")
+	cmd.Flags().StringVar(&f.docker, "docker", "", "docker CLI for --backend plain (default /usr/bin/docker when present)")
+}
+
+func (f *engineFlags) builderFor() (engine.Builder, error) {
+	switch f.backend {
+	case "buildx":
+		return buildx.New(f.builder), nil
+	case "buildkit":
+		return buildkit.New(f.buildkitAddr), nil
+	case "plain":
+		return plain.New(f.docker), nil
+	}
+	return nil, usageErr("unknown --backend %q: buildx, buildkit or plain", f.backend)
+}
+
+type measureFlags struct {
+	engineFlags
+	images      []string
+	scenarios   []string
+	reps        int
+	touch       string
+	touchDeps   string
+	historyPath string
+	noHistory   bool
+	buildArgs   []string
+}
+
+func newMeasureCmd(g *globals) *cobra.Command {
+	f := &measureFlags{}
+	cmd := &cobra.Command{
+		Use:   "measure [PATH]",
+		Short: "Build each image for real in scenarios and time every step",
+		Long: `Build each image under PATH (default: .) with a real BuildKit build, in scenarios:
+  cold           no cache (base images present beforehand; a pull is timed apart)
+  warm           rebuild with nothing changed
+  source-change  one ordinary source file changed (--touch PATH to choose)
+  deps-change    the dependency manifest changed as its tool accepts (--touch-deps PATH)
+The change scenarios work on a private copy of the build context: your files
+are never touched. Each build is recorded in the history store
+(.layerwise/history.db) in one transaction, failed builds with their error.
+
+Formats: table (default, also "text"), json (with every step), csv.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if g.format == "text" {
+				g.format = "table"
+			}
+			if err := g.checkFormat("table", "json", "csv"); err != nil {
+				return err
+			}
+			for _, s := range f.scenarios {
+				if !measure.ValidScenario(s) {
+					return usageErr("unknown --scenario %q: %s", s, strings.Join(measure.AllScenarios, ", "))
+				}
+			}
+			if f.reps < 1 {
+				return usageErr("-n must be at least 1")
+			}
+			b, err := f.builderFor()
+			if err != nil {
+				return err
+			}
+			res, err := discoverImages(cmd, g, args)
+			if err != nil {
+				return err
+			}
+			images, err := selectImages(res, f.images)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			if _, err := b.Info(ctx); err != nil {
+				return &ExitError{Code: ExitUsage, Err: err}
+			}
+			var store *history.Store
+			if !f.noHistory {
+				p := f.historyPath
+				if p == "" {
+					p = filepath.Join(res.Root, history.DefaultPath)
+				}
+				if store, err = history.Open(p); err != nil {
+					return &ExitError{Code: ExitUsage, Err: err}
+				}
+				defer store.Close()
+			}
+			host, _ := os.Hostname()
+			opt := measure.Options{Builder: b, Scenarios: f.scenarios, Repetitions: f.reps, TouchSource: f.touch, TouchDeps: f.touchDeps,
+				History: store, Git: measure.GitState(ctx, res.Root), Host: host, Log: g.stderr}
+			var all []*measure.Measurement
+			failed := 0
+			for _, im := range images {
+				if im.Error != nil || im.Model == nil || im.Dockerfile == "" {
+					fmt.Fprintf(g.stderr, "%s: skipped: %s\n", im.Name, skipReason(im))
+					failed++
+					continue
+				}
+				if len(f.buildArgs) > 0 {
+					args := map[string]string{}
+					for k, v := range im.Args {
+						args[k] = v
+					}
+					for _, kv := range f.buildArgs {
+						k, v, _ := strings.Cut(kv, "=")
+						args[k] = v
+					}
+					im.Args = args
+				}
+				ms, err := measure.Image(ctx, im, opt)
+				if err != nil {
+					if ctx.Err() != nil {
+						return &ExitError{Code: ExitFindings, Err: fmt.Errorf("interrupted: builds cancelled, temporary copies removed, history kept")}
+					}
+					if engine.IsNoBuilder(err) {
+						return &ExitError{Code: ExitUsage, Err: err}
+					}
+					fmt.Fprintf(g.stderr, "%s: %v\n", im.Name, err)
+					failed++
+					continue
+				}
+				for _, m := range ms {
+					if m.Error != "" {
+						failed++
+						fmt.Fprintf(g.stderr, "%s %s: build failed: %s\n", m.Image, m.Scenario, m.Error)
+						break
+					}
+				}
+				all = append(all, ms...)
+			}
+			switch g.format {
+			case "json":
+				if err := writeJSON(g.stdout, all); err != nil {
+					return err
+				}
+			case "csv":
+				if err := measureCSV(g.stdout, all); err != nil {
+					return err
+				}
+			default:
+				measureTable(g.stdout, all)
+			}
+			if failed > 0 {
+				return &ExitError{Code: ExitFindings, Err: fmt.Errorf("%d images had builds that failed or could not run", failed)}
+			}
+			return nil
+		},
+	}
+	f.engineFlags.add(cmd)
+	cmd.Flags().StringSliceVar(&f.images, "image", nil, "only these images")
+	cmd.Flags().StringSliceVar(&f.scenarios, "scenario", nil, "scenarios to run (default all): cold, warm, source-change, deps-change")
+	cmd.Flags().IntVarP(&f.reps, "repetitions", "n", 1, "repetitions of each scenario (min/median/max are reported)")
+	cmd.Flags().StringVar(&f.touch, "touch", "", "source file the source-change scenario edits (relative to the build context)")
+	cmd.Flags().StringVar(&f.touchDeps, "touch-deps", "", "manifest the deps-change scenario edits (relative to the build context)")
+	cmd.Flags().StringVar(&f.historyPath, "history", "", "history store (default .layerwise/history.db under PATH)")
+	cmd.Flags().BoolVar(&f.noHistory, "no-history", false, "do not record the builds")
+	cmd.Flags().StringArrayVar(&f.buildArgs, "build-arg", nil, "build argument KEY=VALUE for every image (repeatable)")
+	return cmd
+}
+
+func skipReason(im *discover.Image) string {
+	if im.Error != nil {
+		return im.Error.Error()
+	}
+	return "no Dockerfile on disk (inline Dockerfiles are not measured yet)"
+}
+
+func measureTable(w io.Writer, ms []*measure.Measurement) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "IMAGE\tSCENARIO\tRUNS\tMIN\tMEDIAN\tMAX\tCACHED\tCONTEXT\tIMAGE SIZE\tLAYERS\tNOTE")
+	for _, m := range ms {
+		note := m.Touched
+		if m.Skipped != "" {
+			note = "skipped: " + m.Skipped
+		}
+		if m.Error != "" {
+			note = "FAILED: " + strings.SplitN(m.Error, "\n", 2)[0]
+		}
+		if len(m.Runs) == 0 || m.Median == 0 {
+			fmt.Fprintf(tw, "%s\t%s\t%d\t-\t-\t-\t-\t-\t-\t-\t%s\n", m.Image, m.Scenario, len(m.Runs), note)
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%.2f s\t%.2f s\t%.2f s\t%.0f%%\t%s\t%s\t%d\t%s\n", m.Image, m.Scenario, len(m.Runs),
+			m.Min.Seconds(), m.Median.Seconds(), m.Max.Seconds(), 100*m.CacheHitRatio, buildctx.HumanBytes(m.ContextBytes),
+			buildctx.HumanBytes(m.ImageSize), m.Layers, note)
+	}
+	tw.Flush()
+}
+
+func measureCSV(w io.Writer, ms []*measure.Measurement) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"image", "scenario", "runs", "min_s", "median_s", "max_s", "cache_hit_ratio", "context_bytes", "image_bytes", "layers", "pull_s", "touched", "skipped", "error"})
+	for _, m := range ms {
+		cw.Write([]string{m.Image, m.Scenario, fmt.Sprint(len(m.Runs)), fsec(m.Min), fsec(m.Median), fsec(m.Max), fmt.Sprintf("%.3f", m.CacheHitRatio),
+			fmt.Sprint(m.ContextBytes), fmt.Sprint(m.ImageSize), fmt.Sprint(m.Layers), fsec(m.Pull), m.Touched, m.Skipped, m.Error})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func fsec(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }

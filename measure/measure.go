@@ -1,0 +1,285 @@
+// Package measure runs real builds of an image in scenarios — cold, warm,
+// after a source change, after a dependency change — on a private copy of
+// its build context, and summarises them. Every build is recorded in the
+// history store as it finishes.
+package measure
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/layerwise/layerwise/discover"
+	"github.com/layerwise/layerwise/engine"
+	"github.com/layerwise/layerwise/measure/history"
+)
+
+// Scenarios, in the order they run within a repetition.
+const (
+	Cold   = "cold"
+	Warm   = "warm"
+	Source = "source-change"
+	Deps   = "deps-change"
+)
+
+// AllScenarios is the default.
+var AllScenarios = []string{Cold, Warm, Source, Deps}
+
+// ValidScenario reports whether s names a scenario.
+func ValidScenario(s string) bool {
+	for _, x := range AllScenarios {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Options tune a measurement.
+type Options struct {
+	Builder     engine.Builder
+	Scenarios   []string
+	Repetitions int
+	// TouchSource / TouchDeps override the files the change scenarios
+	// edit (paths relative to the build context).
+	TouchSource, TouchDeps string
+	// History receives every build; nil records nothing.
+	History *history.Store
+	Git     history.Git
+	Host    string
+	// Log receives one line per build ("web cold #1: 31.2 s").
+	Log io.Writer
+}
+
+// Measurement is the summary of one image in one scenario.
+type Measurement struct {
+	Image         string           `json:"image"`
+	Scenario      string           `json:"scenario"`
+	Runs          []*engine.Result `json:"runs"`
+	Min           time.Duration    `json:"minNs"`
+	Median        time.Duration    `json:"medianNs"`
+	Max           time.Duration    `json:"maxNs"`
+	CacheHitRatio float64          `json:"cacheHitRatio"`
+	ContextBytes  int64            `json:"contextBytes"`
+	ImageSize     int64            `json:"imageSize"`
+	Layers        int              `json:"layers"`
+	Pull          time.Duration    `json:"pullNs"`
+	// Touched is the file a change scenario edited (context-relative).
+	Touched string `json:"touched,omitempty"`
+	// Error is the first failure (the failing step and its last log
+	// lines); Skipped says why a scenario did not run.
+	Error   string `json:"error,omitempty"`
+	Skipped string `json:"skipped,omitempty"`
+}
+
+// Image measures one image.
+func Image(ctx context.Context, im *discover.Image, opt Options) ([]*Measurement, error) {
+	if im.Model == nil || im.Dockerfile == "" {
+		return nil, fmt.Errorf("%s: no Dockerfile to build", im.Name)
+	}
+	info, err := opt.Builder.Info(ctx)
+	if err != nil {
+		return nil, err
+	}
+	scen := opt.Scenarios
+	if len(scen) == 0 {
+		scen = AllScenarios
+	}
+	reps := max(opt.Repetitions, 1)
+	logf := func(format string, a ...any) {
+		if opt.Log != nil {
+			fmt.Fprintf(opt.Log, format+"\n", a...)
+		}
+	}
+
+	wc, err := newWorkCopy(im.AbsContext(), im.AbsDockerfile())
+	if err != nil {
+		return nil, err
+	}
+	defer wc.Remove()
+
+	source, manifest := opt.TouchSource, opt.TouchDeps
+	if source == "" || manifest == "" {
+		s, m, err := chooseFiles(ctx, wc.Context, wc.Dockerfile, im.Model)
+		if err != nil {
+			return nil, err
+		}
+		if source == "" {
+			source = s
+		}
+		if manifest == "" {
+			manifest = m
+		}
+	}
+	for _, f := range []string{opt.TouchSource, opt.TouchDeps} {
+		if f == "" {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(wc.Context, filepath.FromSlash(f))); err != nil {
+			return nil, fmt.Errorf("%s: --touch file %s is not in the build context %s", im.Name, f, im.Context)
+		}
+	}
+
+	byScen := map[string]*Measurement{}
+	var order []*Measurement
+	for _, s := range scen {
+		m := &Measurement{Image: im.Name, Scenario: s}
+		switch {
+		case s == Source && source == "":
+			m.Skipped = "no ordinary source file reached by a COPY (pass --touch PATH)"
+		case s == Deps && manifest == "":
+			m.Skipped = "no dependency manifest layerwise can edit (pass --touch-deps PATH)"
+		case s == Source:
+			m.Touched = source
+		case s == Deps:
+			m.Touched = manifest
+		}
+		byScen[s] = m
+		order = append(order, m)
+	}
+	tag := "layerwise.local/" + sanitize(im.Name) + ":measure"
+	build := func(noCache bool) (*engine.Result, error) {
+		return opt.Builder.Build(ctx, engine.Request{ContextDir: wc.Context, Dockerfile: wc.Dockerfile, Target: im.Target,
+			BuildArgs: im.Args, NoCache: noCache, Tag: tag})
+	}
+	// A warm or change scenario needs a cache to start from.
+	if scen[0] != Cold {
+		res, err := build(false)
+		if err != nil {
+			return nil, err
+		}
+		if res.Failed() {
+			for _, m := range order {
+				m.Error = failure(res)
+			}
+			return order, nil
+		}
+		logf("%s prime build: %s", im.Name, secs(res.Wall))
+	}
+	changes := 0
+	for rep := 1; rep <= reps; rep++ {
+		for _, s := range scen {
+			m := byScen[s]
+			if m.Skipped != "" || m.Error != "" {
+				continue
+			}
+			if m.Touched != "" {
+				changes++
+				if err := touch(filepath.Join(wc.Context, filepath.FromSlash(m.Touched)), changes); err != nil {
+					return nil, fmt.Errorf("%s %s: changing %s: %w", im.Name, s, m.Touched, err)
+				}
+			}
+			started := time.Now()
+			res, err := build(s == Cold)
+			if err != nil {
+				return nil, err
+			}
+			if opt.History != nil {
+				b := &history.Build{StartedAt: started, Image: im.Name, Scenario: s, Repetition: rep, Dockerfile: im.Dockerfile,
+					Git: opt.Git, Host: opt.Host, Builder: info, Result: *res}
+				if _, err := opt.History.Append(ctx, b); err != nil {
+					return nil, fmt.Errorf("recording the build in %s: %w", opt.History.Path, err)
+				}
+			}
+			m.Runs = append(m.Runs, res)
+			if res.Failed() {
+				m.Error = failure(res)
+				logf("%s %s #%d: FAILED %s", im.Name, s, rep, m.Error)
+				// a failed build leaves no cache to measure the rest from
+				for _, o := range order {
+					if o.Error == "" && o.Skipped == "" && len(o.Runs) == 0 {
+						o.Error = "not run: an earlier build of this image failed"
+					}
+				}
+				return order, nil
+			}
+			logf("%s %s #%d: %s (%.0f%% of steps cached)", im.Name, s, rep, secs(res.Wall), 100*res.CacheHitRatio)
+		}
+	}
+	for _, m := range order {
+		m.summarize()
+	}
+	return order, nil
+}
+
+func failure(r *engine.Result) string {
+	msg := r.Err
+	if len(r.LogTail) > 0 {
+		msg += "\n" + strings.Join(r.LogTail, "\n")
+	}
+	return msg
+}
+
+func (m *Measurement) summarize() {
+	if len(m.Runs) == 0 {
+		return
+	}
+	walls := make([]time.Duration, 0, len(m.Runs))
+	for _, r := range m.Runs {
+		walls = append(walls, r.Wall)
+	}
+	sort.Slice(walls, func(i, j int) bool { return walls[i] < walls[j] })
+	m.Min, m.Max = walls[0], walls[len(walls)-1]
+	m.Median = Median(walls)
+	last := m.Runs[len(m.Runs)-1]
+	ratio := 0.0
+	for _, r := range m.Runs {
+		ratio += r.CacheHitRatio
+	}
+	m.CacheHitRatio = ratio / float64(len(m.Runs))
+	m.ContextBytes, m.ImageSize, m.Layers, m.Pull = last.ContextBytes, last.ImageSize, last.Layers, last.Pull
+}
+
+// Median of sorted durations (the mean of the middle two for even counts).
+func Median(sorted []time.Duration) time.Duration {
+	n := len(sorted)
+	if n == 0 {
+		return 0
+	}
+	if n%2 == 1 {
+		return sorted[n/2]
+	}
+	return (sorted[n/2-1] + sorted[n/2]) / 2
+}
+
+func secs(d time.Duration) string { return fmt.Sprintf("%.1f s", d.Seconds()) }
+
+func sanitize(name string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(name) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
+			b.WriteRune(r)
+		default:
+			b.WriteRune('-')
+		}
+	}
+	s := strings.Trim(b.String(), "-.")
+	if s == "" {
+		s = "image"
+	}
+	return s
+}
+
+// GitState reads the repository's commit, branch and dirty flag (empty
+// outside a git checkout).
+func GitState(ctx context.Context, dir string) history.Git {
+	run := func(args ...string) string {
+		out, err := exec.CommandContext(ctx, "git", append([]string{"-C", dir}, args...)...).Output()
+		if err != nil {
+			return ""
+		}
+		return strings.TrimSpace(string(out))
+	}
+	g := history.Git{Commit: run("rev-parse", "HEAD"), Branch: run("rev-parse", "--abbrev-ref", "HEAD")}
+	if g.Commit != "" {
+		g.Dirty = run("status", "--porcelain") != ""
+	}
+	return g
+}

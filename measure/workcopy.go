@@ -1,0 +1,143 @@
+package measure
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+)
+
+// workCopy is a private copy of a build context (and its Dockerfile) that
+// the scenarios may change: the user's tree is never touched.
+//
+// Files are hard-linked where the filesystem allows (a copy of a 1 GB
+// context costs nothing); a file that a scenario changes is replaced by a
+// new file through rename, which breaks the link, never writing through it.
+type workCopy struct {
+	dir        string
+	Context    string // the copy of the context
+	Dockerfile string // the Dockerfile inside the copy
+}
+
+func newWorkCopy(contextDir, dockerfile string) (*workCopy, error) {
+	dir, err := os.MkdirTemp("", "layerwise-measure-")
+	if err != nil {
+		return nil, err
+	}
+	wc := &workCopy{dir: dir, Context: filepath.Join(dir, "context")}
+	if err := copyTree(contextDir, wc.Context); err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("copying the build context %s: %w", contextDir, err)
+	}
+	if rel, err := filepath.Rel(contextDir, dockerfile); err == nil && !strings.HasPrefix(rel, "..") {
+		wc.Dockerfile = filepath.Join(wc.Context, rel)
+	} else {
+		// a Dockerfile outside its context: copy it (and its own ignore file)
+		wc.Dockerfile = filepath.Join(dir, "dockerfile", filepath.Base(dockerfile))
+		if err := os.MkdirAll(filepath.Dir(wc.Dockerfile), 0o755); err != nil {
+			os.RemoveAll(dir)
+			return nil, err
+		}
+		for _, suffix := range []string{"", ".dockerignore"} {
+			if err := copyFile(dockerfile+suffix, wc.Dockerfile+suffix); err != nil && !(suffix != "" && errors.Is(err, fs.ErrNotExist)) {
+				os.RemoveAll(dir)
+				return nil, err
+			}
+		}
+	}
+	return wc, nil
+}
+
+func (wc *workCopy) Remove() error { return os.RemoveAll(wc.dir) }
+
+// copyTree hard-links (or copies) every file of src into dst, keeping
+// symlinks as symlinks and modes and modification times as they are.
+func copyTree(src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		target := filepath.Join(dst, rel)
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		switch {
+		case d.IsDir():
+			if err := os.MkdirAll(target, info.Mode().Perm()|0o700); err != nil {
+				return err
+			}
+			return nil
+		case info.Mode()&fs.ModeSymlink != 0:
+			link, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			return os.Symlink(link, target)
+		case info.Mode().IsRegular():
+			if err := os.Link(p, target); err == nil {
+				return nil
+			} else if !errors.Is(err, syscall.EXDEV) && !errors.Is(err, syscall.EPERM) && !errors.Is(err, syscall.EMLINK) {
+				return err
+			}
+			if err := copyFile(p, target); err != nil {
+				return err
+			}
+			return os.Chtimes(target, info.ModTime(), info.ModTime())
+		}
+		return nil // sockets, devices: BuildKit skips them too
+	})
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	st, err := in.Stat()
+	if err != nil {
+		return err
+	}
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, st.Mode().Perm())
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// replaceFile writes new content for a file of the copy through a temp
+// file and a rename, so a hard link to the user's file is never written.
+func replaceFile(p string, content []byte) error {
+	st, err := os.Stat(p)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(p), ".layerwise-touch-*")
+	if err != nil {
+		return err
+	}
+	if _, err := tmp.Write(content); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), st.Mode().Perm()); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return os.Rename(tmp.Name(), p)
+}
