@@ -227,7 +227,7 @@ func finish(res *Result) {
 // dockerfileImage models a Dockerfile found by name and infers its context.
 func dockerfileImage(root, p string) *Image {
 	r := rel(root, p)
-	im := &Image{Name: nameFor(r), Dockerfile: r, Source: SourceDockerfile, Root: root}
+	im := &Image{Name: nameFor(r, filepath.Base(root)), Dockerfile: r, Source: SourceDockerfile, Root: root}
 	data, err := os.ReadFile(p)
 	var m *dockerfile.File
 	if err == nil {
@@ -269,13 +269,14 @@ func setModel(im *Image, m *dockerfile.File) {
 	}
 }
 
-// nameFor names a Dockerfile found by name after its directory, plus the
-// variant for Dockerfile.<x> / <x>.Dockerfile.
-func nameFor(relPath string) string {
+// nameFor names a Dockerfile found by name after its directory (the
+// repository's own name for one at the root), plus the variant for
+// Dockerfile.<x> / <x>.Dockerfile.
+func nameFor(relPath, rootName string) string {
 	dir, base := filepath.Split(relPath)
 	dir = strings.TrimSuffix(filepath.ToSlash(dir), "/")
 	if dir == "" {
-		dir = "."
+		dir = rootName
 	}
 	variant := ""
 	switch {
@@ -289,9 +290,6 @@ func nameFor(relPath string) string {
 	}
 	if variant == "" {
 		return dir
-	}
-	if dir == "." {
-		return variant
 	}
 	return dir + ":" + variant
 }

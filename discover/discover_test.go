@@ -73,11 +73,13 @@ func TestDiscoverByNameSkipsDependencyTrees(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{".", "deep/a/b/c", "tools:dev", "tools:lint"}
+	rootName := filepath.Base(root)
+	want := []string{rootName, "deep/a/b/c", "tools:dev", "tools:lint"}
+	sort.Strings(want)
 	if got := names(res); !reflect.DeepEqual(got, want) {
 		t.Errorf("images = %q, want %q", got, want)
 	}
-	im := byName(res)["."]
+	im := byName(res)[rootName]
 	if im.Source != SourceDockerfile || !im.ContextInferred || im.Context != "." || len(im.Stages) != 1 || im.Stages[0].Base != "scratch" {
 		t.Errorf("root image: %+v", im)
 	}
@@ -287,7 +289,7 @@ func TestSingleDockerfilePath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Images) != 1 || res.Images[0].Name != "prod" || res.Images[0].Context != "." {
+	if len(res.Images) != 1 || res.Images[0].Name != "svc:prod" || res.Images[0].Context != "." {
 		t.Errorf("images: %+v", res.Images[0])
 	}
 }

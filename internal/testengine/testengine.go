@@ -51,3 +51,26 @@ func Require(t testing.TB) {
 	}
 	t.Skip(msg)
 }
+
+// RequireBuildkitd skips (or on CI fails) when the standalone buildkitd of
+// `make engine`, its registry-served base image and the layerwise-remote
+// buildx builder are not there.
+func RequireBuildkitd(t testing.TB) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var why string
+	if out, err := exec.CommandContext(ctx, "buildctl", "--addr", "unix:///run/buildkit/buildkitd.sock", "debug", "workers").CombinedOutput(); err != nil {
+		why = "buildkitd not reachable at unix:///run/buildkit/buildkitd.sock: " + strings.TrimSpace(string(out))
+	} else if out, err := exec.CommandContext(ctx, "docker", "buildx", "inspect", "layerwise-remote").CombinedOutput(); err != nil {
+		why = "buildx builder layerwise-remote missing: " + strings.TrimSpace(string(out))
+	}
+	if why == "" {
+		return
+	}
+	msg := why + "; start it with `make engine`"
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+}

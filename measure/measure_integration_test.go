@@ -1,0 +1,260 @@
+package measure
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/layerwise/layerwise/discover"
+	"github.com/layerwise/layerwise/engine"
+	"github.com/layerwise/layerwise/engine/buildkit"
+	"github.com/layerwise/layerwise/engine/buildx"
+	"github.com/layerwise/layerwise/engine/plain"
+	"github.com/layerwise/layerwise/internal/testengine"
+	"github.com/layerwise/layerwise/measure/history"
+)
+
+// The fixtures build FROM the locally made busybox image (no pulls). Their
+// "install" step reads the manifest deps.txt the way a package manager
+// reads package.json, and takes a second so that it shows in timings.
+const (
+	naiveDockerfile = `ARG BASE=busybox:1.36
+FROM ${BASE}
+WORKDIR /app
+COPY . .
+RUN cat requirements.txt > /installed && sleep 1
+CMD ["sh", "-c", "cat /installed"]
+`
+	manifestFirstDockerfile = `ARG BASE=busybox:1.36
+FROM ${BASE}
+WORKDIR /app
+COPY requirements.txt ./
+RUN cat requirements.txt > /installed && sleep 1
+COPY . .
+CMD ["sh", "-c", "cat /installed"]
+`
+	installKey = "RUN cat requirements.txt"
+)
+
+func fixture(t *testing.T, dockerfile string) *discover.Image {
+	t.Helper()
+	dir := t.TempDir()
+	for p, c := range map[string]string{
+		"Dockerfile":       dockerfile,
+		"requirements.txt": "left-pad==1.3.0\n",
+		"src/app.py":       "print('hello')\n",
+	} {
+		full := filepath.Join(dir, p)
+		os.MkdirAll(filepath.Dir(full), 0o755)
+		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := discover.Discover(context.Background(), dir, discover.Options{})
+	if err != nil || len(res.Images) != 1 {
+		t.Fatalf("discover: %v", err)
+	}
+	return res.Images[0]
+}
+
+func installStep(t *testing.T, r *engine.Result) *engine.Step {
+	t.Helper()
+	for i := range r.Steps {
+		if strings.Contains(r.Steps[i].Key, installKey) {
+			return &r.Steps[i]
+		}
+	}
+	t.Fatalf("no install step in %+v", r.Steps)
+	return nil
+}
+
+func byScenario(ms []*Measurement) map[string]*Measurement {
+	out := map[string]*Measurement{}
+	for _, m := range ms {
+		out[m.Scenario] = m
+	}
+	return out
+}
+
+// TestScenariosWithBuildx runs every scenario with real builds on the
+// docker driver and checks what each must show.
+func TestScenariosWithBuildx(t *testing.T) {
+	testengine.Require(t)
+	ctx := context.Background()
+	store, err := history.Open(filepath.Join(t.TempDir(), "history.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	im := fixture(t, naiveDockerfile)
+	before, _ := os.ReadFile(filepath.Join(im.AbsContext(), "src/app.py"))
+	ms, err := Image(ctx, im, Options{Builder: buildx.New(""), History: store, TouchDeps: "requirements.txt"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := byScenario(ms)
+	for _, m := range ms {
+		if m.Error != "" || len(m.Runs) != 1 {
+			t.Fatalf("%s: %q runs %d", m.Scenario, m.Error, len(m.Runs))
+		}
+	}
+	cold, warm, src, deps := s[Cold].Runs[0], s[Warm].Runs[0], s[Source].Runs[0], s[Deps].Runs[0]
+	for _, st := range cold.Steps {
+		if st.Kind == "exec" && st.Cached {
+			t.Errorf("cold build has a cached exec step: %+v", st)
+		}
+	}
+	if warm.CacheHitRatio != 1 || warm.CountedSteps == 0 {
+		t.Errorf("warm: ratio %v over %d steps", warm.CacheHitRatio, warm.CountedSteps)
+	}
+	if installStep(t, src).Cached {
+		t.Errorf("naive Dockerfile: a source change must re-run the install")
+	}
+	if installStep(t, deps).Cached {
+		t.Errorf("a deps change must re-run the install")
+	}
+	if s[Source].Touched != "src/app.py" {
+		t.Errorf("source file chosen: %q", s[Source].Touched)
+	}
+	// the user's tree is untouched
+	if after, _ := os.ReadFile(filepath.Join(im.AbsContext(), "src/app.py")); string(after) != string(before) {
+		t.Errorf("the user's source file was changed")
+	}
+	// cache-hit ratio and image facts agree with an independent look
+	cached := 0
+	counted := 0
+	for _, st := range warm.Steps {
+		if st.Kind == "exec" || st.Kind == "copy" {
+			counted++
+			if st.Cached {
+				cached++
+			}
+		}
+	}
+	if counted != warm.CountedSteps || cached != warm.CachedSteps {
+		t.Errorf("ratio inputs: %d/%d vs %d/%d", cached, counted, warm.CachedSteps, warm.CountedSteps)
+	}
+	var inspected engine.Result
+	if err := buildx.InspectImage(ctx, "docker", "layerwise.local/"+sanitize(im.Name)+":measure", &inspected); err != nil {
+		t.Fatal(err)
+	}
+	if inspected.ImageSize != deps.ImageSize || inspected.Layers != deps.Layers || inspected.ImageID != deps.ImageID || deps.Layers < 3 {
+		t.Errorf("image: measured %d bytes %d layers %s, inspect %d bytes %d layers %s", deps.ImageSize, deps.Layers, deps.ImageID,
+			inspected.ImageSize, inspected.Layers, inspected.ImageID)
+	}
+	// every build is in the history, with its steps
+	builds, err := store.List(ctx, history.Query{WithSteps: true})
+	if err != nil || len(builds) != 4 {
+		t.Fatalf("history: %d builds, %v", len(builds), err)
+	}
+	for _, b := range builds {
+		if len(b.Result.Steps) == 0 || b.Builder.Backend != "buildx" || b.Result.Wall <= 0 {
+			t.Errorf("history record: %+v", b)
+		}
+	}
+}
+
+// TestManifestFirstKeepsInstallCached: the fix layerwise recommends, proven
+// on a real build.
+func TestManifestFirstKeepsInstallCached(t *testing.T) {
+	testengine.Require(t)
+	im := fixture(t, manifestFirstDockerfile)
+	ms, err := Image(context.Background(), im, Options{Builder: buildx.New(""), Scenarios: []string{Source}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ms[0].Error != "" {
+		t.Fatal(ms[0].Error)
+	}
+	if !installStep(t, ms[0].Runs[0]).Cached {
+		t.Errorf("manifest-first Dockerfile: a source change must not re-run the install")
+	}
+}
+
+// TestBackendsAgreeOnStepKeys builds the same Dockerfile through every
+// backend: the step keys of the exec and copy steps are the same.
+func TestBackendsAgreeOnStepKeys(t *testing.T) {
+	testengine.Require(t)
+	testengine.RequireBuildkitd(t)
+	ctx := context.Background()
+	keys := func(b engine.Builder, args map[string]string) string {
+		im := fixture(t, naiveDockerfile)
+		res, err := b.Build(ctx, engine.Request{ContextDir: im.AbsContext(), Dockerfile: im.AbsDockerfile(), BuildArgs: args, NoCache: true, Tag: "layerwise.local/keys:test"})
+		if err != nil {
+			t.Fatalf("%s: %v", b.Name(), err)
+		}
+		if res.Failed() {
+			t.Fatalf("%s: %s", b.Name(), res.Err)
+		}
+		var ks []string
+		for _, s := range res.Steps {
+			if s.Kind == "exec" || s.Kind == "copy" {
+				ks = append(ks, s.Key)
+			}
+		}
+		if res.Layers < 3 || res.ImageSize == 0 {
+			t.Errorf("%s: image facts missing: %+v", b.Name(), res)
+		}
+		return strings.Join(ks, "|")
+	}
+	reg := map[string]string{"BASE": "127.0.0.1:5000/busybox:1.36"}
+	want := keys(buildx.New(""), nil)
+	if want == "" {
+		t.Fatal("no steps")
+	}
+	for name, got := range map[string]string{
+		"buildkit client": keys(buildkit.New(""), reg),
+		"buildx remote":   keys(buildx.New("layerwise-remote"), reg),
+		"plain":           keys(plain.New(""), nil),
+	} {
+		if got != want {
+			t.Errorf("%s step keys:\n %s\nbuildx (docker driver):\n %s", name, got, want)
+		}
+	}
+}
+
+// TestFailedBuildIsRecorded: the failure, its step and its log lines are
+// in the history; the measurement says what failed.
+func TestFailedBuildIsRecorded(t *testing.T) {
+	testengine.Require(t)
+	ctx := context.Background()
+	store, err := history.Open(filepath.Join(t.TempDir(), "history.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	im := fixture(t, "FROM busybox:1.36\nRUN echo about to fail && exit 3\n")
+	ms, err := Image(ctx, im, Options{Builder: buildx.New(""), History: store, Scenarios: []string{Cold, Warm}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(ms[0].Error, "exit 3") || !strings.Contains(ms[1].Error, "not run") {
+		t.Errorf("measurements: %q / %q", ms[0].Error, ms[1].Error)
+	}
+	builds, err := store.List(ctx, history.Query{})
+	if err != nil || len(builds) != 1 {
+		t.Fatalf("history: %d %v", len(builds), err)
+	}
+	if b := builds[0]; !strings.Contains(b.Result.Err, "RUN echo about to fail") || !strings.Contains(strings.Join(b.Result.LogTail, "\n"), "about to fail") {
+		t.Errorf("recorded failure: %q %q", b.Result.Err, b.Result.LogTail)
+	}
+}
+
+// TestNoBuilderIsAClearError: what was tried and how to start one.
+func TestNoBuilderIsAClearError(t *testing.T) {
+	b := buildkit.New("unix:///nonexistent/buildkitd.sock")
+	_, err := b.Info(context.Background())
+	if !engine.IsNoBuilder(err) || !strings.Contains(err.Error(), "/nonexistent/buildkitd.sock") || !strings.Contains(err.Error(), "make engine") {
+		t.Errorf("error: %v", err)
+	}
+	bx := buildx.New("no-such-builder-xyz")
+	if _, err := exec.LookPath("docker"); err == nil {
+		_, err := bx.Info(context.Background())
+		if !engine.IsNoBuilder(err) || !strings.Contains(err.Error(), "no-such-builder-xyz") {
+			t.Errorf("buildx error: %v", err)
+		}
+	}
+}
