@@ -59,6 +59,8 @@ type measureFlags struct {
 	historyPath string
 	noHistory   bool
 	buildArgs   []string
+	jsonOut     string
+	csvOut      string
 }
 
 func newMeasureCmd(g *globals) *cobra.Command {
@@ -162,6 +164,16 @@ Formats: table (default, also "text"), json (with every step), csv.`,
 				}
 				all = append(all, ms...)
 			}
+			if f.jsonOut != "" {
+				if err := writeFileAtomic(f.jsonOut, func(w io.Writer) error { return writeJSON(w, all) }); err != nil {
+					return &ExitError{Code: ExitFindings, Err: err}
+				}
+			}
+			if f.csvOut != "" {
+				if err := writeFileAtomic(f.csvOut, func(w io.Writer) error { return measureCSV(w, all) }); err != nil {
+					return &ExitError{Code: ExitFindings, Err: err}
+				}
+			}
 			switch g.format {
 			case "json":
 				if err := writeJSON(g.stdout, all); err != nil {
@@ -189,6 +201,8 @@ Formats: table (default, also "text"), json (with every step), csv.`,
 	cmd.Flags().StringVar(&f.historyPath, "history", "", "history store (default .layerwise/history.db under PATH)")
 	cmd.Flags().BoolVar(&f.noHistory, "no-history", false, "do not record the builds")
 	cmd.Flags().StringArrayVar(&f.buildArgs, "build-arg", nil, "build argument KEY=VALUE for every image (repeatable)")
+	cmd.Flags().StringVar(&f.jsonOut, "json-out", "", "also write the results as JSON (with every step) to this file")
+	cmd.Flags().StringVar(&f.csvOut, "csv-out", "", "also write the results as CSV to this file")
 	return cmd
 }
 
@@ -233,3 +247,26 @@ func measureCSV(w io.Writer, ms []*measure.Measurement) error {
 }
 
 func fsec(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
+
+// writeFileAtomic writes a file through a temp file and a rename: a reader
+// never sees half of it, and an error leaves the old file in place.
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

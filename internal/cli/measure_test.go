@@ -1,0 +1,90 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/layerwise/layerwise/engine"
+	"github.com/layerwise/layerwise/measure/history"
+)
+
+func TestMeasureUsageErrors(t *testing.T) {
+	repo := writeTree(t, map[string]string{"Dockerfile": "FROM busybox:1.36\n"})
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"measure", "--scenario", "lukewarm", repo}, `unknown --scenario "lukewarm"`},
+		{[]string{"measure", "-n", "0", repo}, "-n must be at least 1"},
+		{[]string{"measure", "--backend", "kaniko", repo}, `unknown --backend "kaniko"`},
+		{[]string{"measure", "-o", "xml", repo}, `unknown format "xml"`},
+		{[]string{"measure", "--backend", "buildkit", "--buildkit-addr", "unix:///nonexistent/bk.sock", repo}, "/nonexistent/bk.sock"},
+		{[]string{"history", "--since", "last tuesday", repo}, "--since"},
+	}
+	for _, tc := range cases {
+		code, _, stderr := run(t, tc.args...)
+		if code != 2 || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: exit %d stderr %q (want 2 and %q)", tc.args, code, stderr, tc.want)
+		}
+	}
+	// no builder: the message says what was tried and how to start one
+	_, _, stderr := run(t, "measure", "--backend", "buildkit", "--buildkit-addr", "unix:///nonexistent/bk.sock", repo)
+	if !strings.Contains(stderr, "make engine") {
+		t.Errorf("no start hint: %q", stderr)
+	}
+}
+
+func TestHistoryCommand(t *testing.T) {
+	repo := t.TempDir()
+	db := filepath.Join(repo, history.DefaultPath)
+	s, err := history.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-72 * time.Hour)
+	for i, sc := range []string{"cold", "warm", "source-change"} {
+		b := &history.Build{StartedAt: old.Add(time.Duration(i) * 48 * time.Hour), Image: "web", Scenario: sc, Builder: engine.Info{Backend: "buildx"},
+			Result: engine.Result{Wall: time.Duration(i+1) * time.Second, Steps: []engine.Step{{Key: "stage-0#2 RUN npm ci", Kind: "exec"}}}}
+		if i == 2 {
+			b.Result.Err = "[2/2] RUN npm ci: exit code: 1"
+		}
+		if _, err := s.Append(context.Background(), b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	code, out, _ := run(t, "history", repo)
+	if code != 0 || strings.Count(out, "\n") != 4 || !strings.Contains(out, "FAILED: [2/2] RUN npm ci") {
+		t.Errorf("table: %d\n%s", code, out)
+	}
+	code, out, _ = run(t, "history", "--since", "2d", "-o", "csv", repo)
+	if code != 0 || strings.Count(out, "\n") != 3 || !strings.HasPrefix(out, "id,started_at,image,scenario") {
+		t.Errorf("csv since 2d: %d\n%s", code, out)
+	}
+	code, out, _ = run(t, "history", "--scenario", "cold", "-o", "json", repo)
+	var builds []history.Build
+	if code != 0 || json.Unmarshal([]byte(out), &builds) != nil || len(builds) != 1 || len(builds[0].Result.Steps) != 1 {
+		t.Errorf("json: %d\n%s", code, out)
+	}
+}
+
+func TestParseSince(t *testing.T) {
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	for in, want := range map[string]time.Time{
+		"7d":                   now.Add(-7 * 24 * time.Hour),
+		"36h":                  now.Add(-36 * time.Hour),
+		"2026-11-01T10:00:00Z": time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC),
+	} {
+		got, err := parseSince(in, now)
+		if err != nil || !got.Equal(want) {
+			t.Errorf("%s: %v %v", in, got, err)
+		}
+	}
+	if _, err := parseSince("soon", now); err == nil {
+		t.Errorf("bad --since accepted")
+	}
+}
