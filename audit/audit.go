@@ -14,6 +14,7 @@ import (
 	"github.com/layerwise/layerwise/config"
 	"github.com/layerwise/layerwise/discover"
 	"github.com/layerwise/layerwise/dockerfile"
+	"github.com/layerwise/layerwise/measure/history"
 	"github.com/layerwise/layerwise/rules"
 )
 
@@ -33,6 +34,8 @@ type Options struct {
 	SkipContext bool
 	// SkipBuildKit skips BuildKit's own checks.
 	SkipBuildKit bool
+	// History, when set, prices findings with measured step durations.
+	History *history.Store
 }
 
 // Result is an audit of a repository.
@@ -144,6 +147,16 @@ func Run(ctx context.Context, disc *discover.Result, opt Options) (*Result, erro
 	}
 	findings = applyPragmas(findings, inputs)
 	findings = applyConfig(findings, cfg)
+	if opt.History != nil {
+		n, err := applyMeasured(ctx, opt.History, findings, inputs)
+		if err != nil {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("history %s: %v (static estimates used)", opt.History.Path, err))
+		} else if n > 0 {
+			res.Ranking = RankMeasured
+			res.RankingNote = fmt.Sprintf("ranked by measured seconds of the affected steps (median of recorded builds in %s) for %d findings, by layerwise's static estimate for the rest",
+				relPath(disc.Root, opt.History.Path), n)
+		}
+	}
 	rank(findings)
 	for _, f := range findings {
 		for _, s := range res.Images {

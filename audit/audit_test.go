@@ -6,9 +6,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/layerwise/layerwise/config"
 	"github.com/layerwise/layerwise/discover"
+	"github.com/layerwise/layerwise/engine"
+	"github.com/layerwise/layerwise/measure/history"
 	"github.com/layerwise/layerwise/rules"
 )
 
@@ -186,5 +189,41 @@ func TestExamples(t *testing.T) {
 				t.Errorf("%s: %s not found (have %v)", im, r, have[im])
 			}
 		}
+	}
+}
+
+// TestMeasuredRanking: with recorded builds, a finding is priced by the
+// measured duration of the step it invalidates.
+func TestMeasuredRanking(t *testing.T) {
+	root := repo(t, map[string]string{"Dockerfile": naive, "package.json": "{}"})
+	store, err := history.Open(filepath.Join(root, history.DefaultPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	disc, err := discover.Discover(context.Background(), root, discover.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	image := disc.Images[0].Name
+	for _, d := range []time.Duration{70 * time.Second, 77 * time.Second, 90 * time.Second} {
+		b := &history.Build{StartedAt: time.Now(), Image: image, Scenario: "source-change", Result: engine.Result{Wall: d, Steps: []engine.Step{
+			{Key: "stage-0#3 COPY . .", Kind: "copy", Duration: time.Second},
+			{Key: "stage-0#4 RUN npm ci", Kind: "exec", Duration: d},
+		}}}
+		if _, err := store.Append(context.Background(), b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := Run(context.Background(), disc, Options{Config: config.Default(), History: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Ranking != RankMeasured || !strings.Contains(res.RankingNote, "measured") {
+		t.Errorf("ranking %s: %s", res.Ranking, res.RankingNote)
+	}
+	top := res.Findings[0]
+	if top.RuleID != "LW101" || top.Cost.Seconds != 77 || top.Cost.Basis != rules.BasisMeasured {
+		t.Errorf("top finding: %+v", top)
 	}
 }

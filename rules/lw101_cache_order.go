@@ -133,10 +133,12 @@ func checkCacheOrder(in *Input) []Finding {
 				}
 				msg := fmt.Sprintf("%s (line %d) copies sources before %s (line %d): every source change %s %s. Copy %s first, install, then copy the sources.",
 					short(broad.Original), broad.Range.Start.Line, what, ins.Range.Start.Line, why, what, manifestList(inst.Tool))
-				out = append(out, in.at("LW101", broad, msg, Cost{
+				f := in.at("LW101", broad, msg, Cost{
 					Invalidates: fmt.Sprintf("every source change re-runs %s in %s", what, in.Image),
 					Seconds:     inst.Tool.Seconds, Basis: "static",
-				}))
+				})
+				f.Affects = []int{ins.Range.Start.Line}
+				out = append(out, f)
 			}
 		}
 	}

@@ -83,10 +83,12 @@ func checkCacheMount(in *Input) []Finding {
 				}
 				msg := fmt.Sprintf("`%s` keeps its cache in %s, which no cache mount keeps between builds: add `--mount=type=cache,target=%s`%s.",
 					inst, dirs[0], dirs[0], guess)
-				out = append(out, in.at("LW102", ins, msg, Cost{
+				f := in.at("LW102", ins, msg, Cost{
 					Invalidates: "each re-run of this step downloads every package again",
 					Seconds:     t.Seconds / 2, Basis: "static",
-				}))
+				})
+				f.Affects = []int{ins.Range.Start.Line}
+				out = append(out, f)
 			}
 		}
 	}
@@ -116,7 +118,9 @@ func aptMountFinding(in *Input, ins *dockerfile.Instruction, inst *Install) (Fin
 	} else {
 		msg = fmt.Sprintf("the apt cache mount on %s has no `sharing=locked`: concurrent builds corrupt apt's cache or wait on its lock.", strings.Join(unlocked, " and "))
 	}
-	return in.at("LW102", ins, msg, Cost{Invalidates: "each re-run of this step downloads every package again", Seconds: toolApt.Seconds / 2, Basis: "static"}), true
+	f := in.at("LW102", ins, msg, Cost{Invalidates: "each re-run of this step downloads every package again", Seconds: toolApt.Seconds / 2, Basis: "static"})
+	f.Affects = []int{ins.Range.Start.Line}
+	return f, true
 }
 
 func coveringMount(ins *dockerfile.Instruction, dir string) *dockerfile.Mount {

@@ -32,7 +32,9 @@ func checkCacheDefeat(in *Input) []Finding {
 			for _, c := range ins.Run.Commands {
 				if what, dir := defeats(c, ins.State, base); what != "" && mountCovers(ins, dir) {
 					msg := fmt.Sprintf("%s while a cache mount keeps %s: it saves no image bytes and makes every run start cold. Drop it.", what, dir)
-					out = append(out, in.at("LW103", ins, msg, Cost{Invalidates: "every run of this step starts with an empty cache", Seconds: 10, Basis: "static"}))
+					f := in.at("LW103", ins, msg, Cost{Invalidates: "every run of this step starts with an empty cache", Seconds: 10, Basis: "static"})
+					f.Affects = []int{ins.Range.Start.Line}
+					out = append(out, f)
 				}
 			}
 		}

@@ -66,7 +66,9 @@ func checkVolatile(in *Input) []Finding {
 			}
 			msg := fmt.Sprintf("%s %s changes on every build and comes before %s (line %d): every RUN after it re-runs each time. Move it after the expensive steps.",
 				ins.Kind, strings.Join(names, ", "), short(exp.Original), exp.Range.Start.Line)
-			out = append(out, in.at("LW107", ins, msg, Cost{Invalidates: "every build re-runs every RUN after line " + fmt.Sprint(ins.Range.Start.Line), Seconds: expensiveSeconds(s.Instructions[i+1:]), Basis: "static"}))
+			f := in.at("LW107", ins, msg, Cost{Invalidates: "every build re-runs every RUN after line " + fmt.Sprint(ins.Range.Start.Line), Seconds: expensiveSeconds(s.Instructions[i+1:]), Basis: "static"})
+			f.Affects = runLines(s.Instructions[i+1:])
+			out = append(out, f)
 		}
 	}
 	return out
@@ -90,4 +92,15 @@ func expensiveSeconds(ins []*dockerfile.Instruction) float64 {
 		}
 	}
 	return total
+}
+
+// runLines lists the lines of the RUN instructions among ins.
+func runLines(ins []*dockerfile.Instruction) []int {
+	var out []int
+	for _, x := range ins {
+		if x.Kind == "RUN" {
+			out = append(out, x.Range.Start.Line)
+		}
+	}
+	return out
 }

@@ -63,7 +63,9 @@ func checkMovingRemote(in *Input) []Finding {
 			}
 			msg := fmt.Sprintf("%s comes before %s (line %d): a moving remote input either goes stale in the cache or invalidates every step after it. Pin it and fetch it after the install.",
 				what, short(exp.Original), exp.Range.Start.Line)
-			out = append(out, in.at("LW108", ins, msg, Cost{Invalidates: "every upstream change re-runs every step after line " + fmt.Sprint(ins.Range.Start.Line), Seconds: expensiveSeconds(s.Instructions[i+1:]), Basis: "static"}))
+			f := in.at("LW108", ins, msg, Cost{Invalidates: "every upstream change re-runs every step after line " + fmt.Sprint(ins.Range.Start.Line), Seconds: expensiveSeconds(s.Instructions[i+1:]), Basis: "static"})
+			f.Affects = runLines(s.Instructions[i+1:])
+			out = append(out, f)
 		}
 	}
 	return out

@@ -120,6 +120,12 @@ type Cost struct {
 	Basis   string  `json:"basis,omitempty"`
 }
 
+// Cost bases.
+const (
+	BasisStatic   = "static"
+	BasisMeasured = "measured"
+)
+
 // Finding is one problem found.
 type Finding struct {
 	RuleID   string   `json:"rule"`
@@ -133,6 +139,11 @@ type Finding struct {
 	Cost    Cost             `json:"cost"`
 	// Fix is the rewrite that resolves the finding, when one exists.
 	Fix *Fix `json:"fix,omitempty"`
+	// Affects are the lines of the instructions whose run time the
+	// finding costs (the install an early COPY invalidates); empty means
+	// the finding's own instruction. The audit looks their measured
+	// durations up in the build history.
+	Affects []int `json:"-"`
 }
 
 // Fix is a textual edit of a file (filled in by the fix issue's rewriters).

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/layerwise/layerwise/audit"
+	"github.com/layerwise/layerwise/measure/history"
 	"github.com/layerwise/layerwise/report"
 	"github.com/layerwise/layerwise/rules"
 	"github.com/spf13/cobra"
@@ -13,10 +14,11 @@ import (
 )
 
 type auditFlags struct {
-	failOn     string
-	noContext  bool
-	noBuildKit bool
-	images     []string
+	failOn      string
+	noContext   bool
+	noBuildKit  bool
+	images      []string
+	historyPath string
 }
 
 func newAuditCmd(g *globals) *cobra.Command {
@@ -68,13 +70,28 @@ Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it;
 				}
 				res.Images = ims
 			}
-			ar, err := audit.Run(cmd.Context(), res, audit.Options{Config: cfg, SkipContext: f.noContext, SkipBuildKit: f.noBuildKit})
+			opt := audit.Options{Config: cfg, SkipContext: f.noContext, SkipBuildKit: f.noBuildKit}
+			hp := f.historyPath
+			if hp == "" {
+				hp = filepath.Join(res.Root, history.DefaultPath)
+			}
+			if _, err := os.Stat(hp); err == nil {
+				store, err := history.Open(hp)
+				if err != nil {
+					return &ExitError{Code: ExitUsage, Err: err}
+				}
+				defer store.Close()
+				opt.History = store
+			} else if f.historyPath != "" {
+				return usageErr("--history %s: %v", f.historyPath, err)
+			}
+			ar, err := audit.Run(cmd.Context(), res, opt)
 			if err != nil {
 				return &ExitError{Code: ExitFindings, Err: err}
 			}
 			ar.Warnings = append(res.Warnings, ar.Warnings...)
-			opt := report.Options{Version: Version, Color: g.color(), Source: sourceReader(res.Root)}
-			if err := report.Render(g.stdout, g.format, ar, opt); err != nil {
+			ropt := report.Options{Version: Version, Color: g.color(), Source: sourceReader(res.Root)}
+			if err := report.Render(g.stdout, g.format, ar, ropt); err != nil {
 				return err
 			}
 			if ar.Failed(failSev) {
@@ -87,6 +104,7 @@ Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it;
 	cmd.Flags().BoolVar(&f.noContext, "no-context", false, "skip the build-context walks (and the context rules)")
 	cmd.Flags().BoolVar(&f.noBuildKit, "no-buildkit-checks", false, "skip BuildKit's own checks")
 	cmd.Flags().StringSliceVar(&f.images, "image", nil, "only these images")
+	cmd.Flags().StringVar(&f.historyPath, "history", "", "history of measured builds used to rank findings by measured seconds (default .layerwise/history.db under PATH, when it exists)")
 	return cmd
 }
 
