@@ -21,6 +21,7 @@ demo: build
 # Every test, integration tests against a real engine included (the engine
 # is installed and started first if it is not running).
 test: engine
+	@test -z "$$(gofmt -l . | grep -v '^examples/' | tee /dev/stderr)" || (echo "gofmt needed on the files above" && exit 1)
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 
@@ -34,6 +35,7 @@ lint:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./buildctx/ ./audit/
+	$(GO) test -run '^$$' -bench MeasureOverhead -benchtime 7x ./measure/
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./dockerfile/
