@@ -3,6 +3,8 @@ package measure
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -10,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/layerwise/layerwise/buildctx"
 	"github.com/layerwise/layerwise/dockerfile"
@@ -144,15 +147,18 @@ func editableManifest(p string) bool {
 }
 
 // touch changes a file of the work copy so that its content differs from
-// every earlier version (n counts the changes), in a way its tool accepts:
-// a comment line in the file's own syntax, or for JSON manifests a changed
-// "description" field.
+// every earlier version, in a way its tool accepts: a comment line in the
+// file's own syntax, or for JSON manifests a changed "description" field.
+//
+// The mark carries a random nonce besides the change count n: BuildKit's
+// cache is content-addressed and outlives this process, so a mark that an
+// earlier measurement already wrote would be a cache hit, not a change.
 func touch(file string, n int) error {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return err
 	}
-	mark := fmt.Sprintf("layerwise measure change %d", n)
+	mark := fmt.Sprintf("layerwise measure change %d %s", n, nonce())
 	ext := strings.ToLower(filepath.Ext(file))
 	var out []byte
 	switch {
@@ -182,4 +188,12 @@ func touch(file string, n int) error {
 		out = append(out, '\n')
 	}
 	return replaceFile(file, out)
+}
+
+func nonce() string {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return fmt.Sprint(time.Now().UnixNano())
+	}
+	return hex.EncodeToString(b[:])
 }
