@@ -258,3 +258,27 @@ func TestNoBuilderIsAClearError(t *testing.T) {
 		}
 	}
 }
+
+// TestBuildKitClientPushesToARegistry: the BuildKit client backend exports
+// to a registry image (the loopback registry, credentials from the Docker
+// config when it has any).
+func TestBuildKitClientPushesToARegistry(t *testing.T) {
+	testengine.Require(t)
+	testengine.RequireBuildkitd(t)
+	im := fixture(t, naiveDockerfile)
+	tag := "127.0.0.1:5000/layerwise-test/push:" + nonce()
+	res, err := buildkit.New("").Build(context.Background(), engine.Request{ContextDir: im.AbsContext(), Dockerfile: im.AbsDockerfile(),
+		BuildArgs: map[string]string{"BASE": "127.0.0.1:5000/busybox:1.36"}, Tag: tag, Push: true})
+	if err != nil || res.Failed() {
+		t.Fatalf("%v %+v", err, res)
+	}
+	if !strings.HasPrefix(res.ImageDigest, "sha256:") {
+		t.Errorf("digest %q", res.ImageDigest)
+	}
+	repo, ref, _ := strings.Cut(strings.TrimPrefix(tag, "127.0.0.1:5000/"), ":")
+	out, err := exec.Command("curl", "-fsS", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Accept: application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json",
+		"http://127.0.0.1:5000/v2/"+repo+"/manifests/"+ref).CombinedOutput()
+	if err != nil || string(out) != "200" {
+		t.Errorf("pushed manifest not in the registry: %s %v", out, err)
+	}
+}
