@@ -2,7 +2,6 @@ package audit
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,24 +10,10 @@ import (
 	"github.com/layerwise/layerwise/config"
 	"github.com/layerwise/layerwise/discover"
 	"github.com/layerwise/layerwise/engine"
+	"github.com/layerwise/layerwise/internal/testfs"
 	"github.com/layerwise/layerwise/measure/history"
 	"github.com/layerwise/layerwise/rules"
 )
-
-func repo(t *testing.T, files map[string]string) string {
-	t.Helper()
-	root := t.TempDir()
-	for p, c := range files {
-		full := filepath.Join(root, p)
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return root
-}
 
 func run(t *testing.T, root string, cfg *config.Config) *Result {
 	t.Helper()
@@ -57,7 +42,7 @@ func ids(res *Result) map[string]int {
 const naive = "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n"
 
 func TestPragmas(t *testing.T) {
-	root := repo(t, map[string]string{
+	root := testfs.Tree(t, map[string]string{
 		"a/Dockerfile":    "FROM node:20\nWORKDIR /app\n# layerwise ignore=LW101\nCOPY . .\n# layerwise ignore=LW102,LW111\nRUN npm ci\n",
 		"a/.dockerignore": "node_modules\n",
 		"b/Dockerfile":    "# layerwise global ignore=LW101,LW102,LW120\n" + naive,
@@ -95,7 +80,7 @@ func TestPragmas(t *testing.T) {
 }
 
 func TestConfig(t *testing.T) {
-	root := repo(t, map[string]string{
+	root := testfs.Tree(t, map[string]string{
 		"Dockerfile":      naive,
 		".layerwise.yaml": "rules:\n  LW101: off\n  LW102: error\n  LW777: warning\n  buildkit: off\nthresholds:\n  context-bytes: 10\n",
 		"big.bin":         strings.Repeat("x", 100),
@@ -123,7 +108,7 @@ func TestConfig(t *testing.T) {
 }
 
 func TestParseErrorIsAFindingAndTheAuditGoesOn(t *testing.T) {
-	root := repo(t, map[string]string{
+	root := testfs.Tree(t, map[string]string{
 		"bad/Dockerfile":   "FROM debian:12\nRUN apt-get update\nCOPY --chmown=1 a b\n",
 		"empty/Dockerfile": "# nothing\n",
 		"good/Dockerfile":  naive,
@@ -151,7 +136,7 @@ func TestParseErrorIsAFindingAndTheAuditGoesOn(t *testing.T) {
 }
 
 func TestRankingAndSummaries(t *testing.T) {
-	root := repo(t, map[string]string{"Dockerfile": naive, "src/a.js": "1"})
+	root := testfs.Tree(t, map[string]string{"Dockerfile": naive, "src/a.js": "1"})
 	res := run(t, root, nil)
 	for i := 1; i < len(res.Findings); i++ {
 		if res.Findings[i].Cost.Seconds > res.Findings[i-1].Cost.Seconds {
@@ -195,7 +180,7 @@ func TestExamples(t *testing.T) {
 // TestMeasuredRanking: with recorded builds, a finding is priced by the
 // measured duration of the step it invalidates.
 func TestMeasuredRanking(t *testing.T) {
-	root := repo(t, map[string]string{"Dockerfile": naive, "package.json": "{}"})
+	root := testfs.Tree(t, map[string]string{"Dockerfile": naive, "package.json": "{}"})
 	store, err := history.Open(filepath.Join(root, history.DefaultPath))
 	if err != nil {
 		t.Fatal(err)

@@ -2,26 +2,14 @@ package discover
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
 	"testing"
-)
 
-func write(t *testing.T, root string, files map[string]string) {
-	t.Helper()
-	for p, c := range files {
-		full := filepath.Join(root, p)
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
+	"github.com/layerwise/layerwise/internal/testfs"
+)
 
 func byName(res *Result) map[string]*Image {
 	m := map[string]*Image{}
@@ -57,7 +45,7 @@ func TestDockerfileNames(t *testing.T) {
 
 func TestDiscoverByNameSkipsDependencyTrees(t *testing.T) {
 	root := t.TempDir()
-	write(t, root, map[string]string{
+	testfs.Write(t, root, map[string]string{
 		"Dockerfile":                             "FROM scratch\nCOPY a /a\n",
 		"a":                                      "x",
 		"tools/Dockerfile.dev":                   "FROM debian:12\n",
@@ -87,7 +75,7 @@ func TestDiscoverByNameSkipsDependencyTrees(t *testing.T) {
 
 func TestInferContext(t *testing.T) {
 	root := t.TempDir()
-	write(t, root, map[string]string{
+	testfs.Write(t, root, map[string]string{
 		// sources live at the repo root: the context is the root
 		"go.mod":               "module x\n",
 		"go.sum":               "",
@@ -137,7 +125,7 @@ func TestInferContext(t *testing.T) {
 
 func TestCompose(t *testing.T) {
 	root := t.TempDir()
-	write(t, root, map[string]string{
+	testfs.Write(t, root, map[string]string{
 		"deploy/compose.yaml": `
 services:
   api:
@@ -225,7 +213,7 @@ services:
 
 func TestComposeWarningsAreCollected(t *testing.T) {
 	root := t.TempDir()
-	write(t, root, map[string]string{
+	testfs.Write(t, root, map[string]string{
 		"compose.yaml": "services:\n  api:\n    build:\n      context: .\n      target: ${UNSET_FOR_LAYERWISE_TEST}\n",
 		"Dockerfile":   "FROM scratch\n",
 	})
@@ -240,7 +228,7 @@ func TestComposeWarningsAreCollected(t *testing.T) {
 
 func TestBrokenComposeIsAWarning(t *testing.T) {
 	root := t.TempDir()
-	write(t, root, map[string]string{
+	testfs.Write(t, root, map[string]string{
 		"compose.yaml": "services:\n  api:\n    build: [not, a, mapping\n",
 		"Dockerfile":   "FROM scratch\n",
 	})
@@ -258,7 +246,7 @@ func TestBrokenComposeIsAWarning(t *testing.T) {
 
 func TestMalformedDockerfileDoesNotStopOthers(t *testing.T) {
 	root := t.TempDir()
-	write(t, root, map[string]string{
+	testfs.Write(t, root, map[string]string{
 		"a/Dockerfile": "FROM debian:12\nRUN echo ok\n",
 		"b/Dockerfile": "FROM debian:12\nCOPY --frm=x a b\n",
 		"c/Dockerfile": "",
@@ -284,7 +272,7 @@ func TestMalformedDockerfileDoesNotStopOthers(t *testing.T) {
 
 func TestSingleDockerfilePath(t *testing.T) {
 	root := t.TempDir()
-	write(t, root, map[string]string{"svc/Dockerfile.prod": "FROM scratch\nCOPY bin /bin\n", "svc/bin": ""})
+	testfs.Write(t, root, map[string]string{"svc/Dockerfile.prod": "FROM scratch\nCOPY bin /bin\n", "svc/bin": ""})
 	res, err := Discover(context.Background(), filepath.Join(root, "svc/Dockerfile.prod"), Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"time"
 )
 
@@ -34,6 +35,28 @@ type Request struct {
 	// Push, when set with a registry Tag, pushes the image (BuildKit
 	// client backend).
 	Push bool
+}
+
+// CLIFlags are the `docker build` / `docker buildx build` flags that
+// express the request's cache, target and build args (sorted, so that the
+// command line is the same every time).
+func (r Request) CLIFlags() []string {
+	var args []string
+	if r.NoCache {
+		args = append(args, "--no-cache")
+	}
+	if r.Target != "" {
+		args = append(args, "--target", r.Target)
+	}
+	keys := make([]string, 0, len(r.BuildArgs))
+	for k := range r.BuildArgs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		args = append(args, "--build-arg", k+"="+r.BuildArgs[k])
+	}
+	return args
 }
 
 // Builder runs builds.

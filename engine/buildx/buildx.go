@@ -16,7 +16,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -129,20 +128,7 @@ func (b *Builder) Build(ctx context.Context, req engine.Request) (*engine.Result
 	if b.BuilderName != "" {
 		args = append(args, "--builder", b.BuilderName)
 	}
-	if req.NoCache {
-		args = append(args, "--no-cache")
-	}
-	if req.Target != "" {
-		args = append(args, "--target", req.Target)
-	}
-	keys := make([]string, 0, len(req.BuildArgs))
-	for k := range req.BuildArgs {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		args = append(args, "--build-arg", k+"="+req.BuildArgs[k])
-	}
+	args = append(args, req.CLIFlags()...)
 	ociPath := req.OCIPath
 	switch {
 	case info.Driver == "docker":

@@ -14,7 +14,6 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -65,20 +64,7 @@ func (b *Builder) Build(ctx context.Context, req engine.Request) (*engine.Result
 		return nil, err
 	}
 	args := []string{"build", "--progress=plain", "-f", req.Dockerfile}
-	if req.NoCache {
-		args = append(args, "--no-cache")
-	}
-	if req.Target != "" {
-		args = append(args, "--target", req.Target)
-	}
-	keys := make([]string, 0, len(req.BuildArgs))
-	for k := range req.BuildArgs {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		args = append(args, "--build-arg", k+"="+req.BuildArgs[k])
-	}
+	args = append(args, req.CLIFlags()...)
 	if req.Tag != "" {
 		args = append(args, "-t", req.Tag)
 	}

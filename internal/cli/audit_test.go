@@ -5,16 +5,18 @@ import (
 	"encoding/xml"
 	"strings"
 	"testing"
+
+	"github.com/layerwise/layerwise/internal/testfs"
 )
 
 func TestAuditExitCodesAndFormats(t *testing.T) {
-	clean := writeTree(t, map[string]string{
+	clean := testfs.Tree(t, map[string]string{
 		"Dockerfile":    "FROM debian:12.5\nCOPY app /app\nCMD [\"/app\"]\n",
 		"app":           "bin",
 		".dockerignore": ".git\n",
 	})
-	naive := writeTree(t, map[string]string{"Dockerfile": "FROM node:20\nCOPY . .\nRUN npm ci\n", "package.json": "{}"})
-	secret := writeTree(t, map[string]string{"Dockerfile": "FROM debian:12.5\nCOPY app /app\n", "app": "x", ".env": "K=V", ".dockerignore": "x\n"})
+	naive := testfs.Tree(t, map[string]string{"Dockerfile": "FROM node:20\nCOPY . .\nRUN npm ci\n", "package.json": "{}"})
+	secret := testfs.Tree(t, map[string]string{"Dockerfile": "FROM debian:12.5\nCOPY app /app\n", "app": "x", ".env": "K=V", ".dockerignore": "x\n"})
 	cases := []struct {
 		args []string
 		code int
@@ -62,18 +64,18 @@ func TestAuditExitCodesAndFormats(t *testing.T) {
 }
 
 func TestAuditConfigErrors(t *testing.T) {
-	bad := writeTree(t, map[string]string{"Dockerfile": "FROM scratch\n", ".layerwise.yaml": "fail-on: [\n"})
+	bad := testfs.Tree(t, map[string]string{"Dockerfile": "FROM scratch\n", ".layerwise.yaml": "fail-on: [\n"})
 	code, _, stderr := run(t, "audit", bad)
 	if code != 2 || !strings.Contains(stderr, ".layerwise.yaml") || !strings.Contains(stderr, "line") {
 		t.Errorf("exit %d stderr %q", code, stderr)
 	}
-	unknown := writeTree(t, map[string]string{"Dockerfile": "FROM debian:12.5\n", ".layerwise.yaml": "rules:\n  LW555: off\n"})
+	unknown := testfs.Tree(t, map[string]string{"Dockerfile": "FROM debian:12.5\n", ".layerwise.yaml": "rules:\n  LW555: off\n"})
 	code, out, _ := run(t, "audit", unknown)
 	if code != 0 || !strings.Contains(out, ".layerwise.yaml:2: unknown rule \"LW555\"") {
 		t.Errorf("unknown rule in config: exit %d\n%s", code, out)
 	}
 	// fail-on from the config file
-	strict := writeTree(t, map[string]string{"Dockerfile": "FROM node\n", ".layerwise.yaml": "fail-on: warning\n"})
+	strict := testfs.Tree(t, map[string]string{"Dockerfile": "FROM node\n", ".layerwise.yaml": "fail-on: warning\n"})
 	if code, _, _ := run(t, "audit", strict); code != 1 {
 		t.Errorf("fail-on from config: exit %d", code)
 	}

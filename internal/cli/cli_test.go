@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/layerwise/layerwise/internal/testfs"
 )
 
 func run(t *testing.T, args ...string) (int, string, string) {
@@ -17,23 +18,8 @@ func run(t *testing.T, args ...string) (int, string, string) {
 	return code, out.String(), errb.String()
 }
 
-func writeTree(t *testing.T, files map[string]string) string {
-	t.Helper()
-	root := t.TempDir()
-	for p, c := range files {
-		full := filepath.Join(root, p)
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return root
-}
-
 func TestExitCodes(t *testing.T) {
-	good := writeTree(t, map[string]string{"Dockerfile": "FROM scratch\n"})
+	good := testfs.Tree(t, map[string]string{"Dockerfile": "FROM scratch\n"})
 	empty := t.TempDir()
 	cases := []struct {
 		name   string
@@ -76,7 +62,7 @@ func TestHelpOnEveryCommand(t *testing.T) {
 }
 
 func TestConfigErrorsHavePositions(t *testing.T) {
-	root := writeTree(t, map[string]string{
+	root := testfs.Tree(t, map[string]string{
 		"Dockerfile":      "FROM scratch\n",
 		".layerwise.yaml": "offline: true\nrules:\n  - not a map\n",
 	})
@@ -87,7 +73,7 @@ func TestConfigErrorsHavePositions(t *testing.T) {
 }
 
 func TestMalformedDockerfileExitsOneAfterTheRest(t *testing.T) {
-	root := writeTree(t, map[string]string{
+	root := testfs.Tree(t, map[string]string{
 		"good/Dockerfile": "FROM debian:12\nCOPY . /src\n",
 		"bad/Dockerfile":  "FROM debian:12\nRUN --mount=type=cache,target=/x echo\nCOPY --form=x a b\n",
 	})
@@ -158,7 +144,7 @@ func TestExamplesLsAndContext(t *testing.T) {
 }
 
 func TestContextTextReport(t *testing.T) {
-	root := writeTree(t, map[string]string{
+	root := testfs.Tree(t, map[string]string{
 		"Dockerfile":                 "FROM node:20\nCOPY package.json ./\nCOPY src/ src/\nCOPY nothing-here /x\n",
 		"package.json":               "{}",
 		"src/index.js":               "console.log(1)",

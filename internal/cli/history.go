@@ -26,10 +26,7 @@ func newHistoryCmd(g *globals) *cobra.Command {
 (with --steps, every step of every build), csv.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if g.format == "text" {
-				g.format = "table"
-			}
-			if err := g.checkFormat("table", "json", "csv"); err != nil {
+			if err := g.checkTableFormat("json", "csv"); err != nil {
 				return err
 			}
 			root := "."

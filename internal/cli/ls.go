@@ -25,10 +25,7 @@ build context is inferred: the nearest directory holding every COPY/ADD source.
 Formats: table (default, also "text"), json.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if g.format == "text" {
-				g.format = "table"
-			}
-			if err := g.checkFormat("table", "json"); err != nil {
+			if err := g.checkTableFormat("json"); err != nil {
 				return err
 			}
 			res, err := discoverImages(cmd, g, args)

@@ -16,6 +16,7 @@ import (
 	"github.com/layerwise/layerwise/engine/buildkit"
 	"github.com/layerwise/layerwise/engine/buildx"
 	"github.com/layerwise/layerwise/engine/plain"
+	"github.com/layerwise/layerwise/internal/atomicfile"
 	"github.com/layerwise/layerwise/measure"
 	"github.com/layerwise/layerwise/measure/history"
 	"github.com/spf13/cobra"
@@ -80,10 +81,7 @@ are never touched. Each build is recorded in the history store
 Formats: table (default, also "text"), json (with every step), csv.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if g.format == "text" {
-				g.format = "table"
-			}
-			if err := g.checkFormat("table", "json", "csv"); err != nil {
+			if err := g.checkTableFormat("json", "csv"); err != nil {
 				return err
 			}
 			for _, s := range f.scenarios {
@@ -165,12 +163,12 @@ Formats: table (default, also "text"), json (with every step), csv.`,
 				all = append(all, ms...)
 			}
 			if f.jsonOut != "" {
-				if err := writeFileAtomic(f.jsonOut, func(w io.Writer) error { return writeJSON(w, all) }); err != nil {
+				if err := atomicfile.WriteFunc(f.jsonOut, 0o644, func(w io.Writer) error { return writeJSON(w, all) }); err != nil {
 					return &ExitError{Code: ExitFindings, Err: err}
 				}
 			}
 			if f.csvOut != "" {
-				if err := writeFileAtomic(f.csvOut, func(w io.Writer) error { return measureCSV(w, all) }); err != nil {
+				if err := atomicfile.WriteFunc(f.csvOut, 0o644, func(w io.Writer) error { return measureCSV(w, all) }); err != nil {
 					return &ExitError{Code: ExitFindings, Err: err}
 				}
 			}
@@ -247,26 +245,3 @@ func measureCSV(w io.Writer, ms []*measure.Measurement) error {
 }
 
 func fsec(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
-
-// writeFileAtomic writes a file through a temp file and a rename: a reader
-// never sees half of it, and an error leaves the old file in place.
-func writeFileAtomic(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}

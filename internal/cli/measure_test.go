@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/layerwise/layerwise/internal/testfs"
 	"time"
 
 	"github.com/layerwise/layerwise/engine"
@@ -13,7 +15,7 @@ import (
 )
 
 func TestMeasureUsageErrors(t *testing.T) {
-	repo := writeTree(t, map[string]string{"Dockerfile": "FROM busybox:1.36\n"})
+	repo := testfs.Tree(t, map[string]string{"Dockerfile": "FROM busybox:1.36\n"})
 	cases := []struct {
 		args []string
 		want string

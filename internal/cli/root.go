@@ -78,6 +78,15 @@ func (g *globals) checkFormat(allowed ...string) error {
 	return usageErr("unknown format %q: this command supports %s", g.format, strings.Join(allowed, ", "))
 }
 
+// checkTableFormat is checkFormat for commands whose text form is a table
+// ("text" is accepted as its alias).
+func (g *globals) checkTableFormat(allowed ...string) error {
+	if g.format == "text" {
+		g.format = "table"
+	}
+	return g.checkFormat(append([]string{"table"}, allowed...)...)
+}
+
 // NewRoot builds the command tree.
 func NewRoot(stdout, stderr io.Writer) *cobra.Command {
 	g := &globals{stdout: stdout, stderr: stderr}

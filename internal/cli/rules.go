@@ -15,10 +15,7 @@ func newRulesCmd(g *globals) *cobra.Command {
 		Long:  "List layerwise's audit rules with their severity, category and whether `layerwise fix` resolves them.\nEach has a page under docs/rules/. Formats: table (default, also \"text\"), json.",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if g.format == "text" {
-				g.format = "table"
-			}
-			if err := g.checkFormat("table", "json"); err != nil {
+			if err := g.checkTableFormat("json"); err != nil {
 				return err
 			}
 			type row struct {
