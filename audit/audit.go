@@ -314,3 +314,14 @@ func (r *Result) Failed(failOn rules.Severity) bool {
 	}
 	return false
 }
+
+// ImageFindings runs the per-image rules on one input and applies its
+// pragmas and the config, as Run does (no repository rules, no BuildKit
+// checks): what the fixer works from.
+func ImageFindings(in *rules.Input, cfg *config.Config) []rules.Finding {
+	fs := applyPragmas(RunRules(in), []*rules.Input{in})
+	if cfg != nil {
+		fs = applyConfig(fs, cfg)
+	}
+	return fs
+}

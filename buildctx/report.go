@@ -210,6 +210,9 @@ func hasHeavyAncestor(p string) bool {
 	return false
 }
 
+// SensitiveFiles lists the entries that hold secrets (see sensitive).
+func SensitiveFiles(root string, entries []Entry) []Sensitive { return sensitive(root, entries) }
+
 // sensitive flags files that hold secrets by name, and package-manager rc
 // files that hold tokens. Only .npmrc/.pypirc are opened (they are tiny and
 // only a token makes them sensitive); nothing else is read.

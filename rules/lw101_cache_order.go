@@ -29,7 +29,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci
 COPY . .`,
-	Check: checkCacheOrder,
+	Check:         checkCacheOrder,
+	FixDockerfile: fixCacheOrder,
 })
 
 // broadCopy reports whether a COPY/ADD brings more than manifests: the
@@ -160,4 +161,179 @@ func short(s string) string {
 		return s[:47] + "..."
 	}
 	return s
+}
+
+// fixCacheOrder splits the broad COPY: the manifests that exist in the
+// context are copied first, the install runs, then the rest is copied.
+// For compiling tools a dependency step (go mod download, dotnet restore)
+// is inserted after the manifests instead of moving the compile.
+func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
+	if in.Context == nil || in.Context.Walk == nil {
+		return nil, "the build context could not be read, so the manifests it holds are unknown"
+	}
+	if len(f.Affects) != 1 {
+		return nil, "no single install step to move"
+	}
+	s1, bi, broad := in.instructionAt(f.Range.Start.Line)
+	s2, ii, inst := in.instructionAt(f.Affects[0])
+	if broad == nil || inst == nil || broad.Copy == nil {
+		return nil, "instructions not found"
+	}
+	if s1 != s2 {
+		return nil, "the install runs in another stage than the COPY that precedes it"
+	}
+	c := broad.Copy
+	switch {
+	case c.UsesVariables:
+		return nil, "the COPY sources come from build args"
+	case c.Parents || len(c.Excludes) > 0:
+		return nil, "COPY --parents / --exclude are left as they are"
+	case len(c.ContextSources()) != 1:
+		return nil, "the COPY has several sources"
+	}
+	src := strings.TrimPrefix(path.Clean("/"+c.ContextSources()[0]), "/")
+	if src != "" && !in.isDirSource(src) {
+		return nil, "the COPY source is not a directory"
+	}
+	for _, x := range s1.Instructions[bi+1 : ii] {
+		switch x.Kind {
+		case "ENV", "ARG", "LABEL", "EXPOSE":
+		default:
+			return nil, fmt.Sprintf("%s (line %d) between the COPY and the install may need the sources", x.Kind, x.Range.Start.Line)
+		}
+	}
+	var tool *Tool
+	compile := false
+	for _, i := range runInstalls(inst) {
+		if !i.Tool.System && i.FromManifest {
+			tool, compile = i.Tool, i.Compile
+			break
+		}
+	}
+	if tool == nil {
+		return nil, "no manifest-driven install in the RUN"
+	}
+	if !compile {
+		for _, cmd := range inst.Run.Commands {
+			ci := Classify(cmd)
+			if ci != nil && ci.Tool == tool && !ci.Compile {
+				continue
+			}
+			switch path.Base(cmd.Name) {
+			case "set", "true", ":", "echo":
+				continue
+			}
+			if ci == nil && path.Base(cmd.Name) == tool.Name && first(cmd) == "cache" {
+				continue
+			}
+			return nil, fmt.Sprintf("the RUN also runs `%s`, which may need the sources", cmd.Name+" "+strings.Join(cmd.Args, " "))
+		}
+	}
+	if why := workspaceLayout(in, src, tool); why != "" {
+		return nil, why
+	}
+	var manifests []string
+	for _, p := range in.contextChildren(src) {
+		if matchesToolManifest(path.Base(p), tool) {
+			manifests = append(manifests, p)
+		}
+	}
+	if len(manifests) == 0 {
+		return nil, fmt.Sprintf("no %s manifest (%s) in the context under %q", tool.Name, strings.Join(tool.Manifests, ", "), src)
+	}
+	var dl string
+	if compile {
+		switch tool {
+		case toolGo:
+			dl = "go mod download"
+		case toolDotnet:
+			dl = "dotnet restore"
+		default:
+			return nil, fmt.Sprintf("%s has no separate dependency step layerwise can add safely", tool.Name)
+		}
+	}
+	copyLine := manifestCopyLine(in.File, broad, manifests)
+	var text []string
+	if compile {
+		runKw := keywordAsWritten(in.File, inst)
+		text = []string{copyLine, runKw + " " + dl}
+		return &Fix{Description: fmt.Sprintf("copy %s and fetch dependencies before the sources", strings.Join(baseNames(manifests), ", ")), File: in.Dockerfile,
+			Replacements: []Replacement{{StartLine: broad.Range.Start.Line, EndLine: broad.Range.Start.Line - 1, Text: joinLines(text)}}}, ""
+	}
+	lines := in.File.Lines
+	text = append(text, copyLine)
+	text = append(text, lines[broad.Range.End.Line:inst.Range.Start.Line-1]...) // what lies between, comments included
+	text = append(text, linesOf(in.File, inst)...)
+	text = append(text, linesOf(in.File, broad)...)
+	return &Fix{Description: fmt.Sprintf("copy %s first, install, then copy the sources", strings.Join(baseNames(manifests), ", ")), File: in.Dockerfile,
+		Replacements: []Replacement{{StartLine: broad.Range.Start.Line, EndLine: inst.Range.End.Line, Text: joinLines(text)}}}, ""
+}
+
+func matchesToolManifest(base string, t *Tool) bool {
+	for _, m := range t.Manifests {
+		if ok, _ := path.Match(m, base); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// workspaceLayout names layouts the fixer cannot split exactly: workspaces
+// need every member's manifest, which a flat manifest COPY does not bring.
+func workspaceLayout(in *Input, src string, t *Tool) string {
+	join := func(n string) string { return strings.TrimPrefix(src+"/"+n, "/") }
+	switch t {
+	case toolGo:
+		if in.contextHas(join("go.work")) {
+			return "a go.work workspace is left as it is"
+		}
+	case toolNpm, toolYarn, toolPnpm:
+		if in.contextHas(join("pnpm-workspace.yaml")) || in.contextHas(join("lerna.json")) {
+			return "a JavaScript workspace is left as it is"
+		}
+		if data, err := in.readContextFile(join("package.json")); err == nil && strings.Contains(string(data), `"workspaces"`) {
+			return "npm/yarn workspaces are left as they are"
+		}
+	}
+	return ""
+}
+
+// manifestCopyLine writes the new COPY with the broad COPY's keyword case
+// and its --chown, --chmod and --link.
+func manifestCopyLine(f *dockerfile.File, broad *dockerfile.Instruction, manifests []string) string {
+	parts := []string{keywordAsWritten(f, broad)}
+	c := broad.Copy
+	if c.Chown != "" {
+		parts = append(parts, "--chown="+c.Chown)
+	}
+	if c.Chmod != "" {
+		parts = append(parts, "--chmod="+c.Chmod)
+	}
+	if c.Link {
+		parts = append(parts, "--link")
+	}
+	parts = append(parts, manifests...)
+	dest := c.Dest
+	if !strings.HasSuffix(dest, "/") {
+		dest += "/"
+	}
+	parts = append(parts, dest)
+	return strings.Repeat(" ", broad.Range.Start.Col-1) + strings.Join(parts, " ")
+}
+
+func keywordAsWritten(f *dockerfile.File, ins *dockerfile.Instruction) string {
+	line := f.Lines[ins.Range.Start.Line-1]
+	start := ins.Range.Start.Col - 1
+	if start+len(ins.Kind) <= len(line) {
+		return line[start : start+len(ins.Kind)]
+	}
+	return ins.Kind
+}
+
+func baseNames(ps []string) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = path.Base(p)
+	}
+	return out
 }

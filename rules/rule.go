@@ -82,6 +82,10 @@ type Rule struct {
 	// has one or the other.
 	Check     func(in *Input) []Finding
 	RepoCheck func(ins []*Input) []Finding
+	// FixDockerfile rewrites the Dockerfile to resolve one finding of the
+	// rule. It returns nil and a reason when it cannot do so safely; the
+	// fixer then leaves the file as it is and reports the reason.
+	FixDockerfile func(in *Input, f Finding) (*Fix, string)
 }
 
 // DocURL is the rule's documentation page, relative to the repository.

@@ -1,0 +1,245 @@
+// Package fix rewrites Dockerfiles and .dockerignore files so that builds
+// hit the cache, and never breaks them: every rewrite re-parses with
+// BuildKit's parser, a rewrite that does not is dropped, and a rule that
+// cannot rewrite safely says why and leaves the file alone.
+//
+// Dockerfile fixes live with their rules (rules.Rule.FixDockerfile). The
+// fixer applies them one at a time and re-audits after each, so fixes that
+// touch the same lines compose, and running the fixer on its own output
+// changes nothing.
+package fix
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/layerwise/layerwise/audit"
+	"github.com/layerwise/layerwise/buildctx"
+	"github.com/layerwise/layerwise/config"
+	"github.com/layerwise/layerwise/discover"
+	"github.com/layerwise/layerwise/dockerfile"
+	"github.com/layerwise/layerwise/rules"
+)
+
+// Options tune the fixer.
+type Options struct {
+	Config *config.Config
+	// Rules limits the fixes to these rule IDs (empty: every fixable rule).
+	Rules []string
+}
+
+func (o Options) wants(id string) bool {
+	if len(o.Rules) == 0 {
+		return true
+	}
+	for _, r := range o.Rules {
+		if r == id {
+			return true
+		}
+	}
+	return false
+}
+
+// FileFix is the rewrite of one file.
+type FileFix struct {
+	// Path is repository-relative; Abs absolute.
+	Path string `json:"path"`
+	Abs  string `json:"-"`
+	// Before is nil for a file the fixer creates.
+	Before  []byte    `json:"-"`
+	After   []byte    `json:"-"`
+	Applied []Applied `json:"applied"`
+}
+
+// Changed reports whether the file changes.
+func (f *FileFix) Changed() bool {
+	return !bytes.Equal(f.Before, f.After) || (f.Before == nil && f.After != nil)
+}
+
+// Applied is one fix that was applied.
+type Applied struct {
+	Rule        string `json:"rule"`
+	Line        int    `json:"line,omitempty"`
+	Description string `json:"description"`
+}
+
+// Note is a finding the fixer left alone, with the reason, or a path a
+// .dockerignore rewrite stops sending on purpose.
+type Note struct {
+	File   string `json:"file"`
+	Line   int    `json:"line,omitempty"`
+	Rule   string `json:"rule,omitempty"`
+	Reason string `json:"reason"`
+}
+
+// Result is what the fixer would write.
+type Result struct {
+	Files []*FileFix `json:"files"`
+	Notes []Note     `json:"notes"`
+}
+
+// Run computes the fixes for every image of a discovery result.
+func Run(ctx context.Context, disc *discover.Result, opt Options) (*Result, error) {
+	if opt.Config == nil {
+		opt.Config = config.Default()
+	}
+	res := &Result{}
+	done := map[string]bool{}
+	for _, im := range disc.Images {
+		if im.Model == nil || im.Dockerfile == "" || done[im.Dockerfile] {
+			continue
+		}
+		done[im.Dockerfile] = true
+		if im.Error != nil {
+			res.Notes = append(res.Notes, Note{File: im.Dockerfile, Line: im.Error.Line, Reason: "the Dockerfile does not parse: " + im.Error.Message})
+			continue
+		}
+		rep, err := contextReport(ctx, im)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			res.Notes = append(res.Notes, Note{File: im.Dockerfile, Reason: "build context: " + err.Error()})
+		}
+		ff, notes, err := Dockerfile(im, rep, opt)
+		if err != nil {
+			return nil, err
+		}
+		res.Notes = append(res.Notes, notes...)
+		if ff.Changed() {
+			res.Files = append(res.Files, ff)
+		}
+	}
+	if opt.wants("LW120") || opt.wants("LW122") || opt.wants("LW123") || opt.wants("LW124") {
+		ign, notes, err := Ignores(ctx, disc, opt)
+		if err != nil {
+			return nil, err
+		}
+		res.Files = append(res.Files, ign...)
+		res.Notes = append(res.Notes, notes...)
+	}
+	sort.SliceStable(res.Files, func(i, j int) bool { return res.Files[i].Path < res.Files[j].Path })
+	return res, nil
+}
+
+func contextReport(ctx context.Context, im *discover.Image) (*buildctx.Report, error) {
+	return buildctx.Analyze(ctx, im.AbsContext(), buildctx.AnalyzeOptions{Dockerfile: im.AbsDockerfile(), Sources: buildctx.SourcesOf(im.Model)})
+}
+
+// Dockerfile fixes one image's Dockerfile.
+func Dockerfile(im *discover.Image, rep *buildctx.Report, opt Options) (*FileFix, []Note, error) {
+	orig := []byte(strings.Join(im.Model.Lines, "\n"))
+	data, err := readFile(im.AbsDockerfile())
+	if err == nil {
+		orig = data
+	}
+	ff := &FileFix{Path: im.Dockerfile, Abs: im.AbsDockerfile(), Before: orig}
+	after, applied, notes := fixText(im, rep, orig, opt)
+	ff.After, ff.Applied = after, applied
+	return ff, notes, nil
+}
+
+// maxFixes bounds the fix loop (each pass applies one fix).
+const maxFixes = 50
+
+func fixText(im *discover.Image, rep *buildctx.Report, orig []byte, opt Options) ([]byte, []Applied, []Note) {
+	style := styleOf(orig)
+	m, err := dockerfile.Parse(im.Dockerfile, orig, dockerfile.Options{BuildArgs: im.Args})
+	if err != nil {
+		return orig, nil, []Note{{File: im.Dockerfile, Reason: "does not parse: " + err.Error()}}
+	}
+	lines := m.Lines
+	var applied []Applied
+	var notes []Note
+	tried := map[string]bool{}
+	for pass := 0; pass < maxFixes; pass++ {
+		in := &rules.Input{Image: im.Name, Dockerfile: im.Dockerfile, File: m, Config: opt.Config, ContextPath: im.Context, Target: im.Target, Context: rep}
+		var next *rules.Finding
+		var rule *rules.Rule
+		for _, f := range sortedByLine(audit.ImageFindings(in, opt.Config)) {
+			r := rules.Get(f.RuleID)
+			key := f.RuleID + "\x00" + lineText(m, f.Range.Start.Line)
+			if r == nil || r.FixDockerfile == nil || !opt.wants(f.RuleID) || tried[key] {
+				continue
+			}
+			f := f
+			next, rule = &f, r
+			tried[key] = true
+			break
+		}
+		if next == nil {
+			break
+		}
+		fx, why := rule.FixDockerfile(in, *next)
+		if fx == nil {
+			notes = append(notes, Note{File: im.Dockerfile, Line: next.Range.Start.Line, Rule: next.RuleID, Reason: why})
+			continue
+		}
+		newLines := rules.ApplyFix(lines, fx)
+		text := style.join(newLines)
+		nm, err := dockerfile.Parse(im.Dockerfile, text, dockerfile.Options{BuildArgs: im.Args})
+		if err != nil || len(nm.Errors) > len(m.Errors) {
+			reason := "the rewrite would not parse"
+			if err != nil {
+				reason += ": " + err.Error()
+			}
+			notes = append(notes, Note{File: im.Dockerfile, Line: next.Range.Start.Line, Rule: next.RuleID, Reason: reason})
+			continue
+		}
+		applied = append(applied, Applied{Rule: next.RuleID, Line: next.Range.Start.Line, Description: fx.Description})
+		m, lines = nm, newLines
+	}
+	if len(applied) == 0 {
+		return orig, nil, notes
+	}
+	return style.join(lines), applied, notes
+}
+
+func sortedByLine(fs []rules.Finding) []rules.Finding {
+	sort.SliceStable(fs, func(i, j int) bool {
+		if fs[i].Range.Start.Line != fs[j].Range.Start.Line {
+			return fs[i].Range.Start.Line < fs[j].Range.Start.Line
+		}
+		return fs[i].RuleID < fs[j].RuleID
+	})
+	return fs
+}
+
+func lineText(m *dockerfile.File, l int) string {
+	if l < 1 || l > len(m.Lines) {
+		return fmt.Sprint(l)
+	}
+	return m.Lines[l-1]
+}
+
+// textStyle keeps what splitting into lines loses: CRLF line ends, a
+// byte-order mark and whether the file ends with a newline.
+type textStyle struct {
+	crlf, bom, finalNewline bool
+}
+
+func styleOf(b []byte) textStyle {
+	return textStyle{
+		crlf:         bytes.Contains(b, []byte("\r\n")),
+		bom:          bytes.HasPrefix(b, []byte("\ufeff")),
+		finalNewline: len(b) == 0 || bytes.HasSuffix(b, []byte("\n")),
+	}
+}
+
+func (s textStyle) join(lines []string) []byte {
+	nl := "\n"
+	if s.crlf {
+		nl = "\r\n"
+	}
+	out := strings.Join(lines, nl)
+	if s.finalNewline {
+		out += nl
+	}
+	if s.bom {
+		out = "\ufeff" + out
+	}
+	return []byte(out)
+}

@@ -1,0 +1,351 @@
+package fix
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/layerwise/layerwise/buildctx"
+	"github.com/layerwise/layerwise/discover"
+	"github.com/layerwise/layerwise/dockerfile"
+	"github.com/layerwise/layerwise/rules"
+	"github.com/moby/patternmatcher"
+	"github.com/moby/patternmatcher/ignorefile"
+)
+
+// ignoreGroup is the set of images that share one ignore file (the same
+// context and the same <Dockerfile>.dockerignore or .dockerignore).
+type ignoreGroup struct {
+	contextDir string
+	ignore     *buildctx.IgnoreFile
+	target     string // the ignore file to write
+	images     []*discover.Image
+}
+
+// exclusion is a pattern the fixer adds and why.
+type exclusion struct {
+	pattern string
+	reason  string
+	// drops is true when the pattern removes files a COPY reaches: only
+	// sensitive files and directories the build regenerates may do that.
+	drops bool
+	rule  string // the finding it resolves
+}
+
+func readFile(p string) ([]byte, error) { return os.ReadFile(p) }
+
+// Ignores generates or extends the ignore file of every build context,
+// and proves each one: after the change, every COPY/ADD source of every
+// image using the context still reaches every file it reached before,
+// except the sensitive and regenerated paths listed in the notes. A context
+// whose proof fails is left as it is.
+func Ignores(ctx context.Context, disc *discover.Result, opt Options) ([]*FileFix, []Note, error) {
+	groups := map[string]*ignoreGroup{}
+	var order []string
+	for _, im := range disc.Images {
+		if im.Model == nil || im.Dockerfile == "" || im.Error != nil {
+			continue
+		}
+		ign, err := buildctx.FindIgnoreFile(im.AbsContext(), im.AbsDockerfile())
+		if err != nil {
+			return nil, []Note{{File: im.Context, Reason: err.Error()}}, nil
+		}
+		target := ign.Path
+		if target == "" {
+			target = filepath.Join(im.AbsContext(), ".dockerignore")
+		}
+		key := im.AbsContext() + "\x00" + target
+		g := groups[key]
+		if g == nil {
+			g = &ignoreGroup{contextDir: im.AbsContext(), ignore: ign, target: target}
+			groups[key] = g
+			order = append(order, key)
+		}
+		g.images = append(g.images, im)
+	}
+	var files []*FileFix
+	var notes []Note
+	for _, key := range order {
+		ff, ns, err := fixIgnoreGroup(ctx, disc.Root, groups[key])
+		if err != nil {
+			return nil, nil, err
+		}
+		notes = append(notes, ns...)
+		if ff != nil && ff.Changed() {
+			files = append(files, ff)
+		}
+	}
+	return files, notes, nil
+}
+
+func fixIgnoreGroup(ctx context.Context, root string, g *ignoreGroup) (*FileFix, []Note, error) {
+	rel := relTo(root, g.target)
+	walk, err := buildctx.WalkContext(ctx, g.contextDir, buildctx.WalkOptions{Patterns: g.ignore.Patterns})
+	if err != nil {
+		return nil, []Note{{File: rel, Reason: "walking the context: " + err.Error()}}, nil
+	}
+	reached, undecidable, err := reachedBy(walk, g.images)
+	if err != nil {
+		return nil, nil, err
+	}
+	if undecidable {
+		return nil, []Note{{File: rel, Reason: "a COPY/ADD source depends on a build arg: what the builds need cannot be proven, the ignore file is left as it is"}}, nil
+	}
+	excl := candidates(g, walk, reached)
+	if len(excl) == 0 {
+		return nil, nil, nil
+	}
+	before, err := os.ReadFile(g.target)
+	if err != nil && !os.IsNotExist(err) {
+		return nil, nil, err
+	}
+	content := ignoreContent(before, excl)
+	// The proof walks with the patterns the builder will read from the new
+	// file, parsed by the same reader (ignorefile) BuildKit uses.
+	pats, err := ignorefile.ReadAll(strings.NewReader(content))
+	if err != nil {
+		return nil, []Note{{File: rel, Reason: "the new ignore file does not parse: " + err.Error()}}, nil
+	}
+	after, err := buildctx.WalkContext(ctx, g.contextDir, buildctx.WalkOptions{Patterns: pats})
+	if err != nil {
+		return nil, []Note{{File: rel, Reason: "the new patterns do not walk: " + err.Error()}}, nil
+	}
+	reachedAfter, _, err := reachedBy(after, g.images)
+	if err != nil {
+		return nil, nil, err
+	}
+	// the proof: nothing reached before is lost, but for the paths the
+	// rewrite drops on purpose
+	var dropped []exclusion
+	for _, e := range excl {
+		if e.drops {
+			dropped = append(dropped, e)
+		}
+	}
+	var lost []string
+	for p := range reached {
+		if reachedAfter[p] || droppedOnPurpose(p, dropped) {
+			continue
+		}
+		lost = append(lost, p)
+	}
+	if len(lost) > 0 {
+		sort.Strings(lost)
+		return nil, []Note{{File: rel, Rule: "LW120", Reason: fmt.Sprintf("proof failed, nothing written: the new patterns would drop %d files a COPY needs (first: %s)", len(lost), lost[0])}}, nil
+	}
+	var notes []Note
+	for _, e := range dropped {
+		notes = append(notes, Note{File: rel, Rule: e.rule, Reason: fmt.Sprintf("%s is no longer sent: %s", e.pattern, e.reason)})
+	}
+	ff := &FileFix{Path: rel, Abs: g.target, Before: before, After: []byte(content)}
+	ff.Applied = append(ff.Applied, Applied{Rule: "LW120", Description: fmt.Sprintf("exclude %d paths the builds do not need", len(excl))})
+	bytesBefore, bytesAfter := walk.Bytes, after.Bytes
+	notes = append(notes, Note{File: rel, Rule: "LW120", Reason: fmt.Sprintf("context for %s: %s -> %s sent per build", imageNames(g.images), buildctx.HumanBytes(bytesBefore), buildctx.HumanBytes(bytesAfter))})
+	return ff, notes, nil
+}
+
+// ignoreContent is the existing ignore file, untouched, followed by the
+// new exclusions, each under a comment that says why.
+func ignoreContent(before []byte, excl []exclusion) string {
+	var b strings.Builder
+	if len(before) > 0 {
+		b.Write(before)
+		if !strings.HasSuffix(string(before), "\n") {
+			b.WriteString("\n")
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("# Added by layerwise fix: nothing below is read by a COPY/ADD of the images built\n# from this context, except where the comment says why it is excluded anyway.\n")
+	for _, e := range excl {
+		fmt.Fprintf(&b, "# %s\n%s\n", e.reason, e.pattern)
+	}
+	return b.String()
+}
+
+func imageNames(ims []*discover.Image) string {
+	var n []string
+	for _, im := range ims {
+		n = append(n, im.Name)
+	}
+	return strings.Join(n, ", ")
+}
+
+// reachedBy is the set of sent files some COPY/ADD of some image reaches.
+func reachedBy(w *buildctx.Walk, ims []*discover.Image) (map[string]bool, bool, error) {
+	out := map[string]bool{}
+	for _, im := range ims {
+		u, err := buildctx.ComputeUsage(w, buildctx.SourcesOf(im.Model))
+		if err != nil {
+			return nil, false, err
+		}
+		if u.Undecidable {
+			return nil, true, nil
+		}
+		unused := map[string]bool{}
+		for _, e := range u.Unused {
+			unused[e.Path] = true
+		}
+		for _, e := range w.Entries {
+			if e.Type != buildctx.TypeDir && !unused[e.Path] {
+				out[e.Path] = true
+			}
+		}
+	}
+	return out, false, nil
+}
+
+func droppedOnPurpose(p string, dropped []exclusion) bool {
+	for _, e := range dropped {
+		if ok, _ := matchPattern(e.pattern, p); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// matchPattern matches one ignore pattern (and what lies below a matched
+// directory) as the builder does.
+func matchPattern(pattern, p string) (bool, error) {
+	pm, err := patternmatcher.New([]string{strings.TrimPrefix(pattern, "/")})
+	if err != nil {
+		return false, err
+	}
+	return pm.MatchesOrParentMatches(p)
+}
+
+// candidates lists what the ignore file should exclude: (b) sensitive
+// files, (c) heavy directories the build regenerates, (a) top-level paths
+// no COPY/ADD reaches.
+func candidates(g *ignoreGroup, w *buildctx.Walk, reached map[string]bool) []exclusion {
+	var out []exclusion
+	seen := map[string]bool{}
+	add := func(e exclusion) {
+		if !seen[e.pattern] {
+			seen[e.pattern] = true
+			out = append(out, e)
+		}
+	}
+	runs := runCommands(g.images)
+	// (b) sensitive files
+	entries := w.Entries
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Path < entries[j].Path })
+	for _, s := range sensitiveOf(g.contextDir, w) {
+		p := strings.TrimSuffix(s.Path, "/")
+		if p == ".git" && runs["git"] {
+			continue // a RUN uses git: keep the history
+		}
+		add(exclusion{pattern: "/" + p, reason: s.Reason, drops: true, rule: "LW123"})
+	}
+	// (c) heavy directories the build regenerates
+	regen := map[string]string{}
+	if runs["npm"] || runs["yarn"] || runs["pnpm"] {
+		regen["node_modules"] = "node_modules: the image runs its own npm/yarn/pnpm install"
+	}
+	if runs["npm run build"] || runs["yarn build"] || runs["pnpm build"] {
+		regen["dist"] = "dist: the image runs its own build"
+		regen["build"] = "build: the image runs its own build"
+	}
+	if runs["pip"] {
+		regen[".venv"] = ".venv: the image runs its own pip install"
+		regen["__pycache__"] = "__pycache__: Python regenerates it"
+	}
+	if runs["cargo"] || runs["maven"] {
+		regen["target"] = "target: the image runs its own cargo/maven build"
+	}
+	for _, e := range entries {
+		if e.Type != buildctx.TypeDir {
+			continue
+		}
+		base := path.Base(e.Path)
+		if reason, ok := regen[base]; ok && !underAny(e.Path, seen) {
+			add(exclusion{pattern: "/" + e.Path, reason: reason, drops: true, rule: "LW122"})
+		}
+	}
+	// (a) top-level entries no COPY/ADD reaches
+	top := map[string]bool{}
+	used := map[string]bool{}
+	for _, e := range entries {
+		first, _, _ := strings.Cut(e.Path, "/")
+		top[first] = true
+		if reached[e.Path] {
+			used[first] = true
+		}
+	}
+	var names []string
+	for n := range top {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if used[n] || seen["/"+n] || n == ".dockerignore" || isDockerfileOf(n, g.images) {
+			continue
+		}
+		add(exclusion{pattern: "/" + n, reason: n + ": no COPY/ADD reaches it", rule: "LW124"})
+	}
+	return out
+}
+
+func underAny(p string, seen map[string]bool) bool {
+	for pat := range seen {
+		if strings.HasPrefix("/"+p+"/", pat+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+func isDockerfileOf(name string, ims []*discover.Image) bool {
+	for _, im := range ims {
+		if filepath.Join(im.AbsContext(), name) == im.AbsDockerfile() {
+			return true
+		}
+	}
+	return false
+}
+
+// runCommands lists the tools the images run ("npm", "pip", "git", and
+// "npm run build" for build scripts).
+func runCommands(ims []*discover.Image) map[string]bool {
+	out := map[string]bool{}
+	for _, im := range ims {
+		for _, s := range im.Model.Stages {
+			for _, in := range s.Instructions {
+				if in.Run == nil {
+					continue
+				}
+				for _, c := range in.Run.Commands {
+					name := path.Base(c.Name)
+					out[name] = true
+					if inst := rules.Classify(c); inst != nil {
+						out[inst.Tool.Name] = true
+					}
+					if (name == "npm" || name == "yarn" || name == "pnpm") && runsBuild(c) {
+						out[name+" run build"] = true
+						out[name+" build"] = true
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+func runsBuild(c dockerfile.Command) bool {
+	pos := c.Positional()
+	return (len(pos) >= 2 && pos[0] == "run" && pos[1] == "build") || (len(pos) >= 1 && pos[0] == "build")
+}
+
+func sensitiveOf(contextDir string, w *buildctx.Walk) []buildctx.Sensitive {
+	return buildctx.SensitiveFiles(contextDir, w.Entries)
+}
+
+func relTo(root, p string) string {
+	if r, err := filepath.Rel(root, p); err == nil && !strings.HasPrefix(r, "..") {
+		return filepath.ToSlash(r)
+	}
+	return p
+}

@@ -1,0 +1,170 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strings"
+
+	"github.com/layerwise/layerwise/fix"
+	"github.com/layerwise/layerwise/internal/atomicfile"
+	"github.com/layerwise/layerwise/rules"
+	"github.com/pmezard/go-difflib/difflib"
+	"github.com/spf13/cobra"
+)
+
+func newFixCmd(g *globals) *cobra.Command {
+	var write, check bool
+	var ruleIDs []string
+	cmd := &cobra.Command{
+		Use:   "fix [PATH]",
+		Short: "Rewrite Dockerfiles and .dockerignore files so builds hit the cache",
+		Long: `Rewrite the Dockerfiles and .dockerignore files under PATH (default: .) to resolve
+the audit findings that have an automatic fix: dependency manifests copied before
+the sources (LW101), cache mounts (LW102), apt hygiene (LW104, LW105), and a
+.dockerignore proven to drop nothing a COPY/ADD needs (LW120-LW124).
+
+Prints a unified diff; --write applies it (each file through a temp file and a
+rename); --check exits 1 when fixes are pending. Every rewritten Dockerfile
+re-parses with BuildKit's parser; a finding that cannot be fixed safely is left
+alone and the reason printed. Running fix on its own output changes nothing.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := g.checkFormat("text", "diff", "json"); err != nil {
+				return err
+			}
+			for _, id := range ruleIDs {
+				if r := rules.Get(id); r == nil || (r.FixDockerfile == nil && !strings.HasPrefix(id, "LW12")) {
+					return usageErr("--rule %s: not a rule with an automatic fix (see layerwise rules)", id)
+				}
+			}
+			res, err := discoverImages(cmd, g, args)
+			if err != nil {
+				return err
+			}
+			root := "."
+			if len(args) == 1 {
+				root = args[0]
+			}
+			cfg, err := g.loadConfig(root)
+			if err != nil {
+				return err
+			}
+			fr, err := fix.Run(cmd.Context(), res, fix.Options{Config: cfg, Rules: ruleIDs})
+			if err != nil {
+				return &ExitError{Code: ExitFindings, Err: err}
+			}
+			if g.format == "json" {
+				if err := writeJSON(g.stdout, fr); err != nil {
+					return err
+				}
+			} else {
+				for _, f := range fr.Files {
+					writeDiff(g.stdout, f, g.color())
+				}
+			}
+			for _, n := range fr.Notes {
+				pos := n.File
+				if n.Line > 0 {
+					pos = fmt.Sprintf("%s:%d", n.File, n.Line)
+				}
+				rule := ""
+				if n.Rule != "" {
+					rule = n.Rule + " "
+				}
+				fmt.Fprintf(g.stderr, "note: %s: %s%s\n", pos, rule, n.Reason)
+			}
+			if write {
+				failed := 0
+				for _, f := range fr.Files {
+					if err := writeFix(f); err != nil {
+						fmt.Fprintf(g.stderr, "error: %s: %v (not written)\n", f.Path, err)
+						failed++
+						continue
+					}
+					fmt.Fprintf(g.stderr, "wrote %s\n", f.Path)
+				}
+				if failed > 0 {
+					return &ExitError{Code: ExitFindings, Err: fmt.Errorf("%d files could not be written", failed)}
+				}
+				return nil
+			}
+			if check && len(fr.Files) > 0 {
+				return &ExitError{Code: ExitFindings, Err: fmt.Errorf("%d files have fixes pending (run layerwise fix --write)", len(fr.Files))}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&write, "write", false, "apply the fixes to the files")
+	cmd.Flags().BoolVar(&check, "check", false, "exit 1 when fixes are pending (for pre-commit and CI)")
+	cmd.Flags().StringSliceVar(&ruleIDs, "rule", nil, "only these rules' fixes")
+	return cmd
+}
+
+// writeFix writes one file atomically; a file that changed or vanished
+// since it was read is refused.
+func writeFix(f *fix.FileFix) error {
+	cur, err := os.ReadFile(f.Abs)
+	switch {
+	case f.Before == nil && err == nil:
+		return errors.New("the file appeared since it was read")
+	case f.Before != nil && errors.Is(err, fs.ErrNotExist):
+		return errors.New("the file vanished since it was read")
+	case f.Before != nil && err != nil:
+		return err
+	case f.Before != nil && string(cur) != string(f.Before):
+		return errors.New("the file changed since it was read")
+	}
+	perm := os.FileMode(0o644)
+	if st, err := os.Stat(f.Abs); err == nil {
+		perm = st.Mode().Perm()
+	}
+	return atomicfile.Write(f.Abs, f.After, perm)
+}
+
+func writeDiff(w io.Writer, f *fix.FileFix, color bool) {
+	from := "a/" + f.Path
+	if f.Before == nil {
+		from = "/dev/null"
+	}
+	var a []string
+	if len(f.Before) > 0 {
+		a = difflib.SplitLines(string(f.Before))
+	}
+	d := difflib.UnifiedDiff{A: a, B: difflib.SplitLines(string(f.After)), FromFile: from, ToFile: "b/" + f.Path, Context: 3}
+	text, err := difflib.GetUnifiedDiffString(d)
+	if err != nil {
+		return
+	}
+	for _, l := range strings.SplitAfter(text, "\n") {
+		if l == "" {
+			continue
+		}
+		if !strings.HasSuffix(l, "\n") {
+			l += "\n"
+		}
+		if color {
+			switch {
+			case strings.HasPrefix(l, "+++") || strings.HasPrefix(l, "---"):
+				l = cBoldCLI + l[:len(l)-1] + cResetCLI + "\n"
+			case strings.HasPrefix(l, "+"):
+				l = cGreenCLI + l[:len(l)-1] + cResetCLI + "\n"
+			case strings.HasPrefix(l, "-"):
+				l = cRedCLI + l[:len(l)-1] + cResetCLI + "\n"
+			case strings.HasPrefix(l, "@@"):
+				l = cCyanCLI + l[:len(l)-1] + cResetCLI + "\n"
+			}
+		}
+		io.WriteString(w, l)
+	}
+}
+
+const (
+	cResetCLI = "\x1b[0m"
+	cBoldCLI  = "\x1b[1m"
+	cRedCLI   = "\x1b[31m"
+	cGreenCLI = "\x1b[32m"
+	cCyanCLI  = "\x1b[36m"
+)

@@ -1,0 +1,109 @@
+package rules
+
+import (
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/layerwise/layerwise/dockerfile"
+)
+
+// Fixes are whole-line edits of the Dockerfile's original text: untouched
+// lines keep their bytes (comments, casing, continuation layout, heredocs).
+
+// ApplyFix applies a fix's replacements to the lines of a file.
+// Replacements must not overlap; they are applied bottom-up.
+func ApplyFix(lines []string, fx *Fix) []string {
+	reps := append([]Replacement(nil), fx.Replacements...)
+	sort.SliceStable(reps, func(i, j int) bool { return reps[i].StartLine > reps[j].StartLine })
+	out := append([]string(nil), lines...)
+	for _, r := range reps {
+		start := r.StartLine - 1
+		end := r.EndLine // exclusive index after the last replaced line
+		if r.EndLine < r.StartLine {
+			end = start // insertion
+		}
+		var repl []string
+		if r.Text != "" {
+			repl = strings.Split(strings.TrimSuffix(r.Text, "\n"), "\n")
+		}
+		tail := append([]string(nil), out[end:]...)
+		out = append(append(out[:start], repl...), tail...)
+	}
+	return out
+}
+
+// linesOf returns the original lines of an instruction.
+func linesOf(f *dockerfile.File, ins *dockerfile.Instruction) []string {
+	return f.Lines[ins.Range.Start.Line-1 : ins.Range.End.Line]
+}
+
+func joinLines(ls []string) string { return strings.Join(ls, "\n") + "\n" }
+
+// insertFlag inserts " flag" right after the instruction keyword on the
+// instruction's first line ("RUN npm ci" -> "RUN --mount=... npm ci").
+func insertFlag(f *dockerfile.File, ins *dockerfile.Instruction, flag string) string {
+	line := f.Lines[ins.Range.Start.Line-1]
+	kw := ins.Range.Start.Col - 1 + len(ins.Kind)
+	if kw > len(line) || !strings.EqualFold(line[ins.Range.Start.Col-1:kw], ins.Kind) {
+		return ""
+	}
+	return line[:kw] + " " + flag + line[kw:]
+}
+
+// instructionAt returns the instruction starting at a line and its stage.
+func (in *Input) instructionAt(line int) (*dockerfile.Stage, int, *dockerfile.Instruction) {
+	for _, s := range in.File.Stages {
+		for i, ins := range s.Instructions {
+			if ins.Range.Start.Line == line {
+				return s, i, ins
+			}
+		}
+	}
+	return nil, -1, nil
+}
+
+// contextHas reports whether the build context sends a path.
+func (in *Input) contextHas(p string) bool {
+	if in.Context == nil || in.Context.Walk == nil {
+		return false
+	}
+	for _, e := range in.Context.Entries {
+		if e.Path == p {
+			return true
+		}
+	}
+	return false
+}
+
+// contextChildren lists the entries directly under dir ("" = the root).
+func (in *Input) contextChildren(dir string) []string {
+	if in.Context == nil || in.Context.Walk == nil {
+		return nil
+	}
+	var out []string
+	for _, e := range in.Context.Entries {
+		rest := e.Path
+		if dir != "" {
+			var ok bool
+			rest, ok = strings.CutPrefix(e.Path, dir+"/")
+			if !ok {
+				continue
+			}
+		}
+		if !strings.Contains(rest, "/") {
+			out = append(out, e.Path)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// readContextFile reads a small file of the build context.
+func (in *Input) readContextFile(p string) ([]byte, error) {
+	if in.Context == nil {
+		return nil, os.ErrNotExist
+	}
+	return os.ReadFile(filepath.Join(in.Context.Context, filepath.FromSlash(p)))
+}
