@@ -18,6 +18,8 @@ type Source struct {
 	Excludes []string // COPY --exclude
 	// Where names the instruction for messages: "Dockerfile:12".
 	Where string
+	// Unresolved: the source depends on a build arg with no value here.
+	Unresolved bool
 }
 
 // reach decides which context paths a source can copy.
@@ -126,7 +128,7 @@ func ComputeUsage(w *Walk, sources []Source) (*Usage, error) {
 	rs := make([]*reach, 0, len(sources))
 	hit := make([]bool, len(sources))
 	for _, s := range sources {
-		if strings.Contains(s.Pattern, "$") {
+		if s.Unresolved || strings.Contains(s.Pattern, "$") {
 			u.Undecidable = true
 		}
 		r, err := newReach(s)
@@ -178,7 +180,7 @@ func SourcesOf(m *dockerfile.File) []Source {
 				continue
 			}
 			for _, src := range in.Copy.ContextSources() {
-				out = append(out, Source{Pattern: src, Excludes: in.Copy.Excludes, Where: fmt.Sprintf("%s:%d", m.Path, in.Range.Start.Line)})
+				out = append(out, Source{Pattern: src, Excludes: in.Copy.Excludes, Where: fmt.Sprintf("%s:%d", m.Path, in.Range.Start.Line), Unresolved: in.Copy.Unresolved})
 			}
 		}
 	}

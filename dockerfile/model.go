@@ -160,6 +160,9 @@ type Copy struct {
 	// UsesVariables is true when a source path contains a variable: the
 	// sources read at build time depend on build args.
 	UsesVariables bool `json:"usesVariables,omitempty"`
+	// Unresolved is true when a variable of a source has no value here
+	// (an ARG without default that only a build arg sets).
+	Unresolved bool `json:"unresolved,omitempty"`
 }
 
 // FromContext reports whether the instruction reads from the build context

@@ -360,11 +360,17 @@ func (b *builder) apply(n *parser.Node, in *Instruction, c instructions.Command)
 			b.declared[kv.Key] = true
 			v, ok := b.opt.BuildArgs[kv.Key]
 			if !ok {
-				if kv.Value != nil {
+				switch mv, isMeta := b.metaArgs[kv.Key]; {
+				case kv.Value != nil:
 					v, _ = b.expand(*kv.Value, b.env())
-				} else if mv, isMeta := b.metaArgs[kv.Key]; isMeta {
+				case isMeta:
 					v = mv
-				} else if bv, isBuiltin := builtinArgs[kv.Key]; isBuiltin {
+				default:
+					bv, isBuiltin := builtinArgs[kv.Key]
+					if !isBuiltin {
+						// declared without a value: unset, as in BuildKit
+						continue
+					}
 					v = bv
 				}
 			}
@@ -420,9 +426,16 @@ func (b *builder) copyOf(sd instructions.SourcesAndDest, from string, isAdd bool
 	cp := &Copy{IsAdd: isAdd, From: from, FromStage: -1}
 	cp.Sources = append(cp.Sources, sd.SourcePaths...)
 	for _, s := range sd.SourcePaths {
-		e, _ := b.expand(s, b.env())
-		if e != s {
+		r, err := b.lex.ProcessWordWithMatches(s, mapEnv(b.env()))
+		e := r.Result
+		if err != nil {
+			e = s
+		}
+		if e != s || len(r.Unmatched) > 0 {
 			cp.UsesVariables = true
+		}
+		if len(r.Unmatched) > 0 {
+			cp.Unresolved = true
 		}
 		cp.SourcesExpanded = append(cp.SourcesExpanded, e)
 		if isAdd && isURL(e) {

@@ -23,7 +23,8 @@ RUN npm ci`,
 	Good: `FROM node:20
 COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm npm ci`,
-	Check: checkCacheMount,
+	Check:         checkCacheMount,
+	FixDockerfile: fixCacheMount,
 })
 
 func stageBase(in *Input, ins *dockerfile.Instruction) string {
@@ -138,4 +139,138 @@ func coveringMount(ins *dockerfile.Instruction, dir string) *dockerfile.Mount {
 		}
 	}
 	return nil
+}
+
+// missingMounts lists the cache directories a RUN's installs need and no
+// mount of it covers (apt reported apart: it needs two locked mounts).
+func missingMounts(in *Input, ins *dockerfile.Instruction) (dirs []string, apt bool) {
+	seen := map[string]bool{}
+	for _, inst := range runInstalls(ins) {
+		t := inst.Tool
+		if seen[t.Name] {
+			continue
+		}
+		seen[t.Name] = true
+		if t == toolApt {
+			for _, d := range []string{"/var/cache/apt", "/var/lib/apt"} {
+				if coveringMount(ins, d) == nil {
+					apt = true
+				}
+			}
+			continue
+		}
+		cand := t.CacheDirs(ins.State, stageBase(in, ins))
+		if t == toolGo {
+			if inst.Compile {
+				cand = cand[1:]
+			} else {
+				cand = cand[:1]
+			}
+		}
+		covered := false
+		for _, d := range cand {
+			if mountCovers(ins, d) {
+				covered = true
+			}
+		}
+		if !covered && len(cand) > 0 && !contains(dirs, cand[0]) {
+			dirs = append(dirs, cand[0])
+		}
+	}
+	return dirs, apt
+}
+
+func contains(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// aptKeepCache is the RUN that makes Debian's apt keep downloaded packages
+// (the images' docker-clean hook deletes them after every install, which
+// would leave a cache mount empty).
+const aptKeepCache = `RUN rm -f /etc/apt/apt.conf.d/docker-clean && echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > /etc/apt/apt.conf.d/keep-cache`
+
+// fixCacheMount adds the missing cache mounts to the RUN.
+func fixCacheMount(in *Input, f Finding) (*Fix, string) {
+	s, idx, ins := in.instructionAt(f.Range.Start.Line)
+	if ins == nil || ins.Run == nil {
+		return nil, "instruction not found"
+	}
+	owner := ""
+	if !ins.State.IsRoot() {
+		uid, gid, _ := strings.Cut(ins.State.User, ":")
+		if !isNumber(uid) || (gid != "" && !isNumber(gid)) {
+			return nil, fmt.Sprintf("USER %s is not root and its uid is not known here: a cache mount would belong to root; add --mount=type=cache,target=...,uid=<uid> by hand", ins.State.User)
+		}
+		if gid == "" {
+			gid = uid
+		}
+		owner = ",uid=" + uid + ",gid=" + gid
+	}
+	dirs, apt := missingMounts(in, ins)
+	var flags []string
+	for _, d := range dirs {
+		flags = append(flags, "--mount=type=cache,target="+d+owner)
+	}
+	if apt {
+		for _, d := range []string{"/var/cache/apt", "/var/lib/apt"} {
+			switch m := coveringMount(ins, d); {
+			case m == nil:
+				flags = append(flags, "--mount=type=cache,target="+d+",sharing=locked")
+			case m.Sharing != "locked":
+				return nil, "an apt cache mount without sharing=locked is already there: add sharing=locked to it by hand"
+			}
+		}
+	}
+	if len(flags) == 0 {
+		return nil, "nothing to mount"
+	}
+	first := insertFlag(in.File, ins, strings.Join(flags, " "))
+	if first == "" {
+		return nil, "the RUN keyword could not be located"
+	}
+	text := first + "\n"
+	if apt && !keepsAptCache(s.Instructions[:idx], in.lineage(s)[1:]) {
+		text = strings.Repeat(" ", ins.Range.Start.Col-1) + keywordAsWritten(in.File, ins) + strings.TrimPrefix(aptKeepCache, "RUN") + "\n" + text
+	}
+	return &Fix{Description: "add cache mounts: " + strings.Join(append(dirs, aptDirs(apt)...), ", "), File: in.Dockerfile,
+		Replacements: []Replacement{{StartLine: ins.Range.Start.Line, EndLine: ins.Range.Start.Line, Text: text}}}, ""
+}
+
+func aptDirs(apt bool) []string {
+	if apt {
+		return []string{"/var/cache/apt", "/var/lib/apt"}
+	}
+	return nil
+}
+
+// keepsAptCache reports whether an earlier instruction (of the stage or its
+// bases) already removes the docker-clean hook.
+func keepsAptCache(before []*dockerfile.Instruction, bases []*dockerfile.Stage) bool {
+	all := append([]*dockerfile.Instruction(nil), before...)
+	for _, b := range bases {
+		all = append(all, b.Instructions...)
+	}
+	for _, x := range all {
+		if x.Run != nil && strings.Contains(x.Run.Script, "docker-clean") {
+			return true
+		}
+	}
+	return false
+}
+
+func isNumber(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -1,6 +1,12 @@
 package rules
 
-import "path"
+import (
+	"fmt"
+	"path"
+	"regexp"
+
+	"github.com/layerwise/layerwise/dockerfile"
+)
 
 var _ = Register(&Rule{
 	ID: "LW104", Name: "apt-update-alone", Severity: Warning, Category: CatCorrectness, Fixable: true,
@@ -11,7 +17,8 @@ var _ = Register(&Rule{
 mirror no longer has. Update and install in the same RUN.`,
 	Bad:   "RUN apt-get update\nRUN apt-get install -y --no-install-recommends curl",
 	Good:  "RUN apt-get update && apt-get install -y --no-install-recommends curl",
-	Check: checkAptUpdateAlone,
+	Check:         checkAptUpdateAlone,
+	FixDockerfile: fixAptUpdateAlone,
 })
 
 func checkAptUpdateAlone(in *Input) []Finding {
@@ -41,4 +48,64 @@ func checkAptUpdateAlone(in *Input) []Finding {
 		}
 	}
 	return out
+}
+
+var aptInstallText = regexp.MustCompile(`\bapt(-get)?\s+(-\S+\s+)*install\b`)
+
+// fixAptUpdateAlone moves the lone `apt-get update` into the next RUN of
+// the stage that installs with apt.
+func fixAptUpdateAlone(in *Input, f Finding) (*Fix, string) {
+	s, idx, upd := in.instructionAt(f.Range.Start.Line)
+	if upd == nil {
+		return nil, "instruction not found"
+	}
+	for _, c := range upd.Run.Commands {
+		n := path.Base(c.Name)
+		if (n == "apt-get" || n == "apt") && first(c) == "update" {
+			continue
+		}
+		return nil, "the RUN does more than apt-get update"
+	}
+	var inst *dockerfile.Instruction
+	for _, x := range s.Instructions[idx+1:] {
+		if x.Run == nil {
+			continue
+		}
+		for _, c := range x.Run.Commands {
+			n := path.Base(c.Name)
+			if (n == "apt-get" || n == "apt") && first(c) == "install" {
+				inst = x
+			}
+		}
+		if inst != nil {
+			break
+		}
+	}
+	if inst == nil {
+		return nil, "no later RUN of the stage installs with apt"
+	}
+	reps := []Replacement{{StartLine: upd.Range.Start.Line, EndLine: upd.Range.End.Line, Text: ""}}
+	hasUpdate := false
+	for _, c := range inst.Run.Commands {
+		n := path.Base(c.Name)
+		if (n == "apt-get" || n == "apt") && first(c) == "update" {
+			hasUpdate = true
+		}
+	}
+	if !hasUpdate {
+		lines := linesOf(in.File, inst)
+		done := false
+		for i, l := range lines {
+			if loc := aptInstallText.FindStringIndex(l); loc != nil {
+				lines[i] = l[:loc[0]] + "apt-get update && " + l[loc[0]:]
+				done = true
+				break
+			}
+		}
+		if !done {
+			return nil, "the apt install is not written literally in the RUN"
+		}
+		reps = append(reps, Replacement{StartLine: inst.Range.Start.Line, EndLine: inst.Range.End.Line, Text: joinLines(lines)})
+	}
+	return &Fix{Description: fmt.Sprintf("run apt-get update in the install RUN (line %d)", inst.Range.Start.Line), File: in.Dockerfile, Replacements: reps}, ""
 }

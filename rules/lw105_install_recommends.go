@@ -3,6 +3,8 @@ package rules
 import (
 	"path"
 	"strings"
+
+	"github.com/layerwise/layerwise/dockerfile"
 )
 
 var _ = Register(&Rule{
@@ -14,7 +16,8 @@ var _ = Register(&Rule{
 apt's configuration) and name what is really needed.`,
 	Bad:   "RUN apt-get update && apt-get install -y curl",
 	Good:  "RUN apt-get update && apt-get install -y --no-install-recommends curl",
-	Check: checkInstallRecommends,
+	Check:         checkInstallRecommends,
+	FixDockerfile: fixInstallRecommends,
 })
 
 func checkInstallRecommends(in *Input) []Finding {
@@ -52,4 +55,47 @@ func hasAptNoRecommendsOption(args []string) bool {
 		}
 	}
 	return false
+}
+
+// fixInstallRecommends adds --no-install-recommends (and -y where it is
+// missing) to each apt install written literally in the RUN.
+func fixInstallRecommends(in *Input, f Finding) (*Fix, string) {
+	_, _, ins := in.instructionAt(f.Range.Start.Line)
+	if ins == nil || ins.Run == nil {
+		return nil, "instruction not found"
+	}
+	var cmds []dockerfile.Command
+	for _, c := range ins.Run.Commands {
+		n := path.Base(c.Name)
+		if (n == "apt-get" || n == "apt") && first(c) == "install" {
+			cmds = append(cmds, c)
+		}
+	}
+	lines := linesOf(in.File, ins)
+	count := 0
+	for _, l := range lines {
+		count += len(aptInstallText.FindAllStringIndex(l, -1))
+	}
+	if count != len(cmds) || count == 0 {
+		return nil, "the apt installs are not written literally in the RUN"
+	}
+	k := 0
+	for i, l := range lines {
+		locs := aptInstallText.FindAllStringIndex(l, -1)
+		for j := len(locs) - 1; j >= 0; j-- {
+			c := cmds[k+j]
+			add := ""
+			if !c.HasArg("--no-install-recommends") && !hasAptNoRecommendsOption(c.Args) {
+				add += " --no-install-recommends"
+			}
+			if !c.HasArg("-y") && !c.HasArg("--yes") && !c.HasArg("--assume-yes") && !c.HasArg("-qy") && !c.HasArg("-yq") {
+				add += " -y"
+			}
+			l = l[:locs[j][1]] + add + l[locs[j][1]:]
+		}
+		k += len(locs)
+		lines[i] = l
+	}
+	return &Fix{Description: "apt-get install --no-install-recommends -y", File: in.Dockerfile,
+		Replacements: []Replacement{{StartLine: ins.Range.Start.Line, EndLine: ins.Range.End.Line, Text: joinLines(lines)}}}, ""
 }

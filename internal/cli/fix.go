@@ -129,11 +129,7 @@ func writeDiff(w io.Writer, f *fix.FileFix, color bool) {
 	if f.Before == nil {
 		from = "/dev/null"
 	}
-	var a []string
-	if len(f.Before) > 0 {
-		a = difflib.SplitLines(string(f.Before))
-	}
-	d := difflib.UnifiedDiff{A: a, B: difflib.SplitLines(string(f.After)), FromFile: from, ToFile: "b/" + f.Path, Context: 3}
+	d := difflib.UnifiedDiff{A: diffLines(f.Before), B: diffLines(f.After), FromFile: from, ToFile: "b/" + f.Path, Context: 3}
 	text, err := difflib.GetUnifiedDiffString(d)
 	if err != nil {
 		return
@@ -168,3 +164,18 @@ const (
 	cGreenCLI = "\x1b[32m"
 	cCyanCLI  = "\x1b[36m"
 )
+
+// diffLines splits text into lines that keep their newline (difflib's
+// SplitLines adds a phantom empty last line).
+func diffLines(b []byte) []string {
+	if len(b) == 0 {
+		return nil
+	}
+	ls := strings.SplitAfter(string(b), "\n")
+	if ls[len(ls)-1] == "" {
+		ls = ls[:len(ls)-1]
+	} else {
+		ls[len(ls)-1] += "\n\\ No newline at end of file\n"
+	}
+	return ls
+}

@@ -1,0 +1,205 @@
+package fix
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/layerwise/layerwise/config"
+	"github.com/layerwise/layerwise/discover"
+	"github.com/layerwise/layerwise/dockerfile"
+	"github.com/layerwise/layerwise/internal/testfs"
+)
+
+// fixRepo fixes the repository and returns the new Dockerfile text, the
+// new .dockerignore text ("" when none is written) and the notes.
+func fixRepo(t *testing.T, files map[string]string, rules ...string) (string, string, []Note) {
+	t.Helper()
+	root := testfs.Tree(t, files)
+	disc, err := discover.Discover(context.Background(), root, discover.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(context.Background(), disc, Options{Config: config.Default(), Rules: rules})
+	if err != nil {
+		t.Fatal(err)
+	}
+	df, ign := files["Dockerfile"], ""
+	for _, f := range res.Files {
+		switch filepath.Base(f.Path) {
+		case "Dockerfile":
+			df = string(f.After)
+		case ".dockerignore":
+			ign = string(f.After)
+		}
+	}
+	return df, ign, res.Notes
+}
+
+var dockerfileCases = []struct {
+	name  string
+	files map[string]string
+	rules []string
+	want  string // the Dockerfile after the fix ("" = unchanged)
+	note  string // a note that must be printed
+}{
+	{
+		name:  "npm-manifest-first",
+		files: map[string]string{"Dockerfile": "FROM node:20\nWORKDIR /app\n# sources\nCOPY --chown=1000:1000 . .\nRUN npm ci\nRUN npm run build\n", "package.json": "{}", "package-lock.json": "{}", "src/a.js": ""},
+		rules: []string{"LW101"},
+		want:  "FROM node:20\nWORKDIR /app\n# sources\nCOPY --chown=1000:1000 package-lock.json package.json ./\nRUN npm ci\nCOPY --chown=1000:1000 . .\nRUN npm run build\n",
+	},
+	{
+		name:  "go-download-inserted",
+		files: map[string]string{"Dockerfile": "FROM golang:1.22\nWORKDIR /src\nCOPY . /src\nRUN go build -o /app .\n", "go.mod": "module x\n", "go.sum": "", "main.go": "package main\n"},
+		rules: []string{"LW101"},
+		want:  "FROM golang:1.22\nWORKDIR /src\nCOPY go.mod go.sum /src/\nRUN go mod download\nCOPY . /src\nRUN go build -o /app .\n",
+	},
+	{
+		name:  "pip-subdirectory-source",
+		files: map[string]string{"Dockerfile": "FROM python:3.12\nWORKDIR /app\nCOPY app/ .\nENV PIP_NO_COLOR=1\nRUN pip install -r requirements.txt\n", "app/requirements.txt": "x\n", "app/main.py": ""},
+		rules: []string{"LW101"},
+		want:  "FROM python:3.12\nWORKDIR /app\nCOPY app/requirements.txt ./\nENV PIP_NO_COLOR=1\nRUN pip install -r requirements.txt\nCOPY app/ .\n",
+	},
+	{
+		name:  "apt-hygiene-and-mounts",
+		files: map[string]string{"Dockerfile": "FROM debian:12\nRUN apt-get update\nRUN apt-get install curl \\\n      git\n"},
+		want: "FROM debian:12\nRUN rm -f /etc/apt/apt.conf.d/docker-clean && echo 'Binary::apt::APT::Keep-Downloaded-Packages \"true\";' > /etc/apt/apt.conf.d/keep-cache\n" +
+			"RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt,sharing=locked apt-get update && apt-get install --no-install-recommends -y curl \\\n      git\n",
+	},
+	{
+		name:  "npm-cache-mount-numeric-user",
+		files: map[string]string{"Dockerfile": "FROM node:20\nUSER 1000\nRUN npm install -g pm2\n"},
+		rules: []string{"LW102"},
+		want:  "FROM node:20\nUSER 1000\nRUN --mount=type=cache,target=/home/1000/.npm,uid=1000,gid=1000 npm install -g pm2\n",
+	},
+	{
+		name:  "named-user-left-alone",
+		files: map[string]string{"Dockerfile": "FROM node:20\nUSER node\nRUN npm install -g pm2\n"},
+		rules: []string{"LW102"},
+		note:  "USER node is not root",
+	},
+	{
+		name:  "install-mixed-with-build-left-alone",
+		files: map[string]string{"Dockerfile": "FROM node:20\nCOPY . .\nRUN npm ci && npm run build\n", "package.json": "{}"},
+		rules: []string{"LW101"},
+		note:  "may need the sources",
+	},
+	{
+		name:  "npm-workspaces-left-alone",
+		files: map[string]string{"Dockerfile": "FROM node:20\nCOPY . .\nRUN npm ci\n", "package.json": `{"workspaces":["a"]}`},
+		rules: []string{"LW101"},
+		note:  "workspaces",
+	},
+	{
+		name:  "go-work-left-alone",
+		files: map[string]string{"Dockerfile": "FROM golang:1.22\nCOPY . .\nRUN go mod download\n", "go.mod": "module x\n", "go.work": "go 1.22\n"},
+		rules: []string{"LW101"},
+		note:  "go.work",
+	},
+	{
+		name:  "copy-from-build-args-left-alone",
+		files: map[string]string{"Dockerfile": "FROM node:20\nARG SRC=.\nCOPY ${SRC} .\nRUN npm ci\n", "package.json": "{}"},
+		rules: []string{"LW101"},
+		note:  "build args",
+	},
+	{
+		name:  "no-manifest-in-context",
+		files: map[string]string{"Dockerfile": "FROM node:20\nCOPY . .\nRUN npm ci\n", "index.js": ""},
+		rules: []string{"LW101"},
+		note:  "no npm manifest",
+	},
+	{
+		name:  "heredoc-and-comments-kept",
+		files: map[string]string{"Dockerfile": "# syntax=docker/dockerfile:1\n# the app\nFROM node:20\nRUN <<EOF\necho hi\nEOF\nCOPY . .\n  # install\nRUN npm ci\n", "package.json": "{}"},
+		rules: []string{"LW101"},
+		want:  "# syntax=docker/dockerfile:1\n# the app\nFROM node:20\nRUN <<EOF\necho hi\nEOF\nCOPY package.json ./\n  # install\nRUN npm ci\nCOPY . .\n",
+	},
+}
+
+func TestDockerfileFixes(t *testing.T) {
+	for _, tc := range dockerfileCases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, _, notes := fixRepo(t, tc.files, tc.rules...)
+			want := tc.want
+			if want == "" {
+				want = tc.files["Dockerfile"]
+			}
+			if got != want {
+				t.Errorf("got:\n%s\nwant:\n%s", got, want)
+			}
+			if tc.note != "" {
+				found := false
+				for _, n := range notes {
+					found = found || strings.Contains(n.Reason, tc.note)
+				}
+				if !found {
+					t.Errorf("note %q missing: %+v", tc.note, notes)
+				}
+			}
+		})
+	}
+}
+
+// TestEveryFixtureReparsesAndIsIdempotent: on every fixture and on the
+// shipped examples, the output parses, keeps every comment, and fixing it
+// again changes nothing.
+func TestEveryFixtureReparsesAndIsIdempotent(t *testing.T) {
+	var repos []map[string]string
+	for _, tc := range dockerfileCases {
+		repos = append(repos, tc.files)
+	}
+	for _, svc := range []string{"api", "web", "worker"} {
+		files := map[string]string{}
+		dir := filepath.Join("..", "examples", "services", svc)
+		filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return nil
+			}
+			rel, _ := filepath.Rel(dir, p)
+			if strings.Contains(rel, "node_modules") || strings.HasPrefix(rel, ".git") || strings.HasPrefix(rel, "dist") || strings.HasPrefix(rel, "build-output") {
+				return nil
+			}
+			data, _ := os.ReadFile(p)
+			files[rel] = string(data)
+			return nil
+		})
+		repos = append(repos, files)
+	}
+	for i, files := range repos {
+		once, ign, _ := fixRepo(t, files)
+		m, err := dockerfile.Parse("Dockerfile", []byte(once), dockerfile.Options{})
+		if err != nil || len(m.Errors) > 0 {
+			t.Errorf("repo %d: the fixed Dockerfile does not parse: %v %v\n%s", i, err, m.Errors, once)
+			continue
+		}
+		for _, l := range strings.Split(files["Dockerfile"], "\n") {
+			if strings.HasPrefix(strings.TrimSpace(l), "#") && !strings.Contains(once, l) {
+				t.Errorf("repo %d: comment %q lost", i, l)
+			}
+		}
+		again := map[string]string{}
+		for k, v := range files {
+			again[k] = v
+		}
+		again["Dockerfile"] = once
+		if ign != "" {
+			again[".dockerignore"] = ign
+		}
+		twice, ign2, _ := fixRepo(t, again)
+		if twice != once || (ign2 != "" && ign2 != ign) {
+			t.Errorf("repo %d: not idempotent:\nonce:\n%s\ntwice:\n%s\nignore once:\n%s\nignore twice:\n%s", i, once, twice, ign, ign2)
+		}
+	}
+}
+
+func TestLineEndingsAndBOMKept(t *testing.T) {
+	src := "\ufeffFROM node:20\r\nCOPY . .\r\nRUN npm ci\r\n"
+	got, _, _ := fixRepo(t, map[string]string{"Dockerfile": src, "package.json": "{}"}, "LW101")
+	want := "\ufeffFROM node:20\r\nCOPY package.json ./\r\nRUN npm ci\r\nCOPY . .\r\n"
+	if got != want {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+}

@@ -1,0 +1,132 @@
+package fix
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/layerwise/layerwise/config"
+	"github.com/layerwise/layerwise/discover"
+	"github.com/layerwise/layerwise/internal/testfs"
+)
+
+func ignoreFixes(t *testing.T, files map[string]string) (map[string]string, []Note) {
+	t.Helper()
+	root := testfs.Tree(t, files)
+	disc, err := discover.Discover(context.Background(), root, discover.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, notes, err := Ignores(context.Background(), disc, Options{Config: config.Default()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, f := range got {
+		out[f.Path] = string(f.After)
+	}
+	return out, notes
+}
+
+func patternsOf(content string) []string {
+	var out []string
+	for _, l := range strings.Split(content, "\n") {
+		if l != "" && !strings.HasPrefix(l, "#") {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func TestIgnoreGenerated(t *testing.T) {
+	got, notes := ignoreFixes(t, map[string]string{
+		"Dockerfile":          "FROM node:20\nCOPY package.json ./\nRUN npm ci\nCOPY src/ src/\nRUN npm run build\n",
+		"package.json":        "{}",
+		"src/index.js":        "",
+		"node_modules/x/a.js": "",
+		"dist/out.js":         "",
+		"docs/guide.md":       "",
+		".env":                "K=V",
+		"README.md":           "",
+	})
+	ign := got[".dockerignore"]
+	want := []string{"/.env", "/dist", "/node_modules", "/README.md", "/docs"}
+	if strings.Join(patternsOf(ign), ",") != strings.Join(want, ",") {
+		t.Errorf("patterns %q, want %q\n%s", patternsOf(ign), want, ign)
+	}
+	if !strings.Contains(ign, "# environment file") {
+		t.Errorf("reasons missing:\n%s", ign)
+	}
+	found := false
+	for _, n := range notes {
+		found = found || strings.Contains(n.Reason, "/.env is no longer sent")
+	}
+	if !found {
+		t.Errorf("the sensitive exclusion must be listed: %+v", notes)
+	}
+}
+
+func TestIgnoreKeepsUserEntriesAndComments(t *testing.T) {
+	existing := "# ours\ncoverage\n!coverage/keep.txt\n"
+	got, _ := ignoreFixes(t, map[string]string{
+		"Dockerfile":    "FROM debian:12\nCOPY app /app\n",
+		"app":           "",
+		".dockerignore": existing,
+		"notes.txt":     "",
+	})
+	ign := got[".dockerignore"]
+	if !strings.HasPrefix(ign, existing) || !strings.Contains(ign, "/notes.txt") {
+		t.Errorf("merged file:\n%s", ign)
+	}
+}
+
+func TestIgnoreSharedContextIsTheUnion(t *testing.T) {
+	got, _ := ignoreFixes(t, map[string]string{
+		"a.Dockerfile": "FROM debian:12\nCOPY src /src\n",
+		"b.Dockerfile": "FROM debian:12\nCOPY docs /docs\n",
+		"src/x":        "",
+		"docs/y":       "",
+		"other/z":      "",
+	})
+	pats := patternsOf(got[".dockerignore"])
+	if strings.Join(pats, ",") != "/other" {
+		t.Errorf("shared context: %q", pats)
+	}
+}
+
+func TestIgnoreDockerfileSpecific(t *testing.T) {
+	got, _ := ignoreFixes(t, map[string]string{
+		"build/api.Dockerfile":              "FROM debian:12\nCOPY src /src\n",
+		"build/api.Dockerfile.dockerignore": "# api only\n",
+		"src/x":                             "",
+		"junk/y":                            "",
+	})
+	// the Dockerfile sits in build/, its context is the root (inferred)
+	ign, ok := got[filepath.ToSlash("build/api.Dockerfile.dockerignore")]
+	if !ok || !strings.HasPrefix(ign, "# api only\n") || !strings.Contains(ign, "/junk") || strings.Contains(ign, "/src") {
+		t.Errorf("Dockerfile-specific ignore file: %v", got)
+	}
+}
+
+func TestIgnoreLeftAloneWhenUndecidable(t *testing.T) {
+	got, notes := ignoreFixes(t, map[string]string{
+		"Dockerfile": "FROM debian:12\nARG APP\nCOPY apps/$APP /app\n",
+		"apps/a/x":   "",
+		"junk":       "",
+	})
+	if len(got) != 0 || len(notes) == 0 || !strings.Contains(notes[0].Reason, "build arg") {
+		t.Errorf("undecidable context rewritten: %v %+v", got, notes)
+	}
+}
+
+func TestIgnoreKeepsGitWhenARunUsesIt(t *testing.T) {
+	got, _ := ignoreFixes(t, map[string]string{
+		"Dockerfile":  "FROM debian:12\nCOPY . /src\nRUN git -C /src describe > /version\n",
+		".git/config": "",
+		"main.c":      "",
+	})
+	if strings.Contains(got[".dockerignore"], "/.git") {
+		t.Errorf(".git excluded although a RUN uses git:\n%s", got[".dockerignore"])
+	}
+}
