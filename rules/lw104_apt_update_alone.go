@@ -15,8 +15,8 @@ var _ = Register(&Rule{
 	Description: `A RUN that only updates the package lists is cached like any other step. When a later
 ` + "`apt-get install`" + ` changes, BuildKit re-runs the install but reuses the old lists, so it asks for versions the
 mirror no longer has. Update and install in the same RUN.`,
-	Bad:   "RUN apt-get update\nRUN apt-get install -y --no-install-recommends curl",
-	Good:  "RUN apt-get update && apt-get install -y --no-install-recommends curl",
+	Bad:           "RUN apt-get update\nRUN apt-get install -y --no-install-recommends curl",
+	Good:          "RUN apt-get update && apt-get install -y --no-install-recommends curl",
 	Check:         checkAptUpdateAlone,
 	FixDockerfile: fixAptUpdateAlone,
 })

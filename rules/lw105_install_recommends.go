@@ -14,8 +14,8 @@ var _ = Register(&Rule{
 	Description: `Without ` + "`--no-install-recommends`" + `, apt installs every package the requested ones merely recommend
 (documentation tools, X libraries, ...). Pass the flag (or set ` + "`APT::Install-Recommends \"false\"`" + ` in
 apt's configuration) and name what is really needed.`,
-	Bad:   "RUN apt-get update && apt-get install -y curl",
-	Good:  "RUN apt-get update && apt-get install -y --no-install-recommends curl",
+	Bad:           "RUN apt-get update && apt-get install -y curl",
+	Good:          "RUN apt-get update && apt-get install -y --no-install-recommends curl",
 	Check:         checkInstallRecommends,
 	FixDockerfile: fixInstallRecommends,
 })
