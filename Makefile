@@ -40,6 +40,7 @@ bench:
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./dockerfile/
 	$(GO) test -run '^$$' -fuzz FuzzWalkMatchesFsutil -fuzztime 30s ./buildctx/
+	$(GO) test -run '^$$' -fuzz FuzzFix -fuzztime 30s ./fix/
 
 # Regenerate docs/rules and the report golden files after changing rules.
 generate:

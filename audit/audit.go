@@ -131,7 +131,7 @@ func Run(ctx context.Context, disc *discover.Result, opt Options) (*Result, erro
 		}
 		sum.Layers, sum.BaseImages = layersAndBases(im.Model, in)
 		inputs = append(inputs, in)
-		findings = append(findings, RunRules(in)...)
+		findings = append(findings, withFixes(in, RunRules(in))...)
 		if !opt.SkipBuildKit {
 			bk, err := buildkitFindings(ctx, in, res.Rules)
 			if err != nil {
@@ -322,6 +322,21 @@ func ImageFindings(in *rules.Input, cfg *config.Config) []rules.Finding {
 	fs := applyPragmas(RunRules(in), []*rules.Input{in})
 	if cfg != nil {
 		fs = applyConfig(fs, cfg)
+	}
+	return fs
+}
+
+// withFixes attaches to each finding the rewrite `layerwise fix` would make
+// for it alone (SARIF carries it as the result's fixes).
+func withFixes(in *rules.Input, fs []rules.Finding) []rules.Finding {
+	for i := range fs {
+		r := rules.Get(fs[i].RuleID)
+		if r == nil || r.FixDockerfile == nil {
+			continue
+		}
+		if fx, _ := r.FixDockerfile(in, fs[i]); fx != nil {
+			fs[i].Fix = fx
+		}
 	}
 	return fs
 }

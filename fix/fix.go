@@ -161,7 +161,7 @@ func fixText(im *discover.Image, rep *buildctx.Report, orig []byte, opt Options)
 		var rule *rules.Rule
 		for _, f := range sortedByLine(audit.ImageFindings(in, opt.Config)) {
 			r := rules.Get(f.RuleID)
-			key := f.RuleID + "\x00" + lineText(m, f.Range.Start.Line)
+			key := fmt.Sprintf("%s\x00%d\x00%s", f.RuleID, f.Range.Start.Line, lineText(m, f.Range.Start.Line))
 			if r == nil || r.FixDockerfile == nil || !opt.wants(f.RuleID) || tried[key] {
 				continue
 			}
@@ -192,10 +192,26 @@ func fixText(im *discover.Image, rep *buildctx.Report, orig []byte, opt Options)
 		applied = append(applied, Applied{Rule: next.RuleID, Line: next.Range.Start.Line, Description: fx.Description})
 		m, lines = nm, newLines
 	}
+	notes = dedupeNotes(notes)
 	if len(applied) == 0 {
 		return orig, nil, notes
 	}
 	return style.join(lines), applied, notes
+}
+
+// dedupeNotes drops repeats: a fix that failed may be tried again after
+// another fix moved its line.
+func dedupeNotes(ns []Note) []Note {
+	seen := map[string]bool{}
+	var out []Note
+	for _, n := range ns {
+		k := n.Rule + "\x00" + n.Reason
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 func sortedByLine(fs []rules.Finding) []rules.Finding {

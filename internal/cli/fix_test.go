@@ -1,0 +1,74 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/layerwise/layerwise/fix"
+	"github.com/layerwise/layerwise/internal/testfs"
+)
+
+func TestFixCommand(t *testing.T) {
+	repo := testfs.Tree(t, map[string]string{
+		"Dockerfile":   "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n",
+		"package.json": "{}",
+		".env":         "SECRET=1",
+	})
+	orig, _ := os.ReadFile(filepath.Join(repo, "Dockerfile"))
+	code, out, _ := run(t, "fix", repo)
+	if code != 0 || !strings.Contains(out, "+COPY package.json ./") || !strings.Contains(out, "+++ b/.dockerignore") {
+		t.Fatalf("diff: exit %d\n%s", code, out)
+	}
+	if now, _ := os.ReadFile(filepath.Join(repo, "Dockerfile")); string(now) != string(orig) {
+		t.Fatalf("fix without --write changed the file")
+	}
+	if code, _, _ := run(t, "fix", "--check", repo); code != 1 {
+		t.Errorf("--check with fixes pending: exit %d", code)
+	}
+	code, _, stderr := run(t, "fix", "--write", repo)
+	if code != 0 || !strings.Contains(stderr, "wrote Dockerfile") || !strings.Contains(stderr, "wrote .dockerignore") {
+		t.Fatalf("--write: exit %d %s", code, stderr)
+	}
+	now, _ := os.ReadFile(filepath.Join(repo, "Dockerfile"))
+	if !strings.Contains(string(now), "COPY package.json ./\nRUN --mount=type=cache,target=/root/.npm npm ci\nCOPY . .") {
+		t.Errorf("written Dockerfile:\n%s", now)
+	}
+	if ign, _ := os.ReadFile(filepath.Join(repo, ".dockerignore")); !strings.Contains(string(ign), "/.env") {
+		t.Errorf("written .dockerignore:\n%s", ign)
+	}
+	// the fixed repository has nothing left to fix
+	code, out, _ = run(t, "fix", "--check", repo)
+	if code != 0 || out != "" {
+		t.Errorf("after --write: exit %d\n%s", code, out)
+	}
+	// json
+	code, out, _ = run(t, "fix", "-o", "json", repo)
+	var res fix.Result
+	if code != 0 || json.Unmarshal([]byte(out), &res) != nil {
+		t.Errorf("json: %d %s", code, out)
+	}
+	if code, _, _ := run(t, "fix", "--rule", "LW109", repo); code != 2 {
+		t.Errorf("--rule of a rule without a fix: exit %d", code)
+	}
+}
+
+func TestWriteFixRefusesStaleFiles(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "Dockerfile")
+	os.WriteFile(p, []byte("FROM a\n"), 0o644)
+	f := &fix.FileFix{Path: "Dockerfile", Abs: p, Before: []byte("FROM a\n"), After: []byte("FROM b\n")}
+	os.WriteFile(p, []byte("FROM changed\n"), 0o644)
+	if err := writeFix(f); err == nil || !strings.Contains(err.Error(), "changed") {
+		t.Errorf("changed file: %v", err)
+	}
+	os.Remove(p)
+	if err := writeFix(f); err == nil || !strings.Contains(err.Error(), "vanished") {
+		t.Errorf("vanished file: %v", err)
+	}
+	if data, err := os.ReadFile(p); err == nil {
+		t.Errorf("a vanished file was recreated: %q", data)
+	}
+}
