@@ -1,0 +1,227 @@
+package fix
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/layerwise/layerwise/config"
+	"github.com/layerwise/layerwise/discover"
+	"github.com/layerwise/layerwise/engine/buildx"
+	"github.com/layerwise/layerwise/internal/atomicfile"
+	"github.com/layerwise/layerwise/internal/testengine"
+	"github.com/layerwise/layerwise/internal/testfs"
+	"github.com/layerwise/layerwise/measure"
+)
+
+// fakeNode is a node-like base image made from busybox (nothing can be
+// pulled here): its npm installs by reading the manifests (and takes a
+// second), builds by concatenating src/, and starts by printing the build.
+const fakeNodeTag = "layerwise-test/node:20"
+
+const fakeNpm = `#!/bin/sh
+set -e
+case "$1" in
+  ci|install|i) sleep 1; mkdir -p node_modules/.bin; cat package.json package-lock.json | md5sum > node_modules/.installed ;;
+  run) [ "$2" = build ]; mkdir -p dist; cat src/*.js > dist/server.js ;;
+  start) cat dist/server.js ;;
+  *) echo "fake npm: $*" >&2; exit 1 ;;
+esac
+`
+
+func makeFakeNode(t *testing.T) {
+	t.Helper()
+	dir := t.TempDir() // rebuilt every time: BuildKit's cache makes it instant
+	testfs.Write(t, dir, map[string]string{
+		"npm":        fakeNpm,
+		"Dockerfile": "FROM busybox:1.36\nCOPY npm /usr/bin/npm\nRUN chmod +x /usr/bin/npm && mkdir -p /root/.npm\nENV NODE_VERSION=20.0.0-fake\n",
+	})
+	if out, err := exec.Command("docker", "buildx", "build", "-t", fakeNodeTag, dir).CombinedOutput(); err != nil {
+		t.Fatalf("making %s: %v\n%s", fakeNodeTag, err, out)
+	}
+}
+
+// naiveService is a Node service written the way the examples are, with
+// junk in its context.
+func naiveService(t *testing.T) string {
+	return testfs.Tree(t, map[string]string{
+		"Dockerfile": "FROM " + fakeNodeTag + "\nWORKDIR /app\n# everything in\nCOPY . .\nRUN npm install\nRUN npm run build\n" +
+			"ENV NODE_ENV=production\nUSER 0\nLABEL org.example.team=web\nEXPOSE 3000\nHEALTHCHECK CMD [\"npm\", \"start\"]\nCMD [\"npm\", \"start\"]\n",
+		"package.json":             `{"name":"web","dependencies":{"left-pad":"1.3.0"}}`,
+		"package-lock.json":        `{"lockfileVersion":3}`,
+		"src/server.js":            "console.log('hello')\n",
+		"src/routes.js":            "module.exports = {}\n",
+		"node_modules/left-pad/x":  "stale copy from the developer's machine\n",
+		".git/objects/pack/p.pack": strings.Repeat("g", 4096),
+		".env":                     "SECRET=1\n",
+		"README.md":                "# web\n",
+	})
+}
+
+func buildImage(t *testing.T, dir, tag string) {
+	t.Helper()
+	if out, err := exec.Command("docker", "buildx", "build", "-t", tag, dir).CombinedOutput(); err != nil {
+		t.Fatalf("build %s: %v\n%s", dir, err, out)
+	}
+}
+
+type imageConfig struct {
+	Entrypoint   []string
+	Cmd          []string
+	Env          []string
+	User         string
+	WorkingDir   string
+	ExposedPorts map[string]any
+	Labels       map[string]string
+	Healthcheck  any
+}
+
+func configOf(t *testing.T, tag string) imageConfig {
+	t.Helper()
+	out, err := exec.Command("docker", "image", "inspect", "--format", "{{json .Config}}", tag).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c imageConfig
+	if err := json.Unmarshal(out, &c); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// appFiles lists /app in the image with each file's checksum.
+func appFiles(t *testing.T, tag string) map[string]string {
+	t.Helper()
+	out, err := exec.Command("docker", "run", "--rm", "--entrypoint", "sh", tag, "-c", "cd /app && find . -type f | sort | xargs md5sum").Output()
+	if err != nil {
+		t.Fatalf("listing /app in %s: %v", tag, err)
+	}
+	files := map[string]string{}
+	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		sum, name, ok := strings.Cut(l, "  ")
+		if ok {
+			files[strings.TrimPrefix(name, "./")] = sum
+		}
+	}
+	return files
+}
+
+// TestFixedServiceBuildsTheSameImageFaster: the naive service and its
+// `layerwise fix --write` version both build; the fixed one keeps its
+// install cached across a source change; the image config is unchanged; the
+// application files are the same, but for what the fix stops sending on
+// purpose (listed in its notes).
+func TestFixedServiceBuildsTheSameImageFaster(t *testing.T) {
+	testengine.Require(t)
+	makeFakeNode(t)
+	ctx := context.Background()
+	naive := naiveService(t)
+	fixed := t.TempDir()
+	if out, err := exec.Command("cp", "-a", naive+"/.", fixed).CombinedOutput(); err != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	disc, err := discover.Discover(ctx, fixed, discover.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(ctx, disc, Options{Config: config.Default()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Files) != 2 {
+		t.Fatalf("want a Dockerfile and a .dockerignore rewrite, got %+v", res.Files)
+	}
+	var dropped []string
+	for _, n := range res.Notes {
+		if strings.Contains(n.Reason, "is no longer sent") {
+			dropped = append(dropped, strings.TrimPrefix(strings.Fields(n.Reason)[0], "/"))
+		}
+	}
+	rewritten := map[string]bool{} // the build definition itself, not application files
+	for _, f := range res.Files {
+		if err := atomicfile.Write(f.Abs, f.After, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		rewritten[f.Path] = true
+	}
+
+	buildImage(t, naive, "layerwise-test/fix:naive")
+	buildImage(t, fixed, "layerwise-test/fix:fixed")
+
+	before, after := configOf(t, "layerwise-test/fix:naive"), configOf(t, "layerwise-test/fix:fixed")
+	bj, _ := json.Marshal(before)
+	aj, _ := json.Marshal(after)
+	if string(bj) != string(aj) {
+		t.Errorf("image config changed:\nbefore %s\nafter  %s", bj, aj)
+	}
+
+	bf, af := appFiles(t, "layerwise-test/fix:naive"), appFiles(t, "layerwise-test/fix:fixed")
+	skip := func(p string) bool {
+		if rewritten[p] {
+			return true
+		}
+		for _, d := range dropped {
+			if p == d || strings.HasPrefix(p, d+"/") {
+				return true
+			}
+		}
+		return false
+	}
+	var diffs []string
+	for p, sum := range bf {
+		if skip(p) && p != "node_modules/.installed" {
+			continue
+		}
+		if af[p] != sum {
+			diffs = append(diffs, "changed or missing: "+p)
+		}
+	}
+	for p := range af {
+		if _, ok := bf[p]; !ok && !rewritten[p] {
+			diffs = append(diffs, "new: "+p)
+		}
+	}
+	sort.Strings(diffs)
+	if len(diffs) > 0 {
+		t.Errorf("application files differ (dropped on purpose: %v): %v", dropped, diffs)
+	}
+	for _, must := range []string{"node_modules/.installed", "dist/server.js", "src/server.js", "package.json"} {
+		if af[must] == "" {
+			t.Errorf("%s missing from the fixed image", must)
+		}
+	}
+
+	// the source-change scenario: the naive install re-runs, the fixed one is cached
+	installCached := func(dir string) bool {
+		d, err := discover.Discover(ctx, dir, discover.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms, err := measure.Image(ctx, d.Images[0], measure.Options{Builder: buildx.New(""), Scenarios: []string{measure.Source}})
+		if err != nil || ms[0].Error != "" || len(ms[0].Runs) != 1 {
+			t.Fatalf("measure %s: %v %+v", dir, err, ms)
+		}
+		for _, s := range ms[0].Runs[0].Steps {
+			if strings.Contains(s.Key, "RUN") && strings.Contains(s.Key, "npm install") {
+				return s.Cached
+			}
+		}
+		t.Fatalf("no install step in %s", dir)
+		return false
+	}
+	if installCached(naive) {
+		t.Errorf("naive: a source change should re-run npm install")
+	}
+	if !installCached(fixed) {
+		t.Errorf("fixed: a source change must not re-run npm install")
+	}
+	// the user's original tree is untouched by all this
+	if data, _ := os.ReadFile(filepath.Join(naive, "Dockerfile")); !strings.Contains(string(data), "COPY . .\nRUN npm install") {
+		t.Errorf("the naive Dockerfile changed")
+	}
+}
