@@ -203,3 +203,49 @@ func TestLineEndingsAndBOMKept(t *testing.T) {
 		t.Errorf("got %q\nwant %q", got, want)
 	}
 }
+
+func TestMoreFixes(t *testing.T) {
+	cases := []struct {
+		name, src, want string
+		offline       bool
+	}{
+		{"no-cache-dir", "FROM python:3.12\nRUN --mount=type=cache,target=/root/.cache/pip pip install --no-cache-dir -r r.txt\n",
+			"FROM python:3.12\nRUN --mount=type=cache,target=/root/.cache/pip pip install -r r.txt\n", false},
+		{"npm-cache-clean", "FROM node:20\nRUN --mount=type=cache,target=/root/.npm npm install -g pm2 && npm cache clean --force\n",
+			"FROM node:20\nRUN --mount=type=cache,target=/root/.npm npm install -g pm2\n", false},
+		{"apt-lists-rm", "FROM debian:12\nRUN rm -f /etc/apt/apt.conf.d/docker-clean\nRUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt,sharing=locked apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\n",
+			"FROM debian:12\nRUN rm -f /etc/apt/apt.conf.d/docker-clean\nRUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt,sharing=locked apt-get update && apt-get install -y --no-install-recommends curl\n", false},
+		{"syntax-offline", "# syntax=docker/dockerfile:1\nFROM scratch\nCOPY a /a\n", "FROM scratch\nCOPY a /a\n", true},
+		{"syntax-online-kept", "# syntax=docker/dockerfile:1\nFROM scratch\nCOPY a /a\n", "# syntax=docker/dockerfile:1\nFROM scratch\nCOPY a /a\n", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			files := map[string]string{"Dockerfile": tc.src, "a": "x", "r.txt": "x"}
+			if tc.offline {
+				files[".layerwise.yaml"] = "offline: true\n"
+			}
+			root := testfs.Tree(t, files)
+			disc, err := discover.Discover(context.Background(), root, discover.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := config.Load(filepath.Join(root, ".layerwise.yaml"), false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := Run(context.Background(), disc, Options{Config: cfg, Rules: []string{"LW102", "LW103", "LW140"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := tc.src
+			for _, f := range res.Files {
+				if f.Path == "Dockerfile" {
+					got = string(f.After)
+				}
+			}
+			if got != tc.want {
+				t.Errorf("got:\n%s\nwant:\n%s\nnotes %+v", got, tc.want, res.Notes)
+			}
+		})
+	}
+}

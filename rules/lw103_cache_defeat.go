@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"path"
+	"regexp"
 	"strings"
 
 	"github.com/layerwise/layerwise/dockerfile"
@@ -18,7 +19,8 @@ part of the image anyway, so removing it saves no bytes and only makes the next 
 flags these only when a cache mount of the same RUN covers what they delete.`,
 	Bad:   `RUN --mount=type=cache,target=/root/.cache/pip pip install --no-cache-dir -r requirements.txt`,
 	Good:  `RUN --mount=type=cache,target=/root/.cache/pip pip install -r requirements.txt`,
-	Check: checkCacheDefeat,
+	Check:         checkCacheDefeat,
+	FixDockerfile: fixCacheDefeat,
 })
 
 func checkCacheDefeat(in *Input) []Finding {
@@ -106,4 +108,54 @@ func defeats(c dockerfile.Command, st *dockerfile.State, base string) (string, s
 		}
 	}
 	return "", ""
+}
+
+// fixCacheDefeat removes what defeats the cache mount: a --no-cache-dir /
+// --no-cache flag, or a cleaning command joined to the others by && or ;.
+// Only text written literally in the RUN is changed.
+func fixCacheDefeat(in *Input, f Finding) (*Fix, string) {
+	_, _, ins := in.instructionAt(f.Range.Start.Line)
+	if ins == nil || ins.Run == nil {
+		return nil, "instruction not found"
+	}
+	base := stageBase(in, ins)
+	lines := linesOf(in.File, ins)
+	changed := false
+	for _, c := range ins.Run.Commands {
+		what, dir := defeats(c, ins.State, base)
+		if what == "" || !mountCovers(ins, dir) {
+			continue
+		}
+		var re *regexp.Regexp
+		switch {
+		case c.HasArg("--no-cache-dir"):
+			re = regexp.MustCompile(`\s+--no-cache-dir\b`)
+		case path.Base(c.Name) == "apk" && c.HasArg("--no-cache"), path.Base(c.Name) == "uv" && c.HasArg("--no-cache"):
+			re = regexp.MustCompile(`\s+--no-cache\b`)
+		default:
+			re = commandRegexp(c)
+		}
+		for i, l := range lines {
+			if loc := re.FindStringIndex(l); loc != nil {
+				lines[i] = l[:loc[0]] + l[loc[1]:]
+				changed = true
+				break
+			}
+		}
+	}
+	if !changed {
+		return nil, "the cache-defeating command is not written literally on one line"
+	}
+	return &Fix{Description: "drop what empties the cache mount", File: in.Dockerfile,
+		Replacements: []Replacement{{StartLine: ins.Range.Start.Line, EndLine: ins.Range.End.Line, Text: joinLines(lines)}}}, ""
+}
+
+// commandRegexp matches a whole command written literally, with the && or
+// ; that joins it to the command before it.
+func commandRegexp(c dockerfile.Command) *regexp.Regexp {
+	parts := []string{regexp.QuoteMeta(c.Name)}
+	for _, a := range c.Args {
+		parts = append(parts, regexp.QuoteMeta(a))
+	}
+	return regexp.MustCompile(`\s*(&&|;)\s*` + strings.Join(parts, `\s+`) + `(\s*;)?\s*$`)
 }

@@ -18,7 +18,8 @@ newer frontend than the one built into older engines (Docker Engine 20.10 ships 
 ` + "`# syntax=docker/dockerfile:1`" + ` or build with a recent BuildKit.`,
 	Bad:   "# syntax=docker/dockerfile:1   (with offline: true)",
 	Good:  "(no directive; RUN --mount=type=cache works with the built-in frontend)",
-	Check: checkSyntaxDirective,
+	Check:         checkSyntaxDirective,
+	FixDockerfile: fixSyntaxDirective,
 })
 
 func checkSyntaxDirective(in *Input) []Finding {
@@ -86,4 +87,17 @@ func newFrontendFeature(ins *dockerfile.Instruction) string {
 		}
 	}
 	return ""
+}
+
+// fixSyntaxDirective removes a # syntax= directive from an offline
+// project's Dockerfile (BuildKit's built-in frontend then parses it). The
+// other direction — adding a directive — is never done offline, and
+// layerwise's own rewrites use only what the built-in frontend knows.
+func fixSyntaxDirective(in *Input, f Finding) (*Fix, string) {
+	if in.Config == nil || !in.Config.Offline || f.Severity != Error {
+		return nil, "a feature needs a newer frontend: declare # syntax= or build with a newer BuildKit (not changed automatically)"
+	}
+	l := f.Range.Start.Line
+	return &Fix{Description: "remove the # syntax= directive (offline builds cannot pull the frontend)", File: in.Dockerfile,
+		Replacements: []Replacement{{StartLine: l, EndLine: l, Text: ""}}}, ""
 }
