@@ -27,6 +27,8 @@ type Config struct {
 	Rules map[string]string `yaml:"rules"`
 	// Thresholds for context findings, in bytes.
 	Thresholds Thresholds `yaml:"thresholds"`
+	// Fix tunes `layerwise fix`.
+	Fix FixConfig `yaml:"fix"`
 	// Path is where the config was read from ("" for defaults).
 	Path string `yaml:"-"`
 	// RuleLines maps each key of Rules to its line in the file, so that an
@@ -38,6 +40,14 @@ type Config struct {
 type Thresholds struct {
 	ContextBytes int64 `yaml:"context-bytes"`
 	UnusedBytes  int64 `yaml:"unused-bytes"`
+}
+
+// FixConfig tunes the rewrites.
+type FixConfig struct {
+	// GoRuntimeImage is the runtime base of the multi-stage rewrite of Go
+	// services (default: debian:<release>-slim, the release of the golang
+	// build image).
+	GoRuntimeImage string `yaml:"go-runtime-image"`
 }
 
 // Default is the configuration without a file.

@@ -3,6 +3,7 @@ package fix
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -223,5 +224,107 @@ func TestFixedServiceBuildsTheSameImageFaster(t *testing.T) {
 	// the user's original tree is untouched by all this
 	if data, _ := os.ReadFile(filepath.Join(naive, "Dockerfile")); !strings.Contains(string(data), "COPY . .\nRUN npm install") {
 		t.Errorf("the naive Dockerfile changed")
+	}
+}
+
+// fakeGo is a golang-like image: a 20 MB "toolchain" under /usr/local/go
+// and a go command whose build writes a script binary.
+const fakeGoTag = "layerwise-test/golang:1.22-bookworm"
+
+const fakeGo = `#!/bin/sh
+set -e
+case "$1" in
+  mod) exit 0 ;;
+  build) out=""; while [ $# -gt 0 ]; do [ "$1" = "-o" ] && out="$2"; shift; done
+         mkdir -p "$(dirname "$out")"; printf '#!/bin/sh\necho orders-api "$ADDR"\n' > "$out"; chmod +x "$out" ;;
+  *) echo "fake go: $*" >&2; exit 1 ;;
+esac
+`
+
+func makeFakeGo(t *testing.T) {
+	t.Helper()
+	dir := t.TempDir()
+	testfs.Write(t, dir, map[string]string{
+		"go": fakeGo,
+		"Dockerfile": "FROM busybox:1.36\nCOPY go /usr/local/go/bin/go\nRUN chmod +x /usr/local/go/bin/go && head -c 20000000 /dev/urandom > /usr/local/go/toolchain.bin\n" +
+			"ENV GOLANG_VERSION=1.22-fake GOPATH=/go PATH=/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n",
+	})
+	if out, err := exec.Command("docker", "buildx", "build", "-t", fakeGoTag, dir).CombinedOutput(); err != nil {
+		t.Fatalf("making %s: %v\n%s", fakeGoTag, err, out)
+	}
+}
+
+func imageSize(t *testing.T, tag string) int64 {
+	out, err := exec.Command("docker", "image", "inspect", "--format", "{{.Size}}", tag).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	fmt.Sscan(strings.TrimSpace(string(out)), &n)
+	return n
+}
+
+// TestGoMultiStageRewrite: the single-stage Go service and its multi-stage
+// rewrite both build and run the same binary with the same config (but the
+// toolchain's own env), and the rewritten image is far smaller.
+func TestGoMultiStageRewrite(t *testing.T) {
+	testengine.Require(t)
+	makeFakeGo(t)
+	ctx := context.Background()
+	files := map[string]string{
+		"Dockerfile":      "FROM " + fakeGoTag + "\nWORKDIR /src\nCOPY . .\nRUN go mod download\nRUN go build -o /usr/local/bin/api ./cmd/api\nENV ADDR=:8080\nEXPOSE 8080\nCMD [\"api\"]\n",
+		"go.mod":          "module example.com/api\n",
+		"cmd/api/main.go": "package main\n",
+		".layerwise.yaml": "fix:\n  go-runtime-image: busybox:1.36\n",
+	}
+	naive := testfs.Tree(t, files)
+	fixed := testfs.Tree(t, files)
+	disc, err := discover.Discover(ctx, fixed, discover.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(filepath.Join(fixed, ".layerwise.yaml"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(ctx, disc, Options{Config: cfg, Rules: []string{"LW101", "LW112"}})
+	if err != nil || len(res.Files) != 1 {
+		t.Fatalf("%v %+v %+v", err, res.Files, res.Notes)
+	}
+	if err := atomicfile.Write(res.Files[0].Abs, res.Files[0].After, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	buildImage(t, naive, "layerwise-test/go:naive")
+	buildImage(t, fixed, "layerwise-test/go:fixed")
+	before, after := configOf(t, "layerwise-test/go:naive"), configOf(t, "layerwise-test/go:fixed")
+	toolchainEnv := func(env []string) []string {
+		var out []string
+		for _, e := range env {
+			k, _, _ := strings.Cut(e, "=")
+			if k != "GOLANG_VERSION" && k != "GOPATH" && k != "PATH" {
+				out = append(out, e)
+			}
+		}
+		return out
+	}
+	before.Env, after.Env = toolchainEnv(before.Env), toolchainEnv(after.Env)
+	bj, _ := json.Marshal(before)
+	aj, _ := json.Marshal(after)
+	if string(bj) != string(aj) {
+		t.Errorf("config changed beyond the toolchain env:\nbefore %s\nafter  %s", bj, aj)
+	}
+	run := func(tag string) string {
+		out, err := exec.Command("docker", "run", "--rm", tag).CombinedOutput()
+		if err != nil {
+			t.Fatalf("run %s: %v %s", tag, err, out)
+		}
+		return string(out)
+	}
+	if a, b := run("layerwise-test/go:naive"), run("layerwise-test/go:fixed"); a != b || !strings.Contains(a, "orders-api :8080") {
+		t.Errorf("outputs differ: %q vs %q", a, b)
+	}
+	bs, as := imageSize(t, "layerwise-test/go:naive"), imageSize(t, "layerwise-test/go:fixed")
+	if as*2 > bs {
+		t.Errorf("the multi-stage image is not much smaller: %d vs %d bytes", as, bs)
 	}
 }

@@ -112,6 +112,24 @@ var dockerfileCases = []struct {
 		note:  "no npm manifest",
 	},
 	{
+		name: "go-multi-stage",
+		files: map[string]string{
+			"Dockerfile":      "FROM golang:1.22-bookworm\nENV CGO_ENABLED=0\nRUN apt-get update && apt-get install -y --no-install-recommends ca-certificates\nWORKDIR /src\nCOPY . .\nRUN go build -o /usr/local/bin/api ./cmd/api\nUSER 65532\nEXPOSE 8080\nCMD [\"api\"]\n",
+			"go.mod":          "module x\n",
+			"cmd/api/main.go": "",
+		},
+		rules: []string{"LW112"},
+		want: "FROM golang:1.22-bookworm AS build\nENV CGO_ENABLED=0\nRUN apt-get update && apt-get install -y --no-install-recommends ca-certificates\nWORKDIR /src\nCOPY . .\nRUN go build -o /usr/local/bin/api ./cmd/api\n" +
+			"\n# runtime: the binary and what the build stage's image held at run time, without the Go toolchain\nFROM debian:bookworm-slim\nENV CGO_ENABLED=0\n" +
+			"RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates\nWORKDIR /src\nCOPY --from=build /src /src\nCOPY --from=build /usr/local/bin/api /usr/local/bin/api\nUSER 65532\nEXPOSE 8080\nCMD [\"api\"]\n",
+	},
+	{
+		name:  "go-run-left-single-stage",
+		files: map[string]string{"Dockerfile": "FROM golang:1.22-bookworm\nCOPY . .\nRUN go build -o /app .\nCMD [\"go\", \"run\", \".\"]\n", "go.mod": "module x\n"},
+		rules: []string{"LW112"},
+		note:  "do not start the built binary",
+	},
+	{
 		name:  "heredoc-and-comments-kept",
 		files: map[string]string{"Dockerfile": "# syntax=docker/dockerfile:1\n# the app\nFROM node:20\nRUN <<EOF\necho hi\nEOF\nCOPY . .\n  # install\nRUN npm ci\n", "package.json": "{}"},
 		rules: []string{"LW101"},

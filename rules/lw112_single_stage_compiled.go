@@ -1,6 +1,13 @@
 package rules
 
-import "fmt"
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/layerwise/layerwise/dockerfile"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+)
 
 var _ = Register(&Rule{
 	ID: "LW112", Name: "single-stage-compiled", Severity: Warning, Category: CatSize, Fixable: true,
@@ -11,7 +18,8 @@ artifact. Run them in a build stage and copy the artifact alone into a runtime s
 workdir, environment and exposed ports. ` + "`layerwise fix`" + ` does this rewrite for Go when the binary is static.`,
 	Bad:   "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /usr/local/bin/api .\nCMD [\"api\"]",
 	Good:  "FROM golang:1.22 AS build\nWORKDIR /src\nCOPY . .\nRUN CGO_ENABLED=0 go build -o /out/api .\nFROM gcr.io/distroless/static\nCOPY --from=build /out/api /usr/local/bin/api\nCMD [\"api\"]",
-	Check: checkSingleStageCompiled,
+	Check:         checkSingleStageCompiled,
+	FixDockerfile: fixGoMultiStage,
 })
 
 func checkSingleStageCompiled(in *Input) []Finding {
@@ -33,4 +41,160 @@ func checkSingleStageCompiled(in *Input) []Finding {
 		}
 	}
 	return nil
+}
+
+// fixGoMultiStage splits a single-stage Go build into a build stage (the
+// original, unchanged) and a runtime stage that holds only what the
+// original image held at run time besides the toolchain: the OS packages
+// its RUNs installed (the same RUNs, verbatim), the working directory, the
+// binary, and the image config (ENV, LABEL, EXPOSE, USER, WORKDIR, CMD,
+// ENTRYPOINT, HEALTHCHECK, ...). It is offered only when that is certain:
+// one stage on a Debian-based golang image, one `go build -o`, and nothing
+// after it but image config.
+func fixGoMultiStage(in *Input, f Finding) (*Fix, string) {
+	m := in.File
+	if len(m.Stages) != 1 {
+		return nil, "the multi-stage rewrite handles single-stage Dockerfiles only"
+	}
+	s := m.Stages[0]
+	n, ok := imageRef(s.Base)
+	// golang, or a mirror of it (registry.example.com/library/golang)
+	if !ok || path.Base(n.Name()) != "golang" {
+		return nil, "only Go services on the golang image are rewritten to multi-stage for now"
+	}
+	runtime := ""
+	if in.Config != nil {
+		runtime = in.Config.Fix.GoRuntimeImage
+	}
+	if runtime == "" {
+		switch {
+		case strings.Contains(s.Base, "bookworm"):
+			runtime = "debian:bookworm-slim"
+		case strings.Contains(s.Base, "bullseye"):
+			runtime = "debian:bullseye-slim"
+		default:
+			return nil, "the golang tag does not say its Debian release (…-bookworm): set fix.go-runtime-image in .layerwise.yaml"
+		}
+	}
+	// the one compile, and its output
+	ci, artifact := -1, ""
+	for i, ins := range s.Instructions {
+		for _, inst := range runInstalls(ins) {
+			if inst.Tool != toolGo || !inst.Compile {
+				continue
+			}
+			if first(inst.Cmd) != "build" || ci >= 0 {
+				return nil, "more than one go command compiles, or one that is not go build"
+			}
+			out := flagValue(inst.Cmd, "-o")
+			if out == "" || strings.ContainsAny(out, "$*") || strings.HasSuffix(out, "/") {
+				return nil, "go build has no -o naming the binary"
+			}
+			if !path.IsAbs(out) {
+				out = path.Join(ins.State.Workdir, out)
+			}
+			ci, artifact = i, path.Clean(out)
+		}
+	}
+	if ci < 0 {
+		return nil, "no go build found"
+	}
+	after := s.Instructions[ci+1:]
+	for _, x := range after {
+		switch x.Kind {
+		case "ENV", "EXPOSE", "CMD", "ENTRYPOINT", "USER", "LABEL", "HEALTHCHECK", "STOPSIGNAL", "ARG", "VOLUME", "SHELL":
+		default:
+			return nil, fmt.Sprintf("%s (line %d) after the build may need the toolchain or the build's files", x.Kind, x.Range.Start.Line)
+		}
+	}
+	if !startsArtifact(after, artifact) {
+		return nil, "CMD/ENTRYPOINT do not start the built binary " + artifact
+	}
+	// what the image held at run time, besides the toolchain
+	var rt []string
+	rt = append(rt, "", "# runtime: the binary and what the build stage's image held at run time, without the Go toolchain",
+		fmt.Sprintf("%s %s", keywordAsWritten(m, s.From), runtime))
+	workdir := s.Instructions[ci].State.Workdir
+	for _, x := range s.Instructions[:ci] {
+		switch x.Kind {
+		case "ENV", "LABEL", "EXPOSE", "USER", "ARG":
+			rt = append(rt, linesOf(m, x)...)
+		case "RUN":
+			if systemOnly(x) {
+				rt = append(rt, linesOf(m, x)...)
+			}
+		}
+	}
+	if workdir != "/" {
+		rt = append(rt, "WORKDIR "+workdir, fmt.Sprintf("COPY --from=build %s %s", workdir, workdir))
+	}
+	rt = append(rt, fmt.Sprintf("COPY --from=build %s %s", artifact, artifact))
+	rt = append(rt, m.Lines[s.Instructions[ci].Range.End.Line:]...)
+	from := m.Lines[s.Range.Start.Line-1]
+	if s.Name == "" {
+		from += " AS build"
+	} else {
+		rt = replaceFromBuild(rt, s.Name)
+	}
+	reps := []Replacement{
+		{StartLine: s.Range.Start.Line, EndLine: s.Range.Start.Line, Text: from + "\n"},
+		{StartLine: s.Instructions[ci].Range.End.Line + 1, EndLine: len(m.Lines), Text: joinLines(rt)},
+	}
+	return &Fix{Description: fmt.Sprintf("build in a stage of its own; ship %s on %s", artifact, runtime), File: in.Dockerfile, Replacements: reps}, ""
+}
+
+func flagValue(c dockerfile.Command, name string) string {
+	for i, a := range c.Args {
+		if a == name && i+1 < len(c.Args) {
+			return c.Args[i+1]
+		}
+		if v, ok := strings.CutPrefix(a, name+"="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// startsArtifact: the last CMD or ENTRYPOINT runs the artifact, by path or
+// by its name on the default PATH.
+func startsArtifact(ins []*dockerfile.Instruction, artifact string) bool {
+	onPath := map[string]bool{"/usr/local/sbin": true, "/usr/local/bin": true, "/usr/sbin": true, "/usr/bin": true, "/sbin": true, "/bin": true}
+	var argv []string
+	for _, x := range ins {
+		switch c := x.Cmd.(type) {
+		case *instructions.EntrypointCommand:
+			argv = c.CmdLine
+		case *instructions.CmdCommand:
+			if argv == nil {
+				argv = c.CmdLine
+			}
+		}
+	}
+	if len(argv) == 0 {
+		return false
+	}
+	bin := strings.Fields(argv[0])[0]
+	return bin == artifact || (bin == path.Base(artifact) && onPath[path.Dir(artifact)])
+}
+
+// systemOnly: a RUN that only installs OS packages (or prepares apt).
+func systemOnly(x *dockerfile.Instruction) bool {
+	if x.Run == nil || len(x.Run.Commands) == 0 {
+		return false
+	}
+	for _, c := range x.Run.Commands {
+		switch path.Base(c.Name) {
+		case "apt-get", "apt", "apk", "rm", "echo", "set":
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func replaceFromBuild(lines []string, name string) []string {
+	for i, l := range lines {
+		lines[i] = strings.ReplaceAll(l, "--from=build ", "--from="+name+" ")
+	}
+	return lines
 }

@@ -10,8 +10,11 @@
 set -euo pipefail
 log() { echo "base-images: $*" >&2; }
 have() { docker image inspect "$1" >/dev/null 2>&1; }
+# version of our recipe for an image: an image made by an older recipe is remade
+recipe() { docker image inspect --format '{{index .Config.Labels "layerwise.base-recipe"}}' "$1" 2>/dev/null || true; }
+made=""
 
-if ! have busybox:1.36; then
+if [ "$(recipe busybox:1.36)" != 2 ]; then
   log "making busybox:1.36"
   root=$(mktemp -d)
   mkdir -p "$root/bin" "$root/etc/ssl/certs" "$root/tmp" "$root/root" "$root/usr/bin" "$root/usr/sbin" "$root/sbin"
@@ -23,13 +26,15 @@ if ! have busybox:1.36; then
   printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' > "$root/etc/passwd"
   printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
   chmod 1777 "$root/tmp"
-  tar -C "$root" -c . | docker import -c 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin' -c 'CMD ["sh"]' - busybox:1.36 >/dev/null
+  tar -C "$root" -c . | docker import -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    -c 'LABEL layerwise.base-recipe=2' -c 'CMD ["sh"]' - busybox:1.36 >/dev/null
   rm -rf "$root"
+  made=busybox
 fi
 # buildkitd does not see Docker's image store: serve the base image from the
 # loopback registry too (127.0.0.0/8 is plain HTTP for BuildKit by default).
 REGISTRY_ADDR=${REGISTRY_ADDR:-127.0.0.1:5000}
-if curl -fsS "http://$REGISTRY_ADDR/v2/busybox/manifests/1.36" -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' >/dev/null 2>&1; then
+if [ -z "$made" ] && curl -fsS "http://$REGISTRY_ADDR/v2/busybox/manifests/1.36" -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' >/dev/null 2>&1; then
   :
 elif curl -fsS "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1; then
   log "pushing busybox:1.36 to $REGISTRY_ADDR"
