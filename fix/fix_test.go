@@ -225,7 +225,7 @@ func TestLineEndingsAndBOMKept(t *testing.T) {
 func TestMoreFixes(t *testing.T) {
 	cases := []struct {
 		name, src, want string
-		offline       bool
+		offline         bool
 	}{
 		{"no-cache-dir", "FROM python:3.12\nRUN --mount=type=cache,target=/root/.cache/pip pip install --no-cache-dir -r r.txt\n",
 			"FROM python:3.12\nRUN --mount=type=cache,target=/root/.cache/pip pip install -r r.txt\n", false},

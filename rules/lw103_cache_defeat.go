@@ -17,8 +17,8 @@ var _ = Register(&Rule{
 ` + "`rm -rf /var/lib/apt/lists/*`" + `, ` + "`apk add --no-cache`" + ` — works against a cache mount: the mount's content is not
 part of the image anyway, so removing it saves no bytes and only makes the next build slower. layerwise
 flags these only when a cache mount of the same RUN covers what they delete.`,
-	Bad:   `RUN --mount=type=cache,target=/root/.cache/pip pip install --no-cache-dir -r requirements.txt`,
-	Good:  `RUN --mount=type=cache,target=/root/.cache/pip pip install -r requirements.txt`,
+	Bad:           `RUN --mount=type=cache,target=/root/.cache/pip pip install --no-cache-dir -r requirements.txt`,
+	Good:          `RUN --mount=type=cache,target=/root/.cache/pip pip install -r requirements.txt`,
 	Check:         checkCacheDefeat,
 	FixDockerfile: fixCacheDefeat,
 })

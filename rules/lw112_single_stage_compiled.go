@@ -16,8 +16,8 @@ var _ = Register(&Rule{
 	Description: `` + "`go build`" + `, ` + "`cargo build`" + `, ` + "`mvn package`" + `, ` + "`gradle build`" + ` and ` + "`dotnet publish`" + ` produce a self-contained
 artifact. Run them in a build stage and copy the artifact alone into a runtime stage; keep the entrypoint, user,
 workdir, environment and exposed ports. ` + "`layerwise fix`" + ` does this rewrite for Go when the binary is static.`,
-	Bad:   "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /usr/local/bin/api .\nCMD [\"api\"]",
-	Good:  "FROM golang:1.22 AS build\nWORKDIR /src\nCOPY . .\nRUN CGO_ENABLED=0 go build -o /out/api .\nFROM gcr.io/distroless/static\nCOPY --from=build /out/api /usr/local/bin/api\nCMD [\"api\"]",
+	Bad:           "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /usr/local/bin/api .\nCMD [\"api\"]",
+	Good:          "FROM golang:1.22 AS build\nWORKDIR /src\nCOPY . .\nRUN CGO_ENABLED=0 go build -o /out/api .\nFROM gcr.io/distroless/static\nCOPY --from=build /out/api /usr/local/bin/api\nCMD [\"api\"]",
 	Check:         checkSingleStageCompiled,
 	FixDockerfile: fixGoMultiStage,
 })

@@ -16,8 +16,8 @@ cannot pull it: drop the directive — BuildKit's built-in frontend already unde
 heredocs, ` + "`COPY --link`" + `, ` + "`COPY --exclude`" + `, ` + "`COPY --parents`" + `, ` + "`ADD --checksum`" + ` and ` + "`ADD`" + ` of git repositories need a
 newer frontend than the one built into older engines (Docker Engine 20.10 ships dockerfile 1.2-era parsing): declare
 ` + "`# syntax=docker/dockerfile:1`" + ` or build with a recent BuildKit.`,
-	Bad:   "# syntax=docker/dockerfile:1   (with offline: true)",
-	Good:  "(no directive; RUN --mount=type=cache works with the built-in frontend)",
+	Bad:           "# syntax=docker/dockerfile:1   (with offline: true)",
+	Good:          "(no directive; RUN --mount=type=cache works with the built-in frontend)",
 	Check:         checkSyntaxDirective,
 	FixDockerfile: fixSyntaxDirective,
 })
