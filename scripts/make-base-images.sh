@@ -1,11 +1,21 @@
 #!/usr/bin/env bash
 # Makes the base images layerwise's tests and examples build FROM, without
 # pulling anything (no registry outside this machine is reachable):
-#   busybox:1.36   a busybox-static rootfs (seconds), also pushed to the
-#                  loopback registry as 127.0.0.1:5000/busybox:1.36 for buildkitd
-# Every image carries the host's CA bundle at /etc/ssl/certs/ca-certificates.crt
-# so that HTTPS from build steps works through this network's TLS proxy.
-# Idempotent: an image that exists is skipped.
+#   busybox:1.36              a busybox-static rootfs (seconds), also pushed to the
+#                             loopback registry as 127.0.0.1:5000/busybox:1.36 for buildkitd
+# and, unless --minimal (the examples' bases, about 3 minutes the first time):
+#   debian:bookworm-slim      debootstrap --variant=minbase bookworm, with Debian's
+#                             docker-clean apt hook as the official image has it
+#   golang:1.22-bookworm      + Debian's golang-go, git, gcc (also tagged golang:1.21-bookworm)
+#   node:20-bookworm-slim     + Debian's nodejs and npm
+#   python:3.11-slim-bookworm + Debian's python3
+# Names are the ones users write; the versions inside are Debian bookworm's
+# (Go 1.19, Node.js 18, Python 3.11). Every image carries the host's CA bundle
+# at /etc/ssl/certs/layerwise-host-ca.crt, pointed at by SSL_CERT_FILE,
+# NODE_EXTRA_CA_CERTS, GIT_SSL_CAINFO, PIP_CERT and REQUESTS_CA_BUNDLE, so that
+# HTTPS from build steps (the Go module proxy, the npm registry) works through
+# this network's TLS proxy even after a build reinstalls ca-certificates.
+# Idempotent: an image made by the current recipe is skipped.
 # Usage: scripts/make-base-images.sh [--minimal]
 set -euo pipefail
 log() { echo "base-images: $*" >&2; }
@@ -42,4 +52,46 @@ elif curl -fsS "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1; then
   docker push "$REGISTRY_ADDR/busybox:1.36" >/dev/null
 fi
 [ "${1:-}" = "--minimal" ] && exit 0
+
+CA_ENV=(-c 'ENV SSL_CERT_FILE=/etc/ssl/certs/layerwise-host-ca.crt' -c 'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/layerwise-host-ca.crt'
+        -c 'ENV GIT_SSL_CAINFO=/etc/ssl/certs/layerwise-host-ca.crt' -c 'ENV PIP_CERT=/etc/ssl/certs/layerwise-host-ca.crt'
+        -c 'ENV REQUESTS_CA_BUNDLE=/etc/ssl/certs/layerwise-host-ca.crt')
+if [ "$(recipe debian:bookworm-slim)" != 1 ]; then
+  command -v debootstrap >/dev/null || { apt-get update -q >/dev/null; DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap >/dev/null; }
+  log "making debian:bookworm-slim with debootstrap (about a minute)"
+  root=$(mktemp -d)
+  debootstrap --variant=minbase bookworm "$root" http://deb.debian.org/debian >/tmp/layerwise-debootstrap.log 2>&1 ||
+    { log "debootstrap failed; see /tmp/layerwise-debootstrap.log"; exit 1; }
+  rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/archives/*.deb
+  cat > "$root/etc/apt/apt.conf.d/docker-clean" <<'APT'
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+APT
+  cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/layerwise-host-ca.crt" 2>/dev/null ||
+    { mkdir -p "$root/etc/ssl/certs" && cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/layerwise-host-ca.crt"; }
+  tar -C "$root" -c . | docker import -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' "${CA_ENV[@]}" \
+    -c 'LABEL layerwise.base-recipe=1' -c 'CMD ["bash"]' - debian:bookworm-slim >/dev/null
+  rm -rf "$root"
+fi
+
+derive() { # derive TAG RECIPE DOCKERFILE-BODY [EXTRA-TAGS...]
+  local tag=$1 rec=$2 body=$3; shift 3
+  if [ "$(recipe "$tag")" = "$rec" ]; then return; fi
+  log "making $tag"
+  local d; d=$(mktemp -d)
+  printf 'FROM debian:bookworm-slim\n%s\nLABEL layerwise.base-recipe=%s\n' "$body" "$rec" > "$d/Dockerfile"
+  DOCKER_BUILDKIT=1 docker build -q -t "$tag" "$d" >/dev/null
+  for t in "$@"; do docker tag "$tag" "$t"; done
+  rm -rf "$d"
+}
+derive golang:1.22-bookworm 1 'RUN apt-get update && apt-get install -y --no-install-recommends golang-go git gcc libc6-dev ca-certificates && rm -rf /var/lib/apt/lists/*
+ENV GOPATH=/go PATH=/go/bin:/usr/lib/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin GOFLAGS=-buildvcs=false
+RUN mkdir -p /go/src /go/bin && chmod -R 1777 /go
+WORKDIR /go' golang:1.21-bookworm
+derive node:20-bookworm-slim 1 'RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm && rm -rf /var/lib/apt/lists/*
+CMD ["node"]'
+derive python:3.11-slim-bookworm 1 'RUN apt-get update && apt-get install -y --no-install-recommends python3 && rm -rf /var/lib/apt/lists/*
+CMD ["python3"]'
 log "done"
