@@ -88,5 +88,5 @@ if ! docker buildx inspect layerwise-remote >/dev/null 2>&1; then
   docker buildx create --name layerwise-remote --driver remote "$BUILDKIT_ADDR" >/dev/null
 fi
 
-scripts/make-base-images.sh --minimal
+scripts/make-base-images.sh
 log "ready: $(docker version --format 'Engine {{.Server.Version}}'), $(docker buildx version | cut -d' ' -f1,2)"

@@ -74,3 +74,23 @@ func RequireBuildkitd(t testing.TB) {
 	}
 	t.Skip(msg)
 }
+
+// ExampleBaseImages are the images scripts/make-base-images.sh makes for
+// the examples.
+var ExampleBaseImages = []string{"debian:bookworm-slim", "golang:1.22-bookworm", "golang:1.21-bookworm", "node:20-bookworm-slim", "python:3.11-slim-bookworm"}
+
+// RequireExampleBaseImages skips (or on CI fails) when the examples' base
+// images have not been made.
+func RequireExampleBaseImages(t testing.TB) {
+	t.Helper()
+	Require(t)
+	for _, img := range ExampleBaseImages {
+		if err := exec.Command("docker", "image", "inspect", img).Run(); err != nil {
+			msg := "base image " + img + " missing; make it with scripts/make-base-images.sh (make engine)"
+			if os.Getenv("CI") == "true" {
+				t.Fatal(msg)
+			}
+			t.Skip(msg)
+		}
+	}
+}

@@ -1,0 +1,167 @@
+package fix
+
+import (
+	"context"
+	"encoding/json"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/layerwise/layerwise/config"
+	"github.com/layerwise/layerwise/discover"
+	"github.com/layerwise/layerwise/engine/buildx"
+	"github.com/layerwise/layerwise/internal/atomicfile"
+	"github.com/layerwise/layerwise/internal/testengine"
+	"github.com/layerwise/layerwise/measure"
+)
+
+// toolchainEnv are the variables the golang base image sets for its own
+// toolchain: a multi-stage rewrite drops them with the toolchain.
+var toolchainEnv = map[string]bool{"GOPATH": true, "PATH": true, "GOFLAGS": true}
+
+// workdirFiles lists the files under dir in an image with checksums.
+func workdirFiles(t *testing.T, tag, dir string) map[string]string {
+	t.Helper()
+	out, err := exec.Command("docker", "run", "--rm", "--entrypoint", "sh", tag, "-c", "cd "+dir+" && find . -type f | sort | xargs -r md5sum").Output()
+	if err != nil {
+		t.Fatalf("listing %s in %s: %v", dir, tag, err)
+	}
+	files := map[string]string{}
+	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if sum, name, ok := strings.Cut(l, "  "); ok {
+			files[strings.TrimPrefix(name, "./")] = sum
+		}
+	}
+	return files
+}
+
+// TestExamplesBeforeAndAfterFix builds every service of examples/ (with
+// the junk make-junk.sh puts in their contexts) before and after
+// `layerwise fix --write`, on a copy, with the real builder.
+func TestExamplesBeforeAndAfterFix(t *testing.T) {
+	testengine.RequireExampleBaseImages(t)
+	ctx := context.Background()
+	naive, fixed := t.TempDir(), t.TempDir()
+	for _, d := range []string{naive, fixed} {
+		if out, err := exec.Command("cp", "-a", "../examples/.", d).CombinedOutput(); err != nil {
+			t.Fatalf("%v %s", err, out)
+		}
+		if out, err := exec.Command("../scripts/make-junk.sh", d, "4").CombinedOutput(); err != nil {
+			t.Fatalf("make-junk: %v %s", err, out)
+		}
+	}
+	disc, err := discover.Discover(ctx, fixed, discover.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(ctx, disc, Options{Config: config.Default()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rewritten := map[string]bool{}
+	for _, f := range res.Files {
+		if err := atomicfile.Write(f.Abs, f.After, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		rewritten[f.Path] = true
+	}
+	dropped := map[string][]string{} // per service dir
+	for _, n := range res.Notes {
+		if strings.Contains(n.Reason, "is no longer sent") {
+			svc := filepath.Dir(n.File)
+			dropped[svc] = append(dropped[svc], strings.TrimPrefix(strings.Fields(n.Reason)[0], "/"))
+		}
+	}
+
+	for _, svc := range []struct {
+		dir, workdir, binary, appFile string
+		installKey           string // a step of the install that a source change must not re-run after the fix
+	}{
+		{"services/api", "/src", "/usr/local/bin/api", "cmd/api/main.go", "go mod download"},
+		{"services/web", "/app", "", "dist/server.js", "npm install"},
+		{"services/worker", "/app", "", "worker.py", ""},
+	} {
+		t.Run(filepath.Base(svc.dir), func(t *testing.T) {
+			tagN, tagF := "layerwise-test/examples-"+filepath.Base(svc.dir)+":naive", "layerwise-test/examples-"+filepath.Base(svc.dir)+":fixed"
+			buildImage(t, filepath.Join(naive, svc.dir), tagN)
+			buildImage(t, filepath.Join(fixed, svc.dir), tagF)
+
+			before, after := configOf(t, tagN), configOf(t, tagF)
+			strip := func(env []string) []string {
+				var out []string
+				for _, e := range env {
+					if k, _, _ := strings.Cut(e, "="); !toolchainEnv[k] {
+						out = append(out, e)
+					}
+				}
+				return out
+			}
+			before.Env, after.Env = strip(before.Env), strip(after.Env)
+			bj, _ := json.Marshal(before)
+			aj, _ := json.Marshal(after)
+			if string(bj) != string(aj) {
+				t.Errorf("image config changed:\nbefore %s\nafter  %s", bj, aj)
+			}
+
+			skip := func(p string) bool {
+				if rewritten[svc.dir+"/"+p] {
+					return true
+				}
+				for _, d := range dropped[svc.dir] {
+					if p == d || strings.HasPrefix(p, d+"/") {
+						return true
+					}
+				}
+				return false
+			}
+			bf, af := workdirFiles(t, tagN, svc.workdir), workdirFiles(t, tagF, svc.workdir)
+			if bf[svc.appFile] == "" || af[svc.appFile] == "" {
+				t.Fatalf("%s missing from an image (%d / %d files listed)", svc.appFile, len(bf), len(af))
+			}
+			for p, sum := range bf {
+				if skip(p) {
+					continue
+				}
+				if af[p] != sum {
+					t.Errorf("%s changed or missing after the fix", p)
+				}
+			}
+			for p := range af {
+				if _, ok := bf[p]; !ok && !skip(p) {
+					t.Errorf("%s is new after the fix", p)
+				}
+			}
+			if svc.binary != "" {
+				bb, ab := workdirFiles(t, tagN, filepath.Dir(svc.binary)), workdirFiles(t, tagF, filepath.Dir(svc.binary))
+				name := filepath.Base(svc.binary)
+				if bb[name] == "" || bb[name] != ab[name] {
+					t.Errorf("%s differs: %q vs %q", svc.binary, bb[name], ab[name])
+				}
+			}
+			if svc.installKey == "" {
+				return
+			}
+			d, err := discover.Discover(ctx, filepath.Join(fixed, svc.dir), discover.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ms, err := measure.Image(ctx, d.Images[0], measure.Options{Builder: buildx.New(""), Scenarios: []string{measure.Source}})
+			if err != nil || ms[0].Error != "" {
+				t.Fatalf("measure: %v %+v", err, ms)
+			}
+			found := false
+			for _, s := range ms[0].Runs[0].Steps {
+				if strings.Contains(s.Key, svc.installKey) {
+					found = true
+					if !s.Cached {
+						t.Errorf("after the fix a source change re-runs %s", s.Key)
+					}
+				}
+			}
+			if !found {
+				t.Errorf("no %q step in %+v", svc.installKey, ms[0].Runs[0].Steps)
+			}
+		})
+	}
+}
