@@ -76,7 +76,7 @@ func TestExamplesBeforeAndAfterFix(t *testing.T) {
 
 	for _, svc := range []struct {
 		dir, workdir, binary, appFile string
-		installKey           string // a step of the install that a source change must not re-run after the fix
+		installKey                    string // a step of the install that a source change must not re-run after the fix
 	}{
 		{"services/api", "/src", "/usr/local/bin/api", "cmd/api/main.go", "go mod download"},
 		{"services/web", "/app", "", "dist/server.js", "npm install"},

@@ -151,6 +151,13 @@ func fixText(im *discover.Image, rep *buildctx.Report, orig []byte, opt Options)
 	if err != nil {
 		return orig, nil, []Note{{File: im.Dockerfile, Reason: "does not parse: " + err.Error()}}
 	}
+	for _, st := range m.Stages {
+		for _, x := range st.Instructions {
+			if x.Kind == "ONBUILD" {
+				return orig, nil, []Note{{File: im.Dockerfile, Line: x.Range.Start.Line, Reason: "ONBUILD instructions run in other images' builds: the Dockerfile is left as it is"}}
+			}
+		}
+	}
 	lines := m.Lines
 	var applied []Applied
 	var notes []Note

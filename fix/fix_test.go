@@ -130,6 +130,28 @@ var dockerfileCases = []struct {
 		note:  "do not start the built binary",
 	},
 	{
+		name:  "onbuild-left-alone",
+		files: map[string]string{"Dockerfile": "FROM node:20\nONBUILD COPY . .\nCOPY . .\nRUN npm ci\n", "package.json": "{}"},
+		note:  "ONBUILD",
+	},
+	{
+		name:  "manifest-made-by-a-run",
+		files: map[string]string{"Dockerfile": "FROM python:3.12\nRUN pip freeze > requirements.txt\nCOPY . .\nRUN pip install -r requirements.txt\n", "requirements.txt": "x\n"},
+		rules: []string{"LW101"},
+		note:  "may produce requirements.txt",
+	},
+	{
+		name:  "requirements-elsewhere",
+		files: map[string]string{"Dockerfile": "FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN pip install -r deps/requirements.txt\n", "requirements.txt": "x\n", "deps/requirements.txt": "y\n"},
+		rules: []string{"LW101"},
+		note:  "which the manifest COPY would not bring",
+	},
+	{
+		name:  "npm-prefix-left-alone",
+		files: map[string]string{"Dockerfile": "FROM node:20\nCOPY . .\nRUN npm ci --prefix web\n", "package.json": "{}"},
+		rules: []string{"LW101"},
+	},
+	{
 		name:  "heredoc-and-comments-kept",
 		files: map[string]string{"Dockerfile": "# syntax=docker/dockerfile:1\n# the app\nFROM node:20\nRUN <<EOF\necho hi\nEOF\nCOPY . .\n  # install\nRUN npm ci\n", "package.json": "{}"},
 		rules: []string{"LW101"},

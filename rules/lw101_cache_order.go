@@ -232,6 +232,18 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 	if why := workspaceLayout(in, src, tool); why != "" {
 		return nil, why
 	}
+	for _, cmd := range inst.Run.Commands {
+		for _, a := range cmd.Args {
+			flag, _, _ := strings.Cut(a, "=")
+			switch flag {
+			case "--prefix", "-C", "--cwd", "--dir", "--project", "--manifest-path", "-f", "--file", "--modfile", "--working-directory", "--chdir":
+				return nil, fmt.Sprintf("`%s` reads its manifests from elsewhere (%s)", cmd.Name, flag)
+			}
+		}
+	}
+	if why := manifestMadeEarlier(in, s1, bi, tool); why != "" {
+		return nil, why
+	}
 	var manifests []string
 	for _, p := range in.contextChildren(src) {
 		if matchesToolManifest(path.Base(p), tool) {
@@ -240,6 +252,34 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 	}
 	if len(manifests) == 0 {
 		return nil, fmt.Sprintf("no %s manifest (%s) in the context under %q", tool.Name, strings.Join(tool.Manifests, ", "), src)
+	}
+	// every manifest the install names must come with the new COPY
+	dest := c.Dest
+	if !path.IsAbs(dest) {
+		dest = path.Join(broad.State.Workdir, dest)
+	}
+	for _, cmd := range inst.Run.Commands {
+		if ci := Classify(cmd); ci == nil || ci.Tool != tool {
+			continue
+		}
+		for i, a := range cmd.Args {
+			if i == 0 || (cmd.Args[i-1] != "-r" && cmd.Args[i-1] != "--requirement" && cmd.Args[i-1] != "-c" && cmd.Args[i-1] != "--constraint") {
+				continue
+			}
+			p := a
+			if !path.IsAbs(p) {
+				p = path.Join(inst.State.Workdir, p)
+			}
+			ok := false
+			for _, mf := range manifests {
+				if path.Join(dest, path.Base(mf)) == p {
+					ok = true
+				}
+			}
+			if !ok {
+				return nil, fmt.Sprintf("the install reads %s, which the manifest COPY would not bring", a)
+			}
+		}
 	}
 	var dl string
 	if compile {
@@ -336,4 +376,33 @@ func baseNames(ps []string) []string {
 		out[i] = path.Base(p)
 	}
 	return out
+}
+
+// manifestMadeEarlier: a manifest produced in the image before the broad
+// COPY (by a RUN or a heredoc COPY) would not be what the new COPY brings.
+func manifestMadeEarlier(in *Input, s *dockerfile.Stage, upto int, t *Tool) string {
+	var before []*dockerfile.Instruction
+	for _, l := range in.lineage(s)[1:] {
+		before = append(before, l.Instructions...)
+	}
+	before = append(before, s.Instructions[:upto]...)
+	for _, x := range before {
+		if x.Copy != nil {
+			for _, h := range x.Copy.Heredocs {
+				if matchesToolManifest(path.Base(h.Name), t) {
+					return fmt.Sprintf("a heredoc COPY (line %d) writes a %s manifest", x.Range.Start.Line, t.Name)
+				}
+			}
+		}
+		if x.Run == nil {
+			continue
+		}
+		words := strings.FieldsFunc(x.Run.Script, func(r rune) bool { return strings.ContainsRune(" \t\n><|;&()'\"", r) })
+		for _, w := range words {
+			if matchesToolManifest(path.Base(w), t) {
+				return fmt.Sprintf("a RUN (line %d) may produce %s", x.Range.Start.Line, path.Base(w))
+			}
+		}
+	}
+	return ""
 }
