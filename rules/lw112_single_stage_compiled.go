@@ -15,7 +15,8 @@ var _ = Register(&Rule{
 	Cost:  "The image carries the compiler, the sources, the module cache and intermediate objects: often ten times the size of the artifact.",
 	Description: `` + "`go build`" + `, ` + "`cargo build`" + `, ` + "`mvn package`" + `, ` + "`gradle build`" + ` and ` + "`dotnet publish`" + ` produce a self-contained
 artifact. Run them in a build stage and copy the artifact alone into a runtime stage; keep the entrypoint, user,
-workdir, environment and exposed ports. ` + "`layerwise fix`" + ` does this rewrite for Go when the binary is static.`,
+workdir, environment and exposed ports. ` + "`layerwise fix`" + ` does this rewrite for Go when the runtime needs are certain:
+one stage on a Debian-based golang image, one ` + "`go build -o`" + `, nothing after it but image config.`,
 	Bad:           "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /usr/local/bin/api .\nCMD [\"api\"]",
 	Good:          "FROM golang:1.22 AS build\nWORKDIR /src\nCOPY . .\nRUN CGO_ENABLED=0 go build -o /out/api .\nFROM gcr.io/distroless/static\nCOPY --from=build /out/api /usr/local/bin/api\nCMD [\"api\"]",
 	Check:         checkSingleStageCompiled,
