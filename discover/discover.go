@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/distribution/reference"
 	"github.com/layerwise/layerwise/dockerfile"
 )
 
@@ -309,4 +310,66 @@ func appendUnique(s []string, v string) []string {
 		}
 	}
 	return append(s, v)
+}
+
+// Deps returns the images of the result that im builds FROM (or copies
+// from): the repository's own base images, matched by the names compose
+// gives them.
+func (r *Result) Deps(im *Image) []*Image {
+	if im.Model == nil {
+		return nil
+	}
+	byTag := map[string]*Image{}
+	for _, o := range r.Images {
+		for _, t := range o.Tags {
+			byTag[normalizeRef(t)] = o
+		}
+	}
+	var out []*Image
+	seen := map[*Image]bool{}
+	add := func(ref string) {
+		if o := byTag[normalizeRef(ref)]; o != nil && o != im && !seen[o] {
+			seen[o] = true
+			out = append(out, o)
+		}
+	}
+	for _, s := range im.Model.Stages {
+		if s.BaseStage < 0 {
+			add(s.Base)
+		}
+		for _, ref := range s.ImageRefs {
+			add(ref)
+		}
+	}
+	return out
+}
+
+// BuildOrder returns images so that each comes after the images it builds
+// FROM; images in a cycle keep their order.
+func (r *Result) BuildOrder(ims []*Image) []*Image {
+	var out []*Image
+	state := map[*Image]int{} // 1 visiting, 2 done
+	var visit func(im *Image)
+	visit = func(im *Image) {
+		if state[im] != 0 {
+			return
+		}
+		state[im] = 1
+		for _, d := range r.Deps(im) {
+			visit(d)
+		}
+		state[im] = 2
+		out = append(out, im)
+	}
+	for _, im := range ims {
+		visit(im)
+	}
+	return out
+}
+
+func normalizeRef(s string) string {
+	if n, err := reference.ParseNormalizedNamed(s); err == nil {
+		return reference.FamiliarString(reference.TagNameOnly(n))
+	}
+	return s
 }

@@ -302,10 +302,27 @@ func TestExamples(t *testing.T) {
 	}
 	want := []row{
 		{"api", "services/api/Dockerfile", "services/api", "golang:1.22-bookworm", SourceCompose, false},
-		{"services/worker", "services/worker/Dockerfile", "services/worker", "python:3.11-slim-bookworm", SourceDockerfile, true},
+		{"base", "base/Dockerfile", "base", "python:3.11-slim-bookworm", SourceCompose, false},
+		{"report", "services/report/Dockerfile", "services/report", "example/base:dev", SourceCompose, false},
+		{"services/worker", "services/worker/Dockerfile", "services/worker", "example/base:dev", SourceDockerfile, true},
 		{"web", "services/web/Dockerfile", "services/web", "node:20-bookworm-slim", SourceCompose, false},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("examples:\n got %+v\nwant %+v", got, want)
+	}
+	// the worker and the report job build FROM the repository's base image
+	ims := byName(res)
+	for _, n := range []string{"report", "services/worker"} {
+		if deps := res.Deps(ims[n]); len(deps) != 1 || deps[0].Name != "base" {
+			t.Errorf("%s deps: %v", n, deps)
+		}
+	}
+	order := res.BuildOrder([]*Image{ims["services/worker"], ims["report"], ims["web"]})
+	if len(order) != 4 || order[0].Name != "base" {
+		var names []string
+		for _, o := range order {
+			names = append(names, o.Name)
+		}
+		t.Errorf("build order: %v", names)
 	}
 }

@@ -74,20 +74,40 @@ func TestExamplesBeforeAndAfterFix(t *testing.T) {
 		}
 	}
 
-	for _, svc := range []struct {
+	type service struct {
 		dir, workdir, binary, appFile string
 		installKey                    string // a step of the install that a source change must not re-run after the fix
-	}{
+	}
+	services := []service{
 		{"services/api", "/src", "/usr/local/bin/api", "cmd/api/main.go", "go mod download"},
 		{"services/web", "/app", "", "dist/server.js", "npm install"},
 		{"services/worker", "/app", "", "worker.py", ""},
-	} {
+		{"services/report", "/app", "", "report.py", ""},
+	}
+	type built struct {
+		cfg            imageConfig
+		files, binDirs map[string]string
+	}
+	results := map[string]map[string]built{} // variant -> service dir
+	// The base image is the repository's own (example/base:dev): each
+	// variant builds it first, then the services FROM it.
+	for _, v := range []struct{ name, root string }{{"naive", naive}, {"fixed", fixed}} {
+		buildImage(t, filepath.Join(v.root, "base"), "example/base:dev")
+		results[v.name] = map[string]built{}
+		for _, svc := range services {
+			tag := "layerwise-test/examples-" + filepath.Base(svc.dir) + ":" + v.name
+			buildImage(t, filepath.Join(v.root, svc.dir), tag)
+			b := built{cfg: configOf(t, tag), files: workdirFiles(t, tag, svc.workdir)}
+			if svc.binary != "" {
+				b.binDirs = workdirFiles(t, tag, filepath.Dir(svc.binary))
+			}
+			results[v.name][svc.dir] = b
+		}
+	}
+	for _, svc := range services {
+		svc := svc
 		t.Run(filepath.Base(svc.dir), func(t *testing.T) {
-			tagN, tagF := "layerwise-test/examples-"+filepath.Base(svc.dir)+":naive", "layerwise-test/examples-"+filepath.Base(svc.dir)+":fixed"
-			buildImage(t, filepath.Join(naive, svc.dir), tagN)
-			buildImage(t, filepath.Join(fixed, svc.dir), tagF)
-
-			before, after := configOf(t, tagN), configOf(t, tagF)
+			before, after := results["naive"][svc.dir].cfg, results["fixed"][svc.dir].cfg
 			strip := func(env []string) []string {
 				var out []string
 				for _, e := range env {
@@ -115,7 +135,7 @@ func TestExamplesBeforeAndAfterFix(t *testing.T) {
 				}
 				return false
 			}
-			bf, af := workdirFiles(t, tagN, svc.workdir), workdirFiles(t, tagF, svc.workdir)
+			bf, af := results["naive"][svc.dir].files, results["fixed"][svc.dir].files
 			if bf[svc.appFile] == "" || af[svc.appFile] == "" {
 				t.Fatalf("%s missing from an image (%d / %d files listed)", svc.appFile, len(bf), len(af))
 			}
@@ -133,8 +153,8 @@ func TestExamplesBeforeAndAfterFix(t *testing.T) {
 				}
 			}
 			if svc.binary != "" {
-				bb, ab := workdirFiles(t, tagN, filepath.Dir(svc.binary)), workdirFiles(t, tagF, filepath.Dir(svc.binary))
 				name := filepath.Base(svc.binary)
+				bb, ab := results["naive"][svc.dir].binDirs, results["fixed"][svc.dir].binDirs
 				if bb[name] == "" || bb[name] != ab[name] {
 					t.Errorf("%s differs: %q vs %q", svc.binary, bb[name], ab[name])
 				}

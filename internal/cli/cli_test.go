@@ -112,7 +112,9 @@ func TestExamplesLsAndContext(t *testing.T) {
 	want := map[string]string{
 		"api":             "services/api/Dockerfile services/api compose golang:1.22-bookworm",
 		"web":             "services/web/Dockerfile services/web compose node:20-bookworm-slim",
-		"services/worker": "services/worker/Dockerfile services/worker dockerfile python:3.11-slim-bookworm",
+		"services/worker": "services/worker/Dockerfile services/worker dockerfile example/base:dev",
+		"report":          "services/report/Dockerfile services/report compose example/base:dev",
+		"base":            "base/Dockerfile base compose python:3.11-slim-bookworm",
 	}
 	if len(got) != len(want) {
 		t.Errorf("images: %v", got)
