@@ -3,7 +3,7 @@ GO      ?= go
 BIN     ?= bin/layerwise
 EXAMPLE ?= examples
 
-.PHONY: all build demo test unit lint bench fuzz generate engine clean
+.PHONY: all build demo test unit lint bench bench-ci fuzz generate engine clean
 
 all: build
 
@@ -12,11 +12,8 @@ build:
 
 # The main job on the example monorepo: what it builds, and what each build
 # sends to the builder.
-demo: build
-	scripts/make-junk.sh $(EXAMPLE)
-	$(BIN) ls $(EXAMPLE)
-	$(BIN) context $(EXAMPLE) --top 5
-	$(BIN) audit $(EXAMPLE) --fail-on none
+demo:
+	scripts/demo.sh
 
 # Every test, integration tests against a real engine included (the engine
 # is installed and started first if it is not running).
@@ -33,9 +30,16 @@ lint:
 	@test -z "$$(gofmt -l . | grep -v '^examples/' | tee /dev/stderr)" || (echo "gofmt needed" && exit 1)
 	$(GO) vet ./...
 
-bench:
+# The before/after benchmark on examples/ (docs/benchmarks.md) and the
+# performance benchmarks of the context walk, the audit and measure.
+bench: engine
+	scripts/benchmark-builds.sh examples -n 3
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./buildctx/ ./audit/
 	$(GO) test -run '^$$' -bench MeasureOverhead -benchtime 7x ./measure/
+
+# The reduced before/after benchmark CI runs: one repetition, two services.
+bench-ci: build
+	$(BIN) bench $(EXAMPLE) -n 1 --image web --image api
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./dockerfile/

@@ -56,6 +56,10 @@ func newWorkCopy(contextDir, dockerfile string) (*workCopy, error) {
 
 func (wc *workCopy) Remove() error { return os.RemoveAll(wc.dir) }
 
+// CopyTree copies a directory tree for scenarios and benchmarks (see
+// copyTree).
+func CopyTree(src, dst string) error { return copyTree(src, dst) }
+
 // copyTree hard-links (or copies) every file of src into dst, keeping
 // symlinks as symlinks and modes and modification times as they are.
 func copyTree(src, dst string) error {

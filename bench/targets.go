@@ -1,0 +1,114 @@
+package bench
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+
+	"github.com/layerwise/layerwise/discover"
+	"github.com/layerwise/layerwise/rules"
+)
+
+// Target is one of the figures the benchmark must show (issue: the
+// before/after benchmark), checked against the measured rows.
+type Target struct {
+	Name   string `json:"name"`
+	Image  string `json:"image"`
+	Want   string `json:"want"`
+	Got    string `json:"got"`
+	Met    bool   `json:"met"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// evaluate checks the targets:
+//   - source-change rebuild ≥ 10× faster for services with a dependency install
+//   - deps-change rebuild ≥ 2× faster for the same services
+//   - cold build no slower than 1.10×
+//   - context bytes cut ≥ 90% where junk exists
+//   - final image ≥ 50% smaller for compiled services
+func evaluate(rows []*Row, d *discover.Result) []Target {
+	var out []Target
+	get := func(image, scenario string) *Row {
+		for _, r := range rows {
+			if r.Image == image && r.Scenario == scenario && r.Runs > 0 {
+				return r
+			}
+		}
+		return nil
+	}
+	images := map[string]bool{}
+	for _, r := range rows {
+		images[r.Image] = true
+	}
+	for _, im := range d.Images {
+		if !images[im.Name] || im.Model == nil {
+			continue
+		}
+		installs, compiles := false, false
+		for _, s := range im.Model.Stages {
+			for _, in := range s.Instructions {
+				if in.Run == nil {
+					continue
+				}
+				for _, c := range in.Run.Commands {
+					if i := rules.Classify(c); i != nil && !i.Tool.System && i.FromManifest {
+						installs = true
+						compiles = compiles || i.Compile
+					}
+				}
+			}
+		}
+		if installs {
+			if r := get(im.Name, "source-change"); r != nil {
+				out = append(out, Target{Name: "source-change rebuild", Image: im.Name, Want: "≥ 10× faster", Got: fmt.Sprintf("%.1f×", r.Speedup), Met: r.Speedup >= 10})
+			}
+			if r := get(im.Name, "deps-change"); r != nil {
+				out = append(out, Target{Name: "deps-change rebuild", Image: im.Name, Want: "≥ 2× faster", Got: fmt.Sprintf("%.1f×", r.Speedup), Met: r.Speedup >= 2})
+			}
+		}
+		if r := get(im.Name, "cold"); r != nil {
+			slower := 0.0
+			if r.Speedup > 0 {
+				slower = 1 / r.Speedup
+			}
+			out = append(out, Target{Name: "cold build", Image: im.Name, Want: "fixed ≤ 1.10× naive", Got: fmt.Sprintf("%.2f×", slower), Met: slower <= 1.10})
+			if r.NaiveCtx > 1<<20 { // junk exists: more than a MiB sent
+				cut := 1 - float64(r.FixedCtx)/float64(r.NaiveCtx)
+				out = append(out, Target{Name: "context bytes", Image: im.Name, Want: "≥ 90% less", Got: fmt.Sprintf("%.0f%% less", 100*cut), Met: cut >= 0.9})
+			}
+			if compiles && r.NaiveImage > 0 {
+				cut := 1 - float64(r.FixedImage)/float64(r.NaiveImage)
+				out = append(out, Target{Name: "final image", Image: im.Name, Want: "≥ 50% smaller", Got: fmt.Sprintf("%.0f%% smaller", 100*cut), Met: cut >= 0.5})
+			}
+		}
+	}
+	return out
+}
+
+// machine describes the machine for the report.
+func machine() string {
+	cpu := ""
+	if f, err := os.Open("/proc/cpuinfo"); err == nil {
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
+				cpu = strings.TrimSpace(v)
+				break
+			}
+		}
+		f.Close()
+	}
+	mem := ""
+	if data, err := os.ReadFile("/proc/meminfo"); err == nil {
+		var kb int64
+		fmt.Sscanf(strings.TrimPrefix(strings.SplitN(string(data), "\n", 2)[0], "MemTotal:"), "%d", &kb)
+		mem = fmt.Sprintf("%.0f GiB", float64(kb)/(1<<20))
+	}
+	kernel := ""
+	if data, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		kernel = strings.TrimSpace(string(data))
+	}
+	return fmt.Sprintf("%d cores (%s), %s memory, Linux %s, %s/%s", runtime.NumCPU(), cpu, mem, kernel, runtime.GOOS, runtime.GOARCH)
+}
