@@ -82,7 +82,13 @@ func Run(ctx context.Context, root string, opt Options) (*Report, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-	naiveRoot, fixedRoot := filepath.Join(tmp, "naive"), filepath.Join(tmp, "fixed")
+	// both copies keep the repository's directory name: an image at the
+	// root is named after it
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return nil, err
+	}
+	naiveRoot, fixedRoot := filepath.Join(tmp, "naive", filepath.Base(abs)), filepath.Join(tmp, "fixed", filepath.Base(abs))
 	for _, d := range []string{naiveRoot, fixedRoot} {
 		if err := measure.CopyTree(root, d); err != nil {
 			return nil, fmt.Errorf("copying %s: %w", root, err)
@@ -129,6 +135,9 @@ func Run(ctx context.Context, root string, opt Options) (*Report, error) {
 			d := discs[v.name]
 			for _, name := range names {
 				im := byName(d, name)
+				if im == nil {
+					return nil, fmt.Errorf("%s: not found in the %s copy", name, v.name)
+				}
 				if err := buildDeps(ctx, opt.Builder, d, im); err != nil {
 					return nil, err
 				}

@@ -20,32 +20,9 @@ import (
 	"github.com/layerwise/layerwise/measure"
 )
 
-// fakeNode is a node-like base image made from busybox (nothing can be
-// pulled here): its npm installs by reading the manifests (and takes a
-// second), builds by concatenating src/, and starts by printing the build.
-const fakeNodeTag = "layerwise-test/node:20"
+const fakeNodeTag = testengine.FakeNodeTag
 
-const fakeNpm = `#!/bin/sh
-set -e
-case "$1" in
-  ci|install|i) sleep 1; mkdir -p node_modules/.bin; cat package.json package-lock.json | md5sum > node_modules/.installed ;;
-  run) [ "$2" = build ]; mkdir -p dist; cat src/*.js > dist/server.js ;;
-  start) cat dist/server.js ;;
-  *) echo "fake npm: $*" >&2; exit 1 ;;
-esac
-`
-
-func makeFakeNode(t *testing.T) {
-	t.Helper()
-	dir := t.TempDir() // rebuilt every time: BuildKit's cache makes it instant
-	testfs.Write(t, dir, map[string]string{
-		"npm":        fakeNpm,
-		"Dockerfile": "FROM busybox:1.36\nCOPY npm /usr/bin/npm\nRUN chmod +x /usr/bin/npm && mkdir -p /root/.npm\nENV NODE_VERSION=20.0.0-fake\n",
-	})
-	if out, err := exec.Command("docker", "buildx", "build", "-t", fakeNodeTag, dir).CombinedOutput(); err != nil {
-		t.Fatalf("making %s: %v\n%s", fakeNodeTag, err, out)
-	}
-}
+func makeFakeNode(t *testing.T) { testengine.MakeFakeNode(t) }
 
 // naiveService is a Node service written the way the examples are, with
 // junk in its context.

@@ -10,6 +10,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -92,5 +93,38 @@ func RequireExampleBaseImages(t testing.TB) {
 			}
 			t.Skip(msg)
 		}
+	}
+}
+
+// FakeNodeTag is a node-like base image made from busybox (nothing can be
+// pulled here): its npm "installs" by reading the manifests (and takes a
+// second), builds by concatenating src/, and starts by printing the build.
+const FakeNodeTag = "layerwise-test/node:20"
+
+const fakeNpm = `#!/bin/sh
+set -e
+case "$1" in
+  ci|install|i) sleep 1; mkdir -p node_modules/.bin; cat package.json package-lock.json | md5sum > node_modules/.installed ;;
+  run) [ "$2" = build ]; mkdir -p dist; cat src/*.js > dist/server.js ;;
+  start) cat dist/server.js ;;
+  *) echo "fake npm: $*" >&2; exit 1 ;;
+esac
+`
+
+// MakeFakeNode builds FakeNodeTag (instant when BuildKit has it cached).
+func MakeFakeNode(t testing.TB) {
+	t.Helper()
+	dir := t.TempDir()
+	files := map[string]string{
+		"npm":        fakeNpm,
+		"Dockerfile": "FROM busybox:1.36\nCOPY npm /usr/bin/npm\nRUN chmod +x /usr/bin/npm && mkdir -p /root/.npm\nENV NODE_VERSION=20.0.0-fake\n",
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if out, err := exec.Command("docker", "buildx", "build", "-t", FakeNodeTag, dir).CombinedOutput(); err != nil {
+		t.Fatalf("making %s: %v\n%s", FakeNodeTag, err, out)
 	}
 }
