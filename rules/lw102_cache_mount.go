@@ -53,29 +53,14 @@ func checkCacheMount(in *Input) []Finding {
 					continue
 				}
 				seen[t.Name] = true
-				dirs := t.CacheDirs(ins.State, stageBase(in, ins))
 				if t == toolApt {
 					if f, ok := aptMountFinding(in, ins, inst); ok {
 						out = append(out, f)
 					}
 					continue
 				}
-				if t == toolGo {
-					// downloads need the module cache; compiles the build cache
-					if inst.Compile {
-						dirs = dirs[1:]
-					} else {
-						dirs = dirs[:1]
-					}
-				}
-				covered := false
-				for _, d := range dirs {
-					if mountCovers(ins, d) {
-						covered = true
-						break
-					}
-				}
-				if covered || len(dirs) == 0 {
+				dirs := toolCacheDirs(in, ins, inst)
+				if len(dirs) == 0 || anyCovered(ins, dirs) {
 					continue
 				}
 				guess := ""
@@ -94,6 +79,29 @@ func checkCacheMount(in *Input) []Finding {
 		}
 	}
 	return out
+}
+
+// toolCacheDirs are the cache directories an install needs mounted, first
+// the one to name: for go, the module cache for downloads and the build
+// cache for compiles.
+func toolCacheDirs(in *Input, ins *dockerfile.Instruction, inst *Install) []string {
+	dirs := inst.Tool.CacheDirs(ins.State, stageBase(in, ins))
+	if inst.Tool == toolGo && len(dirs) == 2 {
+		if inst.Compile {
+			return dirs[1:]
+		}
+		return dirs[:1]
+	}
+	return dirs
+}
+
+func anyCovered(ins *dockerfile.Instruction, dirs []string) bool {
+	for _, d := range dirs {
+		if mountCovers(ins, d) {
+			return true
+		}
+	}
+	return false
 }
 
 // aptMountFinding checks apt-get install: /var/cache/apt and /var/lib/apt
@@ -159,20 +167,8 @@ func missingMounts(in *Input, ins *dockerfile.Instruction) (dirs []string, apt b
 			}
 			continue
 		}
-		cand := t.CacheDirs(ins.State, stageBase(in, ins))
-		if t == toolGo {
-			if inst.Compile {
-				cand = cand[1:]
-			} else {
-				cand = cand[:1]
-			}
-		}
-		covered := false
-		for _, d := range cand {
-			if mountCovers(ins, d) {
-				covered = true
-			}
-		}
+		cand := toolCacheDirs(in, ins, inst)
+		covered := anyCovered(ins, cand)
 		if !covered && len(cand) > 0 && !contains(dirs, cand[0]) {
 			dirs = append(dirs, cand[0])
 		}

@@ -43,15 +43,7 @@ Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it;
 			if err := g.checkFormat(report.Formats...); err != nil {
 				return err
 			}
-			res, err := discoverImages(cmd, g, args)
-			if err != nil {
-				return err
-			}
-			root := "."
-			if len(args) == 1 {
-				root = args[0]
-			}
-			cfg, err := g.loadConfig(root)
+			res, cfg, err := discoverWithConfig(cmd, g, args)
 			if err != nil {
 				return err
 			}

@@ -40,15 +40,7 @@ alone and the reason printed. Running fix on its own output changes nothing.`,
 					return usageErr("--rule %s: not a rule with an automatic fix (see layerwise rules)", id)
 				}
 			}
-			res, err := discoverImages(cmd, g, args)
-			if err != nil {
-				return err
-			}
-			root := "."
-			if len(args) == 1 {
-				root = args[0]
-			}
-			cfg, err := g.loadConfig(root)
+			res, cfg, err := discoverWithConfig(cmd, g, args)
 			if err != nil {
 				return err
 			}

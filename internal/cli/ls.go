@@ -9,6 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/layerwise/layerwise/config"
 	"github.com/layerwise/layerwise/discover"
 	"github.com/spf13/cobra"
 )
@@ -68,6 +69,24 @@ func discoverImages(cmd *cobra.Command, g *globals, args []string) (*discover.Re
 		return nil, usageErr("no Dockerfile or compose build found under %s (looked for Dockerfile, Containerfile, *.Dockerfile, Dockerfile.* and compose files with a build section)", root)
 	}
 	return res, nil
+}
+
+// discoverWithConfig is discoverImages plus the repository's config (or
+// --config) for the commands that use it.
+func discoverWithConfig(cmd *cobra.Command, g *globals, args []string) (*discover.Result, *config.Config, error) {
+	res, err := discoverImages(cmd, g, args)
+	if err != nil {
+		return nil, nil, err
+	}
+	root := "."
+	if len(args) == 1 {
+		root = args[0]
+	}
+	cfg, err := g.loadConfig(root)
+	if err != nil {
+		return nil, nil, err
+	}
+	return res, cfg, nil
 }
 
 // reportDiscoveryProblems prints warnings and Dockerfile errors to stderr;
