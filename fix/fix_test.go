@@ -82,8 +82,20 @@ var dockerfileCases = []struct {
 		note:  "USER node is not root",
 	},
 	{
-		name:  "install-mixed-with-build-left-alone",
+		name:  "install-and-build-split",
 		files: map[string]string{"Dockerfile": "FROM node:20\nCOPY . .\nRUN npm ci && npm run build\n", "package.json": "{}"},
+		rules: []string{"LW101"},
+		want:  "FROM node:20\nCOPY package.json ./\nRUN npm ci\nCOPY . .\nRUN npm run build\n",
+	},
+	{
+		name:  "install-and-build-split-across-lines",
+		files: map[string]string{"Dockerfile": "FROM node:20\nCOPY . .\nRUN --mount=type=cache,target=/root/.npm npm ci \\\n    && npm run build \\\n    && npm prune --omit=dev\n", "package.json": "{}"},
+		rules: []string{"LW101"},
+		want:  "FROM node:20\nCOPY package.json ./\nRUN --mount=type=cache,target=/root/.npm npm ci\nCOPY . .\nRUN npm run build \\\n    && npm prune --omit=dev\n",
+	},
+	{
+		name:  "install-mixed-with-build-left-alone",
+		files: map[string]string{"Dockerfile": "FROM node:20\nCOPY . .\nRUN npm run build; npm ci\n", "package.json": "{}"},
 		rules: []string{"LW101"},
 		note:  "may need the sources",
 	},

@@ -213,20 +213,30 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 	if tool == nil {
 		return nil, "no manifest-driven install in the RUN"
 	}
+	// A RUN that installs and then does more (`npm ci && npm run build`)
+	// is split at the && after the install: the install moves, the rest
+	// stays after the sources.
+	var installPart, restPart []string
 	if !compile {
+		k := 0
 		for _, cmd := range inst.Run.Commands {
-			ci := Classify(cmd)
-			if ci != nil && ci.Tool == tool && !ci.Compile {
-				continue
+			if !installOrBenign(cmd, tool) {
+				break
 			}
-			switch path.Base(cmd.Name) {
-			case "set", "true", ":", "echo":
-				continue
+			k++
+		}
+		if k < len(inst.Run.Commands) {
+			rest := inst.Run.Commands[k]
+			var ok bool
+			installPart, restPart, ok = splitRunAt(in.File, inst, k)
+			if k == 0 || !ok {
+				return nil, fmt.Sprintf("the RUN also runs `%s`, which may need the sources, and cannot be split safely", rest.Name+" "+strings.Join(rest.Args, " "))
 			}
-			if ci == nil && path.Base(cmd.Name) == tool.Name && first(cmd) == "cache" {
-				continue
+			for _, cmd := range inst.Run.Commands[k:] {
+				if installOrBenign(cmd, tool) {
+					return nil, "install commands come after other commands in the RUN"
+				}
 			}
-			return nil, fmt.Sprintf("the RUN also runs `%s`, which may need the sources", cmd.Name+" "+strings.Join(cmd.Args, " "))
 		}
 	}
 	if why := workspaceLayout(in, src, tool); why != "" {
@@ -303,8 +313,14 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 	lines := in.File.Lines
 	text = append(text, copyLine)
 	text = append(text, lines[broad.Range.End.Line:inst.Range.Start.Line-1]...) // what lies between, comments included
-	text = append(text, linesOf(in.File, inst)...)
-	text = append(text, linesOf(in.File, broad)...)
+	if installPart != nil {
+		text = append(text, installPart...)
+		text = append(text, linesOf(in.File, broad)...)
+		text = append(text, restPart...)
+	} else {
+		text = append(text, linesOf(in.File, inst)...)
+		text = append(text, linesOf(in.File, broad)...)
+	}
 	return &Fix{Description: fmt.Sprintf("copy %s first, install, then copy the sources", strings.Join(baseNames(manifests), ", ")), File: in.Dockerfile,
 		Replacements: []Replacement{{StartLine: broad.Range.Start.Line, EndLine: inst.Range.End.Line, Text: joinLines(text)}}}, ""
 }
@@ -405,4 +421,72 @@ func manifestMadeEarlier(in *Input, s *dockerfile.Stage, upto int, t *Tool) stri
 		}
 	}
 	return ""
+}
+
+func installOrBenign(cmd dockerfile.Command, tool *Tool) bool {
+	ci := Classify(cmd)
+	if ci != nil && ci.Tool == tool && !ci.Compile {
+		return true
+	}
+	switch path.Base(cmd.Name) {
+	case "set", "true", ":", "echo":
+		return true
+	}
+	return ci == nil && path.Base(cmd.Name) == tool.Name && first(cmd) == "cache"
+}
+
+// splitRunAt splits a RUN written as a plain && chain before its k-th
+// command: the first part keeps the RUN's flags (its cache mounts serve the
+// install), the second becomes a RUN of its own. Anything but a plain &&
+// chain of simple commands (;, ||, pipes, subshells, heredocs, exec form) is
+// not split.
+func splitRunAt(f *dockerfile.File, ins *dockerfile.Instruction, k int) ([]string, []string, bool) {
+	r := ins.Run
+	if r.Script == "" || len(r.Heredocs) > 0 || strings.ContainsAny(r.Script, ";|()`{}<>\n") || strings.Contains(r.Script, "$(") {
+		return nil, nil, false
+	}
+	if strings.Count(r.Script, "&&") != len(r.Commands)-1 {
+		return nil, nil, false
+	}
+	lines := linesOf(f, ins)
+	seen := 0
+	for i, l := range lines {
+		from := 0
+		if i == 0 {
+			// skip the keyword and flags: count && in the script only
+			from = ins.Range.Start.Col - 1 + len(ins.Kind)
+		}
+		for {
+			j := strings.Index(l[from:], "&&")
+			if j < 0 {
+				break
+			}
+			seen++
+			pos := from + j
+			if seen == k {
+				head := append(append([]string(nil), lines[:i]...), strings.TrimRight(l[:pos], " \t"))
+				// the last line of the first part must not end in a continuation
+				for len(head) > 0 && strings.TrimSpace(head[len(head)-1]) == "" {
+					head = head[:len(head)-1]
+				}
+				if n := len(head); n > 0 {
+					head[n-1] = strings.TrimRight(strings.TrimSuffix(strings.TrimRight(head[n-1], " \t"), "\\"), " \t")
+				}
+				restFirst := strings.TrimSpace(l[pos+2:])
+				tail := append([]string{}, lines[i+1:]...)
+				if restFirst == "\\" || restFirst == "" {
+					if len(tail) == 0 {
+						return nil, nil, false
+					}
+					restFirst = strings.TrimSpace(tail[0])
+					tail = tail[1:]
+				}
+				indent := strings.Repeat(" ", ins.Range.Start.Col-1)
+				rest := append([]string{indent + keywordAsWritten(f, ins) + " " + restFirst}, tail...)
+				return head, rest, true
+			}
+			from = pos + 2
+		}
+	}
+	return nil, nil, false
 }
