@@ -280,8 +280,9 @@ func candidates(g *ignoreGroup, w *buildctx.Walk, reached map[string]bool) []exc
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	named := namedBySources(g.images)
 	for _, n := range names {
-		if used[n] || seen["/"+n] || n == ".dockerignore" || isDockerfileOf(n, g.images) {
+		if used[n] || named(n) || seen["/"+n] || n == ".dockerignore" || isDockerfileOf(n, g.images) {
 			continue
 		}
 		add(exclusion{pattern: "/" + n, reason: n + ": no COPY/ADD reaches it", rule: "LW124"})
@@ -348,4 +349,29 @@ func relTo(root, p string) string {
 		return filepath.ToSlash(r)
 	}
 	return p
+}
+
+// namedBySources reports whether a top-level name is the first component
+// of some COPY/ADD source: such a path is needed even when it holds no file
+// (COPY of an empty directory fails when the directory is not sent).
+func namedBySources(ims []*discover.Image) func(string) bool {
+	var firsts []string
+	for _, im := range ims {
+		for _, src := range buildctx.SourcesOf(im.Model) {
+			p := strings.TrimPrefix(path.Clean("/"+src.Pattern), "/")
+			first, _, _ := strings.Cut(p, "/")
+			firsts = append(firsts, first)
+		}
+	}
+	return func(name string) bool {
+		for _, f := range firsts {
+			if f == "" {
+				return true // the whole context
+			}
+			if ok, _ := path.Match(f, name); ok || f == name {
+				return true
+			}
+		}
+		return false
+	}
 }

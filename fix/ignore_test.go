@@ -2,6 +2,7 @@ package fix
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -128,5 +129,28 @@ func TestIgnoreKeepsGitWhenARunUsesIt(t *testing.T) {
 	})
 	if strings.Contains(got[".dockerignore"], "/.git") {
 		t.Errorf(".git excluded although a RUN uses git:\n%s", got[".dockerignore"])
+	}
+}
+
+func TestIgnoreKeepsEmptyDirectoriesACopyNames(t *testing.T) {
+	root := testfs.Tree(t, map[string]string{
+		"Dockerfile": "FROM debian:12\nCOPY data /data\nCOPY app /app\n",
+		"app":        "x",
+		"junk.txt":   "",
+	})
+	if err := os.Mkdir(filepath.Join(root, "data"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	disc, err := discover.Discover(context.Background(), root, discover.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := Ignores(context.Background(), disc, Options{Config: config.Default()})
+	if err != nil || len(got) != 1 {
+		t.Fatalf("%v %v", got, err)
+	}
+	pats := patternsOf(string(got[0].After))
+	if strings.Join(pats, ",") != "/junk.txt" {
+		t.Errorf("patterns %q: the empty directory a COPY names must stay", pats)
 	}
 }
