@@ -36,6 +36,9 @@ type Options struct {
 	SkipBuildKit bool
 	// History, when set, prices findings with measured step durations.
 	History *history.Store
+	// WithFixes attaches to each finding the rewrite that resolves it
+	// (the formats that carry fixes: json, sarif).
+	WithFixes bool
 }
 
 // Result is an audit of a repository.
@@ -131,7 +134,11 @@ func Run(ctx context.Context, disc *discover.Result, opt Options) (*Result, erro
 		}
 		sum.Layers, sum.BaseImages = layersAndBases(im.Model, in)
 		inputs = append(inputs, in)
-		findings = append(findings, withFixes(in, RunRules(in))...)
+		fs := RunRules(in)
+		if opt.WithFixes {
+			fs = withFixes(in, fs)
+		}
+		findings = append(findings, fs...)
 		if !opt.SkipBuildKit {
 			bk, err := buildkitFindings(ctx, in, res.Rules)
 			if err != nil {

@@ -70,7 +70,7 @@ func Analyze(ctx context.Context, contextDir string, opt AnalyzeOptions) (*Repor
 	r := &Report{Context: contextDir, Dockerfile: opt.Dockerfile, IgnoreFile: ign, Walk: w}
 	r.LargestDirs, r.LargestFiles = largest(w, top)
 	r.Heavy = heavy(w)
-	r.Sensitive = sensitive(contextDir, w.Entries)
+	r.Sensitive = SensitiveFiles(contextDir, w.Entries)
 	if opt.Sources != nil {
 		u, err := ComputeUsage(w, opt.Sources)
 		if err != nil {
@@ -210,13 +210,10 @@ func hasHeavyAncestor(p string) bool {
 	return false
 }
 
-// SensitiveFiles lists the entries that hold secrets (see sensitive).
-func SensitiveFiles(root string, entries []Entry) []Sensitive { return sensitive(root, entries) }
-
-// sensitive flags files that hold secrets by name, and package-manager rc
+// SensitiveFiles flags files that hold secrets by name, and package-manager rc
 // files that hold tokens. Only .npmrc/.pypirc are opened (they are tiny and
 // only a token makes them sensitive); nothing else is read.
-func sensitive(root string, entries []Entry) []Sensitive {
+func SensitiveFiles(root string, entries []Entry) []Sensitive {
 	var out []Sensitive
 	for _, e := range entries {
 		base := path.Base(e.Path)

@@ -81,6 +81,23 @@ type Walk struct {
 	// DirSizes holds, for every directory ("" is the root) that holds
 	// something sent, the bytes and files sent below it.
 	DirSizes map[string]DirSize `json:"-"`
+
+	indexOnce sync.Once
+	index     map[string]Entry
+}
+
+// Lookup returns the sent entry at a context path. The index is built on
+// first use (rules ask many times, a context walk alone never does) and
+// holds entries, not positions, so sorting Entries does not stale it.
+func (w *Walk) Lookup(p string) (Entry, bool) {
+	w.indexOnce.Do(func() {
+		w.index = make(map[string]Entry, len(w.Entries))
+		for _, e := range w.Entries {
+			w.index[e.Path] = e
+		}
+	})
+	e, ok := w.index[p]
+	return e, ok
 }
 
 // SortEntries sorts Entries by path.

@@ -160,3 +160,27 @@ func FuzzWalkMatchesFsutil(f *testing.F) {
 		}
 	})
 }
+
+func TestLookup(t *testing.T) {
+	root := t.TempDir()
+	makeTree(t, root, []string{"a/b.txt", "c", "skip/x"})
+	w, err := WalkContext(context.Background(), root, WalkOptions{Patterns: []string{"skip"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.SortEntries()
+	if e, ok := w.Lookup("a"); !ok || e.Type != TypeDir {
+		t.Errorf("a: %+v %v", e, ok)
+	}
+	if e, ok := w.Lookup("a/b.txt"); !ok || e.Type != TypeFile || e.Size == 0 {
+		t.Errorf("a/b.txt: %+v %v", e, ok)
+	}
+	if _, ok := w.Lookup("skip/x"); ok {
+		t.Errorf("an excluded path was found")
+	}
+	// sorting after the index was built does not stale it
+	sort.Slice(w.Entries, func(i, j int) bool { return w.Entries[i].Path > w.Entries[j].Path })
+	if e, ok := w.Lookup("c"); !ok || e.Path != "c" {
+		t.Errorf("c after re-sorting: %+v %v", e, ok)
+	}
+}

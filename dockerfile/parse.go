@@ -375,7 +375,7 @@ func (b *builder) apply(n *parser.Node, in *Instruction, c instructions.Command)
 				}
 			}
 			// ENV wins over ARG of the same name, as in BuildKit.
-			if _, isEnv := b.state.Env[kv.Key]; !isEnv || !b.stateHasEnv(kv.Key) {
+			if !b.state.envFromENV[kv.Key] {
 				b.state.Env[kv.Key] = v
 			}
 		}
@@ -383,7 +383,10 @@ func (b *builder) apply(n *parser.Node, in *Instruction, c instructions.Command)
 		for _, kv := range c.Env {
 			v, _ := b.expand(kv.Value, b.env())
 			b.state.Env[kv.Key] = v
-			b.envKeys()[kv.Key] = true
+			if b.state.envFromENV == nil {
+				b.state.envFromENV = map[string]bool{}
+			}
+			b.state.envFromENV[kv.Key] = true
 		}
 		setHome(b.state)
 	case *instructions.WorkdirCommand:
@@ -410,17 +413,6 @@ func (b *builder) apply(n *parser.Node, in *Instruction, c instructions.Command)
 		in.Run = b.run(c)
 	}
 }
-
-// envKeys remembers which keys of State.Env came from ENV (not ARG): ENV
-// takes precedence over a later ARG of the same name.
-func (b *builder) envKeys() map[string]bool {
-	if b.state.envFromENV == nil {
-		b.state.envFromENV = map[string]bool{}
-	}
-	return b.state.envFromENV
-}
-
-func (b *builder) stateHasEnv(k string) bool { return b.state.envFromENV[k] }
 
 func (b *builder) copyOf(sd instructions.SourcesAndDest, from string, isAdd bool) *Copy {
 	cp := &Copy{IsAdd: isAdd, From: from, FromStage: -1}

@@ -2,7 +2,6 @@ package fix
 
 import (
 	"context"
-	"encoding/json"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -16,9 +15,9 @@ import (
 	"github.com/layerwise/layerwise/measure"
 )
 
-// toolchainEnv are the variables the golang base image sets for its own
+// goToolchainEnv are the variables the golang base image sets for its own
 // toolchain: a multi-stage rewrite drops them with the toolchain.
-var toolchainEnv = map[string]bool{"GOPATH": true, "PATH": true, "GOFLAGS": true}
+var goToolchainEnv = []string{"GOPATH", "PATH", "GOFLAGS"}
 
 // workdirFiles lists the files under dir in an image with checksums.
 func workdirFiles(t *testing.T, tag, dir string) map[string]string {
@@ -107,22 +106,7 @@ func TestExamplesBeforeAndAfterFix(t *testing.T) {
 	for _, svc := range services {
 		svc := svc
 		t.Run(filepath.Base(svc.dir), func(t *testing.T) {
-			before, after := results["naive"][svc.dir].cfg, results["fixed"][svc.dir].cfg
-			strip := func(env []string) []string {
-				var out []string
-				for _, e := range env {
-					if k, _, _ := strings.Cut(e, "="); !toolchainEnv[k] {
-						out = append(out, e)
-					}
-				}
-				return out
-			}
-			before.Env, after.Env = strip(before.Env), strip(after.Env)
-			bj, _ := json.Marshal(before)
-			aj, _ := json.Marshal(after)
-			if string(bj) != string(aj) {
-				t.Errorf("image config changed:\nbefore %s\nafter  %s", bj, aj)
-			}
+			sameConfig(t, results["naive"][svc.dir].cfg, results["fixed"][svc.dir].cfg, goToolchainEnv...)
 
 			skip := func(p string) bool {
 				if rewritten[svc.dir+"/"+p] {

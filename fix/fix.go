@@ -13,6 +13,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 
@@ -29,7 +30,14 @@ type Options struct {
 	Config *config.Config
 	// Rules limits the fixes to these rule IDs (empty: every fixable rule).
 	Rules []string
+
+	// walks are the context walks Run already made, by context directory
+	// and ignore file: the .dockerignore proof starts from them instead of
+	// walking the same context again.
+	walks map[string]*buildctx.Walk
 }
+
+func walkKey(contextDir, ignoreFile string) string { return contextDir + "\x00" + ignoreFile }
 
 func (o Options) wants(id string) bool {
 	if len(o.Rules) == 0 {
@@ -88,6 +96,7 @@ func Run(ctx context.Context, disc *discover.Result, opt Options) (*Result, erro
 	}
 	res := &Result{}
 	done := map[string]bool{}
+	opt.walks = map[string]*buildctx.Walk{}
 	for _, im := range disc.Images {
 		if im.Model == nil || im.Dockerfile == "" || done[im.Dockerfile] {
 			continue
@@ -103,6 +112,8 @@ func Run(ctx context.Context, disc *discover.Result, opt Options) (*Result, erro
 				return nil, ctx.Err()
 			}
 			res.Notes = append(res.Notes, Note{File: im.Dockerfile, Reason: "build context: " + err.Error()})
+		} else {
+			opt.walks[walkKey(im.AbsContext(), rep.IgnoreFile.Path)] = rep.Walk
 		}
 		ff, notes, err := Dockerfile(im, rep, opt)
 		if err != nil {
@@ -132,7 +143,7 @@ func contextReport(ctx context.Context, im *discover.Image) (*buildctx.Report, e
 // Dockerfile fixes one image's Dockerfile.
 func Dockerfile(im *discover.Image, rep *buildctx.Report, opt Options) (*FileFix, []Note, error) {
 	orig := []byte(strings.Join(im.Model.Lines, "\n"))
-	data, err := readFile(im.AbsDockerfile())
+	data, err := os.ReadFile(im.AbsDockerfile())
 	if err == nil {
 		orig = data
 	}

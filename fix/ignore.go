@@ -36,8 +36,6 @@ type exclusion struct {
 	rule  string // the finding it resolves
 }
 
-func readFile(p string) ([]byte, error) { return os.ReadFile(p) }
-
 // Ignores generates or extends the ignore file of every build context,
 // and proves each one: after the change, every COPY/ADD source of every
 // image using the context still reaches every file it reached before,
@@ -70,7 +68,7 @@ func Ignores(ctx context.Context, disc *discover.Result, opt Options) ([]*FileFi
 	var files []*FileFix
 	var notes []Note
 	for _, key := range order {
-		ff, ns, err := fixIgnoreGroup(ctx, disc.Root, groups[key])
+		ff, ns, err := fixIgnoreGroup(ctx, disc.Root, groups[key], opt.walks)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -82,11 +80,15 @@ func Ignores(ctx context.Context, disc *discover.Result, opt Options) ([]*FileFi
 	return files, notes, nil
 }
 
-func fixIgnoreGroup(ctx context.Context, root string, g *ignoreGroup) (*FileFix, []Note, error) {
+func fixIgnoreGroup(ctx context.Context, root string, g *ignoreGroup, walks map[string]*buildctx.Walk) (*FileFix, []Note, error) {
 	rel := relTo(root, g.target)
-	walk, err := buildctx.WalkContext(ctx, g.contextDir, buildctx.WalkOptions{Patterns: g.ignore.Patterns})
-	if err != nil {
-		return nil, []Note{{File: rel, Reason: "walking the context: " + err.Error()}}, nil
+	walk := walks[walkKey(g.contextDir, g.ignore.Path)]
+	if walk == nil {
+		var err error
+		walk, err = buildctx.WalkContext(ctx, g.contextDir, buildctx.WalkOptions{Patterns: g.ignore.Patterns})
+		if err != nil {
+			return nil, []Note{{File: rel, Reason: "walking the context: " + err.Error()}}, nil
+		}
 	}
 	reached, undecidable, err := reachedBy(walk, g.images)
 	if err != nil {
@@ -126,9 +128,16 @@ func fixIgnoreGroup(ctx context.Context, root string, g *ignoreGroup) (*FileFix,
 			dropped = append(dropped, e)
 		}
 	}
+	onPurpose, err := matcherOf(dropped)
+	if err != nil {
+		return nil, []Note{{File: rel, Reason: "the new patterns do not parse: " + err.Error()}}, nil
+	}
 	var lost []string
 	for p := range reached {
-		if reachedAfter[p] || droppedOnPurpose(p, dropped) {
+		if reachedAfter[p] {
+			continue
+		}
+		if ok, _ := onPurpose.MatchesOrParentMatches(p); ok {
 			continue
 		}
 		lost = append(lost, p)
@@ -198,23 +207,14 @@ func reachedBy(w *buildctx.Walk, ims []*discover.Image) (map[string]bool, bool, 
 	return out, false, nil
 }
 
-func droppedOnPurpose(p string, dropped []exclusion) bool {
-	for _, e := range dropped {
-		if ok, _ := matchPattern(e.pattern, p); ok {
-			return true
-		}
+// matcherOf matches the exclusions (and what lies below a matched
+// directory) as the builder does; built once for the whole proof.
+func matcherOf(excl []exclusion) (*patternmatcher.PatternMatcher, error) {
+	pats := make([]string, len(excl))
+	for i, e := range excl {
+		pats[i] = strings.TrimPrefix(e.pattern, "/")
 	}
-	return false
-}
-
-// matchPattern matches one ignore pattern (and what lies below a matched
-// directory) as the builder does.
-func matchPattern(pattern, p string) (bool, error) {
-	pm, err := patternmatcher.New([]string{strings.TrimPrefix(pattern, "/")})
-	if err != nil {
-		return false, err
-	}
-	return pm.MatchesOrParentMatches(p)
+	return patternmatcher.New(pats)
 }
 
 // candidates lists what the ignore file should exclude: (b) sensitive
@@ -233,7 +233,7 @@ func candidates(g *ignoreGroup, w *buildctx.Walk, reached map[string]bool) []exc
 	// (b) sensitive files
 	entries := w.Entries
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Path < entries[j].Path })
-	for _, s := range sensitiveOf(g.contextDir, w) {
+	for _, s := range buildctx.SensitiveFiles(g.contextDir, entries) {
 		p := strings.TrimSuffix(s.Path, "/")
 		if p == ".git" && runs["git"] {
 			continue // a RUN uses git: keep the history
@@ -338,10 +338,6 @@ func runCommands(ims []*discover.Image) map[string]bool {
 func runsBuild(c dockerfile.Command) bool {
 	pos := c.Positional()
 	return (len(pos) >= 2 && pos[0] == "run" && pos[1] == "build") || (len(pos) >= 1 && pos[0] == "build")
-}
-
-func sensitiveOf(contextDir string, w *buildctx.Walk) []buildctx.Sensitive {
-	return buildctx.SensitiveFiles(contextDir, w.Entries)
 }
 
 func relTo(root, p string) string {

@@ -31,7 +31,7 @@ func newWorkCopy(contextDir, dockerfile string) (*workCopy, error) {
 		return nil, err
 	}
 	wc := &workCopy{dir: dir, Context: filepath.Join(dir, "context")}
-	if err := copyTree(contextDir, wc.Context); err != nil {
+	if err := CopyTree(contextDir, wc.Context); err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("copying the build context %s: %w", contextDir, err)
 	}
@@ -56,13 +56,9 @@ func newWorkCopy(contextDir, dockerfile string) (*workCopy, error) {
 
 func (wc *workCopy) Remove() error { return os.RemoveAll(wc.dir) }
 
-// CopyTree copies a directory tree for scenarios and benchmarks (see
-// copyTree).
-func CopyTree(src, dst string) error { return copyTree(src, dst) }
-
-// copyTree hard-links (or copies) every file of src into dst, keeping
+// CopyTree hard-links (or copies) every file of src into dst, keeping
 // symlinks as symlinks and modes and modification times as they are.
-func copyTree(src, dst string) error {
+func CopyTree(src, dst string) error {
 	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err

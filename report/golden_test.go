@@ -23,7 +23,7 @@ func fixtureAudit(t *testing.T) *audit.Result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := audit.Run(context.Background(), disc, audit.Options{Config: config.Default()})
+	res, err := audit.Run(context.Background(), disc, audit.Options{Config: config.Default(), WithFixes: true})
 	if err != nil {
 		t.Fatal(err)
 	}

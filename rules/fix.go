@@ -69,12 +69,8 @@ func (in *Input) contextHas(p string) bool {
 	if in.Context == nil || in.Context.Walk == nil {
 		return false
 	}
-	for _, e := range in.Context.Entries {
-		if e.Path == p {
-			return true
-		}
-	}
-	return false
+	_, ok := in.Context.Lookup(p)
+	return ok
 }
 
 // contextChildren lists the entries directly under dir ("" = the root).

@@ -5,6 +5,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/layerwise/layerwise/buildctx"
 	"github.com/layerwise/layerwise/dockerfile"
 )
 
@@ -70,10 +71,8 @@ func (in *Input) isDirSource(src string) bool {
 		if _, ok := in.Context.DirSizes[clean]; ok {
 			return true
 		}
-		for _, e := range in.Context.Entries {
-			if e.Path == clean {
-				return e.Type.String() == "dir"
-			}
+		if e, ok := in.Context.Lookup(clean); ok {
+			return e.Type == buildctx.TypeDir
 		}
 	}
 	if strings.HasSuffix(src, "/") {

@@ -2,7 +2,6 @@ package rules
 
 import (
 	"fmt"
-	"path"
 	"regexp"
 
 	"github.com/layerwise/layerwise/dockerfile"
@@ -30,14 +29,10 @@ func checkAptUpdateAlone(in *Input) []Finding {
 			}
 			update, install := false, false
 			for _, c := range ins.Run.Commands {
-				n := path.Base(c.Name)
-				if n != "apt-get" && n != "apt" {
-					continue
-				}
-				switch first(c) {
-				case "update":
+				switch {
+				case isApt(c, "update"):
 					update = true
-				case "install", "upgrade", "dist-upgrade", "full-upgrade", "build-dep":
+				case isApt(c, "install"), isApt(c, "upgrade"), isApt(c, "dist-upgrade"), isApt(c, "full-upgrade"), isApt(c, "build-dep"):
 					install = true
 				}
 			}
@@ -60,11 +55,9 @@ func fixAptUpdateAlone(in *Input, f Finding) (*Fix, string) {
 		return nil, "instruction not found"
 	}
 	for _, c := range upd.Run.Commands {
-		n := path.Base(c.Name)
-		if (n == "apt-get" || n == "apt") && first(c) == "update" {
-			continue
+		if !isApt(c, "update") {
+			return nil, "the RUN does more than apt-get update"
 		}
-		return nil, "the RUN does more than apt-get update"
 	}
 	var inst *dockerfile.Instruction
 	for _, x := range s.Instructions[idx+1:] {
@@ -72,8 +65,7 @@ func fixAptUpdateAlone(in *Input, f Finding) (*Fix, string) {
 			continue
 		}
 		for _, c := range x.Run.Commands {
-			n := path.Base(c.Name)
-			if (n == "apt-get" || n == "apt") && first(c) == "install" {
+			if isApt(c, "install") {
 				inst = x
 			}
 		}
@@ -87,8 +79,7 @@ func fixAptUpdateAlone(in *Input, f Finding) (*Fix, string) {
 	reps := []Replacement{{StartLine: upd.Range.Start.Line, EndLine: upd.Range.End.Line, Text: ""}}
 	hasUpdate := false
 	for _, c := range inst.Run.Commands {
-		n := path.Base(c.Name)
-		if (n == "apt-get" || n == "apt") && first(c) == "update" {
+		if isApt(c, "update") {
 			hasUpdate = true
 		}
 	}

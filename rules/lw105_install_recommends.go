@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"path"
 	"strings"
 
 	"github.com/layerwise/layerwise/dockerfile"
@@ -22,23 +21,12 @@ apt's configuration) and name what is really needed.`,
 
 func checkInstallRecommends(in *Input) []Finding {
 	var out []Finding
-	for _, s := range in.File.Stages {
-		for _, ins := range s.Instructions {
-			if ins.Run == nil {
-				continue
-			}
-			for _, c := range ins.Run.Commands {
-				n := path.Base(c.Name)
-				if (n != "apt-get" && n != "apt") || first(c) != "install" {
-					continue
-				}
-				if c.HasArg("--no-install-recommends") || hasAptNoRecommendsOption(c.Args) {
-					continue
-				}
-				out = append(out, in.at("LW105", ins, "`apt-get install` without `--no-install-recommends` also installs every recommended package.",
-					Cost{ImageBytes: 50e6, Seconds: bytesSeconds(0, 50e6), Basis: "static", Invalidates: "more packages downloaded on every rebuild of the step"}))
-			}
+	for ins, c := range in.commands() {
+		if !isApt(c, "install") || c.HasArg("--no-install-recommends") || hasAptNoRecommendsOption(c.Args) {
+			continue
 		}
+		out = append(out, in.at("LW105", ins, "`apt-get install` without `--no-install-recommends` also installs every recommended package.",
+			Cost{ImageBytes: 50e6, Seconds: bytesSeconds(0, 50e6), Basis: "static", Invalidates: "more packages downloaded on every rebuild of the step"}))
 	}
 	return out
 }
@@ -66,8 +54,7 @@ func fixInstallRecommends(in *Input, f Finding) (*Fix, string) {
 	}
 	var cmds []dockerfile.Command
 	for _, c := range ins.Run.Commands {
-		n := path.Base(c.Name)
-		if (n == "apt-get" || n == "apt") && first(c) == "install" {
+		if isApt(c, "install") {
 			cmds = append(cmds, c)
 		}
 	}

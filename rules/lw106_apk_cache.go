@@ -15,19 +15,12 @@ var _ = Register(&Rule{
 
 func checkApkCache(in *Input) []Finding {
 	var out []Finding
-	for _, s := range in.File.Stages {
-		for _, ins := range s.Instructions {
-			if ins.Run == nil {
-				continue
-			}
-			for _, c := range ins.Run.Commands {
-				if path.Base(c.Name) != "apk" || first(c) != "add" || c.HasArg("--no-cache") || mountCovers(ins, "/var/cache/apk") {
-					continue
-				}
-				out = append(out, in.at("LW106", ins, "`apk add` without `--no-cache` or a cache mount on /var/cache/apk leaves the package index in the image.",
-					Cost{ImageBytes: 3e6, Seconds: bytesSeconds(0, 3e6), Basis: "static"}))
-			}
+	for ins, c := range in.commands() {
+		if path.Base(c.Name) != "apk" || first(c) != "add" || c.HasArg("--no-cache") || mountCovers(ins, "/var/cache/apk") {
+			continue
 		}
+		out = append(out, in.at("LW106", ins, "`apk add` without `--no-cache` or a cache mount on /var/cache/apk leaves the package index in the image.",
+			Cost{ImageBytes: 3e6, Seconds: bytesSeconds(0, 3e6), Basis: "static"}))
 	}
 	return out
 }

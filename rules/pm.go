@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"iter"
 	"path"
 	"strings"
 
@@ -391,4 +392,28 @@ func matchesManifest(src string, manifests []string) bool {
 		}
 	}
 	return false
+}
+
+// isApt reports whether c is `apt-get SUB` or `apt SUB`.
+func isApt(c dockerfile.Command, sub string) bool {
+	n := path.Base(c.Name)
+	return (n == "apt-get" || n == "apt") && first(c) == sub
+}
+
+// commands yields every command of every RUN, with its instruction.
+func (in *Input) commands() iter.Seq2[*dockerfile.Instruction, dockerfile.Command] {
+	return func(yield func(*dockerfile.Instruction, dockerfile.Command) bool) {
+		for _, s := range in.File.Stages {
+			for _, ins := range s.Instructions {
+				if ins.Run == nil {
+					continue
+				}
+				for _, c := range ins.Run.Commands {
+					if !yield(ins, c) {
+						return
+					}
+				}
+			}
+		}
+	}
 }

@@ -29,6 +29,7 @@ type Builder struct {
 	// Docker is a docker CLI that runs BuildKit builds itself with
 	// DOCKER_BUILDKIT=1 (the 20.10 client does; 23+ clients need buildx).
 	Docker string
+	info   *engine.Info
 }
 
 // New returns the plain backend for a docker CLI ("" picks /usr/bin/docker
@@ -47,6 +48,9 @@ func (b *Builder) Name() string { return "plain" }
 
 // Info checks that the engine answers.
 func (b *Builder) Info(ctx context.Context) (engine.Info, error) {
+	if b.info != nil {
+		return *b.info, nil
+	}
 	out, err := exec.CommandContext(ctx, b.Docker, "version", "--format", "{{.Server.Version}}").CombinedOutput()
 	if err != nil {
 		host := os.Getenv("DOCKER_HOST")
@@ -55,7 +59,8 @@ func (b *Builder) Info(ctx context.Context) (engine.Info, error) {
 		}
 		return engine.Info{}, &engine.NoBuilderError{Tried: "Docker Engine at " + host + " with " + b.Docker, Err: fmt.Errorf("%s", strings.TrimSpace(string(out))), Hint: "make engine (or: dockerd &)"}
 	}
-	return engine.Info{Backend: "plain", Builder: "docker", Driver: "docker", BuildKitVersion: "engine " + strings.TrimSpace(string(out))}, nil
+	b.info = &engine.Info{Backend: "plain", Builder: "docker", Driver: "docker", BuildKitVersion: "engine " + strings.TrimSpace(string(out))}
+	return *b.info, nil
 }
 
 // Build runs one build.

@@ -62,7 +62,8 @@ Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it;
 				}
 				res.Images = ims
 			}
-			opt := audit.Options{Config: cfg, SkipContext: f.noContext, SkipBuildKit: f.noBuildKit}
+			opt := audit.Options{Config: cfg, SkipContext: f.noContext, SkipBuildKit: f.noBuildKit,
+				WithFixes: g.format == "json" || g.format == "sarif"}
 			hp := f.historyPath
 			if hp == "" {
 				hp = filepath.Join(res.Root, history.DefaultPath)

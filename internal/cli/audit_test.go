@@ -35,12 +35,15 @@ func TestAuditExitCodesAndFormats(t *testing.T) {
 			t.Errorf("%v: exit %d, want %d\n%s%s", tc.args, code, tc.code, out, stderr)
 		}
 	}
-	// every format renders and parses
+	// every format renders and parses; json and sarif carry the fixes
 	for _, f := range []string{"json", "sarif", "gitlab"} {
 		code, out, _ := run(t, "audit", "-o", f, "--fail-on", "none", naive)
 		var v any
 		if code != 0 || json.Unmarshal([]byte(out), &v) != nil {
 			t.Errorf("%s: exit %d, not JSON:\n%s", f, code, out)
+		}
+		if carries := strings.Contains(out, `"replacements"`); carries != (f != "gitlab") {
+			t.Errorf("%s: fixes present %v", f, carries)
 		}
 	}
 	code, out, _ := run(t, "audit", "-o", "checkstyle", "--fail-on", "none", naive)

@@ -9,7 +9,6 @@ package history
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -341,10 +340,4 @@ func (s *Store) Check(ctx context.Context) error {
 		return fmt.Errorf("%d steps without their build", orphans)
 	}
 	return nil
-}
-
-// MarshalSteps is a helper for exports.
-func MarshalSteps(b *Build) string {
-	data, _ := json.Marshal(b.Result.Steps)
-	return string(data)
 }
