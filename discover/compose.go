@@ -129,49 +129,12 @@ func loadCompose(ctx context.Context, root, dir string, env []string) ([]*Image,
 				}
 			}
 		}
-		if len(b.AdditionalContexts) > 0 {
-			im.AdditionalContexts = map[string]string{}
-			for k, v := range b.AdditionalContexts {
-				if filepath.IsAbs(v) { // a local directory: show it like the other paths
-					v = rel(root, v)
-				}
-				im.AdditionalContexts[k] = v
-			}
-		}
-		if strings.Contains(ctxDir, "://") || strings.HasPrefix(b.Context, "git@") {
+		im.AdditionalContexts = localContexts(root, dir, b.AdditionalContexts)
+		if isRemoteContext(ctxDir) || strings.HasPrefix(b.Context, "git@") {
 			warns = append(warns, fmt.Sprintf("%s: service %s builds from a remote context %s; not analysed", files[0], n, b.Context))
 			continue
 		}
-		var data []byte
-		var dfName string
-		if b.DockerfileInline != "" {
-			im.DockerfileInline = b.DockerfileInline
-			data = []byte(b.DockerfileInline)
-			dfName = files[0] + " (services." + n + ".build.dockerfile_inline)"
-		} else {
-			df := b.Dockerfile
-			if df == "" {
-				df = "Dockerfile"
-			}
-			if !filepath.IsAbs(df) {
-				df = filepath.Join(ctxDir, df)
-			}
-			im.Dockerfile = rel(root, df)
-			dfName = im.Dockerfile
-		}
-		if data == nil {
-			data, err = os.ReadFile(im.AbsDockerfile())
-		}
-		var m *dockerfile.File
-		if err == nil {
-			m, err = dockerfile.Parse(dfName, data, dockerfile.Options{BuildArgs: im.Args})
-		}
-		if err != nil {
-			im.Error = asDFError(dfName, err)
-		} else {
-			m.Path = dfName
-			setModel(im, m)
-		}
+		modelImage(im, ctxDir, b.Dockerfile, b.DockerfileInline, files[0]+" (services."+n+".build.dockerfile_inline)")
 		out = append(out, im)
 	}
 	return out, warns
@@ -191,4 +154,38 @@ func projectName(dir string) string {
 		return "default"
 	}
 	return sb.String()
+}
+
+// modelImage reads and parses the Dockerfile of an image defined by a
+// compose service or bake target: an inline one (named inlineName in
+// errors), or df relative to the context directory ("Dockerfile" when
+// empty). Build args apply as the definition sets them.
+func modelImage(im *Image, ctxDir, df, inline, inlineName string) {
+	var data []byte
+	var err error
+	dfName := inlineName
+	if inline != "" {
+		im.DockerfileInline = inline
+		data = []byte(inline)
+	} else {
+		if df == "" {
+			df = "Dockerfile"
+		}
+		if !filepath.IsAbs(df) {
+			df = filepath.Join(ctxDir, df)
+		}
+		im.Dockerfile = rel(im.Root, df)
+		dfName = im.Dockerfile
+		data, err = os.ReadFile(df)
+	}
+	var m *dockerfile.File
+	if err == nil {
+		m, err = dockerfile.Parse(dfName, data, dockerfile.Options{BuildArgs: im.Args})
+	}
+	if err != nil {
+		im.Error = asDFError(dfName, err)
+		return
+	}
+	m.Path = dfName
+	setModel(im, m)
 }

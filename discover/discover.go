@@ -3,9 +3,8 @@
 // extends, overrides and interpolation work as in `docker compose`), and the
 // build context of each.
 //
-// docker-bake files are not read yet: the only complete bake parser is
-// buildx's bake package, which drags the whole buildx module (and its
-// replace/exclude directives) into ours. Bake targets are left for later.
+// docker-bake files (docker-bake.hcl/.json and their overrides) are read
+// through the user's own `docker buildx bake --print` (see bakeImages).
 package discover
 
 import (
@@ -42,7 +41,8 @@ type Image struct {
 	ContextNote     string            `json:"contextNote,omitempty"`
 	Target          string            `json:"target,omitempty"`
 	Args            map[string]string `json:"args,omitempty"`
-	// Source is "dockerfile" or "compose"; SourceFile the compose file.
+	// Source is "dockerfile", "compose" or "bake"; SourceFile the compose
+	// or (first) bake file.
 	Source             string            `json:"source"`
 	SourceFile         string            `json:"sourceFile,omitempty"`
 	Tags               []string          `json:"tags,omitempty"`
@@ -128,6 +128,8 @@ type Options struct {
 	// Env is extra environment for compose interpolation (KEY=VALUE);
 	// the process environment and .env files are used as compose does.
 	Env []string
+	// Docker is the docker CLI that reads bake files (default "docker").
+	Docker string
 }
 
 // Discover lists the images built in the repository at root. root may also
@@ -151,7 +153,7 @@ func Discover(ctx context.Context, root string, opt Options) (*Result, error) {
 		return res, nil
 	}
 	res := &Result{Root: abs}
-	var dockerfiles, composeDirs []string
+	var dockerfiles, composeDirs, bakeDirs []string
 	err = filepath.WalkDir(abs, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("%s: %v (skipped)", rel(abs, p), unwrapPathErr(err)))
@@ -179,14 +181,16 @@ func Discover(ctx context.Context, root string, opt Options) (*Result, error) {
 		if isComposeName(name) {
 			composeDirs = appendUnique(composeDirs, filepath.Dir(p))
 		}
+		if isBakeName(name) {
+			bakeDirs = appendUnique(bakeDirs, filepath.Dir(p))
+		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	covered := map[string]bool{} // Dockerfiles some compose service builds
-	for _, dir := range composeDirs {
-		ims, warns := composeImages(ctx, abs, dir, opt.Env)
+	covered := map[string]bool{} // Dockerfiles some compose service or bake target builds
+	add := func(ims []*Image, warns []string) {
 		res.Warnings = append(res.Warnings, warns...)
 		for _, im := range ims {
 			if im.Dockerfile != "" {
@@ -194,6 +198,12 @@ func Discover(ctx context.Context, root string, opt Options) (*Result, error) {
 			}
 			res.Images = append(res.Images, im)
 		}
+	}
+	for _, dir := range composeDirs {
+		add(composeImages(ctx, abs, dir, opt.Env))
+	}
+	for _, dir := range bakeDirs {
+		add(bakeImages(ctx, abs, dir, opt))
 	}
 	for _, p := range dockerfiles {
 		if covered[rel(abs, p)] {
@@ -314,7 +324,8 @@ func appendUnique(s []string, v string) []string {
 
 // Deps returns the images of the result that im builds FROM (or copies
 // from): the repository's own base images, matched by the names compose
-// gives them.
+// or bake give them, and the services/targets its named build contexts
+// refer to ("service:NAME" in compose, "target:NAME" in bake).
 func (r *Result) Deps(im *Image) []*Image {
 	if im.Model == nil {
 		return nil
@@ -329,6 +340,12 @@ func (r *Result) Deps(im *Image) []*Image {
 	seen := map[*Image]bool{}
 	add := func(ref string) {
 		if o := byTag[normalizeRef(ref)]; o != nil && o != im && !seen[o] {
+			seen[o] = true
+			out = append(out, o)
+		}
+	}
+	for _, k := range sortedKeys(im.AdditionalContexts) {
+		if o := r.ContextImage(im, im.AdditionalContexts[k]); o != nil && o != im && !seen[o] {
 			seen[o] = true
 			out = append(out, o)
 		}
@@ -372,4 +389,34 @@ func normalizeRef(s string) string {
 		return reference.FamiliarString(reference.TagNameOnly(n))
 	}
 	return s
+}
+
+// ContextImage returns the image a named build context value refers to
+// ("service:NAME" from the same compose file, "target:NAME" from the same
+// bake files), or nil for directories, images and URLs.
+func (r *Result) ContextImage(im *Image, value string) *Image {
+	var name, source string
+	switch {
+	case strings.HasPrefix(value, "service:"):
+		name, source = strings.TrimPrefix(value, "service:"), SourceCompose
+	case strings.HasPrefix(value, "target:"):
+		name, source = strings.TrimPrefix(value, "target:"), SourceBake
+	default:
+		return nil
+	}
+	for _, o := range r.Images {
+		if o.Name == name && o.Source == source && o.SourceFile == im.SourceFile {
+			return o
+		}
+	}
+	return nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

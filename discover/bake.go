@@ -1,0 +1,239 @@
+package discover
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// SourceBake marks an image defined by a docker-bake target.
+const SourceBake = "bake"
+
+// bakeFileNames are the bake definition files buildx reads by default, in
+// its order (later files override earlier ones). Compose files, which bake
+// also reads, are discovered through compose-go instead.
+var bakeFileNames = []string{"docker-bake.json", "docker-bake.hcl", "docker-bake.override.json", "docker-bake.override.hcl"}
+
+func isBakeName(name string) bool {
+	for _, n := range bakeFileNames {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
+// bakeTarget is a target as `docker buildx bake --print` prints it: every
+// variable, function, inherits and matrix already resolved by buildx.
+type bakeTarget struct {
+	Context          string             `json:"context"`
+	Contexts         map[string]string  `json:"contexts"`
+	Dockerfile       string             `json:"dockerfile"`
+	DockerfileInline string             `json:"dockerfile-inline"`
+	Args             map[string]*string `json:"args"`
+	Tags             []string           `json:"tags"`
+	Target           string             `json:"target"`
+	CacheFrom        []json.RawMessage  `json:"cache-from"`
+	CacheTo          []json.RawMessage  `json:"cache-to"`
+}
+
+type bakeListEntry struct {
+	Name  string `json:"name"`
+	Group bool   `json:"group"`
+}
+
+// bakeImages reads the bake files of dir through buildx itself (`docker
+// buildx bake --print`), the only complete implementation of bake's HCL
+// dialect (variables, functions, inherits, matrix, overrides). Linking
+// buildx's bake package instead would pull the whole buildx module, with
+// its replace directives, into ours; running the user's own buildx also
+// resolves the files exactly as their `docker buildx bake` will.
+//
+// The images are the targets of the "default" group when there is one
+// (what `docker buildx bake` builds), otherwise every target.
+func bakeImages(ctx context.Context, root, dir string, opt Options) ([]*Image, []string) {
+	var files []string
+	for _, n := range bakeFileNames {
+		if st, err := os.Stat(filepath.Join(dir, n)); err == nil && st.Mode().IsRegular() {
+			files = append(files, n)
+		}
+	}
+	relFiles := make([]string, len(files))
+	for i, f := range files {
+		relFiles[i] = rel(root, filepath.Join(dir, f))
+	}
+	label := strings.Join(relFiles, "+")
+	docker := opt.Docker
+	if docker == "" {
+		docker = "docker"
+	}
+	if _, err := exec.LookPath(docker); err != nil {
+		return nil, []string{fmt.Sprintf("%s: reading bake files needs the docker CLI with buildx (%v); run `make engine` or install buildx, then run again (bake targets skipped)", label, err)}
+	}
+	bake := func(args ...string) ([]byte, error) {
+		ctx, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		full := []string{"buildx", "bake", "--progress=quiet"}
+		for _, f := range files {
+			full = append(full, "-f", f)
+		}
+		cmd := exec.CommandContext(ctx, docker, append(full, args...)...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), opt.Env...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			return nil, fmt.Errorf("%v: %s", err, bakeError(stderr.String()))
+		}
+		return out, nil
+	}
+	var targets []string
+	if out, err := bake("--list=type=targets,format=json"); err == nil {
+		var list []bakeListEntry
+		if json.Unmarshal(out, &list) == nil {
+			hasDefault := false
+			for _, e := range list {
+				if e.Group && e.Name == "default" {
+					hasDefault = true
+				}
+			}
+			for _, e := range list {
+				if !hasDefault && !e.Group {
+					targets = append(targets, e.Name)
+				}
+			}
+		}
+	} // an older buildx without --list: --print alone prints the default group
+	out, err := bake(append([]string{"--print"}, targets...)...)
+	if err != nil {
+		return nil, []string{fmt.Sprintf("%s: docker buildx bake --print: %v (bake targets skipped; fix the file and run again)", label, err)}
+	}
+	var def struct {
+		Target map[string]bakeTarget `json:"target"`
+	}
+	if err := json.Unmarshal(out, &def); err != nil {
+		return nil, []string{fmt.Sprintf("%s: unexpected output of docker buildx bake --print: %v", label, err)}
+	}
+	names := make([]string, 0, len(def.Target))
+	for n := range def.Target {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var ims []*Image
+	var warns []string
+	for _, n := range names {
+		t := def.Target[n]
+		im := &Image{
+			Name: n, Target: t.Target, Source: SourceBake, SourceFile: relFiles[0], Root: root,
+			Tags: t.Tags, CacheFrom: cacheEntries(t.CacheFrom), CacheTo: cacheEntries(t.CacheTo),
+		}
+		if len(t.Args) > 0 {
+			im.Args = map[string]string{}
+			for k, v := range t.Args {
+				if v != nil {
+					im.Args[k] = *v
+				}
+			}
+		}
+		if isRemoteContext(t.Context) {
+			warns = append(warns, fmt.Sprintf("%s: target %s builds from a remote context %s; not analysed", relFiles[0], n, t.Context))
+			continue
+		}
+		ctxDir := t.Context
+		if ctxDir == "" {
+			ctxDir = "."
+		}
+		if !filepath.IsAbs(ctxDir) {
+			ctxDir = filepath.Join(dir, ctxDir)
+		}
+		im.Context = rel(root, ctxDir)
+		im.AdditionalContexts = localContexts(root, dir, t.Contexts)
+		modelImage(im, ctxDir, t.Dockerfile, t.DockerfileInline, relFiles[0]+" (target."+n+".dockerfile-inline)")
+		ims = append(ims, im)
+	}
+	return ims, warns
+}
+
+// bakeError keeps buildx's message (its ERROR line when there is one, which
+// names file:line,col) and drops its progress lines and source excerpt.
+func bakeError(stderr string) string {
+	var keep []string
+	for _, l := range strings.Split(strings.TrimSpace(stderr), "\n") {
+		l = strings.TrimSpace(l)
+		if msg, ok := strings.CutPrefix(l, "ERROR: "); ok {
+			return msg
+		}
+		if strings.HasPrefix(l, "#") || l == "" {
+			continue
+		}
+		keep = append(keep, l)
+	}
+	return strings.Join(keep, "; ")
+}
+
+// cacheEntries renders bake's cache-from/cache-to entries, objects in newer
+// buildx and strings in older, as the CSV form the CLI flags take.
+func cacheEntries(raw []json.RawMessage) []string {
+	var out []string
+	for _, r := range raw {
+		var s string
+		if json.Unmarshal(r, &s) == nil {
+			out = append(out, s)
+			continue
+		}
+		var m map[string]string
+		if json.Unmarshal(r, &m) != nil {
+			continue
+		}
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			if k != "type" {
+				keys = append(keys, k)
+			}
+		}
+		sort.Strings(keys)
+		parts := []string{}
+		if t, ok := m["type"]; ok {
+			parts = append(parts, "type="+t)
+		}
+		for _, k := range keys {
+			parts = append(parts, k+"="+m[k])
+		}
+		out = append(out, strings.Join(parts, ","))
+	}
+	return out
+}
+
+// isRemoteContext reports whether a build context is a URL or git
+// reference rather than a local directory.
+func isRemoteContext(c string) bool {
+	return strings.Contains(c, "://") || strings.HasPrefix(c, "git@")
+}
+
+// localContexts rewrites named build contexts that are local directories
+// relative to the repository root; references to images, other
+// targets/services and URLs are kept as written.
+func localContexts(root, dir string, contexts map[string]string) map[string]string {
+	if len(contexts) == 0 {
+		return nil
+	}
+	out := map[string]string{}
+	for k, v := range contexts {
+		if !isRemoteContext(v) && !strings.HasPrefix(v, "target:") && !strings.HasPrefix(v, "service:") {
+			if !filepath.IsAbs(v) {
+				v = filepath.Join(dir, v)
+			}
+			v = rel(root, v)
+		}
+		out[k] = v
+	}
+	return out
+}

@@ -1,0 +1,157 @@
+package discover
+
+import (
+	"context"
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/layerwise/layerwise/internal/testengine"
+	"github.com/layerwise/layerwise/internal/testfs"
+)
+
+// TestBakeTargets reads a bake file through the real buildx: variables
+// (from the file and from Options.Env), inherits, a matrix, named contexts
+// pointing at another target, cache entries, and the default group.
+func TestBakeTargets(t *testing.T) {
+	testengine.Require(t)
+	root := t.TempDir()
+	testfs.Write(t, root, map[string]string{
+		"docker-bake.hcl": `variable "TAG" { default = "dev" }
+variable "REGISTRY" { default = "example" }
+group "default" { targets = ["app", "tool-a", "tool-b"] }
+target "common" { args = { GO_VERSION = "1.22" } }
+target "app" {
+  inherits   = ["common"]
+  context    = "app"
+  dockerfile = "Dockerfile.prod"
+  target     = "runtime"
+  tags       = ["${REGISTRY}/app:${TAG}"]
+  contexts   = { tools = "target:tool-a", assets = "assets" }
+  cache-from = ["type=registry,ref=r/app:cache"]
+}
+target "tool" {
+  matrix  = { v = ["a", "b"] }
+  name    = "tool-${v}"
+  args    = { V = v }
+}
+target "unlisted" { context = "unlisted" }
+`,
+		"app/Dockerfile.prod": "FROM busybox AS runtime\nCOPY --from=tools /x /x\nCOPY main.go /\n",
+		"app/main.go":         "package main\n",
+		"Dockerfile":          "ARG V\nFROM busybox\nCOPY tool.sh /\n",
+		"tool.sh":             "echo\n",
+		"unlisted/Dockerfile": "FROM busybox\n",
+		"assets/logo.svg":     "<svg/>",
+	})
+	res, err := Discover(context.Background(), root, Options{Env: []string{"TAG=1.2.3"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ims := byName(res)
+	// the default group decides; app/Dockerfile.prod and ./Dockerfile are
+	// covered by targets, unlisted/Dockerfile is found by name
+	if got, want := names(res), []string{"app", "tool-a", "tool-b", "unlisted"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("images = %q, want %q (warnings %q)", got, want, res.Warnings)
+	}
+	app := ims["app"]
+	if app.Source != SourceBake || app.SourceFile != "docker-bake.hcl" || app.Context != "app" || app.Dockerfile != "app/Dockerfile.prod" || app.Target != "runtime" {
+		t.Errorf("app: %+v", app)
+	}
+	if !reflect.DeepEqual(app.Tags, []string{"example/app:1.2.3"}) || app.Args["GO_VERSION"] != "1.22" {
+		t.Errorf("app tags/args: %q %q", app.Tags, app.Args)
+	}
+	if !reflect.DeepEqual(app.AdditionalContexts, map[string]string{"tools": "target:tool-a", "assets": "assets"}) {
+		t.Errorf("app contexts: %q", app.AdditionalContexts)
+	}
+	if !reflect.DeepEqual(app.CacheFrom, []string{"type=registry,ref=r/app:cache"}) {
+		t.Errorf("app cache-from: %q", app.CacheFrom)
+	}
+	if app.Model == nil || len(app.Stages) != 1 || app.Stages[0].Name != "runtime" {
+		t.Errorf("app model: %+v", app.Stages)
+	}
+	if a, b := ims["tool-a"], ims["tool-b"]; a.Args["V"] != "a" || b.Args["V"] != "b" || a.Dockerfile != "Dockerfile" || a.Context != "." {
+		t.Errorf("matrix targets: %+v %+v", a, b)
+	}
+	if ims["unlisted"].Source != SourceDockerfile {
+		t.Errorf("unlisted/Dockerfile should be found by name: %+v", ims["unlisted"])
+	}
+	if deps := res.Deps(app); len(deps) != 1 || deps[0] != ims["tool-a"] {
+		t.Errorf("app deps = %v, want tool-a (target: context)", deps)
+	}
+	if order := res.BuildOrder([]*Image{app}); len(order) != 2 || order[0] != ims["tool-a"] {
+		t.Errorf("build order = %v", order)
+	}
+}
+
+// Without a default group every target is an image.
+func TestBakeAllTargetsWithoutDefaultGroup(t *testing.T) {
+	testengine.Require(t)
+	root := t.TempDir()
+	testfs.Write(t, root, map[string]string{
+		"docker-bake.json":          `{"target": {"api": {"context": "api"}, "web": {"context": "web", "dockerfile-inline": "FROM busybox\nCOPY . /w\n"}}}`,
+		"docker-bake.override.json": `{"target": {"api": {"tags": ["corp/api:override"]}}}`,
+		"api/Dockerfile":            "FROM busybox\n",
+		"web/index.html":            "<p/>",
+	})
+	res, err := Discover(context.Background(), root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ims := byName(res)
+	if got, want := names(res), []string{"api", "web"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("images = %q, want %q (warnings %q)", got, want, res.Warnings)
+	}
+	if !reflect.DeepEqual(ims["api"].Tags, []string{"corp/api:override"}) || ims["api"].SourceFile != "docker-bake.json" {
+		t.Errorf("override not applied: %+v", ims["api"])
+	}
+	if w := ims["web"]; w.DockerfileInline == "" || w.Dockerfile != "" || w.Model == nil || w.Context != "web" {
+		t.Errorf("inline Dockerfile: %+v", w)
+	}
+}
+
+// A bake file buildx refuses is a warning naming the file and buildx's
+// message; the rest of the repository is still discovered.
+func TestBakeErrors(t *testing.T) {
+	testengine.Require(t)
+	root := t.TempDir()
+	testfs.Write(t, root, map[string]string{
+		"docker-bake.hcl":   "target \"app\" {\n  context = \n}\n",
+		"svc/Dockerfile":    "FROM busybox\n",
+		"other/Dockerfile":  "FROM busybox\n",
+		"other/compose.yml": "services:\n  other:\n    build: .\n",
+	})
+	res, err := Discover(context.Background(), root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := names(res), []string{"other", "svc"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("images = %q, want %q", got, want)
+	}
+	if len(res.Warnings) != 1 || !strings.HasPrefix(res.Warnings[0], "docker-bake.hcl: docker buildx bake --print:") || !strings.Contains(res.Warnings[0], "docker-bake.hcl:2,13") {
+		t.Errorf("warnings = %q", res.Warnings)
+	}
+
+	// no docker CLI: a warning that says what to do
+	res, err = Discover(context.Background(), root, Options{Docker: "/nonexistent/docker"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "needs the docker CLI with buildx") || !strings.Contains(res.Warnings[0], "make engine") {
+		t.Errorf("warnings = %q", res.Warnings)
+	}
+}
+
+func TestCacheEntries(t *testing.T) {
+	raw := []json.RawMessage{
+		json.RawMessage(`"type=gha"`),
+		json.RawMessage(`{"ref":"r/app:cache","type":"registry","mode":"max"}`),
+		json.RawMessage(`{"src":"/tmp/c"}`),
+		json.RawMessage(`42`),
+	}
+	want := []string{"type=gha", "type=registry,mode=max,ref=r/app:cache", "src=/tmp/c"}
+	if got := cacheEntries(raw); !reflect.DeepEqual(got, want) {
+		t.Errorf("cacheEntries = %q, want %q", got, want)
+	}
+}
