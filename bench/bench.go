@@ -138,11 +138,11 @@ func Run(ctx context.Context, root string, opt Options) (*Report, error) {
 				if im == nil {
 					return nil, fmt.Errorf("%s: not found in the %s copy", name, v.name)
 				}
-				if err := buildDeps(ctx, opt.Builder, d, im); err != nil {
+				if err := measure.BuildDeps(ctx, opt.Builder, d, []*discover.Image{im}, nil); err != nil {
 					return nil, err
 				}
 				logf("bench %s %s repetition %d", v.name, name, r)
-				ms, err := measure.Image(ctx, im, measure.Options{Builder: opt.Builder, Scenarios: scen, Repetitions: 1})
+				ms, err := measure.Image(ctx, im, measure.Options{Builder: opt.Builder, Repo: d, Scenarios: scen, Repetitions: 1})
 				if err != nil {
 					return nil, fmt.Errorf("%s (%s): %w", name, v.name, err)
 				}
@@ -157,23 +157,6 @@ func Run(ctx context.Context, root string, opt Options) (*Report, error) {
 	}
 	rep.Targets = evaluate(rep.Rows, discs["naive"])
 	return rep, nil
-}
-
-// buildDeps builds, unmeasured, the repository images im builds FROM.
-func buildDeps(ctx context.Context, b engine.Builder, d *discover.Result, im *discover.Image) error {
-	for _, dep := range d.BuildOrder([]*discover.Image{im}) {
-		if dep == im || len(dep.Tags) == 0 || dep.Model == nil {
-			continue
-		}
-		r, err := b.Build(ctx, engine.Request{ContextDir: dep.AbsContext(), Dockerfile: dep.AbsDockerfile(), Target: dep.Target, BuildArgs: dep.Args, Tag: dep.Tags[0]})
-		if err != nil {
-			return err
-		}
-		if r.Failed() {
-			return fmt.Errorf("building %s: %s", dep.Name, r.Err)
-		}
-	}
-	return nil
 }
 
 func byName(d *discover.Result, name string) *discover.Image {

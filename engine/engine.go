@@ -24,6 +24,9 @@ type Request struct {
 	Dockerfile string
 	Target     string
 	BuildArgs  map[string]string
+	// Contexts are the named build contexts (`--build-context NAME=VALUE`):
+	// an absolute directory, or a `docker-image://`, https or git reference.
+	Contexts map[string]string
 	// NoCache builds without the cache (the cold scenario).
 	NoCache bool
 	// Tag names the resulting image (docker driver / plain backend load it
@@ -38,8 +41,8 @@ type Request struct {
 }
 
 // CLIFlags are the `docker build` / `docker buildx build` flags that
-// express the request's cache, target and build args (sorted, so that the
-// command line is the same every time).
+// express the request's cache, target, build args and named contexts
+// (sorted, so that the command line is the same every time).
 func (r Request) CLIFlags() []string {
 	var args []string
 	if r.NoCache {
@@ -48,13 +51,11 @@ func (r Request) CLIFlags() []string {
 	if r.Target != "" {
 		args = append(args, "--target", r.Target)
 	}
-	keys := make([]string, 0, len(r.BuildArgs))
-	for k := range r.BuildArgs {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range sortedKeys(r.BuildArgs) {
 		args = append(args, "--build-arg", k+"="+r.BuildArgs[k])
+	}
+	for _, k := range sortedKeys(r.Contexts) {
+		args = append(args, "--build-context", k+"="+r.Contexts[k])
 	}
 	return args
 }
@@ -132,3 +133,12 @@ type Result struct {
 
 // Failed reports whether the build failed.
 func (r *Result) Failed() bool { return r.Err != "" }
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

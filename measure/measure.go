@@ -55,6 +55,9 @@ type Options struct {
 	Host    string
 	// Log receives one line per build ("web cold #1: 31.2 s").
 	Log io.Writer
+	// Repo is the discovery result the image belongs to; it resolves
+	// named contexts that refer to other services or targets.
+	Repo *discover.Result
 }
 
 // Measurement is the summary of one image in one scenario.
@@ -82,6 +85,10 @@ type Measurement struct {
 func Image(ctx context.Context, im *discover.Image, opt Options) ([]*Measurement, error) {
 	if im.Model == nil || im.Dockerfile == "" {
 		return nil, fmt.Errorf("%s: no Dockerfile to build", im.Name)
+	}
+	contexts, err := Contexts(opt.Repo, im)
+	if err != nil {
+		return nil, err
 	}
 	info, err := opt.Builder.Info(ctx)
 	if err != nil {
@@ -146,7 +153,7 @@ func Image(ctx context.Context, im *discover.Image, opt Options) ([]*Measurement
 	tag := "layerwise.local/" + sanitize(im.Name) + ":measure"
 	build := func(noCache bool) (*engine.Result, error) {
 		return opt.Builder.Build(ctx, engine.Request{ContextDir: wc.Context, Dockerfile: wc.Dockerfile, Target: im.Target,
-			BuildArgs: im.Args, NoCache: noCache, Tag: tag})
+			BuildArgs: im.Args, Contexts: contexts, NoCache: noCache, Tag: tag})
 	}
 	// A warm or change scenario needs a cache to start from.
 	if scen[0] != Cold {
@@ -210,11 +217,21 @@ func Image(ctx context.Context, im *discover.Image, opt Options) ([]*Measurement
 
 func failure(r *engine.Result) string {
 	msg := r.Err
+	if strings.Contains(msg, "moby.buildkit.frontend.contexts") {
+		msg += "\n" + namedContextsHint
+	}
 	if len(r.LogTail) > 0 {
 		msg += "\n" + strings.Join(r.LogTail, "\n")
 	}
 	return msg
 }
+
+// namedContextsHint explains BuildKit's refusal of named contexts by an
+// old built-in Dockerfile frontend (Docker Engine 20.10 ships BuildKit 0.8;
+// named contexts arrived in 0.10).
+const namedContextsHint = "hint: this builder's Dockerfile frontend predates named build contexts (BuildKit 0.10, Docker Engine 23): " +
+	"use a newer Engine, a buildkitd builder (--builder NAME of a remote or docker-container builder, or --backend buildkit), " +
+	"or a `# syntax=docker/dockerfile:1` line when the builder can pull the frontend image"
 
 func (m *Measurement) summarize() {
 	if len(m.Runs) == 0 {

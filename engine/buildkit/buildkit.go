@@ -111,10 +111,26 @@ func (b *Builder) Build(ctx context.Context, req engine.Request) (*engine.Result
 	for k, v := range req.BuildArgs {
 		attrs["build-arg:"+k] = v
 	}
+	mounts := map[string]fsutil.FS{"context": ctxFS, "dockerfile": dfFS}
+	// Named contexts as buildx sends them: a directory is one more local
+	// mount that the frontend attribute points at; images and URLs pass
+	// through for the frontend to resolve.
+	for k, v := range req.Contexts {
+		if !filepath.IsAbs(v) {
+			attrs["context:"+k] = v
+			continue
+		}
+		fs, err := fsutil.NewFS(v)
+		if err != nil {
+			return nil, fmt.Errorf("named context %s: %w", k, err)
+		}
+		mounts["named-context-"+k] = fs
+		attrs["context:"+k] = "local:named-context-" + k
+	}
 	opt := client.SolveOpt{
 		Frontend:      "dockerfile.v0",
 		FrontendAttrs: attrs,
-		LocalMounts:   map[string]fsutil.FS{"context": ctxFS, "dockerfile": dfFS},
+		LocalMounts:   mounts,
 		Session:       []session.Attachable{authprovider.NewDockerAuthProvider(authprovider.DockerAuthProviderConfig{AuthConfigProvider: authprovider.LoadAuthConfig(config.LoadDefaultConfigFile(io.Discard))})},
 	}
 	ociPath := req.OCIPath

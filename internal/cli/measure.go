@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -120,11 +119,11 @@ Formats: table (default, also "text"), json (with every step), csv.`,
 				}
 				defer store.Close()
 			}
-			if err := prebuildDeps(ctx, g, b, res, images); err != nil {
-				return err
+			if err := measure.BuildDeps(ctx, b, res, images, g.stderr); err != nil {
+				return &ExitError{Code: ExitFindings, Err: err}
 			}
 			host, _ := os.Hostname()
-			opt := measure.Options{Builder: b, Scenarios: f.scenarios, Repetitions: f.reps, TouchSource: f.touch, TouchDeps: f.touchDeps,
+			opt := measure.Options{Builder: b, Repo: res, Scenarios: f.scenarios, Repetitions: f.reps, TouchSource: f.touch, TouchDeps: f.touchDeps,
 				History: store, Git: measure.GitState(ctx, res.Root), Host: host, Log: g.stderr}
 			var all []*measure.Measurement
 			failed := 0
@@ -249,27 +248,3 @@ func measureCSV(w io.Writer, ms []*measure.Measurement) error {
 }
 
 func fsec(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
-
-// prebuildDeps builds, once and unmeasured, the repository's own images
-// that the measured ones build FROM (a shared base image), so that the
-// measured builds find them as a user's build would.
-func prebuildDeps(ctx context.Context, g *globals, b engine.Builder, res *discover.Result, images []*discover.Image) error {
-	selected := map[*discover.Image]bool{}
-	for _, im := range images {
-		selected[im] = true
-	}
-	for _, dep := range res.BuildOrder(images) {
-		if selected[dep] || len(dep.Tags) == 0 || dep.Model == nil || dep.Dockerfile == "" {
-			continue
-		}
-		fmt.Fprintf(g.stderr, "%s: building %s first (the repository's own base image; not measured)\n", dep.Name, dep.Tags[0])
-		r, err := b.Build(ctx, engine.Request{ContextDir: dep.AbsContext(), Dockerfile: dep.AbsDockerfile(), Target: dep.Target, BuildArgs: dep.Args, Tag: dep.Tags[0]})
-		if err != nil {
-			return &ExitError{Code: ExitFindings, Err: err}
-		}
-		if r.Failed() {
-			return &ExitError{Code: ExitFindings, Err: fmt.Errorf("building %s: %s", dep.Name, r.Err)}
-		}
-	}
-	return nil
-}
