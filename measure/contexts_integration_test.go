@@ -31,7 +31,7 @@ func namedContextsRepo(t *testing.T, mark string, baseDir bool) *discover.Result
       context: ./app
       additional_contexts:
         shared: ./shared
-        basectx: `+map[bool]string{false: "service:base", true: "./basedir"}[baseDir]+`
+        basectx: ` + map[bool]string{false: "service:base", true: "./basedir"}[baseDir] + `
 `,
 		"basedir/base.txt":  mark + "\n",
 		"base/Dockerfile":   "FROM busybox:1.36\nRUN echo " + mark + " > /base.txt\n",
