@@ -4,6 +4,7 @@ import (
 	"context"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -88,8 +89,8 @@ func TestExamplesBeforeAndAfterFix(t *testing.T) {
 		{"services/report", "/app", "", "report.py", ""},
 	}
 	type built struct {
-		cfg            imageConfig
-		files, binDirs map[string]string
+		cfg                   imageConfig
+		files, binDirs, certs map[string]string
 	}
 	results := map[string]map[string]built{} // variant -> service dir
 	// The base image is the repository's own (example/base:dev): each
@@ -103,6 +104,8 @@ func TestExamplesBeforeAndAfterFix(t *testing.T) {
 			b := built{cfg: configOf(t, tag), files: workdirFiles(t, tag, svc.workdir)}
 			if svc.binary != "" {
 				b.binDirs = workdirFiles(t, tag, filepath.Dir(svc.binary))
+				// the runtime stage takes the certificates by a copy
+				b.certs = workdirFiles(t, tag, "/etc/ssl/certs")
 			}
 			results[v.name][svc.dir] = b
 		}
@@ -145,6 +148,10 @@ func TestExamplesBeforeAndAfterFix(t *testing.T) {
 				bb, ab := results["naive"][svc.dir].binDirs, results["fixed"][svc.dir].binDirs
 				if bb[name] == "" || bb[name] != ab[name] {
 					t.Errorf("%s differs: %q vs %q", svc.binary, bb[name], ab[name])
+				}
+				bc, ac := results["naive"][svc.dir].certs, results["fixed"][svc.dir].certs
+				if bc["ca-certificates.crt"] == "" || !reflect.DeepEqual(bc, ac) {
+					t.Errorf("/etc/ssl/certs differs: %d files vs %d", len(bc), len(ac))
 				}
 			}
 			if svc.installKey == "" {

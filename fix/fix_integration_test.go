@@ -242,6 +242,8 @@ func makeFakeGo(t *testing.T) {
 	testfs.Write(t, dir, map[string]string{
 		"go": fakeGo,
 		"Dockerfile": "FROM busybox:1.36\nCOPY go /usr/local/go/bin/go\nRUN chmod +x /usr/local/go/bin/go && head -c 20000000 /dev/urandom > /usr/local/go/toolchain.bin\n" +
+			// the golang image carries ca-certificates
+			"RUN mkdir -p /etc/ssl/certs /usr/share/ca-certificates/mozilla && echo fake-bundle > /etc/ssl/certs/ca-certificates.crt\n" +
 			"ENV GOLANG_VERSION=1.22-fake GOPATH=/go PATH=/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n",
 	})
 	if out, err := exec.Command("docker", "buildx", "build", "-t", fakeGoTag, dir).CombinedOutput(); err != nil {

@@ -132,8 +132,68 @@ var dockerfileCases = []struct {
 		},
 		rules: []string{"LW112"},
 		want: "FROM golang:1.22-bookworm AS build\nENV CGO_ENABLED=0\nRUN apt-get update && apt-get install -y --no-install-recommends ca-certificates\nWORKDIR /src\nCOPY . .\nRUN go build -o /usr/local/bin/api ./cmd/api\n" +
-			"\n# runtime: the binary and what the build stage's image held at run time, without the Go toolchain\nFROM debian:bookworm-slim\nENV CGO_ENABLED=0\n" +
-			"RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates\nWORKDIR /src\nCOPY --from=build /src /src\nCOPY --from=build /usr/local/bin/api /usr/local/bin/api\nUSER 65532\nEXPOSE 8080\nCMD [\"api\"]\n",
+			"\n# runtime: the binary, the CA certificates and what the build stage's image held at run time, without the Go toolchain\nFROM debian:bookworm-slim\nENV CGO_ENABLED=0\n" +
+			goRuntimeCerts + "WORKDIR /src\nCOPY --from=build /src /src\nCOPY --from=build /usr/local/bin/api /usr/local/bin/api\nUSER 65532\nEXPOSE 8080\nCMD [\"api\"]\n",
+	},
+	{
+		// git and the compiler stay behind; the library a cgo binary links
+		// and a runtime tool stay, and so does the apt preparation they need
+		name: "go-multi-stage-build-only-packages",
+		files: map[string]string{
+			"Dockerfile": "FROM golang:1.22-bookworm\nRUN rm -f /etc/apt/apt.conf.d/docker-clean\nRUN apt-get update && apt-get install -y --no-install-recommends \\\n    git \\\n    build-essential \\\n    libsqlite3-dev \\\n    curl \\\n    ca-certificates\n" +
+				"WORKDIR /src\nCOPY . .\nRUN go build -o /usr/local/bin/api .\nHEALTHCHECK CMD curl -f http://localhost/\nCMD [\"api\"]\n",
+			"go.mod":  "module x\n",
+			"main.go": "package main\n",
+		},
+		rules: []string{"LW112"},
+		want: "FROM golang:1.22-bookworm AS build\nRUN rm -f /etc/apt/apt.conf.d/docker-clean\nRUN apt-get update && apt-get install -y --no-install-recommends \\\n    git \\\n    build-essential \\\n    libsqlite3-dev \\\n    curl \\\n    ca-certificates\n" +
+			"WORKDIR /src\nCOPY . .\nRUN go build -o /usr/local/bin/api .\n" +
+			"\n# runtime: the binary, the CA certificates and what the build stage's image held at run time, without the Go toolchain and build-only tools (build-essential, git)\nFROM debian:bookworm-slim\n" +
+			"RUN rm -f /etc/apt/apt.conf.d/docker-clean\nRUN apt-get update && apt-get install -y --no-install-recommends \\\n    libsqlite3-dev \\\n    curl\n" +
+			goRuntimeCerts + "WORKDIR /src\nCOPY --from=build /src /src\nCOPY --from=build /usr/local/bin/api /usr/local/bin/api\nHEALTHCHECK CMD curl -f http://localhost/\nCMD [\"api\"]\n",
+	},
+	{
+		// the service runs git itself: git stays; nothing else is
+		// installed at run time, so the apt preparation goes too
+		name: "go-multi-stage-program-used-by-the-service",
+		files: map[string]string{
+			"Dockerfile": "FROM golang:1.22-bookworm\nRUN rm -f /etc/apt/apt.conf.d/docker-clean\nRUN apt-get update && apt-get install -y git gcc\nWORKDIR /src\nCOPY . .\nRUN go build -o /usr/local/bin/syncer .\nCMD [\"syncer\"]\n",
+			"go.mod":     "module x\n",
+			"main.go":    "package main\n\nimport \"os/exec\"\n\nfunc main() { exec.Command(\"git\", \"pull\").Run() }\n",
+		},
+		rules: []string{"LW112"},
+		want: "FROM golang:1.22-bookworm AS build\nRUN rm -f /etc/apt/apt.conf.d/docker-clean\nRUN apt-get update && apt-get install -y git gcc\nWORKDIR /src\nCOPY . .\nRUN go build -o /usr/local/bin/syncer .\n" +
+			"\n# runtime: the binary, the CA certificates and what the build stage's image held at run time, without the Go toolchain and build-only tools (gcc)\nFROM debian:bookworm-slim\n" +
+			"RUN rm -f /etc/apt/apt.conf.d/docker-clean\nRUN apt-get update && apt-get install -y git\n" +
+			goRuntimeCerts + "WORKDIR /src\nCOPY --from=build /src /src\nCOPY --from=build /usr/local/bin/syncer /usr/local/bin/syncer\nCMD [\"syncer\"]\n",
+	},
+	{
+		// only build tools and certificates: no apt at all at run time
+		name: "go-multi-stage-no-runtime-apt",
+		files: map[string]string{
+			"Dockerfile": "FROM golang:1.22-bookworm\nRUN rm -f /etc/apt/apt.conf.d/docker-clean\nRUN apt-get update && apt-get install -y git ca-certificates\nWORKDIR /src\nCOPY . .\nRUN go build -o /usr/local/bin/api .\nCMD [\"api\"]\n",
+			"go.mod":     "module x\n",
+			"main.go":    "package main\n",
+		},
+		rules: []string{"LW112"},
+		want: "FROM golang:1.22-bookworm AS build\nRUN rm -f /etc/apt/apt.conf.d/docker-clean\nRUN apt-get update && apt-get install -y git ca-certificates\nWORKDIR /src\nCOPY . .\nRUN go build -o /usr/local/bin/api .\n" +
+			"\n# runtime: the binary, the CA certificates and what the build stage's image held at run time, without the Go toolchain and build-only tools (git)\nFROM debian:bookworm-slim\n" +
+			goRuntimeCerts + "WORKDIR /src\nCOPY --from=build /src /src\nCOPY --from=build /usr/local/bin/api /usr/local/bin/api\nCMD [\"api\"]\n",
+	},
+	{
+		// a package written twice cannot be removed with certainty: the
+		// RUN is copied as written
+		name: "go-multi-stage-ambiguous-text-kept",
+		files: map[string]string{
+			"Dockerfile": "FROM golang:1.22-bookworm\nRUN apt-get update && apt-get install -y git curl && echo git\nWORKDIR /src\nCOPY . .\nRUN go build -o /usr/local/bin/api .\nCMD [\"api\"]\n",
+			"go.mod":     "module x\n",
+			"main.go":    "package main\n",
+		},
+		rules: []string{"LW112"},
+		want: "FROM golang:1.22-bookworm AS build\nRUN apt-get update && apt-get install -y git curl && echo git\nWORKDIR /src\nCOPY . .\nRUN go build -o /usr/local/bin/api .\n" +
+			"\n# runtime: the binary, the CA certificates and what the build stage's image held at run time, without the Go toolchain\nFROM debian:bookworm-slim\n" +
+			"RUN apt-get update && apt-get install -y git curl && echo git\n" +
+			goRuntimeCerts + "WORKDIR /src\nCOPY --from=build /src /src\nCOPY --from=build /usr/local/bin/api /usr/local/bin/api\nCMD [\"api\"]\n",
 	},
 	{
 		name:  "go-run-left-single-stage",
@@ -170,6 +230,8 @@ var dockerfileCases = []struct {
 		want:  "# syntax=docker/dockerfile:1\n# the app\nFROM node:20\nRUN <<EOF\necho hi\nEOF\nCOPY package.json ./\n  # install\nRUN npm ci\nCOPY . .\n",
 	},
 }
+
+const goRuntimeCerts = "COPY --from=build /etc/ssl/certs /etc/ssl/certs\nCOPY --from=build /usr/share/ca-certificates /usr/share/ca-certificates\n"
 
 func TestDockerfileFixes(t *testing.T) {
 	for _, tc := range dockerfileCases {

@@ -16,7 +16,11 @@ var _ = Register(&Rule{
 	Description: `` + "`go build`" + `, ` + "`cargo build`" + `, ` + "`mvn package`" + `, ` + "`gradle build`" + ` and ` + "`dotnet publish`" + ` produce a self-contained
 artifact. Run them in a build stage and copy the artifact alone into a runtime stage; keep the entrypoint, user,
 workdir, environment and exposed ports. ` + "`layerwise fix`" + ` does this rewrite for Go when the runtime needs are certain:
-one stage on a Debian-based golang image, one ` + "`go build -o`" + `, nothing after it but image config.`,
+one stage on a Debian-based golang image, one ` + "`go build -o`" + `, nothing after it but image config. The runtime stage
+gets the golang image's CA certificates by a copy (Go reads the bundle itself) and re-runs only the OS package
+installs the service needs at run time: build-only tools (git, compilers, make, pkg-config, ...) stay in the build
+stage unless the Go sources, CMD, ENTRYPOINT or HEALTHCHECK name the program; library ` + "`-dev`" + ` packages stay, since a
+cgo binary links what they pull in.`,
 	Bad:           "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /usr/local/bin/api .\nCMD [\"api\"]",
 	Good:          "FROM golang:1.22 AS build\nWORKDIR /src\nCOPY . .\nRUN CGO_ENABLED=0 go build -o /out/api .\nFROM gcr.io/distroless/static\nCOPY --from=build /out/api /usr/local/bin/api\nCMD [\"api\"]",
 	Check:         checkSingleStageCompiled,
@@ -47,8 +51,8 @@ func checkSingleStageCompiled(in *Input) []Finding {
 // fixGoMultiStage splits a single-stage Go build into a build stage (the
 // original, unchanged) and a runtime stage that holds only what the
 // original image held at run time besides the toolchain: the OS packages
-// its RUNs installed (the same RUNs, verbatim), the working directory, the
-// binary, and the image config (ENV, LABEL, EXPOSE, USER, WORKDIR, CMD,
+// its RUNs installed that a run needs (see runtimePackages), the CA
+// certificates, the working directory, the binary, and the image config (ENV, LABEL, EXPOSE, USER, WORKDIR, CMD,
 // ENTRYPOINT, HEALTHCHECK, ...). It is offered only when that is certain:
 // one stage on a Debian-based golang image, one `go build -o`, and nothing
 // after it but image config.
@@ -112,20 +116,27 @@ func fixGoMultiStage(in *Input, f Finding) (*Fix, string) {
 		return nil, "CMD/ENTRYPOINT do not start the built binary " + artifact
 	}
 	// what the image held at run time, besides the toolchain
+	pk := runtimePackages(in, s.Instructions[:ci], after)
+	comment := "# runtime: the binary, the CA certificates and what the build stage's image held at run time, without the Go toolchain"
+	if len(pk.dropped) > 0 {
+		comment += " and build-only tools (" + strings.Join(pk.dropped, ", ") + ")"
+	}
 	var rt []string
-	rt = append(rt, "", "# runtime: the binary and what the build stage's image held at run time, without the Go toolchain",
-		fmt.Sprintf("%s %s", keywordAsWritten(m, s.From), runtime))
+	rt = append(rt, "", comment, fmt.Sprintf("%s %s", keywordAsWritten(m, s.From), runtime))
 	workdir := s.Instructions[ci].State.Workdir
 	for _, x := range s.Instructions[:ci] {
 		switch x.Kind {
 		case "ENV", "LABEL", "EXPOSE", "USER", "ARG":
 			rt = append(rt, linesOf(m, x)...)
 		case "RUN":
-			if systemOnly(x) {
-				rt = append(rt, linesOf(m, x)...)
+			if lines, ok := pk.runs[x]; ok {
+				rt = append(rt, lines...)
 			}
 		}
 	}
+	// Go reads the CA bundle itself (crypto/x509): the golang image's
+	// certificates replace the ca-certificates package and its apt run.
+	rt = append(rt, "COPY --from=build /etc/ssl/certs /etc/ssl/certs", "COPY --from=build /usr/share/ca-certificates /usr/share/ca-certificates")
 	if workdir != "/" {
 		rt = append(rt, "WORKDIR "+workdir, fmt.Sprintf("COPY --from=build %s %s", workdir, workdir))
 	}
@@ -141,7 +152,11 @@ func fixGoMultiStage(in *Input, f Finding) (*Fix, string) {
 		{StartLine: s.Range.Start.Line, EndLine: s.Range.Start.Line, Text: from + "\n"},
 		{StartLine: s.Instructions[ci].Range.End.Line + 1, EndLine: len(m.Lines), Text: joinLines(rt)},
 	}
-	return &Fix{Description: fmt.Sprintf("build in a stage of its own; ship %s on %s", artifact, runtime), File: in.Dockerfile, Replacements: reps}, ""
+	desc := fmt.Sprintf("build in a stage of its own; ship %s on %s", artifact, runtime)
+	if len(pk.dropped) > 0 {
+		desc += "; leave " + strings.Join(pk.dropped, ", ") + " in the build stage"
+	}
+	return &Fix{Description: desc, File: in.Dockerfile, Replacements: reps}, ""
 }
 
 func flagValue(c dockerfile.Command, name string) string {
