@@ -103,6 +103,9 @@ func TestBakeAllTargetsWithoutDefaultGroup(t *testing.T) {
 	if got, want := names(res), []string{"api", "web"}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("images = %q, want %q (warnings %q)", got, want, res.Warnings)
 	}
+	if len(res.Warnings) != 0 {
+		t.Errorf("warnings: %q", res.Warnings)
+	}
 	if !reflect.DeepEqual(ims["api"].Tags, []string{"corp/api:override"}) || ims["api"].SourceFile != "docker-bake.json" {
 		t.Errorf("override not applied: %+v", ims["api"])
 	}

@@ -224,6 +224,11 @@ func unwrapPathErr(err error) error {
 }
 
 func finish(res *Result) {
+	for _, im := range res.Images {
+		if w := missingTarget(im); w != "" {
+			res.Warnings = append(res.Warnings, w)
+		}
+	}
 	sort.SliceStable(res.Images, func(i, j int) bool {
 		if res.Images[i].Name != res.Images[j].Name {
 			return res.Images[i].Name < res.Images[j].Name
@@ -419,4 +424,22 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// missingTarget warns about a compose/bake target naming a stage the
+// Dockerfile does not define: the build would fail before it starts.
+func missingTarget(im *Image) string {
+	if im.Target == "" || im.Model == nil {
+		return ""
+	}
+	for _, s := range im.Model.Stages {
+		if strings.EqualFold(s.Name, im.Target) {
+			return ""
+		}
+	}
+	df := im.Dockerfile
+	if df == "" {
+		df = "its inline Dockerfile"
+	}
+	return fmt.Sprintf("%s: %s builds target %q, which %s does not define (the build fails with \"target stage not found\"); name one of its stages", im.SourceFile, im.Name, im.Target, df)
 }

@@ -326,3 +326,21 @@ func TestExamples(t *testing.T) {
 		t.Errorf("build order: %v", names)
 	}
 }
+
+// A compose target that names no stage of the Dockerfile is a warning
+// naming the compose file, the image and the target; stage names match
+// case-insensitively, as BuildKit matches them.
+func TestMissingTarget(t *testing.T) {
+	root := t.TempDir()
+	testfs.Write(t, root, map[string]string{
+		"compose.yaml": "services:\n  api:\n    build:\n      context: .\n      target: prod\n  worker:\n    build:\n      context: .\n      target: BUILD\n",
+		"Dockerfile":   "FROM busybox:1.36 AS build\nFROM build AS runtime\n",
+	})
+	res, err := Discover(context.Background(), root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], `compose.yaml: api builds target "prod", which Dockerfile does not define`) {
+		t.Errorf("warnings = %q", res.Warnings)
+	}
+}
