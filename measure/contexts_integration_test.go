@@ -157,3 +157,52 @@ func TestNamedContextsBuildKitClient(t *testing.T) {
 		t.Errorf("%d COPY --from steps ran, want 2: %+v", copied, r.Steps)
 	}
 }
+
+// TestInlineDockerfile: a compose service with dockerfile_inline is
+// measured like any other (its Dockerfile written beside the work copy),
+// and so is an inline service that another one builds FROM.
+func TestInlineDockerfile(t *testing.T) {
+	testengine.Require(t)
+	root := t.TempDir()
+	mark := "inline-" + nonce()
+	testfs.Write(t, root, map[string]string{
+		"compose.yaml": `services:
+  base:
+    image: layerwise.local/inline-base:dev
+    build:
+      context: .
+      dockerfile_inline: |
+        FROM busybox:1.36
+        RUN echo ` + mark + ` > /mark
+  app:
+    build:
+      context: .
+      dockerfile_inline: |
+        FROM layerwise.local/inline-base:dev
+        COPY app.py /app.py
+`,
+		"app.py": "print(1)\n",
+	})
+	res, err := discover.Discover(context.Background(), root, discover.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := imageByName(res, "app")
+	b := buildx.New("")
+	if err := BuildDeps(context.Background(), b, res, []*discover.Image{app}, nil); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := Image(context.Background(), app, Options{Builder: b, Repo: res, Scenarios: []string{Warm, Source}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		if m.Error != "" || m.Skipped != "" || len(m.Runs) != 1 {
+			t.Errorf("%s: %+v", m.Scenario, m)
+		}
+	}
+	out, err := exec.Command("docker", "run", "--rm", "layerwise.local/app:measure", "cat", "/mark", "/app.py").CombinedOutput()
+	if err != nil || !strings.HasPrefix(string(out), mark+"\n") {
+		t.Errorf("image content: %q %v", out, err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -84,8 +85,20 @@ func BuildDeps(ctx context.Context, b engine.Builder, repo *discover.Result, ims
 		if !needed[dep] {
 			continue
 		}
-		if dep.Model == nil || dep.Dockerfile == "" {
-			return fmt.Errorf("%s is needed by another image but has no Dockerfile layerwise can build", dep.Name)
+		if dep.Model == nil {
+			return fmt.Errorf("%s is needed by another image but its Dockerfile could not be read", dep.Name)
+		}
+		df := dep.AbsDockerfile()
+		if dep.DockerfileInline != "" {
+			tmp, err := os.MkdirTemp("", "layerwise-inline-")
+			if err != nil {
+				return err
+			}
+			defer os.RemoveAll(tmp)
+			df = filepath.Join(tmp, "Dockerfile")
+			if err := writeInline(df, dep.DockerfileInline); err != nil {
+				return err
+			}
 		}
 		contexts, err := Contexts(repo, dep)
 		if err != nil {
@@ -94,7 +107,7 @@ func BuildDeps(ctx context.Context, b engine.Builder, repo *discover.Result, ims
 		if log != nil {
 			fmt.Fprintf(log, "%s: building %s first (needed by another image; not measured)\n", dep.Name, DepRef(dep))
 		}
-		r, err := b.Build(ctx, engine.Request{ContextDir: dep.AbsContext(), Dockerfile: dep.AbsDockerfile(), Target: dep.Target,
+		r, err := b.Build(ctx, engine.Request{ContextDir: dep.AbsContext(), Dockerfile: df, Target: dep.Target,
 			BuildArgs: dep.Args, Contexts: contexts, Tag: DepRef(dep)})
 		if err != nil {
 			return err

@@ -83,7 +83,7 @@ type Measurement struct {
 
 // Image measures one image.
 func Image(ctx context.Context, im *discover.Image, opt Options) ([]*Measurement, error) {
-	if im.Model == nil || im.Dockerfile == "" {
+	if im.Model == nil || (im.Dockerfile == "" && im.DockerfileInline == "") {
 		return nil, fmt.Errorf("%s: no Dockerfile to build", im.Name)
 	}
 	contexts, err := Contexts(opt.Repo, im)
@@ -105,7 +105,7 @@ func Image(ctx context.Context, im *discover.Image, opt Options) ([]*Measurement
 		}
 	}
 
-	wc, err := newWorkCopy(im.AbsContext(), im.AbsDockerfile())
+	wc, err := newWorkCopy(im.AbsContext(), im.AbsDockerfile(), im.DockerfileInline)
 	if err != nil {
 		return nil, err
 	}

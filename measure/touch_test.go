@@ -62,7 +62,7 @@ func TestWorkCopyNeverWritesThroughToTheUser(t *testing.T) {
 	os.WriteFile(filepath.Join(src, "sub", "f.go"), []byte("package sub\n"), 0o644)
 	os.WriteFile(filepath.Join(src, "Dockerfile"), []byte("FROM scratch\n"), 0o644)
 	os.Symlink("sub/f.go", filepath.Join(src, "link"))
-	wc, err := newWorkCopy(src, filepath.Join(src, "Dockerfile"))
+	wc, err := newWorkCopy(src, filepath.Join(src, "Dockerfile"), "")
 	if err != nil {
 		t.Fatal(err)
 	}

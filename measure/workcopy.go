@@ -25,7 +25,10 @@ type workCopy struct {
 	Dockerfile string // the Dockerfile inside the copy
 }
 
-func newWorkCopy(contextDir, dockerfile string) (*workCopy, error) {
+//
+// inline, when set, is the Dockerfile's text (a compose dockerfile_inline or
+// bake dockerfile-inline); it is written beside the copy.
+func newWorkCopy(contextDir, dockerfile, inline string) (*workCopy, error) {
 	dir, err := os.MkdirTemp("", "layerwise-measure-")
 	if err != nil {
 		return nil, err
@@ -35,7 +38,13 @@ func newWorkCopy(contextDir, dockerfile string) (*workCopy, error) {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("copying the build context %s: %w", contextDir, err)
 	}
-	if rel, err := filepath.Rel(contextDir, dockerfile); err == nil && !strings.HasPrefix(rel, "..") {
+	if inline != "" {
+		wc.Dockerfile = filepath.Join(dir, "dockerfile", "Dockerfile")
+		if err := writeInline(wc.Dockerfile, inline); err != nil {
+			os.RemoveAll(dir)
+			return nil, err
+		}
+	} else if rel, err := filepath.Rel(contextDir, dockerfile); err == nil && !strings.HasPrefix(rel, "..") {
 		wc.Dockerfile = filepath.Join(wc.Context, rel)
 	} else {
 		// a Dockerfile outside its context: copy it (and its own ignore file)
@@ -125,4 +134,11 @@ func replaceFile(p string, content []byte) error {
 		return err
 	}
 	return atomicfile.Write(p, content, st.Mode().Perm())
+}
+
+func writeInline(p, text string) error {
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(p, []byte(text), 0o644)
 }

@@ -128,7 +128,7 @@ Formats: table (default, also "text"), json (with every step), csv.`,
 			var all []*measure.Measurement
 			failed := 0
 			for _, im := range images {
-				if im.Error != nil || im.Model == nil || im.Dockerfile == "" {
+				if im.Error != nil || im.Model == nil {
 					fmt.Fprintf(g.stderr, "%s: skipped: %s\n", im.Name, skipReason(im))
 					failed++
 					continue
@@ -211,7 +211,7 @@ func skipReason(im *discover.Image) string {
 	if im.Error != nil {
 		return im.Error.Error()
 	}
-	return "no Dockerfile on disk (inline Dockerfiles are not measured yet)"
+	return "its Dockerfile could not be read"
 }
 
 func measureTable(w io.Writer, ms []*measure.Measurement) {
