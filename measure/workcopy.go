@@ -25,7 +25,6 @@ type workCopy struct {
 	Dockerfile string // the Dockerfile inside the copy
 }
 
-//
 // inline, when set, is the Dockerfile's text (a compose dockerfile_inline or
 // bake dockerfile-inline); it is written beside the copy.
 func newWorkCopy(contextDir, dockerfile, inline string) (*workCopy, error) {
