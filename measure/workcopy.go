@@ -25,7 +25,8 @@ type workCopy struct {
 	Dockerfile string // the Dockerfile inside the copy
 }
 
-// inline, when set, is the Dockerfile's text (a compose dockerfile_inline or
+// newWorkCopy copies the context (and a Dockerfile outside it) into a new
+// temporary directory. inline, when set, is the Dockerfile's text (a compose dockerfile_inline or
 // bake dockerfile-inline); it is written beside the copy.
 func newWorkCopy(contextDir, dockerfile, inline string) (*workCopy, error) {
 	dir, err := os.MkdirTemp("", "layerwise-measure-")
