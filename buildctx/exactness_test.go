@@ -130,3 +130,48 @@ func writeFile(t *testing.T, p, content string) {
 		t.Fatal(err)
 	}
 }
+
+// TestNamedContextExactness: a local named context (`--build-context
+// NAME=DIR`) is sent with the .dockerignore at its own root, and a
+// Dockerfile-specific ignore file does not apply to it. BuildKit ≥ 0.10
+// is needed (the remote buildkitd of make engine; Engine 20.10's built-in
+// BuildKit refuses named contexts).
+func TestNamedContextExactness(t *testing.T) {
+	testengine.Require(t)
+	testengine.RequireBuildkitd(t)
+	for _, fx := range exactnessFixtures {
+		if fx.ignore == "" {
+			continue
+		}
+		t.Run(fx.name, func(t *testing.T) {
+			base := t.TempDir()
+			named := filepath.Join(base, "named")
+			mainCtx := filepath.Join(base, "main")
+			out := filepath.Join(base, "out")
+			makeTree(t, named, treeSpec)
+			writeFile(t, filepath.Join(named, ".dockerignore"), fx.ignore)
+			writeFile(t, filepath.Join(mainCtx, "probe.Dockerfile"), "FROM scratch\nCOPY --from=named . /ctx\n")
+			// must not apply to the named context
+			writeFile(t, filepath.Join(mainCtx, "probe.Dockerfile.dockerignore"), "src\ndocs\n")
+			cmd := exec.Command("docker", "buildx", "build", "--builder", "layerwise-remote", "--progress=plain",
+				"-f", filepath.Join(mainCtx, "probe.Dockerfile"), "--build-context", "named="+named,
+				"--output", "type=local,dest="+out, mainCtx)
+			if b, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("probe build failed: %v\n%s", err, b)
+			}
+			got := exportedSet(t, filepath.Join(out, "ctx"))
+			rep, err := Analyze(context.Background(), named, AnalyzeOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep.SortEntries()
+			var want []string
+			for _, e := range rep.Entries {
+				want = append(want, describe(e.Path, e.Type, e.Size))
+			}
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Errorf("builder received:\n  %s\nlayerwise predicted:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+			}
+		})
+	}
+}

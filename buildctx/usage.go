@@ -186,3 +186,50 @@ func SourcesOf(m *dockerfile.File) []Source {
 	}
 	return out
 }
+
+// SourcesFrom lists what a Dockerfile reads from the named build context
+// name (`--build-context name=DIR`, compose additional_contexts, bake
+// contexts): the sources of COPY/ADD --from=name, the source of each
+// RUN --mount from=name ("." when it mounts the whole context), and "."
+// for a stage built FROM name. Names match case-insensitively, as BuildKit
+// matches them; a stage of the same name is not a named context.
+func SourcesFrom(m *dockerfile.File, name string) []Source {
+	out := []Source{}
+	isStage := func(ref string) bool {
+		for _, s := range m.Stages {
+			if strings.EqualFold(s.Name, ref) {
+				return true
+			}
+		}
+		return false
+	}
+	if isStage(name) {
+		return out
+	}
+	where := func(in *dockerfile.Instruction) string { return fmt.Sprintf("%s:%d", m.Path, in.Range.Start.Line) }
+	for _, s := range m.Stages {
+		if s.BaseStage < 0 && strings.EqualFold(s.Base, name) && s.From != nil {
+			out = append(out, Source{Pattern: ".", Where: where(s.From)})
+		}
+		for _, in := range s.Instructions {
+			if in.Copy != nil && strings.EqualFold(in.Copy.From, name) {
+				for _, src := range in.Copy.SourcesExpanded {
+					out = append(out, Source{Pattern: src, Excludes: in.Copy.Excludes, Where: where(in), Unresolved: in.Copy.Unresolved})
+				}
+			}
+			if in.Run == nil {
+				continue
+			}
+			for _, mt := range in.Run.Mounts {
+				if strings.EqualFold(mt.From, name) {
+					src := mt.Source
+					if src == "" {
+						src = "."
+					}
+					out = append(out, Source{Pattern: src, Where: where(in)})
+				}
+			}
+		}
+	}
+	return out
+}

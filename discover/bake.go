@@ -218,6 +218,13 @@ func isRemoteContext(c string) bool {
 	return strings.Contains(c, "://") || strings.HasPrefix(c, "git@")
 }
 
+// IsLocalContext reports whether a named build context value (as Image
+// holds it) is a local directory, relative to the repository root, rather
+// than an image, another service or target, an OCI layout or a URL.
+func IsLocalContext(v string) bool {
+	return !isRemoteContext(v) && !strings.HasPrefix(v, "target:") && !strings.HasPrefix(v, "service:") && !strings.HasPrefix(v, "git@")
+}
+
 // localContexts rewrites named build contexts that are local directories
 // relative to the repository root; references to images, other
 // targets/services and URLs are kept as written.
@@ -227,7 +234,7 @@ func localContexts(root, dir string, contexts map[string]string) map[string]stri
 	}
 	out := map[string]string{}
 	for k, v := range contexts {
-		if !isRemoteContext(v) && !strings.HasPrefix(v, "target:") && !strings.HasPrefix(v, "service:") {
+		if IsLocalContext(v) {
 			if !filepath.IsAbs(v) {
 				v = filepath.Join(dir, v)
 			}

@@ -34,7 +34,7 @@ func Contexts(repo *discover.Result, im *discover.Image) (map[string]string, err
 	out := map[string]string{}
 	for k, v := range im.AdditionalContexts {
 		switch {
-		case hasPrefix(v, "service:", "target:"):
+		case strings.HasPrefix(v, "service:") || strings.HasPrefix(v, "target:"):
 			var dep *discover.Image
 			if repo != nil {
 				dep = repo.ContextImage(im, v)
@@ -43,22 +43,13 @@ func Contexts(repo *discover.Result, im *discover.Image) (map[string]string, err
 				return nil, fmt.Errorf("%s: named context %s=%s refers to nothing defined beside it in %s", im.Name, k, v, im.SourceFile)
 			}
 			out[k] = "docker-image://" + DepRef(dep)
-		case hasPrefix(v, "docker-image://", "oci-layout://", "http://", "https://", "git@", "git://", "ssh://"):
-			out[k] = v
-		default:
+		case discover.IsLocalContext(v):
 			out[k] = filepath.Join(im.Root, filepath.FromSlash(v))
+		default: // images, OCI layouts, URLs: the builder resolves them
+			out[k] = v
 		}
 	}
 	return out, nil
-}
-
-func hasPrefix(s string, prefixes ...string) bool {
-	for _, p := range prefixes {
-		if strings.HasPrefix(s, p) {
-			return true
-		}
-	}
-	return false
 }
 
 // BuildDeps builds, once and unmeasured, every repository image that an

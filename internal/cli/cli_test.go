@@ -173,3 +173,50 @@ func TestContextTextReport(t *testing.T) {
 		}
 	}
 }
+
+// TestContextNamedContexts: a local named context is reported after its
+// image, with its own .dockerignore and what COPY --from=NAME uses of it;
+// a service reference is not a directory and is left out.
+func TestContextNamedContexts(t *testing.T) {
+	root := testfs.Tree(t, map[string]string{
+		"compose.yaml":         "services:\n  base:\n    build: ./base\n  app:\n    build:\n      context: ./app\n      additional_contexts:\n        shared: ./shared\n        basectx: service:base\n",
+		"base/Dockerfile":      "FROM busybox:1.36\n",
+		"app/Dockerfile":       "FROM busybox:1.36\nCOPY --from=shared config/ /config/\nCOPY --from=basectx /bin/sh /sh\nCOPY main.txt /\n",
+		"app/main.txt":         "m",
+		"shared/config/a.yaml": "a: 1",
+		"shared/unused.bin":    strings.Repeat("z", 3000),
+		"shared/secret.txt":    "s",
+		"shared/.dockerignore": "secret.txt\n",
+	})
+	code, out, stderr := run(t, "context", "-o", "json", "--image", "app", root)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var res []struct {
+		Image         string `json:"image"`
+		NamedContexts []struct {
+			Name    string `json:"name"`
+			Context string `json:"context"`
+			Files   int    `json:"files"`
+			Usage   struct {
+				UsedFiles   int   `json:"usedFiles"`
+				UnusedBytes int64 `json:"unusedBytes"`
+			} `json:"usage"`
+		} `json:"namedContexts"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if len(res) != 1 || len(res[0].NamedContexts) != 1 {
+		t.Fatalf("named contexts: %s", out)
+	}
+	nc := res[0].NamedContexts[0]
+	// sent: .dockerignore, config/a.yaml, unused.bin (secret.txt excluded)
+	if nc.Name != "shared" || nc.Context != "shared" || nc.Files != 3 || nc.Usage.UsedFiles != 1 || nc.Usage.UnusedBytes < 3000 {
+		t.Errorf("shared: %+v", nc)
+	}
+	code, out, _ = run(t, "context", "--image", "app", root)
+	if code != 0 || !strings.Contains(out, "app, named context shared\n  context      shared   ignore file: shared/.dockerignore") {
+		t.Errorf("text report:\n%s", out)
+	}
+}

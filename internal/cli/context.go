@@ -3,6 +3,8 @@ package cli
 import (
 	"fmt"
 	"io"
+	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/layerwise/layerwise/buildctx"
@@ -19,6 +21,19 @@ type contextFlags struct {
 // contextResult is one image's context report, as rendered in JSON.
 type contextResult struct {
 	Image string `json:"image"`
+	Error string `json:"error,omitempty"`
+	*buildctx.Report
+	// NamedContexts are the local directories the build also sends as
+	// named contexts (compose additional_contexts, bake contexts).
+	NamedContexts []namedContextResult `json:"namedContexts,omitempty"`
+}
+
+// namedContextResult is the report of one local named context: its
+// .dockerignore is the one at its root, and what the Dockerfile reads
+// from it (COPY --from=NAME, RUN --mount from=NAME, FROM NAME) decides
+// what is used.
+type namedContextResult struct {
+	Name  string `json:"name"`
 	Error string `json:"error,omitempty"`
 	*buildctx.Report
 }
@@ -71,6 +86,31 @@ the walk are warnings. Formats: text (default), json.`,
 					rep.Dockerfile = im.Dockerfile
 					r.Report = rep
 				}
+				for _, name := range sortedNames(im.AdditionalContexts) {
+					dir := im.AdditionalContexts[name]
+					if !discover.IsLocalContext(dir) {
+						continue
+					}
+					nr := namedContextResult{Name: name}
+					var sources []buildctx.Source
+					if im.Model != nil {
+						sources = buildctx.SourcesFrom(im.Model, name)
+					}
+					rep, err := buildctx.Analyze(cmd.Context(), filepath.Join(res.Root, filepath.FromSlash(dir)), buildctx.AnalyzeOptions{
+						Sources: sources, Top: f.top, MeasureExcluded: f.measureExcluded,
+					})
+					if err != nil {
+						if cmd.Context().Err() != nil {
+							return &ExitError{Code: ExitFindings, Err: cmd.Context().Err()}
+						}
+						nr.Error = err.Error()
+						failed++
+					} else {
+						rep.Context = dir
+						nr.Report = rep
+					}
+					r.NamedContexts = append(r.NamedContexts, nr)
+				}
 				out = append(out, r)
 			}
 			if g.format == "json" {
@@ -79,7 +119,10 @@ the walk are warnings. Formats: text (default), json.`,
 				}
 			} else {
 				for _, r := range out {
-					renderContextText(g.stdout, r, res.Root)
+					renderContextText(g.stdout, r.Image, r.Error, r.Report, res.Root)
+					for _, nr := range r.NamedContexts {
+						renderContextText(g.stdout, fmt.Sprintf("%s, named context %s", r.Image, nr.Name), nr.Error, nr.Report, res.Root)
+					}
 				}
 			}
 			if err := reportDiscoveryProblems(g, res); err != nil {
@@ -121,12 +164,11 @@ func selectImages(res *discover.Result, names []string) ([]*discover.Image, erro
 	return out, nil
 }
 
-func renderContextText(w io.Writer, r contextResult, root string) {
-	if r.Report == nil {
-		fmt.Fprintf(w, "%s\n  error: %s\n\n", r.Image, r.Error)
+func renderContextText(w io.Writer, title, errMsg string, rep *buildctx.Report, root string) {
+	if rep == nil {
+		fmt.Fprintf(w, "%s\n  error: %s\n\n", title, errMsg)
 		return
 	}
-	rep := r.Report
 	ign := "none"
 	if rep.IgnoreFile.Path != "" {
 		ign = relTo(root, rep.IgnoreFile.Path)
@@ -134,7 +176,7 @@ func renderContextText(w io.Writer, r contextResult, root string) {
 			ign += " (Dockerfile-specific)"
 		}
 	}
-	fmt.Fprintf(w, "%s\n", r.Image)
+	fmt.Fprintf(w, "%s\n", title)
 	fmt.Fprintf(w, "  context      %s   ignore file: %s\n", rep.Context, ign)
 	fmt.Fprintf(w, "  sent         %d files, %s (%d dirs)\n", rep.Files, buildctx.HumanBytes(rep.Bytes), rep.Dirs)
 	ex := fmt.Sprintf("%d files, %s", rep.ExcludedFiles, buildctx.HumanBytes(rep.ExcludedBytes))
@@ -182,6 +224,15 @@ func renderContextText(w io.Writer, r contextResult, root string) {
 		fmt.Fprintf(w, "  warning      %s\n", wn)
 	}
 	fmt.Fprintln(w)
+}
+
+func sortedNames(m map[string]string) []string {
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
 }
 
 func firstN(s []string, n int) []string {

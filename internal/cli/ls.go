@@ -66,7 +66,7 @@ func discoverImages(cmd *cobra.Command, g *globals, args []string) (*discover.Re
 		for _, w := range res.Warnings {
 			fmt.Fprintf(g.stderr, "warning: %s\n", w)
 		}
-		return nil, usageErr("no Dockerfile or compose build found under %s (looked for Dockerfile, Containerfile, *.Dockerfile, Dockerfile.* and compose files with a build section)", root)
+		return nil, usageErr("no Dockerfile or compose build found under %s (looked for Dockerfile, Containerfile, *.Dockerfile, Dockerfile.*, compose files with a build section and docker-bake targets)", root)
 	}
 	return res, nil
 }
