@@ -134,6 +134,16 @@ func Run(ctx context.Context, disc *discover.Result, opt Options) (*Result, erro
 		}
 		sum.Layers, sum.BaseImages = layersAndBases(im.Model, in)
 		inputs = append(inputs, in)
+		if !opt.SkipContext {
+			nf, err := namedContextFindings(ctx, disc.Root, im, in, walks)
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil, ctx.Err()
+				}
+				res.Warnings = append(res.Warnings, err.Error())
+			}
+			findings = append(findings, nf...)
+		}
 		fs := RunRules(in)
 		if opt.WithFixes {
 			fs = withFixes(in, fs)
@@ -191,6 +201,43 @@ func RunRules(in *rules.Input) []rules.Finding {
 	return out
 }
 
+// namedContextFindings runs the context rules on each local named context
+// of an image (compose additional_contexts, bake contexts): it is sent to
+// the builder like the build context, with the .dockerignore at its root.
+func namedContextFindings(ctx context.Context, root string, im *discover.Image, in *rules.Input, walks map[string]*buildctx.Report) ([]rules.Finding, error) {
+	var out []rules.Finding
+	for _, name := range sortedKeys(im.AdditionalContexts) {
+		v := im.AdditionalContexts[name]
+		if !discover.IsLocalContext(v) {
+			continue
+		}
+		rep, err := dirReport(ctx, filepath.Join(root, filepath.FromSlash(v)), "", buildctx.SourcesFrom(im.Model, name), walks)
+		if err != nil {
+			return out, fmt.Errorf("%s: named context %s (%s): %v (context rules skipped for it)", im.Name, name, v, err)
+		}
+		nin := *in
+		nin.Context, nin.ContextPath, nin.IgnoreFile = rep, v, ""
+		if rep.IgnoreFile.Path != "" {
+			nin.IgnoreFile = relPath(root, rep.IgnoreFile.Path)
+		}
+		for _, r := range rules.All() {
+			if r.ContextOnly && r.Check != nil {
+				out = append(out, r.Check(&nin)...)
+			}
+		}
+	}
+	return out, nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
 func dfPath(im *discover.Image) string {
 	if im.Dockerfile != "" {
 		return im.Dockerfile
@@ -225,14 +272,21 @@ func parseErrorFinding(im *discover.Image) rules.Finding {
 }
 
 func contextReport(ctx context.Context, im *discover.Image, cache map[string]*buildctx.Report) (*buildctx.Report, error) {
-	ign, err := buildctx.FindIgnoreFile(im.AbsContext(), im.AbsDockerfile())
+	return dirReport(ctx, im.AbsContext(), im.AbsDockerfile(), buildctx.SourcesOf(im.Model), cache)
+}
+
+// dirReport analyses a directory sent to the builder (a build context, or
+// a named context when dockerfile is ""), walking each directory and
+// ignore file once; the usage is that of the given sources.
+func dirReport(ctx context.Context, dir, dockerfile string, sources []buildctx.Source, cache map[string]*buildctx.Report) (*buildctx.Report, error) {
+	ign, err := buildctx.FindIgnoreFile(dir, dockerfile)
 	if err != nil {
 		return nil, err
 	}
-	key := im.AbsContext() + "\x00" + ign.Path
+	key := dir + "\x00" + ign.Path
 	base, ok := cache[key]
 	if !ok {
-		base, err = buildctx.Analyze(ctx, im.AbsContext(), buildctx.AnalyzeOptions{Dockerfile: im.AbsDockerfile()})
+		base, err = buildctx.Analyze(ctx, dir, buildctx.AnalyzeOptions{Dockerfile: dockerfile})
 		if err != nil {
 			return nil, err
 		}
@@ -240,7 +294,7 @@ func contextReport(ctx context.Context, im *discover.Image, cache map[string]*bu
 	}
 	// usage depends on this image's COPY sources
 	rep := *base
-	u, err := buildctx.ComputeUsage(base.Walk, buildctx.SourcesOf(im.Model))
+	u, err := buildctx.ComputeUsage(base.Walk, sources)
 	if err != nil {
 		return nil, err
 	}

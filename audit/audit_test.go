@@ -212,3 +212,28 @@ func TestMeasuredRanking(t *testing.T) {
 		t.Errorf("top finding: %+v", top)
 	}
 }
+
+// A local named context is sent too: the context rules run on it, with
+// findings on its directory (or its .dockerignore), counted for the image.
+func TestNamedContextFindings(t *testing.T) {
+	root := testfs.Tree(t, map[string]string{
+		"compose.yaml":         "services:\n  app:\n    build:\n      context: ./app\n      additional_contexts:\n        shared: ./shared\n        base: docker-image://busybox:1.36\n",
+		"app/Dockerfile":       "FROM busybox:1.36\nCOPY --from=shared config/ /config/\nCOPY main.txt /\n",
+		"app/main.txt":         "m",
+		"app/.dockerignore":    "Dockerfile\n",
+		"shared/config/a":      "a",
+		"shared/.env":          "TOKEN=1",
+		"shared/.dockerignore": "nothing-here\n",
+	})
+	res := run(t, root, nil)
+	var got []string
+	for _, f := range res.Findings {
+		got = append(got, f.RuleID+" "+f.File)
+	}
+	if strings.Join(got, ",") != "LW123 shared/.dockerignore" {
+		t.Errorf("findings = %q", got)
+	}
+	if res.Images[0].BySeverity["error"] != 1 {
+		t.Errorf("summary: %+v", res.Images[0])
+	}
+}

@@ -17,13 +17,59 @@ import (
 	"github.com/moby/patternmatcher/ignorefile"
 )
 
-// ignoreGroup is the set of images that share one ignore file (the same
-// context and the same <Dockerfile>.dockerignore or .dockerignore).
+// ignoreGroup is the set of builds that share one ignore file: the images
+// whose build context it is (the same context and the same
+// <Dockerfile>.dockerignore or .dockerignore), and the images that send the
+// same directory as a named context (which reads <dir>/.dockerignore).
 type ignoreGroup struct {
 	contextDir string
 	ignore     *buildctx.IgnoreFile
 	target     string // the ignore file to write
-	images     []*discover.Image
+	users      []ignoreUser
+}
+
+// ignoreUser is one image reading the group's directory: as its build
+// context (named == "") or as the named context named.
+type ignoreUser struct {
+	im      *discover.Image
+	named   string
+	sources []buildctx.Source
+}
+
+// images are the distinct images of the group.
+func (g *ignoreGroup) images() []*discover.Image {
+	var out []*discover.Image
+	seen := map[*discover.Image]bool{}
+	for _, u := range g.users {
+		if !seen[u.im] {
+			seen[u.im] = true
+			out = append(out, u.im)
+		}
+	}
+	return out
+}
+
+// contextImages are the images whose build context the directory is.
+func (g *ignoreGroup) contextImages() []*discover.Image {
+	var out []*discover.Image
+	for _, u := range g.users {
+		if u.named == "" {
+			out = append(out, u.im)
+		}
+	}
+	return out
+}
+
+func (g *ignoreGroup) names() string {
+	var n []string
+	for _, u := range g.users {
+		if u.named == "" {
+			n = append(n, u.im.Name)
+		} else {
+			n = append(n, fmt.Sprintf("%s (named context %s)", u.im.Name, u.named))
+		}
+	}
+	return strings.Join(n, ", ")
 }
 
 // exclusion is a pattern the fixer adds and why.
@@ -44,26 +90,45 @@ type exclusion struct {
 func Ignores(ctx context.Context, disc *discover.Result, opt Options) ([]*FileFix, []Note, error) {
 	groups := map[string]*ignoreGroup{}
 	var order []string
+	add := func(dir, dockerfile string, u ignoreUser) *Note {
+		ign, err := buildctx.FindIgnoreFile(dir, dockerfile)
+		if err != nil {
+			return &Note{File: relTo(disc.Root, dir), Reason: err.Error()}
+		}
+		target := ign.Path
+		if target == "" {
+			target = filepath.Join(dir, ".dockerignore")
+		}
+		key := dir + "\x00" + target
+		g := groups[key]
+		if g == nil {
+			g = &ignoreGroup{contextDir: dir, ignore: ign, target: target}
+			groups[key] = g
+			order = append(order, key)
+		}
+		g.users = append(g.users, u)
+		return nil
+	}
 	for _, im := range disc.Images {
 		if im.Model == nil || im.Dockerfile == "" || im.Error != nil {
 			continue
 		}
-		ign, err := buildctx.FindIgnoreFile(im.AbsContext(), im.AbsDockerfile())
-		if err != nil {
-			return nil, []Note{{File: im.Context, Reason: err.Error()}}, nil
+		if n := add(im.AbsContext(), im.AbsDockerfile(), ignoreUser{im: im, sources: buildctx.SourcesOf(im.Model)}); n != nil {
+			return nil, []Note{*n}, nil
 		}
-		target := ign.Path
-		if target == "" {
-			target = filepath.Join(im.AbsContext(), ".dockerignore")
+		// a local named context is sent too, with the .dockerignore at its
+		// own root: a directory that is one image's context and another's
+		// named context must keep what both read
+		for _, name := range sortedKeys(im.AdditionalContexts) {
+			v := im.AdditionalContexts[name]
+			if !discover.IsLocalContext(v) {
+				continue
+			}
+			dir := filepath.Join(disc.Root, filepath.FromSlash(v))
+			if n := add(dir, "", ignoreUser{im: im, named: name, sources: buildctx.SourcesFrom(im.Model, name)}); n != nil {
+				return nil, []Note{*n}, nil
+			}
 		}
-		key := im.AbsContext() + "\x00" + target
-		g := groups[key]
-		if g == nil {
-			g = &ignoreGroup{contextDir: im.AbsContext(), ignore: ign, target: target}
-			groups[key] = g
-			order = append(order, key)
-		}
-		g.images = append(g.images, im)
 	}
 	var files []*FileFix
 	var notes []Note
@@ -90,7 +155,7 @@ func fixIgnoreGroup(ctx context.Context, root string, g *ignoreGroup, walks map[
 			return nil, []Note{{File: rel, Reason: "walking the context: " + err.Error()}}, nil
 		}
 	}
-	reached, undecidable, err := reachedBy(walk, g.images)
+	reached, undecidable, err := reachedBy(walk, g.users)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -116,7 +181,7 @@ func fixIgnoreGroup(ctx context.Context, root string, g *ignoreGroup, walks map[
 	if err != nil {
 		return nil, []Note{{File: rel, Reason: "the new patterns do not walk: " + err.Error()}}, nil
 	}
-	reachedAfter, _, err := reachedBy(after, g.images)
+	reachedAfter, _, err := reachedBy(after, g.users)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -153,7 +218,7 @@ func fixIgnoreGroup(ctx context.Context, root string, g *ignoreGroup, walks map[
 	ff := &FileFix{Path: rel, Abs: g.target, Before: before, After: []byte(content)}
 	ff.Applied = append(ff.Applied, Applied{Rule: "LW120", Description: fmt.Sprintf("exclude %d paths the builds do not need", len(excl))})
 	bytesBefore, bytesAfter := walk.Bytes, after.Bytes
-	notes = append(notes, Note{File: rel, Rule: "LW120", Reason: fmt.Sprintf("context for %s: %s -> %s sent per build", imageNames(g.images), buildctx.HumanBytes(bytesBefore), buildctx.HumanBytes(bytesAfter))})
+	notes = append(notes, Note{File: rel, Rule: "LW120", Reason: fmt.Sprintf("context for %s: %s -> %s sent per build", g.names(), buildctx.HumanBytes(bytesBefore), buildctx.HumanBytes(bytesAfter))})
 	return ff, notes, nil
 }
 
@@ -175,19 +240,21 @@ func ignoreContent(before []byte, excl []exclusion) string {
 	return b.String()
 }
 
-func imageNames(ims []*discover.Image) string {
-	var n []string
-	for _, im := range ims {
-		n = append(n, im.Name)
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
 	}
-	return strings.Join(n, ", ")
+	sort.Strings(keys)
+	return keys
 }
 
-// reachedBy is the set of sent files some COPY/ADD of some image reaches.
-func reachedBy(w *buildctx.Walk, ims []*discover.Image) (map[string]bool, bool, error) {
+// reachedBy is the set of sent files some COPY/ADD (or RUN --mount, for a
+// named context) of some user of the directory reaches.
+func reachedBy(w *buildctx.Walk, users []ignoreUser) (map[string]bool, bool, error) {
 	out := map[string]bool{}
-	for _, im := range ims {
-		u, err := buildctx.ComputeUsage(w, buildctx.SourcesOf(im.Model))
+	for _, user := range users {
+		u, err := buildctx.ComputeUsage(w, user.sources)
 		if err != nil {
 			return nil, false, err
 		}
@@ -229,7 +296,7 @@ func candidates(g *ignoreGroup, w *buildctx.Walk, reached map[string]bool) []exc
 			out = append(out, e)
 		}
 	}
-	runs := runCommands(g.images)
+	runs := runCommands(g.images())
 	// (b) sensitive files
 	entries := w.Entries
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Path < entries[j].Path })
@@ -240,8 +307,12 @@ func candidates(g *ignoreGroup, w *buildctx.Walk, reached map[string]bool) []exc
 		}
 		add(exclusion{pattern: "/" + p, reason: s.Reason, drops: true, rule: "LW123"})
 	}
-	// (c) heavy directories the build regenerates
+	// (c) heavy directories the build regenerates; not for a directory
+	// some image reads as a named context, whose files it takes as they are
 	regen := map[string]string{}
+	if len(g.contextImages()) < len(g.users) {
+		runs = nil // only (b) and (a) below
+	}
 	if runs["npm"] || runs["yarn"] || runs["pnpm"] {
 		regen["node_modules"] = "node_modules: the image runs its own npm/yarn/pnpm install"
 	}
@@ -280,9 +351,9 @@ func candidates(g *ignoreGroup, w *buildctx.Walk, reached map[string]bool) []exc
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	named := namedBySources(g.images)
+	named := namedBySources(g.users)
 	for _, n := range names {
-		if used[n] || named(n) || seen["/"+n] || n == ".dockerignore" || isDockerfileOf(n, g.images) {
+		if used[n] || named(n) || seen["/"+n] || n == ".dockerignore" || isDockerfileOf(n, g.contextImages()) {
 			continue
 		}
 		add(exclusion{pattern: "/" + n, reason: n + ": no COPY/ADD reaches it", rule: "LW124"})
@@ -350,10 +421,10 @@ func relTo(root, p string) string {
 // namedBySources reports whether a top-level name is the first component
 // of some COPY/ADD source: such a path is needed even when it holds no file
 // (COPY of an empty directory fails when the directory is not sent).
-func namedBySources(ims []*discover.Image) func(string) bool {
+func namedBySources(users []ignoreUser) func(string) bool {
 	var firsts []string
-	for _, im := range ims {
-		for _, src := range buildctx.SourcesOf(im.Model) {
+	for _, u := range users {
+		for _, src := range u.sources {
 			p := strings.TrimPrefix(path.Clean("/"+src.Pattern), "/")
 			first, _, _ := strings.Cut(p, "/")
 			firsts = append(firsts, first)

@@ -154,3 +154,51 @@ func TestIgnoreKeepsEmptyDirectoriesACopyNames(t *testing.T) {
 		t.Errorf("patterns %q: the empty directory a COPY names must stay", pats)
 	}
 }
+
+// A local named context gets its own .dockerignore: what no COPY --from
+// of it reaches and its secrets go, what it reads stays; the regenerated
+// directories of (c) are not dropped from a named context.
+func TestIgnoreNamedContext(t *testing.T) {
+	got, notes := ignoreFixes(t, map[string]string{
+		"compose.yaml":                 "services:\n  app:\n    build:\n      context: ./app\n      additional_contexts:\n        shared: ./shared\n",
+		"app/Dockerfile":               "FROM node:20\nCOPY --from=shared config/ /config/\nCOPY --from=shared node_modules/ /nm/\nCOPY main.js /\nRUN npm ci\n",
+		"app/main.js":                  "",
+		"shared/config/a.yaml":         "a: 1",
+		"shared/node_modules/x/i.js":   "",
+		"shared/docs/big.md":           strings.Repeat("d", 2000),
+		"shared/.env":                  "K=V",
+		"shared/templates/unused.tmpl": "",
+	})
+	ign, ok := got["shared/.dockerignore"]
+	if !ok {
+		t.Fatalf("no shared/.dockerignore: %v %+v", got, notes)
+	}
+	if want := []string{"/.env", "/docs", "/templates"}; strings.Join(patternsOf(ign), ",") != strings.Join(want, ",") {
+		t.Errorf("patterns %q, want %q\n%s", patternsOf(ign), want, ign)
+	}
+	found := false
+	for _, n := range notes {
+		found = found || strings.Contains(n.Reason, "context for app (named context shared)")
+	}
+	if !found {
+		t.Errorf("notes: %+v", notes)
+	}
+}
+
+// A directory that is one image's build context and another's named
+// context keeps what either reads: the union of their needs.
+func TestIgnoreContextAlsoANamedContext(t *testing.T) {
+	got, _ := ignoreFixes(t, map[string]string{
+		"compose.yaml":      "services:\n  lib:\n    build: ./lib\n  app:\n    build:\n      context: ./app\n      additional_contexts:\n        lib: ./lib\n",
+		"lib/Dockerfile":    "FROM busybox:1.36\nCOPY src/ /src/\n",
+		"lib/src/a.c":       "",
+		"lib/assets/x.png":  "png",
+		"lib/docs/guide.md": "",
+		"app/Dockerfile":    "FROM busybox:1.36\nRUN --mount=from=lib,source=assets,target=/a cp -r /a /assets\nCOPY app.sh /\n",
+		"app/app.sh":        "",
+	})
+	ign := got["lib/.dockerignore"]
+	if want := []string{"/docs"}; strings.Join(patternsOf(ign), ",") != strings.Join(want, ",") {
+		t.Errorf("patterns %q, want %q\n%s", patternsOf(ign), want, ign)
+	}
+}

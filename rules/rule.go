@@ -78,6 +78,9 @@ type Rule struct {
 	// Description, Bad and Good feed the generated docs page.
 	Description string
 	Bad, Good   string
+	// ContextOnly rules read nothing but Input.Context: the audit runs
+	// them on each local named context of an image too.
+	ContextOnly bool
 	// Check examines one image; RepoCheck the whole repository. A rule
 	// has one or the other.
 	Check     func(in *Input) []Finding
