@@ -6,7 +6,9 @@ package audit
 import (
 	"context"
 	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -206,7 +208,7 @@ func RunRules(in *rules.Input) []rules.Finding {
 // the builder like the build context, with the .dockerignore at its root.
 func namedContextFindings(ctx context.Context, root string, im *discover.Image, in *rules.Input, walks map[string]*buildctx.Report) ([]rules.Finding, error) {
 	var out []rules.Finding
-	for _, name := range sortedKeys(im.AdditionalContexts) {
+	for _, name := range slices.Sorted(maps.Keys(im.AdditionalContexts)) {
 		v := im.AdditionalContexts[name]
 		if !discover.IsLocalContext(v) {
 			continue
@@ -227,15 +229,6 @@ func namedContextFindings(ctx context.Context, root string, im *discover.Image, 
 		}
 	}
 	return out, nil
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func dfPath(im *discover.Image) string {

@@ -74,15 +74,21 @@ func TestExactnessAgainstBuildKit(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			w.SortEntries()
-			var want []string
-			for _, e := range w.Entries {
-				want = append(want, describe(e.Path, e.Type, e.Size))
-			}
-			if strings.Join(got, "\n") != strings.Join(want, "\n") {
-				t.Errorf("builder received:\n  %s\nlayerwise predicted:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
-			}
+			sameEntries(t, got, w)
 		})
+	}
+}
+
+// sameEntries compares what the builder received with the walk's entries.
+func sameEntries(t *testing.T, got []string, w *Walk) {
+	t.Helper()
+	w.SortEntries()
+	var want []string
+	for _, e := range w.Entries {
+		want = append(want, describe(e.Path, e.Type, e.Size))
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("builder received:\n  %s\nlayerwise predicted:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
 	}
 }
 
@@ -164,14 +170,7 @@ func TestNamedContextExactness(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rep.SortEntries()
-			var want []string
-			for _, e := range rep.Entries {
-				want = append(want, describe(e.Path, e.Type, e.Size))
-			}
-			if strings.Join(got, "\n") != strings.Join(want, "\n") {
-				t.Errorf("builder received:\n  %s\nlayerwise predicted:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
-			}
+			sameEntries(t, got, rep.Walk)
 		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -21,14 +22,7 @@ const SourceBake = "bake"
 // also reads, are discovered through compose-go instead.
 var bakeFileNames = []string{"docker-bake.json", "docker-bake.hcl", "docker-bake.override.json", "docker-bake.override.hcl"}
 
-func isBakeName(name string) bool {
-	for _, n := range bakeFileNames {
-		if n == name {
-			return true
-		}
-	}
-	return false
-}
+func isBakeName(name string) bool { return slices.Contains(bakeFileNames, name) }
 
 // bakeTarget is a target as `docker buildx bake --print` prints it: every
 // variable, function, inherits and matrix already resolved by buildx.

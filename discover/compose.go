@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -15,14 +16,7 @@ import (
 	"github.com/sirupsen/logrus"
 )
 
-func isComposeName(name string) bool {
-	for _, n := range cli.DefaultFileNames {
-		if n == name {
-			return true
-		}
-	}
-	return false
-}
+func isComposeName(name string) bool { return slices.Contains(cli.DefaultFileNames, name) }
 
 // composeImages loads the compose project of dir (its compose file plus
 // override, as `docker compose` picks them) and returns one image per

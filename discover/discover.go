@@ -12,8 +12,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -349,7 +351,7 @@ func (r *Result) Deps(im *Image) []*Image {
 			out = append(out, o)
 		}
 	}
-	for _, k := range sortedKeys(im.AdditionalContexts) {
+	for _, k := range slices.Sorted(maps.Keys(im.AdditionalContexts)) {
 		if o := r.ContextImage(im, im.AdditionalContexts[k]); o != nil && o != im && !seen[o] {
 			seen[o] = true
 			out = append(out, o)
@@ -415,15 +417,6 @@ func (r *Result) ContextImage(im *Image, value string) *Image {
 		}
 	}
 	return nil
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // missingTarget warns about a compose/bake target naming a stage the

@@ -13,7 +13,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"time"
 )
 
@@ -51,10 +52,10 @@ func (r Request) CLIFlags() []string {
 	if r.Target != "" {
 		args = append(args, "--target", r.Target)
 	}
-	for _, k := range sortedKeys(r.BuildArgs) {
+	for _, k := range slices.Sorted(maps.Keys(r.BuildArgs)) {
 		args = append(args, "--build-arg", k+"="+r.BuildArgs[k])
 	}
-	for _, k := range sortedKeys(r.Contexts) {
+	for _, k := range slices.Sorted(maps.Keys(r.Contexts)) {
 		args = append(args, "--build-context", k+"="+r.Contexts[k])
 	}
 	return args
@@ -133,12 +134,3 @@ type Result struct {
 
 // Failed reports whether the build failed.
 func (r *Result) Failed() bool { return r.Err != "" }
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}

@@ -3,9 +3,11 @@ package fix
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -119,7 +121,7 @@ func Ignores(ctx context.Context, disc *discover.Result, opt Options) ([]*FileFi
 		// a local named context is sent too, with the .dockerignore at its
 		// own root: a directory that is one image's context and another's
 		// named context must keep what both read
-		for _, name := range sortedKeys(im.AdditionalContexts) {
+		for _, name := range slices.Sorted(maps.Keys(im.AdditionalContexts)) {
 			v := im.AdditionalContexts[name]
 			if !discover.IsLocalContext(v) {
 				continue
@@ -238,15 +240,6 @@ func ignoreContent(before []byte, excl []exclusion) string {
 		fmt.Fprintf(&b, "# %s\n%s\n", e.reason, e.pattern)
 	}
 	return b.String()
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // reachedBy is the set of sent files some COPY/ADD (or RUN --mount, for a

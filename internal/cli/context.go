@@ -3,8 +3,9 @@ package cli
 import (
 	"fmt"
 	"io"
+	"maps"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/layerwise/layerwise/buildctx"
@@ -86,7 +87,7 @@ the walk are warnings. Formats: text (default), json.`,
 					rep.Dockerfile = im.Dockerfile
 					r.Report = rep
 				}
-				for _, name := range sortedNames(im.AdditionalContexts) {
+				for _, name := range slices.Sorted(maps.Keys(im.AdditionalContexts)) {
 					dir := im.AdditionalContexts[name]
 					if !discover.IsLocalContext(dir) {
 						continue
@@ -224,15 +225,6 @@ func renderContextText(w io.Writer, title, errMsg string, rep *buildctx.Report, 
 		fmt.Fprintf(w, "  warning      %s\n", wn)
 	}
 	fmt.Fprintln(w)
-}
-
-func sortedNames(m map[string]string) []string {
-	names := make([]string, 0, len(m))
-	for k := range m {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	return names
 }
 
 func firstN(s []string, n int) []string {
