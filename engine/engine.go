@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -28,6 +29,9 @@ type Request struct {
 	// Contexts are the named build contexts (`--build-context NAME=VALUE`):
 	// an absolute directory, or a `docker-image://`, https or git reference.
 	Contexts map[string]string
+	// CacheFrom and CacheTo are cache sources and destinations in the CLI
+	// form ("type=registry,ref=..."; a bare reference means a registry).
+	CacheFrom, CacheTo []string
 	// NoCache builds without the cache (the cold scenario).
 	NoCache bool
 	// Tag names the resulting image (docker driver / plain backend load it
@@ -57,6 +61,12 @@ func (r Request) CLIFlags() []string {
 	}
 	for _, k := range slices.Sorted(maps.Keys(r.Contexts)) {
 		args = append(args, "--build-context", k+"="+r.Contexts[k])
+	}
+	for _, c := range r.CacheFrom {
+		args = append(args, "--cache-from", c)
+	}
+	for _, c := range r.CacheTo {
+		args = append(args, "--cache-to", c)
 	}
 	return args
 }
@@ -134,3 +144,28 @@ type Result struct {
 
 // Failed reports whether the build failed.
 func (r *Result) Failed() bool { return r.Err != "" }
+
+// ParseCacheEntry reads a --cache-from/--cache-to value as buildx does:
+// comma-separated key=value pairs with a type, or a bare image reference
+// (a registry cache).
+func ParseCacheEntry(s string) (typ string, attrs map[string]string, err error) {
+	attrs = map[string]string{}
+	if !strings.Contains(s, "=") {
+		return "registry", map[string]string{"ref": s}, nil
+	}
+	for _, f := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(f, "=")
+		if !ok {
+			return "", nil, fmt.Errorf("cache entry %q: %q is not key=value", s, f)
+		}
+		if k == "type" {
+			typ = v
+			continue
+		}
+		attrs[k] = v
+	}
+	if typ == "" {
+		return "", nil, fmt.Errorf("cache entry %q has no type", s)
+	}
+	return typ, attrs, nil
+}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/layerwise/layerwise/build"
 	"github.com/layerwise/layerwise/discover"
 	"github.com/layerwise/layerwise/engine"
 	"github.com/layerwise/layerwise/engine/buildkit"
@@ -59,7 +60,7 @@ func imageByName(res *discover.Result, name string) *discover.Image {
 }
 
 // TestNamedContexts: the service a named context refers to is built first
-// (unmeasured, under DepRef) and given to the image as docker-image://REF;
+// (unmeasured, under build.Ref) and given to the image as docker-image://REF;
 // a builder whose frontend predates named contexts gets a hint that says
 // what to use instead.
 func TestNamedContexts(t *testing.T) {
@@ -71,19 +72,19 @@ func TestNamedContexts(t *testing.T) {
 	if deps := res.Deps(app); len(deps) != 1 || deps[0] != base {
 		t.Fatalf("app deps = %v", deps)
 	}
-	contexts, err := Contexts(res, app)
+	contexts, err := build.Contexts(res, app)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := map[string]string{"shared": filepath.Join(res.Root, "shared"), "basectx": "docker-image://layerwise.local/base:dep"}; !reflect.DeepEqual(contexts, want) {
+	if want := map[string]string{"shared": filepath.Join(res.Root, "shared"), "basectx": "docker-image://layerwise.local/base:latest"}; !reflect.DeepEqual(contexts, want) {
 		t.Errorf("contexts = %q, want %q", contexts, want)
 	}
 	b := buildx.New("")
 	if err := BuildDeps(ctx, b, res, []*discover.Image{app}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := exec.Command("docker", "run", "--rm", "layerwise.local/base:dep", "cat", "/base.txt").CombinedOutput(); err != nil || string(out) != mark+"\n" {
-		t.Errorf("the dependency was not built under its DepRef: %q %v", out, err)
+	if out, err := exec.Command("docker", "run", "--rm", "layerwise.local/base:latest", "cat", "/base.txt").CombinedOutput(); err != nil || string(out) != mark+"\n" {
+		t.Errorf("the dependency was not built under its build.Ref: %q %v", out, err)
 	}
 	ms, err := Image(ctx, app, Options{Builder: b, Repo: res, Scenarios: []string{Warm}})
 	if err != nil {
@@ -136,7 +137,7 @@ func TestNamedContextsBuildKitClient(t *testing.T) {
 	testengine.RequireBuildkitd(t)
 	res := namedContextsRepo(t, "dir-"+nonce(), true)
 	app := imageByName(res, "app")
-	contexts, err := Contexts(res, app)
+	contexts, err := build.Contexts(res, app)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/layerwise/layerwise/build"
 	"github.com/layerwise/layerwise/discover"
 	"github.com/layerwise/layerwise/engine"
 	"github.com/layerwise/layerwise/measure/history"
@@ -86,7 +87,7 @@ func Image(ctx context.Context, im *discover.Image, opt Options) ([]*Measurement
 	if im.Model == nil || (im.Dockerfile == "" && im.DockerfileInline == "") {
 		return nil, fmt.Errorf("%s: no Dockerfile to build", im.Name)
 	}
-	contexts, err := Contexts(opt.Repo, im)
+	contexts, err := build.Contexts(opt.Repo, im)
 	if err != nil {
 		return nil, err
 	}
@@ -150,14 +151,14 @@ func Image(ctx context.Context, im *discover.Image, opt Options) ([]*Measurement
 		byScen[s] = m
 		order = append(order, m)
 	}
-	tag := "layerwise.local/" + sanitize(im.Name) + ":measure"
-	build := func(noCache bool) (*engine.Result, error) {
+	tag := "layerwise.local/" + build.Sanitize(im.Name) + ":measure"
+	run := func(noCache bool) (*engine.Result, error) {
 		return opt.Builder.Build(ctx, engine.Request{ContextDir: wc.Context, Dockerfile: wc.Dockerfile, Target: im.Target,
 			BuildArgs: im.Args, Contexts: contexts, NoCache: noCache, Tag: tag})
 	}
 	// A warm or change scenario needs a cache to start from.
 	if scen[0] != Cold {
-		res, err := build(false)
+		res, err := run(false)
 		if err != nil {
 			return nil, err
 		}
@@ -183,7 +184,7 @@ func Image(ctx context.Context, im *discover.Image, opt Options) ([]*Measurement
 				}
 			}
 			started := time.Now()
-			res, err := build(s == Cold)
+			res, err := run(s == Cold)
 			if err != nil {
 				return nil, err
 			}
@@ -266,23 +267,6 @@ func Median(sorted []time.Duration) time.Duration {
 }
 
 func secs(d time.Duration) string { return fmt.Sprintf("%.1f s", d.Seconds()) }
-
-func sanitize(name string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(name) {
-		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
-			b.WriteRune(r)
-		default:
-			b.WriteRune('-')
-		}
-	}
-	s := strings.Trim(b.String(), "-.")
-	if s == "" {
-		s = "image"
-	}
-	return s
-}
 
 // GitState reads the repository's commit, branch and dirty flag (empty
 // outside a git checkout).

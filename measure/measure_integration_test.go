@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/layerwise/layerwise/build"
 	"github.com/layerwise/layerwise/discover"
 	"github.com/layerwise/layerwise/engine"
 	"github.com/layerwise/layerwise/engine/buildkit"
@@ -135,7 +136,7 @@ func TestScenariosWithBuildx(t *testing.T) {
 		t.Errorf("ratio inputs: %d/%d vs %d/%d", cached, counted, warm.CachedSteps, warm.CountedSteps)
 	}
 	var inspected engine.Result
-	if err := buildx.InspectImage(ctx, "docker", "layerwise.local/"+sanitize(im.Name)+":measure", &inspected); err != nil {
+	if err := buildx.InspectImage(ctx, "docker", "layerwise.local/"+build.Sanitize(im.Name)+":measure", &inspected); err != nil {
 		t.Fatal(err)
 	}
 	if inspected.ImageSize != deps.ImageSize || inspected.Layers != deps.Layers || inspected.ImageID != deps.ImageID || deps.Layers < 3 {

@@ -127,7 +127,22 @@ func (b *Builder) Build(ctx context.Context, req engine.Request) (*engine.Result
 		mounts["named-context-"+k] = fs
 		attrs["context:"+k] = "local:named-context-" + k
 	}
+	var imports, exports []client.CacheOptionsEntry
+	for _, list := range []struct {
+		entries []string
+		to      *[]client.CacheOptionsEntry
+	}{{req.CacheFrom, &imports}, {req.CacheTo, &exports}} {
+		for _, c := range list.entries {
+			typ, attrs, err := engine.ParseCacheEntry(c)
+			if err != nil {
+				return nil, err
+			}
+			*list.to = append(*list.to, client.CacheOptionsEntry{Type: typ, Attrs: attrs})
+		}
+	}
 	opt := client.SolveOpt{
+		CacheImports:  imports,
+		CacheExports:  exports,
 		Frontend:      "dockerfile.v0",
 		FrontendAttrs: attrs,
 		LocalMounts:   mounts,

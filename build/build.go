@@ -1,0 +1,298 @@
+// Package build builds the images of a repository along their dependency
+// graph: an image starts as soon as the repository images it builds FROM
+// (or takes as a named context) are built, several at once, on one or more
+// builders. measure and bench use it to build, unmeasured, the images the
+// measured ones depend on.
+package build
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/layerwise/layerwise/discover"
+	"github.com/layerwise/layerwise/engine"
+	"github.com/layerwise/layerwise/measure/history"
+)
+
+// Statuses of an Outcome.
+const (
+	Built   = "built"
+	Failed  = "failed"
+	Skipped = "skipped" // a dependency failed
+)
+
+// Options tune Run.
+type Options struct {
+	// Builders run the builds. An image goes to the builder of its first
+	// in-repository dependency, so that the dependency is in the image
+	// store the build reads it from; images without one are spread over
+	// the builders in turn.
+	Builders []engine.Builder
+	// Parallel bounds the builds running at once (default: 2 per builder).
+	Parallel int
+	NoCache  bool
+	// CacheFromTo passes the images' cache_from/cache_to (compose,
+	// bake) to the builder.
+	CacheFromTo bool
+	// History, when set, receives every build (scenario "build").
+	History *history.Store
+	Git     history.Git
+	Host    string
+	// Log receives a line as each image starts and ends; may be nil.
+	Log io.Writer
+}
+
+// Outcome is what happened to one image.
+type Outcome struct {
+	Image   string   `json:"image"`
+	Tag     string   `json:"tag"`
+	Builder string   `json:"builder"`
+	Deps    []string `json:"deps,omitempty"`
+	Status  string   `json:"status"`
+	Error   string   `json:"error,omitempty"`
+	// Waited is the time from the start of the run until the build
+	// started: its dependencies and a free slot.
+	Waited time.Duration  `json:"waitedNs"`
+	Result *engine.Result `json:"result,omitempty"`
+}
+
+// Report is the result of Run.
+type Report struct {
+	Outcomes []*Outcome `json:"outcomes"`
+	// Wall is the whole run; Serial the sum of the builds' wall times (what
+	// building them one after another would have taken).
+	Wall   time.Duration `json:"wallNs"`
+	Serial time.Duration `json:"serialNs"`
+}
+
+// Failed counts the images that were not built.
+func (r *Report) Failed() int {
+	n := 0
+	for _, o := range r.Outcomes {
+		if o.Status != Built {
+			n++
+		}
+	}
+	return n
+}
+
+// Ref is the image reference an image is built under: its first tag, or a
+// local name when its Dockerfile, compose service or bake target gives
+// none. Named contexts that refer to it (`service:`, `target:`) resolve
+// to this reference.
+func Ref(im *discover.Image) string {
+	if len(im.Tags) > 0 {
+		return im.Tags[0]
+	}
+	return "layerwise.local/" + Sanitize(im.Name) + ":latest"
+}
+
+// Sanitize turns an image name into a valid repository path component.
+func Sanitize(name string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(name) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
+			b.WriteRune(r)
+		default:
+			b.WriteRune('-')
+		}
+	}
+	s := strings.Trim(b.String(), "-.")
+	if s == "" {
+		s = "image"
+	}
+	return s
+}
+
+// Contexts resolves an image's named build contexts for a build request:
+// local directories become absolute paths, a `service:NAME` or
+// `target:NAME` reference becomes the image built for it
+// (`docker-image://` Ref), images and URLs pass through. repo may be nil
+// when the image refers to no other service or target.
+func Contexts(repo *discover.Result, im *discover.Image) (map[string]string, error) {
+	if len(im.AdditionalContexts) == 0 {
+		return nil, nil
+	}
+	out := map[string]string{}
+	for k, v := range im.AdditionalContexts {
+		switch {
+		case strings.HasPrefix(v, "service:") || strings.HasPrefix(v, "target:"):
+			var dep *discover.Image
+			if repo != nil {
+				dep = repo.ContextImage(im, v)
+			}
+			if dep == nil {
+				return nil, fmt.Errorf("%s: named context %s=%s refers to nothing defined beside it in %s", im.Name, k, v, im.SourceFile)
+			}
+			out[k] = "docker-image://" + Ref(dep)
+		case discover.IsLocalContext(v):
+			out[k] = filepath.Join(im.Root, filepath.FromSlash(v))
+		default: // images, OCI layouts, URLs: the builder resolves them
+			out[k] = v
+		}
+	}
+	return out, nil
+}
+
+// Plan returns the images to build for the selected ones: those and every
+// repository image they depend on, each after its dependencies.
+func Plan(repo *discover.Result, images []*discover.Image) []*discover.Image {
+	return repo.BuildOrder(images)
+}
+
+// Run builds the selected images and the repository images they depend
+// on. A build that fails fails its dependents (skipped) and nothing else.
+// The error is for the run itself (cancelled, no builder).
+func Run(ctx context.Context, repo *discover.Result, images []*discover.Image, opt Options) (*Report, error) {
+	if len(opt.Builders) == 0 {
+		return nil, fmt.Errorf("no builder")
+	}
+	parallel := opt.Parallel
+	if parallel < 1 {
+		parallel = 2 * len(opt.Builders)
+	}
+	infos := make([]engine.Info, len(opt.Builders))
+	for i, b := range opt.Builders {
+		info, err := b.Info(ctx)
+		if err != nil {
+			return nil, err
+		}
+		infos[i] = info
+	}
+	plan := Plan(repo, images)
+	outcome := map[*discover.Image]*Outcome{}
+	done := map[*discover.Image]chan struct{}{}
+	builderOf := map[*discover.Image]int{}
+	next := 0
+	rep := &Report{}
+	for _, im := range plan {
+		o := &Outcome{Image: im.Name, Tag: Ref(im)}
+		deps := repo.Deps(im)
+		for _, d := range deps {
+			o.Deps = append(o.Deps, d.Name)
+		}
+		if len(deps) > 0 {
+			builderOf[im] = builderOf[deps[0]]
+		} else {
+			builderOf[im] = next % len(opt.Builders)
+			next++
+		}
+		o.Builder = infos[builderOf[im]].Builder
+		outcome[im] = o
+		done[im] = make(chan struct{})
+		rep.Outcomes = append(rep.Outcomes, o)
+	}
+
+	start := time.Now()
+	slots := make(chan struct{}, parallel)
+	var mu sync.Mutex // Log, History, rep.Serial
+	logf := func(format string, a ...any) {
+		if opt.Log != nil {
+			mu.Lock()
+			fmt.Fprintf(opt.Log, format+"\n", a...)
+			mu.Unlock()
+		}
+	}
+	var wg sync.WaitGroup
+	var runErr error
+	var errOnce sync.Once
+	for _, im := range plan {
+		wg.Add(1)
+		go func(im *discover.Image) {
+			defer wg.Done()
+			defer close(done[im])
+			o := outcome[im]
+			for _, d := range repo.Deps(im) {
+				<-done[d]
+				if outcome[d].Status != Built {
+					o.Status, o.Error = Skipped, fmt.Sprintf("%s was not built", d.Name)
+					logf("%s: skipped (%s)", im.Name, o.Error)
+					return
+				}
+			}
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				o.Status, o.Error = Failed, ctx.Err().Error()
+				return
+			}
+			defer func() { <-slots }()
+			o.Waited = time.Since(start)
+			b := opt.Builders[builderOf[im]]
+			logf("%s: building %s on %s", im.Name, o.Tag, o.Builder)
+			res, err := buildOne(ctx, repo, im, b, o.Tag, opt)
+			if err != nil {
+				o.Status, o.Error = Failed, err.Error()
+				if ctx.Err() != nil {
+					errOnce.Do(func() { runErr = ctx.Err() })
+				}
+				logf("%s: failed: %s", im.Name, o.Error)
+				return
+			}
+			o.Result = res
+			mu.Lock()
+			rep.Serial += res.Wall
+			mu.Unlock()
+			if opt.History != nil {
+				hb := &history.Build{StartedAt: start.Add(o.Waited), Image: im.Name, Scenario: "build", Repetition: 1, Dockerfile: im.Dockerfile,
+					Git: opt.Git, Host: opt.Host, Builder: infos[builderOf[im]], Result: *res}
+				mu.Lock()
+				_, err := opt.History.Append(ctx, hb)
+				mu.Unlock()
+				if err != nil {
+					errOnce.Do(func() { runErr = fmt.Errorf("recording the build in %s: %w", opt.History.Path, err) })
+				}
+			}
+			if res.Failed() {
+				o.Status, o.Error = Failed, res.Err
+				logf("%s: failed: %s", im.Name, res.Err)
+				return
+			}
+			o.Status = Built
+			logf("%s: built in %.1f s (%.0f%% of steps cached)", im.Name, res.Wall.Seconds(), 100*res.CacheHitRatio)
+		}(im)
+	}
+	wg.Wait()
+	rep.Wall = time.Since(start)
+	if runErr != nil {
+		return rep, runErr
+	}
+	return rep, nil
+}
+
+// buildOne runs one build; an inline Dockerfile is written to a temporary
+// file for it.
+func buildOne(ctx context.Context, repo *discover.Result, im *discover.Image, b engine.Builder, tag string, opt Options) (*engine.Result, error) {
+	if im.Model == nil {
+		return nil, fmt.Errorf("its Dockerfile could not be read or parsed")
+	}
+	contexts, err := Contexts(repo, im)
+	if err != nil {
+		return nil, err
+	}
+	df := im.AbsDockerfile()
+	if im.DockerfileInline != "" {
+		tmp, err := os.MkdirTemp("", "layerwise-inline-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(tmp)
+		df = filepath.Join(tmp, "Dockerfile")
+		if err := os.WriteFile(df, []byte(im.DockerfileInline), 0o644); err != nil {
+			return nil, err
+		}
+	}
+	req := engine.Request{ContextDir: im.AbsContext(), Dockerfile: df, Target: im.Target, BuildArgs: im.Args,
+		Contexts: contexts, NoCache: opt.NoCache, Tag: tag}
+	if opt.CacheFromTo {
+		req.CacheFrom, req.CacheTo = im.CacheFrom, im.CacheTo
+	}
+	return b.Build(ctx, req)
+}
