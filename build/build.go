@@ -37,6 +37,10 @@ type Options struct {
 	// Parallel bounds the builds running at once (default: 2 per builder).
 	Parallel int
 	NoCache  bool
+	// Push pushes every image to the registry its tag names (buildx and
+	// BuildKit client backends): how images built on one builder reach
+	// another, and how they leave a builder outside the Docker Engine.
+	Push bool
 	// CacheFromTo passes the images' cache_from/cache_to (compose,
 	// bake) to the builder.
 	CacheFromTo bool
@@ -252,6 +256,9 @@ func Run(ctx context.Context, repo *discover.Result, images []*discover.Image, o
 			}
 			if res.Failed() {
 				o.Status, o.Error = Failed, res.Err
+				if h := engine.Hint(res.Err); h != "" {
+					o.Error += "\n" + h
+				}
 				logf("%s: failed: %s", im.Name, res.Err)
 				return
 			}
@@ -290,7 +297,7 @@ func buildOne(ctx context.Context, repo *discover.Result, im *discover.Image, b 
 		}
 	}
 	req := engine.Request{ContextDir: im.AbsContext(), Dockerfile: df, Target: im.Target, BuildArgs: im.Args,
-		Contexts: contexts, NoCache: opt.NoCache, Tag: tag}
+		Contexts: contexts, NoCache: opt.NoCache, Tag: tag, Push: opt.Push}
 	if opt.CacheFromTo {
 		req.CacheFrom, req.CacheTo = im.CacheFrom, im.CacheTo
 	}

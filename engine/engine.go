@@ -40,7 +40,7 @@ type Request struct {
 	// OCIPath, when set, exports the image as an OCI tarball there (the
 	// BuildKit client backend and non-docker buildx drivers).
 	OCIPath string
-	// Push, when set with a registry Tag, pushes the image (BuildKit
+	// Push, when set with a registry Tag, pushes the image (buildx, BuildKit
 	// client backend).
 	Push bool
 }
@@ -168,4 +168,19 @@ func ParseCacheEntry(s string) (typ string, attrs map[string]string, err error) 
 		return "", nil, fmt.Errorf("cache entry %q has no type", s)
 	}
 	return typ, attrs, nil
+}
+
+// NamedContextsHint explains BuildKit's refusal of named contexts by an old
+// built-in Dockerfile frontend (Docker Engine 20.10 ships BuildKit 0.8;
+// named contexts arrived in 0.10).
+const NamedContextsHint = "hint: this builder's Dockerfile frontend predates named build contexts (BuildKit 0.10, Docker Engine 23): " +
+	"use a newer Engine, a buildkitd builder (--builder NAME of a remote or docker-container builder, or --backend buildkit), " +
+	"or a `# syntax=docker/dockerfile:1` line when the builder can pull the frontend image"
+
+// Hint says what to do about a build failure layerwise recognises, or "".
+func Hint(buildErr string) string {
+	if strings.Contains(buildErr, "moby.buildkit.frontend.contexts") {
+		return NamedContextsHint
+	}
+	return ""
 }

@@ -92,7 +92,7 @@ func TestNamedContexts(t *testing.T) {
 	}
 	if ms[0].Error != "" {
 		// Engine 20.10's built-in BuildKit 0.8 refuses named contexts
-		if !strings.Contains(ms[0].Error, namedContextsHint) {
+		if !strings.Contains(ms[0].Error, engine.NamedContextsHint) {
 			t.Errorf("a refused named context should carry the hint: %s", ms[0].Error)
 		}
 	} else if out, err := exec.Command("docker", "run", "--rm", "layerwise.local/app:measure", "cat", "/base.txt").CombinedOutput(); err != nil || string(out) != mark+"\n" {

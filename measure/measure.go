@@ -218,21 +218,14 @@ func Image(ctx context.Context, im *discover.Image, opt Options) ([]*Measurement
 
 func failure(r *engine.Result) string {
 	msg := r.Err
-	if strings.Contains(msg, "moby.buildkit.frontend.contexts") {
-		msg += "\n" + namedContextsHint
+	if h := engine.Hint(msg); h != "" {
+		msg += "\n" + h
 	}
 	if len(r.LogTail) > 0 {
 		msg += "\n" + strings.Join(r.LogTail, "\n")
 	}
 	return msg
 }
-
-// namedContextsHint explains BuildKit's refusal of named contexts by an
-// old built-in Dockerfile frontend (Docker Engine 20.10 ships BuildKit 0.8;
-// named contexts arrived in 0.10).
-const namedContextsHint = "hint: this builder's Dockerfile frontend predates named build contexts (BuildKit 0.10, Docker Engine 23): " +
-	"use a newer Engine, a buildkitd builder (--builder NAME of a remote or docker-container builder, or --backend buildkit), " +
-	"or a `# syntax=docker/dockerfile:1` line when the builder can pull the frontend image"
 
 func (m *Measurement) summarize() {
 	if len(m.Runs) == 0 {

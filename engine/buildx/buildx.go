@@ -131,6 +131,9 @@ func (b *Builder) Build(ctx context.Context, req engine.Request) (*engine.Result
 	args = append(args, req.CLIFlags()...)
 	ociPath := req.OCIPath
 	switch {
+	case req.Push && req.Tag != "":
+		// the docker driver also keeps the image in the engine
+		args = append(args, "-t", req.Tag, "--push")
 	case info.Driver == "docker":
 		// the docker driver stores the image in the engine: no export
 		if req.Tag != "" {
@@ -228,6 +231,9 @@ func (b *Builder) describeImage(ctx context.Context, info engine.Info, req engin
 			return nil
 		}
 		return InspectImage(ctx, b.docker(), req.Tag, res)
+	}
+	if ociPath == "" {
+		return nil // pushed from a builder outside the engine: the digest is what is known
 	}
 	img, err := ociimage.Read(ociPath)
 	if err != nil {

@@ -22,20 +22,54 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// engineFlags select the build backend; measure (and later bench and
-// build) share them.
+// engineFlags select the build backend; measure, bench and build share
+// them.
 type engineFlags struct {
 	backend      string
 	builder      string
+	builders     []string // build: several buildx builders
 	buildkitAddr string
 	docker       string
 }
 
 func (f *engineFlags) add(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&f.backend, "backend", "buildx", "build backend: buildx (docker buildx build), buildkit (BuildKit client to --buildkit-addr) or plain (DOCKER_BUILDKIT=1 docker build, for engines without buildx)")
+	f.addFlags(cmd)
 	cmd.Flags().StringVar(&f.builder, "builder", "", "buildx builder to use (default: the current one)")
+}
+
+// addMulti is add for a command that spreads builds over several buildx
+// builders (--builder repeated).
+func (f *engineFlags) addMulti(cmd *cobra.Command) {
+	f.addFlags(cmd)
+	cmd.Flags().StringSliceVar(&f.builders, "builder", nil, "buildx builders to spread the builds over (repeatable; default: the current one)")
+}
+
+func (f *engineFlags) addFlags(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.backend, "backend", "buildx", "build backend: buildx (docker buildx build), buildkit (BuildKit client to --buildkit-addr) or plain (DOCKER_BUILDKIT=1 docker build, for engines without buildx)")
 	cmd.Flags().StringVar(&f.buildkitAddr, "buildkit-addr", buildkit.DefaultAddr, "buildkitd address for --backend buildkit (unix://... or tcp://...)")
 	cmd.Flags().StringVar(&f.docker, "docker", "", "docker CLI for --backend plain (default /usr/bin/docker when present)")
+}
+
+// buildersFor returns one builder per --builder of a multi-builder
+// command (one for the other backends).
+func (f *engineFlags) buildersFor() ([]engine.Builder, error) {
+	if f.backend != "buildx" || len(f.builders) <= 1 {
+		if len(f.builders) == 1 {
+			f.builder = f.builders[0]
+		} else if len(f.builders) > 1 {
+			return nil, usageErr("several --builder values need --backend buildx")
+		}
+		b, err := f.builderFor()
+		if err != nil {
+			return nil, err
+		}
+		return []engine.Builder{b}, nil
+	}
+	var out []engine.Builder
+	for _, name := range f.builders {
+		out = append(out, buildx.New(name))
+	}
+	return out, nil
 }
 
 func (f *engineFlags) builderFor() (engine.Builder, error) {

@@ -1,0 +1,141 @@
+package build
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/layerwise/layerwise/discover"
+	"github.com/layerwise/layerwise/engine"
+	"github.com/layerwise/layerwise/engine/buildx"
+	"github.com/layerwise/layerwise/internal/testengine"
+	"github.com/layerwise/layerwise/internal/testfs"
+	"github.com/layerwise/layerwise/measure/history"
+)
+
+func nonce() string {
+	b := make([]byte, 6)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// TestBuildWithDockerEngine: real builds through buildx's docker driver. The
+// base image is built before the image FROM it, which sees its file; a
+// failed build skips its dependent and nothing else; every build is in the
+// history.
+func TestBuildWithDockerEngine(t *testing.T) {
+	testengine.Require(t)
+	ctx := context.Background()
+	mark := nonce()
+	root := testfs.Tree(t, map[string]string{
+		"compose.yaml": `services:
+  base: {image: "layerwise-test/build-base:` + mark + `", build: ./base}
+  app: {build: ./app}
+  solo: {build: ./solo}
+  broken: {image: "layerwise-test/build-broken:` + mark + `", build: ./broken}
+  after: {build: ./after}
+`,
+		"base/Dockerfile":   "FROM busybox:1.36\nRUN echo " + mark + " > /base.txt\n",
+		"app/Dockerfile":    "FROM layerwise-test/build-base:" + mark + "\nRUN cat /base.txt > /app.txt\n",
+		"solo/Dockerfile":   "FROM busybox:1.36\nRUN echo solo-" + mark + " > /solo.txt\n",
+		"broken/Dockerfile": "FROM busybox:1.36\nRUN echo " + mark + " && exit 3\n",
+		"after/Dockerfile":  "FROM layerwise-test/build-broken:" + mark + "\n",
+	})
+	repo, err := discover.Discover(ctx, root, discover.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := history.Open(filepath.Join(t.TempDir(), "h.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	rep, err := Run(ctx, repo, repo.Images, Options{Builders: []engine.Builder{buildx.New("")}, Parallel: 2, History: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]*Outcome{}
+	for _, o := range rep.Outcomes {
+		got[o.Image] = o
+	}
+	for name, want := range map[string]string{"base": Built, "app": Built, "solo": Built, "broken": Failed, "after": Skipped} {
+		if got[name].Status != want {
+			t.Errorf("%s: %s (%s), want %s", name, got[name].Status, got[name].Error, want)
+		}
+	}
+	if !strings.Contains(got["broken"].Error, "exit code: 3") {
+		t.Errorf("broken: %q", got["broken"].Error)
+	}
+	if app, base := got["app"], got["base"]; app.Waited < base.Waited+base.Result.Wall/2 {
+		t.Errorf("app started at +%v, base at +%v for %v", app.Waited, base.Waited, base.Result.Wall)
+	}
+	out, err := exec.Command("docker", "run", "--rm", "layerwise.local/app:latest", "cat", "/app.txt").CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != mark {
+		t.Errorf("app image: %q %v", out, err)
+	}
+	builds, err := store.List(ctx, history.Query{Scenario: "build"})
+	if err != nil || len(builds) != 4 {
+		t.Fatalf("history: %d builds, %v", len(builds), err)
+	}
+	failed := 0
+	for _, b := range builds {
+		if b.Result.Err != "" {
+			failed++
+		}
+	}
+	if failed != 1 {
+		t.Errorf("%d failed builds in the history, want 1", failed)
+	}
+}
+
+// TestBuildOnTwoBuilders spreads the images over the docker driver and the
+// remote buildkitd, pushing to the loopback registry: an image follows its
+// dependency's builder, an independent one goes to the other builder, and
+// every image ends up in the registry.
+func TestBuildOnTwoBuilders(t *testing.T) {
+	testengine.Require(t)
+	testengine.RequireBuildkitd(t)
+	ctx := context.Background()
+	mark := nonce()
+	reg := "127.0.0.1:5000/layerwise-test/"
+	root := testfs.Tree(t, map[string]string{
+		"compose.yaml": `services:
+  app: {image: "` + reg + `two-app:` + mark + `", build: ./app}
+  base: {image: "` + reg + `two-base:` + mark + `", build: ./base}
+  solo: {image: "` + reg + `two-solo:` + mark + `", build: ./solo}
+`,
+		"base/Dockerfile": "FROM 127.0.0.1:5000/busybox:1.36\nRUN echo " + mark + " > /base.txt\n",
+		"app/Dockerfile":  "FROM " + reg + "two-base:" + mark + "\nRUN cat /base.txt > /app.txt\n",
+		"solo/Dockerfile": "FROM 127.0.0.1:5000/busybox:1.36\nRUN echo " + mark + " > /solo.txt\n",
+	})
+	repo, err := discover.Discover(ctx, root, discover.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Run(ctx, repo, repo.Images, Options{Builders: []engine.Builder{buildx.New(""), buildx.New("layerwise-remote")}, Push: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	on := map[string]string{}
+	for _, o := range rep.Outcomes {
+		if o.Status != Built {
+			t.Fatalf("%s: %s %s", o.Image, o.Status, o.Error)
+		}
+		on[o.Image] = o.Builder
+	}
+	if on["app"] != on["base"] || on["solo"] == on["base"] || on["solo"] == "" {
+		t.Errorf("builders: %v", on)
+	}
+	for _, name := range []string{"two-app", "two-base", "two-solo"} {
+		out, err := exec.Command("curl", "-fsS", "-o", "/dev/null", "-w", "%{http_code}", "-H",
+			"Accept: application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json",
+			"http://127.0.0.1:5000/v2/layerwise-test/"+name+"/manifests/"+mark).CombinedOutput()
+		if err != nil || string(out) != "200" {
+			t.Errorf("%s:%s not in the registry: %s %v", name, mark, out, err)
+		}
+	}
+}

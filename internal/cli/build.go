@@ -1,0 +1,168 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/layerwise/layerwise/build"
+	"github.com/layerwise/layerwise/engine"
+	"github.com/layerwise/layerwise/measure"
+	"github.com/layerwise/layerwise/measure/history"
+	"github.com/spf13/cobra"
+)
+
+type buildFlags struct {
+	engineFlags
+	images      []string
+	parallel    int
+	noCache     bool
+	push        bool
+	cache       bool
+	historyPath string
+	noHistory   bool
+}
+
+func newBuildCmd(g *globals) *cobra.Command {
+	f := &buildFlags{}
+	cmd := &cobra.Command{
+		Use:   "build [PATH]",
+		Short: "Build the repository's images along their dependency graph, several at once",
+		Long: `Build every image under PATH (default: .), or those named by --image and the
+repository images they need, with real BuildKit builds. An image starts as soon
+as the images it builds FROM or takes as a named context (compose service:,
+bake target:) are built; -j bounds the builds running at once. Repeat
+--builder to spread the builds over several buildx builders: an image goes to
+the builder of its first dependency (so that the dependency is in the image
+store it reads), the others in turn. With a builder outside the Docker Engine
+(remote, docker-container) an image stays in that builder's cache unless
+--push sends it to the registry its tag names.
+
+Each image is tagged with its compose image / bake tag, or
+layerwise.local/NAME:latest. A failed build skips the images that depend on
+it and nothing else. Every build is recorded in the history store (scenario
+"build"). --cache passes the compose/bake cache_from and cache_to.
+
+Formats: table (default, also "text"), json.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := g.checkTableFormat("json"); err != nil {
+				return err
+			}
+			if f.parallel < 0 {
+				return usageErr("-j must be at least 1")
+			}
+			builders, err := f.buildersFor()
+			if err != nil {
+				return err
+			}
+			res, err := discoverImages(cmd, g, args)
+			if err != nil {
+				return err
+			}
+			images, err := selectImages(res, f.images)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			for _, b := range builders {
+				if _, err := b.Info(ctx); err != nil {
+					return &ExitError{Code: ExitUsage, Err: err}
+				}
+			}
+			var store *history.Store
+			if !f.noHistory {
+				p := f.historyPath
+				if p == "" {
+					p = filepath.Join(res.Root, history.DefaultPath)
+				}
+				if store, err = history.Open(p); err != nil {
+					return &ExitError{Code: ExitUsage, Err: err}
+				}
+				defer store.Close()
+			}
+			host, _ := os.Hostname()
+			rep, err := build.Run(ctx, res, images, build.Options{Builders: builders, Parallel: f.parallel, NoCache: f.noCache, Push: f.push, CacheFromTo: f.cache,
+				History: store, Git: measure.GitState(ctx, res.Root), Host: host, Log: g.stderr})
+			if err != nil {
+				if ctx.Err() != nil {
+					return &ExitError{Code: ExitFindings, Err: fmt.Errorf("interrupted: builds cancelled, history kept")}
+				}
+				if engine.IsNoBuilder(err) {
+					return &ExitError{Code: ExitUsage, Err: err}
+				}
+				return &ExitError{Code: ExitFindings, Err: err}
+			}
+			if g.format == "json" {
+				if err := writeJSON(g.stdout, rep); err != nil {
+					return err
+				}
+			} else {
+				buildTable(g.stdout, rep)
+			}
+			if n := rep.Failed(); n > 0 {
+				return &ExitError{Code: ExitFindings, Err: fmt.Errorf("%d of %d images were not built", n, len(rep.Outcomes))}
+			}
+			return nil
+		},
+	}
+	f.engineFlags.addMulti(cmd)
+	cmd.Flags().StringSliceVar(&f.images, "image", nil, "only these images (and the repository images they need)")
+	cmd.Flags().IntVarP(&f.parallel, "jobs", "j", 0, "builds running at once (default: 2 per builder)")
+	cmd.Flags().BoolVar(&f.noCache, "no-cache", false, "build without the cache")
+	cmd.Flags().BoolVar(&f.push, "push", false, "push every image to the registry its tag names (with the docker driver it is also kept in the engine)")
+	cmd.Flags().BoolVar(&f.cache, "cache", false, "pass the images' cache_from/cache_to (compose, bake) to the builder")
+	cmd.Flags().StringVar(&f.historyPath, "history", "", "history store (default .layerwise/history.db under PATH)")
+	cmd.Flags().BoolVar(&f.noHistory, "no-history", false, "do not record the builds")
+	return cmd
+}
+
+func buildTable(w io.Writer, rep *build.Report) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "IMAGE\tTAG\tBUILDER\tSTATUS\tSTARTED\tWALL\tCACHED\tNEEDS")
+	for _, o := range rep.Outcomes {
+		wall, cached := "-", "-"
+		if o.Result != nil {
+			wall = secs(o.Result.Wall)
+			cached = fmt.Sprintf("%.0f%%", 100*o.Result.CacheHitRatio)
+		}
+		started := "-"
+		if o.Status == build.Built || o.Result != nil {
+			started = "+" + secs(o.Waited)
+		}
+		status := o.Status
+		if o.Error != "" {
+			// the whole message is on stderr and in the JSON
+			status += ": " + clip(firstLine(o.Error), 60)
+		}
+		needs := strings.Join(o.Deps, ",")
+		if needs == "" {
+			needs = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", o.Image, o.Tag, o.Builder, status, started, wall, cached, needs)
+	}
+	tw.Flush()
+	speedup := ""
+	if rep.Wall > 0 && rep.Serial > 0 {
+		speedup = fmt.Sprintf(" (the builds took %s one after another: %.1f× from running them along the graph)", secs(rep.Serial), rep.Serial.Seconds()/rep.Wall.Seconds())
+	}
+	fmt.Fprintf(w, "\n%d images, %d built, %d not built, in %s%s.\n", len(rep.Outcomes), len(rep.Outcomes)-rep.Failed(), rep.Failed(), secs(rep.Wall), speedup)
+}
+
+func clip(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
+
+func firstLine(s string) string {
+	l, _, _ := strings.Cut(s, "\n")
+	return l
+}
+
+func secs(d time.Duration) string { return fmt.Sprintf("%.2f s", d.Seconds()) }
