@@ -80,6 +80,9 @@ type Measurement struct {
 	// lines); Skipped says why a scenario did not run.
 	Error   string `json:"error,omitempty"`
 	Skipped string `json:"skipped,omitempty"`
+	// Baseline is the comparison with the history (measure
+	// --fail-on-regression); nil when none was asked for.
+	Baseline *Comparison `json:"baseline,omitempty"`
 }
 
 // Image measures one image.

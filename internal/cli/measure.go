@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -96,6 +97,24 @@ type measureFlags struct {
 	buildArgs   []string
 	jsonOut     string
 	csvOut      string
+	// the regression gate
+	failOnRegression string
+	baselineBranch   string
+	baselineBuilds   int
+}
+
+// parseThreshold reads "25%" or "0.25".
+func parseThreshold(s string) (float64, error) {
+	t := strings.TrimSpace(s)
+	pct := strings.HasSuffix(t, "%")
+	v, err := strconv.ParseFloat(strings.TrimSuffix(t, "%"), 64)
+	if err != nil || v < 0 {
+		return 0, usageErr("--fail-on-regression %q: give a percentage like 25%% (or a fraction like 0.25)", s)
+	}
+	if pct {
+		v /= 100
+	}
+	return v, nil
 }
 
 func newMeasureCmd(g *globals) *cobra.Command {
@@ -125,6 +144,16 @@ Formats: table (default, also "text"), json (with every step), csv.`,
 			}
 			if f.reps < 1 {
 				return usageErr("-n must be at least 1")
+			}
+			var threshold float64
+			if f.failOnRegression != "" {
+				var err error
+				if threshold, err = parseThreshold(f.failOnRegression); err != nil {
+					return err
+				}
+				if f.noHistory {
+					return usageErr("--fail-on-regression compares with the history: drop --no-history")
+				}
 			}
 			b, err := f.builderFor()
 			if err != nil {
@@ -157,8 +186,10 @@ Formats: table (default, also "text"), json (with every step), csv.`,
 				return &ExitError{Code: ExitFindings, Err: err}
 			}
 			host, _ := os.Hostname()
+			runStart := time.Now()
+			gitState := measure.GitState(ctx, res.Root)
 			opt := measure.Options{Builder: b, Repo: res, Scenarios: f.scenarios, Repetitions: f.reps, TouchSource: f.touch, TouchDeps: f.touchDeps,
-				History: store, Git: measure.GitState(ctx, res.Root), Host: host, Log: g.stderr}
+				History: store, Git: gitState, Host: host, Log: g.stderr}
 			var all []*measure.Measurement
 			failed := 0
 			for _, im := range images {
@@ -199,6 +230,17 @@ Formats: table (default, also "text"), json (with every step), csv.`,
 				}
 				all = append(all, ms...)
 			}
+			var regressed []*measure.Measurement
+			if f.failOnRegression != "" {
+				info, _ := b.Info(ctx)
+				bo := measure.BaselineOptions{Threshold: threshold, Builds: f.baselineBuilds, Branch: f.baselineBranch, Before: runStart}
+				if !gitState.Dirty {
+					bo.ExcludeCommit = gitState.Commit // the commit measured is not its own baseline
+				}
+				if regressed, err = measure.CompareWithHistory(ctx, store, all, info.Builder, bo); err != nil {
+					return &ExitError{Code: ExitFindings, Err: err}
+				}
+			}
 			if f.jsonOut != "" {
 				if err := atomicfile.WriteFunc(f.jsonOut, 0o644, func(w io.Writer) error { return writeJSON(w, all) }); err != nil {
 					return &ExitError{Code: ExitFindings, Err: err}
@@ -220,9 +262,19 @@ Formats: table (default, also "text"), json (with every step), csv.`,
 				}
 			default:
 				measureTable(g.stdout, all)
+				if f.failOnRegression != "" {
+					baselineTable(g.stdout, all, f.failOnRegression)
+				}
 			}
 			if failed > 0 {
 				return &ExitError{Code: ExitFindings, Err: fmt.Errorf("%d images had builds that failed or could not run", failed)}
+			}
+			if len(regressed) > 0 {
+				var what []string
+				for _, m := range regressed {
+					what = append(what, m.Image+" "+m.Scenario)
+				}
+				return &ExitError{Code: ExitFindings, Err: fmt.Errorf("regression beyond %s: %s", f.failOnRegression, strings.Join(what, ", "))}
 			}
 			return nil
 		},
@@ -238,7 +290,31 @@ Formats: table (default, also "text"), json (with every step), csv.`,
 	cmd.Flags().StringArrayVar(&f.buildArgs, "build-arg", nil, "build argument KEY=VALUE for every image (repeatable)")
 	cmd.Flags().StringVar(&f.jsonOut, "json-out", "", "also write the results as JSON (with every step) to this file")
 	cmd.Flags().StringVar(&f.csvOut, "csv-out", "", "also write the results as CSV to this file")
+	cmd.Flags().StringVar(&f.failOnRegression, "fail-on-regression", "", "compare with the history and exit 1 when an image×scenario got slower or bigger by more than this (e.g. 25%; and by 0.5 s / 1 MB at least), or stopped hitting the cache")
+	cmd.Flags().StringVar(&f.baselineBranch, "baseline-branch", "", "take the baseline from builds recorded on this branch only (default: any branch but the commit measured)")
+	cmd.Flags().IntVar(&f.baselineBuilds, "baseline-builds", 10, "how many recent baseline builds count (at least 3 are needed)")
 	return cmd
+}
+
+func baselineTable(w io.Writer, ms []*measure.Measurement, threshold string) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "\nIMAGE\tSCENARIO\tBASELINE\tNOW\tBUILDS\tVERDICT (threshold %s)\n", threshold)
+	for _, m := range ms {
+		c := m.Baseline
+		if c == nil {
+			continue
+		}
+		base := "-"
+		if c.Status != measure.StatusNoBaseline {
+			base = fmt.Sprintf("%.2f s", c.Median.Seconds())
+		}
+		verdict := c.Status
+		if len(c.Reasons) > 0 {
+			verdict += ": " + strings.Join(c.Reasons, "; ")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%.2f s\t%d\t%s\n", m.Image, m.Scenario, base, c.Current.Seconds(), c.Samples, verdict)
+	}
+	tw.Flush()
 }
 
 func skipReason(im *discover.Image) string {

@@ -7,8 +7,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/layerwise/layerwise/internal/testfs"
 	"time"
+
+	"github.com/layerwise/layerwise/internal/testengine"
+	"github.com/layerwise/layerwise/internal/testfs"
 
 	"github.com/layerwise/layerwise/engine"
 	"github.com/layerwise/layerwise/measure/history"
@@ -88,5 +90,38 @@ func TestParseSince(t *testing.T) {
 	}
 	if _, err := parseSince("soon", now); err == nil {
 		t.Errorf("bad --since accepted")
+	}
+}
+
+// TestFailOnRegression: three cold builds make the baseline; the same
+// Dockerfile measured again passes the gate, and one that sleeps two seconds
+// more in a RUN fails it with exit 1, naming the image and scenario.
+func TestFailOnRegression(t *testing.T) {
+	testengine.Require(t)
+	repo := testfs.Tree(t, map[string]string{"Dockerfile": "FROM busybox:1.36\nRUN echo quick\n"})
+	name := filepath.Base(repo)
+	if code, _, stderr := run(t, "measure", "--scenario", "cold", "-n", "3", repo); code != 0 {
+		t.Fatalf("baseline: exit %d %s", code, stderr)
+	}
+	code, out, stderr := run(t, "measure", "--scenario", "cold", "--fail-on-regression", "25%", repo)
+	if code == 1 {
+		// other packages' builds share the daemon: one more look tells a
+		// noisy build from a gate that fails unchanged builds
+		t.Logf("unchanged build failed the gate once:\n%s", out)
+		code, out, stderr = run(t, "measure", "--scenario", "cold", "--fail-on-regression", "25%", repo)
+	}
+	if code != 0 || !strings.Contains(out, "VERDICT (threshold 25%)") || !strings.Contains(out, " ok") {
+		t.Errorf("unchanged: exit %d\n%s\n%s", code, out, stderr)
+	}
+	testfs.Write(t, repo, map[string]string{"Dockerfile": "FROM busybox:1.36\nRUN echo quick && sleep 2\n"})
+	code, out, stderr = run(t, "measure", "--scenario", "cold", "--fail-on-regression", "25%", repo)
+	if code != 1 || !strings.Contains(out, "regression: build time") || !strings.Contains(stderr, "regression beyond 25%: "+name+" cold") {
+		t.Errorf("slower: exit %d\n%s\n%s", code, out, stderr)
+	}
+	if code, _, stderr := run(t, "measure", "--fail-on-regression", "x", "--scenario", "cold", repo); code != 2 || !strings.Contains(stderr, "give a percentage") {
+		t.Errorf("bad threshold: exit %d %s", code, stderr)
+	}
+	if code, _, stderr := run(t, "measure", "--fail-on-regression", "10%", "--no-history", repo); code != 2 || !strings.Contains(stderr, "drop --no-history") {
+		t.Errorf("no history: exit %d %s", code, stderr)
 	}
 }
