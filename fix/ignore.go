@@ -31,11 +31,13 @@ type ignoreGroup struct {
 }
 
 // ignoreUser is one image reading the group's directory: as its build
-// context (named == "") or as the named context named.
+// context (named == "") or as the named context named. unknown: its
+// Dockerfile could not be modelled, so what it reads is not known.
 type ignoreUser struct {
 	im      *discover.Image
 	named   string
 	sources []buildctx.Source
+	unknown bool
 }
 
 // images are the distinct images of the group.
@@ -112,7 +114,11 @@ func Ignores(ctx context.Context, disc *discover.Result, opt Options) ([]*FileFi
 		return nil
 	}
 	for _, im := range disc.Images {
-		if im.Model == nil || im.Dockerfile == "" || im.Error != nil {
+		if im.Model == nil || im.Error != nil {
+			// its needs are unknown: the context it shares is left alone
+			if n := add(im.AbsContext(), im.AbsDockerfile(), ignoreUser{im: im, unknown: true}); n != nil {
+				return nil, []Note{*n}, nil
+			}
 			continue
 		}
 		if n := add(im.AbsContext(), im.AbsDockerfile(), ignoreUser{im: im, sources: buildctx.SourcesOf(im.Model)}); n != nil {
@@ -155,6 +161,11 @@ func fixIgnoreGroup(ctx context.Context, root string, g *ignoreGroup, walks map[
 		walk, err = buildctx.WalkContext(ctx, g.contextDir, buildctx.WalkOptions{Patterns: g.ignore.Patterns})
 		if err != nil {
 			return nil, []Note{{File: rel, Reason: "walking the context: " + err.Error()}}, nil
+		}
+	}
+	for _, u := range g.users {
+		if u.unknown {
+			return nil, []Note{{File: rel, Reason: fmt.Sprintf("%s also builds from this context and its Dockerfile could not be read or parsed: what it needs cannot be proven, the ignore file is left as it is", u.im.Name)}}, nil
 		}
 	}
 	reached, undecidable, err := reachedBy(walk, g.users)

@@ -202,3 +202,40 @@ func TestIgnoreContextAlsoANamedContext(t *testing.T) {
 		t.Errorf("patterns %q, want %q\n%s", patternsOf(ign), want, ign)
 	}
 }
+
+// An image whose Dockerfile does not parse shares the context: what it
+// needs is unknown, so the ignore file is not written.
+func TestIgnoreLeftAloneWhenASharerDoesNotParse(t *testing.T) {
+	got, notes := ignoreFixes(t, map[string]string{
+		"compose.yaml":  "services:\n  a: {build: {context: ., dockerfile: a.Dockerfile}}\n  b: {build: {context: ., dockerfile: b.Dockerfile}}\n",
+		"a.Dockerfile":  "FROM busybox:1.36\nCOPY src/ /src/\n",
+		"b.Dockerfile":  "FROM busybox:1.36\nCOPY --chown= docs/ /docs/\nFROOM x\n",
+		"src/main.c":    "",
+		"docs/guide.md": "",
+	})
+	if len(got) != 0 {
+		t.Errorf("written: %v", got)
+	}
+	found := false
+	for _, n := range notes {
+		found = found || strings.Contains(n.Reason, "b also builds from this context and its Dockerfile could not be read or parsed")
+	}
+	if !found {
+		t.Errorf("notes: %+v", notes)
+	}
+}
+
+// An inline Dockerfile (compose dockerfile_inline) counts like any other:
+// what it copies stays.
+func TestIgnoreCountsInlineDockerfiles(t *testing.T) {
+	got, _ := ignoreFixes(t, map[string]string{
+		"compose.yaml":  "services:\n  a: {build: {context: ., dockerfile: a.Dockerfile}}\n  b:\n    build:\n      context: .\n      dockerfile_inline: |\n        FROM busybox:1.36\n        COPY docs/ /docs/\n",
+		"a.Dockerfile":  "FROM busybox:1.36\nCOPY src/ /src/\n",
+		"src/main.c":    "",
+		"docs/guide.md": "",
+		"notes/x.txt":   "",
+	})
+	if want := []string{"/compose.yaml", "/notes"}; strings.Join(patternsOf(got[".dockerignore"]), ",") != strings.Join(want, ",") {
+		t.Errorf("patterns %q, want %q", patternsOf(got[".dockerignore"]), want)
+	}
+}
