@@ -94,7 +94,12 @@ type exclusion struct {
 func Ignores(ctx context.Context, disc *discover.Result, opt Options) ([]*FileFix, []Note, error) {
 	groups := map[string]*ignoreGroup{}
 	var order []string
+	outside := map[string]bool{}
 	add := func(dir, dockerfile string, u ignoreUser) *Note {
+		if r, err := filepath.Rel(disc.Root, dir); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+			outside[dir] = true // layerwise fix PATH writes under PATH only
+			return nil
+		}
 		ign, err := buildctx.FindIgnoreFile(dir, dockerfile)
 		if err != nil {
 			return &Note{File: relTo(disc.Root, dir), Reason: err.Error()}
@@ -140,6 +145,9 @@ func Ignores(ctx context.Context, disc *discover.Result, opt Options) ([]*FileFi
 	}
 	var files []*FileFix
 	var notes []Note
+	for _, dir := range slices.Sorted(maps.Keys(outside)) {
+		notes = append(notes, Note{File: dir, Reason: "a build reads this directory, which is outside " + disc.Root + ": its ignore file is left as it is"})
+	}
 	for _, key := range order {
 		ff, ns, err := fixIgnoreGroup(ctx, disc.Root, groups[key], opt.walks)
 		if err != nil {

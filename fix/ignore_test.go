@@ -239,3 +239,27 @@ func TestIgnoreCountsInlineDockerfiles(t *testing.T) {
 		t.Errorf("patterns %q, want %q", patternsOf(got[".dockerignore"]), want)
 	}
 }
+
+// fix PATH writes under PATH only: a named context outside the repository
+// keeps its ignore file as it is, with a note.
+func TestIgnoreLeavesDirectoriesOutsideTheRepository(t *testing.T) {
+	outside := t.TempDir()
+	testfs.Write(t, outside, map[string]string{"used/a": "", "unused/b": ""})
+	got, notes := ignoreFixes(t, map[string]string{
+		"compose.yaml":   "services:\n  app:\n    build:\n      context: ./app\n      additional_contexts:\n        ext: " + outside + "\n",
+		"app/Dockerfile": "FROM busybox:1.36\nCOPY --from=ext used/ /used/\nCOPY main.c /\n",
+		"app/main.c":     "",
+	})
+	for p := range got {
+		if strings.HasPrefix(p, "..") || filepath.IsAbs(p) {
+			t.Errorf("writes outside the repository: %s", p)
+		}
+	}
+	found := false
+	for _, n := range notes {
+		found = found || (n.File == outside && strings.Contains(n.Reason, "outside"))
+	}
+	if !found {
+		t.Errorf("notes: %+v", notes)
+	}
+}
