@@ -102,6 +102,11 @@ func Run(ctx context.Context, disc *discover.Result, opt Options) (*Result, erro
 			continue
 		}
 		done[im.Dockerfile] = true
+		if im.Dockerfile == ".." || strings.HasPrefix(im.Dockerfile, "../") {
+			// layerwise fix PATH writes under PATH only
+			res.Notes = append(res.Notes, Note{File: im.Dockerfile, Reason: "the Dockerfile is outside " + disc.Root + ": left as it is"})
+			continue
+		}
 		if im.Error != nil {
 			res.Notes = append(res.Notes, Note{File: im.Dockerfile, Line: im.Error.Line, Reason: "the Dockerfile does not parse: " + im.Error.Message})
 			continue

@@ -263,3 +263,33 @@ func TestIgnoreLeavesDirectoriesOutsideTheRepository(t *testing.T) {
 		t.Errorf("notes: %+v", notes)
 	}
 }
+
+// A compose file that builds a Dockerfile outside the repository: fix
+// leaves it alone, with a note.
+func TestFixLeavesDockerfilesOutsideTheRepository(t *testing.T) {
+	outside := t.TempDir()
+	testfs.Write(t, outside, map[string]string{"Dockerfile": "FROM debian:12\nRUN apt-get update\nRUN apt-get install -y curl\n"})
+	root := testfs.Tree(t, map[string]string{
+		"compose.yaml": "services:\n  ext:\n    build:\n      context: .\n      dockerfile: " + filepath.Join(outside, "Dockerfile") + "\n",
+	})
+	disc, err := discover.Discover(context.Background(), root, discover.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(context.Background(), disc, Options{Config: config.Default()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range res.Files {
+		if strings.HasPrefix(f.Path, "..") || filepath.IsAbs(f.Path) {
+			t.Errorf("rewrites %s", f.Path)
+		}
+	}
+	found := false
+	for _, n := range res.Notes {
+		found = found || strings.Contains(n.Reason, "outside")
+	}
+	if !found {
+		t.Errorf("notes: %+v", res.Notes)
+	}
+}
