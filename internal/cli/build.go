@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -76,12 +75,8 @@ Formats: table (default, also "text"), json.`,
 			}
 			var store *history.Store
 			if !f.noHistory {
-				p := f.historyPath
-				if p == "" {
-					p = filepath.Join(res.Root, history.DefaultPath)
-				}
-				if store, err = history.Open(p); err != nil {
-					return &ExitError{Code: ExitUsage, Err: err}
+				if store, err = openHistory(res.Root, f.historyPath); err != nil {
+					return err
 				}
 				defer store.Close()
 			}

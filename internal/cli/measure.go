@@ -173,12 +173,8 @@ Formats: table (default, also "text"), json (with every step), csv.`,
 			}
 			var store *history.Store
 			if !f.noHistory {
-				p := f.historyPath
-				if p == "" {
-					p = filepath.Join(res.Root, history.DefaultPath)
-				}
-				if store, err = history.Open(p); err != nil {
-					return &ExitError{Code: ExitUsage, Err: err}
+				if store, err = openHistory(res.Root, f.historyPath); err != nil {
+					return err
 				}
 				defer store.Close()
 			}
@@ -358,3 +354,17 @@ func measureCSV(w io.Writer, ms []*measure.Measurement) error {
 }
 
 func fsec(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
+
+// openHistory opens the history store: flag, or .layerwise/history.db
+// under the repository root.
+func openHistory(root, flag string) (*history.Store, error) {
+	p := flag
+	if p == "" {
+		p = filepath.Join(root, history.DefaultPath)
+	}
+	s, err := history.Open(p)
+	if err != nil {
+		return nil, &ExitError{Code: ExitUsage, Err: err}
+	}
+	return s, nil
+}
