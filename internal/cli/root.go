@@ -94,7 +94,11 @@ func NewRoot(stdout, stderr io.Writer) *cobra.Command {
 		Use:   "layerwise",
 		Short: "Find, fix and measure what makes Docker image builds slow",
 		Long: `layerwise finds every image a repository builds, analyses each Dockerfile and
-build context, and tells what makes the builds slow and the images big.
+build context, and tells what makes the builds slow and the images big (audit,
+context); rewrites Dockerfiles and .dockerignore files so builds hit the cache
+(fix); measures real BuildKit builds and fails CI on a regression (measure,
+bench, history); builds the images along their dependency graph (build); and
+reports the trends (report).
 
 Exit codes: 0 success; 1 findings at or above the fail level, or an input that
 could not be processed (reported, the others still processed); 2 usage error
