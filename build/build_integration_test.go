@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -138,4 +139,68 @@ func TestBuildOnTwoBuilders(t *testing.T) {
 			t.Errorf("%s:%s not in the registry: %s %v", name, mark, out, err)
 		}
 	}
+}
+
+// TestBuildSharedCache: with CacheFromTo (--cache) the compose cache_to and
+// cache_from reach the builder: a build on the remote buildkitd exports its
+// cache, the RUN's layer included, to a local directory, and the next build
+// imports it. (Whether the import alone would hit is not shown here: the
+// one buildkitd also keeps its own cache, and pruning it would disturb the
+// other packages' tests that share it.)
+func TestBuildSharedCache(t *testing.T) {
+	testengine.Require(t)
+	testengine.RequireBuildkitd(t)
+	ctx := context.Background()
+	cacheDir := t.TempDir()
+	mark := nonce()
+	files := map[string]string{
+		"compose.yaml": `services:
+  app:
+    build:
+      context: .
+      cache_from: ["type=local,src=` + cacheDir + `"]
+      cache_to: ["type=local,dest=` + cacheDir + `,mode=max"]
+`,
+		"Dockerfile": "FROM 127.0.0.1:5000/busybox:1.36\nRUN echo " + mark + " > /mark && sleep 1\n",
+	}
+	first := testfs.Tree(t, files)
+	repo, err := discover.Discover(ctx, first, discover.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Run(ctx, repo, repo.Images, Options{Builders: []engine.Builder{buildx.New("layerwise-remote")}, CacheFromTo: true})
+	if err != nil || rep.Failed() != 0 {
+		t.Fatalf("%v %+v", err, rep.Outcomes[0])
+	}
+	if _, err := os.Stat(filepath.Join(cacheDir, "index.json")); err != nil {
+		t.Fatalf("no cache exported: %v", err)
+	}
+	// mode=max: the base's layer, the RUN's layer, the cache config and manifest
+	if blobs, _ := os.ReadDir(filepath.Join(cacheDir, "blobs", "sha256")); len(blobs) < 3 {
+		t.Errorf("%d blobs in the exported cache", len(blobs))
+	}
+	if !hasStep(rep.Outcomes[0].Result, "exporting cache") {
+		t.Errorf("no cache export step")
+	}
+	second := testfs.Tree(t, files)
+	repo, err = discover.Discover(ctx, second, discover.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err = Run(ctx, repo, repo.Images, Options{Builders: []engine.Builder{buildx.New("layerwise-remote")}, CacheFromTo: true})
+	if err != nil || rep.Failed() != 0 {
+		t.Fatalf("%v %+v", err, rep.Outcomes[0])
+	}
+	if !hasStep(rep.Outcomes[0].Result, "importing cache manifest from local:") {
+		t.Errorf("the second build did not import the shared cache: %+v", rep.Outcomes[0].Result.Steps)
+	}
+}
+
+func hasStep(r *engine.Result, prefix string) bool {
+	for _, s := range r.Steps {
+		if strings.HasPrefix(s.Key, prefix) {
+			return true
+		}
+	}
+	return false
 }
