@@ -61,9 +61,9 @@ func sparkline(points []Point) template.HTML {
 	}
 	svg := fmt.Sprintf(`<svg width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f" role="img" aria-label="build times">`, w, h, w, h)
 	if len(line) == 1 {
-		svg += fmt.Sprintf(`<circle cx="%s" r="2" class="ok"/>`, strings.Replace(line[0], ",", `" cy="`, 1))
+		svg += fmt.Sprintf(`<circle cx="%s" r="2" class="dot"/>`, strings.Replace(line[0], ",", `" cy="`, 1))
 	} else if len(line) > 1 {
-		svg += `<polyline fill="none" class="ok" points="` + strings.Join(line, " ") + `"/>`
+		svg += `<polyline class="line" points="` + strings.Join(line, " ") + `"/>`
 	}
 	return template.HTML(svg + dots.String() + `</svg>`) // numbers and fixed markup only
 }
@@ -94,7 +94,7 @@ body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#1f2328}
 h1{font-size:1.4em}table{border-collapse:collapse;margin:1em 0}
 th,td{padding:.3em .8em;border-bottom:1px solid #d0d7de;text-align:right}th:first-child,td:first-child,th:nth-child(2),td:nth-child(2){text-align:left}
 .worse{color:#cf222e;font-weight:600}.better{color:#1a7f37}.muted,.same{color:#656d76}
-.ok{stroke:#0969da;stroke-width:1.5;fill:#0969da}.fail{fill:#cf222e}
+.line{stroke:#0969da;stroke-width:1.5;fill:none}.dot{fill:#0969da}.fail{fill:#cf222e}
 .cards{display:flex;gap:2em}.card b{display:block;font-size:1.5em}
 </style></head><body>
 <h1>{{.Title}}</h1>
