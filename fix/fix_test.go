@@ -181,6 +181,21 @@ var dockerfileCases = []struct {
 			goRuntimeCerts + "WORKDIR /src\nCOPY --from=build /src /src\nCOPY --from=build /usr/local/bin/api /usr/local/bin/api\nCMD [\"api\"]\n",
 	},
 	{
+		// an upgrade changes the runtime's packages too: it is kept, and
+		// with it the apt preparation, though git stays behind
+		name: "go-multi-stage-upgrade-kept",
+		files: map[string]string{
+			"Dockerfile": "FROM golang:1.22-bookworm\nRUN rm -f /etc/apt/apt.conf.d/docker-clean\nRUN apt-get update && apt-get upgrade -y\nRUN apt-get install -y git\nWORKDIR /src\nCOPY . .\nRUN go build -o /usr/local/bin/api .\nCMD [\"api\"]\n",
+			"go.mod":     "module x\n",
+			"main.go":    "package main\n",
+		},
+		rules: []string{"LW112"},
+		want: "FROM golang:1.22-bookworm AS build\nRUN rm -f /etc/apt/apt.conf.d/docker-clean\nRUN apt-get update && apt-get upgrade -y\nRUN apt-get install -y git\nWORKDIR /src\nCOPY . .\nRUN go build -o /usr/local/bin/api .\n" +
+			"\n# runtime: the binary, the CA certificates and what the build stage's image held at run time, without the Go toolchain and build-only tools (git)\nFROM debian:bookworm-slim\n" +
+			"RUN rm -f /etc/apt/apt.conf.d/docker-clean\nRUN apt-get update && apt-get upgrade -y\n" +
+			goRuntimeCerts + "WORKDIR /src\nCOPY --from=build /src /src\nCOPY --from=build /usr/local/bin/api /usr/local/bin/api\nCMD [\"api\"]\n",
+	},
+	{
 		// a package written twice cannot be removed with certainty: the
 		// RUN is copied as written
 		name: "go-multi-stage-ambiguous-text-kept",

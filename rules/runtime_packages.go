@@ -48,7 +48,8 @@ type runtimePlan struct {
 // the RUN as written; the RUN without the build-only packages and those
 // provided by a copy (removed from the text only when each is written
 // once, as a word); or nothing. RUNs that only prepare apt go when no
-// install is left. When in doubt, a RUN is copied as written.
+// install is left; one that upgrades or removes packages is copied as
+// written. When in doubt, a RUN is copied as written.
 func runtimePackages(in *Input, before, after []*dockerfile.Instruction) runtimePlan {
 	plan := runtimePlan{runs: map[*dockerfile.Instruction][]string{}}
 	used := programsUsed(in, after)
@@ -61,10 +62,20 @@ func runtimePackages(in *Input, before, after []*dockerfile.Instruction) runtime
 		}
 		lines := linesOf(in.File, x)
 		var pkgs []string
+		other := false // apt upgrade, remove, ...: copied as written
 		for _, c := range x.Run.Commands {
-			if isApt(c, "install") {
+			switch {
+			case isApt(c, "install"):
 				pkgs = append(pkgs, aptPackages(c)...)
+			case isApt(c, "update"):
+			case path.Base(c.Name) == "apt-get" || path.Base(c.Name) == "apt" || path.Base(c.Name) == "apk":
+				other = true
 			}
+		}
+		if other {
+			plan.runs[x] = lines
+			installs = true
+			continue
 		}
 		if len(pkgs) == 0 {
 			prep = append(prep, x)
