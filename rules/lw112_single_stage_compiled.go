@@ -19,8 +19,9 @@ workdir, environment and exposed ports. ` + "`layerwise fix`" + ` does this rewr
 one stage on a Debian-based golang image, one ` + "`go build -o`" + `, nothing after it but image config. The runtime stage
 gets the golang image's CA certificates by a copy (Go reads the bundle itself) and re-runs only the OS package
 installs the service needs at run time: build-only tools (git, compilers, make, pkg-config, ...) stay in the build
-stage unless the Go sources, CMD, ENTRYPOINT or HEALTHCHECK name the program; library ` + "`-dev`" + ` packages stay, since a
-cgo binary links what they pull in.`,
+stage unless the Go sources sent in the context (vendored modules included; downloaded modules are not read),
+CMD, ENTRYPOINT or HEALTHCHECK name the program; library ` + "`-dev`" + ` packages stay, since a cgo binary links what they
+pull in. Review the runtime stage if the service runs tools through a dependency that is not vendored.`,
 	Bad:           "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /usr/local/bin/api .\nCMD [\"api\"]",
 	Good:          "FROM golang:1.22 AS build\nWORKDIR /src\nCOPY . .\nRUN CGO_ENABLED=0 go build -o /out/api .\nFROM gcr.io/distroless/static\nCOPY --from=build /out/api /usr/local/bin/api\nCMD [\"api\"]",
 	Check:         checkSingleStageCompiled,
