@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -194,6 +195,15 @@ func Run(ctx context.Context, repo *discover.Result, images []*discover.Image, o
 		rep.Outcomes = append(rep.Outcomes, o)
 	}
 
+	// images in a dependency cycle cannot be built (each waits for the
+	// other): they fail, and their dependents are skipped
+	inCycle := cycles(repo, plan)
+	for im, cycle := range inCycle {
+		o := outcome[im]
+		o.Status, o.Error = Failed, "in a dependency cycle: "+cycle
+		close(done[im])
+	}
+
 	start := time.Now()
 	slots := make(chan struct{}, parallel)
 	var mu sync.Mutex // Log, History, rep.Serial
@@ -208,6 +218,9 @@ func Run(ctx context.Context, repo *discover.Result, images []*discover.Image, o
 	var runErr error
 	var errOnce sync.Once
 	for _, im := range plan {
+		if _, ok := inCycle[im]; ok {
+			continue // failed above
+		}
 		wg.Add(1)
 		go func(im *discover.Image) {
 			defer wg.Done()
@@ -302,4 +315,43 @@ func buildOne(ctx context.Context, repo *discover.Result, im *discover.Image, b 
 		req.CacheFrom, req.CacheTo = im.CacheFrom, im.CacheTo
 	}
 	return b.Build(ctx, req)
+}
+
+// cycles finds the images of the plan that depend on themselves through
+// other images, each with the cycle written out ("a -> b -> a").
+func cycles(repo *discover.Result, plan []*discover.Image) map[*discover.Image]string {
+	out := map[*discover.Image]string{}
+	state := map[*discover.Image]int{} // 1 on the stack, 2 done
+	var stack []*discover.Image
+	var visit func(im *discover.Image)
+	visit = func(im *discover.Image) {
+		state[im] = 1
+		stack = append(stack, im)
+		for _, d := range repo.Deps(im) {
+			switch state[d] {
+			case 0:
+				visit(d)
+			case 1: // back edge: the stack from d to im is a cycle
+				i := slices.Index(stack, d)
+				names := []string{}
+				for _, c := range stack[i:] {
+					names = append(names, c.Name)
+				}
+				desc := strings.Join(append(names, d.Name), " -> ")
+				for _, c := range stack[i:] {
+					if _, ok := out[c]; !ok {
+						out[c] = desc
+					}
+				}
+			}
+		}
+		stack = stack[:len(stack)-1]
+		state[im] = 2
+	}
+	for _, im := range plan {
+		if state[im] == 0 {
+			visit(im)
+		}
+	}
+	return out
 }

@@ -209,3 +209,49 @@ func TestContextsAndRef(t *testing.T) {
 		t.Errorf("Ref = %q", got)
 	}
 }
+
+// Images that depend on each other cannot be built: they fail with the
+// cycle written out, their dependents are skipped, the rest is built, and
+// the run ends (it does not wait forever).
+func TestRunCycle(t *testing.T) {
+	root := testfs.Tree(t, map[string]string{
+		"compose.yaml": `services:
+  a: {image: "x/a:1", build: ./a}
+  b: {image: "x/b:1", build: ./b}
+  c: {build: ./c}
+  d: {build: ./d}
+`,
+		"a/Dockerfile": "FROM x/b:1\n",
+		"b/Dockerfile": "FROM x/a:1\n",
+		"c/Dockerfile": "FROM x/a:1\n",
+		"d/Dockerfile": "FROM busybox:1.36\n",
+	})
+	repo, err := discover.Discover(context.Background(), root, discover.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var running, maxRunning int
+	done := make(chan *Report)
+	go func() {
+		rep, err := Run(context.Background(), repo, repo.Images, Options{Builders: []engine.Builder{newRecording("a", &mu, &running, &maxRunning)}})
+		if err != nil {
+			t.Error(err)
+		}
+		done <- rep
+	}()
+	var rep *Report
+	select {
+	case rep = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the run never ended")
+	}
+	status := map[string]string{}
+	for _, o := range rep.Outcomes {
+		status[o.Image] = o.Status + " " + o.Error
+	}
+	if !strings.HasPrefix(status["a"], "failed in a dependency cycle: ") || !strings.Contains(status["a"], "a -> b -> a") && !strings.Contains(status["a"], "b -> a -> b") ||
+		!strings.HasPrefix(status["b"], "failed in a dependency cycle") || !strings.HasPrefix(status["c"], "skipped") || status["d"] != "built " {
+		t.Errorf("%v", status)
+	}
+}
