@@ -51,7 +51,9 @@ type bakeListEntry struct {
 // resolves the files exactly as their `docker buildx bake` will.
 //
 // The images are the targets of the "default" group when there is one
-// (what `docker buildx bake` builds), otherwise every target.
+// (what `docker buildx bake` builds), otherwise every target. Bake reads
+// the directory's compose file too: a target that overrides a compose
+// service replaces that service's image in Discover.
 func bakeImages(ctx context.Context, root, dir string, opt Options) ([]*Image, []string) {
 	var files []string
 	for _, n := range bakeFileNames {
@@ -74,10 +76,9 @@ func bakeImages(ctx context.Context, root, dir string, opt Options) ([]*Image, [
 	bake := func(args ...string) ([]byte, error) {
 		ctx, cancel := context.WithTimeout(ctx, time.Minute)
 		defer cancel()
+		// no -f: bake reads its default files, the compose file of the
+		// directory included, and merges them as `docker buildx bake` does
 		full := []string{"buildx", "bake", "--progress=quiet"}
-		for _, f := range files {
-			full = append(full, "-f", f)
-		}
 		cmd := exec.CommandContext(ctx, docker, append(full, args...)...)
 		cmd.Dir = dir
 		cmd.Env = append(os.Environ(), opt.Env...)

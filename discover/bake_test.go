@@ -158,3 +158,32 @@ func TestCacheEntries(t *testing.T) {
 		t.Errorf("cacheEntries = %q, want %q", got, want)
 	}
 }
+
+// A bake file beside a compose file: bake merges them (as `docker buildx
+// bake` does), and its definition of a service replaces compose-go's; the
+// services bake does not build stay.
+func TestBakeOverridesComposeServices(t *testing.T) {
+	testengine.Require(t)
+	root := t.TempDir()
+	testfs.Write(t, root, map[string]string{
+		"compose.yaml":      "services:\n  api:\n    build: ./api\n    image: corp/api:compose\n  worker:\n    build: ./worker\n",
+		"docker-bake.hcl":   "group \"default\" { targets = [\"api\"] }\ntarget \"api\" {\n  tags = [\"corp/api:bake\"]\n  args = { MODE = \"release\" }\n}\n",
+		"api/Dockerfile":    "FROM busybox:1.36\n",
+		"worker/Dockerfile": "FROM busybox:1.36\n",
+	})
+	res, err := Discover(context.Background(), root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := names(res), []string{"api", "worker"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("images = %q, want %q (warnings %q)", got, want, res.Warnings)
+	}
+	ims := byName(res)
+	api := ims["api"]
+	if api.Source != SourceBake || api.Context != "api" || api.Dockerfile != "api/Dockerfile" || api.Args["MODE"] != "release" || !reflect.DeepEqual(api.Tags, []string{"corp/api:bake"}) {
+		t.Errorf("api: %+v", api)
+	}
+	if ims["worker"].Source != SourceCompose {
+		t.Errorf("worker: %+v", ims["worker"])
+	}
+}

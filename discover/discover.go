@@ -205,7 +205,22 @@ func Discover(ctx context.Context, root string, opt Options) (*Result, error) {
 		add(composeImages(ctx, abs, dir, opt.Env))
 	}
 	for _, dir := range bakeDirs {
-		add(bakeImages(ctx, abs, dir, opt))
+		ims, warns := bakeImages(ctx, abs, dir, opt)
+		// bake merged the directory's compose file with its own: its
+		// definition of a service wins over compose-go's
+		byName := map[string]bool{}
+		for _, im := range ims {
+			byName[im.Name] = true
+		}
+		kept := res.Images[:0]
+		for _, im := range res.Images {
+			if im.Source == SourceCompose && byName[im.Name] && filepath.Dir(filepath.Join(abs, im.SourceFile)) == dir {
+				continue
+			}
+			kept = append(kept, im)
+		}
+		res.Images = kept
+		add(ims, warns)
 	}
 	for _, p := range dockerfiles {
 		if covered[rel(abs, p)] {
