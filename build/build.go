@@ -281,10 +281,10 @@ func Run(ctx context.Context, repo *discover.Result, images []*discover.Image, o
 	}
 	wg.Wait()
 	rep.Wall = time.Since(start)
-	if runErr != nil {
-		return rep, runErr
+	if err := ctx.Err(); err != nil {
+		return rep, err
 	}
-	return rep, nil
+	return rep, runErr
 }
 
 // buildOne runs one build; an inline Dockerfile is written to a temporary

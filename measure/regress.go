@@ -68,10 +68,10 @@ func CompareWithHistory(ctx context.Context, store *history.Store, ms []*Measure
 	if opt.MinSizeDelta == 0 {
 		opt.MinSizeDelta = 1 << 20
 	}
-	if opt.Builds == 0 {
+	if opt.Builds <= 0 {
 		opt.Builds = 10
 	}
-	if opt.MinSamples == 0 {
+	if opt.MinSamples <= 0 {
 		opt.MinSamples = 3
 	}
 	var regressed []*Measurement

@@ -154,6 +154,9 @@ Formats: table (default, also "text"), json (with every step), csv.`,
 				if f.noHistory {
 					return usageErr("--fail-on-regression compares with the history: drop --no-history")
 				}
+				if f.baselineBuilds < 1 {
+					return usageErr("--baseline-builds must be at least 1")
+				}
 			}
 			b, err := f.builderFor()
 			if err != nil {

@@ -28,6 +28,7 @@ func TestMeasureUsageErrors(t *testing.T) {
 		{[]string{"measure", "-o", "xml", repo}, `unknown format "xml"`},
 		{[]string{"measure", "--backend", "buildkit", "--buildkit-addr", "unix:///nonexistent/bk.sock", repo}, "/nonexistent/bk.sock"},
 		{[]string{"history", "--since", "last tuesday", repo}, "--since"},
+		{[]string{"measure", "--fail-on-regression", "10%", "--baseline-builds", "-2", repo}, "--baseline-builds must be at least 1"},
 	}
 	for _, tc := range cases {
 		code, _, stderr := run(t, tc.args...)
