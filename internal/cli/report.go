@@ -53,6 +53,9 @@ an image × scenario got slower than the window before by more than 25% and
 			if err != nil {
 				return usageErr("--since: %v", err)
 			}
+			if !from.Before(now) {
+				return usageErr("--since %s is not in the past", f.since)
+			}
 			root := "."
 			if len(args) == 1 {
 				root = args[0]

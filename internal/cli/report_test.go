@@ -54,6 +54,7 @@ func TestReportCommand(t *testing.T) {
 		{[]string{"report", dir}, "no build history at"},
 		{[]string{"report", "--history", db, "--since", "yesterday-ish", dir}, "--since"},
 		{[]string{"report", "--history", db, "-o", "sarif", dir}, `unknown format "sarif"`},
+		{[]string{"report", "--history", db, "--since", "2999-01-01", dir}, "is not in the past"},
 	} {
 		if code, _, stderr := run(t, tc.args...); code != 2 || !strings.Contains(stderr, tc.want) {
 			t.Errorf("%v: exit %d %q", tc.args, code, stderr)
