@@ -213,7 +213,7 @@ func TestFixedServiceBuildsTheSameImageFaster(t *testing.T) {
 	if installCached(naive) {
 		t.Errorf("naive: a source change should re-run npm install")
 	}
-	if !installCached(fixed) && !installCached(fixed) { // a second look tells a daemon hiccup from a miss
+	if ok := installCached(fixed); !ok && !installCached(fixed) { // a second look tells a daemon hiccup from a miss
 		t.Errorf("fixed: a source change must not re-run npm install")
 	}
 	// the user's original tree is untouched by all this
