@@ -21,7 +21,8 @@ type Step struct {
 	Index int    `json:"index,omitempty"`
 	Name  string `json:"name"`
 	// Kind: "exec" (RUN), "copy" (COPY/ADD/WORKDIR), "base" (FROM),
-	// "context" (the context transfer), "internal" (definition,
+	// "context" (the transfer of the context or of a local named
+	// context), "internal" (definition,
 	// metadata, export).
 	Kind     string        `json:"kind"`
 	Start    time.Time     `json:"start"`
@@ -59,7 +60,10 @@ func StepOf(name string) Step {
 	}
 	s.Key = strings.Join(strings.Fields(name), " ")
 	s.Kind = "internal"
-	if strings.HasPrefix(name, "[internal] load build context") {
+	// the build context, and each local named context (`[context NAME]
+	// load from client`), is sent by the client: its bytes count
+	if strings.HasPrefix(name, "[internal] load build context") ||
+		(strings.HasPrefix(name, "[context ") && strings.HasSuffix(name, "] load from client")) {
 		s.Kind = "context"
 	}
 	return s
@@ -107,7 +111,9 @@ func (r *Recorder) Add(st *client.SolveStatus) {
 		}
 	}
 	for _, s := range st.Statuses {
-		if strings.HasPrefix(s.ID, "transferring context") && s.Current > r.bytes[s.Vertex] {
+		// "transferring context:", "transferring NAME:" for a named
+		// context (the Dockerfile's own transfer lands on an internal step)
+		if strings.HasPrefix(s.ID, "transferring ") && s.Current > r.bytes[s.Vertex] {
 			r.bytes[s.Vertex] = s.Current
 		}
 	}

@@ -123,6 +123,19 @@ func TestNamedContextsRemoteBuilder(t *testing.T) {
 	for _, s := range ms[0].Runs[0].Steps {
 		keys[s.Key] = true
 	}
+	// the named contexts are sent too, and counted in the context bytes
+	var named int64
+	for _, s := range ms[0].Runs[0].Steps {
+		if strings.HasPrefix(s.Key, "[context ") && strings.HasSuffix(s.Key, "] load from client") {
+			if s.Kind != "context" || s.Bytes == 0 {
+				t.Errorf("named context transfer: %+v", s)
+			}
+			named += s.Bytes
+		}
+	}
+	if named == 0 || ms[0].ContextBytes <= named {
+		t.Errorf("context bytes %d, named contexts %d", ms[0].ContextBytes, named)
+	}
 	for _, k := range []string{"stage-0#2 COPY --from=shared config.txt /config.txt", "stage-0#3 COPY --from=basectx /base.txt /base.txt"} {
 		if !keys[k] {
 			t.Errorf("no step %q in %v", k, keys)

@@ -50,11 +50,13 @@ func readAll(t *testing.T, f *os.File) string {
 
 func TestStepKeys(t *testing.T) {
 	cases := map[string][3]string{
-		"[build 2/5] RUN  go   build ./...": {"build#2 RUN go build ./...", "build", "exec"},
-		"[2/3] COPY . .":                    {"stage-0#2 COPY . .", "stage-0", "copy"},
-		"[stage-1 1/2] FROM docker.io/x":    {"stage-1#1 FROM docker.io/x", "stage-1", "base"},
-		"[internal] load build context":     {"[internal] load build context", "", "context"},
-		"exporting to image":                {"exporting to image", "", "internal"},
+		"[build 2/5] RUN  go   build ./...":   {"build#2 RUN go build ./...", "build", "exec"},
+		"[2/3] COPY . .":                      {"stage-0#2 COPY . .", "stage-0", "copy"},
+		"[stage-1 1/2] FROM docker.io/x":      {"stage-1#1 FROM docker.io/x", "stage-1", "base"},
+		"[internal] load build context":       {"[internal] load build context", "", "context"},
+		"[context shared] load from client":   {"[context shared] load from client", "", "context"},
+		"[context shared] load .dockerignore": {"[context shared] load .dockerignore", "", "internal"},
+		"exporting to image":                  {"exporting to image", "", "internal"},
 	}
 	for name, want := range cases {
 		s := engine.StepOf(name)
