@@ -1,11 +1,13 @@
 package measure
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
 	"time"
 
+	"github.com/layerwise/layerwise/engine"
 	"github.com/layerwise/layerwise/measure/history"
 )
 
@@ -47,6 +49,19 @@ type Comparison struct {
 	CurCache float64       `json:"currentCacheHitRatio"`
 	// Reasons say what regressed, with the figures.
 	Reasons []string `json:"reasons,omitempty"`
+	// Steps are the steps that got slower, most first (when the build
+	// time regressed): where to look.
+	Steps []StepChange `json:"steps,omitempty"`
+}
+
+// StepChange is a step's median duration in the baseline and now; New
+// when the baseline has no step of that key (an added or edited
+// instruction).
+type StepChange struct {
+	Key    string        `json:"key"`
+	Before time.Duration `json:"beforeNs"`
+	Now    time.Duration `json:"nowNs"`
+	New    bool          `json:"new,omitempty"`
 }
 
 // Comparison statuses.
@@ -79,7 +94,7 @@ func CompareWithHistory(ctx context.Context, store *history.Store, ms []*Measure
 		if len(m.Runs) == 0 || m.Error != "" {
 			continue
 		}
-		all, err := store.List(ctx, history.Query{Image: m.Image, Scenario: m.Scenario})
+		all, err := store.List(ctx, history.Query{Image: m.Image, Scenario: m.Scenario, WithSteps: true})
 		if err != nil {
 			return nil, err
 		}
@@ -111,7 +126,17 @@ func CompareWithHistory(ctx context.Context, store *history.Store, ms []*Measure
 		c.Median, c.Size, c.Cached = Median(walls), sizes[len(sizes)/2], ratios[len(ratios)/2]
 		c.Status = StatusOK
 		if d := c.Current - c.Median; d > opt.MinDelta && float64(c.Current) > float64(c.Median)*(1+opt.Threshold) {
-			c.Reasons = append(c.Reasons, fmt.Sprintf("build time %s → %s (+%.0f%%)", secs(c.Median), secs(c.Current), 100*(float64(c.Current)/float64(c.Median)-1)))
+			reason := fmt.Sprintf("build time %s → %s (+%.0f%%)", secs(c.Median), secs(c.Current), 100*(float64(c.Current)/float64(c.Median)-1))
+			c.Steps = slowerSteps(base, m.Runs, opt.MinDelta/4)
+			if len(c.Steps) > 0 {
+				st := c.Steps[0]
+				if st.New {
+					reason += fmt.Sprintf(", most in %s (new): %s", st.Key, secs(st.Now))
+				} else {
+					reason += fmt.Sprintf(", most in %s: %s → %s", st.Key, secs(st.Before), secs(st.Now))
+				}
+			}
+			c.Reasons = append(c.Reasons, reason)
 		}
 		if d := c.CurSize - c.Size; c.Size > 0 && d > opt.MinSizeDelta && float64(c.CurSize) > float64(c.Size)*(1+opt.Threshold) {
 			c.Reasons = append(c.Reasons, fmt.Sprintf("image size %d → %d bytes (+%.0f%%)", c.Size, c.CurSize, 100*(float64(c.CurSize)/float64(c.Size)-1)))
@@ -125,4 +150,40 @@ func CompareWithHistory(ctx context.Context, store *history.Store, ms []*Measure
 		}
 	}
 	return regressed, nil
+}
+
+// slowerSteps compares each step's median duration in the baseline builds
+// with the measured runs, and returns the steps slower by more than
+// minDelta, most first. A step that stopped hitting the cache shows here.
+func slowerSteps(base []*history.Build, runs []*engine.Result, minDelta time.Duration) []StepChange {
+	collect := func(results []*engine.Result) map[string]time.Duration {
+		per := map[string][]time.Duration{}
+		for _, r := range results {
+			for _, st := range r.Steps {
+				if st.Kind == "exec" || st.Kind == "copy" || st.Kind == "context" || st.Kind == "base" {
+					per[st.Key] = append(per[st.Key], st.Duration)
+				}
+			}
+		}
+		out := map[string]time.Duration{}
+		for k, ds := range per {
+			slices.Sort(ds)
+			out[k] = Median(ds)
+		}
+		return out
+	}
+	results := make([]*engine.Result, len(base))
+	for i, b := range base {
+		results[i] = &b.Result
+	}
+	before, now := collect(results), collect(runs)
+	var out []StepChange
+	for k, n := range now {
+		b, ok := before[k]
+		if n-b > minDelta {
+			out = append(out, StepChange{Key: k, Before: b, Now: n, New: !ok})
+		}
+	}
+	slices.SortFunc(out, func(a, b StepChange) int { return cmp.Compare(b.Now-b.Before, a.Now-a.Before) })
+	return out
 }

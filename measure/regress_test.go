@@ -24,8 +24,12 @@ func baselineStore(t *testing.T) *history.Store {
 	at := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 	add := func(wall time.Duration, size int64, ratio float64, builder, branch, commit, errMsg string) {
 		at = at.Add(time.Hour)
+		steps := []engine.Step{
+			{Key: "stage-0#2 RUN npm ci", Kind: "exec", Duration: wall - time.Second},
+			{Key: "stage-0#3 COPY . .", Kind: "copy", Duration: time.Second},
+		}
 		b := &history.Build{StartedAt: at, Image: "web", Scenario: Cold, Repetition: 1, Git: history.Git{Branch: branch, Commit: commit},
-			Builder: engine.Info{Backend: "buildx", Builder: builder}, Result: engine.Result{Wall: wall, ImageSize: size, CacheHitRatio: ratio, Err: errMsg}}
+			Builder: engine.Info{Backend: "buildx", Builder: builder}, Result: engine.Result{Wall: wall, ImageSize: size, CacheHitRatio: ratio, Err: errMsg, Steps: steps}}
 		if _, err := s.Append(context.Background(), b); err != nil {
 			t.Fatal(err)
 		}
@@ -41,7 +45,30 @@ func baselineStore(t *testing.T) *history.Store {
 }
 
 func measured(wall time.Duration, size int64, ratio float64) *Measurement {
-	return &Measurement{Image: "web", Scenario: Cold, Runs: []*engine.Result{{Wall: wall}}, Median: wall, ImageSize: size, CacheHitRatio: ratio}
+	steps := []engine.Step{
+		{Key: "stage-0#2 RUN npm ci", Kind: "exec", Duration: wall - time.Second},
+		{Key: "stage-0#3 COPY . .", Kind: "copy", Duration: time.Second},
+	}
+	return &Measurement{Image: "web", Scenario: Cold, Runs: []*engine.Result{{Wall: wall, Steps: steps}}, Median: wall, ImageSize: size, CacheHitRatio: ratio}
+}
+
+// An edited instruction has a new step key: it is reported as new.
+func TestSlowerStepsNamesNewSteps(t *testing.T) {
+	s := baselineStore(t)
+	m := measured(14*time.Second, 100e6, 0.5)
+	m.Runs[0].Steps = []engine.Step{
+		{Key: "stage-0#2 RUN npm ci", Kind: "exec", Duration: 9 * time.Second},
+		{Key: "stage-0#3 RUN sleep 4", Kind: "exec", Duration: 4 * time.Second},
+		{Key: "stage-0#4 COPY . .", Kind: "copy", Duration: time.Second},
+	}
+	if _, err := CompareWithHistory(context.Background(), s, []*Measurement{m}, "default", BaselineOptions{Threshold: 0.25, Branch: "main", ExcludeCommit: "head"}); err != nil {
+		t.Fatal(err)
+	}
+	c := m.Baseline
+	if c.Status != StatusRegression || len(c.Steps) == 0 || c.Steps[0].Key != "stage-0#3 RUN sleep 4" || !c.Steps[0].New ||
+		!strings.Contains(c.Reasons[0], "most in stage-0#3 RUN sleep 4 (new): 4.0 s") {
+		t.Errorf("%+v", c)
+	}
 }
 
 func TestCompareWithHistory(t *testing.T) {
@@ -56,7 +83,7 @@ func TestCompareWithHistory(t *testing.T) {
 	}{
 		{"same", measured(10100*time.Millisecond, 100e6, 0.5), opt, StatusOK, nil},
 		{"slower within the threshold", measured(12*time.Second, 100e6, 0.5), opt, StatusOK, nil},
-		{"slower", measured(13*time.Second, 100e6, 0.5), opt, StatusRegression, []string{"build time 10.0 s → 13.0 s (+30%)"}},
+		{"slower", measured(13*time.Second, 100e6, 0.5), opt, StatusRegression, []string{"build time 10.0 s → 13.0 s (+30%), most in stage-0#2 RUN npm ci: 9.0 s → 12.0 s"}},
 		{"bigger", measured(10*time.Second, 140e6, 0.5), opt, StatusRegression, []string{"image size"}},
 		{"cache lost", measured(10*time.Second, 100e6, 0.2), opt, StatusRegression, []string{"cache hits 50% → 20%"}},
 		{"faster", measured(2*time.Second, 50e6, 0.9), opt, StatusOK, nil},

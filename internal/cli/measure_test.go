@@ -116,7 +116,8 @@ func TestFailOnRegression(t *testing.T) {
 	}
 	testfs.Write(t, repo, map[string]string{"Dockerfile": "FROM busybox:1.36\nRUN echo quick && sleep 2\n"})
 	code, out, stderr = run(t, "measure", "--scenario", "cold", "--fail-on-regression", "25%", repo)
-	if code != 1 || !strings.Contains(out, "regression: build time") || !strings.Contains(stderr, "regression beyond 25%: "+name+" cold") {
+	if code != 1 || !strings.Contains(out, "regression: build time") || !strings.Contains(out, "most in stage-0#2 RUN echo quick && sleep 2 (new)") ||
+		!strings.Contains(stderr, "regression beyond 25%: "+name+" cold") {
 		t.Errorf("slower: exit %d\n%s\n%s", code, out, stderr)
 	}
 	if code, _, stderr := run(t, "measure", "--fail-on-regression", "x", "--scenario", "cold", repo); code != 2 || !strings.Contains(stderr, "give a percentage") {
