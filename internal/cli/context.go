@@ -57,11 +57,7 @@ the walk are warnings. Formats: text (default), json.`,
 			if err := g.checkFormat("text", "json"); err != nil {
 				return err
 			}
-			res, err := discoverImages(cmd, g, args)
-			if err != nil {
-				return err
-			}
-			images, err := selectImages(res, f.images)
+			res, images, err := discoverSelected(cmd, g, args, f.images)
 			if err != nil {
 				return err
 			}
@@ -139,6 +135,20 @@ the walk are warnings. Formats: text (default), json.`,
 	cmd.Flags().IntVar(&f.top, "top", 10, "how many of the largest directories and files to list")
 	cmd.Flags().BoolVar(&f.measureExcluded, "measure-excluded", false, "also walk excluded directories to count the bytes .dockerignore saves")
 	return cmd
+}
+
+// discoverSelected discovers the repository of args and selects the
+// images named by --image (all when none is named).
+func discoverSelected(cmd *cobra.Command, g *globals, args, names []string) (*discover.Result, []*discover.Image, error) {
+	res, err := discoverImages(cmd, g, args)
+	if err != nil {
+		return nil, nil, err
+	}
+	images, err := selectImages(res, names)
+	if err != nil {
+		return nil, nil, err
+	}
+	return res, images, nil
 }
 
 func selectImages(res *discover.Result, names []string) ([]*discover.Image, error) {

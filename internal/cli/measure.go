@@ -162,11 +162,7 @@ Formats: table (default, also "text"), json (with every step), csv.`,
 			if err != nil {
 				return err
 			}
-			res, err := discoverImages(cmd, g, args)
-			if err != nil {
-				return err
-			}
-			images, err := selectImages(res, f.images)
+			res, images, err := discoverSelected(cmd, g, args, f.images)
 			if err != nil {
 				return err
 			}
