@@ -26,6 +26,7 @@ const (
 	Built   = "built"
 	Failed  = "failed"
 	Skipped = "skipped" // a dependency failed
+	Planned = "planned" // DryRun
 )
 
 // Options tune Run.
@@ -74,6 +75,8 @@ type Report struct {
 	// building them one after another would have taken).
 	Wall   time.Duration `json:"wallNs"`
 	Serial time.Duration `json:"serialNs"`
+	// DryRun: nothing was built (see DryRun).
+	DryRun bool `json:"dryRun,omitempty"`
 }
 
 // Failed counts the images that were not built.
@@ -152,6 +155,57 @@ func Plan(repo *discover.Result, images []*discover.Image) []*discover.Image {
 	return repo.BuildOrder(images)
 }
 
+// DryRun reports what Run would do with builders of these names, building
+// nothing and asking no builder: the images in order, their tags,
+// builders and dependencies, with status "planned" (or failed, for images
+// in a dependency cycle).
+func DryRun(repo *discover.Result, images []*discover.Image, builders []string) *Report {
+	if len(builders) == 0 {
+		builders = []string{"(current)"}
+	}
+	_, _, rep, _ := schedule(repo, images, builders)
+	rep.DryRun = true
+	for _, o := range rep.Outcomes {
+		if o.Status == "" {
+			o.Status = Planned
+		}
+	}
+	return rep
+}
+
+// schedule orders the images, assigns each a builder (its first
+// dependency's, so that the dependency is in the image store the build
+// reads; the others in turn) and fails the images in a dependency cycle,
+// which cannot be built (each would wait for the other).
+func schedule(repo *discover.Result, images []*discover.Image, builders []string) ([]*discover.Image, map[*discover.Image]int, *Report, map[*discover.Image]string) {
+	plan := Plan(repo, images)
+	builderOf := map[*discover.Image]int{}
+	next := 0
+	rep := &Report{}
+	for _, im := range plan {
+		o := &Outcome{Image: im.Name, Tag: Ref(im)}
+		deps := repo.Deps(im)
+		for _, d := range deps {
+			o.Deps = append(o.Deps, d.Name)
+		}
+		if len(deps) > 0 {
+			builderOf[im] = builderOf[deps[0]]
+		} else {
+			builderOf[im] = next % len(builders)
+			next++
+		}
+		o.Builder = builders[builderOf[im]]
+		rep.Outcomes = append(rep.Outcomes, o)
+	}
+	inCycle := cycles(repo, plan)
+	for i, im := range plan {
+		if cycle, ok := inCycle[im]; ok {
+			rep.Outcomes[i].Status, rep.Outcomes[i].Error = Failed, "in a dependency cycle: "+cycle
+		}
+	}
+	return plan, builderOf, rep, inCycle
+}
+
 // Run builds the selected images and the repository images they depend
 // on. A build that fails fails its dependents (skipped) and nothing else.
 // The error is for the run itself (cancelled, no builder).
@@ -171,36 +225,18 @@ func Run(ctx context.Context, repo *discover.Result, images []*discover.Image, o
 		}
 		infos[i] = info
 	}
-	plan := Plan(repo, images)
+	names := make([]string, len(infos))
+	for i, info := range infos {
+		names[i] = info.Builder
+	}
+	plan, builderOf, rep, inCycle := schedule(repo, images, names)
 	outcome := map[*discover.Image]*Outcome{}
 	done := map[*discover.Image]chan struct{}{}
-	builderOf := map[*discover.Image]int{}
-	next := 0
-	rep := &Report{}
-	for _, im := range plan {
-		o := &Outcome{Image: im.Name, Tag: Ref(im)}
-		deps := repo.Deps(im)
-		for _, d := range deps {
-			o.Deps = append(o.Deps, d.Name)
-		}
-		if len(deps) > 0 {
-			builderOf[im] = builderOf[deps[0]]
-		} else {
-			builderOf[im] = next % len(opt.Builders)
-			next++
-		}
-		o.Builder = infos[builderOf[im]].Builder
-		outcome[im] = o
+	for i, im := range plan {
+		outcome[im] = rep.Outcomes[i]
 		done[im] = make(chan struct{})
-		rep.Outcomes = append(rep.Outcomes, o)
 	}
-
-	// images in a dependency cycle cannot be built (each waits for the
-	// other): they fail, and their dependents are skipped
-	inCycle := cycles(repo, plan)
-	for im, cycle := range inCycle {
-		o := outcome[im]
-		o.Status, o.Error = Failed, "in a dependency cycle: "+cycle
+	for im := range inCycle {
 		close(done[im])
 	}
 

@@ -255,3 +255,33 @@ func TestRunCycle(t *testing.T) {
 		t.Errorf("%v", status)
 	}
 }
+
+// DryRun asks no builder and builds nothing: the plan, with the same
+// order, tags, builder assignment and cycle detection as Run.
+func TestDryRun(t *testing.T) {
+	repo := graphRepo(t)
+	rep := DryRun(repo, repo.Images, []string{"a", "b"})
+	if !rep.DryRun || len(rep.Outcomes) != 9 {
+		t.Fatalf("%+v", rep)
+	}
+	on := map[string]string{}
+	seen := map[string]bool{}
+	for _, o := range rep.Outcomes {
+		if o.Status != Planned {
+			t.Errorf("%s: %s", o.Image, o.Status)
+		}
+		for _, d := range o.Deps {
+			if !seen[d] {
+				t.Errorf("%s is planned before its dependency %s", o.Image, d)
+			}
+		}
+		seen[o.Image] = true
+		on[o.Image] = o.Builder
+	}
+	if on["app1"] != on["base"] || on["tool"] != on["lib"] || on["after"] != on["broken"] {
+		t.Errorf("builders: %v", on)
+	}
+	if got := DryRun(repo, repo.Images, nil).Outcomes[0].Builder; got != "(current)" {
+		t.Errorf("default builder shown as %q", got)
+	}
+}

@@ -20,6 +20,7 @@ type buildFlags struct {
 	images      []string
 	parallel    int
 	noCache     bool
+	dryRun      bool
 	push        bool
 	cache       bool
 	historyPath string
@@ -63,6 +64,22 @@ Formats: table (default, also "text"), json.`,
 			if err != nil {
 				return err
 			}
+			if f.dryRun {
+				rep := build.DryRun(res, images, f.builders)
+				if g.format == "json" {
+					if err := writeJSON(g.stdout, rep); err != nil {
+						return err
+					}
+				} else {
+					buildTable(g.stdout, rep)
+				}
+				for _, o := range rep.Outcomes {
+					if o.Status == build.Failed {
+						return &ExitError{Code: ExitFindings, Err: fmt.Errorf("%s cannot be built: %s", o.Image, o.Error)}
+					}
+				}
+				return nil
+			}
 			ctx := cmd.Context()
 			for _, b := range builders {
 				if _, err := b.Info(ctx); err != nil {
@@ -105,6 +122,7 @@ Formats: table (default, also "text"), json.`,
 	cmd.Flags().StringSliceVar(&f.images, "image", nil, "only these images (and the repository images they need)")
 	cmd.Flags().IntVarP(&f.parallel, "jobs", "j", 0, "builds running at once (default: 2 per builder)")
 	cmd.Flags().BoolVar(&f.noCache, "no-cache", false, "build without the cache")
+	cmd.Flags().BoolVar(&f.dryRun, "dry-run", false, "print the plan (order, tags, builders, dependencies) and build nothing")
 	cmd.Flags().BoolVar(&f.push, "push", false, "push every image to the registry its tag names (with the docker driver it is also kept in the engine)")
 	cmd.Flags().BoolVar(&f.cache, "cache", false, "pass the images' cache_from/cache_to (compose, bake) to the builder")
 	cmd.Flags().StringVar(&f.historyPath, "history", "", "history store (default .layerwise/history.db under PATH)")
@@ -137,6 +155,16 @@ func buildTable(w io.Writer, rep *build.Report) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", o.Image, o.Tag, o.Builder, status, started, wall, cached, needs)
 	}
 	tw.Flush()
+	if rep.DryRun {
+		planned := 0
+		for _, o := range rep.Outcomes {
+			if o.Status == build.Planned {
+				planned++
+			}
+		}
+		fmt.Fprintf(w, "\n%d images planned, %d cannot be built (dry run: nothing was built).\n", planned, len(rep.Outcomes)-planned)
+		return
+	}
 	speedup := ""
 	if rep.Wall > 0 && rep.Serial > 0 {
 		speedup = fmt.Sprintf(" (the builds took %s one after another: %.1f× from running them along the graph)", secs(rep.Serial), rep.Serial.Seconds()/rep.Wall.Seconds())

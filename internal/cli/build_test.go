@@ -58,3 +58,24 @@ func TestBuildCommand(t *testing.T) {
 		t.Errorf("exit %d, %v", code, rep.Outcomes)
 	}
 }
+
+// --dry-run needs no engine: the plan, and exit 1 for a dependency cycle.
+func TestBuildDryRun(t *testing.T) {
+	repo := testfs.Tree(t, map[string]string{
+		"compose.yaml":    "services:\n  base: {image: \"x/base:1\", build: ./base}\n  app: {build: ./app}\n",
+		"base/Dockerfile": "FROM busybox:1.36\n",
+		"app/Dockerfile":  "FROM x/base:1\n",
+	})
+	code, out, stderr := run(t, "build", "--dry-run", "--builder", "b1", "--builder", "b2", repo)
+	if code != 0 || !strings.Contains(out, "2 images planned, 0 cannot be built") || strings.Index(out, "base ") > strings.Index(out, "app ") {
+		t.Errorf("exit %d\n%s\n%s", code, out, stderr)
+	}
+	cyc := testfs.Tree(t, map[string]string{
+		"compose.yaml": "services:\n  a: {image: \"x/a:1\", build: ./a}\n  b: {image: \"x/b:1\", build: ./b}\n",
+		"a/Dockerfile": "FROM x/b:1\n",
+		"b/Dockerfile": "FROM x/a:1\n",
+	})
+	if code, _, stderr := run(t, "build", "--dry-run", cyc); code != 1 || !strings.Contains(stderr, "in a dependency cycle") {
+		t.Errorf("cycle: exit %d %s", code, stderr)
+	}
+}
