@@ -52,6 +52,9 @@ type Image struct {
 	CacheFrom          []string          `json:"cacheFrom,omitempty"`
 	CacheTo            []string          `json:"cacheTo,omitempty"`
 	Stages             []StageInfo       `json:"stages"`
+	// Needs names the repository images this one builds FROM, copies from
+	// or takes as a named context (see Result.Deps): they build first.
+	Needs []string `json:"needs,omitempty"`
 	// Error is set when the Dockerfile could not be read or parsed.
 	Error *dockerfile.Error `json:"error,omitempty"`
 
@@ -254,6 +257,12 @@ func finish(res *Result) {
 	})
 	for _, im := range res.Images {
 		im.Root = res.Root
+	}
+	for _, im := range res.Images {
+		im.Needs = nil
+		for _, d := range res.Deps(im) {
+			im.Needs = append(im.Needs, d.Name)
+		}
 	}
 }
 

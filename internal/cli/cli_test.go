@@ -100,6 +100,7 @@ func TestExamplesLsAndContext(t *testing.T) {
 			Name, Dockerfile, Context, Source string
 			ContextInferred                   bool
 			Stages                            []struct{ Base string }
+			Needs                             []string
 		}
 	}
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
@@ -107,14 +108,14 @@ func TestExamplesLsAndContext(t *testing.T) {
 	}
 	got := map[string]string{}
 	for _, im := range res.Images {
-		got[im.Name] = im.Dockerfile + " " + im.Context + " " + im.Source + " " + im.Stages[0].Base
+		got[im.Name] = im.Dockerfile + " " + im.Context + " " + im.Source + " " + im.Stages[0].Base + " needs:" + strings.Join(im.Needs, ",")
 	}
 	want := map[string]string{
-		"api":             "services/api/Dockerfile services/api compose golang:1.22-bookworm",
-		"web":             "services/web/Dockerfile services/web compose node:20-bookworm-slim",
-		"services/worker": "services/worker/Dockerfile services/worker dockerfile example/base:dev",
-		"report":          "services/report/Dockerfile services/report compose example/base:dev",
-		"base":            "base/Dockerfile base compose python:3.11-slim-bookworm",
+		"api":             "services/api/Dockerfile services/api compose golang:1.22-bookworm needs:",
+		"web":             "services/web/Dockerfile services/web compose node:20-bookworm-slim needs:",
+		"services/worker": "services/worker/Dockerfile services/worker dockerfile example/base:dev needs:base",
+		"report":          "services/report/Dockerfile services/report compose example/base:dev needs:base",
+		"base":            "base/Dockerfile base compose python:3.11-slim-bookworm needs:",
 	}
 	if len(got) != len(want) {
 		t.Errorf("images: %v", got)

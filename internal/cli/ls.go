@@ -113,7 +113,7 @@ func writeJSON(w io.Writer, v any) error {
 
 func renderLsTable(w io.Writer, res *discover.Result) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "IMAGE\tDOCKERFILE\tCONTEXT\tTARGET\tSTAGES\tBASE IMAGES\tDEFINED BY")
+	fmt.Fprintln(tw, "IMAGE\tDOCKERFILE\tCONTEXT\tTARGET\tSTAGES\tBASE IMAGES\tNEEDS\tDEFINED BY")
 	for _, im := range res.Images {
 		ctx := im.Context
 		if im.ContextInferred {
@@ -131,7 +131,7 @@ func renderLsTable(w io.Writer, res *discover.Result) {
 		if im.SourceFile != "" {
 			def += ": " + im.SourceFile
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", im.Name, df, ctx, dash(im.Target), stages, dash(strings.Join(baseImages(im), ", ")), def)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", im.Name, df, ctx, dash(im.Target), stages, dash(strings.Join(baseImages(im), ", ")), dash(strings.Join(im.Needs, ", ")), def)
 	}
 	tw.Flush()
 }
