@@ -133,11 +133,11 @@ func (b *Builder) Build(ctx context.Context, req engine.Request) (*engine.Result
 		to      *[]client.CacheOptionsEntry
 	}{{req.CacheFrom, &imports}, {req.CacheTo, &exports}} {
 		for _, c := range list.entries {
-			typ, attrs, err := engine.ParseCacheEntry(c)
+			typ, cacheAttrs, err := engine.ParseCacheEntry(c)
 			if err != nil {
 				return nil, err
 			}
-			*list.to = append(*list.to, client.CacheOptionsEntry{Type: typ, Attrs: attrs})
+			*list.to = append(*list.to, client.CacheOptionsEntry{Type: typ, Attrs: cacheAttrs})
 		}
 	}
 	opt := client.SolveOpt{

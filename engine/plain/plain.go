@@ -68,9 +68,10 @@ func (b *Builder) Build(ctx context.Context, req engine.Request) (*engine.Result
 	if _, err := b.Info(ctx); err != nil {
 		return nil, err
 	}
-	if len(req.Contexts) > 0 {
-		// the classic `docker build` client has no --build-context
-		return nil, fmt.Errorf("the plain backend (docker build without buildx) cannot pass named build contexts; use --backend buildx (make engine installs buildx) or --backend buildkit")
+	if len(req.Contexts) > 0 || len(req.CacheTo) > 0 {
+		// the classic `docker build` client has no --build-context and
+		// no --cache-to
+		return nil, fmt.Errorf("the plain backend (docker build without buildx) cannot pass named build contexts or export a cache; use --backend buildx (make engine installs buildx) or --backend buildkit")
 	}
 	args := []string{"build", "--progress=plain", "-f", req.Dockerfile}
 	args = append(args, req.CLIFlags()...)
