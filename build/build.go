@@ -43,6 +43,9 @@ type Options struct {
 	// BuildKit client backends): how images built on one builder reach
 	// another, and how they leave a builder outside the Docker Engine.
 	Push bool
+	// Load loads every image into the Docker Engine from a builder
+	// outside it (buildx remote or docker-container drivers).
+	Load bool
 	// CacheFromTo passes the images' cache_from/cache_to (compose,
 	// bake) to the builder.
 	CacheFromTo bool
@@ -346,7 +349,7 @@ func buildOne(ctx context.Context, repo *discover.Result, im *discover.Image, b 
 		}
 	}
 	req := engine.Request{ContextDir: im.AbsContext(), Dockerfile: df, Target: im.Target, BuildArgs: im.Args,
-		Contexts: contexts, NoCache: opt.NoCache, Tag: tag, Push: opt.Push}
+		Contexts: contexts, NoCache: opt.NoCache, Tag: tag, Push: opt.Push, Load: opt.Load}
 	if opt.CacheFromTo {
 		req.CacheFrom, req.CacheTo = im.CacheFrom, im.CacheTo
 	}

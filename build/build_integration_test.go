@@ -204,3 +204,31 @@ func hasStep(r *engine.Result, prefix string) bool {
 	}
 	return false
 }
+
+// TestBuildLoadFromRemoteBuilder: --load brings an image built on the
+// remote buildkitd into the Docker Engine, where it runs.
+func TestBuildLoadFromRemoteBuilder(t *testing.T) {
+	testengine.Require(t)
+	testengine.RequireBuildkitd(t)
+	ctx := context.Background()
+	mark := nonce()
+	root := testfs.Tree(t, map[string]string{
+		"compose.yaml": "services:\n  app: {image: \"layerwise-test/loaded:" + mark + "\", build: .}\n",
+		"Dockerfile":   "FROM 127.0.0.1:5000/busybox:1.36\nRUN echo " + mark + " > /mark\n",
+	})
+	repo, err := discover.Discover(ctx, root, discover.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Run(ctx, repo, repo.Images, Options{Builders: []engine.Builder{buildx.New("layerwise-remote")}, Load: true})
+	if err != nil || rep.Failed() != 0 {
+		t.Fatalf("%v %+v", err, rep.Outcomes[0])
+	}
+	if r := rep.Outcomes[0].Result; r.ImageSize == 0 || r.Layers == 0 {
+		t.Errorf("image facts from the engine: %+v", r)
+	}
+	out, err := exec.Command("docker", "run", "--rm", "layerwise-test/loaded:"+mark, "cat", "/mark").CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != mark {
+		t.Errorf("loaded image: %q %v", out, err)
+	}
+}

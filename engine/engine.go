@@ -43,6 +43,10 @@ type Request struct {
 	// Push, when set with a registry Tag, pushes the image (buildx, BuildKit
 	// client backend).
 	Push bool
+	// Load, with a Tag, loads the image into the Docker Engine from a
+	// buildx builder outside it (remote, docker-container); the docker
+	// driver always does.
+	Load bool
 }
 
 // CLIFlags are the `docker build` / `docker buildx build` flags that

@@ -130,10 +130,14 @@ func (b *Builder) Build(ctx context.Context, req engine.Request) (*engine.Result
 	}
 	args = append(args, req.CLIFlags()...)
 	ociPath := req.OCIPath
+	loaded := info.Driver == "docker"
 	switch {
 	case req.Push && req.Tag != "":
 		// the docker driver also keeps the image in the engine
 		args = append(args, "-t", req.Tag, "--push")
+	case req.Load && req.Tag != "" && info.Driver != "docker":
+		args = append(args, "-t", req.Tag, "--load")
+		loaded = true
 	case info.Driver == "docker":
 		// the docker driver stores the image in the engine: no export
 		if req.Tag != "" {
@@ -178,7 +182,7 @@ func (b *Builder) Build(ctx context.Context, req engine.Request) (*engine.Result
 	if res.Failed() {
 		return res, nil
 	}
-	if err := b.describeImage(ctx, info, req, meta, ociPath, res); err != nil {
+	if err := b.describeImage(ctx, loaded, req, meta, ociPath, res); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -214,10 +218,10 @@ func tailLines(l []string, n int) []string {
 	return l
 }
 
-// describeImage fills in image id, digest, size and layers: from
-// `docker image inspect` for the docker driver, from the OCI tarball
-// otherwise.
-func (b *Builder) describeImage(ctx context.Context, info engine.Info, req engine.Request, meta, ociPath string, res *engine.Result) error {
+// describeImage reads the image's digest from the metadata file, and its
+// id, size and layers from the engine (loaded: the docker driver, or
+// --load) or from the exported OCI tarball.
+func (b *Builder) describeImage(ctx context.Context, loaded bool, req engine.Request, meta, ociPath string, res *engine.Result) error {
 	if data, err := os.ReadFile(meta); err == nil {
 		var m map[string]any
 		if json.Unmarshal(data, &m) == nil {
@@ -226,7 +230,7 @@ func (b *Builder) describeImage(ctx context.Context, info engine.Info, req engin
 			}
 		}
 	}
-	if info.Driver == "docker" {
+	if loaded {
 		if req.Tag == "" {
 			return nil
 		}

@@ -22,6 +22,7 @@ type buildFlags struct {
 	noCache     bool
 	dryRun      bool
 	push        bool
+	load        bool
 	cache       bool
 	historyPath string
 	noHistory   bool
@@ -40,7 +41,7 @@ bake target:) are built; -j bounds the builds running at once. Repeat
 the builder of its first dependency (so that the dependency is in the image
 store it reads), the others in turn. With a builder outside the Docker Engine
 (remote, docker-container) an image stays in that builder's cache unless
---push sends it to the registry its tag names.
+--push sends it to the registry its tag names or --load to the Docker Engine.
 
 Each image is tagged with its compose image / bake tag, or
 layerwise.local/NAME:latest. A failed build skips the images that depend on
@@ -55,6 +56,9 @@ Formats: table (default, also "text"), json.`,
 			}
 			if f.parallel < 0 {
 				return usageErr("-j must be at least 1")
+			}
+			if f.push && f.load {
+				return usageErr("--push and --load: choose one (with the docker driver --push keeps the image in the engine too)")
 			}
 			builders, err := f.buildersFor()
 			if err != nil {
@@ -94,7 +98,7 @@ Formats: table (default, also "text"), json.`,
 				defer store.Close()
 			}
 			host, _ := os.Hostname()
-			rep, err := build.Run(ctx, res, images, build.Options{Builders: builders, Parallel: f.parallel, NoCache: f.noCache, Push: f.push, CacheFromTo: f.cache,
+			rep, err := build.Run(ctx, res, images, build.Options{Builders: builders, Parallel: f.parallel, NoCache: f.noCache, Push: f.push, Load: f.load, CacheFromTo: f.cache,
 				History: store, Git: measure.GitState(ctx, res.Root), Host: host, Log: g.stderr})
 			if err != nil {
 				if ctx.Err() != nil {
@@ -124,6 +128,7 @@ Formats: table (default, also "text"), json.`,
 	cmd.Flags().BoolVar(&f.noCache, "no-cache", false, "build without the cache")
 	cmd.Flags().BoolVar(&f.dryRun, "dry-run", false, "print the plan (order, tags, builders, dependencies) and build nothing")
 	cmd.Flags().BoolVar(&f.push, "push", false, "push every image to the registry its tag names (with the docker driver it is also kept in the engine)")
+	cmd.Flags().BoolVar(&f.load, "load", false, "load every image into the Docker Engine from a builder outside it (remote, docker-container)")
 	cmd.Flags().BoolVar(&f.cache, "cache", false, "pass the images' cache_from/cache_to (compose, bake) to the builder")
 	cmd.Flags().StringVar(&f.historyPath, "history", "", "history store (default .layerwise/history.db under PATH)")
 	cmd.Flags().BoolVar(&f.noHistory, "no-history", false, "do not record the builds")

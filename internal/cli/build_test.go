@@ -18,6 +18,7 @@ func TestBuildUsageErrors(t *testing.T) {
 		{[]string{"build", "-j", "-1", repo}, "-j must be at least 1"},
 		{[]string{"build", "--backend", "buildkit", "--builder", "a", "--builder", "b", repo}, "several --builder values need --backend buildx"},
 		{[]string{"build", "-o", "csv", repo}, `unknown format "csv"`},
+		{[]string{"build", "--push", "--load", repo}, "--push and --load: choose one"},
 		{[]string{"build", "--image", "nope", repo}, `no image named "nope"`},
 		{[]string{"build", "--backend", "buildkit", "--buildkit-addr", "unix:///nonexistent/bk.sock", repo}, "/nonexistent/bk.sock"},
 	} {
