@@ -90,6 +90,10 @@ type Result struct {
 	// Warnings about compose files that did not load and the like; each
 	// names its file.
 	Warnings []string `json:"warnings,omitempty"`
+
+	// byTag indexes the images by their normalised tags; finish builds it
+	// once, since Deps runs for every image (and again for each build).
+	byTag map[string]*Image
 }
 
 // Errors returns the images whose Dockerfile could not be modelled.
@@ -258,6 +262,7 @@ func finish(res *Result) {
 	for _, im := range res.Images {
 		im.Root = res.Root
 	}
+	res.byTag = tagIndex(res.Images)
 	for _, im := range res.Images {
 		im.Needs = nil
 		for _, d := range res.Deps(im) {
@@ -361,11 +366,9 @@ func (r *Result) Deps(im *Image) []*Image {
 	if im.Model == nil {
 		return nil
 	}
-	byTag := map[string]*Image{}
-	for _, o := range r.Images {
-		for _, t := range o.Tags {
-			byTag[normalizeRef(t)] = o
-		}
+	byTag := r.byTag
+	if byTag == nil { // a Result not made by Discover
+		byTag = tagIndex(r.Images)
 	}
 	var out []*Image
 	seen := map[*Image]bool{}
@@ -390,6 +393,16 @@ func (r *Result) Deps(im *Image) []*Image {
 		}
 	}
 	return out
+}
+
+func tagIndex(ims []*Image) map[string]*Image {
+	byTag := map[string]*Image{}
+	for _, o := range ims {
+		for _, t := range o.Tags {
+			byTag[normalizeRef(t)] = o
+		}
+	}
+	return byTag
 }
 
 // BuildOrder returns images so that each comes after the images it builds
