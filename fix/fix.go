@@ -120,7 +120,7 @@ func Run(ctx context.Context, disc *discover.Result, opt Options) (*Result, erro
 		} else {
 			opt.walks[walkKey(im.AbsContext(), rep.IgnoreFile.Path)] = rep.Walk
 		}
-		ff, notes, err := Dockerfile(im, rep, opt)
+		ff, notes, err := Dockerfile(ctx, im, rep, opt)
 		if err != nil {
 			return nil, err
 		}
@@ -146,14 +146,14 @@ func contextReport(ctx context.Context, im *discover.Image) (*buildctx.Report, e
 }
 
 // Dockerfile fixes one image's Dockerfile.
-func Dockerfile(im *discover.Image, rep *buildctx.Report, opt Options) (*FileFix, []Note, error) {
+func Dockerfile(ctx context.Context, im *discover.Image, rep *buildctx.Report, opt Options) (*FileFix, []Note, error) {
 	orig := []byte(strings.Join(im.Model.Lines, "\n"))
 	data, err := os.ReadFile(im.AbsDockerfile())
 	if err == nil {
 		orig = data
 	}
 	ff := &FileFix{Path: im.Dockerfile, Abs: im.AbsDockerfile(), Before: orig}
-	after, applied, notes := fixText(im, rep, orig, opt)
+	after, applied, notes := fixText(ctx, im, rep, orig, opt)
 	ff.After, ff.Applied = after, applied
 	return ff, notes, nil
 }
@@ -161,7 +161,7 @@ func Dockerfile(im *discover.Image, rep *buildctx.Report, opt Options) (*FileFix
 // maxFixes bounds the fix loop (each pass applies one fix).
 const maxFixes = 50
 
-func fixText(im *discover.Image, rep *buildctx.Report, orig []byte, opt Options) ([]byte, []Applied, []Note) {
+func fixText(ctx context.Context, im *discover.Image, rep *buildctx.Report, orig []byte, opt Options) ([]byte, []Applied, []Note) {
 	style := styleOf(orig)
 	m, err := dockerfile.Parse(im.Dockerfile, orig, dockerfile.Options{BuildArgs: im.Args})
 	if err != nil {
@@ -179,6 +179,9 @@ func fixText(im *discover.Image, rep *buildctx.Report, orig []byte, opt Options)
 	var notes []Note
 	tried := map[string]bool{}
 	for pass := 0; pass < maxFixes; pass++ {
+		if ctx.Err() != nil {
+			break
+		}
 		in := &rules.Input{Image: im.Name, Dockerfile: im.Dockerfile, File: m, Config: opt.Config, ContextPath: im.Context, Target: im.Target, Context: rep}
 		var next *rules.Finding
 		var rule *rules.Rule
@@ -210,6 +213,10 @@ func fixText(im *discover.Image, rep *buildctx.Report, orig []byte, opt Options)
 				reason += ": " + err.Error()
 			}
 			notes = append(notes, Note{File: im.Dockerfile, Line: next.Range.Start.Line, Rule: next.RuleID, Reason: reason})
+			continue
+		}
+		if why := verifyFix(ctx, in, nm, style.join(lines), text, fx); why != "" {
+			notes = append(notes, Note{File: im.Dockerfile, Line: next.Range.Start.Line, Rule: next.RuleID, Reason: "refused: " + why})
 			continue
 		}
 		applied = append(applied, Applied{Rule: next.RuleID, Line: next.Range.Start.Line, Description: fx.Description})

@@ -70,10 +70,62 @@ var dockerfileCases = []struct {
 			"RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt,sharing=locked apt-get update && apt-get install --no-install-recommends -y curl \\\n      git\n",
 	},
 	{
-		name:  "npm-cache-mount-numeric-user",
+		// uid 1000 of node:20 is "node", whose HOME is /home/node, not
+		// /home/1000: a mount there would sit where npm does not write
+		name:  "npm-cache-mount-numeric-user-home-unknown",
 		files: map[string]string{"Dockerfile": "FROM node:20\nUSER 1000\nRUN npm install -g pm2\n"},
 		rules: []string{"LW102"},
-		want:  "FROM node:20\nUSER 1000\nRUN --mount=type=cache,target=/home/1000/.npm,uid=1000,gid=1000 npm install -g pm2\n",
+		note:  "home directory of user 1000, which is not known here",
+	},
+	{
+		name:  "npm-cache-mount-numeric-user-env-cache",
+		files: map[string]string{"Dockerfile": "FROM node:20\nUSER 1000\nENV npm_config_cache=/tmp/npm\nRUN npm install -g pm2\n"},
+		rules: []string{"LW102"},
+		want:  "FROM node:20\nUSER 1000\nENV npm_config_cache=/tmp/npm\nRUN --mount=type=cache,target=/tmp/npm,uid=1000,gid=1000 npm install -g pm2\n",
+	},
+	{
+		// the base image's user is not known (it may be jovyan): no mount
+		// under /root, and --no-cache-dir stays
+		name:  "inherited-user-unknown-base",
+		files: map[string]string{"Dockerfile": "FROM registry.example.com/notebooks/base:2024\nCOPY requirements.txt .\nRUN pip install --no-cache-dir -r requirements.txt\n", "requirements.txt": "x\n"},
+		note:  "not known here (it may not be root)",
+	},
+	{
+		// the last line of a continued RUN goes with the mount: the RUN
+		// must still end before ENTRYPOINT
+		name: "mount-cuts-last-continued-line",
+		files: map[string]string{"Dockerfile": "FROM debian:12\nRUN apt-get update \\\n    && apt-get install -y --no-install-recommends jq \\\n    && apt-get clean\nENTRYPOINT [\"jq\"]\n"},
+		rules: []string{"LW102"},
+		want: "FROM debian:12\nRUN rm -f /etc/apt/apt.conf.d/docker-clean && echo 'Binary::apt::APT::Keep-Downloaded-Packages \"true\";' > /etc/apt/apt.conf.d/keep-cache\n" +
+			"RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt,sharing=locked apt-get update \\\n    && apt-get install -y --no-install-recommends jq\nENTRYPOINT [\"jq\"]\n",
+	},
+	{
+		name:  "mount-cuts-cleaning-trailing-operator",
+		files: map[string]string{"Dockerfile": "FROM node:20\nCOPY package.json ./\nRUN npm ci && \\\n    npm cache clean --force\nCOPY . .\n", "package.json": "{}"},
+		rules: []string{"LW102"},
+		want:  "FROM node:20\nCOPY package.json ./\nRUN --mount=type=cache,target=/root/.npm npm ci\nCOPY . .\n",
+	},
+	{
+		// rm of a mounted cache and of something else: the rm cannot go,
+		// so the mount is not added
+		name:  "mount-refused-rm-of-more",
+		files: map[string]string{"Dockerfile": "FROM python:3.12\nCOPY requirements.txt .\nRUN pip install -r requirements.txt && rm -rf /root/.cache/pip /tmp/build\n", "requirements.txt": "x\n"},
+		rules: []string{"LW102"},
+		note:  "also removes /tmp/build",
+	},
+	{
+		// go build reads the module cache: both RUNs get the module cache
+		// mount (the same mount, or none), the build also the build cache
+		name:  "go-module-cache-on-download-and-build",
+		files: map[string]string{"Dockerfile": "FROM golang:1.22\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN go build -o /app .\n", "go.mod": "module x\n", "go.sum": "", "main.go": "package main\n"},
+		rules: []string{"LW102"},
+		want:  "FROM golang:1.22\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN --mount=type=cache,target=/go/pkg/mod go mod download\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build --mount=type=cache,target=/go/pkg/mod go build -o /app .\n",
+	},
+	{
+		name:  "go-module-cache-silenced-on-download",
+		files: map[string]string{"Dockerfile": "FROM golang:1.22\nWORKDIR /src\nCOPY go.mod go.sum ./\n# layerwise ignore=LW102\nRUN go mod download\nCOPY . .\nRUN go build -o /app .\n", "go.mod": "module x\n", "go.sum": "", "main.go": "package main\n"},
+		rules: []string{"LW102"},
+		note:  "the same cache mount on both, or on neither",
 	},
 	{
 		name:  "named-user-left-alone",

@@ -35,8 +35,10 @@ func ApplyFix(lines []string, fx *Fix) []string {
 }
 
 // linesOf returns the original lines of an instruction.
+// It is a copy: a fix edits it freely and never writes into the model it
+// was given.
 func linesOf(f *dockerfile.File, ins *dockerfile.Instruction) []string {
-	return f.Lines[ins.Range.Start.Line-1 : ins.Range.End.Line]
+	return append([]string(nil), f.Lines[ins.Range.Start.Line-1:ins.Range.End.Line]...)
 }
 
 func joinLines(ls []string) string { return strings.Join(ls, "\n") + "\n" }

@@ -307,21 +307,27 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 		runKw := keywordAsWritten(in.File, inst)
 		text = []string{copyLine, runKw + " " + dl}
 		return &Fix{Description: fmt.Sprintf("copy %s and fetch dependencies before the sources", strings.Join(baseNames(manifests), ", ")), File: in.Dockerfile,
-			Replacements: []Replacement{{StartLine: broad.Range.Start.Line, EndLine: broad.Range.Start.Line - 1, Text: joinLines(text)}}}, ""
+			Replacements: []Replacement{{StartLine: broad.Range.Start.Line, EndLine: broad.Range.Start.Line - 1, Text: joinLines(text), Kinds: []string{broad.Kind, "RUN"}}}}, ""
 	}
 	lines := in.File.Lines
 	text = append(text, copyLine)
 	text = append(text, lines[broad.Range.End.Line:inst.Range.Start.Line-1]...) // what lies between, comments included
+	kinds := []string{broad.Kind}
+	for _, x := range s1.Instructions[bi+1 : ii] {
+		kinds = append(kinds, x.Kind)
+	}
 	if installPart != nil {
 		text = append(text, installPart...)
 		text = append(text, linesOf(in.File, broad)...)
 		text = append(text, restPart...)
+		kinds = append(kinds, "RUN", broad.Kind, "RUN")
 	} else {
 		text = append(text, linesOf(in.File, inst)...)
 		text = append(text, linesOf(in.File, broad)...)
+		kinds = append(kinds, "RUN", broad.Kind)
 	}
 	return &Fix{Description: fmt.Sprintf("copy %s first, install, then copy the sources", strings.Join(baseNames(manifests), ", ")), File: in.Dockerfile,
-		Replacements: []Replacement{{StartLine: broad.Range.Start.Line, EndLine: inst.Range.End.Line, Text: joinLines(text)}}}, ""
+		Replacements: []Replacement{{StartLine: broad.Range.Start.Line, EndLine: inst.Range.End.Line, Text: joinLines(text), Kinds: kinds}}}, ""
 }
 
 func matchesToolManifest(base string, t *Tool) bool {

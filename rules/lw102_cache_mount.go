@@ -59,8 +59,8 @@ func checkCacheMount(in *Input) []Finding {
 					}
 					continue
 				}
-				dirs := toolCacheDirs(in, ins, inst)
-				if len(dirs) == 0 || anyCovered(ins, dirs) {
+				dirs := uncovered(in, ins, inst)
+				if len(dirs) == 0 {
 					continue
 				}
 				guess := ""
@@ -81,18 +81,52 @@ func checkCacheMount(in *Input) []Finding {
 	return out
 }
 
-// toolCacheDirs are the cache directories an install needs mounted, first
-// the one to name: for go, the module cache for downloads and the build
-// cache for compiles.
+// toolCacheDirs are the cache directories an install reads or writes,
+// first the one to name. Most tools have one cache (the others listed are
+// where it may be instead); go has two that a compile both needs: it reads
+// the modules from the module cache (a `go mod download` whose cache is a
+// mount leaves the image's module cache empty, so a `go build` without the
+// same mount downloads everything again) and writes the build cache.
 func toolCacheDirs(in *Input, ins *dockerfile.Instruction, inst *Install) []string {
 	dirs := inst.Tool.CacheDirs(ins.State, stageBase(in, ins))
-	if inst.Tool == toolGo && len(dirs) == 2 {
-		if inst.Compile {
-			return dirs[1:]
-		}
+	if inst.Tool == toolGo && len(dirs) == 2 && !inst.Compile {
 		return dirs[:1]
 	}
 	return dirs
+}
+
+// neededDirs are the cache directories an install needs mounted: for go
+// all of toolCacheDirs, for the others the first (the rest are places the
+// same cache may be).
+func neededDirs(in *Input, ins *dockerfile.Instruction, inst *Install) []string {
+	dirs := toolCacheDirs(in, ins, inst)
+	if inst.Tool == toolGo || len(dirs) <= 1 {
+		return dirs
+	}
+	return dirs[:1]
+}
+
+// uncovered lists the cache directories an install needs that no cache
+// mount of its RUN covers (a tool with alternatives is covered by a mount on
+// any of them).
+func uncovered(in *Input, ins *dockerfile.Instruction, inst *Install) []string {
+	all := toolCacheDirs(in, ins, inst)
+	if len(all) == 0 {
+		return nil
+	}
+	if inst.Tool != toolGo {
+		if anyCovered(ins, all) {
+			return nil
+		}
+		return all[:1]
+	}
+	var out []string
+	for _, d := range all {
+		if !mountCovers(ins, d) {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 func anyCovered(ins *dockerfile.Instruction, dirs []string) bool {
@@ -167,10 +201,10 @@ func missingMounts(in *Input, ins *dockerfile.Instruction) (dirs []string, apt b
 			}
 			continue
 		}
-		cand := toolCacheDirs(in, ins, inst)
-		covered := anyCovered(ins, cand)
-		if !covered && len(cand) > 0 && !contains(dirs, cand[0]) {
-			dirs = append(dirs, cand[0])
+		for _, d := range uncovered(in, ins, inst) {
+			if !contains(dirs, d) {
+				dirs = append(dirs, d)
+			}
 		}
 	}
 	return dirs, apt
@@ -190,51 +224,206 @@ func contains(s []string, v string) bool {
 // would leave a cache mount empty).
 const aptKeepCache = `RUN rm -f /etc/apt/apt.conf.d/docker-clean && echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > /etc/apt/apt.conf.d/keep-cache`
 
-// fixCacheMount adds the missing cache mounts to the RUN.
+// fixCacheMount adds the missing cache mounts to the RUN, and the same
+// mounts to every other RUN of the stage's lineage that uses those caches:
+// a cache mount's content is invisible to the image and to the RUNs without
+// it, so a RUN left out would find the cache empty (the same mount, or
+// none). Commands that would empty a mounted cache are cut in the same
+// rewrite; when one cannot be cut exactly, no mount is added.
 func fixCacheMount(in *Input, f Finding) (*Fix, string) {
 	s, idx, ins := in.instructionAt(f.Range.Start.Line)
 	if ins == nil || ins.Run == nil {
 		return nil, "instruction not found"
 	}
-	owner := ""
-	if !ins.State.IsRoot() {
-		uid, gid, _ := strings.Cut(ins.State.User, ":")
-		if !isNumber(uid) || (gid != "" && !isNumber(gid)) {
-			return nil, fmt.Sprintf("USER %s is not root and its uid is not known here: a cache mount would belong to root; add --mount=type=cache,target=...,uid=<uid> by hand", ins.State.User)
-		}
-		if gid == "" {
-			gid = uid
-		}
-		owner = ",uid=" + uid + ",gid=" + gid
-	}
 	dirs, apt := missingMounts(in, ins)
-	var flags []string
-	for _, d := range dirs {
-		flags = append(flags, "--mount=type=cache,target="+d+owner)
+	if len(dirs) == 0 && !apt {
+		return nil, "nothing to mount"
+	}
+	if why := mountableAsUser(in, ins, dirs); why != "" {
+		return nil, why
 	}
 	if apt {
 		for _, d := range []string{"/var/cache/apt", "/var/lib/apt"} {
-			switch m := coveringMount(ins, d); {
-			case m == nil:
-				flags = append(flags, "--mount=type=cache,target="+d+",sharing=locked")
-			case m.Sharing != "locked":
+			if m := coveringMount(ins, d); m != nil && m.Sharing != "locked" {
 				return nil, "an apt cache mount without sharing=locked is already there: add sharing=locked to it by hand"
 			}
 		}
 	}
-	if len(flags) == 0 {
-		return nil, "nothing to mount"
+	// the RUNs that get the mounts: this one and every other that uses
+	// one of the caches without a mount of its own
+	targets := []*dockerfile.Instruction{ins}
+	for _, x := range in.lineageRuns(s) {
+		if x == ins {
+			continue
+		}
+		for _, d := range dirs {
+			if usesCache(in, x, d) && !mountCovers(x, d) {
+				if silenced(x, "LW102") {
+					return nil, fmt.Sprintf("the RUN on line %d also uses %s and its LW102 is silenced: the same cache mount on both, or on neither", x.Range.Start.Line, d)
+				}
+				if why := mountableAsUser(in, x, []string{d}); why != "" {
+					return nil, fmt.Sprintf("the RUN on line %d also uses %s: %s", x.Range.Start.Line, d, why)
+				}
+				targets = append(targets, x)
+				break
+			}
+		}
 	}
-	first := insertFlag(in.File, ins, strings.Join(flags, " "))
-	if first == "" {
-		return nil, "the RUN keyword could not be located"
+	var reps []Replacement
+	for _, x := range targets {
+		var flags []string
+		for _, d := range dirs {
+			if (x == ins || usesCache(in, x, d)) && !mountCovers(x, d) {
+				flags = append(flags, "--mount=type=cache,target="+d+mountOwner(x))
+			}
+		}
+		if x == ins && apt {
+			for _, d := range []string{"/var/cache/apt", "/var/lib/apt"} {
+				if coveringMount(ins, d) == nil {
+					flags = append(flags, "--mount=type=cache,target="+d+",sharing=locked")
+				}
+			}
+		}
+		e := newRunEdit(in.File, x)
+		mounted := func(dir string) bool {
+			if mountCovers(x, dir) {
+				return true
+			}
+			for _, fl := range flags {
+				t := strings.TrimPrefix(strings.SplitN(fl, ",", 3)[1], "target=")
+				if underDir(dir, t) {
+					return true
+				}
+			}
+			return false
+		}
+		if why := e.dropDefeats(stageBase(in, x), mounted); why != "" {
+			return nil, fmt.Sprintf("line %d empties the cache it would mount, and %s", x.Range.Start.Line, why)
+		}
+		if !e.insertFlags(strings.Join(flags, " ")) {
+			return nil, "the RUN keyword could not be located"
+		}
+		lines, err := e.result()
+		if err != nil {
+			return nil, err.Error()
+		}
+		kinds := []string{"RUN"}
+		if x == ins && apt && !keepsAptCache(s.Instructions[:idx], in.lineage(s)[1:]) {
+			lines = append([]string{strings.Repeat(" ", ins.Range.Start.Col-1) + keywordAsWritten(in.File, ins) + strings.TrimPrefix(aptKeepCache, "RUN")}, lines...)
+			kinds = append(kinds, "RUN")
+		}
+		reps = append(reps, Replacement{StartLine: x.Range.Start.Line, EndLine: x.Range.End.Line, Text: joinLines(lines), Kinds: kinds})
 	}
-	text := first + "\n"
-	if apt && !keepsAptCache(s.Instructions[:idx], in.lineage(s)[1:]) {
-		text = strings.Repeat(" ", ins.Range.Start.Col-1) + keywordAsWritten(in.File, ins) + strings.TrimPrefix(aptKeepCache, "RUN") + "\n" + text
+	desc := "add cache mounts: " + strings.Join(append(dirs, aptDirs(apt)...), ", ")
+	if len(targets) > 1 {
+		var ls []string
+		for _, x := range targets[1:] {
+			ls = append(ls, fmt.Sprint(x.Range.Start.Line))
+		}
+		desc += " (also on line " + strings.Join(ls, ", ") + ", which uses the same cache)"
 	}
-	return &Fix{Description: "add cache mounts: " + strings.Join(append(dirs, aptDirs(apt)...), ", "), File: in.Dockerfile,
-		Replacements: []Replacement{{StartLine: ins.Range.Start.Line, EndLine: ins.Range.Start.Line, Text: text}}}, ""
+	return &Fix{Description: desc, File: in.Dockerfile, Replacements: reps}, ""
+}
+
+// mountableAsUser says why cache mounts at dirs cannot be added for the
+// RUN's user ("" when they can): a mount belongs to root unless uid/gid are
+// given, so the user's uid must be known, and a directory under a home
+// directory must be the real one of that user.
+func mountableAsUser(in *Input, ins *dockerfile.Instruction, dirs []string) string {
+	user, known := in.effectiveUser(ins)
+	if !known {
+		s := in.stageOf(ins)
+		base := ""
+		if s != nil {
+			base = in.rootBase(s).Base
+		}
+		return fmt.Sprintf("the stage's user is that of its base image %s, which is not known here (it may not be root): a cache mount could sit where the tool does not write, or belong to the wrong user; add it by hand with uid= and the real cache path", base)
+	}
+	st := *ins.State
+	st.User = user
+	if st.IsRoot() {
+		return ""
+	}
+	uid, gid, _ := strings.Cut(user, ":")
+	if !isNumber(uid) || (gid != "" && !isNumber(gid)) {
+		return fmt.Sprintf("USER %s is not root and its uid is not known here: a cache mount would belong to root; add --mount=type=cache,target=...,uid=<uid> by hand", user)
+	}
+	if ins.State.HomeGuessed || ins.State.User == "" {
+		for _, d := range dirs {
+			if underDir(d, ins.State.Home) {
+				return fmt.Sprintf("%s is under the home directory of user %s, which is not known here (set ENV HOME, or the tool's cache variable)", d, user)
+			}
+		}
+	}
+	return ""
+}
+
+// mountOwner is the uid/gid option a mount needs for a non-root USER.
+func mountOwner(ins *dockerfile.Instruction) string {
+	if ins.State.IsRoot() {
+		return ""
+	}
+	uid, gid, _ := strings.Cut(ins.State.User, ":")
+	if gid == "" {
+		gid = uid
+	}
+	return ",uid=" + uid + ",gid=" + gid
+}
+
+// lineageRuns are the RUNs of the stages that share a filesystem with s:
+// the stages it builds FROM, s, and the stages built FROM it.
+func (in *Input) lineageRuns(s *dockerfile.Stage) []*dockerfile.Instruction {
+	var out []*dockerfile.Instruction
+	for _, t := range in.File.Stages {
+		related := false
+		for _, l := range in.lineage(t) {
+			if l == s {
+				related = true
+			}
+		}
+		for _, l := range in.lineage(s) {
+			if l == t {
+				related = true
+			}
+		}
+		if !related {
+			continue
+		}
+		for _, x := range t.Instructions {
+			if x.Run != nil {
+				out = append(out, x)
+			}
+		}
+	}
+	return out
+}
+
+// usesCache reports whether a RUN's installs need the cache directory.
+func usesCache(in *Input, x *dockerfile.Instruction, dir string) bool {
+	for _, inst := range runInstalls(x) {
+		for _, d := range neededDirs(in, x, inst) {
+			if d == dir {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// silenced reports whether a `# layerwise ignore=` pragma above the
+// instruction names the rule.
+func silenced(x *dockerfile.Instruction, id string) bool {
+	for _, c := range x.Comments {
+		t := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(c), "#"))
+		if list, ok := strings.CutPrefix(t, "layerwise ignore="); ok {
+			for _, v := range strings.Split(list, ",") {
+				if strings.TrimSpace(v) == id {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 func aptDirs(apt bool) []string {

@@ -19,13 +19,16 @@ func TestLW102CacheMount(t *testing.T) {
 		"FROM maven:3\nRUN mvn -B dependency:go-offline\n",
 		"FROM ruby:3.3\nRUN bundle install\n",
 		"FROM alpine:3.20\nRUN apk add curl\n",
+		// go build reads the module cache: a build cache mount alone leaves
+		// it empty when go mod download had a mount
+		"FROM golang:1.22\nRUN --mount=type=cache,target=/root/.cache/go-build go build ./...\n",
 	)
 	ruleCatchesNot(t, "LW102",
 		"FROM node:20\nRUN --mount=type=cache,target=/root/.npm npm ci\n",
 		"FROM node:20\nUSER node\nRUN --mount=type=cache,target=/home/node/.npm,uid=1000 npm ci\n",
 		"FROM python:3.12\nENV PIP_CACHE_DIR=/cache/pip\nRUN --mount=type=cache,target=/cache/pip pip install -r requirements.txt\n",
 		"FROM golang:1.22\nRUN --mount=type=cache,target=/go/pkg/mod go mod download\n",
-		"FROM golang:1.22\nRUN --mount=type=cache,target=/root/.cache/go-build go build ./...\n",
+		"FROM golang:1.22\nRUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build go build ./...\n",
 		"FROM debian:12\nRUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt,sharing=locked apt-get update && apt-get install -y curl\n",
 		"FROM node:20\nRUN npm run build\n",
 		"FROM debian:12\nRUN echo no installs here\n",

@@ -3,7 +3,6 @@ package rules
 import (
 	"fmt"
 	"path"
-	"regexp"
 	"strings"
 
 	"github.com/layerwise/layerwise/dockerfile"
@@ -111,51 +110,56 @@ func defeats(c dockerfile.Command, st *dockerfile.State, base string) (string, s
 }
 
 // fixCacheDefeat removes what defeats the cache mount: a --no-cache-dir /
-// --no-cache flag, or a cleaning command joined to the others by && or ;.
-// Only text written literally in the RUN is changed.
+// --no-cache flag, or a cleaning command with the && or ; that joins it.
 func fixCacheDefeat(in *Input, f Finding) (*Fix, string) {
 	_, _, ins := in.instructionAt(f.Range.Start.Line)
 	if ins == nil || ins.Run == nil {
 		return nil, "instruction not found"
 	}
-	base := stageBase(in, ins)
-	lines := linesOf(in.File, ins)
-	changed := false
-	for _, c := range ins.Run.Commands {
-		what, dir := defeats(c, ins.State, base)
-		if what == "" || !mountCovers(ins, dir) {
-			continue
-		}
-		var re *regexp.Regexp
-		switch {
-		case c.HasArg("--no-cache-dir"):
-			re = regexp.MustCompile(`\s+--no-cache-dir\b`)
-		case path.Base(c.Name) == "apk" && c.HasArg("--no-cache"), path.Base(c.Name) == "uv" && c.HasArg("--no-cache"):
-			re = regexp.MustCompile(`\s+--no-cache\b`)
-		default:
-			re = commandRegexp(c)
-		}
-		for i, l := range lines {
-			if loc := re.FindStringIndex(l); loc != nil {
-				lines[i] = l[:loc[0]] + l[loc[1]:]
-				changed = true
-				break
-			}
-		}
+	e := newRunEdit(in.File, ins)
+	if why := e.dropDefeats(stageBase(in, ins), func(dir string) bool { return mountCovers(ins, dir) }); why != "" {
+		return nil, why
 	}
-	if !changed {
-		return nil, "the cache-defeating command is not written literally on one line"
+	lines, err := e.result()
+	if err != nil {
+		return nil, err.Error()
 	}
 	return &Fix{Description: "drop what empties the cache mount", File: in.Dockerfile,
-		Replacements: []Replacement{{StartLine: ins.Range.Start.Line, EndLine: ins.Range.End.Line, Text: joinLines(lines)}}}, ""
+		Replacements: []Replacement{{StartLine: ins.Range.Start.Line, EndLine: ins.Range.End.Line, Text: joinLines(lines), Kinds: []string{"RUN"}}}}, ""
 }
 
-// commandRegexp matches a whole command written literally, with the && or
-// ; that joins it to the command before it.
-func commandRegexp(c dockerfile.Command) *regexp.Regexp {
-	parts := []string{regexp.QuoteMeta(c.Name)}
-	for _, a := range c.Args {
-		parts = append(parts, regexp.QuoteMeta(a))
+// dropDefeats cuts from the RUN every command or flag that empties or
+// bypasses a cache directory that mounted reports as mounted. It returns
+// why it cannot, when one of them cannot be cut exactly.
+func (e *runEdit) dropDefeats(base string, mounted func(dir string) bool) string {
+	cmds := e.ins.Run.Commands
+	// back to front, so that earlier commands keep their places
+	for i := len(cmds) - 1; i >= 0; i-- {
+		c := cmds[i]
+		what, dir := defeats(c, e.ins.State, base)
+		if what == "" || !mounted(dir) {
+			continue
+		}
+		var err error
+		switch {
+		case c.HasArg("--no-cache-dir"):
+			err = e.removeArg(i, "--no-cache-dir")
+		case (path.Base(c.Name) == "apk" || path.Base(c.Name) == "uv") && c.HasArg("--no-cache"):
+			err = e.removeArg(i, "--no-cache")
+		case path.Base(c.Name) == "rm":
+			for _, a := range c.Positional() {
+				p := path.Clean(strings.TrimRight(strings.TrimSuffix(a, "*"), "/"))
+				if !mounted(p) {
+					return fmt.Sprintf("`%s` also removes %s, which no cache mount keeps: left as it is", shortCmd(c), a)
+				}
+			}
+			err = e.removeCommand(i)
+		default:
+			err = e.removeCommand(i)
+		}
+		if err != nil {
+			return err.Error()
+		}
 	}
-	return regexp.MustCompile(`\s*(&&|;)\s*` + strings.Join(parts, `\s+`) + `(\s*;)?\s*$`)
+	return ""
 }

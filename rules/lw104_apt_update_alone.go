@@ -96,7 +96,7 @@ func fixAptUpdateAlone(in *Input, f Finding) (*Fix, string) {
 		if !done {
 			return nil, "the apt install is not written literally in the RUN"
 		}
-		reps = append(reps, Replacement{StartLine: inst.Range.Start.Line, EndLine: inst.Range.End.Line, Text: joinLines(lines)})
+		reps = append(reps, Replacement{StartLine: inst.Range.Start.Line, EndLine: inst.Range.End.Line, Text: joinLines(lines), Kinds: []string{"RUN"}})
 	}
 	return &Fix{Description: fmt.Sprintf("run apt-get update in the install RUN (line %d)", inst.Range.Start.Line), File: in.Dockerfile, Replacements: reps}, ""
 }

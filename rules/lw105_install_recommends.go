@@ -84,5 +84,5 @@ func fixInstallRecommends(in *Input, f Finding) (*Fix, string) {
 		lines[i] = l
 	}
 	return &Fix{Description: "apt-get install --no-install-recommends -y", File: in.Dockerfile,
-		Replacements: []Replacement{{StartLine: ins.Range.Start.Line, EndLine: ins.Range.End.Line, Text: joinLines(lines)}}}, ""
+		Replacements: []Replacement{{StartLine: ins.Range.Start.Line, EndLine: ins.Range.End.Line, Text: joinLines(lines), Kinds: []string{"RUN"}}}}, ""
 }

@@ -118,31 +118,49 @@ func fixGoMultiStage(in *Input, f Finding) (*Fix, string) {
 	}
 	// what the image held at run time, besides the toolchain
 	pk := runtimePackages(in, s.Instructions[:ci], after)
+	if in.Context == nil || in.Context.Walk == nil {
+		// without the sources, no build tool can be left out: a runtime
+		// stage that installs compilers is no fix (and LW111 would say so)
+		for x := range pk.runs {
+			if names, _ := toolchainIn(x); len(names) > 0 {
+				return nil, fmt.Sprintf("the build context could not be read, so whether the service runs %s cannot be told", strings.Join(names, ", "))
+			}
+		}
+	}
 	comment := "# runtime: the binary, the CA certificates and what the build stage's image held at run time, without the Go toolchain"
 	if len(pk.dropped) > 0 {
 		comment += " and build-only tools (" + strings.Join(pk.dropped, ", ") + ")"
 	}
 	var rt []string
 	rt = append(rt, "", comment, fmt.Sprintf("%s %s", keywordAsWritten(m, s.From), runtime))
+	kinds := []string{"FROM"}
 	workdir := s.Instructions[ci].State.Workdir
 	for _, x := range s.Instructions[:ci] {
 		switch x.Kind {
 		case "ENV", "LABEL", "EXPOSE", "USER", "ARG":
 			rt = append(rt, linesOf(m, x)...)
+			kinds = append(kinds, x.Kind)
 		case "RUN":
 			if lines, ok := pk.runs[x]; ok {
 				rt = append(rt, lines...)
+				kinds = append(kinds, "RUN")
 			}
 		}
 	}
 	// Go reads the CA bundle itself (crypto/x509): the golang image's
 	// certificates replace the ca-certificates package and its apt run.
 	rt = append(rt, "COPY --from=build /etc/ssl/certs /etc/ssl/certs", "COPY --from=build /usr/share/ca-certificates /usr/share/ca-certificates")
+	kinds = append(kinds, "COPY", "COPY")
 	if workdir != "/" {
 		rt = append(rt, "WORKDIR "+workdir, fmt.Sprintf("COPY --from=build %s %s", workdir, workdir))
+		kinds = append(kinds, "WORKDIR", "COPY")
 	}
 	rt = append(rt, fmt.Sprintf("COPY --from=build %s %s", artifact, artifact))
+	kinds = append(kinds, "COPY")
 	rt = append(rt, m.Lines[s.Instructions[ci].Range.End.Line:]...)
+	for _, x := range after {
+		kinds = append(kinds, x.Kind)
+	}
 	from := m.Lines[s.Range.Start.Line-1]
 	if s.Name == "" {
 		from += " AS build"
@@ -150,8 +168,8 @@ func fixGoMultiStage(in *Input, f Finding) (*Fix, string) {
 		rt = replaceFromBuild(rt, s.Name)
 	}
 	reps := []Replacement{
-		{StartLine: s.Range.Start.Line, EndLine: s.Range.Start.Line, Text: from + "\n"},
-		{StartLine: s.Instructions[ci].Range.End.Line + 1, EndLine: len(m.Lines), Text: joinLines(rt)},
+		{StartLine: s.Range.Start.Line, EndLine: s.Range.Start.Line, Text: from + "\n", Kinds: []string{"FROM"}},
+		{StartLine: s.Instructions[ci].Range.End.Line + 1, EndLine: len(m.Lines), Text: joinLines(rt), Kinds: kinds},
 	}
 	desc := fmt.Sprintf("build in a stage of its own; ship %s on %s", artifact, runtime)
 	if len(pk.dropped) > 0 {

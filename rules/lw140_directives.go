@@ -99,5 +99,5 @@ func fixSyntaxDirective(in *Input, f Finding) (*Fix, string) {
 	}
 	l := f.Range.Start.Line
 	return &Fix{Description: "remove the # syntax= directive (offline builds cannot pull the frontend)", File: in.Dockerfile,
-		Replacements: []Replacement{{StartLine: l, EndLine: l, Text: ""}}}, ""
+		Replacements: []Replacement{{StartLine: l, EndLine: l, Text: "", Kinds: nil}}}, ""
 }

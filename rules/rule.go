@@ -110,6 +110,11 @@ type Input struct {
 	Config      *config.Config
 	// Target is the stage built (compose target), "" for the last.
 	Target string
+	// BaseUsers are the users external base images run as (their config's
+	// User, "" for root), by reference as written in FROM, for the images
+	// the caller could inspect; the rest are judged by what is known of
+	// official images.
+	BaseUsers map[string]string
 }
 
 // Cost is what a finding costs, as far as layerwise can tell.
@@ -167,6 +172,11 @@ type Replacement struct {
 	StartLine int    `json:"startLine"`
 	EndLine   int    `json:"endLine"`
 	Text      string `json:"text"`
+	// Kinds declares the instructions Text holds, in order (RUN, COPY,
+	// ...; none for a removal or a directive). The fixer refuses a fix
+	// whose text parses into anything else, or that changes any
+	// instruction outside its replacements.
+	Kinds []string `json:"-"`
 }
 
 var registry = map[string]*Rule{}

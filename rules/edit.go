@@ -1,0 +1,310 @@
+package rules
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/layerwise/layerwise/dockerfile"
+)
+
+// Edits of a RUN's text that keep its layout: a command or a flag is cut
+// out of the lines it is written on, and what is left is tidied so that the
+// RUN still ends where it ended. The classic way to break a Dockerfile is
+// to remove the last line of a continued RUN and leave the `\` on the line
+// before it: the RUN then swallows the next instruction. Every edit here is
+// checked by re-parsing the RUN alone and comparing its commands with the
+// ones intended; an edit that does not come out exactly is refused.
+
+// runEdit is a RUN's lines being edited.
+type runEdit struct {
+	f     *dockerfile.File
+	ins   *dockerfile.Instruction
+	lines []string
+	// want is the command list the edited RUN must parse into.
+	want []dockerfile.Command
+}
+
+func newRunEdit(f *dockerfile.File, ins *dockerfile.Instruction) *runEdit {
+	return &runEdit{f: f, ins: ins, lines: linesOf(f, ins), want: append([]dockerfile.Command(nil), ins.Run.Commands...)}
+}
+
+func (e *runEdit) escape() string {
+	if e.f.EscapeToken == '`' {
+		return "`"
+	}
+	return `\`
+}
+
+// continued reports whether a line ends with the escape character.
+func (e *runEdit) continued(l string) bool {
+	return strings.HasSuffix(strings.TrimRight(l, " \t"), e.escape())
+}
+
+func (e *runEdit) uncontinue(l string) string {
+	return strings.TrimRight(strings.TrimSuffix(strings.TrimRight(l, " \t"), e.escape()), " \t")
+}
+
+// blank reports whether a line holds nothing but white space and perhaps
+// the escape character.
+func (e *runEdit) blank(l string) bool {
+	t := strings.TrimSpace(l)
+	return t == "" || t == e.escape()
+}
+
+var (
+	opBefore = regexp.MustCompile(`\s*(&&|;)\s*$`)
+	opAfter  = regexp.MustCompile(`^\s*(&&|;)\s*`)
+)
+
+// removeCommand cuts the i-th command of the RUN (an index into
+// ins.Run.Commands) and the && or ; that joins it to its neighbour.
+func (e *runEdit) removeCommand(i int) error {
+	c := e.ins.Run.Commands[i]
+	if c.Heredoc != "" {
+		return fmt.Errorf("`%s` is inside a heredoc", shortCmd(c))
+	}
+	re := commandText(c)
+	li, loc := -1, []int(nil)
+	for k, l := range e.lines {
+		from := 0
+		if k == 0 {
+			from = e.afterFlags()
+		}
+		for _, m := range re.FindAllStringSubmatchIndex(l[from:], -1) {
+			if li >= 0 {
+				return fmt.Errorf("`%s` is written more than once", shortCmd(c))
+			}
+			li, loc = k, []int{from + m[2], from + m[3]}
+		}
+	}
+	if li < 0 {
+		return fmt.Errorf("`%s` is not written literally on one line", shortCmd(c))
+	}
+	l := e.lines[li]
+	lineStart := 0
+	if li == 0 {
+		lineStart = e.afterFlags()
+	}
+	head, before, after := l[:lineStart], l[lineStart:loc[0]], l[loc[1]:]
+	restBlank := e.blank(after)
+	unclean := fmt.Errorf("`%s` cannot be cut out cleanly", shortCmd(c))
+	if !restBlank && !opAfter.MatchString(after) {
+		return unclean // `cmd | tee`, `cmd || true`, a redirection ...
+	}
+	switch {
+	case opBefore.MatchString(before):
+		// `... && cmd` or `    && cmd \`: the operator before it goes too
+		e.lines[li] = head + opBefore.ReplaceAllString(before, "") + after
+		if strings.TrimSpace(opBefore.ReplaceAllString(before, "")) == "" && !e.scriptBefore(li) {
+			return unclean // `RUN && cmd`: not a command list we know
+		}
+	case strings.TrimSpace(before) != "":
+		return unclean // inside a pipeline, a subshell, an if ...
+	case opAfter.MatchString(after):
+		// `cmd && bar`: the operator after it goes too
+		m := opAfter.FindStringIndex(after)
+		e.lines[li] = head + before + after[m[1]:]
+	case li > 0 && e.continuedOp(li-1):
+		// `foo && \` then `    cmd`: the operator ends the line before
+		prev := opBefore.ReplaceAllString(e.uncontinue(e.lines[li-1]), "")
+		if e.continued(l) {
+			prev += " " + e.escape()
+		}
+		e.lines[li-1] = prev
+		e.lines[li] = head
+	case e.continued(l) && li+1 < len(e.lines) && opAfter.MatchString(e.lines[li+1]):
+		// the RUN's first command, `cmd \` then `    && bar`
+		next := e.lines[li+1]
+		indent := next[:len(next)-len(strings.TrimLeft(next, " \t"))]
+		e.lines[li+1] = indent + next[opAfter.FindStringIndex(next)[1]:]
+		e.lines[li] = head
+		if li == 0 {
+			e.lines[li] = strings.TrimRight(head, " \t") + " " + e.escape()
+		}
+	default:
+		return unclean
+	}
+	e.want = removeCmd(e.want, c)
+	e.tidy()
+	return nil
+}
+
+// scriptBefore reports whether any script text precedes line li.
+func (e *runEdit) scriptBefore(li int) bool {
+	for k := 0; k < li; k++ {
+		l := e.lines[k]
+		if k == 0 {
+			l = l[e.afterFlags():]
+		}
+		if !e.blank(l) {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *runEdit) continuedOp(li int) bool {
+	return e.continued(e.lines[li]) && opBefore.MatchString(e.uncontinue(e.lines[li]))
+}
+
+// afterFlags is the column on the first line after the keyword and its
+// --flags: where the script starts.
+func (e *runEdit) afterFlags() int {
+	l := e.lines[0]
+	i := e.ins.Range.Start.Col - 1 + len(e.ins.Kind)
+	for i < len(l) {
+		j := i
+		for j < len(l) && (l[j] == ' ' || l[j] == '\t') {
+			j++
+		}
+		if !strings.HasPrefix(l[j:], "--") {
+			return j
+		}
+		k := j
+		for k < len(l) && l[k] != ' ' && l[k] != '\t' {
+			k++
+		}
+		i = k
+	}
+	return len(l)
+}
+
+// removeArg cuts a literal flag (--no-cache-dir) from the command that has
+// it.
+func (e *runEdit) removeArg(i int, flag string) error {
+	c := e.ins.Run.Commands[i]
+	re := regexp.MustCompile(`[ \t]+` + regexp.QuoteMeta(flag) + `([ \t]|$)`)
+	n := 0
+	for _, l := range e.lines {
+		n += len(re.FindAllStringIndex(l, -1))
+	}
+	if n != 1 {
+		return fmt.Errorf("`%s` is not written exactly once", flag)
+	}
+	for k, l := range e.lines {
+		if m := re.FindStringSubmatchIndex(l); m != nil {
+			e.lines[k] = l[:m[0]] + l[m[2]:]
+			if m[2] == m[3] { // at the end of the line
+				e.lines[k] = l[:m[0]]
+			}
+		}
+	}
+	for k := range e.want {
+		if sameCmd(e.want[k], c) {
+			var args []string
+			for _, a := range e.want[k].Args {
+				if a != flag {
+					args = append(args, a)
+				}
+			}
+			e.want[k].Args = args
+			break
+		}
+	}
+	e.tidy()
+	return nil
+}
+
+// tidy drops lines the edits left blank (never the first) and makes sure
+// the last line does not continue.
+func (e *runEdit) tidy() {
+	out := e.lines[:1]
+	for _, l := range e.lines[1:] {
+		if !e.blank(l) {
+			out = append(out, l)
+		}
+	}
+	last := len(out) - 1
+	if e.continued(out[last]) {
+		out[last] = e.uncontinue(out[last])
+	}
+	e.lines = out
+}
+
+// result re-parses the edited RUN and checks that its commands are the
+// ones intended.
+func (e *runEdit) result() ([]string, error) {
+	var b strings.Builder
+	if e.f.EscapeToken == '`' {
+		b.WriteString("# escape=`\n")
+	}
+	b.WriteString("FROM scratch\n")
+	b.WriteString(strings.Join(e.lines, "\n"))
+	b.WriteString("\n")
+	m, err := dockerfile.Parse("edit", []byte(b.String()), dockerfile.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("the edited RUN does not parse: %v", err)
+	}
+	if len(m.Stages) != 1 || len(m.Stages[0].Instructions) != 1 || m.Stages[0].Instructions[0].Run == nil {
+		return nil, fmt.Errorf("the edited RUN is not one RUN")
+	}
+	got := m.Stages[0].Instructions[0].Run.Commands
+	if len(got) != len(e.want) {
+		return nil, fmt.Errorf("the edited RUN has %d commands, %d intended", len(got), len(e.want))
+	}
+	for i := range got {
+		if !sameCmd(got[i], e.want[i]) {
+			return nil, fmt.Errorf("the edited RUN runs `%s` where `%s` is intended", shortCmd(got[i]), shortCmd(e.want[i]))
+		}
+	}
+	if len(m.Warnings) > 0 {
+		return nil, fmt.Errorf("the edited RUN: %s", m.Warnings[0].Message)
+	}
+	return e.lines, nil
+}
+
+func sameCmd(a, b dockerfile.Command) bool {
+	return a.Name == b.Name && strings.Join(a.Args, "\x00") == strings.Join(b.Args, "\x00") && strings.Join(a.Env, "\x00") == strings.Join(b.Env, "\x00")
+}
+
+func removeCmd(cs []dockerfile.Command, c dockerfile.Command) []dockerfile.Command {
+	for i := range cs {
+		if sameCmd(cs[i], c) {
+			return append(append([]dockerfile.Command(nil), cs[:i]...), cs[i+1:]...)
+		}
+	}
+	return cs
+}
+
+func shortCmd(c dockerfile.Command) string {
+	s := strings.TrimSpace(path.Base(c.Name) + " " + strings.Join(c.Args, " "))
+	if len(s) > 60 {
+		s = s[:57] + "..."
+	}
+	return s
+}
+
+// commandText matches a command written literally: its env prefix, name and
+// arguments separated by blanks (quotes around an argument allowed).
+func commandText(c dockerfile.Command) *regexp.Regexp {
+	var parts []string
+	for _, v := range c.Env {
+		parts = append(parts, quotedWord(v))
+	}
+	parts = append(parts, regexp.QuoteMeta(c.Name))
+	for _, a := range c.Args {
+		parts = append(parts, quotedWord(a))
+	}
+	return regexp.MustCompile(`(?:^|[\s;&|(])(` + strings.Join(parts, `[ \t]+`) + `)(?:$|[\s;&|)\\` + "`" + `])`)
+}
+
+func quotedWord(w string) string {
+	q := regexp.QuoteMeta(w)
+	return `(?:` + q + `|"` + q + `"|'` + q + `')`
+}
+
+// insertFlags puts flags right after the RUN keyword on the first line.
+func (e *runEdit) insertFlags(flags string) bool {
+	if flags == "" {
+		return true
+	}
+	l := e.lines[0]
+	kw := e.ins.Range.Start.Col - 1 + len(e.ins.Kind)
+	if kw > len(l) || !strings.EqualFold(l[e.ins.Range.Start.Col-1:kw], e.ins.Kind) {
+		return false
+	}
+	e.lines[0] = l[:kw] + " " + flags + l[kw:]
+	return true
+}
