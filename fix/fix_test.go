@@ -93,7 +93,7 @@ var dockerfileCases = []struct {
 	{
 		// the last line of a continued RUN goes with the mount: the RUN
 		// must still end before ENTRYPOINT
-		name: "mount-cuts-last-continued-line",
+		name:  "mount-cuts-last-continued-line",
 		files: map[string]string{"Dockerfile": "FROM debian:12\nRUN apt-get update \\\n    && apt-get install -y --no-install-recommends jq \\\n    && apt-get clean\nENTRYPOINT [\"jq\"]\n"},
 		rules: []string{"LW102"},
 		want: "FROM debian:12\nRUN rm -f /etc/apt/apt.conf.d/docker-clean && echo 'Binary::apt::APT::Keep-Downloaded-Packages \"true\";' > /etc/apt/apt.conf.d/keep-cache\n" +
