@@ -309,6 +309,11 @@ func candidates(g *ignoreGroup, w *buildctx.Walk, reached map[string]bool) []exc
 		}
 	}
 	runs := runCommands(g.images())
+	var models []*dockerfile.File
+	for _, im := range g.contextImages() {
+		models = append(models, im.Model)
+	}
+	keep := protectedPaths(models)
 	// (b) sensitive files
 	entries := w.Entries
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Path < entries[j].Path })
@@ -316,6 +321,9 @@ func candidates(g *ignoreGroup, w *buildctx.Walk, reached map[string]bool) []exc
 		p := strings.TrimSuffix(s.Path, "/")
 		if p == ".git" && runs["git"] {
 			continue // a RUN uses git: keep the history
+		}
+		if keep.protects(p) {
+			continue // a COPY names it, or it reaches the image: the audit warns
 		}
 		add(exclusion{pattern: "/" + p, reason: s.Reason, drops: true, rule: "LW123"})
 	}
@@ -344,7 +352,7 @@ func candidates(g *ignoreGroup, w *buildctx.Walk, reached map[string]bool) []exc
 			continue
 		}
 		base := path.Base(e.Path)
-		if reason, ok := regen[base]; ok && !underAny(e.Path, seen) {
+		if reason, ok := regen[base]; ok && !underAny(e.Path, seen) && !keep.protects(e.Path) {
 			add(exclusion{pattern: "/" + e.Path, reason: reason, drops: true, rule: "LW122"})
 		}
 	}

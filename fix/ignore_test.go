@@ -293,3 +293,47 @@ func TestFixLeavesDockerfilesOutsideTheRepository(t *testing.T) {
 		t.Errorf("notes: %+v", res.Notes)
 	}
 }
+
+// TestIgnoreNeverExcludesWhatACopyNames: a directory a COPY names is not
+// "regenerated", a file a COPY names is not "sensitive", whatever their
+// names say (both builds failed after an earlier version's rewrite).
+func TestIgnoreNeverExcludesWhatACopyNames(t *testing.T) {
+	got, notes := ignoreFixes(t, map[string]string{
+		"Dockerfile":              "FROM node:20\nCOPY package.json ./\nRUN npm ci && npm run build\nCOPY ./web/client/build/ build/\nCOPY certs/server.key /etc/ssl/private/\nCOPY index.js ./\n",
+		"package.json":            "{}",
+		"index.js":                "",
+		"web/client/build/app.js": "",
+		"certs/server.key":        "secret",
+		".env":                    "K=V",
+	})
+	ign := got[".dockerignore"]
+	for _, p := range patternsOf(ign) {
+		switch p {
+		case "/web", "/web/client/build", "/certs", "/certs/server.key":
+			t.Errorf("%s is named by a COPY and was excluded:\n%s", p, ign)
+		}
+	}
+	if !strings.Contains(ign, "/.env") {
+		t.Errorf("the unnamed .env should still go:\n%s\n%+v", ign, notes)
+	}
+}
+
+// TestIgnoreNeverExcludesWhatCopyFromCarries: a file that looks sensitive,
+// copied in with the whole context by the build stage and carried into the
+// final image by COPY --from, stays sent.
+func TestIgnoreNeverExcludesWhatCopyFromCarries(t *testing.T) {
+	got, _ := ignoreFixes(t, map[string]string{
+		"Dockerfile":               "FROM mcr.microsoft.com/dotnet/sdk:8.0 AS build\nWORKDIR /src\nCOPY . .\nRUN dotnet publish -o /out\nFROM mcr.microsoft.com/dotnet/aspnet:8.0\nCOPY --from=build /out /app\nCOPY --from=build /src/Api/certs/dev.pfx /app/\n",
+		"Api/Api.csproj":           "<Project/>",
+		"Api/Program.cs":           "",
+		"Api/certs/dev.pfx":        "cert",
+		"Api/appsettings.dev.json": "{}",
+		".env":                     "K=V",
+	})
+	ign := got[".dockerignore"]
+	for _, p := range patternsOf(ign) {
+		if strings.Contains(p, "pfx") || p == "/Api" || p == "/Api/certs" {
+			t.Errorf("%s reaches the final image through COPY --from and was excluded:\n%s", p, ign)
+		}
+	}
+}

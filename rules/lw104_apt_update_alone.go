@@ -2,7 +2,9 @@ package rules
 
 import (
 	"fmt"
+	"path"
 	"regexp"
+	"strings"
 
 	"github.com/layerwise/layerwise/dockerfile"
 )
@@ -29,6 +31,7 @@ func checkAptUpdateAlone(in *Input) []Finding {
 			}
 			update, install := false, false
 			for _, c := range ins.Run.Commands {
+				c = unwrapRunner(c)
 				switch {
 				case isApt(c, "update"):
 					update = true
@@ -45,7 +48,27 @@ func checkAptUpdateAlone(in *Input) []Finding {
 	return out
 }
 
+// unwrapRunner sees through commands that run another one from their
+// arguments (`... | xargs apt-get install -y`, `sudo apt-get install`):
+// the command they run is what counts.
+func unwrapRunner(c dockerfile.Command) dockerfile.Command {
+	switch path.Base(c.Name) {
+	case "xargs", "sudo", "nice", "nohup":
+		for i, a := range c.Args {
+			if !strings.HasPrefix(a, "-") {
+				return dockerfile.Command{Name: a, Args: c.Args[i+1:], Offset: c.Offset, Heredoc: c.Heredoc}
+			}
+		}
+	}
+	return c
+}
+
 var aptInstallText = regexp.MustCompile(`\bapt(-get)?\s+(-\S+\s+)*install\b`)
+
+// aptInstallWithEnv is an apt install with the VAR=value words in front of
+// it: `apt-get update && ` goes before them, so that
+// `DEBIAN_FRONTEND=noninteractive apt-get install` keeps its prefix.
+var aptInstallWithEnv = regexp.MustCompile(`(?:^|[\s;&|(])((?:[A-Za-z_][A-Za-z0-9_]*=\S*[ \t]+)*apt(?:-get)?\s+(?:-\S+\s+)*install\b)`)
 
 // fixAptUpdateAlone moves the lone `apt-get update` into the next RUN of
 // the stage that installs with apt.
@@ -87,8 +110,8 @@ func fixAptUpdateAlone(in *Input, f Finding) (*Fix, string) {
 		lines := linesOf(in.File, inst)
 		done := false
 		for i, l := range lines {
-			if loc := aptInstallText.FindStringIndex(l); loc != nil {
-				lines[i] = l[:loc[0]] + "apt-get update && " + l[loc[0]:]
+			if loc := aptInstallWithEnv.FindStringSubmatchIndex(l); loc != nil {
+				lines[i] = l[:loc[2]] + "apt-get update && " + l[loc[2]:]
 				done = true
 				break
 			}
