@@ -430,3 +430,21 @@ func TestMoreFixes(t *testing.T) {
 		})
 	}
 }
+
+// TestYarnBerryManifestsBringTheRelease: yarn 2+ runs the release that
+// .yarnrc.yml's yarnPath names; the manifest COPY must bring .yarn/ along,
+// at its path.
+func TestYarnBerryManifestsBringTheRelease(t *testing.T) {
+	got, _, notes := fixRepo(t, map[string]string{
+		"Dockerfile":                    "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN yarn install --immutable\nCMD [\"node\", \"index.js\"]\n",
+		"package.json":                  `{"packageManager": "yarn@3.6.4"}`,
+		"yarn.lock":                     "",
+		".yarnrc.yml":                   "yarnPath: .yarn/releases/yarn-3.6.4.cjs\n",
+		".yarn/releases/yarn-3.6.4.cjs": "",
+		"index.js":                      "",
+	}, "LW101")
+	want := "FROM node:20\nWORKDIR /app\nCOPY .yarnrc.yml package.json yarn.lock ./\nCOPY .yarn .yarn/\nRUN yarn install --immutable\nCOPY . .\nCMD [\"node\", \"index.js\"]\n"
+	if got != want {
+		t.Errorf("got:\n%s\nwant:\n%s\nnotes: %+v", got, want, notes)
+	}
+}

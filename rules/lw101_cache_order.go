@@ -41,6 +41,9 @@ func (in *Input) broadCopy(ins *dockerfile.Instruction) bool {
 		return false
 	}
 	for _, src := range ins.Copy.ContextSources() {
+		if manifestDirs[path.Base(path.Clean("/"+src))] {
+			continue // .yarn, .mvn, gradle: what the install itself reads
+		}
 		if in.isDirSource(src) {
 			return true
 		}
@@ -50,6 +53,10 @@ func (in *Input) broadCopy(ins *dockerfile.Instruction) bool {
 	}
 	return false
 }
+
+// manifestDirs are directories a dependency install reads like manifests:
+// yarn 2+'s release and plugins, the Maven and Gradle wrappers'.
+var manifestDirs = map[string]bool{".yarn": true, ".mvn": true, "gradle": true}
 
 func matchesAnyManifest(src string) bool {
 	for _, t := range []*Tool{toolNpm, toolYarn, toolPnpm, toolPip, toolPipenv, toolPoetry, toolUv, toolGo, toolCargo, toolMaven, toolGradle, toolDotnet, toolBundler, toolComposer, toolMix} {
@@ -301,7 +308,7 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 			return nil, fmt.Sprintf("%s has no separate dependency step layerwise can add safely", tool.Name)
 		}
 	}
-	copyLine := manifestCopyLine(in.File, broad, manifests)
+	copyLine := manifestCopyLine(in.File, broad, manifests, "")
 	var text []string
 	if compile {
 		runKw := keywordAsWritten(in.File, inst)
@@ -311,8 +318,16 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 	}
 	lines := in.File.Lines
 	text = append(text, copyLine)
-	text = append(text, lines[broad.Range.End.Line:inst.Range.Start.Line-1]...) // what lies between, comments included
 	kinds := []string{broad.Kind}
+	// yarn 2+ runs the release .yarnrc.yml's yarnPath names, with the
+	// plugins and the zero-install cache under .yarn/: they come with the
+	// manifests, as a directory of their own (a flat COPY would lose the
+	// path yarnPath names)
+	if yarnDir := strings.TrimPrefix(src+"/.yarn", "/"); tool == toolYarn && in.isDirSource(yarnDir) && in.contextHas(yarnDir) {
+		text = append(text, manifestCopyLine(in.File, broad, []string{yarnDir}, path.Join(c.Dest, ".yarn")))
+		kinds = append(kinds, broad.Kind)
+	}
+	text = append(text, lines[broad.Range.End.Line:inst.Range.Start.Line-1]...) // what lies between, comments included
 	for _, x := range s1.Instructions[bi+1 : ii] {
 		kinds = append(kinds, x.Kind)
 	}
@@ -361,7 +376,7 @@ func workspaceLayout(in *Input, src string, t *Tool) string {
 
 // manifestCopyLine writes the new COPY with the broad COPY's keyword case
 // and its --chown, --chmod and --link.
-func manifestCopyLine(f *dockerfile.File, broad *dockerfile.Instruction, manifests []string) string {
+func manifestCopyLine(f *dockerfile.File, broad *dockerfile.Instruction, manifests []string, dest string) string {
 	parts := []string{keywordAsWritten(f, broad)}
 	c := broad.Copy
 	if c.Chown != "" {
@@ -374,7 +389,9 @@ func manifestCopyLine(f *dockerfile.File, broad *dockerfile.Instruction, manifes
 		parts = append(parts, "--link")
 	}
 	parts = append(parts, manifests...)
-	dest := c.Dest
+	if dest == "" {
+		dest = c.Dest
+	}
 	if !strings.HasSuffix(dest, "/") {
 		dest += "/"
 	}

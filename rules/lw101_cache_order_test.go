@@ -17,6 +17,9 @@ func TestLW101CacheOrder(t *testing.T) {
 		"FROM node:20\nCOPY src/ ./src/\nRUN if [ -f yarn.lock ]; then yarn install --frozen-lockfile; fi\n",
 	)
 	ruleCatchesNot(t, "LW101",
+		// only manifests and the wrappers' directories before the install
+		"FROM node:20\nCOPY package.json yarn.lock .yarnrc.yml ./\nCOPY .yarn .yarn\nRUN yarn install\nCOPY . .\n",
+		"FROM maven:3\nCOPY pom.xml mvnw ./\nCOPY .mvn .mvn\nRUN ./mvnw dependency:go-offline\nCOPY src src\n",
 		"FROM node:20\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm ci\nCOPY . .\nRUN npm run build\n",
 		"FROM golang:1.22\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN go build ./...\n",
 		"FROM python:3.12\nCOPY requirements*.txt ./\nRUN pip install -r requirements.txt\nCOPY . .\n",

@@ -1,7 +1,9 @@
 package rules
 
 import (
+	"encoding/json"
 	"fmt"
+	"path"
 	"strings"
 
 	"github.com/layerwise/layerwise/dockerfile"
@@ -67,8 +69,16 @@ func checkCacheMount(in *Input) []Finding {
 				if ins.State.HomeGuessed && strings.HasPrefix(dirs[0], ins.State.Home) {
 					guess = fmt.Sprintf(" (HOME assumed %s for USER %s: check the image's /etc/passwd)", ins.State.Home, ins.State.User)
 				}
-				msg := fmt.Sprintf("`%s` keeps its cache in %s, which no cache mount keeps between builds: add `--mount=type=cache,target=%s`%s.",
-					inst, dirs[0], dirs[0], guess)
+				var add []string
+				for _, d := range dirs {
+					add = append(add, "`--mount=type=cache,target="+d+"`")
+				}
+				what := "its cache in " + dirs[0]
+				if len(dirs) > 1 {
+					what = "caches in " + strings.Join(dirs, " and ")
+				}
+				msg := fmt.Sprintf("`%s` keeps %s, which no cache mount keeps between builds: add %s%s.",
+					inst, what, strings.Join(add, " "), guess)
 				f := in.at("LW102", ins, msg, Cost{
 					Invalidates: "each re-run of this step downloads every package again",
 					Seconds:     t.Seconds / 2, Basis: "static",
@@ -88,11 +98,54 @@ func checkCacheMount(in *Input) []Finding {
 // mount leaves the image's module cache empty, so a `go build` without the
 // same mount downloads everything again) and writes the build cache.
 func toolCacheDirs(in *Input, ins *dockerfile.Instruction, inst *Install) []string {
+	if inst.Tool == toolYarn {
+		return yarnCacheDirs(in, ins)
+	}
 	dirs := inst.Tool.CacheDirs(ins.State, stageBase(in, ins))
 	if inst.Tool == toolGo && len(dirs) == 2 && !inst.Compile {
 		return dirs[:1]
 	}
 	return dirs
+}
+
+// yarnCacheDirs: yarn 1 (classic) keeps its cache in
+// /usr/local/share/.cache/yarn when it runs as root and in
+// $XDG_CACHE_HOME/yarn otherwise; yarn 4 in ~/.yarn/berry/cache; yarn 2 and
+// 3 in the project's .yarn/cache, which a mount would hide (zero-installs
+// copy it in from the context): no mount for those. The flavour is read
+// from the context (.yarnrc.yml, package.json's packageManager).
+func yarnCacheDirs(in *Input, ins *dockerfile.Instruction) []string {
+	if v, ok := ins.State.Getenv("YARN_CACHE_FOLDER"); ok && v != "" {
+		return []string{path.Clean(v)}
+	}
+	pm := ""
+	if data, err := in.readContextFile("package.json"); err == nil {
+		var pj struct {
+			PackageManager string `json:"packageManager"`
+		}
+		if json.Unmarshal(data, &pj) == nil {
+			pm = pj.PackageManager
+		}
+	}
+	major := 0
+	if v, ok := strings.CutPrefix(pm, "yarn@"); ok {
+		fmt.Sscanf(v, "%d", &major)
+	}
+	berry := major >= 2 || in.contextHas(".yarnrc.yml")
+	switch {
+	case berry && major >= 4:
+		return []string{path.Join(ins.State.Home, ".yarn/berry/cache")}
+	case berry:
+		return nil
+	}
+	if user, known := in.effectiveUser(ins); known {
+		st := *ins.State
+		st.User = user
+		if st.IsRoot() {
+			return []string{"/usr/local/share/.cache/yarn"}
+		}
+	}
+	return []string{path.Clean(xdgCache(ins.State) + "/yarn")}
 }
 
 // neededDirs are the cache directories an install needs mounted: for go

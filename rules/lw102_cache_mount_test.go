@@ -33,8 +33,11 @@ func TestLW102CacheMount(t *testing.T) {
 		"FROM node:20\nRUN npm run build\n",
 		"FROM debian:12\nRUN echo no installs here\n",
 		"FROM rust:1.80\nRUN --mount=type=cache,target=/usr/local/cargo/registry cargo fetch\n",
-		"FROM node:20\nRUN --mount=type=cache,target=/root/.cache yarn install\n",
+		// yarn 1 as root keeps its cache in /usr/local/share/.cache/yarn
+		"FROM node:20\nRUN --mount=type=cache,target=/usr/local/share/.cache/yarn yarn install\n",
 	)
+	// ... not in /root/.cache/yarn
+	ruleCatches(t, "LW102", "FROM node:20\nRUN --mount=type=cache,target=/root/.cache yarn install\n")
 	fs := check(t, "LW102", input(t, "FROM node:20\nUSER app\nRUN npm ci\n"))
 	if len(fs) != 1 || !strings.Contains(fs[0].Message, "/home/app/.npm") || !strings.Contains(fs[0].Message, "HOME assumed") {
 		t.Errorf("user home: %+v", fs)

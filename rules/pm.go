@@ -127,7 +127,7 @@ var (
 		cacheDirs: func(st *dockerfile.State, base string) []string {
 			return []string{envOrImage(st, base, "CARGO_HOME", home(st)+"/.cargo") + "/registry"}
 		}}
-	toolMaven = &Tool{Name: "maven", Manifests: []string{"pom.xml", ".mvn"}, Seconds: 90,
+	toolMaven = &Tool{Name: "maven", Manifests: []string{"pom.xml", ".mvn", "mvnw"}, Seconds: 90,
 		cacheDirs: func(st *dockerfile.State, _ string) []string { return []string{home(st) + "/.m2"} }}
 	toolGradle = &Tool{Name: "gradle", Manifests: []string{"build.gradle", "build.gradle.kts", "settings.gradle", "settings.gradle.kts", "gradle.properties", "gradle", "gradlew"}, Seconds: 90,
 		cacheDirs: func(st *dockerfile.State, _ string) []string {
