@@ -2,12 +2,14 @@ package rules
 
 import (
 	"context"
+	"fmt"
 	"sync"
 
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/client/llb/sourceresolver"
 	"github.com/moby/buildkit/frontend/dockerfile/dockerfile2llb"
 	"github.com/moby/buildkit/frontend/dockerfile/linter"
+	"github.com/moby/buildkit/solver/pb"
 	digest "github.com/opencontainers/go-digest"
 )
 
@@ -39,17 +41,27 @@ type BuildKitFinding struct {
 }
 
 // RunBuildKitChecks lints a Dockerfile with BuildKit's linter.
-func RunBuildKitChecks(ctx context.Context, name string, dt []byte) ([]BuildKitFinding, error) {
+func RunBuildKitChecks(ctx context.Context, name string, dt []byte) (out []BuildKitFinding, err error) {
+	defer func() {
+		// the converter behind the linter assumes a frontend client in
+		// places; one Dockerfile it trips on must not take the audit down
+		if r := recover(); r != nil {
+			out, err = nil, fmt.Errorf("BuildKit's checks failed on this file: %v", r)
+		}
+	}()
 	scratchDefOnce.Do(func() { scratchDef, scratchDefErr = llb.Scratch().Marshal(context.Background()) })
 	if scratchDefErr != nil {
 		return nil, scratchDefErr
 	}
 	sm := &llb.SourceMap{Filename: name, Language: "Dockerfile", Data: dt, Definition: scratchDef}
-	res, err := dockerfile2llb.DockerfileLint(ctx, dt, dockerfile2llb.ConvertOpt{SourceMap: sm, MetaResolver: offlineResolver{}})
+	// Without a frontend client the converter has no LLB capabilities and
+	// dereferences nil on RUN --mount (seen on real Dockerfiles): offer all
+	// of this BuildKit version's, as a current builder would.
+	caps := pb.Caps.CapSet(pb.Caps.All())
+	res, err := dockerfile2llb.DockerfileLint(ctx, dt, dockerfile2llb.ConvertOpt{SourceMap: sm, MetaResolver: offlineResolver{}, LLBCaps: &caps})
 	if err != nil {
 		return nil, err
 	}
-	var out []BuildKitFinding
 	for _, w := range res.Warnings {
 		f := BuildKitFinding{Rule: w.RuleName, Description: w.Description, URL: w.URL, Detail: w.Detail}
 		if w.Location != nil && len(w.Location.Ranges) > 0 {
