@@ -237,3 +237,28 @@ func TestNamedContextFindings(t *testing.T) {
 		t.Errorf("summary: %+v", res.Images[0])
 	}
 }
+
+// TestNoFromIsAFindingNotAPanic: a Dockerfile with no FROM (ARG only, RUN
+// first, binary garbage) took the whole audit down with an index out of
+// range; it is LW000 with its file and line, and the others are audited.
+func TestNoFromIsAFindingNotAPanic(t *testing.T) {
+	root := testfs.Tree(t, map[string]string{
+		"argonly/Dockerfile":  "ARG VERSION=1\n",
+		"runfirst/Dockerfile": "# x\nRUN echo hi\nFROM debian:12\n",
+		"garbage/Dockerfile":  "\x00\x01\x02 garbage\n",
+		"good/Dockerfile":     naive,
+	})
+	res := run(t, root, nil)
+	lines := map[string]int{}
+	for _, f := range res.Findings {
+		if f.RuleID == "LW000" {
+			lines[f.Image] = f.Range.Start.Line
+		}
+	}
+	if lines["argonly"] != 1 || lines["runfirst"] != 2 || lines["garbage"] != 1 {
+		t.Errorf("LW000 lines %v", lines)
+	}
+	if ids(res)["LW101"] != 1 {
+		t.Errorf("the good image is still audited: %v", ids(res))
+	}
+}

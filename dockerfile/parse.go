@@ -67,6 +67,24 @@ func Parse(name string, data []byte, opt Options) (f *File, err error) {
 		b.node(n)
 	}
 	b.finish()
+	if len(f.Stages) == 0 && len(f.Errors) > 0 {
+		return nil, f.Errors[0] // the FROM itself is broken
+	}
+	if len(f.Stages) == 0 {
+		// BuildKit refuses such a file ("no build stage"); every consumer
+		// of the model assumes a stage, so it is an error here too
+		line := 1
+		if len(res.AST.Children) > 0 {
+			line = res.AST.Children[0].StartLine
+			for _, n := range res.AST.Children {
+				if !strings.EqualFold(n.Value, "arg") {
+					line = n.StartLine
+					break
+				}
+			}
+		}
+		return nil, &Error{File: name, Line: line, Col: firstCol(f.Lines, line), Message: "no FROM instruction: a Dockerfile starts with FROM (after parser directives and ARGs)"}
+	}
 	return f, nil
 }
 

@@ -265,7 +265,7 @@ func TestErrorsCarryPositions(t *testing.T) {
 		{"bad-flag", "FROM debian:12\nCOPY --bogus=1 a b\n", 2, 1, "unknown flag: --bogus", false},
 		{"copy-no-dest", "FROM debian:12\nCOPY onlyone\n", 2, 1, "COPY requires at least two arguments", false},
 		{"before-from", "RUN echo\nFROM debian:12\n", 1, 1, "before the first FROM", false},
-		{"bad-stage-name", "FROM debian:12 AS 1bad\n", 1, 1, "invalid name for build stage", false},
+		{"bad-stage-name", "FROM debian:12 AS 1bad\n", 1, 1, "invalid name for build stage", true}, // no stage left: fatal
 		{"empty", "", 0, 0, "file with no instructions", true},
 	}
 	for _, tc := range cases {
