@@ -209,4 +209,3 @@ func sourceReach(ctx context.Context, disc *discover.Result) map[string]int64 {
 	}
 	return out
 }
-
