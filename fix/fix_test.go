@@ -100,6 +100,29 @@ var dockerfileCases = []struct {
 			"RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt,sharing=locked apt-get update \\\n    && apt-get install -y --no-install-recommends jq\nENTRYPOINT [\"jq\"]\n",
 	},
 	{
+		// the inserted dependency step takes the compile's mount of the
+		// package store, or the compile would not see what it fetched
+		name:  "dotnet-restore-takes-the-store-mount",
+		files: map[string]string{"Dockerfile": "FROM mcr.microsoft.com/dotnet/sdk:8.0 AS build\nWORKDIR /source\nCOPY . .\nRUN --mount=type=cache,target=/root/.nuget \\\n    dotnet publish -o /app api.csproj\n", "api.csproj": "<Project/>", "Program.cs": ""},
+		rules: []string{"LW101"},
+		want:  "FROM mcr.microsoft.com/dotnet/sdk:8.0 AS build\nWORKDIR /source\nCOPY api.csproj ./\nRUN --mount=type=cache,target=/root/.nuget dotnet restore\nCOPY . .\nRUN --mount=type=cache,target=/root/.nuget \\\n    dotnet publish -o /app api.csproj\n",
+	},
+	{
+		// node's USER node is uid 1000 with HOME /home/node
+		name:  "npm-cache-mount-node-user",
+		files: map[string]string{"Dockerfile": "FROM node:20\nUSER node\nRUN npm install -g pm2\n"},
+		rules: []string{"LW102"},
+		want:  "FROM node:20\nUSER node\nRUN --mount=type=cache,target=/home/node/.npm,uid=1000,gid=1000 npm install -g pm2\n",
+	},
+	{
+		// apk's cache is a download cache: the other RUN (with --no-cache
+		// twice) is left as it is
+		name:  "download-cache-mount-on-its-run-only",
+		files: map[string]string{"Dockerfile": "FROM alpine:3.20\nRUN apk add curl\nRUN apk add --no-cache a; apk add --no-cache b\n"},
+		rules: []string{"LW102"},
+		want:  "FROM alpine:3.20\nRUN --mount=type=cache,target=/var/cache/apk apk add curl\nRUN apk add --no-cache a; apk add --no-cache b\n",
+	},
+	{
 		name:  "mount-cuts-cleaning-trailing-operator",
 		files: map[string]string{"Dockerfile": "FROM node:20\nCOPY package.json ./\nRUN npm ci && \\\n    npm cache clean --force\nCOPY . .\n", "package.json": "{}"},
 		rules: []string{"LW102"},
@@ -128,10 +151,11 @@ var dockerfileCases = []struct {
 		note:  "the same cache mount on both, or on neither",
 	},
 	{
+		// a named user whose uid the image does not tell
 		name:  "named-user-left-alone",
-		files: map[string]string{"Dockerfile": "FROM node:20\nUSER node\nRUN npm install -g pm2\n"},
+		files: map[string]string{"Dockerfile": "FROM python:3.12\nUSER app\nRUN pip install --user flask\n"},
 		rules: []string{"LW102"},
-		note:  "USER node is not root",
+		note:  "USER app is not root",
 	},
 	{
 		name:  "install-and-build-split",

@@ -27,7 +27,7 @@ var rootUserImages = map[string]bool{
 	"php": true, "openjdk": true, "eclipse-temurin": true, "amazoncorretto": true, "ibmjava": true,
 	"maven": true, "gradle": true, "elixir": true, "erlang": true, "perl": true, "haskell": true,
 	"swift": true, "julia": true, "r-base": true, "clojure": true, "composer": true, "nginx": true,
-	"httpd": true, "docker": true, "sbt": true, "groovy": true, "dart": true, "crystallang/crystal": true,
+	"httpd": true, "docker": true, "postgres": true, "redis": true, "mysql": true, "mariadb": true, "mongo": true, "sbt": true, "groovy": true, "dart": true, "crystallang/crystal": true,
 	"mcr.microsoft.com/dotnet/sdk": true, "mcr.microsoft.com/dotnet/aspnet": true,
 	"mcr.microsoft.com/dotnet/runtime": true, "mcr.microsoft.com/dotnet/runtime-deps": true,
 	"mcr.microsoft.com/dotnet/core/sdk": true, "mcr.microsoft.com/dotnet/core/aspnet": true,
@@ -42,10 +42,42 @@ func repoOf(ref string) string {
 		ref = ref[:i]
 	}
 	ref = strings.ToLower(ref)
-	for _, p := range []string{"docker.io/library/", "index.docker.io/library/", "library/", "docker.io/"} {
+	for _, p := range []string{"docker.io/", "index.docker.io/"} {
 		ref = strings.TrimPrefix(ref, p)
 	}
+	// an official image under any registry that mirrors Docker Hub's
+	// library (mirror.gcr.io/library/golang, .../docker/library/node), or
+	// under one of the architecture namespaces (amd64/alpine, arm64v8/...)
+	if i := strings.LastIndex(ref, "/library/"); i >= 0 {
+		return ref[i+len("/library/"):]
+	}
+	ref = strings.TrimPrefix(ref, "library/")
+	if ns, rest, ok := strings.Cut(ref, "/"); ok && archNamespaces[ns] && !strings.Contains(rest, "/") {
+		return rest
+	}
 	return ref
+}
+
+// archNamespaces are the Docker Hub namespaces that publish the official
+// images for one architecture each.
+var archNamespaces = map[string]bool{"amd64": true, "arm32v5": true, "arm32v6": true, "arm32v7": true, "arm64v8": true,
+	"i386": true, "ppc64le": true, "s390x": true, "riscv64": true, "mips64le": true, "windows-amd64": true}
+
+// knownUsers are users the official images create, with their uid and
+// home: `USER node` in a node image is uid 1000 with HOME /home/node.
+var knownUsers = map[string]map[string]struct{ uid, home string }{
+	"node": {"node": {"1000", "/home/node"}},
+}
+
+// knownUser resolves a named USER of the stage's official base image.
+func (in *Input) knownUser(ins *dockerfile.Instruction, user string) (uid, home string, ok bool) {
+	s := in.stageOf(ins)
+	if s == nil {
+		return "", "", false
+	}
+	name, _, _ := strings.Cut(user, ":")
+	u, ok := knownUsers[repoOf(in.rootBase(s).Base)][name]
+	return u.uid, u.home, ok
 }
 
 // baseImageUser is the user an image runs as when the Dockerfile sets none,

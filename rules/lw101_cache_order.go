@@ -312,6 +312,12 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 	var text []string
 	if compile {
 		runKw := keywordAsWritten(in.File, inst)
+		// the dependency step fills the package store the compile reads:
+		// it takes the compile's cache mounts of that store, or the compile
+		// would not see what it fetched
+		for _, fl := range storeMountFlags(in, inst, tool) {
+			runKw += " " + fl
+		}
 		text = []string{copyLine, runKw + " " + dl}
 		return &Fix{Description: fmt.Sprintf("copy %s and fetch dependencies before the sources", strings.Join(baseNames(manifests), ", ")), File: in.Dockerfile,
 			Replacements: []Replacement{{StartLine: broad.Range.Start.Line, EndLine: broad.Range.Start.Line - 1, Text: joinLines(text), Kinds: []string{broad.Kind, "RUN"}}}}, ""
@@ -343,6 +349,28 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 	}
 	return &Fix{Description: fmt.Sprintf("copy %s first, install, then copy the sources", strings.Join(baseNames(manifests), ", ")), File: in.Dockerfile,
 		Replacements: []Replacement{{StartLine: broad.Range.Start.Line, EndLine: inst.Range.End.Line, Text: joinLines(text), Kinds: kinds}}}, ""
+}
+
+// storeMountFlags are the --mount flags of a RUN, as written, that are
+// cache mounts over one of the tool's cache directories.
+func storeMountFlags(in *Input, ins *dockerfile.Instruction, t *Tool) []string {
+	dirs := t.CacheDirs(ins.State, stageBase(in, ins))
+	var out []string
+	for _, fl := range ins.Flags {
+		if !strings.HasPrefix(fl, "--mount=") || !strings.Contains(fl, "type=cache") {
+			continue
+		}
+		one := &dockerfile.Instruction{State: ins.State, Run: &dockerfile.Run{}}
+		for _, m := range ins.Run.Mounts {
+			if m.Type == "cache" && strings.Contains(fl, "target="+m.Target) {
+				one.Run.Mounts = []dockerfile.Mount{m}
+			}
+		}
+		if anyCovered(one, dirs) {
+			out = append(out, fl)
+		}
+	}
+	return out
 }
 
 func matchesToolManifest(base string, t *Tool) bool {

@@ -277,11 +277,13 @@ func contains(s []string, v string) bool {
 // would leave a cache mount empty).
 const aptKeepCache = `RUN rm -f /etc/apt/apt.conf.d/docker-clean && echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > /etc/apt/apt.conf.d/keep-cache`
 
-// fixCacheMount adds the missing cache mounts to the RUN, and the same
-// mounts to every other RUN of the stage's lineage that uses those caches:
-// a cache mount's content is invisible to the image and to the RUNs without
-// it, so a RUN left out would find the cache empty (the same mount, or
-// none). Commands that would empty a mounted cache are cut in the same
+// fixCacheMount adds the missing cache mounts to the RUN, and, for a
+// package store (Tool.Store: Go's module cache, NuGet's packages, ...), the
+// same mount to every other RUN of the stage's lineage that uses it: a cache
+// mount's content is invisible to the image and to the RUNs without it, so
+// a RUN left out would find the packages missing (the same mount, or none).
+// A download cache (apt, npm, pip, ...) is only read by the RUN that mounts
+// it. Commands that would empty a mounted cache are cut in the same
 // rewrite; when one cannot be cut exactly, no mount is added.
 func fixCacheMount(in *Input, f Finding) (*Fix, string) {
 	s, idx, ins := in.instructionAt(f.Range.Start.Line)
@@ -310,7 +312,7 @@ func fixCacheMount(in *Input, f Finding) (*Fix, string) {
 			continue
 		}
 		for _, d := range dirs {
-			if usesCache(in, x, d) && !mountCovers(x, d) {
+			if storeDir(in, ins, d) && usesCache(in, x, d) && !mountCovers(x, d) {
 				if silenced(x, "LW102") {
 					return nil, fmt.Sprintf("the RUN on line %d also uses %s and its LW102 is silenced: the same cache mount on both, or on neither", x.Range.Start.Line, d)
 				}
@@ -326,8 +328,8 @@ func fixCacheMount(in *Input, f Finding) (*Fix, string) {
 	for _, x := range targets {
 		var flags []string
 		for _, d := range dirs {
-			if (x == ins || usesCache(in, x, d)) && !mountCovers(x, d) {
-				flags = append(flags, "--mount=type=cache,target="+d+mountOwner(x))
+			if (x == ins || (storeDir(in, ins, d) && usesCache(in, x, d))) && !mountCovers(x, d) {
+				flags = append(flags, "--mount=type=cache,target="+d+mountOwner(in, x))
 			}
 		}
 		if x == ins && apt {
@@ -398,6 +400,14 @@ func mountableAsUser(in *Input, ins *dockerfile.Instruction, dirs []string) stri
 		return ""
 	}
 	uid, gid, _ := strings.Cut(user, ":")
+	if n, home, ok := in.knownUser(ins, user); ok && gid == "" {
+		// a user the official image creates (node's uid 1000)
+		if ins.State.HomeGuessed && ins.State.Home != home {
+			return fmt.Sprintf("HOME is %s for USER %s in this image, not %s", home, user, ins.State.Home)
+		}
+		_ = n
+		return ""
+	}
 	if !isNumber(uid) || (gid != "" && !isNumber(gid)) {
 		return fmt.Sprintf("USER %s is not root and its uid is not known here: a cache mount would belong to root; add --mount=type=cache,target=...,uid=<uid> by hand", user)
 	}
@@ -412,11 +422,16 @@ func mountableAsUser(in *Input, ins *dockerfile.Instruction, dirs []string) stri
 }
 
 // mountOwner is the uid/gid option a mount needs for a non-root USER.
-func mountOwner(ins *dockerfile.Instruction) string {
+func mountOwner(in *Input, ins *dockerfile.Instruction) string {
 	if ins.State.IsRoot() {
 		return ""
 	}
 	uid, gid, _ := strings.Cut(ins.State.User, ":")
+	if !isNumber(uid) {
+		if n, _, ok := in.knownUser(ins, ins.State.User); ok {
+			uid = n
+		}
+	}
 	if gid == "" {
 		gid = uid
 	}
@@ -449,6 +464,17 @@ func (in *Input) lineageRuns(s *dockerfile.Stage) []*dockerfile.Instruction {
 		}
 	}
 	return out
+}
+
+// storeDir reports whether dir is the package store of one of the RUN's
+// installs.
+func storeDir(in *Input, x *dockerfile.Instruction, dir string) bool {
+	for _, inst := range runInstalls(x) {
+		if inst.Tool.Store && contains(neededDirs(in, x, inst), dir) {
+			return true
+		}
+	}
+	return false
 }
 
 // usesCache reports whether a RUN's installs need the cache directory.

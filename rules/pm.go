@@ -24,6 +24,11 @@ type Tool struct {
 	// System tools (apt, apk) install OS packages, not the app's
 	// dependencies: they do not read the app's manifests.
 	System bool
+	// Store is true when the cache directory is where the dependencies
+	// live for later steps to read (Go's module cache, NuGet's packages,
+	// ~/.m2, ~/.gradle, cargo's registry), not only a download cache: a
+	// RUN without the mount would find them missing.
+	Store bool
 }
 
 // Install is a command in a RUN that installs dependencies or builds.
@@ -118,22 +123,22 @@ var (
 		cacheDirs: func(st *dockerfile.State, _ string) []string {
 			return []string{env(st, "UV_CACHE_DIR", xdgCache(st)+"/uv")}
 		}}
-	toolGo = &Tool{Name: "go", Manifests: []string{"go.mod", "go.sum"}, Seconds: 30,
+	toolGo = &Tool{Name: "go", Manifests: []string{"go.mod", "go.sum"}, Seconds: 30, Store: true,
 		cacheDirs: func(st *dockerfile.State, base string) []string {
 			gopath := envOrImage(st, base, "GOPATH", home(st)+"/go")
 			return []string{env(st, "GOMODCACHE", gopath+"/pkg/mod"), env(st, "GOCACHE", xdgCache(st)+"/go-build")}
 		}}
-	toolCargo = &Tool{Name: "cargo", Manifests: []string{"Cargo.toml", "Cargo.lock"}, Seconds: 90,
+	toolCargo = &Tool{Name: "cargo", Manifests: []string{"Cargo.toml", "Cargo.lock"}, Seconds: 90, Store: true,
 		cacheDirs: func(st *dockerfile.State, base string) []string {
 			return []string{envOrImage(st, base, "CARGO_HOME", home(st)+"/.cargo") + "/registry"}
 		}}
-	toolMaven = &Tool{Name: "maven", Manifests: []string{"pom.xml", ".mvn", "mvnw"}, Seconds: 90,
+	toolMaven = &Tool{Name: "maven", Manifests: []string{"pom.xml", ".mvn", "mvnw"}, Seconds: 90, Store: true,
 		cacheDirs: func(st *dockerfile.State, _ string) []string { return []string{home(st) + "/.m2"} }}
-	toolGradle = &Tool{Name: "gradle", Manifests: []string{"build.gradle", "build.gradle.kts", "settings.gradle", "settings.gradle.kts", "gradle.properties", "gradle", "gradlew"}, Seconds: 90,
+	toolGradle = &Tool{Name: "gradle", Manifests: []string{"build.gradle", "build.gradle.kts", "settings.gradle", "settings.gradle.kts", "gradle.properties", "gradle", "gradlew"}, Seconds: 90, Store: true,
 		cacheDirs: func(st *dockerfile.State, _ string) []string {
 			return []string{env(st, "GRADLE_USER_HOME", home(st)+"/.gradle")}
 		}}
-	toolDotnet = &Tool{Name: "dotnet", Manifests: []string{"*.csproj", "*.fsproj", "*.sln", "NuGet.config", "Directory.Build.props", "Directory.Packages.props"}, Seconds: 45,
+	toolDotnet = &Tool{Name: "dotnet", Manifests: []string{"*.csproj", "*.fsproj", "*.sln", "NuGet.config", "Directory.Build.props", "Directory.Packages.props"}, Seconds: 45, Store: true,
 		cacheDirs: func(st *dockerfile.State, _ string) []string {
 			return []string{env(st, "NUGET_PACKAGES", home(st)+"/.nuget/packages")}
 		}}
