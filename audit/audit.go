@@ -176,6 +176,7 @@ func Run(ctx context.Context, disc *discover.Result, opt Options) (*Result, erro
 				relPath(disc.Root, opt.History.Path), n)
 		}
 	}
+	findings = dedupeFindings(findings)
 	rank(findings)
 	for _, f := range findings {
 		for _, s := range res.Images {
@@ -189,6 +190,25 @@ func Run(ctx context.Context, disc *discover.Result, opt Options) (*Result, erro
 		res.Findings = []rules.Finding{}
 	}
 	return res, nil
+}
+
+// dedupeFindings keeps one finding of each rule at each place with each
+// message: images that share a build context (or a Dockerfile, with other
+// targets) would otherwise repeat the same context finding once per image
+// (one repository showed 120 identical LW123 errors for 20 files). The
+// first image keeps it.
+func dedupeFindings(fs []rules.Finding) []rules.Finding {
+	seen := map[string]bool{}
+	out := fs[:0]
+	for _, f := range fs {
+		k := fmt.Sprintf("%s\x00%s\x00%v\x00%s", f.RuleID, f.File, f.Range, f.Message)
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, f)
+	}
+	return out
 }
 
 // RunRules runs every per-image rule on one input (no context walk, no

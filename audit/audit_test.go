@@ -262,3 +262,19 @@ func TestNoFromIsAFindingNotAPanic(t *testing.T) {
 		t.Errorf("the good image is still audited: %v", ids(res))
 	}
 }
+
+// TestSharedContextFindingsOnce: two images built from one context report
+// its sensitive file once, not once per image.
+func TestSharedContextFindingsOnce(t *testing.T) {
+	root := testfs.Tree(t, map[string]string{
+		"docker-compose.yml": "services:\n  a:\n    build: {context: ., dockerfile: a.Dockerfile}\n  b:\n    build: {context: ., dockerfile: b.Dockerfile}\n",
+		"a.Dockerfile":       "FROM debian:12\nCOPY app /app\n",
+		"b.Dockerfile":       "FROM debian:12\nCOPY app /srv\n",
+		"app":                "x",
+		".env":               "K=V",
+	})
+	res := run(t, root, nil)
+	if n := ids(res)["LW123"]; n != 1 {
+		t.Errorf("LW123 reported %d times", n)
+	}
+}

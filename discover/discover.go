@@ -124,7 +124,8 @@ func IsDockerfileName(name string) bool {
 		return true
 	case strings.HasSuffix(name, ".dockerignore"):
 		return false
-	case strings.HasPrefix(name, "Dockerfile.") || strings.HasPrefix(name, "Containerfile."):
+	case strings.HasPrefix(name, "Dockerfile.") || strings.HasPrefix(name, "Containerfile."),
+		strings.HasPrefix(name, "Dockerfile-") || strings.HasPrefix(name, "Dockerfile_") || strings.HasPrefix(name, "Containerfile-"):
 		return true
 	case strings.HasSuffix(name, ".Dockerfile") || strings.HasSuffix(name, ".dockerfile") || strings.HasSuffix(name, ".Containerfile"):
 		return true
@@ -239,6 +240,55 @@ func Discover(ctx context.Context, root string, opt Options) (*Result, error) {
 	return res, nil
 }
 
+// dedupeImages keeps one image per service name and build (Dockerfile,
+// inline Dockerfile, context, target, args, named contexts): the same
+// service named by several compose files (a base file and its variants in
+// other directories) is one image, its tags merged.
+func dedupeImages(ims []*Image) []*Image {
+	key := func(im *Image) string {
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s\x00%s\x00%s\x00%s\x00%s", im.Name, im.Dockerfile, im.DockerfileInline, im.Context, im.Target)
+		for _, m := range []map[string]string{im.Args, im.AdditionalContexts} {
+			keys := make([]string, 0, len(m))
+			for k := range m {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				fmt.Fprintf(&b, "\x00%s=%s", k, m[k])
+			}
+			b.WriteString("\x01")
+		}
+		return b.String()
+	}
+	seen := map[string]*Image{}
+	out := ims[:0]
+	for _, im := range ims {
+		k := key(im)
+		if first, ok := seen[k]; ok {
+			for _, t := range im.Tags {
+				first.Tags = appendUnique(first.Tags, t)
+			}
+			continue
+		}
+		seen[k] = im
+		out = append(out, im)
+	}
+	return out
+}
+
+func dedupeStrings(ss []string) []string {
+	seen := map[string]bool{}
+	out := ss[:0]
+	for _, s := range ss {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 func unwrapPathErr(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
@@ -248,6 +298,8 @@ func unwrapPathErr(err error) error {
 }
 
 func finish(res *Result) {
+	res.Images = dedupeImages(res.Images)
+	res.Warnings = dedupeStrings(res.Warnings)
 	for _, im := range res.Images {
 		if w := missingTarget(im); w != "" {
 			res.Warnings = append(res.Warnings, w)
@@ -328,10 +380,10 @@ func nameFor(relPath, rootName string) string {
 	variant := ""
 	switch {
 	case base == "Dockerfile" || base == "Containerfile" || base == "dockerfile":
-	case strings.HasPrefix(base, "Dockerfile."):
-		variant = strings.TrimPrefix(base, "Dockerfile.")
-	case strings.HasPrefix(base, "Containerfile."):
-		variant = strings.TrimPrefix(base, "Containerfile.")
+	case strings.HasPrefix(base, "Dockerfile.") || strings.HasPrefix(base, "Dockerfile-") || strings.HasPrefix(base, "Dockerfile_"):
+		variant = base[len("Dockerfile."):]
+	case strings.HasPrefix(base, "Containerfile.") || strings.HasPrefix(base, "Containerfile-"):
+		variant = base[len("Containerfile."):]
 	default:
 		variant = strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(base, ".Dockerfile"), ".dockerfile"), ".Containerfile")
 	}

@@ -29,7 +29,7 @@ func names(res *Result) []string {
 }
 
 func TestDockerfileNames(t *testing.T) {
-	yes := []string{"Dockerfile", "Containerfile", "dockerfile", "Dockerfile.dev", "api.Dockerfile", "web.dockerfile", "Containerfile.ci"}
+	yes := []string{"Dockerfile", "Containerfile", "dockerfile", "Dockerfile.dev", "api.Dockerfile", "web.dockerfile", "Containerfile.ci", "Dockerfile-debug", "Dockerfile_prod"}
 	no := []string{"Dockerfile.dockerignore", "README.md", "Dockerfiles", "docker-compose.yml", "x.Dockerfile.dockerignore", "Makefile"}
 	for _, n := range yes {
 		if !IsDockerfileName(n) {
@@ -50,6 +50,7 @@ func TestDiscoverByNameSkipsDependencyTrees(t *testing.T) {
 		"a":                                      "x",
 		"tools/Dockerfile.dev":                   "FROM debian:12\n",
 		"tools/lint.Dockerfile":                  "FROM debian:12\n",
+		"tools/Dockerfile-debug":                 "FROM debian:12\n",
 		"node_modules/pkg/Dockerfile":            "FROM node\n",
 		"vendor/x/Dockerfile":                    "FROM golang\n",
 		".git/Dockerfile":                        "FROM x\n",
@@ -62,7 +63,7 @@ func TestDiscoverByNameSkipsDependencyTrees(t *testing.T) {
 		t.Fatal(err)
 	}
 	rootName := filepath.Base(root)
-	want := []string{rootName, "deep/a/b/c", "tools:dev", "tools:lint"}
+	want := []string{rootName, "deep/a/b/c", "tools:debug", "tools:dev", "tools:lint"}
 	sort.Strings(want)
 	if got := names(res); !reflect.DeepEqual(got, want) {
 		t.Errorf("images = %q, want %q", got, want)
@@ -342,5 +343,27 @@ func TestMissingTarget(t *testing.T) {
 	}
 	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], `compose.yaml: api builds target "prod", which Dockerfile does not define`) {
 		t.Errorf("warnings = %q", res.Warnings)
+	}
+}
+
+// TestSameServiceInSeveralComposeFilesIsOneImage: a repository that names
+// one service in several compose files (a base file and variants) builds
+// one image, not one per file; their warnings are listed once.
+func TestSameServiceInSeveralComposeFilesIsOneImage(t *testing.T) {
+	root := t.TempDir()
+	files := map[string]string{"app/Dockerfile": "FROM debian:12\n"}
+	for _, d := range []string{"deploy/dev", "deploy/prod", "deploy/test"} {
+		files[d+"/docker-compose.yml"] = "services:\n  app:\n    build:\n      context: ../../app\n    image: registry.example.com/app:" + filepath.Base(d) + "\n"
+	}
+	testfs.Write(t, root, files)
+	res, err := Discover(context.Background(), root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Images) != 1 {
+		t.Fatalf("images: %q", names(res))
+	}
+	if len(res.Images[0].Tags) != 3 {
+		t.Errorf("tags merged: %q", res.Images[0].Tags)
 	}
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,7 +25,7 @@ type auditFlags struct {
 func newAuditCmd(g *globals) *cobra.Command {
 	f := &auditFlags{}
 	cmd := &cobra.Command{
-		Use:   "audit [PATH]",
+		Use:   "audit [PATH...]",
 		Short: "Find what makes each image's build slow or its image big, ranked by cost",
 		Long: `Audit every image under PATH (default: .): layerwise's build-speed rules (docs/rules/),
 BuildKit's own checks (as buildkit/<Name>, the same as docker build --check), and
@@ -38,59 +39,44 @@ level in .layerwise.yaml.
 Formats: text (default), json, sarif, markdown, checkstyle, gitlab.
 Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it;
 2 usage or input error.`,
-		Args: cobra.MaximumNArgs(1),
+		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := g.checkFormat(report.Formats...); err != nil {
 				return err
 			}
-			res, cfg, err := discoverWithConfig(cmd, g, args)
-			if err != nil {
-				return err
-			}
-			failOn := cfg.FailOn
-			if f.failOn != "" {
-				failOn = f.failOn
-			}
-			failSev, err := rules.ParseSeverity(failOn)
-			if err != nil {
-				return usageErr("--fail-on: %v", err)
-			}
-			if len(f.images) > 0 {
-				ims, err := selectImages(res, f.images)
+			if len(args) <= 1 {
+				ar, failSev, err := auditPath(cmd, g, f, args)
 				if err != nil {
 					return err
 				}
-				res.Images = ims
+				return renderAudit(g, ar, sourceReader(ar.Root), failSev)
 			}
-			opt := audit.Options{Config: cfg, SkipContext: f.noContext, SkipBuildKit: f.noBuildKit,
-				WithFixes: g.format == "json" || g.format == "sarif"}
-			hp := f.historyPath
-			if hp == "" {
-				hp = filepath.Join(res.Root, history.DefaultPath)
-			}
-			if _, err := os.Stat(hp); err == nil {
-				store, err := history.Open(hp)
+			// several repositories: one report, paths as given on the
+			// command line (relative to the working directory)
+			var all *audit.Result
+			var failSev rules.Severity
+			for _, p := range args {
+				ar, sev, err := auditPath(cmd, g, f, []string{p})
 				if err != nil {
-					return &ExitError{Code: ExitUsage, Err: err}
+					return fmt.Errorf("%s: %w", p, err)
 				}
-				defer store.Close()
-				opt.History = store
-			} else if f.historyPath != "" {
-				return usageErr("--history %s: %v", f.historyPath, err)
+				prefixPaths(ar, p)
+				if all == nil {
+					all, failSev = ar, sev
+					all.Root = ""
+					continue
+				}
+				if sev != 0 && (failSev == 0 || sev < failSev) {
+					failSev = sev
+				}
+				all.Images = append(all.Images, ar.Images...)
+				all.Findings = append(all.Findings, ar.Findings...)
+				all.Warnings = append(all.Warnings, ar.Warnings...)
+				for k, v := range ar.Rules {
+					all.Rules[k] = v
+				}
 			}
-			ar, err := audit.Run(cmd.Context(), res, opt)
-			if err != nil {
-				return &ExitError{Code: ExitFindings, Err: err}
-			}
-			ar.Warnings = append(res.Warnings, ar.Warnings...)
-			ropt := report.Options{Version: Version, Color: g.color(), Source: sourceReader(res.Root)}
-			if err := report.Render(g.stdout, g.format, ar, ropt); err != nil {
-				return err
-			}
-			if ar.Failed(failSev) {
-				return &ExitError{Code: ExitFindings}
-			}
-			return nil
+			return renderAudit(g, all, sourceReader("."), failSev)
 		},
 	}
 	cmd.Flags().StringVar(&f.failOn, "fail-on", "", "lowest severity that makes the exit code 1: error, warning, info or none (default from config, else error)")
@@ -99,6 +85,82 @@ Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it;
 	cmd.Flags().StringSliceVar(&f.images, "image", nil, "only these images")
 	cmd.Flags().StringVar(&f.historyPath, "history", "", "history of measured builds used to rank findings by measured seconds (default .layerwise/history.db under PATH, when it exists)")
 	return cmd
+}
+
+// auditPath audits one repository (args: none or its path).
+func auditPath(cmd *cobra.Command, g *globals, f *auditFlags, args []string) (*audit.Result, rules.Severity, error) {
+	res, cfg, err := discoverWithConfig(cmd, g, args)
+	if err != nil {
+		return nil, 0, err
+	}
+	failOn := cfg.FailOn
+	if f.failOn != "" {
+		failOn = f.failOn
+	}
+	failSev, err := rules.ParseSeverity(failOn)
+	if err != nil {
+		return nil, 0, usageErr("--fail-on: %v", err)
+	}
+	if len(f.images) > 0 {
+		ims, err := selectImages(res, f.images)
+		if err != nil {
+			return nil, 0, err
+		}
+		res.Images = ims
+	}
+	opt := audit.Options{Config: cfg, SkipContext: f.noContext, SkipBuildKit: f.noBuildKit,
+		WithFixes: g.format == "json" || g.format == "sarif"}
+	hp := f.historyPath
+	if hp == "" {
+		hp = filepath.Join(res.Root, history.DefaultPath)
+	}
+	if _, err := os.Stat(hp); err == nil {
+		store, err := history.Open(hp)
+		if err != nil {
+			return nil, 0, &ExitError{Code: ExitUsage, Err: err}
+		}
+		defer store.Close()
+		opt.History = store
+	} else if f.historyPath != "" {
+		return nil, 0, usageErr("--history %s: %v", f.historyPath, err)
+	}
+	ar, err := audit.Run(cmd.Context(), res, opt)
+	if err != nil {
+		return nil, 0, &ExitError{Code: ExitFindings, Err: err}
+	}
+	ar.Warnings = append(res.Warnings, ar.Warnings...)
+	return ar, failSev, nil
+}
+
+func renderAudit(g *globals, ar *audit.Result, src func(string) []string, failSev rules.Severity) error {
+	ropt := report.Options{Version: Version, Color: g.color(), Source: src}
+	if err := report.Render(g.stdout, g.format, ar, ropt); err != nil {
+		return err
+	}
+	if ar.Failed(failSev) {
+		return &ExitError{Code: ExitFindings}
+	}
+	return nil
+}
+
+// prefixPaths makes a repository's paths relative to the working directory
+// (the repository given as p), for a report over several repositories.
+func prefixPaths(ar *audit.Result, p string) {
+	j := func(s string) string {
+		if s == "" {
+			return s
+		}
+		return filepath.ToSlash(filepath.Join(p, filepath.FromSlash(s)))
+	}
+	for _, im := range ar.Images {
+		im.Dockerfile, im.Context = j(im.Dockerfile), j(im.Context)
+	}
+	for i := range ar.Findings {
+		ar.Findings[i].File = j(ar.Findings[i].File)
+		if fx := ar.Findings[i].Fix; fx != nil {
+			fx.File = j(fx.File)
+		}
+	}
 }
 
 // color is on for a terminal, unless NO_COLOR or --no-color says no.

@@ -221,3 +221,57 @@ func TestContextNamedContexts(t *testing.T) {
 		t.Errorf("text report:\n%s", out)
 	}
 }
+
+// TestFixExitsOneWhenADockerfileDoesNotParse: the README's exit codes say
+// an input that could not be processed is 1; fix still fixes the others.
+func TestFixExitsOneWhenADockerfileDoesNotParse(t *testing.T) {
+	root := testfs.Tree(t, map[string]string{
+		"bad/Dockerfile":  "FROM debian:12\nCOPY --chmown=1 a b\n",
+		"good/Dockerfile": "FROM debian:12\nRUN apt-get update && apt-get install -y curl\n",
+	})
+	for _, args := range [][]string{{"fix", root}, {"fix", "--check", root}} {
+		code, out, stderr := run(t, args...)
+		if code != 1 || !strings.Contains(stderr, "does not parse") || !strings.Contains(out, "good/Dockerfile") {
+			t.Errorf("%v: exit %d\nstdout %s\nstderr %s", args, code, out, stderr)
+		}
+	}
+}
+
+// TestAuditAndFixTakeSeveralPaths: one report over several repositories,
+// paths as given.
+func TestAuditAndFixTakeSeveralPaths(t *testing.T) {
+	a := testfs.Tree(t, map[string]string{"Dockerfile": "FROM node:20\nCOPY . .\nRUN npm ci\n", "package.json": "{}"})
+	b := testfs.Tree(t, map[string]string{"Dockerfile": "FROM debian:12\nRUN apt-get update\nRUN apt-get install -y curl\n"})
+	code, out, stderr := run(t, "audit", "-o", "json", "--fail-on", "none", a, b)
+	if code != 0 {
+		t.Fatalf("audit exit %d: %s", code, stderr)
+	}
+	var doc struct {
+		Findings []struct {
+			Rule string `json:"rule"`
+			File string `json:"file"`
+		} `json:"findings"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, f := range doc.Findings {
+		seen[f.Rule+" "+f.File] = true
+	}
+	if !seen["LW101 "+filepath.ToSlash(filepath.Join(a, "Dockerfile"))] || !seen["LW104 "+filepath.ToSlash(filepath.Join(b, "Dockerfile"))] {
+		t.Errorf("findings of both repositories, with their paths: %v", seen)
+	}
+	code, out, _ = run(t, "fix", a, b)
+	if code != 0 || !strings.Contains(out, filepath.Join(a, "Dockerfile")) || !strings.Contains(out, filepath.Join(b, "Dockerfile")) {
+		t.Errorf("fix of both: exit %d\n%s", code, out)
+	}
+}
+
+func TestFixWithoutPendingFixesStillFailsOnAParseError(t *testing.T) {
+	root := testfs.Tree(t, map[string]string{"bad/Dockerfile": "FROM debian:12\nCOPY --chmown=1 a b\n", "ok/Dockerfile": "FROM scratch\n"})
+	code, _, stderr := run(t, "fix", "--check", root)
+	if code != 1 || !strings.Contains(stderr, "could not be parsed") {
+		t.Errorf("exit %d, stderr %s", code, stderr)
+	}
+}

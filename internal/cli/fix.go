@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/layerwise/layerwise/fix"
@@ -19,7 +20,7 @@ func newFixCmd(g *globals) *cobra.Command {
 	var write, check bool
 	var ruleIDs []string
 	cmd := &cobra.Command{
-		Use:   "fix [PATH]",
+		Use:   "fix [PATH...]",
 		Short: "Rewrite Dockerfiles and .dockerignore files so builds hit the cache",
 		Long: `Rewrite the Dockerfiles and .dockerignore files under PATH (default: .) to resolve
 the audit findings that have an automatic fix: dependency manifests copied before
@@ -27,72 +28,123 @@ the sources (LW101), cache mounts (LW102), apt hygiene (LW104, LW105), and a
 .dockerignore proven to drop nothing a COPY/ADD needs (LW120-LW124).
 
 Prints a unified diff; --write applies it (each file through a temp file and a
-rename); --check exits 1 when fixes are pending. Every rewritten Dockerfile
-re-parses with BuildKit's parser; a finding that cannot be fixed safely is left
-alone and the reason printed. Running fix on its own output changes nothing.`,
-		Args: cobra.MaximumNArgs(1),
+rename); --check exits 1 when fixes are pending. Every single fix is checked
+before it is kept: the instructions it does not declare to change are all
+still there, unchanged and in order, and no new finding appears on the lines it
+wrote; a finding that cannot be fixed safely is left alone and the reason
+printed. Running fix on its own output changes nothing. A Dockerfile that does
+not parse is reported and makes the exit code 1; the others are still fixed.`,
+		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := g.checkFormat("text", "diff", "json"); err != nil {
 				return err
+			}
+			if g.format == "json" && len(args) > 1 {
+				return usageErr("-o json takes one PATH")
 			}
 			for _, id := range ruleIDs {
 				if r := rules.Get(id); r == nil || (r.FixDockerfile == nil && !strings.HasPrefix(id, "LW12")) {
 					return usageErr("--rule %s: not a rule with an automatic fix (see layerwise rules)", id)
 				}
 			}
-			res, cfg, err := discoverWithConfig(cmd, g, args)
-			if err != nil {
-				return err
+			if len(args) == 0 {
+				args = []string{"."}
 			}
-			fr, err := fix.Run(cmd.Context(), res, fix.Options{Config: cfg, Rules: ruleIDs})
-			if err != nil {
-				return &ExitError{Code: ExitFindings, Err: err}
-			}
-			if g.format == "json" {
-				if err := writeJSON(g.stdout, fr); err != nil {
+			var firstErr error
+			for _, p := range args {
+				err := fixPath(cmd, g, []string{p}, ruleIDs, write, check, len(args) > 1)
+				if err != nil && cmd.Context().Err() != nil {
 					return err
 				}
-			} else {
-				for _, f := range fr.Files {
-					writeDiff(g.stdout, f, g.color())
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				var ee *ExitError
+				if err != nil && (!errors.As(err, &ee) || ee.Code != ExitFindings) {
+					return err // a usage error stops everything
 				}
 			}
-			for _, n := range fr.Notes {
-				pos := n.File
-				if n.Line > 0 {
-					pos = fmt.Sprintf("%s:%d", n.File, n.Line)
-				}
-				rule := ""
-				if n.Rule != "" {
-					rule = n.Rule + " "
-				}
-				fmt.Fprintf(g.stderr, "note: %s: %s%s\n", pos, rule, n.Reason)
-			}
-			if write {
-				failed := 0
-				for _, f := range fr.Files {
-					if err := writeFix(f); err != nil {
-						fmt.Fprintf(g.stderr, "error: %s: %v (not written)\n", f.Path, err)
-						failed++
-						continue
-					}
-					fmt.Fprintf(g.stderr, "wrote %s\n", f.Path)
-				}
-				if failed > 0 {
-					return &ExitError{Code: ExitFindings, Err: fmt.Errorf("%d files could not be written", failed)}
-				}
-				return nil
-			}
-			if check && len(fr.Files) > 0 {
-				return &ExitError{Code: ExitFindings, Err: fmt.Errorf("%d files have fixes pending (run layerwise fix --write)", len(fr.Files))}
-			}
-			return nil
+			return firstErr
 		},
 	}
 	cmd.Flags().BoolVar(&write, "write", false, "apply the fixes to the files")
 	cmd.Flags().BoolVar(&check, "check", false, "exit 1 when fixes are pending (for pre-commit and CI)")
 	cmd.Flags().StringSliceVar(&ruleIDs, "rule", nil, "only these rules' fixes")
 	return cmd
+}
+
+// fixPath fixes one repository. prefix: several repositories are fixed, so
+// paths are shown relative to the working directory.
+func fixPath(cmd *cobra.Command, g *globals, args, ruleIDs []string, write, check, prefix bool) error {
+	res, cfg, err := discoverWithConfig(cmd, g, args)
+	if err != nil {
+		return err
+	}
+	fr, err := fix.Run(cmd.Context(), res, fix.Options{Config: cfg, Rules: ruleIDs})
+	if err != nil {
+		return &ExitError{Code: ExitFindings, Err: err}
+	}
+	if prefix {
+		for _, f := range fr.Files {
+			f.Path = filepath.ToSlash(filepath.Join(args[0], filepath.FromSlash(f.Path)))
+		}
+		for i := range fr.Notes {
+			fr.Notes[i].File = filepath.ToSlash(filepath.Join(args[0], filepath.FromSlash(fr.Notes[i].File)))
+		}
+	}
+	unparsed := 0
+	for _, im := range res.Images {
+		if im.Error != nil {
+			unparsed++
+		}
+	}
+	// a Dockerfile that could not be read or parsed was not fixed:
+	// the run did not do its job, whatever else it wrote
+	parseErr := func() error {
+		if unparsed == 0 {
+			return nil
+		}
+		return &ExitError{Code: ExitFindings, Err: fmt.Errorf("%d Dockerfiles could not be parsed and were left as they are (see the notes)", unparsed)}
+	}
+	if g.format == "json" {
+		if err := writeJSON(g.stdout, fr); err != nil {
+			return err
+		}
+	} else {
+		for _, f := range fr.Files {
+			writeDiff(g.stdout, f, g.color())
+		}
+	}
+	for _, n := range fr.Notes {
+		pos := n.File
+		if n.Line > 0 {
+			pos = fmt.Sprintf("%s:%d", n.File, n.Line)
+		}
+		rule := ""
+		if n.Rule != "" {
+			rule = n.Rule + " "
+		}
+		fmt.Fprintf(g.stderr, "note: %s: %s%s\n", pos, rule, n.Reason)
+	}
+	if write {
+		failed := 0
+		for _, f := range fr.Files {
+			if err := writeFix(f); err != nil {
+				fmt.Fprintf(g.stderr, "error: %s: %v (not written)\n", f.Path, err)
+				failed++
+				continue
+			}
+			fmt.Fprintf(g.stderr, "wrote %s\n", f.Path)
+		}
+		if failed > 0 {
+			return &ExitError{Code: ExitFindings, Err: fmt.Errorf("%d files could not be written", failed)}
+		}
+		return parseErr()
+	}
+	if check && len(fr.Files) > 0 {
+		return &ExitError{Code: ExitFindings, Err: fmt.Errorf("%d files have fixes pending (run layerwise fix --write)", len(fr.Files))}
+	}
+	return parseErr()
 }
 
 // writeFix writes one file atomically; a file that changed or vanished
