@@ -115,12 +115,21 @@ var dockerfileCases = []struct {
 		want:  "FROM node:20\nUSER node\nRUN --mount=type=cache,target=/home/node/.npm,uid=1000,gid=1000 npm install -g pm2\n",
 	},
 	{
-		// apk's cache is a download cache: the other RUN (with --no-cache
-		// twice) is left as it is
-		name:  "download-cache-mount-on-its-run-only",
+		// apk's cache is a download cache: each RUN gets its own mount
+		// (one fix each), the index refreshed in every add
+		name:  "download-cache-mount-per-run",
 		files: map[string]string{"Dockerfile": "FROM alpine:3.20\nRUN apk add curl\nRUN apk add --no-cache a; apk add --no-cache b\n"},
 		rules: []string{"LW102"},
-		want:  "FROM alpine:3.20\nRUN --mount=type=cache,target=/var/cache/apk apk add curl\nRUN apk add --no-cache a; apk add --no-cache b\n",
+		want:  "FROM alpine:3.20\nRUN --mount=type=cache,target=/etc/apk/cache apk add --update-cache curl\nRUN --mount=type=cache,target=/etc/apk/cache apk add --update-cache a; apk add --update-cache b\n",
+	},
+	{
+		// apk caches packages only in /etc/apk/cache; --no-cache would
+		// bypass the mount and becomes --update-cache (a fresh index, as
+		// before), in every apk add of the RUN
+		name:  "apk-cache-mount-update-cache",
+		files: map[string]string{"Dockerfile": "FROM alpine:3.20\nRUN apk add --no-cache --virtual .deps \\\n      gcc \\\n    && make \\\n    && apk del .deps \\\n    && apk add --no-cache curl\nCMD [\"sh\"]\n"},
+		rules: []string{"LW102"},
+		want:  "FROM alpine:3.20\nRUN --mount=type=cache,target=/etc/apk/cache apk add --update-cache --virtual .deps \\\n      gcc \\\n    && make \\\n    && apk del .deps \\\n    && apk add --update-cache curl\nCMD [\"sh\"]\n",
 	},
 	{
 		name:  "mount-cuts-cleaning-trailing-operator",

@@ -308,3 +308,96 @@ func (e *runEdit) insertFlags(flags string) bool {
 	e.lines[0] = l[:kw] + " " + flags + l[kw:]
 	return true
 }
+
+var (
+	apkNoCacheText = regexp.MustCompile(`([ \t])--no-cache([ \t]|$)`)
+	apkAddText     = regexp.MustCompile(`\bapk[ \t]+add\b`)
+)
+
+// apkUpdateCache makes every `apk add` of the RUN use a cache mount on
+// /etc/apk/cache and still read a fresh index: --no-cache (which bypasses
+// the cache) becomes --update-cache, and an add with neither gets
+// --update-cache (a cached index from an earlier build would be stale, the
+// way a cached apt-get update is). Every occurrence must be written once per
+// command, on the command's own lines.
+func (e *runEdit) apkUpdateCache() error {
+	var noCache, plain []int
+	for i, c := range e.ins.Run.Commands {
+		if path.Base(c.Name) != "apk" || first(c) != "add" {
+			continue
+		}
+		switch {
+		case c.HasArg("--no-cache"):
+			noCache = append(noCache, i)
+		case !c.HasArg("-U") && !c.HasArg("--update-cache") && !c.HasArg("--update"):
+			plain = append(plain, i)
+		}
+	}
+	count := func(re *regexp.Regexp) int {
+		n := 0
+		for _, l := range e.lines {
+			n += len(re.FindAllStringIndex(l, -1))
+		}
+		return n
+	}
+	if len(noCache) > 0 && count(apkNoCacheText) != len(noCache) {
+		return fmt.Errorf("`--no-cache` is not written once in each `apk add`")
+	}
+	if len(plain) > 0 && count(apkAddText) != len(noCache)+len(plain) {
+		return fmt.Errorf("the `apk add` commands are not written literally")
+	}
+	adds := e.apkAddOrder()
+	idx := 0
+	for k, l := range e.lines {
+		if len(noCache) > 0 {
+			l = apkNoCacheText.ReplaceAllString(l, "${1}--update-cache${2}")
+		}
+		if len(plain) > 0 {
+			// the adds that have neither flag get it, in order
+			var b strings.Builder
+			last := 0
+			for _, loc := range apkAddText.FindAllStringIndex(l, -1) {
+				b.WriteString(l[last:loc[1]])
+				last = loc[1]
+				c := e.ins.Run.Commands[adds[idx]]
+				idx++
+				if !c.HasArg("--no-cache") && !c.HasArg("-U") && !c.HasArg("--update-cache") && !c.HasArg("--update") {
+					b.WriteString(" --update-cache")
+				}
+			}
+			b.WriteString(l[last:])
+			l = b.String()
+		}
+		e.lines[k] = l
+	}
+	for k := range e.want {
+		c := &e.want[k]
+		if path.Base(c.Name) != "apk" || first(*c) != "add" {
+			continue
+		}
+		switch {
+		case c.HasArg("--no-cache"):
+			args := append([]string(nil), c.Args...)
+			for a := range args {
+				if args[a] == "--no-cache" {
+					args[a] = "--update-cache"
+				}
+			}
+			c.Args = args
+		case !c.HasArg("-U") && !c.HasArg("--update-cache") && !c.HasArg("--update"):
+			c.Args = append([]string{"add", "--update-cache"}, c.Args[1:]...)
+		}
+	}
+	return nil
+}
+
+// apkAddOrder lists the indexes of the RUN's `apk add` commands in order.
+func (e *runEdit) apkAddOrder() []int {
+	var out []int
+	for i, c := range e.ins.Run.Commands {
+		if path.Base(c.Name) == "apk" && first(c) == "add" {
+			out = append(out, i)
+		}
+	}
+	return out
+}

@@ -87,7 +87,7 @@ func defeats(c dockerfile.Command, st *dockerfile.State, base string) (string, s
 		}
 	case "apk":
 		if c.HasArg("--no-cache") {
-			return "`apk --no-cache`", "/var/cache/apk"
+			return "`apk --no-cache`", apkCacheDir
 		}
 	case "composer":
 		if sub == "clear-cache" || sub == "clearcache" {
@@ -133,18 +133,23 @@ func fixCacheDefeat(in *Input, f Finding) (*Fix, string) {
 // why it cannot, when one of them cannot be cut exactly.
 func (e *runEdit) dropDefeats(base string, mounted func(dir string) bool) string {
 	cmds := e.ins.Run.Commands
+	if mounted(apkCacheDir) {
+		if err := e.apkUpdateCache(); err != nil {
+			return err.Error()
+		}
+	}
 	// back to front, so that earlier commands keep their places
 	for i := len(cmds) - 1; i >= 0; i-- {
 		c := cmds[i]
 		what, dir := defeats(c, e.ins.State, base)
-		if what == "" || !mounted(dir) {
+		if what == "" || !mounted(dir) || path.Base(c.Name) == "apk" {
 			continue
 		}
 		var err error
 		switch {
 		case c.HasArg("--no-cache-dir"):
 			err = e.removeArg(i, "--no-cache-dir")
-		case (path.Base(c.Name) == "apk" || path.Base(c.Name) == "uv") && c.HasArg("--no-cache"):
+		case path.Base(c.Name) == "uv" && c.HasArg("--no-cache"):
 			err = e.removeArg(i, "--no-cache")
 		case path.Base(c.Name) == "rm":
 			for _, a := range c.Positional() {

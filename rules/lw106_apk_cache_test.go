@@ -13,6 +13,7 @@ func TestLW106ApkCache(t *testing.T) {
 	ruleCatchesNot(t, "LW106",
 		"FROM alpine:3.20\nRUN apk add --no-cache curl\n",
 		"FROM alpine:3.20\nRUN --mount=type=cache,target=/var/cache/apk apk add curl\n",
+		"FROM alpine:3.20\nRUN --mount=type=cache,target=/etc/apk/cache apk add --update-cache curl\n",
 		"FROM alpine:3.20\nRUN apk del curl\n",
 		"FROM alpine:3.20\nRUN echo apk add\n",
 		"FROM debian:12\nRUN apt-get install -y curl\n",

@@ -155,9 +155,14 @@ var (
 		cacheDirs: func(st *dockerfile.State, _ string) []string { return []string{home(st) + "/.hex", home(st) + "/.mix"} }}
 	toolApt = &Tool{Name: "apt", System: true, Seconds: 25,
 		cacheDirs: func(*dockerfile.State, string) []string { return []string{"/var/cache/apt", "/var/lib/apt"} }}
+	// apk keeps downloaded packages only when /etc/apk/cache exists (a
+	// directory or a link): a cache mount there is what makes it cache;
+	// one on /var/cache/apk holds the index alone.
 	toolApk = &Tool{Name: "apk", System: true, Seconds: 8,
-		cacheDirs: func(*dockerfile.State, string) []string { return []string{"/var/cache/apk"} }}
+		cacheDirs: func(*dockerfile.State, string) []string { return []string{apkCacheDir} }}
 )
+
+const apkCacheDir = "/etc/apk/cache"
 
 // CacheDirs returns the tool's cache directories in a build state.
 func (t *Tool) CacheDirs(st *dockerfile.State, base string) []string {
