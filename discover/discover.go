@@ -60,6 +60,8 @@ type Image struct {
 
 	// Model is the parsed Dockerfile (nil when Error is set).
 	Model *dockerfile.File `json:"-"`
+	// BaseImages are the inspected configs of its external base images.
+	BaseImages map[string]dockerfile.ImageConfig `json:"-"`
 	// Root is the absolute repository root the relative paths refer to.
 	Root string `json:"-"`
 }
@@ -138,6 +140,10 @@ type Options struct {
 	// Env is extra environment for compose interpolation (KEY=VALUE);
 	// the process environment and .env files are used as compose does.
 	Env []string
+	// BaseImages, when set, returns the configs of the base images it can
+	// inspect (baseimage.Resolver.Configs): each Dockerfile is then modelled
+	// with its bases' user and environment.
+	BaseImages func(ctx context.Context, refs []string) map[string]dockerfile.ImageConfig
 	// Docker is the docker CLI that reads bake files (default "docker").
 	Docker string
 }
@@ -159,6 +165,7 @@ func Discover(ctx context.Context, root string, opt Options) (*Result, error) {
 		res := &Result{Root: dir}
 		im := dockerfileImage(dir, abs)
 		res.Images = append(res.Images, im)
+		withBaseImages(ctx, res, opt)
 		finish(res)
 		return res, nil
 	}
@@ -236,6 +243,7 @@ func Discover(ctx context.Context, root string, opt Options) (*Result, error) {
 		}
 		res.Images = append(res.Images, dockerfileImage(abs, p))
 	}
+	withBaseImages(ctx, res, opt)
 	finish(res)
 	return res, nil
 }
@@ -354,6 +362,73 @@ func asDFError(name string, err error) *dockerfile.Error {
 		return e
 	}
 	return &dockerfile.Error{File: name, Message: unwrapPathErr(err).Error()}
+}
+
+// withBaseImages re-models each Dockerfile whose external base images the
+// caller could inspect, with their configs (one question for the whole
+// repository).
+func withBaseImages(ctx context.Context, res *Result, opt Options) {
+	if opt.BaseImages == nil {
+		return
+	}
+	var refs []string
+	seen := map[string]bool{}
+	for _, im := range res.Images {
+		for _, s := range externalBases(im) {
+			if !seen[s] {
+				seen[s] = true
+				refs = append(refs, s)
+			}
+		}
+	}
+	cfgs := opt.BaseImages(ctx, refs)
+	if len(cfgs) == 0 {
+		return
+	}
+	for _, im := range res.Images {
+		known := map[string]dockerfile.ImageConfig{}
+		for _, s := range externalBases(im) {
+			if c, ok := cfgs[s]; ok {
+				known[s] = c
+			}
+		}
+		if len(known) == 0 {
+			continue
+		}
+		data := []byte(im.DockerfileInline)
+		if im.DockerfileInline == "" {
+			var err error
+			if data, err = os.ReadFile(im.AbsDockerfile()); err != nil {
+				continue
+			}
+		}
+		im.BaseImages = known
+		m, err := dockerfile.Parse(im.Model.Path, data, im.ParseOptions())
+		if err != nil {
+			continue
+		}
+		setModel(im, m)
+	}
+}
+
+func externalBases(im *Image) []string {
+	if im.Model == nil {
+		return nil
+	}
+	var out []string
+	for _, s := range im.Model.Stages {
+		if s.BaseStage < 0 && !s.IsScratch() && s.Base != "" {
+			out = append(out, s.Base)
+		}
+	}
+	return out
+}
+
+// ParseOptions are the options the image's Dockerfile is modelled with:
+// its build args and its inspected base images. A caller that re-parses
+// (the fixer, after each rewrite) uses the same.
+func (im *Image) ParseOptions() dockerfile.Options {
+	return dockerfile.Options{BuildArgs: im.Args, BaseImages: im.BaseImages}
 }
 
 func setModel(im *Image, m *dockerfile.File) {

@@ -267,9 +267,13 @@ func (c Command) Positional() []string {
 // State is the build state an instruction sees.
 type State struct {
 	Workdir string `json:"workdir"`
-	// User as set by USER (empty: the base image's user, root for images
-	// built here).
+	// User as set by USER, or by the base image's config when it is known
+	// (empty: the base image's user, root for images built here).
 	User string `json:"user,omitempty"`
+	// BaseKnown is true when the stage's root image's config was given
+	// (Options.BaseImages) or there is none (scratch): then an empty User
+	// is root for sure, and Env holds the image's environment.
+	BaseKnown bool `json:"baseKnown,omitempty"`
 	// Home is the effective HOME: ENV HOME if set, /root for root, else
 	// /home/<user> (HomeGuessed true: the image's /etc/passwd decides).
 	Home        string `json:"home"`

@@ -21,6 +21,18 @@ import (
 type Options struct {
 	// BuildArgs are --build-arg values; they override ARG defaults.
 	BuildArgs map[string]string
+	// BaseImages are the configs of external base images that the caller
+	// could inspect, by reference as the FROM expands: a stage starts with
+	// its base image's user, working directory and environment, as in
+	// BuildKit, so that HOME, GOPATH, npm_config_cache, ... are the real ones.
+	BaseImages map[string]ImageConfig
+}
+
+// ImageConfig is what the model needs of an image's config.
+type ImageConfig struct {
+	User       string   `json:"user,omitempty"`
+	Env        []string `json:"env,omitempty"`
+	WorkingDir string   `json:"workingDir,omitempty"`
 }
 
 // ParseFile reads and models the Dockerfile at p.
@@ -344,6 +356,19 @@ func (b *builder) from(in *Instruction, c *instructions.Stage) {
 		st.BaseStage = i
 		state = b.states[i].clone()
 		st.DependsOn = append(st.DependsOn, i)
+	} else if cfg, ok := b.opt.BaseImages[base]; ok {
+		state.User, state.BaseKnown = cfg.User, true
+		if cfg.WorkingDir != "" {
+			state.Workdir = cfg.WorkingDir
+		}
+		state.envFromENV = map[string]bool{}
+		for _, kv := range cfg.Env {
+			if k, v, ok := strings.Cut(kv, "="); ok {
+				state.Env[k], state.envFromENV[k] = v, true
+			}
+		}
+	} else if base == "scratch" {
+		state.BaseKnown = true
 	}
 	in.State = state.clone()
 	setHome(state)

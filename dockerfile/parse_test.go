@@ -326,3 +326,29 @@ func TestNonPOSIXShellIsNotParsed(t *testing.T) {
 		t.Errorf("broken shell not reported")
 	}
 }
+
+// TestBaseImageConfigStartsTheStage: a stage starts with its inspected base
+// image's user, working directory and environment (HOME, tool caches), as in
+// BuildKit; a stage FROM another stage inherits them; USER and ENV in the
+// file still win.
+func TestBaseImageConfigStartsTheStage(t *testing.T) {
+	src := "FROM nb:1 AS a\nRUN pip install x\nFROM a\nENV HOME=/opt\nRUN pip install y\nFROM other:1\nRUN true\n"
+	f, err := Parse("Dockerfile", []byte(src), Options{BaseImages: map[string]ImageConfig{
+		"nb:1": {User: "1000", Env: []string{"HOME=/home/jovyan", "PIP_CACHE_DIR=/home/jovyan/.pip"}, WorkingDir: "/home/jovyan"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := f.Stages[0].Instructions[0].State
+	if st.User != "1000" || !st.BaseKnown || st.Home != "/home/jovyan" || st.HomeGuessed || st.Workdir != "/home/jovyan" || st.Env["PIP_CACHE_DIR"] != "/home/jovyan/.pip" {
+		t.Errorf("stage a: %+v", st)
+	}
+	st = f.Stages[1].Instructions[1].State
+	if st.User != "1000" || !st.BaseKnown || st.Home != "/opt" {
+		t.Errorf("stage FROM a: %+v", st)
+	}
+	st = f.Stages[2].Instructions[0].State
+	if st.BaseKnown || st.User != "" {
+		t.Errorf("an uninspected base is not known: %+v", st)
+	}
+}

@@ -163,7 +163,7 @@ const maxFixes = 50
 
 func fixText(ctx context.Context, im *discover.Image, rep *buildctx.Report, orig []byte, opt Options) ([]byte, []Applied, []Note) {
 	style := styleOf(orig)
-	m, err := dockerfile.Parse(im.Dockerfile, orig, dockerfile.Options{BuildArgs: im.Args})
+	m, err := dockerfile.Parse(im.Dockerfile, orig, im.ParseOptions())
 	if err != nil {
 		return orig, nil, []Note{{File: im.Dockerfile, Reason: "does not parse: " + err.Error()}}
 	}
@@ -206,7 +206,7 @@ func fixText(ctx context.Context, im *discover.Image, rep *buildctx.Report, orig
 		}
 		newLines := rules.ApplyFix(lines, fx)
 		text := style.join(newLines)
-		nm, err := dockerfile.Parse(im.Dockerfile, text, dockerfile.Options{BuildArgs: im.Args})
+		nm, err := dockerfile.Parse(im.Dockerfile, text, im.ParseOptions())
 		if err != nil || len(nm.Errors) > len(m.Errors) {
 			reason := "the rewrite would not parse"
 			if err != nil {

@@ -14,7 +14,7 @@ import (
 // tool writes and a root-owned mount cannot be written at all. So mounts
 // under a home directory, or for a user whose uid is unknown, are added only
 // when the user is known: from USER in the Dockerfile, from the image's
-// config when the caller resolved it (Input.BaseUsers), or from what the
+// config when the caller inspected it (dockerfile.Options.BaseImages), or from what the
 // official images are known to run as. Otherwise the fix says so and stays
 // away.
 
@@ -81,13 +81,8 @@ func (in *Input) knownUser(ins *dockerfile.Instruction, user string) (uid, home 
 }
 
 // baseImageUser is the user an image runs as when the Dockerfile sets none,
-// and whether that is known.
+// and whether that is known, from what is known of official images.
 func (in *Input) baseImageUser(base string) (string, bool) {
-	if in.BaseUsers != nil {
-		if u, ok := in.BaseUsers[base]; ok {
-			return u, true
-		}
-	}
 	repo := repoOf(base)
 	if rootUserImages[repo] {
 		return "", true
@@ -99,9 +94,10 @@ func (in *Input) baseImageUser(base string) (string, bool) {
 }
 
 // effectiveUser is the user a RUN runs as and whether it is known: USER in
-// the Dockerfile (its stage or a stage it builds FROM), else its root image's.
+// the Dockerfile (its stage or a stage it builds FROM) or in the inspected
+// base image's config, else what is known of its root image.
 func (in *Input) effectiveUser(ins *dockerfile.Instruction) (string, bool) {
-	if ins.State.User != "" {
+	if ins.State.User != "" || ins.State.BaseKnown {
 		return ins.State.User, true
 	}
 	s := in.stageOf(ins)

@@ -110,11 +110,6 @@ type Input struct {
 	Config      *config.Config
 	// Target is the stage built (compose target), "" for the last.
 	Target string
-	// BaseUsers are the users external base images run as (their config's
-	// User, "" for root), by reference as written in FROM, for the images
-	// the caller could inspect; the rest are judged by what is known of
-	// official images.
-	BaseUsers map[string]string
 }
 
 // Cost is what a finding costs, as far as layerwise can tell.

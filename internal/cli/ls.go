@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/layerwise/layerwise/baseimage"
 	"io"
 	"os"
 	"sort"
@@ -58,7 +59,14 @@ func discoverImages(cmd *cobra.Command, g *globals, args []string) (*discover.Re
 	if _, err := g.loadConfig(root); err != nil {
 		return nil, err
 	}
-	res, err := discover.Discover(cmd.Context(), root, discover.Options{})
+	dopt := discover.Options{}
+	if !g.noInspect {
+		if g.bases == nil {
+			g.bases = baseimage.New("docker")
+		}
+		dopt.BaseImages = g.bases.Configs
+	}
+	res, err := discover.Discover(cmd.Context(), root, dopt)
 	if err != nil {
 		return nil, &ExitError{Code: ExitFindings, Err: err}
 	}

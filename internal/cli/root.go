@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/layerwise/layerwise/baseimage"
 	"io"
 	"os"
 	"strings"
@@ -44,8 +45,11 @@ type globals struct {
 	format     string
 	configPath string
 	noColor    bool
-	stdout     io.Writer
-	stderr     io.Writer
+	// noInspect: do not read base images' configs from the local engine
+	noInspect bool
+	bases     *baseimage.Resolver
+	stdout    io.Writer
+	stderr    io.Writer
 }
 
 // loadConfig reads --config, or .layerwise.yaml at root when not given.
@@ -112,6 +116,7 @@ could not be processed (reported, the others still processed); 2 usage error
 	pf.StringVarP(&g.format, "format", "o", "text", "output format (per command: text, table, json, ...)")
 	pf.StringVar(&g.configPath, "config", "", "config file (default: .layerwise.yaml at the repository root)")
 	pf.BoolVar(&g.noColor, "no-color", false, "never colour the output (NO_COLOR is honoured too)")
+	pf.BoolVar(&g.noInspect, "no-inspect", false, "do not read the base images' user and environment from the local Docker Engine (docker image inspect; nothing is pulled)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w\n\n%s", err, c.UsageString())}
 	})
