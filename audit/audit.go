@@ -150,14 +150,14 @@ func Run(ctx context.Context, disc *discover.Result, opt Options) (*Result, erro
 		if opt.WithFixes {
 			fs = withFixes(in, fs)
 		}
-		findings = append(findings, fs...)
 		if !opt.SkipBuildKit {
 			bk, err := buildkitFindings(ctx, in, res.Rules)
 			if err != nil {
 				res.Warnings = append(res.Warnings, fmt.Sprintf("%s: BuildKit checks: %v", in.Dockerfile, err))
 			}
-			findings = append(findings, bk...)
+			fs = append(fs, bk...)
 		}
+		findings = append(findings, inBuiltStages(in, fs)...)
 	}
 	for _, r := range rules.All() {
 		if r.RepoCheck != nil {
@@ -190,6 +190,57 @@ func Run(ctx context.Context, disc *discover.Result, opt Options) (*Result, erro
 		res.Findings = []rules.Finding{}
 	}
 	return res, nil
+}
+
+// inBuiltStages drops the Dockerfile findings in stages that the image's
+// target (compose/bake target:) never reaches: BuildKit does not build
+// them for this image, and another image that targets them reports them.
+// Without a target every stage is kept (a Dockerfile found by name may be
+// built with any --target). LW113, which is about unreached stages, stays.
+func inBuiltStages(in *rules.Input, fs []rules.Finding) []rules.Finding {
+	if in.Target == "" || in.File == nil {
+		return fs
+	}
+	m := in.File
+	var final *dockerfile.Stage
+	for _, s := range m.Stages {
+		if strings.EqualFold(s.Name, in.Target) {
+			final = s
+		}
+	}
+	if final == nil {
+		return fs
+	}
+	reached := map[int]bool{}
+	var visit func(i int)
+	visit = func(i int) {
+		if reached[i] {
+			return
+		}
+		reached[i] = true
+		for _, d := range m.Stages[i].DependsOn {
+			visit(d)
+		}
+	}
+	visit(final.Index)
+	stageAt := func(line int) int {
+		for i := len(m.Stages) - 1; i >= 0; i-- {
+			if line >= m.Stages[i].Range.Start.Line {
+				return i
+			}
+		}
+		return -1
+	}
+	out := fs[:0]
+	for _, f := range fs {
+		if f.File == in.Dockerfile && f.RuleID != "LW113" {
+			if s := stageAt(f.Range.Start.Line); s >= 0 && !reached[s] {
+				continue
+			}
+		}
+		out = append(out, f)
+	}
+	return out
 }
 
 // dedupeFindings keeps one finding of each rule at each place with each
@@ -393,7 +444,7 @@ func (r *Result) Failed(failOn rules.Severity) bool {
 // pragmas and the config, as Run does (no repository rules, no BuildKit
 // checks): what the fixer works from.
 func ImageFindings(in *rules.Input, cfg *config.Config) []rules.Finding {
-	fs := applyPragmas(RunRules(in), []*rules.Input{in})
+	fs := applyPragmas(inBuiltStages(in, RunRules(in)), []*rules.Input{in})
 	if cfg != nil {
 		fs = applyConfig(fs, cfg)
 	}

@@ -278,3 +278,21 @@ func TestSharedContextFindingsOnce(t *testing.T) {
 		t.Errorf("LW123 reported %d times", n)
 	}
 }
+
+// TestFindingsOnlyInTheTargetsStages: a compose target builds its stage and
+// what it depends on; findings in the other stages belong to other builds.
+func TestFindingsOnlyInTheTargetsStages(t *testing.T) {
+	root := testfs.Tree(t, map[string]string{
+		"docker-compose.yml": "services:\n  api:\n    build: {context: ., target: runtime}\n",
+		"Dockerfile": "FROM debian:12 AS tools\nRUN apt-get update\nRUN apt-get install -y curl\n" +
+			"FROM debian:12 AS build\nRUN apt-get update && apt-get install -y --no-install-recommends gcc\n" +
+			"FROM debian:12 AS runtime\nCOPY --from=build /etc/hostname /x\n",
+	})
+	got := ids(run(t, root, nil))
+	if got["LW104"] != 0 || got["LW105"] != 0 {
+		t.Errorf("the tools stage is not built for target runtime: %v", got)
+	}
+	if got["LW102"] != 1 {
+		t.Errorf("the build stage (reached by COPY --from) is: %v", got)
+	}
+}

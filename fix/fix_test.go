@@ -296,8 +296,15 @@ var dockerfileCases = []struct {
 			goRuntimeCerts + "WORKDIR /src\nCOPY --from=build /src /src\nCOPY --from=build /usr/local/bin/api /usr/local/bin/api\nCMD [\"api\"]\n",
 	},
 	{
+		// a development image that runs `go run`: not a single-stage
+		// compile to split (LW112 does not report it at all)
 		name:  "go-run-left-single-stage",
 		files: map[string]string{"Dockerfile": "FROM golang:1.22-bookworm\nCOPY . .\nRUN go build -o /app .\nCMD [\"go\", \"run\", \".\"]\n", "go.mod": "module x\n"},
+		rules: []string{"LW112"},
+	},
+	{
+		name:  "go-other-binary-left-single-stage",
+		files: map[string]string{"Dockerfile": "FROM golang:1.22-bookworm\nCOPY . .\nRUN go build -o /app .\nCMD [\"/usr/local/bin/other\"]\n", "go.mod": "module x\n"},
 		rules: []string{"LW112"},
 		note:  "do not start the built binary",
 	},

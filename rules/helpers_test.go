@@ -1,6 +1,9 @@
 package rules
 
 import (
+	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -64,4 +67,26 @@ func ruleCatchesNot(t *testing.T, id string, srcs ...string) {
 func withContext(in *Input, rep *buildctx.Report) *Input {
 	in.Context = rep
 	return in
+}
+
+// inputWithContext writes files to a directory, models its Dockerfile and
+// attaches the real analysis of the directory as the build context.
+func inputWithContext(t *testing.T, files map[string]string) *Input {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	in := input(t, files["Dockerfile"])
+	rep, err := buildctx.Analyze(context.Background(), dir, buildctx.AnalyzeOptions{Dockerfile: filepath.Join(dir, "Dockerfile"), Sources: buildctx.SourcesOf(in.File)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return withContext(in, rep)
 }

@@ -47,12 +47,22 @@ func checkBaseTagDrift(ins []*Input) []Finding {
 			if !ok {
 				continue
 			}
+			// the tag as people read it; a pinned digest after it, short
 			tag := "latest"
-			if t, ok := n.(reference.Tagged); ok {
+			t, tagged := n.(reference.Tagged)
+			if tagged {
 				tag = t.Tag()
 			}
 			if d, ok := n.(reference.Digested); ok {
-				tag = d.Digest().String()
+				dg := d.Digest().String()
+				if tagged {
+					if len(dg) > 19 {
+						dg = dg[:19] + "…"
+					}
+					tag += "@" + dg
+				} else {
+					tag = "@" + dg
+				}
 			}
 			repo := reference.FamiliarName(n)
 			byRepo[repo+"\x00"+role] = append(byRepo[repo+"\x00"+role], use{in, tag, s.Index})
@@ -80,7 +90,11 @@ func checkBaseTagDrift(ins []*Input) []Finding {
 		}
 		var parts []string
 		for t, imgs := range tags {
-			parts = append(parts, fmt.Sprintf("%s:%s (%s)", repo, t, strings.Join(imgs, ", ")))
+			sep := ":"
+			if strings.HasPrefix(t, "@") {
+				sep = ""
+			}
+			parts = append(parts, fmt.Sprintf("%s%s%s (%s)", repo, sep, t, strings.Join(imgs, ", ")))
 		}
 		sort.Strings(parts)
 		msg := fmt.Sprintf("%s is the %s base under %d tags: %s. Align them so builders and hosts share one base.", repo, role, len(tags), strings.Join(parts, "; "))

@@ -1,6 +1,9 @@
 package rules
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func repoInputs(t *testing.T, srcs ...string) []*Input {
 	var ins []*Input
@@ -45,5 +48,19 @@ func TestLW110BaseTagDrift(t *testing.T) {
 	fs := r.RepoCheck(repoInputs(t, "FROM node:20\n", "FROM node:20\n", "FROM node:18\n"))
 	if len(fs) != 1 || fs[0].Image != "c" {
 		t.Errorf("findings %+v", fs)
+	}
+}
+
+// TestLW110NamesTagsNotDigestsAsTags: a pinned reference is shown with its
+// tag, and a digest with @, never as repo:sha256:...
+func TestLW110NamesTagsNotDigestsAsTags(t *testing.T) {
+	d := "sha256:" + strings.Repeat("a", 64)
+	fs := Get("LW110").RepoCheck(repoInputs(t, "FROM node:20@"+d+"\n", "FROM node:18\n", "FROM node@"+d+"\n"))
+	if len(fs) == 0 {
+		t.Fatal("no finding")
+	}
+	msg := fs[0].Message
+	if strings.Contains(msg, "node:sha256") || !strings.Contains(msg, "node:20@sha256:") || !strings.Contains(msg, "node@sha256:") {
+		t.Errorf("message %q", msg)
 	}
 }

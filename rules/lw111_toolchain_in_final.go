@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 )
@@ -21,8 +22,8 @@ slim runtime base.`,
 
 func checkToolchainInFinal(in *Input) []Finding {
 	final := in.finalStage()
-	if final == nil || compilesInLineage(in) {
-		return nil // LW112 covers builds that compile in the final image
+	if final == nil || compilesInLineage(in) || in.runsSDK(final) {
+		return nil // LW112 covers builds that compile in the final image; a dev image needs its SDK
 	}
 	var out []Finding
 	root := in.rootBase(final)
@@ -36,7 +37,7 @@ func checkToolchainInFinal(in *Input) []Finding {
 				Cost{ImageBytes: w, Seconds: bytesSeconds(0, w), Basis: "static"}))
 		}
 		for _, inst := range runInstalls(ins) {
-			if devDepsInstall(inst, ins.State) {
+			if devDepsInstall(inst, ins.State) && !in.noDevDependencies(inst) {
 				out = append(out, in.at("LW111", ins, fmt.Sprintf("`%s` installs development dependencies into the final image: install production dependencies only (e.g. `--omit=dev`), or build in an earlier stage.", inst),
 					Cost{ImageBytes: 100e6, Seconds: bytesSeconds(0, 100e6), Basis: "static"}))
 			}
@@ -59,3 +60,19 @@ func compilesInLineage(in *Input) bool {
 }
 
 func mb(b int64) string { return fmt.Sprintf("%d MB", b/1e6) }
+
+// noDevDependencies: an npm/yarn/pnpm install whose package.json (the
+// build context's, at the root) declares no devDependencies installs none.
+func (in *Input) noDevDependencies(inst *Install) bool {
+	if inst.Tool != toolNpm && inst.Tool != toolYarn && inst.Tool != toolPnpm {
+		return false
+	}
+	data, err := in.readContextFile("package.json")
+	if err != nil {
+		return false
+	}
+	var pj struct {
+		DevDependencies map[string]any `json:"devDependencies"`
+	}
+	return json.Unmarshal(data, &pj) == nil && len(pj.DevDependencies) == 0
+}

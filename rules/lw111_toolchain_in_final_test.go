@@ -12,6 +12,8 @@ func TestLW111ToolchainInFinal(t *testing.T) {
 		"FROM python:3.12\nRUN poetry install\n",
 	)
 	ruleCatchesNot(t, "LW111",
+		"FROM node:20\nCOPY . .\nRUN npm ci\nCMD [\"npm\", \"run\", \"dev\"]\n",
+		"FROM mcr.microsoft.com/dotnet/sdk:8.0\nCOPY . .\nENTRYPOINT [\"dotnet\", \"run\"]\n",
 		"FROM golang:1.22 AS build\nRUN go build -o /app .\nFROM gcr.io/distroless/static\nCOPY --from=build /app /app\n",
 		"FROM node:20\nCOPY package*.json ./\nRUN npm ci --omit=dev\nCOPY . .\n",
 		"FROM node:20\nENV NODE_ENV=production\nRUN npm ci\n",
@@ -20,4 +22,25 @@ func TestLW111ToolchainInFinal(t *testing.T) {
 		"FROM python:3.12\nRUN pip install -r requirements.txt\n",
 		"FROM debian:12\nRUN apt-get install -y --no-install-recommends curl\n",
 	)
+}
+
+// TestLW111NoDevDependencies: `npm ci` without --omit=dev installs nothing
+// more when package.json declares no devDependencies.
+func TestLW111NoDevDependencies(t *testing.T) {
+	for _, tc := range []struct {
+		pkg  string
+		want int
+	}{
+		{`{"dependencies":{"express":"4"}}`, 0},
+		{`{"dependencies":{"express":"4"},"devDependencies":{}}`, 0},
+		{`{"dependencies":{"express":"4"},"devDependencies":{"jest":"29"}}`, 1},
+	} {
+		in := inputWithContext(t, map[string]string{
+			"Dockerfile":   "FROM node:20-slim\nCOPY package.json ./\nRUN npm ci\nCOPY . .\nCMD [\"node\", \"index.js\"]\n",
+			"package.json": tc.pkg,
+		})
+		if got := len(check(t, "LW111", in)); got != tc.want {
+			t.Errorf("%s: %d findings, want %d", tc.pkg, got, tc.want)
+		}
+	}
 }

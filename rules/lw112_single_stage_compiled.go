@@ -30,8 +30,8 @@ pull in. Review the runtime stage if the service runs tools through a dependency
 
 func checkSingleStageCompiled(in *Input) []Finding {
 	final := in.finalStage()
-	if final == nil {
-		return nil
+	if final == nil || in.runsSDK(final) {
+		return nil // a development image runs the SDK itself
 	}
 	for _, ins := range in.lineageInstructions(final) {
 		for _, inst := range runInstalls(ins) {

@@ -12,6 +12,10 @@ func TestLW112SingleStageCompiled(t *testing.T) {
 		"FROM golang:1.22 AS base\nRUN go build ./...\nFROM base\nCMD [\"app\"]\n",
 	)
 	ruleCatchesNot(t, "LW112",
+		// development images run the SDK itself
+		"FROM mcr.microsoft.com/dotnet/sdk:8.0\nWORKDIR /src\nCOPY . .\nRUN dotnet build\nCMD [\"dotnet\", \"watch\", \"run\"]\n",
+		"FROM golang:1.22\nCOPY . .\nRUN go build ./...\nCMD go run ./cmd/api\n",
+		"FROM maven:3\nCOPY . .\nRUN mvn -B package\nENTRYPOINT [\"mvn\", \"spring-boot:run\"]\n",
 		"FROM golang:1.22 AS build\nRUN go build -o /app .\nFROM debian:12-slim\nCOPY --from=build /app /app\n",
 		"FROM rust:1.80 AS build\nRUN cargo build --release\nFROM debian:12-slim\nCOPY --from=build /target/release/x /x\n",
 		"FROM node:20\nRUN npm ci\n",

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/layerwise/layerwise/dockerfile"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
 
 // sdkImages are base images that carry a compiler or SDK, with a rough size
@@ -124,4 +125,57 @@ func (in *Input) lineageInstructions(s *dockerfile.Stage) []*dockerfile.Instruct
 func (in *Input) rootBase(s *dockerfile.Stage) *dockerfile.Stage {
 	l := in.lineage(s)
 	return l[len(l)-1]
+}
+
+// runsSDK reports whether the stage's command runs the toolchain itself
+// (`dotnet run`, `dotnet watch`, `go run`, `npm run dev`, `cargo run`,
+// `mvn spring-boot:run`, `gradle bootRun`, nodemon, air): a development
+// image that needs its SDK at run time, where a multi-stage split or a
+// slim runtime would break it.
+func (in *Input) runsSDK(s *dockerfile.Stage) bool {
+	var argv []string
+	for _, x := range in.lineageInstructions(s) {
+		switch c := x.Cmd.(type) {
+		case *instructions.EntrypointCommand:
+			argv = append([]string(nil), c.CmdLine...)
+		case *instructions.CmdCommand:
+			argv = append(argv[:0:0], c.CmdLine...)
+		}
+	}
+	words := strings.Fields(strings.Join(argv, " "))
+	has := func(w string) bool {
+		for _, x := range words {
+			if x == w {
+				return true
+			}
+		}
+		return false
+	}
+	for i, w := range words {
+		switch path.Base(w) {
+		case "dotnet":
+			if has("run") || has("watch") {
+				return true
+			}
+		case "go", "cargo":
+			if i+1 < len(words) && words[i+1] == "run" {
+				return true
+			}
+		case "npm", "yarn", "pnpm":
+			if has("dev") || has("start:dev") || has("watch") || has("serve") {
+				return true
+			}
+		case "mvn", "mvnw", "./mvnw":
+			if has("spring-boot:run") || has("quarkus:dev") {
+				return true
+			}
+		case "gradle", "gradlew", "./gradlew":
+			if has("bootRun") || has("run") || has("quarkusDev") {
+				return true
+			}
+		case "nodemon", "air", "ts-node-dev", "tsx", "reflex", "flask":
+			return true
+		}
+	}
+	return false
 }
