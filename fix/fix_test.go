@@ -100,6 +100,39 @@ var dockerfileCases = []struct {
 			"RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt,sharing=locked apt-get update \\\n    && apt-get install -y --no-install-recommends jq\nENTRYPOINT [\"jq\"]\n",
 	},
 	{
+		// an install in a subdirectory: that directory's manifests first,
+		// the install split from the build, the build still in the
+		// subdirectory
+		name: "install-in-subdirectory-cd",
+		files: map[string]string{"Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN cd client && npm i && npm run build\nCMD [\"node\", \"server.js\"]\n",
+			"client/package.json": "{}", "client/package-lock.json": "{}", "client/src/a.js": "", "server.js": ""},
+		rules: []string{"LW101"},
+		want:  "FROM node:20\nWORKDIR /app\nCOPY client/package-lock.json client/package.json client/\nRUN cd client && npm i\nCOPY . .\nRUN cd client && npm run build\nCMD [\"node\", \"server.js\"]\n",
+	},
+	{
+		name: "install-in-subdirectory-prefix",
+		files: map[string]string{"Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm --prefix web ci && npm --prefix web run build\n",
+			"web/package.json": "{}", "web/package-lock.json": "{}", "web/index.js": ""},
+		rules: []string{"LW101"},
+		want:  "FROM node:20\nWORKDIR /app\nCOPY web/package-lock.json web/package.json web/\nRUN npm --prefix web ci\nCOPY . .\nRUN npm --prefix web run build\n",
+	},
+	{
+		// WORKDIR client before the install: the source COPY keeps the
+		// destination it had (made absolute, as it now follows the WORKDIR)
+		name: "install-in-subdirectory-workdir",
+		files: map[string]string{"Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY . .\nWORKDIR /app/client\nRUN npm ci\nCMD [\"npm\", \"start\"]\n",
+			"client/package.json": "{}", "client/package-lock.json": "{}", "client/index.js": ""},
+		rules: []string{"LW101"},
+		want:  "FROM node:20\nWORKDIR /app\nCOPY client/package-lock.json client/package.json client/\nWORKDIR /app/client\nRUN npm ci\nCOPY . /app\nCMD [\"npm\", \"start\"]\n",
+	},
+	{
+		// the install runs outside the copied sources: left alone
+		name:  "install-outside-the-copy",
+		files: map[string]string{"Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY src/ /srv/\nRUN npm ci\n", "src/package.json": "{}", "src/x.js": ""},
+		rules: []string{"LW101"},
+		note:  "outside /srv",
+	},
+	{
 		// the inserted dependency step takes the compile's mount of the
 		// package store, or the compile would not see what it fetched
 		name:  "dotnet-restore-takes-the-store-mount",

@@ -201,9 +201,14 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 	if src != "" && !in.isDirSource(src) {
 		return nil, "the COPY source is not a directory"
 	}
+	workdirMoves := false
 	for _, x := range s1.Instructions[bi+1 : ii] {
 		switch x.Kind {
 		case "ENV", "ARG", "LABEL", "EXPOSE":
+		case "WORKDIR":
+			// `WORKDIR client` before the install: the install runs
+			// there, and the moved source COPY keeps its destination
+			workdirMoves = true
 		default:
 			return nil, fmt.Sprintf("%s (line %d) between the COPY and the install may need the sources", x.Kind, x.Range.Start.Line)
 		}
@@ -222,20 +227,33 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 	// A RUN that installs and then does more (`npm ci && npm run build`)
 	// is split at the && after the install: the install moves, the rest
 	// stays after the sources.
+	// Where the install runs: the RUN's working directory, moved by
+	// leading `cd DIR &&` commands and by the tool's own directory flag
+	// (npm --prefix web, yarn --cwd web, pnpm -C web). Its manifests are
+	// those of the matching directory of the context.
+	cds := leadingCds(inst.Run.Commands)
+	installDir := inst.State.Workdir
+	for _, cd := range cds {
+		installDir = path.Join(installDir, cd.Args[0])
+	}
 	var installPart, restPart []string
 	if !compile {
-		k := 0
-		for _, cmd := range inst.Run.Commands {
+		k := len(cds)
+		for _, cmd := range inst.Run.Commands[k:] {
 			if !installOrBenign(cmd, tool) {
 				break
 			}
 			k++
 		}
+		if k == len(cds) {
+			first := inst.Run.Commands[k]
+			return nil, fmt.Sprintf("the RUN runs `%s` before the install, which may need the sources", shortCmd(first))
+		}
 		if k < len(inst.Run.Commands) {
 			rest := inst.Run.Commands[k]
 			var ok bool
 			installPart, restPart, ok = splitRunAt(in.File, inst, k)
-			if k == 0 || !ok {
+			if !ok {
 				return nil, fmt.Sprintf("the RUN also runs `%s`, which may need the sources, and cannot be split safely", rest.Name+" "+strings.Join(rest.Args, " "))
 			}
 			for _, cmd := range inst.Run.Commands[k:] {
@@ -243,36 +261,82 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 					return nil, "install commands come after other commands in the RUN"
 				}
 			}
-		}
-	}
-	if why := workspaceLayout(in, src, tool); why != "" {
-		return nil, why
-	}
-	for _, cmd := range inst.Run.Commands {
-		for _, a := range cmd.Args {
-			flag, _, _ := strings.Cut(a, "=")
-			switch flag {
-			case "--prefix", "-C", "--cwd", "--dir", "--project", "--manifest-path", "-f", "--file", "--modfile", "--working-directory", "--chdir":
-				return nil, fmt.Sprintf("`%s` reads its manifests from elsewhere (%s)", cmd.Name, flag)
+			// the rest runs where it ran: the leading cds go with it
+			if len(cds) > 0 {
+				var pre []string
+				for _, cd := range cds {
+					pre = append(pre, "cd "+cd.Args[0]+" && ")
+				}
+				kw := strings.Repeat(" ", inst.Range.Start.Col-1) + keywordAsWritten(in.File, inst) + " "
+				if !strings.HasPrefix(restPart[0], kw) {
+					return nil, "the RUN's keyword could not be located"
+				}
+				restPart[0] = kw + strings.Join(pre, "") + strings.TrimPrefix(restPart[0], kw)
 			}
 		}
 	}
-	if why := manifestMadeEarlier(in, s1, bi, tool); why != "" {
-		return nil, why
-	}
-	var manifests []string
-	for _, p := range in.contextChildren(src) {
-		if matchesToolManifest(path.Base(p), tool) {
-			manifests = append(manifests, p)
+	for _, cmd := range inst.Run.Commands {
+		ci := Classify(cmd)
+		for i, a := range cmd.Args {
+			flag, val, hasVal := strings.Cut(a, "=")
+			switch flag {
+			case "--prefix", "-C", "--cwd", "--dir":
+				if ci == nil || ci.Tool != tool || !ci.FromManifest {
+					continue // a later command's own directory: it stays after the sources
+				}
+				if !hasVal && i+1 < len(cmd.Args) {
+					val = cmd.Args[i+1]
+				}
+				if !literalPath(val) {
+					return nil, fmt.Sprintf("`%s` reads its manifests from %s, which is not a literal path", cmd.Name, val)
+				}
+				installDir = path.Join(installDir, val)
+			case "--project", "--manifest-path", "-f", "--file", "--modfile", "--working-directory", "--chdir":
+				return nil, fmt.Sprintf("`%s` reads its manifests from elsewhere (%s)", cmd.Name, flag)
+			}
 		}
-	}
-	if len(manifests) == 0 {
-		return nil, fmt.Sprintf("no %s manifest (%s) in the context under %q", tool.Name, strings.Join(tool.Manifests, ", "), src)
 	}
 	// every manifest the install names must come with the new COPY
 	dest := c.Dest
 	if !path.IsAbs(dest) {
 		dest = path.Join(broad.State.Workdir, dest)
+	}
+	rel := ""
+	if installDir != dest {
+		r, ok := strings.CutPrefix(installDir, strings.TrimSuffix(dest, "/")+"/")
+		if !ok {
+			return nil, fmt.Sprintf("the install runs in %s, outside %s where the COPY puts the sources", installDir, dest)
+		}
+		rel = r
+	}
+	if compile && rel != "" {
+		return nil, "the compile runs in a subdirectory of the sources"
+	}
+	srcDir := strings.TrimPrefix(path.Join(src, rel), "/")
+	if srcDir == "." {
+		srcDir = ""
+	}
+	if rel != "" && !in.isDirSource(srcDir) {
+		return nil, fmt.Sprintf("the install runs in %s, which is not a directory of the context", installDir)
+	}
+	if why := workspaceLayout(in, srcDir, tool); why != "" {
+		return nil, why
+	}
+	if why := manifestMadeEarlier(in, s1, bi, tool); why != "" {
+		return nil, why
+	}
+	var manifests []string
+	for _, p := range in.contextChildren(srcDir) {
+		if matchesToolManifest(path.Base(p), tool) {
+			manifests = append(manifests, p)
+		}
+	}
+	if len(manifests) == 0 {
+		return nil, fmt.Sprintf("no %s manifest (%s) in the context under %q", tool.Name, strings.Join(tool.Manifests, ", "), srcDir)
+	}
+	manifestDest := ""
+	if rel != "" {
+		manifestDest = path.Join(c.Dest, rel)
 	}
 	for _, cmd := range inst.Run.Commands {
 		if ci := Classify(cmd); ci == nil || ci.Tool != tool {
@@ -284,11 +348,11 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 			}
 			p := a
 			if !path.IsAbs(p) {
-				p = path.Join(inst.State.Workdir, p)
+				p = path.Join(installDir, p)
 			}
 			ok := false
 			for _, mf := range manifests {
-				if path.Join(dest, path.Base(mf)) == p {
+				if path.Join(dest, rel, path.Base(mf)) == p {
 					ok = true
 				}
 			}
@@ -308,7 +372,7 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 			return nil, fmt.Sprintf("%s has no separate dependency step layerwise can add safely", tool.Name)
 		}
 	}
-	copyLine := manifestCopyLine(in.File, broad, manifests, "")
+	copyLine := manifestCopyLine(in.File, broad, manifests, manifestDest)
 	var text []string
 	if compile {
 		runKw := keywordAsWritten(in.File, inst)
@@ -329,22 +393,31 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 	// plugins and the zero-install cache under .yarn/: they come with the
 	// manifests, as a directory of their own (a flat COPY would lose the
 	// path yarnPath names)
-	if yarnDir := strings.TrimPrefix(src+"/.yarn", "/"); tool == toolYarn && in.isDirSource(yarnDir) && in.contextHas(yarnDir) {
-		text = append(text, manifestCopyLine(in.File, broad, []string{yarnDir}, path.Join(c.Dest, ".yarn")))
+	if yarnDir := strings.TrimPrefix(srcDir+"/.yarn", "/"); tool == toolYarn && in.isDirSource(yarnDir) && in.contextHas(yarnDir) {
+		text = append(text, manifestCopyLine(in.File, broad, []string{yarnDir}, path.Join(c.Dest, rel, ".yarn")))
 		kinds = append(kinds, broad.Kind)
 	}
 	text = append(text, lines[broad.Range.End.Line:inst.Range.Start.Line-1]...) // what lies between, comments included
 	for _, x := range s1.Instructions[bi+1 : ii] {
 		kinds = append(kinds, x.Kind)
 	}
+	broadLines := linesOf(in.File, broad)
+	if workdirMoves && !path.IsAbs(c.Dest) {
+		// after the WORKDIR change a relative destination would move:
+		// the source COPY names the directory it always meant
+		var ok bool
+		if broadLines, ok = withDest(broadLines, c.Dest, dest); !ok {
+			return nil, "the COPY's destination is relative and not written plainly at its end"
+		}
+	}
 	if installPart != nil {
 		text = append(text, installPart...)
-		text = append(text, linesOf(in.File, broad)...)
+		text = append(text, broadLines...)
 		text = append(text, restPart...)
 		kinds = append(kinds, "RUN", broad.Kind, "RUN")
 	} else {
 		text = append(text, linesOf(in.File, inst)...)
-		text = append(text, linesOf(in.File, broad)...)
+		text = append(text, broadLines...)
 		kinds = append(kinds, "RUN", broad.Kind)
 	}
 	return &Fix{Description: fmt.Sprintf("copy %s first, install, then copy the sources", strings.Join(baseNames(manifests), ", ")), File: in.Dockerfile,
@@ -371,6 +444,47 @@ func storeMountFlags(in *Input, ins *dockerfile.Instruction, t *Tool) []string {
 		}
 	}
 	return out
+}
+
+// leadingCds are the `cd DIR` commands (literal relative paths) a RUN
+// starts with.
+func leadingCds(cmds []dockerfile.Command) []dockerfile.Command {
+	var out []dockerfile.Command
+	for _, c := range cmds {
+		if c.Name != "cd" || len(c.Args) != 1 || !literalPath(c.Args[0]) || path.IsAbs(c.Args[0]) || len(c.Env) > 0 {
+			break
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// literalPath: a path written without quotes, variables or globs.
+func literalPath(p string) bool {
+	if p == "" {
+		return false
+	}
+	for _, r := range p {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._-/+@", r)) {
+			return false
+		}
+	}
+	return true
+}
+
+// withDest replaces a COPY's destination, written as the last word of its
+// last line, by an absolute one (a trailing / kept).
+func withDest(lines []string, dest, abs string) ([]string, bool) {
+	out := append([]string(nil), lines...)
+	last := strings.TrimRight(out[len(out)-1], " \t")
+	if !strings.HasSuffix(last, " "+dest) && !strings.HasSuffix(last, "\t"+dest) {
+		return nil, false
+	}
+	if strings.HasSuffix(dest, "/") && !strings.HasSuffix(abs, "/") {
+		abs += "/"
+	}
+	out[len(out)-1] = strings.TrimSuffix(last, dest) + abs
+	return out, true
 }
 
 func matchesToolManifest(base string, t *Tool) bool {

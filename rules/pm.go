@@ -184,11 +184,39 @@ func first(c dockerfile.Command) string {
 	return p[0]
 }
 
+// jsValueFlags are the npm/yarn/pnpm options written before the subcommand
+// that take a value (`npm --prefix web ci`).
+var jsValueFlags = map[string]bool{"--prefix": true, "-C": true, "--cwd": true, "--dir": true, "--workspace": true, "-w": true, "--filter": true, "-F": true}
+
+// jsPositional is Positional without the values of jsValueFlags.
+func jsPositional(c dockerfile.Command) []string {
+	var out []string
+	for i := 0; i < len(c.Args); i++ {
+		a := c.Args[i]
+		if jsValueFlags[a] {
+			i++
+			continue
+		}
+		if len(a) > 0 && a[0] == '-' {
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
 // Classify recognises dependency installs and builds in a RUN command.
 func Classify(c dockerfile.Command) *Install {
 	name := path.Base(c.Name)
 	sub := first(c)
 	pos := c.Positional()
+	if name == "npm" || name == "yarn" || name == "pnpm" {
+		pos = jsPositional(c)
+		sub = ""
+		if len(pos) > 0 {
+			sub = pos[0]
+		}
+	}
 	switch name {
 	case "npm":
 		switch sub {
