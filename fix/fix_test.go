@@ -126,6 +126,15 @@ var dockerfileCases = []struct {
 		want:  "FROM node:20\nWORKDIR /app\nCOPY client/package-lock.json client/package.json client/\nWORKDIR /app/client\nRUN npm ci\nCOPY . /app\nCMD [\"npm\", \"start\"]\n",
 	},
 	{
+		// the Maven wrapper is a manifest: mvnw and .mvn/ (a directory of
+		// its own COPY) come before dependency:go-offline
+		name: "maven-wrapper-manifests",
+		files: map[string]string{"Dockerfile": "FROM eclipse-temurin:21\nWORKDIR /app\nCOPY . .\nRUN ./mvnw -B dependency:go-offline\nRUN ./mvnw -B -o package\n",
+			"pom.xml": "<project/>", "mvnw": "#!/bin/sh\n", ".mvn/wrapper/maven-wrapper.properties": "x=1\n", "src/main/java/A.java": ""},
+		rules: []string{"LW101"},
+		want:  "FROM eclipse-temurin:21\nWORKDIR /app\nCOPY mvnw pom.xml ./\nCOPY .mvn .mvn/\nRUN ./mvnw -B dependency:go-offline\nCOPY . .\nRUN ./mvnw -B -o package\n",
+	},
+	{
 		// the install runs outside the copied sources: left alone
 		name:  "install-outside-the-copy",
 		files: map[string]string{"Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY src/ /srv/\nRUN npm ci\n", "src/package.json": "{}", "src/x.js": ""},

@@ -372,7 +372,26 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 			return nil, fmt.Sprintf("%s has no separate dependency step layerwise can add safely", tool.Name)
 		}
 	}
-	copyLine := manifestCopyLine(in.File, broad, manifests, manifestDest)
+	// Directories among the manifests (.mvn, gradle/) each get a COPY of
+	// their own: several sources in one COPY copy a directory's contents,
+	// not the directory.
+	var files, dirs []string
+	for _, m := range manifests {
+		if in.isDirSource(m) {
+			dirs = append(dirs, m)
+		} else {
+			files = append(files, m)
+		}
+	}
+	if len(files) == 0 {
+		return nil, fmt.Sprintf("no %s manifest file in the context under %q", tool.Name, srcDir)
+	}
+	copyLines := []string{manifestCopyLine(in.File, broad, files, manifestDest)}
+	copyKinds := []string{broad.Kind}
+	for _, d := range dirs {
+		copyLines = append(copyLines, manifestCopyLine(in.File, broad, []string{d}, path.Join(c.Dest, rel, path.Base(d))))
+		copyKinds = append(copyKinds, broad.Kind)
+	}
 	var text []string
 	if compile {
 		runKw := keywordAsWritten(in.File, inst)
@@ -382,13 +401,13 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 		for _, fl := range storeMountFlags(in, inst, tool) {
 			runKw += " " + fl
 		}
-		text = []string{copyLine, runKw + " " + dl}
+		text = append(copyLines, runKw+" "+dl)
 		return &Fix{Description: fmt.Sprintf("copy %s and fetch dependencies before the sources", strings.Join(baseNames(manifests), ", ")), File: in.Dockerfile,
-			Replacements: []Replacement{{StartLine: broad.Range.Start.Line, EndLine: broad.Range.Start.Line - 1, Text: joinLines(text), Kinds: []string{broad.Kind, "RUN"}}}}, ""
+			Replacements: []Replacement{{StartLine: broad.Range.Start.Line, EndLine: broad.Range.Start.Line - 1, Text: joinLines(text), Kinds: append(copyKinds, "RUN")}}}, ""
 	}
 	lines := in.File.Lines
-	text = append(text, copyLine)
-	kinds := []string{broad.Kind}
+	text = append(text, copyLines...)
+	kinds := copyKinds
 	// yarn 2+ runs the release .yarnrc.yml's yarnPath names, with the
 	// plugins and the zero-install cache under .yarn/: they come with the
 	// manifests, as a directory of their own (a flat COPY would lose the
