@@ -45,6 +45,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./dockerfile/
 	$(GO) test -run '^$$' -fuzz FuzzWalkMatchesFsutil -fuzztime 30s ./buildctx/
 	$(GO) test -run '^$$' -fuzz FuzzFix -fuzztime 30s ./fix/
+	$(GO) test -run '^$$' -fuzz FuzzEscapePattern -fuzztime 30s ./fix/
 
 # Regenerate docs/rules and the report golden files after changing rules.
 generate:

@@ -1,6 +1,7 @@
 package fix
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"maps"
@@ -10,6 +11,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/layerwise/layerwise/buildctx"
 	"github.com/layerwise/layerwise/discover"
@@ -78,6 +81,9 @@ func (g *ignoreGroup) names() string {
 
 // exclusion is a pattern the fixer adds and why.
 type exclusion struct {
+	// path is the context path excluded (with everything below it);
+	// pattern is the line written for it, escaped (see escapePattern).
+	path    string
 	pattern string
 	reason  string
 	// drops is true when the pattern removes files a COPY reaches: only
@@ -183,9 +189,14 @@ func fixIgnoreGroup(ctx context.Context, root string, g *ignoreGroup, walks map[
 	if undecidable {
 		return nil, []Note{{File: rel, Reason: "a COPY/ADD source depends on a build arg: what the builds need cannot be proven, the ignore file is left as it is"}}, nil
 	}
-	excl := candidates(g, walk, reached)
+	var unwritable []string
+	excl := candidates(g, walk, reached, &unwritable)
+	var notes []Note
+	for _, p := range unwritable {
+		notes = append(notes, Note{File: rel, Rule: "LW120", Reason: fmt.Sprintf("%q cannot be written as a .dockerignore pattern that matches it alone (a line break, a control character, blanks at its ends, or not UTF-8): it is still sent; rename it or exclude it by hand", p)})
+	}
 	if len(excl) == 0 {
-		return nil, nil, nil
+		return nil, notes, nil
 	}
 	before, err := os.ReadFile(g.target)
 	if err != nil && !os.IsNotExist(err) {
@@ -232,7 +243,9 @@ func fixIgnoreGroup(ctx context.Context, root string, g *ignoreGroup, walks map[
 		sort.Strings(lost)
 		return nil, []Note{{File: rel, Rule: "LW120", Reason: fmt.Sprintf("proof failed, nothing written: the new patterns would drop %d files a COPY needs (first: %s)", len(lost), lost[0])}}, nil
 	}
-	var notes []Note
+	if why := exactlyExcluded(walk, after, excl); why != "" {
+		return nil, []Note{{File: rel, Rule: "LW120", Reason: "proof failed, nothing written: " + why}}, nil
+	}
 	for _, e := range dropped {
 		notes = append(notes, Note{File: rel, Rule: e.rule, Reason: fmt.Sprintf("%s is no longer sent: %s", e.pattern, e.reason)})
 	}
@@ -256,7 +269,18 @@ func ignoreContent(before []byte, excl []exclusion) string {
 	}
 	b.WriteString("# Added by layerwise fix: nothing below is read by a COPY/ADD of the images built\n# from this context, except where the comment says why it is excluded anyway.\n")
 	for _, e := range excl {
-		fmt.Fprintf(&b, "# %s\n%s\n", e.reason, e.pattern)
+		// a reason quotes a file name: it stays on its comment line
+		reason := strings.Map(func(r rune) rune {
+			if r < 0x20 || r == 0x7f {
+				return '?'
+			}
+			return r
+		}, e.reason)
+		fmt.Fprintf(&b, "# %s\n%s\n", reason, e.pattern)
+	}
+	if bytes.Contains(before, []byte("\r\n")) {
+		// the file's own line ends, for the lines added too
+		return strings.ReplaceAll(strings.ReplaceAll(b.String(), "\r\n", "\n"), "\n", "\r\n")
 	}
 	return b.String()
 }
@@ -288,6 +312,78 @@ func reachedBy(w *buildctx.Walk, users []ignoreUser) (map[string]bool, bool, err
 
 // matcherOf matches the exclusions (and what lies below a matched
 // directory) as the builder does; built once for the whole proof.
+// exactlyExcluded is the second half of the proof, both ways: the context
+// sent after the rewrite is the one sent before less exactly the intended
+// paths (and what lies below them). A file name that became a pattern of its
+// own (`!*` re-including everything, `*` excluding more) fails it.
+func exactlyExcluded(before, after *buildctx.Walk, excl []exclusion) string {
+	intended := func(p string) bool {
+		for _, e := range excl {
+			if p == e.path || strings.HasPrefix(p, e.path+"/") {
+				return true
+			}
+		}
+		return false
+	}
+	was := make(map[string]bool, len(before.Entries))
+	for _, e := range before.Entries {
+		was[e.Path] = true
+	}
+	is := make(map[string]bool, len(after.Entries))
+	for _, e := range after.Entries {
+		is[e.Path] = true
+		if !was[e.Path] {
+			return fmt.Sprintf("the new patterns would send %s, which was not sent before", e.Path)
+		}
+	}
+	for _, e := range before.Entries {
+		switch {
+		case intended(e.Path) && is[e.Path]:
+			return fmt.Sprintf("%s would still be sent", e.Path)
+		case !intended(e.Path) && !is[e.Path]:
+			return fmt.Sprintf("the new patterns would also drop %s", e.Path)
+		}
+	}
+	return ""
+}
+
+// escapePattern writes a context path as a .dockerignore line that matches
+// exactly that path: anchored with "/" (which also keeps a leading "!" from
+// making it an exception once the reader strips the slash), and each
+// character of patternSyntax escaped with a backslash. The matcher turns
+// `\x` into the regexp `\x`, a literal; unescaped, * ? [ ] ! are glob syntax,
+// and ^ | { } reach the regexp raw (its table of metacharacters to escape
+// loses those above 63: `a|b` would match every path). Names the reader cannot carry — a line break, a control
+// character, blanks at either end (the reader trims them), invalid UTF-8 —
+// are not expressible: false.
+func escapePattern(p string) (string, bool) {
+	if !utf8.ValidString(p) || p == "" {
+		return "", false
+	}
+	for _, comp := range strings.Split(p, "/") {
+		if comp == "" || comp != strings.TrimSpace(comp) {
+			return "", false
+		}
+	}
+	var b strings.Builder
+	b.WriteByte('/')
+	for _, r := range p {
+		switch {
+		case r < 0x20 || r == 0x7f || r == '\u2028' || r == '\u2029' || unicode.IsControl(r):
+			return "", false
+		case strings.ContainsRune(patternSyntax, r):
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String(), true
+}
+
+// patternSyntax are the characters a .dockerignore pattern must escape to
+// mean themselves: the glob syntax, the exception mark, and the regexp
+// metacharacters the matcher does not escape by itself.
+const patternSyntax = `\*?[]!^|{}`
+
 func matcherOf(excl []exclusion) (*patternmatcher.PatternMatcher, error) {
 	pats := make([]string, len(excl))
 	for i, e := range excl {
@@ -299,12 +395,18 @@ func matcherOf(excl []exclusion) (*patternmatcher.PatternMatcher, error) {
 // candidates lists what the ignore file should exclude: (b) sensitive
 // files, (c) heavy directories the build regenerates, (a) top-level paths
 // no COPY/ADD reaches.
-func candidates(g *ignoreGroup, w *buildctx.Walk, reached map[string]bool) []exclusion {
+func candidates(g *ignoreGroup, w *buildctx.Walk, reached map[string]bool, unwritable *[]string) []exclusion {
 	var out []exclusion
-	seen := map[string]bool{}
+	seen := map[string]bool{} // "/" + path
 	add := func(e exclusion) {
-		if !seen[e.pattern] {
-			seen[e.pattern] = true
+		pat, ok := escapePattern(e.path)
+		if !ok {
+			*unwritable = append(*unwritable, e.path)
+			return
+		}
+		e.pattern = pat
+		if !seen["/"+e.path] {
+			seen["/"+e.path] = true
 			out = append(out, e)
 		}
 	}
@@ -325,7 +427,7 @@ func candidates(g *ignoreGroup, w *buildctx.Walk, reached map[string]bool) []exc
 		if keep.protects(p) {
 			continue // a COPY names it, or it reaches the image: the audit warns
 		}
-		add(exclusion{pattern: "/" + p, reason: s.Reason, drops: true, rule: "LW123"})
+		add(exclusion{path: p, reason: s.Reason, drops: true, rule: "LW123"})
 	}
 	// (c) heavy directories the build regenerates; not for a directory
 	// some image reads as a named context, whose files it takes as they are
@@ -353,7 +455,7 @@ func candidates(g *ignoreGroup, w *buildctx.Walk, reached map[string]bool) []exc
 		}
 		base := path.Base(e.Path)
 		if reason, ok := regen[base]; ok && !underAny(e.Path, seen) && !keep.protects(e.Path) {
-			add(exclusion{pattern: "/" + e.Path, reason: reason, drops: true, rule: "LW122"})
+			add(exclusion{path: e.Path, reason: reason, drops: true, rule: "LW122"})
 		}
 	}
 	// (a) top-level entries no COPY/ADD reaches
@@ -376,14 +478,14 @@ func candidates(g *ignoreGroup, w *buildctx.Walk, reached map[string]bool) []exc
 		if used[n] || named(n) || seen["/"+n] || n == ".dockerignore" || isDockerfileOf(n, g.contextImages()) {
 			continue
 		}
-		add(exclusion{pattern: "/" + n, reason: n + ": no COPY/ADD reaches it", rule: "LW124"})
+		add(exclusion{path: n, reason: n + ": no COPY/ADD reaches it", rule: "LW124"})
 	}
 	return out
 }
 
 func underAny(p string, seen map[string]bool) bool {
-	for pat := range seen {
-		if strings.HasPrefix("/"+p+"/", pat+"/") {
+	for sp := range seen {
+		if strings.HasPrefix("/"+p+"/", sp+"/") {
 			return true
 		}
 	}
