@@ -106,6 +106,9 @@ func Run(ctx context.Context, disc *discover.Result, opt Options) (*Result, erro
 	var inputs []*rules.Input
 	var findings []rules.Finding
 	for _, im := range disc.Images {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		sum := &ImageSummary{Name: im.Name, Dockerfile: im.Dockerfile, Context: im.Context, Stages: len(im.Stages), BySeverity: map[string]int{}}
 		if sum.Dockerfile == "" {
 			sum.Dockerfile = im.SourceFile

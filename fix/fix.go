@@ -98,6 +98,9 @@ func Run(ctx context.Context, disc *discover.Result, opt Options) (*Result, erro
 	done := map[string]bool{}
 	opt.walks = map[string]*buildctx.Walk{}
 	for _, im := range disc.Images {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		if im.Model == nil || im.Dockerfile == "" || done[im.Dockerfile] {
 			continue
 		}
@@ -223,6 +226,9 @@ func fixText(ctx context.Context, im *discover.Image, rep *buildctx.Report, orig
 		m, lines = nm, newLines
 	}
 	notes = dedupeNotes(notes)
+	if ctx.Err() != nil {
+		return orig, nil, notes // interrupted mid-file: nothing of it
+	}
 	if len(applied) == 0 {
 		return orig, nil, notes
 	}

@@ -155,6 +155,9 @@ func Ignores(ctx context.Context, disc *discover.Result, opt Options) ([]*FileFi
 		notes = append(notes, Note{File: dir, Reason: "a build reads this directory, which is outside " + disc.Root + ": its ignore file is left as it is"})
 	}
 	for _, key := range order {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
 		ff, ns, err := fixIgnoreGroup(ctx, disc.Root, groups[key], opt.walks)
 		if err != nil {
 			return nil, nil, err

@@ -5,14 +5,42 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/layerwise/layerwise/internal/cli"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	os.Exit(run())
+}
+
+// run executes the command; SIGINT or SIGTERM cancels it (every long loop
+// checks the context, files are either as they were or fully written) and
+// the exit code then says which signal stopped it: 130 or 143, as a shell
+// reports. A second signal ends the process at once.
+func run() int {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	var got atomic.Value
+	go func() {
+		s, ok := <-sigs
+		if !ok {
+			return
+		}
+		got.Store(s)
+		signal.Stop(sigs) // the next one takes the default action
+		cancel()
+	}()
 	code := cli.Execute(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
+	signal.Stop(sigs)
+	switch got.Load() {
+	case os.Interrupt:
+		return 130
+	case syscall.SIGTERM:
+		return 143
+	}
+	return code
 }

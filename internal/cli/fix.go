@@ -127,14 +127,19 @@ func fixPath(cmd *cobra.Command, g *globals, args, ruleIDs []string, write, chec
 		fmt.Fprintf(g.stderr, "note: %s: %s%s\n", pos, rule, n.Reason)
 	}
 	if write {
-		failed := 0
+		failed, written := 0, 0
 		for _, f := range fr.Files {
-			if err := writeFix(f); err != nil {
+			if err := cmd.Context().Err(); err != nil {
+				// interrupted: every file is as it was or fully written
+				return &ExitError{Code: ExitFindings, Err: fmt.Errorf("interrupted: %d of %d files written", written, len(fr.Files))}
+			}
+			if err := writeFix(f, res.Root); err != nil {
 				fmt.Fprintf(g.stderr, "error: %s: %v (not written)\n", f.Path, err)
 				failed++
 				continue
 			}
 			fmt.Fprintf(g.stderr, "wrote %s\n", f.Path)
+			written++
 		}
 		if failed > 0 {
 			return &ExitError{Code: ExitFindings, Err: fmt.Errorf("%d files could not be written", failed)}
@@ -147,9 +152,10 @@ func fixPath(cmd *cobra.Command, g *globals, args, ruleIDs []string, write, chec
 	return parseErr()
 }
 
-// writeFix writes one file atomically; a file that changed or vanished
-// since it was read is refused.
-func writeFix(f *fix.FileFix) error {
+// writeFix writes one file atomically, keeping its owner, group and mode
+// and writing through a symlink that stays inside root; a file that changed
+// or vanished since it was read is refused.
+func writeFix(f *fix.FileFix, root string) error {
 	cur, err := os.ReadFile(f.Abs)
 	switch {
 	case f.Before == nil && err == nil:
@@ -161,11 +167,7 @@ func writeFix(f *fix.FileFix) error {
 	case f.Before != nil && string(cur) != string(f.Before):
 		return errors.New("the file changed since it was read")
 	}
-	perm := os.FileMode(0o644)
-	if st, err := os.Stat(f.Abs); err == nil {
-		perm = st.Mode().Perm()
-	}
-	return atomicfile.Write(f.Abs, f.After, perm)
+	return atomicfile.Replace(f.Abs, f.After, root)
 }
 
 func writeDiff(w io.Writer, f *fix.FileFix, color bool) {

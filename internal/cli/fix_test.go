@@ -61,11 +61,11 @@ func TestWriteFixRefusesStaleFiles(t *testing.T) {
 	os.WriteFile(p, []byte("FROM a\n"), 0o644)
 	f := &fix.FileFix{Path: "Dockerfile", Abs: p, Before: []byte("FROM a\n"), After: []byte("FROM b\n")}
 	os.WriteFile(p, []byte("FROM changed\n"), 0o644)
-	if err := writeFix(f); err == nil || !strings.Contains(err.Error(), "changed") {
+	if err := writeFix(f, dir); err == nil || !strings.Contains(err.Error(), "changed") {
 		t.Errorf("changed file: %v", err)
 	}
 	os.Remove(p)
-	if err := writeFix(f); err == nil || !strings.Contains(err.Error(), "vanished") {
+	if err := writeFix(f, dir); err == nil || !strings.Contains(err.Error(), "vanished") {
 		t.Errorf("vanished file: %v", err)
 	}
 	if data, err := os.ReadFile(p); err == nil {
