@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"github.com/layerwise/layerwise/internal/safetext"
 	"io"
 	"strings"
 
@@ -21,7 +22,7 @@ func Markdown(w io.Writer, res *audit.Result, opt Options) error {
 	fmt.Fprintf(w, "| image | Dockerfile | context | sent | stages | layer instructions | base images | errors | warnings | info |\n")
 	fmt.Fprintf(w, "| --- | --- | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |\n")
 	for _, im := range res.Images {
-		fmt.Fprintf(w, "| %s | `%s` | `%s` | %s | %d | %d | %s | %d | %d | %d |\n", mdEsc(im.Name), im.Dockerfile, im.Context,
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %d | %d | %s | %d | %d | %d |\n", mdEsc(im.Name), safetext.MarkdownCode(im.Dockerfile), safetext.MarkdownCode(im.Context),
 			buildctx.HumanBytes(im.ContextBytes), im.Stages, im.Layers, mdEsc(strings.Join(im.BaseImages, ", ")),
 			im.BySeverity["error"], im.BySeverity["warning"], im.BySeverity["info"])
 	}
@@ -42,7 +43,7 @@ func Markdown(w io.Writer, res *audit.Result, opt Options) error {
 			if m.Fixable {
 				fix = "`layerwise fix`"
 			}
-			fmt.Fprintf(w, "| %d | %s | [%s](%s) %s | `%s` | %s | %s | %s |\n", i+1, mdEsc(f.Image), f.RuleID, m.HelpURI, mdEsc(m.Title), where,
+			fmt.Fprintf(w, "| %d | %s | [%s](%s) %s | %s | %s | %s | %s |\n", i+1, mdEsc(f.Image), f.RuleID, m.HelpURI, mdEsc(m.Title), safetext.MarkdownCode(where),
 				mdEsc(f.Message), costCell(f), fix)
 		}
 	}
@@ -72,7 +73,4 @@ func costCell(f rules.Finding) string {
 	return strings.Join(parts, ", ")
 }
 
-func mdEsc(s string) string {
-	s = strings.ReplaceAll(s, "|", "\\|")
-	return strings.ReplaceAll(s, "\n", " ")
-}
+func mdEsc(s string) string { return safetext.Markdown(s) }

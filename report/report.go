@@ -5,6 +5,7 @@ package report
 
 import (
 	"fmt"
+	"github.com/layerwise/layerwise/internal/safetext"
 	"io"
 	"sort"
 
@@ -29,7 +30,9 @@ type Options struct {
 func Render(w io.Writer, format string, res *audit.Result, opt Options) error {
 	switch format {
 	case "text":
-		return Text(w, res, opt)
+		// names and messages come from the user's files: nothing in them
+		// may act on the terminal
+		return Text(w, mapText(res, safetext.Term), withSafeSource(opt))
 	case "json":
 		return JSON(w, res, opt)
 	case "sarif":
@@ -42,6 +45,50 @@ func Render(w io.Writer, format string, res *audit.Result, opt Options) error {
 		return GitLab(w, res, opt)
 	}
 	return fmt.Errorf("unknown format %q", format)
+}
+
+// mapText returns a copy of the result with every string that comes from
+// the repository passed through f.
+func mapText(res *audit.Result, f func(string) string) *audit.Result {
+	out := *res
+	out.Root = f(res.Root)
+	out.Images = make([]*audit.ImageSummary, len(res.Images))
+	for i, im := range res.Images {
+		c := *im
+		c.Name, c.Dockerfile, c.Context, c.Error = f(im.Name), f(im.Dockerfile), f(im.Context), f(im.Error)
+		c.BaseImages = make([]string, len(im.BaseImages))
+		for j, b := range im.BaseImages {
+			c.BaseImages[j] = f(b)
+		}
+		out.Images[i] = &c
+	}
+	out.Findings = make([]rules.Finding, len(res.Findings))
+	for i, fd := range res.Findings {
+		fd.Image, fd.File, fd.Message = f(fd.Image), f(fd.File), f(fd.Message)
+		out.Findings[i] = fd
+	}
+	out.Warnings = make([]string, len(res.Warnings))
+	for i, w := range res.Warnings {
+		out.Warnings[i] = f(w)
+	}
+	return &out
+}
+
+// withSafeSource makes the source lines a text report quotes terminal-safe.
+func withSafeSource(opt Options) Options {
+	if opt.Source == nil {
+		return opt
+	}
+	src := opt.Source
+	opt.Source = func(p string) []string {
+		lines := src(p)
+		out := make([]string, len(lines))
+		for i, l := range lines {
+			out[i] = safetext.Term(l)
+		}
+		return out
+	}
+	return opt
 }
 
 func meta(res *audit.Result, id string) *audit.Meta {

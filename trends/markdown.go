@@ -2,6 +2,7 @@ package trends
 
 import (
 	"fmt"
+	"github.com/layerwise/layerwise/internal/safetext"
 	"io"
 	"sort"
 	"strings"
@@ -34,7 +35,7 @@ func WriteMarkdown(w io.Writer, rep *Report, title string) error {
 		}
 		fmt.Fprintf(&b, "## %s\n\n", h)
 		for _, s := range ss {
-			fmt.Fprintf(&b, "- %s %s: %s → %s (%+.0f%%)\n", s.Image, s.Scenario, hsecs(s.Previous), hsecs(s.Median), 100*s.Change)
+			fmt.Fprintf(&b, "- %s %s: %s → %s (%+.0f%%)\n", safetext.Markdown(s.Image), safetext.Markdown(s.Scenario), hsecs(s.Previous), hsecs(s.Median), 100*s.Change)
 		}
 		b.WriteString("\n")
 	}
@@ -49,7 +50,7 @@ func WriteMarkdown(w io.Writer, rep *Report, title string) error {
 	if len(failing) > 0 {
 		b.WriteString("## Failures\n\n")
 		for _, s := range failing {
-			fmt.Fprintf(&b, "- %s %s: %d of %d builds failed\n", s.Image, s.Scenario, s.Failures, s.Builds)
+			fmt.Fprintf(&b, "- %s %s: %d of %d builds failed\n", safetext.Markdown(s.Image), safetext.Markdown(s.Scenario), s.Failures, s.Builds)
 		}
 		b.WriteString("\n")
 	}
@@ -59,7 +60,7 @@ func WriteMarkdown(w io.Writer, rep *Report, title string) error {
 		if s.Previous > 0 && s.Median > 0 {
 			change = fmt.Sprintf("%+.0f%%", 100*s.Change)
 		}
-		fmt.Fprintf(&b, "| %s | %s | %d | %d | %s | %s | %s | %.0f%% | %s |\n", s.Image, s.Scenario, s.Builds, s.Failures, hsecs(s.Median), hsecs(s.Previous), change, 100*s.CacheHitRatio, buildctx.HumanBytes(s.ImageSize))
+		fmt.Fprintf(&b, "| %s | %s | %d | %d | %s | %s | %s | %.0f%% | %s |\n", safetext.Markdown(s.Image), safetext.Markdown(s.Scenario), s.Builds, s.Failures, hsecs(s.Median), hsecs(s.Previous), change, 100*s.CacheHitRatio, buildctx.HumanBytes(s.ImageSize))
 	}
 	if len(rep.Summaries) == 0 {
 		b.WriteString("\nNo builds recorded in this window.\n")

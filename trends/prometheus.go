@@ -1,6 +1,7 @@
 package trends
 
 import (
+	"github.com/layerwise/layerwise/internal/safetext"
 	"io"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -35,7 +36,9 @@ func WritePrometheus(w io.Writer, rep *Report) error {
 	spent := gauge("layerwise_build_time_spent_seconds", "Total wall time spent building in the window.")
 	regressed := gauge("layerwise_build_regressed", "1 when the median build time grew beyond noise since the window before.")
 	for _, s := range rep.Summaries {
-		l := prometheus.Labels{"image": s.Image, "scenario": s.Scenario}
+		// label values must be UTF-8 (the registry panics otherwise), and
+		// image names come from directory names
+		l := prometheus.Labels{"image": safetext.UTF8(s.Image), "scenario": safetext.UTF8(s.Scenario)}
 		with := func(k, v string) prometheus.Labels {
 			m := prometheus.Labels{k: v}
 			for a, b := range l {

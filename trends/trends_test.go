@@ -175,3 +175,28 @@ func TestWriteMarkdown(t *testing.T) {
 		}
 	}
 }
+
+// TestHostileImageNames: an image name that is not UTF-8 (it comes from a
+// directory name) made the Prometheus registry panic; HTML and Markdown
+// from a directory name must not reach the Markdown report raw.
+func TestHostileImageNames(t *testing.T) {
+	rep := &Report{From: weekStart, To: weekEnd, Summaries: []*Summary{
+		{Image: "bad\xffname", Scenario: "cold", Builds: 1, Median: time.Second, Last: Point{Wall: time.Second}},
+		{Image: "<img src=x onerror=alert(1)>|x\ny", Scenario: "warm", Builds: 1, Median: time.Second, Last: Point{Wall: time.Second}},
+	}}
+	var buf bytes.Buffer
+	if err := WritePrometheus(&buf, rep); err != nil {
+		t.Fatal(err)
+	}
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	if _, err := p.TextToMetricFamilies(strings.NewReader(buf.String())); err != nil {
+		t.Fatalf("exposition does not parse: %v\n%s", err, buf.String())
+	}
+	buf.Reset()
+	if err := WriteMarkdown(&buf, rep, "weekly"); err != nil {
+		t.Fatal(err)
+	}
+	if out := buf.String(); strings.Contains(out, "<img") || strings.Contains(out, "x\ny") {
+		t.Errorf("raw HTML or a split row in Markdown:\n%s", out)
+	}
+}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"github.com/layerwise/layerwise/internal/safetext"
 	"io"
 	"os"
 	"path/filepath"
@@ -128,7 +129,7 @@ func reportTable(w io.Writer, rep *trends.Report) {
 				change += " slower"
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%.0f%%\t%s\n", s.Image, s.Scenario, s.Builds, s.Failures,
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%.0f%%\t%s\n", safetext.Term(s.Image), safetext.Term(s.Scenario), s.Builds, s.Failures,
 			dsecs(s.Median), dsecs(s.Previous), change, dsecs(s.Last.Wall), 100*s.CacheHitRatio, buildctx.HumanBytes(s.ImageSize))
 	}
 	tw.Flush()
