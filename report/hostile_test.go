@@ -76,4 +76,3 @@ func TestHostileNamesInEveryRenderer(t *testing.T) {
 		})
 	}
 }
-
