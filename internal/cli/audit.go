@@ -115,7 +115,7 @@ func auditPath(cmd *cobra.Command, g *globals, f *auditFlags, args []string) (*a
 		hp = filepath.Join(res.Root, history.DefaultPath)
 	}
 	if _, err := os.Stat(hp); err == nil {
-		store, err := history.Open(hp)
+		store, err := history.OpenReadOnly(hp)
 		if err != nil {
 			return nil, 0, &ExitError{Code: ExitUsage, Err: err}
 		}

@@ -44,7 +44,7 @@ func newHistoryCmd(g *globals) *cobra.Command {
 				}
 				q.Since = t
 			}
-			s, err := history.Open(path)
+			s, err := history.OpenReadOnly(path)
 			if err != nil {
 				return &ExitError{Code: ExitUsage, Err: err}
 			}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"github.com/layerwise/layerwise/internal/safetext"
 	"io"
-	"os"
 	"path/filepath"
 	"text/tabwriter"
 	"time"
@@ -65,10 +64,7 @@ an image × scenario got slower than the window before by more than 25% and
 			if p == "" {
 				p = filepath.Join(root, history.DefaultPath)
 			}
-			if _, err := os.Stat(p); err != nil {
-				return &ExitError{Code: ExitUsage, Err: fmt.Errorf("no build history at %s: record builds with `layerwise measure` or `layerwise build` first, or pass --history FILE", p)}
-			}
-			store, err := history.Open(p)
+			store, err := history.OpenReadOnly(p)
 			if err != nil {
 				return &ExitError{Code: ExitUsage, Err: err}
 			}

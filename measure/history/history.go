@@ -80,6 +80,8 @@ var SchemaVersion = len(migrations)
 type Store struct {
 	db   *sql.DB
 	Path string
+	// readOnly: opened by OpenReadOnly; Append refuses.
+	readOnly bool
 }
 
 // Open opens (creating it and its directory if needed) the store at path
@@ -97,6 +99,49 @@ func Open(path string) (*Store, error) {
 	s := &Store{db: db, Path: path}
 	if err := s.migrate(); err != nil {
 		db.Close()
+		return nil, fmt.Errorf("history %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// OpenReadOnly opens an existing history for reading only: it creates
+// no directory and no database, writes no migration and leaves no journal,
+// so that `layerwise history` and `report` never change a repository (and
+// work in a read-only directory). A history written by an older layerwise
+// is read as it is when its tables serve; a missing one is an error that
+// says what records builds.
+func OpenReadOnly(path string) (*Store, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("no build history at %s: record builds with `layerwise measure` or `layerwise build` first, or pass --history FILE", path)
+	}
+	open := func(opts string) (*Store, error) {
+		db, err := sql.Open("sqlite", "file:"+path+"?mode=ro"+opts+"&_pragma=busy_timeout(10000)")
+		if err != nil {
+			return nil, err
+		}
+		db.SetMaxOpenConns(1)
+		var v int
+		if err := db.QueryRow("PRAGMA user_version").Scan(&v); err != nil {
+			db.Close()
+			return nil, err
+		}
+		if v > len(migrations) {
+			db.Close()
+			return nil, fmt.Errorf("schema version %d is newer than this layerwise knows (%d): upgrade layerwise", v, len(migrations))
+		}
+		return &Store{db: db, Path: path, readOnly: true}, nil
+	}
+	// Without a write-ahead log to read (the writer checkpoints it when it
+	// closes), the file is read as immutable: SQLite then creates no -shm
+	// or -wal file next to it. A log left by a killed writer holds
+	// committed builds, so it is read, which needs the shared-memory file.
+	if st, err := os.Stat(path + "-wal"); err != nil || st.Size() == 0 {
+		if s, err := open("&immutable=1"); err == nil {
+			return s, nil
+		}
+	}
+	s, err := open("")
+	if err != nil {
 		return nil, fmt.Errorf("history %s: %w", path, err)
 	}
 	return s, nil
@@ -163,6 +208,9 @@ type Git struct {
 
 // Append records a build and its steps in one transaction.
 func (s *Store) Append(ctx context.Context, b *Build) (int64, error) {
+	if s.readOnly {
+		return 0, fmt.Errorf("history %s was opened read-only", s.Path)
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, err

@@ -2,6 +2,7 @@ package history
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -93,5 +94,46 @@ func TestNewerSchemaIsRefused(t *testing.T) {
 	s.Close()
 	if _, err := Open(path); err == nil {
 		t.Errorf("a newer schema must be refused")
+	}
+}
+
+// TestOpenReadOnlyWritesNothing: reading creates no directory or database,
+// and a history in a read-only directory can be read.
+func TestOpenReadOnlyWritesNothing(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "nonexistent", "x.db")
+	if _, err := OpenReadOnly(missing); err == nil {
+		t.Fatal("a missing history must be an error")
+	}
+	if _, err := os.Stat(filepath.Dir(missing)); err == nil {
+		t.Fatal("reading created a directory")
+	}
+	p := filepath.Join(dir, "ro", "h.db")
+	s, err := Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Append(context.Background(), &Build{StartedAt: time.Now(), Image: "web", Scenario: "cold", Repetition: 1}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	os.Chmod(filepath.Dir(p), 0o555)
+	defer os.Chmod(filepath.Dir(p), 0o755)
+	before, _ := os.ReadDir(filepath.Dir(p))
+	r, err := OpenReadOnly(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bs, err := r.List(context.Background(), Query{})
+	if err != nil || len(bs) != 1 {
+		t.Fatalf("list: %v %d", err, len(bs))
+	}
+	if _, err := r.Append(context.Background(), &Build{StartedAt: time.Now(), Image: "x", Scenario: "cold"}); err == nil {
+		t.Error("a read-only store appended")
+	}
+	r.Close()
+	after, _ := os.ReadDir(filepath.Dir(p))
+	if len(after) != len(before) {
+		t.Errorf("files in the directory: %d before, %d after", len(before), len(after))
 	}
 }
