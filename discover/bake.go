@@ -109,13 +109,13 @@ func bakeImages(ctx context.Context, root, dir string, opt Options) ([]*Image, [
 	} // an older buildx without --list: --print alone prints the default group
 	out, err := bake(append([]string{"--print"}, targets...)...)
 	if err != nil {
-		return nil, []string{fmt.Sprintf("%s: docker buildx bake --print: %v (bake targets skipped; fix the file and run again)", label, err)}
+		return nil, []string{failed(fmt.Sprintf("%s: docker buildx bake --print: %v (its targets are missing; fix the file and run again)", label, err))}
 	}
 	var def struct {
 		Target map[string]bakeTarget `json:"target"`
 	}
 	if err := json.Unmarshal(out, &def); err != nil {
-		return nil, []string{fmt.Sprintf("%s: unexpected output of docker buildx bake --print: %v", label, err)}
+		return nil, []string{failed(fmt.Sprintf("%s: unexpected output of docker buildx bake --print: %v", label, err))}
 	}
 	names := make([]string, 0, len(def.Target))
 	for n := range def.Target {

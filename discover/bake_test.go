@@ -132,8 +132,8 @@ func TestBakeErrors(t *testing.T) {
 	if got, want := names(res), []string{"other", "svc"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("images = %q, want %q", got, want)
 	}
-	if len(res.Warnings) != 1 || !strings.HasPrefix(res.Warnings[0], "docker-bake.hcl: docker buildx bake --print:") || !strings.Contains(res.Warnings[0], "docker-bake.hcl:2,13") {
-		t.Errorf("warnings = %q", res.Warnings)
+	if len(res.Failed) != 1 || !strings.HasPrefix(res.Failed[0], "docker-bake.hcl: docker buildx bake --print:") || !strings.Contains(res.Failed[0], "docker-bake.hcl:2,13") {
+		t.Errorf("failed = %q", res.Failed)
 	}
 
 	// no docker CLI: a warning that says what to do

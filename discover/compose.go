@@ -71,7 +71,7 @@ func loadCompose(ctx context.Context, root, dir string, env []string) ([]*Image,
 		cli.WithName(projectName(dir)),
 	)
 	if err != nil {
-		return nil, []string{fmt.Sprintf("%s: compose: %v", rel(root, dir), err)}
+		return nil, []string{failed(fmt.Sprintf("%s: compose: %v", rel(root, dir), err))}
 	}
 	files := make([]string, len(opts.ConfigPaths))
 	for i, p := range opts.ConfigPaths {
@@ -79,7 +79,7 @@ func loadCompose(ctx context.Context, root, dir string, env []string) ([]*Image,
 	}
 	proj, err := opts.LoadProject(ctx)
 	if err != nil {
-		return nil, []string{fmt.Sprintf("%s: %v (compose file skipped; fix it and run again)", strings.Join(files, "+"), err)}
+		return nil, []string{failed(fmt.Sprintf("%s: %v (its images are missing; fix it and run again)", strings.Join(files, "+"), err))}
 	}
 	var out []*Image
 	var warns []string

@@ -89,9 +89,12 @@ func (im *Image) AbsContext() string { return filepath.Join(im.Root, filepath.Fr
 type Result struct {
 	Root   string   `json:"root"`
 	Images []*Image `json:"images"`
-	// Warnings about compose files that did not load and the like; each
+	// Warnings about unset variables, remote contexts and the like; each
 	// names its file.
 	Warnings []string `json:"warnings,omitempty"`
+	// Failed are compose and bake files that could not be read at all:
+	// the images they declare are missing, so every command exits 1.
+	Failed []string `json:"failed,omitempty"`
 
 	// byTag indexes the images by their normalised tags; finish builds it
 	// once, since Deps runs for every image (and again for each build).
@@ -208,7 +211,13 @@ func Discover(ctx context.Context, root string, opt Options) (*Result, error) {
 	}
 	covered := map[string]bool{} // Dockerfiles some compose service or bake target builds
 	add := func(ims []*Image, warns []string) {
-		res.Warnings = append(res.Warnings, warns...)
+		for _, w := range warns {
+			if msg, ok := strings.CutPrefix(w, failedMark); ok {
+				res.Failed = append(res.Failed, msg)
+			} else {
+				res.Warnings = append(res.Warnings, w)
+			}
+		}
 		for _, im := range ims {
 			if im.Dockerfile != "" {
 				covered[im.Dockerfile] = true
@@ -297,6 +306,13 @@ func dedupeStrings(ss []string) []string {
 	return out
 }
 
+// failedMark marks, among the messages the compose and bake loaders return,
+// a file that could not be read at all (its images are missing): Discover
+// moves those to Result.Failed.
+const failedMark = "\x00failed:"
+
+func failed(msg string) string { return failedMark + msg }
+
 func unwrapPathErr(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
@@ -308,6 +324,7 @@ func unwrapPathErr(err error) error {
 func finish(res *Result) {
 	res.Images = dedupeImages(res.Images)
 	res.Warnings = dedupeStrings(res.Warnings)
+	res.Failed = dedupeStrings(res.Failed)
 	for _, im := range res.Images {
 		if w := missingTarget(im); w != "" {
 			res.Warnings = append(res.Warnings, w)

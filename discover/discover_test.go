@@ -227,7 +227,10 @@ func TestComposeWarningsAreCollected(t *testing.T) {
 	}
 }
 
-func TestBrokenComposeIsAWarning(t *testing.T) {
+// TestBrokenComposeIsAFailure: a compose file that does not load is a
+// failure (its images are missing: commands exit 1), and the rest is still
+// discovered.
+func TestBrokenComposeIsAFailure(t *testing.T) {
 	root := t.TempDir()
 	testfs.Write(t, root, map[string]string{
 		"compose.yaml": "services:\n  api:\n    build: [not, a, mapping\n",
@@ -237,8 +240,8 @@ func TestBrokenComposeIsAWarning(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "compose.yaml") {
-		t.Errorf("warnings = %q", res.Warnings)
+	if len(res.Failed) != 1 || !strings.Contains(res.Failed[0], "compose.yaml") || len(res.Warnings) != 0 {
+		t.Errorf("failed = %q, warnings = %q", res.Failed, res.Warnings)
 	}
 	if len(res.Images) != 1 {
 		t.Errorf("the Dockerfile should still be listed: %q", names(res))

@@ -275,3 +275,18 @@ func TestFixWithoutPendingFixesStillFailsOnAParseError(t *testing.T) {
 		t.Errorf("exit %d, stderr %s", code, stderr)
 	}
 }
+
+// TestBrokenComposeExitsOne: CI must not pass while a compose file's
+// images are silently missing; the other images are still processed.
+func TestBrokenComposeExitsOne(t *testing.T) {
+	root := testfs.Tree(t, map[string]string{
+		"compose.yaml": "services:\n  api:\n    build: [not, a, mapping\n",
+		"Dockerfile":   "FROM scratch\n",
+	})
+	for _, cmd := range []string{"ls", "audit", "fix"} {
+		code, out, stderr := run(t, cmd, root)
+		if code != 1 || !strings.Contains(stderr, "compose.yaml") {
+			t.Errorf("%s: exit %d\n%s\n%s", cmd, code, out, stderr)
+		}
+	}
+}

@@ -70,6 +70,10 @@ func discoverImages(cmd *cobra.Command, g *globals, args []string) (*discover.Re
 	if err != nil {
 		return nil, &ExitError{Code: ExitFindings, Err: err}
 	}
+	for _, f := range res.Failed {
+		fmt.Fprintf(g.stderr, "error: %s\n", f)
+	}
+	g.inputFailures += len(res.Failed)
 	if len(res.Images) == 0 {
 		for _, w := range res.Warnings {
 			fmt.Fprintf(g.stderr, "warning: %s\n", w)

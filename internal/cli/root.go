@@ -48,8 +48,11 @@ type globals struct {
 	// noInspect: do not read base images' configs from the local engine
 	noInspect bool
 	bases     *baseimage.Resolver
-	stdout    io.Writer
-	stderr    io.Writer
+	// inputFailures counts compose/bake files discovery could not read;
+	// a command that otherwise succeeds then exits 1
+	inputFailures int
+	stdout        io.Writer
+	stderr        io.Writer
 }
 
 // loadConfig reads --config, or .layerwise.yaml at root when not given.
@@ -93,6 +96,11 @@ func (g *globals) checkTableFormat(allowed ...string) error {
 
 // NewRoot builds the command tree.
 func NewRoot(stdout, stderr io.Writer) *cobra.Command {
+	root, _ := newRoot(stdout, stderr)
+	return root
+}
+
+func newRoot(stdout, stderr io.Writer) (*cobra.Command, *globals) {
 	g := &globals{stdout: stdout, stderr: stderr}
 	root := &cobra.Command{
 		Use:   "layerwise",
@@ -121,14 +129,20 @@ could not be processed (reported, the others still processed); 2 usage error
 		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w\n\n%s", err, c.UsageString())}
 	})
 	root.AddCommand(newVersionCmd(g), newLsCmd(g), newContextCmd(g), newAuditCmd(g), newRulesCmd(g), newMeasureCmd(g), newHistoryCmd(g), newFixCmd(g), newBenchCmd(g), newBuildCmd(g), newReportCmd(g))
-	return root
+	return root, g
 }
 
 // Execute runs the CLI and returns the process exit code.
 func Execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	root := NewRoot(stdout, stderr)
+	root, g := newRoot(stdout, stderr)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
+	if err == nil && g.inputFailures > 0 {
+		// a compose or bake file could not be read: its images are
+		// missing from whatever the command did with the rest
+		fmt.Fprintf(stderr, "layerwise: %d compose/bake files could not be read (see the errors above)\n", g.inputFailures)
+		return ExitFindings
+	}
 	if err == nil {
 		return ExitOK
 	}
