@@ -207,10 +207,25 @@ func cacheEntries(raw []json.RawMessage) []string {
 	return out
 }
 
-// isRemoteContext reports whether a build context is a URL or git
-// reference rather than a local directory.
+// isRemoteContext reports whether a build context is one of the remote
+// forms BuildKit accepts rather than a local directory: a URL (a git
+// repository, a tarball), an scp-like git address (git@host:repo), a
+// github.com/ path. A loader that joined such a value to the project
+// directory (compose-go turns "https://host/r.git#ref" into
+// "/project/https:/host/r.git#ref") is recognised too.
 func isRemoteContext(c string) bool {
-	return strings.Contains(c, "://") || strings.HasPrefix(c, "git@")
+	if strings.Contains(c, "://") || strings.HasPrefix(c, "github.com/") {
+		return true
+	}
+	for _, p := range strings.Split(filepath.ToSlash(c), "/") {
+		switch {
+		case p == "https:" || p == "http:" || p == "git:" || p == "ssh:":
+			return true
+		case strings.HasPrefix(p, "git@") && strings.Contains(p, ":"):
+			return true
+		}
+	}
+	return strings.HasPrefix(c, "git@")
 }
 
 // IsLocalContext reports whether a named build context value (as Image

@@ -370,3 +370,43 @@ func TestSameServiceInSeveralComposeFilesIsOneImage(t *testing.T) {
 		t.Errorf("tags merged: %q", res.Images[0].Tags)
 	}
 }
+
+// TestRemoteComposeContexts: every remote context form BuildKit accepts is
+// remote (a warning, not a local directory that does not exist).
+func TestRemoteComposeContexts(t *testing.T) {
+	root := t.TempDir()
+	testfs.Write(t, root, map[string]string{
+		"compose.yaml": "services:\n" +
+			"  a:\n    build: https://github.com/example/app.git#main\n" +
+			"  b:\n    build:\n      context: git@github.com:example/app.git\n" +
+			"  c:\n    build: https://example.com/ctx.tar.gz\n" +
+			"  d:\n    build: ./local\n",
+		"local/Dockerfile": "FROM scratch\n",
+	})
+	res, err := Discover(context.Background(), root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := names(res); !reflect.DeepEqual(got, []string{"d"}) {
+		t.Errorf("images = %q (remote contexts must not be taken for local paths)", got)
+	}
+	remote := 0
+	for _, w := range res.Warnings {
+		if strings.Contains(w, "remote context") {
+			remote++
+		}
+	}
+	if remote != 3 {
+		t.Errorf("warnings = %q", res.Warnings)
+	}
+	for _, c := range []string{"https://x/y.git", "/p/https:/github.com/x/y.git#main", "git@github.com:x/y.git", "/p/git@github.com:x/y.git", "github.com/x/y"} {
+		if !isRemoteContext(c) {
+			t.Errorf("%q should be remote", c)
+		}
+	}
+	for _, c := range []string{"/p/app", "./svc", "/p/https-proxy/app"} {
+		if isRemoteContext(c) {
+			t.Errorf("%q should be local", c)
+		}
+	}
+}
