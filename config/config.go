@@ -9,6 +9,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -79,7 +81,28 @@ func Load(path string, explicit bool) (*Config, error) {
 	switch c.FailOn {
 	case "error", "warning", "info", "none":
 	default:
-		return nil, fmt.Errorf("config %s: fail-on: %q is not one of error, warning, info, none", path, c.FailOn)
+		return nil, fmt.Errorf("config %s:%d: fail-on: %q is not one of error, warning, info, none", path, keyLine(&doc, "fail-on", ""), c.FailOn)
+	}
+	// a severity that is not one silently did nothing: say where it is
+	ids := make([]string, 0, len(c.Rules))
+	for id := range c.Rules {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		switch strings.ToLower(c.Rules[id]) {
+		case "off", "none", "error", "warning", "warn", "info":
+		default:
+			return nil, fmt.Errorf("config %s:%d: rules: %s: %q is not a severity (off, error, warning or info)", path, c.RuleLines[id], id, c.Rules[id])
+		}
+	}
+	for _, t := range []struct {
+		key string
+		v   int64
+	}{{"context-bytes", c.Thresholds.ContextBytes}, {"unused-bytes", c.Thresholds.UnusedBytes}} {
+		if t.v < 0 {
+			return nil, fmt.Errorf("config %s:%d: thresholds: %s: %d is negative (a size in bytes)", path, keyLine(&doc, "thresholds", t.key), t.key, t.v)
+		}
 	}
 	c.Path = path
 	return c, nil
@@ -87,6 +110,30 @@ func Load(path string, explicit bool) (*Config, error) {
 
 // Find returns the config path for a repository root.
 func Find(root string) string { return filepath.Join(root, FileName) }
+
+// keyLine is the line of a top-level key, or of a key under it.
+func keyLine(doc *yaml.Node, top, sub string) int {
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return 0
+	}
+	m := doc.Content[0].Content
+	for i := 0; i+1 < len(m); i += 2 {
+		if m[i].Value != top {
+			continue
+		}
+		if sub == "" || m[i+1].Kind != yaml.MappingNode {
+			return m[i].Line
+		}
+		s := m[i+1].Content
+		for j := 0; j+1 < len(s); j += 2 {
+			if s[j].Value == sub {
+				return s[j].Line
+			}
+		}
+		return m[i].Line
+	}
+	return 0
+}
 
 // ruleLines finds the line of each key under the top-level "rules" map.
 func ruleLines(doc *yaml.Node) map[string]int {

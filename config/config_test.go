@@ -54,3 +54,21 @@ func TestLoadErrors(t *testing.T) {
 		t.Errorf("empty file: %+v %v", c, err)
 	}
 }
+
+// TestInvalidValuesAreErrorsWithTheirLine: a severity that is not one and a
+// negative threshold were silently accepted; both are config errors that
+// say where.
+func TestInvalidValuesAreErrorsWithTheirLine(t *testing.T) {
+	for _, tc := range []struct{ yaml, want string }{
+		{"rules:\n  LW101: off\n  LW102: purple\n", ":3: rules: LW102: \"purple\" is not a severity"},
+		{"thresholds:\n  context-bytes: 10\n  unused-bytes: -5\n", ":3: thresholds: unused-bytes: -5 is negative"},
+		{"fail-on: loud\n", ":1: fail-on"},
+	} {
+		p := filepath.Join(t.TempDir(), ".layerwise.yaml")
+		os.WriteFile(p, []byte(tc.yaml), 0o644)
+		_, err := Load(p, true)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: %v, want %q", tc.yaml, err, tc.want)
+		}
+	}
+}
