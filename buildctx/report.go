@@ -3,6 +3,7 @@ package buildctx
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path"
@@ -231,7 +232,11 @@ func SensitiveFiles(root string, entries []Entry) []Sensitive {
 			out = append(out, Sensitive{Path: e.Path, Reason: reason})
 			continue
 		}
-		if (base == ".npmrc" || base == ".pypirc") && e.Type == TypeFile && e.Size < 1<<20 {
+		if maybeKeyJSON(base) && e.Type == TypeFile && e.Size < 64<<10 && isServiceAccountKey(filepath.Join(root, filepath.FromSlash(e.Path))) {
+			out = append(out, Sensitive{Path: e.Path, Reason: "cloud service-account key (a private key in JSON)"})
+			continue
+		}
+		if base == ".npmrc" && e.Type == TypeFile && e.Size < 1<<20 {
 			if hasToken(filepath.Join(root, filepath.FromSlash(e.Path))) {
 				out = append(out, Sensitive{Path: e.Path, Reason: base + " holds a registry token or password"})
 			}
@@ -266,14 +271,47 @@ func sensitiveFile(base string) string {
 		return "environment file (often secrets)"
 	case strings.HasSuffix(l, ".pem") || strings.HasSuffix(l, ".key") || strings.HasSuffix(l, ".p12") || strings.HasSuffix(l, ".pfx"):
 		return "private key or certificate bundle"
-	case strings.HasPrefix(l, "id_rsa") || strings.HasPrefix(l, "id_ed25519") || strings.HasPrefix(l, "id_ecdsa") || strings.HasPrefix(l, "id_dsa"):
+	case (strings.HasPrefix(l, "id_rsa") || strings.HasPrefix(l, "id_ed25519") || strings.HasPrefix(l, "id_ecdsa") || strings.HasPrefix(l, "id_dsa")) && !strings.HasSuffix(l, ".pub"):
 		return "SSH private key"
+	case l == ".pypirc":
+		return "PyPI upload credentials"
+	case l == "kubeconfig" || strings.HasSuffix(l, ".kubeconfig") || strings.HasPrefix(l, "kubeconfig.") || strings.HasPrefix(l, "kubeconfig-"):
+		return "Kubernetes credentials (kubeconfig)"
 	case l == ".netrc" || l == ".git-credentials" || l == "credentials.json" || l == ".htpasswd":
 		return "credentials file"
 	case strings.HasSuffix(l, ".tfstate") || strings.HasSuffix(l, ".tfstate.backup"):
 		return "Terraform state (holds secrets in clear text)"
 	}
 	return ""
+}
+
+// maybeKeyJSON: JSON files whose name suggests a key are opened to look
+// for a service-account key (a project's many other JSON files are not).
+func maybeKeyJSON(base string) bool {
+	l := strings.ToLower(base)
+	if !strings.HasSuffix(l, ".json") {
+		return false
+	}
+	for _, w := range []string{"key", "credential", "service", "account", "adminsdk", "sa."} {
+		if strings.Contains(l, w) {
+			return true
+		}
+	}
+	return strings.HasSuffix(l, "-sa.json")
+}
+
+// isServiceAccountKey: Google Cloud's service-account keys are JSON with
+// "type": "service_account" and a "private_key".
+func isServiceAccountKey(p string) bool {
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return false
+	}
+	var k struct {
+		Type       string `json:"type"`
+		PrivateKey string `json:"private_key"`
+	}
+	return json.Unmarshal(data, &k) == nil && k.Type == "service_account" && k.PrivateKey != ""
 }
 
 func hasToken(p string) bool {

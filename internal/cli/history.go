@@ -106,6 +106,11 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 	if d, ok := strings.CutSuffix(s, "d"); ok {
 		n, err := strconv.Atoi(d)
 		if err == nil {
+			// a Duration holds about 292 years: more days than that
+			// would wrap around into the future
+			if n < 0 || n > 100*365 {
+				return time.Time{}, fmt.Errorf("%q: an age in days is between 0d and 36500d", s)
+			}
 			return now.Add(-time.Duration(n) * 24 * time.Hour), nil
 		}
 	}

@@ -89,8 +89,10 @@ func TestParseSince(t *testing.T) {
 			t.Errorf("%s: %v %v", in, got, err)
 		}
 	}
-	if _, err := parseSince("soon", now); err == nil {
-		t.Errorf("bad --since accepted")
+	for _, bad := range []string{"soon", "99999999999d", "-3d"} {
+		if got, err := parseSince(bad, now); err == nil {
+			t.Errorf("bad --since %s accepted: %v", bad, got)
+		}
 	}
 }
 
