@@ -30,6 +30,11 @@ type Options struct {
 	Config *config.Config
 	// Rules limits the fixes to these rule IDs (empty: every fixable rule).
 	Rules []string
+	// Skip leaves rules out for one Dockerfile (repository-relative path):
+	// fix --verify leaves out the rules whose rewrite failed to verify. A
+	// context rule (LW120-LW124) left out for a Dockerfile leaves its
+	// context's ignore file alone.
+	Skip map[string][]string
 
 	// walks are the context walks Run already made, by context directory
 	// and ignore file: the .dockerignore proof starts from them instead of
@@ -38,6 +43,15 @@ type Options struct {
 }
 
 func walkKey(contextDir, ignoreFile string) string { return contextDir + "\x00" + ignoreFile }
+
+func (o Options) skips(dockerfile, id string) bool {
+	for _, r := range o.Skip[dockerfile] {
+		if r == id {
+			return true
+		}
+	}
+	return false
+}
 
 func (o Options) wants(id string) bool {
 	if len(o.Rules) == 0 {
@@ -60,6 +74,10 @@ type FileFix struct {
 	Before  []byte    `json:"-"`
 	After   []byte    `json:"-"`
 	Applied []Applied `json:"applied"`
+	// Excludes are the context paths (relative to the ignore file's
+	// directory) a .dockerignore rewrite stops sending on purpose: what
+	// verify accepts as no longer in the image.
+	Excludes []string `json:"excludes,omitempty"`
 }
 
 // Changed reports whether the file changes.
@@ -191,7 +209,7 @@ func fixText(ctx context.Context, im *discover.Image, rep *buildctx.Report, orig
 		for _, f := range sortedByLine(audit.ImageFindings(in, opt.Config)) {
 			r := rules.Get(f.RuleID)
 			key := fmt.Sprintf("%s\x00%d\x00%s", f.RuleID, f.Range.Start.Line, lineText(m, f.Range.Start.Line))
-			if r == nil || r.FixDockerfile == nil || !opt.wants(f.RuleID) || tried[key] {
+			if r == nil || r.FixDockerfile == nil || !opt.wants(f.RuleID) || opt.skips(im.Dockerfile, f.RuleID) || tried[key] {
 				continue
 			}
 			f := f

@@ -158,6 +158,9 @@ func Ignores(ctx context.Context, disc *discover.Result, opt Options) ([]*FileFi
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
 		}
+		if skipsIgnore(groups[key], opt) {
+			continue
+		}
 		ff, ns, err := fixIgnoreGroup(ctx, disc.Root, groups[key], opt.walks)
 		if err != nil {
 			return nil, nil, err
@@ -168,6 +171,18 @@ func Ignores(ctx context.Context, disc *discover.Result, opt Options) ([]*FileFi
 		}
 	}
 	return files, notes, nil
+}
+
+// skipsIgnore: an image of the group had the context rules left out.
+func skipsIgnore(g *ignoreGroup, opt Options) bool {
+	for _, u := range g.users {
+		for _, id := range []string{"LW120", "LW122", "LW123", "LW124"} {
+			if opt.skips(u.im.Dockerfile, id) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func fixIgnoreGroup(ctx context.Context, root string, g *ignoreGroup, walks map[string]*buildctx.Walk) (*FileFix, []Note, error) {
@@ -253,6 +268,9 @@ func fixIgnoreGroup(ctx context.Context, root string, g *ignoreGroup, walks map[
 		notes = append(notes, Note{File: rel, Rule: e.rule, Reason: fmt.Sprintf("%s is no longer sent: %s", e.pattern, e.reason)})
 	}
 	ff := &FileFix{Path: rel, Abs: g.target, Before: before, After: []byte(content)}
+	for _, e := range dropped {
+		ff.Excludes = append(ff.Excludes, e.path)
+	}
 	ff.Applied = append(ff.Applied, Applied{Rule: "LW120", Description: fmt.Sprintf("exclude %d paths the builds do not need", len(excl))})
 	bytesBefore, bytesAfter := walk.Bytes, after.Bytes
 	notes = append(notes, Note{File: rel, Rule: "LW120", Reason: fmt.Sprintf("context for %s: %s -> %s sent per build", g.names(), buildctx.HumanBytes(bytesBefore), buildctx.HumanBytes(bytesAfter))})

@@ -1,0 +1,363 @@
+package verify
+
+import (
+	"fmt"
+	"path"
+	"reflect"
+	"sort"
+	"strings"
+)
+
+// Intent is what the fix set out to change, and so which differences
+// between the original and the fixed image are intended: each is
+// attributed to the rule whose rewrite causes it.
+type Intent struct {
+	// CacheDirs are the directories the fix turned into cache mounts
+	// (LW102): their content now lives in BuildKit's cache, not in the
+	// image; an empty mount point may be left behind.
+	CacheDirs []string
+	// AptKeep: the fix switched apt to keep its downloads for the mount
+	// (the docker-clean hook removed, keep-cache added).
+	AptKeep bool
+	// Recommends: the fix added --no-install-recommends (LW105): packages
+	// that were only recommended are no longer installed.
+	Recommends bool
+	// Excluded are context paths the new .dockerignore stops sending
+	// (LW120-LW124): what a COPY of the whole context put in the image
+	// from them is gone.
+	Excluded []string
+	// Runtime, when the fix split a compile into a build stage and a
+	// runtime stage (LW112): only these paths are the application's; the
+	// rest of the filesystem is the runtime base's.
+	Runtime []string
+	// ToolchainEnv are env variables of the toolchain image that the
+	// runtime stage does not have (LW112).
+	ToolchainEnv []string
+	// Rewritten are the files the fix itself rewrote (the Dockerfile, the
+	// .dockerignore), context-relative, with the rules: a COPY of the
+	// whole context puts their new text in the image.
+	Rewritten map[string]string
+}
+
+// Difference is one path (or config field) that differs.
+type Difference struct {
+	Path   string `json:"path"`
+	Change string `json:"change"` // missing, added, changed
+	What   string `json:"what,omitempty"`
+	// Rule the difference is attributed to, with its reason; empty for a
+	// failure.
+	Rule   string `json:"rule,omitempty"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// Group counts the intended (or noise) differences of one cause.
+type Group struct {
+	Rule     string   `json:"rule,omitempty"`
+	Reason   string   `json:"reason"`
+	Count    int      `json:"count"`
+	Examples []string `json:"examples"`
+}
+
+// Comparison is the verdict on two images.
+type Comparison struct {
+	// Same is true when nothing but intended differences and build noise
+	// separate them.
+	Same     bool         `json:"same"`
+	Intended []Group      `json:"intended,omitempty"`
+	Noise    []Group      `json:"noise,omitempty"`
+	Failures []Difference `json:"failures,omitempty"`
+	// Paths counts the paths of each image.
+	OriginalPaths int `json:"originalPaths"`
+	FixedPaths    int `json:"fixedPaths"`
+}
+
+// noisePrefixes change on every build of the same Dockerfile (logs,
+// caches of the dynamic linker and of debconf, Python bytecode, temp
+// files): listed, never failures.
+var noisePrefixes = []string{"/var/log/", "/var/cache/ldconfig/", "/etc/ld.so.cache", "/var/cache/debconf/", "/tmp/", "/var/tmp/",
+	"/root/.npm/_logs/", "/root/.npm/_update-notifier-last-checked", "/var/lib/dpkg/status-old", "/var/lib/dpkg/diversions-old",
+	"/var/lib/dpkg/statoverride-old", "/var/lib/dpkg/triggers/", "/var/cache/apt/pkgcache.bin", "/var/cache/apt/srcpkgcache.bin"}
+
+func isNoise(p string) bool {
+	for _, n := range noisePrefixes {
+		if p == strings.TrimSuffix(n, "/") || strings.HasPrefix(p, n) {
+			return true
+		}
+	}
+	return strings.Contains(p, "/__pycache__/") || strings.HasSuffix(p, ".pyc")
+}
+
+// Compare compares the original image with the fixed one.
+func Compare(orig, fixed *Snapshot, in Intent) *Comparison {
+	c := &Comparison{OriginalPaths: len(orig.Files), FixedPaths: len(fixed.Files)}
+	intended := map[[2]string]*Group{}
+	noise := &Group{Reason: "changes on every build (logs, linker and debconf caches, bytecode, temp files)"}
+	var order [][2]string
+	attribute := func(d Difference) {
+		switch {
+		case d.Rule != "":
+			k := [2]string{d.Rule, d.Reason}
+			g := intended[k]
+			if g == nil {
+				g = &Group{Rule: d.Rule, Reason: d.Reason}
+				intended[k] = g
+				order = append(order, k)
+			}
+			g.Count++
+			if len(g.Examples) < 5 {
+				g.Examples = append(g.Examples, d.Path)
+			}
+		case d.Reason == "noise":
+			noise.Count++
+			if len(noise.Examples) < 5 {
+				noise.Examples = append(noise.Examples, d.Path)
+			}
+		default:
+			c.Failures = append(c.Failures, d)
+		}
+	}
+	dropped := droppedPackages(orig, fixed)
+	droppedFiles := filesOf(orig, dropped)
+	why := func(p string, change string) (string, string) {
+		if len(in.Runtime) > 0 {
+			app := false
+			for _, r := range in.Runtime {
+				app = app || under(p, r)
+			}
+			if !app {
+				return "LW112", "the runtime stage starts from a slim base: the toolchain image's files stay in the build stage"
+			}
+		}
+		for _, d := range in.CacheDirs {
+			if under(p, d) {
+				return "LW102", "the cache " + d + " is a cache mount now: its content stays out of the image"
+			}
+		}
+		if in.AptKeep && (p == "/etc/apt/apt.conf.d/docker-clean" || p == "/etc/apt/apt.conf.d/keep-cache") {
+			return "LW102", "apt keeps its downloads for the cache mount (docker-clean hook removed)"
+		}
+		if in.Recommends && len(dropped) > 0 {
+			if pkg, ok := droppedFiles[p]; ok {
+				return "LW105", "a package apt installed only as a recommendation (" + pkg + ")"
+			}
+			if strings.HasPrefix(p, "/var/lib/dpkg/") || strings.HasPrefix(p, "/var/lib/apt/extended_states") || strings.HasPrefix(p, "/usr/share/doc/") ||
+				strings.HasPrefix(p, "/etc/alternatives/") || strings.HasPrefix(p, "/var/lib/dpkg/alternatives/") || strings.HasPrefix(p, "/usr/share/info/dir") {
+				return "LW105", "the package database without the recommended packages (" + strings.Join(firstN(sortedKeys(dropped), 3), ", ") + ")"
+			}
+		}
+		for f, rule := range in.Rewritten {
+			if strings.HasSuffix(p, "/"+f) {
+				return rule, "the file the fix rewrote, copied in with the build context"
+			}
+		}
+		if change == "missing" {
+			for _, e := range in.Excluded {
+				if strings.HasSuffix(p, "/"+e) || strings.Contains(p, "/"+e+"/") {
+					return "LW120", "no longer sent in the build context: " + e
+				}
+			}
+		}
+		if isNoise(p) {
+			return "", "noise"
+		}
+		return "", ""
+	}
+	for p, o := range orig.Files {
+		f, ok := fixed.Files[p]
+		if !ok {
+			rule, reason := why(p, "missing")
+			attribute(Difference{Path: p, Change: "missing", What: o.Type, Rule: rule, Reason: reason})
+			continue
+		}
+		if what := entryDiff(o, f); what != "" {
+			rule, reason := why(p, "changed")
+			attribute(Difference{Path: p, Change: "changed", What: what, Rule: rule, Reason: reason})
+		}
+	}
+	for p, f := range fixed.Files {
+		if _, ok := orig.Files[p]; ok {
+			continue
+		}
+		rule, reason := why(p, "added")
+		// an empty directory where a cache is mounted is the mount point
+		attribute(Difference{Path: p, Change: "added", What: f.Type, Rule: rule, Reason: reason})
+	}
+	for _, d := range configDiff(orig.Config, fixed.Config, in) {
+		attribute(d)
+	}
+	for _, k := range order {
+		c.Intended = append(c.Intended, *intended[k])
+	}
+	sort.SliceStable(c.Intended, func(i, j int) bool { return c.Intended[i].Count > c.Intended[j].Count })
+	if noise.Count > 0 {
+		c.Noise = []Group{*noise}
+	}
+	sort.Slice(c.Failures, func(i, j int) bool { return c.Failures[i].Path < c.Failures[j].Path })
+	c.Same = len(c.Failures) == 0
+	return c
+}
+
+func entryDiff(a, b Entry) string {
+	var parts []string
+	if a.Type != b.Type {
+		return a.Type + " -> " + b.Type
+	}
+	if a.Digest != b.Digest {
+		parts = append(parts, fmt.Sprintf("content (%d -> %d bytes)", a.Size, b.Size))
+	}
+	if a.Mode != b.Mode {
+		parts = append(parts, fmt.Sprintf("mode %04o -> %04o", a.Mode, b.Mode))
+	}
+	if a.UID != b.UID || a.GID != b.GID {
+		parts = append(parts, fmt.Sprintf("owner %d:%d -> %d:%d", a.UID, a.GID, b.UID, b.GID))
+	}
+	if a.Link != b.Link {
+		parts = append(parts, fmt.Sprintf("link %s -> %s", a.Link, b.Link))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// configDiff compares the fields that decide how the container runs.
+func configDiff(a, b ImageConfig, in Intent) []Difference {
+	var out []Difference
+	field := func(name string, x, y any) {
+		if !reflect.DeepEqual(x, y) {
+			out = append(out, Difference{Path: "config." + name, Change: "changed", What: fmt.Sprintf("%v -> %v", x, y)})
+		}
+	}
+	field("Entrypoint", a.Entrypoint, b.Entrypoint)
+	field("Cmd", a.Cmd, b.Cmd)
+	field("User", a.User, b.User)
+	field("WorkingDir", a.WorkingDir, b.WorkingDir)
+	field("ExposedPorts", a.ExposedPorts, b.ExposedPorts)
+	field("Volumes", a.Volumes, b.Volumes)
+	field("Labels", a.Labels, b.Labels)
+	field("StopSignal", a.StopSignal, b.StopSignal)
+	field("Healthcheck", a.Healthcheck, b.Healthcheck)
+	field("OnBuild", a.OnBuild, b.OnBuild)
+	field("Shell", a.Shell, b.Shell)
+	// Env, one variable at a time
+	ea, eb := envMap(a.Env), envMap(b.Env)
+	toolchain := map[string]bool{}
+	for _, k := range in.ToolchainEnv {
+		toolchain[k] = true
+	}
+	for _, k := range sortedKeys2(ea, eb) {
+		va, oka := ea[k]
+		vb, okb := eb[k]
+		if oka == okb && va == vb {
+			continue
+		}
+		d := Difference{Path: "config.Env." + k, Change: "changed", What: fmt.Sprintf("%q -> %q", va, vb)}
+		switch {
+		case !okb:
+			d.Change, d.What = "missing", va
+		case !oka:
+			d.Change, d.What = "added", vb
+		}
+		if len(in.Runtime) > 0 && (toolchain[k] || k == "PATH") {
+			d.Rule, d.Reason = "LW112", "the toolchain image's own environment stays in the build stage"
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+func envMap(env []string) map[string]string {
+	m := map[string]string{}
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		m[k] = v
+	}
+	return m
+}
+
+func sortedKeys2(a, b map[string]string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, m := range []map[string]string{a, b} {
+		for k := range m {
+			if !seen[k] {
+				seen[k] = true
+				out = append(out, k)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// droppedPackages are the dpkg packages installed in the original image
+// and not in the fixed one.
+func droppedPackages(orig, fixed *Snapshot) map[string]bool {
+	a, b := dpkgInstalled(orig), dpkgInstalled(fixed)
+	out := map[string]bool{}
+	for p := range a {
+		if !b[p] {
+			out[p] = true
+		}
+	}
+	return out
+}
+
+func dpkgInstalled(s *Snapshot) map[string]bool {
+	out := map[string]bool{}
+	status := string(s.Texts["/var/lib/dpkg/status"])
+	for _, para := range strings.Split(status, "\n\n") {
+		var name string
+		installed := false
+		for _, l := range strings.Split(para, "\n") {
+			if v, ok := strings.CutPrefix(l, "Package: "); ok {
+				name = v
+			}
+			if strings.HasPrefix(l, "Status: ") && strings.HasSuffix(l, " installed") {
+				installed = true
+			}
+		}
+		if name != "" && installed {
+			out[name] = true
+		}
+	}
+	return out
+}
+
+// filesOf maps each file of the packages to its package, from their dpkg
+// file lists in the image.
+func filesOf(s *Snapshot, pkgs map[string]bool) map[string]string {
+	out := map[string]string{}
+	for p, text := range s.Texts {
+		if !strings.HasPrefix(p, "/var/lib/dpkg/info/") {
+			continue
+		}
+		name := strings.TrimSuffix(path.Base(p), ".list")
+		name, _, _ = strings.Cut(name, ":") // pkg:arch.list
+		if !pkgs[name] {
+			continue
+		}
+		for _, f := range strings.Split(string(text), "\n") {
+			if f != "" && f != "/." {
+				out[f] = name
+			}
+		}
+		for _, suffix := range []string{".list", ".md5sums", ".conffiles", ".postinst", ".prerm", ".postrm", ".preinst", ".triggers", ".shlibs", ".symbols", ".templates", ".config", ".triggers"} {
+			out[strings.TrimSuffix(p, ".list")+suffix] = name
+		}
+	}
+	return out
+}
+
+func sortedKeys(m map[string]bool) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func firstN(s []string, n int) []string {
+	if len(s) > n {
+		return append(s[:n:n], "…")
+	}
+	return s
+}

@@ -1,0 +1,610 @@
+// Package verify proves, with real builds, that what `layerwise fix` wrote
+// keeps the image and makes rebuilds faster. For each image the fix
+// changes it builds the original and the fixed version on private copies of
+// the repository (the user's tree is never touched), exports both images
+// through the engine (`docker save`, read with go-containerregistry) and
+// compares them path by path — type, mode, owner, size, content digest,
+// link target, with whiteouts applied — and config field by field. Every
+// difference is either intended, attributed to the rule whose rewrite
+// causes it (a cache now in a cache mount, a file no longer sent, a
+// recommended package no longer installed, the toolchain left in the build
+// stage), build noise, or a failure listed path by path. Then it runs the
+// rebuild scenarios on both and, with a smoke command, compares what the
+// two containers do.
+package verify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/layerwise/layerwise/build"
+	"github.com/layerwise/layerwise/buildctx"
+	"github.com/layerwise/layerwise/config"
+	"github.com/layerwise/layerwise/discover"
+	"github.com/layerwise/layerwise/dockerfile"
+	"github.com/layerwise/layerwise/engine"
+	"github.com/layerwise/layerwise/fix"
+	"github.com/layerwise/layerwise/internal/atomicfile"
+	"github.com/layerwise/layerwise/measure"
+	"github.com/layerwise/layerwise/measure/history"
+)
+
+// Options tune a verification.
+type Options struct {
+	Builder engine.Builder
+	Config  *config.Config
+	// Images limits the verification to these images (default: every
+	// image the fix changes).
+	Images []string
+	// Rules limits the fix to these rules; Skip leaves these out for the
+	// named images (the bisection of fix --verify).
+	Rules []string
+	Skip  map[string][]string
+	// Smoke runs in both containers (sh -c, no network); exit code and
+	// stdout must be the same.
+	Smoke string
+	// Scenarios are the rebuild scenarios run on both (default warm,
+	// source-change, deps-change); NoRebuilds skips them.
+	Scenarios  []string
+	NoRebuilds bool
+	// Docker is the docker CLI that exports and runs the images.
+	Docker string
+	// BaseImages is discovery's base-image inspection.
+	BaseImages func(ctx context.Context, refs []string) map[string]dockerfile.ImageConfig
+	// Log receives progress, one line per build.
+	Log io.Writer
+	// History records every verification build.
+	History *history.Store
+	Git     history.Git
+	Host    string
+	// inject, for tests only, rewrites the fixed copy after the fix: the
+	// deliberately broken rewrites verify must catch.
+	inject func(fixedRoot string) error
+}
+
+// Status of an image's verification.
+const (
+	Verified      = "verified"
+	Failed        = "failed"
+	CannotVerify  = "cannot-verify"
+	OriginalFails = "original-fails"
+)
+
+// Rebuild compares one scenario.
+type Rebuild struct {
+	Scenario      string        `json:"scenario"`
+	Original      time.Duration `json:"originalNs"`
+	Fixed         time.Duration `json:"fixedNs"`
+	Speedup       float64       `json:"speedup"`
+	OriginalHit   float64       `json:"originalCacheHitRatio"`
+	FixedHit      float64       `json:"fixedCacheHitRatio"`
+	OriginalStep  string        `json:"originalDominantStep,omitempty"`
+	FixedStep     string        `json:"fixedDominantStep,omitempty"`
+	Error         string        `json:"error,omitempty"`
+	OriginalError string        `json:"originalError,omitempty"`
+}
+
+// Smoke is the smoke command's outcome in both containers.
+type Smoke struct {
+	Command        string `json:"command"`
+	Same           bool   `json:"same"`
+	OriginalExit   int    `json:"originalExit"`
+	FixedExit      int    `json:"fixedExit"`
+	OriginalOutput string `json:"originalStdout"`
+	FixedOutput    string `json:"fixedStdout"`
+}
+
+// ImageResult is the verdict on one image.
+type ImageResult struct {
+	Image      string      `json:"image"`
+	Dockerfile string      `json:"dockerfile"`
+	Status     string      `json:"status"`
+	Reason     string      `json:"reason,omitempty"`
+	Rules      []string    `json:"rules"`
+	Comparison *Comparison `json:"comparison,omitempty"`
+	Smoke      *Smoke      `json:"smoke,omitempty"`
+	Cold       *Rebuild    `json:"cold,omitempty"`
+	Rebuilds   []*Rebuild  `json:"rebuilds,omitempty"`
+}
+
+// Result is a verification of a repository.
+type Result struct {
+	Root   string         `json:"root"`
+	Images []*ImageResult `json:"images"`
+	// Files are the fixes verified (their paths relative to Root).
+	Files []*fix.FileFix `json:"-"`
+	Notes []fix.Note     `json:"notes,omitempty"`
+}
+
+// OK reports whether every image verified.
+func (r *Result) OK() bool {
+	for _, im := range r.Images {
+		if im.Status != Verified && im.Status != OriginalFails {
+			return false
+		}
+	}
+	return true
+}
+
+// Run verifies the fixes of the repository at root.
+func Run(ctx context.Context, root string, opt Options) (*Result, error) {
+	if opt.Config == nil {
+		opt.Config = config.Default()
+	}
+	if opt.Docker == "" {
+		opt.Docker = "docker"
+	}
+	logf := func(format string, a ...any) {
+		if opt.Log != nil {
+			fmt.Fprintf(opt.Log, format+"\n", a...)
+		}
+	}
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return nil, err
+	}
+	tmp, err := os.MkdirTemp("", "layerwise-verify-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp) // the copies go whatever happens, Ctrl-C included
+	origRoot, fixedRoot := filepath.Join(tmp, "original", filepath.Base(abs)), filepath.Join(tmp, "fixed", filepath.Base(abs))
+	for _, d := range []string{origRoot, fixedRoot} {
+		if err := measure.CopyTree(abs, d); err != nil {
+			return nil, fmt.Errorf("copying %s: %w", root, err)
+		}
+	}
+	dopt := discover.Options{BaseImages: opt.BaseImages}
+	fdisc, err := discover.Discover(ctx, fixedRoot, dopt)
+	if err != nil {
+		return nil, err
+	}
+	fr, err := fix.Run(ctx, fdisc, fix.Options{Config: opt.Config, Rules: opt.Rules, Skip: opt.Skip})
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Root: abs, Notes: fr.Notes}
+	changed := map[string]*fix.FileFix{}
+	for _, f := range fr.Files {
+		if err := atomicfile.Write(f.Abs, f.After, 0o644); err != nil {
+			return nil, err
+		}
+		changed[f.Path] = f
+		cp := *f
+		cp.Abs = filepath.Join(abs, filepath.FromSlash(f.Path))
+		res.Files = append(res.Files, &cp)
+	}
+	if opt.inject != nil {
+		if err := opt.inject(fixedRoot); err != nil {
+			return nil, err
+		}
+	}
+	odisc, err := discover.Discover(ctx, origRoot, dopt)
+	if err != nil {
+		return nil, err
+	}
+	if fdisc, err = discover.Discover(ctx, fixedRoot, dopt); err != nil {
+		return nil, err
+	}
+	byName := func(d *discover.Result) map[string]*discover.Image {
+		m := map[string]*discover.Image{}
+		for _, im := range d.Images {
+			m[im.Name] = im
+		}
+		return m
+	}
+	origs, fixeds := byName(odisc), byName(fdisc)
+	want := map[string]bool{}
+	for _, n := range opt.Images {
+		if origs[n] == nil {
+			return nil, fmt.Errorf("no image named %q", n)
+		}
+		want[n] = true
+	}
+	var names []string
+	for _, im := range odisc.Images {
+		if len(opt.Images) > 0 && !want[im.Name] || fixeds[im.Name] == nil {
+			continue
+		}
+		if len(opt.Images) == 0 && touchedBy(im, changed) == nil && opt.inject == nil {
+			continue // the fix changes nothing this image reads
+		}
+		names = append(names, im.Name)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		o, f := origs[n], fixeds[n]
+		ir := &ImageResult{Image: n, Dockerfile: o.Dockerfile, Rules: touchedBy(o, changed)}
+		res.Images = append(res.Images, ir)
+		if o.Model == nil || f.Model == nil {
+			ir.Status, ir.Reason = CannotVerify, "the Dockerfile does not parse"
+			continue
+		}
+		if err := verifyImage(ctx, opt, tmp, odisc, fdisc, o, f, ir, changed, logf); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// touchedBy lists the rules whose fixes change what an image reads (its
+// Dockerfile, or the ignore file of its context); nil when none.
+func touchedBy(im *discover.Image, changed map[string]*fix.FileFix) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(f *fix.FileFix) {
+		for _, a := range f.Applied {
+			if !seen[a.Rule] {
+				seen[a.Rule] = true
+				out = append(out, a.Rule)
+			}
+		}
+	}
+	if f := changed[im.Dockerfile]; f != nil {
+		add(f)
+	}
+	for p, f := range changed {
+		if path.Base(p) == ".dockerignore" || strings.HasSuffix(p, ".dockerignore") {
+			dir := path.Dir(p)
+			if dir == im.Context || (im.Context == "." && dir == ".") || p == im.Dockerfile+".dockerignore" {
+				add(f)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// rewrittenIn maps the fixed files inside the image's context to the
+// rules that rewrote them.
+func rewrittenIn(im *discover.Image, changed map[string]*fix.FileFix) map[string]string {
+	out := map[string]string{}
+	for p, f := range changed {
+		rel := p
+		if im.Context != "." {
+			var ok bool
+			if rel, ok = strings.CutPrefix(p, im.Context+"/"); !ok {
+				continue
+			}
+		}
+		var rs []string
+		for _, a := range f.Applied {
+			rs = append(rs, a.Rule)
+		}
+		if len(rs) == 0 {
+			rs = []string{"LW120"}
+		}
+		out[rel] = rs[0]
+	}
+	return out
+}
+
+// declaredExcludes are the context-relative paths the fix's ignore files
+// for the image's context stop sending on purpose.
+func declaredExcludes(im *discover.Image, changed map[string]*fix.FileFix) []string {
+	var out []string
+	for p, f := range changed {
+		dir := path.Dir(p)
+		if len(f.Excludes) > 0 && (dir == im.Context || p == im.Dockerfile+".dockerignore") {
+			out = append(out, f.Excludes...)
+		}
+	}
+	return out
+}
+
+func verifyImage(ctx context.Context, opt Options, tmp string, odisc, fdisc *discover.Result, o, f *discover.Image, ir *ImageResult, changed map[string]*fix.FileFix, logf func(string, ...any)) error {
+	rewritten := rewrittenIn(o, changed)
+	info, err := opt.Builder.Info(ctx)
+	if err != nil {
+		return err
+	}
+	tag := func(variant string) string {
+		return fmt.Sprintf("layerwise.local/verify-%s:%s-%d", build.Sanitize(o.Name), variant, os.Getpid())
+	}
+	defer func() {
+		// the images it made go too (a cancelled context must not stop it)
+		exec.Command(opt.Docker, "image", "rm", "-f", tag("original"), tag("fixed")).Run()
+	}()
+	builds := map[string]*engine.Result{}
+	for _, v := range []struct {
+		name string
+		disc *discover.Result
+		im   *discover.Image
+	}{{"original", odisc, o}, {"fixed", fdisc, f}} {
+		if err := measure.BuildDeps(ctx, opt.Builder, v.disc, []*discover.Image{v.im}, opt.Log); err != nil {
+			return err
+		}
+		contexts, err := build.Contexts(v.disc, v.im)
+		if err != nil {
+			return err
+		}
+		started := time.Now()
+		r, err := opt.Builder.Build(ctx, engine.Request{ContextDir: v.im.AbsContext(), Dockerfile: v.im.AbsDockerfile(), Target: v.im.Target,
+			BuildArgs: v.im.Args, Contexts: contexts, NoCache: true, Tag: tag(v.name), Load: true})
+		if err != nil {
+			return err
+		}
+		logf("%s %s cold build: %.1f s", o.Name, v.name, r.Wall.Seconds())
+		if opt.History != nil {
+			b := &history.Build{StartedAt: started, Image: o.Name, Scenario: "verify-" + v.name, Repetition: 1, Dockerfile: o.Dockerfile,
+				Git: opt.Git, Host: opt.Host, Builder: info, Result: *r}
+			if _, err := opt.History.Append(ctx, b); err != nil {
+				return fmt.Errorf("recording the build in %s: %w", opt.History.Path, err)
+			}
+		}
+		if r.Failed() {
+			if v.name == "original" {
+				if base := missingBase(ctx, opt.Docker, o.Model, r.Err); base != "" {
+					ir.Status, ir.Reason = CannotVerify, fmt.Sprintf("cannot verify %s: base image %s is not available to the builder (build or load it first)", o.Name, base)
+				} else {
+					ir.Status, ir.Reason = OriginalFails, "the original does not build (not counted against the fix): "+r.Err
+				}
+			} else {
+				ir.Status, ir.Reason = Failed, "the fixed Dockerfile does not build: "+r.Err
+			}
+			return nil
+		}
+		builds[v.name] = r
+	}
+	ir.Cold = rebuild("cold", builds["original"], builds["fixed"])
+	os_, err := SnapshotFromDocker(ctx, opt.Docker, tag("original"), tmp)
+	if err != nil {
+		return err
+	}
+	fs_, err := SnapshotFromDocker(ctx, opt.Docker, tag("fixed"), tmp)
+	if err != nil {
+		return err
+	}
+	in, err := intentOf(ctx, o, f, os_, declaredExcludes(o, changed))
+	if err != nil {
+		return err
+	}
+	in.Rewritten = rewritten
+	ir.Comparison = Compare(os_, fs_, in)
+	ir.Status = Verified
+	if !ir.Comparison.Same {
+		ir.Status, ir.Reason = Failed, fmt.Sprintf("%d differences no rule explains", len(ir.Comparison.Failures))
+	}
+	if opt.Smoke != "" {
+		ir.Smoke = smoke(ctx, opt.Docker, tag("original"), tag("fixed"), opt.Smoke)
+		if !ir.Smoke.Same {
+			ir.Status, ir.Reason = Failed, "the smoke command behaves differently"
+		}
+	}
+	if opt.NoRebuilds || ir.Status != Verified {
+		return nil
+	}
+	scen := opt.Scenarios
+	if len(scen) == 0 {
+		scen = []string{measure.Warm, measure.Source, measure.Deps}
+	}
+	ms := map[string][]*measure.Measurement{}
+	for _, v := range []struct {
+		name string
+		disc *discover.Result
+		im   *discover.Image
+	}{{"original", odisc, o}, {"fixed", fdisc, f}} {
+		m, err := measure.Image(ctx, v.im, measure.Options{Builder: opt.Builder, Scenarios: scen, Repetitions: 1, Repo: v.disc, Log: opt.Log,
+			History: opt.History, Git: opt.Git, Host: opt.Host})
+		if err != nil {
+			return err
+		}
+		ms[v.name] = m
+	}
+	for i := range ms["original"] {
+		a, b := ms["original"][i], ms["fixed"][i]
+		rb := &Rebuild{Scenario: a.Scenario, Error: b.Error, OriginalError: a.Error}
+		if a.Skipped != "" || b.Skipped != "" {
+			rb.Error = a.Skipped
+			if rb.Error == "" || (b.Skipped != "" && b.Skipped != a.Skipped) {
+				rb.Error = strings.TrimSpace(rb.Error + " " + b.Skipped)
+			}
+		}
+		if len(a.Runs) > 0 && len(b.Runs) > 0 {
+			x := rebuild(a.Scenario, a.Runs[0], b.Runs[0])
+			x.Error, x.OriginalError = rb.Error, rb.OriginalError
+			rb = x
+		}
+		ir.Rebuilds = append(ir.Rebuilds, rb)
+	}
+	return nil
+}
+
+func rebuild(scenario string, a, b *engine.Result) *Rebuild {
+	r := &Rebuild{Scenario: scenario, Original: a.Wall, Fixed: b.Wall, OriginalHit: a.CacheHitRatio, FixedHit: b.CacheHitRatio,
+		OriginalStep: dominant(a), FixedStep: dominant(b)}
+	if b.Wall > 0 {
+		r.Speedup = a.Wall.Seconds() / b.Wall.Seconds()
+	}
+	return r
+}
+
+// dominant is the step that took longest, with its seconds.
+func dominant(r *engine.Result) string {
+	var best *engine.Step
+	for i := range r.Steps {
+		s := &r.Steps[i]
+		if s.Kind == "internal" {
+			continue
+		}
+		if best == nil || s.Duration > best.Duration {
+			best = s
+		}
+	}
+	if best == nil {
+		return ""
+	}
+	return fmt.Sprintf("%s (%.1f s)", best.Key, best.Duration.Seconds())
+}
+
+// missingBase names the external base image the builder could not get,
+// when that is why the original failed.
+func missingBase(ctx context.Context, docker string, m *dockerfile.File, buildErr string) string {
+	l := strings.ToLower(buildErr)
+	if !strings.Contains(l, "pull access denied") && !strings.Contains(l, "not found") && !strings.Contains(l, "failed to resolve") &&
+		!strings.Contains(l, "failed to do request") && !strings.Contains(l, "no such host") && !strings.Contains(l, "manifest unknown") {
+		return ""
+	}
+	for _, s := range m.Stages {
+		if s.BaseStage >= 0 || s.IsScratch() {
+			continue
+		}
+		if exec.CommandContext(ctx, docker, "image", "inspect", s.Base).Run() != nil {
+			return s.Base
+		}
+	}
+	return ""
+}
+
+// smoke runs the command in both images, without network.
+func smoke(ctx context.Context, docker, a, b, command string) *Smoke {
+	run := func(tag string) (int, string) {
+		cmd := exec.CommandContext(ctx, docker, "run", "--rm", "--network", "none", "--entrypoint", "sh", tag, "-c", command)
+		out, err := cmd.Output()
+		code := 0
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			code = ee.ExitCode()
+		} else if err != nil {
+			code = -1
+		}
+		return code, string(out)
+	}
+	s := &Smoke{Command: command}
+	s.OriginalExit, s.OriginalOutput = run(a)
+	s.FixedExit, s.FixedOutput = run(b)
+	s.Same = s.OriginalExit == s.FixedExit && s.OriginalOutput == s.FixedOutput
+	return s
+}
+
+// intentOf reads from the two Dockerfiles and contexts what the fix set
+// out to change.
+func intentOf(ctx context.Context, o, f *discover.Image, orig *Snapshot, declared []string) (Intent, error) {
+	var in Intent
+	mounts := func(m *dockerfile.File) map[string]bool {
+		out := map[string]bool{}
+		for _, s := range m.Stages {
+			for _, x := range s.Instructions {
+				if x.Run == nil {
+					continue
+				}
+				for _, mt := range x.Run.Mounts {
+					if mt.Type == "cache" && mt.Target != "" {
+						t := mt.Target
+						if !path.IsAbs(t) {
+							t = path.Join(x.State.Workdir, t)
+						}
+						out[path.Clean(t)] = true
+					}
+				}
+			}
+		}
+		return out
+	}
+	before := mounts(o.Model)
+	for t := range mounts(f.Model) {
+		if !before[t] {
+			in.CacheDirs = append(in.CacheDirs, t)
+		}
+	}
+	sort.Strings(in.CacheDirs)
+	count := func(m *dockerfile.File, s string) int {
+		n := 0
+		for _, st := range m.Stages {
+			for _, x := range st.Instructions {
+				if x.Run != nil {
+					n += strings.Count(x.Run.Script, s)
+				}
+			}
+		}
+		return n
+	}
+	in.AptKeep = count(f.Model, "docker-clean") > count(o.Model, "docker-clean")
+	in.Recommends = count(f.Model, "--no-install-recommends") > count(o.Model, "--no-install-recommends")
+	// what the new ignore file stops sending
+	walk := func(im *discover.Image) (map[string]bool, error) {
+		ign, err := buildctx.FindIgnoreFile(im.AbsContext(), im.AbsDockerfile())
+		if err != nil {
+			return nil, err
+		}
+		w, err := buildctx.WalkContext(ctx, im.AbsContext(), buildctx.WalkOptions{Patterns: ign.Patterns})
+		if err != nil {
+			return nil, err
+		}
+		out := map[string]bool{}
+		for _, e := range w.Entries {
+			out[e.Path] = true
+		}
+		return out, nil
+	}
+	a, err := walk(o)
+	if err != nil {
+		return in, err
+	}
+	b, err := walk(f)
+	if err != nil {
+		return in, err
+	}
+	// only what the fix declared it stops sending is intended: anything
+	// else the new ignore file drops is a failure (a COPY source lost)
+	for p := range a {
+		if b[p] {
+			continue
+		}
+		for _, d := range declared {
+			if p == d || strings.HasPrefix(p, d+"/") {
+				in.Excluded = append(in.Excluded, p)
+				break
+			}
+		}
+	}
+	sort.Strings(in.Excluded)
+	// a split into build and runtime stages: the application is what the
+	// final stage copies from the build stage, and its working directory
+	of, ff := finalStage(o), finalStage(f)
+	if of != nil && ff != nil && len(f.Model.Stages) > len(o.Model.Stages) && ff.Base != of.Base {
+		for _, x := range ff.Instructions {
+			if x.Copy != nil && x.Copy.From != "" {
+				d := x.Copy.Dest
+				if !path.IsAbs(d) {
+					d = path.Join(x.State.Workdir, d)
+				}
+				in.Runtime = append(in.Runtime, path.Clean(d))
+			}
+		}
+		for _, kv := range orig.Config.Env {
+			k, _, _ := strings.Cut(kv, "=")
+			if strings.HasPrefix(k, "GO") || k == "PATH" {
+				in.ToolchainEnv = append(in.ToolchainEnv, k)
+			}
+		}
+	}
+	return in, nil
+}
+
+func finalStage(im *discover.Image) *dockerfile.Stage {
+	m := im.Model
+	if m == nil || len(m.Stages) == 0 {
+		return nil
+	}
+	if im.Target != "" {
+		for _, s := range m.Stages {
+			if strings.EqualFold(s.Name, im.Target) {
+				return s
+			}
+		}
+	}
+	return m.Stages[len(m.Stages)-1]
+}
