@@ -119,3 +119,31 @@ func TestVerifyCannotVerifyWithoutTheBase(t *testing.T) {
 		t.Error("an image that cannot be verified is not OK")
 	}
 }
+
+// TestBisectFindsTheCulprit: a rewrite that breaks only while one rule's
+// fix is in (here: whenever LW105's --no-install-recommends is there, the
+// injection changes an ENV) is traced to that rule; the other rules' fixes
+// stay.
+func TestBisectFindsTheCulprit(t *testing.T) {
+	testengine.Require(t)
+	testengine.RequireExampleBaseImages(t)
+	root := testfs.Tree(t, map[string]string{
+		"Dockerfile": "FROM debian:bookworm-slim\nRUN apt-get update\nRUN apt-get install -y jq\nENV APP_MODE=prod\nENTRYPOINT [\"jq\"]\n",
+	})
+	inject := editFixed("Dockerfile", func(s string) string {
+		if strings.Contains(s, "--no-install-recommends") {
+			return strings.Replace(s, "APP_MODE=prod", "APP_MODE=broken", 1)
+		}
+		return s
+	})
+	g, err := Bisect(context.Background(), root, Options{Builder: buildx.New(""), inject: inject})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(g.Culprits) != 1 || strings.Join(g.Culprits[0].Rules, ",") != "LW105" {
+		t.Fatalf("culprits %+v", g.Culprits)
+	}
+	if got := g.Skip["Dockerfile"]; strings.Join(got, ",") != "LW105" {
+		t.Errorf("skip %v", got)
+	}
+}

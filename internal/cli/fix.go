@@ -3,6 +3,8 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"github.com/layerwise/layerwise/baseimage"
+	"github.com/layerwise/layerwise/verify"
 	"io"
 	"io/fs"
 	"os"
@@ -17,8 +19,9 @@ import (
 )
 
 func newFixCmd(g *globals) *cobra.Command {
-	var write, check bool
+	var write, check, verifyFirst bool
 	var ruleIDs []string
+	var ef engineFlags
 	cmd := &cobra.Command{
 		Use:   "fix [PATH...]",
 		Short: "Rewrite Dockerfiles and .dockerignore files so builds hit the cache",
@@ -33,7 +36,12 @@ before it is kept: the instructions it does not declare to change are all
 still there, unchanged and in order, and no new finding appears on the lines it
 wrote; a finding that cannot be fixed safely is left alone and the reason
 printed. Running fix on its own output changes nothing. A Dockerfile that does
-not parse is reported and makes the exit code 1; the others are still fixed.`,
+not parse is reported and makes the exit code 1; the others are still fixed.
+
+--verify first proves each image's fix on real builds (layerwise verify, on
+copies): only the fixes whose image verified are shown or written; for an image
+that fails, the rules responsible are found by verifying again with one rule left
+out at a time, and left out (exit 1, with the culprits and the failing paths).`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := g.checkFormat("text", "diff", "json"); err != nil {
@@ -50,9 +58,43 @@ not parse is reported and makes the exit code 1; the others are still fixed.`,
 			if len(args) == 0 {
 				args = []string{"."}
 			}
+			var gate func(root string) (map[string][]string, error)
+			if verifyFirst {
+				b, err := ef.builderFor()
+				if err != nil {
+					return err
+				}
+				gate = func(root string) (map[string][]string, error) {
+					opt := verify.Options{Builder: b, Rules: ruleIDs, Log: g.stderr}
+					if !g.noInspect {
+						opt.BaseImages = baseimage.New("docker").Configs
+					}
+					gt, err := verify.Bisect(cmd.Context(), root, opt)
+					if err != nil {
+						return nil, err
+					}
+					for _, c := range gt.Culprits {
+						fmt.Fprintf(g.stderr, "not verified: %s (%s): %s; left out: %s\n", c.Image, c.Dockerfile, c.Reason, strings.Join(c.Rules, ", "))
+					}
+					for _, im := range gt.Verification.Images {
+						if im.Comparison != nil {
+							for i, d := range im.Comparison.Failures {
+								if i == 20 {
+									break
+								}
+								fmt.Fprintf(g.stderr, "  %s: %s %s %s\n", im.Image, d.Change, d.Path, d.What)
+							}
+						}
+					}
+					if len(gt.Culprits) > 0 {
+						return gt.Skip, errNotVerified
+					}
+					return gt.Skip, nil
+				}
+			}
 			var firstErr error
 			for _, p := range args {
-				err := fixPath(cmd, g, []string{p}, ruleIDs, write, check, len(args) > 1)
+				err := fixPath(cmd, g, []string{p}, ruleIDs, write, check, len(args) > 1, gate)
 				if err != nil && cmd.Context().Err() != nil {
 					return err
 				}
@@ -70,17 +112,29 @@ not parse is reported and makes the exit code 1; the others are still fixed.`,
 	cmd.Flags().BoolVar(&write, "write", false, "apply the fixes to the files")
 	cmd.Flags().BoolVar(&check, "check", false, "exit 1 when fixes are pending (for pre-commit and CI)")
 	cmd.Flags().StringSliceVar(&ruleIDs, "rule", nil, "only these rules' fixes")
+	cmd.Flags().BoolVar(&verifyFirst, "verify", false, "prove each image's fix on real builds first and keep only what verified (see layerwise verify)")
+	ef.add(cmd)
 	return cmd
 }
 
+var errNotVerified = errors.New("some fixes did not verify and were left out")
+
 // fixPath fixes one repository. prefix: several repositories are fixed, so
 // paths are shown relative to the working directory.
-func fixPath(cmd *cobra.Command, g *globals, args, ruleIDs []string, write, check, prefix bool) error {
+func fixPath(cmd *cobra.Command, g *globals, args, ruleIDs []string, write, check, prefix bool, gate func(string) (map[string][]string, error)) error {
 	res, cfg, err := discoverWithConfig(cmd, g, args)
 	if err != nil {
 		return err
 	}
-	fr, err := fix.Run(cmd.Context(), res, fix.Options{Config: cfg, Rules: ruleIDs})
+	var skip map[string][]string
+	var gateErr error
+	if gate != nil {
+		skip, gateErr = gate(res.Root)
+		if gateErr != nil && !errors.Is(gateErr, errNotVerified) {
+			return &ExitError{Code: ExitFindings, Err: gateErr}
+		}
+	}
+	fr, err := fix.Run(cmd.Context(), res, fix.Options{Config: cfg, Rules: ruleIDs, Skip: skip})
 	if err != nil {
 		return &ExitError{Code: ExitFindings, Err: err}
 	}
@@ -144,10 +198,16 @@ func fixPath(cmd *cobra.Command, g *globals, args, ruleIDs []string, write, chec
 		if failed > 0 {
 			return &ExitError{Code: ExitFindings, Err: fmt.Errorf("%d files could not be written", failed)}
 		}
+		if gateErr != nil {
+			return &ExitError{Code: ExitFindings, Err: gateErr}
+		}
 		return parseErr()
 	}
 	if check && len(fr.Files) > 0 {
 		return &ExitError{Code: ExitFindings, Err: fmt.Errorf("%d files have fixes pending (run layerwise fix --write)", len(fr.Files))}
+	}
+	if gateErr != nil {
+		return &ExitError{Code: ExitFindings, Err: gateErr}
 	}
 	return parseErr()
 }
