@@ -3,10 +3,12 @@ package verify
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/layerwise/layerwise/baseimage"
 	"github.com/layerwise/layerwise/engine/buildx"
 	"github.com/layerwise/layerwise/internal/testengine"
 	"github.com/layerwise/layerwise/internal/testfs"
@@ -145,5 +147,66 @@ func TestBisectFindsTheCulprit(t *testing.T) {
 	}
 	if got := g.Skip["Dockerfile"]; strings.Join(got, ",") != "LW105" {
 		t.Errorf("skip %v", got)
+	}
+}
+
+// TestVerifyNonRootBaseAndSensitiveCopy: a stage on a base that runs as a
+// non-root user and sets npm's cache by env (nothing of it in the
+// Dockerfile), and a later stage that copies a file that looks sensitive
+// out of it: the fix (cache mount where npm writes, owned by the user; the
+// certificate left in the context) verifies.
+func TestVerifyNonRootBaseAndSensitiveCopy(t *testing.T) {
+	testengine.Require(t)
+	testengine.RequireExampleBaseImages(t)
+	base := testfs.Tree(t, map[string]string{"Dockerfile": "FROM node:20-bookworm-slim\n" +
+		"RUN useradd -u 1001 -m -d /home/app app\n" +
+		"ENV HOME=/home/app npm_config_cache=/home/app/.cache/npm\n" +
+		"USER 1001\nWORKDIR /home/app\n"})
+	if out, err := exec.Command("docker", "buildx", "build", "-t", "layerwise-test/verify-nonroot:1", base).CombinedOutput(); err != nil {
+		t.Fatalf("base: %v\n%s", err, out)
+	}
+	root := testfs.Tree(t, map[string]string{
+		"Dockerfile": "FROM layerwise-test/verify-nonroot:1 AS build\nCOPY package.json ./\nRUN npm install --no-audit --no-fund\nCOPY . .\n" +
+			"FROM debian:bookworm-slim\nCOPY --from=build /home/app/node_modules /srv/node_modules\nCOPY --from=build /home/app/certs/dev.pem /srv/dev.pem\nCMD [\"ls\", \"/srv\"]\n",
+		"package.json":  `{"name":"svc","version":"1.0.0","dependencies":{"is-number":"7.0.0"}}`,
+		"certs/dev.pem": "-----BEGIN CERTIFICATE-----\n",
+		".env":          "SECRET=1\n",
+	})
+	res, err := Run(context.Background(), root, Options{Builder: buildx.New(""), NoRebuilds: true, BaseImages: baseimage.New("docker").Configs, Smoke: "ls /srv"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Images) != 1 || res.Images[0].Status != Verified {
+		t.Fatalf("%+v\n%+v", res.Images[0], res.Images[0].Comparison)
+	}
+	fixed := ""
+	for _, f := range res.Files {
+		if f.Path == "Dockerfile" {
+			fixed = string(f.After)
+		}
+		if f.Path == ".dockerignore" && strings.Contains(string(f.After), "pem") {
+			t.Errorf("the certificate a COPY --from carries was excluded:\n%s", f.After)
+		}
+	}
+	if !strings.Contains(fixed, "--mount=type=cache,target=/home/app/.cache/npm,uid=1001,gid=1001") {
+		t.Errorf("the npm cache mount should follow the base's user and env:\n%s", fixed)
+	}
+}
+
+// TestVerifyExamples: the shipped examples' fixes verify — the Node web
+// service (manifests first, npm cache mount, .dockerignore) and the Go API
+// (multi-stage split: the runtime base's files are the intended difference,
+// the binary and the working directory are the same).
+func TestVerifyExamples(t *testing.T) {
+	testengine.Require(t)
+	testengine.RequireExampleBaseImages(t)
+	res, err := Run(context.Background(), filepath.Join("..", "examples"), Options{Builder: buildx.New(""), NoRebuilds: true, Images: []string{"web", "api"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, im := range res.Images {
+		if im.Status != Verified {
+			t.Errorf("%s: %s %s\n%+v", im.Image, im.Status, im.Reason, im.Comparison)
+		}
 	}
 }
