@@ -3,7 +3,7 @@ GO      ?= go
 BIN     ?= bin/layerwise
 EXAMPLE ?= examples
 
-.PHONY: all build demo test unit lint bench bench-ci fuzz generate engine clean
+.PHONY: all build demo test unit lint bench bench-ci fuzz fuzz-long generate engine clean
 
 all: build
 
@@ -46,6 +46,17 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzWalkMatchesFsutil -fuzztime 30s ./buildctx/
 	$(GO) test -run '^$$' -fuzz FuzzFix -fuzztime 30s ./fix/
 	$(GO) test -run '^$$' -fuzz FuzzEscapePattern -fuzztime 30s ./fix/
+	$(GO) test -run '^$$' -fuzz FuzzAudit -fuzztime 30s ./audit/
+
+# Every fuzz target for FUZZTIME each (10 minutes; not in CI); the result goes
+# in docs/fuzz.md.
+FUZZTIME ?= 10m
+fuzz-long:
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./dockerfile/
+	$(GO) test -run '^$$' -fuzz FuzzWalkMatchesFsutil -fuzztime $(FUZZTIME) ./buildctx/
+	$(GO) test -run '^$$' -fuzz FuzzFix -fuzztime $(FUZZTIME) ./fix/
+	$(GO) test -run '^$$' -fuzz FuzzEscapePattern -fuzztime $(FUZZTIME) ./fix/
+	$(GO) test -run '^$$' -fuzz FuzzAudit -fuzztime $(FUZZTIME) ./audit/
 
 # Regenerate docs/rules and the report golden files after changing rules.
 generate:
