@@ -35,6 +35,7 @@ lint:
 bench: engine
 	scripts/benchmark-builds.sh examples -n 3
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./buildctx/ ./audit/
+	$(GO) test -run '^$$' -bench BuildKitChecksPerLine -benchtime 1x ./rules/
 	$(GO) test -run '^$$' -bench MeasureOverhead -benchtime 7x ./measure/
 
 # The reduced before/after benchmark CI runs: one repetition, two services.

@@ -1,7 +1,11 @@
 package rules
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"sort"
+	"strings"
 	"testing"
 )
 
@@ -20,5 +24,80 @@ func TestBuildKitChecksOnReadWriteBindMount(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("FromAsCasing not reported: %+v", fs)
+	}
+}
+
+// longDockerfile has n instructions, some of them BuildKit warns about,
+// spread over the file.
+func longDockerfile(n int) []byte {
+	var b strings.Builder
+	b.WriteString("# a generated file\nARG VERSION=1\nFROM debian:12 as build\nENV GREETING hello\n")
+	for i := 0; i < n; i++ {
+		switch i % 97 {
+		case 0:
+			fmt.Fprintf(&b, "ENV STEP_%d %d\n", i, i) // LegacyKeyValueFormat
+		case 1:
+			fmt.Fprintf(&b, "WORKDIR rel%d\n", i) // WorkdirRelativePath
+		case 2:
+			fmt.Fprintf(&b, "CMD echo %d\n", i) // JSONArgsRecommended
+		case 3:
+			fmt.Fprintf(&b, "LABEL l%d=$UNDEFNED_%d\n", i, i) // UndefinedVar
+		default:
+			fmt.Fprintf(&b, "RUN echo %d \\\n    && true\n", i)
+		}
+	}
+	return []byte(b.String())
+}
+
+// TestBuildKitChecksWindowsSameAsWhole: linting a long file in windows
+// reports exactly what linting it whole does.
+func TestBuildKitChecksWindowsSameAsWhole(t *testing.T) {
+	dt := longDockerfile(2000)
+	whole, err := lintOnce(context.Background(), "Dockerfile", dt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	windowed, err := RunBuildKitChecks(context.Background(), "Dockerfile", dt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := func(fs []BuildKitFinding) []string {
+		var out []string
+		for _, f := range fs {
+			out = append(out, fmt.Sprintf("%s@%d %s", f.Rule, f.StartLine, f.Detail))
+		}
+		sort.Strings(out)
+		return out
+	}
+	a, b := key(whole), key(windowed)
+	if len(a) < 40 || strings.Join(a, "\n") != strings.Join(b, "\n") {
+		t.Errorf("whole %d findings, windowed %d; first difference:\n%s", len(a), len(b), firstDiff(a, b))
+	}
+}
+
+func firstDiff(a, b []string) string {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		if a[i] != b[i] {
+			return a[i] + "\n" + b[i]
+		}
+	}
+	return fmt.Sprintf("lengths %d and %d", len(a), len(b))
+}
+
+// BenchmarkBuildKitChecksPerLine lints files of 1k, 10k and 100k lines:
+// the ns/line it reports must stay flat (it grew with the file before the
+// windows).
+func BenchmarkBuildKitChecksPerLine(b *testing.B) {
+	for _, n := range []int{500, 5000, 50000} { // two lines per RUN: ~1k, 10k, 100k lines
+		dt := longDockerfile(n)
+		lines := bytes.Count(dt, []byte("\n"))
+		b.Run(fmt.Sprintf("%dlines", lines), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if _, err := RunBuildKitChecks(context.Background(), "Dockerfile", dt); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(lines), "ns/line")
+		})
 	}
 }
