@@ -3,6 +3,7 @@ package discover
 import (
 	"context"
 	"fmt"
+	"github.com/compose-spec/compose-go/v2/dotenv"
 	"io"
 	"os"
 	"path/filepath"
@@ -83,6 +84,16 @@ func loadCompose(ctx context.Context, root, dir string, env []string) ([]*Image,
 	}
 	var out []*Image
 	var warns []string
+	// values an env file sets (.env of the project directory): a build arg
+	// interpolated from one is not printed by ls -o json (often a token)
+	envValues := map[string]bool{}
+	if m, err := dotenv.Read(filepath.Join(dir, ".env")); err == nil {
+		for _, v := range m {
+			if len(v) >= 4 {
+				envValues[v] = true
+			}
+		}
+	}
 	names := make([]string, 0, len(proj.Services))
 	for n := range proj.Services {
 		names = append(names, n)
@@ -120,8 +131,12 @@ func loadCompose(ctx context.Context, root, dir string, env []string) ([]*Image,
 			for k, v := range b.Args {
 				if v != nil {
 					im.Args[k] = *v
+					if envValues[*v] {
+						im.ArgsFromEnvFile = append(im.ArgsFromEnvFile, k)
+					}
 				}
 			}
+			sort.Strings(im.ArgsFromEnvFile)
 		}
 		im.AdditionalContexts = localContexts(root, dir, b.AdditionalContexts)
 		if isRemoteContext(ctxDir) || strings.HasPrefix(b.Context, "git@") {

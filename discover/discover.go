@@ -43,6 +43,9 @@ type Image struct {
 	ContextNote     string            `json:"contextNote,omitempty"`
 	Target          string            `json:"target,omitempty"`
 	Args            map[string]string `json:"args,omitempty"`
+	// ArgsFromEnvFile are the build args whose values were interpolated
+	// from an env file (.env): listings print them masked.
+	ArgsFromEnvFile []string `json:"-"`
 	// Source is "dockerfile", "compose" or "bake"; SourceFile the compose
 	// or (first) bake file.
 	Source             string            `json:"source"`

@@ -110,8 +110,22 @@ func locatedError(name string, err error, lines []string) *Error {
 			e.Col = firstCol(lines, e.Line)
 		}
 	}
+	if strings.Contains(e.Message, "line greater than max allowed size") {
+		// BuildKit's scanner names the last line it read whole; the line
+		// that is too long is the first one over its limit
+		for i, l := range lines {
+			if len(l) > maxLineBytes {
+				e.Line, e.Col = i+1, 1
+				e.Message += fmt.Sprintf(" (this line has %d bytes)", len(l))
+				break
+			}
+		}
+	}
 	return e
 }
+
+// maxLineBytes is the longest line BuildKit's parser reads.
+const maxLineBytes = 65535
 
 // cleanMessage drops BuildKit's "dockerfile parse error on line N:" prefix
 // since we print the position ourselves.

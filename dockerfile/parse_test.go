@@ -1,6 +1,7 @@
 package dockerfile
 
 import (
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -350,5 +351,16 @@ func TestBaseImageConfigStartsTheStage(t *testing.T) {
 	st = f.Stages[2].Instructions[0].State
 	if st.BaseKnown || st.User != "" {
 		t.Errorf("an uninspected base is not known: %+v", st)
+	}
+}
+
+// TestLineTooLongPointsAtTheLine: BuildKit's scanner error names the last
+// line it read; the error must name the line that is too long.
+func TestLineTooLongPointsAtTheLine(t *testing.T) {
+	src := "FROM debian:12\nRUN echo hi\nRUN echo " + strings.Repeat("x", 70000) + "\nRUN echo after\n"
+	_, err := Parse("Dockerfile", []byte(src), Options{})
+	var e *Error
+	if !errors.As(err, &e) || e.Line != 3 {
+		t.Fatalf("error %v, want line 3", err)
 	}
 }

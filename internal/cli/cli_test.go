@@ -290,3 +290,20 @@ func TestBrokenComposeExitsOne(t *testing.T) {
 		}
 	}
 }
+
+// TestLsMasksArgsFromEnvFiles: a build arg interpolated from .env (often a
+// token) is not printed by ls -o json; a literal one is.
+func TestLsMasksArgsFromEnvFiles(t *testing.T) {
+	root := testfs.Tree(t, map[string]string{
+		".env":         "NPM_TOKEN=npm_secret_value_123\n",
+		"compose.yaml": "services:\n  web:\n    build:\n      context: .\n      args:\n        NPM_TOKEN: ${NPM_TOKEN}\n        MODE: production\n",
+		"Dockerfile":   "FROM scratch\nARG NPM_TOKEN\nARG MODE\n",
+	})
+	code, out, stderr := run(t, "ls", "-o", "json", root)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if strings.Contains(out, "npm_secret_value_123") || !strings.Contains(out, `"NPM_TOKEN": "***"`) || !strings.Contains(out, `"MODE": "production"`) {
+		t.Errorf("ls -o json:\n%s", out)
+	}
+}

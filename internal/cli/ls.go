@@ -35,7 +35,7 @@ Formats: table (default, also "text"), json.`,
 				return err
 			}
 			if g.format == "json" {
-				if err := writeJSON(g.stdout, res); err != nil {
+				if err := writeJSON(g.stdout, maskedArgs(res)); err != nil {
 					return err
 				}
 			} else {
@@ -44,6 +44,27 @@ Formats: table (default, also "text"), json.`,
 			return reportDiscoveryProblems(g, res)
 		},
 	}
+}
+
+// maskedArgs is a copy of the result whose build args interpolated from an
+// env file print as "***" (a listing is not the place for a token).
+func maskedArgs(res *discover.Result) *discover.Result {
+	out := *res
+	out.Images = make([]*discover.Image, len(res.Images))
+	for i, im := range res.Images {
+		c := *im
+		if len(im.ArgsFromEnvFile) > 0 {
+			c.Args = map[string]string{}
+			for k, v := range im.Args {
+				c.Args[k] = v
+			}
+			for _, k := range im.ArgsFromEnvFile {
+				c.Args[k] = "***"
+			}
+		}
+		out.Images[i] = &c
+	}
+	return &out
 }
 
 // discoverImages runs discovery on the PATH argument and turns "nothing
