@@ -7,24 +7,40 @@
 // It asks `docker image inspect` (the engine the user builds with), once per
 // reference, and caches the answers by image ID for the process: the same
 // image under several names is read once. An image the engine does not have
-// is simply unknown (nothing is pulled); the rules then fall back to what
-// is known of official images, and refuse where they must.
+// is read from its registry (the config blob only, go-containerregistry)
+// when that registry is on loopback, or any registry with Remote
+// (--inspect-registry); otherwise it is unknown (nothing is pulled), and the
+// rules fall back to what is known of official images, and refuse where
+// they must.
 package baseimage
 
 import (
 	"context"
 	"encoding/json"
+	"net"
 	"os/exec"
+	"runtime"
 	"sync"
 	"time"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/layerwise/layerwise/dockerfile"
 )
 
-// Resolver answers image configs from a local engine.
+// Resolver answers image configs from a local engine, and from the image's
+// registry when the engine does not have it and the registry may be asked
+// (Registries: a loopback registry always, any registry when Remote).
 type Resolver struct {
 	// Docker is the docker CLI ("docker" when empty).
 	Docker string
+	// Remote lets the resolver ask any registry for an image the engine
+	// does not have (read-only, the config only, with RegistryTimeout).
+	Remote          bool
+	RegistryTimeout time.Duration
 
 	once      sync.Once
 	available bool
@@ -54,12 +70,14 @@ func (r *Resolver) probe(ctx context.Context) bool {
 	return r.available
 }
 
-// Configs returns the configs of the references the engine has.
+// Configs returns the configs of the references the engine has (or a
+// registry that may be asked serves).
 func (r *Resolver) Configs(ctx context.Context, refs []string) map[string]dockerfile.ImageConfig {
 	out := map[string]dockerfile.ImageConfig{}
-	if len(refs) == 0 || !r.probe(ctx) {
+	if len(refs) == 0 {
 		return out
 	}
+	engine := r.probe(ctx)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.byRef == nil {
@@ -68,7 +86,12 @@ func (r *Resolver) Configs(ctx context.Context, refs []string) map[string]docker
 	for _, ref := range refs {
 		cfg, seen := r.byRef[ref]
 		if !seen {
-			cfg = r.inspect(ctx, ref)
+			if engine {
+				cfg = r.inspect(ctx, ref)
+			}
+			if cfg == nil && r.mayAsk(ref) {
+				cfg = r.fromRegistry(ctx, ref)
+			}
 			r.byRef[ref] = cfg
 		}
 		if cfg != nil {
@@ -105,4 +128,50 @@ func (r *Resolver) inspect(ctx context.Context, ref string) *dockerfile.ImageCon
 	c := &dockerfile.ImageConfig{User: img.Config.User, Env: img.Config.Env, WorkingDir: img.Config.WorkingDir}
 	r.byID[img.ID] = c
 	return c
+}
+
+// mayAsk: a loopback registry is always asked (it is the user's own); any
+// other only with Remote (offline machines would wait on every lookup).
+func (r *Resolver) mayAsk(ref string) bool {
+	n, err := name.ParseReference(ref)
+	if err != nil {
+		return false
+	}
+	host := n.Context().RegistryStr()
+	h, _, err := net.SplitHostPort(host)
+	if err != nil {
+		h = host
+	}
+	if h == "localhost" {
+		return true
+	}
+	if ip := net.ParseIP(h); ip != nil && ip.IsLoopback() {
+		return true
+	}
+	return r.Remote
+}
+
+// fromRegistry reads the image's config from its registry (the manifest
+// and the config blob; no layer), with the credentials of the Docker CLI's
+// config, over plain HTTP for a loopback registry as docker does.
+func (r *Resolver) fromRegistry(ctx context.Context, ref string) *dockerfile.ImageConfig {
+	n, err := name.ParseReference(ref, name.Insecure)
+	if err != nil {
+		return nil
+	}
+	timeout := r.RegistryTimeout
+	if timeout == 0 {
+		timeout = 10 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	img, err := remote.Image(n, remote.WithContext(ctx), remote.WithAuthFromKeychain(authn.DefaultKeychain), remote.WithPlatform(v1.Platform{OS: "linux", Architecture: runtime.GOARCH}))
+	if err != nil {
+		return nil
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return nil
+	}
+	return &dockerfile.ImageConfig{User: cf.Config.User, Env: cf.Config.Env, WorkingDir: cf.Config.WorkingDir}
 }

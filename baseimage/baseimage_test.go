@@ -48,3 +48,34 @@ func TestNoEngineNoConfigs(t *testing.T) {
 		t.Errorf("configs without an engine: %+v", got)
 	}
 }
+
+// TestConfigFromALoopbackRegistry: an image the engine does not have is
+// read from its registry when that registry is on loopback (config only).
+func TestConfigFromALoopbackRegistry(t *testing.T) {
+	testengine.Require(t)
+	testengine.RequireExampleBaseImages(t)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM busybox:1.36\nENV HOME=/home/svc\nUSER 4242\n"), 0o644)
+	const ref = "127.0.0.1:5000/layerwise-test/baseimage-remote:1"
+	if out, err := exec.Command("docker", "buildx", "build", "-t", ref, dir).CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	if out, err := exec.Command("docker", "push", ref).CombinedOutput(); err != nil {
+		msg := "the loopback registry of `make engine` is not reachable: " + string(out)
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	exec.Command("docker", "image", "rm", ref).Run()
+	got := New("docker").Configs(context.Background(), []string{ref})
+	c, ok := got[ref]
+	if !ok || c.User != "4242" || !strings.Contains(strings.Join(c.Env, " "), "HOME=/home/svc") {
+		t.Errorf("config from the registry: %+v %v", c, ok)
+	}
+	// any other registry is not asked unless Remote
+	r := New("docker")
+	if got := r.Configs(context.Background(), []string{"registry.example.com/nothing:1"}); len(got) != 0 {
+		t.Errorf("asked a non-loopback registry: %+v", got)
+	}
+}

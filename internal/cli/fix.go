@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"github.com/layerwise/layerwise/baseimage"
 	"github.com/layerwise/layerwise/verify"
 	"io"
 	"io/fs"
@@ -67,7 +66,7 @@ out at a time, and left out (exit 1, with the culprits and the failing paths).`,
 				gate = func(root string) (map[string][]string, error) {
 					opt := verify.Options{Builder: b, Rules: ruleIDs, Log: g.stderr}
 					if !g.noInspect {
-						opt.BaseImages = baseimage.New("docker").Configs
+						opt.BaseImages = g.resolver().Configs
 					}
 					gt, err := verify.Bisect(cmd.Context(), root, opt)
 					if err != nil {

@@ -3,7 +3,6 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/layerwise/layerwise/baseimage"
 	"io"
 	"os"
 	"sort"
@@ -82,10 +81,7 @@ func discoverImages(cmd *cobra.Command, g *globals, args []string) (*discover.Re
 	}
 	dopt := discover.Options{}
 	if !g.noInspect {
-		if g.bases == nil {
-			g.bases = baseimage.New("docker")
-		}
-		dopt.BaseImages = g.bases.Configs
+		dopt.BaseImages = g.resolver().Configs
 	}
 	res, err := discover.Discover(cmd.Context(), root, dopt)
 	if err != nil {

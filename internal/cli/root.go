@@ -46,13 +46,23 @@ type globals struct {
 	configPath string
 	noColor    bool
 	// noInspect: do not read base images' configs from the local engine
-	noInspect bool
-	bases     *baseimage.Resolver
+	noInspect       bool
+	inspectRegistry bool
+	bases           *baseimage.Resolver
 	// inputFailures counts compose/bake files discovery could not read;
 	// a command that otherwise succeeds then exits 1
 	inputFailures int
 	stdout        io.Writer
 	stderr        io.Writer
+}
+
+// resolver is the base-image resolver every command of this run shares.
+func (g *globals) resolver() *baseimage.Resolver {
+	if g.bases == nil {
+		g.bases = baseimage.New("docker")
+		g.bases.Remote = g.inspectRegistry
+	}
+	return g.bases
 }
 
 // loadConfig reads --config, or .layerwise.yaml at root when not given.
@@ -124,6 +134,7 @@ could not be processed (reported, the others still processed); 2 usage error
 	pf.StringVarP(&g.format, "format", "o", "text", "output format (per command: text, table, json, ...)")
 	pf.StringVar(&g.configPath, "config", "", "config file (default: .layerwise.yaml at the repository root)")
 	pf.BoolVar(&g.noColor, "no-color", false, "never colour the output (NO_COLOR is honoured too)")
+	pf.BoolVar(&g.inspectRegistry, "inspect-registry", false, "read base images the engine does not have from their registries (config only; a loopback registry is always read)")
 	pf.BoolVar(&g.noInspect, "no-inspect", false, "do not read the base images' user and environment from the local Docker Engine (docker image inspect; nothing is pulled)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w\n\n%s", err, c.UsageString())}

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/layerwise/layerwise/baseimage"
 	"github.com/layerwise/layerwise/internal/safetext"
 	"github.com/layerwise/layerwise/measure"
 	"github.com/layerwise/layerwise/verify"
@@ -66,7 +65,7 @@ that fails, or an image that cannot be verified (its base image is not available
 			opt := verify.Options{Builder: b, Config: cfg, Images: f.images, Rules: f.rules, Smoke: f.smoke,
 				Scenarios: f.scenarios, NoRebuilds: f.noRebuilds, Log: g.stderr}
 			if !g.noInspect {
-				opt.BaseImages = baseimage.New("docker").Configs
+				opt.BaseImages = g.resolver().Configs
 			}
 			if !f.noHistory {
 				store, err := openHistory(res.Root, f.historyPath)
