@@ -135,6 +135,43 @@ var dockerfileCases = []struct {
 		want:  "FROM eclipse-temurin:21\nWORKDIR /app\nCOPY mvnw pom.xml ./\nCOPY .mvn .mvn/\nRUN ./mvnw -B dependency:go-offline\nCOPY . .\nRUN ./mvnw -B -o package\n",
 	},
 	{
+		// installs that read more than their manifests are left alone
+		name:  "npm-postinstall-reads-sources",
+		files: map[string]string{"Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n", "package.json": `{"scripts":{"postinstall":"prisma generate"}}`, "prisma/schema.prisma": ""},
+		rules: []string{"LW101"},
+		note:  "postinstall script (prisma generate)",
+	},
+	{
+		name:  "npm-postinstall-ignored-scripts",
+		files: map[string]string{"Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci --ignore-scripts\n", "package.json": `{"scripts":{"postinstall":"prisma generate"}}`},
+		rules: []string{"LW101"},
+		want:  "FROM node:20\nWORKDIR /app\nCOPY package.json ./\nRUN npm ci --ignore-scripts\nCOPY . .\n",
+	},
+	{
+		name:  "pip-install-dot",
+		files: map[string]string{"Dockerfile": "FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN pip install .\n", "pyproject.toml": "[project]\n", "app/__init__.py": ""},
+		rules: []string{"LW101"},
+		note:  "builds a local project from its sources",
+	},
+	{
+		name:  "pip-requirements-include-local",
+		files: map[string]string{"Dockerfile": "FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n", "requirements.txt": "flask\n-e ./libs/common\n", "libs/common/setup.py": ""},
+		rules: []string{"LW101"},
+		note:  "installs a local path",
+	},
+	{
+		name:  "go-local-replace",
+		files: map[string]string{"Dockerfile": "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /app ./cmd/api\n", "go.mod": "module x\n\nreplace example.com/shared => ./shared\n", "go.sum": "", "cmd/api/main.go": "package main\n", "shared/go.mod": "module example.com/shared\n"},
+		rules: []string{"LW101"},
+		note:  "replaces a module with a local directory",
+	},
+	{
+		name:  "dotnet-project-reference",
+		files: map[string]string{"Dockerfile": "FROM mcr.microsoft.com/dotnet/sdk:8.0\nWORKDIR /src\nCOPY . .\nRUN dotnet publish -o /out\n", "Api.csproj": "<Project><ItemGroup><ProjectReference Include=\"../Lib/Lib.csproj\" /></ItemGroup></Project>", "Program.cs": ""},
+		rules: []string{"LW101"},
+		note:  "references other projects",
+	},
+	{
 		// the install runs outside the copied sources: left alone
 		name:  "install-outside-the-copy",
 		files: map[string]string{"Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY src/ /srv/\nRUN npm ci\n", "src/package.json": "{}", "src/x.js": ""},

@@ -325,6 +325,9 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 	if why := manifestMadeEarlier(in, s1, bi, tool); why != "" {
 		return nil, why
 	}
+	if why := installNeedsSources(in, inst, tool, srcDir); why != "" {
+		return nil, why
+	}
 	var manifests []string
 	for _, p := range in.contextChildren(srcDir) {
 		if matchesToolManifest(path.Base(p), tool) {

@@ -86,7 +86,7 @@ func defeats(c dockerfile.Command, st *dockerfile.State, base string) (string, s
 			return "`go clean -cache`", toolGo.CacheDirs(st, base)[1]
 		}
 	case "apk":
-		if c.HasArg("--no-cache") {
+		if sub == "add" && c.HasArg("--no-cache") {
 			return "`apk --no-cache`", apkCacheDir
 		}
 	case "composer":

@@ -1,0 +1,125 @@
+package rules
+
+import (
+	"encoding/json"
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/layerwise/layerwise/dockerfile"
+)
+
+// An install moved before the sources sees the manifests only. Some
+// installs read more than their manifests, and would then fail — or worse,
+// build without what they read: a package.json install script (prisma
+// generate, patch-package, husky), `pip install .` (it builds the project
+// from its sources), requirements that include other files or local paths,
+// a go.mod that replaces a module with a local directory, a Gemfile that
+// reads the gemspec, a composer.json whose autoloader scans the sources, a
+// Maven multi-module build, a .NET project that references other projects.
+// Those are left as they are, and the note says what to copy with the
+// manifests.
+
+// installNeedsSources says why the install of inst cannot run on the
+// manifests of srcDir alone ("" when it can).
+func installNeedsSources(in *Input, inst *dockerfile.Instruction, t *Tool, srcDir string) string {
+	read := func(name string) (string, bool) {
+		data, err := in.readContextFile(strings.TrimPrefix(path.Join(srcDir, name), "/"))
+		return string(data), err == nil
+	}
+	var cmds []dockerfile.Command
+	for _, c := range inst.Run.Commands {
+		if ci := Classify(c); ci != nil && ci.Tool == t {
+			cmds = append(cmds, c)
+		}
+	}
+	switch t {
+	case toolNpm, toolYarn, toolPnpm:
+		for _, c := range cmds {
+			if c.HasArg("--ignore-scripts") {
+				return ""
+			}
+		}
+		if s, ok := read("package.json"); ok {
+			var pj struct {
+				Scripts map[string]string `json:"scripts"`
+			}
+			if json.Unmarshal([]byte(s), &pj) == nil {
+				for _, k := range []string{"preinstall", "install", "postinstall", "prepare"} {
+					if v, ok := pj.Scripts[k]; ok {
+						return fmt.Sprintf("package.json's %s script (%s) runs during the install and may read the sources: add --ignore-scripts and run it after the sources are copied, or copy what it reads with the manifests", k, short(v))
+					}
+				}
+			}
+		}
+	case toolPip, toolUv:
+		for _, c := range cmds {
+			for i, a := range c.Args {
+				if a == "." || a == "-e" || strings.HasPrefix(a, "./") || strings.HasPrefix(a, "../") || strings.HasPrefix(a, "file:") ||
+					(i > 0 && c.Args[i-1] == "install" && !strings.HasPrefix(a, "-") && strings.Contains(a, "/") && !strings.Contains(a, "://")) {
+					return fmt.Sprintf("`%s` builds a local project from its sources, which a dependency step before them does not have", shortCmd(c))
+				}
+				if (a == "-r" || a == "--requirement" || a == "-c" || a == "--constraint") && i+1 < len(c.Args) {
+					if why := requirementsNeedSources(in, path.Join(srcDir, c.Args[i+1])); why != "" {
+						return why
+					}
+				}
+			}
+		}
+	case toolGo:
+		if s, ok := read("go.mod"); ok && localReplace.MatchString(s) {
+			return "go.mod replaces a module with a local directory, which the dependency step would not have: copy it with go.mod and go.sum"
+		}
+	case toolBundler:
+		if s, ok := read("Gemfile"); ok && (regexp.MustCompile(`(?m)^\s*gemspec\b`).MatchString(s) || strings.Contains(s, "path:") || strings.Contains(s, ":path")) {
+			return "the Gemfile reads a gemspec or a local path, which usually read the sources (lib/*/version.rb)"
+		}
+	case toolComposer:
+		for _, c := range cmds {
+			if c.HasArg("--no-scripts") && c.HasArg("--no-autoloader") {
+				return ""
+			}
+		}
+		if s, ok := read("composer.json"); ok && (strings.Contains(s, `"autoload"`) || strings.Contains(s, `"scripts"`)) {
+			return "composer install runs scripts and builds the autoloader from the sources: add --no-scripts --no-autoloader and run composer dump-autoload after the sources are copied"
+		}
+	case toolMaven:
+		if s, ok := read("pom.xml"); ok && strings.Contains(s, "<modules>") {
+			return "a Maven multi-module build needs every module's pom.xml, which a flat manifest COPY does not bring"
+		}
+	case toolDotnet:
+		for _, p := range in.contextChildren(srcDir) {
+			if strings.HasSuffix(p, ".sln") {
+				return "a solution file names projects in other directories, which the manifest COPY does not bring"
+			}
+			if strings.HasSuffix(p, "proj") {
+				if s, ok := read(path.Base(p)); ok && strings.Contains(s, "<ProjectReference") {
+					return "the project references other projects, which the manifest COPY does not bring"
+				}
+			}
+		}
+	}
+	return ""
+}
+
+var localReplace = regexp.MustCompile(`(?m)^\s*(replace\s+)?\S+(\s+\S+)?\s+=>\s+(\.\.?/|/)`)
+
+// requirementsNeedSources reads a requirements file for what makes pip
+// read more than it: includes of other files, editable or local paths.
+func requirementsNeedSources(in *Input, p string) string {
+	data, err := in.readContextFile(strings.TrimPrefix(path.Clean("/"+p), "/"))
+	if err != nil {
+		return ""
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		l = strings.TrimSpace(l)
+		switch {
+		case strings.HasPrefix(l, "-r ") || strings.HasPrefix(l, "-c ") || strings.HasPrefix(l, "--requirement") || strings.HasPrefix(l, "--constraint"):
+			return fmt.Sprintf("%s includes another file (%s), which the manifest COPY does not bring", path.Base(p), l)
+		case strings.HasPrefix(l, "-e ") || strings.HasPrefix(l, "--editable") || l == "." || strings.HasPrefix(l, "./") || strings.HasPrefix(l, "../") || strings.HasPrefix(l, "file:"):
+			return fmt.Sprintf("%s installs a local path (%s), which a dependency step before the sources does not have", path.Base(p), l)
+		}
+	}
+	return ""
+}
