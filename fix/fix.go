@@ -189,6 +189,9 @@ func fixText(ctx context.Context, im *discover.Image, rep *buildctx.Report, orig
 		return orig, nil, []Note{{File: im.Dockerfile, Reason: "does not parse: " + err.Error()}}
 	}
 	for _, st := range m.Stages {
+		if rules.IsWindowsImage(st.Base) || strings.Contains(strings.ToLower(st.Platform), "windows") {
+			return orig, nil, []Note{{File: im.Dockerfile, Line: st.Range.Start.Line, Reason: "a Windows image (" + st.Base + "): layerwise's rewrites (cache mounts, Linux paths, apt) are for Linux images; the Dockerfile is left as it is"}}
+		}
 		for _, x := range st.Instructions {
 			if x.Kind == "ONBUILD" {
 				return orig, nil, []Note{{File: im.Dockerfile, Line: x.Range.Start.Line, Reason: "ONBUILD instructions run in other images' builds: the Dockerfile is left as it is"}}

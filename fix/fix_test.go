@@ -135,6 +135,12 @@ var dockerfileCases = []struct {
 		want:  "FROM eclipse-temurin:21\nWORKDIR /app\nCOPY mvnw pom.xml ./\nCOPY .mvn .mvn/\nRUN ./mvnw -B dependency:go-offline\nCOPY . .\nRUN ./mvnw -B -o package\n",
 	},
 	{
+		// Windows images: Linux cache paths and mounts would break them
+		name:  "windows-image-left-alone",
+		files: map[string]string{"Dockerfile": "# escape=`\nFROM mcr.microsoft.com/dotnet/sdk:8.0-nanoserver-ltsc2022 AS build\nWORKDIR /source\nCOPY *.csproj .\nRUN dotnet restore\nCOPY . .\nRUN dotnet publish --no-restore -o /app\n", "app.csproj": "<Project/>"},
+		note:  "a Windows image",
+	},
+	{
 		// installs that read more than their manifests are left alone
 		name:  "npm-postinstall-reads-sources",
 		files: map[string]string{"Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n", "package.json": `{"scripts":{"postinstall":"prisma generate"}}`, "prisma/schema.prisma": ""},

@@ -131,3 +131,26 @@ func underDir(p, dir string) bool {
 	p, dir = path.Clean(p), path.Clean(dir)
 	return p == dir || strings.HasPrefix(p, dir+"/")
 }
+
+// IsWindowsImage reports whether a base image reference names a Windows
+// image (nanoserver, servercore, the windows repositories, an ltsc tag):
+// its paths are not Linux paths, its shell is cmd, and classic Windows
+// builds have no cache mounts.
+func IsWindowsImage(ref string) bool {
+	l := strings.ToLower(ref)
+	for _, w := range []string{"nanoserver", "servercore", "windows", "-ltsc20", ":ltsc20", "/windows/"} {
+		if strings.Contains(l, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// windowsStage reports whether an instruction's stage builds on Windows.
+func (in *Input) windowsStage(ins *dockerfile.Instruction) bool {
+	s := in.stageOf(ins)
+	if s == nil {
+		return false
+	}
+	return IsWindowsImage(in.rootBase(s).Base) || strings.Contains(strings.ToLower(s.Platform), "windows")
+}

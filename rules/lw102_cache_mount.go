@@ -48,6 +48,9 @@ func checkCacheMount(in *Input) []Finding {
 	var out []Finding
 	for _, s := range in.File.Stages {
 		for _, ins := range s.Instructions {
+			if in.windowsStage(ins) {
+				break // Windows: other paths, no cache mounts in classic builds
+			}
 			seen := map[string]bool{}
 			for _, inst := range runInstalls(ins) {
 				t := inst.Tool

@@ -24,6 +24,8 @@ func TestLW102CacheMount(t *testing.T) {
 		"FROM golang:1.22\nRUN --mount=type=cache,target=/root/.cache/go-build go build ./...\n",
 	)
 	ruleCatchesNot(t, "LW102",
+		// Windows images: other paths, and classic Windows builds have no cache mounts
+		"FROM mcr.microsoft.com/dotnet/sdk:8.0-nanoserver-ltsc2022\nRUN dotnet restore\n",
 		"FROM node:20\nRUN --mount=type=cache,target=/root/.npm npm ci\n",
 		"FROM node:20\nUSER node\nRUN --mount=type=cache,target=/home/node/.npm,uid=1000 npm ci\n",
 		"FROM python:3.12\nENV PIP_CACHE_DIR=/cache/pip\nRUN --mount=type=cache,target=/cache/pip pip install -r requirements.txt\n",
