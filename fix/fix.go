@@ -215,6 +215,12 @@ func fixText(ctx context.Context, im *discover.Image, rep *buildctx.Report, orig
 			if r == nil || r.FixDockerfile == nil || !opt.wants(f.RuleID) || opt.skips(im.Dockerfile, f.RuleID) || tried[key] {
 				continue
 			}
+			if r.FixOnRequest && len(opt.Rules) == 0 {
+				tried[key] = true
+				notes = append(notes, Note{File: im.Dockerfile, Line: f.Range.Start.Line, Rule: f.RuleID,
+					Reason: "not applied unless asked: it changes what the image holds, which a later step or the service may use; run layerwise fix --rule " + f.RuleID + " --verify"})
+				continue
+			}
 			f := f
 			next, rule = &f, r
 			tried[key] = true

@@ -67,7 +67,15 @@ var dockerfileCases = []struct {
 		name:  "apt-hygiene-and-mounts",
 		files: map[string]string{"Dockerfile": "FROM debian:12\nRUN apt-get update\nRUN apt-get install curl \\\n      git\n"},
 		want: "FROM debian:12\nRUN rm -f /etc/apt/apt.conf.d/docker-clean && echo 'Binary::apt::APT::Keep-Downloaded-Packages \"true\";' > /etc/apt/apt.conf.d/keep-cache\n" +
-			"RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt,sharing=locked apt-get update && apt-get install --no-install-recommends -y curl \\\n      git\n",
+			"RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt,sharing=locked apt-get update && apt-get install curl \\\n      git\n",
+		note: "not applied unless asked",
+	},
+	{
+		// LW105 when named
+		name:  "apt-recommends-on-request",
+		files: map[string]string{"Dockerfile": "FROM debian:12\nRUN apt-get update && apt-get install curl \\\n      git\n"},
+		rules: []string{"LW105"},
+		want:  "FROM debian:12\nRUN apt-get update && apt-get install --no-install-recommends -y curl \\\n      git\n",
 	},
 	{
 		// uid 1000 of node:20 is "node", whose HOME is /home/node, not

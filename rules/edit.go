@@ -327,6 +327,12 @@ func (e *runEdit) apkUpdateCache() error {
 			continue
 		}
 		switch {
+		case c.HasArg("--no-network"):
+			// it installs from what an earlier add fetched: no index
+			// refresh, and never a network flag
+			if c.HasArg("--no-cache") {
+				return fmt.Errorf("`%s` bypasses the cache without a network", shortCmd(c))
+			}
 		case c.HasArg("--no-cache"):
 			noCache = append(noCache, i)
 		case !c.HasArg("-U") && !c.HasArg("--update-cache") && !c.HasArg("--update"):
@@ -361,7 +367,7 @@ func (e *runEdit) apkUpdateCache() error {
 				last = loc[1]
 				c := e.ins.Run.Commands[adds[idx]]
 				idx++
-				if !c.HasArg("--no-cache") && !c.HasArg("-U") && !c.HasArg("--update-cache") && !c.HasArg("--update") {
+				if !c.HasArg("--no-cache") && !c.HasArg("-U") && !c.HasArg("--update-cache") && !c.HasArg("--update") && !c.HasArg("--no-network") {
 					b.WriteString(" --update-cache")
 				}
 			}
@@ -384,7 +390,7 @@ func (e *runEdit) apkUpdateCache() error {
 				}
 			}
 			c.Args = args
-		case !c.HasArg("-U") && !c.HasArg("--update-cache") && !c.HasArg("--update"):
+		case !c.HasArg("-U") && !c.HasArg("--update-cache") && !c.HasArg("--update") && !c.HasArg("--no-network"):
 			c.Args = append([]string{"add", "--update-cache"}, c.Args[1:]...)
 		}
 	}

@@ -17,6 +17,9 @@ apt's configuration) and name what is really needed.`,
 	Good:          "RUN apt-get update && apt-get install -y --no-install-recommends curl",
 	Check:         checkInstallRecommends,
 	FixDockerfile: fixInstallRecommends,
+	// a later step (pip building a C extension) or the service may use a
+	// package apt installed only as a recommendation
+	FixOnRequest: true,
 })
 
 func checkInstallRecommends(in *Input) []Finding {

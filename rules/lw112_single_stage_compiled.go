@@ -205,8 +205,8 @@ func startsArtifact(ins []*dockerfile.Instruction, artifact string) bool {
 			}
 		}
 	}
-	if len(argv) == 0 {
-		return false
+	if len(argv) == 0 || len(strings.Fields(argv[0])) == 0 {
+		return false // CMD [""] starts nothing (found by fuzzing)
 	}
 	bin := strings.Fields(argv[0])[0]
 	return bin == artifact || (bin == path.Base(artifact) && onPath[path.Dir(artifact)])

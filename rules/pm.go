@@ -316,7 +316,8 @@ func Classify(c dockerfile.Command) *Install {
 			return &Install{Tool: toolDotnet, Cmd: c, FromManifest: true, Compile: true}
 		}
 	case "bundle", "bundler":
-		if sub == "install" || sub == "" {
+		// `bundle` alone installs; `bundle --version` does not
+		if sub == "install" || (sub == "" && !c.HasArg("--version", "-v", "--help", "-h", "version")) {
 			return &Install{Tool: toolBundler, Cmd: c, FromManifest: true}
 		}
 	case "composer":

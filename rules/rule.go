@@ -89,6 +89,11 @@ type Rule struct {
 	// rule. It returns nil and a reason when it cannot do so safely; the
 	// fixer then leaves the file as it is and reports the reason.
 	FixDockerfile func(in *Input, f Finding) (*Fix, string)
+	// FixOnRequest: the fix changes what the image holds in a way a later
+	// step or the service may depend on (recommended packages no longer
+	// installed), so `fix` applies it only when the rule is named
+	// (--rule), best with --verify.
+	FixOnRequest bool
 }
 
 // DocURL is the rule's documentation page, relative to the repository.

@@ -138,7 +138,7 @@ func TestBisectFindsTheCulprit(t *testing.T) {
 		}
 		return s
 	})
-	g, err := Bisect(context.Background(), root, Options{Builder: buildx.New(""), inject: inject})
+	g, err := Bisect(context.Background(), root, Options{Builder: buildx.New(""), inject: inject, Rules: []string{"LW102", "LW104", "LW105"}})
 	if err != nil {
 		t.Fatal(err)
 	}
