@@ -293,6 +293,11 @@ func fixCacheMount(in *Input, f Finding) (*Fix, string) {
 	if ins == nil || ins.Run == nil {
 		return nil, "instruction not found"
 	}
+	if ins.Run.MountError != "" {
+		// its mounts cannot be read, so whether one covers a cache cannot
+		// be told (found by fuzzing: the fix kept adding mounts)
+		return nil, "a --mount flag of the RUN does not parse (" + ins.Run.MountError + "): fix it first"
+	}
 	dirs, apt := missingMounts(in, ins)
 	if len(dirs) == 0 && !apt {
 		return nil, "nothing to mount"
