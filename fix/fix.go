@@ -202,6 +202,10 @@ func fixText(ctx context.Context, im *discover.Image, rep *buildctx.Report, orig
 	var applied []Applied
 	var notes []Note
 	tried := map[string]bool{}
+	// a fix that does not resolve its finding would come back at the same
+	// instruction with every pass (the text changes, so tried does not
+	// see it): after a few, it is refused
+	again := map[string]int{}
 	for pass := 0; pass < maxFixes; pass++ {
 		if ctx.Err() != nil {
 			break
@@ -213,6 +217,12 @@ func fixText(ctx context.Context, im *discover.Image, rep *buildctx.Report, orig
 			r := rules.Get(f.RuleID)
 			key := fmt.Sprintf("%s\x00%d\x00%s", f.RuleID, f.Range.Start.Line, lineText(m, f.Range.Start.Line))
 			if r == nil || r.FixDockerfile == nil || !opt.wants(f.RuleID) || opt.skips(im.Dockerfile, f.RuleID) || tried[key] {
+				continue
+			}
+			at := fmt.Sprintf("%s\x00%d", f.RuleID, f.Range.Start.Line)
+			if again[at]++; again[at] > 3 {
+				tried[key] = true
+				notes = append(notes, Note{File: im.Dockerfile, Line: f.Range.Start.Line, Rule: f.RuleID, Reason: "refused: the fix does not resolve the finding (it came back after each pass)"})
 				continue
 			}
 			if r.FixOnRequest && len(opt.Rules) == 0 {
