@@ -113,6 +113,12 @@ func fixGoMultiStage(in *Input, f Finding) (*Fix, string) {
 			return nil, fmt.Sprintf("%s (line %d) after the build may need the toolchain or the build's files", x.Kind, x.Range.Start.Line)
 		}
 	}
+	for _, p := range []string{artifact, s.Instructions[ci].State.Workdir} {
+		if strings.ContainsAny(p, " \t*?[]$\"'\\") {
+			// the runtime stage names them in COPY lines (found by fuzzing)
+			return nil, fmt.Sprintf("the path %q has blanks, quotes or wildcards a COPY would read otherwise", p)
+		}
+	}
 	if !startsArtifact(after, artifact) {
 		return nil, "CMD/ENTRYPOINT do not start the built binary " + artifact
 	}
