@@ -2,6 +2,7 @@ package buildctx
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -228,6 +229,15 @@ func SensitiveFiles(root string, entries []Entry) []Sensitive {
 		if hasSensitiveAncestor(e.Path) {
 			continue
 		}
+		if strings.HasSuffix(strings.ToLower(base), ".pem") || strings.HasSuffix(strings.ToLower(base), ".crt") {
+			// a PEM file is a secret when it holds a private key; a CA
+			// bundle or a certificate is public (and often what the
+			// service reads at run time)
+			if e.Type == TypeFile && e.Size < 4<<20 && holdsPrivateKey(filepath.Join(root, filepath.FromSlash(e.Path))) {
+				out = append(out, Sensitive{Path: e.Path, Reason: "private key (PEM)"})
+			}
+			continue
+		}
 		if reason := sensitiveFile(base); reason != "" {
 			out = append(out, Sensitive{Path: e.Path, Reason: reason})
 			continue
@@ -269,7 +279,7 @@ func sensitiveFile(base string) string {
 			return ""
 		}
 		return "environment file (often secrets)"
-	case strings.HasSuffix(l, ".pem") || strings.HasSuffix(l, ".key") || strings.HasSuffix(l, ".p12") || strings.HasSuffix(l, ".pfx"):
+	case strings.HasSuffix(l, ".key") || strings.HasSuffix(l, ".p12") || strings.HasSuffix(l, ".pfx"):
 		return "private key or certificate bundle"
 	case (strings.HasPrefix(l, "id_rsa") || strings.HasPrefix(l, "id_ed25519") || strings.HasPrefix(l, "id_ecdsa") || strings.HasPrefix(l, "id_dsa")) && !strings.HasSuffix(l, ".pub"):
 		return "SSH private key"
@@ -283,6 +293,12 @@ func sensitiveFile(base string) string {
 		return "Terraform state (holds secrets in clear text)"
 	}
 	return ""
+}
+
+// holdsPrivateKey reports whether a PEM file holds a private key.
+func holdsPrivateKey(p string) bool {
+	data, err := os.ReadFile(p)
+	return err == nil && bytes.Contains(data, []byte("PRIVATE KEY-----"))
 }
 
 // maybeKeyJSON: JSON files whose name suggests a key are opened to look

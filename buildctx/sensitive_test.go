@@ -24,7 +24,8 @@ func TestSensitiveFiles(t *testing.T) {
 		"config/key-settings.json": `{"type": "settings"}`,
 		"package.json":             `{"name": "x"}`,
 		"terraform/main.tfstate":   "{}",
-		"certs/server.pem":         "x",
+		"certs/server.pem":         "-----BEGIN PRIVATE KEY-----\nx\n",
+		"certs/ca-bundle.pem":      "-----BEGIN CERTIFICATE-----\nx\n",
 	}
 	var entries []Entry
 	for name, content := range files {
