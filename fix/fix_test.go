@@ -247,6 +247,14 @@ var dockerfileCases = []struct {
 		want:  "FROM golang:1.22\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN --mount=type=cache,target=/go/pkg/mod go mod download\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build --mount=type=cache,target=/go/pkg/mod go build -o /app .\n",
 	},
 	{
+		// a later RUN builds through make: it would not see the module
+		// cache mount, so none is added
+		name:  "go-module-cache-opaque-build",
+		files: map[string]string{"Dockerfile": "FROM golang:1.22\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN make build\n", "go.mod": "module x\n", "go.sum": "", "Makefile": "build:\n\tgo build ./...\n"},
+		rules: []string{"LW102"},
+		note:  "runs `make build`, which may build with /go/pkg/mod",
+	},
+	{
 		name:  "go-module-cache-silenced-on-download",
 		files: map[string]string{"Dockerfile": "FROM golang:1.22\nWORKDIR /src\nCOPY go.mod go.sum ./\n# layerwise ignore=LW102\nRUN go mod download\nCOPY . .\nRUN go build -o /app .\n", "go.mod": "module x\n", "go.sum": "", "main.go": "package main\n"},
 		rules: []string{"LW102"},

@@ -312,6 +312,21 @@ func fixCacheMount(in *Input, f Finding) (*Fix, string) {
 			}
 		}
 	}
+	// a package store read by a RUN layerwise cannot see into (make, a
+	// script) would be empty there once the store is a mount
+	for _, d := range dirs {
+		if !storeDir(in, ins, d) {
+			continue
+		}
+		for _, x := range in.lineageRuns(s) {
+			if x == ins || usesCache(in, x, d) || !in.after(x, ins) {
+				continue
+			}
+			if c, opaque := opaqueCommand(x); opaque {
+				return nil, fmt.Sprintf("the RUN on line %d runs `%s`, which may build with %s without seeing a cache mount there: mount it on both by hand", x.Range.Start.Line, c, d)
+			}
+		}
+	}
 	// the RUNs that get the mounts: this one and every other that uses
 	// one of the caches without a mount of its own
 	targets := []*dockerfile.Instruction{ins}
@@ -472,6 +487,53 @@ func (in *Input) lineageRuns(s *dockerfile.Stage) []*dockerfile.Instruction {
 		}
 	}
 	return out
+}
+
+// after reports whether x runs after ins: later in the same stage, or in
+// a stage built FROM ins's stage.
+func (in *Input) after(x, ins *dockerfile.Instruction) bool {
+	sx, si := in.stageOf(x), in.stageOf(ins)
+	if sx == nil || si == nil {
+		return true
+	}
+	if sx == si {
+		return x.Index > ins.Index
+	}
+	for _, l := range in.lineage(sx) {
+		if l == si {
+			return true
+		}
+	}
+	return false
+}
+
+// benignCommands cannot compile the app: they may follow a store's
+// download step without its mount.
+var benignCommands = map[string]bool{
+	"apt-get": true, "apt": true, "apk": true, "yum": true, "dnf": true, "microdnf": true, "echo": true, "printf": true,
+	"cp": true, "mv": true, "mkdir": true, "rm": true, "chmod": true, "chown": true, "chgrp": true, "ln": true, "touch": true,
+	"cat": true, "useradd": true, "adduser": true, "groupadd": true, "addgroup": true, "set": true, "true": true, "cd": true,
+	"export": true, "sed": true, "tar": true, "unzip": true, "gzip": true, "curl": true, "wget": true, "test": true, "[": true,
+	"ls": true, "find": true, "update-ca-certificates": true, "ldconfig": true, "setcap": true, "id": true, "whoami": true,
+	"npm": true, "yarn": true, "pnpm": true, "pip": true, "pip3": true, "upx": true, "strip": true, "sleep": true, "env": true,
+}
+
+// opaqueCommand returns a command of the RUN that may build with any tool
+// (make, a script, an unknown program), and whether there is one.
+func opaqueCommand(x *dockerfile.Instruction) (string, bool) {
+	if x.Run == nil {
+		return "", false
+	}
+	if len(x.Run.Commands) == 0 && (x.Run.Script != "" || len(x.Run.Exec) > 0) {
+		return short(x.Original), true // not shell layerwise can read
+	}
+	for _, c := range x.Run.Commands {
+		if Classify(c) != nil || benignCommands[path.Base(c.Name)] {
+			continue
+		}
+		return shortCmd(c), true
+	}
+	return "", false
 }
 
 // storeDir reports whether dir is the package store of one of the RUN's
