@@ -104,6 +104,19 @@ func toolCacheDirs(in *Input, ins *dockerfile.Instruction, inst *Install) []stri
 	if inst.Tool == toolYarn {
 		return yarnCacheDirs(in, ins)
 	}
+	if inst.Tool == toolMaven {
+		// the local repository is where settings say: -Dmaven.repo.local
+		// names it; a settings file (-s) may move it anywhere (the maven
+		// image's settings-docker.xml does), so no mount is guessed
+		for _, a := range inst.Cmd.Args {
+			if v, ok := strings.CutPrefix(a, "-Dmaven.repo.local="); ok && path.IsAbs(v) {
+				return []string{path.Clean(v)}
+			}
+		}
+		if inst.Cmd.HasArg("-s", "--settings", "-gs", "--global-settings") || hasArgPrefix(inst.Cmd, "--settings=") {
+			return nil
+		}
+	}
 	dirs := inst.Tool.CacheDirs(ins.State, stageBase(in, ins))
 	if inst.Tool == toolGo && len(dirs) == 2 && !inst.Compile {
 		return dirs[:1]

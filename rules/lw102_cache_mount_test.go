@@ -45,3 +45,14 @@ func TestLW102CacheMount(t *testing.T) {
 		t.Errorf("user home: %+v", fs)
 	}
 }
+
+// TestLW102MavenLocalRepository: a settings file may move Maven's local
+// repository anywhere (the maven image's settings-docker.xml does): no
+// mount is guessed; -Dmaven.repo.local names it.
+func TestLW102MavenLocalRepository(t *testing.T) {
+	ruleCatchesNot(t, "LW102", "FROM maven:3\nRUN mvn -B -s /usr/share/maven/ref/settings-docker.xml dependency:resolve\n")
+	fs := check(t, "LW102", input(t, "FROM maven:3\nRUN mvn -B -Dmaven.repo.local=/cache/m2 dependency:go-offline\n"))
+	if len(fs) != 1 || !strings.Contains(fs[0].Message, "/cache/m2") {
+		t.Errorf("findings %+v", fs)
+	}
+}
