@@ -42,6 +42,8 @@ runs the same command in both containers (no network).
 
 Cost: two cold builds per image, plus two builds per rebuild scenario
 (--no-rebuilds to skip those). Progress goes to stderr, one line per build.
+The images are read back from the Docker Engine (docker save): use a buildx
+builder that loads into it (the docker driver does; remote builders --load).
 Exit codes: 0 every image verified; 1 a difference no rule explains, a fixed build
 that fails, or an image that cannot be verified (its base image is not available).`,
 		Args: cobra.MaximumNArgs(1),
