@@ -50,12 +50,11 @@ type BuildKitFinding struct {
 // step's state is a chain of the steps before it, and each lookup of the
 // environment walks that chain (llb.State.getValue), so 10,000 RUNs take
 // seconds and a 10 MB file minutes. A long file is therefore linted in
-// windows of windowSize instructions: each window keeps the file's lines
-// (so positions do not move), its parser directives, and every instruction
-// that defines state — FROM, ARG, ENV, WORKDIR, USER, SHELL — and blanks
-// the other instructions outside the window; a finding counts in the window
-// that holds its line. The cost is then linear in the file (for a file whose
-// state-defining instructions stay few, which generated Dockerfiles' are).
+// windows of windowSize consecutive instructions (see lintWindows), each
+// answering for the findings on its own lines: the cost is linear in the
+// file, and the findings are those of linting it whole (tested), but for
+// ConsistentInstructionCasing, which a window judges by the casing of its
+// own instructions.
 func RunBuildKitChecks(ctx context.Context, name string, dt []byte) ([]BuildKitFinding, error) {
 	windows, err := lintWindows(dt)
 	if err != nil || len(windows) <= 1 {
@@ -72,6 +71,10 @@ func RunBuildKitChecks(ctx context.Context, name string, dt []byte) ([]BuildKitF
 			return nil, err
 		}
 		for _, f := range fs {
+			if f.EndLine > 0 {
+				f.EndLine = w.original(f.EndLine)
+			}
+			f.StartLine = w.original(f.StartLine)
 			key := fmt.Sprintf("%s\x00%d\x00%s", f.Rule, f.StartLine, f.Detail)
 			if w.owns(f.StartLine) && !seen[key] {
 				seen[key] = true
@@ -82,40 +85,43 @@ func RunBuildKitChecks(ctx context.Context, name string, dt []byte) ([]BuildKitF
 	return out, nil
 }
 
-// windowSize is the number of instructions (not counting the
-// state-defining ones every window keeps) linted at once.
+// windowSize is the number of instructions linted at once.
 const windowSize = 400
 
+// lintWindow is one window's text, the original line of each of its
+// lines, and the original lines it answers for.
 type lintWindow struct {
-	text []byte
-	// the lines the window answers for, [from, to]: from its first
-	// instruction to the line before the next window's; state-defining
-	// lines (kept in every window) only the first window answers for
+	text     []byte
+	origin   []int // origin[i] is the original line of the window's line i+1
 	from, to int
-	first    bool
-	stateAt  map[int]bool
 }
 
-func (w lintWindow) owns(line int) bool {
-	if w.stateAt[line] {
-		return w.first
+// original maps a line of the window's text back to the file's.
+func (w lintWindow) original(line int) int {
+	if line >= 1 && line <= len(w.origin) {
+		return w.origin[line-1]
 	}
-	return line >= w.from && line <= w.to
+	return line
 }
 
-// stateKeywords define state later instructions read; the first window
-// keeps them all, in place, and answers for their findings.
-var stateKeywords = map[string]bool{"from": true, "arg": true, "env": true, "workdir": true, "user": true, "shell": true,
-	"cmd": true, "entrypoint": true, "healthcheck": true}
+func (w lintWindow) owns(line int) bool { return line >= w.from && line <= w.to }
 
-// lintWindows splits a long Dockerfile into lint windows (none for a short
-// one). The first window is the whole file but for the instructions after
-// its own; each later window holds its instructions, the FROM and ARG lines
-// (stages and build args stay defined) and, per stage, one ENV on the line
-// of the stage's last ENV before the window that defines every variable set
-// so far (UndefinedVar reads whether a variable is defined, not its value);
-// everything else is blanked, so that a window costs the same wherever it
-// is in the file.
+// lintWindows splits a long Dockerfile (more than windowSize*3/2
+// instructions) into windows of windowSize consecutive instructions; nil
+// for a short one. A window keeps its own instructions in place and, of the
+// rest, only what its instructions' checks read:
+//   - every FROM and ARG (stages, their names and build args stay defined);
+//   - per stage, one ENV on the line of its last ENV before the window that
+//     defines every variable set so far (UndefinedVar asks whether a
+//     variable is defined, not its value), and the last WORKDIR, USER and
+//     SHELL before it (the state they leave);
+//   - per stage, the first CMD, ENTRYPOINT and HEALTHCHECK after it (what
+//     makes one of the window's own "not the last" for
+//     MultipleInstructionsDisallowed).
+//
+// Everything else is left out of the window's text (its lines are mapped
+// back to the file's), so every window costs the same wherever it is in
+// the file.
 func lintWindows(dt []byte) ([]lintWindow, error) {
 	res, err := parser.Parse(bytes.NewReader(dt))
 	if err != nil {
@@ -127,8 +133,6 @@ func lintWindows(dt []byte) ([]lintWindow, error) {
 		stage int
 	}
 	var all []node
-	var work []int // indexes into all
-	stateAt := map[int]bool{}
 	stage := -1
 	for _, n := range res.AST.Children {
 		kw := strings.ToLower(n.Value)
@@ -136,31 +140,25 @@ func lintWindows(dt []byte) ([]lintWindow, error) {
 			stage++
 		}
 		all = append(all, node{n, kw, stage})
-		if stateKeywords[kw] {
-			for l := n.StartLine; l <= n.EndLine; l++ {
-				stateAt[l] = true
-			}
-			continue
-		}
-		work = append(work, len(all)-1)
 	}
-	if len(work) <= windowSize*3/2 {
+	if len(all) <= windowSize*3/2 {
 		return nil, nil
 	}
 	lines := bytes.SplitAfter(dt, []byte("\n"))
 	var out []lintWindow
-	for start := 0; start < len(work); start += windowSize {
-		end := min(start+windowSize, len(work))
-		lo, hi := work[start], work[end-1] // the window's node range in all
-		first := start == 0
-		blank := map[int]bool{}
-		replace := map[int]string{}
+	for lo := 0; lo < len(all); lo += windowSize {
+		hi := min(lo+windowSize, len(all)) - 1
+		keep := map[int]bool{}
 		envs := map[int][]string{} // stage -> variables set before the window
 		lastEnv := map[int]int{}   // stage -> line of its last ENV before the window
+		lastOf := map[string]int{} // stage+kw -> index of the last one before the window
+		firstAfter := map[string]bool{}
 		for i, nd := range all {
-			inWindow := i >= lo && i <= hi
-			keep := inWindow || nd.kw == "from" || nd.kw == "arg" || (first && stateKeywords[nd.kw])
-			if nd.kw == "env" && i < lo && !first {
+			key := fmt.Sprint(nd.stage, nd.kw)
+			switch {
+			case i >= lo && i <= hi, nd.kw == "from", nd.kw == "arg":
+				keep[i] = true
+			case i < lo && nd.kw == "env":
 				if c, err := instructions.ParseInstruction(nd.n); err == nil {
 					if e, ok := c.(*instructions.EnvCommand); ok {
 						for _, kv := range e.Env {
@@ -169,13 +167,17 @@ func lintWindows(dt []byte) ([]lintWindow, error) {
 					}
 				}
 				lastEnv[nd.stage] = nd.n.StartLine
-			}
-			if !keep {
-				for l := nd.n.StartLine; l <= nd.n.EndLine; l++ {
-					blank[l] = true
-				}
+			case i < lo && (nd.kw == "workdir" || nd.kw == "user" || nd.kw == "shell"):
+				lastOf[key] = i
+			case i > hi && (nd.kw == "cmd" || nd.kw == "entrypoint" || nd.kw == "healthcheck") && !firstAfter[key]:
+				firstAfter[key] = true
+				keep[i] = true
 			}
 		}
+		for _, i := range lastOf {
+			keep[i] = true
+		}
+		replace := map[int]string{}
 		for st, l := range lastEnv {
 			var b strings.Builder
 			b.WriteString("ENV")
@@ -184,26 +186,39 @@ func lintWindows(dt []byte) ([]lintWindow, error) {
 			}
 			replace[l] = b.String()
 		}
+		// the window's text: the lines before the first instruction
+		// (parser directives), then the kept instructions' lines, each
+		// remembered with its original line
 		var b bytes.Buffer
-		for i, l := range lines {
-			if r, ok := replace[i+1]; ok {
-				b.WriteString(r + "\n")
-				continue
+		var origin []int
+		emit := func(l int, text []byte) {
+			b.Write(text)
+			if !bytes.HasSuffix(text, []byte("\n")) {
+				b.WriteByte('\n')
 			}
-			if blank[i+1] {
-				if bytes.HasSuffix(l, []byte("\n")) {
-					b.WriteByte('\n')
-				}
-				continue
-			}
-			b.Write(l)
+			origin = append(origin, l)
 		}
-		w := lintWindow{text: b.Bytes(), from: all[work[start]].n.StartLine, to: len(lines) + 1, first: first, stateAt: stateAt}
-		if first {
+		for l := 1; l < all[0].n.StartLine && l <= len(lines); l++ {
+			emit(l, lines[l-1])
+		}
+		for i, nd := range all {
+			if !keep[i] && replace[nd.n.StartLine] == "" {
+				continue
+			}
+			if r, ok := replace[nd.n.StartLine]; ok && !keep[i] {
+				emit(nd.n.StartLine, []byte(r))
+				continue
+			}
+			for l := nd.n.StartLine; l <= nd.n.EndLine && l <= len(lines); l++ {
+				emit(l, lines[l-1])
+			}
+		}
+		w := lintWindow{text: b.Bytes(), origin: origin, from: all[lo].n.StartLine, to: len(lines) + 1}
+		if lo == 0 {
 			w.from = 0
 		}
-		if end < len(work) {
-			w.to = all[work[end]].n.StartLine - 1
+		if hi+1 < len(all) {
+			w.to = all[hi+1].n.StartLine - 1
 		}
 		out = append(out, w)
 	}
