@@ -93,6 +93,17 @@ func (e *runEdit) removeCommand(i int) error {
 	if !restBlank && !opAfter.MatchString(after) {
 		return unclean // `cmd | tee`, `cmd || true`, a redirection ...
 	}
+	// `X; cmd && Y` is `X; (cmd && Y)`: without cmd it is `X; Y`, so the
+	// operator after it goes (cutting the one before would make Y depend
+	// on X)
+	if m := opBefore.FindStringSubmatch(before); m != nil && m[1] == ";" {
+		if n := opAfter.FindStringSubmatchIndex(after); n != nil && after[n[2]:n[3]] == "&&" {
+			e.lines[li] = head + before + after[n[1]:]
+			e.want = removeCmd(e.want, c)
+			e.tidy()
+			return nil
+		}
+	}
 	switch {
 	case opBefore.MatchString(before):
 		// `... && cmd` or `    && cmd \`: the operator before it goes too

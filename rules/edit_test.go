@@ -22,6 +22,9 @@ func TestRemoveCommandShapes(t *testing.T) {
 		{"first command, operator on the next line", "RUN apt-get clean \\\n    && apt-get update", "apt-get clean", "RUN \\\n    apt-get update"},
 		{"one line, end", "RUN apt-get update && apt-get install -y jq && apt-get clean", "apt-get clean", "RUN apt-get update && apt-get install -y jq"},
 		{"semicolon", "RUN apt-get update; apt-get clean; apt-get install -y jq", "apt-get clean", "RUN apt-get update; apt-get install -y jq"},
+		// `X; cmd && Y` is `X; (cmd && Y)`: Y must not come to depend on X
+		{"semicolon then and", "RUN apt-get update; apt-get clean && apt-get install -y jq", "apt-get clean", "RUN apt-get update; apt-get install -y jq"},
+		{"and then semicolon", "RUN apt-get update && apt-get clean; apt-get install -y jq", "apt-get clean", "RUN apt-get update; apt-get install -y jq"},
 		{"with mounts", "RUN --mount=type=cache,target=/var/cache/apt apt-get clean && apt-get update", "apt-get clean",
 			"RUN --mount=type=cache,target=/var/cache/apt apt-get update"},
 		{"env prefix", "RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get clean", "apt-get clean", "RUN apt-get update"},
