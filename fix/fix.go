@@ -17,7 +17,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/layerwise/layerwise/audit"
 	"github.com/layerwise/layerwise/buildctx"
 	"github.com/layerwise/layerwise/config"
 	"github.com/layerwise/layerwise/discover"
@@ -206,14 +205,19 @@ func fixText(ctx context.Context, im *discover.Image, rep *buildctx.Report, orig
 	// instruction with every pass (the text changes, so tried does not
 	// see it): after a few, it is refused
 	again := map[string]int{}
+	var cur *view // the current version's findings, computed once
 	for pass := 0; pass < maxFixes; pass++ {
 		if ctx.Err() != nil {
 			break
 		}
-		in := &rules.Input{Image: im.Name, Dockerfile: im.Dockerfile, File: m, Config: opt.Config, ContextPath: im.Context, Target: im.Target, Context: rep}
+		if cur == nil {
+			in := &rules.Input{Image: im.Name, Dockerfile: im.Dockerfile, File: m, Config: opt.Config, ContextPath: im.Context, Target: im.Target, Context: rep}
+			cur = newView(ctx, in, style.join(lines))
+		}
+		in := cur.in
 		var next *rules.Finding
 		var rule *rules.Rule
-		for _, f := range sortedByLine(audit.ImageFindings(in, opt.Config)) {
+		for _, f := range sortedByLine(append([]rules.Finding(nil), cur.findings...)) {
 			r := rules.Get(f.RuleID)
 			key := fmt.Sprintf("%s\x00%d\x00%s", f.RuleID, f.Range.Start.Line, lineText(m, f.Range.Start.Line))
 			if r == nil || r.FixDockerfile == nil || !opt.wants(f.RuleID) || opt.skips(im.Dockerfile, f.RuleID) || tried[key] {
@@ -255,12 +259,13 @@ func fixText(ctx context.Context, im *discover.Image, rep *buildctx.Report, orig
 			notes = append(notes, Note{File: im.Dockerfile, Line: next.Range.Start.Line, Rule: next.RuleID, Reason: reason})
 			continue
 		}
-		if why := verifyFix(ctx, in, nm, style.join(lines), text, fx); why != "" {
+		why, nw := verifyFix(ctx, cur, nm, text, fx)
+		if why != "" {
 			notes = append(notes, Note{File: im.Dockerfile, Line: next.Range.Start.Line, Rule: next.RuleID, Reason: "refused: " + why})
 			continue
 		}
 		applied = append(applied, Applied{Rule: next.RuleID, Line: next.Range.Start.Line, Description: fx.Description})
-		m, lines = nm, newLines
+		m, lines, cur = nm, newLines, nw
 	}
 	notes = dedupeNotes(notes)
 	if ctx.Err() != nil {

@@ -132,11 +132,7 @@ func allInstructions(m *dockerfile.File) []*dockerfile.Instruction {
 // checkStructure verifies that the instructions the fix did not touch are
 // all still there, unchanged and in order, and that the instructions in the
 // fix's new text are exactly the kinds it declared.
-func checkStructure(old, nw *dockerfile.File, fx *rules.Fix) error {
-	lm, err := newLineMap(len(old.Lines), fx.Replacements)
-	if err != nil {
-		return err
-	}
+func checkStructure(old, nw *dockerfile.File, fx *rules.Fix, lm *lineMap) error {
 	want := map[int]*dockerfile.Instruction{} // new start line -> untouched original
 	for _, x := range allInstructions(old) {
 		if lm.touched(x.Range.Start.Line, x.Range.End.Line) {
@@ -187,6 +183,23 @@ func checkStructure(old, nw *dockerfile.File, fx *rules.Fix) error {
 	return nil
 }
 
+// view is what the checks read of one version of the file — the rules'
+// findings and BuildKit's — computed once per version: the fixer picks its
+// next fix from the same findings, and a version that passes becomes the
+// one the next fix is checked against.
+type view struct {
+	in       *rules.Input
+	findings []rules.Finding
+	bk       []rules.BuildKitFinding
+	bkErr    error
+}
+
+func newView(ctx context.Context, in *rules.Input, text []byte) *view {
+	v := &view{in: in, findings: audit.ImageFindings(in, in.Config)}
+	v.bk, v.bkErr = rules.RunBuildKitChecks(ctx, in.Dockerfile, text)
+	return v
+}
+
 // newProblems lists the findings (layerwise's rules, BuildKit's checks and
 // the parser's warnings) on the lines the fix wrote whose rule was not on
 // the lines it replaced. A layerwise finding of a rule that already reported
@@ -195,11 +208,7 @@ func checkStructure(old, nw *dockerfile.File, fx *rules.Fix) error {
 // cache mount, exactly like the RUN it comes from, and the next pass adds
 // the mount to both. BuildKit's checks and the parser's warnings (an empty
 // continuation line) are held to the replaced lines alone.
-func newProblems(ctx context.Context, oldIn, newIn *rules.Input, oldText, newText []byte, fx *rules.Fix, withBuildKit bool) ([]string, error) {
-	lm, err := newLineMap(len(oldIn.File.Lines), fx.Replacements)
-	if err != nil {
-		return nil, err
-	}
+func newProblems(old, nw *view, lm *lineMap) ([]string, error) {
 	inOld := func(l int) bool {
 		for _, r := range lm.replaced {
 			if r[1] >= r[0] && l >= r[0] && l <= r[1] {
@@ -216,46 +225,42 @@ func newProblems(ctx context.Context, oldIn, newIn *rules.Input, oldText, newTex
 		}
 		return false
 	}
-	before := map[string]bool{}
-	var after []string
-	collect := func(in *rules.Input, text []byte, on func(int) bool, add func(id string, line int, msg string)) error {
-		for _, f := range audit.ImageFindings(in, in.Config) {
-			if on(f.Range.Start.Line) {
-				add(f.RuleID, f.Range.Start.Line, f.Message)
-			}
+	for _, v := range []*view{old, nw} {
+		if v.bkErr != nil {
+			return nil, v.bkErr
 		}
-		for _, w := range in.File.Warnings {
+	}
+	before := map[string]bool{}
+	for _, f := range old.findings {
+		before[f.RuleID] = true
+	}
+	// parser warnings and BuildKit's checks: only those of the replaced
+	// lines count as already there
+	other := func(v *view, on func(int) bool, add func(id string, line int, msg string)) {
+		for _, w := range v.in.File.Warnings {
 			if w.Line > 0 && on(w.Line) {
 				add("parser", w.Line, w.Message)
 			}
 		}
-		if !withBuildKit {
-			return nil
-		}
-		bk, err := rules.RunBuildKitChecks(ctx, in.Dockerfile, text)
-		if err != nil {
-			return err
-		}
-		for _, f := range bk {
+		for _, f := range v.bk {
 			if on(f.StartLine) {
 				add("buildkit/"+f.Rule, f.StartLine, f.Detail)
 			}
 		}
-		return nil
 	}
-	for _, f := range audit.ImageFindings(oldIn, oldIn.Config) {
-		before[f.RuleID] = true
-	}
-	if err := collect(oldIn, oldText, inOld, func(id string, _ int, _ string) { before[id] = true }); err != nil {
-		return nil, err
-	}
-	if err := collect(newIn, newText, inNew, func(id string, line int, msg string) {
+	other(old, inOld, func(id string, _ int, _ string) { before[id] = true })
+	var after []string
+	add := func(id string, line int, msg string) {
 		if !before[id] {
 			after = append(after, fmt.Sprintf("%s on line %d (%s)", id, line, short(msg)))
 		}
-	}); err != nil {
-		return nil, err
 	}
+	for _, f := range nw.findings {
+		if inNew(f.Range.Start.Line) {
+			add(f.RuleID, f.Range.Start.Line, f.Message)
+		}
+	}
+	other(nw, inNew, add)
 	return after, nil
 }
 
@@ -268,19 +273,24 @@ func short(s string) string {
 }
 
 // verifyFix runs both checks on one applied fix and returns why it is
-// refused ("" when it holds).
-func verifyFix(ctx context.Context, in *rules.Input, nm *dockerfile.File, oldText, newText []byte, fx *rules.Fix) string {
-	if err := checkStructure(in.File, nm, fx); err != nil {
-		return err.Error()
-	}
-	newIn := *in
-	newIn.File = nm
-	probs, err := newProblems(ctx, in, &newIn, oldText, newText, fx, true)
+// refused ("" when it holds), with the view of the rewritten file.
+func verifyFix(ctx context.Context, old *view, nm *dockerfile.File, newText []byte, fx *rules.Fix) (string, *view) {
+	lm, err := newLineMap(len(old.in.File.Lines), fx.Replacements)
 	if err != nil {
-		return "the rewrite could not be checked: " + err.Error()
+		return err.Error(), nil
+	}
+	if err := checkStructure(old.in.File, nm, fx, lm); err != nil {
+		return err.Error(), nil
+	}
+	newIn := *old.in
+	newIn.File = nm
+	nw := newView(ctx, &newIn, newText)
+	probs, err := newProblems(old, nw, lm)
+	if err != nil {
+		return "the rewrite could not be checked: " + err.Error(), nil
 	}
 	if len(probs) > 0 {
-		return "the rewrite would add " + strings.Join(probs, ", ")
+		return "the rewrite would add " + strings.Join(probs, ", "), nil
 	}
-	return ""
+	return "", nw
 }

@@ -79,7 +79,7 @@ func TestInvariantsCatchBrokenRewrites(t *testing.T) {
 				t.Fatalf("the broken rewrite should still parse (that is the trap): %v", err)
 			}
 			in := &rules.Input{Image: "x", Dockerfile: "Dockerfile", File: old, Config: config.Default()}
-			why := verifyFix(context.Background(), in, nm, []byte(tc.src), []byte(strings.Join(text, "\n")), &tc.fx)
+			why := refusal(context.Background(), in, nm, []byte(tc.src), []byte(strings.Join(text, "\n")), &tc.fx)
 			if !strings.Contains(why, tc.want) {
 				t.Errorf("verifyFix = %q, want it to contain %q", why, tc.want)
 			}
@@ -95,7 +95,7 @@ func TestInvariantsPassGoodRewrites(t *testing.T) {
 	text := strings.Join(rules.ApplyFix(old.Lines, fx), "\n") + "\n"
 	nm := parse(t, text)
 	in := &rules.Input{Image: "x", Dockerfile: "Dockerfile", File: old, Config: config.Default()}
-	if why := verifyFix(context.Background(), in, nm, []byte(swallowSrc), []byte(text), fx); why != "" {
+	if why := refusal(context.Background(), in, nm, []byte(swallowSrc), []byte(text), fx); why != "" {
 		t.Errorf("a correct rewrite was refused: %s", why)
 	}
 }
@@ -109,7 +109,7 @@ func TestNewFindingOnRewrittenLineRefused(t *testing.T) {
 	text := strings.Join(rules.ApplyFix(old.Lines, fx), "\n") + "\n"
 	nm := parse(t, text)
 	in := &rules.Input{Image: "x", Dockerfile: "Dockerfile", File: old, Config: config.Default()}
-	why := verifyFix(context.Background(), in, nm, []byte(src), []byte(text), fx)
+	why := refusal(context.Background(), in, nm, []byte(src), []byte(text), fx)
 	if !strings.Contains(why, "NoEmptyContinuation") && !strings.Contains(why, "parser:") {
 		t.Errorf("an empty continuation line went through: %q", why)
 	}
@@ -142,4 +142,10 @@ func TestEveryFixKeepsTheInvariants(t *testing.T) {
 		_, _, notes := fixText(context.Background(), im, nil, []byte(src), Options{Config: config.Default()})
 		refusals(src, notes)
 	}
+}
+
+// refusal checks one rewrite with the fixer's own checks.
+func refusal(ctx context.Context, in *rules.Input, nm *dockerfile.File, oldText, newText []byte, fx *rules.Fix) string {
+	why, _ := verifyFix(ctx, newView(ctx, in, oldText), nm, newText, fx)
+	return why
 }
