@@ -43,17 +43,6 @@ func linesOf(f *dockerfile.File, ins *dockerfile.Instruction) []string {
 
 func joinLines(ls []string) string { return strings.Join(ls, "\n") + "\n" }
 
-// insertFlag inserts " flag" right after the instruction keyword on the
-// instruction's first line ("RUN npm ci" -> "RUN --mount=... npm ci").
-func insertFlag(f *dockerfile.File, ins *dockerfile.Instruction, flag string) string {
-	line := f.Lines[ins.Range.Start.Line-1]
-	kw := ins.Range.Start.Col - 1 + len(ins.Kind)
-	if kw > len(line) || !strings.EqualFold(line[ins.Range.Start.Col-1:kw], ins.Kind) {
-		return ""
-	}
-	return line[:kw] + " " + flag + line[kw:]
-}
-
 // instructionAt returns the instruction starting at a line and its stage.
 func (in *Input) instructionAt(line int) (*dockerfile.Stage, int, *dockerfile.Instruction) {
 	for _, s := range in.File.Stages {
