@@ -146,11 +146,7 @@ func IsWindowsImage(ref string) bool {
 	return false
 }
 
-// windowsStage reports whether an instruction's stage builds on Windows.
-func (in *Input) windowsStage(ins *dockerfile.Instruction) bool {
-	s := in.stageOf(ins)
-	if s == nil {
-		return false
-	}
+// windowsStage reports whether a stage builds on Windows.
+func (in *Input) windowsStage(s *dockerfile.Stage) bool {
 	return IsWindowsImage(in.rootBase(s).Base) || strings.Contains(strings.ToLower(s.Platform), "windows")
 }

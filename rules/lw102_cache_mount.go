@@ -47,10 +47,10 @@ func stageBase(in *Input, ins *dockerfile.Instruction) string {
 func checkCacheMount(in *Input) []Finding {
 	var out []Finding
 	for _, s := range in.File.Stages {
+		if in.windowsStage(s) {
+			continue // Windows: other paths, no cache mounts in classic builds
+		}
 		for _, ins := range s.Instructions {
-			if in.windowsStage(ins) {
-				break // Windows: other paths, no cache mounts in classic builds
-			}
 			seen := map[string]bool{}
 			for _, inst := range runInstalls(ins) {
 				t := inst.Tool
