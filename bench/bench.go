@@ -31,7 +31,19 @@ type Options struct {
 	Images []string
 	Config *config.Config
 	Log    io.Writer
+	// Expert adds a third variant: each service built from the
+	// Dockerfile.expert next to its Dockerfile (with its own
+	// Dockerfile.expert.dockerignore), what a Docker expert writes by hand.
+	Expert bool
+	// Graph, when > 1, also builds every image of the fixed copy along the
+	// dependency graph without cache, once one at a time and once Graph at
+	// a time, and reports the speed-up and the critical path.
+	Graph int
 }
+
+// ExpertSuffix names the hand-written baseline of a Dockerfile: the
+// Dockerfile's path plus this suffix.
+const ExpertSuffix = ".expert"
 
 // Row compares one service in one scenario.
 type Row struct {
@@ -48,8 +60,17 @@ type Row struct {
 	FixedCtx    int64         `json:"fixedContextBytes"`
 	NaiveImage  int64         `json:"naiveImageBytes"`
 	FixedImage  int64         `json:"fixedImageBytes"`
-	Error       string        `json:"error,omitempty"`
-	Skipped     string        `json:"skipped,omitempty"`
+	// The expert variant (--expert), when the service has a
+	// Dockerfile.expert: its median and the fixed one's ratio to it
+	// (FixedVsExpert = fixed / expert; ≤ 1.2 is the target on rebuilds).
+	ExpertMedian  time.Duration `json:"expertMedianNs,omitempty"`
+	FixedVsExpert float64       `json:"fixedVsExpert,omitempty"`
+	ExpertHit     float64       `json:"expertCacheHitRatio,omitempty"`
+	ExpertCtx     int64         `json:"expertContextBytes,omitempty"`
+	ExpertImage   int64         `json:"expertImageBytes,omitempty"`
+	ExpertError   string        `json:"expertError,omitempty"`
+	Error         string        `json:"error,omitempty"`
+	Skipped       string        `json:"skipped,omitempty"`
 }
 
 // Report is a benchmark's result.
@@ -60,7 +81,11 @@ type Report struct {
 	Repetitions int         `json:"repetitions"`
 	Rows        []*Row      `json:"rows"`
 	Targets     []Target    `json:"targets"`
-	FixNotes    []fix.Note  `json:"fixNotes,omitempty"`
+	// Expert is true when the run had the expert variant.
+	Expert bool `json:"expert,omitempty"`
+	// Graph is the dependency graph built -j 1 and -j N (Options.Graph).
+	Graph    *GraphRun  `json:"graph,omitempty"`
+	FixNotes []fix.Note `json:"fixNotes,omitempty"`
 }
 
 // Run benchmarks the repository at root.
@@ -89,12 +114,17 @@ func Run(ctx context.Context, root string, opt Options) (*Report, error) {
 		return nil, err
 	}
 	naiveRoot, fixedRoot := filepath.Join(tmp, "naive", filepath.Base(abs)), filepath.Join(tmp, "fixed", filepath.Base(abs))
-	for _, d := range []string{naiveRoot, fixedRoot} {
+	expertRoot := filepath.Join(tmp, "expert", filepath.Base(abs))
+	copies := []string{naiveRoot, fixedRoot}
+	if opt.Expert {
+		copies = append(copies, expertRoot)
+	}
+	for _, d := range copies {
 		if err := measure.CopyTree(root, d); err != nil {
 			return nil, fmt.Errorf("copying %s: %w", root, err)
 		}
 	}
-	fdisc, err := discover.Discover(ctx, fixedRoot, discover.Options{})
+	fdisc, err := discover.Discover(ctx, fixedRoot, discover.Options{Exclude: opt.Config.Exclude})
 	if err != nil {
 		return nil, err
 	}
@@ -107,14 +137,28 @@ func Run(ctx context.Context, root string, opt Options) (*Report, error) {
 			return nil, err
 		}
 	}
-	rep := &Report{Date: time.Now(), Machine: machine(), Builder: info, Repetitions: reps, FixNotes: fr.Notes}
+	rep := &Report{Date: time.Now(), Machine: machine(), Builder: info, Repetitions: reps, FixNotes: fr.Notes, Expert: opt.Expert}
 	variants := []struct {
 		name string
 		root string
 	}{{"naive", naiveRoot}, {"fixed", fixedRoot}}
+	hasExpert := map[string]bool{} // image name -> a Dockerfile.expert was put in place
+	if opt.Expert {
+		ndisc, err := discover.Discover(ctx, naiveRoot, discover.Options{Exclude: opt.Config.Exclude})
+		if err != nil {
+			return nil, err
+		}
+		if hasExpert, err = installExperts(ndisc, naiveRoot, expertRoot); err != nil {
+			return nil, err
+		}
+		variants = append(variants, struct {
+			name string
+			root string
+		}{"expert", expertRoot})
+	}
 	discs := map[string]*discover.Result{}
 	for _, v := range variants {
-		d, err := discover.Discover(ctx, v.root, discover.Options{})
+		d, err := discover.Discover(ctx, v.root, discover.Options{Exclude: opt.Config.Exclude})
 		if err != nil {
 			return nil, err
 		}
@@ -124,7 +168,17 @@ func Run(ctx context.Context, root string, opt Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	runs := map[string]map[string][]*measure.Measurement{"naive": {}, "fixed": {}} // variant -> image -> per rep
+	// every variant edits the same files, the ones the naive Dockerfile's
+	// scenarios would pick: the comparison is of builds, not of choices
+	touches := map[string][2]string{}
+	for _, name := range names {
+		src, mf, err := measure.ChooseFiles(ctx, byName(discs["naive"], name))
+		if err != nil {
+			return nil, err
+		}
+		touches[name] = [2]string{src, mf}
+	}
+	runs := map[string]map[string][]*measure.Measurement{"naive": {}, "fixed": {}, "expert": {}} // variant -> image -> per rep
 	logf := func(format string, a ...any) {
 		if opt.Log != nil {
 			fmt.Fprintf(opt.Log, format+"\n", a...)
@@ -134,6 +188,9 @@ func Run(ctx context.Context, root string, opt Options) (*Report, error) {
 		for _, v := range variants {
 			d := discs[v.name]
 			for _, name := range names {
+				if v.name == "expert" && !hasExpert[name] {
+					continue
+				}
 				im := byName(d, name)
 				if im == nil {
 					return nil, fmt.Errorf("%s: not found in the %s copy", name, v.name)
@@ -142,7 +199,8 @@ func Run(ctx context.Context, root string, opt Options) (*Report, error) {
 					return nil, err
 				}
 				logf("bench %s %s repetition %d", v.name, name, r)
-				ms, err := measure.Image(ctx, im, measure.Options{Builder: opt.Builder, Repo: d, Scenarios: scen, Repetitions: 1})
+				ms, err := measure.Image(ctx, im, measure.Options{Builder: opt.Builder, Repo: d, Scenarios: scen, Repetitions: 1,
+					TouchSource: touches[name][0], TouchDeps: touches[name][1]})
 				if err != nil {
 					return nil, fmt.Errorf("%s (%s): %w", name, v.name, err)
 				}
@@ -152,10 +210,21 @@ func Run(ctx context.Context, root string, opt Options) (*Report, error) {
 	}
 	for _, name := range names {
 		for _, s := range scen {
-			rep.Rows = append(rep.Rows, compare(name, s, runs["naive"][name], runs["fixed"][name]))
+			row := compare(name, s, runs["naive"][name], runs["fixed"][name])
+			if hasExpert[name] {
+				addExpert(row, runs["expert"][name])
+			}
+			rep.Rows = append(rep.Rows, row)
 		}
 	}
 	rep.Targets = evaluate(rep.Rows, discs["naive"])
+	if opt.Graph > 1 {
+		g, err := graphRun(ctx, opt, discs["fixed"], logf)
+		if err != nil {
+			return nil, err
+		}
+		rep.Graph = g
+	}
 	return rep, nil
 }
 
@@ -195,34 +264,82 @@ func selectNames(d *discover.Result, want []string) ([]string, error) {
 	return out, nil
 }
 
-func compare(image, scenario string, naive, fixed []*measure.Measurement) *Row {
-	row := &Row{Image: image, Scenario: scenario}
-	pick := func(ms []*measure.Measurement) ([]time.Duration, *measure.Measurement, string, string) {
-		var walls []time.Duration
-		var last *measure.Measurement
-		errMsg, skipped := "", ""
-		for _, m := range ms {
-			if m.Scenario != scenario {
-				continue
-			}
-			if m.Error != "" && errMsg == "" {
-				errMsg = m.Error
-			}
-			if m.Skipped != "" {
-				skipped = m.Skipped
-			}
-			for _, r := range m.Runs {
-				walls = append(walls, r.Wall)
-			}
-			if len(m.Runs) > 0 {
-				last = m
+// installExperts puts each image's Dockerfile.expert (and its ignore file)
+// in place of its Dockerfile in the expert copy, so that the expert copy
+// builds what the naive one does, the expert's way; images built FROM
+// others then build FROM the experts' versions of them. It returns the
+// images that have one.
+func installExperts(d *discover.Result, naiveRoot, expertRoot string) (map[string]bool, error) {
+	out := map[string]bool{}
+	for _, im := range d.Images {
+		if im.Dockerfile == "" {
+			continue
+		}
+		src := filepath.Join(naiveRoot, filepath.FromSlash(im.Dockerfile)) + ExpertSuffix
+		data, err := os.ReadFile(src)
+		if err != nil {
+			continue // no baseline for this one
+		}
+		dst := filepath.Join(expertRoot, filepath.FromSlash(im.Dockerfile))
+		if err := atomicfile.Write(dst, data, 0o644); err != nil {
+			return nil, err
+		}
+		ign := dst + ".dockerignore"
+		if data, err := os.ReadFile(src + ".dockerignore"); err == nil {
+			if err := atomicfile.Write(ign, data, 0o644); err != nil {
+				return nil, err
 			}
 		}
-		sort.Slice(walls, func(i, j int) bool { return walls[i] < walls[j] })
-		return walls, last, errMsg, skipped
+		out[im.Name] = true
 	}
-	nw, nl, ne, ns := pick(naive)
-	fw, fl, fe, fs := pick(fixed)
+	return out, nil
+}
+
+// addExpert fills the expert columns of a row.
+func addExpert(row *Row, expert []*measure.Measurement) {
+	walls, last, errMsg, _ := pick(row.Scenario, expert)
+	row.ExpertError = errMsg
+	if len(walls) == 0 || last == nil {
+		return
+	}
+	row.ExpertMedian = measure.Median(walls)
+	row.ExpertHit, row.ExpertCtx, row.ExpertImage = last.CacheHitRatio, last.ContextBytes, last.ImageSize
+	if row.ExpertMedian > 0 && row.FixedMedian > 0 {
+		row.FixedVsExpert = float64(row.FixedMedian) / float64(row.ExpertMedian)
+	}
+}
+
+// pick gathers one scenario's wall times (sorted), its last measurement
+// with runs, and its error or skip reason.
+func pick(scenario string, ms []*measure.Measurement) ([]time.Duration, *measure.Measurement, string, string) {
+	var walls []time.Duration
+	var last *measure.Measurement
+	errMsg, skipped := "", ""
+	for _, m := range ms {
+		if m.Scenario != scenario {
+			continue
+		}
+		if m.Error != "" && errMsg == "" {
+			errMsg = m.Error
+		}
+		if m.Skipped != "" {
+			skipped = m.Skipped
+		}
+		for _, r := range m.Runs {
+			walls = append(walls, r.Wall)
+		}
+		if len(m.Runs) > 0 {
+			last = m
+		}
+	}
+	sort.Slice(walls, func(i, j int) bool { return walls[i] < walls[j] })
+	return walls, last, errMsg, skipped
+}
+
+func compare(image, scenario string, naive, fixed []*measure.Measurement) *Row {
+	row := &Row{Image: image, Scenario: scenario}
+	nw, nl, ne, ns := pick(scenario, naive)
+	fw, fl, fe, fs := pick(scenario, fixed)
 	row.Error = firstNonEmpty(ne, fe)
 	row.Skipped = firstNonEmpty(ns, fs)
 	row.Runs = min(len(nw), len(fw))

@@ -74,10 +74,16 @@ type Outcome struct {
 // Report is the result of Run.
 type Report struct {
 	Outcomes []*Outcome `json:"outcomes"`
-	// Wall is the whole run; Serial the sum of the builds' wall times (what
-	// building them one after another would have taken).
-	Wall   time.Duration `json:"wallNs"`
-	Serial time.Duration `json:"serialNs"`
+	// Wall is the whole run. BuildSum adds up the builds' wall times: builds
+	// that ran side by side slowed each other down, so it overstates what
+	// a serial run would take (only a measured -j 1 run says that).
+	Wall     time.Duration `json:"wallNs"`
+	BuildSum time.Duration `json:"buildSumNs"`
+	// CriticalPath is the chain of dependent builds with the longest total
+	// build time in this run (dependencies first), and Critical that
+	// total: no schedule of these builds, at these durations, ends sooner.
+	CriticalPath []string      `json:"criticalPath,omitempty"`
+	Critical     time.Duration `json:"criticalNs,omitempty"`
 	// DryRun: nothing was built (see DryRun).
 	DryRun bool `json:"dryRun,omitempty"`
 }
@@ -245,7 +251,7 @@ func Run(ctx context.Context, repo *discover.Result, images []*discover.Image, o
 
 	start := time.Now()
 	slots := make(chan struct{}, parallel)
-	var mu sync.Mutex // Log, History, rep.Serial
+	var mu sync.Mutex // Log, History, rep.BuildSum
 	logf := func(format string, a ...any) {
 		if opt.Log != nil {
 			mu.Lock()
@@ -294,7 +300,7 @@ func Run(ctx context.Context, repo *discover.Result, images []*discover.Image, o
 			}
 			o.Result = res
 			mu.Lock()
-			rep.Serial += res.Wall
+			rep.BuildSum += res.Wall
 			mu.Unlock()
 			if opt.History != nil {
 				hb := &history.Build{StartedAt: start.Add(o.Waited), Image: im.Name, Scenario: "build", Repetition: 1, Dockerfile: im.Dockerfile,
@@ -320,6 +326,7 @@ func Run(ctx context.Context, repo *discover.Result, images []*discover.Image, o
 	}
 	wg.Wait()
 	rep.Wall = time.Since(start)
+	rep.CriticalPath, rep.Critical = criticalPath(repo, plan, outcome)
 	if err := ctx.Err(); err != nil {
 		return rep, err
 	}
@@ -393,4 +400,38 @@ func cycles(repo *discover.Result, plan []*discover.Image) map[*discover.Image]s
 		}
 	}
 	return out
+}
+
+// criticalPath is the chain of dependent images whose measured build times
+// add up to the most (longest path in the dependency DAG, weighted by each
+// build's wall time; plan lists dependencies before dependents). Images
+// not built weigh nothing.
+func criticalPath(repo *discover.Result, plan []*discover.Image, outcome map[*discover.Image]*Outcome) ([]string, time.Duration) {
+	total := map[*discover.Image]time.Duration{}
+	prev := map[*discover.Image]*discover.Image{}
+	var end *discover.Image
+	for _, im := range plan {
+		var own time.Duration
+		if o := outcome[im]; o != nil && o.Result != nil {
+			own = o.Result.Wall
+		}
+		best := time.Duration(0)
+		for _, d := range repo.Deps(im) {
+			if t, ok := total[d]; ok && (prev[im] == nil || t > best) {
+				best, prev[im] = t, d
+			}
+		}
+		total[im] = best + own
+		if end == nil || total[im] > total[end] {
+			end = im
+		}
+	}
+	if end == nil || total[end] == 0 {
+		return nil, 0
+	}
+	var path []string
+	for im := end; im != nil; im = prev[im] {
+		path = append([]string{im.Name}, path...)
+	}
+	return path, total[end]
 }

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/moby/patternmatcher"
 	"gopkg.in/yaml.v3"
 )
 
@@ -31,6 +32,12 @@ type Config struct {
 	Thresholds Thresholds `yaml:"thresholds"`
 	// Fix tunes `layerwise fix`.
 	Fix FixConfig `yaml:"fix"`
+	// Exclude lists paths (.dockerignore syntax, relative to the repository
+	// root) whose Dockerfiles are not images of the repository: templates,
+	// vendored examples, hand-written baselines. Discovery by file name
+	// skips them; a compose service or bake target that builds one still
+	// counts, since the repository builds it.
+	Exclude []string `yaml:"exclude"`
 	// Path is where the config was read from ("" for defaults).
 	Path string `yaml:"-"`
 	// RuleLines maps each key of Rules to its line in the file, so that an
@@ -104,8 +111,31 @@ func Load(path string, explicit bool) (*Config, error) {
 			return nil, fmt.Errorf("config %s:%d: thresholds: %s: %d is negative (a size in bytes)", path, keyLine(&doc, "thresholds", t.key), t.key, t.v)
 		}
 	}
+	for i, pat := range c.Exclude {
+		if _, err := patternmatcher.New([]string{pat}); err != nil || strings.TrimSpace(pat) == "" {
+			why := "an empty pattern"
+			if err != nil {
+				why = err.Error()
+			}
+			return nil, fmt.Errorf("config %s:%d: exclude: %q: %s", path, listLine(&doc, "exclude", i), pat, why)
+		}
+	}
 	c.Path = path
 	return c, nil
+}
+
+// listLine is the line of item i of a top-level list.
+func listLine(doc *yaml.Node, top string, i int) int {
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return 0
+	}
+	m := doc.Content[0].Content
+	for j := 0; j+1 < len(m); j += 2 {
+		if m[j].Value == top && m[j+1].Kind == yaml.SequenceNode && i < len(m[j+1].Content) {
+			return m[j+1].Content[i].Line
+		}
+	}
+	return keyLine(doc, top, "")
 }
 
 // Find returns the config path for a repository root.

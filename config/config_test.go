@@ -24,6 +24,9 @@ func TestLoad(t *testing.T) {
 	if !c.Offline || c.FailOn != "warning" || c.Rules["LW101"] != "off" || c.Thresholds.ContextBytes != 1000 || c.Thresholds.UnusedBytes != 10<<20 {
 		t.Errorf("config: %+v", c)
 	}
+	if c, err := Load(write(t, "exclude:\n  - \"**/Dockerfile.expert\"\n  - templates\n"), true); err != nil || len(c.Exclude) != 2 {
+		t.Errorf("exclude: %+v %v", c, err)
+	}
 	if c.RuleLines["LW101"] != 4 || c.RuleLines["LW105"] != 5 {
 		t.Errorf("rule lines: %v", c.RuleLines)
 	}
@@ -63,6 +66,8 @@ func TestInvalidValuesAreErrorsWithTheirLine(t *testing.T) {
 		{"rules:\n  LW101: off\n  LW102: purple\n", ":3: rules: LW102: \"purple\" is not a severity"},
 		{"thresholds:\n  context-bytes: 10\n  unused-bytes: -5\n", ":3: thresholds: unused-bytes: -5 is negative"},
 		{"fail-on: loud\n", ":1: fail-on"},
+		{"exclude:\n  - \"**/Dockerfile.expert\"\n  - \"[\"\n", ":3: exclude: \"[\""},
+		{"exclude:\n  - \"\"\n", ":2: exclude: \"\": an empty pattern"},
 	} {
 		p := filepath.Join(t.TempDir(), ".layerwise.yaml")
 		os.WriteFile(p, []byte(tc.yaml), 0o644)

@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/moby/patternmatcher"
 	"io/fs"
 	"maps"
 	"os"
@@ -152,6 +153,9 @@ type Options struct {
 	BaseImages func(ctx context.Context, refs []string) map[string]dockerfile.ImageConfig
 	// Docker is the docker CLI that reads bake files (default "docker").
 	Docker string
+	// Exclude holds .dockerignore-syntax patterns (relative to the root):
+	// Dockerfiles they match are not discovered by name (config.Exclude).
+	Exclude []string
 }
 
 // Discover lists the images built in the repository at root. root may also
@@ -176,6 +180,12 @@ func Discover(ctx context.Context, root string, opt Options) (*Result, error) {
 		return res, nil
 	}
 	res := &Result{Root: abs}
+	var excluded *patternmatcher.PatternMatcher
+	if len(opt.Exclude) > 0 {
+		if excluded, err = patternmatcher.New(opt.Exclude); err != nil {
+			return nil, fmt.Errorf("exclude: %w", err)
+		}
+	}
 	var dockerfiles, composeDirs, bakeDirs []string
 	err = filepath.WalkDir(abs, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -199,6 +209,11 @@ func Discover(ctx context.Context, root string, opt Options) (*Result, error) {
 			return nil
 		}
 		if IsDockerfileName(name) {
+			if excluded != nil {
+				if skip, _ := excluded.MatchesOrParentMatches(filepath.ToSlash(rel(abs, p))); skip {
+					return nil
+				}
+			}
 			dockerfiles = append(dockerfiles, p)
 		}
 		if isComposeName(name) {

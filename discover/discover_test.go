@@ -288,7 +288,8 @@ func TestSingleDockerfilePath(t *testing.T) {
 
 // TestExamples pins what `layerwise ls examples` must say.
 func TestExamples(t *testing.T) {
-	res, err := Discover(context.Background(), "../examples", Options{})
+	// examples/.layerwise.yaml excludes the hand-written baselines
+	res, err := Discover(context.Background(), "../examples", Options{Exclude: []string{"**/Dockerfile.expert"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,11 +306,13 @@ func TestExamples(t *testing.T) {
 		got = append(got, row{im.Name, im.Dockerfile, im.Context, im.Stages[0].Base, im.Source, im.ContextInferred})
 	}
 	want := []row{
-		{"api", "services/api/Dockerfile", "services/api", "golang:1.22-bookworm", SourceCompose, false},
 		{"base", "base/Dockerfile", "base", "python:3.11-slim-bookworm", SourceCompose, false},
+		{"billing", "services/go/billing/Dockerfile", "services/go", "golang:1.23-bookworm", SourceCompose, false},
+		{"gateway", "services/node/gateway/Dockerfile", "services/node", "node:20-bookworm-slim", SourceCompose, false},
+		{"orders", "services/go/orders/Dockerfile", "services/go", "golang:1.23-bookworm", SourceCompose, false},
 		{"report", "services/report/Dockerfile", "services/report", "example/base:dev", SourceCompose, false},
 		{"services/worker", "services/worker/Dockerfile", "services/worker", "example/base:dev", SourceDockerfile, true},
-		{"web", "services/web/Dockerfile", "services/web", "node:20-bookworm-slim", SourceCompose, false},
+		{"storefront", "services/storefront/Dockerfile", "services/storefront", "node:20-bookworm-slim", SourceCompose, false},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("examples:\n got %+v\nwant %+v", got, want)
@@ -321,7 +324,7 @@ func TestExamples(t *testing.T) {
 			t.Errorf("%s deps: %v", n, deps)
 		}
 	}
-	order := res.BuildOrder([]*Image{ims["services/worker"], ims["report"], ims["web"]})
+	order := res.BuildOrder([]*Image{ims["services/worker"], ims["report"], ims["storefront"]})
 	if len(order) != 4 || order[0].Name != "base" {
 		var names []string
 		for _, o := range order {
@@ -408,5 +411,33 @@ func TestRemoteComposeContexts(t *testing.T) {
 		if isRemoteContext(c) {
 			t.Errorf("%q should be local", c)
 		}
+	}
+}
+
+// Exclude drops Dockerfiles found by name; one a compose service builds is
+// still an image of the repository.
+func TestExclude(t *testing.T) {
+	root := t.TempDir()
+	testfs.Write(t, root, map[string]string{
+		"app/Dockerfile":        "FROM busybox:1.36\n",
+		"app/Dockerfile.expert": "FROM busybox:1.36\n",
+		"templates/Dockerfile":  "FROM busybox:1.36\n",
+		"built/Dockerfile.ci":   "FROM busybox:1.36\n",
+		"compose.yaml":          "services:\n  ci:\n    build:\n      context: built\n      dockerfile: Dockerfile.ci\n",
+	})
+	res, err := Discover(context.Background(), root, Options{Exclude: []string{"**/Dockerfile.expert", "templates", "built/Dockerfile.ci"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, im := range res.Images {
+		got = append(got, im.Dockerfile)
+	}
+	sort.Strings(got)
+	if want := []string{"app/Dockerfile", "built/Dockerfile.ci"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("images %v, want %v", got, want)
+	}
+	if _, err := Discover(context.Background(), root, Options{Exclude: []string{"["}}); err == nil {
+		t.Error("a malformed pattern was accepted")
 	}
 }

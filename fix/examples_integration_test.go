@@ -3,6 +3,7 @@ package fix
 import (
 	"context"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -18,12 +19,12 @@ import (
 
 // goToolchainEnv are the variables the golang base image sets for its own
 // toolchain: a multi-stage rewrite drops them with the toolchain.
-var goToolchainEnv = []string{"GOPATH", "PATH", "GOFLAGS"}
+var goToolchainEnv = []string{"GOPATH", "PATH", "GOFLAGS", "GOTOOLCHAIN"}
 
 // workdirFiles lists the files under dir in an image with checksums.
 func workdirFiles(t *testing.T, tag, dir string) map[string]string {
 	t.Helper()
-	out, err := exec.Command("docker", "run", "--rm", "--entrypoint", "sh", tag, "-c", "cd "+dir+" && find . -type f | sort | xargs -r md5sum").Output()
+	out, err := exec.Command("docker", "run", "--rm", "--entrypoint", "sh", tag, "-c", "cd "+dir+" && find . -type f -print0 | sort -z | xargs -0 -r md5sum").Output()
 	if err != nil {
 		t.Fatalf("listing %s in %s: %v", dir, tag, err)
 	}
@@ -55,11 +56,15 @@ func TestExamplesBeforeAndAfterFix(t *testing.T) {
 	if out, err := exec.Command("cp", "-a", naive+"/.", fixed).CombinedOutput(); err != nil {
 		t.Fatalf("%v %s", err, out)
 	}
-	disc, err := discover.Discover(ctx, fixed, discover.Options{})
+	cfg, err := config.Load(config.Find(fixed), false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Run(ctx, disc, Options{Config: config.Default()})
+	disc, err := discover.Discover(ctx, fixed, discover.Options{Exclude: cfg.Exclude})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(ctx, disc, Options{Config: cfg})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,15 +83,21 @@ func TestExamplesBeforeAndAfterFix(t *testing.T) {
 		}
 	}
 
+	// The services whose rewrites differ in kind: a Go service with a
+	// replaced sibling module (manifest groups, multi-stage), an npm
+	// workspace member, and the two Python services on the repository's
+	// own base image. billing is orders' twin and storefront is measured
+	// by bench-ci; both are built by make bench.
 	type service struct {
-		dir, workdir, binary, appFile string
-		installKey                    string // a step of the install that a source change must not re-run after the fix
+		name, context, dockerfile, workdir, binary, appFile string
+		installKey                                          string // a step of the install that a source change must not re-run after the fix
+		workdirFrom                                         string // the context directory the workdir holds
 	}
 	services := []service{
-		{"services/api", "/src", "/usr/local/bin/api", "cmd/api/main.go", "go mod download"},
-		{"services/web", "/app", "", "dist/server.js", "npm install"},
-		{"services/worker", "/app", "", "worker.py", ""},
-		{"services/report", "/app", "", "report.py", ""},
+		{"orders", "services/go", "orders/Dockerfile", "/src/orders", "/usr/local/bin/orders", "cmd/orders/main.go", "go mod download", "orders"},
+		{"gateway", "services/node", "gateway/Dockerfile", "/repo", "", "gateway/dist/server.js", "npm ci", ""},
+		{"worker", "services/worker", "Dockerfile", "/app", "", "worker.py", "", ""},
+		{"report", "services/report", "Dockerfile", "/app", "", "report.py", "", ""},
 	}
 	type built struct {
 		cfg                   imageConfig
@@ -99,34 +110,35 @@ func TestExamplesBeforeAndAfterFix(t *testing.T) {
 		buildImage(t, filepath.Join(v.root, "base"), "example/base:dev")
 		results[v.name] = map[string]built{}
 		for _, svc := range services {
-			tag := "layerwise-test/examples-" + filepath.Base(svc.dir) + ":" + v.name
-			buildImage(t, filepath.Join(v.root, svc.dir), tag)
+			tag := "layerwise-test/examples-" + svc.name + ":" + v.name
+			buildImageFile(t, filepath.Join(v.root, svc.context), svc.dockerfile, tag)
 			b := built{cfg: configOf(t, tag), files: workdirFiles(t, tag, svc.workdir)}
 			if svc.binary != "" {
 				b.binDirs = workdirFiles(t, tag, filepath.Dir(svc.binary))
 				// the runtime stage takes the certificates by a copy
 				b.certs = workdirFiles(t, tag, "/etc/ssl/certs")
 			}
-			results[v.name][svc.dir] = b
+			results[v.name][svc.name] = b
 		}
 	}
 	for _, svc := range services {
 		svc := svc
-		t.Run(filepath.Base(svc.dir), func(t *testing.T) {
-			sameConfig(t, results["naive"][svc.dir].cfg, results["fixed"][svc.dir].cfg, goToolchainEnv...)
+		t.Run(svc.name, func(t *testing.T) {
+			sameConfig(t, results["naive"][svc.name].cfg, results["fixed"][svc.name].cfg, goToolchainEnv...)
 
 			skip := func(p string) bool {
-				if rewritten[svc.dir+"/"+p] {
+				p = path.Join(svc.workdirFrom, p)
+				if rewritten[svc.context+"/"+p] {
 					return true
 				}
-				for _, d := range dropped[svc.dir] {
+				for _, d := range dropped[svc.context] {
 					if p == d || strings.HasPrefix(p, d+"/") {
 						return true
 					}
 				}
 				return false
 			}
-			bf, af := results["naive"][svc.dir].files, results["fixed"][svc.dir].files
+			bf, af := results["naive"][svc.name].files, results["fixed"][svc.name].files
 			if bf[svc.appFile] == "" || af[svc.appFile] == "" {
 				t.Fatalf("%s missing from an image (%d / %d files listed)", svc.appFile, len(bf), len(af))
 			}
@@ -145,11 +157,11 @@ func TestExamplesBeforeAndAfterFix(t *testing.T) {
 			}
 			if svc.binary != "" {
 				name := filepath.Base(svc.binary)
-				bb, ab := results["naive"][svc.dir].binDirs, results["fixed"][svc.dir].binDirs
+				bb, ab := results["naive"][svc.name].binDirs, results["fixed"][svc.name].binDirs
 				if bb[name] == "" || bb[name] != ab[name] {
 					t.Errorf("%s differs: %q vs %q", svc.binary, bb[name], ab[name])
 				}
-				bc, ac := results["naive"][svc.dir].certs, results["fixed"][svc.dir].certs
+				bc, ac := results["naive"][svc.name].certs, results["fixed"][svc.name].certs
 				if bc["ca-certificates.crt"] == "" || !reflect.DeepEqual(bc, ac) {
 					t.Errorf("/etc/ssl/certs differs: %d files vs %d", len(bc), len(ac))
 				}
@@ -157,15 +169,24 @@ func TestExamplesBeforeAndAfterFix(t *testing.T) {
 			if svc.installKey == "" {
 				return
 			}
-			d, err := discover.Discover(ctx, filepath.Join(fixed, svc.dir), discover.Options{})
+			d, err := discover.Discover(ctx, fixed, discover.Options{Exclude: cfg.Exclude})
 			if err != nil {
 				t.Fatal(err)
+			}
+			var im *discover.Image
+			for _, x := range d.Images {
+				if x.Name == svc.name || x.Name == "services/"+svc.name {
+					im = x
+				}
+			}
+			if im == nil {
+				t.Fatalf("%s not discovered", svc.name)
 			}
 			// cached reports whether the install step was a cache hit after a
 			// source change; a miss is measured once more, to tell a daemon
 			// cache hiccup from a real one.
 			cached := func() bool {
-				ms, err := measure.Image(ctx, d.Images[0], measure.Options{Builder: buildx.New(""), Scenarios: []string{measure.Source}})
+				ms, err := measure.Image(ctx, im, measure.Options{Builder: buildx.New(""), Repo: d, Scenarios: []string{measure.Source}})
 				if err != nil || ms[0].Error != "" {
 					t.Fatalf("measure: %v %+v", err, ms)
 				}

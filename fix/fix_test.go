@@ -174,10 +174,51 @@ var dockerfileCases = []struct {
 		note:  "installs a local path",
 	},
 	{
+		// go mod download reads the go.mod of a module replaced by a local
+		// directory: it comes with the manifests, to its own directory
 		name:  "go-local-replace",
 		files: map[string]string{"Dockerfile": "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /app ./cmd/api\n", "go.mod": "module x\n\nreplace example.com/shared => ./shared\n", "go.sum": "", "cmd/api/main.go": "package main\n", "shared/go.mod": "module example.com/shared\n"},
 		rules: []string{"LW101"},
-		note:  "replaces a module with a local directory",
+		want:  "FROM golang:1.22\nWORKDIR /src\nCOPY shared/go.mod shared/\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN go build -o /app ./cmd/api\n",
+	},
+	{
+		// a service next to the module it replaces (../shared), the
+		// compile in its own directory by `cd`: both modules' manifests,
+		// transitively, and the download where the compile runs
+		name: "go-sibling-replace-cd-compile",
+		files: map[string]string{"Dockerfile": "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN cd svc && go build -o /app ./cmd/svc\n",
+			"svc/go.mod": "module svc\n\nreplace example.com/shared => ../shared\n", "svc/go.sum": "", "svc/cmd/svc/main.go": "package main\n",
+			"shared/go.mod": "module example.com/shared\n\nreplace example.com/util => ../util\n", "shared/go.sum": "", "util/go.mod": "module example.com/util\n"},
+		rules: []string{"LW101"},
+		want:  "FROM golang:1.22\nWORKDIR /src\nCOPY shared/go.mod shared/go.sum shared/\nCOPY util/go.mod util/\nCOPY svc/go.mod svc/go.sum svc/\nRUN cd svc && go mod download\nCOPY . .\nRUN cd svc && go build -o /app ./cmd/svc\n",
+	},
+	{
+		// a WORKDIR between the COPY and the compile: the inserted
+		// download changes to it
+		name: "go-compile-after-workdir",
+		files: map[string]string{"Dockerfile": "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nWORKDIR /src/svc\nRUN go build -o /app .\n",
+			"svc/go.mod": "module svc\n", "svc/go.sum": "", "svc/main.go": "package main\n"},
+		rules: []string{"LW101"},
+		want:  "FROM golang:1.22\nWORKDIR /src\nCOPY svc/go.mod svc/go.sum svc/\nRUN cd svc && go mod download\nCOPY . .\nWORKDIR /src/svc\nRUN go build -o /app .\n",
+	},
+	{
+		name:  "go-replace-outside-the-context",
+		files: map[string]string{"Dockerfile": "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /app .\n", "go.mod": "module x\n\nreplace example.com/shared => ../shared\n", "main.go": "package main\n"},
+		rules: []string{"LW101"},
+		note:  "outside the build context",
+	},
+	{
+		name:  "go-replace-without-go-mod",
+		files: map[string]string{"Dockerfile": "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /app .\n", "go.mod": "module x\n\nreplace example.com/shared => ./shared\n", "main.go": "package main\n", "shared/x.go": "package shared\n"},
+		rules: []string{"LW101"},
+		note:  "has no go.mod",
+	},
+	{
+		// the replaced module is not under what the COPY copies
+		name:  "go-replace-outside-the-copy",
+		files: map[string]string{"Dockerfile": "FROM golang:1.22\nWORKDIR /src\nCOPY svc/ .\nRUN go build -o /app .\n", "svc/go.mod": "module x\n\nreplace example.com/shared => ../shared\n", "svc/main.go": "package main\n", "shared/go.mod": "module example.com/shared\n"},
+		rules: []string{"LW101"},
+		note:  "does not copy",
 	},
 	{
 		name:  "dotnet-project-reference",
@@ -286,10 +327,43 @@ var dockerfileCases = []struct {
 		note:  "may need the sources",
 	},
 	{
-		name:  "npm-workspaces-left-alone",
-		files: map[string]string{"Dockerfile": "FROM node:20\nCOPY . .\nRUN npm ci\n", "package.json": `{"workspaces":["a"]}`},
+		// npm workspaces: every member's package.json, each to its own
+		// directory, before npm ci (which links and installs them all)
+		name: "npm-workspaces",
+		files: map[string]string{"Dockerfile": "FROM node:20\nWORKDIR /repo\nCOPY . .\nRUN npm ci\nRUN npm run build -w api\n",
+			"package.json": `{"workspaces":["packages/*","api"]}`, "package-lock.json": "{}",
+			"packages/a/package.json": "{}", "packages/a/index.js": "", "packages/b/package.json": "{}", "packages/notes.md": "",
+			"api/package.json": "{}", "api/src/x.ts": "", "node_modules/c/package.json": "{}"},
 		rules: []string{"LW101"},
-		note:  "workspaces",
+		want: "FROM node:20\nWORKDIR /repo\nCOPY api/package.json api/\nCOPY packages/a/package.json packages/a/\nCOPY packages/b/package.json packages/b/\n" +
+			"COPY package-lock.json package.json ./\nRUN npm ci\nCOPY . .\nRUN npm run build -w api\n",
+	},
+	{
+		name: "npm-workspaces-object-form",
+		files: map[string]string{"Dockerfile": "FROM node:20\nCOPY . .\nRUN npm ci\n",
+			"package.json": `{"workspaces":{"packages":["libs/*"]}}`, "libs/x/package.json": "{}"},
+		rules: []string{"LW101"},
+		want:  "FROM node:20\nCOPY libs/x/package.json libs/x/\nCOPY package.json ./\nRUN npm ci\nCOPY . .\n",
+	},
+	{
+		// a member's install script may read the member's sources
+		name: "npm-workspace-member-script",
+		files: map[string]string{"Dockerfile": "FROM node:20\nCOPY . .\nRUN npm ci\n",
+			"package.json": `{"workspaces":["a"]}`, "a/package.json": `{"scripts":{"prepare":"tsc"}}`},
+		rules: []string{"LW101"},
+		note:  "prepare script (tsc)",
+	},
+	{
+		name:  "npm-workspaces-globstar-left-alone",
+		files: map[string]string{"Dockerfile": "FROM node:20\nCOPY . .\nRUN npm ci\n", "package.json": `{"workspaces":["packages/**"]}`, "packages/a/package.json": "{}"},
+		rules: []string{"LW101"},
+		note:  "the fixer can expand exactly",
+	},
+	{
+		name:  "yarn-workspaces-left-alone",
+		files: map[string]string{"Dockerfile": "FROM node:20\nCOPY . .\nRUN yarn install --frozen-lockfile\n", "package.json": `{"workspaces":["a"]}`, "yarn.lock": "", "a/package.json": "{}"},
+		rules: []string{"LW101"},
+		note:  "yarn workspaces",
 	},
 	{
 		name:  "go-work-left-alone",
@@ -473,9 +547,14 @@ func TestEveryFixtureReparsesAndIsIdempotent(t *testing.T) {
 	for _, tc := range dockerfileCases {
 		repos = append(repos, tc.files)
 	}
-	for _, svc := range []string{"api", "web", "worker"} {
+	// the examples' services: each context, with the service's Dockerfile
+	// as the context's Dockerfile
+	for _, svc := range []struct{ dir, dockerfile string }{
+		{"go", "orders/Dockerfile"}, {"go", "billing/Dockerfile"}, {"node", "gateway/Dockerfile"},
+		{"storefront", "Dockerfile"}, {"worker", "Dockerfile"}, {"report", "Dockerfile"},
+	} {
 		files := map[string]string{}
-		dir := filepath.Join("..", "examples", "services", svc)
+		dir := filepath.Join("..", "examples", "services", svc.dir)
 		filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 			if err != nil || d.IsDir() {
 				return nil
@@ -484,10 +563,20 @@ func TestEveryFixtureReparsesAndIsIdempotent(t *testing.T) {
 			if strings.Contains(rel, "node_modules") || strings.HasPrefix(rel, ".git") || strings.HasPrefix(rel, "dist") || strings.HasPrefix(rel, "build-output") {
 				return nil
 			}
+			// the one Dockerfile, without the context's other services' ones
+			if strings.HasSuffix(rel, ".log") || strings.HasPrefix(filepath.Base(rel), "Dockerfile") && filepath.ToSlash(rel) != svc.dockerfile {
+				return nil
+			}
 			data, _ := os.ReadFile(p)
-			files[rel] = string(data)
+			files[filepath.ToSlash(rel)] = string(data)
 			return nil
 		})
+		df, ok := files[svc.dockerfile]
+		if !ok {
+			t.Fatalf("examples/services/%s/%s is missing", svc.dir, svc.dockerfile)
+		}
+		delete(files, svc.dockerfile)
+		files["Dockerfile"] = df
 		repos = append(repos, files)
 	}
 	for i, files := range repos {

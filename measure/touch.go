@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/layerwise/layerwise/buildctx"
+	"github.com/layerwise/layerwise/discover"
 	"github.com/layerwise/layerwise/dockerfile"
 	"github.com/layerwise/layerwise/rules"
 )
@@ -100,8 +101,21 @@ func chooseFiles(ctx context.Context, contextDir, dockerfilePath string, m *dock
 		}
 		files = append(files, e.Path)
 	}
-	// the shallowest file of the preferred language
-	sort.SliceStable(files, func(i, j int) bool { return strings.Count(files[i], "/") < strings.Count(files[j], "/") })
+	// the shallowest file of the preferred language, in the Dockerfile's
+	// own directory first: a context shared by several services (a Go
+	// workspace, an npm monorepo) holds the other services' files too, and
+	// a change to them says nothing about this image's rebuild
+	own := ""
+	if rel, err := filepath.Rel(contextDir, filepath.Dir(dockerfilePath)); err == nil && rel != "." && !strings.HasPrefix(rel, "..") {
+		own = filepath.ToSlash(rel) + "/"
+	}
+	outside := func(f string) bool { return own != "" && !strings.HasPrefix(f, own) }
+	sort.SliceStable(files, func(i, j int) bool {
+		if oi, oj := outside(files[i]), outside(files[j]); oi != oj {
+			return oj
+		}
+		return strings.Count(files[i], "/") < strings.Count(files[j], "/")
+	})
 	for _, ext := range exts {
 		for _, f := range files {
 			if strings.HasSuffix(f, ext) && !isManifest(f, tools) {
@@ -196,4 +210,15 @@ func nonce() string {
 		return fmt.Sprint(time.Now().UnixNano())
 	}
 	return hex.EncodeToString(b[:])
+}
+
+// ChooseFiles is the source file and the manifest that the source-change
+// and deps-change scenarios of im would edit ("" where none qualifies), so
+// that a caller comparing variants of one image (bench) edits the same
+// files in each.
+func ChooseFiles(ctx context.Context, im *discover.Image) (source, manifest string, err error) {
+	if im.Model == nil || im.Dockerfile == "" {
+		return "", "", nil
+	}
+	return chooseFiles(ctx, im.AbsContext(), im.AbsDockerfile(), im.Model)
 }

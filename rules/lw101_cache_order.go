@@ -309,9 +309,6 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 		}
 		rel = r
 	}
-	if compile && rel != "" {
-		return nil, "the compile runs in a subdirectory of the sources"
-	}
 	srcDir := strings.TrimPrefix(path.Join(src, rel), "/")
 	if srcDir == "." {
 		srcDir = ""
@@ -336,6 +333,16 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 	}
 	if len(manifests) == 0 {
 		return nil, fmt.Sprintf("no %s manifest (%s) in the context under %q", tool.Name, strings.Join(tool.Manifests, ", "), srcDir)
+	}
+	groups, why := extraManifests(in, src, srcDir, tool)
+	if why != "" {
+		return nil, why
+	}
+	var groupLines, groupKinds, groupFiles []string
+	for _, g := range groups {
+		groupLines = append(groupLines, manifestCopyLine(in.File, broad, g.files, groupDest(c.Dest, src, g.dir)))
+		groupKinds = append(groupKinds, broad.Kind)
+		groupFiles = append(groupFiles, g.files...)
 	}
 	manifestDest := ""
 	if rel != "" {
@@ -374,6 +381,19 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 		default:
 			return nil, fmt.Sprintf("%s has no separate dependency step layerwise can add safely", tool.Name)
 		}
+		// the dependency step goes before the broad COPY, in its working
+		// directory: it changes to where the compile runs (`cd billing &&
+		// go build`, or a WORKDIR between the COPY and the compile)
+		if here := broad.State.Workdir; installDir != here {
+			d := installDir
+			if r, ok := strings.CutPrefix(installDir, strings.TrimSuffix(here, "/")+"/"); ok {
+				d = r
+			}
+			if !literalPath(d) {
+				return nil, fmt.Sprintf("the compile runs in %s, which is not a literal path", installDir)
+			}
+			dl = "cd " + d + " && " + dl
+		}
 	}
 	// Directories among the manifests (.mvn, gradle/) each get a COPY of
 	// their own: several sources in one COPY copy a directory's contents,
@@ -389,8 +409,9 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 	if len(files) == 0 {
 		return nil, fmt.Sprintf("no %s manifest file in the context under %q", tool.Name, srcDir)
 	}
-	copyLines := []string{manifestCopyLine(in.File, broad, files, manifestDest)}
-	copyKinds := []string{broad.Kind}
+	copyLines := append(groupLines, manifestCopyLine(in.File, broad, files, manifestDest))
+	copyKinds := append(groupKinds, broad.Kind)
+	manifests = append(groupFiles, manifests...)
 	for _, d := range dirs {
 		copyLines = append(copyLines, manifestCopyLine(in.File, broad, []string{d}, path.Join(c.Dest, rel, path.Base(d))))
 		copyKinds = append(copyKinds, broad.Kind)
@@ -531,8 +552,10 @@ func workspaceLayout(in *Input, src string, t *Tool) string {
 		if in.contextHas(join("pnpm-workspace.yaml")) || in.contextHas(join("lerna.json")) {
 			return "a JavaScript workspace is left as it is"
 		}
-		if data, err := in.readContextFile(join("package.json")); err == nil && strings.Contains(string(data), `"workspaces"`) {
-			return "npm/yarn workspaces are left as they are"
+		// npm workspaces: every member's manifest is copied too
+		// (npmWorkspaceGroups); yarn's and pnpm's are left alone
+		if data, err := in.readContextFile(join("package.json")); err == nil && strings.Contains(string(data), `"workspaces"`) && t != toolNpm {
+			return "yarn workspaces are left as they are"
 		}
 	}
 	return ""

@@ -15,7 +15,7 @@ import (
 // build without what they read: a package.json install script (prisma
 // generate, patch-package, husky), `pip install .` (it builds the project
 // from its sources), requirements that include other files or local paths,
-// a go.mod that replaces a module with a local directory, a Gemfile that
+// a Gemfile that
 // reads the gemspec, a composer.json whose autoloader scans the sources, a
 // Maven multi-module build, a .NET project that references other projects.
 // Those are left as they are, and the note says what to copy with the
@@ -67,10 +67,6 @@ func installNeedsSources(in *Input, inst *dockerfile.Instruction, t *Tool, srcDi
 				}
 			}
 		}
-	case toolGo:
-		if s, ok := read("go.mod"); ok && localReplace.MatchString(s) {
-			return "go.mod replaces a module with a local directory, which the dependency step would not have: copy it with go.mod and go.sum"
-		}
 	case toolBundler:
 		if s, ok := read("Gemfile"); ok && (regexp.MustCompile(`(?m)^\s*gemspec\b`).MatchString(s) || strings.Contains(s, "path:") || strings.Contains(s, ":path")) {
 			return "the Gemfile reads a gemspec or a local path, which usually read the sources (lib/*/version.rb)"
@@ -102,8 +98,6 @@ func installNeedsSources(in *Input, inst *dockerfile.Instruction, t *Tool, srcDi
 	}
 	return ""
 }
-
-var localReplace = regexp.MustCompile(`(?m)^\s*(replace\s+)?\S+(\s+\S+)?\s+=>\s+(\.\.?/|/)`)
 
 // requirementsNeedSources reads a requirements file for what makes pip
 // read more than it: includes of other files, editable or local paths.

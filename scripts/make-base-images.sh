@@ -6,11 +6,13 @@
 # and, unless --minimal (the examples' bases, about 3 minutes the first time):
 #   debian:bookworm-slim      debootstrap --variant=minbase bookworm, with Debian's
 #                             docker-clean apt hook as the official image has it
-#   golang:1.22-bookworm      + Debian's golang-go, git, gcc (also tagged golang:1.21-bookworm)
+#   golang:1.23-bookworm      + Debian's golang-1.23 (bookworm-backports, from the same
+#                             mirror as the image's own sources), git, gcc
+#                             (also tagged golang:1.22-bookworm and golang:1.21-bookworm)
 #   node:20-bookworm-slim     + Debian's nodejs and npm
 #   python:3.11-slim-bookworm + Debian's python3
 # Names are the ones users write; the versions inside are Debian bookworm's
-# (Go 1.19, Node.js 18, Python 3.11). Every image carries the host's CA bundle
+# (Go 1.23 from backports, Node.js 18, Python 3.11). Every image carries the host's CA bundle
 # at /etc/ssl/certs/layerwise-host-ca.crt, pointed at by SSL_CERT_FILE,
 # NODE_EXTRA_CA_CERTS, GIT_SSL_CAINFO, PIP_CERT and REQUESTS_CA_BUNDLE, so that
 # HTTPS from build steps (the Go module proxy, the npm registry) works through
@@ -60,7 +62,7 @@ if [ "$(recipe debian:bookworm-slim)" != 1 ]; then
   command -v debootstrap >/dev/null || { apt-get update -q >/dev/null; DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap >/dev/null; }
   log "making debian:bookworm-slim with debootstrap (about a minute)"
   root=$(mktemp -d)
-  debootstrap --variant=minbase bookworm "$root" http://deb.debian.org/debian >/tmp/layerwise-debootstrap.log 2>&1 ||
+  debootstrap --variant=minbase bookworm "$root" >/tmp/layerwise-debootstrap.log 2>&1 ||
     { log "debootstrap failed; see /tmp/layerwise-debootstrap.log"; exit 1; }
   rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/archives/*.deb
   cat > "$root/etc/apt/apt.conf.d/docker-clean" <<'APT'
@@ -86,10 +88,11 @@ derive() { # derive TAG RECIPE DOCKERFILE-BODY [EXTRA-TAGS...]
   for t in "$@"; do docker tag "$tag" "$t"; done
   rm -rf "$d"
 }
-derive golang:1.22-bookworm 1 'RUN apt-get update && apt-get install -y --no-install-recommends golang-go git gcc libc6-dev ca-certificates && rm -rf /var/lib/apt/lists/*
-ENV GOPATH=/go PATH=/go/bin:/usr/lib/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin GOFLAGS=-buildvcs=false
-RUN mkdir -p /go/src /go/bin && chmod -R 1777 /go
-WORKDIR /go' golang:1.21-bookworm
+# backports from the mirror debootstrap chose (named nowhere here)
+derive golang:1.23-bookworm 2 'RUN sed -n "s/^deb \([^ ]*\) bookworm main.*/deb \1 bookworm-backports main/p" /etc/apt/sources.list > /etc/apt/sources.list.d/backports.list && test -s /etc/apt/sources.list.d/backports.list && apt-get update && apt-get install -y --no-install-recommends -t bookworm-backports golang-1.23-go && apt-get install -y --no-install-recommends git gcc libc6-dev ca-certificates && rm -rf /var/lib/apt/lists/*
+ENV GOPATH=/go PATH=/go/bin:/usr/lib/go-1.23/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin GOFLAGS=-buildvcs=false GOTOOLCHAIN=local
+RUN mkdir -p /go/src /go/bin && chmod -R 1777 /go && go version
+WORKDIR /go' golang:1.22-bookworm golang:1.21-bookworm
 derive node:20-bookworm-slim 1 'RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm && rm -rf /var/lib/apt/lists/*
 CMD ["node"]'
 derive python:3.11-slim-bookworm 1 'RUN apt-get update && apt-get install -y --no-install-recommends python3 && rm -rf /var/lib/apt/lists/*

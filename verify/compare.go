@@ -33,6 +33,11 @@ type Intent struct {
 	// ToolchainEnv are env variables of the toolchain image that the
 	// runtime stage does not have (LW112).
 	ToolchainEnv []string
+	// OwnLabels are the label keys a LABEL of the original Dockerfile
+	// sets; with a runtime stage (LW112), any other label difference is
+	// the toolchain image's labels staying in the build stage and the
+	// runtime base's coming with it.
+	OwnLabels map[string]bool
 	// Rewritten are the files the fix itself rewrote (the Dockerfile, the
 	// .dockerignore), context-relative, with the rules: a COPY of the
 	// whole context puts their new text in the image.
@@ -231,7 +236,29 @@ func configDiff(a, b ImageConfig, in Intent) []Difference {
 	field("WorkingDir", a.WorkingDir, b.WorkingDir)
 	field("ExposedPorts", a.ExposedPorts, b.ExposedPorts)
 	field("Volumes", a.Volumes, b.Volumes)
-	field("Labels", a.Labels, b.Labels)
+	if len(in.Runtime) == 0 {
+		field("Labels", a.Labels, b.Labels)
+	} else {
+		// one label at a time: the base images' own ones are intended
+		for _, k := range sortedKeys2(a.Labels, b.Labels) {
+			va, oka := a.Labels[k]
+			vb, okb := b.Labels[k]
+			if oka == okb && va == vb {
+				continue
+			}
+			d := Difference{Path: "config.Labels." + k, Change: "changed", What: fmt.Sprintf("%q -> %q", va, vb)}
+			switch {
+			case !okb:
+				d.Change, d.What = "missing", va
+			case !oka:
+				d.Change, d.What = "added", vb
+			}
+			if !in.OwnLabels[k] {
+				d.Rule, d.Reason = "LW112", "a base image's label: the runtime stage has the runtime base's labels, not the toolchain image's"
+			}
+			out = append(out, d)
+		}
+	}
 	field("StopSignal", a.StopSignal, b.StopSignal)
 	field("Healthcheck", a.Healthcheck, b.Healthcheck)
 	field("OnBuild", a.OnBuild, b.OnBuild)

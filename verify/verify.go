@@ -17,6 +17,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"io"
 	"os"
 	"os/exec"
@@ -163,7 +164,7 @@ func Run(ctx context.Context, root string, opt Options) (*Result, error) {
 			return nil, fmt.Errorf("copying %s: %w", root, err)
 		}
 	}
-	dopt := discover.Options{BaseImages: opt.BaseImages}
+	dopt := discover.Options{BaseImages: opt.BaseImages, Exclude: opt.Config.Exclude}
 	fdisc, err := discover.Discover(ctx, fixedRoot, dopt)
 	if err != nil {
 		return nil, err
@@ -588,6 +589,16 @@ func intentOf(ctx context.Context, o, f *discover.Image, orig *Snapshot, declare
 			k, _, _ := strings.Cut(kv, "=")
 			if strings.HasPrefix(k, "GO") || k == "PATH" {
 				in.ToolchainEnv = append(in.ToolchainEnv, k)
+			}
+		}
+		in.OwnLabels = map[string]bool{}
+		for _, s := range o.Model.Stages {
+			for _, x := range s.Instructions {
+				if lc, ok := x.Cmd.(*instructions.LabelCommand); ok {
+					for _, kv := range lc.Labels {
+						in.OwnLabels[kv.Key] = true
+					}
+				}
 			}
 		}
 	}

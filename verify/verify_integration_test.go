@@ -193,14 +193,16 @@ func TestVerifyNonRootBaseAndSensitiveCopy(t *testing.T) {
 	}
 }
 
-// TestVerifyExamples: the shipped examples' fixes verify — the Node web
-// service (manifests first, npm cache mount, .dockerignore) and the Go API
-// (multi-stage split: the runtime base's files are the intended difference,
-// the binary and the working directory are the same).
+// TestVerifyExamples: the shipped examples' fixes verify — the Node gateway
+// (an npm workspace member: every member's manifest first, npm cache mount,
+// .dockerignore) and the Go orders service (manifests of it and of the
+// module it replaces first, multi-stage split: the runtime base's files are
+// the intended difference, the binary and the working directory are the
+// same).
 func TestVerifyExamples(t *testing.T) {
 	testengine.Require(t)
 	testengine.RequireExampleBaseImages(t)
-	res, err := Run(context.Background(), filepath.Join("..", "examples"), Options{Builder: buildx.New(""), NoRebuilds: true, Images: []string{"web", "api"}})
+	res, err := Run(context.Background(), filepath.Join("..", "examples"), Options{Builder: buildx.New(""), NoRebuilds: true, Images: []string{"gateway", "orders"}})
 	if err != nil {
 		t.Fatal(err)
 	}

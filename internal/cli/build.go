@@ -170,11 +170,14 @@ func buildTable(w io.Writer, rep *build.Report) {
 		fmt.Fprintf(w, "\n%d images planned, %d cannot be built (dry run: nothing was built).\n", planned, len(rep.Outcomes)-planned)
 		return
 	}
-	speedup := ""
-	if rep.Wall > 0 && rep.Serial > 0 {
-		speedup = fmt.Sprintf(" (the builds took %s one after another: %.1f× from running them along the graph)", secs(rep.Serial), rep.Serial.Seconds()/rep.Wall.Seconds())
+	fmt.Fprintf(w, "\n%d images, %d built, %d not built, in %s.\n", len(rep.Outcomes), len(rep.Outcomes)-rep.Failed(), rep.Failed(), secs(rep.Wall))
+	if len(rep.CriticalPath) > 0 {
+		// what is measured: the longest chain of dependent builds. A
+		// speed-up over a serial run needs a serial run (-j 1); the sum of
+		// parallel builds' durations is inflated by their contention.
+		fmt.Fprintf(w, "Critical path: %s, %s of builds: no schedule of these builds ends sooner. Measure -j 1 for the time of a serial run.\n",
+			strings.Join(rep.CriticalPath, " → "), secs(rep.Critical))
 	}
-	fmt.Fprintf(w, "\n%d images, %d built, %d not built, in %s%s.\n", len(rep.Outcomes), len(rep.Outcomes)-rep.Failed(), rep.Failed(), secs(rep.Wall), speedup)
 }
 
 func clip(s string, n int) string {

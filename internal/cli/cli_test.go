@@ -111,8 +111,10 @@ func TestExamplesLsAndContext(t *testing.T) {
 		got[im.Name] = im.Dockerfile + " " + im.Context + " " + im.Source + " " + im.Stages[0].Base + " needs:" + strings.Join(im.Needs, ",")
 	}
 	want := map[string]string{
-		"api":             "services/api/Dockerfile services/api compose golang:1.22-bookworm needs:",
-		"web":             "services/web/Dockerfile services/web compose node:20-bookworm-slim needs:",
+		"orders":          "services/go/orders/Dockerfile services/go compose golang:1.23-bookworm needs:",
+		"billing":         "services/go/billing/Dockerfile services/go compose golang:1.23-bookworm needs:",
+		"gateway":         "services/node/gateway/Dockerfile services/node compose node:20-bookworm-slim needs:",
+		"storefront":      "services/storefront/Dockerfile services/storefront compose node:20-bookworm-slim needs:",
 		"services/worker": "services/worker/Dockerfile services/worker dockerfile example/base:dev needs:base",
 		"report":          "services/report/Dockerfile services/report compose example/base:dev needs:base",
 		"base":            "base/Dockerfile base compose python:3.11-slim-bookworm needs:",
@@ -128,7 +130,7 @@ func TestExamplesLsAndContext(t *testing.T) {
 
 	// context: the committed files of each service are all used (COPY . .)
 	// and no ignore file exists; junk, when generated, is sent too.
-	code, out, stderr = run(t, "context", "-o", "json", "--image", "web", "../../examples")
+	code, out, stderr = run(t, "context", "-o", "json", "--image", "storefront", "../../examples")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -141,8 +143,8 @@ func TestExamplesLsAndContext(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &reps); err != nil {
 		t.Fatal(err)
 	}
-	if len(reps) != 1 || reps[0].Image != "web" || reps[0].IgnoreFile.Path != "" || reps[0].Files < 4 || reps[0].Usage.UnusedFiles != 0 {
-		t.Errorf("web context: %+v", reps)
+	if len(reps) != 1 || reps[0].Image != "storefront" || reps[0].IgnoreFile.Path != "" || reps[0].Files < 4 || reps[0].Usage.UnusedFiles != 0 {
+		t.Errorf("storefront context: %+v", reps)
 	}
 }
 

@@ -76,10 +76,11 @@ func discoverImages(cmd *cobra.Command, g *globals, args []string) (*discover.Re
 	if _, err := os.Stat(root); err != nil {
 		return nil, usageErr("%s: no such file or directory", root)
 	}
-	if _, err := g.loadConfig(root); err != nil {
+	cfg, err := g.loadConfig(root)
+	if err != nil {
 		return nil, err
 	}
-	dopt := discover.Options{}
+	dopt := discover.Options{Exclude: cfg.Exclude}
 	if !g.noInspect {
 		dopt.BaseImages = g.resolver().Configs
 	}

@@ -78,7 +78,7 @@ func RequireBuildkitd(t testing.TB) {
 
 // ExampleBaseImages are the images scripts/make-base-images.sh makes for
 // the examples.
-var ExampleBaseImages = []string{"debian:bookworm-slim", "golang:1.22-bookworm", "golang:1.21-bookworm", "node:20-bookworm-slim", "python:3.11-slim-bookworm"}
+var ExampleBaseImages = []string{"debian:bookworm-slim", "golang:1.23-bookworm", "golang:1.22-bookworm", "golang:1.21-bookworm", "node:20-bookworm-slim", "python:3.11-slim-bookworm"}
 
 // RequireExampleBaseImages skips (or on CI fails) when the examples' base
 // images have not been made.
