@@ -30,10 +30,13 @@ lint:
 	@test -z "$$(gofmt -l . | grep -v '^examples/' | tee /dev/stderr)" || (echo "gofmt needed" && exit 1)
 	$(GO) vet ./...
 
-# The before/after benchmark on examples/ (docs/benchmarks.md) and the
-# performance benchmarks of the context walk, the audit and measure.
+# The before/after benchmark on examples/ (docs/benchmarks.md): naive, fixed
+# and the hand-written experts, the dependency graph -j 1 / -j 4, the static
+# speed against dockerfilelint and du; then the performance benchmarks of the
+# context walk, the audit and measure. About an hour on this machine.
 bench: engine
-	scripts/benchmark-builds.sh examples -n 3
+	scripts/benchmark-builds.sh examples -n 3 --expert --graph 4
+	scripts/bench-static.sh
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./buildctx/ ./audit/
 	$(GO) test -run '^$$' -bench BuildKitChecksPerLine -benchtime 1x ./rules/
 	$(GO) test -run '^$$' -bench MeasureOverhead -benchtime 7x ./measure/

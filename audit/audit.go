@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"maps"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/layerwise/layerwise/buildctx"
 	"github.com/layerwise/layerwise/config"
@@ -149,18 +151,53 @@ func Run(ctx context.Context, disc *discover.Result, opt Options) (*Result, erro
 			}
 			findings = append(findings, nf...)
 		}
-		fs := RunRules(in)
-		if opt.WithFixes {
-			fs = withFixes(in, fs)
-		}
-		if !opt.SkipBuildKit {
-			bk, err := buildkitFindings(ctx, in, res.Rules)
-			if err != nil {
-				res.Warnings = append(res.Warnings, fmt.Sprintf("%s: BuildKit checks: %v", in.Dockerfile, err))
+	}
+	// The rules and BuildKit's checks of each image are independent of the
+	// others' (the inputs only share read-only models and context walks):
+	// they run on every core, and their findings are gathered in the
+	// images' order, so the output does not depend on the scheduling.
+	perImage := make([][]rules.Finding, len(inputs))
+	warns := make([]string, len(inputs))
+	var metaMu sync.Mutex
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < min(runtime.GOMAXPROCS(0), len(inputs)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				in := inputs[i]
+				fs := RunRules(in)
+				if opt.WithFixes {
+					fs = withFixes(in, fs)
+				}
+				if !opt.SkipBuildKit {
+					bk, err := buildkitFindings(ctx, in, res.Rules, &metaMu)
+					if err != nil {
+						warns[i] = fmt.Sprintf("%s: BuildKit checks: %v", in.Dockerfile, err)
+					}
+					fs = append(fs, bk...)
+				}
+				perImage[i] = inBuiltStages(in, fs)
 			}
-			fs = append(fs, bk...)
+		}()
+	}
+	for i := range inputs {
+		if ctx.Err() != nil {
+			break
 		}
-		findings = append(findings, inBuiltStages(in, fs)...)
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for i := range inputs {
+		if warns[i] != "" {
+			res.Warnings = append(res.Warnings, warns[i])
+		}
+		findings = append(findings, perImage[i]...)
 	}
 	for _, r := range rules.All() {
 		if r.RepoCheck != nil {

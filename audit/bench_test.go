@@ -22,7 +22,7 @@ func benchRepo(b *testing.B) string {
 	b.Helper()
 	root := b.TempDir()
 	var srcs []string
-	for _, svc := range []string{"api", "web", "worker"} {
+	for _, svc := range []string{"storefront", "worker", "report"} {
 		srcs = append(srcs, filepath.Join("..", "examples", "services", svc))
 	}
 	for i := 0; i < benchImages; i++ {

@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"strings"
+	"sync"
 
 	"github.com/layerwise/layerwise/dockerfile"
 	"github.com/layerwise/layerwise/rules"
@@ -10,7 +11,7 @@ import (
 
 // buildkitFindings runs BuildKit's own checks (what `docker build --check`
 // reports) on the image's Dockerfile, so that an audit is a superset of it.
-func buildkitFindings(ctx context.Context, in *rules.Input, metas map[string]*Meta) ([]rules.Finding, error) {
+func buildkitFindings(ctx context.Context, in *rules.Input, metas map[string]*Meta, mu *sync.Mutex) ([]rules.Finding, error) {
 	data := []byte(strings.Join(in.File.Lines, "\n") + "\n")
 	bk, err := rules.RunBuildKitChecks(ctx, in.Dockerfile, data)
 	if err != nil {
@@ -19,10 +20,12 @@ func buildkitFindings(ctx context.Context, in *rules.Input, metas map[string]*Me
 	var out []rules.Finding
 	for _, w := range bk {
 		id := "buildkit/" + w.Rule
+		mu.Lock()
 		if _, ok := metas[id]; !ok {
 			metas[id] = &Meta{ID: id, Name: w.Rule, Title: w.Description, Category: rules.CatCorrectness,
 				Description: w.Description, HelpURI: w.URL, Severity: rules.Warning}
 		}
+		mu.Unlock()
 		f := rules.Finding{RuleID: id, Severity: rules.Warning, Image: in.Image, File: in.Dockerfile, Message: w.Detail}
 		if w.StartLine > 0 {
 			end := max(w.EndLine, w.StartLine)

@@ -106,8 +106,13 @@ func (w *Walk) SortEntries() {
 }
 
 type walker struct {
-	root    string
-	pm      *patternmatcher.PatternMatcher
+	root string
+	pm   *patternmatcher.PatternMatcher
+	// pms hands each directory read a matcher of its own: a
+	// PatternMatcher compiles its patterns on first use and is not safe
+	// for concurrent use (its docs say so). Matchers built from the same
+	// patterns share the pattern order, so MatchInfo carries over.
+	pms     sync.Pool
 	prefixX bool // every exception pattern is a plain prefix (fsutil's onlyPrefixExcludeExceptions)
 	measure bool
 	sem     chan struct{}
@@ -160,6 +165,11 @@ func WalkContext(ctx context.Context, root string, opt WalkOptions) (*Walk, erro
 		w.pm, err = patternmatcher.New(opt.Patterns)
 		if err != nil {
 			return nil, fmt.Errorf("ignore patterns: %w", err)
+		}
+		patterns := opt.Patterns
+		w.pms.New = func() any {
+			pm, _ := patternmatcher.New(patterns) // the same patterns parsed above
+			return pm
 		}
 		w.prefixX = true
 		for _, p := range w.pm.Patterns() {
@@ -242,6 +252,11 @@ func (w *walker) dir(ctx context.Context, rel string, info patternmatcher.MatchI
 		}
 	}
 	fd := int(f.Fd())
+	var pm *patternmatcher.PatternMatcher
+	if w.pm != nil {
+		pm = w.pms.Get().(*patternmatcher.PatternMatcher)
+		defer w.pms.Put(pm)
+	}
 	var out, excl []Entry
 	var pruned []string
 	for _, de := range ents {
@@ -253,8 +268,8 @@ func (w *walker) dir(ctx context.Context, rel string, info patternmatcher.MatchI
 		isDir := de.IsDir()
 		skip := false
 		var mi patternmatcher.MatchInfo
-		if w.pm != nil {
-			m, matchInfo, err := w.pm.MatchesUsingParentResults(p, info)
+		if pm != nil {
+			m, matchInfo, err := pm.MatchesUsingParentResults(p, info)
 			if err != nil {
 				// BuildKit fails the whole transfer on a pattern that
 				// only turns out bad when matched; so do we.

@@ -16,9 +16,11 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/distribution/reference"
 	"github.com/layerwise/layerwise/dockerfile"
@@ -186,47 +188,12 @@ func Discover(ctx context.Context, root string, opt Options) (*Result, error) {
 			return nil, fmt.Errorf("exclude: %w", err)
 		}
 	}
-	var dockerfiles, composeDirs, bakeDirs []string
-	err = filepath.WalkDir(abs, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			res.Warnings = append(res.Warnings, fmt.Sprintf("%s: %v (skipped)", rel(abs, p), unwrapPathErr(err)))
-			if d != nil && d.IsDir() {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		name := d.Name()
-		if d.IsDir() {
-			if p != abs && skipDirs[name] {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		if IsDockerfileName(name) {
-			if excluded != nil {
-				if skip, _ := excluded.MatchesOrParentMatches(filepath.ToSlash(rel(abs, p))); skip {
-					return nil
-				}
-			}
-			dockerfiles = append(dockerfiles, p)
-		}
-		if isComposeName(name) {
-			composeDirs = appendUnique(composeDirs, filepath.Dir(p))
-		}
-		if isBakeName(name) {
-			bakeDirs = appendUnique(bakeDirs, filepath.Dir(p))
-		}
-		return nil
-	})
+	sc, err := scan(ctx, abs, excluded)
 	if err != nil {
 		return nil, err
 	}
+	res.Warnings = append(res.Warnings, sc.warnings...)
+	dockerfiles, composeDirs, bakeDirs := sc.dockerfiles, sc.composeDirs, sc.bakeDirs
 	covered := map[string]bool{} // Dockerfiles some compose service or bake target builds
 	add := func(ims []*Image, warns []string) {
 		for _, w := range warns {
@@ -264,12 +231,13 @@ func Discover(ctx context.Context, root string, opt Options) (*Result, error) {
 		res.Images = kept
 		add(ims, warns)
 	}
+	var byNameOnly []string
 	for _, p := range dockerfiles {
-		if covered[rel(abs, p)] {
-			continue
+		if !covered[rel(abs, p)] {
+			byNameOnly = append(byNameOnly, p)
 		}
-		res.Images = append(res.Images, dockerfileImage(abs, p))
 	}
+	res.Images = append(res.Images, parallelImages(abs, byNameOnly)...)
 	withBaseImages(ctx, res, opt)
 	finish(res)
 	return res, nil
@@ -367,6 +335,29 @@ func finish(res *Result) {
 }
 
 // dockerfileImage models a Dockerfile found by name and infers its context.
+// parallelImages models the Dockerfiles at paths on every core (parsing is
+// most of discovery's work), in the paths' order.
+func parallelImages(root string, paths []string) []*Image {
+	out := make([]*Image, len(paths))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < min(runtime.GOMAXPROCS(0), len(paths)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i] = dockerfileImage(root, paths[i])
+			}
+		}()
+	}
+	for i := range paths {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return out
+}
+
 func dockerfileImage(root, p string) *Image {
 	r := rel(root, p)
 	im := &Image{Name: nameFor(r, filepath.Base(root)), Dockerfile: r, Source: SourceDockerfile, Root: root}

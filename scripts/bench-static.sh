@@ -68,7 +68,7 @@ time_cmd() {
   "$@" >/dev/null 2>&1 || true # warm-up (and page cache)
   for r in $(seq 1 "$reps"); do
     /usr/bin/env time -f '%e %U %S' -o "$work/t" "$@" >/dev/null 2>&1 || true
-    awk '{printf "%.3f %.3f\n", $1, $2 + $3}' "$work/t"
+    tail -n 1 "$work/t" | awk '{printf "%.3f %.3f\n", $1, $2 + $3}'
   done | sort -n | awk -v n="$reps" 'NR == int((n + 1) / 2) {print}'
 }
 command -v /usr/bin/time >/dev/null || { apt-get install -y -q time >/dev/null 2>&1 || true; }
