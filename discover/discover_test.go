@@ -2,6 +2,7 @@ package discover
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -439,5 +440,39 @@ func TestExclude(t *testing.T) {
 	}
 	if _, err := Discover(context.Background(), root, Options{Exclude: []string{"["}}); err == nil {
 		t.Error("a malformed pattern was accepted")
+	}
+}
+
+// The concurrent scan finds what filepath.WalkDir finds, in WalkDir's
+// order, whatever the scheduling.
+func TestScanMatchesWalkDir(t *testing.T) {
+	root := t.TempDir()
+	files := map[string]string{}
+	for _, p := range []string{"a-b/Dockerfile", "a/Dockerfile", "a/x/Dockerfile", "a/x/y/Dockerfile.dev", "b.Dockerfile",
+		"z/compose.yaml", "a/compose.yml", "a/node_modules/p/Dockerfile", "vendor/v/Dockerfile", "a.b/c/Containerfile", "aa/Dockerfile"} {
+		files[p] = "FROM busybox:1.36\n"
+	}
+	testfs.Write(t, root, files)
+	var want []string
+	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if d.IsDir() && p != root && skipDirs[d.Name()] {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && IsDockerfileName(d.Name()) {
+			want = append(want, p)
+		}
+		return nil
+	})
+	for i := 0; i < 20; i++ {
+		s, err := scan(context.Background(), root, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(s.dockerfiles, want) {
+			t.Fatalf("scan %d:\n got %v\nwant %v", i, s.dockerfiles, want)
+		}
+		if len(s.composeDirs) != 2 || filepath.Base(s.composeDirs[0]) != "a" || filepath.Base(s.composeDirs[1]) != "z" {
+			t.Fatalf("compose dirs %v", s.composeDirs)
+		}
 	}
 }

@@ -1,6 +1,11 @@
 package measure
 
 import (
+	"context"
+
+	"github.com/layerwise/layerwise/dockerfile"
+	"github.com/layerwise/layerwise/internal/testfs"
+
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -81,5 +86,36 @@ func TestWorkCopyNeverWritesThroughToTheUser(t *testing.T) {
 	wc.Remove()
 	if _, err := os.Stat(wc.dir); !os.IsNotExist(err) {
 		t.Errorf("work copy not removed")
+	}
+}
+
+// In a context shared by several services, the scenarios edit the
+// Dockerfile's own service: a change to a sibling says nothing about this
+// image's rebuild (and an expert's build would not even see it).
+func TestChooseFilesPrefersTheDockerfilesDirectory(t *testing.T) {
+	root := testfs.Tree(t, map[string]string{
+		"billing/go.mod":            "module billing\n",
+		"billing/main.go":           "package main\n",
+		"shared/go.mod":             "module shared\n",
+		"shared/lib.go":             "package shared\n",
+		"orders/go.mod":             "module orders\n",
+		"orders/cmd/orders/main.go": "package main\n",
+		"orders/Dockerfile":         "FROM golang:1.23\nWORKDIR /src\nCOPY . .\nWORKDIR /src/orders\nRUN go build -o /app ./cmd/orders\n",
+	})
+	df := filepath.Join(root, "orders", "Dockerfile")
+	data, err := os.ReadFile(df)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := dockerfile.Parse("orders/Dockerfile", data, dockerfile.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, mf, err := chooseFiles(context.Background(), root, df, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if src != "orders/cmd/orders/main.go" || mf != "orders/go.mod" {
+		t.Errorf("chose %q and %q, want orders/cmd/orders/main.go and orders/go.mod", src, mf)
 	}
 }
