@@ -41,9 +41,10 @@ bench: engine
 	$(GO) test -run '^$$' -bench BuildKitChecksPerLine -benchtime 1x ./rules/
 	$(GO) test -run '^$$' -bench MeasureOverhead -benchtime 7x ./measure/
 
-# The reduced before/after benchmark CI runs: one repetition, two services.
+# The reduced before/after benchmark CI runs: one repetition, one Go and one
+# Node service, the rebuild scenarios (the prime build is the cold one).
 bench-ci: build
-	$(BIN) bench $(EXAMPLE) -n 1 --image web --image api
+	$(BIN) bench $(EXAMPLE) -n 1 --image orders --image storefront --scenario warm,source-change,deps-change
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./dockerfile/
