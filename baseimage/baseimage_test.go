@@ -27,7 +27,13 @@ func TestConfigsFromTheEngine(t *testing.T) {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
 	r := New("docker")
-	got := r.Configs(context.Background(), []string{tag, "registry.example.com/nothing-here:1"})
+	// the same image under its familiar and its full name, and one the
+	// engine does not have: one listing, one inspect
+	full := "docker.io/" + tag
+	got := r.Configs(context.Background(), []string{tag, full, "registry.example.com/nothing-here:1"})
+	if got[full].User != "1001:1001" {
+		t.Errorf("%s (the full name) not resolved: %+v", full, got[full])
+	}
 	c, ok := got[tag]
 	if !ok {
 		t.Fatalf("%s not resolved: %+v", tag, got)
@@ -37,6 +43,27 @@ func TestConfigsFromTheEngine(t *testing.T) {
 	}
 	if _, ok := got["registry.example.com/nothing-here:1"]; ok {
 		t.Errorf("an image the engine does not have must be unknown")
+	}
+}
+
+// The names the engine lists and the names Dockerfiles write meet in one
+// normal form.
+func TestNormalize(t *testing.T) {
+	for _, tc := range []struct{ a, b string }{
+		{"golang:1.23-bookworm", "docker.io/library/golang:1.23-bookworm"},
+		{"node", "index.docker.io/library/node:latest"},
+		{"127.0.0.1:5000/busybox:1.36", "127.0.0.1:5000/busybox:1.36"},
+		{"ghcr.io/org/app@sha256:0123456789012345678901234567890123456789012345678901234567890123", "ghcr.io/org/app@sha256:0123456789012345678901234567890123456789012345678901234567890123"},
+	} {
+		if na, nb := normalize(tc.a), normalize(tc.b); na == "" || na != nb {
+			t.Errorf("normalize(%q) = %q, normalize(%q) = %q", tc.a, na, tc.b, nb)
+		}
+	}
+	if normalize("scratch") != "" || normalize("Not A Ref") != "" {
+		t.Error("scratch and malformed references have no normal form")
+	}
+	if normalize("golang:1.22") == normalize("golang:1.23") {
+		t.Error("tags differ")
 	}
 }
 
