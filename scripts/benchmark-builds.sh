@@ -5,8 +5,8 @@
 # the comparison to docs/benchmarks.md (keeping its hand-written analysis).
 #
 # Usage: scripts/benchmark-builds.sh [REPO] [layerwise bench flags...]
-#   scripts/benchmark-builds.sh                       # examples/, 3 repetitions
-#   scripts/benchmark-builds.sh examples -n 1 --image web --image api
+#   scripts/benchmark-builds.sh examples -n 3 --expert --graph 4   # what make bench runs
+#   scripts/benchmark-builds.sh examples -n 1 --image orders --image storefront
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 repo=${1:-$here/examples}
