@@ -6,6 +6,7 @@ package audit
 import (
 	"context"
 	"fmt"
+	"github.com/layerwise/layerwise/internal/dirlist"
 	"maps"
 	"path/filepath"
 	"runtime"
@@ -43,6 +44,17 @@ type Options struct {
 	// WithFixes attaches to each finding the rewrite that resolves it
 	// (the formats that carry fixes: json, sarif).
 	WithFixes bool
+	// Listings are the directory listings discovery took in this command
+	// (discover.Options.Listings), so the context walks read each
+	// directory once.
+	Listings *dirlist.Cache
+}
+
+// walkCache is one walk per context and ignore file, and the listings
+// discovery left for the first walk of each directory.
+type walkCache struct {
+	reports  map[string]*buildctx.Report
+	listings *dirlist.Cache
 }
 
 // Result is an audit of a repository.
@@ -104,7 +116,7 @@ func Run(ctx context.Context, disc *discover.Result, opt Options) (*Result, erro
 	}
 	sort.Strings(res.Warnings)
 
-	walks := map[string]*buildctx.Report{} // one walk per context and ignore file
+	walks := &walkCache{reports: map[string]*buildctx.Report{}, listings: opt.Listings}
 	var inputs []*rules.Input
 	var findings []rules.Finding
 	for _, im := range disc.Images {
@@ -317,7 +329,7 @@ func RunRules(in *rules.Input) []rules.Finding {
 // namedContextFindings runs the context rules on each local named context
 // of an image (compose additional_contexts, bake contexts): it is sent to
 // the builder like the build context, with the .dockerignore at its root.
-func namedContextFindings(ctx context.Context, root string, im *discover.Image, in *rules.Input, walks map[string]*buildctx.Report) ([]rules.Finding, error) {
+func namedContextFindings(ctx context.Context, root string, im *discover.Image, in *rules.Input, walks *walkCache) ([]rules.Finding, error) {
 	var out []rules.Finding
 	for _, name := range slices.Sorted(maps.Keys(im.AdditionalContexts)) {
 		v := im.AdditionalContexts[name]
@@ -375,26 +387,26 @@ func parseErrorFinding(im *discover.Image) rules.Finding {
 	return f
 }
 
-func contextReport(ctx context.Context, im *discover.Image, cache map[string]*buildctx.Report) (*buildctx.Report, error) {
+func contextReport(ctx context.Context, im *discover.Image, cache *walkCache) (*buildctx.Report, error) {
 	return dirReport(ctx, im.AbsContext(), im.AbsDockerfile(), buildctx.SourcesOf(im.Model), cache)
 }
 
 // dirReport analyses a directory sent to the builder (a build context, or
 // a named context when dockerfile is ""), walking each directory and
 // ignore file once; the usage is that of the given sources.
-func dirReport(ctx context.Context, dir, dockerfile string, sources []buildctx.Source, cache map[string]*buildctx.Report) (*buildctx.Report, error) {
+func dirReport(ctx context.Context, dir, dockerfile string, sources []buildctx.Source, cache *walkCache) (*buildctx.Report, error) {
 	ign, err := buildctx.FindIgnoreFile(dir, dockerfile)
 	if err != nil {
 		return nil, err
 	}
 	key := dir + "\x00" + ign.Path
-	base, ok := cache[key]
+	base, ok := cache.reports[key]
 	if !ok {
-		base, err = buildctx.Analyze(ctx, dir, buildctx.AnalyzeOptions{Dockerfile: dockerfile})
+		base, err = buildctx.Analyze(ctx, dir, buildctx.AnalyzeOptions{Dockerfile: dockerfile, Listings: cache.listings})
 		if err != nil {
 			return nil, err
 		}
-		cache[key] = base
+		cache.reports[key] = base
 	}
 	// usage depends on this image's COPY sources
 	rep := *base

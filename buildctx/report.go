@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/layerwise/layerwise/internal/dirlist"
 	"os"
 	"path"
 	"path/filepath"
@@ -53,6 +54,8 @@ type AnalyzeOptions struct {
 	// Top bounds the largest-dirs/files lists (default 10).
 	Top             int
 	MeasureExcluded bool
+	// Listings: see WalkOptions.Listings.
+	Listings *dirlist.Cache
 }
 
 // Analyze walks a build context and reports on it.
@@ -61,7 +64,7 @@ func Analyze(ctx context.Context, contextDir string, opt AnalyzeOptions) (*Repor
 	if err != nil {
 		return nil, err
 	}
-	w, err := WalkContext(ctx, contextDir, WalkOptions{Patterns: ign.Patterns, MeasureExcluded: opt.MeasureExcluded})
+	w, err := WalkContext(ctx, contextDir, WalkOptions{Patterns: ign.Patterns, MeasureExcluded: opt.MeasureExcluded, Listings: opt.Listings})
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/layerwise/layerwise/internal/dirlist"
 	"io/fs"
 	"os"
 	"path"
@@ -55,6 +56,10 @@ type WalkOptions struct {
 	MeasureExcluded bool
 	// Workers bounds concurrent directory reads; 0 picks a default.
 	Workers int
+	// Listings, when set, holds listings of the tree's directories that an
+	// earlier walk of this command took (discovery's): each is used once
+	// instead of reading the directory again.
+	Listings *dirlist.Cache
 }
 
 // Walk is the result of walking a context.
@@ -112,11 +117,13 @@ type walker struct {
 	// PatternMatcher compiles its patterns on first use and is not safe
 	// for concurrent use (its docs say so). Matchers built from the same
 	// patterns share the pattern order, so MatchInfo carries over.
-	pms     sync.Pool
-	prefixX bool // every exception pattern is a plain prefix (fsutil's onlyPrefixExcludeExceptions)
-	measure bool
-	sem     chan struct{}
-	wg      sync.WaitGroup
+	pms sync.Pool
+	// listings: directories discovery already read (WalkOptions.Listings)
+	listings *dirlist.Cache
+	prefixX  bool // every exception pattern is a plain prefix (fsutil's onlyPrefixExcludeExceptions)
+	measure  bool
+	sem      chan struct{}
+	wg       sync.WaitGroup
 
 	mu sync.Mutex
 	// out and excluded hold one chunk per directory: appending chunks
@@ -160,7 +167,7 @@ func WalkContext(ctx context.Context, root string, opt WalkOptions) (*Walk, erro
 	if !st.IsDir() {
 		return nil, fmt.Errorf("build context %s is not a directory", root)
 	}
-	w := &walker{root: root, measure: opt.MeasureExcluded, walkedExDirs: map[string]bool{}, direct: map[string]DirSize{}}
+	w := &walker{root: root, measure: opt.MeasureExcluded, walkedExDirs: map[string]bool{}, direct: map[string]DirSize{}, listings: opt.Listings}
 	if len(opt.Patterns) > 0 {
 		w.pm, err = patternmatcher.New(opt.Patterns)
 		if err != nil {
@@ -244,11 +251,14 @@ func (w *walker) dir(ctx context.Context, rel string, info patternmatcher.MatchI
 		return
 	}
 	defer f.Close()
-	ents, err := f.ReadDir(-1)
-	if err != nil {
-		w.warn(rel, err)
-		if len(ents) == 0 {
-			return
+	ents, listed := w.listings.Take(abs)
+	if !listed {
+		ents, err = f.ReadDir(-1)
+		if err != nil {
+			w.warn(rel, err)
+			if len(ents) == 0 {
+				return
+			}
 		}
 	}
 	fd := int(f.Fd())

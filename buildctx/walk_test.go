@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/layerwise/layerwise/internal/dirlist"
 	"github.com/moby/patternmatcher/ignorefile"
 	"github.com/tonistiigi/fsutil"
 )
@@ -182,5 +183,63 @@ func TestLookup(t *testing.T) {
 	sort.Slice(w.Entries, func(i, j int) bool { return w.Entries[i].Path > w.Entries[j].Path })
 	if e, ok := w.Lookup("c"); !ok || e.Path != "c" {
 		t.Errorf("c after re-sorting: %+v %v", e, ok)
+	}
+}
+
+// A walk handed the listings an earlier walk took sends exactly what a walk
+// reading every directory sends, for every ignore file, and uses each
+// listing once.
+func TestWalkWithListingsMatchesFsutil(t *testing.T) {
+	root := t.TempDir()
+	makeTree(t, root, treeSpec)
+	fill := func() (*dirlist.Cache, int) {
+		c, n := dirlist.New(), 0
+		filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && d.IsDir() {
+				f, err := os.Open(p)
+				if err != nil {
+					return nil
+				}
+				ents, _ := f.ReadDir(-1)
+				f.Close()
+				c.Put(p, ents)
+				n++
+			}
+			return nil
+		})
+		return c, n
+	}
+	for name, pats := range patternCases {
+		t.Run(name, func(t *testing.T) {
+			c, _ := fill()
+			w, err := WalkContext(context.Background(), root, WalkOptions{Patterns: pats, Listings: c})
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.SortEntries()
+			var got []string
+			for _, e := range w.Entries {
+				got = append(got, e.Path)
+			}
+			if want := fsutilSet(t, root, pats); strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Errorf("patterns %q:\n got %q\nwant %q", pats, got, want)
+			}
+		})
+	}
+	c, n := fill()
+	if _, err := WalkContext(context.Background(), root, WalkOptions{Listings: c}); err != nil {
+		t.Fatal(err)
+	}
+	left := 0
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			if _, ok := c.Take(p); ok {
+				left++
+			}
+		}
+		return nil
+	})
+	if left != 0 || n == 0 {
+		t.Errorf("%d of %d listings were not used by a walk without exclusions", left, n)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/layerwise/layerwise/internal/dirlist"
 	"github.com/moby/patternmatcher"
 	"io/fs"
 	"maps"
@@ -158,6 +159,9 @@ type Options struct {
 	// Exclude holds .dockerignore-syntax patterns (relative to the root):
 	// Dockerfiles they match are not discovered by name (config.Exclude).
 	Exclude []string
+	// Listings, when set, receives the listing of every directory the walk
+	// reads, for a context walk right after (buildctx.WalkOptions.Listings).
+	Listings *dirlist.Cache
 }
 
 // Discover lists the images built in the repository at root. root may also
@@ -188,7 +192,7 @@ func Discover(ctx context.Context, root string, opt Options) (*Result, error) {
 			return nil, fmt.Errorf("exclude: %w", err)
 		}
 	}
-	sc, err := scan(ctx, abs, excluded)
+	sc, err := scan(ctx, abs, excluded, opt.Listings)
 	if err != nil {
 		return nil, err
 	}

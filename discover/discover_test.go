@@ -464,7 +464,7 @@ func TestScanMatchesWalkDir(t *testing.T) {
 		return nil
 	})
 	for i := 0; i < 20; i++ {
-		s, err := scan(context.Background(), root, nil)
+		s, err := scan(context.Background(), root, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -3,6 +3,7 @@ package discover
 import (
 	"context"
 	"fmt"
+	"github.com/layerwise/layerwise/internal/dirlist"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -25,7 +26,7 @@ type scanned struct {
 // filepath.WalkDir reads one directory at a time and sorts each. The
 // results are sorted as WalkDir would have visited them (by path
 // component), so the images' order does not depend on the scheduling.
-func scan(ctx context.Context, abs string, excluded *patternmatcher.PatternMatcher) (*scanned, error) {
+func scan(ctx context.Context, abs string, excluded *patternmatcher.PatternMatcher, listings *dirlist.Cache) (*scanned, error) {
 	s := &scanned{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -46,6 +47,9 @@ func scan(ctx context.Context, abs string, excluded *patternmatcher.PatternMatch
 		}
 		ents, err := f.ReadDir(-1)
 		f.Close()
+		if err == nil {
+			listings.Put(dir, ents)
+		}
 		if err != nil {
 			mu.Lock()
 			s.warnings = append(s.warnings, fmt.Sprintf("%s: %v (skipped)", rel(abs, dir), unwrapPathErr(err)))

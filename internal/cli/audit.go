@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"github.com/layerwise/layerwise/internal/dirlist"
 	"os"
 	"path/filepath"
 	"strings"
@@ -89,6 +90,9 @@ Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it;
 
 // auditPath audits one repository (args: none or its path).
 func auditPath(cmd *cobra.Command, g *globals, f *auditFlags, args []string) (*audit.Result, rules.Severity, error) {
+	if !f.noContext {
+		g.listings = dirlist.New() // the context walks read each directory once
+	}
 	res, cfg, err := discoverWithConfig(cmd, g, args)
 	if err != nil {
 		return nil, 0, err
@@ -108,7 +112,7 @@ func auditPath(cmd *cobra.Command, g *globals, f *auditFlags, args []string) (*a
 		}
 		res.Images = ims
 	}
-	opt := audit.Options{Config: cfg, SkipContext: f.noContext, SkipBuildKit: f.noBuildKit,
+	opt := audit.Options{Config: cfg, SkipContext: f.noContext, SkipBuildKit: f.noBuildKit, Listings: g.listings,
 		WithFixes: g.format == "json" || g.format == "sarif"}
 	hp := f.historyPath
 	if hp == "" {

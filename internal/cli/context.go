@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"github.com/layerwise/layerwise/internal/dirlist"
 	"io"
 	"maps"
 	"path/filepath"
@@ -57,6 +58,7 @@ the walk are warnings. Formats: text (default), json.`,
 			if err := g.checkFormat("text", "json"); err != nil {
 				return err
 			}
+			g.listings = dirlist.New() // the walks below read each directory once
 			res, images, err := discoverSelected(cmd, g, args, f.images)
 			if err != nil {
 				return err
@@ -70,7 +72,7 @@ the walk are warnings. Formats: text (default), json.`,
 					sources = buildctx.SourcesOf(im.Model)
 				}
 				rep, err := buildctx.Analyze(cmd.Context(), im.AbsContext(), buildctx.AnalyzeOptions{
-					Dockerfile: im.AbsDockerfile(), Sources: sources, Top: f.top, MeasureExcluded: f.measureExcluded,
+					Dockerfile: im.AbsDockerfile(), Sources: sources, Top: f.top, MeasureExcluded: f.measureExcluded, Listings: g.listings,
 				})
 				if err != nil {
 					if cmd.Context().Err() != nil {
@@ -94,7 +96,7 @@ the walk are warnings. Formats: text (default), json.`,
 						sources = buildctx.SourcesFrom(im.Model, name)
 					}
 					rep, err := buildctx.Analyze(cmd.Context(), filepath.Join(res.Root, filepath.FromSlash(dir)), buildctx.AnalyzeOptions{
-						Sources: sources, Top: f.top, MeasureExcluded: f.measureExcluded,
+						Sources: sources, Top: f.top, MeasureExcluded: f.measureExcluded, Listings: g.listings,
 					})
 					if err != nil {
 						if cmd.Context().Err() != nil {

@@ -80,7 +80,7 @@ func discoverImages(cmd *cobra.Command, g *globals, args []string) (*discover.Re
 	if err != nil {
 		return nil, err
 	}
-	dopt := discover.Options{Exclude: cfg.Exclude}
+	dopt := discover.Options{Exclude: cfg.Exclude, Listings: g.listings}
 	if !g.noInspect {
 		dopt.BaseImages = g.resolver().Configs
 	}

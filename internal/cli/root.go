@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/layerwise/layerwise/baseimage"
+	"github.com/layerwise/layerwise/internal/dirlist"
 	"io"
 	"os"
 	"strings"
@@ -54,6 +55,9 @@ type globals struct {
 	inputFailures int
 	stdout        io.Writer
 	stderr        io.Writer
+	// listings, when a command sets it before discovery, receives the
+	// directory listings discovery takes, for that command's context walks
+	listings *dirlist.Cache
 }
 
 // resolver is the base-image resolver every command of this run shares.
