@@ -19,7 +19,6 @@ import (
 	"github.com/layerwise/layerwise/config"
 	"github.com/layerwise/layerwise/discover"
 	"github.com/layerwise/layerwise/dockerfile"
-	"github.com/layerwise/layerwise/measure/history"
 	"github.com/layerwise/layerwise/rules"
 )
 
@@ -40,7 +39,7 @@ type Options struct {
 	// SkipBuildKit skips BuildKit's own checks.
 	SkipBuildKit bool
 	// History, when set, prices findings with measured step durations.
-	History *history.Store
+	History StepDurations
 	// WithFixes attaches to each finding the rewrite that resolves it
 	// (the formats that carry fixes: json, sarif).
 	WithFixes bool
@@ -48,6 +47,15 @@ type Options struct {
 	// (discover.Options.Listings), so the context walks read each
 	// directory once.
 	Listings *dirlist.Cache
+}
+
+// StepDurations is what the audit needs of the build history: the median
+// seconds of each step of an image when it ran (not cached), by step key,
+// and where they come from. *history.Store is one.
+type StepDurations interface {
+	StepSeconds(ctx context.Context, image string) (map[string]float64, error)
+	// Where names the source in messages (the history file's path).
+	Where() string
 }
 
 // walkCache is one walk per context and ignore file, and the listings
@@ -221,11 +229,11 @@ func Run(ctx context.Context, disc *discover.Result, opt Options) (*Result, erro
 	if opt.History != nil {
 		n, err := applyMeasured(ctx, opt.History, findings, inputs)
 		if err != nil {
-			res.Warnings = append(res.Warnings, fmt.Sprintf("history %s: %v (static estimates used)", opt.History.Path, err))
+			res.Warnings = append(res.Warnings, fmt.Sprintf("history %s: %v (static estimates used)", opt.History.Where(), err))
 		} else if n > 0 {
 			res.Ranking = RankMeasured
 			res.RankingNote = fmt.Sprintf("ranked by measured seconds of the affected steps (median of recorded builds in %s) for %d findings, by layerwise's static estimate for the rest",
-				relPath(disc.Root, opt.History.Path), n)
+				relPath(disc.Root, opt.History.Where()), n)
 		}
 	}
 	findings = dedupeFindings(findings)

@@ -10,8 +10,8 @@ import (
 	"github.com/layerwise/layerwise/config"
 	"github.com/layerwise/layerwise/discover"
 	"github.com/layerwise/layerwise/engine"
+	"github.com/layerwise/layerwise/history"
 	"github.com/layerwise/layerwise/internal/testfs"
-	"github.com/layerwise/layerwise/measure/history"
 	"github.com/layerwise/layerwise/rules"
 )
 

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/layerwise/layerwise/dockerfile"
-	"github.com/layerwise/layerwise/measure/history"
 	"github.com/layerwise/layerwise/rules"
 )
 
@@ -14,7 +13,7 @@ import (
 // history holds real builds of the image: the median duration of the
 // affected steps when they ran (not cached). It returns how many findings
 // it could price that way.
-func applyMeasured(ctx context.Context, store *history.Store, fs []rules.Finding, inputs []*rules.Input) (int, error) {
+func applyMeasured(ctx context.Context, store StepDurations, fs []rules.Finding, inputs []*rules.Input) (int, error) {
 	models := map[string]*dockerfile.File{}
 	for _, in := range inputs {
 		models[in.Image] = in.File

@@ -18,7 +18,7 @@ import (
 
 	"github.com/layerwise/layerwise/discover"
 	"github.com/layerwise/layerwise/engine"
-	"github.com/layerwise/layerwise/measure/history"
+	"github.com/layerwise/layerwise/history"
 )
 
 // Statuses of an Outcome.

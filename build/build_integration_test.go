@@ -13,9 +13,9 @@ import (
 	"github.com/layerwise/layerwise/discover"
 	"github.com/layerwise/layerwise/engine"
 	"github.com/layerwise/layerwise/engine/buildx"
+	"github.com/layerwise/layerwise/history"
 	"github.com/layerwise/layerwise/internal/testengine"
 	"github.com/layerwise/layerwise/internal/testfs"
-	"github.com/layerwise/layerwise/measure/history"
 )
 
 func nonce() string {

@@ -14,8 +14,8 @@ import (
 	"github.com/layerwise/layerwise/engine/buildkit"
 	"github.com/layerwise/layerwise/engine/buildx"
 	"github.com/layerwise/layerwise/engine/plain"
+	"github.com/layerwise/layerwise/history"
 	"github.com/layerwise/layerwise/internal/testengine"
-	"github.com/layerwise/layerwise/measure/history"
 )
 
 // The fixtures build FROM the locally made busybox image (no pulls). Their

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/layerwise/layerwise/engine"
-	"github.com/layerwise/layerwise/measure/history"
+	"github.com/layerwise/layerwise/history"
 )
 
 // BaselineOptions say what a measurement is compared with and when the

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/layerwise/layerwise/engine"
-	"github.com/layerwise/layerwise/measure/history"
+	"github.com/layerwise/layerwise/history"
 )
 
 // baselineStore records past builds of web/cold: 10 s, 10.2 s, 9.8 s on

@@ -12,8 +12,8 @@ import (
 	"sort"
 	"time"
 
+	"github.com/layerwise/layerwise/history"
 	"github.com/layerwise/layerwise/measure"
-	"github.com/layerwise/layerwise/measure/history"
 )
 
 // Point is one recorded build.

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/layerwise/layerwise/engine"
-	"github.com/layerwise/layerwise/measure/history"
+	"github.com/layerwise/layerwise/history"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 )

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/layerwise/layerwise/history"
 	"github.com/layerwise/layerwise/internal/testengine"
-	"github.com/layerwise/layerwise/measure/history"
 )
 
 // buildBinary compiles layerwise for the process-level tests.

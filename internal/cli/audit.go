@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/layerwise/layerwise/audit"
-	"github.com/layerwise/layerwise/measure/history"
+	"github.com/layerwise/layerwise/history"
 	"github.com/layerwise/layerwise/report"
 	"github.com/layerwise/layerwise/rules"
 	"github.com/spf13/cobra"

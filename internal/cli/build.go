@@ -10,8 +10,8 @@ import (
 
 	"github.com/layerwise/layerwise/build"
 	"github.com/layerwise/layerwise/engine"
+	"github.com/layerwise/layerwise/history"
 	"github.com/layerwise/layerwise/measure"
-	"github.com/layerwise/layerwise/measure/history"
 	"github.com/spf13/cobra"
 )
 

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/layerwise/layerwise/buildctx"
-	"github.com/layerwise/layerwise/measure/history"
+	"github.com/layerwise/layerwise/history"
 	"github.com/spf13/cobra"
 )
 

@@ -17,9 +17,9 @@ import (
 	"github.com/layerwise/layerwise/engine/buildkit"
 	"github.com/layerwise/layerwise/engine/buildx"
 	"github.com/layerwise/layerwise/engine/plain"
+	"github.com/layerwise/layerwise/history"
 	"github.com/layerwise/layerwise/internal/atomicfile"
 	"github.com/layerwise/layerwise/measure"
-	"github.com/layerwise/layerwise/measure/history"
 	"github.com/spf13/cobra"
 )
 

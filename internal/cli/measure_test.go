@@ -13,7 +13,7 @@ import (
 	"github.com/layerwise/layerwise/internal/testfs"
 
 	"github.com/layerwise/layerwise/engine"
-	"github.com/layerwise/layerwise/measure/history"
+	"github.com/layerwise/layerwise/history"
 )
 
 func TestMeasureUsageErrors(t *testing.T) {

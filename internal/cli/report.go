@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/layerwise/layerwise/buildctx"
+	"github.com/layerwise/layerwise/history"
 	"github.com/layerwise/layerwise/internal/atomicfile"
-	"github.com/layerwise/layerwise/measure/history"
 	"github.com/layerwise/layerwise/trends"
 	"github.com/spf13/cobra"
 )

@@ -346,6 +346,9 @@ func (s *Store) loadSteps(ctx context.Context, b *Build) error {
 	return rows.Err()
 }
 
+// Where is the store's path (audit.StepDurations).
+func (s *Store) Where() string { return s.Path }
+
 // StepSeconds returns, per step key, the median duration in seconds of the
 // non-cached runs of an image's steps (what the audit ranks by).
 func (s *Store) StepSeconds(ctx context.Context, image string) (map[string]float64, error) {
