@@ -111,7 +111,7 @@ func Run(ctx context.Context, disc *discover.Result, opt Options) (*Result, erro
 		Rules:       map[string]*Meta{}}
 	for _, r := range rules.All() {
 		res.Rules[r.ID] = &Meta{ID: r.ID, Name: r.Name, Title: r.Title, Category: r.Category, Description: r.Cost,
-			HelpURI: r.DocURL(), Severity: r.Severity, Fixable: r.Fixable}
+			HelpURI: r.DocURL(), Severity: r.Severity, Fixable: r.Fixable()}
 	}
 	res.Rules["LW000"] = &Meta{ID: "LW000", Name: "parse-error", Title: "The Dockerfile cannot be parsed", Category: rules.CatCorrectness, Severity: rules.Error, HelpURI: "docs/rules/LW000.md",
 		Description: "The builder rejects this Dockerfile: nothing else about it can be checked until it parses."}

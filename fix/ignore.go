@@ -176,8 +176,8 @@ func Ignores(ctx context.Context, disc *discover.Result, opt Options) ([]*FileFi
 // skipsIgnore: an image of the group had the context rules left out.
 func skipsIgnore(g *ignoreGroup, opt Options) bool {
 	for _, u := range g.users {
-		for _, id := range []string{"LW120", "LW122", "LW123", "LW124"} {
-			if opt.skips(u.im.Dockerfile, id) {
+		for _, r := range rules.All() {
+			if r.FixesIgnore && opt.skips(u.im.Dockerfile, r.ID) {
 				return true
 			}
 		}

@@ -17,7 +17,7 @@ func (r *Rule) Doc() []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# %s %s\n\n", r.ID, r.Title)
 	fmt.Fprintf(&b, "| | |\n| --- | --- |\n| name | `%s` |\n| severity | %s |\n| category | %s |\n| automatic fix | %s |\n| scope | %s |\n\n",
-		r.Name, r.Severity, r.Category, yesNo(r.Fixable, "yes (`layerwise fix`)", "no"), yesNo(r.RepoCheck != nil, "the whole repository", "one image"))
+		r.Name, r.Severity, r.Category, yesNo(r.Fixable(), "yes (`layerwise fix`)", "no"), yesNo(r.RepoCheck != nil, "the whole repository", "one image"))
 	fmt.Fprintf(&b, "## What it costs\n\n%s\n\n", r.Cost)
 	fmt.Fprintf(&b, "## Why\n\n%s\n\n", r.Description)
 	if r.Bad != "" {
@@ -46,7 +46,7 @@ func Index() []byte {
 	b.WriteString("| [LW000](LW000.md) | parse-error | error | correctness | no | The Dockerfile cannot be parsed |\n")
 	b.WriteString("| [LW001](LW001.md) | unknown-rule | warning | correctness | no | A pragma names a rule that does not exist |\n")
 	for _, r := range All() {
-		fmt.Fprintf(&b, "| [%s](%s.md) | %s | %s | %s | %s | %s |\n", r.ID, r.ID, r.Name, r.Severity, r.Category, yesNo(r.Fixable, "yes", "no"), r.Title)
+		fmt.Fprintf(&b, "| [%s](%s.md) | %s | %s | %s | %s | %s |\n", r.ID, r.ID, r.Name, r.Severity, r.Category, yesNo(r.Fixable(), "yes", "no"), r.Title)
 	}
 	return b.Bytes()
 }

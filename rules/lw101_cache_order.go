@@ -11,7 +11,7 @@ import (
 
 // LW101: sources copied before the dependency install.
 var _ = Register(&Rule{
-	ID: "LW101", Name: "cache-order", Severity: Warning, Category: CatCache, Fixable: true,
+	ID: "LW101", Name: "cache-order", Severity: Warning, Category: CatCache,
 	Title: "Sources are copied before the dependency install",
 	Cost:  "Every source change invalidates the install step and everything after it: the whole dependency tree is downloaded and installed again on each commit.",
 	Description: `BuildKit reuses a step only while everything before it is unchanged. A COPY that brings the

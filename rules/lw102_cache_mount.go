@@ -10,7 +10,7 @@ import (
 )
 
 var _ = Register(&Rule{
-	ID: "LW102", Name: "missing-cache-mount", Severity: Warning, Category: CatCache, Fixable: true,
+	ID: "LW102", Name: "missing-cache-mount", Severity: Warning, Category: CatCache,
 	Title: "A package manager downloads into a cache no cache mount keeps",
 	Cost:  "When the step re-runs (a dependency changed, a base image moved), every package is downloaded again instead of coming from BuildKit's cache.",
 	Description: `BuildKit cache mounts (` + "`RUN --mount=type=cache,target=DIR`" + `) keep a package manager's download and

@@ -9,7 +9,7 @@ import (
 )
 
 var _ = Register(&Rule{
-	ID: "LW103", Name: "cache-defeated", Severity: Warning, Category: CatCache, Fixable: true,
+	ID: "LW103", Name: "cache-defeated", Severity: Warning, Category: CatCache,
 	Title: "A command empties or bypasses a cache that a cache mount keeps",
 	Cost:  "The cache mount is there, but the step throws its content away (or never writes it): every run downloads everything again.",
 	Description: `Size advice written for images without cache mounts — ` + "`pip install --no-cache-dir`" + `, ` + "`npm cache clean`" + `,

@@ -10,7 +10,7 @@ import (
 )
 
 var _ = Register(&Rule{
-	ID: "LW104", Name: "apt-update-alone", Severity: Warning, Category: CatCorrectness, Fixable: true,
+	ID: "LW104", Name: "apt-update-alone", Severity: Warning, Category: CatCorrectness,
 	Title: "apt-get update runs in a RUN of its own",
 	Cost:  "The cached update layer goes stale: later installs use package lists of the day the cache was made, and fail with 404s once the mirror moves on.",
 	Description: `A RUN that only updates the package lists is cached like any other step. When a later

@@ -7,7 +7,7 @@ import (
 )
 
 var _ = Register(&Rule{
-	ID: "LW105", Name: "apt-install-recommends", Severity: Info, Category: CatSize, Fixable: true,
+	ID: "LW105", Name: "apt-install-recommends", Severity: Info, Category: CatSize,
 	Title: "apt-get install pulls in recommended packages",
 	Cost:  "Recommended packages often double what an install brings in: more to download on every rebuild of the step and more bytes in every image pull.",
 	Description: `Without ` + "`--no-install-recommends`" + `, apt installs every package the requested ones merely recommend

@@ -3,13 +3,15 @@ package rules
 import "path"
 
 var _ = Register(&Rule{
-	ID: "LW106", Name: "apk-cache", Severity: Info, Category: CatSize, Fixable: true,
+	ID: "LW106", Name: "apk-cache", Severity: Info, Category: CatSize,
 	Title: "apk add keeps its index in the image",
 	Cost:  "The package index (a few MB) is committed to the layer and shipped with every pull.",
 	Description: `` + "`apk add`" + ` without ` + "`--no-cache`" + ` leaves the package index in /var/cache/apk, in the layer. Either pass
 ` + "`--no-cache`" + ` (smallest image) or mount a cache at /etc/apk/cache, where apk keeps packages and index once the
 directory exists, and pass ` + "`--update-cache`" + ` so that the cached index is refreshed (fastest rebuilds; the cache stays out
-of the image). A mount on /var/cache/apk keeps the index out of the image too, but caches no package.`,
+of the image). A mount on /var/cache/apk keeps the index out of the image too, but caches no package.
+
+This rule has no rewrite of its own: ` + "`layerwise fix`" + ` resolves it through LW102, whose cache mount for apk is that one.`,
 	Bad:   "RUN apk add curl",
 	Good:  "RUN --mount=type=cache,target=/etc/apk/cache apk add --update-cache curl",
 	Check: checkApkCache,

@@ -10,7 +10,7 @@ import (
 )
 
 var _ = Register(&Rule{
-	ID: "LW107", Name: "volatile-early-input", Severity: Warning, Category: CatCache, Fixable: false,
+	ID: "LW107", Name: "volatile-early-input", Severity: Warning, Category: CatCache,
 	Title: "A value that changes on every build comes before expensive steps",
 	Cost:  "Every RUN after it re-runs on every build: a changing ARG or ENV value is part of each later step's cache key.",
 	Description: `Build args are in the environment of every RUN after their ARG, and ENV values are too, so a

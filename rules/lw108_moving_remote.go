@@ -11,7 +11,7 @@ import (
 )
 
 var _ = Register(&Rule{
-	ID: "LW108", Name: "moving-remote-input", Severity: Warning, Category: CatCache, Fixable: false,
+	ID: "LW108", Name: "moving-remote-input", Severity: Warning, Category: CatCache,
 	Title: "A remote input that moves is fetched before the dependency install",
 	Cost:  "ADD of a URL is downloaded on every build to check it, and invalidates everything after it when upstream changes; RUN git clone/curl of a branch or 'latest' is either stale forever or, once busted, re-runs all that follows.",
 	Description: `` + "`ADD https://...`" + ` without ` + "`--checksum`" + ` makes BuildKit fetch the URL on every build to learn whether it

@@ -8,7 +8,7 @@ import (
 )
 
 var _ = Register(&Rule{
-	ID: "LW109", Name: "base-image-unpinned", Severity: Warning, Category: CatCorrectness, Fixable: false,
+	ID: "LW109", Name: "base-image-unpinned", Severity: Warning, Category: CatCorrectness,
 	Title: "Base image has no tag or uses :latest",
 	Cost:  "Builds are not reproducible, and when 'latest' moves every cached layer of the image is invalidated at once.",
 	Description: `An untagged or ` + "`:latest`" + ` base image is whatever the registry serves that day. When it moves, every

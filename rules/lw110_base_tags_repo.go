@@ -9,7 +9,7 @@ import (
 )
 
 var _ = Register(&Rule{
-	ID: "LW110", Name: "base-image-tag-drift", Severity: Info, Category: CatSize, Fixable: false,
+	ID: "LW110", Name: "base-image-tag-drift", Severity: Info, Category: CatSize,
 	Title: "Services build on the same base image under different tags",
 	Cost:  "Layers are shared only between identical base images: each extra tag is another base to pull, store and keep warm on every builder and node.",
 	Description: `When services of one repository use ` + "`node:20`" + `, ` + "`node:20.11`" + ` and ` + "`node:18-slim`" + `, builders and hosts keep a

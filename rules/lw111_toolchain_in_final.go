@@ -7,7 +7,7 @@ import (
 )
 
 var _ = Register(&Rule{
-	ID: "LW111", Name: "toolchain-in-final-stage", Severity: Warning, Category: CatSize, Fixable: false,
+	ID: "LW111", Name: "toolchain-in-final-stage", Severity: Warning, Category: CatSize,
 	Title: "Compilers, SDKs or development dependencies are left in the final image",
 	Cost:  "Hundreds of MB that the running service never uses are pushed, pulled and scanned with every release.",
 	Description: `The final stage of a multi-stage build should hold the artifact and its runtime only. A final stage

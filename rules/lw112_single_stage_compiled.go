@@ -10,7 +10,7 @@ import (
 )
 
 var _ = Register(&Rule{
-	ID: "LW112", Name: "single-stage-compiled", Severity: Warning, Category: CatSize, Fixable: true,
+	ID: "LW112", Name: "single-stage-compiled", Severity: Warning, Category: CatSize,
 	Title: "A compiled service is built in the image it ships in",
 	Cost:  "The image carries the compiler, the sources, the module cache and intermediate objects: often ten times the size of the artifact.",
 	Description: `` + "`go build`" + `, ` + "`cargo build`" + `, ` + "`mvn package`" + `, ` + "`gradle build`" + ` and ` + "`dotnet publish`" + ` produce a self-contained

@@ -3,7 +3,7 @@ package rules
 import "fmt"
 
 var _ = Register(&Rule{
-	ID: "LW113", Name: "unused-stage", Severity: Info, Category: CatSpeed, Fixable: false,
+	ID: "LW113", Name: "unused-stage", Severity: Info, Category: CatSpeed,
 	Title: "A stage is never used by the image that is built",
 	Cost:  "With BuildKit it costs nothing at build time (unreachable stages are skipped), but the legacy builder builds every stage, and a dead stage misleads readers and reviewers.",
 	Description: `A stage that the built target neither builds FROM, COPYs from nor mounts is dead code. BuildKit

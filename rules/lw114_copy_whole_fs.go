@@ -7,7 +7,7 @@ import (
 )
 
 var _ = Register(&Rule{
-	ID: "LW114", Name: "copy-whole-filesystem", Severity: Warning, Category: CatSize, Fixable: false,
+	ID: "LW114", Name: "copy-whole-filesystem", Severity: Warning, Category: CatSize,
 	Title: "COPY --from copies a whole filesystem",
 	Cost:  "Everything the other stage or image holds — its package manager, caches, toolchain — lands in this image, defeating the multi-stage build.",
 	Description: `` + "`COPY --from=build / /`" + ` (or ` + "`COPY --from=build /usr /usr`" + `) brings the other stage's OS and toolchain along

@@ -13,9 +13,10 @@ import (
 // file when there is one.
 
 var _ = Register(&Rule{
-	ID: "LW120", Name: "no-dockerignore", Severity: Warning, Category: CatContext, Fixable: true, ContextOnly: true,
-	Title: "The build context has no .dockerignore",
-	Cost:  "Everything in the directory is sent to the builder on every build — VCS history, dependency trees, build outputs — and a COPY . . bakes it into the image.",
+	ID: "LW120", Name: "no-dockerignore", Severity: Warning, Category: CatContext, ContextOnly: true,
+	FixesIgnore: true,
+	Title:       "The build context has no .dockerignore",
+	Cost:        "Everything in the directory is sent to the builder on every build — VCS history, dependency trees, build outputs — and a COPY . . bakes it into the image.",
 	Description: `Without an ignore file the whole context directory is transferred (and, with ` + "`COPY . .`" + `, copied into
 the image and hashed for the cache key: any file changing anywhere invalidates the copy). Add a ` + "`.dockerignore`" + `
 (or ` + "`<Dockerfile>.dockerignore`" + ` beside a Dockerfile that needs its own) excluding what the build does not read.
@@ -26,7 +27,7 @@ the image and hashed for the cache key: any file changing anywhere invalidates t
 })
 
 var _ = Register(&Rule{
-	ID: "LW121", Name: "large-context", Severity: Warning, Category: CatContext, Fixable: false, ContextOnly: true,
+	ID: "LW121", Name: "large-context", Severity: Warning, Category: CatContext, ContextOnly: true,
 	Title: "The build context is larger than the threshold",
 	Cost:  "Every build first transfers and checksums the whole context: seconds to minutes before the first step runs.",
 	Description: `The context is every file sent to the builder (after the ignore file). Above
@@ -38,9 +39,10 @@ network each time. Exclude what the build does not read, or narrow the context t
 })
 
 var _ = Register(&Rule{
-	ID: "LW122", Name: "heavy-directory-in-context", Severity: Warning, Category: CatContext, Fixable: true, ContextOnly: true,
-	Title: "A heavy directory is sent to the builder",
-	Cost:  "Directories that the build regenerates or never reads (.git, node_modules, target, dist, .venv, ...) are transferred on every build.",
+	ID: "LW122", Name: "heavy-directory-in-context", Severity: Warning, Category: CatContext, ContextOnly: true,
+	FixesIgnore: true,
+	Title:       "A heavy directory is sent to the builder",
+	Cost:        "Directories that the build regenerates or never reads (.git, node_modules, target, dist, .venv, ...) are transferred on every build.",
 	Description: `` + "`.git`" + `, ` + "`node_modules`" + `, ` + "`target`" + `, ` + "`dist`" + `, ` + "`build`" + `, ` + "`.venv`" + `, ` + "`__pycache__`" + `, ` + "`.terraform`" + ` and the like are large,
 change often and are either rebuilt inside the image or not needed at all. Sending them costs transfer time and,
 with ` + "`COPY . .`" + `, cache misses whenever they change.`,
@@ -50,9 +52,10 @@ with ` + "`COPY . .`" + `, cache misses whenever they change.`,
 })
 
 var _ = Register(&Rule{
-	ID: "LW123", Name: "sensitive-file-in-context", Severity: Error, Category: CatSecurity, Fixable: true, ContextOnly: true,
-	Title: "A file that holds secrets is sent to the builder",
-	Cost:  "Secrets leave the developer's machine on every build and, with a broad COPY, end up in image layers that anyone who can pull the image can read.",
+	ID: "LW123", Name: "sensitive-file-in-context", Severity: Error, Category: CatSecurity, ContextOnly: true,
+	FixesIgnore: true,
+	Title:       "A file that holds secrets is sent to the builder",
+	Cost:        "Secrets leave the developer's machine on every build and, with a broad COPY, end up in image layers that anyone who can pull the image can read.",
 	Description: `Environment files, private keys, cloud and registry credentials, Terraform state and VCS history
 do not belong in a build context. Exclude them in ` + "`.dockerignore`" + ` and pass what the build needs as
 ` + "`RUN --mount=type=secret`" + `.`,
@@ -62,9 +65,10 @@ do not belong in a build context. Exclude them in ` + "`.dockerignore`" + ` and 
 })
 
 var _ = Register(&Rule{
-	ID: "LW124", Name: "unused-context", Severity: Info, Category: CatContext, Fixable: true, ContextOnly: true,
-	Title: "Bytes are sent that no COPY or ADD can reach",
-	Cost:  "Transferred on every build for nothing (newer BuildKit frontends skip them only when no COPY takes the whole context).",
+	ID: "LW124", Name: "unused-context", Severity: Info, Category: CatContext, ContextOnly: true,
+	FixesIgnore: true,
+	Title:       "Bytes are sent that no COPY or ADD can reach",
+	Cost:        "Transferred on every build for nothing (newer BuildKit frontends skip them only when no COPY takes the whole context).",
 	Description: `layerwise resolves every COPY/ADD source of every stage against the context (globs as BuildKit
 expands them, ` + "`--exclude`" + ` honoured). Files none of them reach are sent for nothing; above
 ` + "`thresholds.unused-bytes`" + ` (default 10 MB) the rule reports them with the directories that hold most.`,

@@ -6,7 +6,7 @@ import (
 )
 
 var _ = Register(&Rule{
-	ID: "LW130", Name: "runs-change-together", Severity: Info, Category: CatSpeed, Fixable: false,
+	ID: "LW130", Name: "runs-change-together", Severity: Info, Category: CatSpeed,
 	Title: "Consecutive RUN instructions always rebuild together",
 	Cost:  "Each RUN is a layer to snapshot, store, push and pull; adjacent ones are invalidated together anyway, so splitting them buys no cache reuse.",
 	Description: `When RUN instructions follow each other with nothing in between, any change that invalidates the

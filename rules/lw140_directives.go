@@ -7,7 +7,7 @@ import (
 )
 
 var _ = Register(&Rule{
-	ID: "LW140", Name: "syntax-directive", Severity: Warning, Category: CatCorrectness, Fixable: true,
+	ID: "LW140", Name: "syntax-directive", Severity: Warning, Category: CatCorrectness,
 	Title: "The # syntax= directive does not fit how the project builds",
 	Cost:  "With no registry access, a # syntax= directive fails the build before its first step; without one, a feature newer than the builder's built-in frontend fails it too.",
 	Description: `` + "`# syntax=docker/dockerfile:1`" + ` makes BuildKit pull the Dockerfile frontend image from a registry before

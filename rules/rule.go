@@ -73,8 +73,9 @@ type Rule struct {
 	Category string
 	// Cost says what the problem costs, in the words of the rule docs.
 	Cost string
-	// Fixable says whether `layerwise fix` can rewrite it (the fix issue).
-	Fixable bool
+	// FixesIgnore: the .dockerignore rewrite of `layerwise fix`
+	// (fix/ignore.go) resolves the rule's findings by excluding paths.
+	FixesIgnore bool
 	// Description, Bad and Good feed the generated docs page.
 	Description string
 	Bad, Good   string
@@ -95,6 +96,12 @@ type Rule struct {
 	// (--rule), best with --verify.
 	FixOnRequest bool
 }
+
+// Fixable says whether `layerwise fix` resolves the rule's findings: it has
+// a Dockerfile rewrite, or the .dockerignore rewrite resolves it. Derived
+// from the hooks, so that the rules list, the docs and `fix --rule` cannot
+// claim a fix that does not exist.
+func (r *Rule) Fixable() bool { return r.FixDockerfile != nil || r.FixesIgnore }
 
 // DocURL is the rule's documentation page, relative to the repository.
 func (r *Rule) DocURL() string { return "docs/rules/" + r.ID + ".md" }

@@ -50,7 +50,7 @@ out at a time, and left out (exit 1, with the culprits and the failing paths).`,
 				return usageErr("-o json takes one PATH")
 			}
 			for _, id := range ruleIDs {
-				if r := rules.Get(id); r == nil || (r.FixDockerfile == nil && !strings.HasPrefix(id, "LW12")) {
+				if r := rules.Get(id); r == nil || !r.Fixable() {
 					return usageErr("--rule %s: not a rule with an automatic fix (see layerwise rules)", id)
 				}
 			}

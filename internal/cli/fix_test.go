@@ -50,8 +50,33 @@ func TestFixCommand(t *testing.T) {
 	if code != 0 || json.Unmarshal([]byte(out), &res) != nil {
 		t.Errorf("json: %d %s", code, out)
 	}
-	if code, _, _ := run(t, "fix", "--rule", "LW109", repo); code != 2 {
-		t.Errorf("--rule of a rule without a fix: exit %d", code)
+	// a rule without a fix of its own is refused, context rules included
+	// (LW121 is not resolved by the .dockerignore rewrite), and the rule
+	// list says the same
+	for _, id := range []string{"LW109", "LW121", "LW106"} {
+		if code, _, _ := run(t, "fix", "--rule", id, repo); code != 2 {
+			t.Errorf("--rule %s, a rule without a fix: exit %d", id, code)
+		}
+	}
+	if code, _, _ := run(t, "fix", "--rule", "LW120", repo); code != 0 {
+		t.Errorf("--rule LW120: exit %d", code)
+	}
+	code, out, _ = run(t, "rules", "-o", "json")
+	var list []struct {
+		ID      string `json:"id"`
+		Fixable bool   `json:"fixable"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &list) != nil {
+		t.Fatalf("rules: %d %s", code, out)
+	}
+	fixable := map[string]bool{}
+	for _, r := range list {
+		fixable[r.ID] = r.Fixable
+	}
+	for id, want := range map[string]bool{"LW101": true, "LW120": true, "LW124": true, "LW106": false, "LW121": false, "LW109": false} {
+		if fixable[id] != want {
+			t.Errorf("rules says %s fixable=%v, want %v", id, fixable[id], want)
+		}
 	}
 }
 

@@ -29,7 +29,7 @@ func newRulesCmd(g *globals) *cobra.Command {
 			}
 			var rows []row
 			for _, r := range rules.All() {
-				rows = append(rows, row{r.ID, r.Name, r.Severity.String(), r.Category, r.Fixable, r.Title, r.DocURL()})
+				rows = append(rows, row{r.ID, r.Name, r.Severity.String(), r.Category, r.Fixable(), r.Title, r.DocURL()})
 			}
 			if g.format == "json" {
 				return writeJSON(g.stdout, rows)
