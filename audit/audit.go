@@ -262,12 +262,7 @@ func inBuiltStages(in *rules.Input, fs []rules.Finding) []rules.Finding {
 		return fs
 	}
 	m := in.File
-	var final *dockerfile.Stage
-	for _, s := range m.Stages {
-		if strings.EqualFold(s.Name, in.Target) {
-			final = s
-		}
-	}
+	final := m.Stage(in.Target)
 	if final == nil {
 		return fs
 	}
@@ -439,25 +434,17 @@ func layersAndBases(m *dockerfile.File, in *rules.Input) (int, []string) {
 			bases = append(bases, s.Base)
 		}
 	}
-	final := m.Stages[len(m.Stages)-1]
-	if in.Target != "" {
-		for _, s := range m.Stages {
-			if strings.EqualFold(s.Name, in.Target) {
-				final = s
-			}
-		}
+	final := m.Final(in.Target)
+	if final == nil {
+		final = m.Final("")
 	}
-	for s := final; s != nil; {
+	for _, s := range m.Lineage(final) {
 		for _, ins := range s.Instructions {
 			switch ins.Kind {
 			case "RUN", "COPY", "ADD":
 				n++
 			}
 		}
-		if s.BaseStage < 0 {
-			break
-		}
-		s = m.Stages[s.BaseStage]
 	}
 	sort.Strings(bases)
 	return n, bases

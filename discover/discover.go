@@ -441,18 +441,7 @@ func withBaseImages(ctx context.Context, res *Result, opt Options) {
 	}
 }
 
-func externalBases(im *Image) []string {
-	if im.Model == nil {
-		return nil
-	}
-	var out []string
-	for _, s := range im.Model.Stages {
-		if s.BaseStage < 0 && !s.IsScratch() && s.Base != "" {
-			out = append(out, s.Base)
-		}
-	}
-	return out
-}
+func externalBases(im *Image) []string { return im.Model.ExternalBases() }
 
 // ParseOptions are the options the image's Dockerfile is modelled with:
 // its build args and its inspected base images. A caller that re-parses
@@ -619,10 +608,8 @@ func missingTarget(im *Image) string {
 	if im.Target == "" || im.Model == nil {
 		return ""
 	}
-	for _, s := range im.Model.Stages {
-		if strings.EqualFold(s.Name, im.Target) {
-			return ""
-		}
+	if im.Model.Stage(im.Target) != nil {
+		return ""
 	}
 	df := im.Dockerfile
 	if df == "" {

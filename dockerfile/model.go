@@ -10,6 +10,7 @@
 package dockerfile
 
 import (
+	"strings"
 	"fmt"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
@@ -96,6 +97,65 @@ type Stage struct {
 	// ImageRefs lists images (not stages) read by COPY --from or
 	// RUN --mount=from.
 	ImageRefs []string `json:"imageRefs,omitempty"`
+}
+
+// Stage returns the stage named name, matched case-insensitively as
+// BuildKit matches --target and --from; nil when none is.
+func (f *File) Stage(name string) *Stage {
+	if f == nil || name == "" {
+		return nil
+	}
+	for _, s := range f.Stages {
+		if strings.EqualFold(s.Name, name) {
+			return s
+		}
+	}
+	return nil
+}
+
+// Final is the stage a build with --target target produces: the last stage
+// when target is "", the named one otherwise (nil when it names none, or
+// the file has no stage).
+func (f *File) Final(target string) *Stage {
+	if f == nil || len(f.Stages) == 0 {
+		return nil
+	}
+	if target == "" {
+		return f.Stages[len(f.Stages)-1]
+	}
+	return f.Stage(target)
+}
+
+// Lineage is s and the stages it builds FROM, nearest first.
+func (f *File) Lineage(s *Stage) []*Stage {
+	var out []*Stage
+	seen := map[int]bool{}
+	for s != nil && !seen[s.Index] {
+		seen[s.Index] = true
+		out = append(out, s)
+		if s.BaseStage < 0 || s.BaseStage >= len(f.Stages) {
+			break
+		}
+		s = f.Stages[s.BaseStage]
+	}
+	return out
+}
+
+// ExternalBases are the images the stages build FROM (stages built FROM
+// another stage, and scratch, left out), in stage order, each once.
+func (f *File) ExternalBases() []string {
+	if f == nil {
+		return nil
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, s := range f.Stages {
+		if s.BaseStage < 0 && !s.IsScratch() && s.Base != "" && !seen[s.Base] {
+			seen[s.Base] = true
+			out = append(out, s.Base)
+		}
+	}
+	return out
 }
 
 // IsScratch reports whether the stage starts from the empty image.

@@ -101,7 +101,7 @@ func (p *protector) addCarried(m *dockerfile.File, s *dockerfile.Stage, src stri
 	if i := strings.IndexAny(want, "*?["); i >= 0 {
 		want = path.Dir(want[:i] + "x") // the static part of a glob
 	}
-	for st := s; st != nil; {
+	for _, st := range m.Lineage(s) {
 		for _, x := range st.Instructions {
 			if x.Copy == nil || x.Copy.From != "" {
 				continue
@@ -128,9 +128,5 @@ func (p *protector) addCarried(m *dockerfile.File, s *dockerfile.Stage, src stri
 				}
 			}
 		}
-		if st.BaseStage < 0 {
-			break
-		}
-		st = m.Stages[st.BaseStage]
 	}
 }

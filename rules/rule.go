@@ -241,35 +241,17 @@ func (in *Input) atStage(id string, s *dockerfile.Stage, msg string, cost Cost) 
 	return Finding{RuleID: id, Severity: registry[id].Severity, Image: in.Image, File: in.Dockerfile, Message: msg, Cost: cost, Range: s.Range}
 }
 
-// finalStage is the stage the build produces: the target, or the last.
+// finalStage is the stage the build produces: the target, or the last
+// (also when the target names no stage: discovery warns about that).
 func (in *Input) finalStage() *dockerfile.Stage {
-	if in.File == nil || len(in.File.Stages) == 0 {
-		return nil
+	if s := in.File.Final(in.Target); s != nil {
+		return s
 	}
-	if in.Target != "" {
-		for _, s := range in.File.Stages {
-			if strings.EqualFold(s.Name, in.Target) {
-				return s
-			}
-		}
-	}
-	return in.File.Stages[len(in.File.Stages)-1]
+	return in.File.Final("")
 }
 
 // lineage returns a stage and the stages it builds FROM, nearest first.
-func (in *Input) lineage(s *dockerfile.Stage) []*dockerfile.Stage {
-	var out []*dockerfile.Stage
-	seen := map[int]bool{}
-	for s != nil && !seen[s.Index] {
-		seen[s.Index] = true
-		out = append(out, s)
-		if s.BaseStage < 0 {
-			break
-		}
-		s = in.File.Stages[s.BaseStage]
-	}
-	return out
-}
+func (in *Input) lineage(s *dockerfile.Stage) []*dockerfile.Stage { return in.File.Lineage(s) }
 
 // estimate turns bytes into seconds for ranking: context bytes cross the
 // client-builder link on every build; image bytes are pushed and pulled.

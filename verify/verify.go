@@ -606,16 +606,8 @@ func intentOf(ctx context.Context, o, f *discover.Image, orig *Snapshot, declare
 }
 
 func finalStage(im *discover.Image) *dockerfile.Stage {
-	m := im.Model
-	if m == nil || len(m.Stages) == 0 {
-		return nil
+	if s := im.Model.Final(im.Target); s != nil {
+		return s
 	}
-	if im.Target != "" {
-		for _, s := range m.Stages {
-			if strings.EqualFold(s.Name, im.Target) {
-				return s
-			}
-		}
-	}
-	return m.Stages[len(m.Stages)-1]
+	return im.Model.Final("")
 }
