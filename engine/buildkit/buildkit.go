@@ -93,78 +93,20 @@ func (b *Builder) Build(ctx context.Context, req engine.Request) (*engine.Result
 		return nil, err
 	}
 	defer c.Close()
-	ctxFS, err := fsutil.NewFS(req.ContextDir)
-	if err != nil {
-		return nil, err
-	}
-	dfFS, err := fsutil.NewFS(filepath.Dir(req.Dockerfile))
-	if err != nil {
-		return nil, err
-	}
-	attrs := map[string]string{"filename": filepath.Base(req.Dockerfile)}
-	if req.Target != "" {
-		attrs["target"] = req.Target
-	}
-	if req.NoCache {
-		attrs["no-cache"] = ""
-	}
-	for k, v := range req.BuildArgs {
-		attrs["build-arg:"+k] = v
-	}
-	mounts := map[string]fsutil.FS{"context": ctxFS, "dockerfile": dfFS}
-	// Named contexts as buildx sends them: a directory is one more local
-	// mount that the frontend attribute points at; images and URLs pass
-	// through for the frontend to resolve.
-	for k, v := range req.Contexts {
-		if !filepath.IsAbs(v) {
-			attrs["context:"+k] = v
-			continue
-		}
-		fs, err := fsutil.NewFS(v)
-		if err != nil {
-			return nil, fmt.Errorf("named context %s: %w", k, err)
-		}
-		mounts["named-context-"+k] = fs
-		attrs["context:"+k] = "local:named-context-" + k
-	}
-	var imports, exports []client.CacheOptionsEntry
-	for _, list := range []struct {
-		entries []string
-		to      *[]client.CacheOptionsEntry
-	}{{req.CacheFrom, &imports}, {req.CacheTo, &exports}} {
-		for _, c := range list.entries {
-			typ, cacheAttrs, err := engine.ParseCacheEntry(c)
-			if err != nil {
-				return nil, err
-			}
-			*list.to = append(*list.to, client.CacheOptionsEntry{Type: typ, Attrs: cacheAttrs})
-		}
-	}
-	opt := client.SolveOpt{
-		CacheImports:  imports,
-		CacheExports:  exports,
-		Frontend:      "dockerfile.v0",
-		FrontendAttrs: attrs,
-		LocalMounts:   mounts,
-		Session:       []session.Attachable{authprovider.NewDockerAuthProvider(authprovider.DockerAuthProviderConfig{AuthConfigProvider: authprovider.LoadAuthConfig(config.LoadDefaultConfigFile(io.Discard))})},
-	}
 	ociPath := req.OCIPath
-	var tmp string
-	switch {
-	case req.Push && req.Tag != "":
-		opt.Exports = []client.ExportEntry{{Type: client.ExporterImage, Attrs: map[string]string{"name": req.Tag, "push": "true"}}}
-	default:
-		if ociPath == "" {
-			tmp, err = os.MkdirTemp("", "layerwise-buildkit-")
-			if err != nil {
-				return nil, err
-			}
-			defer os.RemoveAll(tmp)
-			ociPath = filepath.Join(tmp, "image.tar")
+	if !(req.Push && req.Tag != "") && ociPath == "" {
+		tmp, err := os.MkdirTemp("", "layerwise-buildkit-")
+		if err != nil {
+			return nil, err
 		}
-		opt.Exports = []client.ExportEntry{{Type: client.ExporterOCI, Attrs: map[string]string{"name": req.Tag},
-			Output: func(map[string]string) (io.WriteCloser, error) { return os.Create(ociPath) }}}
+		defer os.RemoveAll(tmp)
+		ociPath = filepath.Join(tmp, "image.tar")
 	}
+	opt, err := solveOpt(req, ociPath)
+	if err != nil {
+		return nil, err
+	}
+	opt.Session = []session.Attachable{authprovider.NewDockerAuthProvider(authprovider.DockerAuthProviderConfig{AuthConfigProvider: authprovider.LoadAuthConfig(config.LoadDefaultConfigFile(io.Discard))})}
 
 	rec := engine.NewRecorder()
 	ch := make(chan *client.SolveStatus)
@@ -210,4 +152,74 @@ func (b *Builder) Build(ctx context.Context, req engine.Request) (*engine.Result
 		res.ImageDigest = img.ManifestDigest
 	}
 	return res, nil
+}
+
+// solveOpt is the solve a request asks for, as buildx would send it: the
+// context and the Dockerfile's directory as local mounts, the frontend
+// attributes (target, no-cache, build args, named contexts — a directory
+// becomes one more local mount), cache imports and exports, and the export
+// (a push of the tag, or an OCI tarball at ociPath). The session, which
+// reads the user's registry credentials, is the caller's.
+func solveOpt(req engine.Request, ociPath string) (client.SolveOpt, error) {
+	ctxFS, err := fsutil.NewFS(req.ContextDir)
+	if err != nil {
+		return client.SolveOpt{}, err
+	}
+	dfFS, err := fsutil.NewFS(filepath.Dir(req.Dockerfile))
+	if err != nil {
+		return client.SolveOpt{}, err
+	}
+	attrs := map[string]string{"filename": filepath.Base(req.Dockerfile)}
+	if req.Target != "" {
+		attrs["target"] = req.Target
+	}
+	if req.NoCache {
+		attrs["no-cache"] = ""
+	}
+	for k, v := range req.BuildArgs {
+		attrs["build-arg:"+k] = v
+	}
+	mounts := map[string]fsutil.FS{"context": ctxFS, "dockerfile": dfFS}
+	// Named contexts as buildx sends them: a directory is one more local
+	// mount that the frontend attribute points at; images and URLs pass
+	// through for the frontend to resolve.
+	for k, v := range req.Contexts {
+		if !filepath.IsAbs(v) {
+			attrs["context:"+k] = v
+			continue
+		}
+		fs, err := fsutil.NewFS(v)
+		if err != nil {
+			return client.SolveOpt{}, fmt.Errorf("named context %s: %w", k, err)
+		}
+		mounts["named-context-"+k] = fs
+		attrs["context:"+k] = "local:named-context-" + k
+	}
+	var imports, exports []client.CacheOptionsEntry
+	for _, list := range []struct {
+		entries []string
+		to      *[]client.CacheOptionsEntry
+	}{{req.CacheFrom, &imports}, {req.CacheTo, &exports}} {
+		for _, c := range list.entries {
+			typ, cacheAttrs, err := engine.ParseCacheEntry(c)
+			if err != nil {
+				return client.SolveOpt{}, err
+			}
+			*list.to = append(*list.to, client.CacheOptionsEntry{Type: typ, Attrs: cacheAttrs})
+		}
+	}
+	opt := client.SolveOpt{
+		CacheImports:  imports,
+		CacheExports:  exports,
+		Frontend:      "dockerfile.v0",
+		FrontendAttrs: attrs,
+		LocalMounts:   mounts,
+	}
+	if req.Push && req.Tag != "" {
+		opt.Exports = []client.ExportEntry{{Type: client.ExporterImage, Attrs: map[string]string{"name": req.Tag, "push": "true"}}}
+	} else {
+		opt.Exports = []client.ExportEntry{{Type: client.ExporterOCI, Attrs: map[string]string{"name": req.Tag},
+			Output: func(map[string]string) (io.WriteCloser, error) { return os.Create(ociPath) }}}
+	}
+	return opt, nil
 }
