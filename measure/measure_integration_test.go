@@ -13,6 +13,7 @@ import (
 	"github.com/layerwise/layerwise/engine"
 	"github.com/layerwise/layerwise/engine/buildkit"
 	"github.com/layerwise/layerwise/engine/buildx"
+	"github.com/layerwise/layerwise/engine/image"
 	"github.com/layerwise/layerwise/engine/plain"
 	"github.com/layerwise/layerwise/history"
 	"github.com/layerwise/layerwise/internal/testengine"
@@ -136,7 +137,7 @@ func TestScenariosWithBuildx(t *testing.T) {
 		t.Errorf("ratio inputs: %d/%d vs %d/%d", cached, counted, warm.CachedSteps, warm.CountedSteps)
 	}
 	var inspected engine.Result
-	if err := buildx.InspectImage(ctx, "docker", "layerwise.local/"+build.Sanitize(im.Name)+":measure", &inspected); err != nil {
+	if err := image.Inspect(ctx, "docker", "layerwise.local/"+build.Sanitize(im.Name)+":measure", &inspected); err != nil {
 		t.Fatal(err)
 	}
 	if inspected.ImageSize != deps.ImageSize || inspected.Layers != deps.Layers || inspected.ImageID != deps.ImageID || deps.Layers < 3 {

@@ -16,7 +16,7 @@ import (
 
 	"github.com/docker/cli/cli/config"
 	"github.com/layerwise/layerwise/engine"
-	"github.com/layerwise/layerwise/engine/ociimage"
+	"github.com/layerwise/layerwise/engine/image"
 	"github.com/moby/buildkit/client"
 	"github.com/moby/buildkit/session"
 	"github.com/moby/buildkit/session/auth/authprovider"
@@ -143,7 +143,7 @@ func (b *Builder) Build(ctx context.Context, req engine.Request) (*engine.Result
 	if req.Push && req.Tag != "" {
 		return res, nil
 	}
-	img, err := ociimage.Read(ociPath)
+	img, err := image.Read(ociPath)
 	if err != nil {
 		return nil, fmt.Errorf("reading the exported image: %w", err)
 	}

@@ -20,7 +20,7 @@ import (
 	"time"
 
 	"github.com/layerwise/layerwise/engine"
-	"github.com/layerwise/layerwise/engine/ociimage"
+	"github.com/layerwise/layerwise/engine/image"
 	"github.com/moby/buildkit/client"
 )
 
@@ -234,12 +234,12 @@ func (b *Builder) describeImage(ctx context.Context, loaded bool, req engine.Req
 		if req.Tag == "" {
 			return nil
 		}
-		return InspectImage(ctx, b.docker(), req.Tag, res)
+		return image.Inspect(ctx, b.docker(), req.Tag, res)
 	}
 	if ociPath == "" {
 		return nil // pushed from a builder outside the engine: the digest is what is known
 	}
-	img, err := ociimage.Read(ociPath)
+	img, err := image.Read(ociPath)
 	if err != nil {
 		return fmt.Errorf("reading the exported image: %w", err)
 	}
@@ -247,25 +247,5 @@ func (b *Builder) describeImage(ctx context.Context, loaded bool, req engine.Req
 	if res.ImageDigest == "" {
 		res.ImageDigest = img.ManifestDigest
 	}
-	return nil
-}
-
-// InspectImage reads id, size and layer count with `docker image inspect`.
-func InspectImage(ctx context.Context, docker, ref string, res *engine.Result) error {
-	out, err := exec.CommandContext(ctx, docker, "image", "inspect", "--format", "{{json .}}", ref).Output()
-	if err != nil {
-		return fmt.Errorf("docker image inspect %s: %w", ref, err)
-	}
-	var img struct {
-		ID     string `json:"Id"`
-		Size   int64  `json:"Size"`
-		RootFS struct {
-			Layers []string `json:"Layers"`
-		} `json:"RootFS"`
-	}
-	if err := json.Unmarshal(out, &img); err != nil {
-		return err
-	}
-	res.ImageID, res.ImageSize, res.Layers = img.ID, img.Size, len(img.RootFS.Layers)
 	return nil
 }

@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/layerwise/layerwise/engine"
-	"github.com/layerwise/layerwise/engine/buildx"
+	"github.com/layerwise/layerwise/engine/image"
 	"github.com/moby/buildkit/client"
 	digest "github.com/opencontainers/go-digest"
 )
@@ -106,7 +106,7 @@ func (b *Builder) Build(ctx context.Context, req engine.Request) (*engine.Result
 	if res.Failed() || req.Tag == "" {
 		return res, nil
 	}
-	if err := buildx.InspectImage(ctx, b.Docker, req.Tag, res); err != nil {
+	if err := image.Inspect(ctx, b.Docker, req.Tag, res); err != nil {
 		return nil, err
 	}
 	return res, nil

@@ -1,4 +1,4 @@
-package ociimage
+package image
 
 import (
 	"archive/tar"

@@ -1,8 +1,15 @@
-// Package ociimage reads the size and layers of an image exported as an
-// OCI layout tarball (BuildKit's oci exporter).
-package ociimage
+// Package image reads what the backends report of a built image — its ID,
+// size and layers — from where each one leaves it: an OCI layout tarball
+// (BuildKit's oci exporter: Read) or the Docker Engine's image store
+// (`docker image inspect`: Inspect).
+package image
 
 import (
+	"context"
+	"os/exec"
+
+	"github.com/layerwise/layerwise/engine"
+
 	"archive/tar"
 	"encoding/json"
 	"errors"
@@ -90,4 +97,25 @@ func Read(path string) (*Image, error) {
 		return img, nil
 	}
 	return nil, fmt.Errorf("%s: index nested too deep", path)
+}
+
+// Inspect reads the ID, size and layer count of ref in the Docker Engine's
+// image store with `docker image inspect` (docker is the CLI to run).
+func Inspect(ctx context.Context, docker, ref string, res *engine.Result) error {
+	out, err := exec.CommandContext(ctx, docker, "image", "inspect", "--format", "{{json .}}", ref).Output()
+	if err != nil {
+		return fmt.Errorf("docker image inspect %s: %w", ref, err)
+	}
+	var img struct {
+		ID     string `json:"Id"`
+		Size   int64  `json:"Size"`
+		RootFS struct {
+			Layers []string `json:"Layers"`
+		} `json:"RootFS"`
+	}
+	if err := json.Unmarshal(out, &img); err != nil {
+		return err
+	}
+	res.ImageID, res.ImageSize, res.Layers = img.ID, img.Size, len(img.RootFS.Layers)
+	return nil
 }
