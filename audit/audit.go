@@ -7,9 +7,9 @@ import (
 	"context"
 	"fmt"
 	"github.com/layerwise/layerwise/internal/dirlist"
+	"github.com/layerwise/layerwise/internal/par"
 	"maps"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -179,37 +179,21 @@ func Run(ctx context.Context, disc *discover.Result, opt Options) (*Result, erro
 	perImage := make([][]rules.Finding, len(inputs))
 	warns := make([]string, len(inputs))
 	var metaMu sync.Mutex
-	work := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < min(runtime.GOMAXPROCS(0), len(inputs)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				in := inputs[i]
-				fs := RunRules(in)
-				if opt.WithFixes {
-					fs = withFixes(in, fs)
-				}
-				if !opt.SkipBuildKit {
-					bk, err := buildkitFindings(ctx, in, res.Rules, &metaMu)
-					if err != nil {
-						warns[i] = fmt.Sprintf("%s: BuildKit checks: %v", in.Dockerfile, err)
-					}
-					fs = append(fs, bk...)
-				}
-				perImage[i] = inBuiltStages(in, fs)
-			}
-		}()
-	}
-	for i := range inputs {
-		if ctx.Err() != nil {
-			break
+	par.Each(len(inputs), func() bool { return ctx.Err() != nil }, func(i int) {
+		in := inputs[i]
+		fs := RunRules(in)
+		if opt.WithFixes {
+			fs = withFixes(in, fs)
 		}
-		work <- i
-	}
-	close(work)
-	wg.Wait()
+		if !opt.SkipBuildKit {
+			bk, err := buildkitFindings(ctx, in, res.Rules, &metaMu)
+			if err != nil {
+				warns[i] = fmt.Sprintf("%s: BuildKit checks: %v", in.Dockerfile, err)
+			}
+			fs = append(fs, bk...)
+		}
+		perImage[i] = inBuiltStages(in, fs)
+	})
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -294,28 +294,23 @@ func TestCriticalPath(t *testing.T) {
 	walls := map[string]time.Duration{"base": 5 * time.Second, "app1": 3 * time.Second, "app2": 10 * time.Second,
 		"lib": time.Second, "tool": time.Second, "solo": 12 * time.Second}
 	plan := Plan(repo, repo.Images)
-	outcome := map[*discover.Image]*Outcome{}
-	for _, im := range plan {
-		o := &Outcome{Image: im.Name}
-		if w, ok := walls[im.Name]; ok {
-			o.Result = &engine.Result{Wall: w}
+	outcomes := func() map[*discover.Image]*Outcome {
+		out := map[*discover.Image]*Outcome{}
+		for _, im := range plan {
+			o := &Outcome{Image: im.Name}
+			if w, ok := walls[im.Name]; ok {
+				o.Result = &engine.Result{Wall: w}
+			}
+			out[im] = o
 		}
-		outcome[im] = o
+		return out
 	}
-	path, total := criticalPath(repo, plan, outcome)
+	path, total := criticalPath(repo, plan, outcomes())
 	if strings.Join(path, " → ") != "base → app2" || total != 15*time.Second {
 		t.Errorf("critical path %v (%v), want base → app2 (15s)", path, total)
 	}
 	walls["solo"] = 20 * time.Second
-	outcome2 := map[*discover.Image]*Outcome{}
-	for _, im := range plan {
-		o := &Outcome{Image: im.Name}
-		if w, ok := walls[im.Name]; ok {
-			o.Result = &engine.Result{Wall: w}
-		}
-		outcome2[im] = o
-	}
-	if path, total := criticalPath(repo, plan, outcome2); strings.Join(path, " → ") != "solo" || total != 20*time.Second {
+	if path, total := criticalPath(repo, plan, outcomes()); strings.Join(path, " → ") != "solo" || total != 20*time.Second {
 		t.Errorf("critical path %v (%v), want solo (20s)", path, total)
 	}
 	if path, total := criticalPath(repo, plan, map[*discover.Image]*Outcome{}); path != nil || total != 0 {

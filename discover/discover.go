@@ -12,16 +12,15 @@ import (
 	"errors"
 	"fmt"
 	"github.com/layerwise/layerwise/internal/dirlist"
+	"github.com/layerwise/layerwise/internal/par"
 	"github.com/moby/patternmatcher"
 	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/distribution/reference"
 	"github.com/layerwise/layerwise/dockerfile"
@@ -343,22 +342,7 @@ func finish(res *Result) {
 // most of discovery's work), in the paths' order.
 func parallelImages(root string, paths []string) []*Image {
 	out := make([]*Image, len(paths))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < min(runtime.GOMAXPROCS(0), len(paths)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				out[i] = dockerfileImage(root, paths[i])
-			}
-		}()
-	}
-	for i := range paths {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	par.Each(len(paths), nil, func(i int) { out[i] = dockerfileImage(root, paths[i]) })
 	return out
 }
 

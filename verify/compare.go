@@ -240,24 +240,8 @@ func configDiff(a, b ImageConfig, in Intent) []Difference {
 		field("Labels", a.Labels, b.Labels)
 	} else {
 		// one label at a time: the base images' own ones are intended
-		for _, k := range sortedKeys2(a.Labels, b.Labels) {
-			va, oka := a.Labels[k]
-			vb, okb := b.Labels[k]
-			if oka == okb && va == vb {
-				continue
-			}
-			d := Difference{Path: "config.Labels." + k, Change: "changed", What: fmt.Sprintf("%q -> %q", va, vb)}
-			switch {
-			case !okb:
-				d.Change, d.What = "missing", va
-			case !oka:
-				d.Change, d.What = "added", vb
-			}
-			if !in.OwnLabels[k] {
-				d.Rule, d.Reason = "LW112", "a base image's label: the runtime stage has the runtime base's labels, not the toolchain image's"
-			}
-			out = append(out, d)
-		}
+		out = append(out, keyDiff("config.Labels.", a.Labels, b.Labels, func(k string) bool { return !in.OwnLabels[k] },
+			"a base image's label: the runtime stage has the runtime base's labels, not the toolchain image's")...)
 	}
 	field("StopSignal", a.StopSignal, b.StopSignal)
 	field("Healthcheck", a.Healthcheck, b.Healthcheck)
@@ -269,21 +253,30 @@ func configDiff(a, b ImageConfig, in Intent) []Difference {
 	for _, k := range in.ToolchainEnv {
 		toolchain[k] = true
 	}
-	for _, k := range sortedKeys2(ea, eb) {
-		va, oka := ea[k]
-		vb, okb := eb[k]
+	out = append(out, keyDiff("config.Env.", ea, eb, func(k string) bool { return len(in.Runtime) > 0 && (toolchain[k] || k == "PATH") },
+		"the toolchain image's own environment stays in the build stage")...)
+	return out
+}
+
+// keyDiff compares two maps key by key (missing, added, changed), in key
+// order; the differences of the keys intended says are LW112's, for reason.
+func keyDiff(prefix string, a, b map[string]string, intended func(k string) bool, reason string) []Difference {
+	var out []Difference
+	for _, k := range sortedKeys2(a, b) {
+		va, oka := a[k]
+		vb, okb := b[k]
 		if oka == okb && va == vb {
 			continue
 		}
-		d := Difference{Path: "config.Env." + k, Change: "changed", What: fmt.Sprintf("%q -> %q", va, vb)}
+		d := Difference{Path: prefix + k, Change: "changed", What: fmt.Sprintf("%q -> %q", va, vb)}
 		switch {
 		case !okb:
 			d.Change, d.What = "missing", va
 		case !oka:
 			d.Change, d.What = "added", vb
 		}
-		if len(in.Runtime) > 0 && (toolchain[k] || k == "PATH") {
-			d.Rule, d.Reason = "LW112", "the toolchain image's own environment stays in the build stage"
+		if intended(k) {
+			d.Rule, d.Reason = "LW112", reason
 		}
 		out = append(out, d)
 	}
