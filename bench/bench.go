@@ -15,6 +15,7 @@ import (
 
 	"github.com/layerwise/layerwise/config"
 	"github.com/layerwise/layerwise/discover"
+	"github.com/layerwise/layerwise/dockerfile"
 	"github.com/layerwise/layerwise/engine"
 	"github.com/layerwise/layerwise/fix"
 	"github.com/layerwise/layerwise/internal/atomicfile"
@@ -35,6 +36,10 @@ type Options struct {
 	// Dockerfile.expert next to its Dockerfile (with its own
 	// Dockerfile.expert.dockerignore), what a Docker expert writes by hand.
 	Expert bool
+	// BaseImages reads base images' configs (baseimage.Resolver.Configs),
+	// as the CLI's discovery does, so that the fixed copy gets the fixes
+	// `layerwise fix` would write.
+	BaseImages func(ctx context.Context, refs []string) map[string]dockerfile.ImageConfig
 	// Graph, when > 1, also builds every image of the fixed copy along the
 	// dependency graph without cache, once one at a time and once Graph at
 	// a time, and reports the speed-up and the critical path.
@@ -124,7 +129,7 @@ func Run(ctx context.Context, root string, opt Options) (*Report, error) {
 			return nil, fmt.Errorf("copying %s: %w", root, err)
 		}
 	}
-	fdisc, err := discover.Discover(ctx, fixedRoot, discover.Options{Exclude: opt.Config.Exclude})
+	fdisc, err := discover.Discover(ctx, fixedRoot, discover.Options{Exclude: opt.Config.Exclude, BaseImages: opt.BaseImages})
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +149,7 @@ func Run(ctx context.Context, root string, opt Options) (*Report, error) {
 	}{{"naive", naiveRoot}, {"fixed", fixedRoot}}
 	hasExpert := map[string]bool{} // image name -> a Dockerfile.expert was put in place
 	if opt.Expert {
-		ndisc, err := discover.Discover(ctx, naiveRoot, discover.Options{Exclude: opt.Config.Exclude})
+		ndisc, err := discover.Discover(ctx, naiveRoot, discover.Options{Exclude: opt.Config.Exclude, BaseImages: opt.BaseImages})
 		if err != nil {
 			return nil, err
 		}
@@ -158,7 +163,7 @@ func Run(ctx context.Context, root string, opt Options) (*Report, error) {
 	}
 	discs := map[string]*discover.Result{}
 	for _, v := range variants {
-		d, err := discover.Discover(ctx, v.root, discover.Options{Exclude: opt.Config.Exclude})
+		d, err := discover.Discover(ctx, v.root, discover.Options{Exclude: opt.Config.Exclude, BaseImages: opt.BaseImages})
 		if err != nil {
 			return nil, err
 		}

@@ -180,8 +180,8 @@ func Discover(ctx context.Context, root string, opt Options) (*Result, error) {
 		res := &Result{Root: dir}
 		im := dockerfileImage(dir, abs)
 		res.Images = append(res.Images, im)
-		withBaseImages(ctx, res, opt)
 		finish(res)
+		withBaseImages(ctx, res, opt)
 		return res, nil
 	}
 	res := &Result{Root: abs}
@@ -241,8 +241,8 @@ func Discover(ctx context.Context, root string, opt Options) (*Result, error) {
 		}
 	}
 	res.Images = append(res.Images, parallelImages(abs, byNameOnly)...)
-	withBaseImages(ctx, res, opt)
 	finish(res)
+	withBaseImages(ctx, res, opt)
 	return res, nil
 }
 
@@ -389,19 +389,32 @@ func withBaseImages(ctx context.Context, res *Result, opt Options) {
 	seen := map[string]bool{}
 	for _, im := range res.Images {
 		for _, s := range externalBases(im) {
-			if !seen[s] {
+			if !seen[s] && res.byTag[normalizeRef(s)] == nil {
 				seen[s] = true
 				refs = append(refs, s)
 			}
 		}
 	}
 	cfgs := opt.BaseImages(ctx, refs)
-	if len(cfgs) == 0 {
-		return
-	}
-	for _, im := range res.Images {
+	// The repository's own images are known from their Dockerfiles: an
+	// image built FROM one starts with the user, env and workdir its
+	// Dockerfile leaves (when its own base is known) — not with whatever
+	// older build the local engine holds under that tag, if any. Bases
+	// first, so that a chain of them resolves.
+	for _, im := range res.BuildOrder(res.Images) {
+		if im.Model == nil {
+			continue
+		}
 		known := map[string]dockerfile.ImageConfig{}
 		for _, s := range externalBases(im) {
+			if dep := res.byTag[normalizeRef(s)]; dep != nil && dep != im {
+				if final := dep.Model.Final(dep.Target); final != nil {
+					if c, ok := final.ImageConfig(); ok {
+						known[s] = c
+					}
+				}
+				continue
+			}
 			if c, ok := cfgs[s]; ok {
 				known[s] = c
 			}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/layerwise/layerwise/dockerfile"
 	"github.com/layerwise/layerwise/internal/testfs"
 )
 
@@ -474,5 +475,43 @@ func TestScanMatchesWalkDir(t *testing.T) {
 		if len(s.composeDirs) != 2 || filepath.Base(s.composeDirs[0]) != "a" || filepath.Base(s.composeDirs[1]) != "z" {
 			t.Fatalf("compose dirs %v", s.composeDirs)
 		}
+	}
+}
+
+// An image built FROM one of the repository's own images starts with what
+// that image's Dockerfile leaves — not with whatever the engine holds under
+// its tag (nothing, or an older build) — when that Dockerfile's own base is
+// known.
+func TestRepositoryBasesKnownFromTheirDockerfiles(t *testing.T) {
+	root := t.TempDir()
+	testfs.Write(t, root, map[string]string{
+		"compose.yaml":    "services:\n  base:\n    image: corp/base:dev\n    build: ./base\n  app:\n    build: ./app\n  tool:\n    build: ./tool\n",
+		"base/Dockerfile": "FROM debian:bookworm-slim\nENV HOME=/home/app PIP_CACHE_DIR=/cache/pip\nUSER 1001\nWORKDIR /srv\n",
+		"app/Dockerfile":  "FROM corp/base:dev\nRUN pip install -r requirements.txt\n",
+		"tool/Dockerfile": "FROM registry.example.com/unknown:1\nRUN true\n",
+	})
+	asked := map[string]bool{}
+	res, err := Discover(context.Background(), root, Options{BaseImages: func(_ context.Context, refs []string) map[string]dockerfile.ImageConfig {
+		for _, r := range refs {
+			asked[r] = true
+		}
+		return map[string]dockerfile.ImageConfig{
+			"debian:bookworm-slim": {Env: []string{"PATH=/usr/bin"}},
+			"corp/base:dev":        {User: "root"}, // a stale build the engine holds: not used
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if asked["corp/base:dev"] || !asked["debian:bookworm-slim"] {
+		t.Errorf("asked the engine for %v", asked)
+	}
+	app := byName(res)["app"]
+	st := app.Model.Stages[0].Instructions[0].State
+	if !st.BaseKnown || st.User != "1001" || st.Home != "/home/app" || st.Workdir != "/srv" || st.Env["PIP_CACHE_DIR"] != "/cache/pip" {
+		t.Errorf("app starts with %+v", st)
+	}
+	if ts := byName(res)["tool"].Model.Stages[0].Instructions[0].State; ts.BaseKnown {
+		t.Errorf("an unknown base is unknown: %+v", ts)
 	}
 }

@@ -10,8 +10,9 @@
 package dockerfile
 
 import (
-	"strings"
 	"fmt"
+	"sort"
+	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
@@ -97,6 +98,32 @@ type Stage struct {
 	// ImageRefs lists images (not stages) read by COPY --from or
 	// RUN --mount=from.
 	ImageRefs []string `json:"imageRefs,omitempty"`
+
+	end *State // the state after the stage's last instruction
+}
+
+// ImageConfig is the user, environment and working directory the stage's
+// image has when the stage ends, as its Dockerfile sets them on its base's:
+// what an image built FROM it starts with. ok is false when the stage's
+// root image's config is not known (Options.BaseImages), and so neither is
+// the result.
+func (s *Stage) ImageConfig() (cfg ImageConfig, ok bool) {
+	st := s.end
+	if st == nil || !st.BaseKnown {
+		return ImageConfig{}, false
+	}
+	cfg = ImageConfig{User: st.User, WorkingDir: st.Workdir}
+	keys := make([]string, 0, len(st.Env))
+	for k := range st.Env {
+		if st.envFromENV[k] { // ARGs do not reach the image
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		cfg.Env = append(cfg.Env, k+"="+st.Env[k])
+	}
+	return cfg, true
 }
 
 // Stage returns the stage named name, matched case-insensitively as

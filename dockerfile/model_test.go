@@ -37,3 +37,27 @@ func TestStageFinalLineageBases(t *testing.T) {
 		t.Error("a nil file has no stages")
 	}
 }
+
+// A stage's image config is its base's as the stage changes it: USER, ENV
+// (not ARG) and WORKDIR; unknown when the base is.
+func TestStageImageConfig(t *testing.T) {
+	src := "FROM python:3.11 AS base\nARG PIP_X=1\nENV APP_HOME=/srv PATH=/venv/bin:$PATH\nWORKDIR /srv\nUSER 1000\nFROM base AS app\nENV MODE=prod\n"
+	f, err := Parse("Dockerfile", []byte(src), Options{BaseImages: map[string]ImageConfig{"python:3.11": {Env: []string{"PATH=/usr/bin"}, WorkingDir: "/"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, ok := f.Stage("app").ImageConfig()
+	if !ok || cfg.User != "1000" || cfg.WorkingDir != "/srv" || strings.Join(cfg.Env, " ") != "APP_HOME=/srv MODE=prod PATH=/venv/bin:/usr/bin" {
+		t.Errorf("app: %+v %v", cfg, ok)
+	}
+	if cfg, ok := f.Stage("base").ImageConfig(); !ok || strings.Contains(strings.Join(cfg.Env, " "), "PIP_X") {
+		t.Errorf("base: %+v %v", cfg, ok)
+	}
+	unknown, err := Parse("Dockerfile", []byte(src), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := unknown.Final("").ImageConfig(); ok {
+		t.Error("an unknown base makes the config unknown")
+	}
+}

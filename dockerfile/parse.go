@@ -79,6 +79,16 @@ func Parse(name string, data []byte, opt Options) (f *File, err error) {
 		b.node(n)
 	}
 	b.finish()
+	// each stage's state at its end: the next stage's FROM saved it, the
+	// last one is the builder's
+	for i, s := range f.Stages {
+		switch {
+		case i < len(b.states):
+			s.end = b.states[i]
+		case i == len(f.Stages)-1:
+			s.end = b.state
+		}
+	}
 	if len(f.Stages) == 0 && len(f.Errors) > 0 {
 		return nil, f.Errors[0] // the FROM itself is broken
 	}

@@ -2,7 +2,9 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	"github.com/layerwise/layerwise/dockerfile"
 	"strings"
 
 	"github.com/layerwise/layerwise/bench"
@@ -66,8 +68,12 @@ the Markdown document (keeping its hand-written analysis section).`,
 			if _, err := b.Info(cmd.Context()); err != nil {
 				return &ExitError{Code: ExitUsage, Err: err}
 			}
+			var baseImages func(context.Context, []string) map[string]dockerfile.ImageConfig
+			if !g.noInspect {
+				baseImages = g.resolver().Configs
+			}
 			rep, err := bench.Run(cmd.Context(), root, bench.Options{Builder: b, Scenarios: scenarios, Repetitions: reps, Images: images, Config: cfg, Log: g.stderr,
-				Expert: expert, Graph: graph})
+				Expert: expert, Graph: graph, BaseImages: baseImages})
 			if err != nil {
 				if cmd.Context().Err() != nil {
 					return &ExitError{Code: ExitFindings, Err: fmt.Errorf("interrupted: builds cancelled, temporary copies removed")}
