@@ -1,0 +1,89 @@
+package rules
+
+import (
+	"path"
+	"strings"
+
+	"github.com/layerwise/layerwise/buildctx"
+)
+
+// The context rules read the build context report of the image
+// (buildctx.Report); they point at the context directory, or at the ignore
+// file when there is one.
+
+// contextFinding points a context finding at the ignore file when there
+// is one, else at the context directory.
+func (in *Input) contextFinding(id, msg string, cost Cost) Finding {
+	f := Finding{RuleID: id, Severity: registry[id].Severity, Image: in.Image, Message: msg, Cost: cost}
+	f.File = in.ContextPath
+	if in.IgnoreFile != "" {
+		f.File = in.IgnoreFile
+	}
+	return f
+}
+
+// minHeavyBytes: below it a directory is not heavy, whatever its name (a
+// build/ of 532 bytes costs nothing to send).
+const minHeavyBytes = 256 << 10
+
+// buildOutputs and installTrees are heavy by name only when the image makes
+// them itself: a dist/ that no RUN builds (vendored assets the app serves,
+// wwwroot/lib/x/dist) or a node_modules that no RUN installs, reached by a
+// COPY, is what the image is made of.
+var (
+	buildOutputs = map[string]bool{"dist": true, "build": true, "target": true, "coverage": true, ".next": true}
+	installTrees = map[string]string{"node_modules": "node", ".venv": "python", "venv": "python"}
+)
+
+// neededAsSent reports whether a heavy-by-name directory is part of what
+// the image is built from: a COPY reaches it and no RUN regenerates it.
+func (in *Input) neededAsSent(dir string) bool {
+	base := path.Base(dir)
+	lang, install := installTrees[base]
+	if !buildOutputs[base] && !install {
+		return false
+	}
+	if !in.reachesUnder(dir) {
+		return false
+	}
+	for _, s := range in.File.Stages {
+		for _, x := range s.Instructions {
+			for _, inst := range runInstalls(x) {
+				switch {
+				case buildOutputs[base] && inst.Compile:
+					return false
+				case install && lang == "node" && (inst.Tool == toolNpm || inst.Tool == toolYarn || inst.Tool == toolPnpm):
+					return false
+				case install && lang == "python" && (inst.Tool == toolPip || inst.Tool == toolPoetry || inst.Tool == toolPipenv || inst.Tool == toolUv):
+					return false
+				}
+			}
+			if x.Run != nil && buildOutputs[base] {
+				for _, c := range x.Run.Commands {
+					if n := path.Base(c.Name); (n == "npm" || n == "yarn" || n == "pnpm") && strings.Contains(strings.Join(c.Args, " "), "build") || n == "make" {
+						return false
+					}
+				}
+			}
+		}
+	}
+	return true
+}
+
+// reachesUnder reports whether some COPY/ADD reaches a file below dir.
+func (in *Input) reachesUnder(dir string) bool {
+	c := in.Context
+	if c == nil || c.Walk == nil || c.Usage == nil || c.Usage.Undecidable {
+		return false
+	}
+	unused := make(map[string]bool, len(c.Usage.Unused))
+	for _, e := range c.Usage.Unused {
+		unused[e.Path] = true
+	}
+	for _, e := range c.Entries {
+		if e.Type != buildctx.TypeDir && strings.HasPrefix(e.Path, dir+"/") && !unused[e.Path] {
+			return true
+		}
+	}
+	return false
+}
