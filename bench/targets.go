@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/layerwise/layerwise/discover"
+	"github.com/layerwise/layerwise/measure"
 	"github.com/layerwise/layerwise/rules"
 )
 
@@ -76,19 +77,22 @@ func evaluate(rows []*Row, d *discover.Result) []Target {
 			case node:
 				want = 5
 			}
-			if r := get(im.Name, "source-change"); r != nil {
+			if r := get(im.Name, measure.Source); r != nil {
 				out = append(out, Target{Name: "source-change rebuild", Image: im.Name, Want: fmt.Sprintf("≥ %.0f× faster", want), Got: fmt.Sprintf("%.1f×", r.Speedup), Met: r.Speedup >= want})
 			}
-			if r := get(im.Name, "deps-change"); r != nil {
+			if r := get(im.Name, measure.Deps); r != nil {
 				out = append(out, Target{Name: "deps-change rebuild", Image: im.Name, Want: "≥ 2× faster", Got: fmt.Sprintf("%.1f×", r.Speedup), Met: r.Speedup >= 2})
 			}
 		}
-		for _, sc := range []string{"warm", "source-change", "deps-change"} {
-			if r := get(im.Name, sc); r != nil && r.FixedVsExpert > 0 {
-				out = append(out, Target{Name: "fixed vs expert, " + sc, Image: im.Name, Want: "≤ 1.20× expert", Got: fmt.Sprintf("%.2f×", r.FixedVsExpert), Met: r.FixedVsExpert <= 1.2})
+		for _, sc := range measure.Scenarios {
+			if !sc.Rebuild {
+				continue
+			}
+			if r := get(im.Name, sc.Name); r != nil && r.FixedVsExpert > 0 {
+				out = append(out, Target{Name: "fixed vs expert, " + sc.Name, Image: im.Name, Want: "≤ 1.20× expert", Got: fmt.Sprintf("%.2f×", r.FixedVsExpert), Met: r.FixedVsExpert <= 1.2})
 			}
 		}
-		if r := get(im.Name, "cold"); r != nil {
+		if r := get(im.Name, measure.Cold); r != nil {
 			slower := 0.0
 			if r.Speedup > 0 {
 				slower = 1 / r.Speedup

@@ -29,17 +29,63 @@ const (
 	Deps   = "deps-change"
 )
 
-// AllScenarios is the default.
-var AllScenarios = []string{Cold, Warm, Source, Deps}
+// Scenario is one way an image is built and measured. The list below is
+// the one place scenarios are defined: the CLI's help and checks, the
+// order of reports and the benchmark's targets read it.
+type Scenario struct {
+	Name string
+	// NoCache builds without BuildKit's cache.
+	NoCache bool
+	// Change is what is edited before the build: "" (nothing), "source"
+	// (an ordinary source file) or "deps" (a dependency manifest).
+	Change string
+	// Rebuild: the build starts from a primed cache, as a developer's
+	// next build does (warm and the change scenarios).
+	Rebuild bool
+}
+
+// Scenarios are every scenario, in the order they run and are reported.
+var Scenarios = []Scenario{
+	{Name: Cold, NoCache: true},
+	{Name: Warm, Rebuild: true},
+	{Name: Source, Change: "source", Rebuild: true},
+	{Name: Deps, Change: "deps", Rebuild: true},
+}
+
+// AllScenarios are the scenarios' names: the default.
+var AllScenarios = func() []string {
+	var out []string
+	for _, s := range Scenarios {
+		out = append(out, s.Name)
+	}
+	return out
+}()
+
+// ScenarioNamed returns the scenario called name.
+func ScenarioNamed(name string) (Scenario, bool) {
+	for _, s := range Scenarios {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return Scenario{}, false
+}
 
 // ValidScenario reports whether s names a scenario.
 func ValidScenario(s string) bool {
-	for _, x := range AllScenarios {
-		if x == s {
-			return true
+	_, ok := ScenarioNamed(s)
+	return ok
+}
+
+// ScenarioOrder is the position of a scenario in Scenarios (unknown names
+// after the known ones), for sorting reports.
+func ScenarioOrder(name string) int {
+	for i, s := range Scenarios {
+		if s.Name == name {
+			return i
 		}
 	}
-	return false
+	return len(Scenarios)
 }
 
 // Options tune a measurement.
@@ -141,14 +187,15 @@ func Image(ctx context.Context, im *discover.Image, opt Options) ([]*Measurement
 	var order []*Measurement
 	for _, s := range scen {
 		m := &Measurement{Image: im.Name, Scenario: s}
+		sc, _ := ScenarioNamed(s)
 		switch {
-		case s == Source && source == "":
+		case sc.Change == "source" && source == "":
 			m.Skipped = "no ordinary source file reached by a COPY (pass --touch PATH)"
-		case s == Deps && manifest == "":
+		case sc.Change == "deps" && manifest == "":
 			m.Skipped = "no dependency manifest layerwise can edit (pass --touch-deps PATH)"
-		case s == Source:
+		case sc.Change == "source":
 			m.Touched = source
-		case s == Deps:
+		case sc.Change == "deps":
 			m.Touched = manifest
 		}
 		byScen[s] = m
@@ -160,7 +207,7 @@ func Image(ctx context.Context, im *discover.Image, opt Options) ([]*Measurement
 			BuildArgs: im.Args, Contexts: contexts, NoCache: noCache, Tag: tag})
 	}
 	// A warm or change scenario needs a cache to start from.
-	if scen[0] != Cold {
+	if first, _ := ScenarioNamed(scen[0]); first.Rebuild {
 		res, err := run(false)
 		if err != nil {
 			return nil, err
@@ -187,7 +234,8 @@ func Image(ctx context.Context, im *discover.Image, opt Options) ([]*Measurement
 				}
 			}
 			started := time.Now()
-			res, err := run(s == Cold)
+			sc, _ := ScenarioNamed(s)
+			res, err := run(sc.NoCache)
 			if err != nil {
 				return nil, err
 			}

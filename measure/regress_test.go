@@ -138,3 +138,20 @@ func TestCompareIgnoresSmallAbsoluteChanges(t *testing.T) {
 		t.Errorf("+600 ms (+60%%) should fail: %+v", m.Baseline)
 	}
 }
+
+// The scenario list is the one definition: names, what each changes, and
+// the order reports follow.
+func TestScenarios(t *testing.T) {
+	if got := strings.Join(AllScenarios, ","); got != "cold,warm,source-change,deps-change" {
+		t.Errorf("AllScenarios %s", got)
+	}
+	if s, ok := ScenarioNamed(Source); !ok || s.Change != "source" || s.NoCache || !s.Rebuild {
+		t.Errorf("source-change %+v", s)
+	}
+	if s, _ := ScenarioNamed(Cold); !s.NoCache || s.Rebuild {
+		t.Errorf("cold %+v", s)
+	}
+	if ValidScenario("hot") || ScenarioOrder("hot") != len(Scenarios) || ScenarioOrder(Deps) != 3 {
+		t.Error("unknown scenarios come last")
+	}
+}

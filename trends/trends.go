@@ -8,6 +8,7 @@ package trends
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sort"
 	"time"
@@ -146,17 +147,7 @@ func Load(ctx context.Context, store *history.Store, from, to time.Time) (*Repor
 }
 
 func scenarioOrder(s string) string {
-	switch s {
-	case "cold":
-		return "0"
-	case "warm":
-		return "1"
-	case "source-change":
-		return "2"
-	case "deps-change":
-		return "3"
-	}
-	return "4" + s
+	return fmt.Sprintf("%d%s", measure.ScenarioOrder(s), s)
 }
 
 // medianDur sorts a copy and takes measure's median of it.
