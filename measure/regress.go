@@ -11,6 +11,15 @@ import (
 	"github.com/layerwise/layerwise/history"
 )
 
+// What "slower" means wherever layerwise says it — the regression gate's
+// defaults, the trends report's flag: build times on shared machines are
+// noisy, so a change counts when it is both relatively (SlowerRatio) and
+// absolutely (SlowerAtLeast) larger.
+const (
+	SlowerRatio   = 0.25
+	SlowerAtLeast = 500 * time.Millisecond
+)
+
 // BaselineOptions say what a measurement is compared with and when the
 // difference is a regression. Build times on shared machines are noisy: a
 // regression must be both relatively (Threshold) and absolutely (MinDelta)
@@ -78,7 +87,7 @@ const (
 // Measurement.Baseline and returns the regressions.
 func CompareWithHistory(ctx context.Context, store *history.Store, ms []*Measurement, builder string, opt BaselineOptions) ([]*Measurement, error) {
 	if opt.MinDelta == 0 {
-		opt.MinDelta = 500 * time.Millisecond
+		opt.MinDelta = SlowerAtLeast
 	}
 	if opt.MinSizeDelta == 0 {
 		opt.MinSizeDelta = 1 << 20

@@ -62,11 +62,12 @@ type Report struct {
 	Total time.Duration `json:"totalNs"`
 }
 
-// Slower is how much slower (relative and absolute) a summary must be than
-// the window before to be flagged.
+// SlowerRatio and SlowerAtLeast are how much slower (relative and
+// absolute) a summary must be than the window before to be flagged:
+// measure's definition, the one the regression gate uses by default.
 const (
-	SlowerRatio   = 0.25
-	SlowerAtLeast = 500 * time.Millisecond
+	SlowerRatio   = measure.SlowerRatio
+	SlowerAtLeast = measure.SlowerAtLeast
 )
 
 // Regressed reports whether the image × scenario got slower than in the
