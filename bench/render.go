@@ -7,7 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/layerwise/layerwise/buildctx"
+	"github.com/layerwise/layerwise/internal/units"
 )
 
 // Table writes the comparison for a terminal.
@@ -32,13 +32,13 @@ func Table(w io.Writer, r *Report) {
 			fmt.Fprintf(tw, "%s\t%s\t%d\t%.2f s\t%.2f s\t%s\t%.1f×\t%s\t%.0f%% / %.0f%% / %s\t%s / %s / %s\t%s / %s / %s\t%s\n", row.Image, row.Scenario, row.Runs,
 				row.NaiveMedian.Seconds(), row.FixedMedian.Seconds(), expertSecs(row), row.Speedup, expertRatio(row),
 				100*row.NaiveHit, 100*row.FixedHit, expertPct(row),
-				buildctx.HumanBytes(row.NaiveCtx), buildctx.HumanBytes(row.FixedCtx), expertBytes(row, row.ExpertCtx),
-				buildctx.HumanBytes(row.NaiveImage), buildctx.HumanBytes(row.FixedImage), expertBytes(row, row.ExpertImage), note)
+				units.Bytes(row.NaiveCtx), units.Bytes(row.FixedCtx), expertBytes(row, row.ExpertCtx),
+				units.Bytes(row.NaiveImage), units.Bytes(row.FixedImage), expertBytes(row, row.ExpertImage), note)
 			continue
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%.2f s\t%.2f s\t%.1f×\t%.0f%% / %.0f%%\t%s / %s\t%s / %s\t%s\n", row.Image, row.Scenario, row.Runs,
 			row.NaiveMedian.Seconds(), row.FixedMedian.Seconds(), row.Speedup, 100*row.NaiveHit, 100*row.FixedHit,
-			buildctx.HumanBytes(row.NaiveCtx), buildctx.HumanBytes(row.FixedCtx), buildctx.HumanBytes(row.NaiveImage), buildctx.HumanBytes(row.FixedImage), note)
+			units.Bytes(row.NaiveCtx), units.Bytes(row.FixedCtx), units.Bytes(row.NaiveImage), units.Bytes(row.FixedImage), note)
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
@@ -91,7 +91,7 @@ func expertBytes(row *Row, n int64) string {
 	if row.ExpertMedian == 0 {
 		return "-"
 	}
-	return buildctx.HumanBytes(n)
+	return units.Bytes(n)
 }
 
 // analysisMarker separates the generated part of docs/benchmarks.md from
@@ -133,13 +133,13 @@ func Markdown(w io.Writer, r *Report, previous []byte) {
 			fmt.Fprintf(w, "| %s | %s | %d | %.2f s | %.2f s | %s | %.1f× | %s | %.0f%% / %.0f%% / %s | %s / %s / %s | %s / %s / %s |\n", row.Image, row.Scenario, row.Runs,
 				row.NaiveMedian.Seconds(), row.FixedMedian.Seconds(), expertSecs(row), row.Speedup, expertRatio(row),
 				100*row.NaiveHit, 100*row.FixedHit, expertPct(row),
-				buildctx.HumanBytes(row.NaiveCtx), buildctx.HumanBytes(row.FixedCtx), expertBytes(row, row.ExpertCtx),
-				buildctx.HumanBytes(row.NaiveImage), buildctx.HumanBytes(row.FixedImage), expertBytes(row, row.ExpertImage))
+				units.Bytes(row.NaiveCtx), units.Bytes(row.FixedCtx), expertBytes(row, row.ExpertCtx),
+				units.Bytes(row.NaiveImage), units.Bytes(row.FixedImage), expertBytes(row, row.ExpertImage))
 			continue
 		}
 		fmt.Fprintf(w, "| %s | %s | %d | %.2f s | %.2f s | %.1f× | %.0f%% / %.0f%% | %s / %s | %s / %s |\n", row.Image, row.Scenario, row.Runs,
 			row.NaiveMedian.Seconds(), row.FixedMedian.Seconds(), row.Speedup, 100*row.NaiveHit, 100*row.FixedHit,
-			buildctx.HumanBytes(row.NaiveCtx), buildctx.HumanBytes(row.FixedCtx), buildctx.HumanBytes(row.NaiveImage), buildctx.HumanBytes(row.FixedImage))
+			units.Bytes(row.NaiveCtx), units.Bytes(row.FixedCtx), units.Bytes(row.NaiveImage), units.Bytes(row.FixedImage))
 	}
 	if r.Graph != nil {
 		fmt.Fprintf(w, "\n## Building the graph\n\n%s", r.Graph.Markdown())

@@ -5,13 +5,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
-	"github.com/layerwise/layerwise/internal/dirlist"
 	"os"
 	"path"
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/layerwise/layerwise/internal/dirlist"
 )
 
 // SizeEntry is a path with its size in a report.
@@ -348,18 +348,4 @@ func hasToken(p string) bool {
 		}
 	}
 	return false
-}
-
-// HumanBytes formats a byte count for people (1.5 MB).
-func HumanBytes(n int64) string {
-	const unit = 1000
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
 }

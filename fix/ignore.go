@@ -14,6 +14,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/layerwise/layerwise/internal/units"
+
 	"github.com/layerwise/layerwise/buildctx"
 	"github.com/layerwise/layerwise/discover"
 	"github.com/layerwise/layerwise/dockerfile"
@@ -273,7 +275,7 @@ func fixIgnoreGroup(ctx context.Context, root string, g *ignoreGroup, walks map[
 	}
 	ff.Applied = append(ff.Applied, Applied{Rule: "LW120", Description: fmt.Sprintf("exclude %d paths the builds do not need", len(excl))})
 	bytesBefore, bytesAfter := walk.Bytes, after.Bytes
-	notes = append(notes, Note{File: rel, Rule: "LW120", Reason: fmt.Sprintf("context for %s: %s -> %s sent per build", g.names(), buildctx.HumanBytes(bytesBefore), buildctx.HumanBytes(bytesAfter))})
+	notes = append(notes, Note{File: rel, Rule: "LW120", Reason: fmt.Sprintf("context for %s: %s -> %s sent per build", g.names(), units.Bytes(bytesBefore), units.Bytes(bytesAfter))})
 	return ff, notes, nil
 }
 

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/layerwise/layerwise/internal/units"
+
 	"github.com/layerwise/layerwise/build"
 	"github.com/layerwise/layerwise/discover"
 	"github.com/layerwise/layerwise/engine"
@@ -310,7 +312,7 @@ func Median(sorted []time.Duration) time.Duration {
 	return (sorted[n/2-1] + sorted[n/2]) / 2
 }
 
-func secs(d time.Duration) string { return fmt.Sprintf("%.1f s", d.Seconds()) }
+func secs(d time.Duration) string { return units.Seconds(d, 1) }
 
 // GitState reads the repository's commit, branch and dirty flag (empty
 // outside a git checkout).

@@ -2,12 +2,13 @@ package report
 
 import (
 	"fmt"
-	"github.com/layerwise/layerwise/internal/safetext"
 	"io"
 	"strings"
 
+	"github.com/layerwise/layerwise/internal/safetext"
+	"github.com/layerwise/layerwise/internal/units"
+
 	"github.com/layerwise/layerwise/audit"
-	"github.com/layerwise/layerwise/buildctx"
 	"github.com/layerwise/layerwise/rules"
 )
 
@@ -23,7 +24,7 @@ func Markdown(w io.Writer, res *audit.Result, opt Options) error {
 	fmt.Fprintf(w, "| --- | --- | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |\n")
 	for _, im := range res.Images {
 		fmt.Fprintf(w, "| %s | %s | %s | %s | %d | %d | %s | %d | %d | %d |\n", mdEsc(im.Name), safetext.MarkdownCode(im.Dockerfile), safetext.MarkdownCode(im.Context),
-			buildctx.HumanBytes(im.ContextBytes), im.Stages, im.Layers, mdEsc(strings.Join(im.BaseImages, ", ")),
+			units.Bytes(im.ContextBytes), im.Stages, im.Layers, mdEsc(strings.Join(im.BaseImages, ", ")),
 			im.BySeverity["error"], im.BySeverity["warning"], im.BySeverity["info"])
 	}
 
@@ -62,10 +63,10 @@ func costCell(f rules.Finding) string {
 		parts = append(parts, approx(f.Cost.Seconds))
 	}
 	if f.Cost.ContextBytes > 0 {
-		parts = append(parts, buildctx.HumanBytes(f.Cost.ContextBytes)+" sent")
+		parts = append(parts, units.Bytes(f.Cost.ContextBytes)+" sent")
 	}
 	if f.Cost.ImageBytes > 0 {
-		parts = append(parts, buildctx.HumanBytes(f.Cost.ImageBytes)+" in image")
+		parts = append(parts, units.Bytes(f.Cost.ImageBytes)+" in image")
 	}
 	if len(parts) == 0 {
 		return "-"

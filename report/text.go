@@ -5,8 +5,9 @@ import (
 	"io"
 	"strings"
 
+	"github.com/layerwise/layerwise/internal/units"
+
 	"github.com/layerwise/layerwise/audit"
-	"github.com/layerwise/layerwise/buildctx"
 	"github.com/layerwise/layerwise/rules"
 )
 
@@ -80,7 +81,7 @@ func findingsOf(res *audit.Result, image string) []rules.Finding {
 func summaryLine(im *audit.ImageSummary) string {
 	parts := []string{im.Dockerfile}
 	if im.ContextFiles > 0 || im.ContextBytes > 0 {
-		parts = append(parts, fmt.Sprintf("context %s %s (%s)", im.Context, buildctx.HumanBytes(im.ContextBytes), plural(int(im.ContextFiles), "file")))
+		parts = append(parts, fmt.Sprintf("context %s %s (%s)", im.Context, units.Bytes(im.ContextBytes), plural(int(im.ContextFiles), "file")))
 	}
 	parts = append(parts, fmt.Sprintf("%s, %s", plural(im.Stages, "stage"), plural(im.Layers, "layer instruction")))
 	if len(im.BaseImages) > 0 {
@@ -109,10 +110,10 @@ func costLine(c rules.Cost) string {
 		parts = append(parts, c.Invalidates)
 	}
 	if c.ContextBytes > 0 {
-		parts = append(parts, buildctx.HumanBytes(c.ContextBytes)+" sent per build")
+		parts = append(parts, units.Bytes(c.ContextBytes)+" sent per build")
 	}
 	if c.ImageBytes > 0 {
-		parts = append(parts, "~"+buildctx.HumanBytes(c.ImageBytes)+" in the image")
+		parts = append(parts, "~"+units.Bytes(c.ImageBytes)+" in the image")
 	}
 	if c.Seconds > 0 {
 		parts = append(parts, fmt.Sprintf("%s per affected build (%s estimate)", approx(c.Seconds), c.Basis))

@@ -3,7 +3,7 @@ package rules
 import (
 	"fmt"
 
-	"github.com/layerwise/layerwise/buildctx"
+	"github.com/layerwise/layerwise/internal/units"
 )
 
 var _ = Register(&Rule{
@@ -36,9 +36,9 @@ func checkNoDockerignore(in *Input) []Finding {
 	if c.Files == 1 {
 		files = "the 1 file"
 	}
-	msg := fmt.Sprintf("no .dockerignore: %s (%s) of %s are sent on every build", files, buildctx.HumanBytes(c.Bytes), in.ContextPath)
+	msg := fmt.Sprintf("no .dockerignore: %s (%s) of %s are sent on every build", files, units.Bytes(c.Bytes), in.ContextPath)
 	if waste > 0 {
-		msg += fmt.Sprintf(", %s of which no COPY needs or the build regenerates", buildctx.HumanBytes(waste))
+		msg += fmt.Sprintf(", %s of which no COPY needs or the build regenerates", units.Bytes(waste))
 	}
 	return []Finding{in.contextFinding("LW120", msg+".", Cost{ContextBytes: waste, Seconds: bytesSeconds(waste, 0), Basis: "static", Invalidates: "a broad COPY re-runs whenever any file in the context changes"})}
 }

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/layerwise/layerwise/buildctx"
+	"github.com/layerwise/layerwise/internal/units"
 )
 
 var _ = Register(&Rule{
@@ -29,9 +29,9 @@ func checkLargeContext(in *Input) []Finding {
 		if i == 3 {
 			break
 		}
-		big = append(big, fmt.Sprintf("%s %s", d.Path, buildctx.HumanBytes(d.Bytes)))
+		big = append(big, fmt.Sprintf("%s %s", d.Path, units.Bytes(d.Bytes)))
 	}
-	msg := fmt.Sprintf("the build context is %s (%d files), above the %s threshold", buildctx.HumanBytes(c.Bytes), c.Files, buildctx.HumanBytes(in.Config.Thresholds.ContextBytes))
+	msg := fmt.Sprintf("the build context is %s (%d files), above the %s threshold", units.Bytes(c.Bytes), c.Files, units.Bytes(in.Config.Thresholds.ContextBytes))
 	if len(big) > 0 {
 		msg += "; largest: " + strings.Join(big, ", ")
 	}

@@ -3,7 +3,7 @@ package rules
 import (
 	"fmt"
 
-	"github.com/layerwise/layerwise/buildctx"
+	"github.com/layerwise/layerwise/internal/units"
 )
 
 var _ = Register(&Rule{
@@ -36,7 +36,7 @@ func checkHeavyDirs(in *Input) []Finding {
 		if h.Bytes < minHeavyBytes || in.neededAsSent(h.Path) {
 			continue
 		}
-		msg := fmt.Sprintf("%s/ (%s in %d files) is sent to the builder on every build.", h.Path, buildctx.HumanBytes(h.Bytes), h.Files)
+		msg := fmt.Sprintf("%s/ (%s in %d files) is sent to the builder on every build.", h.Path, units.Bytes(h.Bytes), h.Files)
 		out = append(out, in.contextFinding("LW122", msg, Cost{ContextBytes: h.Bytes, Seconds: bytesSeconds(h.Bytes, 0), Basis: "static"}))
 	}
 	return out

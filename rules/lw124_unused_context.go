@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/layerwise/layerwise/buildctx"
+	"github.com/layerwise/layerwise/internal/units"
 )
 
 var _ = Register(&Rule{
@@ -30,8 +30,8 @@ func checkUnusedContext(in *Input) []Finding {
 		if i == 3 {
 			break
 		}
-		dirs = append(dirs, fmt.Sprintf("%s %s", d.Path, buildctx.HumanBytes(d.Bytes)))
+		dirs = append(dirs, fmt.Sprintf("%s %s", d.Path, units.Bytes(d.Bytes)))
 	}
-	msg := fmt.Sprintf("%s in %d files is sent but no COPY/ADD reaches it (%s).", buildctx.HumanBytes(c.Usage.UnusedBytes), c.Usage.UnusedFiles, strings.Join(dirs, ", "))
+	msg := fmt.Sprintf("%s in %d files is sent but no COPY/ADD reaches it (%s).", units.Bytes(c.Usage.UnusedBytes), c.Usage.UnusedFiles, strings.Join(dirs, ", "))
 	return []Finding{in.contextFinding("LW124", msg, Cost{ContextBytes: c.Usage.UnusedBytes, Seconds: bytesSeconds(c.Usage.UnusedBytes, 0), Basis: "static"})}
 }

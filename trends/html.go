@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/layerwise/layerwise/buildctx"
+	"github.com/layerwise/layerwise/internal/units"
 )
 
 // WriteHTML writes the dashboard: one self-contained page (inline CSS and
@@ -71,7 +71,7 @@ func sparkline(points []Point) template.HTML {
 var dashboard = template.Must(template.New("dashboard").Funcs(template.FuncMap{
 	"secs":  hsecs,
 	"pct":   func(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) },
-	"bytes": func(n int64) string { return buildctx.HumanBytes(n) },
+	"bytes": func(n int64) string { return units.Bytes(n) },
 	"change": func(s *Summary) template.HTML {
 		if s.Previous == 0 || s.Median == 0 {
 			return `<span class="muted">new</span>`

@@ -2,13 +2,13 @@ package trends
 
 import (
 	"fmt"
-	"github.com/layerwise/layerwise/internal/safetext"
 	"io"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/layerwise/layerwise/buildctx"
+	"github.com/layerwise/layerwise/internal/safetext"
+	"github.com/layerwise/layerwise/internal/units"
 )
 
 // WriteMarkdown writes the weekly report (or any window): totals, what got
@@ -60,7 +60,7 @@ func WriteMarkdown(w io.Writer, rep *Report, title string) error {
 		if s.Previous > 0 && s.Median > 0 {
 			change = fmt.Sprintf("%+.0f%%", 100*s.Change)
 		}
-		fmt.Fprintf(&b, "| %s | %s | %d | %d | %s | %s | %s | %.0f%% | %s |\n", safetext.Markdown(s.Image), safetext.Markdown(s.Scenario), s.Builds, s.Failures, hsecs(s.Median), hsecs(s.Previous), change, 100*s.CacheHitRatio, buildctx.HumanBytes(s.ImageSize))
+		fmt.Fprintf(&b, "| %s | %s | %d | %d | %s | %s | %s | %.0f%% | %s |\n", safetext.Markdown(s.Image), safetext.Markdown(s.Scenario), s.Builds, s.Failures, hsecs(s.Median), hsecs(s.Previous), change, 100*s.CacheHitRatio, units.Bytes(s.ImageSize))
 	}
 	if len(rep.Summaries) == 0 {
 		b.WriteString("\nNo builds recorded in this window.\n")
@@ -69,12 +69,7 @@ func WriteMarkdown(w io.Writer, rep *Report, title string) error {
 	return err
 }
 
-func hsecs(d time.Duration) string {
-	if d == 0 {
-		return "–"
-	}
-	return fmt.Sprintf("%.2f s", d.Seconds())
-}
+func hsecs(d time.Duration) string { return units.SecondsOr(d, 2, "–") }
 
 func days(d time.Duration) string {
 	n := int(d.Round(time.Hour).Hours() / 24)

@@ -8,6 +8,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/layerwise/layerwise/internal/units"
+
 	"github.com/layerwise/layerwise/build"
 	"github.com/layerwise/layerwise/engine"
 	"github.com/layerwise/layerwise/history"
@@ -192,4 +194,4 @@ func firstLine(s string) string {
 	return l
 }
 
-func secs(d time.Duration) string { return fmt.Sprintf("%.2f s", d.Seconds()) }
+func secs(d time.Duration) string { return units.Seconds(d, 2) }

@@ -2,12 +2,14 @@ package cli
 
 import (
 	"fmt"
-	"github.com/layerwise/layerwise/internal/dirlist"
 	"io"
 	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/layerwise/layerwise/internal/dirlist"
+	"github.com/layerwise/layerwise/internal/units"
 
 	"github.com/layerwise/layerwise/buildctx"
 	"github.com/layerwise/layerwise/discover"
@@ -191,8 +193,8 @@ func renderContextText(w io.Writer, title, errMsg string, rep *buildctx.Report, 
 	}
 	fmt.Fprintf(w, "%s\n", title)
 	fmt.Fprintf(w, "  context      %s   ignore file: %s\n", rep.Context, ign)
-	fmt.Fprintf(w, "  sent         %d files, %s (%d dirs)\n", rep.Files, buildctx.HumanBytes(rep.Bytes), rep.Dirs)
-	ex := fmt.Sprintf("%d files, %s", rep.ExcludedFiles, buildctx.HumanBytes(rep.ExcludedBytes))
+	fmt.Fprintf(w, "  sent         %d files, %s (%d dirs)\n", rep.Files, units.Bytes(rep.Bytes), rep.Dirs)
+	ex := fmt.Sprintf("%d files, %s", rep.ExcludedFiles, units.Bytes(rep.ExcludedBytes))
 	if len(rep.PrunedDirs) > 0 {
 		ex += fmt.Sprintf(" + %s not read: %s", plural(len(rep.PrunedDirs), "directory", "directories"), strings.Join(firstN(rep.PrunedDirs, 5), ", "))
 	}
@@ -205,10 +207,10 @@ func renderContextText(w io.Writer, title, errMsg string, rep *buildctx.Report, 
 			if rep.Bytes > 0 {
 				pct = 100 * float64(u.UnusedBytes) / float64(rep.Bytes)
 			}
-			fmt.Fprintf(w, "  used         %d files, %s by COPY/ADD\n", u.UsedFiles, buildctx.HumanBytes(u.UsedBytes))
-			fmt.Fprintf(w, "  unused       %d files, %s (%.0f%% of what is sent)\n", u.UnusedFiles, buildctx.HumanBytes(u.UnusedBytes), pct)
+			fmt.Fprintf(w, "  used         %d files, %s by COPY/ADD\n", u.UsedFiles, units.Bytes(u.UsedBytes))
+			fmt.Fprintf(w, "  unused       %d files, %s (%.0f%% of what is sent)\n", u.UnusedFiles, units.Bytes(u.UnusedBytes), pct)
 			for _, d := range rep.UnusedDirs {
-				fmt.Fprintf(w, "                 %-30s %10s  %d files\n", d.Path, buildctx.HumanBytes(d.Bytes), d.Files)
+				fmt.Fprintf(w, "                 %-30s %10s  %d files\n", d.Path, units.Bytes(d.Bytes), d.Files)
 			}
 		}
 		for _, s := range u.Unmatched {
@@ -218,17 +220,17 @@ func renderContextText(w io.Writer, title, errMsg string, rep *buildctx.Report, 
 	if len(rep.LargestDirs) > 0 {
 		fmt.Fprintf(w, "  largest directories\n")
 		for _, d := range rep.LargestDirs {
-			fmt.Fprintf(w, "                 %-30s %10s  %d files\n", d.Path, buildctx.HumanBytes(d.Bytes), d.Files)
+			fmt.Fprintf(w, "                 %-30s %10s  %d files\n", d.Path, units.Bytes(d.Bytes), d.Files)
 		}
 	}
 	if len(rep.LargestFiles) > 0 {
 		fmt.Fprintf(w, "  largest files\n")
 		for _, d := range rep.LargestFiles {
-			fmt.Fprintf(w, "                 %-30s %10s\n", d.Path, buildctx.HumanBytes(d.Bytes))
+			fmt.Fprintf(w, "                 %-30s %10s\n", d.Path, units.Bytes(d.Bytes))
 		}
 	}
 	for _, h := range rep.Heavy {
-		fmt.Fprintf(w, "  heavy        %s: %s in %d files\n", h.Path, buildctx.HumanBytes(h.Bytes), h.Files)
+		fmt.Fprintf(w, "  heavy        %s: %s in %d files\n", h.Path, units.Bytes(h.Bytes), h.Files)
 	}
 	for _, s := range rep.Sensitive {
 		fmt.Fprintf(w, "  sensitive    %s: %s\n", s.Path, s.Reason)

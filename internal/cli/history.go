@@ -9,7 +9,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/layerwise/layerwise/buildctx"
+	"github.com/layerwise/layerwise/internal/units"
+
 	"github.com/layerwise/layerwise/history"
 	"github.com/spf13/cobra"
 )
@@ -89,7 +90,7 @@ func newHistoryCmd(g *globals) *cobra.Command {
 					commit += "+dirty"
 				}
 				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%.2f s\t%.0f%%\t%s\t%s\t%s\t%s\t%s\n", b.ID, b.StartedAt.Local().Format("2006-01-02 15:04:05"), b.Image, b.Scenario,
-					r.Wall.Seconds(), 100*r.CacheHitRatio, buildctx.HumanBytes(r.ContextBytes), buildctx.HumanBytes(r.ImageSize), commit, b.Builder.Backend, result)
+					r.Wall.Seconds(), 100*r.CacheHitRatio, units.Bytes(r.ContextBytes), units.Bytes(r.ImageSize), commit, b.Builder.Backend, result)
 			}
 			return tw.Flush()
 		},

@@ -11,7 +11,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/layerwise/layerwise/buildctx"
+	"github.com/layerwise/layerwise/internal/units"
+
 	"github.com/layerwise/layerwise/discover"
 	"github.com/layerwise/layerwise/engine"
 	"github.com/layerwise/layerwise/engine/buildkit"
@@ -335,8 +336,8 @@ func measureTable(w io.Writer, ms []*measure.Measurement) {
 			continue
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%.2f s\t%.2f s\t%.2f s\t%.0f%%\t%s\t%s\t%d\t%s\n", m.Image, m.Scenario, len(m.Runs),
-			m.Min.Seconds(), m.Median.Seconds(), m.Max.Seconds(), 100*m.CacheHitRatio, buildctx.HumanBytes(m.ContextBytes),
-			buildctx.HumanBytes(m.ImageSize), m.Layers, note)
+			m.Min.Seconds(), m.Median.Seconds(), m.Max.Seconds(), 100*m.CacheHitRatio, units.Bytes(m.ContextBytes),
+			units.Bytes(m.ImageSize), m.Layers, note)
 	}
 	tw.Flush()
 }
@@ -352,7 +353,7 @@ func measureCSV(w io.Writer, ms []*measure.Measurement) error {
 	return cw.Error()
 }
 
-func fsec(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
+func fsec(d time.Duration) string { return units.SecondsBare(d, 3) }
 
 // openHistory opens the history store: flag, or .layerwise/history.db
 // under the repository root.

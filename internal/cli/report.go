@@ -2,13 +2,14 @@ package cli
 
 import (
 	"fmt"
-	"github.com/layerwise/layerwise/internal/safetext"
 	"io"
 	"path/filepath"
 	"text/tabwriter"
 	"time"
 
-	"github.com/layerwise/layerwise/buildctx"
+	"github.com/layerwise/layerwise/internal/safetext"
+	"github.com/layerwise/layerwise/internal/units"
+
 	"github.com/layerwise/layerwise/history"
 	"github.com/layerwise/layerwise/internal/atomicfile"
 	"github.com/layerwise/layerwise/trends"
@@ -126,15 +127,10 @@ func reportTable(w io.Writer, rep *trends.Report) {
 			}
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%.0f%%\t%s\n", safetext.Term(s.Image), safetext.Term(s.Scenario), s.Builds, s.Failures,
-			dsecs(s.Median), dsecs(s.Previous), change, dsecs(s.Last.Wall), 100*s.CacheHitRatio, buildctx.HumanBytes(s.ImageSize))
+			dsecs(s.Median), dsecs(s.Previous), change, dsecs(s.Last.Wall), 100*s.CacheHitRatio, units.Bytes(s.ImageSize))
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\n%d builds (%d failed) from %s, %s spent building.\n", rep.Builds, rep.Failures, rep.From.Format("2006-01-02 15:04"), dsecs(rep.Total))
 }
 
-func dsecs(d time.Duration) string {
-	if d == 0 {
-		return "-"
-	}
-	return secs(d)
-}
+func dsecs(d time.Duration) string { return units.SecondsOr(d, 2, "-") }
