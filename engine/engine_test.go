@@ -2,6 +2,7 @@ package engine
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -43,4 +44,23 @@ func TestParseCacheEntry(t *testing.T) {
 			t.Errorf("%q: %q %v %v", tc.in, typ, attrs, err)
 		}
 	}
+}
+
+// Backends register themselves; NewBuilder picks one by name and says
+// which exist when the name is unknown.
+func TestBackendRegistry(t *testing.T) {
+	RegisterBackend(Backend{Name: "test-fake", Help: "a fake", New: func(c BackendConfig) Builder { return nil }})
+	if _, err := NewBuilder("test-fake", BackendConfig{}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := NewBuilder("nope", BackendConfig{})
+	if err == nil || !strings.Contains(err.Error(), "test-fake") {
+		t.Errorf("unknown backend: %v", err)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("registering a name twice must panic")
+		}
+	}()
+	RegisterBackend(Backend{Name: "test-fake"})
 }

@@ -223,3 +223,8 @@ func solveOpt(req engine.Request, ociPath string) (client.SolveOpt, error) {
 	}
 	return opt, nil
 }
+
+func init() {
+	engine.RegisterBackend(engine.Backend{Name: "buildkit", Help: "a BuildKit client to a buildkitd at --buildkit-addr",
+		New: func(c engine.BackendConfig) engine.Builder { return New(c.BuildKitAddr) }})
+}

@@ -249,3 +249,8 @@ func (b *Builder) describeImage(ctx context.Context, loaded bool, req engine.Req
 	}
 	return nil
 }
+
+func init() {
+	engine.RegisterBackend(engine.Backend{Name: "buildx", Help: "docker buildx build on the current or a named buildx builder",
+		New: func(c engine.BackendConfig) engine.Builder { return New(c.Builder) }})
+}

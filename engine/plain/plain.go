@@ -177,3 +177,8 @@ func size(num, unit string) int64 {
 	mult := map[string]float64{"B": 1, "kB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12}[unit]
 	return int64(f * mult)
 }
+
+func init() {
+	engine.RegisterBackend(engine.Backend{Name: "plain", Help: "DOCKER_BUILDKIT=1 docker build, for engines without buildx",
+		New: func(c engine.BackendConfig) engine.Builder { return New(c.Docker) }})
+}

@@ -17,7 +17,6 @@ import (
 	"github.com/layerwise/layerwise/engine"
 	"github.com/layerwise/layerwise/engine/buildkit"
 	"github.com/layerwise/layerwise/engine/buildx"
-	"github.com/layerwise/layerwise/engine/plain"
 	"github.com/layerwise/layerwise/history"
 	"github.com/layerwise/layerwise/internal/atomicfile"
 	"github.com/layerwise/layerwise/measure"
@@ -75,15 +74,11 @@ func (f *engineFlags) buildersFor() ([]engine.Builder, error) {
 }
 
 func (f *engineFlags) builderFor() (engine.Builder, error) {
-	switch f.backend {
-	case "buildx":
-		return buildx.New(f.builder), nil
-	case "buildkit":
-		return buildkit.New(f.buildkitAddr), nil
-	case "plain":
-		return plain.New(f.docker), nil
+	b, err := engine.NewBuilder(f.backend, engine.BackendConfig{Builder: f.builder, BuildKitAddr: f.buildkitAddr, Docker: f.docker})
+	if err != nil {
+		return nil, usageErr("%v", err)
 	}
-	return nil, usageErr("unknown --backend %q: buildx, buildkit or plain", f.backend)
+	return b, nil
 }
 
 type measureFlags struct {
