@@ -204,10 +204,15 @@ func Run(ctx context.Context, root string, opt Options) (*Report, error) {
 					return nil, err
 				}
 				logf("bench %s %s repetition %d", v.name, name, r)
-				ms, err := measure.Image(ctx, im, measure.Options{Builder: opt.Builder, Repo: d, Scenarios: scen, Repetitions: 1,
+				ms, failures, err := measure.Images(ctx, []*discover.Image{im}, measure.Options{Builder: opt.Builder, Repo: d, Scenarios: scen, Repetitions: 1,
 					TouchSource: touches[name][0], TouchDeps: touches[name][1]})
 				if err != nil {
 					return nil, fmt.Errorf("%s (%s): %w", name, v.name, err)
+				}
+				for _, fl := range failures {
+					if fl.Scenario == "" { // not measured at all: the row says why
+						ms = append(ms, &measure.Measurement{Image: name, Scenario: scen[0], Error: fl.Reason})
+					}
 				}
 				runs[v.name][name] = append(runs[v.name][name], ms...)
 			}

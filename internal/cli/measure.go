@@ -13,7 +13,6 @@ import (
 
 	"github.com/layerwise/layerwise/internal/units"
 
-	"github.com/layerwise/layerwise/discover"
 	"github.com/layerwise/layerwise/engine"
 	"github.com/layerwise/layerwise/engine/buildkit"
 	"github.com/layerwise/layerwise/engine/buildx"
@@ -181,15 +180,8 @@ Formats: table (default, also "text"), json (with every step), csv.`,
 			gitState := measure.GitState(ctx, res.Root)
 			opt := measure.Options{Builder: b, Repo: res, Scenarios: f.scenarios, Repetitions: f.reps, TouchSource: f.touch, TouchDeps: f.touchDeps,
 				History: store, Git: gitState, Host: host, Log: g.stderr}
-			var all []*measure.Measurement
-			failed := 0
-			for _, im := range images {
-				if im.Error != nil || im.Model == nil {
-					fmt.Fprintf(g.stderr, "%s: skipped: %s\n", im.Name, skipReason(im))
-					failed++
-					continue
-				}
-				if len(f.buildArgs) > 0 {
+			if len(f.buildArgs) > 0 {
+				for _, im := range images {
 					args := map[string]string{}
 					for k, v := range im.Args {
 						args[k] = v
@@ -200,27 +192,28 @@ Formats: table (default, also "text"), json (with every step), csv.`,
 					}
 					im.Args = args
 				}
-				ms, err := measure.Image(ctx, im, opt)
-				if err != nil {
-					if ctx.Err() != nil {
-						return &ExitError{Code: ExitFindings, Err: fmt.Errorf("interrupted: builds cancelled, temporary copies removed, history kept")}
-					}
-					if engine.IsNoBuilder(err) {
-						return &ExitError{Code: ExitUsage, Err: err}
-					}
-					fmt.Fprintf(g.stderr, "%s: %v\n", im.Name, err)
-					failed++
-					continue
-				}
-				for _, m := range ms {
-					if m.Error != "" {
-						failed++
-						fmt.Fprintf(g.stderr, "%s %s: build failed: %s\n", m.Image, m.Scenario, m.Error)
-						break
-					}
-				}
-				all = append(all, ms...)
 			}
+			all, failures, err := measure.Images(ctx, images, opt)
+			if err != nil {
+				if ctx.Err() != nil {
+					return &ExitError{Code: ExitFindings, Err: fmt.Errorf("interrupted: builds cancelled, temporary copies removed, history kept")}
+				}
+				if engine.IsNoBuilder(err) {
+					return &ExitError{Code: ExitUsage, Err: err}
+				}
+				return &ExitError{Code: ExitFindings, Err: err}
+			}
+			for _, fl := range failures {
+				switch {
+				case fl.Skipped:
+					fmt.Fprintf(g.stderr, "%s: skipped: %s\n", fl.Image, fl.Reason)
+				case fl.Scenario != "":
+					fmt.Fprintf(g.stderr, "%s %s: build failed: %s\n", fl.Image, fl.Scenario, fl.Reason)
+				default:
+					fmt.Fprintf(g.stderr, "%s: %s\n", fl.Image, fl.Reason)
+				}
+			}
+			failed := len(failures)
 			var regressed []*measure.Measurement
 			if f.failOnRegression != "" {
 				info, _ := b.Info(ctx)
@@ -306,13 +299,6 @@ func baselineTable(w io.Writer, ms []*measure.Measurement, threshold string) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%.2f s\t%d\t%s\n", m.Image, m.Scenario, base, c.Current.Seconds(), c.Samples, verdict)
 	}
 	tw.Flush()
-}
-
-func skipReason(im *discover.Image) string {
-	if im.Error != nil {
-		return im.Error.Error()
-	}
-	return "its Dockerfile could not be read"
 }
 
 func measureTable(w io.Writer, ms []*measure.Measurement) {
