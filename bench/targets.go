@@ -9,7 +9,7 @@ import (
 
 	"github.com/layerwise/layerwise/discover"
 	"github.com/layerwise/layerwise/measure"
-	"github.com/layerwise/layerwise/rules"
+	"github.com/layerwise/layerwise/pkgmgr"
 )
 
 // Target is one of the figures the benchmark must show (issue: the
@@ -58,7 +58,7 @@ func evaluate(rows []*Row, d *discover.Result) []Target {
 					continue
 				}
 				for _, c := range in.Run.Commands {
-					if i := rules.Classify(c); i != nil && !i.Tool.System && (i.FromManifest || i.Compile) {
+					if i := pkgmgr.Classify(c); i != nil && !i.Tool.System && (i.FromManifest || i.Compile) {
 						installs = true
 						compiles = compiles || i.Compile
 						switch i.Tool.Name {

@@ -17,7 +17,7 @@ import (
 	"github.com/layerwise/layerwise/buildctx"
 	"github.com/layerwise/layerwise/discover"
 	"github.com/layerwise/layerwise/dockerfile"
-	"github.com/layerwise/layerwise/rules"
+	"github.com/layerwise/layerwise/pkgmgr"
 )
 
 // sourceExts are the source files of each language, in preference order.
@@ -34,8 +34,8 @@ var toolLang = map[string]string{
 }
 
 // toolsOf lists the (non-system) tools the Dockerfile installs with.
-func toolsOf(m *dockerfile.File) []*rules.Tool {
-	var out []*rules.Tool
+func toolsOf(m *dockerfile.File) []*pkgmgr.Tool {
+	var out []*pkgmgr.Tool
 	seen := map[string]bool{}
 	for _, s := range m.Stages {
 		for _, in := range s.Instructions {
@@ -43,7 +43,7 @@ func toolsOf(m *dockerfile.File) []*rules.Tool {
 				continue
 			}
 			for _, c := range in.Run.Commands {
-				if inst := rules.Classify(c); inst != nil && !inst.Tool.System && !seen[inst.Tool.Name] {
+				if inst := pkgmgr.Classify(c); inst != nil && !inst.Tool.System && !seen[inst.Tool.Name] {
 					seen[inst.Tool.Name] = true
 					out = append(out, inst.Tool)
 				}
@@ -55,7 +55,7 @@ func toolsOf(m *dockerfile.File) []*rules.Tool {
 
 // isManifest reports whether a context path is a dependency manifest of
 // any known tool.
-func isManifest(p string, tools []*rules.Tool) bool {
+func isManifest(p string, tools []*pkgmgr.Tool) bool {
 	b := path.Base(p)
 	for _, t := range tools {
 		for _, m := range t.Manifests {

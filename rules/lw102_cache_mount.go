@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/layerwise/layerwise/dockerfile"
+	"github.com/layerwise/layerwise/pkgmgr"
 )
 
 var _ = Register(&Rule{
@@ -161,7 +162,7 @@ func yarnCacheDirs(in *Input, ins *dockerfile.Instruction) []string {
 			return []string{"/usr/local/share/.cache/yarn"}
 		}
 	}
-	return []string{path.Clean(xdgCache(ins.State) + "/yarn")}
+	return []string{path.Clean(pkgmgr.XDGCache(ins.State) + "/yarn")}
 }
 
 // neededDirs are the cache directories an install needs mounted: for go
