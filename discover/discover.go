@@ -389,7 +389,7 @@ func withBaseImages(ctx context.Context, res *Result, opt Options) {
 	seen := map[string]bool{}
 	for _, im := range res.Images {
 		for _, s := range externalBases(im) {
-			if !seen[s] && res.byTag[normalizeRef(s)] == nil {
+			if !seen[s] {
 				seen[s] = true
 				refs = append(refs, s)
 			}
@@ -399,8 +399,8 @@ func withBaseImages(ctx context.Context, res *Result, opt Options) {
 	// The repository's own images are known from their Dockerfiles: an
 	// image built FROM one starts with the user, env and workdir its
 	// Dockerfile leaves (when its own base is known) — not with whatever
-	// older build the local engine holds under that tag, if any. Bases
-	// first, so that a chain of them resolves.
+	// older build the local engine holds under that tag, which is only the
+	// fallback. Bases first, so that a chain of them resolves.
 	for _, im := range res.BuildOrder(res.Images) {
 		if im.Model == nil {
 			continue
@@ -411,9 +411,9 @@ func withBaseImages(ctx context.Context, res *Result, opt Options) {
 				if final := dep.Model.Final(dep.Target); final != nil {
 					if c, ok := final.ImageConfig(); ok {
 						known[s] = c
+						continue
 					}
 				}
-				continue
 			}
 			if c, ok := cfgs[s]; ok {
 				known[s] = c

@@ -497,13 +497,13 @@ func TestRepositoryBasesKnownFromTheirDockerfiles(t *testing.T) {
 		}
 		return map[string]dockerfile.ImageConfig{
 			"debian:bookworm-slim": {Env: []string{"PATH=/usr/bin"}},
-			"corp/base:dev":        {User: "root"}, // a stale build the engine holds: not used
+			"corp/base:dev":        {User: "root"}, // a stale build the engine holds: the Dockerfile wins
 		}
 	}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if asked["corp/base:dev"] || !asked["debian:bookworm-slim"] {
+	if !asked["debian:bookworm-slim"] {
 		t.Errorf("asked the engine for %v", asked)
 	}
 	app := byName(res)["app"]
@@ -513,5 +513,17 @@ func TestRepositoryBasesKnownFromTheirDockerfiles(t *testing.T) {
 	}
 	if ts := byName(res)["tool"].Model.Stages[0].Instructions[0].State; ts.BaseKnown {
 		t.Errorf("an unknown base is unknown: %+v", ts)
+	}
+
+	// a repository base whose own root the engine does not know: the
+	// engine's build of its tag is the fallback
+	res, err = Discover(context.Background(), root, Options{BaseImages: func(_ context.Context, refs []string) map[string]dockerfile.ImageConfig {
+		return map[string]dockerfile.ImageConfig{"corp/base:dev": {User: "2000", Env: []string{"HOME=/home/built"}}}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := byName(res)["app"].Model.Stages[0].Instructions[0].State; !st.BaseKnown || st.User != "2000" || st.Home != "/home/built" {
+		t.Errorf("fallback: app starts with %+v", st)
 	}
 }
