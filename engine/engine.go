@@ -188,3 +188,13 @@ func Hint(buildErr string) string {
 	}
 	return ""
 }
+
+// ImageStore is implemented by backends whose builds land in the Docker
+// Engine's image store (buildx's docker driver, plain docker build):
+// a measurement that builds an image many times under one scratch tag
+// removes the images each build superseded, which would otherwise stay as
+// dangling images — a gigabyte per build of a naive Go service.
+type ImageStore interface {
+	ImageID(ctx context.Context, ref string) string
+	RemoveImages(ctx context.Context, ids []string)
+}

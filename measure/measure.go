@@ -204,9 +204,35 @@ func Image(ctx context.Context, im *discover.Image, opt Options) ([]*Measurement
 		order = append(order, m)
 	}
 	tag := "layerwise.local/" + build.Sanitize(im.Name) + ":measure"
+	// Every build retags the scratch tag: the image it held before is left
+	// dangling. The images this measurement superseded (and the one an
+	// earlier measurement left under the tag) are removed at the end; the
+	// last build keeps the tag.
+	var built []string
+	if store, ok := opt.Builder.(engine.ImageStore); ok {
+		if id := store.ImageID(ctx, tag); id != "" {
+			built = append(built, id)
+		}
+		defer func() {
+			current := store.ImageID(context.WithoutCancel(ctx), tag)
+			var stale []string
+			seen := map[string]bool{current: true, "": true}
+			for _, id := range built {
+				if !seen[id] {
+					seen[id] = true
+					stale = append(stale, id)
+				}
+			}
+			store.RemoveImages(context.WithoutCancel(ctx), stale)
+		}()
+	}
 	run := func(noCache bool) (*engine.Result, error) {
-		return opt.Builder.Build(ctx, engine.Request{ContextDir: wc.Context, Dockerfile: wc.Dockerfile, Target: im.Target,
+		res, err := opt.Builder.Build(ctx, engine.Request{ContextDir: wc.Context, Dockerfile: wc.Dockerfile, Target: im.Target,
 			BuildArgs: im.Args, Contexts: contexts, NoCache: noCache, Tag: tag})
+		if res != nil && res.ImageID != "" {
+			built = append(built, res.ImageID)
+		}
+		return res, err
 	}
 	// A warm or change scenario needs a cache to start from.
 	if first, _ := ScenarioNamed(scen[0]); first.Rebuild {

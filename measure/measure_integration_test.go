@@ -136,6 +136,16 @@ func TestScenariosWithBuildx(t *testing.T) {
 	if counted != warm.CountedSteps || cached != warm.CachedSteps {
 		t.Errorf("ratio inputs: %d/%d vs %d/%d", cached, counted, warm.CachedSteps, warm.CountedSteps)
 	}
+	// the images the measurement superseded are gone; the last keeps the tag
+	tagged := image.ID(ctx, "docker", "layerwise.local/"+build.Sanitize(im.Name)+":measure")
+	if tagged == "" {
+		t.Fatal("the last measured build should keep the scratch tag")
+	}
+	for _, r := range []*engine.Result{cold, src, deps} {
+		if r.ImageID != "" && r.ImageID != tagged && image.ID(ctx, "docker", r.ImageID) != "" {
+			t.Errorf("superseded image %s was left in the engine", r.ImageID)
+		}
+	}
 	var inspected engine.Result
 	if err := image.Inspect(ctx, "docker", "layerwise.local/"+build.Sanitize(im.Name)+":measure", &inspected); err != nil {
 		t.Fatal(err)

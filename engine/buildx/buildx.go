@@ -254,3 +254,11 @@ func init() {
 	engine.RegisterBackend(engine.Backend{Name: "buildx", Help: "docker buildx build on the current or a named buildx builder",
 		New: func(c engine.BackendConfig) engine.Builder { return New(c.Builder) }})
 }
+
+// ImageID implements engine.ImageStore.
+func (b *Builder) ImageID(ctx context.Context, ref string) string {
+	return image.ID(ctx, b.docker(), ref)
+}
+
+// RemoveImages implements engine.ImageStore.
+func (b *Builder) RemoveImages(ctx context.Context, ids []string) { image.Remove(ctx, b.docker(), ids) }

@@ -119,3 +119,23 @@ func Inspect(ctx context.Context, docker, ref string, res *engine.Result) error 
 	res.ImageID, res.ImageSize, res.Layers = img.ID, img.Size, len(img.RootFS.Layers)
 	return nil
 }
+
+// ID is the ID of ref in the Docker Engine's image store ("" when it has
+// none).
+func ID(ctx context.Context, docker, ref string) string {
+	out, err := exec.CommandContext(ctx, docker, "image", "inspect", "--format", "{{.Id}}", ref).Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// Remove removes images from the Docker Engine's store by ID, best effort:
+// one still tagged elsewhere or used by a container stays, as `docker image
+// rm` without --force leaves it.
+func Remove(ctx context.Context, docker string, ids []string) {
+	if len(ids) == 0 {
+		return
+	}
+	_ = exec.CommandContext(ctx, docker, append([]string{"image", "rm"}, ids...)...).Run()
+}

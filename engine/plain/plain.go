@@ -182,3 +182,11 @@ func init() {
 	engine.RegisterBackend(engine.Backend{Name: "plain", Help: "DOCKER_BUILDKIT=1 docker build, for engines without buildx",
 		New: func(c engine.BackendConfig) engine.Builder { return New(c.Docker) }})
 }
+
+// ImageID implements engine.ImageStore.
+func (b *Builder) ImageID(ctx context.Context, ref string) string {
+	return image.ID(ctx, b.Docker, ref)
+}
+
+// RemoveImages implements engine.ImageStore.
+func (b *Builder) RemoveImages(ctx context.Context, ids []string) { image.Remove(ctx, b.Docker, ids) }
