@@ -202,6 +202,22 @@ var dockerfileCases = []struct {
 		want:  "FROM golang:1.22\nWORKDIR /src\nCOPY svc/go.mod svc/go.sum svc/\nRUN cd svc && go mod download\nCOPY . .\nWORKDIR /src/svc\nRUN go build -o /app .\n",
 	},
 	{
+		// a compile in a package directory of a module at the root: the
+		// download runs where go.mod is
+		name: "go-compile-in-package-dir",
+		files: map[string]string{"Dockerfile": "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN cd cmd/api && go build -o /app .\n",
+			"go.mod": "module x\n", "go.sum": "", "cmd/api/main.go": "package main\n"},
+		rules: []string{"LW101"},
+		want:  "FROM golang:1.22\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN cd cmd/api && go build -o /app .\n",
+	},
+	{
+		name: "go-compile-in-package-dir-workdir",
+		files: map[string]string{"Dockerfile": "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nWORKDIR /src/svc/cmd/api\nRUN go build -o /app .\n",
+			"svc/go.mod": "module svc\n", "svc/go.sum": "", "svc/cmd/api/main.go": "package main\n"},
+		rules: []string{"LW101"},
+		want:  "FROM golang:1.22\nWORKDIR /src\nCOPY svc/go.mod svc/go.sum svc/\nRUN cd svc && go mod download\nCOPY . .\nWORKDIR /src/svc/cmd/api\nRUN go build -o /app .\n",
+	},
+	{
 		name:  "go-replace-outside-the-context",
 		files: map[string]string{"Dockerfile": "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /app .\n", "go.mod": "module x\n\nreplace example.com/shared => ../shared\n", "main.go": "package main\n"},
 		rules: []string{"LW101"},

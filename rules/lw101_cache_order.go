@@ -309,6 +309,21 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 		}
 		rel = r
 	}
+	// Go finds its module upward: a compile in a package directory of a
+	// module (`cd cmd/api && go build`, `WORKDIR /src/cmd/api`) reads the
+	// go.mod of the nearest directory above that has one, and the
+	// dependency step runs there.
+	if tool == toolGo && compile {
+		modRel := rel
+		for modRel != "" && !in.contextHas(strings.TrimPrefix(path.Join(src, modRel, "go.mod"), "/")) {
+			if modRel = path.Dir(modRel); modRel == "." {
+				modRel = ""
+			}
+		}
+		if modRel != rel {
+			rel, installDir = modRel, path.Join(dest, modRel)
+		}
+	}
 	srcDir := strings.TrimPrefix(path.Join(src, rel), "/")
 	if srcDir == "." {
 		srcDir = ""
