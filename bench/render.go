@@ -28,17 +28,7 @@ func Table(w io.Writer, r *Report) {
 			fmt.Fprintf(tw, "%s\t%s\t0\t%s\t%s\n", row.Image, row.Scenario, dashes, note)
 			continue
 		}
-		if r.Expert {
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%.2f s\t%.2f s\t%s\t%.1f×\t%s\t%.0f%% / %.0f%% / %s\t%s / %s / %s\t%s / %s / %s\t%s\n", row.Image, row.Scenario, row.Runs,
-				row.NaiveMedian.Seconds(), row.FixedMedian.Seconds(), expertSecs(row), row.Speedup, expertRatio(row),
-				100*row.NaiveHit, 100*row.FixedHit, expertPct(row),
-				units.Bytes(row.NaiveCtx), units.Bytes(row.FixedCtx), expertBytes(row, row.ExpertCtx),
-				units.Bytes(row.NaiveImage), units.Bytes(row.FixedImage), expertBytes(row, row.ExpertImage), note)
-			continue
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%.2f s\t%.2f s\t%.1f×\t%.0f%% / %.0f%%\t%s / %s\t%s / %s\t%s\n", row.Image, row.Scenario, row.Runs,
-			row.NaiveMedian.Seconds(), row.FixedMedian.Seconds(), row.Speedup, 100*row.NaiveHit, 100*row.FixedHit,
-			units.Bytes(row.NaiveCtx), units.Bytes(row.FixedCtx), units.Bytes(row.NaiveImage), units.Bytes(row.FixedImage), note)
+		fmt.Fprintf(tw, "%s\t%s\n", strings.Join(rowCells(row, r.Expert), "\t"), note)
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
@@ -53,6 +43,28 @@ func Table(w io.Writer, r *Report) {
 		fmt.Fprintln(w)
 		io.WriteString(w, r.Graph.Summary())
 	}
+}
+
+// rowCells are a measured row's cells, the same in the table and in the
+// Markdown document: image, scenario, runs, the medians, the speed-up (and
+// the fixed/expert ratio), then cache hits, context and image sizes, each
+// "naive / fixed" or "naive / fixed / expert".
+func rowCells(row *Row, expert bool) []string {
+	cells := []string{row.Image, row.Scenario, fmt.Sprint(row.Runs), units.Seconds(row.NaiveMedian, 2), units.Seconds(row.FixedMedian, 2)}
+	if expert {
+		cells = append(cells, expertSecs(row))
+	}
+	cells = append(cells, fmt.Sprintf("%.1f×", row.Speedup))
+	hits := fmt.Sprintf("%.0f%% / %.0f%%", 100*row.NaiveHit, 100*row.FixedHit)
+	ctx := units.Bytes(row.NaiveCtx) + " / " + units.Bytes(row.FixedCtx)
+	img := units.Bytes(row.NaiveImage) + " / " + units.Bytes(row.FixedImage)
+	if expert {
+		cells = append(cells, expertRatio(row))
+		hits += " / " + expertPct(row)
+		ctx += " / " + expertBytes(row, row.ExpertCtx)
+		img += " / " + expertBytes(row, row.ExpertImage)
+	}
+	return append(cells, hits, ctx, img)
 }
 
 func rowNote(row *Row) string {
@@ -129,17 +141,7 @@ func Markdown(w io.Writer, r *Report, previous []byte) {
 			fmt.Fprintf(w, "| %s | %s | 0 %s %s |\n", row.Image, row.Scenario, cols, strings.ToLower(rowNote(row)))
 			continue
 		}
-		if r.Expert {
-			fmt.Fprintf(w, "| %s | %s | %d | %.2f s | %.2f s | %s | %.1f× | %s | %.0f%% / %.0f%% / %s | %s / %s / %s | %s / %s / %s |\n", row.Image, row.Scenario, row.Runs,
-				row.NaiveMedian.Seconds(), row.FixedMedian.Seconds(), expertSecs(row), row.Speedup, expertRatio(row),
-				100*row.NaiveHit, 100*row.FixedHit, expertPct(row),
-				units.Bytes(row.NaiveCtx), units.Bytes(row.FixedCtx), expertBytes(row, row.ExpertCtx),
-				units.Bytes(row.NaiveImage), units.Bytes(row.FixedImage), expertBytes(row, row.ExpertImage))
-			continue
-		}
-		fmt.Fprintf(w, "| %s | %s | %d | %.2f s | %.2f s | %.1f× | %.0f%% / %.0f%% | %s / %s | %s / %s |\n", row.Image, row.Scenario, row.Runs,
-			row.NaiveMedian.Seconds(), row.FixedMedian.Seconds(), row.Speedup, 100*row.NaiveHit, 100*row.FixedHit,
-			units.Bytes(row.NaiveCtx), units.Bytes(row.FixedCtx), units.Bytes(row.NaiveImage), units.Bytes(row.FixedImage))
+		fmt.Fprintf(w, "| %s |\n", strings.Join(rowCells(row, r.Expert), " | "))
 	}
 	if r.Graph != nil {
 		fmt.Fprintf(w, "\n## Building the graph\n\n%s", r.Graph.Markdown())
