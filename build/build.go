@@ -11,7 +11,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -367,71 +366,29 @@ func buildOne(ctx context.Context, repo *discover.Result, im *discover.Image, b 
 // other images, each with the cycle written out ("a -> b -> a").
 func cycles(repo *discover.Result, plan []*discover.Image) map[*discover.Image]string {
 	out := map[*discover.Image]string{}
-	state := map[*discover.Image]int{} // 1 on the stack, 2 done
-	var stack []*discover.Image
-	var visit func(im *discover.Image)
-	visit = func(im *discover.Image) {
-		state[im] = 1
-		stack = append(stack, im)
-		for _, d := range repo.Deps(im) {
-			switch state[d] {
-			case 0:
-				visit(d)
-			case 1: // back edge: the stack from d to im is a cycle
-				i := slices.Index(stack, d)
-				names := []string{}
-				for _, c := range stack[i:] {
-					names = append(names, c.Name)
-				}
-				desc := strings.Join(append(names, d.Name), " -> ")
-				for _, c := range stack[i:] {
-					if _, ok := out[c]; !ok {
-						out[c] = desc
-					}
-				}
-			}
+	for im, cycle := range repo.Graph().Cycles(plan) {
+		names := make([]string, len(cycle))
+		for i, c := range cycle {
+			names[i] = c.Name
 		}
-		stack = stack[:len(stack)-1]
-		state[im] = 2
-	}
-	for _, im := range plan {
-		if state[im] == 0 {
-			visit(im)
-		}
+		out[im] = strings.Join(names, " -> ")
 	}
 	return out
 }
 
 // criticalPath is the chain of dependent images whose measured build times
-// add up to the most (longest path in the dependency DAG, weighted by each
-// build's wall time; plan lists dependencies before dependents). Images
+// add up to the most (plan lists dependencies before dependents). Images
 // not built weigh nothing.
 func criticalPath(repo *discover.Result, plan []*discover.Image, outcome map[*discover.Image]*Outcome) ([]string, time.Duration) {
-	total := map[*discover.Image]time.Duration{}
-	prev := map[*discover.Image]*discover.Image{}
-	var end *discover.Image
-	for _, im := range plan {
-		var own time.Duration
+	path, total := repo.Graph().Longest(plan, func(im *discover.Image) time.Duration {
 		if o := outcome[im]; o != nil && o.Result != nil {
-			own = o.Result.Wall
+			return o.Result.Wall
 		}
-		best := time.Duration(0)
-		for _, d := range repo.Deps(im) {
-			if t, ok := total[d]; ok && (prev[im] == nil || t > best) {
-				best, prev[im] = t, d
-			}
-		}
-		total[im] = best + own
-		if end == nil || total[im] > total[end] {
-			end = im
-		}
+		return 0
+	})
+	var names []string
+	for _, im := range path {
+		names = append(names, im.Name)
 	}
-	if end == nil || total[end] == 0 {
-		return nil, 0
-	}
-	var path []string
-	for im := end; im != nil; im = prev[im] {
-		path = append([]string{im.Name}, path...)
-	}
-	return path, total[end]
+	return names, total
 }

@@ -11,9 +11,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/layerwise/layerwise/internal/dirlist"
-	"github.com/layerwise/layerwise/internal/par"
-	"github.com/moby/patternmatcher"
 	"io/fs"
 	"maps"
 	"os"
@@ -22,8 +19,13 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/layerwise/layerwise/internal/dirlist"
+	"github.com/layerwise/layerwise/internal/par"
+	"github.com/moby/patternmatcher"
+
 	"github.com/distribution/reference"
 	"github.com/layerwise/layerwise/dockerfile"
+	"github.com/layerwise/layerwise/graph"
 )
 
 // Source says where an image's definition came from.
@@ -548,28 +550,13 @@ func tagIndex(ims []*Image) map[string]*Image {
 	return byTag
 }
 
-// BuildOrder returns images so that each comes after the images it builds
-// FROM; images in a cycle keep their order.
-func (r *Result) BuildOrder(ims []*Image) []*Image {
-	var out []*Image
-	state := map[*Image]int{} // 1 visiting, 2 done
-	var visit func(im *Image)
-	visit = func(im *Image) {
-		if state[im] != 0 {
-			return
-		}
-		state[im] = 1
-		for _, d := range r.Deps(im) {
-			visit(d)
-		}
-		state[im] = 2
-		out = append(out, im)
-	}
-	for _, im := range ims {
-		visit(im)
-	}
-	return out
-}
+// Graph is the dependency graph of the result's images (edges: Deps), for
+// the walks of package graph.
+func (r *Result) Graph() graph.Graph[*Image] { return graph.New(r.Deps) }
+
+// BuildOrder returns images and the repository images they depend on, each
+// after the images it builds FROM; images in a cycle keep their order.
+func (r *Result) BuildOrder(ims []*Image) []*Image { return r.Graph().Order(ims) }
 
 func normalizeRef(s string) string {
 	if n, err := reference.ParseNormalizedNamed(s); err == nil {

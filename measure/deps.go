@@ -17,21 +17,7 @@ import (
 // ims are built too when another one depends on them: the measurement of
 // an image is tagged apart and does not provide the dependency's tag.
 func BuildDeps(ctx context.Context, b engine.Builder, repo *discover.Result, ims []*discover.Image, log io.Writer) error {
-	needed := map[*discover.Image]bool{}
-	var deps []*discover.Image
-	var mark func(im *discover.Image)
-	mark = func(im *discover.Image) {
-		for _, d := range repo.Deps(im) {
-			if !needed[d] {
-				needed[d] = true
-				deps = append(deps, d)
-				mark(d)
-			}
-		}
-	}
-	for _, im := range ims {
-		mark(im)
-	}
+	deps := repo.Graph().Needs(ims)
 	if len(deps) == 0 {
 		return nil
 	}
