@@ -1,5 +1,5 @@
 // Package audit runs the rules over every image a repository builds and
-// ranks what it finds by cost. It produces plain data (Result); renderers
+// ranks what it finds by cost. It produces plain data (Report); renderers
 // live in package report.
 package audit
 
@@ -22,7 +22,7 @@ import (
 	"github.com/layerwise/layerwise/rules"
 )
 
-// SchemaVersion versions the JSON form of Result (docs/audit-json.md).
+// SchemaVersion versions the JSON form of Report (docs/audit-json.md).
 const SchemaVersion = 1
 
 // Ranking bases.
@@ -65,8 +65,8 @@ type walkCache struct {
 	listings *dirlist.Cache
 }
 
-// Result is an audit of a repository.
-type Result struct {
+// Report is an audit of a repository.
+type Report struct {
 	SchemaVersion int    `json:"schemaVersion"`
 	Root          string `json:"root"`
 	// Ranking says how findings are ordered: "static" (layerwise's
@@ -101,12 +101,12 @@ type ImageSummary struct {
 }
 
 // Run audits the images discovered in a repository.
-func Run(ctx context.Context, disc *discover.Result, opt Options) (*Result, error) {
+func Run(ctx context.Context, disc *discover.Repo, opt Options) (*Report, error) {
 	cfg := opt.Config
 	if cfg == nil {
 		cfg = config.Default()
 	}
-	res := &Result{SchemaVersion: SchemaVersion, Root: disc.Root, Ranking: RankStatic,
+	res := &Report{SchemaVersion: SchemaVersion, Root: disc.Root, Ranking: RankStatic,
 		RankingNote: "ranked by layerwise's static estimate of seconds lost per build (no measured builds recorded yet)",
 		Rules:       map[string]*Meta{}}
 	for _, r := range rules.All() {
@@ -459,7 +459,7 @@ func rank(fs []rules.Finding) {
 }
 
 // Exit reports whether any finding is at or above the fail level.
-func (r *Result) Failed(failOn rules.Severity) bool {
+func (r *Report) Failed(failOn rules.Severity) bool {
 	if failOn == 0 {
 		return false
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/layerwise/layerwise/rules"
 )
 
-func run(t *testing.T, root string, cfg *config.Config) *Result {
+func run(t *testing.T, root string, cfg *config.Config) *Report {
 	t.Helper()
 	if cfg == nil {
 		var err error
@@ -34,7 +34,7 @@ func run(t *testing.T, root string, cfg *config.Config) *Result {
 	return res
 }
 
-func ids(res *Result) map[string]int {
+func ids(res *Report) map[string]int {
 	m := map[string]int{}
 	for _, f := range res.Findings {
 		m[f.RuleID]++

@@ -161,7 +161,7 @@ func Run(ctx context.Context, root string, opt Options) (*Report, error) {
 			root string
 		}{"expert", expertRoot})
 	}
-	discs := map[string]*discover.Result{}
+	discs := map[string]*discover.Repo{}
 	for _, v := range variants {
 		d, err := discover.Discover(ctx, v.root, discover.Options{Exclude: opt.Config.Exclude, BaseImages: opt.BaseImages})
 		if err != nil {
@@ -238,7 +238,7 @@ func Run(ctx context.Context, root string, opt Options) (*Report, error) {
 	return rep, nil
 }
 
-func byName(d *discover.Result, name string) *discover.Image {
+func byName(d *discover.Repo, name string) *discover.Image {
 	for _, im := range d.Images {
 		if im.Name == name {
 			return im
@@ -249,7 +249,7 @@ func byName(d *discover.Result, name string) *discover.Image {
 
 // selectNames: the requested images, or every buildable image that is not
 // only a base of others.
-func selectNames(d *discover.Result, want []string) ([]string, error) {
+func selectNames(d *discover.Repo, want []string) ([]string, error) {
 	if len(want) > 0 {
 		for _, w := range want {
 			if byName(d, w) == nil {
@@ -279,7 +279,7 @@ func selectNames(d *discover.Result, want []string) ([]string, error) {
 // builds what the naive one does, the expert's way; images built FROM
 // others then build FROM the experts' versions of them. It returns the
 // images that have one.
-func installExperts(d *discover.Result, naiveRoot, expertRoot string) (map[string]bool, error) {
+func installExperts(d *discover.Repo, naiveRoot, expertRoot string) (map[string]bool, error) {
 	out := map[string]bool{}
 	for _, im := range d.Images {
 		if im.Dockerfile == "" {

@@ -32,7 +32,7 @@ type GraphRun struct {
 	Failed         []string      `json:"failed,omitempty"`
 }
 
-func graphRun(ctx context.Context, opt Options, d *discover.Result, logf func(string, ...any)) (*GraphRun, error) {
+func graphRun(ctx context.Context, opt Options, d *discover.Repo, logf func(string, ...any)) (*GraphRun, error) {
 	var images []*discover.Image
 	for _, im := range d.Images {
 		if im.Model != nil && im.Error == nil && im.Dockerfile != "" {

@@ -33,7 +33,7 @@ type Target struct {
 //   - final image ≥ 50% smaller for compiled services
 //   - with the expert variant: fixed within 1.20× of the expert's
 //     Dockerfile on every rebuild (warm, source change, deps change)
-func evaluate(rows []*Row, d *discover.Result) []Target {
+func evaluate(rows []*Row, d *discover.Repo) []Target {
 	var out []Target
 	get := func(image, scenario string) *Row {
 		for _, r := range rows {

@@ -132,7 +132,7 @@ func Sanitize(name string) string {
 // `target:NAME` reference becomes the image built for it
 // (`docker-image://` Ref), images and URLs pass through. repo may be nil
 // when the image refers to no other service or target.
-func Contexts(repo *discover.Result, im *discover.Image) (map[string]string, error) {
+func Contexts(repo *discover.Repo, im *discover.Image) (map[string]string, error) {
 	if len(im.AdditionalContexts) == 0 {
 		return nil, nil
 	}
@@ -159,7 +159,7 @@ func Contexts(repo *discover.Result, im *discover.Image) (map[string]string, err
 
 // Plan returns the images to build for the selected ones: those and every
 // repository image they depend on, each after its dependencies.
-func Plan(repo *discover.Result, images []*discover.Image) []*discover.Image {
+func Plan(repo *discover.Repo, images []*discover.Image) []*discover.Image {
 	return repo.BuildOrder(images)
 }
 
@@ -167,7 +167,7 @@ func Plan(repo *discover.Result, images []*discover.Image) []*discover.Image {
 // nothing and asking no builder: the images in order, their tags,
 // builders and dependencies, with status "planned" (or failed, for images
 // in a dependency cycle).
-func DryRun(repo *discover.Result, images []*discover.Image, builders []string) *Report {
+func DryRun(repo *discover.Repo, images []*discover.Image, builders []string) *Report {
 	if len(builders) == 0 {
 		builders = []string{"(current)"}
 	}
@@ -185,7 +185,7 @@ func DryRun(repo *discover.Result, images []*discover.Image, builders []string) 
 // dependency's, so that the dependency is in the image store the build
 // reads; the others in turn) and fails the images in a dependency cycle,
 // which cannot be built (each would wait for the other).
-func schedule(repo *discover.Result, images []*discover.Image, builders []string) ([]*discover.Image, map[*discover.Image]int, *Report, map[*discover.Image]string) {
+func schedule(repo *discover.Repo, images []*discover.Image, builders []string) ([]*discover.Image, map[*discover.Image]int, *Report, map[*discover.Image]string) {
 	plan := Plan(repo, images)
 	builderOf := map[*discover.Image]int{}
 	next := 0
@@ -217,7 +217,7 @@ func schedule(repo *discover.Result, images []*discover.Image, builders []string
 // Run builds the selected images and the repository images they depend
 // on. A build that fails fails its dependents (skipped) and nothing else.
 // The error is for the run itself (cancelled, no builder).
-func Run(ctx context.Context, repo *discover.Result, images []*discover.Image, opt Options) (*Report, error) {
+func Run(ctx context.Context, repo *discover.Repo, images []*discover.Image, opt Options) (*Report, error) {
 	if len(opt.Builders) == 0 {
 		return nil, fmt.Errorf("no builder")
 	}
@@ -334,7 +334,7 @@ func Run(ctx context.Context, repo *discover.Result, images []*discover.Image, o
 
 // buildOne runs one build; an inline Dockerfile is written to a temporary
 // file for it.
-func buildOne(ctx context.Context, repo *discover.Result, im *discover.Image, b engine.Builder, tag string, opt Options) (*engine.Result, error) {
+func buildOne(ctx context.Context, repo *discover.Repo, im *discover.Image, b engine.Builder, tag string, opt Options) (*engine.Result, error) {
 	if im.Model == nil {
 		return nil, fmt.Errorf("its Dockerfile could not be read or parsed")
 	}
@@ -364,7 +364,7 @@ func buildOne(ctx context.Context, repo *discover.Result, im *discover.Image, b 
 
 // cycles finds the images of the plan that depend on themselves through
 // other images, each with the cycle written out ("a -> b -> a").
-func cycles(repo *discover.Result, plan []*discover.Image) map[*discover.Image]string {
+func cycles(repo *discover.Repo, plan []*discover.Image) map[*discover.Image]string {
 	out := map[*discover.Image]string{}
 	for im, cycle := range repo.Graph().Cycles(plan) {
 		names := make([]string, len(cycle))
@@ -379,7 +379,7 @@ func cycles(repo *discover.Result, plan []*discover.Image) map[*discover.Image]s
 // criticalPath is the chain of dependent images whose measured build times
 // add up to the most (plan lists dependencies before dependents). Images
 // not built weigh nothing.
-func criticalPath(repo *discover.Result, plan []*discover.Image, outcome map[*discover.Image]*Outcome) ([]string, time.Duration) {
+func criticalPath(repo *discover.Repo, plan []*discover.Image, outcome map[*discover.Image]*Outcome) ([]string, time.Duration) {
 	path, total := repo.Graph().Longest(plan, func(im *discover.Image) time.Duration {
 		if o := outcome[im]; o != nil && o.Result != nil {
 			return o.Result.Wall

@@ -61,7 +61,7 @@ func (b *recordingBuilder) Build(ctx context.Context, req engine.Request) (*engi
 
 // graphRepo: base <- app1, base <- app2 (named context), lib <- tool,
 // broken <- after <- last, and solo alone.
-func graphRepo(t *testing.T) *discover.Result {
+func graphRepo(t *testing.T) *discover.Repo {
 	t.Helper()
 	root := testfs.Tree(t, map[string]string{
 		"compose.yaml": `services:

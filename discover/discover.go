@@ -61,7 +61,7 @@ type Image struct {
 	CacheTo            []string          `json:"cacheTo,omitempty"`
 	Stages             []StageInfo       `json:"stages"`
 	// Needs names the repository images this one builds FROM, copies from
-	// or takes as a named context (see Result.Deps): they build first.
+	// or takes as a named context (see Repo.Deps): they build first.
 	Needs []string `json:"needs,omitempty"`
 	// Error is set when the Dockerfile could not be read or parsed.
 	Error *dockerfile.Error `json:"error,omitempty"`
@@ -93,8 +93,10 @@ func (im *Image) AbsDockerfile() string {
 
 func (im *Image) AbsContext() string { return filepath.Join(im.Root, filepath.FromSlash(im.Context)) }
 
-// Result is what Discover found.
-type Result struct {
+// Repo is the model of a repository: the images Discover found and how
+// they depend on each other. (A run's output is a Report: audit.Report,
+// verify.Report, build.Report; engine.Result is the outcome of one build.)
+type Repo struct {
 	Root   string   `json:"root"`
 	Images []*Image `json:"images"`
 	// Warnings about unset variables, remote contexts and the like; each
@@ -110,7 +112,7 @@ type Result struct {
 }
 
 // Errors returns the images whose Dockerfile could not be modelled.
-func (r *Result) Errors() []*Image {
+func (r *Repo) Errors() []*Image {
 	var out []*Image
 	for _, im := range r.Images {
 		if im.Error != nil {
@@ -167,7 +169,7 @@ type Options struct {
 
 // Discover lists the images built in the repository at root. root may also
 // be a single Dockerfile.
-func Discover(ctx context.Context, root string, opt Options) (*Result, error) {
+func Discover(ctx context.Context, root string, opt Options) (*Repo, error) {
 	abs, err := filepath.Abs(root)
 	if err != nil {
 		return nil, err
@@ -179,14 +181,14 @@ func Discover(ctx context.Context, root string, opt Options) (*Result, error) {
 	if !st.IsDir() {
 		// A single Dockerfile: the repository is its directory.
 		dir := filepath.Dir(abs)
-		res := &Result{Root: dir}
+		res := &Repo{Root: dir}
 		im := dockerfileImage(dir, abs)
 		res.Images = append(res.Images, im)
 		finish(res)
 		withBaseImages(ctx, res, opt)
 		return res, nil
 	}
-	res := &Result{Root: abs}
+	res := &Repo{Root: abs}
 	var excluded *patternmatcher.PatternMatcher
 	if len(opt.Exclude) > 0 {
 		if excluded, err = patternmatcher.New(opt.Exclude); err != nil {
@@ -299,7 +301,7 @@ func dedupeStrings(ss []string) []string {
 
 // failedMark marks, among the messages the compose and bake loaders return,
 // a file that could not be read at all (its images are missing): Discover
-// moves those to Result.Failed.
+// moves those to Repo.Failed.
 const failedMark = "\x00failed:"
 
 func failed(msg string) string { return failedMark + msg }
@@ -312,7 +314,7 @@ func unwrapPathErr(err error) error {
 	return err
 }
 
-func finish(res *Result) {
+func finish(res *Repo) {
 	res.Images = dedupeImages(res.Images)
 	res.Warnings = dedupeStrings(res.Warnings)
 	res.Failed = dedupeStrings(res.Failed)
@@ -383,7 +385,7 @@ func asDFError(name string, err error) *dockerfile.Error {
 // withBaseImages re-models each Dockerfile whose external base images the
 // caller could inspect, with their configs (one question for the whole
 // repository).
-func withBaseImages(ctx context.Context, res *Result, opt Options) {
+func withBaseImages(ctx context.Context, res *Repo, opt Options) {
 	if opt.BaseImages == nil {
 		return
 	}
@@ -507,12 +509,12 @@ func appendUnique(s []string, v string) []string {
 // from): the repository's own base images, matched by the names compose
 // or bake give them, and the services/targets its named build contexts
 // refer to ("service:NAME" in compose, "target:NAME" in bake).
-func (r *Result) Deps(im *Image) []*Image {
+func (r *Repo) Deps(im *Image) []*Image {
 	if im.Model == nil {
 		return nil
 	}
 	byTag := r.byTag
-	if byTag == nil { // a Result not made by Discover
+	if byTag == nil { // a Repo not made by Discover
 		byTag = tagIndex(r.Images)
 	}
 	var out []*Image
@@ -552,11 +554,11 @@ func tagIndex(ims []*Image) map[string]*Image {
 
 // Graph is the dependency graph of the result's images (edges: Deps), for
 // the walks of package graph.
-func (r *Result) Graph() graph.Graph[*Image] { return graph.New(r.Deps) }
+func (r *Repo) Graph() graph.Graph[*Image] { return graph.New(r.Deps) }
 
 // BuildOrder returns images and the repository images they depend on, each
 // after the images it builds FROM; images in a cycle keep their order.
-func (r *Result) BuildOrder(ims []*Image) []*Image { return r.Graph().Order(ims) }
+func (r *Repo) BuildOrder(ims []*Image) []*Image { return r.Graph().Order(ims) }
 
 func normalizeRef(s string) string {
 	if n, err := reference.ParseNormalizedNamed(s); err == nil {
@@ -568,7 +570,7 @@ func normalizeRef(s string) string {
 // ContextImage returns the image a named build context value refers to
 // ("service:NAME" from the same compose file, "target:NAME" from the same
 // bake files), or nil for directories, images and URLs.
-func (r *Result) ContextImage(im *Image, value string) *Image {
+func (r *Repo) ContextImage(im *Image, value string) *Image {
 	var name, source string
 	switch {
 	case strings.HasPrefix(value, "service:"):

@@ -13,7 +13,7 @@ import (
 	"github.com/layerwise/layerwise/internal/testfs"
 )
 
-func byName(res *Result) map[string]*Image {
+func byName(res *Repo) map[string]*Image {
 	m := map[string]*Image{}
 	for _, im := range res.Images {
 		m[im.Name] = im
@@ -21,7 +21,7 @@ func byName(res *Result) map[string]*Image {
 	return m
 }
 
-func names(res *Result) []string {
+func names(res *Repo) []string {
 	var out []string
 	for _, im := range res.Images {
 		out = append(out, im.Name)

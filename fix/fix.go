@@ -107,7 +107,7 @@ type Result struct {
 }
 
 // Run computes the fixes for every image of a discovery result.
-func Run(ctx context.Context, disc *discover.Result, opt Options) (*Result, error) {
+func Run(ctx context.Context, disc *discover.Repo, opt Options) (*Result, error) {
 	if opt.Config == nil {
 		opt.Config = config.Default()
 	}

@@ -99,7 +99,7 @@ type exclusion struct {
 // image using the context still reaches every file it reached before,
 // except the sensitive and regenerated paths listed in the notes. A context
 // whose proof fails is left as it is.
-func Ignores(ctx context.Context, disc *discover.Result, opt Options) ([]*FileFix, []Note, error) {
+func Ignores(ctx context.Context, disc *discover.Repo, opt Options) ([]*FileFix, []Note, error) {
 	groups := map[string]*ignoreGroup{}
 	var order []string
 	outside := map[string]bool{}

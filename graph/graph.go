@@ -1,7 +1,7 @@
 // Package graph holds the walks over the images' dependency graph: the
 // order to build them in, the images a set needs first, the cycles that
 // cannot be built and the critical path of a measured build. Which image
-// depends on which is the model's knowledge (discover.Result.Deps: a FROM
+// depends on which is the model's knowledge (discover.Repo.Deps: a FROM
 // naming another image's tag, a named context pointing at another
 // service); this package only walks the edges it is given, so discovery,
 // build, measure and bench share one walk of each kind.

@@ -20,7 +20,7 @@ import (
 // namedContextsRepo is a compose project whose app takes a local directory
 // and another service's image (or, with baseDir, a second directory) as
 // named build contexts.
-func namedContextsRepo(t *testing.T, mark string, baseDir bool) *discover.Result {
+func namedContextsRepo(t *testing.T, mark string, baseDir bool) *discover.Repo {
 	t.Helper()
 	root := t.TempDir()
 	testfs.Write(t, root, map[string]string{
@@ -50,7 +50,7 @@ func namedContextsRepo(t *testing.T, mark string, baseDir bool) *discover.Result
 	return res
 }
 
-func imageByName(res *discover.Result, name string) *discover.Image {
+func imageByName(res *discover.Repo, name string) *discover.Image {
 	for _, im := range res.Images {
 		if im.Name == name {
 			return im

@@ -16,7 +16,7 @@ import (
 // builds find them as a user's build would. Images that are themselves in
 // ims are built too when another one depends on them: the measurement of
 // an image is tagged apart and does not provide the dependency's tag.
-func BuildDeps(ctx context.Context, b engine.Builder, repo *discover.Result, ims []*discover.Image, log io.Writer) error {
+func BuildDeps(ctx context.Context, b engine.Builder, repo *discover.Repo, ims []*discover.Image, log io.Writer) error {
 	deps := repo.Graph().Needs(ims)
 	if len(deps) == 0 {
 		return nil

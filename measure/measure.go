@@ -106,7 +106,7 @@ type Options struct {
 	Log io.Writer
 	// Repo is the discovery result the image belongs to; it resolves
 	// named contexts that refer to other services or targets.
-	Repo *discover.Result
+	Repo *discover.Repo
 }
 
 // Measurement is the summary of one image in one scenario.

@@ -27,7 +27,7 @@ type csError struct {
 }
 
 // Checkstyle renders checkstyle XML (version 4.3), one <file> per file.
-func Checkstyle(w io.Writer, res *audit.Result, _ Options) error {
+func Checkstyle(w io.Writer, res *audit.Report, _ Options) error {
 	byFile := map[string]*csFile{}
 	var names []string
 	for _, f := range res.Findings {
@@ -87,7 +87,7 @@ type glLines struct {
 }
 
 // GitLab renders GitLab's code quality report (a JSON array of issues).
-func GitLab(w io.Writer, res *audit.Result, _ Options) error {
+func GitLab(w io.Writer, res *audit.Report, _ Options) error {
 	out := []glIssue{}
 	for _, f := range res.Findings {
 		sev := "info"

@@ -17,7 +17,7 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 
 // fixtureAudit audits testdata/repo with its root rewritten to /repo so that
 // the output does not depend on where the checkout lives.
-func fixtureAudit(t *testing.T) *audit.Result {
+func fixtureAudit(t *testing.T) *audit.Report {
 	t.Helper()
 	disc, err := discover.Discover(context.Background(), "testdata/repo", discover.Options{})
 	if err != nil {

@@ -14,10 +14,10 @@ import (
 
 // hostileResult has names as directory and file names can make them: HTML,
 // a table pipe, a line break, a terminal escape, bytes that are not UTF-8.
-func hostileResult() *audit.Result {
+func hostileResult() *audit.Report {
 	name := "<img src=x onerror=alert(1)>|svc\nx\x1b[2J\xff"
 	file := "svc|a\nb/\x1b]0;pwn\x07Dockerfile"
-	return &audit.Result{
+	return &audit.Report{
 		SchemaVersion: 1, Root: "/repo", Ranking: "static", RankingNote: "ranked",
 		Images:   []*audit.ImageSummary{{Name: name, Dockerfile: file, Context: "svc|a\nb", BySeverity: map[string]int{"warning": 1}, BaseImages: []string{"debian:12"}}},
 		Findings: []rules.Finding{{RuleID: "LW101", Severity: rules.Warning, Image: name, File: file, Range: dockerfile.Range{Start: dockerfile.Pos{Line: 1, Col: 1}, End: dockerfile.Pos{Line: 1, Col: 5}}, Message: "copies `a|b` <b>x</b>\x1b[31m red"}},

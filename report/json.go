@@ -50,7 +50,7 @@ type jsonRule struct {
 }
 
 // JSON renders the audit as one JSON document.
-func JSON(w io.Writer, res *audit.Result, opt Options) error {
+func JSON(w io.Writer, res *audit.Report, opt Options) error {
 	doc := jsonDoc{SchemaVersion: res.SchemaVersion, Tool: jsonTool{"layerwise", opt.Version}, Ranking: res.Ranking,
 		RankingNote: res.RankingNote, Images: res.Images, Findings: []jsonFinding{}, Warnings: res.Warnings}
 	for _, f := range res.Findings {

@@ -1,4 +1,4 @@
-// Package report renders an audit.Result: text for people, JSON for
+// Package report renders an audit.Report: text for people, JSON for
 // programs, SARIF for code-scanning UIs, Markdown for the baseline
 // document, checkstyle and GitLab code quality for CI systems.
 package report
@@ -27,7 +27,7 @@ type Options struct {
 }
 
 // Render writes res in the named format.
-func Render(w io.Writer, format string, res *audit.Result, opt Options) error {
+func Render(w io.Writer, format string, res *audit.Report, opt Options) error {
 	switch format {
 	case "text":
 		// names and messages come from the user's files: nothing in them
@@ -49,7 +49,7 @@ func Render(w io.Writer, format string, res *audit.Result, opt Options) error {
 
 // mapText returns a copy of the result with every string that comes from
 // the repository passed through f.
-func mapText(res *audit.Result, f func(string) string) *audit.Result {
+func mapText(res *audit.Report, f func(string) string) *audit.Report {
 	out := *res
 	out.Root = f(res.Root)
 	out.Images = make([]*audit.ImageSummary, len(res.Images))
@@ -91,7 +91,7 @@ func withSafeSource(opt Options) Options {
 	return opt
 }
 
-func meta(res *audit.Result, id string) *audit.Meta {
+func meta(res *audit.Report, id string) *audit.Meta {
 	if m, ok := res.Rules[id]; ok {
 		return m
 	}
@@ -99,7 +99,7 @@ func meta(res *audit.Result, id string) *audit.Meta {
 }
 
 // usedRuleIDs lists the rules that have findings, sorted.
-func usedRuleIDs(res *audit.Result) []string {
+func usedRuleIDs(res *audit.Report) []string {
 	seen := map[string]bool{}
 	var ids []string
 	for _, f := range res.Findings {

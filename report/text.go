@@ -22,7 +22,7 @@ const (
 
 // Text renders findings grouped per image, with the offending lines and a
 // caret under them, most costly first.
-func Text(w io.Writer, res *audit.Result, opt Options) error {
+func Text(w io.Writer, res *audit.Report, opt Options) error {
 	col := func(c, s string) string {
 		if !opt.Color {
 			return s
@@ -68,7 +68,7 @@ func Text(w io.Writer, res *audit.Result, opt Options) error {
 	return nil
 }
 
-func findingsOf(res *audit.Result, image string) []rules.Finding {
+func findingsOf(res *audit.Report, image string) []rules.Finding {
 	var out []rules.Finding
 	for _, f := range res.Findings {
 		if f.Image == image {

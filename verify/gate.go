@@ -20,7 +20,7 @@ type Culprit struct {
 // Gate is what `fix --verify` writes: the rules to leave out per
 // Dockerfile so that every fix written verified.
 type Gate struct {
-	Verification *Result             `json:"verification"`
+	Verification *Report             `json:"verification"`
 	Skip         map[string][]string `json:"skip"`
 	Culprits     []Culprit           `json:"culprits,omitempty"`
 }

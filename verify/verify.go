@@ -117,8 +117,8 @@ type ImageResult struct {
 	Rebuilds   []*Rebuild  `json:"rebuilds,omitempty"`
 }
 
-// Result is a verification of a repository.
-type Result struct {
+// Report is a verification of a repository.
+type Report struct {
 	Root   string         `json:"root"`
 	Images []*ImageResult `json:"images"`
 	// Files are the fixes verified (their paths relative to Root).
@@ -127,7 +127,7 @@ type Result struct {
 }
 
 // OK reports whether every image verified.
-func (r *Result) OK() bool {
+func (r *Report) OK() bool {
 	for _, im := range r.Images {
 		if im.Status != Verified && im.Status != OriginalFails {
 			return false
@@ -137,7 +137,7 @@ func (r *Result) OK() bool {
 }
 
 // Run verifies the fixes of the repository at root.
-func Run(ctx context.Context, root string, opt Options) (*Result, error) {
+func Run(ctx context.Context, root string, opt Options) (*Report, error) {
 	if opt.Config == nil {
 		opt.Config = config.Default()
 	}
@@ -173,7 +173,7 @@ func Run(ctx context.Context, root string, opt Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Root: abs, Notes: fr.Notes}
+	res := &Report{Root: abs, Notes: fr.Notes}
 	changed := map[string]*fix.FileFix{}
 	for _, f := range fr.Files {
 		if err := atomicfile.Write(f.Abs, f.After, 0o644); err != nil {
@@ -196,7 +196,7 @@ func Run(ctx context.Context, root string, opt Options) (*Result, error) {
 	if fdisc, err = discover.Discover(ctx, fixedRoot, dopt); err != nil {
 		return nil, err
 	}
-	byName := func(d *discover.Result) map[string]*discover.Image {
+	byName := func(d *discover.Repo) map[string]*discover.Image {
 		m := map[string]*discover.Image{}
 		for _, im := range d.Images {
 			m[im.Name] = im
@@ -305,7 +305,7 @@ func declaredExcludes(im *discover.Image, changed map[string]*fix.FileFix) []str
 	return out
 }
 
-func verifyImage(ctx context.Context, opt Options, tmp string, odisc, fdisc *discover.Result, o, f *discover.Image, ir *ImageResult, changed map[string]*fix.FileFix, logf func(string, ...any)) error {
+func verifyImage(ctx context.Context, opt Options, tmp string, odisc, fdisc *discover.Repo, o, f *discover.Image, ir *ImageResult, changed map[string]*fix.FileFix, logf func(string, ...any)) error {
 	rewritten := rewrittenIn(o, changed)
 	info, err := opt.Builder.Info(ctx)
 	if err != nil {
@@ -321,7 +321,7 @@ func verifyImage(ctx context.Context, opt Options, tmp string, odisc, fdisc *dis
 	builds := map[string]*engine.Result{}
 	for _, v := range []struct {
 		name string
-		disc *discover.Result
+		disc *discover.Repo
 		im   *discover.Image
 	}{{"original", odisc, o}, {"fixed", fdisc, f}} {
 		if err := measure.BuildDeps(ctx, opt.Builder, v.disc, []*discover.Image{v.im}, opt.Log); err != nil {
@@ -394,7 +394,7 @@ func verifyImage(ctx context.Context, opt Options, tmp string, odisc, fdisc *dis
 	ms := map[string][]*measure.Measurement{}
 	for _, v := range []struct {
 		name string
-		disc *discover.Result
+		disc *discover.Repo
 		im   *discover.Image
 	}{{"original", odisc, o}, {"fixed", fdisc, f}} {
 		m, err := measure.Image(ctx, v.im, measure.Options{Builder: opt.Builder, Scenarios: scen, Repetitions: 1, Repo: v.disc, Log: opt.Log,

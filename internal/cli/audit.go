@@ -54,7 +54,7 @@ Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it;
 			}
 			// several repositories: one report, paths as given on the
 			// command line (relative to the working directory)
-			var all *audit.Result
+			var all *audit.Report
 			var failSev rules.Severity
 			for _, p := range args {
 				ar, sev, err := auditPath(cmd, g, f, []string{p})
@@ -89,7 +89,7 @@ Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it;
 }
 
 // auditPath audits one repository (args: none or its path).
-func auditPath(cmd *cobra.Command, g *globals, f *auditFlags, args []string) (*audit.Result, rules.Severity, error) {
+func auditPath(cmd *cobra.Command, g *globals, f *auditFlags, args []string) (*audit.Report, rules.Severity, error) {
 	if !f.noContext {
 		g.listings = dirlist.New() // the context walks read each directory once
 	}
@@ -136,7 +136,7 @@ func auditPath(cmd *cobra.Command, g *globals, f *auditFlags, args []string) (*a
 	return ar, failSev, nil
 }
 
-func renderAudit(g *globals, ar *audit.Result, src func(string) []string, failSev rules.Severity) error {
+func renderAudit(g *globals, ar *audit.Report, src func(string) []string, failSev rules.Severity) error {
 	ropt := report.Options{Version: Version, Color: g.color(), Source: src}
 	if err := report.Render(g.stdout, g.format, ar, ropt); err != nil {
 		return err
@@ -149,7 +149,7 @@ func renderAudit(g *globals, ar *audit.Result, src func(string) []string, failSe
 
 // prefixPaths makes a repository's paths relative to the working directory
 // (the repository given as p), for a report over several repositories.
-func prefixPaths(ar *audit.Result, p string) {
+func prefixPaths(ar *audit.Report, p string) {
 	j := func(s string) string {
 		if s == "" {
 			return s

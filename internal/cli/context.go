@@ -143,7 +143,7 @@ the walk are warnings. Formats: text (default), json.`,
 
 // discoverSelected discovers the repository of args and selects the
 // images named by --image (all when none is named).
-func discoverSelected(cmd *cobra.Command, g *globals, args, names []string) (*discover.Result, []*discover.Image, error) {
+func discoverSelected(cmd *cobra.Command, g *globals, args, names []string) (*discover.Repo, []*discover.Image, error) {
 	res, err := discoverImages(cmd, g, args)
 	if err != nil {
 		return nil, nil, err
@@ -155,7 +155,7 @@ func discoverSelected(cmd *cobra.Command, g *globals, args, names []string) (*di
 	return res, images, nil
 }
 
-func selectImages(res *discover.Result, names []string) ([]*discover.Image, error) {
+func selectImages(res *discover.Repo, names []string) ([]*discover.Image, error) {
 	if len(names) == 0 {
 		return res.Images, nil
 	}

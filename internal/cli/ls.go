@@ -47,7 +47,7 @@ Formats: table (default, also "text"), json.`,
 
 // maskedArgs is a copy of the result whose build args interpolated from an
 // env file print as "***" (a listing is not the place for a token).
-func maskedArgs(res *discover.Result) *discover.Result {
+func maskedArgs(res *discover.Repo) *discover.Repo {
 	out := *res
 	out.Images = make([]*discover.Image, len(res.Images))
 	for i, im := range res.Images {
@@ -68,7 +68,7 @@ func maskedArgs(res *discover.Result) *discover.Result {
 
 // discoverImages runs discovery on the PATH argument and turns "nothing
 // there" into a usage error that says what was looked for.
-func discoverImages(cmd *cobra.Command, g *globals, args []string) (*discover.Result, error) {
+func discoverImages(cmd *cobra.Command, g *globals, args []string) (*discover.Repo, error) {
 	root := "."
 	if len(args) == 1 {
 		root = args[0]
@@ -103,7 +103,7 @@ func discoverImages(cmd *cobra.Command, g *globals, args []string) (*discover.Re
 
 // discoverWithConfig is discoverImages plus the repository's config (or
 // --config) for the commands that use it.
-func discoverWithConfig(cmd *cobra.Command, g *globals, args []string) (*discover.Result, *config.Config, error) {
+func discoverWithConfig(cmd *cobra.Command, g *globals, args []string) (*discover.Repo, *config.Config, error) {
 	res, err := discoverImages(cmd, g, args)
 	if err != nil {
 		return nil, nil, err
@@ -121,7 +121,7 @@ func discoverWithConfig(cmd *cobra.Command, g *globals, args []string) (*discove
 
 // reportDiscoveryProblems prints warnings and Dockerfile errors to stderr;
 // errors make the exit code 1 once everything else has been processed.
-func reportDiscoveryProblems(g *globals, res *discover.Result) error {
+func reportDiscoveryProblems(g *globals, res *discover.Repo) error {
 	for _, w := range res.Warnings {
 		fmt.Fprintf(g.stderr, "warning: %s\n", w)
 	}
@@ -141,7 +141,7 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-func renderLsTable(w io.Writer, res *discover.Result) {
+func renderLsTable(w io.Writer, res *discover.Repo) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "IMAGE\tDOCKERFILE\tCONTEXT\tTARGET\tSTAGES\tBASE IMAGES\tNEEDS\tDEFINED BY")
 	for _, im := range res.Images {

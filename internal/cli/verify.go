@@ -110,7 +110,7 @@ that fails, or an image that cannot be verified (its base image is not available
 	return cmd
 }
 
-func verifyTable(w io.Writer, vr *verify.Result) {
+func verifyTable(w io.Writer, vr *verify.Report) {
 	for _, im := range vr.Images {
 		fmt.Fprintf(w, "%s  %s  %s", safetext.Term(im.Image), safetext.Term(im.Dockerfile), strings.ToUpper(im.Status))
 		if len(im.Rules) > 0 {
@@ -163,7 +163,7 @@ func verifyTable(w io.Writer, vr *verify.Result) {
 }
 
 // verifyMarkdown is the "after" half of docs/docker-build-optimization.md.
-func verifyMarkdown(w io.Writer, vr *verify.Result) {
+func verifyMarkdown(w io.Writer, vr *verify.Report) {
 	fmt.Fprintf(w, "## After `layerwise fix`: verified on real builds\n\n")
 	fmt.Fprintf(w, "| image | status | fixes | cold | warm | source change | deps change | intended differences | failures |\n")
 	fmt.Fprintf(w, "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")

@@ -142,7 +142,7 @@ func reasonKey(r string) string {
 // newOnRewrittenLines lists findings of the re-audit on lines of a
 // rewritten Dockerfile that are not lines of the original, whose rule the
 // original file did not have at all.
-func newOnRewrittenLines(before, after *audit.Result, rewritten map[string]*fix.FileFix) []string {
+func newOnRewrittenLines(before, after *audit.Report, rewritten map[string]*fix.FileFix) []string {
 	had := map[string]bool{}
 	for _, f := range before.Findings {
 		had[f.File+"\x00"+f.RuleID] = true
@@ -169,7 +169,7 @@ func newOnRewrittenLines(before, after *audit.Result, rewritten map[string]*fix.
 // sourceReach counts, for every named COPY/ADD source of every image (not
 // the whole context), the context files it reaches with the ignore file in
 // force.
-func sourceReach(ctx context.Context, disc *discover.Result) map[string]int64 {
+func sourceReach(ctx context.Context, disc *discover.Repo) map[string]int64 {
 	out := map[string]int64{}
 	walks := map[string]*buildctx.Walk{}
 	for _, im := range disc.Images {
