@@ -63,10 +63,10 @@ fuzz-long:
 	$(GO) test -run '^$$' -fuzz FuzzEscapePattern -fuzztime $(FUZZTIME) ./fix/
 	$(GO) test -run '^$$' -fuzz FuzzAudit -fuzztime $(FUZZTIME) ./audit/
 
-# Regenerate docs/rules and the report golden files after changing rules.
+# Regenerate docs/rules and the render golden files after changing rules.
 generate:
 	$(GO) test ./rules -run TestDocs -update
-	$(GO) test ./report -run TestGolden -update
+	$(GO) test ./render -run Golden -update
 
 # Docker Engine + buildx + loopback registry + base images (needs root).
 engine:

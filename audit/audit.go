@@ -1,6 +1,6 @@
 // Package audit runs the rules over every image a repository builds and
 // ranks what it finds by cost. It produces plain data (Report); renderers
-// live in package report.
+// live in package render.
 package audit
 
 import (

@@ -169,21 +169,3 @@ func TestBenchWithARealBuilder(t *testing.T) {
 		t.Errorf("report: %+v", rep)
 	}
 }
-
-// The table and the Markdown document show a row the same way, with the
-// expert's columns only when the run had them.
-func TestRenderRows(t *testing.T) {
-	row := &Row{Image: "orders", Scenario: "source-change", Runs: 3, NaiveMedian: 33120 * time.Millisecond, FixedMedian: 1970 * time.Millisecond,
-		Speedup: 16.8, NaiveHit: 0.43, FixedHit: 0.5, NaiveCtx: 3000, FixedCtx: 2800, NaiveImage: 1.2e9, FixedImage: 166.4e6,
-		ExpertMedian: 1590 * time.Millisecond, FixedVsExpert: 1.24, ExpertHit: 0.7, ExpertCtx: 2300, ExpertImage: 145e6}
-	var md, table strings.Builder
-	Markdown(&md, &Report{Rows: []*Row{row}, Expert: true}, nil)
-	Table(&table, &Report{Rows: []*Row{row}})
-	if want := "| orders | source-change | 3 | 33.12 s | 1.97 s | 1.59 s | 16.8× | 1.24× | 43% / 50% / 70% | 3.0 kB / 2.8 kB / 2.3 kB | 1.2 GB / 166.4 MB / 145.0 MB |\n"; !strings.Contains(md.String(), want) {
-		t.Errorf("markdown lacks %q:\n%s", want, md.String())
-	}
-	fields := strings.Fields(strings.Split(table.String(), "\n")[1])
-	if got := strings.Join(fields, " "); got != "orders source-change 3 33.12 s 1.97 s 16.8× 43% / 50% 3.0 kB / 2.8 kB 1.2 GB / 166.4 MB" {
-		t.Errorf("table row %q", got)
-	}
-}

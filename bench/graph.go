@@ -77,31 +77,3 @@ func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
 	return line
 }
-
-// Summary is the graph run for a terminal.
-func (g *GraphRun) Summary() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "Dependency graph (%d images, fixed, no cache): -j 1 %.1f s, -j %d %.1f s: %.2f× faster in parallel.\n",
-		g.Images, g.Serial.Seconds(), g.Jobs, g.Parallel.Seconds(), g.Speedup)
-	fmt.Fprintf(&b, "Critical path: %s, %.1f s of builds at -j %d (%.1f s when each ran alone): the floor of any parallel run.\n",
-		strings.Join(g.CriticalPath, " → "), g.Critical.Seconds(), g.Jobs, g.SerialCritical.Seconds())
-	for _, f := range g.Failed {
-		fmt.Fprintf(&b, "not built: %s\n", f)
-	}
-	return b.String()
-}
-
-// Markdown is the graph run for docs/benchmarks.md.
-func (g *GraphRun) Markdown() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "Every image of the fixed copy (%d), built along the dependency graph without cache by `layerwise build`, one build at a time and %d at a time, in the same run:\n\n", g.Images, g.Jobs)
-	fmt.Fprintf(&b, "| run | wall | critical path |\n| --- | ---: | --- |\n")
-	fmt.Fprintf(&b, "| `-j 1` | %.1f s | %.1f s |\n", g.Serial.Seconds(), g.SerialCritical.Seconds())
-	fmt.Fprintf(&b, "| `-j %d` | %.1f s | %.1f s |\n\n", g.Jobs, g.Parallel.Seconds(), g.Critical.Seconds())
-	fmt.Fprintf(&b, "Parallel speed-up over the measured serial run: **%.2f×**. Critical path: %s. No schedule of these builds ends before the critical path's builds do; on %s, builds that run side by side also slow each other down, which the critical path at `-j %d` includes.\n",
-		g.Speedup, strings.Join(g.CriticalPath, " → "), "this machine's cores", g.Jobs)
-	for _, f := range g.Failed {
-		fmt.Fprintf(&b, "\n- not built: %s\n", f)
-	}
-	return b.String()
-}

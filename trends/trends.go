@@ -76,6 +76,12 @@ func (s *Summary) Regressed() bool {
 	return s.Previous > 0 && s.Change > SlowerRatio && s.Median-s.Previous > SlowerAtLeast
 }
 
+// Faster reports an image and scenario that got faster than in the window
+// before by as much as Regressed asks of a slowdown.
+func (s *Summary) Faster() bool {
+	return s.Previous > 0 && s.Median > 0 && s.Change < -SlowerRatio && s.Previous-s.Median > SlowerAtLeast
+}
+
 // Load summarises the builds of [from, to) and compares them with the
 // window of the same length before.
 func Load(ctx context.Context, store *history.Store, from, to time.Time) (*Report, error) {

@@ -1,17 +1,13 @@
 package trends
 
 import (
-	"bytes"
 	"context"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/layerwise/layerwise/engine"
 	"github.com/layerwise/layerwise/history"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 )
 
 var (
@@ -86,117 +82,5 @@ func TestLoad(t *testing.T) {
 	}
 	if rep.Summaries[0].Image != "api" || rep.Summaries[2].Image != "worker" {
 		t.Errorf("order: %v %v", rep.Summaries[0].Image, rep.Summaries[2].Image)
-	}
-}
-
-// The metrics parse with Prometheus's own text parser and carry the values.
-func TestWritePrometheus(t *testing.T) {
-	var buf bytes.Buffer
-	if err := WritePrometheus(&buf, load(t)); err != nil {
-		t.Fatal(err)
-	}
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	mfs, err := p.TextToMetricFamilies(strings.NewReader(buf.String()))
-	if err != nil {
-		t.Fatalf("%v\n%s", err, buf.String())
-	}
-	value := func(name string, labels map[string]string) float64 {
-		mf := mfs[name]
-		if mf == nil {
-			t.Fatalf("no %s in\n%s", name, buf.String())
-		}
-	metrics:
-		for _, m := range mf.Metric {
-			for _, l := range m.Label {
-				if want, ok := labels[l.GetName()]; ok && want != l.GetValue() {
-					continue metrics
-				}
-			}
-			return m.GetGauge().GetValue()
-		}
-		t.Fatalf("no %s%v", name, labels)
-		return 0
-	}
-	for _, tc := range []struct {
-		name   string
-		labels map[string]string
-		want   float64
-	}{
-		{"layerwise_build_duration_seconds", map[string]string{"image": "web", "scenario": "cold", "stat": "median"}, 14},
-		{"layerwise_build_duration_seconds", map[string]string{"image": "web", "scenario": "cold", "stat": "previous_median"}, 10},
-		{"layerwise_build_regressed", map[string]string{"image": "web", "scenario": "cold"}, 1},
-		{"layerwise_build_regressed", map[string]string{"image": "api", "scenario": "warm"}, 0},
-		{"layerwise_builds", map[string]string{"image": "worker", "scenario": "cold", "result": "failed"}, 1},
-		{"layerwise_image_size_bytes", map[string]string{"image": "api", "scenario": "warm"}, 100 << 20},
-		{"layerwise_build_time_spent_seconds", map[string]string{"image": "worker", "scenario": "cold"}, 8},
-	} {
-		if got := value(tc.name, tc.labels); got != tc.want {
-			t.Errorf("%s%v = %v, want %v", tc.name, tc.labels, got, tc.want)
-		}
-	}
-}
-
-func TestWriteHTML(t *testing.T) {
-	var buf bytes.Buffer
-	rep := load(t)
-	rep.Summaries[0].Image = `<script>alert(1)</script>` // names are escaped
-	if err := WriteHTML(&buf, rep, "Build times"); err != nil {
-		t.Fatal(err)
-	}
-	out := buf.String()
-	for _, want := range []string{
-		"<title>Build times</title>", "<b>6</b>builds", "<b>1</b>slower than before",
-		`<li class="worse">web cold: 10.00 s → 14.00 s (<span class="worse">+40%</span>)</li>`,
-		`<span class="better">-50%</span>`, "<polyline", `class="fail"`, "&lt;script&gt;",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("missing %q in\n%s", want, out)
-		}
-	}
-	if strings.Contains(out, "<script>") {
-		t.Error("an image name was not escaped")
-	}
-}
-
-func TestWriteMarkdown(t *testing.T) {
-	var buf bytes.Buffer
-	if err := WriteMarkdown(&buf, load(t), "Weekly build report"); err != nil {
-		t.Fatal(err)
-	}
-	out := buf.String()
-	for _, want := range []string{
-		"# Weekly build report", "2026-11-20 to 2026-11-27, compared with the 7 days before.",
-		"- **6 builds**, 1 failed", "## Slower\n\n- web cold: 10.00 s → 14.00 s (+40%)",
-		"## Faster\n\n- api warm: 2.00 s → 1.00 s (-50%)", "## Failures\n\n- worker cold: 1 of 2 builds failed",
-		"| worker | cold | 2 | 1 | 5.00 s | – | new | 50% | 104.9 MB |",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("missing %q in\n%s", want, out)
-		}
-	}
-}
-
-// TestHostileImageNames: an image name that is not UTF-8 (it comes from a
-// directory name) made the Prometheus registry panic; HTML and Markdown
-// from a directory name must not reach the Markdown report raw.
-func TestHostileImageNames(t *testing.T) {
-	rep := &Report{From: weekStart, To: weekEnd, Summaries: []*Summary{
-		{Image: "bad\xffname", Scenario: "cold", Builds: 1, Median: time.Second, Last: Point{Wall: time.Second}},
-		{Image: "<img src=x onerror=alert(1)>|x\ny", Scenario: "warm", Builds: 1, Median: time.Second, Last: Point{Wall: time.Second}},
-	}}
-	var buf bytes.Buffer
-	if err := WritePrometheus(&buf, rep); err != nil {
-		t.Fatal(err)
-	}
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	if _, err := p.TextToMetricFamilies(strings.NewReader(buf.String())); err != nil {
-		t.Fatalf("exposition does not parse: %v\n%s", err, buf.String())
-	}
-	buf.Reset()
-	if err := WriteMarkdown(&buf, rep, "weekly"); err != nil {
-		t.Fatal(err)
-	}
-	if out := buf.String(); strings.Contains(out, "<img") || strings.Contains(out, "x\ny") {
-		t.Errorf("raw HTML or a split row in Markdown:\n%s", out)
 	}
 }

@@ -2,14 +2,15 @@ package cli
 
 import (
 	"fmt"
-	"github.com/layerwise/layerwise/internal/dirlist"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/layerwise/layerwise/internal/dirlist"
+
 	"github.com/layerwise/layerwise/audit"
 	"github.com/layerwise/layerwise/history"
-	"github.com/layerwise/layerwise/report"
+	"github.com/layerwise/layerwise/render"
 	"github.com/layerwise/layerwise/rules"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -42,7 +43,7 @@ Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it;
 2 usage or input error.`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := g.checkFormat(report.Formats...); err != nil {
+			if err := g.checkFormat(render.AuditFormats...); err != nil {
 				return err
 			}
 			if len(args) <= 1 {
@@ -137,8 +138,8 @@ func auditPath(cmd *cobra.Command, g *globals, f *auditFlags, args []string) (*a
 }
 
 func renderAudit(g *globals, ar *audit.Report, src func(string) []string, failSev rules.Severity) error {
-	ropt := report.Options{Version: Version, Color: g.color(), Source: src}
-	if err := report.Render(g.stdout, g.format, ar, ropt); err != nil {
+	ropt := render.AuditOptions{Version: Version, Color: g.color(), Source: src}
+	if err := render.Audit(g.stdout, g.format, ar, ropt); err != nil {
 		return err
 	}
 	if ar.Failed(failSev) {

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/layerwise/layerwise/dockerfile"
 	"strings"
+
+	"github.com/layerwise/layerwise/dockerfile"
+	"github.com/layerwise/layerwise/render"
 
 	"github.com/layerwise/layerwise/bench"
 	"github.com/layerwise/layerwise/internal/atomicfile"
@@ -82,7 +84,7 @@ the Markdown document (keeping its hand-written analysis section).`,
 			}
 			if markdownOut != "" {
 				var buf bytes.Buffer
-				bench.Markdown(&buf, rep, bench.ReadPrevious(markdownOut))
+				render.BenchMarkdown(&buf, rep, render.ReadPrevious(markdownOut))
 				if err := atomicfile.Write(markdownOut, buf.Bytes(), 0o644); err != nil {
 					return &ExitError{Code: ExitFindings, Err: err}
 				}
@@ -93,9 +95,9 @@ the Markdown document (keeping its hand-written analysis section).`,
 					return err
 				}
 			case "markdown":
-				bench.Markdown(g.stdout, rep, bench.ReadPrevious(markdownOut))
+				render.BenchMarkdown(g.stdout, rep, render.ReadPrevious(markdownOut))
 			default:
-				bench.Table(g.stdout, rep)
+				render.BenchTable(g.stdout, rep)
 			}
 			failed := 0
 			for _, row := range rep.Rows {

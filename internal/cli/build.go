@@ -2,18 +2,13 @@ package cli
 
 import (
 	"fmt"
-	"io"
 	"os"
-	"strings"
-	"text/tabwriter"
-	"time"
-
-	"github.com/layerwise/layerwise/internal/units"
 
 	"github.com/layerwise/layerwise/build"
 	"github.com/layerwise/layerwise/engine"
 	"github.com/layerwise/layerwise/history"
 	"github.com/layerwise/layerwise/measure"
+	"github.com/layerwise/layerwise/render"
 	"github.com/spf13/cobra"
 )
 
@@ -77,7 +72,7 @@ Formats: table (default, also "text"), json.`,
 						return err
 					}
 				} else {
-					buildTable(g.stdout, rep)
+					render.BuildTable(g.stdout, rep)
 				}
 				for _, o := range rep.Outcomes {
 					if o.Status == build.Failed {
@@ -116,7 +111,7 @@ Formats: table (default, also "text"), json.`,
 					return err
 				}
 			} else {
-				buildTable(g.stdout, rep)
+				render.BuildTable(g.stdout, rep)
 			}
 			if n := rep.Failed(); n > 0 {
 				return &ExitError{Code: ExitFindings, Err: fmt.Errorf("%d of %d images were not built", n, len(rep.Outcomes))}
@@ -136,62 +131,3 @@ Formats: table (default, also "text"), json.`,
 	cmd.Flags().BoolVar(&f.noHistory, "no-history", false, "do not record the builds")
 	return cmd
 }
-
-func buildTable(w io.Writer, rep *build.Report) {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "IMAGE\tTAG\tBUILDER\tSTATUS\tSTARTED\tWALL\tCACHED\tNEEDS")
-	for _, o := range rep.Outcomes {
-		wall, cached := "-", "-"
-		if o.Result != nil {
-			wall = secs(o.Result.Wall)
-			cached = fmt.Sprintf("%.0f%%", 100*o.Result.CacheHitRatio)
-		}
-		started := "-"
-		if o.Status == build.Built || o.Result != nil {
-			started = "+" + secs(o.Waited)
-		}
-		status := o.Status
-		if o.Error != "" {
-			// the whole message is on stderr and in the JSON
-			status += ": " + clip(firstLine(o.Error), 60)
-		}
-		needs := strings.Join(o.Deps, ",")
-		if needs == "" {
-			needs = "-"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", o.Image, o.Tag, o.Builder, status, started, wall, cached, needs)
-	}
-	tw.Flush()
-	if rep.DryRun {
-		planned := 0
-		for _, o := range rep.Outcomes {
-			if o.Status == build.Planned {
-				planned++
-			}
-		}
-		fmt.Fprintf(w, "\n%d images planned, %d cannot be built (dry run: nothing was built).\n", planned, len(rep.Outcomes)-planned)
-		return
-	}
-	fmt.Fprintf(w, "\n%d images, %d built, %d not built, in %s.\n", len(rep.Outcomes), len(rep.Outcomes)-rep.Failed(), rep.Failed(), secs(rep.Wall))
-	if len(rep.CriticalPath) > 0 {
-		// what is measured: the longest chain of dependent builds. A
-		// speed-up over a serial run needs a serial run (-j 1); the sum of
-		// parallel builds' durations is inflated by their contention.
-		fmt.Fprintf(w, "Critical path: %s, %s of builds: no schedule of these builds ends sooner. Measure -j 1 for the time of a serial run.\n",
-			strings.Join(rep.CriticalPath, " → "), secs(rep.Critical))
-	}
-}
-
-func clip(s string, n int) string {
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
-	}
-	return s
-}
-
-func firstLine(s string) string {
-	l, _, _ := strings.Cut(s, "\n")
-	return l
-}
-
-func secs(d time.Duration) string { return units.Seconds(d, 2) }

@@ -2,14 +2,13 @@ package cli
 
 import (
 	"fmt"
-	"io"
 	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/layerwise/layerwise/internal/dirlist"
-	"github.com/layerwise/layerwise/internal/units"
+	"github.com/layerwise/layerwise/render"
 
 	"github.com/layerwise/layerwise/buildctx"
 	"github.com/layerwise/layerwise/discover"
@@ -120,9 +119,9 @@ the walk are warnings. Formats: text (default), json.`,
 				}
 			} else {
 				for _, r := range out {
-					renderContextText(g.stdout, r.Image, r.Error, r.Report, res.Root)
+					render.ContextText(g.stdout, r.Image, r.Error, r.Report, res.Root)
 					for _, nr := range r.NamedContexts {
-						renderContextText(g.stdout, fmt.Sprintf("%s, named context %s", r.Image, nr.Name), nr.Error, nr.Report, res.Root)
+						render.ContextText(g.stdout, fmt.Sprintf("%s, named context %s", r.Image, nr.Name), nr.Error, nr.Report, res.Root)
 					}
 				}
 			}
@@ -177,80 +176,4 @@ func selectImages(res *discover.Repo, names []string) ([]*discover.Image, error)
 		}
 	}
 	return out, nil
-}
-
-func renderContextText(w io.Writer, title, errMsg string, rep *buildctx.Report, root string) {
-	if rep == nil {
-		fmt.Fprintf(w, "%s\n  error: %s\n\n", title, errMsg)
-		return
-	}
-	ign := "none"
-	if rep.IgnoreFile.Path != "" {
-		ign = relTo(root, rep.IgnoreFile.Path)
-		if rep.IgnoreFile.DockerfileSpecific {
-			ign += " (Dockerfile-specific)"
-		}
-	}
-	fmt.Fprintf(w, "%s\n", title)
-	fmt.Fprintf(w, "  context      %s   ignore file: %s\n", rep.Context, ign)
-	fmt.Fprintf(w, "  sent         %d files, %s (%d dirs)\n", rep.Files, units.Bytes(rep.Bytes), rep.Dirs)
-	ex := fmt.Sprintf("%d files, %s", rep.ExcludedFiles, units.Bytes(rep.ExcludedBytes))
-	if len(rep.PrunedDirs) > 0 {
-		ex += fmt.Sprintf(" + %s not read: %s", plural(len(rep.PrunedDirs), "directory", "directories"), strings.Join(firstN(rep.PrunedDirs, 5), ", "))
-	}
-	fmt.Fprintf(w, "  excluded     %s\n", ex)
-	if u := rep.Usage; u != nil {
-		if u.Undecidable {
-			fmt.Fprintf(w, "  used         cannot tell: a COPY/ADD source depends on a build arg\n")
-		} else {
-			pct := 0.0
-			if rep.Bytes > 0 {
-				pct = 100 * float64(u.UnusedBytes) / float64(rep.Bytes)
-			}
-			fmt.Fprintf(w, "  used         %d files, %s by COPY/ADD\n", u.UsedFiles, units.Bytes(u.UsedBytes))
-			fmt.Fprintf(w, "  unused       %d files, %s (%.0f%% of what is sent)\n", u.UnusedFiles, units.Bytes(u.UnusedBytes), pct)
-			for _, d := range rep.UnusedDirs {
-				fmt.Fprintf(w, "                 %-30s %10s  %d files\n", d.Path, units.Bytes(d.Bytes), d.Files)
-			}
-		}
-		for _, s := range u.Unmatched {
-			fmt.Fprintf(w, "  no match     %s (%s) matches nothing that is sent\n", s.Pattern, s.Where)
-		}
-	}
-	if len(rep.LargestDirs) > 0 {
-		fmt.Fprintf(w, "  largest directories\n")
-		for _, d := range rep.LargestDirs {
-			fmt.Fprintf(w, "                 %-30s %10s  %d files\n", d.Path, units.Bytes(d.Bytes), d.Files)
-		}
-	}
-	if len(rep.LargestFiles) > 0 {
-		fmt.Fprintf(w, "  largest files\n")
-		for _, d := range rep.LargestFiles {
-			fmt.Fprintf(w, "                 %-30s %10s\n", d.Path, units.Bytes(d.Bytes))
-		}
-	}
-	for _, h := range rep.Heavy {
-		fmt.Fprintf(w, "  heavy        %s: %s in %d files\n", h.Path, units.Bytes(h.Bytes), h.Files)
-	}
-	for _, s := range rep.Sensitive {
-		fmt.Fprintf(w, "  sensitive    %s: %s\n", s.Path, s.Reason)
-	}
-	for _, wn := range rep.Warnings {
-		fmt.Fprintf(w, "  warning      %s\n", wn)
-	}
-	fmt.Fprintln(w)
-}
-
-func firstN(s []string, n int) []string {
-	if len(s) > n {
-		return append(append([]string(nil), s[:n]...), fmt.Sprintf("and %d more", len(s)-n))
-	}
-	return s
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }

@@ -3,17 +3,17 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"github.com/layerwise/layerwise/verify"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/layerwise/layerwise/render"
+	"github.com/layerwise/layerwise/verify"
+
 	"github.com/layerwise/layerwise/fix"
 	"github.com/layerwise/layerwise/internal/atomicfile"
 	"github.com/layerwise/layerwise/rules"
-	"github.com/pmezard/go-difflib/difflib"
 	"github.com/spf13/cobra"
 )
 
@@ -165,7 +165,7 @@ func fixPath(cmd *cobra.Command, g *globals, args, ruleIDs []string, write, chec
 		}
 	} else {
 		for _, f := range fr.Files {
-			writeDiff(g.stdout, f, g.color())
+			render.FixDiff(g.stdout, f, g.color())
 		}
 	}
 	for _, n := range fr.Notes {
@@ -227,60 +227,4 @@ func writeFix(f *fix.FileFix, root string) error {
 		return errors.New("the file changed since it was read")
 	}
 	return atomicfile.Replace(f.Abs, f.After, root)
-}
-
-func writeDiff(w io.Writer, f *fix.FileFix, color bool) {
-	from := "a/" + f.Path
-	if f.Before == nil {
-		from = "/dev/null"
-	}
-	d := difflib.UnifiedDiff{A: diffLines(f.Before), B: diffLines(f.After), FromFile: from, ToFile: "b/" + f.Path, Context: 3}
-	text, err := difflib.GetUnifiedDiffString(d)
-	if err != nil {
-		return
-	}
-	for _, l := range strings.SplitAfter(text, "\n") {
-		if l == "" {
-			continue
-		}
-		if !strings.HasSuffix(l, "\n") {
-			l += "\n"
-		}
-		if color {
-			switch {
-			case strings.HasPrefix(l, "+++") || strings.HasPrefix(l, "---"):
-				l = cBoldCLI + l[:len(l)-1] + cResetCLI + "\n"
-			case strings.HasPrefix(l, "+"):
-				l = cGreenCLI + l[:len(l)-1] + cResetCLI + "\n"
-			case strings.HasPrefix(l, "-"):
-				l = cRedCLI + l[:len(l)-1] + cResetCLI + "\n"
-			case strings.HasPrefix(l, "@@"):
-				l = cCyanCLI + l[:len(l)-1] + cResetCLI + "\n"
-			}
-		}
-		io.WriteString(w, l)
-	}
-}
-
-const (
-	cResetCLI = "\x1b[0m"
-	cBoldCLI  = "\x1b[1m"
-	cRedCLI   = "\x1b[31m"
-	cGreenCLI = "\x1b[32m"
-	cCyanCLI  = "\x1b[36m"
-)
-
-// diffLines splits text into lines that keep their newline (difflib's
-// SplitLines adds a phantom empty last line).
-func diffLines(b []byte) []string {
-	if len(b) == 0 {
-		return nil
-	}
-	ls := strings.SplitAfter(string(b), "\n")
-	if ls[len(ls)-1] == "" {
-		ls = ls[:len(ls)-1]
-	} else {
-		ls[len(ls)-1] += "\n\\ No newline at end of file\n"
-	}
-	return ls
 }

@@ -1,17 +1,13 @@
 package cli
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
-
-	"github.com/layerwise/layerwise/internal/units"
 
 	"github.com/layerwise/layerwise/engine"
 	"github.com/layerwise/layerwise/engine/buildkit"
@@ -19,6 +15,7 @@ import (
 	"github.com/layerwise/layerwise/history"
 	"github.com/layerwise/layerwise/internal/atomicfile"
 	"github.com/layerwise/layerwise/measure"
+	"github.com/layerwise/layerwise/render"
 	"github.com/spf13/cobra"
 )
 
@@ -231,7 +228,7 @@ Formats: table (default, also "text"), json (with every step), csv.`,
 				}
 			}
 			if f.csvOut != "" {
-				if err := atomicfile.WriteFunc(f.csvOut, 0o644, func(w io.Writer) error { return measureCSV(w, all) }); err != nil {
+				if err := atomicfile.WriteFunc(f.csvOut, 0o644, func(w io.Writer) error { return render.MeasureCSV(w, all) }); err != nil {
 					return &ExitError{Code: ExitFindings, Err: err}
 				}
 			}
@@ -241,13 +238,13 @@ Formats: table (default, also "text"), json (with every step), csv.`,
 					return err
 				}
 			case "csv":
-				if err := measureCSV(g.stdout, all); err != nil {
+				if err := render.MeasureCSV(g.stdout, all); err != nil {
 					return err
 				}
 			default:
-				measureTable(g.stdout, all)
+				render.MeasureTable(g.stdout, all)
 				if f.failOnRegression != "" {
-					baselineTable(g.stdout, all, f.failOnRegression)
+					render.MeasureBaseline(g.stdout, all, f.failOnRegression)
 				}
 			}
 			if failed > 0 {
@@ -279,62 +276,6 @@ Formats: table (default, also "text"), json (with every step), csv.`,
 	cmd.Flags().IntVar(&f.baselineBuilds, "baseline-builds", 10, "how many recent baseline builds count (at least 3 are needed)")
 	return cmd
 }
-
-func baselineTable(w io.Writer, ms []*measure.Measurement, threshold string) {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "\nIMAGE\tSCENARIO\tBASELINE\tNOW\tBUILDS\tVERDICT (threshold %s)\n", threshold)
-	for _, m := range ms {
-		c := m.Baseline
-		if c == nil {
-			continue
-		}
-		base := "-"
-		if c.Status != measure.StatusNoBaseline {
-			base = fmt.Sprintf("%.2f s", c.Median.Seconds())
-		}
-		verdict := c.Status
-		if len(c.Reasons) > 0 {
-			verdict += ": " + strings.Join(c.Reasons, "; ")
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%.2f s\t%d\t%s\n", m.Image, m.Scenario, base, c.Current.Seconds(), c.Samples, verdict)
-	}
-	tw.Flush()
-}
-
-func measureTable(w io.Writer, ms []*measure.Measurement) {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "IMAGE\tSCENARIO\tRUNS\tMIN\tMEDIAN\tMAX\tCACHED\tCONTEXT\tIMAGE SIZE\tLAYERS\tNOTE")
-	for _, m := range ms {
-		note := m.Touched
-		if m.Skipped != "" {
-			note = "skipped: " + m.Skipped
-		}
-		if m.Error != "" {
-			note = "FAILED: " + strings.SplitN(m.Error, "\n", 2)[0]
-		}
-		if len(m.Runs) == 0 || m.Median == 0 {
-			fmt.Fprintf(tw, "%s\t%s\t%d\t-\t-\t-\t-\t-\t-\t-\t%s\n", m.Image, m.Scenario, len(m.Runs), note)
-			continue
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%.2f s\t%.2f s\t%.2f s\t%.0f%%\t%s\t%s\t%d\t%s\n", m.Image, m.Scenario, len(m.Runs),
-			m.Min.Seconds(), m.Median.Seconds(), m.Max.Seconds(), 100*m.CacheHitRatio, units.Bytes(m.ContextBytes),
-			units.Bytes(m.ImageSize), m.Layers, note)
-	}
-	tw.Flush()
-}
-
-func measureCSV(w io.Writer, ms []*measure.Measurement) error {
-	cw := csv.NewWriter(w)
-	cw.Write([]string{"image", "scenario", "runs", "min_s", "median_s", "max_s", "cache_hit_ratio", "context_bytes", "image_bytes", "layers", "pull_s", "touched", "skipped", "error"})
-	for _, m := range ms {
-		cw.Write([]string{m.Image, m.Scenario, fmt.Sprint(len(m.Runs)), fsec(m.Min), fsec(m.Median), fsec(m.Max), fmt.Sprintf("%.3f", m.CacheHitRatio),
-			fmt.Sprint(m.ContextBytes), fmt.Sprint(m.ImageSize), fmt.Sprint(m.Layers), fsec(m.Pull), m.Touched, m.Skipped, m.Error})
-	}
-	cw.Flush()
-	return cw.Error()
-}
-
-func fsec(d time.Duration) string { return units.SecondsBare(d, 3) }
 
 // openHistory opens the history store: flag, or .layerwise/history.db
 // under the repository root.

@@ -4,14 +4,11 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"text/tabwriter"
 	"time"
-
-	"github.com/layerwise/layerwise/internal/safetext"
-	"github.com/layerwise/layerwise/internal/units"
 
 	"github.com/layerwise/layerwise/history"
 	"github.com/layerwise/layerwise/internal/atomicfile"
+	"github.com/layerwise/layerwise/render"
 	"github.com/layerwise/layerwise/trends"
 	"github.com/spf13/cobra"
 )
@@ -77,15 +74,15 @@ an image × scenario got slower than the window before by more than 25% and
 			write := func(w io.Writer) error {
 				switch g.format {
 				case "html":
-					return trends.WriteHTML(w, rep, f.title)
+					return render.TrendsHTML(w, rep, f.title, time.Now())
 				case "markdown":
-					return trends.WriteMarkdown(w, rep, f.title)
+					return render.TrendsMarkdown(w, rep, f.title)
 				case "prometheus":
-					return trends.WritePrometheus(w, rep)
+					return render.TrendsPrometheus(w, rep)
 				case "json":
 					return writeJSON(w, rep)
 				}
-				reportTable(w, rep)
+				render.TrendsTable(w, rep)
 				return nil
 			}
 			if f.out != "" {
@@ -114,23 +111,3 @@ an image × scenario got slower than the window before by more than 25% and
 	cmd.Flags().StringVar(&f.out, "out", "", "write to this file (atomically) instead of standard output")
 	return cmd
 }
-
-func reportTable(w io.Writer, rep *trends.Report) {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "IMAGE\tSCENARIO\tBUILDS\tFAILED\tMEDIAN\tBEFORE\tCHANGE\tLAST\tCACHED\tIMAGE SIZE")
-	for _, s := range rep.Summaries {
-		change := "new"
-		if s.Previous > 0 && s.Median > 0 {
-			change = fmt.Sprintf("%+.0f%%", 100*s.Change)
-			if s.Regressed() {
-				change += " slower"
-			}
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%.0f%%\t%s\n", safetext.Term(s.Image), safetext.Term(s.Scenario), s.Builds, s.Failures,
-			dsecs(s.Median), dsecs(s.Previous), change, dsecs(s.Last.Wall), 100*s.CacheHitRatio, units.Bytes(s.ImageSize))
-	}
-	tw.Flush()
-	fmt.Fprintf(w, "\n%d builds (%d failed) from %s, %s spent building.\n", rep.Builds, rep.Failures, rep.From.Format("2006-01-02 15:04"), dsecs(rep.Total))
-}
-
-func dsecs(d time.Duration) string { return units.SecondsOr(d, 2, "-") }

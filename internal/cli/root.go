@@ -6,11 +6,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/layerwise/layerwise/baseimage"
-	"github.com/layerwise/layerwise/internal/dirlist"
 	"io"
 	"os"
 	"strings"
+
+	"github.com/layerwise/layerwise/baseimage"
+	"github.com/layerwise/layerwise/internal/dirlist"
 
 	"github.com/layerwise/layerwise/config"
 	"github.com/spf13/cobra"
@@ -171,11 +172,4 @@ func Execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// cobra's own errors (unknown command, wrong arg count) are usage errors
 	fmt.Fprintf(stderr, "layerwise: %v\nRun 'layerwise --help' for usage.\n", err)
 	return ExitUsage
-}
-
-func relTo(root, p string) string {
-	if strings.HasPrefix(p, root+"/") {
-		return p[len(root)+1:]
-	}
-	return p
 }

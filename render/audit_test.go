@@ -1,9 +1,8 @@
-package report
+package render
 
 import (
 	"bytes"
 	"context"
-	"flag"
 	"os"
 	"path/filepath"
 	"testing"
@@ -12,8 +11,6 @@ import (
 	"github.com/layerwise/layerwise/config"
 	"github.com/layerwise/layerwise/discover"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // fixtureAudit audits testdata/repo with its root rewritten to /repo so that
 // the output does not depend on where the checkout lives.
@@ -31,7 +28,7 @@ func fixtureAudit(t *testing.T) *audit.Report {
 	return res
 }
 
-func TestGolden(t *testing.T) {
+func TestAuditGolden(t *testing.T) {
 	res := fixtureAudit(t)
 	src := func(p string) []string {
 		data, err := os.ReadFile(filepath.Join("testdata/repo", p))
@@ -40,25 +37,13 @@ func TestGolden(t *testing.T) {
 		}
 		return bytes2lines(data)
 	}
-	for _, format := range Formats {
+	for _, format := range AuditFormats {
 		t.Run(format, func(t *testing.T) {
 			var buf bytes.Buffer
-			if err := Render(&buf, format, res, Options{Version: "test", Source: src}); err != nil {
+			if err := Audit(&buf, format, res, AuditOptions{Version: "test", Source: src}); err != nil {
 				t.Fatal(err)
 			}
-			golden := filepath.Join("testdata", "audit."+format+".golden")
-			if *update {
-				if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./report -update)", err)
-			}
-			if !bytes.Equal(buf.Bytes(), want) {
-				t.Errorf("%s output differs from %s (go test ./report -update to accept):\n%s", format, golden, buf.String())
-			}
+			golden(t, "audit."+format, buf.Bytes())
 		})
 	}
 }

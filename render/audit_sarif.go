@@ -1,4 +1,4 @@
-package report
+package render
 
 import (
 	"encoding/json"
@@ -122,8 +122,8 @@ func sarifLevel(s rules.Severity) string {
 
 const informationURI = "https://github.com/layerwise/layerwise"
 
-// SARIF renders the audit as a SARIF 2.1.0 log.
-func SARIF(w io.Writer, res *audit.Report, opt Options) error {
+// AuditSARIF renders the audit as a SARIF 2.1.0 log.
+func AuditSARIF(w io.Writer, res *audit.Report, opt AuditOptions) error {
 	run := sarifRun{ColumnKind: "unicodeCodePoints", Results: []sarifResult{},
 		Tool:               sarifTool{Driver: sarifDriver{Name: "layerwise", Version: opt.Version, InformationURI: informationURI, Rules: []sarifRule{}}},
 		OriginalURIBaseIDs: map[string]sarifArtifactLoc{"SRCROOT": {URI: "file://" + strings.TrimSuffix(res.Root, "/") + "/"}},

@@ -1,23 +1,35 @@
-// Package report renders an audit.Report: text for people, JSON for
-// programs, SARIF for code-scanning UIs, Markdown for the baseline
-// document, checkstyle and GitLab code quality for CI systems.
-package report
+// Package render is the render layer: every table, CSV, diff, Markdown,
+// HTML, JSON and SARIF form of every result type, and nothing else. The
+// data flows one way (repository → model → findings / fixes /
+// measurements → here); no package but the CLI imports this one.
+//
+// One file per result type, named after it (ls.go, context.go, fix.go,
+// measure.go, build.go, verify.go, trends.go, bench.go); the audit, which
+// has six formats, has one file per format (audit_*.go) and this one for
+// what they share. Each is tested against golden files in testdata/
+// (go test ./render -update rewrites them after a deliberate change).
+//
+// Audit formats: text for people, JSON for programs, SARIF for
+// code-scanning UIs, Markdown for the baseline document, checkstyle and
+// GitLab code quality for CI systems.
+package render
 
 import (
 	"fmt"
-	"github.com/layerwise/layerwise/internal/safetext"
 	"io"
 	"sort"
+
+	"github.com/layerwise/layerwise/internal/safetext"
 
 	"github.com/layerwise/layerwise/audit"
 	"github.com/layerwise/layerwise/rules"
 )
 
-// Formats lists the audit formats.
-var Formats = []string{"text", "json", "sarif", "markdown", "checkstyle", "gitlab"}
+// AuditFormats lists the audit formats.
+var AuditFormats = []string{"text", "json", "sarif", "markdown", "checkstyle", "gitlab"}
 
-// Options tune rendering.
-type Options struct {
+// AuditOptions tune rendering.
+type AuditOptions struct {
 	Color bool
 	// Version is the layerwise version written into SARIF and JSON.
 	Version string
@@ -26,23 +38,23 @@ type Options struct {
 	Source func(path string) []string
 }
 
-// Render writes res in the named format.
-func Render(w io.Writer, format string, res *audit.Report, opt Options) error {
+// Audit writes res in the named format.
+func Audit(w io.Writer, format string, res *audit.Report, opt AuditOptions) error {
 	switch format {
 	case "text":
 		// names and messages come from the user's files: nothing in them
 		// may act on the terminal
-		return Text(w, mapText(res, safetext.Term), withSafeSource(opt))
+		return AuditText(w, mapText(res, safetext.Term), withSafeSource(opt))
 	case "json":
-		return JSON(w, res, opt)
+		return AuditJSON(w, res, opt)
 	case "sarif":
-		return SARIF(w, res, opt)
+		return AuditSARIF(w, res, opt)
 	case "markdown", "md":
-		return Markdown(w, res, opt)
+		return AuditMarkdown(w, res, opt)
 	case "checkstyle":
-		return Checkstyle(w, res, opt)
+		return AuditCheckstyle(w, res, opt)
 	case "gitlab":
-		return GitLab(w, res, opt)
+		return AuditGitLab(w, res, opt)
 	}
 	return fmt.Errorf("unknown format %q", format)
 }
@@ -75,7 +87,7 @@ func mapText(res *audit.Report, f func(string) string) *audit.Report {
 }
 
 // withSafeSource makes the source lines a text report quotes terminal-safe.
-func withSafeSource(opt Options) Options {
+func withSafeSource(opt AuditOptions) AuditOptions {
 	if opt.Source == nil {
 		return opt
 	}

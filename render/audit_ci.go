@@ -1,4 +1,4 @@
-package report
+package render
 
 import (
 	"crypto/sha256"
@@ -26,8 +26,8 @@ type csError struct {
 	Source   string `xml:"source,attr"`
 }
 
-// Checkstyle renders checkstyle XML (version 4.3), one <file> per file.
-func Checkstyle(w io.Writer, res *audit.Report, _ Options) error {
+// AuditCheckstyle renders checkstyle XML (version 4.3), one <file> per file.
+func AuditCheckstyle(w io.Writer, res *audit.Report, _ AuditOptions) error {
 	byFile := map[string]*csFile{}
 	var names []string
 	for _, f := range res.Findings {
@@ -86,8 +86,8 @@ type glLines struct {
 	End   int `json:"end,omitempty"`
 }
 
-// GitLab renders GitLab's code quality report (a JSON array of issues).
-func GitLab(w io.Writer, res *audit.Report, _ Options) error {
+// AuditGitLab renders GitLab's code quality report (a JSON array of issues).
+func AuditGitLab(w io.Writer, res *audit.Report, _ AuditOptions) error {
 	out := []glIssue{}
 	for _, f := range res.Findings {
 		sev := "info"

@@ -1,14 +1,16 @@
-package trends
+package render
 
 import (
-	"github.com/layerwise/layerwise/internal/safetext"
 	"io"
+
+	"github.com/layerwise/layerwise/internal/safetext"
+	"github.com/layerwise/layerwise/trends"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
 )
 
-// WritePrometheus writes the report as Prometheus metrics in the text
+// TrendsPrometheus writes the report as Prometheus metrics in the text
 // exposition format, through client_golang's registry and expfmt's encoder
 // (so names, labels, escaping and ordering are what Prometheus expects).
 // Gauges, since each file is a snapshot of the window:
@@ -20,7 +22,7 @@ import (
 //	layerwise_builds{image,scenario,result="ok"|"failed"}
 //	layerwise_build_time_spent_seconds{image,scenario}
 //	layerwise_build_regressed{image,scenario}   (1 when slower than the window before, beyond noise)
-func WritePrometheus(w io.Writer, rep *Report) error {
+func TrendsPrometheus(w io.Writer, rep *trends.Report) error {
 	reg := prometheus.NewPedanticRegistry()
 	labels := []string{"image", "scenario"}
 	gauge := func(name, help string, extra ...string) *prometheus.GaugeVec {

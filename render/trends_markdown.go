@@ -1,4 +1,4 @@
-package trends
+package render
 
 import (
 	"fmt"
@@ -9,27 +9,28 @@ import (
 
 	"github.com/layerwise/layerwise/internal/safetext"
 	"github.com/layerwise/layerwise/internal/units"
+	"github.com/layerwise/layerwise/trends"
 )
 
-// WriteMarkdown writes the weekly report (or any window): totals, what got
+// TrendsMarkdown writes the weekly report (or any window): totals, what got
 // slower and what got faster than in the window before, the failures, and
 // a table of every image × scenario.
-func WriteMarkdown(w io.Writer, rep *Report, title string) error {
+func TrendsMarkdown(w io.Writer, rep *trends.Report, title string) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s\n\n", title)
 	fmt.Fprintf(&b, "%s to %s, compared with the %s before.\n\n", rep.From.UTC().Format("2006-01-02"), rep.To.UTC().Format("2006-01-02"), days(rep.To.Sub(rep.From)))
 	fmt.Fprintf(&b, "- **%d builds**, %d failed\n- **%s** spent building\n", rep.Builds, rep.Failures, hsecs(rep.Total))
 	slower := regressions(rep)
-	var faster []*Summary
+	var faster []*trends.Summary
 	for _, s := range rep.Summaries {
-		if s.Previous > 0 && s.Change < -0.1 && s.Previous-s.Median > SlowerAtLeast {
+		if s.Faster() {
 			faster = append(faster, s)
 		}
 	}
 	sort.Slice(faster, func(i, j int) bool { return faster[i].Change < faster[j].Change })
 	sort.Slice(slower, func(i, j int) bool { return slower[i].Change > slower[j].Change })
 	fmt.Fprintf(&b, "- **%d** image × scenario pairs slower than before, %d faster\n\n", len(slower), len(faster))
-	section := func(h string, ss []*Summary) {
+	section := func(h string, ss []*trends.Summary) {
 		if len(ss) == 0 {
 			return
 		}
@@ -41,7 +42,7 @@ func WriteMarkdown(w io.Writer, rep *Report, title string) error {
 	}
 	section("Slower", slower)
 	section("Faster", faster)
-	var failing []*Summary
+	var failing []*trends.Summary
 	for _, s := range rep.Summaries {
 		if s.Failures > 0 {
 			failing = append(failing, s)

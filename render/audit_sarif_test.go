@@ -1,4 +1,4 @@
-package report
+package render
 
 import (
 	"bytes"
@@ -44,7 +44,7 @@ func TestSARIFValidatesAgainstOfficialSchema(t *testing.T) {
 	schema := gojsonschema.NewStringLoader(officialSchema(t))
 	res := fixtureAudit(t)
 	var buf bytes.Buffer
-	if err := SARIF(&buf, res, Options{Version: "test"}); err != nil {
+	if err := AuditSARIF(&buf, res, AuditOptions{Version: "test"}); err != nil {
 		t.Fatal(err)
 	}
 	check := func(name string, doc []byte) {
@@ -65,7 +65,7 @@ func TestSARIFValidatesAgainstOfficialSchema(t *testing.T) {
 	withFix.Findings[0].Fix = &rules.Fix{Description: "copy the manifests first", File: withFix.Findings[0].File,
 		Replacements: []rules.Replacement{{StartLine: 4, EndLine: 4, Text: "COPY go.mod go.sum ./\n"}, {StartLine: 6, EndLine: 5, Text: "COPY . .\n"}}}
 	buf.Reset()
-	if err := SARIF(&buf, withFix, Options{Version: "test"}); err != nil {
+	if err := AuditSARIF(&buf, withFix, AuditOptions{Version: "test"}); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Contains(buf.Bytes(), []byte(`"artifactChanges"`)) {

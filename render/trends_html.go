@@ -1,4 +1,4 @@
-package trends
+package render
 
 import (
 	"fmt"
@@ -8,22 +8,23 @@ import (
 	"time"
 
 	"github.com/layerwise/layerwise/internal/units"
+	"github.com/layerwise/layerwise/trends"
 )
 
-// WriteHTML writes the dashboard: one self-contained page (inline CSS and
+// TrendsHTML writes the dashboard: one self-contained page (inline CSS and
 // SVG, no script, nothing fetched), so that it can be a CI artifact or be
 // served as a static file.
-func WriteHTML(w io.Writer, rep *Report, title string) error {
+func TrendsHTML(w io.Writer, rep *trends.Report, title string, generated time.Time) error {
 	return dashboard.Execute(w, struct {
 		Title     string
-		Report    *Report
+		Report    *trends.Report
 		Generated string
-		Regressed []*Summary
-	}{title, rep, time.Now().UTC().Format("2006-01-02 15:04 UTC"), regressions(rep)})
+		Regressed []*trends.Summary
+	}{title, rep, generated.UTC().Format("2006-01-02 15:04 UTC"), regressions(rep)})
 }
 
-func regressions(rep *Report) []*Summary {
-	var out []*Summary
+func regressions(rep *trends.Report) []*trends.Summary {
+	var out []*trends.Summary
 	for _, s := range rep.Summaries {
 		if s.Regressed() {
 			out = append(out, s)
@@ -34,7 +35,7 @@ func regressions(rep *Report) []*Summary {
 
 // sparkline draws the window's wall times as an SVG polyline, failed builds
 // as red dots on the baseline.
-func sparkline(points []Point) template.HTML {
+func sparkline(points []trends.Point) template.HTML {
 	const w, h = 160.0, 28.0
 	if len(points) == 0 {
 		return ""
@@ -72,7 +73,7 @@ var dashboard = template.Must(template.New("dashboard").Funcs(template.FuncMap{
 	"secs":  hsecs,
 	"pct":   func(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) },
 	"bytes": func(n int64) string { return units.Bytes(n) },
-	"change": func(s *Summary) template.HTML {
+	"change": func(s *trends.Summary) template.HTML {
 		if s.Previous == 0 || s.Median == 0 {
 			return `<span class="muted">new</span>`
 		}

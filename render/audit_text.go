@@ -1,4 +1,4 @@
-package report
+package render
 
 import (
 	"fmt"
@@ -11,18 +11,9 @@ import (
 	"github.com/layerwise/layerwise/rules"
 )
 
-const (
-	cReset  = "\x1b[0m"
-	cBold   = "\x1b[1m"
-	cRed    = "\x1b[31m"
-	cYellow = "\x1b[33m"
-	cBlue   = "\x1b[34m"
-	cDim    = "\x1b[2m"
-)
-
-// Text renders findings grouped per image, with the offending lines and a
+// AuditText renders findings grouped per image, with the offending lines and a
 // caret under them, most costly first.
-func Text(w io.Writer, res *audit.Report, opt Options) error {
+func AuditText(w io.Writer, res *audit.Report, opt AuditOptions) error {
 	col := func(c, s string) string {
 		if !opt.Color {
 			return s

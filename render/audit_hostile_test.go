@@ -1,4 +1,4 @@
-package report
+package render
 
 import (
 	"bytes"
@@ -29,10 +29,10 @@ func hostileResult() *audit.Report {
 // TestHostileNamesInEveryRenderer: no renderer lets such a name act on a
 // terminal, inject HTML, split a Markdown row or make invalid JSON/XML.
 func TestHostileNamesInEveryRenderer(t *testing.T) {
-	for _, format := range Formats {
+	for _, format := range AuditFormats {
 		t.Run(format, func(t *testing.T) {
 			var buf bytes.Buffer
-			if err := Render(&buf, format, hostileResult(), Options{Version: "test"}); err != nil {
+			if err := Audit(&buf, format, hostileResult(), AuditOptions{Version: "test"}); err != nil {
 				t.Fatal(err)
 			}
 			out := buf.String()

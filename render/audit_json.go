@@ -1,4 +1,4 @@
-package report
+package render
 
 import (
 	"encoding/json"
@@ -49,8 +49,8 @@ type jsonRule struct {
 	HelpURI  string `json:"helpUri"`
 }
 
-// JSON renders the audit as one JSON document.
-func JSON(w io.Writer, res *audit.Report, opt Options) error {
+// AuditJSON renders the audit as one JSON document.
+func AuditJSON(w io.Writer, res *audit.Report, opt AuditOptions) error {
 	doc := jsonDoc{SchemaVersion: res.SchemaVersion, Tool: jsonTool{"layerwise", opt.Version}, Ranking: res.Ranking,
 		RankingNote: res.RankingNote, Images: res.Images, Findings: []jsonFinding{}, Warnings: res.Warnings}
 	for _, f := range res.Findings {

@@ -1,0 +1,75 @@
+package render
+
+// Measurements (layerwise measure): table, CSV and the baseline verdicts.
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/layerwise/layerwise/internal/units"
+	"github.com/layerwise/layerwise/measure"
+)
+
+// MeasureBaseline writes the regression gate's verdict per image and
+// scenario against the recorded baseline.
+func MeasureBaseline(w io.Writer, ms []*measure.Measurement, threshold string) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "\nIMAGE\tSCENARIO\tBASELINE\tNOW\tBUILDS\tVERDICT (threshold %s)\n", threshold)
+	for _, m := range ms {
+		c := m.Baseline
+		if c == nil {
+			continue
+		}
+		base := "-"
+		if c.Status != measure.StatusNoBaseline {
+			base = fmt.Sprintf("%.2f s", c.Median.Seconds())
+		}
+		verdict := c.Status
+		if len(c.Reasons) > 0 {
+			verdict += ": " + strings.Join(c.Reasons, "; ")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%.2f s\t%d\t%s\n", m.Image, m.Scenario, base, c.Current.Seconds(), c.Samples, verdict)
+	}
+	tw.Flush()
+}
+
+// MeasureTable writes one line per image and scenario measured.
+func MeasureTable(w io.Writer, ms []*measure.Measurement) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "IMAGE\tSCENARIO\tRUNS\tMIN\tMEDIAN\tMAX\tCACHED\tCONTEXT\tIMAGE SIZE\tLAYERS\tNOTE")
+	for _, m := range ms {
+		note := m.Touched
+		if m.Skipped != "" {
+			note = "skipped: " + m.Skipped
+		}
+		if m.Error != "" {
+			note = "FAILED: " + strings.SplitN(m.Error, "\n", 2)[0]
+		}
+		if len(m.Runs) == 0 || m.Median == 0 {
+			fmt.Fprintf(tw, "%s\t%s\t%d\t-\t-\t-\t-\t-\t-\t-\t%s\n", m.Image, m.Scenario, len(m.Runs), note)
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%.2f s\t%.2f s\t%.2f s\t%.0f%%\t%s\t%s\t%d\t%s\n", m.Image, m.Scenario, len(m.Runs),
+			m.Min.Seconds(), m.Median.Seconds(), m.Max.Seconds(), 100*m.CacheHitRatio, units.Bytes(m.ContextBytes),
+			units.Bytes(m.ImageSize), m.Layers, note)
+	}
+	tw.Flush()
+}
+
+// MeasureCSV writes the measurements as CSV, seconds with three decimals.
+func MeasureCSV(w io.Writer, ms []*measure.Measurement) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"image", "scenario", "runs", "min_s", "median_s", "max_s", "cache_hit_ratio", "context_bytes", "image_bytes", "layers", "pull_s", "touched", "skipped", "error"})
+	for _, m := range ms {
+		cw.Write([]string{m.Image, m.Scenario, fmt.Sprint(len(m.Runs)), fsec(m.Min), fsec(m.Median), fsec(m.Max), fmt.Sprintf("%.3f", m.CacheHitRatio),
+			fmt.Sprint(m.ContextBytes), fmt.Sprint(m.ImageSize), fmt.Sprint(m.Layers), fsec(m.Pull), m.Touched, m.Skipped, m.Error})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func fsec(d time.Duration) string { return units.SecondsBare(d, 3) }

@@ -1,0 +1,201 @@
+package render
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/layerwise/layerwise/engine"
+	"github.com/layerwise/layerwise/history"
+	"github.com/layerwise/layerwise/trends"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+)
+
+var (
+	weekStart = time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	weekEnd   = weekStart.Add(7 * 24 * time.Hour)
+)
+
+// recorded fills a history: web/cold took 10 s last week and 14 s this
+// week (a regression), api/warm 2 s then 1 s (faster), worker/cold is new
+// and failed once, and one build after the window is left out.
+func recorded(t *testing.T) *history.Store {
+	t.Helper()
+	s, err := history.Open(filepath.Join(t.TempDir(), "h.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	add := func(at time.Time, image, scenario string, wall time.Duration, errMsg string) {
+		b := &history.Build{StartedAt: at, Image: image, Scenario: scenario, Repetition: 1,
+			Result: engine.Result{Wall: wall, CacheHitRatio: 0.5, ImageSize: 100 << 20, ContextBytes: 4096, Err: errMsg}}
+		if _, err := s.Append(context.Background(), b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, d := range []time.Duration{10 * time.Second, 10 * time.Second, 11 * time.Second} {
+		add(weekStart.Add(-time.Duration(i+1)*24*time.Hour), "web", "cold", d, "")
+	}
+	for i, d := range []time.Duration{14 * time.Second, 13 * time.Second, 15 * time.Second} {
+		add(weekStart.Add(time.Duration(i+1)*24*time.Hour), "web", "cold", d, "")
+	}
+	add(weekStart.Add(-48*time.Hour), "api", "warm", 2*time.Second, "")
+	add(weekStart.Add(48*time.Hour), "api", "warm", time.Second, "")
+	add(weekStart.Add(72*time.Hour), "worker", "cold", 5*time.Second, "")
+	add(weekStart.Add(73*time.Hour), "worker", "cold", 3*time.Second, "RUN failed")
+	add(weekEnd.Add(time.Hour), "web", "cold", time.Minute, "")
+	return s
+}
+
+func load(t *testing.T) *trends.Report {
+	rep, err := trends.Load(context.Background(), recorded(t), weekStart, weekEnd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+func summary(rep *trends.Report, image, scenario string) *trends.Summary {
+	for _, s := range rep.Summaries {
+		if s.Image == image && s.Scenario == scenario {
+			return s
+		}
+	}
+	return nil
+}
+
+// The metrics parse with Prometheus's own text parser and carry the values.
+func TestTrendsPrometheus(t *testing.T) {
+	var buf bytes.Buffer
+	if err := TrendsPrometheus(&buf, load(t)); err != nil {
+		t.Fatal(err)
+	}
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	mfs, err := p.TextToMetricFamilies(strings.NewReader(buf.String()))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, buf.String())
+	}
+	value := func(name string, labels map[string]string) float64 {
+		mf := mfs[name]
+		if mf == nil {
+			t.Fatalf("no %s in\n%s", name, buf.String())
+		}
+	metrics:
+		for _, m := range mf.Metric {
+			for _, l := range m.Label {
+				if want, ok := labels[l.GetName()]; ok && want != l.GetValue() {
+					continue metrics
+				}
+			}
+			return m.GetGauge().GetValue()
+		}
+		t.Fatalf("no %s%v", name, labels)
+		return 0
+	}
+	for _, tc := range []struct {
+		name   string
+		labels map[string]string
+		want   float64
+	}{
+		{"layerwise_build_duration_seconds", map[string]string{"image": "web", "scenario": "cold", "stat": "median"}, 14},
+		{"layerwise_build_duration_seconds", map[string]string{"image": "web", "scenario": "cold", "stat": "previous_median"}, 10},
+		{"layerwise_build_regressed", map[string]string{"image": "web", "scenario": "cold"}, 1},
+		{"layerwise_build_regressed", map[string]string{"image": "api", "scenario": "warm"}, 0},
+		{"layerwise_builds", map[string]string{"image": "worker", "scenario": "cold", "result": "failed"}, 1},
+		{"layerwise_image_size_bytes", map[string]string{"image": "api", "scenario": "warm"}, 100 << 20},
+		{"layerwise_build_time_spent_seconds", map[string]string{"image": "worker", "scenario": "cold"}, 8},
+	} {
+		if got := value(tc.name, tc.labels); got != tc.want {
+			t.Errorf("%s%v = %v, want %v", tc.name, tc.labels, got, tc.want)
+		}
+	}
+}
+
+func TestTrendsHTML(t *testing.T) {
+	var buf bytes.Buffer
+	rep := load(t)
+	rep.Summaries[0].Image = `<script>alert(1)</script>` // names are escaped
+	if err := TrendsHTML(&buf, rep, "Build times", weekEnd); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, want := range []string{
+		"<title>Build times</title>", "<b>6</b>builds", "<b>1</b>slower than before",
+		`<li class="worse">web cold: 10.00 s → 14.00 s (<span class="worse">+40%</span>)</li>`,
+		`<span class="better">-50%</span>`, "<polyline", `class="fail"`, "&lt;script&gt;",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "<script>") {
+		t.Error("an image name was not escaped")
+	}
+}
+
+func TestTrendsMarkdown(t *testing.T) {
+	var buf bytes.Buffer
+	if err := TrendsMarkdown(&buf, load(t), "Weekly build report"); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, want := range []string{
+		"# Weekly build report", "2026-11-20 to 2026-11-27, compared with the 7 days before.",
+		"- **6 builds**, 1 failed", "## Slower\n\n- web cold: 10.00 s → 14.00 s (+40%)",
+		"## Faster\n\n- api warm: 2.00 s → 1.00 s (-50%)", "## Failures\n\n- worker cold: 1 of 2 builds failed",
+		"| worker | cold | 2 | 1 | 5.00 s | – | new | 50% | 104.9 MB |",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in\n%s", want, out)
+		}
+	}
+}
+
+// TestHostileImageNames: an image name that is not UTF-8 (it comes from a
+// directory name) made the Prometheus registry panic; HTML and Markdown
+// from a directory name must not reach the Markdown report raw.
+func TestTrendsHostileImageNames(t *testing.T) {
+	rep := &trends.Report{From: weekStart, To: weekEnd, Summaries: []*trends.Summary{
+		{Image: "bad\xffname", Scenario: "cold", Builds: 1, Median: time.Second, Last: trends.Point{Wall: time.Second}},
+		{Image: "<img src=x onerror=alert(1)>|x\ny", Scenario: "warm", Builds: 1, Median: time.Second, Last: trends.Point{Wall: time.Second}},
+	}}
+	var buf bytes.Buffer
+	if err := TrendsPrometheus(&buf, rep); err != nil {
+		t.Fatal(err)
+	}
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	if _, err := p.TextToMetricFamilies(strings.NewReader(buf.String())); err != nil {
+		t.Fatalf("exposition does not parse: %v\n%s", err, buf.String())
+	}
+	buf.Reset()
+	if err := TrendsMarkdown(&buf, rep, "weekly"); err != nil {
+		t.Fatal(err)
+	}
+	if out := buf.String(); strings.Contains(out, "<img") || strings.Contains(out, "x\ny") {
+		t.Errorf("raw HTML or a split row in Markdown:\n%s", out)
+	}
+}
+
+// TestTrendsGolden: the table, Markdown, HTML and Prometheus forms of one
+// report, byte for byte.
+func TestTrendsGolden(t *testing.T) {
+	rep := load(t)
+	for name, write := range map[string]func(*bytes.Buffer) error{
+		"trends.table":      func(b *bytes.Buffer) error { TrendsTable(b, rep); return nil },
+		"trends.markdown":   func(b *bytes.Buffer) error { return TrendsMarkdown(b, rep, "Weekly build report") },
+		"trends.html":       func(b *bytes.Buffer) error { return TrendsHTML(b, rep, "Build times", weekEnd) },
+		"trends.prometheus": func(b *bytes.Buffer) error { return TrendsPrometheus(b, rep) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := write(&buf); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, name, buf.Bytes())
+		})
+	}
+}
