@@ -113,10 +113,6 @@ func Run(ctx context.Context, disc *discover.Repo, opt Options) (*Report, error)
 		res.Rules[r.ID] = &Meta{ID: r.ID, Name: r.Name, Title: r.Title, Category: r.Category, Description: r.Cost,
 			HelpURI: r.DocURL(), Severity: r.Severity, Fixable: r.Fixable()}
 	}
-	res.Rules["LW000"] = &Meta{ID: "LW000", Name: "parse-error", Title: "The Dockerfile cannot be parsed", Category: rules.CatCorrectness, Severity: rules.Error, HelpURI: "docs/rules/LW000.md",
-		Description: "The builder rejects this Dockerfile: nothing else about it can be checked until it parses."}
-	res.Rules["LW001"] = &Meta{ID: "LW001", Name: "unknown-rule", Title: "A pragma names a rule that does not exist", Category: rules.CatCorrectness, Severity: rules.Warning, HelpURI: "docs/rules/LW001.md",
-		Description: "A `# layerwise ignore=` pragma names an unknown rule ID, so it suppresses nothing."}
 	for id, line := range cfg.RuleLines {
 		if !rules.Known(id) && id != "buildkit" {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("%s:%d: unknown rule %q in config (see docs/rules/)", relPath(disc.Root, cfg.Path), line, id))
@@ -204,9 +200,7 @@ func Run(ctx context.Context, disc *discover.Repo, opt Options) (*Report, error)
 		findings = append(findings, perImage[i]...)
 	}
 	for _, r := range rules.All() {
-		if r.RepoCheck != nil {
-			findings = append(findings, r.RepoCheck(inputs)...)
-		}
+		findings = append(findings, r.RunRepo(inputs)...)
 	}
 	findings = applyPragmas(findings, inputs)
 	findings = applyConfig(findings, cfg)
@@ -306,9 +300,7 @@ func dedupeFindings(fs []rules.Finding) []rules.Finding {
 func RunRules(in *rules.Input) []rules.Finding {
 	var out []rules.Finding
 	for _, r := range rules.All() {
-		if r.Check != nil {
-			out = append(out, r.Check(in)...)
-		}
+		out = append(out, r.Run(in)...)
 	}
 	return out
 }
@@ -333,8 +325,8 @@ func namedContextFindings(ctx context.Context, root string, im *discover.Image, 
 			nin.IgnoreFile = relPath(root, rep.IgnoreFile.Path)
 		}
 		for _, r := range rules.All() {
-			if r.ContextOnly && r.Check != nil {
-				out = append(out, r.Check(&nin)...)
+			if r.ContextOnly {
+				out = append(out, r.Run(&nin)...)
 			}
 		}
 	}
@@ -360,7 +352,7 @@ func relPath(root, p string) string {
 
 func parseErrorFinding(im *discover.Image) rules.Finding {
 	e := im.Error
-	f := rules.Finding{RuleID: "LW000", Severity: rules.Error, Image: im.Name, File: e.File, Message: e.Message}
+	f := rules.ParseError.New(im.Name, e.File, e.Message)
 	if f.File == "" {
 		f.File = dfPath(im)
 	}

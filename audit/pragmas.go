@@ -67,7 +67,7 @@ func nextInstructionLine(f *dockerfile.File, after int) int {
 }
 
 // applyPragmas drops suppressed findings and reports unknown rule IDs in
-// pragmas as LW001 findings at the pragma's line.
+// pragmas as UnknownRule (LW001) findings at the pragma's line.
 func applyPragmas(fs []rules.Finding, ins []*rules.Input) []rules.Finding {
 	type key struct {
 		file string
@@ -80,8 +80,7 @@ func applyPragmas(fs []rules.Finding, ins []*rules.Input) []rules.Finding {
 		for _, p := range parsePragmas(in.File) {
 			for _, id := range p.ids {
 				if !rules.Known(id) {
-					f := rules.Finding{RuleID: "LW001", Severity: rules.Warning, Image: in.Image, File: in.Dockerfile,
-						Message: fmt.Sprintf("pragma names unknown rule %q: it suppresses nothing", id)}
+					f := rules.UnknownRule.New(in.Image, in.Dockerfile, fmt.Sprintf("pragma names unknown rule %q: it suppresses nothing", id))
 					f.Range.Start = dockerfile.Pos{Line: p.line, Col: 1}
 					f.Range.End = dockerfile.Pos{Line: p.line, Col: len(in.File.Lines[p.line-1])}
 					extra = append(extra, f)

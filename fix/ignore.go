@@ -213,7 +213,7 @@ func fixIgnoreGroup(ctx context.Context, root string, g *ignoreGroup, walks map[
 	excl := candidates(g, walk, reached, &unwritable)
 	var notes []Note
 	for _, p := range unwritable {
-		notes = append(notes, Note{File: rel, Rule: "LW120", Reason: fmt.Sprintf("%q cannot be written as a .dockerignore pattern that matches it alone (a line break, a control character, blanks at its ends, or not UTF-8): it is still sent; rename it or exclude it by hand", p)})
+		notes = append(notes, Note{File: rel, Rule: rules.NoDockerignore.ID, Reason: fmt.Sprintf("%q cannot be written as a .dockerignore pattern that matches it alone (a line break, a control character, blanks at its ends, or not UTF-8): it is still sent; rename it or exclude it by hand", p)})
 	}
 	if len(excl) == 0 {
 		return nil, notes, nil
@@ -261,10 +261,10 @@ func fixIgnoreGroup(ctx context.Context, root string, g *ignoreGroup, walks map[
 	}
 	if len(lost) > 0 {
 		sort.Strings(lost)
-		return nil, []Note{{File: rel, Rule: "LW120", Reason: fmt.Sprintf("proof failed, nothing written: the new patterns would drop %d files a COPY needs (first: %s)", len(lost), lost[0])}}, nil
+		return nil, []Note{{File: rel, Rule: rules.NoDockerignore.ID, Reason: fmt.Sprintf("proof failed, nothing written: the new patterns would drop %d files a COPY needs (first: %s)", len(lost), lost[0])}}, nil
 	}
 	if why := exactlyExcluded(walk, after, excl); why != "" {
-		return nil, []Note{{File: rel, Rule: "LW120", Reason: "proof failed, nothing written: " + why}}, nil
+		return nil, []Note{{File: rel, Rule: rules.NoDockerignore.ID, Reason: "proof failed, nothing written: " + why}}, nil
 	}
 	for _, e := range dropped {
 		notes = append(notes, Note{File: rel, Rule: e.rule, Reason: fmt.Sprintf("%s is no longer sent: %s", e.pattern, e.reason)})
@@ -273,9 +273,9 @@ func fixIgnoreGroup(ctx context.Context, root string, g *ignoreGroup, walks map[
 	for _, e := range dropped {
 		ff.Excludes = append(ff.Excludes, e.path)
 	}
-	ff.Applied = append(ff.Applied, Applied{Rule: "LW120", Description: fmt.Sprintf("exclude %d paths the builds do not need", len(excl))})
+	ff.Applied = append(ff.Applied, Applied{Rule: rules.NoDockerignore.ID, Description: fmt.Sprintf("exclude %d paths the builds do not need", len(excl))})
 	bytesBefore, bytesAfter := walk.Bytes, after.Bytes
-	notes = append(notes, Note{File: rel, Rule: "LW120", Reason: fmt.Sprintf("context for %s: %s -> %s sent per build", g.names(), units.Bytes(bytesBefore), units.Bytes(bytesAfter))})
+	notes = append(notes, Note{File: rel, Rule: rules.NoDockerignore.ID, Reason: fmt.Sprintf("context for %s: %s -> %s sent per build", g.names(), units.Bytes(bytesBefore), units.Bytes(bytesAfter))})
 	return ff, notes, nil
 }
 
@@ -415,100 +415,53 @@ func matcherOf(excl []exclusion) (*patternmatcher.PatternMatcher, error) {
 	return patternmatcher.New(pats)
 }
 
-// candidates lists what the ignore file should exclude: (b) sensitive
-// files, (c) heavy directories the build regenerates, (a) top-level paths
-// no COPY/ADD reaches.
+// candidates lists what the ignore file should exclude: what each context
+// rule's Excludes hook declares (rules/lw122…lw124), the most severe rule
+// first (secrets head the file, then regenerated directories, then what
+// nothing reads), each
+// written as a pattern that matches it alone; a path at or below one
+// already listed adds nothing. Names no pattern can carry are listed in
+// unwritable.
 func candidates(g *ignoreGroup, w *buildctx.Walk, reached map[string]bool, unwritable *[]string) []exclusion {
-	var out []exclusion
-	seen := map[string]bool{} // "/" + path
-	add := func(e exclusion) {
-		pat, ok := escapePattern(e.path)
-		if !ok {
-			*unwritable = append(*unwritable, e.path)
-			return
-		}
-		e.pattern = pat
-		if !seen["/"+e.path] {
-			seen["/"+e.path] = true
-			out = append(out, e)
-		}
-	}
-	runs := runCommands(g.images())
 	var models []*dockerfile.File
 	for _, im := range g.contextImages() {
 		models = append(models, im.Model)
 	}
-	keep := protectedPaths(models)
-	// (b) sensitive files
+	var all []*dockerfile.File
+	for _, im := range g.images() {
+		all = append(all, im.Model)
+	}
 	entries := w.Entries
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Path < entries[j].Path })
-	for _, s := range buildctx.SensitiveFiles(g.contextDir, entries) {
-		p := strings.TrimSuffix(s.Path, "/")
-		if p == ".git" && runs["git"] {
-			continue // a RUN uses git: keep the history
+	keep := protectedPaths(models)
+	in := &rules.IgnoreInput{Dir: g.contextDir, Entries: entries, Reached: reached, Builds: all,
+		Named: len(g.contextImages()) < len(g.users), Keep: keep.protects, Source: namedBySources(g.users),
+		Dockerfile: func(name string) bool { return isDockerfileOf(name, g.contextImages()) }}
+	var out []exclusion
+	var listed []string
+	excluding := slices.DeleteFunc(rules.All(), func(r *rules.Rule) bool { return r.Excludes == nil })
+	slices.SortStableFunc(excluding, func(a, b *rules.Rule) int { return int(b.Severity) - int(a.Severity) })
+	for _, r := range excluding {
+		for _, e := range r.Excludes(in) {
+			if under(e.Path, listed) {
+				continue
+			}
+			pat, ok := escapePattern(e.Path)
+			if !ok {
+				*unwritable = append(*unwritable, e.Path)
+				continue
+			}
+			listed = append(listed, e.Path)
+			out = append(out, exclusion{path: e.Path, pattern: pat, reason: e.Reason, drops: e.Drops, rule: r.ID})
 		}
-		if keep.protects(p) {
-			continue // a COPY names it, or it reaches the image: the audit warns
-		}
-		add(exclusion{path: p, reason: s.Reason, drops: true, rule: "LW123"})
-	}
-	// (c) heavy directories the build regenerates; not for a directory
-	// some image reads as a named context, whose files it takes as they are
-	regen := map[string]string{}
-	if len(g.contextImages()) < len(g.users) {
-		runs = nil // only (b) and (a) below
-	}
-	if runs["npm"] || runs["yarn"] || runs["pnpm"] {
-		regen["node_modules"] = "node_modules: the image runs its own npm/yarn/pnpm install"
-	}
-	if runs["npm run build"] || runs["yarn build"] || runs["pnpm build"] {
-		regen["dist"] = "dist: the image runs its own build"
-		regen["build"] = "build: the image runs its own build"
-	}
-	if runs["pip"] {
-		regen[".venv"] = ".venv: the image runs its own pip install"
-		regen["__pycache__"] = "__pycache__: Python regenerates it"
-	}
-	if runs["cargo"] || runs["maven"] {
-		regen["target"] = "target: the image runs its own cargo/maven build"
-	}
-	for _, e := range entries {
-		if e.Type != buildctx.TypeDir {
-			continue
-		}
-		base := path.Base(e.Path)
-		if reason, ok := regen[base]; ok && !underAny(e.Path, seen) && !keep.protects(e.Path) {
-			add(exclusion{path: e.Path, reason: reason, drops: true, rule: "LW122"})
-		}
-	}
-	// (a) top-level entries no COPY/ADD reaches
-	top := map[string]bool{}
-	used := map[string]bool{}
-	for _, e := range entries {
-		first, _, _ := strings.Cut(e.Path, "/")
-		top[first] = true
-		if reached[e.Path] {
-			used[first] = true
-		}
-	}
-	var names []string
-	for n := range top {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	named := namedBySources(g.users)
-	for _, n := range names {
-		if used[n] || named(n) || seen["/"+n] || n == ".dockerignore" || isDockerfileOf(n, g.contextImages()) {
-			continue
-		}
-		add(exclusion{path: n, reason: n + ": no COPY/ADD reaches it", rule: "LW124"})
 	}
 	return out
 }
 
-func underAny(p string, seen map[string]bool) bool {
-	for sp := range seen {
-		if strings.HasPrefix("/"+p+"/", sp+"/") {
+// under: p is one of the paths or lies below one.
+func under(p string, paths []string) bool {
+	for _, q := range paths {
+		if p == q || strings.HasPrefix(p, q+"/") {
 			return true
 		}
 	}
@@ -522,38 +475,6 @@ func isDockerfileOf(name string, ims []*discover.Image) bool {
 		}
 	}
 	return false
-}
-
-// runCommands lists the tools the images run ("npm", "pip", "git", and
-// "npm run build" for build scripts).
-func runCommands(ims []*discover.Image) map[string]bool {
-	out := map[string]bool{}
-	for _, im := range ims {
-		for _, s := range im.Model.Stages {
-			for _, in := range s.Instructions {
-				if in.Run == nil {
-					continue
-				}
-				for _, c := range in.Run.Commands {
-					name := path.Base(c.Name)
-					out[name] = true
-					if inst := rules.Classify(c); inst != nil {
-						out[inst.Tool.Name] = true
-					}
-					if (name == "npm" || name == "yarn" || name == "pnpm") && runsBuild(c) {
-						out[name+" run build"] = true
-						out[name+" build"] = true
-					}
-				}
-			}
-		}
-	}
-	return out
-}
-
-func runsBuild(c dockerfile.Command) bool {
-	pos := c.Positional()
-	return (len(pos) >= 2 && pos[0] == "run" && pos[1] == "build") || (len(pos) >= 1 && pos[0] == "build")
 }
 
 func relTo(root, p string) string {

@@ -15,6 +15,7 @@ import (
 	"github.com/layerwise/layerwise/fix"
 	"github.com/layerwise/layerwise/history"
 	"github.com/layerwise/layerwise/measure"
+	"github.com/layerwise/layerwise/rules"
 	"github.com/layerwise/layerwise/verify"
 )
 
@@ -195,4 +196,8 @@ func TestBenchGolden(t *testing.T) {
 	render(t, "bench.table", func(b *bytes.Buffer) error { BenchTable(b, benchReport()); return nil })
 	prev := []byte("# old\n\n" + analysisMarker + "\n\n## Analysis\n\nKept by hand.\n")
 	render(t, "bench.markdown", func(b *bytes.Buffer) error { BenchMarkdown(b, benchReport(), prev); return nil })
+}
+
+func TestRulesGolden(t *testing.T) {
+	render(t, "rules.table", func(b *bytes.Buffer) error { return RulesTable(b, rules.All()) })
 }

@@ -13,8 +13,8 @@ import (
 
 // contextFinding points a context finding at the ignore file when there
 // is one, else at the context directory.
-func (in *Input) contextFinding(id, msg string, cost Cost) Finding {
-	f := Finding{RuleID: id, Severity: registry[id].Severity, Image: in.Image, Message: msg, Cost: cost}
+func (in *Input) contextFinding(msg string, cost Cost) Finding {
+	f := Finding{Image: in.Image, Message: msg, Cost: cost}
 	f.File = in.ContextPath
 	if in.IgnoreFile != "" {
 		f.File = in.IgnoreFile

@@ -17,7 +17,7 @@ func (r *Rule) Doc() []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# %s %s\n\n", r.ID, r.Title)
 	fmt.Fprintf(&b, "| | |\n| --- | --- |\n| name | `%s` |\n| severity | %s |\n| category | %s |\n| automatic fix | %s |\n| scope | %s |\n\n",
-		r.Name, r.Severity, r.Category, yesNo(r.Fixable(), "yes (`layerwise fix`)", "no"), yesNo(r.RepoCheck != nil, "the whole repository", "one image"))
+		r.Name, r.Severity, r.Category, yesNo(r.Fixable(), "yes (`layerwise fix`)", "no"), r.scope())
 	fmt.Fprintf(&b, "## What it costs\n\n%s\n\n", r.Cost)
 	fmt.Fprintf(&b, "## Why\n\n%s\n\n", r.Description)
 	if r.Bad != "" {
@@ -26,9 +26,22 @@ func (r *Rule) Doc() []byte {
 	if r.Good != "" {
 		fmt.Fprintf(&b, "## Not caught\n\n```dockerfile\n%s\n```\n\n", strings.TrimSpace(r.Good))
 	}
+	if r.Builtin {
+		return b.Bytes() // a parse error or a pragma: nothing to suppress it with
+	}
 	fmt.Fprintf(&b, "## Suppress\n\n```dockerfile\n# layerwise ignore=%s\n```\n\nabove the instruction, `# layerwise global ignore=%s` anywhere in the Dockerfile, or `rules: {%s: off}` in `.layerwise.yaml`.\n",
 		r.ID, r.ID, r.ID)
 	return b.Bytes()
+}
+
+func (r *Rule) scope() string {
+	switch {
+	case r.Builtin:
+		return "each Dockerfile, reported by the audit itself"
+	case r.RepoCheck != nil:
+		return "the whole repository"
+	}
+	return "one image"
 }
 
 func yesNo(b bool, yes, no string) string {
@@ -43,8 +56,6 @@ func Index() []byte {
 	var b bytes.Buffer
 	b.WriteString("# layerwise rules\n\nGenerated from the rule declarations in `rules/`. BuildKit's own checks are reported too, as\n`buildkit/<Name>` (see https://docs.docker.com/reference/build-checks/).\n\n")
 	b.WriteString("| rule | name | severity | category | fix | title |\n| --- | --- | --- | --- | --- | --- |\n")
-	b.WriteString("| [LW000](LW000.md) | parse-error | error | correctness | no | The Dockerfile cannot be parsed |\n")
-	b.WriteString("| [LW001](LW001.md) | unknown-rule | warning | correctness | no | A pragma names a rule that does not exist |\n")
 	for _, r := range All() {
 		fmt.Fprintf(&b, "| [%s](%s.md) | %s | %s | %s | %s | %s |\n", r.ID, r.ID, r.Name, r.Severity, r.Category, yesNo(r.Fixable(), "yes", "no"), r.Title)
 	}

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/layerwise/layerwise/dockerfile"
 )
 
 var update = flag.Bool("update", false, "regenerate docs/rules")
@@ -35,7 +37,7 @@ func TestDocs(t *testing.T) {
 func TestRuleDeclarations(t *testing.T) {
 	ids := map[string]bool{}
 	for _, r := range All() {
-		if !strings.HasPrefix(r.ID, "LW1") || len(r.ID) != 5 || r.Name == "" || r.Title == "" || r.Cost == "" || r.Description == "" || r.Category == "" || r.Severity == 0 || r.Bad == "" {
+		if !strings.HasPrefix(r.ID, "LW") || len(r.ID) != 5 || strings.HasPrefix(r.ID, "LW0") != r.Builtin || r.Name == "" || r.Title == "" || r.Cost == "" || r.Description == "" || r.Category == "" || r.Severity == 0 || r.Bad == "" {
 			t.Errorf("incomplete rule %+v", r)
 		}
 		if ids[r.Name] {
@@ -48,5 +50,21 @@ func TestRuleDeclarations(t *testing.T) {
 	}
 	if !Known("LW101") || !Known("buildkit/FromAsCasing") || Known("LW999") || Known("buildkit/Nope") {
 		t.Errorf("Known is wrong")
+	}
+}
+
+// The builtin rules' examples are what they say: LW000's bad example does
+// not parse and its good one does. (LW001's are checked by the audit's
+// pragma test.)
+func TestParseErrorExamples(t *testing.T) {
+	// an error in one instruction is recorded in File.Errors, the rest
+	// still modelled
+	if f, err := dockerfile.Parse("Dockerfile", []byte(ParseError.Bad+"\n"), dockerfile.Options{}); err == nil && len(f.Errors) == 0 {
+		t.Errorf("LW000's bad example parses:\n%s", ParseError.Bad)
+	}
+	if f, err := dockerfile.Parse("Dockerfile", []byte(ParseError.Good+"\n"), dockerfile.Options{}); err != nil {
+		t.Errorf("LW000's good example: %v", err)
+	} else if len(f.Errors) > 0 {
+		t.Errorf("LW000's good example: %v", f.Errors)
 	}
 }

@@ -26,7 +26,7 @@ func TestFixesDoNotMutateTheirInput(t *testing.T) {
 			if r.FixDockerfile == nil || r.Check == nil {
 				continue
 			}
-			for _, f := range r.Check(in) {
+			for _, f := range r.Run(in) {
 				r.FixDockerfile(in, f)
 				ran[r.ID] = true
 				if after := strings.Join(in.File.Lines, "\n"); after != before {

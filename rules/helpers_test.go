@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -32,9 +33,9 @@ func check(t *testing.T, id string, in *Input) []Finding {
 		t.Fatalf("no rule %s", id)
 	}
 	if r.RepoCheck != nil {
-		return r.RepoCheck([]*Input{in})
+		return r.RunRepo([]*Input{in})
 	}
-	return r.Check(in)
+	return r.Run(in)
 }
 
 // ruleCatches asserts the rule reports at least one finding on each
@@ -89,4 +90,41 @@ func inputWithContext(t *testing.T, files map[string]string) *Input {
 		t.Fatal(err)
 	}
 	return withContext(in, rep)
+}
+
+// ignoreInput is a context directory for an Excludes hook: the paths sent
+// (a trailing "/" marks a directory), the ones a COPY reaches, and the
+// Dockerfile of the one image built from it. Nothing is kept or named by
+// a source unless listed.
+func ignoreInput(t *testing.T, src string, sent []string, reached []string, keep ...string) *IgnoreInput {
+	t.Helper()
+	in := &IgnoreInput{Dir: t.TempDir(), Reached: map[string]bool{}, Builds: []*dockerfile.File{input(t, src).File},
+		Keep:       func(p string) bool { return slices.Contains(keep, p) },
+		Source:     func(string) bool { return false },
+		Dockerfile: func(n string) bool { return n == "Dockerfile" }}
+	for _, p := range sent {
+		e := buildctx.Entry{Path: strings.TrimSuffix(p, "/"), Type: buildctx.TypeFile}
+		if strings.HasSuffix(p, "/") {
+			e.Type = buildctx.TypeDir
+		}
+		in.Entries = append(in.Entries, e)
+	}
+	for _, p := range reached {
+		in.Reached[p] = true
+	}
+	return in
+}
+
+// excluded lists the paths a rule's Excludes hook declares, with "!" in
+// front of those it drops on purpose.
+func excluded(r *Rule, in *IgnoreInput) []string {
+	var out []string
+	for _, e := range r.Excludes(in) {
+		if e.Drops {
+			out = append(out, "!"+e.Path)
+		} else {
+			out = append(out, e.Path)
+		}
+	}
+	return out
 }

@@ -10,7 +10,8 @@ import (
 )
 
 // LW101: sources copied before the dependency install.
-var _ = Register(&Rule{
+// CacheOrder is LW101.
+var CacheOrder = Register(&Rule{
 	ID: "LW101", Name: "cache-order", Severity: Warning, Category: CatCache,
 	Title: "Sources are copied before the dependency install",
 	Cost:  "Every source change invalidates the install step and everything after it: the whole dependency tree is downloaded and installed again on each commit.",
@@ -140,7 +141,7 @@ func checkCacheOrder(in *Input) []Finding {
 				}
 				msg := fmt.Sprintf("%s (line %d) copies sources before %s (line %d): every source change %s %s. Copy %s first, install, then copy the sources.",
 					short(broad.Original), broad.Range.Start.Line, what, ins.Range.Start.Line, why, what, manifestList(inst.Tool))
-				f := in.at("LW101", broad, msg, Cost{
+				f := in.at(broad, msg, Cost{
 					Invalidates: fmt.Sprintf("every source change re-runs %s in %s", what, in.Image),
 					Seconds:     inst.Tool.Seconds, Basis: "static",
 				})

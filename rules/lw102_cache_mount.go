@@ -10,7 +10,8 @@ import (
 	"github.com/layerwise/layerwise/pkgmgr"
 )
 
-var _ = Register(&Rule{
+// MissingCacheMount is LW102.
+var MissingCacheMount = Register(&Rule{
 	ID: "LW102", Name: "missing-cache-mount", Severity: Warning, Category: CatCache,
 	Title: "A package manager downloads into a cache no cache mount keeps",
 	Cost:  "When the step re-runs (a dependency changed, a base image moved), every package is downloaded again instead of coming from BuildKit's cache.",
@@ -83,7 +84,7 @@ func checkCacheMount(in *Input) []Finding {
 				}
 				msg := fmt.Sprintf("`%s` keeps %s, which no cache mount keeps between builds: add %s%s.",
 					inst, what, strings.Join(add, " "), guess)
-				f := in.at("LW102", ins, msg, Cost{
+				f := in.at(ins, msg, Cost{
 					Invalidates: "each re-run of this step downloads every package again",
 					Seconds:     t.Seconds / 2, Basis: "static",
 				})
@@ -231,7 +232,7 @@ func aptMountFinding(in *Input, ins *dockerfile.Instruction, inst *Install) (Fin
 	} else {
 		msg = fmt.Sprintf("the apt cache mount on %s has no `sharing=locked`: concurrent builds corrupt apt's cache or wait on its lock.", strings.Join(unlocked, " and "))
 	}
-	f := in.at("LW102", ins, msg, Cost{Invalidates: "each re-run of this step downloads every package again", Seconds: toolApt.Seconds / 2, Basis: "static"})
+	f := in.at(ins, msg, Cost{Invalidates: "each re-run of this step downloads every package again", Seconds: toolApt.Seconds / 2, Basis: "static"})
 	f.Affects = []int{ins.Range.Start.Line}
 	return f, true
 }
@@ -350,7 +351,7 @@ func fixCacheMount(in *Input, f Finding) (*Fix, string) {
 		}
 		for _, d := range dirs {
 			if storeDir(in, ins, d) && usesCache(in, x, d) && !mountCovers(x, d) {
-				if silenced(x, "LW102") {
+				if silenced(x, f.RuleID) {
 					return nil, fmt.Sprintf("the RUN on line %d also uses %s and its LW102 is silenced: the same cache mount on both, or on neither", x.Range.Start.Line, d)
 				}
 				if why := mountableAsUser(in, x, []string{d}); why != "" {

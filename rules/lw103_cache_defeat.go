@@ -8,7 +8,8 @@ import (
 	"github.com/layerwise/layerwise/dockerfile"
 )
 
-var _ = Register(&Rule{
+// CacheDefeated is LW103.
+var CacheDefeated = Register(&Rule{
 	ID: "LW103", Name: "cache-defeated", Severity: Warning, Category: CatCache,
 	Title: "A command empties or bypasses a cache that a cache mount keeps",
 	Cost:  "The cache mount is there, but the step throws its content away (or never writes it): every run downloads everything again.",
@@ -33,7 +34,7 @@ func checkCacheDefeat(in *Input) []Finding {
 			for _, c := range ins.Run.Commands {
 				if what, dir := defeats(c, ins.State, base); what != "" && mountCovers(ins, dir) {
 					msg := fmt.Sprintf("%s while a cache mount keeps %s: it saves no image bytes and makes every run start cold. Drop it.", what, dir)
-					f := in.at("LW103", ins, msg, Cost{Invalidates: "every run of this step starts with an empty cache", Seconds: 10, Basis: "static"})
+					f := in.at(ins, msg, Cost{Invalidates: "every run of this step starts with an empty cache", Seconds: 10, Basis: "static"})
 					f.Affects = []int{ins.Range.Start.Line}
 					out = append(out, f)
 				}

@@ -9,7 +9,8 @@ import (
 	"github.com/layerwise/layerwise/dockerfile"
 )
 
-var _ = Register(&Rule{
+// AptUpdateAlone is LW104.
+var AptUpdateAlone = Register(&Rule{
 	ID: "LW104", Name: "apt-update-alone", Severity: Warning, Category: CatCorrectness,
 	Title: "apt-get update runs in a RUN of its own",
 	Cost:  "The cached update layer goes stale: later installs use package lists of the day the cache was made, and fail with 404s once the mirror moves on.",
@@ -40,7 +41,7 @@ func checkAptUpdateAlone(in *Input) []Finding {
 				}
 			}
 			if update && !install {
-				out = append(out, in.at("LW104", ins, "`apt-get update` runs alone: its cached layer goes stale and later installs fail or install old versions. Run it in the same RUN as `apt-get install`.",
+				out = append(out, in.at(ins, "`apt-get update` runs alone: its cached layer goes stale and later installs fail or install old versions. Run it in the same RUN as `apt-get install`.",
 					Cost{Invalidates: "the install that follows uses package lists cached on the day the layer was built"}))
 			}
 		}

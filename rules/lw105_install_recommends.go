@@ -6,7 +6,8 @@ import (
 	"github.com/layerwise/layerwise/dockerfile"
 )
 
-var _ = Register(&Rule{
+// AptInstallRecommends is LW105.
+var AptInstallRecommends = Register(&Rule{
 	ID: "LW105", Name: "apt-install-recommends", Severity: Info, Category: CatSize,
 	Title: "apt-get install pulls in recommended packages",
 	Cost:  "Recommended packages often double what an install brings in: more to download on every rebuild of the step and more bytes in every image pull.",
@@ -28,7 +29,7 @@ func checkInstallRecommends(in *Input) []Finding {
 		if !isApt(c, "install") || c.HasArg("--no-install-recommends") || hasAptNoRecommendsOption(c.Args) {
 			continue
 		}
-		out = append(out, in.at("LW105", ins, "`apt-get install` without `--no-install-recommends` also installs every recommended package.",
+		out = append(out, in.at(ins, "`apt-get install` without `--no-install-recommends` also installs every recommended package.",
 			Cost{ImageBytes: 50e6, Seconds: bytesSeconds(0, 50e6), Basis: "static", Invalidates: "more packages downloaded on every rebuild of the step"}))
 	}
 	return out

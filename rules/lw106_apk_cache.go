@@ -2,7 +2,8 @@ package rules
 
 import "path"
 
-var _ = Register(&Rule{
+// ApkCache is LW106.
+var ApkCache = Register(&Rule{
 	ID: "LW106", Name: "apk-cache", Severity: Info, Category: CatSize,
 	Title: "apk add keeps its index in the image",
 	Cost:  "The package index (a few MB) is committed to the layer and shipped with every pull.",
@@ -23,7 +24,7 @@ func checkApkCache(in *Input) []Finding {
 		if path.Base(c.Name) != "apk" || first(c) != "add" || c.HasArg("--no-cache") || mountCovers(ins, "/var/cache/apk") || mountCovers(ins, apkCacheDir) {
 			continue
 		}
-		out = append(out, in.at("LW106", ins, "`apk add` without `--no-cache` or a cache mount on /var/cache/apk leaves the package index in the image.",
+		out = append(out, in.at(ins, "`apk add` without `--no-cache` or a cache mount on /var/cache/apk leaves the package index in the image.",
 			Cost{ImageBytes: 3e6, Seconds: bytesSeconds(0, 3e6), Basis: "static"}))
 	}
 	return out

@@ -9,7 +9,8 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
 
-var _ = Register(&Rule{
+// VolatileEarlyInput is LW107.
+var VolatileEarlyInput = Register(&Rule{
 	ID: "LW107", Name: "volatile-early-input", Severity: Warning, Category: CatCache,
 	Title: "A value that changes on every build comes before expensive steps",
 	Cost:  "Every RUN after it re-runs on every build: a changing ARG or ENV value is part of each later step's cache key.",
@@ -66,7 +67,7 @@ func checkVolatile(in *Input) []Finding {
 			}
 			msg := fmt.Sprintf("%s %s changes on every build and comes before %s (line %d): every RUN after it re-runs each time. Move it after the expensive steps.",
 				ins.Kind, strings.Join(names, ", "), short(exp.Original), exp.Range.Start.Line)
-			f := in.at("LW107", ins, msg, Cost{Invalidates: "every build re-runs every RUN after line " + fmt.Sprint(ins.Range.Start.Line), Seconds: expensiveSeconds(s.Instructions[i+1:]), Basis: "static"})
+			f := in.at(ins, msg, Cost{Invalidates: "every build re-runs every RUN after line " + fmt.Sprint(ins.Range.Start.Line), Seconds: expensiveSeconds(s.Instructions[i+1:]), Basis: "static"})
 			f.Affects = runLines(s.Instructions[i+1:])
 			out = append(out, f)
 		}

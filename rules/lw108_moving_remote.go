@@ -10,7 +10,8 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
 
-var _ = Register(&Rule{
+// MovingRemoteInput is LW108.
+var MovingRemoteInput = Register(&Rule{
 	ID: "LW108", Name: "moving-remote-input", Severity: Warning, Category: CatCache,
 	Title: "A remote input that moves is fetched before the dependency install",
 	Cost:  "ADD of a URL is downloaded on every build to check it, and invalidates everything after it when upstream changes; RUN git clone/curl of a branch or 'latest' is either stale forever or, once busted, re-runs all that follows.",
@@ -63,7 +64,7 @@ func checkMovingRemote(in *Input) []Finding {
 			}
 			msg := fmt.Sprintf("%s comes before %s (line %d): a moving remote input either goes stale in the cache or invalidates every step after it. Pin it and fetch it after the install.",
 				what, short(exp.Original), exp.Range.Start.Line)
-			f := in.at("LW108", ins, msg, Cost{Invalidates: "every upstream change re-runs every step after line " + fmt.Sprint(ins.Range.Start.Line), Seconds: expensiveSeconds(s.Instructions[i+1:]), Basis: "static"})
+			f := in.at(ins, msg, Cost{Invalidates: "every upstream change re-runs every step after line " + fmt.Sprint(ins.Range.Start.Line), Seconds: expensiveSeconds(s.Instructions[i+1:]), Basis: "static"})
 			f.Affects = runLines(s.Instructions[i+1:])
 			out = append(out, f)
 		}

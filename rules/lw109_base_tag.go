@@ -7,7 +7,8 @@ import (
 	"github.com/distribution/reference"
 )
 
-var _ = Register(&Rule{
+// BaseImageUnpinned is LW109.
+var BaseImageUnpinned = Register(&Rule{
 	ID: "LW109", Name: "base-image-unpinned", Severity: Warning, Category: CatCorrectness,
 	Title: "Base image has no tag or uses :latest",
 	Cost:  "Builds are not reproducible, and when 'latest' moves every cached layer of the image is invalidated at once.",
@@ -48,9 +49,9 @@ func checkBaseTag(in *Input) []Finding {
 		tagged, hasTag := n.(reference.Tagged)
 		switch {
 		case !hasTag:
-			out = append(out, in.atStage("LW109", s, fmt.Sprintf("FROM %s has no tag: it means :latest, which moves. Pin a version tag or a digest.", s.Base), Cost{Invalidates: "every layer of the image when the registry's latest moves"}))
+			out = append(out, in.atStage(s, fmt.Sprintf("FROM %s has no tag: it means :latest, which moves. Pin a version tag or a digest.", s.Base), Cost{Invalidates: "every layer of the image when the registry's latest moves"}))
 		case tagged.Tag() == "latest":
-			out = append(out, in.atStage("LW109", s, fmt.Sprintf("FROM %s uses :latest, which moves. Pin a version tag or a digest.", s.Base), Cost{Invalidates: "every layer of the image when the registry's latest moves"}))
+			out = append(out, in.atStage(s, fmt.Sprintf("FROM %s uses :latest, which moves. Pin a version tag or a digest.", s.Base), Cost{Invalidates: "every layer of the image when the registry's latest moves"}))
 		}
 	}
 	return out

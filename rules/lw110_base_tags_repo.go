@@ -8,7 +8,8 @@ import (
 	"github.com/distribution/reference"
 )
 
-var _ = Register(&Rule{
+// BaseImageTagDrift is LW110.
+var BaseImageTagDrift = Register(&Rule{
 	ID: "LW110", Name: "base-image-tag-drift", Severity: Info, Category: CatSize,
 	Title: "Services build on the same base image under different tags",
 	Cost:  "Layers are shared only between identical base images: each extra tag is another base to pull, store and keep warm on every builder and node.",
@@ -104,7 +105,7 @@ func checkBaseTagDrift(ins []*Input) []Finding {
 			if u.tag == common {
 				continue
 			}
-			out = append(out, u.in.atStage("LW110", u.in.File.Stages[u.s], msg, Cost{Invalidates: "layer sharing between services"}))
+			out = append(out, u.in.atStage(u.in.File.Stages[u.s], msg, Cost{Invalidates: "layer sharing between services"}))
 		}
 	}
 	return out

@@ -26,7 +26,7 @@ func TestLW110BaseTagDrift(t *testing.T) {
 		{"FROM node\n", "FROM node:20\n"},
 	}
 	for _, c := range catches {
-		if fs := r.RepoCheck(repoInputs(t, c...)); len(fs) == 0 {
+		if fs := r.RunRepo(repoInputs(t, c...)); len(fs) == 0 {
 			t.Errorf("should catch %q", c)
 		}
 	}
@@ -40,12 +40,12 @@ func TestLW110BaseTagDrift(t *testing.T) {
 		{"FROM node:20 AS build\nFROM node:20-slim\n", "FROM node:20 AS build\nFROM node:20-slim\n"},
 	}
 	for _, c := range notCatches {
-		if fs := r.RepoCheck(repoInputs(t, c...)); len(fs) != 0 {
+		if fs := r.RunRepo(repoInputs(t, c...)); len(fs) != 0 {
 			t.Errorf("should not catch %q: %s", c, fs[0].Message)
 		}
 	}
 	// the finding lands on the odd one out
-	fs := r.RepoCheck(repoInputs(t, "FROM node:20\n", "FROM node:20\n", "FROM node:18\n"))
+	fs := r.RunRepo(repoInputs(t, "FROM node:20\n", "FROM node:20\n", "FROM node:18\n"))
 	if len(fs) != 1 || fs[0].Image != "c" {
 		t.Errorf("findings %+v", fs)
 	}
@@ -55,7 +55,7 @@ func TestLW110BaseTagDrift(t *testing.T) {
 // tag, and a digest with @, never as repo:sha256:...
 func TestLW110NamesTagsNotDigestsAsTags(t *testing.T) {
 	d := "sha256:" + strings.Repeat("a", 64)
-	fs := Get("LW110").RepoCheck(repoInputs(t, "FROM node:20@"+d+"\n", "FROM node:18\n", "FROM node@"+d+"\n"))
+	fs := Get("LW110").RunRepo(repoInputs(t, "FROM node:20@"+d+"\n", "FROM node:18\n", "FROM node@"+d+"\n"))
 	if len(fs) == 0 {
 		t.Fatal("no finding")
 	}

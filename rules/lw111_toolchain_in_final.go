@@ -6,7 +6,8 @@ import (
 	"strings"
 )
 
-var _ = Register(&Rule{
+// ToolchainInFinalStage is LW111.
+var ToolchainInFinalStage = Register(&Rule{
 	ID: "LW111", Name: "toolchain-in-final-stage", Severity: Warning, Category: CatSize,
 	Title: "Compilers, SDKs or development dependencies are left in the final image",
 	Cost:  "Hundreds of MB that the running service never uses are pushed, pulled and scanned with every release.",
@@ -28,17 +29,17 @@ func checkToolchainInFinal(in *Input) []Finding {
 	var out []Finding
 	root := in.rootBase(final)
 	if sdk, w := sdkOf(root.Base); sdk != "" {
-		out = append(out, in.atStage("LW111", final, fmt.Sprintf("the final image builds on %s, an SDK image (~%s the runtime does not need): copy the artifact into a runtime base instead.", root.Base, mb(w)),
+		out = append(out, in.atStage(final, fmt.Sprintf("the final image builds on %s, an SDK image (~%s the runtime does not need): copy the artifact into a runtime base instead.", root.Base, mb(w)),
 			Cost{ImageBytes: w, Seconds: bytesSeconds(0, w), Basis: "static"}))
 	}
 	for _, ins := range in.lineageInstructions(final) {
 		if names, w := toolchainIn(ins); len(names) > 0 {
-			out = append(out, in.at("LW111", ins, fmt.Sprintf("the final image installs build tools (%s, ~%s): install them in a build stage and copy only the output.", strings.Join(names, ", "), mb(w)),
+			out = append(out, in.at(ins, fmt.Sprintf("the final image installs build tools (%s, ~%s): install them in a build stage and copy only the output.", strings.Join(names, ", "), mb(w)),
 				Cost{ImageBytes: w, Seconds: bytesSeconds(0, w), Basis: "static"}))
 		}
 		for _, inst := range runInstalls(ins) {
 			if devDepsInstall(inst, ins.State) && !in.noDevDependencies(inst) {
-				out = append(out, in.at("LW111", ins, fmt.Sprintf("`%s` installs development dependencies into the final image: install production dependencies only (e.g. `--omit=dev`), or build in an earlier stage.", inst),
+				out = append(out, in.at(ins, fmt.Sprintf("`%s` installs development dependencies into the final image: install production dependencies only (e.g. `--omit=dev`), or build in an earlier stage.", inst),
 					Cost{ImageBytes: 100e6, Seconds: bytesSeconds(0, 100e6), Basis: "static"}))
 			}
 		}

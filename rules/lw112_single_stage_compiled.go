@@ -9,7 +9,8 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
 
-var _ = Register(&Rule{
+// SingleStageCompiled is LW112.
+var SingleStageCompiled = Register(&Rule{
 	ID: "LW112", Name: "single-stage-compiled", Severity: Warning, Category: CatSize,
 	Title: "A compiled service is built in the image it ships in",
 	Cost:  "The image carries the compiler, the sources, the module cache and intermediate objects: often ten times the size of the artifact.",
@@ -43,7 +44,7 @@ func checkSingleStageCompiled(in *Input) []Finding {
 				w = 300e6
 			}
 			msg := fmt.Sprintf("`%s` compiles in the stage that becomes the image: the compiler, sources and caches ship with it (~%s). Build in a separate stage and copy only the artifact.", inst, mb(w))
-			return []Finding{in.at("LW112", ins, msg, Cost{ImageBytes: w, Seconds: bytesSeconds(0, w), Basis: "static"})}
+			return []Finding{in.at(ins, msg, Cost{ImageBytes: w, Seconds: bytesSeconds(0, w), Basis: "static"})}
 		}
 	}
 	return nil

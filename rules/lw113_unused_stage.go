@@ -2,7 +2,8 @@ package rules
 
 import "fmt"
 
-var _ = Register(&Rule{
+// UnusedStage is LW113.
+var UnusedStage = Register(&Rule{
 	ID: "LW113", Name: "unused-stage", Severity: Info, Category: CatSpeed,
 	Title: "A stage is never used by the image that is built",
 	Cost:  "With BuildKit it costs nothing at build time (unreachable stages are skipped), but the legacy builder builds every stage, and a dead stage misleads readers and reviewers.",
@@ -36,7 +37,7 @@ func checkUnusedStage(in *Input) []Finding {
 		if reach[s.Index] || s.Index > final.Index && in.Target != "" {
 			continue
 		}
-		out = append(out, in.atStage("LW113", s, fmt.Sprintf("stage %s is not used by the built stage %s: remove it, or build it with --target if it is an image of its own.", s.Label(), final.Label()), Cost{}))
+		out = append(out, in.atStage(s, fmt.Sprintf("stage %s is not used by the built stage %s: remove it, or build it with --target if it is an image of its own.", s.Label(), final.Label()), Cost{}))
 	}
 	return out
 }

@@ -6,7 +6,8 @@ import (
 	"strings"
 )
 
-var _ = Register(&Rule{
+// CopyWholeFilesystem is LW114.
+var CopyWholeFilesystem = Register(&Rule{
 	ID: "LW114", Name: "copy-whole-filesystem", Severity: Warning, Category: CatSize,
 	Title: "COPY --from copies a whole filesystem",
 	Cost:  "Everything the other stage or image holds — its package manager, caches, toolchain — lands in this image, defeating the multi-stage build.",
@@ -29,7 +30,7 @@ func checkCopyWholeFS(in *Input) []Finding {
 			for _, src := range ins.Copy.SourcesExpanded {
 				p := path.Clean("/" + strings.TrimSuffix(src, "*"))
 				if wholeFSPaths[p] {
-					out = append(out, in.at("LW114", ins, fmt.Sprintf("COPY --from=%s %s copies a whole filesystem tree: copy the artifact by path instead.", ins.Copy.From, src),
+					out = append(out, in.at(ins, fmt.Sprintf("COPY --from=%s %s copies a whole filesystem tree: copy the artifact by path instead.", ins.Copy.From, src),
 						Cost{ImageBytes: 200e6, Seconds: bytesSeconds(0, 200e6), Basis: "static"}))
 					break
 				}

@@ -6,7 +6,8 @@ import (
 	"github.com/layerwise/layerwise/internal/units"
 )
 
-var _ = Register(&Rule{
+// NoDockerignore is LW120.
+var NoDockerignore = Register(&Rule{
 	ID: "LW120", Name: "no-dockerignore", Severity: Warning, Category: CatContext, ContextOnly: true,
 	FixesIgnore: true,
 	Title:       "The build context has no .dockerignore",
@@ -40,5 +41,5 @@ func checkNoDockerignore(in *Input) []Finding {
 	if waste > 0 {
 		msg += fmt.Sprintf(", %s of which no COPY needs or the build regenerates", units.Bytes(waste))
 	}
-	return []Finding{in.contextFinding("LW120", msg+".", Cost{ContextBytes: waste, Seconds: bytesSeconds(waste, 0), Basis: "static", Invalidates: "a broad COPY re-runs whenever any file in the context changes"})}
+	return []Finding{in.contextFinding(msg+".", Cost{ContextBytes: waste, Seconds: bytesSeconds(waste, 0), Basis: "static", Invalidates: "a broad COPY re-runs whenever any file in the context changes"})}
 }

@@ -7,7 +7,8 @@ import (
 	"github.com/layerwise/layerwise/internal/units"
 )
 
-var _ = Register(&Rule{
+// LargeContext is LW121.
+var LargeContext = Register(&Rule{
 	ID: "LW121", Name: "large-context", Severity: Warning, Category: CatContext, ContextOnly: true,
 	Title: "The build context is larger than the threshold",
 	Cost:  "Every build first transfers and checksums the whole context: seconds to minutes before the first step runs.",
@@ -35,5 +36,5 @@ func checkLargeContext(in *Input) []Finding {
 	if len(big) > 0 {
 		msg += "; largest: " + strings.Join(big, ", ")
 	}
-	return []Finding{in.contextFinding("LW121", msg+".", Cost{ContextBytes: c.Bytes, Seconds: bytesSeconds(c.Bytes, 0), Basis: "static"})}
+	return []Finding{in.contextFinding(msg+".", Cost{ContextBytes: c.Bytes, Seconds: bytesSeconds(c.Bytes, 0), Basis: "static"})}
 }

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -40,4 +41,29 @@ func keys(m map[string]string) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// The .dockerignore rewrite excludes the heavy directories the build
+// regenerates, and only those: not without the tool that regenerates them,
+// not one a COPY names, not in a directory read as a named context.
+func TestHeavyDirectoryExcludes(t *testing.T) {
+	sent := []string{"node_modules/", "node_modules/x/", "dist/", "web/node_modules/", "src/", "target/"}
+	npm := "FROM node:20\nCOPY . .\nRUN npm ci && npm run build\n"
+	if got := excluded(HeavyDirectoryInContext, ignoreInput(t, npm, sent, nil)); !slices.Equal(got, []string{"!node_modules", "!dist", "!web/node_modules"}) {
+		t.Errorf("npm: %v", got)
+	}
+	if got := excluded(HeavyDirectoryInContext, ignoreInput(t, npm, sent, nil, "dist")); slices.Contains(got, "!dist") {
+		t.Errorf("a directory a COPY names is excluded: %v", got)
+	}
+	if got := excluded(HeavyDirectoryInContext, ignoreInput(t, "FROM alpine\nCOPY . .\n", sent, nil)); len(got) != 0 {
+		t.Errorf("nothing regenerates them, yet %v", got)
+	}
+	named := ignoreInput(t, npm, sent, nil)
+	named.Named = true
+	if got := excluded(HeavyDirectoryInContext, named); len(got) != 0 {
+		t.Errorf("named context: %v", got)
+	}
+	if got := excluded(HeavyDirectoryInContext, ignoreInput(t, "FROM rust\nCOPY . .\nRUN cargo build --release\n", sent, nil)); !slices.Equal(got, []string{"!target"}) {
+		t.Errorf("cargo: %v", got)
+	}
 }

@@ -2,9 +2,13 @@ package rules
 
 import (
 	"fmt"
+	"strings"
+
+	"github.com/layerwise/layerwise/buildctx"
 )
 
-var _ = Register(&Rule{
+// SensitiveFileInContext is LW123.
+var SensitiveFileInContext = Register(&Rule{
 	ID: "LW123", Name: "sensitive-file-in-context", Severity: Error, Category: CatSecurity, ContextOnly: true,
 	FixesIgnore: true,
 	Title:       "A file that holds secrets is sent to the builder",
@@ -12,9 +16,10 @@ var _ = Register(&Rule{
 	Description: `Environment files, private keys, cloud and registry credentials, Terraform state and VCS history
 do not belong in a build context. Exclude them in ` + "`.dockerignore`" + ` and pass what the build needs as
 ` + "`RUN --mount=type=secret`" + `.`,
-	Bad:   ".env sent in the context",
-	Good:  ".dockerignore: .env*",
-	Check: checkSensitive,
+	Bad:      ".env sent in the context",
+	Good:     ".dockerignore: .env*",
+	Check:    checkSensitive,
+	Excludes: excludeSensitive,
 })
 
 func checkSensitive(in *Input) []Finding {
@@ -24,7 +29,25 @@ func checkSensitive(in *Input) []Finding {
 	}
 	var out []Finding
 	for _, s := range c.Sensitive {
-		out = append(out, in.contextFinding("LW123", fmt.Sprintf("%s is sent to the builder: %s. Exclude it and use a secret mount if the build needs it.", s.Path, s.Reason), Cost{}))
+		out = append(out, in.contextFinding(fmt.Sprintf("%s is sent to the builder: %s. Exclude it and use a secret mount if the build needs it.", s.Path, s.Reason), Cost{}))
+	}
+	return out
+}
+
+// excludeSensitive: every secret sent, unless a RUN uses git (then .git
+// stays) or a COPY names it (the finding stays: the user decides).
+func excludeSensitive(in *IgnoreInput) []Exclusion {
+	runs := in.runs()
+	var out []Exclusion
+	for _, s := range buildctx.SensitiveFiles(in.Dir, in.Entries) {
+		p := strings.TrimSuffix(s.Path, "/")
+		if p == ".git" && runs["git"] {
+			continue // a RUN uses git: keep the history
+		}
+		if in.Keep(p) {
+			continue // a COPY names it, or it reaches the image: the audit warns
+		}
+		out = append(out, Exclusion{Path: p, Reason: s.Reason, Drops: true})
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"slices"
 	"testing"
 )
 
@@ -9,4 +10,22 @@ func TestLW123Sensitive(t *testing.T) {
 		[]rep{{sensitive: []string{".env"}}, {sensitive: []string{"id_rsa"}}, {sensitive: []string{".aws/"}}, {ignore: "/r/.dockerignore", sensitive: []string{"k.pem"}}, {sensitive: []string{".git/", ".npmrc"}}},
 		[]rep{{}, {heavy: []string{"node_modules"}}, {bytes: 1e9}, {unused: 1e9}, {ignore: "/r/.dockerignore"}},
 	)
+}
+
+// The rewrite excludes every secret sent, but .git when a RUN uses git and
+// whatever a COPY names.
+func TestSensitiveFileExcludes(t *testing.T) {
+	sent := []string{".env", ".git/", ".git/HEAD", "id_rsa", "src/", "src/main.go"}
+	src := "FROM alpine\nCOPY . .\n"
+	got := excluded(SensitiveFileInContext, ignoreInput(t, src, sent, []string{".env", "src/main.go"}))
+	if !slices.Equal(got, []string{"!.env", "!.git", "!id_rsa"}) {
+		t.Errorf("excluded %v", got)
+	}
+	got = excluded(SensitiveFileInContext, ignoreInput(t, "FROM alpine\nCOPY . .\nRUN git describe > /version\n", sent, nil, ".env"))
+	if !slices.Equal(got, []string{"!id_rsa"}) {
+		t.Errorf("with git and a kept .env: %v", got)
+	}
+	if got := excluded(SensitiveFileInContext, ignoreInput(t, src, []string{"src/", "src/main.go"}, nil)); len(got) != 0 {
+		t.Errorf("no secret, yet %v", got)
+	}
 }

@@ -2,12 +2,15 @@ package rules
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/layerwise/layerwise/internal/units"
 )
 
-var _ = Register(&Rule{
+// UnusedContext is LW124.
+var UnusedContext = Register(&Rule{
 	ID: "LW124", Name: "unused-context", Severity: Info, Category: CatContext, ContextOnly: true,
 	FixesIgnore: true,
 	Title:       "Bytes are sent that no COPY or ADD can reach",
@@ -15,9 +18,10 @@ var _ = Register(&Rule{
 	Description: `layerwise resolves every COPY/ADD source of every stage against the context (globs as BuildKit
 expands them, ` + "`--exclude`" + ` honoured). Files none of them reach are sent for nothing; above
 ` + "`thresholds.unused-bytes`" + ` (default 10 MB) the rule reports them with the directories that hold most.`,
-	Bad:   "COPY package.json src/ ./ with docs/ (40 MB) in the context",
-	Good:  ".dockerignore: docs",
-	Check: checkUnusedContext,
+	Bad:      "COPY package.json src/ ./ with docs/ (40 MB) in the context",
+	Good:     ".dockerignore: docs",
+	Check:    checkUnusedContext,
+	Excludes: excludeUnreached,
 })
 
 func checkUnusedContext(in *Input) []Finding {
@@ -33,5 +37,29 @@ func checkUnusedContext(in *Input) []Finding {
 		dirs = append(dirs, fmt.Sprintf("%s %s", d.Path, units.Bytes(d.Bytes)))
 	}
 	msg := fmt.Sprintf("%s in %d files is sent but no COPY/ADD reaches it (%s).", units.Bytes(c.Usage.UnusedBytes), c.Usage.UnusedFiles, strings.Join(dirs, ", "))
-	return []Finding{in.contextFinding("LW124", msg, Cost{ContextBytes: c.Usage.UnusedBytes, Seconds: bytesSeconds(c.Usage.UnusedBytes, 0), Basis: "static"})}
+	return []Finding{in.contextFinding(msg, Cost{ContextBytes: c.Usage.UnusedBytes, Seconds: bytesSeconds(c.Usage.UnusedBytes, 0), Basis: "static"})}
+}
+
+// excludeUnreached: the top-level entries no COPY/ADD of any image reading
+// the directory reaches, but for names a source starts with (a COPY of an
+// empty directory fails when it is not sent), the ignore file itself and
+// the Dockerfile.
+func excludeUnreached(in *IgnoreInput) []Exclusion {
+	top := map[string]bool{}
+	used := map[string]bool{}
+	for _, e := range in.Entries {
+		first, _, _ := strings.Cut(e.Path, "/")
+		top[first] = true
+		if in.Reached[e.Path] {
+			used[first] = true
+		}
+	}
+	var out []Exclusion
+	for _, n := range slices.Sorted(maps.Keys(top)) {
+		if used[n] || in.Source(n) || n == ".dockerignore" || in.Dockerfile(n) {
+			continue
+		}
+		out = append(out, Exclusion{Path: n, Reason: n + ": no COPY/ADD reaches it"})
+	}
+	return out
 }

@@ -5,7 +5,8 @@ import (
 	"strings"
 )
 
-var _ = Register(&Rule{
+// RunsChangeTogether is LW130.
+var RunsChangeTogether = Register(&Rule{
 	ID: "LW130", Name: "runs-change-together", Severity: Info, Category: CatSpeed,
 	Title: "Consecutive RUN instructions always rebuild together",
 	Cost:  "Each RUN is a layer to snapshot, store, push and pull; adjacent ones are invalidated together anyway, so splitting them buys no cache reuse.",
@@ -30,7 +31,7 @@ func checkRunsTogether(in *Input) []Finding {
 				for _, x := range s.Instructions[end-run : end] {
 					lines = append(lines, fmt.Sprint(x.Range.Start.Line))
 				}
-				f := in.at("LW130", first, fmt.Sprintf("%d consecutive RUN instructions (lines %s) always rebuild together: join them to save %d layers.", run, strings.Join(lines, ", "), run-1), Cost{})
+				f := in.at(first, fmt.Sprintf("%d consecutive RUN instructions (lines %s) always rebuild together: join them to save %d layers.", run, strings.Join(lines, ", "), run-1), Cost{})
 				f.Range.End = s.Instructions[end-1].Range.End
 				out = append(out, f)
 			}

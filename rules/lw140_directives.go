@@ -6,7 +6,8 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
 
-var _ = Register(&Rule{
+// SyntaxDirective is LW140.
+var SyntaxDirective = Register(&Rule{
 	ID: "LW140", Name: "syntax-directive", Severity: Warning, Category: CatCorrectness,
 	Title: "The # syntax= directive does not fit how the project builds",
 	Cost:  "With no registry access, a # syntax= directive fails the build before its first step; without one, a feature newer than the builder's built-in frontend fails it too.",
@@ -32,7 +33,7 @@ func checkSyntaxDirective(in *Input) []Finding {
 	}
 	offline := in.Config != nil && in.Config.Offline
 	if syntax != "" && offline {
-		f := Finding{RuleID: "LW140", Severity: Error, Image: in.Image, File: in.Dockerfile,
+		f := Finding{Severity: Error, Image: in.Image, File: in.Dockerfile,
 			Message: fmt.Sprintf("`# syntax=%s` makes BuildKit pull a frontend image, but the project is offline (offline: true): the build fails before its first step. Remove the directive.", syntax)}
 		f.Range.Start.Line, f.Range.Start.Col = line, 1
 		f.Range.End.Line, f.Range.End.Col = line, len(in.File.Lines[line-1])
@@ -49,7 +50,7 @@ func checkSyntaxDirective(in *Input) []Finding {
 				if offline {
 					advice = "the project is offline, so a # syntax= directive cannot help: build only with BuildKit ≥ 0.13 (Docker Engine ≥ 25)"
 				}
-				out = append(out, in.at("LW140", ins, fmt.Sprintf("%s needs a newer Dockerfile frontend than older engines build in: %s.", feat, advice), Cost{}))
+				out = append(out, in.at(ins, fmt.Sprintf("%s needs a newer Dockerfile frontend than older engines build in: %s.", feat, advice), Cost{}))
 				return out // one finding per file says it
 			}
 		}

@@ -74,8 +74,12 @@ type Rule struct {
 	// Cost says what the problem costs, in the words of the rule docs.
 	Cost string
 	// FixesIgnore: the .dockerignore rewrite of `layerwise fix`
-	// (fix/ignore.go) resolves the rule's findings by excluding paths.
+	// (fix/ignore.go) as a whole resolves the rule's findings (a missing
+	// ignore file); Excludes names the paths the rewrite excludes for
+	// this rule (see IgnoreInput). The rewrite proves what they exclude
+	// before it writes anything.
 	FixesIgnore bool
+	Excludes    func(in *IgnoreInput) []Exclusion
 	// Description, Bad and Good feed the generated docs page.
 	Description string
 	Bad, Good   string
@@ -83,9 +87,13 @@ type Rule struct {
 	// them on each local named context of an image too.
 	ContextOnly bool
 	// Check examines one image; RepoCheck the whole repository. A rule
-	// has one or the other.
+	// has one or the other, but for the audit's own (Builtin): its
+	// findings come from the parser or the pragmas, not from a check.
+	// Findings are made without their rule (in.at): Run and RunRepo
+	// stamp them, so that a rule never names itself by an ID string.
 	Check     func(in *Input) []Finding
 	RepoCheck func(ins []*Input) []Finding
+	Builtin   bool
 	// FixDockerfile rewrites the Dockerfile to resolve one finding of the
 	// rule. It returns nil and a reason when it cannot do so safely; the
 	// fixer then leaves the file as it is and reports the reason.
@@ -101,7 +109,43 @@ type Rule struct {
 // a Dockerfile rewrite, or the .dockerignore rewrite resolves it. Derived
 // from the hooks, so that the rules list, the docs and `fix --rule` cannot
 // claim a fix that does not exist.
-func (r *Rule) Fixable() bool { return r.FixDockerfile != nil || r.FixesIgnore }
+func (r *Rule) Fixable() bool { return r.FixDockerfile != nil || r.FixesIgnore || r.Excludes != nil }
+
+// Run checks one image with the rule; nil for a repository-wide or a
+// builtin rule.
+func (r *Rule) Run(in *Input) []Finding {
+	if r.Check == nil {
+		return nil
+	}
+	return r.stamp(r.Check(in))
+}
+
+// RunRepo checks the whole repository with a repository-wide rule; nil
+// for the others.
+func (r *Rule) RunRepo(ins []*Input) []Finding {
+	if r.RepoCheck == nil {
+		return nil
+	}
+	return r.stamp(r.RepoCheck(ins))
+}
+
+// stamp makes the findings the rule's: its ID, and its severity unless
+// the check chose one (LW140 raises some to errors).
+func (r *Rule) stamp(fs []Finding) []Finding {
+	for i := range fs {
+		fs[i].RuleID = r.ID
+		if fs[i].Severity == 0 {
+			fs[i].Severity = r.Severity
+		}
+	}
+	return fs
+}
+
+// New returns a finding of the rule with its severity, for the builtin
+// rules the audit reports itself.
+func (r *Rule) New(image, file, msg string) Finding {
+	return Finding{RuleID: r.ID, Severity: r.Severity, Image: image, File: file, Message: msg}
+}
 
 // DocURL is the rule's documentation page, relative to the repository.
 func (r *Rule) DocURL() string { return "docs/rules/" + r.ID + ".md" }
@@ -193,8 +237,14 @@ func Register(r *Rule) *Rule {
 	if _, dup := registry[r.ID]; dup {
 		panic("duplicate rule " + r.ID)
 	}
-	if (r.Check == nil) == (r.RepoCheck == nil) {
-		panic("rule " + r.ID + " needs exactly one of Check and RepoCheck")
+	checks := 0
+	for _, has := range []bool{r.Check != nil, r.RepoCheck != nil, r.Builtin} {
+		if has {
+			checks++
+		}
+	}
+	if checks != 1 {
+		panic("rule " + r.ID + " needs exactly one of Check, RepoCheck and Builtin")
 	}
 	registry[r.ID] = r
 	return r
@@ -225,11 +275,9 @@ func Known(id string) bool {
 	return false
 }
 
-// at builds a finding of rule id at an instruction. Rules name themselves
-// by ID (not by their variable) so that a rule's value and its check do not
-// refer to each other.
-func (in *Input) at(id string, ins *dockerfile.Instruction, msg string, cost Cost) Finding {
-	f := Finding{RuleID: id, Severity: registry[id].Severity, Image: in.Image, File: in.Dockerfile, Message: msg, Cost: cost}
+// at builds a finding at an instruction (Rule.Run makes it the rule's).
+func (in *Input) at(ins *dockerfile.Instruction, msg string, cost Cost) Finding {
+	f := Finding{Image: in.Image, File: in.Dockerfile, Message: msg, Cost: cost}
 	if ins != nil {
 		f.Range = ins.Range
 	}
@@ -237,8 +285,8 @@ func (in *Input) at(id string, ins *dockerfile.Instruction, msg string, cost Cos
 }
 
 // atStage builds a finding at a stage's FROM line.
-func (in *Input) atStage(id string, s *dockerfile.Stage, msg string, cost Cost) Finding {
-	return Finding{RuleID: id, Severity: registry[id].Severity, Image: in.Image, File: in.Dockerfile, Message: msg, Cost: cost, Range: s.Range}
+func (in *Input) atStage(s *dockerfile.Stage, msg string, cost Cost) Finding {
+	return Finding{Image: in.Image, File: in.Dockerfile, Message: msg, Cost: cost, Range: s.Range}
 }
 
 // finalStage is the stage the build produces: the target, or the last

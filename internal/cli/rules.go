@@ -1,9 +1,7 @@
 package cli
 
 import (
-	"fmt"
-	"text/tabwriter"
-
+	"github.com/layerwise/layerwise/render"
 	"github.com/layerwise/layerwise/rules"
 	"github.com/spf13/cobra"
 )
@@ -34,16 +32,7 @@ func newRulesCmd(g *globals) *cobra.Command {
 			if g.format == "json" {
 				return writeJSON(g.stdout, rows)
 			}
-			tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "RULE\tNAME\tSEVERITY\tCATEGORY\tFIX\tTITLE")
-			for _, r := range rows {
-				fix := "-"
-				if r.Fixable {
-					fix = "yes"
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Name, r.Severity, r.Category, fix, r.Title)
-			}
-			return tw.Flush()
+			return render.RulesTable(g.stdout, rules.All())
 		},
 	}
 }
