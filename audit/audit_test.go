@@ -192,7 +192,7 @@ func TestExamples(t *testing.T) {
 // measured duration of the step it invalidates.
 func TestMeasuredRanking(t *testing.T) {
 	root := testfs.Tree(t, map[string]string{"Dockerfile": naive, "package.json": "{}"})
-	store, err := history.Open(filepath.Join(root, history.DefaultPath))
+	store, err := history.Open(filepath.Join(root, history.DefaultPath), history.ReadWrite)
 	if err != nil {
 		t.Fatal(err)
 	}

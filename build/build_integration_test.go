@@ -50,7 +50,7 @@ func TestBuildWithDockerEngine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := history.Open(filepath.Join(t.TempDir(), "h.db"))
+	store, err := history.Open(filepath.Join(t.TempDir(), "h.db"), history.ReadWrite)
 	if err != nil {
 		t.Fatal(err)
 	}

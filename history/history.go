@@ -84,9 +84,29 @@ type Store struct {
 	readOnly bool
 }
 
-// Open opens (creating it and its directory if needed) the store at path
-// and migrates it to the current schema.
-func Open(path string) (*Store, error) {
+// Mode is how a command uses the history: the ones that record builds
+// write it, the others only read it.
+type Mode int
+
+const (
+	// ReadWrite creates the store and its directory if needed and
+	// migrates it to the current schema.
+	ReadWrite Mode = iota
+	// ReadOnly opens an existing store and changes nothing (see
+	// openReadOnly).
+	ReadOnly
+)
+
+// Open opens the store at path in the given mode: the one policy every
+// command follows.
+func Open(path string, mode Mode) (*Store, error) {
+	if mode == ReadOnly {
+		return openReadOnly(path)
+	}
+	return openReadWrite(path)
+}
+
+func openReadWrite(path string) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("history %s: %w", path, err)
 	}
@@ -104,13 +124,13 @@ func Open(path string) (*Store, error) {
 	return s, nil
 }
 
-// OpenReadOnly opens an existing history for reading only: it creates
+// openReadOnly opens an existing history for reading only: it creates
 // no directory and no database, writes no migration and leaves no journal,
 // so that `layerwise history` and `report` never change a repository (and
 // work in a read-only directory). A history written by an older layerwise
 // is read as it is when its tables serve; a missing one is an error that
 // says what records builds.
-func OpenReadOnly(path string) (*Store, error) {
+func openReadOnly(path string) (*Store, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("no build history at %s: record builds with `layerwise measure` or `layerwise build` first, or pass --history FILE", path)
 	}

@@ -28,7 +28,7 @@ func sample(image, scenario string, at time.Time, wall time.Duration, failed boo
 func TestStoreRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), ".layerwise", "history.db")
-	s, err := Open(path)
+	s, err := Open(path, ReadWrite)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +44,7 @@ func TestStoreRoundTrip(t *testing.T) {
 	}
 	s.Close()
 
-	s, err = Open(path) // reopen: nothing lost, no re-migration
+	s, err = Open(path, ReadWrite) // reopen: nothing lost, no re-migration
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,13 +86,13 @@ func TestStoreRoundTrip(t *testing.T) {
 
 func TestNewerSchemaIsRefused(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "h.db")
-	s, err := Open(path)
+	s, err := Open(path, ReadWrite)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.db.Exec("PRAGMA user_version = 99")
 	s.Close()
-	if _, err := Open(path); err == nil {
+	if _, err := Open(path, ReadWrite); err == nil {
 		t.Errorf("a newer schema must be refused")
 	}
 }
@@ -102,14 +102,14 @@ func TestNewerSchemaIsRefused(t *testing.T) {
 func TestOpenReadOnlyWritesNothing(t *testing.T) {
 	dir := t.TempDir()
 	missing := filepath.Join(dir, "nonexistent", "x.db")
-	if _, err := OpenReadOnly(missing); err == nil {
+	if _, err := Open(missing, ReadOnly); err == nil {
 		t.Fatal("a missing history must be an error")
 	}
 	if _, err := os.Stat(filepath.Dir(missing)); err == nil {
 		t.Fatal("reading created a directory")
 	}
 	p := filepath.Join(dir, "ro", "h.db")
-	s, err := Open(p)
+	s, err := Open(p, ReadWrite)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +120,7 @@ func TestOpenReadOnlyWritesNothing(t *testing.T) {
 	os.Chmod(filepath.Dir(p), 0o555)
 	defer os.Chmod(filepath.Dir(p), 0o755)
 	before, _ := os.ReadDir(filepath.Dir(p))
-	r, err := OpenReadOnly(p)
+	r, err := Open(p, ReadOnly)
 	if err != nil {
 		t.Fatal(err)
 	}

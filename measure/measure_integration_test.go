@@ -86,7 +86,7 @@ func byScenario(ms []*Measurement) map[string]*Measurement {
 func TestScenariosWithBuildx(t *testing.T) {
 	testengine.Require(t)
 	ctx := context.Background()
-	store, err := history.Open(filepath.Join(t.TempDir(), "history.db"))
+	store, err := history.Open(filepath.Join(t.TempDir(), "history.db"), history.ReadWrite)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,7 +246,7 @@ func TestBackendsAgreeOnStepKeys(t *testing.T) {
 func TestFailedBuildIsRecorded(t *testing.T) {
 	testengine.Require(t)
 	ctx := context.Background()
-	store, err := history.Open(filepath.Join(t.TempDir(), "history.db"))
+	store, err := history.Open(filepath.Join(t.TempDir(), "history.db"), history.ReadWrite)
 	if err != nil {
 		t.Fatal(err)
 	}

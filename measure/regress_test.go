@@ -16,7 +16,7 @@ import (
 // the commit being measured, and one on a branch.
 func baselineStore(t *testing.T) *history.Store {
 	t.Helper()
-	s, err := history.Open(filepath.Join(t.TempDir(), "h.db"))
+	s, err := history.Open(filepath.Join(t.TempDir(), "h.db"), history.ReadWrite)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestCompareWithHistory(t *testing.T) {
 // The absolute floor: a build of about a second that gets 40% slower is
 // within the noise of a shared machine.
 func TestCompareIgnoresSmallAbsoluteChanges(t *testing.T) {
-	s, err := history.Open(filepath.Join(t.TempDir(), "h.db"))
+	s, err := history.Open(filepath.Join(t.TempDir(), "h.db"), history.ReadWrite)
 	if err != nil {
 		t.Fatal(err)
 	}

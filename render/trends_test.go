@@ -25,7 +25,7 @@ var (
 // and failed once, and one build after the window is left out.
 func recorded(t *testing.T) *history.Store {
 	t.Helper()
-	s, err := history.Open(filepath.Join(t.TempDir(), "h.db"))
+	s, err := history.Open(filepath.Join(t.TempDir(), "h.db"), history.ReadWrite)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,7 +42,7 @@ func slowFixture(t *testing.T) string {
 }
 
 func countBuilds(t *testing.T, db string) int {
-	s, err := history.Open(db)
+	s, err := history.Open(db, history.ReadWrite)
 	if err != nil {
 		return 0
 	}
@@ -79,7 +79,7 @@ func startMeasure(t *testing.T, bin, repo, db, tmp string) *exec.Cmd {
 
 func checkStore(t *testing.T, db string) int {
 	t.Helper()
-	s, err := history.Open(db)
+	s, err := history.Open(db, history.ReadWrite)
 	if err != nil {
 		t.Fatalf("the history does not open after the kill: %v", err)
 	}

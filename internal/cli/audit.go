@@ -115,19 +115,15 @@ func auditPath(cmd *cobra.Command, g *globals, f *auditFlags, args []string) (*a
 	}
 	opt := audit.Options{Config: cfg, SkipContext: f.noContext, SkipBuildKit: f.noBuildKit, Listings: g.listings,
 		WithFixes: g.format == "json" || g.format == "sarif"}
-	hp := f.historyPath
-	if hp == "" {
-		hp = filepath.Join(res.Root, history.DefaultPath)
-	}
-	if _, err := os.Stat(hp); err == nil {
-		store, err := history.OpenReadOnly(hp)
+	// measured step durations rank the findings when builds were
+	// recorded; without a history the ranking is static
+	if f.historyPath != "" || historyExists(res.Root) {
+		store, err := openHistory(res.Root, f.historyPath, history.ReadOnly)
 		if err != nil {
-			return nil, 0, &ExitError{Code: ExitUsage, Err: err}
+			return nil, 0, err
 		}
 		defer store.Close()
 		opt.History = store
-	} else if f.historyPath != "" {
-		return nil, 0, usageErr("--history %s: %v", f.historyPath, err)
 	}
 	ar, err := audit.Run(cmd.Context(), res, opt)
 	if err != nil {

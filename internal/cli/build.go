@@ -89,7 +89,7 @@ Formats: table (default, also "text"), json.`,
 			}
 			var store *history.Store
 			if !f.noHistory {
-				if store, err = openHistory(res.Root, f.historyPath); err != nil {
+				if store, err = openHistory(res.Root, f.historyPath, history.ReadWrite); err != nil {
 					return err
 				}
 				defer store.Close()

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -31,9 +30,6 @@ func newHistoryCmd(g *globals) *cobra.Command {
 			if len(args) == 1 {
 				root = args[0]
 			}
-			if path == "" {
-				path = filepath.Join(root, history.DefaultPath)
-			}
 			q := history.Query{Image: image, Scenario: scenario, WithSteps: steps || g.format == "json"}
 			if since != "" {
 				t, err := parseSince(since, time.Now())
@@ -42,9 +38,9 @@ func newHistoryCmd(g *globals) *cobra.Command {
 				}
 				q.Since = t
 			}
-			s, err := history.OpenReadOnly(path)
+			s, err := openHistory(root, path, history.ReadOnly)
 			if err != nil {
-				return &ExitError{Code: ExitUsage, Err: err}
+				return err
 			}
 			defer s.Close()
 			builds, err := s.List(cmd.Context(), q)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -164,7 +163,7 @@ Formats: table (default, also "text"), json (with every step), csv.`,
 			}
 			var store *history.Store
 			if !f.noHistory {
-				if store, err = openHistory(res.Root, f.historyPath); err != nil {
+				if store, err = openHistory(res.Root, f.historyPath, history.ReadWrite); err != nil {
 					return err
 				}
 				defer store.Close()
@@ -275,18 +274,4 @@ Formats: table (default, also "text"), json (with every step), csv.`,
 	cmd.Flags().StringVar(&f.baselineBranch, "baseline-branch", "", "take the baseline from builds recorded on this branch only (default: any branch but the commit measured)")
 	cmd.Flags().IntVar(&f.baselineBuilds, "baseline-builds", 10, "how many recent baseline builds count (at least 3 are needed)")
 	return cmd
-}
-
-// openHistory opens the history store: flag, or .layerwise/history.db
-// under the repository root.
-func openHistory(root, flag string) (*history.Store, error) {
-	p := flag
-	if p == "" {
-		p = filepath.Join(root, history.DefaultPath)
-	}
-	s, err := history.Open(p)
-	if err != nil {
-		return nil, &ExitError{Code: ExitUsage, Err: err}
-	}
-	return s, nil
 }

@@ -46,7 +46,7 @@ func TestMeasureUsageErrors(t *testing.T) {
 func TestHistoryCommand(t *testing.T) {
 	repo := t.TempDir()
 	db := filepath.Join(repo, history.DefaultPath)
-	s, err := history.Open(db)
+	s, err := history.Open(db, history.ReadWrite)
 	if err != nil {
 		t.Fatal(err)
 	}

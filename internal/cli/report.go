@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"io"
-	"path/filepath"
 	"time"
 
 	"github.com/layerwise/layerwise/history"
@@ -58,13 +57,9 @@ an image × scenario got slower than the window before by more than 25% and
 			if len(args) == 1 {
 				root = args[0]
 			}
-			p := f.historyPath
-			if p == "" {
-				p = filepath.Join(root, history.DefaultPath)
-			}
-			store, err := history.OpenReadOnly(p)
+			store, err := openHistory(root, f.historyPath, history.ReadOnly)
 			if err != nil {
-				return &ExitError{Code: ExitUsage, Err: err}
+				return err
 			}
 			defer store.Close()
 			rep, err := trends.Load(cmd.Context(), store, from, now)

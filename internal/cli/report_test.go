@@ -15,7 +15,7 @@ import (
 func TestReportCommand(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "h.db")
-	s, err := history.Open(db)
+	s, err := history.Open(db, history.ReadWrite)
 	if err != nil {
 		t.Fatal(err)
 	}

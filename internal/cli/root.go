@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/layerwise/layerwise/baseimage"
+	"github.com/layerwise/layerwise/history"
 	"github.com/layerwise/layerwise/internal/dirlist"
 
 	"github.com/layerwise/layerwise/config"
@@ -172,4 +174,27 @@ func Execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// cobra's own errors (unknown command, wrong arg count) are usage errors
 	fmt.Fprintf(stderr, "layerwise: %v\nRun 'layerwise --help' for usage.\n", err)
 	return ExitUsage
+}
+
+// openHistory is the one policy for the build history: --history FILE, or
+// .layerwise/history.db under the repository root. Commands that record
+// builds (measure, build, verify) open it ReadWrite, creating it; the
+// others (history, report, audit) ReadOnly, which creates nothing and is
+// an error, saying what records builds, when there is none.
+func openHistory(root, flag string, mode history.Mode) (*history.Store, error) {
+	p := flag
+	if p == "" {
+		p = filepath.Join(root, history.DefaultPath)
+	}
+	s, err := history.Open(p, mode)
+	if err != nil {
+		return nil, &ExitError{Code: ExitUsage, Err: err}
+	}
+	return s, nil
+}
+
+// historyExists: the repository has a build history at the default path.
+func historyExists(root string) bool {
+	_, err := os.Stat(filepath.Join(root, history.DefaultPath))
+	return err == nil
 }

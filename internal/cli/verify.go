@@ -3,6 +3,7 @@ package cli
 import (
 	"os"
 
+	"github.com/layerwise/layerwise/history"
 	"github.com/layerwise/layerwise/measure"
 	"github.com/layerwise/layerwise/render"
 	"github.com/layerwise/layerwise/verify"
@@ -66,7 +67,7 @@ that fails, or an image that cannot be verified (its base image is not available
 				opt.BaseImages = g.resolver().Configs
 			}
 			if !f.noHistory {
-				store, err := openHistory(res.Root, f.historyPath)
+				store, err := openHistory(res.Root, f.historyPath, history.ReadWrite)
 				if err != nil {
 					return err
 				}
