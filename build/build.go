@@ -18,6 +18,7 @@ import (
 	"github.com/layerwise/layerwise/discover"
 	"github.com/layerwise/layerwise/engine"
 	"github.com/layerwise/layerwise/history"
+	"github.com/layerwise/layerwise/stepinputs"
 )
 
 // Statuses of an Outcome.
@@ -249,6 +250,7 @@ func Run(ctx context.Context, repo *discover.Repo, images []*discover.Image, opt
 	}
 
 	start := time.Now()
+	hasher := stepinputs.NewHasher()
 	slots := make(chan struct{}, parallel)
 	var mu sync.Mutex // Log, History, rep.BuildSum
 	logf := func(format string, a ...any) {
@@ -287,6 +289,19 @@ func Run(ctx context.Context, repo *discover.Repo, images []*discover.Image, opt
 			defer func() { <-slots }()
 			o.Waited = time.Since(start)
 			b := opt.Builders[builderOf[im]]
+			// what the steps read, for `layerwise why` (before the build:
+			// what it sent)
+			var in *history.Inputs
+			if opt.History != nil && im.DockerfileInline == "" {
+				var baseID func(string) string
+				if store, ok := b.(engine.ImageStore); ok {
+					baseID = stepinputs.BaseIDs(ctx, store)
+				}
+				var err error
+				if in, err = stepinputs.Of(ctx, im, hasher, baseID); err != nil {
+					logf("%s: the steps' inputs are not recorded: %v", im.Name, err)
+				}
+			}
 			logf("%s: building %s on %s", im.Name, o.Tag, o.Builder)
 			res, err := buildOne(ctx, repo, im, b, o.Tag, opt)
 			if err != nil {
@@ -303,7 +318,7 @@ func Run(ctx context.Context, repo *discover.Repo, images []*discover.Image, opt
 			mu.Unlock()
 			if opt.History != nil {
 				hb := &history.Build{StartedAt: start.Add(o.Waited), Image: im.Name, Scenario: "build", Repetition: 1, Dockerfile: im.Dockerfile,
-					Git: opt.Git, Host: opt.Host, Builder: infos[builderOf[im]], Result: *res}
+					Git: opt.Git, Host: opt.Host, Builder: infos[builderOf[im]], Result: *res, Inputs: in}
 				mu.Lock()
 				_, err := opt.History.Append(ctx, hb)
 				mu.Unlock()

@@ -71,6 +71,17 @@ var migrations = []string{
 		bytes INTEGER NOT NULL DEFAULT 0,
 		PRIMARY KEY (build_id, seq)
 	);`,
+	// 2: the inputs of each build's steps (inputs.go): one JSON document
+	// per build, and the context trees' directory nodes, shared by every
+	// build whose tree holds them (content-addressed)
+	`CREATE TABLE inputs (
+		build_id INTEGER PRIMARY KEY REFERENCES builds(id) ON DELETE CASCADE,
+		data TEXT NOT NULL
+	);
+	CREATE TABLE tree_nodes (
+		digest TEXT PRIMARY KEY,
+		data BLOB NOT NULL
+	);`,
 }
 
 // SchemaVersion is the version a store has after Open.
@@ -217,6 +228,9 @@ type Build struct {
 	Host       string        `json:"host"`
 	Builder    engine.Info   `json:"builder"`
 	Result     engine.Result `json:"result"`
+	// Inputs are what each step read (nil when not recorded: an older
+	// layerwise, or no model); written by Append, read by InputsOf.
+	Inputs *Inputs `json:"inputs,omitempty"`
 }
 
 // Git is the repository state a build measured.
@@ -261,6 +275,9 @@ func (s *Store) Append(ctx context.Context, b *Build) (int64, error) {
 			return 0, err
 		}
 	}
+	if err := appendInputs(ctx, tx, id, b.Inputs); err != nil {
+		return 0, err
+	}
 	if err := tx.Commit(); err != nil {
 		return 0, err
 	}
@@ -279,6 +296,8 @@ func ts(t time.Time) string {
 
 // Query selects builds.
 type Query struct {
+	// ID picks one build.
+	ID              int64
 	Image, Scenario string
 	Since           time.Time
 	// WithSteps loads each build's steps.
@@ -290,6 +309,10 @@ type Query struct {
 func (s *Store) List(ctx context.Context, q Query) ([]*Build, error) {
 	where := []string{"1=1"}
 	var args []any
+	if q.ID != 0 {
+		where = append(where, "id = ?")
+		args = append(args, q.ID)
+	}
 	if q.Image != "" {
 		where = append(where, "image = ?")
 		args = append(args, q.Image)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/layerwise/layerwise/internal/units"
+	"github.com/layerwise/layerwise/stepinputs"
 
 	"github.com/layerwise/layerwise/build"
 	"github.com/layerwise/layerwise/discover"
@@ -226,6 +227,23 @@ func Image(ctx context.Context, im *discover.Image, opt Options) ([]*Measurement
 			store.RemoveImages(context.WithoutCancel(ctx), stale)
 		}()
 	}
+	// what each build's steps read, recorded with it for `layerwise why`
+	hasher := stepinputs.NewHasher()
+	var baseID func(string) string
+	if store, ok := opt.Builder.(engine.ImageStore); ok {
+		baseID = stepinputs.BaseIDs(ctx, store)
+	}
+	inputs := func() *history.Inputs {
+		if opt.History == nil {
+			return nil
+		}
+		in, err := stepinputs.OfDir(ctx, im.Model, im.Args, wc.Context, wc.Dockerfile, hasher, baseID)
+		if err != nil {
+			logf("%s: the steps' inputs are not recorded: %v", im.Name, err)
+			return nil
+		}
+		return in
+	}
 	run := func(noCache bool) (*engine.Result, error) {
 		res, err := opt.Builder.Build(ctx, engine.Request{ContextDir: wc.Context, Dockerfile: wc.Dockerfile, Target: im.Target,
 			BuildArgs: im.Args, Contexts: contexts, NoCache: noCache, Tag: tag})
@@ -261,6 +279,7 @@ func Image(ctx context.Context, im *discover.Image, opt Options) ([]*Measurement
 					return nil, fmt.Errorf("%s %s: changing %s: %w", im.Name, s, m.Touched, err)
 				}
 			}
+			in := inputs()
 			started := time.Now()
 			sc, _ := ScenarioNamed(s)
 			res, err := run(sc.NoCache)
@@ -269,7 +288,7 @@ func Image(ctx context.Context, im *discover.Image, opt Options) ([]*Measurement
 			}
 			if opt.History != nil {
 				b := &history.Build{StartedAt: started, Image: im.Name, Scenario: s, Repetition: rep, Dockerfile: im.Dockerfile,
-					Git: opt.Git, Host: opt.Host, Builder: info, Result: *res}
+					Git: opt.Git, Host: opt.Host, Builder: info, Result: *res, Inputs: in}
 				if _, err := opt.History.Append(ctx, b); err != nil {
 					return nil, fmt.Errorf("recording the build in %s: %w", opt.History.Path, err)
 				}
