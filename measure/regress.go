@@ -5,10 +5,12 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/layerwise/layerwise/engine"
 	"github.com/layerwise/layerwise/history"
+	"github.com/layerwise/layerwise/why"
 )
 
 // What "slower" means wherever layerwise says it — the regression gate's
@@ -71,6 +73,9 @@ type StepChange struct {
 	Before time.Duration `json:"beforeNs"`
 	Now    time.Duration `json:"nowNs"`
 	New    bool          `json:"new,omitempty"`
+	// Why is the step's cache-miss explanation (layerwise why) against the
+	// latest baseline build, when it re-ran and was cached there.
+	Why *why.Cause `json:"why,omitempty"`
 }
 
 // Comparison statuses.
@@ -137,6 +142,9 @@ func CompareWithHistory(ctx context.Context, store *history.Store, ms []*Measure
 		if d := c.Current - c.Median; d > opt.MinDelta && float64(c.Current) > float64(c.Median)*(1+opt.Threshold) {
 			reason := fmt.Sprintf("build time %s → %s (+%.0f%%)", secs(c.Median), secs(c.Current), 100*(float64(c.Current)/float64(c.Median)-1))
 			c.Steps = slowerSteps(base, m.Runs, opt.MinDelta/4)
+			if err := explainSteps(ctx, store, c.Steps, all, base, opt.Before); err != nil {
+				return nil, err
+			}
 			if len(c.Steps) > 0 {
 				st := c.Steps[0]
 				if st.New {
@@ -195,4 +203,37 @@ func slowerSteps(base []*history.Build, runs []*engine.Result, minDelta time.Dur
 	}
 	slices.SortFunc(out, func(a, b StepChange) int { return cmp.Compare(b.Now-b.Before, a.Now-a.Before) })
 	return out
+}
+
+// explainSteps attaches to each slower step why it re-ran: this run's last
+// build of the image and scenario (recorded from before on) explained
+// against the latest baseline build.
+func explainSteps(ctx context.Context, store *history.Store, steps []StepChange, all, base []*history.Build, before time.Time) error {
+	if len(steps) == 0 || len(base) == 0 || before.IsZero() {
+		return nil
+	}
+	var cur *history.Build
+	for _, b := range all {
+		if !b.StartedAt.Before(before) && b.Result.Err == "" {
+			cur = b
+		}
+	}
+	if cur == nil {
+		return nil
+	}
+	rep, err := why.Explain(ctx, store, cur, base[len(base)-1])
+	if err != nil {
+		return err
+	}
+	for i := range steps {
+		stage, rest, _ := strings.Cut(steps[i].Key, "#")
+		_, text, _ := strings.Cut(rest, " ")
+		for j := range rep.Causes {
+			if c := &rep.Causes[j]; c.Stage == stage && c.Step == text {
+				steps[i].Why = c
+				break
+			}
+		}
+	}
+	return nil
 }

@@ -155,3 +155,42 @@ func TestScenarios(t *testing.T) {
 		t.Error("unknown scenarios come last")
 	}
 }
+
+// The gate explains each slower step with layerwise why, against the
+// latest baseline build: here a step that was cached in the baseline ran
+// in this run's build (without recorded inputs, the cause says so).
+func TestGateExplainsSlowerSteps(t *testing.T) {
+	s, err := history.Open(filepath.Join(t.TempDir(), "h.db"), history.ReadWrite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	at := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	steps := func(ran bool) []engine.Step {
+		d := 10 * time.Millisecond
+		if ran {
+			d = 8 * time.Second
+		}
+		return []engine.Step{{Key: "stage-0#2 RUN npm ci", Kind: "exec", Duration: d, Cached: !ran}, {Key: "stage-0#3 COPY . .", Kind: "copy", Duration: 10 * time.Millisecond, Cached: true}}
+	}
+	for i := range 4 {
+		ran := i == 3 // the last one is this run's
+		wall := time.Second
+		if ran {
+			wall = 9 * time.Second
+		}
+		b := &history.Build{StartedAt: at.Add(time.Duration(i) * time.Hour), Image: "web", Scenario: Warm, Builder: engine.Info{Builder: "default"},
+			Result: engine.Result{Wall: wall, Steps: steps(ran)}}
+		if _, err := s.Append(context.Background(), b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := &Measurement{Image: "web", Scenario: Warm, Runs: []*engine.Result{{Wall: 9 * time.Second, Steps: steps(true)}}, Median: 9 * time.Second}
+	if _, err := CompareWithHistory(context.Background(), s, []*Measurement{m}, "default", BaselineOptions{Threshold: 0.25, Before: at.Add(3 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	c := m.Baseline
+	if c.Status != StatusRegression || len(c.Steps) != 1 || c.Steps[0].Why == nil || c.Steps[0].Why.Step != "RUN npm ci" || c.Steps[0].Why.Seconds != 8 {
+		t.Fatalf("%+v / %+v", c, c.Steps)
+	}
+}

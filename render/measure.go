@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/layerwise/layerwise/internal/safetext"
 	"github.com/layerwise/layerwise/internal/units"
 	"github.com/layerwise/layerwise/measure"
 )
@@ -35,6 +36,25 @@ func MeasureBaseline(w io.Writer, ms []*measure.Measurement, threshold string) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%.2f s\t%d\t%s\n", m.Image, m.Scenario, base, c.Current.Seconds(), c.Samples, verdict)
 	}
 	tw.Flush()
+	// why each slower step re-ran (layerwise why), under the table
+	for _, m := range ms {
+		if m.Baseline == nil {
+			continue
+		}
+		for _, st := range m.Baseline.Steps {
+			if st.Why == nil {
+				continue
+			}
+			fmt.Fprintf(w, "%s %s: %s", safetext.Term(m.Image), m.Scenario, safetext.Term(st.Why.Step))
+			if st.Why.Line > 0 {
+				fmt.Fprintf(w, " (line %d)", st.Why.Line)
+			}
+			fmt.Fprintf(w, " %s → %s: %s\n", units.SecondsOr(st.Before, 2, "-"), units.Seconds(st.Now, 2), safetext.Term(st.Why.Reason))
+			if st.Why.Fix != "" {
+				fmt.Fprintf(w, "  fix: %s\n", safetext.Term(st.Why.Fix))
+			}
+		}
+	}
 }
 
 // MeasureTable writes one line per image and scenario measured.

@@ -96,7 +96,7 @@ func Explain(ctx context.Context, st Store, b, a *history.Build) (*Report, error
 		if existed && !wasCached {
 			continue // it re-ran in the other build too
 		}
-		c := Cause{Stage: s.Stage, Step: text(s), Seconds: s.Duration.Seconds()}
+		c := Cause{Stage: stage(s), Step: text(s), Seconds: s.Duration.Seconds()}
 		for _, later := range ran[i:] {
 			c.Cost += later.Duration.Seconds()
 		}
@@ -137,7 +137,16 @@ func ranSteps(steps []engine.Step) []engine.Step {
 
 // stepID is a step's stage and text, stable across builds (the index
 // moves when a line is added above it).
-func stepID(s engine.Step) string { return s.Stage + "|" + text(s) }
+func stepID(s engine.Step) string { return stage(s) + "|" + text(s) }
+
+// stage is the step's stage, from its key when the record lacks it.
+func stage(s engine.Step) string {
+	if s.Stage != "" {
+		return s.Stage
+	}
+	st, _, _ := strings.Cut(s.Key, "#")
+	return st
+}
 
 func text(s engine.Step) string {
 	if _, t, ok := strings.Cut(s.Key, " "); ok {
@@ -157,7 +166,7 @@ func find(in *history.Inputs, s engine.Step) *history.StepInput {
 		stages[x.Stage] = true
 	}
 	for _, x := range in.Steps {
-		if x.Text == text(s) && (x.Stage == s.Stage || len(stages) == 1 && s.Stage == "stage-0") {
+		if x.Text == text(s) && (x.Stage == stage(s) || len(stages) == 1 && stage(s) == "stage-0") {
 			return x
 		}
 	}
