@@ -119,7 +119,7 @@ func TestTrendsHTML(t *testing.T) {
 	var buf bytes.Buffer
 	rep := load(t)
 	rep.Summaries[0].Image = `<script>alert(1)</script>` // names are escaped
-	if err := TrendsHTML(&buf, rep, "Build times", weekEnd); err != nil {
+	if err := TrendsHTML(&buf, rep, HTMLOptions{Title: "Build times", Generated: weekEnd}); err != nil {
 		t.Fatal(err)
 	}
 	out := buf.String()
@@ -132,8 +132,15 @@ func TestTrendsHTML(t *testing.T) {
 			t.Errorf("missing %q in\n%s", want, out)
 		}
 	}
-	if strings.Contains(out, "<script>") {
+	if strings.Contains(out, "<script>alert") || strings.Count(out, "<script>") != 1 {
 		t.Error("an image name was not escaped")
+	}
+	// the per-image views and the builder and branch tables
+	for _, want := range []string{`<section class="image" data-image="web">`, `class="waterfall latest"`, "<th>builder</th>", "<th>branch</th>",
+		`class="threshold"`, `class="baseline"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q", want)
+		}
 	}
 }
 
@@ -185,9 +192,11 @@ func TestTrendsHostileImageNames(t *testing.T) {
 func TestTrendsGolden(t *testing.T) {
 	rep := load(t)
 	for name, write := range map[string]func(*bytes.Buffer) error{
-		"trends.table":      func(b *bytes.Buffer) error { TrendsTable(b, rep); return nil },
-		"trends.markdown":   func(b *bytes.Buffer) error { return TrendsMarkdown(b, rep, "Weekly build report") },
-		"trends.html":       func(b *bytes.Buffer) error { return TrendsHTML(b, rep, "Build times", weekEnd) },
+		"trends.table":    func(b *bytes.Buffer) error { TrendsTable(b, rep); return nil },
+		"trends.markdown": func(b *bytes.Buffer) error { return TrendsMarkdown(b, rep, "Weekly build report") },
+		"trends.html": func(b *bytes.Buffer) error {
+			return TrendsHTML(b, rep, HTMLOptions{Title: "Build times", Generated: weekEnd})
+		},
 		"trends.prometheus": func(b *bytes.Buffer) error { return TrendsPrometheus(b, rep) },
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -60,6 +60,11 @@ type Report struct {
 	Failures  int        `json:"failures"`
 	// Total is the time spent building in the window, all images.
 	Total time.Duration `json:"totalNs"`
+	// Images are the dashboard's per-image views (images.go); ByBuilder
+	// and ByBranch the window's builds per builder and per git branch.
+	Images    []*ImageView `json:"images,omitempty"`
+	ByBuilder []Group      `json:"byBuilder,omitempty"`
+	ByBranch  []Group      `json:"byBranch,omitempty"`
 }
 
 // SlowerRatio and SlowerAtLeast are how much slower (relative and
@@ -86,7 +91,7 @@ func (s *Summary) Faster() bool {
 // window of the same length before.
 func Load(ctx context.Context, store *history.Store, from, to time.Time) (*Report, error) {
 	prevFrom := from.Add(-to.Sub(from))
-	builds, err := store.List(ctx, history.Query{Since: prevFrom})
+	builds, err := store.List(ctx, history.Query{Since: prevFrom, WithSteps: true})
 	if err != nil {
 		return nil, err
 	}
@@ -142,6 +147,15 @@ func Load(ctx context.Context, store *history.Store, from, to time.Time) (*Repor
 		rep.Builds += s.Builds
 		rep.Failures += s.Failures
 		rep.Total += s.Total
+	}
+	var window []*history.Build
+	for _, b := range builds {
+		if !b.StartedAt.Before(from) && b.StartedAt.Before(to) {
+			window = append(window, b)
+		}
+	}
+	if err := loadImages(ctx, store, rep, window); err != nil {
+		return nil, err
 	}
 	sort.Slice(rep.Summaries, func(i, j int) bool {
 		a, b := rep.Summaries[i], rep.Summaries[j]

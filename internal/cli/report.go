@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 	"time"
 
 	"github.com/layerwise/layerwise/history"
@@ -17,6 +18,7 @@ type reportFlags struct {
 	since       string
 	title       string
 	out         string
+	linkBase    string
 }
 
 func newReportCmd(g *globals) *cobra.Command {
@@ -69,7 +71,7 @@ an image × scenario got slower than the window before by more than 25% and
 			write := func(w io.Writer) error {
 				switch g.format {
 				case "html":
-					return render.TrendsHTML(w, rep, f.title, time.Now())
+					return render.TrendsHTML(w, rep, render.HTMLOptions{Title: f.title, Generated: time.Now(), LinkBase: linkBase(root, f.out, f.linkBase)})
 				case "markdown":
 					return render.TrendsMarkdown(w, rep, f.title)
 				case "prometheus":
@@ -103,6 +105,28 @@ an image × scenario got slower than the window before by more than 25% and
 	cmd.Flags().StringVar(&f.historyPath, "history", "", "history store (default .layerwise/history.db under PATH)")
 	cmd.Flags().StringVar(&f.since, "since", "7d", "start of the window: an age (7d, 36h) or a date (2026-11-01)")
 	cmd.Flags().StringVar(&f.title, "title", "Image build report", "title of the html and markdown reports")
+	cmd.Flags().StringVar(&f.linkBase, "link-base", "", "html: prefix of the links to Dockerfile lines (e.g. https://github.com/ORG/REPO/blob/main/); default: relative to --out, or to PATH")
 	cmd.Flags().StringVar(&f.out, "out", "", "write to this file (atomically) instead of standard output")
 	return cmd
+}
+
+// linkBase is what the dashboard puts before a Dockerfile's repository
+// path: the flag, or the way from the page (--out) to the repository root.
+func linkBase(root, out, flag string) string {
+	if flag != "" {
+		return flag
+	}
+	if out == "" {
+		return ""
+	}
+	absRoot, err1 := filepath.Abs(root)
+	absOut, err2 := filepath.Abs(filepath.Dir(out))
+	if err1 != nil || err2 != nil {
+		return ""
+	}
+	rel, err := filepath.Rel(absOut, absRoot)
+	if err != nil || rel == "." {
+		return ""
+	}
+	return filepath.ToSlash(rel) + "/"
 }
