@@ -349,3 +349,18 @@ func hasToken(p string) bool {
 	}
 	return false
 }
+
+// LikelyUnused: documentation, CI and editor files, which builds do not
+// read — a change to one that a broad COPY reaches re-runs the build for
+// nothing (the advice of layerwise why and layerwise cost).
+func LikelyUnused(p string) bool {
+	p = strings.Trim(p, "/")
+	base := strings.ToLower(path.Base(p))
+	for _, c := range strings.Split(p, "/") {
+		switch strings.ToLower(c) {
+		case "docs", "doc", ".github", ".gitlab", ".vscode", ".idea", ".circleci":
+			return true
+		}
+	}
+	return strings.HasSuffix(base, ".md") || strings.HasPrefix(base, "license") || base == "changelog" || base == "authors"
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/layerwise/layerwise/bench"
 	"github.com/layerwise/layerwise/build"
 	"github.com/layerwise/layerwise/buildctx"
+	"github.com/layerwise/layerwise/cost"
 	"github.com/layerwise/layerwise/discover"
 	"github.com/layerwise/layerwise/engine"
 	"github.com/layerwise/layerwise/fix"
@@ -218,4 +219,13 @@ func TestWhyGolden(t *testing.T) {
 		WhyText(b, &why.Report{Image: "api", Scenario: "build", Build: 3, Against: 2, Note: "the steps' inputs were not recorded for both builds"})
 		return nil
 	})
+}
+
+func TestCostGolden(t *testing.T) {
+	rep := &cost.Report{Since: time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC), Commits: 120, Images: []*cost.ImageCost{
+		{Image: "web", Commits: 120, Rebuilds: 96, FixedRebuilds: 90, Naive: 41.5, Fixed: 9.2, Basis: "measured", Paths: []cost.PathCost{
+			{Path: "web/src/", Seconds: 2100, Share: 0.42}, {Path: "web/docs/", Seconds: 1550, Share: 0.31, Unused: true}, {Path: "web/Dockerfile", Seconds: 300, Share: 0.06}}},
+		{Image: "api", Commits: 120, Rebuilds: 12, Naive: 3.1, Fixed: 3.1, Basis: "static", FixedNote: "layerwise fix changes nothing for this image"},
+	}, Notes: []string{"old: its ignore file cannot be read"}}
+	render(t, "cost.text", func(b *bytes.Buffer) error { CostText(b, rep); return nil })
 }

@@ -407,10 +407,7 @@ func unusedHint(paths []string, s *history.StepInput) string {
 	var docs []string
 	for _, p := range paths {
 		p = strings.TrimPrefix(p, "-")
-		base := strings.ToLower(path.Base(p))
-		first, _, _ := strings.Cut(p, "/")
-		if strings.HasSuffix(base, ".md") || strings.HasPrefix(base, "license") || base == "changelog" ||
-			first == "docs" || first == ".github" || first == ".gitlab" || first == ".vscode" || first == ".idea" {
+		if buildctx.LikelyUnused(p) {
 			docs = append(docs, p)
 		}
 	}

@@ -2,11 +2,13 @@ package why
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/layerwise/layerwise/build"
 	"github.com/layerwise/layerwise/discover"
@@ -23,7 +25,8 @@ import (
 func TestWhyOnRealBuilds(t *testing.T) {
 	testengine.Require(t)
 	ctx := context.Background()
-	mark := filepath.Base(t.TempDir())
+	// unique content: the daemon's cache must not answer from an earlier run
+	mark := fmt.Sprint(time.Now().UnixNano())
 	root := testfs.Tree(t, map[string]string{
 		"app/Dockerfile":   "FROM busybox:1.36\nWORKDIR /app\nCOPY deps.txt ./\nRUN cat deps.txt > /deps\nCOPY . .\nRUN sleep 1 && cat src/main.txt > /out\n",
 		"app/deps.txt":     "one\n",

@@ -26,7 +26,7 @@ picks another). layerwise measure and build record the steps' inputs with every
 build. Formats: text (default), json.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := g.checkFormat("json"); err != nil {
+			if err := g.checkFormat("text", "json"); err != nil {
 				return err
 			}
 			root := "."

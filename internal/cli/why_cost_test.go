@@ -1,0 +1,70 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/layerwise/layerwise/internal/testfs"
+)
+
+// why and cost read the history read-only and say what is missing.
+func TestWhyAndCostErrors(t *testing.T) {
+	good := testfs.Tree(t, map[string]string{"Dockerfile": "FROM scratch\n"})
+	for _, tc := range []struct {
+		args   []string
+		stderr string
+	}{
+		{[]string{"why", good}, "name the image (--image NAME)"},
+		{[]string{"why", "--image", "x", good}, "no build history at"},
+		{[]string{"why", "--build", "abc", "--history", filepath.Join(good, "h.db"), good}, "no build history at"},
+		{[]string{"cost", good}, "git log"},
+		{[]string{"cost", "--since", "soon", good}, "--since"},
+	} {
+		code, _, stderr := run(t, tc.args...)
+		if code != 2 && code != 1 || !strings.Contains(stderr, tc.stderr) {
+			t.Errorf("%v: exit %d, %q", tc.args, code, stderr)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(good, ".layerwise")); err == nil {
+		t.Error("a read-only command created the history")
+	}
+}
+
+// cost on a git repository: text and JSON with the image's figures.
+func TestCostCommand(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("no git")
+	}
+	root := testfs.Tree(t, map[string]string{"web/Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n", "web/package.json": "{}", "web/docs/a.md": "1"})
+	git := func(args ...string) {
+		cmd := exec.Command("git", append([]string{"-C", root, "-c", "user.email=dev@example.com", "-c", "user.name=dev"}, args...)...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v %s", args, err, out)
+		}
+	}
+	git("init", "-q")
+	git("add", "-A")
+	git("commit", "-qm", "one")
+	os.WriteFile(filepath.Join(root, "web/docs/a.md"), []byte("2"), 0o644)
+	git("commit", "-qam", "docs")
+	code, out, stderr := run(t, "cost", root)
+	if code != 0 || !strings.Contains(out, "2 commits since") || !strings.Contains(out, "changes under web/docs/ caused 50%") || !strings.Contains(out, "static estimates") {
+		t.Errorf("exit %d\n%s\n%s", code, out, stderr)
+	}
+	code, out, _ = run(t, "cost", "-o", "json", root)
+	var rep struct {
+		Commits int `json:"commits"`
+		Images  []struct {
+			Image string  `json:"image"`
+			Naive float64 `json:"naiveSecondsPerCommit"`
+			Fixed float64 `json:"fixedSecondsPerCommit"`
+		} `json:"images"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != 0 || rep.Commits != 2 || len(rep.Images) != 1 || rep.Images[0].Fixed >= rep.Images[0].Naive {
+		t.Errorf("json: %v %+v\n%s", err, rep, out)
+	}
+}
