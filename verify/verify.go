@@ -17,7 +17,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"io"
 	"os"
 	"os/exec"
@@ -26,6 +25,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 
 	"github.com/layerwise/layerwise/build"
 	"github.com/layerwise/layerwise/buildctx"
@@ -37,6 +38,7 @@ import (
 	"github.com/layerwise/layerwise/history"
 	"github.com/layerwise/layerwise/internal/atomicfile"
 	"github.com/layerwise/layerwise/measure"
+	"github.com/layerwise/layerwise/stepinputs"
 )
 
 // Options tune a verification.
@@ -331,6 +333,18 @@ func verifyImage(ctx context.Context, opt Options, tmp string, odisc, fdisc *dis
 		if err != nil {
 			return err
 		}
+		// what the steps read, recorded with the build (layerwise why)
+		var inputs *history.Inputs
+		if opt.History != nil {
+			var baseID func(string) string
+			if store, ok := opt.Builder.(engine.ImageStore); ok {
+				baseID = stepinputs.BaseIDs(ctx, store)
+			}
+			if inputs, err = stepinputs.Of(ctx, v.im, stepinputs.NewHasher(), baseID); err != nil {
+				logf("%s %s: the steps' inputs are not recorded: %v", o.Name, v.name, err)
+				inputs = nil
+			}
+		}
 		started := time.Now()
 		r, err := opt.Builder.Build(ctx, engine.Request{ContextDir: v.im.AbsContext(), Dockerfile: v.im.AbsDockerfile(), Target: v.im.Target,
 			BuildArgs: v.im.Args, Contexts: contexts, NoCache: true, Tag: tag(v.name), Load: true})
@@ -340,7 +354,7 @@ func verifyImage(ctx context.Context, opt Options, tmp string, odisc, fdisc *dis
 		logf("%s %s cold build: %.1f s", o.Name, v.name, r.Wall.Seconds())
 		if opt.History != nil {
 			b := &history.Build{StartedAt: started, Image: o.Name, Scenario: "verify-" + v.name, Repetition: 1, Dockerfile: o.Dockerfile,
-				Git: opt.Git, Host: opt.Host, Builder: info, Result: *r}
+				Git: opt.Git, Host: opt.Host, Builder: info, Result: *r, Inputs: inputs}
 			if _, err := opt.History.Append(ctx, b); err != nil {
 				return fmt.Errorf("recording the build in %s: %w", opt.History.Path, err)
 			}
