@@ -211,7 +211,7 @@ func TestWhyGolden(t *testing.T) {
 	rep := &why.Report{Image: "web", Scenario: "source-change", Build: 12, Against: 9, Causes: []why.Cause{
 		{Stage: "build", Line: 9, Step: "COPY . .", Kind: why.Files, Reason: "3 files changed: README.md, src/app.ts, src/util.ts",
 			Changed: []string{"README.md", "src/app.ts", "src/util.ts"}, Seconds: 0.4, Cost: 31.2,
-			Fix: "README.md is reached by COPY . . but not used by the build: a .dockerignore entry, or copy only the directories the build needs (layerwise fix writes the .dockerignore)"},
+			Fix: "README.md is reached by COPY . . but not used by the build: a .dockerignore entry, or copy only the directories the build needs (layerwise fix writes the .dockerignore)", Rule: "LW124"},
 		{Stage: "build", Line: 10, Step: "RUN npm run build", Kind: why.Parent, Reason: "its parent step re-ran (line 9)", Seconds: 30.8, Cost: 30.8},
 	}}
 	render(t, "why.text", func(b *bytes.Buffer) error { WhyText(b, rep); return nil })

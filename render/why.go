@@ -28,7 +28,11 @@ func WhyText(w io.Writer, rep *why.Report) {
 		fmt.Fprintf(w, "  %s: %s\n", where, safetext.Term(c.Reason))
 		fmt.Fprintf(w, "      %.2f s (with the later re-runs %.2f s)\n", c.Seconds, c.Cost)
 		if c.Fix != "" {
-			fmt.Fprintf(w, "      fix: %s\n", safetext.Term(c.Fix))
+			rule := ""
+			if c.Rule != "" {
+				rule = " (" + c.Rule + ")"
+			}
+			fmt.Fprintf(w, "      fix: %s%s\n", safetext.Term(c.Fix), rule)
 		}
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/layerwise/layerwise/buildctx"
 	"github.com/layerwise/layerwise/engine"
 	"github.com/layerwise/layerwise/history"
+	"github.com/layerwise/layerwise/rules"
 )
 
 // Kinds of cause, first match wins in this order.
@@ -47,8 +48,10 @@ type Cause struct {
 	// first).
 	Seconds float64 `json:"seconds"`
 	Cost    float64 `json:"cost"`
-	// Fix says how to avoid the re-run, when layerwise knows one.
-	Fix string `json:"fix,omitempty"`
+	// Fix says how to avoid the re-run, when layerwise knows one, and Rule
+	// the audit rule that finds (and may fix) the same problem.
+	Fix  string `json:"fix,omitempty"`
+	Rule string `json:"rule,omitempty"`
 }
 
 // Report explains one build against another.
@@ -209,6 +212,7 @@ func explain(c *Cause, sb *history.StepInput, ib, ia *history.Inputs, changed []
 		if p.Base != "" && pa.BaseID != "" && p.BaseID != "" && pa.BaseID != p.BaseID {
 			c.Kind, c.Reason = Base, fmt.Sprintf("base image %s moved to %s (was %s)", p.Base, short(p.BaseID), short(pa.BaseID))
 			c.Fix = "pin the base image by digest (FROM " + p.Base + "@sha256:…) to move it when you choose"
+			c.Rule = rules.BaseImageUnpinned.ID
 			return
 		}
 		if !metadataOnly(p.Text) {
@@ -219,6 +223,7 @@ func explain(c *Cause, sb *history.StepInput, ib, ia *history.Inputs, changed []
 		c.Kind = Arg
 		c.Reason = "ARG " + strings.Join(keys, ", ARG ") + " changed"
 		c.Fix = "declare an ARG that changes on every build (a commit, a date) as late as possible, in the stage that uses it"
+		c.Rule = rules.VolatileEarlyInput.ID
 		return
 	}
 	if sb.FromStage != "" {
@@ -235,7 +240,9 @@ func explain(c *Cause, sb *history.StepInput, ib, ia *history.Inputs, changed []
 			c.Kind = Files
 			c.Changed = hit
 			c.Reason = fmt.Sprintf("%s changed: %s", plural(len(hit), "file"), list(hit, 5))
-			c.Fix = unusedHint(hit, sb)
+			if c.Fix = unusedHint(hit, sb); c.Fix != "" {
+				c.Rule = rules.UnusedContext.ID
+			}
 			return
 		}
 	}

@@ -130,6 +130,9 @@ func TestFilesChanged(t *testing.T) {
 	if c.Kind != Files || c.Line != 6 || !slices.Equal(c.Changed, []string{"README.md", "src/app.ts", "-src/util.ts"}) || c.Cost != 3 || c.Seconds != 1 {
 		t.Errorf("COPY . .: %+v", c)
 	}
+	if c.Rule != "LW124" {
+		t.Errorf("COPY . .'s rule: %q", c.Rule)
+	}
 	if !strings.Contains(c.Reason, "3 files changed: README.md, src/app.ts, -src/util.ts") || !strings.Contains(c.Fix, "README.md is reached by COPY . . but not used by the build: a .dockerignore entry") {
 		t.Errorf("COPY . . words: %q / %q", c.Reason, c.Fix)
 	}
@@ -147,7 +150,7 @@ func TestArgChanged(t *testing.T) {
 	a := r.build(map[string]string{"VERSION": "1"}, "sha256:aaa")
 	b := r.build(map[string]string{"VERSION": "2"}, "sha256:aaa", "RUN npm ci", "COPY . .", "RUN npm run build")
 	rep := explainLast(t, r, b, a)
-	if len(rep.Causes) != 3 || rep.Causes[0].Kind != Arg || rep.Causes[0].Reason != "ARG VERSION changed" || rep.Causes[0].Cost != 3 {
+	if len(rep.Causes) != 3 || rep.Causes[0].Kind != Arg || rep.Causes[0].Reason != "ARG VERSION changed" || rep.Causes[0].Cost != 3 || rep.Causes[0].Rule != "LW107" {
 		t.Fatalf("causes %+v", rep.Causes)
 	}
 	if rep.Causes[1].Kind != Parent || rep.Causes[2].Kind != Parent {
