@@ -30,13 +30,13 @@ func TrendsPrometheus(w io.Writer, rep *trends.Report) error {
 		reg.MustRegister(g)
 		return g
 	}
-	dur := gauge("layerwise_build_duration_seconds", "Wall time of the builds in the window: median, median of the window before, last.", "stat")
-	ratio := gauge("layerwise_build_cache_hit_ratio", "Median share of RUN/COPY/ADD/WORKDIR steps served from the cache.")
-	ctxBytes := gauge("layerwise_build_context_bytes", "Build context bytes transferred by the last successful build.")
-	size := gauge("layerwise_image_size_bytes", "Image size after the last successful build.")
-	count := gauge("layerwise_builds", "Builds recorded in the window.", "result")
-	spent := gauge("layerwise_build_time_spent_seconds", "Total wall time spent building in the window.")
-	regressed := gauge("layerwise_build_regressed", "1 when the median build time grew beyond noise since the window before.")
+	dur := gauge(trends.MetricDuration, "Wall time of the builds in the window: median, median of the window before, last.", "stat")
+	ratio := gauge(trends.MetricCacheHits, "Median share of RUN/COPY/ADD/WORKDIR steps served from the cache.")
+	ctxBytes := gauge(trends.MetricContext, "Build context bytes transferred by the last successful build.")
+	size := gauge(trends.MetricImageSize, "Image size after the last successful build.")
+	count := gauge(trends.MetricBuilds, "Builds recorded in the window.", "result")
+	spent := gauge(trends.MetricSpent, "Total wall time spent building in the window.")
+	regressed := gauge(trends.MetricRegressed, "1 when the median build time grew beyond noise since the window before.")
 	for _, s := range rep.Summaries {
 		// label values must be UTF-8 (the registry panics otherwise), and
 		// image names come from directory names

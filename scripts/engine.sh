@@ -18,6 +18,8 @@ command -v dockerd >/dev/null || need_pkgs+=(docker.io)
 command -v docker-registry >/dev/null || need_pkgs+=(docker-registry)
 # the dashboard's test opens it in a real browser (render/dashboard_browser_test.go)
 command -v chromium >/dev/null || need_pkgs+=(chromium)
+# generated Prometheus rules are checked with promtool (generate/monitoring_test.go)
+command -v promtool >/dev/null || need_pkgs+=(prometheus)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   log "installing ${need_pkgs[*]}"
   export DEBIAN_FRONTEND=noninteractive

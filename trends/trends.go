@@ -67,6 +67,19 @@ type Report struct {
 	ByBranch  []Group      `json:"byBranch,omitempty"`
 }
 
+// The metrics `report -o prometheus` exports (render/trends_prometheus.go)
+// and `generate monitoring` writes rules and dashboards over: one list, so
+// that the two cannot drift apart.
+const (
+	MetricDuration  = "layerwise_build_duration_seconds" // {image,scenario,stat="median"|"previous_median"|"last"}
+	MetricCacheHits = "layerwise_build_cache_hit_ratio"  // {image,scenario}
+	MetricContext   = "layerwise_build_context_bytes"    // {image,scenario}
+	MetricImageSize = "layerwise_image_size_bytes"       // {image,scenario}
+	MetricBuilds    = "layerwise_builds"                 // {image,scenario,result="ok"|"failed"}
+	MetricSpent     = "layerwise_build_time_spent_seconds"
+	MetricRegressed = "layerwise_build_regressed"
+)
+
 // SlowerRatio and SlowerAtLeast are how much slower (relative and
 // absolute) a summary must be than the window before to be flagged:
 // measure's definition, the one the regression gate uses by default.

@@ -68,3 +68,21 @@ func TestCostCommand(t *testing.T) {
 		t.Errorf("json: %v %+v\n%s", err, rep, out)
 	}
 }
+
+// generate monitoring writes both files; --check fails once one is stale.
+func TestGenerateMonitoring(t *testing.T) {
+	root := t.TempDir()
+	if code, out, stderr := run(t, "generate", "monitoring", "--threshold", "30%", root); code != 0 || !strings.Contains(out, "build-metrics.yml") {
+		t.Fatalf("exit %d: %s %s", code, out, stderr)
+	}
+	rules, err := os.ReadFile(filepath.Join(root, "monitoring", "build-metrics.yml"))
+	if err != nil || !strings.Contains(string(rules), "layerwise:build_duration:slowdown_ratio > 1.3") {
+		t.Errorf("rules: %v\n%s", err, rules)
+	}
+	if code, _, _ := run(t, "generate", "monitoring", "--check", "--threshold", "30%", root); code != 0 {
+		t.Errorf("--check on fresh files: exit %d", code)
+	}
+	if code, _, stderr := run(t, "generate", "monitoring", "--check", root); code != 1 || !strings.Contains(stderr, "stale") {
+		t.Errorf("--check with another threshold: exit %d %q", code, stderr)
+	}
+}

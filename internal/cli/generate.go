@@ -1,0 +1,97 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/layerwise/layerwise/generate"
+	"github.com/layerwise/layerwise/internal/atomicfile"
+	"github.com/spf13/cobra"
+)
+
+func newGenerateCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "generate",
+		Short: "Write the files a team keeps for its builds (monitoring)",
+	}
+	cmd.AddCommand(newGenerateMonitoringCmd(g))
+	return cmd
+}
+
+func newGenerateMonitoringCmd(g *globals) *cobra.Command {
+	var dir, threshold, forDur string
+	var check bool
+	cmd := &cobra.Command{
+		Use:   "monitoring [PATH]",
+		Short: "Prometheus recording and alerting rules and a Grafana dashboard over the build metrics",
+		Long: `Write PATH/monitoring/build-metrics.yml (Prometheus recording and alerting
+rules over the metrics layerwise report -o prometheus exports: build time per
+image and scenario against its baseline, cache-hit ratio, image size, failures;
+an alert for a build more than --threshold slower than its baseline) and
+PATH/monitoring/grafana-dashboard.json (a Grafana dashboard over the same
+metrics). Both are checked by promtool and Grafana's schema in layerwise's tests.
+--check exits 1 when the files are missing or differ from what would be written.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			root := "."
+			if len(args) == 1 {
+				root = args[0]
+			}
+			if st, err := os.Stat(root); err != nil || !st.IsDir() {
+				return usageErr("%s: not a directory", root)
+			}
+			opt := generate.DefaultMonitoring()
+			if threshold != "" {
+				t, err := parseThreshold(threshold)
+				if err != nil {
+					return usageErr("--threshold: %v", err)
+				}
+				opt.Threshold = t
+			}
+			if forDur != "" {
+				opt.For = forDur
+			}
+			rules, err := generate.Rules(opt)
+			if err != nil {
+				return &ExitError{Code: ExitFindings, Err: err}
+			}
+			dash, err := generate.Dashboard(opt)
+			if err != nil {
+				return &ExitError{Code: ExitFindings, Err: err}
+			}
+			out := filepath.Join(root, dir)
+			files := []struct {
+				name string
+				data []byte
+			}{{"build-metrics.yml", rules}, {"grafana-dashboard.json", dash}}
+			stale := 0
+			for _, f := range files {
+				p := filepath.Join(out, f.name)
+				if check {
+					if cur, err := os.ReadFile(p); err != nil || string(cur) != string(f.data) {
+						fmt.Fprintf(g.stderr, "%s is missing or stale\n", p)
+						stale++
+					}
+					continue
+				}
+				if err := os.MkdirAll(out, 0o755); err != nil {
+					return &ExitError{Code: ExitFindings, Err: err}
+				}
+				if err := atomicfile.Write(p, f.data, 0o644); err != nil {
+					return &ExitError{Code: ExitFindings, Err: err}
+				}
+				fmt.Fprintf(g.stdout, "wrote %s\n", p)
+			}
+			if stale > 0 {
+				return &ExitError{Code: ExitFindings, Err: fmt.Errorf("%d monitoring files to regenerate (layerwise generate monitoring)", stale)}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&dir, "dir", "monitoring", "directory under PATH to write into")
+	cmd.Flags().StringVar(&threshold, "threshold", "", "alert when a build is this much slower than its baseline (default 20%)")
+	cmd.Flags().StringVar(&forDur, "for", "", "how long the condition must hold before the alert fires (Prometheus duration, default 15m)")
+	cmd.Flags().BoolVar(&check, "check", false, "exit 1 when the files are missing or stale")
+	return cmd
+}
