@@ -552,6 +552,35 @@ func tagIndex(ims []*Image) map[string]*Image {
 	return byTag
 }
 
+// DepRefs maps the image references im's Dockerfile uses (FROM, COPY
+// --from, RUN --mount from) that name another image of the repository to
+// that image: what a bake file's `contexts` or compose's
+// additional_contexts replace with the other target's output.
+func (r *Repo) DepRefs(im *Image) map[string]*Image {
+	if im.Model == nil {
+		return nil
+	}
+	byTag := r.byTag
+	if byTag == nil {
+		byTag = tagIndex(r.Images)
+	}
+	out := map[string]*Image{}
+	add := func(ref string) {
+		if o := byTag[normalizeRef(ref)]; o != nil && o != im {
+			out[ref] = o
+		}
+	}
+	for _, s := range im.Model.Stages {
+		if s.BaseStage < 0 {
+			add(s.Base)
+		}
+		for _, ref := range s.ImageRefs {
+			add(ref)
+		}
+	}
+	return out
+}
+
 // Graph is the dependency graph of the result's images (edges: Deps), for
 // the walks of package graph.
 func (r *Repo) Graph() graph.Graph[*Image] { return graph.New(r.Deps) }

@@ -13,9 +13,65 @@ import (
 func newGenerateCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "generate",
-		Short: "Write the files a team keeps for its builds (monitoring)",
+		Short: "Write the files a team keeps for its builds (monitoring, bake, compose)",
 	}
-	cmd.AddCommand(newGenerateMonitoringCmd(g))
+	cmd.AddCommand(newGenerateMonitoringCmd(g), newGenerateBuildFileCmd(g, "bake"), newGenerateBuildFileCmd(g, "compose"))
+	return cmd
+}
+
+// newGenerateBuildFileCmd: generate bake (docker-bake.hcl) and generate
+// compose (docker-compose.build.yml) share their flags and their writing.
+func newGenerateBuildFileCmd(g *globals, kind string) *cobra.Command {
+	var out, cacheFlag string
+	var check bool
+	file, short := "docker-bake.hcl", "A docker-bake.hcl: one target per image, contexts between images, cache settings"
+	if kind == "compose" {
+		file, short = "docker-compose.build.yml", "A compose override: cache settings and the named contexts the build graph needs"
+	}
+	cmd := &cobra.Command{
+		Use:   kind + " [PATH]",
+		Short: short,
+		Long: short + `.
+Written to PATH/` + file + ` (--out to change). --cache picks where the build cache
+goes: local (.layerwise/cache/IMAGE; a docker-container or remote builder), inline,
+gha (GitHub Actions), registry=REF (REF/IMAGE:buildcache, mode=max) or none.
+--check exits 1 when the file is missing or differs from what would be written.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opt, err := generate.ParseCache(cacheFlag)
+			if err != nil {
+				return usageErr("--cache: %v", err)
+			}
+			res, _, err := discoverWithConfig(cmd, g, args)
+			if err != nil {
+				return err
+			}
+			var data []byte
+			if kind == "bake" {
+				data = generate.Bake(res, opt)
+			} else if data, err = generate.Compose(res, opt); err != nil {
+				return &ExitError{Code: ExitFindings, Err: err}
+			}
+			p := out
+			if p == "" {
+				p = filepath.Join(res.Root, file)
+			}
+			if check {
+				if cur, err := os.ReadFile(p); err != nil || string(cur) != string(data) {
+					return &ExitError{Code: ExitFindings, Err: fmt.Errorf("%s is missing or stale (layerwise generate %s)", p, kind)}
+				}
+				return nil
+			}
+			if err := atomicfile.Write(p, data, 0o644); err != nil {
+				return &ExitError{Code: ExitFindings, Err: err}
+			}
+			fmt.Fprintf(g.stdout, "wrote %s\n", p)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&out, "out", "", "write here instead of PATH/"+file)
+	cmd.Flags().StringVar(&cacheFlag, "cache", "local", "build cache: local, inline, gha, none or registry=REF")
+	cmd.Flags().BoolVar(&check, "check", false, "exit 1 when the file is missing or stale")
 	return cmd
 }
 

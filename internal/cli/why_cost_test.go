@@ -86,3 +86,31 @@ func TestGenerateMonitoring(t *testing.T) {
 		t.Errorf("--check with another threshold: exit %d %q", code, stderr)
 	}
 }
+
+// generate bake and compose write their files; --check notices a stale one.
+func TestGenerateBuildFiles(t *testing.T) {
+	root := testfs.Tree(t, map[string]string{"compose.yaml": "services:\n  base: {image: \"example/base:dev\", build: ./base}\n  app: {build: ./app}\n",
+		"base/Dockerfile": "FROM busybox:1.36\n", "app/Dockerfile": "FROM example/base:dev\n"})
+	for _, kind := range []string{"bake", "compose"} {
+		if code, out, stderr := run(t, "generate", kind, "--cache", "registry=registry.example.com/cache", root); code != 0 || !strings.Contains(out, "wrote") {
+			t.Fatalf("%s: exit %d %s %s", kind, code, out, stderr)
+		}
+		if code, _, _ := run(t, "generate", kind, "--check", "--cache", "registry=registry.example.com/cache", root); code != 0 {
+			t.Errorf("%s --check: exit %d", kind, code)
+		}
+		if code, _, _ := run(t, "generate", kind, "--check", root); code != 1 {
+			t.Errorf("%s --check with another cache: exit %d", kind, code)
+		}
+	}
+	bake, _ := os.ReadFile(filepath.Join(root, "docker-bake.hcl"))
+	if !strings.Contains(string(bake), `"example/base:dev" = "target:base"`) || !strings.Contains(string(bake), "registry.example.com/cache/app:buildcache") {
+		t.Errorf("bake file:\n%s", bake)
+	}
+	if code, _, stderr := run(t, "generate", "bake", "--cache", "s3", root); code != 2 || !strings.Contains(stderr, "--cache") {
+		t.Errorf("bad --cache: exit %d %q", code, stderr)
+	}
+	// the generated bake file is not read back as the images' definitions
+	if code, out, _ := run(t, "ls", root); code != 0 || strings.Contains(out, "bake") {
+		t.Errorf("ls after generate bake:\n%s", out)
+	}
+}
