@@ -47,8 +47,10 @@ type Options struct {
 	// outside it (buildx remote or docker-container drivers).
 	Load bool
 	// CacheFromTo passes the images' cache_from/cache_to (compose,
-	// bake) to the builder.
+	// bake) to the builder. Cache, when its Kind is set, gives every
+	// image its cache settings instead (layerwise build --build-cache).
 	CacheFromTo bool
+	Cache       Cache
 	// History, when set, receives every build (scenario "build").
 	History *history.Store
 	Git     history.Git
@@ -373,6 +375,18 @@ func buildOne(ctx context.Context, repo *discover.Repo, im *discover.Image, b en
 		Contexts: contexts, NoCache: opt.NoCache, Tag: tag, Push: opt.Push, Load: opt.Load}
 	if opt.CacheFromTo {
 		req.CacheFrom, req.CacheTo = im.CacheFrom, im.CacheTo
+	}
+	if opt.Cache.Kind != "" {
+		req.CacheFrom, req.CacheTo = opt.Cache.For(TargetName(im))
+		if opt.Cache.Kind == CacheLocal {
+			// local cache paths are the repository's: absolute for the builder
+			for i, v := range req.CacheFrom {
+				req.CacheFrom[i] = strings.Replace(v, "src=.layerwise", "src="+filepath.Join(repo.Root, ".layerwise"), 1)
+			}
+			for i, v := range req.CacheTo {
+				req.CacheTo[i] = strings.Replace(v, "dest=.layerwise", "dest="+filepath.Join(repo.Root, ".layerwise"), 1)
+			}
+		}
 	}
 	return b.Build(ctx, req)
 }

@@ -232,3 +232,34 @@ func TestBuildLoadFromRemoteBuilder(t *testing.T) {
 		t.Errorf("loaded image: %q %v", out, err)
 	}
 }
+
+// --build-cache local: every image exports its cache under the
+// repository's .layerwise/cache/IMAGE, and the next build imports it.
+func TestBuildCacheFlag(t *testing.T) {
+	testengine.Require(t)
+	testengine.RequireBuildkitd(t)
+	ctx := context.Background()
+	mark := nonce()
+	root := testfs.Tree(t, map[string]string{"app/Dockerfile": "FROM 127.0.0.1:5000/busybox:1.36\nRUN echo " + mark + " > /mark\n"})
+	repo, err := discover.Discover(ctx, root, discover.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := ParseCache("local")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Run(ctx, repo, repo.Images, Options{Builders: []engine.Builder{buildx.New("layerwise-remote")}, Cache: c})
+	if err != nil || rep.Failed() != 0 {
+		t.Fatalf("%v %+v", err, rep.Outcomes[0])
+	}
+	if _, err := os.Stat(filepath.Join(root, ".layerwise", "cache", "app", "index.json")); err != nil {
+		t.Fatalf("no cache exported: %v", err)
+	}
+	if _, err := ParseCache("s3"); err == nil {
+		t.Error("an unknown cache kind parsed")
+	}
+	if from, to := (Cache{Kind: CacheRegistry, Registry: "registry.example.com/c"}).For("app"); from[0] != "type=registry,ref=registry.example.com/c/app:buildcache" || !strings.HasSuffix(to[0], ",mode=max") {
+		t.Errorf("registry: %v %v", from, to)
+	}
+}

@@ -14,67 +14,21 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// Cache kinds for the generated build files.
-const (
-	CacheLocal    = "local"    // .layerwise/cache/NAME (a docker-container or remote builder)
-	CacheRegistry = "registry" // REF/NAME:buildcache, mode=max
-	CacheGHA      = "gha"      // GitHub Actions' cache service, one scope per image
-	CacheInline   = "inline"   // in the image itself (any builder, min mode)
-	CacheNone     = "none"
-)
-
 // BuildFilesOptions tune the bake and compose files.
 type BuildFilesOptions struct {
-	// Cache is one of the Cache* kinds; Registry the repository prefix
-	// for CacheRegistry ("registry.example.com/team/cache").
-	Cache    string
-	Registry string
+	Cache build.Cache
 }
 
-// ParseCache reads "local", "inline", "gha", "none" or "registry=REF".
+// ParseCache reads the --cache flag (build.ParseCache).
 func ParseCache(s string) (BuildFilesOptions, error) {
-	if ref, ok := strings.CutPrefix(s, "registry="); ok && ref != "" {
-		return BuildFilesOptions{Cache: CacheRegistry, Registry: strings.TrimSuffix(ref, "/")}, nil
-	}
-	switch s {
-	case "", CacheLocal:
-		return BuildFilesOptions{Cache: CacheLocal}, nil
-	case CacheInline, CacheGHA, CacheNone:
-		return BuildFilesOptions{Cache: s}, nil
-	}
-	return BuildFilesOptions{}, fmt.Errorf("cache %q: want local, inline, gha, none or registry=REF", s)
+	c, err := build.ParseCache(s)
+	return BuildFilesOptions{Cache: c}, err
 }
 
-// TargetName is an image's bake target (and compose service) name: bake
-// accepts [a-zA-Z0-9_-] only.
-func TargetName(im *discover.Image) string {
-	var b strings.Builder
-	for _, r := range im.Name {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '_', r == '-':
-			b.WriteRune(r)
-		default:
-			b.WriteRune('-')
-		}
-	}
-	return strings.Trim(b.String(), "-")
-}
+// TargetName is an image's bake target and generated service name.
+func TargetName(im *discover.Image) string { return build.TargetName(im) }
 
-func (o BuildFilesOptions) cache(name string) (from, to []string) {
-	switch o.Cache {
-	case CacheLocal, "":
-		dir := ".layerwise/cache/" + name
-		return []string{"type=local,src=" + dir}, []string{"type=local,dest=" + dir + ",mode=max"}
-	case CacheRegistry:
-		ref := o.Registry + "/" + name + ":buildcache"
-		return []string{"type=registry,ref=" + ref}, []string{"type=registry,ref=" + ref + ",mode=max"}
-	case CacheGHA:
-		return []string{"type=gha,scope=" + name}, []string{"type=gha,scope=" + name + ",mode=max"}
-	case CacheInline:
-		return nil, []string{"type=inline"}
-	}
-	return nil, nil
-}
+func (o BuildFilesOptions) cache(name string) (from, to []string) { return o.Cache.For(name) }
 
 // buildable are the images the files describe: those with a Dockerfile
 // that parses, by target name.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/cli"
+	"github.com/layerwise/layerwise/build"
 	"github.com/layerwise/layerwise/discover"
 	"github.com/layerwise/layerwise/internal/testengine"
 	"github.com/layerwise/layerwise/internal/testfs"
@@ -165,7 +166,7 @@ func TestBakeBuildsAlongTheGraph(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(filepath.Join(root, "docker-bake.hcl"), Bake(repo, BuildFilesOptions{Cache: CacheLocal}), 0o644)
+	os.WriteFile(filepath.Join(root, "docker-bake.hcl"), Bake(repo, BuildFilesOptions{Cache: build.Cache{Kind: build.CacheLocal}}), 0o644)
 	cmd := exec.Command("docker", "buildx", "bake", "--builder", "layerwise-remote", "--progress=plain", "-f", "docker-bake.hcl", "app")
 	cmd.Dir = root
 	out, err := cmd.CombinedOutput()

@@ -21,6 +21,7 @@ type buildFlags struct {
 	push        bool
 	load        bool
 	cache       bool
+	buildCache  string
 	historyPath string
 	noHistory   bool
 }
@@ -94,8 +95,14 @@ Formats: table (default, also "text"), json.`,
 				}
 				defer store.Close()
 			}
+			var cache build.Cache
+			if f.buildCache != "" {
+				if cache, err = build.ParseCache(f.buildCache); err != nil {
+					return usageErr("--build-cache: %v", err)
+				}
+			}
 			host, _ := os.Hostname()
-			rep, err := build.Run(ctx, res, images, build.Options{Builders: builders, Parallel: f.parallel, NoCache: f.noCache, Push: f.push, Load: f.load, CacheFromTo: f.cache,
+			rep, err := build.Run(ctx, res, images, build.Options{Builders: builders, Parallel: f.parallel, NoCache: f.noCache, Push: f.push, Load: f.load, CacheFromTo: f.cache, Cache: cache,
 				History: store, Git: measure.GitState(ctx, res.Root), Host: host, Log: g.stderr})
 			if err != nil {
 				if ctx.Err() != nil {
@@ -127,6 +134,7 @@ Formats: table (default, also "text"), json.`,
 	cmd.Flags().BoolVar(&f.push, "push", false, "push every image to the registry its tag names (with the docker driver it is also kept in the engine)")
 	cmd.Flags().BoolVar(&f.load, "load", false, "load every image into the Docker Engine from a builder outside it (remote, docker-container)")
 	cmd.Flags().BoolVar(&f.cache, "cache", false, "pass the images' cache_from/cache_to (compose, bake) to the builder")
+	cmd.Flags().StringVar(&f.buildCache, "build-cache", "", "every image's cache: local (.layerwise/cache/IMAGE), inline, gha, none or registry=REF (IMAGE:buildcache, mode=max)")
 	cmd.Flags().StringVar(&f.historyPath, "history", "", "history store (default .layerwise/history.db under PATH)")
 	cmd.Flags().BoolVar(&f.noHistory, "no-history", false, "do not record the builds")
 	return cmd
