@@ -18,6 +18,7 @@ demo:
 # Every test, integration tests against a real engine included (the engine
 # is installed and started first if it is not running).
 test: engine
+	scripts/fetch-schemas.sh
 	@test -z "$$(gofmt -l . | tee /dev/stderr)" || (echo "gofmt needed on the files above" && exit 1)
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...

