@@ -15,7 +15,7 @@ func newGenerateCmd(g *globals) *cobra.Command {
 		Use:   "generate",
 		Short: "Write the files a team keeps for its builds (monitoring, bake, compose)",
 	}
-	cmd.AddCommand(newGenerateMonitoringCmd(g), newGenerateBuildFileCmd(g, "bake"), newGenerateBuildFileCmd(g, "compose"), newGenerateCICmd(g))
+	cmd.AddCommand(newGenerateMonitoringCmd(g), newGenerateBuildFileCmd(g, "bake"), newGenerateBuildFileCmd(g, "compose"), newGenerateCICmd(g), newGenerateMirrorCmd(g))
 	return cmd
 }
 
@@ -214,5 +214,63 @@ metrics). Both are checked by promtool and Grafana's schema in layerwise's tests
 	cmd.Flags().StringVar(&threshold, "threshold", "", "alert when a build is this much slower than its baseline (default 20%)")
 	cmd.Flags().StringVar(&forDur, "for", "", "how long the condition must hold before the alert fires (Prometheus duration, default 15m)")
 	cmd.Flags().BoolVar(&check, "check", false, "exit 1 when the files are missing or stale")
+	return cmd
+}
+
+func newGenerateMirrorCmd(g *globals) *cobra.Command {
+	var mirrors, insecure []string
+	var dir string
+	cmd := &cobra.Command{
+		Use:   "mirror [PATH] --mirror REGISTRY=MIRROR...",
+		Short: "Registry mirror settings for buildkitd (buildkitd.toml) and the Docker Engine (daemon.json)",
+		Long: `Write PATH/mirror/buildkitd.toml (each registry's mirrors, plain-HTTP ones marked)
+and PATH/mirror/daemon.json (the Docker Engine's registry-mirrors, which cover
+Docker Hub only) for pull-through caches, so that a base image crosses the network
+once for every builder. --mirror registry.example.com=http://127.0.0.1:5001 (repeatable),
+--insecure HOST for a registry reached over plain HTTP.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			root := "."
+			if len(args) == 1 {
+				root = args[0]
+			}
+			if len(mirrors) == 0 {
+				return usageErr("name at least one mirror: --mirror REGISTRY=MIRROR")
+			}
+			opt := generate.MirrorOptions{Mirrors: map[string][]string{}, Insecure: insecure}
+			for _, m := range mirrors {
+				reg, mir, err := generate.ParseMirror(m)
+				if err != nil {
+					return usageErr("--mirror %v", err)
+				}
+				opt.Mirrors[reg] = append(opt.Mirrors[reg], mir)
+			}
+			toml, err := generate.BuildkitdTOML(opt)
+			if err != nil {
+				return usageErr("%v", err)
+			}
+			daemon, notes, err := generate.DaemonJSON(opt)
+			if err != nil {
+				return usageErr("%v", err)
+			}
+			out := filepath.Join(root, dir)
+			if err := os.MkdirAll(out, 0o755); err != nil {
+				return &ExitError{Code: ExitFindings, Err: err}
+			}
+			for name, data := range map[string][]byte{"buildkitd.toml": toml, "daemon.json": daemon} {
+				if err := atomicfile.Write(filepath.Join(out, name), data, 0o644); err != nil {
+					return &ExitError{Code: ExitFindings, Err: err}
+				}
+				fmt.Fprintf(g.stdout, "wrote %s\n", filepath.Join(out, name))
+			}
+			for _, n := range notes {
+				fmt.Fprintf(g.stderr, "note: %s\n", n)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringArrayVar(&mirrors, "mirror", nil, "REGISTRY=MIRROR: pull REGISTRY's images through MIRROR (http:// for plain HTTP); repeatable")
+	cmd.Flags().StringSliceVar(&insecure, "insecure", nil, "registries reached over plain HTTP")
+	cmd.Flags().StringVar(&dir, "dir", "mirror", "directory under PATH to write into")
 	return cmd
 }

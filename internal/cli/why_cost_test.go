@@ -137,3 +137,18 @@ func TestGenerateCI(t *testing.T) {
 		t.Errorf("bad cache: exit %d %q", code, stderr)
 	}
 }
+
+func TestGenerateMirror(t *testing.T) {
+	root := t.TempDir()
+	if code, _, stderr := run(t, "generate", "mirror", root); code != 2 || !strings.Contains(stderr, "--mirror") {
+		t.Errorf("no mirror: exit %d %q", code, stderr)
+	}
+	if code, _, stderr := run(t, "generate", "mirror", "--mirror", "nonsense", root); code != 2 || !strings.Contains(stderr, "REGISTRY=MIRROR") {
+		t.Errorf("bad mirror: exit %d %q", code, stderr)
+	}
+	code, _, stderr := run(t, "generate", "mirror", "--mirror", "registry.example.com=http://127.0.0.1:5001", root)
+	toml, err := os.ReadFile(filepath.Join(root, "mirror", "buildkitd.toml"))
+	if code != 0 || err != nil || !strings.Contains(string(toml), `mirrors = ["127.0.0.1:5001"]`) || !strings.Contains(stderr, "Docker Hub only") {
+		t.Errorf("exit %d %v %q\n%s", code, err, stderr, toml)
+	}
+}
