@@ -51,6 +51,9 @@ type Options struct {
 	// image its cache settings instead (layerwise build --build-cache).
 	CacheFromTo bool
 	Cache       Cache
+	// Platforms builds every image for these platforms (an index; push it
+	// to a registry, since a builder's exporter to the engine takes one).
+	Platforms []string
 	// History, when set, receives every build (scenario "build").
 	History *history.Store
 	Git     history.Git
@@ -372,7 +375,7 @@ func buildOne(ctx context.Context, repo *discover.Repo, im *discover.Image, b en
 		}
 	}
 	req := engine.Request{ContextDir: im.AbsContext(), Dockerfile: df, Target: im.Target, BuildArgs: im.Args,
-		Contexts: contexts, NoCache: opt.NoCache, Tag: tag, Push: opt.Push, Load: opt.Load}
+		Contexts: contexts, NoCache: opt.NoCache, Tag: tag, Push: opt.Push, Load: opt.Load, Platforms: opt.Platforms}
 	if opt.CacheFromTo {
 		req.CacheFrom, req.CacheTo = im.CacheFrom, im.CacheTo
 	}

@@ -12,6 +12,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/containerd/platforms"
+
 	"github.com/moby/patternmatcher"
 	"gopkg.in/yaml.v3"
 )
@@ -38,6 +40,10 @@ type Config struct {
 	// skips them; a compose service or bake target that builds one still
 	// counts, since the repository builds it.
 	Exclude []string `yaml:"exclude"`
+	// Platforms are the platforms the images are built for
+	// (linux/amd64, linux/arm64): with more than one, LW115 reports the
+	// stages that would compile under emulation.
+	Platforms []string `yaml:"platforms"`
 	// Path is where the config was read from ("" for defaults).
 	Path string `yaml:"-"`
 	// RuleLines maps each key of Rules to its line in the file, so that an
@@ -118,6 +124,11 @@ func Load(path string, explicit bool) (*Config, error) {
 				why = err.Error()
 			}
 			return nil, fmt.Errorf("config %s:%d: exclude: %q: %s", path, listLine(&doc, "exclude", i), pat, why)
+		}
+	}
+	for i, p := range c.Platforms {
+		if _, err := platforms.Parse(p); err != nil {
+			return nil, fmt.Errorf("config %s:%d: platforms: %q: %v (os/arch[/variant], e.g. linux/arm64)", path, listLine(&doc, "platforms", i), p, err)
 		}
 	}
 	c.Path = path

@@ -47,6 +47,10 @@ type Request struct {
 	// buildx builder outside it (remote, docker-container); the docker
 	// driver always does.
 	Load bool
+	// Platforms builds one image per platform ("linux/amd64,linux/arm64"
+	// as a list), an index of them; empty: the builder's own. More than
+	// one needs a builder that can export an index (push to a registry).
+	Platforms []string
 }
 
 // CLIFlags are the `docker build` / `docker buildx build` flags that
@@ -71,6 +75,9 @@ func (r Request) CLIFlags() []string {
 	}
 	for _, c := range r.CacheTo {
 		args = append(args, "--cache-to", c)
+	}
+	if len(r.Platforms) > 0 {
+		args = append(args, "--platform", strings.Join(r.Platforms, ","))
 	}
 	return args
 }

@@ -179,6 +179,9 @@ func solveOpt(req engine.Request, ociPath string) (client.SolveOpt, error) {
 	for k, v := range req.BuildArgs {
 		attrs["build-arg:"+k] = v
 	}
+	if len(req.Platforms) > 0 {
+		attrs["platform"] = strings.Join(req.Platforms, ",")
+	}
 	mounts := map[string]fsutil.FS{"context": ctxFS, "dockerfile": dfFS}
 	// Named contexts as buildx sends them: a directory is one more local
 	// mount that the frontend attribute points at; images and URLs pass

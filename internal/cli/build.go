@@ -22,6 +22,7 @@ type buildFlags struct {
 	load        bool
 	cache       bool
 	buildCache  string
+	platforms   []string
 	historyPath string
 	noHistory   bool
 }
@@ -102,7 +103,7 @@ Formats: table (default, also "text"), json.`,
 				}
 			}
 			host, _ := os.Hostname()
-			rep, err := build.Run(ctx, res, images, build.Options{Builders: builders, Parallel: f.parallel, NoCache: f.noCache, Push: f.push, Load: f.load, CacheFromTo: f.cache, Cache: cache,
+			rep, err := build.Run(ctx, res, images, build.Options{Builders: builders, Parallel: f.parallel, NoCache: f.noCache, Push: f.push, Load: f.load, CacheFromTo: f.cache, Cache: cache, Platforms: f.platforms,
 				History: store, Git: measure.GitState(ctx, res.Root), Host: host, Log: g.stderr})
 			if err != nil {
 				if ctx.Err() != nil {
@@ -134,6 +135,7 @@ Formats: table (default, also "text"), json.`,
 	cmd.Flags().BoolVar(&f.push, "push", false, "push every image to the registry its tag names (with the docker driver it is also kept in the engine)")
 	cmd.Flags().BoolVar(&f.load, "load", false, "load every image into the Docker Engine from a builder outside it (remote, docker-container)")
 	cmd.Flags().BoolVar(&f.cache, "cache", false, "pass the images' cache_from/cache_to (compose, bake) to the builder")
+	cmd.Flags().StringSliceVar(&f.platforms, "platform", nil, "build every image for these platforms (linux/amd64,linux/arm64), natively where the Dockerfile cross-compiles (LW115); push the index with --push")
 	cmd.Flags().StringVar(&f.buildCache, "build-cache", "", "every image's cache: local (.layerwise/cache/IMAGE), inline, gha, none or registry=REF (IMAGE:buildcache, mode=max)")
 	cmd.Flags().StringVar(&f.historyPath, "history", "", "history store (default .layerwise/history.db under PATH)")
 	cmd.Flags().BoolVar(&f.noHistory, "no-history", false, "do not record the builds")
