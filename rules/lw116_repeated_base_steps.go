@@ -1,0 +1,134 @@
+package rules
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// RepeatedBaseSteps is LW116.
+var RepeatedBaseSteps = Register(&Rule{
+	ID: "LW116", Name: "repeated-base-steps", Severity: Info, Category: CatSpeed,
+	Title: "Services repeat the same base image and the same install steps",
+	Cost:  "Every service runs the same OS-package or toolchain installs again wherever its builder has not cached them (a fresh CI runner, a new version of the base): seconds per service per build, and as many copies of the layers in the registry.",
+	Description: `Images whose Dockerfiles start FROM the same base image with the same instructions — the same
+` + "`apt-get install`" + `, the same toolchain download — before each reads its own sources run those steps once each.
+BuildKit reuses a step it has in its cache, so on one warm builder this costs nothing; on fresh CI runners, on
+several builders and after every move of the base image it costs each service the full install. A shared base
+image built once (and the services built FROM it) runs them once: ` + "`layerwise build`" + ` builds such a base first.
+The finding names the services, the shared steps and their price per build (measured, when the history has
+them).`,
+	Bad:       "# api/Dockerfile and worker/Dockerfile both:\nFROM python:3.12-slim\nRUN apt-get update && apt-get install -y --no-install-recommends libpq5\nCOPY . /app",
+	Good:      "# base/Dockerfile:\nFROM python:3.12-slim\nRUN apt-get update && apt-get install -y --no-install-recommends libpq5\n# api/Dockerfile and worker/Dockerfile:\nFROM registry.example.com/team/python-base:1\nCOPY . /app",
+	RepoCheck: checkRepeatedBaseSteps,
+})
+
+// sharedPrefix is the part of an image's Dockerfile that does not depend on
+// its own sources: its root stage's base and the instructions before the
+// first one that reads the context or another stage.
+type sharedPrefix struct {
+	in    *Input
+	base  string
+	steps []string // instruction texts, blanks collapsed
+	lines []int
+	runs  []bool // the step is a RUN that installs something
+	secs  []float64
+}
+
+func prefixOf(in *Input) *sharedPrefix {
+	final := in.finalStage()
+	if final == nil {
+		return nil
+	}
+	root := in.rootBase(final)
+	n, ok := imageRef(root.Base)
+	if !ok {
+		return nil
+	}
+	p := &sharedPrefix{in: in, base: n.String()}
+	for _, x := range root.Instructions {
+		if x.Copy != nil || (x.Run != nil && len(x.Run.Mounts) > 0) {
+			break // its own sources, another stage, or a mount of them
+		}
+		p.steps = append(p.steps, strings.Join(strings.Fields(x.Original), " "))
+		p.lines = append(p.lines, x.Range.Start.Line)
+		installs := false
+		secs := 0.0
+		for _, inst := range runInstalls(x) {
+			installs = true
+			secs = max(secs, inst.Tool.Seconds)
+		}
+		p.runs = append(p.runs, installs)
+		p.secs = append(p.secs, secs)
+	}
+	return p
+}
+
+func checkRepeatedBaseSteps(ins []*Input) []Finding {
+	byBase := map[string][]*sharedPrefix{}
+	for _, in := range ins {
+		if p := prefixOf(in); p != nil && len(p.steps) > 0 {
+			byBase[p.base] = append(byBase[p.base], p)
+		}
+	}
+	var out []Finding
+	for _, base := range sortedKeys(byBase) {
+		ps := byBase[base]
+		// the longest prefix each image shares with at least one other
+		for _, p := range ps {
+			k, with := 0, []*sharedPrefix(nil)
+			for _, o := range ps {
+				if o == p || o.in.Image == p.in.Image {
+					continue
+				}
+				n := common(p.steps, o.steps)
+				switch {
+				case n > k:
+					k, with = n, []*sharedPrefix{o}
+				case n == k && n > 0:
+					with = append(with, o)
+				}
+			}
+			installs, secs := 0, 0.0
+			var lines []int
+			for i := 0; i < k; i++ {
+				if p.runs[i] {
+					installs++
+					secs += p.secs[i]
+					lines = append(lines, p.lines[i])
+				}
+			}
+			if installs == 0 {
+				continue // a shared WORKDIR or ENV costs nothing
+			}
+			names := []string{p.in.Image}
+			for _, o := range with {
+				names = append(names, o.in.Image)
+			}
+			sort.Strings(names)
+			msg := fmt.Sprintf("%s repeat FROM %s and the same %d step(s) before their own sources (%s): each runs them again where its builder has not cached them; a shared base image built once from them saves this image ~%.0f s then.",
+				strings.Join(names, ", "), base, k, short(p.steps[k-1]), secs)
+			f := p.in.atStage(p.in.rootBase(p.in.finalStage()), msg, Cost{Seconds: secs, Basis: BasisStatic, Invalidates: "the shared installs, in every service"})
+			f.Affects = lines
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func common(a, b []string) int {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return n
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
