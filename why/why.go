@@ -462,15 +462,13 @@ func list(ps []string, n int) string {
 	return strings.Join(ps[:n], ", ") + fmt.Sprintf(" and %d more", len(ps)-n)
 }
 
-// Previous picks the build to compare b with: the latest earlier build of
-// the same image and scenario that has steps.
+// Previous picks the build to compare b with: the latest build of the same
+// image and scenario recorded before it (IDs grow in the order builds are
+// recorded; start times of parallel builds need not).
 func Previous(builds []*history.Build, b *history.Build) *history.Build {
 	var best *history.Build
 	for _, x := range builds {
-		if x.ID == b.ID || x.Image != b.Image || x.Scenario != b.Scenario || !x.StartedAt.Before(b.StartedAt) && x.ID > b.ID {
-			continue
-		}
-		if x.ID < b.ID && (best == nil || x.StartedAt.After(best.StartedAt) || x.StartedAt.Equal(best.StartedAt) && x.ID > best.ID) {
+		if x.Image == b.Image && x.Scenario == b.Scenario && x.ID < b.ID && (best == nil || x.ID > best.ID) {
 			best = x
 		}
 	}
