@@ -106,32 +106,18 @@ func (r *Report) Failed() int {
 
 // Ref is the image reference an image is built under: its first tag, or a
 // local name when its Dockerfile, compose service or bake target gives
-// none. Named contexts that refer to it (`service:`, `target:`) resolve
-// to this reference.
+// none (discover.LocalRef; images FROM it find it by that name). Named
+// contexts that refer to it (`service:`, `target:`) resolve to this
+// reference.
 func Ref(im *discover.Image) string {
 	if len(im.Tags) > 0 {
 		return im.Tags[0]
 	}
-	return "layerwise.local/" + Sanitize(im.Name) + ":latest"
+	return discover.LocalRef(im.Name)
 }
 
 // Sanitize turns an image name into a valid repository path component.
-func Sanitize(name string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(name) {
-		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
-			b.WriteRune(r)
-		default:
-			b.WriteRune('-')
-		}
-	}
-	s := strings.Trim(b.String(), "-.")
-	if s == "" {
-		s = "image"
-	}
-	return s
-}
+func Sanitize(name string) string { return discover.Sanitize(name) }
 
 // Contexts resolves an image's named build contexts for a build request:
 // local directories become absolute paths, a `service:NAME` or

@@ -548,8 +548,35 @@ func tagIndex(ims []*Image) map[string]*Image {
 		for _, t := range o.Tags {
 			byTag[normalizeRef(t)] = o
 		}
+		if len(o.Tags) == 0 {
+			// an image with no tag is built under its local name: a
+			// Dockerfile FROM that name builds on it
+			byTag[normalizeRef(LocalRef(o.Name))] = o
+		}
 	}
 	return byTag
+}
+
+// LocalRef is the reference an image without a tag of its own is built
+// under (layerwise build, measure, verify).
+func LocalRef(name string) string { return "layerwise.local/" + Sanitize(name) + ":latest" }
+
+// Sanitize turns an image name into a valid repository path component.
+func Sanitize(name string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(name) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
+			b.WriteRune(r)
+		default:
+			b.WriteRune('-')
+		}
+	}
+	s := strings.Trim(b.String(), "-.")
+	if s == "" {
+		s = "image"
+	}
+	return s
 }
 
 // DepRefs maps the image references im's Dockerfile uses (FROM, COPY

@@ -34,6 +34,9 @@ type Options struct {
 	// context rule (LW120-LW124) left out for a Dockerfile leaves its
 	// context's ignore file alone.
 	Skip map[string][]string
+	// SharedBase makes Run write the shared base images of LW116 instead
+	// of the rules' fixes (fix --shared-base; see SharedBase).
+	SharedBase bool
 
 	// walks are the context walks Run already made, by context directory
 	// and ignore file: the .dockerignore proof starts from them instead of
@@ -110,6 +113,9 @@ type Result struct {
 func Run(ctx context.Context, disc *discover.Repo, opt Options) (*Result, error) {
 	if opt.Config == nil {
 		opt.Config = config.Default()
+	}
+	if opt.SharedBase {
+		return SharedBase(ctx, disc, opt)
 	}
 	res := &Result{}
 	done := map[string]bool{}

@@ -15,9 +15,11 @@ var RepeatedBaseSteps = Register(&Rule{
 ` + "`apt-get install`" + `, the same toolchain download — before each reads its own sources run those steps once each.
 BuildKit reuses a step it has in its cache, so on one warm builder this costs nothing; on fresh CI runners, on
 several builders and after every move of the base image it costs each service the full install. A shared base
-image built once (and the services built FROM it) runs them once: ` + "`layerwise build`" + ` builds such a base first.
-The finding names the services, the shared steps and their price per build (measured, when the history has
-them).`,
+image built once (and the services built FROM it) runs them once: ` + "`layerwise fix --shared-base`" + ` (opt-in) writes
+it under ` + "`base-images/`" + ` from the steps the services repeated and points them at it; ` + "`layerwise build`" + ` and
+` + "`verify --shared-base`" + ` build it first (a plain ` + "`docker build`" + ` of a service then needs it built first). It refuses an
+ARG among the shared steps (it would not reach the services). The finding names the services, the shared steps and
+their price per build (measured, when the history has them).`,
 	Bad:       "# api/Dockerfile and worker/Dockerfile both:\nFROM python:3.12-slim\nRUN apt-get update && apt-get install -y --no-install-recommends libpq5\nCOPY . /app",
 	Good:      "# base/Dockerfile:\nFROM python:3.12-slim\nRUN apt-get update && apt-get install -y --no-install-recommends libpq5\n# api/Dockerfile and worker/Dockerfile:\nFROM registry.example.com/team/python-base:1\nCOPY . /app",
 	RepoCheck: checkRepeatedBaseSteps,
@@ -130,5 +132,66 @@ func sortedKeys[V any](m map[string]V) []string {
 		out = append(out, k)
 	}
 	sort.Strings(out)
+	return out
+}
+
+// SharedGroup is a set of images whose Dockerfiles start with the same
+// base and the same K instructions (at least one an install): what `fix
+// --shared-base` moves into one base image.
+type SharedGroup struct {
+	Base   string
+	Inputs []*Input
+	K      int
+}
+
+// SharedGroups groups the images by the longest shared prefix each has
+// with others (the images of a group share exactly its first K steps);
+// an image joins the deepest group it can.
+func SharedGroups(ins []*Input) []SharedGroup {
+	byBase := map[string][]*sharedPrefix{}
+	for _, in := range ins {
+		if p := prefixOf(in); p != nil && len(p.steps) > 0 {
+			byBase[p.base] = append(byBase[p.base], p)
+		}
+	}
+	var out []SharedGroup
+	for _, base := range sortedKeys(byBase) {
+		left := byBase[base]
+		for len(left) >= 2 {
+			// the longest prefix two of the remaining images share
+			bestK, bestI := 0, -1
+			for i, p := range left {
+				for _, o := range left[i+1:] {
+					if k := common(p.steps, o.steps); k > bestK {
+						bestK, bestI = k, i
+					}
+				}
+			}
+			if bestI < 0 {
+				break
+			}
+			p := left[bestI]
+			installs := false
+			for i := 0; i < bestK; i++ {
+				installs = installs || p.runs[i]
+			}
+			var members, rest []*sharedPrefix
+			for _, o := range left {
+				if common(p.steps, o.steps) >= bestK {
+					members = append(members, o)
+				} else {
+					rest = append(rest, o)
+				}
+			}
+			if installs {
+				g := SharedGroup{Base: base, K: bestK}
+				for _, m := range members {
+					g.Inputs = append(g.Inputs, m.in)
+				}
+				out = append(out, g)
+			}
+			left = rest
+		}
+	}
 	return out
 }

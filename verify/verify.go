@@ -52,6 +52,8 @@ type Options struct {
 	// named images (the bisection of fix --verify).
 	Rules []string
 	Skip  map[string][]string
+	// SharedBase verifies `fix --shared-base` instead of the rules' fixes.
+	SharedBase bool
 	// Smoke runs in both containers (sh -c, no network); exit code and
 	// stdout must be the same.
 	Smoke string
@@ -171,13 +173,16 @@ func Run(ctx context.Context, root string, opt Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	fr, err := fix.Run(ctx, fdisc, fix.Options{Config: opt.Config, Rules: opt.Rules, Skip: opt.Skip})
+	fr, err := fix.Run(ctx, fdisc, fix.Options{Config: opt.Config, Rules: opt.Rules, Skip: opt.Skip, SharedBase: opt.SharedBase})
 	if err != nil {
 		return nil, err
 	}
 	res := &Report{Root: abs, Notes: fr.Notes}
 	changed := map[string]*fix.FileFix{}
 	for _, f := range fr.Files {
+		if err := os.MkdirAll(filepath.Dir(f.Abs), 0o755); err != nil {
+			return nil, err
+		}
 		if err := atomicfile.Write(f.Abs, f.After, 0o644); err != nil {
 			return nil, err
 		}

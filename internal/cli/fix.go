@@ -18,7 +18,7 @@ import (
 )
 
 func newFixCmd(g *globals) *cobra.Command {
-	var write, check, verifyFirst bool
+	var write, check, verifyFirst, sharedBase bool
 	var ruleIDs []string
 	var ef engineFlags
 	cmd := &cobra.Command{
@@ -64,7 +64,7 @@ out at a time, and left out (exit 1, with the culprits and the failing paths).`,
 					return err
 				}
 				gate = func(root string) (map[string][]string, error) {
-					opt := verify.Options{Builder: b, Rules: ruleIDs, Log: g.stderr}
+					opt := verify.Options{Builder: b, Rules: ruleIDs, SharedBase: sharedBase, Log: g.stderr}
 					if !g.noInspect {
 						opt.BaseImages = g.resolver().Configs
 					}
@@ -93,7 +93,7 @@ out at a time, and left out (exit 1, with the culprits and the failing paths).`,
 			}
 			var firstErr error
 			for _, p := range args {
-				err := fixPath(cmd, g, []string{p}, ruleIDs, write, check, len(args) > 1, gate)
+				err := fixPath(cmd, g, []string{p}, ruleIDs, write, check, len(args) > 1, sharedBase, gate)
 				if err != nil && cmd.Context().Err() != nil {
 					return err
 				}
@@ -111,6 +111,7 @@ out at a time, and left out (exit 1, with the culprits and the failing paths).`,
 	cmd.Flags().BoolVar(&write, "write", false, "apply the fixes to the files")
 	cmd.Flags().BoolVar(&check, "check", false, "exit 1 when fixes are pending (for pre-commit and CI)")
 	cmd.Flags().StringSliceVar(&ruleIDs, "rule", nil, "only these rules' fixes")
+	cmd.Flags().BoolVar(&sharedBase, "shared-base", false, "instead of the rules' fixes, move the install steps services repeat FROM the same base (LW116) into a shared base image under base-images/ and build the services FROM it (layerwise build builds it first; a plain docker build needs it built first)")
 	cmd.Flags().BoolVar(&verifyFirst, "verify", false, "prove each image's fix on real builds first and keep only what verified (see layerwise verify)")
 	ef.add(cmd)
 	return cmd
@@ -120,7 +121,7 @@ var errNotVerified = errors.New("some fixes did not verify and were left out")
 
 // fixPath fixes one repository. prefix: several repositories are fixed, so
 // paths are shown relative to the working directory.
-func fixPath(cmd *cobra.Command, g *globals, args, ruleIDs []string, write, check, prefix bool, gate func(string) (map[string][]string, error)) error {
+func fixPath(cmd *cobra.Command, g *globals, args, ruleIDs []string, write, check, prefix, sharedBase bool, gate func(string) (map[string][]string, error)) error {
 	res, cfg, err := discoverWithConfig(cmd, g, args)
 	if err != nil {
 		return err
@@ -133,7 +134,7 @@ func fixPath(cmd *cobra.Command, g *globals, args, ruleIDs []string, write, chec
 			return &ExitError{Code: ExitFindings, Err: gateErr}
 		}
 	}
-	fr, err := fix.Run(cmd.Context(), res, fix.Options{Config: cfg, Rules: ruleIDs, Skip: skip})
+	fr, err := fix.Run(cmd.Context(), res, fix.Options{Config: cfg, Rules: ruleIDs, Skip: skip, SharedBase: sharedBase})
 	if err != nil {
 		return &ExitError{Code: ExitFindings, Err: err}
 	}
@@ -225,6 +226,12 @@ func writeFix(f *fix.FileFix, root string) error {
 		return err
 	case f.Before != nil && string(cur) != string(f.Before):
 		return errors.New("the file changed since it was read")
+	}
+	if f.Before == nil {
+		// a new file may come with its directory (fix --shared-base)
+		if err := os.MkdirAll(filepath.Dir(f.Abs), 0o755); err != nil {
+			return err
+		}
 	}
 	return atomicfile.Replace(f.Abs, f.After, root)
 }

@@ -15,6 +15,7 @@ type verifyFlags struct {
 	images      []string
 	rules       []string
 	smoke       string
+	sharedBase  bool
 	scenarios   []string
 	noRebuilds  bool
 	historyPath string
@@ -61,7 +62,7 @@ that fails, or an image that cannot be verified (its base image is not available
 			if err != nil {
 				return err
 			}
-			opt := verify.Options{Builder: b, Config: cfg, Images: f.images, Rules: f.rules, Smoke: f.smoke,
+			opt := verify.Options{Builder: b, Config: cfg, Images: f.images, Rules: f.rules, SharedBase: f.sharedBase, Smoke: f.smoke,
 				Scenarios: f.scenarios, NoRebuilds: f.noRebuilds, Log: g.stderr}
 			if !g.noInspect {
 				opt.BaseImages = g.resolver().Configs
@@ -99,6 +100,7 @@ that fails, or an image that cannot be verified (its base image is not available
 	f.add(cmd)
 	cmd.Flags().StringSliceVar(&f.images, "image", nil, "only these images")
 	cmd.Flags().StringSliceVar(&f.rules, "rule", nil, "only these rules' fixes")
+	cmd.Flags().BoolVar(&f.sharedBase, "shared-base", false, "verify fix --shared-base (LW116's shared base images) instead of the rules' fixes")
 	cmd.Flags().StringVar(&f.smoke, "smoke", "", "command run in both containers (sh -c, no network); exit code and stdout must be the same")
 	cmd.Flags().StringSliceVar(&f.scenarios, "scenario", nil, "rebuild scenarios (default warm, source-change, deps-change)")
 	cmd.Flags().BoolVar(&f.noRebuilds, "no-rebuilds", false, "compare the images only, no rebuild scenarios")

@@ -152,3 +152,22 @@ func TestGenerateMirror(t *testing.T) {
 		t.Errorf("exit %d %v %q\n%s", code, err, stderr, toml)
 	}
 }
+
+// fix --shared-base shows the rewrite as a diff and writes it with
+// --write, the new base's directory included.
+func TestFixSharedBase(t *testing.T) {
+	install := "RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates\n"
+	root := testfs.Tree(t, map[string]string{"a/Dockerfile": "FROM debian:bookworm-slim\n" + install + "COPY . /a\n", "b/Dockerfile": "FROM debian:bookworm-slim\n" + install + "COPY . /b\n"})
+	code, out, stderr := run(t, "fix", "--no-inspect", "--shared-base", root)
+	if code != 0 && code != 1 || !strings.Contains(out, "+++ b/base-images/debian-bookworm-slim-") || !strings.Contains(out, "+FROM layerwise.local/base-images-debian-bookworm-slim-") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, stderr)
+	}
+	if code, _, stderr := run(t, "fix", "--no-inspect", "--shared-base", "--write", root); code != 0 {
+		t.Fatalf("--write: exit %d %s", code, stderr)
+	}
+	bases, _ := filepath.Glob(filepath.Join(root, "base-images", "*", "Dockerfile"))
+	a, _ := os.ReadFile(filepath.Join(root, "a", "Dockerfile"))
+	if len(bases) != 1 || !strings.HasPrefix(string(a), "FROM layerwise.local/base-images-") {
+		t.Errorf("bases %v, a:\n%s", bases, a)
+	}
+}
