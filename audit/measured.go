@@ -2,7 +2,6 @@ package audit
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/layerwise/layerwise/dockerfile"
@@ -70,11 +69,7 @@ func stepKeyAt(m *dockerfile.File, line int) string {
 			if in.Range.Start.Line != line {
 				continue
 			}
-			stage := s.Name
-			if stage == "" {
-				stage = fmt.Sprintf("stage-%d", s.Index)
-			}
-			return stage + "|" + strings.Join(strings.Fields(in.Original), " ")
+			return m.ProgressName(s) + "|" + strings.Join(strings.Fields(in.Original), " ")
 		}
 	}
 	return ""

@@ -140,16 +140,6 @@ func Normalize(text string) string {
 	return strings.Join(keep, " ")
 }
 
-func stageName(s *dockerfile.Stage, single bool) string {
-	if single {
-		return "stage-0"
-	}
-	if s.Name != "" {
-		return s.Name
-	}
-	return fmt.Sprintf("stage-%d", s.Index)
-}
-
 func newPlan(b Build, d Durations) (*plan, error) {
 	p := &plan{b: b, steps: map[int][]*step{}, base: map[int]int{}}
 	m := b.Model
@@ -169,14 +159,13 @@ func newPlan(b Build, d Durations) (*plan, error) {
 		}
 	}
 	need(final.Index)
-	single := len(m.Stages) == 1
 	for _, s := range m.Stages {
 		if !needed[s.Index] {
 			continue
 		}
 		p.stages = append(p.stages, s.Index)
 		p.base[s.Index] = s.BaseStage
-		name := stageName(s, single)
+		name := m.ProgressName(s)
 		for i, ins := range s.Instructions {
 			st := &step{stage: s.Index, index: i, text: strings.Join(strings.Fields(ins.Original), " "), from: -1}
 			if c := ins.Copy; c != nil {

@@ -153,6 +153,21 @@ func (f *File) Final(target string) *Stage {
 	return f.Stage(target)
 }
 
+// ProgressName is the stage's name as BuildKit's progress shows it (and
+// engine.StepOf reads it back): "[build 3/5]" for a named stage,
+// "stage-N" for an unnamed one, and for the only stage of a Dockerfile no
+// name at all, which StepOf reads as "stage-0" (dockerfile2llb drops the
+// name when there is one stage).
+func (f *File) ProgressName(s *Stage) string {
+	switch {
+	case len(f.Stages) == 1:
+		return "stage-0"
+	case s.Name != "":
+		return s.Name
+	}
+	return fmt.Sprintf("stage-%d", s.Index)
+}
+
 // Lineage is s and the stages it builds FROM, nearest first.
 func (f *File) Lineage(s *Stage) []*Stage {
 	var out []*Stage

@@ -61,3 +61,22 @@ func TestStageImageConfig(t *testing.T) {
 		t.Error("an unknown base makes the config unknown")
 	}
 }
+
+// ProgressName names stages as BuildKit's progress does: no name for the
+// only stage (read back as stage-0), the name, or stage-N.
+func TestProgressName(t *testing.T) {
+	one, err := Parse("Dockerfile", []byte("FROM alpine AS app\nRUN true\n"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := one.ProgressName(one.Stages[0]); got != "stage-0" {
+		t.Errorf("single named stage: %q", got)
+	}
+	two, err := Parse("Dockerfile", []byte("FROM alpine AS build\nRUN true\nFROM alpine\nCOPY --from=build / /\n"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := two.ProgressName(two.Stages[0]), two.ProgressName(two.Stages[1]); a != "build" || b != "stage-1" {
+		t.Errorf("two stages: %q %q", a, b)
+	}
+}

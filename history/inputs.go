@@ -30,7 +30,7 @@ type Inputs struct {
 // StepInput is one instruction of the built Dockerfile and what it reads.
 type StepInput struct {
 	// Stage is named as BuildKit names it in its progress ("build",
-	// "stage-1"); Line is the instruction's first line; Text its text with
+	// "stage-1", "stage-0" for the only stage: dockerfile.File.ProgressName); Line is the instruction's first line; Text its text with
 	// blanks collapsed, as BuildKit shows it.
 	Stage string `json:"stage"`
 	Line  int    `json:"line"`

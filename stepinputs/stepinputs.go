@@ -121,10 +121,7 @@ func Steps(m *dockerfile.File, args map[string]string) []*history.StepInput {
 	var out []*history.StepInput
 	last := map[int]int{} // stage index -> its last step
 	for _, s := range m.Stages {
-		stage := s.Name
-		if stage == "" {
-			stage = fmt.Sprintf("stage-%d", s.Index)
-		}
+		stage := m.ProgressName(s)
 		from := &history.StepInput{Stage: stage, Line: s.Range.Start.Line, Text: collapse(s.From), Parent: -1}
 		if s.BaseStage >= 0 {
 			if p, ok := last[s.BaseStage]; ok {

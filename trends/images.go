@@ -127,15 +127,8 @@ func stepLines(ctx context.Context, store *history.Store, id int64) (map[string]
 		return nil, err
 	}
 	out := map[string]int{}
-	stages := map[string]bool{}
 	for _, s := range in.Steps {
 		out[s.Stage+"|"+s.Text] = s.Line
-		stages[s.Stage] = true
-	}
-	if len(stages) == 1 { // BuildKit calls the only stage stage-0
-		for _, s := range in.Steps {
-			out["stage-0|"+s.Text] = s.Line
-		}
 	}
 	return out, nil
 }

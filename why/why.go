@@ -158,18 +158,14 @@ func text(s engine.Step) string {
 	return s.Key
 }
 
-// find is the recorded input of a step: same stage (BuildKit calls the
-// only stage of a Dockerfile stage-0 whatever its name) and text.
+// find is the recorded input of a step: same stage (both as BuildKit's
+// progress names it, dockerfile.File.ProgressName) and text.
 func find(in *history.Inputs, s engine.Step) *history.StepInput {
 	if in == nil {
 		return nil
 	}
-	stages := map[string]bool{}
 	for _, x := range in.Steps {
-		stages[x.Stage] = true
-	}
-	for _, x := range in.Steps {
-		if x.Text == text(s) && (x.Stage == stage(s) || len(stages) == 1 && stage(s) == "stage-0") {
+		if x.Text == text(s) && x.Stage == stage(s) {
 			return x
 		}
 	}
