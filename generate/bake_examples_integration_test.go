@@ -42,15 +42,7 @@ func TestBakeBuildsTheExamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(filepath.Join(dir, "buildkitd.toml"), toml, 0o644)
-	sockDir, err := os.MkdirTemp("", "lwbk")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(sockDir) })
-	sock := "unix://" + filepath.Join(sockDir, "bk.sock")
-	start(t, filepath.Join(dir, "buildkitd.log"), "buildkitd", "--addr", sock, "--root", filepath.Join(dir, "bk"), "--config", filepath.Join(dir, "buildkitd.toml"))
-	waitFor(t, "buildkitd", func() bool { return exec.Command("buildctl", "--addr", sock, "debug", "workers").Run() == nil }, filepath.Join(dir, "buildkitd.log"))
+	sock := startBuildkitd(t, dir, toml)
 	builder := fmt.Sprintf("layerwise-bake-%d", time.Now().UnixNano())
 	if out, err := exec.CommandContext(ctx, "docker", "buildx", "create", "--name", builder, "--driver", "remote", sock).CombinedOutput(); err != nil {
 		t.Fatalf("buildx create: %v\n%s", err, out)

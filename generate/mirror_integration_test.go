@@ -63,6 +63,26 @@ func waitFor(t *testing.T, what string, ok func() bool, logs ...string) {
 	t.Fatalf("%s did not come up\n%s", what, tail)
 }
 
+// startBuildkitd runs a buildkitd of the test's own with config toml
+// (state under dir) and returns its address.
+func startBuildkitd(t *testing.T, dir string, toml []byte) string {
+	t.Helper()
+	cfg, log := filepath.Join(dir, "buildkitd.toml"), filepath.Join(dir, "buildkitd.log")
+	if err := os.WriteFile(cfg, toml, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// a unix socket path has a length limit the test's own directory exceeds
+	sockDir, err := os.MkdirTemp("", "lwbk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(sockDir) })
+	sock := "unix://" + filepath.Join(sockDir, "bk.sock")
+	start(t, log, "buildkitd", "--addr", sock, "--root", filepath.Join(dir, "bk"), "--config", cfg)
+	waitFor(t, "buildkitd", func() bool { return exec.Command("buildctl", "--addr", sock, "debug", "workers").Run() == nil }, log)
+	return sock
+}
+
 func registry(t *testing.T, dir, addr, proxy string) string {
 	t.Helper()
 	cfg := fmt.Sprintf("version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: %s\n", filepath.Join(dir, "data"), addr)
@@ -109,21 +129,7 @@ func TestMirrorWithRealRegistriesAndBuildkitd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(filepath.Join(dir, "buildkitd.toml"), toml, 0o644)
-	// a unix socket path has a length limit the test's own directory exceeds
-	sockDir, err := os.MkdirTemp("", "lwbk")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(sockDir) })
-	sock := "unix://" + filepath.Join(sockDir, "bk.sock")
-	start(t, filepath.Join(dir, "buildkitd.log"), "buildkitd", "--addr", sock, "--root", filepath.Join(dir, "bk"), "--config", filepath.Join(dir, "buildkitd.toml"))
-	waitFor(t, "buildkitd", func() bool {
-		if exec.Command("buildctl", "--addr", sock, "debug", "workers").Run() == nil {
-			return true
-		}
-		return false
-	}, filepath.Join(dir, "buildkitd.log"))
+	sock := startBuildkitd(t, dir, toml)
 
 	ctxDir := filepath.Join(dir, "ctx")
 	os.MkdirAll(ctxDir, 0o755)

@@ -3,69 +3,28 @@ package render
 import (
 	"bytes"
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/layerwise/layerwise/engine"
-	"github.com/layerwise/layerwise/history"
+	"github.com/layerwise/layerwise/internal/testhistory"
+
 	"github.com/layerwise/layerwise/trends"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 )
 
 var (
-	weekStart = time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
-	weekEnd   = weekStart.Add(7 * 24 * time.Hour)
+	weekStart = testhistory.WeekStart
+	weekEnd   = testhistory.WeekEnd
 )
 
-// recorded fills a history: web/cold took 10 s last week and 14 s this
-// week (a regression), api/warm 2 s then 1 s (faster), worker/cold is new
-// and failed once, and one build after the window is left out.
-func recorded(t *testing.T) *history.Store {
-	t.Helper()
-	s, err := history.Open(filepath.Join(t.TempDir(), "h.db"), history.ReadWrite)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	add := func(at time.Time, image, scenario string, wall time.Duration, errMsg string) {
-		b := &history.Build{StartedAt: at, Image: image, Scenario: scenario, Repetition: 1,
-			Result: engine.Result{Wall: wall, CacheHitRatio: 0.5, ImageSize: 100 << 20, ContextBytes: 4096, Err: errMsg}}
-		if _, err := s.Append(context.Background(), b); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for i, d := range []time.Duration{10 * time.Second, 10 * time.Second, 11 * time.Second} {
-		add(weekStart.Add(-time.Duration(i+1)*24*time.Hour), "web", "cold", d, "")
-	}
-	for i, d := range []time.Duration{14 * time.Second, 13 * time.Second, 15 * time.Second} {
-		add(weekStart.Add(time.Duration(i+1)*24*time.Hour), "web", "cold", d, "")
-	}
-	add(weekStart.Add(-48*time.Hour), "api", "warm", 2*time.Second, "")
-	add(weekStart.Add(48*time.Hour), "api", "warm", time.Second, "")
-	add(weekStart.Add(72*time.Hour), "worker", "cold", 5*time.Second, "")
-	add(weekStart.Add(73*time.Hour), "worker", "cold", 3*time.Second, "RUN failed")
-	add(weekEnd.Add(time.Hour), "web", "cold", time.Minute, "")
-	return s
-}
-
 func load(t *testing.T) *trends.Report {
-	rep, err := trends.Load(context.Background(), recorded(t), weekStart, weekEnd)
+	rep, err := trends.Load(context.Background(), testhistory.Week(t), weekStart, weekEnd)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return rep
-}
-
-func summary(rep *trends.Report, image, scenario string) *trends.Summary {
-	for _, s := range rep.Summaries {
-		if s.Image == image && s.Scenario == scenario {
-			return s
-		}
-	}
-	return nil
 }
 
 // The metrics parse with Prometheus's own text parser and carry the values.
