@@ -104,7 +104,7 @@ func (s *Summary) Faster() bool {
 // window of the same length before.
 func Load(ctx context.Context, store *history.Store, from, to time.Time) (*Report, error) {
 	prevFrom := from.Add(-to.Sub(from))
-	builds, err := store.List(ctx, history.Query{Since: prevFrom, WithSteps: true})
+	builds, err := store.List(ctx, history.Query{Since: prevFrom})
 	if err != nil {
 		return nil, err
 	}
@@ -161,9 +161,14 @@ func Load(ctx context.Context, store *history.Store, from, to time.Time) (*Repor
 		rep.Failures += s.Failures
 		rep.Total += s.Total
 	}
+	// the dashboard's views read the window's steps (not the window before's)
+	withSteps, err := store.List(ctx, history.Query{Since: from, WithSteps: true})
+	if err != nil {
+		return nil, err
+	}
 	var window []*history.Build
-	for _, b := range builds {
-		if !b.StartedAt.Before(from) && b.StartedAt.Before(to) {
+	for _, b := range withSteps {
+		if b.StartedAt.Before(to) {
 			window = append(window, b)
 		}
 	}
