@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"os/exec"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -67,9 +68,7 @@ func Commits(ctx context.Context, root string, since time.Time) ([]Commit, error
 		}
 		commits = append(commits, c)
 	}
-	for i, j := 0, len(commits)-1; i < j; i, j = i+1, j-1 {
-		commits[i], commits[j] = commits[j], commits[i]
-	}
+	slices.Reverse(commits) // git log lists the newest first
 	return commits, nil
 }
 

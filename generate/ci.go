@@ -7,6 +7,7 @@ import (
 	"text/template"
 
 	"github.com/layerwise/layerwise/build"
+	"mvdan.cc/sh/v3/syntax"
 )
 
 // CIOptions tune the generated CI files.
@@ -56,13 +57,14 @@ func (o CIOptions) ImageFlags() string {
 	return b.String()
 }
 
+// shellQuote quotes a word for the job's shell (mvdan.cc/sh's quoting,
+// which leaves a plain word as it is).
 func shellQuote(s string) string {
-	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@%+", r))
-	}) < 0 {
-		return s
+	q, err := syntax.Quote(s, syntax.LangBash)
+	if err != nil { // a NUL byte, which no shell word can hold
+		return "''"
 	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+	return q
 }
 
 // yamlString quotes a scalar for YAML (a JSON string is a YAML one).

@@ -2,6 +2,8 @@ package rules
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -74,7 +76,7 @@ func checkRepeatedBaseSteps(ins []*Input) []Finding {
 		}
 	}
 	var out []Finding
-	for _, base := range sortedKeys(byBase) {
+	for _, base := range slices.Sorted(maps.Keys(byBase)) {
 		ps := byBase[base]
 		// the longest prefix each image shares with at least one other
 		for _, p := range ps {
@@ -126,15 +128,6 @@ func common(a, b []string) int {
 	return n
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // SharedGroup is a set of images whose Dockerfiles start with the same
 // base and the same K instructions (at least one an install): what `fix
 // --shared-base` moves into one base image.
@@ -155,7 +148,7 @@ func SharedGroups(ins []*Input) []SharedGroup {
 		}
 	}
 	var out []SharedGroup
-	for _, base := range sortedKeys(byBase) {
+	for _, base := range slices.Sorted(maps.Keys(byBase)) {
 		left := byBase[base]
 		for len(left) >= 2 {
 			// the longest prefix two of the remaining images share
