@@ -47,8 +47,8 @@ type StepInput struct {
 	// overridden by the build's args): RUN sees them in its environment.
 	Args map[string]string `json:"args,omitempty"`
 	// Sources are what a COPY/ADD reads from the context (patterns as
-	// BuildKit resolves them); FromStage is the stage index a COPY --from
-	// reads (-1 otherwise).
+	// BuildKit resolves them); FromStage is the stage a COPY --from reads,
+	// named as Stage is ("" otherwise).
 	Sources   []string `json:"sources,omitempty"`
 	Excludes  []string `json:"excludes,omitempty"`
 	FromStage string   `json:"fromStage,omitempty"`

@@ -152,7 +152,7 @@ func Steps(m *dockerfile.File, args map[string]string) []*history.StepInput {
 			}
 			if c := ins.Copy; c != nil {
 				if c.FromStage >= 0 {
-					st.FromStage = fmt.Sprint(c.FromStage)
+					st.FromStage = m.ProgressName(m.Stages[c.FromStage])
 				} else if c.From == "" {
 					st.Sources, st.Excludes = c.ContextSources(), c.Excludes
 				}

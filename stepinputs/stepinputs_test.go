@@ -72,7 +72,7 @@ func TestSteps(t *testing.T) {
 	if st[4].Stage != "test" || st[4].Parent != 3 || st[4].Base != "" {
 		t.Errorf("FROM build: %+v", st[4])
 	}
-	if st[7].FromStage != "0" || len(st[7].Sources) != 0 || st[6].Stage != "stage-2" {
+	if st[7].FromStage != "build" || len(st[7].Sources) != 0 || st[6].Stage != "stage-2" {
 		t.Errorf("COPY --from: %+v", st[7])
 	}
 }

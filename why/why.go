@@ -224,7 +224,7 @@ func explain(c *Cause, sb *history.StepInput, ib, ia *history.Inputs, changed []
 	}
 	if sb.FromStage != "" {
 		for _, e := range earlier {
-			if e.Stage == stageName(ib, sb.FromStage) {
+			if e.Stage == sb.FromStage {
 				c.Kind, c.Reason = FromStage, fmt.Sprintf("the stage it copies from (%s) re-ran", e.Stage)
 				return
 			}
@@ -254,21 +254,6 @@ func metadataOnly(text string) bool {
 		return true
 	}
 	return false
-}
-
-func stageName(in *history.Inputs, idx string) string {
-	n := 0
-	seen := map[string]bool{}
-	for _, s := range in.Steps {
-		if !seen[s.Stage] {
-			if fmt.Sprint(n) == idx {
-				return s.Stage
-			}
-			seen[s.Stage] = true
-			n++
-		}
-	}
-	return ""
 }
 
 func changedArgs(a, b map[string]string) []string {
