@@ -32,6 +32,12 @@ type Step struct {
 	Error    string        `json:"error,omitempty"`
 	// Bytes transferred, for the context load.
 	Bytes int64 `json:"bytes,omitempty"`
+	// LayerBytes is the size of the layer the step added to the built
+	// image (AttachLayers): compressed where the backend exports the
+	// image, as a registry stores and a machine pulls it; as the engine's
+	// image store counts it otherwise. 0 for a step outside the final
+	// image's stages, or one that changed no file.
+	LayerBytes int64 `json:"layerBytes,omitempty"`
 }
 
 // vertexName: "[build 2/5] RUN ...", "[2/5] RUN ...", "[stage-1 3/3] COPY ...".

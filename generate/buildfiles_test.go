@@ -3,6 +3,7 @@ package generate
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -141,13 +142,37 @@ func TestComposeOverrideOfTheExamples(t *testing.T) {
 	if c, _ := targets["report"]["contexts"].(map[string]any); c["example/base:dev"] != "target:base" {
 		t.Errorf("bake reads report's contexts as %v", targets["report"]["contexts"])
 	}
-	// where the compose plugin is installed (Debian's docker.io has none,
-	// and `make engine` does not build it: compose-go above is its loader)
-	if exec.Command("docker", "compose", "version").Run() == nil {
-		if out, err := exec.Command("docker", "compose", "-f", filepath.Join(dir, "compose.yaml"), "-f", filepath.Join(dir, "docker-compose.build.yml"), "config", "-q").CombinedOutput(); err != nil {
-			t.Errorf("docker compose config: %v\n%s", err, out)
+	// and the real docker compose (the plugin `make engine` builds), which
+	// reads the override with its own compose-go and its own checks
+	t.Run("docker compose config", func(t *testing.T) {
+		testengine.RequireCompose(t)
+		out, err := exec.Command("docker", "compose", "-f", filepath.Join(dir, "compose.yaml"), "-f", filepath.Join(dir, "docker-compose.build.yml"), "config", "--format", "json").Output()
+		if err != nil {
+			t.Fatalf("docker compose config: %v\n%s", err, exitOutput(err))
 		}
+		var cfg struct {
+			Services map[string]struct {
+				Build struct {
+					AdditionalContexts map[string]string `json:"additional_contexts"`
+					CacheTo            []string          `json:"cache_to"`
+				} `json:"build"`
+			} `json:"services"`
+		}
+		if err := json.Unmarshal(out, &cfg); err != nil {
+			t.Fatal(err)
+		}
+		if b := cfg.Services["report"].Build; b.AdditionalContexts["example/base:dev"] != "service:base" || len(b.CacheTo) != 1 {
+			t.Errorf("docker compose reads report's build as %+v", b)
+		}
+	})
+}
+
+func exitOutput(err error) string {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return string(ee.Stderr)
 	}
+	return ""
 }
 
 // A real bake build from a generated file, on the buildkitd of `make

@@ -2,13 +2,15 @@
 # Installs and starts the build engine layerwise's integration tests and
 # measurements use, on a fresh Debian machine (the recipe of
 # shared/docs/engine.md): Docker Engine with BuildKit (docker.io), the buildx
-# CLI plugin built from the Go module proxy, a loopback registry, and the
+# and compose CLI plugins built from the Go module proxy, a loopback registry, and the
 # base images the tests build FROM (made locally: nothing can be pulled).
 # Idempotent: whatever already runs is left alone. Needs root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BUILDX_VERSION=${BUILDX_VERSION:-v0.38.2}
+# compose v5.6.0 is the newest whose go.mod this machine's Go 1.26.8 accepts
+COMPOSE_VERSION=${COMPOSE_VERSION:-v5.6.0}
 REGISTRY_ADDR=${REGISTRY_ADDR:-127.0.0.1:5000}
 log() { echo "engine: $*" >&2; }
 
@@ -44,17 +46,23 @@ if ! docker info >/dev/null 2>&1; then
   docker info >/dev/null 2>&1 || { log "dockerd did not come up; see /var/log/dockerd.log"; tail -20 /var/log/dockerd.log >&2; exit 1; }
 fi
 
-# buildx: `go install` is refused (buildx's go.mod has exclude directives),
-# so build it from a throwaway module.
-if ! docker buildx version >/dev/null 2>&1; then
-  log "building docker-buildx $BUILDX_VERSION from the Go module proxy (about 2 minutes the first time)"
+# buildx and compose, CLI plugins built from the Go module proxy (Debian's
+# docker.io has neither as a v2 plugin). `go install` is refused for buildx
+# (its go.mod has exclude directives), so both are built from one throwaway
+# module: compose then reuses most of what buildx compiled (about 3 minutes
+# for the two the first time, 2 for buildx alone).
+have_buildx() { docker buildx version >/dev/null 2>&1; }
+have_compose() { docker compose version >/dev/null 2>&1; }
+if ! have_buildx || ! have_compose; then
+  log "building docker-buildx $BUILDX_VERSION and docker-compose $COMPOSE_VERSION from the Go module proxy"
   d=$(mktemp -d)
-  (cd "$d" && go mod init buildx-build >/dev/null 2>&1 &&
-    go get "github.com/docker/buildx/cmd/buildx@$BUILDX_VERSION" >/dev/null 2>&1 &&
+  (cd "$d" && go mod init plugins-build >/dev/null 2>&1 &&
+    go get "github.com/docker/buildx/cmd/buildx@$BUILDX_VERSION" "github.com/docker/compose/v5/cmd@$COMPOSE_VERSION" >/dev/null 2>&1 &&
     mkdir -p "$HOME/.docker/cli-plugins" &&
-    go build -o "$HOME/.docker/cli-plugins/docker-buildx" github.com/docker/buildx/cmd/buildx)
+    { have_buildx || go build -o "$HOME/.docker/cli-plugins/docker-buildx" github.com/docker/buildx/cmd/buildx; } &&
+    { have_compose || go build -o "$HOME/.docker/cli-plugins/docker-compose" github.com/docker/compose/v5/cmd; })
   rm -rf "$d"
-  docker buildx version >/dev/null
+  have_buildx && have_compose
 fi
 
 # A registry on loopback, for anything that must come from a registry.

@@ -148,6 +148,7 @@ func (b *Builder) Build(ctx context.Context, req engine.Request) (*engine.Result
 		return nil, fmt.Errorf("reading the exported image: %w", err)
 	}
 	res.ImageID, res.ImageSize, res.Layers = img.ConfigDigest, img.Size, img.Layers
+	res.AttachLayers(img.History)
 	if res.ImageDigest == "" {
 		res.ImageDigest = img.ManifestDigest
 	}

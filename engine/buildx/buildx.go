@@ -244,6 +244,7 @@ func (b *Builder) describeImage(ctx context.Context, loaded bool, req engine.Req
 		return fmt.Errorf("reading the exported image: %w", err)
 	}
 	res.ImageID, res.ImageSize, res.Layers = img.ConfigDigest, img.Size, img.Layers
+	res.AttachLayers(img.History)
 	if res.ImageDigest == "" {
 		res.ImageDigest = img.ManifestDigest
 	}

@@ -16,6 +16,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
@@ -29,6 +31,9 @@ type Image struct {
 	// Size is the sum of the (compressed) layer sizes, as a registry
 	// stores them.
 	Size int64
+	// History is the config's history, oldest first, each entry with the
+	// compressed size of the layer it added.
+	History []engine.HistoryEntry
 }
 
 // Read reads an OCI layout tarball. A multi-platform index is resolved to
@@ -94,6 +99,9 @@ func Read(path string) (*Image, error) {
 		for _, l := range m.Layers {
 			img.Size += l.Size
 		}
+		if cfg, ok := blobs[m.Config.Digest.String()]; ok {
+			img.History = historyOf(cfg, m.Layers)
+		}
 		return img, nil
 	}
 	return nil, fmt.Errorf("%s: index nested too deep", path)
@@ -117,7 +125,58 @@ func Inspect(ctx context.Context, docker, ref string, res *engine.Result) error 
 		return err
 	}
 	res.ImageID, res.ImageSize, res.Layers = img.ID, img.Size, len(img.RootFS.Layers)
+	hist, err := History(ctx, docker, ref)
+	if err != nil {
+		return err
+	}
+	res.AttachLayers(hist)
 	return nil
+}
+
+// History reads ref's history from the Docker Engine's image store,
+// oldest first, with each layer's size as the store counts it
+// (uncompressed).
+func History(ctx context.Context, docker, ref string) ([]engine.HistoryEntry, error) {
+	// one JSON string per line: a heredoc's instruction spans lines
+	out, err := exec.CommandContext(ctx, docker, "image", "history", "--no-trunc", "--human=false", "--format", "{{.Size}} {{json .CreatedBy}}", ref).Output()
+	if err != nil {
+		return nil, fmt.Errorf("docker image history %s: %w", ref, err)
+	}
+	var hist []engine.HistoryEntry
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		size, by, ok := strings.Cut(line, " ")
+		if !ok {
+			continue
+		}
+		var e engine.HistoryEntry
+		if err := json.Unmarshal([]byte(by), &e.CreatedBy); err != nil {
+			return nil, fmt.Errorf("docker image history %s: %q: %w", ref, line, err)
+		}
+		e.Bytes, _ = strconv.ParseInt(size, 10, 64)
+		hist = append(hist, e)
+	}
+	slices.Reverse(hist) // docker lists the newest first
+	return hist, nil
+}
+
+// historyOf pairs an image config's history with the manifest's layers:
+// each entry that is not an empty layer added the next one.
+func historyOf(config []byte, layers []ocispecs.Descriptor) []engine.HistoryEntry {
+	var cfg ocispecs.Image
+	if json.Unmarshal(config, &cfg) != nil {
+		return nil
+	}
+	var out []engine.HistoryEntry
+	next := 0
+	for _, h := range cfg.History {
+		e := engine.HistoryEntry{CreatedBy: h.CreatedBy}
+		if !h.EmptyLayer && next < len(layers) {
+			e.Bytes = layers[next].Size
+			next++
+		}
+		out = append(out, e)
+	}
+	return out
 }
 
 // ID is the ID of ref in the Docker Engine's image store ("" when it has

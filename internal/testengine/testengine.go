@@ -76,6 +76,19 @@ func RequireBuildkitd(t testing.TB) {
 	t.Skip(msg)
 }
 
+// RequireCompose skips (or on CI fails) when the docker compose plugin
+// that `make engine` builds is missing.
+func RequireCompose(t testing.TB) {
+	t.Helper()
+	if out, err := exec.Command("docker", "compose", "version").CombinedOutput(); err != nil {
+		msg := "docker compose plugin missing (" + strings.TrimSpace(string(out)) + "); build it with `make engine`"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+}
+
 // ExampleBaseImages are the images scripts/make-base-images.sh makes for
 // the examples.
 var ExampleBaseImages = []string{"debian:bookworm-slim", "golang:1.23-bookworm", "golang:1.22-bookworm", "golang:1.21-bookworm", "node:20-bookworm-slim", "python:3.11-slim-bookworm"}
