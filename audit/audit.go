@@ -50,10 +50,14 @@ type Options struct {
 }
 
 // StepDurations is what the audit needs of the build history: the median
-// seconds of each step of an image when it ran (not cached), by step key,
-// and where they come from. *history.Store is one.
+// seconds of each step of an image when it ran (not cached) and the size
+// of the layer it added, by step key, and where they come from.
+// *history.Store is one.
 type StepDurations interface {
 	StepSeconds(ctx context.Context, image string) (map[string]float64, error)
+	// StepLayerBytes is the median size of the layer each step added to
+	// the image, by step key.
+	StepLayerBytes(ctx context.Context, image string) (map[string]int64, error)
 	// Where names the source in messages (the history file's path).
 	Where() string
 }
@@ -437,8 +441,8 @@ func rank(fs []rules.Finding) {
 		if a.Severity != b.Severity {
 			return a.Severity > b.Severity
 		}
-		if a.Cost.ContextBytes+a.Cost.ImageBytes != b.Cost.ContextBytes+b.Cost.ImageBytes {
-			return a.Cost.ContextBytes+a.Cost.ImageBytes > b.Cost.ContextBytes+b.Cost.ImageBytes
+		if ab, bb := a.Cost.ContextBytes+a.Cost.ImageBytes+a.Cost.LayerBytes, b.Cost.ContextBytes+b.Cost.ImageBytes+b.Cost.LayerBytes; ab != bb {
+			return ab > bb
 		}
 		if a.File != b.File {
 			return a.File < b.File

@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -202,10 +203,10 @@ func TestMeasuredRanking(t *testing.T) {
 		t.Fatal(err)
 	}
 	image := disc.Images[0].Name
-	for _, d := range []time.Duration{70 * time.Second, 77 * time.Second, 90 * time.Second} {
+	for i, d := range []time.Duration{70 * time.Second, 77 * time.Second, 90 * time.Second} {
 		b := &history.Build{StartedAt: time.Now(), Image: image, Scenario: "source-change", Result: engine.Result{Wall: d, Steps: []engine.Step{
-			{Key: "stage-0#3 COPY . .", Kind: "copy", Duration: time.Second},
-			{Key: "stage-0#4 RUN npm ci", Kind: "exec", Duration: d},
+			{Key: "stage-0#3 COPY . .", Kind: "copy", Duration: time.Second, LayerBytes: 1000},
+			{Key: "stage-0#4 RUN npm ci", Kind: "exec", Duration: d, LayerBytes: int64(40+10*i) << 20},
 		}}}
 		if _, err := store.Append(context.Background(), b); err != nil {
 			t.Fatal(err)
@@ -221,6 +222,62 @@ func TestMeasuredRanking(t *testing.T) {
 	top := res.Findings[0]
 	if top.RuleID != "LW101" || top.Cost.Seconds != 77 || top.Cost.Basis != rules.BasisMeasured {
 		t.Errorf("top finding: %+v", top)
+	}
+	// the install's new layer is pulled again after every source change
+	if top.Cost.LayerBytes != 50<<20 {
+		t.Errorf("LW101 layer bytes %d, want the median %d", top.Cost.LayerBytes, 50<<20)
+	}
+	// a missing cache mount costs the download, not the layer
+	for _, f := range res.Findings {
+		if f.RuleID == "LW102" && (f.Cost.LayerBytes != 0 || f.Cost.Seconds != 77) {
+			t.Errorf("LW102: %+v", f.Cost)
+		}
+	}
+}
+
+// TestRepeatedStepsPricedByLayers: LW116 names the seconds and the layer
+// bytes each image spends on the steps the services repeat, measured.
+func TestRepeatedStepsPricedByLayers(t *testing.T) {
+	install := "RUN apt-get update && apt-get install -y --no-install-recommends libpq5\n"
+	root := testfs.Tree(t, map[string]string{
+		"api/Dockerfile":    "FROM python:3.12-slim\n" + install + "COPY . /app\n",
+		"worker/Dockerfile": "FROM python:3.12-slim\n" + install + "COPY . /srv\n",
+	})
+	store, err := history.Open(filepath.Join(root, history.DefaultPath), history.ReadWrite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	disc, err := discover.Discover(context.Background(), root, discover.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := "stage-0#2 " + strings.TrimSpace(install)
+	for i, im := range disc.Images {
+		b := &history.Build{StartedAt: time.Now(), Image: im.Name, Scenario: "cold", Result: engine.Result{Steps: []engine.Step{
+			{Key: key, Kind: "exec", Duration: time.Duration(20+i) * time.Second, LayerBytes: int64(30+i) << 20},
+		}}}
+		if _, err := store.Append(context.Background(), b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := Run(context.Background(), disc, Options{Config: config.Default(), History: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range res.Findings {
+		if f.RuleID != "LW116" {
+			continue
+		}
+		n++
+		i := slices.IndexFunc(disc.Images, func(im *discover.Image) bool { return im.Name == f.Image })
+		if f.Cost.Basis != rules.BasisMeasured || f.Cost.Seconds != float64(20+i) || f.Cost.LayerBytes != int64(30+i)<<20 {
+			t.Errorf("%s: %+v", f.Image, f.Cost)
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d LW116 findings, want one per image", n)
 	}
 }
 

@@ -8,16 +8,23 @@ import (
 	"github.com/layerwise/layerwise/rules"
 )
 
+// measured is what the history holds of one image's steps.
+type measured struct {
+	secs  map[string]float64
+	layer map[string]int64
+}
+
 // applyMeasured replaces static estimates with measured seconds where the
 // history holds real builds of the image: the median duration of the
-// affected steps when they ran (not cached). It returns how many findings
-// it could price that way.
+// affected steps when they ran (not cached); and, for findings that make
+// those steps' layers pulled again, their measured size. It returns how
+// many findings it could price by seconds.
 func applyMeasured(ctx context.Context, store StepDurations, fs []rules.Finding, inputs []*rules.Input) (int, error) {
 	models := map[string]*dockerfile.File{}
 	for _, in := range inputs {
 		models[in.Image] = in.File
 	}
-	secsByImage := map[string]map[string]float64{}
+	byImage := map[string]*measured{}
 	n := 0
 	for i := range fs {
 		f := &fs[i]
@@ -25,29 +32,40 @@ func applyMeasured(ctx context.Context, store StepDurations, fs []rules.Finding,
 		if m == nil || f.Range.Start.Line == 0 || strings.HasPrefix(f.RuleID, "buildkit/") {
 			continue
 		}
-		secs, ok := secsByImage[f.Image]
+		// only findings whose cost is the run time of steps say which
+		if len(f.Affects) == 0 {
+			continue
+		}
+		h, ok := byImage[f.Image]
 		if !ok {
+			h = &measured{}
 			var err error
-			if secs, err = store.StepSeconds(ctx, f.Image); err != nil {
+			if h.secs, err = store.StepSeconds(ctx, f.Image); err != nil {
 				return n, err
 			}
-			secsByImage[f.Image] = secs
-		}
-		if len(secs) == 0 {
-			continue
-		}
-		// only findings whose cost is the run time of steps say which
-		lines := f.Affects
-		if len(lines) == 0 {
-			continue
+			if h.layer, err = store.StepLayerBytes(ctx, f.Image); err != nil {
+				return n, err
+			}
+			byImage[f.Image] = h
 		}
 		total, found := 0.0, false
-		for _, l := range lines {
-			if key := stepKeyAt(m, l); key != "" {
-				for k, v := range secs {
+		var layers int64
+		for _, l := range f.Affects {
+			key := stepKeyAt(m, l)
+			if key == "" {
+				continue
+			}
+			for k, v := range h.secs {
+				if matchesKey(k, key) {
+					total += v
+					found = true
+					break
+				}
+			}
+			if f.RepullsLayers {
+				for k, v := range h.layer {
 					if matchesKey(k, key) {
-						total += v
-						found = true
+						layers += v
 						break
 					}
 				}
@@ -57,6 +75,7 @@ func applyMeasured(ctx context.Context, store StepDurations, fs []rules.Finding,
 			f.Cost.Seconds, f.Cost.Basis = total, rules.BasisMeasured
 			n++
 		}
+		f.Cost.LayerBytes = layers
 	}
 	return n, nil
 }

@@ -82,6 +82,9 @@ var migrations = []string{
 		digest TEXT PRIMARY KEY,
 		data BLOB NOT NULL
 	);`,
+	// 3: the size of the layer each step added to the image
+	// (engine.Step.LayerBytes)
+	`ALTER TABLE steps ADD COLUMN layer_bytes INTEGER NOT NULL DEFAULT 0;`,
 }
 
 // SchemaVersion is the version a store has after Open.
@@ -264,14 +267,14 @@ func (s *Store) Append(ctx context.Context, b *Build) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO steps (build_id, seq, key, name, kind, stage, step_index, started_at, ended_at, duration_ms, cached, error, bytes)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`)
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO steps (build_id, seq, key, name, kind, stage, step_index, started_at, ended_at, duration_ms, cached, error, bytes, layer_bytes)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
 	if err != nil {
 		return 0, err
 	}
 	defer stmt.Close()
 	for i, st := range r.Steps {
-		if _, err := stmt.ExecContext(ctx, id, i, st.Key, st.Name, st.Kind, st.Stage, st.Index, ts(st.Start), ts(st.End), ms(st.Duration), st.Cached, st.Error, st.Bytes); err != nil {
+		if _, err := stmt.ExecContext(ctx, id, i, st.Key, st.Name, st.Kind, st.Stage, st.Index, ts(st.Start), ts(st.End), ms(st.Duration), st.Cached, st.Error, st.Bytes, st.LayerBytes); err != nil {
 			return 0, err
 		}
 	}
@@ -368,7 +371,7 @@ func (s *Store) List(ctx context.Context, q Query) ([]*Build, error) {
 }
 
 func (s *Store) loadSteps(ctx context.Context, b *Build) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT key, name, kind, stage, step_index, started_at, ended_at, duration_ms, cached, error, bytes
+	rows, err := s.db.QueryContext(ctx, `SELECT key, name, kind, stage, step_index, started_at, ended_at, duration_ms, cached, error, bytes, layer_bytes
 		FROM steps WHERE build_id = ? ORDER BY seq`, b.ID)
 	if err != nil {
 		return err
@@ -378,7 +381,7 @@ func (s *Store) loadSteps(ctx context.Context, b *Build) error {
 		var st engine.Step
 		var start, end string
 		var dur float64
-		if err := rows.Scan(&st.Key, &st.Name, &st.Kind, &st.Stage, &st.Index, &start, &end, &dur, &st.Cached, &st.Error, &st.Bytes); err != nil {
+		if err := rows.Scan(&st.Key, &st.Name, &st.Kind, &st.Stage, &st.Index, &start, &end, &dur, &st.Cached, &st.Error, &st.Bytes, &st.LayerBytes); err != nil {
 			return err
 		}
 		st.Start, _ = time.Parse(time.RFC3339Nano, start)
@@ -411,6 +414,33 @@ func (s *Store) StepSeconds(ctx context.Context, image string) (map[string]float
 		all[k] = append(all[k], d/1000)
 	}
 	out := map[string]float64{}
+	for k, v := range all {
+		out[k] = v[len(v)/2]
+	}
+	return out, rows.Err()
+}
+
+// StepLayerBytes returns, per step key, the median size of the layer the
+// step added to an image in its successful builds (cached or not: a
+// cached step's layer is in the image all the same); steps that never
+// added one are left out.
+func (s *Store) StepLayerBytes(ctx context.Context, image string) (map[string]int64, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT s.key, s.layer_bytes FROM steps s JOIN builds b ON b.id = s.build_id
+		WHERE b.image = ? AND b.error = '' AND s.layer_bytes > 0 ORDER BY s.key, s.layer_bytes`, image)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	all := map[string][]int64{}
+	for rows.Next() {
+		var k string
+		var n int64
+		if err := rows.Scan(&k, &n); err != nil {
+			return nil, err
+		}
+		all[k] = append(all[k], n)
+	}
+	out := map[string]int64{}
 	for k, v := range all {
 		out[k] = v[len(v)/2]
 	}

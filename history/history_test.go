@@ -2,6 +2,7 @@ package history
 
 import (
 	"context"
+	"database/sql"
 	"os"
 	"path/filepath"
 	"testing"
@@ -15,8 +16,8 @@ func sample(image, scenario string, at time.Time, wall time.Duration, failed boo
 		Git: Git{Commit: "abc123", Branch: "main", Dirty: true}, Host: "h", Builder: engine.Info{Backend: "buildx", Builder: "default", BuildKitVersion: "v0.8"}}
 	b.Result = engine.Result{Wall: wall, ContextBytes: 1234, CacheHitRatio: 0.5, CachedSteps: 1, CountedSteps: 2, ImageSize: 99, Layers: 3,
 		Steps: []engine.Step{
-			{Key: "stage-0#2 COPY . .", Name: "[2/3] COPY . .", Kind: "copy", Cached: true, Start: at, End: at.Add(time.Second), Duration: time.Second},
-			{Key: "stage-0#3 RUN npm ci", Name: "[3/3] RUN npm ci", Kind: "exec", Start: at, End: at.Add(2 * time.Second), Duration: 2 * time.Second},
+			{Key: "stage-0#2 COPY . .", Name: "[2/3] COPY . .", Kind: "copy", Cached: true, Start: at, End: at.Add(time.Second), Duration: time.Second, LayerBytes: 500},
+			{Key: "stage-0#3 RUN npm ci", Name: "[3/3] RUN npm ci", Kind: "exec", Start: at, End: at.Add(2 * time.Second), Duration: 2 * time.Second, LayerBytes: 7000},
 		}}
 	if failed {
 		b.Result.Err = "[3/3] RUN npm ci: exit code: 1"
@@ -60,7 +61,7 @@ func TestStoreRoundTrip(t *testing.T) {
 	if b.Image != "api" || b.Result.Err == "" || len(b.Result.LogTail) != 2 || !b.Git.Dirty || b.Builder.BuildKitVersion != "v0.8" || len(b.Result.Steps) != 2 || b.Result.Wall != 20*time.Second {
 		t.Errorf("round trip: %+v", b)
 	}
-	if st := b.Result.Steps[1]; st.Key != "stage-0#3 RUN npm ci" || st.Duration != 2*time.Second || st.Cached || !st.End.Equal(b.StartedAt.Add(2*time.Second)) {
+	if st := b.Result.Steps[1]; st.Key != "stage-0#3 RUN npm ci" || st.Duration != 2*time.Second || st.LayerBytes != 7000 || st.Cached || !st.End.Equal(b.StartedAt.Add(2*time.Second)) {
 		t.Errorf("step: %+v", st)
 	}
 	web, _ := s.List(ctx, Query{Image: "web", Scenario: "warm"})
@@ -74,6 +75,13 @@ func TestStoreRoundTrip(t *testing.T) {
 	secs, err := s.StepSeconds(ctx, "web")
 	if err != nil || secs["stage-0#3 RUN npm ci"] != 2 || secs["stage-0#2 COPY . ."] != 0 {
 		t.Errorf("step seconds %v %v", secs, err)
+	}
+	// layer bytes count cached runs too, and never a failed build's
+	if lb, err := s.StepLayerBytes(ctx, "web"); err != nil || lb["stage-0#3 RUN npm ci"] != 7000 || lb["stage-0#2 COPY . ."] != 500 || len(lb) != 2 {
+		t.Errorf("layer bytes %v %v", lb, err)
+	}
+	if lb, err := s.StepLayerBytes(ctx, "api"); err != nil || len(lb) != 0 {
+		t.Errorf("layer bytes of a failed build: %v %v", lb, err)
 	}
 	if err := s.Check(ctx); err != nil {
 		t.Error(err)
@@ -135,5 +143,42 @@ func TestOpenReadOnlyWritesNothing(t *testing.T) {
 	after, _ := os.ReadDir(filepath.Dir(p))
 	if len(after) != len(before) {
 		t.Errorf("files in the directory: %d before, %d after", len(before), len(after))
+	}
+}
+
+// A history written before steps had layer sizes (schema 2) is upgraded in
+// place: its builds stay, their steps with no layer size.
+func TestMigratesSchema2(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "h.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range append(append([]string{}, migrations[:2]...), "PRAGMA user_version = 2",
+		`INSERT INTO builds (id, started_at, image, scenario) VALUES (1, '2026-11-01T10:00:00Z', 'web', 'cold')`,
+		`INSERT INTO steps (build_id, seq, key, name, kind) VALUES (1, 0, 'stage-0#2 RUN make', '[2/2] RUN make', 'exec')`) {
+		if _, err := db.Exec(m); err != nil {
+			t.Fatalf("%s: %v", m, err)
+		}
+	}
+	db.Close()
+	s, err := Open(path, ReadWrite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if v, _ := s.Version(); v != SchemaVersion || SchemaVersion < 3 {
+		t.Errorf("version %d of %d", v, SchemaVersion)
+	}
+	all, err := s.List(ctx, Query{WithSteps: true})
+	if err != nil || len(all) != 1 || len(all[0].Result.Steps) != 1 || all[0].Result.Steps[0].LayerBytes != 0 {
+		t.Fatalf("after the upgrade: %+v %v", all, err)
+	}
+	if _, err := s.Append(ctx, sample("web", "warm", time.Now(), time.Second, false)); err != nil {
+		t.Fatal(err)
+	}
+	if lb, err := s.StepLayerBytes(ctx, "web"); err != nil || lb["stage-0#3 RUN npm ci"] != 7000 {
+		t.Errorf("layer bytes after the upgrade: %v %v", lb, err)
 	}
 }

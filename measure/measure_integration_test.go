@@ -2,11 +2,13 @@ package measure
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/layerwise/layerwise/build"
 	"github.com/layerwise/layerwise/discover"
@@ -237,6 +239,67 @@ func TestBackendsAgreeOnStepKeys(t *testing.T) {
 	} {
 		if got != want {
 			t.Errorf("%s step keys:\n %s\nbuildx (docker driver):\n %s", name, got, want)
+		}
+	}
+}
+
+// TestBackendsMeasureLayers: every backend gives each step of the final
+// image the size of the layer it added — read from the engine's image
+// store (docker driver, plain) or from the exported OCI image (buildkitd,
+// buildx remote) — and none to a step of a stage the image does not hold.
+func TestBackendsMeasureLayers(t *testing.T) {
+	testengine.Require(t)
+	testengine.RequireBuildkitd(t)
+	ctx := context.Background()
+	mark := fmt.Sprint(time.Now().UnixNano())
+	dockerfile := `ARG BASE=busybox:1.36
+FROM ${BASE} AS helper
+RUN head -c 100000 /dev/urandom > /helper.bin && echo helper-` + mark + `
+FROM ${BASE}
+WORKDIR /app
+RUN head -c 300000 /dev/urandom > /blob.bin && echo ` + mark + `
+COPY --from=helper /helper.bin /helper.bin
+COPY requirements.txt ./
+`
+	reg := map[string]string{"BASE": "127.0.0.1:5000/busybox:1.36"}
+	for _, tc := range []struct {
+		b    engine.Builder
+		args map[string]string
+	}{{buildx.New(""), nil}, {plain.New(""), nil}, {buildkit.New(""), reg}, {buildx.New("layerwise-remote"), reg}} {
+		im := fixture(t, dockerfile)
+		res, err := tc.b.Build(ctx, engine.Request{ContextDir: im.AbsContext(), Dockerfile: im.AbsDockerfile(), BuildArgs: tc.args, Tag: "layerwise.local/layers:test"})
+		if err != nil || res.Failed() {
+			t.Fatalf("%s: %v %+v", tc.b.Name(), err, res)
+		}
+		got := map[string]int64{}
+		for _, s := range res.Steps {
+			if s.Kind == "exec" || s.Kind == "copy" {
+				_, instr, _ := strings.Cut(s.Key, " ")
+				got[strings.Fields(instr)[0]+" "+strings.Fields(instr)[len(strings.Fields(instr))-1]] = s.LayerBytes
+			}
+		}
+		// random bytes do not compress: a layer is its file and a tar header or so
+		near := func(n, want int64) bool { return n >= want && n <= want+want/20+4096 }
+		if b := got["RUN "+mark]; !near(b, 300000) {
+			t.Errorf("%s: the final stage's RUN added %d bytes, want ~300000 (%v)", tc.b.Name(), b, got)
+		}
+		if b := got["COPY /helper.bin"]; !near(b, 100000) {
+			t.Errorf("%s: COPY --from added %d bytes, want ~100000 (%v)", tc.b.Name(), b, got)
+		}
+		if b := got["COPY ./"]; b <= 0 || b > 4096 {
+			t.Errorf("%s: COPY requirements.txt added %d bytes (%v)", tc.b.Name(), b, got)
+		}
+		n := 0
+		for _, s := range res.Steps {
+			if s.Stage == "helper" && s.LayerBytes != 0 {
+				t.Errorf("%s: the helper stage's %s got %d layer bytes: it is not in the image", tc.b.Name(), s.Key, s.LayerBytes)
+			}
+			if s.Stage == "helper" && s.Kind == "exec" {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%s: %d helper RUN steps in %+v", tc.b.Name(), n, res.Steps)
 		}
 	}
 }

@@ -68,6 +68,9 @@ func costCell(f rules.Finding) string {
 	if f.Cost.ImageBytes > 0 {
 		parts = append(parts, units.Bytes(f.Cost.ImageBytes)+" in image")
 	}
+	if f.Cost.LayerBytes > 0 {
+		parts = append(parts, units.Bytes(f.Cost.LayerBytes)+" of layers re-pulled")
+	}
 	if len(parts) == 0 {
 		return "-"
 	}

@@ -109,6 +109,9 @@ func costLine(c rules.Cost) string {
 	if c.Seconds > 0 {
 		parts = append(parts, fmt.Sprintf("%s per affected build (%s estimate)", approx(c.Seconds), c.Basis))
 	}
+	if c.LayerBytes > 0 {
+		parts = append(parts, units.Bytes(c.LayerBytes)+" of layers pushed and pulled again (measured)")
+	}
 	if len(parts) == 0 {
 		return ""
 	}

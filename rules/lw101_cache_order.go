@@ -146,6 +146,7 @@ func checkCacheOrder(in *Input) []Finding {
 					Seconds:     inst.Tool.Seconds, Basis: "static",
 				})
 				f.Affects = []int{ins.Range.Start.Line}
+				f.RepullsLayers = true
 				out = append(out, f)
 			}
 		}

@@ -69,6 +69,7 @@ func checkVolatile(in *Input) []Finding {
 				ins.Kind, strings.Join(names, ", "), short(exp.Original), exp.Range.Start.Line)
 			f := in.at(ins, msg, Cost{Invalidates: "every build re-runs every RUN after line " + fmt.Sprint(ins.Range.Start.Line), Seconds: expensiveSeconds(s.Instructions[i+1:]), Basis: "static"})
 			f.Affects = runLines(s.Instructions[i+1:])
+			f.RepullsLayers = true
 			out = append(out, f)
 		}
 	}

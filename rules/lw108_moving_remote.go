@@ -66,6 +66,7 @@ func checkMovingRemote(in *Input) []Finding {
 				what, short(exp.Original), exp.Range.Start.Line)
 			f := in.at(ins, msg, Cost{Invalidates: "every upstream change re-runs every step after line " + fmt.Sprint(ins.Range.Start.Line), Seconds: expensiveSeconds(s.Instructions[i+1:]), Basis: "static"})
 			f.Affects = runLines(s.Instructions[i+1:])
+			f.RepullsLayers = true
 			out = append(out, f)
 		}
 	}

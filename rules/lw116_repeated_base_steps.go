@@ -21,7 +21,9 @@ image built once (and the services built FROM it) runs them once: ` + "`layerwis
 it under ` + "`base-images/`" + ` from the steps the services repeated and points them at it; ` + "`layerwise build`" + ` and
 ` + "`verify --shared-base`" + ` build it first (a plain ` + "`docker build`" + ` of a service then needs it built first). It refuses an
 ARG among the shared steps (it would not reach the services). The finding names the services, the shared steps and
-their price per build (measured, when the history has them).`,
+their price per build: seconds (measured when the history has builds of the image, estimated otherwise) and the
+layer bytes each image carries of them, which every machine pulls once per service instead of once (measured
+only: ` + "`layerwise measure`" + ` or ` + "`layerwise build`" + ` records each step's layer).`,
 	Bad:       "# api/Dockerfile and worker/Dockerfile both:\nFROM python:3.12-slim\nRUN apt-get update && apt-get install -y --no-install-recommends libpq5\nCOPY . /app",
 	Good:      "# base/Dockerfile:\nFROM python:3.12-slim\nRUN apt-get update && apt-get install -y --no-install-recommends libpq5\n# api/Dockerfile and worker/Dockerfile:\nFROM registry.example.com/team/python-base:1\nCOPY . /app",
 	RepoCheck: checkRepeatedBaseSteps,
@@ -110,10 +112,12 @@ func checkRepeatedBaseSteps(ins []*Input) []Finding {
 				names = append(names, o.in.Image)
 			}
 			sort.Strings(names)
-			msg := fmt.Sprintf("%s repeat FROM %s and the same %d step(s) before their own sources (%s): each runs them again where its builder has not cached them; a shared base image built once from them saves this image ~%.0f s then.",
-				strings.Join(names, ", "), base, k, short(p.steps[k-1]), secs)
+			// the price is in the cost (seconds, measured layer bytes), not
+			// here: the audit replaces the estimate when the history has one
+			msg := fmt.Sprintf("%s repeat FROM %s and the same %d step(s) before their own sources (%s): each runs them again where its builder has not cached them and carries its own copy of their layers; a shared base image built once from them runs them once, and machines pull its layers once.",
+				strings.Join(names, ", "), base, k, short(p.steps[k-1]))
 			f := p.in.atStage(p.in.rootBase(p.in.finalStage()), msg, Cost{Seconds: secs, Basis: BasisStatic, Invalidates: "the shared installs, in every service"})
-			f.Affects = lines
+			f.Affects, f.RepullsLayers = lines, true
 			out = append(out, f)
 		}
 	}

@@ -181,6 +181,12 @@ type Cost struct {
 	// (history of real builds).
 	Seconds float64 `json:"seconds,omitempty"`
 	Basis   string  `json:"basis,omitempty"`
+	// LayerBytes is the measured size of the layers the finding makes
+	// new or repeats (Finding.RepullsLayers), per affected build of the
+	// image: what it pushes, and every machine running it pulls, again.
+	// Only measured (the audit reads it from the build history): no
+	// static estimate of a step's output is honest enough.
+	LayerBytes int64 `json:"layerBytes,omitempty"`
 }
 
 // Cost bases.
@@ -207,6 +213,13 @@ type Finding struct {
 	// the finding's own instruction. The audit looks their measured
 	// durations up in the build history.
 	Affects []int `json:"-"`
+	// RepullsLayers says that the finding makes the affected steps'
+	// layers new on every affected build (they re-run) or repeats them
+	// per image (LW116), so that every machine running the images pulls
+	// them again: the audit prices that with their measured layer sizes
+	// (Cost.LayerBytes). Not set where the steps' layers are not the
+	// finding's cost (a missing cache mount costs download time only).
+	RepullsLayers bool `json:"-"`
 }
 
 // Fix is a textual edit of a file (filled in by the fix issue's rewriters).

@@ -97,3 +97,28 @@ func TestRead(t *testing.T) {
 		t.Error("a missing file must be an error")
 	}
 }
+
+// The config's history is paired with the manifest's layers: an entry
+// that is an empty layer gets none, each other the next one's size.
+func TestReadHistory(t *testing.T) {
+	config := []byte(`{"architecture":"amd64","os":"linux","history":[
+		{"created_by":"/bin/sh -c #(nop) ADD file:x in /"},
+		{"created_by":"ENV A=1","empty_layer":true},
+		{"created_by":"RUN /bin/sh -c make # buildkit"},
+		{"created_by":"CMD [\"sh\"]","empty_layer":true}]}`)
+	manifest := mustJSON(t, ocispecs.Manifest{MediaType: ocispecs.MediaTypeImageManifest, Config: desc(ocispecs.MediaTypeImageConfig, config),
+		Layers: []ocispecs.Descriptor{{MediaType: ocispecs.MediaTypeImageLayerGzip, Digest: digest.FromString("l1"), Size: 1000},
+			{MediaType: ocispecs.MediaTypeImageLayerGzip, Digest: digest.FromString("l2"), Size: 234}}})
+	img, err := Read(layout(t, mustJSON(t, ocispecs.Index{Manifests: []ocispecs.Descriptor{desc(ocispecs.MediaTypeImageManifest, manifest)}}), manifest, config))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, h := range img.History {
+		got = append(got, fmt.Sprintf("%s=%d", h.CreatedBy, h.Bytes))
+	}
+	want := `/bin/sh -c #(nop) ADD file:x in /=1000|ENV A=1=0|RUN /bin/sh -c make # buildkit=234|CMD ["sh"]=0`
+	if strings.Join(got, "|") != want {
+		t.Errorf("history:\n %s\nwant\n %s", strings.Join(got, "|"), want)
+	}
+}

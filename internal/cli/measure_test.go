@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -127,5 +128,60 @@ func TestFailOnRegression(t *testing.T) {
 	}
 	if code, _, stderr := run(t, "measure", "--fail-on-regression", "10%", "--no-history", repo); code != 2 || !strings.Contains(stderr, "drop --no-history") {
 		t.Errorf("no history: exit %d %s", code, stderr)
+	}
+}
+
+// Measured builds price LW116: two services that run the same "install"
+// (a stand-in apk that writes 200 kB: nothing can be downloaded here) each
+// show the seconds and the layer bytes it costs them, from the history
+// `measure` wrote.
+func TestRepeatedStepsMeasured(t *testing.T) {
+	testengine.Require(t)
+	mark := fmt.Sprint(time.Now().UnixNano())
+	shared := "FROM busybox:1.36\n" +
+		"RUN printf '#!/bin/sh\\nhead -c 200000 /dev/urandom > /pkgs.bin\\n' > /bin/apk && chmod +x /bin/apk && echo " + mark + "\n" +
+		"RUN apk add --no-cache libfake\n"
+	repo := testfs.Tree(t, map[string]string{
+		"api/Dockerfile": shared + "COPY . /app\n", "api/main.txt": "a",
+		"worker/Dockerfile": shared + "COPY . /srv\n", "worker/main.txt": "w",
+	})
+	if code, out, stderr := run(t, "measure", "--scenario", "cold", repo); code != 0 {
+		t.Fatalf("measure: exit %d\n%s\n%s", code, out, stderr)
+	}
+	code, out, stderr := run(t, "audit", "-o", "json", repo)
+	if code > 1 {
+		t.Fatalf("audit: exit %d\n%s", code, stderr)
+	}
+	var rep struct {
+		Findings []struct {
+			Rule  string `json:"rule"`
+			Image string `json:"image"`
+			Cost  struct {
+				Seconds    float64 `json:"seconds"`
+				Basis      string  `json:"basis"`
+				LayerBytes int64   `json:"layerBytes"`
+			} `json:"cost"`
+		} `json:"findings"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range rep.Findings {
+		if f.Rule != "LW116" {
+			continue
+		}
+		n++
+		// the engine's store counts the layer uncompressed: its one file
+		if f.Cost.Basis != "measured" || f.Cost.Seconds <= 0 || f.Cost.LayerBytes < 200000 || f.Cost.LayerBytes > 210000 {
+			t.Errorf("%s: %+v", f.Image, f.Cost)
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d LW116 findings, want one per service:\n%s", n, out)
+	}
+	code, out, _ = run(t, "audit", repo)
+	if !strings.Contains(out, "of layers pushed and pulled again (measured)") {
+		t.Errorf("text audit (exit %d) does not show the layer bytes:\n%s", code, out)
 	}
 }
