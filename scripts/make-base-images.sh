@@ -9,7 +9,7 @@
 #   golang:1.23-bookworm      + Debian's golang-1.23 (bookworm-backports, from the same
 #                             mirror as the image's own sources), git, gcc
 #                             (also tagged golang:1.22-bookworm and golang:1.21-bookworm)
-#   node:20-bookworm-slim     + Debian's nodejs and npm
+#   node:20-bookworm-slim     + Debian's nodejs and npm, and the node user
 #   python:3.11-slim-bookworm + Debian's python3
 # Names are the ones users write; the versions inside are Debian bookworm's
 # (Go 1.23 from backports, Node.js 18, Python 3.11). Every image carries the host's CA bundle
@@ -93,7 +93,10 @@ derive golang:1.23-bookworm 2 'RUN sed -n "s/^deb \([^ ]*\) bookworm main.*/deb 
 ENV GOPATH=/go PATH=/go/bin:/usr/lib/go-1.23/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin GOFLAGS=-buildvcs=false GOTOOLCHAIN=local
 RUN mkdir -p /go/src /go/bin && chmod -R 1777 /go && go version
 WORKDIR /go' golang:1.22-bookworm golang:1.21-bookworm
-derive node:20-bookworm-slim 1 'RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm && rm -rf /var/lib/apt/lists/*
+# the node user (uid 1000, /home/node) as the official image has it: real
+# Dockerfiles write to /home/node and switch to USER node
+derive node:20-bookworm-slim 2 'RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm && rm -rf /var/lib/apt/lists/*
+RUN groupadd --gid 1000 node && useradd --uid 1000 --gid node --shell /bin/bash --create-home node
 CMD ["node"]'
 derive python:3.11-slim-bookworm 1 'RUN apt-get update && apt-get install -y --no-install-recommends python3 && rm -rf /var/lib/apt/lists/*
 CMD ["python3"]'
