@@ -153,7 +153,11 @@ func (r *Recorder) Finish() *Result {
 		if s.Kind == "context" {
 			res.ContextBytes += s.Bytes
 		}
-		if s.Error != "" && res.Err == "" {
+		// BuildKit cancels the steps running beside the one that failed:
+		// they fail too ("context canceled", often after the failure, but
+		// not always: a step can start before and be cancelled after).
+		// The cause is the failure that was not a cancellation.
+		if s.Error != "" && (res.Err == "" || (cancelled(res.Err) && !cancelled(s.Error))) {
 			res.Err = s.Name + ": " + s.Error
 			res.LogTail = tail(r.logs[d], 20)
 		}
@@ -199,6 +203,11 @@ func (res *Result) Step(keyPrefix string) *Step {
 		}
 	}
 	return nil
+}
+
+// cancelled reports whether a step's error is BuildKit cancelling it.
+func cancelled(err string) bool {
+	return strings.HasSuffix(strings.TrimSpace(err), "context canceled")
 }
 
 func tail(b []byte, n int) []string {
