@@ -8,7 +8,8 @@
 # CORPUS_DIR is a fresh extraction (scripts/corpus-extract.sh). Nothing can
 # be pulled here, so each base image a Dockerfile names is stood in for by
 # the local image of its family (tagged under the name the Dockerfile uses,
-# and untagged again at the end): golang:* -> golang:1.23-bookworm, node:* ->
+# and untagged again at the end): golang:* -> golang:1.23-bookworm (with
+# GOTOOLCHAIN=auto), node:* ->
 # node:20-bookworm-slim, python:* -> python:3.11-slim-bookworm, debian/ubuntu
 # -> debian:bookworm-slim, alpine/busybox/distroless -> busybox:1.36. A Dockerfile
 # with any other base, a base pinned by digest, or an ARG in FROM is left
@@ -26,8 +27,13 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 lw=$(mktemp -d)/layerwise
 (cd "$root" && go build -o "$lw" ./cmd/layerwise) || exit 2
 
+# Go: the local Go 1.23 with GOTOOLCHAIN=auto, so that a go.mod asking
+# for a newer Go gets that toolchain from the module proxy, as the real
+# image of that version would have it
+printf 'FROM golang:1.23-bookworm\nENV GOTOOLCHAIN=auto\n' |
+  DOCKER_BUILDKIT=1 docker build -q -t layerwise-corpus/golang:auto - >/dev/null || exit 2
 declare -A standin=(
-  [golang]=golang:1.23-bookworm [node]=node:20-bookworm-slim [python]=python:3.11-slim-bookworm
+  [golang]=layerwise-corpus/golang:auto [node]=node:20-bookworm-slim [python]=python:3.11-slim-bookworm
   [debian]=debian:bookworm-slim [ubuntu]=debian:bookworm-slim [alpine]=busybox:1.36 [busybox]=busybox:1.36
 )
 added=()
@@ -41,9 +47,10 @@ standin_for() {
   # distroless images hold no shell and no package manager: busybox builds
   # what they are used for (a runtime stage that copies a binary in)
   case $ref in */distroless/*) echo busybox:1.36; return ;; esac
+  # by the image's own name, from any registry or mirror
+  # (mirror.gcr.io/library/golang:1.18 is golang)
   name=${ref%%:*}
-  name=${name#docker.io/}
-  name=${name#library/}
+  name=${name##*/}
   echo "${standin[$name]:-}"
 }
 

@@ -78,8 +78,11 @@ type Comparison struct {
 
 // noisePrefixes change on every build of the same Dockerfile (logs,
 // caches of the dynamic linker and of debconf, Python bytecode, temp
-// files): listed, never failures.
+// files; fontconfig's and man-db's caches, which record times; the
+// machine ID dbus's or systemd's install generates at random): listed,
+// never failures.
 var noisePrefixes = []string{"/var/log/", "/var/cache/ldconfig/", "/etc/ld.so.cache", "/var/cache/debconf/", "/tmp/", "/var/tmp/",
+	"/var/cache/fontconfig/", "/var/cache/man/", "/var/lib/dbus/machine-id", "/etc/machine-id",
 	"/root/.npm/_logs/", "/root/.npm/_update-notifier-last-checked", "/var/lib/dpkg/status-old", "/var/lib/dpkg/diversions-old",
 	"/var/lib/dpkg/statoverride-old", "/var/lib/dpkg/triggers/", "/var/cache/apt/pkgcache.bin", "/var/cache/apt/srcpkgcache.bin"}
 
@@ -96,7 +99,7 @@ func isNoise(p string) bool {
 func Compare(orig, fixed *Snapshot, in Intent) *Comparison {
 	c := &Comparison{OriginalPaths: len(orig.Files), FixedPaths: len(fixed.Files)}
 	intended := map[[2]string]*Group{}
-	noise := &Group{Reason: "changes on every build (logs, linker and debconf caches, bytecode, temp files)"}
+	noise := &Group{Reason: "changes on every build (logs, linker, debconf and font caches, machine IDs, bytecode, temp files)"}
 	var order [][2]string
 	attribute := func(d Difference) {
 		switch {

@@ -27,3 +27,26 @@ func TestConfigDiffLabels(t *testing.T) {
 		t.Errorf("same labels: %+v", d)
 	}
 }
+
+// Files every build of the same Dockerfile writes anew (found on the
+// corpus: an apt install of imagemagick rebuilds fontconfig's caches and
+// dbus's machine ID) are noise; a changed application file stays a
+// failure.
+func TestNoiseOfPackageInstalls(t *testing.T) {
+	file := func(digest string) Entry { return Entry{Type: "file", Mode: 0o644, Size: 120, Digest: digest} }
+	orig := &Snapshot{Files: map[string]Entry{
+		"/var/cache/fontconfig/0bd3-le64.cache-8": file("a"), "/var/lib/dbus/machine-id": file("a"),
+		"/etc/machine-id": file("a"), "/usr/src/app/index.js": file("a"),
+	}}
+	fixed := &Snapshot{Files: map[string]Entry{
+		"/var/cache/fontconfig/0bd3-le64.cache-8": file("b"), "/var/lib/dbus/machine-id": file("b"),
+		"/etc/machine-id": file("b"), "/usr/src/app/index.js": file("b"),
+	}}
+	c := Compare(orig, fixed, Intent{})
+	if len(c.Noise) != 1 || c.Noise[0].Count != 3 {
+		t.Errorf("noise: %+v", c.Noise)
+	}
+	if len(c.Failures) != 1 || c.Failures[0].Path != "/usr/src/app/index.js" || c.Same {
+		t.Errorf("failures: %+v (same %v)", c.Failures, c.Same)
+	}
+}
