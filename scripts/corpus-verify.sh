@@ -100,5 +100,5 @@ print(im["status"] + "\t" + (im.get("reason") or "; ".join(fails[:3])).replace("
   done < /tmp/corpus-verify.images
 done
 echo
-echo "broken: $broken"
+echo "broken: $broken (fixed images that failed to build or differ where no rule explains it)"
 [ $broken = 0 ]
