@@ -96,7 +96,14 @@ type Store struct {
 	Path string
 	// readOnly: opened by OpenReadOnly; Append refuses.
 	readOnly bool
+	// schema is the store's schema version: a read-only store written by
+	// an older layerwise keeps its own, and is read without the columns
+	// it lacks.
+	schema int
 }
+
+// layerBytesSchema is the first schema with steps.layer_bytes.
+const layerBytesSchema = 3
 
 // Mode is how a command uses the history: the ones that record builds
 // write it, the others only read it.
@@ -130,7 +137,7 @@ func openReadWrite(path string) (*Store, error) {
 		return nil, fmt.Errorf("history %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(1)
-	s := &Store{db: db, Path: path}
+	s := &Store{db: db, Path: path, schema: len(migrations)}
 	if err := s.migrate(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("history %s: %w", path, err)
@@ -163,7 +170,7 @@ func openReadOnly(path string) (*Store, error) {
 			db.Close()
 			return nil, fmt.Errorf("schema version %d is newer than this layerwise knows (%d): upgrade layerwise", v, len(migrations))
 		}
-		return &Store{db: db, Path: path, readOnly: true}, nil
+		return &Store{db: db, Path: path, readOnly: true, schema: v}, nil
 	}
 	// Without a write-ahead log to read (the writer checkpoints it when it
 	// closes), the file is read as immutable: SQLite then creates no -shm
@@ -371,7 +378,11 @@ func (s *Store) List(ctx context.Context, q Query) ([]*Build, error) {
 }
 
 func (s *Store) loadSteps(ctx context.Context, b *Build) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT key, name, kind, stage, step_index, started_at, ended_at, duration_ms, cached, error, bytes, layer_bytes
+	layerBytes := "layer_bytes"
+	if s.schema < layerBytesSchema {
+		layerBytes = "0"
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT key, name, kind, stage, step_index, started_at, ended_at, duration_ms, cached, error, bytes, `+layerBytes+`
 		FROM steps WHERE build_id = ? ORDER BY seq`, b.ID)
 	if err != nil {
 		return err
@@ -425,6 +436,9 @@ func (s *Store) StepSeconds(ctx context.Context, image string) (map[string]float
 // cached step's layer is in the image all the same); steps that never
 // added one are left out.
 func (s *Store) StepLayerBytes(ctx context.Context, image string) (map[string]int64, error) {
+	if s.schema < layerBytesSchema {
+		return map[string]int64{}, nil
+	}
 	rows, err := s.db.QueryContext(ctx, `SELECT s.key, s.layer_bytes FROM steps s JOIN builds b ON b.id = s.build_id
 		WHERE b.image = ? AND b.error = '' AND s.layer_bytes > 0 ORDER BY s.key, s.layer_bytes`, image)
 	if err != nil {

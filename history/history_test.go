@@ -163,6 +163,21 @@ func TestMigratesSchema2(t *testing.T) {
 		}
 	}
 	db.Close()
+	// read-only (history, report, audit): read as it is, changed in nothing
+	ro, err := Open(path, ReadOnly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if all, err := ro.List(ctx, Query{WithSteps: true}); err != nil || len(all) != 1 || len(all[0].Result.Steps) != 1 {
+		t.Errorf("read-only list of a schema 2 history: %+v %v", all, err)
+	}
+	if lb, err := ro.StepLayerBytes(ctx, "web"); err != nil || len(lb) != 0 {
+		t.Errorf("read-only layer bytes of a schema 2 history: %v %v", lb, err)
+	}
+	if v, _ := ro.Version(); v != 2 {
+		t.Errorf("a read-only open migrated the store to %d", v)
+	}
+	ro.Close()
 	s, err := Open(path, ReadWrite)
 	if err != nil {
 		t.Fatal(err)
