@@ -189,19 +189,27 @@ func TestExamples(t *testing.T) {
 	}
 }
 
-// TestMeasuredRanking: with recorded builds, a finding is priced by the
-// measured duration of the step it invalidates.
-func TestMeasuredRanking(t *testing.T) {
-	root := testfs.Tree(t, map[string]string{"Dockerfile": naive, "package.json": "{}"})
+// withHistory discovers root and opens a history under it (closed with
+// the test).
+func withHistory(t *testing.T, root string) (*history.Store, *discover.Repo) {
+	t.Helper()
 	store, err := history.Open(filepath.Join(root, history.DefaultPath), history.ReadWrite)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer store.Close()
+	t.Cleanup(func() { store.Close() })
 	disc, err := discover.Discover(context.Background(), root, discover.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return store, disc
+}
+
+// TestMeasuredRanking: with recorded builds, a finding is priced by the
+// measured duration of the step it invalidates.
+func TestMeasuredRanking(t *testing.T) {
+	root := testfs.Tree(t, map[string]string{"Dockerfile": naive, "package.json": "{}"})
+	store, disc := withHistory(t, root)
 	image := disc.Images[0].Name
 	for i, d := range []time.Duration{70 * time.Second, 77 * time.Second, 90 * time.Second} {
 		b := &history.Build{StartedAt: time.Now(), Image: image, Scenario: "source-change", Result: engine.Result{Wall: d, Steps: []engine.Step{
@@ -243,15 +251,7 @@ func TestRepeatedStepsPricedByLayers(t *testing.T) {
 		"api/Dockerfile":    "FROM python:3.12-slim\n" + install + "COPY . /app\n",
 		"worker/Dockerfile": "FROM python:3.12-slim\n" + install + "COPY . /srv\n",
 	})
-	store, err := history.Open(filepath.Join(root, history.DefaultPath), history.ReadWrite)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	disc, err := discover.Discover(context.Background(), root, discover.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	store, disc := withHistory(t, root)
 	key := "stage-0#2 " + strings.TrimSpace(install)
 	for i, im := range disc.Images {
 		b := &history.Build{StartedAt: time.Now(), Image: im.Name, Scenario: "cold", Result: engine.Result{Steps: []engine.Step{

@@ -409,26 +409,12 @@ func (s *Store) Where() string { return s.Path }
 // StepSeconds returns, per step key, the median duration in seconds of the
 // non-cached runs of an image's steps (what the audit ranks by).
 func (s *Store) StepSeconds(ctx context.Context, image string) (map[string]float64, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT s.key, s.duration_ms FROM steps s JOIN builds b ON b.id = s.build_id
+	rows, err := s.db.QueryContext(ctx, `SELECT s.key, s.duration_ms / 1000.0 FROM steps s JOIN builds b ON b.id = s.build_id
 		WHERE b.image = ? AND s.cached = 0 AND b.error = '' AND s.kind IN ('exec','copy') ORDER BY s.key, s.duration_ms`, image)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	all := map[string][]float64{}
-	for rows.Next() {
-		var k string
-		var d float64
-		if err := rows.Scan(&k, &d); err != nil {
-			return nil, err
-		}
-		all[k] = append(all[k], d/1000)
-	}
-	out := map[string]float64{}
-	for k, v := range all {
-		out[k] = v[len(v)/2]
-	}
-	return out, rows.Err()
+	return medianPerKey[float64](rows)
 }
 
 // StepLayerBytes returns, per step key, the median size of the layer the
@@ -444,17 +430,23 @@ func (s *Store) StepLayerBytes(ctx context.Context, image string) (map[string]in
 	if err != nil {
 		return nil, err
 	}
+	return medianPerKey[int64](rows)
+}
+
+// medianPerKey reads (key, value) rows sorted by key and value and
+// returns each key's median (the upper one of an even count).
+func medianPerKey[T any](rows *sql.Rows) (map[string]T, error) {
 	defer rows.Close()
-	all := map[string][]int64{}
+	all := map[string][]T{}
 	for rows.Next() {
 		var k string
-		var n int64
-		if err := rows.Scan(&k, &n); err != nil {
+		var v T
+		if err := rows.Scan(&k, &v); err != nil {
 			return nil, err
 		}
-		all[k] = append(all[k], n)
+		all[k] = append(all[k], v)
 	}
-	out := map[string]int64{}
+	out := map[string]T{}
 	for k, v := range all {
 		out[k] = v[len(v)/2]
 	}

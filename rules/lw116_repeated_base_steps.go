@@ -70,15 +70,22 @@ func prefixOf(in *Input) *sharedPrefix {
 	return p
 }
 
-func checkRepeatedBaseSteps(ins []*Input) []Finding {
+// prefixesByBase groups the images' shared prefixes by base image, and
+// returns the bases in order.
+func prefixesByBase(ins []*Input) (map[string][]*sharedPrefix, []string) {
 	byBase := map[string][]*sharedPrefix{}
 	for _, in := range ins {
 		if p := prefixOf(in); p != nil && len(p.steps) > 0 {
 			byBase[p.base] = append(byBase[p.base], p)
 		}
 	}
+	return byBase, slices.Sorted(maps.Keys(byBase))
+}
+
+func checkRepeatedBaseSteps(ins []*Input) []Finding {
+	byBase, bases := prefixesByBase(ins)
 	var out []Finding
-	for _, base := range slices.Sorted(maps.Keys(byBase)) {
+	for _, base := range bases {
 		ps := byBase[base]
 		// the longest prefix each image shares with at least one other
 		for _, p := range ps {
@@ -145,14 +152,9 @@ type SharedGroup struct {
 // with others (the images of a group share exactly its first K steps);
 // an image joins the deepest group it can.
 func SharedGroups(ins []*Input) []SharedGroup {
-	byBase := map[string][]*sharedPrefix{}
-	for _, in := range ins {
-		if p := prefixOf(in); p != nil && len(p.steps) > 0 {
-			byBase[p.base] = append(byBase[p.base], p)
-		}
-	}
+	byBase, bases := prefixesByBase(ins)
 	var out []SharedGroup
-	for _, base := range slices.Sorted(maps.Keys(byBase)) {
+	for _, base := range bases {
 		left := byBase[base]
 		for len(left) >= 2 {
 			// the longest prefix two of the remaining images share

@@ -24,7 +24,8 @@ set -uo pipefail
 corpus=${1:?usage: corpus-verify.sh CORPUS_DIR [REPO...]}
 shift
 root=$(cd "$(dirname "$0")/.." && pwd)
-lw=$(mktemp -d)/layerwise
+work=$(mktemp -d)
+lw=$work/layerwise
 (cd "$root" && go build -o "$lw" ./cmd/layerwise) || exit 2
 
 # Go: the local Go 1.23 with GOTOOLCHAIN=auto, so that a go.mod asking
@@ -37,7 +38,10 @@ declare -A standin=(
   [debian]=debian:bookworm-slim [ubuntu]=debian:bookworm-slim [alpine]=busybox:1.36 [busybox]=busybox:1.36
 )
 added=()
-cleanup() { [ ${#added[@]} -eq 0 ] || docker image rm "${added[@]}" >/dev/null 2>&1; }
+cleanup() {
+  [ ${#added[@]} -eq 0 ] || docker image rm "${added[@]}" >/dev/null 2>&1
+  rm -rf "$work"
+}
 trap cleanup EXIT
 
 # standin_for REF: the local image to tag as REF ("" when none)
@@ -68,7 +72,7 @@ import json, sys
 for im in json.load(sys.stdin).get("images", []):
     bases = {s["base"] for s in im.get("stages") or [] if s.get("baseStage", -1) < 0 and s["base"] != "scratch"}
     print(im["name"] + "\t" + im["dockerfile"] + "\t" + " ".join(sorted(bases)))
-' > /tmp/corpus-verify.images
+' > "$work/images"
   # (ls exits 1 when some Dockerfile does not parse: the others still count)
   while IFS=$'\t' read -r image dockerfile bases; do
     # every external base must have a stand-in
@@ -81,7 +85,7 @@ for im in json.load(sys.stdin).get("images", []):
       fi
     done
     [ $ok = 1 ] || continue
-    out=$(timeout 900 "$lw" verify --no-rebuilds --no-history --image "$image" -o json "$dir" 2>/tmp/corpus-verify.err)
+    out=$(timeout 900 "$lw" verify --no-rebuilds --no-history --image "$image" -o json "$dir" 2>"$work/err")
     status=$(python3 -c '
 import json, sys
 try:
@@ -94,10 +98,10 @@ if not ims:
 im = ims[0]
 fails = [f["path"] + " " + f["change"] for f in ((im.get("comparison") or {}).get("failures") or [])]
 print(im["status"] + "\t" + (im.get("reason") or "; ".join(fails[:3])).replace("|", "/").replace("\n", " ")[:200])
-' "$out" "$(cat /tmp/corpus-verify.err)")
+' "$out" "$(cat "$work/err")")
     echo "| $repo | $image | $dockerfile | ${status%%$'\t'*} | ${status#*$'\t'} |"
     case ${status%%$'\t'*} in failed|error) broken=$((broken + 1)) ;; esac
-  done < /tmp/corpus-verify.images
+  done < "$work/images"
 done
 echo
 echo "broken: $broken (fixed images that failed to build or differ where no rule explains it)"
