@@ -51,6 +51,11 @@ type Request struct {
 	// as a list), an index of them; empty: the builder's own. More than
 	// one needs a builder that can export an index (push to a registry).
 	Platforms []string
+	// OutputDir, when set, exports the result's filesystem (the target
+	// stage's files, not an image) to this directory, as `--output
+	// type=local,dest=DIR` does; Tag, Push, Load and OCIPath are then
+	// ignored and the Result describes no image.
+	OutputDir string
 }
 
 // CLIFlags are the `docker build` / `docker buildx build` flags that
@@ -78,6 +83,9 @@ func (r Request) CLIFlags() []string {
 	}
 	if len(r.Platforms) > 0 {
 		args = append(args, "--platform", strings.Join(r.Platforms, ","))
+	}
+	if r.OutputDir != "" {
+		args = append(args, "--output", "type=local,dest="+r.OutputDir)
 	}
 	return args
 }

@@ -94,7 +94,7 @@ func (b *Builder) Build(ctx context.Context, req engine.Request) (*engine.Result
 	}
 	defer c.Close()
 	ociPath := req.OCIPath
-	if !(req.Push && req.Tag != "") && ociPath == "" {
+	if !(req.Push && req.Tag != "") && ociPath == "" && req.OutputDir == "" {
 		tmp, err := os.MkdirTemp("", "layerwise-buildkit-")
 		if err != nil {
 			return nil, err
@@ -140,7 +140,7 @@ func (b *Builder) Build(ctx context.Context, req engine.Request) (*engine.Result
 	if resp != nil {
 		res.ImageDigest = resp.ExporterResponse["containerimage.digest"]
 	}
-	if req.Push && req.Tag != "" {
+	if (req.Push && req.Tag != "") || req.OutputDir != "" {
 		return res, nil
 	}
 	img, err := image.Read(ociPath)
@@ -219,9 +219,12 @@ func solveOpt(req engine.Request, ociPath string) (client.SolveOpt, error) {
 		FrontendAttrs: attrs,
 		LocalMounts:   mounts,
 	}
-	if req.Push && req.Tag != "" {
+	switch {
+	case req.OutputDir != "":
+		opt.Exports = []client.ExportEntry{{Type: client.ExporterLocal, OutputDir: req.OutputDir}}
+	case req.Push && req.Tag != "":
 		opt.Exports = []client.ExportEntry{{Type: client.ExporterImage, Attrs: map[string]string{"name": req.Tag, "push": "true"}}}
-	} else {
+	default:
 		opt.Exports = []client.ExportEntry{{Type: client.ExporterOCI, Attrs: map[string]string{"name": req.Tag},
 			Output: func(map[string]string) (io.WriteCloser, error) { return os.Create(ociPath) }}}
 	}

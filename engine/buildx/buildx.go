@@ -132,6 +132,9 @@ func (b *Builder) Build(ctx context.Context, req engine.Request) (*engine.Result
 	ociPath := req.OCIPath
 	loaded := info.Driver == "docker"
 	switch {
+	case req.OutputDir != "":
+		// files exported to a directory (CLIFlags' --output): no image
+		loaded = false
 	case req.Push && req.Tag != "":
 		// the docker driver also keeps the image in the engine
 		args = append(args, "-t", req.Tag, "--push")
@@ -179,7 +182,7 @@ func (b *Builder) Build(ctx context.Context, req engine.Request) (*engine.Result
 			res.Err = werr.Error()
 		}
 	}
-	if res.Failed() {
+	if res.Failed() || req.OutputDir != "" {
 		return res, nil
 	}
 	if err := b.describeImage(ctx, loaded, req, meta, ociPath, res); err != nil {

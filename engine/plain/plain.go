@@ -78,7 +78,7 @@ func (b *Builder) Build(ctx context.Context, req engine.Request) (*engine.Result
 	}
 	args := []string{"build", "--progress=plain", "-f", req.Dockerfile}
 	args = append(args, req.CLIFlags()...)
-	if req.Tag != "" {
+	if req.Tag != "" && req.OutputDir == "" {
 		args = append(args, "-t", req.Tag)
 	}
 	args = append(args, req.ContextDir)
@@ -106,7 +106,7 @@ func (b *Builder) Build(ctx context.Context, req engine.Request) (*engine.Result
 	if werr != nil && res.Err == "" {
 		res.Err = werr.Error()
 	}
-	if res.Failed() || req.Tag == "" {
+	if res.Failed() || req.Tag == "" || req.OutputDir != "" {
 		return res, nil
 	}
 	if err := image.Inspect(ctx, b.Docker, req.Tag, res); err != nil {
