@@ -214,6 +214,13 @@ func TestWhyGolden(t *testing.T) {
 			Fix: "README.md is reached by COPY . . but not used by the build: a .dockerignore entry, or copy only the directories the build needs (layerwise fix writes the .dockerignore)", Rule: "LW124"},
 		{Stage: "build", Line: 10, Step: "RUN npm run build", Kind: why.Parent, Reason: "its parent step re-ran (line 9)", Seconds: 30.8, Cost: 30.8},
 	}}
+	ci := &why.Report{Image: "api", Scenario: "ci-source-change", Build: 21, Against: 20, Causes: []why.Cause{
+		{Stage: "build", Line: 4, Step: "RUN go mod download", Kind: why.NoCache, RanBefore: true, Seconds: 12.6, Cost: 40.1,
+			Reason: "its inputs are the same as in build 20, which ran it too: this builder had no cache for it (a fresh builder, a cache import that missed, or an evicted cache)",
+			Fix:    "a builder starts without cache (every CI job's does, and a garbage collector evicts): import the last build's layer cache with --cache-from and export it with --cache-to (type=registry or gha, mode=max; layerwise generate ci writes both)"},
+		{Stage: "build", Line: 5, Step: "COPY . .", Kind: why.Parent, RanBefore: true, Reason: "its parent step re-ran (line 4)", Seconds: 0.3, Cost: 27.5},
+	}}
+	render(t, "why.nocache", func(b *bytes.Buffer) error { WhyText(b, ci); return nil })
 	render(t, "why.text", func(b *bytes.Buffer) error { WhyText(b, rep); return nil })
 	render(t, "why.none", func(b *bytes.Buffer) error {
 		WhyText(b, &why.Report{Image: "api", Scenario: "build", Build: 3, Against: 2, Note: "the steps' inputs were not recorded for both builds"})

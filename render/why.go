@@ -10,14 +10,14 @@ import (
 
 // Cache-miss explanations (layerwise why).
 
-// WhyText writes each re-run step with its cause, its cost and the fix.
+// WhyText writes each step that ran with its cause, its cost and the fix.
 func WhyText(w io.Writer, rep *why.Report) {
 	fmt.Fprintf(w, "%s (%s): build %d against build %d\n", safetext.Term(rep.Image), safetext.Term(rep.Scenario), rep.Build, rep.Against)
 	if rep.Note != "" {
 		fmt.Fprintf(w, "note: %s\n", rep.Note)
 	}
 	if len(rep.Causes) == 0 {
-		fmt.Fprintln(w, "no step re-ran that was cached before")
+		fmt.Fprintln(w, "no step ran: every step was cached")
 		return
 	}
 	for _, c := range rep.Causes {
@@ -26,7 +26,11 @@ func WhyText(w io.Writer, rep *why.Report) {
 			where += fmt.Sprintf(" (line %d)", c.Line)
 		}
 		fmt.Fprintf(w, "  %s: %s\n", where, safetext.Term(c.Reason))
-		fmt.Fprintf(w, "      %.2f s (with the later re-runs %.2f s)\n", c.Seconds, c.Cost)
+		again := ""
+		if c.RanBefore {
+			again = "; it ran in the compared build too"
+		}
+		fmt.Fprintf(w, "      %.2f s (with the later re-runs %.2f s)%s\n", c.Seconds, c.Cost, again)
 		if c.Fix != "" {
 			rule := ""
 			if c.Rule != "" {

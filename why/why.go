@@ -1,11 +1,15 @@
-// Package why explains why the steps of a build re-ran: for each step that
-// ran in one build but was cached in the build it is compared with, the
-// first cause among what decides BuildKit's cache key — the base image,
-// the instruction's text, a build arg in its environment, the content of
-// the files a COPY/ADD selects, the stage a COPY --from reads, or its
-// parent step having re-ran — and the seconds that cause cost (the step
-// and every step after it that re-ran). It reads the inputs recorded with
-// each build (history.Inputs, computed by package stepinputs).
+// Package why explains why the steps of a build ran: for each step that ran
+// (was not cached), the first cause among what decides BuildKit's cache key
+// compared with another build — the base image, the instruction's text, a
+// build arg in its environment, the content of the files a COPY/ADD
+// selects, the stage a COPY --from reads, or its parent step having run —
+// or, when all of that is the same as in the other build, that the builder
+// had no cache for it (a fresh CI builder, a cache import that missed, an
+// evicted cache); and the seconds that cause cost (the step and every step
+// after it that ran). A step that ran in the other build too is explained
+// all the same: two source-change builds in a row both run COPY . ., each
+// for the files changed since the one before. It reads the inputs recorded
+// with each build (history.Inputs, computed by package stepinputs).
 package why
 
 import (
@@ -30,10 +34,11 @@ const (
 	FromStage   = "from"        // the stage a COPY --from reads re-ran
 	Parent      = "parent"      // the step it builds on re-ran
 	New         = "new"         // no such step in the other build
-	Unknown     = "unknown"     // inputs not recorded, or nothing differs that layerwise sees
+	NoCache     = "no-cache"    // the same inputs as in the other build: this builder had no cache for it
+	Unknown     = "unknown"     // inputs not recorded
 )
 
-// Cause is why one step re-ran.
+// Cause is why one step ran.
 type Cause struct {
 	Stage string `json:"stage"`
 	Line  int    `json:"line,omitempty"`
@@ -48,6 +53,8 @@ type Cause struct {
 	// first).
 	Seconds float64 `json:"seconds"`
 	Cost    float64 `json:"cost"`
+	// RanBefore: the step ran (was not cached) in the compared build too.
+	RanBefore bool `json:"ranBefore,omitempty"`
 	// Fix says how to avoid the re-run, when layerwise knows one, and Rule
 	// the audit rule that finds (and may fix) the same problem.
 	Fix  string `json:"fix,omitempty"`
@@ -96,10 +103,7 @@ func Explain(ctx context.Context, st Store, b, a *history.Build) (*Report, error
 	ran := ranSteps(b.Result.Steps)
 	for i, s := range ran {
 		wasCached, existed := cachedBefore[stepID(s)]
-		if existed && !wasCached {
-			continue // it re-ran in the other build too
-		}
-		c := Cause{Stage: stage(s), Step: text(s), Seconds: s.Duration.Seconds()}
+		c := Cause{Stage: stage(s), Step: text(s), Seconds: s.Duration.Seconds(), RanBefore: existed && !wasCached}
 		for _, later := range ran[i:] {
 			c.Cost += later.Duration.Seconds()
 		}
@@ -120,7 +124,7 @@ func Explain(ctx context.Context, st Store, b, a *history.Build) (*Report, error
 				}
 				changedDone = true
 			}
-			explain(&c, sb, ib, ia, changed, rep.Causes)
+			explain(&c, sb, ib, ia, changed, rep.Causes, a.ID)
 		}
 		rep.Causes = append(rep.Causes, c)
 	}
@@ -182,7 +186,7 @@ func findIn(in *history.Inputs, x *history.StepInput) *history.StepInput {
 	return nil
 }
 
-func explain(c *Cause, sb *history.StepInput, ib, ia *history.Inputs, changed []change, earlier []Cause) {
+func explain(c *Cause, sb *history.StepInput, ib, ia *history.Inputs, changed []change, earlier []Cause, against int64) {
 	sa := findIn(ia, sb)
 	if sa == nil {
 		c.Kind, c.Reason = Instruction, "the instruction is new or changed"
@@ -242,7 +246,15 @@ func explain(c *Cause, sb *history.StepInput, ib, ia *history.Inputs, changed []
 			return
 		}
 	}
-	c.Kind, c.Reason = Unknown, "nothing layerwise records changed (the builder's cache may have been pruned, or the build ran elsewhere)"
+	// everything that decides its cache key is as it was: the builder had
+	// no cache for it
+	c.Kind = NoCache
+	if c.RanBefore {
+		c.Reason = fmt.Sprintf("its inputs are the same as in build %d, which ran it too: this builder had no cache for it (a fresh builder, a cache import that missed, or an evicted cache)", against)
+	} else {
+		c.Reason = fmt.Sprintf("its inputs are the same as in build %d, where it was cached: this builder had no cache for it (a fresh builder, a cache import that missed, or an evicted cache)", against)
+	}
+	c.Fix = "a builder starts without cache (every CI job's does, and a garbage collector evicts): import the last build's layer cache with --cache-from and export it with --cache-to (type=registry or gha, mode=max; layerwise generate ci writes both)"
 }
 
 // metadataOnly: instructions BuildKit applies to the image config without

@@ -199,3 +199,72 @@ func TestWithoutInputsAndPrevious(t *testing.T) {
 		t.Errorf("the first build has a previous one: %+v", p)
 	}
 }
+
+// Two source-change builds in a row both run COPY . . (each for the file
+// changed since the build before): the second is explained too, with the
+// file that changed between the two, though the step ran in both.
+func TestRanInBothBuilds(t *testing.T) {
+	r := setup(t)
+	r.build(nil, "sha256:aaa")
+	write(t, r.dir, map[string]string{"src/app.ts": "export const y = 2\n"})
+	a := r.build(nil, "sha256:aaa", "COPY . .", "RUN npm run build", "COPY --from=build /app/dist /usr/share/nginx/html")
+	write(t, r.dir, map[string]string{"src/util.ts": "export const x = 3\n"})
+	b := r.build(nil, "sha256:aaa", "COPY . .", "RUN npm run build", "COPY --from=build /app/dist /usr/share/nginx/html")
+	rep := explainLast(t, r, b, a)
+	if rep.Note != "" || len(rep.Causes) != 3 {
+		t.Fatalf("causes %+v (note %q)", rep.Causes, rep.Note)
+	}
+	c := rep.Causes[0]
+	if c.Kind != Files || c.Line != 6 || !slices.Equal(c.Changed, []string{"src/util.ts"}) || !c.RanBefore || c.Cost != 3 {
+		t.Errorf("COPY . .: %+v", c)
+	}
+	if !strings.Contains(c.Reason, "1 file changed: src/util.ts") {
+		t.Errorf("COPY . . words: %q", c.Reason)
+	}
+	if c := rep.Causes[1]; c.Kind != Parent || c.Line != 7 || !c.RanBefore {
+		t.Errorf("RUN npm run build: %+v", c)
+	}
+	if c := rep.Causes[2]; c.Kind != FromStage {
+		t.Errorf("COPY --from: %+v", c)
+	}
+}
+
+// The same inputs as the build compared with: a step that ran had no cache
+// on this builder (a fresh CI builder, an import that missed), whether it
+// was cached in the other build or ran there too; the steps on top of it
+// ran because it did.
+func TestNoCacheOnThisBuilder(t *testing.T) {
+	r := setup(t)
+	a := r.build(nil, "sha256:aaa")
+	b := r.build(nil, "sha256:aaa", "RUN npm ci", "COPY . .", "RUN npm run build")
+	rep := explainLast(t, r, b, a)
+	if rep.Note != "" || len(rep.Causes) != 3 {
+		t.Fatalf("causes %+v (note %q)", rep.Causes, rep.Note)
+	}
+	c := rep.Causes[0]
+	if c.Kind != NoCache || c.Step != "RUN npm ci" || c.RanBefore || c.Cost != 3 ||
+		!strings.Contains(c.Reason, "where it was cached: this builder had no cache for it") || !strings.Contains(c.Fix, "--cache-from") {
+		t.Errorf("RUN npm ci: %+v", c)
+	}
+	for _, c := range rep.Causes[1:] {
+		if c.Kind != Parent {
+			t.Errorf("after it: %+v", c)
+		}
+	}
+	// a cold build after a cold build: every step ran in both
+	all := []string{"WORKDIR /app", "COPY package.json ./", "RUN npm ci", "COPY . .", "RUN npm run build", "COPY --from=build /app/dist /usr/share/nginx/html"}
+	a = r.build(nil, "sha256:aaa", all...)
+	b = r.build(nil, "sha256:aaa", all...)
+	rep = explainLast(t, r, b, a)
+	if len(rep.Causes) != len(all) {
+		t.Fatalf("cold after cold: %+v", rep.Causes)
+	}
+	if c := rep.Causes[0]; c.Kind != NoCache || !c.RanBefore || !strings.Contains(c.Reason, "which ran it too: this builder had no cache for it") || c.Cost != 6 {
+		t.Errorf("WORKDIR: %+v", c)
+	}
+	for _, c := range rep.Causes[1:] {
+		if c.Kind != Parent && c.Kind != FromStage {
+			t.Errorf("after it: %+v", c)
+		}
+	}
+}

@@ -13,12 +13,15 @@ func newWhyCmd(g *globals) *cobra.Command {
 	var image, scenario, historyPath, buildID, againstID string
 	cmd := &cobra.Command{
 		Use:   "why [PATH] --image NAME",
-		Short: "Say why the steps of a build re-ran, and what that cost",
-		Long: `For each step that ran in a build but was cached in the build it is compared
-with, the first cause: the base image moved, the instruction changed, a build arg
-in its environment changed, files a COPY/ADD selects changed (which ones), the
-stage a COPY --from reads re-ran, or its parent step re-ran; the seconds the
-step and every later re-run step took; and how to avoid it, when layerwise knows.
+		Short: "Say why the steps of a build ran, and what that cost",
+		Long: `For each step that ran in a build (was not cached), whether it was cached or ran
+too in the build it is compared with, the first cause: the base image moved, the
+instruction changed, a build arg in its environment changed, files a COPY/ADD
+selects changed (which ones), the stage a COPY --from reads re-ran, or its parent
+step re-ran — or, with the same inputs as in the compared build, that this
+builder had no cache for it (a fresh CI builder, a cache import that missed, an
+evicted cache); the seconds the step and every later re-run step took; and how
+to avoid it, when layerwise knows.
 
 The build is the image's latest recorded one (--build ID picks another); it is
 compared with the previous build of the same image and scenario (--against ID
