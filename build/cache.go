@@ -41,21 +41,41 @@ func ParseCache(s string) (Cache, error) {
 }
 
 // For returns the cache-from and cache-to settings of the image whose
-// target name is name.
-func (c Cache) For(name string) (from, to []string) {
+// target name is name. An inline cache is imported from the image's own
+// reference, which name alone does not give: use ForImage.
+func (c Cache) For(name string) (from, to []string) { return c.settings(name, "") }
+
+// ForImage returns an image's cache-from and cache-to settings. Every
+// export carries ignore-error=true, so that a cache outage (a registry
+// down, the Actions cache service throttling) never fails a build;
+// BuildKit's inline exporter has no such attribute: its cache is written
+// in the image's config and cannot fail apart from the image. An inline
+// cache is read back from the image it replaces, its own reference, as
+// buildx users write --cache-from type=registry,ref=IMAGE.
+func (c Cache) ForImage(im *discover.Image) (from, to []string) {
+	return c.settings(TargetName(im), Ref(im))
+}
+
+// settings are the cache entries of target name; ref is the image's
+// reference ("": no inline import).
+func (c Cache) settings(name, ref string) (from, to []string) {
+	const export = ",ignore-error=true,mode=max"
 	switch c.Kind {
 	case CacheLocal, "":
 		dir := ".layerwise/cache/" + name
-		return []string{"type=local,src=" + dir}, []string{"type=local,dest=" + dir + ",mode=max"}
+		return []string{"type=local,src=" + dir}, []string{"type=local,dest=" + dir + export}
 	case CacheRegistry:
 		ref := c.Registry + "/" + name + ":buildcache"
-		return []string{"type=registry,ref=" + ref}, []string{"type=registry,ref=" + ref + ",mode=max"}
+		return []string{"type=registry,ref=" + ref}, []string{"type=registry,ref=" + ref + export}
 	case CacheGHA:
-		return []string{"type=gha,scope=" + name}, []string{"type=gha,scope=" + name + ",mode=max"}
+		return []string{"type=gha,scope=" + name}, []string{"type=gha,scope=" + name + export}
 	case CacheInline:
-		// the image carries its cache; the next build reads it from the
-		// image it replaces
-		return nil, []string{"type=inline"}
+		// the image carries its cache (min mode only); the next build
+		// reads it from the image it replaces
+		if ref != "" {
+			from = []string{"type=registry,ref=" + ref}
+		}
+		return from, []string{"type=inline"}
 	}
 	return nil, nil
 }

@@ -28,7 +28,9 @@ func ParseCache(s string) (BuildFilesOptions, error) {
 // TargetName is an image's bake target and generated service name.
 func TargetName(im *discover.Image) string { return build.TargetName(im) }
 
-func (o BuildFilesOptions) cache(name string) (from, to []string) { return o.Cache.For(name) }
+// cache is an image's cache settings (build.Cache.ForImage: exports that
+// ignore errors, an inline cache read back from the image's own tag).
+func (o BuildFilesOptions) cache(im *discover.Image) (from, to []string) { return o.Cache.ForImage(im) }
 
 // buildable are the images the files describe: those with a Dockerfile
 // that parses, by target name.
@@ -119,7 +121,7 @@ func Bake(repo *discover.Repo, opt BuildFilesOptions) []byte {
 		if c := contexts(repo, im, "target"); len(c) > 0 {
 			fmt.Fprintf(&b, "  contexts = %s\n", hclMap(c, "  "))
 		}
-		from, to := opt.cache(name)
+		from, to := opt.cache(im)
 		if len(from) > 0 {
 			fmt.Fprintf(&b, "  cache-from = %s\n", hclList(from))
 		}
@@ -199,7 +201,12 @@ func Compose(repo *discover.Repo, opt BuildFilesOptions) ([]byte, error) {
 			svc.Build.Dockerfile = filepath.ToSlash(rel)
 			svc.Build.Target = im.Target
 		}
-		from, to := opt.cache(name)
+		from, to := opt.cache(im)
+		if opt.Cache.Kind == build.CacheInline && im.Source == discover.SourceCompose && len(im.Tags) == 0 {
+			// compose names the image after its project, which the
+			// override cannot know: no reference to read the cache back
+			from = nil
+		}
 		svc.Build.CacheFrom, svc.Build.CacheTo = from, to
 		if c := contexts(repo, im, "service"); len(c) > 0 {
 			svc.Build.AdditionalContexts = c
