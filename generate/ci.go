@@ -27,6 +27,42 @@ type CIOptions struct {
 	Branch string
 	// Path is the repository directory layerwise runs on (".").
 	Path string
+	// NoCacheMounts leaves out the persisted cache mounts: by default the
+	// job keeps what the images' RUN --mount=type=cache hold in the CI's
+	// cache and hands it to `layerwise build --cache-mounts`, which
+	// restores it into the job's fresh builder and saves it after the
+	// build.
+	NoCacheMounts bool
+}
+
+// CacheMountsDir is where the GitLab job keeps the cache mounts between
+// runs: GitLab caches only paths inside the project, and .layerwise/ is
+// layerwise's own state, which never reaches a build context.
+const CacheMountsDir = ".layerwise/cache-mounts"
+
+// LockFiles are the lock files whose hash keys the GitHub job's cache
+// mounts (layerwise keys each image's entries by its own lock files; the
+// CI cache key only tells a new state from an old one).
+var LockFiles = []string{"**/go.sum", "**/package-lock.json", "**/yarn.lock", "**/pnpm-lock.yaml", "**/requirements*.txt",
+	"**/poetry.lock", "**/Cargo.lock", "**/*.csproj", "**/pom.xml", "**/build.gradle*"}
+
+// CacheMountsDir is the template's CacheMountsDir.
+func (CIOptions) CacheMountsDir() string { return CacheMountsDir }
+
+// HashFiles is the GitHub expression's hashFiles call over LockFiles.
+func (CIOptions) HashFiles() string {
+	q := make([]string, len(LockFiles))
+	for i, f := range LockFiles {
+		q[i] = "'" + f + "'"
+	}
+	return "hashFiles(" + strings.Join(q, ", ") + ")"
+}
+
+// LocalCache says whether the build cache is a directory under
+// .layerwise/cache, which the GitLab job then keeps in its cache.
+func (o CIOptions) LocalCache() bool {
+	c, err := build.ParseCache(strings.ReplaceAll(o.Cache, "$", ""))
+	return err == nil && c.Kind == build.CacheLocal
 }
 
 func (o CIOptions) withDefaults(cache string) (CIOptions, error) {
@@ -86,7 +122,11 @@ func yamlString(s string) string {
 	return b.String()
 }
 
-var ciFuncs = template.FuncMap{"q": yamlString, "sh": shellQuote}
+// expr is a GitHub expression, ${{ e }}, in a template whose own
+// delimiters are the same braces.
+func expr(e string) string { return "${{ " + e + " }}" }
+
+var ciFuncs = template.FuncMap{"q": yamlString, "sh": shellQuote, "expr": expr}
 
 // GitHub is a GitHub Actions workflow (.github/workflows/layerwise.yml):
 // audit with the findings uploaded as SARIF, `fix --check`, the images
@@ -167,8 +207,37 @@ jobs:
           category: layerwise
       - name: No fix pending
         run: layerwise fix {{sh .Path}} --check
+{{- if not .NoCacheMounts}}
+      # What the images' RUN --mount=type=cache hold, kept outside the checkout (never in
+      # a build context): restored into this job's fresh builder and saved after the build.
+      # The key changes every run so that the saved state follows the compiler caches;
+      # layerwise keys each image's mounts itself (lock files, branch, default branch).
+      # GitHub scopes caches by ref: a pull request reads its base and the default
+      # branch's caches but writes only its own, so it cannot poison the default branch's.
+      - name: Restore the cache mounts (saved again after the job)
+        uses: actions/cache@v4
+        with:
+          path: {{expr "runner.temp"}}/layerwise-cache-mounts
+          key: layerwise-cache-mounts-{{expr "github.head_ref || github.ref_name"}}-{{expr .HashFiles}}-{{expr "github.run_id"}}
+          restore-keys: |
+            layerwise-cache-mounts-{{expr "github.head_ref || github.ref_name"}}-{{expr .HashFiles}}-
+            layerwise-cache-mounts-{{expr "github.head_ref || github.ref_name"}}-
+            layerwise-cache-mounts-{{expr "github.event.repository.default_branch"}}-
+{{- end}}
       - name: Build along the dependency graph
+{{- if .NoCacheMounts}}
         run: layerwise build {{sh .Path}}{{.ImageFlags}} --build-cache "$LAYERWISE_CACHE"
+{{- else}}
+        env:
+          # a branch name is untrusted input: the script reads it from the environment
+          LAYERWISE_CACHE_MOUNTS: {{expr "runner.temp"}}/layerwise-cache-mounts
+          LAYERWISE_BRANCH: {{expr "github.head_ref || github.ref_name"}}
+          LAYERWISE_DEFAULT_BRANCH: {{expr "github.event.repository.default_branch"}}
+        run: >-
+          layerwise build {{sh .Path}}{{.ImageFlags}} --build-cache "$LAYERWISE_CACHE"
+          --cache-mounts "$LAYERWISE_CACHE_MOUNTS" --cache-mounts-branch "$LAYERWISE_BRANCH"
+          --cache-mounts-default-branch "$LAYERWISE_DEFAULT_BRANCH"
+{{- end}}
       - name: Regression gate against {{.Branch}}
         run: layerwise measure {{sh .Path}}{{.ImageFlags}} --scenario warm --fail-on-regression "$LAYERWISE_THRESHOLD" --baseline-branch {{sh .Branch}}
       - name: Explain the last build
@@ -193,12 +262,26 @@ layerwise:
   rules:
     - if: $CI_PIPELINE_SOURCE == "merge_request_event"
     - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH
+  # GitLab keeps the caches of protected branches apart from other branches' (unless the
+  # project turns that off), so a merge request cannot write the default branch's cache.
   cache:
-    key: layerwise-history-$CI_COMMIT_REF_SLUG
-    fallback_keys:
-      - layerwise-history-$CI_DEFAULT_BRANCH
-    paths:
-      - .layerwise/
+    - key: layerwise-history-$CI_COMMIT_REF_SLUG
+      fallback_keys:
+        - layerwise-history-$CI_DEFAULT_BRANCH
+      paths:
+        - .layerwise/history.db
+{{- if .LocalCache}}
+        - .layerwise/cache/
+{{- end}}
+{{- if not .NoCacheMounts}}
+    # what the images' RUN --mount=type=cache hold: restored into the job's fresh builder
+    # and saved after the build (layerwise keys each image's mounts by its lock files itself)
+    - key: layerwise-cache-mounts-$CI_COMMIT_REF_SLUG
+      fallback_keys:
+        - layerwise-cache-mounts-$CI_DEFAULT_BRANCH
+      paths:
+        - {{.CacheMountsDir}}
+{{- end}}
   before_script:
     - apk add --no-cache go git
     - go install github.com/layerwise/layerwise/cmd/layerwise@latest
@@ -209,7 +292,7 @@ layerwise:
     - layerwise audit {{sh .Path}} --fail-on none -o sarif > layerwise.sarif
     - layerwise audit {{sh .Path}} --fail-on none -o gitlab > gl-code-quality-report.json
     - layerwise fix {{sh .Path}} --check
-    - layerwise build {{sh .Path}}{{.ImageFlags}} --build-cache "$LAYERWISE_CACHE"
+    - layerwise build {{sh .Path}}{{.ImageFlags}} --build-cache "$LAYERWISE_CACHE"{{if not .NoCacheMounts}} --cache-mounts {{.CacheMountsDir}} --cache-mounts-branch "$CI_COMMIT_REF_NAME" --cache-mounts-default-branch "$CI_DEFAULT_BRANCH"{{end}}
     - layerwise measure {{sh .Path}}{{.ImageFlags}} --scenario warm --fail-on-regression "$LAYERWISE_THRESHOLD" --baseline-branch "$CI_DEFAULT_BRANCH"
   artifacts:
     when: always

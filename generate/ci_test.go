@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -62,7 +63,8 @@ func asJSON(t *testing.T, data []byte) any {
 }
 
 func ciVariants(t *testing.T) []CIOptions {
-	return []CIOptions{{}, {Cache: "registry=registry.example.com/shop/cache", Threshold: "15%", Images: []string{"orders", "services/worker"}, Branch: "trunk"}}
+	return []CIOptions{{}, {Cache: "registry=registry.example.com/shop/cache", Threshold: "15%", Images: []string{"orders", "services/worker"}, Branch: "trunk"},
+		{Cache: "local", NoCacheMounts: true}, {Cache: "inline"}}
 }
 
 // The GitHub workflow validates against GitHub's workflow schema and
@@ -127,5 +129,138 @@ func TestCIOptions(t *testing.T) {
 	data, _ := GitHub(CIOptions{Images: []string{"a b"}})
 	if !strings.Contains(string(data), "--image 'a b'") {
 		t.Errorf("image names are quoted for the shell:\n%s", data)
+	}
+}
+
+// githubJob is the part of a workflow the tests read.
+type githubJob struct {
+	Env  map[string]string `yaml:"env"`
+	Jobs map[string]struct {
+		Steps []githubStep `yaml:"steps"`
+	} `yaml:"jobs"`
+}
+
+type githubStep struct {
+	Name string            `yaml:"name"`
+	Uses string            `yaml:"uses"`
+	Run  string            `yaml:"run"`
+	If   string            `yaml:"if"`
+	With map[string]string `yaml:"with"`
+	Env  map[string]string `yaml:"env"`
+}
+
+// The GitHub job keeps the cache mounts in the Actions cache, outside the
+// checkout, keyed by the ref and the lock files and falling back to the
+// branch and then the default branch, restored before the build, which
+// gets the directory and both branches (from the environment: a branch
+// name is untrusted input); --cache-mounts=false leaves all of it out.
+func TestGitHubCacheMounts(t *testing.T) {
+	const dir = "${{ runner.temp }}/layerwise-cache-mounts"
+	for _, opt := range ciVariants(t) {
+		data, err := GitHub(opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wf githubJob
+		if err := yaml.Unmarshal(data, &wf); err != nil {
+			t.Fatal(err)
+		}
+		cacheStep, buildStep := -1, -1
+		steps := wf.Jobs["layerwise"].Steps
+		for i, st := range steps {
+			if st.Uses == "actions/cache@v4" && st.With["path"] == dir {
+				cacheStep = i
+			}
+			if strings.HasPrefix(st.Run, "layerwise build ") {
+				buildStep = i
+			}
+		}
+		if buildStep < 0 {
+			t.Fatalf("no build step:\n%s", data)
+		}
+		build := steps[buildStep]
+		if opt.NoCacheMounts {
+			if cacheStep >= 0 || strings.Contains(string(data), "cache-mounts") {
+				t.Errorf("--cache-mounts=false, but:\n%s", data)
+			}
+			continue
+		}
+		if cacheStep < 0 || cacheStep > buildStep {
+			t.Fatalf("no cache step for %s before the build:\n%s", dir, data)
+		}
+		with := steps[cacheStep].With
+		ref, def := "${{ github.head_ref || github.ref_name }}", "${{ github.event.repository.default_branch }}"
+		hash := "${{ hashFiles('**/go.sum', '**/package-lock.json', '**/yarn.lock', '**/pnpm-lock.yaml', '**/requirements*.txt', '**/poetry.lock', '**/Cargo.lock', '**/*.csproj', '**/pom.xml', '**/build.gradle*') }}"
+		if key := with["key"]; !strings.HasPrefix(key, "layerwise-cache-mounts-"+ref+"-"+hash+"-") {
+			t.Errorf("key %q: want the ref and the lock files' hash", key)
+		}
+		restore := strings.Split(strings.TrimSpace(with["restore-keys"]), "\n")
+		want := []string{"layerwise-cache-mounts-" + ref + "-" + hash + "-", "layerwise-cache-mounts-" + ref + "-", "layerwise-cache-mounts-" + def + "-"}
+		if !slices.Equal(restore, want) {
+			t.Errorf("restore-keys %q, want %q", restore, want)
+		}
+		for _, flag := range []string{`--cache-mounts "$LAYERWISE_CACHE_MOUNTS"`, `--cache-mounts-branch "$LAYERWISE_BRANCH"`, `--cache-mounts-default-branch "$LAYERWISE_DEFAULT_BRANCH"`} {
+			if !strings.Contains(build.Run, flag) {
+				t.Errorf("the build lacks %s: %s", flag, build.Run)
+			}
+		}
+		if build.Env["LAYERWISE_CACHE_MOUNTS"] != dir || build.Env["LAYERWISE_BRANCH"] != ref || build.Env["LAYERWISE_DEFAULT_BRANCH"] != def {
+			t.Errorf("the build's environment: %v", build.Env)
+		}
+	}
+}
+
+// The GitLab job keeps the cache mounts in its cache under the project
+// (GitLab caches nothing outside it), per branch with the default branch
+// to fall back to, apart from the history's cache, and hands them to the
+// build with both branches.
+func TestGitLabCacheMounts(t *testing.T) {
+	for _, opt := range ciVariants(t) {
+		data, err := GitLab(opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var f struct {
+			Layerwise struct {
+				Cache []struct {
+					Key          string   `yaml:"key"`
+					FallbackKeys []string `yaml:"fallback_keys"`
+					Paths        []string `yaml:"paths"`
+				} `yaml:"cache"`
+				Script []string `yaml:"script"`
+			} `yaml:"layerwise"`
+		}
+		if err := yaml.Unmarshal(data, &f); err != nil {
+			t.Fatal(err)
+		}
+		var build string
+		for _, line := range f.Layerwise.Script {
+			if strings.HasPrefix(line, "layerwise build ") {
+				build = line
+			}
+		}
+		found := false
+		for _, c := range f.Layerwise.Cache {
+			for _, p := range c.Paths {
+				if p == CacheMountsDir {
+					found = true
+					if c.Key != "layerwise-cache-mounts-$CI_COMMIT_REF_SLUG" || !slices.Equal(c.FallbackKeys, []string{"layerwise-cache-mounts-$CI_DEFAULT_BRANCH"}) {
+						t.Errorf("the cache mounts' key %q, fallback %q", c.Key, c.FallbackKeys)
+					}
+				} else if strings.HasPrefix(CacheMountsDir, strings.TrimSuffix(p, "/")+"/") {
+					t.Errorf("the cache %s also holds the cache mounts (%s)", c.Key, p)
+				}
+			}
+		}
+		flags := "--cache-mounts .layerwise/cache-mounts --cache-mounts-branch \"$CI_COMMIT_REF_NAME\" --cache-mounts-default-branch \"$CI_DEFAULT_BRANCH\""
+		if opt.NoCacheMounts {
+			if found || strings.Contains(string(data), "cache-mounts") {
+				t.Errorf("--cache-mounts=false, but:\n%s", data)
+			}
+			continue
+		}
+		if !found || !strings.Contains(build, flags) {
+			t.Errorf("no cache of %s, or the build lacks %s:\n%s", CacheMountsDir, flags, data)
+		}
 	}
 }

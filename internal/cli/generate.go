@@ -20,7 +20,7 @@ func newGenerateCmd(g *globals) *cobra.Command {
 }
 
 func newGenerateCICmd(g *globals) *cobra.Command {
-	var github, gitlab, check bool
+	var github, gitlab, check, cacheMounts bool
 	var opt generate.CIOptions
 	var out string
 	cmd := &cobra.Command{
@@ -32,7 +32,11 @@ pending fixes (fix --check), builds the images along their dependency graph with
 shared cache (GitHub: the Actions cache, type=gha; GitLab: the project's registry,
 type=registry, mode=max; --cache to choose), and runs the regression gate against
 the default branch, with the build history kept between runs in the CI's cache.
---image limits the build and the gate to some images.`,
+--image limits the build and the gate to some images. The images' cache mounts
+(RUN --mount=type=cache) are kept in the CI's cache too (GitHub: actions/cache of
+$RUNNER_TEMP/layerwise-cache-mounts; GitLab: cache: of .layerwise/cache-mounts) and
+handed to layerwise build --cache-mounts, which restores them into the job's fresh
+builder and saves them after the build; --cache-mounts=false leaves them out.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if github == gitlab {
@@ -49,6 +53,7 @@ the default branch, with the build history kept between runs in the CI's cache.
 			if gitlab {
 				gen, file = generate.GitLab, ".gitlab-ci.yml"
 			}
+			opt.NoCacheMounts = !cacheMounts
 			data, err := gen(opt)
 			if err != nil {
 				return usageErr("%v", err)
@@ -79,6 +84,7 @@ the default branch, with the build history kept between runs in the CI's cache.
 	cmd.Flags().StringVar(&opt.Threshold, "threshold", "", "the regression gate's threshold (default 20%)")
 	cmd.Flags().StringVar(&opt.Branch, "branch", "", "the default branch the baseline comes from (GitHub; default main)")
 	cmd.Flags().StringSliceVar(&opt.Images, "image", nil, "only these images (and what they need)")
+	cmd.Flags().BoolVar(&cacheMounts, "cache-mounts", true, "keep the images' cache mounts in the CI's cache (layerwise build --cache-mounts)")
 	cmd.Flags().StringVar(&out, "out", "", "write here instead of the CI's default path under PATH")
 	cmd.Flags().BoolVar(&check, "check", false, "exit 1 when the file is missing or stale")
 	return cmd
@@ -98,8 +104,10 @@ func newGenerateBuildFileCmd(g *globals, kind string) *cobra.Command {
 		Short: short,
 		Long: short + `.
 Written to PATH/` + file + ` (--out to change). --cache picks where the build cache
-goes: local (.layerwise/cache/IMAGE; a docker-container or remote builder), inline,
-gha (GitHub Actions), registry=REF (REF/IMAGE:buildcache, mode=max) or none.
+goes: local (.layerwise/cache/IMAGE; a docker-container or remote builder), inline
+(in the image, read back from the image's own tag), gha (GitHub Actions),
+registry=REF (REF/IMAGE:buildcache, mode=max) or none. Every export but inline
+carries ignore-error=true: a cache outage never fails a build.
 --check exits 1 when the file is missing or differs from what would be written.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
