@@ -42,12 +42,9 @@ const CacheMountsDir = ".layerwise/cache-mounts"
 
 // LockFiles are the lock files whose hash keys the GitHub job's cache
 // mounts (layerwise keys each image's entries by its own lock files; the
-// CI cache key only tells a new state from an old one).
+// CI cache key only prefers a state saved with the same ones).
 var LockFiles = []string{"**/go.sum", "**/package-lock.json", "**/yarn.lock", "**/pnpm-lock.yaml", "**/requirements*.txt",
 	"**/poetry.lock", "**/Cargo.lock", "**/*.csproj", "**/pom.xml", "**/build.gradle*"}
-
-// CacheMountsDir is the template's CacheMountsDir.
-func (CIOptions) CacheMountsDir() string { return CacheMountsDir }
 
 // HashFiles is the GitHub expression's hashFiles call over LockFiles.
 func (CIOptions) HashFiles() string {
@@ -126,7 +123,8 @@ func yamlString(s string) string {
 // delimiters are the same braces.
 func expr(e string) string { return "${{ " + e + " }}" }
 
-var ciFuncs = template.FuncMap{"q": yamlString, "sh": shellQuote, "expr": expr}
+var ciFuncs = template.FuncMap{"q": yamlString, "sh": shellQuote, "expr": expr,
+	"cacheMountsDir": func() string { return CacheMountsDir }}
 
 // GitHub is a GitHub Actions workflow (.github/workflows/layerwise.yml):
 // audit with the findings uploaded as SARIF, `fix --check`, the images
@@ -280,7 +278,7 @@ layerwise:
       fallback_keys:
         - layerwise-cache-mounts-$CI_DEFAULT_BRANCH
       paths:
-        - {{.CacheMountsDir}}
+        - {{cacheMountsDir}}
 {{- end}}
   before_script:
     - apk add --no-cache go git
@@ -292,7 +290,7 @@ layerwise:
     - layerwise audit {{sh .Path}} --fail-on none -o sarif > layerwise.sarif
     - layerwise audit {{sh .Path}} --fail-on none -o gitlab > gl-code-quality-report.json
     - layerwise fix {{sh .Path}} --check
-    - layerwise build {{sh .Path}}{{.ImageFlags}} --build-cache "$LAYERWISE_CACHE"{{if not .NoCacheMounts}} --cache-mounts {{.CacheMountsDir}} --cache-mounts-branch "$CI_COMMIT_REF_NAME" --cache-mounts-default-branch "$CI_DEFAULT_BRANCH"{{end}}
+    - layerwise build {{sh .Path}}{{.ImageFlags}} --build-cache "$LAYERWISE_CACHE"{{if not .NoCacheMounts}} --cache-mounts {{cacheMountsDir}} --cache-mounts-branch "$CI_COMMIT_REF_NAME" --cache-mounts-default-branch "$CI_DEFAULT_BRANCH"{{end}}
     - layerwise measure {{sh .Path}}{{.ImageFlags}} --scenario warm --fail-on-regression "$LAYERWISE_THRESHOLD" --baseline-branch "$CI_DEFAULT_BRANCH"
   artifacts:
     when: always
