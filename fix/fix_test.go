@@ -250,12 +250,13 @@ var dockerfileCases = []struct {
 		note:  "outside /srv",
 	},
 	{
-		// the inserted dependency step takes the compile's mount of the
-		// package store, or the compile would not see what it fetched
-		name:  "dotnet-restore-takes-the-store-mount",
+		// the inserted dependency step leaves the package store in its
+		// layer (a registry cache carries it to a fresh CI builder); the
+		// compile's mount over the store would hide it, so it goes
+		name:  "dotnet-restore-keeps-the-store-in-its-layer",
 		files: map[string]string{"Dockerfile": "FROM mcr.microsoft.com/dotnet/sdk:8.0 AS build\nWORKDIR /source\nCOPY . .\nRUN --mount=type=cache,target=/root/.nuget \\\n    dotnet publish -o /app api.csproj\n", "api.csproj": "<Project/>", "Program.cs": ""},
 		rules: []string{"LW101"},
-		want:  "FROM mcr.microsoft.com/dotnet/sdk:8.0 AS build\nWORKDIR /source\nCOPY api.csproj ./\nRUN --mount=type=cache,target=/root/.nuget dotnet restore\nCOPY . .\nRUN --mount=type=cache,target=/root/.nuget \\\n    dotnet publish -o /app api.csproj\n",
+		want:  "FROM mcr.microsoft.com/dotnet/sdk:8.0 AS build\nWORKDIR /source\nCOPY api.csproj ./\nRUN dotnet restore\nCOPY . .\nRUN \\\n    dotnet publish -o /app api.csproj\n",
 	},
 	{
 		// node's USER node is uid 1000 with HOME /home/node
@@ -298,24 +299,81 @@ var dockerfileCases = []struct {
 	{
 		// go build reads the module cache: both RUNs get the module cache
 		// mount (the same mount, or none), the build also the build cache
+		// the modules are a store the build reads: they stay in the
+		// download step's layer (a registry cache carries it to a fresh CI
+		// builder, where every cache mount is empty); only the build cache,
+		// which the compile alone reads, goes in a mount
 		name:  "go-module-cache-on-download-and-build",
 		files: map[string]string{"Dockerfile": "FROM golang:1.22\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN go build -o /app .\n", "go.mod": "module x\n", "go.sum": "", "main.go": "package main\n"},
 		rules: []string{"LW102"},
-		want:  "FROM golang:1.22\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN --mount=type=cache,target=/go/pkg/mod go mod download\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build --mount=type=cache,target=/go/pkg/mod go build -o /app .\n",
+		want:  "FROM golang:1.22\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build go build -o /app .\n",
 	},
 	{
-		// a later RUN builds through make: it would not see the module
-		// cache mount, so none is added
+		// a later RUN builds through make: the modules stay in the layer
 		name:  "go-module-cache-opaque-build",
 		files: map[string]string{"Dockerfile": "FROM golang:1.22\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN make build\n", "go.mod": "module x\n", "go.sum": "", "Makefile": "build:\n\tgo build ./...\n"},
 		rules: []string{"LW102"},
-		note:  "runs `make build`, which may build with /go/pkg/mod",
 	},
 	{
 		name:  "go-module-cache-silenced-on-download",
 		files: map[string]string{"Dockerfile": "FROM golang:1.22\nWORKDIR /src\nCOPY go.mod go.sum ./\n# layerwise ignore=LW102\nRUN go mod download\nCOPY . .\nRUN go build -o /app .\n", "go.mod": "module x\n", "go.sum": "", "main.go": "package main\n"},
 		rules: []string{"LW102"},
-		note:  "the same cache mount on both, or on neither",
+		want:  "FROM golang:1.22\nWORKDIR /src\nCOPY go.mod go.sum ./\n# layerwise ignore=LW102\nRUN go mod download\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build go build -o /app .\n",
+	},
+	{
+		// the build runs offline: on a fresh builder a mounted module
+		// cache would be empty and the build would fail (issue 22)
+		name:  "go-offline-build-keeps-modules-in-layer",
+		files: map[string]string{"Dockerfile": "FROM golang:1.22\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN GOPROXY=off go build -o /app .\n", "go.mod": "module x\n", "go.sum": "", "main.go": "package main\n"},
+		rules: []string{"LW102"},
+		want:  "FROM golang:1.22\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build GOPROXY=off go build -o /app .\n",
+	},
+	{
+		// one RUN fills and reads the module cache: both caches are mounts
+		name:  "go-single-build-mounts-both",
+		files: map[string]string{"Dockerfile": "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /app .\n", "go.mod": "module x\n", "go.sum": "", "main.go": "package main\n"},
+		rules: []string{"LW102"},
+		want:  "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build go build -o /app .\n",
+	},
+	{
+		// a development image runs `go run`: the modules are read at run time
+		name:  "go-run-at-runtime-keeps-modules",
+		files: map[string]string{"Dockerfile": "FROM golang:1.22\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nCMD [\"go\", \"run\", \".\"]\n", "go.mod": "module x\n", "go.sum": "", "main.go": "package main\n"},
+		rules: []string{"LW102"},
+	},
+	{
+		// NuGet's packages before --no-restore are a store: no mount on
+		// the restore; the publish reads no download at all
+		name:  "dotnet-restore-then-no-restore",
+		files: map[string]string{"Dockerfile": "FROM mcr.microsoft.com/dotnet/sdk:8.0\nWORKDIR /src\nCOPY app.csproj ./\nRUN dotnet restore\nCOPY . .\nRUN dotnet publish -c Release --no-restore -o /out\n", "app.csproj": "<Project/>\n", "Program.cs": "class P {}\n"},
+		rules: []string{"LW102"},
+	},
+	{
+		// a development image whose command runs the SDK
+		name:  "dotnet-run-at-runtime",
+		files: map[string]string{"Dockerfile": "FROM mcr.microsoft.com/dotnet/sdk:8.0\nWORKDIR /src\nCOPY app.csproj ./\nRUN dotnet restore\nCOPY . .\nCMD [\"dotnet\", \"run\"]\n", "app.csproj": "<Project/>\n", "Program.cs": "class P {}\n"},
+		rules: []string{"LW102"},
+	},
+	{
+		name:  "maven-offline-package",
+		files: map[string]string{"Dockerfile": "FROM maven:3-eclipse-temurin-21\nWORKDIR /src\nCOPY pom.xml ./\nRUN mvn -B dependency:go-offline\nCOPY . .\nRUN mvn -B -o package\n", "pom.xml": "<project/>\n"},
+		rules: []string{"LW102"},
+	},
+	{
+		// rm -rf /var/cache/* would remove the mount point /var/cache/apt:
+		// "Device or resource busy" on every build
+		name:  "apt-mount-point-removed",
+		files: map[string]string{"Dockerfile": "FROM debian:12\nRUN apt-get update && apt-get install -y curl && rm -rf /var/cache/* /var/lib/apt/lists/*\n"},
+		rules: []string{"LW102"},
+		note:  "would remove the mount point /var/cache/apt",
+	},
+	{
+		// a later RUN installs from the lists this one fetched: they stay
+		// in the layer, only the downloaded packages go in a mount
+		name:  "apt-lists-read-later",
+		files: map[string]string{"Dockerfile": "FROM debian:12\nRUN rm -f /etc/apt/apt.conf.d/docker-clean\nRUN apt-get update && apt-get install -y curl\nRUN apt-get install -y git\n"},
+		rules: []string{"LW102"},
+		want:  "FROM debian:12\nRUN rm -f /etc/apt/apt.conf.d/docker-clean\nRUN --mount=type=cache,target=/var/cache/apt,sharing=locked apt-get update && apt-get install -y curl\nRUN --mount=type=cache,target=/var/cache/apt,sharing=locked apt-get install -y git\n",
 	},
 	{
 		// a named user whose uid the image does not tell

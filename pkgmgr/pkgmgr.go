@@ -389,3 +389,54 @@ func indexOf(s []string, v string) int {
 	}
 	return -1
 }
+
+// StoreDir is the tool's package store in a build state ("" for a tool
+// whose caches only speed a download up): where the dependencies live for
+// the steps after the install, and for the container when it runs the
+// toolchain. A store belongs in a layer unless one RUN both fills and
+// consumes it: a cache mount may be empty at any build (every fresh CI
+// builder, BuildKit's garbage collector), and BuildKit exports none.
+func (t *Tool) StoreDir(st *dockerfile.State, base string) string {
+	if !t.Store {
+		return ""
+	}
+	if d := t.CacheDirs(st, base); len(d) > 0 {
+		return d[0]
+	}
+	return ""
+}
+
+// Offline reports whether an install or compile runs from the package
+// store an earlier step filled and downloads nothing: GOPROXY=off or
+// -mod=vendor for go, -o for Maven, --offline/--frozen for cargo,
+// --no-restore for dotnet, --offline for Gradle. Such a command fails on an
+// empty store, so its store can never be a cache mount.
+func Offline(inst *Install, st *dockerfile.State) bool {
+	c := inst.Cmd
+	env := func(k string) string {
+		for _, e := range c.Env {
+			if v, ok := strings.CutPrefix(e, k+"="); ok {
+				return v
+			}
+		}
+		if st != nil {
+			v, _ := st.Getenv(k)
+			return v
+		}
+		return ""
+	}
+	switch inst.Tool {
+	case Go:
+		return env("GOPROXY") == "off" || env("GOFLAGS") != "" && strings.Contains(env("GOFLAGS"), "-mod=vendor") ||
+			c.HasArg("-mod=vendor")
+	case Maven:
+		return c.HasArg("-o", "--offline")
+	case Cargo:
+		return c.HasArg("--offline", "--frozen") || env("CARGO_NET_OFFLINE") == "true"
+	case Dotnet:
+		return c.HasArg("--no-restore")
+	case Gradle:
+		return c.HasArg("--offline")
+	}
+	return false
+}

@@ -306,6 +306,17 @@ func quotedWord(w string) string {
 	return `(?:` + q + `|"` + q + `"|'` + q + `')`
 }
 
+// removeFlag takes a flag, written as fl, off the RUN's first line.
+func (e *runEdit) removeFlag(fl string) bool {
+	l := e.lines[0]
+	i := strings.Index(l, " "+fl)
+	if i < 0 || i+1+len(fl) < len(l) && l[i+1+len(fl)] != ' ' && l[i+1+len(fl)] != '\t' {
+		return false
+	}
+	e.lines[0] = l[:i] + l[i+1+len(fl):]
+	return true
+}
+
 // insertFlags puts flags right after the RUN keyword on the first line.
 func (e *runEdit) insertFlags(flags string) bool {
 	if flags == "" {

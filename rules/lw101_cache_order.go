@@ -435,16 +435,29 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 	}
 	var text []string
 	if compile {
-		runKw := keywordAsWritten(in.File, inst)
-		// the dependency step fills the package store the compile reads:
-		// it takes the compile's cache mounts of that store, or the compile
-		// would not see what it fetched
-		for _, fl := range storeMountFlags(in, inst, tool) {
-			runKw += " " + fl
+		// the dependency step fills the package store the compile reads,
+		// in its own layer: a registry cache carries that layer to a fresh
+		// CI builder, where every cache mount starts empty. A cache mount
+		// of the compile over the store would hide what the step fetched,
+		// so it goes (the compile keeps its other mounts, such as Go's
+		// build cache).
+		text = append(copyLines, keywordAsWritten(in.File, inst)+" "+dl)
+		reps := []Replacement{{StartLine: broad.Range.Start.Line, EndLine: broad.Range.Start.Line - 1, Text: joinLines(text), Kinds: append(copyKinds, "RUN")}}
+		if flags := storeMountFlags(in, inst, tool); len(flags) > 0 {
+			e := newRunEdit(in.File, inst)
+			for _, fl := range flags {
+				if !e.removeFlag(fl) {
+					return nil, fmt.Sprintf("the compile's cache mount over the package store (%s) is not written plainly on its first line", fl)
+				}
+			}
+			lines, err := e.result()
+			if err != nil {
+				return nil, err.Error()
+			}
+			reps = append(reps, Replacement{StartLine: inst.Range.Start.Line, EndLine: inst.Range.End.Line, Text: joinLines(lines), Kinds: []string{"RUN"}})
 		}
-		text = append(copyLines, runKw+" "+dl)
 		return &Fix{Description: fmt.Sprintf("copy %s and fetch dependencies before the sources", strings.Join(baseNames(manifests), ", ")), File: in.Dockerfile,
-			Replacements: []Replacement{{StartLine: broad.Range.Start.Line, EndLine: broad.Range.Start.Line - 1, Text: joinLines(text), Kinds: append(copyKinds, "RUN")}}}, ""
+			Replacements: reps}, ""
 	}
 	lines := in.File.Lines
 	text = append(text, copyLines...)
@@ -485,9 +498,12 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 }
 
 // storeMountFlags are the --mount flags of a RUN, as written, that are
-// cache mounts over one of the tool's cache directories.
+// cache mounts over the tool's package store.
 func storeMountFlags(in *Input, ins *dockerfile.Instruction, t *Tool) []string {
-	dirs := t.CacheDirs(ins.State, stageBase(in, ins))
+	store := t.StoreDir(ins.State, stageBase(in, ins))
+	if store == "" {
+		return nil
+	}
 	var out []string
 	for _, fl := range ins.Flags {
 		if !strings.HasPrefix(fl, "--mount=") || !strings.Contains(fl, "type=cache") {
@@ -499,7 +515,7 @@ func storeMountFlags(in *Input, ins *dockerfile.Instruction, t *Tool) []string {
 				one.Run.Mounts = []dockerfile.Mount{m}
 			}
 		}
-		if anyCovered(one, dirs) {
+		if mountCovers(one, store) {
 			out = append(out, fl)
 		}
 	}

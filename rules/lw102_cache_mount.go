@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/layerwise/layerwise/dockerfile"
@@ -20,7 +21,17 @@ build caches between builds without putting them in the image. layerwise knows w
 cache in the stage's effective state — USER, HOME and the tool's own variables (` + "`npm_config_cache`" + `,
 ` + "`PIP_CACHE_DIR`" + `, ` + "`GOMODCACHE`" + `, ` + "`GOCACHE`" + `, ` + "`CARGO_HOME`" + `, ` + "`GRADLE_USER_HOME`" + `, ...), including those the official
 images set (` + "`GOPATH=/go`" + ` in golang) — and asks for a mount there. apt needs both ` + "`/var/cache/apt`" + ` and
-` + "`/var/lib/apt`" + ` mounted with ` + "`sharing=locked`" + `, since apt takes a lock that concurrent builds would otherwise fight over.`,
+` + "`/var/lib/apt`" + ` mounted with ` + "`sharing=locked`" + `, since apt takes a lock that concurrent builds would otherwise fight over.
+
+A cache mount is a cache, not a store: it is empty on every fresh CI builder (BuildKit exports no cache
+mount; the layers come back from a registry cache without it) and whenever BuildKit's garbage collector
+evicts it. So only what the RUN alone reads goes in a mount — download caches, compiler caches (Go's build
+cache). A package store that a later step or the running container reads — Go's module cache after
+` + "`go mod download`" + `, NuGet's packages before ` + "`--no-restore`" + `, ` + "`~/.m2`" + ` before ` + "`mvn -o`" + `, cargo's registry
+before ` + "`--offline`" + `, a store ` + "`go run`" + ` or ` + "`dotnet run`" + ` reads at run time — stays in the layer the install
+makes, where a registry cache carries it; apt's lists stay there too when a later RUN installs without its
+own ` + "`apt-get update`" + `. No mount is added where a command of the RUN would remove the mount point
+(` + "`rm -rf /var/cache/*`" + ` fails with "Device or resource busy").`,
 	Bad: `FROM node:20
 COPY package.json package-lock.json ./
 RUN npm ci`,
@@ -66,7 +77,7 @@ func checkCacheMount(in *Input) []Finding {
 					}
 					continue
 				}
-				dirs := uncovered(in, ins, inst)
+				dirs := mountable(in, ins, inst, uncovered(in, ins, inst))
 				if len(dirs) == 0 {
 					continue
 				}
@@ -213,7 +224,7 @@ func anyCovered(ins *dockerfile.Instruction, dirs []string) bool {
 // mounted, sharing=locked.
 func aptMountFinding(in *Input, ins *dockerfile.Instruction, inst *Install) (Finding, bool) {
 	var missing, unlocked []string
-	for _, d := range []string{"/var/cache/apt", "/var/lib/apt"} {
+	for _, d := range aptMountDirs(in, ins) {
 		m := coveringMount(ins, d)
 		switch {
 		case m == nil:
@@ -265,14 +276,14 @@ func missingMounts(in *Input, ins *dockerfile.Instruction) (dirs []string, apt b
 		}
 		seen[t.Name] = true
 		if t == toolApt {
-			for _, d := range []string{"/var/cache/apt", "/var/lib/apt"} {
+			for _, d := range aptMountDirs(in, ins) {
 				if coveringMount(ins, d) == nil {
 					apt = true
 				}
 			}
 			continue
 		}
-		for _, d := range uncovered(in, ins, inst) {
+		for _, d := range mountable(in, ins, inst, uncovered(in, ins, inst)) {
 			if !contains(dirs, d) {
 				dirs = append(dirs, d)
 			}
@@ -295,14 +306,14 @@ func contains(s []string, v string) bool {
 // would leave a cache mount empty).
 const aptKeepCache = `RUN rm -f /etc/apt/apt.conf.d/docker-clean && echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > /etc/apt/apt.conf.d/keep-cache`
 
-// fixCacheMount adds the missing cache mounts to the RUN, and, for a
-// package store (Tool.Store: Go's module cache, NuGet's packages, ...), the
-// same mount to every other RUN of the stage's lineage that uses it: a cache
-// mount's content is invisible to the image and to the RUNs without it, so
-// a RUN left out would find the packages missing (the same mount, or none).
-// A download cache (apt, npm, pip, ...) is only read by the RUN that mounts
-// it. Commands that would empty a mounted cache are cut in the same
-// rewrite; when one cannot be cut exactly, no mount is added.
+// fixCacheMount adds the missing cache mounts to the RUN. It mounts only
+// what the RUN alone reads: download and compiler caches, and a package
+// store that no other step and not the running container reads (mountable
+// leaves the others out: they stay in the layer, where a registry cache
+// carries them to a fresh builder). Commands that would empty a mounted
+// cache are cut in the same rewrite; when one cannot be cut exactly, or a
+// command would remove a mount point (BuildKit cannot: "Device or resource
+// busy"), no mount is added.
 func fixCacheMount(in *Input, f Finding) (*Fix, string) {
 	s, idx, ins := in.instructionAt(f.Range.Start.Line)
 	if ins == nil || ins.Run == nil {
@@ -320,102 +331,200 @@ func fixCacheMount(in *Input, f Finding) (*Fix, string) {
 	if why := mountableAsUser(in, ins, dirs); why != "" {
 		return nil, why
 	}
+	aptDirs := aptMountDirs(in, ins)
 	if apt {
-		for _, d := range []string{"/var/cache/apt", "/var/lib/apt"} {
+		for _, d := range aptDirs {
 			if m := coveringMount(ins, d); m != nil && m.Sharing != "locked" {
 				return nil, "an apt cache mount without sharing=locked is already there: add sharing=locked to it by hand"
 			}
 		}
 	}
-	// a package store read by a RUN layerwise cannot see into (make, a
-	// script) would be empty there once the store is a mount
+	var flags, targets []string
 	for _, d := range dirs {
-		if !storeDir(in, ins, d) {
-			continue
-		}
-		for _, x := range in.lineageRuns(s) {
-			if x == ins || usesCache(in, x, d) || !in.after(x, ins) {
-				continue
-			}
-			if c, opaque := opaqueCommand(x); opaque {
-				return nil, fmt.Sprintf("the RUN on line %d runs `%s`, which may build with %s without seeing a cache mount there: mount it on both by hand", x.Range.Start.Line, c, d)
+		flags = append(flags, "--mount=type=cache,target="+d+mountOwner(in, ins))
+		targets = append(targets, d)
+	}
+	if apt {
+		for _, d := range aptDirs {
+			if coveringMount(ins, d) == nil {
+				flags = append(flags, "--mount=type=cache,target="+d+",sharing=locked")
+				targets = append(targets, d)
 			}
 		}
 	}
-	// the RUNs that get the mounts: this one and every other that uses
-	// one of the caches without a mount of its own
-	targets := []*dockerfile.Instruction{ins}
+	e := newRunEdit(in.File, ins)
+	mounted := func(dir string) bool {
+		if mountCovers(ins, dir) {
+			return true
+		}
+		for _, t := range targets {
+			if underDir(dir, t) {
+				return true
+			}
+		}
+		return false
+	}
+	if why := e.dropDefeats(stageBase(in, ins), mounted); why != "" {
+		return nil, fmt.Sprintf("line %d empties the cache it would mount, and %s", ins.Range.Start.Line, why)
+	}
+	if c, t, ok := removesMountPoint(e.want, targets); ok {
+		return nil, fmt.Sprintf("`%s` would remove the mount point %s, which fails in a build with the mount (\"Device or resource busy\"): remove only what is inside it (%s/*), or exclude it, and the mount can be added", shortCmd(c), t, t)
+	}
+	if !e.insertFlags(strings.Join(flags, " ")) {
+		return nil, "the RUN keyword could not be located"
+	}
+	lines, err := e.result()
+	if err != nil {
+		return nil, err.Error()
+	}
+	kinds := []string{"RUN"}
+	if apt && !keepsAptCache(s.Instructions[:idx], in.lineage(s)[1:]) {
+		lines = append([]string{strings.Repeat(" ", ins.Range.Start.Col-1) + keywordAsWritten(in.File, ins) + strings.TrimPrefix(aptKeepCache, "RUN")}, lines...)
+		kinds = append(kinds, "RUN")
+	}
+	return &Fix{Description: "add cache mounts: " + strings.Join(targets, ", "), File: in.Dockerfile,
+		Replacements: []Replacement{{StartLine: ins.Range.Start.Line, EndLine: ins.Range.End.Line, Text: joinLines(lines), Kinds: kinds}}}, ""
+}
+
+// mountable are the directories among dirs that a cache mount on the RUN
+// may hold: all but a package store that has to stay in a layer.
+func mountable(in *Input, ins *dockerfile.Instruction, inst *Install, dirs []string) []string {
+	var out []string
+	for _, d := range dirs {
+		if storeInLayer(in, ins, inst, d) == "" {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// storeInLayer says why dir, when it is the install's package store, must
+// stay in the layers rather than in a cache mount ("" when a mount may hold
+// it). A cache mount is a cache, not a store: it is empty on every fresh CI
+// builder (BuildKit exports no cache mount, and the layers come back from
+// a registry cache without it) and whenever BuildKit's garbage collector
+// evicts it while keeping the layers. So a store may only be a mount when
+// the RUN both fills and consumes it, and nothing after it reads it.
+func storeInLayer(in *Input, ins *dockerfile.Instruction, inst *Install, dir string) string {
+	if !inst.Tool.Store {
+		return ""
+	}
+	if d := toolCacheDirs(in, ins, inst); len(d) == 0 || d[0] != dir {
+		return ""
+	}
+	if pkgmgr.Offline(inst, ins.State) {
+		return fmt.Sprintf("`%s` builds offline from what an earlier step left in %s", inst, dir)
+	}
+	s := in.stageOf(ins)
+	if s == nil {
+		return "its stage is not known"
+	}
 	for _, x := range in.lineageRuns(s) {
 		if x == ins {
 			continue
 		}
-		for _, d := range dirs {
-			if storeDir(in, ins, d) && usesCache(in, x, d) && !mountCovers(x, d) {
-				if silenced(x, f.RuleID) {
-					return nil, fmt.Sprintf("the RUN on line %d also uses %s and its LW102 is silenced: the same cache mount on both, or on neither", x.Range.Start.Line, d)
-				}
-				if why := mountableAsUser(in, x, []string{d}); why != "" {
-					return nil, fmt.Sprintf("the RUN on line %d also uses %s: %s", x.Range.Start.Line, d, why)
-				}
-				targets = append(targets, x)
-				break
+		if !in.after(x, ins) {
+			if usesCache(in, x, dir) {
+				return fmt.Sprintf("the RUN on line %d fills %s in its layer, which a mount here would hide", x.Range.Start.Line, dir)
+			}
+			continue
+		}
+		if usesCache(in, x, dir) {
+			return fmt.Sprintf("the RUN on line %d reads %s after it: the packages stay in this step's layer, where a registry cache carries them to a fresh builder", x.Range.Start.Line, dir)
+		}
+		if c, opaque := opaqueCommand(x); opaque {
+			return fmt.Sprintf("the RUN on line %d runs `%s`, which may read %s", x.Range.Start.Line, c, dir)
+		}
+	}
+	for _, t := range in.File.Stages {
+		if !slices.Contains(in.lineage(t), s) {
+			continue
+		}
+		if in.runsSDK(t) {
+			return fmt.Sprintf("the image of stage %s runs the toolchain, which reads %s at run time", stageLabel(t), dir)
+		}
+	}
+	return ""
+}
+
+func stageLabel(s *dockerfile.Stage) string {
+	if s.Name != "" {
+		return s.Name
+	}
+	return fmt.Sprint(s.Index)
+}
+
+// aptMountDirs are the directories an apt cache mount of the RUN may
+// cover: /var/cache/apt (downloaded packages), and /var/lib/apt (the
+// package lists) only when the RUN itself runs apt-get update before its
+// installs and no later RUN installs without an update of its own: the
+// lists are a store those steps read, and a mount would leave them
+// without any on a fresh builder (or hide the lists an earlier step left).
+func aptMountDirs(in *Input, ins *dockerfile.Instruction) []string {
+	dirs := []string{"/var/cache/apt"}
+	if !aptUpdatesFirst(ins) {
+		return dirs
+	}
+	if s := in.stageOf(ins); s != nil {
+		for _, x := range in.lineageRuns(s) {
+			if x != ins && in.after(x, ins) && !aptUpdatesFirst(x) {
+				return dirs
 			}
 		}
 	}
-	var reps []Replacement
-	for _, x := range targets {
-		var flags []string
-		for _, d := range dirs {
-			if (x == ins || (storeDir(in, ins, d) && usesCache(in, x, d))) && !mountCovers(x, d) {
-				flags = append(flags, "--mount=type=cache,target="+d+mountOwner(in, x))
+	return append(dirs, "/var/lib/apt")
+}
+
+// aptUpdatesFirst reports whether every apt install of the RUN follows an
+// apt-get update of the same RUN (true for a RUN without installs).
+func aptUpdatesFirst(x *dockerfile.Instruction) bool {
+	if x.Run == nil {
+		return true
+	}
+	updated := false
+	for _, c := range x.Run.Commands {
+		name := path.Base(c.Name)
+		if name != "apt-get" && name != "apt" {
+			continue
+		}
+		switch first(c) {
+		case "update":
+			updated = true
+		case "install", "upgrade", "dist-upgrade", "full-upgrade", "build-dep", "source":
+			if !updated {
+				return false
 			}
 		}
-		if x == ins && apt {
-			for _, d := range []string{"/var/cache/apt", "/var/lib/apt"} {
-				if coveringMount(ins, d) == nil {
-					flags = append(flags, "--mount=type=cache,target="+d+",sharing=locked")
+	}
+	return true
+}
+
+// removesMountPoint finds an rm among cmds that would remove one of the
+// mount targets or a directory above one: `rm -rf /var/cache/*` with a
+// mount on /var/cache/apt fails the build. A glob removes what lies under
+// its literal prefix's directory.
+func removesMountPoint(cmds []dockerfile.Command, targets []string) (dockerfile.Command, string, bool) {
+	for _, c := range cmds {
+		if path.Base(c.Name) != "rm" {
+			continue
+		}
+		for _, a := range c.Positional() {
+			p, glob := a, false
+			if i := strings.IndexAny(a, "*?["); i >= 0 {
+				p, glob = path.Dir(a[:i]+"x"), true
+			}
+			p = path.Clean(p)
+			if !path.IsAbs(p) {
+				continue
+			}
+			for _, t := range targets {
+				if (glob && t != p && underDir(t, p)) || (!glob && underDir(t, p)) {
+					return c, t, true
 				}
 			}
 		}
-		e := newRunEdit(in.File, x)
-		mounted := func(dir string) bool {
-			if mountCovers(x, dir) {
-				return true
-			}
-			for _, fl := range flags {
-				t := strings.TrimPrefix(strings.SplitN(fl, ",", 3)[1], "target=")
-				if underDir(dir, t) {
-					return true
-				}
-			}
-			return false
-		}
-		if why := e.dropDefeats(stageBase(in, x), mounted); why != "" {
-			return nil, fmt.Sprintf("line %d empties the cache it would mount, and %s", x.Range.Start.Line, why)
-		}
-		if !e.insertFlags(strings.Join(flags, " ")) {
-			return nil, "the RUN keyword could not be located"
-		}
-		lines, err := e.result()
-		if err != nil {
-			return nil, err.Error()
-		}
-		kinds := []string{"RUN"}
-		if x == ins && apt && !keepsAptCache(s.Instructions[:idx], in.lineage(s)[1:]) {
-			lines = append([]string{strings.Repeat(" ", ins.Range.Start.Col-1) + keywordAsWritten(in.File, ins) + strings.TrimPrefix(aptKeepCache, "RUN")}, lines...)
-			kinds = append(kinds, "RUN")
-		}
-		reps = append(reps, Replacement{StartLine: x.Range.Start.Line, EndLine: x.Range.End.Line, Text: joinLines(lines), Kinds: kinds})
 	}
-	desc := "add cache mounts: " + strings.Join(append(dirs, aptDirs(apt)...), ", ")
-	if len(targets) > 1 {
-		var ls []string
-		for _, x := range targets[1:] {
-			ls = append(ls, fmt.Sprint(x.Range.Start.Line))
-		}
-		desc += " (also on line " + strings.Join(ls, ", ") + ", which uses the same cache)"
-	}
-	return &Fix{Description: desc, File: in.Dockerfile, Replacements: reps}, ""
+	return dockerfile.Command{}, "", false
 }
 
 // mountableAsUser says why cache mounts at dirs cannot be added for the

@@ -56,3 +56,33 @@ func TestLW102MavenLocalRepository(t *testing.T) {
 		t.Errorf("findings %+v", fs)
 	}
 }
+
+// TestLW102StoresStayInLayers: a package store that a later step or the
+// running container reads is never asked to be a mount (it would be empty
+// on a fresh CI builder); the caches only one RUN reads are.
+func TestLW102StoresStayInLayers(t *testing.T) {
+	ruleCatchesNot(t, "LW102",
+		// the download fills the modules the build reads
+		"FROM golang:1.22\nRUN --mount=type=cache,target=/root/.cache/go-build go mod download\nRUN --mount=type=cache,target=/root/.cache/go-build go build ./...\n",
+		"FROM mcr.microsoft.com/dotnet/sdk:8.0\nRUN dotnet restore\nRUN dotnet publish --no-restore -o /out\n",
+		"FROM maven:3\nRUN mvn -B -Dmaven.repo.local=/m2 dependency:go-offline\nRUN mvn -B -o -Dmaven.repo.local=/m2 package\n",
+		"FROM rust:1.80\nRUN cargo fetch\nRUN cargo build --offline --release\n",
+		"FROM golang:1.22\nRUN go mod download\nCMD [\"go\", \"run\", \".\"]\n",
+	)
+	fs := check(t, "LW102", input(t, "FROM golang:1.22\nRUN go mod download\nRUN GOPROXY=off go build ./...\n"))
+	if len(fs) != 1 || fs[0].Range.Start.Line != 3 || !strings.Contains(fs[0].Message, "/root/.cache/go-build") || strings.Contains(fs[0].Message, "/go/pkg/mod") {
+		t.Errorf("the offline build needs its build cache mounted, not the modules: %+v", fs)
+	}
+	// a single RUN that both fetches and builds may mount the store
+	fs = check(t, "LW102", input(t, "FROM golang:1.22\nRUN go build ./...\n"))
+	if len(fs) != 1 || !strings.Contains(fs[0].Message, "/go/pkg/mod") {
+		t.Errorf("single build: %+v", fs)
+	}
+	// apt: the lists a later install reads stay in the layer
+	fs = check(t, "LW102", input(t, "FROM debian:12\nRUN apt-get update && apt-get install -y curl\nRUN apt-get install -y git\n"))
+	for _, f := range fs {
+		if strings.Contains(f.Message, "/var/lib/apt") {
+			t.Errorf("apt lists asked for a mount although a later RUN reads them: %s", f.Message)
+		}
+	}
+}
