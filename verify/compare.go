@@ -16,6 +16,10 @@ type Intent struct {
 	// (LW102): their content now lives in BuildKit's cache, not in the
 	// image; an empty mount point may be left behind.
 	CacheDirs []string
+	// Mounts are the targets of every cache mount of either Dockerfile:
+	// BuildKit creates the directories above a mount's target for the
+	// mount point, so their existence, mode and owner are the mount's.
+	Mounts []string
 	// AptKeep: the fix switched apt to keep its downloads for the mount
 	// (the docker-clean hook removed, keep-cache added).
 	AptKeep bool
@@ -92,14 +96,54 @@ func isNoise(p string) bool {
 			return true
 		}
 	}
-	return strings.Contains(p, "/__pycache__/") || strings.HasSuffix(p, ".pyc")
+	return strings.Contains(p, "/__pycache__/") || strings.HasSuffix(p, ".pyc") || isTelemetry(p)
+}
+
+// goTelemetry is where the Go toolchain (Go 1.23 and later) keeps its
+// telemetry counters, below the user's config directory ($HOME/.config,
+// /root/.config as root): every go command run by a build writes them,
+// named by date and counting invocations.
+const goTelemetry = "/.config/go/telemetry"
+
+func isTelemetry(p string) bool {
+	i := strings.Index(p, goTelemetry)
+	return i >= 0 && (len(p) == i+len(goTelemetry) || p[i+len(goTelemetry)] == '/')
+}
+
+// Reasons of the noise groups.
+const (
+	noiseBuild = "changes on every build (logs, linker, debconf and font caches, machine IDs, bytecode, temp files, the Go toolchain's telemetry counters)"
+	noiseMount = "a cache mount's target or a directory above it: BuildKit creates them for the mount point"
+	noiseHolds = "a directory that holds nothing but what changes on every build (the Go toolchain's telemetry counters)"
+)
+
+// holdsOnlyNoise: every path below the directory p, in either image, is a
+// directory or build noise, and there is some noise below it (the user's
+// .config/go, created only for the toolchain's telemetry).
+func holdsOnlyNoise(p string, snaps ...*Snapshot) bool {
+	some := false
+	for _, s := range snaps {
+		for q, e := range s.Files {
+			if !strings.HasPrefix(q, p+"/") {
+				continue
+			}
+			switch {
+			case isNoise(q):
+				some = true
+			case e.Type != "dir":
+				return false
+			}
+		}
+	}
+	return some
 }
 
 // Compare compares the original image with the fixed one.
 func Compare(orig, fixed *Snapshot, in Intent) *Comparison {
 	c := &Comparison{OriginalPaths: len(orig.Files), FixedPaths: len(fixed.Files)}
 	intended := map[[2]string]*Group{}
-	noise := &Group{Reason: "changes on every build (logs, linker, debconf and font caches, machine IDs, bytecode, temp files)"}
+	noise := map[string]*Group{}
+	var noiseOrder []string
 	var order [][2]string
 	attribute := func(d Difference) {
 		switch {
@@ -115,10 +159,16 @@ func Compare(orig, fixed *Snapshot, in Intent) *Comparison {
 			if len(g.Examples) < 5 {
 				g.Examples = append(g.Examples, d.Path)
 			}
-		case d.Reason == "noise":
-			noise.Count++
-			if len(noise.Examples) < 5 {
-				noise.Examples = append(noise.Examples, d.Path)
+		case d.Reason == noiseBuild || d.Reason == noiseMount || d.Reason == noiseHolds:
+			g := noise[d.Reason]
+			if g == nil {
+				g = &Group{Reason: d.Reason}
+				noise[d.Reason] = g
+				noiseOrder = append(noiseOrder, d.Reason)
+			}
+			g.Count++
+			if len(g.Examples) < 5 {
+				g.Examples = append(g.Examples, d.Path)
 			}
 		default:
 			c.Failures = append(c.Failures, d)
@@ -126,7 +176,9 @@ func Compare(orig, fixed *Snapshot, in Intent) *Comparison {
 	}
 	dropped := droppedPackages(orig, fixed)
 	droppedFiles := filesOf(orig, dropped)
-	why := func(p string, change string) (string, string) {
+	// dir: the path is a directory in both images (changed) or in the one
+	// that has it (missing, added)
+	why := func(p string, change string, dir bool) (string, string) {
 		if len(in.Runtime) > 0 {
 			app := false
 			for _, r := range in.Runtime {
@@ -139,6 +191,19 @@ func Compare(orig, fixed *Snapshot, in Intent) *Comparison {
 		for _, d := range in.CacheDirs {
 			if under(p, d) {
 				return "LW102", "the cache " + d + " is a cache mount now: its content stays out of the image"
+			}
+		}
+		if dir {
+			for _, t := range in.Mounts {
+				if p != t && !strings.HasPrefix(t, p+"/") {
+					continue
+				}
+				for _, d := range in.CacheDirs {
+					if d == t {
+						return "LW102", "a directory above the new cache mount " + t + ": BuildKit creates it for the mount point"
+					}
+				}
+				return "", noiseMount
 			}
 		}
 		if in.AptKeep && (p == "/etc/apt/apt.conf.d/docker-clean" || p == "/etc/apt/apt.conf.d/keep-cache") {
@@ -166,19 +231,22 @@ func Compare(orig, fixed *Snapshot, in Intent) *Comparison {
 			}
 		}
 		if isNoise(p) {
-			return "", "noise"
+			return "", noiseBuild
+		}
+		if dir && holdsOnlyNoise(p, orig, fixed) {
+			return "", noiseHolds
 		}
 		return "", ""
 	}
 	for p, o := range orig.Files {
 		f, ok := fixed.Files[p]
 		if !ok {
-			rule, reason := why(p, "missing")
+			rule, reason := why(p, "missing", o.Type == "dir")
 			attribute(Difference{Path: p, Change: "missing", What: o.Type, Rule: rule, Reason: reason})
 			continue
 		}
 		if what := entryDiff(o, f); what != "" {
-			rule, reason := why(p, "changed")
+			rule, reason := why(p, "changed", o.Type == "dir" && f.Type == "dir")
 			attribute(Difference{Path: p, Change: "changed", What: what, Rule: rule, Reason: reason})
 		}
 	}
@@ -186,7 +254,7 @@ func Compare(orig, fixed *Snapshot, in Intent) *Comparison {
 		if _, ok := orig.Files[p]; ok {
 			continue
 		}
-		rule, reason := why(p, "added")
+		rule, reason := why(p, "added", f.Type == "dir")
 		// an empty directory where a cache is mounted is the mount point
 		attribute(Difference{Path: p, Change: "added", What: f.Type, Rule: rule, Reason: reason})
 	}
@@ -197,9 +265,10 @@ func Compare(orig, fixed *Snapshot, in Intent) *Comparison {
 		c.Intended = append(c.Intended, *intended[k])
 	}
 	sort.SliceStable(c.Intended, func(i, j int) bool { return c.Intended[i].Count > c.Intended[j].Count })
-	if noise.Count > 0 {
-		c.Noise = []Group{*noise}
+	for _, r := range noiseOrder {
+		c.Noise = append(c.Noise, *noise[r])
 	}
+	sort.Slice(c.Noise, func(i, j int) bool { return c.Noise[i].Reason < c.Noise[j].Reason })
 	sort.Slice(c.Failures, func(i, j int) bool { return c.Failures[i].Path < c.Failures[j].Path })
 	c.Same = len(c.Failures) == 0
 	return c

@@ -1,6 +1,9 @@
 package verify
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // With a runtime stage on another base (LW112), a label the Dockerfile
 // does not set is the base images' (intended); one it sets is the
@@ -48,5 +51,63 @@ func TestNoiseOfPackageInstalls(t *testing.T) {
 	}
 	if len(c.Failures) != 1 || c.Failures[0].Path != "/usr/src/app/index.js" || c.Same {
 		t.Errorf("failures: %+v (same %v)", c.Failures, c.Same)
+	}
+}
+
+// A small Go service verified (found on one, issue 22): the go commands of
+// both builds write the toolchain's telemetry counters, and the cache
+// mount the fix adds for the build cache leaves /root/.cache behind,
+// created by BuildKit for the mount point with its own mode. The counters
+// are build noise, the directories above them too; the mount point's
+// parent is the mount's (LW102 when the fix added it, noise when the
+// original had it). A changed binary stays a failure.
+func TestTelemetryAndMountParents(t *testing.T) {
+	file := func(digest string) Entry { return Entry{Type: "file", Mode: 0o644, Size: 8, Digest: digest} }
+	dir := func(mode uint32) Entry { return Entry{Type: "dir", Mode: mode} }
+	orig := &Snapshot{Files: map[string]Entry{
+		"/root": dir(0o700), "/root/.config": dir(0o755), "/root/.config/go": dir(0o755), "/root/.config/go/telemetry": dir(0o755),
+		"/root/.config/go/telemetry/local": dir(0o755),
+		"/root/.config/go/telemetry/local/go@go1.24.0-go1.24.0-linux-amd64-2026-11-30.v1.count": file("a"),
+		"/root/.config/go/telemetry/mode":                   file("a"),
+		"/home/app/.config/go/telemetry/local/upload.token": file("a"),
+		"/src": dir(0o755), "/src/.cache": dir(0o700), "/src/.cache/lint": dir(0o755),
+		"/usr/local/bin/api": file("a"),
+	}}
+	fixed := &Snapshot{Files: map[string]Entry{
+		"/root": dir(0o700), "/root/.cache": dir(0o755),
+		"/root/.config/go/telemetry/local/go@go1.24.0-go1.24.0-linux-amd64-2026-12-01.v1.count": file("b"),
+		"/root/.config/go/telemetry/mode":                   file("b"),
+		"/home/app/.config/go/telemetry/local/upload.token": file("b"),
+		"/src": dir(0o755), "/src/.cache": dir(0o755),
+		"/usr/local/bin/api": file("b"),
+	}}
+	// the fixed image lacks /root/.config, /root/.config/go, …/telemetry and
+	// …/local as directories: only the counters' holders
+	in := Intent{CacheDirs: []string{"/root/.cache/go-build"}, Mounts: []string{"/root/.cache/go-build", "/src/.cache/lint"}}
+	c := Compare(orig, fixed, in)
+	if len(c.Failures) != 1 || c.Failures[0].Path != "/usr/local/bin/api" {
+		t.Fatalf("failures: %+v", c.Failures)
+	}
+	got := map[string]int{}
+	for _, g := range c.Noise {
+		got[g.Reason] = g.Count
+	}
+	// 2 counters and the mode file moved, upload.token changed; the
+	// telemetry directories themselves; /src/.cache/lint (the original's
+	// own mount) and the mode of /src/.cache above it
+	if got[noiseBuild] != 6 || got[noiseHolds] != 2 || got[noiseMount] != 2 {
+		t.Errorf("noise: %+v", c.Noise)
+	}
+	if len(c.Intended) != 1 || c.Intended[0].Rule != "LW102" || c.Intended[0].Examples[0] != "/root/.cache" || !strings.Contains(c.Intended[0].Reason, "above the new cache mount /root/.cache/go-build") {
+		t.Errorf("intended: %+v", c.Intended)
+	}
+	// without the mounts, the mount points' parents are failures
+	c = Compare(orig, fixed, Intent{})
+	fails := map[string]bool{}
+	for _, f := range c.Failures {
+		fails[f.Path] = true
+	}
+	if !fails["/root/.cache"] || !fails["/src/.cache"] || fails["/root/.config/go"] {
+		t.Errorf("without mounts: %+v", c.Failures)
 	}
 }

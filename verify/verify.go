@@ -534,12 +534,17 @@ func intentOf(ctx context.Context, o, f *discover.Image, orig *Snapshot, declare
 		return out
 	}
 	before := mounts(o.Model)
+	for t := range before {
+		in.Mounts = append(in.Mounts, t)
+	}
 	for t := range mounts(f.Model) {
 		if !before[t] {
 			in.CacheDirs = append(in.CacheDirs, t)
+			in.Mounts = append(in.Mounts, t)
 		}
 	}
 	sort.Strings(in.CacheDirs)
+	sort.Strings(in.Mounts)
 	count := func(m *dockerfile.File, s string) int {
 		n := 0
 		for _, st := range m.Stages {
