@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/layerwise/layerwise/internal/atomicfile"
+	"github.com/layerwise/layerwise/internal/statedir"
 )
 
 // workCopy is a private copy of a build context (and its Dockerfile) that
@@ -67,12 +68,21 @@ func (wc *workCopy) Remove() error { return os.RemoveAll(wc.dir) }
 
 // CopyTree hard-links (or copies) every file of src into dst, keeping
 // symlinks as symlinks and modes and modification times as they are.
+//
+// layerwise's own state is left out: a .layerwise directory anywhere
+// below src (the history store, whose -wal and -shm change while the
+// copy is built from, local layer caches). A build from the copy must not
+// send it, copy it into an image or re-run a COPY . . because the history
+// recorded the build before.
 func CopyTree(src, dst string) error {
 	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
 		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() && rel != "." && statedir.Is(filepath.ToSlash(rel)) {
+			return filepath.SkipDir
+		}
 		target := filepath.Join(dst, rel)
 		info, err := d.Info()
 		if err != nil {
