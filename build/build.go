@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/layerwise/layerwise/cachemount"
 	"github.com/layerwise/layerwise/discover"
 	"github.com/layerwise/layerwise/engine"
 	"github.com/layerwise/layerwise/history"
@@ -58,6 +59,12 @@ type Options struct {
 	History *history.Store
 	Git     history.Git
 	Host    string
+	// CacheMounts, when set, restores each image's RUN --mount=type=cache
+	// directories from this store before its build (a fresh builder has
+	// them empty) and saves them after its build succeeds (package
+	// cachemount), with CacheMountOptions (branch, cap, helper).
+	CacheMounts       cachemount.Store
+	CacheMountOptions cachemount.Options
 	// Log receives a line as each image starts and ends; may be nil.
 	Log io.Writer
 }
@@ -74,6 +81,9 @@ type Outcome struct {
 	// started: its dependencies and a free slot.
 	Waited time.Duration  `json:"waitedNs"`
 	Result *engine.Result `json:"result,omitempty"`
+	// CacheMounts is what the restore before the build and the save after
+	// it did with the image's cache mounts (Options.CacheMounts).
+	CacheMounts *cachemount.Report `json:"cacheMounts,omitempty"`
 }
 
 // Report is the result of Run.
@@ -251,6 +261,14 @@ func Run(ctx context.Context, repo *discover.Repo, images []*discover.Image, opt
 			mu.Unlock()
 		}
 	}
+	cmOpt := opt.CacheMountOptions
+	if opt.Log != nil {
+		cmOpt.Log = writerFunc(func(p []byte) (int, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			return opt.Log.Write(p)
+		})
+	}
 	var wg sync.WaitGroup
 	var runErr error
 	var errOnce sync.Once
@@ -293,6 +311,14 @@ func Run(ctx context.Context, repo *discover.Repo, images []*discover.Image, opt
 					logf("%s: the steps' inputs are not recorded: %v", im.Name, err)
 				}
 			}
+			if opt.CacheMounts != nil && im.Model != nil {
+				// a cache never fails a build: what went wrong is reported
+				cm, err := cachemount.Restore(ctx, b, im, opt.CacheMounts, cmOpt)
+				if err != nil {
+					logf("%s: cache mounts not restored: %v", im.Name, err)
+				}
+				o.CacheMounts = cm
+			}
 			logf("%s: building %s on %s", im.Name, o.Tag, o.Builder)
 			res, err := buildOne(ctx, repo, im, b, o.Tag, opt)
 			if err != nil {
@@ -327,6 +353,15 @@ func Run(ctx context.Context, repo *discover.Repo, images []*discover.Image, opt
 			}
 			o.Status = Built
 			logf("%s: built in %.1f s (%.0f%% of steps cached)", im.Name, res.Wall.Seconds(), 100*res.CacheHitRatio)
+			if opt.CacheMounts != nil && o.CacheMounts != nil && o.CacheMounts.Error == "" {
+				cm, err := cachemount.Save(ctx, b, im, opt.CacheMounts, cmOpt, o.CacheMounts)
+				if err != nil {
+					logf("%s: cache mounts not saved: %v", im.Name, err)
+				}
+				if cm != nil {
+					o.CacheMounts = cm
+				}
+			}
 		}(im)
 	}
 	wg.Wait()
@@ -337,6 +372,10 @@ func Run(ctx context.Context, repo *discover.Repo, images []*discover.Image, opt
 	}
 	return rep, runErr
 }
+
+type writerFunc func(p []byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
 // buildOne runs one build; an inline Dockerfile is written to a temporary
 // file for it.
