@@ -149,6 +149,12 @@ type Result struct {
 	// Pull is the time spent fetching base images (FROM steps that did
 	// work), reported apart from the build proper.
 	Pull time.Duration `json:"pullNs"`
+	// CacheImport and CacheExport are the time BuildKit spent importing
+	// the layer cache's manifests (--cache-from) and exporting the layer
+	// cache (--cache-to: a registry, a directory, gha), which a CI job
+	// pays on top of its build.
+	CacheImport time.Duration `json:"cacheImportNs,omitempty"`
+	CacheExport time.Duration `json:"cacheExportNs,omitempty"`
 	// ImageID, ImageDigest, ImageSize (bytes) and Layers describe the
 	// result (from `docker image inspect` or the exported image).
 	ImageID     string `json:"imageId,omitempty"`

@@ -176,8 +176,15 @@ func (r *Recorder) Finish() *Result {
 
 // Summarize computes the cache-hit ratio and pull time from the steps.
 func (res *Result) Summarize() {
-	res.CachedSteps, res.CountedSteps, res.Pull = 0, 0, 0
+	res.CachedSteps, res.CountedSteps, res.Pull, res.CacheImport, res.CacheExport = 0, 0, 0, 0, 0
 	for _, s := range res.Steps {
+		switch {
+		case s.Kind != "internal":
+		case strings.HasPrefix(s.Name, "importing cache manifest from "):
+			res.CacheImport += s.Duration
+		case strings.HasPrefix(s.Name, "exporting cache to "), s.Name == "exporting to GitHub Actions Cache":
+			res.CacheExport += s.Duration
+		}
 		switch s.Kind {
 		case "exec", "copy":
 			res.CountedSteps++

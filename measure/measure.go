@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -30,6 +31,12 @@ const (
 	Warm   = "warm"
 	Source = "source-change"
 	Deps   = "deps-change"
+	// CISource and CIDeps are the ci scenarios: the change built as a CI
+	// job builds it, on a fresh builder (ci.go).
+	CISource = "ci-source-change"
+	CIDeps   = "ci-deps-change"
+	// CI names both ci scenarios on the command line.
+	CI = "ci"
 )
 
 // Scenario is one way an image is built and measured. The list below is
@@ -45,6 +52,11 @@ type Scenario struct {
 	// Rebuild: the build starts from a primed cache, as a developer's
 	// next build does (warm and the change scenarios).
 	Rebuild bool
+	// Fresh: the build is a CI job: a new builder with an empty state,
+	// its layer cache imported from and exported to the CI's cache
+	// (Options.CI), every cache mount empty unless persisted. Opt-in: not
+	// among the default scenarios.
+	Fresh bool
 }
 
 // Scenarios are every scenario, in the order they run and are reported.
@@ -53,9 +65,11 @@ var Scenarios = []Scenario{
 	{Name: Warm, Rebuild: true},
 	{Name: Source, Change: "source", Rebuild: true},
 	{Name: Deps, Change: "deps", Rebuild: true},
+	{Name: CISource, Change: "source", Rebuild: true, Fresh: true},
+	{Name: CIDeps, Change: "deps", Rebuild: true, Fresh: true},
 }
 
-// AllScenarios are the scenarios' names: the default.
+// AllScenarios are the scenarios' names.
 var AllScenarios = func() []string {
 	var out []string
 	for _, s := range Scenarios {
@@ -63,6 +77,35 @@ var AllScenarios = func() []string {
 	}
 	return out
 }()
+
+// DefaultScenarios run when none are named: the local ones (the ci
+// scenarios start a builder per build, and are asked for).
+var DefaultScenarios = func() []string {
+	var out []string
+	for _, s := range Scenarios {
+		if !s.Fresh {
+			out = append(out, s.Name)
+		}
+	}
+	return out
+}()
+
+// ExpandScenarios replaces the group name "ci" by the ci scenarios.
+func ExpandScenarios(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if n != CI {
+			out = append(out, n)
+			continue
+		}
+		for _, s := range Scenarios {
+			if s.Fresh {
+				out = append(out, s.Name)
+			}
+		}
+	}
+	return out
+}
 
 // ScenarioNamed returns the scenario called name.
 func ScenarioNamed(name string) (Scenario, bool) {
@@ -108,6 +151,8 @@ type Options struct {
 	// Repo is the discovery result the image belongs to; it resolves
 	// named contexts that refer to other services or targets.
 	Repo *discover.Repo
+	// CI configures the ci scenarios (nil: they are skipped, saying why).
+	CI *CIOptions
 }
 
 // Measurement is the summary of one image in one scenario.
@@ -123,6 +168,15 @@ type Measurement struct {
 	ImageSize     int64            `json:"imageSize"`
 	Layers        int              `json:"layers"`
 	Pull          time.Duration    `json:"pullNs"`
+	// CacheImport and CacheExport (medians) are what the ci scenarios'
+	// jobs spent importing and exporting the layer cache, inside the
+	// wall times; CacheBytes is the layer cache's size after the last
+	// export; CacheMounts what persisting the cache mounts cost, apart
+	// from the wall times.
+	CacheImport time.Duration `json:"cacheImportNs,omitempty"`
+	CacheExport time.Duration `json:"cacheExportNs,omitempty"`
+	CacheBytes  int64         `json:"cacheBytes,omitempty"`
+	CacheMounts *MountCost    `json:"cacheMounts,omitempty"`
 	// Touched is the file a change scenario edited (context-relative).
 	Touched string `json:"touched,omitempty"`
 	// Error is the first failure (the failing step and its last log
@@ -147,9 +201,9 @@ func Image(ctx context.Context, im *discover.Image, opt Options) ([]*Measurement
 	if err != nil {
 		return nil, err
 	}
-	scen := opt.Scenarios
+	scen := ExpandScenarios(opt.Scenarios)
 	if len(scen) == 0 {
-		scen = AllScenarios
+		scen = DefaultScenarios
 	}
 	reps := max(opt.Repetitions, 1)
 	logf := func(format string, a ...any) {
@@ -192,6 +246,10 @@ func Image(ctx context.Context, im *discover.Image, opt Options) ([]*Measurement
 		m := &Measurement{Image: im.Name, Scenario: s}
 		sc, _ := ScenarioNamed(s)
 		switch {
+		case sc.Fresh && opt.CI == nil:
+			m.Skipped = "no fresh builder configured for the ci scenarios"
+		case sc.Fresh && !opt.CI.supported():
+			m.Skipped = opt.CI.unsupported()
 		case sc.Change == "source" && source == "":
 			m.Skipped = "no ordinary source file reached by a COPY (pass --touch PATH)"
 		case sc.Change == "deps" && manifest == "":
@@ -253,7 +311,15 @@ func Image(ctx context.Context, im *discover.Image, opt Options) ([]*Measurement
 		return res, err
 	}
 	// A warm or change scenario needs a cache to start from.
-	if first, _ := ScenarioNamed(scen[0]); first.Rebuild {
+	// (the ci scenarios prime a CI cache of their own)
+	firstLocal := Scenario{}
+	for _, n := range scen {
+		if sc, _ := ScenarioNamed(n); !sc.Fresh {
+			firstLocal = sc
+			break
+		}
+	}
+	if firstLocal.Rebuild {
 		res, err := run(false)
 		if err != nil {
 			return nil, err
@@ -267,11 +333,36 @@ func Image(ctx context.Context, im *discover.Image, opt Options) ([]*Measurement
 		logf("%s prime build: %s", im.Name, secs(res.Wall))
 	}
 	changes := 0
+	var job *ciJobs
+	defer func() {
+		if job != nil {
+			job.close()
+		}
+	}()
 	for rep := 1; rep <= reps; rep++ {
 		for _, s := range scen {
 			m := byScen[s]
 			if m.Skipped != "" || m.Error != "" {
 				continue
+			}
+			if sc, _ := ScenarioNamed(s); sc.Fresh && job == nil {
+				// the CI's layer cache is primed by a job of its own
+				// (its mounts saved when persisted) before the first ci
+				// build of the measurement, before any change
+				job = &ciJobs{opt: opt.CI, im: im, wc: wc, contexts: contexts, tag: tag, logf: logf}
+				pres, err := job.run(ctx, nil)
+				if err != nil {
+					return nil, err
+				}
+				if pres.Failed() {
+					for _, o := range order {
+						if c, _ := ScenarioNamed(o.Scenario); c.Fresh && o.Skipped == "" {
+							o.Error = "the CI job priming the cache failed: " + failure(pres)
+						}
+					}
+					continue
+				}
+				logf("%s ci prime job: %s (cache export %s)", im.Name, secs(pres.Wall), secs(pres.CacheExport))
 			}
 			if m.Touched != "" {
 				changes++
@@ -282,13 +373,25 @@ func Image(ctx context.Context, im *discover.Image, opt Options) ([]*Measurement
 			in := inputs()
 			started := time.Now()
 			sc, _ := ScenarioNamed(s)
-			res, err := run(sc.NoCache)
-			if err != nil {
-				return nil, err
+			var res *engine.Result
+			binfo := info
+			if sc.Fresh {
+				var err error
+				res, err = job.run(ctx, m)
+				if err != nil {
+					return nil, err
+				}
+				binfo = job.info
+			} else {
+				var err error
+				res, err = run(sc.NoCache)
+				if err != nil {
+					return nil, err
+				}
 			}
 			if opt.History != nil {
 				b := &history.Build{StartedAt: started, Image: im.Name, Scenario: s, Repetition: rep, Dockerfile: im.Dockerfile,
-					Git: opt.Git, Host: opt.Host, Builder: info, Result: *res, Inputs: in}
+					Git: opt.Git, Host: opt.Host, Builder: binfo, Result: *res, Inputs: in}
 				if _, err := opt.History.Append(ctx, b); err != nil {
 					return nil, fmt.Errorf("recording the build in %s: %w", opt.History.Path, err)
 				}
@@ -304,6 +407,10 @@ func Image(ctx context.Context, im *discover.Image, opt Options) ([]*Measurement
 					}
 				}
 				return order, nil
+			}
+			if sc.Fresh {
+				logf("%s %s #%d: %s on a fresh builder (%.0f%% of steps cached; cache import %s, export %s)", im.Name, s, rep, secs(res.Wall), 100*res.CacheHitRatio, secs(res.CacheImport), secs(res.CacheExport))
+				continue
 			}
 			logf("%s %s #%d: %s (%.0f%% of steps cached)", im.Name, s, rep, secs(res.Wall), 100*res.CacheHitRatio)
 		}
@@ -343,6 +450,13 @@ func (m *Measurement) summarize() {
 	}
 	m.CacheHitRatio = ratio / float64(len(m.Runs))
 	m.ContextBytes, m.ImageSize, m.Layers, m.Pull = last.ContextBytes, last.ImageSize, last.Layers, last.Pull
+	var imports, exports []time.Duration
+	for _, r := range m.Runs {
+		imports, exports = append(imports, r.CacheImport), append(exports, r.CacheExport)
+	}
+	slices.Sort(imports)
+	slices.Sort(exports)
+	m.CacheImport, m.CacheExport = Median(imports), Median(exports)
 }
 
 // Median of sorted durations (the mean of the middle two for even counts).

@@ -78,6 +78,7 @@ func (f *engineFlags) builderFor() (engine.Builder, error) {
 
 type measureFlags struct {
 	engineFlags
+	ci          ciFlags
 	images      []string
 	scenarios   []string
 	reps        int
@@ -118,6 +119,12 @@ func newMeasureCmd(g *globals) *cobra.Command {
   warm           rebuild with nothing changed
   source-change  one ordinary source file changed (--touch PATH to choose)
   deps-change    the dependency manifest changed as its tool accepts (--touch-deps PATH)
+  ci             (asked for: ci-source-change and ci-deps-change) each change built as a
+                 CI job builds it: on a fresh builder (a new buildkitd with an empty state;
+                 with --backend buildx a new builder of it), the layer cache imported from
+                 and exported to --ci-cache (mode=max), every cache mount empty unless
+                 --ci-cache-mounts persists them; a first job primes the cache. The cache
+                 import and export are timed apart.
 The change scenarios work on a private copy of the build context: your files
 are never touched. Each build is recorded in the history store
 (.layerwise/history.db) in one transaction, failed builds with their error.
@@ -128,10 +135,8 @@ Formats: table (default, also "text"), json (with every step), csv.`,
 			if err := g.checkTableFormat("json", "csv"); err != nil {
 				return err
 			}
-			for _, s := range f.scenarios {
-				if !measure.ValidScenario(s) {
-					return usageErr("unknown --scenario %q: %s", s, strings.Join(measure.AllScenarios, ", "))
-				}
+			if err := checkScenarios(f.scenarios, nil); err != nil {
+				return err
 			}
 			if f.reps < 1 {
 				return usageErr("-n must be at least 1")
@@ -174,8 +179,12 @@ Formats: table (default, also "text"), json (with every step), csv.`,
 			host, _ := os.Hostname()
 			runStart := time.Now()
 			gitState := measure.GitState(ctx, res.Root)
+			ci, err := f.ci.options(&f.engineFlags)
+			if err != nil {
+				return err
+			}
 			opt := measure.Options{Builder: b, Repo: res, Scenarios: f.scenarios, Repetitions: f.reps, TouchSource: f.touch, TouchDeps: f.touchDeps,
-				History: store, Git: gitState, Host: host, Log: g.stderr}
+				History: store, Git: gitState, Host: host, Log: g.stderr, CI: ci}
 			if len(f.buildArgs) > 0 {
 				for _, im := range images {
 					args := map[string]string{}
@@ -261,7 +270,8 @@ Formats: table (default, also "text"), json (with every step), csv.`,
 	}
 	f.engineFlags.add(cmd)
 	cmd.Flags().StringSliceVar(&f.images, "image", nil, "only these images")
-	cmd.Flags().StringSliceVar(&f.scenarios, "scenario", nil, "scenarios to run (default all): cold, warm, source-change, deps-change")
+	cmd.Flags().StringSliceVar(&f.scenarios, "scenario", nil, "scenarios to run (default cold, warm, source-change, deps-change): those, ci-source-change, ci-deps-change, or ci for both ci scenarios")
+	f.ci.add(cmd)
 	cmd.Flags().IntVarP(&f.reps, "repetitions", "n", 1, "repetitions of each scenario (min/median/max are reported)")
 	cmd.Flags().StringVar(&f.touch, "touch", "", "source file the source-change scenario edits (relative to the build context)")
 	cmd.Flags().StringVar(&f.touchDeps, "touch-deps", "", "manifest the deps-change scenario edits (relative to the build context)")
