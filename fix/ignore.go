@@ -210,7 +210,7 @@ func fixIgnoreGroup(ctx context.Context, root string, g *ignoreGroup, walks map[
 		return nil, []Note{{File: rel, Reason: "a COPY/ADD source depends on a build arg: what the builds need cannot be proven, the ignore file is left as it is"}}, nil
 	}
 	var unwritable []string
-	excl := candidates(g, walk, reached, &unwritable)
+	excl := candidates(root, g, walk, reached, &unwritable)
 	var notes []Note
 	for _, p := range unwritable {
 		notes = append(notes, Note{File: rel, Rule: rules.NoDockerignore.ID, Reason: fmt.Sprintf("%q cannot be written as a .dockerignore pattern that matches it alone (a line break, a control character, blanks at its ends, or not UTF-8): it is still sent; rename it or exclude it by hand", p)})
@@ -422,7 +422,7 @@ func matcherOf(excl []exclusion) (*patternmatcher.PatternMatcher, error) {
 // written as a pattern that matches it alone; a path at or below one
 // already listed adds nothing. Names no pattern can carry are listed in
 // unwritable.
-func candidates(g *ignoreGroup, w *buildctx.Walk, reached map[string]bool, unwritable *[]string) []exclusion {
+func candidates(root string, g *ignoreGroup, w *buildctx.Walk, reached map[string]bool, unwritable *[]string) []exclusion {
 	var models []*dockerfile.File
 	for _, im := range g.contextImages() {
 		models = append(models, im.Model)
@@ -436,7 +436,8 @@ func candidates(g *ignoreGroup, w *buildctx.Walk, reached map[string]bool, unwri
 	keep := protectedPaths(models)
 	in := &rules.IgnoreInput{Dir: g.contextDir, Entries: entries, Reached: reached, Builds: all,
 		Named: len(g.contextImages()) < len(g.users), Keep: keep.protects, Source: namedBySources(g.users),
-		Dockerfile: func(name string) bool { return isDockerfileOf(name, g.contextImages()) }}
+		Dockerfile: func(name string) bool { return isDockerfileOf(name, g.contextImages()) },
+		Root:       root, Ignored: ignoredBy(g.ignore.Patterns)}
 	var out []exclusion
 	var listed []string
 	excluding := slices.DeleteFunc(rules.All(), func(r *rules.Rule) bool { return r.Excludes == nil })
@@ -456,6 +457,19 @@ func candidates(g *ignoreGroup, w *buildctx.Walk, reached map[string]bool, unwri
 		}
 	}
 	return out
+}
+
+// ignoredBy answers whether the ignore file's patterns exclude a context
+// path (or a directory above it), as the builder matches them.
+func ignoredBy(patterns []string) func(string) bool {
+	m, err := patternmatcher.New(patterns)
+	if err != nil {
+		return func(string) bool { return false }
+	}
+	return func(p string) bool {
+		ok, _ := m.MatchesOrParentMatches(p)
+		return ok
+	}
 }
 
 // under: p is one of the paths or lies below one.

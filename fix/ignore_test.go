@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -52,7 +53,7 @@ func TestIgnoreGenerated(t *testing.T) {
 		"README.md":           "",
 	})
 	ign := got[".dockerignore"]
-	want := []string{"/.env", "/dist", "/node_modules", "/README.md", "/docs"}
+	want := []string{"/.env", "/dist", "/node_modules", "/.layerwise", "/README.md", "/docs"}
 	if strings.Join(patternsOf(ign), ",") != strings.Join(want, ",") {
 		t.Errorf("patterns %q, want %q\n%s", patternsOf(ign), want, ign)
 	}
@@ -91,7 +92,7 @@ func TestIgnoreSharedContextIsTheUnion(t *testing.T) {
 		"other/z":      "",
 	})
 	pats := patternsOf(got[".dockerignore"])
-	if strings.Join(pats, ",") != "/other" {
+	if strings.Join(pats, ",") != "/.layerwise,/other" {
 		t.Errorf("shared context: %q", pats)
 	}
 }
@@ -150,7 +151,7 @@ func TestIgnoreKeepsEmptyDirectoriesACopyNames(t *testing.T) {
 		t.Fatalf("%v %v", got, err)
 	}
 	pats := patternsOf(string(got[0].After))
-	if strings.Join(pats, ",") != "/junk.txt" {
+	if strings.Join(pats, ",") != "/.layerwise,/junk.txt" {
 		t.Errorf("patterns %q: the empty directory a COPY names must stay", pats)
 	}
 }
@@ -235,7 +236,7 @@ func TestIgnoreCountsInlineDockerfiles(t *testing.T) {
 		"docs/guide.md": "",
 		"notes/x.txt":   "",
 	})
-	if want := []string{"/compose.yaml", "/notes"}; strings.Join(patternsOf(got[".dockerignore"]), ",") != strings.Join(want, ",") {
+	if want := []string{"/.layerwise", "/compose.yaml", "/notes"}; strings.Join(patternsOf(got[".dockerignore"]), ",") != strings.Join(want, ",") {
 		t.Errorf("patterns %q, want %q", patternsOf(got[".dockerignore"]), want)
 	}
 }
@@ -335,5 +336,61 @@ func TestIgnoreNeverExcludesWhatCopyFromCarries(t *testing.T) {
 		if strings.Contains(p, "pfx") || p == "/Api" || p == "/Api/certs" {
 			t.Errorf("%s reaches the final image through COPY --from and was excluded:\n%s", p, ign)
 		}
+	}
+}
+
+// layerwise's own state never reaches a build (issue 22: verify of a Go
+// service failed on its own history's -wal and -shm): a context at the
+// repository root excludes .layerwise even before the first measured build
+// creates it, a context that sends it (here and in a subdirectory that
+// layerwise was pointed at) drops it on purpose though COPY . . reaches it,
+// and the proof accepts both; a context elsewhere that holds none, an
+// ignore file that excludes it already, and a COPY that names it leave it.
+func TestIgnoreExcludesLayerwiseState(t *testing.T) {
+	got, notes := ignoreFixes(t, map[string]string{
+		"Dockerfile":                  "FROM golang:1.24\nWORKDIR /src\nCOPY . .\nRUN go build -o /app .\n",
+		"main.go":                     "package main\n",
+		".layerwise/history.db":       "sqlite",
+		".layerwise/history.db-wal":   "wal",
+		"tools/.layerwise/history.db": "sqlite",
+		"api/Dockerfile":              "FROM golang:1.24\nCOPY . .\nRUN go build -o /app .\n",
+		"api/main.go":                 "package main\n",
+		"web/Dockerfile":              "FROM nginx:1.27\nCOPY . /usr/share/nginx/html\n",
+		"web/.dockerignore":           "Dockerfile\n",
+		"web/index.html":              "<p>",
+		"cfg/Dockerfile":              "FROM busybox:1.36\nCOPY .layerwise/seed.json /seed.json\nCOPY . /cfg\n",
+		"cfg/.layerwise/seed.json":    "{}",
+		"cfg/app.conf":                "x",
+	})
+	if pats := patternsOf(got[".dockerignore"]); !slices.Contains(pats, "/.layerwise") || !slices.Contains(pats, "/tools/.layerwise") {
+		t.Errorf("root context: %q", pats)
+	}
+	dropped := 0
+	for _, n := range notes {
+		if strings.Contains(n.Reason, ".layerwise is no longer sent: ") {
+			dropped++
+		}
+	}
+	if dropped != 3 { // .layerwise, tools/.layerwise and cfg/.layerwise (named by cfg's own build only)
+		t.Errorf("the state sent is dropped on purpose, with a note: %+v", notes)
+	}
+	if ign, ok := got["api/.dockerignore"]; ok && strings.Contains(ign, ".layerwise") {
+		t.Errorf("a context below the root holding no state: %q", ign)
+	}
+	if ign, ok := got["cfg/.dockerignore"]; ok && strings.Contains(ign, ".layerwise") {
+		t.Errorf("a COPY names .layerwise/seed.json: %q", ign)
+	}
+	if _, ok := got["web/.dockerignore"]; ok {
+		t.Errorf("nothing to exclude in web: %q", got["web/.dockerignore"])
+	}
+	// an ignore file that excludes it already
+	got, _ = ignoreFixes(t, map[string]string{
+		"Dockerfile":    "FROM debian:12\nCOPY src /src\n",
+		".dockerignore": ".layerwise\n",
+		"src/x":         "",
+		"notes.txt":     "",
+	})
+	if pats := patternsOf(got[".dockerignore"]); strings.Join(pats, ",") != ".layerwise,/notes.txt" {
+		t.Errorf("already excluded: %q", pats)
 	}
 }

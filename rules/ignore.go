@@ -35,6 +35,12 @@ type IgnoreInput struct {
 	// the Dockerfile of an image built from Dir.
 	Source     func(name string) bool
 	Dockerfile func(name string) bool
+	// Root is the repository's root (absolute), where layerwise keeps its
+	// state (internal/statedir): a context at the root may hold it at any
+	// time. Ignored: the ignore file in force already excludes the
+	// context path (nil: nothing is excluded).
+	Root    string
+	Ignored func(path string) bool
 }
 
 // Exclusion is a path (context-relative; everything below it too) the

@@ -3,9 +3,12 @@ package rules
 import (
 	"fmt"
 	"path"
+	"path/filepath"
+	"strings"
 
 	"github.com/layerwise/layerwise/buildctx"
 
+	"github.com/layerwise/layerwise/internal/statedir"
 	"github.com/layerwise/layerwise/internal/units"
 )
 
@@ -17,11 +20,14 @@ var HeavyDirectoryInContext = Register(&Rule{
 	Cost:        "Directories that the build regenerates or never reads (.git, node_modules, target, dist, .venv, ...) are transferred on every build.",
 	Description: `` + "`.git`" + `, ` + "`node_modules`" + `, ` + "`target`" + `, ` + "`dist`" + `, ` + "`build`" + `, ` + "`.venv`" + `, ` + "`__pycache__`" + `, ` + "`.terraform`" + ` and the like are large,
 change often and are either rebuilt inside the image or not needed at all. Sending them costs transfer time and,
-with ` + "`COPY . .`" + `, cache misses whenever they change.`,
+with ` + "`COPY . .`" + `, cache misses whenever they change. layerwise's own state (` + "`.layerwise`" + `: the build
+history, which changes with every measured build, and local caches) is never read by a build either: the
+` + "`.dockerignore`" + ` that ` + "`layerwise fix`" + ` writes excludes it wherever the context sends it, and from a context
+at the repository root even before it exists.`,
 	Bad:      "node_modules/ (450 MB) sent",
 	Good:     ".dockerignore: node_modules",
 	Check:    checkHeavyDirs,
-	Excludes: excludeRegenerated,
+	Excludes: func(in *IgnoreInput) []Exclusion { return append(excludeRegenerated(in), excludeState(in)...) },
 })
 
 func checkHeavyDirs(in *Input) []Finding {
@@ -82,4 +88,48 @@ func excludeRegenerated(in *IgnoreInput) []Exclusion {
 		}
 	}
 	return out
+}
+
+// excludeState: layerwise's own state (internal/statedir) is never the
+// project's: every state directory the context sends, and the one at the
+// repository root when the context is the root (it appears there with the
+// first measured build, and the history's -wal and -shm change while a
+// build runs), unless the ignore file excludes it already or a COPY names
+// it (or something below it) literally.
+func excludeState(in *IgnoreInput) []Exclusion {
+	var out []Exclusion
+	seen := map[string]bool{}
+	add := func(p string, sent bool) {
+		if seen[p] || copyNames(in, p) {
+			return
+		}
+		seen[p] = true
+		out = append(out, Exclusion{Path: p, Reason: p + ": layerwise's own state (its build history and caches), never read by a build", Drops: sent})
+	}
+	for _, e := range in.Entries {
+		if e.Type == buildctx.TypeDir && statedir.Is(e.Path) {
+			add(e.Path, true)
+		}
+	}
+	if in.Root != "" && filepath.Clean(in.Dir) == filepath.Clean(in.Root) && (in.Ignored == nil || !in.Ignored(statedir.Name)) {
+		add(statedir.Name, false)
+	}
+	return out
+}
+
+// copyNames: a COPY/ADD source of a build reading the directory is the
+// path p or a path below it, as written (not through a wildcard).
+func copyNames(in *IgnoreInput, p string) bool {
+	for _, f := range in.Builds {
+		if f == nil {
+			continue
+		}
+		for _, s := range buildctx.SourcesOf(f) {
+			src := strings.TrimPrefix(path.Clean("/"+s.Pattern), "/")
+			if src == p || strings.HasPrefix(src, p+"/") {
+				return true
+			}
+		}
+	}
+	return false
 }

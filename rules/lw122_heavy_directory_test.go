@@ -67,3 +67,33 @@ func TestHeavyDirectoryExcludes(t *testing.T) {
 		t.Errorf("cargo: %v", got)
 	}
 }
+
+// layerwise's own state is excluded wherever the context sends it, and at
+// the root of a context that is the repository root even before it exists;
+// not when the ignore file excludes it already, nor when a COPY names it.
+func TestStateExcludes(t *testing.T) {
+	src := "FROM alpine\nCOPY . .\n"
+	sent := []string{"src/", ".layerwise/", "tools/.layerwise/", ".layerwise.yaml"}
+	in := ignoreInput(t, src, sent, nil)
+	if got := excluded(HeavyDirectoryInContext, in); !slices.Equal(got, []string{"!.layerwise", "!tools/.layerwise"}) {
+		t.Errorf("sent: %v", got)
+	}
+	root := ignoreInput(t, src, []string{"src/"}, nil)
+	root.Root = root.Dir
+	if got := excluded(HeavyDirectoryInContext, root); !slices.Equal(got, []string{".layerwise"}) {
+		t.Errorf("the repository root before the first measured build: %v", got)
+	}
+	root.Ignored = func(p string) bool { return p == ".layerwise" }
+	if got := excluded(HeavyDirectoryInContext, root); len(got) != 0 {
+		t.Errorf("excluded already: %v", got)
+	}
+	below := ignoreInput(t, src, []string{"src/"}, nil)
+	below.Root = t.TempDir()
+	if got := excluded(HeavyDirectoryInContext, below); len(got) != 0 {
+		t.Errorf("a context below the root holding none: %v", got)
+	}
+	named := ignoreInput(t, "FROM alpine\nCOPY .layerwise/seed.json /seed.json\nCOPY . .\n", sent, nil)
+	if got := excluded(HeavyDirectoryInContext, named); !slices.Equal(got, []string{"!tools/.layerwise"}) {
+		t.Errorf("a COPY names .layerwise/seed.json: %v", got)
+	}
+}
