@@ -82,4 +82,23 @@ func TestWhyOnRealBuilds(t *testing.T) {
 	if r := rep.Causes[1]; r.Kind != Parent || r.Line != 6 || r.Seconds < 1 || c.Cost < r.Seconds {
 		t.Errorf("RUN: %+v (COPY cost %.2f)", r, c.Cost)
 	}
+	// a second source change in a row: COPY . . ran in both builds, and
+	// the file changed between them is named all the same
+	if err := os.WriteFile(filepath.Join(root, "app/src/main.txt"), []byte("v3 "+mark+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run()
+	if builds, err = store.List(ctx, history.Query{Image: "app"}); err != nil || len(builds) != 4 {
+		t.Fatalf("%d builds, %v", len(builds), err)
+	}
+	a = b
+	if b, err = store.Build(ctx, builds[3].ID); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err = Explain(ctx, store, b, a); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Causes) != 2 || rep.Causes[0].Kind != Files || !rep.Causes[0].RanBefore || !slices.Equal(rep.Causes[0].Changed, []string{"src/main.txt"}) {
+		t.Errorf("the second change in a row: %+v", rep.Causes)
+	}
 }
