@@ -84,6 +84,8 @@ type Report struct {
 	MaxBytes     int64          `json:"maxBytes"`
 	Mounts       []*MountReport `json:"mounts"`
 	NotPersisted []NotPersisted `json:"notPersisted,omitempty"`
+	// Error is what stopped every mount (no usable helper).
+	Error string `json:"error,omitempty"`
 }
 
 // MountReport is one cache mount of the image.
@@ -177,6 +179,7 @@ func Restore(ctx context.Context, b engine.Builder, im *discover.Image, store St
 	}
 	helper, err := helperPath(opt)
 	if err != nil {
+		rep.Error = err.Error()
 		return rep, err
 	}
 	for _, mr := range rep.Mounts {
@@ -254,6 +257,7 @@ func Save(ctx context.Context, b engine.Builder, im *discover.Image, store Store
 	}
 	helper, err := helperPath(opt)
 	if err != nil {
+		rep.Error = err.Error()
 		return rep, err
 	}
 	for _, mr := range rep.Mounts {
