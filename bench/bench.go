@@ -40,6 +40,9 @@ type Options struct {
 	// as the CLI's discovery does, so that the fixed copy gets the fixes
 	// `layerwise fix` would write.
 	BaseImages func(ctx context.Context, refs []string) map[string]dockerfile.ImageConfig
+	// CI configures the ci scenarios (each variant gets its own cache
+	// and cache-mount store).
+	CI *measure.CIOptions
 	// Graph, when > 1, also builds every image of the fixed copy along the
 	// dependency graph without cache, once one at a time and once Graph at
 	// a time, and reports the speed-up and the critical path.
@@ -76,6 +79,9 @@ type Row struct {
 	ExpertError   string        `json:"expertError,omitempty"`
 	Error         string        `json:"error,omitempty"`
 	Skipped       string        `json:"skipped,omitempty"`
+	// CI is a ci scenario's costs: the build itself, the cache transfer,
+	// end to end.
+	CI *CIRow `json:"ci,omitempty"`
 }
 
 // Report is a benchmark's result.
@@ -99,9 +105,9 @@ func Run(ctx context.Context, root string, opt Options) (*Report, error) {
 		opt.Config = config.Default()
 	}
 	reps := max(opt.Repetitions, 1)
-	scen := opt.Scenarios
+	scen := measure.ExpandScenarios(opt.Scenarios)
 	if len(scen) == 0 {
-		scen = measure.AllScenarios
+		scen = measure.DefaultScenarios
 	}
 	info, err := opt.Builder.Info(ctx)
 	if err != nil {
@@ -205,7 +211,7 @@ func Run(ctx context.Context, root string, opt Options) (*Report, error) {
 				}
 				logf("bench %s %s repetition %d", v.name, name, r)
 				ms, failures, err := measure.Images(ctx, []*discover.Image{im}, measure.Options{Builder: opt.Builder, Repo: d, Scenarios: scen, Repetitions: 1,
-					TouchSource: touches[name][0], TouchDeps: touches[name][1]})
+					TouchSource: touches[name][0], TouchDeps: touches[name][1], CI: variantCI(opt.CI, v.name), Log: opt.Log})
 				if err != nil {
 					return nil, fmt.Errorf("%s (%s): %w", name, v.name, err)
 				}
@@ -224,10 +230,11 @@ func Run(ctx context.Context, root string, opt Options) (*Report, error) {
 			if hasExpert[name] {
 				addExpert(row, runs["expert"][name])
 			}
+			ciRow(row, runs["naive"][name], runs["fixed"][name], runs["expert"][name])
 			rep.Rows = append(rep.Rows, row)
 		}
 	}
-	rep.Targets = evaluate(rep.Rows, discs["naive"])
+	rep.Targets = evaluate(rep.Rows, discs["naive"], opt.CI != nil && opt.CI.CacheMounts != nil)
 	if opt.Graph > 1 {
 		g, err := graphRun(ctx, opt, discs["fixed"], logf)
 		if err != nil {

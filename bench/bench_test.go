@@ -47,7 +47,7 @@ func TestCompareAndTargets(t *testing.T) {
 		{Image: name, Scenario: "cold", Runs: 3, Speedup: 1 / 1.2, NaiveCtx: 50 << 20, FixedCtx: 1 << 20},
 	}
 	got := map[string]bool{}
-	for _, tg := range evaluate(rows, d) {
+	for _, tg := range evaluate(rows, d, false) {
 		got[tg.Name] = tg.Met
 	}
 	want := map[string]bool{"source-change rebuild": true, "deps-change rebuild": false, "cold build": false, "context bytes": true}
@@ -79,7 +79,7 @@ func TestTargetsByLanguageAndExpert(t *testing.T) {
 		{Image: "node", Scenario: "warm", Runs: 3, Speedup: 1, FixedVsExpert: 1.3},
 	}
 	got := map[string]Target{}
-	for _, tg := range evaluate(rows, d) {
+	for _, tg := range evaluate(rows, d, false) {
 		got[tg.Image+" "+tg.Name] = tg
 	}
 	for key, want := range map[string]struct {

@@ -34,6 +34,7 @@ func BenchTable(w io.Writer, r *bench.Report) {
 		fmt.Fprintf(tw, "%s\t%s\n", strings.Join(rowCells(row, r.Expert), "\t"), note)
 	}
 	tw.Flush()
+	benchCI(w, r, false)
 	fmt.Fprintln(w)
 	for _, t := range r.Targets {
 		mark := "met"
@@ -146,6 +147,7 @@ func BenchMarkdown(w io.Writer, r *bench.Report, previous []byte) {
 		}
 		fmt.Fprintf(w, "| %s |\n", strings.Join(rowCells(row, r.Expert), " | "))
 	}
+	benchCI(w, r, true)
 	if r.Graph != nil {
 		fmt.Fprintf(w, "\n## Building the graph\n\n%s", benchGraphMarkdown(r.Graph))
 	}
@@ -189,4 +191,52 @@ func benchGraphMarkdown(g *bench.GraphRun) string {
 		fmt.Fprintf(&b, "\n- not built: %s\n", f)
 	}
 	return b.String()
+}
+
+// benchCI writes the ci scenarios' costs per variant: each job on a fresh
+// builder, the build itself apart from the layer cache's import and
+// export and the persisted cache mounts' restore and save.
+func benchCI(w io.Writer, r *bench.Report, markdown bool) {
+	var rows []*bench.Row
+	for _, row := range r.Rows {
+		if row.CI != nil {
+			rows = append(rows, row)
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	head := []string{"image", "scenario", "variant", "build", "cache import", "cache export", "mounts restore+save", "end to end", "layer cache", "mount entries", "speedup build / end to end"}
+	var lines [][]string
+	for _, row := range rows {
+		for _, v := range []struct {
+			name string
+			c    *bench.CICost
+		}{{"naive", row.CI.Naive}, {"fixed", row.CI.Fixed}, {"expert", row.CI.Expert}} {
+			if v.c == nil {
+				continue
+			}
+			sp := ""
+			if v.name == "fixed" && row.CI.EndToEndSpeedup > 0 {
+				sp = fmt.Sprintf("%.1f× / %.1f×", row.CI.BuildSpeedup, row.CI.EndToEndSpeedup)
+			}
+			lines = append(lines, []string{row.Image, row.Scenario, v.name, units.Seconds(v.c.Build, 1), units.Seconds(v.c.CacheImport, 1), units.Seconds(v.c.CacheExport, 1),
+				units.Seconds(v.c.Mounts, 1), units.Seconds(v.c.EndToEnd, 1), units.Bytes(v.c.CacheBytes), units.Bytes(v.c.MountBytes), sp})
+		}
+	}
+	if markdown {
+		fmt.Fprintf(w, "\n## CI jobs: a fresh builder per build\n\nEach job is a new buildkitd with an empty state; the layer cache is imported from and exported to the CI's cache (`mode=max`); cache mounts start empty unless persisted (`--ci-cache-mounts`). \"Build\" is the job's build without the cache import and export; \"end to end\" adds the mounts' restore and save.\n\n")
+		fmt.Fprintf(w, "| %s |\n|%s\n", strings.Join(head, " | "), strings.Repeat(" --- |", len(head)))
+		for _, l := range lines {
+			fmt.Fprintf(w, "| %s |\n", strings.Join(l, " | "))
+		}
+		return
+	}
+	fmt.Fprintln(w, "\nCI jobs (a fresh builder per build):")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.ToUpper(strings.Join(head, "\t")))
+	for _, l := range lines {
+		fmt.Fprintln(tw, strings.Join(l, "\t"))
+	}
+	tw.Flush()
 }

@@ -4,14 +4,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/layerwise/layerwise/dockerfile"
 	"github.com/layerwise/layerwise/render"
 
 	"github.com/layerwise/layerwise/bench"
 	"github.com/layerwise/layerwise/internal/atomicfile"
-	"github.com/layerwise/layerwise/measure"
 	"github.com/spf13/cobra"
 )
 
@@ -22,6 +20,7 @@ func newBenchCmd(g *globals) *cobra.Command {
 	var markdownOut string
 	var failOnMissed, expert bool
 	var graph int
+	var ci ciFlags
 	cmd := &cobra.Command{
 		Use:   "bench [PATH]",
 		Short: "Build every service naive and fixed, in every scenario, and compare",
@@ -37,6 +36,11 @@ junk exists, compiled images ≥ 50% smaller). Every variant edits the same file
 --expert adds a third variant: each service built from the Dockerfile.expert
 next to its Dockerfile (with Dockerfile.expert.dockerignore), a hand-written
 baseline; the fixed version must be within 1.20× of it on every rebuild.
+--scenario ci adds the ci scenarios (ci-source-change, ci-deps-change): each change
+built as a CI job on a fresh builder, the layer cache in --ci-cache, cache mounts
+empty unless --ci-cache-mounts persists them; the rows give the build itself, the
+cache transfer and end to end, and the targets (fixed never slower than naive;
+with persisted mounts Go ≥ 10× the build and ≥ 5× end to end, Node ≥ 3×).
 --graph N also builds every image of the fixed copy along the dependency graph
 without cache, -j 1 and -j N, and reports the speed-up and the critical path.
 
@@ -47,10 +51,8 @@ the Markdown document (keeping its hand-written analysis section).`,
 			if err := g.checkTableFormat("json", "markdown"); err != nil {
 				return err
 			}
-			for _, s := range scenarios {
-				if !measure.ValidScenario(s) {
-					return usageErr("unknown --scenario %q: %s", s, strings.Join(measure.AllScenarios, ", "))
-				}
+			if err := checkScenarios(scenarios, nil); err != nil {
+				return err
 			}
 			b, err := f.builderFor()
 			if err != nil {
@@ -70,12 +72,16 @@ the Markdown document (keeping its hand-written analysis section).`,
 			if _, err := b.Info(cmd.Context()); err != nil {
 				return &ExitError{Code: ExitUsage, Err: err}
 			}
+			ciOpt, err := ci.options(f)
+			if err != nil {
+				return err
+			}
 			var baseImages func(context.Context, []string) map[string]dockerfile.ImageConfig
 			if !g.noInspect {
 				baseImages = g.resolver().Configs
 			}
 			rep, err := bench.Run(cmd.Context(), root, bench.Options{Builder: b, Scenarios: scenarios, Repetitions: reps, Images: images, Config: cfg, Log: g.stderr,
-				Expert: expert, Graph: graph, BaseImages: baseImages})
+				Expert: expert, Graph: graph, BaseImages: baseImages, CI: ciOpt})
 			if err != nil {
 				if cmd.Context().Err() != nil {
 					return &ExitError{Code: ExitFindings, Err: fmt.Errorf("interrupted: builds cancelled, temporary copies removed")}
@@ -120,7 +126,8 @@ the Markdown document (keeping its hand-written analysis section).`,
 	}
 	f.add(cmd)
 	cmd.Flags().StringSliceVar(&images, "image", nil, "only these services")
-	cmd.Flags().StringSliceVar(&scenarios, "scenario", nil, "scenarios (default all)")
+	cmd.Flags().StringSliceVar(&scenarios, "scenario", nil, "scenarios (default cold, warm, source-change, deps-change; ci for the ci scenarios)")
+	ci.add(cmd)
 	cmd.Flags().IntVarP(&reps, "repetitions", "n", 3, "repetitions of each scenario, naive and fixed alternating")
 	cmd.Flags().StringVar(&markdownOut, "markdown", "", "also write the Markdown document to this file (e.g. docs/benchmarks.md)")
 	cmd.Flags().BoolVar(&failOnMissed, "fail-on-missed", false, "exit 1 when a target is missed")
