@@ -30,6 +30,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/layerwise/layerwise/discover"
@@ -196,8 +197,21 @@ func Restore(ctx context.Context, b engine.Builder, im *discover.Image, store St
 	return rep, nil
 }
 
+// mountLocks serialize this process's helper builds over one mount
+// identity: images that share a mount (as BuildKit shares it) are built
+// side by side, and two restores must not unpack into it at once (the
+// second finds it full and keeps it).
+var mountLocks sync.Map // identity -> *sync.Mutex
+
+func lockMount(m Mount) func() {
+	mu, _ := mountLocks.LoadOrStore(m.Identity(), &sync.Mutex{})
+	mu.(*sync.Mutex).Lock()
+	return mu.(*sync.Mutex).Unlock
+}
+
 func restoreOne(ctx context.Context, b engine.Builder, im *discover.Image, store Store, opt Options, rep *Report, mr *MountReport, helper string) error {
 	rr := mr.Restore
+	defer lockMount(mr.Mount)()
 	dir, err := os.MkdirTemp("", "layerwise-cachemount-")
 	if err != nil {
 		return err
@@ -276,6 +290,7 @@ func Save(ctx context.Context, b engine.Builder, im *discover.Image, store Store
 
 func saveOne(ctx context.Context, b engine.Builder, im *discover.Image, store Store, rep *Report, mr *MountReport, helper string) error {
 	sr := mr.Save
+	defer lockMount(mr.Mount)()
 	dir, err := os.MkdirTemp("", "layerwise-cachemount-")
 	if err != nil {
 		return err
