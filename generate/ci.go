@@ -186,6 +186,9 @@ jobs:
       - name: Expose the Actions cache service to buildx (type=gha)
         uses: crazy-max/ghaction-github-runtime@v3
       - name: Install layerwise
+        env:
+          # static: layerwise runs itself in the builder to carry the cache mounts
+          CGO_ENABLED: "0"
         run: go install github.com/layerwise/layerwise/cmd/layerwise@latest
       - name: Restore the build history
         uses: actions/cache@v4
@@ -282,7 +285,8 @@ layerwise:
 {{- end}}
   before_script:
     - apk add --no-cache go git
-    - go install github.com/layerwise/layerwise/cmd/layerwise@latest
+    # static: layerwise runs itself in the builder to carry the cache mounts
+    - CGO_ENABLED=0 go install github.com/layerwise/layerwise/cmd/layerwise@latest
     - export PATH="$PATH:$(go env GOPATH)/bin"
     - echo "$CI_REGISTRY_PASSWORD" | docker login -u "$CI_REGISTRY_USER" --password-stdin "$CI_REGISTRY"
     - docker buildx create --use --driver docker-container

@@ -185,6 +185,10 @@ func TestGitHubCacheMounts(t *testing.T) {
 			}
 			continue
 		}
+		install := slices.IndexFunc(steps, func(st githubStep) bool { return strings.HasPrefix(st.Run, "go install ") })
+		if install < 0 || steps[install].Env["CGO_ENABLED"] != "0" {
+			t.Errorf("layerwise is not installed static (it runs in the builder to carry the cache mounts):\n%s", data)
+		}
 		if cacheStep < 0 || cacheStep > buildStep {
 			t.Fatalf("no cache step for %s before the build:\n%s", dir, data)
 		}
@@ -258,6 +262,9 @@ func TestGitLabCacheMounts(t *testing.T) {
 				t.Errorf("--cache-mounts=false, but:\n%s", data)
 			}
 			continue
+		}
+		if !strings.Contains(string(data), "- CGO_ENABLED=0 go install ") {
+			t.Errorf("layerwise is not installed static (it runs in the builder to carry the cache mounts):\n%s", data)
 		}
 		if !found || !strings.Contains(build, flags) {
 			t.Errorf("no cache of %s, or the build lacks %s:\n%s", CacheMountsDir, flags, data)
