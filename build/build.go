@@ -405,7 +405,7 @@ func buildOne(ctx context.Context, repo *discover.Repo, im *discover.Image, b en
 		req.CacheFrom, req.CacheTo = im.CacheFrom, im.CacheTo
 	}
 	if opt.Cache.Kind != "" {
-		req.CacheFrom, req.CacheTo = opt.Cache.For(TargetName(im))
+		req.CacheFrom, req.CacheTo = opt.Cache.ForImage(im)
 		if opt.Cache.Kind == CacheLocal {
 			// local cache paths are the repository's: absolute for the builder
 			for i, v := range req.CacheFrom {

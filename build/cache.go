@@ -40,11 +40,6 @@ func ParseCache(s string) (Cache, error) {
 	return Cache{}, fmt.Errorf("cache %q: want local, inline, gha, none or registry=REF", s)
 }
 
-// For returns the cache-from and cache-to settings of the image whose
-// target name is name. An inline cache is imported from the image's own
-// reference, which name alone does not give: use ForImage.
-func (c Cache) For(name string) (from, to []string) { return c.settings(name, "") }
-
 // ForImage returns an image's cache-from and cache-to settings. Every
 // export carries ignore-error=true, so that a cache outage (a registry
 // down, the Actions cache service throttling) never fails a build;

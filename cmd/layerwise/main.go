@@ -3,12 +3,14 @@ package main
 
 import (
 	"context"
+	"io"
 	"os"
 	"os/signal"
 	"sync/atomic"
 	"syscall"
 
 	"github.com/layerwise/layerwise/internal/cli"
+	"github.com/sirupsen/logrus"
 )
 
 func main() {
@@ -20,6 +22,11 @@ func main() {
 // the exit code then says which signal stopped it: 130 or 143, as a shell
 // reports. A second signal ends the process at once.
 func run() int {
+	// BuildKit's and containerd's client code logs through logrus's global
+	// logger ("failed check for fsverity support", retried content writes
+	// while a local cache is exported): what a build did reaches the user
+	// through layerwise's own results and errors, not as log lines.
+	logrus.SetOutput(io.Discard)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	sigs := make(chan os.Signal, 1)
