@@ -211,7 +211,7 @@ func Run(ctx context.Context, root string, opt Options) (*Report, error) {
 				}
 				logf("bench %s %s repetition %d", v.name, name, r)
 				ms, failures, err := measure.Images(ctx, []*discover.Image{im}, measure.Options{Builder: opt.Builder, Repo: d, Scenarios: scen, Repetitions: 1,
-					TouchSource: touches[name][0], TouchDeps: touches[name][1], CI: variantCI(opt.CI, v.name), Log: opt.Log})
+					TouchSource: touches[name][0], TouchDeps: touches[name][1], CI: opt.CI.Variant(v.name), Log: opt.Log})
 				if err != nil {
 					return nil, fmt.Errorf("%s (%s): %w", name, v.name, err)
 				}

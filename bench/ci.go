@@ -1,11 +1,9 @@
 package bench
 
 import (
-	"path/filepath"
 	"slices"
 	"time"
 
-	"github.com/layerwise/layerwise/cachemount"
 	"github.com/layerwise/layerwise/measure"
 )
 
@@ -81,20 +79,4 @@ func ciRow(row *Row, naive, fixed, expert []*measure.Measurement) {
 		}
 	}
 	row.CI = ci
-}
-
-// variantCI gives each variant of a benchmark a cache-mount store of its
-// own: the fixed and the expert Dockerfiles may have the same mounts, and
-// one's saved build cache must not speed the other up.
-func variantCI(ci *measure.CIOptions, variant string) *measure.CIOptions {
-	if ci == nil {
-		return nil
-	}
-	cp := *ci
-	if d, ok := ci.CacheMounts.(*cachemount.DirStore); ok {
-		if st, err := cachemount.OpenStore(filepath.Join(d.Dir, variant)); err == nil {
-			cp.CacheMounts = st
-		}
-	}
-	return &cp
 }

@@ -40,6 +40,31 @@ type CIOptions struct {
 	CacheMountOptions cachemount.Options
 }
 
+// Variant is the options for one of several variants of the same images
+// measured side by side (bench's naive, fixed and expert; verify's
+// original and fixed): each gets a cache-mount store of its own, so that
+// the mounts one saved never speed another up. nil stays nil. (The layer
+// cache is per measurement already, unless Cache names one.)
+func (c *CIOptions) Variant(name string) *CIOptions {
+	if c == nil {
+		return nil
+	}
+	cp := *c
+	if d, ok := c.CacheMounts.(*cachemount.DirStore); ok {
+		if st, err := cachemount.OpenStore(filepath.Join(d.Dir, name)); err == nil {
+			cp.CacheMounts = st
+		}
+	}
+	if c.Cache != "" {
+		if ref, ok := strings.CutPrefix(c.Cache, "registry="); ok {
+			cp.Cache = "registry=" + ref + "-" + name
+		} else {
+			cp.Cache = filepath.Join(c.Cache, name)
+		}
+	}
+	return &cp
+}
+
 func (c *CIOptions) supported() bool { return ephemeral.Supported(c.Builders.Backend) }
 
 func (c *CIOptions) unsupported() string {

@@ -61,6 +61,9 @@ type Options struct {
 	// source-change, deps-change); NoRebuilds skips them.
 	Scenarios  []string
 	NoRebuilds bool
+	// CI configures the ci scenarios (each a CI job on a fresh builder);
+	// the original and the fixed version get caches of their own.
+	CI *measure.CIOptions
 	// Docker is the docker CLI that exports and runs the images.
 	Docker string
 	// BaseImages is discovery's base-image inspection.
@@ -406,7 +409,7 @@ func verifyImage(ctx context.Context, opt Options, tmp string, odisc, fdisc *dis
 	if opt.NoRebuilds || ir.Status != Verified {
 		return nil
 	}
-	scen := opt.Scenarios
+	scen := measure.ExpandScenarios(opt.Scenarios)
 	if len(scen) == 0 {
 		scen = []string{measure.Warm, measure.Source, measure.Deps}
 	}
@@ -417,7 +420,7 @@ func verifyImage(ctx context.Context, opt Options, tmp string, odisc, fdisc *dis
 		im   *discover.Image
 	}{{"original", odisc, o}, {"fixed", fdisc, f}} {
 		m, err := measure.Image(ctx, v.im, measure.Options{Builder: opt.Builder, Scenarios: scen, Repetitions: 1, Repo: v.disc, Log: opt.Log,
-			History: opt.History, Git: opt.Git, Host: opt.Host})
+			History: opt.History, Git: opt.Git, Host: opt.Host, CI: opt.CI.Variant(v.name)})
 		if err != nil {
 			return err
 		}

@@ -12,6 +12,7 @@ import (
 
 type verifyFlags struct {
 	engineFlags
+	ci          ciFlags
 	images      []string
 	rules       []string
 	smoke       string
@@ -35,7 +36,8 @@ WorkingDir, ExposedPorts, Volumes, Labels, StopSignal, Healthcheck, OnBuild, She
 Each difference is intended — attributed to the rule that causes it (a cache now in a
 cache mount, a file no longer sent, a recommended package no longer installed, the
 toolchain left in the build stage) — build noise, or a failure, listed path by path.
-Then both run the rebuild scenarios (warm, source-change, deps-change) and --smoke
+Then both run the rebuild scenarios (warm, source-change, deps-change; --scenario ci
+adds each change built as a CI job on a fresh builder, see measure) and --smoke
 runs the same command in both containers (no network).
 
 Cost: two cold builds per image, plus two builds per rebuild scenario
@@ -49,10 +51,8 @@ that fails, or an image that cannot be verified (its base image is not available
 			if err := g.checkFormat("text", "table", "json", "markdown"); err != nil {
 				return err
 			}
-			for _, s := range f.scenarios {
-				if !measure.ValidScenario(s) || s == measure.Cold {
-					return usageErr("--scenario %s: one of warm, source-change, deps-change", s)
-				}
+			if err := checkScenarios(f.scenarios, func(s string) bool { return s != measure.Cold }); err != nil {
+				return err
 			}
 			res, cfg, err := discoverWithConfig(cmd, g, args)
 			if err != nil {
@@ -62,8 +62,12 @@ that fails, or an image that cannot be verified (its base image is not available
 			if err != nil {
 				return err
 			}
+			ci, err := f.ci.options(&f.engineFlags)
+			if err != nil {
+				return err
+			}
 			opt := verify.Options{Builder: b, Config: cfg, Images: f.images, Rules: f.rules, SharedBase: f.sharedBase, Smoke: f.smoke,
-				Scenarios: f.scenarios, NoRebuilds: f.noRebuilds, Log: g.stderr}
+				Scenarios: f.scenarios, NoRebuilds: f.noRebuilds, Log: g.stderr, CI: ci}
 			if !g.noInspect {
 				opt.BaseImages = g.resolver().Configs
 			}
@@ -102,7 +106,8 @@ that fails, or an image that cannot be verified (its base image is not available
 	cmd.Flags().StringSliceVar(&f.rules, "rule", nil, "only these rules' fixes")
 	cmd.Flags().BoolVar(&f.sharedBase, "shared-base", false, "verify fix --shared-base (LW116's shared base images) instead of the rules' fixes")
 	cmd.Flags().StringVar(&f.smoke, "smoke", "", "command run in both containers (sh -c, no network); exit code and stdout must be the same")
-	cmd.Flags().StringSliceVar(&f.scenarios, "scenario", nil, "rebuild scenarios (default warm, source-change, deps-change)")
+	cmd.Flags().StringSliceVar(&f.scenarios, "scenario", nil, "rebuild scenarios (default warm, source-change, deps-change; also ci-source-change, ci-deps-change, or ci for both)")
+	f.ci.add(cmd)
 	cmd.Flags().BoolVar(&f.noRebuilds, "no-rebuilds", false, "compare the images only, no rebuild scenarios")
 	cmd.Flags().StringVar(&f.historyPath, "history", "", "build history (default .layerwise/history.db under PATH)")
 	cmd.Flags().BoolVar(&f.noHistory, "no-history", false, "do not record the builds")
