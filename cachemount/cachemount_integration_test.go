@@ -8,14 +8,13 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/layerwise/layerwise/discover"
 	"github.com/layerwise/layerwise/dockerfile"
 	"github.com/layerwise/layerwise/engine"
 	"github.com/layerwise/layerwise/engine/buildkit"
+	"github.com/layerwise/layerwise/engine/ephemeral"
 	"github.com/layerwise/layerwise/internal/testengine"
 )
 
@@ -59,51 +58,12 @@ func (e *buildErr) Error() string { return "building the helper: " + e.err.Error
 // stops it when the test ends.
 func freshBuilder(t *testing.T) *buildkit.Builder {
 	t.Helper()
-	for _, bin := range []string{"buildkitd", "buildctl"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			t.Fatalf("%s: %v (make engine installs it)", bin, err)
-		}
-	}
-	dir, err := os.MkdirTemp("", "lwcm")
+	d, err := ephemeral.Start(t.Context(), ephemeral.Options{Config: []byte("[registry.\"127.0.0.1:5000\"]\n  http = true\n")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := filepath.Join(dir, "buildkitd.toml")
-	os.WriteFile(cfg, []byte("[registry.\"127.0.0.1:5000\"]\n  http = true\n"), 0o644)
-	sock := "unix://" + filepath.Join(dir, "bk.sock")
-	logf, err := os.Create(filepath.Join(dir, "buildkitd.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("buildkitd", "--addr", sock, "--root", filepath.Join(dir, "root"), "--config", cfg)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-		logf.Close()
-		os.RemoveAll(dir)
-	})
-	for i := 0; ; i++ {
-		if exec.Command("buildctl", "--addr", sock, "debug", "workers").Run() == nil {
-			break
-		}
-		if i == 120 {
-			log, _ := os.ReadFile(logf.Name())
-			t.Fatalf("buildkitd did not start:\n%s", log)
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
-	return buildkit.New(sock)
+	t.Cleanup(func() { d.Stop() })
+	return buildkit.New(d.Addr)
 }
 
 // project writes a Dockerfile (and files) into a new context and models it

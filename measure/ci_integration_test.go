@@ -14,6 +14,7 @@ import (
 	"github.com/layerwise/layerwise/discover"
 	"github.com/layerwise/layerwise/engine"
 	_ "github.com/layerwise/layerwise/engine/buildkit"
+	_ "github.com/layerwise/layerwise/engine/buildx"
 	"github.com/layerwise/layerwise/engine/ephemeral"
 	"github.com/layerwise/layerwise/fix"
 	"github.com/layerwise/layerwise/internal/testengine"
@@ -196,5 +197,61 @@ func TestCIScenarioPersistedMounts(t *testing.T) {
 	c := m.CacheMounts
 	if c == nil || c.Mounts != 1 || c.Hits != 1 || c.RestoredBytes <= 0 || c.SavedBytes <= 0 || len(c.Errors) > 0 {
 		t.Fatalf("the build cache should be restored from the priming job and saved again: %+v", c)
+	}
+}
+
+// TestCIScenarioBuildx: with the buildx backend each CI job is a new buildx
+// builder (driver remote) of a fresh buildkitd — never the developer's
+// current builder — and neither is left behind.
+func TestCIScenarioBuildx(t *testing.T) {
+	testengine.RequireBuildkitd(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	for p, c := range map[string]string{
+		"Dockerfile": "FROM 127.0.0.1:5000/busybox:1.36\nWORKDIR /app\nCOPY deps.txt ./\nRUN --mount=type=cache,target=/cache cat deps.txt > /deps && date > /cache/seen\nCOPY src/ src/\nRUN cat src/* > /out\n",
+		"deps.txt":   "a\n",
+		"src/app.sh": "echo hi\n",
+	} {
+		os.MkdirAll(filepath.Dir(filepath.Join(dir, p)), 0o755)
+		if err := os.WriteFile(filepath.Join(dir, p), []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := discover.Discover(ctx, dir, discover.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := engine.NewBuilder("buildx", engine.BackendConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ci := &measure.CIOptions{Builders: ephemeral.Factory{Backend: "buildx"}}
+	ms, err := measure.Image(ctx, res.Images[0], measure.Options{Builder: b, Repo: res, Scenarios: []string{measure.CI}, CI: ci,
+		TouchSource: "src/app.sh", TouchDeps: "deps.txt"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) != 2 {
+		t.Fatalf("want both ci scenarios, got %d", len(ms))
+	}
+	for _, m := range ms {
+		if m.Error != "" || len(m.Runs) != 1 {
+			t.Fatalf("%s: %s", m.Scenario, m.Error)
+		}
+		r := m.Runs[0]
+		// the source change reuses the install from the imported cache
+		if m.Scenario == measure.CISource && r.Step("stage-0#4 RUN") == nil {
+			t.Errorf("no install step recorded")
+		} else if m.Scenario == measure.CISource && !r.Step("stage-0#4 RUN").Cached {
+			t.Errorf("the install should come from the imported layer cache on the fresh builder")
+		}
+		if r.CacheExport <= 0 {
+			t.Errorf("%s: cache export not timed", m.Scenario)
+		}
+	}
+	out, _ := exec.Command("docker", "buildx", "ls").CombinedOutput()
+	if strings.Contains(string(out), "layerwise-ci-") {
+		t.Errorf("a CI job's builder was left behind:\n%s", out)
 	}
 }

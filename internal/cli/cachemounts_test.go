@@ -8,11 +8,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/layerwise/layerwise/cachemount"
+	"github.com/layerwise/layerwise/engine/ephemeral"
 	"github.com/layerwise/layerwise/internal/testengine"
 	"github.com/layerwise/layerwise/internal/testfs"
 )
@@ -92,34 +91,10 @@ func TestBuildCacheMounts(t *testing.T) {
 // pulls from the loopback registry; it stops with the test.
 func freshBuildkitd(t *testing.T) string {
 	t.Helper()
-	dir, err := os.MkdirTemp("", "lwcm")
+	d, err := ephemeral.Start(t.Context(), ephemeral.Options{Config: []byte("[registry.\"127.0.0.1:5000\"]\n  http = true\n")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := filepath.Join(dir, "buildkitd.toml")
-	os.WriteFile(cfg, []byte("[registry.\"127.0.0.1:5000\"]\n  http = true\n"), 0o644)
-	sock := "unix://" + filepath.Join(dir, "bk.sock")
-	cmd := exec.Command("buildkitd", "--addr", sock, "--root", filepath.Join(dir, "root"), "--config", cfg)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-		os.RemoveAll(dir)
-	})
-	for i := 0; exec.Command("buildctl", "--addr", sock, "debug", "workers").Run() != nil; i++ {
-		if i == 120 {
-			t.Fatal("buildkitd did not start")
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
-	return sock
+	t.Cleanup(func() { d.Stop() })
+	return d.Addr
 }
