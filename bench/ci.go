@@ -9,12 +9,13 @@ import (
 
 // CICost is what a variant's CI jobs cost in a ci scenario (medians over
 // the runs): the build itself (the job's build minus the layer cache's
-// import and export), the cache transfer, and end to end — the build with
-// the transfer and the persisted cache mounts' restore and save, what the
-// CI bills.
+// transfer: its import, the cached steps' layers fetched from it, its
+// export), the transfer, and end to end — the build with the transfer and
+// the persisted cache mounts' restore and save, what the CI bills.
 type CICost struct {
 	Build       time.Duration `json:"buildNs"`
 	CacheImport time.Duration `json:"cacheImportNs"`
+	CacheLoad   time.Duration `json:"cacheLoadNs"`
 	CacheExport time.Duration `json:"cacheExportNs"`
 	// Mounts is the restore and save of the persisted cache mounts per
 	// job (0 when they are not persisted).
@@ -37,7 +38,7 @@ type CIRow struct {
 }
 
 func ciCost(scenario string, ms []*measure.Measurement) *CICost {
-	var builds, imports, exports, mounts, e2e []time.Duration
+	var builds, imports, loads, exports, mounts, e2e []time.Duration
 	c := &CICost{}
 	for _, m := range ms {
 		if m.Scenario != scenario || len(m.Runs) == 0 {
@@ -50,8 +51,8 @@ func ciCost(scenario string, ms []*measure.Measurement) *CICost {
 			bytes = (mc.RestoredBytes + mc.SavedBytes) / int64(len(m.Runs))
 		}
 		for _, r := range m.Runs {
-			builds = append(builds, r.Wall-r.CacheImport-r.CacheExport)
-			imports, exports = append(imports, r.CacheImport), append(exports, r.CacheExport)
+			builds = append(builds, r.Wall-r.CacheImport-r.CacheLoad-r.CacheExport)
+			imports, loads, exports = append(imports, r.CacheImport), append(loads, r.CacheLoad), append(exports, r.CacheExport)
 			mounts, e2e = append(mounts, perRun), append(e2e, r.Wall+perRun)
 		}
 		c.CacheBytes, c.MountBytes = m.CacheBytes, bytes
@@ -60,7 +61,7 @@ func ciCost(scenario string, ms []*measure.Measurement) *CICost {
 		return nil
 	}
 	med := func(d []time.Duration) time.Duration { slices.Sort(d); return measure.Median(d) }
-	c.Build, c.CacheImport, c.CacheExport, c.Mounts, c.EndToEnd = med(builds), med(imports), med(exports), med(mounts), med(e2e)
+	c.Build, c.CacheImport, c.CacheLoad, c.CacheExport, c.Mounts, c.EndToEnd = med(builds), med(imports), med(loads), med(exports), med(mounts), med(e2e)
 	return c
 }
 

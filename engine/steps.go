@@ -200,6 +200,40 @@ func (res *Result) Summarize() {
 	if res.CountedSteps > 0 {
 		res.CacheHitRatio = float64(res.CachedSteps) / float64(res.CountedSteps)
 	}
+	res.CacheLoad = cachedSpan(res.Steps)
+}
+
+// cachedSpan is the length of the union of the cached exec and copy
+// steps' spans.
+func cachedSpan(steps []Step) time.Duration {
+	type span struct{ a, b time.Time }
+	var spans []span
+	for _, s := range steps {
+		if s.Cached && (s.Kind == "exec" || s.Kind == "copy") && !s.Start.IsZero() && s.End.After(s.Start) {
+			spans = append(spans, span{s.Start, s.End})
+		}
+	}
+	sort.Slice(spans, func(i, j int) bool { return spans[i].a.Before(spans[j].a) })
+	var total time.Duration
+	var cur *span
+	for i := range spans {
+		s := spans[i]
+		switch {
+		case cur == nil:
+			cur = &s
+		case !s.a.After(cur.b):
+			if s.b.After(cur.b) {
+				cur.b = s.b
+			}
+		default:
+			total += cur.b.Sub(cur.a)
+			cur = &s
+		}
+	}
+	if cur != nil {
+		total += cur.b.Sub(cur.a)
+	}
+	return total
 }
 
 // Step returns the step with the given key prefix ("stage-0#4 RUN").

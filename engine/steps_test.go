@@ -39,3 +39,25 @@ func TestFailureIsTheCauseNotACancellation(t *testing.T) {
 		t.Errorf("cancelled build: %q", res.Err)
 	}
 }
+
+// The time cached steps took is counted once where they overlap.
+func TestCacheLoadIsTheUnionOfCachedSpans(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	at := func(a, b float64) (time.Time, time.Time) {
+		return t0.Add(time.Duration(a * float64(time.Second))), t0.Add(time.Duration(b * float64(time.Second)))
+	}
+	var steps []Step
+	for _, x := range []struct {
+		a, b   float64
+		cached bool
+		kind   string
+	}{{0, 2, true, "exec"}, {1, 3, true, "copy"}, {5, 6, true, "exec"}, {3, 9, false, "exec"}, {0, 9, true, "internal"}} {
+		s, e := at(x.a, x.b)
+		steps = append(steps, Step{Start: s, End: e, Cached: x.cached, Kind: x.kind})
+	}
+	res := &Result{Steps: steps}
+	res.Summarize()
+	if res.CacheLoad != 4*time.Second {
+		t.Errorf("cache load %v, want 4s (0-3 and 5-6)", res.CacheLoad)
+	}
+}
