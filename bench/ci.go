@@ -8,14 +8,14 @@ import (
 )
 
 // CICost is what a variant's CI jobs cost in a ci scenario (medians over
-// the runs): the build itself (the job's build minus the layer cache's
-// transfer: its import, the cached steps' layers fetched from it, its
-// export), the transfer, and end to end — the build with the transfer and
+// the runs): the build itself (the job's build minus the transfers: the
+// layer cache's import and export, and the layers fetched — base images'
+// and the cached steps' from the cache), the transfers, and end to end — the build with the transfer and
 // the persisted cache mounts' restore and save, what the CI bills.
 type CICost struct {
 	Build       time.Duration `json:"buildNs"`
 	CacheImport time.Duration `json:"cacheImportNs"`
-	CacheLoad   time.Duration `json:"cacheLoadNs"`
+	LayerFetch  time.Duration `json:"layerFetchNs"`
 	CacheExport time.Duration `json:"cacheExportNs"`
 	// Mounts is the restore and save of the persisted cache mounts per
 	// job (0 when they are not persisted).
@@ -51,8 +51,8 @@ func ciCost(scenario string, ms []*measure.Measurement) *CICost {
 			bytes = (mc.RestoredBytes + mc.SavedBytes) / int64(len(m.Runs))
 		}
 		for _, r := range m.Runs {
-			builds = append(builds, r.Wall-r.CacheImport-r.CacheLoad-r.CacheExport)
-			imports, loads, exports = append(imports, r.CacheImport), append(loads, r.CacheLoad), append(exports, r.CacheExport)
+			builds = append(builds, r.Wall-r.CacheImport-r.LayerFetch-r.CacheExport)
+			imports, loads, exports = append(imports, r.CacheImport), append(loads, r.LayerFetch), append(exports, r.CacheExport)
 			mounts, e2e = append(mounts, perRun), append(e2e, r.Wall+perRun)
 		}
 		c.CacheBytes, c.MountBytes = m.CacheBytes, bytes
@@ -61,7 +61,7 @@ func ciCost(scenario string, ms []*measure.Measurement) *CICost {
 		return nil
 	}
 	med := func(d []time.Duration) time.Duration { slices.Sort(d); return measure.Median(d) }
-	c.Build, c.CacheImport, c.CacheLoad, c.CacheExport, c.Mounts, c.EndToEnd = med(builds), med(imports), med(loads), med(exports), med(mounts), med(e2e)
+	c.Build, c.CacheImport, c.LayerFetch, c.CacheExport, c.Mounts, c.EndToEnd = med(builds), med(imports), med(loads), med(exports), med(mounts), med(e2e)
 	return c
 }
 

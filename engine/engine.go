@@ -155,11 +155,13 @@ type Result struct {
 	// pays on top of its build.
 	CacheImport time.Duration `json:"cacheImportNs,omitempty"`
 	CacheExport time.Duration `json:"cacheExportNs,omitempty"`
-	// CacheLoad is the time the cached steps took: on a builder whose
-	// cache was imported (a fresh CI builder), fetching their layers from
-	// the cache (the union of their spans, as steps of parallel stages
-	// overlap); about zero on a warm local builder.
-	CacheLoad time.Duration `json:"cacheLoadNs,omitempty"`
+	// LayerFetch is the time spent fetching layers: downloading and
+	// extracting base images' layers, and on a builder whose cache was
+	// imported (a fresh CI builder) the cached steps fetching theirs —
+	// the union of those spans (they overlap); about zero on a warm local
+	// builder. Only backends with BuildKit's progress stream (not plain)
+	// see the downloads.
+	LayerFetch time.Duration `json:"layerFetchNs,omitempty"`
 	// ImageID, ImageDigest, ImageSize (bytes) and Layers describe the
 	// result (from `docker image inspect` or the exported image).
 	ImageID     string `json:"imageId,omitempty"`

@@ -82,11 +82,16 @@ type Recorder struct {
 	vertexes map[digest.Digest]*client.Vertex
 	bytes    map[digest.Digest]int64
 	logs     map[digest.Digest][]byte
+	// layer downloads ("sha256:…") and extractions ("extracting
+	// sha256:…"): their spans
+	layers map[string]*span
 }
+
+type span struct{ a, b time.Time }
 
 // NewRecorder returns an empty recorder.
 func NewRecorder() *Recorder {
-	return &Recorder{vertexes: map[digest.Digest]*client.Vertex{}, bytes: map[digest.Digest]int64{}, logs: map[digest.Digest][]byte{}}
+	return &Recorder{vertexes: map[digest.Digest]*client.Vertex{}, bytes: map[digest.Digest]int64{}, logs: map[digest.Digest][]byte{}, layers: map[string]*span{}}
 }
 
 // Add records one status update.
@@ -121,6 +126,19 @@ func (r *Recorder) Add(st *client.SolveStatus) {
 		// context (the Dockerfile's own transfer lands on an internal step)
 		if strings.HasPrefix(s.ID, "transferring ") && s.Current > r.bytes[s.Vertex] {
 			r.bytes[s.Vertex] = s.Current
+		}
+		if strings.HasPrefix(s.ID, "sha256:") || strings.HasPrefix(s.ID, "extracting sha256:") {
+			sp := r.layers[s.ID]
+			if sp == nil {
+				sp = &span{}
+				r.layers[s.ID] = sp
+			}
+			if s.Started != nil && (sp.a.IsZero() || s.Started.Before(sp.a)) {
+				sp.a = *s.Started
+			}
+			if s.Completed != nil && s.Completed.After(sp.b) {
+				sp.b = *s.Completed
+			}
 		}
 	}
 	for _, l := range st.Logs {
@@ -171,6 +189,11 @@ func (r *Recorder) Finish() *Result {
 		return a.Before(b)
 	})
 	res.Summarize()
+	var spans []span
+	for _, sp := range r.layers {
+		spans = append(spans, *sp)
+	}
+	res.LayerFetch = union(append(spans, cachedSpans(res.Steps)...))
 	return res
 }
 
@@ -200,24 +223,33 @@ func (res *Result) Summarize() {
 	if res.CountedSteps > 0 {
 		res.CacheHitRatio = float64(res.CachedSteps) / float64(res.CountedSteps)
 	}
-	res.CacheLoad = cachedSpan(res.Steps)
 }
 
-// cachedSpan is the length of the union of the cached exec and copy
-// steps' spans.
-func cachedSpan(steps []Step) time.Duration {
-	type span struct{ a, b time.Time }
+// cachedSpans are the cached exec and copy steps' spans.
+func cachedSpans(steps []Step) []span {
 	var spans []span
 	for _, s := range steps {
-		if s.Cached && (s.Kind == "exec" || s.Kind == "copy") && !s.Start.IsZero() && s.End.After(s.Start) {
+		if s.Cached && (s.Kind == "exec" || s.Kind == "copy") {
 			spans = append(spans, span{s.Start, s.End})
 		}
 	}
-	sort.Slice(spans, func(i, j int) bool { return spans[i].a.Before(spans[j].a) })
+	return spans
+}
+
+// union is the length of the union of spans (those without both ends
+// left out).
+func union(spans []span) time.Duration {
+	var ok []span
+	for _, s := range spans {
+		if !s.a.IsZero() && s.b.After(s.a) {
+			ok = append(ok, s)
+		}
+	}
+	sort.Slice(ok, func(i, j int) bool { return ok[i].a.Before(ok[j].a) })
 	var total time.Duration
 	var cur *span
-	for i := range spans {
-		s := spans[i]
+	for i := range ok {
+		s := ok[i]
 		switch {
 		case cur == nil:
 			cur = &s

@@ -40,24 +40,32 @@ func TestFailureIsTheCauseNotACancellation(t *testing.T) {
 	}
 }
 
-// The time cached steps took is counted once where they overlap.
-func TestCacheLoadIsTheUnionOfCachedSpans(t *testing.T) {
+// The time spent fetching layers — downloads, extractions and cached
+// steps (on a fresh builder, fetching theirs from the imported cache) — is
+// counted once where they overlap.
+func TestLayerFetchIsTheUnionOfSpans(t *testing.T) {
 	t0 := time.Unix(1000, 0)
-	at := func(a, b float64) (time.Time, time.Time) {
-		return t0.Add(time.Duration(a * float64(time.Second))), t0.Add(time.Duration(b * float64(time.Second)))
+	at := func(s float64) *time.Time {
+		x := t0.Add(time.Duration(s * float64(time.Second)))
+		return &x
 	}
-	var steps []Step
-	for _, x := range []struct {
-		a, b   float64
-		cached bool
-		kind   string
-	}{{0, 2, true, "exec"}, {1, 3, true, "copy"}, {5, 6, true, "exec"}, {3, 9, false, "exec"}, {0, 9, true, "internal"}} {
-		s, e := at(x.a, x.b)
-		steps = append(steps, Step{Start: s, End: e, Cached: x.cached, Kind: x.kind})
-	}
-	res := &Result{Steps: steps}
-	res.Summarize()
-	if res.CacheLoad != 4*time.Second {
-		t.Errorf("cache load %v, want 4s (0-3 and 5-6)", res.CacheLoad)
+	rec := NewRecorder()
+	rec.Add(&client.SolveStatus{
+		Vertexes: []*client.Vertex{
+			{Digest: "sha256:a", Name: "[1/4] RUN cached", Cached: true, Started: at(0), Completed: at(2)},
+			{Digest: "sha256:b", Name: "[2/4] COPY cached", Cached: true, Started: at(1), Completed: at(3)},
+			{Digest: "sha256:c", Name: "[3/4] RUN ran", Started: at(3), Completed: at(20)},
+			{Digest: "sha256:d", Name: "[internal] load build context", Started: at(0), Completed: at(20)},
+		},
+		Statuses: []*client.VertexStatus{
+			{ID: "sha256:1111", Vertex: "sha256:c", Started: at(2.5), Completed: at(5)},
+			{ID: "extracting sha256:1111", Vertex: "sha256:c", Started: at(5), Completed: at(6)},
+			{ID: "sha256:2222", Vertex: "sha256:c", Started: at(10), Completed: at(11)},
+			{ID: "transferring context:", Vertex: "sha256:d", Started: at(0), Completed: at(20)},
+		},
+	})
+	res := rec.Finish()
+	if res.LayerFetch != 7*time.Second {
+		t.Errorf("layer fetch %v, want 7s (0-6 and 10-11)", res.LayerFetch)
 	}
 }

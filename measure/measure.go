@@ -168,14 +168,15 @@ type Measurement struct {
 	ImageSize     int64            `json:"imageSize"`
 	Layers        int              `json:"layers"`
 	Pull          time.Duration    `json:"pullNs"`
-	// CacheImport, CacheExport and CacheLoad (medians) are what the ci
+	// CacheImport, CacheExport and LayerFetch (medians) are what the ci
 	// scenarios' jobs spent importing and exporting the layer cache and
-	// fetching the cached steps' layers from it, inside the wall times; CacheBytes is the layer cache's size after the last
+	// fetching layers (base images', and the cached steps' from the
+	// cache), inside the wall times; CacheBytes is the layer cache's size after the last
 	// export; CacheMounts what persisting the cache mounts cost, apart
 	// from the wall times.
 	CacheImport time.Duration `json:"cacheImportNs,omitempty"`
 	CacheExport time.Duration `json:"cacheExportNs,omitempty"`
-	CacheLoad   time.Duration `json:"cacheLoadNs,omitempty"`
+	LayerFetch  time.Duration `json:"layerFetchNs,omitempty"`
 	CacheBytes  int64         `json:"cacheBytes,omitempty"`
 	CacheMounts *MountCost    `json:"cacheMounts,omitempty"`
 	// Touched is the file a change scenario edited (context-relative).
@@ -453,12 +454,12 @@ func (m *Measurement) summarize() {
 	m.ContextBytes, m.ImageSize, m.Layers, m.Pull = last.ContextBytes, last.ImageSize, last.Layers, last.Pull
 	var imports, exports, loads []time.Duration
 	for _, r := range m.Runs {
-		imports, exports, loads = append(imports, r.CacheImport), append(exports, r.CacheExport), append(loads, r.CacheLoad)
+		imports, exports, loads = append(imports, r.CacheImport), append(exports, r.CacheExport), append(loads, r.LayerFetch)
 	}
 	slices.Sort(imports)
 	slices.Sort(exports)
 	slices.Sort(loads)
-	m.CacheImport, m.CacheExport, m.CacheLoad = Median(imports), Median(exports), Median(loads)
+	m.CacheImport, m.CacheExport, m.LayerFetch = Median(imports), Median(exports), Median(loads)
 }
 
 // Median of sorted durations (the mean of the middle two for even counts).
