@@ -40,8 +40,10 @@ type Step struct {
 	LayerBytes int64 `json:"layerBytes,omitempty"`
 }
 
-// vertexName: "[build 2/5] RUN ...", "[2/5] RUN ...", "[stage-1 3/3] COPY ...".
-var vertexName = regexp.MustCompile(`^\[(?:(\S+) )?(\d+)/(\d+)\] (.*)$`)
+// vertexName: "[build 2/5] RUN ...", "[2/5] RUN ...", "[stage-1 3/3] COPY ...";
+// recent BuildKit pads the stage names of a build to one width ("[build
+// 1/10]" beside "[stage-1 2/6]").
+var vertexName = regexp.MustCompile(`^\[ *(?:(\S+) +)?(\d+)/(\d+)\] (.*)$`)
 
 // StepOf parses a vertex name into stage, index and instruction.
 func StepOf(name string) Step {

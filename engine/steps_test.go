@@ -69,3 +69,19 @@ func TestLayerFetchIsTheUnionOfSpans(t *testing.T) {
 		t.Errorf("layer fetch %v, want 7s (0-6 and 10-11)", res.LayerFetch)
 	}
 }
+
+// BuildKit 0.34 pads stage names to one width in a build's vertex names:
+// "[build  8/10]" beside "[stage-1 2/6]" is still stage build, step 8.
+func TestStepOfPaddedStageNames(t *testing.T) {
+	for name, want := range map[string]string{
+		"[build  8/10] RUN go mod download":     "build#8 RUN go mod download",
+		"[stage-1 2/6] COPY --from=build /a /a": "stage-1#2 COPY --from=build /a /a",
+		"[ 3/4] RUN make":                       "stage-0#3 RUN make",
+		"[2/4] RUN make":                        "stage-0#2 RUN make",
+	} {
+		s := StepOf(name)
+		if s.Key != want || s.Kind == "internal" {
+			t.Errorf("%q: key %q kind %s, want %q", name, s.Key, s.Kind, want)
+		}
+	}
+}
