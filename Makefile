@@ -8,7 +8,7 @@ EXAMPLE ?= examples
 all: build
 
 build:
-	CGO_ENABLED=0 $(GO) build -o $(BIN) ./cmd/layerwise
+	CGO_ENABLED=0 $(GO) build -ldflags='-s -w' -o $(BIN) ./cmd/layerwise
 
 # The main job on the example monorepo: what it builds, and what each build
 # sends to the builder.
