@@ -360,6 +360,23 @@ var dockerfileCases = []struct {
 		rules: []string{"LW102"},
 	},
 	{
+		// an expert's Dockerfile with the modules in a mount on both steps:
+		// on a fresh CI builder the build finds none (and fails offline);
+		// the modules go to the download step's layer, the build keeps its
+		// build cache mount
+		name:  "store-moved-out-of-its-mount",
+		files: map[string]string{"Dockerfile": "FROM golang:1.22\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN --mount=type=cache,target=/go/pkg/mod go mod download\nCOPY . .\nRUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build GOPROXY=off go build -o /app .\n", "go.mod": "module x\n", "go.sum": "", "main.go": "package main\n"},
+		rules: []string{"LW117"},
+		want:  "FROM golang:1.22\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build GOPROXY=off go build -o /app .\n",
+	},
+	{
+		// NuGet's packages before --no-restore
+		name:  "nuget-store-moved-out-of-its-mount",
+		files: map[string]string{"Dockerfile": "FROM mcr.microsoft.com/dotnet/sdk:8.0\nWORKDIR /src\nCOPY app.csproj ./\nRUN --mount=type=cache,target=/root/.nuget/packages dotnet restore\nCOPY . .\nRUN dotnet publish -c Release --no-restore -o /out\n", "app.csproj": "<Project/>\n", "Program.cs": ""},
+		rules: []string{"LW117"},
+		want:  "FROM mcr.microsoft.com/dotnet/sdk:8.0\nWORKDIR /src\nCOPY app.csproj ./\nRUN dotnet restore\nCOPY . .\nRUN dotnet publish -c Release --no-restore -o /out\n",
+	},
+	{
 		// rm -rf /var/cache/* would remove the mount point /var/cache/apt:
 		// "Device or resource busy" on every build
 		name:  "apt-mount-point-removed",

@@ -16,6 +16,7 @@ func TestFixesDoNotMutateTheirInput(t *testing.T) {
 		"FROM node:20\nCOPY . .\nRUN npm ci && npm run build\n",
 		"FROM golang:1.22-bookworm\nWORKDIR /src\nCOPY . .\nRUN go build -o /usr/local/bin/app .\nCMD [\"app\"]\n",
 		"# syntax=docker/dockerfile:1\nFROM alpine:3.20\nRUN apk add --no-cache curl\n",
+		"FROM golang:1.22\nCOPY go.mod ./\nRUN --mount=type=cache,target=/go/pkg/mod go mod download\nCOPY . .\nRUN --mount=type=cache,target=/go/pkg/mod go build -o /app .\n",
 	}
 	ran := map[string]bool{}
 	for _, src := range srcs {
@@ -35,7 +36,7 @@ func TestFixesDoNotMutateTheirInput(t *testing.T) {
 			}
 		}
 	}
-	for _, id := range []string{"LW101", "LW102", "LW103", "LW104", "LW105", "LW112", "LW140"} {
+	for _, id := range []string{"LW101", "LW102", "LW103", "LW104", "LW105", "LW112", "LW117", "LW140"} {
 		if !ran[id] {
 			t.Errorf("no input triggered %s's fix", id)
 		}

@@ -16,6 +16,10 @@ type Intent struct {
 	// (LW102): their content now lives in BuildKit's cache, not in the
 	// image; an empty mount point may be left behind.
 	CacheDirs []string
+	// Stored are the directories the fix took out of cache mounts
+	// (LW117): a package store a later step reads now stays in the layer
+	// the install makes, so the image holds its content.
+	Stored []string
 	// Mounts are the targets of every cache mount of either Dockerfile:
 	// BuildKit creates the directories above a mount's target for the
 	// mount point, so their existence, mode and owner are the mount's.
@@ -191,6 +195,11 @@ func Compare(orig, fixed *Snapshot, in Intent) *Comparison {
 		for _, d := range in.CacheDirs {
 			if under(p, d) {
 				return "LW102", "the cache " + d + " is a cache mount now: its content stays out of the image"
+			}
+		}
+		for _, d := range in.Stored {
+			if under(p, d) {
+				return "LW117", "the package store " + d + " is no cache mount any more: it stays in the layer, where a fresh builder finds it"
 			}
 		}
 		if dir {

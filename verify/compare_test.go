@@ -111,3 +111,18 @@ func TestTelemetryAndMountParents(t *testing.T) {
 		t.Errorf("without mounts: %+v", c.Failures)
 	}
 }
+
+// A package store the fix took out of a cache mount (LW117) is in the
+// fixed image now: its files are the rule's, and nothing else is.
+func TestStoreOutOfItsMount(t *testing.T) {
+	file := func(digest string) Entry { return Entry{Type: "file", Mode: 0o644, Size: 10, Digest: digest} }
+	orig := &Snapshot{Files: map[string]Entry{"/app": file("a")}}
+	fixed := &Snapshot{Files: map[string]Entry{"/app": file("a"), "/go/pkg/mod/github.com/x/y@v1/y.go": file("c"), "/srv/other": file("d")}}
+	c := Compare(orig, fixed, Intent{Stored: []string{"/go/pkg/mod"}})
+	if len(c.Intended) == 0 || c.Intended[0].Rule != "LW117" || !strings.Contains(strings.Join(c.Intended[0].Examples, " "), "/go/pkg/mod/github.com/x/y@v1/y.go") {
+		t.Errorf("the store's files should be LW117's: %+v", c.Intended)
+	}
+	if len(c.Failures) != 1 || c.Failures[0].Path != "/srv/other" {
+		t.Errorf("failures: %+v", c.Failures)
+	}
+}

@@ -540,13 +540,20 @@ func intentOf(ctx context.Context, o, f *discover.Image, orig *Snapshot, declare
 	for t := range before {
 		in.Mounts = append(in.Mounts, t)
 	}
-	for t := range mounts(f.Model) {
+	after := mounts(f.Model)
+	for t := range after {
 		if !before[t] {
 			in.CacheDirs = append(in.CacheDirs, t)
 			in.Mounts = append(in.Mounts, t)
 		}
 	}
+	for t := range before {
+		if !after[t] {
+			in.Stored = append(in.Stored, t)
+		}
+	}
 	sort.Strings(in.CacheDirs)
+	sort.Strings(in.Stored)
 	sort.Strings(in.Mounts)
 	count := func(m *dockerfile.File, s string) int {
 		n := 0

@@ -1,0 +1,146 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/layerwise/layerwise/dockerfile"
+	"github.com/layerwise/layerwise/pkgmgr"
+)
+
+// StoreInCacheMount is LW117.
+var StoreInCacheMount = Register(&Rule{
+	ID: "LW117", Name: "store-in-cache-mount", Severity: Warning, Category: CatCache,
+	Title: "A package store another step reads lives only in a cache mount",
+	Cost:  "On a fresh CI builder every cache mount is empty while the layers come back from the registry cache: the step that reads the packages downloads them all again, or fails when it runs offline.",
+	Description: `A cache mount is a cache, not a store. BuildKit exports no cache mount: on a fresh CI builder (a new
+builder per job, the layers imported from a registry or the CI's cache) every mount starts empty, and on
+a local builder BuildKit's garbage collector evicts mounts while keeping the layers. When the step that
+fills a package store — ` + "`go mod download`" + `, ` + "`dotnet restore`" + `, ` + "`mvn dependency:go-offline`" + `, ` + "`cargo fetch`" + ` — keeps it in a cache
+mount and a later step (or the running container) reads it, the later step finds it empty whenever the fill
+step came from the cache: it downloads every package again, and a build that runs offline
+(` + "`GOPROXY=off`" + `, ` + "`--no-restore`" + `, ` + "`mvn -o`" + `, ` + "`cargo --offline`" + `) fails. The same holds for a mount over a store that an
+earlier step filled in its layer: the mount hides it. The fix drops the mount over the store from the RUN,
+so that the packages stay in the layer the install makes, where a registry cache carries them; the
+download and compiler caches (Go's build cache) stay mounted.`,
+	Bad: `FROM golang:1.23
+COPY go.mod go.sum ./
+RUN --mount=type=cache,target=/go/pkg/mod go mod download
+COPY . .
+RUN --mount=type=cache,target=/go/pkg/mod GOPROXY=off go build -o /app .`,
+	Good: `FROM golang:1.23
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+RUN --mount=type=cache,target=/root/.cache/go-build GOPROXY=off go build -o /app .`,
+	Check:         checkStoreInMount,
+	FixDockerfile: fixStoreInMount,
+})
+
+// storeMounted is one RUN's cache mount over a package store that must
+// stay in a layer.
+type storeMounted struct {
+	inst *Install
+	dir  string
+	why  string // storeInLayer's reason
+}
+
+// mountedStores lists the RUN's installs whose package store is covered
+// by one of its cache mounts although it must stay in the layers.
+func mountedStores(in *Input, ins *dockerfile.Instruction) []storeMounted {
+	if ins.Run == nil || ins.Run.MountError != "" {
+		return nil
+	}
+	var out []storeMounted
+	seen := map[string]bool{}
+	for _, inst := range runInstalls(ins) {
+		if !inst.Tool.Store {
+			continue
+		}
+		dirs := toolCacheDirs(in, ins, inst)
+		if len(dirs) == 0 || seen[dirs[0]] || !mountCovers(ins, dirs[0]) {
+			continue
+		}
+		if why := storeInLayer(in, ins, inst, dirs[0]); why != "" {
+			seen[dirs[0]] = true
+			out = append(out, storeMounted{inst: inst, dir: dirs[0], why: why})
+		}
+	}
+	return out
+}
+
+func checkStoreInMount(in *Input) []Finding {
+	var out []Finding
+	for _, s := range in.File.Stages {
+		if in.windowsStage(s) {
+			continue
+		}
+		for _, ins := range s.Instructions {
+			for _, sm := range mountedStores(in, ins) {
+				then := "downloads every package again"
+				if offlineReader(in, ins, sm.dir) {
+					then = "fails: it builds offline"
+				}
+				msg := fmt.Sprintf("`%s` has its package store %s in a cache mount, but %s. A cache mount is empty on a fresh CI builder and after BuildKit's garbage collection, while the layers come from the cache: there the build %s. Keep the packages in the layer: drop the mount over %s.",
+					sm.inst, sm.dir, sm.why, then, sm.dir)
+				f := in.at(ins, msg, Cost{Invalidates: "on every fresh builder, the packages are fetched again (or the offline build fails)",
+					Seconds: sm.inst.Tool.Seconds, Basis: "static"})
+				f.Affects = []int{ins.Range.Start.Line}
+				out = append(out, f)
+			}
+		}
+	}
+	return out
+}
+
+// offlineReader reports whether the RUN, or a later RUN of its lineage
+// that reads dir, builds offline from it.
+func offlineReader(in *Input, ins *dockerfile.Instruction, dir string) bool {
+	s := in.stageOf(ins)
+	if s == nil {
+		return false
+	}
+	for _, x := range in.lineageRuns(s) {
+		if x != ins && !in.after(x, ins) {
+			continue
+		}
+		for _, inst := range runInstalls(x) {
+			if d := toolCacheDirs(in, x, inst); len(d) > 0 && d[0] == dir && pkgmgr.Offline(inst, x.State) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// fixStoreInMount drops the RUN's cache mounts over the package stores
+// that must stay in the layers; its other mounts stay.
+func fixStoreInMount(in *Input, f Finding) (*Fix, string) {
+	_, _, ins := in.instructionAt(f.Range.Start.Line)
+	if ins == nil || ins.Run == nil {
+		return nil, "instruction not found"
+	}
+	stores := mountedStores(in, ins)
+	if len(stores) == 0 {
+		return nil, "no cache mount over a package store"
+	}
+	e := newRunEdit(in.File, ins)
+	var dropped []string
+	for _, sm := range stores {
+		for _, fl := range storeMountFlags(in, ins, sm.inst.Tool) {
+			if !e.removeFlag(fl) {
+				return nil, fmt.Sprintf("the mount over %s (%s) is not written plainly on the RUN's first line", sm.dir, fl)
+			}
+			dropped = append(dropped, fl)
+		}
+	}
+	if len(dropped) == 0 {
+		return nil, "the mount over the package store is not one flag layerwise can remove"
+	}
+	lines, err := e.result()
+	if err != nil {
+		return nil, err.Error()
+	}
+	return &Fix{Description: "keep the package store in the layer: drop " + strings.Join(dropped, " "), File: in.Dockerfile,
+		Replacements: []Replacement{{StartLine: ins.Range.Start.Line, EndLine: ins.Range.End.Line, Text: joinLines(lines), Kinds: []string{"RUN"}}}}, ""
+}
