@@ -602,6 +602,93 @@ var dockerfileCases = []struct {
 		rules: []string{"LW101"},
 		want:  "# syntax=docker/dockerfile:1\n# the app\nFROM node:20\nRUN <<EOF\necho hi\nEOF\nCOPY package.json ./\n  # install\nRUN npm ci\nCOPY . .\n",
 	},
+	// A cache mount is empty on every fresh CI builder (and after BuildKit's
+	// garbage collector): these fixes broke builds or images on an empty
+	// mount, or on every build (corpus review, issue 22).
+	{
+		// the dependency stage's store is copied out by COPY --from: a
+		// mount there leaves an empty /root/.m2 in the stage's layer, and
+		// the offline build fails on every builder
+		name:  "maven-store-copied-from-another-stage",
+		files: map[string]string{"Dockerfile": "FROM maven:3-eclipse-temurin-21 AS deps\nWORKDIR /src\nCOPY pom.xml ./\nRUN mvn -B dependency:go-offline\n\nFROM maven:3-eclipse-temurin-21 AS build\nWORKDIR /src\nCOPY --from=deps /root/.m2 /root/.m2\nCOPY . .\nRUN mvn -B -o package\n", "pom.xml": "<project/>\n"},
+		rules: []string{"LW102"},
+	},
+	{
+		// pnpm's documented Docker pattern: `pnpm fetch` fills the store,
+		// `pnpm install --offline` reads it after COPY . .: on a fresh CI
+		// builder the fetch comes from the layer cache and a mounted store
+		// is empty (ERR_PNPM_NO_OFFLINE_TARBALL)
+		name:  "pnpm-fetch-then-offline-install",
+		files: map[string]string{"Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY pnpm-lock.yaml ./\nRUN pnpm fetch --prod\nCOPY . .\nRUN pnpm install -r --offline --prod\n", "package.json": "{}\n", "pnpm-lock.yaml": ""},
+		rules: []string{"LW102"},
+	},
+	{
+		// rm -rf ~/.cache removes the mount point /root/.cache/pip: "rm:
+		// can't remove '/root/.cache/pip': Device or resource busy" on
+		// every build (checked on BuildKit)
+		name:  "rm-home-cache-removes-mount-point",
+		files: map[string]string{"Dockerfile": "FROM python:3.12\nWORKDIR /app\nCOPY requirements.txt ./\nRUN pip install -r requirements.txt && rm -rf ~/.cache\n", "requirements.txt": "flask\n"},
+		rules: []string{"LW102"},
+		note:  "would remove the mount point",
+	},
+	{
+		name:  "rm-dollar-home-cache-removes-mount-point",
+		files: map[string]string{"Dockerfile": "FROM python:3.12\nWORKDIR /app\nCOPY requirements.txt ./\nRUN pip install -r requirements.txt && rm -rf $HOME/.cache\n", "requirements.txt": "flask\n"},
+		rules: []string{"LW102"},
+	},
+	{
+		// yarn 4 with Plug'n'Play reads the packages from the global cache
+		// (~/.yarn/berry/cache, enableGlobalCache) when the app runs: a
+		// mount there ships an image without its dependencies
+		name:  "yarn4-pnp-global-cache-read-at-run-time",
+		files: map[string]string{"Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY package.json yarn.lock .yarnrc.yml ./\nRUN yarn install --immutable\nCOPY . .\nCMD [\"node\", \"-r\", \"./.pnp.cjs\", \"index.js\"]\n", "package.json": "{\"packageManager\": \"yarn@4.1.0\"}\n", "yarn.lock": "", ".yarnrc.yml": "nodeLinker: pnp\n", "index.js": ""},
+		rules: []string{"LW102"},
+	},
+	{
+		// a later RUN runs a script layerwise cannot read, which installs
+		// from the lists this RUN fetched: they stay in the layer
+		name:  "apt-lists-read-by-a-later-script",
+		files: map[string]string{"Dockerfile": "FROM debian:12\nRUN rm -f /etc/apt/apt.conf.d/docker-clean\nRUN apt-get update && apt-get install -y curl\nCOPY install.sh /install.sh\nRUN /install.sh\n", "install.sh": "#!/bin/sh\napt-get install -y git\n"},
+		rules: []string{"LW102"},
+		want:  "FROM debian:12\nRUN rm -f /etc/apt/apt.conf.d/docker-clean\nRUN --mount=type=cache,target=/var/cache/apt,sharing=locked apt-get update && apt-get install -y curl\nCOPY install.sh /install.sh\nRUN /install.sh\n",
+	},
+	{
+		// an earlier COPY put the Maven settings (mirrors, credentials) in
+		// ~/.m2: a mount over ~/.m2 hides them
+		name:  "maven-settings-copied-into-m2",
+		files: map[string]string{"Dockerfile": "FROM maven:3-eclipse-temurin-21\nWORKDIR /src\nCOPY settings.xml /root/.m2/settings.xml\nCOPY . .\nRUN mvn -B package\n", "pom.xml": "<project/>\n", "settings.xml": "<settings/>\n"},
+		rules: []string{"LW102"},
+		// the mount covers the local repository alone
+		want: "FROM maven:3-eclipse-temurin-21\nWORKDIR /src\nCOPY settings.xml /root/.m2/settings.xml\nCOPY . .\nRUN --mount=type=cache,target=/root/.m2/repository mvn -B package\n",
+	},
+	{
+		// slower, not broken: the inserted restore restores for no runtime,
+		// so the publish for $TARGETARCH downloads the runtime-specific
+		// packs (runtime pack, apphost, ILCompiler with PublishAot) on every
+		// source change; with no mount over the store any more, nothing
+		// keeps them (dotnet-docker's releasesapi cross Dockerfiles)
+		name:  "dotnet-restore-takes-the-publish-runtime",
+		files: map[string]string{"Dockerfile": "FROM mcr.microsoft.com/dotnet/sdk:8.0\nARG TARGETARCH\nWORKDIR /source\nCOPY . .\nRUN dotnet publish -a $TARGETARCH -o /app api.csproj\n", "api.csproj": "<Project/>\n", "Program.cs": ""},
+		rules: []string{"LW101"},
+		want:  "FROM mcr.microsoft.com/dotnet/sdk:8.0\nARG TARGETARCH\nWORKDIR /source\nCOPY api.csproj ./\nRUN dotnet restore -a $TARGETARCH\nCOPY . .\nRUN dotnet publish -a $TARGETARCH -o /app api.csproj\n",
+	},
+	{
+		// skaffold builds this image with kaniko, whose parser rejects RUN
+		// --mount ("Dockerfile parse error line 4: Unknown flag: mount";
+		// GoogleContainerTools/kaniko#1568): skaffold's examples/kaniko and
+		// examples/gcb-kaniko
+		name:  "kaniko-built-image-gets-no-mounts",
+		files: map[string]string{"Dockerfile": "FROM golang:1.22 AS builder\nWORKDIR /code\nCOPY main.go go.mod ./\nRUN go build -o /app main.go\n", "go.mod": "module x\n", "main.go": "package main\n", "skaffold.yaml": "apiVersion: skaffold/v4beta14\nkind: Config\nbuild:\n  artifacts:\n    - image: skaffold-example\n      kaniko:\n        cache: {}\n  cluster: {}\n"},
+		rules: []string{"LW102"},
+	},
+	{
+		// LW117 false positive: -mod=vendor builds from ./vendor and never
+		// reads the module cache, so a mount over it cannot make the build
+		// fail (moby/buildkit's docs.Dockerfile and docs-dockerfile.Dockerfile)
+		name:  "vendor-build-reads-no-module-cache",
+		files: map[string]string{"Dockerfile": "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN --mount=type=cache,target=/go/pkg/mod go build -mod=vendor -o /app .\n", "go.mod": "module x\n", "main.go": "package main\n", "vendor/modules.txt": ""},
+		rules: []string{"LW117"},
+	},
 }
 
 const goRuntimeCerts = "COPY --from=build /etc/ssl/certs /etc/ssl/certs\nCOPY --from=build /usr/share/ca-certificates /usr/share/ca-certificates\n"

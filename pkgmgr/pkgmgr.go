@@ -140,7 +140,9 @@ var (
 			return []string{envOrImage(st, base, "CARGO_HOME", Home(st)+"/.cargo") + "/registry"}
 		}}
 	Maven = &Tool{Name: "maven", Manifests: []string{"pom.xml", ".mvn", "mvnw"}, Seconds: 90, Store: true,
-		cacheDirs: func(st *dockerfile.State, _ string) []string { return []string{Home(st) + "/.m2"} }}
+		// the local repository, not all of ~/.m2: settings.xml (mirrors,
+		// credentials) that a COPY puts beside it must stay visible
+		cacheDirs: func(st *dockerfile.State, _ string) []string { return []string{Home(st) + "/.m2/repository"} }}
 	Gradle = &Tool{Name: "gradle", Manifests: []string{"build.gradle", "build.gradle.kts", "settings.gradle", "settings.gradle.kts", "gradle.properties", "gradle", "gradlew"}, Seconds: 90, Store: true,
 		cacheDirs: func(st *dockerfile.State, _ string) []string {
 			return []string{Env(st, "GRADLE_USER_HOME", Home(st)+"/.gradle")}
@@ -407,36 +409,46 @@ func (t *Tool) StoreDir(st *dockerfile.State, base string) string {
 }
 
 // Offline reports whether an install or compile runs from the package
-// store an earlier step filled and downloads nothing: GOPROXY=off or
-// -mod=vendor for go, -o for Maven, --offline/--frozen for cargo,
-// --no-restore for dotnet, --offline for Gradle. Such a command fails on an
-// empty store, so its store can never be a cache mount.
+// store an earlier step filled and downloads nothing: GOPROXY=off for go,
+// -o for Maven, --offline/--frozen for cargo, --no-restore for dotnet,
+// --offline for Gradle, npm, yarn and pnpm (`pnpm fetch`, then `pnpm
+// install --offline`). Such a command fails on an empty store, so its
+// store can never be a cache mount. (A vendored Go build reads no module
+// cache at all: Vendored.)
 func Offline(inst *Install, st *dockerfile.State) bool {
 	c := inst.Cmd
-	env := func(k string) string {
-		for _, e := range c.Env {
-			if v, ok := strings.CutPrefix(e, k+"="); ok {
-				return v
-			}
-		}
-		if st != nil {
-			v, _ := st.Getenv(k)
-			return v
-		}
-		return ""
-	}
 	switch inst.Tool {
 	case Go:
-		return env("GOPROXY") == "off" || env("GOFLAGS") != "" && strings.Contains(env("GOFLAGS"), "-mod=vendor") ||
-			c.HasArg("-mod=vendor")
+		return envOf(c, st, "GOPROXY") == "off"
 	case Maven:
 		return c.HasArg("-o", "--offline")
 	case Cargo:
-		return c.HasArg("--offline", "--frozen") || env("CARGO_NET_OFFLINE") == "true"
+		return c.HasArg("--offline", "--frozen") || envOf(c, st, "CARGO_NET_OFFLINE") == "true"
 	case Dotnet:
 		return c.HasArg("--no-restore")
-	case Gradle:
+	case Gradle, Npm, Yarn, Pnpm:
 		return c.HasArg("--offline")
 	}
 	return false
+}
+
+// Vendored reports whether a go command builds from ./vendor
+// (-mod=vendor, in its flags or GOFLAGS): it reads no module cache.
+func Vendored(inst *Install, st *dockerfile.State) bool {
+	return inst.Tool == Go && (inst.Cmd.HasArg("-mod=vendor") || strings.Contains(envOf(inst.Cmd, st, "GOFLAGS"), "-mod=vendor"))
+}
+
+// envOf is a variable as the command sees it: its own assignment, else
+// the build state's.
+func envOf(c dockerfile.Command, st *dockerfile.State, k string) string {
+	for _, e := range c.Env {
+		if v, ok := strings.CutPrefix(e, k+"="); ok {
+			return v
+		}
+	}
+	if st != nil {
+		v, _ := st.Getenv(k)
+		return v
+	}
+	return ""
 }

@@ -216,10 +216,11 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 		}
 	}
 	var tool *Tool
+	var installCmd dockerfile.Command
 	compile := false
 	for _, i := range runInstalls(inst) {
 		if !i.Tool.System && i.FromManifest {
-			tool, compile = i.Tool, i.Compile
+			tool, compile, installCmd = i.Tool, i.Compile, i.Cmd
 			break
 		}
 	}
@@ -394,7 +395,9 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 		case toolGo:
 			dl = "go mod download"
 		case toolDotnet:
-			dl = "dotnet restore"
+			// restore for the runtime the compile targets, or the
+			// compile downloads its runtime packs on every source change
+			dl = "dotnet restore" + dotnetRuntimeArgs(installCmd)
 		default:
 			return nil, fmt.Sprintf("%s has no separate dependency step layerwise can add safely", tool.Name)
 		}
@@ -731,4 +734,24 @@ func splitRunAt(f *dockerfile.File, ins *dockerfile.Instruction, k int) ([]strin
 		}
 	}
 	return nil, nil, false
+}
+
+// dotnetRuntimeArgs are the options of a dotnet build or publish that pick
+// the runtime it restores for (-r/--runtime, -a/--arch, --os), as written.
+func dotnetRuntimeArgs(c dockerfile.Command) string {
+	var out []string
+	for i := 0; i < len(c.Args); i++ {
+		a := c.Args[i]
+		switch {
+		case (a == "-r" || a == "--runtime" || a == "-a" || a == "--arch" || a == "--os") && i+1 < len(c.Args):
+			out = append(out, a, c.Args[i+1])
+			i++
+		case strings.HasPrefix(a, "--runtime=") || strings.HasPrefix(a, "--arch=") || strings.HasPrefix(a, "--os="):
+			out = append(out, a)
+		}
+	}
+	if len(out) == 0 {
+		return ""
+	}
+	return " " + strings.Join(out, " ")
 }

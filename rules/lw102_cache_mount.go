@@ -30,8 +30,12 @@ cache). A package store that a later step or the running container reads — Go'
 ` + "`go mod download`" + `, NuGet's packages before ` + "`--no-restore`" + `, ` + "`~/.m2`" + ` before ` + "`mvn -o`" + `, cargo's registry
 before ` + "`--offline`" + `, a store ` + "`go run`" + ` or ` + "`dotnet run`" + ` reads at run time — stays in the layer the install
 makes, where a registry cache carries it; apt's lists stay there too when a later RUN installs without its
-own ` + "`apt-get update`" + `. No mount is added where a command of the RUN would remove the mount point
-(` + "`rm -rf /var/cache/*`" + ` fails with "Device or resource busy").`,
+own ` + "`apt-get update`" + ` (or runs a script that may), and so does a store another stage copies out
+(` + "`COPY --from=deps /root/.m2`" + `), one a later step reads offline (` + "`pnpm fetch`" + ` before ` + "`pnpm install --offline`" + `),
+and yarn 4's global cache under Plug'n'Play, which the app reads when it runs. Maven's mount covers the local
+repository (` + "`~/.m2/repository`" + `), never the settings beside it. No mount is added where a command of the RUN
+would remove the mount point (` + "`rm -rf /var/cache/*`" + `, ` + "`rm -rf ~/.cache`" + ` fail with "Device or resource busy"),
+nor for an image that skaffold builds with kaniko, whose parser rejects ` + "`RUN --mount`" + `.`,
 	Bad: `FROM node:20
 COPY package.json package-lock.json ./
 RUN npm ci`,
@@ -58,6 +62,9 @@ func stageBase(in *Input, ins *dockerfile.Instruction) string {
 }
 
 func checkCacheMount(in *Input) []Finding {
+	if in.builtByKaniko() {
+		return nil // kaniko's Dockerfile parser rejects RUN --mount
+	}
 	var out []Finding
 	for _, s := range in.File.Stages {
 		if in.windowsStage(s) {
@@ -131,6 +138,9 @@ func toolCacheDirs(in *Input, ins *dockerfile.Instruction, inst *Install) []stri
 		}
 	}
 	dirs := inst.Tool.CacheDirs(ins.State, stageBase(in, ins))
+	if inst.Tool == toolGo && len(dirs) == 2 && pkgmgr.Vendored(inst, ins.State) {
+		return dirs[1:] // builds from ./vendor: the build cache alone
+	}
 	if inst.Tool == toolGo && len(dirs) == 2 && !inst.Compile {
 		return dirs[:1]
 	}
@@ -162,6 +172,10 @@ func yarnCacheDirs(in *Input, ins *dockerfile.Instruction) []string {
 	}
 	berry := major >= 2 || in.contextHas(".yarnrc.yml")
 	switch {
+	case berry && major >= 4 && yarnPnP(in):
+		// Plug'n'Play reads the packages out of the global cache when
+		// the app runs: a store the image needs, never a mount
+		return nil
 	case berry && major >= 4:
 		return []string{path.Join(ins.State.Home, ".yarn/berry/cache")}
 	case berry:
@@ -175,6 +189,22 @@ func yarnCacheDirs(in *Input, ins *dockerfile.Instruction) []string {
 		}
 	}
 	return []string{path.Clean(pkgmgr.XDGCache(ins.State) + "/yarn")}
+}
+
+// yarnPnP reports whether yarn 2+ installs for Plug'n'Play, its default:
+// .yarnrc.yml sets no other nodeLinker (node-modules, pnpm).
+func yarnPnP(in *Input) bool {
+	data, err := in.readContextFile(".yarnrc.yml")
+	if err != nil {
+		return true
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(l), "nodeLinker:"); ok {
+			v = strings.Trim(strings.TrimSpace(v), `"'`)
+			return v != "node-modules" && v != "pnpm"
+		}
+	}
+	return true
 }
 
 // neededDirs are the cache directories an install needs mounted: for go
@@ -367,7 +397,7 @@ func fixCacheMount(in *Input, f Finding) (*Fix, string) {
 	if why := e.dropDefeats(stageBase(in, ins), mounted); why != "" {
 		return nil, fmt.Sprintf("line %d empties the cache it would mount, and %s", ins.Range.Start.Line, why)
 	}
-	if c, t, ok := removesMountPoint(e.want, targets); ok {
+	if c, t, ok := removesMountPoint(e.want, targets, ins.State); ok {
 		return nil, fmt.Sprintf("`%s` would remove the mount point %s, which fails in a build with the mount (\"Device or resource busy\"): remove only what is inside it (%s/*), or exclude it, and the mount can be added", shortCmd(c), t, t)
 	}
 	if !e.insertFlags(strings.Join(flags, " ")) {
@@ -406,13 +436,11 @@ func mountable(in *Input, ins *dockerfile.Instruction, inst *Install, dirs []str
 // evicts it while keeping the layers. So a store may only be a mount when
 // the RUN both fills and consumes it, and nothing after it reads it.
 func storeInLayer(in *Input, ins *dockerfile.Instruction, inst *Install, dir string) string {
-	if !inst.Tool.Store {
+	offline := pkgmgr.Offline(inst, ins.State)
+	if storeDirOf(in, ins, inst) != dir && !(offline && firstCacheDir(in, ins, inst) == dir) && !laterOfflineReader(in, ins, dir) {
 		return ""
 	}
-	if d := toolCacheDirs(in, ins, inst); len(d) == 0 || d[0] != dir {
-		return ""
-	}
-	if pkgmgr.Offline(inst, ins.State) {
+	if offline {
 		return fmt.Sprintf("`%s` builds offline from what an earlier step left in %s", inst, dir)
 	}
 	s := in.stageOf(ins)
@@ -443,8 +471,69 @@ func storeInLayer(in *Input, ins *dockerfile.Instruction, inst *Install, dir str
 		if in.runsSDK(t) {
 			return fmt.Sprintf("the image of stage %s runs the toolchain, which reads %s at run time", stageLabel(t), dir)
 		}
+		// another stage copies the store out of this one
+		for _, u := range in.File.Stages {
+			for _, x := range u.Instructions {
+				if x.Copy == nil || x.Copy.FromStage != t.Index {
+					continue
+				}
+				for _, src := range x.Copy.SourcesExpanded {
+					p := path.Clean("/" + src)
+					if underDir(p, dir) || underDir(dir, p) {
+						return fmt.Sprintf("the COPY --from on line %d copies %s out of the stage", x.Range.Start.Line, p)
+					}
+				}
+			}
+		}
 	}
 	return ""
+}
+
+// storeDirOf is the install's package store ("" for a tool with none, or
+// an install that reads none: a vendored Go build).
+func storeDirOf(in *Input, ins *dockerfile.Instruction, inst *Install) string {
+	if !inst.Tool.Store {
+		return ""
+	}
+	dirs := toolCacheDirs(in, ins, inst)
+	if len(dirs) == 0 {
+		return ""
+	}
+	if inst.Tool == toolGo {
+		if st := inst.Tool.StoreDir(ins.State, stageBase(in, ins)); contains(dirs, st) {
+			return st
+		}
+		return ""
+	}
+	return dirs[0]
+}
+
+func firstCacheDir(in *Input, ins *dockerfile.Instruction, inst *Install) string {
+	if d := toolCacheDirs(in, ins, inst); len(d) > 0 {
+		return d[0]
+	}
+	return ""
+}
+
+// laterOfflineReader reports whether a later RUN of the lineage reads dir
+// offline (`pnpm install --offline` after `pnpm fetch`): whatever the
+// tool, dir is then a store that has to stay in the layer.
+func laterOfflineReader(in *Input, ins *dockerfile.Instruction, dir string) bool {
+	s := in.stageOf(ins)
+	if s == nil {
+		return false
+	}
+	for _, x := range in.lineageRuns(s) {
+		if x == ins || !in.after(x, ins) {
+			continue
+		}
+		for _, inst := range runInstalls(x) {
+			if firstCacheDir(in, x, inst) == dir && pkgmgr.Offline(inst, x.State) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func stageLabel(s *dockerfile.Stage) string {
@@ -467,8 +556,11 @@ func aptMountDirs(in *Input, ins *dockerfile.Instruction) []string {
 	}
 	if s := in.stageOf(ins); s != nil {
 		for _, x := range in.lineageRuns(s) {
-			if x != ins && in.after(x, ins) && !aptUpdatesFirst(x) {
-				return dirs
+			if x == ins || !in.after(x, ins) {
+				continue
+			}
+			if _, opaque := opaqueCommand(x); opaque || !aptUpdatesFirst(x) {
+				return dirs // a script may install from the lists too
 			}
 		}
 	}
@@ -503,20 +595,24 @@ func aptUpdatesFirst(x *dockerfile.Instruction) bool {
 // mount targets or a directory above one: `rm -rf /var/cache/*` with a
 // mount on /var/cache/apt fails the build. A glob removes what lies under
 // its literal prefix's directory.
-func removesMountPoint(cmds []dockerfile.Command, targets []string) (dockerfile.Command, string, bool) {
+func removesMountPoint(cmds []dockerfile.Command, targets []string, st *dockerfile.State) (dockerfile.Command, string, bool) {
 	for _, c := range cmds {
 		if path.Base(c.Name) != "rm" {
 			continue
 		}
 		for _, a := range c.Positional() {
+			a = expandHome(a, st)
+			if !path.IsAbs(a) {
+				if st == nil || strings.ContainsAny(a, "$`") {
+					continue
+				}
+				a = path.Join(st.Workdir, a)
+			}
 			p, glob := a, false
 			if i := strings.IndexAny(a, "*?["); i >= 0 {
 				p, glob = path.Dir(a[:i]+"x"), true
 			}
 			p = path.Clean(p)
-			if !path.IsAbs(p) {
-				continue
-			}
 			for _, t := range targets {
 				if (glob && t != p && underDir(t, p)) || (!glob && underDir(t, p)) {
 					return c, t, true
@@ -525,6 +621,22 @@ func removesMountPoint(cmds []dockerfile.Command, targets []string) (dockerfile.
 		}
 	}
 	return dockerfile.Command{}, "", false
+}
+
+// expandHome writes ~ and $HOME as the state's home directory.
+func expandHome(a string, st *dockerfile.State) string {
+	if st == nil || st.Home == "" {
+		return a
+	}
+	for _, h := range []string{"~", "$HOME", "${HOME}"} {
+		if a == h {
+			return st.Home
+		}
+		if r, ok := strings.CutPrefix(a, h+"/"); ok {
+			return st.Home + "/" + r
+		}
+	}
+	return a
 }
 
 // mountableAsUser says why cache mounts at dirs cannot be added for the
@@ -731,4 +843,17 @@ func isNumber(s string) bool {
 		}
 	}
 	return true
+}
+
+// builtByKaniko reports whether skaffold builds the context's image with
+// kaniko (a skaffold.yaml beside it names kaniko), whose Dockerfile parser
+// rejects RUN --mount ("Unknown flag: mount", kaniko#1568): no cache
+// mount may be suggested or written there.
+func (in *Input) builtByKaniko() bool {
+	for _, name := range []string{"skaffold.yaml", "skaffold.yml"} {
+		if data, err := in.readContextFile(name); err == nil && strings.Contains(string(data), "kaniko:") {
+			return true
+		}
+	}
+	return false
 }

@@ -54,16 +54,14 @@ func mountedStores(in *Input, ins *dockerfile.Instruction) []storeMounted {
 	var out []storeMounted
 	seen := map[string]bool{}
 	for _, inst := range runInstalls(ins) {
-		if !inst.Tool.Store {
-			continue
-		}
-		dirs := toolCacheDirs(in, ins, inst)
-		if len(dirs) == 0 || seen[dirs[0]] || !mountCovers(ins, dirs[0]) {
-			continue
-		}
-		if why := storeInLayer(in, ins, inst, dirs[0]); why != "" {
-			seen[dirs[0]] = true
-			out = append(out, storeMounted{inst: inst, dir: dirs[0], why: why})
+		for _, d := range []string{storeDirOf(in, ins, inst), firstCacheDir(in, ins, inst)} {
+			if d == "" || seen[d] || !mountCovers(ins, d) {
+				continue
+			}
+			if why := storeInLayer(in, ins, inst, d); why != "" {
+				seen[d] = true
+				out = append(out, storeMounted{inst: inst, dir: d, why: why})
+			}
 		}
 	}
 	return out
@@ -105,7 +103,7 @@ func offlineReader(in *Input, ins *dockerfile.Instruction, dir string) bool {
 			continue
 		}
 		for _, inst := range runInstalls(x) {
-			if d := toolCacheDirs(in, x, inst); len(d) > 0 && d[0] == dir && pkgmgr.Offline(inst, x.State) {
+			if firstCacheDir(in, x, inst) == dir && pkgmgr.Offline(inst, x.State) {
 				return true
 			}
 		}
@@ -127,7 +125,7 @@ func fixStoreInMount(in *Input, f Finding) (*Fix, string) {
 	e := newRunEdit(in.File, ins)
 	var dropped []string
 	for _, sm := range stores {
-		for _, fl := range storeMountFlags(in, ins, sm.inst.Tool) {
+		for _, fl := range mountFlagsOver(ins, sm.dir) {
 			if !e.removeFlag(fl) {
 				return nil, fmt.Sprintf("the mount over %s (%s) is not written plainly on the RUN's first line", sm.dir, fl)
 			}
@@ -143,4 +141,25 @@ func fixStoreInMount(in *Input, f Finding) (*Fix, string) {
 	}
 	return &Fix{Description: "keep the package store in the layer: drop " + strings.Join(dropped, " "), File: in.Dockerfile,
 		Replacements: []Replacement{{StartLine: ins.Range.Start.Line, EndLine: ins.Range.End.Line, Text: joinLines(lines), Kinds: []string{"RUN"}}}}, ""
+}
+
+// mountFlagsOver are the RUN's --mount flags, as written, of cache mounts
+// that cover dir.
+func mountFlagsOver(ins *dockerfile.Instruction, dir string) []string {
+	var out []string
+	for _, fl := range ins.Flags {
+		if !strings.HasPrefix(fl, "--mount=") || !strings.Contains(fl, "type=cache") {
+			continue
+		}
+		for _, m := range ins.Run.Mounts {
+			if m.Type == "cache" && strings.Contains(fl, "target="+m.Target) {
+				one := &dockerfile.Instruction{State: ins.State, Run: &dockerfile.Run{Mounts: []dockerfile.Mount{m}}}
+				if mountCovers(one, dir) {
+					out = append(out, fl)
+					break
+				}
+			}
+		}
+	}
+	return out
 }
