@@ -67,7 +67,7 @@ var dockerfileCases = []struct {
 		name:  "apt-hygiene-and-mounts",
 		files: map[string]string{"Dockerfile": "FROM debian:12\nRUN apt-get update\nRUN apt-get install curl \\\n      git\n"},
 		want: "FROM debian:12\nRUN rm -f /etc/apt/apt.conf.d/docker-clean && echo 'Binary::apt::APT::Keep-Downloaded-Packages \"true\";' > /etc/apt/apt.conf.d/keep-cache\n" +
-			"RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt,sharing=locked apt-get update && apt-get install curl \\\n      git\n",
+			"RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install curl \\\n      git\n",
 		note: "not applied unless asked",
 	},
 	{
@@ -105,7 +105,7 @@ var dockerfileCases = []struct {
 		files: map[string]string{"Dockerfile": "FROM debian:12\nRUN apt-get update \\\n    && apt-get install -y --no-install-recommends jq \\\n    && apt-get clean\nENTRYPOINT [\"jq\"]\n"},
 		rules: []string{"LW102"},
 		want: "FROM debian:12\nRUN rm -f /etc/apt/apt.conf.d/docker-clean && echo 'Binary::apt::APT::Keep-Downloaded-Packages \"true\";' > /etc/apt/apt.conf.d/keep-cache\n" +
-			"RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt,sharing=locked apt-get update \\\n    && apt-get install -y --no-install-recommends jq\nENTRYPOINT [\"jq\"]\n",
+			"RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update \\\n    && apt-get install -y --no-install-recommends jq\nENTRYPOINT [\"jq\"]\n",
 	},
 	{
 		// an install in a subdirectory: that directory's manifests first,
@@ -802,8 +802,8 @@ func TestMoreFixes(t *testing.T) {
 			"FROM python:3.12\nRUN --mount=type=cache,target=/root/.cache/pip pip install -r r.txt\n", false},
 		{"npm-cache-clean", "FROM node:20\nRUN --mount=type=cache,target=/root/.npm npm install -g pm2 && npm cache clean --force\n",
 			"FROM node:20\nRUN --mount=type=cache,target=/root/.npm npm install -g pm2\n", false},
-		{"apt-lists-rm", "FROM debian:12\nRUN rm -f /etc/apt/apt.conf.d/docker-clean\nRUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt,sharing=locked apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\n",
-			"FROM debian:12\nRUN rm -f /etc/apt/apt.conf.d/docker-clean\nRUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt,sharing=locked apt-get update && apt-get install -y --no-install-recommends curl\n", false},
+		{"apt-lists-rm", "FROM debian:12\nRUN rm -f /etc/apt/apt.conf.d/docker-clean\nRUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\n",
+			"FROM debian:12\nRUN rm -f /etc/apt/apt.conf.d/docker-clean\nRUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y --no-install-recommends curl\n", false},
 		{"syntax-offline", "# syntax=docker/dockerfile:1\nFROM scratch\nCOPY a /a\n", "FROM scratch\nCOPY a /a\n", true},
 		{"syntax-online-kept", "# syntax=docker/dockerfile:1\nFROM scratch\nCOPY a /a\n", "# syntax=docker/dockerfile:1\nFROM scratch\nCOPY a /a\n", false},
 	}

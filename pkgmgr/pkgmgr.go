@@ -163,7 +163,7 @@ var (
 	Mix = &Tool{Name: "mix", Manifests: []string{"mix.exs", "mix.lock", "config"}, Seconds: 40,
 		cacheDirs: func(st *dockerfile.State, _ string) []string { return []string{Home(st) + "/.hex", Home(st) + "/.mix"} }}
 	Apt = &Tool{Name: "apt", System: true, Seconds: 25,
-		cacheDirs: func(*dockerfile.State, string) []string { return []string{"/var/cache/apt", "/var/lib/apt"} }}
+		cacheDirs: func(*dockerfile.State, string) []string { return []string{"/var/cache/apt", "/var/lib/apt/lists"} }}
 	// apk keeps downloaded packages only when /etc/apk/cache exists (a
 	// directory or a link): a cache mount there is what makes it cache;
 	// one on /var/cache/apk holds the index alone.

@@ -21,7 +21,7 @@ build caches between builds without putting them in the image. layerwise knows w
 cache in the stage's effective state — USER, HOME and the tool's own variables (` + "`npm_config_cache`" + `,
 ` + "`PIP_CACHE_DIR`" + `, ` + "`GOMODCACHE`" + `, ` + "`GOCACHE`" + `, ` + "`CARGO_HOME`" + `, ` + "`GRADLE_USER_HOME`" + `, ...), including those the official
 images set (` + "`GOPATH=/go`" + ` in golang) — and asks for a mount there. apt needs both ` + "`/var/cache/apt`" + ` and
-` + "`/var/lib/apt`" + ` mounted with ` + "`sharing=locked`" + `, since apt takes a lock that concurrent builds would otherwise fight over.
+` + "`/var/lib/apt/lists`" + ` mounted (the lists alone: ` + "`extended_states`" + ` beside them is the image's own record of automatically installed packages) with ` + "`sharing=locked`" + `, since apt takes a lock that concurrent builds would otherwise fight over.
 
 A cache mount is a cache, not a store: it is empty on every fresh CI builder (BuildKit exports no cache
 mount; the layers come back from a registry cache without it) and whenever BuildKit's garbage collector
@@ -543,9 +543,16 @@ func stageLabel(s *dockerfile.Stage) string {
 	return fmt.Sprint(s.Index)
 }
 
+// aptListsDir is where apt keeps its package lists. The mount covers the
+// lists alone, not all of /var/lib/apt: extended_states beside them
+// records which packages were installed automatically, the image's own
+// state (apt-mark, autoremove), which a mount shared by every image on the
+// builder would mix up.
+const aptListsDir = "/var/lib/apt/lists"
+
 // aptMountDirs are the directories an apt cache mount of the RUN may
-// cover: /var/cache/apt (downloaded packages), and /var/lib/apt (the
-// package lists) only when the RUN itself runs apt-get update before its
+// cover: /var/cache/apt (downloaded packages), and /var/lib/apt/lists
+// (the package lists) only when the RUN itself runs apt-get update before its
 // installs and no later RUN installs without an update of its own: the
 // lists are a store those steps read, and a mount would leave them
 // without any on a fresh builder (or hide the lists an earlier step left).
@@ -564,7 +571,7 @@ func aptMountDirs(in *Input, ins *dockerfile.Instruction) []string {
 			}
 		}
 	}
-	return append(dirs, "/var/lib/apt")
+	return append(dirs, aptListsDir)
 }
 
 // aptUpdatesFirst reports whether every apt install of the RUN follows an
@@ -809,13 +816,6 @@ func silenced(x *dockerfile.Instruction, id string) bool {
 		}
 	}
 	return false
-}
-
-func aptDirs(apt bool) []string {
-	if apt {
-		return []string{"/var/cache/apt", "/var/lib/apt"}
-	}
-	return nil
 }
 
 // keepsAptCache reports whether an earlier instruction (of the stage or its
