@@ -10,12 +10,14 @@
 package buildctx
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 
+	"github.com/layerwise/layerwise/internal/safefile"
 	"github.com/moby/patternmatcher/ignorefile"
 )
 
@@ -36,10 +38,16 @@ type IgnoreFile struct {
 // As in BuildKit's dockerui frontend, "<Dockerfile name>.dockerignore" in
 // the Dockerfile's directory wins; otherwise "<context>/.dockerignore" is
 // used. dockerfile may be "" (context only).
+//
+// An ignore file is read only when it is a regular file that resolves
+// inside its own directory (the context's, or the Dockerfile's for a
+// Dockerfile-specific one): BuildKit reads it from the transferred context,
+// where a symlink to elsewhere does not reach out either, and a repository
+// must not make layerwise read (and quote) a file outside itself.
 func FindIgnoreFile(contextDir, dockerfile string) (*IgnoreFile, error) {
 	if dockerfile != "" {
 		p := dockerfile + ".dockerignore"
-		pats, err := readIgnore(p)
+		pats, err := readIgnore(filepath.Dir(dockerfile), p)
 		if err == nil {
 			return &IgnoreFile{Path: p, Patterns: pats, DockerfileSpecific: true}, nil
 		}
@@ -48,7 +56,7 @@ func FindIgnoreFile(contextDir, dockerfile string) (*IgnoreFile, error) {
 		}
 	}
 	p := filepath.Join(contextDir, ".dockerignore")
-	pats, err := readIgnore(p)
+	pats, err := readIgnore(contextDir, p)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &IgnoreFile{}, nil
 	}
@@ -58,20 +66,19 @@ func FindIgnoreFile(contextDir, dockerfile string) (*IgnoreFile, error) {
 	return &IgnoreFile{Path: p, Patterns: pats}, nil
 }
 
-func readIgnore(p string) ([]string, error) {
-	f, err := os.Open(p)
-	if err != nil {
+func readIgnore(dir, p string) ([]string, error) {
+	if _, err := os.Lstat(p); err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	st, err := f.Stat()
+	data, err := safefile.ReadWithin(dir, p, safefile.MaxManifest)
 	if err != nil {
+		var oe *safefile.OutsideError
+		if errors.As(err, &oe) {
+			return nil, fmt.Errorf("%s resolves to %s, outside %s: not read (BuildKit does not follow it out of the context either); make it a regular file", p, oe.Target, dir)
+		}
 		return nil, err
 	}
-	if st.IsDir() {
-		return nil, fmt.Errorf("%s is a directory, not an ignore file", p)
-	}
-	pats, err := ignorefile.ReadAll(f)
+	pats, err := ignorefile.ReadAll(bytes.NewReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", p, err)
 	}

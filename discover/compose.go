@@ -9,11 +9,13 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/layerwise/layerwise/dockerfile"
+	"github.com/layerwise/layerwise/internal/safefile"
 	"github.com/sirupsen/logrus"
 )
 
@@ -62,35 +64,59 @@ func captureLogrus() func() []string {
 }
 
 func loadCompose(ctx context.Context, root, dir string, env []string) ([]*Image, []string) {
+	// the default .env of the project directory, as compose reads it —
+	// only when it is a regular file inside the repository
+	var warns []string
+	dotEnv := filepath.Join(dir, ".env")
+	var envFiles []string
+	if v, _ := strconv.ParseBool(os.Getenv("COMPOSE_DISABLE_ENV_FILE")); v {
+		// compose reads no default .env either
+	} else if _, err := os.Lstat(dotEnv); err == nil {
+		if _, err := safefile.ReadWithin(root, dotEnv, safefile.MaxManifest); err != nil {
+			warns = append(warns, fmt.Sprintf("%s: %v: not read (compose variables it would set are unset)", rel(root, dotEnv), unwrapPathErr(err)))
+		} else {
+			envFiles = append(envFiles, dotEnv)
+		}
+	}
+	// (cli.WithEnvFiles with no file would read the default one unchecked)
+	setEnvFiles := func(o *cli.ProjectOptions) error { o.EnvFiles = envFiles; return nil }
 	opts, err := cli.NewProjectOptions(nil,
 		cli.WithWorkingDirectory(dir),
 		cli.WithOsEnv,
-		cli.WithEnvFiles(), // the default .env of the project directory, as compose reads it
+		setEnvFiles,
 		cli.WithDotEnv,
 		cli.WithEnv(env),
 		cli.WithDefaultConfigPath,
 		cli.WithName(projectName(dir)),
+		// the services' env_file and label_file are not read: builds do
+		// not use them, and they may name any file
+		cli.WithoutEnvironmentResolution,
+		cli.WithoutLabelsResolution,
 	)
 	if err != nil {
-		return nil, []string{failed(fmt.Sprintf("%s: compose: %v", rel(root, dir), err))}
+		return nil, append(warns, failed(fmt.Sprintf("%s: compose: %v", rel(root, dir), err)))
 	}
 	files := make([]string, len(opts.ConfigPaths))
 	for i, p := range opts.ConfigPaths {
 		files[i] = rel(root, p)
+		if _, err := safefile.ReadWithin(root, p, safefile.MaxManifest); err != nil {
+			return nil, append(warns, failed(fmt.Sprintf("%s: %v: not read (its images are missing)", files[i], unwrapPathErr(err))))
+		}
 	}
 	proj, err := opts.LoadProject(ctx)
 	if err != nil {
 		return nil, []string{failed(fmt.Sprintf("%s: %v (its images are missing; fix it and run again)", strings.Join(files, "+"), err))}
 	}
 	var out []*Image
-	var warns []string
 	// values an env file sets (.env of the project directory): a build arg
 	// interpolated from one is not printed by ls -o json (often a token)
 	envValues := map[string]bool{}
-	if m, err := dotenv.Read(filepath.Join(dir, ".env")); err == nil {
-		for _, v := range m {
-			if len(v) >= 4 {
-				envValues[v] = true
+	if len(envFiles) > 0 {
+		if m, err := dotenv.Read(dotEnv); err == nil {
+			for _, v := range m {
+				if len(v) >= 4 {
+					envValues[v] = true
+				}
 			}
 		}
 	}
@@ -143,7 +169,7 @@ func loadCompose(ctx context.Context, root, dir string, env []string) ([]*Image,
 			warns = append(warns, fmt.Sprintf("%s: service %s builds from a remote context %s; not analysed", files[0], n, b.Context))
 			continue
 		}
-		modelImage(im, ctxDir, b.Dockerfile, b.DockerfileInline, files[0]+" (services."+n+".build.dockerfile_inline)")
+		modelImage(im, ctxDir, b.Dockerfile, b.DockerfileInline, "services."+n+".build", "dockerfile_inline")
 		out = append(out, im)
 	}
 	return out, warns
@@ -166,17 +192,16 @@ func projectName(dir string) string {
 }
 
 // modelImage reads and parses the Dockerfile of an image defined by a
-// compose service or bake target: an inline one (named inlineName in
-// errors), or df relative to the context directory ("Dockerfile" when
-// empty). Build args apply as the definition sets them.
-func modelImage(im *Image, ctxDir, df, inline, inlineName string) {
+// compose service or bake target (def: "services.NAME.build",
+// "target.NAME"): an inline one (its key inlineKey), or df relative to the
+// context directory ("Dockerfile" when empty). Build args apply as the
+// definition sets them. Nothing is read when a path the definition names
+// lies outside the repository (confine).
+func modelImage(im *Image, ctxDir, df, inline, def, inlineKey string) {
 	var data []byte
 	var err error
-	dfName := inlineName
-	if inline != "" {
-		im.DockerfileInline = inline
-		data = []byte(inline)
-	} else {
+	dfName := im.SourceFile + " (" + def + "." + inlineKey + ")"
+	if inline == "" {
 		if df == "" {
 			df = "Dockerfile"
 		}
@@ -185,7 +210,20 @@ func modelImage(im *Image, ctxDir, df, inline, inlineName string) {
 		}
 		im.Dockerfile = rel(im.Root, df)
 		dfName = im.Dockerfile
-		data, err = os.ReadFile(df)
+	}
+	readDF := df
+	if inline != "" {
+		readDF = ""
+	}
+	if msg := confine(im.Root, ctxDir, readDF, im.AdditionalContexts, def); msg != "" {
+		refuse(im, msg)
+		return
+	}
+	if inline != "" {
+		im.DockerfileInline = inline
+		data = []byte(inline)
+	} else {
+		data, err = safefile.ReadRegular(df, safefile.MaxManifest)
 	}
 	var m *dockerfile.File
 	if err == nil {

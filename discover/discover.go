@@ -21,6 +21,7 @@ import (
 
 	"github.com/layerwise/layerwise/internal/dirlist"
 	"github.com/layerwise/layerwise/internal/par"
+	"github.com/layerwise/layerwise/internal/safefile"
 	"github.com/moby/patternmatcher"
 
 	"github.com/distribution/reference"
@@ -65,6 +66,9 @@ type Image struct {
 	Needs []string `json:"needs,omitempty"`
 	// Error is set when the Dockerfile could not be read or parsed.
 	Error *dockerfile.Error `json:"error,omitempty"`
+	// Refused is set when the definition names a path outside the
+	// repository (see confine): nothing of the image is read or walked.
+	Refused string `json:"refused,omitempty"`
 
 	// Model is the parsed Dockerfile (nil when Error is set).
 	Model *dockerfile.File `json:"-"`
@@ -353,7 +357,7 @@ func parallelImages(root string, paths []string) []*Image {
 func dockerfileImage(root, p string) *Image {
 	r := rel(root, p)
 	im := &Image{Name: nameFor(r, filepath.Base(root)), Dockerfile: r, Source: SourceDockerfile, Root: root}
-	data, err := os.ReadFile(p)
+	data, err := safefile.ReadRegular(p, safefile.MaxManifest)
 	var m *dockerfile.File
 	if err == nil {
 		m, err = dockerfile.Parse(r, data, dockerfile.Options{})
@@ -429,7 +433,7 @@ func withBaseImages(ctx context.Context, res *Repo, opt Options) {
 		data := []byte(im.DockerfileInline)
 		if im.DockerfileInline == "" {
 			var err error
-			if data, err = os.ReadFile(im.AbsDockerfile()); err != nil {
+			if data, err = safefile.ReadRegular(im.AbsDockerfile(), safefile.MaxManifest); err != nil {
 				continue
 			}
 		}

@@ -68,6 +68,13 @@ the walk are warnings. Formats: text (default), json.`,
 			failed := 0
 			for _, im := range images {
 				r := contextResult{Image: im.Name}
+				if im.Refused != "" {
+					// its context or Dockerfile lies outside the repository
+					r.Error = im.Error.Error()
+					failed++
+					out = append(out, r)
+					continue
+				}
 				var sources []buildctx.Source
 				if im.Model != nil {
 					sources = buildctx.SourcesOf(im.Model)

@@ -149,7 +149,7 @@ func Resolve(path string) (string, error) {
 		}
 		if fi, lerr := os.Lstat(p); lerr == nil && fi.Mode()&fs.ModeSymlink != 0 {
 			t, _ := os.Readlink(p)
-			return "", fmt.Errorf("%s is a symlink to %s, which does not exist", p, t)
+			return "", fmt.Errorf("%s is a symlink to %s, which does not exist: %w", p, t, fs.ErrNotExist)
 		}
 		parent := filepath.Dir(p)
 		if parent == p {
