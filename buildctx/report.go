@@ -5,13 +5,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
 	"path"
 	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/layerwise/layerwise/internal/dirlist"
+	"github.com/layerwise/layerwise/internal/safefile"
 )
 
 // SizeEntry is a path with its size in a report.
@@ -300,7 +300,7 @@ func sensitiveFile(base string) string {
 
 // holdsPrivateKey reports whether a PEM file holds a private key.
 func holdsPrivateKey(p string) bool {
-	data, err := os.ReadFile(p)
+	data, err := safefile.ReadRegular(p, 4<<20)
 	return err == nil && bytes.Contains(data, []byte("PRIVATE KEY-----"))
 }
 
@@ -322,7 +322,7 @@ func maybeKeyJSON(base string) bool {
 // isServiceAccountKey: Google Cloud's service-account keys are JSON with
 // "type": "service_account" and a "private_key".
 func isServiceAccountKey(p string) bool {
-	data, err := os.ReadFile(p)
+	data, err := safefile.ReadRegular(p, 64<<10)
 	if err != nil {
 		return false
 	}
@@ -334,7 +334,7 @@ func isServiceAccountKey(p string) bool {
 }
 
 func hasToken(p string) bool {
-	f, err := os.Open(p)
+	f, err := safefile.OpenRegular(p)
 	if err != nil {
 		return false
 	}

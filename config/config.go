@@ -7,12 +7,12 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/containerd/platforms"
+	"github.com/layerwise/layerwise/internal/safefile"
 
 	"github.com/moby/patternmatcher"
 	"gopkg.in/yaml.v3"
@@ -74,7 +74,17 @@ func Default() *Config {
 // file (then it must exist) or it is the default lookup.
 func Load(path string, explicit bool) (*Config, error) {
 	c := Default()
-	data, err := os.ReadFile(path)
+	// a regular file of at most 16 MiB (a FIFO or /dev/zero committed as
+	// .layerwise.yaml neither hangs nor exhausts memory); the repository's
+	// own config must resolve inside the repository (a YAML error would
+	// quote what a symlink to elsewhere points at)
+	var data []byte
+	var err error
+	if explicit {
+		data, err = safefile.ReadRegular(path, safefile.MaxManifest)
+	} else {
+		data, err = safefile.ReadWithin(filepath.Dir(path), path, safefile.MaxManifest)
+	}
 	if err != nil {
 		if !explicit && errors.Is(err, fs.ErrNotExist) {
 			return c, nil

@@ -5,12 +5,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/layerwise/layerwise/discover"
 	"github.com/layerwise/layerwise/dockerfile"
+	"github.com/layerwise/layerwise/internal/safefile"
 	"github.com/layerwise/layerwise/rules"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
@@ -114,7 +114,7 @@ func sharedBase(disc *discover.Repo, g rules.SharedGroup, byInput map[*rules.Inp
 	dir := SharedBaseDir + "/" + slug + "-" + hex.EncodeToString(sum[:3])
 	tag := discover.LocalRef(dir)
 	abs := filepath.Join(disc.Root, filepath.FromSlash(dir), "Dockerfile")
-	if cur, err := os.ReadFile(abs); err == nil && string(cur) != b.String() {
+	if cur, err := safefile.ReadRegular(abs, safefile.MaxManifest); err == nil && string(cur) != b.String() {
 		return nil, abs + " exists and holds something else"
 	}
 	files := []*FileFix{{Path: dir + "/Dockerfile", Abs: abs, After: []byte(b.String()),
@@ -147,7 +147,7 @@ func sharedBase(disc *discover.Repo, g rules.SharedGroup, byInput map[*rules.Inp
 		if err != nil || len(m.Errors) > 0 {
 			return nil, in.Dockerfile + ": the rewrite does not parse"
 		}
-		before, _ := os.ReadFile(im.AbsDockerfile())
+		before, _ := safefile.ReadRegular(im.AbsDockerfile(), safefile.MaxManifest)
 		files = append(files, &FileFix{Path: im.Dockerfile, Abs: im.AbsDockerfile(), Before: before, After: []byte(text),
 			Applied: []Applied{{Rule: rules.RepeatedBaseSteps.ID, Description: "build FROM the shared base " + tag}}})
 	}

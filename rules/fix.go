@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/layerwise/layerwise/dockerfile"
+	"github.com/layerwise/layerwise/internal/safefile"
 )
 
 // Fixes are whole-line edits of the Dockerfile's original text: untouched
@@ -87,10 +88,14 @@ func (in *Input) contextChildren(dir string) []string {
 	return out
 }
 
-// readContextFile reads a small file of the build context.
+// readContextFile reads a small file of the build context (a manifest:
+// package.json, go.mod, requirements.txt, ...): only a regular file of at
+// most safefile.MaxManifest that resolves inside the context — BuildKit
+// sends a symlink as a symlink, so one to /dev/zero, a FIFO or a file
+// outside the repository is nothing the build reads either.
 func (in *Input) readContextFile(p string) ([]byte, error) {
 	if in.Context == nil {
 		return nil, os.ErrNotExist
 	}
-	return os.ReadFile(filepath.Join(in.Context.Context, filepath.FromSlash(p)))
+	return safefile.ReadWithin(in.Context.Context, filepath.Join(in.Context.Context, filepath.FromSlash(p)), safefile.MaxManifest)
 }

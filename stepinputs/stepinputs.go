@@ -28,6 +28,7 @@ import (
 	"github.com/layerwise/layerwise/discover"
 	"github.com/layerwise/layerwise/dockerfile"
 	"github.com/layerwise/layerwise/history"
+	"github.com/layerwise/layerwise/internal/safefile"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
 
@@ -67,7 +68,7 @@ func (h *Hasher) file(p string) (string, error) {
 		}
 		io.WriteString(sum, "symlink:"+t)
 	} else if st.Mode().IsRegular() {
-		f, err := os.Open(p)
+		f, err := safefile.OpenRegular(p)
 		if err != nil {
 			return "", err
 		}

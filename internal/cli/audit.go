@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/layerwise/layerwise/internal/dirlist"
+	"github.com/layerwise/layerwise/internal/safefile"
 
 	"github.com/layerwise/layerwise/audit"
 	"github.com/layerwise/layerwise/history"
@@ -179,7 +180,7 @@ func sourceReader(root string) func(string) []string {
 		if l, ok := cache[p]; ok {
 			return l
 		}
-		data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(p)))
+		data, err := safefile.ReadWithin(root, filepath.Join(root, filepath.FromSlash(p)), safefile.MaxManifest)
 		var lines []string
 		if err == nil {
 			lines = strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
