@@ -13,7 +13,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 
@@ -21,6 +20,8 @@ import (
 	"github.com/layerwise/layerwise/config"
 	"github.com/layerwise/layerwise/discover"
 	"github.com/layerwise/layerwise/dockerfile"
+	"github.com/layerwise/layerwise/internal/atomicfile"
+	"github.com/layerwise/layerwise/internal/safefile"
 	"github.com/layerwise/layerwise/rules"
 )
 
@@ -115,7 +116,11 @@ func Run(ctx context.Context, disc *discover.Repo, opt Options) (*Result, error)
 		opt.Config = config.Default()
 	}
 	if opt.SharedBase {
-		return SharedBase(ctx, disc, opt)
+		res, err := SharedBase(ctx, disc, opt)
+		if err == nil {
+			res.confine(disc.Root)
+		}
+		return res, err
 	}
 	res := &Result{}
 	done := map[string]bool{}
@@ -123,6 +128,11 @@ func Run(ctx context.Context, disc *discover.Repo, opt Options) (*Result, error)
 	for _, im := range disc.Images {
 		if err := ctx.Err(); err != nil {
 			return nil, err
+		}
+		if im.Refused != "" {
+			// discovery read nothing of it: a path outside the repository
+			res.Notes = append(res.Notes, Note{File: im.SourceFile, Reason: im.Refused + " Left as it is."})
+			continue
 		}
 		if im.Model == nil || im.Dockerfile == "" || done[im.Dockerfile] {
 			continue
@@ -163,8 +173,39 @@ func Run(ctx context.Context, disc *discover.Repo, opt Options) (*Result, error)
 		res.Files = append(res.Files, ign...)
 		res.Notes = append(res.Notes, notes...)
 	}
+	res.confine(disc.Root)
+	res.Notes = uniqueNotes(res.Notes)
 	sort.SliceStable(res.Files, func(i, j int) bool { return res.Files[i].Path < res.Files[j].Path })
 	return res, nil
+}
+
+// uniqueNotes drops repeated notes (a refused image is noted by the
+// Dockerfile pass and by the ignore pass).
+func uniqueNotes(ns []Note) []Note {
+	seen := map[Note]bool{}
+	out := ns[:0]
+	for _, n := range ns {
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// confine drops the files that resolve, through a symlink on the way (a
+// context directory `ext -> ../outside`), outside the repository: the
+// fixer proposes no edit it must not write (the writer checks again).
+func (res *Result) confine(root string) {
+	kept := res.Files[:0]
+	for _, f := range res.Files {
+		if _, err := atomicfile.Within(root, f.Abs); err != nil {
+			res.Notes = append(res.Notes, Note{File: f.Path, Reason: err.Error()})
+			continue
+		}
+		kept = append(kept, f)
+	}
+	res.Files = kept
 }
 
 func contextReport(ctx context.Context, im *discover.Image) (*buildctx.Report, error) {
@@ -174,7 +215,7 @@ func contextReport(ctx context.Context, im *discover.Image) (*buildctx.Report, e
 // Dockerfile fixes one image's Dockerfile.
 func Dockerfile(ctx context.Context, im *discover.Image, rep *buildctx.Report, opt Options) (*FileFix, []Note, error) {
 	orig := []byte(strings.Join(im.Model.Lines, "\n"))
-	data, err := os.ReadFile(im.AbsDockerfile())
+	data, err := safefile.ReadRegular(im.AbsDockerfile(), safefile.MaxManifest)
 	if err == nil {
 		orig = data
 	}

@@ -19,6 +19,8 @@ import (
 	"github.com/layerwise/layerwise/buildctx"
 	"github.com/layerwise/layerwise/discover"
 	"github.com/layerwise/layerwise/dockerfile"
+	"github.com/layerwise/layerwise/internal/atomicfile"
+	"github.com/layerwise/layerwise/internal/safefile"
 	"github.com/layerwise/layerwise/rules"
 	"github.com/moby/patternmatcher"
 	"github.com/moby/patternmatcher/ignorefile"
@@ -104,8 +106,10 @@ func Ignores(ctx context.Context, disc *discover.Repo, opt Options) ([]*FileFix,
 	var order []string
 	outside := map[string]bool{}
 	add := func(dir, dockerfile string, u ignoreUser) *Note {
-		if r, err := filepath.Rel(disc.Root, dir); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
-			outside[dir] = true // layerwise fix PATH writes under PATH only
+		if _, err := atomicfile.Within(disc.Root, dir); err != nil {
+			// layerwise fix PATH writes under PATH only, a symlinked
+			// directory (ext -> ../outside) included
+			outside[dir] = true
 			return nil
 		}
 		ign, err := buildctx.FindIgnoreFile(dir, dockerfile)
@@ -126,7 +130,11 @@ func Ignores(ctx context.Context, disc *discover.Repo, opt Options) ([]*FileFix,
 		g.users = append(g.users, u)
 		return nil
 	}
+	var refused []Note
 	for _, im := range disc.Images {
+		if im.Refused != "" {
+			refused = append(refused, Note{File: im.SourceFile, Reason: im.Refused + " Left as it is."})
+		}
 		if im.Model == nil || im.Error != nil {
 			// its needs are unknown: the context it shares is left alone
 			if n := add(im.AbsContext(), im.AbsDockerfile(), ignoreUser{im: im, unknown: true}); n != nil {
@@ -152,7 +160,7 @@ func Ignores(ctx context.Context, disc *discover.Repo, opt Options) ([]*FileFix,
 		}
 	}
 	var files []*FileFix
-	var notes []Note
+	notes := refused
 	for _, dir := range slices.Sorted(maps.Keys(outside)) {
 		notes = append(notes, Note{File: dir, Reason: "a build reads this directory, which is outside " + disc.Root + ": its ignore file is left as it is"})
 	}
@@ -218,7 +226,7 @@ func fixIgnoreGroup(ctx context.Context, root string, g *ignoreGroup, walks map[
 	if len(excl) == 0 {
 		return nil, notes, nil
 	}
-	before, err := os.ReadFile(g.target)
+	before, err := safefile.ReadRegular(g.target, safefile.MaxManifest)
 	if err != nil && !os.IsNotExist(err) {
 		return nil, nil, err
 	}

@@ -12,6 +12,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/layerwise/layerwise/internal/safefile"
 )
 
 // WriteFunc writes path with the content write produces, with mode perm.
@@ -56,24 +58,33 @@ func Write(path string, data []byte, perm os.FileMode) error {
 // Replace writes data over an existing file (or creates it) the way an
 // editor that respects the file would: the new file keeps the old one's
 // mode bits (setuid, setgid and sticky included) and its owner and group; a
-// symlink is written through to its target, which must lie inside within
-// (never outside the repository being fixed). Temp files an earlier,
-// killed run left next to the target are removed first, so they are never
-// sent as build context. Nothing is written when any of that cannot be
-// kept.
+// symlink is written through to its target. The path, resolved through
+// every symlink (its directories' too), must lie inside within — never
+// outside the repository being fixed (see Within). A file without its
+// owner's write permission (a read-only 0444 file) is refused, not replaced
+// behind its owner's back. Temp files an earlier, killed run left next to
+// the target are removed first, so they are never sent as build context.
+// Nothing is written when any of that cannot be kept.
 func Replace(path string, data []byte, within string) error {
-	target, err := resolveWithin(path, within)
+	target, err := Within(within, path)
 	if err != nil {
 		return err
 	}
-	removeStale(target)
 	st, err := os.Stat(target)
 	if errors.Is(err, fs.ErrNotExist) {
+		removeStale(target)
 		return Write(target, data, 0o644)
 	}
 	if err != nil {
 		return err
 	}
+	if !st.Mode().IsRegular() {
+		return fmt.Errorf("%s is %s, not a regular file: not written", path, safefile.Kind(st.Mode()))
+	}
+	if st.Mode().Perm()&0o200 == 0 {
+		return fmt.Errorf("%s is read-only (mode %04o): not written; make it writable (chmod u+w) to let layerwise rewrite it", path, st.Mode().Perm())
+	}
+	removeStale(target)
 	mode := st.Mode() & (os.ModePerm | os.ModeSetuid | os.ModeSetgid | os.ModeSticky)
 	uid, gid, owned := owner(st)
 	return WriteFunc(target, mode, func(w io.Writer) error {
@@ -91,26 +102,36 @@ func Replace(path string, data []byte, within string) error {
 	})
 }
 
-// resolveWithin follows a symlinked path to the file it names, which must
-// be inside root.
-func resolveWithin(path, root string) (string, error) {
-	fi, err := os.Lstat(path)
-	if err != nil || fi.Mode()&os.ModeSymlink == 0 {
-		return path, nil // a regular file, or one still to be created
-	}
-	target, err := filepath.EvalSymlinks(path)
+// Within returns the path to write for path: path with every symlink
+// resolved (of the file and of its directories, the missing ones
+// included), which must lie inside root (resolved too). It is the check
+// every writer of a repository's files makes before it writes or creates
+// a directory: a repository that commits `ext -> ../outside` or a
+// symlinked .github/workflows must not get a file written outside itself.
+func Within(root, path string) (string, error) {
+	target, err := safefile.Within(root, path)
 	if err != nil {
-		return "", fmt.Errorf("%s is a symlink that does not resolve: %w", path, err)
-	}
-	rootReal, err := filepath.EvalSymlinks(root)
-	if err != nil {
-		return "", err
-	}
-	rel, err := filepath.Rel(rootReal, target)
-	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return "", fmt.Errorf("%s is a symlink to %s, outside %s: not written", path, target, root)
+		var oe *safefile.OutsideError
+		if errors.As(err, &oe) {
+			return "", fmt.Errorf("%s resolves to %s, outside %s: not written (layerwise writes only inside the repository; a symlink on the way points out of it)", path, oe.Target, root)
+		}
+		return "", fmt.Errorf("%s: %w: not written", path, err)
 	}
 	return target, nil
+}
+
+// WriteWithin writes data to path with mode perm, creating its directory,
+// when path resolves inside root (see Within); the file is written where
+// the path resolves.
+func WriteWithin(root, path string, data []byte, perm os.FileMode) error {
+	target, err := Within(root, path)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+		return err
+	}
+	return Write(target, data, perm)
 }
 
 // removeStale removes temp files of WriteFunc for path that a killed run

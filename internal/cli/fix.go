@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -13,6 +12,7 @@ import (
 
 	"github.com/layerwise/layerwise/fix"
 	"github.com/layerwise/layerwise/internal/atomicfile"
+	"github.com/layerwise/layerwise/internal/safefile"
 	"github.com/layerwise/layerwise/rules"
 	"github.com/spf13/cobra"
 )
@@ -216,7 +216,12 @@ func fixPath(cmd *cobra.Command, g *globals, args, ruleIDs []string, write, chec
 // and writing through a symlink that stays inside root; a file that changed
 // or vanished since it was read is refused.
 func writeFix(f *fix.FileFix, root string) error {
-	cur, err := os.ReadFile(f.Abs)
+	// the check on the resolved path comes before anything is read or a
+	// directory created (a symlinked context directory points elsewhere)
+	if _, err := atomicfile.Within(root, f.Abs); err != nil {
+		return err
+	}
+	cur, err := safefile.ReadRegular(f.Abs, safefile.MaxManifest)
 	switch {
 	case f.Before == nil && err == nil:
 		return errors.New("the file appeared since it was read")
@@ -229,9 +234,7 @@ func writeFix(f *fix.FileFix, root string) error {
 	}
 	if f.Before == nil {
 		// a new file may come with its directory (fix --shared-base)
-		if err := os.MkdirAll(filepath.Dir(f.Abs), 0o755); err != nil {
-			return err
-		}
+		return atomicfile.WriteWithin(root, f.Abs, f.After, 0o644)
 	}
 	return atomicfile.Replace(f.Abs, f.After, root)
 }

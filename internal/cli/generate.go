@@ -7,6 +7,7 @@ import (
 
 	"github.com/layerwise/layerwise/generate"
 	"github.com/layerwise/layerwise/internal/atomicfile"
+	"github.com/layerwise/layerwise/internal/safefile"
 	"github.com/spf13/cobra"
 )
 
@@ -63,15 +64,12 @@ builder and saves them after the build; --cache-mounts=false leaves them out.`,
 				p = filepath.Join(root, file)
 			}
 			if check {
-				if cur, err := os.ReadFile(p); err != nil || string(cur) != string(data) {
+				if cur, err := safefile.ReadRegular(p, safefile.MaxManifest); err != nil || string(cur) != string(data) {
 					return &ExitError{Code: ExitFindings, Err: fmt.Errorf("%s is missing or stale (layerwise generate ci)", p)}
 				}
 				return nil
 			}
-			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-				return &ExitError{Code: ExitFindings, Err: err}
-			}
-			if err := atomicfile.Write(p, data, 0o644); err != nil {
+			if err := writeGenerated(root, out, p, data); err != nil {
 				return &ExitError{Code: ExitFindings, Err: err}
 			}
 			fmt.Fprintf(g.stdout, "wrote %s\n", p)
@@ -130,12 +128,12 @@ carries ignore-error=true: a cache outage never fails a build.
 				p = filepath.Join(res.Root, file)
 			}
 			if check {
-				if cur, err := os.ReadFile(p); err != nil || string(cur) != string(data) {
+				if cur, err := safefile.ReadRegular(p, safefile.MaxManifest); err != nil || string(cur) != string(data) {
 					return &ExitError{Code: ExitFindings, Err: fmt.Errorf("%s is missing or stale (layerwise generate %s)", p, kind)}
 				}
 				return nil
 			}
-			if err := atomicfile.Write(p, data, 0o644); err != nil {
+			if err := writeGenerated(res.Root, out, p, data); err != nil {
 				return &ExitError{Code: ExitFindings, Err: err}
 			}
 			fmt.Fprintf(g.stdout, "wrote %s\n", p)
@@ -198,16 +196,13 @@ metrics). Both are checked by promtool and Grafana's schema in layerwise's tests
 			for _, f := range files {
 				p := filepath.Join(out, f.name)
 				if check {
-					if cur, err := os.ReadFile(p); err != nil || string(cur) != string(f.data) {
+					if cur, err := safefile.ReadRegular(p, safefile.MaxManifest); err != nil || string(cur) != string(f.data) {
 						fmt.Fprintf(g.stderr, "%s is missing or stale\n", p)
 						stale++
 					}
 					continue
 				}
-				if err := os.MkdirAll(out, 0o755); err != nil {
-					return &ExitError{Code: ExitFindings, Err: err}
-				}
-				if err := atomicfile.Write(p, f.data, 0o644); err != nil {
+				if err := writeGenerated(root, "", p, f.data); err != nil {
 					return &ExitError{Code: ExitFindings, Err: err}
 				}
 				fmt.Fprintf(g.stdout, "wrote %s\n", p)
@@ -262,11 +257,8 @@ once for every builder. --mirror registry.example.com=http://127.0.0.1:5001 (rep
 				return usageErr("%v", err)
 			}
 			out := filepath.Join(root, dir)
-			if err := os.MkdirAll(out, 0o755); err != nil {
-				return &ExitError{Code: ExitFindings, Err: err}
-			}
 			for name, data := range map[string][]byte{"buildkitd.toml": toml, "daemon.json": daemon} {
-				if err := atomicfile.Write(filepath.Join(out, name), data, 0o644); err != nil {
+				if err := writeGenerated(root, "", filepath.Join(out, name), data); err != nil {
 					return &ExitError{Code: ExitFindings, Err: err}
 				}
 				fmt.Fprintf(g.stdout, "wrote %s\n", filepath.Join(out, name))
@@ -281,4 +273,18 @@ once for every builder. --mirror registry.example.com=http://127.0.0.1:5001 (rep
 	cmd.Flags().StringSliceVar(&insecure, "insecure", nil, "registries reached over plain HTTP")
 	cmd.Flags().StringVar(&dir, "dir", "mirror", "directory under PATH to write into")
 	return cmd
+}
+
+// writeGenerated writes a file generate made at p: under the repository
+// root it must resolve inside it (a committed symlink such as
+// .github/workflows -> ../elsewhere is not written through); a path the
+// user named with --out is written where they said.
+func writeGenerated(root, explicitOut, p string, data []byte) error {
+	if explicitOut != "" {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		return atomicfile.Write(p, data, 0o644)
+	}
+	return atomicfile.WriteWithin(root, p, data, 0o644)
 }
