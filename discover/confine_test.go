@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/layerwise/layerwise/internal/testengine"
 	"github.com/layerwise/layerwise/internal/testfs"
 )
 
@@ -167,4 +168,38 @@ func TestUnitComposeEnvFilesOutsideOrSpecial(t *testing.T) {
 			t.Errorf("failed %q does not name the override and why", res.Failed)
 		}
 	})
+}
+
+// TestBakePathsOutsideTheRepository: item 1 for bake files (through the
+// real buildx): a target whose Dockerfile or context lies outside the
+// repository is refused like a compose service, and a bake file committed
+// as a symlink out of the repository is not handed to buildx.
+func TestBakePathsOutsideTheRepository(t *testing.T) {
+	testengine.Require(t)
+	root, outside := hostileRepo(t, map[string]string{
+		"docker-bake.hcl": `group "default" { targets = ["df", "ctx"] }
+target "df" {
+  context    = "."
+  dockerfile = "../outside/Dockerfile"
+}
+target "ctx" { context = "../outside" }
+`,
+		"Dockerfile": "FROM scratch\n",
+	})
+	res := discoverWithin(t, root)
+	noSecret(t, res)
+	for _, c := range []struct{ name, field string }{{"df", "target.df.dockerfile"}, {"ctx", "target.ctx.context"}} {
+		im := byName(res)[c.name]
+		if im == nil || im.Refused == "" || !strings.Contains(im.Refused, c.field) || !strings.Contains(im.Refused, "outside the repository") {
+			t.Errorf("%s: %+v", c.name, im)
+		}
+	}
+
+	root2, _ := hostileRepo(t, map[string]string{"docker-bake.hcl": "target \"app\" {}\n", "Dockerfile": "FROM scratch\n"})
+	os.Symlink(filepath.Join(outside, "Dockerfile"), filepath.Join(root2, "docker-bake.override.hcl"))
+	res = discoverWithin(t, root2)
+	noSecret(t, res)
+	if f := strings.Join(res.Failed, "\n"); !strings.Contains(f, "docker-bake.override.hcl") || !strings.Contains(f, "outside the repository") {
+		t.Errorf("failed %q", res.Failed)
+	}
 }
