@@ -99,9 +99,11 @@ func loadCompose(ctx context.Context, root, dir string, env []string) ([]*Image,
 	files := make([]string, len(opts.ConfigPaths))
 	for i, p := range opts.ConfigPaths {
 		files[i] = rel(root, p)
-		if _, err := safefile.ReadWithin(root, p, safefile.MaxManifest); err != nil {
-			return nil, append(warns, failed(fmt.Sprintf("%s: %v: not read (its images are missing)", files[i], unwrapPathErr(err))))
-		}
+	}
+	// the compose files and what they include or extend: regular files
+	// inside the repository, or nothing is loaded
+	if err := composeRefs(root, opts.ConfigPaths); err != nil {
+		return nil, append(warns, failed(fmt.Sprintf("%s: %v: not read (its images are missing)", strings.Join(files, "+"), unwrapPathErr(err))))
 	}
 	proj, err := opts.LoadProject(ctx)
 	if err != nil {

@@ -203,3 +203,43 @@ target "ctx" { context = "../outside" }
 		t.Errorf("failed %q", res.Failed)
 	}
 }
+
+// TestUnitComposeIncludeAndExtendsOutside: compose files a compose file
+// includes or extends are checked before compose-go reads them: one
+// outside the repository (or behind a variable) loads nothing, and the
+// failure names the file and the field; inside, they load as before.
+func TestUnitComposeIncludeAndExtendsOutside(t *testing.T) {
+	outsideCompose := "services:\n  sec:\n    build:\n      context: .\n      args:\n        X: SECRET-OUTSIDE-42\n"
+	for _, c := range []struct{ name, compose, want string }{
+		{"include", "include:\n  - ../outside/compose.yml\nservices:\n  web:\n    build: .\n", "include[0].path"},
+		{"include-long", "include:\n  - path: [../outside/compose.yml]\nservices:\n  web:\n    build: .\n", "include[0].path"},
+		{"nested-include", "include:\n  - sub/compose.yml\nservices:\n  web:\n    build: .\n", "sub/compose.yml: include[0].path"},
+		{"extends", "services:\n  web:\n    build: .\n    extends:\n      file: ../outside/compose.yml\n      service: sec\n", "services.web.extends.file"},
+		{"variable", "include:\n  - ${WHERE:-../outside}/compose.yml\nservices:\n  web:\n    build: .\n", "holds a variable"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			root, outside := hostileRepo(t, map[string]string{
+				"docker-compose.yml": c.compose,
+				"Dockerfile":         "FROM scratch\n",
+				"sub/compose.yml":    "include:\n  - ../../outside/compose.yml\n",
+			})
+			testfs.Write(t, outside, map[string]string{"compose.yml": outsideCompose})
+			res := discoverWithin(t, root)
+			noSecret(t, res)
+			if f := strings.Join(res.Failed, "\n"); !strings.Contains(f, c.want) {
+				t.Errorf("failed %q does not say %q", res.Failed, c.want)
+			}
+		})
+	}
+	root, _ := hostileRepo(t, map[string]string{
+		"docker-compose.yml": "include:\n  - sub/compose.yml\nservices:\n  web:\n    build: .\n    extends:\n      file: base.yml\n      service: base\n",
+		"base.yml":           "services:\n  base:\n    image: example/base\n",
+		"sub/compose.yml":    "services:\n  sub:\n    build: .\n",
+		"sub/Dockerfile":     "FROM scratch\n",
+		"Dockerfile":         "FROM scratch\n",
+	})
+	res := discoverWithin(t, root)
+	if len(res.Failed) > 0 || byName(res)["sub"] == nil || byName(res)["web"] == nil {
+		t.Errorf("includes inside the repository: failed %q, images %v", res.Failed, names(res))
+	}
+}
