@@ -18,6 +18,7 @@ type ciFlags struct {
 	buildkitd       string
 	cacheMounts     string
 	cmMaxSize       string
+	compression     string
 }
 
 func (f *ciFlags) add(cmd *cobra.Command) {
@@ -26,11 +27,18 @@ func (f *ciFlags) add(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.buildkitd, "ci-buildkitd", "", "ci scenarios: the buildkitd binary (default: buildkitd on PATH)")
 	cmd.Flags().StringVar(&f.cacheMounts, "ci-cache-mounts", "", "ci scenarios: persist the cache mounts between CI jobs, as `layerwise build --cache-mounts` does: a directory or registry=REF (default: every job's mounts start empty)")
 	cmd.Flags().StringVar(&f.cmMaxSize, "ci-cache-mounts-max-size", "2GiB", "ci scenarios: cap of each saved cache mount")
+	cmd.Flags().StringVar(&f.compression, "ci-cache-compression", "", "ci scenarios: compress the exported layer cache with this (zstd, gzip, estargz; default BuildKit's, gzip)")
 }
 
 // options are the CIOptions for the backend the engine flags chose.
 func (f *ciFlags) options(ef *engineFlags) (*measure.CIOptions, error) {
-	o := &measure.CIOptions{Builders: ephemeral.Factory{Backend: ef.backend, Docker: ef.docker, Options: ephemeral.Options{Buildkitd: f.buildkitd}}, Cache: f.cache}
+	switch f.compression {
+	case "", "gzip", "zstd", "estargz", "uncompressed":
+	default:
+		return nil, usageErr("--ci-cache-compression %q: gzip, zstd, estargz or uncompressed", f.compression)
+	}
+	o := &measure.CIOptions{Builders: ephemeral.Factory{Backend: ef.backend, Docker: ef.docker, Options: ephemeral.Options{Buildkitd: f.buildkitd}}, Cache: f.cache,
+		CacheCompression: f.compression}
 	if f.buildkitdConfig != "" {
 		data, err := os.ReadFile(f.buildkitdConfig)
 		if err != nil {
