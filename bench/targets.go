@@ -99,7 +99,8 @@ func evaluate(rows []*Row, d *discover.Repo, mountsPersisted bool) []Target {
 			case !mountsPersisted:
 				out = append(out, Target{Name: sc + ", mounts not persisted", Image: im.Name, Want: "fixed never slower than naive end to end", Got: e2e, Met: r.CI.EndToEndSpeedup >= 1})
 			case sc == measure.CISource && compiles && !node:
-				out = append(out, Target{Name: sc + ", persisted mounts", Image: im.Name, Want: "≥ 10× the build, ≥ 5× end to end", Got: e2e, Met: r.CI.BuildSpeedup >= 10 && r.CI.EndToEndSpeedup >= 5})
+				out = append(out, Target{Name: sc + ", persisted mounts, the build", Image: im.Name, Want: "≥ 10× faster", Got: fmt.Sprintf("%.1f×", r.CI.BuildSpeedup), Met: r.CI.BuildSpeedup >= 10},
+					Target{Name: sc + ", persisted mounts, end to end", Image: im.Name, Want: "≥ 5× faster", Got: fmt.Sprintf("%.1f×", r.CI.EndToEndSpeedup), Met: r.CI.EndToEndSpeedup >= 5})
 			case sc == measure.CISource && node:
 				out = append(out, Target{Name: sc + ", persisted mounts", Image: im.Name, Want: "≥ 3× end to end", Got: e2e, Met: r.CI.EndToEndSpeedup >= 3})
 			default:
