@@ -1,9 +1,7 @@
 package rules
 
 import (
-	"os"
 	"path"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -175,7 +173,8 @@ func programsUsed(in *Input, after []*dockerfile.Instruction) *usedText {
 		if total > maxGoSourceScan {
 			return nil
 		}
-		data, err := os.ReadFile(filepath.Join(in.Context.Context, filepath.FromSlash(e.Path)))
+		// a regular file inside the context, never a FIFO or a link out
+		data, err := in.readContextFile(e.Path)
 		if err != nil {
 			return nil
 		}

@@ -159,6 +159,8 @@ func TestUnitHostileSpecialFiles(t *testing.T) {
 		"package.json":     "FROM node:20\nWORKDIR /app\nCOPY package.json ./\nRUN npm ci\nCOPY . .\n",
 		"go.mod":           "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /app .\n",
 		"requirements.txt": "FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n",
+		// the runtime-package rule reads the service's Go sources
+		"main.go": "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN apt-get update && apt-get install -y git && go build -o /app .\nCMD [\"/app\"]\n",
 	}
 	for name, df := range dockerfiles {
 		for _, kind := range []string{"dev-zero", "fifo"} {
