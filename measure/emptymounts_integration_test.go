@@ -71,11 +71,15 @@ func TestFixedExamplesBuildWithEmptyMounts(t *testing.T) {
 				t.Fatalf("pruning the cache mounts: %v\n%s", err, out)
 			}
 			source, _, err := chooseFiles(ctx, im.AbsContext(), im.AbsDockerfile(), im.Model)
-			if err != nil || source == "" {
-				t.Fatalf("no source file to change: %v", err)
-			}
-			if err := touch(filepath.Join(im.AbsContext(), filepath.FromSlash(source)), 1); err != nil {
+			if err != nil {
 				t.Fatal(err)
+			}
+			// an image that copies no source (the shared base) is rebuilt
+			// as it is: its cached layers with empty mounts
+			if source != "" {
+				if err := touch(filepath.Join(im.AbsContext(), filepath.FromSlash(source)), 1); err != nil {
+					t.Fatal(err)
+				}
 			}
 			res, err := b.Build(ctx, req)
 			if err != nil || res.Failed() {
