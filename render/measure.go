@@ -78,15 +78,47 @@ func MeasureTable(w io.Writer, ms []*measure.Measurement) {
 			units.Bytes(m.ImageSize), m.Layers, note)
 	}
 	tw.Flush()
+	measureCIJobs(w, ms)
+}
+
+// measureCIJobs says what the ci scenarios' jobs paid apart from the
+// build: the layer cache's import and export and its size, the layers
+// fetched, and the persisted cache mounts' restore and save.
+func measureCIJobs(w io.Writer, ms []*measure.Measurement) {
+	var ci []*measure.Measurement
+	for _, m := range ms {
+		if sc, ok := measure.ScenarioNamed(m.Scenario); ok && sc.Fresh && len(m.Runs) > 0 {
+			ci = append(ci, m)
+		}
+	}
+	if len(ci) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nCI jobs, each on a fresh builder (medians; inside the times above, but for the mounts):")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "IMAGE\tSCENARIO\tCACHE IMPORT\tLAYERS FETCHED\tCACHE EXPORT\tLAYER CACHE\tMOUNTS RESTORED\tMOUNTS SAVED")
+	for _, m := range ci {
+		restored, saved := "-", "-"
+		if c := m.CacheMounts; c != nil {
+			n := float64(len(m.Runs))
+			restored = fmt.Sprintf("%d/%d, %s in %.1f s", c.Hits, c.Mounts*len(m.Runs), units.Bytes(c.RestoredBytes), c.RestoreSeconds/n)
+			saved = fmt.Sprintf("%s in %.1f s", units.Bytes(c.SavedBytes), c.SaveSeconds/n)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", m.Image, m.Scenario, units.Seconds(m.CacheImport, 1), units.Seconds(m.LayerFetch, 1),
+			units.Seconds(m.CacheExport, 1), units.Bytes(m.CacheBytes), restored, saved)
+	}
+	tw.Flush()
 }
 
 // MeasureCSV writes the measurements as CSV, seconds with three decimals.
 func MeasureCSV(w io.Writer, ms []*measure.Measurement) error {
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"image", "scenario", "runs", "min_s", "median_s", "max_s", "cache_hit_ratio", "context_bytes", "image_bytes", "layers", "pull_s", "touched", "skipped", "error"})
+	cw.Write([]string{"image", "scenario", "runs", "min_s", "median_s", "max_s", "cache_hit_ratio", "context_bytes", "image_bytes", "layers", "pull_s", "touched", "skipped", "error",
+		"cache_import_s", "layer_fetch_s", "cache_export_s", "cache_bytes"})
 	for _, m := range ms {
 		cw.Write([]string{m.Image, m.Scenario, fmt.Sprint(len(m.Runs)), fsec(m.Min), fsec(m.Median), fsec(m.Max), fmt.Sprintf("%.3f", m.CacheHitRatio),
-			fmt.Sprint(m.ContextBytes), fmt.Sprint(m.ImageSize), fmt.Sprint(m.Layers), fsec(m.Pull), m.Touched, m.Skipped, m.Error})
+			fmt.Sprint(m.ContextBytes), fmt.Sprint(m.ImageSize), fmt.Sprint(m.Layers), fsec(m.Pull), m.Touched, m.Skipped, m.Error,
+			fsec(m.CacheImport), fsec(m.LayerFetch), fsec(m.CacheExport), fmt.Sprint(m.CacheBytes)})
 	}
 	cw.Flush()
 	return cw.Error()
