@@ -370,6 +370,22 @@ var dockerfileCases = []struct {
 		want:  "FROM golang:1.22\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build GOPROXY=off go build -o /app .\n",
 	},
 	{
+		// the store's mount on the download cannot be removed (not on the
+		// RUN's first line): dropping the build's alone would leave the
+		// offline build an empty module cache, so neither is touched
+		name:  "store-mount-kept-when-the-filler-cannot-be-fixed",
+		files: map[string]string{"Dockerfile": "FROM golang:1.22\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN \\\n    --mount=type=cache,target=/go/pkg/mod \\\n    go mod download\nCOPY . .\nRUN --mount=type=cache,target=/go/pkg/mod GOPROXY=off go build -o /app .\n", "go.mod": "module x\n", "go.sum": "", "main.go": "package main\n"},
+		rules: []string{"LW117"},
+		note:  "not written plainly on its first line",
+	},
+	{
+		// a vendored offline build reads no module cache: its build cache
+		// mount is a cache, kept
+		name:  "vendored-offline-build-keeps-its-build-cache",
+		files: map[string]string{"Dockerfile": "FROM golang:1.22\nWORKDIR /src\nENV GOFLAGS=-mod=vendor GOPROXY=off\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build go build -o /app .\n", "go.mod": "module x\n", "main.go": "package main\n", "vendor/modules.txt": ""},
+		rules: []string{"LW117", "LW102"},
+	},
+	{
 		// NuGet's packages before --no-restore
 		name:  "nuget-store-moved-out-of-its-mount",
 		files: map[string]string{"Dockerfile": "FROM mcr.microsoft.com/dotnet/sdk:8.0\nWORKDIR /src\nCOPY app.csproj ./\nRUN --mount=type=cache,target=/root/.nuget/packages dotnet restore\nCOPY . .\nRUN dotnet publish -c Release --no-restore -o /out\n", "app.csproj": "<Project/>\n", "Program.cs": ""},

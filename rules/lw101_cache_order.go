@@ -7,6 +7,7 @@ import (
 
 	"github.com/layerwise/layerwise/buildctx"
 	"github.com/layerwise/layerwise/dockerfile"
+	"github.com/layerwise/layerwise/pkgmgr"
 )
 
 // LW101: sources copied before the dependency install.
@@ -129,6 +130,9 @@ func checkCacheOrder(in *Input) []Finding {
 				}
 				if inst.Compile && depsDone[inst.Tool.Name] {
 					continue // sources are needed to compile; deps were fetched earlier
+				}
+				if pkgmgr.Vendored(inst, ins.State) {
+					continue // builds from ./vendor, which comes with the sources
 				}
 				if !inst.FromManifest {
 					continue // installs named packages, not the manifests
@@ -393,6 +397,9 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 	if compile {
 		switch tool {
 		case toolGo:
+			if pkgmgr.Vendored(&Install{Tool: tool, Cmd: installCmd}, inst.State) {
+				return nil, "the compile builds from ./vendor, which comes with the sources: no dependency step to move before them"
+			}
 			dl = "go mod download"
 		case toolDotnet:
 			// restore for the runtime the compile targets, or the

@@ -437,7 +437,7 @@ func mountable(in *Input, ins *dockerfile.Instruction, inst *Install, dirs []str
 // the RUN both fills and consumes it, and nothing after it reads it.
 func storeInLayer(in *Input, ins *dockerfile.Instruction, inst *Install, dir string) string {
 	offline := pkgmgr.Offline(inst, ins.State)
-	if storeDirOf(in, ins, inst) != dir && !(offline && firstCacheDir(in, ins, inst) == dir) && !laterOfflineReader(in, ins, dir) {
+	if storeDirOf(in, ins, inst) != dir && !(offline && offlineDir(in, ins, inst) == dir) && !laterOfflineReader(in, ins, dir) {
 		return ""
 	}
 	if offline {
@@ -452,6 +452,9 @@ func storeInLayer(in *Input, ins *dockerfile.Instruction, inst *Install, dir str
 			continue
 		}
 		if !in.after(x, ins) {
+			if usesCache(in, x, dir) && mountCovers(x, dir) {
+				return fmt.Sprintf("the RUN on line %d fills %s in a cache mount, which the next fresh builder finds empty", x.Range.Start.Line, dir)
+			}
 			if usesCache(in, x, dir) {
 				return fmt.Sprintf("the RUN on line %d fills %s in its layer, which a mount here would hide", x.Range.Start.Line, dir)
 			}
@@ -508,6 +511,16 @@ func storeDirOf(in *Input, ins *dockerfile.Instruction, inst *Install) string {
 	return dirs[0]
 }
 
+// offlineDir is the directory an offline install reads its packages
+// from: the store of a tool that has one (a vendored Go build: none), the
+// cache of one that keeps its store there (pnpm's).
+func offlineDir(in *Input, ins *dockerfile.Instruction, inst *Install) string {
+	if inst.Tool.Store {
+		return storeDirOf(in, ins, inst)
+	}
+	return firstCacheDir(in, ins, inst)
+}
+
 func firstCacheDir(in *Input, ins *dockerfile.Instruction, inst *Install) string {
 	if d := toolCacheDirs(in, ins, inst); len(d) > 0 {
 		return d[0]
@@ -528,7 +541,7 @@ func laterOfflineReader(in *Input, ins *dockerfile.Instruction, dir string) bool
 			continue
 		}
 		for _, inst := range runInstalls(x) {
-			if firstCacheDir(in, x, inst) == dir && pkgmgr.Offline(inst, x.State) {
+			if offlineDir(in, x, inst) == dir && pkgmgr.Offline(inst, x.State) {
 				return true
 			}
 		}

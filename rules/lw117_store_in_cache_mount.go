@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/layerwise/layerwise/dockerfile"
@@ -54,7 +55,7 @@ func mountedStores(in *Input, ins *dockerfile.Instruction) []storeMounted {
 	var out []storeMounted
 	seen := map[string]bool{}
 	for _, inst := range runInstalls(ins) {
-		for _, d := range []string{storeDirOf(in, ins, inst), firstCacheDir(in, ins, inst)} {
+		for _, d := range []string{storeDirOf(in, ins, inst), offlineDir(in, ins, inst)} {
 			if d == "" || seen[d] || !mountCovers(ins, d) {
 				continue
 			}
@@ -103,7 +104,7 @@ func offlineReader(in *Input, ins *dockerfile.Instruction, dir string) bool {
 			continue
 		}
 		for _, inst := range runInstalls(x) {
-			if firstCacheDir(in, x, inst) == dir && pkgmgr.Offline(inst, x.State) {
+			if offlineDir(in, x, inst) == dir && pkgmgr.Offline(inst, x.State) {
 				return true
 			}
 		}
@@ -111,10 +112,12 @@ func offlineReader(in *Input, ins *dockerfile.Instruction, dir string) bool {
 	return false
 }
 
-// fixStoreInMount drops the RUN's cache mounts over the package stores
-// that must stay in the layers; its other mounts stay.
+// fixStoreInMount drops the cache mounts over the package stores that
+// must stay in the layers: from this RUN and, as one rewrite, from every
+// other RUN of the lineage that mounts the same store (fixing one alone
+// would leave a build reading an empty store where a mount filled it).
 func fixStoreInMount(in *Input, f Finding) (*Fix, string) {
-	_, _, ins := in.instructionAt(f.Range.Start.Line)
+	s, _, ins := in.instructionAt(f.Range.Start.Line)
 	if ins == nil || ins.Run == nil {
 		return nil, "instruction not found"
 	}
@@ -122,25 +125,43 @@ func fixStoreInMount(in *Input, f Finding) (*Fix, string) {
 	if len(stores) == 0 {
 		return nil, "no cache mount over a package store"
 	}
-	e := newRunEdit(in.File, ins)
+	var reps []Replacement
 	var dropped []string
-	for _, sm := range stores {
-		for _, fl := range mountFlagsOver(ins, sm.dir) {
-			if !e.removeFlag(fl) {
-				return nil, fmt.Sprintf("the mount over %s (%s) is not written plainly on the RUN's first line", sm.dir, fl)
+	for _, x := range in.lineageRuns(s) {
+		var flags []string
+		for _, sm := range stores {
+			if x != ins && !(mountCovers(x, sm.dir) && usesCache(in, x, sm.dir)) {
+				continue
 			}
-			dropped = append(dropped, fl)
+			for _, fl := range mountFlagsOver(x, sm.dir) {
+				if !slices.Contains(flags, fl) {
+					flags = append(flags, fl)
+				}
+			}
 		}
+		if len(flags) == 0 {
+			continue
+		}
+		if x != ins && silenced(x, f.RuleID) {
+			return nil, fmt.Sprintf("the RUN on line %d mounts the same store and its %s is silenced: drop the mount on both, or on neither", x.Range.Start.Line, f.RuleID)
+		}
+		e := newRunEdit(in.File, x)
+		for _, fl := range flags {
+			if !e.removeFlag(fl) {
+				return nil, fmt.Sprintf("the mount %s of the RUN on line %d is not written plainly on its first line", fl, x.Range.Start.Line)
+			}
+		}
+		lines, err := e.result()
+		if err != nil {
+			return nil, err.Error()
+		}
+		reps = append(reps, Replacement{StartLine: x.Range.Start.Line, EndLine: x.Range.End.Line, Text: joinLines(lines), Kinds: []string{"RUN"}})
+		dropped = append(dropped, flags...)
 	}
-	if len(dropped) == 0 {
+	if len(reps) == 0 {
 		return nil, "the mount over the package store is not one flag layerwise can remove"
 	}
-	lines, err := e.result()
-	if err != nil {
-		return nil, err.Error()
-	}
-	return &Fix{Description: "keep the package store in the layer: drop " + strings.Join(dropped, " "), File: in.Dockerfile,
-		Replacements: []Replacement{{StartLine: ins.Range.Start.Line, EndLine: ins.Range.End.Line, Text: joinLines(lines), Kinds: []string{"RUN"}}}}, ""
+	return &Fix{Description: "keep the package store in the layer: drop " + strings.Join(dropped, " "), File: in.Dockerfile, Replacements: reps}, ""
 }
 
 // mountFlagsOver are the RUN's --mount flags, as written, of cache mounts
@@ -152,7 +173,7 @@ func mountFlagsOver(ins *dockerfile.Instruction, dir string) []string {
 			continue
 		}
 		for _, m := range ins.Run.Mounts {
-			if m.Type == "cache" && strings.Contains(fl, "target="+m.Target) {
+			if m.Type == "cache" && flagTarget(fl) == m.Target {
 				one := &dockerfile.Instruction{State: ins.State, Run: &dockerfile.Run{Mounts: []dockerfile.Mount{m}}}
 				if mountCovers(one, dir) {
 					out = append(out, fl)
@@ -162,4 +183,16 @@ func mountFlagsOver(ins *dockerfile.Instruction, dir string) []string {
 		}
 	}
 	return out
+}
+
+// flagTarget is the target a --mount flag names, as written.
+func flagTarget(fl string) string {
+	for _, kv := range strings.Split(strings.TrimPrefix(fl, "--mount="), ",") {
+		k, v, _ := strings.Cut(kv, "=")
+		switch k {
+		case "target", "dst", "destination":
+			return v
+		}
+	}
+	return ""
 }
