@@ -162,6 +162,10 @@ type Result struct {
 	// builder. Only backends with BuildKit's progress stream (not plain)
 	// see the downloads.
 	LayerFetch time.Duration `json:"layerFetchNs,omitempty"`
+	// Transfer is the union of the cache import, the layer fetches and
+	// the cache export: the job's time that is not its build (they
+	// overlap, so it is not their sum).
+	Transfer time.Duration `json:"transferNs,omitempty"`
 	// ImageID, ImageDigest, ImageSize (bytes) and Layers describe the
 	// result (from `docker image inspect` or the exported image).
 	ImageID     string `json:"imageId,omitempty"`

@@ -130,10 +130,13 @@ func (r *Recorder) Add(st *client.SolveStatus) {
 			r.bytes[s.Vertex] = s.Current
 		}
 		if strings.HasPrefix(s.ID, "sha256:") || strings.HasPrefix(s.ID, "extracting sha256:") {
-			sp := r.layers[s.ID]
+			// per vertex: one blob fetched for two vertexes at different
+			// times is two spans, not one across the build
+			key := string(s.Vertex) + " " + s.ID
+			sp := r.layers[key]
 			if sp == nil {
 				sp = &span{}
-				r.layers[s.ID] = sp
+				r.layers[key] = sp
 			}
 			if s.Started != nil && (sp.a.IsZero() || s.Started.Before(sp.a)) {
 				sp.a = *s.Started
@@ -195,7 +198,16 @@ func (r *Recorder) Finish() *Result {
 	for _, sp := range r.layers {
 		spans = append(spans, *sp)
 	}
-	res.LayerFetch = union(append(spans, cachedSpans(res.Steps)...))
+	spans = append(spans, cachedSpans(res.Steps)...)
+	res.LayerFetch = union(spans)
+	for _, st := range res.Steps {
+		if st.Kind == "internal" && (strings.HasPrefix(st.Name, "importing cache manifest from ") || strings.HasPrefix(st.Name, "exporting cache to ") || st.Name == "exporting to GitHub Actions Cache") {
+			spans = append(spans, span{st.Start, st.End})
+		}
+	}
+	// the layer fetches of a fresh builder overlap the cache export (a
+	// mode=max export reads every layer): counted once
+	res.Transfer = union(spans)
 	return res
 }
 

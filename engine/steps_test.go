@@ -56,6 +56,7 @@ func TestLayerFetchIsTheUnionOfSpans(t *testing.T) {
 			{Digest: "sha256:b", Name: "[2/4] COPY cached", Cached: true, Started: at(1), Completed: at(3)},
 			{Digest: "sha256:c", Name: "[3/4] RUN ran", Started: at(3), Completed: at(20)},
 			{Digest: "sha256:d", Name: "[internal] load build context", Started: at(0), Completed: at(20)},
+			{Digest: "sha256:e", Name: "exporting cache to client directory", Started: at(10.5), Completed: at(12)},
 		},
 		Statuses: []*client.VertexStatus{
 			{ID: "sha256:1111", Vertex: "sha256:c", Started: at(2.5), Completed: at(5)},
@@ -67,6 +68,10 @@ func TestLayerFetchIsTheUnionOfSpans(t *testing.T) {
 	res := rec.Finish()
 	if res.LayerFetch != 7*time.Second {
 		t.Errorf("layer fetch %v, want 7s (0-6 and 10-11)", res.LayerFetch)
+	}
+	// the export overlaps a fetch: the transfer counts 10-12 once
+	if res.Transfer != 8*time.Second || res.CacheExport != 1500*time.Millisecond {
+		t.Errorf("transfer %v (want 8s: 0-6 and 10-12), export %v", res.Transfer, res.CacheExport)
 	}
 }
 

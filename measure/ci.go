@@ -55,9 +55,14 @@ func (c *CIOptions) Variant(name string) *CIOptions {
 		return nil
 	}
 	cp := *c
-	if d, ok := c.CacheMounts.(*cachemount.DirStore); ok {
-		if st, err := cachemount.OpenStore(filepath.Join(d.Dir, name)); err == nil {
-			cp.CacheMounts = st
+	switch st := c.CacheMounts.(type) {
+	case *cachemount.DirStore:
+		if v, err := cachemount.OpenStore(filepath.Join(st.Dir, name)); err == nil {
+			cp.CacheMounts = v
+		}
+	case *cachemount.RegistryStore:
+		if v, err := cachemount.OpenStore("registry=" + st.Repo.String() + "-" + name); err == nil {
+			cp.CacheMounts = v
 		}
 	}
 	if c.Cache != "" {

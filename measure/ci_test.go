@@ -2,6 +2,7 @@ package measure
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/layerwise/layerwise/cachemount"
@@ -30,6 +31,14 @@ func TestCIVariantsGetCachesOfTheirOwn(t *testing.T) {
 	r := (&CIOptions{Cache: "registry=127.0.0.1:5000/ci"}).Variant("fixed")
 	if r.Cache != "registry=127.0.0.1:5000/ci-fixed" {
 		t.Errorf("registry cache: %q", r.Cache)
+	}
+	reg, err := cachemount.OpenStore("registry=127.0.0.1:5000/mounts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rv := (&CIOptions{CacheMounts: reg}).Variant("expert")
+	if rv.CacheMounts.String() == reg.String() || !strings.Contains(rv.CacheMounts.String(), "mounts-expert") {
+		t.Errorf("registry mount store: %s", rv.CacheMounts)
 	}
 	if ci.Cache != filepath.Join(dir, "layers") || ci.CacheMounts != store {
 		t.Error("Variant changed the options it was given")
