@@ -308,3 +308,12 @@ COPY --from=build /result /
 		t.Fatalf("save of what was restored: %v %+v", err, rep.Mounts[0].Save)
 	}
 }
+
+// TestMain removes the helper binary the package's tests built (48 MB a run).
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if helperBin != "" {
+		os.RemoveAll(filepath.Dir(helperBin))
+	}
+	os.Exit(code)
+}

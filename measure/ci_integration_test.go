@@ -255,3 +255,12 @@ func TestCIScenarioBuildx(t *testing.T) {
 		t.Errorf("a CI job's builder was left behind:\n%s", out)
 	}
 }
+
+// TestMain removes the static helper the ci tests built (48 MB a run).
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if staticBin != "" {
+		os.RemoveAll(filepath.Dir(staticBin))
+	}
+	os.Exit(code)
+}
