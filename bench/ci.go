@@ -51,11 +51,7 @@ func ciCost(scenario string, ms []*measure.Measurement) *CICost {
 			bytes = (mc.RestoredBytes + mc.SavedBytes) / int64(len(m.Runs))
 		}
 		for _, r := range m.Runs {
-			transfer := r.Transfer
-			if transfer == 0 { // recorded before Transfer existed
-				transfer = r.CacheImport + r.LayerFetch + r.CacheExport
-			}
-			builds = append(builds, max(r.Wall-transfer, 0))
+			builds = append(builds, max(r.Wall-r.Transfer, 0))
 			imports, loads, exports = append(imports, r.CacheImport), append(loads, r.LayerFetch), append(exports, r.CacheExport)
 			mounts, e2e = append(mounts, perRun), append(e2e, r.Wall+perRun)
 		}

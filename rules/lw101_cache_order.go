@@ -514,22 +514,7 @@ func storeMountFlags(in *Input, ins *dockerfile.Instruction, t *Tool) []string {
 	if store == "" {
 		return nil
 	}
-	var out []string
-	for _, fl := range ins.Flags {
-		if !strings.HasPrefix(fl, "--mount=") || !strings.Contains(fl, "type=cache") {
-			continue
-		}
-		one := &dockerfile.Instruction{State: ins.State, Run: &dockerfile.Run{}}
-		for _, m := range ins.Run.Mounts {
-			if m.Type == "cache" && strings.Contains(fl, "target="+m.Target) {
-				one.Run.Mounts = []dockerfile.Mount{m}
-			}
-		}
-		if mountCovers(one, store) {
-			out = append(out, fl)
-		}
-	}
-	return out
+	return mountFlagsOver(ins, store)
 }
 
 // leadingCds are the `cd DIR` commands (literal relative paths) a RUN
