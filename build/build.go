@@ -84,6 +84,9 @@ type Outcome struct {
 	// CacheMounts is what the restore before the build and the save after
 	// it did with the image's cache mounts (Options.CacheMounts).
 	CacheMounts *cachemount.Report `json:"cacheMounts,omitempty"`
+	// CacheImportFailed is the error of a cache import the builder failed
+	// the build on; the build then ran again without its cache imports.
+	CacheImportFailed string `json:"cacheImportFailed,omitempty"`
 }
 
 // Report is the result of Run.
@@ -320,7 +323,11 @@ func Run(ctx context.Context, repo *discover.Repo, images []*discover.Image, opt
 				o.CacheMounts = cm
 			}
 			logf("%s: building %s on %s", im.Name, o.Tag, o.Builder)
-			res, err := buildOne(ctx, repo, im, b, o.Tag, opt)
+			res, importErr, err := buildOne(ctx, repo, im, b, o.Tag, opt)
+			if importErr != "" {
+				o.CacheImportFailed = importErr
+				logf("%s: the builder failed the build on its cache import (%s); built again without cache imports", im.Name, importErr)
+			}
 			if err != nil {
 				o.Status, o.Error = Failed, err.Error()
 				if ctx.Err() != nil {
@@ -378,25 +385,30 @@ type writerFunc func(p []byte) (int, error)
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
 // buildOne runs one build; an inline Dockerfile is written to a temporary
-// file for it.
-func buildOne(ctx context.Context, repo *discover.Repo, im *discover.Image, b engine.Builder, tag string, opt Options) (*engine.Result, error) {
+// file for it. A build the builder failed on a cache import runs again
+// without its cache imports, and importErr is that failure: Docker Engine
+// 20.10's builder (BuildKit 0.8) fails a build whose cache source is
+// missing, as an inline cache read back from the image's own tag is before
+// the image's first push, where newer BuildKit only marks the import
+// vertex failed. A cache is never worth a failed build.
+func buildOne(ctx context.Context, repo *discover.Repo, im *discover.Image, b engine.Builder, tag string, opt Options) (res *engine.Result, importErr string, err error) {
 	if im.Model == nil {
-		return nil, fmt.Errorf("its Dockerfile could not be read or parsed")
+		return nil, "", fmt.Errorf("its Dockerfile could not be read or parsed")
 	}
 	contexts, err := Contexts(repo, im)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	df := im.AbsDockerfile()
 	if im.DockerfileInline != "" {
 		tmp, err := os.MkdirTemp("", "layerwise-inline-")
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		defer os.RemoveAll(tmp)
 		df = filepath.Join(tmp, "Dockerfile")
 		if err := os.WriteFile(df, []byte(im.DockerfileInline), 0o644); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 	}
 	req := engine.Request{ContextDir: im.AbsContext(), Dockerfile: df, Target: im.Target, BuildArgs: im.Args,
@@ -416,7 +428,22 @@ func buildOne(ctx context.Context, repo *discover.Repo, im *discover.Image, b en
 			}
 		}
 	}
-	return b.Build(ctx, req)
+	res, err = b.Build(ctx, req)
+	if err != nil || !res.Failed() || len(req.CacheFrom) == 0 || !CacheImportError(res.Err) {
+		return res, "", err
+	}
+	importErr = res.Err
+	req.CacheFrom = nil
+	res, err = b.Build(ctx, req)
+	return res, importErr, err
+}
+
+// CacheImportError says whether a build's error is BuildKit failing to
+// import a cache ("importing cache manifest from REF: ...", the vertex
+// BuildKit names so), not a failure of the build's own steps.
+func CacheImportError(msg string) bool {
+	return strings.HasPrefix(msg, "importing cache manifest from ") ||
+		strings.Contains(msg, ": importing cache manifest from ")
 }
 
 // cycles finds the images of the plan that depend on themselves through

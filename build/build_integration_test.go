@@ -263,3 +263,43 @@ func TestBuildCacheFlag(t *testing.T) {
 		t.Errorf("registry: %v %v", from, to)
 	}
 }
+
+// --build-cache inline on the Engine: an image whose inline cache is read
+// back from its own tag before that tag was ever pushed still builds (the
+// Engine's builder fails a build whose cache import is missing; Run builds
+// it again without the import and says so).
+func TestBuildInlineCacheBeforeTheFirstPush(t *testing.T) {
+	testengine.Require(t)
+	ctx := context.Background()
+	mark := nonce()
+	ref := "127.0.0.1:5000/layerwise-test/never-pushed-" + mark + ":dev"
+	root := testfs.Tree(t, map[string]string{
+		"compose.yaml":   "services:\n  app: {image: \"" + ref + "\", build: ./app}\n",
+		"app/Dockerfile": "FROM busybox:1.36\nRUN echo " + mark + " > /mark\n",
+	})
+	defer exec.Command("docker", "rmi", "-f", ref).Run()
+	repo, err := discover.Discover(ctx, root, discover.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := ParseCache("inline")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log strings.Builder
+	rep, err := Run(ctx, repo, repo.Images, Options{Builders: []engine.Builder{buildx.New("")}, Cache: c, Log: &log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := rep.Outcomes[0]
+	if o.Status != Built {
+		t.Fatalf("the image was not built: %s\n%s", o.Error, log.String())
+	}
+	if o.CacheImportFailed != "" && !strings.Contains(log.String(), "built again without cache imports") {
+		t.Errorf("the failed import is not said:\n%s", log.String())
+	}
+	t.Logf("cache import failed: %q", o.CacheImportFailed)
+	if CacheImportError("RUN go build: exit code 1") || !CacheImportError("importing cache manifest from x:dev: not found") {
+		t.Error("CacheImportError misreads")
+	}
+}
