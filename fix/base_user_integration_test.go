@@ -94,3 +94,48 @@ func notesSay(ns []Note, s string) bool {
 	}
 	return false
 }
+
+// TestSameAnswerWithAndWithoutBaseImages: fix of the examples (a Python
+// base built in the repository, services FROM it) writes the same files
+// whether the engine holds the base images or not (a fresh CI runner,
+// --no-inspect), so that fix --check passes on one machine exactly when it
+// passes on the next.
+func TestSameAnswerWithAndWithoutBaseImages(t *testing.T) {
+	testengine.RequireExampleBaseImages(t)
+	ctx := context.Background()
+	run := func(bases bool) map[string]string {
+		opt := discover.Options{}
+		if bases {
+			opt.BaseImages = baseimage.New("docker").Configs
+		}
+		disc, err := discover.Discover(ctx, "../examples", opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := Run(ctx, disc, Options{Config: config.Default()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]string{}
+		for _, f := range res.Files {
+			out[f.Path] = string(f.After)
+		}
+		return out
+	}
+	with, without := run(true), run(false)
+	if len(with) == 0 {
+		t.Fatal("no fix for the examples")
+	}
+	for p, a := range with {
+		if b, ok := without[p]; !ok {
+			t.Errorf("%s: fixed only with the base images present", p)
+		} else if a != b {
+			t.Errorf("%s differs:\nwith the base images:\n%s\nwithout:\n%s", p, a, b)
+		}
+	}
+	for p := range without {
+		if _, ok := with[p]; !ok {
+			t.Errorf("%s: fixed only without the base images", p)
+		}
+	}
+}

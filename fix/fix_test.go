@@ -99,6 +99,33 @@ var dockerfileCases = []struct {
 		note:  "not known here (it may not be root)",
 	},
 	{
+		// apt needs no user: its cache paths do not depend on HOME, and a
+		// RUN that runs apt-get itself runs as root in any build that
+		// works; the same answer with and without the base's config
+		name:  "apt-mounts-on-unknown-base",
+		files: map[string]string{"Dockerfile": "FROM registry.example.com/team/base:1\nRUN apt-get update && apt-get install -y curl\n"},
+		rules: []string{"LW102"},
+		want: "FROM registry.example.com/team/base:1\nRUN rm -f /etc/apt/apt.conf.d/docker-clean && echo 'Binary::apt::APT::Keep-Downloaded-Packages \"true\";' > /etc/apt/apt.conf.d/keep-cache\n" +
+			"RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y curl\n",
+	},
+	{
+		// apt's mounts go on; pip's cache under a HOME that is not known
+		// waits for the user
+		name:  "apt-and-pip-on-unknown-base",
+		files: map[string]string{"Dockerfile": "FROM registry.example.com/team/base:1\nRUN apt-get update && apt-get install -y gcc && pip install flask\n"},
+		rules: []string{"LW102"},
+		want: "FROM registry.example.com/team/base:1\nRUN rm -f /etc/apt/apt.conf.d/docker-clean && echo 'Binary::apt::APT::Keep-Downloaded-Packages \"true\";' > /etc/apt/apt.conf.d/keep-cache\n" +
+			"RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y gcc && pip install flask\n",
+	},
+	{
+		// sudo apt-get under a user that is not known: not read as apt,
+		// nothing mounted, no keep-cache RUN (it would need root)
+		name:  "sudo-apt-on-unknown-base",
+		files: map[string]string{"Dockerfile": "FROM registry.example.com/team/base:1\nRUN sudo apt-get update && sudo apt-get install -y curl\n"},
+		rules: []string{"LW102"},
+		want:  "FROM registry.example.com/team/base:1\nRUN sudo apt-get update && sudo apt-get install -y curl\n",
+	},
+	{
 		// the last line of a continued RUN goes with the mount: the RUN
 		// must still end before ENTRYPOINT
 		name:  "mount-cuts-last-continued-line",

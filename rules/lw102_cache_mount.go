@@ -359,7 +359,18 @@ func fixCacheMount(in *Input, f Finding) (*Fix, string) {
 		return nil, "nothing to mount"
 	}
 	if why := mountableAsUser(in, ins, dirs); why != "" {
-		return nil, why
+		if !apt {
+			return nil, why
+		}
+		// apt's mounts need no user: its cache paths do not depend on
+		// HOME, and a RUN that runs apt-get itself (not through sudo,
+		// which Classify does not read as apt) runs as root in any build
+		// that works, so the keep-cache RUN before it may write /etc/apt
+		// too. The other tools' caches wait until the user is known.
+		if _, known := in.effectiveUser(ins); known {
+			return nil, why
+		}
+		dirs = nil
 	}
 	aptDirs := aptMountDirs(in, ins)
 	if apt {
