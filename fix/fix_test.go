@@ -99,6 +99,14 @@ var dockerfileCases = []struct {
 		note:  "not known here (it may not be root)",
 	},
 	{
+		// -c is dotnet's configuration, not pip's constraints file
+		name: "dotnet-restore-publish-configuration",
+		files: map[string]string{"Dockerfile": "FROM mcr.microsoft.com/dotnet/sdk:8.0 AS build\nWORKDIR /src\nCOPY . .\nRUN dotnet restore && dotnet publish -c Release -o /app\n",
+			"api.csproj": "<Project Sdk=\"Microsoft.NET.Sdk.Web\"></Project>\n", "Program.cs": ""},
+		rules: []string{"LW101"},
+		want:  "FROM mcr.microsoft.com/dotnet/sdk:8.0 AS build\nWORKDIR /src\nCOPY api.csproj ./\nRUN dotnet restore\nCOPY . .\nRUN dotnet publish -c Release -o /app\n",
+	},
+	{
 		// apt needs no user: its cache paths do not depend on HOME, and a
 		// RUN that runs apt-get itself runs as root in any build that
 		// works; the same answer with and without the base's config

@@ -371,7 +371,9 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 		manifestDest = path.Join(c.Dest, rel)
 	}
 	for _, cmd := range inst.Run.Commands {
-		if ci := Classify(cmd); ci == nil || ci.Tool != tool {
+		// requirement and constraint files are pip's (and uv pip's): -c
+		// is dotnet's configuration, -r its runtime
+		if ci := Classify(cmd); ci == nil || ci.Tool != tool || (tool != toolPip && tool != toolUv) {
 			continue
 		}
 		for i, a := range cmd.Args {
