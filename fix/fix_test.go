@@ -99,6 +99,49 @@ var dockerfileCases = []struct {
 		note:  "not known here (it may not be root)",
 	},
 	{
+		// what stood between the COPY and the install neither reads nor
+		// writes the sources: it runs before them, unchanged
+		name: "between-commuting-runs",
+		files: map[string]string{"Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm install -g pm2@5 @nestjs/cli\nRUN ls -la\nCOPY --from=registry.example.com/tools/jq:1 /usr/bin/jq /usr/bin/jq\nRUN python3 -m venv /venv && rm -rf /tmp/x && usermod -aG staff node\nRUN yarn global add serve\nRUN npm ci\nCMD [\"node\", \"index.js\"]\n",
+			"package.json": "{}", "package-lock.json": "{}", "index.js": ""},
+		rules: []string{"LW101"},
+		want:  "FROM node:20\nWORKDIR /app\nCOPY package-lock.json package.json ./\nRUN npm install -g pm2@5 @nestjs/cli\nRUN ls -la\nCOPY --from=registry.example.com/tools/jq:1 /usr/bin/jq /usr/bin/jq\nRUN python3 -m venv /venv && rm -rf /tmp/x && usermod -aG staff node\nRUN yarn global add serve\nRUN npm ci\nCOPY . .\nCMD [\"node\", \"index.js\"]\n",
+	},
+	{
+		// it removes what the COPY brought: before the sources it would
+		// remove nothing
+		name: "between-removes-a-source",
+		files: map[string]string{"Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN rm -rf node_modules\nRUN npm ci\n",
+			"package.json": "{}", "package-lock.json": "{}", "index.js": ""},
+		rules: []string{"LW101"},
+		note:  "names a relative path in the directory the sources go to",
+	},
+	{
+		// it overwrites a file the COPY brought
+		name: "between-copy-over-the-sources",
+		files: map[string]string{"Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY . .\nCOPY --from=registry.example.com/cfg:1 /config.json /app/config.json\nRUN npm ci\n",
+			"package.json": "{}", "package-lock.json": "{}", "index.js": ""},
+		rules: []string{"LW101"},
+		note:  "it writes /app/config.json, where the sources go too",
+	},
+	{
+		// npm install -g without a name installs the project itself
+		name: "between-global-install-of-the-project",
+		files: map[string]string{"Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm install -g\nRUN npm ci\n",
+			"package.json": "{}", "package-lock.json": "{}", "index.js": ""},
+		rules: []string{"LW101"},
+		note:  "installs the project of its working directory",
+	},
+	{
+		// a proxy set between the COPY and the compile would not reach
+		// the dependency step inserted before the sources
+		name: "between-go-proxy-for-the-compile",
+		files: map[string]string{"Dockerfile": "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nENV GOPROXY=https://proxy.example.com\nRUN go build -o /app .\n",
+			"go.mod": "module x\n", "go.sum": "", "main.go": "package main\n"},
+		rules: []string{"LW101"},
+		note:  "sets GOPROXY for the compile",
+	},
+	{
 		// -c is dotnet's configuration, not pip's constraints file
 		name: "dotnet-restore-publish-configuration",
 		files: map[string]string{"Dockerfile": "FROM mcr.microsoft.com/dotnet/sdk:8.0 AS build\nWORKDIR /src\nCOPY . .\nRUN dotnet restore && dotnet publish -c Release -o /app\n",

@@ -231,7 +231,9 @@ func Classify(c dockerfile.Command) *Install {
 	case "npm":
 		switch sub {
 		case "ci", "install", "i", "add":
-			return &Install{Tool: Npm, Cmd: c, FromManifest: len(pos) == 1}
+			// `npm install -g` alone installs the project itself,
+			// sources and all: not what its manifests declare
+			return &Install{Tool: Npm, Cmd: c, FromManifest: len(pos) == 1 && !c.HasArg("-g", "--global", "--location=global")}
 		}
 	case "yarn":
 		if sub == "" || sub == "install" {

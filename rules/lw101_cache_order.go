@@ -207,18 +207,6 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 	if src != "" && !in.isDirSource(src) {
 		return nil, "the COPY source is not a directory"
 	}
-	workdirMoves := false
-	for _, x := range s1.Instructions[bi+1 : ii] {
-		switch x.Kind {
-		case "ENV", "ARG", "LABEL", "EXPOSE":
-		case "WORKDIR":
-			// `WORKDIR client` before the install: the install runs
-			// there, and the moved source COPY keeps its destination
-			workdirMoves = true
-		default:
-			return nil, fmt.Sprintf("%s (line %d) between the COPY and the install may need the sources", x.Kind, x.Range.Start.Line)
-		}
-	}
 	var tool *Tool
 	var installCmd dockerfile.Command
 	compile := false
@@ -230,6 +218,35 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 	}
 	if tool == nil {
 		return nil, "no manifest-driven install in the RUN"
+	}
+	broadDest := c.Dest
+	if !path.IsAbs(broadDest) {
+		broadDest = path.Join(broad.State.Workdir, broadDest)
+	}
+	workdirMoves := false
+	for _, x := range s1.Instructions[bi+1 : ii] {
+		switch {
+		case x.Kind == "WORKDIR":
+			// `WORKDIR client` before the install: the install runs
+			// there, and the moved source COPY keeps its destination
+			workdirMoves = true
+		case compile && (x.Kind == "ENV" || x.Kind == "ARG"):
+			// the dependency step goes before the COPY, so before this
+			// too: a variable the tool reads (GOPROXY, GOPRIVATE,
+			// NUGET_...) would not reach it
+			if v := toolVariable(x, tool); v != "" {
+				return nil, fmt.Sprintf("%s %s (line %d) sets %s for the compile, which the dependency step before the sources would not see", x.Kind, v, x.Range.Start.Line, v)
+			}
+		case compile && (x.Kind == "LABEL" || x.Kind == "EXPOSE"):
+		case compile:
+			// it stays after the sources, and the dependency step runs
+			// before it: it may install what the step needs (git, certs)
+			return nil, fmt.Sprintf("%s (line %d) between the COPY and the compile may prepare what fetching the dependencies needs", x.Kind, x.Range.Start.Line)
+		default:
+			if why := betweenCommutes(x, broadDest); why != "" {
+				return nil, fmt.Sprintf("%s (line %d) between the COPY and the install would run before the sources: %s", x.Kind, x.Range.Start.Line, why)
+			}
+		}
 	}
 	// A RUN that installs and then does more (`npm ci && npm run build`)
 	// is split at the && after the install: the install moves, the rest

@@ -1,0 +1,271 @@
+package rules
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+
+	"github.com/layerwise/layerwise/dockerfile"
+)
+
+// The manifest-first rewrite runs what stood between the broad COPY and the
+// install before the sources instead of after them. That is the same build
+// exactly when each of those instructions commutes with the COPY: it
+// neither reads nor writes the paths the COPY writes (its destination, the
+// directories above it, what lies below), and the COPY reads only the
+// context. The checks below prove that for the shapes the field writes
+// there (a global CLI install, a virtualenv, a user, a clean-up elsewhere,
+// a binary copied from another image) and refuse everything they cannot
+// read.
+
+// betweenCommutes says why an instruction between the broad COPY (writing
+// dest) and the install would not commute with it ("" when it does).
+func betweenCommutes(x *dockerfile.Instruction, dest string) string {
+	switch x.Kind {
+	case "ENV", "ARG", "LABEL", "EXPOSE", "USER", "SHELL", "CMD", "ENTRYPOINT", "HEALTHCHECK", "STOPSIGNAL", "ONBUILD":
+		// the build state or the image's metadata: a COPY reads none of
+		// it (USER does not own what COPY writes; --chown does)
+		return ""
+	case "COPY", "ADD":
+		c := x.Copy
+		if c == nil || c.UsesVariables || len(c.Heredocs) > 0 {
+			return "its sources or destination are not literal"
+		}
+		d := c.Dest
+		if !path.IsAbs(d) {
+			d = path.Join(x.State.Workdir, d)
+		}
+		if overlaps(d, dest) {
+			return fmt.Sprintf("it writes %s, where the sources go too", d)
+		}
+		return ""
+	case "RUN":
+		return runCommutes(x, dest)
+	}
+	return "layerwise cannot tell what it does to the sources"
+}
+
+func overlaps(a, b string) bool {
+	a, b = path.Clean(a), path.Clean(b)
+	return underDir(a, b) || underDir(b, a)
+}
+
+// runCommutes: every command of the RUN is one whose reads and writes are
+// known (commutingCommand), no mount brings the context, and the script
+// has no redirection or substitution the model does not keep.
+func runCommutes(x *dockerfile.Instruction, dest string) string {
+	r := x.Run
+	switch {
+	case r.MountError != "" || r.ShellError != "" || len(r.Heredocs) > 0:
+		return "its script cannot be read exactly"
+	case strings.ContainsAny(r.Script, "<>`") || strings.Contains(r.Script, "$("):
+		return "it redirects or substitutes output, which layerwise does not follow"
+	case len(r.Commands) == 0:
+		return "it runs no command layerwise can read"
+	}
+	for _, m := range r.Mounts {
+		if m.Type == "bind" && m.From == "" {
+			return "it mounts the build context"
+		}
+		if m.Target != "" && overlaps(absIn(x, m.Target), dest) {
+			return fmt.Sprintf("it mounts %s, where the sources go", m.Target)
+		}
+	}
+	for _, c := range r.Commands {
+		if why := commutingCommand(x, c, dest); why != "" {
+			return fmt.Sprintf("`%s` %s", shortCmd(c), why)
+		}
+	}
+	return ""
+}
+
+func absIn(x *dockerfile.Instruction, p string) string {
+	if path.IsAbs(p) {
+		return path.Clean(p)
+	}
+	return path.Join(x.State.Workdir, p)
+}
+
+// commutingCommand says why a command may read or write the sources (""
+// when it provably does not).
+func commutingCommand(x *dockerfile.Instruction, c dockerfile.Command, dest string) string {
+	for _, a := range append(append([]string(nil), c.Args...), c.Env...) {
+		if strings.ContainsAny(a, "$*?[") {
+			return "has arguments that expand"
+		}
+	}
+	// the working directory is under the sources: whatever the command
+	// reads there by a relative name may be a source
+	cwdInSources := overlaps(x.State.Workdir, dest)
+	paths := func(ps []string) string {
+		for _, p := range ps {
+			if !path.IsAbs(p) && cwdInSources {
+				return "names a relative path in the directory the sources go to"
+			}
+			if overlaps(absIn(x, p), dest) {
+				return "touches " + absIn(x, p) + ", where the sources go"
+			}
+		}
+		return ""
+	}
+	name := path.Base(c.Name)
+	pos := c.Positional()
+	switch name {
+	case "true", ":", "echo", "printf", "pwd", "id", "whoami", "date", "uname", "sleep", "nproc", "printenv", "set":
+		return ""
+	case "ls", "cat", "stat", "du", "tree", "find":
+		// they only print (redirections were refused above): the image
+		// is the same whenever they run, but one that names a source
+		// fails before the sources are there
+		if name == "find" {
+			return "may run what it finds"
+		}
+		return paths(pos)
+	case "rm", "mkdir", "touch", "rmdir", "ln", "cp", "mv", "install":
+		if len(pos) == 0 {
+			return "names no path"
+		}
+		return paths(pos)
+	case "chown", "chmod", "chgrp":
+		if len(pos) < 2 {
+			return "names no path"
+		}
+		return paths(pos[1:])
+	case "useradd", "adduser", "usermod", "groupadd", "addgroup", "groupmod":
+		// a user's home is the only path they touch
+		for i, a := range c.Args {
+			if (a == "-d" || a == "--home" || a == "--home-dir" || a == "-h") && i+1 < len(c.Args) {
+				if overlaps(absIn(x, c.Args[i+1]), dest) {
+					return "makes a home directory where the sources go"
+				}
+			}
+		}
+		return ""
+	case "python", "python3":
+		// python -m venv DIR / python -m pip install NAME...
+		if len(c.Args) >= 3 && c.Args[0] == "-m" && (c.Args[1] == "venv" || c.Args[1] == "virtualenv") {
+			return paths(positionalAfter(c.Args[2:]))
+		}
+		if len(c.Args) >= 3 && c.Args[0] == "-m" && c.Args[1] == "pip" {
+			return namedPackages(c.Args[2:], "install")
+		}
+		return "runs a program layerwise does not read"
+	case "virtualenv":
+		return paths(pos)
+	case "pip", "pip3":
+		return namedPackages(c.Args, "install")
+	case "npm", "pnpm":
+		if hasAny(c.Args, "-g", "--global", "--location=global") {
+			return namedPackages(c.Args, "install", "i", "add")
+		}
+		if len(pos) >= 2 && pos[0] == "config" && pos[1] == "set" {
+			return ""
+		}
+		return "may read the package.json of its working directory"
+	case "yarn":
+		if len(pos) >= 2 && pos[0] == "global" && pos[1] == "add" {
+			return namedPackages(c.Args, "add")
+		}
+		if len(pos) >= 2 && pos[0] == "config" && pos[1] == "set" {
+			return ""
+		}
+		return "may read the package.json of its working directory"
+	case "corepack":
+		// a package manager's shim or release, named: not the project's
+		if len(pos) >= 1 && (pos[0] == "enable" || (pos[0] == "prepare" || pos[0] == "install") && len(pos) >= 2) {
+			return ""
+		}
+		return "may read the package.json of its working directory"
+	case "gem":
+		return namedPackages(c.Args, "install")
+	}
+	if in := Classify(c); in != nil && in.Tool.System {
+		// OS packages by name (a local .deb or .apk is a path)
+		for _, p := range pos {
+			if strings.Contains(p, "/") || strings.HasSuffix(p, ".deb") || strings.HasSuffix(p, ".rpm") || strings.HasSuffix(p, ".apk") {
+				return "installs a package from a file"
+			}
+		}
+		return ""
+	}
+	return "runs a program layerwise does not read"
+}
+
+func hasAny(args []string, want ...string) bool {
+	return dockerfile.Command{Args: args}.HasArg(want...)
+}
+
+// positionalAfter are the arguments that are not flags.
+func positionalAfter(args []string) []string {
+	return dockerfile.Command{Args: args}.Positional()
+}
+
+// namedPackages: an install of packages named by the registry's names
+// only (no requirements file, no local path, no URL a file could hide
+// behind), after the subcommand sub.
+func namedPackages(args []string, subs ...string) string {
+	pos := positionalAfter(args)
+	i := -1
+	for j, p := range pos {
+		for _, s := range subs {
+			if p == s {
+				i = j
+			}
+		}
+		if i >= 0 {
+			break
+		}
+	}
+	if i < 0 {
+		return "is not an install of named packages"
+	}
+	pkgs := pos[i+1:]
+	if len(pkgs) == 0 {
+		return "installs the project of its working directory"
+	}
+	for _, a := range args {
+		if a == "-r" || a == "--requirement" || a == "-c" || a == "--constraint" || a == "-e" || a == "--editable" ||
+			strings.HasPrefix(a, "--requirement=") || strings.HasPrefix(a, "--constraint=") {
+			return "reads a requirements file"
+		}
+	}
+	for _, p := range pkgs {
+		if strings.HasPrefix(p, ".") || strings.HasPrefix(p, "/") || strings.HasPrefix(p, "~") || strings.Contains(p, "://") ||
+			strings.HasPrefix(p, "file:") || strings.HasSuffix(p, ".tgz") || strings.HasSuffix(p, ".whl") || strings.HasSuffix(p, ".gem") ||
+			(strings.Contains(p, "/") && !strings.HasPrefix(p, "@")) {
+			return "installs " + p + ", which may be a local path"
+		}
+	}
+	return ""
+}
+
+// toolVariable is the name of a variable an ENV or ARG sets that the
+// tool reads ("" when none): GO* and CGO_* for Go, DOTNET_* and NUGET_*
+// for .NET, and the proxies every download reads.
+func toolVariable(x *dockerfile.Instruction, t *Tool) string {
+	var names []string
+	switch c := x.Cmd.(type) {
+	case *instructions.EnvCommand:
+		for _, kv := range c.Env {
+			names = append(names, kv.Key)
+		}
+	case *instructions.ArgCommand:
+		for _, a := range c.Args {
+			names = append(names, a.Key)
+		}
+	}
+	for _, n := range names {
+		u := strings.ToUpper(n)
+		switch {
+		case strings.HasSuffix(u, "_PROXY"), u == "SSL_CERT_FILE", u == "SSL_CERT_DIR":
+			return n
+		case t == toolGo && (strings.HasPrefix(u, "GO") || strings.HasPrefix(u, "CGO_")):
+			return n
+		case t == toolDotnet && (strings.HasPrefix(u, "DOTNET_") || strings.HasPrefix(u, "NUGET")):
+			return n
+		}
+	}
+	return ""
+}
