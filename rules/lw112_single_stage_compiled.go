@@ -79,6 +79,8 @@ func fixGoMultiStage(in *Input, f Finding) (*Fix, string) {
 			runtime = "debian:bookworm-slim"
 		case strings.Contains(s.Base, "bullseye"):
 			runtime = "debian:bullseye-slim"
+		case strings.Contains(s.Base, "alpine"):
+			return nil, "the golang image is Alpine's, and the runtime stage this rewrite writes is Debian's: set fix.go-runtime-image in .layerwise.yaml to the Alpine release the build uses (alpine:3.20)"
 		default:
 			return nil, "the golang tag does not say its Debian release (…-bookworm): set fix.go-runtime-image in .layerwise.yaml"
 		}

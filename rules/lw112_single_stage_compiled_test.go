@@ -21,5 +21,13 @@ func TestLW112SingleStageCompiled(t *testing.T) {
 		"FROM node:20\nRUN npm ci\n",
 		"FROM golang:1.22\nRUN go mod download\n",
 		"FROM debian:12\nRUN apt-get install -y gcc\n",
+		// tool images: `docker run` runs the toolchain itself
+		"FROM golang:1.22\nRUN go build -o /go/bin/protoc-gen-x ./cmd/protoc-gen-x\nENTRYPOINT [\"protoc\"]\n",
+		"FROM golang:1.22\nCOPY . .\nRUN go build ./...\nENTRYPOINT [\"go\"]\nCMD [\"test\", \"./...\"]\n",
+		"FROM rust:1.80\nCOPY . .\nRUN cargo build\nCMD [\"sh\", \"-c\", \"cargo test\"]\n",
+	)
+	// the ENTRYPOINT runs the service; the CMD only passes its flags
+	ruleCatches(t, "LW112",
+		"FROM golang:1.22\nCOPY . .\nRUN go build -o /api .\nENTRYPOINT [\"/api\"]\nCMD [\"--make\"]\n",
 	)
 }

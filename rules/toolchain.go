@@ -127,22 +127,43 @@ func (in *Input) rootBase(s *dockerfile.Stage) *dockerfile.Stage {
 	return l[len(l)-1]
 }
 
+// sdkPrograms are toolchains whose image runs them as its command: the
+// image is the toolchain (a protoc generator, a Go or Rust toolbox).
+var sdkPrograms = map[string]bool{
+	"go": true, "gofmt": true, "cargo": true, "rustc": true, "protoc": true, "buf": true, "make": true,
+	"cmake": true, "gcc": true, "g++": true, "cc": true, "clang": true, "mvn": true, "gradle": true,
+	"golangci-lint": true, "tsc": true, "javac": true,
+}
+
 // runsSDK reports whether the stage's command runs the toolchain itself
 // (`dotnet run`, `dotnet watch`, `go run`, `npm run dev`, `cargo run`,
 // `mvn spring-boot:run`, `gradle bootRun`, nodemon, air): a development
 // image that needs its SDK at run time, where a multi-stage split or a
 // slim runtime would break it.
 func (in *Input) runsSDK(s *dockerfile.Stage) bool {
-	var argv []string
+	// the command the container runs: ENTRYPOINT followed by CMD (an
+	// ENTRYPOINT resets the CMD before it)
+	var entry, cmd []string
 	for _, x := range in.lineageInstructions(s) {
 		switch c := x.Cmd.(type) {
 		case *instructions.EntrypointCommand:
-			argv = append([]string(nil), c.CmdLine...)
+			entry, cmd = append([]string(nil), c.CmdLine...), nil
 		case *instructions.CmdCommand:
-			argv = append(argv[:0:0], c.CmdLine...)
+			cmd = append([]string(nil), c.CmdLine...)
 		}
 	}
-	words := strings.Fields(strings.Join(argv, " "))
+	words := strings.Fields(strings.Join(append(entry, cmd...), " "))
+	// a tool image (`docker run img protoc ...`, a code generator, a
+	// linter): the program it runs is the toolchain itself
+	for i, w := range words {
+		if w == "sh" || w == "bash" || w == "-c" || w == "-ec" || w == "exec" || strings.Contains(w, "=") && i == 0 {
+			continue
+		}
+		if sdkPrograms[path.Base(w)] {
+			return true
+		}
+		break
+	}
 	has := func(w string) bool {
 		for _, x := range words {
 			if x == w {
