@@ -162,11 +162,14 @@ func TestExamples(t *testing.T) {
 	res := run(t, "../examples", nil)
 	want := map[string][]string{
 		"orders":          {"LW101", "LW102", "LW104", "LW105", "LW112"},
-		"billing":         {"LW101", "LW102", "LW112", "LW120"},
-		"gateway":         {"LW101", "LW102", "LW120"},
-		"storefront":      {"LW101", "LW102", "LW111", "LW120"},
-		"services/worker": {"LW102", "LW104", "LW105", "LW120"},
+		"billing":         {"LW101", "LW102", "LW112"},
+		"gateway":         {"LW101", "LW102"},
+		"storefront":      {"LW101", "LW102", "LW111"},
+		"services/worker": {"LW102", "LW104", "LW105"},
 	}
+	// LW120 only where an ignore file would keep something out: the
+	// examples as committed send nothing their COPYs do not read
+	// (scripts/make-junk.sh adds what a developer's checkout holds)
 	have := map[string]map[string]bool{}
 	for _, f := range res.Findings {
 		if have[f.Image] == nil {

@@ -26,12 +26,22 @@ func checkNoDockerignore(in *Input) []Finding {
 	if c == nil || c.IgnoreFile == nil || c.IgnoreFile.Path != "" {
 		return nil
 	}
+	// what an ignore file would keep out: heavy directories no COPY needs
+	// as sent (LW122's measure), files no COPY reaches (LW124's), secrets
+	// (LW123's). Where that is nothing, a missing .dockerignore costs
+	// nothing and is not reported (on the corpus, more than half of the
+	// contexts without one had nothing to exclude).
 	waste := int64(0)
 	for _, h := range c.Heavy {
-		waste += h.Bytes
+		if h.Bytes >= minHeavyBytes && !in.neededAsSent(h.Path) {
+			waste += h.Bytes
+		}
 	}
 	if c.Usage != nil && !c.Usage.Undecidable && c.Usage.UnusedBytes > waste {
 		waste = c.Usage.UnusedBytes
+	}
+	if waste == 0 && len(c.Sensitive) == 0 {
+		return nil
 	}
 	files := fmt.Sprintf("all %d files", c.Files)
 	if c.Files == 1 {
