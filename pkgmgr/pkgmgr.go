@@ -293,6 +293,12 @@ func Classify(c dockerfile.Command) *Install {
 		switch sub {
 		case "fetch":
 			return &Install{Tool: Cargo, Cmd: c, FromManifest: true}
+		case "chef":
+			// cargo-chef: `cook` builds the dependencies from the recipe
+			// alone (a dependency step); `prepare` reads the sources
+			if len(pos) > 1 && pos[1] == "cook" {
+				return &Install{Tool: Cargo, Cmd: c, FromManifest: true}
+			}
 		case "build", "install", "test":
 			if sub == "install" && !c.HasArg("--path") {
 				return &Install{Tool: Cargo, Cmd: c}

@@ -120,7 +120,11 @@ func checkCacheOrder(in *Input) []Finding {
 					continue
 				}
 				if broad == nil {
-					if inst.FromManifest && !inst.Compile {
+					// a dependency step, or a compile on the manifests
+					// alone (a dummy build, `./gradlew downloadRepos` or
+					// any task, `cargo chef cook`): the dependencies
+					// were fetched before the sources came
+					if inst.FromManifest {
 						depsDone[inst.Tool.Name] = true
 					}
 					continue

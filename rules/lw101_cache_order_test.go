@@ -17,6 +17,11 @@ func TestLW101CacheOrder(t *testing.T) {
 		"FROM node:20\nCOPY src/ ./src/\nRUN if [ -f yarn.lock ]; then yarn install --frozen-lockfile; fi\n",
 	)
 	ruleCatchesNot(t, "LW101",
+		// the dependency step is there already: a task on the build
+		// files alone, cargo-chef's cook, a dummy build of the manifests
+		"FROM gradle:8-jdk21\nWORKDIR /app\nCOPY build.gradle settings.gradle ./\nRUN gradle downloadRepos --no-daemon\nCOPY . .\nRUN gradle build --no-daemon\n",
+		"FROM rust:1.80 AS chef\nRUN cargo install cargo-chef\nFROM chef AS planner\nCOPY . .\nRUN cargo chef prepare --recipe-path recipe.json\nFROM chef AS builder\nCOPY --from=planner /recipe.json recipe.json\nRUN cargo chef cook --release --recipe-path recipe.json\nCOPY . .\nRUN cargo build --release\n",
+		"FROM rust:1.80\nWORKDIR /app\nCOPY Cargo.toml Cargo.lock ./\nRUN mkdir src && echo 'fn main() {}' > src/main.rs && cargo build --release\nCOPY . .\nRUN cargo build --release\n",
 		// only manifests and the wrappers' directories before the install
 		"FROM node:20\nCOPY package.json yarn.lock .yarnrc.yml ./\nCOPY .yarn .yarn\nRUN yarn install\nCOPY . .\n",
 		"FROM maven:3\nCOPY pom.xml mvnw ./\nCOPY .mvn .mvn\nRUN ./mvnw dependency:go-offline\nCOPY src src\n",
