@@ -127,30 +127,32 @@ func Run(ctx context.Context, disc *discover.Repo, opt Options) (*Report, error)
 	walks := &walkCache{reports: map[string]*buildctx.Report{}, listings: opt.Listings}
 	var inputs []*rules.Input
 	var findings []rules.Finding
+	labels := discover.Labels(disc.Images)
 	for _, im := range disc.Images {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		sum := &ImageSummary{Name: im.Name, Dockerfile: im.Dockerfile, Context: im.Context, Stages: len(im.Stages), BySeverity: map[string]int{}}
+		name := labels[im]
+		sum := &ImageSummary{Name: name, Dockerfile: im.Dockerfile, Context: im.Context, Stages: len(im.Stages), BySeverity: map[string]int{}}
 		if sum.Dockerfile == "" {
 			sum.Dockerfile = im.SourceFile
 		}
 		res.Images = append(res.Images, sum)
 		if im.Error != nil {
-			findings = append(findings, parseErrorFinding(im))
+			findings = append(findings, parseErrorFinding(im, name))
 			sum.Error = im.Error.Error()
 		}
 		if im.Model == nil {
 			continue
 		}
-		in := &rules.Input{Image: im.Name, Dockerfile: dfPath(im), File: im.Model, Config: cfg, ContextPath: im.Context, Target: im.Target}
+		in := &rules.Input{Image: name, Dockerfile: dfPath(im), File: im.Model, Config: cfg, ContextPath: im.Context, Target: im.Target}
 		if !opt.SkipContext {
 			rep, err := contextReport(ctx, im, walks)
 			if err != nil {
 				if ctx.Err() != nil {
 					return nil, ctx.Err()
 				}
-				res.Warnings = append(res.Warnings, fmt.Sprintf("%s: build context %s: %v (context rules skipped)", im.Name, im.Context, err))
+				res.Warnings = append(res.Warnings, fmt.Sprintf("%s: build context %s: %v (context rules skipped)", name, im.Context, err))
 			} else {
 				in.Context = rep
 				sum.ContextFiles, sum.ContextBytes = rep.Files, rep.Bytes
@@ -354,9 +356,9 @@ func relPath(root, p string) string {
 	return p
 }
 
-func parseErrorFinding(im *discover.Image) rules.Finding {
+func parseErrorFinding(im *discover.Image, name string) rules.Finding {
 	e := im.Error
-	f := rules.ParseError.New(im.Name, e.File, e.Message)
+	f := rules.ParseError.New(name, e.File, e.Message)
 	if f.File == "" {
 		f.File = dfPath(im)
 	}

@@ -367,3 +367,42 @@ func TestFindingsOnlyInTheTargetsStages(t *testing.T) {
 		t.Errorf("the build stage (reached by COPY --from) is: %v", got)
 	}
 }
+
+// TestImagesOfTheSameName: services called the same in two compose files
+// are two images with labels of their own, each finding under one of them.
+func TestImagesOfTheSameName(t *testing.T) {
+	files := map[string]string{}
+	for _, d := range []string{"a", "b", "c"} {
+		files[d+"/compose.yaml"] = "services:\n  backend:\n    build: .\n"
+		files[d+"/Dockerfile"] = naive
+		files[d+"/package.json"] = "{}"
+		files[d+"/package-lock.json"] = "{}"
+	}
+	res := run(t, testfs.Tree(t, files), nil)
+	if len(res.Images) != 3 {
+		t.Fatalf("%d images", len(res.Images))
+	}
+	labels := map[string]bool{}
+	for _, im := range res.Images {
+		if labels[im.Name] {
+			t.Errorf("label %q twice", im.Name)
+		}
+		labels[im.Name] = true
+	}
+	if !labels["backend (a/Dockerfile)"] {
+		t.Errorf("labels %v", labels)
+	}
+	per := map[string]int{}
+	for _, f := range res.Findings {
+		if !labels[f.Image] {
+			t.Errorf("finding under %q, no image's label", f.Image)
+		}
+		if f.File != "" && !strings.HasPrefix(f.Image, "backend ("+f.File) {
+			t.Errorf("%s's finding under %s", f.File, f.Image)
+		}
+		per[f.Image]++
+	}
+	if per["backend (a/Dockerfile)"] != per["backend (b/Dockerfile)"] || per["backend (a/Dockerfile)"] == 0 {
+		t.Errorf("findings per image %v", per)
+	}
+}

@@ -663,3 +663,36 @@ func missingTarget(im *Image) string {
 	}
 	return fmt.Sprintf("%s: %s builds target %q, which %s does not define (the build fails with \"target stage not found\"); name one of its stages", im.SourceFile, im.Name, im.Target, df)
 }
+
+// Labels names every image uniquely for a report: its name where no other
+// image has it, else the name with the Dockerfile (and target) that tell
+// the images apart ("backend (services/a/Dockerfile)"), else a number. A
+// repository with fourteen services called backend gets fourteen labels,
+// not one heading over all of their findings.
+func Labels(ims []*Image) map[*Image]string {
+	count := map[string]int{}
+	for _, im := range ims {
+		count[im.Name]++
+	}
+	out := make(map[*Image]string, len(ims))
+	used := map[string]int{}
+	for _, im := range ims {
+		l := im.Name
+		if count[im.Name] > 1 {
+			where := im.Dockerfile
+			if where == "" {
+				where = im.SourceFile
+			}
+			if im.Target != "" {
+				where += " target " + im.Target
+			}
+			l = im.Name + " (" + where + ")"
+		}
+		used[l]++
+		if n := used[l]; n > 1 {
+			l += fmt.Sprintf(" #%d", n)
+		}
+		out[im] = l
+	}
+	return out
+}

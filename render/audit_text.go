@@ -21,12 +21,15 @@ func AuditText(w io.Writer, res *audit.Report, opt AuditOptions) error {
 		return c + s + cReset
 	}
 	sevColor := map[rules.Severity]string{rules.Error: cRed, rules.Warning: cYellow, rules.Info: cBlue}
+	byImage := findingsByImage(res)
 	for _, im := range res.Images {
+		fs := byImage[im.Name]
+		delete(byImage, im.Name) // an image label is printed once, whatever repeats it
 		fmt.Fprintf(w, "%s  %s\n", col(cBold, im.Name), summaryLine(im))
-		if im.Error != "" && len(findingsOf(res, im.Name)) == 0 {
+		if im.Error != "" && len(fs) == 0 {
 			fmt.Fprintf(w, "  error: %s\n", im.Error)
 		}
-		for _, f := range findingsOf(res, im.Name) {
+		for _, f := range fs {
 			pos := f.File
 			if f.Range.Start.Line > 0 {
 				pos = fmt.Sprintf("%s:%d:%d", f.File, f.Range.Start.Line, f.Range.Start.Col)
@@ -59,12 +62,12 @@ func AuditText(w io.Writer, res *audit.Report, opt AuditOptions) error {
 	return nil
 }
 
-func findingsOf(res *audit.Report, image string) []rules.Finding {
-	var out []rules.Finding
+// findingsByImage groups the findings by image in one pass (in their
+// order), so that rendering stays linear in images plus findings.
+func findingsByImage(res *audit.Report) map[string][]rules.Finding {
+	out := map[string][]rules.Finding{}
 	for _, f := range res.Findings {
-		if f.Image == image {
-			out = append(out, f)
-		}
+		out[f.Image] = append(out[f.Image], f)
 	}
 	return out
 }
