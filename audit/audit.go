@@ -146,6 +146,12 @@ func Run(ctx context.Context, disc *discover.Repo, opt Options) (*Report, error)
 			continue
 		}
 		in := &rules.Input{Image: name, Dockerfile: dfPath(im), File: im.Model, Config: cfg, ContextPath: im.Context, Target: im.Target}
+		for ref := range disc.DepRefs(im) {
+			if in.BuiltHere == nil {
+				in.BuiltHere = map[string]bool{}
+			}
+			in.BuiltHere[ref] = true
+		}
 		if !opt.SkipContext {
 			rep, err := contextReport(ctx, im, walks)
 			if err != nil {

@@ -406,3 +406,27 @@ func TestImagesOfTheSameName(t *testing.T) {
 		t.Errorf("findings per image %v", per)
 	}
 }
+
+// TestBaseBuiltHereIsNotUnpinned: a service FROM an image the repository
+// builds itself (untagged, as fix --shared-base writes them) is built
+// along the graph, not pulled: LW109 stays quiet; an outside image
+// without a tag is still reported.
+func TestBaseBuiltHereIsNotUnpinned(t *testing.T) {
+	root := testfs.Tree(t, map[string]string{
+		"compose.yaml":       "services:\n  base: {image: registry.example.com/team/base, build: ./base}\n  api: {build: ./api}\n  tool: {build: ./tool}\n",
+		"base/Dockerfile":    "FROM debian:12\n",
+		"api/Dockerfile":     "FROM registry.example.com/team/base\n",
+		"tool/Dockerfile":    "FROM registry.example.com/team/other\n",
+		"base/.dockerignore": "x\n", "api/.dockerignore": "x\n", "tool/.dockerignore": "x\n",
+	})
+	res := run(t, root, nil)
+	got := map[string]bool{}
+	for _, f := range res.Findings {
+		if f.RuleID == "LW109" {
+			got[f.Image] = true
+		}
+	}
+	if got["api"] || !got["tool"] {
+		t.Errorf("LW109 on %v, want tool only", got)
+	}
+}

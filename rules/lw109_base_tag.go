@@ -36,8 +36,8 @@ func imageRef(s string) (reference.Named, bool) {
 func checkBaseTag(in *Input) []Finding {
 	var out []Finding
 	for _, s := range in.File.Stages {
-		if s.BaseStage >= 0 {
-			continue
+		if s.BaseStage >= 0 || in.BuiltHere[s.Base] {
+			continue // a stage, or an image the repository builds first
 		}
 		n, ok := imageRef(s.Base)
 		if !ok {

@@ -166,6 +166,10 @@ type Input struct {
 	Config      *config.Config
 	// Target is the stage built (compose target), "" for the last.
 	Target string
+	// BuiltHere holds the references the Dockerfile uses (FROM, COPY
+	// --from) that name another image of the repository: built along
+	// the graph, not pulled, so their tags do not move under the build.
+	BuiltHere map[string]bool
 }
 
 // Cost is what a finding costs, as far as layerwise can tell.
