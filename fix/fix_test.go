@@ -22,7 +22,13 @@ func fixRepo(t *testing.T, files map[string]string, rules ...string) (string, st
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Run(context.Background(), disc, Options{Config: config.Default(), Rules: rules})
+	cfg := config.Default()
+	if _, ok := files[".layerwise.yaml"]; ok {
+		if cfg, err = config.Load(config.Find(root), false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := Run(context.Background(), disc, Options{Config: cfg, Rules: rules})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,6 +146,24 @@ var dockerfileCases = []struct {
 			"go.mod": "module x\n", "go.sum": "", "main.go": "package main\n"},
 		rules: []string{"LW101"},
 		note:  "sets GOPROXY for the compile",
+	},
+	{
+		// a runtime without glibc: a cgo-linked binary would not start
+		name: "go-runtime-static-needs-cgo-off",
+		files: map[string]string{"Dockerfile": "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /usr/local/bin/api .\nCMD [\"api\"]\n",
+			".layerwise.yaml": "fix:\n  go-runtime-image: registry.example.com/distroless/static:12\n", "go.mod": "module x\n", "main.go": "package main\n"},
+		rules: []string{"LW112"},
+		note:  "has no glibc, and the build does not set CGO_ENABLED=0",
+	},
+	{
+		name: "go-runtime-static-cgo-off",
+		files: map[string]string{"Dockerfile": "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN CGO_ENABLED=0 go build -o /usr/local/bin/api .\nCMD [\"api\"]\n",
+			".layerwise.yaml": "fix:\n  go-runtime-image: registry.example.com/distroless/static:12\n", "go.mod": "module x\n", "main.go": "package main\n"},
+		rules: []string{"LW112"},
+		want: "FROM golang:1.22 AS build\nWORKDIR /src\nCOPY . .\nRUN CGO_ENABLED=0 go build -o /usr/local/bin/api .\n\n" +
+			"# runtime: the binary, the CA certificates and what the build stage's image held at run time, without the Go toolchain\n" +
+			"FROM registry.example.com/distroless/static:12\nCOPY --from=build /etc/ssl/certs /etc/ssl/certs\nCOPY --from=build /usr/share/ca-certificates /usr/share/ca-certificates\n" +
+			"WORKDIR /src\nCOPY --from=build /src /src\nCOPY --from=build /usr/local/bin/api /usr/local/bin/api\nCMD [\"api\"]\n",
 	},
 	{
 		// -c is dotnet's configuration, not pip's constraints file

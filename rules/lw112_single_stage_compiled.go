@@ -127,6 +127,17 @@ func fixGoMultiStage(in *Input, f Finding) (*Fix, string) {
 	}
 	// what the image held at run time, besides the toolchain
 	pk := runtimePackages(in, s.Instructions[:ci], after)
+	if noGlibc(runtime) {
+		// the golang image's go build links against glibc unless cgo is
+		// off: such a binary does not start on distroless/static, scratch
+		// or Alpine ("no such file or directory")
+		if !cgoOff(s.Instructions[ci]) {
+			return nil, fmt.Sprintf("the runtime %s has no glibc, and the build does not set CGO_ENABLED=0: set it on the go build (if the service needs no cgo), or choose a glibc runtime in fix.go-runtime-image", runtime)
+		}
+		if len(pk.runs) > 0 && !strings.Contains(runtime, "alpine") {
+			return nil, fmt.Sprintf("the runtime %s has no shell or package manager for the packages the service needs at run time", runtime)
+		}
+	}
 	if in.Context == nil || in.Context.Walk == nil {
 		// without the sources, no build tool can be left out: a runtime
 		// stage that installs compilers is no fix (and LW111 would say so)
@@ -185,6 +196,32 @@ func fixGoMultiStage(in *Input, f Finding) (*Fix, string) {
 		desc += "; leave " + strings.Join(pk.dropped, ", ") + " in the build stage"
 	}
 	return &Fix{Description: desc, File: in.Dockerfile, Replacements: reps}, ""
+}
+
+// noGlibc: a runtime image without the GNU C library a cgo-linked Go
+// binary needs.
+func noGlibc(runtime string) bool {
+	r := strings.ToLower(runtime)
+	return r == "scratch" || strings.Contains(r, "distroless/static") || strings.Contains(r, "alpine") ||
+		strings.Contains(r, "busybox:") && strings.Contains(r, "musl") || strings.Contains(r, "chainguard/static")
+}
+
+// cgoOff: the go build runs with CGO_ENABLED=0 (in its command's env or
+// the build state's).
+func cgoOff(ins *dockerfile.Instruction) bool {
+	if v, ok := ins.State.Getenv("CGO_ENABLED"); ok && v == "0" {
+		return true
+	}
+	for _, inst := range runInstalls(ins) {
+		if inst.Tool == toolGo && inst.Compile {
+			for _, e := range inst.Cmd.Env {
+				if e == "CGO_ENABLED=0" {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 func flagValue(c dockerfile.Command, name string) string {
