@@ -51,6 +51,7 @@ func TestPragmas(t *testing.T) {
 		"a/.dockerignore": "node_modules\n",
 		"b/Dockerfile":    "# layerwise global ignore=LW101,LW102,LW120\n" + naive,
 		"c/Dockerfile":    "FROM node:20\n# layerwise ignore=LW404, buildkit/Nope\nCOPY . .\nRUN npm ci\n",
+		"a/package.json":  "{}", "b/package.json": `{"devDependencies":{"x":"1"}}`, "c/package.json": "{}",
 	})
 	res := run(t, root, nil)
 	per := map[string]map[string]bool{}
@@ -113,9 +114,10 @@ func TestConfig(t *testing.T) {
 
 func TestParseErrorIsAFindingAndTheAuditGoesOn(t *testing.T) {
 	root := testfs.Tree(t, map[string]string{
-		"bad/Dockerfile":   "FROM debian:12\nRUN apt-get update\nCOPY --chmown=1 a b\n",
-		"empty/Dockerfile": "# nothing\n",
-		"good/Dockerfile":  naive,
+		"bad/Dockerfile":    "FROM debian:12\nRUN apt-get update\nCOPY --chmown=1 a b\n",
+		"empty/Dockerfile":  "# nothing\n",
+		"good/Dockerfile":   naive,
+		"good/package.json": "{}",
 	})
 	res := run(t, root, nil)
 	var lw000 []string
@@ -140,7 +142,7 @@ func TestParseErrorIsAFindingAndTheAuditGoesOn(t *testing.T) {
 }
 
 func TestRankingAndSummaries(t *testing.T) {
-	root := testfs.Tree(t, map[string]string{"Dockerfile": naive, "src/a.js": "1"})
+	root := testfs.Tree(t, map[string]string{"Dockerfile": naive, "src/a.js": "1", "package.json": "{}"})
 	res := run(t, root, nil)
 	for i := 1; i < len(res.Findings); i++ {
 		if res.Findings[i].Cost.Seconds > res.Findings[i-1].Cost.Seconds {
@@ -151,7 +153,7 @@ func TestRankingAndSummaries(t *testing.T) {
 		t.Errorf("top finding %s, ranking %s", res.Findings[0].RuleID, res.Ranking)
 	}
 	s := res.Images[0]
-	if s.Stages != 1 || s.Layers != 2 || s.ContextFiles != 2 || s.BaseImages[0] != "node:20" || s.BySeverity["warning"] == 0 {
+	if s.Stages != 1 || s.Layers != 2 || s.ContextFiles != 3 || s.BaseImages[0] != "node:20" || s.BySeverity["warning"] == 0 {
 		t.Errorf("summary %+v", s)
 	}
 }
@@ -318,6 +320,7 @@ func TestNoFromIsAFindingNotAPanic(t *testing.T) {
 		"runfirst/Dockerfile": "# x\nRUN echo hi\nFROM debian:12\n",
 		"garbage/Dockerfile":  "\x00\x01\x02 garbage\n",
 		"good/Dockerfile":     naive,
+		"good/package.json":   "{}",
 	})
 	res := run(t, root, nil)
 	lines := map[string]int{}
@@ -428,5 +431,26 @@ func TestBaseBuiltHereIsNotUnpinned(t *testing.T) {
 	}
 	if got["api"] || !got["tool"] {
 		t.Errorf("LW109 on %v, want tool only", got)
+	}
+}
+
+// TestNoManifestNoDependencyStep: a GOPATH build sends no go.mod, so there
+// is nothing to download before the sources (LW101 quiet); with a go.mod
+// it is reported.
+func TestNoManifestNoDependencyStep(t *testing.T) {
+	df := "FROM golang:1.22\nWORKDIR /go/src/app\nCOPY . .\nRUN go build -o /app .\n"
+	for _, withMod := range []bool{false, true} {
+		files := map[string]string{"Dockerfile": df, "main.go": "package main\n"}
+		if withMod {
+			files["go.mod"] = "module x\n"
+		}
+		res := run(t, testfs.Tree(t, files), nil)
+		got := false
+		for _, f := range res.Findings {
+			got = got || f.RuleID == "LW101"
+		}
+		if got != withMod {
+			t.Errorf("go.mod %v: LW101 %v", withMod, got)
+		}
 	}
 }

@@ -166,6 +166,15 @@ var dockerfileCases = []struct {
 			"WORKDIR /src\nCOPY --from=build /src /src\nCOPY --from=build /usr/local/bin/api /usr/local/bin/api\nCMD [\"api\"]\n",
 	},
 	{
+		// a command in the install's RUN that neither reads nor writes
+		// the sources goes with the install
+		name: "commuting-command-in-the-install-run",
+		files: map[string]string{"Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm install -g pnpm@9 && pnpm config set store-dir /tmp/pnpm && pnpm install --frozen-lockfile && pnpm build\n",
+			"package.json": "{}", "pnpm-lock.yaml": "", "index.js": ""},
+		rules: []string{"LW101"},
+		want:  "FROM node:20\nWORKDIR /app\nCOPY package.json pnpm-lock.yaml ./\nRUN npm install -g pnpm@9 && pnpm config set store-dir /tmp/pnpm && pnpm install --frozen-lockfile\nCOPY . .\nRUN pnpm build\n",
+	},
+	{
 		// -c is dotnet's configuration, not pip's constraints file
 		name: "dotnet-restore-publish-configuration",
 		files: map[string]string{"Dockerfile": "FROM mcr.microsoft.com/dotnet/sdk:8.0 AS build\nWORKDIR /src\nCOPY . .\nRUN dotnet restore && dotnet publish -c Release -o /app\n",

@@ -141,6 +141,9 @@ func checkCacheOrder(in *Input) []Finding {
 				if !inst.FromManifest {
 					continue // installs named packages, not the manifests
 				}
+				if !in.contextHasManifestOf(inst.Tool) {
+					continue // no manifest sent (a GOPATH build): nothing to install first
+				}
 				reported[broad] = true
 				what := fmt.Sprintf("`%s`", inst)
 				why := "re-runs"
@@ -160,6 +163,20 @@ func checkCacheOrder(in *Input) []Finding {
 		}
 	}
 	return out
+}
+
+// contextHasManifestOf: the build context holds a manifest of the tool
+// somewhere (true when the context was not walked: it may).
+func (in *Input) contextHasManifestOf(t *Tool) bool {
+	if in.Context == nil || in.Context.Walk == nil {
+		return true
+	}
+	for _, e := range in.Context.Walk.Entries {
+		if e.Type != buildctx.TypeDir && matchesManifest(e.Path, t.Manifests) {
+			return true
+		}
+	}
+	return false
 }
 
 func manifestList(t *Tool) string {
@@ -268,7 +285,11 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 	if !compile {
 		k := len(cds)
 		for _, cmd := range inst.Run.Commands[k:] {
-			if !installOrBenign(cmd, tool) {
+			// a command that provably neither reads nor writes the
+			// sources (`npm install -g pnpm@9 && pnpm install`) goes
+			// with the install; after a leading cd its relative paths
+			// are not where the model says, so not then
+			if !installOrBenign(cmd, tool) && (len(cds) > 0 || commutingCommand(inst, cmd, broadDest) != "") {
 				break
 			}
 			k++
