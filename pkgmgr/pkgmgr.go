@@ -10,6 +10,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/layerwise/layerwise/baseimage"
 	"github.com/layerwise/layerwise/dockerfile"
 )
 
@@ -74,28 +75,11 @@ func Env(st *dockerfile.State, key, def string) string {
 // XDGCache is the state's XDG cache directory (XDG_CACHE_HOME or ~/.cache).
 func XDGCache(st *dockerfile.State) string { return Env(st, "XDG_CACHE_HOME", Home(st)+"/.cache") }
 
-// imageEnv knows the tool env that official images set, which a Dockerfile
-// does not show (golang sets GOPATH=/go, rust sets CARGO_HOME, ...).
-func imageEnv(base, key string) string {
-	b := path.Base(strings.SplitN(base, ":", 2)[0])
-	switch {
-	case b == "golang" && key == "GOPATH":
-		return "/go"
-	case b == "rust" && key == "CARGO_HOME":
-		return "/usr/local/cargo"
-	case b == "ruby" && key == "GEM_HOME":
-		return "/usr/local/bundle"
-	case b == "composer" && key == "COMPOSER_HOME":
-		return "/tmp"
-	}
-	return ""
-}
-
 func envOrImage(st *dockerfile.State, base, key, def string) string {
 	if v, ok := st.Getenv(key); ok && v != "" {
 		return v
 	}
-	if v := imageEnv(base, key); v != "" {
+	if v := baseimage.ToolEnv(base, key); v != "" {
 		return v
 	}
 	return def

@@ -4,6 +4,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/layerwise/layerwise/baseimage"
 	"github.com/layerwise/layerwise/dockerfile"
 )
 
@@ -18,57 +19,6 @@ import (
 // official images are known to run as. Otherwise the fix says so and stays
 // away.
 
-// rootUserImages run as root unless a Dockerfile says otherwise: Docker's
-// official images and the vendors' SDK images most services build on.
-var rootUserImages = map[string]bool{
-	"alpine": true, "debian": true, "ubuntu": true, "busybox": true, "centos": true, "fedora": true,
-	"rockylinux": true, "almalinux": true, "amazonlinux": true, "oraclelinux": true, "archlinux": true,
-	"buildpack-deps": true, "node": true, "python": true, "golang": true, "rust": true, "ruby": true,
-	"php": true, "openjdk": true, "eclipse-temurin": true, "amazoncorretto": true, "ibmjava": true,
-	"maven": true, "gradle": true, "elixir": true, "erlang": true, "perl": true, "haskell": true,
-	"swift": true, "julia": true, "r-base": true, "clojure": true, "composer": true, "nginx": true,
-	"httpd": true, "docker": true, "postgres": true, "redis": true, "mysql": true, "mariadb": true, "mongo": true, "sbt": true, "groovy": true, "dart": true, "crystallang/crystal": true,
-	"mcr.microsoft.com/dotnet/sdk": true, "mcr.microsoft.com/dotnet/aspnet": true,
-	"mcr.microsoft.com/dotnet/runtime": true, "mcr.microsoft.com/dotnet/runtime-deps": true,
-	"mcr.microsoft.com/dotnet/core/sdk": true, "mcr.microsoft.com/dotnet/core/aspnet": true,
-	"mcr.microsoft.com/dotnet/core/runtime": true,
-}
-
-// repoOf strips the tag, digest and docker.io/library/ prefix of a
-// reference: "docker.io/library/node:20" -> "node".
-func repoOf(ref string) string {
-	ref, _, _ = strings.Cut(ref, "@")
-	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
-		ref = ref[:i]
-	}
-	ref = strings.ToLower(ref)
-	for _, p := range []string{"docker.io/", "index.docker.io/"} {
-		ref = strings.TrimPrefix(ref, p)
-	}
-	// an official image under any registry that mirrors Docker Hub's
-	// library (mirror.gcr.io/library/golang, .../docker/library/node), or
-	// under one of the architecture namespaces (amd64/alpine, arm64v8/...)
-	if i := strings.LastIndex(ref, "/library/"); i >= 0 {
-		return ref[i+len("/library/"):]
-	}
-	ref = strings.TrimPrefix(ref, "library/")
-	if ns, rest, ok := strings.Cut(ref, "/"); ok && archNamespaces[ns] && !strings.Contains(rest, "/") {
-		return rest
-	}
-	return ref
-}
-
-// archNamespaces are the Docker Hub namespaces that publish the official
-// images for one architecture each.
-var archNamespaces = map[string]bool{"amd64": true, "arm32v5": true, "arm32v6": true, "arm32v7": true, "arm64v8": true,
-	"i386": true, "ppc64le": true, "s390x": true, "riscv64": true, "mips64le": true, "windows-amd64": true}
-
-// knownUsers are users the official images create, with their uid and
-// home: `USER node` in a node image is uid 1000 with HOME /home/node.
-var knownUsers = map[string]map[string]struct{ uid, home string }{
-	"node": {"node": {"1000", "/home/node"}},
-}
-
 // knownUser resolves a named USER of the stage's official base image.
 func (in *Input) knownUser(ins *dockerfile.Instruction, user string) (uid, home string, ok bool) {
 	s := in.stageOf(ins)
@@ -76,21 +26,13 @@ func (in *Input) knownUser(ins *dockerfile.Instruction, user string) (uid, home 
 		return "", "", false
 	}
 	name, _, _ := strings.Cut(user, ":")
-	u, ok := knownUsers[repoOf(in.rootBase(s).Base)][name]
-	return u.uid, u.home, ok
+	return baseimage.KnownUser(in.rootBase(s).Base, name)
 }
 
 // baseImageUser is the user an image runs as when the Dockerfile sets none,
 // and whether that is known, from what is known of official images.
 func (in *Input) baseImageUser(base string) (string, bool) {
-	repo := repoOf(base)
-	if rootUserImages[repo] {
-		return "", true
-	}
-	if strings.HasPrefix(repo, "gcr.io/distroless/") && !strings.Contains(base, "nonroot") {
-		return "", true
-	}
-	return "", false
+	return "", baseimage.RunsAsRoot(base)
 }
 
 // effectiveUser is the user a RUN runs as and whether it is known: USER in
@@ -133,18 +75,8 @@ func underDir(p, dir string) bool {
 }
 
 // IsWindowsImage reports whether a base image reference names a Windows
-// image (nanoserver, servercore, the windows repositories, an ltsc tag):
-// its paths are not Linux paths, its shell is cmd, and classic Windows
-// builds have no cache mounts.
-func IsWindowsImage(ref string) bool {
-	l := strings.ToLower(ref)
-	for _, w := range []string{"nanoserver", "servercore", "windows", "-ltsc20", ":ltsc20", "/windows/"} {
-		if strings.Contains(l, w) {
-			return true
-		}
-	}
-	return false
-}
+// image (baseimage.IsWindows).
+func IsWindowsImage(ref string) bool { return baseimage.IsWindows(ref) }
 
 // windowsStage reports whether a stage builds on Windows.
 func (in *Input) windowsStage(s *dockerfile.Stage) bool {

@@ -1,0 +1,139 @@
+package baseimage
+
+import (
+	"path"
+	"strings"
+
+	"github.com/layerwise/layerwise/dockerfile"
+)
+
+// What is known of the official images and the vendors' SDK images most
+// services build on, without asking an engine or a registry: the one home
+// of this knowledge (the rules read who a stage runs as from it, pkgmgr
+// where a tool keeps its caches, discover the config an image built FROM
+// one starts with). A fix must be the same on every machine, and an
+// engine that happens to hold the image is not on every machine.
+
+// rootUserImages run as root unless a Dockerfile says otherwise.
+var rootUserImages = map[string]bool{
+	"alpine": true, "debian": true, "ubuntu": true, "busybox": true, "centos": true, "fedora": true,
+	"rockylinux": true, "almalinux": true, "amazonlinux": true, "oraclelinux": true, "archlinux": true,
+	"buildpack-deps": true, "node": true, "python": true, "golang": true, "rust": true, "ruby": true,
+	"php": true, "openjdk": true, "eclipse-temurin": true, "amazoncorretto": true, "ibmjava": true,
+	"maven": true, "gradle": true, "elixir": true, "erlang": true, "perl": true, "haskell": true,
+	"swift": true, "julia": true, "r-base": true, "clojure": true, "composer": true, "nginx": true,
+	"httpd": true, "docker": true, "postgres": true, "redis": true, "mysql": true, "mariadb": true, "mongo": true, "sbt": true, "groovy": true, "dart": true, "crystallang/crystal": true,
+	"mcr.microsoft.com/dotnet/sdk": true, "mcr.microsoft.com/dotnet/aspnet": true,
+	"mcr.microsoft.com/dotnet/runtime": true, "mcr.microsoft.com/dotnet/runtime-deps": true,
+	"mcr.microsoft.com/dotnet/core/sdk": true, "mcr.microsoft.com/dotnet/core/aspnet": true,
+	"mcr.microsoft.com/dotnet/core/runtime": true,
+}
+
+// toolEnv is the tool environment the official images set, which a
+// Dockerfile built on them does not show (golang sets GOPATH=/go, rust
+// CARGO_HOME, ...).
+var toolEnv = map[string][]string{
+	"golang":   {"GOPATH=/go"},
+	"rust":     {"CARGO_HOME=/usr/local/cargo", "RUSTUP_HOME=/usr/local/rustup"},
+	"ruby":     {"GEM_HOME=/usr/local/bundle"},
+	"composer": {"COMPOSER_HOME=/tmp"},
+}
+
+// workdirs are the working directories official images set for every tag
+// (php's differ between its variants: not known).
+var workdirs = map[string]string{"golang": "/go"}
+
+// knownUsers are users the official images create, with their uid and
+// home: `USER node` in a node image is uid 1000 with HOME /home/node.
+var knownUsers = map[string]map[string]struct{ UID, Home string }{
+	"node": {"node": {"1000", "/home/node"}},
+}
+
+// archNamespaces are the Docker Hub namespaces that publish the official
+// images for one architecture each.
+var archNamespaces = map[string]bool{"amd64": true, "arm32v5": true, "arm32v6": true, "arm32v7": true, "arm64v8": true,
+	"i386": true, "ppc64le": true, "s390x": true, "riscv64": true, "mips64le": true, "windows-amd64": true}
+
+// Repo strips the tag, digest and docker.io/library/ prefix of a
+// reference: "docker.io/library/node:20" -> "node"; an official image
+// under a registry that mirrors Docker Hub's library
+// (mirror.example.com/library/golang) or an architecture namespace
+// (arm64v8/alpine) is its official name.
+func Repo(ref string) string {
+	ref, _, _ = strings.Cut(ref, "@")
+	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
+		ref = ref[:i]
+	}
+	ref = strings.ToLower(ref)
+	for _, p := range []string{"docker.io/", "index.docker.io/"} {
+		ref = strings.TrimPrefix(ref, p)
+	}
+	if i := strings.LastIndex(ref, "/library/"); i >= 0 {
+		return ref[i+len("/library/"):]
+	}
+	ref = strings.TrimPrefix(ref, "library/")
+	if ns, rest, ok := strings.Cut(ref, "/"); ok && archNamespaces[ns] && !strings.Contains(rest, "/") {
+		return rest
+	}
+	return ref
+}
+
+// RunsAsRoot: the image is known to run as root when a Dockerfile sets no
+// USER.
+func RunsAsRoot(ref string) bool {
+	repo := Repo(ref)
+	if rootUserImages[repo] {
+		return true
+	}
+	return strings.HasPrefix(repo, "gcr.io/distroless/") && !strings.Contains(ref, "nonroot")
+}
+
+// KnownUser resolves a user an official image creates (node's "node").
+func KnownUser(ref, user string) (uid, home string, ok bool) {
+	u, ok := knownUsers[Repo(ref)][user]
+	return u.UID, u.Home, ok
+}
+
+// ToolEnv is the value an official image gives a tool's variable ("" when
+// it sets none, or the image is not known).
+func ToolEnv(ref, key string) string {
+	repo := Repo(ref)
+	if _, ok := toolEnv[repo]; !ok {
+		// a copy of the image under another name keeps its env
+		// (registry.example.com/base/golang)
+		repo = path.Base(repo)
+	}
+	for _, kv := range toolEnv[repo] {
+		if k, v, _ := strings.Cut(kv, "="); k == key {
+			return v
+		}
+	}
+	return ""
+}
+
+// Official is the config of an official image as far as the model reads
+// one (the user, the tool environment, the working directory), for a
+// Linux image known to run as root; ok is false otherwise. What an
+// engine's inspection adds to it (PATH, versions) decides nothing.
+func Official(ref string) (cfg dockerfile.ImageConfig, ok bool) {
+	if !RunsAsRoot(ref) || IsWindows(ref) {
+		return dockerfile.ImageConfig{}, false
+	}
+	repo := Repo(ref)
+	return dockerfile.ImageConfig{Env: append([]string(nil), toolEnv[repo]...), WorkingDir: workdirs[repo]}, true
+}
+
+// IsWindows reports whether a base image reference names a Windows image
+// (nanoserver, servercore, the windows repositories, an ltsc tag): its
+// paths are not Linux paths, its shell is cmd, the official images' Windows
+// variants run as ContainerUser, and classic Windows builds have no cache
+// mounts.
+func IsWindows(ref string) bool {
+	l := strings.ToLower(ref)
+	for _, w := range []string{"nanoserver", "servercore", "windows", "-ltsc20", ":ltsc20", "/windows/"} {
+		if strings.Contains(l, w) {
+			return true
+		}
+	}
+	return false
+}
