@@ -25,6 +25,7 @@ import (
 	"github.com/moby/patternmatcher"
 
 	"github.com/distribution/reference"
+	"github.com/layerwise/layerwise/baseimage"
 	"github.com/layerwise/layerwise/dockerfile"
 	"github.com/layerwise/layerwise/graph"
 )
@@ -390,9 +391,6 @@ func asDFError(name string, err error) *dockerfile.Error {
 // caller could inspect, with their configs (one question for the whole
 // repository).
 func withBaseImages(ctx context.Context, res *Repo, opt Options) {
-	if opt.BaseImages == nil {
-		return
-	}
 	var refs []string
 	seen := map[string]bool{}
 	for _, im := range res.Images {
@@ -403,7 +401,23 @@ func withBaseImages(ctx context.Context, res *Repo, opt Options) {
 			}
 		}
 	}
-	cfgs := opt.BaseImages(ctx, refs)
+	cfgs := map[string]dockerfile.ImageConfig{}
+	if opt.BaseImages != nil {
+		cfgs = opt.BaseImages(ctx, refs)
+	}
+	// An official image the engine lacks (a fresh CI runner, --no-inspect)
+	// is known all the same, as far as the model reads a config: the
+	// rewrite of a tree must not depend on what the local engine holds.
+	for _, r := range refs {
+		if _, ok := cfgs[r]; !ok {
+			if c, ok := baseimage.Official(r); ok {
+				if cfgs == nil {
+					cfgs = map[string]dockerfile.ImageConfig{}
+				}
+				cfgs[r] = c
+			}
+		}
+	}
 	// The repository's own images are known from their Dockerfiles: an
 	// image built FROM one starts with the user, env and workdir its
 	// Dockerfile leaves (when its own base is known) — not with whatever

@@ -515,8 +515,19 @@ func TestRepositoryBasesKnownFromTheirDockerfiles(t *testing.T) {
 		t.Errorf("an unknown base is unknown: %+v", ts)
 	}
 
-	// a repository base whose own root the engine does not know: the
-	// engine's build of its tag is the fallback
+	// no engine at all (a fresh CI runner, --no-inspect): debian is an
+	// official image, known all the same, and so is the chain
+	res, err = Discover(context.Background(), root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := byName(res)["app"].Model.Stages[0].Instructions[0].State; !st.BaseKnown || st.User != "1001" || st.Home != "/home/app" {
+		t.Errorf("without an engine: app starts with %+v", st)
+	}
+
+	// a repository base whose own root nothing knows: the engine's build
+	// of its tag is the fallback
+	testfs.Write(t, root, map[string]string{"base/Dockerfile": "FROM registry.example.com/os:1\nENV HOME=/home/app PIP_CACHE_DIR=/cache/pip\nUSER 1001\nWORKDIR /srv\n"})
 	res, err = Discover(context.Background(), root, Options{BaseImages: func(_ context.Context, refs []string) map[string]dockerfile.ImageConfig {
 		return map[string]dockerfile.ImageConfig{"corp/base:dev": {User: "2000", Env: []string{"HOME=/home/built"}}}
 	}})
