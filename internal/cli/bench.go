@@ -2,10 +2,8 @@ package cli
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 
-	"github.com/layerwise/layerwise/dockerfile"
 	"github.com/layerwise/layerwise/render"
 
 	"github.com/layerwise/layerwise/bench"
@@ -76,9 +74,9 @@ the Markdown document (keeping its hand-written analysis section).`,
 			if err != nil {
 				return err
 			}
-			var baseImages func(context.Context, []string) map[string]dockerfile.ImageConfig
-			if !g.noInspect {
-				baseImages = g.resolver().Configs
+			baseImages, err := g.baseImages(root)
+			if err != nil {
+				return err
 			}
 			rep, err := bench.Run(cmd.Context(), root, bench.Options{Builder: b, Scenarios: scenarios, Repetitions: reps, Images: images, Config: cfg, Log: g.stderr,
 				Expert: expert, Graph: graph, BaseImages: baseImages, CI: ciOpt})

@@ -10,6 +10,8 @@ import (
 	"github.com/layerwise/layerwise/render"
 	"github.com/layerwise/layerwise/verify"
 
+	"github.com/layerwise/layerwise/baseimage"
+	"github.com/layerwise/layerwise/discover"
 	"github.com/layerwise/layerwise/fix"
 	"github.com/layerwise/layerwise/internal/atomicfile"
 	"github.com/layerwise/layerwise/internal/safefile"
@@ -65,8 +67,9 @@ out at a time, and left out (exit 1, with the culprits and the failing paths).`,
 				}
 				gate = func(root string) (map[string][]string, error) {
 					opt := verify.Options{Builder: b, Rules: ruleIDs, SharedBase: sharedBase, Log: g.stderr}
-					if !g.noInspect {
-						opt.BaseImages = g.resolver().Configs
+					var err error
+					if opt.BaseImages, err = g.baseImages(root); err != nil {
+						return nil, err
 					}
 					gt, err := verify.Bisect(cmd.Context(), root, opt)
 					if err != nil {
@@ -197,6 +200,23 @@ func fixPath(cmd *cobra.Command, g *globals, args, ruleIDs []string, write, chec
 		}
 		if failed > 0 {
 			return &ExitError{Code: ExitFindings, Err: fmt.Errorf("%d files could not be written", failed)}
+		}
+		// what the engine or a registry told of base images goes where
+		// the next run and CI find it: the rewrite was decided on it
+		if k, err := g.known(res.Root); err == nil {
+			for _, im := range res.Images {
+				k.Forget(append([]string{discover.LocalRef(im.Name)}, im.Tags...)...)
+			}
+			learned := k.Learned()
+			p, err := k.Save()
+			if err != nil {
+				fmt.Fprintf(g.stderr, "error: %s: %v (not written)\n", baseimage.KnownFile, err)
+				return &ExitError{Code: ExitFindings, Err: fmt.Errorf("%s could not be written", baseimage.KnownFile)}
+			}
+			if p != "" {
+				fmt.Fprintf(g.stderr, "wrote %s: the configs of %s, which this fix was decided on; commit it (git add -f) so that every machine decides the same\n",
+					baseimage.KnownFile, strings.Join(learned, ", "))
+			}
 		}
 		if gateErr != nil {
 			return &ExitError{Code: ExitFindings, Err: gateErr}

@@ -79,8 +79,10 @@ func discoverImages(cmd *cobra.Command, g *globals, args []string) (*discover.Re
 		return nil, err
 	}
 	dopt := discover.Options{Exclude: cfg.Exclude, Listings: g.listings}
-	if !g.noInspect {
-		dopt.BaseImages = g.resolver().Configs
+	// what the repository recorded of its base images first, the same on
+	// every machine; the engine (and registries) only for the rest
+	if dopt.BaseImages, err = g.baseImages(root); err != nil {
+		return nil, err
 	}
 	res, err := discover.Discover(cmd.Context(), root, dopt)
 	if err != nil {

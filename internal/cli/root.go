@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/layerwise/layerwise/baseimage"
+	"github.com/layerwise/layerwise/dockerfile"
 	"github.com/layerwise/layerwise/history"
 	"github.com/layerwise/layerwise/internal/dirlist"
 
@@ -53,6 +54,7 @@ type globals struct {
 	noInspect       bool
 	inspectRegistry bool
 	bases           *baseimage.Resolver
+	knownByRoot     map[string]*baseimage.Known
 	// inputFailures counts compose/bake files discovery could not read;
 	// a command that otherwise succeeds then exits 1
 	inputFailures int
@@ -61,6 +63,42 @@ type globals struct {
 	// listings, when a command sets it before discovery, receives the
 	// directory listings discovery takes, for that command's context walks
 	listings *dirlist.Cache
+}
+
+// known is the repository's record of its base images (baseimage.Known),
+// read once per root for this run.
+func (g *globals) known(root string) (*baseimage.Known, error) {
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return nil, err
+	}
+	if k, ok := g.knownByRoot[abs]; ok {
+		return k, nil
+	}
+	k, err := baseimage.LoadKnown(abs)
+	if err != nil {
+		return nil, &ExitError{Code: ExitUsage, Err: err}
+	}
+	if g.knownByRoot == nil {
+		g.knownByRoot = map[string]*baseimage.Known{}
+	}
+	g.knownByRoot[abs] = k
+	return k, nil
+}
+
+// baseImages answers discovery's question about base images for root:
+// what the repository recorded first, then (unless --no-inspect) the
+// engine and registries.
+func (g *globals) baseImages(root string) (func(context.Context, []string) map[string]dockerfile.ImageConfig, error) {
+	known, err := g.known(root)
+	if err != nil {
+		return nil, err
+	}
+	var ask func(context.Context, []string) map[string]dockerfile.ImageConfig
+	if !g.noInspect {
+		ask = g.resolver().Configs
+	}
+	return known.Configs(ask), nil
 }
 
 // resolver is the base-image resolver every command of this run shares.

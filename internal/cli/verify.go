@@ -68,8 +68,8 @@ that fails, or an image that cannot be verified (its base image is not available
 			}
 			opt := verify.Options{Builder: b, Config: cfg, Images: f.images, Rules: f.rules, SharedBase: f.sharedBase, Smoke: f.smoke,
 				Scenarios: f.scenarios, NoRebuilds: f.noRebuilds, Log: g.stderr, CI: ci}
-			if !g.noInspect {
-				opt.BaseImages = g.resolver().Configs
+			if opt.BaseImages, err = g.baseImages(res.Root); err != nil {
+				return err
 			}
 			if !f.noHistory {
 				store, err := openHistory(res.Root, f.historyPath, history.ReadWrite)
