@@ -508,7 +508,7 @@ func TestRepositoryBasesKnownFromTheirDockerfiles(t *testing.T) {
 	}
 	app := byName(res)["app"]
 	st := app.Model.Stages[0].Instructions[0].State
-	if !st.BaseKnown || st.User != "1001" || st.Home != "/home/app" || st.Workdir != "/srv" || st.Env["PIP_CACHE_DIR"] != "/cache/pip" {
+	if !st.BaseKnown || st.User != "1001" || st.Home != "/home/app" || st.Workdir != "/srv" || st.Environ()["PIP_CACHE_DIR"] != "/cache/pip" {
 		t.Errorf("app starts with %+v", st)
 	}
 	if ts := byName(res)["tool"].Model.Stages[0].Instructions[0].State; ts.BaseKnown {

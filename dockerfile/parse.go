@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/benbjohnson/immutable"
 	"github.com/moby/buildkit/frontend/dockerfile/dfgitutil"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/linter"
@@ -325,7 +326,7 @@ var builtinArgs = map[string]string{
 	"BUILDPLATFORM": "linux/amd64", "BUILDOS": "linux", "BUILDARCH": "amd64", "BUILDVARIANT": "",
 }
 
-func (b *builder) metaEnv() map[string]string {
+func (b *builder) metaEnv() mapEnv {
 	env := map[string]string{}
 	for k, v := range builtinArgs {
 		env[k] = v
@@ -337,6 +338,31 @@ func (b *builder) metaEnv() map[string]string {
 }
 
 type mapEnv map[string]string
+
+// stateEnv is a state's variables as BuildKit's shell lexer reads them.
+type stateEnv struct {
+	m *immutable.Map[string, envValue]
+}
+
+func (e stateEnv) Get(k string) (string, bool) {
+	if e.m == nil {
+		return "", false
+	}
+	v, ok := e.m.Get(k)
+	return v.v, ok
+}
+
+func (e stateEnv) Keys() []string {
+	var keys []string
+	if e.m != nil {
+		for it := e.m.Iterator(); !it.Done(); {
+			k, _, _ := it.Next()
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	return keys
+}
 
 func (m mapEnv) Get(k string) (string, bool) { v, ok := m[k]; return v, ok }
 func (m mapEnv) Keys() []string {
@@ -350,8 +376,8 @@ func (m mapEnv) Keys() []string {
 
 // expand expands a word as BuildKit does; on a bad substitution the word
 // is kept as written.
-func (b *builder) expand(word string, env map[string]string) (string, bool) {
-	out, _, err := b.lex.ProcessWord(word, mapEnv(env))
+func (b *builder) expand(word string, env shell.EnvGetter) (string, bool) {
+	out, _, err := b.lex.ProcessWord(word, env)
 	if err != nil {
 		return word, false
 	}
@@ -375,7 +401,7 @@ func (b *builder) from(in *Instruction, c *instructions.Stage) {
 		From:      in,
 	}
 	in.Cmd = nil
-	state := &State{Workdir: "/", Env: map[string]string{}}
+	state := &State{Workdir: "/"}
 	if i := b.stageIndex(base); i >= 0 && i < st.Index {
 		st.BaseStage = i
 		state = b.states[i].clone()
@@ -385,10 +411,9 @@ func (b *builder) from(in *Instruction, c *instructions.Stage) {
 		if cfg.WorkingDir != "" {
 			state.Workdir = cfg.WorkingDir
 		}
-		state.envFromENV = map[string]bool{}
 		for _, kv := range cfg.Env {
 			if k, v, ok := strings.Cut(kv, "="); ok {
-				state.Env[k], state.envFromENV[k] = v, true
+				state.setEnv(k, v, true)
 			}
 		}
 	} else if base == "scratch" {
@@ -418,7 +443,7 @@ func (b *builder) stageIndex(ref string) int {
 
 // env is the expansion environment of the current instruction: ENV values
 // and the ARGs declared in this stage.
-func (b *builder) env() map[string]string { return b.state.Env }
+func (b *builder) env() shell.EnvGetter { return stateEnv{b.state.env} }
 
 func (b *builder) apply(n *parser.Node, in *Instruction, c instructions.Command) {
 	switch c := c.(type) {
@@ -442,18 +467,14 @@ func (b *builder) apply(n *parser.Node, in *Instruction, c instructions.Command)
 				}
 			}
 			// ENV wins over ARG of the same name, as in BuildKit.
-			if !b.state.envFromENV[kv.Key] {
-				b.state.Env[kv.Key] = v
+			if !b.state.fromENV(kv.Key) {
+				b.state.setEnv(kv.Key, v, false)
 			}
 		}
 	case *instructions.EnvCommand:
 		for _, kv := range c.Env {
 			v, _ := b.expand(kv.Value, b.env())
-			b.state.Env[kv.Key] = v
-			if b.state.envFromENV == nil {
-				b.state.envFromENV = map[string]bool{}
-			}
-			b.state.envFromENV[kv.Key] = true
+			b.state.setEnv(kv.Key, v, true)
 		}
 		setHome(b.state)
 	case *instructions.WorkdirCommand:
@@ -485,7 +506,7 @@ func (b *builder) copyOf(sd instructions.SourcesAndDest, from string, isAdd bool
 	cp := &Copy{IsAdd: isAdd, From: from, FromStage: -1}
 	cp.Sources = append(cp.Sources, sd.SourcePaths...)
 	for _, s := range sd.SourcePaths {
-		r, err := b.lex.ProcessWordWithMatches(s, mapEnv(b.env()))
+		r, err := b.lex.ProcessWordWithMatches(s, b.env())
 		e := r.Result
 		if err != nil {
 			e = s
@@ -578,7 +599,7 @@ func (b *builder) finish() {
 
 // setHome derives the effective HOME of a state.
 func setHome(s *State) {
-	if h, ok := s.Env["HOME"]; ok && s.envFromENV["HOME"] {
+	if h, ok := s.Getenv("HOME"); ok && s.fromENV("HOME") {
 		s.Home, s.HomeGuessed = h, false
 		return
 	}
@@ -590,18 +611,10 @@ func setHome(s *State) {
 	s.Home, s.HomeGuessed = "/home/"+u, true
 }
 
+// clone copies a state; the variables are shared (a persistent map: a
+// change makes a new one).
 func (s *State) clone() *State {
 	c := *s
-	c.Env = make(map[string]string, len(s.Env))
-	for k, v := range s.Env {
-		c.Env[k] = v
-	}
-	if s.envFromENV != nil {
-		c.envFromENV = make(map[string]bool, len(s.envFromENV))
-		for k, v := range s.envFromENV {
-			c.envFromENV[k] = v
-		}
-	}
 	c.Shell = append([]string(nil), s.Shell...)
 	return &c
 }

@@ -217,10 +217,10 @@ RUN true
 		t.Errorf("state at RUN 1: %+v", s)
 	}
 	if v, _ := s.Getenv("npm_config_cache"); v != "/tmp/npm" {
-		t.Errorf("env: %v", s.Env)
+		t.Errorf("env: %v", s.Environ())
 	}
 	if v, _ := s.Getenv("APPDIR"); v != "/app" {
-		t.Errorf("ARG in env: %v", s.Env)
+		t.Errorf("ARG in env: %v", s.Environ())
 	}
 	if s := ins[7].State; s.Home != "/root" || !s.IsRoot() {
 		t.Errorf("state at RUN 2: %+v", s)
@@ -229,7 +229,7 @@ RUN true
 		t.Errorf("state at RUN 3: %+v", s)
 	}
 	// a stage FROM another inherits its ENV, WORKDIR and USER
-	if s := f.Stages[1].Instructions[0].State; s.Workdir != "/app/sub" || s.Home != "/home/custom" || s.Env["npm_config_cache"] != "/tmp/npm" {
+	if s := f.Stages[1].Instructions[0].State; s.Workdir != "/app/sub" || s.Home != "/home/custom" || s.Environ()["npm_config_cache"] != "/tmp/npm" {
 		t.Errorf("inherited state: %+v", s)
 	}
 }
@@ -341,7 +341,7 @@ func TestBaseImageConfigStartsTheStage(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := f.Stages[0].Instructions[0].State
-	if st.User != "1000" || !st.BaseKnown || st.Home != "/home/jovyan" || st.HomeGuessed || st.Workdir != "/home/jovyan" || st.Env["PIP_CACHE_DIR"] != "/home/jovyan/.pip" {
+	if st.User != "1000" || !st.BaseKnown || st.Home != "/home/jovyan" || st.HomeGuessed || st.Workdir != "/home/jovyan" || st.Environ()["PIP_CACHE_DIR"] != "/home/jovyan/.pip" {
 		t.Errorf("stage a: %+v", st)
 	}
 	st = f.Stages[1].Instructions[1].State

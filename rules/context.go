@@ -70,6 +70,30 @@ func (in *Input) neededAsSent(dir string) bool {
 	return true
 }
 
+// sent reports whether BuildKit sends p (a file, or a directory: anything
+// below it) to the builder. BuildKit's Dockerfile frontend transfers only
+// the paths COPY/ADD sources and RUN bind mounts name (FollowPaths, in
+// dockerfile2llb), not the whole directory, so a file no source reaches
+// costs nothing there; when the sources cannot be resolved (a variable),
+// it may be sent. (The classic builder sent everything: a context rule
+// speaks of BuildKit, which every current docker build uses.)
+func (in *Input) sent(p string) bool {
+	c := in.Context
+	if c == nil || c.Walk == nil || c.Usage == nil || c.Usage.Undecidable {
+		return true
+	}
+	p = strings.TrimSuffix(p, "/")
+	for _, e := range c.Usage.Unused {
+		if e.Path == p {
+			return false // a file, reached by nothing
+		}
+	}
+	if e, ok := c.Lookup(p); ok && e.Type != buildctx.TypeDir {
+		return true
+	}
+	return in.reachesUnder(p)
+}
+
 // reachesUnder reports whether some COPY/ADD reaches a file below dir.
 func (in *Input) reachesUnder(dir string) bool {
 	c := in.Context

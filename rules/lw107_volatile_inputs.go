@@ -53,7 +53,8 @@ func checkVolatile(in *Input) []Finding {
 				}
 			case *instructions.EnvCommand:
 				for _, kv := range c.Env {
-					if volatileName.MatchString(kv.Key) || volatileValue.MatchString(ins.State.Env[kv.Key]) || volatileValue.MatchString(kv.Value) {
+					before, _ := ins.State.Getenv(kv.Key)
+					if volatileName.MatchString(kv.Key) || volatileValue.MatchString(before) || volatileValue.MatchString(kv.Value) {
 						names = append(names, kv.Key)
 					}
 				}

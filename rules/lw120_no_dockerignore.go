@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/layerwise/layerwise/internal/units"
 )
@@ -26,30 +27,32 @@ func checkNoDockerignore(in *Input) []Finding {
 	if c == nil || c.IgnoreFile == nil || c.IgnoreFile.Path != "" {
 		return nil
 	}
-	// what an ignore file would keep out: heavy directories no COPY needs
-	// as sent (LW122's measure), files no COPY reaches (LW124's), secrets
-	// (LW123's). Where that is nothing, a missing .dockerignore costs
-	// nothing and is not reported (on the corpus, more than half of the
-	// contexts without one had nothing to exclude).
-	waste := int64(0)
+	// what an ignore file would keep out of what BuildKit sends: heavy
+	// directories a COPY reaches and the build does not need as sent
+	// (LW122's measure), secrets a COPY reaches (LW123's). Files no COPY
+	// names are not sent at all; where nothing is left, a missing
+	// .dockerignore costs nothing and is not reported (on the corpus,
+	// most contexts without one sent nothing an ignore file would drop).
+	var waste int64
+	var what []string
 	for _, h := range c.Heavy {
-		if h.Bytes >= minHeavyBytes && !in.neededAsSent(h.Path) {
+		if h.Bytes >= minHeavyBytes && !in.neededAsSent(h.Path) && in.sent(h.Path) {
 			waste += h.Bytes
+			what = append(what, fmt.Sprintf("%s/ %s", h.Path, units.Bytes(h.Bytes)))
 		}
 	}
-	if c.Usage != nil && !c.Usage.Undecidable && c.Usage.UnusedBytes > waste {
-		waste = c.Usage.UnusedBytes
+	for _, s := range c.Sensitive {
+		if in.sent(s.Path) {
+			what = append(what, strings.TrimSuffix(s.Path, "/")+" (a secret)")
+		}
 	}
-	if waste == 0 && len(c.Sensitive) == 0 {
+	if len(what) == 0 {
 		return nil
 	}
-	files := fmt.Sprintf("all %d files", c.Files)
-	if c.Files == 1 {
-		files = "the 1 file"
+	if len(what) > 5 {
+		what = append(what[:5], fmt.Sprintf("and %d more", len(what)-5))
 	}
-	msg := fmt.Sprintf("no .dockerignore: %s (%s) of %s are sent on every build", files, units.Bytes(c.Bytes), in.ContextPath)
-	if waste > 0 {
-		msg += fmt.Sprintf(", %s of which no COPY needs or the build regenerates", units.Bytes(waste))
-	}
-	return []Finding{in.contextFinding(msg+".", Cost{ContextBytes: waste, Seconds: bytesSeconds(waste, 0), Basis: "static", Invalidates: "a broad COPY re-runs whenever any file in the context changes"})}
+	msg := fmt.Sprintf("no .dockerignore: the COPYs send %s what no build step needs: %s.", map[bool]string{true: units.Bytes(waste) + " of", false: ""}[waste > 0], strings.Join(what, ", "))
+	msg = strings.Replace(msg, "send  what", "send what", 1)
+	return []Finding{in.contextFinding(msg, Cost{ContextBytes: waste, Seconds: bytesSeconds(waste, 0), Basis: "static", Invalidates: "a broad COPY re-runs whenever any file it reaches changes"})}
 }

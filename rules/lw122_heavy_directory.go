@@ -44,8 +44,8 @@ func checkHeavyDirs(in *Input) []Finding {
 		if sensitive[h.Path+"/"] {
 			continue // LW123 reports it, as an error
 		}
-		if h.Bytes < minHeavyBytes || in.neededAsSent(h.Path) {
-			continue
+		if h.Bytes < minHeavyBytes || in.neededAsSent(h.Path) || !in.sent(h.Path) {
+			continue // small, read by the build, or named by no COPY (BuildKit sends none of it)
 		}
 		msg := fmt.Sprintf("%s/ (%s in %d files) is sent to the builder on every build.", h.Path, units.Bytes(h.Bytes), h.Files)
 		out = append(out, in.contextFinding(msg, Cost{ContextBytes: h.Bytes, Seconds: bytesSeconds(h.Bytes, 0), Basis: "static"}))

@@ -6,10 +6,17 @@ import (
 	"testing"
 )
 
+const npmBuild = "FROM node:20\nCOPY . .\nRUN npm ci && npm run build\n"
+
 func TestLW122HeavyDirs(t *testing.T) {
 	contextCases(t, "LW122",
-		[]rep{{heavy: []string{".git"}}, {heavy: []string{"node_modules"}}, {heavy: []string{"target", "dist"}}, {ignore: "/r/.dockerignore", heavy: []string{".venv"}}, {heavy: []string{"web/node_modules"}}},
-		[]rep{{}, {bytes: 1e9}, {sensitive: []string{".env"}}, {unused: 1e9}, {ignore: "/r/.dockerignore"}},
+		[]rep{{heavy: []string{".git"}}, {heavy: []string{"node_modules"}, df: npmBuild}, {heavy: []string{"target", "dist"}, df: "FROM rust:1\nCOPY . .\nRUN cargo build\n"},
+			{ignore: "/r/.dockerignore", heavy: []string{".venv"}, df: "FROM python:3\nCOPY . .\nRUN pip install -r requirements.txt\n"}, {heavy: []string{"web/node_modules"}, df: npmBuild}},
+		[]rep{{}, {bytes: 1e9}, {sensitive: []string{".env"}}, {unused: 1e9}, {ignore: "/r/.dockerignore"},
+			// no COPY reaches it: BuildKit sends none of it
+			{heavy: []string{".git"}, unreached: []string{".git"}},
+			// the image needs it as sent: no RUN installs the packages
+			{heavy: []string{"node_modules"}}},
 	)
 }
 

@@ -29,6 +29,9 @@ func checkSensitive(in *Input) []Finding {
 	}
 	var out []Finding
 	for _, s := range c.Sensitive {
+		if !in.sent(s.Path) {
+			continue // no COPY names it: BuildKit never sends it
+		}
 		out = append(out, in.contextFinding(fmt.Sprintf("%s is sent to the builder: %s. Exclude it and use a secret mount if the build needs it.", s.Path, s.Reason), Cost{}))
 	}
 	return out
