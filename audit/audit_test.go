@@ -291,7 +291,7 @@ func TestRepeatedStepsPricedByLayers(t *testing.T) {
 func TestNamedContextFindings(t *testing.T) {
 	root := testfs.Tree(t, map[string]string{
 		"compose.yaml":         "services:\n  app:\n    build:\n      context: ./app\n      additional_contexts:\n        shared: ./shared\n        base: docker-image://busybox:1.36\n",
-		"app/Dockerfile":       "FROM busybox:1.36\nCOPY --from=shared config/ /config/\nCOPY main.txt /\n",
+		"app/Dockerfile":       "FROM busybox:1.36\nCOPY --from=shared config/ .env /config/\nCOPY main.txt /\n",
 		"app/main.txt":         "m",
 		"app/.dockerignore":    "Dockerfile\n",
 		"shared/config/a":      "a",
@@ -342,8 +342,8 @@ func TestNoFromIsAFindingNotAPanic(t *testing.T) {
 func TestSharedContextFindingsOnce(t *testing.T) {
 	root := testfs.Tree(t, map[string]string{
 		"docker-compose.yml": "services:\n  a:\n    build: {context: ., dockerfile: a.Dockerfile}\n  b:\n    build: {context: ., dockerfile: b.Dockerfile}\n",
-		"a.Dockerfile":       "FROM debian:12\nCOPY app /app\n",
-		"b.Dockerfile":       "FROM debian:12\nCOPY app /srv\n",
+		"a.Dockerfile":       "FROM debian:12\nCOPY . /app\n",
+		"b.Dockerfile":       "FROM debian:12\nCOPY . /srv\n",
 		"app":                "x",
 		".env":               "K=V",
 	})
