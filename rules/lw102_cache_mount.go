@@ -102,6 +102,12 @@ func checkCacheMount(in *Input) []Finding {
 				}
 				msg := fmt.Sprintf("`%s` keeps %s, which no cache mount keeps between builds: add %s%s.",
 					inst, what, strings.Join(add, " "), guess)
+				if flag, instead := cacheOffFlag(inst); flag != "" {
+					// it keeps no cache at all: say what it does, and
+					// what the rewrite changes besides the mount
+					msg = fmt.Sprintf("`%s` keeps no cache (%s), so every run downloads every package again: add %s and %s%s; the mount keeps the cache out of the layer.",
+						inst, flag, strings.Join(add, " "), instead, guess)
+				}
 				f := in.at(ins, msg, Cost{
 					Invalidates: "each re-run of this step downloads every package again",
 					Seconds:     t.Seconds / 2, Basis: "static",
@@ -112,6 +118,22 @@ func checkCacheMount(in *Input) []Finding {
 		}
 	}
 	return out
+}
+
+// cacheOffFlag is the flag by which the install keeps no cache (apk's
+// --no-cache, pip's --no-cache-dir), and what the fix does with it.
+func cacheOffFlag(inst *Install) (flag, instead string) {
+	switch {
+	case inst.Tool == toolApk && inst.Cmd.HasArg("--no-cache"):
+		return "--no-cache", "use --update-cache instead of --no-cache (the index stays fresh)"
+	case (inst.Tool == toolPip || inst.Tool == toolUv) && inst.Cmd.HasArg("--no-cache-dir", "--no-cache"):
+		f := "--no-cache-dir"
+		if !inst.Cmd.HasArg(f) {
+			f = "--no-cache"
+		}
+		return f, "drop " + f
+	}
+	return "", ""
 }
 
 // toolCacheDirs are the cache directories an install reads or writes,

@@ -86,3 +86,21 @@ func TestLW102StoresStayInLayers(t *testing.T) {
 		}
 	}
 }
+
+// An install that keeps no cache is not told it "keeps its cache" where
+// it keeps none: the message says what the flag does and what the fix
+// changes besides the mount (an expert review found the old message
+// untrue on every apk add --no-cache).
+func TestLW102CacheOffMessage(t *testing.T) {
+	for df, want := range map[string]string{
+		"FROM alpine:3.20\nRUN apk add --no-cache curl\n":          "keeps no cache (--no-cache)",
+		"FROM python:3.12\nRUN pip install --no-cache-dir flask\n": "drop --no-cache-dir",
+		"FROM alpine:3.20\nRUN apk add curl\n":                     "keeps its cache in /etc/apk/cache",
+		"FROM python:3.12\nRUN pip install flask\n":                "keeps its cache in /root/.cache/pip",
+	} {
+		fs := check(t, "LW102", input(t, df))
+		if len(fs) != 1 || !strings.Contains(fs[0].Message, want) {
+			t.Errorf("%q: %v, want %q", df, fs, want)
+		}
+	}
+}
