@@ -23,7 +23,7 @@ slim runtime base.`,
 
 func checkToolchainInFinal(in *Input) []Finding {
 	final := in.finalStage()
-	if final == nil || compilesInLineage(in) || in.runsSDK(final) {
+	if final == nil || compilesInLineage(in) || in.runsSDK(final) || in.toolchainImage(final) {
 		return nil // LW112 covers builds that compile in the final image; a dev image needs its SDK
 	}
 	var out []Finding

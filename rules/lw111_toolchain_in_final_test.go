@@ -2,6 +2,15 @@ package rules
 
 import "testing"
 
+func TestLW111KeptBuildTools(t *testing.T) {
+	// removed only in a later RUN: still in the image's layers
+	ruleCatches(t, "LW111",
+		"FROM debian:12\nRUN apt-get update && apt-get install -y gcc\nRUN apt-get purge -y gcc\nCOPY . /app\nCMD [\"/app/run\"]\n",
+		// an SDK image that copies the application in
+		"FROM mcr.microsoft.com/dotnet/sdk:9.0\nCOPY . /src\nRUN apk add gcc\nCMD [\"dotnet\", \"/src/app.dll\"]\n",
+	)
+}
+
 func TestLW111ToolchainInFinal(t *testing.T) {
 	ruleCatches(t, "LW111",
 		"FROM golang:1.22 AS build\nCOPY . .\nRUN go build -o /app .\nFROM golang:1.22\nCOPY --from=build /app /app\n",
@@ -12,6 +21,13 @@ func TestLW111ToolchainInFinal(t *testing.T) {
 		"FROM python:3.12\nRUN poetry install\n",
 	)
 	ruleCatchesNot(t, "LW111",
+		// build tools the same RUN removes never reach the layer
+		"FROM python:3.12-alpine\nRUN apk add --no-cache --virtual .build-deps gcc make && make install && apk del --no-network .build-deps\n",
+		"FROM debian:12\nRUN savedAptMark=\"$(apt-mark showmanual)\" && apt-get update && apt-get install -y gcc make && make && apt-mark auto '.*' && apt-mark manual $savedAptMark && apt-get purge -y --auto-remove\n",
+		"FROM debian:12\nRUN apt-get update && apt-get install -y gcc && make && apt-get purge -y gcc\n",
+		// toolchain images: the compilers are what they ship
+		"FROM alpine:3.20\nRUN apk add --no-cache ca-certificates musl-dev gcc\nENV RUSTUP_HOME=/usr/local/rustup CARGO_HOME=/usr/local/cargo\n",
+		"FROM mcr.microsoft.com/dotnet/sdk:9.0-alpine\nRUN apk add --upgrade --no-cache gcc musl-dev zlib-dev\n",
 		"FROM node:20\nCOPY . .\nRUN npm ci\nCMD [\"npm\", \"run\", \"dev\"]\n",
 		"FROM mcr.microsoft.com/dotnet/sdk:8.0\nCOPY . .\nENTRYPOINT [\"dotnet\", \"run\"]\n",
 		"FROM golang:1.22 AS build\nRUN go build -o /app .\nFROM gcr.io/distroless/static\nCOPY --from=build /app /app\n",

@@ -49,12 +49,19 @@ var toolchainPackages = map[string]int64{
 func toolchainIn(ins *dockerfile.Instruction) ([]string, int64) {
 	var names []string
 	var w int64
+	removed := removedInRun(ins)
 	for _, inst := range runInstalls(ins) {
-		if !inst.Tool.System {
+		if !inst.Tool.System || removed["*"] {
 			continue
+		}
+		if v := flagArg(inst.Cmd, "--virtual", "-t"); v != "" && removed[v] {
+			continue // apk add --virtual .build-deps ... && apk del .build-deps
 		}
 		for _, p := range inst.Cmd.Positional()[1:] {
 			p = strings.SplitN(p, "=", 2)[0]
+			if removed[p] {
+				continue
+			}
 			if sz, ok := toolchainPackages[p]; ok {
 				names = append(names, p)
 				w += sz
@@ -65,6 +72,78 @@ func toolchainIn(ins *dockerfile.Instruction) ([]string, int64) {
 		}
 	}
 	return names, w
+}
+
+// removedInRun are the packages a RUN removes again (apk del, apt-get
+// purge/remove): what it installs and removes never reaches its layer.
+// "*" stands for all: the official images' pattern of marking everything
+// automatic (apt-mark auto) and purging with --auto-remove, which keeps
+// only what the runtime was re-marked manual for.
+func removedInRun(ins *dockerfile.Instruction) map[string]bool {
+	out := map[string]bool{}
+	if ins.Run == nil {
+		return out
+	}
+	markAuto := false
+	for _, c := range ins.Run.Commands {
+		name := path.Base(c.Name)
+		pos := c.Positional()
+		switch {
+		case name == "apt-mark" && len(pos) > 0 && pos[0] == "auto":
+			markAuto = true
+		case (name == "apt-get" || name == "apt") && len(pos) > 0 && (pos[0] == "purge" || pos[0] == "remove" || pos[0] == "autoremove"):
+			if markAuto && c.HasArg("--auto-remove", "--autoremove") || markAuto && pos[0] == "autoremove" {
+				out["*"] = true
+			}
+			for _, p := range pos[1:] {
+				out[p] = true
+			}
+		case name == "apk" && len(pos) > 0 && pos[0] == "del":
+			for _, p := range pos[1:] {
+				out[p] = true
+			}
+		}
+	}
+	return out
+}
+
+// flagArg is the value of the first of flags the command has ("" when
+// none): `--virtual .deps`, `-t .deps`, `--virtual=.deps`.
+func flagArg(c dockerfile.Command, flags ...string) string {
+	for i, a := range c.Args {
+		for _, f := range flags {
+			if a == f && i+1 < len(c.Args) {
+				return c.Args[i+1]
+			}
+			if v, ok := strings.CutPrefix(a, f+"="); ok {
+				return v
+			}
+		}
+	}
+	return ""
+}
+
+// toolchainImage: the image is a toolchain itself (the official rust or
+// golang image, an SDK variant): it sets the toolchain's own variables,
+// or builds on an SDK and copies nothing in (no application, no
+// artifact). Its compilers are its purpose, not leftovers.
+func (in *Input) toolchainImage(final *dockerfile.Stage) bool {
+	copies := false
+	for _, x := range in.lineageInstructions(final) {
+		if c, ok := x.Cmd.(*instructions.EnvCommand); ok {
+			for _, kv := range c.Env {
+				switch k := strings.ToUpper(kv.Key); {
+				case k == "RUSTUP_HOME", k == "RUST_VERSION", k == "GOLANG_VERSION", k == "GOROOT", strings.HasSuffix(k, "_SDK_VERSION"):
+					return true
+				}
+			}
+		}
+		if x.Copy != nil {
+			copies = true // an application (or its artifact) comes in
+		}
+	}
+	sdk, _ := sdkOf(in.rootBase(final).Base)
+	return sdk != "" && !copies
 }
 
 // devDepsInstall reports whether an install brings development
