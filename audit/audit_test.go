@@ -454,3 +454,28 @@ func TestNoManifestNoDependencyStep(t *testing.T) {
 		}
 	}
 }
+
+// TestBuildKitFindingsThatCannotHold: BuildKit's linter, run offline,
+// sees no base image's environment: a variable the base may set is not
+// reported undefined unless the base's whole config is known; a GPG key's
+// fingerprint is no secret.
+func TestBuildKitFindingsThatCannotHold(t *testing.T) {
+	root := testfs.Tree(t, map[string]string{
+		"dotnet/Dockerfile":  "FROM mcr.microsoft.com/dotnet/runtime-deps:8.0\nUSER $APP_UID\n",
+		"scratch/Dockerfile": "FROM scratch\nENV A=$NOPE\n",
+		"gpg/Dockerfile":     "FROM debian:12\nENV GPG_KEY A035C8C19219BA821ECEA86B64E628F8D684696D\nENV API_KEY=abc\n",
+	})
+	res := run(t, root, nil)
+	got := map[string]int{}
+	for _, f := range res.Findings {
+		if strings.HasPrefix(f.RuleID, "buildkit/") {
+			got[f.Image+" "+f.RuleID]++
+		}
+	}
+	if got["dotnet buildkit/UndefinedVar"] != 0 || got["scratch buildkit/UndefinedVar"] != 1 {
+		t.Errorf("UndefinedVar: %v", got)
+	}
+	if got["gpg buildkit/SecretsUsedInArgOrEnv"] != 1 {
+		t.Errorf("SecretsUsedInArgOrEnv: %v (want API_KEY only)", got)
+	}
+}

@@ -19,6 +19,9 @@ func buildkitFindings(ctx context.Context, in *rules.Input, metas map[string]*Me
 	}
 	var out []rules.Finding
 	for _, w := range bk {
+		if !in.BuildKitFindingHolds(w) {
+			continue
+		}
 		id := "buildkit/" + w.Rule
 		mu.Lock()
 		if _, ok := metas[id]; !ok {

@@ -120,7 +120,7 @@ func Official(ref string) (cfg dockerfile.ImageConfig, ok bool) {
 		return dockerfile.ImageConfig{}, false
 	}
 	repo := Repo(ref)
-	return dockerfile.ImageConfig{Env: append([]string(nil), toolEnv[repo]...), WorkingDir: workdirs[repo]}, true
+	return dockerfile.ImageConfig{Env: append([]string(nil), toolEnv[repo]...), WorkingDir: workdirs[repo], EnvPartial: true}, true
 }
 
 // IsWindows reports whether a base image reference names a Windows image

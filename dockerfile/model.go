@@ -114,7 +114,7 @@ func (s *Stage) ImageConfig() (cfg ImageConfig, ok bool) {
 	if st == nil || !st.BaseKnown {
 		return ImageConfig{}, false
 	}
-	cfg = ImageConfig{User: st.User, WorkingDir: st.Workdir}
+	cfg = ImageConfig{User: st.User, WorkingDir: st.Workdir, EnvPartial: st.BaseEnvPartial}
 	env := st.Environ()
 	keys := make([]string, 0, len(env))
 	for k := range env {
@@ -379,10 +379,14 @@ type State struct {
 	// (Options.BaseImages) or there is none (scratch): then an empty User
 	// is root for sure, and Env holds the image's environment.
 	BaseKnown bool `json:"baseKnown,omitempty"`
+	// BaseEnvPartial: of the root image's environment only some
+	// variables are known (ImageConfig.EnvPartial): one not set may
+	// still be the image's.
+	BaseEnvPartial bool `json:"baseEnvPartial,omitempty"`
 	// Home is the effective HOME: ENV HOME if set, /root for root, else
 	// /home/<user> (HomeGuessed true: the image's /etc/passwd decides).
-	Home        string `json:"home"`
-	HomeGuessed bool   `json:"homeGuessed,omitempty"`
+	Home        string   `json:"home"`
+	HomeGuessed bool     `json:"homeGuessed,omitempty"`
 	Shell       []string `json:"shell,omitempty"`
 
 	// env holds ENV values and ARG values in scope, expanded (Getenv,

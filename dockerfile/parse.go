@@ -34,6 +34,9 @@ type ImageConfig struct {
 	User       string   `json:"user,omitempty"`
 	Env        []string `json:"env,omitempty"`
 	WorkingDir string   `json:"workingDir,omitempty"`
+	// EnvPartial: Env holds only what is known of the image's
+	// environment (an official image's tool variables), not all of it.
+	EnvPartial bool `json:"envPartial,omitempty"`
 }
 
 // ParseFile reads and models the Dockerfile at p.
@@ -407,7 +410,7 @@ func (b *builder) from(in *Instruction, c *instructions.Stage) {
 		state = b.states[i].clone()
 		st.DependsOn = append(st.DependsOn, i)
 	} else if cfg, ok := b.opt.BaseImages[base]; ok {
-		state.User, state.BaseKnown = cfg.User, true
+		state.User, state.BaseKnown, state.BaseEnvPartial = cfg.User, true, cfg.EnvPartial
 		if cfg.WorkingDir != "" {
 			state.Workdir = cfg.WorkingDir
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/layerwise/layerwise/dockerfile"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/client/llb/sourceresolver"
 	"github.com/moby/buildkit/frontend/dockerfile/dockerfile2llb"
@@ -307,3 +308,60 @@ var bkNames = sync.OnceValue(func() map[string]bool {
 })
 
 func buildkitRuleNames() map[string]bool { return bkNames() }
+
+var undefinedVarName = regexp.MustCompile(`Usage of undefined variable '\$([A-Za-z_][A-Za-z0-9_]*)'`)
+
+// gpgFingerprint is a GPG key's fingerprint or id as images pin their
+// release keys (ENV GPG_KEY A035C8C19219BA821ECEA86B64E628F8D684696D).
+var gpgFingerprint = regexp.MustCompile(`^[0-9A-Fa-f]{16,}( [0-9A-Fa-f]{16,})*$`)
+
+// BuildKitFindingHolds says whether one of BuildKit's findings holds for
+// this image, where BuildKit's linter, run offline, could not know:
+//   - UndefinedVar on a variable the stage's base image may define: the
+//     linter was given an empty config for every base (offlineResolver),
+//     so a variable the base sets (the .NET images' APP_UID) is reported
+//     undefined; it holds only when the base's config is known and lacks it;
+//   - SecretsUsedInArgOrEnv on a GPG key's fingerprint, which is public
+//     (the official images pin their release keys so).
+func (in *Input) BuildKitFindingHolds(w BuildKitFinding) bool {
+	_, _, ins := in.instructionAt(w.StartLine)
+	if ins == nil || ins.State == nil {
+		return true
+	}
+	switch w.Rule {
+	case "UndefinedVar":
+		m := undefinedVarName.FindStringSubmatch(w.Detail)
+		if m == nil {
+			return true
+		}
+		if _, set := ins.State.Getenv(m[1]); set {
+			return false // the base image's config sets it
+		}
+		return ins.State.BaseKnown && !ins.State.BaseEnvPartial
+	case "SecretsUsedInArgOrEnv":
+		for _, kv := range envOrArgPairs(ins) {
+			if strings.Contains(strings.ToUpper(kv[0]), "GPG") && gpgFingerprint.MatchString(strings.TrimSpace(kv[1])) && strings.Contains(w.Detail, kv[0]) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// envOrArgPairs are the name/value pairs an ENV or ARG writes.
+func envOrArgPairs(ins *dockerfile.Instruction) [][2]string {
+	var out [][2]string
+	switch c := ins.Cmd.(type) {
+	case *instructions.EnvCommand:
+		for _, kv := range c.Env {
+			out = append(out, [2]string{kv.Key, kv.Value})
+		}
+	case *instructions.ArgCommand:
+		for _, a := range c.Args {
+			if a.Value != nil {
+				out = append(out, [2]string{a.Key, *a.Value})
+			}
+		}
+	}
+	return out
+}
