@@ -195,6 +195,20 @@ func skipsIgnore(g *ignoreGroup, opt Options) bool {
 	return false
 }
 
+// excludesAnythingPresent: some exclusion matches a path the context
+// holds now.
+func excludesAnythingPresent(excl []exclusion, walk *buildctx.Walk) bool {
+	for _, e := range excl {
+		if e.drops {
+			return true
+		}
+		if _, ok := walk.Lookup(strings.TrimSuffix(e.path, "/")); ok {
+			return true
+		}
+	}
+	return false
+}
+
 func fixIgnoreGroup(ctx context.Context, root string, g *ignoreGroup, walks map[string]*buildctx.Walk) (*FileFix, []Note, error) {
 	rel := relTo(root, g.target)
 	walk := walks[walkKey(g.contextDir, g.ignore.Path)]
@@ -229,6 +243,12 @@ func fixIgnoreGroup(ctx context.Context, root string, g *ignoreGroup, walks map[
 	before, err := safefile.ReadRegular(g.target, safefile.MaxManifest)
 	if err != nil && !os.IsNotExist(err) {
 		return nil, nil, err
+	}
+	if before == nil && !excludesAnythingPresent(excl, walk) {
+		// a new file only for what may appear later (layerwise's state at
+		// the root): a repository is not handed a file that changes
+		// nothing it sends
+		return nil, notes, nil
 	}
 	content := ignoreContent(before, excl)
 	// The proof walks with the patterns the builder will read from the new

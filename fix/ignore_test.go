@@ -395,3 +395,18 @@ func TestIgnoreExcludesLayerwiseState(t *testing.T) {
 		t.Errorf("already excluded: %q", pats)
 	}
 }
+
+// TestNoNewIgnoreFileForNothing: a context at the repository root that
+// sends nothing an ignore file would drop gets no new .dockerignore (only
+// layerwise's state could go in it, and there is none); once the state
+// directory is there, it is excluded.
+func TestNoNewIgnoreFileForNothing(t *testing.T) {
+	files := map[string]string{"Dockerfile": "FROM debian:12\nCOPY app.sh /app.sh\n", "app.sh": "echo\n"}
+	if _, ign, _ := fixRepo(t, files); ign != "" {
+		t.Errorf("a .dockerignore for nothing:\n%s", ign)
+	}
+	files[".layerwise/history.db"] = "x"
+	if _, ign, _ := fixRepo(t, files); !strings.Contains(ign, ".layerwise") {
+		t.Errorf("the state directory is not excluded:\n%s", ign)
+	}
+}
