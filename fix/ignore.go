@@ -196,9 +196,13 @@ func skipsIgnore(g *ignoreGroup, opt Options) bool {
 }
 
 // excludesAnythingPresent: some exclusion matches a path the context
-// holds now.
+// holds now and BuildKit sends: files no COPY/ADD reaches (LW124's) do
+// not count, as BuildKit transfers only what the sources name.
 func excludesAnythingPresent(excl []exclusion, walk *buildctx.Walk) bool {
 	for _, e := range excl {
+		if e.rule == rules.UnusedContext.ID {
+			continue
+		}
 		if e.drops {
 			return true
 		}
@@ -246,8 +250,8 @@ func fixIgnoreGroup(ctx context.Context, root string, g *ignoreGroup, walks map[
 	}
 	if before == nil && !excludesAnythingPresent(excl, walk) {
 		// a new file only for what may appear later (layerwise's state at
-		// the root): a repository is not handed a file that changes
-		// nothing it sends
+		// the root) or what BuildKit never sends: a repository is not
+		// handed a file that changes nothing a build sends
 		return nil, notes, nil
 	}
 	content := ignoreContent(before, excl)

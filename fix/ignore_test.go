@@ -90,9 +90,10 @@ func TestIgnoreSharedContextIsTheUnion(t *testing.T) {
 		"src/x":        "",
 		"docs/y":       "",
 		"other/z":      "",
+		".env":         "K=V", // a secret: the file is written, and gets what no COPY reaches too
 	})
 	pats := patternsOf(got[".dockerignore"])
-	if strings.Join(pats, ",") != "/.layerwise,/other" {
+	if strings.Join(pats, ",") != "/.env,/.layerwise,/other" {
 		t.Errorf("shared context: %q", pats)
 	}
 }
@@ -138,6 +139,7 @@ func TestIgnoreKeepsEmptyDirectoriesACopyNames(t *testing.T) {
 		"Dockerfile": "FROM debian:12\nCOPY data /data\nCOPY app /app\n",
 		"app":        "x",
 		"junk.txt":   "",
+		".env":       "K=V",
 	})
 	if err := os.Mkdir(filepath.Join(root, "data"), 0o755); err != nil {
 		t.Fatal(err)
@@ -151,7 +153,7 @@ func TestIgnoreKeepsEmptyDirectoriesACopyNames(t *testing.T) {
 		t.Fatalf("%v %v", got, err)
 	}
 	pats := patternsOf(string(got[0].After))
-	if strings.Join(pats, ",") != "/.layerwise,/junk.txt" {
+	if strings.Join(pats, ",") != "/.env,/.layerwise,/junk.txt" {
 		t.Errorf("patterns %q: the empty directory a COPY names must stay", pats)
 	}
 }
@@ -195,11 +197,12 @@ func TestIgnoreContextAlsoANamedContext(t *testing.T) {
 		"lib/src/a.c":       "",
 		"lib/assets/x.png":  "png",
 		"lib/docs/guide.md": "",
+		"lib/.env":          "K=V",
 		"app/Dockerfile":    "FROM busybox:1.36\nRUN --mount=from=lib,source=assets,target=/a cp -r /a /assets\nCOPY app.sh /\n",
 		"app/app.sh":        "",
 	})
 	ign := got["lib/.dockerignore"]
-	if want := []string{"/docs"}; strings.Join(patternsOf(ign), ",") != strings.Join(want, ",") {
+	if want := []string{"/.env", "/docs"}; strings.Join(patternsOf(ign), ",") != strings.Join(want, ",") {
 		t.Errorf("patterns %q, want %q\n%s", patternsOf(ign), want, ign)
 	}
 }
@@ -235,8 +238,9 @@ func TestIgnoreCountsInlineDockerfiles(t *testing.T) {
 		"src/main.c":    "",
 		"docs/guide.md": "",
 		"notes/x.txt":   "",
+		".env":          "K=V",
 	})
-	if want := []string{"/.layerwise", "/compose.yaml", "/notes"}; strings.Join(patternsOf(got[".dockerignore"]), ",") != strings.Join(want, ",") {
+	if want := []string{"/.env", "/.layerwise", "/compose.yaml", "/notes"}; strings.Join(patternsOf(got[".dockerignore"]), ",") != strings.Join(want, ",") {
 		t.Errorf("patterns %q, want %q", patternsOf(got[".dockerignore"]), want)
 	}
 }
@@ -398,10 +402,12 @@ func TestIgnoreExcludesLayerwiseState(t *testing.T) {
 
 // TestNoNewIgnoreFileForNothing: a context at the repository root that
 // sends nothing an ignore file would drop gets no new .dockerignore (only
-// layerwise's state could go in it, and there is none); once the state
-// directory is there, it is excluded.
+// layerwise's state, not there, and files no COPY names, which BuildKit
+// does not send, could go in it); once the state directory is there, it
+// is excluded.
 func TestNoNewIgnoreFileForNothing(t *testing.T) {
-	files := map[string]string{"Dockerfile": "FROM debian:12\nCOPY app.sh /app.sh\n", "app.sh": "echo\n"}
+	// docs/ and README.md: no COPY names them, so BuildKit sends neither
+	files := map[string]string{"Dockerfile": "FROM debian:12\nCOPY app.sh /app.sh\n", "app.sh": "echo\n", "docs/guide.md": "", "README.md": ""}
 	if _, ign, _ := fixRepo(t, files); ign != "" {
 		t.Errorf("a .dockerignore for nothing:\n%s", ign)
 	}

@@ -14,9 +14,10 @@ var UnusedContext = Register(&Rule{
 	ID: "LW124", Name: "unused-context", Severity: Info, Category: CatContext, ContextOnly: true,
 	FixesIgnore: true,
 	Title:       "Bytes are sent that no COPY or ADD can reach",
-	Cost:        "Transferred on every build for nothing (newer BuildKit frontends skip them only when no COPY takes the whole context).",
+	Cost:        "Nothing with BuildKit, which transfers only what COPY/ADD sources name; the classic builder (DOCKER_BUILDKIT=0) sends them on every build.",
 	Description: `layerwise resolves every COPY/ADD source of every stage against the context (globs as BuildKit
-expands them, ` + "`--exclude`" + ` honoured). Files none of them reach are sent for nothing; above
+expands them, ` + "`--exclude`" + ` honoured). BuildKit's Dockerfile frontend sends only the paths those sources name,
+so files none of them reach cost nothing there; the classic builder sends them for nothing. Above
 ` + "`thresholds.unused-bytes`" + ` (default 10 MB) the rule reports them with the directories that hold most.`,
 	Bad:      "COPY package.json src/ ./ with docs/ (40 MB) in the context",
 	Good:     ".dockerignore: docs",
@@ -36,12 +37,13 @@ func checkUnusedContext(in *Input) []Finding {
 		}
 		dirs = append(dirs, fmt.Sprintf("%s %s", d.Path, units.Bytes(d.Bytes)))
 	}
-	msg := fmt.Sprintf("%s in %d files is sent but no COPY/ADD reaches it (%s).", units.Bytes(c.Usage.UnusedBytes), c.Usage.UnusedFiles, strings.Join(dirs, ", "))
+	msg := fmt.Sprintf("%s in %d files no COPY/ADD reaches (%s): BuildKit does not send them, the classic builder (DOCKER_BUILDKIT=0) does on every build.", units.Bytes(c.Usage.UnusedBytes), c.Usage.UnusedFiles, strings.Join(dirs, ", "))
 	return []Finding{in.contextFinding(msg, Cost{ContextBytes: c.Usage.UnusedBytes, Seconds: bytesSeconds(c.Usage.UnusedBytes, 0), Basis: "static"})}
 }
 
 // excludeUnreached: the top-level entries no COPY/ADD of any image reading
-// the directory reaches, but for names a source starts with (a COPY of an
+// the directory reaches (the fix adds them only to an ignore file it
+// writes anyway: alone they change nothing BuildKit sends), but for names a source starts with (a COPY of an
 // empty directory fails when it is not sent), the ignore file itself and
 // the Dockerfile.
 func excludeUnreached(in *IgnoreInput) []Exclusion {
