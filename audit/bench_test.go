@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/layerwise/layerwise/config"
@@ -108,4 +109,39 @@ func BenchmarkAuditFull(b *testing.B) {
 		}
 	}
 	perSecond(b, benchImages)
+}
+
+// BenchmarkAuditLinesPerLine audits one Dockerfile of 1k, 10k and 100k
+// lines, one in five an ENV (the shape that was quadratic: a copied
+// environment per instruction, and BuildKit's linter adding variables to
+// a list it searches), and reports ns/line: it must stay flat from 1k to
+// 100k lines (docs/hostile-repositories.md has the last run).
+func BenchmarkAuditLinesPerLine(b *testing.B) {
+	for _, n := range []int{1000, 10000, 100000} {
+		var sb strings.Builder
+		sb.WriteString("FROM debian:12\n")
+		for i := 1; i < n; i++ {
+			if i%5 == 0 {
+				fmt.Fprintf(&sb, "ENV V%d=x%d\n", i, i)
+			} else {
+				fmt.Fprintf(&sb, "RUN echo %d\n", i)
+			}
+		}
+		root := b.TempDir()
+		if err := os.WriteFile(filepath.Join(root, "Dockerfile"), []byte(sb.String()), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("%dlines", n), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				disc, err := discover.Discover(context.Background(), root, discover.Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := Run(context.Background(), disc, Options{Config: config.Default()}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/line")
+		})
+	}
 }

@@ -92,12 +92,19 @@ func withSafeSource(opt AuditOptions) AuditOptions {
 		return opt
 	}
 	src := opt.Source
+	// once per file: a finding per line of a 100k-line Dockerfile made
+	// the text report quadratic
+	done := map[string][]string{}
 	opt.Source = func(p string) []string {
+		if out, ok := done[p]; ok {
+			return out
+		}
 		lines := src(p)
 		out := make([]string, len(lines))
 		for i, l := range lines {
 			out[i] = safetext.Term(l)
 		}
+		done[p] = out
 		return out
 	}
 	return opt

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 
@@ -155,47 +156,76 @@ func lintWindows(dt []byte) ([]lintWindow, error) {
 		return nil, nil
 	}
 	lines := bytes.SplitAfter(dt, []byte("\n"))
+	// One pass over the file, windows in order: what lies before a window
+	// (the variables each stage set, its last WORKDIR/USER/SHELL) is
+	// carried forward rather than gathered again per window, and what
+	// follows it (the first CMD/ENTRYPOINT/HEALTHCHECK per stage) is found
+	// by a binary search, so the windows cost linear time in the file.
+	var always []int            // every FROM and ARG
+	after := map[string][]int{} // stage+kw -> indexes of its CMDs, ... in order
+	for i, nd := range all {
+		switch nd.kw {
+		case "from", "arg":
+			always = append(always, i)
+		case "cmd", "entrypoint", "healthcheck":
+			k := fmt.Sprint(nd.stage, nd.kw)
+			after[k] = append(after[k], i)
+		}
+	}
+	envSet := map[int]map[string]bool{} // stage -> variables set so far
+	lastEnv := map[int]int{}            // stage -> line of its last ENV so far
+	lastOf := map[string]int{}          // stage+kw -> index of the last WORKDIR, USER, SHELL so far
+	next := 0                           // the nodes before it are in the state above
 	var out []lintWindow
 	for lo := 0; lo < len(all); lo += windowSize {
 		hi := min(lo+windowSize, len(all)) - 1
-		keep := map[int]bool{}
-		envs := map[int][]string{} // stage -> variables set before the window
-		lastEnv := map[int]int{}   // stage -> line of its last ENV before the window
-		lastOf := map[string]int{} // stage+kw -> index of the last one before the window
-		firstAfter := map[string]bool{}
-		for i, nd := range all {
-			key := fmt.Sprint(nd.stage, nd.kw)
-			switch {
-			case i >= lo && i <= hi, nd.kw == "from", nd.kw == "arg":
-				keep[i] = true
-			case i < lo && nd.kw == "env":
+		for ; next < lo; next++ {
+			nd := all[next]
+			switch nd.kw {
+			case "env":
 				if c, err := instructions.ParseInstruction(nd.n); err == nil {
 					if e, ok := c.(*instructions.EnvCommand); ok {
+						if envSet[nd.stage] == nil {
+							envSet[nd.stage] = map[string]bool{}
+						}
 						for _, kv := range e.Env {
-							envs[nd.stage] = append(envs[nd.stage], kv.Key)
+							envSet[nd.stage][kv.Key] = true
 						}
 					}
 				}
 				lastEnv[nd.stage] = nd.n.StartLine
-			case i < lo && (nd.kw == "workdir" || nd.kw == "user" || nd.kw == "shell"):
-				lastOf[key] = i
-			case i > hi && (nd.kw == "cmd" || nd.kw == "entrypoint" || nd.kw == "healthcheck") && !firstAfter[key]:
-				firstAfter[key] = true
-				keep[i] = true
+			case "workdir", "user", "shell":
+				lastOf[fmt.Sprint(nd.stage, nd.kw)] = next
 			}
+		}
+		keep := map[int]bool{}
+		for i := lo; i <= hi; i++ {
+			keep[i] = true
+		}
+		for _, i := range always {
+			keep[i] = true
 		}
 		for _, i := range lastOf {
 			keep[i] = true
+		}
+		for _, idx := range after {
+			if j := sort.SearchInts(idx, hi+1); j < len(idx) {
+				keep[idx[j]] = true // the first one after the window
+			}
 		}
 		// only the variables the window's own lines name: BuildKit's
 		// dispatcher adds an ENV's variables one by one to a list it
 		// searches each time, so an ENV of every variable set so far made
 		// a file of n ENV lines cost n² (16,000 ENV lines: 16 s)
-		named := map[string]bool{}
+		var named []string
+		seenName := map[string]bool{}
 		for i := lo; i <= hi; i++ {
 			for l := all[i].n.StartLine; l <= all[i].n.EndLine && l <= len(lines); l++ {
 				for _, m := range varRef.FindAllSubmatch(lines[l-1], -1) {
-					named[string(m[1])] = true
+					if n := string(m[1]); !seenName[n] {
+						seenName[n] = true
+						named = append(named, n)
+					}
 				}
 			}
 		}
@@ -203,8 +233,8 @@ func lintWindows(dt []byte) ([]lintWindow, error) {
 		for st, l := range lastEnv {
 			var b strings.Builder
 			b.WriteString("ENV")
-			for _, k := range envs[st] {
-				if named[k] {
+			for _, k := range named {
+				if envSet[st][k] {
 					b.WriteString(" " + k + "=x")
 				}
 			}
@@ -214,8 +244,13 @@ func lintWindows(dt []byte) ([]lintWindow, error) {
 			replace[l] = b.String()
 		}
 		// the window's text: the lines before the first instruction
-		// (parser directives), then the kept instructions' lines, each
-		// remembered with its original line
+		// (parser directives), then the kept instructions' lines in file
+		// order, each remembered with its original line
+		order := make([]int, 0, len(keep)+len(replace))
+		for i := range keep {
+			order = append(order, i)
+		}
+		sort.Ints(order)
 		var b bytes.Buffer
 		var origin []int
 		emit := func(l int, text []byte) {
@@ -228,17 +263,28 @@ func lintWindows(dt []byte) ([]lintWindow, error) {
 		for l := 1; l < all[0].n.StartLine && l <= len(lines); l++ {
 			emit(l, lines[l-1])
 		}
-		for i, nd := range all {
-			if !keep[i] && replace[nd.n.StartLine] == "" {
-				continue
+		// merge the kept nodes with the replacement ENV lines by line
+		var repl []int
+		for l := range replace {
+			repl = append(repl, l)
+		}
+		sort.Ints(repl)
+		ri := 0
+		for _, i := range order {
+			nd := all[i]
+			for ri < len(repl) && repl[ri] < nd.n.StartLine {
+				emit(repl[ri], []byte(replace[repl[ri]]))
+				ri++
 			}
-			if r, ok := replace[nd.n.StartLine]; ok && !keep[i] {
-				emit(nd.n.StartLine, []byte(r))
-				continue
+			if ri < len(repl) && repl[ri] == nd.n.StartLine {
+				ri++ // the ENV is kept whole (it is in the window)
 			}
 			for l := nd.n.StartLine; l <= nd.n.EndLine && l <= len(lines); l++ {
 				emit(l, lines[l-1])
 			}
+		}
+		for ; ri < len(repl); ri++ {
+			emit(repl[ri], []byte(replace[repl[ri]]))
 		}
 		w := lintWindow{text: b.Bytes(), origin: origin, from: all[lo].n.StartLine, to: len(lines) + 1}
 		if lo == 0 {
