@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -75,5 +76,24 @@ func TestInvalidValuesAreErrorsWithTheirLine(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: %v, want %q", tc.yaml, err, tc.want)
 		}
+	}
+}
+
+// TestHugeRulesMapRefused: a committed config with more rules entries than
+// any repository needs is refused at once, naming the file and line (it
+// was quadratic in yaml.v3's map decoding: 50,000 entries took 15 s).
+func TestHugeRulesMapRefused(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("fail-on: error\nrules:\n")
+	for i := 0; i < 20000; i++ {
+		fmt.Fprintf(&b, "  LW%06d: off\n", i)
+	}
+	p := filepath.Join(t.TempDir(), ".layerwise.yaml")
+	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(p, true)
+	if err == nil || !strings.Contains(err.Error(), ".layerwise.yaml:2: rules: 20000 entries") {
+		t.Errorf("err = %v", err)
 	}
 }
