@@ -145,7 +145,7 @@ func Run(ctx context.Context, disc *discover.Repo, opt Options) (*Report, error)
 		if im.Model == nil {
 			continue
 		}
-		in := &rules.Input{Image: name, Dockerfile: dfPath(im), File: im.Model, Config: cfg, ContextPath: im.Context, Target: im.Target}
+		in := &rules.Input{Image: name, Dockerfile: dfPath(im), File: im.Model, Config: cfg, ContextPath: im.Context, Target: im.Target, Kaniko: discover.BuiltByKaniko(im)}
 		for ref := range disc.DepRefs(im) {
 			if in.BuiltHere == nil {
 				in.BuiltHere = map[string]bool{}

@@ -448,6 +448,10 @@ func TestNoManifestNoDependencyStep(t *testing.T) {
 		got := false
 		for _, f := range res.Findings {
 			got = got || f.RuleID == "LW101"
+			// no go.mod sent: no module cache to keep either
+			if f.RuleID == "LW102" && strings.Contains(f.Message, "/go/pkg/mod") != withMod {
+				t.Errorf("go.mod %v: %s", withMod, f.Message)
+			}
 		}
 		if got != withMod {
 			t.Errorf("go.mod %v: LW101 %v", withMod, got)
@@ -477,5 +481,32 @@ func TestBuildKitFindingsThatCannotHold(t *testing.T) {
 	}
 	if got["gpg buildkit/SecretsUsedInArgOrEnv"] != 1 {
 		t.Errorf("SecretsUsedInArgOrEnv: %v (want API_KEY only)", got)
+	}
+}
+
+// TestKanikoConfigAboveTheContext: skaffold builds app/ with kaniko from a
+// config one directory up: no cache mount is suggested there (kaniko's
+// parser rejects RUN --mount); the same image without it gets one.
+func TestKanikoConfigAboveTheContext(t *testing.T) {
+	files := map[string]string{
+		"svc/skaffold.yaml":    "apiVersion: skaffold/v4beta6\nkind: Config\nbuild:\n  artifacts:\n  - image: app\n    context: ./app/\n    kaniko: {}\n",
+		"svc/app/Dockerfile":   "FROM node:20\nWORKDIR /app\nCOPY package.json ./\nRUN npm install\n",
+		"svc/app/package.json": "{}",
+	}
+	count := func(files map[string]string) int {
+		n := 0
+		for _, f := range run(t, testfs.Tree(t, files), nil).Findings {
+			if f.RuleID == "LW102" {
+				n++
+			}
+		}
+		return n
+	}
+	if n := count(files); n != 0 {
+		t.Errorf("%d LW102 findings for a kaniko build", n)
+	}
+	delete(files, "svc/skaffold.yaml")
+	if n := count(files); n != 1 {
+		t.Errorf("%d LW102 findings without kaniko, want 1", n)
 	}
 }

@@ -710,3 +710,29 @@ func Labels(ims []*Image) map[*Image]string {
 	}
 	return out
 }
+
+// BuiltByKaniko reports whether a skaffold config in the image's context
+// directory or a directory above it, up to the repository root, builds
+// with kaniko (skaffold's `kaniko:` builder): its Dockerfile parser rejects
+// RUN --mount, so no cache mount may be written there. The config usually
+// sits above the context (`context: ./leeroy-app/`).
+func BuiltByKaniko(im *Image) bool {
+	root := filepath.Clean(im.Root)
+	dir := filepath.Clean(im.AbsContext())
+	for {
+		for _, name := range []string{"skaffold.yaml", "skaffold.yml"} {
+			data, err := safefile.ReadWithin(root, filepath.Join(dir, name), safefile.MaxManifest)
+			if err == nil && strings.Contains(string(data), "kaniko:") {
+				return true
+			}
+		}
+		if dir == root || !safefile.Inside(root, dir) {
+			return false
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return false
+		}
+		dir = parent
+	}
+}

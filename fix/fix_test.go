@@ -175,6 +175,14 @@ var dockerfileCases = []struct {
 		want:  "FROM node:20\nWORKDIR /app\nCOPY package.json pnpm-lock.yaml ./\nRUN npm install -g pnpm@9 && pnpm config set store-dir /tmp/pnpm && pnpm install --frozen-lockfile\nCOPY . .\nRUN pnpm build\n",
 	},
 	{
+		// apt-get dist-clean empties what the mounts keep: cut with them
+		name:  "apt-dist-clean-cut",
+		files: map[string]string{"Dockerfile": "FROM debian:13\nRUN apt-get update && apt-get install -y curl && apt-get dist-clean\n"},
+		rules: []string{"LW102"},
+		want: "FROM debian:13\nRUN rm -f /etc/apt/apt.conf.d/docker-clean && echo 'Binary::apt::APT::Keep-Downloaded-Packages \"true\";' > /etc/apt/apt.conf.d/keep-cache\n" +
+			"RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y curl\n",
+	},
+	{
 		// -c is dotnet's configuration, not pip's constraints file
 		name: "dotnet-restore-publish-configuration",
 		files: map[string]string{"Dockerfile": "FROM mcr.microsoft.com/dotnet/sdk:8.0 AS build\nWORKDIR /src\nCOPY . .\nRUN dotnet restore && dotnet publish -c Release -o /app\n",

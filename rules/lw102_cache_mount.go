@@ -453,7 +453,11 @@ func fixCacheMount(in *Input, f Finding) (*Fix, string) {
 // may hold: all but a package store that has to stay in a layer.
 func mountable(in *Input, ins *dockerfile.Instruction, inst *Install, dirs []string) []string {
 	var out []string
+	noModules := inst.Tool == toolGo && !in.contextHasManifestOf(toolGo)
 	for _, d := range dirs {
+		if noModules && d == storeDirOf(in, ins, inst) {
+			continue // no go.mod sent: a GOPATH or standard-library build fetches no module
+		}
 		if storeInLayer(in, ins, inst, d) == "" {
 			out = append(out, d)
 		}
@@ -896,6 +900,9 @@ func isNumber(s string) bool {
 // rejects RUN --mount ("Unknown flag: mount", kaniko#1568): no cache
 // mount may be suggested or written there.
 func (in *Input) builtByKaniko() bool {
+	if in.Kaniko {
+		return true // a skaffold config above the context says so
+	}
 	for _, name := range []string{"skaffold.yaml", "skaffold.yml"} {
 		if data, err := in.readContextFile(name); err == nil && strings.Contains(string(data), "kaniko:") {
 			return true

@@ -95,8 +95,10 @@ func defeats(c dockerfile.Command, st *dockerfile.State, base string) (string, s
 			return "`composer clear-cache`", dirOf(toolComposer)
 		}
 	case "apt-get", "apt":
-		if sub == "clean" {
-			return "`apt-get clean`", "/var/cache/apt"
+		// dist-clean (apt 2.7+) empties the lists too: with both mounted,
+		// neither is in the layer anyway
+		if sub == "clean" || sub == "autoclean" || sub == "dist-clean" {
+			return "`apt-get " + sub + "`", "/var/cache/apt"
 		}
 	case "rm":
 		for _, a := range c.Positional() {

@@ -170,6 +170,9 @@ type Input struct {
 	// --from) that name another image of the repository: built along
 	// the graph, not pulled, so their tags do not move under the build.
 	BuiltHere map[string]bool
+	// Kaniko: the image is built with kaniko (discover.BuiltByKaniko),
+	// whose parser rejects RUN --mount.
+	Kaniko bool
 }
 
 // Cost is what a finding costs, as far as layerwise can tell.
