@@ -463,6 +463,18 @@ func rank(fs []rules.Finding) {
 }
 
 // Exit reports whether any finding is at or above the fail level.
+// Unprocessed counts the images whose Dockerfile could not be read or
+// parsed: an input the audit could not process, whatever the fail level.
+func (r *Report) Unprocessed() int {
+	n := 0
+	for _, im := range r.Images {
+		if im.Error != "" {
+			n++
+		}
+	}
+	return n
+}
+
 func (r *Report) Failed(failOn rules.Severity) bool {
 	if failOn == 0 {
 		return false

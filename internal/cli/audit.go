@@ -142,6 +142,11 @@ func renderAudit(g *globals, ar *audit.Report, src func(string) []string, failSe
 	if ar.Failed(failSev) {
 		return &ExitError{Code: ExitFindings}
 	}
+	if n := ar.Unprocessed(); n > 0 {
+		// --fail-on none silences findings, not inputs that could not be
+		// processed (the README's exit code 1)
+		return &ExitError{Code: ExitFindings, Err: fmt.Errorf("%d Dockerfiles could not be read or parsed (see LW000)", n)}
+	}
 	return nil
 }
 

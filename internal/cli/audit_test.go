@@ -17,6 +17,7 @@ func TestAuditExitCodesAndFormats(t *testing.T) {
 	})
 	naive := testfs.Tree(t, map[string]string{"Dockerfile": "FROM node:20\nCOPY . .\nRUN npm ci\n", "package.json": "{}"})
 	secret := testfs.Tree(t, map[string]string{"Dockerfile": "FROM debian:12.5\nCOPY . /app\n", "app": "x", ".env": "K=V", ".dockerignore": "x\n"})
+	broken := testfs.Tree(t, map[string]string{"Dockerfile": "FROM debian:12\nCOPY --chmown=1 a b\n"})
 	cases := []struct {
 		args []string
 		code int
@@ -25,6 +26,8 @@ func TestAuditExitCodesAndFormats(t *testing.T) {
 		{[]string{"audit", naive}, 0},                         // warnings only; default fail-on is error
 		{[]string{"audit", "--fail-on", "warning", naive}, 1}, // ...unless asked
 		{[]string{"audit", "--fail-on", "none", secret}, 0},
+		// an input that could not be processed is exit 1 whatever the fail level
+		{[]string{"audit", "--fail-on", "none", broken}, 1},
 		{[]string{"audit", secret}, 1}, // LW123 is an error
 		{[]string{"audit", "--fail-on", "sometimes", naive}, 2},
 		{[]string{"audit", "-o", "yaml", naive}, 2},

@@ -197,3 +197,21 @@ func TestUnitHostileSpecialFiles(t *testing.T) {
 		})
 	}
 }
+
+// TestPathArgumentErrorsAreTheirOwn: a symlink loop as PATH is reported as
+// one (it was "no such file or directory").
+func TestPathArgumentErrorsAreTheirOwn(t *testing.T) {
+	dir := t.TempDir()
+	loop := filepath.Join(dir, "loop")
+	if err := os.Symlink(loop, loop); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := run(t, "audit", loop)
+	if code != 2 || !strings.Contains(stderr, "too many levels of symbolic links") {
+		t.Errorf("exit %d: %s", code, stderr)
+	}
+	code, _, stderr = run(t, "audit", filepath.Join(dir, "missing"))
+	if code != 2 || !strings.Contains(stderr, "no such file or directory") {
+		t.Errorf("exit %d: %s", code, stderr)
+	}
+}

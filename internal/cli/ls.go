@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -72,7 +73,13 @@ func discoverImages(cmd *cobra.Command, g *globals, args []string) (*discover.Re
 		root = args[0]
 	}
 	if _, err := os.Stat(root); err != nil {
-		return nil, usageErr("%s: no such file or directory", root)
+		// what went wrong, as the system says it: a permission error or a
+		// symlink loop is not a missing directory
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			return nil, usageErr("%s: %v", root, pe.Err)
+		}
+		return nil, usageErr("%s: %v", root, err)
 	}
 	cfg, err := g.loadConfig(root)
 	if err != nil {
