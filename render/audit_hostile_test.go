@@ -9,6 +9,7 @@ import (
 
 	"github.com/layerwise/layerwise/audit"
 	"github.com/layerwise/layerwise/dockerfile"
+	"github.com/layerwise/layerwise/fix"
 	"github.com/layerwise/layerwise/rules"
 )
 
@@ -74,5 +75,20 @@ func TestHostileNamesInEveryRenderer(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestFixDiffHeadersAndEscapes: an absolute path joins a/ and b/ without a
+// doubled slash, and control characters of a file's name or lines print
+// escaped (issue 27).
+func TestFixDiffHeadersAndEscapes(t *testing.T) {
+	var b strings.Builder
+	FixDiff(&b, &fix.FileFix{Path: "/tmp/r\x1b[31m/Dockerfile", Before: []byte("FROM a\n"), After: []byte("FROM b\x1b]0;x\x07\n")}, false)
+	out := b.String()
+	if !strings.Contains(out, "--- a/tmp/r\\x1b[31m/Dockerfile\n") || !strings.Contains(out, "+++ b/tmp/r\\x1b[31m/Dockerfile\n") {
+		t.Errorf("headers:\n%s", out)
+	}
+	if strings.ContainsRune(out, 0x1b) || strings.ContainsRune(out, 0x07) || !strings.Contains(out, "+FROM b\\x1b]0;x\\x07\n") {
+		t.Errorf("raw control characters:\n%q", out)
 	}
 }

@@ -8,16 +8,21 @@ import (
 
 	"github.com/layerwise/layerwise/fix"
 	"github.com/pmezard/go-difflib/difflib"
+
+	"github.com/layerwise/layerwise/internal/safetext"
 )
 
 // FixDiff writes a rewritten file as a unified diff (from /dev/null for a
 // file the fix creates), coloured for a terminal when color is set.
 func FixDiff(w io.Writer, f *fix.FileFix, color bool) {
-	from := "a/" + f.Path
+	// an absolute path (fix /abs/one /abs/two) joins a/ without doubling
+	// the slash; a file name's control characters never reach the terminal
+	p := safetext.Term(strings.TrimPrefix(f.Path, "/"))
+	from := "a/" + p
 	if f.Before == nil {
 		from = "/dev/null"
 	}
-	d := difflib.UnifiedDiff{A: diffLines(f.Before), B: diffLines(f.After), FromFile: from, ToFile: "b/" + f.Path, Context: 3}
+	d := difflib.UnifiedDiff{A: diffLines(f.Before), B: diffLines(f.After), FromFile: from, ToFile: "b/" + p, Context: 3}
 	text, err := difflib.GetUnifiedDiffString(d)
 	if err != nil {
 		return
@@ -26,9 +31,9 @@ func FixDiff(w io.Writer, f *fix.FileFix, color bool) {
 		if l == "" {
 			continue
 		}
-		if !strings.HasSuffix(l, "\n") {
-			l += "\n"
-		}
+		// the files' own control characters print escaped, as audit's
+		// excerpts do (\r of a CRLF file included)
+		l = safetext.Term(strings.TrimSuffix(l, "\n")) + "\n"
 		if color {
 			switch {
 			case strings.HasPrefix(l, "+++") || strings.HasPrefix(l, "---"):

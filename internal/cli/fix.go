@@ -15,6 +15,7 @@ import (
 	"github.com/layerwise/layerwise/fix"
 	"github.com/layerwise/layerwise/internal/atomicfile"
 	"github.com/layerwise/layerwise/internal/safefile"
+	"github.com/layerwise/layerwise/internal/safetext"
 	"github.com/layerwise/layerwise/rules"
 	"github.com/spf13/cobra"
 )
@@ -181,7 +182,7 @@ func fixPath(cmd *cobra.Command, g *globals, args, ruleIDs []string, write, chec
 		if n.Rule != "" {
 			rule = n.Rule + " "
 		}
-		fmt.Fprintf(g.stderr, "note: %s: %s%s\n", pos, rule, n.Reason)
+		fmt.Fprintf(g.stderr, "note: %s: %s%s\n", safetext.Term(pos), rule, safetext.Term(n.Reason))
 	}
 	if write {
 		failed, written := 0, 0
