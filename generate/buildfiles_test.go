@@ -65,6 +65,9 @@ func checkCache(t *testing.T, label, cache, image string, from, to []map[string]
 	if to[0]["ignore-error"] != "true" {
 		t.Errorf("%s: export without ignore-error=true: %v", label, to[0])
 	}
+	if to[0]["compression"] != "zstd" || to[0]["force-compression"] != "true" {
+		t.Errorf("%s: export not zstd-compressed: %v", label, to[0])
+	}
 	if from[0]["type"] != kind || from[0]["ref"] != to[0]["ref"] || from[0]["scope"] != to[0]["scope"] || from[0]["src"] != to[0]["dest"] {
 		t.Errorf("%s: imports %v, exports %v", label, from[0], to[0])
 	}

@@ -27,7 +27,7 @@ func (f *ciFlags) add(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.buildkitd, "ci-buildkitd", "", "ci scenarios: the buildkitd binary (default: buildkitd on PATH)")
 	cmd.Flags().StringVar(&f.cacheMounts, "ci-cache-mounts", "", "ci scenarios: persist the cache mounts between CI jobs, as `layerwise build --cache-mounts` does: a directory or registry=REF (default: every job's mounts start empty)")
 	cmd.Flags().StringVar(&f.cmMaxSize, "ci-cache-mounts-max-size", "2GiB", "ci scenarios: cap of each saved cache mount")
-	cmd.Flags().StringVar(&f.compression, "ci-cache-compression", "", "ci scenarios: compress the exported layer cache with this (zstd, gzip, estargz, uncompressed; default BuildKit's, gzip)")
+	cmd.Flags().StringVar(&f.compression, "ci-cache-compression", "zstd", "ci scenarios: compress the exported layer cache with this (zstd, as layerwise build and generate ci export it; gzip, BuildKit's own default; estargz; uncompressed)")
 }
 
 // options are the CIOptions for the backend the engine flags chose.
