@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -150,10 +151,15 @@ func fixPath(cmd *cobra.Command, g *globals, args, ruleIDs []string, write, chec
 			fr.Notes[i].File = filepath.ToSlash(filepath.Join(args[0], filepath.FromSlash(fr.Notes[i].File)))
 		}
 	}
-	unparsed := 0
+	unparsed, missing := 0, 0
 	for _, im := range res.Images {
 		if im.Error != nil {
 			unparsed++
+			if im.Model == nil && im.DockerfileInline == "" {
+				if _, err := os.Lstat(im.AbsDockerfile()); errors.Is(err, fs.ErrNotExist) {
+					missing++
+				}
+			}
 		}
 	}
 	// a Dockerfile that could not be read or parsed was not fixed:
@@ -162,7 +168,16 @@ func fixPath(cmd *cobra.Command, g *globals, args, ruleIDs []string, write, chec
 		if unparsed == 0 {
 			return nil
 		}
-		return &ExitError{Code: ExitFindings, Err: fmt.Errorf("%d Dockerfiles could not be parsed and were left as they are (see the notes)", unparsed)}
+		// say which: a Dockerfile a compose file names that does not
+		// exist was not "parsed" at all
+		var parts []string
+		if n := unparsed - missing; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d Dockerfiles could not be parsed and were left as they are", n))
+		}
+		if missing > 0 {
+			parts = append(parts, fmt.Sprintf("%d Dockerfiles a compose or bake file names do not exist", missing))
+		}
+		return &ExitError{Code: ExitFindings, Err: fmt.Errorf("%s (see the notes)", strings.Join(parts, "; "))}
 	}
 	if g.format == "json" {
 		if err := writeJSON(g.stdout, fr); err != nil {

@@ -215,3 +215,16 @@ func TestPathArgumentErrorsAreTheirOwn(t *testing.T) {
 		t.Errorf("exit %d: %s", code, stderr)
 	}
 }
+
+// TestFixSaysADockerfileDoesNotExist: a compose file naming a Dockerfile
+// that is not there is not "a Dockerfile that could not be parsed".
+func TestFixSaysADockerfileDoesNotExist(t *testing.T) {
+	root := testfs.Tree(t, map[string]string{
+		"compose.yaml": "services:\n  a:\n    build:\n      context: .\n      dockerfile: nope.Dockerfile\n",
+		"Dockerfile":   "FROM debian:12\n",
+	})
+	code, _, stderr := run(t, "fix", root)
+	if code != 1 || !strings.Contains(stderr, "1 Dockerfiles a compose or bake file names do not exist") || strings.Contains(stderr, "could not be parsed") {
+		t.Errorf("exit %d: %s", code, stderr)
+	}
+}
