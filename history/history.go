@@ -131,7 +131,9 @@ func openReadWrite(path string) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("history %s: %w", path, err)
 	}
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+	// busy_timeout first: switching a new file to WAL takes a lock another
+	// process creating it may hold
+	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("history %s: %w", path, err)
@@ -191,32 +193,51 @@ func openReadOnly(path string) (*Store, error) {
 // Close closes the store.
 func (s *Store) Close() error { return s.db.Close() }
 
+// migrate brings the store to the current schema. Several processes may
+// create or migrate the same store at once (CI jobs sharing a cache): the
+// version is read and the migrations run inside one BEGIN IMMEDIATE
+// transaction, which takes the write lock first (waiting on busy_timeout),
+// so the second process finds the schema the first one wrote.
 func (s *Store) migrate() error {
+	ctx := context.Background()
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
 	var v int
-	if err := s.db.QueryRow("PRAGMA user_version").Scan(&v); err != nil {
+	if err := conn.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
 		return err
 	}
 	if v > len(migrations) {
 		return fmt.Errorf("schema version %d is newer than this layerwise knows (%d): upgrade layerwise", v, len(migrations))
 	}
+	if v == len(migrations) {
+		return nil
+	}
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return err
+	}
+	rollback := func(err error) error {
+		conn.ExecContext(ctx, "ROLLBACK")
+		return err
+	}
+	if err := conn.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		return rollback(err)
+	}
+	if v > len(migrations) {
+		return rollback(fmt.Errorf("schema version %d is newer than this layerwise knows (%d): upgrade layerwise", v, len(migrations)))
+	}
 	for i := v; i < len(migrations); i++ {
-		tx, err := s.db.Begin()
-		if err != nil {
-			return err
-		}
-		if _, err := tx.Exec(migrations[i]); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migration %d: %w", i+1, err)
-		}
-		if _, err := tx.Exec(fmt.Sprintf("PRAGMA user_version = %d", i+1)); err != nil {
-			tx.Rollback()
-			return err
-		}
-		if err := tx.Commit(); err != nil {
-			return err
+		if _, err := conn.ExecContext(ctx, migrations[i]); err != nil {
+			return rollback(fmt.Errorf("migration %d: %w", i+1, err))
 		}
 	}
-	return nil
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(migrations))); err != nil {
+		return rollback(err)
+	}
+	_, err = conn.ExecContext(ctx, "COMMIT")
+	return err
 }
 
 // Version returns the store's schema version.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -195,5 +196,36 @@ func TestMigratesSchema2(t *testing.T) {
 	}
 	if lb, err := s.StepLayerBytes(ctx, "web"); err != nil || lb["stage-0#3 RUN npm ci"] != 7000 {
 		t.Errorf("layer bytes after the upgrade: %v %v", lb, err)
+	}
+}
+
+// TestConcurrentCreation: CI jobs sharing a cache create and migrate the
+// same new history at once; every open succeeds ("table builds already
+// exists" was 8 of 20).
+func TestConcurrentCreation(t *testing.T) {
+	for round := 0; round < 3; round++ {
+		path := filepath.Join(t.TempDir(), "h.db")
+		const n = 20
+		errs := make(chan error, n)
+		var wg sync.WaitGroup
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				s, err := Open(path, ReadWrite)
+				if err == nil {
+					_, err = s.Version()
+					s.Close()
+				}
+				errs <- err
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Errorf("round %d: %v", round, err)
+			}
+		}
 	}
 }
