@@ -131,6 +131,15 @@ var dockerfileCases = []struct {
 		note:  "it writes /app/config.json, where the sources go too",
 	},
 	{
+		// useradd -m app makes /home/app with its skeleton files, which
+		// after a COPY to /home/app it did not
+		name: "between-user-home-is-the-destination",
+		files: map[string]string{"Dockerfile": "FROM node:20\nWORKDIR /home/app\nCOPY . .\nRUN useradd -m app\nRUN npm ci\n",
+			"package.json": "{}", "package-lock.json": "{}", "index.js": ""},
+		rules: []string{"LW101"},
+		note:  "makes a home directory where the sources go",
+	},
+	{
 		// npm install -g without a name installs the project itself
 		name: "between-global-install-of-the-project",
 		files: map[string]string{"Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm install -g\nRUN npm ci\n",

@@ -134,12 +134,21 @@ func commutingCommand(x *dockerfile.Instruction, c dockerfile.Command, dest stri
 		}
 		return paths(pos[1:])
 	case "useradd", "adduser", "usermod", "groupadd", "addgroup", "groupmod":
-		// a user's home is the only path they touch
+		// a user's home is the only path they touch: -d/--home, else
+		// /home/NAME (created with skeleton files when it is missing,
+		// left alone when a COPY made it first)
+		homes := []string{}
 		for i, a := range c.Args {
 			if (a == "-d" || a == "--home" || a == "--home-dir" || a == "-h") && i+1 < len(c.Args) {
-				if overlaps(absIn(x, c.Args[i+1]), dest) {
-					return "makes a home directory where the sources go"
-				}
+				homes = append(homes, absIn(x, c.Args[i+1]))
+			}
+		}
+		if len(homes) == 0 && len(pos) > 0 && (name == "useradd" || name == "adduser") {
+			homes = append(homes, "/home/"+pos[len(pos)-1])
+		}
+		for _, h := range homes {
+			if overlaps(h, dest) {
+				return "makes a home directory where the sources go"
 			}
 		}
 		return ""
