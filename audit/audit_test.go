@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -508,5 +509,27 @@ func TestKanikoConfigAboveTheContext(t *testing.T) {
 	delete(files, "svc/skaffold.yaml")
 	if n := count(files); n != 1 {
 		t.Errorf("%d LW102 findings without kaniko, want 1", n)
+	}
+}
+
+// TestSecretsSentOtherwiseThanByCOPY: a RUN bind mount of the whole
+// context and a COPY of a symlink into a secret directory send the
+// secrets too (review findings): LW123 reports them.
+func TestSecretsSentOtherwiseThanByCOPY(t *testing.T) {
+	bind := testfs.Tree(t, map[string]string{
+		"Dockerfile": "FROM python:3.12\nWORKDIR /app\nRUN --mount=type=bind,target=/src cp -r /src/. /app/\n",
+		".env":       "K=V",
+	})
+	link := testfs.Tree(t, map[string]string{
+		"Dockerfile":      "FROM debian:12\nCOPY conf ./conf\n",
+		".secrets/id_rsa": "-----BEGIN OPENSSH PRIVATE KEY-----\n",
+	})
+	if err := os.Symlink(".secrets", filepath.Join(link, "conf")); err != nil {
+		t.Fatal(err)
+	}
+	for name, root := range map[string]string{"bind mount": bind, "symlink": link} {
+		if n := ids(run(t, root, nil))["LW123"]; n == 0 {
+			t.Errorf("%s: the secret is not reported", name)
+		}
 	}
 }

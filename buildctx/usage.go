@@ -171,11 +171,24 @@ func ComputeUsage(w *Walk, sources []Source) (*Usage, error) {
 }
 
 // SourcesOf lists the context sources of every COPY/ADD of a Dockerfile
-// (COPY --from, URLs, git refs and heredocs left out).
+// (COPY --from, URLs, git refs and heredocs left out) and of every RUN
+// bind mount of the context (`--mount=type=bind`, no from: its source, or
+// the whole context), which BuildKit sends as it sends a COPY's.
 func SourcesOf(m *dockerfile.File) []Source {
 	out := []Source{}
 	for _, s := range m.Stages {
 		for _, in := range s.Instructions {
+			if in.Run != nil {
+				for _, mt := range in.Run.Mounts {
+					if mt.Type == "bind" && mt.From == "" {
+						src := mt.Source
+						if src == "" {
+							src = "."
+						}
+						out = append(out, Source{Pattern: src, Where: fmt.Sprintf("%s:%d", m.Path, in.Range.Start.Line), Unresolved: strings.Contains(src, "$")})
+					}
+				}
+			}
 			if in.Copy == nil {
 				continue
 			}

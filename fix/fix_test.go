@@ -140,6 +140,32 @@ var dockerfileCases = []struct {
 		note:  "makes a home directory where the sources go",
 	},
 	{
+		// yarn 2+ writes config set into the project's .yarnrc.yml, which
+		// the COPY of the sources would put back (review finding)
+		name: "between-yarn-config-set",
+		files: map[string]string{"Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN yarn config set nodeLinker node-modules\nRUN yarn install --immutable\n",
+			"package.json": "{}", "yarn.lock": "", ".yarnrc.yml": "", "index.js": ""},
+		rules: []string{"LW101"},
+		note:  "may read or write the project's package.json or .yarnrc.yml",
+	},
+	{
+		// a flag's value is a path too: /app/config is not there before
+		// the sources (review finding)
+		name: "between-flag-path",
+		files: map[string]string{"Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN cp --target-directory=/app/config /etc/hostname\nRUN npm ci\n",
+			"package.json": "{}", "package-lock.json": "{}", "config/a": ""},
+		rules: []string{"LW101"},
+		note:  "touches /app/config, where the sources go",
+	},
+	{
+		// a package named by a local archive is read from the sources
+		name: "between-local-archive",
+		files: map[string]string{"Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm install -g mytool-1.0.0.tar.gz\nRUN npm ci\n",
+			"package.json": "{}", "package-lock.json": "{}", "mytool-1.0.0.tar.gz": ""},
+		rules: []string{"LW101"},
+		note:  "installs mytool-1.0.0.tar.gz, which may be a local path",
+	},
+	{
 		// npm install -g without a name installs the project itself
 		name: "between-global-install-of-the-project",
 		files: map[string]string{"Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm install -g\nRUN npm ci\n",

@@ -83,10 +83,20 @@ func (in *Input) sent(p string) bool {
 		return true
 	}
 	p = strings.TrimSuffix(p, "/")
+	unused := make(map[string]bool, len(c.Usage.Unused))
 	for _, e := range c.Usage.Unused {
-		if e.Path == p {
-			return false // a file, reached by nothing
+		unused[e.Path] = true
+	}
+	for _, e := range c.Entries {
+		if e.Type == buildctx.TypeSymlink && !unused[e.Path] {
+			// a source reaches a symlink: BuildKit follows it when it
+			// picks the paths to send (conf -> .secrets), which this
+			// model of reach does not
+			return true
 		}
+	}
+	if unused[p] {
+		return false // a file, reached by nothing
 	}
 	if e, ok := c.Lookup(p); ok && e.Type != buildctx.TypeDir {
 		return true

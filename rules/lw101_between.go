@@ -99,8 +99,16 @@ func commutingCommand(x *dockerfile.Instruction, c dockerfile.Command, dest stri
 	// the working directory is under the sources: whatever the command
 	// reads there by a relative name may be a source
 	cwdInSources := overlaps(x.State.Workdir, dest)
+	// a flag's value written with = (`--target-directory=/app/x`) is a
+	// path as much as a positional argument
+	var flagPaths []string
+	for _, a := range c.Args {
+		if f, v, ok := strings.Cut(a, "="); ok && strings.HasPrefix(f, "-") && (strings.HasPrefix(v, "/") || strings.HasPrefix(v, ".") || strings.Contains(v, "/")) {
+			flagPaths = append(flagPaths, v)
+		}
+	}
 	paths := func(ps []string) string {
-		for _, p := range ps {
+		for _, p := range append(append([]string(nil), ps...), flagPaths...) {
 			if !path.IsAbs(p) && cwdInSources {
 				return "names a relative path in the directory the sources go to"
 			}
@@ -169,18 +177,17 @@ func commutingCommand(x *dockerfile.Instruction, c dockerfile.Command, dest stri
 		if hasAny(c.Args, "-g", "--global", "--location=global") {
 			return namedPackages(c.Args, "install", "i", "add")
 		}
-		if len(pos) >= 2 && pos[0] == "config" && pos[1] == "set" {
-			return ""
+		if len(pos) >= 2 && pos[0] == "config" && pos[1] == "set" && !hasProjectLocation(c.Args) {
+			return "" // the user's ~/.npmrc, not the project's
 		}
-		return "may read the package.json of its working directory"
+		return "may read or write the project's package.json or .npmrc"
 	case "yarn":
 		if len(pos) >= 2 && pos[0] == "global" && pos[1] == "add" {
 			return namedPackages(c.Args, "add")
 		}
-		if len(pos) >= 2 && pos[0] == "config" && pos[1] == "set" {
-			return ""
-		}
-		return "may read the package.json of its working directory"
+		// yarn 2+ writes `config set` into the project's .yarnrc.yml,
+		// which the COPY of the sources would then put back
+		return "may read or write the project's package.json or .yarnrc.yml"
 	case "corepack":
 		// a package manager's shim or release, named: not the project's
 		if len(pos) >= 1 && (pos[0] == "enable" || (pos[0] == "prepare" || pos[0] == "install") && len(pos) >= 2) {
@@ -239,10 +246,15 @@ func namedPackages(args []string, subs ...string) string {
 			strings.HasPrefix(a, "--requirement=") || strings.HasPrefix(a, "--constraint=") {
 			return "reads a requirements file"
 		}
+		f, _, _ := strings.Cut(a, "=")
+		switch f {
+		case "--target", "-t", "--prefix", "--root", "--src", "--cwd", "-C", "--dir":
+			return "installs into or from a directory of its own (" + f + ")"
+		}
 	}
 	for _, p := range pkgs {
 		if strings.HasPrefix(p, ".") || strings.HasPrefix(p, "/") || strings.HasPrefix(p, "~") || strings.Contains(p, "://") ||
-			strings.HasPrefix(p, "file:") || strings.HasSuffix(p, ".tgz") || strings.HasSuffix(p, ".whl") || strings.HasSuffix(p, ".gem") ||
+			strings.HasPrefix(p, "file:") || isArchive(p) ||
 			(strings.Contains(p, "/") && !strings.HasPrefix(p, "@")) {
 			return "installs " + p + ", which may be a local path"
 		}
@@ -277,4 +289,27 @@ func toolVariable(x *dockerfile.Instruction, t *Tool) string {
 		}
 	}
 	return ""
+}
+
+// isArchive: a package named by a file (a local tarball, wheel or gem):
+// the tools read it from the working directory.
+func isArchive(p string) bool {
+	l := strings.ToLower(p)
+	for _, ext := range []string{".tgz", ".tar", ".tar.gz", ".tar.bz2", ".tar.xz", ".zip", ".whl", ".gem", ".egg"} {
+		if strings.HasSuffix(l, ext) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasProjectLocation: `npm config set --location=project` (or -L project)
+// writes the project's .npmrc.
+func hasProjectLocation(args []string) bool {
+	for i, a := range args {
+		if a == "--location=project" || (a == "--location" || a == "-L") && i+1 < len(args) && args[i+1] == "project" {
+			return true
+		}
+	}
+	return false
 }
