@@ -166,6 +166,15 @@ var dockerfileCases = []struct {
 		note:  "installs mytool-1.0.0.tar.gz, which may be a local path",
 	},
 	{
+		// a redirection in the install's RUN may write where the sources
+		// go: the RUN is not moved before them
+		name: "install-run-with-redirection",
+		files: map[string]string{"Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN echo '{}' > config.json && npm ci\n",
+			"package.json": "{}", "package-lock.json": "{}", "config.json": "{\"a\":1}"},
+		rules: []string{"LW101"},
+		note:  "before the install, which may need the sources",
+	},
+	{
 		// npm install -g without a name installs the project itself
 		name: "between-global-install-of-the-project",
 		files: map[string]string{"Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm install -g\nRUN npm ci\n",

@@ -284,7 +284,14 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 	var installPart, restPart []string
 	if !compile {
 		k := len(cds)
+		// a redirection or substitution in the RUN may write where the
+		// sources go (`echo x > config.json && npm ci`), and the model
+		// does not keep them: then only the install itself moves
+		plain := !strings.ContainsAny(inst.Run.Script, "<>`") && !strings.Contains(inst.Run.Script, "$(")
 		for _, cmd := range inst.Run.Commands[k:] {
+			if !plain && Classify(cmd) == nil {
+				break
+			}
 			// a command that provably neither reads nor writes the
 			// sources (`npm install -g pnpm@9 && pnpm install`) goes
 			// with the install; after a leading cd its relative paths
