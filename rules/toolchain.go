@@ -54,7 +54,7 @@ func toolchainIn(ins *dockerfile.Instruction) ([]string, int64) {
 		if !inst.Tool.System || removed["*"] {
 			continue
 		}
-		if v := flagArg(inst.Cmd, "--virtual", "-t"); v != "" && removed[v] {
+		if v := flagValue(inst.Cmd, "--virtual") + flagValue(inst.Cmd, "-t"); v != "" && removed[v] {
 			continue // apk add --virtual .build-deps ... && apk del .build-deps
 		}
 		for _, p := range inst.Cmd.Positional()[1:] {
@@ -105,22 +105,6 @@ func removedInRun(ins *dockerfile.Instruction) map[string]bool {
 		}
 	}
 	return out
-}
-
-// flagArg is the value of the first of flags the command has ("" when
-// none): `--virtual .deps`, `-t .deps`, `--virtual=.deps`.
-func flagArg(c dockerfile.Command, flags ...string) string {
-	for i, a := range c.Args {
-		for _, f := range flags {
-			if a == f && i+1 < len(c.Args) {
-				return c.Args[i+1]
-			}
-			if v, ok := strings.CutPrefix(a, f+"="); ok {
-				return v
-			}
-		}
-	}
-	return ""
 }
 
 // toolchainImage: the image is a toolchain itself (the official rust or
