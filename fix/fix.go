@@ -259,7 +259,7 @@ func fixText(ctx context.Context, im *discover.Image, rep *buildctx.Report, orig
 			break
 		}
 		if cur == nil {
-			in := &rules.Input{Image: im.Name, Dockerfile: im.Dockerfile, File: m, Config: opt.Config, ContextPath: im.Context, Target: im.Target, Context: rep, Kaniko: kaniko}
+			in := &rules.Input{Image: im.Name, Dockerfile: im.Dockerfile, File: m, Config: opt.Config, ContextPath: im.Context, Target: im.Target, Context: rep, Kaniko: kaniko, IgnoreFixed: opt.wants("LW122")}
 			cur = newView(ctx, in, style.join(lines))
 		}
 		in := cur.in

@@ -400,10 +400,101 @@ var dockerfileCases = []struct {
 		note:  "does not copy",
 	},
 	{
-		name:  "dotnet-project-reference",
+		// a reference outside the context: the original build could not
+		// read it either, and there is nowhere to copy it from
+		name:  "dotnet-project-reference-outside",
 		files: map[string]string{"Dockerfile": "FROM mcr.microsoft.com/dotnet/sdk:8.0\nWORKDIR /src\nCOPY . .\nRUN dotnet publish -o /out\n", "Api.csproj": "<Project><ItemGroup><ProjectReference Include=\"../Lib/Lib.csproj\" /></ItemGroup></Project>", "Program.cs": ""},
 		rules: []string{"LW101"},
-		note:  "references other projects",
+		note:  "outside the build context",
+	},
+	{
+		// Visual Studio's layout: the restore names a project that
+		// references another (with Windows separators); each project file
+		// goes to its own directory, the files MSBuild and NuGet look for
+		// above them with the main manifest COPY (eShop-style services)
+		name: "dotnet-project-references-followed",
+		files: map[string]string{"Dockerfile": "FROM mcr.microsoft.com/dotnet/sdk:8.0 AS build\nWORKDIR /src\nCOPY . .\nRUN dotnet restore \"Api/Api.csproj\"\nRUN dotnet publish \"Api/Api.csproj\" -c Release -o /app --no-restore\n",
+			"Api/Api.csproj":         "<Project Sdk=\"Microsoft.NET.Sdk.Web\"><ItemGroup><ProjectReference Include=\"..\\Lib\\Lib.csproj\" /></ItemGroup></Project>",
+			"Api/packages.lock.json": "{}", "Api/Program.cs": "", "Lib/Lib.csproj": "<Project Sdk=\"Microsoft.NET.Sdk\"/>", "Lib/X.cs": "",
+			"Directory.Build.props": "<Project><Import Project=\"$([MSBuild]::GetPathOfFileAbove('Directory.Build.props', '$(MSBuildThisFileDirectory)../'))\" /><Import Project=\"build/common.props\" /></Project>",
+			"build/common.props":    "<Project/>", "build/tool.sh": "", "NuGet.config": "<configuration/>", "README.md": ""},
+		rules: []string{"LW101"},
+		want:  "FROM mcr.microsoft.com/dotnet/sdk:8.0 AS build\nWORKDIR /src\nCOPY Api/Api.csproj Api/packages.lock.json Api/\nCOPY Lib/Lib.csproj Lib/\nCOPY build/common.props build/\nCOPY Directory.Build.props NuGet.config ./\nRUN dotnet restore \"Api/Api.csproj\"\nCOPY . .\nRUN dotnet publish \"Api/Api.csproj\" -c Release -o /app --no-restore\n",
+	},
+	{
+		// a solution restores every project it lists (solution folders
+		// are names, not files); the compile gets its dependency step
+		name: "dotnet-solution-projects-followed",
+		files: map[string]string{"Dockerfile": "FROM mcr.microsoft.com/dotnet/sdk:8.0 AS build\nWORKDIR /src\nCOPY . .\nRUN dotnet publish -c Release -o /app\n",
+			"App.sln":            "Microsoft Visual Studio Solution File, Format Version 12.00\nProject(\"{2150E333-8FDC-42A3-9474-1A3956D46DE8}\") = \"src\", \"src\", \"{1}\"\nEndProject\nProject(\"{FAE04EC0-301F-11D3-BF4B-00C04F79EFBC}\") = \"Api\", \"src\\Api\\Api.csproj\", \"{2}\"\nEndProject\n",
+			"src/Api/Api.csproj": "<Project Sdk=\"Microsoft.NET.Sdk.Web\"/>", "src/Api/Program.cs": "", "src/Directory.Packages.props": "<Project/>", "global.json": "{}"},
+		rules: []string{"LW101"},
+		want:  "FROM mcr.microsoft.com/dotnet/sdk:8.0 AS build\nWORKDIR /src\nCOPY src/Directory.Packages.props src/\nCOPY src/Api/Api.csproj src/Api/\nCOPY App.sln global.json ./\nRUN dotnet restore\nCOPY . .\nRUN dotnet publish -c Release -o /app\n",
+	},
+	{
+		// Laravel's shape: the install moves with --no-scripts
+		// --no-autoloader; the autoloader (whose post-autoload-dump runs
+		// artisan) and post-install-cmd run after the sources, with the
+		// install's --no-dev and optimisation
+		name: "composer-autoload-split",
+		files: map[string]string{"Dockerfile": "FROM php:8.3-cli\nCOPY --from=composer:2 /usr/bin/composer /usr/bin/composer\nWORKDIR /app\nCOPY . .\nRUN COMPOSER_ALLOW_SUPERUSER=1 composer install --no-dev -o\nCMD [\"php\", \"artisan\", \"serve\"]\n",
+			"composer.json": `{"autoload": {"psr-4": {"App\\": "app/"}}, "scripts": {"post-autoload-dump": ["@php artisan package:discover"], "post-install-cmd": ["@php -r 1;"]}}`,
+			"composer.lock": "{}", "app/A.php": "", "artisan": ""},
+		rules: []string{"LW101"},
+		want:  "FROM php:8.3-cli\nCOPY --from=composer:2 /usr/bin/composer /usr/bin/composer\nWORKDIR /app\nCOPY composer.json composer.lock ./\nRUN COMPOSER_ALLOW_SUPERUSER=1 composer install --no-dev -o --no-autoloader --no-scripts\nCOPY . .\nRUN COMPOSER_ALLOW_SUPERUSER=1 composer dump-autoload --no-dev --optimize && COMPOSER_ALLOW_SUPERUSER=1 composer run-script --no-dev post-install-cmd\nCMD [\"php\", \"artisan\", \"serve\"]\n",
+	},
+	{
+		// the rest of the RUN stays after the sources, behind the
+		// autoloader
+		name: "composer-autoload-split-in-a-chain",
+		files: map[string]string{"Dockerfile": "FROM php:8.3-cli\nWORKDIR /app\nCOPY . .\nRUN composer install && php artisan config:cache\n",
+			"composer.json": `{"autoload": {"classmap": ["src/"]}}`, "composer.lock": "{}", "src/A.php": ""},
+		rules: []string{"LW101"},
+		want:  "FROM php:8.3-cli\nWORKDIR /app\nCOPY composer.json composer.lock ./\nRUN composer install --no-autoloader --no-scripts\nCOPY . .\nRUN composer dump-autoload\nRUN php artisan config:cache\n",
+	},
+	{
+		// fix --rule LW101 alone: no .dockerignore rewrite follows, and the
+		// sent node_modules would overwrite the installed one
+		name:  "npm-node-modules-sent-without-the-ignore-fix",
+		files: map[string]string{"Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n", "package.json": `{"name":"x"}`, "package-lock.json": "{}", "node_modules/left-pad/index.js": "", "x.js": ""},
+		rules: []string{"LW101"},
+		note:  "the context sends node_modules",
+	},
+	{
+		name:  "composer-pre-install-script",
+		files: map[string]string{"Dockerfile": "FROM php:8.3-cli\nWORKDIR /app\nCOPY . .\nRUN composer install\n", "composer.json": `{"scripts": {"pre-install-cmd": "php tools/check.php"}}`, "composer.lock": "{}", "tools/check.php": ""},
+		rules: []string{"LW101"},
+		note:  "pre-install-cmd script runs during the install",
+	},
+	{
+		// a vendor directory the context sends would be copied over
+		// what the install made, once the install runs first: without
+		// the .dockerignore fix, no move
+		name:  "composer-vendor-sent",
+		files: map[string]string{"Dockerfile": "FROM php:8.3-cli\nWORKDIR /app\nCOPY . .\nRUN composer install --no-scripts --no-autoloader\n", "composer.json": `{}`, "composer.lock": "{}", "vendor/autoload.php": "", "index.php": ""},
+		rules: []string{"LW101"},
+		note:  "the context sends vendor",
+	},
+	{
+		// what the fixer cannot follow exactly, it names
+		name:  "dotnet-project-reference-pattern",
+		files: map[string]string{"Dockerfile": "FROM mcr.microsoft.com/dotnet/sdk:8.0\nWORKDIR /src\nCOPY . .\nRUN dotnet publish -o /out\n", "Api.csproj": "<Project><ItemGroup><ProjectReference Include=\"libs\\**\\*.csproj\" /></ItemGroup></Project>", "libs/a/a.csproj": "<Project/>"},
+		rules: []string{"LW101"},
+		note:  "by a pattern or property",
+	},
+	{
+		name:  "dotnet-import-from-a-property",
+		files: map[string]string{"Dockerfile": "FROM mcr.microsoft.com/dotnet/sdk:8.0\nWORKDIR /src\nCOPY . .\nRUN dotnet publish -o /out\n", "Api.csproj": "<Project><Import Project=\"$(SolutionDir)build.props\" /></Project>", "build.props": "<Project/>"},
+		rules: []string{"LW101"},
+		note:  "cannot resolve",
+	},
+	{
+		// the solution lists a project the context lacks (.dockerignore'd
+		// tests): the restore would fail on it before the sources come
+		name:  "dotnet-solution-lists-a-missing-project",
+		files: map[string]string{"Dockerfile": "FROM mcr.microsoft.com/dotnet/sdk:8.0\nWORKDIR /src\nCOPY . .\nRUN dotnet restore App.sln\n", "App.sln": "Project(\"{F}\") = \"T\", \"tests\\T.csproj\", \"{3}\"\nEndProject\n", ".dockerignore": "tests\n", "tests/T.csproj": "<Project/>"},
+		rules: []string{"LW101"},
+		note:  "does not have",
 	},
 	{
 		// the install runs outside the copied sources: left alone
@@ -419,7 +510,7 @@ var dockerfileCases = []struct {
 		name:  "dotnet-restore-keeps-the-store-in-its-layer",
 		files: map[string]string{"Dockerfile": "FROM mcr.microsoft.com/dotnet/sdk:8.0 AS build\nWORKDIR /source\nCOPY . .\nRUN --mount=type=cache,target=/root/.nuget \\\n    dotnet publish -o /app api.csproj\n", "api.csproj": "<Project/>", "Program.cs": ""},
 		rules: []string{"LW101"},
-		want:  "FROM mcr.microsoft.com/dotnet/sdk:8.0 AS build\nWORKDIR /source\nCOPY api.csproj ./\nRUN dotnet restore\nCOPY . .\nRUN \\\n    dotnet publish -o /app api.csproj\n",
+		want:  "FROM mcr.microsoft.com/dotnet/sdk:8.0 AS build\nWORKDIR /source\nCOPY api.csproj ./\nRUN dotnet restore api.csproj\nCOPY . .\nRUN \\\n    dotnet publish -o /app api.csproj\n",
 	},
 	{
 		// node's USER node is uid 1000 with HOME /home/node
@@ -604,7 +695,7 @@ var dockerfileCases = []struct {
 			"package.json": `{"workspaces":["packages/*","api"]}`, "package-lock.json": "{}",
 			"packages/a/package.json": "{}", "packages/a/index.js": "", "packages/b/package.json": "{}", "packages/notes.md": "",
 			"api/package.json": "{}", "api/src/x.ts": "", "node_modules/c/package.json": "{}"},
-		rules: []string{"LW101"},
+		rules: []string{"LW101", "LW122"}, // the ignore fix stops sending node_modules
 		want: "FROM node:20\nWORKDIR /repo\nCOPY api/package.json api/\nCOPY packages/a/package.json packages/a/\nCOPY packages/b/package.json packages/b/\n" +
 			"COPY package-lock.json package.json ./\nRUN npm ci\nCOPY . .\nRUN npm run build -w api\n",
 	},
@@ -850,7 +941,7 @@ var dockerfileCases = []struct {
 		name:  "dotnet-restore-takes-the-publish-runtime",
 		files: map[string]string{"Dockerfile": "FROM mcr.microsoft.com/dotnet/sdk:8.0\nARG TARGETARCH\nWORKDIR /source\nCOPY . .\nRUN dotnet publish -a $TARGETARCH -o /app api.csproj\n", "api.csproj": "<Project/>\n", "Program.cs": ""},
 		rules: []string{"LW101"},
-		want:  "FROM mcr.microsoft.com/dotnet/sdk:8.0\nARG TARGETARCH\nWORKDIR /source\nCOPY api.csproj ./\nRUN dotnet restore -a $TARGETARCH\nCOPY . .\nRUN dotnet publish -a $TARGETARCH -o /app api.csproj\n",
+		want:  "FROM mcr.microsoft.com/dotnet/sdk:8.0\nARG TARGETARCH\nWORKDIR /source\nCOPY api.csproj ./\nRUN dotnet restore api.csproj -a $TARGETARCH\nCOPY . .\nRUN dotnet publish -a $TARGETARCH -o /app api.csproj\n",
 	},
 	{
 		// skaffold builds this image with kaniko, whose parser rejects RUN

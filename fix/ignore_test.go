@@ -416,3 +416,26 @@ func TestNoNewIgnoreFileForNothing(t *testing.T) {
 		t.Errorf("the state directory is not excluded:\n%s", ign)
 	}
 }
+
+// TestIgnoreComposerVendorNotGoVendor: a composer install regenerates the
+// vendor beside composer.json, which COPY . . would otherwise copy over it;
+// Go's vendor directory is a source (-mod=vendor) and stays.
+func TestIgnoreComposerVendorNotGoVendor(t *testing.T) {
+	got, _ := ignoreFixes(t, map[string]string{
+		"Dockerfile":              "FROM php:8.3-cli\nWORKDIR /app\nCOPY . .\nRUN composer install\nRUN cd tool && go build -mod=vendor .\n",
+		"composer.json":           "{}",
+		"vendor/autoload.php":     "",
+		"index.php":               "",
+		"tool/go.mod":             "module t\n",
+		"tool/composer.json":      "{}",
+		"tool/vendor/modules.txt": "",
+		"tool/main.go":            "package main\n",
+	})
+	pats := strings.Join(patternsOf(got[".dockerignore"]), ",")
+	if !strings.Contains(pats, "/vendor") {
+		t.Errorf("composer's vendor not excluded: %q", pats)
+	}
+	if strings.Contains(pats, "tool/vendor") {
+		t.Errorf("Go's vendor excluded: %q", pats)
+	}
+}

@@ -131,7 +131,7 @@ var (
 		cacheDirs: func(st *dockerfile.State, _ string) []string {
 			return []string{Env(st, "GRADLE_USER_HOME", Home(st)+"/.gradle")}
 		}}
-	Dotnet = &Tool{Name: "dotnet", Manifests: []string{"*.csproj", "*.fsproj", "*.sln", "NuGet.config", "Directory.Build.props", "Directory.Packages.props"}, Seconds: 45, Store: true,
+	Dotnet = &Tool{Name: "dotnet", Manifests: []string{"*.csproj", "*.fsproj", "*.sln", "*.vbproj", "NuGet.config", "nuget.config", "NuGet.Config", "Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props", "global.json", "packages.lock.json"}, Seconds: 45, Store: true,
 		cacheDirs: func(st *dockerfile.State, _ string) []string {
 			return []string{Env(st, "NUGET_PACKAGES", Home(st)+"/.nuget/packages")}
 		}}
@@ -142,7 +142,11 @@ var (
 		}}
 	Composer = &Tool{Name: "composer", Manifests: []string{"composer.json", "composer.lock"}, Seconds: 30,
 		cacheDirs: func(st *dockerfile.State, base string) []string {
-			return []string{Env(st, "COMPOSER_CACHE_DIR", envOrImage(st, base, "COMPOSER_HOME", XDGCache(st)+"/composer")+"/cache"), XDGCache(st) + "/composer"}
+			// COMPOSER_HOME is ~/.composer unless the system follows XDG
+			// (an XDG_* variable set, or /etc/xdg present), which Debian's
+			// and Alpine's slim images do not; the official composer image
+			// sets COMPOSER_HOME=/tmp
+			return []string{Env(st, "COMPOSER_CACHE_DIR", envOrImage(st, base, "COMPOSER_HOME", Home(st)+"/.composer")+"/cache"), XDGCache(st) + "/composer"}
 		}}
 	Mix = &Tool{Name: "mix", Manifests: []string{"mix.exs", "mix.lock", "config"}, Seconds: 40,
 		cacheDirs: func(st *dockerfile.State, _ string) []string { return []string{Home(st) + "/.hex", Home(st) + "/.mix"} }}

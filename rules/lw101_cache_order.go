@@ -22,7 +22,14 @@ application's sources into the image (` + "`COPY . .`" + `, ` + "`COPY src/ ...`
 one changed line re-runs the install. Copy only the dependency manifests first, install, then copy the rest.
 For compiling tools (` + "`go build`" + `, ` + "`cargo build`" + `, ` + "`mvn package`" + `, ` + "`dotnet publish`" + `) the compile itself
 must follow the sources, so the rule asks for a separate dependency step (` + "`go mod download`" + `,
-` + "`cargo fetch`" + `, ` + "`mvn dependency:go-offline`" + `, ` + "`dotnet restore`" + `) before the source copy.`,
+` + "`cargo fetch`" + `, ` + "`mvn dependency:go-offline`" + `, ` + "`dotnet restore`" + `) before the source copy.
+
+What the install reads besides its own manifests comes with them, each to its own directory: the go.mod of a
+local ` + "`replace`" + `, npm workspace members, and for .NET every project a solution lists or a project
+references, with the ` + "`Directory.Build.props`" + `, ` + "`Directory.Packages.props`" + `, ` + "`NuGet.config`" + ` and ` + "`global.json`" + `
+above them. A composer install whose autoloader or scripts read the sources is split:
+` + "`--no-scripts --no-autoloader`" + ` before the sources, ` + "`composer dump-autoload`" + ` (and ` + "`post-install-cmd`" + `) after them. Where the
+install would read what the fixer cannot follow exactly, it leaves the Dockerfile alone and says why.`,
 	Bad: `FROM node:20-bookworm-slim
 WORKDIR /app
 COPY . .
@@ -282,6 +289,7 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 		installDir = path.Join(installDir, cd.Args[0])
 	}
 	var installPart, restPart []string
+	movedCmds := len(inst.Run.Commands) // how many of the RUN's commands move
 	if !compile {
 		k := len(cds)
 		// a redirection or substitution in the RUN may write where the
@@ -309,6 +317,7 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 			rest := inst.Run.Commands[k]
 			var ok bool
 			installPart, restPart, ok = splitRunAt(in.File, inst, k)
+			movedCmds = k
 			if !ok {
 				return nil, fmt.Sprintf("the RUN also runs `%s`, which may need the sources, and cannot be split safely", rest.Name+" "+strings.Join(rest.Args, " "))
 			}
@@ -396,18 +405,66 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 	if why := installNeedsSources(in, inst, tool, srcDir); why != "" {
 		return nil, why
 	}
+	var composerFlags, composerAfter string
+	if tool == toolComposer && !compile {
+		var why string
+		if composerFlags, composerAfter, why = composerSplit(in, srcDir, installCmd); why != "" {
+			return nil, why
+		}
+	}
+	// the directory the install makes (node_modules), when the context
+	// sends its own: copied after the install, it would overwrite what
+	// the install made, unless the ignore file the fixer writes next
+	// stops sending it
+	if d := RegeneratedDir(tool); d != "" && !compile {
+		p := strings.TrimPrefix(path.Join(srcDir, d), "/")
+		if in.contextHas(p) && in.sent(p) && !in.IgnoreFixed {
+			return nil, fmt.Sprintf("the context sends %s, which the COPY of the sources would copy over what the install makes once it runs first: exclude it in .dockerignore (LW122's fix does)", p)
+		}
+	}
 	var manifests []string
 	for _, p := range in.contextChildren(srcDir) {
 		if matchesToolManifest(path.Base(p), tool) {
 			manifests = append(manifests, p)
 		}
 	}
-	if len(manifests) == 0 {
-		return nil, fmt.Sprintf("no %s manifest (%s) in the context under %q", tool.Name, strings.Join(tool.Manifests, ", "), srcDir)
+	var groups []manifestGroup
+	var why, dotnetArg string
+	if tool == toolDotnet {
+		// the project or solution the command names: the groups follow it,
+		// and a dependency step added for a compile restores it
+		var arg, entry string
+		if arg, why = dotnetEntry(installCmd); why != "" {
+			return nil, why
+		}
+		if arg != "" {
+			p := arg
+			if path.IsAbs(p) {
+				r, ok := strings.CutPrefix(path.Clean(p), strings.TrimSuffix(dest, "/")+"/")
+				if !ok {
+					return nil, fmt.Sprintf("`%s` names %s, outside %s where the COPY puts the sources", shortCmd(installCmd), arg, dest)
+				}
+				p = path.Join(src, r)
+			} else {
+				p = path.Join(srcDir, p)
+			}
+			if p = path.Clean(p); p == ".." || strings.HasPrefix(p, "../") {
+				return nil, fmt.Sprintf("`%s` names %s, outside the build context", shortCmd(installCmd), arg)
+			}
+			if entry = p; entry == "." {
+				entry = ""
+			}
+			dotnetArg = " " + arg
+		}
+		groups, why = dotnetGroups(in, src, srcDir, entry)
+	} else {
+		groups, why = extraManifests(in, src, srcDir, tool)
 	}
-	groups, why := extraManifests(in, src, srcDir, tool)
 	if why != "" {
 		return nil, why
+	}
+	if len(manifests) == 0 && len(groups) == 0 {
+		return nil, fmt.Sprintf("no %s manifest (%s) in the context under %q", tool.Name, strings.Join(tool.Manifests, ", "), srcDir)
 	}
 	var groupLines, groupKinds, groupFiles []string
 	for _, g := range groups {
@@ -455,7 +512,7 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 		case toolDotnet:
 			// restore for the runtime the compile targets, or the
 			// compile downloads its runtime packs on every source change
-			dl = "dotnet restore" + dotnetRuntimeArgs(installCmd)
+			dl = "dotnet restore" + dotnetArg + dotnetRuntimeArgs(installCmd)
 		default:
 			return nil, fmt.Sprintf("%s has no separate dependency step layerwise can add safely", tool.Name)
 		}
@@ -484,11 +541,14 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 			files = append(files, m)
 		}
 	}
-	if len(files) == 0 {
+	if len(files) == 0 && len(groups) == 0 {
 		return nil, fmt.Sprintf("no %s manifest file in the context under %q", tool.Name, srcDir)
 	}
-	copyLines := append(groupLines, manifestCopyLine(in.File, broad, files, manifestDest))
-	copyKinds := append(groupKinds, broad.Kind)
+	copyLines, copyKinds := groupLines, groupKinds
+	if len(files) > 0 {
+		copyLines = append(copyLines, manifestCopyLine(in.File, broad, files, manifestDest))
+		copyKinds = append(copyKinds, broad.Kind)
+	}
 	manifests = append(groupFiles, manifests...)
 	for _, d := range dirs {
 		copyLines = append(copyLines, manifestCopyLine(in.File, broad, []string{d}, path.Join(c.Dest, rel, path.Base(d))))
@@ -544,15 +604,36 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 			return nil, "the COPY's destination is relative and not written plainly at its end"
 		}
 	}
+	moved := installPart
+	if moved == nil {
+		moved = linesOf(in.File, inst)
+	}
+	if composerFlags != "" {
+		// the install must be the last command of what moves, its last
+		// word the end of the lines, for the flags to go on it
+		n := movedCmds
+		var ok bool
+		if n < 1 || inst.Run.Commands[n-1].Offset != installCmd.Offset {
+			ok = false
+		} else {
+			moved, ok = appendToCommand(moved, installCmd, composerFlags)
+		}
+		if !ok {
+			return nil, fmt.Sprintf("`%s` reads the sources (scripts, autoloader) and is not written so that --no-scripts --no-autoloader can be added at its end", shortCmd(installCmd))
+		}
+	}
+	text = append(text, moved...)
+	text = append(text, broadLines...)
+	kinds = append(kinds, "RUN", broad.Kind)
+	if composerAfter != "" {
+		// the autoloader and scripts after the sources, where the
+		// install ran them
+		text = append(text, strings.Repeat(" ", inst.Range.Start.Col-1)+keywordAsWritten(in.File, inst)+" "+composerAfter)
+		kinds = append(kinds, "RUN")
+	}
 	if installPart != nil {
-		text = append(text, installPart...)
-		text = append(text, broadLines...)
 		text = append(text, restPart...)
-		kinds = append(kinds, "RUN", broad.Kind, "RUN")
-	} else {
-		text = append(text, linesOf(in.File, inst)...)
-		text = append(text, broadLines...)
-		kinds = append(kinds, "RUN", broad.Kind)
+		kinds = append(kinds, "RUN")
 	}
 	return &Fix{Description: fmt.Sprintf("copy %s first, install, then copy the sources", strings.Join(baseNames(manifests), ", ")), File: in.Dockerfile,
 		Replacements: []Replacement{{StartLine: broad.Range.Start.Line, EndLine: inst.Range.End.Line, Text: joinLines(text), Kinds: kinds}}}, ""

@@ -17,9 +17,9 @@ import (
 // from its sources), requirements that include other files or local paths,
 // a Gemfile that
 // reads the gemspec, a composer.json whose autoloader scans the sources, a
-// Maven multi-module build, a .NET project that references other projects.
-// Those are left as they are, and the note says what to copy with the
-// manifests.
+// Maven multi-module build. Those are left as they are, and the note says
+// what to copy with the manifests. (.NET projects that reference others:
+// lw101_dotnet.go copies each to its directory.)
 
 // installNeedsSources says why the install of inst cannot run on the
 // manifests of srcDir alone ("" when it can).
@@ -71,29 +71,9 @@ func installNeedsSources(in *Input, inst *dockerfile.Instruction, t *Tool, srcDi
 		if s, ok := read("Gemfile"); ok && (regexp.MustCompile(`(?m)^\s*gemspec\b`).MatchString(s) || strings.Contains(s, "path:") || strings.Contains(s, ":path")) {
 			return "the Gemfile reads a gemspec or a local path, which usually read the sources (lib/*/version.rb)"
 		}
-	case toolComposer:
-		for _, c := range cmds {
-			if c.HasArg("--no-scripts") && c.HasArg("--no-autoloader") {
-				return ""
-			}
-		}
-		if s, ok := read("composer.json"); ok && (strings.Contains(s, `"autoload"`) || strings.Contains(s, `"scripts"`)) {
-			return "composer install runs scripts and builds the autoloader from the sources: add --no-scripts --no-autoloader and run composer dump-autoload after the sources are copied"
-		}
 	case toolMaven:
 		if s, ok := read("pom.xml"); ok && strings.Contains(s, "<modules>") {
 			return "a Maven multi-module build needs every module's pom.xml, which a flat manifest COPY does not bring"
-		}
-	case toolDotnet:
-		for _, p := range in.contextChildren(srcDir) {
-			if strings.HasSuffix(p, ".sln") {
-				return "a solution file names projects in other directories, which the manifest COPY does not bring"
-			}
-			if strings.HasSuffix(p, "proj") {
-				if s, ok := read(path.Base(p)); ok && strings.Contains(s, "<ProjectReference") {
-					return "the project references other projects, which the manifest COPY does not bring"
-				}
-			}
 		}
 	}
 	return ""

@@ -78,16 +78,50 @@ func excludeRegenerated(in *IgnoreInput) []Exclusion {
 	if runs["cargo"] || runs["maven"] {
 		regen["target"] = "target: the image runs its own cargo/maven build"
 	}
+	present := map[string]bool{}
+	if runs["composer"] {
+		regen["vendor"] = "vendor: the image runs its own composer install"
+		for _, e := range in.Entries {
+			if b := path.Base(e.Path); b == "composer.json" || b == "go.mod" {
+				present[e.Path] = true
+			}
+		}
+	}
 	var out []Exclusion
 	for _, e := range in.Entries {
 		if e.Type != buildctx.TypeDir {
 			continue
+		}
+		if path.Base(e.Path) == "vendor" && !composerVendor(present, e.Path) {
+			continue // Go's vendor directory is a source (-mod=vendor)
 		}
 		if reason, ok := regen[path.Base(e.Path)]; ok && !in.Keep(e.Path) {
 			out = append(out, Exclusion{Path: e.Path, Reason: reason, Drops: true})
 		}
 	}
 	return out
+}
+
+// composerVendor: a vendor directory beside a composer.json and no go.mod.
+func composerVendor(present map[string]bool, dir string) bool {
+	parent := path.Dir(dir)
+	if parent == "." {
+		parent = ""
+	}
+	return present[path.Join(parent, "composer.json")] && !present[path.Join(parent, "go.mod")]
+}
+
+// RegeneratedDir is the directory an install of the tool makes beside its
+// manifests (node_modules, vendor), which a context that sends its own
+// copy would overwrite when the sources are copied after the install.
+func RegeneratedDir(t *Tool) string {
+	switch t {
+	case toolNpm, toolYarn, toolPnpm:
+		return "node_modules"
+	case toolComposer:
+		return "vendor"
+	}
+	return ""
 }
 
 // excludeState: layerwise's own state (internal/statedir) is never the

@@ -173,6 +173,11 @@ type Input struct {
 	// Kaniko: the image is built with kaniko (discover.BuiltByKaniko),
 	// whose parser rejects RUN --mount.
 	Kaniko bool
+	// IgnoreFixed: the fixer rewrites the context's ignore file after the
+	// Dockerfile, excluding the directories the images regenerate
+	// (node_modules, vendor: RegeneratedDir), so a fix may count on them
+	// no longer being sent.
+	IgnoreFixed bool
 }
 
 // Cost is what a finding costs, as far as layerwise can tell.
