@@ -69,6 +69,35 @@ func TestIgnoreGenerated(t *testing.T) {
 	}
 }
 
+// TestIgnoreEnvFileOnlyWhereNoBundlerReadsIt: an environment file is
+// excluded (and the exclusion listed) where no RUN runs a JavaScript build,
+// which reads .env files while it bundles (vite, next, react-scripts).
+func TestIgnoreEnvFileOnlyWhereNoBundlerReadsIt(t *testing.T) {
+	for _, tc := range []struct {
+		run     string
+		exclude bool
+	}{
+		{"RUN pip install -r requirements.txt", true},
+		{"RUN npm ci && npm run build:prod", false},
+		{"RUN npx vite build", false},
+	} {
+		got, notes := ignoreFixes(t, map[string]string{
+			"Dockerfile": "FROM node:20\nCOPY . .\n" + tc.run + "\n", "requirements.txt": "", "package.json": "{}", ".env": "K=V", "src/a.js": "",
+		})
+		has := slices.Contains(patternsOf(got[".dockerignore"]), "/.env")
+		if has != tc.exclude {
+			t.Errorf("%s: .env excluded %v, want %v\n%s", tc.run, has, tc.exclude, got[".dockerignore"])
+		}
+		listed := false
+		for _, n := range notes {
+			listed = listed || strings.Contains(n.Reason, "/.env is no longer sent")
+		}
+		if listed != tc.exclude {
+			t.Errorf("%s: exclusion listed %v: %+v", tc.run, listed, notes)
+		}
+	}
+}
+
 func TestIgnoreKeepsUserEntriesAndComments(t *testing.T) {
 	existing := "# ours\ncoverage\n!coverage/keep.txt\n"
 	got, _ := ignoreFixes(t, map[string]string{

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"path"
+	"strings"
 
 	"github.com/layerwise/layerwise/buildctx"
 	"github.com/layerwise/layerwise/dockerfile"
@@ -75,6 +76,9 @@ func (in *IgnoreInput) runs() map[string]bool {
 						out[name+" run build"] = true
 						out[name+" build"] = true
 					}
+					if p := c.Positional(); name == "npx" && len(p) > 0 {
+						out[path.Base(p[0])] = true // npx vite build
+					}
 				}
 			}
 		}
@@ -84,5 +88,6 @@ func (in *IgnoreInput) runs() map[string]bool {
 
 func runsBuild(c dockerfile.Command) bool {
 	pos := c.Positional()
-	return (len(pos) >= 2 && pos[0] == "run" && pos[1] == "build") || (len(pos) >= 1 && pos[0] == "build")
+	isBuild := func(s string) bool { return s == "build" || strings.HasPrefix(s, "build:") }
+	return (len(pos) >= 2 && pos[0] == "run" && isBuild(pos[1])) || (len(pos) >= 1 && isBuild(pos[0]))
 }

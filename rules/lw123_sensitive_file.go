@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"path"
 	"strings"
 
 	"github.com/layerwise/layerwise/buildctx"
@@ -50,7 +51,32 @@ func excludeSensitive(in *IgnoreInput) []Exclusion {
 		if in.Keep(p) {
 			continue // a COPY names it, or it reaches the image: the audit warns
 		}
+		if strings.HasPrefix(path.Base(p), ".env") && in.Reached[p] && readsEnvFiles(runs) {
+			// vite, next, react-scripts and the like read .env files while
+			// they bundle: excluded, the image would change; the audit
+			// warns, and the secret mount is the user's to write
+			continue
+		}
 		out = append(out, Exclusion{Path: p, Reason: s.Reason, Drops: true})
 	}
 	return out
+}
+
+// envBundlers are the build tools that read .env files of the project at
+// build time (the bundled app gets their VITE_*/NEXT_PUBLIC_*/REACT_APP_*
+// values).
+var envBundlers = []string{"vite", "next", "nuxt", "nuxi", "react-scripts", "webpack", "ng", "astro", "gatsby", "remix", "svelte-kit", "vue-cli-service", "parcel", "expo"}
+
+// readsEnvFiles: a RUN of the images runs a JavaScript build (npm run
+// build and the like, or a bundler by name), which may read .env files.
+func readsEnvFiles(runs map[string]bool) bool {
+	if runs["npm run build"] || runs["yarn build"] || runs["pnpm build"] {
+		return true
+	}
+	for _, b := range envBundlers {
+		if runs[b] {
+			return true
+		}
+	}
+	return false
 }
