@@ -346,3 +346,67 @@ func TestInlineCacheOfAnUntaggedService(t *testing.T) {
 		t.Errorf("compose:\n%s", s)
 	}
 }
+
+// TestBuildFilesEscapeNames: directory names that hold compose's ${VAR},
+// HCL's template sequences, quotes and an escape character come out of
+// compose-go and bake as the same paths, not interpolated and not broken.
+func TestBuildFilesEscapeNames(t *testing.T) {
+	dir := t.TempDir()
+	names := []string{"svc/${HOME}", "tpl/%{x}\"q", "esc/a\x1bb"}
+	for _, n := range names {
+		if err := os.MkdirAll(filepath.Join(dir, n), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, n, "Dockerfile"), []byte("FROM busybox\n"), 0o644)
+	}
+	repo, err := discover.Discover(context.Background(), dir, discover.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(repo.Images) != len(names) {
+		t.Fatalf("%d images", len(repo.Images))
+	}
+	opt, _ := ParseCache("local")
+	data, err := Compose(repo, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "docker-compose.build.yml"), data, 0o644)
+	po, err := cli.NewProjectOptions([]string{filepath.Join(dir, "docker-compose.build.yml")}, cli.WithWorkingDirectory(dir), cli.WithName("x"),
+		cli.WithEnv([]string{"HOME=/root"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := po.LoadProject(context.Background())
+	if err != nil {
+		t.Fatalf("compose-go rejects the override: %v\n%s", err, data)
+	}
+	contexts := map[string]bool{}
+	for _, s := range p.Services {
+		if s.Build == nil {
+			t.Fatalf("%s: no build", s.Name)
+		}
+		rel, _ := filepath.Rel(dir, s.Build.Context)
+		contexts[filepath.ToSlash(rel)] = true
+		if strings.Contains(fmt.Sprint(s.Build.CacheTo), "/root") {
+			t.Errorf("%s: cache-to interpolated: %v", s.Name, s.Build.CacheTo)
+		}
+	}
+	for _, n := range names {
+		if !contexts[n] {
+			t.Errorf("compose: context %q missing from %v\n%s", n, contexts, data)
+		}
+	}
+
+	os.WriteFile(filepath.Join(dir, "docker-bake.hcl"), Bake(repo, opt), 0o644)
+	targets := bakePrint(t, dir, "docker-bake.hcl")
+	got := map[string]bool{}
+	for _, tg := range targets {
+		got[fmt.Sprint(tg["context"])] = true
+	}
+	for _, n := range names {
+		if !got[n] {
+			t.Errorf("bake: context %q missing from %v", n, got)
+		}
+	}
+}

@@ -2,14 +2,20 @@ package render
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"encoding/xml"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/layerwise/layerwise/audit"
+	"github.com/layerwise/layerwise/buildctx"
+	"github.com/layerwise/layerwise/discover"
 	"github.com/layerwise/layerwise/dockerfile"
+	"github.com/layerwise/layerwise/engine"
 	"github.com/layerwise/layerwise/fix"
+	"github.com/layerwise/layerwise/history"
 	"github.com/layerwise/layerwise/rules"
 )
 
@@ -90,5 +96,40 @@ func TestFixDiffHeadersAndEscapes(t *testing.T) {
 	}
 	if strings.ContainsRune(out, 0x1b) || strings.ContainsRune(out, 0x07) || !strings.Contains(out, "+FROM b\\x1b]0;x\\x07\n") {
 		t.Errorf("raw control characters:\n%q", out)
+	}
+}
+
+// TestHostileNamesInPlainRenderers: ls, context and history print names
+// from the repository without control characters; history's and measure's
+// CSV cells that a spreadsheet would run as formulas are made text.
+func TestHostileNamesInPlainRenderers(t *testing.T) {
+	evil := "svc\x1b[2J\nx"
+	var b bytes.Buffer
+	LsTable(&b, &discover.Repo{Images: []*discover.Image{{Name: evil, Dockerfile: evil + "/Dockerfile", Context: evil, Source: "dockerfile"}}})
+	ContextText(&b, evil, "", &buildctx.Report{Context: evil, IgnoreFile: &buildctx.IgnoreFile{}, Walk: &buildctx.Walk{}, Sensitive: []buildctx.Sensitive{{Path: evil + "/.env", Reason: "environment file"}}}, "/repo")
+	HistoryTable(&b, []*history.Build{{Image: evil, Scenario: "warm", Result: engine.Result{Err: evil}}})
+	if strings.ContainsRune(b.String(), 0x1b) || strings.Contains(b.String(), "svc\x1b") {
+		t.Errorf("a control character reached the output:\n%q", b.String())
+	}
+	if !strings.Contains(b.String(), `svc\x1b[2J\nx`) {
+		t.Errorf("the name is not shown escaped:\n%s", b.String())
+	}
+
+	b.Reset()
+	formula := `=HYPERLINK("http://x.example.com","click")`
+	if err := HistoryCSV(&b, []*history.Build{{Image: formula, Scenario: "+1", Git: history.Git{Branch: "@x"}, Result: engine.Result{Err: "-2"}}}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&b).ReadAll()
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("%v %v", rows, err)
+	}
+	for _, cell := range rows[1] {
+		if cell != "" && strings.ContainsRune("=+-@", rune(cell[0])) {
+			t.Errorf("cell %q would run as a formula: %q", cell, rows[1])
+		}
+	}
+	if !slices.Contains(rows[1], "'"+formula) {
+		t.Errorf("the name is not kept as text: %q", rows[1])
 	}
 }

@@ -3,6 +3,8 @@ package render
 import (
 	"encoding/json"
 	"io"
+	"net/url"
+	"path/filepath"
 	"strings"
 
 	"github.com/layerwise/layerwise/audit"
@@ -122,11 +124,19 @@ func sarifLevel(s rules.Severity) string {
 
 const informationURI = "https://github.com/layerwise/layerwise"
 
+// sarifURI is a repository-relative path as the URI reference SARIF wants:
+// percent-encoded (a #, ?, % or space in a file name would otherwise be a
+// fragment, a query or an invalid URI), with "./" in front of a first
+// segment holding a colon, which would read as a scheme.
+func sarifURI(p string) string {
+	return (&url.URL{Path: filepath.ToSlash(p)}).String()
+}
+
 // AuditSARIF renders the audit as a SARIF 2.1.0 log.
 func AuditSARIF(w io.Writer, res *audit.Report, opt AuditOptions) error {
 	run := sarifRun{ColumnKind: "unicodeCodePoints", Results: []sarifResult{},
 		Tool:               sarifTool{Driver: sarifDriver{Name: "layerwise", Version: opt.Version, InformationURI: informationURI, Rules: []sarifRule{}}},
-		OriginalURIBaseIDs: map[string]sarifArtifactLoc{"SRCROOT": {URI: "file://" + strings.TrimSuffix(res.Root, "/") + "/"}},
+		OriginalURIBaseIDs: map[string]sarifArtifactLoc{"SRCROOT": {URI: (&url.URL{Scheme: "file", Path: strings.TrimSuffix(filepath.ToSlash(res.Root), "/") + "/"}).String()}},
 	}
 	index := map[string]int{}
 	for _, id := range usedRuleIDs(res) {
@@ -143,14 +153,14 @@ func AuditSARIF(w io.Writer, res *audit.Report, opt AuditOptions) error {
 		})
 	}
 	for _, f := range res.Findings {
-		loc := sarifPhysical{ArtifactLocation: sarifArtifactLoc{URI: f.File, URIBaseID: "SRCROOT"}}
+		loc := sarifPhysical{ArtifactLocation: sarifArtifactLoc{URI: sarifURI(f.File), URIBaseID: "SRCROOT"}}
 		if f.Range.Start.Line > 0 {
 			loc.Region = region(f.Range.Start.Line, f.Range.Start.Col, f.Range.End.Line, f.Range.End.Col)
 		}
 		r := sarifResult{RuleID: f.RuleID, RuleIndex: index[f.RuleID], Level: sarifLevel(f.Severity), Message: sarifText{f.Message},
 			Locations: []sarifLocation{{PhysicalLocation: loc}}, Props: sarifResProps{Image: f.Image, Cost: f.Cost}}
 		if f.Fix != nil {
-			ch := sarifArtifactChange{ArtifactLocation: sarifArtifactLoc{URI: f.Fix.File, URIBaseID: "SRCROOT"}}
+			ch := sarifArtifactChange{ArtifactLocation: sarifArtifactLoc{URI: sarifURI(f.Fix.File), URIBaseID: "SRCROOT"}}
 			for _, rp := range f.Fix.Replacements {
 				rep := sarifReplacement{DeletedRegion: sarifRegion{StartLine: rp.StartLine, EndLine: rp.EndLine}}
 				if rp.EndLine < rp.StartLine { // pure insertion before StartLine

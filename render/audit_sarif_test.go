@@ -2,6 +2,8 @@ package render
 
 import (
 	"bytes"
+	"encoding/json"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -78,5 +80,56 @@ func TestSARIFValidatesAgainstOfficialSchema(t *testing.T) {
 	r, err := gojsonschema.Validate(schema, gojsonschema.NewBytesLoader(bad))
 	if err != nil || r.Valid() {
 		t.Errorf("a broken SARIF log passed validation")
+	}
+}
+
+// TestSARIFEncodesFileNames: file names with characters that mean
+// something in a URI (#, ?, %, spaces, a colon in the first segment) are
+// percent-encoded, the log still validates, and decoding gives the path.
+func TestSARIFEncodesFileNames(t *testing.T) {
+	schema := gojsonschema.NewStringLoader(officialSchema(t))
+	res := fixtureAudit(t)
+	res.Root = "/tmp/a repo#1"
+	names := []string{"svc #1/Dockerfile", "q?x=1/Dockerfile", "100%/Dockerfile", "c:d/Dockerfile"}
+	for i := range res.Findings {
+		res.Findings[i].File = names[i%len(names)]
+	}
+	var buf bytes.Buffer
+	if err := AuditSARIF(&buf, res, AuditOptions{Version: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := gojsonschema.Validate(schema, gojsonschema.NewBytesLoader(buf.Bytes()))
+	if err != nil || !r.Valid() {
+		t.Fatalf("invalid: %v %v", err, r.Errors())
+	}
+	var log struct {
+		Runs []struct {
+			OriginalURIBaseIDs map[string]struct{ URI string } `json:"originalUriBaseIds"`
+			Results            []struct {
+				Locations []struct {
+					PhysicalLocation struct {
+						ArtifactLocation struct{ URI string } `json:"artifactLocation"`
+					} `json:"physicalLocation"`
+				} `json:"locations"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &log); err != nil {
+		t.Fatal(err)
+	}
+	base, err := url.Parse(log.Runs[0].OriginalURIBaseIDs["SRCROOT"].URI)
+	if err != nil || base.Path != "/tmp/a repo#1/" {
+		t.Errorf("SRCROOT %q -> %v %v", log.Runs[0].OriginalURIBaseIDs["SRCROOT"].URI, base, err)
+	}
+	for i, r := range log.Runs[0].Results {
+		raw := r.Locations[0].PhysicalLocation.ArtifactLocation.URI
+		u, err := url.Parse(raw)
+		if err != nil || u.Scheme != "" || u.RawQuery != "" || u.Fragment != "" {
+			t.Errorf("%q is not a plain relative reference: %+v %v", raw, u, err)
+			continue
+		}
+		if got, want := strings.TrimPrefix(u.Path, "./"), names[i%len(names)]; got != want {
+			t.Errorf("%q decodes to %q, want %q", raw, got, want)
+		}
 	}
 }

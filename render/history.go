@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/layerwise/layerwise/history"
+	"github.com/layerwise/layerwise/internal/safetext"
 	"github.com/layerwise/layerwise/internal/units"
 )
 
@@ -23,10 +24,11 @@ func HistoryCSV(w io.Writer, builds []*history.Build) error {
 		"wall_s", "pull_s", "context_bytes", "cache_hit_ratio", "cached_steps", "counted_steps", "image_bytes", "layers", "image_id", "error"})
 	for _, b := range builds {
 		r := b.Result
-		cw.Write([]string{fmt.Sprint(b.ID), b.StartedAt.Format(time.RFC3339), b.Image, b.Scenario, fmt.Sprint(b.Repetition), b.Git.Commit, b.Git.Branch,
-			strconv.FormatBool(b.Git.Dirty), b.Host, b.Builder.Backend, b.Builder.Builder, b.Builder.BuildKitVersion, fsec(r.Wall), fsec(r.Pull),
+		c := safetext.CSV
+		cw.Write([]string{fmt.Sprint(b.ID), b.StartedAt.Format(time.RFC3339), c(b.Image), c(b.Scenario), fmt.Sprint(b.Repetition), c(b.Git.Commit), c(b.Git.Branch),
+			strconv.FormatBool(b.Git.Dirty), c(b.Host), c(b.Builder.Backend), c(b.Builder.Builder), c(b.Builder.BuildKitVersion), fsec(r.Wall), fsec(r.Pull),
 			fmt.Sprint(r.ContextBytes), fmt.Sprintf("%.3f", r.CacheHitRatio), fmt.Sprint(r.CachedSteps), fmt.Sprint(r.CountedSteps),
-			fmt.Sprint(r.ImageSize), fmt.Sprint(r.Layers), r.ImageID, r.Err})
+			fmt.Sprint(r.ImageSize), fmt.Sprint(r.Layers), c(r.ImageID), c(r.Err)})
 	}
 	cw.Flush()
 	return cw.Error()
@@ -49,8 +51,9 @@ func HistoryTable(w io.Writer, builds []*history.Build) error {
 		if b.Git.Dirty {
 			commit += "+dirty"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%.2f s\t%.0f%%\t%s\t%s\t%s\t%s\t%s\n", b.ID, b.StartedAt.Local().Format("2006-01-02 15:04:05"), b.Image, b.Scenario,
-			r.Wall.Seconds(), 100*r.CacheHitRatio, units.Bytes(r.ContextBytes), units.Bytes(r.ImageSize), commit, b.Builder.Backend, result)
+		t := safetext.Term
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%.2f s\t%.0f%%\t%s\t%s\t%s\t%s\t%s\n", b.ID, b.StartedAt.Local().Format("2006-01-02 15:04:05"), t(b.Image), t(b.Scenario),
+			r.Wall.Seconds(), 100*r.CacheHitRatio, units.Bytes(r.ContextBytes), units.Bytes(r.ImageSize), t(commit), t(b.Builder.Backend), t(result))
 	}
 	return tw.Flush()
 }

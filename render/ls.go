@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/layerwise/layerwise/discover"
+	"github.com/layerwise/layerwise/internal/safetext"
 )
 
 // LsTable writes one line per discovered image.
@@ -33,7 +34,10 @@ func LsTable(w io.Writer, res *discover.Repo) {
 		if im.SourceFile != "" {
 			def += ": " + im.SourceFile
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", im.Name, df, ctx, dash(im.Target), stages, dash(strings.Join(baseImages(im), ", ")), dash(strings.Join(im.Needs, ", ")), def)
+		// names come from the repository's directories and files: no
+		// control character reaches the terminal, no tab splits a column
+		t := func(s string) string { return strings.ReplaceAll(safetext.Term(s), "\t", `\t`) }
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t(im.Name), t(df), t(ctx), t(dash(im.Target)), stages, t(dash(strings.Join(baseImages(im), ", "))), t(dash(strings.Join(im.Needs, ", "))), t(def))
 	}
 	tw.Flush()
 }

@@ -116,8 +116,9 @@ func MeasureCSV(w io.Writer, ms []*measure.Measurement) error {
 	cw.Write([]string{"image", "scenario", "runs", "min_s", "median_s", "max_s", "cache_hit_ratio", "context_bytes", "image_bytes", "layers", "pull_s", "touched", "skipped", "error",
 		"cache_import_s", "layer_fetch_s", "cache_export_s", "cache_bytes"})
 	for _, m := range ms {
-		cw.Write([]string{m.Image, m.Scenario, fmt.Sprint(len(m.Runs)), fsec(m.Min), fsec(m.Median), fsec(m.Max), fmt.Sprintf("%.3f", m.CacheHitRatio),
-			fmt.Sprint(m.ContextBytes), fmt.Sprint(m.ImageSize), fmt.Sprint(m.Layers), fsec(m.Pull), m.Touched, m.Skipped, m.Error,
+		c := safetext.CSV
+		cw.Write([]string{c(m.Image), c(m.Scenario), fmt.Sprint(len(m.Runs)), fsec(m.Min), fsec(m.Median), fsec(m.Max), fmt.Sprintf("%.3f", m.CacheHitRatio),
+			fmt.Sprint(m.ContextBytes), fmt.Sprint(m.ImageSize), fmt.Sprint(m.Layers), fsec(m.Pull), c(m.Touched), c(m.Skipped), c(m.Error),
 			fsec(m.CacheImport), fsec(m.LayerFetch), fsec(m.CacheExport), fmt.Sprint(m.CacheBytes)})
 	}
 	cw.Flush()

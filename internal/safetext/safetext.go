@@ -105,3 +105,15 @@ func MarkdownCode(s string) string {
 // UTF8 replaces invalid UTF-8 with U+FFFD: Prometheus label values and JSON
 // strings must be valid UTF-8.
 func UTF8(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }
+
+// CSV makes a cell safe to open in a spreadsheet: a cell that starts with
+// =, +, -, @, a tab or a carriage return is read as a formula by Excel,
+// LibreOffice and Google Sheets (CSV injection: an image named
+// `=HYPERLINK(...)`), so it gets a leading apostrophe, which they read as
+// "text" (OWASP's advice). Numbers are not passed through here.
+func CSV(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
