@@ -53,7 +53,7 @@ func TestIgnoreGenerated(t *testing.T) {
 		"README.md":           "",
 	})
 	ign := got[".dockerignore"]
-	want := []string{"/.env", "/dist", "/node_modules", "/.layerwise", "/README.md", "/docs"}
+	want := []string{"/.env", "/node_modules", "/.layerwise", "/README.md", "/dist", "/docs"}
 	if strings.Join(patternsOf(ign), ",") != strings.Join(want, ",") {
 		t.Errorf("patterns %q, want %q\n%s", patternsOf(ign), want, ign)
 	}

@@ -1,12 +1,15 @@
 package rules
 
 import (
+	"encoding/json"
 	"fmt"
 	"path"
 	"path/filepath"
 	"strings"
 
 	"github.com/layerwise/layerwise/buildctx"
+	"github.com/layerwise/layerwise/dockerfile"
+	"github.com/layerwise/layerwise/internal/safefile"
 
 	"github.com/layerwise/layerwise/internal/statedir"
 	"github.com/layerwise/layerwise/internal/units"
@@ -67,10 +70,6 @@ func excludeRegenerated(in *IgnoreInput) []Exclusion {
 	if runs["npm"] || runs["yarn"] || runs["pnpm"] {
 		regen["node_modules"] = "node_modules: the image runs its own npm/yarn/pnpm install"
 	}
-	if runs["npm run build"] || runs["yarn build"] || runs["pnpm build"] {
-		regen["dist"] = "dist: the image runs its own build"
-		regen["build"] = "build: the image runs its own build"
-	}
 	if runs["pip"] {
 		regen[".venv"] = ".venv: the image runs its own pip install"
 		regen["__pycache__"] = "__pycache__: Python regenerates it"
@@ -88,6 +87,7 @@ func excludeRegenerated(in *IgnoreInput) []Exclusion {
 		}
 	}
 	var out []Exclusion
+	out = append(out, bundlerOutputDirs(in)...)
 	for _, e := range in.Entries {
 		if e.Type != buildctx.TypeDir {
 			continue
@@ -100,6 +100,134 @@ func excludeRegenerated(in *IgnoreInput) []Exclusion {
 		}
 	}
 	return out
+}
+
+// bundlerOutputs are the directories a JavaScript bundler writes by
+// default, when its configuration cannot move them elsewhere unseen.
+var bundlerOutputs = map[string]string{"vite": "dist", "react-scripts": "build", "parcel": "dist"}
+
+// bundlerOutputDirs are the output directories of the builds the images run
+// (npm run build in the project a COPY brought): only the one directory the
+// project's own bundler writes by default, beside its package.json. A
+// directory named dist or build anywhere else is a source for all the
+// fixer knows (a vendored library's dist/, committed under wwwroot/lib:
+// excluding those broke the image).
+func bundlerOutputDirs(in *IgnoreInput) []Exclusion {
+	var out []Exclusion
+	seen := map[string]bool{}
+	for _, f := range in.Builds {
+		for _, s := range f.Stages {
+			var copies []*dockerfile.Instruction
+			for _, ins := range s.Instructions {
+				if ins.Copy != nil && ins.Copy.FromContext() && !ins.Copy.UsesVariables && len(ins.Copy.ContextSources()) == 1 {
+					copies = append(copies, ins)
+				}
+				if ins.Run == nil || len(copies) == 0 {
+					continue
+				}
+				for _, c := range ins.Run.Commands {
+					name := path.Base(c.Name)
+					if (name != "npm" && name != "yarn" && name != "pnpm") || !runsBuild(c) || ins.Run.MountError != "" {
+						continue
+					}
+					dir, ok := contextDirOf(copies, ins.State.Workdir)
+					if !ok || seen[dir] {
+						continue
+					}
+					seen[dir] = true
+					if d := bundlerOutput(in, dir, ins.State); d != "" {
+						p := strings.TrimPrefix(path.Join(dir, d), "/")
+						if e, ok := lookupEntry(in.Entries, p); ok && e.Type == buildctx.TypeDir && !in.Keep(p) {
+							out = append(out, Exclusion{Path: p, Reason: p + ": the image's " + name + " build writes it", Drops: true})
+						}
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// contextDirOf is the context directory that the last COPY of a directory
+// to an absolute destination at or above workdir put there.
+func contextDirOf(copies []*dockerfile.Instruction, workdir string) (string, bool) {
+	for i := len(copies) - 1; i >= 0; i-- {
+		c := copies[i].Copy
+		dest := c.Dest
+		if !path.IsAbs(dest) {
+			dest = path.Join(copies[i].State.Workdir, dest)
+		}
+		dest = path.Clean(dest)
+		rel, ok := strings.CutPrefix(workdir, dest)
+		if !ok || (rel != "" && !strings.HasPrefix(rel, "/")) {
+			continue
+		}
+		src := path.Clean(c.ContextSources()[0])
+		if strings.ContainsAny(src, "*?[") || strings.HasPrefix(src, "..") {
+			return "", false
+		}
+		if src == "." || src == "/" {
+			src = ""
+		}
+		return strings.TrimPrefix(path.Join(src, rel), "/"), true
+	}
+	return "", false
+}
+
+// bundlerOutput is where the build script of dir's package.json writes,
+// when it is a bundler with a known default and no configuration that
+// could move it ("" otherwise).
+func bundlerOutput(in *IgnoreInput, dir string, st *dockerfile.State) string {
+	read := func(name string) ([]byte, bool) {
+		p := filepath.Join(in.Dir, filepath.FromSlash(path.Join(dir, name)))
+		data, err := safefile.ReadWithin(in.Dir, p, safefile.MaxManifest)
+		return data, err == nil
+	}
+	data, ok := read("package.json")
+	if !ok {
+		return ""
+	}
+	var pj struct {
+		Scripts map[string]string `json:"scripts"`
+	}
+	if json.Unmarshal(data, &pj) != nil {
+		return ""
+	}
+	words := strings.Fields(pj.Scripts["build"])
+	if len(words) == 0 || strings.ContainsAny(pj.Scripts["build"], "&|;") {
+		return ""
+	}
+	tool := words[0]
+	if tool == "npx" && len(words) > 1 {
+		tool, words = words[1], words[1:]
+	}
+	d, ok := bundlerOutputs[tool]
+	if !ok || len(words) > 2 || (len(words) == 2 && words[1] != "build") {
+		return "" // flags (--outDir, --dist-dir) or another subcommand
+	}
+	for _, cfg := range []string{"vite.config.js", "vite.config.ts", "vite.config.mjs", "vite.config.mts", "vite.config.cjs", ".parcelrc"} {
+		if c, ok := read(cfg); ok && (strings.Contains(string(c), "outDir") || strings.Contains(string(c), "distDir") || tool == "parcel") {
+			return ""
+		}
+	}
+	if tool == "parcel" {
+		if strings.Contains(string(data), "distDir") || strings.Contains(string(data), `"targets"`) {
+			return ""
+		}
+	}
+	if _, set := st.Getenv("BUILD_PATH"); set && tool == "react-scripts" {
+		return ""
+	}
+	return d
+}
+
+func lookupEntry(entries []buildctx.Entry, p string) (buildctx.Entry, bool) {
+	for _, e := range entries {
+		if e.Path == p {
+			return e, true
+		}
+	}
+	return buildctx.Entry{}, false
 }
 
 // composerVendor: a vendor directory beside a composer.json and no go.mod.

@@ -1,6 +1,8 @@
 package rules
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -56,11 +58,32 @@ func keys(m map[string]string) []string {
 func TestHeavyDirectoryExcludes(t *testing.T) {
 	sent := []string{"node_modules/", "node_modules/x/", "dist/", "web/node_modules/", "src/", "target/"}
 	npm := "FROM node:20\nCOPY . .\nRUN npm ci && npm run build\n"
-	if got := excluded(HeavyDirectoryInContext, ignoreInput(t, npm, sent, nil)); !slices.Equal(got, []string{"!node_modules", "!dist", "!web/node_modules"}) {
-		t.Errorf("npm: %v", got)
+	// dist only where the build's own bundler writes it by default
+	if got := excluded(HeavyDirectoryInContext, ignoreInput(t, npm, sent, nil)); !slices.Equal(got, []string{"!node_modules", "!web/node_modules"}) {
+		t.Errorf("npm, no bundler known: %v", got)
 	}
-	if got := excluded(HeavyDirectoryInContext, ignoreInput(t, npm, sent, nil, "dist")); slices.Contains(got, "!dist") {
+	vite := ignoreInput(t, npm, sent, nil)
+	os.WriteFile(filepath.Join(vite.Dir, "package.json"), []byte(`{"scripts": {"build": "vite build"}}`), 0o644)
+	if got := excluded(HeavyDirectoryInContext, vite); !slices.Equal(got, []string{"!dist", "!node_modules", "!web/node_modules"}) {
+		t.Errorf("npm, vite: %v", got)
+	}
+	os.WriteFile(filepath.Join(vite.Dir, "vite.config.ts"), []byte(`export default { build: { outDir: "public/assets" } }`), 0o644)
+	if got := excluded(HeavyDirectoryInContext, vite); slices.Contains(got, "!dist") {
+		t.Errorf("vite with its own outDir: %v", got)
+	}
+	os.Remove(filepath.Join(vite.Dir, "vite.config.ts"))
+	vite.Keep = func(p string) bool { return p == "dist" }
+	if got := excluded(HeavyDirectoryInContext, vite); slices.Contains(got, "!dist") {
 		t.Errorf("a directory a COPY names is excluded: %v", got)
+	}
+	// a vendored library's dist/ (pitstop's wwwroot/lib/bootstrap/dist,
+	// beside its own package.json) is not what the build writes
+	lib := ignoreInput(t, npm, []string{"wwwroot/", "wwwroot/lib/", "wwwroot/lib/bootstrap/", "wwwroot/lib/bootstrap/dist/", "wwwroot/lib/bootstrap/package.json"}, nil)
+	os.MkdirAll(filepath.Join(lib.Dir, "wwwroot/lib/bootstrap"), 0o755)
+	os.WriteFile(filepath.Join(lib.Dir, "wwwroot/lib/bootstrap/package.json"), []byte(`{"scripts": {"build": "vite build"}}`), 0o644)
+	os.WriteFile(filepath.Join(lib.Dir, "package.json"), []byte(`{"scripts": {"build": "vite build"}}`), 0o644)
+	if got := excluded(HeavyDirectoryInContext, lib); len(got) != 0 {
+		t.Errorf("a vendored library's dist excluded: %v", got)
 	}
 	if got := excluded(HeavyDirectoryInContext, ignoreInput(t, "FROM alpine\nCOPY . .\n", sent, nil)); len(got) != 0 {
 		t.Errorf("nothing regenerates them, yet %v", got)

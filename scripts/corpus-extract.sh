@@ -30,6 +30,9 @@ while IFS=$'\t' read -r repo commit _; do
 		while IFS=$'\t' read -r sha path; do
 			git --git-dir="$git_dir" cat-file -e "$sha" 2>/dev/null || printf '%s\n' "$path"
 		done)
-	git --git-dir="$git_dir" archive "$commit" -- . "${excludes[@]}" | tar -x -C "$out/$name"
+	# --worktree-attributes: the snapshot has no work tree, so the tree's
+	# own .gitattributes (export-ignore of scripts/, docker/ ...) is not
+	# applied: the corpus holds every committed file, as a checkout does
+	git --git-dir="$git_dir" archive --worktree-attributes "$commit" -- . "${excludes[@]}" | tar -x -C "$out/$name"
 done < testdata/corpus.tsv
 echo "corpus: extracted into $out ($missing missing)"
