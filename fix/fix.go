@@ -38,6 +38,11 @@ type Options struct {
 	// SharedBase makes Run write the shared base images of LW116 instead
 	// of the rules' fixes (fix --shared-base; see SharedBase).
 	SharedBase bool
+	// Only limits the rewrite to these images (nil: all): their
+	// Dockerfiles, and the ignore files of the contexts they read, which
+	// still keep what every other image reading the same context needs
+	// (fix FILE..., as pre-commit passes the changed files).
+	Only func(*discover.Image) bool
 
 	// walks are the context walks Run already made, by context directory
 	// and ignore file: the .dockerignore proof starts from them instead of
@@ -134,7 +139,7 @@ func Run(ctx context.Context, disc *discover.Repo, opt Options) (*Result, error)
 			res.Notes = append(res.Notes, Note{File: im.SourceFile, Reason: im.Refused + " Left as it is."})
 			continue
 		}
-		if im.Model == nil || im.Dockerfile == "" || done[im.Dockerfile] {
+		if im.Model == nil || im.Dockerfile == "" || done[im.Dockerfile] || (opt.Only != nil && !opt.Only(im)) {
 			continue
 		}
 		done[im.Dockerfile] = true

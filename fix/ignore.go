@@ -168,7 +168,7 @@ func Ignores(ctx context.Context, disc *discover.Repo, opt Options) ([]*FileFix,
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
 		}
-		if skipsIgnore(groups[key], opt) {
+		if skipsIgnore(groups[key], opt) || !selected(groups[key], opt) {
 			continue
 		}
 		ff, ns, err := fixIgnoreGroup(ctx, disc.Root, groups[key], opt.walks)
@@ -181,6 +181,19 @@ func Ignores(ctx context.Context, disc *discover.Repo, opt Options) ([]*FileFix,
 		}
 	}
 	return files, notes, nil
+}
+
+// selected: an image of the group is one the rewrite is limited to.
+func selected(g *ignoreGroup, opt Options) bool {
+	if opt.Only == nil {
+		return true
+	}
+	for _, u := range g.users {
+		if opt.Only(u.im) {
+			return true
+		}
+	}
+	return false
 }
 
 // skipsIgnore: an image of the group had the context rules left out.

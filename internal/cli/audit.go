@@ -10,6 +10,7 @@ import (
 	"github.com/layerwise/layerwise/internal/safefile"
 
 	"github.com/layerwise/layerwise/audit"
+	"github.com/layerwise/layerwise/discover"
 	"github.com/layerwise/layerwise/history"
 	"github.com/layerwise/layerwise/render"
 	"github.com/layerwise/layerwise/rules"
@@ -23,6 +24,9 @@ type auditFlags struct {
 	noBuildKit  bool
 	images      []string
 	historyPath string
+	// only: the repository-relative files (Dockerfiles, compose and bake
+	// files) whose images the audit of "." keeps
+	only map[string]bool
 }
 
 func newAuditCmd(g *globals) *cobra.Command {
@@ -47,6 +51,18 @@ Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it;
 			if err := g.checkFormat(render.AuditFormats...); err != nil {
 				return err
 			}
+			dirs, files, err := splitPathArgs(args)
+			if err != nil {
+				return err
+			}
+			if len(files) > 0 {
+				// Dockerfiles, compose and bake files, as pre-commit passes
+				// the changed ones: the images they define, discovered in the
+				// repository at the working directory (their contexts and
+				// FROM chains as a whole-repository audit sees them)
+				f.only = files
+				args = append([]string{"."}, dirs...)
+			}
 			if len(args) <= 1 {
 				ar, failSev, err := auditPath(cmd, g, f, args)
 				if err != nil {
@@ -58,7 +74,10 @@ Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it;
 			// command line (relative to the working directory)
 			var all *audit.Report
 			var failSev rules.Severity
-			for _, p := range args {
+			for i, p := range args {
+				if i > 0 || len(files) == 0 {
+					f.only = nil
+				}
 				ar, sev, err := auditPath(cmd, g, f, []string{p})
 				if err != nil {
 					return fmt.Errorf("%s: %w", p, err)
@@ -90,6 +109,50 @@ Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it;
 	return cmd
 }
 
+// splitPathArgs sorts the PATH arguments into directories (repositories)
+// and files, the latter relative to the working directory, which must hold
+// them (pre-commit runs hooks at the repository root).
+func splitPathArgs(args []string) (dirs []string, files map[string]bool, err error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, a := range args {
+		st, err := os.Stat(a)
+		if err != nil || st.IsDir() {
+			// a path that cannot be read is reported by discovery, as
+			// the system says it
+			dirs = append(dirs, a)
+			continue
+		}
+		abs, err := filepath.Abs(a)
+		if err != nil {
+			return nil, nil, err
+		}
+		rel, err := filepath.Rel(wd, abs)
+		if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return nil, nil, usageErr("%s is a file outside the working directory: run layerwise from the repository that holds it, or give the repository's directory", a)
+		}
+		if files == nil {
+			files = map[string]bool{}
+		}
+		files[filepath.ToSlash(rel)] = true
+	}
+	return dirs, files, nil
+}
+
+// imagesOf keeps the images a file of files defines: its Dockerfile, or the
+// compose or bake file that names it.
+func imagesOf(ims []*discover.Image, files map[string]bool) []*discover.Image {
+	var out []*discover.Image
+	for _, im := range ims {
+		if files[filepath.ToSlash(im.Dockerfile)] || (im.SourceFile != "" && files[filepath.ToSlash(im.SourceFile)]) {
+			out = append(out, im)
+		}
+	}
+	return out
+}
+
 // auditPath audits one repository (args: none or its path).
 func auditPath(cmd *cobra.Command, g *globals, f *auditFlags, args []string) (*audit.Report, rules.Severity, error) {
 	if !f.noContext {
@@ -106,6 +169,9 @@ func auditPath(cmd *cobra.Command, g *globals, f *auditFlags, args []string) (*a
 	failSev, err := rules.ParseSeverity(failOn)
 	if err != nil {
 		return nil, 0, usageErr("--fail-on: %v", err)
+	}
+	if f.only != nil {
+		res.Images = imagesOf(res.Images, f.only)
 	}
 	if len(f.images) > 0 {
 		ims, err := selectImages(res, f.images)

@@ -58,6 +58,16 @@ out at a time, and left out (exit 1, with the culprits and the failing paths).`,
 					return usageErr("--rule %s: not a rule with an automatic fix (see layerwise rules)", id)
 				}
 			}
+			dirs, files, err := splitPathArgs(args)
+			if err != nil {
+				return err
+			}
+			if len(files) > 0 {
+				// Dockerfiles, compose and bake files (pre-commit's changed
+				// files): the images they define, in the repository at the
+				// working directory
+				args = append([]string{"."}, dirs...)
+			}
 			if len(args) == 0 {
 				args = []string{"."}
 			}
@@ -97,8 +107,12 @@ out at a time, and left out (exit 1, with the culprits and the failing paths).`,
 				}
 			}
 			var firstErr error
-			for _, p := range args {
-				err := fixPath(cmd, g, []string{p}, ruleIDs, write, check, len(args) > 1, sharedBase, gate)
+			for i, p := range args {
+				only := files
+				if i > 0 {
+					only = nil
+				}
+				err := fixPath(cmd, g, []string{p}, only, ruleIDs, write, check, len(args) > 1, sharedBase, gate)
 				if err != nil && cmd.Context().Err() != nil {
 					return err
 				}
@@ -126,10 +140,14 @@ var errNotVerified = errors.New("some fixes did not verify and were left out")
 
 // fixPath fixes one repository. prefix: several repositories are fixed, so
 // paths are shown relative to the working directory.
-func fixPath(cmd *cobra.Command, g *globals, args, ruleIDs []string, write, check, prefix, sharedBase bool, gate func(string) (map[string][]string, error)) error {
+func fixPath(cmd *cobra.Command, g *globals, args []string, only map[string]bool, ruleIDs []string, write, check, prefix, sharedBase bool, gate func(string) (map[string][]string, error)) error {
 	res, cfg, err := discoverWithConfig(cmd, g, args)
 	if err != nil {
 		return err
+	}
+	var keep func(*discover.Image) bool
+	if only != nil {
+		keep = func(im *discover.Image) bool { return len(imagesOf([]*discover.Image{im}, only)) == 1 }
 	}
 	var skip map[string][]string
 	var gateErr error
@@ -139,7 +157,7 @@ func fixPath(cmd *cobra.Command, g *globals, args, ruleIDs []string, write, chec
 			return &ExitError{Code: ExitFindings, Err: gateErr}
 		}
 	}
-	fr, err := fix.Run(cmd.Context(), res, fix.Options{Config: cfg, Rules: ruleIDs, Skip: skip, SharedBase: sharedBase})
+	fr, err := fix.Run(cmd.Context(), res, fix.Options{Config: cfg, Rules: ruleIDs, Skip: skip, SharedBase: sharedBase, Only: keep})
 	if err != nil {
 		return &ExitError{Code: ExitFindings, Err: err}
 	}
@@ -153,6 +171,9 @@ func fixPath(cmd *cobra.Command, g *globals, args, ruleIDs []string, write, chec
 	}
 	unparsed, missing := 0, 0
 	for _, im := range res.Images {
+		if keep != nil && !keep(im) {
+			continue
+		}
 		if im.Error != nil {
 			unparsed++
 			if im.Model == nil && im.DockerfileInline == "" {
