@@ -49,6 +49,25 @@ var knownUsers = map[string]map[string]struct{ UID, Home string }{
 	"node": {"node": {"1000", "/home/node"}},
 }
 
+// noEntrypoint are the images that set no ENTRYPOINT in any tag, so the
+// CMD of a Dockerfile built on them is the whole command line: a rewrite of
+// the CMD changes no entrypoint script's arguments. (node's, nginx's,
+// php's, postgres's and most service images' entrypoint scripts read the
+// CMD's first word; eclipse-temurin's runs a CA-certificates script.)
+var noEntrypoint = map[string]bool{
+	"alpine": true, "debian": true, "ubuntu": true, "busybox": true, "centos": true, "fedora": true,
+	"rockylinux": true, "almalinux": true, "amazonlinux": true, "oraclelinux": true, "archlinux": true,
+	"buildpack-deps": true, "python": true, "golang": true, "rust": true, "ruby": true, "gcc": true,
+	"amazoncorretto": true, "httpd": true, "scratch": true,
+	"mcr.microsoft.com/dotnet/aspnet": true, "mcr.microsoft.com/dotnet/runtime": true,
+	"mcr.microsoft.com/dotnet/runtime-deps": true, "mcr.microsoft.com/dotnet/sdk": true,
+}
+
+// NoEntrypoint reports whether the image is known to set no ENTRYPOINT.
+func NoEntrypoint(ref string) bool {
+	return noEntrypoint[Repo(ref)] || ref == "scratch"
+}
+
 // archNamespaces are the Docker Hub namespaces that publish the official
 // images for one architecture each.
 var archNamespaces = map[string]bool{"amd64": true, "arm32v5": true, "arm32v6": true, "arm32v7": true, "arm64v8": true,

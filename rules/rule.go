@@ -103,6 +103,11 @@ type Rule struct {
 	// installed), so `fix` applies it only when the rule is named
 	// (--rule), best with --verify.
 	FixOnRequest bool
+	// ImageConfig are the fields of the image config ("Cmd", "Entrypoint",
+	// as in the OCI config) that the rule's fix changes on purpose:
+	// verify attributes a difference in one of them to the rule when its
+	// fix was applied to the image, and reports any other as a failure.
+	ImageConfig []string
 }
 
 // Fixable says whether `layerwise fix` resolves the rule's findings: it has

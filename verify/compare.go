@@ -50,6 +50,9 @@ type Intent struct {
 	// .dockerignore), context-relative, with the rules: a COPY of the
 	// whole context puts their new text in the image.
 	Rewritten map[string]string
+	// ConfigFields are the image config fields ("Cmd") an applied rule's
+	// fix changes on purpose, with the rule (rules.Rule.ImageConfig).
+	ConfigFields map[string]string
 }
 
 // Difference is one path (or config field) that differs.
@@ -308,7 +311,11 @@ func configDiff(a, b ImageConfig, in Intent) []Difference {
 	var out []Difference
 	field := func(name string, x, y any) {
 		if !reflect.DeepEqual(x, y) {
-			out = append(out, Difference{Path: "config." + name, Change: "changed", What: fmt.Sprintf("%v -> %v", x, y)})
+			d := Difference{Path: "config." + name, Change: "changed", What: fmt.Sprintf("%v -> %v", x, y)}
+			if r := in.ConfigFields[name]; r != "" {
+				d.Rule, d.Reason = r, "the fix rewrites the image's "+name+" on purpose"
+			}
+			out = append(out, d)
 		}
 	}
 	field("Entrypoint", a.Entrypoint, b.Entrypoint)

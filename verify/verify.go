@@ -35,6 +35,7 @@ import (
 	"github.com/layerwise/layerwise/dockerfile"
 	"github.com/layerwise/layerwise/engine"
 	"github.com/layerwise/layerwise/fix"
+	"github.com/layerwise/layerwise/rules"
 	"github.com/layerwise/layerwise/history"
 	"github.com/layerwise/layerwise/internal/atomicfile"
 	"github.com/layerwise/layerwise/measure"
@@ -395,6 +396,17 @@ func verifyImage(ctx context.Context, opt Options, tmp string, odisc, fdisc *dis
 		return err
 	}
 	in.Rewritten = rewritten
+	// the config fields the applied rules say their fixes change
+	for _, id := range ir.Rules {
+		if r := rules.Get(id); r != nil {
+			for _, field := range r.ImageConfig {
+				if in.ConfigFields == nil {
+					in.ConfigFields = map[string]string{}
+				}
+				in.ConfigFields[field] = id
+			}
+		}
+	}
 	ir.Comparison = Compare(os_, fs_, in)
 	ir.Status = Verified
 	if !ir.Comparison.Same {

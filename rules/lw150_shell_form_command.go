@@ -1,0 +1,208 @@
+package rules
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/layerwise/layerwise/baseimage"
+	"github.com/layerwise/layerwise/dockerfile"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// ShellFormCommand is LW150.
+var ShellFormCommand = Register(&Rule{
+	ID: "LW150", Name: "shell-form-command", Severity: Warning, Category: CatCorrectness,
+	Title: "The service runs under /bin/sh, which does not pass on docker stop's SIGTERM",
+	Cost:  "docker stop, a rolling deploy or a scale-down waits 10 s for every container and then kills the service without a graceful shutdown: requests in flight fail and connections are cut.",
+	Description: `A shell-form ` + "`CMD node server.js`" + ` or ` + "`ENTRYPOINT ./app`" + ` runs as ` + "`/bin/sh -c \"node server.js\"`" + `:
+the shell is PID 1 and the service its child. Debian's and Ubuntu's ` + "`/bin/sh`" + ` (dash) neither forwards SIGTERM nor
+replaces itself with the command (measured on debian:bookworm-slim: PID 1 is ` + "`/bin/sh -c sleep 1000`" + ` and
+` + "`docker stop`" + ` takes 10.1 s), so the service never hears the stop and is killed. The exec form runs the program itself as
+PID 1, where its own SIGTERM handler runs. ` + "`layerwise fix`" + ` rewrites a command that uses no shell feature (no variable,
+glob, redirection, pipe or chain) to the exec form; a command that needs the shell can start with ` + "`exec`" + ` instead, or
+run under an init (` + "`docker run --init`" + `, tini). ` + "`npm start`" + ` as PID 1 is not flagged: npm passes SIGTERM on (measured).
+
+The rewrite changes the image's config (its Cmd or Entrypoint, nothing on disk) and who is PID 1: a program with no
+SIGINT handler of its own then ignores Ctrl-C in ` + "`docker run -it`" + ` (the kernel's rule for PID 1), so ` + "`fix`" + ` makes it only
+when asked (` + "`--rule LW150`" + `, best with ` + "`--verify`" + `); ` + "`--init`" + ` (tini) covers both. It is made only where the command line
+stays the same program with the same arguments: where no ENTRYPOINT script of the base image reads the CMD (an
+official image known to have none), and for an ENTRYPOINT, when no CMD follows it (the exec form would append it).`,
+	Bad:           `CMD node server.js`,
+	Good:          `CMD ["node", "server.js"]`,
+	Check:         checkShellFormCommand,
+	FixDockerfile: fixShellFormCommand,
+	// the program becomes PID 1: it gets docker stop's SIGTERM, and, with
+	// no handler of its own, the kernel ignores a terminal's Ctrl-C for
+	// it (PID 1's default), which the shell's child did not: asked for
+	FixOnRequest: true,
+	ImageConfig:  []string{"Cmd", "Entrypoint"},
+})
+
+// runCommand is the instruction that decides what the final stage runs in
+// shell form, and what sits between the two: the last ENTRYPOINT (and a
+// CMD after it) or, without one, the last CMD.
+type runCommand struct {
+	ins      *dockerfile.Instruction
+	entry    bool // the instruction is an ENTRYPOINT
+	cmdAfter *dockerfile.Instruction
+	shell    bool // a SHELL instruction changed the shell before it
+	stage    *dockerfile.Stage
+}
+
+func (in *Input) runCommand() *runCommand {
+	s := in.finalStage()
+	if s == nil || in.windowsStage(s) {
+		return nil
+	}
+	rc := &runCommand{stage: s}
+	for _, x := range in.lineageInstructions(s) {
+		switch c := x.Cmd.(type) {
+		case *instructions.EntrypointCommand:
+			rc.ins, rc.entry, rc.cmdAfter = x, true, nil
+		case *instructions.CmdCommand:
+			if rc.entry {
+				rc.cmdAfter = x
+			} else {
+				rc.ins = x
+			}
+			_ = c
+		case *instructions.ShellCommand:
+			rc.shell = true
+		}
+	}
+	if rc.ins == nil {
+		return nil
+	}
+	return rc
+}
+
+// shellForm is the command of a shell-form CMD/ENTRYPOINT ("", false for
+// the exec form).
+func shellForm(x *dockerfile.Instruction) (string, bool) {
+	switch c := x.Cmd.(type) {
+	case *instructions.CmdCommand:
+		if c.PrependShell && len(c.CmdLine) > 0 {
+			return strings.Join(c.CmdLine, " "), true
+		}
+	case *instructions.EntrypointCommand:
+		if c.PrependShell && len(c.CmdLine) > 0 {
+			return strings.Join(c.CmdLine, " "), true
+		}
+	}
+	return "", false
+}
+
+func checkShellFormCommand(in *Input) []Finding {
+	rc := in.runCommand()
+	if rc == nil {
+		return nil
+	}
+	if !rc.entry {
+		// an exec-form ENTRYPOINT of this Dockerfile takes the shell-form
+		// CMD as its arguments: that is the entrypoint's business
+		for _, x := range in.lineageInstructions(rc.stage) {
+			if _, ok := x.Cmd.(*instructions.EntrypointCommand); ok {
+				return nil
+			}
+		}
+	}
+	line, ok := shellForm(rc.ins)
+	if !ok || rc.shell {
+		return nil // exec form, or a SHELL that may handle signals
+	}
+	if words, ok := plainWords(line); ok && len(words) > 0 && words[0] == "exec" {
+		return nil // the shell replaces itself with the program
+	}
+	what := "CMD"
+	if rc.entry {
+		what = "ENTRYPOINT"
+	}
+	msg := fmt.Sprintf("%s in shell form runs `/bin/sh -c %s`: the shell is PID 1 and does not pass on SIGTERM, so `docker stop` waits 10 s and kills the service. Use the exec form (%s [\"...\"]), or start the command with `exec`.",
+		what, short(line), what)
+	f := in.at(rc.ins, msg, Cost{Invalidates: "every docker stop and rolling deploy waits 10 s per container and then kills it", Basis: "static"})
+	return []Finding{f}
+}
+
+func fixShellFormCommand(in *Input, f Finding) (*Fix, string) {
+	rc := in.runCommand()
+	if rc == nil || rc.ins.Range.Start.Line != f.Range.Start.Line {
+		return nil, "instruction not found"
+	}
+	line, _ := shellForm(rc.ins)
+	words, ok := plainWords(line)
+	if !ok {
+		return nil, "the command uses the shell (variables, globs, redirections, pipes, chains or quoting the fixer does not read): start it with `exec` instead, or run it under an init"
+	}
+	if rc.entry && rc.cmdAfter != nil {
+		return nil, fmt.Sprintf("the CMD on line %d would become the ENTRYPOINT's arguments in the exec form (the shell form ignores it)", rc.cmdAfter.Range.Start.Line)
+	}
+	if !rc.entry {
+		base := in.rootBase(rc.stage).Base
+		if !baseimage.NoEntrypoint(base) {
+			return nil, fmt.Sprintf("the base image %s may have an ENTRYPOINT script that reads the CMD's first word (/bin/sh now, %s in the exec form)", base, words[0])
+		}
+	}
+	if rc.ins.Range.Start.Line != rc.ins.Range.End.Line {
+		return nil, "the instruction spans several lines"
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(words); err != nil {
+		return nil, err.Error()
+	}
+	arr := strings.TrimSpace(buf.String())
+	arr = strings.ReplaceAll(arr, `","`, `", "`)
+	kw := keywordAsWritten(in.File, rc.ins)
+	text := strings.Repeat(" ", rc.ins.Range.Start.Col-1) + kw + " " + arr
+	return &Fix{Description: "run the command in exec form: " + arr, File: in.Dockerfile,
+		Replacements: []Replacement{{StartLine: rc.ins.Range.Start.Line, EndLine: rc.ins.Range.End.Line, Text: joinLines([]string{text}), Kinds: []string{rc.ins.Kind}}}}, ""
+}
+
+// plainWords splits a shell command that uses no shell feature into its
+// words (quotes removed): one simple command of literal words, no
+// assignment, redirection, expansion, glob or operator.
+func plainWords(line string) ([]string, bool) {
+	f, err := syntax.NewParser(syntax.Variant(syntax.LangPOSIX)).Parse(strings.NewReader(line), "")
+	if err != nil || len(f.Stmts) != 1 {
+		return nil, false
+	}
+	st := f.Stmts[0]
+	call, ok := st.Cmd.(*syntax.CallExpr)
+	if !ok || st.Negated || st.Background || st.Coprocess || len(st.Redirs) > 0 || len(call.Assigns) > 0 || len(call.Args) == 0 {
+		return nil, false
+	}
+	var out []string
+	for _, w := range call.Args {
+		var b strings.Builder
+		for _, p := range w.Parts {
+			switch p := p.(type) {
+			case *syntax.Lit:
+				if strings.ContainsAny(p.Value, "*?[]{}~\\") {
+					return nil, false // a glob, brace, tilde or escape
+				}
+				b.WriteString(p.Value)
+			case *syntax.SglQuoted:
+				if p.Dollar {
+					return nil, false
+				}
+				b.WriteString(p.Value)
+			case *syntax.DblQuoted:
+				for _, q := range p.Parts {
+					l, ok := q.(*syntax.Lit)
+					if !ok || strings.ContainsAny(l.Value, "\\$`") {
+						return nil, false
+					}
+					b.WriteString(l.Value)
+				}
+			default:
+				return nil, false
+			}
+		}
+		out = append(out, b.String())
+	}
+	return out, true
+}

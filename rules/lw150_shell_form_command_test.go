@@ -1,0 +1,71 @@
+package rules
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestShellFormCommand(t *testing.T) {
+	cases := []struct {
+		src  string
+		want int
+	}{
+		{"FROM debian:12\nCMD node server.js\n", 1},
+		{"FROM debian:12\nENTRYPOINT ./app --port 80\n", 1},
+		{"FROM debian:12\nCMD [\"node\", \"server.js\"]\n", 0},
+		{"FROM debian:12\nCMD exec node server.js\n", 0},
+		{"FROM debian:12\nSHELL [\"/bin/bash\", \"-c\"]\nCMD node server.js\n", 0},
+		// the CMD is the exec-form ENTRYPOINT's arguments
+		{"FROM debian:12\nENTRYPOINT [\"tini\", \"--\"]\nCMD node server.js\n", 0},
+		// only the built stage counts
+		{"FROM debian:12 AS dev\nCMD node dev.js\nFROM debian:12\nCMD [\"node\", \"s.js\"]\n", 0},
+		{"FROM debian:12 AS base\nCMD node s.js\nFROM base\nRUN true\n", 1},
+		{"FROM mcr.microsoft.com/windows/servercore:ltsc2022\nCMD app.exe\n", 0},
+	}
+	for _, tc := range cases {
+		if got := len(check(t, "LW150", input(t, tc.src))); got != tc.want {
+			t.Errorf("%q: %d findings, want %d", tc.src, got, tc.want)
+		}
+	}
+}
+
+func TestShellFormCommandFix(t *testing.T) {
+	cases := []struct{ src, want, why string }{
+		{"FROM debian:12\nCMD node server.js --port 8080\n", "FROM debian:12\nCMD [\"node\", \"server.js\", \"--port\", \"8080\"]\n", ""},
+		{"FROM python:3.12\ncmd python 'my app.py'\n", "FROM python:3.12\ncmd [\"python\", \"my app.py\"]\n", ""},
+		{"FROM debian:12\nENTRYPOINT ./app\n", "FROM debian:12\nENTRYPOINT [\"./app\"]\n", ""},
+		{"FROM debian:12\nCMD node $APP\n", "", "uses the shell"},
+		{"FROM debian:12\nCMD node a.js > /log\n", "", "uses the shell"},
+		{"FROM debian:12\nCMD cd /app && node a.js\n", "", "uses the shell"},
+		{"FROM debian:12\nCMD node *.js\n", "", "uses the shell"},
+		// node's entrypoint script reads the CMD's first word
+		{"FROM node:20\nCMD node server.js\n", "", "ENTRYPOINT script"},
+		{"FROM debian:12\nENTRYPOINT ./app\nCMD [\"--port\", \"80\"]\n", "", "would become the ENTRYPOINT's arguments"},
+	}
+	for _, tc := range cases {
+		in := input(t, tc.src)
+		fs := check(t, "LW150", in)
+		if len(fs) != 1 {
+			t.Fatalf("%q: %d findings", tc.src, len(fs))
+		}
+		fx, why := fixShellFormCommand(in, fs[0])
+		if tc.why != "" {
+			if fx != nil || !strings.Contains(why, tc.why) {
+				t.Errorf("%q: fix %v, reason %q, want a refusal with %q", tc.src, fx, why, tc.why)
+			}
+			continue
+		}
+		if fx == nil {
+			t.Fatalf("%q: refused: %s", tc.src, why)
+		}
+		if got := applyFix(t, tc.src, fx); got != tc.want {
+			t.Errorf("%q:\ngot  %q\nwant %q", tc.src, got, tc.want)
+		}
+	}
+}
+
+func applyFix(t *testing.T, src string, fx *Fix) string {
+	t.Helper()
+	lines := strings.Split(strings.TrimSuffix(src, "\n"), "\n")
+	return strings.Join(ApplyFix(lines, fx), "\n") + "\n"
+}
