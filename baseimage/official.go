@@ -68,6 +68,38 @@ func NoEntrypoint(ref string) bool {
 	return noEntrypoint[Repo(ref)] || ref == "scratch"
 }
 
+// dashImages are official images whose default variants are Debian's or
+// Ubuntu's, where /bin/sh is dash: `sh -c "cmd"` stays PID 1 with the
+// command as its child (measured on debian:bookworm-slim), where BusyBox's
+// ash (Alpine, busybox) replaces itself with the last command (measured on
+// busybox:1.36) and bash with a single one.
+var dashImages = map[string]bool{
+	"debian": true, "ubuntu": true, "buildpack-deps": true, "node": true, "python": true, "golang": true, "ruby": true,
+	"php": true, "rust": true, "gcc": true, "openjdk": true, "eclipse-temurin": true, "maven": true, "gradle": true,
+	"nginx": true, "httpd": true, "perl": true, "haskell": true, "elixir": true, "erlang": true, "julia": true, "r-base": true,
+	"clojure": true, "postgres": true, "redis": true, "mariadb": true, "mongo": true, "composer": false,
+	"mcr.microsoft.com/dotnet/sdk": true, "mcr.microsoft.com/dotnet/aspnet": true, "mcr.microsoft.com/dotnet/runtime": true,
+}
+
+// DashShell reports whether the image's /bin/sh is known to be dash: an
+// official image of dashImages in a tag that does not name another
+// distribution (alpine, a Red Hat family one, a shell-less chiseled one).
+func DashShell(ref string) bool {
+	if !dashImages[Repo(ref)] || IsWindows(ref) {
+		return false
+	}
+	tag := ""
+	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
+		tag = strings.ToLower(ref[i+1:])
+	}
+	for _, other := range []string{"alpine", "busybox", "azurelinux", "cbl-mariner", "mariner", "chiseled", "distroless", "oracle", "ubi", "amazonlinux", "windows", "nanoserver"} {
+		if strings.Contains(tag, other) {
+			return false
+		}
+	}
+	return true
+}
+
 // archNamespaces are the Docker Hub namespaces that publish the official
 // images for one architecture each.
 var archNamespaces = map[string]bool{"amd64": true, "arm32v5": true, "arm32v6": true, "arm32v7": true, "arm64v8": true,

@@ -13,6 +13,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -43,6 +44,10 @@ type Options struct {
 	// still keep what every other image reading the same context needs
 	// (fix FILE..., as pre-commit passes the changed files).
 	Only func(*discover.Image) bool
+
+	// ignoreNotFixed: fix the Dockerfiles without counting on the ignore
+	// rewrite (it did not exclude what a fix needed excluded).
+	ignoreNotFixed bool
 
 	// walks are the context walks Run already made, by context directory
 	// and ignore file: the .dockerignore proof starts from them instead of
@@ -86,6 +91,10 @@ type FileFix struct {
 	// directory) a .dockerignore rewrite stops sending on purpose: what
 	// verify accepts as no longer in the image.
 	Excludes []string `json:"excludes,omitempty"`
+	// needsExcluded are the context paths the applied fixes count on the
+	// context's ignore rewrite to stop sending (rules.Fix.NeedsExcluded).
+	needsExcluded []string
+	image         *discover.Image
 }
 
 // Changed reports whether the file changes.
@@ -177,11 +186,62 @@ func Run(ctx context.Context, disc *discover.Repo, opt Options) (*Result, error)
 		}
 		res.Files = append(res.Files, ign...)
 		res.Notes = append(res.Notes, notes...)
+		// a Dockerfile fix that counted on the ignore rewrite excluding a
+		// path (the sent node_modules a moved install would be overwritten
+		// by) is made again without it where the rewrite left the path
+		// sent: another image of the context needs it, the ignore file was
+		// left alone
+		for i, ff := range res.Files {
+			if len(ff.needsExcluded) == 0 || ff.image == nil || excludedBy(ign, ff.image, ff.needsExcluded) {
+				continue
+			}
+			again := opt
+			again.ignoreNotFixed = true
+			rep, err := contextReport(ctx, ff.image)
+			if err != nil {
+				rep = nil
+			}
+			nf, notes, err := Dockerfile(ctx, ff.image, rep, again)
+			if err != nil {
+				return nil, err
+			}
+			res.Files[i] = nf
+			res.Notes = append(res.Notes, notes...)
+		}
+		kept := res.Files[:0]
+		for _, f := range res.Files {
+			if f.Changed() {
+				kept = append(kept, f)
+			}
+		}
+		res.Files = kept
 	}
 	res.confine(disc.Root)
 	res.Notes = uniqueNotes(res.Notes)
 	sort.SliceStable(res.Files, func(i, j int) bool { return res.Files[i].Path < res.Files[j].Path })
 	return res, nil
+}
+
+// excludedBy: the ignore rewrite of the image's context excludes every
+// path (context-relative) in paths.
+func excludedBy(ign []*FileFix, im *discover.Image, paths []string) bool {
+	for _, p := range paths {
+		ok := false
+		for _, f := range ign {
+			if filepath.Dir(f.Abs) != im.AbsContext() {
+				continue
+			}
+			for _, e := range f.Excludes {
+				if p == e || strings.HasPrefix(p, e+"/") {
+					ok = true
+				}
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // uniqueNotes drops repeated notes (a refused image is noted by the
@@ -225,32 +285,33 @@ func Dockerfile(ctx context.Context, im *discover.Image, rep *buildctx.Report, o
 		orig = data
 	}
 	ff := &FileFix{Path: im.Dockerfile, Abs: im.AbsDockerfile(), Before: orig}
-	after, applied, notes := fixText(ctx, im, rep, orig, opt)
-	ff.After, ff.Applied = after, applied
+	after, applied, notes, needs := fixText(ctx, im, rep, orig, opt)
+	ff.After, ff.Applied, ff.needsExcluded, ff.image = after, applied, needs, im
 	return ff, notes, nil
 }
 
 // maxFixes bounds the fix loop (each pass applies one fix).
 const maxFixes = 50
 
-func fixText(ctx context.Context, im *discover.Image, rep *buildctx.Report, orig []byte, opt Options) ([]byte, []Applied, []Note) {
+func fixText(ctx context.Context, im *discover.Image, rep *buildctx.Report, orig []byte, opt Options) ([]byte, []Applied, []Note, []string) {
 	style := styleOf(orig)
 	m, err := dockerfile.Parse(im.Dockerfile, orig, im.ParseOptions())
 	if err != nil {
-		return orig, nil, []Note{{File: im.Dockerfile, Reason: "does not parse: " + err.Error()}}
+		return orig, nil, []Note{{File: im.Dockerfile, Reason: "does not parse: " + err.Error()}}, nil
 	}
 	for _, st := range m.Stages {
 		if rules.IsWindowsImage(st.Base) || strings.Contains(strings.ToLower(st.Platform), "windows") {
-			return orig, nil, []Note{{File: im.Dockerfile, Line: st.Range.Start.Line, Reason: "a Windows image (" + st.Base + "): layerwise's rewrites (cache mounts, Linux paths, apt) are for Linux images; the Dockerfile is left as it is"}}
+			return orig, nil, []Note{{File: im.Dockerfile, Line: st.Range.Start.Line, Reason: "a Windows image (" + st.Base + "): layerwise's rewrites (cache mounts, Linux paths, apt) are for Linux images; the Dockerfile is left as it is"}}, nil
 		}
 		for _, x := range st.Instructions {
 			if x.Kind == "ONBUILD" {
-				return orig, nil, []Note{{File: im.Dockerfile, Line: x.Range.Start.Line, Reason: "ONBUILD instructions run in other images' builds: the Dockerfile is left as it is"}}
+				return orig, nil, []Note{{File: im.Dockerfile, Line: x.Range.Start.Line, Reason: "ONBUILD instructions run in other images' builds: the Dockerfile is left as it is"}}, nil
 			}
 		}
 	}
 	lines := m.Lines
 	var applied []Applied
+	var needs []string
 	var notes []Note
 	tried := map[string]bool{}
 	// a fix that does not resolve its finding would come back at the same
@@ -264,7 +325,7 @@ func fixText(ctx context.Context, im *discover.Image, rep *buildctx.Report, orig
 			break
 		}
 		if cur == nil {
-			in := &rules.Input{Image: im.Name, Dockerfile: im.Dockerfile, File: m, Config: opt.Config, ContextPath: im.Context, Target: im.Target, Context: rep, Kaniko: kaniko, IgnoreFixed: opt.wants("LW122")}
+			in := &rules.Input{Image: im.Name, Dockerfile: im.Dockerfile, File: m, Config: opt.Config, ContextPath: im.Context, Target: im.Target, Context: rep, Kaniko: kaniko, IgnoreFixed: opt.wants("LW122") && !opt.ignoreNotFixed}
 			cur = newView(ctx, in, style.join(lines))
 		}
 		in := cur.in
@@ -318,16 +379,17 @@ func fixText(ctx context.Context, im *discover.Image, rep *buildctx.Report, orig
 			continue
 		}
 		applied = append(applied, Applied{Rule: next.RuleID, Line: next.Range.Start.Line, Description: fx.Description})
+		needs = append(needs, fx.NeedsExcluded...)
 		m, lines, cur = nm, newLines, nw
 	}
 	notes = dedupeNotes(notes)
 	if ctx.Err() != nil {
-		return orig, nil, notes // interrupted mid-file: nothing of it
+		return orig, nil, notes, nil // interrupted mid-file: nothing of it
 	}
 	if len(applied) == 0 {
-		return orig, nil, notes
+		return orig, nil, notes, nil
 	}
-	return style.join(lines), applied, notes
+	return style.join(lines), applied, notes, needs
 }
 
 // dedupeNotes drops repeats: a fix that failed may be tried again after

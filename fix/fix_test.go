@@ -1127,3 +1127,129 @@ func TestYarnBerryManifestsBringTheRelease(t *testing.T) {
 		t.Errorf("got:\n%s\nwant:\n%s\nnotes: %+v", got, want, notes)
 	}
 }
+
+// TestMoveCountsOnTheIgnoreRewriteOnlyWhereItExcludes: LW101 moves an
+// install before the sources counting on the .dockerignore rewrite to stop
+// sending node_modules; where the rewrite keeps it (a sibling image copies
+// node_modules/.bin), the Dockerfile is fixed again without the move.
+func TestMoveCountsOnTheIgnoreRewriteOnlyWhereItExcludes(t *testing.T) {
+	files := map[string]string{"Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n",
+		"package.json": `{"name":"x"}`, "package-lock.json": "{}", "node_modules/.bin/x": "", "x.js": ""}
+	got, ign, _ := fixRepo(t, files, "LW101", "LW122")
+	if !strings.Contains(got, "COPY package-lock.json package.json ./\nRUN npm ci\nCOPY . .") || !strings.Contains(ign, "/node_modules") {
+		t.Fatalf("alone, the move and the exclusion go together:\n%s\n%s", got, ign)
+	}
+	files["Dockerfile.tools"] = "FROM node:20\nCOPY node_modules/.bin /tools/\n"
+	got, ign, notes := fixRepo(t, files, "LW101", "LW122")
+	if got != files["Dockerfile"] || strings.Contains(ign, "/node_modules") {
+		t.Errorf("node_modules stays sent, yet:\n%s\n%s", got, ign)
+	}
+	found := false
+	for _, n := range notes {
+		found = found || strings.Contains(n.Reason, "the context sends node_modules")
+	}
+	if !found {
+		t.Errorf("no note says why: %+v", notes)
+	}
+}
+
+// The review's .NET cases: what the fixer cannot follow exactly is
+// refused, with the reason.
+func TestDotnetRefusals(t *testing.T) {
+	sln := "Project(\"{F}\") = \"App\", \"App.csproj\", \"{1}\"\nEndProject\nProject(\"{F}\") = \"T\", \"tests\\\\T.csproj\", \"{2}\"\nEndProject\n"
+	cases := []struct {
+		name  string
+		files map[string]string
+		note  string
+		want  string // a line the rewrite must hold, when it rewrites
+	}{
+		{"local-feed", map[string]string{"Dockerfile": "FROM mcr.microsoft.com/dotnet/sdk:8.0\nWORKDIR /src\nCOPY . .\nRUN dotnet restore\n",
+			"App.csproj": "<Project/>", "NuGet.config": `<configuration><packageSources><add key="local" value="./nupkgs" /></packageSources></configuration>`, "nupkgs/a.nupkg": ""},
+			"local package source", ""},
+		{"source-flag", map[string]string{"Dockerfile": "FROM mcr.microsoft.com/dotnet/sdk:8.0\nWORKDIR /src\nCOPY . .\nRUN dotnet restore -s ./nupkgs\n", "App.csproj": "<Project/>"},
+			"local source", ""},
+		{"two-restores", map[string]string{"Dockerfile": "FROM mcr.microsoft.com/dotnet/sdk:8.0\nWORKDIR /src\nCOPY . .\nRUN dotnet restore a/A.csproj && dotnet restore b/B.csproj\n", "a/A.csproj": "<Project/>", "b/B.csproj": "<Project/>"},
+			"several dotnet commands", ""},
+		{"space-in-path", map[string]string{"Dockerfile": "FROM mcr.microsoft.com/dotnet/sdk:8.0\nWORKDIR /src\nCOPY . .\nRUN dotnet restore App.csproj\n",
+			"App.csproj": `<Project><ItemGroup><ProjectReference Include="My Lib\My Lib.csproj" /></ItemGroup></Project>`, "My Lib/My Lib.csproj": "<Project/>"},
+			"cannot be written plainly", ""},
+		{"obj-sent", map[string]string{"Dockerfile": "FROM mcr.microsoft.com/dotnet/sdk:8.0\nWORKDIR /src\nCOPY . .\nRUN dotnet restore\n", "App.csproj": "<Project/>", "obj/project.assets.json": "{}"},
+			"exclude obj/ and bin/", ""},
+		{"props-project-reference", map[string]string{"Dockerfile": "FROM mcr.microsoft.com/dotnet/sdk:8.0\nWORKDIR /src\nCOPY . .\nRUN dotnet restore\n", "App.csproj": "<Project/>",
+			"Directory.Build.props": `<Project><ItemGroup><ProjectReference Include="..\Shared\Shared.csproj" /></ItemGroup></Project>`},
+			"adds ProjectReferences", ""},
+		// MSBuild restores the solution of the project's name: all its projects come
+		{"solution-of-the-same-name", map[string]string{"Dockerfile": "FROM mcr.microsoft.com/dotnet/sdk:8.0\nWORKDIR /src\nCOPY . .\nRUN dotnet restore\n",
+			"App.csproj": "<Project/>", "App.sln": sln, "tests/T.csproj": "<Project/>"},
+			"", "COPY tests/T.csproj tests/"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, _, notes := fixRepo(t, tc.files, "LW101")
+			if tc.want != "" {
+				if !strings.Contains(got, tc.want) {
+					t.Errorf("want %q in:\n%s\n%+v", tc.want, got, notes)
+				}
+				return
+			}
+			if got != tc.files["Dockerfile"] {
+				t.Errorf("rewritten:\n%s", got)
+			}
+			found := false
+			for _, n := range notes {
+				found = found || strings.Contains(n.Reason, tc.note)
+			}
+			if !found {
+				t.Errorf("note %q missing: %+v", tc.note, notes)
+			}
+		})
+	}
+}
+
+// The review's composer cases.
+func TestComposerSplitRefusals(t *testing.T) {
+	withAutoload := `{"autoload": {"psr-4": {"App\\": "src/"}}, "scripts": {"post-install-cmd": ["@php -r 1;"]}}`
+	cases := []struct {
+		name  string
+		files map[string]string
+		note  string
+		want  string
+	}{
+		{"leading-cd", map[string]string{"Dockerfile": "FROM php:8.3-cli\nWORKDIR /app\nCOPY . .\nRUN cd backend && composer install --no-dev\n",
+			"backend/composer.json": withAutoload, "backend/composer.lock": "{}", "backend/src/A.php": ""},
+			"", "RUN cd backend && composer dump-autoload --no-dev && composer run-script --no-dev post-install-cmd"},
+		{"path-repository", map[string]string{"Dockerfile": "FROM php:8.3-cli\nWORKDIR /app\nCOPY . .\nRUN composer install\n",
+			"composer.json": `{"repositories": [{"type": "path", "url": "packages/*"}]}`, "composer.lock": "{}", "packages/a/composer.json": "{}"},
+			"local path repository", ""},
+		{"patches", map[string]string{"Dockerfile": "FROM php:8.3-cli\nWORKDIR /app\nCOPY . .\nRUN composer install --no-scripts --no-autoloader\n",
+			"composer.json": `{"extra": {"patches": {"a/b": {"fix": "patches/x.patch"}}}}`, "composer.lock": "{}", "patches/x.patch": ""},
+			"extra.patches", ""},
+		{"unknown-flag", map[string]string{"Dockerfile": "FROM php:8.3-cli\nWORKDIR /app\nCOPY . .\nRUN composer install --apcu-autoloader-prefix=x\n",
+			"composer.json": withAutoload, "composer.lock": "{}"},
+			"cannot carry over", ""},
+		{"secret-mount", map[string]string{"Dockerfile": "FROM php:8.3-cli\nWORKDIR /app\nCOPY . .\nRUN --mount=type=secret,id=auth,target=/root/.composer/auth.json composer install\n",
+			"composer.json": withAutoload, "composer.lock": "{}"},
+			"--mount=type=secret", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, _, notes := fixRepo(t, tc.files, "LW101")
+			if tc.want != "" {
+				if !strings.Contains(got, tc.want) {
+					t.Errorf("want %q in:\n%s\n%+v", tc.want, got, notes)
+				}
+				return
+			}
+			if got != tc.files["Dockerfile"] {
+				t.Errorf("rewritten:\n%s", got)
+			}
+			found := false
+			for _, n := range notes {
+				found = found || strings.Contains(n.Reason, tc.note)
+			}
+			if !found {
+				t.Errorf("note %q missing: %+v", tc.note, notes)
+			}
+		})
+	}
+}

@@ -39,7 +39,7 @@ func FuzzFix(f *testing.F) {
 		}
 		im := &discover.Image{Name: "fuzz", Dockerfile: "Dockerfile", Context: ".", Model: m, Root: t.TempDir()}
 		opt := Options{Config: config.Default()}
-		once, _, notes := fixText(context.Background(), im, nil, []byte(src), opt)
+		once, _, notes, _ := fixText(context.Background(), im, nil, []byte(src), opt)
 		for _, n := range notes {
 			if strings.HasPrefix(n.Reason, "refused:") {
 				// the fixer kept the file safe, but a rule's fix wrote
@@ -52,7 +52,7 @@ func FuzzFix(f *testing.F) {
 			t.Fatalf("fix output does not parse: %v\n--- in\n%s\n--- out\n%s", err, src, once)
 		}
 		im.Model = m2
-		twice, _, _ := fixText(context.Background(), im, nil, once, opt)
+		twice, _, _, _ := fixText(context.Background(), im, nil, once, opt)
 		if string(twice) != string(once) {
 			t.Fatalf("not idempotent\n--- in\n%s\n--- once\n%s\n--- twice\n%s", src, once, twice)
 		}

@@ -468,3 +468,42 @@ func TestIgnoreComposerVendorNotGoVendor(t *testing.T) {
 		t.Errorf("Go's vendor excluded: %q", pats)
 	}
 }
+
+// TestIgnoreRegeneratedOnlyWhereBuilt: the review's cases. A committed
+// vendor/ that `composer global require` does not touch stays; dist/ stays
+// where the script run is not the bundler's (build:server runs tsc) or a
+// sibling Dockerfile copies the prebuilt dist/.
+func TestIgnoreRegeneratedOnlyWhereBuilt(t *testing.T) {
+	got, _ := ignoreFixes(t, map[string]string{
+		"Dockerfile":          "FROM php:8.3-apache\nRUN composer global require drush/drush\nCOPY . /var/www/html\n",
+		"composer.json":       "{}",
+		"vendor/autoload.php": "",
+		"index.php":           "",
+	})
+	if slices.Contains(patternsOf(got[".dockerignore"]), "/vendor") {
+		t.Errorf("a committed vendor/ no install regenerates was excluded:\n%s", got[".dockerignore"])
+	}
+	pj := `{"scripts": {"build": "vite build", "build:server": "tsc -p server"}}`
+	got, _ = ignoreFixes(t, map[string]string{
+		"Dockerfile":   "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build:server\n",
+		"package.json": pj, "package-lock.json": "{}", "dist/index.html": "", "server/a.ts": "",
+	})
+	if slices.Contains(patternsOf(got[".dockerignore"]), "/dist") {
+		t.Errorf("dist/ excluded though the script run is tsc:\n%s", got[".dockerignore"])
+	}
+	got, _ = ignoreFixes(t, map[string]string{
+		"Dockerfile":          "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\n",
+		"Dockerfile.prebuilt": "FROM nginx:1\nCOPY . /usr/share/nginx/html\n",
+		"package.json":        pj, "package-lock.json": "{}", "dist/index.html": "",
+	})
+	if slices.Contains(patternsOf(got[".dockerignore"]), "/dist") {
+		t.Errorf("dist/ excluded though Dockerfile.prebuilt copies it:\n%s", got[".dockerignore"])
+	}
+	got, _ = ignoreFixes(t, map[string]string{
+		"Dockerfile":   "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\n",
+		"package.json": pj, "package-lock.json": "{}", "dist/index.html": "",
+	})
+	if !slices.Contains(patternsOf(got[".dockerignore"]), "/dist") {
+		t.Errorf("vite's dist/ kept:\n%s", got[".dockerignore"])
+	}
+}

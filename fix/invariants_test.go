@@ -139,7 +139,7 @@ func TestEveryFixKeepsTheInvariants(t *testing.T) {
 			continue
 		}
 		im := &discover.Image{Name: "p", Dockerfile: "Dockerfile", Context: ".", Model: m, Root: t.TempDir()}
-		_, _, notes := fixText(context.Background(), im, nil, []byte(src), Options{Config: config.Default()})
+		_, _, notes, _ := fixText(context.Background(), im, nil, []byte(src), Options{Config: config.Default()})
 		refusals(src, notes)
 	}
 }

@@ -416,10 +416,14 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 	// sends its own: copied after the install, it would overwrite what
 	// the install made, unless the ignore file the fixer writes next
 	// stops sending it
+	var needsExcluded []string
 	if d := RegeneratedDir(tool); d != "" && !compile {
 		p := strings.TrimPrefix(path.Join(srcDir, d), "/")
-		if in.contextHas(p) && in.sent(p) && !in.IgnoreFixed {
-			return nil, fmt.Sprintf("the context sends %s, which the COPY of the sources would copy over what the install makes once it runs first: exclude it in .dockerignore (LW122's fix does)", p)
+		if in.contextHas(p) && in.sent(p) {
+			if !in.IgnoreFixed {
+				return nil, fmt.Sprintf("the context sends %s, which the COPY of the sources would copy over what the install makes once it runs first: exclude it in .dockerignore (LW122's fix does)", p)
+			}
+			needsExcluded = append(needsExcluded, p)
 		}
 	}
 	var manifests []string
@@ -436,6 +440,20 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 		var arg, entry string
 		if arg, why = dotnetEntry(installCmd); why != "" {
 			return nil, why
+		}
+		if why = dotnetFlagsReadMore(installCmd); why != "" {
+			return nil, why
+		}
+		// one restore's files are followed: a second dotnet command that
+		// moves with it may restore other projects
+		n := 0
+		for _, c := range inst.Run.Commands[:movedCmds] {
+			if ci := Classify(c); ci != nil && ci.Tool == toolDotnet {
+				n++
+			}
+		}
+		if n > 1 && !compile {
+			return nil, "the RUN runs several dotnet commands before the sources, and the fixer follows one project's files: split it"
 		}
 		if arg != "" {
 			p := arg
@@ -465,6 +483,36 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 	}
 	if len(manifests) == 0 && len(groups) == 0 {
 		return nil, fmt.Sprintf("no %s manifest (%s) in the context under %q", tool.Name, strings.Join(tool.Manifests, ", "), srcDir)
+	}
+	// a path the new COPY line cannot name as one plain word (a space, a
+	// glob character, a $) would split or expand in it
+	for _, p := range manifests {
+		if !literalPath(p) {
+			return nil, fmt.Sprintf("%s cannot be written plainly in a COPY", p)
+		}
+	}
+	for _, g := range groups {
+		for _, p := range append([]string{g.dir}, g.files...) {
+			if p != "" && !literalPath(p) {
+				return nil, fmt.Sprintf("%s cannot be written plainly in a COPY", p)
+			}
+		}
+	}
+	// the restore's own output beside each project, when the context
+	// sends it: copied after the restore, the host's
+	// obj/project.assets.json would replace the one just made
+	if tool == toolDotnet {
+		dirs := []string{srcDir}
+		for _, g := range groups {
+			dirs = append(dirs, g.dir)
+		}
+		for _, d := range dirs {
+			for _, out := range []string{"obj", "bin"} {
+				if p := strings.TrimPrefix(path.Join(d, out), "/"); in.contextHas(p) && in.sent(p) {
+					return nil, fmt.Sprintf("the context sends %s, whose restore output the COPY of the sources would copy over the one the restore makes: exclude obj/ and bin/ in .dockerignore", p)
+				}
+			}
+		}
 	}
 	var groupLines, groupKinds, groupFiles []string
 	for _, g := range groups {
@@ -627,8 +675,18 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 	kinds = append(kinds, "RUN", broad.Kind)
 	if composerAfter != "" {
 		// the autoloader and scripts after the sources, where the
-		// install ran them
-		text = append(text, strings.Repeat(" ", inst.Range.Start.Col-1)+keywordAsWritten(in.File, inst)+" "+composerAfter)
+		// install ran them: in its directory (the leading cds), with the
+		// RUN's mounts other than caches (a secret the scripts read)
+		for _, m := range inst.Run.Mounts {
+			if m.Type != "cache" {
+				return nil, fmt.Sprintf("the RUN has a --mount=type=%s, which the composer dump-autoload after the sources may need too: split it by hand", m.Type)
+			}
+		}
+		var pre []string
+		for _, cd := range cds {
+			pre = append(pre, "cd "+cd.Args[0]+" && ")
+		}
+		text = append(text, strings.Repeat(" ", inst.Range.Start.Col-1)+keywordAsWritten(in.File, inst)+" "+strings.Join(pre, "")+composerAfter)
 		kinds = append(kinds, "RUN")
 	}
 	if installPart != nil {
@@ -636,7 +694,7 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 		kinds = append(kinds, "RUN")
 	}
 	return &Fix{Description: fmt.Sprintf("copy %s first, install, then copy the sources", strings.Join(baseNames(manifests), ", ")), File: in.Dockerfile,
-		Replacements: []Replacement{{StartLine: broad.Range.Start.Line, EndLine: inst.Range.End.Line, Text: joinLines(text), Kinds: kinds}}}, ""
+		Replacements: []Replacement{{StartLine: broad.Range.Start.Line, EndLine: inst.Range.End.Line, Text: joinLines(text), Kinds: kinds}}, NeedsExcluded: needsExcluded}, ""
 }
 
 // storeMountFlags are the --mount flags of a RUN, as written, that are

@@ -27,20 +27,43 @@ var composerInstallEvents = []string{"pre-install-cmd", "pre-update-cmd", "pre-p
 // the install reads nothing of the sources.
 func composerSplit(in *Input, srcDir string, c dockerfile.Command) (flags, after, why string) {
 	noScripts, noAuto := c.HasArg("--no-scripts"), c.HasArg("--no-autoloader")
-	if noScripts && noAuto {
-		return "", "", ""
-	}
 	data, err := in.readContextFile(strings.TrimPrefix(path.Join(srcDir, "composer.json"), "/"))
 	if err != nil {
 		return "", "", ""
 	}
+	if noScripts && noAuto {
+		var cj struct {
+			Repositories json.RawMessage            `json:"repositories"`
+			Extra        map[string]json.RawMessage `json:"extra"`
+		}
+		if json.Unmarshal(data, &cj) == nil {
+			if why := composerReadsMore(cj.Repositories, cj.Extra); why != "" {
+				return "", "", why
+			}
+		}
+		return "", "", ""
+	}
 	var cj struct {
-		Autoload    json.RawMessage            `json:"autoload"`
-		AutoloadDev json.RawMessage            `json:"autoload-dev"`
-		Scripts     map[string]json.RawMessage `json:"scripts"`
+		Autoload     json.RawMessage            `json:"autoload"`
+		AutoloadDev  json.RawMessage            `json:"autoload-dev"`
+		Scripts      map[string]json.RawMessage `json:"scripts"`
+		Repositories json.RawMessage            `json:"repositories"`
+		Extra        map[string]json.RawMessage `json:"extra"`
 	}
 	if json.Unmarshal(data, &cj) != nil {
 		return "", "", "composer.json does not parse as JSON"
+	}
+	// what the install reads besides composer.json and composer.lock:
+	// another manifest (COMPOSER=...), local repositories, patch files
+	// (cweagans/composer-patches runs as a plugin, --no-scripts or not),
+	// merged manifests
+	for _, e := range c.Env {
+		if strings.HasPrefix(e, "COMPOSER=") {
+			return "", "", fmt.Sprintf("`%s` reads %s, not composer.json", shortCmd(c), e)
+		}
+	}
+	if why := composerReadsMore(cj.Repositories, cj.Extra); why != "" {
+		return "", "", why
 	}
 	if len(cj.Autoload) == 0 && len(cj.AutoloadDev) == 0 && len(cj.Scripts) == 0 {
 		return "", "", ""
@@ -52,6 +75,12 @@ func composerSplit(in *Input, srcDir string, c dockerfile.Command) (flags, after
 		}
 		if sub == "" && !strings.HasPrefix(a, "-") {
 			sub = c.Args[i]
+			continue
+		}
+		if flag, _, _ := strings.Cut(a, "="); strings.HasPrefix(a, "-") && !composerInstallFlags[flag] {
+			// a flag whose effect on the deferred autoloader and scripts
+			// the fixer does not know (--apcu-autoloader-prefix, ...)
+			return "", "", fmt.Sprintf("`%s` has %s, which the fixer cannot carry over to composer dump-autoload", shortCmd(c), a)
 		}
 	}
 	if !noScripts {
@@ -87,7 +116,8 @@ func composerSplit(in *Input, srcDir string, c dockerfile.Command) (flags, after
 		for _, m := range [][2]string{{"--no-dev", "--no-dev"}, {"--optimize-autoloader", "--optimize"}, {"-o", "--optimize"},
 			{"--classmap-authoritative", "--classmap-authoritative"}, {"-a", "--classmap-authoritative"},
 			{"--apcu-autoloader", "--apcu"}, {"--ignore-platform-reqs", "--ignore-platform-reqs"},
-			{"--no-interaction", "--no-interaction"}, {"-n", "--no-interaction"}, {"--no-scripts", "--no-scripts"}} {
+			{"--no-interaction", "--no-interaction"}, {"-n", "--no-interaction"}, {"--no-scripts", "--no-scripts"},
+			{"--no-plugins", "--no-plugins"}, {"--quiet", "--quiet"}, {"-q", "--quiet"}, {"--no-ansi", "--no-ansi"}} {
 			if has(m[0]) && !strings.Contains(dump, " "+m[1]) {
 				dump += " " + m[1]
 			}
@@ -109,6 +139,9 @@ func composerSplit(in *Input, srcDir string, c dockerfile.Command) (flags, after
 			if has("--no-dev") {
 				run += " --no-dev"
 			}
+			if has("--no-plugins") {
+				run += " --no-plugins"
+			}
 			steps = append(steps, run+" post-"+sub+"-cmd")
 		}
 	}
@@ -116,6 +149,48 @@ func composerSplit(in *Input, srcDir string, c dockerfile.Command) (flags, after
 		return "", "", ""
 	}
 	return flags, strings.Join(steps, " && "), ""
+}
+
+// composerInstallFlags are the flags of composer install/update whose
+// effect the split keeps: install-only ones, and those passed on to
+// dump-autoload and run-script.
+var composerInstallFlags = map[string]bool{
+	"--no-dev": true, "--dev": true, "--prefer-dist": true, "--prefer-source": true, "--prefer-install": true, "--no-progress": true,
+	"--no-interaction": true, "-n": true, "--optimize-autoloader": true, "-o": true, "--classmap-authoritative": true, "-a": true,
+	"--apcu-autoloader": true, "--ignore-platform-reqs": true, "--ignore-platform-req": true, "--no-scripts": true,
+	"--no-autoloader": true, "--no-plugins": true, "--quiet": true, "-q": true, "--no-ansi": true, "--ansi": true,
+	"--no-suggest": true, "--audit": true, "--no-audit": true, "--audit-format": true, "-v": true, "-vv": true, "-vvv": true,
+	"--verbose": true, "--dry-run": false, "--no-cache": true, "--strict-psr": false,
+}
+
+// composerReadsMore says what composer.json makes the install read besides
+// itself and the lock file ("" when nothing the fixer knows of).
+func composerReadsMore(repos json.RawMessage, extra map[string]json.RawMessage) string {
+	if len(repos) > 0 {
+		var list []map[string]any
+		var obj map[string]map[string]any
+		if json.Unmarshal(repos, &list) != nil {
+			if json.Unmarshal(repos, &obj) != nil {
+				return "composer.json's repositories cannot be read"
+			}
+			for _, r := range obj {
+				list = append(list, r)
+			}
+		}
+		for _, r := range list {
+			t, _ := r["type"].(string)
+			u, _ := r["url"].(string)
+			if t == "path" || t == "artifact" || (u != "" && !strings.Contains(u, "://") && !strings.HasPrefix(u, "git@")) {
+				return fmt.Sprintf("composer.json has a local %s repository (%s), which the manifest COPY does not bring", t, u)
+			}
+		}
+	}
+	for _, k := range []string{"patches", "patches-file", "merge-plugin", "installer-paths"} {
+		if _, ok := extra[k]; ok {
+			return fmt.Sprintf("composer.json's extra.%s makes the install read files besides the manifests", k)
+		}
+	}
+	return ""
 }
 
 // appendToCommand appends words to a command that ends the RUN lines as

@@ -107,10 +107,15 @@ func dotnetGroups(in *Input, src, srcDir, entry string) ([]manifestGroup, string
 				projs = append(projs, p)
 			}
 		}
-		// dotnet takes the directory's one project, else its one solution
-		// (MSB1011 when there are more)
+		// MSBuild's choice (XMake's ProcessProjectSwitch): the one
+		// project, else the one solution; a project and a solution of the
+		// same name: the solution; anything else is MSB1011
+		sameName := len(projs) == 1 && len(slns) == 1 &&
+			strings.TrimSuffix(path.Base(projs[0]), path.Ext(projs[0])) == strings.TrimSuffix(path.Base(slns[0]), path.Ext(slns[0]))
 		switch {
-		case len(projs) == 1:
+		case sameName:
+			roots = slns
+		case len(projs) == 1 && len(slns) == 0:
 			roots = projs
 		case len(projs) == 0 && len(slns) == 1:
 			roots = slns
@@ -191,10 +196,17 @@ func dotnetGroups(in *Input, src, srcDir, entry string) ([]manifestGroup, string
 					return nil, fmt.Sprintf("%s lists %s: %s", p, pr, why)
 				}
 			}
-		case strings.HasSuffix(p, ".json") || strings.HasSuffix(strings.ToLower(p), ".config"):
-			// global.json, NuGet.config, packages.lock.json: read, not followed
+		case strings.HasSuffix(strings.ToLower(p), ".config"):
+			if why := localFeeds(p, data); why != "" {
+				return nil, why
+			}
+		case strings.HasSuffix(p, ".json"):
+			// global.json, packages.lock.json: read, not followed
 		default:
 			walkUp(dir, dotnetDirFiles)
+			if m := restoreSourceProperty.Find(data); m != nil {
+				return nil, fmt.Sprintf("%s sets %s, which may name a local package feed the manifest COPY does not bring", p, m)
+			}
 			refs, why := msbuildRefs(p, data)
 			if why != "" {
 				return nil, why
@@ -233,6 +245,59 @@ func dotnetGroups(in *Input, src, srcDir, entry string) ([]manifestGroup, string
 		out = append(out, manifestGroup{dir: d, files: byDir[d]})
 	}
 	return out, ""
+}
+
+// restoreSourceProperty are the MSBuild properties that add package
+// sources or folders to a restore.
+var restoreSourceProperty = regexp.MustCompile(`Restore(Additional)?(Project)?Sources|RestoreFallbackFolders|RestorePackagesPath|RestoreConfigFile`)
+
+// nugetSource is a package source of a NuGet.config.
+var nugetSource = regexp.MustCompile(`(?is)<add\s[^>]*value\s*=\s*"([^"]*)"`)
+
+// localFeeds says why a NuGet.config's sources cannot be followed: a
+// package source that is a directory (a local feed the manifest COPY does
+// not bring), or a fallback folder.
+func localFeeds(p string, data []byte) string {
+	s := string(data)
+	if strings.Contains(strings.ToLower(s), "fallbackpackagefolders") || strings.Contains(strings.ToLower(s), "globalpackagesfolder") {
+		return fmt.Sprintf("%s names package folders, which may be directories of the context the manifest COPY does not bring", p)
+	}
+	i := strings.Index(strings.ToLower(s), "<packagesources")
+	if i < 0 {
+		return ""
+	}
+	end := strings.Index(strings.ToLower(s[i:]), "</packagesources")
+	if end < 0 {
+		end = len(s) - i
+	}
+	for _, m := range nugetSource.FindAllStringSubmatch(s[i:i+end], -1) {
+		if v := m[1]; !strings.Contains(v, "://") {
+			return fmt.Sprintf("%s has the local package source %s, which the manifest COPY does not bring", p, v)
+		}
+	}
+	return ""
+}
+
+// dotnetFlagsReadMore says why a dotnet command's flags make it read what
+// the fixer does not follow ("" when nothing).
+func dotnetFlagsReadMore(c dockerfile.Command) string {
+	for i, a := range c.Args {
+		flag, val, hasVal := strings.Cut(a, "=")
+		switch {
+		case flag == "-s" || flag == "--source":
+			if !hasVal && i+1 < len(c.Args) {
+				val = c.Args[i+1]
+			}
+			if !strings.Contains(val, "://") {
+				return fmt.Sprintf("`%s` restores from the local source %s, which the manifest COPY does not bring", shortCmd(c), val)
+			}
+		case flag == "--configfile" || flag == "--packages" || flag == "--lock-file-path":
+			return fmt.Sprintf("`%s` reads %s, which the fixer does not follow", shortCmd(c), a)
+		case msbuildSwitch.MatchString(a) && restoreSourceProperty.MatchString(a):
+			return fmt.Sprintf("`%s` sets %s, which may name a local package feed", shortCmd(c), a)
+		}
+	}
+	return ""
 }
 
 // slnLine is a project entry of a .sln file:
@@ -288,6 +353,11 @@ func msbuildRefs(p string, data []byte) ([]string, string) {
 		}
 		switch se.Name.Local {
 		case "ProjectReference":
+			if !strings.HasSuffix(p, "proj") {
+				// an item of an imported file is relative to each project
+				// that imports it, not to the file
+				return nil, fmt.Sprintf("%s adds ProjectReferences to the projects that import it: copy them before the restore by hand", p)
+			}
 			inc, _ := attr("Include")
 			for _, r := range strings.Split(inc, ";") {
 				r = strings.TrimSpace(strings.ReplaceAll(r, `\`, "/"))

@@ -67,9 +67,6 @@ func excludeRegenerated(in *IgnoreInput) []Exclusion {
 	}
 	runs := in.runs()
 	regen := map[string]string{}
-	if runs["npm"] || runs["yarn"] || runs["pnpm"] {
-		regen["node_modules"] = "node_modules: the image runs its own npm/yarn/pnpm install"
-	}
 	if runs["pip"] {
 		regen[".venv"] = ".venv: the image runs its own pip install"
 		regen["__pycache__"] = "__pycache__: Python regenerates it"
@@ -77,29 +74,82 @@ func excludeRegenerated(in *IgnoreInput) []Exclusion {
 	if runs["cargo"] || runs["maven"] {
 		regen["target"] = "target: the image runs its own cargo/maven build"
 	}
-	present := map[string]bool{}
-	if runs["composer"] {
-		regen["vendor"] = "vendor: the image runs its own composer install"
-		for _, e := range in.Entries {
-			if b := path.Base(e.Path); b == "composer.json" || b == "go.mod" {
-				present[e.Path] = true
-			}
-		}
-	}
 	var out []Exclusion
 	out = append(out, bundlerOutputDirs(in)...)
+	// node_modules and vendor where an install of the manifests beside
+	// them runs (not wherever npm or composer runs at all: a committed
+	// vendor/ that `composer global require` does not touch is a source)
+	installs := map[string]string{}
+	for _, r := range in.runDirs(func(c dockerfile.Command) bool {
+		i := Classify(c)
+		return i != nil && i.FromManifest && RegeneratedDir(i.Tool) != ""
+	}) {
+		d := RegeneratedDir(Classify(r.cmd).Tool)
+		p := strings.TrimPrefix(path.Join(r.dir, d), "/")
+		installs[p] = fmt.Sprintf("%s: the image runs its own %s install", d, Classify(r.cmd).Tool.Name)
+	}
 	for _, e := range in.Entries {
-		if e.Type != buildctx.TypeDir {
+		if e.Type != buildctx.TypeDir || in.Keep(e.Path) {
 			continue
 		}
-		if path.Base(e.Path) == "vendor" && !composerVendor(present, e.Path) {
-			continue // Go's vendor directory is a source (-mod=vendor)
+		if reason, ok := installs[e.Path]; ok {
+			out = append(out, Exclusion{Path: e.Path, Reason: reason, Drops: true})
+			continue
 		}
-		if reason, ok := regen[path.Base(e.Path)]; ok && !in.Keep(e.Path) {
+		if reason, ok := regen[path.Base(e.Path)]; ok {
 			out = append(out, Exclusion{Path: e.Path, Reason: reason, Drops: true})
 		}
 	}
 	return out
+}
+
+// runDir is a command of a RUN and the context directory it runs in.
+type runDir struct {
+	cmd dockerfile.Command
+	dir string
+}
+
+// runDirs are the commands of the images' RUNs that match, with the
+// context directory each runs in: the RUN's working directory (moved by
+// its leading cds), mapped back through the COPY that put the context
+// there. Commands whose directory is not known that way are left out.
+func (in *IgnoreInput) runDirs(match func(dockerfile.Command) bool) []runDir {
+	var out []runDir
+	for _, f := range in.Builds {
+		for _, s := range f.Stages {
+			var copies []*dockerfile.Instruction
+			for _, ins := range s.Instructions {
+				if ins.Copy != nil && ins.Copy.FromContext() && !ins.Copy.UsesVariables && len(ins.Copy.ContextSources()) >= 1 {
+					copies = append(copies, ins)
+				}
+				if ins.Run == nil || len(copies) == 0 || ins.Run.MountError != "" {
+					continue
+				}
+				wd := ins.State.Workdir
+				for _, cd := range leadingCds(ins.Run.Commands) {
+					wd = path.Join(wd, cd.Args[0])
+				}
+				for _, c := range ins.Run.Commands {
+					if !match(c) {
+						continue
+					}
+					if dir, ok := contextDirOf(copies, wd, in.isDir); ok {
+						out = append(out, runDir{cmd: c, dir: dir})
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+func (in *IgnoreInput) isDir(p string) bool {
+	p = strings.TrimSuffix(p, "/")
+	if p == "" || p == "." {
+		return true
+	}
+	e, ok := lookupEntry(in.Entries, p)
+	return ok && e.Type == buildctx.TypeDir
 }
 
 // bundlerOutputs are the directories a JavaScript bundler writes by
@@ -115,42 +165,77 @@ var bundlerOutputs = map[string]string{"vite": "dist", "react-scripts": "build",
 func bundlerOutputDirs(in *IgnoreInput) []Exclusion {
 	var out []Exclusion
 	seen := map[string]bool{}
-	for _, f := range in.Builds {
-		for _, s := range f.Stages {
-			var copies []*dockerfile.Instruction
-			for _, ins := range s.Instructions {
-				if ins.Copy != nil && ins.Copy.FromContext() && !ins.Copy.UsesVariables && len(ins.Copy.ContextSources()) == 1 {
-					copies = append(copies, ins)
-				}
-				if ins.Run == nil || len(copies) == 0 {
-					continue
-				}
-				for _, c := range ins.Run.Commands {
-					name := path.Base(c.Name)
-					if (name != "npm" && name != "yarn" && name != "pnpm") || !runsBuild(c) || ins.Run.MountError != "" {
-						continue
-					}
-					dir, ok := contextDirOf(copies, ins.State.Workdir)
-					if !ok || seen[dir] {
-						continue
-					}
-					seen[dir] = true
-					if d := bundlerOutput(in, dir, ins.State); d != "" {
-						p := strings.TrimPrefix(path.Join(dir, d), "/")
-						if e, ok := lookupEntry(in.Entries, p); ok && e.Type == buildctx.TypeDir && !in.Keep(p) {
-							out = append(out, Exclusion{Path: p, Reason: p + ": the image's " + name + " build writes it", Drops: true})
-						}
-					}
-				}
-			}
+	for _, r := range in.runDirs(func(c dockerfile.Command) bool {
+		n := path.Base(c.Name)
+		return (n == "npm" || n == "yarn" || n == "pnpm") && runsBuild(c)
+	}) {
+		key := r.dir + "\x00" + scriptRun(r.cmd)
+		if seen[key] {
+			continue
 		}
+		seen[key] = true
+		d := bundlerOutput(in, r.dir, scriptRun(r.cmd))
+		if d == "" {
+			continue
+		}
+		p := strings.TrimPrefix(path.Join(r.dir, d), "/")
+		if d == "build" && setsBuildPath(in.Builds) {
+			continue // react-scripts writes where BUILD_PATH says
+		}
+		if !in.isDir(p) || in.Keep(p) || !everyBuildRebuilds(in, r.dir) {
+			continue
+		}
+		out = append(out, Exclusion{Path: p, Reason: p + ": the image's " + path.Base(r.cmd.Name) + " build writes it", Drops: true})
 	}
 	return out
 }
 
-// contextDirOf is the context directory that the last COPY of a directory
-// to an absolute destination at or above workdir put there.
-func contextDirOf(copies []*dockerfile.Instruction, workdir string) (string, bool) {
+func setsBuildPath(fs []*dockerfile.File) bool {
+	for _, f := range fs {
+		for _, l := range f.Lines {
+			if strings.Contains(l, "BUILD_PATH") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// scriptRun is the package.json script an npm/yarn/pnpm build command runs.
+func scriptRun(c dockerfile.Command) string {
+	pos := c.Positional()
+	if len(pos) >= 2 && pos[0] == "run" {
+		return pos[1]
+	}
+	if len(pos) >= 1 {
+		return pos[0]
+	}
+	return ""
+}
+
+// everyBuildRebuilds: every image reading the context runs a build in dir
+// (a sibling Dockerfile that copies a prebuilt dist/ needs it sent).
+func everyBuildRebuilds(in *IgnoreInput, dir string) bool {
+	for _, f := range in.Builds {
+		one := &IgnoreInput{Dir: in.Dir, Entries: in.Entries, Builds: []*dockerfile.File{f}}
+		found := false
+		for _, r := range one.runDirs(func(c dockerfile.Command) bool {
+			n := path.Base(c.Name)
+			return (n == "npm" || n == "yarn" || n == "pnpm") && runsBuild(c)
+		}) {
+			found = found || r.dir == dir
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// contextDirOf is the context directory that the last COPY to an absolute
+// destination at or above workdir put there: the directory it copied, or
+// the one its files (manifests) came from.
+func contextDirOf(copies []*dockerfile.Instruction, workdir string, isDir func(string) bool) (string, bool) {
 	for i := len(copies) - 1; i >= 0; i-- {
 		c := copies[i].Copy
 		dest := c.Dest
@@ -162,14 +247,32 @@ func contextDirOf(copies []*dockerfile.Instruction, workdir string) (string, boo
 		if !ok || (rel != "" && !strings.HasPrefix(rel, "/")) {
 			continue
 		}
-		src := path.Clean(c.ContextSources()[0])
-		if strings.ContainsAny(src, "*?[") || strings.HasPrefix(src, "..") {
-			return "", false
+		dir := ""
+		for j, src := range c.ContextSources() {
+			src = path.Clean(src)
+			if strings.HasPrefix(src, "..") {
+				return "", false
+			}
+			if src == "." || src == "/" {
+				src = ""
+			}
+			d := strings.TrimPrefix(src, "/")
+			if strings.ContainsAny(src, "*?[") || !isDir(d) {
+				// files (manifests) copied into dest: their directory
+				if rel != "" {
+					return "", false
+				}
+				d = path.Dir(d)
+				if d == "." {
+					d = ""
+				}
+			}
+			if j > 0 && d != dir {
+				return "", false
+			}
+			dir = d
 		}
-		if src == "." || src == "/" {
-			src = ""
-		}
-		return strings.TrimPrefix(path.Join(src, rel), "/"), true
+		return strings.TrimPrefix(path.Join(dir, rel), "/"), true
 	}
 	return "", false
 }
@@ -177,7 +280,7 @@ func contextDirOf(copies []*dockerfile.Instruction, workdir string) (string, boo
 // bundlerOutput is where the build script of dir's package.json writes,
 // when it is a bundler with a known default and no configuration that
 // could move it ("" otherwise).
-func bundlerOutput(in *IgnoreInput, dir string, st *dockerfile.State) string {
+func bundlerOutput(in *IgnoreInput, dir, script string) string {
 	read := func(name string) ([]byte, bool) {
 		p := filepath.Join(in.Dir, filepath.FromSlash(path.Join(dir, name)))
 		data, err := safefile.ReadWithin(in.Dir, p, safefile.MaxManifest)
@@ -193,8 +296,8 @@ func bundlerOutput(in *IgnoreInput, dir string, st *dockerfile.State) string {
 	if json.Unmarshal(data, &pj) != nil {
 		return ""
 	}
-	words := strings.Fields(pj.Scripts["build"])
-	if len(words) == 0 || strings.ContainsAny(pj.Scripts["build"], "&|;") {
+	words := strings.Fields(pj.Scripts[script])
+	if len(words) == 0 || strings.ContainsAny(pj.Scripts[script], "&|;$") {
 		return ""
 	}
 	tool := words[0]
@@ -215,10 +318,19 @@ func bundlerOutput(in *IgnoreInput, dir string, st *dockerfile.State) string {
 			return ""
 		}
 	}
-	if _, set := st.Getenv("BUILD_PATH"); set && tool == "react-scripts" {
+	if tool == "react-scripts" && (strings.Contains(string(data), "BUILD_PATH") || anyFile(read, ".env", ".env.production")) {
 		return ""
 	}
 	return d
+}
+
+func anyFile(read func(string) ([]byte, bool), names ...string) bool {
+	for _, n := range names {
+		if _, ok := read(n); ok {
+			return true
+		}
+	}
+	return false
 }
 
 func lookupEntry(entries []buildctx.Entry, p string) (buildctx.Entry, bool) {
@@ -228,15 +340,6 @@ func lookupEntry(entries []buildctx.Entry, p string) (buildctx.Entry, bool) {
 		}
 	}
 	return buildctx.Entry{}, false
-}
-
-// composerVendor: a vendor directory beside a composer.json and no go.mod.
-func composerVendor(present map[string]bool, dir string) bool {
-	parent := path.Dir(dir)
-	if parent == "." {
-		parent = ""
-	}
-	return present[path.Join(parent, "composer.json")] && !present[path.Join(parent, "go.mod")]
 }
 
 // RegeneratedDir is the directory an install of the tool makes beside its

@@ -58,13 +58,14 @@ func keys(m map[string]string) []string {
 func TestHeavyDirectoryExcludes(t *testing.T) {
 	sent := []string{"node_modules/", "node_modules/x/", "dist/", "web/node_modules/", "src/", "target/"}
 	npm := "FROM node:20\nCOPY . .\nRUN npm ci && npm run build\n"
-	// dist only where the build's own bundler writes it by default
-	if got := excluded(HeavyDirectoryInContext, ignoreInput(t, npm, sent, nil)); !slices.Equal(got, []string{"!node_modules", "!web/node_modules"}) {
+	// node_modules where the install runs (not web/'s: no install runs
+	// there); dist only where the build's own bundler writes it by default
+	if got := excluded(HeavyDirectoryInContext, ignoreInput(t, npm, sent, nil)); !slices.Equal(got, []string{"!node_modules"}) {
 		t.Errorf("npm, no bundler known: %v", got)
 	}
 	vite := ignoreInput(t, npm, sent, nil)
 	os.WriteFile(filepath.Join(vite.Dir, "package.json"), []byte(`{"scripts": {"build": "vite build"}}`), 0o644)
-	if got := excluded(HeavyDirectoryInContext, vite); !slices.Equal(got, []string{"!dist", "!node_modules", "!web/node_modules"}) {
+	if got := excluded(HeavyDirectoryInContext, vite); !slices.Equal(got, []string{"!dist", "!node_modules"}) {
 		t.Errorf("npm, vite: %v", got)
 	}
 	os.WriteFile(filepath.Join(vite.Dir, "vite.config.ts"), []byte(`export default { build: { outDir: "public/assets" } }`), 0o644)

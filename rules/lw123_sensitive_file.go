@@ -52,9 +52,9 @@ func excludeSensitive(in *IgnoreInput) []Exclusion {
 			continue // a COPY names it, or it reaches the image: the audit warns
 		}
 		if strings.HasPrefix(path.Base(p), ".env") && in.Reached[p] && readsEnvFiles(runs) {
-			// vite, next, react-scripts and the like read .env files while
-			// they bundle: excluded, the image would change; the audit
-			// warns, and the secret mount is the user's to write
+			// bundlers and PHP frameworks read .env files while the image
+			// builds: excluded, the image would change (or the build fail);
+			// the audit warns, and the secret mount is the user's to write
 			continue
 		}
 		out = append(out, Exclusion{Path: p, Reason: s.Reason, Drops: true})
@@ -62,18 +62,17 @@ func excludeSensitive(in *IgnoreInput) []Exclusion {
 	return out
 }
 
-// envBundlers are the build tools that read .env files of the project at
-// build time (the bundled app gets their VITE_*/NEXT_PUBLIC_*/REACT_APP_*
-// values).
-var envBundlers = []string{"vite", "next", "nuxt", "nuxi", "react-scripts", "webpack", "ng", "astro", "gatsby", "remix", "svelte-kit", "vue-cli-service", "parcel", "expo"}
+// envReaders are programs that read a project's .env files while the
+// image builds: JavaScript bundlers behind any package manager's script
+// (vite, next, react-scripts take VITE_*/NEXT_PUBLIC_*/REACT_APP_* from
+// them), and PHP frameworks (Symfony's dotenv in composer's auto-scripts,
+// Laravel's artisan).
+var envReaders = []string{"npm", "yarn", "pnpm", "bun", "npx", "node", "deno", "vite", "next", "nuxt", "nuxi", "react-scripts",
+	"webpack", "ng", "astro", "gatsby", "remix", "parcel", "turbo", "php", "composer", "artisan", "symfony"}
 
-// readsEnvFiles: a RUN of the images runs a JavaScript build (npm run
-// build and the like, or a bundler by name), which may read .env files.
+// readsEnvFiles: a RUN of the images runs one of envReaders.
 func readsEnvFiles(runs map[string]bool) bool {
-	if runs["npm run build"] || runs["yarn build"] || runs["pnpm build"] {
-		return true
-	}
-	for _, b := range envBundlers {
+	for _, b := range envReaders {
 		if runs[b] {
 			return true
 		}

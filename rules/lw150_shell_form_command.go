@@ -20,7 +20,8 @@ var ShellFormCommand = Register(&Rule{
 	Description: `A shell-form ` + "`CMD node server.js`" + ` or ` + "`ENTRYPOINT ./app`" + ` runs as ` + "`/bin/sh -c \"node server.js\"`" + `:
 the shell is PID 1 and the service its child. Debian's and Ubuntu's ` + "`/bin/sh`" + ` (dash) neither forwards SIGTERM nor
 replaces itself with the command (measured on debian:bookworm-slim: PID 1 is ` + "`/bin/sh -c sleep 1000`" + ` and
-` + "`docker stop`" + ` takes 10.1 s), so the service never hears the stop and is killed. The exec form runs the program itself as
+` + "`docker stop`" + ` takes 10.1 s), so the service never hears the stop and is killed. The rule speaks only of images known to
+have dash: BusyBox's ash (Alpine) runs the last command in its own place (measured on busybox:1.36: PID 1 is ` + "`sleep`" + `). The exec form runs the program itself as
 PID 1, where its own SIGTERM handler runs. ` + "`layerwise fix`" + ` rewrites a command that uses no shell feature (no variable,
 glob, redirection, pipe or chain) to the exec form; a command that needs the shell can start with ` + "`exec`" + ` instead, or
 run under an init (` + "`docker run --init`" + `, tini). ` + "`npm start`" + ` as PID 1 is not flagged: npm passes SIGTERM on (measured).
@@ -113,6 +114,11 @@ func checkShellFormCommand(in *Input) []Finding {
 	if !ok || rc.shell {
 		return nil // exec form, or a SHELL that may handle signals
 	}
+	if !baseimage.DashShell(in.rootBase(rc.stage).Base) {
+		// BusyBox's ash (Alpine) runs the last command in the shell's
+		// place, bash a single one; another image's shell is not known
+		return nil
+	}
 	if words, ok := plainWords(line); ok && len(words) > 0 && words[0] == "exec" {
 		return nil // the shell replaces itself with the program
 	}
@@ -120,7 +126,7 @@ func checkShellFormCommand(in *Input) []Finding {
 	if rc.entry {
 		what = "ENTRYPOINT"
 	}
-	msg := fmt.Sprintf("%s in shell form runs `/bin/sh -c %s`: the shell is PID 1 and does not pass on SIGTERM, so `docker stop` waits 10 s and kills the service. Use the exec form (%s [\"...\"]), or start the command with `exec`.",
+	msg := fmt.Sprintf("%s in shell form runs `/bin/sh -c %s`, and the image's /bin/sh (Debian's dash) stays PID 1 without passing on SIGTERM: `docker stop` waits 10 s and kills the service. Use the exec form (%s [\"...\"]), or start the command with `exec`.",
 		what, short(line), what)
 	f := in.at(rc.ins, msg, Cost{Invalidates: "every docker stop and rolling deploy waits 10 s per container and then kills it", Basis: "static"})
 	return []Finding{f}

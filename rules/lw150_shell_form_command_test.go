@@ -11,6 +11,9 @@ func TestShellFormCommand(t *testing.T) {
 		want int
 	}{
 		{"FROM debian:12\nCMD node server.js\n", 1},
+		// BusyBox ash (Alpine) execs the command; an unknown image: not known
+		{"FROM node:20-alpine\nCMD node server.js\n", 0},
+		{"FROM registry.example.com/base:1\nCMD node server.js\n", 0},
 		{"FROM debian:12\nENTRYPOINT ./app --port 80\n", 1},
 		{"FROM debian:12\nCMD [\"node\", \"server.js\"]\n", 0},
 		{"FROM debian:12\nCMD exec node server.js\n", 0},

@@ -246,6 +246,11 @@ type Fix struct {
 	// Replacements apply to whole lines [StartLine, EndLine] (1-based,
 	// inclusive); EndLine < StartLine inserts before StartLine.
 	Replacements []Replacement `json:"replacements"`
+	// NeedsExcluded are context paths (relative to the context) the fix is
+	// right only if the ignore-file rewrite that follows stops sending
+	// (Input.IgnoreFixed): the fixer checks that it did, and otherwise
+	// fixes the Dockerfile again without counting on it.
+	NeedsExcluded []string `json:"-"`
 }
 
 // Replacement replaces lines with new text.

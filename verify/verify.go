@@ -35,10 +35,10 @@ import (
 	"github.com/layerwise/layerwise/dockerfile"
 	"github.com/layerwise/layerwise/engine"
 	"github.com/layerwise/layerwise/fix"
-	"github.com/layerwise/layerwise/rules"
 	"github.com/layerwise/layerwise/history"
 	"github.com/layerwise/layerwise/internal/atomicfile"
 	"github.com/layerwise/layerwise/measure"
+	"github.com/layerwise/layerwise/rules"
 	"github.com/layerwise/layerwise/stepinputs"
 )
 
