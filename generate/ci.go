@@ -179,17 +179,16 @@ jobs:
       - uses: actions/checkout@v4
         with:
           fetch-depth: 0
-      - uses: actions/setup-go@v5
-        with:
-          go-version: stable
       - uses: docker/setup-buildx-action@v3
       - name: Expose the Actions cache service to buildx (type=gha)
         uses: crazy-max/ghaction-github-runtime@v3
-      - name: Install layerwise
-        env:
-          # static: layerwise runs itself in the builder to carry the cache mounts
-          CGO_ENABLED: "0"
-        run: go install github.com/layerwise/layerwise/cmd/layerwise@latest
+      # layerwise's own action: installs layerwise, audits with the findings
+      # uploaded to code scanning, and fails on pending fixes
+      - name: Audit, upload the findings, no fix pending
+        uses: layerwise/layerwise@v1
+        with:
+          path: {{q .Path}}
+          fail-on: none
       - name: Restore the build history
         uses: actions/cache@v4
         with:
@@ -198,16 +197,6 @@ jobs:
           restore-keys: |
             layerwise-history-${{"{{"}} github.ref_name {{"}}"}}-
             layerwise-history-{{.Branch}}-
-      - name: Audit
-        run: layerwise audit {{sh .Path}} --fail-on none -o sarif > layerwise.sarif
-      - name: Upload the findings
-        if: always()
-        uses: github/codeql-action/upload-sarif@v3
-        with:
-          sarif_file: layerwise.sarif
-          category: layerwise
-      - name: No fix pending
-        run: layerwise fix {{sh .Path}} --check
 {{- if not .NoCacheMounts}}
       # What the images' RUN --mount=type=cache hold, kept outside the checkout (never in
       # a build context): restored into this job's fresh builder and saved after the build.

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/layerwise/layerwise/internal/actiontest"
 	"github.com/layerwise/layerwise/internal/testengine"
 	"gopkg.in/yaml.v3"
 )
@@ -86,10 +87,25 @@ func TestGeneratedJobRunsOnTheExamples(t *testing.T) {
 			return val
 		})
 	}
-	ran := 0
+	ran, sarifPath := 0, ""
 	for _, st := range wf.Jobs["layerwise"].Steps {
-		if st.Run == "" || st.If == "failure()" || strings.HasPrefix(st.Run, "go install") {
-			continue // an action, the failure report, or installing what bin/ holds
+		if strings.HasPrefix(st.Uses, "layerwise/layerwise@") {
+			// layerwise's own action, its steps from this checkout's
+			// action.yml (its install: what bin/ holds)
+			r := &actiontest.Runner{Dir: repo, Temp: exprs["runner.temp"], Env: env,
+				Github: map[string]string{"event.repository.default_branch": "main"}, Skip: []string{"Install layerwise"}}
+			r.ActionPath, _ = filepath.Abs("..")
+			os.MkdirAll(r.Temp, 0o755)
+			res := r.Run(ctx, t, actiontest.Load(t, filepath.Join("..", "action.yml")), st.With)
+			if res.Failed != "" {
+				t.Fatalf("the action's step %q: %s", res.Failed, res.Output)
+			}
+			sarifPath = res.Outputs["audit-sarif.sarif-file"]
+			ran += len(res.Ran)
+			continue
+		}
+		if st.Run == "" || st.If == "failure()" {
+			continue // an action, or the failure report
 		}
 		stepEnv := env
 		for k, v := range st.Env {
@@ -101,15 +117,15 @@ func TestGeneratedJobRunsOnTheExamples(t *testing.T) {
 		}
 		ran++
 	}
-	if ran != 4 {
-		t.Errorf("%d commands ran, want audit, fix --check, build and the gate", ran)
+	if ran != 5 {
+		t.Errorf("%d commands ran, want the audit (SARIF), the audit, fix --check, the build and the gate", ran)
 	}
 	// what the CI's cache step keeps for the next job: the images' apt
 	// cache mounts, saved by the build
 	if es, err := os.ReadDir(filepath.Join(exprs["runner.temp"], "layerwise-cache-mounts")); len(es) == 0 {
 		t.Errorf("the build saved no cache mounts where the cache step keeps them: %v", err)
 	}
-	sarif, err := os.ReadFile(filepath.Join(repo, "layerwise.sarif"))
+	sarif, err := os.ReadFile(sarifPath)
 	var log struct {
 		Version string `json:"version"`
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/layerwise/layerwise/internal/actiontest"
 	"github.com/rhysd/actionlint"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"gopkg.in/yaml.v3"
@@ -185,9 +186,19 @@ func TestGitHubCacheMounts(t *testing.T) {
 			}
 			continue
 		}
-		install := slices.IndexFunc(steps, func(st githubStep) bool { return strings.HasPrefix(st.Run, "go install ") })
-		if install < 0 || steps[install].Env["CGO_ENABLED"] != "0" {
-			t.Errorf("layerwise is not installed static (it runs in the builder to carry the cache mounts):\n%s", data)
+		// layerwise's own action installs it, static (it runs in the
+		// builder to carry the cache mounts)
+		install := slices.IndexFunc(steps, func(st githubStep) bool { return strings.HasPrefix(st.Uses, "layerwise/layerwise@") })
+		if install < 0 || install > buildStep {
+			t.Errorf("layerwise's action does not install it before the build:\n%s", data)
+		}
+		a := actiontest.Load(t, filepath.Join("..", "action.yml"))
+		static := false
+		for _, st := range a.Runs.Steps {
+			static = static || (st.Name == "Install layerwise" && st.Env["CGO_ENABLED"] == "0")
+		}
+		if !static {
+			t.Error("the action does not install layerwise static")
 		}
 		if cacheStep < 0 || cacheStep > buildStep {
 			t.Fatalf("no cache step for %s before the build:\n%s", dir, data)

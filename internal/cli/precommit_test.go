@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/layerwise/layerwise/internal/actiontest"
 	"gopkg.in/yaml.v3"
 )
 
@@ -91,6 +92,14 @@ func TestPreCommitManifest(t *testing.T) {
 	}
 	if !ids["layerwise-audit"] || !ids["layerwise-fix"] {
 		t.Fatalf("hooks: %v", ids)
+	}
+	// SchemaStore's schema of the hook manifest
+	data, _ := os.ReadFile(filepath.Join("..", "..", ".pre-commit-hooks.yaml"))
+	if err := actiontest.ValidateYAML(t, "pre-commit-hooks.json", data); err != nil {
+		t.Errorf(".pre-commit-hooks.yaml: %v", err)
+	}
+	if err := actiontest.ValidateYAML(t, "pre-commit-hooks.json", []byte("- id: x\n  name: x\n  entry: x\n  language: cobol\n")); err == nil {
+		t.Error("the schema accepts an unknown language")
 	}
 	re := regexp.MustCompile(hooks[0]["files"].(string))
 	for _, p := range []string{"Dockerfile", "api/Dockerfile", "api/Dockerfile.prod", "api/Dockerfile-dev", "web/app.dockerfile", "Containerfile",
