@@ -469,6 +469,20 @@ func (im *Image) ParseOptions() dockerfile.Options {
 	return dockerfile.Options{BuildArgs: im.Args, BaseImages: im.BaseImages}
 }
 
+// Reparse models the image from the given Dockerfile text instead of the
+// file on disk (an editor's unsaved buffer): the same options, the same
+// parse error handling.
+func (im *Image) Reparse(data []byte) {
+	im.Error = nil
+	m, err := dockerfile.Parse(im.Dockerfile, data, im.ParseOptions())
+	if err != nil {
+		im.Model = nil
+		im.Error = asDFError(im.Dockerfile, err)
+		return
+	}
+	setModel(im, m)
+}
+
 func setModel(im *Image, m *dockerfile.File) {
 	im.Model = m
 	im.Stages = nil

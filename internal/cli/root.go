@@ -184,7 +184,7 @@ could not be processed (reported, the others still processed); 2 usage error
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w\n\n%s", err, c.UsageString())}
 	})
-	root.AddCommand(newVersionCmd(g), newLsCmd(g), newContextCmd(g), newAuditCmd(g), newRulesCmd(g), newMeasureCmd(g), newHistoryCmd(g), newFixCmd(g), newBenchCmd(g), newBuildCmd(g), newReportCmd(g), newVerifyCmd(g), newWhyCmd(g), newCostCmd(g), newGenerateCmd(g))
+	root.AddCommand(newVersionCmd(g), newLsCmd(g), newContextCmd(g), newAuditCmd(g), newRulesCmd(g), newMeasureCmd(g), newHistoryCmd(g), newFixCmd(g), newBenchCmd(g), newBuildCmd(g), newReportCmd(g), newVerifyCmd(g), newWhyCmd(g), newCostCmd(g), newGenerateCmd(g), newLspCmd(g))
 	root.AddCommand(newCacheMountHelperCmd())
 	return root, g
 }
