@@ -33,8 +33,8 @@ type Options struct {
 	Rules []string
 	// Skip leaves rules out for one Dockerfile (repository-relative path):
 	// fix --verify leaves out the rules whose rewrite failed to verify. A
-	// context rule (LW120-LW124) left out for a Dockerfile leaves its
-	// context's ignore file alone.
+	// context rule (rules.Rule.FixesIgnore) left out for a Dockerfile
+	// leaves its context's ignore file alone.
 	Skip map[string][]string
 	// SharedBase makes Run write the shared base images of LW116 instead
 	// of the rules' fixes (fix --shared-base; see SharedBase).
@@ -60,6 +60,17 @@ func walkKey(contextDir, ignoreFile string) string { return contextDir + "\x00" 
 func (o Options) skips(dockerfile, id string) bool {
 	for _, r := range o.Skip[dockerfile] {
 		if r == id {
+			return true
+		}
+	}
+	return false
+}
+
+// wantsIgnoreRewrite: some rule whose findings the .dockerignore rewrite
+// resolves is among the rules asked for (rules.Rule.FixesIgnore).
+func (o Options) wantsIgnoreRewrite() bool {
+	for _, r := range rules.All() {
+		if r.FixesIgnore && o.wants(r.ID) {
 			return true
 		}
 	}
@@ -179,7 +190,7 @@ func Run(ctx context.Context, disc *discover.Repo, opt Options) (*Result, error)
 			res.Files = append(res.Files, ff)
 		}
 	}
-	if opt.wants("LW120") || opt.wants("LW122") || opt.wants("LW123") || opt.wants("LW124") {
+	if opt.wantsIgnoreRewrite() {
 		ign, notes, err := Ignores(ctx, disc, opt)
 		if err != nil {
 			return nil, err
@@ -325,7 +336,7 @@ func fixText(ctx context.Context, im *discover.Image, rep *buildctx.Report, orig
 			break
 		}
 		if cur == nil {
-			in := &rules.Input{Image: im.Name, Dockerfile: im.Dockerfile, File: m, Config: opt.Config, ContextPath: im.Context, Target: im.Target, Context: rep, Kaniko: kaniko, IgnoreFixed: opt.wants("LW122") && !opt.ignoreNotFixed}
+			in := &rules.Input{Image: im.Name, Dockerfile: im.Dockerfile, File: m, Config: opt.Config, ContextPath: im.Context, Target: im.Target, Context: rep, Kaniko: kaniko, IgnoreFixed: opt.wantsIgnoreRewrite() && !opt.ignoreNotFixed}
 			cur = newView(ctx, in, style.join(lines))
 		}
 		in := cur.in

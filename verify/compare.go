@@ -238,7 +238,7 @@ func Compare(orig, fixed *Snapshot, in Intent) *Comparison {
 		if change == "missing" {
 			for _, e := range in.Excluded {
 				if strings.HasSuffix(p, "/"+e) || strings.Contains(p, "/"+e+"/") {
-					return "LW120", "no longer sent in the build context: " + e
+					return ignoreRule(), "no longer sent in the build context: " + e
 				}
 			}
 		}

@@ -126,3 +126,18 @@ func TestStoreOutOfItsMount(t *testing.T) {
 		t.Errorf("failures: %+v", c.Failures)
 	}
 }
+
+// A rule that declares an image config field its fix changes
+// (rules.Rule.ImageConfig) has that field's difference attributed to it;
+// any other config difference stays a failure.
+func TestConfigFieldsDeclaredByRules(t *testing.T) {
+	orig := &Snapshot{Files: map[string]Entry{}, Config: ImageConfig{Cmd: []string{"/bin/sh", "-c", "node server.js"}, User: "root"}}
+	fixed := &Snapshot{Files: map[string]Entry{}, Config: ImageConfig{Cmd: []string{"node", "server.js"}, User: "node"}}
+	c := Compare(orig, fixed, Intent{ConfigFields: map[string]string{"Cmd": "LW150"}})
+	if len(c.Intended) != 1 || c.Intended[0].Rule != "LW150" {
+		t.Errorf("intended: %+v", c.Intended)
+	}
+	if len(c.Failures) != 1 || c.Failures[0].Path != "config.User" {
+		t.Errorf("failures: %+v", c.Failures)
+	}
+}

@@ -74,7 +74,7 @@ func Bisect(ctx context.Context, root string, opt Options) (*Gate, error) {
 func fixable() []string {
 	var out []string
 	for _, r := range rules.All() {
-		if r.FixDockerfile != nil || r.ID == "LW120" || r.ID == "LW122" || r.ID == "LW123" || r.ID == "LW124" {
+		if r.Fixable() {
 			out = append(out, r.ID)
 		}
 	}

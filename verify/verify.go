@@ -296,11 +296,23 @@ func rewrittenIn(im *discover.Image, changed map[string]*fix.FileFix) map[string
 			rs = append(rs, a.Rule)
 		}
 		if len(rs) == 0 {
-			rs = []string{"LW120"}
+			// an ignore file the fix wrote: the ignore rewrite's rule
+			rs = []string{ignoreRule()}
 		}
 		out[rel] = rs[0]
 	}
 	return out
+}
+
+// ignoreRule is the rule an ignore file the fix writes stands for: the
+// first whose findings the .dockerignore rewrite resolves as a whole.
+func ignoreRule() string {
+	for _, r := range rules.All() {
+		if r.FixesIgnore {
+			return r.ID
+		}
+	}
+	return ""
 }
 
 // declaredExcludes are the context-relative paths the fix's ignore files
