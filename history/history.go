@@ -121,10 +121,112 @@ const (
 // Open opens the store at path in the given mode: the one policy every
 // command follows.
 func Open(path string, mode Mode) (*Store, error) {
-	if mode == ReadOnly {
-		return openReadOnly(path)
+	if err := precheck(path, mode); err != nil {
+		return nil, err
 	}
-	return openReadWrite(path)
+	var s *Store
+	var err error
+	wal, shm := exists(path+"-wal"), exists(path+"-shm")
+	if mode == ReadOnly {
+		s, err = openReadOnly(path)
+	} else {
+		s, err = openReadWrite(path)
+	}
+	if err != nil {
+		// the journal files a failed open made next to the store go with
+		// it; a log that holds anything stays (it may be a writer's)
+		if !wal && !shm {
+			if st, e := os.Stat(path + "-wal"); e == nil && st.Size() == 0 {
+				os.Remove(path + "-wal")
+				os.Remove(path + "-shm")
+			}
+		}
+		return nil, explain(path, err)
+	}
+	return s, nil
+}
+
+func exists(p string) bool {
+	_, err := os.Lstat(p)
+	return err == nil
+}
+
+// sqliteHeader starts every SQLite database file.
+const sqliteHeader = "SQLite format 3\x00"
+
+// precheck says what is wrong with the path before SQLite does (in words
+// that name the file and what to do): a directory or special file where
+// the store goes, a file that is no SQLite database, an empty store read,
+// a store of a newer layerwise.
+func precheck(path string, mode Mode) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil // created (read-write) or reported by openReadOnly
+	}
+	switch {
+	case st.IsDir():
+		return fmt.Errorf("history %s is a directory, not a build history: move it away, or pass --history FILE", path)
+	case !st.Mode().IsRegular():
+		return fmt.Errorf("history %s is not a regular file (%s): move it away, or pass --history FILE", path, st.Mode().Type())
+	case st.Size() == 0:
+		if mode == ReadOnly {
+			return fmt.Errorf("history %s is empty: record builds with `layerwise measure` or `layerwise build` first", path)
+		}
+		return nil // a new store is written into it
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("history %s: %w", path, err)
+	}
+	defer f.Close()
+	head := make([]byte, len(sqliteHeader))
+	if n, _ := f.Read(head); n < len(head) || string(head) != sqliteHeader {
+		return fmt.Errorf("history %s is not a layerwise build history (not an SQLite database): move it away (a new one is started), or pass --history FILE", path)
+	}
+	if mode == ReadWrite {
+		// a newer layerwise's store is left as it is, before anything
+		// writes to it (in a read-only directory SQLite would report
+		// only that it cannot write)
+		if v, err := userVersion(path); err == nil && v > len(migrations) {
+			return fmt.Errorf("history %s: schema version %d is newer than this layerwise knows (%d): upgrade layerwise", path, v, len(migrations))
+		}
+	}
+	return nil
+}
+
+// userVersion reads a store's schema version without writing anything.
+func userVersion(path string) (int, error) {
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&immutable=1")
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	var v int
+	err = db.QueryRow("PRAGMA user_version").Scan(&v)
+	return v, err
+}
+
+// explain turns SQLite's words into the file's and what to do.
+func explain(path string, err error) error {
+	msg := strings.TrimPrefix(err.Error(), "history "+path+": ")
+	switch {
+	case strings.Contains(msg, "not a database") || strings.Contains(msg, "malformed") || strings.Contains(msg, "SQLITE_CORRUPT") || strings.Contains(msg, "SQLITE_NOTADB"):
+		return fmt.Errorf("history %s is damaged (%s): move it away (a new one is started) or restore it from a backup", path, firstLine(msg))
+	case strings.Contains(msg, "readonly") || strings.Contains(msg, "read-only") || strings.Contains(msg, "SQLITE_READONLY") || strings.Contains(msg, "unable to open"):
+		return fmt.Errorf("history %s cannot be written (%s): make its directory writable, or pass --history FILE", path, firstLine(msg))
+	}
+	if strings.Contains(msg, path) {
+		return err
+	}
+	return fmt.Errorf("history %s: %w", path, err)
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
 }
 
 func openReadWrite(path string) (*Store, error) {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -227,5 +228,70 @@ func TestConcurrentCreation(t *testing.T) {
 				t.Errorf("round %d: %v", round, err)
 			}
 		}
+	}
+}
+
+// TestOpenSaysWhatIsWrong: a store that is a directory, empty, not an
+// SQLite file, damaged, or a newer layerwise's in a read-only directory
+// gets a message that names the file and what to do (not SQLite's words
+// alone), and a failed open leaves no -wal or -shm file behind.
+func TestOpenSaysWhatIsWrong(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.db")
+	s, err := Open(good, ReadWrite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	valid, _ := os.ReadFile(good)
+	cases := []struct {
+		name string
+		make func(p string)
+		mode Mode
+		want string
+	}{
+		{"directory", func(p string) { os.Mkdir(p, 0o755) }, ReadWrite, "is a directory"},
+		{"empty-read", func(p string) { os.WriteFile(p, nil, 0o644) }, ReadOnly, "is empty"},
+		{"not-sqlite", func(p string) { os.WriteFile(p, []byte("hello, not a database at all, for sure"), 0o644) }, ReadWrite, "not a layerwise build history"},
+		{"damaged", func(p string) {
+			bad := append([]byte(nil), valid...)
+			for i := 100; i < len(bad); i++ {
+				bad[i] = 0xAA
+			}
+			os.WriteFile(p, bad, 0o644)
+		}, ReadWrite, "is damaged"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "history.db")
+			tc.make(p)
+			_, err := Open(p, tc.mode)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), p) {
+				t.Fatalf("Open: %v, want %q naming the file", err, tc.want)
+			}
+			for _, j := range []string{"-wal", "-shm"} {
+				if _, err := os.Stat(p + j); err == nil {
+					t.Errorf("a failed open left %s", p+j)
+				}
+			}
+		})
+	}
+	// a newer layerwise's store in a read-only directory: said so, not
+	// "attempt to write a readonly database"
+	ro := filepath.Join(t.TempDir(), "ro")
+	os.Mkdir(ro, 0o755)
+	newer := filepath.Join(ro, "history.db")
+	s, err = Open(newer, ReadWrite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.db.Exec("PRAGMA user_version = 99"); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	os.Chmod(ro, 0o555)
+	defer os.Chmod(ro, 0o755)
+	if _, err := Open(newer, ReadWrite); err == nil || !strings.Contains(err.Error(), "newer than this layerwise knows") {
+		t.Errorf("newer store, read-only directory: %v", err)
 	}
 }
