@@ -117,13 +117,20 @@ func bakeImages(ctx context.Context, root, dir string, opt Options) ([]*Image, [
 		cmd := exec.CommandContext(ctx, docker, append(full, args...)...)
 		cmd.Dir = dir
 		cmd.Env = append(os.Environ(), opt.Env...)
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
-		if err != nil {
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Start(); err != nil {
+			return nil, err
+		}
+		// a bake file is the repository's: a matrix of 100^4 targets made
+		// buildx grow past 4 GB. Its address space is capped (inherited by
+		// the buildx plugin the docker CLI starts), so such a file fails
+		// with an out-of-memory error instead of taking the machine.
+		boundMemory(cmd.Process.Pid)
+		if err := cmd.Wait(); err != nil {
 			return nil, fmt.Errorf("%v: %s", err, bakeError(stderr.String()))
 		}
-		return out, nil
+		return stdout.Bytes(), nil
 	}
 	var targets []string
 	if out, err := bake("--list=type=targets,format=json"); err == nil {
@@ -192,9 +199,33 @@ func bakeImages(ctx context.Context, root, dir string, opt Options) ([]*Image, [
 	return ims, warns
 }
 
+// bakeMemory is the address space a `buildx bake --print` may take: a
+// repository's bake files print in a few tens of MB.
+const bakeMemory = 2 << 30
+
+// maxBakeError bounds what of buildx's error output a message quotes.
+const maxBakeError = 400
+
 // bakeError keeps buildx's message (its ERROR line when there is one, which
-// names file:line,col) and drops its progress lines and source excerpt.
+// names file:line,col) and drops its progress lines and source excerpt; a
+// crash (Go's "fatal error" and its goroutine dump, an out-of-memory kill)
+// is its first line and what it means, and the whole is bounded.
 func bakeError(stderr string) string {
+	if i := strings.Index(stderr, "goroutine "); i >= 0 || strings.Contains(stderr, "out of memory") {
+		first := strings.TrimSpace(strings.SplitN(strings.TrimSpace(stderr), "\n", 2)[0])
+		if len(first) > maxBakeError {
+			first = first[:maxBakeError] + "…"
+		}
+		return fmt.Sprintf("buildx crashed (%s): a bake file expands to more than it can hold (%d MiB; a matrix of many targets?)", first, bakeMemory>>20)
+	}
+	msg := bakeErrorLines(stderr)
+	if len(msg) > maxBakeError {
+		msg = msg[:maxBakeError] + "…"
+	}
+	return msg
+}
+
+func bakeErrorLines(stderr string) string {
 	var keep []string
 	for _, l := range strings.Split(strings.TrimSpace(stderr), "\n") {
 		l = strings.TrimSpace(l)

@@ -3,9 +3,12 @@ package discover
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/layerwise/layerwise/internal/testengine"
 	"github.com/layerwise/layerwise/internal/testfs"
@@ -185,5 +188,41 @@ func TestBakeOverridesComposeServices(t *testing.T) {
 	}
 	if ims["worker"].Source != SourceCompose {
 		t.Errorf("worker: %+v", ims["worker"])
+	}
+}
+
+// A bake matrix of 100^4 targets (a hostile repository's): buildx runs
+// capped at bakeMemory and fails instead of growing past 4 GB; discovery
+// says so in one short message (not buildx's goroutine dump) and keeps the
+// other images, within the bake timeout.
+func TestBakeMatrixBounded(t *testing.T) {
+	testengine.Require(t)
+	root := t.TempDir()
+	var vals []string
+	for i := 0; i < 100; i++ {
+		vals = append(vals, fmt.Sprintf("%q", fmt.Sprint("v", i)))
+	}
+	list := "[" + strings.Join(vals, ", ") + "]"
+	testfs.Write(t, root, map[string]string{
+		"docker-bake.hcl": "target \"app\" {\n  name = \"app-${a}-${b}-${c}-${d}\"\n  matrix = {\n    a = " + list + "\n    b = " + list +
+			"\n    c = " + list + "\n    d = " + list + "\n  }\n  context = \"svc\"\n}\n",
+		"svc/Dockerfile":   "FROM busybox\n",
+		"other/Dockerfile": "FROM busybox\n",
+	})
+	start := time.Now()
+	res, err := Discover(context.Background(), root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("discovery took %s", time.Since(start).Round(time.Second))
+	if !slices.Contains(names(res), "other") {
+		t.Errorf("the other images are lost: %q", names(res))
+	}
+	if len(res.Failed) != 1 {
+		t.Fatalf("failed = %q", res.Failed)
+	}
+	msg := res.Failed[0]
+	if len(msg) > 1000 || strings.Contains(msg, "goroutine ") || !strings.Contains(msg, "docker-bake.hcl") {
+		t.Errorf("the message (%d bytes) is not short or names no file: %.2000s", len(msg), msg)
 	}
 }
