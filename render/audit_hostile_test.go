@@ -133,3 +133,20 @@ func TestHostileNamesInPlainRenderers(t *testing.T) {
 		t.Errorf("the name is not kept as text: %q", rows[1])
 	}
 }
+
+// TestLongLinesAreNotEchoed: a 10 MB Dockerfile line is shown by its
+// start in the text report, with how much was left out.
+func TestLongLinesAreNotEchoed(t *testing.T) {
+	long := "RUN echo " + strings.Repeat("x", 10<<20)
+	res := &audit.Report{SchemaVersion: 1, Root: "/repo", Ranking: "static",
+		Images:   []*audit.ImageSummary{{Name: "app", Dockerfile: "Dockerfile", BySeverity: map[string]int{"warning": 1}}},
+		Findings: []rules.Finding{{RuleID: "LW101", Severity: rules.Warning, Image: "app", File: "Dockerfile", Range: dockerfile.Range{Start: dockerfile.Pos{Line: 2, Col: 1}, End: dockerfile.Pos{Line: 2, Col: len(long)}}, Message: "m"}},
+		Rules:    map[string]*audit.Meta{}}
+	var b bytes.Buffer
+	if err := Audit(&b, "text", res, AuditOptions{Source: func(string) []string { return []string{"FROM scratch", long} }}); err != nil {
+		t.Fatal(err)
+	}
+	if b.Len() > 10_000 || !strings.Contains(b.String(), "more characters") {
+		t.Errorf("%d bytes of output: %.300s", b.Len(), b.String())
+	}
+}

@@ -121,6 +121,9 @@ func costLine(c rules.Cost) string {
 	return "cost: " + strings.Join(parts, "; ")
 }
 
+// maxExcerpt is the most of a line an excerpt shows.
+const maxExcerpt = 160
+
 // excerpt prints the finding's lines (at most 4) with a caret line under
 // the first, as compilers do.
 func excerpt(w io.Writer, lines []string, f rules.Finding, col func(string, string) string) {
@@ -136,12 +139,21 @@ func excerpt(w io.Writer, lines []string, f rules.Finding, col func(string, stri
 	}
 	for l := f.Range.Start.Line; l <= end && l <= len(lines); l++ {
 		text := strings.ReplaceAll(lines[l-1], "\t", " ")
-		fmt.Fprintf(w, "  %5d | %s\n", l, text)
+		cut := false
+		if r := []rune(text); len(r) > maxExcerpt {
+			// a 10 MB line is shown by its start, not echoed whole
+			text, cut = string(r[:maxExcerpt]), true
+		}
+		if cut {
+			fmt.Fprintf(w, "  %5d | %s… (%d more characters)\n", l, text, len([]rune(lines[l-1]))-maxExcerpt)
+		} else {
+			fmt.Fprintf(w, "  %5d | %s\n", l, text)
+		}
 		if l == f.Range.Start.Line {
-			start := max(f.Range.Start.Col, 1)
+			start := min(max(f.Range.Start.Col, 1), maxExcerpt)
 			stop := len(strings.TrimRight(text, " "))
 			if f.Range.End.Line == l && f.Range.End.Col >= start {
-				stop = f.Range.End.Col
+				stop = min(f.Range.End.Col, maxExcerpt)
 			}
 			n := max(stop-start+1, 1)
 			fmt.Fprintf(w, "        | %s%s\n", strings.Repeat(" ", start-1), col(cRed, strings.Repeat("^", n)))
