@@ -145,6 +145,9 @@ func Run(ctx context.Context, disc *discover.Repo, opt Options) (*Report, error)
 		if im.Model == nil {
 			continue
 		}
+		if u := im.Model.Unclean; u != nil {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("%s:%d:%d: %s", dfPath(im), u.Line, u.Col, u.Message))
+		}
 		in := &rules.Input{Image: name, Dockerfile: dfPath(im), File: im.Model, Config: cfg, ContextPath: im.Context, Target: im.Target, Kaniko: discover.BuiltByKaniko(im)}
 		for ref := range disc.DepRefs(im) {
 			if in.BuiltHere == nil {

@@ -52,6 +52,10 @@ type File struct {
 	// Lines is the raw source split on newlines, without the newline bytes;
 	// the fixer edits by line ranges and needs the untouched text.
 	Lines []string `json:"-"`
+	// Unclean is where the file holds a NUL byte or bytes that are not
+	// UTF-8 (nil when it holds none): the model reads them as U+FFFD, as
+	// BuildKit does, and the fixer leaves such a file alone.
+	Unclean *Error `json:"unclean,omitempty"`
 	// Warnings are the parser's own warnings (empty continuation lines, ...).
 	Warnings []Warning `json:"warnings,omitempty"`
 	// Errors are instruction-level errors: the instruction could not be typed

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/benbjohnson/immutable"
 	"github.com/moby/buildkit/frontend/dockerfile/dfgitutil"
@@ -54,6 +55,43 @@ func ParseFile(p string, opt Options) (*File, error) {
 // position BuildKit reports. An instruction that BuildKit cannot type (a bad
 // flag, a wrong argument count) is recorded in File.Errors and the rest of
 // the file is still modelled, so that one typo does not hide everything else.
+// Clean makes a Dockerfile's bytes what BuildKit's lexer reads without
+// complaint: a NUL byte and bytes that are not UTF-8 become U+FFFD (BuildKit
+// reads them as that, after printing "<input>:1:10: invalid character NUL"
+// to the process's stderr, naming no file). bad is where the first one was
+// (nil when the text is clean, and then data is returned as it is).
+func Clean(data []byte) (clean []byte, bad *Error) {
+	if utf8.Valid(data) && bytes.IndexByte(data, 0) < 0 {
+		return data, nil
+	}
+	line, col := 1, 1
+	out := make([]byte, 0, len(data)+16)
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		if (r == utf8.RuneError && size <= 1) || r == 0 {
+			if bad == nil {
+				what := "bytes that are not UTF-8"
+				if r == 0 {
+					what = "a NUL byte"
+				}
+				bad = &Error{Line: line, Col: col, Message: what + ": BuildKit reads them as U+FFFD; layerwise reads the file the same way and rewrites nothing in it"}
+			}
+			out = utf8.AppendRune(out, utf8.RuneError)
+			i += max(size, 1)
+			col++
+			continue
+		}
+		out = append(out, data[i:i+size]...)
+		if r == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+		i += size
+	}
+	return out, bad
+}
+
 func Parse(name string, data []byte, opt Options) (f *File, err error) {
 	defer func() {
 		// BuildKit's parser has panicked on odd input in the past; a model
@@ -62,11 +100,18 @@ func Parse(name string, data []byte, opt Options) (f *File, err error) {
 			f, err = nil, &Error{File: name, Message: fmt.Sprintf("internal error while parsing: %v", r)}
 		}
 	}()
+	raw := data
+	clean, bad := Clean(data)
+	data = clean
 	res, perr := parser.Parse(bytes.NewReader(data))
 	if perr != nil {
-		return nil, locatedError(name, perr, splitLines(data))
+		return nil, locatedError(name, perr, splitLines(raw))
 	}
-	f = &File{Path: name, EscapeToken: res.EscapeToken, Lines: splitLines(data)}
+	f = &File{Path: name, EscapeToken: res.EscapeToken, Lines: splitLines(raw)}
+	if bad != nil {
+		bad.File = name
+		f.Unclean = bad
+	}
 	for _, w := range res.Warnings {
 		wm := Warning{Message: w.Short}
 		if w.Location != nil {

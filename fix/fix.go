@@ -310,6 +310,9 @@ func fixText(ctx context.Context, im *discover.Image, rep *buildctx.Report, orig
 	if err != nil {
 		return orig, nil, []Note{{File: im.Dockerfile, Reason: "does not parse: " + err.Error()}}, nil
 	}
+	if u := m.Unclean; u != nil {
+		return orig, nil, []Note{{File: im.Dockerfile, Line: u.Line, Reason: u.Message}}, nil
+	}
 	for _, st := range m.Stages {
 		if rules.IsWindowsImage(st.Base) || strings.Contains(strings.ToLower(st.Platform), "windows") {
 			return orig, nil, []Note{{File: im.Dockerfile, Line: st.Range.Start.Line, Reason: "a Windows image (" + st.Base + "): layerwise's rewrites (cache mounts, Linux paths, apt) are for Linux images; the Dockerfile is left as it is"}}, nil

@@ -59,6 +59,7 @@ type BuildKitFinding struct {
 // ConsistentInstructionCasing, which a window judges by the casing of its
 // own instructions.
 func RunBuildKitChecks(ctx context.Context, name string, dt []byte) ([]BuildKitFinding, error) {
+	dt, _ = dockerfile.Clean(dt) // as the model reads it, and nothing printed to stderr
 	// a file of fewer lines than the windowing threshold has fewer
 	// instructions too: no need to parse it once more to count them
 	if bytes.Count(dt, []byte("\n")) < windowSize*3/2 {

@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"os"
 	"sort"
 	"strings"
+
+	"github.com/layerwise/layerwise/dockerfile"
 	"testing"
 )
 
@@ -99,5 +103,36 @@ func BenchmarkBuildKitChecksPerLine(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(lines), "ns/line")
 		})
+	}
+}
+
+// TestUncleanBytesPrintNothing: a Dockerfile with a NUL byte or bytes that
+// are not UTF-8 is modelled and checked by BuildKit without its lexer
+// printing "<input>:1:10: invalid character NUL" (naming no file) to the
+// process's stderr; the model says where the first one is.
+func TestUncleanBytesPrintNothing(t *testing.T) {
+	src := []byte("FROM scratch\nRUN echo \x00\xff\xfe ok\nENV A=\xe9t\xe9\n")
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := os.Stderr
+	os.Stderr = w
+	m, perr := dockerfile.Parse("Dockerfile", src, dockerfile.Options{})
+	_, cerr := RunBuildKitChecks(context.Background(), "Dockerfile", src)
+	os.Stderr = saved
+	w.Close()
+	printed, _ := io.ReadAll(r)
+	if perr != nil || cerr != nil {
+		t.Fatalf("parse %v, checks %v", perr, cerr)
+	}
+	if len(printed) > 0 {
+		t.Errorf("printed to stderr: %q", printed)
+	}
+	if m.Unclean == nil || m.Unclean.Line != 2 || m.Unclean.Col != 10 || !strings.Contains(m.Unclean.Message, "NUL") {
+		t.Errorf("unclean: %+v", m.Unclean)
+	}
+	if m.Lines[1] != "RUN echo \x00\xff\xfe ok" {
+		t.Errorf("the raw line is not kept: %q", m.Lines[1])
 	}
 }
