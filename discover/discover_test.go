@@ -538,3 +538,21 @@ func TestRepositoryBasesKnownFromTheirDockerfiles(t *testing.T) {
 		t.Errorf("fallback: app starts with %+v", st)
 	}
 }
+
+// A parser's golden fixture (a Dockerfile beside the `result` its AST must
+// print, as BuildKit's parser testfiles are) is not an image.
+func TestGoldenParserFixturesAreNotImages(t *testing.T) {
+	root := t.TempDir()
+	testfs.Write(t, root, map[string]string{
+		"parser/testfiles/nagios/Dockerfile": "FROM busybox\nENV A b\n",
+		"parser/testfiles/nagios/result":     "(from \"busybox\")\n",
+		"app/Dockerfile":                     "FROM busybox\n",
+	})
+	res, err := Discover(context.Background(), root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := names(res); len(got) != 1 || got[0] != "app" {
+		t.Errorf("images = %q", got)
+	}
+}

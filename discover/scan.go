@@ -60,6 +60,13 @@ func scan(ctx context.Context, abs string, excluded *patternmatcher.PatternMatch
 		}
 		var dfs []string
 		compose, bake := false, false
+		// a parser's golden fixture (BuildKit's parser testfiles: a
+		// Dockerfile beside the `result` its AST must print) is test input
+		// nobody builds: its Dockerfiles are not images
+		golden := false
+		for _, d := range ents {
+			golden = golden || (d.Name() == "result" && d.Type().IsRegular())
+		}
 		for _, d := range ents {
 			name := d.Name()
 			p := dir + string(filepath.Separator) + name
@@ -79,7 +86,7 @@ func scan(ctx context.Context, abs string, excluded *patternmatcher.PatternMatch
 			if !d.Type().IsRegular() {
 				continue
 			}
-			if IsDockerfileName(name) {
+			if IsDockerfileName(name) && !golden {
 				dfs = append(dfs, p)
 			}
 			compose = compose || isComposeName(name)

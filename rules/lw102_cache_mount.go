@@ -275,6 +275,11 @@ func anyCovered(ins *dockerfile.Instruction, dirs []string) bool {
 // aptMountFinding checks apt-get install: /var/cache/apt and /var/lib/apt
 // mounted, sharing=locked.
 func aptMountFinding(in *Input, ins *dockerfile.Instruction, inst *Install) (Finding, bool) {
+	if in.officialImageSource() {
+		// an official image others build FROM: the fix's docker-clean
+		// removal would go to every image built on it
+		return Finding{}, false
+	}
 	var missing, unlocked []string
 	for _, d := range aptMountDirs(in, ins) {
 		m := coveringMount(ins, d)
@@ -298,6 +303,21 @@ func aptMountFinding(in *Input, ins *dockerfile.Instruction, inst *Install) (Fin
 	f := in.at(ins, msg, Cost{Invalidates: "each re-run of this step downloads every package again", Seconds: toolApt.Seconds / 2, Basis: "static"})
 	f.Affects = []int{ins.Range.Start.Line}
 	return f, true
+}
+
+// officialImageSource: the Dockerfile is a Docker official image's source
+// (docker-library's header: "NOTE: THIS DOCKERFILE IS GENERATED VIA
+// apply-templates.sh"), an image the world builds FROM.
+func (in *Input) officialImageSource() bool {
+	for i, l := range in.File.Lines {
+		if i > 10 {
+			break
+		}
+		if strings.Contains(l, "THIS DOCKERFILE IS GENERATED VIA") {
+			return true
+		}
+	}
+	return false
 }
 
 func coveringMount(ins *dockerfile.Instruction, dir string) *dockerfile.Mount {
