@@ -51,7 +51,7 @@ func excludeSensitive(in *IgnoreInput) []Exclusion {
 		if in.Keep(p) {
 			continue // a COPY names it, or it reaches the image: the audit warns
 		}
-		if strings.HasPrefix(path.Base(p), ".env") && in.Reached[p] && readsEnvFiles(runs) {
+		if strings.HasPrefix(path.Base(p), ".env") && in.Reached[p] && readsEnvFiles(in) {
 			// bundlers and PHP frameworks read .env files while the image
 			// builds: excluded, the image would change (or the build fail);
 			// the audit warns, and the secret mount is the user's to write
@@ -62,19 +62,38 @@ func excludeSensitive(in *IgnoreInput) []Exclusion {
 	return out
 }
 
-// envReaders are programs that read a project's .env files while the
-// image builds: JavaScript bundlers behind any package manager's script
-// (vite, next, react-scripts take VITE_*/NEXT_PUBLIC_*/REACT_APP_* from
-// them), and PHP frameworks (Symfony's dotenv in composer's auto-scripts,
-// Laravel's artisan).
-var envReaders = []string{"npm", "yarn", "pnpm", "bun", "npx", "node", "deno", "vite", "next", "nuxt", "nuxi", "react-scripts",
-	"webpack", "ng", "astro", "gatsby", "remix", "parcel", "turbo", "php", "composer", "artisan", "symfony"}
+// envTools are programs that read a project's .env files while the image
+// builds: JavaScript bundlers and runners (vite, next, react-scripts take
+// VITE_*/NEXT_PUBLIC_*/REACT_APP_* from them) and PHP frameworks
+// (Symfony's dotenv in composer's auto-scripts, Laravel's artisan).
+var envTools = map[string]bool{"node": true, "deno": true, "vite": true, "next": true, "nuxt": true, "nuxi": true, "react-scripts": true,
+	"webpack": true, "ng": true, "astro": true, "gatsby": true, "remix": true, "parcel": true, "turbo": true, "php": true, "composer": true,
+	"artisan": true, "symfony": true}
 
-// readsEnvFiles: a RUN of the images runs one of envReaders.
-func readsEnvFiles(runs map[string]bool) bool {
-	for _, b := range envReaders {
-		if runs[b] {
-			return true
+// readsEnvFiles: a RUN of the images runs a tool of envTools, or a package
+// manager's script (npm run build, yarn build, pnpm --filter web build,
+// npx vite): anything but an install of the manifests.
+func readsEnvFiles(in *IgnoreInput) bool {
+	for _, f := range in.Builds {
+		for _, s := range f.Stages {
+			for _, ins := range s.Instructions {
+				if ins.Run == nil {
+					continue
+				}
+				for _, c := range ins.Run.Commands {
+					name := path.Base(c.Name)
+					switch {
+					case envTools[name]:
+						return true
+					case name == "npx" || name == "bunx":
+						return true
+					case name == "npm" || name == "yarn" || name == "pnpm" || name == "bun":
+						if i := Classify(c); i == nil && len(c.Positional()) > 0 {
+							return true // a script, not an install
+						}
+					}
+				}
+			}
 		}
 	}
 	return false
