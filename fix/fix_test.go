@@ -453,6 +453,32 @@ var dockerfileCases = []struct {
 		want:  "FROM php:8.3-cli\nWORKDIR /app\nCOPY composer.json composer.lock ./\nRUN composer install --no-autoloader --no-scripts\nCOPY . .\nRUN composer dump-autoload\nRUN php artisan config:cache\n",
 	},
 	{
+		// the official images' `set -ex; a; b` style (monica's yarn stage):
+		// under errexit a ; list stops at the first failure as an && chain
+		// does, so the install moves and the rest runs after the sources
+		// under the same set
+		name: "set-e-semicolon-chain",
+		files: map[string]string{"Dockerfile": "FROM node:22 AS yarn\nWORKDIR /var/www/html\nCOPY . ./\nRUN set -ex; \\\n    \\\n    yarn install --immutable; \\\n    yarn run build\n",
+			"package.json": `{"name":"x"}`, "yarn.lock": "", "src/a.js": ""},
+		rules: []string{"LW101"},
+		want:  "FROM node:22 AS yarn\nWORKDIR /var/www/html\nCOPY package.json yarn.lock ./\nRUN set -ex; \\\n    \\\n    yarn install --immutable\nCOPY . ./\nRUN set -ex; yarn run build\n",
+	},
+	{
+		// without errexit a ; list runs on after a failure: not split
+		name:  "semicolon-chain-without-errexit",
+		files: map[string]string{"Dockerfile": "FROM node:22\nWORKDIR /app\nCOPY . ./\nRUN set -x; yarn install; yarn run build\n", "package.json": `{"name":"x"}`, "yarn.lock": "", "src/a.js": ""},
+		rules: []string{"LW101"},
+		note:  "cannot be split safely",
+	},
+	{
+		// ; and && mixed: under errexit a failure inside an && list does
+		// not stop the script, so the parts would not fail alike
+		name:  "set-e-mixed-separators",
+		files: map[string]string{"Dockerfile": "FROM node:22\nWORKDIR /app\nCOPY . ./\nRUN set -e; yarn install && yarn run build; echo done\n", "package.json": `{"name":"x"}`, "yarn.lock": "", "src/a.js": ""},
+		rules: []string{"LW101"},
+		note:  "cannot be split safely",
+	},
+	{
 		// fix --rule LW101 alone: no .dockerignore rewrite follows, and the
 		// sent node_modules would overwrite the installed one
 		name:  "npm-node-modules-sent-without-the-ignore-fix",

@@ -862,6 +862,23 @@ func installOrBenign(cmd dockerfile.Command, tool *Tool) bool {
 	return ci == nil && path.Base(cmd.Name) == tool.Name && first(cmd) == "cache"
 }
 
+// setsErrexit: the command is `set` with -e among its flags (set -e,
+// set -eux, set -o errexit).
+func setsErrexit(c dockerfile.Command) bool {
+	if c.Name != "set" {
+		return false
+	}
+	for i, a := range c.Args {
+		if strings.HasPrefix(a, "-") && !strings.HasPrefix(a, "--") && strings.Contains(a[1:], "e") && a != "-o" {
+			return true
+		}
+		if a == "-o" && i+1 < len(c.Args) && c.Args[i+1] == "errexit" {
+			return true
+		}
+	}
+	return false
+}
+
 // splitRunAt splits a RUN written as a plain && chain before its k-th
 // command: the first part keeps the RUN's flags (its cache mounts serve the
 // install), the second becomes a RUN of its own. Anything but a plain &&
@@ -869,10 +886,26 @@ func installOrBenign(cmd dockerfile.Command, tool *Tool) bool {
 // not split.
 func splitRunAt(f *dockerfile.File, ins *dockerfile.Instruction, k int) ([]string, []string, bool) {
 	r := ins.Run
-	if r.Script == "" || len(r.Heredocs) > 0 || strings.ContainsAny(r.Script, ";|()`{}<>\n") || strings.Contains(r.Script, "$(") {
+	// `set -e; a; b` (the official images' style): under errexit a `;`
+	// list stops at the first failure as a && chain does, so it splits
+	// the same way, the second part starting with the same `set`. A mix
+	// of ; and && is not split: under errexit a failure in an && list
+	// other than its last command does not stop the script.
+	sep, prefix := "&&", ""
+	if len(r.Commands) > 1 && setsErrexit(r.Commands[0]) && !strings.Contains(r.Script, "&&") {
+		sep, prefix = ";", "set "+strings.Join(r.Commands[0].Args, " ")+"; "
+		if k < 2 {
+			return nil, nil, false // nothing but the set before the split
+		}
+	}
+	special := ";|()`{}<>\n"
+	if sep == ";" {
+		special = "|()`{}<>\n"
+	}
+	if r.Script == "" || len(r.Heredocs) > 0 || strings.ContainsAny(r.Script, special) || strings.Contains(r.Script, "$(") || strings.ContainsAny(r.Script, "'\"") && sep == ";" {
 		return nil, nil, false
 	}
-	if strings.Count(r.Script, "&&") != len(r.Commands)-1 {
+	if strings.Count(r.Script, sep) != len(r.Commands)-1 {
 		return nil, nil, false
 	}
 	lines := linesOf(f, ins)
@@ -884,7 +917,7 @@ func splitRunAt(f *dockerfile.File, ins *dockerfile.Instruction, k int) ([]strin
 			from = ins.Range.Start.Col - 1 + len(ins.Kind)
 		}
 		for {
-			j := strings.Index(l[from:], "&&")
+			j := strings.Index(l[from:], sep)
 			if j < 0 {
 				break
 			}
@@ -899,7 +932,7 @@ func splitRunAt(f *dockerfile.File, ins *dockerfile.Instruction, k int) ([]strin
 				if n := len(head); n > 0 {
 					head[n-1] = strings.TrimRight(strings.TrimSuffix(strings.TrimRight(head[n-1], " \t"), "\\"), " \t")
 				}
-				restFirst := strings.TrimSpace(l[pos+2:])
+				restFirst := strings.TrimSpace(l[pos+len(sep):])
 				tail := append([]string{}, lines[i+1:]...)
 				if restFirst == "\\" || restFirst == "" {
 					if len(tail) == 0 {
@@ -908,11 +941,15 @@ func splitRunAt(f *dockerfile.File, ins *dockerfile.Instruction, k int) ([]strin
 					restFirst = strings.TrimSpace(tail[0])
 					tail = tail[1:]
 				}
+				for restFirst == "\\" && len(tail) > 0 { // blank continuation lines
+					restFirst = strings.TrimSpace(tail[0])
+					tail = tail[1:]
+				}
 				indent := strings.Repeat(" ", ins.Range.Start.Col-1)
-				rest := append([]string{indent + keywordAsWritten(f, ins) + " " + restFirst}, tail...)
+				rest := append([]string{indent + keywordAsWritten(f, ins) + " " + prefix + restFirst}, tail...)
 				return head, rest, true
 			}
-			from = pos + 2
+			from = pos + len(sep)
 		}
 	}
 	return nil, nil, false
