@@ -3,6 +3,7 @@ package generate
 import (
 	"bytes"
 	"fmt"
+	"github.com/layerwise/layerwise/trends"
 	"strings"
 	"text/template"
 
@@ -17,7 +18,8 @@ type CIOptions struct {
 	// build.ParseCache value.
 	Cache string
 	// Threshold is the regression gate's: how much slower than the
-	// baseline on the default branch fails the job ("20%").
+	// baseline on the default branch fails the job (default: the one
+	// "slower" of layerwise, trends.SlowerRatio: "25%").
 	Threshold string
 	// Images limits the build and the gate to these images (and what they
 	// need); empty: every image.
@@ -70,7 +72,7 @@ func (o CIOptions) withDefaults(cache string) (CIOptions, error) {
 		return o, err
 	}
 	if o.Threshold == "" {
-		o.Threshold = "20%"
+		o.Threshold = DefaultThreshold()
 	}
 	if o.Branch == "" {
 		o.Branch = "main"
@@ -149,6 +151,9 @@ func GitLab(opt CIOptions) ([]byte, error) {
 	}
 	return run(gitlabTemplate, opt)
 }
+
+// DefaultThreshold is the gate's default, as a flag writes it ("25%").
+func DefaultThreshold() string { return fmt.Sprintf("%.0f%%", 100*trends.SlowerRatio) }
 
 func run(t *template.Template, opt CIOptions) ([]byte, error) {
 	var b bytes.Buffer

@@ -18,7 +18,7 @@ import (
 // MonitoringOptions tune the monitoring files.
 type MonitoringOptions struct {
 	// Threshold is how much slower than its baseline (the window before's
-	// median) a build may get before the alert fires: 0.20 = 20 %.
+	// median) a build may get before the alert fires: 0.25 = 25 %.
 	Threshold float64
 	// For is how long the condition must hold (Prometheus duration).
 	For string
@@ -31,9 +31,10 @@ type MonitoringOptions struct {
 	CacheHitFloor float64
 }
 
-// DefaultMonitoring is the seed's 20 % threshold and the gate's noise floor.
+// DefaultMonitoring alerts where the regression gate fails: the one
+// "slower" of layerwise (trends.SlowerRatio and SlowerAtLeast).
 func DefaultMonitoring() MonitoringOptions {
-	return MonitoringOptions{Threshold: 0.20, For: "15m", MinSeconds: trends.SlowerAtLeast.Seconds(), FailureRatio: 0.2, CacheHitFloor: 0.5}
+	return MonitoringOptions{Threshold: trends.SlowerRatio, For: "15m", MinSeconds: trends.SlowerAtLeast.Seconds(), FailureRatio: 0.2, CacheHitFloor: 0.5}
 }
 
 // Recording rule names.

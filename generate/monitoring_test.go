@@ -92,7 +92,7 @@ tests:
         exp_alerts:
           - exp_labels: {severity: warning, image: web, scenario: cold}
             exp_annotations:
-              summary: "web (cold) builds more than 20% slower than its baseline"
+              summary: "web (cold) builds more than 25% slower than its baseline"
               description: "The median build takes 140% of the previous window's median. ` + "`layerwise why PATH --image web`" + ` says which step stopped hitting the cache, and why."
       - eval_time: 20m
         alertname: LayerwiseBuildsFailing

@@ -79,7 +79,7 @@ builder and saves them after the build; --cache-mounts=false leaves them out.`,
 	cmd.Flags().BoolVar(&github, "github", false, "a GitHub Actions workflow")
 	cmd.Flags().BoolVar(&gitlab, "gitlab", false, "a GitLab CI file")
 	cmd.Flags().StringVar(&opt.Cache, "cache", "", "build cache: gha (GitHub's default), registry=REF (GitLab's default: the project registry), local, inline, none")
-	cmd.Flags().StringVar(&opt.Threshold, "threshold", "", "the regression gate's threshold (default 20%)")
+	cmd.Flags().StringVar(&opt.Threshold, "threshold", "", "the regression gate's threshold (default "+generate.DefaultThreshold()+")")
 	cmd.Flags().StringVar(&opt.Branch, "branch", "", "the default branch the baseline comes from (GitHub; default main)")
 	cmd.Flags().StringSliceVar(&opt.Images, "image", nil, "only these images (and what they need)")
 	cmd.Flags().BoolVar(&cacheMounts, "cache-mounts", true, "keep the images' cache mounts in the CI's cache (layerwise build --cache-mounts)")
@@ -214,7 +214,7 @@ metrics). Both are checked by promtool and Grafana's schema in layerwise's tests
 		},
 	}
 	cmd.Flags().StringVar(&dir, "dir", "monitoring", "directory under PATH to write into")
-	cmd.Flags().StringVar(&threshold, "threshold", "", "alert when a build is this much slower than its baseline (default 20%)")
+	cmd.Flags().StringVar(&threshold, "threshold", "", "alert when a build is this much slower than its baseline (default "+generate.DefaultThreshold()+")")
 	cmd.Flags().StringVar(&forDur, "for", "", "how long the condition must hold before the alert fires (Prometheus duration, default 15m)")
 	cmd.Flags().BoolVar(&check, "check", false, "exit 1 when the files are missing or stale")
 	return cmd
