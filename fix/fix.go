@@ -333,13 +333,13 @@ func fixText(ctx context.Context, im *discover.Image, rep *buildctx.Report, orig
 	// see it): after a few, it is refused
 	again := map[string]int{}
 	var cur *view // the current version's findings, computed once
-	kaniko := discover.BuiltByKaniko(im)
+	noMounts := discover.NoMountBuilder(im)
 	for pass := 0; pass < maxFixes; pass++ {
 		if ctx.Err() != nil {
 			break
 		}
 		if cur == nil {
-			in := &rules.Input{Image: im.Name, Dockerfile: im.Dockerfile, File: m, Config: opt.Config, ContextPath: im.Context, Target: im.Target, Context: rep, Kaniko: kaniko, IgnoreFixed: opt.wantsIgnoreRewrite() && !opt.ignoreNotFixed}
+			in := &rules.Input{Image: im.Name, Dockerfile: im.Dockerfile, File: m, Config: opt.Config, ContextPath: im.Context, Target: im.Target, Context: rep, NoMounts: noMounts, IgnoreFixed: opt.wantsIgnoreRewrite() && !opt.ignoreNotFixed}
 			cur = newView(ctx, in, style.join(lines))
 		}
 		in := cur.in

@@ -970,6 +970,22 @@ var dockerfileCases = []struct {
 		want:  "FROM mcr.microsoft.com/dotnet/sdk:8.0\nARG TARGETARCH\nWORKDIR /source\nCOPY api.csproj ./\nRUN dotnet restore api.csproj -a $TARGETARCH\nCOPY . .\nRUN dotnet publish -a $TARGETARCH -o /app api.csproj\n",
 	},
 	{
+		// skaffold's default local build calls the Docker Engine API
+		// without asking for BuildKit: the classic builder, which rejects
+		// RUN --mount ("the --mount option requires BuildKit"; skaffold's
+		// examples/getting-started and lifecycle-hooks)
+		name:  "skaffold-classic-builder-gets-no-mounts",
+		files: map[string]string{"Dockerfile": "FROM golang:1.22 AS builder\nWORKDIR /code\nCOPY main.go go.mod ./\nRUN go build -o /app main.go\n", "go.mod": "module x\n", "main.go": "package main\n", "skaffold.yaml": "apiVersion: skaffold/v4beta14\nkind: Config\nbuild:\n  artifacts:\n    - image: skaffold-example\n"},
+		rules: []string{"LW102"},
+	},
+	{
+		// useBuildkit: true builds with the docker CLI and BuildKit
+		name:  "skaffold-buildkit-gets-mounts",
+		files: map[string]string{"Dockerfile": "FROM golang:1.22 AS builder\nWORKDIR /code\nCOPY main.go go.mod ./\nRUN go build -o /app main.go\n", "go.mod": "module x\n", "main.go": "package main\n", "skaffold.yaml": "apiVersion: skaffold/v4beta14\nkind: Config\nbuild:\n  artifacts:\n    - image: skaffold-example\n  local:\n    useBuildkit: true\n"},
+		rules: []string{"LW102"},
+		want:  "FROM golang:1.22 AS builder\nWORKDIR /code\nCOPY main.go go.mod ./\nRUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build go build -o /app main.go\n",
+	},
+	{
 		// skaffold builds this image with kaniko, whose parser rejects RUN
 		// --mount ("Dockerfile parse error line 4: Unknown flag: mount";
 		// GoogleContainerTools/kaniko#1568): skaffold's examples/kaniko and

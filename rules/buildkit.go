@@ -358,6 +358,9 @@ func buildkitRuleNames() map[string]bool { return bkNames() }
 
 var undefinedVarName = regexp.MustCompile(`Usage of undefined variable '\$([A-Za-z_][A-Za-z0-9_]*)'`)
 
+// argInFrom is the ARG an InvalidDefaultArgInFrom finding names.
+var argInFrom = regexp.MustCompile(`ARG \$\{?(\w+)`)
+
 // gpgFingerprint is a GPG key's fingerprint or id as images pin their
 // release keys (ENV GPG_KEY A035C8C19219BA821ECEA86B64E628F8D684696D).
 var gpgFingerprint = regexp.MustCompile(`^[0-9A-Fa-f]{16,}( [0-9A-Fa-f]{16,})*$`)
@@ -369,8 +372,19 @@ var gpgFingerprint = regexp.MustCompile(`^[0-9A-Fa-f]{16,}( [0-9A-Fa-f]{16,})*$`
 //     so a variable the base sets (the .NET images' APP_UID) is reported
 //     undefined; it holds only when the base's config is known and lacks it;
 //   - SecretsUsedInArgOrEnv on a GPG key's fingerprint, which is public
-//     (the official images pin their release keys so).
+//     (the official images pin their release keys so);
+//   - JSONArgsRecommended on a command that needs the shell (its exec
+//     form is sh -c again);
+//   - InvalidDefaultArgInFrom on an ARG the build always supplies.
 func (in *Input) BuildKitFindingHolds(w BuildKitFinding) bool {
+	if w.Rule == "InvalidDefaultArgInFrom" {
+		// an ARG the build always supplies (skaffold's `requires` alias);
+		// the finding is on the FROM line, which is no instruction here
+		if m := argInFrom.FindStringSubmatch(w.Detail); m != nil && in.SuppliedArgs[m[1]] {
+			return false
+		}
+		return true
+	}
 	_, _, ins := in.instructionAt(w.StartLine)
 	if ins == nil || ins.State == nil {
 		return true
@@ -385,6 +399,15 @@ func (in *Input) BuildKitFindingHolds(w BuildKitFinding) bool {
 			return false // the base image's config sets it
 		}
 		return ins.State.BaseKnown && !ins.State.BaseEnvPartial
+	case "JSONArgsRecommended":
+		// the exec form of a command that needs the shell (an && chain,
+		// a variable, a redirection) is ["sh", "-c", ...]: the same shell
+		// as PID 1, so the advice changes nothing
+		if line, ok := shellForm(ins); ok {
+			if _, plain := plainWords(line); !plain {
+				return false
+			}
+		}
 	case "SecretsUsedInArgOrEnv":
 		for _, kv := range envOrArgPairs(ins) {
 			if strings.Contains(strings.ToUpper(kv[0]), "GPG") && gpgFingerprint.MatchString(strings.TrimSpace(kv[1])) && strings.Contains(w.Detail, kv[0]) {

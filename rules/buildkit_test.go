@@ -136,3 +136,40 @@ func TestUncleanBytesPrintNothing(t *testing.T) {
 		t.Errorf("the raw line is not kept: %q", m.Lines[1])
 	}
 }
+
+// TestBuildKitFindingsThatDoNotHold: BuildKit's checks run offline and
+// without the build's setup; where the image shows what they could not
+// know, their finding is dropped (and only there).
+func TestBuildKitFindingsThatDoNotHold(t *testing.T) {
+	find := func(src, rule string, supplied map[string]bool) (found, holds bool) {
+		t.Helper()
+		in := input(t, src)
+		in.SuppliedArgs = supplied
+		ws, err := RunBuildKitChecks(context.Background(), "Dockerfile", []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range ws {
+			if w.Rule == rule {
+				return true, in.BuildKitFindingHolds(w)
+			}
+		}
+		return false, false
+	}
+	// JSONArgsRecommended: a plain command's exec form is the fix; an &&
+	// chain's exec form would be sh -c again
+	if f, h := find("FROM debian:12\nCMD node server.js\n", "JSONArgsRecommended", nil); !f || !h {
+		t.Errorf("plain shell-form CMD: found %v holds %v", f, h)
+	}
+	if f, h := find("FROM debian:12\nCMD cmp a b && cmp c d\n", "JSONArgsRecommended", nil); !f || h {
+		t.Errorf("a chain that needs the shell: found %v holds %v", f, h)
+	}
+	// InvalidDefaultArgInFrom: skaffold's requires alias always sets BASE
+	src := "ARG BASE\nFROM $BASE\nRUN true\n"
+	if f, h := find(src, "InvalidDefaultArgInFrom", nil); !f || !h {
+		t.Errorf("no one supplies BASE: found %v holds %v", f, h)
+	}
+	if f, h := find(src, "InvalidDefaultArgInFrom", map[string]bool{"BASE": true}); !f || h {
+		t.Errorf("skaffold supplies BASE: found %v holds %v", f, h)
+	}
+}

@@ -62,8 +62,15 @@ func stageBase(in *Input, ins *dockerfile.Instruction) string {
 }
 
 func checkCacheMount(in *Input) []Finding {
-	if in.builtByKaniko() {
-		return nil // kaniko's Dockerfile parser rejects RUN --mount
+	if in.noMounts() != "" {
+		return nil // the image's builder rejects RUN --mount
+	}
+	if in.officialImageSource() {
+		// an official image's source: bashbrew builds some of them with
+		// the classic builder (php declares no Builder: buildkit), where
+		// RUN --mount fails, and apt's mount would take docker-clean out
+		// of every image built FROM it
+		return nil
 	}
 	var out []Finding
 	for _, s := range in.File.Stages {
@@ -275,11 +282,6 @@ func anyCovered(ins *dockerfile.Instruction, dirs []string) bool {
 // aptMountFinding checks apt-get install: /var/cache/apt and /var/lib/apt
 // mounted, sharing=locked.
 func aptMountFinding(in *Input, ins *dockerfile.Instruction, inst *Install) (Finding, bool) {
-	if in.officialImageSource() {
-		// an official image others build FROM: the fix's docker-clean
-		// removal would go to every image built on it
-		return Finding{}, false
-	}
 	var missing, unlocked []string
 	for _, d := range aptMountDirs(in, ins) {
 		m := coveringMount(ins, d)
@@ -915,18 +917,18 @@ func isNumber(s string) bool {
 	return true
 }
 
-// builtByKaniko reports whether skaffold builds the context's image with
-// kaniko (a skaffold.yaml beside it names kaniko), whose Dockerfile parser
-// rejects RUN --mount ("Unknown flag: mount", kaniko#1568): no cache
-// mount may be suggested or written there.
-func (in *Input) builtByKaniko() bool {
-	if in.Kaniko {
-		return true // a skaffold config above the context says so
+// noMounts says why the image's builder rejects RUN --mount ("" when
+// nothing says so): what discovery found (Input.NoMounts), else a
+// skaffold.yaml in the context that builds with kaniko ("Unknown flag:
+// mount", kaniko#1568).
+func (in *Input) noMounts() string {
+	if in.NoMounts != "" {
+		return in.NoMounts
 	}
 	for _, name := range []string{"skaffold.yaml", "skaffold.yml"} {
 		if data, err := in.readContextFile(name); err == nil && strings.Contains(string(data), "kaniko:") {
-			return true
+			return "skaffold builds it with kaniko, whose Dockerfile parser rejects RUN --mount"
 		}
 	}
-	return false
+	return ""
 }

@@ -54,7 +54,11 @@ func checkVolatile(in *Input) []Finding {
 			case *instructions.EnvCommand:
 				for _, kv := range c.Env {
 					before, _ := ins.State.Getenv(kv.Key)
-					if volatileName.MatchString(kv.Key) || volatileValue.MatchString(before) || volatileValue.MatchString(kv.Value) {
+					// a value written in the ENV itself changes only when the
+					// Dockerfile does (ENV APACHE_BODY_LIMIT 1073741824): by
+					// its value, only one that comes from a variable counts
+					fromVar := strings.Contains(ins.Original, "$")
+					if volatileName.MatchString(kv.Key) || volatileValue.MatchString(before) || (fromVar && volatileValue.MatchString(kv.Value)) {
 						names = append(names, kv.Key)
 					}
 				}

@@ -7,7 +7,7 @@ func TestLW107VolatileInputs(t *testing.T) {
 		"FROM node:20\nARG GIT_COMMIT\nCOPY package.json .\nRUN npm ci\n",
 		"FROM node:20\nARG CACHEBUST=1\nRUN npm ci\n",
 		"FROM python:3.12\nARG BUILD_DATE\nENV BUILD_DATE=$BUILD_DATE\nRUN pip install -r r.txt\n",
-		"FROM debian:12\nENV RELEASE=2024-05-01\nRUN apt-get update && apt-get install -y curl\n",
+		"FROM debian:12\nARG STAMP=1717171717\nENV TS=${STAMP}\nRUN apt-get update && apt-get install -y curl\n",
 		"FROM golang:1.22\nARG VCS_REF\nRUN go build ./...\n",
 		"FROM debian:12\nARG VERSION=3f2a9c1d4b\nRUN apt-get install -y git\n",
 	)
@@ -17,5 +17,9 @@ func TestLW107VolatileInputs(t *testing.T) {
 		"FROM golang:1.22\nARG GO_VERSION=1.22\nRUN go build ./...\n",
 		"FROM debian:12\nARG BUILD_DATE\nRUN echo hello\n",
 		"FROM debian:12\nENV TZ=UTC\nRUN apt-get install -y tzdata\n",
+		// a value written in the ENV changes only with the Dockerfile
+		// (nextcloud's ENV APACHE_BODY_LIMIT 1073741824)
+		"FROM debian:12\nENV APACHE_BODY_LIMIT 1073741824\nRUN apt-get install -y curl\n",
+		"FROM debian:12\nENV RELEASE=2024-05-01\nRUN apt-get update && apt-get install -y curl\n",
 	)
 }

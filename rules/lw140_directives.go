@@ -24,6 +24,11 @@ newer frontend than the one built into older engines (Docker Engine 20.10 ships 
 })
 
 func checkSyntaxDirective(in *Input) []Finding {
+	if in.officialImageSource() {
+		// the official images' builds (bashbrew) pass a pinned frontend
+		// themselves (BUILDKIT_SYNTAX): their sources carry no directive
+		return nil
+	}
 	var syntax string
 	line := 0
 	for _, d := range in.File.Directives {

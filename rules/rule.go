@@ -175,9 +175,14 @@ type Input struct {
 	// --from) that name another image of the repository: built along
 	// the graph, not pulled, so their tags do not move under the build.
 	BuiltHere map[string]bool
-	// Kaniko: the image is built with kaniko (discover.BuiltByKaniko),
-	// whose parser rejects RUN --mount.
-	Kaniko bool
+	// NoMounts says why the image's builder rejects RUN --mount
+	// (discover.NoMountBuilder: kaniko, skaffold's classic-builder
+	// default); "" when nothing says so.
+	NoMounts string
+	// SuppliedArgs are build args the image's build always passes (a
+	// skaffold `requires` alias: discover.SkaffoldAliases), so an ARG
+	// without a default is not empty there.
+	SuppliedArgs map[string]bool
 	// IgnoreFixed: the fixer rewrites the context's ignore file after the
 	// Dockerfile, excluding the directories the images regenerate
 	// (node_modules, vendor: RegeneratedDir), so a fix may count on them
