@@ -72,10 +72,11 @@ func NoEntrypoint(ref string) bool {
 // Ubuntu's, where /bin/sh is dash: `sh -c "cmd"` stays PID 1 with the
 // command as its child (measured on debian:bookworm-slim), where BusyBox's
 // ash (Alpine, busybox) replaces itself with the last command (measured on
-// busybox:1.36) and bash with a single one.
+// busybox:1.36) and bash with a single one (openjdk's default tags since 12
+// are Oracle Linux, whose /bin/sh is bash: not listed).
 var dashImages = map[string]bool{
 	"debian": true, "ubuntu": true, "buildpack-deps": true, "node": true, "python": true, "golang": true, "ruby": true,
-	"php": true, "rust": true, "gcc": true, "openjdk": true, "eclipse-temurin": true, "maven": true, "gradle": true,
+	"php": true, "rust": true, "gcc": true, "eclipse-temurin": true, "maven": true, "gradle": true,
 	"nginx": true, "httpd": true, "perl": true, "haskell": true, "elixir": true, "erlang": true, "julia": true, "r-base": true,
 	"clojure": true, "postgres": true, "redis": true, "mariadb": true, "mongo": true, "composer": false,
 	"mcr.microsoft.com/dotnet/sdk": true, "mcr.microsoft.com/dotnet/aspnet": true, "mcr.microsoft.com/dotnet/runtime": true,

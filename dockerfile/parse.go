@@ -55,10 +55,11 @@ func ParseFile(p string, opt Options) (*File, error) {
 // position BuildKit reports. An instruction that BuildKit cannot type (a bad
 // flag, a wrong argument count) is recorded in File.Errors and the rest of
 // the file is still modelled, so that one typo does not hide everything else.
-// Clean makes a Dockerfile's bytes what BuildKit's lexer reads without
-// complaint: a NUL byte and bytes that are not UTF-8 become U+FFFD (BuildKit
-// reads them as that, after printing "<input>:1:10: invalid character NUL"
-// to the process's stderr, naming no file). bad is where the first one was
+// Clean makes a Dockerfile's bytes what BuildKit's shell lexer reads
+// without complaint: a NUL byte and bytes that are not UTF-8 become U+FFFD
+// (the lexer would print "<input>:1:10: invalid character NUL" to the
+// process's stderr, naming no file; BuildKit's build keeps the raw bytes,
+// so the model is approximate there and the fixer leaves the file alone). bad is where the first one was
 // (nil when the text is clean, and then data is returned as it is).
 func Clean(data []byte) (clean []byte, bad *Error) {
 	if utf8.Valid(data) && bytes.IndexByte(data, 0) < 0 {
@@ -74,7 +75,7 @@ func Clean(data []byte) (clean []byte, bad *Error) {
 				if r == 0 {
 					what = "a NUL byte"
 				}
-				bad = &Error{Line: line, Col: col, Message: what + ": BuildKit reads them as U+FFFD; layerwise reads the file the same way and rewrites nothing in it"}
+				bad = &Error{Line: line, Col: col, Message: what + ": layerwise cannot model these bytes (it reads them as U+FFFD, BuildKit keeps them): its findings on the file are approximate, and it rewrites nothing in it"}
 			}
 			out = utf8.AppendRune(out, utf8.RuneError)
 			i += max(size, 1)

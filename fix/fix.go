@@ -14,6 +14,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -45,6 +46,8 @@ type Options struct {
 	// (fix FILE..., as pre-commit passes the changed files).
 	Only func(*discover.Image) bool
 
+	// contexts are the build contexts each Dockerfile is built with.
+	contexts map[string][]string
 	// ignoreNotFixed: fix the Dockerfiles without counting on the ignore
 	// rewrite (it did not exclude what a fix needed excluded).
 	ignoreNotFixed bool
@@ -150,6 +153,14 @@ func Run(ctx context.Context, disc *discover.Repo, opt Options) (*Result, error)
 	res := &Result{}
 	done := map[string]bool{}
 	opt.walks = map[string]*buildctx.Walk{}
+	// the contexts each Dockerfile is built with: a rewrite that copies
+	// files by name must hold in every one of them
+	opt.contexts = map[string][]string{}
+	for _, im := range disc.Images {
+		if im.Dockerfile != "" && im.Refused == "" && !slices.Contains(opt.contexts[im.Dockerfile], im.Context) {
+			opt.contexts[im.Dockerfile] = append(opt.contexts[im.Dockerfile], im.Context)
+		}
+	}
 	for _, im := range disc.Images {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -233,13 +244,30 @@ func Run(ctx context.Context, disc *discover.Repo, opt Options) (*Result, error)
 	return res, nil
 }
 
+// others are the contexts but this one.
+func others(all []string, this string) []string {
+	var out []string
+	for _, c := range all {
+		if c != this {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // excludedBy: the ignore rewrite of the image's context excludes every
 // path (context-relative) in paths.
 func excludedBy(ign []*FileFix, im *discover.Image, paths []string) bool {
+	// the ignore file that applies to the image: its Dockerfile's own
+	// (Dockerfile.dockerignore), else the context's
+	target := filepath.Join(im.AbsContext(), ".dockerignore")
+	if f, err := buildctx.FindIgnoreFile(im.AbsContext(), im.AbsDockerfile()); err == nil && f.Path != "" {
+		target = f.Path
+	}
 	for _, p := range paths {
 		ok := false
 		for _, f := range ign {
-			if filepath.Dir(f.Abs) != im.AbsContext() {
+			if filepath.Clean(f.Abs) != filepath.Clean(target) {
 				continue
 			}
 			for _, e := range f.Excludes {
@@ -339,7 +367,7 @@ func fixText(ctx context.Context, im *discover.Image, rep *buildctx.Report, orig
 			break
 		}
 		if cur == nil {
-			in := &rules.Input{Image: im.Name, Dockerfile: im.Dockerfile, File: m, Config: opt.Config, ContextPath: im.Context, Target: im.Target, Context: rep, NoMounts: noMounts, IgnoreFixed: opt.wantsIgnoreRewrite() && !opt.ignoreNotFixed}
+			in := &rules.Input{Image: im.Name, Dockerfile: im.Dockerfile, File: m, Config: opt.Config, ContextPath: im.Context, Target: im.Target, Context: rep, NoMounts: noMounts, IgnoreFixed: opt.wantsIgnoreRewrite() && !opt.ignoreNotFixed, OtherContexts: others(opt.contexts[im.Dockerfile], im.Context)}
 			cur = newView(ctx, in, style.join(lines))
 		}
 		in := cur.in

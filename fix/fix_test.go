@@ -705,7 +705,29 @@ var dockerfileCases = []struct {
 		name:  "install-and-build-split-across-lines",
 		files: map[string]string{"Dockerfile": "FROM node:20\nCOPY . .\nRUN --mount=type=cache,target=/root/.npm npm ci \\\n    && npm run build \\\n    && npm prune --omit=dev\n", "package.json": "{}"},
 		rules: []string{"LW101"},
-		want:  "FROM node:20\nCOPY package.json ./\nRUN --mount=type=cache,target=/root/.npm npm ci\nCOPY . .\nRUN npm run build \\\n    && npm prune --omit=dev\n",
+		// the RUN's flags go on both parts (a secret or a cache the rest
+		// reads: review 4's f1/f2)
+		want: "FROM node:20\nCOPY package.json ./\nRUN --mount=type=cache,target=/root/.npm npm ci\nCOPY . .\nRUN --mount=type=cache,target=/root/.npm npm run build \\\n    && npm prune --omit=dev\n",
+	},
+	{
+		// a secret the build reads stays with the build
+		name:  "split-keeps-secret-mounts",
+		files: map[string]string{"Dockerfile": "FROM node:20\nCOPY . .\nRUN --mount=type=secret,id=sentry,env=SENTRY_AUTH_TOKEN npm ci && npm run build\n", "package.json": "{}"},
+		rules: []string{"LW101"},
+		want:  "FROM node:20\nCOPY package.json ./\nRUN --mount=type=secret,id=sentry,env=SENTRY_AUTH_TOKEN npm ci\nCOPY . .\nRUN --mount=type=secret,id=sentry,env=SENTRY_AUTH_TOKEN npm run build\n",
+	},
+	{
+		// set -- sets positional parameters; a later set +e undoes errexit
+		name:  "set-dashdash-is-no-errexit",
+		files: map[string]string{"Dockerfile": "FROM node:22\nWORKDIR /app\nCOPY . ./\nRUN set -- -e; yarn install; yarn run build\n", "package.json": `{"name":"x"}`, "yarn.lock": ""},
+		rules: []string{"LW101"},
+		note:  "cannot be split safely",
+	},
+	{
+		name:  "set-e-then-set-plus-e",
+		files: map[string]string{"Dockerfile": "FROM node:22\nWORKDIR /app\nCOPY . ./\nRUN set -e; set +e; yarn install; yarn run build\n", "package.json": `{"name":"x"}`, "yarn.lock": ""},
+		rules: []string{"LW101"},
+		note:  "cannot be split safely",
 	},
 	{
 		name:  "install-mixed-with-build-left-alone",
@@ -1293,5 +1315,74 @@ func TestComposerSplitRefusals(t *testing.T) {
 				t.Errorf("note %q missing: %+v", tc.note, notes)
 			}
 		})
+	}
+}
+
+// Review 4's cases 1 and 4. A Dockerfile that compose builds with two
+// contexts is rewritten for both or not at all: the manifests LW101 copies
+// by name need not be in the other. A Dockerfile-specific ignore file
+// (docker/app.Dockerfile.dockerignore) that the rewrite extends counts as
+// excluding what the moved install needs, and a second fix finds nothing
+// to do.
+func TestSharedDockerfileAndDockerfileSpecificIgnore(t *testing.T) {
+	root := testfs.Tree(t, map[string]string{
+		"compose.yaml":        "services:\n  a:\n    build: {context: a, dockerfile: ../Dockerfile}\n  b:\n    build: {context: b, dockerfile: ../Dockerfile}\n",
+		"Dockerfile":          "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n",
+		"a/package.json":      "{}",
+		"a/package-lock.json": "{}",
+		"b/package.json":      "{}",
+	})
+	disc, err := discover.Discover(context.Background(), root, discover.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(context.Background(), disc, Options{Config: config.Default(), Rules: []string{"LW101"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range res.Files {
+		if f.Path == "Dockerfile" {
+			t.Errorf("a Dockerfile built with two contexts was rewritten:\n%s", f.After)
+		}
+	}
+	found := false
+	for _, n := range res.Notes {
+		found = found || strings.Contains(n.Reason, "built with other contexts too")
+	}
+	if !found {
+		t.Errorf("no note says why: %+v", res.Notes)
+	}
+
+	root = testfs.Tree(t, map[string]string{
+		"docker/app.Dockerfile":              "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n",
+		"docker/app.Dockerfile.dockerignore": "docs\n",
+		"compose.yaml":                       "services:\n  app:\n    build: {context: ., dockerfile: docker/app.Dockerfile}\n",
+		"package.json":                       "{}", "package-lock.json": "{}", "node_modules/x/i.js": "", "docs/a.md": "",
+	})
+	write := func() int {
+		disc, err := discover.Discover(context.Background(), root, discover.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := Run(context.Background(), disc, Options{Config: config.Default(), Rules: []string{"LW101", "LW122"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range res.Files {
+			if err := os.WriteFile(f.Abs, f.After, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return len(res.Files)
+	}
+	if n := write(); n != 2 {
+		t.Fatalf("first run wrote %d files, want the Dockerfile and its ignore file", n)
+	}
+	df, _ := os.ReadFile(filepath.Join(root, "docker/app.Dockerfile"))
+	if !strings.Contains(string(df), "COPY package-lock.json package.json ./\nRUN npm ci\nCOPY . .") {
+		t.Errorf("the move did not happen with the ignore file's exclusion:\n%s", df)
+	}
+	if n := write(); n != 0 {
+		t.Errorf("a second run rewrote %d files", n)
 	}
 }

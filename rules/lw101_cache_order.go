@@ -211,6 +211,9 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 	if in.Context == nil || in.Context.Walk == nil {
 		return nil, "the build context could not be read, so the manifests it holds are unknown"
 	}
+	if len(in.OtherContexts) > 0 {
+		return nil, fmt.Sprintf("the Dockerfile is built with other contexts too (%s): the manifests a rewrite copies by name would have to be in each", strings.Join(in.OtherContexts, ", "))
+	}
 	if len(f.Affects) != 1 {
 		return nil, "no single install step to move"
 	}
@@ -862,11 +865,47 @@ func installOrBenign(cmd dockerfile.Command, tool *Tool) bool {
 	return ci == nil && path.Base(cmd.Name) == tool.Name && first(cmd) == "cache"
 }
 
+// runFlagsText is the RUN's flags as written on its first line, each
+// followed by a space ("" when it has none); not ok when they go on past
+// the first line.
+func runFlagsText(f *dockerfile.File, ins *dockerfile.Instruction) (string, bool) {
+	if ins.Run == nil {
+		return "", false
+	}
+	if len(ins.Run.Mounts) == 0 && !strings.Contains(ins.Original, " --") {
+		return "", true
+	}
+	line := f.Lines[ins.Range.Start.Line-1]
+	rest := strings.TrimLeft(line[min(len(line), ins.Range.Start.Col-1+len(ins.Kind)):], " \t")
+	var flags []string
+	for _, w := range strings.Fields(rest) {
+		if !strings.HasPrefix(w, "--") {
+			break
+		}
+		flags = append(flags, w)
+	}
+	text := strings.Join(flags, " ")
+	if flags != nil {
+		text += " "
+	}
+	// every flag the model read is on the first line
+	if strings.Count(text, "--mount") != len(ins.Run.Mounts) || strings.TrimSpace(strings.TrimPrefix(rest, text)) == "\\" {
+		return "", false
+	}
+	return text, true
+}
+
 // setsErrexit: the command is `set` with -e among its flags (set -e,
-// set -eux, set -o errexit).
+// set -eux, set -o errexit), before any `--` (after it, the words are
+// positional parameters).
 func setsErrexit(c dockerfile.Command) bool {
 	if c.Name != "set" {
 		return false
+	}
+	for _, a := range c.Args {
+		if a == "--" || a == "-" || strings.HasPrefix(a, "+") && strings.Contains(a, "e") {
+			return false
+		}
 	}
 	for i, a := range c.Args {
 		if strings.HasPrefix(a, "-") && !strings.HasPrefix(a, "--") && strings.Contains(a[1:], "e") && a != "-o" {
@@ -897,6 +936,13 @@ func splitRunAt(f *dockerfile.File, ins *dockerfile.Instruction, k int) ([]strin
 		if k < 2 {
 			return nil, nil, false // nothing but the set before the split
 		}
+		for _, c := range r.Commands[1:] {
+			if c.Name == "set" {
+				// another set (+e, -o pipefail) would not reach the
+				// second part as written: left as it is
+				return nil, nil, false
+			}
+		}
 	}
 	special := ";|()`{}<>\n"
 	if sep == ";" {
@@ -909,12 +955,22 @@ func splitRunAt(f *dockerfile.File, ins *dockerfile.Instruction, k int) ([]strin
 		return nil, nil, false
 	}
 	lines := linesOf(f, ins)
+	// the RUN's flags (mounts, network, security) go on both parts: a
+	// secret or a bind mount the rest reads, a cache mount that keeps its
+	// cache out of the image
+	flags, ok := runFlagsText(f, ins)
+	if !ok {
+		return nil, nil, false
+	}
 	seen := 0
 	for i, l := range lines {
 		from := 0
 		if i == 0 {
 			// skip the keyword and flags: count && in the script only
 			from = ins.Range.Start.Col - 1 + len(ins.Kind)
+		}
+		if strings.HasPrefix(strings.TrimSpace(l), "#") {
+			continue // a comment line inside the RUN: not the script's
 		}
 		for {
 			j := strings.Index(l[from:], sep)
@@ -946,7 +1002,7 @@ func splitRunAt(f *dockerfile.File, ins *dockerfile.Instruction, k int) ([]strin
 					tail = tail[1:]
 				}
 				indent := strings.Repeat(" ", ins.Range.Start.Col-1)
-				rest := append([]string{indent + keywordAsWritten(f, ins) + " " + prefix + restFirst}, tail...)
+				rest := append([]string{indent + keywordAsWritten(f, ins) + " " + flags + prefix + restFirst}, tail...)
 				return head, rest, true
 			}
 			from = pos + len(sep)

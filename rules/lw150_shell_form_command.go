@@ -49,8 +49,11 @@ type runCommand struct {
 	ins      *dockerfile.Instruction
 	entry    bool // the instruction is an ENTRYPOINT
 	cmdAfter *dockerfile.Instruction
-	shell    bool // a SHELL instruction changed the shell before it
-	stage    *dockerfile.Stage
+	// cmdBefore: a CMD before the ENTRYPOINT (BuildKit keeps it then:
+	// the exec form would take it as arguments)
+	cmdBefore *dockerfile.Instruction
+	shell     bool // a SHELL instruction changed the shell before it
+	stage     *dockerfile.Stage
 }
 
 func (in *Input) runCommand() *runCommand {
@@ -62,6 +65,9 @@ func (in *Input) runCommand() *runCommand {
 	for _, x := range in.lineageInstructions(s) {
 		switch c := x.Cmd.(type) {
 		case *instructions.EntrypointCommand:
+			if !rc.entry && rc.ins != nil {
+				rc.cmdBefore = rc.ins
+			}
 			rc.ins, rc.entry, rc.cmdAfter = x, true, nil
 		case *instructions.CmdCommand:
 			if rc.entry {
@@ -145,6 +151,14 @@ func fixShellFormCommand(in *Input, f Finding) (*Fix, string) {
 	if rc.entry && rc.cmdAfter != nil {
 		return nil, fmt.Sprintf("the CMD on line %d would become the ENTRYPOINT's arguments in the exec form (the shell form ignores it)", rc.cmdAfter.Range.Start.Line)
 	}
+	if rc.entry && rc.cmdBefore != nil {
+		// BuildKit resets the CMD at an ENTRYPOINT only when no CMD came
+		// before it in the stage
+		return nil, fmt.Sprintf("the CMD on line %d would become the ENTRYPOINT's arguments in the exec form (the shell form ignores it)", rc.cmdBefore.Range.Start.Line)
+	}
+	if shellBuiltins[words[0]] {
+		return nil, fmt.Sprintf("%s is a shell builtin, no program the exec form could run", words[0])
+	}
 	if !rc.entry {
 		base := in.rootBase(rc.stage).Base
 		if !baseimage.NoEntrypoint(base) {
@@ -154,19 +168,29 @@ func fixShellFormCommand(in *Input, f Finding) (*Fix, string) {
 	if rc.ins.Range.Start.Line != rc.ins.Range.End.Line {
 		return nil, "the instruction spans several lines"
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(words); err != nil {
-		return nil, err.Error()
+	// each word as a JSON string (no HTML escaping), joined as people
+	// write them: ["node", "server.js"]
+	quoted := make([]string, len(words))
+	for i, w := range words {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(w); err != nil {
+			return nil, err.Error()
+		}
+		quoted[i] = strings.TrimSpace(buf.String())
 	}
-	arr := strings.TrimSpace(buf.String())
-	arr = strings.ReplaceAll(arr, `","`, `", "`)
+	arr := "[" + strings.Join(quoted, ", ") + "]"
 	kw := keywordAsWritten(in.File, rc.ins)
 	text := strings.Repeat(" ", rc.ins.Range.Start.Col-1) + kw + " " + arr
 	return &Fix{Description: "run the command in exec form: " + arr, File: in.Dockerfile,
 		Replacements: []Replacement{{StartLine: rc.ins.Range.Start.Line, EndLine: rc.ins.Range.End.Line, Text: joinLines([]string{text}), Kinds: []string{rc.ins.Kind}}}}, ""
 }
+
+// shellBuiltins are commands of the shell itself, no program on PATH.
+var shellBuiltins = map[string]bool{"cd": true, "export": true, "source": true, ".": true, "set": true, "unset": true, "ulimit": true,
+	"umask": true, "trap": true, "alias": true, "eval": true, "read": true, "wait": true, "shift": true, "readonly": true,
+	"local": true, "declare": true, "typeset": true, "let": true, "builtin": true, "command": true, "exit": true, "return": true}
 
 // plainWords splits a shell command that uses no shell feature into its
 // words (quotes removed): one simple command of literal words, no

@@ -14,6 +14,8 @@ func TestShellFormCommand(t *testing.T) {
 		// BusyBox ash (Alpine) execs the command; an unknown image: not known
 		{"FROM node:20-alpine\nCMD node server.js\n", 0},
 		{"FROM registry.example.com/base:1\nCMD node server.js\n", 0},
+		// openjdk's default tags are Oracle Linux: bash, which execs
+		{"FROM openjdk:21\nCMD java -jar /app.jar\n", 0},
 		{"FROM debian:12\nENTRYPOINT ./app --port 80\n", 1},
 		{"FROM debian:12\nCMD [\"node\", \"server.js\"]\n", 0},
 		{"FROM debian:12\nCMD exec node server.js\n", 0},
@@ -44,6 +46,12 @@ func TestShellFormCommandFix(t *testing.T) {
 		// node's entrypoint script reads the CMD's first word
 		{"FROM node:20\nCMD node server.js\n", "", "ENTRYPOINT script"},
 		{"FROM debian:12\nENTRYPOINT ./app\nCMD [\"--port\", \"80\"]\n", "", "would become the ENTRYPOINT's arguments"},
+		// BuildKit keeps a CMD written before the ENTRYPOINT (review 4's L1)
+		{"FROM debian:bookworm-slim\nCMD [\"serve\"]\nENTRYPOINT /usr/local/bin/app --config /etc/app.yaml\n", "", "would become the ENTRYPOINT's arguments"},
+		// a builtin is no program (L6)
+		{"FROM debian:12\nCMD cd /srv\n", "", "shell builtin"},
+		// a word holding a quote and a comma stays the same word (L2)
+		{"FROM debian:12\nCMD python app.py --sep 'x\",' --name y\n", "FROM debian:12\nCMD [\"python\", \"app.py\", \"--sep\", \"x\\\",\", \"--name\", \"y\"]\n", ""},
 	}
 	for _, tc := range cases {
 		in := input(t, tc.src)

@@ -188,6 +188,10 @@ type Input struct {
 	// (node_modules, vendor: RegeneratedDir), so a fix may count on them
 	// no longer being sent.
 	IgnoreFixed bool
+	// OtherContexts are the other build contexts the same Dockerfile is
+	// built with (compose services sharing one Dockerfile): a rewrite that
+	// copies files by name must find them in each.
+	OtherContexts []string
 }
 
 // Cost is what a finding costs, as far as layerwise can tell.

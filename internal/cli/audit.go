@@ -2,8 +2,10 @@ package cli
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/layerwise/layerwise/internal/dirlist"
@@ -141,6 +143,22 @@ func splitPathArgs(args []string) (dirs []string, files map[string]bool, err err
 	return dirs, files, nil
 }
 
+// unmatched says which of the files given define no image discovery found
+// (a symlinked Dockerfile, one the config excludes, a file that builds
+// nothing): silently auditing nothing would look like a clean result.
+func unmatched(res *discover.Repo, files map[string]bool) []string {
+	var out []string
+	for _, p := range slices.Sorted(maps.Keys(files)) {
+		if strings.HasSuffix(p, ".dockerignore") {
+			continue // read with its Dockerfile's image, defines none
+		}
+		if len(imagesOf(res.Images, map[string]bool{p: true})) == 0 {
+			out = append(out, p+": defines no image layerwise found (not a Dockerfile, compose or bake file discovery reads, or one the config excludes)")
+		}
+	}
+	return out
+}
+
 // imagesOf keeps the images a file of files defines: its Dockerfile, or the
 // compose or bake file that names it.
 func imagesOf(ims []*discover.Image, files map[string]bool) []*discover.Image {
@@ -172,6 +190,7 @@ func auditPath(cmd *cobra.Command, g *globals, f *auditFlags, args []string) (*a
 	}
 	if f.only != nil {
 		res.Images = imagesOf(res.Images, f.only)
+		res.Warnings = append(res.Warnings, unmatched(res, f.only)...)
 	}
 	if len(f.images) > 0 {
 		ims, err := selectImages(res, f.images)

@@ -147,6 +147,9 @@ func fixPath(cmd *cobra.Command, g *globals, args []string, only map[string]bool
 	}
 	var keep func(*discover.Image) bool
 	if only != nil {
+		for _, w := range unmatched(res, only) {
+			fmt.Fprintf(g.stderr, "note: %s\n", w)
+		}
 		keep = func(im *discover.Image) bool { return len(imagesOf([]*discover.Image{im}, only)) == 1 }
 	}
 	var skip map[string][]string

@@ -131,17 +131,18 @@ func TestPreCommitHooksRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	re := regexp.MustCompile(hooks[0]["files"].(string))
+	ex := regexp.MustCompile(hooks[0]["exclude"].(string))
 	var all []string
 	filepath.WalkDir(repo, func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
 			rel, _ := filepath.Rel(repo, p)
-			if re.MatchString(filepath.ToSlash(rel)) {
+			if re.MatchString(filepath.ToSlash(rel)) && !ex.MatchString(filepath.ToSlash(rel)) {
 				all = append(all, filepath.ToSlash(rel))
 			}
 		}
 		return nil
 	})
-	if !slices.Contains(all, "compose.yaml") || !slices.Contains(all, "services/storefront/Dockerfile") {
+	if !slices.Contains(all, "compose.yaml") || !slices.Contains(all, "services/storefront/Dockerfile") || slices.Contains(all, "services/storefront/Dockerfile.expert.dockerignore") {
 		t.Fatalf("filtered files: %v", all)
 	}
 	t.Chdir(repo)
@@ -175,6 +176,12 @@ func TestPreCommitHooksRun(t *testing.T) {
 	code, _, _ = run(t, append(entry["layerwise-fix"], changed...)...)
 	if code != 0 || before("services/storefront/Dockerfile") != after {
 		t.Errorf("second run: exit %d, changed: %v", code, before("services/storefront/Dockerfile") != after)
+	}
+
+	// a file that defines no image is said so, not audited silently
+	_, out, errOut = run(t, "audit", "--no-context", "README.md")
+	if !strings.Contains(out+errOut, "README.md: defines no image") {
+		t.Errorf("audit README.md: %s", errOut)
 	}
 
 	// a commit that changes the compose file: its images
