@@ -245,13 +245,28 @@ var dockerfileCases = []struct {
 			"RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y curl\n",
 	},
 	{
-		// apt's mounts go on; pip's cache under a HOME that is not known
-		// waits for the user
+		// the base is not known, but apt-get install works only as root:
+		// the RUN runs as root, so pip's cache under /root gets its mount
+		// too (review 5: realtime's builder stage)
 		name:  "apt-and-pip-on-unknown-base",
 		files: map[string]string{"Dockerfile": "FROM registry.example.com/team/base:1\nRUN apt-get update && apt-get install -y gcc && pip install flask\n"},
 		rules: []string{"LW102"},
 		want: "FROM registry.example.com/team/base:1\nRUN rm -f /etc/apt/apt.conf.d/docker-clean && echo 'Binary::apt::APT::Keep-Downloaded-Packages \"true\";' > /etc/apt/apt.conf.d/keep-cache\n" +
-			"RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y gcc && pip install flask\n",
+			"RUN --mount=type=cache,target=/root/.cache/pip --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y gcc && pip install flask\n",
+	},
+	{
+		// no system install as the base's user: its user stays unknown
+		name:  "pip-on-unknown-base-alone",
+		files: map[string]string{"Dockerfile": "FROM registry.example.com/team/base:1\nRUN pip install flask\n"},
+		rules: []string{"LW102"},
+		note:  "not known here",
+	},
+	{
+		// sudo apt-get proves nothing of the user
+		name:  "sudo-apt-on-unknown-base",
+		files: map[string]string{"Dockerfile": "FROM registry.example.com/team/base:1\nRUN sudo apt-get install -y gcc\nRUN pip install flask\n"},
+		rules: []string{"LW102"},
+		note:  "not known here",
 	},
 	{
 		// sudo apt-get under a user that is not known: not read as apt,
@@ -551,7 +566,7 @@ var dockerfileCases = []struct {
 		name:  "download-cache-mount-per-run",
 		files: map[string]string{"Dockerfile": "FROM alpine:3.20\nRUN apk add curl\nRUN apk add --no-cache a; apk add --no-cache b\n"},
 		rules: []string{"LW102"},
-		want:  "FROM alpine:3.20\nRUN --mount=type=cache,target=/etc/apk/cache apk add --update-cache curl\nRUN --mount=type=cache,target=/etc/apk/cache apk add --update-cache a; apk add --update-cache b\n",
+		want:  "FROM alpine:3.20\nRUN --mount=type=cache,target=/etc/apk/cache,sharing=locked apk add --update-cache curl\nRUN --mount=type=cache,target=/etc/apk/cache,sharing=locked apk add --update-cache a; apk add --update-cache b\n",
 	},
 	{
 		// apk caches packages only in /etc/apk/cache; --no-cache would
@@ -560,7 +575,7 @@ var dockerfileCases = []struct {
 		name:  "apk-cache-mount-update-cache",
 		files: map[string]string{"Dockerfile": "FROM alpine:3.20\nRUN apk add --no-cache --virtual .deps \\\n      gcc \\\n    && make \\\n    && apk del .deps \\\n    && apk add --no-cache curl\nCMD [\"sh\"]\n"},
 		rules: []string{"LW102"},
-		want:  "FROM alpine:3.20\nRUN --mount=type=cache,target=/etc/apk/cache apk add --update-cache --virtual .deps \\\n      gcc \\\n    && make \\\n    && apk del .deps \\\n    && apk add --update-cache curl\nCMD [\"sh\"]\n",
+		want:  "FROM alpine:3.20\nRUN --mount=type=cache,target=/etc/apk/cache,sharing=locked apk add --update-cache --virtual .deps \\\n      gcc \\\n    && make \\\n    && apk del .deps \\\n    && apk add --update-cache curl\nCMD [\"sh\"]\n",
 	},
 	{
 		name:  "mount-cuts-cleaning-trailing-operator",

@@ -50,7 +50,25 @@ func (in *Input) effectiveUser(ins *dockerfile.Instruction) (string, bool) {
 	if root.IsScratch() {
 		return "", true
 	}
-	return in.baseImageUser(root.Base)
+	if u, ok := in.baseImageUser(root.Base); ok {
+		return u, true
+	}
+	// a system package install (apt-get, apk, dnf) run as the base's own
+	// user, here or before, works only as root: a build that gets here
+	// runs as root
+	for _, x := range in.lineageInstructions(s) {
+		if x.Run != nil && x.State != nil && x.State.User == "" {
+			for _, c := range x.Run.Commands {
+				if i := Classify(c); i != nil && i.Tool.System {
+					return "", true
+				}
+			}
+		}
+		if x == ins {
+			break
+		}
+	}
+	return "", false
 }
 
 // stageOf returns the stage an instruction belongs to.

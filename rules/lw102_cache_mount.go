@@ -426,7 +426,13 @@ func fixCacheMount(in *Input, f Finding) (*Fix, string) {
 	}
 	var flags, targets []string
 	for _, d := range dirs {
-		flags = append(flags, "--mount=type=cache,target="+d+mountOwner(in, ins))
+		flag := "--mount=type=cache,target=" + d + mountOwner(in, ins)
+		if d == apkCacheDir {
+			// stages of one build run apk side by side on the shared
+			// cache: one at a time, as apt's
+			flag += ",sharing=locked"
+		}
+		flags = append(flags, flag)
 		targets = append(targets, d)
 	}
 	if apt {
