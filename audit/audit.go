@@ -148,7 +148,8 @@ func Run(ctx context.Context, disc *discover.Repo, opt Options) (*Report, error)
 		if u := im.Model.Unclean; u != nil {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("%s:%d:%d: %s", dfPath(im), u.Line, u.Col, u.Message))
 		}
-		in := &rules.Input{Image: name, Dockerfile: dfPath(im), File: im.Model, Config: cfg, ContextPath: im.Context, Target: im.Target, NoMounts: discover.NoMountBuilder(im), SuppliedArgs: discover.SkaffoldAliases(im)}
+		sk := discover.SkaffoldOf(im)
+		in := &rules.Input{Image: name, Dockerfile: dfPath(im), File: im.Model, Config: cfg, ContextPath: im.Context, Target: im.Target, NoMounts: sk.NoMounts, SuppliedArgs: sk.Aliases}
 		for ref := range disc.DepRefs(im) {
 			if in.BuiltHere == nil {
 				in.BuiltHere = map[string]bool{}

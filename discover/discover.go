@@ -726,66 +726,54 @@ func Labels(ims []*Image) map[*Image]string {
 	return out
 }
 
-// NoMountBuilder says why the builder that builds the image rejects RUN
-// --mount ("" when nothing says so): a skaffold config in the image's
-// context directory or a directory above it, up to the repository root
-// (it usually sits above: `context: ./leeroy-app/`), that builds with
-// kaniko (its Dockerfile parser rejects the flag, kaniko#1568) or with
-// skaffold's default local docker builder, which calls the Docker Engine
-// API without asking for BuildKit: the classic builder ("the --mount
-// option requires BuildKit"). `useBuildkit: true` or `useDockerCLI: true`
-// (the docker CLI, BuildKit by default since Engine 23) lift it.
-func NoMountBuilder(im *Image) string {
+// Skaffold is what the skaffold configs in an image's context directory
+// and the directories above it, up to the repository root, say of its
+// build (a config usually sits above the context: `context: ./leeroy-app/`).
+type Skaffold struct {
+	// NoMounts says why the builder rejects RUN --mount ("" when nothing
+	// says so): kaniko (its Dockerfile parser rejects the flag,
+	// kaniko#1568), or skaffold's default local docker builder, which calls
+	// the Docker Engine API without asking for BuildKit: the classic
+	// builder ("the --mount option requires BuildKit"). `useBuildkit: true`
+	// or `useDockerCLI: true` (the docker CLI, BuildKit by default since
+	// Engine 23) lift it.
+	NoMounts string
+	// Aliases are the build args skaffold passes to the builds (its
+	// `requires` aliases: ARG BASE / FROM $BASE with `alias: BASE`).
+	Aliases map[string]bool
+}
+
+// skaffoldAlias is a `requires` entry's alias.
+var skaffoldAlias = regexp.MustCompile(`(?m)^\s*(?:-\s*)?alias:\s*["']?(\w+)`)
+
+// SkaffoldOf reads the skaffold configs that build the image, once.
+func SkaffoldOf(im *Image) Skaffold {
+	var out Skaffold
 	root := filepath.Clean(im.Root)
 	dir := filepath.Clean(im.AbsContext())
 	for {
 		for _, name := range []string{"skaffold.yaml", "skaffold.yml"} {
-			data, err := safefile.ReadWithin(root, filepath.Join(dir, name), safefile.MaxManifest)
+			p := filepath.Join(dir, name)
+			data, err := safefile.ReadWithin(root, p, safefile.MaxManifest)
 			if err != nil {
 				continue
 			}
 			text := string(data)
+			for _, m := range skaffoldAlias.FindAllStringSubmatch(text, -1) {
+				if out.Aliases == nil {
+					out.Aliases = map[string]bool{}
+				}
+				out.Aliases[m[1]] = true
+			}
+			if out.NoMounts != "" {
+				continue // the config nearest the context speaks first
+			}
 			switch {
 			case strings.Contains(text, "kaniko:"):
-				return "skaffold builds it with kaniko, whose Dockerfile parser rejects RUN --mount (" + relTo(root, filepath.Join(dir, name)) + ")"
+				out.NoMounts = "skaffold builds it with kaniko, whose Dockerfile parser rejects RUN --mount (" + relTo(root, p) + ")"
 			case strings.Contains(text, "artifacts:") && !strings.Contains(text, "useBuildkit: true") && !strings.Contains(text, "useDockerCLI: true") &&
 				!strings.Contains(text, "buildpacks:") && !strings.Contains(text, "jib:") && !strings.Contains(text, "ko:"):
-				return "skaffold builds it through the Docker Engine API's classic builder (no useBuildkit or useDockerCLI in " + relTo(root, filepath.Join(dir, name)) + "), which rejects RUN --mount"
-			}
-		}
-		if dir == root || !safefile.Inside(root, dir) {
-			return ""
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
-}
-
-// skaffoldAlias is a `requires` entry's alias: the build arg skaffold
-// sets to the required artifact's image.
-var skaffoldAlias = regexp.MustCompile(`(?m)^\s*(?:-\s*)?alias:\s*["']?(\w+)`)
-
-// SkaffoldAliases are the build args the skaffold configs in the image's
-// context directory and above it pass to the builds they make (their
-// `requires` aliases: ARG BASE / FROM $BASE with `alias: BASE`).
-func SkaffoldAliases(im *Image) map[string]bool {
-	root := filepath.Clean(im.Root)
-	dir := filepath.Clean(im.AbsContext())
-	var out map[string]bool
-	for {
-		for _, name := range []string{"skaffold.yaml", "skaffold.yml"} {
-			data, err := safefile.ReadWithin(root, filepath.Join(dir, name), safefile.MaxManifest)
-			if err != nil {
-				continue
-			}
-			for _, m := range skaffoldAlias.FindAllStringSubmatch(string(data), -1) {
-				if out == nil {
-					out = map[string]bool{}
-				}
-				out[m[1]] = true
+				out.NoMounts = "skaffold builds it through the Docker Engine API's classic builder (no useBuildkit or useDockerCLI in " + relTo(root, p) + "), which rejects RUN --mount"
 			}
 		}
 		if dir == root || !safefile.Inside(root, dir) {

@@ -1236,12 +1236,7 @@ func TestMoveCountsOnTheIgnoreRewriteOnlyWhereItExcludes(t *testing.T) {
 // refused, with the reason.
 func TestDotnetRefusals(t *testing.T) {
 	sln := "Project(\"{F}\") = \"App\", \"App.csproj\", \"{1}\"\nEndProject\nProject(\"{F}\") = \"T\", \"tests\\\\T.csproj\", \"{2}\"\nEndProject\n"
-	cases := []struct {
-		name  string
-		files map[string]string
-		note  string
-		want  string // a line the rewrite must hold, when it rewrites
-	}{
+	cases := []refusalCase{
 		{"local-feed", map[string]string{"Dockerfile": "FROM mcr.microsoft.com/dotnet/sdk:8.0\nWORKDIR /src\nCOPY . .\nRUN dotnet restore\n",
 			"App.csproj": "<Project/>", "NuGet.config": `<configuration><packageSources><add key="local" value="./nupkgs" /></packageSources></configuration>`, "nupkgs/a.nupkg": ""},
 			"local package source", ""},
@@ -1262,38 +1257,13 @@ func TestDotnetRefusals(t *testing.T) {
 			"App.csproj": "<Project/>", "App.sln": sln, "tests/T.csproj": "<Project/>"},
 			"", "COPY tests/T.csproj tests/"},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			got, _, notes := fixRepo(t, tc.files, "LW101")
-			if tc.want != "" {
-				if !strings.Contains(got, tc.want) {
-					t.Errorf("want %q in:\n%s\n%+v", tc.want, got, notes)
-				}
-				return
-			}
-			if got != tc.files["Dockerfile"] {
-				t.Errorf("rewritten:\n%s", got)
-			}
-			found := false
-			for _, n := range notes {
-				found = found || strings.Contains(n.Reason, tc.note)
-			}
-			if !found {
-				t.Errorf("note %q missing: %+v", tc.note, notes)
-			}
-		})
-	}
+	runRefusalCases(t, cases)
 }
 
 // The review's composer cases.
 func TestComposerSplitRefusals(t *testing.T) {
 	withAutoload := `{"autoload": {"psr-4": {"App\\": "src/"}}, "scripts": {"post-install-cmd": ["@php -r 1;"]}}`
-	cases := []struct {
-		name  string
-		files map[string]string
-		note  string
-		want  string
-	}{
+	cases := []refusalCase{
 		{"leading-cd", map[string]string{"Dockerfile": "FROM php:8.3-cli\nWORKDIR /app\nCOPY . .\nRUN cd backend && composer install --no-dev\n",
 			"backend/composer.json": withAutoload, "backend/composer.lock": "{}", "backend/src/A.php": ""},
 			"", "RUN cd backend && composer dump-autoload --no-dev && composer run-script --no-dev post-install-cmd"},
@@ -1310,27 +1280,7 @@ func TestComposerSplitRefusals(t *testing.T) {
 			"composer.json": withAutoload, "composer.lock": "{}"},
 			"--mount=type=secret", ""},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			got, _, notes := fixRepo(t, tc.files, "LW101")
-			if tc.want != "" {
-				if !strings.Contains(got, tc.want) {
-					t.Errorf("want %q in:\n%s\n%+v", tc.want, got, notes)
-				}
-				return
-			}
-			if got != tc.files["Dockerfile"] {
-				t.Errorf("rewritten:\n%s", got)
-			}
-			found := false
-			for _, n := range notes {
-				found = found || strings.Contains(n.Reason, tc.note)
-			}
-			if !found {
-				t.Errorf("note %q missing: %+v", tc.note, notes)
-			}
-		})
-	}
+	runRefusalCases(t, cases)
 }
 
 // Review 4's cases 1 and 4. A Dockerfile that compose builds with two
@@ -1399,5 +1349,39 @@ func TestSharedDockerfileAndDockerfileSpecificIgnore(t *testing.T) {
 	}
 	if n := write(); n != 0 {
 		t.Errorf("a second run rewrote %d files", n)
+	}
+}
+
+// refusalCase is an LW101 case that is refused with a note (note) or
+// rewritten to hold a line (want).
+type refusalCase struct {
+	name  string
+	files map[string]string
+	note  string
+	want  string // a line the rewrite must hold, when it rewrites
+}
+
+func runRefusalCases(t *testing.T, cases []refusalCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, _, notes := fixRepo(t, tc.files, "LW101")
+			if tc.want != "" {
+				if !strings.Contains(got, tc.want) {
+					t.Errorf("want %q in:\n%s\n%+v", tc.want, got, notes)
+				}
+				return
+			}
+			if got != tc.files["Dockerfile"] {
+				t.Errorf("rewritten:\n%s", got)
+			}
+			found := false
+			for _, n := range notes {
+				found = found || strings.Contains(n.Reason, tc.note)
+			}
+			if !found {
+				t.Errorf("note %q missing: %+v", tc.note, notes)
+			}
+		})
 	}
 }

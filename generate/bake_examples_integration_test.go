@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/crane"
 	"github.com/layerwise/layerwise/build"
 	"github.com/layerwise/layerwise/discover"
+	"github.com/layerwise/layerwise/internal/actiontest"
 	"github.com/layerwise/layerwise/internal/testengine"
 )
 
@@ -50,7 +51,7 @@ func TestBakeBuildsTheExamples(t *testing.T) {
 	t.Cleanup(func() { exec.Command("docker", "buildx", "rm", builder).Run() })
 
 	repo := filepath.Join(dir, "examples")
-	if err := os.CopyFS(repo, dirFS{os.DirFS(filepath.Join("..", "examples"))}); err != nil {
+	if err := os.CopyFS(repo, actiontest.Junkless{FS: os.DirFS(filepath.Join("..", "examples"))}); err != nil {
 		t.Fatal(err)
 	}
 	disc, err := discover.Discover(ctx, repo, discover.Options{Exclude: []string{"**/Dockerfile.expert"}})

@@ -3,7 +3,6 @@ package generate
 import (
 	"context"
 	"encoding/json"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -43,7 +42,7 @@ func TestGeneratedJobRunsOnTheExamples(t *testing.T) {
 	}
 	repo := filepath.Join(work, "repo")
 	// the examples without the junk make-junk.sh puts there
-	err := os.CopyFS(repo, dirFS{os.DirFS(filepath.Join("..", "examples"))})
+	err := os.CopyFS(repo, actiontest.Junkless{FS: os.DirFS(filepath.Join("..", "examples"))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,20 +134,4 @@ func TestGeneratedJobRunsOnTheExamples(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(repo, ".layerwise", "history.db")); err != nil {
 		t.Errorf("the builds were not recorded for the next run's gate: %v", err)
 	}
-}
-
-// dirFS leaves out what scripts/make-junk.sh generates in the examples.
-type dirFS struct{ fs.FS }
-
-func (d dirFS) ReadDir(name string) ([]fs.DirEntry, error) {
-	es, err := fs.ReadDir(d.FS, name)
-	var out []fs.DirEntry
-	for _, e := range es {
-		switch e.Name() {
-		case "node_modules", "dist", "build-output", ".env", ".git", ".layerwise":
-			continue
-		}
-		out = append(out, e)
-	}
-	return out, err
 }

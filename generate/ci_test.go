@@ -14,36 +14,9 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// schema compiles one of the schemas scripts/fetch-schemas.sh keeps under
-// .cache/schemas (make test fetches them; elsewhere the test skips).
-func schema(t *testing.T, name string) *jsonschema.Schema {
-	t.Helper()
-	p := filepath.Join("..", ".cache", "schemas", name)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s missing: make test runs scripts/fetch-schemas.sh", p)
-		}
-		t.Skipf("%s missing: run scripts/fetch-schemas.sh", p)
-	}
-	f, err := os.Open(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	doc, err := jsonschema.UnmarshalJSON(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	if err := c.AddResource("file:///"+name, doc); err != nil {
-		t.Fatal(err)
-	}
-	s, err := c.Compile("file:///" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
+// schema is one of the schemas scripts/fetch-schemas.sh keeps (make test
+// fetches them; elsewhere the test skips).
+func schema(t *testing.T, name string) *jsonschema.Schema { return actiontest.Schema(t, name) }
 
 // asJSON turns YAML into the JSON value a schema validates.
 func asJSON(t *testing.T, data []byte) any {

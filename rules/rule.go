@@ -176,11 +176,11 @@ type Input struct {
 	// the graph, not pulled, so their tags do not move under the build.
 	BuiltHere map[string]bool
 	// NoMounts says why the image's builder rejects RUN --mount
-	// (discover.NoMountBuilder: kaniko, skaffold's classic-builder
+	// (discover.SkaffoldOf: kaniko, skaffold's classic-builder
 	// default); "" when nothing says so.
 	NoMounts string
 	// SuppliedArgs are build args the image's build always passes (a
-	// skaffold `requires` alias: discover.SkaffoldAliases), so an ARG
+	// skaffold `requires` alias: discover.SkaffoldOf), so an ARG
 	// without a default is not empty there.
 	SuppliedArgs map[string]bool
 	// IgnoreFixed: the fixer rewrites the context's ignore file after the

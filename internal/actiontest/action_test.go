@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -136,7 +135,7 @@ func TestActionRunsOnTheExamples(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	repo := filepath.Join(t.TempDir(), "repo")
-	if err := os.CopyFS(repo, junkless{os.DirFS(filepath.Join(root, "examples"))}); err != nil {
+	if err := os.CopyFS(repo, Junkless{FS: os.DirFS(filepath.Join(root, "examples"))}); err != nil {
 		t.Fatal(err)
 	}
 	r := &Runner{Dir: repo, ActionPath: root, Temp: t.TempDir(), Env: os.Environ(), Github: map[string]string{"event.repository.default_branch": "main"}}
@@ -175,20 +174,4 @@ func TestActionRunsOnTheExamples(t *testing.T) {
 			t.Errorf("%q ran without being asked for", skipped)
 		}
 	}
-}
-
-// junkless leaves out what scripts/make-junk.sh generates in the examples.
-type junkless struct{ fs.FS }
-
-func (d junkless) ReadDir(name string) ([]fs.DirEntry, error) {
-	es, err := fs.ReadDir(d.FS, name)
-	var out []fs.DirEntry
-	for _, e := range es {
-		switch e.Name() {
-		case "node_modules", "dist", "build-output", ".env", ".git", ".layerwise":
-			continue
-		}
-		out = append(out, e)
-	}
-	return out, err
 }

