@@ -3,7 +3,7 @@ GO      ?= go
 BIN     ?= bin/layerwise
 EXAMPLE ?= examples
 
-.PHONY: all build demo test unit lint bench bench-ci fuzz fuzz-long generate engine clean
+.PHONY: all build demo test unit lint bench bench-ci fuzz fuzz-long generate engine release-snapshot clean
 
 all: build
 
@@ -25,7 +25,7 @@ test: engine
 	scripts/fetch-schemas.sh
 	@test -z "$$(gofmt -l . | tee /dev/stderr)" || (echo "gofmt needed on the files above" && exit 1)
 	$(GO) vet ./...
-	$(GO) test -count=1 -p 1 ./...
+	LAYERWISE_TEST_RELEASE=1 $(GO) test -count=1 -p 1 -timeout 45m ./...
 
 # Unit tests only (integration tests skip when no engine runs; never on CI).
 unit:
@@ -72,6 +72,15 @@ fuzz-long:
 generate:
 	$(GO) test ./rules -run TestDocs -update
 	$(GO) test ./render -run Golden -update
+
+# The release build without publishing: dist/ gets the archives for
+# linux/darwin/windows x amd64/arm64 (binary, README, completions, man pages),
+# checksums.txt and a CycloneDX SBOM per binary. goreleaser and
+# cyclonedx-gomod are the tools of tools/go.mod (a module of their own: their
+# hundreds of dependencies stay out of layerwise's go.mod).
+release-snapshot:
+	$(GO) -C tools build -o $(CURDIR)/bin/tools/ github.com/goreleaser/goreleaser/v2 github.com/CycloneDX/cyclonedx-gomod/cmd/cyclonedx-gomod
+	PATH="$(CURDIR)/bin/tools:$$PATH" bin/tools/goreleaser release --snapshot --clean
 
 # Docker Engine + buildx + loopback registry + base images (needs root).
 engine:

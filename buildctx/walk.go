@@ -14,7 +14,6 @@ import (
 	"sync"
 
 	"github.com/moby/patternmatcher"
-	"golang.org/x/sys/unix"
 )
 
 // EntryType is the kind of a context entry.
@@ -261,7 +260,6 @@ func (w *walker) dir(ctx context.Context, rel string, info patternmatcher.MatchI
 			}
 		}
 	}
-	fd := int(f.Fd())
 	var pm *patternmatcher.PatternMatcher
 	if w.pm != nil {
 		pm = w.pms.Get().(*patternmatcher.PatternMatcher)
@@ -312,14 +310,14 @@ func (w *walker) dir(ctx context.Context, rel string, info patternmatcher.MatchI
 			continue
 		}
 		e := Entry{Path: p, Type: typeOf(de.Type())}
-		var st unix.Stat_t
-		if err := unix.Fstatat(fd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		size, err := lstatAt(f, abs, name)
+		if err != nil {
 			// vanished between readdir and stat: BuildKit would not
 			// send it either.
 			w.warn(p, err)
 			continue
 		}
-		e.Size = st.Size
+		e.Size = size
 		if skip {
 			excl = append(excl, e)
 		} else {

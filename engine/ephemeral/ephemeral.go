@@ -76,7 +76,7 @@ func Start(ctx context.Context, opt Options) (*Daemon, error) {
 	// ended by Stop, which waits for it to clean its mounts up
 	d.cmd = exec.Command(path, args...)
 	d.cmd.Stdout, d.cmd.Stderr = logf, logf
-	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	d.cmd.SysProcAttr = ownGroup()
 	if err := d.cmd.Start(); err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("starting buildkitd: %w", err)
@@ -138,7 +138,7 @@ func (d *Daemon) Stop() error {
 		select {
 		case <-d.done:
 		case <-time.After(20 * time.Second):
-			_ = syscall.Kill(-d.cmd.Process.Pid, syscall.SIGKILL)
+			killGroup(d.cmd.Process)
 			<-d.done
 		}
 		d.cmd = nil
@@ -154,23 +154,6 @@ func (d *Daemon) Stop() error {
 		return fmt.Errorf("removing the builder's state %s: %w", d.dir, err)
 	}
 	return nil
-}
-
-func unmountUnder(dir string) {
-	data, err := os.ReadFile("/proc/self/mounts")
-	if err != nil {
-		return
-	}
-	var points []string
-	for _, l := range strings.Split(string(data), "\n") {
-		f := strings.Fields(l)
-		if len(f) > 1 && strings.HasPrefix(f[1], dir+"/") {
-			points = append(points, f[1])
-		}
-	}
-	for i := len(points) - 1; i >= 0; i-- {
-		_ = syscall.Unmount(points[i], syscall.MNT_DETACH)
-	}
 }
 
 // Job is a fresh builder for one CI job and what ends it.
