@@ -43,6 +43,11 @@ type Request struct {
 	// Push, when set with a registry Tag, pushes the image (buildx, BuildKit
 	// client backend).
 	Push bool
+	// Compression compresses the pushed image's layers: "gzip" (the base
+	// image's layers as they came), "zstd" or "estargz" (every layer
+	// recompressed, the base's too, with OCI media types); "" leaves the
+	// builder's default.
+	Compression string
 	// Load, with a Tag, loads the image into the Docker Engine from a
 	// buildx builder outside it (remote, docker-container); the docker
 	// driver always does.
@@ -56,6 +61,24 @@ type Request struct {
 	// type=local,dest=DIR` does; Tag, Push, Load and OCIPath are then
 	// ignored and the Result describes no image.
 	OutputDir string
+}
+
+// ImageOutputAttrs are the image exporter's attributes for a push with
+// Compression, as `--output type=image,...` takes them.
+func (r Request) ImageOutputAttrs() map[string]string {
+	attrs := map[string]string{"name": r.Tag, "push": "true"}
+	switch r.Compression {
+	case "":
+	case "gzip":
+		// the base image's layers stay the blobs they came as: a machine
+		// that holds the base does not download them again
+		attrs["compression"] = "gzip"
+	default:
+		attrs["compression"] = r.Compression
+		attrs["force-compression"] = "true"
+		attrs["oci-mediatypes"] = "true"
+	}
+	return attrs
 }
 
 // CLIFlags are the `docker build` / `docker buildx build` flags that

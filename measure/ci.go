@@ -43,6 +43,10 @@ type CIOptions struct {
 	// empty, as on a CI runner that keeps nothing else.
 	CacheMounts       cachemount.Store
 	CacheMountOptions cachemount.Options
+	// PullRegistry is the repository the pull scenarios push each image
+	// to ("127.0.0.1:5000/layerwise-pull"; a tag per image and scenario)
+	// and the fresh builders pull it from.
+	PullRegistry string
 }
 
 // Variant is the options for one of several variants of the same images
@@ -64,6 +68,9 @@ func (c *CIOptions) Variant(name string) *CIOptions {
 		if v, err := cachemount.OpenStore("registry=" + st.Repo.String() + "-" + name); err == nil {
 			cp.CacheMounts = v
 		}
+	}
+	if c.PullRegistry != "" {
+		cp.PullRegistry = c.PullRegistry + "-" + name
 	}
 	if c.Cache != "" {
 		if ref, ok := strings.CutPrefix(c.Cache, "registry="); ok {

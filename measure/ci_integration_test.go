@@ -264,3 +264,70 @@ func TestMain(m *testing.M) {
 	}
 	os.Exit(code)
 }
+
+// The pull scenarios push the image to a real registry with the asked
+// compression and pull it onto fresh buildkitds: everything the registry
+// holds onto an empty one, less onto one that holds the base image already
+// (gzip keeps the base's blobs as they came); zstd layers are zstd in the
+// registry.
+func TestPullScenarios(t *testing.T) {
+	testengine.RequireBuildkitd(t)
+	testengine.RequireExampleBaseImages(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	pushBase(t, ctx, "debian:bookworm-slim")
+	dir := t.TempDir()
+	for p, c := range map[string]string{
+		"Dockerfile": "FROM 127.0.0.1:5000/library/debian:bookworm-slim\nCOPY app.txt /srv/app.txt\nCMD [\"cat\", \"/srv/app.txt\"]\n",
+		"app.txt":    strings.Repeat("layerwise pull test\n", 50000),
+	} {
+		if err := os.WriteFile(filepath.Join(dir, p), []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := discover.Discover(ctx, dir, discover.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := engine.NewBuilder("buildkit", engine.BackendConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ci := &measure.CIOptions{Builders: ephemeral.Factory{Backend: "buildkit", Options: ephemeral.Options{Config: []byte(ciBuildkitdConfig)}},
+		PullRegistry: "127.0.0.1:5000/layerwise-test/pull-" + filepath.Base(dir)}
+	ms, err := measure.Image(ctx, res.Images[0], measure.Options{Builder: b, Repo: res, Scenarios: []string{measure.Pull, measure.PullZstd}, CI: ci})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) != 2 {
+		t.Fatalf("%d measurements", len(ms))
+	}
+	for _, m := range ms {
+		if m.Error != "" || m.Skipped != "" || len(m.Runs) != 1 {
+			t.Fatalf("%s: error %q, skipped %q, %d runs", m.Scenario, m.Error, m.Skipped, len(m.Runs))
+		}
+		if m.Median <= 0 || m.PullBytes != m.ImageSize || len(m.PulledLayers) != m.Layers || m.Layers < 2 {
+			t.Errorf("%s: pulled %d bytes in %s; the registry holds %d bytes in %d layers (%d listed)", m.Scenario, m.PullBytes, m.Median, m.ImageSize, m.Layers, len(m.PulledLayers))
+		}
+		if m.Note != "" {
+			t.Errorf("%s: %s", m.Scenario, m.Note)
+		}
+		if m.PullWithBase <= 0 {
+			t.Errorf("%s: no pull onto a builder with the base image", m.Scenario)
+		}
+	}
+	gz := ms[0]
+	if gz.PullWithBaseBytes <= 0 || gz.PullWithBaseBytes >= gz.PullBytes/2 {
+		t.Errorf("gzip: %d bytes downloaded onto a builder holding the base, %d onto an empty one: the base's layers were not shared", gz.PullWithBaseBytes, gz.PullBytes)
+	}
+	img, err := crane.Pull(ci.PullRegistry+"/"+strings.ToLower(res.Images[0].Name)+":"+measure.PullZstd, crane.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	layers, _ := img.Layers()
+	for _, l := range layers {
+		if mt, _ := l.MediaType(); !strings.HasSuffix(string(mt), "zstd") {
+			t.Errorf("pull-zstd pushed a %s layer", mt)
+		}
+	}
+}

@@ -37,6 +37,11 @@ const (
 	CIDeps   = "ci-deps-change"
 	// CI names both ci scenarios on the command line.
 	CI = "ci"
+	// Pull, PullZstd and PullEstargz push the image with gzip (what docker
+	// push writes), zstd or eStargz layers and time its pull (pull.go).
+	Pull        = "pull"
+	PullZstd    = "pull-zstd"
+	PullEstargz = "pull-estargz"
 )
 
 // Scenario is one way an image is built and measured. The list below is
@@ -52,6 +57,10 @@ type Scenario struct {
 	// Rebuild: the build starts from a primed cache, as a developer's
 	// next build does (warm and the change scenarios).
 	Rebuild bool
+	// Pull: the image is pushed to the pull registry with this layer
+	// compression (gzip, zstd, estargz) and its pull timed onto fresh
+	// builders (pull.go). Opt-in, as the ci scenarios.
+	Pull string
 	// Fresh: the build is a CI job: a new builder with an empty state,
 	// its layer cache imported from and exported to the CI's cache
 	// (Options.CI), every cache mount empty unless persisted. Opt-in: not
@@ -67,6 +76,9 @@ var Scenarios = []Scenario{
 	{Name: Deps, Change: "deps", Rebuild: true},
 	{Name: CISource, Change: "source", Rebuild: true, Fresh: true},
 	{Name: CIDeps, Change: "deps", Rebuild: true, Fresh: true},
+	{Name: Pull, Pull: "gzip"},
+	{Name: PullZstd, Pull: "zstd"},
+	{Name: PullEstargz, Pull: "estargz"},
 }
 
 // AllScenarios are the scenarios' names.
@@ -83,7 +95,7 @@ var AllScenarios = func() []string {
 var DefaultScenarios = func() []string {
 	var out []string
 	for _, s := range Scenarios {
-		if !s.Fresh {
+		if !s.Fresh && s.Pull == "" {
 			out = append(out, s.Name)
 		}
 	}
@@ -179,6 +191,20 @@ type Measurement struct {
 	LayerFetch  time.Duration `json:"layerFetchNs,omitempty"`
 	CacheBytes  int64         `json:"cacheBytes,omitempty"`
 	CacheMounts *MountCost    `json:"cacheMounts,omitempty"`
+	// The pull scenarios: Median is the pull onto a builder with none of
+	// the image's layers, PullBytes what it downloaded; PullWithBase and
+	// PullWithBaseBytes onto one that already holds the base image (unset
+	// when there is no base to share); PulledLayers the image's layers as
+	// the registry holds them (ImageSize is their sum); Note says when the
+	// push fell back to another compression or the base was not pulled.
+	PullBytes         int64         `json:"pullBytes,omitempty"`
+	PullWithBase      time.Duration `json:"pullWithBaseNs,omitempty"`
+	PullWithBaseBytes int64         `json:"pullWithBaseBytes,omitempty"`
+	PulledLayers      []PulledLayer `json:"pulledLayers,omitempty"`
+	Note              string        `json:"note,omitempty"`
+	pullBytes         []int64
+	pullWithBase      []time.Duration
+	pullWithBaseBytes []int64
 	// Touched is the file a change scenario edited (context-relative).
 	Touched string `json:"touched,omitempty"`
 	// Error is the first failure (the failing step and its last log
@@ -248,10 +274,12 @@ func Image(ctx context.Context, im *discover.Image, opt Options) ([]*Measurement
 		m := &Measurement{Image: im.Name, Scenario: s}
 		sc, _ := ScenarioNamed(s)
 		switch {
-		case sc.Fresh && opt.CI == nil:
-			m.Skipped = "no fresh builder configured for the ci scenarios"
-		case sc.Fresh && !opt.CI.supported():
+		case (sc.Fresh || sc.Pull != "") && opt.CI == nil:
+			m.Skipped = "no fresh builder configured for the ci and pull scenarios"
+		case (sc.Fresh || sc.Pull != "") && !opt.CI.supported():
 			m.Skipped = opt.CI.unsupported()
+		case sc.Pull != "" && opt.CI.PullRegistry == "":
+			m.Skipped = "no registry to push to: pass --pull-registry REPO (one the fresh builders can pull from; --ci-buildkitd-config for a plain-HTTP one)"
 		case sc.Change == "source" && source == "":
 			m.Skipped = "no ordinary source file reached by a COPY (pass --touch PATH)"
 		case sc.Change == "deps" && manifest == "":
@@ -316,7 +344,7 @@ func Image(ctx context.Context, im *discover.Image, opt Options) ([]*Measurement
 	// (the ci scenarios prime a CI cache of their own)
 	firstLocal := Scenario{}
 	for _, n := range scen {
-		if sc, _ := ScenarioNamed(n); !sc.Fresh {
+		if sc, _ := ScenarioNamed(n); !sc.Fresh && sc.Pull == "" {
 			firstLocal = sc
 			break
 		}
@@ -371,6 +399,28 @@ func Image(ctx context.Context, im *discover.Image, opt Options) ([]*Measurement
 				if err := touch(filepath.Join(wc.Context, filepath.FromSlash(m.Touched)), changes); err != nil {
 					return nil, fmt.Errorf("%s %s: changing %s: %w", im.Name, s, m.Touched, err)
 				}
+			}
+			if sc, _ := ScenarioNamed(s); sc.Pull != "" {
+				started := time.Now()
+				res, err := pullRun(ctx, opt, im, wc, contexts, sc, m)
+				if err != nil {
+					return nil, err
+				}
+				if res.Failed() {
+					m.Error = "building the image to push: " + failure(res)
+					logf("%s %s #%d: FAILED %s", im.Name, s, rep, m.Error)
+					continue
+				}
+				if opt.History != nil {
+					b := &history.Build{StartedAt: started, Image: im.Name, Scenario: s, Repetition: rep, Dockerfile: im.Dockerfile,
+						Git: opt.Git, Host: opt.Host, Builder: info, Result: *res}
+					if _, err := opt.History.Append(ctx, b); err != nil {
+						return nil, fmt.Errorf("recording the pull in %s: %w", opt.History.Path, err)
+					}
+				}
+				m.Runs = append(m.Runs, res)
+				logf("%s %s #%d: pulled in %s (%s downloaded) onto an empty builder", im.Name, s, rep, secs(res.Wall), units.Bytes(m.pullBytes[len(m.pullBytes)-1]))
+				continue
 			}
 			in := inputs()
 			started := time.Now()
@@ -460,6 +510,7 @@ func (m *Measurement) summarize() {
 	slices.Sort(exports)
 	slices.Sort(loads)
 	m.CacheImport, m.CacheExport, m.LayerFetch = Median(imports), Median(exports), Median(loads)
+	m.PullBytes, m.PullWithBase, m.PullWithBaseBytes = medianOf(m.pullBytes), medianOf(m.pullWithBase), medianOf(m.pullWithBaseBytes)
 }
 
 // Median of sorted durations (the mean of the middle two for even counts).

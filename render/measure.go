@@ -79,6 +79,41 @@ func MeasureTable(w io.Writer, ms []*measure.Measurement) {
 	}
 	tw.Flush()
 	measureCIJobs(w, ms)
+	measurePulls(w, ms)
+}
+
+// measurePulls gives the pull scenarios' bytes and the pull onto a machine
+// that already holds the base image, then the layers the measured images
+// share (downloaded once by a node that runs them all).
+func measurePulls(w io.Writer, ms []*measure.Measurement) {
+	var pulls []*measure.Measurement
+	for _, m := range ms {
+		if sc, ok := measure.ScenarioNamed(m.Scenario); ok && sc.Pull != "" && len(m.Runs) > 0 {
+			pulls = append(pulls, m)
+		}
+	}
+	if len(pulls) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nPulls onto a fresh builder (medians; the MEDIAN above is the pull onto an empty one, IMAGE SIZE the layers as pushed):")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "IMAGE\tSCENARIO\tEMPTY BUILDER\tDOWNLOADED\tWITH THE BASE IMAGE\tDOWNLOADED\tNOTE")
+	for _, m := range pulls {
+		withBase, withBaseBytes := "-", "-"
+		if m.PullWithBase > 0 {
+			withBase, withBaseBytes = units.Seconds(m.PullWithBase, 1), units.Bytes(m.PullWithBaseBytes)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", safetext.Term(m.Image), m.Scenario, units.Seconds(m.Median, 1), units.Bytes(m.PullBytes),
+			withBase, withBaseBytes, safetext.Term(m.Note))
+	}
+	tw.Flush()
+	shared := measure.SharedPullBytes(pulls)
+	for _, sc := range measure.AllScenarios {
+		if st, ok := shared[sc]; ok && st[0] > 0 {
+			fmt.Fprintf(w, "%s: %s of the images' %s of distinct layers are shared by more than one image (downloaded once by a machine that runs them all)\n",
+				sc, units.Bytes(st[0]), units.Bytes(st[1]))
+		}
+	}
 }
 
 // measureCIJobs says what the ci scenarios' jobs paid apart from the
@@ -114,12 +149,13 @@ func measureCIJobs(w io.Writer, ms []*measure.Measurement) {
 func MeasureCSV(w io.Writer, ms []*measure.Measurement) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"image", "scenario", "runs", "min_s", "median_s", "max_s", "cache_hit_ratio", "context_bytes", "image_bytes", "layers", "pull_s", "touched", "skipped", "error",
-		"cache_import_s", "layer_fetch_s", "cache_export_s", "cache_bytes"})
+		"cache_import_s", "layer_fetch_s", "cache_export_s", "cache_bytes", "pull_bytes", "pull_with_base_s", "pull_with_base_bytes", "note"})
 	for _, m := range ms {
 		c := safetext.CSV
 		cw.Write([]string{c(m.Image), c(m.Scenario), fmt.Sprint(len(m.Runs)), fsec(m.Min), fsec(m.Median), fsec(m.Max), fmt.Sprintf("%.3f", m.CacheHitRatio),
 			fmt.Sprint(m.ContextBytes), fmt.Sprint(m.ImageSize), fmt.Sprint(m.Layers), fsec(m.Pull), c(m.Touched), c(m.Skipped), c(m.Error),
-			fsec(m.CacheImport), fsec(m.LayerFetch), fsec(m.CacheExport), fmt.Sprint(m.CacheBytes)})
+			fsec(m.CacheImport), fsec(m.LayerFetch), fsec(m.CacheExport), fmt.Sprint(m.CacheBytes),
+			fmt.Sprint(m.PullBytes), fsec(m.PullWithBase), fmt.Sprint(m.PullWithBaseBytes), c(m.Note)})
 	}
 	cw.Flush()
 	return cw.Error()

@@ -223,7 +223,7 @@ func solveOpt(req engine.Request, ociPath string) (client.SolveOpt, error) {
 	case req.OutputDir != "":
 		opt.Exports = []client.ExportEntry{{Type: client.ExporterLocal, OutputDir: req.OutputDir}}
 	case req.Push && req.Tag != "":
-		opt.Exports = []client.ExportEntry{{Type: client.ExporterImage, Attrs: map[string]string{"name": req.Tag, "push": "true"}}}
+		opt.Exports = []client.ExportEntry{{Type: client.ExporterImage, Attrs: req.ImageOutputAttrs()}}
 	default:
 		opt.Exports = []client.ExportEntry{{Type: client.ExporterOCI, Attrs: map[string]string{"name": req.Tag},
 			Output: func(map[string]string) (io.WriteCloser, error) { return os.Create(ociPath) }}}

@@ -13,9 +13,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -135,6 +137,13 @@ func (b *Builder) Build(ctx context.Context, req engine.Request) (*engine.Result
 	case req.OutputDir != "":
 		// files exported to a directory (CLIFlags' --output): no image
 		loaded = false
+	case req.Push && req.Tag != "" && req.Compression != "":
+		attrs := req.ImageOutputAttrs()
+		out := "type=image"
+		for _, k := range slices.Sorted(maps.Keys(attrs)) {
+			out += "," + k + "=" + attrs[k]
+		}
+		args = append(args, "--output", out)
 	case req.Push && req.Tag != "":
 		// the docker driver also keeps the image in the engine
 		args = append(args, "-t", req.Tag, "--push")

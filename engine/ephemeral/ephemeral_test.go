@@ -2,6 +2,7 @@ package ephemeral
 
 import (
 	"context"
+	"github.com/google/go-containerregistry/pkg/crane"
 	"os"
 	"path/filepath"
 	"strings"
@@ -66,5 +67,51 @@ func TestFactoryRefusesThePlainBackend(t *testing.T) {
 	}
 	if Supported("plain") || !Supported("buildkit") || !Supported("buildx") {
 		t.Error("Supported")
+	}
+}
+
+// Pull downloads every layer of an image onto a fresh builder once: the
+// bytes are the registry's layer sizes, and a second pull on the same
+// builder downloads nothing.
+func TestPullDownloadsEveryLayerOnce(t *testing.T) {
+	testengine.RequireBuildkitd(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	const ref = "127.0.0.1:5000/busybox:1.36"
+	img, err := crane.Pull(ref, crane.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	layers, err := img.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want int64
+	for _, l := range layers {
+		n, err := l.Size()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want += n
+	}
+	d, err := Start(ctx, Options{Config: []byte("[registry.\"127.0.0.1:5000\"]\n  http = true\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := &Job{Daemon: d, stop: []func(){func() { d.Stop() }}}
+	defer j.End()
+	first, err := j.Pull(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Bytes != want || first.Layers != len(layers) || first.Wall <= 0 {
+		t.Errorf("first pull: %+v; the registry's layers are %d bytes in %d layers", first, want, len(layers))
+	}
+	again, err := j.Pull(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Bytes != 0 {
+		t.Errorf("a second pull downloaded %d bytes", again.Bytes)
 	}
 }

@@ -73,6 +73,9 @@ func (b *Builder) Build(ctx context.Context, req engine.Request) (*engine.Result
 		// no --cache-to
 		return nil, fmt.Errorf("the plain backend (docker build without buildx) cannot pass named build contexts or export a cache; use --backend buildx (make engine installs buildx) or --backend buildkit")
 	}
+	if req.Compression != "" {
+		return nil, fmt.Errorf("the plain backend (docker build without buildx) cannot push with --compression %s; use --backend buildx or --backend buildkit", req.Compression)
+	}
 	if len(req.Platforms) > 1 {
 		return nil, fmt.Errorf("the plain backend (docker build without buildx) builds one platform at a time; build %s with --backend buildx or --backend buildkit and --push", strings.Join(req.Platforms, ","))
 	}

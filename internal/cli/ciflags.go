@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/layerwise/layerwise/cachemount"
 	"github.com/layerwise/layerwise/engine/ephemeral"
@@ -19,6 +20,7 @@ type ciFlags struct {
 	cacheMounts     string
 	cmMaxSize       string
 	compression     string
+	pullRegistry    string
 }
 
 func (f *ciFlags) add(cmd *cobra.Command) {
@@ -27,6 +29,7 @@ func (f *ciFlags) add(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.buildkitd, "ci-buildkitd", "", "ci scenarios: the buildkitd binary (default: buildkitd on PATH)")
 	cmd.Flags().StringVar(&f.cacheMounts, "ci-cache-mounts", "", "ci scenarios: persist the cache mounts between CI jobs, as `layerwise build --cache-mounts` does: a directory or registry=REF (default: every job's mounts start empty)")
 	cmd.Flags().StringVar(&f.cmMaxSize, "ci-cache-mounts-max-size", "2GiB", "ci scenarios: cap of each saved cache mount")
+	cmd.Flags().StringVar(&f.pullRegistry, "pull-registry", "", "pull scenarios: the registry repository each image is pushed to and pulled from by fresh builders (e.g. 127.0.0.1:5000/layerwise-pull)")
 	cmd.Flags().StringVar(&f.compression, "ci-cache-compression", "zstd", "ci scenarios: compress the exported layer cache with this (zstd, as layerwise build and generate ci export it; gzip, BuildKit's own default; estargz; uncompressed)")
 }
 
@@ -38,7 +41,7 @@ func (f *ciFlags) options(ef *engineFlags) (*measure.CIOptions, error) {
 		return nil, usageErr("--ci-cache-compression %q: gzip, zstd, estargz or uncompressed", f.compression)
 	}
 	o := &measure.CIOptions{Builders: ephemeral.Factory{Backend: ef.backend, Docker: ef.docker, Options: ephemeral.Options{Buildkitd: f.buildkitd}}, Cache: f.cache,
-		CacheCompression: f.compression}
+		CacheCompression: f.compression, PullRegistry: strings.TrimSuffix(f.pullRegistry, "/")}
 	if f.buildkitdConfig != "" {
 		data, err := os.ReadFile(f.buildkitdConfig)
 		if err != nil {

@@ -125,6 +125,13 @@ func newMeasureCmd(g *globals) *cobra.Command {
                  and exported to --ci-cache (mode=max), every cache mount empty unless
                  --ci-cache-mounts persists them; a first job primes the cache. The cache
                  import and export are timed apart.
+  pull, pull-zstd, pull-estargz
+                 (asked for) the image pushed to --pull-registry with gzip (what docker push
+                 writes), zstd or eStargz layers, then pulled onto a fresh builder with none
+                 of its layers, and onto one that already holds its base image: seconds and
+                 bytes downloaded each, the layers shared between the measured images, and
+                 a note when the push fell back to another compression. Pulling zstd needs
+                 containerd >= 1.5 or Docker Engine >= 23 on the machines that run it.
 The change scenarios work on a private copy of the build context: your files
 are never touched. Each build is recorded in the history store
 (.layerwise/history.db) in one transaction, failed builds with their error.
@@ -270,7 +277,7 @@ Formats: table (default, also "text"), json (with every step), csv.`,
 	}
 	f.engineFlags.add(cmd)
 	cmd.Flags().StringSliceVar(&f.images, "image", nil, "only these images")
-	cmd.Flags().StringSliceVar(&f.scenarios, "scenario", nil, "scenarios to run (default cold, warm, source-change, deps-change): those, ci-source-change, ci-deps-change, or ci for both ci scenarios")
+	cmd.Flags().StringSliceVar(&f.scenarios, "scenario", nil, "scenarios to run (default cold, warm, source-change, deps-change): those, ci-source-change, ci-deps-change, ci for both ci scenarios, pull, pull-zstd, pull-estargz")
 	f.ci.add(cmd)
 	cmd.Flags().IntVarP(&f.reps, "repetitions", "n", 1, "repetitions of each scenario (min/median/max are reported)")
 	cmd.Flags().StringVar(&f.touch, "touch", "", "source file the source-change scenario edits (relative to the build context)")

@@ -51,7 +51,7 @@ that fails, or an image that cannot be verified (its base image is not available
 			if err := g.checkFormat("text", "table", "json", "markdown"); err != nil {
 				return err
 			}
-			if err := checkScenarios(f.scenarios, func(s string) bool { return s != measure.Cold }); err != nil {
+			if err := checkScenarios(f.scenarios, func(s string) bool { sc, _ := measure.ScenarioNamed(s); return s != measure.Cold && sc.Pull == "" }); err != nil {
 				return err
 			}
 			res, cfg, err := discoverWithConfig(cmd, g, args)

@@ -1,0 +1,226 @@
+package measure
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/crane"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+	"github.com/layerwise/layerwise/build"
+	"github.com/layerwise/layerwise/discover"
+	"github.com/layerwise/layerwise/engine"
+)
+
+// PulledLayer is one layer of a pushed image, as the registry holds it.
+type PulledLayer struct {
+	Digest string `json:"digest"`
+	Size   int64  `json:"size"`
+}
+
+// pullRun is one repetition of a pull scenario: the image is built on the
+// measurement's builder and pushed to the pull registry with the
+// scenario's compression, then pulled onto a fresh builder that has none
+// of its layers (the result's Wall), and onto another fresh builder that
+// already holds the image's base image (what a node that runs other
+// services on the same base downloads).
+func pullRun(ctx context.Context, opt Options, im *discover.Image, wc *workCopy, contexts map[string]string, sc Scenario, m *Measurement) (*engine.Result, error) {
+	ref := opt.CI.PullRegistry + "/" + strings.ReplaceAll(build.Sanitize(im.Name), "/", "-") + ":" + sc.Name
+	push, err := opt.Builder.Build(ctx, engine.Request{ContextDir: wc.Context, Dockerfile: wc.Dockerfile, Target: im.Target,
+		BuildArgs: im.Args, Contexts: contexts, Tag: ref, Push: true, Compression: sc.Pull})
+	if err != nil {
+		return nil, err
+	}
+	if push.Failed() {
+		return push, nil
+	}
+	layers, mediaTypes, err := pushedLayers(ref)
+	if err != nil {
+		return nil, err
+	}
+	m.PulledLayers = layers
+	if note := compressionNote(sc.Pull, mediaTypes); note != "" && !strings.Contains(m.Note, note) {
+		m.Note = joinNote(m.Note, note)
+	}
+
+	job, err := opt.CI.Builders.Start(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cold, err := job.Pull(ctx, ref)
+	job.End()
+	if err != nil {
+		return nil, err
+	}
+	res := &engine.Result{Wall: cold.Wall, Layers: len(layers)}
+	for _, l := range layers {
+		res.ImageSize += l.Size
+	}
+	m.pullBytes = append(m.pullBytes, cold.Bytes)
+
+	base := finalBase(opt.Repo, im)
+	switch {
+	case base == "":
+		m.Note = joinNote(m.Note, "no base image to share (FROM scratch or an image of this repository)")
+	default:
+		job, err := opt.CI.Builders.Start(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer job.End()
+		if _, err := job.Pull(ctx, base); err != nil {
+			m.Note = joinNote(m.Note, fmt.Sprintf("the base image %s could not be pulled onto a fresh builder (%v)", base, err))
+			break
+		}
+		warm, err := job.Pull(ctx, ref)
+		if err != nil {
+			return nil, err
+		}
+		m.pullWithBase = append(m.pullWithBase, warm.Wall)
+		m.pullWithBaseBytes = append(m.pullWithBaseBytes, warm.Bytes)
+	}
+	return res, nil
+}
+
+// pushedLayers reads the pushed image's manifest from the registry.
+func pushedLayers(ref string) ([]PulledLayer, []types.MediaType, error) {
+	img, err := crane.Pull(ref, crane.Insecure)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading the pushed image %s: %w", ref, err)
+	}
+	ls, err := img.Layers()
+	if err != nil {
+		return nil, nil, err
+	}
+	var out []PulledLayer
+	var mts []types.MediaType
+	for _, l := range ls {
+		d, err := l.Digest()
+		if err != nil {
+			return nil, nil, err
+		}
+		n, err := l.Size()
+		if err != nil {
+			return nil, nil, err
+		}
+		mt, err := l.MediaType()
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, PulledLayer{Digest: d.String(), Size: n})
+		mts = append(mts, mt)
+	}
+	return out, mts, nil
+}
+
+// compressionNote says when the registry holds other layers than the
+// compression asked for: a builder that cannot write zstd pushes gzip
+// without a word.
+func compressionNote(want string, mts []types.MediaType) string {
+	var other []string
+	for _, mt := range mts {
+		got := "gzip"
+		switch {
+		case strings.HasSuffix(string(mt), "zstd"):
+			got = "zstd"
+		case !strings.Contains(string(mt), "gzip"):
+			got = "uncompressed"
+		}
+		// estargz layers are gzip streams with a table of contents: their
+		// media type is gzip's
+		if got != want && !(want == "estargz" && got == "gzip") && !slices.Contains(other, got) {
+			other = append(other, got)
+		}
+	}
+	if len(other) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("asked for %s layers, the registry got %s: the builder fell back", want, strings.Join(other, " and "))
+}
+
+// finalBase is the image the built stage starts from (through the stages
+// it builds FROM), or "" for scratch, a stage without a known base, and an
+// image of the repository itself (a fresh builder cannot pull that by
+// name).
+func finalBase(repo *discover.Repo, im *discover.Image) string {
+	if im.Model == nil {
+		return ""
+	}
+	s := im.Model.Final(im.Target)
+	for s != nil && s.BaseStage >= 0 && s.BaseStage < len(im.Model.Stages) {
+		s = im.Model.Stages[s.BaseStage]
+	}
+	if s == nil || s.Base == "" || s.Base == "scratch" || strings.Contains(s.Base, "$") {
+		return ""
+	}
+	if repo != nil && repo.DepRefs(im)[s.Base] != nil {
+		return ""
+	}
+	return s.Base
+}
+
+func joinNote(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
+}
+
+// SharedPullBytes are, per pull scenario, the layer bytes that more than
+// one of the measured images holds: downloaded once onto a node that runs
+// them all. total is every distinct layer's bytes.
+func SharedPullBytes(ms []*Measurement) map[string][2]int64 {
+	out := map[string][2]int64{}
+	byScen := map[string]map[string]struct {
+		size   int64
+		images int
+	}{}
+	for _, m := range ms {
+		if len(m.PulledLayers) == 0 {
+			continue
+		}
+		seen := byScen[m.Scenario]
+		if seen == nil {
+			seen = map[string]struct {
+				size   int64
+				images int
+			}{}
+			byScen[m.Scenario] = seen
+		}
+		mine := map[string]bool{}
+		for _, l := range m.PulledLayers {
+			if mine[l.Digest] {
+				continue
+			}
+			mine[l.Digest] = true
+			e := seen[l.Digest]
+			e.size, e.images = l.Size, e.images+1
+			seen[l.Digest] = e
+		}
+	}
+	for scen, layers := range byScen {
+		var shared, total int64
+		for _, e := range layers {
+			total += e.size
+			if e.images > 1 {
+				shared += e.size
+			}
+		}
+		out[scen] = [2]int64{shared, total}
+	}
+	return out
+}
+
+func medianOf[T int64 | time.Duration](xs []T) T {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
