@@ -19,7 +19,7 @@ COPY . .
 ARG TARGETOS TARGETARCH VERSION=dev
 RUN --mount=type=cache,target=/root/.cache/go-build \
     GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath \
-      -ldflags "-s -w -X github.com/layerwise/layerwise/internal/cli.Version=$VERSION" \
+      -ldflags "-s -w -X github.com/layerwise/layerwise/cli.Version=$VERSION" \
       -o /out/layerwise ./cmd/layerwise \
     && mkdir -p /out/tmp && chmod 1777 /out/tmp
 

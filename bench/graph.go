@@ -6,9 +6,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/layerwise/layerwise/build"
 	"github.com/layerwise/layerwise/discover"
 	"github.com/layerwise/layerwise/engine"
+	"github.com/layerwise/layerwise/graphbuild"
 )
 
 // GraphRun is every image of the fixed copy built along its dependency
@@ -22,7 +22,7 @@ type GraphRun struct {
 	// Speedup = Serial / Parallel, both measured.
 	Speedup float64 `json:"speedup"`
 	// CriticalPath and Critical are from the parallel run: the longest
-	// chain of dependent builds (build.Report.CriticalPath), the floor no
+	// chain of dependent builds (graphbuild.Report.CriticalPath), the floor no
 	// number of builders goes under at those build times.
 	CriticalPath []string      `json:"criticalPath"`
 	Critical     time.Duration `json:"criticalNs"`
@@ -40,15 +40,15 @@ func graphRun(ctx context.Context, opt Options, d *discover.Repo, logf func(stri
 		}
 	}
 	g := &GraphRun{Jobs: opt.Graph, Images: len(images)}
-	var serial *build.Report
+	var serial *graphbuild.Report
 	for _, jobs := range []int{1, opt.Graph} {
 		logf("bench graph: building %d images -j %d without cache", len(images), jobs)
-		rep, err := build.Run(ctx, d, images, build.Options{Builders: []engine.Builder{opt.Builder}, Parallel: jobs, NoCache: true})
+		rep, err := graphbuild.Run(ctx, d, images, graphbuild.Options{Builders: []engine.Builder{opt.Builder}, Parallel: jobs, NoCache: true})
 		if err != nil {
 			return nil, err
 		}
 		for _, o := range rep.Outcomes {
-			if o.Status != build.Built {
+			if o.Status != graphbuild.Built {
 				g.Failed = append(g.Failed, fmt.Sprintf("%s (-j %d): %s", o.Image, jobs, firstLine(o.Error)))
 			}
 		}

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/crane"
-	"github.com/layerwise/layerwise/build"
 	"github.com/layerwise/layerwise/discover"
+	"github.com/layerwise/layerwise/graphbuild"
 	"github.com/layerwise/layerwise/internal/actiontest"
 	"github.com/layerwise/layerwise/internal/testengine"
 )
@@ -58,7 +58,7 @@ func TestBakeBuildsTheExamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(filepath.Join(repo, "docker-bake.hcl"), Bake(disc, BuildFilesOptions{Cache: build.Cache{Kind: build.CacheLocal}}), 0o644)
+	os.WriteFile(filepath.Join(repo, "docker-bake.hcl"), Bake(disc, BuildFilesOptions{Cache: graphbuild.Cache{Kind: graphbuild.CacheLocal}}), 0o644)
 	cmd := exec.CommandContext(ctx, "docker", "buildx", "bake", "--builder", builder, "--progress=plain", "-f", "docker-bake.hcl", "report", "services-worker")
 	cmd.Dir = repo
 	out, err := cmd.CombinedOutput()

@@ -8,26 +8,26 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/layerwise/layerwise/build"
 	"github.com/layerwise/layerwise/discover"
+	"github.com/layerwise/layerwise/graphbuild"
 	"gopkg.in/yaml.v3"
 )
 
 // BuildFilesOptions tune the bake and compose files.
 type BuildFilesOptions struct {
-	Cache build.Cache
+	Cache graphbuild.Cache
 }
 
-// ParseCache reads the --cache flag (build.ParseCache).
+// ParseCache reads the --cache flag (graphbuild.ParseCache).
 func ParseCache(s string) (BuildFilesOptions, error) {
-	c, err := build.ParseCache(s)
+	c, err := graphbuild.ParseCache(s)
 	return BuildFilesOptions{Cache: c}, err
 }
 
 // TargetName is an image's bake target and generated service name.
-func TargetName(im *discover.Image) string { return build.TargetName(im) }
+func TargetName(im *discover.Image) string { return graphbuild.TargetName(im) }
 
-// cache is an image's cache settings (build.Cache.ForImage: exports that
+// cache is an image's cache settings (graphbuild.Cache.ForImage: exports that
 // ignore errors, an inline cache read back from the image's own tag).
 func (o BuildFilesOptions) cache(im *discover.Image) (from, to []string) { return o.Cache.ForImage(im) }
 
@@ -113,7 +113,7 @@ func Bake(repo *discover.Repo, opt BuildFilesOptions) []byte {
 		if im.Target != "" {
 			fmt.Fprintf(&b, "  target = %s\n", hclString(im.Target))
 		}
-		fmt.Fprintf(&b, "  tags = %s\n", hclList([]string{build.Ref(im)}))
+		fmt.Fprintf(&b, "  tags = %s\n", hclList([]string{graphbuild.Ref(im)}))
 		if len(im.Args) > 0 {
 			fmt.Fprintf(&b, "  args = %s\n", hclMap(im.Args, "  "))
 		}
@@ -212,7 +212,7 @@ func Compose(repo *discover.Repo, opt BuildFilesOptions) ([]byte, error) {
 		name := serviceName(im)
 		svc := composeService{}
 		if im.Source != discover.SourceCompose {
-			svc.Image = build.Ref(im)
+			svc.Image = graphbuild.Ref(im)
 			svc.Build.Context = "./" + strings.TrimPrefix(im.Context, "./")
 			if im.Context == "." || im.Context == "" {
 				svc.Build.Context = "."
@@ -225,7 +225,7 @@ func Compose(repo *discover.Repo, opt BuildFilesOptions) ([]byte, error) {
 			svc.Build.Target = im.Target
 		}
 		from, to := opt.cache(im)
-		if opt.Cache.Kind == build.CacheInline && im.Source == discover.SourceCompose && len(im.Tags) == 0 {
+		if opt.Cache.Kind == graphbuild.CacheInline && im.Source == discover.SourceCompose && len(im.Tags) == 0 {
 			// compose names the image after its project, which the
 			// override cannot know: no reference to read the cache back
 			from = nil

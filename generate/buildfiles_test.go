@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/cli"
-	"github.com/layerwise/layerwise/build"
 	"github.com/layerwise/layerwise/discover"
 	"github.com/layerwise/layerwise/engine"
+	"github.com/layerwise/layerwise/graphbuild"
 	"github.com/layerwise/layerwise/internal/testengine"
 	"github.com/layerwise/layerwise/internal/testfs"
 )
@@ -304,7 +304,7 @@ func TestBakeBuildsAlongTheGraph(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(filepath.Join(root, "docker-bake.hcl"), Bake(repo, BuildFilesOptions{Cache: build.Cache{Kind: build.CacheLocal}}), 0o644)
+	os.WriteFile(filepath.Join(root, "docker-bake.hcl"), Bake(repo, BuildFilesOptions{Cache: graphbuild.Cache{Kind: graphbuild.CacheLocal}}), 0o644)
 	cmd := exec.Command("docker", "buildx", "bake", "--builder", "layerwise-remote", "--progress=plain", "-f", "docker-bake.hcl", "app")
 	cmd.Dir = root
 	out, err := cmd.CombinedOutput()

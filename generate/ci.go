@@ -7,7 +7,7 @@ import (
 	"strings"
 	"text/template"
 
-	"github.com/layerwise/layerwise/build"
+	"github.com/layerwise/layerwise/graphbuild"
 	"mvdan.cc/sh/v3/syntax"
 )
 
@@ -15,7 +15,7 @@ import (
 type CIOptions struct {
 	// Cache is where builds keep their cache between runs: gha (GitHub's
 	// cache service), registry=REF (type=registry, mode=max), or any
-	// build.ParseCache value.
+	// graphbuild.ParseCache value.
 	Cache string
 	// Threshold is the regression gate's: how much slower than the
 	// baseline on the default branch fails the job (default: the one
@@ -60,15 +60,15 @@ func (CIOptions) HashFiles() string {
 // LocalCache says whether the build cache is a directory under
 // .layerwise/cache, which the GitLab job then keeps in its cache.
 func (o CIOptions) LocalCache() bool {
-	c, err := build.ParseCache(strings.ReplaceAll(o.Cache, "$", ""))
-	return err == nil && c.Kind == build.CacheLocal
+	c, err := graphbuild.ParseCache(strings.ReplaceAll(o.Cache, "$", ""))
+	return err == nil && c.Kind == graphbuild.CacheLocal
 }
 
 func (o CIOptions) withDefaults(cache string) (CIOptions, error) {
 	if o.Cache == "" {
 		o.Cache = cache
 	}
-	if _, err := build.ParseCache(strings.ReplaceAll(o.Cache, "$", "")); err != nil {
+	if _, err := graphbuild.ParseCache(strings.ReplaceAll(o.Cache, "$", "")); err != nil {
 		return o, err
 	}
 	if o.Threshold == "" {
@@ -134,7 +134,7 @@ var ciFuncs = template.FuncMap{"q": yamlString, "sh": shellQuote, "expr": expr,
 // regression gate against the default branch with the build history kept
 // between runs in the Actions cache.
 func GitHub(opt CIOptions) ([]byte, error) {
-	opt, err := opt.withDefaults(build.CacheGHA)
+	opt, err := opt.withDefaults(graphbuild.CacheGHA)
 	if err != nil {
 		return nil, err
 	}

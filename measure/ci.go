@@ -11,11 +11,11 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/crane"
-	"github.com/layerwise/layerwise/build"
 	"github.com/layerwise/layerwise/cachemount"
 	"github.com/layerwise/layerwise/discover"
 	"github.com/layerwise/layerwise/engine"
 	"github.com/layerwise/layerwise/engine/ephemeral"
+	"github.com/layerwise/layerwise/graphbuild"
 )
 
 // CIOptions configure the ci scenarios: each build is a CI job of its own,
@@ -122,7 +122,7 @@ func (j *ciJobs) close() {
 
 // cacheRef is the image's layer cache: a registry tag, or a directory.
 func (j *ciJobs) cacheRef() (registry string, dir string, err error) {
-	name := build.Sanitize(j.im.Name)
+	name := graphbuild.Sanitize(j.im.Name)
 	if ref, ok := strings.CutPrefix(j.opt.Cache, "registry="); ok {
 		return ref + ":" + strings.ReplaceAll(name, "/", "-") + "-ci-cache", "", nil
 	}

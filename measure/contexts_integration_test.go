@@ -8,11 +8,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/layerwise/layerwise/build"
 	"github.com/layerwise/layerwise/discover"
 	"github.com/layerwise/layerwise/engine"
 	"github.com/layerwise/layerwise/engine/buildkit"
 	"github.com/layerwise/layerwise/engine/buildx"
+	"github.com/layerwise/layerwise/graphbuild"
 	"github.com/layerwise/layerwise/internal/testengine"
 	"github.com/layerwise/layerwise/internal/testfs"
 )
@@ -60,7 +60,7 @@ func imageByName(res *discover.Repo, name string) *discover.Image {
 }
 
 // TestNamedContexts: the service a named context refers to is built first
-// (unmeasured, under build.Ref) and given to the image as docker-image://REF;
+// (unmeasured, under graphbuild.Ref) and given to the image as docker-image://REF;
 // a builder whose frontend predates named contexts gets a hint that says
 // what to use instead.
 func TestNamedContexts(t *testing.T) {
@@ -72,7 +72,7 @@ func TestNamedContexts(t *testing.T) {
 	if deps := res.Deps(app); len(deps) != 1 || deps[0] != base {
 		t.Fatalf("app deps = %v", deps)
 	}
-	contexts, err := build.Contexts(res, app)
+	contexts, err := graphbuild.Contexts(res, app)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func TestNamedContexts(t *testing.T) {
 		t.Fatal(err)
 	}
 	if out, err := exec.Command("docker", "run", "--rm", "layerwise.local/base:latest", "cat", "/base.txt").CombinedOutput(); err != nil || string(out) != mark+"\n" {
-		t.Errorf("the dependency was not built under its build.Ref: %q %v", out, err)
+		t.Errorf("the dependency was not built under its graphbuild.Ref: %q %v", out, err)
 	}
 	ms, err := Image(ctx, app, Options{Builder: b, Repo: res, Scenarios: []string{Warm}})
 	if err != nil {
@@ -150,7 +150,7 @@ func TestNamedContextsBuildKitClient(t *testing.T) {
 	testengine.RequireBuildkitd(t)
 	res := namedContextsRepo(t, "dir-"+nonce(), true)
 	app := imageByName(res, "app")
-	contexts, err := build.Contexts(res, app)
+	contexts, err := graphbuild.Contexts(res, app)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/layerwise/layerwise/build"
 	"github.com/layerwise/layerwise/discover"
 	"github.com/layerwise/layerwise/engine"
+	"github.com/layerwise/layerwise/graphbuild"
 )
 
 // BuildDeps builds, once and unmeasured, every repository image that an
@@ -24,12 +24,12 @@ func BuildDeps(ctx context.Context, b engine.Builder, repo *discover.Repo, ims [
 	if log != nil {
 		fmt.Fprintf(log, "building the images the measured ones need first (not measured)\n")
 	}
-	rep, err := build.Run(ctx, repo, deps, build.Options{Builders: []engine.Builder{b}, Log: log})
+	rep, err := graphbuild.Run(ctx, repo, deps, graphbuild.Options{Builders: []engine.Builder{b}, Log: log})
 	if err != nil {
 		return err
 	}
 	for _, o := range rep.Outcomes {
-		if o.Status != build.Built {
+		if o.Status != graphbuild.Built {
 			return fmt.Errorf("building %s, which another image needs: %s", o.Image, o.Error)
 		}
 	}

@@ -8,11 +8,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/layerwise/layerwise/build"
 	"github.com/layerwise/layerwise/discover"
 	"github.com/layerwise/layerwise/engine"
 	"github.com/layerwise/layerwise/engine/buildx"
 	"github.com/layerwise/layerwise/fix"
+	"github.com/layerwise/layerwise/graphbuild"
 	"github.com/layerwise/layerwise/internal/testengine"
 )
 
@@ -72,11 +72,11 @@ func TestFixedExamplesBuildWithEmptyMounts(t *testing.T) {
 			if err := BuildDeps(ctx, b, disc, []*discover.Image{im}, nil); err != nil {
 				t.Fatal(err)
 			}
-			contexts, err := build.Contexts(disc, im)
+			contexts, err := graphbuild.Contexts(disc, im)
 			if err != nil {
 				t.Fatal(err)
 			}
-			tag := "layerwise-test/empty-mounts-" + build.Sanitize(im.Name) + ":latest"
+			tag := "layerwise-test/empty-mounts-" + graphbuild.Sanitize(im.Name) + ":latest"
 			req := engine.Request{ContextDir: im.AbsContext(), Dockerfile: im.AbsDockerfile(), Target: im.Target, BuildArgs: im.Args, Contexts: contexts, Tag: tag}
 			defer exec.Command("docker", "rmi", "-f", tag).Run()
 			if res, err := b.Build(ctx, req); err != nil || res.Failed() {

@@ -19,9 +19,9 @@ import (
 	"github.com/layerwise/layerwise/internal/units"
 	"github.com/layerwise/layerwise/stepinputs"
 
-	"github.com/layerwise/layerwise/build"
 	"github.com/layerwise/layerwise/discover"
 	"github.com/layerwise/layerwise/engine"
+	"github.com/layerwise/layerwise/graphbuild"
 	"github.com/layerwise/layerwise/history"
 )
 
@@ -221,7 +221,7 @@ func Image(ctx context.Context, im *discover.Image, opt Options) ([]*Measurement
 	if im.Model == nil || (im.Dockerfile == "" && im.DockerfileInline == "") {
 		return nil, fmt.Errorf("%s: no Dockerfile to build", im.Name)
 	}
-	contexts, err := build.Contexts(opt.Repo, im)
+	contexts, err := graphbuild.Contexts(opt.Repo, im)
 	if err != nil {
 		return nil, err
 	}
@@ -292,7 +292,7 @@ func Image(ctx context.Context, im *discover.Image, opt Options) ([]*Measurement
 		byScen[s] = m
 		order = append(order, m)
 	}
-	tag := "layerwise.local/" + build.Sanitize(im.Name) + ":measure"
+	tag := "layerwise.local/" + graphbuild.Sanitize(im.Name) + ":measure"
 	// Every build retags the scratch tag: the image it held before is left
 	// dangling. The images this measurement superseded (and the one an
 	// earlier measurement left under the tag) are removed at the end; the

@@ -10,13 +10,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/layerwise/layerwise/build"
 	"github.com/layerwise/layerwise/discover"
 	"github.com/layerwise/layerwise/engine"
 	"github.com/layerwise/layerwise/engine/buildkit"
 	"github.com/layerwise/layerwise/engine/buildx"
 	"github.com/layerwise/layerwise/engine/image"
 	"github.com/layerwise/layerwise/engine/plain"
+	"github.com/layerwise/layerwise/graphbuild"
 	"github.com/layerwise/layerwise/history"
 	"github.com/layerwise/layerwise/internal/testengine"
 )
@@ -139,7 +139,7 @@ func TestScenariosWithBuildx(t *testing.T) {
 		t.Errorf("ratio inputs: %d/%d vs %d/%d", cached, counted, warm.CachedSteps, warm.CountedSteps)
 	}
 	// the images the measurement superseded are gone; the last keeps the tag
-	tagged := image.ID(ctx, "docker", "layerwise.local/"+build.Sanitize(im.Name)+":measure")
+	tagged := image.ID(ctx, "docker", "layerwise.local/"+graphbuild.Sanitize(im.Name)+":measure")
 	if tagged == "" {
 		t.Fatal("the last measured build should keep the scratch tag")
 	}
@@ -149,7 +149,7 @@ func TestScenariosWithBuildx(t *testing.T) {
 		}
 	}
 	var inspected engine.Result
-	if err := image.Inspect(ctx, "docker", "layerwise.local/"+build.Sanitize(im.Name)+":measure", &inspected); err != nil {
+	if err := image.Inspect(ctx, "docker", "layerwise.local/"+graphbuild.Sanitize(im.Name)+":measure", &inspected); err != nil {
 		t.Fatal(err)
 	}
 	if inspected.ImageSize != deps.ImageSize || inspected.Layers != deps.Layers || inspected.ImageID != deps.ImageID || deps.Layers < 3 {

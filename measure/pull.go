@@ -9,9 +9,9 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/crane"
 	"github.com/google/go-containerregistry/pkg/v1/types"
-	"github.com/layerwise/layerwise/build"
 	"github.com/layerwise/layerwise/discover"
 	"github.com/layerwise/layerwise/engine"
+	"github.com/layerwise/layerwise/graphbuild"
 )
 
 // PulledLayer is one layer of a pushed image, as the registry holds it.
@@ -27,7 +27,7 @@ type PulledLayer struct {
 // already holds the image's base image (what a node that runs other
 // services on the same base downloads).
 func pullRun(ctx context.Context, opt Options, im *discover.Image, wc *workCopy, contexts map[string]string, sc Scenario, m *Measurement) (*engine.Result, error) {
-	ref := opt.CI.PullRegistry + "/" + strings.ReplaceAll(build.Sanitize(im.Name), "/", "-") + ":" + sc.Name
+	ref := opt.CI.PullRegistry + "/" + strings.ReplaceAll(graphbuild.Sanitize(im.Name), "/", "-") + ":" + sc.Name
 	push, err := opt.Builder.Build(ctx, engine.Request{ContextDir: wc.Context, Dockerfile: wc.Dockerfile, Target: im.Target,
 		BuildArgs: im.Args, Contexts: contexts, Tag: ref, Push: true, Compression: sc.Pull})
 	if err != nil {

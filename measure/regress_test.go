@@ -142,15 +142,18 @@ func TestCompareIgnoresSmallAbsoluteChanges(t *testing.T) {
 // The scenario list is the one definition: names, what each changes, and
 // the order reports follow.
 func TestScenarios(t *testing.T) {
-	if got := strings.Join(AllScenarios, ","); got != "cold,warm,source-change,deps-change,ci-source-change,ci-deps-change" {
+	if got := strings.Join(AllScenarios, ","); got != "cold,warm,source-change,deps-change,ci-source-change,ci-deps-change,pull,pull-zstd,pull-estargz" {
 		t.Errorf("AllScenarios %s", got)
 	}
-	// the ci scenarios start a builder per build: asked for, not default
+	// the ci and pull scenarios start a builder per build: asked for, not default
 	if got := strings.Join(DefaultScenarios, ","); got != "cold,warm,source-change,deps-change" {
 		t.Errorf("DefaultScenarios %s", got)
 	}
 	if got := strings.Join(ExpandScenarios([]string{Warm, CI}), ","); got != "warm,ci-source-change,ci-deps-change" {
 		t.Errorf("ExpandScenarios %s", got)
+	}
+	if s, _ := ScenarioNamed(PullZstd); s.Pull != "zstd" || s.Fresh || s.Rebuild {
+		t.Errorf("pull-zstd %+v", s)
 	}
 	if s, _ := ScenarioNamed(CIDeps); !s.Fresh || s.Change != "deps" || !s.Rebuild {
 		t.Errorf("ci-deps-change %+v", s)

@@ -9,13 +9,13 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/layerwise/layerwise/build"
+	"github.com/layerwise/layerwise/graphbuild"
 	"github.com/layerwise/layerwise/internal/units"
 )
 
 // BuildTable writes one line per image of a build run, then the totals
 // and the critical path.
-func BuildTable(w io.Writer, rep *build.Report) {
+func BuildTable(w io.Writer, rep *graphbuild.Report) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "IMAGE\tTAG\tBUILDER\tSTATUS\tSTARTED\tWALL\tCACHED\tNEEDS")
 	for _, o := range rep.Outcomes {
@@ -25,7 +25,7 @@ func BuildTable(w io.Writer, rep *build.Report) {
 			cached = fmt.Sprintf("%.0f%%", 100*o.Result.CacheHitRatio)
 		}
 		started := "-"
-		if o.Status == build.Built || o.Result != nil {
+		if o.Status == graphbuild.Built || o.Result != nil {
 			started = "+" + secs(o.Waited)
 		}
 		status := o.Status
@@ -43,7 +43,7 @@ func BuildTable(w io.Writer, rep *build.Report) {
 	if rep.DryRun {
 		planned := 0
 		for _, o := range rep.Outcomes {
-			if o.Status == build.Planned {
+			if o.Status == graphbuild.Planned {
 				planned++
 			}
 		}

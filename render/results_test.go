@@ -8,12 +8,12 @@ import (
 	"time"
 
 	"github.com/layerwise/layerwise/bench"
-	"github.com/layerwise/layerwise/build"
 	"github.com/layerwise/layerwise/buildctx"
 	"github.com/layerwise/layerwise/cost"
 	"github.com/layerwise/layerwise/discover"
 	"github.com/layerwise/layerwise/engine"
 	"github.com/layerwise/layerwise/fix"
+	"github.com/layerwise/layerwise/graphbuild"
 	"github.com/layerwise/layerwise/history"
 	"github.com/layerwise/layerwise/measure"
 	"github.com/layerwise/layerwise/rules"
@@ -124,20 +124,20 @@ func TestMeasureGolden(t *testing.T) {
 }
 
 func TestBuildGolden(t *testing.T) {
-	rep := &build.Report{Wall: 40 * time.Second, BuildSum: 55 * time.Second, CriticalPath: []string{"base", "api"}, Critical: 38 * time.Second,
-		Outcomes: []*build.Outcome{
-			{Image: "base", Tag: "example/base:dev", Builder: "default", Status: build.Built, Result: &engine.Result{Wall: 12 * time.Second, CacheHitRatio: 0.5}},
-			{Image: "api", Tag: "layerwise/api:latest", Builder: "default", Deps: []string{"base"}, Status: build.Built, Waited: 12 * time.Second,
+	rep := &graphbuild.Report{Wall: 40 * time.Second, BuildSum: 55 * time.Second, CriticalPath: []string{"base", "api"}, Critical: 38 * time.Second,
+		Outcomes: []*graphbuild.Outcome{
+			{Image: "base", Tag: "example/base:dev", Builder: "default", Status: graphbuild.Built, Result: &engine.Result{Wall: 12 * time.Second, CacheHitRatio: 0.5}},
+			{Image: "api", Tag: "layerwise/api:latest", Builder: "default", Deps: []string{"base"}, Status: graphbuild.Built, Waited: 12 * time.Second,
 				Result: &engine.Result{Wall: 26 * time.Second, CacheHitRatio: 0.25}},
-			{Image: "web", Tag: "layerwise/web:latest", Builder: "remote", Status: build.Failed, Waited: time.Second,
+			{Image: "web", Tag: "layerwise/web:latest", Builder: "remote", Status: graphbuild.Failed, Waited: time.Second,
 				Error:  "RUN npm run build: exit code 2: a very long error message that goes on and on past the table's width\nsecond line",
 				Result: &engine.Result{Wall: 14 * time.Second, Err: "exit code 2"}},
-			{Image: "docs", Tag: "layerwise/docs:latest", Builder: "remote", Deps: []string{"web"}, Status: build.Skipped, Error: "web was not built"},
+			{Image: "docs", Tag: "layerwise/docs:latest", Builder: "remote", Deps: []string{"web"}, Status: graphbuild.Skipped, Error: "web was not built"},
 		}}
 	render(t, "build.table", func(b *bytes.Buffer) error { BuildTable(b, rep); return nil })
-	dry := &build.Report{DryRun: true, Outcomes: []*build.Outcome{
-		{Image: "a", Tag: "layerwise/a:latest", Builder: "(current)", Status: build.Planned, Deps: []string{"b"}},
-		{Image: "b", Tag: "layerwise/b:latest", Builder: "(current)", Status: build.Failed, Deps: []string{"a"}, Error: "in a dependency cycle: a -> b -> a"},
+	dry := &graphbuild.Report{DryRun: true, Outcomes: []*graphbuild.Outcome{
+		{Image: "a", Tag: "layerwise/a:latest", Builder: "(current)", Status: graphbuild.Planned, Deps: []string{"b"}},
+		{Image: "b", Tag: "layerwise/b:latest", Builder: "(current)", Status: graphbuild.Failed, Deps: []string{"a"}, Error: "in a dependency cycle: a -> b -> a"},
 	}}
 	render(t, "build.dryrun", func(b *bytes.Buffer) error { BuildTable(b, dry); return nil })
 }

@@ -107,8 +107,18 @@ if ! buildctl --addr "$BUILDKIT_ADDR" debug workers >/dev/null 2>&1; then
     rm -rf /var/lib/buildkit
   fi
   log "starting buildkitd on $BUILDKIT_ADDR (log: /var/log/buildkitd.log)"
-  mkdir -p /run/buildkit /var/lib/buildkit
-  setsid nohup buildkitd --addr "$BUILDKIT_ADDR" --root /var/lib/buildkit >/var/log/buildkitd.log 2>&1 < /dev/null &
+  mkdir -p /run/buildkit /var/lib/buildkit /etc/buildkit
+  # Docker Hub's images through the loopback registry, as a developer's
+  # builder pulls them from Docker Hub (the same settings as the fresh CI
+  # builders' and `layerwise generate mirror`'s): the base images the
+  # examples and tests push there resolve by their usual names
+  cat > /etc/buildkit/layerwise-buildkitd.toml <<EOF_TOML
+[registry."docker.io"]
+  mirrors = ["$REGISTRY_ADDR"]
+[registry."$REGISTRY_ADDR"]
+  http = true
+EOF_TOML
+  setsid nohup buildkitd --addr "$BUILDKIT_ADDR" --root /var/lib/buildkit --config /etc/buildkit/layerwise-buildkitd.toml >/var/log/buildkitd.log 2>&1 < /dev/null &
   for _ in $(seq 1 60); do buildctl --addr "$BUILDKIT_ADDR" debug workers >/dev/null 2>&1 && break; sleep 0.5; done
   buildctl --addr "$BUILDKIT_ADDR" debug workers >/dev/null || { log "buildkitd did not come up; see /var/log/buildkitd.log"; tail -20 /var/log/buildkitd.log >&2; exit 1; }
 fi

@@ -28,13 +28,13 @@ import (
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 
-	"github.com/layerwise/layerwise/build"
 	"github.com/layerwise/layerwise/buildctx"
 	"github.com/layerwise/layerwise/config"
 	"github.com/layerwise/layerwise/discover"
 	"github.com/layerwise/layerwise/dockerfile"
 	"github.com/layerwise/layerwise/engine"
 	"github.com/layerwise/layerwise/fix"
+	"github.com/layerwise/layerwise/graphbuild"
 	"github.com/layerwise/layerwise/history"
 	"github.com/layerwise/layerwise/internal/atomicfile"
 	"github.com/layerwise/layerwise/measure"
@@ -335,7 +335,7 @@ func verifyImage(ctx context.Context, opt Options, tmp string, odisc, fdisc *dis
 		return err
 	}
 	tag := func(variant string) string {
-		return fmt.Sprintf("layerwise.local/verify-%s:%s-%d", build.Sanitize(o.Name), variant, os.Getpid())
+		return fmt.Sprintf("layerwise.local/verify-%s:%s-%d", graphbuild.Sanitize(o.Name), variant, os.Getpid())
 	}
 	defer func() {
 		// the images it made go too (a cancelled context must not stop it)
@@ -350,7 +350,7 @@ func verifyImage(ctx context.Context, opt Options, tmp string, odisc, fdisc *dis
 		if err := measure.BuildDeps(ctx, opt.Builder, v.disc, []*discover.Image{v.im}, opt.Log); err != nil {
 			return err
 		}
-		contexts, err := build.Contexts(v.disc, v.im)
+		contexts, err := graphbuild.Contexts(v.disc, v.im)
 		if err != nil {
 			return err
 		}

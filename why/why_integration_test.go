@@ -10,10 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/layerwise/layerwise/build"
 	"github.com/layerwise/layerwise/discover"
 	"github.com/layerwise/layerwise/engine"
 	"github.com/layerwise/layerwise/engine/buildx"
+	"github.com/layerwise/layerwise/graphbuild"
 	"github.com/layerwise/layerwise/history"
 	"github.com/layerwise/layerwise/internal/testengine"
 	"github.com/layerwise/layerwise/internal/testfs"
@@ -43,7 +43,7 @@ func TestWhyOnRealBuilds(t *testing.T) {
 	}
 	defer store.Close()
 	run := func() {
-		rep, err := build.Run(ctx, repo, repo.Images, build.Options{Builders: []engine.Builder{buildx.New("")}, History: store})
+		rep, err := graphbuild.Run(ctx, repo, repo.Images, graphbuild.Options{Builders: []engine.Builder{buildx.New("")}, History: store})
 		if err != nil || rep.Failed() > 0 {
 			t.Fatalf("build: %v %+v", err, rep.Outcomes[0])
 		}

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/layerwise/layerwise/internal/cli"
+	"github.com/layerwise/layerwise/cli"
 	"github.com/layerwise/layerwise/internal/testengine"
 )
 

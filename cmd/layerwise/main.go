@@ -9,7 +9,7 @@ import (
 	"sync/atomic"
 	"syscall"
 
-	"github.com/layerwise/layerwise/internal/cli"
+	"github.com/layerwise/layerwise/cli"
 	"github.com/sirupsen/logrus"
 )
 

@@ -13,7 +13,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/layerwise/layerwise/internal/cli"
+	"github.com/layerwise/layerwise/cli"
 	"github.com/spf13/cobra"
 	"github.com/spf13/cobra/doc"
 )

@@ -3,7 +3,7 @@
 // (or takes as a named context) are built, several at once, on one or more
 // builders. measure and bench use it to build, unmeasured, the images the
 // measured ones depend on.
-package build
+package graphbuild
 
 import (
 	"context"

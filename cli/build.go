@@ -10,9 +10,9 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/layerwise/layerwise/build"
 	"github.com/layerwise/layerwise/cachemount"
 	"github.com/layerwise/layerwise/engine"
+	"github.com/layerwise/layerwise/graphbuild"
 	"github.com/layerwise/layerwise/history"
 	"github.com/layerwise/layerwise/internal/units"
 	"github.com/layerwise/layerwise/measure"
@@ -91,7 +91,7 @@ Formats: table (default, also "text"), json.`,
 				return err
 			}
 			if f.dryRun {
-				rep := build.DryRun(res, images, f.builders)
+				rep := graphbuild.DryRun(res, images, f.builders)
 				if g.format == "json" {
 					if err := writeJSON(g.stdout, rep); err != nil {
 						return err
@@ -100,7 +100,7 @@ Formats: table (default, also "text"), json.`,
 					render.BuildTable(g.stdout, rep)
 				}
 				for _, o := range rep.Outcomes {
-					if o.Status == build.Failed {
+					if o.Status == graphbuild.Failed {
 						return &ExitError{Code: ExitFindings, Err: fmt.Errorf("%s cannot be built: %s", o.Image, o.Error)}
 					}
 				}
@@ -119,21 +119,21 @@ Formats: table (default, also "text"), json.`,
 				}
 				defer store.Close()
 			}
-			var cache build.Cache
+			var cache graphbuild.Cache
 			if f.buildCache != "" {
-				if cache, err = build.ParseCache(f.buildCache); err != nil {
+				if cache, err = graphbuild.ParseCache(f.buildCache); err != nil {
 					return usageErr("--build-cache: %v", err)
 				}
 			}
 			host, _ := os.Hostname()
-			opts := build.Options{Builders: builders, Parallel: f.parallel, NoCache: f.noCache, Push: f.push, Load: f.load, CacheFromTo: f.cache, Cache: cache, Platforms: f.platforms,
+			opts := graphbuild.Options{Builders: builders, Parallel: f.parallel, NoCache: f.noCache, Push: f.push, Load: f.load, CacheFromTo: f.cache, Cache: cache, Platforms: f.platforms,
 				History: store, Git: measure.GitState(ctx, res.Root), Host: host, Log: g.stderr}
 			if f.cacheMounts != "" {
 				if opts.CacheMounts, opts.CacheMountOptions, err = f.cacheMountOptions(ctx, res.Root); err != nil {
 					return err
 				}
 			}
-			rep, err := build.Run(ctx, res, images, opts)
+			rep, err := graphbuild.Run(ctx, res, images, opts)
 			if err != nil {
 				if ctx.Err() != nil {
 					return &ExitError{Code: ExitFindings, Err: fmt.Errorf("interrupted: builds cancelled, history kept")}
@@ -253,7 +253,7 @@ func parseSize(s string) (int64, error) {
 
 // cacheMountsTable lists, per image and cache mount, what the restore
 // and the save did.
-func cacheMountsTable(w io.Writer, rep *build.Report) {
+func cacheMountsTable(w io.Writer, rep *graphbuild.Report) {
 	var first *cachemount.Report
 	for _, o := range rep.Outcomes {
 		if o.CacheMounts != nil {

@@ -10,7 +10,7 @@ import (
 )
 
 // Version, Commit and Date are stamped at link time by the release build
-// (.goreleaser.yaml: -X .../internal/cli.Version=v1.2.3 and so on). A plain
+// (.goreleaser.yaml: -X .../cli.Version=v1.2.3 and so on). A plain
 // `go build` leaves them empty but for Version; Commit and Date then come from
 // the VCS stamp the go command records when it builds from a checkout.
 var (
