@@ -282,7 +282,7 @@ func inBuiltStages(in *rules.Input, fs []rules.Finding) []rules.Finding {
 	}
 	out := fs[:0]
 	for _, f := range fs {
-		if f.File == in.Dockerfile && f.RuleID != "LW113" {
+		if r := rules.Get(f.RuleID); f.File == in.Dockerfile && (r == nil || !r.AboutUnreachedStages) {
 			if s := stageAt(f.Range.Start.Line); s >= 0 && !reached[s] {
 				continue
 			}

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -39,6 +40,22 @@ func TestFixesDoNotMutateTheirInput(t *testing.T) {
 	for _, id := range []string{"LW101", "LW102", "LW103", "LW104", "LW105", "LW112", "LW117", "LW140"} {
 		if !ran[id] {
 			t.Errorf("no input triggered %s's fix", id)
+		}
+	}
+}
+
+// Every kind of image change a fix makes is declared by one rule, which
+// verify then credits with it.
+func TestImageEffectsDeclared(t *testing.T) {
+	for e := EffectCacheMounts; e <= EffectRuntimeStage; e++ {
+		var by []string
+		for _, r := range All() {
+			if slices.Contains(r.ImageEffects, e) {
+				by = append(by, r.ID)
+			}
+		}
+		if len(by) != 1 || WithEffect(e) != by[0] {
+			t.Errorf("effect %d declared by %v, WithEffect says %q", e, by, WithEffect(e))
 		}
 	}
 }

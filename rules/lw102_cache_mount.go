@@ -44,6 +44,7 @@ COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm npm ci`,
 	Check:         checkCacheMount,
 	FixDockerfile: fixCacheMount,
+	ImageEffects:  []ImageEffect{EffectCacheMounts},
 })
 
 func stageBase(in *Input, ins *dockerfile.Instruction) string {

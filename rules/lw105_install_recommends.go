@@ -21,6 +21,7 @@ apt's configuration) and name what is really needed.`,
 	// a later step (pip building a C extension) or the service may use a
 	// package apt installed only as a recommendation
 	FixOnRequest: true,
+	ImageEffects: []ImageEffect{EffectNoRecommends},
 })
 
 func checkInstallRecommends(in *Input) []Finding {

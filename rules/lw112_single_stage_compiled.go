@@ -27,6 +27,7 @@ pull in. Review the runtime stage if the service runs tools through a dependency
 	Good:          "FROM golang:1.22 AS build\nWORKDIR /src\nCOPY . .\nRUN CGO_ENABLED=0 go build -o /out/api .\nFROM gcr.io/distroless/static\nCOPY --from=build /out/api /usr/local/bin/api\nCMD [\"api\"]",
 	Check:         checkSingleStageCompiled,
 	FixDockerfile: fixGoMultiStage,
+	ImageEffects:  []ImageEffect{EffectRuntimeStage},
 })
 
 func checkSingleStageCompiled(in *Input) []Finding {

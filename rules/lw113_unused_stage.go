@@ -10,9 +10,10 @@ var UnusedStage = Register(&Rule{
 	Description: `A stage that the built target neither builds FROM, COPYs from nor mounts is dead code. BuildKit
 skips it, the legacy builder (` + "`DOCKER_BUILDKIT=0`" + `) builds it anyway. Remove it, or build it explicitly with
 ` + "`--target`" + ` if it is a separate image (a test or lint stage).`,
-	Bad:   "FROM golang:1.22 AS lint\nRUN golangci-lint run\nFROM golang:1.22 AS build\nRUN go build -o /app .\nFROM scratch\nCOPY --from=build /app /app",
-	Good:  "FROM golang:1.22 AS build\nRUN go build -o /app .\nFROM scratch\nCOPY --from=build /app /app",
-	Check: checkUnusedStage,
+	Bad:                  "FROM golang:1.22 AS lint\nRUN golangci-lint run\nFROM golang:1.22 AS build\nRUN go build -o /app .\nFROM scratch\nCOPY --from=build /app /app",
+	Good:                 "FROM golang:1.22 AS build\nRUN go build -o /app .\nFROM scratch\nCOPY --from=build /app /app",
+	Check:                checkUnusedStage,
+	AboutUnreachedStages: true,
 })
 
 func checkUnusedStage(in *Input) []Finding {

@@ -36,6 +36,7 @@ COPY . .
 RUN --mount=type=cache,target=/root/.cache/go-build GOPROXY=off go build -o /app .`,
 	Check:         checkStoreInMount,
 	FixDockerfile: fixStoreInMount,
+	ImageEffects:  []ImageEffect{EffectStoresInLayers},
 })
 
 // storeMounted is one RUN's cache mount over a package store that must

@@ -10,6 +10,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -108,6 +109,47 @@ type Rule struct {
 	// verify attributes a difference in one of them to the rule when its
 	// fix was applied to the image, and reports any other as a failure.
 	ImageConfig []string
+	// ImageEffects are the kinds of change the rule's fix makes to the
+	// image's files on purpose: verify attributes a difference of such a
+	// kind to the rule that declares it, and reports any other as a
+	// failure.
+	ImageEffects []ImageEffect
+	// AboutUnreachedStages: the rule's findings are about stages the
+	// built target does not reach (an unused stage), which the audit
+	// otherwise leaves out as not built.
+	AboutUnreachedStages bool
+}
+
+// ImageEffect is a kind of change a fix makes to the image's files.
+type ImageEffect int
+
+const (
+	// EffectCacheMounts: directories become cache mounts, so their
+	// content leaves the image (and apt keeps its downloads for the
+	// mount, its docker-clean hook removed); BuildKit makes the
+	// directories above a new mount point.
+	EffectCacheMounts ImageEffect = iota + 1
+	// EffectStoresInLayers: package stores leave their cache mounts for
+	// the layer the install makes, so the image holds their content.
+	EffectStoresInLayers
+	// EffectNoRecommends: packages apt installed only as recommendations
+	// are no longer installed.
+	EffectNoRecommends
+	// EffectRuntimeStage: the image is a slim runtime stage that takes
+	// only the application's paths from a build stage; the rest of its
+	// filesystem, environment and labels are the runtime base's.
+	EffectRuntimeStage
+)
+
+// WithEffect is the rule whose fix makes changes of kind e ("" when none
+// declares it).
+func WithEffect(e ImageEffect) string {
+	for _, r := range All() {
+		if slices.Contains(r.ImageEffects, e) {
+			return r.ID
+		}
+	}
+	return ""
 }
 
 // Fixable says whether `layerwise fix` resolves the rule's findings: it has

@@ -2,6 +2,7 @@ package verify
 
 import (
 	"fmt"
+	"github.com/layerwise/layerwise/rules"
 	"path"
 	"reflect"
 	"sort"
@@ -192,17 +193,17 @@ func Compare(orig, fixed *Snapshot, in Intent) *Comparison {
 				app = app || under(p, r)
 			}
 			if !app {
-				return "LW112", "the runtime stage starts from a slim base: the toolchain image's files stay in the build stage"
+				return effectRule(rules.EffectRuntimeStage), "the runtime stage starts from a slim base: the toolchain image's files stay in the build stage"
 			}
 		}
 		for _, d := range in.CacheDirs {
 			if under(p, d) {
-				return "LW102", "the cache " + d + " is a cache mount now: its content stays out of the image"
+				return effectRule(rules.EffectCacheMounts), "the cache " + d + " is a cache mount now: its content stays out of the image"
 			}
 		}
 		for _, d := range in.Stored {
 			if under(p, d) {
-				return "LW117", "the package store " + d + " is no cache mount any more: it stays in the layer, where a fresh builder finds it"
+				return effectRule(rules.EffectStoresInLayers), "the package store " + d + " is no cache mount any more: it stays in the layer, where a fresh builder finds it"
 			}
 		}
 		if dir {
@@ -212,22 +213,22 @@ func Compare(orig, fixed *Snapshot, in Intent) *Comparison {
 				}
 				for _, d := range in.CacheDirs {
 					if d == t {
-						return "LW102", "a directory above the new cache mount " + t + ": BuildKit creates it for the mount point"
+						return effectRule(rules.EffectCacheMounts), "a directory above the new cache mount " + t + ": BuildKit creates it for the mount point"
 					}
 				}
 				return "", noiseMount
 			}
 		}
 		if in.AptKeep && (p == "/etc/apt/apt.conf.d/docker-clean" || p == "/etc/apt/apt.conf.d/keep-cache") {
-			return "LW102", "apt keeps its downloads for the cache mount (docker-clean hook removed)"
+			return effectRule(rules.EffectCacheMounts), "apt keeps its downloads for the cache mount (docker-clean hook removed)"
 		}
 		if in.Recommends && len(dropped) > 0 {
 			if pkg, ok := droppedFiles[p]; ok {
-				return "LW105", "a package apt installed only as a recommendation (" + pkg + ")"
+				return effectRule(rules.EffectNoRecommends), "a package apt installed only as a recommendation (" + pkg + ")"
 			}
 			if strings.HasPrefix(p, "/var/lib/dpkg/") || strings.HasPrefix(p, "/var/lib/apt/extended_states") || strings.HasPrefix(p, "/usr/share/doc/") ||
 				strings.HasPrefix(p, "/etc/alternatives/") || strings.HasPrefix(p, "/var/lib/dpkg/alternatives/") || strings.HasPrefix(p, "/usr/share/info/dir") {
-				return "LW105", "the package database without the recommended packages (" + strings.Join(firstN(sortedKeys(dropped), 3), ", ") + ")"
+				return effectRule(rules.EffectNoRecommends), "the package database without the recommended packages (" + strings.Join(firstN(sortedKeys(dropped), 3), ", ") + ")"
 			}
 		}
 		for f, rule := range in.Rewritten {
@@ -364,7 +365,7 @@ func keyDiff(prefix string, a, b map[string]string, intended func(k string) bool
 			d.Change, d.What = "added", vb
 		}
 		if intended(k) {
-			d.Rule, d.Reason = "LW112", reason
+			d.Rule, d.Reason = effectRule(rules.EffectRuntimeStage), reason
 		}
 		out = append(out, d)
 	}
