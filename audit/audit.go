@@ -19,6 +19,7 @@ import (
 	"github.com/layerwise/layerwise/config"
 	"github.com/layerwise/layerwise/discover"
 	"github.com/layerwise/layerwise/dockerfile"
+	"github.com/layerwise/layerwise/history"
 	"github.com/layerwise/layerwise/rules"
 )
 
@@ -102,6 +103,15 @@ type ImageSummary struct {
 	BaseImages   []string       `json:"baseImages"`
 	BySeverity   map[string]int `json:"findingsBySeverity"`
 	Error        string         `json:"error,omitempty"`
+	// Measured is what the history's recorded builds of the image say
+	// (build times per scenario, image size, layers); nil without any.
+	Measured *history.Figures `json:"measured,omitempty"`
+}
+
+// BuildFigures is the history's summary of an image's recorded builds,
+// for the baseline document (audit -o markdown). *history.Store is one.
+type BuildFigures interface {
+	Figures(ctx context.Context, image string) (*history.Figures, error)
 }
 
 // Run audits the images discovered in a repository.
@@ -220,6 +230,16 @@ func Run(ctx context.Context, disc *discover.Repo, opt Options) (*Report, error)
 	}
 	findings = applyPragmas(findings, inputs)
 	findings = applyConfig(findings, cfg)
+	if bf, ok := opt.History.(BuildFigures); ok {
+		for _, im := range res.Images {
+			f, err := bf.Figures(ctx, im.Name)
+			if err != nil {
+				res.Warnings = append(res.Warnings, fmt.Sprintf("history %s: %v (no build figures)", opt.History.Where(), err))
+				break
+			}
+			im.Measured = f
+		}
+	}
 	if opt.History != nil {
 		n, err := applyMeasured(ctx, opt.History, findings, inputs)
 		if err != nil {

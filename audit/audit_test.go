@@ -249,6 +249,40 @@ func TestMeasuredRanking(t *testing.T) {
 	}
 }
 
+// The baseline document carries each image's recorded build times, image
+// size and layers: the median of the last five successful builds of each
+// scenario (a failed one left out), the latest build's size.
+func TestMeasuredFiguresInTheBaseline(t *testing.T) {
+	root := testfs.Tree(t, map[string]string{"Dockerfile": naive, "package.json": "{}"})
+	store, disc := withHistory(t, root)
+	image := disc.Images[0].Name
+	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	add := func(scenario string, wall time.Duration, size int64, err string) {
+		at = at.Add(time.Hour)
+		b := &history.Build{StartedAt: at, Image: image, Scenario: scenario, Result: engine.Result{Wall: wall, ImageSize: size, Layers: 7, Err: err}}
+		if _, err := store.Append(context.Background(), b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, d := range []int{90, 10, 11, 12, 13, 14} { // the oldest falls out of the last five
+		add("source-change", time.Duration(d)*time.Second, 100<<20, "")
+	}
+	add("cold", 60*time.Second, 120<<20, "")
+	add("cold", time.Second, 0, "RUN npm ci: exit code 1")
+	res, err := Run(context.Background(), disc, Options{Config: config.Default(), History: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := res.Images[0].Measured
+	if m == nil || m.Builds != 7 || m.Seconds["source-change"] != 12 || m.Seconds["cold"] != 60 || m.ImageBytes != 120<<20 || m.Layers != 7 {
+		t.Fatalf("figures: %+v", m)
+	}
+	// an image with no recorded build has none
+	if f, err := store.Figures(context.Background(), "nothing"); err != nil || f != nil {
+		t.Errorf("figures of an unbuilt image: %+v %v", f, err)
+	}
+}
+
 // TestRepeatedStepsPricedByLayers: LW116 names the seconds and the layer
 // bytes each image spends on the steps the services repeat, measured.
 func TestRepeatedStepsPricedByLayers(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -593,4 +594,57 @@ func (s *Store) Check(ctx context.Context) error {
 		return fmt.Errorf("%d steps without their build", orphans)
 	}
 	return nil
+}
+
+// Figures are what the recorded builds of one image say, for the baseline
+// document: per scenario the median seconds of its recent successful
+// builds, and the size and layer count of the image the latest successful
+// build made.
+type Figures struct {
+	Builds int `json:"builds"`
+	// Seconds: scenario → median wall seconds of its last (up to) five
+	// successful builds.
+	Seconds    map[string]float64 `json:"seconds"`
+	ImageBytes int64              `json:"imageBytes,omitempty"`
+	Layers     int                `json:"layers,omitempty"`
+	Latest     time.Time          `json:"latest"`
+}
+
+// recentForFigures is how many of a scenario's latest builds its median
+// takes: recent enough to show today's Dockerfile, enough to damp noise.
+const recentForFigures = 5
+
+// Figures summarises an image's successful builds; nil when none is
+// recorded.
+func (s *Store) Figures(ctx context.Context, image string) (*Figures, error) {
+	builds, err := s.List(ctx, Query{Image: image})
+	if err != nil {
+		return nil, err
+	}
+	f := &Figures{Seconds: map[string]float64{}}
+	walls := map[string][]time.Duration{}
+	for i := len(builds) - 1; i >= 0; i-- { // newest first
+		b := builds[i]
+		if b.Result.Failed() {
+			continue
+		}
+		f.Builds++
+		if f.Latest.IsZero() {
+			f.Latest = b.StartedAt
+		}
+		if f.ImageBytes == 0 && b.Result.ImageSize > 0 {
+			f.ImageBytes, f.Layers = b.Result.ImageSize, b.Result.Layers
+		}
+		if len(walls[b.Scenario]) < recentForFigures {
+			walls[b.Scenario] = append(walls[b.Scenario], b.Result.Wall)
+		}
+	}
+	if f.Builds == 0 {
+		return nil, nil
+	}
+	for sc, ws := range walls {
+		slices.Sort(ws)
+		f.Seconds[sc] = ws[len(ws)/2].Seconds()
+	}
+	return f, nil
 }

@@ -419,7 +419,11 @@ func Image(ctx context.Context, im *discover.Image, opt Options) ([]*Measurement
 					}
 				}
 				m.Runs = append(m.Runs, res)
-				logf("%s %s #%d: pulled in %s (%s downloaded) onto an empty builder", im.Name, s, rep, secs(res.Wall), units.Bytes(m.pullBytes[len(m.pullBytes)-1]))
+				withBase := ""
+				if n := len(m.pullWithBase); n > 0 && n == len(m.Runs) {
+					withBase = fmt.Sprintf("; %s (%s) onto one holding the base image", secs(m.pullWithBase[n-1]), units.Bytes(m.pullWithBaseBytes[n-1]))
+				}
+				logf("%s %s #%d: pulled in %s (%s downloaded) onto an empty builder%s", im.Name, s, rep, secs(res.Wall), units.Bytes(m.pullBytes[len(m.pullBytes)-1]), withBase)
 				continue
 			}
 			in := inputs()
@@ -511,6 +515,12 @@ func (m *Measurement) summarize() {
 	slices.Sort(loads)
 	m.CacheImport, m.CacheExport, m.LayerFetch = Median(imports), Median(exports), Median(loads)
 	m.PullBytes, m.PullWithBase, m.PullWithBaseBytes = medianOf(m.pullBytes), medianOf(m.pullWithBase), medianOf(m.pullWithBaseBytes)
+	if len(m.PulledLayers) > 0 {
+		m.ImageSize = 0
+		for _, l := range m.PulledLayers {
+			m.ImageSize += l.Size
+		}
+	}
 }
 
 // Median of sorted durations (the mean of the middle two for even counts).

@@ -54,10 +54,9 @@ func pullRun(ctx context.Context, opt Options, im *discover.Image, wc *workCopy,
 	if err != nil {
 		return nil, err
 	}
+	// the Result's ImageSize stays the built image's (unset here): the
+	// pushed, compressed bytes are the measurement's (summarize)
 	res := &engine.Result{Wall: cold.Wall, Layers: len(layers)}
-	for _, l := range layers {
-		res.ImageSize += l.Size
-	}
 	m.pullBytes = append(m.pullBytes, cold.Bytes)
 
 	base := finalBase(opt.Repo, im)

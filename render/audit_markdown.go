@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"github.com/layerwise/layerwise/measure"
 	"io"
 	"strings"
 
@@ -27,6 +28,8 @@ func AuditMarkdown(w io.Writer, res *audit.Report, opt AuditOptions) error {
 			units.Bytes(im.ContextBytes), im.Stages, im.Layers, mdEsc(strings.Join(im.BaseImages, ", ")),
 			im.BySeverity["error"], im.BySeverity["warning"], im.BySeverity["info"])
 	}
+
+	auditMarkdownMeasured(w, res)
 
 	fmt.Fprintf(w, "\n## Recommendations, most costly first\n\n")
 	if len(res.Findings) == 0 {
@@ -78,3 +81,44 @@ func costCell(f rules.Finding) string {
 }
 
 func mdEsc(s string) string { return safetext.Markdown(s) }
+
+// auditMarkdownMeasured gives the recorded builds' figures per image (the
+// history's: layerwise measure, bench, build): the baseline a team
+// compares its next months with. Nothing without a history.
+func auditMarkdownMeasured(w io.Writer, res *audit.Report) {
+	var scen []string
+	for _, sc := range measure.AllScenarios {
+		for _, im := range res.Images {
+			if im.Measured != nil {
+				if _, ok := im.Measured.Seconds[sc]; ok {
+					scen = append(scen, sc)
+					break
+				}
+			}
+		}
+	}
+	if len(scen) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n## Measured builds\n\nMedian seconds of each image's last (up to) five successful builds per scenario, from the build history; image size and layers of the latest build.\n\n")
+	fmt.Fprintf(w, "| image | %s | image size | layers | builds recorded | latest |\n", strings.Join(scen, " | "))
+	fmt.Fprintf(w, "| --- |%s ---: | ---: | ---: | --- |\n", strings.Repeat(" ---: |", len(scen)))
+	for _, im := range res.Images {
+		m := im.Measured
+		if m == nil {
+			continue
+		}
+		cells := make([]string, len(scen))
+		for i, sc := range scen {
+			cells[i] = "–"
+			if v, ok := m.Seconds[sc]; ok {
+				cells[i] = fmt.Sprintf("%.1f s", v)
+			}
+		}
+		size, layers := "–", "–"
+		if m.ImageBytes > 0 {
+			size, layers = units.Bytes(m.ImageBytes), fmt.Sprint(m.Layers)
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %d | %s |\n", mdEsc(im.Name), strings.Join(cells, " | "), size, layers, m.Builds, m.Latest.UTC().Format("2006-01-02"))
+	}
+}

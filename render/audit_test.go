@@ -6,10 +6,12 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/layerwise/layerwise/audit"
 	"github.com/layerwise/layerwise/config"
 	"github.com/layerwise/layerwise/discover"
+	"github.com/layerwise/layerwise/history"
 )
 
 // fixtureAudit audits testdata/repo with its root rewritten to /repo so that
@@ -37,6 +39,9 @@ func TestAuditGolden(t *testing.T) {
 			break
 		}
 	}
+	// as the history's recorded builds give them (audit's BuildFigures)
+	res.Images[0].Measured = &history.Figures{Builds: 9, Seconds: map[string]float64{"cold": 61.2, "source-change": 2.4, "pull": 3.1},
+		ImageBytes: 21 << 20, Layers: 6, Latest: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
 	src := func(p string) []string {
 		data, err := os.ReadFile(filepath.Join("testdata/repo", p))
 		if err != nil {
