@@ -134,6 +134,9 @@ func Repo(ref string) string {
 // USER.
 func RunsAsRoot(ref string) bool {
 	repo := Repo(ref)
+	if strings.HasPrefix(repo, "mcr.microsoft.com/dotnet/") && (strings.Contains(ref, "chiseled") || strings.Contains(ref, "distroless")) {
+		return false // the chiseled and distroless .NET images run as app (uid 1654)
+	}
 	if rootUserImages[repo] {
 		return true
 	}

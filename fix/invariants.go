@@ -256,6 +256,9 @@ func newProblems(old, nw *view, lm *lineMap) ([]string, error) {
 		}
 	}
 	for _, f := range nw.findings {
+		if r := rules.Get(f.RuleID); r != nil && r.StateOfImage {
+			continue
+		}
 		if inNew(f.Range.Start.Line) {
 			add(f.RuleID, f.Range.Start.Line, f.Message)
 		}

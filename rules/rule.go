@@ -114,6 +114,12 @@ type Rule struct {
 	// kind to the rule that declares it, and reports any other as a
 	// failure.
 	ImageEffects []ImageEffect
+	// StateOfImage: the rule's findings describe what the image is (the
+	// user its service runs as), which no fix changes; a rewrite that
+	// makes it known (a runtime stage on a base whose user is known, where
+	// the original's was not) adds no problem, so the fixer's check that a
+	// rewrite adds no finding passes it by.
+	StateOfImage bool
 	// AboutUnreachedStages: the rule's findings are about stages the
 	// built target does not reach (an unused stage), which the audit
 	// otherwise leaves out as not built.
