@@ -159,7 +159,8 @@ func Run(ctx context.Context, disc *discover.Repo, opt Options) (*Report, error)
 			res.Warnings = append(res.Warnings, fmt.Sprintf("%s:%d:%d: %s", dfPath(im), u.Line, u.Col, u.Message))
 		}
 		sk := discover.SkaffoldOf(im)
-		in := &rules.Input{Image: name, Dockerfile: dfPath(im), File: im.Model, Config: cfg, ContextPath: im.Context, Target: im.Target, NoMounts: sk.NoMounts, SuppliedArgs: sk.Aliases}
+		in := &rules.Input{Image: name, Dockerfile: dfPath(im), File: im.Model, Config: cfg, ContextPath: im.Context, Target: im.Target, NoMounts: sk.NoMounts, SuppliedArgs: sk.Aliases,
+			ServiceHealthcheck: im.Healthcheck}
 		for ref := range disc.DepRefs(im) {
 			if in.BuiltHere == nil {
 				in.BuiltHere = map[string]bool{}

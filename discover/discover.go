@@ -47,10 +47,13 @@ type Image struct {
 	Context          string `json:"context"`
 	// ContextInferred is true when no compose file names the context and
 	// layerwise chose it (see InferContext).
-	ContextInferred bool              `json:"contextInferred,omitempty"`
-	ContextNote     string            `json:"contextNote,omitempty"`
-	Target          string            `json:"target,omitempty"`
-	Args            map[string]string `json:"args,omitempty"`
+	ContextInferred bool   `json:"contextInferred,omitempty"`
+	ContextNote     string `json:"contextNote,omitempty"`
+	Target          string `json:"target,omitempty"`
+	// Healthcheck: the compose service defines a healthcheck (not
+	// disabled), which stands in for a HEALTHCHECK in the Dockerfile.
+	Healthcheck bool              `json:"healthcheck,omitempty"`
+	Args        map[string]string `json:"args,omitempty"`
 	// ArgsFromEnvFile are the build args whose values were interpolated
 	// from an env file (.env): listings print them masked.
 	ArgsFromEnvFile []string `json:"-"`

@@ -556,3 +556,21 @@ func TestGoldenParserFixturesAreNotImages(t *testing.T) {
 		t.Errorf("images = %q", got)
 	}
 }
+
+// A compose service's healthcheck is carried to its image (the rules read
+// it in place of a HEALTHCHECK); a disabled one is none.
+func TestComposeHealthcheck(t *testing.T) {
+	root := testfs.Tree(t, map[string]string{
+		"compose.yaml": "services:\n  web:\n    build: ./web\n    healthcheck:\n      test: [\"CMD\", \"wget\", \"-qO-\", \"http://localhost:80/\"]\n" +
+			"  off:\n    build: ./web\n    healthcheck:\n      disable: true\n  plain:\n    build: ./web\n",
+		"web/Dockerfile": "FROM alpine:3\nEXPOSE 80\n",
+	})
+	res, err := Discover(context.Background(), root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := byName(res)
+	if m["web"] == nil || !m["web"].Healthcheck || m["off"] == nil || m["off"].Healthcheck || m["plain"] == nil || m["plain"].Healthcheck {
+		t.Errorf("healthchecks: web %+v, off %+v, plain %+v", m["web"], m["off"], m["plain"])
+	}
+}

@@ -367,7 +367,8 @@ func fixText(ctx context.Context, im *discover.Image, rep *buildctx.Report, orig
 			break
 		}
 		if cur == nil {
-			in := &rules.Input{Image: im.Name, Dockerfile: im.Dockerfile, File: m, Config: opt.Config, ContextPath: im.Context, Target: im.Target, Context: rep, NoMounts: noMounts, IgnoreFixed: opt.wantsIgnoreRewrite() && !opt.ignoreNotFixed, OtherContexts: others(opt.contexts[im.Dockerfile], im.Context)}
+			in := &rules.Input{Image: im.Name, Dockerfile: im.Dockerfile, File: m, Config: opt.Config, ContextPath: im.Context, Target: im.Target, Context: rep, NoMounts: noMounts, IgnoreFixed: opt.wantsIgnoreRewrite() && !opt.ignoreNotFixed, OtherContexts: others(opt.contexts[im.Dockerfile], im.Context),
+				ServiceHealthcheck: im.Healthcheck}
 			cur = newView(ctx, in, style.join(lines))
 		}
 		in := cur.in

@@ -240,6 +240,9 @@ type Input struct {
 	// built with (compose services sharing one Dockerfile): a rewrite that
 	// copies files by name must find them in each.
 	OtherContexts []string
+	// ServiceHealthcheck: the compose service that builds the image
+	// defines a healthcheck of its own.
+	ServiceHealthcheck bool
 }
 
 // Cost is what a finding costs, as far as layerwise can tell.
