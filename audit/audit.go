@@ -160,7 +160,7 @@ func Run(ctx context.Context, disc *discover.Repo, opt Options) (*Report, error)
 		}
 		sk := discover.SkaffoldOf(im)
 		in := &rules.Input{Image: name, Dockerfile: dfPath(im), File: im.Model, Config: cfg, ContextPath: im.Context, Target: im.Target, NoMounts: sk.NoMounts, SuppliedArgs: sk.Aliases,
-			ServiceHealthcheck: im.Healthcheck}
+			ServiceHealthcheck: im.Healthcheck, ServiceUser: im.User}
 		for ref := range disc.DepRefs(im) {
 			if in.BuiltHere == nil {
 				in.BuiltHere = map[string]bool{}

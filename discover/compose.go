@@ -154,7 +154,9 @@ func loadCompose(ctx context.Context, root, dir string, env []string) ([]*Image,
 		if svc.Image != "" {
 			im.Tags = append([]string{svc.Image}, im.Tags...)
 		}
-		im.Healthcheck = svc.HealthCheck != nil && !svc.HealthCheck.Disable
+		// a healthcheck, or `disable: true` (compose's HEALTHCHECK NONE)
+		im.Healthcheck = svc.HealthCheck != nil
+		im.User = svc.User
 		if len(b.Args) > 0 {
 			im.Args = map[string]string{}
 			for k, v := range b.Args {

@@ -50,10 +50,13 @@ type Image struct {
 	ContextInferred bool   `json:"contextInferred,omitempty"`
 	ContextNote     string `json:"contextNote,omitempty"`
 	Target          string `json:"target,omitempty"`
-	// Healthcheck: the compose service defines a healthcheck (not
-	// disabled), which stands in for a HEALTHCHECK in the Dockerfile.
-	Healthcheck bool              `json:"healthcheck,omitempty"`
-	Args        map[string]string `json:"args,omitempty"`
+	// Healthcheck: the compose service decides its healthcheck (one of
+	// its own, or disable: true), in place of the Dockerfile's HEALTHCHECK.
+	Healthcheck bool `json:"healthcheck,omitempty"`
+	// User is the compose service's user:, which the container runs as in
+	// place of the image's USER.
+	User string            `json:"user,omitempty"`
+	Args map[string]string `json:"args,omitempty"`
 	// ArgsFromEnvFile are the build args whose values were interpolated
 	// from an env file (.env): listings print them masked.
 	ArgsFromEnvFile []string `json:"-"`

@@ -558,10 +558,10 @@ func TestGoldenParserFixturesAreNotImages(t *testing.T) {
 }
 
 // A compose service's healthcheck is carried to its image (the rules read
-// it in place of a HEALTHCHECK); a disabled one is none.
+// it in place of a HEALTHCHECK); disable: true decides it too.
 func TestComposeHealthcheck(t *testing.T) {
 	root := testfs.Tree(t, map[string]string{
-		"compose.yaml": "services:\n  web:\n    build: ./web\n    healthcheck:\n      test: [\"CMD\", \"wget\", \"-qO-\", \"http://localhost:80/\"]\n" +
+		"compose.yaml": "services:\n  web:\n    build: ./web\n    user: \"1000\"\n    healthcheck:\n      test: [\"CMD\", \"wget\", \"-qO-\", \"http://localhost:80/\"]\n" +
 			"  off:\n    build: ./web\n    healthcheck:\n      disable: true\n  plain:\n    build: ./web\n",
 		"web/Dockerfile": "FROM alpine:3\nEXPOSE 80\n",
 	})
@@ -570,7 +570,10 @@ func TestComposeHealthcheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := byName(res)
-	if m["web"] == nil || !m["web"].Healthcheck || m["off"] == nil || m["off"].Healthcheck || m["plain"] == nil || m["plain"].Healthcheck {
+	if m["web"] == nil || !m["web"].Healthcheck || m["off"] == nil || !m["off"].Healthcheck || m["plain"] == nil || m["plain"].Healthcheck {
 		t.Errorf("healthchecks: web %+v, off %+v, plain %+v", m["web"], m["off"], m["plain"])
+	}
+	if m["web"].User != "1000" || m["plain"].User != "" {
+		t.Errorf("users: web %q, plain %q", m["web"].User, m["plain"].User)
 	}
 }

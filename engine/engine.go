@@ -43,10 +43,9 @@ type Request struct {
 	// Push, when set with a registry Tag, pushes the image (buildx, BuildKit
 	// client backend).
 	Push bool
-	// Compression compresses the pushed image's layers: "gzip" (the base
-	// image's layers as they came), "zstd" or "estargz" (every layer
-	// recompressed, the base's too, with OCI media types); "" leaves the
-	// builder's default.
+	// Compression compresses the pushed image's layers: "gzip", "zstd" or
+	// "estargz", every layer recompressed, the base's too (OCI media types
+	// for zstd and estargz); "" leaves the builder's default.
 	Compression string
 	// Load, with a Tag, loads the image into the Docker Engine from a
 	// buildx builder outside it (remote, docker-container); the docker
@@ -67,16 +66,16 @@ type Request struct {
 // Compression, as `--output type=image,...` takes them.
 func (r Request) ImageOutputAttrs() map[string]string {
 	attrs := map[string]string{"name": r.Tag, "push": "true"}
-	switch r.Compression {
-	case "":
-	case "gzip":
-		// the base image's layers stay the blobs they came as: a machine
-		// that holds the base does not download them again
-		attrs["compression"] = "gzip"
-	default:
+	if r.Compression != "" {
+		// every layer in the asked compression, the base's too: without
+		// force-compression BuildKit reuses a blob it holds in another
+		// one (a zstd push before a gzip one). A machine that holds the
+		// base still matches its layers by their uncompressed content.
 		attrs["compression"] = r.Compression
 		attrs["force-compression"] = "true"
-		attrs["oci-mediatypes"] = "true"
+		if r.Compression != "gzip" {
+			attrs["oci-mediatypes"] = "true"
+		}
 	}
 	return attrs
 }

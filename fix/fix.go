@@ -368,7 +368,7 @@ func fixText(ctx context.Context, im *discover.Image, rep *buildctx.Report, orig
 		}
 		if cur == nil {
 			in := &rules.Input{Image: im.Name, Dockerfile: im.Dockerfile, File: m, Config: opt.Config, ContextPath: im.Context, Target: im.Target, Context: rep, NoMounts: noMounts, IgnoreFixed: opt.wantsIgnoreRewrite() && !opt.ignoreNotFixed, OtherContexts: others(opt.contexts[im.Dockerfile], im.Context),
-				ServiceHealthcheck: im.Healthcheck}
+				ServiceHealthcheck: im.Healthcheck, ServiceUser: im.User}
 			cur = newView(ctx, in, style.join(lines))
 		}
 		in := cur.in

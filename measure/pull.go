@@ -3,11 +3,13 @@ package measure
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/crane"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/layerwise/layerwise/discover"
 	"github.com/layerwise/layerwise/engine"
@@ -41,9 +43,7 @@ func pullRun(ctx context.Context, opt Options, im *discover.Image, wc *workCopy,
 		return nil, err
 	}
 	m.PulledLayers = layers
-	if note := compressionNote(sc.Pull, mediaTypes); note != "" && !strings.Contains(m.Note, note) {
-		m.Note = joinNote(m.Note, note)
-	}
+	m.Note = joinNote(m.Note, compressionNote(sc.Pull, mediaTypes))
 
 	job, err := opt.CI.Builders.Start(ctx)
 	if err != nil {
@@ -85,7 +85,9 @@ func pullRun(ctx context.Context, opt Options, im *discover.Image, wc *workCopy,
 
 // pushedLayers reads the pushed image's manifest from the registry.
 func pushedLayers(ref string) ([]PulledLayer, []types.MediaType, error) {
-	img, err := crane.Pull(ref, crane.Insecure)
+	// the image built for this machine's platform (an index when the
+	// builder adds attestations)
+	img, err := crane.Pull(ref, crane.Insecure, crane.WithPlatform(&v1.Platform{OS: "linux", Architecture: runtime.GOARCH}))
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading the pushed image %s: %w", ref, err)
 	}
@@ -160,8 +162,12 @@ func finalBase(repo *discover.Repo, im *discover.Image) string {
 	return s.Base
 }
 
+// joinNote adds b to the note a once (every repetition says the same).
 func joinNote(a, b string) string {
-	if a == "" {
+	switch {
+	case b == "" || strings.Contains(a, b):
+		return a
+	case a == "":
 		return b
 	}
 	return a + "; " + b

@@ -48,8 +48,8 @@ var dropsPrivileges = regexp.MustCompile(`\b(gosu|su-exec|setpriv|runuser|chpst|
 
 func checkRootUser(in *Input) []Finding {
 	s := in.finalStage()
-	if s == nil || in.windowsStage(s) {
-		return nil
+	if s == nil || in.windowsStage(s) || in.ServiceUser != "" && !isRootUser(in.ServiceUser) {
+		return nil // compose runs it as another user
 	}
 	root := in.rootBase(s)
 	base := root.Base
@@ -73,7 +73,8 @@ func checkRootUser(in *Input) []Finding {
 		case *instructions.ExposeCommand:
 			exposes = true
 		}
-		if x.Run != nil && dropsPrivileges.MatchString(x.Original) {
+		// installed (RUN) or copied in (COPY --from=tianon/gosu)
+		if (x.Run != nil || x.Copy != nil) && dropsPrivileges.MatchString(x.Original) {
 			return nil
 		}
 	}

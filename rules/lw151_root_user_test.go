@@ -46,9 +46,20 @@ func TestLW151RootUser(t *testing.T) {
 		"FROM mcr.microsoft.com/dotnet/runtime-deps:10.0\nCOPY dotnet /usr/share/dotnet\nENTRYPOINT [\"/usr/bin/dotnet\"]\nCMD [\"--info\"]\n",
 		// the chiseled and distroless .NET images run as app already
 		"FROM mcr.microsoft.com/dotnet/aspnet:8.0-jammy-chiseled\nCOPY out /app\nENTRYPOINT [\"./api\"]\n",
+		"FROM debian:12\nCOPY --from=tianon/gosu /gosu /usr/local/bin/\nEXPOSE 80\nENTRYPOINT [\"/entrypoint.sh\"]\n",
 		// Windows images run as ContainerUser
 		"FROM mcr.microsoft.com/windows/nanoserver:ltsc2022\nCMD [\"app.exe\"]\n",
 	)
+	// compose's user: runs it as another user
+	in := input(t, "FROM node:20-slim\nEXPOSE 3000\nCMD [\"node\", \"s.js\"]\n")
+	in.ServiceUser = "1000:1000"
+	if fs := check(t, "LW151", in); len(fs) != 0 {
+		t.Errorf("with compose user: %+v", fs)
+	}
+	in.ServiceUser = "root"
+	if fs := check(t, "LW151", in); len(fs) != 1 {
+		t.Errorf("with compose user: root: %+v", fs)
+	}
 	// the advice names the user the base has, or how to add one
 	for src, want := range map[string]string{
 		"FROM node:20-slim\nCMD [\"node\", \"s.js\"]\n":                                                   "USER node",

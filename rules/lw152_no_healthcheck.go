@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/layerwise/layerwise/baseimage"
@@ -28,6 +29,10 @@ probes with its own liveness and readiness probes: images deployed only there ca
 	StateOfImage: true,
 })
 
+// installsCurl: a package install that names curl itself (not libcurl,
+// pycurl, php-curl).
+var installsCurl = regexp.MustCompile(`\b(apt-get|apt|apk|dnf|yum|microdnf|zypper)\b[^;&|]*\sinstall\b[^;&|]*[\s=]curl(\s|$|;|&)|\bapk\b[^;&|]*\sadd\b[^;&|]*\scurl(\s|$|;|&)`)
+
 func checkNoHealthcheck(in *Input) []Finding {
 	s := in.finalStage()
 	if s == nil || in.windowsStage(s) || in.ServiceHealthcheck {
@@ -40,11 +45,13 @@ func checkNoHealthcheck(in *Input) []Finding {
 		case *instructions.HealthCheckCommand:
 			return nil // a probe, or NONE: decided
 		case *instructions.ExposeCommand:
-			if port == "" && len(c.Ports) > 0 {
-				port, _, _ = strings.Cut(c.Ports[0], "/")
+			for _, p := range c.Ports {
+				if port == "" && !strings.HasSuffix(strings.ToLower(p), "/udp") { // an HTTP probe needs TCP
+					port, _, _ = strings.Cut(p, "/")
+				}
 			}
 		}
-		if x.Run != nil && strings.Contains(x.Original, "curl") {
+		if x.Run != nil && installsCurl.MatchString(x.Original) {
 			curl = true
 		}
 	}

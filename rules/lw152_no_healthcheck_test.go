@@ -22,6 +22,8 @@ func TestLW152NoHealthcheck(t *testing.T) {
 		"FROM alpine:3\nARG PORT\nEXPOSE $PORT\n",
 		// Windows
 		"FROM mcr.microsoft.com/windows/servercore:ltsc2022\nEXPOSE 80\n",
+		// a UDP service: no HTTP probe to suggest
+		"FROM alpine:3\nEXPOSE 53/udp\n",
 	)
 	// the compose service's healthcheck stands in for it
 	in := input(t, "FROM node:20-slim\nEXPOSE 3000\nCMD [\"node\", \"s.js\"]\n")

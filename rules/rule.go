@@ -241,8 +241,10 @@ type Input struct {
 	// copies files by name must find them in each.
 	OtherContexts []string
 	// ServiceHealthcheck: the compose service that builds the image
-	// defines a healthcheck of its own.
+	// decides its healthcheck (one of its own, or disable: true).
 	ServiceHealthcheck bool
+	// ServiceUser is the compose service's user: ("" when it sets none).
+	ServiceUser string
 }
 
 // Cost is what a finding costs, as far as layerwise can tell.

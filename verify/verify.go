@@ -304,12 +304,12 @@ func rewrittenIn(im *discover.Image, changed map[string]*fix.FileFix) map[string
 	return out
 }
 
-// ignoreRule is the rule an ignore file the fix writes stands for: the
-// first whose findings the .dockerignore rewrite resolves as a whole.
 // effectRule is the rule whose fix makes image changes of kind e: verify
 // asks the rules rather than knowing them.
 func effectRule(e rules.ImageEffect) string { return rules.WithEffect(e) }
 
+// ignoreRule is the rule an ignore file the fix writes stands for: the
+// first whose findings the .dockerignore rewrite resolves as a whole.
 func ignoreRule() string {
 	for _, r := range rules.All() {
 		if r.FixesIgnore {
