@@ -91,7 +91,7 @@ func TestMalformedDockerfileExitsOneAfterTheRest(t *testing.T) {
 
 // TestExamplesLsAndContext pins the answers on the shipped examples.
 func TestExamplesLsAndContext(t *testing.T) {
-	code, out, stderr := run(t, "ls", "-o", "json", "../../examples")
+	code, out, stderr := run(t, "ls", "-o", "json", "../examples")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -130,7 +130,7 @@ func TestExamplesLsAndContext(t *testing.T) {
 
 	// context: the committed files of each service are all used (COPY . .)
 	// and no ignore file exists; junk, when generated, is sent too.
-	code, out, stderr = run(t, "context", "-o", "json", "--image", "storefront", "../../examples")
+	code, out, stderr = run(t, "context", "-o", "json", "--image", "storefront", "../examples")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}

@@ -31,7 +31,7 @@ type preCommitHook map[string]any
 
 func loadHooks(t *testing.T) []preCommitHook {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "..", ".pre-commit-hooks.yaml"))
+	data, err := os.ReadFile(filepath.Join("..", ".pre-commit-hooks.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func TestPreCommitManifest(t *testing.T) {
 		t.Fatalf("hooks: %v", ids)
 	}
 	// SchemaStore's schema of the hook manifest
-	data, _ := os.ReadFile(filepath.Join("..", "..", ".pre-commit-hooks.yaml"))
+	data, _ := os.ReadFile(filepath.Join("..", ".pre-commit-hooks.yaml"))
 	if err := actiontest.ValidateYAML(t, "pre-commit-hooks.json", data); err != nil {
 		t.Errorf(".pre-commit-hooks.yaml: %v", err)
 	}
@@ -127,7 +127,7 @@ func TestPreCommitHooksRun(t *testing.T) {
 		entry[h["id"].(string)] = strings.Fields(h["entry"].(string))[1:] // the layerwise binary is this process
 	}
 	repo := t.TempDir()
-	if err := os.CopyFS(repo, os.DirFS(filepath.Join("..", "..", "examples"))); err != nil {
+	if err := os.CopyFS(repo, os.DirFS(filepath.Join("..", "examples"))); err != nil {
 		t.Fatal(err)
 	}
 	re := regexp.MustCompile(hooks[0]["files"].(string))
