@@ -268,8 +268,9 @@ func TestMain(m *testing.M) {
 // The pull scenarios push the image to a real registry with the asked
 // compression and pull it onto fresh buildkitds: everything the registry
 // holds onto an empty one, less onto one that holds the base image already
-// (gzip keeps the base's blobs as they came); zstd layers are zstd in the
-// registry.
+// (the builder matches the base's layers by content); zstd layers are zstd
+// in the registry, eStargz ones carry their table of contents (no note
+// says that the builder fell back).
 func TestPullScenarios(t *testing.T) {
 	testengine.RequireBuildkitd(t)
 	testengine.RequireExampleBaseImages(t)
@@ -295,11 +296,11 @@ func TestPullScenarios(t *testing.T) {
 	}
 	ci := &measure.CIOptions{Builders: ephemeral.Factory{Backend: "buildkit", Options: ephemeral.Options{Config: []byte(ciBuildkitdConfig)}},
 		PullRegistry: "127.0.0.1:5000/layerwise-test/pull-" + filepath.Base(dir)}
-	ms, err := measure.Image(ctx, res.Images[0], measure.Options{Builder: b, Repo: res, Scenarios: []string{measure.Pull, measure.PullZstd}, CI: ci})
+	ms, err := measure.Image(ctx, res.Images[0], measure.Options{Builder: b, Repo: res, Scenarios: []string{measure.Pull, measure.PullZstd, measure.PullEstargz}, CI: ci})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ms) != 2 {
+	if len(ms) != 3 {
 		t.Fatalf("%d measurements", len(ms))
 	}
 	for _, m := range ms {

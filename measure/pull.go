@@ -38,12 +38,12 @@ func pullRun(ctx context.Context, opt Options, im *discover.Image, wc *workCopy,
 	if push.Failed() {
 		return push, nil
 	}
-	layers, mediaTypes, err := pushedLayers(ref)
+	layers, kinds, err := pushedLayers(ref)
 	if err != nil {
 		return nil, err
 	}
 	m.PulledLayers = layers
-	m.Note = joinNote(m.Note, compressionNote(sc.Pull, mediaTypes))
+	m.Note = joinNote(m.Note, compressionNote(sc.Pull, kinds))
 
 	job, err := opt.CI.Builders.Start(ctx)
 	if err != nil {
@@ -83,55 +83,53 @@ func pullRun(ctx context.Context, opt Options, im *discover.Image, wc *workCopy,
 	return res, nil
 }
 
-// pushedLayers reads the pushed image's manifest from the registry.
-func pushedLayers(ref string) ([]PulledLayer, []types.MediaType, error) {
+// pushedLayers reads the pushed image's manifest from the registry: its
+// layers, and the compression of each ("gzip", "zstd", "estargz" — a gzip
+// layer with the eStargz table of contents —, "uncompressed").
+func pushedLayers(ref string) ([]PulledLayer, []string, error) {
 	// the image built for this machine's platform (an index when the
 	// builder adds attestations)
 	img, err := crane.Pull(ref, crane.Insecure, crane.WithPlatform(&v1.Platform{OS: "linux", Architecture: runtime.GOARCH}))
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading the pushed image %s: %w", ref, err)
 	}
-	ls, err := img.Layers()
+	mf, err := img.Manifest()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("reading the pushed image %s: %w", ref, err)
 	}
 	var out []PulledLayer
-	var mts []types.MediaType
-	for _, l := range ls {
-		d, err := l.Digest()
-		if err != nil {
-			return nil, nil, err
-		}
-		n, err := l.Size()
-		if err != nil {
-			return nil, nil, err
-		}
-		mt, err := l.MediaType()
-		if err != nil {
-			return nil, nil, err
-		}
-		out = append(out, PulledLayer{Digest: d.String(), Size: n})
-		mts = append(mts, mt)
+	var kinds []string
+	for _, l := range mf.Layers {
+		out = append(out, PulledLayer{Digest: l.Digest.String(), Size: l.Size})
+		kinds = append(kinds, layerCompression(l.MediaType, l.Annotations))
 	}
-	return out, mts, nil
+	return out, kinds, nil
+}
+
+// estargzTOC is the annotation BuildKit's estargz compression (and
+// stargz-snapshotter's converters) put on each layer: what tells eStargz
+// from plain gzip, whose media type it shares.
+const estargzTOC = "containerd.io/snapshot/stargz/toc.digest"
+
+func layerCompression(mt types.MediaType, annotations map[string]string) string {
+	switch {
+	case strings.HasSuffix(string(mt), "zstd"):
+		return "zstd"
+	case annotations[estargzTOC] != "":
+		return "estargz"
+	case strings.Contains(string(mt), "gzip"):
+		return "gzip"
+	}
+	return "uncompressed"
 }
 
 // compressionNote says when the registry holds other layers than the
-// compression asked for: a builder that cannot write zstd pushes gzip
-// without a word.
-func compressionNote(want string, mts []types.MediaType) string {
+// compression asked for: a builder that cannot write zstd or eStargz
+// pushes gzip without a word.
+func compressionNote(want string, kinds []string) string {
 	var other []string
-	for _, mt := range mts {
-		got := "gzip"
-		switch {
-		case strings.HasSuffix(string(mt), "zstd"):
-			got = "zstd"
-		case !strings.Contains(string(mt), "gzip"):
-			got = "uncompressed"
-		}
-		// estargz layers are gzip streams with a table of contents: their
-		// media type is gzip's
-		if got != want && !(want == "estargz" && got == "gzip") && !slices.Contains(other, got) {
+	for _, got := range kinds {
+		if got != want && !slices.Contains(other, got) {
 			other = append(other, got)
 		}
 	}
