@@ -175,34 +175,26 @@ func joinNote(a, b string) string {
 // one of the measured images holds: downloaded once onto a node that runs
 // them all. total is every distinct layer's bytes.
 func SharedPullBytes(ms []*Measurement) map[string][2]int64 {
-	out := map[string][2]int64{}
-	byScen := map[string]map[string]struct {
+	type layer struct {
 		size   int64
 		images int
-	}{}
+	}
+	byScen := map[string]map[string]layer{}
 	for _, m := range ms {
-		if len(m.PulledLayers) == 0 {
-			continue
-		}
 		seen := byScen[m.Scenario]
 		if seen == nil {
-			seen = map[string]struct {
-				size   int64
-				images int
-			}{}
+			seen = map[string]layer{}
 			byScen[m.Scenario] = seen
 		}
 		mine := map[string]bool{}
 		for _, l := range m.PulledLayers {
-			if mine[l.Digest] {
-				continue
+			if !mine[l.Digest] {
+				mine[l.Digest] = true
+				seen[l.Digest] = layer{l.Size, seen[l.Digest].images + 1}
 			}
-			mine[l.Digest] = true
-			e := seen[l.Digest]
-			e.size, e.images = l.Size, e.images+1
-			seen[l.Digest] = e
 		}
 	}
+	out := map[string][2]int64{}
 	for scen, layers := range byScen {
 		var shared, total int64
 		for _, e := range layers {
@@ -211,7 +203,9 @@ func SharedPullBytes(ms []*Measurement) map[string][2]int64 {
 				shared += e.size
 			}
 		}
-		out[scen] = [2]int64{shared, total}
+		if total > 0 {
+			out[scen] = [2]int64{shared, total}
+		}
 	}
 	return out
 }

@@ -86,12 +86,7 @@ func MeasureTable(w io.Writer, ms []*measure.Measurement) {
 // that already holds the base image, then the layers the measured images
 // share (downloaded once by a node that runs them all).
 func measurePulls(w io.Writer, ms []*measure.Measurement) {
-	var pulls []*measure.Measurement
-	for _, m := range ms {
-		if sc, ok := measure.ScenarioNamed(m.Scenario); ok && sc.Pull != "" && len(m.Runs) > 0 {
-			pulls = append(pulls, m)
-		}
-	}
+	pulls := measuredIn(ms, func(sc measure.Scenario) bool { return sc.Pull != "" })
 	if len(pulls) == 0 {
 		return
 	}
@@ -116,16 +111,22 @@ func measurePulls(w io.Writer, ms []*measure.Measurement) {
 	}
 }
 
+// measuredIn are the measurements with runs of the scenarios that match.
+func measuredIn(ms []*measure.Measurement, match func(measure.Scenario) bool) []*measure.Measurement {
+	var out []*measure.Measurement
+	for _, m := range ms {
+		if sc, ok := measure.ScenarioNamed(m.Scenario); ok && match(sc) && len(m.Runs) > 0 {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 // measureCIJobs says what the ci scenarios' jobs paid apart from the
 // build: the layer cache's import and export and its size, the layers
 // fetched, and the persisted cache mounts' restore and save.
 func measureCIJobs(w io.Writer, ms []*measure.Measurement) {
-	var ci []*measure.Measurement
-	for _, m := range ms {
-		if sc, ok := measure.ScenarioNamed(m.Scenario); ok && sc.Fresh && len(m.Runs) > 0 {
-			ci = append(ci, m)
-		}
-	}
+	ci := measuredIn(ms, func(sc measure.Scenario) bool { return sc.Fresh })
 	if len(ci) == 0 {
 		return
 	}
