@@ -185,3 +185,7 @@ func unescapeLit(s string) string {
 	}
 	return sb.String()
 }
+
+// ParseScript parses a shell script that is not a RUN's (an npm script in
+// package.json, a CMD in shell form) into its simple commands.
+func ParseScript(script string) ([]Command, error) { return parseScript(script, "") }

@@ -1,9 +1,11 @@
 package rules
 
 import (
-	"encoding/json"
 	"fmt"
+	"path"
 	"strings"
+
+	"github.com/layerwise/layerwise/dockerfile"
 )
 
 // ToolchainInFinalStage is LW111.
@@ -15,10 +17,18 @@ var ToolchainInFinalStage = Register(&Rule{
 that starts from an SDK image (golang, rust, maven, gradle, a JDK, the .NET SDK), installs build tools
 (build-essential, gcc, make, a JDK) or installs development dependencies (` + "`npm ci`" + ` without ` + "`--omit=dev`" + `,
 ` + "`poetry install`" + ` without ` + "`--only main`" + `) ships all of it. Build in an earlier stage and copy the output into a
-slim runtime base.`,
-	Bad:   "FROM golang:1.22 AS build\nRUN go build -o /app .\nFROM golang:1.22\nCOPY --from=build /app /app",
-	Good:  "FROM golang:1.22 AS build\nRUN CGO_ENABLED=0 go build -o /app .\nFROM gcr.io/distroless/static\nCOPY --from=build /app /app",
-	Check: checkToolchainInFinal,
+slim runtime base. ` + "`layerwise fix`" + ` does this for npm: a single stage on the node image that installs its
+development dependencies becomes the build stage, with ` + "`npm prune --omit=dev`" + ` after its last step, and a
+runtime stage on the same node image takes the application directory from it. It refuses where that is not
+certain: a step that writes outside the application directory (other than OS package installs, which the runtime
+stage repeats), a command the container runs from a development dependency (` + "`npm start`" + ` is read through
+package.json's scripts), a service source file that imports a package only devDependencies declare, or a
+package that downloads into the home directory when installed (puppeteer, playwright, cypress).`,
+	Bad:           "FROM golang:1.22 AS build\nRUN go build -o /app .\nFROM golang:1.22\nCOPY --from=build /app /app",
+	Good:          "FROM golang:1.22 AS build\nRUN CGO_ENABLED=0 go build -o /app .\nFROM gcr.io/distroless/static\nCOPY --from=build /app /app",
+	Check:         checkToolchainInFinal,
+	FixDockerfile: fixToolchainInFinal,
+	ImageEffects:  []ImageEffect{EffectDevDependenciesPruned},
 })
 
 func checkToolchainInFinal(in *Input) []Finding {
@@ -38,7 +48,7 @@ func checkToolchainInFinal(in *Input) []Finding {
 				Cost{ImageBytes: w, Seconds: bytesSeconds(0, w), Basis: "static"}))
 		}
 		for _, inst := range runInstalls(ins) {
-			if devDepsInstall(inst, ins.State) && !in.noDevDependencies(inst) {
+			if devDepsInstall(inst, ins.State) && !in.noDevDependencies(ins, inst) {
 				out = append(out, in.at(ins, fmt.Sprintf("`%s` installs development dependencies into the final image: install production dependencies only (e.g. `--omit=dev`), or build in an earlier stage.", inst),
 					Cost{ImageBytes: 100e6, Seconds: bytesSeconds(0, 100e6), Basis: "static"}))
 			}
@@ -62,18 +72,22 @@ func compilesInLineage(in *Input) bool {
 
 func mb(b int64) string { return fmt.Sprintf("%d MB", b/1e6) }
 
-// noDevDependencies: an npm/yarn/pnpm install whose package.json (the
-// build context's, at the root) declares no devDependencies installs none.
-func (in *Input) noDevDependencies(inst *Install) bool {
+// noDevDependencies: an npm/yarn/pnpm install whose package.json (the one
+// the COPY lines put where it runs, else the context root's) and its
+// workspaces' declare no devDependencies installs none.
+func (in *Input) noDevDependencies(ins *dockerfile.Instruction, inst *Install) bool {
 	if inst.Tool != toolNpm && inst.Tool != toolYarn && inst.Tool != toolPnpm {
 		return false
 	}
-	data, err := in.readContextFile("package.json")
-	if err != nil {
+	dir := ""
+	if s := in.stageOf(ins); s != nil {
+		if d, ok := in.nodeContextDir(s, path.Clean(ins.State.Workdir)); ok {
+			dir = d
+		}
+	}
+	if _, err := in.readPackageJSON(dir); err != nil {
 		return false
 	}
-	var pj struct {
-		DevDependencies map[string]any `json:"devDependencies"`
-	}
-	return json.Unmarshal(data, &pj) == nil && len(pj.DevDependencies) == 0
+	deps, why := in.nodeDeps(dir)
+	return why == "" && len(deps.dev) == 0
 }

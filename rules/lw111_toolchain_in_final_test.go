@@ -60,3 +60,25 @@ func TestLW111NoDevDependencies(t *testing.T) {
 		}
 	}
 }
+
+// A workspace root without devDependencies installs its workspaces' ones;
+// the install reads the package.json the COPY lines put where it runs.
+func TestLW111WorkspaceDevDependencies(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+		want  int
+	}{
+		{"workspace-dev", map[string]string{"package.json": `{"workspaces":["packages/*"]}`, "packages/a/package.json": `{"name":"a","devDependencies":{"typescript":"5"}}`}, 1},
+		{"workspace-prod-only", map[string]string{"package.json": `{"workspaces":["packages/*"]}`, "packages/a/package.json": `{"name":"a","dependencies":{"express":"4"}}`}, 0},
+		// dev in one workspace, a dependency of another: it stays
+		{"dev-and-prod", map[string]string{"package.json": `{"workspaces":["a","b"]}`, "a/package.json": `{"devDependencies":{"x":"1"}}`, "b/package.json": `{"dependencies":{"x":"1"}}`}, 0},
+	} {
+		tc.files["Dockerfile"] = "FROM node:20-slim\nWORKDIR /repo\nCOPY . .\nRUN npm ci\nCMD [\"node\", \"index.js\"]\n"
+		if got := check(t, "LW111", inputWithContext(t, tc.files)); len(got) != tc.want {
+			t.Errorf("%s: %d findings, want %d", tc.name, len(got), tc.want)
+		} else if len(got) == 1 && got[0].Range.Start.Line != 4 {
+			t.Errorf("%s: reported at line %d, want 4 (the install)", tc.name, got[0].Range.Start.Line)
+		}
+	}
+}

@@ -145,6 +145,13 @@ const (
 	// only the application's paths from a build stage; the rest of its
 	// filesystem, environment and labels are the runtime base's.
 	EffectRuntimeStage
+	// EffectDevDependenciesPruned: the image is a runtime stage on the
+	// same base that takes the application directory from a build stage
+	// where the development dependencies were pruned: packages leave
+	// node_modules, and what the build wrote outside the application
+	// directory (the package manager's cache and logs under HOME, /tmp)
+	// stays in the build stage.
+	EffectDevDependenciesPruned
 )
 
 // WithEffect is the rule whose fix makes changes of kind e ("" when none

@@ -39,6 +39,13 @@ type Intent struct {
 	// runtime stage (LW112): only these paths are the application's; the
 	// rest of the filesystem is the runtime base's.
 	Runtime []string
+	// Pruned, when the fix pruned the development dependencies in a build
+	// stage (LW111), are the application directories the runtime stage on
+	// the same base copies from it: packages missing from their
+	// node_modules are the pruned ones, and what the build wrote outside
+	// them (the package manager's cache and logs under HOME, /tmp) stayed
+	// in the build stage.
+	Pruned []string
 	// ToolchainEnv are env variables of the toolchain image that the
 	// runtime stage does not have (LW112).
 	ToolchainEnv []string
@@ -196,10 +203,28 @@ func Compare(orig, fixed *Snapshot, in Intent) *Comparison {
 				return effectRule(rules.EffectRuntimeStage), "the runtime stage starts from a slim base: the toolchain image's files stay in the build stage"
 			}
 		}
+		outside := false
+		if len(in.Pruned) > 0 {
+			app := false
+			for _, r := range in.Pruned {
+				if under(p, r) {
+					app = true
+					if rest := strings.TrimPrefix(p, r); strings.Contains(rest+"/", "/node_modules/") && (change == "missing" || strings.HasSuffix(p, "/node_modules/.package-lock.json") || dir) {
+						return effectRule(rules.EffectDevDependenciesPruned), "a development dependency pruned from node_modules"
+					}
+				}
+			}
+			if !app && change == "missing" && (under(p, "/tmp") || under(p, "/root") || under(p, "/home")) {
+				outside = true
+			}
+		}
 		for _, d := range in.CacheDirs {
 			if under(p, d) {
 				return effectRule(rules.EffectCacheMounts), "the cache " + d + " is a cache mount now: its content stays out of the image"
 			}
+		}
+		if outside {
+			return effectRule(rules.EffectDevDependenciesPruned), "written by the build outside the application directory (the package manager's cache and logs): it stays in the build stage"
 		}
 		for _, d := range in.Stored {
 			if under(p, d) {

@@ -595,6 +595,20 @@ func intentOf(ctx context.Context, o, f *discover.Image, orig *Snapshot, declare
 		return n
 	}
 	in.AptKeep = count(f.Model, "docker-clean") > count(o.Model, "docker-clean")
+	// development dependencies pruned in a build stage, the application
+	// directory copied into a runtime stage on the same base
+	if of, ff := finalStage(o), finalStage(f); of != nil && ff != nil && ff.Base == of.Base && len(f.Model.Stages) > len(o.Model.Stages) &&
+		count(f.Model, "npm prune") > count(o.Model, "npm prune") {
+		for _, x := range ff.Instructions {
+			if x.Copy != nil && x.Copy.From != "" {
+				d := x.Copy.Dest
+				if !path.IsAbs(d) {
+					d = path.Join(x.State.Workdir, d)
+				}
+				in.Pruned = append(in.Pruned, path.Clean(d))
+			}
+		}
+	}
 	in.Recommends = count(f.Model, "--no-install-recommends") > count(o.Model, "--no-install-recommends")
 	// what the new ignore file stops sending
 	walk := func(im *discover.Image) (map[string]bool, error) {

@@ -1,0 +1,139 @@
+package fix
+
+import (
+	"strings"
+	"testing"
+)
+
+// The Node runtime stage (LW111's fix): the development dependencies are
+// pruned in a build stage and the application directory is shipped on the
+// same node image.
+
+const storefrontPkg = `{"name":"shop","scripts":{"build":"vite build","start":"node server.js"},
+ "dependencies":{"react":"18.3.1"},"devDependencies":{"vite":"5.4.11","typescript":"5.6.3"}}`
+
+func TestNodeRuntimeStage(t *testing.T) {
+	files := map[string]string{
+		"Dockerfile":   "FROM node:20-bookworm-slim\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm ci\nCOPY . .\nRUN npm run build\n\nENV NODE_ENV=production\nEXPOSE 3000\nCMD [\"npm\", \"start\"]\n",
+		"package.json": storefrontPkg, "package-lock.json": "{}",
+		"server.js":    "import { createServer } from \"node:http\";\nimport fs from 'fs';\n",
+		"src/main.tsx": "import React from 'react';\nimport type { UserConfig } from 'vite';\n",
+		// a tool's configuration and a test import development dependencies
+		"vite.config.ts":    "import { defineConfig } from 'vite'\n",
+		"src/app.test.tsx":  "import { render } from '@testing-library/react'\nimport { it } from 'vitest'\n",
+		"scripts/x.test.js": "require('vite')\n",
+	}
+	got, _, notes := fixRepo(t, files, "LW111")
+	want := "FROM node:20-bookworm-slim AS build\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm ci\nCOPY . .\nRUN npm run build\n" +
+		"RUN npm prune --omit=dev --no-save --no-audit --no-fund\n\n" +
+		"# runtime: the application without its development dependencies (pruned in the build stage), on the same node image\n" +
+		"FROM node:20-bookworm-slim\nCOPY --from=build /app /app\nWORKDIR /app\n\nENV NODE_ENV=production\nEXPOSE 3000\nCMD [\"npm\", \"start\"]\n"
+	if got != want {
+		t.Errorf("got:\n%s\nwant:\n%s\nnotes: %+v", got, want, notes)
+	}
+}
+
+// With the manifests-first fix and the cache mount, in a workspace whose
+// root declares no devDependencies (the gateway's shape): the prune comes
+// after the last RUN, and a later COPY stays in the build stage.
+func TestNodeRuntimeStageWorkspaceWithTheOtherFixes(t *testing.T) {
+	files := map[string]string{
+		"Dockerfile":                      "FROM node:20-bookworm-slim\nWORKDIR /repo\nCOPY . .\nRUN npm ci\nRUN npm run build --workspace=@shop/gateway\nCOPY config.json gateway/\nWORKDIR /repo/gateway\nUSER node\nCMD [\"node\", \"dist/server.js\"]\n",
+		"package.json":                    `{"private":true,"workspaces":["packages/*","gateway"]}`,
+		"package-lock.json":               "{}",
+		"config.json":                     "{}",
+		"gateway/package.json":            `{"name":"@shop/gateway","dependencies":{"express":"4","@shop/contracts":"1"},"devDependencies":{"typescript":"5"}}`,
+		"gateway/src/server.ts":           "import express from 'express'\nimport { Order } from '@shop/contracts'\n",
+		"packages/contracts/package.json": `{"name":"@shop/contracts","devDependencies":{"typescript":"5"}}`,
+		"packages/contracts/index.ts":     "export type Order = { id: string }\n",
+	}
+	got, _, notes := fixRepo(t, files, "LW101", "LW102", "LW111")
+	for _, w := range []string{
+		"FROM node:20-bookworm-slim AS build\n",
+		"RUN --mount=type=cache,target=/root/.npm npm ci\nCOPY . .\nRUN npm run build --workspace=@shop/gateway\nRUN npm prune --omit=dev --no-save --no-audit --no-fund\nCOPY config.json gateway/\n",
+		"FROM node:20-bookworm-slim\nCOPY --from=build /repo /repo\nWORKDIR /repo/gateway\nUSER node\nCMD [\"node\", \"dist/server.js\"]\n",
+	} {
+		if !strings.Contains(got, w) {
+			t.Errorf("want %q in:\n%s\nnotes: %+v", w, got, notes)
+		}
+	}
+	if strings.Count(got, "WORKDIR /repo/gateway") != 1 || strings.Count(got, "WORKDIR ") != 2 {
+		t.Errorf("the runtime stage's WORKDIR is the tail's own, written once:\n%s", got)
+	}
+}
+
+// npm 6 (node 14 and older) has no --omit.
+func TestNodeRuntimeStageOldNpm(t *testing.T) {
+	files := map[string]string{
+		"Dockerfile":   "FROM node:14-alpine\nWORKDIR /app\nCOPY . .\nRUN npm ci\nRUN npm run build\nCMD [\"node\", \"server.js\"]\n",
+		"package.json": storefrontPkg, "server.js": "",
+	}
+	got, _, notes := fixRepo(t, files, "LW111")
+	if !strings.Contains(got, "RUN npm prune --production\n") {
+		t.Errorf("got:\n%s\nnotes: %+v", got, notes)
+	}
+}
+
+func TestNodeRuntimeStageRefusals(t *testing.T) {
+	df := "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nRUN npm run build\nCMD [\"npm\", \"start\"]\n"
+	with := func(over map[string]string) map[string]string {
+		files := map[string]string{"Dockerfile": df, "package.json": storefrontPkg, "server.js": ""}
+		for k, v := range over {
+			files[k] = v
+		}
+		return files
+	}
+	cases := []struct {
+		name  string
+		files map[string]string
+		note  string
+	}{
+		{"server-imports-a-dev-dependency", with(map[string]string{"server.js": "const { createServer } = require('vite')\n"}),
+			"server.js imports vite, which only devDependencies declare"},
+		{"dynamic-import-of-a-dev-dependency", with(map[string]string{"lib/ssr.mjs": "const v = await import(\"vite\")\n"}),
+			"lib/ssr.mjs imports vite"},
+		{"start-script-runs-a-dev-tool", with(map[string]string{"package.json": strings.Replace(storefrontPkg, `"node server.js"`, `"vite preview --port 3000"`, 1)}),
+			"the container runs vite, from the development dependency vite"},
+		{"prestart-runs-a-dev-tool", with(map[string]string{"package.json": strings.Replace(storefrontPkg, `"start"`, `"prestart":"tsc -p .","start"`, 1)}),
+			"the container runs tsc, from the development dependency typescript"},
+		{"node-require-hook", with(map[string]string{"Dockerfile": strings.Replace(df, `["npm", "start"]`, `["node", "-r", "typescript/register", "server.js"]`, 1)}),
+			"node with -r typescript/register"},
+		{"unknown-program", with(map[string]string{"Dockerfile": strings.Replace(df, `["npm", "start"]`, `["serve", "dist"]`, 1)}),
+			"which package provides it cannot be told"},
+		{"global-install", with(map[string]string{"Dockerfile": strings.Replace(df, "RUN npm run build", "RUN npm install -g pm2 && npm run build", 1)}),
+			"installs outside the application directory"},
+		{"copy-outside-the-app", with(map[string]string{"Dockerfile": strings.Replace(df, "COPY . .", "COPY . .\nCOPY nginx.conf /etc/nginx/", 1), "nginx.conf": ""}),
+			"writes to /etc/nginx"},
+		{"run-writes-outside", with(map[string]string{"Dockerfile": strings.Replace(df, "RUN npm run build", "RUN npm run build && cp -r dist /srv/www", 1)}),
+			"touches /srv/www"},
+		{"redirect-outside", with(map[string]string{"Dockerfile": strings.Replace(df, "RUN npm run build", "RUN npm run build > /var/log/build.log", 1)}),
+			"writes /var/log/build.log"},
+		{"other-program", with(map[string]string{"Dockerfile": strings.Replace(df, "RUN npm run build", "RUN useradd app && npm run build", 1)}),
+			"runs `useradd`"},
+		{"home-downloader", with(map[string]string{"package.json": strings.Replace(storefrontPkg, `"react":"18.3.1"`, `"react":"18.3.1","puppeteer":"23"`, 1)}),
+			"puppeteer downloads into the home directory"},
+		{"not-the-node-image", with(map[string]string{"Dockerfile": strings.Replace(df, "FROM node:20", "FROM debian:12", 1)}),
+			"is not the node image"},
+		{"yarn", with(map[string]string{"Dockerfile": strings.Replace(df, "RUN npm ci", "RUN yarn install --frozen-lockfile", 1)}),
+			"only npm's development dependencies"},
+		{"multi-stage", with(map[string]string{"Dockerfile": "FROM node:20 AS deps\nRUN echo\nFROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD [\"node\", \"server.js\"]\n"}),
+			"single-stage Dockerfiles only"},
+		{"shell-form-script", with(map[string]string{"Dockerfile": strings.Replace(df, `["npm", "start"]`, `["./start.sh"]`, 1), "start.sh": ""}),
+			"a file the rewrite does not read"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, _, notes := fixRepo(t, tc.files, "LW111")
+			if got != tc.files["Dockerfile"] {
+				t.Errorf("rewritten:\n%s", got)
+			}
+			found := false
+			for _, n := range notes {
+				found = found || strings.Contains(n.Reason, tc.note)
+			}
+			if !found {
+				t.Errorf("note %q missing: %+v", tc.note, notes)
+			}
+		})
+	}
+}

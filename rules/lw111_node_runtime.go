@@ -1,0 +1,681 @@
+package rules
+
+import (
+	"encoding/json"
+	"fmt"
+	"path"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/layerwise/layerwise/buildctx"
+	"github.com/layerwise/layerwise/dockerfile"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+)
+
+// The Node runtime stage. A single-stage Node image that installs its
+// development dependencies (npm ci without --omit=dev) ships them: the
+// bundler, the type checker, the linters and test runners, often most of
+// node_modules. The fix keeps the stage as it is, as the build stage, adds
+// `npm prune --omit=dev` after its last RUN, and starts a runtime stage on
+// the same node image with the application directory copied from it. The
+// node binary, the OS and everything the base holds are the same; what
+// goes is the development dependencies and what the build left outside the
+// application directory (npm's cache and logs). It is offered only when
+// that is certain: every step writes inside the application directory (or
+// only installs OS packages, which the runtime stage repeats), the command
+// the container runs comes from node or a production dependency, and no
+// source file of the service imports a package that only devDependencies
+// declare.
+
+// maxNodeSourceScan bounds the JavaScript and TypeScript sources read for
+// imports; beyond it the rewrite is refused.
+const maxNodeSourceScan = 64 << 20
+
+// fixToolchainInFinal is LW111's fix: for now the npm case only.
+func fixToolchainInFinal(in *Input, f Finding) (*Fix, string) {
+	if _, _, ins := in.instructionAt(f.Range.Start.Line); ins != nil {
+		for _, inst := range runInstalls(ins) {
+			if devDepsInstall(inst, ins.State) {
+				return fixNodeRuntimeStage(in, ins, inst)
+			}
+		}
+	}
+	return nil, "only development dependencies that npm installs are moved out of the image for now: split an SDK base or build tools into a build stage by hand"
+}
+
+func fixNodeRuntimeStage(in *Input, ins *dockerfile.Instruction, inst *Install) (*Fix, string) {
+	if inst.Tool != toolNpm {
+		return nil, fmt.Sprintf("`%s`: only npm's development dependencies are pruned into a runtime stage for now", inst)
+	}
+	m := in.File
+	if len(m.Stages) != 1 {
+		return nil, "the runtime-stage rewrite handles single-stage Dockerfiles only"
+	}
+	s := m.Stages[0]
+	if n, ok := imageRef(s.Base); !ok || path.Base(n.Name()) != "node" {
+		return nil, fmt.Sprintf("the runtime stage would start from the same image as the build, and %s is not the node image (node may come from a step the runtime stage would not repeat)", s.Base)
+	}
+	if s.Platform != "" {
+		return nil, "the stage names its platform (FROM --platform): the runtime stage's platform is not certain"
+	}
+	if in.Context == nil || in.Context.Walk == nil {
+		return nil, "the build context could not be read, so whether the service imports a development dependency cannot be told"
+	}
+	for _, a := range inst.Cmd.Args {
+		if a == "-g" || a == "--global" || strings.HasPrefix(a, "--prefix") || strings.HasPrefix(a, "--location") {
+			return nil, fmt.Sprintf("`%s` installs outside the working directory", inst)
+		}
+	}
+	root := path.Clean(ins.State.Workdir)
+	if root == "/" {
+		return nil, "the install runs in /: the application directory is the whole filesystem"
+	}
+	if strings.ContainsAny(root, " \t*?[]$\"'\\") {
+		return nil, fmt.Sprintf("the path %q has blanks, quotes or wildcards a COPY would read otherwise", root)
+	}
+	idx, lastRun, lastWrite := -1, -1, -1
+	for i, x := range s.Instructions {
+		if x == ins {
+			idx = i
+		}
+		switch x.Kind {
+		case "COPY", "ADD":
+			c := x.Copy
+			if c == nil || c.Unresolved || c.UsesVariables {
+				return nil, fmt.Sprintf("%s (line %d) uses variables or could not be read", x.Kind, x.Range.Start.Line)
+			}
+			d := c.Dest
+			if !path.IsAbs(d) {
+				d = path.Join(x.State.Workdir, d)
+			}
+			if !within(path.Clean(d), root) {
+				return nil, fmt.Sprintf("%s (line %d) writes to %s, outside the application directory %s that the runtime stage takes", x.Kind, x.Range.Start.Line, d, root)
+			}
+			lastWrite = i
+		case "RUN":
+			if systemOnly(x) {
+				continue // repeated in the runtime stage
+			}
+			if why := nodeRunStaysIn(x, root); why != "" {
+				return nil, why
+			}
+			lastRun, lastWrite = i, i
+		case "ENV", "ARG", "LABEL", "EXPOSE", "USER", "VOLUME", "CMD", "ENTRYPOINT", "HEALTHCHECK", "STOPSIGNAL", "MAINTAINER", "WORKDIR":
+		default:
+			return nil, fmt.Sprintf("%s (line %d) is not repeated in a runtime stage", x.Kind, x.Range.Start.Line)
+		}
+	}
+	if idx < 0 || lastRun < idx {
+		return nil, "the install is not a step of the stage"
+	}
+	// what the install reads, and what the container runs
+	pkgDir, ok := in.nodeContextDir(s, root)
+	if !ok {
+		return nil, fmt.Sprintf("which package.json the install in %s reads could not be told from the COPY lines", root)
+	}
+	deps, why := in.nodeDeps(pkgDir)
+	if why != "" {
+		return nil, why
+	}
+	if len(deps.dev) == 0 {
+		return nil, "package.json declares no development dependency that is not also a dependency"
+	}
+	for _, p := range nodeHomeWriters {
+		if deps.prod[p] || deps.dev[p] {
+			return nil, fmt.Sprintf("%s downloads into the home directory when it installs, which the runtime stage does not take", p)
+		}
+	}
+	final := s.Instructions[len(s.Instructions)-1].State.Workdir
+	startDir, ok := in.nodeContextDir(s, final)
+	if !ok {
+		startDir = pkgDir
+	}
+	if why := in.startNeedsDev(s, final, startDir, deps); why != "" {
+		return nil, why
+	}
+	if why := in.sourcesImportDev(pkgDir, deps); why != "" {
+		return nil, why
+	}
+	// --no-save: prune rewrites a workspace's package-lock.json otherwise
+	// (same content, other key order), and the image's lockfile would differ
+	prune := "RUN npm prune --omit=dev --no-save --no-audit --no-fund"
+	if v, ok := nodeMajor(s.Base); ok && v < 15 {
+		prune = "RUN npm prune --production" // npm 6 has no --omit
+	}
+	// the runtime stage
+	comment := "# runtime: the application without its development dependencies (pruned in the build stage), on the same node image"
+	var rt []string
+	kinds := []string{}
+	if lastRun == lastWrite {
+		rt = append(rt, prune)
+		kinds = append(kinds, "RUN")
+	}
+	rt = append(rt, "", comment, keywordAsWritten(m, s.From)+" "+s.BaseRaw)
+	kinds = append(kinds, "FROM")
+	for _, x := range s.Instructions[:lastWrite+1] {
+		switch {
+		case x.Kind == "RUN" && systemOnly(x),
+			slices.Contains([]string{"ENV", "ARG", "LABEL", "EXPOSE", "USER", "VOLUME", "CMD", "ENTRYPOINT", "HEALTHCHECK", "STOPSIGNAL"}, x.Kind):
+			rt = append(rt, linesOf(m, x)...)
+			kinds = append(kinds, x.Kind)
+		}
+	}
+	wd := s.Instructions[lastWrite].State.Workdir
+	rt = append(rt, fmt.Sprintf("COPY --from=build %s %s", root, root))
+	kinds = append(kinds, "COPY")
+	// the tail's own WORKDIR, when it comes first and is absolute, sets it
+	if tail := s.Instructions[lastWrite+1:]; len(tail) == 0 || !absWorkdir(tail[0]) {
+		rt = append(rt, "WORKDIR "+wd)
+		kinds = append(kinds, "WORKDIR")
+	}
+	rt = append(rt, m.Lines[s.Instructions[lastWrite].Range.End.Line:]...)
+	for _, x := range s.Instructions[lastWrite+1:] {
+		kinds = append(kinds, x.Kind)
+	}
+	from := m.Lines[s.Range.Start.Line-1]
+	if s.Name == "" {
+		from += " AS build"
+	} else {
+		rt = replaceFromBuild(rt, s.Name)
+	}
+	reps := []Replacement{{StartLine: s.Range.Start.Line, EndLine: s.Range.Start.Line, Text: from + "\n", Kinds: []string{"FROM"}}}
+	if lastRun != lastWrite {
+		at := s.Instructions[lastRun].Range.End.Line + 1
+		reps = append(reps, Replacement{StartLine: at, EndLine: at - 1, Text: prune + "\n", Kinds: []string{"RUN"}})
+	}
+	reps = append(reps, Replacement{StartLine: s.Instructions[lastWrite].Range.End.Line + 1, EndLine: len(m.Lines), Text: joinLines(rt), Kinds: kinds})
+	desc := fmt.Sprintf("prune the development dependencies (%s) in a build stage; ship %s on %s", strings.Join(firstN(deps.devNames(), 4), ", "), root, s.Base)
+	return &Fix{Description: desc, File: in.Dockerfile, Replacements: reps}, ""
+}
+
+// nodeHomeWriters are packages whose install downloads a browser or a
+// binary into the user's home (~/.cache): the runtime stage would not have
+// it.
+var nodeHomeWriters = []string{"puppeteer", "playwright", "playwright-core", "@playwright/test", "cypress"}
+
+func within(p, dir string) bool {
+	return p == dir || strings.HasPrefix(p, strings.TrimSuffix(dir, "/")+"/")
+}
+
+// nodeRunStaysIn: a RUN of the build writes only inside the application
+// directory: npm installs and scripts, node, npx, and file commands on
+// paths inside it. Anything else may change the filesystem elsewhere,
+// which the runtime stage would not have.
+func nodeRunStaysIn(x *dockerfile.Instruction, root string) string {
+	line := x.Range.Start.Line
+	if x.Run == nil || len(x.Run.Commands) == 0 || x.Run.ShellError != "" {
+		return fmt.Sprintf("the RUN at line %d could not be read", line)
+	}
+	if !within(path.Clean(x.State.Workdir), root) {
+		return fmt.Sprintf("the RUN at line %d runs in %s, outside the application directory %s", line, x.State.Workdir, root)
+	}
+	for _, red := range redirectTarget.FindAllStringSubmatch(x.Run.Script, -1) {
+		if t := red[1]; !within(path.Clean(t), root) && !strings.HasPrefix(t, "/dev/") {
+			return fmt.Sprintf("the RUN at line %d writes %s, outside the application directory %s", line, t, root)
+		}
+	}
+	inside := func(args []string) string {
+		for _, a := range args {
+			if strings.HasPrefix(a, "-") {
+				continue
+			}
+			p := a
+			if !path.IsAbs(p) {
+				p = path.Join(x.State.Workdir, p)
+			}
+			if strings.ContainsAny(a, "$`~") || !within(path.Clean(p), root) {
+				return fmt.Sprintf("the RUN at line %d touches %s, outside the application directory %s", line, a, root)
+			}
+		}
+		return ""
+	}
+	for _, c := range x.Run.Commands {
+		name := path.Base(c.Name)
+		switch name {
+		case "npm":
+			for _, a := range c.Args {
+				if a == "-g" || a == "--global" || strings.HasPrefix(a, "--prefix") || strings.HasPrefix(a, "--location") {
+					return fmt.Sprintf("`npm %s` (line %d) installs outside the application directory", strings.Join(c.Args, " "), line)
+				}
+			}
+			switch first(c) {
+			case "ci", "install", "i", "run", "run-script", "rebuild", "prune", "test", "t", "build":
+			default:
+				return fmt.Sprintf("`npm %s` (line %d) is not an install or a script run the rewrite knows stays in the application directory", first(c), line)
+			}
+		case "node", "npx", "cd", "set", "echo", "true":
+			if name == "cd" {
+				if why := inside(c.Args); why != "" {
+					return why
+				}
+			}
+		case "mkdir", "rm", "cp", "mv", "touch", "chmod", "chown", "ln":
+			if why := inside(c.Args); why != "" {
+				return why
+			}
+		default:
+			return fmt.Sprintf("the RUN at line %d runs `%s`, which may change files outside the application directory %s that the runtime stage would not have", line, c.Name, root)
+		}
+	}
+	return ""
+}
+
+// redirectTarget finds output redirections to absolute paths in a script.
+var redirectTarget = regexp.MustCompile(`>>?\s*(/[^\s;&|)]*)`)
+
+// nodeContextDir maps a directory of the image to the context directory
+// whose files a COPY put there: the last COPY of the whole context (or a
+// directory of it) that covers dir, or a COPY of package.json into dir.
+func (in *Input) nodeContextDir(s *dockerfile.Stage, dir string) (string, bool) {
+	found, out := false, ""
+	for _, x := range s.Instructions {
+		c := x.Copy
+		if c == nil || c.From != "" || c.Unresolved {
+			continue
+		}
+		d := c.Dest
+		if !path.IsAbs(d) {
+			d = path.Join(x.State.Workdir, d)
+		}
+		d = path.Clean(d)
+		for _, src := range c.Sources {
+			src = strings.TrimPrefix(path.Clean(src), "/")
+			if src == "." {
+				src = ""
+			}
+			switch {
+			case len(c.Sources) == 1 && in.isDirSource(src) && within(dir, d):
+				rel := strings.TrimPrefix(strings.TrimPrefix(dir, d), "/")
+				out, found = strings.TrimPrefix(path.Join(src, rel), "/"), true
+			case path.Base(src) == "package.json" && (d == dir || strings.HasSuffix(c.Dest, "/") && d == dir):
+				out, found = strings.TrimPrefix(path.Dir(src), "."), true
+			}
+		}
+	}
+	return out, found
+}
+
+// nodeDependencies are the package names a package (and its workspaces)
+// declares: prod are needed at run time, dev only by devDependencies.
+type nodeDependencies struct {
+	prod, dev map[string]bool
+	scripts   map[string]string
+}
+
+func (d nodeDependencies) devNames() []string {
+	var out []string
+	for n := range d.dev {
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out
+}
+
+type packageJSON struct {
+	Name                 string            `json:"name"`
+	Scripts              map[string]string `json:"scripts"`
+	Dependencies         map[string]any    `json:"dependencies"`
+	OptionalDependencies map[string]any    `json:"optionalDependencies"`
+	PeerDependencies     map[string]any    `json:"peerDependencies"`
+	DevDependencies      map[string]any    `json:"devDependencies"`
+	Workspaces           json.RawMessage   `json:"workspaces"`
+}
+
+func (in *Input) readPackageJSON(dir string) (*packageJSON, error) {
+	p := strings.TrimPrefix(path.Join(dir, "package.json"), "/")
+	data, err := in.readContextFile(p)
+	if err != nil {
+		return nil, err
+	}
+	var pj packageJSON
+	if err := json.Unmarshal(data, &pj); err != nil {
+		return nil, fmt.Errorf("%s: %v", p, err)
+	}
+	return &pj, nil
+}
+
+// nodeDeps reads the package.json in dir and, for a workspace root, its
+// workspaces' ones.
+func (in *Input) nodeDeps(dir string) (nodeDependencies, string) {
+	d := nodeDependencies{prod: map[string]bool{}, dev: map[string]bool{}}
+	rootPJ, err := in.readPackageJSON(dir)
+	if err != nil {
+		return d, fmt.Sprintf("the package.json in %q could not be read: %v", dir, err)
+	}
+	d.scripts = rootPJ.Scripts
+	pjs := []*packageJSON{rootPJ}
+	if len(rootPJ.Workspaces) > 0 {
+		var pats []string
+		var obj struct {
+			Packages []string `json:"packages"`
+		}
+		if json.Unmarshal(rootPJ.Workspaces, &pats) != nil {
+			if json.Unmarshal(rootPJ.Workspaces, &obj) != nil {
+				return d, "the workspaces of package.json could not be read"
+			}
+			pats = obj.Packages
+		}
+		for _, pat := range pats {
+			pat = strings.TrimSuffix(path.Clean(pat), "/")
+			var dirs []string
+			if base, ok := strings.CutSuffix(pat, "/*"); ok && !strings.ContainsAny(base, "*?[") {
+				for _, c := range in.contextChildren(strings.TrimPrefix(path.Join(dir, base), "/")) {
+					if in.isDirSource(c) {
+						dirs = append(dirs, c)
+					}
+				}
+			} else if !strings.ContainsAny(pat, "*?[") {
+				dirs = append(dirs, strings.TrimPrefix(path.Join(dir, pat), "/"))
+			} else {
+				return d, fmt.Sprintf("the workspace pattern %q is not one the rewrite reads", pat)
+			}
+			for _, wd := range dirs {
+				pj, err := in.readPackageJSON(wd)
+				if err != nil {
+					continue // a directory without a package is no workspace
+				}
+				pjs = append(pjs, pj)
+				if pj.Name != "" {
+					d.prod[pj.Name] = true
+				}
+			}
+		}
+	}
+	for _, pj := range pjs {
+		for _, m := range []map[string]any{pj.Dependencies, pj.OptionalDependencies, pj.PeerDependencies} {
+			for n := range m {
+				d.prod[n] = true
+			}
+		}
+	}
+	for _, pj := range pjs {
+		for n := range pj.DevDependencies {
+			if !d.prod[n] {
+				d.dev[n] = true
+			}
+		}
+	}
+	return d, ""
+}
+
+// nodeBins are programs whose package has another name.
+var nodeBins = map[string]string{
+	"tsc": "typescript", "tsserver": "typescript", "nest": "@nestjs/cli", "pm2-runtime": "pm2", "pm2-docker": "pm2",
+	"ng": "@angular/cli", "vue-cli-service": "@vue/cli-service", "remix-serve": "@remix-run/serve", "nuxi": "nuxt",
+	"astro": "astro", "svelte-kit": "@sveltejs/kit", "prisma": "prisma", "sequelize": "sequelize-cli", "knex": "knex",
+}
+
+// passThrough are programs that run the rest of their arguments.
+var passThrough = map[string]bool{"tini": true, "dumb-init": true, "docker-entrypoint.sh": true, "exec": true, "env": true}
+
+// startNeedsDev tells why the command the container runs may need a
+// development dependency, or "".
+func (in *Input) startNeedsDev(s *dockerfile.Stage, workdir, pkgDir string, deps nodeDependencies) string {
+	var entry, cmd []string
+	var entryShell, cmdShell bool
+	for _, x := range s.Instructions {
+		switch c := x.Cmd.(type) {
+		case *instructions.EntrypointCommand:
+			entry, entryShell, cmd, cmdShell = c.CmdLine, c.PrependShell, nil, false
+		case *instructions.CmdCommand:
+			cmd, cmdShell = c.CmdLine, c.PrependShell
+		}
+	}
+	var argv []string
+	switch {
+	case len(entry) > 0 && entryShell:
+		argv = []string{"sh", "-c", strings.Join(entry, " ")}
+	case len(entry) > 0:
+		argv = append(append(argv, entry...), cmd...)
+	case cmdShell && len(cmd) > 0:
+		argv = []string{"sh", "-c", strings.Join(cmd, " ")}
+	default:
+		argv = cmd
+	}
+	if len(argv) == 0 {
+		return "the image has no CMD or ENTRYPOINT of its own: what it runs cannot be told"
+	}
+	var scripts map[string]string
+	if pj, err := in.readPackageJSON(pkgDir); err == nil {
+		scripts = pj.Scripts
+	}
+	return startArgvNeedsDev(argv, scripts, deps, 0)
+}
+
+func startArgvNeedsDev(argv []string, scripts map[string]string, deps nodeDependencies, depth int) string {
+	if depth > 4 {
+		return "the start command's scripts nest too deep to follow"
+	}
+	for len(argv) > 0 && (passThrough[path.Base(argv[0])] || argv[0] == "--" || strings.Contains(argv[0], "=") && !strings.HasPrefix(argv[0], "-")) {
+		argv = argv[1:]
+		for len(argv) > 0 && strings.HasPrefix(argv[0], "-") && argv[0] != "--" {
+			argv = argv[1:]
+		}
+	}
+	if len(argv) == 0 {
+		return ""
+	}
+	script := func(name string) string {
+		out := ""
+		for _, n := range []string{"pre" + name, name, "post" + name} {
+			body, ok := scripts[n]
+			if !ok {
+				if n == "start" {
+					body = "node server.js" // npm's default start
+				} else if n == name {
+					return fmt.Sprintf("the container runs the script %q, which package.json does not have", name)
+				} else {
+					continue
+				}
+			}
+			if why := shellNeedsDev(body, scripts, deps, depth+1); why != "" {
+				out = why
+			}
+		}
+		return out
+	}
+	name := path.Base(argv[0])
+	rest := argv[1:]
+	switch name {
+	case "sh", "bash", "ash", "dash":
+		for i, a := range rest {
+			if (a == "-c" || a == "-ec" || a == "-ce") && i+1 < len(rest) {
+				return shellNeedsDev(rest[i+1], scripts, deps, depth+1)
+			}
+		}
+		return fmt.Sprintf("the container runs a shell script (%s) the rewrite does not read", strings.Join(argv, " "))
+	case "node", "nodejs":
+		for i, a := range rest {
+			flag, val, has := strings.Cut(a, "=")
+			switch flag {
+			case "-r", "--require", "--import", "--loader", "--experimental-loader":
+				if !has && i+1 < len(rest) {
+					val = rest[i+1]
+				}
+				if p := packageOf(val); deps.dev[p] {
+					return fmt.Sprintf("the container runs node with %s %s, a development dependency", flag, val)
+				}
+			}
+		}
+		return ""
+	case "npm", "yarn", "pnpm":
+		pos := dockerfile.Command{Args: rest}.Positional()
+		switch {
+		case len(pos) == 0 && name == "yarn":
+			return fmt.Sprintf("the container runs `%s` (an install)", strings.Join(argv, " "))
+		case len(pos) == 0:
+			return fmt.Sprintf("the container runs `%s`", strings.Join(argv, " "))
+		case pos[0] == "start" || pos[0] == "test" && name != "yarn":
+			return script(pos[0])
+		case (pos[0] == "run" || pos[0] == "run-script") && len(pos) > 1:
+			return script(pos[1])
+		case name == "yarn" && scripts[pos[0]] != "":
+			return script(pos[0])
+		}
+		return fmt.Sprintf("the container runs `%s`, which may install or need development dependencies", strings.Join(argv, " "))
+	case "npx":
+		pos := dockerfile.Command{Args: rest}.Positional()
+		if len(pos) == 0 {
+			return "the container runs npx without a package"
+		}
+		return binNeedsDev(pos[0], deps)
+	}
+	return binNeedsDev(argv[0], deps)
+}
+
+// shellNeedsDev reads a script (an npm script, sh -c) command by command.
+func shellNeedsDev(script string, scripts map[string]string, deps nodeDependencies, depth int) string {
+	cmds, err := dockerfile.ParseScript(script)
+	if err != nil || len(cmds) == 0 {
+		return fmt.Sprintf("the start script %q could not be read", script)
+	}
+	for _, c := range cmds {
+		argv := append([]string{c.Name}, c.Args...)
+		if why := startArgvNeedsDev(argv, scripts, deps, depth); why != "" {
+			return why
+		}
+	}
+	return ""
+}
+
+// binNeedsDev: a program the container runs is a development dependency's
+// (or cannot be placed).
+func binNeedsDev(prog string, deps nodeDependencies) string {
+	if strings.Contains(prog, "/") && !strings.HasPrefix(prog, "node_modules/.bin/") && !strings.HasPrefix(prog, "./node_modules/.bin/") {
+		if path.IsAbs(prog) && (strings.HasPrefix(prog, "/usr/") || strings.HasPrefix(prog, "/bin/")) {
+			return "" // a program of the image's OS
+		}
+		return fmt.Sprintf("the container runs %s, a file the rewrite does not read", prog)
+	}
+	name := path.Base(prog)
+	switch name {
+	case "echo", "true", "cd", "set", "exec", "printf", "test", "[", "sleep", "cat", "mkdir", "cp", "rm", "ls":
+		return ""
+	}
+	pkg := name
+	if p, ok := nodeBins[name]; ok {
+		pkg = p
+	}
+	switch {
+	case deps.dev[pkg]:
+		return fmt.Sprintf("the container runs %s, from the development dependency %s", name, pkg)
+	case deps.prod[pkg]:
+		return ""
+	}
+	return fmt.Sprintf("the container runs %s, and which package provides it cannot be told", name)
+}
+
+// packageOf is the package a bare import specifier names ("" for relative
+// paths, node built-ins and path aliases).
+func packageOf(spec string) string {
+	if spec == "" || strings.HasPrefix(spec, ".") || strings.HasPrefix(spec, "/") || strings.HasPrefix(spec, "node:") || strings.HasPrefix(spec, "#") {
+		return ""
+	}
+	parts := strings.Split(spec, "/")
+	if strings.HasPrefix(spec, "@") {
+		if len(parts) < 2 || parts[0] == "@" {
+			return "" // "@/components": a path alias
+		}
+		return parts[0] + "/" + parts[1]
+	}
+	return parts[0]
+}
+
+// importSpec finds the module specifiers of import declarations, dynamic
+// imports, require calls and re-exports. A regular expression rather than a
+// JavaScript parser: the rewrite needs the bare package names only, and
+// no parser of JavaScript and TypeScript is among the libraries the project
+// uses; a miss is a file the rewrite could not read, so it refuses rather
+// than guesses (see sourcesImportDev).
+var importSpec = regexp.MustCompile(`(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|\bimport\s+)["']([^"'\n]+)["']`)
+
+// typeOnly: a declaration that imports or re-exports types only.
+var typeOnly = regexp.MustCompile(`^(?:import|export)\s+type\b`)
+
+// nodeSkipDir are directories whose files do not run in the service:
+// installed packages, build output, tests, mocks, stories.
+var nodeSkipDir = map[string]bool{"node_modules": true, "dist": true, "build": true, "out": true, "coverage": true, ".next": true,
+	"test": true, "tests": true, "__tests__": true, "__mocks__": true, "e2e": true, "cypress": true, ".storybook": true, "mocks": true, "fixtures": true}
+
+// sourcesImportDev: a JavaScript or TypeScript file of the service that
+// imports a package only devDependencies declare; test files, stories and
+// tool configuration (*.config.*) are not the service's.
+func (in *Input) sourcesImportDev(dir string, deps nodeDependencies) string {
+	total := int64(0)
+	for _, e := range in.Context.Entries {
+		if e.Type == buildctx.TypeDir {
+			continue
+		}
+		rel := e.Path
+		if dir != "" {
+			var ok bool
+			if rel, ok = strings.CutPrefix(e.Path, dir+"/"); !ok {
+				continue
+			}
+		}
+		switch path.Ext(rel) {
+		case ".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".jsx", ".tsx":
+		default:
+			continue
+		}
+		base := path.Base(rel)
+		if strings.HasSuffix(base, ".d.ts") || strings.Contains(base, ".test.") || strings.Contains(base, ".spec.") || strings.Contains(base, ".stories.") ||
+			strings.Contains(base, ".config.") || strings.HasPrefix(base, ".") || strings.HasPrefix(base, "setupTests") {
+			continue
+		}
+		skip := false
+		for _, seg := range strings.Split(path.Dir(rel), "/") {
+			skip = skip || nodeSkipDir[seg]
+		}
+		if skip {
+			continue
+		}
+		if total += e.Size; total > maxNodeSourceScan {
+			return "the service's JavaScript sources are too large to read for the packages they import"
+		}
+		data, err := in.readContextFile(e.Path)
+		if err != nil {
+			return fmt.Sprintf("%s could not be read: %v", e.Path, err)
+		}
+		text := string(data)
+		for _, mt := range importSpec.FindAllStringSubmatchIndex(text, -1) {
+			spec := text[mt[2]:mt[3]]
+			p := packageOf(spec)
+			if !deps.dev[p] || strings.HasPrefix(p, "@types/") {
+				continue
+			}
+			if strings.HasPrefix(text[mt[0]:], "from") {
+				kw := max(strings.LastIndex(text[:mt[0]], "import"), strings.LastIndex(text[:mt[0]], "export"))
+				if kw >= 0 && typeOnly.MatchString(text[kw:mt[0]]) {
+					continue // erased by the compiler
+				}
+			}
+			return fmt.Sprintf("%s imports %s, which only devDependencies declare: the runtime stage would not have it (move it to dependencies)", e.Path, p)
+		}
+	}
+	return ""
+}
+
+// nodeMajor is the node version a node image's tag names.
+func nodeMajor(base string) (int, bool) {
+	_, tag, ok := strings.Cut(base[strings.LastIndex(base, "/")+1:], ":")
+	if !ok {
+		return 0, false
+	}
+	v, err := strconv.Atoi(strings.Split(strings.Split(tag, "-")[0], ".")[0])
+	return v, err == nil
+}
+
+func firstN(xs []string, n int) []string {
+	if len(xs) > n {
+		return append(xs[:n:n], "…")
+	}
+	return xs
+}
+
+func absWorkdir(x *dockerfile.Instruction) bool {
+	c, ok := x.Cmd.(*instructions.WorkdirCommand)
+	return ok && path.IsAbs(c.Path)
+}
