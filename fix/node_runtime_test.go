@@ -27,7 +27,7 @@ func TestNodeRuntimeStage(t *testing.T) {
 	want := "FROM node:20-bookworm-slim AS build\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm ci\nCOPY . .\nRUN npm run build\n" +
 		"RUN npm prune --omit=dev --no-save --no-audit --no-fund\n\n" +
 		"# runtime: the application without its development dependencies (pruned in the build stage), on the same node image\n" +
-		"FROM node:20-bookworm-slim\nCOPY --from=build /app /app\nWORKDIR /app\n\nENV NODE_ENV=production\nEXPOSE 3000\nCMD [\"npm\", \"start\"]\n"
+		"FROM node:20-bookworm-slim\nWORKDIR /app\nCOPY --from=build /app /app\n\nENV NODE_ENV=production\nEXPOSE 3000\nCMD [\"npm\", \"start\"]\n"
 	if got != want {
 		t.Errorf("got:\n%s\nwant:\n%s\nnotes: %+v", got, want, notes)
 	}
@@ -51,14 +51,29 @@ func TestNodeRuntimeStageWorkspaceWithTheOtherFixes(t *testing.T) {
 	for _, w := range []string{
 		"FROM node:20-bookworm-slim AS build\n",
 		"RUN --mount=type=cache,target=/root/.npm npm ci\nCOPY . .\nRUN npm run build --workspace=@shop/gateway\nRUN npm prune --omit=dev --no-save --no-audit --no-fund\nCOPY config.json gateway/\n",
-		"FROM node:20-bookworm-slim\nCOPY --from=build /repo /repo\nWORKDIR /repo/gateway\nUSER node\nCMD [\"node\", \"dist/server.js\"]\n",
+		"FROM node:20-bookworm-slim\nWORKDIR /repo\nCOPY --from=build /repo /repo\nWORKDIR /repo/gateway\nUSER node\nCMD [\"node\", \"dist/server.js\"]\n",
 	} {
 		if !strings.Contains(got, w) {
 			t.Errorf("want %q in:\n%s\nnotes: %+v", w, got, notes)
 		}
 	}
-	if strings.Count(got, "WORKDIR /repo/gateway") != 1 || strings.Count(got, "WORKDIR ") != 2 {
-		t.Errorf("the runtime stage's WORKDIR is the tail's own, written once:\n%s", got)
+	if strings.Count(got, "WORKDIR /repo/gateway") != 1 {
+		t.Errorf("the tail's WORKDIR moves to the runtime stage:\n%s", got)
+	}
+}
+
+// The runtime stage makes the application directory as the build stage
+// did: by WORKDIR as the user then in effect (a COPY would make it root's,
+// and a service running as node could not write in it).
+func TestNodeRuntimeStageKeepsTheDirectoryOwner(t *testing.T) {
+	files := map[string]string{
+		"Dockerfile":   "FROM node:20-slim\nRUN apt-get update && apt-get install -y --no-install-recommends curl\nUSER node\nWORKDIR /home/node/app\nCOPY --chown=node:node . .\nRUN npm ci\nRUN npm run build\nCMD [\"node\", \"server.js\"]\n",
+		"package.json": storefrontPkg, "server.js": "",
+	}
+	got, _, notes := fixRepo(t, files, "LW111")
+	want := "FROM node:20-slim\nRUN apt-get update && apt-get install -y --no-install-recommends curl\nUSER node\nWORKDIR /home/node/app\nCOPY --from=build /home/node/app /home/node/app\nCMD [\"node\", \"server.js\"]\n"
+	if !strings.HasSuffix(got, want) {
+		t.Errorf("got:\n%s\nwant the runtime stage:\n%s\nnotes: %+v", got, want, notes)
 	}
 }
 

@@ -154,22 +154,19 @@ func fixNodeRuntimeStage(in *Input, ins *dockerfile.Instruction, inst *Install) 
 	}
 	rt = append(rt, "", comment, keywordAsWritten(m, s.From)+" "+s.BaseRaw)
 	kinds = append(kinds, "FROM")
+	// the build stage's image config and OS packages, in their order; its
+	// WORKDIRs too, so that the directories they make belong to the user
+	// they belonged to (a COPY would make them root's)
 	for _, x := range s.Instructions[:lastWrite+1] {
 		switch {
 		case x.Kind == "RUN" && systemOnly(x),
-			slices.Contains([]string{"ENV", "ARG", "LABEL", "EXPOSE", "USER", "VOLUME", "CMD", "ENTRYPOINT", "HEALTHCHECK", "STOPSIGNAL"}, x.Kind):
+			slices.Contains([]string{"ENV", "ARG", "LABEL", "EXPOSE", "USER", "WORKDIR", "VOLUME", "CMD", "ENTRYPOINT", "HEALTHCHECK", "STOPSIGNAL"}, x.Kind):
 			rt = append(rt, linesOf(m, x)...)
 			kinds = append(kinds, x.Kind)
 		}
 	}
-	wd := s.Instructions[lastWrite].State.Workdir
 	rt = append(rt, fmt.Sprintf("COPY --from=build %s %s", root, root))
 	kinds = append(kinds, "COPY")
-	// the tail's own WORKDIR, when it comes first and is absolute, sets it
-	if tail := s.Instructions[lastWrite+1:]; len(tail) == 0 || !absWorkdir(tail[0]) {
-		rt = append(rt, "WORKDIR "+wd)
-		kinds = append(kinds, "WORKDIR")
-	}
 	rt = append(rt, m.Lines[s.Instructions[lastWrite].Range.End.Line:]...)
 	for _, x := range s.Instructions[lastWrite+1:] {
 		kinds = append(kinds, x.Kind)
@@ -673,9 +670,4 @@ func firstN(xs []string, n int) []string {
 		return append(xs[:n:n], "…")
 	}
 	return xs
-}
-
-func absWorkdir(x *dockerfile.Instruction) bool {
-	c, ok := x.Cmd.(*instructions.WorkdirCommand)
-	return ok && path.IsAbs(c.Path)
 }

@@ -2,6 +2,7 @@ package verify
 
 import (
 	"context"
+	"github.com/layerwise/layerwise/rules"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -202,13 +203,30 @@ func TestVerifyNonRootBaseAndSensitiveCopy(t *testing.T) {
 func TestVerifyExamples(t *testing.T) {
 	testengine.Require(t)
 	testengine.RequireExampleBaseImages(t)
-	res, err := Run(context.Background(), filepath.Join("..", "examples"), Options{Builder: buildx.New(""), NoRebuilds: true, Images: []string{"gateway", "orders"}})
+	res, err := Run(context.Background(), filepath.Join("..", "examples"), Options{Builder: buildx.New(""), NoRebuilds: true, Images: []string{"gateway", "orders"},
+		Smoke: `node -e 'console.log(Object.keys(require("./package.json").dependencies ?? {}).map(d => { try { require.resolve(d); return d } catch { return "missing " + d } }).join())' 2>/dev/null || ls /src/orders`})
 	if err != nil {
 		t.Fatal(err)
 	}
+	pruned := rules.WithEffect(rules.EffectDevDependenciesPruned)
 	for _, im := range res.Images {
 		if im.Status != Verified {
 			t.Errorf("%s: %s %s\n%+v", im.Image, im.Status, im.Reason, im.Comparison)
+			continue
+		}
+		if im.Image != "gateway" {
+			continue
+		}
+		// the development dependencies (typescript, @types/*) left the
+		// runtime stage, and verify says which rule took them
+		n := 0
+		for _, g := range im.Comparison.Intended {
+			if g.Rule == pruned && strings.Contains(g.Reason, "node_modules") {
+				n += g.Count
+			}
+		}
+		if n < 10 {
+			t.Errorf("gateway: %d pruned paths attributed to %s: %+v", n, pruned, im.Comparison.Intended)
 		}
 	}
 }
