@@ -152,3 +152,18 @@ func TestNodeRuntimeStageRefusals(t *testing.T) {
 		})
 	}
 }
+
+// npm reads a project's .npmrc (registry, legacy-peer-deps) and, without
+// a package-lock.json, takes its versions from yarn.lock: both come with
+// the manifests, or the install resolves otherwise (found on the corpus:
+// Blue-Terra/solana-rpc-proxy).
+func TestNpmManifestsBringYarnLockAndNpmrc(t *testing.T) {
+	files := map[string]string{
+		"Dockerfile":   "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm install\nCMD [\"node\", \"server.js\"]\n",
+		"package.json": `{"dependencies":{"express":"4"}}`, "yarn.lock": "", ".npmrc": "legacy-peer-deps=true\n", "server.js": "",
+	}
+	got, _, notes := fixRepo(t, files, "LW101")
+	if !strings.Contains(got, "COPY .npmrc package.json yarn.lock ./\nRUN npm install\nCOPY . .\n") {
+		t.Errorf("got:\n%s\nnotes: %+v", got, notes)
+	}
+}

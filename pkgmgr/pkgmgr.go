@@ -86,7 +86,7 @@ func envOrImage(st *dockerfile.State, base, key, def string) string {
 }
 
 var (
-	Npm = &Tool{Name: "npm", Manifests: []string{"package.json", "package-lock.json", "npm-shrinkwrap.json"}, Seconds: 40,
+	Npm = &Tool{Name: "npm", Manifests: []string{"package.json", "package-lock.json", "npm-shrinkwrap.json", "yarn.lock", ".npmrc"}, Seconds: 40,
 		cacheDirs: func(st *dockerfile.State, _ string) []string {
 			return []string{Env(st, "npm_config_cache", Env(st, "NPM_CONFIG_CACHE", Home(st)+"/.npm"))}
 		}}

@@ -47,7 +47,7 @@ func TestFixesDoNotMutateTheirInput(t *testing.T) {
 // Every kind of image change a fix makes is declared by one rule, which
 // verify then credits with it.
 func TestImageEffectsDeclared(t *testing.T) {
-	for e := EffectCacheMounts; e <= EffectDevDependenciesPruned; e++ {
+	for e := EffectCacheMounts; e <= EffectLockfileRecopied; e++ {
 		var by []string
 		for _, r := range All() {
 			if slices.Contains(r.ImageEffects, e) {

@@ -41,6 +41,7 @@ RUN npm ci
 COPY . .`,
 	Check:         checkCacheOrder,
 	FixDockerfile: fixCacheOrder,
+	ImageEffects:  []ImageEffect{EffectLockfileRecopied},
 })
 
 // broadCopy reports whether a COPY/ADD brings more than manifests: the

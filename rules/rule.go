@@ -152,6 +152,11 @@ const (
 	// directory (the package manager's cache and logs under HOME, /tmp)
 	// stays in the build stage.
 	EffectDevDependenciesPruned
+	// EffectLockfileRecopied: the install now runs on the manifests alone,
+	// and the sources' COPY after it brings the repository's lockfiles
+	// back over what the install rewrote (npm keeps yarn.lock in step with
+	// what it installed, npm install updates package-lock.json).
+	EffectLockfileRecopied
 )
 
 // WithEffect is the rule whose fix makes changes of kind e ("" when none

@@ -46,6 +46,10 @@ type Intent struct {
 	// them (the package manager's cache and logs under HOME, /tmp) stayed
 	// in the build stage.
 	Pruned []string
+	// Lockfiles: the dependency step runs before the sources now (LW101),
+	// whose COPY brings the repository's lockfiles back over what the
+	// install rewrote.
+	Lockfiles bool
 	// ToolchainEnv are env variables of the toolchain image that the
 	// runtime stage does not have (LW112).
 	ToolchainEnv []string
@@ -266,6 +270,12 @@ func Compare(orig, fixed *Snapshot, in Intent) *Comparison {
 				if strings.HasSuffix(p, "/"+e) || strings.Contains(p, "/"+e+"/") {
 					return ignoreRule(), "no longer sent in the build context: " + e
 				}
+			}
+		}
+		if in.Lockfiles && change == "changed" && !dir {
+			switch path.Base(p) {
+			case "package-lock.json", "npm-shrinkwrap.json", "yarn.lock":
+				return effectRule(rules.EffectLockfileRecopied), "a lockfile the install rewrote: the sources' COPY, now after the install, brings the repository's version back"
 			}
 		}
 		if isNoise(p) {

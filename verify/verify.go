@@ -414,6 +414,7 @@ func verifyImage(ctx context.Context, opt Options, tmp string, odisc, fdisc *dis
 	in.Rewritten = rewritten
 	// the config fields the applied rules say their fixes change
 	for _, id := range ir.Rules {
+		in.Lockfiles = in.Lockfiles || id == effectRule(rules.EffectLockfileRecopied)
 		if r := rules.Get(id); r != nil {
 			for _, field := range r.ImageConfig {
 				if in.ConfigFields == nil {
