@@ -29,9 +29,8 @@ func newFixCmd(g *globals) *cobra.Command {
 		Use:   "fix [PATH...]",
 		Short: "Rewrite Dockerfiles and .dockerignore files so builds hit the cache",
 		Long: `Rewrite the Dockerfiles and .dockerignore files under PATH (default: .) to resolve
-the audit findings that have an automatic fix: dependency manifests copied before
-the sources (LW101), cache mounts (LW102), apt hygiene (LW104, LW105), and a
-.dockerignore proven to drop nothing a COPY/ADD needs (LW120-LW124).
+the audit findings that have an automatic fix (` + fixableRules() + `); a .dockerignore
+is proven to drop nothing a COPY/ADD needs.
 
 Prints a unified diff; --write applies it (each file through a temp file and a
 rename); --check exits 1 when fixes are pending. Every single fix is checked
@@ -297,4 +296,15 @@ func writeFix(f *fix.FileFix, root string) error {
 		return atomicfile.WriteWithin(root, f.Abs, f.After, 0o644)
 	}
 	return atomicfile.Replace(f.Abs, f.After, root)
+}
+
+// fixableRules lists the rules with an automatic fix, from the registry.
+func fixableRules() string {
+	var ids []string
+	for _, r := range rules.All() {
+		if r.FixDockerfile != nil || r.FixesIgnore {
+			ids = append(ids, r.ID)
+		}
+	}
+	return strings.Join(ids, ", ")
 }

@@ -126,13 +126,42 @@ func TestNodeRuntimeStageRefusals(t *testing.T) {
 		{"other-program", with(map[string]string{"Dockerfile": strings.Replace(df, "RUN npm run build", "RUN useradd app && npm run build", 1)}),
 			"runs `useradd`"},
 		{"home-downloader", with(map[string]string{"package.json": strings.Replace(storefrontPkg, `"react":"18.3.1"`, `"react":"18.3.1","puppeteer":"23"`, 1)}),
-			"puppeteer downloads into the home directory"},
+			"puppeteer (a dependency) downloads into the home directory"},
 		{"not-the-node-image", with(map[string]string{"Dockerfile": strings.Replace(df, "FROM node:20", "FROM debian:12", 1)}),
 			"is not the node image"},
 		{"yarn", with(map[string]string{"Dockerfile": strings.Replace(df, "RUN npm ci", "RUN yarn install --frozen-lockfile", 1)}),
 			"only npm's development dependencies"},
 		{"multi-stage", with(map[string]string{"Dockerfile": "FROM node:20 AS deps\nRUN echo\nFROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD [\"node\", \"server.js\"]\n"}),
 			"single-stage Dockerfiles only"},
+		// found by review
+		{"bind-mounted-manifests", with(map[string]string{"Dockerfile": strings.Replace(df, "RUN npm ci", "RUN --mount=type=bind,source=package.json,target=package.json npm ci", 1)}),
+			"mounts package.json (type=bind)"},
+		{"cmd-before-entrypoint", with(map[string]string{"Dockerfile": strings.Replace(df, `CMD ["npm", "start"]`, "CMD [\"vite\", \"preview\"]\nENTRYPOINT [\"docker-entrypoint.sh\"]", 1)}),
+			"from the development dependency vite"},
+		{"undeclared-import", with(map[string]string{"server.js": "const chalk = require('chalk')\n"}),
+			"server.js imports chalk, which no dependency declares"},
+		{"shared-dir-import", with(map[string]string{"shared/boot.ts": "import 'ts-node/register'\n"}),
+			"shared/boot.ts imports ts-node"},
+		{"next-config-import", with(map[string]string{"next.config.js": "const a = require('vite')\n"}),
+			"next.config.js imports vite"},
+		{"no-save-install", with(map[string]string{"Dockerfile": strings.Replace(df, "RUN npm ci", "RUN npm ci && npm install --no-save pg", 1)}),
+			"installs packages package.json does not declare"},
+		{"start-in-a-workspace", with(map[string]string{"Dockerfile": strings.Replace(df, `["npm", "start"]`, `["npm", "start", "-w", "gateway"]`, 1)}),
+			"a script of another package"},
+		{"node-options-in-script", with(map[string]string{"package.json": strings.Replace(storefrontPkg, `"node server.js"`, `"NODE_OPTIONS='--require vite' node server.js"`, 1)}),
+			"NODE_OPTIONS"},
+		{"node-options-env", with(map[string]string{"Dockerfile": strings.Replace(df, "CMD", "ENV NODE_OPTIONS=\"--require vite\"\nCMD", 1)}),
+			"NODE_OPTIONS"},
+		{"cross-env-wraps-a-dev-tool", with(map[string]string{"package.json": strings.Replace(storefrontPkg, `"node server.js"`, `"cross-env NODE_ENV=production vite preview"`, 1)}),
+			"from the development dependency vite"},
+		{"dotenv-wrapper", with(map[string]string{"package.json": strings.Replace(storefrontPkg, `"node server.js"`, `"dotenv -e .env -- node server.js"`, 1)}),
+			"runs a command the rewrite does not follow"},
+		{"healthcheck-runs-a-dev-tool", with(map[string]string{"Dockerfile": strings.Replace(df, "CMD", "HEALTHCHECK CMD tsc --version\nCMD", 1)}),
+			"from the development dependency typescript"},
+		{"chown-of-the-app-directory", with(map[string]string{"Dockerfile": strings.Replace(df, "RUN npm run build", "RUN npm run build && chown -R node:node /app", 1)}),
+			"changes the owner or mode of /app itself"},
+		{"relative-redirect-escapes", with(map[string]string{"Dockerfile": strings.Replace(df, "RUN npm run build", "RUN npm run build > ../build.log", 1)}),
+			"writes /build.log"},
 		{"shell-form-script", with(map[string]string{"Dockerfile": strings.Replace(df, `["npm", "start"]`, `["./start.sh"]`, 1), "start.sh": ""}),
 			"a file the rewrite does not read"},
 	}
@@ -164,6 +193,19 @@ func TestNpmManifestsBringYarnLockAndNpmrc(t *testing.T) {
 	}
 	got, _, notes := fixRepo(t, files, "LW101")
 	if !strings.Contains(got, "COPY .npmrc package.json yarn.lock ./\nRUN npm install\nCOPY . .\n") {
+		t.Errorf("got:\n%s\nnotes: %+v", got, notes)
+	}
+}
+
+// The prune resolves the tree again with the install's resolution flags;
+// package*.json copies tell where package.json is; a codename tag is read.
+func TestNodeRuntimeStagePruneFlagsAndCodenames(t *testing.T) {
+	files := map[string]string{
+		"Dockerfile":   "FROM node:erbium-slim\nWORKDIR /app\nCOPY package*.json ./\nRUN npm ci --legacy-peer-deps\nCOPY server.js .\nCMD [\"node\", \"server.js\"]\n",
+		"package.json": storefrontPkg, "package-lock.json": "{}", "server.js": "",
+	}
+	got, _, notes := fixRepo(t, files, "LW111")
+	if !strings.Contains(got, "RUN npm ci --legacy-peer-deps\nRUN npm prune --production --legacy-peer-deps\nCOPY server.js .\n") {
 		t.Errorf("got:\n%s\nnotes: %+v", got, notes)
 	}
 }

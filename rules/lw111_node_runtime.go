@@ -101,6 +101,18 @@ func fixNodeRuntimeStage(in *Input, ins *dockerfile.Instruction, inst *Install) 
 			if why := nodeRunStaysIn(x, root); why != "" {
 				return nil, why
 			}
+			for _, mt := range x.Run.Mounts {
+				if mt.Type != "cache" {
+					// a bind-mounted package.json is gone when the prune
+					// runs, and npm prunes everything; a secret .npmrc too
+					return nil, fmt.Sprintf("the RUN at line %d mounts %s (type=%s), which the prune after it would not see", x.Range.Start.Line, mt.Target, mt.Type)
+				}
+			}
+			for _, c := range runInstalls(x) {
+				if c.Tool == toolNpm && (!c.FromManifest || c.Cmd.HasArg("--no-save")) && c.Cmd.Name != "" && first(c.Cmd) != "run" {
+					return nil, fmt.Sprintf("`%s` (line %d) installs packages package.json does not declare: the prune would remove them", c, x.Range.Start.Line)
+				}
+			}
 			lastRun, lastWrite = i, i
 		case "ENV", "ARG", "LABEL", "EXPOSE", "USER", "VOLUME", "CMD", "ENTRYPOINT", "HEALTHCHECK", "STOPSIGNAL", "MAINTAINER", "WORKDIR":
 		default:
@@ -122,9 +134,15 @@ func fixNodeRuntimeStage(in *Input, ins *dockerfile.Instruction, inst *Install) 
 	if len(deps.dev) == 0 {
 		return nil, "package.json declares no development dependency that is not also a dependency"
 	}
+	lock, _ := in.readContextFile(strings.TrimPrefix(path.Join(pkgDir, "package-lock.json"), "/"))
 	for _, p := range nodeHomeWriters {
-		if deps.prod[p] || deps.dev[p] {
-			return nil, fmt.Sprintf("%s downloads into the home directory when it installs, which the runtime stage does not take", p)
+		for n := range deps.prod {
+			if strings.Contains(n, p) {
+				return nil, fmt.Sprintf("%s (a dependency) downloads into the home directory when it installs, which the runtime stage does not take", n)
+			}
+		}
+		if strings.Contains(string(lock), "node_modules/"+p) || strings.Contains(string(lock), "/node_modules/@"+p) {
+			return nil, fmt.Sprintf("package-lock.json installs %s, which downloads into the home directory, which the runtime stage does not take", p)
 		}
 	}
 	final := s.Instructions[len(s.Instructions)-1].State.Workdir
@@ -135,7 +153,7 @@ func fixNodeRuntimeStage(in *Input, ins *dockerfile.Instruction, inst *Install) 
 	if why := in.startNeedsDev(s, final, startDir, deps); why != "" {
 		return nil, why
 	}
-	if why := in.sourcesImportDev(pkgDir, deps); why != "" {
+	if why := in.sourcesImportDev("", deps); why != "" {
 		return nil, why
 	}
 	// --no-save: prune rewrites a workspace's package-lock.json otherwise
@@ -143,6 +161,14 @@ func fixNodeRuntimeStage(in *Input, ins *dockerfile.Instruction, inst *Install) 
 	prune := "RUN npm prune --omit=dev --no-save --no-audit --no-fund"
 	if v, ok := nodeMajor(s.Base); ok && v < 15 {
 		prune = "RUN npm prune --production" // npm 6 has no --omit
+	}
+	// the prune resolves the tree again: with the install's own flags, or
+	// it fails where they were needed (peer conflicts) or adds packages
+	for _, a := range inst.Cmd.Args {
+		switch a {
+		case "--legacy-peer-deps", "--force", "--strict-peer-deps", "--omit=optional", "--no-optional", "--install-links", "--ignore-scripts":
+			prune += " " + a
+		}
 	}
 	// the runtime stage
 	comment := "# runtime: the application without its development dependencies (pruned in the build stage), on the same node image"
@@ -190,7 +216,7 @@ func fixNodeRuntimeStage(in *Input, ins *dockerfile.Instruction, inst *Install) 
 // nodeHomeWriters are packages whose install downloads a browser or a
 // binary into the user's home (~/.cache): the runtime stage would not have
 // it.
-var nodeHomeWriters = []string{"puppeteer", "playwright", "playwright-core", "@playwright/test", "cypress"}
+var nodeHomeWriters = []string{"puppeteer", "playwright", "cypress", "mermaid-cli"}
 
 func within(p, dir string) bool {
 	return p == dir || strings.HasPrefix(p, strings.TrimSuffix(dir, "/")+"/")
@@ -209,7 +235,14 @@ func nodeRunStaysIn(x *dockerfile.Instruction, root string) string {
 		return fmt.Sprintf("the RUN at line %d runs in %s, outside the application directory %s", line, x.State.Workdir, root)
 	}
 	for _, red := range redirectTarget.FindAllStringSubmatch(x.Run.Script, -1) {
-		if t := red[1]; !within(path.Clean(t), root) && !strings.HasPrefix(t, "/dev/") {
+		t := red[1]
+		if !path.IsAbs(t) {
+			t = path.Join(x.State.Workdir, t)
+		}
+		if strings.HasPrefix(red[1], "&") || strings.HasPrefix(t, "/dev/") {
+			continue // 2>&1, /dev/null
+		}
+		if !within(path.Clean(t), root) || strings.ContainsAny(red[1], "$`~") {
 			return fmt.Sprintf("the RUN at line %d writes %s, outside the application directory %s", line, t, root)
 		}
 	}
@@ -249,6 +282,13 @@ func nodeRunStaysIn(x *dockerfile.Instruction, root string) string {
 				}
 			}
 		case "mkdir", "rm", "cp", "mv", "touch", "chmod", "chown", "ln":
+			if name == "chmod" || name == "chown" {
+				for _, a := range c.Positional()[1:] {
+					if p := path.Join(x.State.Workdir, a); path.IsAbs(a) && path.Clean(a) == root || !path.IsAbs(a) && p == root {
+						return fmt.Sprintf("the RUN at line %d changes the owner or mode of %s itself, which the runtime stage's copy does not carry", line, root)
+					}
+				}
+			}
 			if why := inside(c.Args); why != "" {
 				return why
 			}
@@ -260,7 +300,7 @@ func nodeRunStaysIn(x *dockerfile.Instruction, root string) string {
 }
 
 // redirectTarget finds output redirections to absolute paths in a script.
-var redirectTarget = regexp.MustCompile(`>>?\s*(/[^\s;&|)]*)`)
+var redirectTarget = regexp.MustCompile(`>>?\s*([^\s;&|)<>]+)`)
 
 // nodeContextDir maps a directory of the image to the context directory
 // whose files a COPY put there: the last COPY of the whole context (or a
@@ -286,7 +326,7 @@ func (in *Input) nodeContextDir(s *dockerfile.Stage, dir string) (string, bool) 
 			case len(c.Sources) == 1 && in.isDirSource(src) && within(dir, d):
 				rel := strings.TrimPrefix(strings.TrimPrefix(dir, d), "/")
 				out, found = strings.TrimPrefix(path.Join(src, rel), "/"), true
-			case path.Base(src) == "package.json" && (d == dir || strings.HasSuffix(c.Dest, "/") && d == dir):
+			case d == dir && matchName(path.Base(src), "package.json"):
 				out, found = strings.TrimPrefix(path.Dir(src), "."), true
 			}
 		}
@@ -354,8 +394,16 @@ func (in *Input) nodeDeps(dir string) (nodeDependencies, string) {
 			}
 			pats = obj.Packages
 		}
+		if len(pats) > 64 {
+			return d, "package.json lists more workspace patterns than the rewrite reads"
+		}
+		seenPat := map[string]bool{}
 		for _, pat := range pats {
 			pat = strings.TrimSuffix(path.Clean(pat), "/")
+			if seenPat[pat] {
+				continue
+			}
+			seenPat[pat] = true
 			var dirs []string
 			if base, ok := strings.CutSuffix(pat, "/*"); ok && !strings.ContainsAny(base, "*?[") {
 				for _, c := range in.contextChildren(strings.TrimPrefix(path.Join(dir, base), "/")) {
@@ -405,19 +453,31 @@ var nodeBins = map[string]string{
 }
 
 // passThrough are programs that run the rest of their arguments.
-var passThrough = map[string]bool{"tini": true, "dumb-init": true, "docker-entrypoint.sh": true, "exec": true, "env": true}
+var passThrough = map[string]bool{"tini": true, "dumb-init": true, "docker-entrypoint.sh": true, "exec": true, "env": true, "cross-env": true}
 
-// startNeedsDev tells why the command the container runs may need a
-// development dependency, or "".
+// startNeedsDev tells why the command the container runs (or its
+// HEALTHCHECK) may need a development dependency, or "".
 func (in *Input) startNeedsDev(s *dockerfile.Stage, workdir, pkgDir string, deps nodeDependencies) string {
+	// an ENTRYPOINT resets the CMD the base image set, not one the stage
+	// sets itself (BuildKit keeps a CMD written before the ENTRYPOINT)
 	var entry, cmd []string
 	var entryShell, cmdShell bool
+	var probes [][]string
 	for _, x := range s.Instructions {
 		switch c := x.Cmd.(type) {
 		case *instructions.EntrypointCommand:
-			entry, entryShell, cmd, cmdShell = c.CmdLine, c.PrependShell, nil, false
+			entry, entryShell = c.CmdLine, c.PrependShell
 		case *instructions.CmdCommand:
 			cmd, cmdShell = c.CmdLine, c.PrependShell
+		case *instructions.HealthCheckCommand:
+			if c.Health != nil && len(c.Health.Test) > 1 {
+				switch c.Health.Test[0] {
+				case "CMD":
+					probes = append(probes, c.Health.Test[1:])
+				case "CMD-SHELL":
+					probes = append(probes, []string{"sh", "-c", strings.Join(c.Health.Test[1:], " ")})
+				}
+			}
 		}
 	}
 	var argv []string
@@ -434,18 +494,46 @@ func (in *Input) startNeedsDev(s *dockerfile.Stage, workdir, pkgDir string, deps
 	if len(argv) == 0 {
 		return "the image has no CMD or ENTRYPOINT of its own: what it runs cannot be told"
 	}
-	var scripts map[string]string
+	sc := &startCheck{deps: deps, seen: map[string]bool{}}
 	if pj, err := in.readPackageJSON(pkgDir); err == nil {
-		scripts = pj.Scripts
+		sc.scripts = pj.Scripts
 	}
-	return startArgvNeedsDev(argv, scripts, deps, 0)
+	if v, ok := s.Instructions[len(s.Instructions)-1].State.Getenv("NODE_OPTIONS"); ok {
+		if why := sc.nodeFlags(strings.Fields(v)); why != "" {
+			return "NODE_OPTIONS: " + why
+		}
+	}
+	for _, a := range append([][]string{argv}, probes...) {
+		if why := sc.argv(a, 0); why != "" {
+			return why
+		}
+	}
+	return ""
 }
 
-func startArgvNeedsDev(argv []string, scripts map[string]string, deps nodeDependencies, depth int) string {
-	if depth > 4 {
+// startCheck follows a start command through package.json's scripts;
+// each script is read once (a script that runs another many times costs
+// one read, not a product of them).
+type startCheck struct {
+	scripts map[string]string
+	deps    nodeDependencies
+	seen    map[string]bool
+}
+
+// wrappers run a command given after their own arguments in a way the
+// rewrite does not follow.
+var wrappers = map[string]bool{"dotenv": true, "env-cmd": true, "concurrently": true, "npm-run-all": true, "run-s": true, "run-p": true, "nodemon": true}
+
+func (sc *startCheck) argv(argv []string, depth int) string {
+	if depth > 8 {
 		return "the start command's scripts nest too deep to follow"
 	}
 	for len(argv) > 0 && (passThrough[path.Base(argv[0])] || argv[0] == "--" || strings.Contains(argv[0], "=") && !strings.HasPrefix(argv[0], "-")) {
+		if k, v, ok := strings.Cut(argv[0], "="); ok && k == "NODE_OPTIONS" {
+			if why := sc.nodeFlags(strings.Fields(strings.Trim(v, `'"`))); why != "" {
+				return "NODE_OPTIONS: " + why
+			}
+		}
 		argv = argv[1:]
 		for len(argv) > 0 && strings.HasPrefix(argv[0], "-") && argv[0] != "--" {
 			argv = argv[1:]
@@ -455,9 +543,8 @@ func startArgvNeedsDev(argv []string, scripts map[string]string, deps nodeDepend
 		return ""
 	}
 	script := func(name string) string {
-		out := ""
 		for _, n := range []string{"pre" + name, name, "post" + name} {
-			body, ok := scripts[n]
+			body, ok := sc.scripts[n]
 			if !ok {
 				if n == "start" {
 					body = "node server.js" // npm's default start
@@ -467,48 +554,46 @@ func startArgvNeedsDev(argv []string, scripts map[string]string, deps nodeDepend
 					continue
 				}
 			}
-			if why := shellNeedsDev(body, scripts, deps, depth+1); why != "" {
-				out = why
+			if sc.seen[n] {
+				continue
+			}
+			sc.seen[n] = true
+			if why := sc.shell(body, depth+1); why != "" {
+				return why
 			}
 		}
-		return out
+		return ""
 	}
 	name := path.Base(argv[0])
 	rest := argv[1:]
+	if wrappers[name] {
+		return fmt.Sprintf("the container runs %s, which runs a command the rewrite does not follow", name)
+	}
 	switch name {
 	case "sh", "bash", "ash", "dash":
 		for i, a := range rest {
 			if (a == "-c" || a == "-ec" || a == "-ce") && i+1 < len(rest) {
-				return shellNeedsDev(rest[i+1], scripts, deps, depth+1)
+				return sc.shell(rest[i+1], depth+1)
 			}
 		}
 		return fmt.Sprintf("the container runs a shell script (%s) the rewrite does not read", strings.Join(argv, " "))
 	case "node", "nodejs":
-		for i, a := range rest {
-			flag, val, has := strings.Cut(a, "=")
-			switch flag {
-			case "-r", "--require", "--import", "--loader", "--experimental-loader":
-				if !has && i+1 < len(rest) {
-					val = rest[i+1]
-				}
-				if p := packageOf(val); deps.dev[p] {
-					return fmt.Sprintf("the container runs node with %s %s, a development dependency", flag, val)
-				}
+		return sc.nodeFlags(rest)
+	case "npm", "yarn", "pnpm":
+		for _, a := range rest {
+			if a == "-w" || strings.HasPrefix(a, "--workspace") || a == "--prefix" || strings.HasPrefix(a, "--prefix=") || a == "-C" {
+				return fmt.Sprintf("the container runs `%s`, a script of another package", strings.Join(argv, " "))
 			}
 		}
-		return ""
-	case "npm", "yarn", "pnpm":
 		pos := dockerfile.Command{Args: rest}.Positional()
 		switch {
-		case len(pos) == 0 && name == "yarn":
-			return fmt.Sprintf("the container runs `%s` (an install)", strings.Join(argv, " "))
 		case len(pos) == 0:
 			return fmt.Sprintf("the container runs `%s`", strings.Join(argv, " "))
 		case pos[0] == "start" || pos[0] == "test" && name != "yarn":
 			return script(pos[0])
 		case (pos[0] == "run" || pos[0] == "run-script") && len(pos) > 1:
 			return script(pos[1])
-		case name == "yarn" && scripts[pos[0]] != "":
+		case name == "yarn" && sc.scripts[pos[0]] != "":
 			return script(pos[0])
 		}
 		return fmt.Sprintf("the container runs `%s`, which may install or need development dependencies", strings.Join(argv, " "))
@@ -517,51 +602,42 @@ func startArgvNeedsDev(argv []string, scripts map[string]string, deps nodeDepend
 		if len(pos) == 0 {
 			return "the container runs npx without a package"
 		}
-		return binNeedsDev(pos[0], deps)
+		return binNeedsDev(pos[0], sc.deps)
 	}
-	return binNeedsDev(argv[0], deps)
+	return binNeedsDev(argv[0], sc.deps)
 }
 
-// shellNeedsDev reads a script (an npm script, sh -c) command by command.
-func shellNeedsDev(script string, scripts map[string]string, deps nodeDependencies, depth int) string {
-	cmds, err := dockerfile.ParseScript(script)
-	if err != nil || len(cmds) == 0 {
-		return fmt.Sprintf("the start script %q could not be read", script)
-	}
-	for _, c := range cmds {
-		argv := append([]string{c.Name}, c.Args...)
-		if why := startArgvNeedsDev(argv, scripts, deps, depth); why != "" {
-			return why
+// nodeFlags: node's preload and loader flags naming a development
+// dependency.
+func (sc *startCheck) nodeFlags(args []string) string {
+	for i, a := range args {
+		flag, val, has := strings.Cut(a, "=")
+		switch flag {
+		case "-r", "--require", "--import", "--loader", "--experimental-loader":
+			if !has && i+1 < len(args) {
+				val = args[i+1]
+			}
+			if p := packageOf(strings.Trim(val, `'"`)); p != "" && !sc.deps.prod[p] {
+				return fmt.Sprintf("the container runs node with %s %s, which no dependency declares", flag, val)
+			}
 		}
 	}
 	return ""
 }
 
-// binNeedsDev: a program the container runs is a development dependency's
-// (or cannot be placed).
-func binNeedsDev(prog string, deps nodeDependencies) string {
-	if strings.Contains(prog, "/") && !strings.HasPrefix(prog, "node_modules/.bin/") && !strings.HasPrefix(prog, "./node_modules/.bin/") {
-		if path.IsAbs(prog) && (strings.HasPrefix(prog, "/usr/") || strings.HasPrefix(prog, "/bin/")) {
-			return "" // a program of the image's OS
+// shell reads a script (an npm script, sh -c) command by command.
+func (sc *startCheck) shell(script string, depth int) string {
+	cmds, err := dockerfile.ParseScript(script)
+	if err != nil || len(cmds) == 0 {
+		return fmt.Sprintf("the start script %q could not be read", script)
+	}
+	for _, c := range cmds {
+		argv := append(append([]string(nil), c.Env...), c.Name)
+		if why := sc.argv(append(argv, c.Args...), depth); why != "" {
+			return why
 		}
-		return fmt.Sprintf("the container runs %s, a file the rewrite does not read", prog)
 	}
-	name := path.Base(prog)
-	switch name {
-	case "echo", "true", "cd", "set", "exec", "printf", "test", "[", "sleep", "cat", "mkdir", "cp", "rm", "ls":
-		return ""
-	}
-	pkg := name
-	if p, ok := nodeBins[name]; ok {
-		pkg = p
-	}
-	switch {
-	case deps.dev[pkg]:
-		return fmt.Sprintf("the container runs %s, from the development dependency %s", name, pkg)
-	case deps.prod[pkg]:
-		return ""
-	}
-	return fmt.Sprintf("the container runs %s, and which package provides it cannot be told", name)
+	return ""
 }
 
 // packageOf is the package a bare import specifier names ("" for relative
@@ -596,11 +672,14 @@ var typeOnly = regexp.MustCompile(`^(?:import|export)\s+type\b`)
 var nodeSkipDir = map[string]bool{"node_modules": true, "dist": true, "build": true, "out": true, "coverage": true, ".next": true,
 	"test": true, "tests": true, "__tests__": true, "__mocks__": true, "e2e": true, "cypress": true, ".storybook": true, "mocks": true, "fixtures": true}
 
-// sourcesImportDev: a JavaScript or TypeScript file of the service that
-// imports a package only devDependencies declare; test files, stories and
-// tool configuration (*.config.*) are not the service's.
+// sourcesImportDev: a JavaScript or TypeScript file of the build context
+// that imports a package no dependency declares (a devDependency, or one
+// that comes only with one); test files, stories and build tools'
+// configuration are not the service's. The whole context is read: a COPY
+// may put any of it in the application directory.
 func (in *Input) sourcesImportDev(dir string, deps nodeDependencies) string {
 	total := int64(0)
+	aliases := in.tsPathAliases()
 	for _, e := range in.Context.Entries {
 		if e.Type == buildctx.TypeDir {
 			continue
@@ -619,7 +698,7 @@ func (in *Input) sourcesImportDev(dir string, deps nodeDependencies) string {
 		}
 		base := path.Base(rel)
 		if strings.HasSuffix(base, ".d.ts") || strings.Contains(base, ".test.") || strings.Contains(base, ".spec.") || strings.Contains(base, ".stories.") ||
-			strings.Contains(base, ".config.") || strings.HasPrefix(base, ".") || strings.HasPrefix(base, "setupTests") {
+			buildToolConfig(base) || strings.HasPrefix(base, ".") || strings.HasPrefix(base, "setupTests") {
 			continue
 		}
 		skip := false
@@ -640,16 +719,25 @@ func (in *Input) sourcesImportDev(dir string, deps nodeDependencies) string {
 		for _, mt := range importSpec.FindAllStringSubmatchIndex(text, -1) {
 			spec := text[mt[2]:mt[3]]
 			p := packageOf(spec)
-			if !deps.dev[p] || strings.HasPrefix(p, "@types/") {
+			if p == "" || deps.prod[p] || nodeBuiltins[p] || aliased(spec, aliases) {
 				continue
 			}
 			if strings.HasPrefix(text[mt[0]:], "from") {
-				kw := max(strings.LastIndex(text[:mt[0]], "import"), strings.LastIndex(text[:mt[0]], "export"))
+				// the declaration's keyword is near: a bounded look back
+				// keeps a file of many imports linear
+				lo := max(0, mt[0]-400)
+				kw := max(strings.LastIndex(text[lo:mt[0]], "import"), strings.LastIndex(text[lo:mt[0]], "export"))
+				if kw >= 0 {
+					kw += lo
+				}
 				if kw >= 0 && typeOnly.MatchString(text[kw:mt[0]]) {
 					continue // erased by the compiler
 				}
 			}
-			return fmt.Sprintf("%s imports %s, which only devDependencies declare: the runtime stage would not have it (move it to dependencies)", e.Path, p)
+			if deps.dev[p] {
+				return fmt.Sprintf("%s imports %s, which only devDependencies declare: the runtime stage would not have it (move it to dependencies)", e.Path, p)
+			}
+			return fmt.Sprintf("%s imports %s, which no dependency declares: it may come with a development dependency, which the prune removes (declare it in dependencies)", e.Path, p)
 		}
 	}
 	return ""
@@ -661,6 +749,9 @@ func nodeMajor(base string) (int, bool) {
 	if !ok {
 		return 0, false
 	}
+	if v, ok := nodeCodenames[strings.Split(tag, "-")[0]]; ok {
+		return v, true
+	}
 	v, err := strconv.Atoi(strings.Split(strings.Split(tag, "-")[0], ".")[0])
 	return v, err == nil
 }
@@ -670,4 +761,92 @@ func firstN(xs []string, n int) []string {
 		return append(xs[:n:n], "…")
 	}
 	return xs
+}
+
+// nodeCodenames are the LTS lines' names the node image tags.
+var nodeCodenames = map[string]int{"argon": 4, "boron": 6, "carbon": 8, "dubnium": 10, "erbium": 12, "fermium": 14, "gallium": 16, "hydrogen": 18, "iron": 20, "jod": 22, "krypton": 24}
+
+func matchName(pattern, name string) bool {
+	ok, err := path.Match(pattern, name)
+	return err == nil && ok
+}
+
+// binNeedsDev: a program the container runs is a development dependency's
+// (or cannot be placed).
+func binNeedsDev(prog string, deps nodeDependencies) string {
+	if strings.Contains(prog, "/") && !strings.HasPrefix(prog, "node_modules/.bin/") && !strings.HasPrefix(prog, "./node_modules/.bin/") {
+		if path.IsAbs(prog) && (strings.HasPrefix(prog, "/usr/") || strings.HasPrefix(prog, "/bin/")) {
+			return "" // a program of the image's OS
+		}
+		return fmt.Sprintf("the container runs %s, a file the rewrite does not read", prog)
+	}
+	name := path.Base(prog)
+	switch name {
+	case "echo", "true", "cd", "set", "exec", "printf", "test", "[", "sleep", "cat", "mkdir", "cp", "rm", "ls":
+		return ""
+	}
+	pkg := name
+	if p, ok := nodeBins[name]; ok {
+		pkg = p
+	}
+	switch {
+	case deps.dev[pkg]:
+		return fmt.Sprintf("the container runs %s, from the development dependency %s", name, pkg)
+	case deps.prod[pkg]:
+		return ""
+	}
+	return fmt.Sprintf("the container runs %s, and which package provides it cannot be told", name)
+}
+
+// buildToolConfig: a configuration file that only a build or test tool
+// loads (next.config.js is not one: next start loads it).
+func buildToolConfig(base string) bool {
+	for _, t := range []string{"vite", "vitest", "webpack", "rollup", "jest", "babel", "postcss", "tailwind", "eslint", "prettier", "tsup", "playwright", "cypress", "karma", "esbuild", "stylelint", "commitlint", "lint-staged", "storybook"} {
+		if strings.HasPrefix(base, t+".config.") || strings.HasPrefix(base, t+".conf.") {
+			return true
+		}
+	}
+	return false
+}
+
+// nodeBuiltins are Node's own modules, importable without "node:".
+var nodeBuiltins = map[string]bool{}
+
+func init() {
+	for _, m := range strings.Fields("assert async_hooks buffer child_process cluster console constants crypto dgram diagnostics_channel dns domain events fs http http2 https inspector module net os path perf_hooks process punycode querystring readline repl stream string_decoder sys timers tls trace_events tty url util v8 vm wasi worker_threads zlib test sqlite") {
+		nodeBuiltins[m] = true
+	}
+}
+
+// tsPathAliases are the import prefixes tsconfig.json's compilerOptions.paths
+// (or jsconfig.json's) maps to the project's own files.
+func (in *Input) tsPathAliases() []string {
+	var out []string
+	for _, f := range []string{"tsconfig.json", "jsconfig.json"} {
+		data, err := in.readContextFile(f)
+		if err != nil {
+			continue
+		}
+		var tc struct {
+			CompilerOptions struct {
+				Paths map[string]any `json:"paths"`
+			} `json:"compilerOptions"`
+		}
+		if json.Unmarshal(data, &tc) != nil {
+			continue // tsconfig allows comments: without its aliases, their imports are refused
+		}
+		for k := range tc.CompilerOptions.Paths {
+			out = append(out, strings.TrimSuffix(k, "*"))
+		}
+	}
+	return out
+}
+
+func aliased(spec string, aliases []string) bool {
+	for _, a := range aliases {
+		if a != "" && strings.HasPrefix(spec, a) {
+			return true
+		}
+	}
+	return false
 }

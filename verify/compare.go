@@ -218,7 +218,9 @@ func Compare(orig, fixed *Snapshot, in Intent) *Comparison {
 					}
 				}
 			}
-			if !app && change == "missing" && (under(p, "/tmp") || under(p, "/root") || under(p, "/home")) {
+			// npm's cache and logs, and the build's temporary files; a
+			// browser a package downloaded into ~/.cache is no such thing
+			if !app && change == "missing" && (under(p, "/tmp") || (under(p, "/root") || under(p, "/home")) && strings.Contains(p+"/", "/.npm/")) {
 				outside = true
 			}
 		}
