@@ -162,6 +162,12 @@ func TestNodeRuntimeStageRefusals(t *testing.T) {
 			"changes the owner or mode of /app itself"},
 		{"relative-redirect-escapes", with(map[string]string{"Dockerfile": strings.Replace(df, "RUN npm run build", "RUN npm run build > ../build.log", 1)}),
 			"writes /build.log"},
+		{"build-script-writes-outside", with(map[string]string{"package.json": strings.Replace(storefrontPkg, `"vite build"`, `"tsc --outDir /srv/dist"`, 1)}),
+			`runs the script "build", which names /srv/dist`},
+		{"postinstall-writes-outside", with(map[string]string{"package.json": strings.Replace(storefrontPkg, `"build":`, `"postinstall":"cp -r assets /usr/share/svc","build":`, 1)}),
+			`runs the script "postinstall", which names /usr/share/svc`},
+		{"npx-writes-outside", with(map[string]string{"Dockerfile": strings.Replace(df, "RUN npm run build", "RUN npx tsc --outDir=/srv/dist", 1)}),
+			"names /srv/dist"},
 		{"shell-form-script", with(map[string]string{"Dockerfile": strings.Replace(df, `["npm", "start"]`, `["./start.sh"]`, 1), "start.sh": ""}),
 			"a file the rewrite does not read"},
 	}

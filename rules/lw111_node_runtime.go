@@ -75,6 +75,18 @@ func fixNodeRuntimeStage(in *Input, ins *dockerfile.Instruction, inst *Install) 
 	if strings.ContainsAny(root, " \t*?[]$\"'\\") {
 		return nil, fmt.Sprintf("the path %q has blanks, quotes or wildcards a COPY would read otherwise", root)
 	}
+	// what the install reads, and what the container runs
+	pkgDir, ok := in.nodeContextDir(s, root)
+	if !ok {
+		return nil, fmt.Sprintf("which package.json the install in %s reads could not be told from the COPY lines", root)
+	}
+	deps, why := in.nodeDeps(pkgDir)
+	if why != "" {
+		return nil, why
+	}
+	if len(deps.dev) == 0 {
+		return nil, "package.json declares no development dependency that is not also a dependency"
+	}
 	idx, lastRun, lastWrite := -1, -1, -1
 	for i, x := range s.Instructions {
 		if x == ins {
@@ -98,7 +110,7 @@ func fixNodeRuntimeStage(in *Input, ins *dockerfile.Instruction, inst *Install) 
 			if systemOnly(x) {
 				continue // repeated in the runtime stage
 			}
-			if why := nodeRunStaysIn(x, root); why != "" {
+			if why := nodeRunStaysIn(x, root, deps.scripts); why != "" {
 				return nil, why
 			}
 			for _, mt := range x.Run.Mounts {
@@ -121,18 +133,6 @@ func fixNodeRuntimeStage(in *Input, ins *dockerfile.Instruction, inst *Install) 
 	}
 	if idx < 0 || lastRun < idx {
 		return nil, "the install is not a step of the stage"
-	}
-	// what the install reads, and what the container runs
-	pkgDir, ok := in.nodeContextDir(s, root)
-	if !ok {
-		return nil, fmt.Sprintf("which package.json the install in %s reads could not be told from the COPY lines", root)
-	}
-	deps, why := in.nodeDeps(pkgDir)
-	if why != "" {
-		return nil, why
-	}
-	if len(deps.dev) == 0 {
-		return nil, "package.json declares no development dependency that is not also a dependency"
 	}
 	lock, _ := in.readContextFile(strings.TrimPrefix(path.Join(pkgDir, "package-lock.json"), "/"))
 	for _, p := range nodeHomeWriters {
@@ -226,7 +226,7 @@ func within(p, dir string) bool {
 // directory: npm installs and scripts, node, npx, and file commands on
 // paths inside it. Anything else may change the filesystem elsewhere,
 // which the runtime stage would not have.
-func nodeRunStaysIn(x *dockerfile.Instruction, root string) string {
+func nodeRunStaysIn(x *dockerfile.Instruction, root string, scripts map[string]string) string {
 	line := x.Range.Start.Line
 	if x.Run == nil || len(x.Run.Commands) == 0 || x.Run.ShellError != "" {
 		return fmt.Sprintf("the RUN at line %d could not be read", line)
@@ -270,12 +270,31 @@ func nodeRunStaysIn(x *dockerfile.Instruction, root string) string {
 					return fmt.Sprintf("`npm %s` (line %d) installs outside the application directory", strings.Join(c.Args, " "), line)
 				}
 			}
+			var run []string // the scripts the command runs
 			switch first(c) {
-			case "ci", "install", "i", "run", "run-script", "rebuild", "prune", "test", "t", "build":
+			case "ci", "install", "i", "rebuild":
+				run = []string{"preinstall", "install", "postinstall", "prepare"}
+			case "run", "run-script":
+				if pos := c.Positional(); len(pos) > 1 {
+					run = []string{"pre" + pos[1], pos[1], "post" + pos[1]}
+				}
+			case "test", "t":
+				run = []string{"pretest", "test", "posttest"}
+			case "prune":
 			default:
 				return fmt.Sprintf("`npm %s` (line %d) is not an install or a script run the rewrite knows stays in the application directory", first(c), line)
 			}
-		case "node", "npx", "cd", "set", "echo", "true":
+			seen := map[string]bool{}
+			for _, n := range run {
+				if why := scriptWritesOutside(scripts, n, root, seen, 0); why != "" {
+					return fmt.Sprintf("the RUN at line %d runs the script %q, which %s", line, n, why)
+				}
+			}
+		case "node", "npx":
+			if p := outsidePath(c.Args, root); p != "" {
+				return fmt.Sprintf("the RUN at line %d names %s, outside the application directory %s", line, p, root)
+			}
+		case "cd", "set", "echo", "true":
 			if name == "cd" {
 				if why := inside(c.Args); why != "" {
 					return why
@@ -849,4 +868,54 @@ func aliased(spec string, aliases []string) bool {
 		}
 	}
 	return false
+}
+
+// outsidePath is the first absolute path among a command's arguments
+// (alone or as a flag's value) outside dir, /tmp and /dev.
+func outsidePath(args []string, dir string) string {
+	for _, a := range args {
+		if _, v, ok := strings.Cut(a, "="); ok && strings.HasPrefix(a, "-") {
+			a = v
+		}
+		a = strings.Trim(a, `'"`)
+		if !path.IsAbs(a) {
+			continue
+		}
+		if p := path.Clean(a); !within(p, dir) && !within(p, "/tmp") && !within(p, "/dev") {
+			return a
+		}
+	}
+	return ""
+}
+
+// scriptWritesOutside reads an npm script (and the scripts it runs) for
+// arguments that name a path outside dir: `tsc --outDir /srv/dist`, a
+// postinstall that copies into /usr/share. Each script is read once.
+func scriptWritesOutside(scripts map[string]string, name, dir string, seen map[string]bool, depth int) string {
+	body, ok := scripts[name]
+	if !ok || seen[name] {
+		return ""
+	}
+	seen[name] = true
+	if depth > 8 {
+		return "runs scripts nested too deep to follow"
+	}
+	cmds, err := dockerfile.ParseScript(body)
+	if err != nil {
+		return "could not be read"
+	}
+	for _, c := range cmds {
+		if p := outsidePath(append([]string{c.Name}, c.Args...), dir); p != "" {
+			return "names " + p + ", outside the application directory " + dir
+		}
+		if path.Base(c.Name) == "npm" || path.Base(c.Name) == "yarn" {
+			pos := c.Positional()
+			if len(pos) > 1 && (pos[0] == "run" || pos[0] == "run-script") {
+				if why := scriptWritesOutside(scripts, pos[1], dir, seen, depth+1); why != "" {
+					return why
+				}
+			}
+		}
+	}
+	return ""
 }
