@@ -2,8 +2,11 @@
 // `make engine` (scripts/engine.sh) starts: a Docker Engine with BuildKit
 // and the buildx plugin.
 //
-// Off CI a test without an engine is skipped with the command that starts
-// one; with CI=true it fails, so that CI can never go green by skipping.
+// Integration tests are opt-in: they run when LAYERWISE_INTEGRATION=1
+// (`make test` sets it) or CI=true, so that `go test ./...` and `make unit`
+// never touch an engine. Opted in, a test without an engine is skipped
+// with the command that starts one; with CI=true it fails, so that CI can
+// never go green by skipping.
 package testengine
 
 import (
@@ -21,6 +24,15 @@ var (
 	once   sync.Once
 	reason string
 )
+
+// optIn skips the test unless integration tests were asked for.
+func optIn(t testing.TB) {
+	t.Helper()
+	if os.Getenv("LAYERWISE_INTEGRATION") == "1" || os.Getenv("CI") == "true" {
+		return
+	}
+	t.Skip("integration test (real builds): run with LAYERWISE_INTEGRATION=1, as make test does")
+}
 
 func probe() {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -42,6 +54,7 @@ func probe() {
 // Require skips (or, on CI, fails) the test when no engine is reachable.
 func Require(t testing.TB) {
 	t.Helper()
+	optIn(t)
 	once.Do(probe)
 	if reason == "" {
 		return
@@ -58,6 +71,7 @@ func Require(t testing.TB) {
 // buildx builder are not there.
 func RequireBuildkitd(t testing.TB) {
 	t.Helper()
+	optIn(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	var why string
@@ -80,6 +94,7 @@ func RequireBuildkitd(t testing.TB) {
 // that `make engine` builds is missing.
 func RequireCompose(t testing.TB) {
 	t.Helper()
+	optIn(t)
 	if out, err := exec.Command("docker", "compose", "version").CombinedOutput(); err != nil {
 		msg := "docker compose plugin missing (" + strings.TrimSpace(string(out)) + "); build it with `make engine`"
 		if os.Getenv("CI") == "true" {
