@@ -119,7 +119,7 @@ var (
 			gopath := envOrImage(st, base, "GOPATH", Home(st)+"/go")
 			return []string{Env(st, "GOMODCACHE", gopath+"/pkg/mod"), Env(st, "GOCACHE", XDGCache(st)+"/go-build")}
 		}}
-	Cargo = &Tool{Name: "cargo", Manifests: []string{"Cargo.toml", "Cargo.lock"}, Seconds: 90, Store: true,
+	Cargo = &Tool{Name: "cargo", Manifests: []string{"Cargo.toml", "Cargo.lock", "rust-toolchain.toml", "rust-toolchain"}, Seconds: 90, Store: true,
 		cacheDirs: func(st *dockerfile.State, base string) []string {
 			return []string{envOrImage(st, base, "CARGO_HOME", Home(st)+"/.cargo") + "/registry"}
 		}}

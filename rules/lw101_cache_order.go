@@ -565,6 +565,11 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 			// restore for the runtime the compile targets, or the
 			// compile downloads its runtime packs on every source change
 			dl = "dotnet restore" + dotnetArg + dotnetRuntimeArgs(installCmd)
+		case toolCargo:
+			var why string
+			if dl, why = cargoDependencyStep(in, inst, installCmd, srcDir); why != "" {
+				return nil, why
+			}
 		default:
 			return nil, fmt.Sprintf("%s has no separate dependency step layerwise can add safely", tool.Name)
 		}

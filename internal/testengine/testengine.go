@@ -156,3 +156,23 @@ func MakeFakeNode(t testing.TB) {
 		t.Fatalf("making %s: %v\n%s", FakeNodeTag, err, out)
 	}
 }
+
+// FakeRustTag is a Rust toolchain image made from Debian's cargo and rustc
+// (no rust image can be pulled here). Crates without dependencies build
+// offline on it: enough to prove a rewrite of a cargo build builds the same
+// binary.
+const FakeRustTag = "layerwise-test/rust:debian"
+
+// MakeFakeRust builds FakeRustTag from Debian's packages (the first time
+// about a minute of downloads from the Debian mirror; cached after).
+func MakeFakeRust(t testing.TB) {
+	t.Helper()
+	dir := t.TempDir()
+	df := "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y --no-install-recommends cargo rustc gcc libc6-dev && rm -rf /var/lib/apt/lists/*\nENV CARGO_HOME=/usr/local/cargo\n"
+	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(df), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("docker", "buildx", "build", "-t", FakeRustTag, dir).CombinedOutput(); err != nil {
+		t.Fatalf("making %s: %v\n%s", FakeRustTag, err, out)
+	}
+}
