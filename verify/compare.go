@@ -46,6 +46,10 @@ type Intent struct {
 	// them (the package manager's cache and logs under HOME, /tmp) stayed
 	// in the build stage.
 	Pruned []string
+	// DevPackages, when the context has a package-lock.json, are its
+	// packages by path ("node_modules/eslint") and whether only
+	// development dependencies need them: then only those may be missing.
+	DevPackages map[string]bool
 	// Lockfiles: the dependency step runs before the sources now (LW101),
 	// whose COPY brings the repository's lockfiles back over what the
 	// install rewrote.
@@ -213,7 +217,7 @@ func Compare(orig, fixed *Snapshot, in Intent) *Comparison {
 			for _, r := range in.Pruned {
 				if under(p, r) {
 					app = true
-					if rest := strings.TrimPrefix(p, r); strings.Contains(rest+"/", "/node_modules/") && (change == "missing" || strings.HasSuffix(p, "/node_modules/.package-lock.json") || dir) {
+					if rest := strings.TrimPrefix(p, r); strings.Contains(rest+"/", "/node_modules/") && (change == "missing" || strings.HasSuffix(p, "/node_modules/.package-lock.json") || dir) && in.devPath(strings.TrimPrefix(rest, "/")) {
 						return effectRule(rules.EffectDevDependenciesPruned), "a development dependency pruned from node_modules"
 					}
 				}
@@ -506,4 +510,38 @@ func firstN(s []string, n int) []string {
 		return append(s[:n:n], "…")
 	}
 	return s
+}
+
+// devPath: a path under node_modules that pruning the development
+// dependencies may remove or change: npm's own bookkeeping (.bin,
+// .package-lock.json, a scope's directory) or, with a lockfile, a package
+// it marks dev; without one, any.
+func (in Intent) devPath(rel string) bool {
+	if in.DevPackages == nil {
+		return true
+	}
+	segs := strings.Split(rel, "/")
+	key := ""
+	for i := 0; i < len(segs); i++ {
+		if segs[i] != "node_modules" || i+1 >= len(segs) {
+			continue
+		}
+		next := segs[i+1]
+		if strings.HasPrefix(next, ".") {
+			return true // .bin, .package-lock.json, .cache
+		}
+		end := i + 2
+		if strings.HasPrefix(next, "@") {
+			if i+2 >= len(segs) {
+				return true // the scope's own directory
+			}
+			end = i + 3
+		}
+		key = strings.Join(segs[:end], "/")
+		i = end - 1
+	}
+	if key == "" {
+		return true // node_modules itself
+	}
+	return in.DevPackages[key]
 }

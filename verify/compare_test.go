@@ -141,3 +141,27 @@ func TestConfigFieldsDeclaredByRules(t *testing.T) {
 		t.Errorf("failures: %+v", c.Failures)
 	}
 }
+
+// With a lockfile, only what it marks dev may be missing from node_modules
+// after the prune; npm's bookkeeping may change either way.
+func TestDevPathNeedsTheLockfile(t *testing.T) {
+	in := Intent{DevPackages: map[string]bool{"node_modules/eslint": true, "node_modules/express": false, "node_modules/@types/node": true, "node_modules/a/node_modules/b": true}}
+	for rel, want := range map[string]bool{
+		"node_modules/eslint/lib/x.js":           true,
+		"node_modules/express/index.js":          false,
+		"node_modules/@types/node/fs.d.ts":       true,
+		"node_modules/@types":                    true,
+		"node_modules/a/node_modules/b/index.js": true,
+		"node_modules/a/index.js":                false,
+		"node_modules/.bin/eslint":               true,
+		"node_modules/.package-lock.json":        true,
+		"node_modules/unknown/x":                 false,
+	} {
+		if got := in.devPath(rel); got != want {
+			t.Errorf("devPath(%q) = %v, want %v", rel, got, want)
+		}
+	}
+	if !(Intent{}).devPath("node_modules/anything/x") {
+		t.Error("without a lockfile any package may go")
+	}
+}

@@ -15,8 +15,10 @@ package verify
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/layerwise/layerwise/internal/safefile"
 	"io"
 	"os"
 	"os/exec"
@@ -609,6 +611,7 @@ func intentOf(ctx context.Context, o, f *discover.Image, orig *Snapshot, declare
 				in.Pruned = append(in.Pruned, path.Clean(d))
 			}
 		}
+		in.DevPackages = devPackages(o.AbsContext())
 	}
 	in.Recommends = count(f.Model, "--no-install-recommends") > count(o.Model, "--no-install-recommends")
 	// what the new ignore file stops sending
@@ -687,4 +690,28 @@ func finalStage(im *discover.Image) *dockerfile.Stage {
 		return s
 	}
 	return im.Model.Final("")
+}
+
+// devPackages reads the context's package-lock.json (lockfile v2/v3) for
+// the packages only development dependencies need ("dev": true), keyed by
+// their path under the project ("node_modules/eslint"); nil without one.
+func devPackages(contextDir string) map[string]bool {
+	data, err := safefile.ReadWithin(contextDir, filepath.Join(contextDir, "package-lock.json"), safefile.MaxManifest)
+	if err != nil {
+		return nil
+	}
+	var lock struct {
+		Packages map[string]struct {
+			Dev         bool `json:"dev"`
+			DevOptional bool `json:"devOptional"`
+		} `json:"packages"`
+	}
+	if json.Unmarshal(data, &lock) != nil || len(lock.Packages) == 0 {
+		return nil
+	}
+	out := map[string]bool{}
+	for k, p := range lock.Packages {
+		out[k] = p.Dev || p.DevOptional
+	}
+	return out
 }
