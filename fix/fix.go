@@ -13,6 +13,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/pmezard/go-difflib/difflib"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -432,7 +433,7 @@ func fixText(ctx context.Context, im *discover.Image, rep *buildctx.Report, orig
 	if len(applied) == 0 {
 		return orig, nil, notes, nil
 	}
-	return style.join(lines), applied, notes, needs
+	return style.joinKeeping(orig, lines), applied, notes, needs
 }
 
 // dedupeNotes drops repeats: a fix that failed may be tried again after
@@ -494,4 +495,57 @@ func (s textStyle) join(lines []string) []byte {
 		out = "\ufeff" + out
 	}
 	return []byte(out)
+}
+
+// joinKeeping joins the fixed lines as join does, but in a file whose lines
+// end both ways (CRLF and LF) every line the fixes left as it was keeps its
+// own ending, and only the lines they wrote take the file's commoner one:
+// a fix changes its lines, not the rest of the file.
+func (s textStyle) joinKeeping(orig []byte, lines []string) []byte {
+	body := bytes.TrimPrefix(orig, []byte("\ufeff"))
+	crlf := bytes.Count(body, []byte("\r\n"))
+	lf := bytes.Count(body, []byte("\n")) - crlf
+	if crlf == 0 || lf == 0 {
+		return s.join(lines)
+	}
+	s.crlf = crlf >= lf
+	nl := "\n"
+	if s.crlf {
+		nl = "\r\n"
+	}
+	var texts, ends []string
+	for _, l := range strings.SplitAfter(string(body), "\n") {
+		if l == "" {
+			continue
+		}
+		t := strings.TrimSuffix(l, "\n")
+		end := l[len(t):]
+		if strings.HasSuffix(t, "\r") {
+			t, end = strings.TrimSuffix(t, "\r"), "\r"+end
+		}
+		texts, ends = append(texts, t), append(ends, end)
+	}
+	out := make([]string, len(lines))
+	own := make([]string, len(lines))
+	for _, op := range difflib.NewMatcherWithJunk(texts, lines, false, nil).GetOpCodes() {
+		if op.Tag != 'e' {
+			continue
+		}
+		for k := 0; k < op.I2-op.I1; k++ {
+			own[op.J1+k] = ends[op.I1+k]
+		}
+	}
+	var b strings.Builder
+	if s.bom {
+		b.WriteString("\ufeff")
+	}
+	for i, l := range lines {
+		e := own[i]
+		if e == "" && (i < len(lines)-1 || s.finalNewline) {
+			e = nl
+		}
+		out[i] = l + e
+		b.WriteString(out[i])
+	}
+	return []byte(b.String())
 }

@@ -1143,6 +1143,18 @@ func TestLineEndingsAndBOMKept(t *testing.T) {
 	}
 }
 
+// A file whose lines end both ways (found on the corpus: CRLF lines, LF
+// blank lines) keeps each untouched line's ending; the lines a fix writes
+// take the commoner one.
+func TestMixedLineEndingsKeptLineByLine(t *testing.T) {
+	src := "FROM node:20\r\n\nWORKDIR /app\r\n\nCOPY . .\r\nRUN npm ci\r\n\nCMD [\"node\", \"x.js\"]\n"
+	got, _, _ := fixRepo(t, map[string]string{"Dockerfile": src, "package.json": "{}", "x.js": ""}, "LW101")
+	want := "FROM node:20\r\n\nWORKDIR /app\r\n\nCOPY package.json ./\r\nRUN npm ci\r\nCOPY . .\r\n\nCMD [\"node\", \"x.js\"]\n"
+	if got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}
+
 func TestMoreFixes(t *testing.T) {
 	cases := []struct {
 		name, src, want string
