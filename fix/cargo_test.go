@@ -68,6 +68,20 @@ func TestCargoRefusals(t *testing.T) {
 		{"not-build", with(map[string]string{"Dockerfile": strings.Replace(df, "cargo build --release", "cargo install --path .", 1)}), ""},
 		{"path-dependency", with(map[string]string{"Cargo.toml": toml + "[dependencies]\nshared = { path = \"../shared\" }\n"}), "depends on shared by path"},
 		{"target-path-dependency", with(map[string]string{"Cargo.toml": toml + "[target.'cfg(unix)'.dependencies]\nsys = { path = \"sys\" }\n"}), "depends on sys by path"},
+		// found by review
+		{"inline-target-env", with(map[string]string{"Dockerfile": strings.Replace(df, "RUN cargo", "RUN CARGO_BUILD_TARGET_DIR=/out cargo", 1)}), "not written plainly"},
+		{"injected-name", with(map[string]string{"Cargo.toml": "[package]\nname = \"app;id;#\"\nversion = \"0.1.0\"\n"}), "not a plain crate name"},
+		{"quoted-features", with(map[string]string{"Dockerfile": strings.Replace(df, "--release", "--release --features 'a;b'", 1)}), "not written plainly"},
+		{"workspace-member", map[string]string{"Dockerfile": "FROM rust:1.80\nWORKDIR /w\nCOPY . .\nRUN cd app && cargo build --release\n", "Cargo.toml": "[workspace]\nmembers = [\"app\"]\n", "app/Cargo.toml": toml, "app/src/main.rs": ""}, "member of the cargo workspace"},
+		{"config-above", map[string]string{"Dockerfile": "FROM rust:1.80\nWORKDIR /w\nCOPY . .\nRUN cd app && cargo build --release\n", ".cargo/config.toml": "", "app/Cargo.toml": toml, "app/src/main.rs": ""}, "above the crate"},
+		{"ssh-mount", with(map[string]string{"Dockerfile": strings.Replace(df, "RUN cargo", "RUN --mount=type=ssh cargo", 1)}), "type=ssh"},
+		{"default-run", with(map[string]string{"Cargo.toml": toml + "default-run = \"server\"\n"}), "default-run"},
+		{"replace-table", with(map[string]string{"Cargo.toml": toml + "[replace]\n\"foo:0.1.0\" = { path = \"p\" }\n"}), "[replace]"},
+		{"underscore-dev-deps", with(map[string]string{"Cargo.toml": toml + "[dev_dependencies]\ntk = { path = \"tk\" }\n"}), "depends on tk by path"},
+		{"custom-target", with(map[string]string{"Dockerfile": strings.Replace(df, "--release", "--release --target x86_64-os.json", 1)}), "custom or bare-metal"},
+		{"bare-metal", with(map[string]string{"Dockerfile": strings.Replace(df, "--release", "--release --target thumbv7em-none-eabihf", 1)}), "custom or bare-metal"},
+		{"build-std", with(map[string]string{"Dockerfile": strings.Replace(df, "--release", "--release -Zbuild-std=core", 1)}), "unstable flag"},
+		{"cargo-env-between", with(map[string]string{"Dockerfile": strings.Replace(df, "RUN cargo", "ENV CARGO_REGISTRIES_ACME_INDEX=sparse+https://registry.example.com/\nRUN cargo", 1)}), "CARGO_REGISTRIES_ACME_INDEX"},
 		{"bin-without-path", with(map[string]string{"Cargo.toml": toml + "[[bin]]\nname = \"x\"\n"}), "without a path"},
 		{"no-target", with(map[string]string{"src/main.rs": "", "Cargo.toml": toml + "[lib]\npath = \"../x.rs\"\n"}), "cannot be written plainly"},
 	} {
@@ -84,5 +98,19 @@ func TestCargoRefusals(t *testing.T) {
 				t.Errorf("note %q missing: %+v", tc.note, notes)
 			}
 		})
+	}
+}
+
+// The clean repeats the compile's own variables and program path; a lib and
+// a bin sharing a file get one stand-in.
+func TestCargoCleanTakesTheCompilesEnvAndPath(t *testing.T) {
+	files := map[string]string{
+		"Dockerfile":  "FROM rust:1.80\nWORKDIR /app\nCOPY . .\nRUN CARGO_BUILD_TARGET=x86_64-unknown-linux-gnu /usr/local/cargo/bin/cargo build --release\n",
+		"Cargo.toml":  "[package]\nname = \"app\"\nversion = \"0.1.0\"\n\n[lib]\npath = \"src/main.rs\"\n\n[[bin]]\nname = \"app\"\npath = \"src/main.rs\"\n",
+		"src/main.rs": "fn main() {}\n",
+	}
+	got, _, notes := fixRepo(t, files, "LW101")
+	if !strings.Contains(got, "RUN mkdir -p src && echo 'fn main() {}' > src/main.rs && CARGO_BUILD_TARGET=x86_64-unknown-linux-gnu /usr/local/cargo/bin/cargo build --release && CARGO_BUILD_TARGET=x86_64-unknown-linux-gnu /usr/local/cargo/bin/cargo clean --release -p app && rm src/main.rs\n") {
+		t.Errorf("got:\n%s\nnotes: %+v", got, notes)
 	}
 }

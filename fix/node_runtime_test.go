@@ -168,6 +168,19 @@ func TestNodeRuntimeStageRefusals(t *testing.T) {
 			`runs the script "postinstall", which names /usr/share/svc`},
 		{"npx-writes-outside", with(map[string]string{"Dockerfile": strings.Replace(df, "RUN npm run build", "RUN npx tsc --outDir=/srv/dist", 1)}),
 			"names /srv/dist"},
+		// found by the second review
+		{"start-in-every-workspace", with(map[string]string{"Dockerfile": strings.Replace(df, `["npm", "start"]`, `["npm", "start", "-ws"]`, 1)}),
+			"a script of another package"},
+		{"npm-config-node-options", with(map[string]string{"Dockerfile": strings.Replace(df, "CMD", "ENV NPM_CONFIG_NODE_OPTIONS=\"--require vite\"\nCMD", 1)}),
+			"NPM_CONFIG_NODE_OPTIONS"},
+		{"npmrc-node-options", with(map[string]string{".npmrc": "node-options=--require vite\n"}),
+			".npmrc sets node-options"},
+		{"relative-out-dir", with(map[string]string{"package.json": strings.Replace(storefrontPkg, `"vite build"`, `"tsc --outDir ../srv/dist"`, 1)}),
+			"names ../srv/dist"},
+		{"cp-target-directory", with(map[string]string{"Dockerfile": strings.Replace(df, "RUN npm run build", "RUN npm run build && cp --target-directory=/usr/local/bin bin/tool", 1)}),
+			"touches /usr/local/bin"},
+		{"committed-dist", with(map[string]string{"dist/index.js": "require('vite')\n"}),
+			"dist/index.js imports vite"},
 		{"shell-form-script", with(map[string]string{"Dockerfile": strings.Replace(df, `["npm", "start"]`, `["./start.sh"]`, 1), "start.sh": ""}),
 			"a file the rewrite does not read"},
 	}
@@ -212,6 +225,20 @@ func TestNodeRuntimeStagePruneFlagsAndCodenames(t *testing.T) {
 	}
 	got, _, notes := fixRepo(t, files, "LW111")
 	if !strings.Contains(got, "RUN npm ci --legacy-peer-deps\nRUN npm prune --production --legacy-peer-deps\nCOPY server.js .\n") {
+		t.Errorf("got:\n%s\nnotes: %+v", got, notes)
+	}
+}
+
+// Found by the second review: `chmod -R` with no operand must not crash
+// the fixer; `--legacy-peer-deps=true` is repeated on the prune; a
+// HEALTHCHECK that runs curl is the OS's, not a refusal.
+func TestNodeRuntimeStageReviewShapes(t *testing.T) {
+	files := map[string]string{
+		"Dockerfile":   "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci --legacy-peer-deps=true\nRUN npm run build && chmod -R\nHEALTHCHECK CMD curl -f http://localhost:3000/ || exit 1\nCMD [\"node\", \"server.js\"]\n",
+		"package.json": storefrontPkg, "server.js": "",
+	}
+	got, _, notes := fixRepo(t, files, "LW111")
+	if !strings.Contains(got, "RUN npm prune --omit=dev --no-save --no-audit --no-fund --legacy-peer-deps=true\n") {
 		t.Errorf("got:\n%s\nnotes: %+v", got, notes)
 	}
 }

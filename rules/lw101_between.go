@@ -286,6 +286,8 @@ func toolVariable(x *dockerfile.Instruction, t *Tool) string {
 			return n
 		case t == toolDotnet && (strings.HasPrefix(u, "DOTNET_") || strings.HasPrefix(u, "NUGET")):
 			return n
+		case t == toolCargo && (strings.HasPrefix(u, "CARGO_") || strings.HasPrefix(u, "RUSTUP_") || strings.HasPrefix(u, "RUST") || u == "CC" || u == "CXX"):
+			return n
 		}
 	}
 	return ""

@@ -555,6 +555,13 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 	}
 	var dl string
 	if compile {
+		for _, m := range inst.Run.Mounts {
+			if m.Type == "ssh" || m.Type == "secret" {
+				// a private module or crate the dependency step would fetch
+				// without the key
+				return nil, fmt.Sprintf("the compile mounts %s (type=%s), which a dependency step before the sources would need as well", m.Target, m.Type)
+			}
+		}
 		switch tool {
 		case toolGo:
 			if pkgmgr.Vendored(&Install{Tool: tool, Cmd: installCmd}, inst.State) {

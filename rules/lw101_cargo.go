@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -33,21 +34,50 @@ func cargoDependencyStep(in *Input, ins *dockerfile.Instruction, c dockerfile.Co
 	if len(pos) == 0 || pos[0] != "build" && pos[0] != "b" {
 		return "", fmt.Sprintf("`cargo %s`: only `cargo build` gets a dependency step", strings.Join(pos, " "))
 	}
-	for _, a := range c.Args {
-		flag, _, _ := strings.Cut(a, "=")
+	for i, a := range c.Args {
+		flag, val, hasVal := strings.Cut(a, "=")
+		if strings.HasPrefix(flag, "-Z") {
+			return "", fmt.Sprintf("`cargo build %s`: an unstable flag the stand-in build may not reproduce", a)
+		}
+		if flag == "--target" {
+			if !hasVal && i+1 < len(c.Args) {
+				val = c.Args[i+1]
+			}
+			// a target file is not among the manifests; a bare-metal
+			// target has no std for the stand-in main
+			if strings.HasSuffix(val, ".json") || strings.Contains(val, "-none") || strings.Contains(val, "none-") {
+				return "", fmt.Sprintf("`cargo build --target %s`: a custom or bare-metal target the stand-in build cannot build", val)
+			}
+		}
 		switch flag {
 		case "-p", "--package", "--workspace", "--all", "--exclude", "--manifest-path", "--bin", "--example", "--examples", "--test", "--tests", "--bench", "--benches", "--all-targets", "--offline", "--frozen", "--target-dir", "-Z", "--config":
 			return "", fmt.Sprintf("`cargo build %s`: the flag picks packages, targets or sources the stand-in build would not have", a)
 		}
 	}
 	for _, a := range append(c.Args, c.Env...) {
-		if strings.ContainsAny(a, " \t'\"\\`$") || strings.HasPrefix(a, "CARGO_TARGET_DIR=") {
+		// the words are written back unquoted into the new RUN
+		if strings.ContainsAny(a, " \t'\"\\`$;&|<>(){}*?[]~#!") || strings.HasPrefix(a, "CARGO_TARGET_DIR=") || strings.HasPrefix(a, "CARGO_BUILD_TARGET_DIR=") {
 			return "", fmt.Sprintf("`%s` is not written plainly enough to be repeated before the sources", shortCmd(c))
 		}
 	}
 	for _, m := range ins.Run.Mounts {
 		if m.Type == "cache" && (strings.HasSuffix(path.Clean(m.Target), "/target") || path.Base(m.Target) == "target") {
 			return "", "the compile keeps target/ in a cache mount, which a dependency build before the sources would not fill"
+		}
+	}
+	// the workspace, configuration and toolchain cargo finds above the crate
+	for d := srcDir; d != ""; {
+		d = path.Dir(d)
+		if d == "." {
+			d = ""
+		}
+		for _, f := range []string{".cargo", "rust-toolchain", "rust-toolchain.toml"} {
+			if in.contextHas(strings.TrimPrefix(path.Join(d, f), "/")) {
+				return "", fmt.Sprintf("the context has %s above the crate, which the dependency build would not see", path.Join(d, f))
+			}
+		}
+		if data, err := in.readContextFile(strings.TrimPrefix(path.Join(d, "Cargo.toml"), "/")); err == nil && strings.Contains(string(data), "[workspace") {
+			return "", "the crate is a member of the cargo workspace at " + path.Join(d, "Cargo.toml") + ": the workspace's manifests are not followed (cargo-chef does this)"
 		}
 	}
 	for _, d := range []string{"vendor", ".cargo"} {
@@ -60,6 +90,9 @@ func cargoDependencyStep(in *Input, ins *dockerfile.Instruction, c dockerfile.Co
 	if err != nil {
 		return "", fmt.Sprintf("%s could not be read: %v", manifest, err)
 	}
+	if len(data) > 1<<20 {
+		return "", manifest + " is larger than a manifest the rewrite reads (1 MiB)"
+	}
 	var m map[string]any
 	if err := toml.Unmarshal(data, &m); err != nil {
 		return "", fmt.Sprintf("%s does not parse: %v", manifest, err)
@@ -69,8 +102,14 @@ func cargoDependencyStep(in *Input, ins *dockerfile.Instruction, c dockerfile.Co
 	}
 	pkg, _ := m["package"].(map[string]any)
 	name, _ := pkg["name"].(string)
-	if name == "" || strings.ContainsAny(name, " \t'\"\\`$") {
-		return "", manifest + " names no package"
+	if !cargoName.MatchString(name) {
+		return "", manifest + " names no package (or one that is not a plain crate name)"
+	}
+	if _, ok := pkg["default-run"]; ok {
+		return "", manifest + " sets default-run, a binary the stand-in build would not have"
+	}
+	if _, ok := m["replace"]; ok {
+		return "", manifest + " has a [replace] table"
 	}
 	if _, ok := pkg["build"]; ok {
 		return "", manifest + " names a build script, which the stand-in build would run without the sources"
@@ -129,8 +168,22 @@ func cargoDependencyStep(in *Input, ins *dockerfile.Instruction, c dockerfile.Co
 	if len(targets) == 0 {
 		return "", "no target (src/main.rs, src/lib.rs, [[bin]]) to stand in for"
 	}
-	var dirs, make_, files []string
+	// a file two targets share (a lib and a bin on src/main.rs) gets one
+	// stand-in, with a main: a lib compiles with one too
+	byPath := map[string]int{}
+	var uniq []target
 	for _, t := range targets {
+		if i, ok := byPath[t.path]; ok {
+			if t.body != "" {
+				uniq[i].body = t.body
+			}
+			continue
+		}
+		byPath[t.path] = len(uniq)
+		uniq = append(uniq, t)
+	}
+	var dirs, make_, files []string
+	for _, t := range uniq {
 		if d := path.Dir(t.path); d != "." && !slices.Contains(dirs, d) {
 			dirs = append(dirs, d)
 		}
@@ -159,8 +212,10 @@ func cargoDependencyStep(in *Input, ins *dockerfile.Instruction, c dockerfile.Co
 	if len(dirs) > 0 {
 		step = "mkdir -p " + strings.Join(dirs, " ") + " && "
 	}
-	step += strings.Join(make_, " && ") + " && " + compile + " && " +
-		strings.Join(append([]string{path.Base(c.Name), "clean"}, append(clean, "-p", name)...), " ") +
+	// the clean with the compile's own variables (CARGO_BUILD_TARGET picks
+	// the directory it cleans)
+	cleanCmd := append(append(append([]string(nil), c.Env...), c.Name, "clean"), append(clean, "-p", name)...)
+	step += strings.Join(make_, " && ") + " && " + compile + " && " + strings.Join(cleanCmd, " ") +
 		" && rm " + strings.Join(files, " ")
 	return step, ""
 }
@@ -177,7 +232,7 @@ func pathDependency(m map[string]any) string {
 		}
 	}
 	for _, t := range tables {
-		for _, k := range []string{"dependencies", "build-dependencies", "dev-dependencies"} {
+		for _, k := range []string{"dependencies", "build-dependencies", "dev-dependencies", "build_dependencies", "dev_dependencies"} {
 			deps, _ := t[k].(map[string]any)
 			for name, d := range deps {
 				if dt, ok := d.(map[string]any); ok {
@@ -193,3 +248,7 @@ func pathDependency(m map[string]any) string {
 	}
 	return ""
 }
+
+// cargoName is a crate name as cargo allows it, and as it can be written
+// into a RUN unquoted.
+var cargoName = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)

@@ -165,9 +165,14 @@ func fixNodeRuntimeStage(in *Input, ins *dockerfile.Instruction, inst *Install) 
 	// the prune resolves the tree again: with the install's own flags, or
 	// it fails where they were needed (peer conflicts) or adds packages
 	for _, a := range inst.Cmd.Args {
-		switch a {
-		case "--legacy-peer-deps", "--force", "--strict-peer-deps", "--omit=optional", "--no-optional", "--install-links", "--ignore-scripts":
+		flag, _, _ := strings.Cut(a, "=")
+		switch flag {
+		case "--legacy-peer-deps", "--force", "--strict-peer-deps", "--no-optional", "--install-links", "--ignore-scripts":
 			prune += " " + a
+		case "--omit":
+			if a == "--omit=optional" {
+				prune += " " + a
+			}
 		}
 	}
 	// the runtime stage
@@ -247,9 +252,16 @@ func nodeRunStaysIn(x *dockerfile.Instruction, root string, scripts map[string]s
 		}
 	}
 	inside := func(args []string) string {
-		for _, a := range args {
+		for i, a := range args {
 			if strings.HasPrefix(a, "-") {
-				continue
+				// a flag's value that is a path: cp -t DIR, --target-directory=DIR
+				if v, ok := strings.CutPrefix(a, "--target-directory="); ok {
+					a = v
+				} else if a == "-t" && i+1 < len(args) {
+					a = args[i+1]
+				} else {
+					continue
+				}
 			}
 			p := a
 			if !path.IsAbs(p) {
@@ -291,7 +303,7 @@ func nodeRunStaysIn(x *dockerfile.Instruction, root string, scripts map[string]s
 				}
 			}
 		case "node", "npx":
-			if p := outsidePath(c.Args, root); p != "" {
+			if p := outsidePath(c.Args, x.State.Workdir, root); p != "" {
 				return fmt.Sprintf("the RUN at line %d names %s, outside the application directory %s", line, p, root)
 			}
 		case "cd", "set", "echo", "true":
@@ -302,7 +314,11 @@ func nodeRunStaysIn(x *dockerfile.Instruction, root string, scripts map[string]s
 			}
 		case "mkdir", "rm", "cp", "mv", "touch", "chmod", "chown", "ln":
 			if name == "chmod" || name == "chown" {
-				for _, a := range c.Positional()[1:] {
+				pos := c.Positional()
+				if len(pos) > 0 {
+					pos = pos[1:] // the owner or the mode
+				}
+				for _, a := range pos {
 					if p := path.Join(x.State.Workdir, a); path.IsAbs(a) && path.Clean(a) == root || !path.IsAbs(a) && p == root {
 						return fmt.Sprintf("the RUN at line %d changes the owner or mode of %s itself, which the runtime stage's copy does not carry", line, root)
 					}
@@ -517,12 +533,25 @@ func (in *Input) startNeedsDev(s *dockerfile.Stage, workdir, pkgDir string, deps
 	if pj, err := in.readPackageJSON(pkgDir); err == nil {
 		sc.scripts = pj.Scripts
 	}
-	if v, ok := s.Instructions[len(s.Instructions)-1].State.Getenv("NODE_OPTIONS"); ok {
-		if why := sc.nodeFlags(strings.Fields(v)); why != "" {
-			return "NODE_OPTIONS: " + why
+	st := s.Instructions[len(s.Instructions)-1].State
+	for _, k := range []string{"NODE_OPTIONS", "NPM_CONFIG_NODE_OPTIONS", "npm_config_node_options"} {
+		if v, ok := st.Getenv(k); ok {
+			if why := sc.nodeFlags(strings.Fields(v)); why != "" {
+				return k + ": " + why
+			}
 		}
 	}
-	for _, a := range append([][]string{argv}, probes...) {
+	// npm passes the project's node-options to every node it starts
+	if rc, err := in.readContextFile(strings.TrimPrefix(path.Join(pkgDir, ".npmrc"), "/")); err == nil && strings.Contains(string(rc), "node-options") {
+		return ".npmrc sets node-options, which the rewrite does not read"
+	}
+	if why := sc.argv(argv, 0); why != "" {
+		return why
+	}
+	// a probe runs the image's OS tools (curl, wget) as often as node:
+	// only a development dependency's program refuses it
+	sc.probe = true
+	for _, a := range probes {
 		if why := sc.argv(a, 0); why != "" {
 			return why
 		}
@@ -537,6 +566,7 @@ type startCheck struct {
 	scripts map[string]string
 	deps    nodeDependencies
 	seen    map[string]bool
+	probe   bool // a HEALTHCHECK: a program no package names is the OS's
 }
 
 // wrappers run a command given after their own arguments in a way the
@@ -600,7 +630,7 @@ func (sc *startCheck) argv(argv []string, depth int) string {
 		return sc.nodeFlags(rest)
 	case "npm", "yarn", "pnpm":
 		for _, a := range rest {
-			if a == "-w" || strings.HasPrefix(a, "--workspace") || a == "--prefix" || strings.HasPrefix(a, "--prefix=") || a == "-C" {
+			if a == "-w" || a == "-ws" || strings.HasPrefix(a, "--workspace") || a == "--prefix" || strings.HasPrefix(a, "--prefix=") || a == "-C" {
 				return fmt.Sprintf("the container runs `%s`, a script of another package", strings.Join(argv, " "))
 			}
 		}
@@ -621,9 +651,17 @@ func (sc *startCheck) argv(argv []string, depth int) string {
 		if len(pos) == 0 {
 			return "the container runs npx without a package"
 		}
-		return binNeedsDev(pos[0], sc.deps)
+		return sc.bin(pos[0])
 	}
-	return binNeedsDev(argv[0], sc.deps)
+	return sc.bin(argv[0])
+}
+
+func (sc *startCheck) bin(prog string) string {
+	why := binNeedsDev(prog, sc.deps)
+	if sc.probe && strings.Contains(why, "cannot be told") {
+		return ""
+	}
+	return why
 }
 
 // nodeFlags: node's preload and loader flags naming a development
@@ -687,8 +725,9 @@ var importSpec = regexp.MustCompile(`(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\
 var typeOnly = regexp.MustCompile(`^(?:import|export)\s+type\b`)
 
 // nodeSkipDir are directories whose files do not run in the service:
-// installed packages, build output, tests, mocks, stories.
-var nodeSkipDir = map[string]bool{"node_modules": true, "dist": true, "build": true, "out": true, "coverage": true, ".next": true,
+// installed packages, tests, mocks, stories. Build output sent in the
+// context (dist/) is read: it may be what runs.
+var nodeSkipDir = map[string]bool{"node_modules": true, "coverage": true,
 	"test": true, "tests": true, "__tests__": true, "__mocks__": true, "e2e": true, "cypress": true, ".storybook": true, "mocks": true, "fixtures": true}
 
 // sourcesImportDev: a JavaScript or TypeScript file of the build context
@@ -700,7 +739,10 @@ func (in *Input) sourcesImportDev(dir string, deps nodeDependencies) string {
 	total := int64(0)
 	aliases := in.tsPathAliases()
 	for _, e := range in.Context.Entries {
-		if e.Type == buildctx.TypeDir {
+		if e.Type != buildctx.TypeFile {
+			// a symlink's target is read where it lies in the context (a
+			// link counted by its own size would let links multiply the
+			// bytes read)
 			continue
 		}
 		rel := e.Path
@@ -870,18 +912,24 @@ func aliased(spec string, aliases []string) bool {
 	return false
 }
 
-// outsidePath is the first absolute path among a command's arguments
-// (alone or as a flag's value) outside dir, /tmp and /dev.
-func outsidePath(args []string, dir string) string {
+// outsidePath is the first path among a command's arguments (alone or as
+// a flag's value) that lies outside dir, /tmp and /dev: an absolute one, or
+// a relative one that climbs out of cwd.
+func outsidePath(args []string, cwd, dir string) string {
 	for _, a := range args {
 		if _, v, ok := strings.Cut(a, "="); ok && strings.HasPrefix(a, "-") {
 			a = v
 		}
 		a = strings.Trim(a, `'"`)
-		if !path.IsAbs(a) {
+		p := a
+		switch {
+		case path.IsAbs(a):
+		case a == ".." || strings.HasPrefix(a, "../") || strings.Contains(a, "/../"):
+			p = path.Join(cwd, a) // `tsc --outDir ../srv`
+		default:
 			continue
 		}
-		if p := path.Clean(a); !within(p, dir) && !within(p, "/tmp") && !within(p, "/dev") {
+		if p = path.Clean(p); !within(p, dir) && !within(p, "/tmp") && !within(p, "/dev") {
 			return a
 		}
 	}
@@ -905,7 +953,7 @@ func scriptWritesOutside(scripts map[string]string, name, dir string, seen map[s
 		return "could not be read"
 	}
 	for _, c := range cmds {
-		if p := outsidePath(append([]string{c.Name}, c.Args...), dir); p != "" {
+		if p := outsidePath(append([]string{c.Name}, c.Args...), dir, dir); p != "" {
 			return "names " + p + ", outside the application directory " + dir
 		}
 		if path.Base(c.Name) == "npm" || path.Base(c.Name) == "yarn" {

@@ -47,13 +47,20 @@ var debugTools = map[string]struct {
 	"tcpdump": {3e6, []string{"tcpdump"}}, "net-tools": {1e6, []string{"netstat", "ifconfig", "route"}},
 	"dnsutils": {10e6, []string{"dig", "nslookup"}}, "bind9-dnsutils": {10e6, []string{"dig", "nslookup"}}, "bind-tools": {10e6, []string{"dig", "nslookup"}},
 	"telnet": {1e6, []string{"telnet"}}, "lsof": {1e6, []string{"lsof"}}, "tree": {1e6, []string{"tree"}},
-	"iputils-ping": {1e6, []string{"ping"}}, "inetutils-ping": {1e6, []string{"ping"}}, "nmap": {25e6, []string{"nmap"}},
-	"tmux": {2e6, []string{"tmux"}}, "screen": {2e6, []string{"screen"}}, "mc": {10e6, []string{"mc"}},
+	"iputils-ping": {1e6, []string{"ping"}}, "inetutils-ping": {1e6, []string{"ping"}}, "iputils": {1e6, []string{"ping"}}, "nmap": {25e6, []string{"nmap"}},
+	"busybox-extras": {1e6, []string{"telnet", "nc"}},
+	"tmux":           {2e6, []string{"tmux"}}, "screen": {2e6, []string{"screen"}}, "mc": {10e6, []string{"mc"}},
 }
 
 func checkDebugTools(in *Input) []Finding {
 	final := in.finalStage()
 	if final == nil || in.windowsStage(final) || in.runsSDK(final) {
+		return nil
+	}
+	// a debug stage (the pattern the rule recommends, as a target) or a
+	// toolbox whose command is a shell: the tools are what it is for
+	switch strings.ToLower(final.Name) {
+	case "debug", "dev", "devel", "development", "toolbox", "tools":
 		return nil
 	}
 	var config []string
@@ -75,6 +82,23 @@ func checkDebugTools(in *Input) []Finding {
 		}
 		return false
 	}
+	var argv []string
+	for _, x := range in.lineageInstructions(final) {
+		switch c := x.Cmd.(type) {
+		case *instructions.EntrypointCommand:
+			argv = c.CmdLine
+		case *instructions.CmdCommand:
+			if len(argv) == 0 {
+				argv = c.CmdLine
+			}
+		}
+	}
+	if len(argv) == 1 {
+		switch path.Base(strings.Fields(argv[0] + " x")[0]) {
+		case "sh", "bash", "ash", "zsh", "fish":
+			return nil
+		}
+	}
 	var out []Finding
 	for _, x := range in.lineageInstructions(final) {
 		if x.Run == nil || conditional(x) {
@@ -82,8 +106,15 @@ func checkDebugTools(in *Input) []Finding {
 		}
 		var names []string
 		var bytes int64
+		verb := "apt-get install -y --no-install-recommends"
 		for _, c := range x.Run.Commands {
-			if !isApt(c, "install") && !(path.Base(c.Name) == "apk" && first(c) == "add") {
+			switch n := path.Base(c.Name); {
+			case isApt(c, "install"):
+			case n == "apk" && first(c) == "add":
+				verb = "apk add --no-cache"
+			case (n == "dnf" || n == "yum" || n == "microdnf") && first(c) == "install":
+				verb = n + " install -y"
+			default:
 				continue
 			}
 			for _, p := range aptPackages(c) {
@@ -98,7 +129,7 @@ func checkDebugTools(in *Input) []Finding {
 			continue
 		}
 		sort.Strings(names)
-		out = append(out, in.at(x, fmt.Sprintf("the image installs %s (~%s), for a person working inside the container: its CMD, ENTRYPOINT and HEALTHCHECK do not run them. Install them only on request, behind a build argument (`ARG DEBUG_TOOLS=` and `RUN if [ -n \"$DEBUG_TOOLS\" ]; then ... install %s; fi`), and build a debuggable image with `--build-arg DEBUG_TOOLS=1`.", strings.Join(names, ", "), mb(bytes), strings.Join(names, " ")),
+		out = append(out, in.at(x, fmt.Sprintf("the image installs %s (~%s), for a person working inside the container: its CMD, ENTRYPOINT and HEALTHCHECK do not run them. Install them only on request, behind a build argument (`ARG DEBUG_TOOLS=` and `RUN if [ -n \"$DEBUG_TOOLS\" ]; then %s %s; fi`), and build a debuggable image with `--build-arg DEBUG_TOOLS=1`.", strings.Join(names, ", "), mb(bytes), verb, strings.Join(names, " ")),
 			Cost{ImageBytes: bytes, Seconds: bytesSeconds(0, bytes), Basis: "static"}))
 	}
 	return out
@@ -107,5 +138,6 @@ func checkDebugTools(in *Input) []Finding {
 // conditional: the RUN already installs under a shell condition.
 func conditional(x *dockerfile.Instruction) bool {
 	s := " " + x.Run.Script + " "
-	return strings.Contains(s, " if ") || strings.Contains(s, "&&") && strings.Contains(s, "[ ") && strings.Contains(s, "$")
+	return strings.Contains(s, " if ") || strings.Contains(s, " case ") || strings.Contains(s, "||") && strings.Contains(s, "$") ||
+		strings.Contains(s, "&&") && strings.Contains(s, "[ ") && strings.Contains(s, "$")
 }
