@@ -48,7 +48,7 @@ func checkToolchainInFinal(in *Input) []Finding {
 				Cost{ImageBytes: w, Seconds: bytesSeconds(0, w), Basis: "static"}))
 		}
 		for _, inst := range runInstalls(ins) {
-			if devDepsInstall(inst, ins.State) && !in.noDevDependencies(ins, inst) {
+			if devDepsInstall(inst, ins.State) && !in.noDevDependencies(ins, inst) && !in.runsDevDependency(final, ins) {
 				out = append(out, in.at(ins, fmt.Sprintf("`%s` installs development dependencies into the final image: install production dependencies only (e.g. `--omit=dev`), or build in an earlier stage.", inst),
 					Cost{ImageBytes: 100e6, Seconds: bytesSeconds(0, 100e6), Basis: "static"}))
 			}
@@ -90,4 +90,28 @@ func (in *Input) noDevDependencies(ins *dockerfile.Instruction, inst *Install) b
 	}
 	deps, why := in.nodeDeps(dir)
 	return why == "" && len(deps.dev) == 0
+}
+
+// runsDevDependency: the container's command (or HEALTHCHECK) runs a
+// development dependency — a test image (`cypress run`, `npm test`) or a
+// dev server: it needs them, and they are no finding.
+func (in *Input) runsDevDependency(final *dockerfile.Stage, ins *dockerfile.Instruction) bool {
+	s := in.stageOf(ins)
+	if s == nil || len(final.Instructions) == 0 {
+		return false
+	}
+	pkgDir, ok := in.nodeContextDir(s, path.Clean(ins.State.Workdir))
+	if !ok {
+		return false
+	}
+	deps, why := in.nodeDeps(pkgDir)
+	if why != "" {
+		return false
+	}
+	wd := final.Instructions[len(final.Instructions)-1].State.Workdir
+	startDir, ok := in.nodeContextDir(final, wd)
+	if !ok {
+		startDir = pkgDir
+	}
+	return strings.Contains(in.startNeedsDev(final, wd, startDir, deps), "development dependency")
 }

@@ -82,3 +82,21 @@ func TestLW111WorkspaceDevDependencies(t *testing.T) {
 		}
 	}
 }
+
+// A test image runs its development dependencies (found on the corpus:
+// redash's cypress image): no finding.
+func TestLW111TestImageNeedsItsDevDependencies(t *testing.T) {
+	for cmd, want := range map[string]int{
+		`["npx", "cypress", "run"]`: 0,
+		`["npm", "test"]`:           0,
+		`["node", "server.js"]`:     1,
+	} {
+		in := inputWithContext(t, map[string]string{
+			"Dockerfile":   "FROM node:20-slim\nWORKDIR /e2e\nCOPY package.json ./\nRUN npm ci\nCOPY . .\nCMD " + cmd + "\n",
+			"package.json": `{"scripts":{"test":"cypress run"},"dependencies":{"express":"4"},"devDependencies":{"cypress":"13"}}`,
+		})
+		if got := len(check(t, "LW111", in)); got != want {
+			t.Errorf("CMD %s: %d findings, want %d", cmd, got, want)
+		}
+	}
+}

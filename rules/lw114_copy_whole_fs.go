@@ -27,6 +27,11 @@ func checkCopyWholeFS(in *Input) []Finding {
 			if ins.Copy == nil || ins.Copy.From == "" {
 				continue
 			}
+			// a stage built FROM scratch holds only what it copied in (a
+			// binaries-only stage): all of it is the artifact
+			if i := ins.Copy.FromStage; i >= 0 && i < len(in.File.Stages) && in.rootBase(in.File.Stages[i]).Base == "scratch" {
+				continue
+			}
 			for _, src := range ins.Copy.SourcesExpanded {
 				p := path.Clean("/" + strings.TrimSuffix(src, "*"))
 				if wholeFSPaths[p] {

@@ -11,6 +11,8 @@ func TestLW114CopyWholeFS(t *testing.T) {
 		"FROM a:1 AS b\nFROM debian:12\nCOPY --from=b /* /\n",
 	)
 	ruleCatchesNot(t, "LW114",
+		// a stage FROM scratch holds only the binaries it copied (moby/buildkit's cni-plugins)
+		"FROM alpine AS dl\nRUN echo\nFROM scratch AS cni\nCOPY --from=dl /opt/cni/bin/ /\nFROM debian:12\nCOPY --from=cni / /opt/cni/bin/\n",
 		"FROM golang:1.22 AS build\nFROM scratch\nCOPY --from=build /out/app /app\n",
 		"FROM debian:12\nCOPY . /\n",
 		"FROM node:20 AS b\nFROM node:20-slim\nCOPY --from=b /app/dist /app/dist\n",
