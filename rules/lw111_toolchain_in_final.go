@@ -48,7 +48,7 @@ func checkToolchainInFinal(in *Input) []Finding {
 				Cost{ImageBytes: w, Seconds: bytesSeconds(0, w), Basis: "static"}))
 		}
 		for _, inst := range runInstalls(ins) {
-			if devDepsInstall(inst, ins.State) && !in.noDevDependencies(ins, inst) && !in.runsDevDependency(final, ins) {
+			if devDepsInstall(inst, ins.State) && !in.noDevDependencies(ins, inst) && !in.runsDevDependency(final, ins) && !in.devOrTestImage(final) {
 				out = append(out, in.at(ins, fmt.Sprintf("`%s` installs development dependencies into the final image: install production dependencies only (e.g. `--omit=dev`), or build in an earlier stage.", inst),
 					Cost{ImageBytes: 100e6, Seconds: bytesSeconds(0, 100e6), Basis: "static"}))
 			}
@@ -114,4 +114,20 @@ func (in *Input) runsDevDependency(final *dockerfile.Stage, ins *dockerfile.Inst
 		startDir = pkgDir
 	}
 	return strings.Contains(in.startNeedsDev(final, wd, startDir, deps), "development dependency")
+}
+
+// devOrTestImage: an image made for development or tests, by its name, its
+// Dockerfile's path (discourse_dev, .ci/Dockerfile.cypress,
+// .devcontainer/Dockerfile, Dockerfile.test) or a test runner's base image
+// (cypress/browsers): its development dependencies are what it is for.
+func (in *Input) devOrTestImage(final *dockerfile.Stage) bool {
+	words := strings.FieldsFunc(strings.ToLower(in.Image+" "+in.Dockerfile+" "+final.Name), func(r rune) bool { return (r < 'a' || r > 'z') && (r < '0' || r > '9') })
+	for _, w := range words {
+		switch w {
+		case "dev", "develop", "development", "devcontainer", "test", "tests", "testing", "e2e", "ci", "cypress", "playwright":
+			return true
+		}
+	}
+	base := strings.ToLower(in.rootBase(final).Base)
+	return strings.Contains(base, "cypress/") || strings.Contains(base, "playwright") || strings.Contains(base, "puppeteer")
 }

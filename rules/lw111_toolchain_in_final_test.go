@@ -1,6 +1,9 @@
 package rules
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestLW111KeptBuildTools(t *testing.T) {
 	// removed only in a later RUN: still in the image's layers
@@ -97,6 +100,32 @@ func TestLW111TestImageNeedsItsDevDependencies(t *testing.T) {
 		})
 		if got := len(check(t, "LW111", in)); got != want {
 			t.Errorf("CMD %s: %d findings, want %d", cmd, got, want)
+		}
+	}
+}
+
+// Development and test images by name or base (found on the corpus:
+// discourse_dev, redash's .ci/Dockerfile.cypress).
+func TestLW111DevAndTestImages(t *testing.T) {
+	df := "FROM node:20-slim\nWORKDIR /app\nCOPY package.json ./\nRUN npm ci\nCOPY . .\nCMD [\"node\", \"server.js\"]\n"
+	files := func() map[string]string {
+		return map[string]string{"package.json": `{"dependencies":{"express":"4"},"devDependencies":{"jest":"29"}}`}
+	}
+	for _, tc := range []struct {
+		image, dockerfile, src string
+		want                   int
+	}{
+		{"web", "Dockerfile", df, 1},
+		{"discourse_dev", "image/discourse_dev/Dockerfile", df, 0},
+		{"web", ".ci/Dockerfile.cypress", df, 0},
+		{"web", "Dockerfile", strings.Replace(df, "node:20-slim", "cypress/browsers:node-20", 1), 0},
+	} {
+		f := files()
+		f["Dockerfile"] = tc.src
+		in := inputWithContext(t, f)
+		in.Image, in.Dockerfile = tc.image, tc.dockerfile
+		if got := len(check(t, "LW111", in)); got != tc.want {
+			t.Errorf("%s %s: %d findings, want %d", tc.image, tc.dockerfile, got, tc.want)
 		}
 	}
 }
