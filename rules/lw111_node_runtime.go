@@ -141,8 +141,8 @@ func fixNodeRuntimeStage(in *Input, ins *dockerfile.Instruction, inst *Install) 
 				return nil, fmt.Sprintf("%s (a dependency) downloads into the home directory when it installs, which the runtime stage does not take", n)
 			}
 		}
-		if strings.Contains(string(lock), "node_modules/"+p) || strings.Contains(string(lock), "/node_modules/@"+p) {
-			return nil, fmt.Sprintf("package-lock.json installs %s, which downloads into the home directory, which the runtime stage does not take", p)
+		if n := lockInstallsForRuntime(lock, p); n != "" {
+			return nil, fmt.Sprintf("package-lock.json installs %s for run time, which downloads into the home directory, which the runtime stage does not take", n)
 		}
 	}
 	final := s.Instructions[len(s.Instructions)-1].State.Workdir
@@ -963,6 +963,37 @@ func scriptWritesOutside(scripts map[string]string, name, dir string, seen map[s
 					return why
 				}
 			}
+		}
+	}
+	return ""
+}
+
+// lockInstallsForRuntime is a package of package-lock.json whose name holds
+// name and that is not only a development dependency's ("" when none). A
+// devDependency (cypress for the tests) goes with the prune anyway. A
+// lockfile that does not parse is read as text: any mention counts.
+func lockInstallsForRuntime(lock []byte, name string) string {
+	if len(lock) == 0 {
+		return ""
+	}
+	var l struct {
+		Packages map[string]struct {
+			Dev bool `json:"dev"`
+		} `json:"packages"`
+	}
+	if json.Unmarshal(lock, &l) != nil || l.Packages == nil {
+		if strings.Contains(string(lock), "node_modules/"+name) || strings.Contains(string(lock), "node_modules/@"+name) {
+			return name
+		}
+		return ""
+	}
+	for k, p := range l.Packages {
+		i := strings.LastIndex(k, "node_modules/")
+		if i < 0 || p.Dev {
+			continue
+		}
+		if pkg := k[i+len("node_modules/"):]; strings.Contains(pkg, name) {
+			return pkg
 		}
 	}
 	return ""

@@ -62,3 +62,18 @@ func TestPackageOf(t *testing.T) {
 		}
 	}
 }
+
+// A browser downloader only the tests use goes with the prune; one the
+// service needs refuses the runtime stage.
+func TestLockInstallsForRuntime(t *testing.T) {
+	lock := []byte(`{"packages":{"":{},"node_modules/cypress":{"dev":true},"node_modules/express":{},"node_modules/puppeteer-core":{}}}`)
+	if got := lockInstallsForRuntime(lock, "cypress"); got != "" {
+		t.Errorf("a devDependency's downloader: %q", got)
+	}
+	if got := lockInstallsForRuntime(lock, "puppeteer"); got != "puppeteer-core" {
+		t.Errorf("a run-time downloader: %q", got)
+	}
+	if got := lockInstallsForRuntime([]byte("not json node_modules/playwright"), "playwright"); got != "playwright" {
+		t.Errorf("an unreadable lockfile is read as text: %q", got)
+	}
+}
