@@ -11,6 +11,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -230,7 +231,29 @@ func firstLine(s string) string {
 	return s
 }
 
+// openReadWrite opens (creating it if need be) a history for writing.
+// Several processes creating the same file at once can meet in SQLite's
+// switch to WAL, where waiting would deadlock, so SQLite answers
+// SQLITE_BUSY at once instead of waiting busy_timeout: that is retried.
 func openReadWrite(path string) (*Store, error) {
+	var err error
+	for attempt := 0; attempt < 40; attempt++ {
+		var s *Store
+		if s, err = openReadWriteOnce(path); err == nil || !busy(err) {
+			return s, err
+		}
+		time.Sleep(time.Duration(5+rand.IntN(20*(attempt+1))) * time.Millisecond)
+	}
+	return nil, err
+}
+
+// busy: SQLite said the database is locked.
+func busy(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked")
+}
+
+func openReadWriteOnce(path string) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("history %s: %w", path, err)
 	}
