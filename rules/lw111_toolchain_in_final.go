@@ -17,7 +17,8 @@ var ToolchainInFinalStage = Register(&Rule{
 that starts from an SDK image (golang, rust, maven, gradle, a JDK, the .NET SDK), installs build tools
 (build-essential, gcc, make, a JDK) or installs development dependencies (` + "`npm ci`" + ` without ` + "`--omit=dev`" + `,
 ` + "`poetry install`" + ` without ` + "`--only main`" + `) ships all of it. Build in an earlier stage and copy the output into a
-slim runtime base. ` + "`layerwise fix`" + ` does this for npm: a single stage on the node image that installs its
+slim runtime base. ` + "`layerwise fix --rule LW111`" + ` does this for npm, on request (it trades rebuild time for
+size: each source change prunes again and ships the production dependencies in a new layer): a single stage on the node image that installs its
 development dependencies becomes the build stage, with ` + "`npm prune --omit=dev`" + ` after its last step, and a
 runtime stage on the same node image takes the application directory from it. It refuses where that is not
 certain: a step that writes outside the application directory (other than OS package installs, which the runtime
@@ -28,7 +29,14 @@ package that downloads into the home directory when installed (puppeteer, playwr
 	Good:          "FROM golang:1.22 AS build\nRUN CGO_ENABLED=0 go build -o /app .\nFROM gcr.io/distroless/static\nCOPY --from=build /app /app",
 	Check:         checkToolchainInFinal,
 	FixDockerfile: fixToolchainInFinal,
-	ImageEffects:  []ImageEffect{EffectDevDependenciesPruned},
+	// on request (--rule LW111, best with --verify): the runtime stage
+	// makes the image smaller and its pulls faster, but every source
+	// change prunes again and copies the application directory with its
+	// production node_modules into a new layer — measured on the examples'
+	// storefront, a warm source-change rebuild of 12.1 s instead of 5.7 s.
+	// A default fix must not make rebuilds slower.
+	FixOnRequest: true,
+	ImageEffects: []ImageEffect{EffectDevDependenciesPruned},
 })
 
 func checkToolchainInFinal(in *Input) []Finding {
