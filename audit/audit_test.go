@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -543,6 +544,44 @@ func TestKanikoConfigAboveTheContext(t *testing.T) {
 	delete(files, "svc/skaffold.yaml")
 	if n := count(files); n != 1 {
 		t.Errorf("%d LW102 findings without kaniko, want 1", n)
+	}
+}
+
+// TestSkaffoldBuilderPerArtifact: each skaffold artifact's builder counts
+// for its own context. skaffold's integration/testdata/debug config builds
+// java with jib and go with the default local docker builder (the Engine
+// API's classic builder): the go image gets no cache mount although the
+// config mentions jib and buildpacks; a context no artifact names, or one
+// built with useBuildkit, gets its mount.
+func TestSkaffoldBuilderPerArtifact(t *testing.T) {
+	config := "apiVersion: skaffold/v4beta14\nkind: Config\nbuild:\n  artifacts:\n  - image: debug-java\n    context: java\n    jib:\n      args: [-q]\n  - image: debug-go\n    context: go\n%s\nprofiles:\n- name: buildpacks\n  build:\n    artifacts:\n    - image: debug-go\n      context: go\n      buildpacks: {}\n"
+	dockerfile := "FROM golang:1.22 AS builder\nCOPY app.go go.mod ./\nRUN go build -o /app .\nFROM gcr.io/distroless/base\nCOPY --from=builder /app .\nCMD [\"/app\"]\n"
+	count := func(files map[string]string) int {
+		n := 0
+		for _, f := range run(t, testfs.Tree(t, files), nil).Findings {
+			if f.RuleID == "LW102" {
+				n++
+			}
+		}
+		return n
+	}
+	for _, tc := range []struct {
+		name, local, dir string
+		want             int
+	}{
+		{"default docker builder", "", "go", 0},
+		{"useBuildkit", "  local:\n    useBuildkit: true", "go", 1},
+		{"a context no artifact names", "", "other", 1},
+	} {
+		files := map[string]string{
+			"debug/skaffold.yaml":             fmt.Sprintf(config, tc.local),
+			"debug/" + tc.dir + "/Dockerfile": dockerfile,
+			"debug/" + tc.dir + "/go.mod":     "module x\n",
+			"debug/" + tc.dir + "/app.go":     "package main\n",
+		}
+		if n := count(files); n != tc.want {
+			t.Errorf("%s: %d LW102 findings, want %d", tc.name, n, tc.want)
+		}
 	}
 }
 

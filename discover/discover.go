@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
 	"os"
@@ -24,6 +25,7 @@ import (
 	"github.com/layerwise/layerwise/internal/par"
 	"github.com/layerwise/layerwise/internal/safefile"
 	"github.com/moby/patternmatcher"
+	"gopkg.in/yaml.v3"
 
 	"github.com/distribution/reference"
 	"github.com/layerwise/layerwise/baseimage"
@@ -774,13 +776,7 @@ func SkaffoldOf(im *Image) Skaffold {
 			if out.NoMounts != "" {
 				continue // the config nearest the context speaks first
 			}
-			switch {
-			case strings.Contains(text, "kaniko:"):
-				out.NoMounts = "skaffold builds it with kaniko, whose Dockerfile parser rejects RUN --mount (" + relTo(root, p) + ")"
-			case strings.Contains(text, "artifacts:") && !strings.Contains(text, "useBuildkit: true") && !strings.Contains(text, "useDockerCLI: true") &&
-				!strings.Contains(text, "buildpacks:") && !strings.Contains(text, "jib:") && !strings.Contains(text, "ko:"):
-				out.NoMounts = "skaffold builds it through the Docker Engine API's classic builder (no useBuildkit or useDockerCLI in " + relTo(root, p) + "), which rejects RUN --mount"
-			}
+			out.NoMounts = skaffoldNoMounts(text, dir, im, relTo(root, p))
 		}
 		if dir == root || !safefile.Inside(root, dir) {
 			return out
@@ -791,6 +787,90 @@ func SkaffoldOf(im *Image) Skaffold {
 		}
 		dir = parent
 	}
+}
+
+// skaffoldArtifact is what skaffoldNoMounts reads of a config's
+// artifacts: a builder key present (even `jib:` with no value) picks the
+// builder; none is skaffold's default, the local docker builder.
+type skaffoldArtifact struct {
+	Context string `yaml:"context"`
+	Docker  *struct {
+		Dockerfile string `yaml:"dockerfile"`
+	} `yaml:"docker"`
+	Kaniko     yaml.Node `yaml:"kaniko"`
+	Buildpacks yaml.Node `yaml:"buildpacks"`
+	Jib        yaml.Node `yaml:"jib"`
+	Ko         yaml.Node `yaml:"ko"`
+	Custom     yaml.Node `yaml:"custom"`
+	Bazel      yaml.Node `yaml:"bazel"`
+}
+
+type skaffoldConfig struct {
+	Build struct {
+		Artifacts []skaffoldArtifact `yaml:"artifacts"`
+		Local     struct {
+			UseBuildkit  bool `yaml:"useBuildkit"`
+			UseDockerCLI bool `yaml:"useDockerCLI"`
+		} `yaml:"local"`
+	} `yaml:"build"`
+}
+
+// skaffoldNoMounts says why the skaffold config in dir builds the image on
+// a builder that rejects RUN --mount ("" when it does not build the image
+// or builds it with BuildKit). Each artifact counts for its own context:
+// a config whose other artifacts use jib or buildpacks still builds a
+// plain one with the Docker Engine API (skaffold's integration/testdata/
+// debug). Profiles are not followed: `skaffold build` without -p is
+// what a plain build does. A config that is not YAML (a template) is read
+// by its words as before.
+func skaffoldNoMounts(text, dir string, im *Image, name string) string {
+	kaniko := "skaffold builds it with kaniko, whose Dockerfile parser rejects RUN --mount (" + name + ")"
+	classic := "skaffold builds it through the Docker Engine API's classic builder (no useBuildkit or useDockerCLI in " + name + "), which rejects RUN --mount"
+	var docs []skaffoldConfig
+	dec := yaml.NewDecoder(strings.NewReader(text))
+	for {
+		var c skaffoldConfig
+		err := dec.Decode(&c)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			docs = nil
+			switch {
+			case strings.Contains(text, "kaniko:"):
+				return kaniko
+			case strings.Contains(text, "artifacts:") && !strings.Contains(text, "useBuildkit: true") && !strings.Contains(text, "useDockerCLI: true") &&
+				!strings.Contains(text, "buildpacks:") && !strings.Contains(text, "jib:") && !strings.Contains(text, "ko:"):
+				return classic
+			}
+			return ""
+		}
+		docs = append(docs, c)
+	}
+	ctx := filepath.Clean(im.AbsContext())
+	for _, c := range docs {
+		for _, a := range c.Build.Artifacts {
+			if filepath.Clean(filepath.Join(dir, filepath.FromSlash(a.Context))) != ctx {
+				continue
+			}
+			df := "Dockerfile"
+			if a.Docker != nil && a.Docker.Dockerfile != "" {
+				df = a.Docker.Dockerfile
+			}
+			if im.Dockerfile != "" && filepath.Join(ctx, filepath.FromSlash(df)) != filepath.Clean(im.AbsDockerfile()) {
+				continue // another Dockerfile of the same context
+			}
+			switch {
+			case a.Kaniko.Kind != 0:
+				return kaniko
+			case a.Buildpacks.Kind != 0, a.Jib.Kind != 0, a.Ko.Kind != 0, a.Custom.Kind != 0, a.Bazel.Kind != 0:
+				continue // not a Dockerfile build
+			case !c.Build.Local.UseBuildkit && !c.Build.Local.UseDockerCLI:
+				return classic
+			}
+		}
+	}
+	return ""
 }
 
 func relTo(root, p string) string {

@@ -160,6 +160,12 @@ func checkCacheOrder(in *Input) []Finding {
 				}
 				msg := fmt.Sprintf("%s (line %d) copies sources before %s (line %d): every source change %s %s. Copy %s first, install, then copy the sources.",
 					short(broad.Original), broad.Range.Start.Line, what, ins.Range.Start.Line, why, what, manifestList(inst.Tool))
+				if inst.Compile && len(storeMountFlags(in, ins, inst.Tool)) > 0 {
+					// a warm builder finds the packages in the mount; a
+					// fresh CI builder (and one whose GC evicted it) does not
+					msg = fmt.Sprintf("%s (line %d) copies sources before %s (line %d), whose packages are only in a cache mount: every CI job on a fresh builder (and every build after BuildKit's garbage collector evicted the mount) downloads them all again. Copy %s first and fetch the dependencies in their own step, whose layer a registry cache carries.",
+						short(broad.Original), broad.Range.Start.Line, what, ins.Range.Start.Line, manifestList(inst.Tool))
+				}
 				f := in.at(broad, msg, Cost{
 					Invalidates: fmt.Sprintf("every source change re-runs %s in %s", what, in.Image),
 					Seconds:     inst.Tool.Seconds, Basis: "static",

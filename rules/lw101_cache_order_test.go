@@ -1,6 +1,9 @@
 package rules
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestLW101CacheOrder(t *testing.T) {
 	ruleCatches(t, "LW101",
@@ -40,5 +43,20 @@ func TestLW101CacheOrder(t *testing.T) {
 	fs := check(t, "LW101", input(t, "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n"))
 	if len(fs) != 1 || fs[0].Range.Start.Line != 3 || fs[0].Cost.Seconds == 0 || fs[0].Cost.Invalidates != "every source change re-runs `npm ci` in img" {
 		t.Errorf("finding: %+v", fs)
+	}
+}
+
+// TestLW101StoreAlreadyInAMount: dotnet-docker's update-dependencies image
+// publishes with its NuGet packages in a cache mount: a warm builder does
+// not download them again, a fresh CI builder does. The finding says so,
+// not that every source change downloads them.
+func TestLW101StoreAlreadyInAMount(t *testing.T) {
+	fs := check(t, "LW101", input(t, "FROM mcr.microsoft.com/dotnet/sdk:9.0\nWORKDIR /src\nCOPY . .\nRUN --mount=type=cache,target=/root/.nuget dotnet publish app.csproj -o out\n"))
+	if len(fs) != 1 || !strings.Contains(fs[0].Message, "only in a cache mount") || strings.Contains(fs[0].Message, "every source change") {
+		t.Errorf("mounted store: %+v", fs)
+	}
+	fs = check(t, "LW101", input(t, "FROM mcr.microsoft.com/dotnet/sdk:9.0\nWORKDIR /src\nCOPY . .\nRUN dotnet publish app.csproj -o out\n"))
+	if len(fs) != 1 || !strings.Contains(fs[0].Message, "every source change re-downloads") {
+		t.Errorf("no mount: %+v", fs)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -35,7 +36,10 @@ own ` + "`apt-get update`" + ` (or runs a script that may), and so does a store 
 and yarn 4's global cache under Plug'n'Play, which the app reads when it runs. Maven's mount covers the local
 repository (` + "`~/.m2/repository`" + `), never the settings beside it. No mount is added where a command of the RUN
 would remove the mount point (` + "`rm -rf /var/cache/*`" + `, ` + "`rm -rf ~/.cache`" + ` fail with "Device or resource busy"),
-nor for an image that skaffold builds with kaniko, whose parser rejects ` + "`RUN --mount`" + `.`,
+nor for an image that skaffold builds with kaniko, whose parser rejects ` + "`RUN --mount`" + `, or with its default local
+builder (the Docker Engine API's classic builder, unless ` + "`useBuildkit`" + ` or ` + "`useDockerCLI`" + `). apt's installs in a
+published base image — no CMD or ENTRYPOINT, nothing copied in, an operating system's image or a toolchain's — get
+no mount: its fix takes the docker-clean hook out of that image and of every image built FROM it.`,
 	Bad: `FROM node:20
 COPY package.json package-lock.json ./
 RUN npm ci`,
@@ -283,6 +287,11 @@ func anyCovered(ins *dockerfile.Instruction, dirs []string) bool {
 // aptMountFinding checks apt-get install: /var/cache/apt and /var/lib/apt
 // mounted, sharing=locked.
 func aptMountFinding(in *Input, ins *dockerfile.Instruction, inst *Install) (Finding, bool) {
+	if in.baseImageRole() && slices.Contains(in.lineageInstructions(in.finalStage()), ins) {
+		// the mounts' fix takes docker-clean out of the image, and with it
+		// out of every image built FROM this one
+		return Finding{}, false
+	}
 	var missing, unlocked []string
 	for _, d := range aptMountDirs(in, ins) {
 		m := coveringMount(ins, d)
@@ -321,6 +330,68 @@ func (in *Input) officialImageSource() bool {
 		}
 	}
 	return false
+}
+
+// baseImageRole: the Dockerfile makes an image others build FROM — a
+// published base such as dotnet's runtime-deps or the rust image, outside
+// docker-library's header —, not a service: its final stage sets no CMD
+// or ENTRYPOINT of its own and copies nothing from the context but
+// scripts, on an operating system's image or as a toolchain image.
+func (in *Input) baseImageRole() bool {
+	final := in.finalStage()
+	if final == nil || final.IsScratch() {
+		return false
+	}
+	for _, x := range in.lineageInstructions(final) {
+		switch x.Kind {
+		case "CMD", "ENTRYPOINT":
+			return false
+		}
+		if x.Copy != nil && x.Copy.From == "" {
+			for _, src := range x.Copy.Sources {
+				if b := path.Base(src); !strings.HasSuffix(b, ".sh") && !strings.Contains(strings.ToLower(b), "entrypoint") {
+					return false
+				}
+			}
+		}
+	}
+	if in.toolchainImage(final) {
+		return true
+	}
+	if !osImage(in.rootBase(final).Base) {
+		return false
+	}
+	// an operating system plus packages is also what a tool image run with
+	// `docker run img cmd` is: a base sets the environment its children
+	// inherit, or lives in a directory per version as generated images do
+	// (src/runtime-deps/9.0/noble/amd64/Dockerfile)
+	for _, x := range in.lineageInstructions(final) {
+		if x.Kind == "ENV" {
+			return true
+		}
+	}
+	return versionedDir.MatchString("/" + path.Dir(in.Dockerfile) + "/")
+}
+
+// versionedDir: a directory of the path is a version (9.0, 1.85.0, 3.12-rc).
+var versionedDir = regexp.MustCompile(`/v?\d+(\.\d+)+(-[a-z0-9]+)?/`)
+
+// osImages are the operating systems' own images, by the last element of
+// their repository path (docker.io/library/debian, a mirror's
+// ubuntu.azurecr.io/ubuntu, mcr.microsoft.com/azurelinux/base/core).
+var osImages = map[string]bool{
+	"debian": true, "ubuntu": true, "alpine": true, "fedora": true, "centos": true, "rockylinux": true,
+	"almalinux": true, "amazonlinux": true, "oraclelinux": true, "archlinux": true, "busybox": true,
+	"buildpack-deps": true, "ubi": true, "ubi8": true, "ubi9": true, "ubi-minimal": true, "leap": true,
+	"tumbleweed": true, "core": true, "photon": true, "clearlinux": true,
+}
+
+func osImage(ref string) bool {
+	name, _, _ := strings.Cut(ref, "@")
+	if i := strings.LastIndex(name, ":"); i > strings.LastIndex(name, "/") {
+		name = name[:i]
+	}
+	return osImages[path.Base(name)]
 }
 
 func coveringMount(ins *dockerfile.Instruction, dir string) *dockerfile.Mount {

@@ -118,3 +118,32 @@ func TestAptMountNotInOfficialImageSources(t *testing.T) {
 		t.Errorf("an official image's source: %d findings", n)
 	}
 }
+
+// TestLW102PublishedBaseImage: the apt mounts' fix takes the docker-clean
+// hook out of the image, and out of every image built FROM it. A published
+// base (dotnet-docker's runtime-deps, rust-lang/docker-rust's slim
+// variants: no CMD or ENTRYPOINT, nothing copied in, an OS image or a
+// toolchain's variables) gets no apt finding; the same installs in a
+// service, a stage the final image does not build FROM, or a bare
+// OS-plus-packages tool image do.
+func TestLW102PublishedBaseImage(t *testing.T) {
+	runtimeDeps := "FROM ubuntu.azurecr.io/ubuntu:noble\nENV APP_UID=1654 DOTNET_RUNNING_IN_CONTAINER=true\nRUN apt-get update && apt-get install -y --no-install-recommends ca-certificates libicu74 && rm -rf /var/lib/apt/lists/*\nRUN groupadd --gid=$APP_UID app\n"
+	rust := "FROM debian:bookworm-slim\nENV RUSTUP_HOME=/usr/local/rustup CARGO_HOME=/usr/local/cargo\nRUN apt-get update; apt-get install -y --no-install-recommends gcc libc6-dev wget\n"
+	ruleCatchesNot(t, "LW102", runtimeDeps, rust)
+	// a version directory says so without an ENV
+	in := input(t, "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y curl\n")
+	in.Dockerfile = "src/runtime-deps/9.0/bookworm-slim/amd64/Dockerfile"
+	if fs := check(t, "LW102", in); len(fs) != 0 {
+		t.Errorf("versioned base image: %v", fs)
+	}
+	ruleCatches(t, "LW102",
+		runtimeDeps+"CMD [\"dotnet\", \"app.dll\"]\n",
+		runtimeDeps+"COPY . /app\n",
+		// the installs are in a stage the final image only copies from
+		"FROM ubuntu:noble AS chisel\nENV X=1\nRUN apt-get update && apt-get install -y file\nFROM scratch\nCOPY --from=chisel /rootfs /\n",
+		// OS plus packages, nothing that says base
+		"FROM debian:12\nRUN apt-get update && apt-get install -y curl\n",
+		// an application's own base image gets its mounts
+		"FROM node:20\nENV NODE_ENV=production\nRUN apt-get update && apt-get install -y curl\n",
+	)
+}

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"path"
 	"regexp"
 	"strings"
 
@@ -17,7 +18,8 @@ var VolatileEarlyInput = Register(&Rule{
 	Description: `Build args are in the environment of every RUN after their ARG, and ENV values are too, so a
 value that differs on each build (a date, a commit id, a build number, a ` + "`CACHE_BUST`" + `) invalidates every RUN that
 follows it — including the dependency install. Declare such values as late as possible: after the installs,
-ideally in the last stage just before the LABEL or the final COPY that needs them.`,
+ideally in the last stage just before the LABEL or the final COPY that needs them. A RUN after a COPY of the whole
+context is not counted: the context changes with every commit anyway.`,
 	Bad: `FROM node:20
 ARG GIT_COMMIT
 COPY package*.json ./
@@ -67,7 +69,7 @@ func checkVolatile(in *Input) []Finding {
 				continue
 			}
 			exp := firstExpensive(s.Instructions[i+1:])
-			if exp == nil {
+			if exp == nil || wholeContextBetween(s.Instructions[i+1:], exp) {
 				continue
 			}
 			msg := fmt.Sprintf("%s %s changes on every build and comes before %s (line %d): every RUN after it re-runs each time. Move it after the expensive steps.",
@@ -79,6 +81,28 @@ func checkVolatile(in *Input) []Finding {
 		}
 	}
 	return out
+}
+
+// wholeContextBetween: a COPY/ADD of the whole context comes before the
+// expensive RUN. The context changes with every commit, as a commit id
+// does, so the value costs that RUN nothing more (meilisearch's
+// VERGEN_GIT_SHA, which its cargo build compiles in: it cannot move after
+// the build anyway).
+func wholeContextBetween(ins []*dockerfile.Instruction, exp *dockerfile.Instruction) bool {
+	for _, x := range ins {
+		if x == exp {
+			return false
+		}
+		if x.Copy == nil || !x.Copy.FromContext() {
+			continue
+		}
+		for _, src := range x.Copy.ContextSources() {
+			if c := path.Clean("/" + src); c == "/" || c == "/*" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // firstExpensive is the first RUN that installs or compiles.

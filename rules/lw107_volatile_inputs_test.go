@@ -21,5 +21,14 @@ func TestLW107VolatileInputs(t *testing.T) {
 		// (nextcloud's ENV APACHE_BODY_LIMIT 1073741824)
 		"FROM debian:12\nENV APACHE_BODY_LIMIT 1073741824\nRUN apt-get install -y curl\n",
 		"FROM debian:12\nENV RELEASE=2024-05-01\nRUN apt-get update && apt-get install -y curl\n",
+		// the whole context comes first: it changes with every commit too
+		// (meilisearch's VERGEN_GIT_SHA, compiled in by the build)
+		"FROM rust:1.89\nARG COMMIT_SHA\nENV VERGEN_GIT_SHA=${COMMIT_SHA}\nCOPY . .\nRUN cargo build --release\n",
+	)
+	ruleCatches(t, "LW107",
+		// a directory changes less often than every commit
+		"FROM rust:1.89\nARG COMMIT_SHA\nCOPY src ./src\nRUN cargo build --release\n",
+		// the install before the sources is what the value costs
+		"FROM node:20\nARG GIT_COMMIT\nCOPY package.json .\nRUN npm ci\nCOPY . .\nRUN npm run build\n",
 	)
 }
