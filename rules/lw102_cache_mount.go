@@ -10,6 +10,7 @@ import (
 
 	"github.com/layerwise/layerwise/dockerfile"
 	"github.com/layerwise/layerwise/pkgmgr"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
 
 // MissingCacheMount is LW102.
@@ -37,9 +38,10 @@ and yarn 4's global cache under Plug'n'Play, which the app reads when it runs. M
 repository (` + "`~/.m2/repository`" + `), never the settings beside it. No mount is added where a command of the RUN
 would remove the mount point (` + "`rm -rf /var/cache/*`" + `, ` + "`rm -rf ~/.cache`" + ` fail with "Device or resource busy"),
 nor for an image that skaffold builds with kaniko, whose parser rejects ` + "`RUN --mount`" + `, or with its default local
-builder (the Docker Engine API's classic builder, unless ` + "`useBuildkit`" + ` or ` + "`useDockerCLI`" + `). apt's installs in a
-published base image — no CMD or ENTRYPOINT, nothing copied in, an operating system's image or a toolchain's — get
-no mount: its fix takes the docker-clean hook out of that image and of every image built FROM it.`,
+builder (the Docker Engine API's classic builder, unless ` + "`useBuildkit`" + ` or ` + "`useDockerCLI`" + `). A published base
+image — no CMD or ENTRYPOINT, nothing copied in, an operating system's image or a toolchain's — gets no mount: apt's
+fix would take the docker-clean hook out of that image and of every image built FROM it, and such images are built
+once per release on fresh builders, whose mounts are empty.`,
 	Bad: `FROM node:20
 COPY package.json package-lock.json ./
 RUN npm ci`,
@@ -77,12 +79,22 @@ func checkCacheMount(in *Input) []Finding {
 		// of every image built FROM it
 		return nil
 	}
+	var base []*dockerfile.Instruction
+	if in.baseImageRole() {
+		// a published base: apt's fix would take docker-clean out of every
+		// image built FROM it, and its builds run per release on fresh
+		// builders, whose mounts are empty
+		base = in.lineageInstructions(in.finalStage())
+	}
 	var out []Finding
 	for _, s := range in.File.Stages {
 		if in.windowsStage(s) {
 			continue // Windows: other paths, no cache mounts in classic builds
 		}
 		for _, ins := range s.Instructions {
+			if slices.Contains(base, ins) {
+				continue
+			}
 			seen := map[string]bool{}
 			for _, inst := range runInstalls(ins) {
 				t := inst.Tool
@@ -287,11 +299,6 @@ func anyCovered(ins *dockerfile.Instruction, dirs []string) bool {
 // aptMountFinding checks apt-get install: /var/cache/apt and /var/lib/apt
 // mounted, sharing=locked.
 func aptMountFinding(in *Input, ins *dockerfile.Instruction, inst *Install) (Finding, bool) {
-	if in.baseImageRole() && slices.Contains(in.lineageInstructions(in.finalStage()), ins) {
-		// the mounts' fix takes docker-clean out of the image, and with it
-		// out of every image built FROM this one
-		return Finding{}, false
-	}
 	var missing, unlocked []string
 	for _, d := range aptMountDirs(in, ins) {
 		m := coveringMount(ins, d)
@@ -355,23 +362,28 @@ func (in *Input) baseImageRole() bool {
 			}
 		}
 	}
-	if in.toolchainImage(final) {
-		return true
-	}
-	if !osImage(in.rootBase(final).Base) {
-		return false
-	}
 	// an operating system plus packages is also what a tool image run with
 	// `docker run img cmd` is: a base sets the environment its children
-	// inherit, or lives in a directory per version as generated images do
-	// (src/runtime-deps/9.0/noble/amd64/Dockerfile)
+	// inherit (a toolchain's version and home: the rust image's
+	// RUSTUP_HOME, RUST_VERSION), or lives in a directory per version as
+	// generated images do (src/runtime-deps/9.0/noble/amd64/Dockerfile)
+	env := false
 	for _, x := range in.lineageInstructions(final) {
-		if x.Kind == "ENV" {
-			return true
+		if c, ok := x.Cmd.(*instructions.EnvCommand); ok {
+			env = true
+			for _, kv := range c.Env {
+				if toolchainEnv.MatchString(kv.Key) {
+					return true
+				}
+			}
 		}
 	}
-	return versionedDir.MatchString("/" + path.Dir(in.Dockerfile) + "/")
+	return osImage(in.rootBase(final).Base) && (env || versionedDir.MatchString("/"+path.Dir(in.Dockerfile)+"/"))
 }
+
+// toolchainEnv are the variables a published toolchain image sets for the
+// images built FROM it.
+var toolchainEnv = regexp.MustCompile(`^(RUSTUP_HOME|GOROOT|[A-Z]+_SDK_VERSION|(RUST|GOLANG|NODE|PYTHON|JAVA|DOTNET|RUBY|PHP|ERLANG|ELIXIR)_VERSION)$`)
 
 // versionedDir: a directory of the path is a version (9.0, 1.85.0, 3.12-rc).
 var versionedDir = regexp.MustCompile(`/v?\d+(\.\d+)+(-[a-z0-9]+)?/`)

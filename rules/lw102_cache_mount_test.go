@@ -147,3 +147,10 @@ func TestLW102PublishedBaseImage(t *testing.T) {
 		"FROM node:20\nENV NODE_ENV=production\nRUN apt-get update && apt-get install -y curl\n",
 	)
 }
+
+// TestLW102PublishedAlpineBase: rust-lang/docker-rust's alpine variants
+// install with apk --no-cache: a published base, no mount either.
+func TestLW102PublishedAlpineBase(t *testing.T) {
+	ruleCatchesNot(t, "LW102", "FROM alpine:3.22\nENV RUSTUP_HOME=/usr/local/rustup RUST_VERSION=1.91.0\nRUN apk add --no-cache ca-certificates musl-dev gcc\n")
+	ruleCatches(t, "LW102", "FROM alpine:3.22\nENV RUSTUP_HOME=/usr/local/rustup RUST_VERSION=1.91.0\nRUN apk add --no-cache ca-certificates musl-dev gcc\nCOPY . /src\nRUN cargo build\n")
+}
