@@ -19,6 +19,7 @@ import (
 	"github.com/layerwise/layerwise/config"
 	"github.com/layerwise/layerwise/discover"
 	"github.com/layerwise/layerwise/dockerfile"
+	"github.com/layerwise/layerwise/engine"
 	"github.com/layerwise/layerwise/history"
 	"github.com/layerwise/layerwise/rules"
 )
@@ -55,10 +56,10 @@ type Options struct {
 // of the layer it added, by step key, and where they come from.
 // *history.Store is one.
 type StepDurations interface {
-	StepSeconds(ctx context.Context, image string) (map[string]float64, error)
+	StepSeconds(ctx context.Context, image string) (map[engine.StepKey]float64, error)
 	// StepLayerBytes is the median size of the layer each step added to
 	// the image, by step key.
-	StepLayerBytes(ctx context.Context, image string) (map[string]int64, error)
+	StepLayerBytes(ctx context.Context, image string) (map[engine.StepKey]int64, error)
 	// Where names the source in messages (the history file's path).
 	Where() string
 }

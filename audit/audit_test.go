@@ -293,7 +293,7 @@ func TestRepeatedStepsPricedByLayers(t *testing.T) {
 		"worker/Dockerfile": "FROM python:3.12-slim\n" + install + "COPY . /srv\n",
 	})
 	store, disc := withHistory(t, root)
-	key := "stage-0#2 " + strings.TrimSpace(install)
+	key := engine.MakeStepKey("stage-0", 2, install)
 	for i, im := range disc.Images {
 		b := &history.Build{StartedAt: time.Now(), Image: im.Name, Scenario: "cold", Result: engine.Result{Steps: []engine.Step{
 			{Key: key, Kind: "exec", Duration: time.Duration(20+i) * time.Second, LayerBytes: int64(30+i) << 20},

@@ -5,13 +5,14 @@ import (
 	"strings"
 
 	"github.com/layerwise/layerwise/dockerfile"
+	"github.com/layerwise/layerwise/engine"
 	"github.com/layerwise/layerwise/rules"
 )
 
 // measured is what the history holds of one image's steps.
 type measured struct {
-	secs  map[string]float64
-	layer map[string]int64
+	secs  map[engine.StepKey]float64
+	layer map[engine.StepKey]int64
 }
 
 // applyMeasured replaces static estimates with measured seconds where the
@@ -96,11 +97,6 @@ func stepKeyAt(m *dockerfile.File, line int) string {
 
 // matchesKey compares a history step key ("build#3 RUN go build ./...")
 // with stepKeyAt's "build|RUN go build ./...".
-func matchesKey(stepKey, want string) bool {
-	stage, text, _ := strings.Cut(want, "|")
-	prefix, rest, ok := strings.Cut(stepKey, " ")
-	if !ok || !strings.HasPrefix(prefix, stage+"#") {
-		return false
-	}
-	return rest == text
+func matchesKey(stepKey engine.StepKey, want string) bool {
+	return stepKey.ID() == want
 }

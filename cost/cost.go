@@ -24,6 +24,7 @@ import (
 
 	"github.com/layerwise/layerwise/buildctx"
 	"github.com/layerwise/layerwise/dockerfile"
+	"github.com/layerwise/layerwise/engine"
 	"github.com/layerwise/layerwise/pkgmgr"
 	"github.com/moby/patternmatcher"
 )
@@ -112,15 +113,10 @@ type Durations map[string]float64
 
 // DurationsFrom turns a history's step keys ("stage#3 RUN …") into
 // Durations.
-func DurationsFrom(byKey map[string]float64) Durations {
+func DurationsFrom(byKey map[engine.StepKey]float64) Durations {
 	out := Durations{}
 	for k, v := range byKey {
-		stage, rest, ok := strings.Cut(k, "#")
-		if !ok {
-			continue
-		}
-		_, text, ok := strings.Cut(rest, " ")
-		if ok {
+		if stage, _, text, ok := k.Parts(); ok {
 			out[stage+"|"+Normalize(text)] = v
 		}
 	}

@@ -2,6 +2,7 @@ package cost
 
 import (
 	"context"
+	"github.com/layerwise/layerwise/engine"
 	"math"
 	"os"
 	"os/exec"
@@ -62,9 +63,9 @@ func TestCostReplaysCommits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	measured := map[string]float64{"stage-0#3 COPY . .": 0.5, "stage-0#4 RUN npm ci": 40, "stage-0#5 RUN npm run build": 10}
+	measured := map[engine.StepKey]float64{"stage-0#3 COPY . .": 0.5, "stage-0#4 RUN npm ci": 40, "stage-0#5 RUN npm run build": 10}
 	rep, err := Run(ctx, repo, Options{Since: time.Now().Add(-90 * 24 * time.Hour),
-		StepSeconds: func(context.Context, string) (map[string]float64, error) { return measured, nil }})
+		StepSeconds: func(context.Context, string) (map[engine.StepKey]float64, error) { return measured, nil }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/layerwise/layerwise/config"
 	"github.com/layerwise/layerwise/discover"
 	"github.com/layerwise/layerwise/dockerfile"
+	"github.com/layerwise/layerwise/engine"
 	"github.com/layerwise/layerwise/fix"
 	"github.com/moby/patternmatcher/ignorefile"
 )
@@ -20,7 +21,7 @@ type Options struct {
 	Config *config.Config
 	// StepSeconds reads an image's measured step durations (the history's
 	// StepSeconds); nil prices every step statically.
-	StepSeconds func(ctx context.Context, image string) (map[string]float64, error)
+	StepSeconds func(ctx context.Context, image string) (map[engine.StepKey]float64, error)
 }
 
 // Report is the expected rebuild cost of a repository's images over a

@@ -29,8 +29,7 @@ func (res *Result) AttachLayers(hist []HistoryEntry) {
 	texts := make([]string, len(res.Steps))
 	for i, s := range res.Steps {
 		if s.Kind == "exec" || s.Kind == "copy" {
-			_, instr, _ := strings.Cut(s.Key, " ")
-			texts[i] = instructionText(instr)
+			texts[i] = instructionText(s.Key.Text())
 		}
 	}
 	used := make([]bool, len(res.Steps))

@@ -49,7 +49,7 @@ func TestAttachLayers(t *testing.T) {
 	}
 	got := map[string]int64{}
 	for _, s := range res.Steps {
-		got[s.Key] = s.LayerBytes
+		got[string(s.Key)] = s.LayerBytes
 	}
 	for k, v := range want {
 		if got[k] != v {

@@ -13,13 +13,11 @@ import (
 
 // Step is one build step.
 type Step struct {
-	// Key is stable across builds of the same Dockerfile: stage, index and
-	// instruction text ("build#3 RUN go mod download"). The vertex digest
-	// is not: for steps downstream of the context it carries the session.
-	Key   string `json:"key"`
-	Stage string `json:"stage,omitempty"`
-	Index int    `json:"index,omitempty"`
-	Name  string `json:"name"`
+	// Key names the step across builds (StepKey).
+	Key   StepKey `json:"key"`
+	Stage string  `json:"stage,omitempty"`
+	Index int     `json:"index,omitempty"`
+	Name  string  `json:"name"`
 	// Kind: "exec" (RUN), "copy" (COPY/ADD/WORKDIR), "base" (FROM),
 	// "context" (the transfer of the context or of a local named
 	// context), "internal" (definition,
@@ -55,7 +53,7 @@ func StepOf(name string) Step {
 		}
 		s.Index, _ = strconv.Atoi(m[2])
 		instr := strings.Join(strings.Fields(m[4]), " ")
-		s.Key = s.Stage + "#" + m[2] + " " + instr
+		s.Key = MakeStepKey(s.Stage, s.Index, instr)
 		switch strings.ToUpper(strings.SplitN(instr, " ", 2)[0]) {
 		case "RUN":
 			s.Kind = "exec"
@@ -66,7 +64,7 @@ func StepOf(name string) Step {
 		}
 		return s
 	}
-	s.Key = strings.Join(strings.Fields(name), " ")
+	s.Key = StepKey(strings.Join(strings.Fields(name), " "))
 	s.Kind = "internal"
 	// the build context, and each local named context (`[context NAME]
 	// load from client`), is sent by the client: its bytes count
@@ -285,7 +283,7 @@ func union(spans []span) time.Duration {
 // Step returns the step with the given key prefix ("stage-0#4 RUN").
 func (res *Result) Step(keyPrefix string) *Step {
 	for i := range res.Steps {
-		if strings.HasPrefix(res.Steps[i].Key, keyPrefix) {
+		if strings.HasPrefix(string(res.Steps[i].Key), keyPrefix) {
 			return &res.Steps[i]
 		}
 	}

@@ -85,7 +85,7 @@ func TestStepOfPaddedStageNames(t *testing.T) {
 		"[2/4] RUN make":                        "stage-0#2 RUN make",
 	} {
 		s := StepOf(name)
-		if s.Key != want || s.Kind == "internal" {
+		if string(s.Key) != want || s.Kind == "internal" {
 			t.Errorf("%q: key %q kind %s, want %q", name, s.Key, s.Kind, want)
 		}
 	}

@@ -191,7 +191,7 @@ func TestExamplesBeforeAndAfterFix(t *testing.T) {
 					t.Fatalf("measure: %v %+v", err, ms)
 				}
 				for _, s := range ms[0].Runs[0].Steps {
-					if strings.Contains(s.Key, svc.installKey) {
+					if strings.Contains(string(s.Key), svc.installKey) {
 						return s.Cached
 					}
 				}

@@ -219,7 +219,7 @@ func TestFixedServiceBuildsTheSameImageFaster(t *testing.T) {
 			t.Fatalf("measure %s: %v %+v", dir, err, ms)
 		}
 		for _, s := range ms[0].Runs[0].Steps {
-			if strings.Contains(s.Key, "RUN") && strings.Contains(s.Key, "npm install") {
+			if strings.Contains(string(s.Key), "RUN") && strings.Contains(string(s.Key), "npm install") {
 				return s.Cached
 			}
 		}

@@ -198,7 +198,7 @@ func TestBuildSharedCache(t *testing.T) {
 
 func hasStep(r *engine.Result, prefix string) bool {
 	for _, s := range r.Steps {
-		if strings.HasPrefix(s.Key, prefix) {
+		if strings.HasPrefix(string(s.Key), prefix) {
 			return true
 		}
 	}

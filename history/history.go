@@ -555,7 +555,7 @@ func (s *Store) Where() string { return s.Path }
 
 // StepSeconds returns, per step key, the median duration in seconds of the
 // non-cached runs of an image's steps (what the audit ranks by).
-func (s *Store) StepSeconds(ctx context.Context, image string) (map[string]float64, error) {
+func (s *Store) StepSeconds(ctx context.Context, image string) (map[engine.StepKey]float64, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT s.key, s.duration_ms / 1000.0 FROM steps s JOIN builds b ON b.id = s.build_id
 		WHERE b.image = ? AND s.cached = 0 AND b.error = '' AND s.kind IN ('exec','copy') ORDER BY s.key, s.duration_ms`, image)
 	if err != nil {
@@ -568,9 +568,9 @@ func (s *Store) StepSeconds(ctx context.Context, image string) (map[string]float
 // step added to an image in its successful builds (cached or not: a
 // cached step's layer is in the image all the same); steps that never
 // added one are left out.
-func (s *Store) StepLayerBytes(ctx context.Context, image string) (map[string]int64, error) {
+func (s *Store) StepLayerBytes(ctx context.Context, image string) (map[engine.StepKey]int64, error) {
 	if s.schema < layerBytesSchema {
-		return map[string]int64{}, nil
+		return map[engine.StepKey]int64{}, nil
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT s.key, s.layer_bytes FROM steps s JOIN builds b ON b.id = s.build_id
 		WHERE b.image = ? AND b.error = '' AND s.layer_bytes > 0 ORDER BY s.key, s.layer_bytes`, image)
@@ -582,18 +582,18 @@ func (s *Store) StepLayerBytes(ctx context.Context, image string) (map[string]in
 
 // medianPerKey reads (key, value) rows sorted by key and value and
 // returns each key's median (the upper one of an even count).
-func medianPerKey[T any](rows *sql.Rows) (map[string]T, error) {
+func medianPerKey[T any](rows *sql.Rows) (map[engine.StepKey]T, error) {
 	defer rows.Close()
-	all := map[string][]T{}
+	all := map[engine.StepKey][]T{}
 	for rows.Next() {
-		var k string
+		var k engine.StepKey
 		var v T
 		if err := rows.Scan(&k, &v); err != nil {
 			return nil, err
 		}
 		all[k] = append(all[k], v)
 	}
-	out := map[string]T{}
+	out := map[engine.StepKey]T{}
 	for k, v := range all {
 		out[k] = v[len(v)/2]
 	}

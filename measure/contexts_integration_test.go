@@ -121,12 +121,12 @@ func TestNamedContextsRemoteBuilder(t *testing.T) {
 	}
 	keys := map[string]bool{}
 	for _, s := range ms[0].Runs[0].Steps {
-		keys[s.Key] = true
+		keys[string(s.Key)] = true
 	}
 	// the named contexts are sent too, and counted in the context bytes
 	var named int64
 	for _, s := range ms[0].Runs[0].Steps {
-		if strings.HasPrefix(s.Key, "[context ") && strings.HasSuffix(s.Key, "] load from client") {
+		if strings.HasPrefix(string(s.Key), "[context ") && strings.HasSuffix(string(s.Key), "] load from client") {
 			if s.Kind != "context" || s.Bytes == 0 {
 				t.Errorf("named context transfer: %+v", s)
 			}
@@ -163,7 +163,7 @@ func TestNamedContextsBuildKitClient(t *testing.T) {
 	// found"); check that the steps ran, not merely resolved
 	copied := 0
 	for _, s := range r.Steps {
-		if strings.Contains(s.Key, "COPY --from=") && s.Error == "" && !s.End.IsZero() {
+		if strings.Contains(string(s.Key), "COPY --from=") && s.Error == "" && !s.End.IsZero() {
 			copied++
 		}
 	}

@@ -67,7 +67,7 @@ func fixture(t *testing.T, dockerfile string) *discover.Image {
 func installStep(t *testing.T, r *engine.Result) *engine.Step {
 	t.Helper()
 	for i := range r.Steps {
-		if strings.Contains(r.Steps[i].Key, installKey) {
+		if strings.Contains(string(r.Steps[i].Key), installKey) {
 			return &r.Steps[i]
 		}
 	}
@@ -219,7 +219,7 @@ func TestBackendsAgreeOnStepKeys(t *testing.T) {
 		var ks []string
 		for _, s := range res.Steps {
 			if s.Kind == "exec" || s.Kind == "copy" {
-				ks = append(ks, s.Key)
+				ks = append(ks, string(s.Key))
 			}
 		}
 		if res.Layers < 3 || res.ImageSize == 0 {
@@ -274,7 +274,7 @@ COPY requirements.txt ./
 		got := map[string]int64{}
 		for _, s := range res.Steps {
 			if s.Kind == "exec" || s.Kind == "copy" {
-				_, instr, _ := strings.Cut(s.Key, " ")
+				_, instr, _ := strings.Cut(string(s.Key), " ")
 				got[strings.Fields(instr)[0]+" "+strings.Fields(instr)[len(strings.Fields(instr))-1]] = s.LayerBytes
 			}
 		}

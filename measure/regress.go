@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/layerwise/layerwise/engine"
@@ -69,10 +68,10 @@ type Comparison struct {
 // when the baseline has no step of that key (an added or edited
 // instruction).
 type StepChange struct {
-	Key    string        `json:"key"`
-	Before time.Duration `json:"beforeNs"`
-	Now    time.Duration `json:"nowNs"`
-	New    bool          `json:"new,omitempty"`
+	Key    engine.StepKey `json:"key"`
+	Before time.Duration  `json:"beforeNs"`
+	Now    time.Duration  `json:"nowNs"`
+	New    bool           `json:"new,omitempty"`
 	// Why is the step's cache-miss explanation (layerwise why) against the
 	// latest baseline build, when it re-ran and was cached there.
 	Why *why.Cause `json:"why,omitempty"`
@@ -173,8 +172,8 @@ func CompareWithHistory(ctx context.Context, store *history.Store, ms []*Measure
 // with the measured runs, and returns the steps slower by more than
 // minDelta, most first. A step that stopped hitting the cache shows here.
 func slowerSteps(base []*history.Build, runs []*engine.Result, minDelta time.Duration) []StepChange {
-	collect := func(results []*engine.Result) map[string]time.Duration {
-		per := map[string][]time.Duration{}
+	collect := func(results []*engine.Result) map[engine.StepKey]time.Duration {
+		per := map[engine.StepKey][]time.Duration{}
 		for _, r := range results {
 			for _, st := range r.Steps {
 				if st.Kind == "exec" || st.Kind == "copy" || st.Kind == "context" || st.Kind == "base" {
@@ -182,7 +181,7 @@ func slowerSteps(base []*history.Build, runs []*engine.Result, minDelta time.Dur
 				}
 			}
 		}
-		out := map[string]time.Duration{}
+		out := map[engine.StepKey]time.Duration{}
 		for k, ds := range per {
 			slices.Sort(ds)
 			out[k] = Median(ds)
@@ -226,8 +225,7 @@ func explainSteps(ctx context.Context, store *history.Store, steps []StepChange,
 		return err
 	}
 	for i := range steps {
-		stage, rest, _ := strings.Cut(steps[i].Key, "#")
-		_, text, _ := strings.Cut(rest, " ")
+		stage, text := steps[i].Key.Stage(), steps[i].Key.Text()
 		for j := range rep.Causes {
 			if c := &rep.Causes[j]; c.Stage == stage && c.Step == text {
 				steps[i].Why = c

@@ -62,7 +62,7 @@ func dashboardHistory(t *testing.T, from time.Time) *history.Store {
 		for _, st := range steps {
 			e := engine.StepOf(st.key)
 			d := time.Duration(st.secs * float64(time.Second))
-			e.Cached = !ran[e.Key]
+			e.Cached = !ran[string(e.Key)]
 			if e.Cached {
 				d = 30 * time.Millisecond
 			}

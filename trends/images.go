@@ -3,7 +3,6 @@ package trends
 import (
 	"context"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/layerwise/layerwise/engine"
@@ -195,24 +194,14 @@ func topSteps(bs []*history.Build, lines map[string]int, n int) []StepCost {
 }
 
 func splitKey(s engine.Step) (stage, text string) {
-	st, rest, ok := cutKey(s.Key)
+	st, _, rest, ok := s.Key.Parts()
 	if !ok {
-		return s.Stage, s.Key
+		return s.Stage, string(s.Key)
 	}
 	if s.Stage != "" {
 		st = s.Stage
 	}
 	return st, rest
-}
-
-// cutKey splits "stage#3 RUN …" into "stage" and "RUN …".
-func cutKey(key string) (string, string, bool) {
-	stage, rest, ok := strings.Cut(key, "#")
-	if !ok {
-		return "", "", false
-	}
-	_, text, ok := strings.Cut(rest, " ")
-	return stage, text, ok
 }
 
 type groupAcc struct {

@@ -151,16 +151,10 @@ func stage(s engine.Step) string {
 	if s.Stage != "" {
 		return s.Stage
 	}
-	st, _, _ := strings.Cut(s.Key, "#")
-	return st
+	return s.Key.Stage()
 }
 
-func text(s engine.Step) string {
-	if _, t, ok := strings.Cut(s.Key, " "); ok {
-		return t
-	}
-	return s.Key
-}
+func text(s engine.Step) string { return s.Key.Text() }
 
 // find is the recorded input of a step: same stage (both as BuildKit's
 // progress names it, dockerfile.File.ProgressName) and text.

@@ -25,7 +25,7 @@ func TestParseRawJSON(t *testing.T) {
 	}
 	var keys []string
 	for _, s := range res.Steps {
-		keys = append(keys, s.Key)
+		keys = append(keys, string(s.Key))
 	}
 	want := "[internal] load build definition from Dockerfile|[internal] load .dockerignore|[internal] load metadata for docker.io/library/busybox:1.36|stage-0#1 FROM docker.io/library/busybox:1.36|[internal] load build context|stage-0#2 WORKDIR /app|stage-0#3 COPY . .|stage-0#4 RUN echo hello && sleep 1|exporting to image"
 	if strings.Join(keys, "|") != want {
@@ -60,7 +60,7 @@ func TestStepKeys(t *testing.T) {
 	}
 	for name, want := range cases {
 		s := engine.StepOf(name)
-		if s.Key != want[0] || s.Stage != want[1] || s.Kind != want[2] {
+		if string(s.Key) != want[0] || s.Stage != want[1] || s.Kind != want[2] {
 			t.Errorf("%q: %+v", name, s)
 		}
 	}
