@@ -585,6 +585,52 @@ func TestSkaffoldBuilderPerArtifact(t *testing.T) {
 	}
 }
 
+// TestCloudBuildSampleGetsNoMounts: a README beside the Dockerfile that
+// builds it with `gcloud builds submit --tag` (GoogleCloudPlatform's
+// samples): every build on a fresh worker with --no-cache, no mount can
+// help there; with --config the build is the config's.
+func TestCloudBuildSampleGetsNoMounts(t *testing.T) {
+	dockerfile := "FROM golang:1.25 AS builder\nWORKDIR /app\nCOPY . .\nRUN go build -o /app/server\nFROM alpine:3\nRUN apk add --no-cache ca-certificates\nCOPY --from=builder /app/server /server\nCMD [\"/server\"]\n"
+	for readme, want := range map[string]int{
+		"Build:\n\n    gcloud builds submit --tag gcr.io/[PROJECT]/app\n":                  0,
+		"Build:\n\n    gcloud builds submit --config cloudbuild.yaml --tag gcr.io/p/app\n": 2,
+		"Build:\n\n    docker build -t app .\n":                                            2,
+	} {
+		files := map[string]string{"app/Dockerfile": dockerfile, "app/go.mod": "module x\n", "app/main.go": "package main\n", "app/README.md": readme}
+		n := 0
+		for _, f := range run(t, testfs.Tree(t, files), nil).Findings {
+			if f.RuleID == "LW102" {
+				n++
+			}
+		}
+		if n != want {
+			t.Errorf("%q: %d LW102 findings, want %d", readme, n, want)
+		}
+	}
+}
+
+// TestOfficialLibraryGetsNoMounts: nextcloud/docker generates an official
+// image's library file: its versions' Dockerfiles get no cache mount.
+func TestOfficialLibraryGetsNoMounts(t *testing.T) {
+	files := map[string]string{"34/apache/Dockerfile": "FROM php:8.5-apache\nRUN apt-get update && apt-get install -y rsync\nCMD [\"apache2-foreground\"]\n"}
+	count := func() int {
+		n := 0
+		for _, f := range run(t, testfs.Tree(t, files), nil).Findings {
+			if f.RuleID == "LW102" {
+				n++
+			}
+		}
+		return n
+	}
+	if n := count(); n != 1 {
+		t.Errorf("without the library script: %d LW102 findings, want 1", n)
+	}
+	files["generate-stackbrew-library.sh"] = "#!/bin/bash\n"
+	if n := count(); n != 0 {
+		t.Errorf("official image: %d LW102 findings", n)
+	}
+}
+
 // TestSecretsSentOtherwiseThanByCOPY: a RUN bind mount of the whole
 // context and a COPY of a symlink into a secret directory send the
 // secrets too (review findings): LW123 reports them.

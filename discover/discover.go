@@ -779,14 +779,59 @@ func SkaffoldOf(im *Image) Skaffold {
 			out.NoMounts = skaffoldNoMounts(text, dir, im, relTo(root, p))
 		}
 		if dir == root || !safefile.Inside(root, dir) {
-			return out
+			break
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			return out
+			break
 		}
 		dir = parent
 	}
+	if out.NoMounts == "" {
+		out.NoMounts = cloudBuildNoMounts(im)
+	}
+	if out.NoMounts == "" {
+		out.NoMounts = officialLibraryNoMounts(im)
+	}
+	return out
+}
+
+// officialLibraryNoMounts: the repository generates a Docker official
+// image's library file (generate-stackbrew-library.sh at its root, as
+// nextcloud/docker does): bashbrew builds its Dockerfiles on fresh
+// builders, some with the classic builder, where RUN --mount fails.
+func officialLibraryNoMounts(im *Image) string {
+	root := filepath.Clean(im.Root)
+	if fi, err := os.Lstat(filepath.Join(root, "generate-stackbrew-library.sh")); err == nil && fi.Mode().IsRegular() {
+		return "the repository publishes a Docker official image (generate-stackbrew-library.sh): bashbrew builds it on fresh builders, some without BuildKit, where RUN --mount fails and a cache mount is always empty"
+	}
+	return ""
+}
+
+// gcloudSubmitTag: `gcloud builds submit --tag IMAGE` on one line (with
+// --config the build is the config's, which may ask for BuildKit).
+var gcloudSubmitTag = regexp.MustCompile(`(?m)^[^\n]*gcloud\s+builds\s+submit\b[^\n]*--tag\b`)
+
+// cloudBuildNoMounts: the README beside the Dockerfile builds the image
+// with `gcloud builds submit --tag` — a fresh Cloud Build worker per
+// build, which runs `docker build --no-cache` with its docker builder
+// image (classic unless asked for BuildKit, which RUN --mount needs).
+// A cache mount never holds anything there (GoogleCloudPlatform's samples).
+func cloudBuildNoMounts(im *Image) string {
+	root := filepath.Clean(im.Root)
+	for _, name := range []string{"README.md", "README", "README.rst"} {
+		p := filepath.Join(filepath.Clean(im.AbsContext()), name)
+		data, err := safefile.ReadWithin(root, p, safefile.MaxManifest)
+		if err != nil {
+			continue
+		}
+		for _, line := range gcloudSubmitTag.FindAllString(string(data), -1) {
+			if !strings.Contains(line, "--config") {
+				return "its " + relTo(root, p) + " builds it with `gcloud builds submit --tag`: a fresh Cloud Build worker per build running `docker build --no-cache`, where a cache mount is always empty (and RUN --mount needs BuildKit, which that builder does not ask for)"
+			}
+		}
+	}
+	return ""
 }
 
 // skaffoldArtifact is what skaffoldNoMounts reads of a config's

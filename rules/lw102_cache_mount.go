@@ -38,8 +38,11 @@ and yarn 4's global cache under Plug'n'Play, which the app reads when it runs. M
 repository (` + "`~/.m2/repository`" + `), never the settings beside it. No mount is added where a command of the RUN
 would remove the mount point (` + "`rm -rf /var/cache/*`" + `, ` + "`rm -rf ~/.cache`" + ` fail with "Device or resource busy"),
 nor for an image that skaffold builds with kaniko, whose parser rejects ` + "`RUN --mount`" + `, or with its default local
-builder (the Docker Engine API's classic builder, unless ` + "`useBuildkit`" + ` or ` + "`useDockerCLI`" + `). A published base
-image — no CMD or ENTRYPOINT, nothing copied in, an operating system's image or a toolchain's — gets no mount: apt's
+builder (the Docker Engine API's classic builder, unless ` + "`useBuildkit`" + ` or ` + "`useDockerCLI`" + `), nor for one its README
+builds with ` + "`gcloud builds submit --tag`" + ` (a fresh Cloud Build worker and ` + "`--no-cache`" + ` per build) or that a
+repository publishing a Docker official image builds (` + "`generate-stackbrew-library.sh`" + `: bashbrew). A non-root USER's
+mount needs its ` + "`uid`" + ` and ` + "`gid`" + `: a cache mount belongs to root otherwise. A published base
+image — no CMD or ENTRYPOINT, nothing copied in, an operating system's image, scratch or a toolchain's — gets no mount: apt's
 fix would take the docker-clean hook out of that image and of every image built FROM it, and such images are built
 once per release on fresh builders, whose mounts are empty.`,
 	Bad: `FROM node:20
@@ -79,12 +82,11 @@ func checkCacheMount(in *Input) []Finding {
 		// of every image built FROM it
 		return nil
 	}
-	var base []*dockerfile.Instruction
 	if in.baseImageRole() {
 		// a published base: apt's fix would take docker-clean out of every
-		// image built FROM it, and its builds run per release on fresh
-		// builders, whose mounts are empty
-		base = in.lineageInstructions(in.finalStage())
+		// image built FROM it, and its builds run once per release on
+		// fresh builders, whose mounts are empty
+		return nil
 	}
 	var out []Finding
 	for _, s := range in.File.Stages {
@@ -92,9 +94,6 @@ func checkCacheMount(in *Input) []Finding {
 			continue // Windows: other paths, no cache mounts in classic builds
 		}
 		for _, ins := range s.Instructions {
-			if slices.Contains(base, ins) {
-				continue
-			}
 			seen := map[string]bool{}
 			for _, inst := range runInstalls(ins) {
 				t := inst.Tool
@@ -116,9 +115,23 @@ func checkCacheMount(in *Input) []Finding {
 				if ins.State.HomeGuessed && strings.HasPrefix(dirs[0], ins.State.Home) {
 					guess = fmt.Sprintf(" (HOME assumed %s for USER %s: check the image's /etc/passwd)", ins.State.Home, ins.State.User)
 				}
+				// a cache mount is root's unless uid/gid say otherwise: a
+				// non-root USER needs its own (npm ci as USER node fails
+				// with EACCES on a root-owned /home/node/.npm)
+				owner := ""
+				if !ins.State.IsRoot() {
+					owner = ",uid=<uid>,gid=<gid>"
+					o := mountOwner(in, ins) // ",uid=U,gid=G", names where unknown
+					if uid, _, _ := strings.Cut(strings.TrimPrefix(o, ",uid="), ","); isNumber(uid) {
+						owner = o
+					}
+				}
 				var add []string
 				for _, d := range dirs {
-					add = append(add, "`--mount=type=cache,target="+d+"`")
+					add = append(add, "`--mount=type=cache,target="+d+owner+"`")
+				}
+				if owner == ",uid=<uid>,gid=<gid>" {
+					guess += fmt.Sprintf(" (with USER %s's uid and gid: a cache mount belongs to root otherwise)", ins.State.User)
 				}
 				what := "its cache in " + dirs[0]
 				if len(dirs) > 1 {
@@ -346,7 +359,7 @@ func (in *Input) officialImageSource() bool {
 // scripts, on an operating system's image or as a toolchain image.
 func (in *Input) baseImageRole() bool {
 	final := in.finalStage()
-	if final == nil || final.IsScratch() {
+	if final == nil {
 		return false
 	}
 	for _, x := range in.lineageInstructions(final) {
@@ -378,7 +391,10 @@ func (in *Input) baseImageRole() bool {
 			}
 		}
 	}
-	return osImage(in.rootBase(final).Base) && (env || versionedDir.MatchString("/"+path.Dir(in.Dockerfile)+"/"))
+	// FROM scratch: a distroless base assembled in a stage before it
+	// (dotnet's chiseled runtime-deps)
+	os := osImage(in.rootBase(final).Base) || in.rootBase(final).IsScratch()
+	return os && (env || versionedDir.MatchString("/"+path.Dir(in.Dockerfile)+"/"))
 }
 
 // toolchainEnv are the variables a published toolchain image sets for the

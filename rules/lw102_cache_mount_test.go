@@ -129,7 +129,10 @@ func TestAptMountNotInOfficialImageSources(t *testing.T) {
 func TestLW102PublishedBaseImage(t *testing.T) {
 	runtimeDeps := "FROM ubuntu.azurecr.io/ubuntu:noble\nENV APP_UID=1654 DOTNET_RUNNING_IN_CONTAINER=true\nRUN apt-get update && apt-get install -y --no-install-recommends ca-certificates libicu74 && rm -rf /var/lib/apt/lists/*\nRUN groupadd --gid=$APP_UID app\n"
 	rust := "FROM debian:bookworm-slim\nENV RUSTUP_HOME=/usr/local/rustup CARGO_HOME=/usr/local/cargo\nRUN apt-get update; apt-get install -y --no-install-recommends gcc libc6-dev wget\n"
-	ruleCatchesNot(t, "LW102", runtimeDeps, rust)
+	// dotnet's chiseled runtime-deps: assembled in a chisel stage, FROM
+	// scratch with the environment its children inherit
+	chiseled := "FROM buildpack-deps:resolute-curl AS chisel\nRUN apt-get update && apt-get install -y file\nFROM scratch\nCOPY --from=chisel /rootfs /\nENV APP_UID=1654\n"
+	ruleCatchesNot(t, "LW102", runtimeDeps, rust, chiseled)
 	// a version directory says so without an ENV
 	in := input(t, "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y curl\n")
 	in.Dockerfile = "src/runtime-deps/9.0/bookworm-slim/amd64/Dockerfile"
@@ -153,4 +156,27 @@ func TestLW102PublishedBaseImage(t *testing.T) {
 func TestLW102PublishedAlpineBase(t *testing.T) {
 	ruleCatchesNot(t, "LW102", "FROM alpine:3.22\nENV RUSTUP_HOME=/usr/local/rustup RUST_VERSION=1.91.0\nRUN apk add --no-cache ca-certificates musl-dev gcc\n")
 	ruleCatches(t, "LW102", "FROM alpine:3.22\nENV RUSTUP_HOME=/usr/local/rustup RUST_VERSION=1.91.0\nRUN apk add --no-cache ca-certificates musl-dev gcc\nCOPY . /src\nRUN cargo build\n")
+}
+
+// TestLW102MountOwnedByTheUser: a non-root USER's mount needs its uid and
+// gid (uptime-kuma's `USER node` then `npm ci`: a root-owned mount fails
+// with EACCES); the message says them when they are known, asks for them
+// when not.
+func TestLW102MountOwnedByTheUser(t *testing.T) {
+	fs := check(t, "LW102", input(t, "FROM node:20\nUSER node\nWORKDIR /app\nRUN npm ci\n"))
+	if len(fs) != 1 || !strings.Contains(fs[0].Message, "target=/home/node/.npm,uid=1000,gid=1000`") {
+		t.Errorf("node: %+v", fs)
+	}
+	fs = check(t, "LW102", input(t, "FROM python:3.12\nUSER app\nRUN pip install -r requirements.txt\n"))
+	if len(fs) != 1 || !strings.Contains(fs[0].Message, ",uid=<uid>,gid=<gid>`") || !strings.Contains(fs[0].Message, "USER app's uid") {
+		t.Errorf("unknown user: %+v", fs)
+	}
+	fs = check(t, "LW102", input(t, "FROM python:3.12\nUSER 1001:1001\nRUN pip install -r requirements.txt\n"))
+	if len(fs) != 1 || !strings.Contains(fs[0].Message, ",uid=1001,gid=1001`") {
+		t.Errorf("numeric user: %+v", fs)
+	}
+	fs = check(t, "LW102", input(t, "FROM python:3.12\nRUN pip install -r requirements.txt\n"))
+	if len(fs) != 1 || strings.Contains(fs[0].Message, "uid=") {
+		t.Errorf("root: %+v", fs)
+	}
 }

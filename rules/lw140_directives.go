@@ -14,9 +14,10 @@ var SyntaxDirective = Register(&Rule{
 	Description: `` + "`# syntax=docker/dockerfile:1`" + ` makes BuildKit pull the Dockerfile frontend image from a registry before
 building. A project that declares ` + "`offline: true`" + ` in ` + "`.layerwise.yaml`" + ` (air-gapped builders, no registry mirror)
 cannot pull it: drop the directive — BuildKit's built-in frontend already understands cache mounts. Conversely,
-heredocs, ` + "`COPY --link`" + `, ` + "`COPY --exclude`" + `, ` + "`COPY --parents`" + `, ` + "`ADD --checksum`" + ` and ` + "`ADD`" + ` of git repositories need a
-newer frontend than the one built into older engines (Docker Engine 20.10 ships dockerfile 1.2-era parsing): declare
-` + "`# syntax=docker/dockerfile:1`" + ` or build with a recent BuildKit.`,
+heredocs and ` + "`COPY --link`" + ` need frontend 1.4 (built into Docker Engine 23 and later), ` + "`ADD --checksum`" + ` and ` + "`ADD`" + ` of
+git repositories 1.6 (Engine 24), ` + "`COPY --exclude`" + ` 1.19 and ` + "`COPY --parents`" + ` 1.20 (Engine 29) — Docker Engine 20.10,
+which Debian 12 still ships as docker.io, builds in a 1.2-era frontend: declare ` + "`# syntax=docker/dockerfile:1`" + ` or build
+only on builders that recent.`,
 	Bad:           "# syntax=docker/dockerfile:1   (with offline: true)",
 	Good:          "(no directive; RUN --mount=type=cache works with the built-in frontend)",
 	Check:         checkSyntaxDirective,
@@ -50,12 +51,13 @@ func checkSyntaxDirective(in *Input) []Finding {
 	var out []Finding
 	for _, s := range in.File.Stages {
 		for _, ins := range s.Instructions {
-			if feat := newFrontendFeature(ins); feat != "" {
-				advice := "add `# syntax=docker/dockerfile:1` as the first line, or build only with BuildKit ≥ 0.13"
+			if feat := newFrontendFeature(ins); feat.name != "" {
+				need := fmt.Sprintf("Dockerfile frontend %s (BuildKit %s, built into Docker Engine %s; Debian 12's docker.io 20.10 builds in an older one)", feat.frontend, feat.buildkit, feat.engine)
+				advice := "add `# syntax=docker/dockerfile:1` as the first line, or build only on such builders"
 				if offline {
-					advice = "the project is offline, so a # syntax= directive cannot help: build only with BuildKit ≥ 0.13 (Docker Engine ≥ 25)"
+					advice = "the project is offline, so a # syntax= directive cannot help: build only on such builders"
 				}
-				out = append(out, in.at(ins, fmt.Sprintf("%s needs a newer Dockerfile frontend than older engines build in: %s.", feat, advice), Cost{}))
+				out = append(out, in.at(ins, fmt.Sprintf("%s needs %s: %s.", feat.name, need, advice), Cost{}))
 				return out // one finding per file says it
 			}
 		}
@@ -63,36 +65,52 @@ func checkSyntaxDirective(in *Input) []Finding {
 	return out
 }
 
-func newFrontendFeature(ins *dockerfile.Instruction) string {
+// frontendFeature is a Dockerfile feature and the first stable frontend
+// that parses it, with the BuildKit release that ships that frontend
+// built in and the first Docker Engine that vendors that BuildKit
+// (docs.docker.com's Dockerfile release notes).
+type frontendFeature struct{ name, frontend, buildkit, engine string }
+
+var (
+	since14 = frontendFeature{frontend: "≥ 1.4", buildkit: "≥ 0.10", engine: "≥ 23.0"}
+	since16 = frontendFeature{frontend: "≥ 1.6", buildkit: "≥ 0.12", engine: "≥ 24.0"}
+	// --exclude and --parents left the labs channel late (1.19, 1.20)
+	since119 = frontendFeature{frontend: "≥ 1.19", buildkit: "≥ 0.25", engine: "≥ 29.0"}
+	since120 = frontendFeature{frontend: "≥ 1.20", buildkit: "≥ 0.26", engine: "≥ 29.1"}
+)
+
+func (f frontendFeature) named(name string) frontendFeature { f.name = name; return f }
+
+func newFrontendFeature(ins *dockerfile.Instruction) frontendFeature {
 	switch c := ins.Cmd.(type) {
 	case *instructions.RunCommand:
 		if len(ins.Run.Heredocs) > 0 {
-			return "RUN with a heredoc"
+			return since14.named("RUN with a heredoc")
 		}
 	case *instructions.CopyCommand:
 		switch {
 		case len(ins.Copy.Heredocs) > 0:
-			return "COPY with a heredoc"
-		case c.Link:
-			return "COPY --link"
+			return since14.named("COPY with a heredoc")
 		case len(c.ExcludePatterns) > 0:
-			return "COPY --exclude"
+			return since119.named("COPY --exclude")
 		case c.Parents:
-			return "COPY --parents"
+			return since120.named("COPY --parents")
+		case c.Link:
+			return since14.named("COPY --link")
 		}
 	case *instructions.AddCommand:
 		switch {
-		case c.Checksum != "":
-			return "ADD --checksum"
-		case c.Link:
-			return "ADD --link"
 		case len(c.ExcludePatterns) > 0:
-			return "ADD --exclude"
+			return since119.named("ADD --exclude")
+		case c.Checksum != "":
+			return since16.named("ADD --checksum")
 		case len(ins.Copy.GitRefs) > 0:
-			return "ADD of a git repository"
+			return since16.named("ADD of a git repository")
+		case c.Link:
+			return since14.named("ADD --link")
 		}
 	}
-	return ""
+	return frontendFeature{}
 }
 
 // fixSyntaxDirective removes a # syntax= directive from an offline

@@ -1,6 +1,9 @@
 package rules
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func offline(in *Input) *Input {
 	c := *in.Config
@@ -38,5 +41,22 @@ func TestLW140SyntaxDirective(t *testing.T) {
 	fs := check(t, "LW140", offline(input(t, "FROM debian:12\nCOPY --link a /a\n")))
 	if len(fs) != 1 || fs[0].Severity != Warning {
 		t.Errorf("offline feature: %+v", fs)
+	}
+}
+
+// TestLW140NamesEachFeaturesVersion: the message names the frontend each
+// feature needs (a review found "BuildKit ≥ 0.13" said of COPY --link,
+// which frontend 1.4 and Docker Engine 23 parse).
+func TestLW140NamesEachFeaturesVersion(t *testing.T) {
+	for src, want := range map[string]string{
+		"FROM debian:12\nCOPY --link a /a\n":                            "frontend ≥ 1.4 (BuildKit ≥ 0.10, built into Docker Engine ≥ 23.0",
+		"FROM debian:12\nADD https://github.com/moby/buildkit.git /s\n": "frontend ≥ 1.6",
+		"FROM debian:12\nCOPY --link --exclude=*.md . /src\n":           "COPY --exclude needs Dockerfile frontend ≥ 1.19",
+		"FROM debian:12\nCOPY --parents a/*/b /src/\n":                  "frontend ≥ 1.20",
+	} {
+		fs := check(t, "LW140", input(t, src))
+		if len(fs) != 1 || !strings.Contains(fs[0].Message, want) {
+			t.Errorf("%q: want %q in %+v", src, want, fs)
+		}
 	}
 }
