@@ -1007,6 +1007,22 @@ var dockerfileCases = []struct {
 		want:  "FROM mcr.microsoft.com/dotnet/sdk:8.0\nARG TARGETARCH\nWORKDIR /source\nCOPY api.csproj ./\nRUN dotnet restore api.csproj -a $TARGETARCH\nCOPY . .\nRUN dotnet publish -a $TARGETARCH -o /app api.csproj\n",
 	},
 	{
+		// go.mod and go.sum already copied before the sources, but no
+		// dependency step (GoogleCloudPlatform's profiler/hotapp): the
+		// step goes in before the sources' COPY, a glob of .go files
+		name:  "go-manifests-already-copied",
+		files: map[string]string{"Dockerfile": "FROM golang:1.25-alpine\nWORKDIR /go/src\nCOPY ./go.mod ./\nCOPY ./go.sum ./\nRUN mkdir ./hotapp/\nCOPY ./hotapp/*.go ./hotapp/\nRUN go install ./...\nCMD [\"hotapp\"]\n", "go.mod": "module x\n", "go.sum": "", "hotapp/main.go": "package main\n"},
+		rules: []string{"LW101"},
+		want:  "FROM golang:1.25-alpine\nWORKDIR /go/src\nCOPY ./go.mod ./\nCOPY ./go.sum ./\nRUN mkdir ./hotapp/\nRUN go mod download\nCOPY ./hotapp/*.go ./hotapp/\nRUN go install ./...\nCMD [\"hotapp\"]\n",
+	},
+	{
+		// ... not when go.sum stays behind with the sources
+		name:  "go-sum-not-copied-first",
+		files: map[string]string{"Dockerfile": "FROM golang:1.25-alpine\nWORKDIR /go/src\nCOPY ./go.mod ./\nCOPY ./hotapp/*.go ./hotapp/\nRUN go install ./...\n", "go.mod": "module x\n", "go.sum": "", "hotapp/main.go": "package main\n"},
+		rules: []string{"LW101"},
+		note:  "not a directory",
+	},
+	{
 		// skaffold's default local build calls the Docker Engine API
 		// without asking for BuildKit: the classic builder, which rejects
 		// RUN --mount ("the --mount option requires BuildKit"; skaffold's

@@ -242,6 +242,9 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 		return nil, "the COPY has several sources"
 	}
 	src := strings.TrimPrefix(path.Clean("/"+c.ContextSources()[0]), "/")
+	if fix, why, ok := goManifestsInPlace(in, s1, bi, ii, broad, inst); ok {
+		return fix, why
+	}
 	if src != "" && !in.isDirSource(src) {
 		return nil, "the COPY source is not a directory"
 	}
@@ -1048,4 +1051,97 @@ func dotnetRuntimeArgs(c dockerfile.Command) string {
 		return ""
 	}
 	return " " + strings.Join(out, " ")
+}
+
+// goManifestsInPlace handles a Go compile whose go.mod and go.sum earlier
+// COPYs already put where it runs, with no dependency step between them
+// and the sources (GoogleCloudPlatform's profiler samples: COPY go.mod,
+// COPY go.sum, COPY ./app/*.go, go install): the dependency step goes in
+// right before the sources' COPY, whatever that COPY's shape. ok is false
+// when the shape is not that one (the general rewrite then decides).
+func goManifestsInPlace(in *Input, s *dockerfile.Stage, bi, ii int, broad, inst *dockerfile.Instruction) (*Fix, string, bool) {
+	var compile *Install
+	for _, i := range runInstalls(inst) {
+		if !i.Tool.System && i.FromManifest {
+			compile = i
+			break
+		}
+	}
+	if compile == nil || compile.Tool != toolGo || !compile.Compile || inst.Run == nil || len(inst.Run.Commands) == 0 || inst.Run.Commands[0].Name == "cd" {
+		return nil, "", false
+	}
+	dir := inst.State.Workdir
+	if broad.State.Workdir != dir {
+		return nil, "", false
+	}
+	// the context's go.mod (and the go.sum beside it) copied into dir by
+	// earlier COPYs of the stage
+	copied := map[string]bool{} // context paths
+	for _, x := range s.Instructions[:bi] {
+		if x.Copy == nil || !x.Copy.FromContext() || x.Copy.UsesVariables {
+			continue
+		}
+		d := absIn(x, x.Copy.Dest)
+		srcs := x.Copy.ContextSources()
+		for _, src := range srcs {
+			p := strings.TrimPrefix(path.Clean("/"+src), "/")
+			b := path.Base(p)
+			if b != "go.mod" && b != "go.sum" {
+				continue
+			}
+			to := d
+			if !strings.HasSuffix(x.Copy.Dest, "/") && len(srcs) == 1 && path.Base(d) == b {
+				to = path.Dir(d)
+			}
+			if path.Clean(to) == path.Clean(dir) {
+				copied[p] = true
+			}
+		}
+	}
+	mod := ""
+	for p := range copied {
+		if path.Base(p) == "go.mod" {
+			mod = p
+		}
+	}
+	if mod == "" {
+		return nil, "", false
+	}
+	if sum := path.Join(path.Dir(mod), "go.sum"); in.contextHas(sum) && !copied[sum] {
+		return nil, "", false
+	}
+	if pkgmgr.Vendored(compile, inst.State) || in.contextHas(path.Join(path.Dir(mod), "vendor/modules.txt")) {
+		return nil, "the compile builds from ./vendor, which comes with the sources: no dependency step to move before them", true
+	}
+	for _, m := range inst.Run.Mounts {
+		if m.Type == "ssh" || m.Type == "secret" {
+			return nil, fmt.Sprintf("the compile mounts %s (type=%s), which a dependency step before the sources would need as well", m.Target, m.Type), true
+		}
+	}
+	for _, x := range s.Instructions[bi+1 : ii] {
+		switch {
+		case x.Kind == "ENV" || x.Kind == "ARG":
+			if v := toolVariable(x, toolGo); v != "" {
+				return nil, fmt.Sprintf("%s %s (line %d) sets %s for the compile, which the dependency step before the sources would not see", x.Kind, v, x.Range.Start.Line, v), true
+			}
+		case x.Kind == "LABEL" || x.Kind == "EXPOSE":
+		default:
+			return nil, fmt.Sprintf("%s (line %d) between the COPY and the compile may prepare what fetching the dependencies needs", x.Kind, x.Range.Start.Line), true
+		}
+	}
+	reps := []Replacement{{StartLine: broad.Range.Start.Line, EndLine: broad.Range.Start.Line - 1, Text: joinLines([]string{keywordAsWritten(in.File, inst) + " go mod download"}), Kinds: []string{"RUN"}}}
+	if flags := storeMountFlags(in, inst, toolGo); len(flags) > 0 {
+		e := newRunEdit(in.File, inst)
+		for _, fl := range flags {
+			if !e.removeFlag(fl) {
+				return nil, fmt.Sprintf("the compile's cache mount over the package store (%s) is not written plainly on its first line", fl), true
+			}
+		}
+		lines, err := e.result()
+		if err != nil {
+			return nil, err.Error(), true
+		}
+		reps = append(reps, Replacement{StartLine: inst.Range.Start.Line, EndLine: inst.Range.End.Line, Text: joinLines(lines), Kinds: []string{"RUN"}})
+	}
+	return &Fix{Description: "fetch the Go modules before the sources (go.mod and go.sum are already copied)", File: in.Dockerfile, Replacements: reps}, "", true
 }
