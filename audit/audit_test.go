@@ -554,7 +554,7 @@ func TestKanikoConfigAboveTheContext(t *testing.T) {
 // config mentions jib and buildpacks; a context no artifact names, or one
 // built with useBuildkit, gets its mount.
 func TestSkaffoldBuilderPerArtifact(t *testing.T) {
-	config := "apiVersion: skaffold/v4beta14\nkind: Config\nbuild:\n  artifacts:\n  - image: debug-java\n    context: java\n    jib:\n      args: [-q]\n  - image: debug-go\n    context: go\n%s\nprofiles:\n- name: buildpacks\n  build:\n    artifacts:\n    - image: debug-go\n      context: go\n      buildpacks: {}\n"
+	config := "apiVersion: skaffold/v4beta14\nkind: Config\nbuild:\n  artifacts:\n  - image: debug-java\n    context: java\n    jib:\n      args: [-q]\n  - image: debug-go\n    context: go\n%s\nprofiles:\n- name: buildpacks\n  build:\n    artifacts:\n    - image: debug-go\n      context: go\n      buildpacks: {}\n- name: minikube\n  build:\n    artifacts:\n    - image: hello\n      context: profiled\n"
 	dockerfile := "FROM golang:1.22 AS builder\nCOPY app.go go.mod ./\nRUN go build -o /app .\nFROM gcr.io/distroless/base\nCOPY --from=builder /app .\nCMD [\"/app\"]\n"
 	count := func(files map[string]string) int {
 		n := 0
@@ -572,6 +572,8 @@ func TestSkaffoldBuilderPerArtifact(t *testing.T) {
 		{"default docker builder", "", "go", 0},
 		{"useBuildkit", "  local:\n    useBuildkit: true", "go", 1},
 		{"a context no artifact names", "", "other", 1},
+		// only a profile builds it, with the same default builder
+		{"a profile's artifact", "", "profiled", 0},
 	} {
 		files := map[string]string{
 			"debug/skaffold.yaml":             fmt.Sprintf(config, tc.local),
@@ -628,6 +630,34 @@ func TestOfficialLibraryGetsNoMounts(t *testing.T) {
 	files["generate-stackbrew-library.sh"] = "#!/bin/bash\n"
 	if n := count(); n != 0 {
 		t.Errorf("official image: %d LW102 findings", n)
+	}
+}
+
+// TestSkaffoldRequiresPassesTheImage: an artifact's `requires: - image:
+// image2` (no alias) passes the build arg image2 (skaffold's alias
+// defaults to the image's name), so `ARG image2` / `FROM $image2` has a
+// value (skaffold's integration/testdata/modules).
+func TestSkaffoldRequiresPassesTheImage(t *testing.T) {
+	files := map[string]string{
+		"app1/Dockerfile":    "ARG image2\nFROM busybox:1.36 AS builder\nCOPY foo /foo\nFROM $image2\nCOPY --from=builder /foo /foo\nCMD [\"cat\", \"/foo\"]\n",
+		"app1/foo":           "x",
+		"app1/skaffold.yaml": "apiVersion: skaffold/v4beta14\nkind: Config\nbuild:\n  artifacts:\n  - image: image1\n    requires:\n    - image: image2\n  local:\n    useBuildkit: true\n",
+	}
+	count := func() int {
+		n := 0
+		for _, f := range run(t, testfs.Tree(t, files), nil).Findings {
+			if f.RuleID == "buildkit/InvalidDefaultArgInFrom" {
+				n++
+			}
+		}
+		return n
+	}
+	if n := count(); n != 0 {
+		t.Errorf("%d InvalidDefaultArgInFrom findings for a required image", n)
+	}
+	delete(files, "app1/skaffold.yaml")
+	if n := count(); n != 1 {
+		t.Errorf("without skaffold: %d InvalidDefaultArgInFrom findings, want 1", n)
 	}
 }
 

@@ -767,16 +767,22 @@ func SkaffoldOf(im *Image) Skaffold {
 				continue
 			}
 			text := string(data)
-			for _, m := range skaffoldAlias.FindAllStringSubmatch(text, -1) {
+			addAlias := func(a string) {
 				if out.Aliases == nil {
 					out.Aliases = map[string]bool{}
 				}
-				out.Aliases[m[1]] = true
+				out.Aliases[a] = true
 			}
-			if out.NoMounts != "" {
-				continue // the config nearest the context speaks first
+			for _, m := range skaffoldAlias.FindAllStringSubmatch(text, -1) {
+				addAlias(m[1])
 			}
-			out.NoMounts = skaffoldNoMounts(text, dir, im, relTo(root, p))
+			noMounts, aliases := skaffoldBuilds(text, dir, im, relTo(root, p))
+			for _, a := range aliases {
+				addAlias(a)
+			}
+			if out.NoMounts == "" { // the config nearest the context speaks first
+				out.NoMounts = noMounts
+			}
 		}
 		if dir == root || !safefile.Inside(root, dir) {
 			break
@@ -808,15 +814,19 @@ func officialLibraryNoMounts(im *Image) string {
 	return ""
 }
 
-// gcloudSubmitTag: `gcloud builds submit --tag IMAGE` on one line (with
-// --config the build is the config's, which may ask for BuildKit).
-var gcloudSubmitTag = regexp.MustCompile(`(?m)^[^\n]*gcloud\s+builds\s+submit\b[^\n]*--tag\b`)
+// gcloudBuild: a README line that builds the image on Cloud Build —
+// `gcloud builds submit --tag IMAGE` (with --config the build is the
+// config's, which may ask for BuildKit) or `gcloud run deploy --source`.
+var gcloudBuild = regexp.MustCompile(`(?m)^[^\n]*gcloud\s+(builds\s+submit\b[^\n]*--tag\b|run\s+deploy\b[^\n]*--source\b)[^\n]*`)
+
+// localBuild: a README line that builds or runs the image locally.
+var localBuild = regexp.MustCompile(`\bdocker(\s+buildx)?\s+(build|compose)\b|\bdocker-compose\b`)
 
 // cloudBuildNoMounts: the README beside the Dockerfile builds the image
-// with `gcloud builds submit --tag` — a fresh Cloud Build worker per
-// build, which runs `docker build --no-cache` with its docker builder
-// image (classic unless asked for BuildKit, which RUN --mount needs).
-// A cache mount never holds anything there (GoogleCloudPlatform's samples).
+// on Cloud Build and nowhere else — a fresh worker per build, running
+// `docker build --no-cache` with its docker builder image (classic unless
+// asked for BuildKit, which RUN --mount needs): a cache mount never holds
+// anything there (GoogleCloudPlatform's samples).
 func cloudBuildNoMounts(im *Image) string {
 	root := filepath.Clean(im.Root)
 	for _, name := range []string{"README.md", "README", "README.rst"} {
@@ -825,18 +835,22 @@ func cloudBuildNoMounts(im *Image) string {
 		if err != nil {
 			continue
 		}
-		for _, line := range gcloudSubmitTag.FindAllString(string(data), -1) {
+		text := string(data)
+		if localBuild.MatchString(text) {
+			return "" // built locally too, where a mount keeps its cache
+		}
+		for _, line := range gcloudBuild.FindAllString(text, -1) {
 			if !strings.Contains(line, "--config") {
-				return "its " + relTo(root, p) + " builds it with `gcloud builds submit --tag`: a fresh Cloud Build worker per build running `docker build --no-cache`, where a cache mount is always empty (and RUN --mount needs BuildKit, which that builder does not ask for)"
+				return "its " + relTo(root, p) + " builds it on Cloud Build (`" + strings.TrimSpace(line) + "`): a fresh worker per build, where a cache mount is always empty (and RUN --mount needs BuildKit, which that builder does not ask for)"
 			}
 		}
 	}
 	return ""
 }
 
-// skaffoldArtifact is what skaffoldNoMounts reads of a config's
-// artifacts: a builder key present (even `jib:` with no value) picks the
-// builder; none is skaffold's default, the local docker builder.
+// skaffoldArtifact is what skaffoldBuilds reads of a config's artifacts:
+// a builder key present (even `jib:` with no value) picks the builder;
+// none is skaffold's default, the local docker builder.
 type skaffoldArtifact struct {
 	Context string `yaml:"context"`
 	Docker  *struct {
@@ -848,30 +862,44 @@ type skaffoldArtifact struct {
 	Ko         yaml.Node `yaml:"ko"`
 	Custom     yaml.Node `yaml:"custom"`
 	Bazel      yaml.Node `yaml:"bazel"`
+	// Requires are the images the artifact builds FROM; skaffold passes
+	// each as a build arg named by its alias, which defaults to the
+	// image's name.
+	Requires []struct {
+		Image string `yaml:"image"`
+		Alias string `yaml:"alias"`
+	} `yaml:"requires"`
+}
+
+type skaffoldBuild struct {
+	Artifacts []skaffoldArtifact `yaml:"artifacts"`
+	Local     struct {
+		UseBuildkit  bool `yaml:"useBuildkit"`
+		UseDockerCLI bool `yaml:"useDockerCLI"`
+	} `yaml:"local"`
 }
 
 type skaffoldConfig struct {
-	Build struct {
-		Artifacts []skaffoldArtifact `yaml:"artifacts"`
-		Local     struct {
-			UseBuildkit  bool `yaml:"useBuildkit"`
-			UseDockerCLI bool `yaml:"useDockerCLI"`
-		} `yaml:"local"`
-	} `yaml:"build"`
+	Build    skaffoldBuild `yaml:"build"`
+	Profiles []struct {
+		Build skaffoldBuild `yaml:"build"`
+	} `yaml:"profiles"`
 }
 
-// skaffoldNoMounts says why the skaffold config in dir builds the image on
-// a builder that rejects RUN --mount ("" when it does not build the image
-// or builds it with BuildKit). Each artifact counts for its own context:
-// a config whose other artifacts use jib or buildpacks still builds a
-// plain one with the Docker Engine API (skaffold's integration/testdata/
-// debug). Profiles are not followed: `skaffold build` without -p is
-// what a plain build does. A config that is not YAML (a template) is read
-// by its words as before.
-func skaffoldNoMounts(text, dir string, im *Image, name string) string {
+// skaffoldBuilds reads the skaffold config in dir for the image: why its
+// builder rejects RUN --mount ("" when no artifact of the config builds
+// it, or all build it with BuildKit), and the build args its artifacts'
+// `requires` pass. Each artifact counts for its own context — a config
+// whose other artifacts use jib or buildpacks still builds a plain one
+// with the Docker Engine API (skaffold's integration/testdata/debug) —,
+// and profiles count as the main build does (a profile that builds the
+// image with the classic builder breaks on RUN --mount as surely: the
+// examples/profiles hello-service). A config that is not YAML (a
+// template) is read by its words.
+func skaffoldBuilds(text, dir string, im *Image, name string) (noMounts string, aliases []string) {
 	kaniko := "skaffold builds it with kaniko, whose Dockerfile parser rejects RUN --mount (" + name + ")"
 	classic := "skaffold builds it through the Docker Engine API's classic builder (no useBuildkit or useDockerCLI in " + name + "), which rejects RUN --mount"
-	var docs []skaffoldConfig
+	var builds []skaffoldBuild
 	dec := yaml.NewDecoder(strings.NewReader(text))
 	for {
 		var c skaffoldConfig
@@ -880,21 +908,23 @@ func skaffoldNoMounts(text, dir string, im *Image, name string) string {
 			break
 		}
 		if err != nil {
-			docs = nil
 			switch {
 			case strings.Contains(text, "kaniko:"):
-				return kaniko
+				return kaniko, nil
 			case strings.Contains(text, "artifacts:") && !strings.Contains(text, "useBuildkit: true") && !strings.Contains(text, "useDockerCLI: true") &&
 				!strings.Contains(text, "buildpacks:") && !strings.Contains(text, "jib:") && !strings.Contains(text, "ko:"):
-				return classic
+				return classic, nil
 			}
-			return ""
+			return "", nil
 		}
-		docs = append(docs, c)
+		builds = append(builds, c.Build)
+		for _, p := range c.Profiles {
+			builds = append(builds, p.Build)
+		}
 	}
 	ctx := filepath.Clean(im.AbsContext())
-	for _, c := range docs {
-		for _, a := range c.Build.Artifacts {
+	for _, b := range builds {
+		for _, a := range b.Artifacts {
 			if filepath.Clean(filepath.Join(dir, filepath.FromSlash(a.Context))) != ctx {
 				continue
 			}
@@ -905,17 +935,25 @@ func skaffoldNoMounts(text, dir string, im *Image, name string) string {
 			if im.Dockerfile != "" && filepath.Join(ctx, filepath.FromSlash(df)) != filepath.Clean(im.AbsDockerfile()) {
 				continue // another Dockerfile of the same context
 			}
+			for _, r := range a.Requires {
+				if r.Alias != "" {
+					aliases = append(aliases, r.Alias)
+				} else if r.Image != "" {
+					aliases = append(aliases, r.Image)
+				}
+			}
 			switch {
+			case noMounts != "":
 			case a.Kaniko.Kind != 0:
-				return kaniko
+				noMounts = kaniko
 			case a.Buildpacks.Kind != 0, a.Jib.Kind != 0, a.Ko.Kind != 0, a.Custom.Kind != 0, a.Bazel.Kind != 0:
-				continue // not a Dockerfile build
-			case !c.Build.Local.UseBuildkit && !c.Build.Local.UseDockerCLI:
-				return classic
+				// not a Dockerfile build
+			case !b.Local.UseBuildkit && !b.Local.UseDockerCLI:
+				noMounts = classic
 			}
 		}
 	}
-	return ""
+	return noMounts, aliases
 }
 
 func relTo(root, p string) string {
