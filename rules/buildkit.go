@@ -408,6 +408,12 @@ func (in *Input) BuildKitFindingHolds(w BuildKitFinding) bool {
 				return false
 			}
 		}
+	case "WorkdirRelativePath":
+		// a Windows stage's WORKDIR through a variable that holds a
+		// drive path (`WORKDIR $GOPATH`, GOPATH=C:\go): absolute there
+		if s := in.stageOf(ins); s != nil && in.windowsStage(s) {
+			return false
+		}
 	case "SecretsUsedInArgOrEnv":
 		for _, kv := range envOrArgPairs(ins) {
 			if strings.Contains(strings.ToUpper(kv[0]), "GPG") && gpgFingerprint.MatchString(strings.TrimSpace(kv[1])) && strings.Contains(w.Detail, kv[0]) {

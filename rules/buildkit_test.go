@@ -172,4 +172,12 @@ func TestBuildKitFindingsThatDoNotHold(t *testing.T) {
 	if f, h := find(src, "InvalidDefaultArgInFrom", map[string]bool{"BASE": true}); !f || h {
 		t.Errorf("skaffold supplies BASE: found %v holds %v", f, h)
 	}
+	// WorkdirRelativePath: `WORKDIR $GOPATH` is C:\go on Windows
+	// (docker-library/golang's windowsservercore variants)
+	if f, h := find("FROM mcr.microsoft.com/windows/servercore:ltsc2022\nENV GOPATH C:\\go\nWORKDIR $GOPATH\n", "WorkdirRelativePath", nil); !f || h {
+		t.Errorf("windows drive path: found %v holds %v", f, h)
+	}
+	if f, h := find("FROM debian:12\nENV APP app\nWORKDIR $APP\n", "WorkdirRelativePath", nil); !f || !h {
+		t.Errorf("linux relative path: found %v holds %v", f, h)
+	}
 }

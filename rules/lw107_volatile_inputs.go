@@ -59,8 +59,10 @@ func checkVolatile(in *Input) []Finding {
 					// a value written in the ENV itself changes only when the
 					// Dockerfile does (ENV APACHE_BODY_LIMIT 1073741824): by
 					// its value, only one that comes from a variable counts
+					// (and by its name too: docker-library's generated
+					// `ENV GOLANG_COMMIT 0123abc…` changes with the file)
 					fromVar := strings.Contains(ins.Original, "$")
-					if volatileName.MatchString(kv.Key) || volatileValue.MatchString(before) || (fromVar && volatileValue.MatchString(kv.Value)) {
+					if (fromVar && (volatileName.MatchString(kv.Key) || volatileValue.MatchString(kv.Value))) || volatileValue.MatchString(before) {
 						names = append(names, kv.Key)
 					}
 				}

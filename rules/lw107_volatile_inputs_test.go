@@ -21,6 +21,8 @@ func TestLW107VolatileInputs(t *testing.T) {
 		// (nextcloud's ENV APACHE_BODY_LIMIT 1073741824)
 		"FROM debian:12\nENV APACHE_BODY_LIMIT 1073741824\nRUN apt-get install -y curl\n",
 		"FROM debian:12\nENV RELEASE=2024-05-01\nRUN apt-get update && apt-get install -y curl\n",
+		// docker-library/golang's tip: a commit written into the file
+		"FROM alpine:3.24\nENV GOLANG_COMMIT 3f2a9c1d4b5e6f708192a3b4c5d6e7f809102030\nRUN apk add --no-cache git\n",
 		// the whole context comes first: it changes with every commit too
 		// (meilisearch's VERGEN_GIT_SHA, compiled in by the build)
 		"FROM rust:1.89\nARG COMMIT_SHA\nENV VERGEN_GIT_SHA=${COMMIT_SHA}\nCOPY . .\nRUN cargo build --release\n",

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/layerwise/layerwise/dockerfile"
@@ -48,8 +49,8 @@ func checkMovingRemote(in *Input) []Finding {
 				}
 			}
 			if ins.Run != nil {
-				for _, c := range ins.Run.Commands {
-					if w := movingFetch(c); w != "" {
+				for j, c := range ins.Run.Commands {
+					if w := movingFetch(c); w != "" && !checkedOutLater(ins.Run.Commands[j+1:]) {
 						what = w
 						break
 					}
@@ -106,4 +107,31 @@ func movingFetch(c dockerfile.Command) string {
 		}
 	}
 	return ""
+}
+
+// checkedOutLater: a later command of the same RUN checks out a pinned
+// ref — a tag, a commit, or a build arg's value, which is part of the
+// step's cache key (moby/buildkit's `git clone … && cd tools && git
+// checkout ${GOPLS_VERSION}`): the clone does not move.
+func checkedOutLater(cmds []dockerfile.Command) bool {
+	for _, c := range cmds {
+		if path.Base(c.Name) != "git" {
+			continue
+		}
+		pos := c.Positional()
+		// git -C DIR checkout REF: -C's value is a positional here
+		for i := 0; i < len(c.Args)-1; i++ {
+			if c.Args[i] == "-C" {
+				pos = slices.DeleteFunc(slices.Clone(pos), func(p string) bool { return p == c.Args[i+1] })
+			}
+		}
+		if len(pos) < 2 || (pos[0] != "checkout" && pos[0] != "switch" && !(pos[0] == "reset" && c.HasArg("--hard"))) {
+			continue
+		}
+		ref := pos[len(pos)-1]
+		if strings.HasPrefix(ref, "$") || shaRef.MatchString(ref) || versionRef.MatchString(ref) {
+			return true
+		}
+	}
+	return false
 }

@@ -16,5 +16,13 @@ func TestLW108MovingRemote(t *testing.T) {
 		"FROM python:3.12\nRUN git clone --branch v2.1.0 https://github.com/org/lib /lib\nRUN pip install -r r.txt\n",
 		"FROM node:20\nRUN npm ci\nADD https://example.com/tool.tgz /opt/\n",
 		"FROM debian:12\nRUN curl -fsSL https://example.com/releases/1.2.3/tool -o /usr/bin/tool\nRUN apt-get install -y git\n",
+		// the clone is checked out at a build arg's ref, a tag or a commit
+		// in the same RUN (moby/buildkit's gopls stage)
+		"FROM golang:1.22\nARG GOPLS_VERSION\nRUN git clone https://github.com/golang/tools.git && cd tools && git checkout ${GOPLS_VERSION}\nRUN go build ./...\n",
+		"FROM golang:1.22\nRUN git clone https://example.com/r.git /r && git -C /r checkout 3f2a9c1d\nRUN go build ./...\n",
+	)
+	ruleCatches(t, "LW108",
+		// a branch checked out still moves
+		"FROM golang:1.22\nRUN git clone https://example.com/r.git /r && git -C /r checkout develop\nRUN go build ./...\n",
 	)
 }

@@ -20,3 +20,17 @@ func TestLW109BaseTag(t *testing.T) {
 		"FROM $UNDEFINED_BASE\n",
 	)
 }
+
+// TestLW109LeavesTestInputsAlone: skaffold's integration/testdata
+// fixtures (`FROM busybox`, an echo) are a test's input.
+func TestLW109LeavesTestInputsAlone(t *testing.T) {
+	in := input(t, "FROM busybox\nCOPY . /data\n")
+	in.Dockerfile = "integration/testdata/build/Dockerfile"
+	if fs := check(t, "LW109", in); len(fs) != 0 {
+		t.Errorf("test input: %+v", fs)
+	}
+	in.Dockerfile = "services/testdata-api/Dockerfile"
+	if fs := check(t, "LW109", in); len(fs) != 1 {
+		t.Errorf("not a testdata directory: %+v", fs)
+	}
+}
