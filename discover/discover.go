@@ -119,6 +119,11 @@ type Repo struct {
 	// Failed are compose and bake files that could not be read at all:
 	// the images they declare are missing, so every command exits 1.
 	Failed []string `json:"failed,omitempty"`
+	// CIWorkflow is the repository's first CI configuration that builds
+	// images (a GitHub workflow running docker/build-push-action, bake or
+	// docker build; .gitlab-ci.yml): there every job gets a fresh builder,
+	// whose cache mounts start empty. "" when none does.
+	CIWorkflow string `json:"ciWorkflow,omitempty"`
 
 	// byTag indexes the images by their normalised tags; finish builds it
 	// once, since Deps runs for every image (and again for each build).
@@ -329,6 +334,7 @@ func unwrapPathErr(err error) error {
 }
 
 func finish(res *Repo) {
+	res.CIWorkflow = ciWorkflow(res.Root)
 	res.Images = dedupeImages(res.Images)
 	res.Warnings = dedupeStrings(res.Warnings)
 	res.Failed = dedupeStrings(res.Failed)
@@ -800,6 +806,40 @@ func SkaffoldOf(im *Image) Skaffold {
 		out.NoMounts = officialLibraryNoMounts(im)
 	}
 	return out
+}
+
+// ciBuild: a CI step that builds an image.
+var ciBuild = regexp.MustCompile(`docker/build-push-action|docker/bake-action|\bdocker(\s+buildx)?\s+(build|bake)\b|\bdocker\s+compose\s+build\b|\bdocker-compose\s+build\b|\bbuildctl\s+build\b`)
+
+// ciWorkflow is the first CI configuration of the repository that builds
+// images (Repo.CIWorkflow): GitHub's workflows in name order, then
+// GitLab's. Each file is read within the repository and up to
+// safefile.MaxManifest bytes; at most 200 workflows are read.
+func ciWorkflow(root string) string {
+	root = filepath.Clean(root)
+	var files []string
+	dir := filepath.Join(root, ".github", "workflows")
+	// a workflows directory that is a symlink out of the repository is
+	// not listed
+	if d, err := safefile.Within(root, dir); err == nil {
+		ents, _ := os.ReadDir(d)
+		for _, e := range ents {
+			if n := e.Name(); e.Type().IsRegular() && (strings.HasSuffix(n, ".yml") || strings.HasSuffix(n, ".yaml")) {
+				files = append(files, filepath.Join(dir, n))
+			}
+		}
+	}
+	files = append(files, filepath.Join(root, ".gitlab-ci.yml"))
+	for i, p := range files {
+		if i >= 200 {
+			break
+		}
+		data, err := safefile.ReadWithin(root, p, safefile.MaxManifest)
+		if err == nil && ciBuild.Match(data) {
+			return relTo(root, p)
+		}
+	}
+	return ""
 }
 
 // officialLibraryNoMounts: the repository generates a Docker official

@@ -577,3 +577,33 @@ func TestComposeHealthcheck(t *testing.T) {
 		t.Errorf("users: web %q, plain %q", m["web"].User, m["plain"].User)
 	}
 }
+
+// TestCIWorkflow: the first CI configuration that builds images is the
+// repository's CIWorkflow; a workflows directory that links out of the
+// repository is not listed.
+func TestCIWorkflow(t *testing.T) {
+	root := testfs.Tree(t, map[string]string{
+		"Dockerfile":                    "FROM alpine:3.20\n",
+		".github/workflows/lint.yml":    "jobs:\n  lint:\n    steps:\n    - run: go vet ./...\n",
+		".github/workflows/publish.yml": "jobs:\n  push:\n    steps:\n    - uses: docker/build-push-action@v6\n",
+	})
+	disc, err := Discover(context.Background(), root, Options{})
+	if err != nil || disc.CIWorkflow != ".github/workflows/publish.yml" {
+		t.Fatalf("CIWorkflow %q, %v", disc.CIWorkflow, err)
+	}
+	outside := testfs.Tree(t, map[string]string{"build.yml": "steps:\n- run: docker build .\n"})
+	root = testfs.Tree(t, map[string]string{"Dockerfile": "FROM alpine:3.20\n"})
+	if err := os.MkdirAll(filepath.Join(root, ".github"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(root, ".github", "workflows")); err != nil {
+		t.Fatal(err)
+	}
+	if disc, err := Discover(context.Background(), root, Options{}); err != nil || disc.CIWorkflow != "" {
+		t.Errorf("workflows outside the repository: CIWorkflow %q, %v", disc.CIWorkflow, err)
+	}
+	root = testfs.Tree(t, map[string]string{"Dockerfile": "FROM alpine:3.20\n", ".gitlab-ci.yml": "build:\n  script:\n  - docker buildx build -t x .\n"})
+	if disc, _ := Discover(context.Background(), root, Options{}); disc.CIWorkflow != ".gitlab-ci.yml" {
+		t.Errorf("gitlab: %q", disc.CIWorkflow)
+	}
+}

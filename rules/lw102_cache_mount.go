@@ -41,7 +41,9 @@ nor for an image that skaffold builds with kaniko, whose parser rejects ` + "`RU
 builder (the Docker Engine API's classic builder, unless ` + "`useBuildkit`" + ` or ` + "`useDockerCLI`" + `), nor for one its README
 builds with ` + "`gcloud builds submit --tag`" + ` (a fresh Cloud Build worker and ` + "`--no-cache`" + ` per build) or that a
 repository publishing a Docker official image builds (` + "`generate-stackbrew-library.sh`" + `: bashbrew). A non-root USER's
-mount needs its ` + "`uid`" + ` and ` + "`gid`" + `: a cache mount belongs to root otherwise. A published base
+mount needs its ` + "`uid`" + ` and ` + "`gid`" + `: a cache mount belongs to root otherwise. Where the repository's CI builds images
+(a GitHub workflow or .gitlab-ci.yml), the finding says that the mount starts empty on each fresh CI builder and
+pays there only when kept between jobs (` + "`layerwise build --cache-mounts`" + `). A published base
 image — no CMD or ENTRYPOINT, nothing copied in, an operating system's image, scratch or a toolchain's — gets no mount: apt's
 fix would take the docker-clean hook out of that image and of every image built FROM it, and such images are built
 once per release on fresh builders, whose mounts are empty.`,
@@ -145,7 +147,7 @@ func checkCacheMount(in *Input) []Finding {
 					msg = fmt.Sprintf("`%s` keeps no cache (%s), so every run downloads every package again: add %s and %s%s; the mount keeps the cache out of the layer.",
 						inst, flag, strings.Join(add, " "), instead, guess)
 				}
-				f := in.at(ins, msg, Cost{
+				f := in.at(ins, msg+in.ciMountNote(), Cost{
 					Invalidates: "each re-run of this step downloads every package again",
 					Seconds:     t.Seconds / 2, Basis: "static",
 				})
@@ -328,7 +330,7 @@ func aptMountFinding(in *Input, ins *dockerfile.Instruction, inst *Install) (Fin
 	var msg string
 	if len(missing) > 0 {
 		msg = fmt.Sprintf("`%s` downloads packages into %s, which no cache mount keeps: add `--mount=type=cache,target=%s,sharing=locked` for each (and remove the docker-clean hook that empties the cache).",
-			inst, strings.Join(missing, " and "), missing[0])
+			inst, strings.Join(missing, " and "), missing[0]) + in.ciMountNote()
 	} else {
 		msg = fmt.Sprintf("the apt cache mount on %s has no `sharing=locked`: concurrent builds corrupt apt's cache or wait on its lock.", strings.Join(unlocked, " and "))
 	}
@@ -350,6 +352,16 @@ func (in *Input) officialImageSource() bool {
 		}
 	}
 	return false
+}
+
+// ciMountNote completes the advice where CI builds the images: a cache
+// mount starts empty on every fresh CI builder, so there it pays only
+// when something keeps it between jobs.
+func (in *Input) ciMountNote() string {
+	if in.CIWorkflow == "" {
+		return ""
+	}
+	return fmt.Sprintf(" %s builds images on fresh CI builders, where a cache mount starts empty: keep it between jobs (`layerwise build --cache-mounts`, which `layerwise generate ci` wires in) or it pays only on developers' machines.", in.CIWorkflow)
 }
 
 // baseImageRole: the Dockerfile makes an image others build FROM — a

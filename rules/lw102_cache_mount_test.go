@@ -180,3 +180,16 @@ func TestLW102MountOwnedByTheUser(t *testing.T) {
 		t.Errorf("root: %+v", fs)
 	}
 }
+
+// TestLW102OnCI: where the repository's CI builds images, the advice says
+// that the mount starts empty there and how to keep it between jobs.
+func TestLW102OnCI(t *testing.T) {
+	in := input(t, "FROM node:20\nCOPY package*.json ./\nRUN npm ci\n")
+	if fs := check(t, "LW102", in); len(fs) != 1 || strings.Contains(fs[0].Message, "fresh CI builders") {
+		t.Errorf("no CI: %+v", fs)
+	}
+	in.CIWorkflow = ".github/workflows/publish.yml"
+	if fs := check(t, "LW102", in); len(fs) != 1 || !strings.Contains(fs[0].Message, ".github/workflows/publish.yml builds images on fresh CI builders") || !strings.Contains(fs[0].Message, "--cache-mounts") {
+		t.Errorf("CI: %+v", fs)
+	}
+}

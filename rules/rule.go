@@ -257,6 +257,10 @@ type Input struct {
 	ServiceHealthcheck bool
 	// ServiceUser is the compose service's user: ("" when it sets none).
 	ServiceUser string
+	// CIWorkflow is the repository's CI configuration that builds images
+	// (discover.Repo.CIWorkflow; "" when none does): its jobs run on
+	// fresh builders, whose cache mounts start empty.
+	CIWorkflow string
 }
 
 // Cost is what a finding costs, as far as layerwise can tell.
