@@ -53,7 +53,7 @@ func TestCargoRefusals(t *testing.T) {
 		}
 		return files
 	}
-	for _, tc := range []struct {
+	cases := []struct {
 		name  string
 		files map[string]string
 		note  string
@@ -84,21 +84,12 @@ func TestCargoRefusals(t *testing.T) {
 		{"cargo-env-between", with(map[string]string{"Dockerfile": strings.Replace(df, "RUN cargo", "ENV CARGO_REGISTRIES_ACME_INDEX=sparse+https://registry.example.com/\nRUN cargo", 1)}), "CARGO_REGISTRIES_ACME_INDEX"},
 		{"bin-without-path", with(map[string]string{"Cargo.toml": toml + "[[bin]]\nname = \"x\"\n"}), "without a path"},
 		{"no-target", with(map[string]string{"src/main.rs": "", "Cargo.toml": toml + "[lib]\npath = \"../x.rs\"\n"}), "cannot be written plainly"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got, _, notes := fixRepo(t, tc.files, "LW101")
-			if got != tc.files["Dockerfile"] {
-				t.Errorf("rewritten:\n%s", got)
-			}
-			found := false
-			for _, n := range notes {
-				found = found || strings.Contains(n.Reason, tc.note)
-			}
-			if !found {
-				t.Errorf("note %q missing: %+v", tc.note, notes)
-			}
-		})
 	}
+	var rc []refusalCase
+	for _, c := range cases {
+		rc = append(rc, refusalCase{name: c.name, files: c.files, note: c.note})
+	}
+	runRefusalCases(t, rc)
 }
 
 // The clean repeats the compile's own variables and program path; a lib and
