@@ -597,6 +597,9 @@ func TestCloudBuildSampleGetsNoMounts(t *testing.T) {
 		"Build:\n\n    gcloud builds submit --tag gcr.io/[PROJECT]/app\n":                  0,
 		"Build:\n\n    gcloud builds submit --config cloudbuild.yaml --tag gcr.io/p/app\n": 2,
 		"Build:\n\n    docker build -t app .\n":                                            2,
+		"Deploy:\n\n    gcloud run deploy app --source . --region us-central1\n":           0,
+		// built locally too: the mount would still break the Cloud Build path
+		"    docker build -t app .\n    gcloud builds submit --tag gcr.io/p/app\n": 0,
 	} {
 		files := map[string]string{"app/Dockerfile": dockerfile, "app/go.mod": "module x\n", "app/main.go": "package main\n", "app/README.md": readme}
 		n := 0
@@ -608,6 +611,40 @@ func TestCloudBuildSampleGetsNoMounts(t *testing.T) {
 		if n != want {
 			t.Errorf("%q: %d LW102 findings, want %d", readme, n, want)
 		}
+	}
+}
+
+// TestCloudBuildConfigAndRegionTag: a Cloud Build config beside the
+// Dockerfile whose docker step builds without BuildKit (golang-samples'
+// devflowapp build/cb-docker.yaml), and a Cloud Run sample's region tag,
+// say the same as the README.
+func TestCloudBuildConfigAndRegionTag(t *testing.T) {
+	dockerfile := "FROM golang:1.25 AS builder\nWORKDIR /app\nCOPY . .\nRUN go build -o /app/server\nFROM alpine:3\nRUN apk add --no-cache ca-certificates\nCOPY --from=builder /app/server /server\nCMD [\"/server\"]\n"
+	count := func(files map[string]string) int {
+		n := 0
+		for _, f := range run(t, testfs.Tree(t, files), nil).Findings {
+			if f.RuleID == "LW102" {
+				n++
+			}
+		}
+		return n
+	}
+	base := func() map[string]string {
+		return map[string]string{"app/Dockerfile": dockerfile, "app/go.mod": "module x\n", "app/main.go": "package main\n"}
+	}
+	files := base()
+	files["app/build/cb-docker.yaml"] = "steps:\n- name: 'gcr.io/cloud-builders/docker'\n  args: [ 'build', '-t', 'gcr.io/$PROJECT_ID/app', '.' ]\n"
+	if n := count(files); n != 0 {
+		t.Errorf("cloud build config: %d LW102 findings", n)
+	}
+	files["app/build/cb-docker.yaml"] = "steps:\n- name: 'gcr.io/cloud-builders/docker'\n  env: ['DOCKER_BUILDKIT=1']\n  args: [ 'build', '-t', 'gcr.io/$PROJECT_ID/app', '.' ]\n"
+	if n := count(files); n != 2 {
+		t.Errorf("cloud build with BuildKit: %d LW102 findings, want 2", n)
+	}
+	files = base()
+	files["app/Dockerfile"] = "# [START cloudrun_helloworld_dockerfile]\n" + dockerfile + "# [END cloudrun_helloworld_dockerfile]\n"
+	if n := count(files); n != 0 {
+		t.Errorf("cloud run sample: %d LW102 findings", n)
 	}
 }
 

@@ -859,34 +859,71 @@ func officialLibraryNoMounts(im *Image) string {
 // config's, which may ask for BuildKit) or `gcloud run deploy --source`.
 var gcloudBuild = regexp.MustCompile(`(?m)^[^\n]*gcloud\s+(builds\s+submit\b[^\n]*--tag\b|run\s+deploy\b[^\n]*--source\b)[^\n]*`)
 
-// localBuild: a README line that builds or runs the image locally.
-var localBuild = regexp.MustCompile(`\bdocker(\s+buildx)?\s+(build|compose)\b|\bdocker-compose\b`)
+// cloudRunRegionTag: a Google Cloud Run sample's region tag in the
+// Dockerfile (`# [START cloudrun_helloworld_dockerfile]`): its docs deploy
+// it with `gcloud run deploy --source` or `gcloud builds submit --tag`.
+var cloudRunRegionTag = regexp.MustCompile(`\[START (cloudrun|run)_`)
 
-// cloudBuildNoMounts: the README beside the Dockerfile builds the image
-// on Cloud Build and nowhere else — a fresh worker per build, running
-// `docker build --no-cache` with its docker builder image (classic unless
-// asked for BuildKit, which RUN --mount needs): a cache mount never holds
-// anything there (GoogleCloudPlatform's samples).
+// cloudBuildNoMounts says why Cloud Build's default docker builder builds
+// the image ("" when nothing says so): a README beside the Dockerfile that
+// builds it with `gcloud builds submit --tag` or `gcloud run deploy
+// --source`, a Cloud Build config beside it whose docker step builds
+// without BuildKit, or a Cloud Run sample's region tag. That builder
+// fails on RUN --mount ("the --mount option requires BuildKit",
+// google-github-actions/setup-gcloud#658), and each build runs on a fresh
+// worker, where a cache mount would be empty anyway — a local build the
+// README also shows does not make the mount safe for that path.
 func cloudBuildNoMounts(im *Image) string {
 	root := filepath.Clean(im.Root)
+	ctx := filepath.Clean(im.AbsContext())
+	const why = ": Cloud Build's default docker builder fails on RUN --mount (it needs BuildKit), and each build's fresh worker would leave a cache mount empty"
 	for _, name := range []string{"README.md", "README", "README.rst"} {
-		p := filepath.Join(filepath.Clean(im.AbsContext()), name)
+		p := filepath.Join(ctx, name)
 		data, err := safefile.ReadWithin(root, p, safefile.MaxManifest)
 		if err != nil {
 			continue
 		}
-		text := string(data)
-		if localBuild.MatchString(text) {
-			return "" // built locally too, where a mount keeps its cache
-		}
-		for _, line := range gcloudBuild.FindAllString(text, -1) {
+		for _, line := range gcloudBuild.FindAllString(string(data), -1) {
 			if !strings.Contains(line, "--config") {
-				return "its " + relTo(root, p) + " builds it on Cloud Build (`" + strings.TrimSpace(line) + "`): a fresh worker per build, where a cache mount is always empty (and RUN --mount needs BuildKit, which that builder does not ask for)"
+				return "its " + relTo(root, p) + " builds it on Cloud Build (`" + strings.TrimSpace(line) + "`)" + why
+			}
+		}
+	}
+	for _, dir := range []string{ctx, filepath.Join(ctx, "build")} {
+		ents, err := os.ReadDir(dir)
+		if err != nil || !safefile.Inside(root, dir) {
+			continue
+		}
+		for _, e := range ents {
+			n := strings.ToLower(e.Name())
+			if !e.Type().IsRegular() || !(strings.HasPrefix(n, "cloudbuild") || strings.HasPrefix(n, "cb-")) ||
+				!(strings.HasSuffix(n, ".yaml") || strings.HasSuffix(n, ".yml") || strings.HasSuffix(n, ".json")) {
+				continue
+			}
+			p := filepath.Join(dir, e.Name())
+			data, err := safefile.ReadWithin(root, p, safefile.MaxManifest)
+			if err != nil {
+				continue
+			}
+			text := string(data)
+			if strings.Contains(text, "cloud-builders/docker") && cloudBuildDockerBuild.MatchString(text) &&
+				!strings.Contains(text, "DOCKER_BUILDKIT=1") && !strings.Contains(text, "buildx") {
+				return relTo(root, p) + " builds it with Cloud Build's docker step, without DOCKER_BUILDKIT=1" + why
+			}
+		}
+	}
+	if im.Model != nil {
+		for _, l := range im.Model.Lines {
+			if cloudRunRegionTag.MatchString(l) {
+				return "the Dockerfile is a Cloud Run sample (its region tag `" + strings.TrimSpace(cloudRunRegionTag.FindString(l)) + "…`), which its docs deploy with Cloud Build" + why
 			}
 		}
 	}
 	return ""
 }
+
+// cloudBuildDockerBuild: a Cloud Build step's `build` argument.
+var cloudBuildDockerBuild = regexp.MustCompile(`(?m)(args:\s*\[\s*['"]build['"]|^\s*-\s*['"]?build['"]?\s*$)`)
 
 // skaffoldArtifact is what skaffoldBuilds reads of a config's artifacts:
 // a builder key present (even `jib:` with no value) picks the builder;
