@@ -41,8 +41,11 @@ package that downloads into the home directory when installed (puppeteer, playwr
 
 func checkToolchainInFinal(in *Input) []Finding {
 	final := in.finalStage()
-	if final == nil || compilesInLineage(in) || in.runsSDK(final) || in.toolchainImage(final) {
-		return nil // LW112 covers builds that compile in the final image; a dev image needs its SDK
+	if final == nil || compilesInLineage(in) || in.runsSDK(final) || in.toolchainImage(final) || in.officialImageSource() {
+		// LW112 covers builds that compile in the final image; a dev image
+		// needs its SDK; an official image's source is a toolchain or a
+		// base others build FROM (golang's tip installs gcc for cgo)
+		return nil
 	}
 	var out []Finding
 	root := in.rootBase(final)

@@ -129,3 +129,13 @@ func TestLW111DevAndTestImages(t *testing.T) {
 		}
 	}
 }
+
+// TestLW111OfficialImageSource: docker-library/golang's tip variant
+// installs gcc and make for cgo: an official image's source is left alone.
+func TestLW111OfficialImageSource(t *testing.T) {
+	src := "FROM buildpack-deps:trixie-scm AS build\nRUN mkdir /target\nFROM buildpack-deps:trixie-scm\nRUN apt-get update && apt-get install -y --no-install-recommends g++ gcc libc6-dev make pkg-config\nCOPY --from=build /target/ /\nENV GOPATH /go\n"
+	if fs := check(t, "LW111", input(t, src)); len(fs) == 0 {
+		t.Fatalf("no finding without the header: the case does not test the exemption")
+	}
+	ruleCatchesNot(t, "LW111", "#\n# NOTE: THIS DOCKERFILE IS GENERATED VIA \"apply-templates.sh\"\n#\n"+src)
+}
