@@ -641,6 +641,16 @@ func TestCloudBuildConfigAndRegionTag(t *testing.T) {
 	if n := count(files); n != 2 {
 		t.Errorf("cloud build with BuildKit: %d LW102 findings, want 2", n)
 	}
+	// a config at the root names the image's directory, or not
+	files = base()
+	files["cloudbuild.yaml"] = "steps:\n- name: 'gcr.io/cloud-builders/docker'\n  args: ['build', '-t', 'gcr.io/$PROJECT_ID/app', 'app']\n"
+	if n := count(files); n != 0 {
+		t.Errorf("root config naming app: %d LW102 findings", n)
+	}
+	files["cloudbuild.yaml"] = "steps:\n- name: 'gcr.io/cloud-builders/docker'\n  args: ['build', '-t', 'gcr.io/$PROJECT_ID/web', 'web']\n"
+	if n := count(files); n != 2 {
+		t.Errorf("root config naming another image: %d LW102 findings, want 2", n)
+	}
 	files = base()
 	files["app/Dockerfile"] = "# [START cloudrun_helloworld_dockerfile]\n" + dockerfile + "# [END cloudrun_helloworld_dockerfile]\n"
 	if n := count(files); n != 0 {

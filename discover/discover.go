@@ -8,6 +8,7 @@
 package discover
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -74,6 +75,14 @@ type Image struct {
 	// Needs names the repository images this one builds FROM, copies from
 	// or takes as a named context (see Repo.Deps): they build first.
 	Needs []string `json:"needs,omitempty"`
+	// NoMounts says why a builder that builds the image rejects RUN
+	// --mount or always starts its cache mounts empty ("" when nothing
+	// says so): skaffold's kaniko or classic builder, Cloud Build's
+	// default docker step, bashbrew, a CI that builds with kaniko.
+	// SuppliedArgs are the build args that build always passes
+	// (skaffold's `requires`). Discover sets both (BuildersOf).
+	NoMounts     string          `json:"noMounts,omitempty"`
+	SuppliedArgs map[string]bool `json:"-"`
 	// Error is set when the Dockerfile could not be read or parsed.
 	Error *dockerfile.Error `json:"error,omitempty"`
 	// Refused is set when the definition names a path outside the
@@ -334,7 +343,8 @@ func unwrapPathErr(err error) error {
 }
 
 func finish(res *Repo) {
-	res.CIWorkflow = ciWorkflow(res.Root)
+	var kaniko string
+	res.CIWorkflow, kaniko = ciWorkflow(res.Root)
 	res.Images = dedupeImages(res.Images)
 	res.Warnings = dedupeStrings(res.Warnings)
 	res.Failed = dedupeStrings(res.Failed)
@@ -351,6 +361,8 @@ func finish(res *Repo) {
 	})
 	for _, im := range res.Images {
 		im.Root = res.Root
+		sk := SkaffoldOf(im)
+		im.NoMounts, im.SuppliedArgs = cmp.Or(sk.NoMounts, kaniko), sk.Aliases
 	}
 	res.byTag = tagIndex(res.Images)
 	for _, im := range res.Images {
@@ -812,10 +824,13 @@ func SkaffoldOf(im *Image) Skaffold {
 var ciBuild = regexp.MustCompile(`docker/build-push-action|docker/bake-action|\bdocker(\s+buildx)?\s+(build|bake)\b|\bdocker\s+compose\s+build\b|\bdocker-compose\s+build\b|\bbuildctl\s+build\b`)
 
 // ciWorkflow is the first CI configuration of the repository that builds
-// images (Repo.CIWorkflow): GitHub's workflows in name order, then
-// GitLab's. Each file is read within the repository and up to
-// safefile.MaxManifest bytes; at most 200 workflows are read.
-func ciWorkflow(root string) string {
+// images (Repo.CIWorkflow), and why its images get no cache mount when a
+// CI configuration builds with kaniko, whose Dockerfile parser rejects RUN
+// --mount (GoogleContainerTools/kaniko#1568): GitHub's workflows in name
+// order, then GitLab's, Cloud Build's and Jenkins' at the root. Each file
+// is read within the repository and up to safefile.MaxManifest bytes; at
+// most 200 files are read.
+func ciWorkflow(root string) (building, kaniko string) {
 	root = filepath.Clean(root)
 	var files []string
 	dir := filepath.Join(root, ".github", "workflows")
@@ -829,18 +844,29 @@ func ciWorkflow(root string) string {
 			}
 		}
 	}
-	files = append(files, filepath.Join(root, ".gitlab-ci.yml"))
+	for _, n := range []string{".gitlab-ci.yml", "cloudbuild.yaml", "cloudbuild.yml", "Jenkinsfile"} {
+		files = append(files, filepath.Join(root, n))
+	}
 	for i, p := range files {
 		if i >= 200 {
 			break
 		}
 		data, err := safefile.ReadWithin(root, p, safefile.MaxManifest)
-		if err == nil && ciBuild.Match(data) {
-			return relTo(root, p)
+		if err != nil {
+			continue
+		}
+		if building == "" && ciBuild.Match(data) {
+			building = relTo(root, p)
+		}
+		if kaniko == "" && kanikoExecutor.Match(data) {
+			kaniko = relTo(root, p) + " builds images with kaniko, whose Dockerfile parser rejects RUN --mount"
 		}
 	}
-	return ""
+	return building, kaniko
 }
+
+// kanikoExecutor: a CI step that runs kaniko's executor.
+var kanikoExecutor = regexp.MustCompile(`kaniko-project/executor|/kaniko/executor\b`)
 
 // officialLibraryNoMounts: the repository generates a Docker official
 // image's library file (generate-stackbrew-library.sh at its root, as
@@ -889,11 +915,21 @@ func cloudBuildNoMounts(im *Image) string {
 			}
 		}
 	}
-	for _, dir := range []string{ctx, filepath.Join(ctx, "build")} {
-		ents, err := os.ReadDir(dir)
-		if err != nil || !safefile.Inside(root, dir) {
+	// the configs beside the Dockerfile (and in its build/) build it; one
+	// in a directory above must name its Dockerfile or context
+	dirs := []string{ctx, filepath.Join(ctx, "build")}
+	for d := filepath.Dir(ctx); safefile.Inside(root, d); d = filepath.Dir(d) {
+		dirs = append(dirs, d)
+		if d == root || d == filepath.Dir(d) {
+			break
+		}
+	}
+	for i, dir := range dirs {
+		d, err := safefile.Within(root, dir)
+		if err != nil {
 			continue
 		}
+		ents, _ := os.ReadDir(d)
 		for _, e := range ents {
 			n := strings.ToLower(e.Name())
 			if !e.Type().IsRegular() || !(strings.HasPrefix(n, "cloudbuild") || strings.HasPrefix(n, "cb-")) ||
@@ -906,10 +942,14 @@ func cloudBuildNoMounts(im *Image) string {
 				continue
 			}
 			text := string(data)
-			if strings.Contains(text, "cloud-builders/docker") && cloudBuildDockerBuild.MatchString(text) &&
-				!strings.Contains(text, "DOCKER_BUILDKIT=1") && !strings.Contains(text, "buildx") {
-				return relTo(root, p) + " builds it with Cloud Build's docker step, without DOCKER_BUILDKIT=1" + why
+			if !strings.Contains(text, "cloud-builders/docker") || !cloudBuildDockerBuild.MatchString(text) ||
+				strings.Contains(text, "DOCKER_BUILDKIT=1") || strings.Contains(text, "buildx") {
+				continue
 			}
+			if i >= 2 && !namesPath(text, dir, im.AbsDockerfile()) && !namesPath(text, dir, ctx) {
+				continue // it builds other images
+			}
+			return relTo(root, p) + " builds it with Cloud Build's docker step, without DOCKER_BUILDKIT=1" + why
 		}
 	}
 	if im.Model != nil {
@@ -920,6 +960,18 @@ func cloudBuildNoMounts(im *Image) string {
 		}
 	}
 	return ""
+}
+
+// namesPath: text names target by its path relative to dir, as a word
+// of its own ("services/api", './services/api/Dockerfile').
+func namesPath(text, dir, target string) bool {
+	rel, err := filepath.Rel(dir, target)
+	if err != nil || target == "" || rel == "." || strings.HasPrefix(rel, "..") {
+		return false
+	}
+	rel = filepath.ToSlash(rel)
+	re := regexp.MustCompile(`(^|[\s'"=,\[])(\./)?` + regexp.QuoteMeta(rel) + `/?($|[\s'",\]])`)
+	return re.MatchString(text)
 }
 
 // cloudBuildDockerBuild: a Cloud Build step's `build` argument.

@@ -607,3 +607,16 @@ func TestCIWorkflow(t *testing.T) {
 		t.Errorf("gitlab: %q", disc.CIWorkflow)
 	}
 }
+
+// TestKanikoInCI: a CI configuration that builds with kaniko's executor
+// (whose parser rejects RUN --mount) gives every image its reason.
+func TestKanikoInCI(t *testing.T) {
+	root := testfs.Tree(t, map[string]string{
+		"api/Dockerfile": "FROM alpine:3.20\n",
+		".gitlab-ci.yml": "build:\n  image:\n    name: gcr.io/kaniko-project/executor:v1.23.2-debug\n  script:\n  - /kaniko/executor --context $CI_PROJECT_DIR/api --destination registry.example.com/api\n",
+	})
+	disc, err := Discover(context.Background(), root, Options{})
+	if err != nil || len(disc.Images) != 1 || !strings.Contains(disc.Images[0].NoMounts, "kaniko") || disc.CIWorkflow != "" {
+		t.Fatalf("images %+v, CIWorkflow %q, %v", disc.Images, disc.CIWorkflow, err)
+	}
+}

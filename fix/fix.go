@@ -362,7 +362,7 @@ func fixText(ctx context.Context, im *discover.Image, rep *buildctx.Report, orig
 	// see it): after a few, it is refused
 	again := map[string]int{}
 	var cur *view // the current version's findings, computed once
-	noMounts := discover.SkaffoldOf(im).NoMounts
+	noMounts := im.NoMounts
 	for pass := 0; pass < maxFixes; pass++ {
 		if ctx.Err() != nil {
 			break
