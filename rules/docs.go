@@ -54,7 +54,9 @@ func yesNo(b bool, yes, no string) string {
 // Index renders docs/rules/README.md.
 func Index() []byte {
 	var b bytes.Buffer
-	b.WriteString("# layerwise rules\n\nGenerated from the rule declarations in `rules/`. BuildKit's own checks are reported too, as\n`buildkit/<Name>` (see https://docs.docker.com/reference/build-checks/).\n\n")
+	b.WriteString("# layerwise rules\n\nGenerated from the rule declarations in `rules/`. BuildKit's own checks are reported too, as\n`buildkit/<Name>` (see https://docs.docker.com/reference/build-checks/).\n\n" +
+		"Dockerfiles under a `testdata` directory are a test's input: the rules about build speed, size and context " +
+		"(categories cache, size, speed, context) leave them alone.\n\n")
 	b.WriteString("| rule | name | severity | category | fix | title |\n| --- | --- | --- | --- | --- | --- |\n")
 	for _, r := range All() {
 		fmt.Fprintf(&b, "| [%s](%s.md) | %s | %s | %s | %s | %s |\n", r.ID, r.ID, r.Name, r.Severity, r.Category, yesNo(r.Fixable(), "yes", "no"), r.Title)

@@ -193,3 +193,26 @@ func TestLW102OnCI(t *testing.T) {
 		t.Errorf("CI: %+v", fs)
 	}
 }
+
+// TestSpeedRulesLeaveTestInputsAlone: a Dockerfile under testdata is a
+// test's input (skaffold's integration/testdata fixtures): no rule about
+// speed, size or context reports on it; correctness rules still do.
+func TestSpeedRulesLeaveTestInputsAlone(t *testing.T) {
+	src := "FROM golang:1.22\nCOPY . .\nRUN go build -o /app .\nCMD [\"/app\"]\n"
+	in := input(t, src)
+	if len(check(t, "LW102", in)) == 0 || len(check(t, "LW112", in)) == 0 {
+		t.Fatal("the case catches nothing outside testdata: it tests nothing")
+	}
+	in.Dockerfile = "integration/testdata/build/Dockerfile"
+	for _, id := range []string{"LW101", "LW102", "LW112"} {
+		if fs := check(t, id, in); len(fs) != 0 {
+			t.Errorf("%s on a test input: %+v", id, fs)
+		}
+	}
+	// a correctness rule still reports there
+	in = input(t, "FROM debian:12\nRUN apt-get update\nRUN apt-get install -y curl\n")
+	in.Dockerfile = "integration/testdata/build/Dockerfile"
+	if fs := check(t, "LW104", in); len(fs) == 0 {
+		t.Errorf("LW104 silent on a test input")
+	}
+}

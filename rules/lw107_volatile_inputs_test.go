@@ -34,3 +34,11 @@ func TestLW107VolatileInputs(t *testing.T) {
 		"FROM node:20\nARG GIT_COMMIT\nCOPY package.json .\nRUN npm ci\nCOPY . .\nRUN npm run build\n",
 	)
 }
+
+// TestLW107OfficialImageSource: docker-library/golang's tip pins its
+// commit as an ARG default that update.sh rewrites.
+func TestLW107OfficialImageSource(t *testing.T) {
+	src := "FROM alpine:3.23\nARG GOLANG_COMMIT=3f2a9c1d4b5e6f708192a3b4c5d6e7f809102030\nRUN apk add --no-cache git\n"
+	ruleCatches(t, "LW107", src)
+	ruleCatchesNot(t, "LW107", "#\n# NOTE: THIS DOCKERFILE IS GENERATED VIA \"apply-templates.sh\"\n#\n"+src)
+}

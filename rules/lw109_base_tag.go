@@ -2,8 +2,6 @@ package rules
 
 import (
 	"fmt"
-	"path"
-	"slices"
 	"strings"
 
 	"github.com/distribution/reference"
@@ -37,7 +35,7 @@ func imageRef(s string) (reference.Named, bool) {
 }
 
 func checkBaseTag(in *Input) []Finding {
-	if testInput(in.Dockerfile) {
+	if TestInput(in.Dockerfile) {
 		// a test's input (skaffold's integration/testdata: `FROM busybox`
 		// and an echo): the test builds it fresh, whatever latest is
 		return nil
@@ -63,10 +61,4 @@ func checkBaseTag(in *Input) []Finding {
 		}
 	}
 	return out
-}
-
-// testInput: the Dockerfile lives under a testdata directory (Go's
-// convention for a test's input files, which tools leave alone).
-func testInput(p string) bool {
-	return slices.Contains(strings.Split(path.Dir(p), "/"), "testdata")
 }

@@ -135,7 +135,10 @@ func (in *Input) devOrTestImage(final *dockerfile.Stage) bool {
 	words := strings.FieldsFunc(strings.ToLower(in.Image+" "+in.Dockerfile+" "+final.Name), func(r rune) bool { return (r < 'a' || r > 'z') && (r < '0' || r > '9') })
 	for _, w := range words {
 		switch w {
-		case "dev", "develop", "development", "devcontainer", "test", "tests", "testing", "e2e", "ci", "cypress", "playwright":
+		case "dev", "develop", "development", "devcontainer", "test", "tests", "testing", "e2e", "ci", "cypress", "playwright",
+			// a builder image: its toolchain is what other builds
+			// use it for (uptime-kuma's docker/builder-go.dockerfile)
+			"builder":
 			return true
 		}
 	}

@@ -119,6 +119,8 @@ func TestLW111DevAndTestImages(t *testing.T) {
 		{"discourse_dev", "image/discourse_dev/Dockerfile", df, 0},
 		{"web", ".ci/Dockerfile.cypress", df, 0},
 		{"web", "Dockerfile", strings.Replace(df, "node:20-slim", "cypress/browsers:node-20", 1), 0},
+		// a builder image (uptime-kuma's docker/builder-go.dockerfile)
+		{"docker", "docker/builder-go.dockerfile", df, 0},
 	} {
 		f := files()
 		f["Dockerfile"] = tc.src

@@ -10,6 +10,8 @@ package rules
 
 import (
 	"fmt"
+	"path"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -179,10 +181,28 @@ func (r *Rule) Fixable() bool { return r.FixDockerfile != nil || r.FixesIgnore |
 // Run checks one image with the rule; nil for a repository-wide or a
 // builtin rule.
 func (r *Rule) Run(in *Input) []Finding {
-	if r.Check == nil {
+	if r.Check == nil || (r.aboutSpeed() && TestInput(in.Dockerfile)) {
 		return nil
 	}
 	return r.stamp(r.Check(in))
+}
+
+// aboutSpeed: the rule is about how fast the image builds, how big it is
+// or what its context sends — nothing a test's input Dockerfile is for.
+func (r *Rule) aboutSpeed() bool {
+	switch r.Category {
+	case CatCache, CatSize, CatSpeed, CatContext:
+		return true
+	}
+	return false
+}
+
+// TestInput: the Dockerfile lives under a testdata directory, Go's
+// convention for a test's input files (skaffold's integration/testdata
+// fixtures: `FROM busybox`, an echo, built fresh by the test). Rules about
+// build speed, size and context leave such files alone, as does LW109.
+func TestInput(p string) bool {
+	return slices.Contains(strings.Split(path.Dir(filepath.ToSlash(p)), "/"), "testdata")
 }
 
 // RunRepo checks the whole repository with a repository-wide rule; nil
@@ -190,6 +210,9 @@ func (r *Rule) Run(in *Input) []Finding {
 func (r *Rule) RunRepo(ins []*Input) []Finding {
 	if r.RepoCheck == nil {
 		return nil
+	}
+	if r.aboutSpeed() {
+		ins = slices.DeleteFunc(slices.Clone(ins), func(in *Input) bool { return TestInput(in.Dockerfile) })
 	}
 	return r.stamp(r.RepoCheck(ins))
 }
