@@ -103,7 +103,14 @@ func (in *Input) isDirSource(src string) bool {
 func checkCacheOrder(in *Input) []Finding {
 	var out []Finding
 	reported := map[*dockerfile.Instruction]bool{}
+	built := in.builtStages()
 	for _, s := range in.File.Stages {
+		if !built[s.Index] {
+			// a stage the build does not run (dotnet-docker's complexapp
+			// test-build): its install costs nothing there; LW113 says
+			// the stage is unused
+			continue
+		}
 		// the stage's instructions preceded by those of its base stages
 		lineage := in.lineage(s)
 		var seq []*dockerfile.Instruction

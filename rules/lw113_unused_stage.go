@@ -21,18 +21,7 @@ func checkUnusedStage(in *Input) []Finding {
 	if final == nil {
 		return nil
 	}
-	reach := map[int]bool{}
-	var visit func(i int)
-	visit = func(i int) {
-		if reach[i] {
-			return
-		}
-		reach[i] = true
-		for _, d := range in.File.Stages[i].DependsOn {
-			visit(d)
-		}
-	}
-	visit(final.Index)
+	reach := in.builtStages()
 	var out []Finding
 	for _, s := range in.File.Stages {
 		if reach[s.Index] || s.Index > final.Index && in.Target != "" {

@@ -434,6 +434,28 @@ func (in *Input) finalStage() *dockerfile.Stage {
 	return in.File.Final("")
 }
 
+// builtStages are the stages a build of the final stage (the target, or
+// the last) runs: the final one and every stage it reads from, by index.
+func (in *Input) builtStages() map[int]bool {
+	reach := map[int]bool{}
+	final := in.finalStage()
+	if final == nil {
+		return reach
+	}
+	var visit func(i int)
+	visit = func(i int) {
+		if reach[i] {
+			return
+		}
+		reach[i] = true
+		for _, d := range in.File.Stages[i].DependsOn {
+			visit(d)
+		}
+	}
+	visit(final.Index)
+	return reach
+}
+
 // lineage returns a stage and the stages it builds FROM, nearest first.
 func (in *Input) lineage(s *dockerfile.Stage) []*dockerfile.Stage { return in.File.Lineage(s) }
 
