@@ -25,6 +25,9 @@ type CICost struct {
 	// cache mounts' entries moved per job (restored + saved archives).
 	CacheBytes int64 `json:"cacheBytes"`
 	MountBytes int64 `json:"mountBytes,omitempty"`
+	// MountErrors are why persisting the cache mounts failed in some job
+	// (each once): a table of zeros must say why.
+	MountErrors []string `json:"mountErrors,omitempty"`
 }
 
 // CIRow is a ci scenario's costs per variant, and the speed-ups of the
@@ -49,6 +52,11 @@ func ciCost(scenario string, ms []*measure.Measurement) *CICost {
 		if mc := m.CacheMounts; mc != nil {
 			perRun = time.Duration((mc.RestoreSeconds + mc.SaveSeconds) / float64(len(m.Runs)) * float64(time.Second))
 			bytes = (mc.RestoredBytes + mc.SavedBytes) / int64(len(m.Runs))
+			for _, e := range mc.Errors {
+				if !slices.Contains(c.MountErrors, e) {
+					c.MountErrors = append(c.MountErrors, e)
+				}
+			}
 		}
 		for _, r := range m.Runs {
 			builds = append(builds, max(r.Wall-r.Transfer, 0))

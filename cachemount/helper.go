@@ -44,6 +44,15 @@ func CheckHelper(p, goarch string) error {
 	return nil
 }
 
+// HelperReady says why the helper opt names (or this executable) cannot
+// run in a builder of this machine's architecture (nil when it can): what
+// a measurement checks before its first job, rather than after every
+// save failed.
+func HelperReady(opt Options) error {
+	_, err := helperPath(opt)
+	return err
+}
+
 // helperPath is the helper to run: opt's, or this executable.
 func helperPath(opt Options) (string, error) {
 	p := opt.Helper

@@ -60,6 +60,10 @@ func (f *ciFlags) options(ef *engineFlags) (*measure.CIOptions, error) {
 		}
 		// one namespace: a measurement is one branch's run of jobs
 		o.CacheMounts, o.CacheMountOptions = store, cachemount.Options{Branch: "measure", DefaultBranch: "measure", MaxSize: max}
+		// the jobs would run for minutes and persist nothing
+		if err := cachemount.HelperReady(o.CacheMountOptions); err != nil {
+			return nil, usageErr("--ci-cache-mounts: %v", err)
+		}
 	}
 	return o, nil
 }

@@ -208,6 +208,7 @@ func benchCI(w io.Writer, r *bench.Report, markdown bool) {
 	}
 	head := []string{"image", "scenario", "variant", "build", "cache import", "layers fetched", "cache export", "mounts restore+save", "end to end", "layer cache", "mount entries", "speedup build / end to end"}
 	var lines [][]string
+	var errs []string
 	for _, row := range rows {
 		for _, v := range []struct {
 			name string
@@ -222,8 +223,20 @@ func benchCI(w io.Writer, r *bench.Report, markdown bool) {
 			}
 			lines = append(lines, []string{row.Image, row.Scenario, v.name, units.Seconds(v.c.Build, 1), units.Seconds(v.c.CacheImport, 1), units.Seconds(v.c.LayerFetch, 1), units.Seconds(v.c.CacheExport, 1),
 				units.Seconds(v.c.Mounts, 1), units.Seconds(v.c.EndToEnd, 1), units.Bytes(v.c.CacheBytes), units.Bytes(v.c.MountBytes), sp})
+			for _, e := range v.c.MountErrors {
+				errs = append(errs, fmt.Sprintf("%s %s %s: %s", row.Image, row.Scenario, v.name, e))
+			}
 		}
 	}
+	defer func() {
+		// why a persisted mount moved nothing
+		if len(errs) > 0 {
+			fmt.Fprintln(w, "\nCache mounts not persisted:")
+			for _, e := range errs {
+				fmt.Fprintf(w, "- %s\n", e)
+			}
+		}
+	}()
 	if markdown {
 		fmt.Fprintf(w, "\n## CI jobs: a fresh builder per build\n\nEach job is a new buildkitd with an empty state; the layer cache is imported from and exported to the CI's cache (`mode=max`); cache mounts start empty unless persisted (`--ci-cache-mounts`). \"Build\" is the job's build without the transfers — the layer cache's import and export, and the layers fetched (base images', and the cached steps' from the cache); \"end to end\" is the whole job: the build, the transfer and the mounts' restore and save.\n\n")
 		fmt.Fprintf(w, "| %s |\n|%s\n", strings.Join(head, " | "), strings.Repeat(" --- |", len(head)))

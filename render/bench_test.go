@@ -25,3 +25,27 @@ func TestBenchRows(t *testing.T) {
 		t.Errorf("table row %q", got)
 	}
 }
+
+// A ci row whose persisted mounts failed says why under the CI table, in
+// the table and in the Markdown document (a row of zeros said nothing).
+func TestBenchCIMountErrors(t *testing.T) {
+	cost := func(errs ...string) *bench.CICost {
+		return &bench.CICost{Build: 5 * time.Second, EndToEnd: 30 * time.Second, MountErrors: errs}
+	}
+	row := &bench.Row{Image: "orders", Scenario: "ci-source-change", Runs: 1, NaiveMedian: time.Minute, FixedMedian: 30 * time.Second,
+		CI: &bench.CIRow{Naive: cost(), Fixed: cost("save: the helper is dynamically linked")}}
+	var md, table strings.Builder
+	BenchMarkdown(&md, &bench.Report{Rows: []*bench.Row{row}}, nil)
+	BenchTable(&table, &bench.Report{Rows: []*bench.Row{row}})
+	for name, out := range map[string]string{"markdown": md.String(), "table": table.String()} {
+		if !strings.Contains(out, "Cache mounts not persisted:\n- orders ci-source-change fixed: save: the helper is dynamically linked\n") {
+			t.Errorf("%s lacks the mounts' error:\n%s", name, out)
+		}
+	}
+	row.CI.Fixed = cost()
+	table.Reset()
+	BenchTable(&table, &bench.Report{Rows: []*bench.Row{row}})
+	if strings.Contains(table.String(), "not persisted") {
+		t.Errorf("no error, yet:\n%s", table.String())
+	}
+}
