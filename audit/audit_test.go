@@ -574,6 +574,8 @@ func TestSkaffoldBuilderPerArtifact(t *testing.T) {
 		{"a context no artifact names", "", "other", 1},
 		// only a profile builds it, with the same default builder
 		{"a profile's artifact", "", "profiled", 0},
+		// ... which keeps the main build's useBuildkit (review)
+		{"a profile's artifact, BuildKit in the main build", "  local:\n    useBuildkit: true", "profiled", 1},
 	} {
 		files := map[string]string{
 			"debug/skaffold.yaml":             fmt.Sprintf(config, tc.local),

@@ -8,6 +8,7 @@
 package discover
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -129,9 +130,10 @@ type Repo struct {
 	// the images they declare are missing, so every command exits 1.
 	Failed []string `json:"failed,omitempty"`
 	// CIWorkflow is the repository's first CI configuration that builds
-	// images (a GitHub workflow running docker/build-push-action, bake or
-	// docker build; .gitlab-ci.yml): there every job gets a fresh builder,
-	// whose cache mounts start empty. "" when none does.
+	// images (.gitlab-ci.yml, a root cloudbuild.yaml or Jenkinsfile, a
+	// GitHub workflow running docker/build-push-action, bake or docker
+	// build): there every job gets a fresh builder, whose cache mounts
+	// start empty. "" when none does.
 	CIWorkflow string `json:"ciWorkflow,omitempty"`
 
 	// byTag indexes the images by their normalised tags; finish builds it
@@ -359,9 +361,10 @@ func finish(res *Repo) {
 		}
 		return res.Images[i].Dockerfile < res.Images[j].Dockerfile
 	})
+	configs := newBuildConfigs(res.Root)
 	for _, im := range res.Images {
 		im.Root = res.Root
-		sk := SkaffoldOf(im)
+		sk := configs.of(im)
 		im.NoMounts, im.SuppliedArgs = cmp.Or(sk.NoMounts, kaniko), sk.Aliases
 	}
 	res.byTag = tagIndex(res.Images)
@@ -773,30 +776,124 @@ type Skaffold struct {
 var skaffoldAlias = regexp.MustCompile(`(?m)^\s*(?:-\s*)?alias:\s*["']?(\w+)`)
 
 // SkaffoldOf reads the skaffold configs that build the image, once.
-func SkaffoldOf(im *Image) Skaffold {
+func SkaffoldOf(im *Image) Skaffold { return newBuildConfigs(im.Root).of(im) }
+
+// maxConfig caps a build configuration read to learn how an image is
+// built (skaffold, Cloud Build, CI, README): a hostile repository's huge
+// file is skipped, not parsed for every image.
+const maxConfig = 1 << 20
+
+// buildConfigs reads the files around the images that say how they are
+// built, each file and directory once per discovery: a repository of many
+// images under one huge config is linear, not quadratic.
+type buildConfigs struct {
+	root     string
+	files    map[string][]byte // nil: unreadable, too large or absent
+	dirs     map[string][]os.DirEntry
+	skaffold map[string]*skaffoldFile
+}
+
+type skaffoldFile struct {
+	builds []skaffoldBuild
+	// aliases are the `alias:` words of the text (a template's too)
+	aliases []string
+	// words is what the text says of the builder when it is not YAML (a
+	// template): read by its words, once
+	notYAML bool
+	words   string
+}
+
+func newBuildConfigs(root string) *buildConfigs {
+	return &buildConfigs{root: filepath.Clean(root), files: map[string][]byte{}, dirs: map[string][]os.DirEntry{}, skaffold: map[string]*skaffoldFile{}}
+}
+
+// read is the file at p, within the repository, up to maxConfig bytes.
+func (c *buildConfigs) read(p string) []byte {
+	if data, ok := c.files[p]; ok {
+		return data
+	}
+	data, err := safefile.ReadWithin(c.root, p, maxConfig)
+	if err != nil {
+		data = nil
+	}
+	c.files[p] = data
+	return data
+}
+
+// list is the directory's entries, when it resolves inside the repository.
+func (c *buildConfigs) list(dir string) []os.DirEntry {
+	if ents, ok := c.dirs[dir]; ok {
+		return ents
+	}
+	var ents []os.DirEntry
+	if d, err := safefile.Within(c.root, dir); err == nil {
+		ents, _ = os.ReadDir(d)
+	}
+	c.dirs[dir] = ents
+	return ents
+}
+
+// skaffoldAt is the skaffold config at p, parsed once.
+func (c *buildConfigs) skaffoldAt(p string, text string) *skaffoldFile {
+	if f, ok := c.skaffold[p]; ok {
+		return f
+	}
+	f := &skaffoldFile{}
+	for _, m := range skaffoldAlias.FindAllStringSubmatch(text, -1) {
+		f.aliases = append(f.aliases, m[1])
+	}
+	name := relTo(c.root, p)
+	dec := yaml.NewDecoder(strings.NewReader(text))
+	for {
+		var cfg skaffoldConfig
+		err := dec.Decode(&cfg)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			f.builds, f.notYAML = nil, true
+			switch {
+			case strings.Contains(text, "kaniko:"):
+				f.words = skaffoldKaniko(name)
+			case strings.Contains(text, "artifacts:") && !strings.Contains(text, "useBuildkit: true") && !strings.Contains(text, "useDockerCLI: true") &&
+				!strings.Contains(text, "buildpacks:") && !strings.Contains(text, "jib:") && !strings.Contains(text, "ko:"):
+				f.words = skaffoldClassic(name)
+			}
+			break
+		}
+		f.builds = append(f.builds, cfg.Build)
+		for _, pr := range cfg.Profiles {
+			if pr.Build.Local == nil {
+				pr.Build.Local = cfg.Build.Local
+			}
+			f.builds = append(f.builds, pr.Build)
+		}
+	}
+	c.skaffold[p] = f
+	return f
+}
+
+// of is what the configs around the image say of its build: skaffold's
+// (the config nearest the context speaks first), then Cloud Build's and
+// bashbrew's.
+func (c *buildConfigs) of(im *Image) Skaffold {
 	var out Skaffold
-	root := filepath.Clean(im.Root)
+	root := c.root
 	dir := filepath.Clean(im.AbsContext())
 	for {
 		for _, name := range []string{"skaffold.yaml", "skaffold.yml"} {
 			p := filepath.Join(dir, name)
-			data, err := safefile.ReadWithin(root, p, safefile.MaxManifest)
-			if err != nil {
+			data := c.read(p)
+			if data == nil {
 				continue
 			}
-			text := string(data)
-			addAlias := func(a string) {
+			f := c.skaffoldAt(p, string(data))
+			noMounts, aliases := skaffoldBuilds(f, dir, im, relTo(root, p))
+			for _, a := range append(f.aliases, aliases...) {
 				if out.Aliases == nil {
 					out.Aliases = map[string]bool{}
 				}
 				out.Aliases[a] = true
-			}
-			for _, m := range skaffoldAlias.FindAllStringSubmatch(text, -1) {
-				addAlias(m[1])
-			}
-			noMounts, aliases := skaffoldBuilds(text, dir, im, relTo(root, p))
-			for _, a := range aliases {
-				addAlias(a)
 			}
 			if out.NoMounts == "" { // the config nearest the context speaks first
 				out.NoMounts = noMounts
@@ -812,10 +909,10 @@ func SkaffoldOf(im *Image) Skaffold {
 		dir = parent
 	}
 	if out.NoMounts == "" {
-		out.NoMounts = cloudBuildNoMounts(im)
+		out.NoMounts = c.cloudBuildNoMounts(im)
 	}
 	if out.NoMounts == "" {
-		out.NoMounts = officialLibraryNoMounts(im)
+		out.NoMounts = c.official()
 	}
 	return out
 }
@@ -844,38 +941,59 @@ func ciWorkflow(root string) (building, kaniko string) {
 			}
 		}
 	}
+	// the root's files first: a repository of many workflows must not
+	// push them past the cap
+	var rootFiles []string
 	for _, n := range []string{".gitlab-ci.yml", "cloudbuild.yaml", "cloudbuild.yml", "Jenkinsfile"} {
-		files = append(files, filepath.Join(root, n))
+		rootFiles = append(rootFiles, filepath.Join(root, n))
 	}
+	files = append(rootFiles, files...)
 	for i, p := range files {
 		if i >= 200 {
 			break
 		}
-		data, err := safefile.ReadWithin(root, p, safefile.MaxManifest)
+		data, err := safefile.ReadWithin(root, p, maxConfig)
 		if err != nil {
 			continue
 		}
 		if building == "" && ciBuild.Match(data) {
 			building = relTo(root, p)
 		}
-		if kaniko == "" && kanikoExecutor.Match(data) {
-			kaniko = relTo(root, p) + " builds images with kaniko, whose Dockerfile parser rejects RUN --mount"
+		// every image, not only those the file names: a kaniko build of
+		// an image this cannot map would fail on the mount, and where
+		// layerwise cannot be sure it refuses (comments do not count)
+		if kaniko == "" && kanikoExecutor.Match(uncommented(data)) {
+			kaniko = relTo(root, p) + " builds images with kaniko (perhaps this one), whose Dockerfile parser rejects RUN --mount"
 		}
 	}
 	return building, kaniko
 }
 
+// uncommented is a CI file without its comment lines (# in YAML, // in
+// a Jenkinsfile).
+func uncommented(data []byte) []byte {
+	var out []byte
+	for line := range bytes.Lines(data) {
+		t := bytes.TrimSpace(line)
+		if !bytes.HasPrefix(t, []byte("#")) && !bytes.HasPrefix(t, []byte("//")) {
+			out = append(out, line...)
+		}
+	}
+	return out
+}
+
 // kanikoExecutor: a CI step that runs kaniko's executor.
 var kanikoExecutor = regexp.MustCompile(`kaniko-project/executor|/kaniko/executor\b`)
 
-// officialLibraryNoMounts: the repository generates a Docker official
+// official: the repository generates a Docker official
 // image's library file (generate-stackbrew-library.sh at its root, as
 // nextcloud/docker does): bashbrew builds its Dockerfiles on fresh
 // builders, some with the classic builder, where RUN --mount fails.
-func officialLibraryNoMounts(im *Image) string {
-	root := filepath.Clean(im.Root)
-	if fi, err := os.Lstat(filepath.Join(root, "generate-stackbrew-library.sh")); err == nil && fi.Mode().IsRegular() {
-		return "the repository publishes a Docker official image (generate-stackbrew-library.sh): bashbrew builds it on fresh builders, some without BuildKit, where RUN --mount fails and a cache mount is always empty"
+func (c *buildConfigs) official() string {
+	for _, e := range c.list(c.root) {
+		if e.Name() == "generate-stackbrew-library.sh" && e.Type().IsRegular() {
+			return "the repository publishes a Docker official image (generate-stackbrew-library.sh): bashbrew builds it on fresh builders, some without BuildKit, where RUN --mount fails and a cache mount is always empty"
+		}
 	}
 	return ""
 }
@@ -899,14 +1017,14 @@ var cloudRunRegionTag = regexp.MustCompile(`\[START (cloudrun|run)_`)
 // google-github-actions/setup-gcloud#658), and each build runs on a fresh
 // worker, where a cache mount would be empty anyway — a local build the
 // README also shows does not make the mount safe for that path.
-func cloudBuildNoMounts(im *Image) string {
-	root := filepath.Clean(im.Root)
+func (c *buildConfigs) cloudBuildNoMounts(im *Image) string {
+	root := c.root
 	ctx := filepath.Clean(im.AbsContext())
 	const why = ": Cloud Build's default docker builder fails on RUN --mount (it needs BuildKit), and each build's fresh worker would leave a cache mount empty"
 	for _, name := range []string{"README.md", "README", "README.rst"} {
 		p := filepath.Join(ctx, name)
-		data, err := safefile.ReadWithin(root, p, safefile.MaxManifest)
-		if err != nil {
+		data := c.read(p)
+		if data == nil {
 			continue
 		}
 		for _, line := range gcloudBuild.FindAllString(string(data), -1) {
@@ -925,28 +1043,18 @@ func cloudBuildNoMounts(im *Image) string {
 		}
 	}
 	for i, dir := range dirs {
-		d, err := safefile.Within(root, dir)
-		if err != nil {
-			continue
-		}
-		ents, _ := os.ReadDir(d)
-		for _, e := range ents {
+		for _, e := range c.list(dir) {
 			n := strings.ToLower(e.Name())
 			if !e.Type().IsRegular() || !(strings.HasPrefix(n, "cloudbuild") || strings.HasPrefix(n, "cb-")) ||
 				!(strings.HasSuffix(n, ".yaml") || strings.HasSuffix(n, ".yml") || strings.HasSuffix(n, ".json")) {
 				continue
 			}
 			p := filepath.Join(dir, e.Name())
-			data, err := safefile.ReadWithin(root, p, safefile.MaxManifest)
-			if err != nil {
+			data := c.read(p)
+			if data == nil || !classicDockerStep(data) {
 				continue
 			}
-			text := string(data)
-			if !strings.Contains(text, "cloud-builders/docker") || !cloudBuildDockerBuild.MatchString(text) ||
-				strings.Contains(text, "DOCKER_BUILDKIT=1") || strings.Contains(text, "buildx") {
-				continue
-			}
-			if i >= 2 && !namesPath(text, dir, im.AbsDockerfile()) && !namesPath(text, dir, ctx) {
+			if i >= 2 && !namesPath(string(data), dir, im.AbsDockerfile()) && !namesPath(string(data), dir, ctx) {
 				continue // it builds other images
 			}
 			return relTo(root, p) + " builds it with Cloud Build's docker step, without DOCKER_BUILDKIT=1" + why
@@ -962,6 +1070,34 @@ func cloudBuildNoMounts(im *Image) string {
 	return ""
 }
 
+// classicDockerStep: a Cloud Build config (YAML or JSON) with a step of
+// the docker builder whose arguments start with `build` and that does not
+// ask for BuildKit (DOCKER_BUILDKIT=1 in the step's env, or buildx).
+func classicDockerStep(data []byte) bool {
+	var cfg struct {
+		Steps []struct {
+			Name string   `yaml:"name"`
+			Args []string `yaml:"args"`
+			Env  []string `yaml:"env"`
+		} `yaml:"steps"`
+		Options struct {
+			Env []string `yaml:"env"`
+		} `yaml:"options"`
+	}
+	if yaml.Unmarshal(data, &cfg) != nil {
+		return false
+	}
+	for _, st := range cfg.Steps {
+		if !strings.Contains(st.Name, "cloud-builders/docker") || len(st.Args) == 0 || st.Args[0] != "build" {
+			continue
+		}
+		if !slices.Contains(st.Env, "DOCKER_BUILDKIT=1") && !slices.Contains(cfg.Options.Env, "DOCKER_BUILDKIT=1") {
+			return true
+		}
+	}
+	return false
+}
+
 // namesPath: text names target by its path relative to dir, as a word
 // of its own ("services/api", './services/api/Dockerfile').
 func namesPath(text, dir, target string) bool {
@@ -970,12 +1106,30 @@ func namesPath(text, dir, target string) bool {
 		return false
 	}
 	rel = filepath.ToSlash(rel)
-	re := regexp.MustCompile(`(^|[\s'"=,\[])(\./)?` + regexp.QuoteMeta(rel) + `/?($|[\s'",\]])`)
-	return re.MatchString(text)
+	// every occurrence, bounded by a delimiter on each side (a string
+	// search: the text is up to maxConfig bytes, read for many images)
+	for i := 0; ; {
+		j := strings.Index(text[i:], rel)
+		if j < 0 {
+			return false
+		}
+		at, end := i+j, i+j+len(rel)
+		before := at == 0 || strings.ContainsRune(" \t\n'\"=,[/", rune(text[at-1]))
+		after := end == len(text) || strings.ContainsRune(" \t\n'\",]/", rune(text[end]))
+		if before && after {
+			return true
+		}
+		i = at + 1
+	}
 }
 
-// cloudBuildDockerBuild: a Cloud Build step's `build` argument.
-var cloudBuildDockerBuild = regexp.MustCompile(`(?m)(args:\s*\[\s*['"]build['"]|^\s*-\s*['"]?build['"]?\s*$)`)
+func skaffoldKaniko(name string) string {
+	return "skaffold builds it with kaniko, whose Dockerfile parser rejects RUN --mount (" + name + ")"
+}
+
+func skaffoldClassic(name string) string {
+	return "skaffold builds it through the Docker Engine API's classic builder (no useBuildkit or useDockerCLI in " + name + "), which rejects RUN --mount"
+}
 
 // skaffoldArtifact is what skaffoldBuilds reads of a config's artifacts:
 // a builder key present (even `jib:` with no value) picks the builder;
@@ -1002,10 +1156,17 @@ type skaffoldArtifact struct {
 
 type skaffoldBuild struct {
 	Artifacts []skaffoldArtifact `yaml:"artifacts"`
-	Local     struct {
+	// Local is nil when the section is absent: a profile without one
+	// keeps the main build's (skaffold overlays a profile field by field)
+	Local *struct {
 		UseBuildkit  bool `yaml:"useBuildkit"`
 		UseDockerCLI bool `yaml:"useDockerCLI"`
 	} `yaml:"local"`
+}
+
+// buildkit: the build's local docker builder asks for BuildKit.
+func (b skaffoldBuild) buildkit() bool {
+	return b.Local != nil && (b.Local.UseBuildkit || b.Local.UseDockerCLI)
 }
 
 type skaffoldConfig struct {
@@ -1025,32 +1186,12 @@ type skaffoldConfig struct {
 // image with the classic builder breaks on RUN --mount as surely: the
 // examples/profiles hello-service). A config that is not YAML (a
 // template) is read by its words.
-func skaffoldBuilds(text, dir string, im *Image, name string) (noMounts string, aliases []string) {
-	kaniko := "skaffold builds it with kaniko, whose Dockerfile parser rejects RUN --mount (" + name + ")"
-	classic := "skaffold builds it through the Docker Engine API's classic builder (no useBuildkit or useDockerCLI in " + name + "), which rejects RUN --mount"
-	var builds []skaffoldBuild
-	dec := yaml.NewDecoder(strings.NewReader(text))
-	for {
-		var c skaffoldConfig
-		err := dec.Decode(&c)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			switch {
-			case strings.Contains(text, "kaniko:"):
-				return kaniko, nil
-			case strings.Contains(text, "artifacts:") && !strings.Contains(text, "useBuildkit: true") && !strings.Contains(text, "useDockerCLI: true") &&
-				!strings.Contains(text, "buildpacks:") && !strings.Contains(text, "jib:") && !strings.Contains(text, "ko:"):
-				return classic, nil
-			}
-			return "", nil
-		}
-		builds = append(builds, c.Build)
-		for _, p := range c.Profiles {
-			builds = append(builds, p.Build)
-		}
+func skaffoldBuilds(f *skaffoldFile, dir string, im *Image, name string) (noMounts string, aliases []string) {
+	if f.notYAML {
+		return f.words, nil
 	}
+	kaniko, classic := skaffoldKaniko(name), skaffoldClassic(name)
+	builds := f.builds
 	ctx := filepath.Clean(im.AbsContext())
 	for _, b := range builds {
 		for _, a := range b.Artifacts {
@@ -1077,7 +1218,7 @@ func skaffoldBuilds(text, dir string, im *Image, name string) (noMounts string, 
 				noMounts = kaniko
 			case a.Buildpacks.Kind != 0, a.Jib.Kind != 0, a.Ko.Kind != 0, a.Custom.Kind != 0, a.Bazel.Kind != 0:
 				// not a Dockerfile build
-			case !b.Local.UseBuildkit && !b.Local.UseDockerCLI:
+			case !b.buildkit():
 				noMounts = classic
 			}
 		}

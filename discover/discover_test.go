@@ -1,6 +1,7 @@
 package discover
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -580,7 +581,7 @@ func TestComposeHealthcheck(t *testing.T) {
 
 // TestCIWorkflow: the first CI configuration that builds images is the
 // repository's CIWorkflow; a workflows directory that links out of the
-// repository is not listed.
+// repository gives nothing (its files are outside: neither listed nor read).
 func TestCIWorkflow(t *testing.T) {
 	root := testfs.Tree(t, map[string]string{
 		"Dockerfile":                    "FROM alpine:3.20\n",
@@ -618,5 +619,56 @@ func TestKanikoInCI(t *testing.T) {
 	disc, err := Discover(context.Background(), root, Options{})
 	if err != nil || len(disc.Images) != 1 || !strings.Contains(disc.Images[0].NoMounts, "kaniko") || disc.CIWorkflow != "" {
 		t.Fatalf("images %+v, CIWorkflow %q, %v", disc.Images, disc.CIWorkflow, err)
+	}
+	// a comment does not count (review)
+	root = testfs.Tree(t, map[string]string{
+		"api/Dockerfile": "FROM alpine:3.20\n",
+		".gitlab-ci.yml": "# we moved off gcr.io/kaniko-project/executor\nbuild:\n  script:\n  - docker buildx build api\n",
+	})
+	if disc, _ := Discover(context.Background(), root, Options{}); len(disc.Images) != 1 || disc.Images[0].NoMounts != "" {
+		t.Errorf("a comment: %+v", disc.Images)
+	}
+}
+
+// TestBuildConfigsReadOnce: the configs above many images are read and
+// parsed once per discovery (a hostile repository's one huge skaffold.yaml
+// above many Dockerfiles took minutes when each image parsed it again), and
+// a config over maxConfig is not read at all.
+func TestBuildConfigsReadOnce(t *testing.T) {
+	files := map[string]string{"skaffold.yaml": "apiVersion: skaffold/v4beta14\nkind: Config\nbuild:\n  artifacts:\n  - image: a\n    context: a\n"}
+	for _, d := range []string{"a", "b", "c"} {
+		files[d+"/Dockerfile"] = "FROM alpine:3.20\n"
+	}
+	root := testfs.Tree(t, files)
+	c := newBuildConfigs(root)
+	var got []string
+	for _, d := range []string{"a", "b", "c"} {
+		got = append(got, c.of(&Image{Root: root, Context: d, Dockerfile: d + "/Dockerfile"}).NoMounts)
+	}
+	if len(c.skaffold) != 1 || got[0] == "" || got[1] != "" || got[2] != "" {
+		t.Errorf("parsed %d configs; NoMounts %q", len(c.skaffold), got)
+	}
+	big := filepath.Join(root, "big", "skaffold.yaml")
+	os.MkdirAll(filepath.Dir(big), 0o755)
+	os.WriteFile(big, append([]byte("build:\n  artifacts:\n  - image: x\n#"), bytes.Repeat([]byte("x"), maxConfig)...), 0o644)
+	if c.read(big) != nil {
+		t.Errorf("a config over %d bytes was read", maxConfig)
+	}
+}
+
+// TestCloudBuildSteps: a step of the docker builder that builds without
+// BuildKit, in YAML or JSON; not a docker step that only pushes after a
+// step named build (review: `waitFor: [build]` matched a line regex).
+func TestCloudBuildSteps(t *testing.T) {
+	for cfg, want := range map[string]bool{
+		"steps:\n- name: gcr.io/cloud-builders/docker\n  args: ['build', '-t', 'x', '.']\n":                                                                                   true,
+		`{"steps": [{"name": "gcr.io/cloud-builders/docker", "args": ["build", "-t", "x", "."]}]}`:                                                                            true,
+		"steps:\n- name: gcr.io/cloud-builders/docker\n  env: ['DOCKER_BUILDKIT=1']\n  args: ['build', '.']\n":                                                                false,
+		"steps:\n- id: build\n  name: gcr.io/k8s-skaffold/pack\n  args: ['build', 'x']\n- name: gcr.io/cloud-builders/docker\n  waitFor:\n  - build\n  args: ['push', 'x']\n": false,
+		"options:\n  env: ['DOCKER_BUILDKIT=1']\nsteps:\n- name: gcr.io/cloud-builders/docker\n  args: ['build', '.']\n":                                                      false,
+	} {
+		if got := classicDockerStep([]byte(cfg)); got != want {
+			t.Errorf("%q: %v, want %v", cfg, got, want)
+		}
 	}
 }

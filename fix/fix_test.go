@@ -1016,6 +1016,21 @@ var dockerfileCases = []struct {
 		want:  "FROM golang:1.25-alpine\nWORKDIR /go/src\nCOPY ./go.mod ./\nCOPY ./go.sum ./\nRUN mkdir ./hotapp/\nRUN go mod download\nCOPY ./hotapp/*.go ./hotapp/\nRUN go install ./...\nCMD [\"hotapp\"]\n",
 	},
 	{
+		// ... nor when go.mod replaces a module with a local directory
+		// the sources' COPY brings (review: go mod download fails with
+		// "reading lib/go.mod: no such file or directory")
+		name:  "go-manifests-in-place-local-replace",
+		files: map[string]string{"Dockerfile": "FROM golang:1.25-alpine\nWORKDIR /src\nCOPY go.mod go.sum ./\nCOPY . .\nRUN go build -o /app .\n", "go.mod": "module x\n\nrequire example.com/lib v0.0.0\n\nreplace example.com/lib => ./lib\n", "go.sum": "", "main.go": "package main\n", "lib/go.mod": "module example.com/lib\n"},
+		rules: []string{"LW101"},
+	},
+	{
+		// ... nor a go.work workspace
+		name:  "go-manifests-in-place-workspace",
+		files: map[string]string{"Dockerfile": "FROM golang:1.25-alpine\nWORKDIR /src\nCOPY go.work go.mod go.sum ./\nCOPY . .\nRUN go build -o /app .\n", "go.work": "go 1.25\n\nuse (\n\t.\n\t./lib\n)\n", "go.mod": "module x\n", "go.sum": "", "main.go": "package main\n", "lib/go.mod": "module example.com/lib\n"},
+		rules: []string{"LW101"},
+		note:  "go.work",
+	},
+	{
 		// ... not when go.sum stays behind with the sources
 		name:  "go-sum-not-copied-first",
 		files: map[string]string{"Dockerfile": "FROM golang:1.25-alpine\nWORKDIR /go/src\nCOPY ./go.mod ./\nCOPY ./hotapp/*.go ./hotapp/\nRUN go install ./...\n", "go.mod": "module x\n", "go.sum": "", "hotapp/main.go": "package main\n"},

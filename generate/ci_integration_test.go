@@ -66,8 +66,13 @@ func TestGeneratedJobRunsOnTheExamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	first, rest, _ := strings.Cut(string(src), "\n")
-	nonce := fmt.Sprintf("%s\nENV LAYERWISE_TEST_RUN=%d\n%s", first, time.Now().UnixNano(), rest)
+	// after the first FROM (a # syntax= line may come before it)
+	i := strings.Index(string(src), "FROM ")
+	if i < 0 {
+		t.Fatalf("no FROM in the report's Dockerfile:\n%s", src)
+	}
+	first, rest, _ := strings.Cut(string(src[i:]), "\n")
+	nonce := fmt.Sprintf("%s%s\nENV LAYERWISE_TEST_RUN=%d\n%s", src[:i], first, time.Now().UnixNano(), rest)
 	if err := os.WriteFile(df, []byte(nonce), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -409,10 +409,13 @@ func (in *Input) BuildKitFindingHolds(w BuildKitFinding) bool {
 			}
 		}
 	case "WorkdirRelativePath":
-		// a Windows stage's WORKDIR through a variable that holds a
-		// drive path (`WORKDIR $GOPATH`, GOPATH=C:\go): absolute there
+		// a Windows stage's WORKDIR through a variable (`WORKDIR $GOPATH`,
+		// GOPATH=C:\go) or a drive path: absolute there, though not by
+		// Linux's rules; a plain relative one holds everywhere
 		if s := in.stageOf(ins); s != nil && in.windowsStage(s) {
-			return false
+			if c, ok := ins.Cmd.(*instructions.WorkdirCommand); ok && (strings.Contains(c.Path, "$") || windowsDrivePath.MatchString(c.Path)) {
+				return false
+			}
 		}
 	case "SecretsUsedInArgOrEnv":
 		for _, kv := range envOrArgPairs(ins) {
@@ -441,3 +444,6 @@ func envOrArgPairs(ins *dockerfile.Instruction) [][2]string {
 	}
 	return out
 }
+
+// windowsDrivePath: C:\go, c:/app.
+var windowsDrivePath = regexp.MustCompile(`^[A-Za-z]:[\\/]`)

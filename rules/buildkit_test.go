@@ -180,4 +180,7 @@ func TestBuildKitFindingsThatDoNotHold(t *testing.T) {
 	if f, h := find("FROM debian:12\nENV APP app\nWORKDIR $APP\n", "WorkdirRelativePath", nil); !f || !h {
 		t.Errorf("linux relative path: found %v holds %v", f, h)
 	}
+	if f, h := find("FROM mcr.microsoft.com/windows/servercore:ltsc2022\nWORKDIR app\n", "WorkdirRelativePath", nil); !f || !h {
+		t.Errorf("windows plain relative path: found %v holds %v", f, h)
+	}
 }

@@ -103,14 +103,11 @@ func (in *Input) isDirSource(src string) bool {
 func checkCacheOrder(in *Input) []Finding {
 	var out []Finding
 	reported := map[*dockerfile.Instruction]bool{}
-	built := in.builtStages()
+	// every stage, reached from the last one or not: a Dockerfile found by
+	// name may be built with any --target (dotnet-docker's complexapp
+	// builds its test-build stage so), and the audit leaves out the
+	// stages a known target does not build
 	for _, s := range in.File.Stages {
-		if !built[s.Index] {
-			// a stage the build does not run (dotnet-docker's complexapp
-			// test-build): its install costs nothing there; LW113 says
-			// the stage is unused
-			continue
-		}
 		// the stage's instructions preceded by those of its base stages
 		lineage := in.lineage(s)
 		var seq []*dockerfile.Instruction
@@ -1084,6 +1081,7 @@ func goManifestsInPlace(in *Input, s *dockerfile.Stage, bi, ii int, broad, inst 
 	// the context's go.mod (and the go.sum beside it) copied into dir by
 	// earlier COPYs of the stage
 	copied := map[string]bool{} // context paths
+	var copiedOrder []string
 	for _, x := range s.Instructions[:bi] {
 		if x.Copy == nil || !x.Copy.FromContext() || x.Copy.UsesVariables {
 			continue
@@ -1102,17 +1100,29 @@ func goManifestsInPlace(in *Input, s *dockerfile.Stage, bi, ii int, broad, inst 
 			}
 			if path.Clean(to) == path.Clean(dir) {
 				copied[p] = true
+				copiedOrder = append(copiedOrder, p)
 			}
 		}
 	}
 	mod := ""
-	for p := range copied {
+	for _, p := range copiedOrder {
 		if path.Base(p) == "go.mod" {
-			mod = p
+			mod = p // the last one copied is the one in place
 		}
 	}
 	if mod == "" {
 		return nil, "", false
+	}
+	// a module replaced by a local directory, or a go.work workspace:
+	// go mod download reads what the earlier COPYs did not bring
+	if why := workspaceLayout(in, strings.TrimPrefix(path.Dir("/"+mod), "/"), toolGo); why != "" {
+		return nil, why, true
+	}
+	if groups, why := goReplaceGroups(in, "", path.Dir(mod)); why != "" || len(groups) > 0 {
+		if why == "" {
+			why = "go.mod replaces modules with local directories, which the COPYs before the sources do not bring"
+		}
+		return nil, why, true
 	}
 	if sum := path.Join(path.Dir(mod), "go.sum"); in.contextHas(sum) && !copied[sum] {
 		return nil, "", false

@@ -60,19 +60,3 @@ func TestLW101StoreAlreadyInAMount(t *testing.T) {
 		t.Errorf("no mount: %+v", fs)
 	}
 }
-
-// TestLW101OnlyInBuiltStages: dotnet-docker's complexapp restores its
-// tests in a test-build stage FROM the stage that copies the sources; the
-// default build (the final stage) never runs it.
-func TestLW101OnlyInBuiltStages(t *testing.T) {
-	src := "FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build\nWORKDIR /source\nCOPY app/*.csproj app/\nRUN dotnet restore app/app.csproj\nCOPY app/ app/\n" +
-		"FROM build AS test-build\nCOPY tests/*.csproj tests/\nWORKDIR /source/tests\nRUN dotnet restore\n" +
-		"FROM build AS publish\nWORKDIR /source/app\nRUN dotnet publish --no-restore -o /app\n" +
-		"FROM mcr.microsoft.com/dotnet/runtime:10.0\nCOPY --from=publish /app .\n"
-	ruleCatchesNot(t, "LW101", src)
-	in := input(t, src)
-	in.Target = "test-build"
-	if fs := check(t, "LW101", in); len(fs) != 1 {
-		t.Errorf("built with --target test-build: %+v", fs)
-	}
-}

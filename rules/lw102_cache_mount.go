@@ -42,9 +42,10 @@ builder (the Docker Engine API's classic builder, unless ` + "`useBuildkit`" + `
 builds with ` + "`gcloud builds submit --tag`" + ` (a fresh Cloud Build worker and ` + "`--no-cache`" + ` per build) or that a
 repository publishing a Docker official image builds (` + "`generate-stackbrew-library.sh`" + `: bashbrew). A non-root USER's
 mount needs its ` + "`uid`" + ` and ` + "`gid`" + `: a cache mount belongs to root otherwise. Where the repository's CI builds images
-(a GitHub workflow or .gitlab-ci.yml), the finding says that the mount starts empty on each fresh CI builder and
+(a GitHub workflow, .gitlab-ci.yml, a root cloudbuild.yaml or Jenkinsfile), the finding says that the mount starts empty on each fresh CI builder and
 pays there only when kept between jobs (` + "`layerwise build --cache-mounts`" + `). A published base
-image — no CMD or ENTRYPOINT, nothing copied in, an operating system's image, scratch or a toolchain's — gets no mount: apt's
+image — no CMD or ENTRYPOINT, nothing copied in, and either a toolchain's own variables (` + "`RUSTUP_HOME`" + `, ` + "`GOLANG_VERSION`" + `)
+or an operating system's image (or scratch) kept in a directory per version — gets no mount: apt's
 fix would take the docker-clean hook out of that image and of every image built FROM it, and such images are built
 once per release on fresh builders, whose mounts are empty.`,
 	Bad: `FROM node:20
@@ -124,7 +125,8 @@ func checkCacheMount(in *Input) []Finding {
 				if !ins.State.IsRoot() {
 					owner = ",uid=<uid>,gid=<gid>"
 					o := mountOwner(in, ins) // ",uid=U,gid=G", names where unknown
-					if uid, _, _ := strings.Cut(strings.TrimPrefix(o, ",uid="), ","); isNumber(uid) {
+					uid, gid, _ := strings.Cut(strings.TrimPrefix(o, ",uid="), ",gid=")
+					if isNumber(uid) && isNumber(gid) { // BuildKit takes numbers only
 						owner = o
 					}
 				}
@@ -374,28 +376,38 @@ func (in *Input) baseImageRole() bool {
 	if final == nil {
 		return false
 	}
+	scratch := in.rootBase(final).IsScratch()
 	for _, x := range in.lineageInstructions(final) {
 		switch x.Kind {
 		case "CMD", "ENTRYPOINT":
 			return false
 		}
-		if x.Copy != nil && x.Copy.From == "" {
-			for _, src := range x.Copy.Sources {
-				if b := path.Base(src); !strings.HasSuffix(b, ".sh") && !strings.Contains(strings.ToLower(b), "entrypoint") {
-					return false
-				}
+		if x.Copy == nil {
+			continue
+		}
+		if x.Copy.From != "" {
+			// an artifact built in another stage: an application,
+			// unless the image is assembled FROM scratch that way
+			// (dotnet's chiseled runtime-deps copy a root filesystem)
+			if !scratch {
+				return false
+			}
+			continue
+		}
+		for _, src := range x.Copy.Sources {
+			if b := path.Base(src); !strings.HasSuffix(b, ".sh") && !strings.Contains(strings.ToLower(b), "entrypoint") {
+				return false
 			}
 		}
 	}
-	// an operating system plus packages is also what a tool image run with
-	// `docker run img cmd` is: a base sets the environment its children
-	// inherit (a toolchain's version and home: the rust image's
-	// RUSTUP_HOME, RUST_VERSION), or lives in a directory per version as
-	// generated images do (src/runtime-deps/9.0/noble/amd64/Dockerfile)
-	env := false
+	// a toolchain's own variables (the rust image's RUSTUP_HOME,
+	// RUST_VERSION), or an operating system (or scratch) in a directory
+	// per version, as generated images are kept
+	// (src/runtime-deps/9.0/noble/amd64/Dockerfile). An operating system
+	// plus packages and an ENV alone is also what a tool image run with
+	// `docker run img cmd` is: not enough.
 	for _, x := range in.lineageInstructions(final) {
 		if c, ok := x.Cmd.(*instructions.EnvCommand); ok {
-			env = true
 			for _, kv := range c.Env {
 				if toolchainEnv.MatchString(kv.Key) {
 					return true
@@ -403,10 +415,7 @@ func (in *Input) baseImageRole() bool {
 			}
 		}
 	}
-	// FROM scratch: a distroless base assembled in a stage before it
-	// (dotnet's chiseled runtime-deps)
-	os := osImage(in.rootBase(final).Base) || in.rootBase(final).IsScratch()
-	return os && (env || versionedDir.MatchString("/"+path.Dir(in.Dockerfile)+"/"))
+	return (osImage(in.rootBase(final).Base) || scratch) && versionedDir.MatchString("/"+path.Dir(in.Dockerfile)+"/")
 }
 
 // toolchainEnv are the variables a published toolchain image sets for the

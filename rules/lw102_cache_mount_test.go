@@ -132,16 +132,26 @@ func TestLW102PublishedBaseImage(t *testing.T) {
 	// dotnet's chiseled runtime-deps: assembled in a chisel stage, FROM
 	// scratch with the environment its children inherit
 	chiseled := "FROM buildpack-deps:resolute-curl AS chisel\nRUN apt-get update && apt-get install -y file\nFROM scratch\nCOPY --from=chisel /rootfs /\nENV APP_UID=1654\n"
-	ruleCatchesNot(t, "LW102", runtimeDeps, rust, chiseled)
-	// a version directory says so without an ENV
-	in := input(t, "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y curl\n")
-	in.Dockerfile = "src/runtime-deps/9.0/bookworm-slim/amd64/Dockerfile"
-	if fs := check(t, "LW102", in); len(fs) != 0 {
-		t.Errorf("versioned base image: %v", fs)
+	// dotnet-docker keeps them in a directory per version
+	versioned := func(src string) *Input {
+		in := input(t, src)
+		in.Dockerfile = "src/runtime-deps/9.0/noble/amd64/Dockerfile"
+		return in
 	}
+	for _, src := range []string{runtimeDeps, chiseled, "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y curl\n"} {
+		if fs := check(t, "LW102", versioned(src)); len(fs) != 0 {
+			t.Errorf("versioned base image:\n%s\n%v", src, fs)
+		}
+	}
+	// a toolchain's variables say so anywhere
+	ruleCatchesNot(t, "LW102", rust)
 	ruleCatches(t, "LW102",
-		runtimeDeps+"CMD [\"dotnet\", \"app.dll\"]\n",
-		runtimeDeps+"COPY . /app\n",
+		// outside a version directory, an OS, packages and an ENV are
+		// what a tool image is too (review: ENV DEBIAN_FRONTEND)
+		runtimeDeps, chiseled,
+		"FROM ubuntu:22.04\nENV DEBIAN_FRONTEND=noninteractive\nRUN apt-get update && apt-get install -y curl\n",
+		// an application built in a stage and copied in (no CMD)
+		"FROM golang:1.22 AS build\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN go build -o /app .\nFROM alpine:3.20\nENV TZ=UTC\nCOPY --from=build /app /app\n",
 		// the installs are in a stage the final image only copies from
 		"FROM ubuntu:noble AS chisel\nENV X=1\nRUN apt-get update && apt-get install -y file\nFROM scratch\nCOPY --from=chisel /rootfs /\n",
 		// OS plus packages, nothing that says base
@@ -149,6 +159,11 @@ func TestLW102PublishedBaseImage(t *testing.T) {
 		// an application's own base image gets its mounts
 		"FROM node:20\nENV NODE_ENV=production\nRUN apt-get update && apt-get install -y curl\n",
 	)
+	for _, src := range []string{runtimeDeps + "CMD [\"dotnet\", \"app.dll\"]\n", runtimeDeps + "COPY . /app\n"} {
+		if fs := check(t, "LW102", versioned(src)); len(fs) == 0 {
+			t.Errorf("a service, even in a version directory:\n%s", src)
+		}
+	}
 }
 
 // TestLW102PublishedAlpineBase: rust-lang/docker-rust's alpine variants
@@ -178,6 +193,11 @@ func TestLW102MountOwnedByTheUser(t *testing.T) {
 	fs = check(t, "LW102", input(t, "FROM python:3.12\nRUN pip install -r requirements.txt\n"))
 	if len(fs) != 1 || strings.Contains(fs[0].Message, "uid=") {
 		t.Errorf("root: %+v", fs)
+	}
+	// a group by name: BuildKit's gid= takes a number (review)
+	fs = check(t, "LW102", input(t, "FROM python:3.12\nUSER 1001:app\nRUN pip install -r requirements.txt\n"))
+	if len(fs) != 1 || !strings.Contains(fs[0].Message, ",uid=<uid>,gid=<gid>`") {
+		t.Errorf("named group: %+v", fs)
 	}
 }
 

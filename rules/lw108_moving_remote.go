@@ -50,7 +50,11 @@ func checkMovingRemote(in *Input) []Finding {
 			}
 			if ins.Run != nil {
 				for j, c := range ins.Run.Commands {
-					if w := movingFetch(c); w != "" && !checkedOutLater(ins.Run.Commands[j+1:]) {
+					w := movingFetch(c)
+					if w != "" && path.Base(c.Name) == "git" && checkedOutLater(ins, ins.Run.Commands[j+1:]) {
+						continue // the clone is checked out at a pinned ref
+					}
+					if w != "" {
 						what = w
 						break
 					}
@@ -110,10 +114,12 @@ func movingFetch(c dockerfile.Command) string {
 }
 
 // checkedOutLater: a later command of the same RUN checks out a pinned
-// ref — a tag, a commit, or a build arg's value, which is part of the
-// step's cache key (moby/buildkit's `git clone … && cd tools && git
-// checkout ${GOPLS_VERSION}`): the clone does not move.
-func checkedOutLater(cmds []dockerfile.Command) bool {
+// ref — a tag or a commit, written or as the default of the build arg or
+// variable it names (moby/buildkit's `git clone … && cd tools && git
+// checkout ${GOPLS_VERSION}`, GOPLS_VERSION=v0.38.0 in its bake file's
+// ARG): the clone does not move. A branch, an empty value or a command
+// substitution (`git describe` of the latest tag) still moves.
+func checkedOutLater(ins *dockerfile.Instruction, cmds []dockerfile.Command) bool {
 	for _, c := range cmds {
 		if path.Base(c.Name) != "git" {
 			continue
@@ -129,9 +135,18 @@ func checkedOutLater(cmds []dockerfile.Command) bool {
 			continue
 		}
 		ref := pos[len(pos)-1]
-		if strings.HasPrefix(ref, "$") || shaRef.MatchString(ref) || versionRef.MatchString(ref) {
+		if strings.Contains(ref, "$(") || strings.Contains(ref, "`") {
+			continue
+		}
+		if m := refVar.FindStringSubmatch(ref); m != nil {
+			ref, _ = ins.State.Getenv(m[1])
+		}
+		if ref != "" && (shaRef.MatchString(ref) || versionRef.MatchString(ref)) {
 			return true
 		}
 	}
 	return false
 }
+
+// refVar: a ref written as one variable ($REF, ${REF}).
+var refVar = regexp.MustCompile(`^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$`)

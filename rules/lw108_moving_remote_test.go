@@ -18,11 +18,17 @@ func TestLW108MovingRemote(t *testing.T) {
 		"FROM debian:12\nRUN curl -fsSL https://example.com/releases/1.2.3/tool -o /usr/bin/tool\nRUN apt-get install -y git\n",
 		// the clone is checked out at a build arg's ref, a tag or a commit
 		// in the same RUN (moby/buildkit's gopls stage)
-		"FROM golang:1.22\nARG GOPLS_VERSION\nRUN git clone https://github.com/golang/tools.git && cd tools && git checkout ${GOPLS_VERSION}\nRUN go build ./...\n",
+		"ARG GOPLS_VERSION=v0.38.0\nFROM golang:1.22\nARG GOPLS_VERSION\nRUN git clone https://github.com/golang/tools.git && cd tools && git checkout ${GOPLS_VERSION}\nRUN go build ./...\n",
 		"FROM golang:1.22\nRUN git clone https://example.com/r.git /r && git -C /r checkout 3f2a9c1d\nRUN go build ./...\n",
 	)
 	ruleCatches(t, "LW108",
-		// a branch checked out still moves
+		// a branch checked out still moves, as do an empty or branch
+		// build arg and the latest tag (review)
 		"FROM golang:1.22\nRUN git clone https://example.com/r.git /r && git -C /r checkout develop\nRUN go build ./...\n",
+		"FROM golang:1.22\nARG GOPLS_VERSION\nRUN git clone https://github.com/golang/tools.git && cd tools && git checkout ${GOPLS_VERSION}\nRUN go build ./...\n",
+		"FROM golang:1.22\nARG REF=main\nRUN git clone https://example.com/r.git /r && cd /r && git checkout $REF\nRUN go build ./...\n",
+		"FROM golang:1.22\nRUN git clone https://example.com/r.git /r && cd /r && git checkout $(git describe --tags)\nRUN go build ./...\n",
+		// a checkout does not pin a curl of latest in the same RUN
+		"FROM golang:1.22\nRUN git clone https://example.com/r.git /r && git -C /r checkout v1.2.3 && curl -fsSL https://example.com/releases/latest/tool -o /usr/bin/tool\nRUN go build ./...\n",
 	)
 }

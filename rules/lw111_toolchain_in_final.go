@@ -135,12 +135,15 @@ func (in *Input) devOrTestImage(final *dockerfile.Stage) bool {
 	words := strings.FieldsFunc(strings.ToLower(in.Image+" "+in.Dockerfile+" "+final.Name), func(r rune) bool { return (r < 'a' || r > 'z') && (r < '0' || r > '9') })
 	for _, w := range words {
 		switch w {
-		case "dev", "develop", "development", "devcontainer", "test", "tests", "testing", "e2e", "ci", "cypress", "playwright",
-			// a builder image: its toolchain is what other builds
-			// use it for (uptime-kuma's docker/builder-go.dockerfile)
-			"builder":
+		case "dev", "develop", "development", "devcontainer", "test", "tests", "testing", "e2e", "ci", "cypress", "playwright":
 			return true
 		}
+	}
+	// a builder image, by its file's name: its toolchain is what other
+	// builds use it for (uptime-kuma's docker/builder-go.dockerfile); a
+	// stage or service called builder is not one
+	if b := strings.ToLower(path.Base(in.Dockerfile)); strings.HasPrefix(b, "builder") || strings.HasPrefix(b, "dockerfile.builder") {
+		return true
 	}
 	base := strings.ToLower(in.rootBase(final).Base)
 	return strings.Contains(base, "cypress/") || strings.Contains(base, "playwright") || strings.Contains(base, "puppeteer")

@@ -121,6 +121,9 @@ func TestLW111DevAndTestImages(t *testing.T) {
 		{"web", "Dockerfile", strings.Replace(df, "node:20-slim", "cypress/browsers:node-20", 1), 0},
 		// a builder image (uptime-kuma's docker/builder-go.dockerfile)
 		{"docker", "docker/builder-go.dockerfile", df, 0},
+		// a service or a stage called builder is no builder image (review)
+		{"page-builder", "Dockerfile", df, 1},
+		{"web", "Dockerfile", strings.Replace(df, "FROM node:20-slim", "FROM node:20-slim AS builder", 1), 1},
 	} {
 		f := files()
 		f["Dockerfile"] = tc.src

@@ -15,10 +15,10 @@ var SyntaxDirective = Register(&Rule{
 building. A project that declares ` + "`offline: true`" + ` in ` + "`.layerwise.yaml`" + ` (air-gapped builders, no registry mirror)
 cannot pull it: drop the directive — BuildKit's built-in frontend already understands cache mounts. Conversely,
 heredocs and ` + "`COPY --link`" + ` need frontend 1.4 (built into Docker Engine 23 and later), ` + "`ADD --checksum`" + ` and ` + "`ADD`" + ` of
-git repositories 1.6 (Engine 24), ` + "`COPY --exclude`" + ` 1.19 and ` + "`COPY --parents`" + ` 1.20 (Engine 29) — Docker Engine 20.10,
+git repositories 1.6 (Engine 25), ` + "`COPY --exclude`" + ` 1.19 and ` + "`COPY --parents`" + ` 1.20 (Engine 29) — Docker Engine 20.10,
 which Debian 12 still ships as docker.io, builds in a 1.2-era frontend: declare ` + "`# syntax=docker/dockerfile:1`" + ` or build
-only on builders that recent. Every supported Docker Engine parses heredocs and ` + "`--link`" + `, so a feature without
-the directive is reported as information, not a warning.`,
+only on builders that recent. Every supported Docker Engine parses heredocs, ` + "`--link`" + ` and ` + "`ADD --checksum`" + `, so those
+are reported as information; ` + "`--exclude`" + ` and ` + "`--parents`" + `, which most engines in use do not parse, as a warning.`,
 	Bad:           "# syntax=docker/dockerfile:1   (with offline: true)",
 	Good:          "(no directive; RUN --mount=type=cache works with the built-in frontend)",
 	Check:         checkSyntaxDirective,
@@ -49,40 +49,53 @@ func checkSyntaxDirective(in *Input) []Finding {
 	if syntax != "" {
 		return nil
 	}
-	var out []Finding
+	// one finding per file says it, for the feature that needs the
+	// newest frontend (a heredoc must not hide a COPY --parents)
+	var newest frontendFeature
+	var at *dockerfile.Instruction
 	for _, s := range in.File.Stages {
 		for _, ins := range s.Instructions {
-			if feat := newFrontendFeature(ins); feat.name != "" {
-				need := fmt.Sprintf("Dockerfile frontend %s (BuildKit %s, built into Docker Engine %s; Debian 12's docker.io 20.10 builds in an older one)", feat.frontend, feat.buildkit, feat.engine)
-				advice := "add `# syntax=docker/dockerfile:1` as the first line, or build only on such builders"
-				if offline {
-					advice = "the project is offline, so a # syntax= directive cannot help: build only on such builders"
-				}
-				f := in.at(ins, fmt.Sprintf("%s needs %s: %s.", feat.name, need, advice), Cost{})
-				// a note, not a warning: every supported Docker Engine
-				// builds in a frontend that parses it; only builders older
-				// than the feature (Debian's 20.10 with BuildKit) fail
-				f.Severity = Info
-				out = append(out, f)
-				return out // one finding per file says it
+			if feat := newFrontendFeature(ins); feat.name != "" && feat.rank > newest.rank {
+				newest, at = feat, ins
 			}
 		}
 	}
-	return out
+	if at == nil {
+		return nil
+	}
+	need := fmt.Sprintf("Dockerfile frontend %s (BuildKit %s, built into Docker Engine %s; Debian 12's docker.io 20.10 builds in an older one)", newest.frontend, newest.buildkit, newest.engine)
+	advice := "add `# syntax=docker/dockerfile:1` as the first line, or build only on such builders"
+	if offline {
+		advice = "the project is offline, so a # syntax= directive cannot help: build only on such builders"
+	}
+	f := in.at(at, fmt.Sprintf("%s needs %s: %s.", newest.name, need, advice), Cost{})
+	if newest.old {
+		// a note, not a warning: every supported Docker Engine builds in
+		// a frontend that parses it; only builders older than the feature
+		// (Debian's 20.10 with BuildKit) fail
+		f.Severity = Info
+	}
+	return []Finding{f}
 }
 
 // frontendFeature is a Dockerfile feature and the first stable frontend
 // that parses it, with the BuildKit release that ships that frontend
 // built in and the first Docker Engine that vendors that BuildKit
 // (docs.docker.com's Dockerfile release notes).
-type frontendFeature struct{ name, frontend, buildkit, engine string }
+type frontendFeature struct {
+	name, frontend, buildkit, engine string
+	// rank orders the features by the frontend they need; old says every
+	// supported Docker Engine parses it (a note, not a warning)
+	rank int
+	old  bool
+}
 
 var (
-	since14 = frontendFeature{frontend: "≥ 1.4", buildkit: "≥ 0.10", engine: "≥ 23.0"}
-	since16 = frontendFeature{frontend: "≥ 1.6", buildkit: "≥ 0.12", engine: "≥ 24.0"}
+	since14 = frontendFeature{frontend: "≥ 1.4", buildkit: "≥ 0.10", engine: "≥ 23.0", rank: 14, old: true}
+	since16 = frontendFeature{frontend: "≥ 1.6", buildkit: "≥ 0.12", engine: "≥ 25.0", rank: 16, old: true}
 	// --exclude and --parents left the labs channel late (1.19, 1.20)
-	since119 = frontendFeature{frontend: "≥ 1.19", buildkit: "≥ 0.25", engine: "≥ 29.0"}
-	since120 = frontendFeature{frontend: "≥ 1.20", buildkit: "≥ 0.26", engine: "≥ 29.1"}
+	since119 = frontendFeature{frontend: "≥ 1.19", buildkit: "≥ 0.25", engine: "≥ 29.0", rank: 119}
+	since120 = frontendFeature{frontend: "≥ 1.20", buildkit: "≥ 0.26", engine: "≥ 29.1", rank: 120}
 )
 
 func (f frontendFeature) named(name string) frontendFeature { f.name = name; return f }

@@ -60,3 +60,23 @@ func TestLW140NamesEachFeaturesVersion(t *testing.T) {
 		}
 	}
 }
+
+// TestLW140NewestFeatureWarns: --parents and --exclude need a frontend
+// most engines in use lack (a warning); heredocs and --link every
+// supported one parses (a note); the newest feature is the one said.
+func TestLW140NewestFeatureWarns(t *testing.T) {
+	for src, want := range map[string]struct {
+		sev  Severity
+		text string
+	}{
+		"FROM debian:12\nCOPY --link a /a\n":                                    {Info, "COPY --link"},
+		"FROM debian:12\nCOPY --parents a/*/b /src/\n":                          {Warning, "COPY --parents"},
+		"FROM debian:12\nRUN <<EOF\necho hi\nEOF\nCOPY --parents a/*/b /src/\n": {Warning, "COPY --parents"},
+		"FROM debian:12\nCOPY --exclude=*.md . /src\nCOPY --link a /a\n":        {Warning, "COPY --exclude"},
+	} {
+		fs := check(t, "LW140", input(t, src))
+		if len(fs) != 1 || fs[0].Severity != want.sev || !strings.HasPrefix(fs[0].Message, want.text) {
+			t.Errorf("%q: want %v %q, got %+v", src, want.sev, want.text, fs)
+		}
+	}
+}
