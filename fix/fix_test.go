@@ -1031,6 +1031,14 @@ var dockerfileCases = []struct {
 		note:  "go.work",
 	},
 	{
+		// the RUN installs, builds and removes node_modules
+		// (docker/welcome-to-docker): the refusal says why
+		name:  "npm-install-build-remove",
+		files: map[string]string{"Dockerfile": "FROM node:18-alpine\nWORKDIR /app\nCOPY package*.json ./\nCOPY ./src ./src\nRUN npm install && npm run build && rm -fr node_modules\n", "package.json": "{}", "src/index.js": ""},
+		rules: []string{"LW101"},
+		note:  "removes node_modules after using it",
+	},
+	{
 		// ... not when go.sum stays behind with the sources
 		name:  "go-sum-not-copied-first",
 		files: map[string]string{"Dockerfile": "FROM golang:1.25-alpine\nWORKDIR /go/src\nCOPY ./go.mod ./\nCOPY ./hotapp/*.go ./hotapp/\nRUN go install ./...\n", "go.mod": "module x\n", "go.sum": "", "hotapp/main.go": "package main\n"},

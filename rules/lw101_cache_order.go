@@ -387,6 +387,19 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 	if installDir != dest {
 		r, ok := strings.CutPrefix(installDir, strings.TrimSuffix(dest, "/")+"/")
 		if !ok {
+			// a RUN that installs, builds and removes what it installed
+			// (docker/welcome-to-docker: npm install && npm run build
+			// && rm -fr node_modules): the install moved before the
+			// sources would keep node_modules in its own layer
+			for _, cmd := range inst.Run.Commands {
+				if path.Base(cmd.Name) == "rm" {
+					for _, p := range cmd.Positional() {
+						if out := path.Base(path.Clean(p)); out == "node_modules" || out == "vendor" || out == ".venv" {
+							return nil, fmt.Sprintf("the RUN removes %s after using it: an install moved before the sources would keep it in the image; build in a stage of its own and copy the output", p)
+						}
+					}
+				}
+			}
 			return nil, fmt.Sprintf("the install runs in %s, outside %s where the COPY puts the sources", installDir, dest)
 		}
 		rel = r
