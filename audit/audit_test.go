@@ -653,6 +653,16 @@ func TestCloudBuildConfigAndRegionTag(t *testing.T) {
 	if n := count(files); n != 2 {
 		t.Errorf("root config naming another image: %d LW102 findings, want 2", n)
 	}
+	// App Engine flexible with a custom runtime
+	files = base()
+	files["app/app.flexible.yaml"] = "runtime: custom\nenv: flex\n"
+	if n := count(files); n != 0 {
+		t.Errorf("app engine flexible: %d LW102 findings", n)
+	}
+	files["app/app.flexible.yaml"] = "runtime: go122\n"
+	if n := count(files); n != 2 {
+		t.Errorf("app engine standard: %d LW102 findings, want 2", n)
+	}
 	files = base()
 	files["app/Dockerfile"] = "# [START cloudrun_helloworld_dockerfile]\n" + dockerfile + "# [END cloudrun_helloworld_dockerfile]\n"
 	if n := count(files); n != 0 {

@@ -1003,6 +1003,10 @@ func (c *buildConfigs) official() string {
 // config's, which may ask for BuildKit) or `gcloud run deploy --source`.
 var gcloudBuild = regexp.MustCompile(`(?m)^[^\n]*gcloud\s+(builds\s+submit\b[^\n]*--tag\b|run\s+deploy\b[^\n]*--source\b)[^\n]*`)
 
+// appEngineCustom: an App Engine app.yaml whose runtime is the
+// Dockerfile beside it.
+var appEngineCustom = regexp.MustCompile(`(?m)^runtime:\s*custom\b`)
+
 // cloudRunRegionTag: a Google Cloud Run sample's region tag in the
 // Dockerfile (`# [START cloudrun_helloworld_dockerfile]`): its docs deploy
 // it with `gcloud run deploy --source` or `gcloud builds submit --tag`.
@@ -1031,6 +1035,18 @@ func (c *buildConfigs) cloudBuildNoMounts(im *Image) string {
 			if !strings.Contains(line, "--config") {
 				return "its " + relTo(root, p) + " builds it on Cloud Build (`" + strings.TrimSpace(line) + "`)" + why
 			}
+		}
+	}
+	// App Engine flexible with a custom runtime builds the Dockerfile
+	// beside its app.yaml on Cloud Build
+	for _, e := range c.list(ctx) {
+		n := strings.ToLower(e.Name())
+		if !e.Type().IsRegular() || !strings.HasPrefix(n, "app") || !(strings.HasSuffix(n, ".yaml") || strings.HasSuffix(n, ".yml")) {
+			continue
+		}
+		p := filepath.Join(ctx, e.Name())
+		if data := c.read(p); data != nil && appEngineCustom.Match(data) {
+			return "its " + relTo(root, p) + " deploys it to App Engine flexible (`runtime: custom`), which builds it on Cloud Build" + why
 		}
 	}
 	// the configs beside the Dockerfile (and in its build/) build it; one

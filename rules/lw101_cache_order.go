@@ -162,8 +162,15 @@ func checkCacheOrder(in *Input) []Finding {
 				if inst.Compile {
 					why = "re-downloads every dependency in"
 				}
+				mfs := in.presentManifests(inst.Tool, broad)
 				msg := fmt.Sprintf("%s (line %d) copies sources before %s (line %d): every source change %s %s. Copy %s first, install, then copy the sources.",
-					short(broad.Original), broad.Range.Start.Line, what, ins.Range.Start.Line, why, what, manifestList(inst.Tool))
+					short(broad.Original), broad.Range.Start.Line, what, ins.Range.Start.Line, why, what, mfs)
+				if inst.Tool == toolCargo && in.cargoWorkspace(broad) {
+					// its members' manifests and sources come too: a
+					// fetch on the root manifests alone fails (review)
+					msg = fmt.Sprintf("%s (line %d) copies sources before %s (line %d): every source change %s %s. The crate is a cargo workspace: cook its dependencies first with cargo-chef (prepare a recipe in one stage, `cargo chef cook` on it in the next, then copy the sources).",
+						short(broad.Original), broad.Range.Start.Line, what, ins.Range.Start.Line, why, what)
+				}
 				if inst.Compile && len(storeMountFlags(in, ins, inst.Tool)) > 0 {
 					// a warm builder finds the packages in the mount; a
 					// fresh CI builder (and one whose GC evicted it) does not
@@ -195,6 +202,44 @@ func (in *Input) contextHasManifestOf(t *Tool) bool {
 		}
 	}
 	return false
+}
+
+// presentManifests are the tool's manifests the sources' COPY would
+// bring from the context (the first three), so that the advice names only
+// files that exist; the tool's usual names when the context is not known.
+func (in *Input) presentManifests(t *Tool, broad *dockerfile.Instruction) string {
+	dir := ""
+	if srcs := broad.Copy.ContextSources(); len(srcs) == 1 {
+		dir = strings.TrimPrefix(path.Clean("/"+srcs[0]), "/")
+	}
+	children := in.contextChildren(dir)
+	var out []string
+	for _, m := range t.Manifests {
+		for _, c := range children {
+			if matchesManifest(c, []string{m}) {
+				out = append(out, m)
+				break
+			}
+		}
+		if len(out) == 3 {
+			break
+		}
+	}
+	if len(out) == 0 {
+		return manifestList(t)
+	}
+	return strings.Join(out, ", ")
+}
+
+// cargoWorkspace: the Cargo.toml the sources' COPY brings declares a
+// workspace.
+func (in *Input) cargoWorkspace(broad *dockerfile.Instruction) bool {
+	dir := ""
+	if srcs := broad.Copy.ContextSources(); len(srcs) == 1 {
+		dir = strings.TrimPrefix(path.Clean("/"+srcs[0]), "/")
+	}
+	data, err := in.readContextFile(strings.TrimPrefix(path.Join(dir, "Cargo.toml"), "/"))
+	return err == nil && strings.Contains(string(data), "[workspace]")
 }
 
 func manifestList(t *Tool) string {

@@ -60,3 +60,20 @@ func TestLW101StoreAlreadyInAMount(t *testing.T) {
 		t.Errorf("no mount: %+v", fs)
 	}
 }
+
+// TestLW101NamesTheManifestsThatExist: the advice names the manifests the
+// context has (review: it named package-lock.json and npm-shrinkwrap.json
+// where neither exists, and rust-toolchain.toml for a crate without one),
+// and a cargo workspace is pointed at cargo-chef.
+func TestLW101NamesTheManifestsThatExist(t *testing.T) {
+	in := inputWithContext(t, map[string]string{"Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm install\n", "package.json": "{}", "index.js": ""})
+	fs := check(t, "LW101", in)
+	if len(fs) != 1 || !strings.Contains(fs[0].Message, "Copy package.json first") {
+		t.Errorf("npm: %+v", fs)
+	}
+	in = inputWithContext(t, map[string]string{"Dockerfile": "FROM rust:1.80\nWORKDIR /app\nCOPY . .\nRUN cargo build --release\n", "Cargo.toml": "[workspace]\nmembers = [\"server\"]\n", "Cargo.lock": "", "server/Cargo.toml": "[package]\nname = \"server\"\n", "server/src/main.rs": ""})
+	fs = check(t, "LW101", in)
+	if len(fs) != 1 || !strings.Contains(fs[0].Message, "cargo workspace") || strings.Contains(fs[0].Message, "rust-toolchain") {
+		t.Errorf("cargo workspace: %+v", fs)
+	}
+}

@@ -377,6 +377,14 @@ func (in *Input) baseImageRole() bool {
 		return false
 	}
 	scratch := in.rootBase(final).IsScratch()
+	toolchain := false
+	for _, x := range in.lineageInstructions(final) {
+		if c, ok := x.Cmd.(*instructions.EnvCommand); ok {
+			for _, kv := range c.Env {
+				toolchain = toolchain || toolchainEnv.MatchString(kv.Key)
+			}
+		}
+	}
 	for _, x := range in.lineageInstructions(final) {
 		switch x.Kind {
 		case "CMD", "ENTRYPOINT":
@@ -387,9 +395,11 @@ func (in *Input) baseImageRole() bool {
 		}
 		if x.Copy.From != "" {
 			// an artifact built in another stage: an application,
-			// unless the image is assembled FROM scratch that way
-			// (dotnet's chiseled runtime-deps copy a root filesystem)
-			if !scratch {
+			// unless the image is assembled that way — FROM scratch
+			// (dotnet's chiseled runtime-deps copy a root filesystem) or
+			// as a toolchain (dotnet's sdk copies /dotnet from its
+			// installer stage and sets DOTNET_SDK_VERSION)
+			if !scratch && !toolchain {
 				return false
 			}
 			continue
@@ -406,14 +416,8 @@ func (in *Input) baseImageRole() bool {
 	// (src/runtime-deps/9.0/noble/amd64/Dockerfile). An operating system
 	// plus packages and an ENV alone is also what a tool image run with
 	// `docker run img cmd` is: not enough.
-	for _, x := range in.lineageInstructions(final) {
-		if c, ok := x.Cmd.(*instructions.EnvCommand); ok {
-			for _, kv := range c.Env {
-				if toolchainEnv.MatchString(kv.Key) {
-					return true
-				}
-			}
-		}
+	if toolchain {
+		return true
 	}
 	return (osImage(in.rootBase(final).Base) || scratch) && versionedDir.MatchString("/"+path.Dir(in.Dockerfile)+"/")
 }

@@ -143,8 +143,10 @@ func TestLW102PublishedBaseImage(t *testing.T) {
 			t.Errorf("versioned base image:\n%s\n%v", src, fs)
 		}
 	}
-	// a toolchain's variables say so anywhere
-	ruleCatchesNot(t, "LW102", rust)
+	// a toolchain's variables say so anywhere, also when the toolchain
+	// comes from an installer stage (dotnet's sdk images)
+	sdk := "FROM buildpack-deps:noble-curl AS installer\nRUN mkdir /dotnet\nFROM mcr.microsoft.com/dotnet/aspnet:9.0-noble\nENV DOTNET_SDK_VERSION=9.0.100\nRUN apt-get update && apt-get install -y --no-install-recommends git wget\nCOPY --from=installer /dotnet /usr/share/dotnet\n"
+	ruleCatchesNot(t, "LW102", rust, sdk)
 	ruleCatches(t, "LW102",
 		// outside a version directory, an OS, packages and an ENV are
 		// what a tool image is too (review: ENV DEBIAN_FRONTEND)
