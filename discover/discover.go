@@ -791,6 +791,10 @@ type buildConfigs struct {
 	files    map[string][]byte // nil: unreadable, too large or absent
 	dirs     map[string][]os.DirEntry
 	skaffold map[string]*skaffoldFile
+	// per file, what reading it once found: a README's Cloud Build
+	// line, whether a Cloud Build config has a classic docker step
+	readme  map[string]string
+	classic map[string]bool
 }
 
 type skaffoldFile struct {
@@ -804,7 +808,8 @@ type skaffoldFile struct {
 }
 
 func newBuildConfigs(root string) *buildConfigs {
-	return &buildConfigs{root: filepath.Clean(root), files: map[string][]byte{}, dirs: map[string][]os.DirEntry{}, skaffold: map[string]*skaffoldFile{}}
+	return &buildConfigs{root: filepath.Clean(root), files: map[string][]byte{}, dirs: map[string][]os.DirEntry{}, skaffold: map[string]*skaffoldFile{},
+		readme: map[string]string{}, classic: map[string]bool{}}
 }
 
 // read is the file at p, within the repository, up to maxConfig bytes.
@@ -923,10 +928,10 @@ var ciBuild = regexp.MustCompile(`docker/build-push-action|docker/bake-action|\b
 // ciWorkflow is the first CI configuration of the repository that builds
 // images (Repo.CIWorkflow), and why its images get no cache mount when a
 // CI configuration builds with kaniko, whose Dockerfile parser rejects RUN
-// --mount (GoogleContainerTools/kaniko#1568): GitHub's workflows in name
-// order, then GitLab's, Cloud Build's and Jenkins' at the root. Each file
-// is read within the repository and up to safefile.MaxManifest bytes; at
-// most 200 files are read.
+// --mount (GoogleContainerTools/kaniko#1568): GitLab's, Cloud Build's and
+// Jenkins' at the root, then GitHub's workflows in name order. Each file
+// is read within the repository and up to maxConfig bytes; at most 200
+// files are read.
 func ciWorkflow(root string) (building, kaniko string) {
 	root = filepath.Clean(root)
 	var files []string
@@ -1027,14 +1032,18 @@ func (c *buildConfigs) cloudBuildNoMounts(im *Image) string {
 	const why = ": Cloud Build's default docker builder fails on RUN --mount (it needs BuildKit), and each build's fresh worker would leave a cache mount empty"
 	for _, name := range []string{"README.md", "README", "README.rst"} {
 		p := filepath.Join(ctx, name)
-		data := c.read(p)
-		if data == nil {
-			continue
-		}
-		for _, line := range gcloudBuild.FindAllString(string(data), -1) {
-			if !strings.Contains(line, "--config") {
-				return "its " + relTo(root, p) + " builds it on Cloud Build (`" + strings.TrimSpace(line) + "`)" + why
+		line, seen := c.readme[p]
+		if !seen {
+			for _, l := range gcloudBuild.FindAllString(string(c.read(p)), -1) {
+				if !strings.Contains(l, "--config") {
+					line = strings.TrimSpace(l)
+					break
+				}
 			}
+			c.readme[p] = line
+		}
+		if line != "" {
+			return "its " + relTo(root, p) + " builds it on Cloud Build (`" + line + "`)" + why
 		}
 	}
 	// App Engine flexible with a custom runtime builds the Dockerfile
@@ -1067,7 +1076,12 @@ func (c *buildConfigs) cloudBuildNoMounts(im *Image) string {
 			}
 			p := filepath.Join(dir, e.Name())
 			data := c.read(p)
-			if data == nil || !classicDockerStep(data) {
+			classic, seen := c.classic[p]
+			if !seen {
+				classic = data != nil && classicDockerStep(data)
+				c.classic[p] = classic
+			}
+			if !classic {
 				continue
 			}
 			if i >= 2 && !namesPath(string(data), dir, im.AbsDockerfile()) && !namesPath(string(data), dir, ctx) {
