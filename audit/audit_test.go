@@ -529,15 +529,7 @@ func TestKanikoConfigAboveTheContext(t *testing.T) {
 		"svc/app/Dockerfile":   "FROM node:20\nWORKDIR /app\nCOPY package.json ./\nRUN npm install\n",
 		"svc/app/package.json": "{}",
 	}
-	count := func(files map[string]string) int {
-		n := 0
-		for _, f := range run(t, testfs.Tree(t, files), nil).Findings {
-			if f.RuleID == "LW102" {
-				n++
-			}
-		}
-		return n
-	}
+	count := func(files map[string]string) int { return findingsOf(t, files, "LW102") }
 	if n := count(files); n != 0 {
 		t.Errorf("%d LW102 findings for a kaniko build", n)
 	}
@@ -556,15 +548,7 @@ func TestKanikoConfigAboveTheContext(t *testing.T) {
 func TestSkaffoldBuilderPerArtifact(t *testing.T) {
 	config := "apiVersion: skaffold/v4beta14\nkind: Config\nbuild:\n  artifacts:\n  - image: debug-java\n    context: java\n    jib:\n      args: [-q]\n  - image: debug-go\n    context: go\n%s\nprofiles:\n- name: buildpacks\n  build:\n    artifacts:\n    - image: debug-go\n      context: go\n      buildpacks: {}\n- name: minikube\n  build:\n    artifacts:\n    - image: hello\n      context: profiled\n"
 	dockerfile := "FROM golang:1.22 AS builder\nCOPY app.go go.mod ./\nRUN go build -o /app .\nFROM gcr.io/distroless/base\nCOPY --from=builder /app .\nCMD [\"/app\"]\n"
-	count := func(files map[string]string) int {
-		n := 0
-		for _, f := range run(t, testfs.Tree(t, files), nil).Findings {
-			if f.RuleID == "LW102" {
-				n++
-			}
-		}
-		return n
-	}
+	count := func(files map[string]string) int { return findingsOf(t, files, "LW102") }
 	for _, tc := range []struct {
 		name, local, dir string
 		want             int
@@ -604,13 +588,7 @@ func TestCloudBuildSampleGetsNoMounts(t *testing.T) {
 		"    docker build -t app .\n    gcloud builds submit --tag gcr.io/p/app\n": 0,
 	} {
 		files := map[string]string{"app/Dockerfile": dockerfile, "app/go.mod": "module x\n", "app/main.go": "package main\n", "app/README.md": readme}
-		n := 0
-		for _, f := range run(t, testfs.Tree(t, files), nil).Findings {
-			if f.RuleID == "LW102" {
-				n++
-			}
-		}
-		if n != want {
+		if n := findingsOf(t, files, "LW102"); n != want {
 			t.Errorf("%q: %d LW102 findings, want %d", readme, n, want)
 		}
 	}
@@ -622,15 +600,7 @@ func TestCloudBuildSampleGetsNoMounts(t *testing.T) {
 // say the same as the README.
 func TestCloudBuildConfigAndRegionTag(t *testing.T) {
 	dockerfile := "FROM golang:1.25 AS builder\nWORKDIR /app\nCOPY . .\nRUN go build -o /app/server\nFROM alpine:3\nRUN apk add --no-cache ca-certificates\nCOPY --from=builder /app/server /server\nCMD [\"/server\"]\n"
-	count := func(files map[string]string) int {
-		n := 0
-		for _, f := range run(t, testfs.Tree(t, files), nil).Findings {
-			if f.RuleID == "LW102" {
-				n++
-			}
-		}
-		return n
-	}
+	count := func(files map[string]string) int { return findingsOf(t, files, "LW102") }
 	base := func() map[string]string {
 		return map[string]string{"app/Dockerfile": dockerfile, "app/go.mod": "module x\n", "app/main.go": "package main\n"}
 	}
@@ -674,15 +644,7 @@ func TestCloudBuildConfigAndRegionTag(t *testing.T) {
 // image's library file: its versions' Dockerfiles get no cache mount.
 func TestOfficialLibraryGetsNoMounts(t *testing.T) {
 	files := map[string]string{"34/apache/Dockerfile": "FROM php:8.5-apache\nRUN apt-get update && apt-get install -y rsync\nCMD [\"apache2-foreground\"]\n"}
-	count := func() int {
-		n := 0
-		for _, f := range run(t, testfs.Tree(t, files), nil).Findings {
-			if f.RuleID == "LW102" {
-				n++
-			}
-		}
-		return n
-	}
+	count := func() int { return findingsOf(t, files, "LW102") }
 	if n := count(); n != 1 {
 		t.Errorf("without the library script: %d LW102 findings, want 1", n)
 	}
@@ -702,15 +664,7 @@ func TestSkaffoldRequiresPassesTheImage(t *testing.T) {
 		"app1/foo":           "x",
 		"app1/skaffold.yaml": "apiVersion: skaffold/v4beta14\nkind: Config\nbuild:\n  artifacts:\n  - image: image1\n    requires:\n    - image: image2\n  local:\n    useBuildkit: true\n",
 	}
-	count := func() int {
-		n := 0
-		for _, f := range run(t, testfs.Tree(t, files), nil).Findings {
-			if f.RuleID == "buildkit/InvalidDefaultArgInFrom" {
-				n++
-			}
-		}
-		return n
-	}
+	count := func() int { return findingsOf(t, files, "buildkit/InvalidDefaultArgInFrom") }
 	if n := count(); n != 0 {
 		t.Errorf("%d InvalidDefaultArgInFrom findings for a required image", n)
 	}
@@ -740,4 +694,17 @@ func TestSecretsSentOtherwiseThanByCOPY(t *testing.T) {
 			t.Errorf("%s: the secret is not reported", name)
 		}
 	}
+}
+
+// findingsOf counts the findings of one rule in the audit of a repository
+// made of files.
+func findingsOf(t *testing.T, files map[string]string, rule string) int {
+	t.Helper()
+	n := 0
+	for _, f := range run(t, testfs.Tree(t, files), nil).Findings {
+		if f.RuleID == rule {
+			n++
+		}
+	}
+	return n
 }

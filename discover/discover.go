@@ -81,7 +81,7 @@ type Image struct {
 	// says so): skaffold's kaniko or classic builder, Cloud Build's
 	// default docker step, bashbrew, a CI that builds with kaniko.
 	// SuppliedArgs are the build args that build always passes
-	// (skaffold's `requires`). Discover sets both (BuildersOf).
+	// (skaffold's `requires`). Discover sets both (buildConfigs.of).
 	NoMounts     string          `json:"noMounts,omitempty"`
 	SuppliedArgs map[string]bool `json:"-"`
 	// Error is set when the Dockerfile could not be read or parsed.
@@ -345,8 +345,9 @@ func unwrapPathErr(err error) error {
 }
 
 func finish(res *Repo) {
+	configs := newBuildConfigs(res.Root)
 	var kaniko string
-	res.CIWorkflow, kaniko = ciWorkflow(res.Root)
+	res.CIWorkflow, kaniko = configs.ciWorkflow()
 	res.Images = dedupeImages(res.Images)
 	res.Warnings = dedupeStrings(res.Warnings)
 	res.Failed = dedupeStrings(res.Failed)
@@ -361,7 +362,6 @@ func finish(res *Repo) {
 		}
 		return res.Images[i].Dockerfile < res.Images[j].Dockerfile
 	})
-	configs := newBuildConfigs(res.Root)
 	for _, im := range res.Images {
 		im.Root = res.Root
 		sk := configs.of(im)
@@ -755,10 +755,12 @@ func Labels(ims []*Image) map[*Image]string {
 	return out
 }
 
-// Skaffold is what the skaffold configs in an image's context directory
-// and the directories above it, up to the repository root, say of its
-// build (a config usually sits above the context: `context: ./leeroy-app/`).
-type Skaffold struct {
+// builtBy is what the build configurations around an image say of its
+// build: skaffold's in its context directory and the directories above
+// it, up to the repository root (a config usually sits above the context:
+// `context: ./leeroy-app/`), Cloud Build's, bashbrew's. Discover puts it
+// on the Image (NoMounts, SuppliedArgs).
+type builtBy struct {
 	// NoMounts says why the builder rejects RUN --mount ("" when nothing
 	// says so): kaniko (its Dockerfile parser rejects the flag,
 	// kaniko#1568), or skaffold's default local docker builder, which calls
@@ -774,9 +776,6 @@ type Skaffold struct {
 
 // skaffoldAlias is a `requires` entry's alias.
 var skaffoldAlias = regexp.MustCompile(`(?m)^\s*(?:-\s*)?alias:\s*["']?(\w+)`)
-
-// SkaffoldOf reads the skaffold configs that build the image, once.
-func SkaffoldOf(im *Image) Skaffold { return newBuildConfigs(im.Root).of(im) }
 
 // maxConfig caps a build configuration read to learn how an image is
 // built (skaffold, Cloud Build, CI, README): a hostile repository's huge
@@ -881,8 +880,8 @@ func (c *buildConfigs) skaffoldAt(p string, text string) *skaffoldFile {
 // of is what the configs around the image say of its build: skaffold's
 // (the config nearest the context speaks first), then Cloud Build's and
 // bashbrew's.
-func (c *buildConfigs) of(im *Image) Skaffold {
-	var out Skaffold
+func (c *buildConfigs) of(im *Image) builtBy {
+	var out builtBy
 	root := c.root
 	dir := filepath.Clean(im.AbsContext())
 	for {
@@ -932,43 +931,35 @@ var ciBuild = regexp.MustCompile(`docker/build-push-action|docker/bake-action|\b
 // Jenkins' at the root, then GitHub's workflows in name order. Each file
 // is read within the repository and up to maxConfig bytes; at most 200
 // files are read.
-func ciWorkflow(root string) (building, kaniko string) {
-	root = filepath.Clean(root)
-	var files []string
-	dir := filepath.Join(root, ".github", "workflows")
-	// a workflows directory that is a symlink out of the repository is
-	// not listed
-	if d, err := safefile.Within(root, dir); err == nil {
-		ents, _ := os.ReadDir(d)
-		for _, e := range ents {
-			if n := e.Name(); e.Type().IsRegular() && (strings.HasSuffix(n, ".yml") || strings.HasSuffix(n, ".yaml")) {
-				files = append(files, filepath.Join(dir, n))
-			}
-		}
-	}
+func (c *buildConfigs) ciWorkflow() (building, kaniko string) {
 	// the root's files first: a repository of many workflows must not
 	// push them past the cap
-	var rootFiles []string
+	var files []string
 	for _, n := range []string{".gitlab-ci.yml", "cloudbuild.yaml", "cloudbuild.yml", "Jenkinsfile"} {
-		rootFiles = append(rootFiles, filepath.Join(root, n))
+		files = append(files, filepath.Join(c.root, n))
 	}
-	files = append(rootFiles, files...)
+	dir := filepath.Join(c.root, ".github", "workflows")
+	for _, e := range c.list(dir) {
+		if n := e.Name(); e.Type().IsRegular() && (strings.HasSuffix(n, ".yml") || strings.HasSuffix(n, ".yaml")) {
+			files = append(files, filepath.Join(dir, n))
+		}
+	}
 	for i, p := range files {
 		if i >= 200 {
 			break
 		}
-		data, err := safefile.ReadWithin(root, p, maxConfig)
-		if err != nil {
+		data := c.read(p)
+		if data == nil {
 			continue
 		}
 		if building == "" && ciBuild.Match(data) {
-			building = relTo(root, p)
+			building = relTo(c.root, p)
 		}
 		// every image, not only those the file names: a kaniko build of
 		// an image this cannot map would fail on the mount, and where
 		// layerwise cannot be sure it refuses (comments do not count)
 		if kaniko == "" && kanikoExecutor.Match(uncommented(data)) {
-			kaniko = relTo(root, p) + " builds images with kaniko (perhaps this one), whose Dockerfile parser rejects RUN --mount"
+			kaniko = relTo(c.root, p) + " builds images with kaniko (perhaps this one), whose Dockerfile parser rejects RUN --mount"
 		}
 	}
 	return building, kaniko

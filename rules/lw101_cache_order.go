@@ -175,7 +175,7 @@ func checkCacheOrder(in *Input) []Finding {
 					// a warm builder finds the packages in the mount; a
 					// fresh CI builder (and one whose GC evicted it) does not
 					msg = fmt.Sprintf("%s (line %d) copies sources before %s (line %d), whose packages are only in a cache mount: every CI job on a fresh builder (and every build after BuildKit's garbage collector evicted the mount) downloads them all again. Copy %s first and fetch the dependencies in their own step, whose layer a registry cache carries.",
-						short(broad.Original), broad.Range.Start.Line, what, ins.Range.Start.Line, manifestList(inst.Tool))
+						short(broad.Original), broad.Range.Start.Line, what, ins.Range.Start.Line, mfs)
 				}
 				f := in.at(broad, msg, Cost{
 					Invalidates: fmt.Sprintf("every source change re-runs %s in %s", what, in.Image),
@@ -208,11 +208,7 @@ func (in *Input) contextHasManifestOf(t *Tool) bool {
 // bring from the context (the first three), so that the advice names only
 // files that exist; the tool's usual names when the context is not known.
 func (in *Input) presentManifests(t *Tool, broad *dockerfile.Instruction) string {
-	dir := ""
-	if srcs := broad.Copy.ContextSources(); len(srcs) == 1 {
-		dir = strings.TrimPrefix(path.Clean("/"+srcs[0]), "/")
-	}
-	children := in.contextChildren(dir)
+	children := in.contextChildren(sourceDir(broad))
 	var out []string
 	for _, m := range t.Manifests {
 		for _, c := range children {
@@ -234,12 +230,17 @@ func (in *Input) presentManifests(t *Tool, broad *dockerfile.Instruction) string
 // cargoWorkspace: the Cargo.toml the sources' COPY brings declares a
 // workspace.
 func (in *Input) cargoWorkspace(broad *dockerfile.Instruction) bool {
-	dir := ""
-	if srcs := broad.Copy.ContextSources(); len(srcs) == 1 {
-		dir = strings.TrimPrefix(path.Clean("/"+srcs[0]), "/")
-	}
-	data, err := in.readContextFile(strings.TrimPrefix(path.Join(dir, "Cargo.toml"), "/"))
+	data, err := in.readContextFile(strings.TrimPrefix(path.Join(sourceDir(broad), "Cargo.toml"), "/"))
 	return err == nil && strings.Contains(string(data), "[workspace]")
+}
+
+// sourceDir is the context directory a COPY of one source copies
+// ("" for the context's root, or when it has several sources).
+func sourceDir(broad *dockerfile.Instruction) string {
+	if srcs := broad.Copy.ContextSources(); len(srcs) == 1 {
+		return strings.TrimPrefix(path.Clean("/"+srcs[0]), "/")
+	}
+	return ""
 }
 
 func manifestList(t *Tool) string {

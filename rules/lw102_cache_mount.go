@@ -124,10 +124,8 @@ func checkCacheMount(in *Input) []Finding {
 				owner := ""
 				if !ins.State.IsRoot() {
 					owner = ",uid=<uid>,gid=<gid>"
-					o := mountOwner(in, ins) // ",uid=U,gid=G", names where unknown
-					uid, gid, _ := strings.Cut(strings.TrimPrefix(o, ",uid="), ",gid=")
-					if isNumber(uid) && isNumber(gid) { // BuildKit takes numbers only
-						owner = o
+					if uid, gid := mountIDs(in, ins); isNumber(uid) && isNumber(gid) { // BuildKit takes numbers only
+						owner = ",uid=" + uid + ",gid=" + gid
 					}
 				}
 				var add []string
@@ -895,7 +893,15 @@ func mountOwner(in *Input, ins *dockerfile.Instruction) string {
 	if ins.State.IsRoot() {
 		return ""
 	}
-	uid, gid, _ := strings.Cut(ins.State.User, ":")
+	uid, gid := mountIDs(in, ins)
+	return ",uid=" + uid + ",gid=" + gid
+}
+
+// mountIDs are the uid and gid of the RUN's USER as a mount names them:
+// numbers where the user is numeric or known (node's 1000), its words
+// otherwise (which BuildKit's uid= and gid= do not take).
+func mountIDs(in *Input, ins *dockerfile.Instruction) (uid, gid string) {
+	uid, gid, _ = strings.Cut(ins.State.User, ":")
 	if !isNumber(uid) {
 		if n, _, ok := in.knownUser(ins, ins.State.User); ok {
 			uid = n
@@ -904,7 +910,7 @@ func mountOwner(in *Input, ins *dockerfile.Instruction) string {
 	if gid == "" {
 		gid = uid
 	}
-	return ",uid=" + uid + ",gid=" + gid
+	return uid, gid
 }
 
 // lineageRuns are the RUNs of the stages that share a filesystem with s:

@@ -35,7 +35,7 @@ func imageRef(s string) (reference.Named, bool) {
 }
 
 func checkBaseTag(in *Input) []Finding {
-	if TestInput(in.Dockerfile) {
+	if testInput(in.Dockerfile) {
 		// a test's input (skaffold's integration/testdata: `FROM busybox`
 		// and an echo): the test builds it fresh, whatever latest is
 		return nil

@@ -181,7 +181,7 @@ func (r *Rule) Fixable() bool { return r.FixDockerfile != nil || r.FixesIgnore |
 // Run checks one image with the rule; nil for a repository-wide or a
 // builtin rule.
 func (r *Rule) Run(in *Input) []Finding {
-	if r.Check == nil || (r.aboutSpeed() && TestInput(in.Dockerfile)) {
+	if r.Check == nil || (r.aboutSpeed() && testInput(in.Dockerfile)) {
 		return nil
 	}
 	return r.stamp(r.Check(in))
@@ -197,11 +197,11 @@ func (r *Rule) aboutSpeed() bool {
 	return false
 }
 
-// TestInput: the Dockerfile lives under a testdata directory, Go's
+// testInput: the Dockerfile lives under a testdata directory, Go's
 // convention for a test's input files (skaffold's integration/testdata
 // fixtures: `FROM busybox`, an echo, built fresh by the test). Rules about
 // build speed, size and context leave such files alone, as does LW109.
-func TestInput(p string) bool {
+func testInput(p string) bool {
 	return slices.Contains(strings.Split(path.Dir(filepath.ToSlash(p)), "/"), "testdata")
 }
 
@@ -212,7 +212,7 @@ func (r *Rule) RunRepo(ins []*Input) []Finding {
 		return nil
 	}
 	if r.aboutSpeed() {
-		ins = slices.DeleteFunc(slices.Clone(ins), func(in *Input) bool { return TestInput(in.Dockerfile) })
+		ins = slices.DeleteFunc(slices.Clone(ins), func(in *Input) bool { return testInput(in.Dockerfile) })
 	}
 	return r.stamp(r.RepoCheck(ins))
 }
@@ -258,12 +258,13 @@ type Input struct {
 	// --from) that name another image of the repository: built along
 	// the graph, not pulled, so their tags do not move under the build.
 	BuiltHere map[string]bool
-	// NoMounts says why the image's builder rejects RUN --mount
-	// (discover.SkaffoldOf: kaniko, skaffold's classic-builder
-	// default); "" when nothing says so.
+	// NoMounts says why the image's builder rejects RUN --mount or
+	// always starts its cache mounts empty (discover.Image.NoMounts:
+	// skaffold's kaniko or classic builder, Cloud Build, bashbrew, kaniko
+	// in CI); "" when nothing says so.
 	NoMounts string
 	// SuppliedArgs are build args the image's build always passes (a
-	// skaffold `requires` alias: discover.SkaffoldOf), so an ARG
+	// skaffold `requires` alias: discover.Image.SuppliedArgs), so an ARG
 	// without a default is not empty there.
 	SuppliedArgs map[string]bool
 	// IgnoreFixed: the fixer rewrites the context's ignore file after the
