@@ -167,6 +167,14 @@ func Run(ctx context.Context, disc *discover.Repo, opt Options) (*Report, error)
 			}
 			in.BuiltHere[ref] = true
 		}
+		for _, s := range im.Model.Stages {
+			if s.BaseStage < 0 && disc.Publishes(s.Base) {
+				if in.BuiltHere == nil {
+					in.BuiltHere = map[string]bool{}
+				}
+				in.BuiltHere[s.Base] = true
+			}
+		}
 		if !opt.SkipContext {
 			rep, err := contextReport(ctx, im, walks)
 			if err != nil {

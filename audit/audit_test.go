@@ -470,6 +470,30 @@ func TestBaseBuiltHereIsNotUnpinned(t *testing.T) {
 	}
 }
 
+// TestBasePublishedHereIsNotUnpinned: TeaStore's services build FROM
+// descartesresearch/teastore-base:latest, which the repository's workflow
+// builds and tags first (docker/build-push-action): no LW109 there; an
+// image nothing here builds is still reported.
+func TestBasePublishedHereIsNotUnpinned(t *testing.T) {
+	root := testfs.Tree(t, map[string]string{
+		".github/workflows/ci.yml": "jobs:\n  b:\n    steps:\n      - uses: docker/build-push-action@v6\n        with:\n          context: ./base\n          tags: registry.example.com/team/base:${{ github.ref_name }}\n",
+		"base/Dockerfile":          "FROM debian:12\n",
+		"api/Dockerfile":           "FROM registry.example.com/team/base:latest\n",
+		"tool/Dockerfile":          "FROM registry.example.com/team/other:latest\n",
+		"base/.dockerignore":       "x\n", "api/.dockerignore": "x\n", "tool/.dockerignore": "x\n",
+	})
+	res := run(t, root, nil)
+	got := map[string]bool{}
+	for _, f := range res.Findings {
+		if f.RuleID == "LW109" {
+			got[f.Image] = true
+		}
+	}
+	if got["api"] || !got["tool"] {
+		t.Errorf("LW109 on %v, want tool only", got)
+	}
+}
+
 // TestNoManifestNoDependencyStep: a GOPATH build sends no go.mod, so there
 // is nothing to download before the sources (LW101 quiet); with a go.mod
 // it is reported.

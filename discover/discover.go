@@ -135,6 +135,10 @@ type Repo struct {
 	// build): there every job gets a fresh builder, whose cache mounts
 	// start empty. "" when none does.
 	CIWorkflow string `json:"ciWorkflow,omitempty"`
+	// Published are the names (without tag, familiar form; "*/name" when
+	// the owner is an expression) that the repository's CI workflows and
+	// build scripts tag: see Publishes.
+	Published []string `json:"published,omitempty"`
 
 	// byTag indexes the images by their normalised tags; finish builds it
 	// once, since Deps runs for every image (and again for each build).
@@ -348,6 +352,7 @@ func finish(res *Repo) {
 	configs := newBuildConfigs(res.Root)
 	var kaniko string
 	res.CIWorkflow, kaniko = configs.ciWorkflow()
+	res.Published = configs.publishedNames()
 	res.Images = dedupeImages(res.Images)
 	res.Warnings = dedupeStrings(res.Warnings)
 	res.Failed = dedupeStrings(res.Failed)

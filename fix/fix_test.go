@@ -340,6 +340,28 @@ var dockerfileCases = []struct {
 		want:  "FROM node:20\nWORKDIR /app\nCOPY package.json ./\nRUN npm ci --ignore-scripts\nCOPY . .\n",
 	},
 	{
+		// monica's yarn stage: husky's hook setup reads nothing of the
+		// sources, and with no .git sent it does nothing either way
+		name:  "husky-postinstall-without-git",
+		files: map[string]string{"Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\n", "package.json": `{"scripts":{"postinstall":"husky install"}}`, "package-lock.json": "{}", ".dockerignore": ".git\n", ".git/HEAD": "ref: refs/heads/main\n"},
+		rules: []string{"LW101"},
+		want:  "FROM node:20\nWORKDIR /app\nCOPY package-lock.json package.json ./\nRUN npm ci\nCOPY . .\nRUN npm run build\n",
+	},
+	{
+		// with .git sent, the original wrote the hooks (.husky/_), the
+		// moved install writes none: declared, and attributed by verify
+		name:  "husky-prepare-with-git-sent",
+		files: map[string]string{"Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n", "package.json": `{"scripts":{"prepare":"is-ci || husky install"}}`, "package-lock.json": "{}", ".git/HEAD": "ref: refs/heads/main\n"},
+		rules: []string{"LW101"},
+		want:  "FROM node:20\nWORKDIR /app\nCOPY package-lock.json package.json ./\nRUN npm ci\nCOPY . .\n",
+	},
+	{
+		name:  "husky-install-script-of-the-sources",
+		files: map[string]string{"Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n", "package.json": `{"scripts":{"prepare":"node .husky/install.mjs"}}`, "package-lock.json": "{}", ".dockerignore": ".git\n"},
+		rules: []string{"LW101"},
+		note:  "prepare script (node .husky/install.mjs)",
+	},
+	{
 		name:  "pip-install-dot",
 		files: map[string]string{"Dockerfile": "FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN pip install .\n", "pyproject.toml": "[project]\n", "app/__init__.py": ""},
 		rules: []string{"LW101"},

@@ -147,7 +147,7 @@ func checkCacheOrder(in *Input) []Finding {
 				if inst.Compile && depsDone[inst.Tool.Name] {
 					continue // sources are needed to compile; deps were fetched earlier
 				}
-				if pkgmgr.Vendored(inst, ins.State) {
+				if pkgmgr.Vendored(inst, ins.State) || (inst.Tool == toolGo && in.goVendored(broad)) {
 					continue // builds from ./vendor, which comes with the sources
 				}
 				if !inst.FromManifest {
@@ -236,6 +236,14 @@ func (in *Input) cargoWorkspace(broad *dockerfile.Instruction) bool {
 
 // sourceDir is the context directory a COPY of one source copies
 // ("" for the context's root, or when it has several sources).
+// goVendored: the context vendors its Go modules (vendor/modules.txt at its
+// root or beside the copied sources' go.mod), which go builds from by default
+// since Go 1.14: nothing is downloaded, so there is no dependency step to
+// move (openfaas's gateway copies vendor/ first, then its packages).
+func (in *Input) goVendored(broad *dockerfile.Instruction) bool {
+	return in.contextHas("vendor/modules.txt") || in.contextHas(path.Join(sourceDir(broad), "vendor/modules.txt"))
+}
+
 func sourceDir(broad *dockerfile.Instruction) string {
 	if srcs := broad.Copy.ContextSources(); len(srcs) == 1 {
 		return strings.TrimPrefix(path.Clean("/"+srcs[0]), "/")

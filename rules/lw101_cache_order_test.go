@@ -77,3 +77,23 @@ func TestLW101NamesTheManifestsThatExist(t *testing.T) {
 		t.Errorf("cargo workspace: %+v", fs)
 	}
 }
+
+// TestLW101VendoredGo: openfaas's gateway copies vendor/ and then its
+// packages before `go test` and `go build`: with vendor/modules.txt go
+// builds from ./vendor by default (Go ≥ 1.14) and downloads nothing, so
+// there is no dependency step to move. Without the vendor directory the
+// same Dockerfile is caught.
+func TestLW101VendoredGo(t *testing.T) {
+	df := "FROM golang:1.24 AS build\nWORKDIR /src\nCOPY vendor vendor\nCOPY go.mod go.mod\nCOPY go.sum go.sum\nCOPY handlers handlers\nCOPY main.go .\nRUN go test ./...\nRUN go build -o /gateway .\n"
+	files := map[string]string{"Dockerfile": df, "go.mod": "module x\n\ngo 1.24\n", "go.sum": "", "main.go": "package main\n", "handlers/h.go": "package handlers\n",
+		"vendor/modules.txt": "# example.com/y v1.0.0\n", "vendor/example.com/y/y.go": "package y\n"}
+	if fs := check(t, "LW101", inputWithContext(t, files)); len(fs) != 0 {
+		t.Errorf("vendored: %+v", fs)
+	}
+	delete(files, "vendor/modules.txt")
+	delete(files, "vendor/example.com/y/y.go")
+	files["Dockerfile"] = strings.Replace(df, "COPY vendor vendor\n", "", 1)
+	if fs := check(t, "LW101", inputWithContext(t, files)); len(fs) != 1 {
+		t.Errorf("not vendored: %+v", fs)
+	}
+}

@@ -177,7 +177,7 @@ func npmWorkspaceGroups(in *Input, src, srcDir string) ([]manifestGroup, string)
 			}
 			if json.Unmarshal(data, &m) == nil {
 				for _, k := range []string{"preinstall", "install", "postinstall", "prepare"} {
-					if v, ok := m.Scripts[k]; ok {
+					if v, ok := m.Scripts[k]; ok && !in.scriptReadsNothing(v) {
 						return nil, fmt.Sprintf("%s's %s script (%s) runs during the install and may read the member's sources", mpj, k, short(v))
 					}
 				}

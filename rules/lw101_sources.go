@@ -47,7 +47,7 @@ func installNeedsSources(in *Input, inst *dockerfile.Instruction, t *Tool, srcDi
 			}
 			if json.Unmarshal([]byte(s), &pj) == nil {
 				for _, k := range []string{"preinstall", "install", "postinstall", "prepare"} {
-					if v, ok := pj.Scripts[k]; ok {
+					if v, ok := pj.Scripts[k]; ok && !in.scriptReadsNothing(v) {
 						return fmt.Sprintf("package.json's %s script (%s) runs during the install and may read the sources: add --ignore-scripts and run it after the sources are copied, or copy what it reads with the manifests", k, short(v))
 					}
 				}
@@ -77,6 +77,23 @@ func installNeedsSources(in *Input, inst *dockerfile.Instruction, t *Tool, srcDi
 		}
 	}
 	return ""
+}
+
+// huskyScript is a lifecycle script that only sets up husky's git hooks
+// ("husky", "husky install", "is-ci || husky install", "npx husky install
+// .husky", "husky || true"): husky reads nothing of the sources but .git.
+// Before the sources it finds no .git, prints a message and exits 0 (husky
+// 4 to 9), so the install does the same as on the whole sources, except for
+// the hooks it would have written where a .git is sent (.husky/_ and
+// .git/config's hooksPath), which no container runs: a change the rule
+// declares (EffectLockfileRecopied) and verify attributes. Not `node
+// .husky/install.mjs` (a script of the sources).
+var huskyScript = regexp.MustCompile(`^(?:(?:npx\s+)?is-ci\s*\|\|\s*)?(?:npx\s+)?husky(?:\s+install)?(?:\s+[\w./-]+)?(?:\s*\|\|\s*(?:true|exit 0|echo\b[^;&|]*))?$`)
+
+// scriptReadsNothing reports whether a package.json lifecycle script runs
+// the same on the manifests alone as on the whole sources.
+func (in *Input) scriptReadsNothing(script string) bool {
+	return huskyScript.MatchString(strings.TrimSpace(script))
 }
 
 // requirementsNeedSources reads a requirements file for what makes pip

@@ -157,7 +157,9 @@ const (
 	// EffectLockfileRecopied: the install now runs on the manifests alone,
 	// and the sources' COPY after it brings the repository's lockfiles
 	// back over what the install rewrote (npm keeps yarn.lock in step with
-	// what it installed, npm install updates package-lock.json).
+	// what it installed, npm install updates package-lock.json); a husky
+	// lifecycle script finds no .git then and writes no git hooks
+	// (.husky/_, .git/config's hooksPath), which no container runs.
 	EffectLockfileRecopied
 )
 
@@ -256,7 +258,9 @@ type Input struct {
 	Target string
 	// BuiltHere holds the references the Dockerfile uses (FROM, COPY
 	// --from) that name another image of the repository: built along
-	// the graph, not pulled, so their tags do not move under the build.
+	// the graph, not pulled, so their tags do not move under the build —
+	// or that the repository's CI or build scripts build and tag
+	// (discover.Repo.Publishes).
 	BuiltHere map[string]bool
 	// NoMounts says why the image's builder rejects RUN --mount or
 	// always starts its cache mounts empty (discover.Image.NoMounts:

@@ -52,7 +52,7 @@ type Intent struct {
 	DevPackages map[string]bool
 	// Lockfiles: the dependency step runs before the sources now (LW101),
 	// whose COPY brings the repository's lockfiles back over what the
-	// install rewrote.
+	// install rewrote, and husky writes no git hooks before them.
 	Lockfiles bool
 	// ToolchainEnv are env variables of the toolchain image that the
 	// runtime stage does not have (LW112).
@@ -277,6 +277,9 @@ func Compare(orig, fixed *Snapshot, in Intent) *Comparison {
 					return ignoreRule(), "no longer sent in the build context: " + e
 				}
 			}
+		}
+		if in.Lockfiles && ((change == "missing" && (strings.HasSuffix(p, "/.husky/_") || strings.Contains(p, "/.husky/_/"))) || (change == "changed" && !dir && strings.HasSuffix(p, "/.git/config"))) {
+			return effectRule(rules.EffectLockfileRecopied), "husky's git hooks: its lifecycle script now runs before the sources, finds no .git and sets up none (no container runs git hooks)"
 		}
 		if in.Lockfiles && change == "changed" && !dir {
 			switch path.Base(p) {

@@ -165,3 +165,22 @@ func TestDevPathNeedsTheLockfile(t *testing.T) {
 		t.Error("without a lockfile any package may go")
 	}
 }
+
+// LW101 moved an install whose postinstall runs husky before the sources:
+// with .git sent, the original wrote the hooks (.husky/_, .git/config's
+// hooksPath), the fixed image has none. Attributed to LW101 only when its
+// fix was applied; any other file of the sources stays a failure.
+func TestHuskyHooksAttributed(t *testing.T) {
+	file := func(digest string) Entry { return Entry{Type: "file", Mode: 0o644, Size: 10, Digest: digest} }
+	orig := &Snapshot{Files: map[string]Entry{
+		"/app/.husky/_": {Type: "dir", Mode: 0o755}, "/app/.husky/_/pre-commit": file("h"), "/app/.git/config": file("a"), "/app/index.js": file("a"),
+	}}
+	fixed := &Snapshot{Files: map[string]Entry{"/app/.git/config": file("b"), "/app/index.js": file("a")}}
+	c := Compare(orig, fixed, Intent{Lockfiles: true})
+	if !c.Same || len(c.Failures) != 0 {
+		t.Errorf("with LW101 applied: %+v", c.Failures)
+	}
+	if c := Compare(orig, fixed, Intent{}); c.Same || len(c.Failures) != 3 {
+		t.Errorf("without: %+v", c.Failures)
+	}
+}

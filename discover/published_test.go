@@ -1,0 +1,51 @@
+package discover
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+// TestPublishedNames: TeaStore's services build FROM
+// descartesresearch/teastore-base:latest, which its workflow
+// (docker/build-push-action's tags, the branch as the tag) and
+// tools/build_docker.sh (${registry}teastore-base) build first.
+func TestPublishedNames(t *testing.T) {
+	root := t.TempDir()
+	files := map[string]string{
+		".github/workflows/dev.yml": "jobs:\n  b:\n    steps:\n      - uses: docker/build-push-action@v5\n        with:\n          context: ./base\n          tags: descartesresearch/teastore-base:${{env.GIT_BRANCH}}\n" +
+			"      - uses: docker/build-push-action@v5\n        with:\n          tags: |\n            ghcr.io/acme/web:${{ github.sha }}\n          push: true\n" +
+			"      # - run: docker build -t commented/out .\n",
+		"tools/build_docker.sh": "registry='descartesresearch/'\ndocker buildx build -t \"${registry}teastore-auth\" ../services/auth/ --load\ndocker build --tag=$REGISTRY/$NAME:1 .\n",
+		"Makefile":              "build:\n\tdocker build -t acme/tool:$(VERSION) -f tool/Dockerfile .\n",
+		"base/Dockerfile":       "FROM debian:12\n",
+		"svc/Dockerfile":        "FROM descartesresearch/teastore-base:latest\n",
+	}
+	for p, c := range files {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(root, p)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, p), []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	disc, err := Discover(context.Background(), root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"*/teastore-auth", "acme/tool", "descartesresearch/teastore-base", "ghcr.io/acme/web"}
+	if !slices.Equal(disc.Published, want) {
+		t.Errorf("published %q, want %q", disc.Published, want)
+	}
+	for ref, want := range map[string]bool{
+		"descartesresearch/teastore-base:latest": true, "docker.io/descartesresearch/teastore-base": true,
+		"other/teastore-auth:latest": true, "ghcr.io/acme/web": true, "acme/tool:2": true,
+		"teastore-auth": false, "node:latest": false, "commented/out": false, "descartesresearch/teastore-db": false, "$BASE": false,
+	} {
+		if got := disc.Publishes(ref); got != want {
+			t.Errorf("Publishes(%q) = %v, want %v", ref, got, want)
+		}
+	}
+}
