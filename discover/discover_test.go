@@ -99,6 +99,11 @@ func TestInferContext(t *testing.T) {
 		// variables are build-time choices: skipped
 		"services/var/Dockerfile": "FROM debian:12\nARG APP\nCOPY apps/${APP} /app\nCOPY local.txt /\n",
 		"services/var/local.txt":  "",
+		// a file the build makes first (hoppscotch's backend copies an
+		// uncommitted .env): the directory holding the most sources
+		"pnpm-lock.yaml":                "",
+		"packages/backend/package.json": "{}",
+		"packages/backend/Dockerfile":   "FROM node:20\nCOPY .env .\nCOPY pnpm-lock.yaml .\nCOPY ./packages/backend .\n",
 	})
 	res, err := Discover(context.Background(), root, Options{})
 	if err != nil {
@@ -108,6 +113,7 @@ func TestInferContext(t *testing.T) {
 	cases := map[string]string{
 		"build/api": ".", "services/web": "services/web", "services/py": "services/py",
 		"services/broken": "services/broken", "services/tool": "services/tool", "services/var": "services/var",
+		"packages/backend": ".",
 	}
 	for name, want := range cases {
 		im := ims[name]
@@ -121,6 +127,9 @@ func TestInferContext(t *testing.T) {
 	}
 	if n := ims["services/broken"].ContextNote; !strings.Contains(n, "does-not-exist") {
 		t.Errorf("broken note = %q", n)
+	}
+	if n := ims["packages/backend"].ContextNote; !strings.Contains(n, "most exist here, missing: .env") {
+		t.Errorf("backend note = %q", n)
 	}
 	if n := ims["build/api"].ContextNote; !strings.Contains(n, "not in the Dockerfile's own directory") {
 		t.Errorf("api note = %q", n)

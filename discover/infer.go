@@ -29,19 +29,31 @@ func InferContext(root, dockerfilePath string, m *dockerfile.File) (string, stri
 	if len(sources) == 0 {
 		return dfDir, "no COPY/ADD reads the context; using the Dockerfile's directory"
 	}
+	// the directory that holds the most sources otherwise (nearest first):
+	// a file the build creates before it runs (hoppscotch's backend copies
+	// a .env, which is not committed, with pnpm-lock.yaml and
+	// ./packages/hoppscotch-backend from the root) must not send the
+	// context back to the Dockerfile's directory, where nothing exists
+	best, bestMissing := dfDir, missingSources(dfDir, sources)
 	for dir := dfDir; ; dir = filepath.Dir(dir) {
-		if missing := missingSources(dir, sources); len(missing) == 0 {
+		missing := missingSources(dir, sources)
+		if len(missing) == 0 {
 			if dir == dfDir {
 				return dir, ""
 			}
 			return dir, "every COPY/ADD source exists here (not in the Dockerfile's own directory)"
 		}
+		if len(missing) < len(bestMissing) {
+			best, bestMissing = dir, missing
+		}
 		if dir == root || !strings.HasPrefix(dir, root) || filepath.Dir(dir) == dir {
 			break
 		}
 	}
-	missing := missingSources(dfDir, sources)
-	return dfDir, "no directory up to the repository root holds every COPY/ADD source; missing here: " + strings.Join(missing, ", ")
+	if best != dfDir {
+		return best, "no directory up to the repository root holds every COPY/ADD source; most exist here, missing: " + strings.Join(bestMissing, ", ")
+	}
+	return dfDir, "no directory up to the repository root holds every COPY/ADD source; missing here: " + strings.Join(bestMissing, ", ")
 }
 
 func missingSources(dir string, sources []string) []string {

@@ -362,6 +362,28 @@ var dockerfileCases = []struct {
 		note:  "prepare script (node .husky/install.mjs)",
 	},
 	{
+		// train-ticket's ts-avatar-service: ADD . /app/ puts the sources
+		// in /app, where WORKDIR /app installs
+		name:  "dest-with-trailing-slash",
+		files: map[string]string{"Dockerfile": "FROM python:3.12\nRUN mkdir -p /app\nADD . /app/\nWORKDIR /app\nRUN pip install -r requirements.txt\nCMD [\"python\", \"app.py\"]\n", "requirements.txt": "flask\n", "app.py": ""},
+		rules: []string{"LW101"},
+		want:  "FROM python:3.12\nRUN mkdir -p /app\nADD requirements.txt /app/\nWORKDIR /app\nRUN pip install -r requirements.txt\nADD . /app/\nCMD [\"python\", \"app.py\"]\n",
+	},
+	{
+		// each tool's own -f: npm's --force, not a file
+		name:  "force-flags-are-not-files",
+		files: map[string]string{"Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci -f\n", "package.json": "{}", "package-lock.json": "{}", "index.js": ""},
+		rules: []string{"LW101"},
+		want:  "FROM node:20\nWORKDIR /app\nCOPY package-lock.json package.json ./\nRUN npm ci -f\nCOPY . .\n",
+	},
+	{
+		// maven's -f names the pom elsewhere
+		name:  "maven-file-flag",
+		files: map[string]string{"Dockerfile": "FROM maven:3-eclipse-temurin-21\nWORKDIR /app\nCOPY . .\nRUN mvn -B -f server/pom.xml package\n", "server/pom.xml": "<project/>", "pom.xml": "<project/>"},
+		rules: []string{"LW101"},
+		note:  "reads its manifests from elsewhere (-f)",
+	},
+	{
 		name:  "pip-install-dot",
 		files: map[string]string{"Dockerfile": "FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN pip install .\n", "pyproject.toml": "[project]\n", "app/__init__.py": ""},
 		rules: []string{"LW101"},

@@ -147,6 +147,12 @@ func checkCacheOrder(in *Input) []Finding {
 				if inst.Compile && depsDone[inst.Tool.Name] {
 					continue // sources are needed to compile; deps were fetched earlier
 				}
+				if inst.Tool == toolPnpm && depsDone[inst.Tool.Name] {
+					// pnpm's own pattern: `pnpm fetch` on the lockfile fills
+					// the store, and the install after the sources only
+					// links from it (hoppscotch)
+					continue
+				}
 				if pkgmgr.Vendored(inst, ins.State) || (inst.Tool == toolGo && in.goVendored(broad)) {
 					continue // builds from ./vendor, which comes with the sources
 				}
@@ -428,15 +434,22 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 				}
 				installDir = path.Join(installDir, val)
 			case "--project", "--manifest-path", "-f", "--file", "--modfile", "--working-directory", "--chdir":
+				if ci == nil || ci.Tool != tool {
+					continue // another command's flag (rm -f)
+				}
+				if flag == "-f" && (tool == toolNpm || tool == toolYarn || tool == toolPnpm || tool == toolDotnet) {
+					continue // each tool's own -f: --force for npm, yarn and pnpm, --framework for dotnet
+				}
 				return nil, fmt.Sprintf("`%s` reads its manifests from elsewhere (%s)", cmd.Name, flag)
 			}
 		}
 	}
 	// every manifest the install names must come with the new COPY
-	dest := c.Dest
+	dest := path.Clean(c.Dest) // ADD . /app/ puts the sources in /app
 	if !path.IsAbs(dest) {
 		dest = path.Join(broad.State.Workdir, dest)
 	}
+	installDir = path.Clean(installDir)
 	rel := ""
 	if installDir != dest {
 		r, ok := strings.CutPrefix(installDir, strings.TrimSuffix(dest, "/")+"/")

@@ -38,6 +38,8 @@ func TestLW101CacheOrder(t *testing.T) {
 		"FROM maven:3\nCOPY pom.xml .\nRUN mvn dependency:go-offline\nCOPY src src\nRUN mvn package\n",
 		"FROM golang:1.22\nCOPY . .\nRUN go install golang.org/x/tools/cmd/goimports@latest\n",
 		"FROM node:20\nCOPY server.js /app/\nRUN echo built\n",
+		// pnpm fetch on the lockfile, then the install links from the store
+		"FROM node:20\nWORKDIR /app\nCOPY pnpm-lock.yaml .\nRUN pnpm fetch\nCOPY . .\nRUN pnpm install -f --prefer-offline\n",
 	)
 	// the finding points at the COPY and names the install and its cost
 	fs := check(t, "LW101", input(t, "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n"))
