@@ -81,7 +81,8 @@ type Image struct {
 	// says so): skaffold's kaniko or classic builder, Cloud Build's
 	// default docker step, bashbrew, a CI that builds with kaniko.
 	// SuppliedArgs are the build args that build always passes
-	// (skaffold's `requires`). Discover sets both (buildConfigs.of).
+	// (skaffold's `requires`, or a build script's or workflow's
+	// --build-arg/build-args by name). Discover sets both.
 	NoMounts     string          `json:"noMounts,omitempty"`
 	SuppliedArgs map[string]bool `json:"-"`
 	// Error is set when the Dockerfile could not be read or parsed.
@@ -352,7 +353,8 @@ func finish(res *Repo) {
 	configs := newBuildConfigs(res.Root)
 	var kaniko string
 	res.CIWorkflow, kaniko = configs.ciWorkflow()
-	res.Published = configs.publishedNames()
+	var passed map[string]bool
+	res.Published, passed = configs.publishedNames()
 	res.Images = dedupeImages(res.Images)
 	res.Warnings = dedupeStrings(res.Warnings)
 	res.Failed = dedupeStrings(res.Failed)
@@ -371,6 +373,14 @@ func finish(res *Repo) {
 		im.Root = res.Root
 		sk := configs.of(im)
 		im.NoMounts, im.SuppliedArgs = cmp.Or(sk.NoMounts, kaniko), sk.Aliases
+		// the build args the repository's scripts and workflows pass
+		// (netbox-docker's build.sh always passes FROM): by name, for
+		// every image, as the commands rarely say which Dockerfile
+		if len(passed) > 0 {
+			args := maps.Clone(passed) // sk.Aliases may be another image's too
+			maps.Copy(args, sk.Aliases)
+			im.SuppliedArgs = args
+		}
 	}
 	res.byTag = tagIndex(res.Images)
 	for _, im := range res.Images {

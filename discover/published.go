@@ -31,11 +31,17 @@ var dockerTag = regexp.MustCompile(`\bdocker(?:\s+buildx)?\s+build\b[^\n]*?(?:\s
 // $VAR, ${{ env.X }}, $(VAR) in a Makefile.
 var expression = regexp.MustCompile(`\$\{\{[^}]*\}\}|\$\{[^}]*\}|\$\([^)]*\)|\$[A-Za-z_][A-Za-z0-9_]*`)
 
+// buildArg is a build argument a docker build command or a workflow's
+// build-args passes: --build-arg NAME=..., --build-arg NAME (from the
+// environment), or a NAME=... line under `build-args:`.
+var buildArg = regexp.MustCompile(`--build-arg(?:\s+|=)["']?([A-Za-z_][A-Za-z0-9_]*)`)
+
 // publishedNames collects the names, without tag, that the repository's CI
-// workflows and build scripts tag. A name whose registry or owner is an
-// expression (${registry}teastore-base) is kept as "*/" + its last path
-// element.
-func (c *buildConfigs) publishedNames() []string {
+// workflows and build scripts tag, and the build args they pass. A name
+// whose registry or owner is an expression (${registry}teastore-base) is
+// kept as "*/" + its last path element.
+func (c *buildConfigs) publishedNames() (names []string, args map[string]bool) {
+	args = map[string]bool{}
 	var files []string
 	dir := filepath.Join(c.root, ".github", "workflows")
 	for _, e := range c.list(dir) {
@@ -66,30 +72,41 @@ func (c *buildConfigs) publishedNames() []string {
 		for _, m := range dockerTag.FindAllSubmatch(data, -1) {
 			raw = append(raw, strings.Trim(string(m[1]), `"'`))
 		}
-		raw = append(raw, yamlTags(data)...)
+		raw = append(raw, yamlValues(data, "tags:")...)
+		for _, m := range buildArg.FindAllSubmatch(data, -1) {
+			args[string(m[1])] = true
+		}
+		for _, v := range yamlValues(data, "build-args:") {
+			if k, _, ok := strings.Cut(v, "="); ok && validArg.MatchString(k) {
+				args[k] = true
+			}
+		}
 		for _, r := range raw {
 			if n := publishedName(r); n != "" {
 				seen[n] = true
 			}
 		}
 	}
-	out := make([]string, 0, len(seen))
+	names = make([]string, 0, len(seen))
 	for n := range seen {
-		out = append(out, n)
+		names = append(names, n)
 	}
-	slices.Sort(out)
-	return out
+	slices.Sort(names)
+	return names, args
 }
 
-// yamlTags reads the values of `tags:` keys (docker/build-push-action's
-// input: comma- or newline-separated, inline or as a block).
-func yamlTags(data []byte) []string {
+var validArg = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// yamlValues reads the values of a key such as docker/build-push-action's
+// `tags:` or `build-args:` (comma- or newline-separated, inline or as a
+// block).
+func yamlValues(data []byte, key string) []string {
 	var out []string
 	lines := bytes.Split(data, []byte("\n"))
 	for i := 0; i < len(lines); i++ {
 		l := string(lines[i])
 		t := strings.TrimSpace(l)
-		rest, ok := strings.CutPrefix(t, "tags:")
+		rest, ok := strings.CutPrefix(t, key)
 		if !ok {
 			continue
 		}

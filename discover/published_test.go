@@ -15,10 +15,10 @@ import (
 func TestPublishedNames(t *testing.T) {
 	root := t.TempDir()
 	files := map[string]string{
-		".github/workflows/dev.yml": "jobs:\n  b:\n    steps:\n      - uses: docker/build-push-action@v5\n        with:\n          context: ./base\n          tags: descartesresearch/teastore-base:${{env.GIT_BRANCH}}\n" +
+		".github/workflows/dev.yml": "jobs:\n  b:\n    steps:\n      - uses: docker/build-push-action@v5\n        with:\n          context: ./base\n          tags: descartesresearch/teastore-base:${{env.GIT_BRANCH}}\n          build-args: |\n            GIT_COMMIT=${{ github.sha }}\n" +
 			"      - uses: docker/build-push-action@v5\n        with:\n          tags: |\n            ghcr.io/acme/web:${{ github.sha }}\n          push: true\n" +
 			"      # - run: docker build -t commented/out .\n",
-		"tools/build_docker.sh": "registry='descartesresearch/'\ndocker buildx build -t \"${registry}teastore-auth\" ../services/auth/ --load\ndocker build --tag=$REGISTRY/$NAME:1 .\n",
+		"tools/build_docker.sh": "registry='descartesresearch/'\ndocker buildx build -t \"${registry}teastore-auth\" ../services/auth/ --load\ndocker build --tag=$REGISTRY/$NAME:1 --build-arg FROM=${FROM} .\n",
 		"Makefile":              "build:\n\tdocker build -t acme/tool:$(VERSION) -f tool/Dockerfile .\n",
 		"base/Dockerfile":       "FROM debian:12\n",
 		"svc/Dockerfile":        "FROM descartesresearch/teastore-base:latest\n",
@@ -38,6 +38,11 @@ func TestPublishedNames(t *testing.T) {
 	want := []string{"*/teastore-auth", "acme/tool", "descartesresearch/teastore-base", "ghcr.io/acme/web"}
 	if !slices.Equal(disc.Published, want) {
 		t.Errorf("published %q, want %q", disc.Published, want)
+	}
+	for _, im := range disc.Images {
+		if !im.SuppliedArgs["FROM"] || !im.SuppliedArgs["GIT_COMMIT"] || im.SuppliedArgs["NAME"] {
+			t.Errorf("%s: supplied args %v", im.Name, im.SuppliedArgs)
+		}
 	}
 	for ref, want := range map[string]bool{
 		"descartesresearch/teastore-base:latest": true, "docker.io/descartesresearch/teastore-base": true,

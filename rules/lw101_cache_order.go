@@ -177,6 +177,13 @@ func checkCacheOrder(in *Input) []Finding {
 					msg = fmt.Sprintf("%s (line %d) copies sources before %s (line %d): every source change %s %s. The crate is a cargo workspace: cook its dependencies first with cargo-chef (prepare a recipe in one stage, `cargo chef cook` on it in the next, then copy the sources).",
 						short(broad.Original), broad.Range.Start.Line, what, ins.Range.Start.Line, why, what)
 				}
+				if inst.Tool == toolPnpm && in.contextHas(path.Join(sourceDir(broad), "pnpm-workspace.yaml")) {
+					// a workspace: its members' package.json files (and
+					// their install scripts) are needed too; pnpm's own
+					// pattern needs the lockfile alone (review 10)
+					msg = fmt.Sprintf("%s (line %d) copies sources before %s (line %d): every source change %s %s. The project is a pnpm workspace: copy pnpm-lock.yaml first and run `pnpm fetch` (it fills the store from the lockfile alone), then copy the sources and install with `--offline`.",
+						short(broad.Original), broad.Range.Start.Line, what, ins.Range.Start.Line, why, what)
+				}
 				if inst.Compile && len(storeMountFlags(in, ins, inst.Tool)) > 0 {
 					// a warm builder finds the packages in the mount; a
 					// fresh CI builder (and one whose GC evicted it) does not

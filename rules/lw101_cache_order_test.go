@@ -99,3 +99,14 @@ func TestLW101VendoredGo(t *testing.T) {
 		t.Errorf("not vendored: %+v", fs)
 	}
 }
+
+// TestLW101PnpmWorkspaceAdvice: a pnpm workspace is pointed at pnpm fetch
+// (the root manifests alone install none of the members' dependencies).
+func TestLW101PnpmWorkspaceAdvice(t *testing.T) {
+	in := inputWithContext(t, map[string]string{"Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN pnpm install --frozen-lockfile\n",
+		"package.json": "{}", "pnpm-lock.yaml": "", "pnpm-workspace.yaml": "packages:\n  - packages/*\n", "packages/a/package.json": "{}"})
+	fs := check(t, "LW101", in)
+	if len(fs) != 1 || !strings.Contains(fs[0].Message, "`pnpm fetch`") {
+		t.Errorf("pnpm workspace: %+v", fs)
+	}
+}

@@ -110,6 +110,15 @@ func checkCacheMount(in *Input) []Finding {
 					}
 					continue
 				}
+				if (inst.Compile || smallInstall(inst)) && in.headStep(ins) {
+					// nothing of the context comes before it: it re-runs
+					// only when its base or its own line changes, and then
+					// fetches a package manager, one pinned package or a
+					// local tarball, or compiles a checksummed download: a
+					// mount saves next to nothing there (and a fresh CI
+					// builder's starts empty)
+					continue
+				}
 				dirs := mountable(in, ins, inst, uncovered(in, ins, inst))
 				if len(dirs) == 0 {
 					continue
@@ -199,7 +208,7 @@ func toolCacheDirs(in *Input, ins *dockerfile.Instruction, inst *Install) []stri
 		}
 	}
 	dirs := inst.Tool.CacheDirs(ins.State, stageBase(in, ins))
-	if inst.Tool == toolGo && len(dirs) == 2 && pkgmgr.Vendored(inst, ins.State) {
+	if inst.Tool == toolGo && len(dirs) == 2 && (pkgmgr.Vendored(inst, ins.State) || in.vendoredBefore(ins)) {
 		return dirs[1:] // builds from ./vendor: the build cache alone
 	}
 	if inst.Tool == toolGo && len(dirs) == 2 && !inst.Compile {
@@ -911,6 +920,110 @@ func mountIDs(in *Input, ins *dockerfile.Instruction) (uid, gid string) {
 		gid = uid
 	}
 	return uid, gid
+}
+
+// bootstrapPackages are package managers and their own tooling: small,
+// and installed once on top of a base.
+var bootstrapPackages = map[string]bool{
+	"pip": true, "setuptools": true, "wheel": true, "uv": true, "poetry": true, "pipenv": true, "virtualenv": true,
+	"npm": true, "pnpm": true, "yarn": true, "corepack": true, "bundler": true,
+}
+
+// smallInstall: an install that names its packages, and they are package
+// managers (`npm i -g pnpm`, `pip install --upgrade pip setuptools
+// wheel`), local tarballs (`npm install -g ./pnpm.tgz`), or one package at
+// an exact version (`npm install undici@6.27.0`).
+func smallInstall(inst *Install) bool {
+	if inst.FromManifest || inst.Tool.System {
+		return false
+	}
+	var pkgs []string
+	verb := false
+	for _, a := range inst.Cmd.Args {
+		switch {
+		case !verb:
+			verb = a == "install" || a == "i" || a == "add"
+		case strings.HasPrefix(a, "-"):
+		default:
+			pkgs = append(pkgs, a)
+		}
+	}
+	if len(pkgs) == 0 {
+		return false
+	}
+	small := true
+	for _, p := range pkgs {
+		local := strings.HasPrefix(p, "./") || strings.HasPrefix(p, "/") || strings.HasSuffix(p, ".tgz") || strings.HasSuffix(p, ".whl")
+		name := strings.ToLower(p)
+		if i := strings.LastIndex(name, "@"); i > 0 {
+			name = name[:i]
+		}
+		name, _, _ = strings.Cut(name, "==")
+		small = small && (local || bootstrapPackages[strings.Trim(name, `"'`)])
+	}
+	if small {
+		return true
+	}
+	// one package at an exact version: name@1.2.3 or name==1.2.3
+	return len(pkgs) == 1 && exactVersion.MatchString(pkgs[0])
+}
+
+var exactVersion = regexp.MustCompile(`^[@\w./-]+(@|==)\d+\.\d+\.\d+$`)
+
+// vendoredBefore: an earlier RUN of the lineage (or the RUN itself, before
+// the build) runs `go mod vendor`: go builds from ./vendor then (Go ≥ 1.14)
+// and reads no module cache (hoppscotch's caddy build).
+func (in *Input) vendoredBefore(ins *dockerfile.Instruction) bool {
+	s := in.stageOf(ins)
+	if s == nil {
+		return false
+	}
+	for _, x := range in.lineageInstructions(s) {
+		if x.Run != nil {
+			for _, c := range x.Run.Commands {
+				if p := c.Positional(); path.Base(c.Name) == "go" && len(p) >= 2 && p[0] == "mod" && p[1] == "vendor" {
+					return true
+				}
+			}
+		}
+		if x == ins {
+			return false
+		}
+	}
+	return false
+}
+
+// headStep: no COPY or ADD comes before the RUN in its stage's lineage,
+// and it mounts nothing from the context: its cache key is its base image
+// and the lines above it, so it re-runs when those change, not when the
+// repository's files do. (A COPY --from another stage counts: that stage
+// may read the context.)
+func (in *Input) headStep(ins *dockerfile.Instruction) bool {
+	s := in.stageOf(ins)
+	if s == nil {
+		return false
+	}
+	for _, m := range ins.Run.Mounts {
+		if m.Type == "bind" {
+			return false
+		}
+	}
+	for _, x := range in.lineageInstructions(s) {
+		if x == ins {
+			return true
+		}
+		if x.Copy != nil {
+			return false
+		}
+		if x.Run != nil {
+			for _, m := range x.Run.Mounts {
+				if m.Type == "bind" {
+					return false
+				}
+			}
+		}
+	}
+	return false
 }
 
 // lineageRuns are the RUNs of the stages that share a filesystem with s:

@@ -10,7 +10,7 @@ func TestLW102CacheMount(t *testing.T) {
 		"FROM node:20\nCOPY package*.json ./\nRUN npm ci\n",
 		"FROM python:3.12\nRUN pip install -r requirements.txt\n",
 		"FROM golang:1.22\nRUN go mod download\n",
-		"FROM golang:1.22\nRUN --mount=type=cache,target=/go/pkg/mod go build ./...\n",
+		"FROM golang:1.22\nCOPY . .\nRUN --mount=type=cache,target=/go/pkg/mod go build ./...\n",
 		"FROM debian:12\nRUN apt-get update && apt-get install -y curl\n",
 		"FROM debian:12\nRUN --mount=type=cache,target=/var/cache/apt --mount=type=cache,target=/var/lib/apt apt-get update && apt-get install -y curl\n",
 		"FROM node:20\nUSER node\nRUN --mount=type=cache,target=/root/.npm npm ci\n",
@@ -21,7 +21,7 @@ func TestLW102CacheMount(t *testing.T) {
 		"FROM alpine:3.20\nRUN apk add curl\n",
 		// go build reads the module cache: a build cache mount alone leaves
 		// it empty when go mod download had a mount
-		"FROM golang:1.22\nRUN --mount=type=cache,target=/root/.cache/go-build go build ./...\n",
+		"FROM golang:1.22\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build go build ./...\n",
 	)
 	ruleCatchesNot(t, "LW102",
 		// Windows images: other paths, and classic Windows builds have no cache mounts
@@ -69,12 +69,28 @@ func TestLW102StoresStayInLayers(t *testing.T) {
 		"FROM rust:1.80\nRUN cargo fetch\nRUN cargo build --offline --release\n",
 		"FROM golang:1.22\nRUN go mod download\nCMD [\"go\", \"run\", \".\"]\n",
 	)
-	fs := check(t, "LW102", input(t, "FROM golang:1.22\nRUN go mod download\nRUN GOPROXY=off go build ./...\n"))
-	if len(fs) != 1 || fs[0].Range.Start.Line != 3 || !strings.Contains(fs[0].Message, "/root/.cache/go-build") || strings.Contains(fs[0].Message, "/go/pkg/mod") {
+	// head steps (nothing of the context before them) that fetch a package
+	// manager, one pinned package or local tarballs, or compile a download
+	// (review 10: netbox's pip self-upgrade, hoppscotch's CVE patches)
+	ruleCatchesNot(t, "LW102",
+		"FROM ubuntu:24.04\nRUN python3 -m pip install --upgrade pip setuptools wheel\n",
+		"FROM node:20\nRUN npm i -g pnpm\nCOPY . .\n",
+		"FROM alpine:3.20\nRUN npm install -g ./pnpm.tgz ./cli.tgz\n",
+		"FROM node:20\nRUN mkdir /tmp/x && cd /tmp/x && npm install undici@6.27.0\n",
+		"FROM golang:1.24\nRUN curl -fsSL https://example.com/src.tgz | tar xz && go build ./cmd/caddy\n",
+	)
+	// the same after the sources, or a list of packages, is caught
+	ruleCatches(t, "LW102",
+		"FROM node:20\nCOPY . .\nRUN npm i -g pnpm\n",
+		"FROM node:20\nRUN npm install -g @angular/cli typescript eslint\n",
+		"FROM python:3.12\nRUN pip install numpy pandas\n",
+	)
+	fs := check(t, "LW102", input(t, "FROM golang:1.22\nCOPY . .\nRUN go mod download\nRUN GOPROXY=off go build ./...\n"))
+	if len(fs) != 1 || fs[0].Range.Start.Line != 4 || !strings.Contains(fs[0].Message, "/root/.cache/go-build") || strings.Contains(fs[0].Message, "/go/pkg/mod") {
 		t.Errorf("the offline build needs its build cache mounted, not the modules: %+v", fs)
 	}
 	// a single RUN that both fetches and builds may mount the store
-	fs = check(t, "LW102", input(t, "FROM golang:1.22\nRUN go build ./...\n"))
+	fs = check(t, "LW102", input(t, "FROM golang:1.22\nCOPY . .\nRUN go build ./...\n"))
 	if len(fs) != 1 || !strings.Contains(fs[0].Message, "/go/pkg/mod") {
 		t.Errorf("single build: %+v", fs)
 	}
@@ -236,5 +252,14 @@ func TestSpeedRulesLeaveTestInputsAlone(t *testing.T) {
 	in.Dockerfile = "integration/testdata/build/Dockerfile"
 	if fs := check(t, "LW104", in); len(fs) == 0 {
 		t.Errorf("LW104 silent on a test input")
+	}
+}
+
+// TestLW102AfterGoModVendor: a `go mod vendor` earlier in the lineage makes
+// the build read ./vendor: only the build cache is asked for.
+func TestLW102AfterGoModVendor(t *testing.T) {
+	fs := check(t, "LW102", input(t, "FROM golang:1.24\nCOPY . .\nRUN go mod tidy && go mod vendor\nRUN go build -o /app .\n"))
+	if len(fs) != 1 || !strings.Contains(fs[0].Message, "/root/.cache/go-build") || strings.Contains(fs[0].Message, "/go/pkg/mod") {
+		t.Errorf("after go mod vendor: %+v", fs)
 	}
 }

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/distribution/reference"
@@ -34,6 +35,10 @@ func imageRef(s string) (reference.Named, bool) {
 	return n, true
 }
 
+// distrolessVersioned: a distroless image whose name is its version
+// (gcr.io/distroless/nodejs24-debian13, static-debian12, java21).
+var distrolessVersioned = regexp.MustCompile(`^gcr\.io/distroless/[a-z]+([0-9]+(-debian[0-9]+)?|-debian[0-9]+)$`)
+
 func checkBaseTag(in *Input) []Finding {
 	if testInput(in.Dockerfile) {
 		// a test's input (skaffold's integration/testdata: `FROM busybox`
@@ -53,6 +58,11 @@ func checkBaseTag(in *Input) []Finding {
 			continue
 		}
 		tagged, hasTag := n.(reference.Tagged)
+		if distrolessVersioned.MatchString(n.Name()) && (!hasTag || tagged.Tag() == "latest" || tagged.Tag() == "nonroot") {
+			// distroless names carry the version (nodejs24-debian13) and
+			// publish no version tags: as pinned as node:24-trixie
+			continue
+		}
 		switch {
 		case !hasTag:
 			out = append(out, in.atStage(s, fmt.Sprintf("FROM %s has no tag: it means :latest, which moves. Pin a version tag or a digest.", s.Base), Cost{Invalidates: "every layer of the image when the registry's latest moves"}))

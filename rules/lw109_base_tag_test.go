@@ -10,6 +10,8 @@ func TestLW109BaseTag(t *testing.T) {
 		"FROM registry.local:5000/team/base AS b\nFROM b\n",
 		"ARG BASE=python\nFROM ${BASE}\n",
 		"FROM golang:1.22 AS build\nFROM alpine:latest\n",
+		// a distroless name without a version moves (debian12 to 13)
+		"FROM gcr.io/distroless/static\n",
 	)
 	ruleCatchesNot(t, "LW109",
 		"FROM node:20-bookworm-slim\n",
@@ -18,6 +20,10 @@ func TestLW109BaseTag(t *testing.T) {
 		"FROM debian@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n",
 		"FROM registry.local:5000/team/base:1.4\n",
 		"FROM $UNDEFINED_BASE\n",
+		// distroless names carry their version and publish no version tags
+		"FROM gcr.io/distroless/nodejs24-debian13\n",
+		"FROM gcr.io/distroless/static-debian12:nonroot\n",
+		"FROM gcr.io/distroless/java21:latest\n",
 	)
 }
 

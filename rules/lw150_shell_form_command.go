@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"path"
 	"strings"
 
 	"github.com/layerwise/layerwise/baseimage"
@@ -128,6 +129,12 @@ func checkShellFormCommand(in *Input) []Finding {
 	if words, ok := plainWords(line); ok && len(words) > 0 && words[0] == "exec" {
 		return nil // the shell replaces itself with the program
 	}
+	if f := strings.Fields(line); len(f) > 0 && shellWrappers[path.Base(f[0])] {
+		// a program that is itself a shell script starting the daemon as
+		// its child: the exec form leaves a shell as PID 1 all the same
+		// (review 10: Debian's apache2ctl)
+		return nil
+	}
 	what := "CMD"
 	if rc.entry {
 		what = "ENTRYPOINT"
@@ -186,6 +193,12 @@ func fixShellFormCommand(in *Input, f Finding) (*Fix, string) {
 	return &Fix{Description: "run the command in exec form: " + arr, File: in.Dockerfile,
 		Replacements: []Replacement{{StartLine: rc.ins.Range.Start.Line, EndLine: rc.ins.Range.End.Line, Text: joinLines([]string{text}), Kinds: []string{rc.ins.Kind}}}}, ""
 }
+
+// shellWrappers are programs shipped as shell scripts that start the
+// service as a child without exec: neither form makes the service PID 1,
+// so the advice would change nothing (the cure is the image's own
+// foreground script, apache2-foreground, or --init).
+var shellWrappers = map[string]bool{"apache2ctl": true, "apachectl": true}
 
 // shellBuiltins are commands of the shell itself, no program on PATH.
 var shellBuiltins = map[string]bool{"cd": true, "export": true, "source": true, ".": true, "set": true, "unset": true, "ulimit": true,

@@ -19,6 +19,10 @@ func TestShellFormCommand(t *testing.T) {
 		{"FROM debian:12\nENTRYPOINT ./app --port 80\n", 1},
 		{"FROM debian:12\nCMD [\"node\", \"server.js\"]\n", 0},
 		{"FROM debian:12\nCMD exec node server.js\n", 0},
+		// apache2ctl is a shell script that starts apache2 as its child:
+		// no form of CMD makes the daemon PID 1
+		{"FROM debian:12\nCMD apache2ctl -D FOREGROUND\n", 0},
+		{"FROM debian:12\nCMD /usr/sbin/apachectl -D FOREGROUND\n", 0},
 		{"FROM debian:12\nSHELL [\"/bin/bash\", \"-c\"]\nCMD node server.js\n", 0},
 		// the CMD is the exec-form ENTRYPOINT's arguments
 		{"FROM debian:12\nENTRYPOINT [\"tini\", \"--\"]\nCMD node server.js\n", 0},
