@@ -17,6 +17,7 @@ import (
 	"io/fs"
 	"maps"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -85,6 +86,11 @@ type Image struct {
 	// --build-arg/build-args by name). Discover sets both.
 	NoMounts     string          `json:"noMounts,omitempty"`
 	SuppliedArgs map[string]bool `json:"-"`
+	// CI is the repository's CI configuration that builds this image, as
+	// far as its text says: it names the Dockerfile (or its directory, for
+	// one called Dockerfile), runs compose or bake for an image they
+	// declare, or builds at all for the root's Dockerfile. "" otherwise.
+	CI string `json:"ci,omitempty"`
 	// Error is set when the Dockerfile could not be read or parsed.
 	Error *dockerfile.Error `json:"error,omitempty"`
 	// Refused is set when the definition names a path outside the
@@ -134,7 +140,8 @@ type Repo struct {
 	// images (.gitlab-ci.yml, a root cloudbuild.yaml or Jenkinsfile, a
 	// GitHub workflow running docker/build-push-action, bake or docker
 	// build): there every job gets a fresh builder, whose cache mounts
-	// start empty. "" when none does.
+	// start empty. "" when none does. (Image.CI: the one that builds an
+	// image.)
 	CIWorkflow string `json:"ciWorkflow,omitempty"`
 	// Published are the names (without tag, familiar form; "*/name" when
 	// the owner is an expression) that the repository's CI workflows and
@@ -373,6 +380,7 @@ func finish(res *Repo) {
 		im.Root = res.Root
 		sk := configs.of(im)
 		im.NoMounts, im.SuppliedArgs = cmp.Or(sk.NoMounts, kaniko), sk.Aliases
+		im.CI = configs.ciOf(im)
 		// the build args the repository's scripts and workflows pass
 		// (netbox-docker's build.sh always passes FROM): by name, for
 		// every image, as the commands rarely say which Dockerfile
@@ -809,6 +817,9 @@ type buildConfigs struct {
 	// line, whether a Cloud Build config has a classic docker step
 	readme  map[string]string
 	classic map[string]bool
+	// ciBuilding are the CI configurations that build images (their
+	// paths), as ciWorkflow found them
+	ciBuilding []string
 }
 
 type skaffoldFile struct {
@@ -967,8 +978,11 @@ func (c *buildConfigs) ciWorkflow() (building, kaniko string) {
 		if data == nil {
 			continue
 		}
-		if building == "" && ciBuild.Match(data) {
-			building = relTo(c.root, p)
+		if ciBuild.Match(data) {
+			c.ciBuilding = append(c.ciBuilding, p)
+			if building == "" {
+				building = relTo(c.root, p)
+			}
 		}
 		// every image, not only those the file names: a kaniko build of
 		// an image this cannot map would fail on the mount, and where
@@ -978,6 +992,37 @@ func (c *buildConfigs) ciWorkflow() (building, kaniko string) {
 		}
 	}
 	return building, kaniko
+}
+
+// ciComposeBuild: a CI step that builds what a compose or bake file
+// declares.
+var ciComposeBuild = regexp.MustCompile(`\bcompose\b[^\n]*\b(build|up)\b|docker-compose\b[^\n]*\b(build|up)\b|\bbake\b`)
+
+// ciOf is the CI configuration (of those that build images) whose text
+// builds im: see Image.CI.
+func (c *buildConfigs) ciOf(im *Image) string {
+	df := filepath.ToSlash(im.Dockerfile)
+	for _, p := range c.ciBuilding {
+		data := uncommented(c.read(p))
+		switch {
+		case im.Source != SourceDockerfile:
+			if ciComposeBuild.Match(data) {
+				return relTo(c.root, p)
+			}
+		case df == "":
+		case path.Base(df) != "Dockerfile":
+			if bytes.Contains(data, []byte(path.Base(df))) {
+				return relTo(c.root, p)
+			}
+		case path.Dir(df) == ".":
+			return relTo(c.root, p)
+		default:
+			if bytes.Contains(data, []byte(path.Dir(df))) {
+				return relTo(c.root, p)
+			}
+		}
+	}
+	return ""
 }
 
 // uncommented is a CI file without its comment lines (# in YAML, // in

@@ -681,3 +681,34 @@ func TestCloudBuildSteps(t *testing.T) {
 		}
 	}
 }
+
+// TestImageCI: a CI configuration builds an image when its text names the
+// Dockerfile (its directory for one called Dockerfile), runs compose for
+// an image compose declares, or builds at all for the root's Dockerfile
+// (review 10: hoppscotch's release workflow builds prod.Dockerfile only,
+// and its packages' Dockerfiles were told they are built there).
+func TestImageCI(t *testing.T) {
+	root := testfs.Tree(t, map[string]string{
+		"Dockerfile":                    "FROM alpine:3.20\n",
+		"prod.Dockerfile":               "FROM alpine:3.20\n",
+		"packages/web/Dockerfile":       "FROM alpine:3.20\n",
+		"packages/admin/Dockerfile":     "FROM alpine:3.20\n",
+		".github/workflows/release.yml": "jobs:\n  push:\n    steps:\n    - uses: docker/build-push-action@v6\n      with:\n        file: prod.Dockerfile\n",
+		".github/workflows/web.yml":     "jobs:\n  push:\n    steps:\n    # - run: docker build packages/admin\n    - run: docker build -t web packages/web\n",
+	})
+	disc, err := Discover(context.Background(), root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, im := range disc.Images {
+		got[im.Dockerfile] = im.CI
+	}
+	want := map[string]string{"Dockerfile": ".github/workflows/release.yml", "prod.Dockerfile": ".github/workflows/release.yml",
+		"packages/web/Dockerfile": ".github/workflows/web.yml", "packages/admin/Dockerfile": ""}
+	for df, w := range want {
+		if got[df] != w {
+			t.Errorf("%s: CI %q, want %q", df, got[df], w)
+		}
+	}
+}

@@ -370,7 +370,7 @@ func (in *Input) ciMountNote() string {
 	if in.CIWorkflow == "" {
 		return ""
 	}
-	return fmt.Sprintf(" %s builds images on fresh CI builders, where a cache mount starts empty: keep it between jobs (`layerwise build --cache-mounts`, which `layerwise generate ci` wires in) or it pays only on developers' machines.", in.CIWorkflow)
+	return fmt.Sprintf(" %s builds this image on fresh CI builders, where a cache mount starts empty: keep it between jobs (`layerwise build --cache-mounts`, which `layerwise generate ci` wires in) or it pays only on developers' machines.", in.CIWorkflow)
 }
 
 // baseImageRole: the Dockerfile makes an image others build FROM — a

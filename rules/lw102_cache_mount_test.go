@@ -227,7 +227,7 @@ func TestLW102OnCI(t *testing.T) {
 		t.Errorf("no CI: %+v", fs)
 	}
 	in.CIWorkflow = ".github/workflows/publish.yml"
-	if fs := check(t, "LW102", in); len(fs) != 1 || !strings.Contains(fs[0].Message, ".github/workflows/publish.yml builds images on fresh CI builders") || !strings.Contains(fs[0].Message, "--cache-mounts") {
+	if fs := check(t, "LW102", in); len(fs) != 1 || !strings.Contains(fs[0].Message, ".github/workflows/publish.yml builds this image on fresh CI builders") || !strings.Contains(fs[0].Message, "--cache-mounts") {
 		t.Errorf("CI: %+v", fs)
 	}
 }

@@ -285,8 +285,8 @@ type Input struct {
 	ServiceHealthcheck bool
 	// ServiceUser is the compose service's user: ("" when it sets none).
 	ServiceUser string
-	// CIWorkflow is the repository's CI configuration that builds images
-	// (discover.Repo.CIWorkflow; "" when none does): its jobs run on
+	// CIWorkflow is the repository's CI configuration that builds this
+	// image (discover.Image.CI; "" when none says so): its jobs run on
 	// fresh builders, whose cache mounts start empty.
 	CIWorkflow string
 }
