@@ -494,6 +494,31 @@ func TestBasePublishedHereIsNotUnpinned(t *testing.T) {
 	}
 }
 
+// TestUnreferencedDockerfileGetsNoSpeedFindings: a Dockerfile of another
+// name that nothing in the repository mentions is not built by it (kuard's
+// single-stage counter-example): rules about speed and size leave it
+// alone; the same file named by the Makefile is audited.
+func TestUnreferencedDockerfileGetsNoSpeedFindings(t *testing.T) {
+	df := "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /app .\nCMD [\"/app\"]\n"
+	files := map[string]string{"Dockerfile.old": df, "go.mod": "module x\n", "go.sum": "", "main.go": "package main\n", ".dockerignore": ".git\n"}
+	count := func(res *Report) int {
+		n := 0
+		for _, f := range res.Findings {
+			if r := rules.Get(f.RuleID); r != nil && (r.Category == rules.CatSpeed || r.Category == rules.CatCache || r.Category == rules.CatSize) {
+				n++
+			}
+		}
+		return n
+	}
+	if n := count(run(t, testfs.Tree(t, files), nil)); n != 0 {
+		t.Errorf("unreferenced: %d speed findings", n)
+	}
+	files["Makefile"] = "image:\n\tdocker build -f Dockerfile.old .\n"
+	if n := count(run(t, testfs.Tree(t, files), nil)); n == 0 {
+		t.Errorf("referenced: no speed findings")
+	}
+}
+
 // TestNoManifestNoDependencyStep: a GOPATH build sends no go.mod, so there
 // is nothing to download before the sources (LW101 quiet); with a go.mod
 // it is reported.

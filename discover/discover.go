@@ -91,6 +91,11 @@ type Image struct {
 	// one called Dockerfile), runs compose or bake for an image they
 	// declare, or builds at all for the root's Dockerfile. "" otherwise.
 	CI string `json:"ci,omitempty"`
+	// Unreferenced: a Dockerfile found by name whose name is not the
+	// default (Dockerfile.nomultistage, old.Dockerfile) and that no file
+	// which could build it mentions (see buildConfigs.mentioned): nothing
+	// in the repository builds it.
+	Unreferenced bool `json:"unreferenced,omitempty"`
 	// Error is set when the Dockerfile could not be read or parsed.
 	Error *dockerfile.Error `json:"error,omitempty"`
 	// Refused is set when the definition names a path outside the
@@ -381,6 +386,9 @@ func finish(res *Repo) {
 		sk := configs.of(im)
 		im.NoMounts, im.SuppliedArgs = cmp.Or(sk.NoMounts, kaniko), sk.Aliases
 		im.CI = configs.ciOf(im)
+		if df := filepath.ToSlash(im.Dockerfile); im.Source == SourceDockerfile && df != "" && path.Base(df) != "Dockerfile" {
+			im.Unreferenced = !configs.mentioned(df)
+		}
 		// the build args the repository's scripts and workflows pass
 		// (netbox-docker's build.sh always passes FROM): by name, for
 		// every image, as the commands rarely say which Dockerfile
@@ -820,6 +828,8 @@ type buildConfigs struct {
 	// ciBuilding are the CI configurations that build images (their
 	// paths), as ciWorkflow found them
 	ciBuilding []string
+	// mentionBytes is what mentioned has read so far
+	mentionBytes int64
 }
 
 type skaffoldFile struct {

@@ -193,3 +193,53 @@ func (r *Repo) Publishes(ref string) bool {
 	_, ok := slices.BinarySearch(r.Published, "*/"+path.Base(name))
 	return ok
 }
+
+// referenceDirs are the directories, besides the Dockerfile's own and its
+// parent, whose files may say how a Dockerfile of another name is built:
+// CI, scripts, dev containers, docs.
+var referenceDirs = []string{"", ".github/workflows", ".devcontainer", ".circleci", "docs", "doc", "tools", "scripts", "script", "build", "hack", "ci", "docker", "deploy"}
+
+// mentioned reports whether a file that could build the Dockerfile df
+// (repository-relative, '/'-separated) names it: a regular file of at most
+// maxConfig bytes in the Dockerfile's directory, its parent, or one of
+// referenceDirs (a Makefile, a script, a workflow, compose, fly.toml,
+// .gitpod.yml, devcontainer.json, a README). At most 2000 files and
+// maxMentionBytes are read (and kept, per discovery); past that the answer
+// is yes (not known).
+const maxMentionBytes = 64 << 20
+
+func (c *buildConfigs) mentioned(df string) bool {
+	name := []byte(path.Base(df))
+	dirs := []string{path.Dir(df), path.Dir(path.Dir(df))}
+	dirs = append(dirs, referenceDirs...)
+	seen := map[string]bool{}
+	n := 0
+	for _, d := range dirs {
+		dir := filepath.Join(c.root, filepath.FromSlash(d))
+		if seen[dir] {
+			continue
+		}
+		seen[dir] = true
+		for _, e := range c.list(dir) {
+			if !e.Type().IsRegular() {
+				continue
+			}
+			p := filepath.Join(dir, e.Name())
+			if filepath.ToSlash(relTo(c.root, p)) == df {
+				continue
+			}
+			if n++; n > 2000 || c.mentionBytes > maxMentionBytes {
+				return true
+			}
+			_, cached := c.files[p]
+			data := c.read(p)
+			if !cached {
+				c.mentionBytes += int64(len(data))
+			}
+			if bytes.Contains(data, name) {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -54,3 +54,43 @@ func TestPublishedNames(t *testing.T) {
 		}
 	}
 }
+
+// TestUnreferenced: kuard's Dockerfile.nomultistage is named by nothing
+// (its Makefile builds Dockerfile.build and Dockerfile.kuard): nothing
+// builds it. A Dockerfile called Dockerfile is always taken as built, and
+// one that a file beside it, a workflow or a devcontainer names is too.
+func TestUnreferenced(t *testing.T) {
+	root := t.TempDir()
+	files := map[string]string{
+		"Makefile":                        "build:\n\tdocker build -f Dockerfile.build .\n",
+		"Dockerfile":                      "FROM alpine:3.20\n",
+		"Dockerfile.build":                "FROM alpine:3.20\n",
+		"Dockerfile.nomultistage":         "FROM alpine:3.20\n",
+		"svc/api.Dockerfile":              "FROM alpine:3.20\n",
+		"svc/README.md":                   "docker build -f api.Dockerfile .\n",
+		"tools/dev/Dockerfile.dev":        "FROM alpine:3.20\n",
+		".devcontainer/devcontainer.json": `{"build": {"dockerfile": "../tools/dev/Dockerfile.dev"}}`,
+	}
+	for p, c := range files {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(root, p)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, p), []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	disc, err := Discover(context.Background(), root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, im := range disc.Images {
+		got[im.Dockerfile] = im.Unreferenced
+	}
+	want := map[string]bool{"Dockerfile": false, "Dockerfile.build": false, "Dockerfile.nomultistage": true, "svc/api.Dockerfile": false, "tools/dev/Dockerfile.dev": false}
+	for df, w := range want {
+		if v, ok := got[df]; !ok || v != w {
+			t.Errorf("%s: unreferenced %v (found %v), want %v", df, v, ok, w)
+		}
+	}
+}

@@ -183,7 +183,7 @@ func (r *Rule) Fixable() bool { return r.FixDockerfile != nil || r.FixesIgnore |
 // Run checks one image with the rule; nil for a repository-wide or a
 // builtin rule.
 func (r *Rule) Run(in *Input) []Finding {
-	if r.Check == nil || (r.aboutSpeed() && testInput(in.Dockerfile)) {
+	if r.Check == nil || (r.aboutSpeed() && (testInput(in.Dockerfile) || in.Unreferenced)) {
 		return nil
 	}
 	return r.stamp(r.Check(in))
@@ -214,7 +214,7 @@ func (r *Rule) RunRepo(ins []*Input) []Finding {
 		return nil
 	}
 	if r.aboutSpeed() {
-		ins = slices.DeleteFunc(slices.Clone(ins), func(in *Input) bool { return testInput(in.Dockerfile) })
+		ins = slices.DeleteFunc(slices.Clone(ins), func(in *Input) bool { return testInput(in.Dockerfile) || in.Unreferenced })
 	}
 	return r.stamp(r.RepoCheck(ins))
 }
@@ -285,6 +285,11 @@ type Input struct {
 	ServiceHealthcheck bool
 	// ServiceUser is the compose service's user: ("" when it sets none).
 	ServiceUser string
+	// Unreferenced: nothing in the repository builds the Dockerfile (a
+	// name other than Dockerfile that no script, CI file, compose file or
+	// README near it mentions: discover.Image.Unreferenced). Rules about
+	// speed, size and context leave it alone, as they do a test's input.
+	Unreferenced bool
 	// CIWorkflow is the repository's CI configuration that builds this
 	// image (discover.Image.CI; "" when none says so): its jobs run on
 	// fresh builders, whose cache mounts start empty.
