@@ -33,7 +33,9 @@ LABEL org.opencontainers.image.revision=$GIT_COMMIT`,
 })
 
 var (
-	volatileName  = regexp.MustCompile(`(?i)(cache_?bust|build_?(date|time|timestamp|number|id)|git_?(commit|sha|hash|rev)|vcs_?ref|commit_?(sha|id|hash)?$|revision|timestamp)`)
+	// the name ends with the word: S6_BUILD_TIME_PKGS (paperless-ngx's
+	// list of packages) is no time
+	volatileName  = regexp.MustCompile(`(?i)(^|_)(cache_?bust|build_?(date|time|timestamp|number|id)|git_?(commit|sha|hash|rev)|vcs_?ref|commit(_?(sha|id|hash))?|revision|timestamp)$`)
 	volatileValue = regexp.MustCompile(`^(\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?|\d{10,}|[0-9a-f]{40}|[0-9a-f]{7,12})$`)
 )
 
@@ -76,8 +78,11 @@ func checkVolatile(in *Input) []Finding {
 			if len(names) == 0 {
 				continue
 			}
-			exp := firstExpensive(s.Instructions[i+1:])
-			if exp == nil || wholeContextBetween(s.Instructions[i+1:], exp) {
+			// the first expensive RUN that does not read the value: one
+			// that compiles it in (kratos's -ldflags -X ...Commit=${COMMIT})
+			// must re-run when it changes wherever it is declared
+			exp := firstExpensive(s.Instructions[i+1:], names)
+			if exp == nil || wholeContextBetween(in.lineageInstructions(s), exp) {
 				continue
 			}
 			msg := fmt.Sprintf("%s %s changes on every build and comes before %s (line %d): every RUN after it re-runs each time. Move it after the expensive steps.",
@@ -92,7 +97,7 @@ func checkVolatile(in *Input) []Finding {
 }
 
 // wholeContextBetween: a COPY/ADD of the whole context comes before the
-// expensive RUN. The context changes with every commit, as a commit id
+// expensive RUN (in its stage's lineage, before or after the value). The context changes with every commit, as a commit id
 // does, so the value costs that RUN nothing more (meilisearch's
 // VERGEN_GIT_SHA, which its cargo build compiles in: it cannot move after
 // the build anyway).
@@ -113,14 +118,26 @@ func wholeContextBetween(ins []*dockerfile.Instruction, exp *dockerfile.Instruct
 	return false
 }
 
-// firstExpensive is the first RUN that installs or compiles.
-func firstExpensive(ins []*dockerfile.Instruction) *dockerfile.Instruction {
+// firstExpensive is the first RUN that installs or compiles and names
+// none of the variables.
+func firstExpensive(ins []*dockerfile.Instruction, names []string) *dockerfile.Instruction {
 	for _, x := range ins {
-		if len(runInstalls(x)) > 0 {
+		if len(runInstalls(x)) > 0 && !readsVariable(x.Original, names) {
 			return x
 		}
 	}
 	return nil
+}
+
+// readsVariable: the instruction's text expands one of the variables ($N
+// or ${N...}).
+func readsVariable(text string, names []string) bool {
+	for _, n := range names {
+		if regexp.MustCompile(`\$(\{` + regexp.QuoteMeta(n) + `[}:]|` + regexp.QuoteMeta(n) + `\b)`).MatchString(text) {
+			return true
+		}
+	}
+	return false
 }
 
 func expensiveSeconds(ins []*dockerfile.Instruction) float64 {

@@ -14,6 +14,12 @@ func TestLW107VolatileInputs(t *testing.T) {
 	ruleCatchesNot(t, "LW107",
 		"FROM node:20\nCOPY package.json .\nRUN npm ci\nARG GIT_COMMIT\nLABEL rev=$GIT_COMMIT\n",
 		"FROM node:20\nARG NODE_ENV=production\nRUN npm ci\n",
+		// review 11: a list of packages whose name holds BUILD_TIME
+		"FROM python:3.12\nARG S6_BUILD_TIME_PKGS=\"curl gcc\"\nRUN apt-get update && apt-get install -y ${S6_BUILD_TIME_PKGS}\n",
+		// kratos: the build compiles the commit in; the whole context
+		// came before anyway
+		"FROM golang:1.26\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nARG COMMIT\nARG BUILD_DATE\nRUN go build -ldflags=\"-X main.commit=${COMMIT} -X main.date=${BUILD_DATE}\" -o /app\n",
+		"FROM golang:1.26\nARG COMMIT\nCOPY go.mod go.sum ./\nRUN go build -ldflags=\"-X main.commit=$COMMIT\" -o /app .\n",
 		"FROM golang:1.22\nARG GO_VERSION=1.22\nRUN go build ./...\n",
 		"FROM debian:12\nARG BUILD_DATE\nRUN echo hello\n",
 		"FROM debian:12\nENV TZ=UTC\nRUN apt-get install -y tzdata\n",

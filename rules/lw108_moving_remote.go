@@ -63,7 +63,7 @@ func checkMovingRemote(in *Input) []Finding {
 			if what == "" {
 				continue
 			}
-			exp := firstExpensive(s.Instructions[i+1:])
+			exp := firstExpensive(s.Instructions[i+1:], nil)
 			if exp == nil {
 				continue
 			}

@@ -41,10 +41,13 @@ package that downloads into the home directory when installed (puppeteer, playwr
 
 func checkToolchainInFinal(in *Input) []Finding {
 	final := in.finalStage()
-	if final == nil || compilesInLineage(in) || in.runsSDK(final) || in.toolchainImage(final) || in.officialImageSource() {
+	if final == nil || compilesInLineage(in) || in.runsSDK(final) || in.toolchainImage(final) || in.officialImageSource() || in.devOrTestImage(final) {
 		// LW112 covers builds that compile in the final image; a dev image
-		// needs its SDK; an official image's source is a toolchain or a
-		// base others build FROM (golang's tip installs gcc for cgo)
+		// needs its SDK, and so do a debug image, a dev container and a
+		// packaging image (review 11: kratos's Dockerfile-debug, mealie's
+		// .devcontainer, miniflux's packaging/debian); an official image's
+		// source is a toolchain or a base others build FROM (golang's tip
+		// installs gcc for cgo)
 		return nil
 	}
 	var out []Finding
@@ -127,15 +130,16 @@ func (in *Input) runsDevDependency(final *dockerfile.Stage, ins *dockerfile.Inst
 	return strings.Contains(in.startNeedsDev(final, wd, startDir, deps), "development dependency")
 }
 
-// devOrTestImage: an image made for development or tests, by its name, its
-// Dockerfile's path (discourse_dev, .ci/Dockerfile.cypress,
-// .devcontainer/Dockerfile, Dockerfile.test) or a test runner's base image
+// devOrTestImage: an image made for development, debugging, packaging or
+// tests, by its name, its Dockerfile's path (discourse_dev,
+// .ci/Dockerfile.cypress, .devcontainer/Dockerfile, Dockerfile.test,
+// Dockerfile-debug, packaging/debian/Dockerfile) or a test runner's base image
 // (cypress/browsers): its development dependencies are what it is for.
 func (in *Input) devOrTestImage(final *dockerfile.Stage) bool {
 	words := strings.FieldsFunc(strings.ToLower(in.Image+" "+in.Dockerfile+" "+final.Name), func(r rune) bool { return (r < 'a' || r > 'z') && (r < '0' || r > '9') })
 	for _, w := range words {
 		switch w {
-		case "dev", "develop", "development", "devcontainer", "test", "tests", "testing", "e2e", "ci", "cypress", "playwright":
+		case "dev", "develop", "development", "devcontainer", "test", "tests", "testing", "e2e", "ci", "cypress", "playwright", "debug", "packaging":
 			return true
 		}
 	}

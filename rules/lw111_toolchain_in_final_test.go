@@ -144,3 +144,25 @@ func TestLW111OfficialImageSource(t *testing.T) {
 	}
 	ruleCatchesNot(t, "LW111", "#\n# NOTE: THIS DOCKERFILE IS GENERATED VIA \"apply-templates.sh\"\n#\n"+src)
 }
+
+// TestLW111LeavesDebugAndPackagingImagesAlone: review 11's kratos
+// .docker/Dockerfile-debug (delve on the SDK), mealie's dev container and
+// miniflux's packaging/debian image carry their toolchain on purpose; the
+// same Dockerfile elsewhere is caught.
+func TestLW111LeavesDebugAndPackagingImagesAlone(t *testing.T) {
+	for df, src := range map[string]string{
+		".docker/Dockerfile-debug":    "FROM golang:1.26-trixie\nCOPY --from=build /usr/bin/app /usr/bin/app\nCMD [\"dlv\", \"exec\", \"/usr/bin/app\"]\n",
+		"packaging/debian/Dockerfile": "FROM debian:13\nRUN apt-get update && apt-get install -y build-essential devscripts\nCMD [\"/src/build.sh\"]\n",
+		".devcontainer/Dockerfile":    "FROM python:3.12\nRUN apt-get update && apt-get install -y build-essential\n",
+	} {
+		in := input(t, src)
+		in.Dockerfile = df
+		if fs := check(t, "LW111", in); len(fs) != 0 {
+			t.Errorf("%s: %+v", df, fs)
+		}
+		in.Dockerfile = "services/api/Dockerfile"
+		if fs := check(t, "LW111", in); len(fs) == 0 {
+			t.Errorf("%s as a service's Dockerfile: not caught", df)
+		}
+	}
+}

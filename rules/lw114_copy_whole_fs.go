@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"path"
 	"strings"
+
+	"github.com/distribution/reference"
 )
 
 // CopyWholeFilesystem is LW114.
@@ -32,6 +34,9 @@ func checkCopyWholeFS(in *Input) []Finding {
 			if i := ins.Copy.FromStage; i >= 0 && i < len(in.File.Stages) && in.rootBase(in.File.Stages[i]).Base == "scratch" {
 				continue
 			}
+			if in.helperImage(ins.Copy.From, ins.Copy.FromStage) {
+				continue
+			}
 			for _, src := range ins.Copy.SourcesExpanded {
 				p := path.Clean("/" + strings.TrimSuffix(src, "*"))
 				if wholeFSPaths[p] {
@@ -43,4 +48,27 @@ func checkCopyWholeFS(in *Input) []Finding {
 		}
 	}
 	return out
+}
+
+// helperImage: the COPY takes from an image made to be copied whole, with
+// nothing run on it (a bare FROM, or a --from of the image itself):
+// tonistiigi/xx's cross-compile scripts (`COPY --from=xx / /`, its
+// documented use; review 11), images of binaries such as
+// dockereng/cli-bin and docker/buildx-bin.
+func (in *Input) helperImage(from string, stage int) bool {
+	ref := from
+	if stage >= 0 && stage < len(in.File.Stages) {
+		s := in.File.Stages[stage]
+		if s.BaseStage >= 0 || len(s.Instructions) > 0 {
+			return false
+		}
+		ref = s.Base
+	}
+	n, ok := imageRef(ref)
+	if !ok {
+		return false
+	}
+	name := reference.FamiliarName(n)
+	// by name: what an unknown image holds is not known
+	return name == "tonistiigi/xx" || strings.HasSuffix(name, "-bin")
 }

@@ -18,5 +18,10 @@ func TestLW114CopyWholeFS(t *testing.T) {
 		"FROM node:20 AS b\nFROM node:20-slim\nCOPY --from=b /app/dist /app/dist\n",
 		"FROM debian:12\nCOPY --from=b /usr/local/bin/tool /usr/local/bin/\n",
 		"FROM a:1 AS b\nFROM debian:12\nCOPY --from=b /etc/ssl/certs /etc/ssl/certs\n",
+		// images made to be copied whole: xx's scripts, binaries-only images
+		"FROM --platform=$BUILDPLATFORM tonistiigi/xx:1.6.1 AS xx\nFROM rust:1.85 AS build\nCOPY --from=xx / /\n",
+		"FROM debian:12\nCOPY --from=dockereng/cli-bin:27 / /usr/local/bin/\n",
 	)
+	// xx with a RUN on it is a stage like any other
+	ruleCatches(t, "LW114", "FROM tonistiigi/xx AS xx\nRUN apk add git\nFROM debian:12\nCOPY --from=xx / /\n")
 }
