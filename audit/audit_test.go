@@ -627,7 +627,7 @@ func TestSkaffoldBuilderPerArtifact(t *testing.T) {
 // samples): every build on a fresh worker with --no-cache, no mount can
 // help there; with --config the build is the config's.
 func TestCloudBuildSampleGetsNoMounts(t *testing.T) {
-	dockerfile := "FROM golang:1.25 AS builder\nWORKDIR /app\nCOPY . .\nRUN go build -o /app/server\nFROM alpine:3\nRUN apk add --no-cache ca-certificates\nCOPY --from=builder /app/server /server\nCMD [\"/server\"]\n"
+	dockerfile := "FROM golang:1.25 AS builder\nWORKDIR /app\nCOPY . .\nRUN go build -o /app/server\nFROM alpine:3\nRUN apk add --no-cache git\nCOPY --from=builder /app/server /server\nCMD [\"/server\"]\n"
 	for readme, want := range map[string]int{
 		"Build:\n\n    gcloud builds submit --tag gcr.io/[PROJECT]/app\n":                  0,
 		"Build:\n\n    gcloud builds submit --config cloudbuild.yaml --tag gcr.io/p/app\n": 2,
@@ -648,7 +648,7 @@ func TestCloudBuildSampleGetsNoMounts(t *testing.T) {
 // devflowapp build/cb-docker.yaml), and a Cloud Run sample's region tag,
 // say the same as the README.
 func TestCloudBuildConfigAndRegionTag(t *testing.T) {
-	dockerfile := "FROM golang:1.25 AS builder\nWORKDIR /app\nCOPY . .\nRUN go build -o /app/server\nFROM alpine:3\nRUN apk add --no-cache ca-certificates\nCOPY --from=builder /app/server /server\nCMD [\"/server\"]\n"
+	dockerfile := "FROM golang:1.25 AS builder\nWORKDIR /app\nCOPY . .\nRUN go build -o /app/server\nFROM alpine:3\nRUN apk add --no-cache git\nCOPY --from=builder /app/server /server\nCMD [\"/server\"]\n"
 	count := func(files map[string]string) int { return findingsOf(t, files, "LW102") }
 	base := func() map[string]string {
 		return map[string]string{"app/Dockerfile": dockerfile, "app/go.mod": "module x\n", "app/main.go": "package main\n"}

@@ -3,6 +3,8 @@ package rules
 import (
 	"fmt"
 	"path"
+	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/layerwise/layerwise/buildctx"
@@ -54,6 +56,9 @@ func (in *Input) broadCopy(ins *dockerfile.Instruction) bool {
 		if manifestDirs[path.Base(path.Clean("/"+src))] {
 			continue // .yarn, .mvn, gradle: what the install itself reads
 		}
+		if in.cargoPathDir(src) {
+			continue // a crate the dependency build needs (vaultwarden's macros)
+		}
 		if in.isDirSource(src) {
 			return true
 		}
@@ -63,6 +68,36 @@ func (in *Input) broadCopy(ins *dockerfile.Instruction) bool {
 	}
 	return false
 }
+
+// cargoPathDir: the COPY source is a directory the context's Cargo.toml
+// names as a workspace member or a path dependency (vaultwarden copies
+// ./macros with Cargo.* before its dummy build: `members = ["macros"]`,
+// `macros = { path = "./macros" }`): the dependency build compiles it, so
+// it goes with the manifests, not with the sources.
+func (in *Input) cargoPathDir(src string) bool {
+	data, err := in.readContextFile("Cargo.toml")
+	if err != nil {
+		return false
+	}
+	want := strings.TrimPrefix(path.Clean("/"+src), "/")
+	if want == "" {
+		return false
+	}
+	for _, m := range cargoPaths.FindAllStringSubmatch(string(data), -1) {
+		for _, q := range quoted.FindAllStringSubmatch(m[1]+m[2], -1) {
+			if strings.TrimPrefix(path.Clean("/"+q[1]), "/") == want {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+var (
+	// members = [...] (one line or several) and path = "..."
+	cargoPaths = regexp.MustCompile(`(?s)\bmembers\s*=\s*\[(.*?)\]|\bpath\s*=\s*("[^"]*")`)
+	quoted     = regexp.MustCompile(`"([^"*]*)"`)
+)
 
 // manifestDirs are directories a dependency install reads like manifests:
 // yarn 2+'s release and plugins, the Maven and Gradle wrappers'.
@@ -233,6 +268,11 @@ func (in *Input) presentManifests(t *Tool, broad *dockerfile.Instruction) string
 		if len(out) == 3 {
 			break
 		}
+	}
+	if t == toolDotnet && !slices.ContainsFunc(out, func(m string) bool { return strings.HasSuffix(m, "proj") || strings.HasSuffix(m, ".sln") }) {
+		// the projects sit in directories of their own (bitwarden's
+		// src/Api): the restore reads them and the ones they reference
+		out = append([]string{"the .csproj files the restore reads (the project's and those it references)"}, out...)
 	}
 	if len(out) == 0 {
 		return manifestList(t)

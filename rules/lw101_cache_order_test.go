@@ -110,3 +110,38 @@ func TestLW101PnpmWorkspaceAdvice(t *testing.T) {
 		t.Errorf("pnpm workspace: %+v", fs)
 	}
 }
+
+// TestLW101CargoPathDependencyGoesWithManifests: vaultwarden copies
+// Cargo.* and its macros crate (a workspace member and path dependency)
+// before a dummy build, then the sources: that is the dependency step.
+// A directory Cargo.toml does not name is still sources.
+func TestLW101CargoPathDependencyGoesWithManifests(t *testing.T) {
+	files := map[string]string{
+		"Dockerfile":        "FROM rust:1.85\nRUN cargo new --bin /app\nWORKDIR /app\nCOPY ./Cargo.* ./\nCOPY ./macros ./macros\nRUN cargo build --release && find . -not -path './target*' -delete\nCOPY . .\nRUN cargo build --release\n",
+		"Cargo.toml":        "[workspace]\nmembers = [\"macros\"]\n\n[package]\nname = \"vw\"\n\n[dependencies]\nmacros = { path = \"./macros\" }\n",
+		"Cargo.lock":        "",
+		"macros/Cargo.toml": "[package]\nname = \"macros\"\n",
+		"macros/src/lib.rs": "",
+		"src/main.rs":       "fn main() {}\n",
+	}
+	if fs := check(t, "LW101", inputWithContext(t, files)); len(fs) != 0 {
+		t.Errorf("path dependency with the manifests: %+v", fs)
+	}
+	files["Dockerfile"] = strings.Replace(files["Dockerfile"], "COPY ./macros ./macros", "COPY ./src ./src", 1)
+	if fs := check(t, "LW101", inputWithContext(t, files)); len(fs) != 1 {
+		t.Errorf("sources before the build: %+v", fs)
+	}
+}
+
+// TestLW101DotnetAdviceNamesTheProjects: bitwarden's services restore
+// src/Api with only Directory.Build.props and global.json at the root: the
+// advice names the project files too (review 11: the root files alone do
+// not restore).
+func TestLW101DotnetAdviceNamesTheProjects(t *testing.T) {
+	in := inputWithContext(t, map[string]string{"Dockerfile": "FROM mcr.microsoft.com/dotnet/sdk:10.0\nWORKDIR /source\nCOPY . ./\nWORKDIR /source/src/Api\nRUN dotnet restore\n",
+		"Directory.Build.props": "<Project/>", "global.json": "{}", "src/Api/Api.csproj": "<Project/>", "src/Api/Program.cs": ""})
+	fs := check(t, "LW101", in)
+	if len(fs) != 1 || !strings.Contains(fs[0].Message, ".csproj files the restore reads") {
+		t.Errorf("dotnet: %+v", fs)
+	}
+}

@@ -104,19 +104,19 @@ func checkCacheMount(in *Input) []Finding {
 					continue
 				}
 				seen[t.Name] = true
+				if (inst.Compile || allSmall(ins, t)) && in.headStep(ins) {
+					// nothing of the context comes before it: it re-runs
+					// only when its base or its own line changes, and then
+					// fetches a package manager, one pinned package, small
+					// runtime helpers or a local tarball, or compiles a
+					// checksummed download: a mount saves next to nothing
+					// there (and a fresh CI builder's starts empty)
+					continue
+				}
 				if t == toolApt {
 					if f, ok := aptMountFinding(in, ins, inst); ok {
 						out = append(out, f)
 					}
-					continue
-				}
-				if (inst.Compile || smallInstall(inst)) && in.headStep(ins) {
-					// nothing of the context comes before it: it re-runs
-					// only when its base or its own line changes, and then
-					// fetches a package manager, one pinned package or a
-					// local tarball, or compiles a checksummed download: a
-					// mount saves next to nothing there (and a fresh CI
-					// builder's starts empty)
 					continue
 				}
 				dirs := mountable(in, ins, inst, uncovered(in, ins, inst))
@@ -922,6 +922,31 @@ func mountIDs(in *Input, ins *dockerfile.Instruction) (uid, gid string) {
 	return uid, gid
 }
 
+// allSmall: every install of the tool in the RUN is small (smallInstall).
+func allSmall(ins *dockerfile.Instruction, t *Tool) bool {
+	n := 0
+	for _, inst := range runInstalls(ins) {
+		if inst.Tool != t {
+			continue
+		}
+		if !smallInstall(inst) {
+			return false
+		}
+		n++
+	}
+	return n > 0
+}
+
+// smallSystemPackages are operating system packages of a few hundred KB
+// to a few MB that images add for their runtime: an apt/apk/dnf step of
+// these alone downloads next to nothing.
+var smallSystemPackages = map[string]bool{
+	"ca-certificates": true, "tzdata": true, "tini": true, "dumb-init": true, "gosu": true, "su-exec": true,
+	"shadow": true, "passwd": true, "netcat-openbsd": true, "procps": true, "psmisc": true,
+	"inotify-tools": true, "less": true, "xz-utils": true, "apt-transport-https": true, "libcap2-bin": true,
+	"xdg-utils": true, "iputils-ping": true, "sudo": true,
+}
+
 // bootstrapPackages are package managers and their own tooling: small,
 // and installed once on top of a base.
 var bootstrapPackages = map[string]bool{
@@ -931,10 +956,12 @@ var bootstrapPackages = map[string]bool{
 
 // smallInstall: an install that names its packages, and they are package
 // managers (`npm i -g pnpm`, `pip install --upgrade pip setuptools
-// wheel`), local tarballs (`npm install -g ./pnpm.tgz`), or one package at
-// an exact version (`npm install undici@6.27.0`).
+// wheel`), local tarballs (`npm install -g ./pnpm.tgz`), one package at an
+// exact version (`npm install undici@6.27.0`), or for a system package
+// manager only small runtime helpers (`apt-get install -y
+// ca-certificates`, `apk add shadow gosu`: review 11).
 func smallInstall(inst *Install) bool {
-	if inst.FromManifest || inst.Tool.System {
+	if inst.FromManifest {
 		return false
 	}
 	var pkgs []string
@@ -959,10 +986,16 @@ func smallInstall(inst *Install) bool {
 			name = name[:i]
 		}
 		name, _, _ = strings.Cut(name, "==")
-		small = small && (local || bootstrapPackages[strings.Trim(name, `"'`)])
+		name = strings.Trim(name, `"'`)
+		if inst.Tool.System {
+			name, _, _ = strings.Cut(name, "=") // apt's pkg=version
+			small = small && smallSystemPackages[name]
+			continue
+		}
+		small = small && (local || bootstrapPackages[name])
 	}
-	if small {
-		return true
+	if small || inst.Tool.System {
+		return small
 	}
 	// one package at an exact version: name@1.2.3 or name==1.2.3
 	return len(pkgs) == 1 && exactVersion.MatchString(pkgs[0])

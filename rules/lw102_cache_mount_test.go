@@ -78,12 +78,18 @@ func TestLW102StoresStayInLayers(t *testing.T) {
 		"FROM alpine:3.20\nRUN npm install -g ./pnpm.tgz ./cli.tgz\n",
 		"FROM node:20\nRUN mkdir /tmp/x && cd /tmp/x && npm install undici@6.27.0\n",
 		"FROM golang:1.24\nRUN curl -fsSL https://example.com/src.tgz | tar xz && go build ./cmd/caddy\n",
+		// small runtime helpers only (review 11: paperless's
+		// ca-certificates, bitwarden's shadow and gosu)
+		"FROM debian:12\nRUN apt-get update && apt-get install -y --no-install-recommends ca-certificates && rm -rf /var/lib/apt/lists/*\n",
+		"FROM alpine:3.20\nRUN apk add --no-cache shadow && apk add --no-cache gosu\n",
 	)
 	// the same after the sources, or a list of packages, is caught
 	ruleCatches(t, "LW102",
 		"FROM node:20\nCOPY . .\nRUN npm i -g pnpm\n",
 		"FROM node:20\nRUN npm install -g @angular/cli typescript eslint\n",
 		"FROM python:3.12\nRUN pip install numpy pandas\n",
+		"FROM debian:12\nRUN apt-get update && apt-get install -y ca-certificates build-essential\n",
+		"FROM debian:12\nCOPY . /src\nRUN apt-get update && apt-get install -y ca-certificates\n",
 	)
 	fs := check(t, "LW102", input(t, "FROM golang:1.22\nCOPY . .\nRUN go mod download\nRUN GOPROXY=off go build ./...\n"))
 	if len(fs) != 1 || fs[0].Range.Start.Line != 4 || !strings.Contains(fs[0].Message, "/root/.cache/go-build") || strings.Contains(fs[0].Message, "/go/pkg/mod") {
@@ -246,6 +252,19 @@ func TestSpeedRulesLeaveTestInputsAlone(t *testing.T) {
 		if fs := check(t, id, in); len(fs) != 0 {
 			t.Errorf("%s on a test input: %+v", id, fs)
 		}
+	}
+	// an editor's development environment, a Dockerfile nothing builds
+	for _, df := range []string{".devcontainer/Dockerfile", "web/.codesandbox/Dockerfile", ".gitpod.Dockerfile"} {
+		in = input(t, src)
+		in.Dockerfile = df
+		if fs := check(t, "LW102", in); len(fs) != 0 {
+			t.Errorf("LW102 on %s: %+v", df, fs)
+		}
+	}
+	in = input(t, src)
+	in.Dockerfile, in.Unreferenced = "Dockerfile.old", true
+	if fs := check(t, "LW102", in); len(fs) != 0 {
+		t.Errorf("LW102 on an unreferenced Dockerfile: %+v", fs)
 	}
 	// a correctness rule still reports there
 	in = input(t, "FROM debian:12\nRUN apt-get update\nRUN apt-get install -y curl\n")

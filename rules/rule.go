@@ -183,7 +183,7 @@ func (r *Rule) Fixable() bool { return r.FixDockerfile != nil || r.FixesIgnore |
 // Run checks one image with the rule; nil for a repository-wide or a
 // builtin rule.
 func (r *Rule) Run(in *Input) []Finding {
-	if r.Check == nil || (r.aboutSpeed() && (testInput(in.Dockerfile) || in.Unreferenced)) {
+	if r.Check == nil || (r.aboutSpeed() && (testInput(in.Dockerfile) || devEnvironment(in.Dockerfile) || in.Unreferenced)) {
 		return nil
 	}
 	return r.stamp(r.Check(in))
@@ -207,6 +207,20 @@ func testInput(p string) bool {
 	return slices.Contains(strings.Split(path.Dir(filepath.ToSlash(p)), "/"), "testdata")
 }
 
+// devEnvironment: the Dockerfile makes an editor's development environment
+// (.devcontainer/, .codesandbox/, .gitpod.Dockerfile): the editor builds it
+// once per environment, not per change, so rules about build speed, size
+// and context have nothing to save there (review 11).
+func devEnvironment(p string) bool {
+	p = filepath.ToSlash(p)
+	for _, d := range strings.Split(path.Dir(p), "/") {
+		if d == ".devcontainer" || d == ".codesandbox" || d == ".gitpod" {
+			return true
+		}
+	}
+	return strings.HasPrefix(path.Base(p), ".gitpod.")
+}
+
 // RunRepo checks the whole repository with a repository-wide rule; nil
 // for the others.
 func (r *Rule) RunRepo(ins []*Input) []Finding {
@@ -214,7 +228,9 @@ func (r *Rule) RunRepo(ins []*Input) []Finding {
 		return nil
 	}
 	if r.aboutSpeed() {
-		ins = slices.DeleteFunc(slices.Clone(ins), func(in *Input) bool { return testInput(in.Dockerfile) || in.Unreferenced })
+		ins = slices.DeleteFunc(slices.Clone(ins), func(in *Input) bool {
+			return testInput(in.Dockerfile) || devEnvironment(in.Dockerfile) || in.Unreferenced
+		})
 	}
 	return r.stamp(r.RepoCheck(ins))
 }
