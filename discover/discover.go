@@ -91,6 +91,14 @@ type Image struct {
 	// one called Dockerfile), runs compose or bake for an image they
 	// declare, or builds at all for the root's Dockerfile. "" otherwise.
 	CI string `json:"ci,omitempty"`
+	// CILine is the line of CI where it builds images; CIUncached that CI
+	// imports and exports no layer cache there (no cache-from/cache-to,
+	// no cache step): each job builds every step from nothing.
+	CILine     int  `json:"ciLine,omitempty"`
+	CIUncached bool `json:"ciUncached,omitempty"`
+	// LocalBuild: something outside CI builds the image too — compose or
+	// bake declare it, or a script, Makefile or README near it names it.
+	LocalBuild bool `json:"localBuild,omitempty"`
 	// Unreferenced: a Dockerfile found by name whose name is not the
 	// default (Dockerfile.nomultistage, old.Dockerfile) and that no file
 	// which could build it mentions (see buildConfigs.mentioned): nothing
@@ -386,6 +394,10 @@ func finish(res *Repo) {
 		sk := configs.of(im)
 		im.NoMounts, im.SuppliedArgs = cmp.Or(sk.NoMounts, kaniko), sk.Aliases
 		im.CI = configs.ciOf(im)
+		if im.CI != "" {
+			im.CILine, im.CIUncached = configs.ciCache(im.CI)
+		}
+		im.LocalBuild = im.Source != SourceDockerfile || configs.mentionedLocally(filepath.ToSlash(im.Dockerfile))
 		if df := filepath.ToSlash(im.Dockerfile); im.Source == SourceDockerfile && df != "" && path.Base(df) != "Dockerfile" {
 			im.Unreferenced = !configs.mentioned(df)
 		}
@@ -830,6 +842,15 @@ type buildConfigs struct {
 	ciBuilding []string
 	// mentionBytes is what mentioned has read so far
 	mentionBytes int64
+	// ciKinds: per CI file, ciKind's answers
+	ciKinds map[string][2]bool
+	// tokens of the files read for mentions, per file and per directory;
+	// refTokens those of referenceDirs; overBudget: some were not read
+	tokenCache     map[string]*tokenSet
+	dirTokenCache  map[string]*tokenSet
+	refTokens      *tokenSet
+	refLocalTokens *tokenSet
+	overBudget     bool
 }
 
 type skaffoldFile struct {
@@ -844,7 +865,8 @@ type skaffoldFile struct {
 
 func newBuildConfigs(root string) *buildConfigs {
 	return &buildConfigs{root: filepath.Clean(root), files: map[string][]byte{}, dirs: map[string][]os.DirEntry{}, skaffold: map[string]*skaffoldFile{},
-		readme: map[string]string{}, classic: map[string]bool{}}
+		readme: map[string]string{}, classic: map[string]bool{}, ciKinds: map[string][2]bool{},
+		tokenCache: map[string]*tokenSet{}, dirTokenCache: map[string]*tokenSet{}}
 }
 
 // read is the file at p, within the repository, up to maxConfig bytes.
@@ -1008,31 +1030,55 @@ func (c *buildConfigs) ciWorkflow() (building, kaniko string) {
 // declares.
 var ciComposeBuild = regexp.MustCompile(`\bcompose\b[^\n]*\b(build|up)\b|docker-compose\b[^\n]*\b(build|up)\b|\bbake\b`)
 
+// matrixDockerfile: a CI step whose Dockerfile path is made of expressions.
+var matrixDockerfile = regexp.MustCompile(`\$\{\{[^}]*\}\}/Dockerfile`)
+
 // ciOf is the CI configuration (of those that build images) whose text
 // builds im: see Image.CI.
 func (c *buildConfigs) ciOf(im *Image) string {
 	df := filepath.ToSlash(im.Dockerfile)
 	for _, p := range c.ciBuilding {
-		data := uncommented(c.read(p))
+		t := c.tokens(p)
+		if t == nil {
+			continue
+		}
+		compose, matrix := c.ciKind(p)
+		dir := path.Dir(df)
 		switch {
 		case im.Source != SourceDockerfile:
-			if ciComposeBuild.Match(data) {
+			if compose {
 				return relTo(c.root, p)
 			}
 		case df == "":
 		case path.Base(df) != "Dockerfile":
-			if bytes.Contains(data, []byte(path.Base(df))) {
+			if t.all[path.Base(df)] {
 				return relTo(c.root, p)
 			}
-		case path.Dir(df) == ".":
+		case dir == ".":
 			return relTo(c.root, p)
 		default:
-			if bytes.Contains(data, []byte(path.Dir(df))) {
+			// its directory, or (a matrix building
+			// ${{ matrix.base_path }}/${{ matrix.project_name }}/Dockerfile,
+			// as bitwarden's does) its last element as a word of the file
+			if t.all[dir] || (matrix && t.all[path.Base(dir)]) {
 				return relTo(c.root, p)
 			}
 		}
 	}
 	return ""
+}
+
+// ciKind says, once per CI file, whether it builds compose's or bake's
+// images and whether it builds a Dockerfile whose path is made of a
+// matrix's expressions.
+func (c *buildConfigs) ciKind(p string) (compose, matrix bool) {
+	k, ok := c.ciKinds[p]
+	if !ok {
+		data := uncommented(c.read(p))
+		k = [2]bool{ciComposeBuild.Match(data), matrixDockerfile.Match(data)}
+		c.ciKinds[p] = k
+	}
+	return k[0], k[1]
 }
 
 // uncommented is a CI file without its comment lines (# in YAML, // in

@@ -2,6 +2,7 @@ package discover
 
 import (
 	"bytes"
+	"fmt"
 	"path"
 	"path/filepath"
 	"regexp"
@@ -194,52 +195,184 @@ func (r *Repo) Publishes(ref string) bool {
 	return ok
 }
 
+// Mentions. Whether a file names a Dockerfile is asked for every image,
+// of the same files (the root's, the CI's): each file is read and cut into
+// tokens once per discovery (path-like words, each with its directories
+// and its base name), so that the question costs a look-up per image and
+// the whole stays linear in the files' size.
+
+// tokenSet is what a file (or a directory's files) names: all its tokens,
+// and those on lines that build an image (buildLine).
+type tokenSet struct{ all, build map[string]bool }
+
+func newTokenSet() *tokenSet { return &tokenSet{all: map[string]bool{}, build: map[string]bool{}} }
+
+func (t *tokenSet) merge(o *tokenSet) {
+	for k := range o.all {
+		t.all[k] = true
+	}
+	for k := range o.build {
+		t.build[k] = true
+	}
+}
+
+// buildLine: a line that builds an image or names what a build reads
+// (not a solution file that lists the project's directory).
+var buildLine = regexp.MustCompile(`(?i)(docker|podman)\s+(buildx\s+)?build|docker-compose|docker\s+compose|\bcontext:|\bdockerfile:|\s-f\s|--file`)
+
+// tokens of the file at p (nil when it cannot be read), once per discovery
+// and within maxMentionBytes of text in all.
+func (c *buildConfigs) tokens(p string) *tokenSet {
+	if t, ok := c.tokenCache[p]; ok {
+		return t
+	}
+	var t *tokenSet
+	if c.mentionBytes <= maxMentionBytes {
+		if data := c.read(p); data != nil {
+			c.mentionBytes += int64(len(data))
+			t = newTokenSet()
+			ci := c.isCI(p)
+			for line := range bytes.Lines(data) {
+				if ci {
+					// a CI file's comments build nothing
+					if l := bytes.TrimSpace(line); bytes.HasPrefix(l, []byte("#")) || bytes.HasPrefix(l, []byte("//")) {
+						continue
+					}
+				}
+				build := buildLine.Match(line)
+				for _, w := range strings.FieldsFunc(string(line), func(r rune) bool {
+					return r <= ' ' || strings.ContainsRune(`"'`+"`"+`,;=()[]{}<>|`, r)
+				}) {
+					addToken(t.all, w)
+					if build {
+						addToken(t.build, w)
+					}
+				}
+			}
+		}
+	} else {
+		c.overBudget = true
+	}
+	c.tokenCache[p] = t
+	return t
+}
+
+// addToken adds a word, its base name and its directories ("./src/Api/"
+// gives src/Api, Api, src).
+func addToken(set map[string]bool, w string) {
+	w = strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(w, "./"), ":"), "/")
+	if w == "" {
+		return
+	}
+	set[w] = true
+	set[path.Base(w)] = true
+	for i := 0; i < len(w); i++ {
+		if w[i] == '/' && i > 0 {
+			set[w[:i]] = true
+		}
+	}
+}
+
+// dirTokens is what the regular files directly in dir (repository-relative)
+// name, once per discovery; the file skip is left out (a Dockerfile does
+// not mention itself).
+func (c *buildConfigs) dirTokens(dir, skip string, noCI bool) *tokenSet {
+	key := fmt.Sprint(dir, "\x00", skip, "\x00", noCI)
+	if t, ok := c.dirTokenCache[key]; ok {
+		return t
+	}
+	t := newTokenSet()
+	abs := filepath.Join(c.root, filepath.FromSlash(dir))
+	for i, e := range c.list(abs) {
+		if i >= 2000 {
+			c.overBudget = true
+			break
+		}
+		p := filepath.Join(abs, e.Name())
+		if !e.Type().IsRegular() || filepath.ToSlash(relTo(c.root, p)) == skip || (noCI && c.isCI(p)) {
+			continue
+		}
+		if ft := c.tokens(p); ft != nil {
+			t.merge(ft)
+		}
+	}
+	c.dirTokenCache[key] = t
+	return t
+}
+
 // referenceDirs are the directories, besides the Dockerfile's own and its
 // parent, whose files may say how a Dockerfile of another name is built:
 // CI, scripts, dev containers, docs.
-var referenceDirs = []string{"", ".github/workflows", ".devcontainer", ".circleci", "docs", "doc", "tools", "scripts", "script", "build", "hack", "ci", "docker", "deploy"}
+var referenceDirs = []string{"", ".github/workflows", ".devcontainer", ".circleci", "docs", "doc", "tools", "scripts", "script", "build", "hack", "ci", "docker", "deploy", "dev", "bin"}
 
-// mentioned reports whether a file that could build the Dockerfile df
-// (repository-relative, '/'-separated) names it: a regular file of at most
-// maxConfig bytes in the Dockerfile's directory, its parent, or one of
-// referenceDirs (a Makefile, a script, a workflow, compose, fly.toml,
-// .gitpod.yml, devcontainer.json, a README). At most 2000 files and
-// maxMentionBytes are read (and kept, per discovery); past that the answer
-// is yes (not known).
-const maxMentionBytes = 64 << 20
+// isCI: the file is a CI configuration that builds images (ciWorkflow's).
+func (c *buildConfigs) isCI(p string) bool { return slices.Contains(c.ciBuilding, p) }
 
-func (c *buildConfigs) mentioned(df string) bool {
-	name := []byte(path.Base(df))
-	dirs := []string{path.Dir(df), path.Dir(path.Dir(df))}
-	dirs = append(dirs, referenceDirs...)
-	seen := map[string]bool{}
-	n := 0
-	for _, d := range dirs {
-		dir := filepath.Join(c.root, filepath.FromSlash(d))
-		if seen[dir] {
-			continue
-		}
-		seen[dir] = true
-		for _, e := range c.list(dir) {
-			if !e.Type().IsRegular() {
-				continue
-			}
-			p := filepath.Join(dir, e.Name())
-			if filepath.ToSlash(relTo(c.root, p)) == df {
-				continue
-			}
-			if n++; n > 2000 || c.mentionBytes > maxMentionBytes {
-				return true
-			}
-			_, cached := c.files[p]
-			data := c.read(p)
-			if !cached {
-				c.mentionBytes += int64(len(data))
-			}
-			if bytes.Contains(data, name) {
-				return true
-			}
+// names is what the Dockerfile's directory, its parent and referenceDirs
+// name (the Dockerfile itself left out); with noCI, without what the CI
+// files that build images say.
+func (c *buildConfigs) names(df string, noCI bool) *tokenSet {
+	ref := &c.refTokens
+	if noCI {
+		ref = &c.refLocalTokens
+	}
+	if *ref == nil {
+		*ref = newTokenSet()
+		for _, d := range referenceDirs {
+			(*ref).merge(c.dirTokens(path.Clean(d), "", noCI))
 		}
 	}
-	return false
+	t := newTokenSet()
+	t.merge(*ref)
+	t.merge(c.dirTokens(path.Dir(df), df, noCI))
+	t.merge(c.dirTokens(path.Dir(path.Dir(df)), df, noCI))
+	return t
+}
+
+const maxMentionBytes = 16 << 20
+
+// mentioned reports whether a file that could build the Dockerfile df
+// (repository-relative, '/'-separated) names it: a regular file in the
+// Dockerfile's directory, its parent, or one of referenceDirs (a
+// Makefile, a script, a workflow, compose, fly.toml, .gitpod.yml,
+// devcontainer.json, a README). Past 2000 files in a directory or
+// maxMentionBytes of text the answer is yes (not known).
+func (c *buildConfigs) mentioned(df string) bool {
+	t := c.names(df, false)
+	return t.all[path.Base(df)] || c.overBudget
+}
+
+// ciCacheWords are what a CI configuration writes to keep a layer cache
+// between jobs, or what hides it from here: buildx's cache-from/cache-to
+// (in any spelling), a CI cache step (actions/cache), kaniko's --cache,
+// layerwise build's own; bake and compose builds, whose files may declare
+// a cache of their own.
+var ciCacheWords = regexp.MustCompile(`cache-from|cache-to|cache_from|--cache\b|actions/cache|layerwise\s+build|bake|compose`)
+
+// ciCache is the line of the CI file (repository-relative) where it first
+// builds images, and whether the file keeps no layer cache anywhere.
+func (c *buildConfigs) ciCache(rel string) (line int, uncached bool) {
+	orig := c.read(filepath.Join(c.root, filepath.FromSlash(rel)))
+	if loc := ciBuild.FindIndex(orig); loc != nil {
+		line = 1 + bytes.Count(orig[:loc[0]], []byte("\n"))
+	}
+	return line, !ciCacheWords.Match(uncommented(orig))
+}
+
+// mentionedLocally reports whether a line that builds an image (a
+// script's, a Makefile's, a README's, compose's) in the Dockerfile's
+// directory, its parent or referenceDirs — CI files left out — names the
+// Dockerfile (by its name, or its directory for one called Dockerfile): a
+// developer builds it. The root's Dockerfile is always taken as built
+// locally (`docker build .`), and so is any when the files are past the
+// budget.
+func (c *buildConfigs) mentionedLocally(df string) bool {
+	if df == "" || df == "Dockerfile" {
+		return true
+	}
+	needle := path.Base(df)
+	if needle == "Dockerfile" {
+		needle = path.Dir(df)
+	}
+	return c.names(df, true).build[needle] || c.overBudget
 }

@@ -94,3 +94,54 @@ func TestUnreferenced(t *testing.T) {
 		}
 	}
 }
+
+// TestCICacheAndLocalBuild: bitwarden's services are built only by a
+// workflow with no cache-from/cache-to (CIUncached, no LocalBuild); a
+// service a script also builds, or one compose declares, is built locally
+// too; a workflow with a cache is not uncached.
+func TestCICacheAndLocalBuild(t *testing.T) {
+	root := t.TempDir()
+	files := map[string]string{
+		".github/workflows/build.yml": "jobs:\n  build:\n    steps:\n      - uses: actions/checkout@v4\n      - name: Build\n        uses: docker/build-push-action@v6\n        with:\n          context: .\n          file: src/Api/Dockerfile\n" +
+			"      - run: docker build -f src/Admin/Dockerfile .\n      - run: docker build -f src/Sso/Dockerfile .\n",
+		".github/workflows/cached.yml": "jobs:\n  b:\n    steps:\n      - run: docker buildx build --cache-from type=gha --cache-to type=gha,mode=max -f src/Events/Dockerfile .\n",
+		"src/Api/Dockerfile":           "FROM alpine:3.20\n",
+		"src/Admin/Dockerfile":         "FROM alpine:3.20\n",
+		"src/Events/Dockerfile":        "FROM alpine:3.20\n",
+		"src/Sso/Dockerfile":           "FROM alpine:3.20\n",
+		"dev/build.sh":                 "docker build -t admin -f src/Admin/Dockerfile .\n",
+	}
+	for p, c := range files {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(root, p)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, p), []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	disc, err := Discover(context.Background(), root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type want struct {
+		ci       string
+		line     int
+		uncached bool
+		local    bool
+	}
+	wants := map[string]want{
+		"src/Api/Dockerfile":    {".github/workflows/build.yml", 6, true, false},
+		"src/Sso/Dockerfile":    {".github/workflows/build.yml", 6, true, false},
+		"src/Admin/Dockerfile":  {".github/workflows/build.yml", 6, true, true},
+		"src/Events/Dockerfile": {".github/workflows/cached.yml", 4, false, false},
+	}
+	for _, im := range disc.Images {
+		w, ok := wants[im.Dockerfile]
+		if !ok {
+			continue
+		}
+		if im.CI != w.ci || im.CILine != w.line || im.CIUncached != w.uncached || im.LocalBuild != w.local {
+			t.Errorf("%s: ci %q line %d uncached %v local %v, want %+v", im.Dockerfile, im.CI, im.CILine, im.CIUncached, im.LocalBuild, w)
+		}
+	}
+}

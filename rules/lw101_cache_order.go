@@ -41,7 +41,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci
 COPY . .`,
-	Check:         checkCacheOrder,
+	Check:         func(in *Input) []Finding { return in.informIfOnlyUncachedCI(checkCacheOrder(in)) },
 	FixDockerfile: fixCacheOrder,
 	ImageEffects:  []ImageEffect{EffectLockfileRecopied},
 })

@@ -301,6 +301,13 @@ type Input struct {
 	ServiceHealthcheck bool
 	// ServiceUser is the compose service's user: ("" when it sets none).
 	ServiceUser string
+	// CILine is the line of CIWorkflow where it builds images; CIUncached
+	// says that CI keeps no layer cache between its jobs; LocalBuild that
+	// something outside CI builds the image too (compose, bake, a script
+	// or README that names it). discover.Image's fields of those names.
+	CILine     int
+	CIUncached bool
+	LocalBuild bool
 	// Unreferenced: nothing in the repository builds the Dockerfile (a
 	// name other than Dockerfile that no script, CI file, compose file or
 	// README near it mentions: discover.Image.Unreferenced). Rules about
@@ -496,4 +503,30 @@ const (
 
 func bytesSeconds(contextBytes, imageBytes int64) float64 {
 	return float64(contextBytes)/contextBytesPerSec + float64(imageBytes)/imageBytesPerSec
+}
+
+// onlyUncachedCI: the image is built only by a CI that keeps no layer
+// cache (CIUncached, no LocalBuild): every job runs every step anyway, so
+// an order or a cache mount saves nothing until the CI keeps a cache
+// (LW118). Findings about those then inform rather than warn.
+func (in *Input) onlyUncachedCI() bool {
+	return in.CIWorkflow != "" && in.CIUncached && !in.LocalBuild
+}
+
+// uncachedCINote ends such a finding's message.
+func (in *Input) uncachedCINote() string {
+	return fmt.Sprintf(" Only %s builds this image, and it keeps no layer cache between jobs (LW118): this pays once it does.", in.CIWorkflow)
+}
+
+// informIfOnlyUncachedCI makes a speed finding information where only an
+// uncached CI builds the image (onlyUncachedCI), saying why.
+func (in *Input) informIfOnlyUncachedCI(fs []Finding) []Finding {
+	if !in.onlyUncachedCI() {
+		return fs
+	}
+	for i := range fs {
+		fs[i].Severity = Info
+		fs[i].Message += in.uncachedCINote()
+	}
+	return fs
 }
