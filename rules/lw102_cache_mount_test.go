@@ -253,6 +253,20 @@ func TestSpeedRulesLeaveTestInputsAlone(t *testing.T) {
 			t.Errorf("%s on a test input: %+v", id, fs)
 		}
 	}
+	// a directory of tests (review 11: kratos's e2e mock, its watcher's
+	// integration test); a service whose name only contains "test" is not
+	for _, df := range []string{"test/e2e/mock/webhook/Dockerfile", "oryx/watcherx/integrationtest/Dockerfile", "src/__tests__/Dockerfile"} {
+		in = input(t, src)
+		in.Dockerfile = df
+		if fs := check(t, "LW102", in); len(fs) != 0 {
+			t.Errorf("LW102 on %s: %+v", df, fs)
+		}
+	}
+	in = input(t, src)
+	in.Dockerfile = "services/contest-api/Dockerfile"
+	if fs := check(t, "LW102", in); len(fs) == 0 {
+		t.Errorf("LW102 silent on services/contest-api")
+	}
 	// an editor's development environment, a Dockerfile nothing builds
 	for _, df := range []string{".devcontainer/Dockerfile", "web/.codesandbox/Dockerfile", ".gitpod.Dockerfile"} {
 		in = input(t, src)

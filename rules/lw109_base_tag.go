@@ -15,8 +15,8 @@ var BaseImageUnpinned = Register(&Rule{
 	Cost:  "Builds are not reproducible, and when 'latest' moves every cached layer of the image is invalidated at once.",
 	Description: `An untagged or ` + "`:latest`" + ` base image is whatever the registry serves that day. When it moves, every
 layer built on it is invalid: the next build is a cold build, and it may behave differently. Pin a version tag
-(` + "`node:20.11-bookworm-slim`" + `) or a digest. Dockerfiles under a ` + "`testdata`" + ` directory are a test's input, built fresh by the
-test whatever the tag serves, and are left alone.`,
+(` + "`node:20.11-bookworm-slim`" + `) or a digest. Dockerfiles under a ` + "`testdata`" + ` directory or a directory of tests (` + "`test/`, `e2e/`" + `…) are a test's
+input, built fresh by the test whatever the tag serves, and are left alone.`,
 	Bad:   "FROM node",
 	Good:  "FROM node:20.11-bookworm-slim",
 	Check: checkBaseTag,

@@ -201,10 +201,20 @@ func (r *Rule) aboutSpeed() bool {
 
 // testInput: the Dockerfile lives under a testdata directory, Go's
 // convention for a test's input files (skaffold's integration/testdata
-// fixtures: `FROM busybox`, an echo, built fresh by the test). Rules about
-// build speed, size and context leave such files alone, as does LW109.
+// fixtures: `FROM busybox`, an echo, built fresh by the test), or under a
+// directory of tests (test/, e2e/, integrationtest/: kratos's e2e webhook
+// mock and watcher test, uptime-kuma's test/test-radius.dockerfile: review
+// 11). Rules about build speed, size and context leave such files alone,
+// as does LW109.
 func testInput(p string) bool {
-	return slices.Contains(strings.Split(path.Dir(filepath.ToSlash(p)), "/"), "testdata")
+	for _, d := range strings.Split(path.Dir(filepath.ToSlash(p)), "/") {
+		switch strings.ToLower(d) {
+		case "testdata", "test", "tests", "e2e", "__tests__", "fixtures", "integrationtest", "integrationtests",
+			"integration-test", "integration-tests", "integration_test", "integration_tests":
+			return true
+		}
+	}
+	return false
 }
 
 // devEnvironment: the Dockerfile makes an editor's development environment
