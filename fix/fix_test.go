@@ -370,6 +370,28 @@ var dockerfileCases = []struct {
 		want:  "FROM python:3.12\nRUN mkdir -p /app\nADD requirements.txt /app/\nWORKDIR /app\nRUN pip install -r requirements.txt\nADD . /app/\nCMD [\"python\", \"app.py\"]\n",
 	},
 	{
+		// bitwarden's admin: the manifests are copied already, the sources
+		// come before the install: the install only moves up
+		name:  "manifests-copied-already",
+		files: map[string]string{"Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY src/Admin/package*.json ./\nCOPY /src/Admin/ .\nRUN npm ci\nRUN npm run build\n", "src/Admin/package.json": "{}", "src/Admin/package-lock.json": "{}", "src/Admin/index.js": ""},
+		rules: []string{"LW101"},
+		want:  "FROM node:20\nWORKDIR /app\nCOPY src/Admin/package*.json ./\nRUN npm ci\nCOPY /src/Admin/ .\nRUN npm run build\n",
+	},
+	{
+		// bitwarden: `. /tmp/rid.txt` reads a file an earlier RUN wrote,
+		// outside the sources: it moves with the install
+		name:  "source-a-file-outside-the-sources",
+		files: map[string]string{"Dockerfile": "FROM node:20\nRUN echo NODE_ENV=production > /tmp/env\nWORKDIR /app\nCOPY . .\nRUN . /tmp/env && npm ci\n", "package.json": "{}", "package-lock.json": "{}", "index.js": ""},
+		rules: []string{"LW101"},
+		want:  "FROM node:20\nRUN echo NODE_ENV=production > /tmp/env\nWORKDIR /app\nCOPY package-lock.json package.json ./\nRUN . /tmp/env && npm ci\nCOPY . .\n",
+	},
+	{
+		name:  "source-a-file-of-the-sources",
+		files: map[string]string{"Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN . ./build.env && npm ci\n", "package.json": "{}", "package-lock.json": "{}", "build.env": "X=1\n"},
+		rules: []string{"LW101"},
+		note:  "before the install, which may need the sources",
+	},
+	{
 		// each tool's own -f: npm's --force, not a file
 		name:  "force-flags-are-not-files",
 		files: map[string]string{"Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci -f\n", "package.json": "{}", "package-lock.json": "{}", "index.js": ""},

@@ -123,6 +123,14 @@ func commutingCommand(x *dockerfile.Instruction, c dockerfile.Command, dest stri
 	switch name {
 	case "true", ":", "echo", "printf", "pwd", "id", "whoami", "date", "uname", "sleep", "nproc", "printenv", "set":
 		return ""
+	case ".", "source":
+		// reads a file of variables (bitwarden's `. /tmp/rid.txt`, which
+		// an earlier RUN wrote): one outside the sources is there before
+		// them
+		if len(pos) == 0 {
+			return "names no file"
+		}
+		return paths(pos[:1])
 	case "ls", "cat", "stat", "du", "tree", "find":
 		// they only print (redirections were refused above): the image
 		// is the same whenever they run, but one that names a source

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"cmp"
 	"fmt"
 	"path"
 	"regexp"
@@ -749,6 +750,12 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 		return nil, fmt.Sprintf("no %s manifest file in the context under %q", tool.Name, srcDir)
 	}
 	copyLines, copyKinds := groupLines, groupKinds
+	if len(files) > 0 && len(groups) == 0 && !compile && copiedBefore(s1.Instructions[:bi], files, absIn(broad, cmp.Or(manifestDest, c.Dest))) {
+		// an earlier COPY brought them already (bitwarden's admin:
+		// `COPY src/Admin/package*.json ./`, then the sources, then npm
+		// ci): the install only moves up
+		files = nil
+	}
 	if len(files) > 0 {
 		copyLines = append(copyLines, manifestCopyLine(in.File, broad, files, manifestDest))
 		copyKinds = append(copyKinds, broad.Kind)
@@ -1182,6 +1189,31 @@ func dotnetRuntimeArgs(c dockerfile.Command) string {
 		return ""
 	}
 	return " " + strings.Join(out, " ")
+}
+
+// copiedBefore: every manifest file (a context path) is copied into dir by
+// one of the instructions (a COPY/ADD from the context, by its path or a
+// glob that matches it) — the last of them to write there, as far as the
+// plain sources tell.
+func copiedBefore(ins []*dockerfile.Instruction, files []string, dir string) bool {
+	for _, f := range files {
+		found := false
+		for _, x := range ins {
+			if x.Copy == nil || !x.Copy.FromContext() || x.Copy.UsesVariables || path.Clean(absIn(x, x.Copy.Dest)) != path.Clean(dir) {
+				continue
+			}
+			for _, src := range x.Copy.ContextSources() {
+				pat := strings.TrimPrefix(path.Clean("/"+src), "/")
+				if ok, _ := path.Match(pat, f); ok && !strings.HasSuffix(src, "/") {
+					found = true
+				}
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return len(files) > 0
 }
 
 // goManifestsInPlace handles a Go compile whose go.mod and go.sum earlier
