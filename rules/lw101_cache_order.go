@@ -60,6 +60,9 @@ func (in *Input) broadCopy(ins *dockerfile.Instruction) bool {
 		if in.cargoPathDir(src) {
 			continue // a crate the dependency build needs (vaultwarden's macros)
 		}
+		if in.requirementsDir(src) {
+			continue // pip's requirement files, kept in a directory (wagtail's bakerydemo)
+		}
 		if in.isDirSource(src) {
 			return true
 		}
@@ -68,6 +71,29 @@ func (in *Input) broadCopy(ins *dockerfile.Instruction) bool {
 		}
 	}
 	return false
+}
+
+// requirementsDir: the COPY source is a directory named requirements (or
+// reqs) of the context that holds nothing but requirement files (.txt,
+// .in): `ADD requirements/ /requirements/` then `pip install -r
+// /requirements/production.txt` is the manifest-first order already.
+func (in *Input) requirementsDir(src string) bool {
+	dir := strings.TrimPrefix(path.Clean("/"+src), "/")
+	if b := path.Base(dir); dir == "" || (b != "requirements" && b != "reqs") || in.Context == nil || in.Context.Walk == nil {
+		return false
+	}
+	n := 0
+	for _, e := range in.Context.Entries {
+		rest, ok := strings.CutPrefix(e.Path, dir+"/")
+		if !ok || e.Type == buildctx.TypeDir {
+			continue
+		}
+		if ext := path.Ext(rest); ext != ".txt" && ext != ".in" {
+			return false
+		}
+		n++
+	}
+	return n > 0
 }
 
 // cargoPathDir: the COPY source is a directory the context's Cargo.toml

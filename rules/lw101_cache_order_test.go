@@ -145,3 +145,19 @@ func TestLW101DotnetAdviceNamesTheProjects(t *testing.T) {
 		t.Errorf("dotnet: %+v", fs)
 	}
 }
+
+// TestLW101RequirementsDirectory: wagtail's bakerydemo adds requirements/
+// (base.txt, production.txt) and installs from it before the sources: the
+// order is right already. A requirements directory with code in it is
+// sources.
+func TestLW101RequirementsDirectory(t *testing.T) {
+	files := map[string]string{"Dockerfile": "FROM python:3.12\nADD requirements/ /requirements/\nRUN pip install -r /requirements/production.txt\nCOPY . /code/\n",
+		"requirements/base.txt": "django\n", "requirements/production.txt": "-r base.txt\ngunicorn\n", "manage.py": ""}
+	if fs := check(t, "LW101", inputWithContext(t, files)); len(fs) != 0 {
+		t.Errorf("requirements directory: %+v", fs)
+	}
+	files["requirements/setup.py"] = ""
+	if fs := check(t, "LW101", inputWithContext(t, files)); len(fs) != 1 {
+		t.Errorf("a directory with code: %+v", fs)
+	}
+}
