@@ -104,13 +104,13 @@ func checkCacheMount(in *Input) []Finding {
 					continue
 				}
 				seen[t.Name] = true
-				if (inst.Compile || allSmall(ins, t)) && in.headStep(ins) {
-					// nothing of the context comes before it: it re-runs
-					// only when its base or its own line changes, and then
-					// fetches a package manager, one pinned package, small
-					// runtime helpers or a local tarball, or compiles a
-					// checksummed download: a mount saves next to nothing
-					// there (and a fresh CI builder's starts empty)
+				if allSmall(ins, t) || (inst.Compile && in.headStep(ins)) {
+					// a package manager, one pinned package, small runtime
+					// helpers or a local tarball: a mount would save a
+					// second or two wherever it runs (review 11: frappe's
+					// `npm install -g yarn`); a compile that nothing of the
+					// context comes before (a checksummed download built)
+					// re-runs only when its base or its own line changes
 					continue
 				}
 				if t == toolApt {

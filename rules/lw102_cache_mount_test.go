@@ -75,6 +75,7 @@ func TestLW102StoresStayInLayers(t *testing.T) {
 	ruleCatchesNot(t, "LW102",
 		"FROM ubuntu:24.04\nRUN python3 -m pip install --upgrade pip setuptools wheel\n",
 		"FROM node:20\nRUN npm i -g pnpm\nCOPY . .\n",
+		"FROM node:20\nCOPY . .\nRUN npm i -g yarn\n",
 		"FROM alpine:3.20\nRUN npm install -g ./pnpm.tgz ./cli.tgz\n",
 		"FROM node:20\nRUN mkdir /tmp/x && cd /tmp/x && npm install undici@6.27.0\n",
 		"FROM golang:1.24\nRUN curl -fsSL https://example.com/src.tgz | tar xz && go build ./cmd/caddy\n",
@@ -83,13 +84,13 @@ func TestLW102StoresStayInLayers(t *testing.T) {
 		"FROM debian:12\nRUN apt-get update && apt-get install -y --no-install-recommends ca-certificates && rm -rf /var/lib/apt/lists/*\n",
 		"FROM alpine:3.20\nRUN apk add --no-cache shadow && apk add --no-cache gosu\n",
 	)
-	// the same after the sources, or a list of packages, is caught
+	// a list of packages, or one that is not small, is caught, also after
+	// the sources
 	ruleCatches(t, "LW102",
-		"FROM node:20\nCOPY . .\nRUN npm i -g pnpm\n",
+		"FROM node:20\nCOPY . .\nRUN npm i -g @angular/cli\n",
 		"FROM node:20\nRUN npm install -g @angular/cli typescript eslint\n",
 		"FROM python:3.12\nRUN pip install numpy pandas\n",
 		"FROM debian:12\nRUN apt-get update && apt-get install -y ca-certificates build-essential\n",
-		"FROM debian:12\nCOPY . /src\nRUN apt-get update && apt-get install -y ca-certificates\n",
 	)
 	fs := check(t, "LW102", input(t, "FROM golang:1.22\nCOPY . .\nRUN go mod download\nRUN GOPROXY=off go build ./...\n"))
 	if len(fs) != 1 || fs[0].Range.Start.Line != 4 || !strings.Contains(fs[0].Message, "/root/.cache/go-build") || strings.Contains(fs[0].Message, "/go/pkg/mod") {
