@@ -2,6 +2,7 @@ package rules
 
 import (
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"path"
 	"regexp"
@@ -62,6 +63,9 @@ func (in *Input) broadCopy(ins *dockerfile.Instruction) bool {
 		}
 		if in.requirementsDir(src) {
 			continue // pip's requirement files, kept in a directory (wagtail's bakerydemo)
+		}
+		if in.installScriptDir(src) {
+			continue // what the install's own script runs (navidrome's ui/bin)
 		}
 		if in.isDirSource(src) {
 			return true
@@ -127,8 +131,38 @@ var (
 )
 
 // manifestDirs are directories a dependency install reads like manifests:
-// yarn 2+'s release and plugins, the Maven and Gradle wrappers'.
-var manifestDirs = map[string]bool{".yarn": true, ".mvn": true, "gradle": true}
+// yarn 2+'s release and plugins, the Maven and Gradle wrappers', the
+// patches yarn's patch: protocol and patch-package apply during the
+// install (outline's ./patches).
+var manifestDirs = map[string]bool{".yarn": true, ".mvn": true, "gradle": true, "patches": true}
+
+// installScriptDir: the COPY source is a directory that a lifecycle script
+// (preinstall, install, postinstall, prepare) of the package.json beside it
+// runs from: navidrome copies ui/bin/ with ui/package.json because its
+// postinstall is bin/update-workbox.sh.
+func (in *Input) installScriptDir(src string) bool {
+	dir := strings.TrimPrefix(path.Clean("/"+src), "/")
+	if dir == "" {
+		return false
+	}
+	data, err := in.readContextFile(strings.TrimPrefix(path.Join(path.Dir(dir), "package.json"), "./"))
+	if err != nil {
+		return false
+	}
+	var pj struct {
+		Scripts map[string]string `json:"scripts"`
+	}
+	if json.Unmarshal(data, &pj) != nil {
+		return false
+	}
+	b := path.Base(dir) + "/"
+	for _, k := range []string{"preinstall", "install", "postinstall", "prepare"} {
+		if v := pj.Scripts[k]; strings.HasPrefix(v, b) || strings.Contains(v, " "+b) || strings.Contains(v, "./"+b) {
+			return true
+		}
+	}
+	return false
+}
 
 func matchesAnyManifest(src string) bool {
 	for _, t := range []*Tool{toolNpm, toolYarn, toolPnpm, toolPip, toolPipenv, toolPoetry, toolUv, toolGo, toolCargo, toolMaven, toolGradle, toolDotnet, toolBundler, toolComposer, toolMix} {

@@ -161,3 +161,25 @@ func TestLW101RequirementsDirectory(t *testing.T) {
 		t.Errorf("a directory with code: %+v", fs)
 	}
 }
+
+// TestLW101InstallReadsTheseDirectories: outline copies ./patches (yarn's
+// patch: protocol) and navidrome ui/bin/ (its postinstall script) with the
+// manifests: the install reads them, they are no sources.
+func TestLW101InstallReadsTheseDirectories(t *testing.T) {
+	for name, files := range map[string]map[string]string{
+		"patches": {"Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY package.json yarn.lock ./\nCOPY ./patches ./patches\nRUN yarn install --frozen-lockfile\nCOPY . .\n",
+			"package.json": "{}", "yarn.lock": "", "patches/a+1.0.0.patch": "", "index.js": ""},
+		"postinstall": {"Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY ui/package.json ui/package-lock.json ./\nCOPY ui/bin/ ./bin/\nRUN npm ci\nCOPY ui/ ./\n",
+			"ui/package.json": `{"scripts": {"postinstall": "bin/update-workbox.sh"}}`, "ui/package-lock.json": "{}", "ui/bin/update-workbox.sh": "", "ui/src/a.js": ""},
+	} {
+		if fs := check(t, "LW101", inputWithContext(t, files)); len(fs) != 0 {
+			t.Errorf("%s: %+v", name, fs)
+		}
+	}
+	// a directory no script names is sources
+	files := map[string]string{"Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY ui/package.json ui/package-lock.json ./\nCOPY ui/lib/ ./lib/\nRUN npm ci\nCOPY ui/ ./\n",
+		"ui/package.json": `{"scripts": {"postinstall": "bin/update-workbox.sh"}}`, "ui/package-lock.json": "{}", "ui/lib/a.js": ""}
+	if fs := check(t, "LW101", inputWithContext(t, files)); len(fs) != 1 {
+		t.Errorf("ui/lib: %+v", fs)
+	}
+}
