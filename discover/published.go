@@ -203,7 +203,12 @@ func (r *Repo) Publishes(ref string) bool {
 
 // tokenSet is what a file (or a directory's files) names: all its tokens,
 // and those on lines that build an image (buildLine).
-type tokenSet struct{ all, build map[string]bool }
+type tokenSet struct {
+	all, build map[string]bool
+	// builds: some line builds an image (`docker build .` in a README
+	// beside the Dockerfile names nothing)
+	builds bool
+}
 
 func newTokenSet() *tokenSet { return &tokenSet{all: map[string]bool{}, build: map[string]bool{}} }
 
@@ -214,6 +219,7 @@ func (t *tokenSet) merge(o *tokenSet) {
 	for k := range o.build {
 		t.build[k] = true
 	}
+	t.builds = t.builds || o.builds
 }
 
 // buildLine: a line that builds an image or names what a build reads
@@ -240,6 +246,7 @@ func (c *buildConfigs) tokens(p string) *tokenSet {
 					}
 				}
 				build := buildLine.Match(line)
+				t.builds = t.builds || build
 				for _, w := range strings.FieldsFunc(string(line), func(r rune) bool {
 					return r <= ' ' || strings.ContainsRune(`"'`+"`"+`,;=()[]{}<>|`, r)
 				}) {
@@ -374,5 +381,7 @@ func (c *buildConfigs) mentionedLocally(df string) bool {
 	if needle == "Dockerfile" {
 		needle = path.Dir(df)
 	}
-	return c.names(df, true).build[needle] || c.overBudget
+	// a file beside the Dockerfile that builds (a README's `docker build
+	// -t app .`) builds it
+	return c.names(df, true).build[needle] || c.dirTokens(path.Dir(df), df, true).builds || c.overBudget
 }

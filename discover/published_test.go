@@ -110,6 +110,7 @@ func TestCICacheAndLocalBuild(t *testing.T) {
 		"src/Events/Dockerfile":        "FROM alpine:3.20\n",
 		"src/Sso/Dockerfile":           "FROM alpine:3.20\n",
 		"dev/build.sh":                 "docker build -t admin -f src/Admin/Dockerfile .\n",
+		"src/Sso/README.md":            "Build it:\n\n    docker build -t sso .\n",
 	}
 	for p, c := range files {
 		if err := os.MkdirAll(filepath.Dir(filepath.Join(root, p)), 0o755); err != nil {
@@ -131,7 +132,7 @@ func TestCICacheAndLocalBuild(t *testing.T) {
 	}
 	wants := map[string]want{
 		"src/Api/Dockerfile":    {".github/workflows/build.yml", 6, true, false},
-		"src/Sso/Dockerfile":    {".github/workflows/build.yml", 6, true, false},
+		"src/Sso/Dockerfile":    {".github/workflows/build.yml", 6, true, true},
 		"src/Admin/Dockerfile":  {".github/workflows/build.yml", 6, true, true},
 		"src/Events/Dockerfile": {".github/workflows/cached.yml", 4, false, false},
 	}
