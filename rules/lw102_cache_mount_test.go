@@ -256,7 +256,7 @@ func TestSpeedRulesLeaveTestInputsAlone(t *testing.T) {
 	}
 	// a directory of tests (review 11: kratos's e2e mock, its watcher's
 	// integration test); a service whose name only contains "test" is not
-	for _, df := range []string{"test/e2e/mock/webhook/Dockerfile", "oryx/watcherx/integrationtest/Dockerfile", "src/__tests__/Dockerfile"} {
+	for _, df := range []string{"test/e2e/mock/webhook/Dockerfile", "oryx/watcherx/integrationtest/Dockerfile", "src/__tests__/Dockerfile", "Dockerfile.e2e", "docker/test.Dockerfile"} {
 		in = input(t, src)
 		in.Dockerfile = df
 		if fs := check(t, "LW102", in); len(fs) != 0 {

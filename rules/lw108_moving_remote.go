@@ -28,6 +28,10 @@ a versioned URL) and fetch it after the dependency install, or in a stage of its
 
 var movingRef = regexp.MustCompile(`(?i)(/|=|-|_|\b)(latest|master|main|head|nightly|snapshot)(\b|/|\.|$)`)
 
+// versionedURL: a URL whose path names a version (a segment or a file
+// name with 1.2 or v1.2.3 in it): a release's file, which does not change.
+var versionedURL = regexp.MustCompile(`://[^/]+/(.*[/_-])?v?\d+\.\d+(\.\d+)*([/_.-]|$)`)
+
 func checkMovingRemote(in *Input) []Finding {
 	var out []Finding
 	for _, s := range in.File.Stages {
@@ -36,6 +40,9 @@ func checkMovingRemote(in *Input) []Finding {
 			if ins.Copy != nil && ins.Copy.IsAdd {
 				add, _ := ins.Cmd.(*instructions.AddCommand)
 				for _, u := range ins.Copy.URLs {
+					if versionedURL.MatchString(u) && !movingRef.MatchString(u) {
+						continue // its version is in its path (astral.sh/uv/0.8.13/install.sh): what it serves does not move
+					}
 					if add == nil || add.Checksum == "" {
 						what = fmt.Sprintf("ADD %s (no --checksum)", u)
 						break

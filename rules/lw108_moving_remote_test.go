@@ -5,6 +5,7 @@ import "testing"
 func TestLW108MovingRemote(t *testing.T) {
 	ruleCatches(t, "LW108",
 		"FROM node:20\nADD https://example.com/tool.tgz /opt/\nRUN npm ci\n",
+		"FROM node:20\nADD https://example.com/1.2/latest/tool.tgz /opt/\nRUN npm ci\n",
 		"FROM node:20\nADD https://github.com/org/repo.git /src\nRUN npm ci\n",
 		"FROM python:3.12\nRUN git clone https://github.com/org/lib /lib\nRUN pip install -r r.txt\n",
 		"FROM debian:12\nRUN curl -fsSL https://example.com/releases/latest/tool -o /usr/bin/tool\nRUN apt-get install -y git\n",
@@ -13,6 +14,9 @@ func TestLW108MovingRemote(t *testing.T) {
 	ruleCatchesNot(t, "LW108",
 		"FROM node:20\nADD --checksum=sha256:24454f830cdb571e2c4ad15481119c43b3cafd48dd869a9b2945d1036d1dc68d https://example.com/tool.tgz /opt/\nRUN npm ci\n",
 		"FROM node:20\nADD https://github.com/org/repo.git#v1.2.3 /src\nRUN npm ci\n",
+		// review 12 (linkding): a release's file, its version in its path
+		"FROM python:3.12-alpine\nADD https://astral.sh/uv/0.8.13/install.sh /uv-installer.sh\nRUN sh /uv-installer.sh && uv sync\n",
+		"FROM node:20\nADD https://example.com/releases/tool-v2.4.1.tgz /opt/\nRUN npm ci\n",
 		"FROM python:3.12\nRUN git clone --branch v2.1.0 https://github.com/org/lib /lib\nRUN pip install -r r.txt\n",
 		"FROM node:20\nRUN npm ci\nADD https://example.com/tool.tgz /opt/\n",
 		"FROM debian:12\nRUN curl -fsSL https://example.com/releases/1.2.3/tool -o /usr/bin/tool\nRUN apt-get install -y git\n",

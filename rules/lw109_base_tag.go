@@ -35,6 +35,17 @@ func imageRef(s string) (reference.Named, bool) {
 	return n, true
 }
 
+// suppliedArgIn: the text expands a build arg that the image's builds
+// always pass (Input.SuppliedArgs).
+func (in *Input) suppliedArgIn(text string) bool {
+	for a := range in.SuppliedArgs {
+		if strings.Contains(text, "$"+a) || strings.Contains(text, "${"+a+"}") || strings.Contains(text, "${"+a+":") {
+			return true
+		}
+	}
+	return false
+}
+
 // distrolessVersioned: a distroless image whose name is its version
 // (gcr.io/distroless/nodejs24-debian13, static-debian12, java21).
 var distrolessVersioned = regexp.MustCompile(`^gcr\.io/distroless/[a-z]+([0-9]+(-debian[0-9]+)?|-debian[0-9]+)$`)
@@ -49,6 +60,12 @@ func checkBaseTag(in *Input) []Finding {
 	for _, s := range in.File.Stages {
 		if s.BaseStage >= 0 || in.BuiltHere[s.Base] {
 			continue // a stage, or an image the repository builds first
+		}
+		if in.suppliedArgIn(s.BaseRaw) {
+			// the base is an ARG the repository's builds pass (outline's
+			// CI passes BASE_IMAGE=...@digest): the default is not what
+			// they build on (review 12)
+			continue
 		}
 		n, ok := imageRef(s.Base)
 		if !ok {

@@ -40,3 +40,17 @@ func TestLW109LeavesTestInputsAlone(t *testing.T) {
 		t.Errorf("not a testdata directory: %+v", fs)
 	}
 }
+
+// TestLW109SuppliedBase: outline's FROM ${BASE_IMAGE}, whose untagged
+// default its CI never uses (it passes BASE_IMAGE=...@digest), is not
+// reported; without the arg passed it is.
+func TestLW109SuppliedBase(t *testing.T) {
+	in := input(t, "ARG BASE_IMAGE=outlinewiki/outline-base\nFROM ${BASE_IMAGE} AS base\nFROM node:20-slim\nCOPY --from=base /opt/app /opt/app\n")
+	if fs := check(t, "LW109", in); len(fs) != 1 {
+		t.Fatalf("not passed: %+v", fs)
+	}
+	in.SuppliedArgs = map[string]bool{"BASE_IMAGE": true}
+	if fs := check(t, "LW109", in); len(fs) != 0 {
+		t.Errorf("passed: %+v", fs)
+	}
+}

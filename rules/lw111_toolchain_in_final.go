@@ -146,7 +146,10 @@ func (in *Input) devOrTestImage(final *dockerfile.Stage) bool {
 	// a builder image, by its file's name: its toolchain is what other
 	// builds use it for (uptime-kuma's docker/builder-go.dockerfile); a
 	// stage or service called builder is not one
-	if b := strings.ToLower(path.Base(in.Dockerfile)); strings.HasPrefix(b, "builder") || strings.HasPrefix(b, "dockerfile.builder") {
+	if b := strings.ToLower(path.Base(in.Dockerfile)); strings.HasPrefix(b, "builder") || strings.HasPrefix(b, "dockerfile.builder") ||
+		// a base image other Dockerfiles build on or copy from (outline's
+		// Dockerfile.base, dockge's Base.Dockerfile: review 12)
+		b == "dockerfile.base" || b == "base.dockerfile" || strings.HasSuffix(b, "-base.dockerfile") {
 		return true
 	}
 	base := strings.ToLower(in.rootBase(final).Base)

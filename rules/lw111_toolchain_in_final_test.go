@@ -154,6 +154,8 @@ func TestLW111LeavesDebugAndPackagingImagesAlone(t *testing.T) {
 		".docker/Dockerfile-debug":    "FROM golang:1.26-trixie\nCOPY --from=build /usr/bin/app /usr/bin/app\nCMD [\"dlv\", \"exec\", \"/usr/bin/app\"]\n",
 		"packaging/debian/Dockerfile": "FROM debian:13\nRUN apt-get update && apt-get install -y build-essential devscripts\nCMD [\"/src/build.sh\"]\n",
 		".devcontainer/Dockerfile":    "FROM python:3.12\nRUN apt-get update && apt-get install -y build-essential\n",
+		"Dockerfile.base":             "FROM node:20\nRUN apt-get update && apt-get install -y cmake build-essential\nCOPY package.json yarn.lock ./\nRUN yarn install\n",
+		"docker/Base.Dockerfile":      "FROM node:20\nRUN apt-get update && apt-get install -y build-essential\n",
 	} {
 		in := input(t, src)
 		in.Dockerfile = df

@@ -50,7 +50,7 @@ type storeMounted struct {
 // mountedStores lists the RUN's installs whose package store is covered
 // by one of its cache mounts although it must stay in the layers.
 func mountedStores(in *Input, ins *dockerfile.Instruction) []storeMounted {
-	if ins.Run == nil || ins.Run.MountError != "" {
+	if ins.Run == nil || ins.Run.MountError != "" || bindsWholeContext(ins) {
 		return nil
 	}
 	var out []storeMounted
@@ -67,6 +67,23 @@ func mountedStores(in *Input, ins *dockerfile.Instruction) []storeMounted {
 		}
 	}
 	return out
+}
+
+// bindsWholeContext: the RUN bind-mounts the root of the build context
+// (navidrome's `--mount=type=bind,source=.,target=.` over `go mod
+// download`): it re-runs on every change of any file, so its layer is
+// never what a later build reuses, and the store in its mount is filled
+// again wherever the steps after it run (review 12).
+func bindsWholeContext(ins *dockerfile.Instruction) bool {
+	for _, m := range ins.Run.Mounts {
+		if m.Type == "bind" && m.From == "" {
+			switch strings.TrimSuffix(strings.TrimPrefix(m.Source, "./"), "/") {
+			case "", ".", "/":
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func checkStoreInMount(in *Input) []Finding {

@@ -24,6 +24,9 @@ func TestLW117StoreInCacheMount(t *testing.T) {
 		// download caches are caches
 		"FROM node:20\nCOPY package*.json ./\nRUN --mount=type=cache,target=/root/.npm npm ci\nCOPY . .\nRUN npm run build\n",
 		"FROM mcr.microsoft.com/dotnet/sdk:8.0-nanoserver-ltsc2022\nRUN --mount=type=cache,target=C:/nuget dotnet restore\nRUN dotnet publish --no-restore\n",
+		// review 12 (navidrome): the download bind-mounts the whole context,
+		// so it re-runs with every change, as the build after it does
+		"FROM golang:1.23\nRUN --mount=type=bind,source=.,target=/src --mount=type=cache,target=/go/pkg/mod cd /src && go mod download\nRUN --mount=type=bind,source=.,target=/src --mount=type=cache,target=/go/pkg/mod cd /src && go build -o /app .\n",
 	)
 	fs := check(t, "LW117", input(t, "FROM golang:1.23\nRUN --mount=type=cache,target=/go/pkg/mod go mod download\nRUN --mount=type=cache,target=/go/pkg/mod GOPROXY=off go build -o /app .\n"))
 	if len(fs) != 2 || !strings.Contains(fs[0].Message, "fails: it builds offline") {

@@ -207,6 +207,12 @@ func (r *Rule) aboutSpeed() bool {
 // 11). Rules about build speed, size and context leave such files alone,
 // as does LW109.
 func testInput(p string) bool {
+	// by the file's own name: Dockerfile.e2e, test.Dockerfile
+	for _, w := range strings.FieldsFunc(strings.ToLower(path.Base(filepath.ToSlash(p))), func(r rune) bool { return (r < 'a' || r > 'z') && (r < '0' || r > '9') }) {
+		if w == "test" || w == "tests" || w == "e2e" {
+			return true
+		}
+	}
 	for _, d := range strings.Split(path.Dir(filepath.ToSlash(p)), "/") {
 		switch strings.ToLower(d) {
 		case "testdata", "test", "tests", "e2e", "__tests__", "fixtures", "integrationtest", "integrationtests",
