@@ -361,6 +361,33 @@ var undefinedVarName = regexp.MustCompile(`Usage of undefined variable '\$([A-Za
 // argInFrom is the ARG an InvalidDefaultArgInFrom finding names.
 var argInFrom = regexp.MustCompile(`ARG \$\{?(\w+)`)
 
+// requiredArgsOnly: every variable of the FROM text in the finding's
+// detail is a global ARG declared with no default at all.
+func (in *Input) requiredArgsOnly(detail string) bool {
+	refs := varRef.FindAllStringSubmatch(detail, -1)
+	if len(refs) == 0 {
+		return false
+	}
+	for _, r := range refs {
+		required := false
+		for _, x := range in.File.MetaArgs {
+			c, ok := x.Cmd.(*instructions.ArgCommand)
+			if !ok {
+				continue
+			}
+			for _, kv := range c.Args {
+				if kv.Key == r[1] {
+					required = kv.Value == nil
+				}
+			}
+		}
+		if !required {
+			return false
+		}
+	}
+	return true
+}
+
 // gpgFingerprint is a GPG key's fingerprint or id as images pin their
 // release keys (ENV GPG_KEY A035C8C19219BA821ECEA86B64E628F8D684696D).
 var gpgFingerprint = regexp.MustCompile(`^[0-9A-Fa-f]{16,}( [0-9A-Fa-f]{16,})*$`)
@@ -381,6 +408,14 @@ func (in *Input) BuildKitFindingHolds(w BuildKitFinding) bool {
 		// an ARG the build always supplies (skaffold's `requires` alias);
 		// the finding is on the FROM line, which is no instruction here
 		if m := argInFrom.FindStringSubmatch(w.Detail); m != nil && in.SuppliedArgs[m[1]] {
+			return false
+		}
+		if in.requiredArgsOnly(w.Detail) {
+			// `ARG baseImageVersion` with no default, then FROM
+			// base:$baseImageVersion: the Dockerfile asks its build for
+			// the value by design (eventuate's gradle plugin, skywalking's
+			// Makefile pass it: review 13); an empty default written out
+			// is another matter
 			return false
 		}
 		// a test's image: its harness passes the args (shiori's

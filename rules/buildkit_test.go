@@ -164,8 +164,14 @@ func TestBuildKitFindingsThatDoNotHold(t *testing.T) {
 	if f, h := find("FROM debian:12\nCMD cmp a b && cmp c d\n", "JSONArgsRecommended", nil); !f || h {
 		t.Errorf("a chain that needs the shell: found %v holds %v", f, h)
 	}
-	// InvalidDefaultArgInFrom: skaffold's requires alias always sets BASE
-	src := "ARG BASE\nFROM $BASE\nRUN true\n"
+	// InvalidDefaultArgInFrom: an ARG declared with no default is one the
+	// build must pass (eventuate's base image version: review 13); an
+	// empty default written out is reported
+	if f, h := find("ARG version\nFROM eventuateio/base:$version\nRUN true\n", "InvalidDefaultArgInFrom", nil); !f || h {
+		t.Errorf("a required arg: found %v holds %v", f, h)
+	}
+	// skaffold's requires alias always sets BASE
+	src := "ARG BASE=\nFROM $BASE\nRUN true\n"
 	if f, h := find(src, "InvalidDefaultArgInFrom", nil); !f || !h {
 		t.Errorf("no one supplies BASE: found %v holds %v", f, h)
 	}
