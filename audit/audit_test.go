@@ -705,11 +705,12 @@ func TestOfficialLibraryGetsNoMounts(t *testing.T) {
 
 // TestSkaffoldRequiresPassesTheImage: an artifact's `requires: - image:
 // image2` (no alias) passes the build arg image2 (skaffold's alias
-// defaults to the image's name), so `ARG image2` / `FROM $image2` has a
-// value (skaffold's integration/testdata/modules).
+// defaults to the image's name), so `ARG image2=` / `FROM $image2` has a
+// value (skaffold's integration/testdata/modules; with no default at all
+// the ARG is required by design and never reported).
 func TestSkaffoldRequiresPassesTheImage(t *testing.T) {
 	files := map[string]string{
-		"app1/Dockerfile":    "ARG image2\nFROM busybox:1.36 AS builder\nCOPY foo /foo\nFROM $image2\nCOPY --from=builder /foo /foo\nCMD [\"cat\", \"/foo\"]\n",
+		"app1/Dockerfile":    "ARG image2=\nFROM busybox:1.36 AS builder\nCOPY foo /foo\nFROM $image2\nCOPY --from=builder /foo /foo\nCMD [\"cat\", \"/foo\"]\n",
 		"app1/foo":           "x",
 		"app1/skaffold.yaml": "apiVersion: skaffold/v4beta14\nkind: Config\nbuild:\n  artifacts:\n  - image: image1\n    requires:\n    - image: image2\n  local:\n    useBuildkit: true\n",
 	}
