@@ -191,7 +191,7 @@ var HeavyDirNames = map[string]bool{
 func heavy(w *Walk) []SizeEntry {
 	var out []SizeEntry
 	for _, e := range w.Entries {
-		if e.Type != TypeDir || !HeavyDirNames[path.Base(e.Path)] || hasHeavyAncestor(e.Path) {
+		if e.Type != TypeDir || !HeavyDirNames[path.Base(e.Path)] || hasHeavyAncestor(e.Path) || vendoredDist(e.Path) {
 			continue
 		}
 		sz := w.DirSizes[e.Path]
@@ -204,6 +204,22 @@ func heavy(w *Walk) []SizeEntry {
 		return out[i].Path < out[j].Path
 	})
 	return out
+}
+
+// vendoredDist: a dist or build directory of a library kept in the
+// repository for the application to serve (wwwroot/lib/bootstrap/dist:
+// review 13), not a build's output.
+func vendoredDist(p string) bool {
+	if b := path.Base(p); b != "dist" && b != "build" {
+		return false
+	}
+	for d := parentDir(p); d != ""; d = parentDir(d) {
+		switch path.Base(d) {
+		case "lib", "libs", "vendor", "wwwroot", "third_party", "third-party", "static", "public", "assets":
+			return true
+		}
+	}
+	return false
 }
 
 func hasHeavyAncestor(p string) bool {

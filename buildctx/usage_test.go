@@ -83,6 +83,9 @@ func TestAnalyzeReportsHeavySensitiveLargest(t *testing.T) {
 	makeTree(t, root, []string{
 		"src/app.py", ".env", ".env.example", "certs/server.key", "deploy/id_rsa", ".aws/credentials",
 		".git/objects/pack/p.pack", "node_modules/a/b.js", "build", "state/prod.tfstate",
+		// a library's files the application serves (review 13: coolstore's
+		// wwwroot/lib/bootstrap/dist), not a build's output
+		"wwwroot/lib/bootstrap/dist/css/bootstrap.css",
 	})
 	writeFile(t, filepath.Join(root, ".npmrc"), "//registry.npmjs.org/:_authToken=abc\n")
 	writeFile(t, filepath.Join(root, "sub/.npmrc"), "save-exact=true\n")

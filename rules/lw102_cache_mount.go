@@ -222,9 +222,23 @@ func toolCacheDirs(in *Input, ins *dockerfile.Instruction, inst *Install) []stri
 			return nil
 		}
 	}
-	dirs := inst.Tool.CacheDirs(ins.State, stageBase(in, ins))
+	base := stageBase(in, ins)
+	if inst.Tool == toolGo && (base == "" || strings.Contains(base, "$")) {
+		if _, set := ins.State.Getenv("GOPATH"); !set {
+			// a base named by a build arg (skywalking's
+			// ${SW_AGENT_GO_IMAGE}): where its GOPATH puts the modules
+			// is not known here (/go in golang's images, ~/go
+			// otherwise), and a mount elsewhere keeps nothing (review 13)
+			return nil
+		}
+	}
+	dirs := inst.Tool.CacheDirs(ins.State, base)
 	if inst.Tool == toolGo && len(dirs) == 2 && (pkgmgr.Vendored(inst, ins.State) || in.vendoredBefore(ins)) {
 		return dirs[1:] // builds from ./vendor: the build cache alone
+	}
+	if inst.Tool == toolGo && len(dirs) == 2 && inst.Cmd.HasArg("-a") {
+		// go build -a rebuilds every package and reads no build cache
+		return dirs[:1]
 	}
 	if inst.Tool == toolGo && len(dirs) == 2 && !inst.Compile {
 		return dirs[:1]

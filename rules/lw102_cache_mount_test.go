@@ -297,3 +297,17 @@ func TestLW102AfterGoModVendor(t *testing.T) {
 		t.Errorf("after go mod vendor: %+v", fs)
 	}
 }
+
+// TestLW102GoWhereTheCacheIsNotKnown: skywalking's rating service builds
+// FROM ${SW_AGENT_GO_IMAGE} with `go build -a` (review 13): the module
+// cache's place depends on the unknown base's GOPATH, and -a reads no
+// build cache: nothing to ask. On golang's image, -a still has its modules.
+func TestLW102GoWhereTheCacheIsNotKnown(t *testing.T) {
+	if fs := check(t, "LW102", input(t, "ARG SW_AGENT_GO_IMAGE\nFROM ${SW_AGENT_GO_IMAGE}\nWORKDIR /app\nCOPY . .\nRUN go build -a -o rating .\n")); len(fs) != 0 {
+		t.Errorf("unknown base: %+v", fs)
+	}
+	fs := check(t, "LW102", input(t, "FROM golang:1.22\nWORKDIR /app\nCOPY . .\nRUN go build -a -o rating .\n"))
+	if len(fs) != 1 || !strings.Contains(fs[0].Message, "/go/pkg/mod") || strings.Contains(fs[0].Message, "go-build") {
+		t.Errorf("go build -a: %+v", fs)
+	}
+}

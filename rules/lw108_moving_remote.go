@@ -58,7 +58,7 @@ func checkMovingRemote(in *Input) []Finding {
 			if ins.Run != nil {
 				for j, c := range ins.Run.Commands {
 					w := movingFetch(c)
-					if w != "" && path.Base(c.Name) == "git" && checkedOutLater(ins, ins.Run.Commands[j+1:]) {
+					if w != "" && path.Base(c.Name) == "git" && checkedOutLater(in, ins, ins.Run.Commands[j+1:]) {
 						continue // the clone is checked out at a pinned ref
 					}
 					if w != "" {
@@ -126,7 +126,7 @@ func movingFetch(c dockerfile.Command) string {
 // checkout ${GOPLS_VERSION}`, GOPLS_VERSION=v0.38.0 in its bake file's
 // ARG): the clone does not move. A branch, an empty value or a command
 // substitution (`git describe` of the latest tag) still moves.
-func checkedOutLater(ins *dockerfile.Instruction, cmds []dockerfile.Command) bool {
+func checkedOutLater(in *Input, ins *dockerfile.Instruction, cmds []dockerfile.Command) bool {
 	for _, c := range cmds {
 		if path.Base(c.Name) != "git" {
 			continue
@@ -146,7 +146,15 @@ func checkedOutLater(ins *dockerfile.Instruction, cmds []dockerfile.Command) boo
 			continue
 		}
 		if m := refVar.FindStringSubmatch(ref); m != nil {
-			ref, _ = ins.State.Getenv(m[1])
+			v, set := ins.State.Getenv(m[1])
+			if !set && in.SuppliedArgs[m[1]] && in.declaredWithoutDefault(ins, m[1]) {
+				// an ARG with no default that the repository's builds
+				// pass (skywalking's Makefile, a commit): its value is
+				// part of the step's cache key (review 13); one nothing
+				// passes is empty, and the checkout moves nothing
+				return true
+			}
+			ref = v
 		}
 		if ref != "" && (shaRef.MatchString(ref) || versionRef.MatchString(ref)) {
 			return true
@@ -157,3 +165,30 @@ func checkedOutLater(ins *dockerfile.Instruction, cmds []dockerfile.Command) boo
 
 // refVar: a ref written as one variable ($REF, ${REF}).
 var refVar = regexp.MustCompile(`^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$`)
+
+// declaredWithoutDefault: an ARG before the instruction (in its stage's
+// lineage, or before the first FROM) declares the name with no default.
+func (in *Input) declaredWithoutDefault(ins *dockerfile.Instruction, name string) bool {
+	found := false
+	check := func(x *dockerfile.Instruction) {
+		if c, ok := x.Cmd.(*instructions.ArgCommand); ok {
+			for _, kv := range c.Args {
+				if kv.Key == name {
+					found = kv.Value == nil
+				}
+			}
+		}
+	}
+	for _, x := range in.File.MetaArgs {
+		check(x)
+	}
+	if s := in.stageOf(ins); s != nil {
+		for _, x := range in.lineageInstructions(s) {
+			if x == ins {
+				break
+			}
+			check(x)
+		}
+	}
+	return found
+}

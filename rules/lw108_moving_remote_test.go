@@ -6,6 +6,7 @@ func TestLW108MovingRemote(t *testing.T) {
 	ruleCatches(t, "LW108",
 		"FROM node:20\nADD https://example.com/tool.tgz /opt/\nRUN npm ci\n",
 		"FROM node:20\nADD https://example.com/1.2/latest/tool.tgz /opt/\nRUN npm ci\n",
+		"FROM node:20\nARG AGENT_VERSION=main\nRUN git clone https://github.com/apache/skywalking-nodejs.git . && git reset --hard ${AGENT_VERSION}\nRUN npm install\n",
 		"FROM node:20\nADD https://github.com/org/repo.git /src\nRUN npm ci\n",
 		"FROM python:3.12\nRUN git clone https://github.com/org/lib /lib\nRUN pip install -r r.txt\n",
 		"FROM debian:12\nRUN curl -fsSL https://example.com/releases/latest/tool -o /usr/bin/tool\nRUN apt-get install -y git\n",
@@ -35,4 +36,18 @@ func TestLW108MovingRemote(t *testing.T) {
 		// a checkout does not pin a curl of latest in the same RUN
 		"FROM golang:1.22\nRUN git clone https://example.com/r.git /r && git -C /r checkout v1.2.3 && curl -fsSL https://example.com/releases/latest/tool -o /usr/bin/tool\nRUN go build ./...\n",
 	)
+}
+
+// TestLW108RefPassedByTheBuild: skywalking resets its clone to a build arg
+// with no default that its Makefile always passes (review 13): pinned;
+// nothing passing it, the checkout moves nothing.
+func TestLW108RefPassedByTheBuild(t *testing.T) {
+	in := input(t, "FROM node:20\nARG AGENT_VERSION\nRUN git clone https://github.com/apache/skywalking-nodejs.git . ; git reset --hard ${AGENT_VERSION}\nRUN npm ci\n")
+	if fs := check(t, "LW108", in); len(fs) != 1 {
+		t.Fatalf("not passed: %+v", fs)
+	}
+	in.SuppliedArgs = map[string]bool{"AGENT_VERSION": true}
+	if fs := check(t, "LW108", in); len(fs) != 0 {
+		t.Errorf("passed: %+v", fs)
+	}
 }
