@@ -404,9 +404,16 @@ func finish(res *Repo) {
 		// the build args the repository's scripts and workflows pass
 		// (netbox-docker's build.sh always passes FROM): by name, for
 		// every image, as the commands rarely say which Dockerfile
-		if len(passed) > 0 {
+		// and those a Makefile or script beside the Dockerfile passes
+		// (skywalking's services/app/server/Makefile)
+		local := configs.argsBeside(filepath.ToSlash(im.Dockerfile))
+		if len(passed) > 0 || len(local) > 0 {
 			args := maps.Clone(passed) // sk.Aliases may be another image's too
+			if args == nil {
+				args = map[string]bool{}
+			}
 			maps.Copy(args, sk.Aliases)
+			maps.Copy(args, local)
 			im.SuppliedArgs = args
 		}
 	}

@@ -385,3 +385,26 @@ func (c *buildConfigs) mentionedLocally(df string) bool {
 	// -t app .`) builds it
 	return c.names(df, true).build[needle] || c.dirTokens(path.Dir(df), df, true).builds || c.overBudget
 }
+
+// argsBeside are the build args that a Makefile or shell script in the
+// Dockerfile's directory passes (--build-arg NAME), read once per file.
+func (c *buildConfigs) argsBeside(df string) map[string]bool {
+	if df == "" {
+		return nil
+	}
+	var out map[string]bool
+	dir := filepath.Join(c.root, filepath.FromSlash(path.Dir(df)))
+	for _, e := range c.list(dir) {
+		n := e.Name()
+		if !e.Type().IsRegular() || (n != "Makefile" && !strings.HasSuffix(n, ".mk") && !strings.HasSuffix(n, ".sh")) {
+			continue
+		}
+		for _, m := range buildArg.FindAllSubmatch(c.read(filepath.Join(dir, n)), -1) {
+			if out == nil {
+				out = map[string]bool{}
+			}
+			out[string(m[1])] = true
+		}
+	}
+	return out
+}

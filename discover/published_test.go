@@ -22,6 +22,7 @@ func TestPublishedNames(t *testing.T) {
 		"Makefile":              "build:\n\tdocker build -t acme/tool:$(VERSION) -f tool/Dockerfile .\n",
 		"base/Dockerfile":       "FROM debian:12\n",
 		"svc/Dockerfile":        "FROM descartesresearch/teastore-base:latest\n",
+		"svc/Makefile":          "build:\n\tdocker build --build-arg AGENT_VERSION=$(AGENT_VERSION) -t svc .\n",
 	}
 	for p, c := range files {
 		if err := os.MkdirAll(filepath.Dir(filepath.Join(root, p)), 0o755); err != nil {
@@ -42,6 +43,10 @@ func TestPublishedNames(t *testing.T) {
 	for _, im := range disc.Images {
 		if !im.SuppliedArgs["FROM"] || !im.SuppliedArgs["GIT_COMMIT"] || im.SuppliedArgs["NAME"] {
 			t.Errorf("%s: supplied args %v", im.Name, im.SuppliedArgs)
+		}
+		// the Makefile beside a Dockerfile passes its args to it alone
+		if beside := im.Dockerfile == "svc/Dockerfile"; im.SuppliedArgs["AGENT_VERSION"] != beside {
+			t.Errorf("%s: AGENT_VERSION supplied %v", im.Dockerfile, im.SuppliedArgs["AGENT_VERSION"])
 		}
 	}
 	for ref, want := range map[string]bool{
