@@ -30,6 +30,10 @@ func buildkitFindings(ctx context.Context, in *rules.Input, metas map[string]*Me
 		}
 		mu.Unlock()
 		f := rules.Finding{RuleID: id, Severity: rules.Warning, Image: in.Image, File: in.Dockerfile, Message: w.Detail}
+		if in.BuildKitFindingInforms(w) {
+			f.Severity = rules.Info
+			f.Message += " (the ARG has no default: the build is expected to pass it)"
+		}
 		if w.StartLine > 0 {
 			end := max(w.EndLine, w.StartLine)
 			f.Range = dockerfile.Range{Start: dockerfile.Pos{Line: w.StartLine, Col: 1}, End: dockerfile.Pos{Line: end, Col: max(len(lineAt(in.File, end)), 1)}}

@@ -851,13 +851,17 @@ type buildConfigs struct {
 	mentionBytes int64
 	// ciKinds: per CI file, ciKind's answers
 	ciKinds map[string][2]bool
-	// tokens of the files read for mentions, per file and per directory;
-	// refTokens those of referenceDirs; overBudget: some were not read
-	tokenCache     map[string]*tokenSet
-	dirTokenCache  map[string]*tokenSet
-	refTokens      *tokenSet
-	refLocalTokens *tokenSet
-	overBudget     bool
+	// tokens of the files read for mentions, per file, and the counts per
+	// directory; overBudget: some were not read; dynamicDockerfile: a file
+	// names a Dockerfile through a variable
+	tokenCache        map[string]*tokenSet
+	dirIndexCache     map[string]*dirIndex
+	overBudget        bool
+	dynamicDockerfile bool
+	// ciCaches and argsCache: ciCache's answers per CI file, argsBeside's
+	// per directory
+	ciCaches  map[string]ciCacheAnswer
+	argsCache map[string]map[string]bool
 }
 
 type skaffoldFile struct {
@@ -873,7 +877,8 @@ type skaffoldFile struct {
 func newBuildConfigs(root string) *buildConfigs {
 	return &buildConfigs{root: filepath.Clean(root), files: map[string][]byte{}, dirs: map[string][]os.DirEntry{}, skaffold: map[string]*skaffoldFile{},
 		readme: map[string]string{}, classic: map[string]bool{}, ciKinds: map[string][2]bool{},
-		tokenCache: map[string]*tokenSet{}, dirTokenCache: map[string]*tokenSet{}}
+		tokenCache: map[string]*tokenSet{}, dirIndexCache: map[string]*dirIndex{},
+		ciCaches: map[string]ciCacheAnswer{}, argsCache: map[string]map[string]bool{}}
 }
 
 // read is the file at p, within the repository, up to maxConfig bytes.
@@ -1017,7 +1022,7 @@ func (c *buildConfigs) ciWorkflow() (building, kaniko string) {
 		if data == nil {
 			continue
 		}
-		if ciBuild.Match(data) {
+		if ciBuild.Match(uncommented(data)) {
 			c.ciBuilding = append(c.ciBuilding, p)
 			if building == "" {
 				building = relTo(c.root, p)
@@ -1067,7 +1072,7 @@ func (c *buildConfigs) ciOf(im *Image) string {
 			// its directory, or (a matrix building
 			// ${{ matrix.base_path }}/${{ matrix.project_name }}/Dockerfile,
 			// as bitwarden's does) its last element as a word of the file
-			if t.all[dir] || (matrix && t.all[path.Base(dir)]) {
+			if t.paths[dir] || (matrix && t.paths[path.Base(dir)]) {
 				return relTo(c.root, p)
 			}
 		}

@@ -3,6 +3,7 @@ package discover
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"path"
 	"path/filepath"
 	"regexp"
@@ -73,7 +74,14 @@ func (c *buildConfigs) publishedNames() (names []string, args map[string]bool) {
 		for _, m := range dockerTag.FindAllSubmatch(data, -1) {
 			raw = append(raw, strings.Trim(string(m[1]), `"'`))
 		}
-		raw = append(raw, yamlValues(data, "tags:")...)
+		for _, v := range yamlValues(data, "tags:") {
+			// an image's name has a registry, an owner or a tag:
+			// GitLab's runner tags (`tags: [docker, node]`) and a
+			// workflow's `on: push: tags:` patterns have none
+			if strings.ContainsAny(v, "/:") {
+				raw = append(raw, v)
+			}
+		}
 		for _, m := range buildArg.FindAllSubmatch(data, -1) {
 			args[string(m[1])] = true
 		}
@@ -198,33 +206,27 @@ func (r *Repo) Publishes(ref string) bool {
 // Mentions. Whether a file names a Dockerfile is asked for every image,
 // of the same files (the root's, the CI's): each file is read and cut into
 // tokens once per discovery (path-like words, each with its directories
-// and its base name), so that the question costs a look-up per image and
-// the whole stays linear in the files' size.
+// and its base name), and each directory's files are counted once per
+// token, so that the question costs a few look-ups per image and the
+// whole stays linear in the files' size.
 
-// tokenSet is what a file (or a directory's files) names: all its tokens,
-// and those on lines that build an image (buildLine).
+// tokenSet is what a file names: all its tokens (with their base names and
+// directories), the paths among them (tokens and their directories, no
+// base names), and those on lines that build an image (buildLine).
 type tokenSet struct {
-	all, build map[string]bool
+	all, paths, build map[string]bool
 	// builds: some line builds an image (`docker build .` in a README
 	// beside the Dockerfile names nothing)
 	builds bool
 }
 
-func newTokenSet() *tokenSet { return &tokenSet{all: map[string]bool{}, build: map[string]bool{}} }
-
-func (t *tokenSet) merge(o *tokenSet) {
-	for k := range o.all {
-		t.all[k] = true
-	}
-	for k := range o.build {
-		t.build[k] = true
-	}
-	t.builds = t.builds || o.builds
-}
-
 // buildLine: a line that builds an image or names what a build reads
 // (not a solution file that lists the project's directory).
 var buildLine = regexp.MustCompile(`(?i)(docker|podman)\s+(buildx\s+)?build|docker-compose|docker\s+compose|\bcontext:|\bdockerfile:|\s-f\s|--file`)
+
+// maxToken: longer words are no paths a build names (and their directories
+// would cost their length squared).
+const maxToken = 256
 
 // tokens of the file at p (nil when it cannot be read), once per discovery
 // and within maxMentionBytes of text in all.
@@ -236,11 +238,13 @@ func (c *buildConfigs) tokens(p string) *tokenSet {
 	if c.mentionBytes <= maxMentionBytes {
 		if data := c.read(p); data != nil {
 			c.mentionBytes += int64(len(data))
-			t = newTokenSet()
-			ci := c.isCI(p)
+			t = &tokenSet{all: map[string]bool{}, paths: map[string]bool{}, build: map[string]bool{}}
+			n := filepath.Base(p)
+			code := c.isCI(p) || n == "Makefile" || n == "Jenkinsfile" || slices.Contains([]string{".yml", ".yaml", ".sh", ".mk"}, filepath.Ext(n))
 			for line := range bytes.Lines(data) {
-				if ci {
-					// a CI file's comments build nothing
+				if code {
+					// a CI file's, a script's or a YAML file's comments
+					// build nothing (a README's # is a heading)
 					if l := bytes.TrimSpace(line); bytes.HasPrefix(l, []byte("#")) || bytes.HasPrefix(l, []byte("//")) {
 						continue
 					}
@@ -250,12 +254,22 @@ func (c *buildConfigs) tokens(p string) *tokenSet {
 				for _, w := range strings.FieldsFunc(string(line), func(r rune) bool {
 					return r <= ' ' || strings.ContainsRune(`"'`+"`"+`,;=()[]{}<>|`, r)
 				}) {
-					addToken(t.all, w)
+					if len(w) > maxToken {
+						continue
+					}
+					if strings.Contains(w, "$") && strings.Contains(w, "ockerfile") {
+						// docker build -f docker/Dockerfile.$(ENV): any
+						// Dockerfile may be the one it names
+						c.dynamicDockerfile = true
+					}
+					addToken(t.all, t.paths, w)
 					if build {
-						addToken(t.build, w)
+						addToken(t.build, nil, w)
 					}
 				}
 			}
+		} else if _, err := os.Lstat(p); err == nil {
+			c.overBudget = true // there, but not read (too large, not a file)
 		}
 	} else {
 		c.overBudget = true
@@ -265,30 +279,45 @@ func (c *buildConfigs) tokens(p string) *tokenSet {
 }
 
 // addToken adds a word, its base name and its directories ("./src/Api/"
-// gives src/Api, Api, src).
-func addToken(set map[string]bool, w string) {
+// gives src/Api, Api, src) to set, and the word and its directories to
+// paths (when not nil).
+func addToken(set, paths map[string]bool, w string) {
 	w = strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(w, "./"), ":"), "/")
 	if w == "" {
 		return
 	}
 	set[w] = true
 	set[path.Base(w)] = true
-	for i := 0; i < len(w); i++ {
-		if w[i] == '/' && i > 0 {
+	if paths != nil {
+		paths[w] = true
+	}
+	for i := 1; i < len(w); i++ {
+		if w[i] == '/' {
 			set[w[:i]] = true
+			if paths != nil {
+				paths[w[:i]] = true
+			}
 		}
 	}
 }
 
-// dirTokens is what the regular files directly in dir (repository-relative)
-// name, once per discovery; the file skip is left out (a Dockerfile does
-// not mention itself).
-func (c *buildConfigs) dirTokens(dir, skip string, noCI bool) *tokenSet {
-	key := fmt.Sprint(dir, "\x00", skip, "\x00", noCI)
-	if t, ok := c.dirTokenCache[key]; ok {
-		return t
+// dirIndex counts, for the regular files directly in a directory, how many
+// name each token (all, build) and how many have a build line; files are
+// the files counted.
+type dirIndex struct {
+	all, build map[string]int
+	builds     int
+	files      map[string]*tokenSet
+}
+
+// index of the directory (repository-relative), once per discovery; with
+// noCI, without the CI files that build images.
+func (c *buildConfigs) index(dir string, noCI bool) *dirIndex {
+	key := fmt.Sprint(dir, "\x00", noCI)
+	if x, ok := c.dirIndexCache[key]; ok {
+		return x
 	}
-	t := newTokenSet()
+	x := &dirIndex{all: map[string]int{}, build: map[string]int{}, files: map[string]*tokenSet{}}
 	abs := filepath.Join(c.root, filepath.FromSlash(dir))
 	for i, e := range c.list(abs) {
 		if i >= 2000 {
@@ -296,15 +325,40 @@ func (c *buildConfigs) dirTokens(dir, skip string, noCI bool) *tokenSet {
 			break
 		}
 		p := filepath.Join(abs, e.Name())
-		if !e.Type().IsRegular() || filepath.ToSlash(relTo(c.root, p)) == skip || (noCI && c.isCI(p)) {
+		if !e.Type().IsRegular() || (noCI && c.isCI(p)) {
 			continue
 		}
-		if ft := c.tokens(p); ft != nil {
-			t.merge(ft)
+		t := c.tokens(p)
+		if t == nil {
+			continue
+		}
+		x.files[filepath.ToSlash(relTo(c.root, p))] = t
+		for k := range t.all {
+			x.all[k]++
+		}
+		for k := range t.build {
+			x.build[k]++
+		}
+		if t.builds {
+			x.builds++
 		}
 	}
-	c.dirTokenCache[key] = t
-	return t
+	c.dirIndexCache[key] = x
+	return x
+}
+
+// named: a file of the index other than df names tok (build: on a build
+// line).
+func (x *dirIndex) named(tok, df string, build bool) bool {
+	m, own := x.all, x.files[df]
+	if build {
+		m = x.build
+	}
+	n := m[tok]
+	if own != nil && ((build && own.build[tok]) || (!build && own.all[tok])) {
+		n--
+	}
+	return n > 0
 }
 
 // referenceDirs are the directories, besides the Dockerfile's own and its
@@ -312,28 +366,19 @@ func (c *buildConfigs) dirTokens(dir, skip string, noCI bool) *tokenSet {
 // CI, scripts, dev containers, docs.
 var referenceDirs = []string{"", ".github/workflows", ".devcontainer", ".circleci", "docs", "doc", "tools", "scripts", "script", "build", "hack", "ci", "docker", "deploy", "dev", "bin"}
 
-// isCI: the file is a CI configuration that builds images (ciWorkflow's).
-func (c *buildConfigs) isCI(p string) bool { return slices.Contains(c.ciBuilding, p) }
-
-// names is what the Dockerfile's directory, its parent and referenceDirs
-// name (the Dockerfile itself left out); with noCI, without what the CI
-// files that build images say.
-func (c *buildConfigs) names(df string, noCI bool) *tokenSet {
-	ref := &c.refTokens
-	if noCI {
-		ref = &c.refLocalTokens
-	}
-	if *ref == nil {
-		*ref = newTokenSet()
-		for _, d := range referenceDirs {
-			(*ref).merge(c.dirTokens(path.Clean(d), "", noCI))
+// indexes are those of the Dockerfile's directory, its parent and
+// referenceDirs, each once.
+func (c *buildConfigs) indexes(df string, noCI bool) []*dirIndex {
+	seen := map[string]bool{}
+	var out []*dirIndex
+	for _, d := range append([]string{path.Dir(df), path.Dir(path.Dir(df))}, referenceDirs...) {
+		d = path.Clean(d)
+		if !seen[d] {
+			seen[d] = true
+			out = append(out, c.index(d, noCI))
 		}
 	}
-	t := newTokenSet()
-	t.merge(*ref)
-	t.merge(c.dirTokens(path.Dir(df), df, noCI))
-	t.merge(c.dirTokens(path.Dir(path.Dir(df)), df, noCI))
-	return t
+	return out
 }
 
 const maxMentionBytes = 16 << 20
@@ -342,11 +387,17 @@ const maxMentionBytes = 16 << 20
 // (repository-relative, '/'-separated) names it: a regular file in the
 // Dockerfile's directory, its parent, or one of referenceDirs (a
 // Makefile, a script, a workflow, compose, fly.toml, .gitpod.yml,
-// devcontainer.json, a README). Past 2000 files in a directory or
-// maxMentionBytes of text the answer is yes (not known).
+// devcontainer.json, a README). A name built from a variable
+// (Dockerfile.$(ENV)) names them all; past 2000 files in a directory or
+// maxMentionBytes of text, or with a file too large to read, the answer
+// is yes (not known).
 func (c *buildConfigs) mentioned(df string) bool {
-	t := c.names(df, false)
-	return t.all[path.Base(df)] || c.overBudget
+	for _, x := range c.indexes(df, false) {
+		if x.named(path.Base(df), df, false) {
+			return true
+		}
+	}
+	return c.dynamicDockerfile || c.overBudget
 }
 
 // ciCacheWords are what a CI configuration writes to keep a layer cache
@@ -359,12 +410,32 @@ var ciCacheWords = regexp.MustCompile(`cache-from|cache-to|cache_from|--cache\b|
 // ciCache is the line of the CI file (repository-relative) where it first
 // builds images, and whether the file keeps no layer cache anywhere.
 func (c *buildConfigs) ciCache(rel string) (line int, uncached bool) {
-	orig := c.read(filepath.Join(c.root, filepath.FromSlash(rel)))
+	if a, ok := c.ciCaches[rel]; ok {
+		return a.line, a.uncached
+	}
+	p := filepath.Join(c.root, filepath.FromSlash(rel))
+	orig := c.read(p)
 	if loc := ciBuild.FindIndex(orig); loc != nil {
 		line = 1 + bytes.Count(orig[:loc[0]], []byte("\n"))
 	}
-	return line, !ciCacheWords.Match(uncommented(orig))
+	text := uncommented(orig)
+	// fresh runners: GitHub's hosted ones (not self-hosted, which keep
+	// their Docker's cache); GitLab's, Jenkins' and Cloud Build's
+	// executors may keep one, which the file does not tell
+	hosted := strings.Contains(filepath.ToSlash(rel), ".github/workflows/") && !bytes.Contains(text, []byte("self-hosted"))
+	uncached = hosted && !ciCacheWords.Match(text)
+	c.ciCaches[rel] = ciCacheAnswer{line, uncached}
+	return line, uncached
 }
+
+// ciCacheAnswer is ciCache's answer for one CI file.
+type ciCacheAnswer struct {
+	line     int
+	uncached bool
+}
+
+// isCI: the file is a CI configuration that builds images (ciWorkflow's).
+func (c *buildConfigs) isCI(p string) bool { return slices.Contains(c.ciBuilding, p) }
 
 // mentionedLocally reports whether a line that builds an image (a
 // script's, a Makefile's, a README's, compose's) in the Dockerfile's
@@ -381,9 +452,19 @@ func (c *buildConfigs) mentionedLocally(df string) bool {
 	if needle == "Dockerfile" {
 		needle = path.Dir(df)
 	}
+	for _, x := range c.indexes(df, true) {
+		if x.named(needle, df, true) {
+			return true
+		}
+	}
 	// a file beside the Dockerfile that builds (a README's `docker build
 	// -t app .`) builds it
-	return c.names(df, true).build[needle] || c.dirTokens(path.Dir(df), df, true).builds || c.overBudget
+	own := c.index(path.Dir(df), true)
+	n := own.builds
+	if t := own.files[df]; t != nil && t.builds {
+		n--
+	}
+	return n > 0 || c.dynamicDockerfile || c.overBudget
 }
 
 // argsBeside are the build args that a Makefile or shell script in the
@@ -392,8 +473,12 @@ func (c *buildConfigs) argsBeside(df string) map[string]bool {
 	if df == "" {
 		return nil
 	}
+	d := path.Dir(df)
+	if out, ok := c.argsCache[d]; ok {
+		return out
+	}
 	var out map[string]bool
-	dir := filepath.Join(c.root, filepath.FromSlash(path.Dir(df)))
+	dir := filepath.Join(c.root, filepath.FromSlash(d))
 	for _, e := range c.list(dir) {
 		n := e.Name()
 		if !e.Type().IsRegular() || (n != "Makefile" && !strings.HasSuffix(n, ".mk") && !strings.HasSuffix(n, ".sh")) {
@@ -406,5 +491,6 @@ func (c *buildConfigs) argsBeside(df string) map[string]bool {
 			out[string(m[1])] = true
 		}
 	}
+	c.argsCache[d] = out
 	return out
 }

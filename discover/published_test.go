@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -148,6 +149,69 @@ func TestCICacheAndLocalBuild(t *testing.T) {
 		}
 		if im.CI != w.ci || im.CILine != w.line || im.CIUncached != w.uncached || im.LocalBuild != w.local {
 			t.Errorf("%s: ci %q line %d uncached %v local %v, want %+v", im.Dockerfile, im.CI, im.CILine, im.CIUncached, im.LocalBuild, w)
+		}
+	}
+}
+
+// TestMentionsStayLinear: a word longer than maxToken is no path a build
+// names: it adds no tokens (its directories would cost its length
+// squared: a 1 MiB README of a/a/a/... took minutes); a Dockerfile name
+// built from a variable names every Dockerfile; GitLab's runner tags and
+// a workflow's tag patterns are no image names; a workflow whose only
+// build is commented out builds nothing; a self-hosted runner may keep its
+// cache.
+func TestMentionsStayLinear(t *testing.T) {
+	long := strings.Repeat("a/", 5000) + "Dockerfile.dev"
+	root := t.TempDir()
+	files := map[string]string{
+		"README.md":                    long + "\n",
+		"app/Dockerfile.dev":           "FROM alpine:3.20\n",
+		"web/Dockerfile.prod":          "FROM alpine:3.20\n",
+		".gitlab-ci.yml":               "build:\n  tags: [docker, node]\n  script:\n    - docker build -t registry.example.com/app .\n",
+		".github/workflows/old.yml":    "on:\n  push:\n    tags:\n      - 'v*'\njobs:\n  b:\n    steps:\n      # - run: docker build -f web/Dockerfile.prod .\n      - run: echo\n",
+		".github/workflows/runner.yml": "jobs:\n  b:\n    runs-on: self-hosted\n    steps:\n      - run: docker build -f app/Dockerfile.dev .\n",
+	}
+	for p, c := range files {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(root, p)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, p), []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := newBuildConfigs(root)
+	tk := c.tokens(filepath.Join(root, "README.md"))
+	if tk == nil || len(tk.all) != 0 {
+		t.Errorf("a %d-byte word gave %d tokens", len(long), len(tk.all))
+	}
+	disc, err := Discover(context.Background(), root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(disc.Published, "docker") || slices.Contains(disc.Published, "node") || !slices.Contains(disc.Published, "registry.example.com/app") {
+		t.Errorf("published %q", disc.Published)
+	}
+	for _, im := range disc.Images {
+		switch im.Dockerfile {
+		case "web/Dockerfile.prod":
+			if im.CI != "" || !im.Unreferenced {
+				t.Errorf("commented-out build: CI %q, unreferenced %v", im.CI, im.Unreferenced)
+			}
+		case "app/Dockerfile.dev":
+			if im.CI != ".github/workflows/runner.yml" || im.CIUncached {
+				t.Errorf("self-hosted: CI %q, uncached %v", im.CI, im.CIUncached)
+			}
+		}
+	}
+	// docker build -f docker/Dockerfile.$(ENV): any Dockerfile may be it
+	os.WriteFile(filepath.Join(root, "Makefile"), []byte("image:\n\tdocker build -f web/Dockerfile.$(ENV) .\n"), 0o644)
+	disc, err = Discover(context.Background(), root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, im := range disc.Images {
+		if im.Unreferenced {
+			t.Errorf("%s unreferenced although a Makefile builds Dockerfile.$(ENV)", im.Dockerfile)
 		}
 	}
 }

@@ -392,6 +392,16 @@ func (in *Input) requiredArgsOnly(detail string) bool {
 // release keys (ENV GPG_KEY A035C8C19219BA821ECEA86B64E628F8D684696D).
 var gpgFingerprint = regexp.MustCompile(`^[0-9A-Fa-f]{16,}( [0-9A-Fa-f]{16,})*$`)
 
+// BuildKitFindingInforms says whether one of BuildKit's findings that holds
+// is information rather than a warning: InvalidDefaultArgInFrom where every
+// ARG of the FROM is declared with no default at all — the Dockerfile asks
+// its build for the value by design (eventuate's Gradle plugin and
+// skywalking's Makefiles pass it: review 13), though a plain `docker build`
+// without it fails.
+func (in *Input) BuildKitFindingInforms(w BuildKitFinding) bool {
+	return w.Rule == "InvalidDefaultArgInFrom" && in.requiredArgsOnly(w.Detail)
+}
+
 // BuildKitFindingHolds says whether one of BuildKit's findings holds for
 // this image, where BuildKit's linter, run offline, could not know:
 //   - UndefinedVar on a variable the stage's base image may define: the
@@ -410,14 +420,7 @@ func (in *Input) BuildKitFindingHolds(w BuildKitFinding) bool {
 		if m := argInFrom.FindStringSubmatch(w.Detail); m != nil && in.SuppliedArgs[m[1]] {
 			return false
 		}
-		if in.requiredArgsOnly(w.Detail) {
-			// `ARG baseImageVersion` with no default, then FROM
-			// base:$baseImageVersion: the Dockerfile asks its build for
-			// the value by design (eventuate's gradle plugin, skywalking's
-			// Makefile pass it: review 13); an empty default written out
-			// is another matter
-			return false
-		}
+
 		// a test's image: its harness passes the args (shiori's
 		// Dockerfile.e2e through testcontainers: review 12)
 		return !testInput(in.Dockerfile)

@@ -167,8 +167,25 @@ func TestBuildKitFindingsThatDoNotHold(t *testing.T) {
 	// InvalidDefaultArgInFrom: an ARG declared with no default is one the
 	// build must pass (eventuate's base image version: review 13); an
 	// empty default written out is reported
-	if f, h := find("ARG version\nFROM eventuateio/base:$version\nRUN true\n", "InvalidDefaultArgInFrom", nil); !f || h {
+	if f, h := find("ARG version\nFROM eventuateio/base:$version\nRUN true\n", "InvalidDefaultArgInFrom", nil); !f || !h {
 		t.Errorf("a required arg: found %v holds %v", f, h)
+	}
+	req := input(t, "ARG version\nFROM eventuateio/base:$version\nRUN true\n")
+	empty := input(t, "ARG version=\nFROM eventuateio/base:$version\nRUN true\n")
+	for _, tc := range []struct {
+		in   *Input
+		src  string
+		want bool
+	}{{req, "ARG version\nFROM eventuateio/base:$version\nRUN true\n", true}, {empty, "ARG version=\nFROM eventuateio/base:$version\nRUN true\n", false}} {
+		ws, err := RunBuildKitChecks(context.Background(), "Dockerfile", []byte(tc.src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range ws {
+			if w.Rule == "InvalidDefaultArgInFrom" && tc.in.BuildKitFindingInforms(w) != tc.want {
+				t.Errorf("%q informs %v, want %v", tc.src, !tc.want, tc.want)
+			}
+		}
 	}
 	// skaffold's requires alias always sets BASE
 	src := "ARG BASE=\nFROM $BASE\nRUN true\n"

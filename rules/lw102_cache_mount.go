@@ -985,10 +985,10 @@ var bootstrapPackages = map[string]bool{
 
 // smallInstall: an install that names its packages, and they are package
 // managers (`npm i -g pnpm`, `pip install --upgrade pip setuptools
-// wheel`), local tarballs (`npm install -g ./pnpm.tgz`), one package at an
-// exact version (`npm install undici@6.27.0`), or for a system package
-// manager only small runtime helpers (`apt-get install -y
-// ca-certificates`, `apk add shadow gosu`: review 11).
+// wheel`), or for a system package manager only small runtime helpers
+// (`apt-get install -y ca-certificates`, `apk add shadow gosu`: review
+// 11). (One pinned package may be torch; a local wheel or tarball still
+// downloads its dependencies.)
 func smallInstall(inst *Install) bool {
 	if inst.FromManifest {
 		return false
@@ -1009,7 +1009,6 @@ func smallInstall(inst *Install) bool {
 	}
 	small := true
 	for _, p := range pkgs {
-		local := strings.HasPrefix(p, "./") || strings.HasPrefix(p, "/") || strings.HasSuffix(p, ".tgz") || strings.HasSuffix(p, ".whl")
 		name := strings.ToLower(p)
 		if i := strings.LastIndex(name, "@"); i > 0 {
 			name = name[:i]
@@ -1021,16 +1020,10 @@ func smallInstall(inst *Install) bool {
 			small = small && smallSystemPackages[name]
 			continue
 		}
-		small = small && (local || bootstrapPackages[name])
+		small = small && bootstrapPackages[name]
 	}
-	if small || inst.Tool.System {
-		return small
-	}
-	// one package at an exact version: name@1.2.3 or name==1.2.3
-	return len(pkgs) == 1 && exactVersion.MatchString(pkgs[0])
+	return small
 }
-
-var exactVersion = regexp.MustCompile(`^[@\w./-]+(@|==)\d+\.\d+\.\d+$`)
 
 // vendoredBefore: an earlier RUN of the lineage (or the RUN itself, before
 // the build) runs `go mod vendor`: go builds from ./vendor then (Go ≥ 1.14)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/layerwise/layerwise/dockerfile"
@@ -132,8 +133,8 @@ func firstExpensive(ins []*dockerfile.Instruction, names []string) *dockerfile.I
 // readsVariable: the instruction's text expands one of the variables ($N
 // or ${N...}).
 func readsVariable(text string, names []string) bool {
-	for _, n := range names {
-		if regexp.MustCompile(`\$(\{` + regexp.QuoteMeta(n) + `[}:]|` + regexp.QuoteMeta(n) + `\b)`).MatchString(text) {
+	for _, m := range varRef.FindAllStringSubmatch(text, -1) {
+		if slices.Contains(names, m[1]) {
 			return true
 		}
 	}

@@ -38,8 +38,8 @@ func imageRef(s string) (reference.Named, bool) {
 // suppliedArgIn: the text expands a build arg that the image's builds
 // always pass (Input.SuppliedArgs).
 func (in *Input) suppliedArgIn(text string) bool {
-	for a := range in.SuppliedArgs {
-		if strings.Contains(text, "$"+a) || strings.Contains(text, "${"+a+"}") || strings.Contains(text, "${"+a+":") {
+	for _, m := range varRef.FindAllStringSubmatch(text, -1) {
+		if in.SuppliedArgs[m[1]] {
 			return true
 		}
 	}

@@ -49,6 +49,11 @@ func TestLW109SuppliedBase(t *testing.T) {
 	if fs := check(t, "LW109", in); len(fs) != 1 {
 		t.Fatalf("not passed: %+v", fs)
 	}
+	// a passed arg whose name only starts the FROM's does not count
+	in.SuppliedArgs = map[string]bool{"BASE": true}
+	if fs := check(t, "LW109", in); len(fs) != 1 {
+		t.Errorf("BASE passed, BASE_IMAGE not: %+v", fs)
+	}
 	in.SuppliedArgs = map[string]bool{"BASE_IMAGE": true}
 	if fs := check(t, "LW109", in); len(fs) != 0 {
 		t.Errorf("passed: %+v", fs)

@@ -19,7 +19,8 @@ there: a one-line change rebuilds each image from its base. Add the cache to the
 ` + "`cache-from`" + ` and ` + "`cache-to`" + ` inputs, or ` + "`docker buildx build --cache-from ... --cache-to ...`" + `);
 ` + "`layerwise generate ci`" + ` writes such a job, and ` + "`layerwise build --cache-mounts`" + ` keeps the cache mounts too. A CI
 file that builds with bake or compose, or that has a cache step of its own, is taken as keeping one (their files
-may declare it). Until it has one, layerwise reports the images only CI builds with their order and mount findings
+may declare it); so is a self-hosted runner, and a CI other than GitHub's hosted runners, whose executors may keep
+Docker's cache. Until it has one, layerwise reports the images only CI builds with their order and mount findings
 as information: they pay once the cache exists.`,
 	Bad: `- uses: docker/build-push-action@v6
   with:
