@@ -221,8 +221,9 @@ type tokenSet struct {
 }
 
 // buildLine: a line that builds an image or names what a build reads
-// (not a solution file that lists the project's directory).
-var buildLine = regexp.MustCompile(`(?i)(docker|podman)\s+(buildx\s+)?build|docker-compose|docker\s+compose|\bcontext:|\bdockerfile:|\s-f\s|--file`)
+// (not a solution file that lists the project's directory, not a script's
+// `[ -f x ]` or `cp -f`).
+var buildLine = regexp.MustCompile(`(?i)(docker|podman)\s+(buildx\s+)?build|docker-compose|docker\s+compose|\bcontext:|\bdockerfile:`)
 
 // maxToken: longer words are no paths a build names (and their directories
 // would cost their length squared).
