@@ -451,20 +451,13 @@ func TestImagesOfTheSameName(t *testing.T) {
 // along the graph, not pulled: LW109 stays quiet; an outside image
 // without a tag is still reported.
 func TestBaseBuiltHereIsNotUnpinned(t *testing.T) {
-	root := testfs.Tree(t, map[string]string{
+	got := lw109Images(t, map[string]string{
 		"compose.yaml":       "services:\n  base: {image: registry.example.com/team/base, build: ./base}\n  api: {build: ./api}\n  tool: {build: ./tool}\n",
 		"base/Dockerfile":    "FROM debian:12\n",
 		"api/Dockerfile":     "FROM registry.example.com/team/base\n",
 		"tool/Dockerfile":    "FROM registry.example.com/team/other\n",
 		"base/.dockerignore": "x\n", "api/.dockerignore": "x\n", "tool/.dockerignore": "x\n",
 	})
-	res := run(t, root, nil)
-	got := map[string]bool{}
-	for _, f := range res.Findings {
-		if f.RuleID == "LW109" {
-			got[f.Image] = true
-		}
-	}
 	if got["api"] || !got["tool"] {
 		t.Errorf("LW109 on %v, want tool only", got)
 	}
@@ -475,23 +468,28 @@ func TestBaseBuiltHereIsNotUnpinned(t *testing.T) {
 // builds and tags first (docker/build-push-action): no LW109 there; an
 // image nothing here builds is still reported.
 func TestBasePublishedHereIsNotUnpinned(t *testing.T) {
-	root := testfs.Tree(t, map[string]string{
+	got := lw109Images(t, map[string]string{
 		".github/workflows/ci.yml": "jobs:\n  b:\n    steps:\n      - uses: docker/build-push-action@v6\n        with:\n          context: ./base\n          tags: registry.example.com/team/base:${{ github.ref_name }}\n",
 		"base/Dockerfile":          "FROM debian:12\n",
 		"api/Dockerfile":           "FROM registry.example.com/team/base:latest\n",
 		"tool/Dockerfile":          "FROM registry.example.com/team/other:latest\n",
 		"base/.dockerignore":       "x\n", "api/.dockerignore": "x\n", "tool/.dockerignore": "x\n",
 	})
-	res := run(t, root, nil)
+	if got["api"] || !got["tool"] {
+		t.Errorf("LW109 on %v, want tool only", got)
+	}
+}
+
+// lw109Images audits the tree and names the images LW109 reports.
+func lw109Images(t *testing.T, files map[string]string) map[string]bool {
+	t.Helper()
 	got := map[string]bool{}
-	for _, f := range res.Findings {
+	for _, f := range run(t, testfs.Tree(t, files), nil).Findings {
 		if f.RuleID == "LW109" {
 			got[f.Image] = true
 		}
 	}
-	if got["api"] || !got["tool"] {
-		t.Errorf("LW109 on %v, want tool only", got)
-	}
+	return got
 }
 
 // TestUnreferencedDockerfileGetsNoSpeedFindings: a Dockerfile of another

@@ -1008,12 +1008,7 @@ func (c *buildConfigs) ciWorkflow() (building, kaniko string) {
 	for _, n := range []string{".gitlab-ci.yml", "cloudbuild.yaml", "cloudbuild.yml", "Jenkinsfile"} {
 		files = append(files, filepath.Join(c.root, n))
 	}
-	dir := filepath.Join(c.root, ".github", "workflows")
-	for _, e := range c.list(dir) {
-		if n := e.Name(); e.Type().IsRegular() && (strings.HasSuffix(n, ".yml") || strings.HasSuffix(n, ".yaml")) {
-			files = append(files, filepath.Join(dir, n))
-		}
-	}
+	files = append(files, c.workflows()...)
 	for i, p := range files {
 		if i >= 200 {
 			break
@@ -1091,6 +1086,18 @@ func (c *buildConfigs) ciKind(p string) (compose, matrix bool) {
 		c.ciKinds[p] = k
 	}
 	return k[0], k[1]
+}
+
+// workflows are the GitHub workflow files of the repository, in name order.
+func (c *buildConfigs) workflows() []string {
+	var files []string
+	dir := filepath.Join(c.root, ".github", "workflows")
+	for _, e := range c.list(dir) {
+		if n := e.Name(); e.Type().IsRegular() && (strings.HasSuffix(n, ".yml") || strings.HasSuffix(n, ".yaml")) {
+			files = append(files, filepath.Join(dir, n))
+		}
+	}
+	return files
 }
 
 // uncommented is a CI file without its comment lines (# in YAML, // in

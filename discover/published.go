@@ -44,14 +44,7 @@ var buildArg = regexp.MustCompile(`--build-arg(?:\s+|=)["']?([A-Za-z_][A-Za-z0-9
 // kept as "*/" + its last path element.
 func (c *buildConfigs) publishedNames() (names []string, args map[string]bool) {
 	args = map[string]bool{}
-	var files []string
-	dir := filepath.Join(c.root, ".github", "workflows")
-	for _, e := range c.list(dir) {
-		if n := e.Name(); e.Type().IsRegular() && (strings.HasSuffix(n, ".yml") || strings.HasSuffix(n, ".yaml")) {
-			files = append(files, filepath.Join(dir, n))
-		}
-	}
-	files = append(files, filepath.Join(c.root, ".gitlab-ci.yml"))
+	files := append(c.workflows(), filepath.Join(c.root, ".gitlab-ci.yml"))
 	for _, d := range scriptDirs {
 		dir := filepath.Join(c.root, d)
 		for _, e := range c.list(dir) {

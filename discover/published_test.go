@@ -2,11 +2,12 @@ package discover
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/layerwise/layerwise/internal/testfs"
 )
 
 // TestPublishedNames: TeaStore's services build FROM
@@ -25,14 +26,7 @@ func TestPublishedNames(t *testing.T) {
 		"svc/Dockerfile":        "FROM descartesresearch/teastore-base:latest\n",
 		"svc/Makefile":          "build:\n\tdocker build --build-arg AGENT_VERSION=$(AGENT_VERSION) -t svc .\n",
 	}
-	for p, c := range files {
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(root, p)), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(root, p), []byte(c), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testfs.Write(t, root, files)
 	disc, err := Discover(context.Background(), root, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -77,14 +71,7 @@ func TestUnreferenced(t *testing.T) {
 		"tools/dev/Dockerfile.dev":        "FROM alpine:3.20\n",
 		".devcontainer/devcontainer.json": `{"build": {"dockerfile": "../tools/dev/Dockerfile.dev"}}`,
 	}
-	for p, c := range files {
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(root, p)), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(root, p), []byte(c), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testfs.Write(t, root, files)
 	disc, err := Discover(context.Background(), root, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -120,14 +107,7 @@ func TestCICacheAndLocalBuild(t *testing.T) {
 		"src/Api/entrypoint.sh": "if [ -f /etc/app/krb5.conf ]; then cp -f /etc/app/krb5.conf /etc/krb5.conf; fi\n",
 		"src/Sso/README.md":     "Build it:\n\n    docker build -t sso .\n",
 	}
-	for p, c := range files {
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(root, p)), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(root, p), []byte(c), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testfs.Write(t, root, files)
 	disc, err := Discover(context.Background(), root, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -173,14 +153,7 @@ func TestMentionsStayLinear(t *testing.T) {
 		".github/workflows/old.yml":    "on:\n  push:\n    tags:\n      - 'v*'\njobs:\n  b:\n    steps:\n      # - run: docker build -f web/Dockerfile.prod .\n      - run: echo\n",
 		".github/workflows/runner.yml": "jobs:\n  b:\n    runs-on: self-hosted\n    steps:\n      - run: docker build -f app/Dockerfile.dev .\n",
 	}
-	for p, c := range files {
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(root, p)), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(root, p), []byte(c), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testfs.Write(t, root, files)
 	c := newBuildConfigs(root)
 	tk := c.tokens(filepath.Join(root, "README.md"))
 	if tk == nil || len(tk.all) != 0 {
@@ -206,7 +179,7 @@ func TestMentionsStayLinear(t *testing.T) {
 		}
 	}
 	// docker build -f docker/Dockerfile.$(ENV): any Dockerfile may be it
-	os.WriteFile(filepath.Join(root, "Makefile"), []byte("image:\n\tdocker build -f web/Dockerfile.$(ENV) .\n"), 0o644)
+	testfs.Write(t, root, map[string]string{"Makefile": "image:\n\tdocker build -f web/Dockerfile.$(ENV) .\n"})
 	disc, err = Discover(context.Background(), root, Options{})
 	if err != nil {
 		t.Fatal(err)
