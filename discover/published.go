@@ -3,6 +3,7 @@ package discover
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"path/filepath"
@@ -11,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/distribution/reference"
+
+	"github.com/layerwise/layerwise/internal/safefile"
 )
 
 // Published names: the images a repository's own CI workflows and build
@@ -229,6 +232,13 @@ func (c *buildConfigs) tokens(p string) *tokenSet {
 		return t
 	}
 	var t *tokenSet
+	if namesNoBuild(p) {
+		// a lock file, a change log, an image: names no Dockerfile, and
+		// one of them over the size cap must not make every mention
+		// unknown (a root package-lock.json did)
+		c.tokenCache[p] = nil
+		return nil
+	}
 	if c.mentionBytes <= maxMentionBytes {
 		if data := c.read(p); data != nil {
 			c.mentionBytes += int64(len(data))
@@ -262,7 +272,7 @@ func (c *buildConfigs) tokens(p string) *tokenSet {
 					}
 				}
 			}
-		} else if _, err := os.Lstat(p); err == nil {
+		} else if _, err := os.Lstat(p); err == nil && !binaryFile(c.root, p) {
 			c.overBudget = true // there, but not read (too large, not a file)
 		}
 	} else {
@@ -270,6 +280,61 @@ func (c *buildConfigs) tokens(p string) *tokenSet {
 	}
 	c.tokenCache[p] = t
 	return t
+}
+
+// noBuildNames are files that name no image build: lock files and
+// checksums (machine-written), change logs and licences, and media,
+// archives and compiled files by extension.
+var (
+	noBuildNames = map[string]bool{
+		"package-lock.json": true, "npm-shrinkwrap.json": true, "yarn.lock": true, "pnpm-lock.yaml": true,
+		"bun.lockb": true, "go.sum": true, "cargo.lock": true, "poetry.lock": true, "pdm.lock": true,
+		"uv.lock": true, "pipfile.lock": true, "composer.lock": true, "gemfile.lock": true,
+		"mix.lock": true, "packages.lock.json": true, "gradle.lockfile": true, "flake.lock": true,
+	}
+	noBuildPrefixes = []string{"changelog", "changes", "history", "license", "licence", "copying", "notice", "authors", "contributors", "third_party_notices", "thirdpartynotices"}
+	noBuildExts     = []string{
+		".png", ".jpg", ".jpeg", ".gif", ".ico", ".icns", ".webp", ".svg", ".pdf", ".mp4", ".mp3", ".wav",
+		".woff", ".woff2", ".ttf", ".otf", ".eot", ".zip", ".gz", ".tgz", ".xz", ".bz2", ".zst", ".tar",
+		".jar", ".war", ".so", ".dylib", ".dll", ".exe", ".a", ".o", ".pyc", ".wasm", ".db", ".sqlite",
+		".lock", ".sum", ".map", ".min.js", ".min.css", ".bin", ".dat",
+	}
+)
+
+// namesNoBuild: by its name alone, the file at p names no image build.
+func namesNoBuild(p string) bool {
+	n := strings.ToLower(filepath.Base(p))
+	if noBuildNames[n] {
+		return true
+	}
+	for _, x := range noBuildPrefixes {
+		if n == x || strings.HasPrefix(n, x+".") || strings.HasPrefix(n, x+"-") || strings.HasPrefix(n, x+"_") {
+			return true
+		}
+	}
+	for _, x := range noBuildExts {
+		if strings.HasSuffix(n, x) {
+			return true
+		}
+	}
+	return false
+}
+
+// binaryFile: the regular file at p (inside root) holds a NUL byte in its
+// first 8 KiB, as compiled files and archives do and text never does.
+func binaryFile(root, p string) bool {
+	q, err := safefile.Within(root, p)
+	if err != nil {
+		return false
+	}
+	f, err := safefile.OpenRegular(q)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	buf := make([]byte, 8<<10)
+	n, _ := io.ReadFull(f, buf)
+	return bytes.IndexByte(buf[:n], 0) >= 0
 }
 
 // addToken adds a word, its base name and its directories ("./src/Api/"

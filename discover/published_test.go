@@ -190,3 +190,38 @@ func TestMentionsStayLinear(t *testing.T) {
 		}
 	}
 }
+
+// TestUnreferencedBesideLargeFiles: a root package-lock.json or a binary
+// over the read cap names no build, so Dockerfiles nothing names stay
+// unreferenced beside them; a large text file that could name one (a
+// README) leaves every mention unknown, and nothing is unreferenced.
+func TestUnreferencedBesideLargeFiles(t *testing.T) {
+	big := strings.Repeat("x", 2<<20)
+	for _, tc := range []struct {
+		name, file, content string
+		want                bool
+	}{
+		{"lock file", "package-lock.json", "{\"a\": \"" + big + "\"}", true},
+		{"binary", "tool", "\x7fELF\x00" + big, true},
+		{"change log", "CHANGELOG.md", big, true},
+		{"large README", "README.md", big, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := t.TempDir()
+			testfs.Write(t, root, map[string]string{
+				"Dockerfile":              "FROM alpine:3.20\n",
+				"Dockerfile.nomultistage": "FROM alpine:3.20\n",
+				tc.file:                   tc.content,
+			})
+			disc, err := Discover(context.Background(), root, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, im := range disc.Images {
+				if im.Dockerfile == "Dockerfile.nomultistage" && im.Unreferenced != tc.want {
+					t.Errorf("beside %s: unreferenced %v, want %v", tc.file, im.Unreferenced, tc.want)
+				}
+			}
+		})
+	}
+}
