@@ -459,13 +459,27 @@ func (in *Input) BuildKitFindingHolds(w BuildKitFinding) bool {
 		}
 	case "SecretsUsedInArgOrEnv":
 		for _, kv := range envOrArgPairs(ins) {
-			if strings.Contains(strings.ToUpper(kv[0]), "GPG") && gpgFingerprint.MatchString(strings.TrimSpace(kv[1])) && strings.Contains(w.Detail, kv[0]) {
+			if !strings.Contains(w.Detail, `"`+kv[0]+`"`) {
+				continue
+			}
+			v := strings.TrimSpace(kv[1])
+			if strings.Contains(strings.ToUpper(kv[0]), "GPG") && gpgFingerprint.MatchString(v) {
+				return false
+			}
+			// a switch, not a secret: APT_KEY_DONT_WARN_ON_DANGEROUS_USAGE=1,
+			// GOOGLE_API_KEY=no (ArchiveBox: review 14)
+			if notSecretValue.MatchString(v) {
 				return false
 			}
 		}
 	}
 	return true
 }
+
+// notSecretValue: a value that keeps nothing secret (empty, a flag, a
+// small number). An ARG declared without a value is asked of the build,
+// where it may well be a secret: it has no pair, and its finding holds.
+var notSecretValue = regexp.MustCompile(`(?i)^("|')?(|no|yes|true|false|on|off|none|null|nil|disabled?|enabled?|[0-9]{1,3})("|')?$`)
 
 // envOrArgPairs are the name/value pairs an ENV or ARG writes.
 func envOrArgPairs(ins *dockerfile.Instruction) [][2]string {
