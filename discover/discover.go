@@ -96,6 +96,15 @@ type Image struct {
 	// no cache step): each job builds every step from nothing.
 	CILine     int  `json:"ciLine,omitempty"`
 	CIUncached bool `json:"ciUncached,omitempty"`
+	// CIPublishes: that CI pushes images (not only checks that they
+	// build); CIPerRunArgs: the build args it passes a value that changes
+	// from run to run (`VERSION=${{ inputs.version }}`, `--build-arg
+	// SHA=$GITHUB_SHA`), which miss every layer cache after their ARG.
+	CIPublishes  bool     `json:"ciPublishes,omitempty"`
+	CIPerRunArgs []string `json:"ciPerRunArgs,omitempty"`
+	// CIPlainDocker: that CI builds with a plain `docker build` and sets
+	// up no buildx, whose default driver exports no cache.
+	CIPlainDocker bool `json:"ciPlainDocker,omitempty"`
 	// LocalBuild: something outside CI builds the image too — compose or
 	// bake declare it, or a script, Makefile or README near it names it.
 	LocalBuild bool `json:"localBuild,omitempty"`
@@ -395,7 +404,8 @@ func finish(res *Repo) {
 		im.NoMounts, im.SuppliedArgs = cmp.Or(sk.NoMounts, kaniko), sk.Aliases
 		im.CI = configs.ciOf(im)
 		if im.CI != "" {
-			im.CILine, im.CIUncached = configs.ciCache(im.CI)
+			a := configs.ciCache(im.CI)
+			im.CILine, im.CIUncached, im.CIPublishes, im.CIPerRunArgs, im.CIPlainDocker = a.line, a.uncached, a.publishes, a.perRunArgs, a.plainDocker
 		}
 		im.LocalBuild = im.Source != SourceDockerfile || configs.mentionedLocally(filepath.ToSlash(im.Dockerfile))
 		if df := filepath.ToSlash(im.Dockerfile); im.Source == SourceDockerfile && df != "" && path.Base(df) != "Dockerfile" {

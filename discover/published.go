@@ -466,31 +466,71 @@ func (c *buildConfigs) mentioned(df string) bool {
 // a cache of their own.
 var ciCacheWords = regexp.MustCompile(`cache-from|cache-to|cache_from|--cache\b|actions/cache|layerwise\s+build|bake|compose`)
 
-// ciCache is the line of the CI file (repository-relative) where it first
-// builds images, and whether the file keeps no layer cache anywhere.
-func (c *buildConfigs) ciCache(rel string) (line int, uncached bool) {
+// ciPush: a CI step that publishes an image (build-push-action's
+// `push: true` or a conditional push, buildx's --push or a registry
+// output, a docker/podman/compose push, crane or skopeo).
+var ciPush = regexp.MustCompile(`(?m)^\s*push:\s*(true|\$\{\{)|--push\b|\b(docker|podman|docker-compose|compose|buildah)\s+(image\s+)?push\b|type=(registry|image)\b|\bcrane\s+(push|copy)|\bskopeo\s+copy`)
+
+// ciBuildArg: NAME=VALUE passed as a build arg, on a --build-arg flag or
+// a build-args: list's line.
+var ciBuildArg = regexp.MustCompile(`(?:--build-arg[ =]|^\s*-?\s*|build-args:\s*)["']?([A-Za-z_][A-Za-z0-9_]*)=((?:\$\{\{[^}]*\}\}|\$\([^)]*\)|\S)*)`)
+
+// ciPerRunValue: a value that changes from run to run — an expression of
+// the run, its event, its inputs or a step's output, an env value or
+// shell variable named as a version, tag, commit or date, a command's
+// output — not a matrix entry, a secret or a repository variable.
+var ciPerRunValue = regexp.MustCompile(`(?i)\$\{\{\s*(github\.(sha|run_|ref|event|head_ref)|inputs\.|steps\.|needs\.|env\.\w*(version|tag|sha|commit|date|time|build|revision|ref))|\$\(|\$\{?(github_(sha|run_\w+|ref\w*)|\w*(version|tag|sha|commit|date|time|revision)\w*\b)`)
+
+// ciCache is what the CI file (repository-relative) says of its image
+// builds: the line where it first builds, whether it keeps no layer cache
+// anywhere, publishes, passes per-run build args, builds with a plain
+// docker build only.
+func (c *buildConfigs) ciCache(rel string) ciCacheAnswer {
 	if a, ok := c.ciCaches[rel]; ok {
-		return a.line, a.uncached
+		return a
 	}
+	var a ciCacheAnswer
 	p := filepath.Join(c.root, filepath.FromSlash(rel))
 	orig := c.read(p)
 	if loc := ciBuild.FindIndex(orig); loc != nil {
-		line = 1 + bytes.Count(orig[:loc[0]], []byte("\n"))
+		a.line = 1 + bytes.Count(orig[:loc[0]], []byte("\n"))
 	}
 	text := uncommented(orig)
 	// fresh runners: GitHub's hosted ones (not self-hosted, which keep
 	// their Docker's cache); GitLab's, Jenkins' and Cloud Build's
 	// executors may keep one, which the file does not tell
 	hosted := strings.Contains(filepath.ToSlash(rel), ".github/workflows/") && !bytes.Contains(text, []byte("self-hosted"))
-	uncached = hosted && !ciCacheWords.Match(text)
-	c.ciCaches[rel] = ciCacheAnswer{line, uncached}
-	return line, uncached
+	a.uncached = hosted && !ciCacheWords.Match(text)
+	a.publishes = ciPush.Match(text)
+	a.plainDocker = !bytes.Contains(text, []byte("buildx")) && !bytes.Contains(text, []byte("build-push-action"))
+	inArgs := false
+	for line := range bytes.Lines(text) {
+		l := string(line)
+		t := strings.TrimSpace(l)
+		switch {
+		case strings.HasPrefix(t, "build-args:"):
+			inArgs = true
+		case inArgs && (t == "" || strings.HasSuffix(t, ":") || (strings.Contains(t, ": ") && !strings.Contains(t, "="))):
+			inArgs = false
+		}
+		if !inArgs && !strings.Contains(l, "--build-arg") {
+			continue
+		}
+		for _, m := range ciBuildArg.FindAllStringSubmatch(l, -1) {
+			if ciPerRunValue.MatchString(m[2]) && !slices.Contains(a.perRunArgs, m[1]) {
+				a.perRunArgs = append(a.perRunArgs, m[1])
+			}
+		}
+	}
+	c.ciCaches[rel] = a
+	return a
 }
 
 // ciCacheAnswer is ciCache's answer for one CI file.
 type ciCacheAnswer struct {
-	line     int
-	uncached bool
+	line                             int
+	uncached, publishes, plainDocker bool
+	perRunArgs                       []string
 }
 
 // isCI: the file is a CI configuration that builds images (ciWorkflow's).

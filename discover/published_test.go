@@ -2,6 +2,7 @@ package discover
 
 import (
 	"context"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -223,5 +224,39 @@ func TestUnreferencedBesideLargeFiles(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCIPublishesAndPerRunArgs: AppFlowy's web workflow pushes and passes
+// VERSION from its dispatch input (a value per run); a sample's check
+// workflow runs a plain docker build and pushes nothing; a matrix entry or
+// a secret is no per-run value.
+func TestCIPublishesAndPerRunArgs(t *testing.T) {
+	root := t.TempDir()
+	testfs.Write(t, root, map[string]string{
+		".github/workflows/web.yml": "on: workflow_dispatch\njobs:\n  build:\n    runs-on: ubuntu-24.04\n    steps:\n      - uses: docker/setup-buildx-action@v3\n      - uses: docker/build-push-action@v6\n        with:\n          context: web\n          build-args: VERSION=${{ github.event.inputs.version }}\n          push: true\n" +
+			"      - uses: docker/build-push-action@v6\n        with:\n          context: api\n          build-args: |\n            GO_VERSION=${{ matrix.go }}\n            TOKEN=${{ secrets.TOKEN }}\n            SHA=${{ github.sha }}\n          tags: registry.example.com/api:latest\n",
+		".github/workflows/sample.yml": "on:\n  pull_request:\n    paths: ['sample/**']\njobs:\n  job:\n    runs-on: ubuntu-22.04\n    steps:\n      - run: |\n          cd sample\n          docker build --build-arg STAGE=prod --build-arg REV=$(git rev-parse HEAD) --tag sample .\n",
+		"web/Dockerfile":    "FROM alpine:3.20\n",
+		"api/Dockerfile":    "FROM alpine:3.20\n",
+		"sample/Dockerfile": "FROM alpine:3.20\n",
+	})
+	disc, err := Discover(context.Background(), root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byDir := map[string]*Image{}
+	for _, im := range disc.Images {
+		byDir[path.Dir(filepath.ToSlash(im.Dockerfile))] = im
+	}
+	web, sample := byDir["web"], byDir["sample"]
+	if web == nil || sample == nil {
+		t.Fatalf("images: %v", byDir)
+	}
+	if !web.CIPublishes || web.CIPlainDocker || !slices.Equal(web.CIPerRunArgs, []string{"VERSION", "SHA"}) {
+		t.Errorf("web: publishes %v, plain %v, per-run %v", web.CIPublishes, web.CIPlainDocker, web.CIPerRunArgs)
+	}
+	if sample.CI == "" || sample.CIPublishes || !sample.CIPlainDocker || !slices.Equal(sample.CIPerRunArgs, []string{"REV"}) {
+		t.Errorf("sample: CI %q, publishes %v, plain %v, per-run %v", sample.CI, sample.CIPublishes, sample.CIPlainDocker, sample.CIPerRunArgs)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/layerwise/layerwise/dockerfile"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
 
 // CIWithoutLayerCache is LW118.
@@ -39,6 +40,7 @@ func checkCIWithoutLayerCache(ins []*Input) []Finding {
 	type ci struct {
 		in     *Input // the first image it builds
 		images []string
+		helps  bool // some image has a step a layer cache would keep
 	}
 	byFile := map[string]*ci{}
 	var files []string
@@ -53,6 +55,7 @@ func checkCIWithoutLayerCache(ins []*Input) []Finding {
 			files = append(files, in.CIWorkflow)
 		}
 		c.images = append(c.images, in.Image)
+		c.helps = c.helps || in.layerCacheHelps()
 	}
 	slices.Sort(files)
 	var out []Finding
@@ -63,13 +66,74 @@ func checkCIWithoutLayerCache(ins []*Input) []Finding {
 			names = append(names[:4:4], fmt.Sprintf("%d more", len(c.images)-4))
 		}
 		line := max(c.in.CILine, 1)
+		msg := fmt.Sprintf("%s builds %s on fresh runners and imports and exports no layer cache: every job runs every step from nothing. Add cache-from/cache-to (type=gha or type=registry, mode=max)", f, strings.Join(names, ", "))
+		if c.in.CIPlainDocker {
+			// the docker driver of a plain `docker build` exports no cache
+			msg += " with buildx (docker/setup-buildx-action, then docker/build-push-action or `docker buildx build`: a plain docker build's driver exports none)"
+		}
+		msg += "; `layerwise generate ci` writes such a job."
+		var sev Severity
+		switch {
+		case !c.helps:
+			// as they stand, every install follows a COPY of the whole
+			// context or a per-run build arg: their order comes first
+			sev = Info
+			msg += " As the Dockerfiles stand no install or compile step could come from it (each follows a COPY of the whole context or a build arg each run sets): put the dependency steps first (LW101, LW107), then add the cache."
+		case !c.in.CIPublishes:
+			// a check that the images build, pushing nothing (a sample
+			// repository's per-directory workflows): the cache pays only
+			// where such checks run often, which the file does not say
+			sev = Info
+			msg += " It pushes nothing (a check that the images build): worth it where it runs often."
+		}
 		out = append(out, Finding{
-			Image: c.in.Image, File: f,
-			Range: dockerfile.Range{Start: dockerfile.Pos{Line: line, Col: 1}, End: dockerfile.Pos{Line: line, Col: 1}},
-			Message: fmt.Sprintf("%s builds %s on fresh runners and imports and exports no layer cache: every job runs every step from nothing. Add cache-from/cache-to (type=gha or type=registry, mode=max); `layerwise generate ci` writes such a job.",
-				f, strings.Join(names, ", ")),
-			Cost: Cost{Invalidates: "every step of every image it builds, on every CI job", Basis: "static"},
+			Image: c.in.Image, File: f, Severity: sev,
+			Range:   dockerfile.Range{Start: dockerfile.Pos{Line: line, Col: 1}, End: dockerfile.Pos{Line: line, Col: 1}},
+			Message: msg,
+			Cost:    Cost{Invalidates: "every step of every image it builds, on every CI job", Basis: "static"},
 		})
 	}
 	return out
+}
+
+// layerCacheHelps: some RUN of the image that installs or compiles would
+// come from a layer cache after a source change — no COPY of the whole
+// context comes before it (`COPY * ./` then `go build`: every change
+// re-runs it), and no build arg CI passes a new value on each run is
+// declared before it (ARG VERSION before every RUN: review 14).
+func (in *Input) layerCacheHelps() bool {
+	if in.File == nil {
+		return true
+	}
+	for _, s := range in.File.Stages {
+		lineage := in.lineageInstructions(s)
+		for _, x := range s.Instructions {
+			if len(runInstalls(x)) == 0 || wholeContextBetween(lineage, x) || perRunArgBefore(lineage, x, in.CIPerRunArgs) {
+				continue
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// perRunArgBefore: an ARG of one of the names comes before x in its
+// stage's lineage (its value is in x's environment, so in its cache key).
+func perRunArgBefore(ins []*dockerfile.Instruction, x *dockerfile.Instruction, names []string) bool {
+	if len(names) == 0 {
+		return false
+	}
+	for _, y := range ins {
+		if y == x {
+			return false
+		}
+		if c, ok := y.Cmd.(*instructions.ArgCommand); ok {
+			for _, kv := range c.Args {
+				if slices.Contains(names, kv.Key) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

@@ -11,14 +11,49 @@ import (
 // get their order and mount findings as information.
 func TestLW118(t *testing.T) {
 	src := "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n"
-	a, b, c := input(t, src), input(t, src), input(t, src)
+	ordered := "FROM node:20\nWORKDIR /app\nCOPY package*.json ./\nRUN npm ci\nCOPY . .\n"
+	a, b, c := input(t, src), input(t, ordered), input(t, src)
 	a.Image, b.Image, c.Image = "api", "web", "tool"
 	for _, in := range []*Input{a, b} {
-		in.CIWorkflow, in.CILine, in.CIUncached = ".github/workflows/build.yml", 12, true
+		in.CIWorkflow, in.CILine, in.CIUncached, in.CIPublishes = ".github/workflows/build.yml", 12, true, true
 	}
 	fs := CIWithoutLayerCache.RunRepo([]*Input{a, b, c})
-	if len(fs) != 1 || fs[0].File != ".github/workflows/build.yml" || fs[0].Range.Start.Line != 12 || !strings.Contains(fs[0].Message, "api, web") || fs[0].RuleID != "LW118" {
+	if len(fs) != 1 || fs[0].File != ".github/workflows/build.yml" || fs[0].Range.Start.Line != 12 || !strings.Contains(fs[0].Message, "api, web") || fs[0].RuleID != "LW118" || fs[0].Severity != Warning {
 		t.Fatalf("uncached CI: %+v", fs)
+	}
+
+	// only a check that the images build (pushes nothing: a sample's
+	// per-directory workflow), with a plain docker build: information,
+	// and the advice sets up buildx
+	b.CIPublishes, a.CIPublishes, b.CIPlainDocker = false, false, true
+	b.Image, a.Image = "aaa", "zzz"
+	fs = CIWithoutLayerCache.RunRepo([]*Input{b, a})
+	if len(fs) != 1 || fs[0].Severity != Info || !strings.Contains(fs[0].Message, "pushes nothing") || !strings.Contains(fs[0].Message, "setup-buildx-action") {
+		t.Errorf("check-only CI: %+v", fs)
+	}
+	b.CIPublishes, a.CIPublishes, b.CIPlainDocker = true, true, false
+	b.Image, a.Image = "web", "api"
+
+	// nothing a cache could keep as the Dockerfiles stand (the install
+	// after COPY . ., or after an ARG each run passes anew): information
+	for _, tc := range []struct {
+		name, src string
+		args      []string
+	}{
+		{"whole context first", "FROM golang:1.24 AS builder\nCOPY * ./\nRUN go build -o /export .\n", nil},
+		{"per-run arg", "FROM node:20\nARG VERSION\nCOPY package*.json ./\nRUN npm ci\nCOPY . .\n", []string{"VERSION"}},
+	} {
+		x := input(t, tc.src)
+		x.Image, x.CIWorkflow, x.CILine, x.CIUncached, x.CIPublishes, x.CIPerRunArgs = "x", ".github/workflows/x.yml", 3, true, true, tc.args
+		if fs := CIWithoutLayerCache.RunRepo([]*Input{x}); len(fs) != 1 || fs[0].Severity != Info || !strings.Contains(fs[0].Message, "no install or compile step could come from it") {
+			t.Errorf("%s: %+v", tc.name, fs)
+		}
+		x.CIPerRunArgs = []string{"OTHER"}
+		if tc.args != nil {
+			if fs := CIWithoutLayerCache.RunRepo([]*Input{x}); len(fs) != 1 || fs[0].Severity != Warning {
+				t.Errorf("%s, another arg per run: %+v", tc.name, fs)
+			}
+		}
 	}
 	a.CIUncached, b.CIUncached = false, false
 	if fs := CIWithoutLayerCache.RunRepo([]*Input{a, b, c}); len(fs) != 0 {

@@ -324,6 +324,12 @@ type Input struct {
 	CILine     int
 	CIUncached bool
 	LocalBuild bool
+	// CIPublishes, CIPerRunArgs, CIPlainDocker: that CI pushes images,
+	// passes these build args a value of each run, builds with a plain
+	// docker build (discover.Image's fields of those names).
+	CIPublishes   bool
+	CIPerRunArgs  []string
+	CIPlainDocker bool
 	// Unreferenced: nothing in the repository builds the Dockerfile (a
 	// name other than Dockerfile that no script, CI file, compose file or
 	// README near it mentions: discover.Image.Unreferenced). Rules about
