@@ -21,7 +21,10 @@ there: a one-line change rebuilds each image from its base. Add the cache to the
 ` + "`layerwise generate ci`" + ` writes such a job, and ` + "`layerwise build --cache-mounts`" + ` keeps the cache mounts too. A CI
 file that builds with bake or compose, or that has a cache step of its own, is taken as keeping one (their files
 may declare it); so is a self-hosted runner, and a CI other than GitHub's hosted runners, whose executors may keep
-Docker's cache. Until it has one, layerwise reports the images only CI builds with their order and mount findings
+Docker's cache. A workflow that pushes nothing (a check that the images build) is reported as information, and so
+is one whose images have no install or compile step a cache could keep as they stand (each follows a COPY of the
+whole context or a build arg the workflow sets anew on each run): their order comes first (LW101, LW107). Until it
+has one, layerwise reports the images only CI builds with their order and mount findings
 as information: they pay once the cache exists.`,
 	Bad: `- uses: docker/build-push-action@v6
   with:
