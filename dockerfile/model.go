@@ -17,6 +17,7 @@ import (
 
 	"github.com/benbjohnson/immutable"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/shell"
 )
 
 // Pos is a 1-based line and column in the Dockerfile source.
@@ -407,6 +408,20 @@ type State struct {
 type envValue struct {
 	v       string
 	fromENV bool
+}
+
+// Expand expands the variables of a word of a RUN's command line as its
+// shell would, with the ENV and ARG values in scope (BuildKit's lexer, in
+// its POSIX mode); a word it cannot expand is returned as written.
+func (s *State) Expand(word string) string {
+	if !strings.Contains(word, "$") {
+		return word
+	}
+	out, _, err := shell.NewLex('\\').ProcessWord(word, stateEnv{s.env})
+	if err != nil {
+		return word
+	}
+	return out
 }
 
 // Getenv returns the value of an ENV or in-scope ARG.

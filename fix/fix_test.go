@@ -630,9 +630,9 @@ var dockerfileCases = []struct {
 		// apk's cache is a download cache: each RUN gets its own mount
 		// (one fix each), the index refreshed in every add
 		name:  "download-cache-mount-per-run",
-		files: map[string]string{"Dockerfile": "FROM alpine:3.20\nRUN apk add curl\nRUN apk add --no-cache a; apk add --no-cache b\n"},
+		files: map[string]string{"Dockerfile": "FROM alpine:3.20\nRUN apk add gcc\nRUN apk add --no-cache a-dev; apk add --no-cache b-dev\n"},
 		rules: []string{"LW102"},
-		want:  "FROM alpine:3.20\nRUN --mount=type=cache,target=/etc/apk/cache,sharing=locked apk add --update-cache curl\nRUN --mount=type=cache,target=/etc/apk/cache,sharing=locked apk add --update-cache a; apk add --update-cache b\n",
+		want:  "FROM alpine:3.20\nRUN --mount=type=cache,target=/etc/apk/cache,sharing=locked apk add --update-cache gcc\nRUN --mount=type=cache,target=/etc/apk/cache,sharing=locked apk add --update-cache a-dev; apk add --update-cache b-dev\n",
 	},
 	{
 		// apk caches packages only in /etc/apk/cache; --no-cache would

@@ -165,6 +165,12 @@ func checkCacheMounts(in *Input) []Finding {
 				}
 				msg := fmt.Sprintf("`%s` keeps %s, which no cache mount keeps between builds: add %s%s.",
 					inst, what, strings.Join(add, " "), guess)
+				if t == toolApk && dirs[0] == pkgmgr.ApkCacheDir {
+					// apk caches packages only where /etc/apk/cache
+					// exists, which no Alpine image has (review 14)
+					msg = fmt.Sprintf("`%s` downloads every package again on each run (apk keeps packages only where %s exists, which the image lacks): add %s%s, which makes it exist and keeps it out of the layer.",
+						inst, pkgmgr.ApkCacheDir, strings.Join(add, " "), guess)
+				}
 				if flag, instead := cacheOffFlag(inst); flag != "" {
 					// it keeps no cache at all: say what it does, and
 					// what the rewrite changes besides the mount
@@ -206,6 +212,26 @@ func cacheOffFlag(inst *Install) (flag, instead string) {
 // mount leaves the image's module cache empty, so a `go build` without the
 // same mount downloads everything again) and writes the build cache.
 func toolCacheDirs(in *Input, ins *dockerfile.Instruction, inst *Install) []string {
+	// the command's own flag names its cache (ArchiveBox's `npm install
+	// --cache /home/archivebox/.npm_cache`, a cache mount: review 14;
+	// the default ~/.npm there is npm's global prefix, which a mount
+	// would take out of the image)
+	if f, ok := cacheDirFlags[inst.Tool]; ok {
+		for i, a := range inst.Cmd.Args {
+			v, ok := strings.CutPrefix(a, f+"=")
+			if !ok && a == f && i+1 < len(inst.Cmd.Args) {
+				v, ok = inst.Cmd.Args[i+1], true
+			}
+			if !ok {
+				continue
+			}
+			v = ins.State.Expand(strings.Trim(v, `"'`))
+			if !path.IsAbs(v) || strings.Contains(v, "$") {
+				return nil // somewhere this cannot tell
+			}
+			return []string{path.Clean(v)}
+		}
+	}
 	if inst.Tool == toolYarn {
 		return yarnCacheDirs(in, ins)
 	}
@@ -244,6 +270,12 @@ func toolCacheDirs(in *Input, ins *dockerfile.Instruction, inst *Install) []stri
 		return dirs[:1]
 	}
 	return dirs
+}
+
+// cacheDirFlags: the flag that names a tool's cache directory on its
+// command line.
+var cacheDirFlags = map[*pkgmgr.Tool]string{
+	toolNpm: "--cache", toolPip: "--cache-dir", toolYarn: "--cache-folder", toolPnpm: "--store-dir",
 }
 
 // yarnCacheDirs: yarn 1 (classic) keeps its cache in
@@ -976,6 +1008,17 @@ var smallSystemPackages = map[string]bool{
 	"xdg-utils": true, "iputils-ping": true, "sudo": true,
 }
 
+// apkLarge are Alpine packages (prefixes) of tens of MB and up, with their
+// dependencies: toolchains, browsers, media and font sets, runtimes. An apk
+// step without one of them fetches a few MB from a nearby mirror (nextcloud
+// AIO's runtime libraries: review 14).
+var apkLarge = []string{
+	"build-base", "gcc", "g++", "clang", "llvm", "gfortran", "rust", "cargo", "go", "openjdk", "nodejs", "npm",
+	"python3", "py3-", "ruby", "php", "perl-", "chromium", "firefox", "ffmpeg", "texlive", "font-", "mesa",
+	"libreoffice", "qt5", "qt6", "gtk", "postgresql", "mariadb", "mysql", "imagemagick", "gdal", "opencv",
+	"cmake", "linux-headers", "musl-dev", "git", "docker", "kubectl", "helm", "-dev",
+}
+
 // bootstrapPackages are package managers and their own tooling: small,
 // and installed once on top of a base.
 var bootstrapPackages = map[string]bool{
@@ -990,6 +1033,12 @@ var bootstrapPackages = map[string]bool{
 // 11). (One pinned package may be torch; a local wheel or tarball still
 // downloads its dependencies.)
 func smallInstall(inst *Install) bool {
+	if (inst.Tool == toolPip || inst.Tool == toolUv) && inst.Cmd.HasArg("--no-deps") && localPackagesOnly(inst) {
+		// the project itself, without its dependencies: pip downloads its
+		// build backend alone (ArchiveBox's `pip install --no-deps
+		// "$CODE_DIR"`: review 14)
+		return true
+	}
 	if inst.FromManifest {
 		return false
 	}
@@ -1015,6 +1064,13 @@ func smallInstall(inst *Install) bool {
 		}
 		name, _, _ = strings.Cut(name, "==")
 		name = strings.Trim(name, `"'`)
+		if inst.Tool == toolApk {
+			name, _, _ = strings.Cut(name, "=")
+			small = small && !slices.ContainsFunc(apkLarge, func(l string) bool {
+				return name == l || (strings.HasSuffix(l, "-") && strings.HasPrefix(name, l)) || (strings.HasPrefix(l, "-") && strings.HasSuffix(name, l)) || strings.HasPrefix(name, l+"-") || strings.HasPrefix(name, l+"1") || strings.HasPrefix(name, l+"2")
+			})
+			continue
+		}
 		if inst.Tool.System {
 			name, _, _ = strings.Cut(name, "=") // apt's pkg=version
 			small = small && smallSystemPackages[name]
@@ -1023,6 +1079,23 @@ func smallInstall(inst *Install) bool {
 		small = small && bootstrapPackages[name]
 	}
 	return small
+}
+
+// localPackagesOnly: every package the install names is a local path
+// (".", "./dist", "/src", "$CODE_DIR"), none from an index.
+func localPackagesOnly(inst *Install) bool {
+	n := 0
+	for _, a := range inst.Cmd.Positional() {
+		a = strings.Trim(a, `"'`)
+		if a == "install" || a == "pip" {
+			continue
+		}
+		if !strings.HasPrefix(a, ".") && !strings.HasPrefix(a, "/") && !strings.HasPrefix(a, "$") {
+			return false
+		}
+		n++
+	}
+	return n > 0
 }
 
 // vendoredBefore: an earlier RUN of the lineage (or the RUN itself, before

@@ -18,7 +18,7 @@ func TestLW102CacheMount(t *testing.T) {
 		"FROM rust:1.80\nRUN cargo fetch\n",
 		"FROM maven:3\nRUN mvn -B dependency:go-offline\n",
 		"FROM ruby:3.3\nRUN bundle install\n",
-		"FROM alpine:3.20\nRUN apk add curl\n",
+		"FROM alpine:3.20\nRUN apk add curl gcc\n",
 		// go build reads the module cache: a build cache mount alone leaves
 		// it empty when go mod download had a mount
 		"FROM golang:1.22\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build go build ./...\n",
@@ -116,9 +116,9 @@ func TestLW102StoresStayInLayers(t *testing.T) {
 // untrue on every apk add --no-cache).
 func TestLW102CacheOffMessage(t *testing.T) {
 	for df, want := range map[string]string{
-		"FROM alpine:3.20\nRUN apk add --no-cache curl\n":          "keeps no cache (--no-cache)",
+		"FROM alpine:3.20\nRUN apk add --no-cache build-base\n":    "keeps no cache (--no-cache)",
 		"FROM python:3.12\nRUN pip install --no-cache-dir flask\n": "drop --no-cache-dir",
-		"FROM alpine:3.20\nRUN apk add curl\n":                     "keeps its cache in /etc/apk/cache",
+		"FROM alpine:3.20\nRUN apk add build-base\n":               "apk keeps packages only where /etc/apk/cache exists",
 		"FROM python:3.12\nRUN pip install flask\n":                "keeps its cache in /root/.cache/pip",
 	} {
 		fs := check(t, "LW102", input(t, df))
@@ -309,5 +309,44 @@ func TestLW102GoWhereTheCacheIsNotKnown(t *testing.T) {
 	fs := check(t, "LW102", input(t, "FROM golang:1.22\nWORKDIR /app\nCOPY . .\nRUN go build -a -o rating .\n"))
 	if len(fs) != 1 || !strings.Contains(fs[0].Message, "/go/pkg/mod") || strings.Contains(fs[0].Message, "go-build") {
 		t.Errorf("go build -a: %+v", fs)
+	}
+}
+
+// TestLW102CacheFlag: a cache directory named by the tool's own flag is
+// the one that counts: ArchiveBox's npm --cache points into a cache mount
+// (its ~/.npm is npm's global prefix, which a mount would take out of the
+// image); a --cache outside any mount is the one to mount.
+func TestLW102CacheFlag(t *testing.T) {
+	ruleCatchesNot(t, "LW102",
+		"FROM node:20\nARG APP_USER=node\nRUN --mount=type=cache,target=/home/node/.npm_cache,uid=1000,gid=1000 npm install --global --cache \"/home/$APP_USER/.npm_cache\" left-pad\n",
+		"FROM python:3.12\nRUN --mount=type=cache,target=/pipcache pip install --cache-dir=/pipcache -r requirements.txt\n",
+	)
+	ruleCatches(t, "LW102",
+		"FROM node:20\nRUN npm install --global --cache /tmp/npmcache left-pad\n",
+	)
+	fs := check(t, "LW102", input(t, "FROM node:20\nRUN npm install --global --cache /tmp/npmcache left-pad\n"))
+	if len(fs) != 1 || !strings.Contains(fs[0].Message, "/tmp/npmcache") {
+		t.Errorf("--cache outside a mount: %+v", fs)
+	}
+}
+
+// TestLW102SmallInstallsReview14: nextcloud AIO's runtime libraries from
+// Alpine and ArchiveBox's `pip install --no-deps "$CODE_DIR"` download a
+// few MB at most; firefox and ffmpeg do not, and apk's message says why
+// it downloads them again (no /etc/apk/cache in the image).
+func TestLW102SmallInstallsReview14(t *testing.T) {
+	ruleCatchesNot(t, "LW102",
+		"FROM alpine:3.22\nCOPY start.sh /start.sh\nRUN apk add --no-cache ca-certificates netcat-openbsd tzdata bash openssl\n",
+		"FROM alpine:3.22\nCOPY start.sh /start.sh\nRUN apk add glib libnice libsrtp tzdata bash supervisor\n",
+		"FROM python:3.12\nARG CODE_DIR=/app\nCOPY . /app\nRUN pip install --no-deps \"$CODE_DIR\"\n",
+	)
+	ruleCatches(t, "LW102",
+		"FROM alpine:3.22\nCOPY start.sh /start.sh\nRUN apk add --no-cache bash ffmpeg firefox font-noto-cjk\n",
+		"FROM alpine:3.22\nCOPY start.sh /start.sh\nRUN apk add bash python3-dev gcc\n",
+		"FROM python:3.12\nCOPY . /app\nRUN pip install --no-deps -r requirements.txt\n",
+	)
+	fs := check(t, "LW102", input(t, "FROM alpine:3.22\nCOPY x /x\nRUN apk add build-base\n"))
+	if len(fs) != 1 || !strings.Contains(fs[0].Message, "which the image lacks") {
+		t.Errorf("apk without --no-cache: %+v", fs)
 	}
 }
