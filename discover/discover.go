@@ -853,7 +853,7 @@ type buildConfigs struct {
 	// per file, what reading it once found: a README's Cloud Build
 	// line, whether a Cloud Build config has a classic docker step
 	readme  map[string]string
-	classic map[string]bool
+	classic map[string]*cloudBuildSteps
 	// ciBuilding are the CI configurations that build images (their
 	// paths), as ciWorkflow found them
 	ciBuilding []string
@@ -886,7 +886,7 @@ type skaffoldFile struct {
 
 func newBuildConfigs(root string) *buildConfigs {
 	return &buildConfigs{root: filepath.Clean(root), files: map[string][]byte{}, dirs: map[string][]os.DirEntry{}, skaffold: map[string]*skaffoldFile{},
-		readme: map[string]string{}, classic: map[string]bool{}, ciKinds: map[string][2]bool{},
+		readme: map[string]string{}, classic: map[string]*cloudBuildSteps{}, ciKinds: map[string][2]bool{},
 		tokenCache: map[string]*tokenSet{}, dirIndexCache: map[string]*dirIndex{},
 		ciCaches: map[string]ciCacheAnswer{}, argsCache: map[string]map[string]bool{}}
 }
@@ -1214,16 +1214,30 @@ func (c *buildConfigs) cloudBuildNoMounts(im *Image) string {
 			data := c.read(p)
 			classic, seen := c.classic[p]
 			if !seen {
-				classic = data != nil && classicDockerStep(data)
+				classic = &cloudBuildSteps{}
+				if data != nil {
+					classic = classicDockerSteps(data)
+				}
 				c.classic[p] = classic
 			}
-			if !classic {
-				continue
+			if classic.direct && (i < 2 || namesPath(string(data), dir, im.AbsDockerfile()) || namesPath(string(data), dir, ctx)) {
+				return relTo(root, p) + " builds it with Cloud Build's docker step, without DOCKER_BUILDKIT=1" + why
 			}
-			if i >= 2 && !namesPath(string(data), dir, im.AbsDockerfile()) && !namesPath(string(data), dir, ctx) {
-				continue // it builds other images
+			// a docker step that runs a script of the repository, which
+			// builds with a plain docker build (wild-workouts'
+			// scripts/build-docker.sh: review 14); Cloud Build runs it
+			// from the source's root, the config's directory here
+			for _, sc := range classic.scripts {
+				sp := filepath.Join(dir, filepath.FromSlash(sc))
+				if !safefile.Inside(root, sp) {
+					continue
+				}
+				text := string(c.read(sp))
+				if classicBuildScript.MatchString(text) && !strings.Contains(text, "buildx") && !strings.Contains(text, "DOCKER_BUILDKIT=1") &&
+					(namesPath(text, dir, im.AbsDockerfile()) || namesPath(text, dir, ctx)) {
+					return relTo(root, p) + " builds it with Cloud Build's docker step (" + relTo(root, sp) + "), without DOCKER_BUILDKIT=1" + why
+				}
 			}
-			return relTo(root, p) + " builds it with Cloud Build's docker step, without DOCKER_BUILDKIT=1" + why
 		}
 	}
 	if im.Model != nil {
@@ -1236,32 +1250,53 @@ func (c *buildConfigs) cloudBuildNoMounts(im *Image) string {
 	return ""
 }
 
-// classicDockerStep: a Cloud Build config (YAML or JSON) with a step of
-// the docker builder whose arguments start with `build` and that does not
-// ask for BuildKit (DOCKER_BUILDKIT=1 in the step's env, or buildx).
-func classicDockerStep(data []byte) bool {
+// cloudBuildSteps is what a Cloud Build config's docker steps do without
+// BuildKit: build directly (direct), or run these scripts of the
+// repository (paths relative to the source's root).
+type cloudBuildSteps struct {
+	direct  bool
+	scripts []string
+}
+
+// classicBuildScript: a script line that builds with the docker CLI.
+var classicBuildScript = regexp.MustCompile(`(?m)^[^#\n]*\bdocker\s+build\b`)
+
+// classicDockerSteps reads a Cloud Build config (YAML or JSON): its steps
+// of the docker builder that do not ask for BuildKit (DOCKER_BUILDKIT=1 in
+// the step's env or the options', or buildx) and build — their arguments
+// start with `build` — or run a script (`entrypoint: ./scripts/build.sh`,
+// `entrypoint: bash` with `args: [scripts/build.sh, ...]`).
+func classicDockerSteps(data []byte) *cloudBuildSteps {
 	var cfg struct {
 		Steps []struct {
-			Name string   `yaml:"name"`
-			Args []string `yaml:"args"`
-			Env  []string `yaml:"env"`
+			Name       string   `yaml:"name"`
+			Entrypoint string   `yaml:"entrypoint"`
+			Args       []string `yaml:"args"`
+			Env        []string `yaml:"env"`
 		} `yaml:"steps"`
 		Options struct {
 			Env []string `yaml:"env"`
 		} `yaml:"options"`
 	}
+	out := &cloudBuildSteps{}
 	if yaml.Unmarshal(data, &cfg) != nil {
-		return false
+		return out
 	}
 	for _, st := range cfg.Steps {
-		if !strings.Contains(st.Name, "cloud-builders/docker") || len(st.Args) == 0 || st.Args[0] != "build" {
+		if !strings.Contains(st.Name, "cloud-builders/docker") || slices.Contains(st.Env, "DOCKER_BUILDKIT=1") || slices.Contains(cfg.Options.Env, "DOCKER_BUILDKIT=1") {
 			continue
 		}
-		if !slices.Contains(st.Env, "DOCKER_BUILDKIT=1") && !slices.Contains(cfg.Options.Env, "DOCKER_BUILDKIT=1") {
-			return true
+		ep := path.Base(st.Entrypoint)
+		switch {
+		case (st.Entrypoint == "" || ep == "docker") && len(st.Args) > 0 && st.Args[0] == "build":
+			out.direct = true
+		case strings.HasSuffix(st.Entrypoint, ".sh") || strings.Contains(st.Entrypoint, "/"):
+			out.scripts = append(out.scripts, path.Clean(st.Entrypoint))
+		case (ep == "bash" || ep == "sh") && len(st.Args) > 0 && strings.HasSuffix(st.Args[0], ".sh"):
+			out.scripts = append(out.scripts, path.Clean(st.Args[0]))
 		}
 	}
-	return false
+	return out
 }
 
 // namesPath: text names target by its path relative to dir, as a word

@@ -676,8 +676,41 @@ func TestCloudBuildSteps(t *testing.T) {
 		"steps:\n- id: build\n  name: gcr.io/k8s-skaffold/pack\n  args: ['build', 'x']\n- name: gcr.io/cloud-builders/docker\n  waitFor:\n  - build\n  args: ['push', 'x']\n": false,
 		"options:\n  env: ['DOCKER_BUILDKIT=1']\nsteps:\n- name: gcr.io/cloud-builders/docker\n  args: ['build', '.']\n":                                                      false,
 	} {
-		if got := classicDockerStep([]byte(cfg)); got != want {
+		if got := classicDockerSteps([]byte(cfg)).direct; got != want {
 			t.Errorf("%q: %v, want %v", cfg, got, want)
+		}
+	}
+}
+
+// TestCloudBuildScriptStep: wild-workouts' cloudbuild.yaml runs
+// scripts/build-docker.sh in the docker builder, and the script builds
+// docker/app-prod/Dockerfile with a plain docker build: no cache mount
+// there (RUN --mount fails on that builder); a Dockerfile the script
+// does not name, or a script that builds with buildx, keeps its mount.
+func TestCloudBuildScriptStep(t *testing.T) {
+	for _, tc := range []struct {
+		script string
+		want   map[string]bool
+	}{
+		{"#!/bin/bash\ndocker build -t \"gcr.io/$2/$1\" ./internal -f ./docker/app-prod/Dockerfile\ndocker push x\n", map[string]bool{"docker/app-prod/Dockerfile": true, "docker/app/Dockerfile": false}},
+		{"#!/bin/bash\ndocker buildx build -t x ./internal -f ./docker/app-prod/Dockerfile\n", map[string]bool{"docker/app-prod/Dockerfile": false}},
+	} {
+		root := testfs.Tree(t, map[string]string{
+			"cloudbuild.yaml":            "steps:\n- id: trainer-docker\n  name: gcr.io/cloud-builders/docker\n  entrypoint: ./scripts/build-docker.sh\n  args: [\"trainer\", \"$PROJECT_ID\"]\n",
+			"scripts/build-docker.sh":    tc.script,
+			"internal/main.go":           "package main\n",
+			"docker/app-prod/Dockerfile": "FROM golang:1.24\nCOPY . /src\nRUN go build ./...\n",
+			"docker/app/Dockerfile":      "FROM golang:1.24\nCOPY . /src\nRUN go build ./...\n",
+		})
+		disc, err := Discover(context.Background(), root, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, im := range disc.Images {
+			want, ok := tc.want[filepath.ToSlash(im.Dockerfile)]
+			if ok && (im.NoMounts != "") != want {
+				t.Errorf("%s with %q: NoMounts %q, want set %v", im.Dockerfile, tc.script, im.NoMounts, want)
+			}
 		}
 	}
 }
