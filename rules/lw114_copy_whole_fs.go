@@ -39,6 +39,12 @@ func checkCopyWholeFS(in *Input) []Finding {
 			}
 			for _, src := range ins.Copy.SourcesExpanded {
 				p := path.Clean("/" + strings.TrimSuffix(src, "*"))
+				if (p == "/usr/local" || p == "/opt") && in.osStage(ins.Copy.FromStage) {
+					// an operating system's image leaves /usr/local and
+					// /opt empty: the tree is what the stage installed
+					// there (nextcloud AIO's janus `make install`: review 14)
+					continue
+				}
 				if wholeFSPaths[p] {
 					out = append(out, in.at(ins, fmt.Sprintf("COPY --from=%s %s copies a whole filesystem tree: copy the artifact by path instead.", ins.Copy.From, src),
 						Cost{ImageBytes: 200e6, Seconds: bytesSeconds(0, 200e6), Basis: "static"}))
@@ -71,4 +77,10 @@ func (in *Input) helperImage(from string, stage int) bool {
 	name := reference.FamiliarName(n)
 	// by name: what an unknown image holds is not known
 	return name == "tonistiigi/xx" || strings.HasSuffix(name, "-bin")
+}
+
+// osStage: the stage (an index into the file's stages) starts from an
+// operating system's own image.
+func (in *Input) osStage(stage int) bool {
+	return stage >= 0 && stage < len(in.File.Stages) && osImage(in.rootBase(in.File.Stages[stage]).Base)
 }

@@ -21,7 +21,12 @@ func TestLW114CopyWholeFS(t *testing.T) {
 		// images made to be copied whole: xx's scripts, binaries-only images
 		"FROM --platform=$BUILDPLATFORM tonistiigi/xx:1.6.1 AS xx\nFROM rust:1.85 AS build\nCOPY --from=xx / /\n",
 		"FROM debian:12\nCOPY --from=dockereng/cli-bin:27 / /usr/local/bin/\n",
+		// an OS image's /usr/local holds only what the stage installed
+		// there (nextcloud AIO's janus build)
+		"FROM alpine:3.22 AS janus\nRUN make install\nFROM alpine:3.22\nCOPY --from=janus /usr/local /usr/local\n",
 	)
+	// a language image's /usr/local is its runtime and toolchain
+	ruleCatches(t, "LW114", "FROM python:3.12 AS b\nRUN pip install x\nFROM debian:12\nCOPY --from=b /usr/local /usr/local\n")
 	// xx with a RUN on it is a stage like any other
 	ruleCatches(t, "LW114", "FROM tonistiigi/xx AS xx\nRUN apk add git\nFROM debian:12\nCOPY --from=xx / /\n")
 }
