@@ -3,9 +3,11 @@ package rules
 import (
 	"fmt"
 	"path"
+	"regexp"
 	"strings"
 
 	"github.com/layerwise/layerwise/dockerfile"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
 
 // ToolchainInFinalStage is LW111.
@@ -153,5 +155,75 @@ func (in *Input) devOrTestImage(final *dockerfile.Stage) bool {
 		return true
 	}
 	base := strings.ToLower(in.rootBase(final).Base)
-	return strings.Contains(base, "cypress/") || strings.Contains(base, "playwright") || strings.Contains(base, "puppeteer")
+	if strings.Contains(base, "cypress/") || strings.Contains(base, "playwright") || strings.Contains(base, "puppeteer") {
+		return true
+	}
+	// the image says it runs for development (wild-workouts' web image:
+	// ENV NODE_ENV development, its start script runs yarn install and
+	// node-gyp needs python2, make and g++ then: review 14)
+	if n := len(final.Instructions); n > 0 && final.Instructions[n-1].State != nil {
+		st := final.Instructions[n-1].State
+		for _, k := range []string{"NODE_ENV", "RAILS_ENV", "RACK_ENV", "APP_ENV", "FLASK_ENV", "MIX_ENV", "ASPNETCORE_ENVIRONMENT", "DJANGO_ENV", "ENVIRONMENT"} {
+			if v, ok := st.Getenv(k); ok && devEnvValue[strings.ToLower(strings.TrimSpace(v))] {
+				return true
+			}
+		}
+	}
+	return in.startScriptInstalls(final)
 }
+
+// devEnvValue: an environment's name for development.
+var devEnvValue = map[string]bool{"development": true, "dev": true, "develop": true, "local": true}
+
+// startScriptInstalls: the image's command is a script from the context
+// (CMD ["/start.sh"], copied by COPY/ADD start.sh /) that installs
+// dependencies when the container starts (`yarn install`, `npm install`,
+// `pip install`, `bundle install`): the toolchain is needed at run time.
+func (in *Input) startScriptInstalls(final *dockerfile.Stage) bool {
+	var cmd []string
+	lineage := in.lineageInstructions(final)
+	for _, x := range lineage {
+		switch c := x.Cmd.(type) {
+		case *instructions.EntrypointCommand:
+			cmd = c.CmdLine
+		case *instructions.CmdCommand:
+			if len(cmd) == 0 {
+				cmd = c.CmdLine
+			}
+		}
+	}
+	if len(cmd) == 0 {
+		return false
+	}
+	script := strings.Fields(cmd[0])
+	if len(script) == 0 || !path.IsAbs(script[0]) {
+		return false
+	}
+	for _, x := range lineage {
+		if x.Copy == nil || !x.Copy.FromContext() {
+			continue
+		}
+		srcs := x.Copy.ContextSources()
+		for _, src := range srcs {
+			dest := x.Copy.Dest
+			if !path.IsAbs(dest) {
+				dest = path.Join(x.State.Workdir, dest)
+			}
+			if strings.HasSuffix(x.Copy.Dest, "/") || len(srcs) > 1 {
+				dest = path.Join(dest, path.Base(src))
+			}
+			if path.Clean(dest) != path.Clean(script[0]) {
+				continue
+			}
+			data, err := in.readContextFile(src)
+			if err != nil {
+				return false
+			}
+			return startInstalls.Match(data)
+		}
+	}
+	return false
+}
+
+// startInstalls: a script line that installs the app's dependencies.
+var startInstalls = regexp.MustCompile(`(?m)^[^#\n]*\b(yarn(\s+install)?\s*($|&&|;)|yarn\s+install|npm\s+(install|ci|i)\b|pnpm\s+(install|i)\b|pip3?\s+install|bundle\s+install|composer\s+install|poetry\s+install)`)

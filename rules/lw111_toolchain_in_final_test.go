@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -165,6 +166,28 @@ func TestLW111LeavesDebugAndPackagingImagesAlone(t *testing.T) {
 		in.Dockerfile = "services/api/Dockerfile"
 		if fs := check(t, "LW111", in); len(fs) == 0 {
 			t.Errorf("%s as a service's Dockerfile: not caught", df)
+		}
+	}
+}
+
+// TestLW111DevelopmentImages: wild-workouts' web image is for development
+// (ENV NODE_ENV development; its start script runs yarn install, where
+// node-gyp needs python2, make and g++): no LW111. The same image with a
+// start script that only serves the built files keeps its finding.
+func TestLW111DevelopmentImages(t *testing.T) {
+	src := "FROM node:12.22.8-alpine3.13\n%sRUN apk --no-cache add yarn python2 make gcc g++\nADD start.sh /\nRUN chmod +x /start.sh\nCMD [\"/start.sh\"]\n"
+	for _, tc := range []struct {
+		env, script string
+		want        int
+	}{
+		{"ENV NODE_ENV development\n", "set -ex\nnode server.js\n", 0},
+		{"", "set -ex\n\nyarn install\nyarn serve", 0},
+		{"", "set -ex\nnode server.js\n", 1},
+		{"ENV NODE_ENV production\n", "# yarn install is done at build time\nnode server.js\n", 1},
+	} {
+		in := inputWithContext(t, map[string]string{"Dockerfile": fmt.Sprintf(src, tc.env), "start.sh": tc.script})
+		if got := len(check(t, "LW111", in)); got != tc.want {
+			t.Errorf("env %q, script %q: %d findings, want %d", tc.env, tc.script, got, tc.want)
 		}
 	}
 }
