@@ -114,6 +114,15 @@ var dockerfileCases = []struct {
 		want:  "FROM node:20\nWORKDIR /app\nCOPY package-lock.json package.json ./\nRUN npm install -g pm2@5 @nestjs/cli\nRUN ls -la\nCOPY --from=registry.example.com/tools/jq:1 /usr/bin/jq /usr/bin/jq\nRUN python3 -m venv /venv && rm -rf /tmp/x && usermod -aG staff node\nRUN yarn global add serve\nRUN npm ci\nCOPY . .\nCMD [\"node\", \"index.js\"]\n",
 	},
 	{
+		// the system's package index and yarn's own cache are no
+		// project files (the corpus's `apk update`, `yarn cache clean`)
+		name: "between-system-index-and-yarn-cache",
+		files: map[string]string{"Dockerfile": "FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nRUN apk update && apk upgrade\nRUN yarn cache clean\nRUN yarn install --frozen-lockfile\n",
+			"package.json": "{}", "yarn.lock": "", "index.js": ""},
+		rules: []string{"LW101"},
+		want:  "FROM node:20-alpine\nWORKDIR /app\nCOPY package.json yarn.lock ./\nRUN apk update && apk upgrade\nRUN yarn cache clean\nRUN yarn install --frozen-lockfile\nCOPY . .\n",
+	},
+	{
 		// it removes what the COPY brought: before the sources it would
 		// remove nothing
 		name: "between-removes-a-source",

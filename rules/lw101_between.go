@@ -193,6 +193,9 @@ func commutingCommand(x *dockerfile.Instruction, c dockerfile.Command, dest stri
 		if len(pos) >= 2 && pos[0] == "global" && pos[1] == "add" {
 			return namedPackages(c.Args, "add")
 		}
+		if len(pos) >= 2 && pos[0] == "cache" && pos[1] == "clean" && !hasProjectLocation(c.Args) {
+			return "" // the user's cache, not the project (yarn 1)
+		}
 		// yarn 2+ writes `config set` into the project's .yarnrc.yml,
 		// which the COPY of the sources would then put back
 		return "may read or write the project's package.json or .yarnrc.yml"
@@ -204,6 +207,11 @@ func commutingCommand(x *dockerfile.Instruction, c dockerfile.Command, dest stri
 		return "may read the package.json of its working directory"
 	case "gem":
 		return namedPackages(c.Args, "install")
+	case "apk", "apt-get", "apt", "dnf", "yum", "microdnf":
+		// the system's package index and cache, not the project's files
+		if len(pos) >= 1 && (pos[0] == "update" || pos[0] == "upgrade" || pos[0] == "clean" || pos[0] == "autoclean" || pos[0] == "autoremove" || pos[0] == "makecache") {
+			return ""
+		}
 	}
 	if in := Classify(c); in != nil && in.Tool.System {
 		// OS packages by name (a local .deb or .apk is a path)
