@@ -96,6 +96,9 @@ type Image struct {
 	// no cache step): each job builds every step from nothing.
 	CILine     int  `json:"ciLine,omitempty"`
 	CIUncached bool `json:"ciUncached,omitempty"`
+	// CIFresh: that CI runs on fresh runners (GitHub's hosted ones), where
+	// every cache mount starts empty, with a layer cache or without.
+	CIFresh bool `json:"ciFresh,omitempty"`
 	// CIPublishes: that CI pushes images (not only checks that they
 	// build); CIPerRunArgs: the build args it passes a value that changes
 	// from run to run (`VERSION=${{ inputs.version }}`, `--build-arg
@@ -405,7 +408,7 @@ func finish(res *Repo) {
 		im.CI = configs.ciOf(im)
 		if im.CI != "" {
 			a := configs.ciCache(im.CI)
-			im.CILine, im.CIUncached, im.CIPublishes, im.CIPerRunArgs, im.CIPlainDocker = a.line, a.uncached, a.publishes, a.perRunArgs, a.plainDocker
+			im.CILine, im.CIUncached, im.CIFresh, im.CIPublishes, im.CIPerRunArgs, im.CIPlainDocker = a.line, a.uncached, a.hosted, a.publishes, a.perRunArgs, a.plainDocker
 		}
 		im.LocalBuild = im.Source != SourceDockerfile || configs.mentionedLocally(filepath.ToSlash(im.Dockerfile))
 		if df := filepath.ToSlash(im.Dockerfile); im.Source == SourceDockerfile && df != "" && path.Base(df) != "Dockerfile" {

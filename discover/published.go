@@ -500,6 +500,7 @@ func (c *buildConfigs) ciCache(rel string) ciCacheAnswer {
 	// their Docker's cache); GitLab's, Jenkins' and Cloud Build's
 	// executors may keep one, which the file does not tell
 	hosted := strings.Contains(filepath.ToSlash(rel), ".github/workflows/") && !bytes.Contains(text, []byte("self-hosted"))
+	a.hosted = hosted
 	a.uncached = hosted && !ciCacheWords.Match(text)
 	a.publishes = ciPush.Match(text)
 	a.plainDocker = !bytes.Contains(text, []byte("buildx")) && !bytes.Contains(text, []byte("build-push-action"))
@@ -528,9 +529,9 @@ func (c *buildConfigs) ciCache(rel string) ciCacheAnswer {
 
 // ciCacheAnswer is ciCache's answer for one CI file.
 type ciCacheAnswer struct {
-	line                             int
-	uncached, publishes, plainDocker bool
-	perRunArgs                       []string
+	line                                     int
+	hosted, uncached, publishes, plainDocker bool
+	perRunArgs                               []string
 }
 
 // isCI: the file is a CI configuration that builds images (ciWorkflow's).
@@ -539,21 +540,26 @@ func (c *buildConfigs) isCI(p string) bool { return slices.Contains(c.ciBuilding
 // mentionedLocally reports whether a line that builds an image (a
 // script's, a Makefile's, a README's, compose's) in the Dockerfile's
 // directory, its parent or referenceDirs — CI files left out — names the
-// Dockerfile (by its name, or its directory for one called Dockerfile): a
-// developer builds it. The root's Dockerfile is always taken as built
-// locally (`docker build .`), and so is any when the files are past the
-// budget.
+// Dockerfile (by its name, or its directory for one called Dockerfile), or
+// a file beside it builds at all: a developer builds it. Any is taken as
+// built locally when the files are past the budget.
 func (c *buildConfigs) mentionedLocally(df string) bool {
-	if df == "" || df == "Dockerfile" {
+	if df == "" {
 		return true
 	}
-	needle := path.Base(df)
-	if needle == "Dockerfile" {
-		needle = path.Dir(df)
-	}
-	for _, x := range c.indexes(df, true) {
-		if x.named(needle, df, true) {
-			return true
+	// the root's Dockerfile: a build line in a file at the root (a
+	// README's `docker build -t app .`, a Makefile's) builds it; one that
+	// only CI builds is not taken as built locally any more (review 15:
+	// vikunja, gogs, Kavita, answer build theirs on fresh runners only)
+	if df != "Dockerfile" {
+		needle := path.Base(df)
+		if needle == "Dockerfile" {
+			needle = path.Dir(df)
+		}
+		for _, x := range c.indexes(df, true) {
+			if x.named(needle, df, true) {
+				return true
+			}
 		}
 	}
 	// a file beside the Dockerfile that builds (a README's `docker build

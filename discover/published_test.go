@@ -237,9 +237,9 @@ func TestCIPublishesAndPerRunArgs(t *testing.T) {
 		".github/workflows/web.yml": "on: workflow_dispatch\njobs:\n  build:\n    runs-on: ubuntu-24.04\n    steps:\n      - uses: docker/setup-buildx-action@v3\n      - uses: docker/build-push-action@v6\n        with:\n          context: web\n          build-args: VERSION=${{ github.event.inputs.version }}\n          push: true\n" +
 			"      - uses: docker/build-push-action@v6\n        with:\n          context: api\n          build-args: |\n            GO_VERSION=${{ matrix.go }}\n            TOKEN=${{ secrets.TOKEN }}\n            SHA=${{ github.sha }}\n          tags: registry.example.com/api:latest\n",
 		".github/workflows/sample.yml": "on:\n  pull_request:\n    paths: ['sample/**']\njobs:\n  job:\n    runs-on: ubuntu-22.04\n    steps:\n      - run: |\n          cd sample\n          docker build --build-arg STAGE=prod --build-arg REV=$(git rev-parse HEAD) --tag sample .\n",
-		"web/Dockerfile":    "FROM alpine:3.20\n",
-		"api/Dockerfile":    "FROM alpine:3.20\n",
-		"sample/Dockerfile": "FROM alpine:3.20\n",
+		"web/Dockerfile":               "FROM alpine:3.20\n",
+		"api/Dockerfile":               "FROM alpine:3.20\n",
+		"sample/Dockerfile":            "FROM alpine:3.20\n",
 	})
 	disc, err := Discover(context.Background(), root, Options{})
 	if err != nil {
@@ -258,5 +258,34 @@ func TestCIPublishesAndPerRunArgs(t *testing.T) {
 	}
 	if sample.CI == "" || sample.CIPublishes || !sample.CIPlainDocker || !slices.Equal(sample.CIPerRunArgs, []string{"REV"}) {
 		t.Errorf("sample: CI %q, publishes %v, plain %v, per-run %v", sample.CI, sample.CIPublishes, sample.CIPlainDocker, sample.CIPerRunArgs)
+	}
+}
+
+// TestRootDockerfileBuiltOnlyByCI: the root's Dockerfile that only a
+// workflow builds is not taken as built locally (gogs, vikunja: review 15);
+// a README at the root with a build line builds it.
+func TestRootDockerfileBuiltOnlyByCI(t *testing.T) {
+	files := map[string]string{
+		".github/workflows/docker.yml": "jobs:\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: docker/build-push-action@v6\n        with:\n          context: .\n          push: true\n          tags: registry.example.com/app:latest\n",
+		"Dockerfile":                   "FROM alpine:3.20\n",
+		"README.md":                    "# app\n\nRun it with `docker run registry.example.com/app`.\n",
+	}
+	for _, tc := range []struct {
+		readme string
+		want   bool
+	}{
+		{"# app\n\nRun it with `docker run registry.example.com/app`.\n", false},
+		{"# app\n\n    docker build -t app .\n", true},
+	} {
+		files["README.md"] = tc.readme
+		root := t.TempDir()
+		testfs.Write(t, root, files)
+		disc, err := Discover(context.Background(), root, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(disc.Images) != 1 || disc.Images[0].CI == "" || !disc.Images[0].CIFresh || disc.Images[0].LocalBuild != tc.want {
+			t.Errorf("README %q: %+v, want local build %v", tc.readme, disc.Images[0], tc.want)
+		}
 	}
 }

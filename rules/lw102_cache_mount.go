@@ -54,7 +54,9 @@ RUN npm ci`,
 	Good: `FROM node:20
 COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm npm ci`,
-	Check:         func(in *Input) []Finding { return in.informIfOnlyUncachedCI(checkCacheMount(in)) },
+	Check: func(in *Input) []Finding {
+		return in.informIfOnlyFreshCI(in.informIfOnlyUncachedCI(checkCacheMount(in)))
+	},
 	FixDockerfile: fixCacheMount,
 	ImageEffects:  []ImageEffect{EffectCacheMounts},
 })
@@ -428,8 +430,8 @@ func (in *Input) officialImageSource() bool {
 // mount starts empty on every fresh CI builder, so there it pays only
 // when something keeps it between jobs.
 func (in *Input) ciMountNote() string {
-	if in.CIWorkflow == "" || in.onlyUncachedCI() {
-		return "" // (informIfOnlyUncachedCI says it)
+	if in.CIWorkflow == "" || in.onlyUncachedCI() || in.onlyFreshCI() {
+		return "" // (informIfOnlyUncachedCI or informIfOnlyFreshCI says it)
 	}
 	return fmt.Sprintf(" %s builds this image on fresh CI builders, where a cache mount starts empty: keep it between jobs (`layerwise build --cache-mounts`, which `layerwise generate ci` wires in) or it pays only on developers' machines.", in.CIWorkflow)
 }

@@ -72,3 +72,25 @@ func TestLW118(t *testing.T) {
 		t.Errorf("built locally too: %+v", fs)
 	}
 }
+
+// TestLW102OnlyFreshCI: an image only a CI on fresh runners builds gets
+// its cache mount advice as information, with a layer cache or without
+// (the mount starts empty on every job: review 15); one a developer builds
+// too keeps the warning, with the note on CI.
+func TestLW102OnlyFreshCI(t *testing.T) {
+	in := input(t, "FROM node:20\nWORKDIR /app\nCOPY package*.json ./\nRUN npm ci\nCOPY . .\n")
+	in.CIWorkflow, in.CIFresh = ".github/workflows/release.yml", true
+	fs := check(t, "LW102", in)
+	if len(fs) != 1 || fs[0].Severity != Info || !strings.Contains(fs[0].Message, "on fresh runners where a cache mount starts empty") {
+		t.Errorf("only a fresh CI: %+v", fs)
+	}
+	in.LocalBuild = true
+	fs = check(t, "LW102", in)
+	if len(fs) != 1 || fs[0].Severity != Warning || !strings.Contains(fs[0].Message, "pays only on developers' machines") {
+		t.Errorf("built locally too: %+v", fs)
+	}
+	in.LocalBuild, in.CIFresh = false, false // a self-hosted runner keeps its mounts
+	if fs = check(t, "LW102", in); len(fs) != 1 || fs[0].Severity != Warning {
+		t.Errorf("self-hosted CI: %+v", fs)
+	}
+}

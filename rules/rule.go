@@ -324,6 +324,9 @@ type Input struct {
 	CILine     int
 	CIUncached bool
 	LocalBuild bool
+	// CIFresh: that CI runs on fresh runners, where cache mounts start
+	// empty (discover.Image.CIFresh).
+	CIFresh bool
 	// CIPublishes, CIPerRunArgs, CIPlainDocker: that CI pushes images,
 	// passes these build args a value of each run, builds with a plain
 	// docker build (discover.Image's fields of those names).
@@ -538,6 +541,30 @@ func (in *Input) onlyUncachedCI() bool {
 // uncachedCINote ends such a finding's message.
 func (in *Input) uncachedCINote() string {
 	return fmt.Sprintf(" Only %s builds this image, and it keeps no layer cache between jobs (LW118): this pays once it does.", in.CIWorkflow)
+}
+
+// onlyFreshCI: the image is built only by a CI on fresh runners (no
+// compose, script or README builds it): a cache mount starts empty on
+// every job, with a layer cache or without.
+func (in *Input) onlyFreshCI() bool {
+	return in.CIWorkflow != "" && in.CIFresh && !in.LocalBuild
+}
+
+// informIfOnlyFreshCI makes a cache mount finding information where only
+// a CI on fresh runners builds the image (onlyFreshCI), saying why: the
+// mount pays there only once something keeps it between jobs (review 15).
+func (in *Input) informIfOnlyFreshCI(fs []Finding) []Finding {
+	if !in.onlyFreshCI() {
+		return fs
+	}
+	for i := range fs {
+		if fs[i].Severity == Info {
+			continue // (informIfOnlyUncachedCI said why)
+		}
+		fs[i].Severity = Info
+		fs[i].Message += fmt.Sprintf(" Only %s builds this image, on fresh runners where a cache mount starts empty: this pays once the mounts are kept between jobs (`layerwise build --cache-mounts`, which `layerwise generate ci` wires in).", in.CIWorkflow)
+	}
+	return fs
 }
 
 // informIfOnlyUncachedCI makes a speed finding information where only an
