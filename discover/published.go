@@ -216,10 +216,12 @@ type tokenSet struct {
 	builds bool
 }
 
-// buildLine: a line that builds an image or names what a build reads
-// (not a solution file that lists the project's directory, not a script's
-// `[ -f x ]` or `cp -f`).
-var buildLine = regexp.MustCompile(`(?i)(docker|podman)\s+(buildx\s+)?build|docker-compose|docker\s+compose|\bcontext:|\bdockerfile:`)
+// buildLine: a line that builds an image or names what a build reads —
+// a YAML key `context:` or `dockerfile:` at the line's start (not a Go
+// snippet's `fmt.Errorf("context: %w")` in CONTRIBUTING.md, not `#
+// syntax=docker/dockerfile:1`: review 15), not a solution file that lists
+// the project's directory, not a script's `[ -f x ]` or `cp -f`.
+var buildLine = regexp.MustCompile(`(?i)(docker|podman)\s+(buildx\s+)?build|docker-compose|docker\s+compose|^\s*-?\s*["']?(context|dockerfile)["']?\s*:`)
 
 // maxToken: longer words are no paths a build names (and their directories
 // would cost their length squared).

@@ -269,6 +269,8 @@ func TestRootDockerfileBuiltOnlyByCI(t *testing.T) {
 		".github/workflows/docker.yml": "jobs:\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: docker/build-push-action@v6\n        with:\n          context: .\n          push: true\n          tags: registry.example.com/app:latest\n",
 		"Dockerfile":                   "FROM alpine:3.20\n",
 		"README.md":                    "# app\n\nRun it with `docker run registry.example.com/app`.\n",
+		// no build lines: a Go snippet's "context:" (vikunja's)
+		"CONTRIBUTING.md": "- Wrap errors with `fmt.Errorf(\"context: %w\", err)`\n",
 	}
 	for _, tc := range []struct {
 		readme string
