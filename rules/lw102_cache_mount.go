@@ -271,6 +271,13 @@ func toolCacheDirs(in *Input, ins *dockerfile.Instruction, inst *Install) []stri
 	if inst.Tool == toolGo && len(dirs) == 2 && !inst.Compile {
 		return dirs[:1]
 	}
+	if inst.Tool == toolGo && len(dirs) == 2 && (in.compiledInLayerBefore(ins, dirs[1]) || compiledAfter(in.stageOf(ins), ins)) {
+		// an earlier RUN compiled into the build cache of its layer on
+		// purpose (photoview's `go install github.com/mattn/go-sqlite3`
+		// warms cgo's packages): a mount here would hide that cache and
+		// start empty on a fresh builder (review 15)
+		return dirs[:1]
+	}
 	return dirs
 }
 
@@ -278,6 +285,64 @@ func toolCacheDirs(in *Input, ins *dockerfile.Instruction, inst *Install) []stri
 // command line.
 var cacheDirFlags = map[*pkgmgr.Tool]string{
 	toolNpm: "--cache", toolPip: "--cache-dir", toolYarn: "--cache-folder", toolPnpm: "--store-dir",
+}
+
+// compiledAfter: a later RUN of the stage compiles Go after the sources
+// come: ins, before them, warms the build cache in its layer for it (and
+// takes no mount, so that the rule says the same of both before and after
+// its fix).
+func compiledAfter(s *dockerfile.Stage, ins *dockerfile.Instruction) bool {
+	if s == nil {
+		return false
+	}
+	after, sources := false, false
+	for _, x := range s.Instructions {
+		if x == ins {
+			after = true
+			continue
+		}
+		if !after {
+			continue
+		}
+		sources = sources || copiesWholeContext(x)
+		for _, i := range runInstalls(x) {
+			if sources && i.Tool == toolGo && i.Compile {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// copiesWholeContext: x is a COPY/ADD of the whole build context.
+func copiesWholeContext(x *dockerfile.Instruction) bool {
+	return wholeContextBetween([]*dockerfile.Instruction{x, nil}, nil)
+}
+
+// compiledInLayerBefore: an earlier RUN of the lineage runs a Go compile
+// (go build, go install) with no cache mount on dir, and the sources come
+// between it and ins: it compiled the dependencies into the build cache of
+// its layer, which ins reuses.
+func (in *Input) compiledInLayerBefore(ins *dockerfile.Instruction, dir string) bool {
+	s := in.stageOf(ins)
+	if s == nil {
+		return false
+	}
+	warmed := false
+	for _, x := range in.lineageInstructions(s) {
+		if x == ins {
+			return false
+		}
+		if warmed && copiesWholeContext(x) {
+			return true // the sources came after it: it compiled the dependencies
+		}
+		for _, i := range runInstalls(x) {
+			if i.Tool == toolGo && i.Compile && coveringMount(x, dir) == nil {
+				warmed = true
+			}
+		}
+	}
+	return false
 }
 
 // yarnCacheDirs: yarn 1 (classic) keeps its cache in

@@ -350,3 +350,41 @@ func TestLW102SmallInstallsReview14(t *testing.T) {
 		t.Errorf("apk without --no-cache: %+v", fs)
 	}
 }
+
+// TestLW102GoBuildCacheWarmedInLayer: photoview compiles its cgo
+// dependencies with `go install` in a layer before the sources, and its
+// `go build` reuses that cache: no build cache mount there (it would hide
+// the layer's cache); the module cache is still advised where it is not
+// kept.
+func TestLW102GoBuildCacheWarmedInLayer(t *testing.T) {
+	src := "FROM golang:1.24 AS api\nWORKDIR /app\nCOPY go.mod go.sum ./\nRUN go mod download && go install github.com/mattn/go-sqlite3\nCOPY . .\nRUN go build -o photoview .\n"
+	for _, f := range check(t, "LW102", input(t, src)) {
+		if f.Range.Start.Line == 6 && strings.Contains(f.Message, "go-build") {
+			t.Errorf("build cache mount advised over the warmed layer: %s", f.Message)
+		}
+	}
+	for _, f := range check(t, "LW102", input(t, src)) {
+		if f.Range.Start.Line == 4 && strings.Contains(f.Message, "go-build") {
+			t.Errorf("build cache mount advised on the warming step: %s", f.Message)
+		}
+	}
+	// two binaries built after the sources: each gets the mount
+	two := check(t, "LW102", input(t, "FROM golang:1.24\nWORKDIR /app\nCOPY . .\nRUN go build -o a ./cmd/a\nRUN go build -o b ./cmd/b\n"))
+	n := 0
+	for _, f := range two {
+		if strings.Contains(f.Message, "go-build") {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Errorf("two binaries: %+v", two)
+	}
+	fs := check(t, "LW102", input(t, "FROM golang:1.24 AS api\nWORKDIR /app\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN go build -o app .\n"))
+	found := false
+	for _, f := range fs {
+		found = found || (f.Range.Start.Line == 6 && strings.Contains(f.Message, "go-build"))
+	}
+	if !found {
+		t.Errorf("a plain go build: %+v", fs)
+	}
+}

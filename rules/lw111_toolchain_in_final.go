@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/layerwise/layerwise/dockerfile"
@@ -58,8 +59,23 @@ func checkToolchainInFinal(in *Input) []Finding {
 		out = append(out, in.atStage(final, fmt.Sprintf("the final image builds on %s, an SDK image (~%s the runtime does not need): copy the artifact into a runtime base instead.", root.Base, mb(w)),
 			Cost{ImageBytes: w, Seconds: bytesSeconds(0, w), Basis: "static"}))
 	}
+	cSeen := false // a C compiler is installed by an earlier RUN
 	for _, ins := range in.lineageInstructions(final) {
-		if names, w := toolchainIn(ins); len(names) > 0 {
+		names, w := toolchainIn(ins)
+		hasC := slices.ContainsFunc(names, func(n string) bool { return cToolchain[n] })
+		if cSeen {
+			// build-base after `make g++` adds a few MB: the compiler is
+			// there already, and counted where it came (Flowise: review 15)
+			names = slices.DeleteFunc(names, func(n string) bool {
+				if cToolchain[n] {
+					w -= toolchainPackages[n]
+					return true
+				}
+				return false
+			})
+		}
+		cSeen = cSeen || hasC
+		if len(names) > 0 {
 			out = append(out, in.at(ins, fmt.Sprintf("the final image installs build tools (%s, ~%s): install them in a build stage and copy only the output.", strings.Join(names, ", "), mb(w)),
 				Cost{ImageBytes: w, Seconds: bytesSeconds(0, w), Basis: "static"}))
 		}
@@ -170,6 +186,13 @@ func (in *Input) devOrTestImage(final *dockerfile.Stage) bool {
 		}
 	}
 	return in.startScriptInstalls(final)
+}
+
+// cToolchain: the packages of the C and C++ compilers, which pull in each
+// other (build-base is make, gcc, g++ and the libc headers).
+var cToolchain = map[string]bool{
+	"gcc": true, "g++": true, "make": true, "build-base": true, "build-essential": true, "clang": true,
+	"musl-dev": true, "libc-dev": true, "libc6-dev": true, "cpp": true, "binutils": true,
 }
 
 // devEnvValue: an environment's name for development.

@@ -191,3 +191,17 @@ func TestLW111DevelopmentImages(t *testing.T) {
 		}
 	}
 }
+
+// TestLW111CompilerCountedOnce: Flowise's worker installs make and g++,
+// then build-base: the compiler is reported where it came, not again.
+func TestLW111CompilerCountedOnce(t *testing.T) {
+	fs := check(t, "LW111", input(t, "FROM node:24-alpine\nRUN apk add --update python3 make g++\nRUN apk add --no-cache build-base cairo-dev\nCOPY . .\nCMD [\"node\", \"index.js\"]\n"))
+	if len(fs) != 1 || fs[0].Range.Start.Line != 2 {
+		t.Errorf("findings: %+v", fs)
+	}
+	// another toolchain after the compiler is reported on its own line
+	fs = check(t, "LW111", input(t, "FROM debian:12\nRUN apt-get install -y gcc make\nRUN apt-get install -y openjdk-17-jdk\nCMD [\"/app\"]\n"))
+	if len(fs) != 2 {
+		t.Errorf("findings: %+v", fs)
+	}
+}

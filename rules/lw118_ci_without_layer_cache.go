@@ -99,8 +99,9 @@ func checkCIWithoutLayerCache(ins []*Input) []Finding {
 	return out
 }
 
-// layerCacheHelps: some RUN of the image that installs or compiles would
-// come from a layer cache after a source change — no COPY of the whole
+// layerCacheHelps: some RUN of the image that installs or compiles more
+// than a few small packages would come from a layer cache after a source
+// change — no COPY of the whole
 // context comes before it (`COPY * ./` then `go build`: every change
 // re-runs it), and no build arg CI passes a new value on each run is
 // declared before it (ARG VERSION before every RUN: review 14).
@@ -111,7 +112,13 @@ func (in *Input) layerCacheHelps() bool {
 	for _, s := range in.File.Stages {
 		lineage := in.lineageInstructions(s)
 		for _, x := range s.Instructions {
-			if len(runInstalls(x)) == 0 || wholeContextBetween(lineage, x) || perRunArgBefore(lineage, x, in.CIPerRunArgs) {
+			insts := runInstalls(x)
+			if len(insts) == 0 || wholeContextBetween(lineage, x) || perRunArgBefore(lineage, x, in.CIPerRunArgs) {
+				continue
+			}
+			// a step of a few small packages costs seconds either way
+			// (answer's runtime `apk add bash curl tzdata`: review 15)
+			if !slices.ContainsFunc(insts, func(i *Install) bool { return !allSmall(x, i.Tool) }) {
 				continue
 			}
 			return true
