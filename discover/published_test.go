@@ -271,6 +271,8 @@ func TestRootDockerfileBuiltOnlyByCI(t *testing.T) {
 		"README.md":                    "# app\n\nRun it with `docker run registry.example.com/app`.\n",
 		// no build lines: a Go snippet's "context:" (vikunja's)
 		"CONTRIBUTING.md": "- Wrap errors with `fmt.Errorf(\"context: %w\", err)`\n",
+		// an installer of the Docker packages (pds's installer.sh)
+		"installer.sh": "apt-get install -y docker-ce docker-ce-cli docker-compose-plugin\n",
 	}
 	for _, tc := range []struct {
 		readme string

@@ -271,7 +271,7 @@ func toolCacheDirs(in *Input, ins *dockerfile.Instruction, inst *Install) []stri
 	if inst.Tool == toolGo && len(dirs) == 2 && !inst.Compile {
 		return dirs[:1]
 	}
-	if inst.Tool == toolGo && len(dirs) == 2 && (in.compiledInLayerBefore(ins, dirs[1]) || compiledAfter(in.stageOf(ins), ins)) {
+	if inst.Tool == toolGo && len(dirs) == 2 && (in.compiledInLayerBefore(ins, dirs[1]) || in.compiledAfter(in.stageOf(ins), ins)) {
 		// an earlier RUN compiled into the build cache of its layer on
 		// purpose (photoview's `go install github.com/mattn/go-sqlite3`
 		// warms cgo's packages): a mount here would hide that cache and
@@ -291,7 +291,7 @@ var cacheDirFlags = map[*pkgmgr.Tool]string{
 // come: ins, before them, warms the build cache in its layer for it (and
 // takes no mount, so that the rule says the same of both before and after
 // its fix).
-func compiledAfter(s *dockerfile.Stage, ins *dockerfile.Instruction) bool {
+func (in *Input) compiledAfter(s *dockerfile.Stage, ins *dockerfile.Instruction) bool {
 	if s == nil {
 		return false
 	}
@@ -304,7 +304,7 @@ func compiledAfter(s *dockerfile.Stage, ins *dockerfile.Instruction) bool {
 		if !after {
 			continue
 		}
-		sources = sources || copiesWholeContext(x)
+		sources = sources || in.broadCopy(x) || copiesWholeContext(x)
 		for _, i := range runInstalls(x) {
 			if sources && i.Tool == toolGo && i.Compile {
 				return true
@@ -333,7 +333,7 @@ func (in *Input) compiledInLayerBefore(ins *dockerfile.Instruction, dir string) 
 		if x == ins {
 			return false
 		}
-		if warmed && copiesWholeContext(x) {
+		if warmed && (in.broadCopy(x) || copiesWholeContext(x)) {
 			return true // the sources came after it: it compiled the dependencies
 		}
 		for _, i := range runInstalls(x) {

@@ -357,7 +357,7 @@ func TestLW102SmallInstallsReview14(t *testing.T) {
 // the layer's cache); the module cache is still advised where it is not
 // kept.
 func TestLW102GoBuildCacheWarmedInLayer(t *testing.T) {
-	src := "FROM golang:1.24 AS api\nWORKDIR /app\nCOPY go.mod go.sum ./\nRUN go mod download && go install github.com/mattn/go-sqlite3\nCOPY . .\nRUN go build -o photoview .\n"
+	src := "FROM golang:1.24 AS api\nWORKDIR /app/api\nCOPY api/go.mod api/go.sum /app/api/\nRUN go mod download && go install github.com/mattn/go-sqlite3\nCOPY api /app/api\nRUN go build -o photoview .\n"
 	for _, f := range check(t, "LW102", input(t, src)) {
 		if f.Range.Start.Line == 6 && strings.Contains(f.Message, "go-build") {
 			t.Errorf("build cache mount advised over the warmed layer: %s", f.Message)
