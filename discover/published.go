@@ -219,10 +219,12 @@ type tokenSet struct {
 // buildLine: a line that builds an image or names what a build reads —
 // a YAML key `context:` or `dockerfile:` at the line's start (not a Go
 // snippet's `fmt.Errorf("context: %w")` in CONTRIBUTING.md, not `#
-// syntax=docker/dockerfile:1`: review 15), compose's build, up or bake
-// (not an installer's docker-compose-plugin package), not a solution file that lists
+// syntax=docker/dockerfile:1`: review 15), compose's build or up --build
+// (not an installer's docker-compose-plugin package, not pds's `docker
+// compose up` of published images: the images compose builds are found
+// from its files), not a solution file that lists
 // the project's directory, not a script's `[ -f x ]` or `cp -f`.
-var buildLine = regexp.MustCompile(`(?i)(docker|podman)\s+(buildx\s+)?build|(docker-compose|docker\s+compose)\b[^\n]*\s(build|up|bake)\b|^\s*-?\s*["']?(context|dockerfile)["']?\s*:`)
+var buildLine = regexp.MustCompile(`(?i)(docker|podman)\s+(buildx\s+)?build|(docker-compose|docker\s+compose)\b[^\n]*\s(build|--build)\b|^\s*-?\s*["']?(context|dockerfile)["']?\s*:`)
 
 // maxToken: longer words are no paths a build names (and their directories
 // would cost their length squared).

@@ -272,7 +272,7 @@ func TestRootDockerfileBuiltOnlyByCI(t *testing.T) {
 		// no build lines: a Go snippet's "context:" (vikunja's)
 		"CONTRIBUTING.md": "- Wrap errors with `fmt.Errorf(\"context: %w\", err)`\n",
 		// an installer of the Docker packages (pds's installer.sh)
-		"installer.sh": "apt-get install -y docker-ce docker-ce-cli docker-compose-plugin\n",
+		"installer.sh": "apt-get install -y docker-ce docker-ce-cli docker-compose-plugin\nExecStart=/usr/bin/docker compose --file /pds/compose.yaml up --detach\n",
 	}
 	for _, tc := range []struct {
 		readme string
