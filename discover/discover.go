@@ -409,6 +409,9 @@ func finish(res *Repo) {
 		if im.CI != "" {
 			a := configs.ciCache(im.CI)
 			im.CILine, im.CIUncached, im.CIFresh, im.CIPublishes, im.CIPerRunArgs, im.CIPlainDocker = a.line, a.uncached, a.hosted, a.publishes, a.perRunArgs, a.plainDocker
+			if a.classic && im.NoMounts == "" {
+				im.NoMounts = im.CI + " builds it with docker/build-push-action@v1, which runs the classic builder (no BuildKit): RUN --mount fails there"
+			}
 		}
 		im.LocalBuild = im.Source != SourceDockerfile || configs.mentionedLocally(filepath.ToSlash(im.Dockerfile))
 		if df := filepath.ToSlash(im.Dockerfile); im.Source == SourceDockerfile && df != "" && path.Base(df) != "Dockerfile" {

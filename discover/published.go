@@ -263,7 +263,9 @@ func (c *buildConfigs) tokens(p string) *tokenSet {
 				for _, w := range strings.FieldsFunc(string(line), func(r rune) bool {
 					return r <= ' ' || strings.ContainsRune(`"'`+"`"+`,;=()[]{}<>|`, r)
 				}) {
-					if len(w) > maxToken {
+					if len(w) > maxToken || strings.Contains(w, "@") {
+						// (an action's reference, docker/build-push-action@v6,
+						// names no directory docker/: lago's review 16)
 						continue
 					}
 					if strings.Contains(w, "$") && strings.Contains(w, "ockerfile") {
@@ -509,6 +511,9 @@ func (c *buildConfigs) ciCache(rel string) ciCacheAnswer {
 	a.uncached = hosted && !ciCacheWords.Match(text)
 	a.publishes = ciPush.Match(text)
 	a.plainDocker = !bytes.Contains(text, []byte("buildx")) && !bytes.Contains(text, []byte("build-push-action"))
+	// build-push-action's first version runs `docker build` on the
+	// runner's Engine, the classic builder unless DOCKER_BUILDKIT=1
+	a.classic = bytes.Contains(text, []byte("docker/build-push-action@v1")) && !bytes.Contains(text, []byte("DOCKER_BUILDKIT")) && !bytes.Contains(text, []byte("buildx"))
 	inArgs := false
 	for line := range bytes.Lines(text) {
 		l := string(line)
@@ -534,9 +539,9 @@ func (c *buildConfigs) ciCache(rel string) ciCacheAnswer {
 
 // ciCacheAnswer is ciCache's answer for one CI file.
 type ciCacheAnswer struct {
-	line                                     int
-	hosted, uncached, publishes, plainDocker bool
-	perRunArgs                               []string
+	line                                              int
+	hosted, uncached, publishes, plainDocker, classic bool
+	perRunArgs                                        []string
 }
 
 // isCI: the file is a CI configuration that builds images (ciWorkflow's).

@@ -293,3 +293,39 @@ func TestRootDockerfileBuiltOnlyByCI(t *testing.T) {
 		}
 	}
 }
+
+// TestCIActionReferencesNameNoDirectory: lago's processors workflow uses
+// docker/build-push-action@v6 on ./events-processor: it does not build
+// docker/Dockerfile (the action's owner is no directory); a workflow on
+// build-push-action@v1 builds with the classic builder: no cache mounts
+// for what it builds (the sock shop's front-end).
+func TestCIActionReferencesNameNoDirectory(t *testing.T) {
+	root := t.TempDir()
+	testfs.Write(t, root, map[string]string{
+		".github/workflows/processors.yml": "jobs:\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: docker/login-action@v3\n      - uses: docker/build-push-action@v6\n        with:\n          context: ./events-processor\n          push: true\n",
+		".github/workflows/front.yml":      "jobs:\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: docker/build-push-action@v1\n        with:\n          path: front\n          repository: org/front\n",
+		"docker/Dockerfile":                "FROM alpine:3.20\n",
+		"events-processor/Dockerfile":      "FROM alpine:3.20\n",
+		"front/Dockerfile":                 "FROM alpine:3.20\n",
+	})
+	disc, err := Discover(context.Background(), root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, im := range disc.Images {
+		switch filepath.ToSlash(im.Dockerfile) {
+		case "docker/Dockerfile":
+			if im.CI != "" {
+				t.Errorf("docker/Dockerfile attributed to %s", im.CI)
+			}
+		case "events-processor/Dockerfile":
+			if im.CI != ".github/workflows/processors.yml" || im.NoMounts != "" {
+				t.Errorf("events-processor: CI %q, no mounts %q", im.CI, im.NoMounts)
+			}
+		case "front/Dockerfile":
+			if im.CI != ".github/workflows/front.yml" || !strings.Contains(im.NoMounts, "build-push-action@v1") {
+				t.Errorf("front: CI %q, no mounts %q", im.CI, im.NoMounts)
+			}
+		}
+	}
+}
