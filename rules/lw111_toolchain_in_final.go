@@ -169,7 +169,10 @@ func (in *Input) devOrTestImage(final *dockerfile.Stage) bool {
 	words := strings.FieldsFunc(strings.ToLower(in.Image+" "+in.Dockerfile+" "+final.Name), func(r rune) bool { return (r < 'a' || r > 'z') && (r < '0' || r > '9') })
 	for _, w := range words {
 		switch w {
-		case "dev", "develop", "development", "devcontainer", "test", "tests", "testing", "e2e", "ci", "cypress", "playwright", "debug", "packaging":
+		case "dev", "develop", "development", "devcontainer", "test", "tests", "testing", "e2e", "ci", "cypress", "playwright", "debug", "packaging",
+			// a toolbox the Makefile runs its tools in (tempo's tools/
+			// image: make and the Go SDK are what it is for: review 16)
+			"tools", "toolbox", "toolchain":
 			return true
 		}
 	}

@@ -205,3 +205,25 @@ func TestLW111CompilerCountedOnce(t *testing.T) {
 		t.Errorf("findings: %+v", fs)
 	}
 }
+
+// TestToolboxAndCIImages: tempo's tools/Dockerfile is the toolbox its
+// Makefile runs make and the linters in (no LW111), conductor's
+// docker/ci/Dockerfile runs the gradle build and tests (no LW112); the
+// same files elsewhere keep their findings.
+func TestToolboxAndCIImages(t *testing.T) {
+	for _, tc := range []struct {
+		rule, src, df string
+		want          int
+	}{
+		{"LW111", "FROM alpine:3.20\nRUN apk add --no-cache make gcc\nCOPY app /app\nCMD [\"/app\"]\n", "tools/Dockerfile", 0},
+		{"LW111", "FROM alpine:3.20\nRUN apk add --no-cache make gcc\nCOPY app /app\nCMD [\"/app\"]\n", "svc/Dockerfile", 1},
+		{"LW112", "FROM golang:1.24\nCOPY . .\nRUN go build -o /app .\nCMD [\"/app\"]\n", "docker/ci/Dockerfile", 0},
+		{"LW112", "FROM golang:1.24\nCOPY . .\nRUN go build -o /app .\nCMD [\"/app\"]\n", "docker/api/Dockerfile", 1},
+	} {
+		in := input(t, tc.src)
+		in.Dockerfile = tc.df
+		if got := len(check(t, tc.rule, in)); got != tc.want {
+			t.Errorf("%s on %s: %d findings, want %d", tc.rule, tc.df, got, tc.want)
+		}
+	}
+}
