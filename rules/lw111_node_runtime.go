@@ -651,9 +651,48 @@ func (sc *startCheck) argv(argv []string, depth int) string {
 		if len(pos) == 0 {
 			return "the container runs npx without a package"
 		}
+		if why := devServer(pos[0], pos[1:]); why != "" {
+			return why
+		}
 		return sc.bin(pos[0])
 	}
+	if why := devServer(name, rest); why != "" {
+		return why
+	}
 	return sc.bin(argv[0])
+}
+
+// devServer says why a program is a development server ("" when it is
+// not): it compiles the sources as it serves them, with whatever
+// development dependency they import (sass, typescript: conductor's UI
+// runs `react-scripts start`, review 16).
+func devServer(prog string, args []string) string {
+	pos := dockerfile.Command{Args: args}.Positional()
+	sub := ""
+	if len(pos) > 0 {
+		sub = pos[0]
+	}
+	dev := false
+	switch path.Base(prog) {
+	case "react-scripts", "craco", "react-app-rewired":
+		dev = sub == "start"
+	case "vite":
+		dev = sub == "" || sub == "dev" || sub == "serve"
+	case "webpack-dev-server", "nodemon", "ts-node-dev":
+		dev = true
+	case "webpack", "vue-cli-service", "ng":
+		dev = sub == "serve"
+	case "next", "nuxt", "nuxi", "astro", "remix":
+		dev = sub == "dev"
+	case "gatsby":
+		dev = sub == "develop"
+	case "parcel":
+		dev = sub != "build"
+	}
+	if !dev {
+		return ""
+	}
+	return fmt.Sprintf("the container runs %s, a development server: it compiles the sources with any development dependency they import", strings.TrimSpace(path.Base(prog)+" "+sub))
 }
 
 func (sc *startCheck) bin(prog string) string {

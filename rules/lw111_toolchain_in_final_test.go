@@ -227,3 +227,29 @@ func TestToolboxAndCIImages(t *testing.T) {
 		}
 	}
 }
+
+// TestLW111DevServer: conductor's UI image runs `yarn start`, which is
+// `react-scripts start`: a development server compiling with sass and
+// typescript, development dependencies: installing them is no finding.
+// A start script that runs the built server keeps it.
+func TestLW111DevServer(t *testing.T) {
+	for _, tc := range []struct {
+		start string
+		want  int
+	}{
+		{"react-scripts start", 0},
+		{"vite", 0},
+		{"next dev", 0},
+		{"node server.js", 1},
+		{"next start", 1},
+	} {
+		in := inputWithContext(t, map[string]string{
+			"Dockerfile":   "FROM node:20-slim\nCOPY package.json yarn.lock ./\nRUN yarn install\nCOPY . .\nCMD [\"yarn\", \"start\"]\n",
+			"package.json": `{"scripts":{"start":"` + tc.start + `"},"dependencies":{"react-scripts":"5","next":"14","vite":"5"},"devDependencies":{"sass":"1"}}`,
+			"yarn.lock":    "",
+		})
+		if got := len(check(t, "LW111", in)); got != tc.want {
+			t.Errorf("start %q: %d findings, want %d", tc.start, got, tc.want)
+		}
+	}
+}
