@@ -58,7 +58,7 @@ func checkMovingRemote(in *Input) []Finding {
 			if ins.Run != nil {
 				for j, c := range ins.Run.Commands {
 					w := movingFetch(c)
-					if w != "" && path.Base(c.Name) == "git" && checkedOutLater(in, ins, ins.Run.Commands[j+1:]) {
+					if w != "" && path.Base(c.Name) == "git" && (checkedOutLater(in, ins, ins.Run.Commands[j+1:]) || in.checkedOutNext(s, ins)) {
 						continue // the clone is checked out at a pinned ref
 					}
 					if w != "" {
@@ -159,6 +159,33 @@ func checkedOutLater(in *Input, ins *dockerfile.Instruction, cmds []dockerfile.C
 		if ref != "" && (shaRef.MatchString(ref) || versionRef.MatchString(ref)) {
 			return true
 		}
+	}
+	return false
+}
+
+// checkedOutNext: the next RUN of the stage starts with a checkout of a
+// pinned ref (lago's `RUN git clone --tags …`, `WORKDIR /lago-expression/…`,
+// `RUN git checkout v0.2.0 && cargo build`: review 16): what is built does
+// not move, though the clone's layer may be old.
+func (in *Input) checkedOutNext(s *dockerfile.Stage, ins *dockerfile.Instruction) bool {
+	if s == nil {
+		return false
+	}
+	i := slices.Index(s.Instructions, ins)
+	if i < 0 {
+		return false
+	}
+	for _, x := range s.Instructions[i+1:] {
+		if x.Run == nil {
+			if x.Kind == "WORKDIR" || x.Kind == "ENV" || x.Kind == "ARG" {
+				continue
+			}
+			return false
+		}
+		if len(x.Run.Commands) > 0 && path.Base(x.Run.Commands[0].Name) == "git" {
+			return checkedOutLater(in, x, x.Run.Commands[:1])
+		}
+		return false
 	}
 	return false
 }

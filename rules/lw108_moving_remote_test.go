@@ -25,6 +25,8 @@ func TestLW108MovingRemote(t *testing.T) {
 		// in the same RUN (moby/buildkit's gopls stage)
 		"ARG GOPLS_VERSION=v0.38.0\nFROM golang:1.22\nARG GOPLS_VERSION\nRUN git clone https://github.com/golang/tools.git && cd tools && git checkout ${GOPLS_VERSION}\nRUN go build ./...\n",
 		"FROM golang:1.22\nRUN git clone https://example.com/r.git /r && git -C /r checkout 3f2a9c1d\nRUN go build ./...\n",
+		// the next RUN checks the clone out at a tag (lago's events-processor)
+		"FROM rust:1.85\nRUN git clone --tags https://example.com/lago-expression/\nWORKDIR /lago-expression/expression-go\nRUN git checkout v0.2.0 && cargo build --release\n",
 	)
 	ruleCatches(t, "LW108",
 		// a branch checked out still moves, as do an empty or branch
@@ -33,6 +35,7 @@ func TestLW108MovingRemote(t *testing.T) {
 		"FROM golang:1.22\nARG GOPLS_VERSION\nRUN git clone https://github.com/golang/tools.git && cd tools && git checkout ${GOPLS_VERSION}\nRUN go build ./...\n",
 		"FROM golang:1.22\nARG REF=main\nRUN git clone https://example.com/r.git /r && cd /r && git checkout $REF\nRUN go build ./...\n",
 		"FROM golang:1.22\nRUN git clone https://example.com/r.git /r && cd /r && git checkout $(git describe --tags)\nRUN go build ./...\n",
+		"FROM rust:1.85\nRUN git clone https://example.com/r.git /r\nWORKDIR /r\nRUN git checkout develop && cargo build --release\n",
 		// a checkout does not pin a curl of latest in the same RUN
 		"FROM golang:1.22\nRUN git clone https://example.com/r.git /r && git -C /r checkout v1.2.3 && curl -fsSL https://example.com/releases/latest/tool -o /usr/bin/tool\nRUN go build ./...\n",
 	)
