@@ -2,10 +2,12 @@ package rules
 
 import (
 	"fmt"
+	"path"
 	"regexp"
 	"strings"
 
 	"github.com/distribution/reference"
+	"github.com/layerwise/layerwise/dockerfile"
 )
 
 // BaseImageUnpinned is LW109.
@@ -56,10 +58,22 @@ func checkBaseTag(in *Input) []Finding {
 		// and an echo): the test builds it fresh, whatever latest is
 		return nil
 	}
+	if floatingOnPurpose(in.Dockerfile) {
+		// a nightly or edge build: it is made from the newest of
+		// everything, its base included (nats-server's Dockerfile.nightly:
+		// review 16)
+		return nil
+	}
 	var out []Finding
 	for _, s := range in.File.Stages {
 		if s.BaseStage >= 0 || in.BuiltHere[s.Base] {
 			continue // a stage, or an image the repository builds first
+		}
+		if in.downloadStage(s) {
+			// a stage that only downloads and unpacks pinned files for a
+			// later stage to copy (nats' `FROM alpine` fetching
+			// microcheck v1.3.0): its base does not reach the image
+			continue
 		}
 		if in.suppliedArgIn(s.BaseRaw) {
 			// the base is an ARG the repository's builds pass (outline's
@@ -80,6 +94,11 @@ func checkBaseTag(in *Input) []Finding {
 			// publish no version tags: as pinned as node:24-trixie
 			continue
 		}
+		if rollingRelease(n.Name(), tagged, hasTag) {
+			// a rolling release moves by design, whatever the tag
+			// (code-server's tumbleweed variant runs zypper dup)
+			continue
+		}
 		switch {
 		case !hasTag:
 			out = append(out, in.atStage(s, fmt.Sprintf("FROM %s has no tag: it means :latest, which moves. Pin a version tag or a digest.", s.Base), Cost{Invalidates: "every layer of the image when the registry's latest moves"}))
@@ -88,4 +107,62 @@ func checkBaseTag(in *Input) []Finding {
 		}
 	}
 	return out
+}
+
+// floatingOnPurpose: the Dockerfile's name says it builds from the newest
+// of everything (Dockerfile.nightly, edge.Dockerfile, Dockerfile-canary).
+func floatingOnPurpose(df string) bool {
+	for _, w := range strings.FieldsFunc(strings.ToLower(path.Base(df)), func(r rune) bool { return r == '.' || r == '-' || r == '_' }) {
+		if w == "nightly" || w == "edge" || w == "canary" || w == "snapshot" {
+			return true
+		}
+	}
+	return false
+}
+
+// rollingRelease: an image of a rolling distribution, which has no
+// release to pin (openSUSE Tumbleweed, Arch Linux, Fedora Rawhide,
+// Debian sid).
+func rollingRelease(name string, tagged reference.Tagged, hasTag bool) bool {
+	base := path.Base(name)
+	if base == "tumbleweed" || base == "archlinux" || base == "arch" {
+		return true
+	}
+	return hasTag && (tagged.Tag() == "rawhide" || tagged.Tag() == "sid" || tagged.Tag() == "unstable" || tagged.Tag() == "tumbleweed")
+}
+
+// downloadStage: a stage another one copies from whose RUNs only fetch,
+// check and unpack files (curl, wget, tar, unzip, sha256sum, chmod, mv),
+// none installing or building: what it hands on is the files, not its
+// base image.
+func (in *Input) downloadStage(s *dockerfile.Stage) bool {
+	if s == in.finalStage() || s.Name == "" {
+		return false
+	}
+	runs := 0
+	for _, x := range s.Instructions {
+		switch x.Kind {
+		case "RUN":
+			if x.Run == nil || len(x.Run.Commands) == 0 {
+				return false
+			}
+			for _, c := range x.Run.Commands {
+				if c.Name != "" && !fetchCommands[path.Base(c.Name)] { // ("" assigns a variable)
+					return false
+				}
+			}
+			runs++
+		case "WORKDIR", "ARG", "ENV", "ADD":
+		default:
+			return false
+		}
+	}
+	return runs > 0
+}
+
+// fetchCommands only fetch, check, unpack or move files.
+var fetchCommands = map[string]bool{
+	"curl": true, "wget": true, "tar": true, "unzip": true, "gunzip": true, "xz": true, "sha256sum": true,
+	"sha512sum": true, "md5sum": true, "gpg": true, "chmod": true, "mv": true, "mkdir": true, "rm": true,
+	"cp": true, "ln": true, "install": true, "echo": true, "test": true, "[": true, "true": true, "set": true, "cd": true,
 }

@@ -59,3 +59,27 @@ func TestLW109SuppliedBase(t *testing.T) {
 		t.Errorf("passed: %+v", fs)
 	}
 }
+
+// TestLW109FloatingOnPurpose: a nightly Dockerfile, a rolling distribution
+// and a stage that only downloads pinned files for the final image (the
+// review 16 shapes: nats-server, code-server, dragonfly) are not reported;
+// an unpinned stage that installs, or the final stage, is.
+func TestLW109FloatingOnPurpose(t *testing.T) {
+	dl := "FROM alpine AS healthcheck-dl\nARG TARGETARCH\nRUN ARCH=\"${TARGETARCH}\"; [ \"${ARCH}\" = \"arm64\" ] && ARCH=arm64-v8; wget -q -O /tmp/m.tgz \"https://example.com/releases/download/v1.3.0/linux-${ARCH}.tar.gz\" && tar -xzf /tmp/m.tgz -C /tmp && install -m755 /tmp/httpcheck /usr/local/bin/\nFROM gcr.io/distroless/cc-debian12\nCOPY --from=healthcheck-dl /usr/local/bin/httpcheck /usr/local/bin/httpcheck\n"
+	if fs := check(t, "LW109", input(t, dl)); len(fs) != 0 {
+		t.Errorf("download stage: %+v", fs)
+	}
+	if fs := check(t, "LW109", input(t, "FROM opensuse/tumbleweed\nRUN zypper dup -y\n")); len(fs) != 0 {
+		t.Errorf("tumbleweed: %+v", fs)
+	}
+	nightly := input(t, "FROM alpine:latest\nCOPY nats-server /bin/\n")
+	nightly.Dockerfile = "docker/Dockerfile.nightly"
+	if fs := check(t, "LW109", nightly); len(fs) != 0 {
+		t.Errorf("nightly: %+v", fs)
+	}
+	ruleCatches(t, "LW109",
+		"FROM alpine AS deps\nRUN apk add --no-cache curl\nFROM scratch\nCOPY --from=deps /usr/bin/curl /curl\n",
+		"FROM alpine\nRUN wget -q https://example.com/x.tgz && tar xzf x.tgz\n",
+		"FROM opensuse/leap\nRUN zypper up -y\n",
+	)
+}
