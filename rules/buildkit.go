@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"path"
 	"regexp"
 	"sort"
 	"strings"
@@ -440,6 +441,9 @@ func (in *Input) BuildKitFindingHolds(w BuildKitFinding) bool {
 		}
 		return ins.State.BaseKnown && !ins.State.BaseEnvPartial
 	case "JSONArgsRecommended":
+		if testInput(in.Dockerfile) {
+			return false // a one-shot test runner: nothing stops it gracefully
+		}
 		// the exec form of a command that needs the shell (an && chain,
 		// a variable, a redirection) is ["sh", "-c", ...]: the same shell
 		// as PID 1, so the advice changes nothing
@@ -449,6 +453,15 @@ func (in *Input) BuildKitFindingHolds(w BuildKitFinding) bool {
 			}
 		}
 	case "WorkdirRelativePath":
+		// a directory an earlier RUN of the stage made by the same
+		// relative name (`RUN git clone …/redis.git`, `WORKDIR redis`:
+		// dragonfly's test images, review 16): both resolve against the
+		// same inherited directory, whatever the base sets it to
+		if c, ok := ins.Cmd.(*instructions.WorkdirCommand); ok {
+			if s := in.stageOf(ins); s != nil && madeRelativeDir(s, ins, c.Path) {
+				return false
+			}
+		}
 		// a Windows stage's WORKDIR through a variable (`WORKDIR $GOPATH`,
 		// GOPATH=C:\go) or a drive path: absolute there, though not by
 		// Linux's rules; a plain relative one holds everywhere
@@ -480,6 +493,53 @@ func (in *Input) BuildKitFindingHolds(w BuildKitFinding) bool {
 // small number). An ARG declared without a value is asked of the build,
 // where it may well be a secret: it has no pair, and its finding holds.
 var notSecretValue = regexp.MustCompile(`(?i)^("|')?(|no|yes|true|false|on|off|none|null|nil|disabled?|enabled?|[0-9]{1,3})("|')?$`)
+
+// madeRelativeDir: an earlier RUN of the stage creates dir's first
+// element by a relative name — git clone's directory (named, or the
+// repository's) or mkdir's.
+func madeRelativeDir(s *dockerfile.Stage, ins *dockerfile.Instruction, dir string) bool {
+	first, _, _ := strings.Cut(strings.TrimPrefix(dir, "./"), "/")
+	if first == "" || strings.ContainsAny(first, "$") {
+		return false
+	}
+	for _, x := range s.Instructions {
+		if x == ins {
+			return false
+		}
+		if x.Run == nil {
+			continue
+		}
+		for _, c := range x.Run.Commands {
+			pos := c.Positional()
+			switch {
+			case path.Base(c.Name) == "git" && len(pos) >= 2 && pos[0] == "clone":
+				// the repository is the first word that looks like one
+				// (--depth 1's value is a positional here), the directory
+				// the word after it
+				for i, u := range pos[1:] {
+					if !strings.Contains(u, "://") && !strings.HasSuffix(u, ".git") && !strings.Contains(u, "@") {
+						continue
+					}
+					made := strings.TrimSuffix(path.Base(strings.TrimSuffix(u, "/")), ".git")
+					if i+2 < len(pos) {
+						made = pos[i+2]
+					}
+					if strings.TrimSuffix(strings.TrimPrefix(made, "./"), "/") == first {
+						return true
+					}
+					break
+				}
+			case path.Base(c.Name) == "mkdir":
+				for _, p := range pos {
+					if !path.IsAbs(p) && strings.HasPrefix(strings.TrimPrefix(p, "./")+"/", first+"/") {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
+}
 
 // envOrArgPairs are the name/value pairs an ENV or ARG writes.
 func envOrArgPairs(ins *dockerfile.Instruction) [][2]string {

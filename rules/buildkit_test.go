@@ -218,4 +218,17 @@ func TestBuildKitFindingsThatDoNotHold(t *testing.T) {
 	if f, h := find("FROM mcr.microsoft.com/windows/servercore:ltsc2022\nWORKDIR app\n", "WorkdirRelativePath", nil); !f || !h {
 		t.Errorf("windows plain relative path: found %v holds %v", f, h)
 	}
+	// a directory an earlier RUN made by the same relative name
+	// (dragonfly's test images): both follow the inherited WORKDIR
+	for src, want := range map[string]bool{
+		"FROM golang:1.20\nRUN git clone https://example.com/pascaldekloe/redis.git\nWORKDIR redis\n":            false,
+		"FROM golang:1.20\nRUN git clone --depth 1 https://example.com/r.git relay\nWORKDIR relay/cmd\n":         false,
+		"FROM golang:1.20\nRUN mkdir -p build/out\nWORKDIR build\n":                                              false,
+		"FROM golang:1.20\nRUN git clone https://example.com/pascaldekloe/redis.git\nWORKDIR other\n":            true,
+		"FROM golang:1.20\nRUN git clone https://example.com/pascaldekloe/redis.git /src/redis\nWORKDIR redis\n": true,
+	} {
+		if f, h := find(src, "WorkdirRelativePath", nil); !f || h != want {
+			t.Errorf("%q: found %v holds %v, want %v", src, f, h, want)
+		}
+	}
 }

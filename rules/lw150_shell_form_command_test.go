@@ -84,3 +84,17 @@ func applyFix(t *testing.T, src string, fx *Fix) string {
 	lines := strings.Split(strings.TrimSuffix(src, "\n"), "\n")
 	return strings.Join(ApplyFix(lines, fx), "\n") + "\n"
 }
+
+// TestShellFormCommandTestRunner: dragonfly's tests/integration images run
+// a test suite once in the foreground: no LW150 there; the same file as a
+// service's keeps it.
+func TestShellFormCommandTestRunner(t *testing.T) {
+	src := "FROM node:20\nCOPY . .\nCMD npm test -- --reporter spec\n"
+	for df, want := range map[string]int{"tests/integration/node-redis.Dockerfile": 0, "svc/Dockerfile": 1} {
+		in := input(t, src)
+		in.Dockerfile = df
+		if got := len(check(t, "LW150", in)); got != want {
+			t.Errorf("%s: %d findings, want %d", df, got, want)
+		}
+	}
+}
