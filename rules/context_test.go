@@ -24,7 +24,7 @@ type rep struct {
 
 func (r rep) build() *buildctx.Report {
 	out := &buildctx.Report{IgnoreFile: &buildctx.IgnoreFile{Path: r.ignore}, Walk: &buildctx.Walk{Files: 10, Bytes: r.bytes}}
-	out.Usage = &buildctx.Usage{UnusedBytes: r.unused, UnusedFiles: 4, Undecidable: r.undecidable}
+	out.Usage = &buildctx.Usage{UsedBytes: r.bytes - r.unused, UnusedBytes: r.unused, UnusedFiles: 4, Undecidable: r.undecidable}
 	add := func(p string, dir bool) {
 		unreached := false
 		for _, u := range r.unreached {
