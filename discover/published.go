@@ -513,7 +513,7 @@ func (c *buildConfigs) ciCache(rel string) ciCacheAnswer {
 	a.plainDocker = !bytes.Contains(text, []byte("buildx")) && !bytes.Contains(text, []byte("build-push-action"))
 	// build-push-action's first version runs `docker build` on the
 	// runner's Engine, the classic builder unless DOCKER_BUILDKIT=1
-	a.classic = bytes.Contains(text, []byte("docker/build-push-action@v1")) && !bytes.Contains(text, []byte("DOCKER_BUILDKIT")) && !bytes.Contains(text, []byte("buildx"))
+	a.classic = classicActionStep(text) && !bytes.Contains(text, []byte("buildx"))
 	inArgs := false
 	for line := range bytes.Lines(text) {
 		l := string(line)
@@ -536,6 +536,30 @@ func (c *buildConfigs) ciCache(rel string) ciCacheAnswer {
 	c.ciCaches[rel] = a
 	return a
 }
+
+// classicActionStep: a step of the workflow uses build-push-action's
+// first version without DOCKER_BUILDKIT in its own env (the sock shop's
+// front-end sets it on its test steps only).
+func classicActionStep(text []byte) bool {
+	rest := text
+	for {
+		i := bytes.Index(rest, []byte("docker/build-push-action@v1"))
+		if i < 0 {
+			return false
+		}
+		rest = rest[i+1:]
+		step := rest
+		if j := stepStart.FindIndex(step); j != nil {
+			step = step[:j[0]]
+		}
+		if !bytes.Contains(step, []byte("DOCKER_BUILDKIT")) {
+			return true
+		}
+	}
+}
+
+// stepStart: the next step of a workflow's job.
+var stepStart = regexp.MustCompile(`\n\s*- (name|uses|run|id):`)
 
 // ciCacheAnswer is ciCache's answer for one CI file.
 type ciCacheAnswer struct {

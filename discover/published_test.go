@@ -303,7 +303,7 @@ func TestCIActionReferencesNameNoDirectory(t *testing.T) {
 	root := t.TempDir()
 	testfs.Write(t, root, map[string]string{
 		".github/workflows/processors.yml": "jobs:\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: docker/login-action@v3\n      - uses: docker/build-push-action@v6\n        with:\n          context: ./events-processor\n          push: true\n",
-		".github/workflows/front.yml":      "jobs:\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: docker/build-push-action@v1\n        with:\n          path: front\n          repository: org/front\n",
+		".github/workflows/front.yml":      "jobs:\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - name: Test image\n        env:\n          DOCKER_BUILDKIT: 1\n        run: make test\n      - uses: docker/build-push-action@v1\n        with:\n          path: front\n          repository: org/front\n",
 		"docker/Dockerfile":                "FROM alpine:3.20\n",
 		"events-processor/Dockerfile":      "FROM alpine:3.20\n",
 		"front/Dockerfile":                 "FROM alpine:3.20\n",
@@ -326,6 +326,21 @@ func TestCIActionReferencesNameNoDirectory(t *testing.T) {
 			if im.CI != ".github/workflows/front.yml" || !strings.Contains(im.NoMounts, "build-push-action@v1") {
 				t.Errorf("front: CI %q, no mounts %q", im.CI, im.NoMounts)
 			}
+		}
+	}
+}
+
+// TestClassicActionStep: build-push-action@v1 builds with the classic
+// builder unless its own step sets DOCKER_BUILDKIT.
+func TestClassicActionStep(t *testing.T) {
+	for text, want := range map[string]bool{
+		"steps:\n  - uses: docker/build-push-action@v1\n    with:\n      push: false\n":                           true,
+		"steps:\n  - uses: docker/build-push-action@v1\n    env:\n      DOCKER_BUILDKIT: 1\n  - run: make\n":      false,
+		"steps:\n  - env:\n      DOCKER_BUILDKIT: 1\n    run: make test\n  - uses: docker/build-push-action@v1\n": true,
+		"steps:\n  - uses: docker/build-push-action@v6\n":                                                         false,
+	} {
+		if got := classicActionStep([]byte(text)); got != want {
+			t.Errorf("%q: %v, want %v", text, got, want)
 		}
 	}
 }
