@@ -1033,7 +1033,7 @@ func (c *buildConfigs) ciWorkflow() (building, kaniko string) {
 		if data == nil {
 			continue
 		}
-		if ciBuild.Match(uncommented(data)) {
+		if ciBuild.Match(uncommented(data)) || c.runsBuildScript(uncommented(data)) != nil {
 			c.ciBuilding = append(c.ciBuilding, p)
 			if building == "" {
 				building = relTo(c.root, p)
@@ -1127,6 +1127,36 @@ func uncommented(data []byte) []byte {
 		}
 	}
 	return out
+}
+
+// ciScript: a repository script a CI step runs (docker/build.py,
+// ./scripts/build.sh).
+var ciScript = regexp.MustCompile(`(?:^|[\s'"=])((?:\./)?[\w.-]+(?:/[\w.-]+)*\.(?:sh|py|bash))\b`)
+
+// scriptBuild: a script that builds images with the docker CLI, as shell
+// (`docker buildx build`) or as a program's argument list (esphome's
+// docker/build.py: "docker", "buildx", "build").
+var scriptBuild = regexp.MustCompile(`\bdocker(\s+buildx)?\s+(build|bake)\b|["']buildx["']|\bbuildctl\s+build\b`)
+
+// runsBuildScript is where the CI text runs a repository script that
+// builds images (nil when it runs none): esphome's ci-docker.yml runs
+// docker/build.py, which calls docker buildx build (review 17).
+func (c *buildConfigs) runsBuildScript(text []byte) []int {
+	n := 0
+	for _, m := range ciScript.FindAllSubmatchIndex(text, -1) {
+		if n++; n > 20 {
+			break
+		}
+		rel := string(text[m[2]:m[3]])
+		p := filepath.Join(c.root, filepath.FromSlash(strings.TrimPrefix(rel, "./")))
+		if !safefile.Inside(c.root, p) {
+			continue
+		}
+		if data := c.read(p); data != nil && scriptBuild.Match(uncommented(data)) {
+			return []int{m[2], m[3]}
+		}
+	}
+	return nil
 }
 
 // kanikoExecutor: a CI step that runs kaniko's executor.

@@ -499,7 +499,11 @@ func (c *buildConfigs) ciCache(rel string) ciCacheAnswer {
 	var a ciCacheAnswer
 	p := filepath.Join(c.root, filepath.FromSlash(rel))
 	orig := c.read(p)
-	if loc := ciBuild.FindIndex(orig); loc != nil {
+	loc := ciBuild.FindIndex(orig)
+	if loc == nil {
+		loc = c.runsBuildScript(orig)
+	}
+	if loc != nil {
 		a.line = 1 + bytes.Count(orig[:loc[0]], []byte("\n"))
 	}
 	text := uncommented(orig)

@@ -344,3 +344,32 @@ func TestClassicActionStep(t *testing.T) {
 		}
 	}
 }
+
+// TestCIRunsBuildScript: esphome's ci-docker.yml runs docker/build.py,
+// which calls docker buildx build on docker/Dockerfile: that workflow
+// builds it (on fresh runners); a workflow running a script that builds
+// nothing does not.
+func TestCIRunsBuildScript(t *testing.T) {
+	for _, tc := range []struct {
+		script string
+		want   bool
+	}{
+		{"import subprocess\ncmd = [\n    \"docker\",\n    \"buildx\",\n    \"build\",\n    \"--file\",\n    \"docker/Dockerfile\",\n]\n", true},
+		{"print('lint only')\n", false},
+	} {
+		root := t.TempDir()
+		testfs.Write(t, root, map[string]string{
+			".github/workflows/ci-docker.yml": "jobs:\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: docker/setup-buildx-action@v3\n      - name: Run build\n        run: |\n          docker/build.py \\\n            --arch amd64 build\n",
+			"docker/build.py":                 tc.script,
+			"docker/Dockerfile":               "FROM alpine:3.20\n",
+		})
+		disc, err := Discover(context.Background(), root, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		im := disc.Images[0]
+		if got := im.CI != "" && im.CIFresh && im.CILine == 8; got != tc.want {
+			t.Errorf("script %q: CI %q fresh %v line %d, want built %v", tc.script, im.CI, im.CIFresh, im.CILine, tc.want)
+		}
+	}
+}

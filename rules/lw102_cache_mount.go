@@ -1207,13 +1207,39 @@ func (in *Input) headStep(ins *dockerfile.Instruction) bool {
 		if x == ins {
 			return true
 		}
-		if x.Copy != nil {
+		if x.Copy != nil && (x.Copy.FromContext() || x.Copy.FromStage < 0 && x.Copy.From == "" || in.stageUsesContext(x.Copy.FromStage, map[int]bool{})) {
+			// (a COPY --from an image, or from a stage that reads nothing
+			// of the context, changes only with its base: ErsatzTV's
+			// COPY --from=dotnet-runtime /usr/share/dotnet: review 17)
 			return false
 		}
 		if x.Run != nil {
 			for _, m := range x.Run.Mounts {
 				if m.Type == "bind" {
 					return false
+				}
+			}
+		}
+	}
+	return false
+}
+
+// stageUsesContext: the stage (an index into the file's stages) or one it
+// copies from or builds on reads the build context (a COPY or ADD from it,
+// a bind mount). An index outside the file (an image) reads none.
+func (in *Input) stageUsesContext(i int, seen map[int]bool) bool {
+	if i < 0 || i >= len(in.File.Stages) || seen[i] {
+		return false
+	}
+	seen[i] = true
+	for _, x := range in.lineageInstructions(in.File.Stages[i]) {
+		if x.Copy != nil && (x.Copy.FromContext() || in.stageUsesContext(x.Copy.FromStage, seen)) {
+			return true
+		}
+		if x.Run != nil {
+			for _, m := range x.Run.Mounts {
+				if m.Type == "bind" {
+					return true
 				}
 			}
 		}

@@ -388,3 +388,26 @@ func TestLW102GoBuildCacheWarmedInLayer(t *testing.T) {
 		t.Errorf("a plain go build: %+v", fs)
 	}
 }
+
+// TestLW102HeadStepAfterImageCopy: ErsatzTV's runtime stage copies the
+// dotnet runtime from an image's stage, then installs: nothing of the
+// context comes before, so the step re-runs only with its bases (info);
+// after a COPY from a stage that read the context it is a warning.
+func TestLW102HeadStepAfterImageCopy(t *testing.T) {
+	for src, want := range map[string]Severity{
+		"FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS dotnet-runtime\nFROM debian:12 AS runtime-base\nCOPY --from=dotnet-runtime /usr/share/dotnet /usr/share/dotnet\nRUN apt-get update && apt-get install -y --no-install-recommends python3 python3-pip build-essential\n": Info,
+		"FROM debian:12\nCOPY --from=registry.example.com/tools:1 /bin/tool /bin/tool\nRUN apt-get update && apt-get install -y build-essential\n":                                                                                                                            Info,
+		"FROM node:20 AS ui\nCOPY . .\nRUN npm run build\nFROM debian:12\nCOPY --from=ui /dist /dist\nRUN apt-get update && apt-get install -y build-essential\n":                                                                                                             Warning,
+	} {
+		fs := check(t, "LW102", input(t, src))
+		var got []Severity
+		for _, f := range fs {
+			if strings.Contains(f.Message, "apt") {
+				got = append(got, f.Severity)
+			}
+		}
+		if len(got) != 1 || got[0] != want {
+			t.Errorf("%q: %v, want %v", src, got, want)
+		}
+	}
+}
