@@ -355,8 +355,17 @@ func yarnCacheDirs(in *Input, ins *dockerfile.Instruction) []string {
 	if v, ok := ins.State.Getenv("YARN_CACHE_FOLDER"); ok && v != "" {
 		return []string{path.Clean(v)}
 	}
+	// the package.json of the directory the install runs in (pgadmin's
+	// web/, yarn@4 through corepack: review 17), else the context's root
+	dir := ""
+	if s := in.stageOf(ins); s != nil {
+		if d, ok := in.nodeContextDir(s, path.Clean(ins.State.Workdir)); ok {
+			dir = strings.Trim(d, "/")
+		}
+	}
+	join := func(n string) string { return strings.TrimPrefix(path.Join(dir, n), "/") }
 	pm := ""
-	if data, err := in.readContextFile("package.json"); err == nil {
+	if data, err := in.readContextFile(join("package.json")); err == nil {
 		var pj struct {
 			PackageManager string `json:"packageManager"`
 		}
@@ -368,9 +377,9 @@ func yarnCacheDirs(in *Input, ins *dockerfile.Instruction) []string {
 	if v, ok := strings.CutPrefix(pm, "yarn@"); ok {
 		fmt.Sscanf(v, "%d", &major)
 	}
-	berry := major >= 2 || in.contextHas(".yarnrc.yml")
+	berry := major >= 2 || in.contextHas(join(".yarnrc.yml"))
 	switch {
-	case berry && major >= 4 && yarnPnP(in):
+	case berry && major >= 4 && yarnPnP(in, join(".yarnrc.yml")):
 		// Plug'n'Play reads the packages out of the global cache when
 		// the app runs: a store the image needs, never a mount
 		return nil
@@ -391,8 +400,8 @@ func yarnCacheDirs(in *Input, ins *dockerfile.Instruction) []string {
 
 // yarnPnP reports whether yarn 2+ installs for Plug'n'Play, its default:
 // .yarnrc.yml sets no other nodeLinker (node-modules, pnpm).
-func yarnPnP(in *Input) bool {
-	data, err := in.readContextFile(".yarnrc.yml")
+func yarnPnP(in *Input, rc string) bool {
+	data, err := in.readContextFile(rc)
 	if err != nil {
 		return true
 	}

@@ -411,3 +411,18 @@ func TestLW102HeadStepAfterImageCopy(t *testing.T) {
 		}
 	}
 }
+
+// TestLW102YarnBerryInSubdirectory: pgadmin installs in web/, whose
+// package.json names yarn@4 (through corepack): its cache is
+// ~/.yarn/berry/cache, not yarn 1's.
+func TestLW102YarnBerryInSubdirectory(t *testing.T) {
+	in := inputWithContext(t, map[string]string{
+		"Dockerfile":       "FROM node:20\nCOPY web /pgadmin4/web\nWORKDIR /pgadmin4/web\nRUN corepack enable && yarn install\n",
+		"web/package.json": `{"packageManager": "yarn@4.15.0"}`,
+		"web/.yarnrc.yml":  "nodeLinker: node-modules\n",
+	})
+	fs := check(t, "LW102", in)
+	if len(fs) != 1 || !strings.Contains(fs[0].Message, "/root/.yarn/berry/cache") {
+		t.Errorf("findings: %+v", fs)
+	}
+}
