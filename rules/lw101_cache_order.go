@@ -243,6 +243,12 @@ func checkCacheOrder(in *Input) []Finding {
 				if inst.Compile && depsDone[inst.Tool.Name] {
 					continue // sources are needed to compile; deps were fetched earlier
 				}
+				if pythonTool(inst.Tool) && localPackagesOnly(inst) && (depsDone[toolPip.Name] || depsDone[toolUv.Name] || depsDone[toolPoetry.Name] || depsDone[toolPipenv.Name]) {
+					// the project's own install after its dependencies
+					// (nicegui's `uv sync --no-install-project`, then `uv
+					// pip install .`): it needs the sources (review 17)
+					continue
+				}
 				if inst.Tool == toolPnpm && depsDone[inst.Tool.Name] {
 					// pnpm's own pattern: `pnpm fetch` on the lockfile fills
 					// the store, and the install after the sources only
@@ -1380,4 +1386,9 @@ func goManifestsInPlace(in *Input, s *dockerfile.Stage, bi, ii int, broad, inst 
 		reps = append(reps, Replacement{StartLine: inst.Range.Start.Line, EndLine: inst.Range.End.Line, Text: joinLines(lines), Kinds: []string{"RUN"}})
 	}
 	return &Fix{Description: "fetch the Go modules before the sources (go.mod and go.sum are already copied)", File: in.Dockerfile, Replacements: reps}, "", true
+}
+
+// pythonTool: one of Python's package managers.
+func pythonTool(t *Tool) bool {
+	return t == toolPip || t == toolUv || t == toolPoetry || t == toolPipenv
 }

@@ -121,7 +121,7 @@ func checkCacheMounts(in *Input) []Finding {
 					continue
 				}
 				seen[t.Name] = true
-				if allSmall(ins, t) || (inst.Compile && in.headStep(ins)) {
+				if allSmall(ins, t) || (inst.Compile && in.headStep(ins)) || in.projectOnlyInstall(ins, t) {
 					// a package manager, one pinned package, small runtime
 					// helpers or a local tarball: a mount would save a
 					// second or two wherever it runs (review 11: frappe's
@@ -1155,6 +1155,42 @@ func smallInstall(inst *Install) bool {
 		small = small && bootstrapPackages[name]
 	}
 	return small
+}
+
+// projectOnlyInstall: every install of the Python tool t in the RUN names
+// local paths only, and an earlier RUN of the lineage installed the
+// dependencies from manifests: this one fetches the build backend at most
+// (nicegui's `uv pip install .` after `uv sync --no-install-project`,
+// esphome's `pip install -e /esphome` after its requirements: review 17).
+func (in *Input) projectOnlyInstall(ins *dockerfile.Instruction, t *Tool) bool {
+	if !pythonTool(t) {
+		return false
+	}
+	n := 0
+	for _, inst := range runInstalls(ins) {
+		if inst.Tool != t {
+			continue
+		}
+		if !localPackagesOnly(inst) {
+			return false // (`pip install .` reads pyproject: FromManifest, and still the project)
+		}
+		n++
+	}
+	s := in.stageOf(ins)
+	if n == 0 || s == nil {
+		return false
+	}
+	for _, x := range in.lineageInstructions(s) {
+		if x == ins {
+			return false
+		}
+		for _, i := range runInstalls(x) {
+			if pythonTool(i.Tool) && i.FromManifest {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // localPackagesOnly: every package the install names is a local path

@@ -426,3 +426,25 @@ func TestLW102YarnBerryInSubdirectory(t *testing.T) {
 		t.Errorf("findings: %+v", fs)
 	}
 }
+
+// TestProjectInstallAfterDependencies: nicegui syncs its dependencies
+// without the project, copies the sources and installs the project with
+// `uv pip install .`: that install needs the sources and fetches next to
+// nothing (no LW101, no LW102); without the dependency step both hold.
+func TestProjectInstallAfterDependencies(t *testing.T) {
+	with := "FROM python:3.12\nWORKDIR /app\nCOPY pyproject.toml uv.lock ./\nRUN uv sync --no-install-project --no-dev\nCOPY nicegui ./nicegui\nRUN uv pip install .\n"
+	without := "FROM python:3.12\nWORKDIR /app\nCOPY pyproject.toml uv.lock ./\nCOPY nicegui ./nicegui\nRUN uv pip install .\n"
+	files := func(df string) map[string]string {
+		return map[string]string{"Dockerfile": df, "pyproject.toml": "[project]\nname='x'\n", "uv.lock": "", "nicegui/__init__.py": ""}
+	}
+	for _, rule := range []string{"LW101", "LW102"} {
+		for _, f := range check(t, rule, inputWithContext(t, files(with))) {
+			if f.Severity == Warning && (f.Range.Start.Line == 5 || f.Range.Start.Line == 6) {
+				t.Errorf("%s after the dependency step: %s", rule, f.Message)
+			}
+		}
+	}
+	if fs := check(t, "LW102", inputWithContext(t, files(without))); len(fs) == 0 {
+		t.Errorf("LW102 without a dependency step: none")
+	}
+}
