@@ -2,10 +2,13 @@ package rules
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"path"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -426,6 +429,12 @@ func (in *Input) BuildKitFindingHolds(w BuildKitFinding) bool {
 		// Dockerfile.e2e through testcontainers: review 12)
 		return !testInput(in.Dockerfile)
 	}
+	if w.Rule == "FromPlatformFlagConstDisallowed" {
+		// one Dockerfile per architecture (ErsatzTV's docker/arm64/,
+		// docker/arm32v7/ beside docker/Dockerfile, merged into one
+		// manifest by its workflow: review 17): the constant is the point
+		return !in.perArchDockerfile()
+	}
 	_, _, ins := in.instructionAt(w.StartLine)
 	if ins == nil || ins.State == nil {
 		return true
@@ -493,6 +502,33 @@ func (in *Input) BuildKitFindingHolds(w BuildKitFinding) bool {
 // small number). An ARG declared without a value is asked of the build,
 // where it may well be a secret: it has no pair, and its finding holds.
 var notSecretValue = regexp.MustCompile(`(?i)^("|')?(|no|yes|true|false|on|off|none|null|nil|disabled?|enabled?|[0-9]{1,3})("|')?$`)
+
+// archWords name CPU architectures as Dockerfiles' paths do.
+var archWords = []string{"amd64", "x86_64", "x64", "arm64", "aarch64", "arm64v8", "arm32v7", "armv7", "armhf", "arm32v6", "386", "ppc64le", "s390x", "riscv64"}
+
+// perArchDockerfile: the Dockerfile is one of a set per architecture — an
+// architecture names it or its directory, or directories beside it are
+// named by architectures and hold Dockerfiles.
+func (in *Input) perArchDockerfile() bool {
+	df := strings.ToLower(filepath.ToSlash(in.Dockerfile))
+	for _, w := range strings.FieldsFunc(df, func(r rune) bool { return r == '/' || r == '.' || r == '-' || r == '_' }) {
+		if slices.Contains(archWords, w) {
+			return true
+		}
+	}
+	if in.Context == nil {
+		return false
+	}
+	dir := path.Dir(df)
+	if rel, err := filepath.Rel(filepath.FromSlash(cmp.Or(in.ContextPath, ".")), filepath.FromSlash(dir)); err == nil && !strings.HasPrefix(rel, "..") {
+		for _, a := range archWords {
+			if in.contextHas(strings.TrimPrefix(path.Join(filepath.ToSlash(rel), a, "Dockerfile"), "./")) {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // madeRelativeDir: an earlier RUN of the stage creates dir's first
 // element by a relative name — git clone's directory (named, or the

@@ -232,3 +232,35 @@ func TestBuildKitFindingsThatDoNotHold(t *testing.T) {
 		}
 	}
 }
+
+// TestFromPlatformConstPerArch: ErsatzTV keeps one Dockerfile per
+// architecture (docker/arm64/Dockerfile, docker/arm32v7/Dockerfile beside
+// docker/Dockerfile): their constant platforms are the point.
+func TestFromPlatformConstPerArch(t *testing.T) {
+	src := "FROM --platform=linux/arm64 debian:12\nRUN true\n"
+	ws, err := RunBuildKitChecks(context.Background(), "Dockerfile", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var w *BuildKitFinding
+	for i := range ws {
+		if ws[i].Rule == "FromPlatformFlagConstDisallowed" {
+			w = &ws[i]
+		}
+	}
+	if w == nil {
+		t.Fatal("BuildKit reports no FromPlatformFlagConstDisallowed")
+	}
+	for df, holds := range map[string]bool{"docker/arm64/Dockerfile": false, "Dockerfile.arm32v7": false, "docker/Dockerfile": true} {
+		in := input(t, src)
+		in.Dockerfile = df
+		if got := in.BuildKitFindingHolds(*w); got != holds {
+			t.Errorf("%s: holds %v, want %v", df, got, holds)
+		}
+	}
+	// the amd64 one beside per-architecture directories
+	in := inputWithContext(t, map[string]string{"Dockerfile": src, "arm64/Dockerfile": src})
+	if in.BuildKitFindingHolds(*w) {
+		t.Errorf("beside arm64/Dockerfile: holds")
+	}
+}
