@@ -653,6 +653,14 @@ var dockerfileCases = []struct {
 		want:  "FROM alpine:3.20\nRUN --mount=type=cache,target=/etc/apk/cache,sharing=locked apk add --update-cache --virtual .deps \\\n      gcc \\\n    && make \\\n    && apk del .deps \\\n    && apk add --update-cache curl\nCMD [\"sh\"]\n",
 	},
 	{
+		// a comment line above the cut clean-up (saleor's) stays, after
+		// the RUN's end: the `\` before it would run on into WORKDIR
+		name:  "mount-cuts-cleaning-after-comment-line",
+		files: map[string]string{"Dockerfile": "FROM python:3.12 AS build\n\nRUN apt-get -y update \\\n  && apt-get install -y gettext \\\n  # Cleanup apt cache\n  && apt-get clean \\\n  && rm -rf /var/lib/apt/lists/*\n\nWORKDIR /app\n"},
+		rules: []string{"LW102"},
+		want:  "FROM python:3.12 AS build\n\nRUN rm -f /etc/apt/apt.conf.d/docker-clean && echo 'Binary::apt::APT::Keep-Downloaded-Packages \"true\";' > /etc/apt/apt.conf.d/keep-cache\nRUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get -y update \\\n  && apt-get install -y gettext\n  # Cleanup apt cache\n\nWORKDIR /app\n",
+	},
+	{
 		name:  "mount-cuts-cleaning-trailing-operator",
 		files: map[string]string{"Dockerfile": "FROM node:20\nCOPY package.json ./\nRUN npm ci && \\\n    npm cache clean --force\nCOPY . .\n", "package.json": "{}"},
 		rules: []string{"LW102"},

@@ -227,7 +227,14 @@ func (e *runEdit) tidy() {
 			out = append(out, l)
 		}
 	}
+	// the last line with script on it ends the RUN: comment lines after
+	// it (saleor's `# Cleanup apt cache` above the cut clean-up) stay as
+	// comments after the instruction, and a `\` before them would run on
+	// into the next one
 	last := len(out) - 1
+	for last > 0 && strings.HasPrefix(strings.TrimSpace(out[last]), "#") {
+		last--
+	}
 	if e.continued(out[last]) {
 		out[last] = e.uncontinue(out[last])
 	}
@@ -243,13 +250,15 @@ func (e *runEdit) result() ([]string, error) {
 	}
 	b.WriteString("FROM scratch\n")
 	b.WriteString(strings.Join(e.lines, "\n"))
-	b.WriteString("\n")
+	// an instruction after it: a RUN that runs on into the next line of
+	// the file would swallow it
+	b.WriteString("\nLABEL layerwise.edit=end\n")
 	m, err := dockerfile.Parse("edit", []byte(b.String()), dockerfile.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("the edited RUN does not parse: %v", err)
 	}
-	if len(m.Stages) != 1 || len(m.Stages[0].Instructions) != 1 || m.Stages[0].Instructions[0].Run == nil {
-		return nil, fmt.Errorf("the edited RUN is not one RUN")
+	if len(m.Stages) != 1 || len(m.Stages[0].Instructions) != 2 || m.Stages[0].Instructions[0].Run == nil {
+		return nil, fmt.Errorf("the edited RUN is not one RUN that ends where it should")
 	}
 	got := m.Stages[0].Instructions[0].Run.Commands
 	if len(got) != len(e.want) {
