@@ -552,6 +552,8 @@ func TestBuildKitFindingsThatCannotHold(t *testing.T) {
 		"scratch/Dockerfile": "FROM scratch\nENV A=$NOPE\n",
 		"gpg/Dockerfile":     "FROM debian:12\nENV GPG_KEY A035C8C19219BA821ECEA86B64E628F8D684696D\nENV API_KEY=abc\n",
 		"flags/Dockerfile":   "FROM debian:12\nENV APT_KEY_DONT_WARN_ON_DANGEROUS_USAGE=1 \\\n    GOOGLE_API_KEY=no \\\n    GOOGLE_CLIENT_SECRET=s3cr3t\n",
+		// an ARG's default is replaced by what --build-arg passes
+		"argsecret/Dockerfile": "FROM debian:12\nARG NPM_TOKEN=\"\"\nRUN true\n",
 	})
 	res := run(t, root, nil)
 	got := map[string]int{}
@@ -567,6 +569,9 @@ func TestBuildKitFindingsThatCannotHold(t *testing.T) {
 		t.Errorf("SecretsUsedInArgOrEnv: %v (want API_KEY only)", got)
 	}
 	// a switch (=1, =no) keeps no secret; the real value beside them does
+	if got["argsecret buildkit/SecretsUsedInArgOrEnv"] != 1 {
+		t.Errorf("SecretsUsedInArgOrEnv: %v (want ARG NPM_TOKEN with its empty default)", got)
+	}
 	if got["flags buildkit/SecretsUsedInArgOrEnv"] != 1 {
 		t.Errorf("SecretsUsedInArgOrEnv: %v (want GOOGLE_CLIENT_SECRET only)", got)
 	}

@@ -860,6 +860,8 @@ type buildConfigs struct {
 	// line, whether a Cloud Build config has a classic docker step
 	readme  map[string]string
 	classic map[string]*cloudBuildSteps
+	// scriptVerdicts, classicScripts: what scripts CI runs do, per path
+	scriptVerdicts, classicScripts map[string]bool
 	// ciBuilding are the CI configurations that build images (their
 	// paths), as ciWorkflow found them
 	ciBuilding []string
@@ -892,7 +894,7 @@ type skaffoldFile struct {
 
 func newBuildConfigs(root string) *buildConfigs {
 	return &buildConfigs{root: filepath.Clean(root), files: map[string][]byte{}, dirs: map[string][]os.DirEntry{}, skaffold: map[string]*skaffoldFile{},
-		readme: map[string]string{}, classic: map[string]*cloudBuildSteps{}, ciKinds: map[string][2]bool{},
+		readme: map[string]string{}, classic: map[string]*cloudBuildSteps{}, scriptVerdicts: map[string]bool{}, classicScripts: map[string]bool{}, ciKinds: map[string][2]bool{},
 		tokenCache: map[string]*tokenSet{}, dirIndexCache: map[string]*dirIndex{},
 		ciCaches: map[string]ciCacheAnswer{}, argsCache: map[string]map[string]bool{}}
 }
@@ -1152,11 +1154,23 @@ func (c *buildConfigs) runsBuildScript(text []byte) []int {
 		if !safefile.Inside(c.root, p) {
 			continue
 		}
-		if data := c.read(p); data != nil && scriptBuild.Match(uncommented(data)) {
+		if c.scriptBuilds(p) {
 			return []int{m[2], m[3]}
 		}
 	}
 	return nil
+}
+
+// scriptBuilds: the repository's script at p builds images with the
+// docker CLI (scriptBuild), read once per discovery.
+func (c *buildConfigs) scriptBuilds(p string) bool {
+	if v, ok := c.scriptVerdicts[p]; ok {
+		return v
+	}
+	data := c.read(p)
+	v := data != nil && scriptBuild.Match(uncommented(data))
+	c.scriptVerdicts[p] = v
+	return v
 }
 
 // kanikoExecutor: a CI step that runs kaniko's executor.
@@ -1265,12 +1279,11 @@ func (c *buildConfigs) cloudBuildNoMounts(im *Image) string {
 			// from the source's root, the config's directory here
 			for _, sc := range classic.scripts {
 				sp := filepath.Join(dir, filepath.FromSlash(sc))
-				if !safefile.Inside(root, sp) {
+				if !safefile.Inside(root, sp) || !c.classicScript(sp) {
 					continue
 				}
 				text := string(c.read(sp))
-				if classicBuildScript.MatchString(text) && !strings.Contains(text, "buildx") && !strings.Contains(text, "DOCKER_BUILDKIT=1") &&
-					(namesPath(text, dir, im.AbsDockerfile()) || namesPath(text, dir, ctx)) {
+				if namesPath(text, dir, im.AbsDockerfile()) || namesPath(text, dir, ctx) {
 					return relTo(root, p) + " builds it with Cloud Build's docker step (" + relTo(root, sp) + "), without DOCKER_BUILDKIT=1" + why
 				}
 			}
@@ -1286,12 +1299,32 @@ func (c *buildConfigs) cloudBuildNoMounts(im *Image) string {
 	return ""
 }
 
+// classicScript: the script at p builds with a plain docker build (no
+// buildx, no DOCKER_BUILDKIT=1), read once per discovery.
+func (c *buildConfigs) classicScript(p string) bool {
+	if v, ok := c.classicScripts[p]; ok {
+		return v
+	}
+	text := string(c.read(p))
+	v := classicBuildScript.MatchString(text) && !strings.Contains(text, "buildx") && !strings.Contains(text, "DOCKER_BUILDKIT=1")
+	c.classicScripts[p] = v
+	return v
+}
+
 // cloudBuildSteps is what a Cloud Build config's docker steps do without
 // BuildKit: build directly (direct), or run these scripts of the
 // repository (paths relative to the source's root).
 type cloudBuildSteps struct {
 	direct  bool
 	scripts []string
+}
+
+// appendNew appends v to list unless it is there.
+func appendNew(list []string, v string) []string {
+	if slices.Contains(list, v) {
+		return list
+	}
+	return append(list, v)
 }
 
 // classicBuildScript: a script line that builds with the docker CLI.
@@ -1323,13 +1356,16 @@ func classicDockerSteps(data []byte) *cloudBuildSteps {
 			continue
 		}
 		ep := path.Base(st.Entrypoint)
+		if len(out.scripts) >= 20 {
+			break // (a config of thousands of steps: each script's text is read per image)
+		}
 		switch {
 		case (st.Entrypoint == "" || ep == "docker") && len(st.Args) > 0 && st.Args[0] == "build":
 			out.direct = true
-		case strings.HasSuffix(st.Entrypoint, ".sh") || strings.Contains(st.Entrypoint, "/"):
-			out.scripts = append(out.scripts, path.Clean(st.Entrypoint))
 		case (ep == "bash" || ep == "sh") && len(st.Args) > 0 && strings.HasSuffix(st.Args[0], ".sh"):
-			out.scripts = append(out.scripts, path.Clean(st.Args[0]))
+			out.scripts = appendNew(out.scripts, path.Clean(st.Args[0]))
+		case ep != "bash" && ep != "sh" && (strings.HasSuffix(st.Entrypoint, ".sh") || strings.Contains(st.Entrypoint, "/")):
+			out.scripts = appendNew(out.scripts, path.Clean(st.Entrypoint))
 		}
 	}
 	return out

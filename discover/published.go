@@ -483,10 +483,11 @@ var ciPush = regexp.MustCompile(`(?m)^\s*push:\s*(true|\$\{\{)|--push\b|\b(docke
 var ciBuildArg = regexp.MustCompile(`(?:--build-arg[ =]|^\s*-?\s*|build-args:\s*)["']?([A-Za-z_][A-Za-z0-9_]*)=((?:\$\{\{[^}]*\}\}|\$\([^)]*\)|\S)*)`)
 
 // ciPerRunValue: a value that changes from run to run — an expression of
-// the run, its event, its inputs or a step's output, an env value or
-// shell variable named as a version, tag, commit or date, a command's
-// output — not a matrix entry, a secret or a repository variable.
-var ciPerRunValue = regexp.MustCompile(`(?i)\$\{\{\s*(github\.(sha|run_|ref|event|head_ref)|inputs\.|steps\.|needs\.|env\.\w*(version|tag|sha|commit|date|time|build|revision|ref))|\$\(|\$\{?(github_(sha|run_\w+|ref\w*)|\w*(version|tag|sha|commit|date|time|revision)\w*\b)`)
+// the run, its event, its inputs or a step's output, a shell variable of
+// those names (GITHUB_SHA, VERSION, GIT_COMMIT, BUILD_DATE…), a command's
+// output — not a matrix entry, a secret, a repository variable or an env
+// value (PYTHON_VERSION is the same on every run).
+var ciPerRunValue = regexp.MustCompile(`\$\{\{\s*(github\.(sha|run_|ref|event|head_ref)|inputs\.|steps\.|needs\.)|\$\(|\$\{?(GITHUB_(SHA|RUN_[A-Z_]+|REF[A-Z_]*)|VERSION|TAG|SHA|COMMIT|GIT_SHA|GIT_COMMIT|BUILD_DATE|BUILD_NUMBER|BUILD_TIME|DATE|TIMESTAMP|REVISION|IMAGE_TAG|RELEASE_VERSION|APP_VERSION)\b`)
 
 // ciCache is what the CI file (repository-relative) says of its image
 // builds: the line where it first builds, whether it keeps no layer cache
@@ -542,28 +543,33 @@ func (c *buildConfigs) ciCache(rel string) ciCacheAnswer {
 }
 
 // classicActionStep: a step of the workflow uses build-push-action's
-// first version without DOCKER_BUILDKIT in its own env (the sock shop's
-// front-end sets it on its test steps only).
+// first version and nothing sets DOCKER_BUILDKIT for it — not its own step
+// (the sock shop's front-end sets it on its test steps only), not the
+// workflow's or a job's env before the steps. Each step is read once.
 func classicActionStep(text []byte) bool {
-	rest := text
-	for {
-		i := bytes.Index(rest, []byte("docker/build-push-action@v1"))
-		if i < 0 {
-			return false
+	if !bytes.Contains(text, []byte("docker/build-push-action@v1")) {
+		return false
+	}
+	first := bytes.Index(text, []byte("steps:"))
+	if first >= 0 && bytes.Contains(text[:first], []byte("DOCKER_BUILDKIT")) {
+		return false // (the workflow's env)
+	}
+	starts := stepStart.FindAllIndex(text, -1)
+	for k, m := range starts {
+		end := len(text)
+		if k+1 < len(starts) {
+			end = starts[k+1][0]
 		}
-		rest = rest[i+1:]
-		step := rest
-		if j := stepStart.FindIndex(step); j != nil {
-			step = step[:j[0]]
-		}
-		if !bytes.Contains(step, []byte("DOCKER_BUILDKIT")) {
+		step := text[m[0]:end]
+		if bytes.Contains(step, []byte("docker/build-push-action@v1")) && !bytes.Contains(step, []byte("DOCKER_BUILDKIT")) {
 			return true
 		}
 	}
+	return false
 }
 
 // stepStart: the next step of a workflow's job.
-var stepStart = regexp.MustCompile(`\n\s*- (name|uses|run|id):`)
+var stepStart = regexp.MustCompile(`\n\s*- (name|uses|run|id|env|if):`)
 
 // ciCacheAnswer is ciCache's answer for one CI file.
 type ciCacheAnswer struct {
@@ -589,13 +595,19 @@ func (c *buildConfigs) mentionedLocally(df string) bool {
 	// README's `docker build -t app .`, a Makefile's) builds it; one that
 	// only CI builds is not taken as built locally any more (review 15:
 	// vikunja, gogs, Kavita, answer build theirs on fresh runners only)
-	if df != "Dockerfile" {
-		needle := path.Base(df)
-		if needle == "Dockerfile" {
-			needle = path.Dir(df)
-		}
-		for _, x := range c.indexes(df, true) {
-			if x.named(needle, df, true) {
+	needles := []string{path.Base(df)}
+	switch {
+	case df == "Dockerfile":
+		// a build line of a script, a doc or a dev container that names
+		// a Dockerfile by that name or builds `.` (scripts/build.sh's
+		// `docker build -f Dockerfile .`, docs' `docker build -t app .`)
+		needles = []string{"Dockerfile", "."}
+	case needles[0] == "Dockerfile":
+		needles = []string{path.Dir(df)}
+	}
+	for _, x := range c.indexes(df, true) {
+		for _, n := range needles {
+			if x.named(n, df, true) {
 				return true
 			}
 		}

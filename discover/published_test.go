@@ -275,13 +275,19 @@ func TestRootDockerfileBuiltOnlyByCI(t *testing.T) {
 		"installer.sh": "apt-get install -y docker-ce docker-ce-cli docker-compose-plugin\nExecStart=/usr/bin/docker compose --file /pds/compose.yaml up --detach\n",
 	}
 	for _, tc := range []struct {
-		readme string
-		want   bool
+		readme, script string
+		want           bool
 	}{
-		{"# app\n\nRun it with `docker run registry.example.com/app`.\n", false},
-		{"# app\n\n    docker build -t app .\n", true},
+		{"# app\n\nRun it with `docker run registry.example.com/app`.\n", "", false},
+		{"# app\n\n    docker build -t app .\n", "", true},
+		// a script that builds it is a local build too
+		{"# app\n", "docker build -f Dockerfile -t app .\n", true},
 	} {
 		files["README.md"] = tc.readme
+		delete(files, "scripts/build.sh")
+		if tc.script != "" {
+			files["scripts/build.sh"] = tc.script
+		}
 		root := t.TempDir()
 		testfs.Write(t, root, files)
 		disc, err := Discover(context.Background(), root, Options{})
@@ -370,6 +376,19 @@ func TestCIRunsBuildScript(t *testing.T) {
 		im := disc.Images[0]
 		if got := im.CI != "" && im.CIFresh && im.CILine == 8; got != tc.want {
 			t.Errorf("script %q: CI %q fresh %v line %d, want built %v", tc.script, im.CI, im.CIFresh, im.CILine, tc.want)
+		}
+	}
+}
+
+// TestClassicActionStepEnv: DOCKER_BUILDKIT set in the step before its
+// uses:, or in the workflow's env, makes build-push-action@v1 use BuildKit.
+func TestClassicActionStepEnv(t *testing.T) {
+	for _, text := range []string{
+		"steps:\n  - name: Build\n    env:\n      DOCKER_BUILDKIT: 1\n    uses: docker/build-push-action@v1\n",
+		"env:\n  DOCKER_BUILDKIT: 1\njobs:\n  b:\n    steps:\n      - uses: docker/build-push-action@v1\n",
+	} {
+		if classicActionStep([]byte(text)) {
+			t.Errorf("%q: classic", text)
 		}
 	}
 }

@@ -434,6 +434,15 @@ func (s *State) Getenv(k string) (string, bool) {
 }
 
 // fromENV: the variable was set by ENV.
+// ImageEnv returns the value an ENV instruction (or the base image's
+// config) gave k: what the image itself carries, not a build arg's.
+func (s *State) ImageEnv(k string) (string, bool) {
+	if !s.fromENV(k) {
+		return "", false
+	}
+	return s.Getenv(k)
+}
+
 func (s *State) fromENV(k string) bool {
 	if s.env == nil {
 		return false

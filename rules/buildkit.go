@@ -489,8 +489,9 @@ func (in *Input) BuildKitFindingHolds(w BuildKitFinding) bool {
 				return false
 			}
 			// a switch, not a secret: APT_KEY_DONT_WARN_ON_DANGEROUS_USAGE=1,
-			// GOOGLE_API_KEY=no (ArchiveBox: review 14)
-			if notSecretValue.MatchString(v) {
+			// GOOGLE_API_KEY=no (ArchiveBox: review 14) — in an ENV only:
+			// an ARG's default is replaced by what --build-arg passes
+			if ins.Kind == "ENV" && notSecretValue.MatchString(v) {
 				return false
 			}
 		}

@@ -243,7 +243,7 @@ func checkCacheOrder(in *Input) []Finding {
 				if inst.Compile && depsDone[inst.Tool.Name] {
 					continue // sources are needed to compile; deps were fetched earlier
 				}
-				if pythonTool(inst.Tool) && localPackagesOnly(inst) && (depsDone[toolPip.Name] || depsDone[toolUv.Name] || depsDone[toolPoetry.Name] || depsDone[toolPipenv.Name]) {
+				if pythonTool(inst.Tool) && localPackagesOnly(inst, ins.State) && (depsDone[toolPip.Name] || depsDone[toolUv.Name] || depsDone[toolPoetry.Name] || depsDone[toolPipenv.Name]) {
 					// the project's own install after its dependencies
 					// (nicegui's `uv sync --no-install-project`, then `uv
 					// pip install .`): it needs the sources (review 17)

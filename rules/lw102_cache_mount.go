@@ -302,6 +302,9 @@ func (in *Input) compiledAfter(s *dockerfile.Stage, ins *dockerfile.Instruction)
 			continue
 		}
 		if !after {
+			if in.broadCopy(x) || copiesWholeContext(x) {
+				return false // the sources came before it: no warming step
+			}
 			continue
 		}
 		sources = sources || in.broadCopy(x) || copiesWholeContext(x)
@@ -1066,7 +1069,7 @@ func allSmall(ins *dockerfile.Instruction, t *Tool) bool {
 		if inst.Tool != t {
 			continue
 		}
-		if !smallInstall(inst) {
+		if !smallInstall(inst, ins.State) {
 			return false
 		}
 		n++
@@ -1092,7 +1095,8 @@ var apkLarge = []string{
 	"build-base", "gcc", "g++", "clang", "llvm", "gfortran", "rust", "cargo", "go", "openjdk", "nodejs", "npm",
 	"python3", "py3-", "ruby", "php", "perl-", "chromium", "firefox", "ffmpeg", "texlive", "font-", "mesa",
 	"libreoffice", "qt5", "qt6", "gtk", "postgresql", "mariadb", "mysql", "imagemagick", "gdal", "opencv",
-	"cmake", "linux-headers", "musl-dev", "git", "docker", "kubectl", "helm", "-dev",
+	"cmake", "linux-headers", "musl-dev", "git", "docker", "kubectl", "helm", "-dev", "dotnet", "pandoc",
+	"maven", "gradle", "erlang", "elixir", "ghc", "julia", "r-base", "R", "java", "jdk", "jre",
 }
 
 // bootstrapPackages are package managers and their own tooling: small,
@@ -1108,8 +1112,8 @@ var bootstrapPackages = map[string]bool{
 // (`apt-get install -y ca-certificates`, `apk add shadow gosu`: review
 // 11). (One pinned package may be torch; a local wheel or tarball still
 // downloads its dependencies.)
-func smallInstall(inst *Install) bool {
-	if (inst.Tool == toolPip || inst.Tool == toolUv) && inst.Cmd.HasArg("--no-deps") && localPackagesOnly(inst) {
+func smallInstall(inst *Install, st *dockerfile.State) bool {
+	if (inst.Tool == toolPip || inst.Tool == toolUv) && inst.Cmd.HasArg("--no-deps") && localPackagesOnly(inst, st) {
 		// the project itself, without its dependencies: pip downloads its
 		// build backend alone (ArchiveBox's `pip install --no-deps
 		// "$CODE_DIR"`: review 14)
@@ -1143,7 +1147,11 @@ func smallInstall(inst *Install) bool {
 		if inst.Tool == toolApk {
 			name, _, _ = strings.Cut(name, "=")
 			small = small && !slices.ContainsFunc(apkLarge, func(l string) bool {
-				return name == l || (strings.HasSuffix(l, "-") && strings.HasPrefix(name, l)) || (strings.HasPrefix(l, "-") && strings.HasSuffix(name, l)) || strings.HasPrefix(name, l+"-") || strings.HasPrefix(name, l+"1") || strings.HasPrefix(name, l+"2")
+				// the name, its sub-packages, and its versioned names
+				// (php83, openjdk8-jre, ruby3.3, dotnet8-sdk)
+				rest, ok := strings.CutPrefix(name, l)
+				return name == l || (strings.HasSuffix(l, "-") && ok) || (strings.HasPrefix(l, "-") && strings.HasSuffix(name, l)) ||
+					(ok && (strings.HasPrefix(rest, "-") || rest != "" && rest[0] >= '0' && rest[0] <= '9'))
 			})
 			continue
 		}
@@ -1171,7 +1179,7 @@ func (in *Input) projectOnlyInstall(ins *dockerfile.Instruction, t *Tool) bool {
 		if inst.Tool != t {
 			continue
 		}
-		if !localPackagesOnly(inst) {
+		if !localPackagesOnly(inst, ins.State) {
 			return false // (`pip install .` reads pyproject: FromManifest, and still the project)
 		}
 		n++
@@ -1195,14 +1203,17 @@ func (in *Input) projectOnlyInstall(ins *dockerfile.Instruction, t *Tool) bool {
 
 // localPackagesOnly: every package the install names is a local path
 // (".", "./dist", "/src", "$CODE_DIR"), none from an index.
-func localPackagesOnly(inst *Install) bool {
+func localPackagesOnly(inst *Install, st *dockerfile.State) bool {
 	n := 0
 	for _, a := range inst.Cmd.Positional() {
 		a = strings.Trim(a, `"'`)
+		if st != nil {
+			a = st.Expand(a) // ("$CODE_DIR" is a path; "$EXTRA" may be package names)
+		}
 		if a == "install" || a == "pip" {
 			continue
 		}
-		if !strings.HasPrefix(a, ".") && !strings.HasPrefix(a, "/") && !strings.HasPrefix(a, "$") {
+		if !strings.HasPrefix(a, ".") && !strings.HasPrefix(a, "/") {
 			return false
 		}
 		n++
@@ -1276,20 +1287,26 @@ func (in *Input) stageUsesContext(i int, seen map[int]bool) bool {
 	if i < 0 || i >= len(in.File.Stages) || seen[i] {
 		return false
 	}
+	if v, ok := in.stageCtx[i]; ok {
+		return v
+	}
 	seen[i] = true
+	v := false
 	for _, x := range in.lineageInstructions(in.File.Stages[i]) {
 		if x.Copy != nil && (x.Copy.FromContext() || in.stageUsesContext(x.Copy.FromStage, seen)) {
-			return true
+			v = true
+			break
 		}
-		if x.Run != nil {
-			for _, m := range x.Run.Mounts {
-				if m.Type == "bind" {
-					return true
-				}
-			}
+		if x.Run != nil && slices.ContainsFunc(x.Run.Mounts, func(m dockerfile.Mount) bool { return m.Type == "bind" }) {
+			v = true
+			break
 		}
 	}
-	return false
+	if in.stageCtx == nil {
+		in.stageCtx = map[int]bool{}
+	}
+	in.stageCtx[i] = v
+	return v
 }
 
 // lineageRuns are the RUNs of the stages that share a filesystem with s:

@@ -139,6 +139,20 @@ func (in *Input) downloadStage(s *dockerfile.Stage) bool {
 	if s == in.finalStage() || s.Name == "" {
 		return false
 	}
+	// handed on by COPY --from only: no stage builds FROM it, and one
+	// copies from it
+	copied := false
+	for _, t := range in.File.Stages {
+		if t.BaseStage == s.Index {
+			return false
+		}
+		for _, x := range t.Instructions {
+			copied = copied || (x.Copy != nil && x.Copy.FromStage == s.Index)
+		}
+	}
+	if !copied {
+		return false
+	}
 	runs := 0
 	for _, x := range s.Instructions {
 		switch x.Kind {

@@ -83,3 +83,18 @@ func TestLW109FloatingOnPurpose(t *testing.T) {
 		"FROM opensuse/leap\nRUN zypper up -y\n",
 	)
 }
+
+// TestCodeReviewSuppressionsStayNarrow: the code review's cases — a
+// download-looking stage another builds FROM, versioned Alpine runtimes,
+// a variable holding package names, an ARG secret's empty default — keep
+// their findings.
+func TestCodeReviewSuppressionsStayNarrow(t *testing.T) {
+	ruleCatches(t, "LW109", "FROM alpine AS base\nRUN mkdir -p /app\nFROM base\nCOPY . /app\n")
+	ruleCatches(t, "LW102",
+		"FROM alpine:3.19\nWORKDIR /app\nCOPY composer.json ./\nRUN apk add php83 php83-fpm openjdk8-jre\nCOPY . .\n",
+	)
+	fs := check(t, "LW102", input(t, "FROM python:3.12\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nARG EXTRA=\"torch transformers\"\nCOPY . .\nRUN pip install $EXTRA\n"))
+	if len(fs) != 2 {
+		t.Errorf("pip install $EXTRA after the requirements: %d findings, want 2", len(fs))
+	}
+}

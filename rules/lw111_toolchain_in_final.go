@@ -195,7 +195,7 @@ func (in *Input) devOrTestImage(final *dockerfile.Stage) bool {
 	if n := len(final.Instructions); n > 0 && final.Instructions[n-1].State != nil {
 		st := final.Instructions[n-1].State
 		for _, k := range []string{"NODE_ENV", "RAILS_ENV", "RACK_ENV", "APP_ENV", "FLASK_ENV", "MIX_ENV", "ASPNETCORE_ENVIRONMENT", "DJANGO_ENV", "ENVIRONMENT"} {
-			if v, ok := st.Getenv(k); ok && devEnvValue[strings.ToLower(strings.TrimSpace(v))] {
+			if v, ok := st.ImageEnv(k); ok && devEnvValue[strings.ToLower(strings.TrimSpace(v))] {
 				return true
 			}
 		}

@@ -342,6 +342,10 @@ type Input struct {
 	// image (discover.Image.CI; "" when none says so): its jobs run on
 	// fresh builders, whose cache mounts start empty.
 	CIWorkflow string
+
+	// stageCtx memoizes stageUsesContext per stage index (headStep asks
+	// it for every COPY --from of every RUN).
+	stageCtx map[int]bool
 }
 
 // Cost is what a finding costs, as far as layerwise can tell.
