@@ -317,11 +317,6 @@ func (in *Input) compiledAfter(s *dockerfile.Stage, ins *dockerfile.Instruction)
 	return false
 }
 
-// copiesWholeContext: x is a COPY/ADD of the whole build context.
-func copiesWholeContext(x *dockerfile.Instruction) bool {
-	return wholeContextBetween([]*dockerfile.Instruction{x, nil}, nil)
-}
-
 // compiledInLayerBefore: an earlier RUN of the lineage runs a Go compile
 // (go build, go install) with no cache mount on dir, and the sources come
 // between it and ins: it compiled the dependencies into the build cache of

@@ -107,13 +107,22 @@ func wholeContextBetween(ins []*dockerfile.Instruction, exp *dockerfile.Instruct
 		if x == exp {
 			return false
 		}
-		if x.Copy == nil || !x.Copy.FromContext() {
-			continue
+		if copiesWholeContext(x) {
+			return true
 		}
-		for _, src := range x.Copy.ContextSources() {
-			if c := path.Clean("/" + src); c == "/" || c == "/*" {
-				return true
-			}
+	}
+	return false
+}
+
+// copiesWholeContext: x is a COPY/ADD of the whole build context (`.`,
+// `*`).
+func copiesWholeContext(x *dockerfile.Instruction) bool {
+	if x.Copy == nil || !x.Copy.FromContext() {
+		return false
+	}
+	for _, src := range x.Copy.ContextSources() {
+		if c := path.Clean("/" + src); c == "/" || c == "/*" {
+			return true
 		}
 	}
 	return false

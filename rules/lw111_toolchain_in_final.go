@@ -218,21 +218,22 @@ var devEnvValue = map[string]bool{"development": true, "dev": true, "develop": t
 // dependencies when the container starts (`yarn install`, `npm install`,
 // `pip install`, `bundle install`): the toolchain is needed at run time.
 func (in *Input) startScriptInstalls(final *dockerfile.Stage) bool {
+	// the command the container runs: the ENTRYPOINT, else the last CMD
+	rc := in.runCommand()
+	if rc == nil || rc.stage != final {
+		return false
+	}
 	var cmd []string
-	lineage := in.lineageInstructions(final)
-	for _, x := range lineage {
-		switch c := x.Cmd.(type) {
-		case *instructions.EntrypointCommand:
-			cmd = c.CmdLine
-		case *instructions.CmdCommand:
-			if len(cmd) == 0 {
-				cmd = c.CmdLine
-			}
-		}
+	switch c := rc.ins.Cmd.(type) {
+	case *instructions.EntrypointCommand:
+		cmd = c.CmdLine
+	case *instructions.CmdCommand:
+		cmd = c.CmdLine
 	}
 	if len(cmd) == 0 {
 		return false
 	}
+	lineage := in.lineageInstructions(final)
 	script := strings.Fields(cmd[0])
 	if len(script) == 0 || !path.IsAbs(script[0]) {
 		return false

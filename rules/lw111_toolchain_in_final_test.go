@@ -253,3 +253,14 @@ func TestLW111DevServer(t *testing.T) {
 		}
 	}
 }
+
+// TestLW111StartScriptIsTheLastCommand: the last CMD is what runs — a
+// start script a base stage's CMD named does not count once a later CMD
+// replaces it, and one the final CMD names does.
+func TestLW111StartScriptIsTheLastCommand(t *testing.T) {
+	src := "FROM alpine:3.20 AS base\nRUN apk add --no-cache make gcc\nCMD [\"/other.sh\"]\nFROM base\nADD start.sh /\nCMD [\"/start.sh\"]\n"
+	in := inputWithContext(t, map[string]string{"Dockerfile": src, "start.sh": "yarn install\nyarn serve\n"})
+	if n := len(check(t, "LW111", in)); n != 0 {
+		t.Errorf("the final CMD runs a script that installs: %d findings", n)
+	}
+}
