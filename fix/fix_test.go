@@ -873,6 +873,41 @@ var dockerfileCases = []struct {
 		note:  "yarn workspaces",
 	},
 	{
+		// pnpm's own recipe for a workspace (hoppscotch's, Flowise's shape):
+		// the lockfile and workspace file, `pnpm fetch` before the
+		// sources, the install as written after them; a build stage
+		name: "pnpm-workspace-fetch-first",
+		files: map[string]string{"Dockerfile": "FROM node:20 AS build\nWORKDIR /app\nRUN corepack enable\nCOPY . .\nRUN pnpm install --frozen-lockfile --prod=false && pnpm -r build\n\nFROM nginx:1.27\nCOPY --from=build /app/packages/web/dist /usr/share/nginx/html\n",
+			"package.json": `{"packageManager":"pnpm@9.15.0"}`, "pnpm-lock.yaml": "lockfileVersion: '9.0'\n", "pnpm-workspace.yaml": "packages:\n  - packages/*\n", ".npmrc": "node-linker=hoisted\n",
+			"packages/web/package.json": `{"scripts":{"postinstall":"node gen.js"}}`, "packages/web/gen.js": ""},
+		rules: []string{"LW101"},
+		want:  "FROM node:20 AS build\nWORKDIR /app\nRUN corepack enable\nCOPY pnpm-lock.yaml pnpm-workspace.yaml .npmrc package.json ./\nRUN pnpm fetch\nCOPY . .\nRUN pnpm install --frozen-lockfile --prod=false && pnpm -r build\n\nFROM nginx:1.27\nCOPY --from=build /app/packages/web/dist /usr/share/nginx/html\n",
+	},
+	{
+		// pnpm set up in the install's own RUN, --prod, patches the
+		// lockfile names: they come with it, and the setup goes with the fetch
+		name: "pnpm-workspace-fetch-setup-and-patches",
+		files: map[string]string{"Dockerfile": "FROM node:20 AS deps\nWORKDIR /app\nCOPY . .\nRUN npm install -g pnpm@9 && pnpm install --prod\nFROM node:20-slim\nCOPY --from=deps /app /app\n",
+			"package.json": "{}", "pnpm-lock.yaml": "lockfileVersion: '9.0'\n\npatchedDependencies:\n  left-pad@1.3.0:\n    hash: abc\n    path: patches/left-pad@1.3.0.patch\n\nimporters: {}\n", "pnpm-workspace.yaml": "packages:\n  - a\n",
+			"patches/left-pad@1.3.0.patch": "", "a/package.json": "{}"},
+		rules: []string{"LW101"},
+		want:  "FROM node:20 AS deps\nWORKDIR /app\nCOPY pnpm-lock.yaml pnpm-workspace.yaml ./\nCOPY patches patches/\nRUN npm install -g pnpm@9 && pnpm fetch --prod\nCOPY . .\nRUN npm install -g pnpm@9 && pnpm install --prod\nFROM node:20-slim\nCOPY --from=deps /app /app\n",
+	},
+	{
+		// in the image's own stage the store would stay in a layer
+		// under node_modules: every package twice
+		name:  "pnpm-workspace-final-stage-refused",
+		files: map[string]string{"Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN pnpm install --frozen-lockfile\nCMD [\"node\", \"a/index.js\"]\n", "package.json": "{}", "pnpm-lock.yaml": "", "pnpm-workspace.yaml": "packages:\n  - a\n", "a/package.json": "{}"},
+		rules: []string{"LW101"},
+		note:  "every package twice",
+	},
+	{
+		name:  "pnpm-workspace-store-mount-refused",
+		files: map[string]string{"Dockerfile": "FROM node:20 AS b\nWORKDIR /app\nCOPY . .\nRUN --mount=type=cache,id=pnpm,target=/pnpm/store pnpm install --frozen-lockfile\nFROM node:20\nCOPY --from=b /app /app\n", "package.json": "{}", "pnpm-lock.yaml": "", "pnpm-workspace.yaml": "packages:\n  - a\n", "a/package.json": "{}"},
+		rules: []string{"LW101"},
+		note:  "would be hidden",
+	},
+	{
 		name:  "go-work-left-alone",
 		files: map[string]string{"Dockerfile": "FROM golang:1.22\nCOPY . .\nRUN go mod download\n", "go.mod": "module x\n", "go.work": "go 1.22\n"},
 		rules: []string{"LW101"},

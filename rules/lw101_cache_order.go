@@ -32,7 +32,11 @@ What the install reads besides its own manifests comes with them, each to its ow
 local ` + "`replace`" + `, npm workspace members, and for .NET every project a solution lists or a project
 references, with the ` + "`Directory.Build.props`" + `, ` + "`Directory.Packages.props`" + `, ` + "`NuGet.config`" + ` and ` + "`global.json`" + `
 above them. A composer install whose autoloader or scripts read the sources is split:
-` + "`--no-scripts --no-autoloader`" + ` before the sources, ` + "`composer dump-autoload`" + ` (and ` + "`post-install-cmd`" + `) after them. Where the
+` + "`--no-scripts --no-autoloader`" + ` before the sources, ` + "`composer dump-autoload`" + ` (and ` + "`post-install-cmd`" + `) after them. A pnpm
+workspace, whose install reads every member's manifest and runs their scripts, gets pnpm's own recipe: the lockfile
+and workspace file (with ` + "`.npmrc`" + `, the pnpmfile and the patches the lockfile names) and ` + "`pnpm fetch`" + ` before
+the sources, the install as written after them, linking from the store the fetch step's layer holds (in a build
+stage only: in the image's own stage the store would ship beside node_modules). Where the
 install would read what the fixer cannot follow exactly, it leaves the Dockerfile alone and says why.`,
 	Bad: `FROM node:20-bookworm-slim
 WORKDIR /app
@@ -283,7 +287,7 @@ func checkCacheOrder(in *Input) []Finding {
 					// a workspace: its members' package.json files (and
 					// their install scripts) are needed too; pnpm's own
 					// pattern needs the lockfile alone (review 10)
-					msg = fmt.Sprintf("%s (line %d) copies sources before %s (line %d): every source change %s %s. The project is a pnpm workspace: copy pnpm-lock.yaml first and run `pnpm fetch` (it fills the store from the lockfile alone), then copy the sources and install with `--offline`.",
+					msg = fmt.Sprintf("%s (line %d) copies sources before %s (line %d): every source change %s %s. The project is a pnpm workspace: copy pnpm-lock.yaml first and run `pnpm fetch` (it fills the store from the lockfile alone), then copy the sources and install as before: the install links from the store instead of downloading.",
 						short(broad.Original), broad.Range.Start.Line, what, ins.Range.Start.Line, why, what)
 				}
 				if inst.Compile && len(storeMountFlags(in, ins, inst.Tool)) > 0 {
@@ -481,7 +485,21 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 	}
 	var installPart, restPart []string
 	movedCmds := len(inst.Run.Commands) // how many of the RUN's commands move
-	if !compile {
+	// a pnpm workspace: its members' manifests (and their install
+	// scripts) are needed by the install, so the install stays after the
+	// sources; `pnpm fetch` before them fills the store from the lockfile
+	// alone (pnpm's own recipe), and the install links from it
+	pnpmFetch := false
+	if r, ok := strings.CutPrefix(path.Clean(installDir)+"/", strings.TrimSuffix(path.Clean(broadDest), "/")+"/"); ok && tool == toolPnpm && !compile {
+		pnpmFetch = in.contextHas(strings.TrimPrefix(path.Join(src, r, "pnpm-workspace.yaml"), "/"))
+	}
+	var fetchLines []string
+	if pnpmFetch {
+		var why string
+		if fetchLines, why = pnpmFetchStep(in, inst, installCmd, cds, broadDest); why != "" {
+			return nil, why
+		}
+	} else if !compile {
 		k := len(cds)
 		// a redirection or substitution in the RUN may write where the
 		// sources go (`echo x > config.json && npm ci`), and the model
@@ -607,14 +625,24 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 	if rel != "" && !in.isDirSource(srcDir) {
 		return nil, fmt.Sprintf("the install runs in %s, which is not a directory of the context", installDir)
 	}
-	if why := workspaceLayout(in, srcDir, tool); why != "" {
+	if pnpmFetch != in.contextHas(strings.TrimPrefix(path.Join(srcDir, "pnpm-workspace.yaml"), "/")) {
+		return nil, "the install's directory is not the one the workspace file is in"
+	}
+	if pnpmFetch {
+		if why := pnpmFetchFinal(in, s1); why != "" {
+			return nil, why
+		}
+	} else if why := workspaceLayout(in, srcDir, tool); why != "" {
 		return nil, why
 	}
 	if why := manifestMadeEarlier(in, s1, bi, tool); why != "" {
 		return nil, why
 	}
-	if why := installNeedsSources(in, inst, tool, srcDir); why != "" {
-		return nil, why
+	if !pnpmFetch {
+		// the install itself stays after the sources in pnpm's recipe
+		if why := installNeedsSources(in, inst, tool, srcDir); why != "" {
+			return nil, why
+		}
 	}
 	var composerFlags, composerAfter string
 	if tool == toolComposer && !compile {
@@ -628,7 +656,7 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 	// the install made, unless the ignore file the fixer writes next
 	// stops sending it
 	var needsExcluded []string
-	if d := RegeneratedDir(tool); d != "" && !compile {
+	if d := RegeneratedDir(tool); d != "" && !compile && !pnpmFetch {
 		p := strings.TrimPrefix(path.Join(srcDir, d), "/")
 		if in.contextHas(p) && in.sent(p) {
 			if !in.IgnoreFixed {
@@ -645,7 +673,9 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 	}
 	var groups []manifestGroup
 	var why, dotnetArg string
-	if tool == toolDotnet {
+	if pnpmFetch {
+		manifests, why = pnpmFetchFiles(in, srcDir)
+	} else if tool == toolDotnet {
 		// the project or solution the command names: the groups follow it,
 		// and a dependency step added for a compile restores it
 		var arg, entry string
@@ -885,6 +915,9 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 	if moved == nil {
 		moved = linesOf(in.File, inst)
 	}
+	if pnpmFetch {
+		moved, restPart = fetchLines, linesOf(in.File, inst)
+	}
 	if composerFlags != "" {
 		// the install must be the last command of what moves, its last
 		// word the end of the lines, for the flags to go on it
@@ -918,11 +951,15 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 		text = append(text, strings.Repeat(" ", inst.Range.Start.Col-1)+keywordAsWritten(in.File, inst)+" "+strings.Join(pre, "")+composerAfter)
 		kinds = append(kinds, "RUN")
 	}
-	if installPart != nil {
+	if restPart != nil {
 		text = append(text, restPart...)
 		kinds = append(kinds, "RUN")
 	}
-	return &Fix{Description: fmt.Sprintf("copy %s first, install, then copy the sources", strings.Join(baseNames(manifests), ", ")), File: in.Dockerfile,
+	desc := fmt.Sprintf("copy %s first, install, then copy the sources", strings.Join(baseNames(manifests), ", "))
+	if pnpmFetch {
+		desc = fmt.Sprintf("copy %s first and run `pnpm fetch` before the sources", strings.Join(baseNames(manifests), ", "))
+	}
+	return &Fix{Description: desc, File: in.Dockerfile,
 		Replacements: []Replacement{{StartLine: broad.Range.Start.Line, EndLine: inst.Range.End.Line, Text: joinLines(text), Kinds: kinds}}, NeedsExcluded: needsExcluded}, ""
 }
 

@@ -769,7 +769,7 @@ func mountable(in *Input, ins *dockerfile.Instruction, inst *Install, dirs []str
 // the RUN both fills and consumes it, and nothing after it reads it.
 func storeInLayer(in *Input, ins *dockerfile.Instruction, inst *Install, dir string) string {
 	offline := pkgmgr.Offline(inst, ins.State)
-	if storeDirOf(in, ins, inst) != dir && !(offline && offlineDir(in, ins, inst) == dir) && !laterOfflineReader(in, ins, dir) {
+	if storeDirOf(in, ins, inst) != dir && !(offline && offlineDir(in, ins, inst) == dir) && !laterOfflineReader(in, ins, dir) && !pnpmFetchChain(in, ins, inst, dir) {
 		return ""
 	}
 	if offline {
@@ -858,6 +858,40 @@ func firstCacheDir(in *Input, ins *dockerfile.Instruction, inst *Install) string
 		return d[0]
 	}
 	return ""
+}
+
+// pnpmFetchChain: dir is pnpm's store in a stage that runs `pnpm fetch`
+// and then installs from what it fetched (LW101's fix for a workspace, and
+// pnpm's own recipe). The fetch exists to leave the packages in its layer
+// for the install after the sources: in a cache mount on either step they
+// are gone on every fresh builder, and the install downloads them all again.
+func pnpmFetchChain(in *Input, ins *dockerfile.Instruction, inst *Install, dir string) bool {
+	if inst.Tool != toolPnpm || offlineDir(in, ins, inst) != dir {
+		return false
+	}
+	s := in.stageOf(ins)
+	if s == nil {
+		return false
+	}
+	fetch, install := isPnpmFetch(inst), !isPnpmFetch(inst)
+	for _, x := range in.lineageRuns(s) {
+		if x == ins {
+			continue
+		}
+		for _, o := range runInstalls(x) {
+			if o.Tool != toolPnpm || offlineDir(in, x, o) != dir {
+				continue
+			}
+			if fetch && in.after(x, ins) && !isPnpmFetch(o) || install && !in.after(x, ins) && isPnpmFetch(o) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isPnpmFetch(inst *Install) bool {
+	return inst.Tool == toolPnpm && first(inst.Cmd) == "fetch"
 }
 
 // laterOfflineReader reports whether a later RUN of the lineage reads dir

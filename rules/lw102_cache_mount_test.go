@@ -448,3 +448,20 @@ func TestProjectInstallAfterDependencies(t *testing.T) {
 		t.Errorf("LW102 without a dependency step: none")
 	}
 }
+
+// TestLW102PnpmFetchStoreStaysInItsLayer: after `pnpm fetch` (LW101's fix
+// for a workspace) the install after the sources links from the store the
+// fetch step's layer holds; a cache mount on either step would leave it
+// empty on every fresh builder. The same install without the fetch step
+// keeps its advice.
+func TestLW102PnpmFetchStoreStaysInItsLayer(t *testing.T) {
+	src := "FROM node:20 AS b\nWORKDIR /app\nCOPY pnpm-lock.yaml package.json ./\nRUN pnpm fetch\nCOPY . .\nRUN pnpm install --frozen-lockfile\nFROM node:20-slim\nCOPY --from=b /app /app\n"
+	files := map[string]string{"Dockerfile": src, "package.json": "{}", "pnpm-lock.yaml": "", "index.js": ""}
+	if fs := check(t, "LW102", inputWithContext(t, files)); len(fs) != 0 {
+		t.Errorf("fetch then install: %+v", fs)
+	}
+	files["Dockerfile"] = strings.Replace(src, "RUN pnpm fetch\n", "RUN pnpm install --frozen-lockfile\n", 1)
+	if fs := check(t, "LW102", inputWithContext(t, files)); len(fs) == 0 {
+		t.Errorf("an install without a fetch step before it lost its advice")
+	}
+}

@@ -100,4 +100,21 @@ RUN groupadd --gid 1000 node && useradd --uid 1000 --gid node --shell /bin/bash 
 CMD ["node"]'
 derive python:3.11-slim-bookworm 1 'RUN apt-get update && apt-get install -y --no-install-recommends python3 && rm -rf /var/lib/apt/lists/*
 CMD ["python3"]'
+# the loopback registry doubles as the Docker Hub mirror of the fresh CI
+# builders (`layerwise generate mirror`, the ci scenarios): serve every
+# example base under its Docker Hub path there, or a fresh builder fails
+# to resolve it (node:20-bookworm-slim was missing once). A push of
+# layers the registry holds is a HEAD request each: cheap to repeat.
+if curl -fsS "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1; then
+  for t in debian:bookworm-slim golang:1.23-bookworm golang:1.22-bookworm golang:1.21-bookworm \
+           node:20-bookworm-slim python:3.11-slim-bookworm busybox:1.36; do
+    want=$(docker image inspect --format '{{.Id}}' "$t")
+    [ "$(docker image inspect --format '{{.Id}}' "$REGISTRY_ADDR/library/$t" 2>/dev/null)" = "$want" ] &&
+      curl -fsS -o /dev/null "http://$REGISTRY_ADDR/v2/library/${t%%:*}/manifests/${t#*:}" \
+        -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' && continue
+    log "pushing $t to $REGISTRY_ADDR/library/$t (the fresh builders' Docker Hub mirror)"
+    docker tag "$t" "$REGISTRY_ADDR/library/$t"
+    docker push "$REGISTRY_ADDR/library/$t" >/dev/null
+  done
+fi
 log "done"

@@ -1,0 +1,214 @@
+package rules
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/layerwise/layerwise/dockerfile"
+)
+
+// A pnpm workspace's install reads every member's package.json and runs
+// their install scripts, so moving it before the sources means copying
+// each member's manifest (and refusing wherever a script reads more).
+// pnpm has a step made for this instead: `pnpm fetch` fills the store from
+// the lockfile alone ("package manifest is ignored"), and the install
+// after the sources then links from the store rather than downloading.
+// The fix adds that step before the sources and leaves the install as it
+// was written: the build after the sources is the original one, only with
+// a warm store, and nothing is made offline (an `--offline` install would
+// fail on a builder whose layers were evicted or not imported).
+
+// pnpmFetchStep writes the RUN that fetches before the sources: the
+// install RUN's flags (a secret the registry needs), its leading cds and
+// the commands before the install that set pnpm up (`corepack enable`,
+// `npm install -g pnpm@9`), then `pnpm fetch` with the install's options
+// that choose what is fetched or from where.
+func pnpmFetchStep(in *Input, inst *dockerfile.Instruction, installCmd dockerfile.Command, cds []dockerfile.Command, broadDest string) ([]string, string) {
+	r := inst.Run
+	if r.MountError != "" || r.ShellError != "" || len(r.Heredocs) > 0 || r.Script == "" {
+		return nil, "the RUN's script cannot be read exactly"
+	}
+	j := slices.IndexFunc(r.Commands, func(c dockerfile.Command) bool { return c.Offset == installCmd.Offset })
+	if j < len(cds) {
+		return nil, "the install command was not found in the RUN"
+	}
+	plain := !strings.ContainsAny(r.Script, "<>`") && !strings.Contains(r.Script, "$(")
+	for _, c := range r.Commands[len(cds):j] {
+		if !plain {
+			return nil, "the RUN redirects or substitutes output before the install, which layerwise does not follow"
+		}
+		// after a leading cd the command's relative paths are not where
+		// the model says: only commands that read no path then
+		why := commutingCommand(inst, c, broadDest)
+		if len(cds) > 0 && why == "" && len(c.Positional()) > 0 && path.Base(c.Name) != "corepack" && !hasAny(c.Args, "-g", "--global") {
+			why = "runs in a directory the RUN changes to"
+		}
+		if why != "" {
+			return nil, fmt.Sprintf("the RUN runs `%s` before the install, which `pnpm fetch` before the sources would need too: %s", shortCmd(c), why)
+		}
+	}
+	for _, e := range installCmd.Env {
+		name, _, _ := strings.Cut(e, "=")
+		if u := strings.ToUpper(name); strings.HasPrefix(u, "NPM_CONFIG_") || strings.HasPrefix(u, "PNPM_") || strings.HasPrefix(u, "XDG_") || u == "HOME" {
+			return nil, fmt.Sprintf("the install sets %s, which may move pnpm's store away from where `pnpm fetch` would put it", name)
+		}
+	}
+	if fl := storeMountFlags(in, inst, toolPnpm); len(fl) > 0 {
+		return nil, fmt.Sprintf("the install keeps pnpm's store in a cache mount (%s): a `pnpm fetch` layer under it would be hidden, and the mount keeps the packages between builds already", strings.Join(fl, " "))
+	}
+	for _, m := range r.Mounts {
+		if m.Type == "cache" && m.Target != "" && strings.Contains(m.Target, "pnpm") {
+			return nil, fmt.Sprintf("the install mounts a cache at %s, which may be pnpm's store: a `pnpm fetch` layer under it would be hidden", m.Target)
+		}
+	}
+	opts, why := pnpmFetchOptions(installCmd)
+	if why != "" {
+		return nil, why
+	}
+	fetch := "pnpm fetch" + opts
+	if j > len(cds) {
+		head, _, ok := splitRunAt(in.File, inst, j)
+		if !ok {
+			return nil, fmt.Sprintf("the RUN runs `%s` before the install and cannot be split safely", shortCmd(r.Commands[j-1]))
+		}
+		lines, ok := appendToCommand(head, r.Commands[j-1], " && "+fetch)
+		if !ok {
+			return nil, fmt.Sprintf("`%s` is not written so that `&& pnpm fetch` can follow it", shortCmd(r.Commands[j-1]))
+		}
+		return lines, ""
+	}
+	flags, ok := runFlagsText(in.File, inst)
+	if !ok {
+		return nil, "the RUN's flags go on past its first line"
+	}
+	var pre strings.Builder
+	for _, cd := range cds {
+		pre.WriteString("cd " + cd.Args[0] + " && ")
+	}
+	return []string{strings.Repeat(" ", inst.Range.Start.Col-1) + keywordAsWritten(in.File, inst) + " " + flags + pre.String() + fetch}, ""
+}
+
+// pnpmFetchOptions are the install's options `pnpm fetch` takes too:
+// which dependencies (--prod, --dev), which directory and store, which
+// registry. A --filter is left out: fetch takes the whole lockfile, a
+// superset of what the filtered install links.
+func pnpmFetchOptions(c dockerfile.Command) (string, string) {
+	var out []string
+	add := func(flag, val string) string {
+		if !literalPath(val) && !strings.HasPrefix(val, "http") {
+			return fmt.Sprintf("`%s` sets %s to %s, which is not written literally", shortCmd(c), flag, val)
+		}
+		out = append(out, flag, val)
+		return ""
+	}
+	for i := 0; i < len(c.Args); i++ {
+		a := c.Args[i]
+		name, val, hasVal := strings.Cut(a, "=")
+		switch name {
+		case "--prod", "-P", "--production":
+			if hasVal && val != "true" {
+				continue
+			}
+			if !slices.Contains(out, "--prod") {
+				out = append(out, "--prod")
+			}
+		case "--dev", "-D":
+			if !slices.Contains(out, "--dev") {
+				out = append(out, "--dev")
+			}
+		case "-C", "--dir", "--store-dir", "--registry":
+			if !hasVal {
+				if i+1 >= len(c.Args) {
+					return "", fmt.Sprintf("`%s` gives %s no value", shortCmd(c), name)
+				}
+				i++
+				val = c.Args[i]
+			}
+			if why := add(name, val); why != "" {
+				return "", why
+			}
+		case "--ignore-pnpmfile":
+			out = append(out, name)
+		}
+	}
+	if len(out) == 0 {
+		return "", ""
+	}
+	return " " + strings.Join(out, " "), ""
+}
+
+// pnpmFetchFinal refuses the fetch in the image's own stages: the store
+// stays in the fetch step's layer and the install copies (or hard-links,
+// which on overlayfs copies the file up) every package into node_modules
+// in a layer above it, so the image would carry the packages twice, where
+// the original install kept one copy. In a build stage whose output is
+// copied on, the store never reaches the image.
+func pnpmFetchFinal(in *Input, s *dockerfile.Stage) string {
+	final := in.finalStage()
+	if final == nil {
+		return "the image's final stage is unknown"
+	}
+	for _, l := range in.lineage(final) {
+		if l == s {
+			return "the install runs in a stage of the image itself: `pnpm fetch` keeps pnpm's store in a layer of its own, so the image would carry every package twice (the store and node_modules); install and build in a stage of their own and copy the output (`pnpm deploy`), or keep the store in a cache mount"
+		}
+	}
+	return ""
+}
+
+// patchPath matches a patch's path in pnpm-lock.yaml's patchedDependencies
+// (`path: patches/x.patch`, lockfile v6 to v9).
+var patchPath = regexp.MustCompile(`^\s+path:\s*['"]?([^'"\s]+)`)
+
+// pnpmFetchFiles are the files `pnpm fetch` reads, as context paths: the
+// lockfile and the workspace file (pnpm 9+ keeps settings there: catalogs,
+// overrides, onlyBuiltDependencies), the project's .npmrc (registries,
+// node-linker) and pnpmfile (its hooks change what is resolved), the
+// package.json where it pins pnpm's version for corepack (packageManager),
+// and the directories of the patches the lockfile names.
+func pnpmFetchFiles(in *Input, dir string) ([]string, string) {
+	join := func(n string) string { return strings.TrimPrefix(path.Join(dir, n), "/") }
+	lock := join("pnpm-lock.yaml")
+	if !in.contextHas(lock) {
+		return nil, "the pnpm workspace has no pnpm-lock.yaml in the context, and `pnpm fetch` reads the lockfile alone"
+	}
+	files := []string{lock, join("pnpm-workspace.yaml")}
+	for _, n := range []string{".npmrc", ".pnpmfile.cjs", ".pnpmfile.mjs"} {
+		if in.contextHas(join(n)) {
+			files = append(files, join(n))
+		}
+	}
+	if data, err := in.readContextFile(join("package.json")); err == nil && strings.Contains(string(data), `"packageManager"`) {
+		files = append(files, join("package.json"))
+	}
+	data, err := in.readContextFile(lock)
+	if err != nil {
+		return nil, fmt.Sprintf("%s cannot be read (%v)", lock, err)
+	}
+	inPatches := false
+	for _, l := range strings.Split(string(data), "\n") {
+		if l != "" && l[0] != ' ' && l[0] != '#' {
+			inPatches = strings.HasPrefix(l, "patchedDependencies:")
+			continue
+		}
+		m := patchPath.FindStringSubmatch(l)
+		if !inPatches || m == nil {
+			continue
+		}
+		p := path.Clean(m[1])
+		if path.IsAbs(p) || p == ".." || strings.HasPrefix(p, "../") {
+			return nil, fmt.Sprintf("%s patches a package with %s, outside the workspace", lock, m[1])
+		}
+		top := join(strings.SplitN(p, "/", 2)[0])
+		if !in.contextHas(join(p)) || !literalPath(top) {
+			return nil, fmt.Sprintf("%s patches a package with %s, which the context does not send as written", lock, m[1])
+		}
+		if !slices.Contains(files, top) {
+			files = append(files, top)
+		}
+	}
+	return files, ""
+}
