@@ -525,7 +525,7 @@ func TestNoManifestNoDependencyStep(t *testing.T) {
 	for _, withMod := range []bool{false, true} {
 		files := map[string]string{"Dockerfile": df, "main.go": "package main\n"}
 		if withMod {
-			files["go.mod"] = "module x\n"
+			files["go.mod"] = "module x\n\nrequire github.com/google/uuid v1.6.0\n"
 		}
 		res := run(t, testfs.Tree(t, files), nil)
 		got := false

@@ -116,6 +116,13 @@ type Image struct {
 	// which could build it mentions (see buildConfigs.mentioned): nothing
 	// in the repository builds it.
 	Unreferenced bool `json:"unreferenced,omitempty"`
+	// BuiltOnce says why the image is built once rather than per change
+	// ("" when something may rebuild it): a Dockerfile found by name that
+	// no CI builds and that only documents build (a tutorial's `docker
+	// build -t "{username}/x" --push .`, which each reader runs once), or,
+	// among a repository's many samples, that nothing at all builds.
+	// Speed advice informs there rather than warns (review 18).
+	BuiltOnce string `json:"builtOnce,omitempty"`
 	// Error is set when the Dockerfile could not be read or parsed.
 	Error *dockerfile.Error `json:"error,omitempty"`
 	// Refused is set when the definition names a path outside the
@@ -371,6 +378,13 @@ func dedupeStrings(ss []string) []string {
 // moves those to Repo.Failed.
 const failedMark = "\x00failed:"
 
+// minSamples: from this many Dockerfiles below the root (found by name,
+// not declared by compose, bake or skaffold), a repository is a collection
+// of samples, and one of them that nothing builds is a sample its readers
+// build by hand, once. Fewer, and an unmentioned Dockerfile may still be
+// a service a hosted builder picks up by name.
+const minSamples = 5
+
 func failed(msg string) string { return failedMark + msg }
 
 func unwrapPathErr(err error) error {
@@ -401,6 +415,14 @@ func finish(res *Repo) {
 		}
 		return res.Images[i].Dockerfile < res.Images[j].Dockerfile
 	})
+	// samples: Dockerfiles found by name below the root, in a repository
+	// of many (knative's code-samples, dapr's samples)
+	samples := 0
+	for _, im := range res.Images {
+		if im.Source == SourceDockerfile && path.Dir(filepath.ToSlash(im.Dockerfile)) != "." {
+			samples++
+		}
+	}
 	for _, im := range res.Images {
 		im.Root = res.Root
 		sk := configs.of(im)
@@ -416,6 +438,22 @@ func finish(res *Repo) {
 		im.LocalBuild = im.Source != SourceDockerfile || configs.mentionedLocally(filepath.ToSlash(im.Dockerfile))
 		if df := filepath.ToSlash(im.Dockerfile); im.Source == SourceDockerfile && df != "" && path.Base(df) != "Dockerfile" {
 			im.Unreferenced = !configs.mentioned(df)
+		}
+		// a CI that keeps no layer cache, or runs on fresh runners, adds
+		// no build that finds the last one's cache (knative's docs image
+		// workflow beside the tutorial's README)
+		ciColdOnly := im.CI == "" || im.CIUncached || im.CIFresh
+		if df := filepath.ToSlash(im.Dockerfile); im.Source == SourceDockerfile && ciColdOnly && im.NoMounts == "" && !im.Unreferenced {
+			switch {
+			case im.LocalBuild:
+				if doc := configs.onlyDocsBuild(df); doc != "" && im.CI == "" {
+					im.BuiltOnce = "only " + doc + " builds this image, a build each reader runs once"
+				} else if doc != "" {
+					im.BuiltOnce = fmt.Sprintf("only %s (a build each reader runs once) and %s, on runners that start without this image's cache, build this image", doc, im.CI)
+				}
+			case samples >= minSamples && path.Dir(df) != "." && im.CI == "":
+				im.BuiltOnce = fmt.Sprintf("nothing in the repository builds this image (one of its %d sample Dockerfiles)", samples)
+			}
 		}
 		// the build args the repository's scripts and workflows pass
 		// (netbox-docker's build.sh always passes FROM): by name, for

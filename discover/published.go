@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -214,6 +215,20 @@ type tokenSet struct {
 	// builds: some line builds an image (`docker build .` in a README
 	// beside the Dockerfile names nothing)
 	builds bool
+	// doc: the file is a document (a README, Markdown, reStructuredText,
+	// AsciiDoc, plain text): a build line there is a reader's one-off
+	// build, not a loop anybody runs per change
+	doc bool
+}
+
+// docFile: a document's name.
+func docFile(name string) bool {
+	n := strings.ToLower(name)
+	switch path.Ext(n) {
+	case ".md", ".markdown", ".mdx", ".rst", ".adoc", ".asciidoc", ".txt", ".html":
+		return true
+	}
+	return strings.HasPrefix(n, "readme")
 }
 
 // buildLine: a line that builds an image or names what a build reads —
@@ -247,8 +262,8 @@ func (c *buildConfigs) tokens(p string) *tokenSet {
 	if c.mentionBytes <= maxMentionBytes {
 		if data := c.read(p); data != nil {
 			c.mentionBytes += int64(len(data))
-			t = &tokenSet{all: map[string]bool{}, paths: map[string]bool{}, build: map[string]bool{}}
 			n := filepath.Base(p)
+			t = &tokenSet{all: map[string]bool{}, paths: map[string]bool{}, build: map[string]bool{}, doc: docFile(n)}
 			code := c.isCI(p) || n == "Makefile" || n == "Jenkinsfile" || slices.Contains([]string{".yml", ".yaml", ".sh", ".mk"}, filepath.Ext(n))
 			for line := range bytes.Lines(data) {
 				if code {
@@ -374,6 +389,10 @@ type dirIndex struct {
 	all, build map[string]int
 	builds     int
 	files      map[string]*tokenSet
+	// toolBuild and toolBuilds count the files that are no documents
+	// (compose, scripts, Makefiles, dev containers)
+	toolBuild  map[string]int
+	toolBuilds int
 }
 
 // index of the directory (repository-relative), once per discovery; with
@@ -383,7 +402,7 @@ func (c *buildConfigs) index(dir string, noCI bool) *dirIndex {
 	if x, ok := c.dirIndexCache[key]; ok {
 		return x
 	}
-	x := &dirIndex{all: map[string]int{}, build: map[string]int{}, files: map[string]*tokenSet{}}
+	x := &dirIndex{all: map[string]int{}, build: map[string]int{}, files: map[string]*tokenSet{}, toolBuild: map[string]int{}}
 	abs := filepath.Join(c.root, filepath.FromSlash(dir))
 	for i, e := range c.list(abs) {
 		if i >= 2000 {
@@ -404,9 +423,15 @@ func (c *buildConfigs) index(dir string, noCI bool) *dirIndex {
 		}
 		for k := range t.build {
 			x.build[k]++
+			if !t.doc {
+				x.toolBuild[k]++
+			}
 		}
 		if t.builds {
 			x.builds++
+			if !t.doc {
+				x.toolBuilds++
+			}
 		}
 	}
 	c.dirIndexCache[key] = x
@@ -422,6 +447,16 @@ func (x *dirIndex) named(tok, df string, build bool) bool {
 	}
 	n := m[tok]
 	if own != nil && ((build && own.build[tok]) || (!build && own.all[tok])) {
+		n--
+	}
+	return n > 0
+}
+
+// namedByTool: a file of the index other than df and no document names
+// tok on a build line.
+func (x *dirIndex) namedByTool(tok, df string) bool {
+	n := x.toolBuild[tok]
+	if own := x.files[df]; own != nil && !own.doc && own.build[tok] {
 		n--
 	}
 	return n > 0
@@ -588,6 +623,43 @@ func (c *buildConfigs) isCI(p string) bool { return slices.Contains(c.ciBuilding
 // a file beside it builds at all: a developer builds it. Any is taken as
 // built locally when the files are past the budget.
 func (c *buildConfigs) mentionedLocally(df string) bool {
+	return c.builtLocally(df, false)
+}
+
+// onlyDocsBuild: the Dockerfile df is built locally (mentionedLocally),
+// but only documents build it — a README's `docker build -t
+// "{username}/x" --push .` in a tutorial, which each reader runs once —,
+// no compose file, script, Makefile or dev container. The answer is the
+// first such document ("" otherwise).
+func (c *buildConfigs) onlyDocsBuild(df string) string {
+	if df == "" || !c.builtLocally(df, false) || c.builtLocally(df, true) {
+		return ""
+	}
+	needles := []string{path.Base(df), path.Dir(df), "Dockerfile", "."}
+	for _, dir := range append([]string{path.Dir(df)}, referenceDirs...) {
+		x := c.index(path.Clean(dir), true)
+		names := slices.Sorted(maps.Keys(x.files))
+		for _, n := range names {
+			t := x.files[n]
+			if n == df || !t.doc || !t.builds {
+				continue
+			}
+			if path.Clean(dir) == path.Dir(df) {
+				return n
+			}
+			for _, k := range needles {
+				if t.build[k] {
+					return n
+				}
+			}
+		}
+	}
+	return "a document"
+}
+
+// builtLocally is mentionedLocally, counting only files that are no
+// documents when toolsOnly.
+func (c *buildConfigs) builtLocally(df string, toolsOnly bool) bool {
 	if df == "" {
 		return true
 	}
@@ -607,7 +679,7 @@ func (c *buildConfigs) mentionedLocally(df string) bool {
 	}
 	for _, x := range c.indexes(df, true) {
 		for _, n := range needles {
-			if x.named(n, df, true) {
+			if (!toolsOnly && x.named(n, df, true)) || (toolsOnly && x.namedByTool(n, df)) {
 				return true
 			}
 		}
@@ -616,7 +688,10 @@ func (c *buildConfigs) mentionedLocally(df string) bool {
 	// -t app .`) builds it
 	own := c.index(path.Dir(df), true)
 	n := own.builds
-	if t := own.files[df]; t != nil && t.builds {
+	if toolsOnly {
+		n = own.toolBuilds
+	}
+	if t := own.files[df]; t != nil && t.builds && (!toolsOnly || !t.doc) {
 		n--
 	}
 	return n > 0 || c.dynamicDockerfile || c.overBudget

@@ -136,6 +136,71 @@ func TestCICacheAndLocalBuild(t *testing.T) {
 	}
 }
 
+// TestBuiltOnce: review 18's samples. A tutorial whose only build line is
+// its README's (knative's `docker buildx build -t "{username}/x" --push .`)
+// is built once by each reader; the same directory with a compose file
+// that builds it, or a script, is rebuilt per change. Among five or more
+// sample Dockerfiles one that nothing builds (dapr's samples, run on the
+// host with `dapr run`) is built by hand once; in a repository of two it
+// may be a service some hosted builder picks up by name.
+func TestBuiltOnce(t *testing.T) {
+	files := map[string]string{
+		"code-samples/hello/Dockerfile":     "FROM golang:1.22\n",
+		"code-samples/hello/README.md":      "Build it:\n\n    docker buildx build --platform linux/arm64,linux/amd64 -t \"{username}/hello\" --push .\n",
+		"code-samples/compose/Dockerfile":   "FROM node:20\n",
+		"code-samples/compose/README.md":    "    docker build -t x .\n",
+		"code-samples/compose/compose.yaml": "services:\n  web:\n    build: .\n",
+		"code-samples/script/Dockerfile":    "FROM node:20\n",
+		"code-samples/script/build.sh":      "docker build -t x .\n",
+		"code-samples/none/Dockerfile":      "FROM python:3.12\n",
+		"code-samples/none/README.md":       "Run it: `dapr run --app-id x python3 app.py`\n",
+		"code-samples/other/Dockerfile":     "FROM python:3.12\n",
+		"code-samples/more/Dockerfile":      "FROM python:3.12\n",
+		"Dockerfile":                        "FROM alpine:3.20\n",
+		// a tutorial a workflow also builds, on hosted runners without a cache
+		"code-samples/ci/Dockerfile":    "FROM node:20\n",
+		"code-samples/ci/README.md":     "    docker build -t frontend .\n",
+		".github/workflows/images.yaml": "jobs:\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: docker/build-push-action@v6\n        with:\n          context: code-samples/ci\n          push: true\n",
+	}
+	wants := map[string]string{
+		"code-samples/hello/Dockerfile":   "only code-samples/hello/README.md builds this image",
+		"code-samples/compose/Dockerfile": "",
+		"code-samples/script/Dockerfile":  "",
+		"code-samples/none/Dockerfile":    "nothing in the repository builds this image (one of its 6 sample Dockerfiles)",
+		"Dockerfile":                      "", // the root's: nothing names it, but it is no sample
+		"code-samples/ci/Dockerfile":      "only code-samples/ci/README.md (a build each reader runs once) and .github/workflows/images.yaml",
+	}
+	check := func(files map[string]string, wants map[string]string) {
+		t.Helper()
+		root := t.TempDir()
+		testfs.Write(t, root, files)
+		disc, err := Discover(context.Background(), root, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, im := range disc.Images {
+			w, ok := wants[im.Dockerfile]
+			if !ok {
+				continue
+			}
+			if (w == "") != (im.BuiltOnce == "") || !strings.HasPrefix(im.BuiltOnce, w) {
+				t.Errorf("%s: built once %q, want %q", im.Dockerfile, im.BuiltOnce, w)
+			}
+			delete(wants, im.Dockerfile)
+		}
+		if len(wants) > 0 {
+			t.Errorf("not discovered: %v", wants)
+		}
+	}
+	check(files, wants)
+	// two samples: the one nothing builds may be a hosted builder's
+	delete(files, "code-samples/compose/Dockerfile")
+	delete(files, "code-samples/script/Dockerfile")
+	delete(files, "code-samples/other/Dockerfile")
+	delete(files, "code-samples/more/Dockerfile")
+	check(files, map[string]string{"code-samples/none/Dockerfile": "", "code-samples/hello/Dockerfile": "only code-samples/hello/README.md"})
+}
+
 // TestMentionsStayLinear: a word longer than maxToken is no path a build
 // names: it adds no tokens (its directories would cost its length
 // squared: a 1 MiB README of a/a/a/... took minutes); a Dockerfile name

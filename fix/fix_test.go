@@ -1169,13 +1169,13 @@ var dockerfileCases = []struct {
 		// RUN --mount ("the --mount option requires BuildKit"; skaffold's
 		// examples/getting-started and lifecycle-hooks)
 		name:  "skaffold-classic-builder-gets-no-mounts",
-		files: map[string]string{"Dockerfile": "FROM golang:1.22 AS builder\nWORKDIR /code\nCOPY main.go go.mod ./\nRUN go build -o /app main.go\n", "go.mod": "module x\n", "main.go": "package main\n", "skaffold.yaml": "apiVersion: skaffold/v4beta14\nkind: Config\nbuild:\n  artifacts:\n    - image: skaffold-example\n"},
+		files: map[string]string{"Dockerfile": "FROM golang:1.22 AS builder\nWORKDIR /code\nCOPY main.go go.mod ./\nRUN go build -o /app main.go\n", "go.mod": "module x\n\nrequire github.com/google/uuid v1.6.0\n", "main.go": "package main\n", "skaffold.yaml": "apiVersion: skaffold/v4beta14\nkind: Config\nbuild:\n  artifacts:\n    - image: skaffold-example\n"},
 		rules: []string{"LW102"},
 	},
 	{
 		// useBuildkit: true builds with the docker CLI and BuildKit
 		name:  "skaffold-buildkit-gets-mounts",
-		files: map[string]string{"Dockerfile": "FROM golang:1.22 AS builder\nWORKDIR /code\nCOPY main.go go.mod ./\nRUN go build -o /app main.go\n", "go.mod": "module x\n", "main.go": "package main\n", "skaffold.yaml": "apiVersion: skaffold/v4beta14\nkind: Config\nbuild:\n  artifacts:\n    - image: skaffold-example\n  local:\n    useBuildkit: true\n"},
+		files: map[string]string{"Dockerfile": "FROM golang:1.22 AS builder\nWORKDIR /code\nCOPY main.go go.mod ./\nRUN go build -o /app main.go\n", "go.mod": "module x\n\nrequire github.com/google/uuid v1.6.0\n", "main.go": "package main\n", "skaffold.yaml": "apiVersion: skaffold/v4beta14\nkind: Config\nbuild:\n  artifacts:\n    - image: skaffold-example\n  local:\n    useBuildkit: true\n"},
 		rules: []string{"LW102"},
 		want:  "FROM golang:1.22 AS builder\nWORKDIR /code\nCOPY main.go go.mod ./\nRUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build go build -o /app main.go\n",
 	},
@@ -1185,7 +1185,7 @@ var dockerfileCases = []struct {
 		// GoogleContainerTools/kaniko#1568): skaffold's examples/kaniko and
 		// examples/gcb-kaniko
 		name:  "kaniko-built-image-gets-no-mounts",
-		files: map[string]string{"Dockerfile": "FROM golang:1.22 AS builder\nWORKDIR /code\nCOPY main.go go.mod ./\nRUN go build -o /app main.go\n", "go.mod": "module x\n", "main.go": "package main\n", "skaffold.yaml": "apiVersion: skaffold/v4beta14\nkind: Config\nbuild:\n  artifacts:\n    - image: skaffold-example\n      kaniko:\n        cache: {}\n  cluster: {}\n"},
+		files: map[string]string{"Dockerfile": "FROM golang:1.22 AS builder\nWORKDIR /code\nCOPY main.go go.mod ./\nRUN go build -o /app main.go\n", "go.mod": "module x\n\nrequire github.com/google/uuid v1.6.0\n", "main.go": "package main\n", "skaffold.yaml": "apiVersion: skaffold/v4beta14\nkind: Config\nbuild:\n  artifacts:\n    - image: skaffold-example\n      kaniko:\n        cache: {}\n  cluster: {}\n"},
 		rules: []string{"LW102"},
 	},
 	{

@@ -271,6 +271,12 @@ func Classify(c dockerfile.Command) *Install {
 			if len(pos) > 1 && pos[1] == "download" {
 				return &Install{Tool: Go, Cmd: c, FromManifest: true}
 			}
+			if len(pos) > 1 && pos[1] == "tidy" {
+				// downloads into the module cache as go mod download
+				// does, but reads the sources' imports (review 18:
+				// knative's samples run it between COPY . . and go build)
+				return &Install{Tool: Go, Cmd: c}
+			}
 		case "build", "install", "test", "vet", "generate":
 			if sub == "install" && hasVersionedPkg(pos[1:]) {
 				return &Install{Tool: Go, Cmd: c} // go install x@v1: not the app
@@ -333,6 +339,10 @@ func Classify(c dockerfile.Command) *Install {
 	case "mix":
 		if sub == "deps.get" {
 			return &Install{Tool: Mix, Cmd: c, FromManifest: true}
+		}
+		if sub == "do" && MixFetches(c) {
+			// `mix do deps.get, compile`: fetches, then compiles the sources
+			return &Install{Tool: Mix, Cmd: c, FromManifest: true, Compile: true}
 		}
 		if sub == "compile" || sub == "release" {
 			return &Install{Tool: Mix, Cmd: c, FromManifest: true, Compile: true}
@@ -402,6 +412,20 @@ func (t *Tool) StoreDir(st *dockerfile.State, base string) string {
 		return d[0]
 	}
 	return ""
+}
+
+// MixFetches: the mix command runs deps.get (alone or in a `mix do`
+// list), the one task that downloads; compile and release read what it
+// fetched (review 18: a hex cache mount on `mix release` caches nothing).
+func MixFetches(c dockerfile.Command) bool {
+	for _, a := range c.Positional() {
+		for _, task := range strings.Split(a, ",") {
+			if strings.TrimSpace(task) == "deps.get" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Offline reports whether an install or compile runs from the package

@@ -12,6 +12,7 @@ import (
 	"github.com/layerwise/layerwise/buildctx"
 	"github.com/layerwise/layerwise/dockerfile"
 	"github.com/layerwise/layerwise/pkgmgr"
+	"golang.org/x/mod/modfile"
 )
 
 // LW101: sources copied before the dependency install.
@@ -47,7 +48,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci
 COPY . .`,
-	Check:         func(in *Input) []Finding { return in.informIfOnlyUncachedCI(checkCacheOrder(in)) },
+	Check:         func(in *Input) []Finding { return in.informIfBuiltOnce(in.informIfOnlyUncachedCI(checkCacheOrder(in))) },
 	FixDockerfile: fixCacheOrder,
 	ImageEffects:  []ImageEffect{EffectLockfileRecopied},
 })
@@ -265,7 +266,7 @@ func checkCacheOrder(in *Input) []Finding {
 				if !inst.FromManifest {
 					continue // installs named packages, not the manifests
 				}
-				if !in.contextHasManifestOf(inst.Tool) {
+				if !in.contextHasManifestOf(inst.Tool) || (inst.Tool == toolGo && in.goRequiresNothing()) {
 					continue // no manifest sent (a GOPATH build): nothing to install first
 				}
 				reported[broad] = true
@@ -307,6 +308,38 @@ func checkCacheOrder(in *Input) []Finding {
 		}
 	}
 	return out
+}
+
+// goRequiresNothing: every go.mod the context sends requires no module
+// (knative's hello-world samples: `module x` and `go 1.14`, no go.sum), so
+// no build downloads one and a module cache holds nothing; nor does any
+// go.sum or replace directive say otherwise. Not known (a
+// go.mod that cannot be read or parsed, too many of them): false.
+func (in *Input) goRequiresNothing() bool {
+	if in.Context == nil || in.Context.Walk == nil {
+		return false
+	}
+	n := 0
+	for _, e := range in.Context.Walk.Entries {
+		if e.Type != buildctx.TypeDir && (path.Base(e.Path) == "go.sum" || path.Base(e.Path) == "go.work") {
+			return false // a checksum of some module (one is downloaded), a workspace
+		}
+		if e.Type == buildctx.TypeDir || path.Base(e.Path) != "go.mod" {
+			continue
+		}
+		if n++; n > 20 {
+			return false
+		}
+		data, err := in.readContextFile(e.Path)
+		if err != nil {
+			return false
+		}
+		mf, err := modfile.Parse(e.Path, data, nil) // ParseLax drops replace directives
+		if err != nil || len(mf.Require) > 0 || len(mf.Replace) > 0 {
+			return false
+		}
+	}
+	return n > 0
 }
 
 // contextHasManifestOf: the build context holds a manifest of the tool
@@ -656,7 +689,7 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 	// the install made, unless the ignore file the fixer writes next
 	// stops sending it
 	var needsExcluded []string
-	if d := RegeneratedDir(tool); d != "" && !compile && !pnpmFetch {
+	if d := RegeneratedDir(tool); d != "" && !compile {
 		p := strings.TrimPrefix(path.Join(srcDir, d), "/")
 		if in.contextHas(p) && in.sent(p) {
 			if !in.IgnoreFixed {

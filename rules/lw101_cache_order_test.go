@@ -87,7 +87,7 @@ func TestLW101NamesTheManifestsThatExist(t *testing.T) {
 // same Dockerfile is caught.
 func TestLW101VendoredGo(t *testing.T) {
 	df := "FROM golang:1.24 AS build\nWORKDIR /src\nCOPY vendor vendor\nCOPY go.mod go.mod\nCOPY go.sum go.sum\nCOPY handlers handlers\nCOPY main.go .\nRUN go test ./...\nRUN go build -o /gateway .\n"
-	files := map[string]string{"Dockerfile": df, "go.mod": "module x\n\ngo 1.24\n", "go.sum": "", "main.go": "package main\n", "handlers/h.go": "package handlers\n",
+	files := map[string]string{"Dockerfile": df, "go.mod": "module x\n\ngo 1.24\n\nrequire example.com/y v1.0.0\n", "go.sum": "", "main.go": "package main\n", "handlers/h.go": "package handlers\n",
 		"vendor/modules.txt": "# example.com/y v1.0.0\n", "vendor/example.com/y/y.go": "package y\n"}
 	if fs := check(t, "LW101", inputWithContext(t, files)); len(fs) != 0 {
 		t.Errorf("vendored: %+v", fs)
@@ -181,5 +181,22 @@ func TestLW101InstallReadsTheseDirectories(t *testing.T) {
 		"ui/package.json": `{"scripts": {"postinstall": "bin/update-workbox.sh"}}`, "ui/package-lock.json": "{}", "ui/lib/a.js": ""}
 	if fs := check(t, "LW101", inputWithContext(t, files)); len(fs) != 1 {
 		t.Errorf("ui/lib: %+v", fs)
+	}
+}
+
+// TestLW101BuiltOnceInforms: a sample its readers build once (review 18:
+// knative's tutorials, dapr's samples) gets the advice as information,
+// saying why; the fix stays.
+func TestLW101BuiltOnceInforms(t *testing.T) {
+	files := map[string]string{"Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n", "package.json": "{}", "package-lock.json": "{}"}
+	in := inputWithContext(t, files)
+	if fs := check(t, "LW101", in); len(fs) != 1 || fs[0].Severity != Warning {
+		t.Fatalf("no warning: %+v", fs)
+	}
+	in = inputWithContext(t, files)
+	in.BuiltOnce = "only README.md builds this image, a build each reader runs once"
+	fs := check(t, "LW101", in)
+	if len(fs) != 1 || fs[0].Severity != Info || !strings.Contains(fs[0].Message, "only README.md builds this image") {
+		t.Errorf("built once: %+v", fs)
 	}
 }

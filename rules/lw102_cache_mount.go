@@ -55,7 +55,7 @@ RUN npm ci`,
 COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm npm ci`,
 	Check: func(in *Input) []Finding {
-		return in.informIfOnlyFreshCI(in.informIfOnlyUncachedCI(checkCacheMount(in)))
+		return in.informIfBuiltOnce(in.informIfOnlyFreshCI(in.informIfOnlyUncachedCI(checkCacheMount(in))))
 	},
 	FixDockerfile: fixCacheMount,
 	ImageEffects:  []ImageEffect{EffectCacheMounts},
@@ -121,6 +121,9 @@ func checkCacheMounts(in *Input) []Finding {
 					continue
 				}
 				seen[t.Name] = true
+				if t == toolMix && !pkgmgr.MixFetches(inst.Cmd) {
+					continue // compile, release: they download nothing
+				}
 				if allSmall(ins, t) || (inst.Compile && in.headStep(ins)) || in.projectOnlyInstall(ins, t) {
 					// a package manager, one pinned package, small runtime
 					// helpers or a local tarball: a mount would save a
@@ -261,6 +264,14 @@ func toolCacheDirs(in *Input, ins *dockerfile.Instruction, inst *Install) []stri
 		}
 	}
 	dirs := inst.Tool.CacheDirs(ins.State, base)
+	if inst.Tool == toolGo && len(dirs) == 2 && !inst.Compile && first(inst.Cmd) == "mod" && len(inst.Cmd.Positional()) > 1 && inst.Cmd.Positional()[1] == "tidy" {
+		// go mod tidy compiles nothing; before a go mod vendor, or
+		// after one, the build reads ./vendor and no module cache
+		if in.vendoredBefore(ins) || strings.Contains(ins.Run.Script, "mod vendor") {
+			return nil
+		}
+		return dirs[:1]
+	}
 	if inst.Tool == toolGo && len(dirs) == 2 && (pkgmgr.Vendored(inst, ins.State) || in.vendoredBefore(ins)) {
 		return dirs[1:] // builds from ./vendor: the build cache alone
 	}
@@ -748,7 +759,7 @@ func fixCacheMount(in *Input, f Finding) (*Fix, string) {
 // may hold: all but a package store that has to stay in a layer.
 func mountable(in *Input, ins *dockerfile.Instruction, inst *Install, dirs []string) []string {
 	var out []string
-	noModules := inst.Tool == toolGo && !in.contextHasManifestOf(toolGo)
+	noModules := inst.Tool == toolGo && (!in.contextHasManifestOf(toolGo) || in.goRequiresNothing())
 	for _, d := range dirs {
 		if noModules && d == storeDirOf(in, ins, inst) {
 			continue // no go.mod sent: a GOPATH or standard-library build fetches no module

@@ -465,3 +465,36 @@ func TestLW102PnpmFetchStoreStaysInItsLayer(t *testing.T) {
 		t.Errorf("an install without a fetch step before it lost its advice")
 	}
 }
+
+// TestLW102ReviewEighteenShapes: `go mod tidy` fills the module cache the
+// go build after it reads, so the build gets the build cache only and the
+// tidy no mount; `mix release` downloads nothing (deps.get does); a
+// go.mod that requires nothing downloads nothing (LW101 silent too).
+func TestLW102ReviewEighteenShapes(t *testing.T) {
+	files := map[string]string{"Dockerfile": "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go mod tidy\nRUN go build -o /app .\n",
+		"go.mod": "module x\n\ngo 1.22\n\nrequire github.com/google/uuid v1.6.0\n", "main.go": "package main\n"}
+	fs := check(t, "LW102", inputWithContext(t, files))
+	if len(fs) != 1 || fs[0].Range.Start.Line != 5 || strings.Contains(fs[0].Message, "/go/pkg/mod") {
+		t.Errorf("go mod tidy then go build: %+v", fs)
+	}
+	files["go.mod"] = "module x\n\ngo 1.14\n"
+	fs = check(t, "LW102", inputWithContext(t, files))
+	for _, f := range fs {
+		if strings.Contains(f.Message, "/go/pkg/mod") {
+			t.Errorf("a module cache for a go.mod that requires nothing: %+v", f)
+		}
+	}
+	files["Dockerfile"] = "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /app .\n"
+	if fs := check(t, "LW101", inputWithContext(t, files)); len(fs) != 0 {
+		t.Errorf("LW101 on a go.mod that requires nothing: %+v", fs)
+	}
+	files["go.mod"] = "module x\n\ngo 1.22\n\nrequire github.com/google/uuid v1.6.0\n"
+	if fs := check(t, "LW101", inputWithContext(t, files)); len(fs) != 1 {
+		t.Errorf("LW101 lost on a go.mod with requirements: %+v", fs)
+	}
+	mix := "FROM elixir:1.16\nWORKDIR /app\nCOPY . .\nRUN mix do deps.get, compile\nRUN mix release\n"
+	fs = check(t, "LW102", inputWithContext(t, map[string]string{"Dockerfile": mix, "mix.exs": "", "mix.lock": ""}))
+	if len(fs) != 1 || fs[0].Range.Start.Line != 4 {
+		t.Errorf("mix: the mount belongs on deps.get alone: %+v", fs)
+	}
+}

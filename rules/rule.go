@@ -338,6 +338,10 @@ type Input struct {
 	// README near it mentions: discover.Image.Unreferenced). Rules about
 	// speed, size and context leave it alone, as they do a test's input.
 	Unreferenced bool
+	// BuiltOnce says why the image is built once, not per change (a
+	// tutorial reader's build, a sample nothing builds:
+	// discover.Image.BuiltOnce); "" otherwise.
+	BuiltOnce string
 	// CIWorkflow is the repository's CI configuration that builds this
 	// image (discover.Image.CI; "" when none says so): its jobs run on
 	// fresh builders, whose cache mounts start empty.
@@ -567,6 +571,24 @@ func (in *Input) informIfOnlyFreshCI(fs []Finding) []Finding {
 		}
 		fs[i].Severity = Info
 		fs[i].Message += fmt.Sprintf(" Only %s builds this image, on fresh runners where a cache mount starts empty: this pays once the mounts are kept between jobs (`layerwise build --cache-mounts`, which `layerwise generate ci` wires in).", in.CIWorkflow)
+	}
+	return fs
+}
+
+// informIfBuiltOnce makes a speed finding information where the image is
+// built once rather than per change (BuiltOnce), saying why: an order or a
+// cache mount pays on the second build, which a reader's one-off build of
+// a sample never has (review 18). The fix stays available.
+func (in *Input) informIfBuiltOnce(fs []Finding) []Finding {
+	if in.BuiltOnce == "" {
+		return fs
+	}
+	for i := range fs {
+		if fs[i].Severity == Info {
+			continue
+		}
+		fs[i].Severity = Info
+		fs[i].Message += " But " + in.BuiltOnce + ": this pays where it is rebuilt as its sources change (a compose file, a script or a CI with a layer cache that builds it)."
 	}
 	return fs
 }
