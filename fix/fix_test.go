@@ -894,12 +894,21 @@ var dockerfileCases = []struct {
 		want:  "FROM node:20 AS deps\nWORKDIR /app\nCOPY pnpm-lock.yaml pnpm-workspace.yaml ./\nCOPY patches patches/\nRUN npm install -g pnpm@9 && pnpm fetch --prod\nCOPY . .\nRUN npm install -g pnpm@9 && pnpm install --prod\nFROM node:20-slim\nCOPY --from=deps /app /app\n",
 	},
 	{
-		// in the image's own stage the store would stay in a layer
-		// under node_modules: every package twice
-		name:  "pnpm-workspace-final-stage-refused",
+		// in the image's own stage too: pnpm fetch fills the store and
+		// node_modules/.pnpm in its layer (one copy, hard-linked), and the
+		// install after the sources finds them there and writes only its
+		// links (measured: the install layer holds no package); the
+		// context's own node_modules is kept out (LW122's ignore fix)
+		name: "pnpm-workspace-final-stage",
 		files: map[string]string{"Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN pnpm install --frozen-lockfile\nCMD [\"node\", \"a/index.js\"]\n", "package.json": "{}", "pnpm-lock.yaml": "", "pnpm-workspace.yaml": "packages:\n  - a\n", "a/package.json": "{}"},
 		rules: []string{"LW101"},
-		note:  "every package twice",
+		want:  "FROM node:20\nWORKDIR /app\nCOPY pnpm-lock.yaml pnpm-workspace.yaml ./\nRUN pnpm fetch\nCOPY . .\nRUN pnpm install --frozen-lockfile\nCMD [\"node\", \"a/index.js\"]\n",
+	},
+	{
+		name:  "pnpm-workspace-sent-node-modules-refused",
+		files: map[string]string{"Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN pnpm install --frozen-lockfile\n", "package.json": "{}", "pnpm-lock.yaml": "", "pnpm-workspace.yaml": "packages:\n  - a\n", "a/package.json": "{}", "node_modules/x/index.js": ""},
+		rules: []string{"LW101"},
+		note:  "exclude it in .dockerignore",
 	},
 	{
 		name:  "pnpm-workspace-store-mount-refused",

@@ -36,8 +36,8 @@ above them. A composer install whose autoloader or scripts read the sources is s
 ` + "`--no-scripts --no-autoloader`" + ` before the sources, ` + "`composer dump-autoload`" + ` (and ` + "`post-install-cmd`" + `) after them. A pnpm
 workspace, whose install reads every member's manifest and runs their scripts, gets pnpm's own recipe: the lockfile
 and workspace file (with ` + "`.npmrc`" + `, the pnpmfile and the patches the lockfile names) and ` + "`pnpm fetch`" + ` before
-the sources, the install as written after them, linking from the store the fetch step's layer holds (in a build
-stage only: in the image's own stage the store would ship beside node_modules). Where the
+the sources, the install as written after them: the fetch step's layer holds the store and the virtual store
+(node_modules/.pnpm, one copy, hard-linked), so the install finds every package there and writes only its links. Where the
 install would read what the fixer cannot follow exactly, it leaves the Dockerfile alone and says why.`,
 	Bad: `FROM node:20-bookworm-slim
 WORKDIR /app
@@ -661,11 +661,7 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 	if pnpmFetch != in.contextHas(strings.TrimPrefix(path.Join(srcDir, "pnpm-workspace.yaml"), "/")) {
 		return nil, "the install's directory is not the one the workspace file is in"
 	}
-	if pnpmFetch {
-		if why := pnpmFetchFinal(in, s1); why != "" {
-			return nil, why
-		}
-	} else if why := workspaceLayout(in, srcDir, tool); why != "" {
+	if why := workspaceLayout(in, srcDir, tool); why != "" && !pnpmFetch {
 		return nil, why
 	}
 	if why := manifestMadeEarlier(in, s1, bi, tool); why != "" {

@@ -140,25 +140,6 @@ func pnpmFetchOptions(c dockerfile.Command) (string, string) {
 	return " " + strings.Join(out, " "), ""
 }
 
-// pnpmFetchFinal refuses the fetch in the image's own stages: the store
-// stays in the fetch step's layer and the install copies (or hard-links,
-// which on overlayfs copies the file up) every package into node_modules
-// in a layer above it, so the image would carry the packages twice, where
-// the original install kept one copy. In a build stage whose output is
-// copied on, the store never reaches the image.
-func pnpmFetchFinal(in *Input, s *dockerfile.Stage) string {
-	final := in.finalStage()
-	if final == nil {
-		return "the image's final stage is unknown"
-	}
-	for _, l := range in.lineage(final) {
-		if l == s {
-			return "the install runs in a stage of the image itself: `pnpm fetch` keeps pnpm's store in a layer of its own, so the image would carry every package twice (the store and node_modules); install and build in a stage of their own and copy the output (`pnpm deploy`), or keep the store in a cache mount"
-		}
-	}
-	return ""
-}
-
 // patchPath matches a patch's path in pnpm-lock.yaml's patchedDependencies
 // (`path: patches/x.patch`, lockfile v6 to v9).
 var patchPath = regexp.MustCompile(`^\s+path:\s*['"]?([^'"\s]+)`)
