@@ -1010,6 +1010,7 @@ func (c *buildConfigs) of(im *Image) builtBy {
 	var out builtBy
 	root := c.root
 	dir := filepath.Clean(im.AbsContext())
+	skaffold := false
 	for {
 		for _, name := range []string{"skaffold.yaml", "skaffold.yml"} {
 			p := filepath.Join(dir, name)
@@ -1017,6 +1018,7 @@ func (c *buildConfigs) of(im *Image) builtBy {
 			if data == nil {
 				continue
 			}
+			skaffold = true
 			f := c.skaffoldAt(p, string(data))
 			noMounts, aliases := skaffoldBuilds(f, dir, im, relTo(root, p))
 			for _, a := range append(f.aliases, aliases...) {
@@ -1038,6 +1040,9 @@ func (c *buildConfigs) of(im *Image) builtBy {
 		}
 		dir = parent
 	}
+	if out.NoMounts == "" && !skaffold {
+		out.NoMounts = c.cloudCodeNoMounts(filepath.Clean(im.AbsContext()))
+	}
 	if out.NoMounts == "" {
 		out.NoMounts = c.cloudBuildNoMounts(im)
 	}
@@ -1045,6 +1050,25 @@ func (c *buildConfigs) of(im *Image) builtBy {
 		out.NoMounts = c.official()
 	}
 	return out
+}
+
+// cloudCodeNoMounts: Google's Cloud Code samples carry no skaffold.yaml
+// (the editor writes one) but an editor task or launch configuration
+// that runs skaffold or Cloud Code's debugger. skaffold's default local
+// builder calls the Engine API with no builder version — the classic
+// builder, which rejects RUN --mount (review 18: cloud-code-samples).
+func (c *buildConfigs) cloudCodeNoMounts(dir string) string {
+	for _, name := range []string{"tasks.json", "launch.json"} {
+		p := filepath.Join(dir, ".vscode", name)
+		data := c.read(p)
+		if data == nil {
+			continue
+		}
+		if bytes.Contains(data, []byte(`"skaffold"`)) || bytes.Contains(data, []byte(`"cloudcode.`)) {
+			return relTo(c.root, p) + " builds it with skaffold's default local builder (Cloud Code), the classic builder, where RUN --mount fails"
+		}
+	}
+	return ""
 }
 
 // ciBuild: a CI step that builds an image.

@@ -457,3 +457,28 @@ func TestClassicActionStepEnv(t *testing.T) {
 		}
 	}
 }
+
+// TestCloudCodeSampleGetsNoMounts: a Cloud Code sample has no
+// skaffold.yaml but an editor task that runs skaffold, whose default local
+// builder is the classic one (review 18); the same directory without the
+// task, or with its own skaffold.yaml (read as skaffold's), is not.
+func TestCloudCodeSampleGetsNoMounts(t *testing.T) {
+	files := map[string]string{
+		"golang/hello/Dockerfile":         "FROM golang:1.22\n",
+		"golang/hello/.vscode/tasks.json": `{"tasks": [{"label": "Build", "type": "process", "command": "skaffold", "args": ["build"]}]}`,
+		"golang/plain/Dockerfile":         "FROM golang:1.22\n",
+		"golang/plain/.vscode/tasks.json": `{"tasks": [{"label": "Build", "command": "go", "args": ["build"]}]}`,
+	}
+	root := t.TempDir()
+	testfs.Write(t, root, files)
+	disc, err := Discover(context.Background(), root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, im := range disc.Images {
+		want := im.Dockerfile == "golang/hello/Dockerfile"
+		if got := strings.Contains(im.NoMounts, "Cloud Code"); got != want {
+			t.Errorf("%s: no mounts %q", im.Dockerfile, im.NoMounts)
+		}
+	}
+}
