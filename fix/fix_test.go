@@ -899,7 +899,7 @@ var dockerfileCases = []struct {
 		// install after the sources finds them there and writes only its
 		// links (measured: the install layer holds no package); the
 		// context's own node_modules is kept out (LW122's ignore fix)
-		name: "pnpm-workspace-final-stage",
+		name:  "pnpm-workspace-final-stage",
 		files: map[string]string{"Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN pnpm install --frozen-lockfile\nCMD [\"node\", \"a/index.js\"]\n", "package.json": "{}", "pnpm-lock.yaml": "", "pnpm-workspace.yaml": "packages:\n  - a\n", "a/package.json": "{}"},
 		rules: []string{"LW101"},
 		want:  "FROM node:20\nWORKDIR /app\nCOPY pnpm-lock.yaml pnpm-workspace.yaml ./\nRUN pnpm fetch\nCOPY . .\nRUN pnpm install --frozen-lockfile\nCMD [\"node\", \"a/index.js\"]\n",
