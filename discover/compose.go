@@ -88,6 +88,11 @@ func loadCompose(ctx context.Context, root, dir string, env []string) ([]*Image,
 		cli.WithEnv(env),
 		cli.WithDefaultConfigPath,
 		cli.WithName(projectName(dir)),
+		// every profile: a service behind `profiles: [playwright]` is
+		// built whenever someone runs compose with that profile, and
+		// leaving it out made its Dockerfile look built by nothing
+		// (vaultwarden's playwright image)
+		cli.WithProfiles([]string{"*"}),
 		// the services' env_file and label_file are not read: builds do
 		// not use them, and they may name any file
 		cli.WithoutEnvironmentResolution,

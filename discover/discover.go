@@ -452,7 +452,7 @@ func finish(res *Repo) {
 					im.BuiltOnce = fmt.Sprintf("only %s (a build each reader runs once) and %s, on runners that start without this image's cache, build this image", doc, im.CI)
 				}
 			case samples >= minSamples && path.Dir(df) != "." && im.CI == "":
-				im.BuiltOnce = fmt.Sprintf("nothing in the repository builds this image (one of its %d sample Dockerfiles)", samples)
+				im.BuiltOnce = fmt.Sprintf("nothing in the repository builds this image (one of its %d Dockerfiles below the root): it is built by hand or elsewhere", samples)
 			}
 		}
 		// the build args the repository's scripts and workflows pass

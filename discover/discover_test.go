@@ -745,3 +745,22 @@ func TestImageCI(t *testing.T) {
 		}
 	}
 }
+
+// TestComposeProfiles: a service behind a profile is built whenever
+// compose runs with that profile (vaultwarden's playwright image): it is
+// discovered as compose declares it, not as a Dockerfile nothing builds.
+func TestComposeProfiles(t *testing.T) {
+	root := testfs.Tree(t, map[string]string{
+		"compose.yaml": "services:\n  web:\n    build: ./web\n  e2e:\n    profiles: [\"playwright\"]\n    build:\n      context: .\n      dockerfile: tests/playwright/Dockerfile\n",
+		"web/Dockerfile":              "FROM alpine:3\n",
+		"tests/playwright/Dockerfile": "FROM node:20\n",
+	})
+	res, err := Discover(context.Background(), root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := byName(res)
+	if m["e2e"] == nil || m["e2e"].Source != SourceCompose || m["web"] == nil {
+		t.Errorf("the profiled service: %+v (images %v)", m["e2e"], len(res.Images))
+	}
+}

@@ -166,7 +166,7 @@ func TestBuiltOnce(t *testing.T) {
 		"code-samples/hello/Dockerfile":   "only code-samples/hello/README.md builds this image",
 		"code-samples/compose/Dockerfile": "",
 		"code-samples/script/Dockerfile":  "",
-		"code-samples/none/Dockerfile":    "nothing in the repository builds this image (one of its 6 sample Dockerfiles)",
+		"code-samples/none/Dockerfile":    "nothing in the repository builds this image (one of its 6 Dockerfiles below the root)",
 		"Dockerfile":                      "", // the root's: nothing names it, but it is no sample
 		"code-samples/ci/Dockerfile":      "only code-samples/ci/README.md (a build each reader runs once) and .github/workflows/images.yaml",
 	}
