@@ -751,7 +751,7 @@ func TestImageCI(t *testing.T) {
 // discovered as compose declares it, not as a Dockerfile nothing builds.
 func TestComposeProfiles(t *testing.T) {
 	root := testfs.Tree(t, map[string]string{
-		"compose.yaml": "services:\n  web:\n    build: ./web\n  e2e:\n    profiles: [\"playwright\"]\n    build:\n      context: .\n      dockerfile: tests/playwright/Dockerfile\n",
+		"compose.yaml":                "services:\n  web:\n    build: ./web\n  e2e:\n    profiles: [\"playwright\"]\n    build:\n      context: .\n      dockerfile: tests/playwright/Dockerfile\n",
 		"web/Dockerfile":              "FROM alpine:3\n",
 		"tests/playwright/Dockerfile": "FROM node:20\n",
 	})
