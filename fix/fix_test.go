@@ -905,6 +905,24 @@ var dockerfileCases = []struct {
 		want:  "FROM node:20\nWORKDIR /app\nCOPY pnpm-lock.yaml pnpm-workspace.yaml ./\nRUN pnpm fetch\nCOPY . .\nRUN pnpm install --frozen-lockfile\nCMD [\"node\", \"a/index.js\"]\n",
 	},
 	{
+		// gogs: the root's manifests first, then a member's sources, then
+		// the install in the root: the fetch goes right after the files it
+		// reads, before every COPY of sources (their order kept)
+		name: "pnpm-workspace-member-copied-before-the-root-install",
+		files: map[string]string{"Dockerfile": "FROM node:24-alpine AS web\nRUN corepack enable\nWORKDIR /src\nCOPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./\nCOPY web ./web\nCOPY conf/locale ./conf/locale\nRUN pnpm install --frozen-lockfile\nRUN pnpm --filter web run build\nFROM alpine:3.23\nCOPY --from=web /src/public /public\n",
+			"package.json": `{"packageManager":"pnpm@9.15.0"}`, "pnpm-lock.yaml": "", "pnpm-workspace.yaml": "packages:\n  - web\n", "web/package.json": "{}", "web/index.js": "", "conf/locale/en.ini": ""},
+		rules: []string{"LW101"},
+		want:  "FROM node:24-alpine AS web\nRUN corepack enable\nWORKDIR /src\nCOPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./\nRUN pnpm fetch\nCOPY conf/locale ./conf/locale\nCOPY web ./web\nRUN pnpm install --frozen-lockfile\nRUN pnpm --filter web run build\nFROM alpine:3.23\nCOPY --from=web /src/public /public\n",
+	},
+	{
+		// the same with the root's manifests after the member's COPY
+		name: "pnpm-workspace-member-copied-before-the-root-manifests",
+		files: map[string]string{"Dockerfile": "FROM node:24-alpine AS web\nWORKDIR /src\nCOPY packages ./packages\nCOPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./\nRUN pnpm install --frozen-lockfile\n",
+			"package.json": "{}", "pnpm-lock.yaml": "", "pnpm-workspace.yaml": "packages:\n  - packages/*\n", "packages/a/package.json": "{}"},
+		rules: []string{"LW101"},
+		want:  "FROM node:24-alpine AS web\nWORKDIR /src\nCOPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./\nRUN pnpm fetch\nCOPY packages ./packages\nRUN pnpm install --frozen-lockfile\n",
+	},
+	{
 		name:  "pnpm-workspace-sent-node-modules-refused",
 		files: map[string]string{"Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN pnpm install --frozen-lockfile\n", "package.json": "{}", "pnpm-lock.yaml": "", "pnpm-workspace.yaml": "packages:\n  - a\n", "a/package.json": "{}", "node_modules/x/index.js": ""},
 		rules: []string{"LW101"},

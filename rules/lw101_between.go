@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
@@ -45,6 +46,49 @@ func betweenCommutes(x *dockerfile.Instruction, dest string) string {
 		return runCommutes(x, dest)
 	}
 	return "layerwise cannot tell what it does to the sources"
+}
+
+// betweenCommutesIn is betweenCommutes, knowing the context: a COPY of
+// files alone (`COPY package.json pnpm-lock.yaml ./` after `COPY packages
+// ./packages`) writes those files into its destination, not the whole
+// directory, and commutes with a COPY below it that none of them reaches.
+func (in *Input) betweenCommutesIn(x *dockerfile.Instruction, dest string) string {
+	c := x.Copy
+	if c == nil || !c.FromContext() || c.UsesVariables || len(c.Heredocs) > 0 || len(c.ContextSources()) == 0 {
+		return betweenCommutes(x, dest)
+	}
+	d := c.Dest
+	if !path.IsAbs(d) {
+		d = path.Join(x.State.Workdir, d)
+	}
+	if !strings.HasSuffix(c.Dest, "/") && c.Dest != "." && len(c.ContextSources()) == 1 {
+		return betweenCommutes(x, dest) // a file copied to a name of its own
+	}
+	for _, src := range c.ContextSources() {
+		p := strings.TrimPrefix(path.Clean("/"+src), "/")
+		if !literalPath(p) || in.isDirSource(p) || !in.contextHas(p) {
+			return betweenCommutes(x, dest)
+		}
+		if w := path.Join(d, path.Base(p)); overlaps(w, dest) {
+			return fmt.Sprintf("it writes %s, where the sources go too", w)
+		}
+	}
+	return ""
+}
+
+// copiesOnly: a COPY from the context whose every source is one of the
+// files (context paths).
+func copiesOnly(x *dockerfile.Instruction, files []string) bool {
+	c := x.Copy
+	if c == nil || !c.FromContext() || c.UsesVariables || len(c.ContextSources()) == 0 {
+		return false
+	}
+	for _, src := range c.ContextSources() {
+		if !slices.Contains(files, strings.TrimPrefix(path.Clean("/"+src), "/")) {
+			return false
+		}
+	}
+	return true
 }
 
 func overlaps(a, b string) bool {

@@ -499,7 +499,7 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 			// before it: it may install what the step needs (git, certs)
 			return nil, fmt.Sprintf("%s (line %d) between the COPY and the compile may prepare what fetching the dependencies needs", x.Kind, x.Range.Start.Line)
 		default:
-			if why := betweenCommutes(x, broadDest); why != "" {
+			if why := in.betweenCommutesIn(x, broadDest); why != "" {
 				return nil, fmt.Sprintf("%s (line %d) between the COPY and the install would run before the sources: %s", x.Kind, x.Range.Start.Line, why)
 			}
 		}
@@ -525,6 +525,15 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 	pnpmFetch := false
 	if r, ok := strings.CutPrefix(path.Clean(installDir)+"/", strings.TrimSuffix(path.Clean(broadDest), "/")+"/"); ok && tool == toolPnpm && !compile {
 		pnpmFetch = in.contextHas(strings.TrimPrefix(path.Join(src, r, "pnpm-workspace.yaml"), "/"))
+	}
+	// the install runs in the workspace's root, above where the COPY puts
+	// a member's sources (gogs: the root manifests, then `COPY web ./web`,
+	// then `pnpm install`): the fetch goes before that COPY, in the root
+	pnpmRoot, pnpmRootDir := false, ""
+	if up, ok := strings.CutPrefix(path.Clean(broadDest), strings.TrimSuffix(path.Clean(installDir), "/")+"/"); ok && !pnpmFetch && tool == toolPnpm && !compile && len(cds) == 0 {
+		if d, ok := strings.CutSuffix("/"+src, "/"+up); ok && in.contextHas(strings.TrimPrefix(path.Join(d, "pnpm-workspace.yaml"), "/")) {
+			pnpmFetch, pnpmRoot, pnpmRootDir = true, true, strings.TrimPrefix(d, "/")
+		}
 	}
 	var fetchLines []string
 	if pnpmFetch {
@@ -616,7 +625,9 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 	}
 	installDir = path.Clean(installDir)
 	rel := ""
-	if installDir != dest {
+	if pnpmRoot {
+		// (srcDir and where the manifests go are the root's: below)
+	} else if installDir != dest {
 		r, ok := strings.CutPrefix(installDir, strings.TrimSuffix(dest, "/")+"/")
 		if !ok {
 			// a RUN that installs, builds and removes what it installed
@@ -652,6 +663,9 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 		}
 	}
 	srcDir := strings.TrimPrefix(path.Join(src, rel), "/")
+	if pnpmRoot {
+		srcDir = pnpmRootDir
+	}
 	if srcDir == "." {
 		srcDir = ""
 	}
@@ -794,6 +808,9 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 	if rel != "" {
 		manifestDest = path.Join(c.Dest, rel)
 	}
+	if pnpmRoot {
+		manifestDest = installDir
+	}
 	for _, cmd := range inst.Run.Commands {
 		// requirement and constraint files are pip's (and uv pip's): -c
 		// is dotnet's configuration, -r its runtime
@@ -875,7 +892,25 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 		return nil, fmt.Sprintf("no %s manifest file in the context under %q", tool.Name, srcDir)
 	}
 	copyLines, copyKinds := groupLines, groupKinds
-	if len(files) > 0 && len(groups) == 0 && !compile && copiedBefore(s1.Instructions[:bi], files, absIn(broad, cmp.Or(manifestDest, c.Dest))) {
+	// the fetch goes before the first COPY between that brings more than
+	// the files it reads (a member's sources would make it re-run, and
+	// LW101 would report it); what the COPYs before it bring is not
+	// copied again
+	between := s1.Instructions[bi+1 : ii]
+	fetchAt := len(between)
+	if pnpmFetch {
+		for k, x := range between {
+			if (x.Kind == "COPY" || x.Kind == "ADD") && !copiesOnly(x, append(slices.Clone(manifests), strings.TrimPrefix(path.Join(srcDir, "package.json"), "/"))) {
+				fetchAt = k
+				break
+			}
+		}
+		before := append(append([]*dockerfile.Instruction(nil), s1.Instructions[:bi]...), between[:fetchAt]...)
+		dir := absIn(broad, cmp.Or(manifestDest, c.Dest))
+		files = slices.DeleteFunc(files, func(f string) bool { return copiedBefore(before, []string{f}, dir) })
+		manifests = slices.DeleteFunc(manifests, func(f string) bool { return !in.isDirSource(f) && copiedBefore(before, []string{f}, dir) })
+	}
+	if len(files) > 0 && len(groups) == 0 && !compile && !pnpmFetch && copiedBefore(s1.Instructions[:bi], files, absIn(broad, cmp.Or(manifestDest, c.Dest))) {
 		// an earlier COPY brought them already (bitwarden's admin:
 		// `COPY src/Admin/package*.json ./`, then the sources, then npm
 		// ci): the install only moves up
@@ -927,8 +962,14 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 		text = append(text, manifestCopyLine(in.File, broad, []string{yarnDir}, path.Join(c.Dest, rel, ".yarn")))
 		kinds = append(kinds, broad.Kind)
 	}
-	text = append(text, lines[broad.Range.End.Line:inst.Range.Start.Line-1]...) // what lies between, comments included
-	for _, x := range s1.Instructions[bi+1 : ii] {
+	betweenLines := lines[broad.Range.End.Line : inst.Range.Start.Line-1] // what lies between, comments included
+	var afterFetch []string
+	if pnpmFetch && fetchAt < len(between) {
+		cut := between[fetchAt].Range.Start.Line - 1 - broad.Range.End.Line
+		betweenLines, afterFetch = betweenLines[:cut], betweenLines[cut:]
+	}
+	text = append(text, betweenLines...)
+	for _, x := range between[:fetchAt] {
 		kinds = append(kinds, x.Kind)
 	}
 	broadLines := linesOf(in.File, broad)
@@ -962,8 +1003,13 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 		}
 	}
 	text = append(text, moved...)
+	kinds = append(kinds, "RUN")
+	text = append(text, afterFetch...)
+	for _, x := range between[fetchAt:] {
+		kinds = append(kinds, x.Kind)
+	}
 	text = append(text, broadLines...)
-	kinds = append(kinds, "RUN", broad.Kind)
+	kinds = append(kinds, broad.Kind)
 	if composerAfter != "" {
 		// the autoloader and scripts after the sources, where the
 		// install ran them: in its directory (the leading cds), with the
