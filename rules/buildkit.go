@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/layerwise/layerwise/baseimage"
 	"github.com/layerwise/layerwise/dockerfile"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/client/llb/sourceresolver"
@@ -460,6 +461,15 @@ func (in *Input) BuildKitFindingHolds(w BuildKitFinding) bool {
 			if _, plain := plainWords(line); !plain {
 				return false
 			}
+			if f := strings.Fields(line); len(f) > 0 && f[0] == "exec" {
+				return false // the shell replaces itself with the program
+			}
+		}
+		// BusyBox's ash (Alpine) runs the last command in the shell's
+		// place and bash a single one: the program gets the signals
+		// either way (review 19); LW150 speaks for dash
+		if s := in.stageOf(ins); s != nil && !baseimage.DashShell(in.rootBase(s).Base) {
+			return false
 		}
 	case "WorkdirRelativePath":
 		// a directory an earlier RUN of the stage made by the same

@@ -164,6 +164,17 @@ func TestBuildKitFindingsThatDoNotHold(t *testing.T) {
 	if f, h := find("FROM debian:12\nCMD cmp a b && cmp c d\n", "JSONArgsRecommended", nil); !f || h {
 		t.Errorf("a chain that needs the shell: found %v holds %v", f, h)
 	}
+	// review 19: Alpine's ash runs a single command in the shell's place,
+	// and a leading exec does so anywhere: the signals reach the program
+	if f, h := find("FROM golang:1.17-alpine\nENTRYPOINT /app\n", "JSONArgsRecommended", nil); !f || h {
+		t.Errorf("an Alpine shell: found %v holds %v", f, h)
+	}
+	if f, h := find("FROM golang:1.17\nENTRYPOINT /app\n", "JSONArgsRecommended", nil); !f || !h {
+		t.Errorf("Debian's dash: found %v holds %v", f, h)
+	}
+	if f, h := find("FROM python:3.12-slim\nCMD exec gunicorn --bind :8080 app:app\n", "JSONArgsRecommended", nil); !f || h {
+		t.Errorf("a leading exec: found %v holds %v", f, h)
+	}
 	// InvalidDefaultArgInFrom: an ARG declared with no default is one the
 	// build must pass (eventuate's base image version: review 13); an
 	// empty default written out is reported

@@ -131,8 +131,10 @@ func checkShellFormCommand(in *Input) []Finding {
 		// place, bash a single one; another image's shell is not known
 		return nil
 	}
-	if words, ok := plainWords(line); ok && len(words) > 0 && words[0] == "exec" {
-		return nil // the shell replaces itself with the program
+	if f := strings.Fields(line); len(f) > 0 && f[0] == "exec" {
+		// the shell replaces itself with the program, variables or not
+		// (`exec gunicorn --bind :$PORT`: review 19)
+		return nil
 	}
 	if f := strings.Fields(line); len(f) > 0 && shellWrappers[path.Base(f[0])] {
 		// a program that is itself a shell script starting the daemon as

@@ -19,6 +19,7 @@ func TestShellFormCommand(t *testing.T) {
 		{"FROM debian:12\nENTRYPOINT ./app --port 80\n", 1},
 		{"FROM debian:12\nCMD [\"node\", \"server.js\"]\n", 0},
 		{"FROM debian:12\nCMD exec node server.js\n", 0},
+		{"FROM python:3.12-slim\nCMD exec gunicorn --bind :$PORT app:app\n", 0}, // review 19: exec with a variable
 		// apache2ctl is a shell script that starts apache2 as its child:
 		// no form of CMD makes the daemon PID 1
 		{"FROM debian:12\nCMD apache2ctl -D FOREGROUND\n", 0},
