@@ -908,12 +908,14 @@ type buildConfigs struct {
 	// ciKinds: per CI file, ciKind's answers
 	ciKinds map[string][2]bool
 	// tokens of the files read for mentions, per file, and the counts per
-	// directory; overBudget: some were not read; dynamicDockerfile: a file
-	// names a Dockerfile through a variable
+	// directory; overBudget: some were not read
 	tokenCache        map[string]*tokenSet
 	dirIndexCache     map[string]*dirIndex
-	overBudget        bool
-	dynamicDockerfile bool
+	overBudget bool
+	// dynamic are the Dockerfile paths files name through a variable
+	// (`-f storefront-versions/$$container/Dockerfile`), as globs
+	// (storefront-versions/*/Dockerfile), with whether a document names it
+	dynamic []dynamicName
 	// ciCaches and argsCache: ciCache's answers per CI file, argsBeside's
 	// per directory
 	ciCaches  map[string]ciCacheAnswer

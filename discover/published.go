@@ -285,8 +285,11 @@ func (c *buildConfigs) tokens(p string) *tokenSet {
 					}
 					if strings.Contains(w, "$") && strings.Contains(w, "ockerfile") {
 						// docker build -f docker/Dockerfile.$(ENV): any
-						// Dockerfile may be the one it names
-						c.dynamicDockerfile = true
+						// Dockerfile of that shape may be the one it names
+						// (not every Dockerfile: review 19's Makefile loop
+						// over storefront-versions/$$container/Dockerfile
+						// made the whole repository look built locally)
+						c.dynamic = append(c.dynamic, dynamicName{glob: strings.TrimPrefix(variableRef.ReplaceAllString(w, "*"), "./"), doc: t.doc})
 					}
 					addToken(t.all, t.paths, w)
 					if build {
@@ -498,7 +501,41 @@ func (c *buildConfigs) mentioned(df string) bool {
 			return true
 		}
 	}
-	return c.dynamicDockerfile || c.overBudget
+	return c.namedDynamically(df, false) || c.overBudget
+}
+
+// dynamicName is a Dockerfile path written with a variable, as a glob.
+type dynamicName struct {
+	glob string
+	doc  bool
+}
+
+// variableRef is a shell or make variable's reference left in a token
+// ($$container, $VAR, the $ of $(ENV) and ${ENV}, whose brackets split
+// tokens).
+var variableRef = regexp.MustCompile(`\$+[A-Za-z0-9_]*`)
+
+// namedDynamically: a file (not a document, with toolsOnly) names df
+// through a variable: the glob matches df's last path elements, or, when
+// it starts with a variable, any depth of directories before the rest.
+func (c *buildConfigs) namedDynamically(df string, toolsOnly bool) bool {
+	for _, d := range c.dynamic {
+		if toolsOnly && d.doc {
+			continue
+		}
+		g := strings.Split(path.Clean(d.glob), "/")
+		if g[0] == "*" && len(g) > 1 {
+			g = g[1:] // $(DIR)/Dockerfile: any directory, at any depth
+		}
+		parts := strings.Split(df, "/")
+		if len(parts) < len(g) {
+			continue
+		}
+		if ok, _ := path.Match(strings.Join(g, "/"), strings.Join(parts[len(parts)-len(g):], "/")); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // ciCacheWords are what a CI configuration writes to keep a layer cache
@@ -694,7 +731,7 @@ func (c *buildConfigs) builtLocally(df string, toolsOnly bool) bool {
 	if t := own.files[df]; t != nil && t.builds && (!toolsOnly || !t.doc) {
 		n--
 	}
-	return n > 0 || c.dynamicDockerfile || c.overBudget
+	return n > 0 || c.namedDynamically(df, toolsOnly) || c.overBudget
 }
 
 // argsBeside are the build args that a Makefile or shell script in the

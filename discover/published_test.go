@@ -482,3 +482,26 @@ func TestCloudCodeSampleGetsNoMounts(t *testing.T) {
 		}
 	}
 }
+
+// TestDynamicDockerfileNamesItsShape: a Makefile loop over
+// storefront-versions/$$container/Dockerfile builds those Dockerfiles
+// locally, not every Dockerfile of the repository (review 19).
+func TestDynamicDockerfileNamesItsShape(t *testing.T) {
+	root := t.TempDir()
+	testfs.Write(t, root, map[string]string{
+		"Makefile":                         "build:\n\tfor container in a b; do docker build -f storefront-versions/$$container/Dockerfile . ; done\n",
+		"storefront-versions/a/Dockerfile": "FROM alpine:3.20\n",
+		"services/api/Dockerfile":          "FROM alpine:3.20\n",
+		"services/api/README.md":           "An API.\n",
+	})
+	disc, err := Discover(context.Background(), root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, im := range disc.Images {
+		want := im.Dockerfile == "storefront-versions/a/Dockerfile"
+		if im.LocalBuild != want {
+			t.Errorf("%s: local build %v", im.Dockerfile, im.LocalBuild)
+		}
+	}
+}
