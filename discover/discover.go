@@ -909,9 +909,9 @@ type buildConfigs struct {
 	ciKinds map[string][2]bool
 	// tokens of the files read for mentions, per file, and the counts per
 	// directory; overBudget: some were not read
-	tokenCache        map[string]*tokenSet
-	dirIndexCache     map[string]*dirIndex
-	overBudget bool
+	tokenCache    map[string]*tokenSet
+	dirIndexCache map[string]*dirIndex
+	overBudget    bool
 	// dynamic are the Dockerfile paths files name through a variable
 	// (`-f storefront-versions/$$container/Dockerfile`), as globs
 	// (storefront-versions/*/Dockerfile), with whether a document names it
