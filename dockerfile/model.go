@@ -451,6 +451,24 @@ func (s *State) fromENV(k string) bool {
 	return ok && e.fromENV
 }
 
+// WithAssignments is the state a command sees with its own VAR=value
+// assignments in front of it (`YARN_CACHE_FOLDER=/root/.yarn yarn
+// install`), each value expanded as its shell would; s is not changed.
+func (s *State) WithAssignments(assigns []string) *State {
+	if s == nil || len(assigns) == 0 {
+		return s
+	}
+	c := *s
+	for _, a := range assigns {
+		k, v, ok := strings.Cut(a, "=")
+		if !ok || k == "" {
+			continue
+		}
+		c.setEnv(k, s.Expand(strings.Trim(v, `"'`)), false)
+	}
+	return &c
+}
+
 // setEnv sets a variable in this state only (the states of earlier
 // instructions keep theirs).
 func (s *State) setEnv(k, v string, fromENV bool) {

@@ -238,6 +238,9 @@ func toolCacheDirs(in *Input, ins *dockerfile.Instruction, inst *Install) []stri
 		}
 	}
 	if inst.Tool == toolYarn {
+		if v, ok := ins.State.WithAssignments(inst.Cmd.Env).Getenv("YARN_CACHE_FOLDER"); ok && path.IsAbs(v) {
+			return []string{path.Clean(v)} // the command's own (review 19)
+		}
 		return yarnCacheDirs(in, ins)
 	}
 	if inst.Tool == toolMaven {
@@ -263,7 +266,7 @@ func toolCacheDirs(in *Input, ins *dockerfile.Instruction, inst *Install) []stri
 			return nil
 		}
 	}
-	dirs := inst.Tool.CacheDirs(ins.State, base)
+	dirs := inst.Tool.CacheDirs(ins.State.WithAssignments(inst.Cmd.Env), base)
 	if inst.Tool == toolGo && len(dirs) == 2 && !inst.Compile && first(inst.Cmd) == "mod" && len(inst.Cmd.Positional()) > 1 && inst.Cmd.Positional()[1] == "tidy" {
 		// go mod tidy compiles nothing; before a go mod vendor, or
 		// after one, the build reads ./vendor and no module cache

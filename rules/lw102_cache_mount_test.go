@@ -498,3 +498,18 @@ func TestLW102ReviewEighteenShapes(t *testing.T) {
 		t.Errorf("mix: the mount belongs on deps.get alone: %+v", fs)
 	}
 }
+
+// TestLW102CommandAssignments: a variable set in front of the command
+// moves the cache it keeps (review 19: YARN_CACHE_FOLDER=/root/.yarn
+// yarn install, under a mount there already).
+func TestLW102CommandAssignments(t *testing.T) {
+	src := "FROM node:20\nWORKDIR /app\nCOPY package.json yarn.lock ./\nRUN --mount=type=cache,target=/root/.yarn YARN_CACHE_FOLDER=/root/.yarn yarn install --frozen-lockfile\n"
+	files := map[string]string{"Dockerfile": src, "package.json": "{}", "yarn.lock": ""}
+	if fs := check(t, "LW102", inputWithContext(t, files)); len(fs) != 0 {
+		t.Errorf("covered by its mount: %+v", fs)
+	}
+	files["Dockerfile"] = strings.Replace(src, "target=/root/.yarn ", "target=/tmp/elsewhere ", 1)
+	if fs := check(t, "LW102", inputWithContext(t, files)); len(fs) != 1 || !strings.Contains(fs[0].Message, "/root/.yarn") {
+		t.Errorf("a mount elsewhere: %+v", fs)
+	}
+}

@@ -3,6 +3,7 @@ package rules
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path"
 	"regexp"
 	"slices"
@@ -895,7 +896,31 @@ func binNeedsDev(prog string, deps nodeDependencies) string {
 	case deps.prod[pkg]:
 		return ""
 	}
+	// a scoped package's bin is usually named after it: @web/dev-server
+	// installs web-dev-server (review 19: emblem's `npm start`)
+	if p := binProvider(name, deps.prod); p != "" {
+		return ""
+	}
+	if p := binProvider(name, deps.dev); p != "" {
+		return fmt.Sprintf("the container runs %s, from the development dependency %s", name, p)
+	}
 	return fmt.Sprintf("the container runs %s, and which package provides it cannot be told", name)
+}
+
+// binProvider is the dependency among deps whose usual bin names include
+// name ("" when none): a scoped package's name alone (@nestjs/cli: no;
+// @web/dev-server: dev-server) or scope and name joined (web-dev-server).
+func binProvider(name string, deps map[string]bool) string {
+	for _, d := range slices.Sorted(maps.Keys(deps)) {
+		scope, n, ok := strings.Cut(strings.TrimPrefix(d, "@"), "/")
+		if !ok || !strings.HasPrefix(d, "@") {
+			continue
+		}
+		if name == scope+"-"+n || name == n {
+			return d
+		}
+	}
+	return ""
 }
 
 // buildToolConfig: a configuration file that only a build or test tool

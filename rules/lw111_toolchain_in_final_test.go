@@ -264,3 +264,21 @@ func TestLW111StartScriptIsTheLastCommand(t *testing.T) {
 		t.Errorf("the final CMD runs a script that installs: %d findings", n)
 	}
 }
+
+// TestLW111ScopedDevServerBin: emblem's client runs `npm run start`, whose
+// script runs web-dev-server, the bin of the development dependency
+// @web/dev-server: --omit=dev would break it, so no finding (review 19);
+// the same bin from a production dependency keeps it.
+func TestLW111ScopedDevServerBin(t *testing.T) {
+	files := map[string]string{
+		"Dockerfile":   "FROM node:21.7.0\nWORKDIR /usr/src/app\nCOPY package*.json ./\nRUN npm install\nCOPY . .\nCMD [\"npm\", \"run\", \"start\"]\n",
+		"package.json": `{"scripts": {"start": "THEME=cymbal web-dev-server"}, "dependencies": {"lit": "2"}, "devDependencies": {"@web/dev-server": "0.1"}}`,
+	}
+	if fs := check(t, "LW111", inputWithContext(t, files)); len(fs) != 0 {
+		t.Errorf("the start script runs a development dependency's bin: %+v", fs)
+	}
+	files["package.json"] = `{"scripts": {"start": "THEME=cymbal web-dev-server"}, "dependencies": {"lit": "2", "@web/dev-server": "0.1"}, "devDependencies": {"eslint": "8"}}`
+	if fs := check(t, "LW111", inputWithContext(t, files)); len(fs) != 1 {
+		t.Errorf("a production dependency's bin: %+v", fs)
+	}
+}
