@@ -8,6 +8,7 @@ package pkgmgr
 
 import (
 	"path"
+	"regexp"
 	"strings"
 
 	"github.com/layerwise/layerwise/baseimage"
@@ -137,6 +138,17 @@ var (
 		}}
 	Bundler = &Tool{Name: "bundler", Manifests: []string{"Gemfile", "Gemfile.lock", "*.gemspec"}, Seconds: 45,
 		cacheDirs: func(st *dockerfile.State, base string) []string {
+			if bp, ok := st.Getenv("BUNDLE_PATH"); ok && path.IsAbs(bp) {
+				// bundler installs into BUNDLE_PATH/ruby/<ABI>/ and keeps the
+				// downloaded gems in its cache/ (Rails' generated Dockerfile
+				// sets BUNDLE_PATH=/usr/local/bundle: review 20); the ABI is
+				// the base's Ruby X.Y.0, and where it is not known no mount
+				// is guessed for the gems
+				if abi := rubyABI(base); abi != "" {
+					return []string{path.Join(bp, "ruby", abi, "cache"), Home(st) + "/.bundle/cache"}
+				}
+				return []string{Home(st) + "/.bundle/cache"}
+			}
 			gh := envOrImage(st, base, "GEM_HOME", "/usr/local/bundle")
 			return []string{gh + "/cache", Home(st) + "/.bundle/cache", Home(st) + "/.gem"}
 		}}
@@ -412,6 +424,19 @@ func (t *Tool) StoreDir(st *dockerfile.State, base string) string {
 		return d[0]
 	}
 	return ""
+}
+
+// rubyABIVersion: the official ruby image's tag, X.Y first.
+var rubyABIVersion = regexp.MustCompile(`(?:^|/)ruby:(\d+)\.(\d+)`)
+
+// rubyABI is the Ruby ABI version of a ruby image reference ("3.4.0" for
+// ruby:3.4.1-slim), "" when the reference does not say.
+func rubyABI(base string) string {
+	m := rubyABIVersion.FindStringSubmatch(base)
+	if m == nil {
+		return ""
+	}
+	return m[1] + "." + m[2] + ".0"
 }
 
 // MixFetches: the mix command runs deps.get (alone or in a `mix do`

@@ -2,6 +2,7 @@ package pkgmgr
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/layerwise/layerwise/dockerfile"
@@ -147,6 +148,26 @@ func TestOfflineAndVendored(t *testing.T) {
 		}
 		if got := Vendored(i, st); got != tc.vendored {
 			t.Errorf("%q: vendored %v, want %v", tc.src, got, tc.vendored)
+		}
+	}
+}
+
+// TestBundlerCacheFollowsBundlePath: with BUNDLE_PATH set (Rails'
+// generated Dockerfile), bundler keeps the downloaded gems under
+// BUNDLE_PATH/ruby/<ABI>/cache, the ABI read from the ruby tag; without a
+// tag that says it, no gem cache is guessed (review 20).
+func TestBundlerCacheFollowsBundlePath(t *testing.T) {
+	m, err := dockerfile.Parse("Dockerfile", []byte("FROM ruby:3.4.1-slim\nENV BUNDLE_PATH=/usr/local/bundle\nRUN bundle install\n"), dockerfile.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := m.Stages[0].Instructions[len(m.Stages[0].Instructions)-1].State
+	if got := Bundler.CacheDirs(st, "ruby:3.4.1-slim"); len(got) == 0 || got[0] != "/usr/local/bundle/ruby/3.4.0/cache" {
+		t.Errorf("ruby:3.4.1-slim: %v", got)
+	}
+	for _, d := range Bundler.CacheDirs(st, "myorg/ruby-base") {
+		if strings.HasPrefix(d, "/usr/local/bundle") {
+			t.Errorf("an unknown Ruby: %v", d)
 		}
 	}
 }
