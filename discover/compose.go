@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -17,9 +18,20 @@ import (
 	"github.com/layerwise/layerwise/dockerfile"
 	"github.com/layerwise/layerwise/internal/safefile"
 	"github.com/sirupsen/logrus"
+	"gopkg.in/yaml.v3"
 )
 
 func isComposeName(name string) bool { return slices.Contains(cli.DefaultFileNames, name) }
+
+// otherComposeName: a compose file of another name, run with -f
+// (docker-compose.dev.yml, docker-compose-local.yml, compose.prod.yaml:
+// lago's dev stack, review 19's `make local-start`); not an override,
+// which compose merges onto the file of its default name.
+var otherComposeName = regexp.MustCompile(`^(docker-)?compose[-._][A-Za-z0-9_.-]*\.ya?ml$`)
+
+func isOtherComposeName(name string) bool {
+	return otherComposeName.MatchString(name) && !isComposeName(name) && !strings.Contains(name, "override")
+}
 
 // composeImages loads the compose project of dir (its compose file plus
 // override, as `docker compose` picks them) and returns one image per
@@ -29,11 +41,69 @@ func composeImages(ctx context.Context, root, dir string, env []string) ([]*Imag
 	// global logger; turn those into warnings that name the compose file
 	// instead of letting them interleave with our output.
 	logged := captureLogrus()
-	ims, warns := loadCompose(ctx, root, dir, env)
+	ims, warns := loadCompose(ctx, root, dir, "", env)
 	for _, m := range logged() {
 		warns = append(warns, fmt.Sprintf("%s: %s", rel(root, dir), m))
 	}
 	return ims, warns
+}
+
+// otherComposeImages loads a compose file of another name on its own, as
+// `docker compose -f FILE` does. Such a file may be a fragment meant to be
+// merged onto another (no build context of its own, variables another
+// file sets): one that does not load gives nothing, and says nothing —
+// the images it would add are found by their Dockerfiles' names anyway.
+func otherComposeImages(ctx context.Context, root, file string, env []string) []*Image {
+	explicit := explicitBuilds(root, file)
+	if len(explicit) == 0 {
+		return nil
+	}
+	logged := captureLogrus()
+	ims, warns := loadCompose(ctx, root, filepath.Dir(file), file, env)
+	logged()
+	for _, w := range warns {
+		if strings.HasPrefix(w, failedMark) {
+			return nil
+		}
+	}
+	// a service whose build names no context or Dockerfile of its own
+	// (`build: {cache_from: [...]}`, layerwise's own docker-compose.build.yml)
+	// adds to another file's service: compose-go would default it to the
+	// file's directory
+	return slices.DeleteFunc(ims, func(im *Image) bool { return !explicit[im.Name] })
+}
+
+// explicitBuilds are the services of a compose file whose build names a
+// context, a Dockerfile or an inline one (the short `build: ./dir` too).
+func explicitBuilds(root, file string) map[string]bool {
+	data, err := safefile.ReadWithin(root, file, maxConfig)
+	if err != nil {
+		return nil
+	}
+	var f struct {
+		Services map[string]struct {
+			Build yaml.Node `yaml:"build"`
+		} `yaml:"services"`
+	}
+	if yaml.Unmarshal(data, &f) != nil {
+		return nil
+	}
+	out := map[string]bool{}
+	for name, svc := range f.Services {
+		b := svc.Build
+		switch b.Kind {
+		case yaml.ScalarNode:
+			out[name] = b.Value != ""
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(b.Content); i += 2 {
+				switch b.Content[i].Value {
+				case "context", "dockerfile", "dockerfile_inline":
+					out[name] = true
+				}
+			}
+		}
+	}
+	return out
 }
 
 var logrusMu sync.Mutex
@@ -63,7 +133,7 @@ func captureLogrus() func() []string {
 	}
 }
 
-func loadCompose(ctx context.Context, root, dir string, env []string) ([]*Image, []string) {
+func loadCompose(ctx context.Context, root, dir, file string, env []string) ([]*Image, []string) {
 	// the default .env of the project directory, as compose reads it —
 	// only when it is a regular file inside the repository
 	var warns []string
@@ -80,13 +150,19 @@ func loadCompose(ctx context.Context, root, dir string, env []string) ([]*Image,
 	}
 	// (cli.WithEnvFiles with no file would read the default one unchecked)
 	setEnvFiles := func(o *cli.ProjectOptions) error { o.EnvFiles = envFiles; return nil }
-	opts, err := cli.NewProjectOptions(nil,
+	var given []string
+	configPath := cli.WithDefaultConfigPath
+	if file != "" {
+		given = []string{file}
+		configPath = func(*cli.ProjectOptions) error { return nil }
+	}
+	opts, err := cli.NewProjectOptions(given,
 		cli.WithWorkingDirectory(dir),
 		cli.WithOsEnv,
 		setEnvFiles,
 		cli.WithDotEnv,
 		cli.WithEnv(env),
-		cli.WithDefaultConfigPath,
+		configPath,
 		cli.WithName(projectName(dir)),
 		// every profile: a service behind `profiles: [playwright]` is
 		// built whenever someone runs compose with that profile, and

@@ -294,6 +294,17 @@ func Discover(ctx context.Context, root string, opt Options) (*Repo, error) {
 	for _, dir := range composeDirs {
 		add(composeImages(ctx, abs, dir, opt.Env))
 	}
+	// compose files of other names (docker-compose.dev.yml): after the
+	// default ones, so that a service both declare alike is the default
+	// file's (dedupeImages); one that does not load on its own is a
+	// fragment of another and adds nothing. At most maxOtherCompose are
+	// loaded: a repository of thousands must not cost thousands of loads.
+	for i, f := range sc.composeFiles {
+		if i >= maxOtherCompose {
+			break
+		}
+		add(otherComposeImages(ctx, abs, f, opt.Env), nil)
+	}
 	for _, dir := range bakeDirs {
 		ims, warns := bakeImages(ctx, abs, dir, opt)
 		// bake merged the directory's compose file with its own: its
@@ -377,6 +388,10 @@ func dedupeStrings(ss []string) []string {
 // a file that could not be read at all (its images are missing): Discover
 // moves those to Repo.Failed.
 const failedMark = "\x00failed:"
+
+// maxOtherCompose caps the compose files of other names loaded per
+// discovery.
+const maxOtherCompose = 50
 
 // minSamples: from this many Dockerfiles below the root (found by name,
 // not declared by compose, bake or skaffold), a repository is a collection

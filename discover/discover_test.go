@@ -764,3 +764,41 @@ func TestComposeProfiles(t *testing.T) {
 		t.Errorf("the profiled service: %+v (images %v)", m["e2e"], len(res.Images))
 	}
 }
+
+// TestOtherComposeFiles: a compose file of another name is loaded on its
+// own as `docker compose -f` does (lago's docker-compose.dev.yml builds
+// Dockerfile.dev); one that is a fragment of another (no build or image of
+// its own) adds nothing and warns nothing.
+func TestOtherComposeFiles(t *testing.T) {
+	root := testfs.Tree(t, map[string]string{
+		"docker-compose.yml":      "services:\n  api:\n    image: example/api:1\n",
+		"docker-compose.dev.yml":  "services:\n  api:\n    build:\n      context: ./events\n      dockerfile: Dockerfile.dev\n",
+		"docker-compose.prod.yml": "services:\n  api:\n    environment:\n      - MODE=${MODE:?set MODE}\n",
+		// what layerwise generate writes: cache settings for another file's services
+		"docker-compose.build.yml": "services:\n  api:\n    build:\n      cache_from:\n        - type=registry,ref=registry.example.com/api:cache\n",
+		"Dockerfile":               "FROM alpine:3\n",
+		"events/Dockerfile":        "FROM golang:1.22\n",
+		"events/Dockerfile.dev":    "FROM golang:1.22\n",
+	})
+	res, err := Discover(context.Background(), root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dev *Image
+	for _, im := range res.Images {
+		if im.Dockerfile == "events/Dockerfile.dev" {
+			dev = im
+		}
+	}
+	if dev == nil || dev.Source != SourceCompose || dev.SourceFile != "docker-compose.dev.yml" {
+		t.Errorf("the dev compose file's image: %+v", dev)
+	}
+	if len(res.Warnings) != 0 {
+		t.Errorf("warnings: %v", res.Warnings)
+	}
+	for _, im := range res.Images {
+		if im.SourceFile == "docker-compose.build.yml" {
+			t.Errorf("a fragment's service became an image: %+v", im)
+		}
+	}
+}

@@ -232,14 +232,17 @@ func docFile(name string) bool {
 }
 
 // buildLine: a line that builds an image or names what a build reads —
-// a YAML key `context:` or `dockerfile:` at the line's start (not a Go
+// a YAML key `context:` or `dockerfile:` at the line's start, or compose's
+// short `build: ./dir` in a compose file of any name (docker-compose-local.yml:
+// review 19; an unquoted key with its value, not package.json's "build"
+// script, not a CI job named build) (not a Go
 // snippet's `fmt.Errorf("context: %w")` in CONTRIBUTING.md, not `#
 // syntax=docker/dockerfile:1`: review 15), compose's build or up --build
 // (not an installer's docker-compose-plugin package, not pds's `docker
 // compose up` of published images: the images compose builds are found
 // from its files), not a solution file that lists
 // the project's directory, not a script's `[ -f x ]` or `cp -f`.
-var buildLine = regexp.MustCompile(`(?i)(docker|podman)\s+(buildx\s+)?build|(docker-compose|docker\s+compose)\b[^\n]*\s(build|--build)\b|^\s*-?\s*["']?(context|dockerfile)["']?\s*:`)
+var buildLine = regexp.MustCompile(`(?i)(docker|podman)\s+(buildx\s+)?build|(docker-compose|docker\s+compose)\b[^\n]*\s(build|--build)\b|^\s*-?\s*["']?(context|dockerfile)["']?\s*:|^\s*build:\s*["']?[./\w]`)
 
 // maxToken: longer words are no paths a build names (and their directories
 // would cost their length squared).

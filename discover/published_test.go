@@ -505,3 +505,26 @@ func TestDynamicDockerfileNamesItsShape(t *testing.T) {
 		}
 	}
 }
+
+// TestComposeShortBuildOfAnyFileName: a compose file of another name
+// (docker-compose-local.yml, which `make local-start` runs with up
+// --build) builds `build: ./ads-service` locally; package.json's "build"
+// script names no directory built (review 19).
+func TestComposeShortBuildOfAnyFileName(t *testing.T) {
+	root := t.TempDir()
+	testfs.Write(t, root, map[string]string{
+		"docker-compose-local.yml": "services:\n  ads:\n    build: ./ads-service\n",
+		"ads-service/Dockerfile":   "FROM python:3.12\n",
+		"web/Dockerfile":           "FROM node:20\n",
+		"package.json":             `{"scripts": {"build": "tsc -p web"}}`,
+	})
+	disc, err := Discover(context.Background(), root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, im := range disc.Images {
+		if want := im.Dockerfile == "ads-service/Dockerfile"; im.LocalBuild != want {
+			t.Errorf("%s: local build %v", im.Dockerfile, im.LocalBuild)
+		}
+	}
+}

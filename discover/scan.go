@@ -17,6 +17,8 @@ import (
 // scanned is what the repository walk finds: the files discovery reads.
 type scanned struct {
 	dockerfiles, composeDirs, bakeDirs, warnings []string
+	// composeFiles are compose files of other names (isOtherComposeName)
+	composeFiles []string
 }
 
 // scan walks the repository for Dockerfiles, compose files and bake files.
@@ -58,7 +60,7 @@ func scan(ctx context.Context, abs string, excluded *patternmatcher.PatternMatch
 				return
 			}
 		}
-		var dfs []string
+		var dfs, others []string
 		compose, bake := false, false
 		// a parser's golden fixture (BuildKit's parser testfiles: a
 		// Dockerfile beside the `result` its AST must print) is test input
@@ -90,10 +92,14 @@ func scan(ctx context.Context, abs string, excluded *patternmatcher.PatternMatch
 				dfs = append(dfs, p)
 			}
 			compose = compose || isComposeName(name)
+			if isOtherComposeName(name) {
+				others = append(others, p)
+			}
 			bake = bake || isBakeName(name)
 		}
 		mu.Lock()
 		s.dockerfiles = append(s.dockerfiles, dfs...)
+		s.composeFiles = append(s.composeFiles, others...)
 		if compose && !composeSeen[dir] {
 			composeSeen[dir] = true
 			s.composeDirs = append(s.composeDirs, dir)
@@ -121,7 +127,7 @@ func scan(ctx context.Context, abs string, excluded *patternmatcher.PatternMatch
 		}
 		s.dockerfiles = kept
 	}
-	for _, l := range [][]string{s.dockerfiles, s.composeDirs, s.bakeDirs} {
+	for _, l := range [][]string{s.dockerfiles, s.composeDirs, s.bakeDirs, s.composeFiles} {
 		sort.Slice(l, func(i, j int) bool { return walkOrder(l[i], l[j]) })
 	}
 	sort.Strings(s.warnings)
