@@ -70,7 +70,18 @@ func otherComposeImages(ctx context.Context, root, file string, env []string) []
 	// (`build: {cache_from: [...]}`, layerwise's own docker-compose.build.yml)
 	// adds to another file's service: compose-go would default it to the
 	// file's directory
-	return slices.DeleteFunc(ims, func(im *Image) bool { return !explicit[im.Name] })
+	// nor one whose Dockerfile is not there (an EXAMPLE file's, a
+	// submodule's that is not checked out): that file builds nothing here
+	return slices.DeleteFunc(ims, func(im *Image) bool {
+		if !explicit[im.Name] {
+			return true
+		}
+		if im.DockerfileInline != "" {
+			return false
+		}
+		_, err := os.Lstat(filepath.Join(root, filepath.FromSlash(im.Dockerfile)))
+		return err != nil
+	})
 }
 
 // explicitBuilds are the services of a compose file whose build names a

@@ -1148,11 +1148,13 @@ func (c *buildConfigs) ciOf(im *Image) string {
 		}
 		compose, matrix := c.ciKind(p)
 		dir := path.Dir(df)
+		if im.Source != SourceDockerfile && compose {
+			return relTo(c.root, p)
+		}
+		// a compose service's Dockerfile that a workflow also builds by
+		// its path (review 19: discounts-fixed.yml's build-push-action on
+		// the directory docker-compose-local.yml builds too)
 		switch {
-		case im.Source != SourceDockerfile:
-			if compose {
-				return relTo(c.root, p)
-			}
 		case df == "":
 		case path.Base(df) != "Dockerfile":
 			if t.all[path.Base(df)] {

@@ -777,8 +777,12 @@ func TestOtherComposeFiles(t *testing.T) {
 		// what layerwise generate writes: cache settings for another file's services
 		"docker-compose.build.yml": "services:\n  api:\n    build:\n      cache_from:\n        - type=registry,ref=registry.example.com/api:cache\n",
 		"Dockerfile":               "FROM alpine:3\n",
-		"events/Dockerfile":        "FROM golang:1.22\n",
-		"events/Dockerfile.dev":    "FROM golang:1.22\n",
+		// an example whose Dockerfile is not in the repository
+		"assets/docker-compose-EXAMPLE.yml": "services:\n  web:\n    build: ./app\n",
+		// a workflow that builds the dev service's directory by path
+		".github/workflows/events.yml": "jobs:\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: docker/build-push-action@v6\n        with:\n          context: events\n          file: events/Dockerfile.dev\n",
+		"events/Dockerfile":            "FROM golang:1.22\n",
+		"events/Dockerfile.dev":        "FROM golang:1.22\n",
 	})
 	res, err := Discover(context.Background(), root, Options{})
 	if err != nil {
@@ -790,14 +794,14 @@ func TestOtherComposeFiles(t *testing.T) {
 			dev = im
 		}
 	}
-	if dev == nil || dev.Source != SourceCompose || dev.SourceFile != "docker-compose.dev.yml" {
+	if dev == nil || dev.Source != SourceCompose || dev.SourceFile != "docker-compose.dev.yml" || dev.CI != ".github/workflows/events.yml" {
 		t.Errorf("the dev compose file's image: %+v", dev)
 	}
 	if len(res.Warnings) != 0 {
 		t.Errorf("warnings: %v", res.Warnings)
 	}
 	for _, im := range res.Images {
-		if im.SourceFile == "docker-compose.build.yml" {
+		if im.SourceFile == "docker-compose.build.yml" || strings.HasSuffix(im.SourceFile, "EXAMPLE.yml") {
 			t.Errorf("a fragment's service became an image: %+v", im)
 		}
 	}
