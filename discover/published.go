@@ -294,7 +294,15 @@ func (c *buildConfigs) tokens(p string) *tokenSet {
 						// made the whole repository look built locally)
 						c.dynamic = append(c.dynamic, dynamicName{glob: strings.TrimPrefix(variableRef.ReplaceAllString(w, "*"), "./"), doc: t.doc})
 					}
-					addToken(t.all, t.paths, w)
+					paths := t.paths
+					if code && strings.Contains(w, "*") {
+						// a glob (a workflow's `on: push: paths:
+						// - 'ads-service-fixed/**'`) filters what triggers
+						// a job: it names no directory the job builds
+						// (review 19)
+						paths = nil
+					}
+					addToken(t.all, paths, w)
 					if build {
 						addToken(t.build, nil, w)
 					}

@@ -528,3 +528,28 @@ func TestComposeShortBuildOfAnyFileName(t *testing.T) {
 		}
 	}
 }
+
+// TestTriggerPathsBuildNothing: a workflow's trigger filter names a
+// directory it does not build (review 19: advertisements-errors.yml runs
+// on changes to ads-service-fixed/** and builds ads-service-errors).
+func TestTriggerPathsBuildNothing(t *testing.T) {
+	root := t.TempDir()
+	testfs.Write(t, root, map[string]string{
+		".github/workflows/errors.yml":  "on:\n  push:\n    paths:\n      - 'ads-service-fixed/**'\n      - 'ads-service-errors/**'\njobs:\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: docker/build-push-action@v6\n        with:\n          context: ./ads-service-errors\n          push: true\n",
+		"ads-service-fixed/Dockerfile":  "FROM python:3.12\n",
+		"ads-service-errors/Dockerfile": "FROM python:3.12\n",
+	})
+	disc, err := Discover(context.Background(), root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, im := range disc.Images {
+		want := ""
+		if im.Dockerfile == "ads-service-errors/Dockerfile" {
+			want = ".github/workflows/errors.yml"
+		}
+		if im.CI != want {
+			t.Errorf("%s: CI %q, want %q", im.Dockerfile, im.CI, want)
+		}
+	}
+}
