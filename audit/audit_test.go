@@ -766,3 +766,30 @@ func findingsOf(t *testing.T, files map[string]string, rule string) int {
 	}
 	return n
 }
+
+// TestSecretPublishedByComposeIsNone: POSTGRES_PASSWORD=postgres in a
+// Dockerfile that every compose file of the repository writes out too is
+// no secret the image hides (reviews 17, 19); a value compose takes from
+// the environment (${DB_PASSWORD}) publishes nothing, and the finding stays.
+func TestSecretPublishedByComposeIsNone(t *testing.T) {
+	for _, tc := range []struct {
+		env  string
+		want bool
+	}{
+		{"      POSTGRES_PASSWORD: postgres\n", false},
+		{"      POSTGRES_PASSWORD: ${DB_PASSWORD}\n", true},
+	} {
+		files := map[string]string{
+			"compose.yaml":   "services:\n  api:\n    build: ./api\n  db:\n    image: postgres:16\n    environment:\n" + tc.env,
+			"api/Dockerfile": "FROM eclipse-temurin:21-jre\nENV POSTGRES_PASSWORD=postgres\nCMD [\"java\", \"-jar\", \"/app.jar\"]\n",
+		}
+		res := run(t, testfs.Tree(t, files), nil)
+		got := false
+		for _, f := range res.Findings {
+			got = got || f.RuleID == "buildkit/SecretsUsedInArgOrEnv"
+		}
+		if got != tc.want {
+			t.Errorf("compose env %q: finding %v, want %v", tc.env, got, tc.want)
+		}
+	}
+}

@@ -36,12 +36,12 @@ func isOtherComposeName(name string) bool {
 // composeImages loads the compose project of dir (its compose file plus
 // override, as `docker compose` picks them) and returns one image per
 // service that has a build section.
-func composeImages(ctx context.Context, root, dir string, env []string) ([]*Image, []string) {
+func composeImages(ctx context.Context, root, dir string, env []string, envOut *[]string) ([]*Image, []string) {
 	// compose-go reports unset variables and the like through logrus's
 	// global logger; turn those into warnings that name the compose file
 	// instead of letting them interleave with our output.
 	logged := captureLogrus()
-	ims, warns := loadCompose(ctx, root, dir, "", env)
+	ims, warns := loadCompose(ctx, root, dir, "", env, envOut)
 	for _, m := range logged() {
 		warns = append(warns, fmt.Sprintf("%s: %s", rel(root, dir), m))
 	}
@@ -53,19 +53,21 @@ func composeImages(ctx context.Context, root, dir string, env []string) ([]*Imag
 // merged onto another (no build context of its own, variables another
 // file sets): one that does not load gives nothing, and says nothing —
 // the images it would add are found by their Dockerfiles' names anyway.
-func otherComposeImages(ctx context.Context, root, file string, env []string) []*Image {
+func otherComposeImages(ctx context.Context, root, file string, env []string, envOut *[]string) []*Image {
 	explicit := explicitBuilds(root, file)
 	if len(explicit) == 0 {
 		return nil
 	}
 	logged := captureLogrus()
-	ims, warns := loadCompose(ctx, root, filepath.Dir(file), file, env)
+	var fileEnv []string
+	ims, warns := loadCompose(ctx, root, filepath.Dir(file), file, env, &fileEnv)
 	logged()
 	for _, w := range warns {
 		if strings.HasPrefix(w, failedMark) {
 			return nil
 		}
 	}
+	*envOut = append(*envOut, fileEnv...)
 	// a service whose build names no context or Dockerfile of its own
 	// (`build: {cache_from: [...]}`, layerwise's own docker-compose.build.yml)
 	// adds to another file's service: compose-go would default it to the
@@ -117,6 +119,57 @@ func explicitBuilds(root, file string) map[string]bool {
 	return out
 }
 
+// maxComposeEnv caps the environment pairs kept per compose file.
+const maxComposeEnv = 1000
+
+// literalComposeEnv are the KEY=VALUE pairs the compose files write out
+// literally in their services' environment (map or list form), read from
+// the files as written: a value compose would interpolate (${TOKEN}, from
+// a .env file or the CI's environment) is no value the repository
+// publishes, and is left out.
+func literalComposeEnv(root string, files []string) []string {
+	var out []string
+	for _, f := range files {
+		data, err := safefile.ReadWithin(root, f, maxConfig)
+		if err != nil {
+			continue
+		}
+		var doc struct {
+			Services map[string]struct {
+				Environment yaml.Node `yaml:"environment"`
+			} `yaml:"services"`
+		}
+		if yaml.Unmarshal(data, &doc) != nil {
+			continue
+		}
+		n := 0
+		add := func(k, v string) {
+			if k != "" && v != "" && !strings.Contains(v, "$") && n < maxComposeEnv {
+				out = append(out, k+"="+v)
+				n++
+			}
+		}
+		for _, svc := range doc.Services {
+			e := svc.Environment
+			switch e.Kind {
+			case yaml.MappingNode:
+				for i := 0; i+1 < len(e.Content); i += 2 {
+					if e.Content[i+1].Kind == yaml.ScalarNode {
+						add(e.Content[i].Value, e.Content[i+1].Value)
+					}
+				}
+			case yaml.SequenceNode:
+				for _, it := range e.Content {
+					if k, v, ok := strings.Cut(it.Value, "="); ok && it.Kind == yaml.ScalarNode {
+						add(k, v)
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
 var logrusMu sync.Mutex
 
 type collectHook struct{ msgs *[]string }
@@ -144,7 +197,11 @@ func captureLogrus() func() []string {
 	}
 }
 
-func loadCompose(ctx context.Context, root, dir, file string, env []string) ([]*Image, []string) {
+// loadCompose loads dir's compose project (file's, when given) and
+// returns an image per service that builds; envOut gains the literal
+// KEY=VALUE pairs its services' environment sets (any service's: a
+// database's POSTGRES_PASSWORD=postgres, which a Dockerfile may repeat).
+func loadCompose(ctx context.Context, root, dir, file string, env []string, envOut *[]string) ([]*Image, []string) {
 	// the default .env of the project directory, as compose reads it —
 	// only when it is a regular file inside the repository
 	var warns []string
@@ -219,6 +276,7 @@ func loadCompose(ctx context.Context, root, dir, file string, env []string) ([]*
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	*envOut = append(*envOut, literalComposeEnv(root, opts.ConfigPaths)...)
 	for _, n := range names {
 		svc := proj.Services[n]
 		if svc.Build == nil {

@@ -179,6 +179,12 @@ type Repo struct {
 	// the owner is an expression) that the repository's CI workflows and
 	// build scripts tag: see Publishes.
 	Published []string `json:"published,omitempty"`
+	// ComposeEnv are the literal KEY=VALUE pairs the repository's compose
+	// files set in their services' environment, sorted: values it
+	// publishes itself (a demo database's POSTGRES_PASSWORD=postgres).
+	// (Not printed: a committed value may still be one nobody should see
+	// in a CI log.)
+	ComposeEnv []string `json:"-"`
 
 	// byTag indexes the images by their normalised tags; finish builds it
 	// once, since Deps runs for every image (and again for each build).
@@ -291,8 +297,9 @@ func Discover(ctx context.Context, root string, opt Options) (*Repo, error) {
 			res.Images = append(res.Images, im)
 		}
 	}
+	var composeEnv []string
 	for _, dir := range composeDirs {
-		add(composeImages(ctx, abs, dir, opt.Env))
+		add(composeImages(ctx, abs, dir, opt.Env, &composeEnv))
 	}
 	// compose files of other names (docker-compose.dev.yml): after the
 	// default ones, so that a service both declare alike is the default
@@ -303,8 +310,10 @@ func Discover(ctx context.Context, root string, opt Options) (*Repo, error) {
 		if i >= maxOtherCompose {
 			break
 		}
-		add(otherComposeImages(ctx, abs, f, opt.Env), nil)
+		add(otherComposeImages(ctx, abs, f, opt.Env, &composeEnv), nil)
 	}
+	slices.Sort(composeEnv)
+	res.ComposeEnv = slices.Compact(composeEnv)
 	for _, dir := range bakeDirs {
 		ims, warns := bakeImages(ctx, abs, dir, opt)
 		// bake merged the directory's compose file with its own: its

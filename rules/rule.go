@@ -342,6 +342,9 @@ type Input struct {
 	// tutorial reader's build, a sample nothing builds:
 	// discover.Image.BuiltOnce); "" otherwise.
 	BuiltOnce string
+	// PublishedEnv are the KEY=VALUE pairs the repository's compose files
+	// write out literally (discover.Repo.ComposeEnv): values it publishes.
+	PublishedEnv map[string]bool
 	// CIWorkflow is the repository's CI configuration that builds this
 	// image (discover.Image.CI; "" when none says so): its jobs run on
 	// fresh builders, whose cache mounts start empty.
