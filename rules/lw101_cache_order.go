@@ -316,6 +316,16 @@ func checkCacheOrder(in *Input) []Finding {
 // go.sum or replace directive say otherwise. Not known (a
 // go.mod that cannot be read or parsed, too many of them): false.
 func (in *Input) goRequiresNothing() bool {
+	if in.goNothing == 0 {
+		in.goNothing = -1
+		if in.goRequiresNothingNow() {
+			in.goNothing = 1
+		}
+	}
+	return in.goNothing == 1
+}
+
+func (in *Input) goRequiresNothingNow() bool {
 	if in.Context == nil || in.Context.Walk == nil {
 		return false
 	}

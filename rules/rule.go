@@ -353,6 +353,9 @@ type Input struct {
 	// stageCtx memoizes stageUsesContext per stage index (headStep asks
 	// it for every COPY --from of every RUN).
 	stageCtx map[int]bool
+	// goNothing memoizes goRequiresNothing (0: not asked yet, 1: yes,
+	// -1: no): it walks the whole context, and every Go RUN asks
+	goNothing int8
 }
 
 // Cost is what a finding costs, as far as layerwise can tell.
