@@ -68,12 +68,12 @@ func otherComposeImages(ctx context.Context, root, file string, env []string, en
 		}
 	}
 	*envOut = append(*envOut, fileEnv...)
-	// a service whose build names no context or Dockerfile of its own
-	// (`build: {cache_from: [...]}`, layerwise's own docker-compose.build.yml)
-	// adds to another file's service: compose-go would default it to the
-	// file's directory
-	// nor one whose Dockerfile is not there (an EXAMPLE file's, a
-	// submodule's that is not checked out): that file builds nothing here
+	// Kept: the services whose build names a context or Dockerfile of its
+	// own and whose Dockerfile is there. One with neither (`build:
+	// {cache_from: [...]}`, layerwise's own docker-compose.build.yml) adds
+	// to another file's service, which compose-go would default to this
+	// file's directory; one whose Dockerfile is missing (an EXAMPLE file's,
+	// a submodule's that is not checked out) builds nothing here.
 	return slices.DeleteFunc(ims, func(im *Image) bool {
 		if !explicit[im.Name] {
 			return true
@@ -81,7 +81,13 @@ func otherComposeImages(ctx context.Context, root, file string, env []string, en
 		if im.DockerfileInline != "" {
 			return false
 		}
-		_, err := os.Lstat(filepath.Join(root, filepath.FromSlash(im.Dockerfile)))
+		// a path outside the repository is never looked at: whether it
+		// exists on the runner is none of this file's business
+		p := filepath.Join(root, filepath.FromSlash(im.Dockerfile))
+		if im.Refused != "" || !safefile.Inside(root, p) {
+			return true
+		}
+		_, err := os.Lstat(p)
 		return err != nil
 	})
 }

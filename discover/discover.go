@@ -475,7 +475,9 @@ func finish(res *Repo) {
 				} else if doc != "" {
 					im.BuiltOnce = fmt.Sprintf("only %s (a build each reader runs once) and %s, on runners that start without this image's cache, build this image", doc, im.CI)
 				}
-			case samples >= minSamples && path.Dir(df) != "." && im.CI == "":
+			case samples >= minSamples && path.Dir(df) != "." && im.CI == "" && !configs.variableBuild:
+				// (a loop over the services in a Makefile or Jenkinsfile
+				// may build any of them: review)
 				im.BuiltOnce = fmt.Sprintf("nothing in the repository builds this image (one of its %d Dockerfiles below the root): it is built by hand or elsewhere", samples)
 			}
 		}
@@ -940,6 +942,9 @@ type buildConfigs struct {
 	// (`-f storefront-versions/$$container/Dockerfile`), as globs
 	// (storefront-versions/*/Dockerfile), with whether a document names it
 	dynamic []dynamicName
+	// variableBuild: a script, Makefile or CI file builds an image whose
+	// directory is a variable (a loop over services)
+	variableBuild bool
 	// ciCaches and argsCache: ciCache's answers per CI file, argsBeside's
 	// per directory
 	ciCaches  map[string]ciCacheAnswer

@@ -278,6 +278,11 @@ func (c *buildConfigs) tokens(p string) *tokenSet {
 				}
 				build := buildLine.Match(line)
 				t.builds = t.builds || build
+				if build && !t.doc && !c.isCI(p) && variableContext(string(line)) {
+					// `for svc in api web; do docker build $$svc; done`:
+					// which directories it builds is not known here
+					c.variableBuild = true
+				}
 				for _, w := range strings.FieldsFunc(string(line), func(r rune) bool {
 					return r <= ' ' || strings.ContainsRune(`"'`+"`"+`,;=()[]{}<>|`, r)
 				}) {
@@ -292,7 +297,17 @@ func (c *buildConfigs) tokens(p string) *tokenSet {
 						// (not every Dockerfile: review 19's Makefile loop
 						// over storefront-versions/$$container/Dockerfile
 						// made the whole repository look built locally)
-						c.dynamic = append(c.dynamic, dynamicName{glob: strings.TrimPrefix(variableRef.ReplaceAllString(w, "*"), "./"), doc: t.doc})
+						d := dynamicName{glob: strings.TrimPrefix(variableRef.ReplaceAllString(w, "*"), "./"), doc: t.doc}
+						// each shape once, and a bounded number of shapes:
+						// every Dockerfile is matched against them
+						// (400 Dockerfiles × one per word took minutes)
+						if !slices.Contains(c.dynamic, d) {
+							if len(c.dynamic) >= maxDynamic {
+								c.overBudget = true
+							} else {
+								c.dynamic = append(c.dynamic, d)
+							}
+						}
 					}
 					paths := t.paths
 					if code && strings.Contains(w, "*") {
@@ -515,6 +530,49 @@ func (c *buildConfigs) mentioned(df string) bool {
 	return c.namedDynamically(df, false) || c.overBudget
 }
 
+// variableContext: a docker build line whose context (its last word) or
+// Dockerfile (-f) is written with a variable: `docker build $$svc`,
+// `docker build -f $dir/Dockerfile .` (not `-t $IMAGE .`, whose context
+// is known).
+func variableContext(line string) bool {
+	f := strings.Fields(strings.TrimRight(strings.TrimSpace(line), ";\\"))
+	i := slices.IndexFunc(f, func(w string) bool { return w == "build" })
+	if i < 0 || i == len(f)-1 {
+		return false
+	}
+	args := f[i+1:]
+	for j, a := range args {
+		// the command ends at the shell's next separator
+		if a == "&&" || a == "||" || a == "|" || a == ";" {
+			args = args[:j]
+			break
+		}
+		if strings.HasSuffix(a, ";") {
+			args = append(args[:j:j], strings.TrimSuffix(a, ";"))
+			break
+		}
+	}
+	if len(args) == 0 {
+		return false
+	}
+	if strings.Contains(args[len(args)-1], "$") {
+		return true
+	}
+	for j, a := range args {
+		if (a == "-f" || a == "--file") && j+1 < len(args) && strings.Contains(args[j+1], "$") {
+			return true
+		}
+		if v, ok := strings.CutPrefix(a, "--file="); ok && strings.Contains(v, "$") {
+			return true
+		}
+	}
+	return false
+}
+
+// maxDynamic caps the distinct Dockerfile shapes written with a variable;
+// past it every Dockerfile counts as named (not known).
+const maxDynamic = 64
+
 // dynamicName is a Dockerfile path written with a variable, as a glob.
 type dynamicName struct {
 	glob string
@@ -535,8 +593,11 @@ func (c *buildConfigs) namedDynamically(df string, toolsOnly bool) bool {
 			continue
 		}
 		g := strings.Split(path.Clean(d.glob), "/")
+		for len(g) > 1 && g[0] == ".." {
+			g = g[1:] // relative to the file that names it: its tail is what is known
+		}
 		if g[0] == "*" && len(g) > 1 {
-			g = g[1:] // $(DIR)/Dockerfile: any directory, at any depth
+			g = g[1:] // $DIR/Dockerfile: any directory, at any depth
 		}
 		parts := strings.Split(df, "/")
 		if len(parts) < len(g) {

@@ -468,6 +468,10 @@ func TestCloudCodeSampleGetsNoMounts(t *testing.T) {
 		"golang/hello/.vscode/tasks.json": `{"tasks": [{"label": "Build", "type": "process", "command": "skaffold", "args": ["build"]}]}`,
 		"golang/plain/Dockerfile":         "FROM golang:1.22\n",
 		"golang/plain/.vscode/tasks.json": `{"tasks": [{"label": "Build", "command": "go", "args": ["build"]}]}`,
+		// its own skaffold.yaml says how skaffold builds: BuildKit here
+		"golang/sk/Dockerfile":         "FROM golang:1.22\n",
+		"golang/sk/.vscode/tasks.json": `{"tasks": [{"label": "Build", "command": "skaffold", "args": ["build"]}]}`,
+		"golang/sk/skaffold.yaml":      "apiVersion: skaffold/v4beta14\nkind: Config\nbuild:\n  artifacts:\n    - image: sk\n  local:\n    useBuildkit: true\n",
 	}
 	root := t.TempDir()
 	testfs.Write(t, root, files)
@@ -550,6 +554,49 @@ func TestTriggerPathsBuildNothing(t *testing.T) {
 		}
 		if im.CI != want {
 			t.Errorf("%s: CI %q, want %q", im.Dockerfile, im.CI, want)
+		}
+	}
+}
+
+// TestVariableBuildLoopKeepsSamplesBuilt: a Makefile loop that builds a
+// directory named by a variable (`docker build $$svc`) may build any
+// service, so none is taken as a sample nothing builds (review); a path
+// written relative to the file (`../docker/Dockerfile.$ENV`) names
+// Dockerfiles of its tail's shape.
+func TestVariableBuildLoopKeepsSamplesBuilt(t *testing.T) {
+	files := map[string]string{"Makefile": "images:\n\tfor svc in a b c d e; do docker build -t x/$$svc $$svc; done\n"}
+	for _, d := range []string{"a", "b", "c", "d", "e"} {
+		files[d+"/Dockerfile"] = "FROM alpine:3.20\n"
+	}
+	root := t.TempDir()
+	testfs.Write(t, root, files)
+	disc, err := Discover(context.Background(), root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(disc.Images) != 5 {
+		t.Fatalf("images: %d", len(disc.Images))
+	}
+	for _, im := range disc.Images {
+		if im.BuiltOnce != "" {
+			t.Errorf("%s: built once %q", im.Dockerfile, im.BuiltOnce)
+		}
+	}
+	root = t.TempDir()
+	testfs.Write(t, root, map[string]string{
+		"scripts/build.sh":      "docker build -f ../docker/Dockerfile.$ENV ..\n",
+		"docker/Dockerfile.dev": "FROM alpine:3.20\n",
+		"other/Dockerfile.old":  "FROM alpine:3.20\n",
+	})
+	if disc, err = Discover(context.Background(), root, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if len(disc.Images) != 2 {
+		t.Fatalf("images: %d", len(disc.Images))
+	}
+	for _, im := range disc.Images {
+		if want := im.Dockerfile == "other/Dockerfile.old"; im.Unreferenced != want {
+			t.Errorf("%s: unreferenced %v", im.Dockerfile, im.Unreferenced)
 		}
 	}
 }

@@ -464,7 +464,8 @@ func (s *State) WithAssignments(assigns []string) *State {
 		if !ok || k == "" {
 			continue
 		}
-		c.setEnv(k, s.Expand(strings.Trim(v, `"'`)), false)
+		// A=/x B=$A/y: each sees the ones before it, as the shell does
+		c.setEnv(k, c.Expand(strings.Trim(v, `"'`)), false)
 	}
 	return &c
 }

@@ -80,3 +80,19 @@ func TestProgressName(t *testing.T) {
 		t.Errorf("two stages: %q %q", a, b)
 	}
 }
+
+// TestWithAssignmentsInOrder: A=/x B=$A/y in front of a command: each
+// assignment sees the ones before it, as the shell does.
+func TestWithAssignmentsInOrder(t *testing.T) {
+	m, err := Parse("Dockerfile", []byte("FROM alpine\nRUN true\n"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := m.Stages[0].Instructions[0].State.WithAssignments([]string{"A=/cache", "B=$A/yarn"})
+	if v, _ := st.Getenv("B"); v != "/cache/yarn" {
+		t.Errorf("B = %q", v)
+	}
+	if _, set := m.Stages[0].Instructions[0].State.Getenv("A"); set {
+		t.Errorf("the instruction's own state changed")
+	}
+}

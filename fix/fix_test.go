@@ -923,6 +923,44 @@ var dockerfileCases = []struct {
 		want:  "FROM node:24-alpine AS web\nWORKDIR /src\nCOPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./\nRUN pnpm fetch\nCOPY packages ./packages\nRUN pnpm install --frozen-lockfile\n",
 	},
 	{
+		// review: an install option that changes node_modules' layout makes
+		// pnpm find the fetch's node_modules incompatible and link nothing
+		name:  "pnpm-workspace-layout-option-refused",
+		files: map[string]string{"Dockerfile": "FROM node:20 AS b\nWORKDIR /app\nCOPY . .\nRUN pnpm install --frozen-lockfile --no-optional\nFROM node:20\nCOPY --from=b /app /app\n", "package.json": "{}", "pnpm-lock.yaml": "", "pnpm-workspace.yaml": "packages:\n  - a\n", "a/package.json": "{}"},
+		rules: []string{"LW101"},
+		note:  "may want a node_modules layout",
+	},
+	{
+		name:  "pnpm-workspace-install-env-refused",
+		files: map[string]string{"Dockerfile": "FROM node:20 AS b\nWORKDIR /app\nCOPY . .\nRUN NODE_ENV=production pnpm install --frozen-lockfile\nFROM node:20\nCOPY --from=b /app /app\n", "package.json": "{}", "pnpm-lock.yaml": "", "pnpm-workspace.yaml": "packages:\n  - a\n", "a/package.json": "{}"},
+		rules: []string{"LW101"},
+		note:  "sets NODE_ENV in front of it",
+	},
+	{
+		// review: a RUN that installs pnpm after a COPY of sources between
+		// would come after the fetch (pnpm: not found)
+		name:  "pnpm-workspace-setup-after-a-source-copy-refused",
+		files: map[string]string{"Dockerfile": "FROM node:20 AS b\nWORKDIR /app\nCOPY . .\nCOPY conf/a.ini /etc/app/a.ini\nRUN npm install -g pnpm@9\nRUN pnpm install --frozen-lockfile\nFROM node:20\nCOPY --from=b /app /app\n", "package.json": "{}", "pnpm-lock.yaml": "", "pnpm-workspace.yaml": "packages:\n  - a\n", "a/package.json": "{}", "conf/a.ini": ""},
+		rules: []string{"LW101"},
+		note:  "RUN (line 5) comes after a COPY of sources",
+	},
+	{
+		// review: an ADD of a local archive unpacks it, possibly over the
+		// sources: it does not move above them
+		name:  "pnpm-workspace-add-archive-stays",
+		files: map[string]string{"Dockerfile": "FROM node:20 AS b\nWORKDIR /app\nCOPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./\nCOPY packages ./packages\nADD overlay.tar.gz ./\nRUN pnpm install --frozen-lockfile\n", "package.json": "{}", "pnpm-lock.yaml": "", "pnpm-workspace.yaml": "packages:\n  - packages/*\n", "packages/a/package.json": "{}", "overlay.tar.gz": "x"},
+		rules: []string{"LW101"},
+		note:  "between the COPY and the install would run before the sources",
+	},
+	{
+		// review: in the workspace root the install read the lockfile the
+		// Dockerfile put there, not the context's own
+		name:  "pnpm-workspace-root-renamed-lockfile-refused",
+		files: map[string]string{"Dockerfile": "FROM node:20 AS b\nWORKDIR /src\nCOPY package.json pnpm-workspace.yaml ./\nCOPY deploy/pnpm-lock.yaml ./pnpm-lock.yaml\nCOPY web ./web\nRUN pnpm install --frozen-lockfile\n", "package.json": "{}", "pnpm-lock.yaml": "", "deploy/pnpm-lock.yaml": "", "pnpm-workspace.yaml": "packages:\n  - web\n", "web/package.json": "{}"},
+		rules: []string{"LW101"},
+		note:  "does not copy pnpm-lock.yaml before the sources",
+	},
+	{
 		name:  "pnpm-workspace-sent-node-modules-refused",
 		files: map[string]string{"Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN pnpm install --frozen-lockfile\n", "package.json": "{}", "pnpm-lock.yaml": "", "pnpm-workspace.yaml": "packages:\n  - a\n", "a/package.json": "{}", "node_modules/x/index.js": ""},
 		rules: []string{"LW101"},

@@ -465,10 +465,11 @@ func (in *Input) BuildKitFindingHolds(w BuildKitFinding) bool {
 				return false // the shell replaces itself with the program
 			}
 		}
-		// BusyBox's ash (Alpine) runs the last command in the shell's
-		// place and bash a single one: the program gets the signals
-		// either way (review 19); LW150 speaks for dash
-		if s := in.stageOf(ins); s != nil && !baseimage.DashShell(in.rootBase(s).Base) {
+		// BusyBox's ash (Alpine's /bin/sh) runs the last command in the
+		// shell's place: the program gets the signals (review 19). Only
+		// there: an unknown base, scratch or distroless may have no shell
+		// at all, where a shell-form command cannot start (review)
+		if s := in.stageOf(ins); s != nil && ashShell(in.rootBase(s).Base) {
 			return false
 		}
 	case "WorkdirRelativePath":
@@ -614,3 +615,17 @@ func envOrArgPairs(ins *dockerfile.Instruction) [][2]string {
 
 // windowsDrivePath: C:\go, c:/app.
 var windowsDrivePath = regexp.MustCompile(`^[A-Za-z]:[\\/]`)
+
+// ashShell: the image's /bin/sh is BusyBox's ash — alpine or busybox
+// themselves, or an official image's Alpine variant (golang:1.22-alpine).
+func ashShell(ref string) bool {
+	repo := baseimage.Repo(ref)
+	if repo == "alpine" || repo == "busybox" {
+		return true
+	}
+	tag := ""
+	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
+		tag = strings.ToLower(ref[i+1:])
+	}
+	return strings.Contains(tag, "alpine")
+}

@@ -175,6 +175,10 @@ func TestBuildKitFindingsThatDoNotHold(t *testing.T) {
 	if f, h := find("FROM python:3.12-slim\nCMD exec gunicorn --bind :8080 app:app\n", "JSONArgsRecommended", nil); !f || h {
 		t.Errorf("a leading exec: found %v holds %v", f, h)
 	}
+	// a base whose shell is not known (or that has none) keeps it
+	if f, h := find("FROM registry.example.com/team/base:1\nENTRYPOINT /app\n", "JSONArgsRecommended", nil); !f || !h {
+		t.Errorf("an unknown base: found %v holds %v", f, h)
+	}
 	// InvalidDefaultArgInFrom: an ARG declared with no default is one the
 	// build must pass (eventuate's base image version: review 13); an
 	// empty default written out is reported

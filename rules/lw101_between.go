@@ -54,7 +54,9 @@ func betweenCommutes(x *dockerfile.Instruction, dest string) string {
 // directory, and commutes with a COPY below it that none of them reaches.
 func (in *Input) betweenCommutesIn(x *dockerfile.Instruction, dest string) string {
 	c := x.Copy
-	if c == nil || !c.FromContext() || c.UsesVariables || len(c.Heredocs) > 0 || len(c.ContextSources()) == 0 {
+	// COPY only: ADD unpacks a local archive into the destination, and
+	// --parents writes each source's path, not its base name (review)
+	if x.Kind != "COPY" || c == nil || c.Parents || !c.FromContext() || c.UsesVariables || len(c.Heredocs) > 0 || len(c.ContextSources()) == 0 {
 		return betweenCommutes(x, dest)
 	}
 	d := c.Dest

@@ -345,7 +345,8 @@ func (in *Input) goRequiresNothingNow() bool {
 			return false
 		}
 		mf, err := modfile.Parse(e.Path, data, nil) // ParseLax drops replace directives
-		if err != nil || len(mf.Require) > 0 || len(mf.Replace) > 0 {
+		// a toolchain line: the go command may download that toolchain
+		if err != nil || len(mf.Require) > 0 || len(mf.Replace) > 0 || mf.Toolchain != nil {
 			return false
 		}
 	}
@@ -635,9 +636,9 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 	}
 	installDir = path.Clean(installDir)
 	rel := ""
-	if pnpmRoot {
-		// (srcDir and where the manifests go are the root's: below)
-	} else if installDir != dest {
+	// (for a workspace root above the sources, srcDir and where the
+	// manifests go are the root's: below)
+	if !pnpmRoot && installDir != dest {
 		r, ok := strings.CutPrefix(installDir, strings.TrimSuffix(dest, "/")+"/")
 		if !ok {
 			// a RUN that installs, builds and removes what it installed
@@ -915,10 +916,27 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 				break
 			}
 		}
+		// what stays after the fetch is the sources' COPYs and metadata:
+		// a RUN that installs pnpm, a USER, ENV or WORKDIR the install runs
+		// under would otherwise come after the fetch (pnpm not found, or
+		// another user's store: the install then links nothing — review)
+		for _, x := range between[fetchAt:] {
+			switch x.Kind {
+			case "COPY", "ADD", "LABEL", "EXPOSE", "CMD", "ENTRYPOINT", "HEALTHCHECK", "STOPSIGNAL":
+			default:
+				return nil, fmt.Sprintf("%s (line %d) comes after a COPY of sources and before the install: `pnpm fetch` before those sources would run before it", x.Kind, x.Range.Start.Line)
+			}
+		}
 		before := append(append([]*dockerfile.Instruction(nil), s1.Instructions[:bi]...), between[:fetchAt]...)
 		dir := absIn(broad, cmp.Or(manifestDest, c.Dest))
 		files = slices.DeleteFunc(files, func(f string) bool { return copiedBefore(before, []string{f}, dir) })
 		manifests = slices.DeleteFunc(manifests, func(f string) bool { return !in.isDirSource(f) && copiedBefore(before, []string{f}, dir) })
+		if pnpmRoot && (len(files) > 0 || len(dirs) > 0) {
+			// the install in the workspace root read only what the
+			// Dockerfile copied there (a renamed lockfile, no .npmrc):
+			// the fetch must read the same, not the context's own
+			return nil, fmt.Sprintf("the install runs in the workspace root %s, where the Dockerfile does not copy %s before the sources: `pnpm fetch` would read the context's own", installDir, strings.Join(append(slices.Clone(files), dirs...), ", "))
+		}
 	}
 	if len(files) > 0 && len(groups) == 0 && !compile && !pnpmFetch && copiedBefore(s1.Instructions[:bi], files, absIn(broad, cmp.Or(manifestDest, c.Dest))) {
 		// an earlier COPY brought them already (bitwarden's admin:

@@ -50,11 +50,14 @@ func pnpmFetchStep(in *Input, inst *dockerfile.Instruction, installCmd dockerfil
 			return nil, fmt.Sprintf("the RUN runs `%s` before the install, which `pnpm fetch` before the sources would need too: %s", shortCmd(c), why)
 		}
 	}
-	for _, e := range installCmd.Env {
-		name, _, _ := strings.Cut(e, "=")
-		if u := strings.ToUpper(name); strings.HasPrefix(u, "NPM_CONFIG_") || strings.HasPrefix(u, "PNPM_") || strings.HasPrefix(u, "XDG_") || u == "HOME" {
-			return nil, fmt.Sprintf("the install sets %s, which may move pnpm's store away from where `pnpm fetch` would put it", name)
-		}
+	// the fetch writes node_modules/.modules.yaml with its own layout; an
+	// install that wants another one (NODE_ENV=production, a store moved by
+	// npm_config_*) finds it incompatible, removes node_modules and, with
+	// no terminal to confirm on, links nothing and exits 0 (review): the
+	// install's own variables are not carried over, so none is taken
+	if len(installCmd.Env) > 0 {
+		name, _, _ := strings.Cut(installCmd.Env[0], "=")
+		return nil, fmt.Sprintf("the install sets %s in front of it, which `pnpm fetch` before the sources would not see (pnpm would then find node_modules incompatible and link nothing)", name)
 	}
 	if fl := storeMountFlags(in, inst, toolPnpm); len(fl) > 0 {
 		return nil, fmt.Sprintf("the install keeps pnpm's store in a cache mount (%s): a `pnpm fetch` layer under it would be hidden, and the mount keeps the packages between builds already", strings.Join(fl, " "))
@@ -91,47 +94,41 @@ func pnpmFetchStep(in *Input, inst *dockerfile.Instruction, installCmd dockerfil
 	return []string{strings.Repeat(" ", inst.Range.Start.Col-1) + keywordAsWritten(in.File, inst) + " " + flags + pre.String() + fetch}, ""
 }
 
-// pnpmFetchOptions are the install's options `pnpm fetch` takes too:
-// which dependencies (--prod, --dev), which directory and store, which
-// registry. A --filter is left out: fetch takes the whole lockfile, a
-// superset of what the filtered install links.
+// pnpmFetchOptions are the install's options `pnpm fetch` takes too
+// (which dependencies: --prod, --dev), or why the install's options may
+// want a node_modules layout the fetch would not write. Any option but
+// the few known to leave the layout alone is refused: an install that
+// finds the fetch's node_modules incompatible removes it and, with no
+// terminal to confirm on, links nothing and exits 0 (--no-optional,
+// --shamefully-hoist: found by a real build in review).
 func pnpmFetchOptions(c dockerfile.Command) (string, string) {
 	var out []string
-	add := func(flag, val string) string {
-		if !literalPath(val) && !strings.HasPrefix(val, "http") {
-			return fmt.Sprintf("`%s` sets %s to %s, which is not written literally", shortCmd(c), flag, val)
-		}
-		out = append(out, flag, val)
-		return ""
-	}
-	for i := 0; i < len(c.Args); i++ {
-		a := c.Args[i]
+	pos := c.Positional()
+	for _, a := range c.Args {
 		name, val, hasVal := strings.Cut(a, "=")
-		switch name {
-		case "--prod", "-P", "--production":
+		switch {
+		case !strings.HasPrefix(a, "-"):
+			if len(pos) == 0 || a != pos[0] {
+				return "", fmt.Sprintf("`%s` names %s, which `pnpm fetch` does not take", shortCmd(c), a)
+			}
+		case name == "--prod" || name == "-P" || name == "--production":
+			if hasVal && val == "false" {
+				continue // the default
+			}
 			if hasVal && val != "true" {
-				continue
+				return "", fmt.Sprintf("`%s` sets %s", shortCmd(c), a)
 			}
 			if !slices.Contains(out, "--prod") {
 				out = append(out, "--prod")
 			}
-		case "--dev", "-D":
+		case name == "--dev" || name == "-D":
 			if !slices.Contains(out, "--dev") {
 				out = append(out, "--dev")
 			}
-		case "-C", "--dir", "--store-dir", "--registry":
-			if !hasVal {
-				if i+1 >= len(c.Args) {
-					return "", fmt.Sprintf("`%s` gives %s no value", shortCmd(c), name)
-				}
-				i++
-				val = c.Args[i]
-			}
-			if why := add(name, val); why != "" {
-				return "", why
-			}
-		case "--ignore-pnpmfile":
-			out = append(out, name)
+		case slices.Contains([]string{"--frozen-lockfile", "--prefer-offline", "--offline", "-r", "--recursive", "--silent", "-s", "--ignore-scripts", "--reporter", "--loglevel", "--no-color", "--color", "--force", "-f"}, name):
+			// the lockfile's use, the output, scripts, re-linking: no layout
+		default:
+			return "", fmt.Sprintf("`%s` passes %s, which may want a node_modules layout `pnpm fetch` would not write", shortCmd(c), a)
 		}
 	}
 	if len(out) == 0 {
