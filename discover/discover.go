@@ -306,10 +306,18 @@ func Discover(ctx context.Context, root string, opt Options) (*Repo, error) {
 	// file's (dedupeImages); one that does not load on its own is a
 	// fragment of another and adds nothing. At most maxOtherCompose are
 	// loaded: a repository of thousands must not cost thousands of loads.
+	// (bounded in bytes too: compose-go's load costs services × build, so
+	// 50 files of 450 KB would take half an hour — review)
+	var otherBytes int64
 	for i, f := range sc.composeFiles {
-		if i >= maxOtherCompose {
+		if i >= maxOtherCompose || otherBytes > maxOtherComposeBytes {
 			break
 		}
+		fi, err := os.Lstat(f)
+		if err != nil || fi.Size() > maxOtherComposeBytes/4 {
+			continue
+		}
+		otherBytes += fi.Size()
 		add(otherComposeImages(ctx, abs, f, opt.Env, &composeEnv), nil)
 	}
 	slices.Sort(composeEnv)
@@ -402,6 +410,9 @@ const failedMark = "\x00failed:"
 // discovery.
 const maxOtherCompose = 50
 
+// maxOtherComposeBytes caps what they add up to.
+const maxOtherComposeBytes = 1 << 20
+
 // minSamples: from this many Dockerfiles below the root (found by name,
 // not declared by compose, bake or skaffold), a repository is a collection
 // of samples, and one of them that nothing builds is a sample its readers
@@ -445,6 +456,15 @@ func finish(res *Repo) {
 	for _, im := range res.Images {
 		if im.Source == SourceDockerfile && path.Dir(filepath.ToSlash(im.Dockerfile)) != "." {
 			samples++
+		}
+	}
+	// every directory an image's mentions are looked up in is read before
+	// any image is judged: a Dockerfile path with a variable found in one
+	// of them counts for every image, whatever the order (review)
+	for _, im := range res.Images {
+		if df := filepath.ToSlash(im.Dockerfile); df != "" {
+			configs.indexes(df, false)
+			configs.indexes(df, true)
 		}
 	}
 	for _, im := range res.Images {

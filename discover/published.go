@@ -221,21 +221,23 @@ type tokenSet struct {
 	doc bool
 }
 
-// docFile: a document's name.
+// docFile: a document's name — Markdown, reStructuredText, AsciiDoc, a
+// README or INSTALL of any extension. Not every .txt (requirements.txt,
+// CMakeLists.txt) nor .html (a template) is prose a reader follows.
 func docFile(name string) bool {
 	n := strings.ToLower(name)
 	switch path.Ext(n) {
-	case ".md", ".markdown", ".mdx", ".rst", ".adoc", ".asciidoc", ".txt", ".html":
+	case ".md", ".markdown", ".mdx", ".rst", ".adoc", ".asciidoc":
 		return true
 	}
-	return strings.HasPrefix(n, "readme")
+	return strings.HasPrefix(n, "readme") || strings.HasPrefix(n, "install")
 }
 
-// buildLine: a line that builds an image or names what a build reads —
-// a YAML key `context:` or `dockerfile:` at the line's start, or compose's
-// short `build: ./dir` in a compose file of any name (docker-compose-local.yml:
-// review 19; an unquoted key with its value, not package.json's "build"
-// script, not a CI job named build) (not a Go
+// buildLine: a line that builds an image or names what a build reads.
+// Compose's short `build: ./dir` counts in a file of any name
+// (docker-compose-local.yml: review 19) — an unquoted key with its value,
+// so not package.json's "build" script nor a CI job named build. Also a
+// YAML key `context:` or `dockerfile:` at the line's start (not a Go
 // snippet's `fmt.Errorf("context: %w")` in CONTRIBUTING.md, not `#
 // syntax=docker/dockerfile:1`: review 15), compose's build or up --build
 // (not an installer's docker-compose-plugin package, not pds's `docker
@@ -597,7 +599,7 @@ func (c *buildConfigs) namedDynamically(df string, toolsOnly bool) bool {
 			g = g[1:] // relative to the file that names it: its tail is what is known
 		}
 		if g[0] == "*" && len(g) > 1 {
-			g = g[1:] // $DIR/Dockerfile: any directory, at any depth
+			g = g[1:] // $DIR/Dockerfile (a bare $ word; $(DIR) is split at its brackets): any directory, any depth
 		}
 		parts := strings.Split(df, "/")
 		if len(parts) < len(g) {

@@ -961,6 +961,26 @@ var dockerfileCases = []struct {
 		note:  "does not copy pnpm-lock.yaml before the sources",
 	},
 	{
+		// a patch the lockfile names outside the workspace, or missing
+		name:  "pnpm-workspace-patch-outside-refused",
+		files: map[string]string{"Dockerfile": "FROM node:20 AS b\nWORKDIR /app\nCOPY . .\nRUN pnpm install --frozen-lockfile\n", "package.json": "{}", "pnpm-lock.yaml": "lockfileVersion: '9.0'\n\npatchedDependencies:\n  x@1.0.0:\n    hash: abc\n    path: ../../x.patch\n", "pnpm-workspace.yaml": "packages:\n  - a\n", "a/package.json": "{}"},
+		rules: []string{"LW101"},
+		note:  "outside the workspace",
+	},
+	{
+		name:  "pnpm-workspace-patch-missing-refused",
+		files: map[string]string{"Dockerfile": "FROM node:20 AS b\nWORKDIR /app\nCOPY . .\nRUN pnpm install --frozen-lockfile\n", "package.json": "{}", "pnpm-lock.yaml": "lockfileVersion: '9.0'\n\npatchedDependencies:\n  x@1.0.0:\n    hash: abc\n    path: patches/x.patch\n", "pnpm-workspace.yaml": "packages:\n  - a\n", "a/package.json": "{}"},
+		rules: []string{"LW101"},
+		note:  "does not send as written",
+	},
+	{
+		// a COPY of files between that writes where the sources go stays
+		name:  "between-file-copy-over-the-sources-refused",
+		files: map[string]string{"Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY src ./src\nCOPY index.js ./src/\nCOPY package.json package-lock.json ./\nRUN npm ci\n", "package.json": "{}", "package-lock.json": "{}", "index.js": "", "src/a.js": ""},
+		rules: []string{"LW101"},
+		note:  "where the sources go too",
+	},
+	{
 		name:  "pnpm-workspace-sent-node-modules-refused",
 		files: map[string]string{"Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN pnpm install --frozen-lockfile\n", "package.json": "{}", "pnpm-lock.yaml": "", "pnpm-workspace.yaml": "packages:\n  - a\n", "a/package.json": "{}", "node_modules/x/index.js": ""},
 		rules: []string{"LW101"},

@@ -513,3 +513,31 @@ func TestLW102CommandAssignments(t *testing.T) {
 		t.Errorf("a mount elsewhere: %+v", fs)
 	}
 }
+
+// TestGoRequiresNothingGuards: a go.sum, a replace directive or a
+// toolchain line means something is downloaded: LW101 stays (review).
+func TestGoRequiresNothingGuards(t *testing.T) {
+	df := "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /app .\n"
+	for name, files := range map[string]map[string]string{
+		"go.sum":    {"go.mod": "module x\n\ngo 1.22\n", "go.sum": "example.com/y v1.0.0 h1:x\n"},
+		"replace":   {"go.mod": "module x\n\ngo 1.22\n\nreplace example.com/y => ./y\n", "y/go.mod": "module example.com/y\n"},
+		"toolchain": {"go.mod": "module x\n\ngo 1.24\n\ntoolchain go1.24.2\n"},
+	} {
+		files["Dockerfile"] = df
+		files["main.go"] = "package main\n"
+		if fs := check(t, "LW101", inputWithContext(t, files)); len(fs) != 1 {
+			t.Errorf("%s: %+v", name, fs)
+		}
+	}
+}
+
+// TestLW102BuiltOnceInforms: LW102 too is information on an image built
+// once (review: only LW101's was tested).
+func TestLW102BuiltOnceInforms(t *testing.T) {
+	in := input(t, "FROM node:20\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm ci\nCOPY . .\n")
+	in.BuiltOnce = "only README.md builds this image, a build each reader runs once"
+	fs := check(t, "LW102", in)
+	if len(fs) != 1 || fs[0].Severity != Info || !strings.Contains(fs[0].Message, "only README.md") {
+		t.Errorf("built once: %+v", fs)
+	}
+}
