@@ -106,3 +106,16 @@ func TestConfigFromALoopbackRegistry(t *testing.T) {
 		t.Errorf("asked a non-loopback registry: %+v", got)
 	}
 }
+
+// TestAshShell: alpine and busybox themselves and an image's Alpine
+// variant run BusyBox's ash; Debian's and an unknown image's do not.
+func TestAshShell(t *testing.T) {
+	for ref, want := range map[string]bool{
+		"alpine:3.20": true, "busybox:1.36": true, "golang:1.17-alpine": true, "docker.io/library/node:20-alpine3.19": true,
+		"golang:1.17": false, "registry.example.com/team/base:1": false, "scratch": false,
+	} {
+		if got := AshShell(ref); got != want {
+			t.Errorf("%s: %v, want %v", ref, got, want)
+		}
+	}
+}

@@ -89,16 +89,31 @@ func DashShell(ref string) bool {
 	if !dashImages[Repo(ref)] || IsWindows(ref) {
 		return false
 	}
-	tag := ""
-	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
-		tag = strings.ToLower(ref[i+1:])
-	}
+	tag := tagOf(ref)
 	for _, other := range []string{"alpine", "busybox", "azurelinux", "cbl-mariner", "mariner", "chiseled", "distroless", "oracle", "ubi", "amazonlinux", "windows", "nanoserver"} {
 		if strings.Contains(tag, other) {
 			return false
 		}
 	}
 	return true
+}
+
+// AshShell reports whether the image's /bin/sh is known to be BusyBox's
+// ash, which runs a -c script's last command in the shell's place: alpine
+// or busybox themselves, or an image's Alpine variant (golang:1.22-alpine).
+func AshShell(ref string) bool {
+	if r := Repo(ref); r == "alpine" || r == "busybox" {
+		return true
+	}
+	return strings.Contains(tagOf(ref), "alpine")
+}
+
+// tagOf is a reference's tag, lower-cased ("" when it has none).
+func tagOf(ref string) string {
+	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
+		return strings.ToLower(ref[i+1:])
+	}
+	return ""
 }
 
 // archNamespaces are the Docker Hub namespaces that publish the official

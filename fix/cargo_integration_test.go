@@ -46,18 +46,10 @@ func TestCargoDependencyStepBuilds(t *testing.T) {
 	if err := atomicfile.Write(res.Files[0].Abs, res.Files[0].After, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	run := func(tag string) string {
-		t.Helper()
-		out, err := exec.Command("docker", "run", "--rm", "--network", "none", tag).CombinedOutput()
-		if err != nil {
-			t.Fatalf("run %s: %v %s", tag, err, out)
-		}
-		return strings.TrimSpace(string(out))
-	}
 	buildImage(t, naive, "layerwise-test/cargo:naive")
 	buildImage(t, fixed, "layerwise-test/cargo:fixed")
 	defer exec.Command("docker", "rmi", "-f", "layerwise-test/cargo:naive", "layerwise-test/cargo:fixed").Run()
-	if a, b := run("layerwise-test/cargo:naive"), run("layerwise-test/cargo:fixed"); a != "hello from the crate 1" || b != a {
+	if a, b := runOffline(t, "layerwise-test/cargo:naive"), runOffline(t, "layerwise-test/cargo:fixed"); a != "hello from the crate 1" || b != a {
 		t.Fatalf("naive prints %q, fixed %q", a, b)
 	}
 	// a source change: the dependency step is cached, the crate rebuilt
@@ -71,9 +63,20 @@ func TestCargoDependencyStepBuilds(t *testing.T) {
 	if !regexpCached(string(out), "cargo clean") {
 		t.Errorf("the dependency step re-ran after a source change:\n%s", out)
 	}
-	if got := run("layerwise-test/cargo:fixed"); got != "hello from the crate 2" {
+	if got := runOffline(t, "layerwise-test/cargo:fixed"); got != "hello from the crate 2" {
 		t.Errorf("after the source change the fixed image prints %q", got)
 	}
+}
+
+// runOffline runs the image's command with no network and returns what it
+// printed.
+func runOffline(t *testing.T, tag string) string {
+	t.Helper()
+	out, err := exec.Command("docker", "run", "--rm", "--network", "none", tag).CombinedOutput()
+	if err != nil {
+		t.Fatalf("run %s: %v %s", tag, err, out)
+	}
+	return strings.TrimSpace(string(out))
 }
 
 // regexpCached: the step whose text holds s was CACHED in a plain-progress

@@ -67,18 +67,10 @@ func TestPnpmWorkspaceFetchBuilds(t *testing.T) {
 	if !strings.Contains(string(df), "COPY pnpm-lock.yaml pnpm-workspace.yaml ./\nRUN pnpm fetch\nCOPY . .\n") {
 		t.Fatalf("no fetch step before the sources:\n%s\n%+v", df, res.Notes)
 	}
-	run := func(tag string) string {
-		t.Helper()
-		out, err := exec.Command("docker", "run", "--rm", "--network", "none", tag).CombinedOutput()
-		if err != nil {
-			t.Fatalf("run %s: %v %s", tag, err, out)
-		}
-		return strings.TrimSpace(string(out))
-	}
 	defer exec.Command("docker", "rmi", "-f", "layerwise-test/pnpm:naive", "layerwise-test/pnpm:fixed").Run()
 	buildImage(t, naive, "layerwise-test/pnpm:naive")
 	buildImage(t, fixed, "layerwise-test/pnpm:fixed")
-	if a, b := run("layerwise-test/pnpm:naive"), run("layerwise-test/pnpm:fixed"); a != "******v1 true" || b != a {
+	if a, b := runOffline(t, "layerwise-test/pnpm:naive"), runOffline(t, "layerwise-test/pnpm:fixed"); a != "******v1 true" || b != a {
 		t.Fatalf("naive prints %q, fixed %q", a, b)
 	}
 	if out, err := exec.Command("docker", "buildx", "prune", "-f", "--filter", "type=exec.cachemount").CombinedOutput(); err != nil {
@@ -102,7 +94,7 @@ func TestPnpmWorkspaceFetchBuilds(t *testing.T) {
 	if regexp.MustCompile(`downloaded [1-9]`).Match(out) || !strings.Contains(string(out), "Already up to date") {
 		t.Errorf("the install after the sources fetched packages the fetch step's layer holds:\n%s", out)
 	}
-	if got := run("layerwise-test/pnpm:fixed"); got != v2+" true" {
+	if got := runOffline(t, "layerwise-test/pnpm:fixed"); got != v2+" true" {
 		t.Errorf("after the source change the fixed image prints %q", got)
 	}
 }

@@ -469,7 +469,7 @@ func (in *Input) BuildKitFindingHolds(w BuildKitFinding) bool {
 		// shell's place: the program gets the signals (review 19). Only
 		// there: an unknown base, scratch or distroless may have no shell
 		// at all, where a shell-form command cannot start (review)
-		if s := in.stageOf(ins); s != nil && ashShell(in.rootBase(s).Base) {
+		if s := in.stageOf(ins); s != nil && baseimage.AshShell(in.rootBase(s).Base) {
 			return false
 		}
 	case "WorkdirRelativePath":
@@ -615,17 +615,3 @@ func envOrArgPairs(ins *dockerfile.Instruction) [][2]string {
 
 // windowsDrivePath: C:\go, c:/app.
 var windowsDrivePath = regexp.MustCompile(`^[A-Za-z]:[\\/]`)
-
-// ashShell: the image's /bin/sh is BusyBox's ash — alpine or busybox
-// themselves, or an official image's Alpine variant (golang:1.22-alpine).
-func ashShell(ref string) bool {
-	repo := baseimage.Repo(ref)
-	if repo == "alpine" || repo == "busybox" {
-		return true
-	}
-	tag := ""
-	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
-		tag = strings.ToLower(ref[i+1:])
-	}
-	return strings.Contains(tag, "alpine")
-}

@@ -571,14 +571,7 @@ func (in *Input) informIfOnlyFreshCI(fs []Finding) []Finding {
 	if !in.onlyFreshCI() {
 		return fs
 	}
-	for i := range fs {
-		if fs[i].Severity == Info {
-			continue // (informIfOnlyUncachedCI said why)
-		}
-		fs[i].Severity = Info
-		fs[i].Message += fmt.Sprintf(" Only %s builds this image, on fresh runners where a cache mount starts empty: this pays once the mounts are kept between jobs (`layerwise build --cache-mounts`, which `layerwise generate ci` wires in).", in.CIWorkflow)
-	}
-	return fs
+	return informWarnings(fs, fmt.Sprintf(" Only %s builds this image, on fresh runners where a cache mount starts empty: this pays once the mounts are kept between jobs (`layerwise build --cache-mounts`, which `layerwise generate ci` wires in).", in.CIWorkflow))
 }
 
 // informIfBuiltOnce makes a speed finding information where the image is
@@ -589,12 +582,18 @@ func (in *Input) informIfBuiltOnce(fs []Finding) []Finding {
 	if in.BuiltOnce == "" {
 		return fs
 	}
+	return informWarnings(fs, " But "+in.BuiltOnce+": this pays where it is rebuilt as its sources change (a compose file, a script or a CI with a layer cache that builds it).")
+}
+
+// informWarnings makes the findings that are not information yet
+// information, their message ended by why; one already information keeps
+// the reason an earlier step gave.
+func informWarnings(fs []Finding, why string) []Finding {
 	for i := range fs {
-		if fs[i].Severity == Info {
-			continue
+		if fs[i].Severity != Info {
+			fs[i].Severity = Info
+			fs[i].Message += why
 		}
-		fs[i].Severity = Info
-		fs[i].Message += " But " + in.BuiltOnce + ": this pays where it is rebuilt as its sources change (a compose file, a script or a CI with a layer cache that builds it)."
 	}
 	return fs
 }
