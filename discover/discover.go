@@ -495,7 +495,7 @@ func finish(res *Repo) {
 				} else if doc != "" {
 					im.BuiltOnce = fmt.Sprintf("only %s (a build each reader runs once) and %s, on runners that start without this image's cache, build this image", doc, im.CI)
 				}
-			case samples >= minSamples && path.Dir(df) != "." && im.CI == "" && !configs.variableBuild:
+			case samples >= minSamples && path.Dir(df) != "." && im.CI == "" && !configs.variableBuildOf(df):
 				// (a loop over the services in a Makefile or Jenkinsfile
 				// may build any of them: review)
 				im.BuiltOnce = fmt.Sprintf("nothing in the repository builds this image (one of its %d Dockerfiles below the root): it is built by hand or elsewhere", samples)
@@ -962,9 +962,10 @@ type buildConfigs struct {
 	// (`-f storefront-versions/$$container/Dockerfile`), as globs
 	// (storefront-versions/*/Dockerfile), with whether a document names it
 	dynamic []dynamicName
-	// variableBuild: a script, Makefile or CI file builds an image whose
+	// variableBuilds: the directories (repository-relative, "." the
+	// root) below which a script or Makefile builds images whose
 	// directory is a variable (a loop over services)
-	variableBuild bool
+	variableBuilds []string
 	// ciCaches and argsCache: ciCache's answers per CI file, argsBeside's
 	// per directory
 	ciCaches  map[string]ciCacheAnswer

@@ -2,6 +2,7 @@ package discover
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"io"
 	"maps"
@@ -246,6 +247,60 @@ func docFile(name string) bool {
 // the project's directory, not a script's `[ -f x ]` or `cp -f`.
 var buildLine = regexp.MustCompile(`(?i)(docker|podman)\s+(buildx\s+)?build|(docker-compose|docker\s+compose)\b[^\n]*\s(build|--build)\b|^\s*-?\s*["']?(context|dockerfile)["']?\s*:|^\s*build:\s*["']?[./\w]`)
 
+// assignment is a shell or make variable's assignment at a line's start
+// (export, readonly and local allowed; make's :=, ?= and ::= too).
+var assignment = regexp.MustCompile(`(?m)^[ \t]*(?:export[ \t]+|readonly[ \t]+|local[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?:=|:=|::=|\?=)[ \t]*(.*?)[ \t]*$`)
+
+// selfDir: a value that is the file's own directory — a script's
+// `$(cd "$(dirname "$0")"; pwd -P)` or `${BASH_SOURCE[0]}`'s, a Makefile's
+// $(CURDIR) or its MAKEFILE_LIST's directory.
+var selfDir = regexp.MustCompile(`dirname[^\n]*(\$0|\$\{0\}|BASH_SOURCE)|\$[({]CURDIR[)}]|MAKEFILE_LIST`)
+
+// literalValue: a value without a variable, a command or a space.
+var literalValue = regexp.MustCompile(`^["']?([A-Za-z0-9_./-]+)["']?$`)
+
+// knownVariables writes a script's or Makefile's variables whose value the
+// file itself fixes — its own directory (as "."), a literal path, each
+// assigned once — in place of their references, so `docker build -f
+// $SCRIPT_DIR/Dockerfile $SCRIPT_DIR/../..` names the Dockerfile beside the
+// script, not every Dockerfile of the repository (review 18's knative docs:
+// one such script made 80 tutorials look built), and `$(DOCKER) build`
+// is the docker build it runs. A loop's variable, one assigned twice or
+// from a command stays a variable: not known here.
+func knownVariables(data []byte) []byte {
+	values := map[string]string{}
+	for _, m := range assignment.FindAllSubmatch(data, 200) {
+		name, v := string(m[1]), string(m[2])
+		val := ""
+		if selfDir.MatchString(v) {
+			val = "."
+		} else if lm := literalValue.FindStringSubmatch(v); lm != nil {
+			val = lm[1]
+		}
+		if old, seen := values[name]; seen && old != val {
+			val = "" // assigned twice, differently
+		}
+		values[name] = val
+	}
+	var names []string
+	for name, val := range values {
+		if val != "" {
+			names = append(names, regexp.QuoteMeta(name))
+		}
+	}
+	if len(names) == 0 {
+		return data
+	}
+	slices.Sort(names)
+	alt := strings.Join(names, "|")
+	// ${NAME}, $(NAME), $NAME and make's $$NAME, whole names only
+	ref := regexp.MustCompile(`\$(?:\{(` + alt + `)\}|\((` + alt + `)\)|\$?(` + alt + `)\b)`)
+	return ref.ReplaceAllFunc(data, func(m []byte) []byte {
+		sm := ref.FindSubmatch(m)
+		return []byte(values[cmp.Or(string(sm[1]), string(sm[2]), string(sm[3]))])
+	})
+}
+
 // maxToken: longer words are no paths a build names (and their directories
 // would cost their length squared).
 const maxToken = 256
@@ -270,6 +325,9 @@ func (c *buildConfigs) tokens(p string) *tokenSet {
 			n := filepath.Base(p)
 			t = &tokenSet{all: map[string]bool{}, paths: map[string]bool{}, build: map[string]bool{}, doc: docFile(n)}
 			code := c.isCI(p) || n == "Makefile" || n == "Jenkinsfile" || slices.Contains([]string{".yml", ".yaml", ".sh", ".mk"}, filepath.Ext(n))
+			if code || filepath.Ext(n) == "" {
+				data = knownVariables(data)
+			}
 			for line := range bytes.Lines(data) {
 				if code {
 					// a CI file's, a script's or a YAML file's comments
@@ -283,7 +341,7 @@ func (c *buildConfigs) tokens(p string) *tokenSet {
 				if build && !t.doc && !c.isCI(p) && variableContext(string(line)) {
 					// `for svc in api web; do docker build $$svc; done`:
 					// which directories it builds is not known here
-					c.variableBuild = true
+					c.addVariableBuild(p)
 				}
 				for _, w := range strings.FieldsFunc(string(line), func(r rune) bool {
 					return r <= ' ' || strings.ContainsRune(`"'`+"`"+`,;=()[]{}<>|`, r)
@@ -565,6 +623,36 @@ func variableContext(line string) bool {
 			return true
 		}
 		if v, ok := strings.CutPrefix(a, "--file="); ok && strings.Contains(v, "$") {
+			return true
+		}
+	}
+	return false
+}
+
+// addVariableBuild notes that the file at p builds directories named by a
+// variable. A Makefile runs in its own directory, and so builds below it; a
+// script in a directory of scripts (scripts/, hack/…) is run from that
+// directory's parent; other scripts from their own. At the root, anything.
+func (c *buildConfigs) addVariableBuild(p string) {
+	rel, err := filepath.Rel(c.root, filepath.Dir(p))
+	if err != nil {
+		rel = "."
+	}
+	dir := filepath.ToSlash(rel)
+	if n := strings.ToLower(filepath.Base(p)); n != "makefile" && n != "gnumakefile" && filepath.Ext(n) != ".mk" &&
+		slices.Contains(scriptDirs, strings.ToLower(path.Base(dir))) {
+		dir = path.Dir(dir)
+	}
+	if !slices.Contains(c.variableBuilds, dir) {
+		c.variableBuilds = append(c.variableBuilds, dir)
+	}
+}
+
+// variableBuildOf: a variable build (addVariableBuild) may build the
+// Dockerfile df (repository-relative).
+func (c *buildConfigs) variableBuildOf(df string) bool {
+	for _, d := range c.variableBuilds {
+		if d == "." || strings.HasPrefix(df, d+"/") {
 			return true
 		}
 	}

@@ -161,12 +161,17 @@ func TestBuiltOnce(t *testing.T) {
 		"code-samples/ci/Dockerfile":    "FROM node:20\n",
 		"code-samples/ci/README.md":     "    docker build -t frontend .\n",
 		".github/workflows/images.yaml": "jobs:\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: docker/build-push-action@v6\n        with:\n          context: code-samples/ci\n          push: true\n",
+		// the site's own image, built by a script through its own
+		// directory: it names hack/docker/Dockerfile, not every sample
+		"hack/docker/Dockerfile":     "FROM nginx:1.27\n",
+		"hack/docker/build-image.sh": "#!/bin/sh\nSCRIPT_DIR=$(cd $(dirname \"$0\"); pwd -P)\ndocker buildx build -t \"ghcr.io/x/docs:latest\" --push -f $SCRIPT_DIR/Dockerfile $SCRIPT_DIR/../..\n",
 	}
 	wants := map[string]string{
 		"code-samples/hello/Dockerfile":   "only code-samples/hello/README.md builds this image",
 		"code-samples/compose/Dockerfile": "",
 		"code-samples/script/Dockerfile":  "",
-		"code-samples/none/Dockerfile":    "nothing in the repository builds this image (one of its 6 Dockerfiles below the root)",
+		"code-samples/none/Dockerfile":    "nothing in the repository builds this image (one of its 7 Dockerfiles below the root)",
+		"hack/docker/Dockerfile":          "",
 		"Dockerfile":                      "", // the root's: nothing names it, but it is no sample
 		"code-samples/ci/Dockerfile":      "only code-samples/ci/README.md (a build each reader runs once) and .github/workflows/images.yaml",
 	}
@@ -506,6 +511,26 @@ func TestDynamicDockerfileNamesItsShape(t *testing.T) {
 		want := im.Dockerfile == "storefront-versions/a/Dockerfile"
 		if im.LocalBuild != want {
 			t.Errorf("%s: local build %v", im.Dockerfile, im.LocalBuild)
+		}
+	}
+}
+
+// TestKnownVariables: a variable the file fixes itself (its own
+// directory, a literal path, assigned once) is written in; a loop's, one
+// assigned from a command or twice differently stays; whole names only.
+func TestKnownVariables(t *testing.T) {
+	for in, want := range map[string]string{
+		"D=$(cd $(dirname \"$0\"); pwd -P)\ndocker build -f $D/Dockerfile $D/../..\n": "D=$(cd $(dirname \"$0\"); pwd -P)\ndocker build -f ./Dockerfile ./../..\n",
+		"HERE=\"$(dirname \"${BASH_SOURCE[0]}\")\"\ndocker build ${HERE}\n":           "HERE=\"$(dirname \"${BASH_SOURCE[0]}\")\"\ndocker build .\n",
+		"DIR := $(CURDIR)\nbuild:\n\tdocker build -f $(DIR)/api/Dockerfile .\n":       "DIR := $(CURDIR)\nbuild:\n\tdocker build -f ./api/Dockerfile .\n",
+		"export DF=docker/Dockerfile.prod\ndocker build -f $DF .\n":                   "export DF=docker/Dockerfile.prod\ndocker build -f docker/Dockerfile.prod .\n",
+		"for svc in a b; do docker build -f $svc/Dockerfile .; done\n":                "for svc in a b; do docker build -f $svc/Dockerfile .; done\n",
+		"V=$(git rev-parse HEAD)\ndocker build -f $V/Dockerfile .\n":                  "V=$(git rev-parse HEAD)\ndocker build -f $V/Dockerfile .\n",
+		"D=a\nD=b\ndocker build -f $D/Dockerfile .\n":                                 "D=a\nD=b\ndocker build -f $D/Dockerfile .\n",
+		"D=a\ndocker build -f $D_2/Dockerfile $D .\n":                                 "D=a\ndocker build -f $D_2/Dockerfile a .\n",
+	} {
+		if got := string(knownVariables([]byte(in))); got != want {
+			t.Errorf("knownVariables(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
