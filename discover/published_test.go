@@ -163,17 +163,22 @@ func TestBuiltOnce(t *testing.T) {
 		".github/workflows/images.yaml": "jobs:\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: docker/build-push-action@v6\n        with:\n          context: code-samples/ci\n          push: true\n",
 		// the site's own image, built by a script through its own
 		// directory: it names hack/docker/Dockerfile, not every sample
-		"hack/docker/Dockerfile":     "FROM nginx:1.27\n",
-		"hack/docker/build-image.sh": "#!/bin/sh\nSCRIPT_DIR=$(cd $(dirname \"$0\"); pwd -P)\ndocker buildx build -t \"ghcr.io/x/docs:latest\" --push -f $SCRIPT_DIR/Dockerfile $SCRIPT_DIR/../..\n",
+		"hack/docker/Dockerfile": "FROM nginx:1.27\n",
+		// a sample's Makefile builds its own apps through a variable:
+		// those, not the other samples, may be built by it
+		"code-samples/loop/makefile":       "DOCKER:=docker\ndefine gen\n\t$(DOCKER) build -f $(1)/Dockerfile $(1)/. -t registry.example.com/x-$(1)\nendef\n",
+		"code-samples/loop/app/Dockerfile": "FROM node:20\n",
+		"hack/docker/build-image.sh":       "#!/bin/sh\nSCRIPT_DIR=$(cd $(dirname \"$0\"); pwd -P)\ndocker buildx build -t \"ghcr.io/x/docs:latest\" --push -f $SCRIPT_DIR/Dockerfile $SCRIPT_DIR/../..\n",
 	}
 	wants := map[string]string{
-		"code-samples/hello/Dockerfile":   "only code-samples/hello/README.md builds this image",
-		"code-samples/compose/Dockerfile": "",
-		"code-samples/script/Dockerfile":  "",
-		"code-samples/none/Dockerfile":    "nothing in the repository builds this image (one of its 7 Dockerfiles below the root)",
-		"hack/docker/Dockerfile":          "",
-		"Dockerfile":                      "", // the root's: nothing names it, but it is no sample
-		"code-samples/ci/Dockerfile":      "only code-samples/ci/README.md (a build each reader runs once) and .github/workflows/images.yaml",
+		"code-samples/hello/Dockerfile":    "only code-samples/hello/README.md builds this image",
+		"code-samples/compose/Dockerfile":  "",
+		"code-samples/script/Dockerfile":   "",
+		"code-samples/none/Dockerfile":     "nothing in the repository builds this image (one of its 8 Dockerfiles below the root)",
+		"code-samples/loop/app/Dockerfile": "",
+		"hack/docker/Dockerfile":           "",
+		"Dockerfile":                       "", // the root's: nothing names it, but it is no sample
+		"code-samples/ci/Dockerfile":       "only code-samples/ci/README.md (a build each reader runs once) and .github/workflows/images.yaml",
 	}
 	check := func(files map[string]string, wants map[string]string) {
 		t.Helper()
@@ -203,6 +208,8 @@ func TestBuiltOnce(t *testing.T) {
 	delete(files, "code-samples/script/Dockerfile")
 	delete(files, "code-samples/other/Dockerfile")
 	delete(files, "code-samples/more/Dockerfile")
+	delete(files, "code-samples/loop/app/Dockerfile")
+	delete(files, "hack/docker/Dockerfile")
 	check(files, map[string]string{"code-samples/none/Dockerfile": "", "code-samples/hello/Dockerfile": "only code-samples/hello/README.md"})
 }
 
