@@ -55,7 +55,16 @@ var dockerfileCases = []struct {
 		name:  "npm-manifest-first",
 		files: map[string]string{"Dockerfile": "FROM node:20\nWORKDIR /app\n# sources\nCOPY --chown=1000:1000 . .\nRUN npm ci\nRUN npm run build\n", "package.json": "{}", "package-lock.json": "{}", "src/a.js": ""},
 		rules: []string{"LW101"},
-		want:  "FROM node:20\nWORKDIR /app\n# sources\nCOPY --chown=1000:1000 package-lock.json package.json ./\nRUN npm ci\nCOPY --chown=1000:1000 . .\nRUN npm run build\n",
+		// the comment over the source COPY stays with it
+		want: "FROM node:20\nWORKDIR /app\nCOPY --chown=1000:1000 package-lock.json package.json ./\nRUN npm ci\n# sources\nCOPY --chown=1000:1000 . .\nRUN npm run build\n",
+	},
+	{
+		// what is written over the sources' COPY stays over it, below
+		// the inserted step
+		name:  "go-download-inserted-above-comments",
+		files: map[string]string{"Dockerfile": "FROM golang:1.22\nWORKDIR /src\n\n# the sources\n# (all of them)\nCOPY . /src\nRUN go build -o /app .\n", "go.mod": "module x\n", "go.sum": "", "main.go": "package main\n"},
+		rules: []string{"LW101"},
+		want:  "FROM golang:1.22\nWORKDIR /src\n\nCOPY go.mod go.sum /src/\nRUN go mod download\n# the sources\n# (all of them)\nCOPY . /src\nRUN go build -o /app .\n",
 	},
 	{
 		name:  "go-download-inserted",

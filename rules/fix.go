@@ -44,6 +44,25 @@ func linesOf(f *dockerfile.File, ins *dockerfile.Instruction) []string {
 
 func joinLines(ls []string) string { return strings.Join(ls, "\n") + "\n" }
 
+// commentsAbove is the first line of the comments written directly above
+// the instruction at line (no blank line between, none inside another
+// instruction): they speak of it — `# copy the sources` over `COPY . .` —
+// so instructions a fix puts before it go above them.
+func commentsAbove(f *dockerfile.File, line int) int {
+	prevEnd := 0
+	for _, s := range f.Stages {
+		for _, ins := range s.Instructions {
+			if e := ins.Range.End.Line; e < line && e > prevEnd {
+				prevEnd = e
+			}
+		}
+	}
+	for line-1 > prevEnd && line-2 < len(f.Lines) && strings.HasPrefix(strings.TrimSpace(f.Lines[line-2]), "#") {
+		line--
+	}
+	return line
+}
+
 // instructionAt returns the instruction starting at a line and its stage.
 func (in *Input) instructionAt(line int) (*dockerfile.Stage, int, *dockerfile.Instruction) {
 	for _, s := range in.File.Stages {

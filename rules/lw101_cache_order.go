@@ -962,7 +962,8 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 		// so it goes (the compile keeps its other mounts, such as Go's
 		// build cache).
 		text = append(copyLines, keywordAsWritten(in.File, inst)+" "+dl)
-		reps := []Replacement{{StartLine: broad.Range.Start.Line, EndLine: broad.Range.Start.Line - 1, Text: joinLines(text), Kinds: append(copyKinds, "RUN")}}
+		at := commentsAbove(in.File, broad.Range.Start.Line)
+		reps := []Replacement{{StartLine: at, EndLine: at - 1, Text: joinLines(text), Kinds: append(copyKinds, "RUN")}}
 		if flags := storeMountFlags(in, inst, tool); len(flags) > 0 {
 			e := newRunEdit(in.File, inst)
 			for _, fl := range flags {
@@ -1036,6 +1037,9 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 	for _, x := range between[fetchAt:] {
 		kinds = append(kinds, x.Kind)
 	}
+	// the comments above the source COPY go down with it
+	at := commentsAbove(in.File, broad.Range.Start.Line)
+	text = append(text, lines[at-1:broad.Range.Start.Line-1]...)
 	text = append(text, broadLines...)
 	kinds = append(kinds, broad.Kind)
 	if composerAfter != "" {
@@ -1063,7 +1067,7 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 		desc = fmt.Sprintf("copy %s first and run `pnpm fetch` before the sources", strings.Join(baseNames(manifests), ", "))
 	}
 	return &Fix{Description: desc, File: in.Dockerfile,
-		Replacements: []Replacement{{StartLine: broad.Range.Start.Line, EndLine: inst.Range.End.Line, Text: joinLines(text), Kinds: kinds}}, NeedsExcluded: needsExcluded}, ""
+		Replacements: []Replacement{{StartLine: at, EndLine: inst.Range.End.Line, Text: joinLines(text), Kinds: kinds}}, NeedsExcluded: needsExcluded}, ""
 }
 
 // storeMountFlags are the --mount flags of a RUN, as written, that are
@@ -1511,7 +1515,8 @@ func goManifestsInPlace(in *Input, s *dockerfile.Stage, bi, ii int, broad, inst 
 			return nil, fmt.Sprintf("%s (line %d) between the COPY and the compile may prepare what fetching the dependencies needs", x.Kind, x.Range.Start.Line), true
 		}
 	}
-	reps := []Replacement{{StartLine: broad.Range.Start.Line, EndLine: broad.Range.Start.Line - 1, Text: joinLines([]string{keywordAsWritten(in.File, inst) + " go mod download"}), Kinds: []string{"RUN"}}}
+	at := commentsAbove(in.File, broad.Range.Start.Line)
+	reps := []Replacement{{StartLine: at, EndLine: at - 1, Text: joinLines([]string{keywordAsWritten(in.File, inst) + " go mod download"}), Kinds: []string{"RUN"}}}
 	if flags := storeMountFlags(in, inst, toolGo); len(flags) > 0 {
 		e := newRunEdit(in.File, inst)
 		for _, fl := range flags {
