@@ -12,6 +12,7 @@ package dockerfile
 import (
 	"encoding/json"
 	"fmt"
+	"path"
 	"sort"
 	"strings"
 
@@ -465,7 +466,12 @@ func (s *State) WithAssignments(assigns []string) *State {
 			continue
 		}
 		// A=/x B=$A/y: each sees the ones before it, as the shell does
-		c.setEnv(k, c.Expand(strings.Trim(v, `"'`)), false)
+		v = c.Expand(strings.Trim(v, `"'`))
+		c.setEnv(k, v, false)
+		if k == "HOME" && path.IsAbs(v) {
+			// `HOME=/tmp npm ci`: npm's cache is /tmp/.npm
+			c.Home, c.HomeGuessed = path.Clean(v), false
+		}
 	}
 	return &c
 }

@@ -512,6 +512,11 @@ func TestLW102CommandAssignments(t *testing.T) {
 	if fs := check(t, "LW102", inputWithContext(t, files)); len(fs) != 1 || !strings.Contains(fs[0].Message, "/root/.yarn") {
 		t.Errorf("a mount elsewhere: %+v", fs)
 	}
+	// HOME set for the command moves npm's cache under it (review)
+	files = map[string]string{"Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN HOME=/tmp npm ci\n", "package.json": "{}", "package-lock.json": "{}"}
+	if fs := check(t, "LW102", inputWithContext(t, files)); len(fs) != 1 || !strings.Contains(fs[0].Message, "target=/tmp/.npm`") {
+		t.Errorf("HOME=/tmp: %+v", fs)
+	}
 }
 
 // TestGoRequiresNothingGuards: a go.sum, a replace directive or a
