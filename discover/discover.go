@@ -217,7 +217,9 @@ func IsDockerfileName(name string) bool {
 	switch {
 	case name == "Dockerfile" || name == "Containerfile" || name == "dockerfile":
 		return true
-	case strings.HasSuffix(name, ".dockerignore"):
+	case strings.HasSuffix(name, ".dockerignore"), notDockerfileExt[strings.ToLower(path.Ext(name))]:
+		// Dockerfile_Tips.md is a slide deck, Dockerfile.sh a script
+		// (review 21)
 		return false
 	case strings.HasPrefix(name, "Dockerfile.") || strings.HasPrefix(name, "Containerfile."),
 		strings.HasPrefix(name, "Dockerfile-") || strings.HasPrefix(name, "Dockerfile_") || strings.HasPrefix(name, "Containerfile-"):
@@ -226,6 +228,17 @@ func IsDockerfileName(name string) bool {
 		return true
 	}
 	return false
+}
+
+// notDockerfileExt are extensions that make a file named like a Dockerfile
+// something else: a document, data, a script, code, an editor's or a
+// patch's leftover.
+var notDockerfileExt = map[string]bool{
+	".md": true, ".markdown": true, ".rst": true, ".adoc": true, ".txt": true, ".html": true, ".htm": true, ".pdf": true,
+	".json": true, ".yml": true, ".yaml": true, ".toml": true, ".xml": true, ".csv": true,
+	".sh": true, ".bash": true, ".ps1": true, ".bat": true, ".py": true, ".go": true, ".js": true, ".ts": true, ".rb": true,
+	".png": true, ".svg": true, ".jpg": true, ".gif": true,
+	".bak": true, ".orig": true, ".rej": true, ".swp": true, ".patch": true, ".diff": true, ".lock": true,
 }
 
 // Options tune discovery.
@@ -432,6 +445,15 @@ func unwrapPathErr(err error) error {
 
 func finish(res *Repo) {
 	configs := newBuildConfigs(res.Root)
+	// a compose file that loaded says exactly which Dockerfiles it builds
+	// (its images): its `dockerfile: Dockerfile.dev` under one service's
+	// context names no other Dockerfile.dev (review 21: plane's four
+	// unbuilt apps/*/Dockerfile.dev looked built by the api's)
+	for _, im := range res.Images {
+		if im.Source == SourceCompose && im.SourceFile != "" {
+			configs.loadedCompose[filepath.Join(res.Root, filepath.FromSlash(im.SourceFile))] = true
+		}
+	}
 	var kaniko string
 	res.CIWorkflow, kaniko = configs.ciWorkflow()
 	var passed map[string]bool
@@ -956,6 +978,9 @@ type buildConfigs struct {
 	// tokens of the files read for mentions, per file, and the counts per
 	// directory; overBudget: some were not read
 	tokenCache    map[string]*tokenSet
+	// loadedCompose: the compose files (absolute) whose images discovery
+	// has: their mentions are those images (tokens reads nothing there)
+	loadedCompose map[string]bool
 	dirIndexCache map[string]*dirIndex
 	overBudget    bool
 	// dynamic are the Dockerfile paths files name through a variable
@@ -985,7 +1010,7 @@ type skaffoldFile struct {
 func newBuildConfigs(root string) *buildConfigs {
 	return &buildConfigs{root: filepath.Clean(root), files: map[string][]byte{}, dirs: map[string][]os.DirEntry{}, skaffold: map[string]*skaffoldFile{},
 		readme: map[string]string{}, classic: map[string]*cloudBuildSteps{}, scriptVerdicts: map[string]bool{}, classicScripts: map[string]bool{}, ciKinds: map[string][2]bool{},
-		tokenCache: map[string]*tokenSet{}, dirIndexCache: map[string]*dirIndex{},
+		tokenCache: map[string]*tokenSet{}, loadedCompose: map[string]bool{}, dirIndexCache: map[string]*dirIndex{},
 		ciCaches: map[string]ciCacheAnswer{}, argsCache: map[string]map[string]bool{}}
 }
 

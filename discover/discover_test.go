@@ -32,8 +32,8 @@ func names(res *Repo) []string {
 }
 
 func TestDockerfileNames(t *testing.T) {
-	yes := []string{"Dockerfile", "Containerfile", "dockerfile", "Dockerfile.dev", "api.Dockerfile", "web.dockerfile", "Containerfile.ci", "Dockerfile-debug", "Dockerfile_prod"}
-	no := []string{"Dockerfile.dockerignore", "README.md", "Dockerfiles", "docker-compose.yml", "x.Dockerfile.dockerignore", "Makefile"}
+	yes := []string{"Dockerfile", "Containerfile", "dockerfile", "Dockerfile.dev", "api.Dockerfile", "web.dockerfile", "Containerfile.ci", "Dockerfile-debug", "Dockerfile_prod", "Dockerfile.alpine", "Dockerfile.tmpl"}
+	no := []string{"Dockerfile.dockerignore", "README.md", "Dockerfiles", "docker-compose.yml", "x.Dockerfile.dockerignore", "Makefile", "Dockerfile_Tips.md", "Dockerfile.sh", "Dockerfile.orig", "Dockerfile-notes.txt"}
 	for _, n := range yes {
 		if !IsDockerfileName(n) {
 			t.Errorf("%s should be a Dockerfile", n)

@@ -312,7 +312,7 @@ func (c *buildConfigs) tokens(p string) *tokenSet {
 		return t
 	}
 	var t *tokenSet
-	if namesNoBuild(p) {
+	if namesNoBuild(p) || c.loadedCompose[p] {
 		// a lock file, a change log, an image: names no Dockerfile, and
 		// one of them over the size cap must not make every mention
 		// unknown (a root package-lock.json did)

@@ -522,6 +522,41 @@ func TestDynamicDockerfileNamesItsShape(t *testing.T) {
 	}
 }
 
+// TestLoadedComposeNamesItsOwnDockerfiles: a compose file that loads says
+// which Dockerfiles it builds; its `dockerfile: Dockerfile.dev` under the
+// api's context leaves the other apps' Dockerfile.dev unreferenced (review
+// 21: plane). One that does not load still counts by its words.
+func TestLoadedComposeNamesItsOwnDockerfiles(t *testing.T) {
+	files := map[string]string{
+		"docker-compose-local.yml": "services:\n  api:\n    build:\n      context: ./apps/api\n      dockerfile: Dockerfile.dev\n",
+		"apps/api/Dockerfile.dev":  "FROM python:3.12\n",
+		"apps/web/Dockerfile.dev":  "FROM node:22\n",
+	}
+	check := func(want bool) {
+		t.Helper()
+		root := t.TempDir()
+		testfs.Write(t, root, files)
+		disc, _ := Discover(context.Background(), root, Options{})
+		found := false
+		for _, im := range disc.Images {
+			if im.Dockerfile == "apps/web/Dockerfile.dev" {
+				found = true
+				if im.Unreferenced != want {
+					t.Errorf("apps/web/Dockerfile.dev: unreferenced %v, want %v", im.Unreferenced, want)
+				}
+			}
+		}
+		if !found {
+			t.Error("apps/web/Dockerfile.dev not discovered")
+		}
+	}
+	check(true)
+	// a compose file that does not load (a variable it requires) is read
+	// by its words: it may build any Dockerfile.dev
+	files["docker-compose-local.yml"] = "services:\n  api:\n    image: ${REQUIRED:?set it}\n    build:\n      context: ./apps/api\n      dockerfile: Dockerfile.dev\n"
+	check(false)
+}
+
 // TestKnownVariables: a variable the file fixes itself (its own
 // directory, a literal path, assigned once) is written in; a loop's, one
 // assigned from a command or twice differently stays; whole names only.
