@@ -977,7 +977,7 @@ type buildConfigs struct {
 	ciKinds map[string][2]bool
 	// tokens of the files read for mentions, per file, and the counts per
 	// directory; overBudget: some were not read
-	tokenCache    map[string]*tokenSet
+	tokenCache map[string]*tokenSet
 	// loadedCompose: the compose files (absolute) whose images discovery
 	// has: their mentions are those images (tokens reads nothing there)
 	loadedCompose map[string]bool
