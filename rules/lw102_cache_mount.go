@@ -813,6 +813,13 @@ func storeInLayer(in *Input, ins *dockerfile.Instruction, inst *Install, dir str
 			return fmt.Sprintf("the RUN on line %d runs `%s`, which may read %s", x.Range.Start.Line, c, dir)
 		}
 	}
+	return storeLeavesStage(in, s, dir)
+}
+
+// storeLeavesStage: the store at dir is read past the stage's RUNs — an
+// image of its lineage runs the toolchain, or another stage copies it out
+// ("" when neither).
+func storeLeavesStage(in *Input, s *dockerfile.Stage, dir string) string {
 	for _, t := range in.File.Stages {
 		if !slices.Contains(in.lineage(t), s) {
 			continue

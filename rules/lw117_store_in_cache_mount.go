@@ -23,7 +23,10 @@ step came from the cache: it downloads every package again, and a build that run
 (` + "`GOPROXY=off`" + `, ` + "`--no-restore`" + `, ` + "`mvn -o`" + `, ` + "`cargo --offline`" + `) fails. The same holds for a mount over a store that an
 earlier step filled in its layer: the mount hides it. The fix drops the mount over the store from the RUN,
 so that the packages stay in the layer the install makes, where a registry cache carries them; the
-download and compiler caches (Go's build cache) stay mounted.`,
+download and compiler caches (Go's build cache) stay mounted. Two steps right next to each other under the
+same mount (` + "`pnpm fetch`" + `, then ` + "`pnpm install --offline`" + `) run together, so the store is there whenever
+the second runs; only an edit of the second while the first comes from the cache opens the trap: that is
+information, and the fix leaves them.`,
 	Bad: `FROM golang:1.23
 COPY go.mod go.sum ./
 RUN --mount=type=cache,target=/go/pkg/mod go mod download
@@ -98,6 +101,21 @@ func checkStoreInMount(in *Input) []Finding {
 				if offlineReader(in, ins, sm.dir) {
 					then = "fails: it builds offline"
 				}
+				if a, b := chainedPair(in, ins, sm.dir); a != nil {
+					// the two steps run together: the trap opens only on
+					// an edit of the second (review 21: plane)
+					fails := "downloads every package again"
+					if then != "downloads every package again" {
+						fails = "fails (it builds offline)"
+					}
+					msg := fmt.Sprintf("`%s` and the RUN on line %d share the cache mount over the package store %s and run together (nothing between them), so the store is there whenever the second runs. Only an edit of line %d while line %d comes from the cache (a fresh CI builder importing a registry cache) opens the trap: line %d then finds the mount empty and %s, on every such builder until line %d runs again. When line %d changes, merge the two RUNs or keep the store in the layer.",
+						sm.inst, other(ins, a, b).Range.Start.Line, sm.dir, b.Range.Start.Line, a.Range.Start.Line, b.Range.Start.Line, fails, a.Range.Start.Line, b.Range.Start.Line)
+					f := in.at(ins, msg, Cost{Basis: "static"})
+					f.Severity = Info
+					f.Affects = []int{ins.Range.Start.Line}
+					out = append(out, f)
+					continue
+				}
 				msg := fmt.Sprintf("`%s` has its package store %s in a cache mount, but %s. A cache mount is empty on a fresh CI builder and after BuildKit's garbage collection, while the layers come from the cache: there the build %s. Keep the packages in the layer: drop the mount over %s.",
 					sm.inst, sm.dir, sm.why, then, sm.dir)
 				f := in.at(ins, msg, Cost{Invalidates: "on every fresh builder, the packages are fetched again (or the offline build fails)",
@@ -108,6 +126,63 @@ func checkStoreInMount(in *Input) []Finding {
 		}
 	}
 	return out
+}
+
+// chainedPair: the store at dir is used by exactly two RUNs of the
+// lineage, ins one of them, both under a cache mount over it, the second
+// right after the first (chained), and nothing past the stage reads it.
+// Their first and second ("" pair: nil).
+func chainedPair(in *Input, ins *dockerfile.Instruction, dir string) (a, b *dockerfile.Instruction) {
+	s := in.stageOf(ins)
+	if s == nil {
+		return nil, nil
+	}
+	var users []*dockerfile.Instruction
+	for _, x := range in.lineageRuns(s) {
+		if x == ins || usesCache(in, x, dir) {
+			users = append(users, x)
+		}
+	}
+	if len(users) != 2 || !mountCovers(users[0], dir) || !mountCovers(users[1], dir) {
+		return nil, nil
+	}
+	a, b = users[0], users[1]
+	if in.after(a, b) {
+		a, b = b, a
+	}
+	if !chained(in, a, b) || storeLeavesStage(in, s, dir) != "" {
+		return nil, nil
+	}
+	return a, b
+}
+
+// other is whichever of a and b is not x.
+func other(x, a, b *dockerfile.Instruction) *dockerfile.Instruction {
+	if x == a {
+		return b
+	}
+	return a
+}
+
+// chained: b is the instruction right after a in their stage, with
+// nothing between but metadata no RUN's cache key holds. b's cache key is
+// a's result and its own text, so b comes from the cache exactly when a
+// does, and runs right after a whenever a runs.
+func chained(in *Input, a, b *dockerfile.Instruction) bool {
+	s := in.stageOf(a)
+	if s == nil || s != in.stageOf(b) || b.Index <= a.Index {
+		return false
+	}
+	for _, x := range s.Instructions {
+		if x.Index > a.Index && x.Index < b.Index {
+			switch x.Kind {
+			case "LABEL", "EXPOSE", "CMD", "ENTRYPOINT", "HEALTHCHECK", "STOPSIGNAL", "MAINTAINER":
+			default:
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // offlineReader reports whether the RUN, or a later RUN of its lineage
@@ -142,6 +217,13 @@ func fixStoreInMount(in *Input, f Finding) (*Fix, string) {
 	stores := mountedStores(in, ins)
 	if len(stores) == 0 {
 		return nil, "no cache mount over a package store"
+	}
+	for _, sm := range stores {
+		if a, _ := chainedPair(in, ins, sm.dir); a != nil {
+			// dropping the mount would make every lockfile change fetch
+			// every package where the mount kept most (review 21)
+			return nil, fmt.Sprintf("the two steps over %s run together: keep them as they are, or merge them into one RUN if the second changes", sm.dir)
+		}
 	}
 	var reps []Replacement
 	var dropped []string

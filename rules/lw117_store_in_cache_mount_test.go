@@ -28,8 +28,27 @@ func TestLW117StoreInCacheMount(t *testing.T) {
 		// so it re-runs with every change, as the build after it does
 		"FROM golang:1.23\nRUN --mount=type=bind,source=.,target=/src --mount=type=cache,target=/go/pkg/mod cd /src && go mod download\nRUN --mount=type=bind,source=.,target=/src --mount=type=cache,target=/go/pkg/mod cd /src && go build -o /app .\n",
 	)
-	fs := check(t, "LW117", input(t, "FROM golang:1.23\nRUN --mount=type=cache,target=/go/pkg/mod go mod download\nRUN --mount=type=cache,target=/go/pkg/mod GOPROXY=off go build -o /app .\n"))
-	if len(fs) != 2 || !strings.Contains(fs[0].Message, "fails: it builds offline") {
+	fs := check(t, "LW117", input(t, "FROM golang:1.23\nRUN --mount=type=cache,target=/go/pkg/mod go mod download\nCOPY . .\nRUN --mount=type=cache,target=/go/pkg/mod GOPROXY=off go build -o /app .\n"))
+	if len(fs) != 2 || !strings.Contains(fs[0].Message, "fails: it builds offline") || fs[0].Severity != Warning {
 		t.Errorf("the offline build fails on a fresh builder: %+v", fs)
+	}
+	// review 21 (plane): the fill and the offline install right next to
+	// each other run together; only an edit of the second opens the trap,
+	// so it is information, and the fix keeps the mounts
+	src := "FROM node:22-alpine\nWORKDIR /app\nCOPY pnpm-lock.yaml ./\nRUN --mount=type=cache,id=pnpm-store,target=/pnpm/store pnpm fetch --store-dir=/pnpm/store\nRUN --mount=type=cache,id=pnpm-store,target=/pnpm/store pnpm install --offline --frozen-lockfile --store-dir=/pnpm/store\nCOPY . .\nRUN pnpm run build\n"
+	in := input(t, src)
+	fs = check(t, "LW117", in)
+	if len(fs) != 2 || fs[1].Severity != Info || !strings.Contains(fs[1].Message, "only an edit of line 5") && !strings.Contains(fs[1].Message, "Only an edit of line 5 while line 4") {
+		t.Errorf("chained fetch and offline install: %+v", fs)
+	}
+	for _, f := range fs {
+		if fx, why := fixStoreInMount(in, f); fx != nil || !strings.Contains(why, "run together") {
+			t.Errorf("line %d: the fix drops the mounts of two steps that run together: %+v %q", f.Range.Start.Line, fx, why)
+		}
+	}
+	// a COPY between them: the install may run while the fetch is cached
+	fs = check(t, "LW117", input(t, strings.Replace(src, "RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store pnpm install", "COPY .npmrc ./\nRUN --mount=type=cache,id=pnpm-store,target=/pnpm/store pnpm install", 1)))
+	if len(fs) != 2 || fs[0].Severity != Warning {
+		t.Errorf("a COPY between: %+v", fs)
 	}
 }
