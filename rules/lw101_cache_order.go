@@ -266,7 +266,7 @@ func checkCacheOrder(in *Input) []Finding {
 				if !inst.FromManifest {
 					continue // installs named packages, not the manifests
 				}
-				if !in.contextHasManifestOf(inst.Tool) || (inst.Tool == toolGo && in.goRequiresNothing()) {
+				if !in.contextHasManifestOf(inst.Tool) || (inst.Tool == toolGo && (in.goRequiresNothing() || in.goDownloadsNothing(ins))) {
 					continue // no manifest sent (a GOPATH build): nothing to install first
 				}
 				reported[broad] = true
@@ -351,6 +351,86 @@ func (in *Input) goRequiresNothingNow() bool {
 		}
 	}
 	return n > 0
+}
+
+// goDownloadsNothing: the Go command of the RUN cannot download a module:
+// no go.sum reaches the image (no COPY of the context's reaches one, none
+// comes from elsewhere) and nothing before it or in it writes one (`go mod`,
+// `go get`, `go work`, -mod=mod). Since Go 1.16 a build that needs a
+// module without its go.sum entry fails, so one that builds downloads
+// nothing: a standard-library service that copies go.mod alone (review
+// 21: honeycomb's greeting services).
+func (in *Input) goDownloadsNothing(ins *dockerfile.Instruction) bool {
+	if !in.goSumUnreached() {
+		return false
+	}
+	s := in.stageOf(ins)
+	if s == nil {
+		return false
+	}
+	if v, _ := ins.State.Getenv("GOFLAGS"); strings.Contains(v, "-mod=mod") {
+		return false
+	}
+	for _, t := range in.lineage(s) {
+		for _, x := range t.Instructions {
+			if in.after(x, ins) {
+				continue
+			}
+			if x.Copy != nil && (x.Copy.From != "" || (x.Copy.IsAdd && slices.ContainsFunc(x.Copy.SourcesExpanded, remoteSource))) {
+				return false // files from another stage, an image or a URL
+			}
+			if x.Run == nil {
+				continue
+			}
+			for _, c := range x.Run.Commands {
+				if path.Base(c.Name) != "go" {
+					continue
+				}
+				switch pkgmgr.First(c) {
+				case "mod", "get", "work", "install", "run":
+					// (install and run take pkg@version: they download)
+					return false
+				}
+				if c.HasArg("-mod=mod") {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+// remoteSource: an ADD source that is fetched, not read from the context.
+func remoteSource(src string) bool {
+	return strings.Contains(src, "://") || strings.HasPrefix(src, "git@")
+}
+
+// goSumUnreached: the context was walked, holds a go.sum, and no COPY/ADD
+// of the image reaches one.
+func (in *Input) goSumUnreached() bool {
+	if in.goSumNone == 0 {
+		in.goSumNone = -1
+		if c := in.Context; c != nil && c.Walk != nil && c.Usage != nil && !c.Usage.Undecidable {
+			unused := map[string]bool{}
+			for _, e := range c.Usage.Unused {
+				unused[e.Path] = true
+			}
+			// one go.sum at least, none reached: the Dockerfile leaves
+			// the checksums out on purpose (without any, a go.mod's
+			// requirements are not known to be unused)
+			sums, reached := 0, false
+			for _, e := range c.Walk.Entries {
+				if e.Type != buildctx.TypeDir && path.Base(e.Path) == "go.sum" {
+					sums++
+					reached = reached || !unused[e.Path]
+				}
+			}
+			if sums > 0 && !reached {
+				in.goSumNone = 1
+			}
+		}
+	}
+	return in.goSumNone == 1
 }
 
 // contextHasManifestOf: the build context holds a manifest of the tool

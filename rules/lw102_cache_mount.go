@@ -762,7 +762,7 @@ func fixCacheMount(in *Input, f Finding) (*Fix, string) {
 // may hold: all but a package store that has to stay in a layer.
 func mountable(in *Input, ins *dockerfile.Instruction, inst *Install, dirs []string) []string {
 	var out []string
-	noModules := inst.Tool == toolGo && (!in.contextHasManifestOf(toolGo) || in.goRequiresNothing())
+	noModules := inst.Tool == toolGo && (!in.contextHasManifestOf(toolGo) || in.goRequiresNothing() || in.goDownloadsNothing(ins))
 	for _, d := range dirs {
 		if noModules && d == storeDirOf(in, ins, inst) {
 			continue // no go.mod sent: a GOPATH or standard-library build fetches no module

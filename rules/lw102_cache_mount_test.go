@@ -546,3 +546,38 @@ func TestLW102BuiltOnceInforms(t *testing.T) {
 		t.Errorf("built once: %+v", fs)
 	}
 }
+
+// TestGoSumLeftOut: review 21 (honeycomb's greeting services). The
+// context has a go.sum, but the Dockerfile copies go.mod alone and a
+// service's directory: a build that needed a module would fail on its
+// missing checksum, so it downloads none. No LW101, and LW102 keeps only
+// the build cache. A go.sum copied, a `go get` before the build, or
+// GOFLAGS=-mod=mod: modules come, and both stay.
+func TestGoSumLeftOut(t *testing.T) {
+	df := "FROM golang:1.25 AS build\nWORKDIR /src\nCOPY go.mod .\nCOPY name-service/. .\nRUN go build -o /out/name .\n"
+	files := func(df string) map[string]string {
+		return map[string]string{"Dockerfile": df, "go.mod": "module x\n\ngo 1.22\n\nrequire github.com/gorilla/mux v1.8.1\n",
+			"go.sum": "github.com/gorilla/mux v1.8.1 h1:x\n", "name-service/main.go": "package main\n"}
+	}
+	in := inputWithContext(t, files(df))
+	if fs := check(t, "LW101", in); len(fs) != 0 {
+		t.Errorf("go.sum left out: %+v", fs)
+	}
+	if fs := check(t, "LW102", in); len(fs) != 1 || strings.Contains(fs[0].Message, "/go/pkg/mod") || !strings.Contains(fs[0].Message, "/root/.cache/go-build") {
+		t.Errorf("go.sum left out: %+v", fs)
+	}
+	for name, d := range map[string]string{
+		"go.sum copied": strings.Replace(df, "COPY go.mod .", "COPY go.mod go.sum ./", 1),
+		"go get":        strings.Replace(df, "RUN go build", "RUN go get\nRUN go build", 1),
+		"-mod=mod":      strings.Replace(df, "WORKDIR /src", "WORKDIR /src\nENV GOFLAGS=-mod=mod", 1),
+	} {
+		in := inputWithContext(t, files(d))
+		if fs := check(t, "LW101", in); len(fs) != 1 {
+			t.Errorf("%s: LW101 %+v", name, fs)
+		}
+		fs := check(t, "LW102", in)
+		if name != "go get" && (len(fs) != 1 || !strings.Contains(fs[0].Message, "/go/pkg/mod")) {
+			t.Errorf("%s: LW102 %+v", name, fs)
+		}
+	}
+}

@@ -356,6 +356,8 @@ type Input struct {
 	// goNothing memoizes goRequiresNothing (0: not asked yet, 1: yes,
 	// -1: no): it walks the whole context, and every Go RUN asks
 	goNothing int8
+	// goSumNone memoizes goSumUnreached, the same way
+	goSumNone int8
 }
 
 // Cost is what a finding costs, as far as layerwise can tell.
