@@ -25,6 +25,8 @@ func TestLW111ToolchainInFinal(t *testing.T) {
 		"FROM python:3.12\nRUN poetry install\n",
 	)
 	ruleCatchesNot(t, "LW111",
+		// review 21: Elixir run by Mix needs Mix at run time
+		"FROM elixir:1.14\nWORKDIR /app\nCOPY . .\nRUN mix deps.get && mix compile\nCMD mix run --no-halt\n",
 		// build tools the same RUN removes never reach the layer
 		"FROM python:3.12-alpine\nRUN apk add --no-cache --virtual .build-deps gcc make && make install && apk del --no-network .build-deps\n",
 		"FROM debian:12\nRUN savedAptMark=\"$(apt-mark showmanual)\" && apt-get update && apt-get install -y gcc make && make && apt-mark auto '.*' && apt-mark manual $savedAptMark && apt-get purge -y --auto-remove\n",
@@ -280,5 +282,14 @@ func TestLW111ScopedDevServerBin(t *testing.T) {
 	files["package.json"] = `{"scripts": {"start": "THEME=cymbal web-dev-server"}, "dependencies": {"lit": "2", "@web/dev-server": "0.1"}, "devDependencies": {"eslint": "8"}}`
 	if fs := check(t, "LW111", inputWithContext(t, files)); len(fs) != 1 {
 		t.Errorf("a production dependency's bin: %+v", fs)
+	}
+}
+
+// TestLW111JavaWeighsTheJDKOnly: a JDK base's estimate is what a JRE
+// runtime leaves out, not the whole image (review 21: "~450 MB").
+func TestLW111JavaWeighsTheJDKOnly(t *testing.T) {
+	fs := check(t, "LW111", input(t, "FROM eclipse-temurin:17-jdk\nCOPY app.jar /app.jar\nCMD [\"java\", \"-jar\", \"/app.jar\"]\n"))
+	if len(fs) != 1 || !strings.Contains(fs[0].Message, "~150 MB") {
+		t.Errorf("%+v", fs)
 	}
 }

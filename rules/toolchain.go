@@ -11,8 +11,10 @@ import (
 // sdkImages are base images that carry a compiler or SDK, with a rough size
 // of what a runtime does not need (used for the image-bytes estimate).
 var sdkImages = map[string]int64{
-	"golang": 800e6, "rust": 1500e6, "maven": 500e6, "gradle": 700e6, "openjdk": 450e6,
-	"eclipse-temurin": 450e6, "amazoncorretto": 450e6, "gcc": 1200e6, "buildpack-deps": 800e6,
+	// (a Java image's is its JDK-only part: the JRE that `java -jar`
+	// needs stays in a runtime — review 21 took 450 MB for the whole JDK)
+	"golang": 800e6, "rust": 1500e6, "maven": 250e6, "gradle": 450e6, "openjdk": 150e6,
+	"eclipse-temurin": 150e6, "amazoncorretto": 150e6, "gcc": 1200e6, "buildpack-deps": 800e6,
 	"mcr.microsoft.com/dotnet/sdk": 800e6, "swift": 1500e6, "haskell": 2000e6, "elixir": 600e6,
 }
 
@@ -258,6 +260,10 @@ func (in *Input) runsSDK(s *dockerfile.Stage) bool {
 				return true
 			}
 		case "nodemon", "air", "ts-node-dev", "tsx", "reflex", "flask":
+			return true
+		case "mix", "iex":
+			// `mix run --no-halt`, `mix phx.server`, `iex -S mix`: no
+			// release to copy out, the runtime is Mix (review 21)
 			return true
 		}
 	}
