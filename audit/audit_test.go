@@ -651,6 +651,35 @@ func TestCloudBuildSampleGetsNoMounts(t *testing.T) {
 	}
 }
 
+// TestCloudBuildOnlyBuildsOnce: review 21 (gofiber's gcloud recipes): a
+// sample whose only build is its README's `gcloud builds submit --tag`
+// runs each build on a fresh worker that imports no layer cache, so an
+// order finding is information; a local build beside it keeps it a
+// warning.
+func TestCloudBuildOnlyBuildsOnce(t *testing.T) {
+	dockerfile := "FROM golang:1.25 AS builder\nWORKDIR /app\nCOPY . .\nRUN go build -o /app/server\nFROM alpine:3\nCOPY --from=builder /app/server /server\nCMD [\"/server\"]\n"
+	for readme, want := range map[string]rules.Severity{
+		"Deploy:\n\n    gcloud builds submit --tag gcr.io/p/app .\n":                                 rules.Info,
+		"Run locally:\n\n    docker build -t app .\n    gcloud builds submit --tag gcr.io/p/app .\n": rules.Warning,
+	} {
+		files := map[string]string{"app/Dockerfile": dockerfile, "app/go.mod": "module x\n\ngo 1.22\n\nrequire github.com/gofiber/fiber/v2 v2.52.0\n",
+			"app/go.sum": "github.com/gofiber/fiber/v2 v2.52.0 h1:x\n", "app/main.go": "package main\n", "app/README.md": readme}
+		res := run(t, testfs.Tree(t, files), nil)
+		n := 0
+		for _, f := range res.Findings {
+			if f.RuleID == "LW101" {
+				n++
+				if f.Severity != want {
+					t.Errorf("%q: LW101 %s, want %s", readme, f.Severity, want)
+				}
+			}
+		}
+		if n != 1 {
+			t.Errorf("%q: %d LW101 findings", readme, n)
+		}
+	}
+}
+
 // TestCloudBuildConfigAndRegionTag: a Cloud Build config beside the
 // Dockerfile whose docker step builds without BuildKit (golang-samples'
 // devflowapp build/cb-docker.yaml), and a Cloud Run sample's region tag,

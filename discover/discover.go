@@ -523,6 +523,12 @@ func finish(res *Repo) {
 				im.BuiltOnce = fmt.Sprintf("nothing in the repository builds this image (one of its %d Dockerfiles below the root): it is built by hand or elsewhere", samples)
 			}
 		}
+		// a sample deployed with `gcloud builds submit --tag`: each build
+		// runs on a fresh Cloud Build worker that imports no layer cache,
+		// so no later build reuses an earlier one's layers (review 21)
+		if via := configs.cloudOnly[im]; via != "" && im.BuiltOnce == "" && !im.LocalBuild && im.CI == "" {
+			im.BuiltOnce = "only " + via + " builds this image, on a fresh Cloud Build worker each time, with no layer cache to reuse"
+		}
 		// the build args the repository's scripts and workflows pass
 		// (netbox-docker's build.sh always passes FROM): by name, for
 		// every image, as the commands rarely say which Dockerfile
@@ -978,6 +984,10 @@ type buildConfigs struct {
 	// tokens of the files read for mentions, per file, and the counts per
 	// directory; overBudget: some were not read
 	tokenCache map[string]*tokenSet
+	// cloudOnly: the images a README's `gcloud builds submit --tag` (or
+	// `gcloud run deploy --source`) or an App Engine app.yaml builds on
+	// Cloud Build, which imports no layer cache there: what says so
+	cloudOnly map[*Image]string
 	// loadedCompose: the compose files (absolute) whose images discovery
 	// has: their mentions are those images (tokens reads nothing there)
 	loadedCompose map[string]bool
@@ -1010,7 +1020,7 @@ type skaffoldFile struct {
 func newBuildConfigs(root string) *buildConfigs {
 	return &buildConfigs{root: filepath.Clean(root), files: map[string][]byte{}, dirs: map[string][]os.DirEntry{}, skaffold: map[string]*skaffoldFile{},
 		readme: map[string]string{}, classic: map[string]*cloudBuildSteps{}, scriptVerdicts: map[string]bool{}, classicScripts: map[string]bool{}, ciKinds: map[string][2]bool{},
-		tokenCache: map[string]*tokenSet{}, loadedCompose: map[string]bool{}, dirIndexCache: map[string]*dirIndex{},
+		tokenCache: map[string]*tokenSet{}, loadedCompose: map[string]bool{}, cloudOnly: map[*Image]string{}, dirIndexCache: map[string]*dirIndex{},
 		ciCaches: map[string]ciCacheAnswer{}, argsCache: map[string]map[string]bool{}}
 }
 
@@ -1370,6 +1380,7 @@ func (c *buildConfigs) cloudBuildNoMounts(im *Image) string {
 			c.readme[p] = line
 		}
 		if line != "" {
+			c.cloudOnly[im] = relTo(root, p) + "'s `" + line + "`"
 			return "its " + relTo(root, p) + " builds it on Cloud Build (`" + line + "`)" + why
 		}
 	}
@@ -1382,6 +1393,7 @@ func (c *buildConfigs) cloudBuildNoMounts(im *Image) string {
 		}
 		p := filepath.Join(ctx, e.Name())
 		if data := c.read(p); data != nil && appEngineCustom.Match(data) {
+			c.cloudOnly[im] = relTo(root, p) + " (App Engine flexible)"
 			return "its " + relTo(root, p) + " deploys it to App Engine flexible (`runtime: custom`), which builds it on Cloud Build" + why
 		}
 	}
