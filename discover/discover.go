@@ -111,6 +111,10 @@ type Image struct {
 	// LocalBuild: something outside CI builds the image too — compose or
 	// bake declare it, or a script, Makefile or README near it names it.
 	LocalBuild bool `json:"localBuild,omitempty"`
+	// NoLayerCache names the file that builds the image with --no-cache
+	// wherever it builds it locally (a Makefile's DOCKERBUILD): no build
+	// reuses a layer of the last one ("" otherwise).
+	NoLayerCache string `json:"noLayerCache,omitempty"`
 	// Unreferenced: a Dockerfile found by name whose name is not the
 	// default (Dockerfile.nomultistage, old.Dockerfile) and that no file
 	// which could build it mentions (see buildConfigs.mentioned): nothing
@@ -522,6 +526,9 @@ func finish(res *Repo) {
 				// may build any of them: review)
 				im.BuiltOnce = fmt.Sprintf("nothing in the repository builds this image (one of its %d Dockerfiles below the root): it is built by hand or elsewhere", samples)
 			}
+		}
+		if df := filepath.ToSlash(im.Dockerfile); im.Source == SourceDockerfile && im.LocalBuild && (im.CI == "" || im.CIUncached) {
+			im.NoLayerCache = configs.noCacheOnly(df)
 		}
 		// a sample deployed with `gcloud builds submit --tag`: each build
 		// runs on a fresh Cloud Build worker that imports no layer cache,

@@ -2,7 +2,6 @@ package discover
 
 import (
 	"bytes"
-	"cmp"
 	"fmt"
 	"io"
 	"maps"
@@ -220,6 +219,11 @@ type tokenSet struct {
 	// AsciiDoc, plain text): a build line there is a reader's one-off
 	// build, not a loop anybody runs per change
 	doc bool
+	// noCache, cached: a build line of the file passes --no-cache (no
+	// layer of an earlier build is reused), one does not; cachedBuild
+	// holds the tokens of the build lines that do not
+	noCache, cached bool
+	cachedBuild     map[string]bool
 }
 
 // docFile: a document's name — Markdown, reStructuredText, AsciiDoc, a
@@ -256,9 +260,6 @@ var assignment = regexp.MustCompile(`(?m)^[ \t]*(?:export[ \t]+|readonly[ \t]+|l
 // $(CURDIR) or its MAKEFILE_LIST's directory.
 var selfDir = regexp.MustCompile(`dirname[^\n]*(\$0|\$\{0\}|BASH_SOURCE)|\$[({]CURDIR[)}]|MAKEFILE_LIST`)
 
-// literalValue: a value without a variable, a command or a space.
-var literalValue = regexp.MustCompile(`^["']?([A-Za-z0-9_./-]+)["']?$`)
-
 // knownVariables writes a script's or Makefile's variables whose value the
 // file itself fixes — its own directory (as "."), a literal path, each
 // assigned once — in place of their references, so `docker build -f
@@ -268,37 +269,111 @@ var literalValue = regexp.MustCompile(`^["']?([A-Za-z0-9_./-]+)["']?$`)
 // is the docker build it runs. A loop's variable, one assigned twice or
 // from a command stays a variable: not known here.
 func knownVariables(data []byte) []byte {
-	values := map[string]string{}
+	raw := map[string]string{}
+	const twice = "\x00"
 	for _, m := range assignment.FindAllSubmatch(data, 200) {
-		name, v := string(m[1]), string(m[2])
-		val := ""
+		name, v := string(m[1]), unquoted(strings.TrimSpace(string(m[2])))
 		if selfDir.MatchString(v) {
-			val = "."
-		} else if lm := literalValue.FindStringSubmatch(v); lm != nil {
-			val = lm[1]
+			v = "."
+		} else if w := whichProgram.FindStringSubmatch(v); w != nil {
+			v = w[1] // DOCKERCMD=$(shell which docker)
 		}
-		if old, seen := values[name]; seen && old != val {
-			val = "" // assigned twice, differently
+		if old, seen := raw[name]; seen && old != v {
+			v = twice // assigned twice, differently
 		}
-		values[name] = val
+		raw[name] = v
 	}
-	var names []string
-	for name, val := range values {
-		if val != "" {
-			names = append(names, regexp.QuoteMeta(name))
+	// a value made of known ones is known (harbor's DOCKERBUILD=$(DOCKERCMD)
+	// build --no-cache): a few passes, in name order
+	names := slices.Sorted(maps.Keys(raw))
+	known := map[string]string{}
+	for pass := 0; pass < 4; pass++ {
+		changed := false
+		for _, name := range names {
+			v := raw[name]
+			if _, ok := known[name]; ok || v == twice || v == "" || len(v) > maxToken || strings.ContainsAny(v, "`\n\\") {
+				continue
+			}
+			// what is left may be plain references ($(DOCKERNETWORK)),
+			// not a command's output
+			if r := string(replaceKnown([]byte(v), known)); !strings.Contains(plainRef.ReplaceAllString(r, ""), "$") && (r != v || !strings.Contains(r, "$")) {
+				known[name] = r
+				changed = true
+			}
+		}
+		if !changed {
+			break
 		}
 	}
-	if len(names) == 0 {
+	return replaceKnown(data, known)
+}
+
+// plainRef is a reference to a variable by name: $NAME, ${NAME}, $(NAME).
+var plainRef = regexp.MustCompile(`\$(?:[A-Za-z_][A-Za-z0-9_]*|\{[A-Za-z_][A-Za-z0-9_]*\}|\([A-Za-z_][A-Za-z0-9_]*\))`)
+
+// whichProgram: a value that is the path of a program on PATH.
+var whichProgram = regexp.MustCompile(`^\$\((?:shell\s+)?(?:which|command\s+-v)\s+([A-Za-z0-9_.-]+)\)$`)
+
+// unquoted strips one pair of matching outer quotes.
+func unquoted(v string) string {
+	if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
+		return v[1 : len(v)-1]
+	}
+	return v
+}
+
+// replaceKnown writes the known variables' values in place of their
+// references: ${NAME}, $(NAME), $NAME and make's $$NAME, whole names only.
+// One pass over the text (a file may hold thousands of references).
+func replaceKnown(data []byte, known map[string]string) []byte {
+	if len(known) == 0 || bytes.IndexByte(data, '$') < 0 {
 		return data
 	}
-	slices.Sort(names)
-	alt := strings.Join(names, "|")
-	// ${NAME}, $(NAME), $NAME and make's $$NAME, whole names only
-	ref := regexp.MustCompile(`\$(?:\{(` + alt + `)\}|\((` + alt + `)\)|\$?(` + alt + `)\b)`)
-	return ref.ReplaceAllFunc(data, func(m []byte) []byte {
-		sm := ref.FindSubmatch(m)
-		return []byte(values[cmp.Or(string(sm[1]), string(sm[2]), string(sm[3]))])
-	})
+	isName := func(b byte, first bool) bool {
+		return b == '_' || 'A' <= b && b <= 'Z' || 'a' <= b && b <= 'z' || !first && '0' <= b && b <= '9'
+	}
+	out := make([]byte, 0, len(data))
+	for i := 0; i < len(data); {
+		if data[i] != '$' {
+			out = append(out, data[i])
+			i++
+			continue
+		}
+		j := i + 1
+		if j < len(data) && data[j] == '$' {
+			j++ // make's $$NAME is the shell's $NAME
+		}
+		var name string
+		end := -1
+		switch {
+		case j < len(data) && (data[j] == '{' || data[j] == '(') && j == i+1:
+			close := byte('}')
+			if data[j] == '(' {
+				close = ')'
+			}
+			k := j + 1
+			for k < len(data) && isName(data[k], k == j+1) {
+				k++
+			}
+			if k < len(data) && data[k] == close && k > j+1 {
+				name, end = string(data[j+1:k]), k+1
+			}
+		case j < len(data) && isName(data[j], true):
+			k := j
+			for k < len(data) && isName(data[k], false) {
+				k++
+			}
+			name, end = string(data[j:k]), k
+		}
+		if v, ok := known[name]; ok && end > 0 {
+			out = append(out, v...)
+			i = end
+			continue
+		}
+		out = append(out, data[i])
+		i++
+	}
+	return out
 }
 
 // maxToken: longer words are no paths a build names (and their directories
@@ -323,7 +398,7 @@ func (c *buildConfigs) tokens(p string) *tokenSet {
 		if data := c.read(p); data != nil {
 			c.mentionBytes += int64(len(data))
 			n := filepath.Base(p)
-			t = &tokenSet{all: map[string]bool{}, paths: map[string]bool{}, build: map[string]bool{}, doc: docFile(n)}
+			t = &tokenSet{all: map[string]bool{}, paths: map[string]bool{}, build: map[string]bool{}, cachedBuild: map[string]bool{}, doc: docFile(n)}
 			code := c.isCI(p) || n == "Makefile" || n == "Jenkinsfile" || slices.Contains([]string{".yml", ".yaml", ".sh", ".mk"}, filepath.Ext(n))
 			if code || filepath.Ext(n) == "" {
 				data = knownVariables(data)
@@ -338,6 +413,11 @@ func (c *buildConfigs) tokens(p string) *tokenSet {
 				}
 				build := buildLine.Match(line)
 				t.builds = t.builds || build
+				noCache := build && noCacheFlag.Match(line)
+				if build {
+					t.noCache = t.noCache || noCache
+					t.cached = t.cached || !noCache
+				}
 				if build && !t.doc && !c.isCI(p) && variableContext(string(line)) {
 					// `for svc in api web; do docker build $$svc; done`:
 					// which directories it builds is not known here
@@ -380,6 +460,9 @@ func (c *buildConfigs) tokens(p string) *tokenSet {
 					addToken(t.all, paths, w)
 					if build {
 						addToken(t.build, nil, w)
+						if !noCache {
+							addToken(t.cachedBuild, nil, w)
+						}
 					}
 				}
 			}
@@ -572,6 +655,55 @@ func (c *buildConfigs) indexes(df string, noCI bool) []*dirIndex {
 }
 
 const maxMentionBytes = 16 << 20
+
+// noCacheFlag: a build line's --no-cache (docker build, compose build).
+var noCacheFlag = regexp.MustCompile(`\s--no-cache(\s|=true|$)`)
+
+// noCacheOnly: the files with a build line that names the Dockerfile df,
+// or builds beside it, as builtLocally reads them, all build with
+// --no-cache (harbor's Makefile: DOCKERBUILD=$(DOCKERCMD) build
+// --no-cache): no layer of one build is reused by the next. The first
+// such file ("" when one builds with its cache, or none builds it).
+func (c *buildConfigs) noCacheOnly(df string) string {
+	needles := []string{path.Base(df)}
+	switch {
+	case df == "Dockerfile":
+		needles = []string{"Dockerfile", "."}
+	case needles[0] == "Dockerfile":
+		needles = []string{path.Dir(df)}
+	}
+	var found []string
+	check := func(name string, t *tokenSet) bool {
+		if name == df || t == nil || !t.builds {
+			return true
+		}
+		beside := path.Dir(name) == path.Dir(df) && !t.doc // a file beside it that builds
+		names, cached := false, false
+		for _, n := range needles {
+			names = names || t.build[n]
+			cached = cached || t.cachedBuild[n]
+		}
+		switch {
+		case cached || (beside && t.cached):
+			return false // a build that keeps its layer cache
+		case names || beside:
+			found = append(found, name)
+		}
+		return true
+	}
+	for _, x := range append(c.indexes(df, true), c.index(path.Dir(df), true)) {
+		for _, name := range slices.Sorted(maps.Keys(x.files)) {
+			if !check(name, x.files[name]) {
+				return ""
+			}
+		}
+	}
+	if len(found) == 0 || c.namedDynamically(df, false) {
+		return ""
+	}
+	slices.Sort(found)
+	return found[0]
+}
 
 // mentioned reports whether a file that could build the Dockerfile df
 // (repository-relative, '/'-separated) names it: a regular file in the

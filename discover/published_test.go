@@ -570,6 +570,9 @@ func TestKnownVariables(t *testing.T) {
 		"V=$(git rev-parse HEAD)\ndocker build -f $V/Dockerfile .\n":                  "V=$(git rev-parse HEAD)\ndocker build -f $V/Dockerfile .\n",
 		"D=a\nD=b\ndocker build -f $D/Dockerfile .\n":                                 "D=a\nD=b\ndocker build -f $D/Dockerfile .\n",
 		"D=a\ndocker build -f $D_2/Dockerfile $D .\n":                                 "D=a\ndocker build -f $D_2/Dockerfile a .\n",
+		// a command built from known values, plain references left in it
+		"B=$(C) build --no-cache --network=$(NET)\nC=$(shell which docker)\n\t$(B) -f x/Dockerfile .\n": "B=docker build --no-cache --network=$(NET)\nC=$(shell which docker)\n\tdocker build --no-cache --network=$(NET) -f x/Dockerfile .\n",
+		"A=$(git rev-parse HEAD)-$(V)\nV=1\ndocker build -t x:$A .\n":                                   "A=$(git rev-parse HEAD)-1\nV=1\ndocker build -t x:$A .\n",
 	} {
 		if got := string(knownVariables([]byte(in))); got != want {
 			t.Errorf("knownVariables(%q) = %q, want %q", in, got, want)
@@ -666,4 +669,38 @@ func TestVariableBuildLoopKeepsSamplesBuilt(t *testing.T) {
 			t.Errorf("%s: unreferenced %v", im.Dockerfile, im.Unreferenced)
 		}
 	}
+}
+
+// TestNoCacheOnly: review 18 (harbor): a Makefile whose build command is
+// `$(DOCKERCMD) build --no-cache` builds its images without their layer
+// cache; a build line of another file without --no-cache, or one in the
+// same file naming the image, keeps it cached.
+func TestNoCacheOnly(t *testing.T) {
+	mk := "DOCKERCMD=$(shell which docker)\nDOCKERBUILD=$(DOCKERCMD) build --no-cache --network=$(NET)\nEXPORTER=exporter\n\nexporter:\n\t$(DOCKERBUILD) -f make/photon/$(EXPORTER)/Dockerfile -t x/exporter .\n\ncore:\n\t$(DOCKERCMD) build -f make/photon/core/Dockerfile -t x/core .\n"
+	files := map[string]string{
+		"Makefile":                          mk,
+		"make/photon/exporter/Dockerfile":   "FROM golang:1.22\n",
+		"make/photon/core/Dockerfile":       "FROM golang:1.22\n",
+		"make/photon/jobservice/Dockerfile": "FROM golang:1.22\n",
+	}
+	want := map[string]string{"make/photon/exporter/Dockerfile": "Makefile", "make/photon/core/Dockerfile": ""}
+	check := func() {
+		t.Helper()
+		root := t.TempDir()
+		testfs.Write(t, root, files)
+		disc, err := Discover(context.Background(), root, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, im := range disc.Images {
+			if w, ok := want[im.Dockerfile]; ok && im.NoLayerCache != w {
+				t.Errorf("%s: no layer cache %q, want %q", im.Dockerfile, im.NoLayerCache, w)
+			}
+		}
+	}
+	check()
+	// a README that builds it with its cache too
+	files["make/photon/exporter/README.md"] = "    docker build -f make/photon/exporter/Dockerfile .\n"
+	want["make/photon/exporter/Dockerfile"] = ""
+	check()
 }

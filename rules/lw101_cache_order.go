@@ -48,7 +48,9 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci
 COPY . .`,
-	Check:         func(in *Input) []Finding { return in.informIfBuiltOnce(in.informIfOnlyUncachedCI(checkCacheOrder(in))) },
+	Check: func(in *Input) []Finding {
+		return in.informIfNoLayerCache(in.informIfBuiltOnce(in.informIfOnlyUncachedCI(checkCacheOrder(in))))
+	},
 	FixDockerfile: fixCacheOrder,
 	ImageEffects:  []ImageEffect{EffectLockfileRecopied},
 })

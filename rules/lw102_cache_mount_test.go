@@ -581,3 +581,20 @@ func TestGoSumLeftOut(t *testing.T) {
 		}
 	}
 }
+
+// TestLW101NoLayerCacheInforms: every local build runs with --no-cache
+// (review 18: harbor's Makefile): the order is information; LW102 stays a
+// warning, as BuildKit keeps cache mounts under --no-cache.
+func TestLW101NoLayerCacheInforms(t *testing.T) {
+	src := "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n"
+	files := map[string]string{"Dockerfile": src, "package.json": "{}", "package-lock.json": "{}"}
+	in := inputWithContext(t, files)
+	in.NoLayerCache = "make/photon/Makefile"
+	fs := check(t, "LW101", in)
+	if len(fs) != 1 || fs[0].Severity != Info || !strings.Contains(fs[0].Message, "make/photon/Makefile builds this image with --no-cache") {
+		t.Errorf("LW101: %+v", fs)
+	}
+	if fs := check(t, "LW102", in); len(fs) != 1 || fs[0].Severity != Warning {
+		t.Errorf("LW102: %+v", fs)
+	}
+}

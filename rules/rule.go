@@ -338,6 +338,10 @@ type Input struct {
 	// README near it mentions: discover.Image.Unreferenced). Rules about
 	// speed, size and context leave it alone, as they do a test's input.
 	Unreferenced bool
+	// NoLayerCache names the file that builds the image with --no-cache
+	// wherever it is built locally (discover.Image.NoLayerCache): an
+	// order finding cannot pay there, a cache mount still does.
+	NoLayerCache string
 	// BuiltOnce says why the image is built once, not per change (a
 	// tutorial reader's build, a sample nothing builds:
 	// discover.Image.BuiltOnce); "" otherwise.
@@ -585,6 +589,16 @@ func (in *Input) informIfBuiltOnce(fs []Finding) []Finding {
 		return fs
 	}
 	return informWarnings(fs, " But "+in.BuiltOnce+": this pays where it is rebuilt as its sources change (a compose file, a script or a CI with a layer cache that builds it).")
+}
+
+// informIfNoLayerCache makes an order finding information where every
+// local build runs with --no-cache (NoLayerCache), saying why: no build
+// reuses the last one's layers, whatever their order (review 18: harbor).
+func (in *Input) informIfNoLayerCache(fs []Finding) []Finding {
+	if in.NoLayerCache == "" {
+		return fs
+	}
+	return informWarnings(fs, " But "+in.NoLayerCache+" builds this image with --no-cache, which reuses no layer of the last build: the order pays only where a build keeps its cache (drop --no-cache there, and add --pull for fresh bases).")
 }
 
 // informWarnings makes the findings that are not information yet
