@@ -50,32 +50,7 @@ func checkVolatile(in *Input) []Finding {
 	var out []Finding
 	for _, s := range in.File.Stages {
 		for i, ins := range s.Instructions {
-			var names []string
-			switch c := ins.Cmd.(type) {
-			case *instructions.ArgCommand:
-				for _, kv := range c.Args {
-					val := ""
-					if kv.Value != nil {
-						val = *kv.Value
-					}
-					if volatileName.MatchString(kv.Key) || volatileValue.MatchString(val) {
-						names = append(names, kv.Key)
-					}
-				}
-			case *instructions.EnvCommand:
-				for _, kv := range c.Env {
-					before, _ := ins.State.Getenv(kv.Key)
-					// a value written in the ENV itself changes only when the
-					// Dockerfile does (ENV APACHE_BODY_LIMIT 1073741824): by
-					// its value, only one that comes from a variable counts
-					// (and by its name too: docker-library's generated
-					// `ENV GOLANG_COMMIT 0123abc…` changes with the file)
-					fromVar := strings.Contains(ins.Original, "$")
-					if (fromVar && (volatileName.MatchString(kv.Key) || volatileValue.MatchString(kv.Value))) || volatileValue.MatchString(before) {
-						names = append(names, kv.Key)
-					}
-				}
-			}
+			names := volatileNames(ins)
 			if len(names) == 0 {
 				continue
 			}
@@ -95,6 +70,58 @@ func checkVolatile(in *Input) []Finding {
 		}
 	}
 	return out
+}
+
+// volatileBefore is the first ARG or ENV before the RUN ins in its
+// lineage whose value changes on every build and that the RUN does not
+// read: it re-runs the RUN on every build (nil when there is none).
+func (in *Input) volatileBefore(ins *dockerfile.Instruction) *dockerfile.Instruction {
+	s := in.stageOf(ins)
+	if s == nil || in.officialImageSource() {
+		return nil
+	}
+	for _, x := range in.lineageInstructions(s) {
+		if x == ins {
+			return nil
+		}
+		if names := volatileNames(x); len(names) > 0 && !readsVariable(ins.Original, names) {
+			return x
+		}
+	}
+	return nil
+}
+
+// volatileNames are the variables an ARG or ENV sets to a value that
+// changes on every build (by name, or by a value that looks like a date
+// or a commit).
+func volatileNames(ins *dockerfile.Instruction) []string {
+	var names []string
+	switch c := ins.Cmd.(type) {
+	case *instructions.ArgCommand:
+		for _, kv := range c.Args {
+			val := ""
+			if kv.Value != nil {
+				val = *kv.Value
+			}
+			if volatileName.MatchString(kv.Key) || volatileValue.MatchString(val) {
+				names = append(names, kv.Key)
+			}
+		}
+	case *instructions.EnvCommand:
+		for _, kv := range c.Env {
+			before, _ := ins.State.Getenv(kv.Key)
+			// a value written in the ENV itself changes only when the
+			// Dockerfile does (ENV APACHE_BODY_LIMIT 1073741824): by
+			// its value, only one that comes from a variable counts
+			// (and by its name too: docker-library's generated
+			// `ENV GOLANG_COMMIT 0123abc…` changes with the file)
+			fromVar := strings.Contains(ins.Original, "$")
+			if (fromVar && (volatileName.MatchString(kv.Key) || volatileValue.MatchString(kv.Value))) || volatileValue.MatchString(before) {
+				names = append(names, kv.Key)
+			}
+		}
+	}
+	return names
 }
 
 // wholeContextBetween: a COPY/ADD of the whole context comes before the

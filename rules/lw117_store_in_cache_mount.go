@@ -26,7 +26,8 @@ so that the packages stay in the layer the install makes, where a registry cache
 download and compiler caches (Go's build cache) stay mounted. Two steps right next to each other under the
 same mount (` + "`pnpm fetch`" + `, then ` + "`pnpm install --offline`" + `) run together, so the store is there whenever
 the second runs; only an edit of the second while the first comes from the cache opens the trap: that is
-information, and the fix leaves them.`,
+information, and the fix leaves them. So is a step that an ARG or ENV changing on every build (a commit id above
+it) re-runs each time: until that moves below, the mount is what keeps the packages.`,
 	Bad: `FROM golang:1.23
 COPY go.mod go.sum ./
 RUN --mount=type=cache,target=/go/pkg/mod go mod download
@@ -100,6 +101,18 @@ func checkStoreInMount(in *Input) []Finding {
 				then := "downloads every package again"
 				if offlineReader(in, ins, sm.dir) {
 					then = "fails: it builds offline"
+				}
+				if v := in.volatileBefore(ins); v != nil {
+					// the step re-runs on every build: its mount is
+					// filled each time (review 21: keda's ARG GIT_COMMIT
+					// above `go mod download`)
+					msg := fmt.Sprintf("`%s` keeps its package store %s in a cache mount, and while %s (line %d) changes on every build this step re-runs each time, so the mount is what keeps the packages between builds. Move that %s below the expensive steps first; then %s, and the packages belong in the layer, where a registry cache carries them.",
+						sm.inst, sm.dir, short(v.Original), v.Range.Start.Line, v.Kind, sm.why)
+					f := in.at(ins, msg, Cost{Basis: "static"})
+					f.Severity = Info
+					f.Affects = []int{ins.Range.Start.Line}
+					out = append(out, f)
+					continue
 				}
 				if a, b := chainedPair(in, ins, sm.dir); a != nil {
 					// the two steps run together: the trap opens only on
@@ -217,6 +230,9 @@ func fixStoreInMount(in *Input, f Finding) (*Fix, string) {
 	stores := mountedStores(in, ins)
 	if len(stores) == 0 {
 		return nil, "no cache mount over a package store"
+	}
+	if v := in.volatileBefore(ins); v != nil {
+		return nil, fmt.Sprintf("%s (line %d) re-runs the step on every build, so the mount is what keeps the packages: move it below the expensive steps first", short(v.Original), v.Range.Start.Line)
 	}
 	for _, sm := range stores {
 		if a, _ := chainedPair(in, ins, sm.dir); a != nil {

@@ -52,3 +52,24 @@ func TestLW117StoreInCacheMount(t *testing.T) {
 		t.Errorf("a COPY between: %+v", fs)
 	}
 }
+
+// TestLW117VolatileArgAbove: review 21 (keda): ARG GIT_COMMIT above the
+// download re-runs it on every build, so its mount is what keeps the
+// modules; LW117 is information until the ARG moves, and the fix keeps
+// the mount. Below the download, the ARG changes nothing.
+func TestLW117VolatileArgAbove(t *testing.T) {
+	src := "FROM golang:1.23 AS builder\nARG GIT_COMMIT=HEAD\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN --mount=type=cache,target=/go/pkg/mod go mod download\nCOPY . .\nRUN make build\n"
+	in := input(t, src)
+	fs := check(t, "LW117", in)
+	if len(fs) != 1 || fs[0].Severity != Info || !strings.Contains(fs[0].Message, "ARG GIT_COMMIT=HEAD (line 2)") {
+		t.Fatalf("%+v", fs)
+	}
+	if fx, why := fixStoreInMount(in, fs[0]); fx != nil || !strings.Contains(why, "re-runs the step on every build") {
+		t.Errorf("fix: %+v %q", fx, why)
+	}
+	moved := strings.Replace(strings.Replace(src, "ARG GIT_COMMIT=HEAD\n", "", 1), "RUN make build", "ARG GIT_COMMIT=HEAD\nRUN make build", 1)
+	if fs := check(t, "LW117", input(t, moved)); len(fs) != 1 || fs[0].Severity != Warning {
+		t.Errorf("moved: %+v", fs)
+	}
+}
+
