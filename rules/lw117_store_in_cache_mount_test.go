@@ -72,4 +72,3 @@ func TestLW117VolatileArgAbove(t *testing.T) {
 		t.Errorf("moved: %+v", fs)
 	}
 }
-
