@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"path"
@@ -36,8 +37,9 @@ own ` + "`apt-get update`" + ` (or runs a script that may), and so does a store 
 (` + "`COPY --from=deps /root/.m2`" + `), one a later step reads offline (` + "`pnpm fetch`" + ` before ` + "`pnpm install --offline`" + `),
 and yarn 4's global cache under Plug'n'Play, which the app reads when it runs. Maven's mount covers the local
 repository (` + "`~/.m2/repository`" + `), never the settings beside it. No mount is added where a command of the RUN
-would remove the mount point (` + "`rm -rf /var/cache/*`" + `, ` + "`rm -rf ~/.cache`" + ` fail with "Device or resource busy"),
-nor for an image that skaffold builds with kaniko, whose parser rejects ` + "`RUN --mount`" + `, or with its default local
+would remove the mount point (` + "`rm -rf /var/cache/*`" + `, ` + "`rm -rf ~/.cache`" + ` fail with "Device or resource busy");
+where the RUN runs a script copied from the context that empties the cache (` + "`&& /tmp/clean-layer.sh`" + ` running
+` + "`apt-get clean`" + `) the finding is information and the fix waits for the script; nor is one added for an image that skaffold builds with kaniko, whose parser rejects ` + "`RUN --mount`" + `, or with its default local
 builder (the Docker Engine API's classic builder, unless ` + "`useBuildkit`" + ` or ` + "`useDockerCLI`" + `), nor for one its README
 builds with ` + "`gcloud builds submit --tag`" + ` (a fresh Cloud Build worker and ` + "`--no-cache`" + ` per build) or that a
 repository publishing a Docker official image builds (` + "`generate-stackbrew-library.sh`" + `: bashbrew). A non-root USER's
@@ -79,7 +81,18 @@ func stageBase(in *Input, ins *dockerfile.Instruction) string {
 func checkCacheMount(in *Input) []Finding {
 	fs := checkCacheMounts(in)
 	for i := range fs {
-		if _, _, ins := in.instructionAt(fs[i].Range.Start.Line); ins != nil && ins.Run != nil && in.headStep(ins) {
+		_, _, ins := in.instructionAt(fs[i].Range.Start.Line)
+		if ins == nil || ins.Run == nil {
+			continue
+		}
+		msg := fs[i].Message
+		if what, dir, script := in.scriptDefeats(ins, func(d string) bool { return strings.Contains(msg, d) }); what != "" {
+			// review 21 (Kaggle's clean-layer.sh ends every RUN)
+			fs[i].Severity = Info
+			fs[i].Message += fmt.Sprintf(" But the RUN runs %s, which empties %s (%s): a mount there keeps nothing until the script leaves it alone.", script, dir, what)
+			continue
+		}
+		if in.headStep(ins) {
 			// nothing of the context comes before it: it re-runs only
 			// when its base image or its own line changes, and a mount
 			// saves the download then (reviews 11 and 12: a strict reader
@@ -683,6 +696,16 @@ func fixCacheMount(in *Input, f Finding) (*Fix, string) {
 	if len(dirs) == 0 && !apt {
 		return nil, "nothing to mount"
 	}
+	if what, dir, script := in.scriptDefeats(ins, func(d string) bool {
+		for _, t := range append(aptMountDirs(in, ins), dirs...) {
+			if underDir(d, t) || underDir(t, d) {
+				return true
+			}
+		}
+		return false
+	}); what != "" {
+		return nil, fmt.Sprintf("the RUN runs %s, which empties %s (%s): change the script first", script, dir, what)
+	}
 	if why := mountableAsUser(in, ins, dirs); why != "" {
 		if !apt {
 			return nil, why
@@ -843,6 +866,83 @@ func storeLeavesStage(in *Input, s *dockerfile.Stage, dir string) string {
 		}
 	}
 	return ""
+}
+
+// scriptDefeats: the RUN runs a script that a COPY or ADD put in the image
+// from the build context (`&& /tmp/clean-layer.sh`, `bash scripts/x.sh`),
+// and a command of that script empties or bypasses a tool cache (LW103's
+// defeats): what it does, the directory, and the script as the RUN names
+// it ("" when none does), for a directory that concerns says matters.
+func (in *Input) scriptDefeats(ins *dockerfile.Instruction, concerns func(dir string) bool) (what, dir, script string) {
+	base := stageBase(in, ins)
+	for _, c := range ins.Run.Commands {
+		p := c.Name
+		if n := path.Base(c.Name); (n == "bash" || n == "sh") && len(c.Args) > 0 && !strings.HasPrefix(c.Args[0], "-") {
+			p = c.Args[0]
+		}
+		if !strings.Contains(p, "/") && !strings.HasSuffix(p, ".sh") {
+			continue
+		}
+		src := in.copiedFromContext(ins, p)
+		if src == "" {
+			continue
+		}
+		data, err := in.readContextFile(src)
+		if err != nil {
+			continue
+		}
+		cmds, err := dockerfile.ParseScript(string(data))
+		if err != nil {
+			continue
+		}
+		for _, sc := range cmds {
+			if w, d := defeats(sc, ins.State, base); w != "" && concerns(d) {
+				return w + " in " + src, d, p
+			}
+		}
+	}
+	return "", "", ""
+}
+
+// copiedFromContext is the context path a COPY or ADD before ins (in its
+// lineage) put at the image path p (relative to the RUN's WORKDIR), ""
+// when none did.
+func (in *Input) copiedFromContext(ins *dockerfile.Instruction, p string) string {
+	if !path.IsAbs(p) {
+		p = path.Join(cmp.Or(ins.State.Workdir, "/"), p)
+	}
+	p = path.Clean(p)
+	s := in.stageOf(ins)
+	if s == nil {
+		return ""
+	}
+	found := ""
+	for _, x := range in.lineageInstructions(s) {
+		if x == ins {
+			break
+		}
+		if x.Copy == nil || !x.Copy.FromContext() {
+			continue
+		}
+		dest := x.Copy.Dest
+		if !path.IsAbs(dest) {
+			dest = path.Join(cmp.Or(x.State.Workdir, "/"), dest)
+		}
+		srcs := x.Copy.ContextSources()
+		for _, src := range srcs {
+			if strings.ContainsAny(src, "*?[$") {
+				continue
+			}
+			target := path.Clean(dest)
+			if strings.HasSuffix(x.Copy.Dest, "/") || len(srcs) > 1 {
+				target = path.Join(dest, path.Base(src))
+			}
+			if target == p {
+				found = path.Clean(strings.TrimPrefix(src, "/"))
+			}
+		}
+	}
+	return found
 }
 
 // storeDirOf is the install's package store ("" for a tool with none, or

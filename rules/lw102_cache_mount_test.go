@@ -598,3 +598,31 @@ func TestLW101NoLayerCacheInforms(t *testing.T) {
 		t.Errorf("LW102: %+v", fs)
 	}
 }
+
+// TestLW102ScriptEmptiesTheCache: review 21 (Kaggle): every RUN ends with
+// a script from the context that runs `apt-get clean`: a mount on
+// /var/cache/apt would keep nothing, so the finding is information and
+// the fix waits for the script; a script that leaves the cache alone
+// changes nothing.
+func TestLW102ScriptEmptiesTheCache(t *testing.T) {
+	df := "FROM ubuntu:24.04\nCOPY package.json ./\nADD clean-layer.sh /tmp/clean-layer.sh\nRUN apt-get update && apt-get install -y libfreetype6-dev && /tmp/clean-layer.sh\n"
+	files := map[string]string{"Dockerfile": df, "package.json": "{}", "clean-layer.sh": "#!/bin/bash\nset -e\napt-get autoremove -y\napt-get clean\nrm -rf /usr/local/src/*\n"}
+	in := inputWithContext(t, files)
+	fs := check(t, "LW102", in)
+	if len(fs) != 1 || fs[0].Severity != Info || !strings.Contains(fs[0].Message, "/tmp/clean-layer.sh, which empties /var/cache/apt") {
+		t.Fatalf("%+v", fs)
+	}
+	if fx, why := fixCacheMount(in, fs[0]); fx != nil || !strings.Contains(why, "change the script first") {
+		t.Errorf("fix: %+v %q", fx, why)
+	}
+	// one that removes something else (discourse's install-firefox)
+	files["clean-layer.sh"] = "#!/bin/bash\nrm -rf /tmp/firefox.tar.xz\n"
+	in = inputWithContext(t, files)
+	fs = check(t, "LW102", in)
+	if len(fs) != 1 || fs[0].Severity != Warning {
+		t.Fatalf("a script that keeps the cache: %+v", fs)
+	}
+	if fx, why := fixCacheMount(in, fs[0]); fx == nil {
+		t.Errorf("a script that keeps the cache: fix refused: %s", why)
+	}
+}
