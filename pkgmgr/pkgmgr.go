@@ -9,6 +9,7 @@ package pkgmgr
 import (
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/layerwise/layerwise/baseimage"
@@ -312,6 +313,11 @@ func Classify(c dockerfile.Command) *Install {
 			return &Install{Tool: Cargo, Cmd: c, FromManifest: true, Compile: true}
 		}
 	case "mvn", "mvnw", "./mvnw":
+		if len(pos) > 0 && !slices.ContainsFunc(pos, func(g string) bool { return g != "clean" }) {
+			// `mvn clean` alone fetches the clean plugin, not the
+			// project's dependencies: no dependency step (review 22)
+			return nil
+		}
 		compile := false
 		for _, g := range pos {
 			switch g {

@@ -50,6 +50,8 @@ func TestClassify(t *testing.T) {
 		{"go build -o /app .", "go", true, true},
 		{"go version", "", false, false},
 		{"mvn -B package", "maven", true, true},
+		{"mvn -q clean", "", false, false}, // the clean plugin only (review 22)
+		{"mvn -q clean package", "maven", true, true},
 		{"./gradlew dependencies", "gradle", true, false},
 		{"./gradlew build", "gradle", true, true},
 		{"dotnet restore", "dotnet", true, false},

@@ -502,6 +502,10 @@ func aptMountFinding(in *Input, ins *dockerfile.Instruction, inst *Install) (Fin
 	if len(missing) > 0 {
 		msg = fmt.Sprintf("`%s` downloads packages into %s, which no cache mount keeps: add `--mount=type=cache,target=%s,sharing=locked` for each (and keep apt's downloads: remove the docker-clean hook that empties the cache and set Binary::apt::APT::Keep-Downloaded-Packages, which the apt command turns off).",
 			inst, strings.Join(missing, " and "), missing[0]) + in.ciMountNote()
+		if m := otherMountOver(ins, missing); m != nil {
+			msg = fmt.Sprintf("`%s` downloads packages into %s, where its %s mount keeps them out of the layer but keeps nothing for the next build: a cache mount in its place (`--mount=type=cache,target=%s,sharing=locked` for each, with apt's docker-clean hook removed and Binary::apt::APT::Keep-Downloaded-Packages set) keeps them between builds.",
+				inst, strings.Join(missing, " and "), m.Type, missing[0]) + in.ciMountNote()
+		}
 	} else {
 		msg = fmt.Sprintf("the apt cache mount on %s has no `sharing=locked`: concurrent builds corrupt apt's cache or wait on its lock.", strings.Join(unlocked, " and "))
 	}
@@ -628,6 +632,23 @@ func coveringMount(ins *dockerfile.Instruction, dir string) *dockerfile.Mount {
 		one := &dockerfile.Instruction{Run: &dockerfile.Run{Mounts: []dockerfile.Mount{*m}}, State: ins.State}
 		if mountCovers(one, dir) {
 			return m
+		}
+	}
+	return nil
+}
+
+// otherMountOver is a mount of the RUN other than a cache mount (a tmpfs,
+// a bind) whose target overlaps one of dirs (nil when none does).
+func otherMountOver(ins *dockerfile.Instruction, dirs []string) *dockerfile.Mount {
+	for i := range ins.Run.Mounts {
+		m := &ins.Run.Mounts[i]
+		if m.Type == "cache" || m.Target == "" {
+			continue
+		}
+		for _, d := range dirs {
+			if overlaps(absIn(ins, m.Target), d) {
+				return m
+			}
 		}
 	}
 	return nil
@@ -761,6 +782,12 @@ func fixCacheMount(in *Input, f Finding) (*Fix, string) {
 	}
 	if why := e.dropDefeats(stageBase(in, ins), mounted); why != "" {
 		return nil, fmt.Sprintf("line %d empties the cache it would mount, and %s", ins.Range.Start.Line, why)
+	}
+	if m := otherMountOver(ins, targets); m != nil {
+		// BuildKit mounts them in order: a tmpfs after the cache mount
+		// would hide it, one before it be hidden (review 22: envoy's
+		// tmpfs on apt's directories)
+		return nil, fmt.Sprintf("the RUN already mounts a %s on %s: replace it with the cache mount by hand", m.Type, m.Target)
 	}
 	if c, t, ok := removesMountPoint(e.want, targets, ins.State); ok {
 		return nil, fmt.Sprintf("`%s` would remove the mount point %s, which fails in a build with the mount (\"Device or resource busy\"): remove only what is inside it (%s/*), or exclude it, and the mount can be added", shortCmd(c), t, t)

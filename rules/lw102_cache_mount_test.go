@@ -626,3 +626,19 @@ func TestLW102ScriptEmptiesTheCache(t *testing.T) {
 		t.Errorf("a script that keeps the cache: fix refused: %s", why)
 	}
 }
+
+// TestLW102TmpfsInPlace: review 22 (envoy's examples): a tmpfs already
+// mounted on apt's directories keeps the packages out of the layer but
+// nothing for the next build; the advice says to put a cache mount in its
+// place, and the fix, which would stack both, refuses.
+func TestLW102TmpfsInPlace(t *testing.T) {
+	src := "FROM debian:12\nCOPY x.txt /x.txt\nRUN --mount=type=tmpfs,target=/var/cache/apt \\\n    --mount=type=tmpfs,target=/var/lib/apt/lists \\\n    apt-get update && apt-get install -y libssl-dev curl\n"
+	in := input(t, src)
+	fs := check(t, "LW102", in)
+	if len(fs) != 1 || !strings.Contains(fs[0].Message, "tmpfs mount keeps them out of the layer") {
+		t.Fatalf("%+v", fs)
+	}
+	if fx, why := fixCacheMount(in, fs[0]); fx != nil || !strings.Contains(why, "already mounts a tmpfs on /var/cache/apt") {
+		t.Errorf("fix: %+v %q", fx, why)
+	}
+}
