@@ -464,6 +464,11 @@ func (in *Input) BuildKitFindingHolds(w BuildKitFinding) bool {
 			if f := strings.Fields(line); len(f) > 0 && f[0] == "exec" {
 				return false // the shell replaces itself with the program
 			}
+			if ignoresSIGTERM(line) != "" {
+				// the JSON form makes it PID 1, which drops SIGTERM
+				// without a handler: no better at stopping (review 22)
+				return false
+			}
 		}
 		// BusyBox's ash (Alpine's /bin/sh) runs the last command in the
 		// shell's place: the program gets the signals (review 19). Only

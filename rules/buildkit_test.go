@@ -158,8 +158,15 @@ func TestBuildKitFindingsThatDoNotHold(t *testing.T) {
 	}
 	// JSONArgsRecommended: a plain command's exec form is the fix; an &&
 	// chain's exec form would be sh -c again
-	if f, h := find("FROM debian:12\nCMD node server.js\n", "JSONArgsRecommended", nil); !f || !h {
+	if f, h := find("FROM debian:12\nCMD /app/server --port 8080\n", "JSONArgsRecommended", nil); !f || !h {
 		t.Errorf("plain shell-form CMD: found %v holds %v", f, h)
+	}
+	// review 22: the JSON form makes node or a script PID 1, which drops
+	// SIGTERM without a handler: no better at stopping
+	for _, cmd := range []string{"node server.js", "/deployment/start.sh", "tail -f /dev/null"} {
+		if f, h := find("FROM debian:12\nCMD "+cmd+"\n", "JSONArgsRecommended", nil); !f || h {
+			t.Errorf("%s: found %v holds %v", cmd, f, h)
+		}
 	}
 	if f, h := find("FROM debian:12\nCMD cmp a b && cmp c d\n", "JSONArgsRecommended", nil); !f || h {
 		t.Errorf("a chain that needs the shell: found %v holds %v", f, h)

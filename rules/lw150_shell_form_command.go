@@ -26,6 +26,9 @@ have dash: BusyBox's ash (Alpine) runs the last command in its own place (measur
 PID 1, where its own SIGTERM handler runs. ` + "`layerwise fix`" + ` rewrites a command that uses no shell feature (no variable,
 glob, redirection, pipe or chain) to the exec form; a command that needs the shell can start with ` + "`exec`" + ` instead, or
 run under an init (` + "`docker run --init`" + `, tini). ` + "`npm start`" + ` as PID 1 is not flagged: npm passes SIGTERM on (measured).
+Where the program itself installs no SIGTERM handler — Node, CPython, a shell script without a trap, ` + "`tail -f`" + ` —
+the exec form would make it PID 1, where the kernel drops the signal: there the advice is an init (` + "`--init`" + `,
+compose's ` + "`init: true`" + `, tini), and the fix refuses.
 
 The rewrite changes the image's config (its Cmd or Entrypoint, nothing on disk) and who is PID 1: a program with no
 SIGINT handler of its own then ignores Ctrl-C in ` + "`docker run -it`" + ` (the kernel's rule for PID 1), so ` + "`fix`" + ` makes it only
@@ -146,6 +149,15 @@ func checkShellFormCommand(in *Input) []Finding {
 	if rc.entry {
 		what = "ENTRYPOINT"
 	}
+	if prog := ignoresSIGTERM(line); prog != "" {
+		// the exec form would make the program PID 1, where a signal
+		// with no handler is dropped (review 22: node, bash scripts,
+		// tail -f as PID 1 survive SIGTERM, measured by the reader)
+		msg := fmt.Sprintf("%s in shell form runs `/bin/sh -c %s`, and the image's /bin/sh (Debian's dash) stays PID 1 without passing on SIGTERM: `docker stop` waits 10 s and kills the service. The exec form alone would not help: %s as PID 1 ignores SIGTERM unless it installs a handler (the kernel drops a signal PID 1 does not handle). Run it under an init — `docker run --init`, compose's `init: true`, or tini as the ENTRYPOINT — or handle SIGTERM in it.",
+			what, short(line), prog)
+		f := in.at(rc.ins, msg, Cost{Invalidates: "every docker stop and rolling deploy waits 10 s per container and then kills it", Basis: "static"})
+		return []Finding{f}
+	}
 	msg := fmt.Sprintf("%s in shell form runs `/bin/sh -c %s`, and the image's /bin/sh (Debian's dash) stays PID 1 without passing on SIGTERM: `docker stop` waits 10 s and kills the service. Use the exec form (%s [\"...\"]), or start the command with `exec`.",
 		what, short(line), what)
 	f := in.at(rc.ins, msg, Cost{Invalidates: "every docker stop and rolling deploy waits 10 s per container and then kills it", Basis: "static"})
@@ -158,6 +170,9 @@ func fixShellFormCommand(in *Input, f Finding) (*Fix, string) {
 		return nil, "instruction not found"
 	}
 	line, _ := shellForm(rc.ins)
+	if prog := ignoresSIGTERM(line); prog != "" {
+		return nil, fmt.Sprintf("%s as PID 1 ignores SIGTERM without a handler of its own: the exec form would not stop it either; run it under an init (--init, init: true, tini)", prog)
+	}
 	words, ok := plainWords(line)
 	if !ok {
 		return nil, "the command uses the shell (variables, globs, redirections, pipes, chains or quoting the fixer does not read): start it with `exec` instead, or run it under an init"
@@ -206,6 +221,35 @@ func fixShellFormCommand(in *Input, f Finding) (*Fix, string) {
 // so the advice would change nothing (the cure is the image's own
 // foreground script, apache2-foreground, or --init).
 var shellWrappers = map[string]bool{"apache2ctl": true, "apachectl": true}
+
+// noTermHandler are programs that install no SIGTERM handler by default:
+// as PID 1 the kernel drops the signal for them (Node, CPython, shells
+// running a script without a trap, tail and sleep) — unlike Go's runtime,
+// the JVM, nginx or gunicorn, which handle it.
+var noTermHandler = map[string]bool{"node": true, "nodejs": true, "python": true, "python3": true, "bash": true, "sh": true,
+	"tail": true, "sleep": true, "cat": true}
+
+// ignoresSIGTERM is the program a shell-form command line would make PID 1
+// in the exec form when that program does not handle SIGTERM by itself —
+// one of noTermHandler, or a shell script (*.sh, or a script the line
+// runs through bash/sh) — "" otherwise.
+func ignoresSIGTERM(line string) string {
+	f := strings.Fields(line)
+	for len(f) > 0 && strings.Contains(f[0], "=") && !strings.HasPrefix(f[0], "-") {
+		f = f[1:] // VAR=value before the program
+	}
+	if len(f) == 0 {
+		return ""
+	}
+	prog := path.Base(f[0])
+	switch {
+	case noTermHandler[prog]:
+		return prog
+	case strings.HasSuffix(prog, ".sh"):
+		return f[0] + " (a shell script)"
+	}
+	return ""
+}
 
 // shellBuiltins are commands of the shell itself, no program on PATH.
 var shellBuiltins = map[string]bool{"cd": true, "export": true, "source": true, ".": true, "set": true, "unset": true, "ulimit": true,

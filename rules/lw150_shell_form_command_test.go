@@ -41,22 +41,27 @@ func TestShellFormCommand(t *testing.T) {
 
 func TestShellFormCommandFix(t *testing.T) {
 	cases := []struct{ src, want, why string }{
-		{"FROM debian:12\nCMD node server.js --port 8080\n", "FROM debian:12\nCMD [\"node\", \"server.js\", \"--port\", \"8080\"]\n", ""},
-		{"FROM python:3.12\ncmd python 'my app.py'\n", "FROM python:3.12\ncmd [\"python\", \"my app.py\"]\n", ""},
+		{"FROM debian:12\nCMD /app/server --port 8080\n", "FROM debian:12\nCMD [\"/app/server\", \"--port\", \"8080\"]\n", ""},
+		{"FROM python:3.12\ncmd gunicorn 'my app:app'\n", "FROM python:3.12\ncmd [\"gunicorn\", \"my app:app\"]\n", ""},
+		// review 22: node, python, a script or tail as PID 1 drop SIGTERM
+		// without a handler: the exec form would not stop them either
+		{"FROM debian:12\nCMD node server.js --port 8080\n", "", "run it under an init"},
+		{"FROM debian:12\nCMD /deployment/start.sh\n", "", "run it under an init"},
+		{"FROM debian:12\nCMD tail -f /dev/null\n", "", "run it under an init"},
 		{"FROM debian:12\nENTRYPOINT ./app\n", "FROM debian:12\nENTRYPOINT [\"./app\"]\n", ""},
-		{"FROM debian:12\nCMD node $APP\n", "", "uses the shell"},
-		{"FROM debian:12\nCMD node a.js > /log\n", "", "uses the shell"},
+		{"FROM debian:12\nCMD /app/srv $APP\n", "", "uses the shell"},
+		{"FROM debian:12\nCMD /app/srv > /log\n", "", "uses the shell"},
 		{"FROM debian:12\nCMD cd /app && node a.js\n", "", "uses the shell"},
-		{"FROM debian:12\nCMD node *.js\n", "", "uses the shell"},
+		{"FROM debian:12\nCMD /app/srv *.js\n", "", "uses the shell"},
 		// node's entrypoint script reads the CMD's first word
-		{"FROM node:20\nCMD node server.js\n", "", "ENTRYPOINT script"},
+		{"FROM node:20\nCMD yarn-server start\n", "", "ENTRYPOINT script"},
 		{"FROM debian:12\nENTRYPOINT ./app\nCMD [\"--port\", \"80\"]\n", "", "would become the ENTRYPOINT's arguments"},
 		// BuildKit keeps a CMD written before the ENTRYPOINT (review 4's L1)
 		{"FROM debian:bookworm-slim\nCMD [\"serve\"]\nENTRYPOINT /usr/local/bin/app --config /etc/app.yaml\n", "", "would become the ENTRYPOINT's arguments"},
 		// a builtin is no program (L6)
 		{"FROM debian:12\nCMD cd /srv\n", "", "shell builtin"},
 		// a word holding a quote and a comma stays the same word (L2)
-		{"FROM debian:12\nCMD python app.py --sep 'x\",' --name y\n", "FROM debian:12\nCMD [\"python\", \"app.py\", \"--sep\", \"x\\\",\", \"--name\", \"y\"]\n", ""},
+		{"FROM debian:12\nCMD uvicorn app:app --sep 'x\",' --name y\n", "FROM debian:12\nCMD [\"uvicorn\", \"app:app\", \"--sep\", \"x\\\",\", \"--name\", \"y\"]\n", ""},
 	}
 	for _, tc := range cases {
 		in := input(t, tc.src)
