@@ -268,7 +268,7 @@ func checkCacheOrder(in *Input) []Finding {
 				if !inst.FromManifest {
 					continue // installs named packages, not the manifests
 				}
-				if !in.contextHasManifestOf(inst.Tool) || (inst.Tool == toolGo && (in.goRequiresNothing() || in.goDownloadsNothing(ins))) {
+				if !in.contextHasManifestOf(inst.Tool) || (inst.Tool == toolGo && (in.goRequiresNothing() || in.goDownloadsNothing(ins))) || in.jsInstallsNothing(ins, inst) {
 					continue // no manifest sent (a GOPATH build): nothing to install first
 				}
 				reported[broad] = true

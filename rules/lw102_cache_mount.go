@@ -158,6 +158,9 @@ func checkCacheMounts(in *Input) []Finding {
 				if t == toolMix && !pkgmgr.MixFetches(inst.Cmd) {
 					continue // compile, release: they download nothing
 				}
+				if in.jsInstallsNothing(ins, inst) {
+					continue // a package.json without dependencies
+				}
 				if allSmall(ins, t) || (inst.Compile && in.headStep(ins)) || in.projectOnlyInstall(ins, t) {
 					// a package manager, one pinned package, small runtime
 					// helpers or a local tarball: a mount would save a
@@ -978,19 +981,68 @@ func (in *Input) copiedFromContext(ins *dockerfile.Instruction, p string) string
 		}
 		srcs := x.Copy.ContextSources()
 		for _, src := range srcs {
-			if strings.ContainsAny(src, "*?[$") {
-				continue
-			}
-			target := path.Clean(dest)
-			if strings.HasSuffix(x.Copy.Dest, "/") || len(srcs) > 1 {
-				target = path.Join(dest, path.Base(src))
-			}
-			if target == p {
-				found = path.Clean(strings.TrimPrefix(src, "/"))
+			src = strings.TrimPrefix(path.Clean("/"+src), "/")
+			switch {
+			case strings.Contains(src, "$"):
+			case strings.ContainsAny(src, "*?["):
+				// package*.json into a directory: the file of p's name
+				if ok, _ := path.Match(path.Base(src), path.Base(p)); ok && path.Dir(p) == path.Clean(dest) {
+					if c := path.Join(path.Dir(src), path.Base(p)); in.contextHas(c) {
+						found = c
+					}
+				}
+			case src == "" || in.isDirSource(src):
+				// a directory's content goes into dest
+				if rel, ok := strings.CutPrefix(p, strings.TrimSuffix(path.Clean(dest), "/")+"/"); ok {
+					if c := strings.TrimPrefix(path.Join(src, rel), "/"); in.contextHas(c) {
+						found = c
+					}
+				}
+			default:
+				target := path.Clean(dest)
+				if strings.HasSuffix(x.Copy.Dest, "/") || len(srcs) > 1 {
+					target = path.Join(dest, path.Base(src))
+				}
+				if target == p {
+					found = src
+				}
 			}
 		}
 	}
 	return found
+}
+
+// jsInstallsNothing: an npm install from the manifest (npm ci, npm
+// install) whose package-lock.json, as the COPYs before it put it in the
+// install's directory, locks no package but the project itself: it
+// downloads nothing (review 22: speedscale's node-auth, a package.json
+// without dependencies). A lock file that says neither is not evidence.
+func (in *Input) jsInstallsNothing(ins *dockerfile.Instruction, inst *Install) bool {
+	if inst.Tool != toolNpm || !inst.FromManifest || len(pkgmgr.JSPositional(inst.Cmd)) > 1 {
+		return false
+	}
+	src := in.copiedFromContext(ins, path.Join(cmp.Or(ins.State.Workdir, "/"), "package-lock.json"))
+	if src == "" {
+		return false
+	}
+	data, err := in.readContextFile(src)
+	if err != nil {
+		return false
+	}
+	var lock struct {
+		Packages     map[string]json.RawMessage `json:"packages"`
+		Dependencies map[string]json.RawMessage `json:"dependencies"`
+	}
+	if json.Unmarshal(data, &lock) != nil {
+		return false
+	}
+	switch {
+	case lock.Packages != nil: // lockfileVersion 2 and 3: "" is the project
+		_, root := lock.Packages[""]
+		return root && len(lock.Packages) == 1 && len(lock.Dependencies) == 0
+	default:
+		return false // version 1 or no lock: not known
+	}
 }
 
 // storeDirOf is the install's package store ("" for a tool with none, or

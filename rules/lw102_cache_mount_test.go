@@ -670,3 +670,26 @@ func TestLW102ManifestsOnlyInforms(t *testing.T) {
 		t.Errorf("the fix is still offered: %s", why)
 	}
 }
+
+// TestNpmLockOfNothing: review 22 (speedscale's node-auth): a lock file
+// that locks the project alone (no dependency in package.json) means npm
+// ci downloads nothing: no LW101, no LW102. One package locked: both.
+func TestNpmLockOfNothing(t *testing.T) {
+	df := "FROM node:20\nWORKDIR /app\nCOPY package*.json ./\nRUN npm ci\nCOPY . .\n"
+	lock := `{"name":"a","lockfileVersion":3,"requires":true,"packages":{"":{"name":"a","version":"1.0.0"}}}`
+	files := map[string]string{"Dockerfile": df, "package.json": `{"name":"a","version":"1.0.0"}`, "package-lock.json": lock, "server.js": ""}
+	if fs := check(t, "LW102", inputWithContext(t, files)); len(fs) != 0 {
+		t.Errorf("nothing locked: %+v", fs)
+	}
+	files["Dockerfile"] = "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n"
+	if fs := check(t, "LW101", inputWithContext(t, files)); len(fs) != 0 {
+		t.Errorf("nothing locked, LW101: %+v", fs)
+	}
+	files["package-lock.json"] = `{"name":"a","lockfileVersion":3,"packages":{"":{"name":"a"},"node_modules/express":{"version":"4.21.0"}}}`
+	if fs := check(t, "LW101", inputWithContext(t, files)); len(fs) != 1 {
+		t.Errorf("express locked, LW101: %+v", fs)
+	}
+	if fs := check(t, "LW102", inputWithContext(t, files)); len(fs) != 1 {
+		t.Errorf("express locked, LW102: %+v", fs)
+	}
+}
