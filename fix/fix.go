@@ -49,6 +49,10 @@ type Options struct {
 
 	// contexts are the build contexts each Dockerfile is built with.
 	contexts map[string][]string
+	// requiredExcludes: per Dockerfile (repository-relative), the context
+	// paths its fixes count on the ignore rewrite excluding
+	// (rules.Fix.NeedsExcluded), present now or not
+	requiredExcludes map[string][]string
 	// ignoreNotFixed: fix the Dockerfiles without counting on the ignore
 	// rewrite (it did not exclude what a fix needed excluded).
 	ignoreNotFixed bool
@@ -203,7 +207,14 @@ func Run(ctx context.Context, disc *discover.Repo, opt Options) (*Result, error)
 		}
 	}
 	if opt.wantsIgnoreRewrite() {
-		ign, notes, err := Ignores(ctx, disc, opt)
+		iopt := opt
+		iopt.requiredExcludes = map[string][]string{}
+		for _, ff := range res.Files {
+			if ff.image != nil && len(ff.needsExcluded) > 0 {
+				iopt.requiredExcludes[ff.image.Dockerfile] = append(iopt.requiredExcludes[ff.image.Dockerfile], ff.needsExcluded...)
+			}
+		}
+		ign, notes, err := Ignores(ctx, disc, iopt)
 		if err != nil {
 			return nil, err
 		}

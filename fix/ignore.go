@@ -35,6 +35,9 @@ type ignoreGroup struct {
 	ignore     *buildctx.IgnoreFile
 	target     string // the ignore file to write
 	users      []ignoreUser
+	// required: the context paths a Dockerfile fix of an image of the
+	// group counts on not being sent (Options.requiredExcludes)
+	required map[string]string
 }
 
 // ignoreUser is one image reading the group's directory: as its build
@@ -94,6 +97,8 @@ type exclusion struct {
 	// sensitive files and directories the build regenerates may do that.
 	drops bool
 	rule  string // the finding it resolves
+	// required: a Dockerfile fix counts on it (rules.Exclusion.Required)
+	required bool
 }
 
 // Ignores generates or extends the ignore file of every build context,
@@ -128,6 +133,14 @@ func Ignores(ctx context.Context, disc *discover.Repo, opt Options) ([]*FileFix,
 			order = append(order, key)
 		}
 		g.users = append(g.users, u)
+		if u.named == "" && u.im != nil {
+			for _, p := range opt.requiredExcludes[u.im.Dockerfile] {
+				if g.required == nil {
+					g.required = map[string]string{}
+				}
+				g.required[p] = path.Base(p) + ": the install that now runs before the sources makes it; a local one would be copied over it"
+			}
+		}
 		return nil
 	}
 	var refused []Note
@@ -216,7 +229,7 @@ func excludesAnythingPresent(excl []exclusion, walk *buildctx.Walk) bool {
 		if e.rule == rules.UnusedContext.ID {
 			continue
 		}
-		if e.drops {
+		if e.drops || e.required {
 			return true
 		}
 		if _, ok := walk.Lookup(strings.TrimSuffix(e.path, "/")); ok {
@@ -312,6 +325,10 @@ func fixIgnoreGroup(ctx context.Context, root string, g *ignoreGroup, walks map[
 		return nil, []Note{{File: rel, Rule: rules.NoDockerignore.ID, Reason: "proof failed, nothing written: " + why}}, nil
 	}
 	for _, e := range dropped {
+		if _, there := walk.Lookup(strings.TrimSuffix(e.path, "/")); !there && e.required {
+			notes = append(notes, Note{File: rel, Rule: e.rule, Reason: fmt.Sprintf("%s will not be sent (none is here now): %s", e.pattern, e.reason)})
+			continue
+		}
 		notes = append(notes, Note{File: rel, Rule: e.rule, Reason: fmt.Sprintf("%s is no longer sent: %s", e.pattern, e.reason)})
 	}
 	ff := &FileFix{Path: rel, Abs: g.target, Before: before, After: []byte(content)}
@@ -482,7 +499,7 @@ func candidates(root string, g *ignoreGroup, w *buildctx.Walk, reached map[strin
 	in := &rules.IgnoreInput{Dir: g.contextDir, Entries: entries, Reached: reached, Builds: all,
 		Named: len(g.contextImages()) < len(g.users), Keep: keep.protects, Source: namedBySources(g.users),
 		Dockerfile: func(name string) bool { return isDockerfileOf(name, g.contextImages()) },
-		Root:       root, Ignored: ignoredBy(g.ignore.Patterns)}
+		Root:       root, Ignored: ignoredBy(g.ignore.Patterns), Required: g.required}
 	var out []exclusion
 	var listed []string
 	excluding := slices.DeleteFunc(rules.All(), func(r *rules.Rule) bool { return r.Excludes == nil })
@@ -498,7 +515,7 @@ func candidates(root string, g *ignoreGroup, w *buildctx.Walk, reached map[strin
 				continue
 			}
 			listed = append(listed, e.Path)
-			out = append(out, exclusion{path: e.Path, pattern: pat, reason: e.Reason, drops: e.Drops, rule: r.ID})
+			out = append(out, exclusion{path: e.Path, pattern: pat, reason: e.Reason, drops: e.Drops, rule: r.ID, required: e.Required})
 		}
 	}
 	return out

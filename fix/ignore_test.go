@@ -507,3 +507,49 @@ func TestIgnoreRegeneratedOnlyWhereBuilt(t *testing.T) {
 		t.Errorf("vite's dist/ kept:\n%s", got[".dockerignore"])
 	}
 }
+
+// TestMovedInstallExcludesNodeModulesNotYetThere: review 22 (odigos'
+// coupon): the install moved before the sources would find a developer's
+// node_modules copied over what it made, so the ignore rewrite excludes
+// node_modules although this checkout holds none — writing the file for
+// it alone; an ignore file that excludes it already is left alone.
+func TestMovedInstallExcludesNodeModulesNotYetThere(t *testing.T) {
+	files := map[string]string{
+		"Dockerfile":        "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD [\"node\", \"app.js\"]\n",
+		"package.json":      `{"dependencies":{"express":"4"}}`,
+		"package-lock.json": `{"lockfileVersion":3,"packages":{"":{},"node_modules/express":{"version":"4.21.0"}}}`,
+		"app.js":            "",
+	}
+	root := testfs.Tree(t, files)
+	disc, err := discover.Discover(context.Background(), root, discover.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(context.Background(), disc, Options{Config: config.Default()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, f := range res.Files {
+		got[f.Path] = string(f.After)
+	}
+	if !strings.Contains(got["Dockerfile"], "COPY package-lock.json package.json ./\nRUN") {
+		t.Errorf("install not moved:\n%s", got["Dockerfile"])
+	}
+	if !slices.Contains(patternsOf(got[".dockerignore"]), "/node_modules") {
+		t.Errorf("node_modules not excluded:\n%s", got[".dockerignore"])
+	}
+	// excluded already: nothing to add for it
+	files[".dockerignore"] = "node_modules\n"
+	root = testfs.Tree(t, files)
+	disc, _ = discover.Discover(context.Background(), root, discover.Options{})
+	res, err = Run(context.Background(), disc, Options{Config: config.Default()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range res.Files {
+		if f.Path == ".dockerignore" && strings.Contains(string(f.After), "/node_modules") {
+			t.Errorf("excluded twice:\n%s", f.After)
+		}
+	}
+}

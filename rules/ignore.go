@@ -42,6 +42,11 @@ type IgnoreInput struct {
 	// context path (nil: nothing is excluded).
 	Root    string
 	Ignored func(path string) bool
+	// Required are paths a Dockerfile fix of an image reading Dir counts
+	// on not being sent, present now or not (a node_modules a developer's
+	// checkout may hold, which an install moved before the sources would
+	// find copied over it), with why.
+	Required map[string]string
 }
 
 // Exclusion is a path (context-relative; everything below it too) the
@@ -54,6 +59,9 @@ type Exclusion struct {
 	// exactly these go; without Drops, an exclusion that loses a reached
 	// file fails it.
 	Drops bool
+	// Required: a Dockerfile fix counts on it (IgnoreInput.Required),
+	// which alone justifies writing the file.
+	Required bool
 }
 
 // runs lists the tools the Dockerfiles run ("npm", "pip", "git", and

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"github.com/moby/patternmatcher"
 	"path"
 	"regexp"
 	"slices"
@@ -435,6 +436,20 @@ func (in *Input) goSumUnreached() bool {
 	return in.goSumNone == 1
 }
 
+// ignoreExcludes: the ignore file in force excludes the context path p
+// (or a directory above it), as the builder matches its patterns.
+func (in *Input) ignoreExcludes(p string) bool {
+	if in.Context == nil || in.Context.IgnoreFile == nil || len(in.Context.IgnoreFile.Patterns) == 0 {
+		return false
+	}
+	m, err := patternmatcher.New(in.Context.IgnoreFile.Patterns)
+	if err != nil {
+		return false
+	}
+	ok, _ := m.MatchesOrParentMatches(p)
+	return ok
+}
+
 // contextHasManifestOf: the build context holds a manifest of the tool
 // somewhere (true when the context was not walked: it may).
 func (in *Input) contextHasManifestOf(t *Tool) bool {
@@ -794,10 +809,17 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 	var needsExcluded []string
 	if d := RegeneratedDir(tool); d != "" && !compile {
 		p := strings.TrimPrefix(path.Join(srcDir, d), "/")
-		if in.contextHas(p) && in.sent(p) {
+		switch {
+		case in.contextHas(p) && in.sent(p):
 			if !in.IgnoreFixed {
 				return nil, fmt.Sprintf("the context sends %s, which the COPY of the sources would copy over what the install makes once it runs first: exclude it in .dockerignore (LW122's fix does)", p)
 			}
+			needsExcluded = append(needsExcluded, p)
+		case in.IgnoreFixed && !in.contextHas(p) && !in.ignoreExcludes(p):
+			// not in this checkout, but in a developer's, where the
+			// install once run before the sources would find it copied
+			// over what it made (review 22: odigos' coupon): the ignore
+			// rewrite excludes it too
 			needsExcluded = append(needsExcluded, p)
 		}
 	}

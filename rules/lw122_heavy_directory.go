@@ -3,8 +3,10 @@ package rules
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/layerwise/layerwise/buildctx"
@@ -88,8 +90,19 @@ func excludeRegenerated(in *IgnoreInput) []Exclusion {
 		p := strings.TrimPrefix(path.Join(r.dir, d), "/")
 		installs[p] = fmt.Sprintf("%s: the image runs its own %s install", d, Classify(r.cmd).Tool.Name)
 	}
+	// what a Dockerfile fix counts on (an install moved before the
+	// sources): excluded whether a checkout holds it now or not
+	// (one the checkout holds is kept where an image needs it; one it
+	// does not hold drops nothing: the install regenerates it wherever
+	// a COPY --from carries it on)
+	for _, p := range slices.Sorted(maps.Keys(in.Required)) {
+		_, present := slices.BinarySearchFunc(in.Entries, p, func(e buildctx.Entry, p string) int { return strings.Compare(e.Path, p) })
+		if (in.Ignored == nil || !in.Ignored(p)) && (!present || in.Keep == nil || !in.Keep(p)) {
+			out = append(out, Exclusion{Path: p, Reason: in.Required[p], Drops: true, Required: true})
+		}
+	}
 	for _, e := range in.Entries {
-		if e.Type != buildctx.TypeDir || in.Keep(e.Path) {
+		if e.Type != buildctx.TypeDir || in.Keep(e.Path) || in.Required[e.Path] != "" {
 			continue
 		}
 		if reason, ok := installs[e.Path]; ok {
