@@ -245,7 +245,7 @@ func SensitiveFiles(root string, entries []Entry) []Sensitive {
 			}
 			continue
 		}
-		if hasSensitiveAncestor(e.Path) {
+		if hasSensitiveAncestor(e.Path) || snakeoil(e.Path) {
 			continue
 		}
 		if strings.HasSuffix(strings.ToLower(base), ".pem") || strings.HasSuffix(strings.ToLower(base), ".crt") {
@@ -273,6 +273,23 @@ func SensitiveFiles(root string, entries []Entry) []Sensitive {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out
+}
+
+// snakeoil: a key that says it is a throwaway test key by its path —
+// Debian's "snakeoil" convention for self-signed test certificates
+// (envoy's examples copy ./snakeoil into their echo service on purpose:
+// review 22), or a test-data directory.
+func snakeoil(p string) bool {
+	l := strings.ToLower(p)
+	if strings.Contains(l, "snakeoil") {
+		return true
+	}
+	for _, c := range strings.Split(path.Dir(l), "/") {
+		if c == "testdata" || c == "fixtures" || c == "test-certs" {
+			return true
+		}
+	}
+	return false
 }
 
 func hasSensitiveAncestor(p string) bool {
