@@ -691,9 +691,10 @@ func (c *buildConfigs) noCacheOnly(df string) string {
 		}
 		return true
 	}
+	// (any order: one cached build decides, and found is sorted below)
 	for _, x := range append(c.indexes(df, true), c.index(path.Dir(df), true)) {
-		for _, name := range slices.Sorted(maps.Keys(x.files)) {
-			if !check(name, x.files[name]) {
+		for name, t := range x.files {
+			if !check(name, t) {
 				return ""
 			}
 		}
