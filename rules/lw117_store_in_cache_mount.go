@@ -102,7 +102,7 @@ func checkStoreInMount(in *Input) []Finding {
 				if offlineReader(in, ins, sm.dir) {
 					then = "fails: it builds offline"
 				}
-				if v := in.volatileBefore(ins); v != nil {
+				if v := in.volatileBefore(ins); v != nil && firstUser(in, ins, sm.dir) {
 					// the step re-runs on every build: its mount is
 					// filled each time (review 21: keda's ARG GIT_COMMIT
 					// above `go mod download`)
@@ -169,6 +169,26 @@ func chainedPair(in *Input, ins *dockerfile.Instruction, dir string) (a, b *dock
 	return a, b
 }
 
+// firstUser: no RUN before ins in its lineage uses the store at dir, so
+// ins is the step that fills it (a reader that re-runs on every build
+// while the fill comes from the cache is the trap itself, not a reason
+// to keep the mount).
+func firstUser(in *Input, ins *dockerfile.Instruction, dir string) bool {
+	s := in.stageOf(ins)
+	if s == nil {
+		return false
+	}
+	for _, x := range in.lineageRuns(s) {
+		if x == ins {
+			return true
+		}
+		if !in.after(x, ins) && usesCache(in, x, dir) {
+			return false
+		}
+	}
+	return true
+}
+
 // other is whichever of a and b is not x.
 func other(x, a, b *dockerfile.Instruction) *dockerfile.Instruction {
 	if x == a {
@@ -231,7 +251,7 @@ func fixStoreInMount(in *Input, f Finding) (*Fix, string) {
 	if len(stores) == 0 {
 		return nil, "no cache mount over a package store"
 	}
-	if v := in.volatileBefore(ins); v != nil {
+	if v := in.volatileBefore(ins); v != nil && slices.ContainsFunc(stores, func(sm storeMounted) bool { return firstUser(in, ins, sm.dir) }) {
 		return nil, fmt.Sprintf("%s (line %d) re-runs the step on every build, so the mount is what keeps the packages: move it below the expensive steps first", short(v.Original), v.Range.Start.Line)
 	}
 	for _, sm := range stores {

@@ -67,6 +67,18 @@ func TestLW117VolatileArgAbove(t *testing.T) {
 	if fx, why := fixStoreInMount(in, fs[0]); fx != nil || !strings.Contains(why, "re-runs the step on every build") {
 		t.Errorf("fix: %+v %q", fx, why)
 	}
+	// above the offline reader only: the reader re-runs while the fill
+	// comes from the cache — the trap itself, a warning
+	reader := "FROM golang:1.23\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN --mount=type=cache,target=/go/pkg/mod go mod download\nCOPY . .\nARG GIT_COMMIT=HEAD\nRUN --mount=type=cache,target=/go/pkg/mod GOPROXY=off go build -o /app .\n"
+	rfs := check(t, "LW117", input(t, reader))
+	if len(rfs) != 2 {
+		t.Errorf("volatile ARG above the reader: %+v", rfs)
+	}
+	for _, f := range rfs {
+		if f.Severity != Warning {
+			t.Errorf("volatile ARG above the reader: %+v", f)
+		}
+	}
 	moved := strings.Replace(strings.Replace(src, "ARG GIT_COMMIT=HEAD\n", "", 1), "RUN make build", "ARG GIT_COMMIT=HEAD\nRUN make build", 1)
 	if fs := check(t, "LW117", input(t, moved)); len(fs) != 1 || fs[0].Severity != Warning {
 		t.Errorf("moved: %+v", fs)
