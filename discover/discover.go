@@ -108,6 +108,10 @@ type Image struct {
 	// CIPlainDocker: that CI builds with a plain `docker build` and sets
 	// up no buildx, whose default driver exports no cache.
 	CIPlainDocker bool `json:"ciPlainDocker,omitempty"`
+	// CIRefresh: that CI is a scheduled rebuild (cron, besides at most
+	// pushes limited to some paths), whose point is to pick up the
+	// packages released since: a layer cache would hand it the old ones.
+	CIRefresh bool `json:"ciRefresh,omitempty"`
 	// LocalBuild: something outside CI builds the image too — compose or
 	// bake declare it, or a script, Makefile or README near it names it.
 	LocalBuild bool `json:"localBuild,omitempty"`
@@ -500,7 +504,7 @@ func finish(res *Repo) {
 		im.CI = configs.ciOf(im)
 		if im.CI != "" {
 			a := configs.ciCache(im.CI)
-			im.CILine, im.CIUncached, im.CIFresh, im.CIPublishes, im.CIPerRunArgs, im.CIPlainDocker = a.line, a.uncached, a.hosted, a.publishes, a.perRunArgs, a.plainDocker
+			im.CILine, im.CIUncached, im.CIFresh, im.CIPublishes, im.CIPerRunArgs, im.CIPlainDocker, im.CIRefresh = a.line, a.uncached, a.hosted, a.publishes, a.perRunArgs, a.plainDocker, a.refresh
 			if a.classic && im.NoMounts == "" {
 				im.NoMounts = im.CI + " builds it with docker/build-push-action@v1, which runs the classic builder (no BuildKit): RUN --mount fails there"
 			}

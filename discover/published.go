@@ -845,6 +845,13 @@ var ciCacheWords = regexp.MustCompile(`cache-from|cache-to|cache_from|--cache\b|
 // output, a docker/podman/compose push, crane or skopeo).
 var ciPush = regexp.MustCompile(`(?m)^\s*push:\s*(true|\$\{\{)|--push\b|\b(docker|podman|docker-compose|compose|buildah)\s+(image\s+)?push\b|type=(registry|image)\b|\bcrane\s+(push|copy)|\bskopeo\s+copy`)
 
+// ciSchedule: a GitHub workflow's cron trigger (`schedule:` then `- cron:`;
+// a GitLab pipeline's schedule rule is often one job's, not the build's).
+var ciSchedule = regexp.MustCompile(`(?m)^\s*schedule:\s*\n\s*-\s*cron:`)
+
+// ciCodeTrigger: a workflow trigger on pushes or pull requests.
+var ciCodeTrigger = regexp.MustCompile(`(?m)^\s*(push|pull_request|pull_request_target):|^on:\s*\[?[^\n]*\b(push|pull_request)\b`)
+
 // ciBuildArg: NAME=VALUE passed as a build arg, on a --build-arg flag or
 // a build-args: list's line.
 var ciBuildArg = regexp.MustCompile(`(?:--build-arg[ =]|^\s*-?\s*|build-args:\s*)["']?([A-Za-z_][A-Za-z0-9_]*)=((?:\$\{\{[^}]*\}\}|\$\([^)]*\)|\S)*)`)
@@ -882,6 +889,14 @@ func (c *buildConfigs) ciCache(rel string) ciCacheAnswer {
 	a.hosted = hosted
 	a.uncached = hosted && !ciCacheWords.Match(text)
 	a.publishes = ciPush.Match(text)
+	// a cron trigger, and pushes or pull requests only where some paths
+	// change (wger's monthly base image: review 22)
+	// (the triggers come before the jobs: a step's `push: true` is none)
+	triggers := text
+	if i := bytes.Index(text, []byte("\njobs:")); i >= 0 {
+		triggers = text[:i]
+	}
+	a.refresh = ciSchedule.Match(triggers) && (!ciCodeTrigger.Match(triggers) || bytes.Contains(triggers, []byte("paths:")))
 	a.plainDocker = !bytes.Contains(text, []byte("buildx")) && !bytes.Contains(text, []byte("build-push-action"))
 	// build-push-action's first version runs `docker build` on the
 	// runner's Engine, the classic builder unless DOCKER_BUILDKIT=1
@@ -943,6 +958,7 @@ type ciCacheAnswer struct {
 	line                                              int
 	hosted, uncached, publishes, plainDocker, classic bool
 	perRunArgs                                        []string
+	refresh                                           bool // Image.CIRefresh
 }
 
 // isCI: the file is a CI configuration that builds images (ciWorkflow's).

@@ -704,3 +704,30 @@ func TestNoCacheOnly(t *testing.T) {
 	want["make/photon/exporter/Dockerfile"] = ""
 	check()
 }
+
+// TestCIRefresh: a workflow whose triggers are a cron schedule, besides at
+// most pushes limited to some paths, is a scheduled refresh (review 22:
+// wger); one that also builds every push is not.
+func TestCIRefresh(t *testing.T) {
+	wf := func(on string) string {
+		return "on:\n" + on + "jobs:\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: docker/build-push-action@v6\n        with:\n          context: base\n          push: true\n"
+	}
+	for on, want := range map[string]bool{
+		"  schedule:\n    - cron: '0 5 1 * *'\n":                                                 true,
+		"  push:\n    paths:\n      - 'base/Dockerfile'\n  schedule:\n    - cron: '0 5 1 * *'\n": true,
+		"  push:\n    branches: [main]\n  schedule:\n    - cron: '0 5 1 * *'\n":                  false,
+		"  push:\n    branches: [main]\n":                                                        false,
+	} {
+		root := t.TempDir()
+		testfs.Write(t, root, map[string]string{"base/Dockerfile": "FROM debian:12\n", ".github/workflows/base.yml": wf(on)})
+		disc, err := Discover(context.Background(), root, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, im := range disc.Images {
+			if im.Dockerfile == "base/Dockerfile" && (im.CI == "" || im.CIRefresh != want) {
+				t.Errorf("%q: ci %q refresh %v, want %v", on, im.CI, im.CIRefresh, want)
+			}
+		}
+	}
+}

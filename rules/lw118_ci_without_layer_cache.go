@@ -23,7 +23,9 @@ file that builds with bake or compose, or that has a cache step of its own, is t
 may declare it); so is a self-hosted runner, and a CI other than GitHub's hosted runners, whose executors may keep
 Docker's cache. A workflow that pushes nothing (a check that the images build) is reported as information, and so
 is one whose images have no install or compile step a cache could keep as they stand (each follows a COPY of the
-whole context or a build arg the workflow sets anew on each run): their order comes first (LW101, LW107). Until it
+whole context or a build arg the workflow sets anew on each run): their order comes first (LW101, LW107); so is a
+scheduled rebuild (a cron trigger, besides at most pushes limited to some paths), whose point is to pick up the
+packages released since its last run, which a layer cache would hand it from the last one. Until it
 has one, layerwise reports the images only CI builds with their order and mount findings
 as information: they pay once the cache exists.`,
 	Bad: `- uses: docker/build-push-action@v6
@@ -77,6 +79,10 @@ func checkCIWithoutLayerCache(ins []*Input) []Finding {
 		msg += "; `layerwise generate ci` writes such a job."
 		var sev Severity
 		switch {
+		case c.in.CIRefresh:
+			// a cache would reuse the layers the schedule means to renew
+			sev = Info
+			msg += " But it is a scheduled rebuild, whose point is to pick up the packages released since the last one: a layer cache would hand it the old layers (unless its base moved). Cache only builds on code changes, and keep the scheduled ones cold."
 		case !c.helps:
 			// as they stand, every install follows a COPY of the whole
 			// context or a per-run build arg: their order comes first

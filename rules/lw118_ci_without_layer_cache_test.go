@@ -34,6 +34,15 @@ func TestLW118(t *testing.T) {
 	b.CIPublishes, a.CIPublishes, b.CIPlainDocker = true, true, false
 	b.Image, a.Image = "web", "api"
 
+	// a scheduled rebuild that means to pick up new packages (review 22:
+	// wger's base image): information, saying why
+	a.CIRefresh, b.CIRefresh = true, true
+	fs = CIWithoutLayerCache.RunRepo([]*Input{a, b})
+	if len(fs) != 1 || fs[0].Severity != Info || !strings.Contains(fs[0].Message, "scheduled rebuild") {
+		t.Errorf("scheduled refresh: %+v", fs)
+	}
+	a.CIRefresh, b.CIRefresh = false, false
+
 	// nothing a cache could keep as the Dockerfiles stand (the install
 	// after COPY . ., or after an ARG each run passes anew): information
 	for _, tc := range []struct {

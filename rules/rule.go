@@ -333,6 +333,9 @@ type Input struct {
 	CIPublishes   bool
 	CIPerRunArgs  []string
 	CIPlainDocker bool
+	// CIRefresh: that CI is a scheduled rebuild that refreshes packages
+	// (discover.Image.CIRefresh)
+	CIRefresh bool
 	// Unreferenced: nothing in the repository builds the Dockerfile (a
 	// name other than Dockerfile that no script, CI file, compose file or
 	// README near it mentions: discover.Image.Unreferenced). Rules about
