@@ -72,7 +72,9 @@ func checkGoTooOld(in *Input) []Finding {
 // module whose go line is newer than the base's Go (nil when none does).
 func (in *Input) firstTooOld(s *dockerfile.Stage, base, baseVer string, full bool) *Finding {
 	for _, ins := range s.Instructions {
-		if ins.Run == nil || setsToolchain(in, ins) {
+		if ins.Run == nil || setsToolchain(in, ins) || laterCd(ins.Run.Commands) {
+			// (a cd after other commands moves the go command where the
+			// model does not follow it: another module's go.mod)
 			continue
 		}
 		for _, c := range ins.Run.Commands {
@@ -157,6 +159,17 @@ func setsToolchain(in *Input, ins *dockerfile.Instruction) bool {
 func hasToolchainEnv(c dockerfile.Command) bool {
 	for _, e := range c.Env {
 		if strings.HasPrefix(e, "GOTOOLCHAIN=") {
+			return true
+		}
+	}
+	return false
+}
+
+// laterCd: a cd that is not one of the RUN's leading cds.
+func laterCd(cmds []dockerfile.Command) bool {
+	lead := len(leadingCds(cmds))
+	for i, c := range cmds {
+		if i >= lead && (c.Name == "cd" || c.Name == "pushd") {
 			return true
 		}
 	}

@@ -31,6 +31,9 @@ func TestLW141GoOlderThanGoMod(t *testing.T) {
 		{"FROM registry.example.com/golang:1.24\n" + build, "1.26", 0},                                // not the official image
 		{"FROM golang:1.24\nWORKDIR /src\nCOPY main.go .\nRUN go build -o /app main.go\n", "1.26", 0}, // go.mod not copied
 		{"FROM golang:1.24\nRUN go install example.com/tool@v1.2.3\n", "1.26", 0},
+		// a cd after another command: the go command may run in another module
+		{"FROM golang:1.24\nWORKDIR /src\nCOPY . .\nRUN apk add git && cd svc && go build .\n", "1.26", 0},
+		{"FROM golang:1.24\nWORKDIR /src\nCOPY . .\nRUN cd cmd && go build .\n", "1.26", 1}, // a leading cd is followed
 		// a go.mod in a directory above the WORKDIR
 		{"FROM golang:1.24\nWORKDIR /src\nCOPY . .\nWORKDIR /src/cmd\nRUN go build -o /app .\n", "1.26", 1},
 	} {
