@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 
 	"github.com/layerwise/layerwise/internal/safefile"
+	"github.com/moby/patternmatcher"
 	"github.com/moby/patternmatcher/ignorefile"
 )
 
@@ -30,6 +31,20 @@ type IgnoreFile struct {
 	Patterns []string `json:"patterns,omitempty"`
 	// DockerfileSpecific is true when Path is <Dockerfile>.dockerignore.
 	DockerfileSpecific bool `json:"dockerfileSpecific,omitempty"`
+}
+
+// Excluder answers whether ignore patterns exclude a context path (or a
+// directory above it), as the builder matches them; patterns that do not
+// parse exclude nothing.
+func Excluder(patterns []string) func(p string) bool {
+	m, err := patternmatcher.New(patterns)
+	if err != nil || len(patterns) == 0 {
+		return func(string) bool { return false }
+	}
+	return func(p string) bool {
+		ok, _ := m.MatchesOrParentMatches(p)
+		return ok
+	}
 }
 
 // FindIgnoreFile returns the ignore file that applies to a build of

@@ -665,13 +665,7 @@ var noCacheFlag = regexp.MustCompile(`\s--no-cache(\s|=true|$)`)
 // --no-cache): no layer of one build is reused by the next. The first
 // such file ("" when one builds with its cache, or none builds it).
 func (c *buildConfigs) noCacheOnly(df string) string {
-	needles := []string{path.Base(df)}
-	switch {
-	case df == "Dockerfile":
-		needles = []string{"Dockerfile", "."}
-	case needles[0] == "Dockerfile":
-		needles = []string{path.Dir(df)}
-	}
+	needles := buildNeedles(df)
 	var found []string
 	check := func(name string, t *tokenSet) bool {
 		if name == df || t == nil || !t.builds {
@@ -692,7 +686,7 @@ func (c *buildConfigs) noCacheOnly(df string) string {
 		return true
 	}
 	// (any order: one cached build decides, and found is sorted below)
-	for _, x := range append(c.indexes(df, true), c.index(path.Dir(df), true)) {
+	for _, x := range c.indexes(df, true) { // (its own directory first)
 		for name, t := range x.files {
 			if !check(name, t) {
 				return ""
@@ -1007,6 +1001,20 @@ func (c *buildConfigs) onlyDocsBuild(df string) string {
 
 // builtLocally is mentionedLocally, counting only files that are no
 // documents when toolsOnly.
+// buildNeedles are the words a build line names the Dockerfile df by:
+// its name; for the root's Dockerfile, also `.` (scripts/build.sh's
+// `docker build -f Dockerfile .`, docs' `docker build -t app .`); for
+// another one called Dockerfile, its directory.
+func buildNeedles(df string) []string {
+	switch {
+	case df == "Dockerfile":
+		return []string{"Dockerfile", "."}
+	case path.Base(df) == "Dockerfile":
+		return []string{path.Dir(df)}
+	}
+	return []string{path.Base(df)}
+}
+
 func (c *buildConfigs) builtLocally(df string, toolsOnly bool) bool {
 	if df == "" {
 		return true
@@ -1015,16 +1023,7 @@ func (c *buildConfigs) builtLocally(df string, toolsOnly bool) bool {
 	// README's `docker build -t app .`, a Makefile's) builds it; one that
 	// only CI builds is not taken as built locally any more (review 15:
 	// vikunja, gogs, Kavita, answer build theirs on fresh runners only)
-	needles := []string{path.Base(df)}
-	switch {
-	case df == "Dockerfile":
-		// a build line of a script, a doc or a dev container that names
-		// a Dockerfile by that name or builds `.` (scripts/build.sh's
-		// `docker build -f Dockerfile .`, docs' `docker build -t app .`)
-		needles = []string{"Dockerfile", "."}
-	case needles[0] == "Dockerfile":
-		needles = []string{path.Dir(df)}
-	}
+	needles := buildNeedles(df)
 	for _, x := range c.indexes(df, true) {
 		for _, n := range needles {
 			if (!toolsOnly && x.named(n, df, true)) || (toolsOnly && x.namedByTool(n, df)) {

@@ -499,7 +499,7 @@ func candidates(root string, g *ignoreGroup, w *buildctx.Walk, reached map[strin
 	in := &rules.IgnoreInput{Dir: g.contextDir, Entries: entries, Reached: reached, Builds: all,
 		Named: len(g.contextImages()) < len(g.users), Keep: keep.protects, Source: namedBySources(g.users),
 		Dockerfile: func(name string) bool { return isDockerfileOf(name, g.contextImages()) },
-		Root:       root, Ignored: ignoredBy(g.ignore.Patterns), Required: g.required}
+		Root:       root, Ignored: buildctx.Excluder(g.ignore.Patterns), Required: g.required}
 	var out []exclusion
 	var listed []string
 	excluding := slices.DeleteFunc(rules.All(), func(r *rules.Rule) bool { return r.Excludes == nil })
@@ -519,19 +519,6 @@ func candidates(root string, g *ignoreGroup, w *buildctx.Walk, reached map[strin
 		}
 	}
 	return out
-}
-
-// ignoredBy answers whether the ignore file's patterns exclude a context
-// path (or a directory above it), as the builder matches them.
-func ignoredBy(patterns []string) func(string) bool {
-	m, err := patternmatcher.New(patterns)
-	if err != nil {
-		return func(string) bool { return false }
-	}
-	return func(p string) bool {
-		ok, _ := m.MatchesOrParentMatches(p)
-		return ok
-	}
 }
 
 // under: p is one of the paths or lies below one.

@@ -520,36 +520,16 @@ func TestMovedInstallExcludesNodeModulesNotYetThere(t *testing.T) {
 		"package-lock.json": `{"lockfileVersion":3,"packages":{"":{},"node_modules/express":{"version":"4.21.0"}}}`,
 		"app.js":            "",
 	}
-	root := testfs.Tree(t, files)
-	disc, err := discover.Discover(context.Background(), root, discover.Options{})
-	if err != nil {
-		t.Fatal(err)
+	df, ign, _ := fixRepo(t, files)
+	if !strings.Contains(df, "COPY package-lock.json package.json ./\nRUN") {
+		t.Errorf("install not moved:\n%s", df)
 	}
-	res, err := Run(context.Background(), disc, Options{Config: config.Default()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]string{}
-	for _, f := range res.Files {
-		got[f.Path] = string(f.After)
-	}
-	if !strings.Contains(got["Dockerfile"], "COPY package-lock.json package.json ./\nRUN") {
-		t.Errorf("install not moved:\n%s", got["Dockerfile"])
-	}
-	if !slices.Contains(patternsOf(got[".dockerignore"]), "/node_modules") {
-		t.Errorf("node_modules not excluded:\n%s", got[".dockerignore"])
+	if !slices.Contains(patternsOf(ign), "/node_modules") {
+		t.Errorf("node_modules not excluded:\n%s", ign)
 	}
 	// excluded already: nothing to add for it
 	files[".dockerignore"] = "node_modules\n"
-	root = testfs.Tree(t, files)
-	disc, _ = discover.Discover(context.Background(), root, discover.Options{})
-	res, err = Run(context.Background(), disc, Options{Config: config.Default()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range res.Files {
-		if f.Path == ".dockerignore" && strings.Contains(string(f.After), "/node_modules") {
-			t.Errorf("excluded twice:\n%s", f.After)
-		}
+	if _, ign, _ := fixRepo(t, files); strings.Contains(ign, "/node_modules") {
+		t.Errorf("excluded twice:\n%s", ign)
 	}
 }

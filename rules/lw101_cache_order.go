@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
-	"github.com/moby/patternmatcher"
 	"path"
 	"regexp"
 	"slices"
@@ -439,15 +438,7 @@ func (in *Input) goSumUnreached() bool {
 // ignoreExcludes: the ignore file in force excludes the context path p
 // (or a directory above it), as the builder matches its patterns.
 func (in *Input) ignoreExcludes(p string) bool {
-	if in.Context == nil || in.Context.IgnoreFile == nil || len(in.Context.IgnoreFile.Patterns) == 0 {
-		return false
-	}
-	m, err := patternmatcher.New(in.Context.IgnoreFile.Patterns)
-	if err != nil {
-		return false
-	}
-	ok, _ := m.MatchesOrParentMatches(p)
-	return ok
+	return in.Context != nil && in.Context.IgnoreFile != nil && buildctx.Excluder(in.Context.IgnoreFile.Patterns)(p)
 }
 
 // contextHasManifestOf: the build context holds a manifest of the tool

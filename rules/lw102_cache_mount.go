@@ -957,7 +957,8 @@ func (in *Input) scriptDefeats(ins *dockerfile.Instruction, concerns func(dir st
 
 // copiedFromContext is the context path a COPY or ADD before ins (in its
 // lineage) put at the image path p (relative to the RUN's WORKDIR), ""
-// when none did.
+// when none did. (contextDirOf answers for a directory, over an ignore
+// rewrite's entries; this one for a file, which must be in the context.)
 func (in *Input) copiedFromContext(ins *dockerfile.Instruction, p string) string {
 	if !path.IsAbs(p) {
 		p = path.Join(cmp.Or(ins.State.Workdir, "/"), p)
