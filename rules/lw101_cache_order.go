@@ -37,7 +37,10 @@ above them. A composer install whose autoloader or scripts read the sources is s
 workspace, whose install reads every member's manifest and runs their scripts, gets pnpm's own recipe: the lockfile
 and workspace file (with ` + "`.npmrc`" + `, the pnpmfile and the patches the lockfile names) and ` + "`pnpm fetch`" + ` before
 the sources, the install as written after them: the fetch step's layer holds the store and the virtual store
-(node_modules/.pnpm, one copy, hard-linked), so the install finds every package there and writes only its links. Where the
+(node_modules/.pnpm, one copy, hard-linked), so the install finds every package there and writes only its links. A
+single-module Maven build gets ` + "`dependency:go-offline`" + ` with the compile's own profiles and properties; the
+compile stays online for the few plugins' run-time dependencies the step leaves (an offline ` + "`-o`" + ` compile, a
+reactor, a parent pom of the context, system-scoped jars are refused). Where the
 install would read what the fixer cannot follow exactly, it leaves the Dockerfile alone and says why.`,
 	Bad: `FROM node:20-bookworm-slim
 WORKDIR /app
@@ -52,7 +55,7 @@ COPY . .`,
 		return in.informIfNoLayerCache(in.informIfBuiltOnce(in.informIfOnlyUncachedCI(checkCacheOrder(in))))
 	},
 	FixDockerfile: fixCacheOrder,
-	ImageEffects:  []ImageEffect{EffectLockfileRecopied},
+	ImageEffects:  []ImageEffect{EffectLockfileRecopied, EffectDependenciesPrefetched},
 })
 
 // broadCopy reports whether a COPY/ADD brings more than manifests: the
@@ -964,6 +967,11 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 		case toolCargo:
 			var why string
 			if dl, why = cargoDependencyStep(in, inst, installCmd, srcDir); why != "" {
+				return nil, why
+			}
+		case toolMaven:
+			var why string
+			if dl, why = mavenDependencyStep(in, installCmd, srcDir); why != "" {
 				return nil, why
 			}
 		default:

@@ -161,6 +161,12 @@ const (
 	// lifecycle script finds no .git then and writes no git hooks
 	// (.husky/_, .git/config's hooksPath), which no container runs.
 	EffectLockfileRecopied
+	// EffectDependenciesPrefetched: a dependency step the fix added
+	// (`go mod download`, `mvn dependency:go-offline`, `dotnet restore`)
+	// fetches the whole dependency set the manifests declare into the
+	// package store, more than the compile alone fetched (test-only
+	// modules, plugins of every phase): files added under the store.
+	EffectDependenciesPrefetched
 )
 
 // WithEffect is the rule whose fix makes changes of kind e ("" when none

@@ -21,6 +21,10 @@ type Intent struct {
 	// (LW117): a package store a later step reads now stays in the layer
 	// the install makes, so the image holds its content.
 	Stored []string
+	// Prefetched are the package stores of the dependency steps the fix
+	// added (Go's module cache under `go mod download`, ~/.m2/repository
+	// under `dependency:go-offline`)
+	Prefetched []string
 	// Mounts are the targets of every cache mount of either Dockerfile:
 	// BuildKit creates the directories above a mount's target for the
 	// mount point, so their existence, mode and owner are the mount's.
@@ -239,6 +243,13 @@ func Compare(orig, fixed *Snapshot, in Intent) *Comparison {
 		for _, d := range in.Stored {
 			if under(p, d) {
 				return effectRule(rules.EffectStoresInLayers), "the package store " + d + " is no cache mount any more: it stays in the layer, where a fresh builder finds it"
+			}
+		}
+		if change != "missing" {
+			for _, d := range in.Prefetched {
+				if under(p, d) {
+					return effectRule(rules.EffectDependenciesPrefetched), "fetched by the dependency step the fix added into " + d + ": the whole dependency set the manifests declare, where the compile alone fetched only what it built"
+				}
 			}
 		}
 		if dir {

@@ -1,8 +1,11 @@
 package verify
 
 import (
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/layerwise/layerwise/dockerfile"
 )
 
 // With a runtime stage on another base (LW112), a label the Dockerfile
@@ -127,6 +130,34 @@ func TestStoreOutOfItsMount(t *testing.T) {
 	}
 }
 
+// A dependency step the fix added fetches more into the package store
+// than the compile did (go-offline's plugins): added and changed files
+// under the store are LW101's; the same files elsewhere, and files the
+// store lost, are not.
+func TestPrefetchedStore(t *testing.T) {
+	file := func(digest string) Entry { return Entry{Type: "file", Mode: 0o644, Size: 10, Digest: digest} }
+	orig := &Snapshot{Files: map[string]Entry{"/app": file("a"), "/root/.m2/repository/a/_remote.repositories": file("r1"), "/root/.m2/repository/b/b.jar": file("b")}}
+	fixed := &Snapshot{Files: map[string]Entry{"/app": file("a"), "/root/.m2/repository/a/_remote.repositories": file("r2"),
+		"/root/.m2/repository/p/plugin.jar": file("p"), "/srv/other": file("d")}}
+	c := Compare(orig, fixed, Intent{Prefetched: []string{"/root/.m2/repository"}})
+	got := map[string]string{}
+	for _, g := range c.Intended {
+		for _, e := range g.Examples {
+			got[e] = g.Rule
+		}
+	}
+	if got["/root/.m2/repository/p/plugin.jar"] != "LW101" || got["/root/.m2/repository/a/_remote.repositories"] != "LW101" {
+		t.Errorf("the prefetched store's files should be LW101's: %+v", c.Intended)
+	}
+	fails := map[string]bool{}
+	for _, d := range c.Failures {
+		fails[d.Path] = true
+	}
+	if !fails["/srv/other"] || !fails["/root/.m2/repository/b/b.jar"] || len(fails) != 2 {
+		t.Errorf("failures: %+v", c.Failures)
+	}
+}
+
 // A rule that declares an image config field its fix changes
 // (rules.Rule.ImageConfig) has that field's difference attributed to it;
 // any other config difference stays a failure.
@@ -182,5 +213,25 @@ func TestHuskyHooksAttributed(t *testing.T) {
 	}
 	if c := Compare(orig, fixed, Intent{}); c.Same || len(c.Failures) != 3 {
 		t.Errorf("without: %+v", c.Failures)
+	}
+}
+
+// The stores are those of the dependency steps the fix added, not of a
+// step both Dockerfiles have.
+func TestPrefetchedStores(t *testing.T) {
+	parse := func(s string) *dockerfile.File {
+		f, err := dockerfile.Parse("Dockerfile", []byte(s), dockerfile.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	o := parse("FROM maven:3 AS b\nWORKDIR /app\nRUN go mod download\nCOPY . .\nRUN mvn -B package\n")
+	f := parse("FROM maven:3 AS b\nWORKDIR /app\nRUN go mod download\nCOPY pom.xml ./\nRUN mvn -B dependency:go-offline\nCOPY . .\nRUN mvn -B package\nFROM b\n")
+	if got := prefetchedStores(o, f); !slices.Equal(got, []string{"/root/.m2/repository"}) {
+		t.Errorf("got %q", got)
+	}
+	if got := prefetchedStores(f, f); len(got) != 0 {
+		t.Errorf("nothing added, got %q", got)
 	}
 }

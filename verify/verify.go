@@ -24,6 +24,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -543,6 +544,41 @@ func smoke(ctx context.Context, docker, a, b, command string) *Smoke {
 	return s
 }
 
+// prefetchedStores are the package stores of the dependency steps the fix
+// added: RUNs of the fixed Dockerfile that the original does not have,
+// which install from manifests alone into a store.
+func prefetchedStores(o, f *dockerfile.File) []string {
+	var out []string
+	had := map[string]bool{}
+	for _, st := range o.Stages {
+		for _, x := range st.Instructions {
+			if x.Run != nil {
+				had[x.Run.Script] = true
+			}
+		}
+	}
+	for _, st := range f.Stages {
+		root := st
+		for seen := 0; root.BaseStage >= 0 && root.BaseStage < len(f.Stages) && seen < len(f.Stages); seen++ {
+			root = f.Stages[root.BaseStage]
+		}
+		for _, x := range st.Instructions {
+			if x.Run == nil || had[x.Run.Script] {
+				continue
+			}
+			for _, c := range x.Run.Commands {
+				if i := rules.Classify(c); i != nil && i.FromManifest && !i.Compile {
+					if d := i.Tool.StoreDir(x.State, root.Base); d != "" && !slices.Contains(out, d) {
+						out = append(out, d)
+					}
+				}
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 // intentOf reads from the two Dockerfiles and contexts what the fix set
 // out to change.
 func intentOf(ctx context.Context, o, f *discover.Image, orig *Snapshot, declared []string) (Intent, error) {
@@ -583,6 +619,7 @@ func intentOf(ctx context.Context, o, f *discover.Image, orig *Snapshot, declare
 			in.Stored = append(in.Stored, t)
 		}
 	}
+	in.Prefetched = prefetchedStores(o.Model, f.Model)
 	sort.Strings(in.CacheDirs)
 	sort.Strings(in.Stored)
 	sort.Strings(in.Mounts)
