@@ -1170,7 +1170,13 @@ func (c *buildConfigs) cloudCodeNoMounts(dir string) string {
 }
 
 // ciBuild: a CI step that builds an image.
-var ciBuild = regexp.MustCompile(`docker/build-push-action|docker/bake-action|\bdocker(\s+buildx)?\s+(build|bake)\b|\bdocker\s+compose\s+build\b|\bdocker-compose\s+build\b|\bbuildctl\s+build\b`)
+var ciBuild = regexp.MustCompile(`docker/build-push-action|docker/bake-action|` + remoteImageWorkflow.String() + `|\bdocker(\s+buildx)?\s+(build|bake)\b|\bdocker\s+compose\s+build\b|\bdocker-compose\s+build\b|\bbuildctl\s+build\b`)
+
+// remoteImageWorkflow: a job that calls another repository's reusable
+// workflow named for building images (shlink's `uses:
+// shlinkio/github-actions/.github/workflows/docker-publish-image.yml@main`:
+// review 23); what it runs is not here to read.
+var remoteImageWorkflow = regexp.MustCompile(`uses:\s*["']?[\w.-]+/[\w.-]+/\.github/workflows/[\w.-]*(?:docker|image|container|build)[\w.-]*\.ya?ml@`)
 
 // ciWorkflow is the first CI configuration of the repository that builds
 // images (Repo.CIWorkflow), and why its images get no cache mount when a

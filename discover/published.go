@@ -881,7 +881,9 @@ func (c *buildConfigs) ciCache(rel string) ciCacheAnswer {
 	// executors may keep one, which the file does not tell
 	hosted := strings.Contains(filepath.ToSlash(rel), ".github/workflows/") && !bytes.Contains(text, []byte("self-hosted"))
 	a.hosted = hosted
-	a.uncached = hosted && !ciCacheWords.Match(text)
+	// a called workflow of another repository may keep a layer cache:
+	// that is not known here (its runners are hosted all the same)
+	a.uncached = hosted && !ciCacheWords.Match(text) && !remoteImageWorkflow.Match(text)
 	a.publishes = ciPush.Match(text)
 	// a cron trigger, and pushes or pull requests only where some paths
 	// change (wger's monthly base image: review 22)

@@ -731,3 +731,34 @@ func TestCIRefresh(t *testing.T) {
 		}
 	}
 }
+
+// TestRemoteImageWorkflow: a job calling another repository's reusable
+// workflow named for images (shlink's docker-publish-image.yml: review 23)
+// builds the root Dockerfile on hosted runners; whether it keeps a layer
+// cache is not known here. A called workflow of the same repository, or
+// one named for something else, builds nothing that is known.
+func TestRemoteImageWorkflow(t *testing.T) {
+	for _, tc := range []struct {
+		uses  string
+		built bool
+	}{
+		{"shlinkio/github-actions/.github/workflows/docker-publish-image.yml@main", true},
+		{"org/shared/.github/workflows/build-image.yaml@v2", true},
+		{"./.github/workflows/docker-publish-image.yml", false},
+		{"org/shared/.github/workflows/lint.yml@v1", false},
+	} {
+		root := t.TempDir()
+		testfs.Write(t, root, map[string]string{
+			".github/workflows/publish.yml": "on:\n  push:\n    tags: ['v*']\njobs:\n  build-image:\n    uses: " + tc.uses + "\n    with:\n      image-name: org/app\n",
+			"Dockerfile":                    "FROM alpine:3.20\n",
+		})
+		disc, err := Discover(context.Background(), root, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		im := disc.Images[0]
+		if got := im.CI != "" && im.CIFresh && !im.CIUncached; got != tc.built {
+			t.Errorf("%s: CI %q fresh %v uncached %v, want built %v", tc.uses, im.CI, im.CIFresh, im.CIUncached, tc.built)
+		}
+	}
+}

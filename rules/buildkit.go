@@ -454,6 +454,19 @@ func (in *Input) BuildKitFindingHolds(w BuildKitFinding) bool {
 		if testInput(in.Dockerfile) {
 			return false // a one-shot test runner: nothing stops it gracefully
 		}
+		// a CMD or ENTRYPOINT a later one of the stage replaces never runs
+		// (EventualShop's four CMDs: review 23); BuildKit's
+		// MultipleInstructionsDisallowed says that one
+		if s := in.stageOf(ins); s != nil {
+			after := false
+			for _, x := range s.Instructions {
+				if x == ins {
+					after = true
+				} else if after && x.Kind == ins.Kind {
+					return false
+				}
+			}
+		}
 		// the exec form of a command that needs the shell (an && chain,
 		// a variable, a redirection) is ["sh", "-c", ...]: the same shell
 		// as PID 1, so the advice changes nothing

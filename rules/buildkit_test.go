@@ -186,6 +186,25 @@ func TestBuildKitFindingsThatDoNotHold(t *testing.T) {
 	if f, h := find("FROM registry.example.com/team/base:1\nENTRYPOINT /app\n", "JSONArgsRecommended", nil); !f || !h {
 		t.Errorf("an unknown base: found %v holds %v", f, h)
 	}
+	// a CMD a later one replaces never runs: only the last is reported
+	// (review 23: EventualShop's four CMDs in one stage)
+	{
+		src := "FROM debian:12\nCMD /app/a\nCMD /app/b\nENTRYPOINT /app/c\n"
+		in := input(t, src)
+		ws, err := RunBuildKitChecks(context.Background(), "Dockerfile", []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		held := map[int]bool{}
+		for _, w := range ws {
+			if w.Rule == "JSONArgsRecommended" {
+				held[w.StartLine] = in.BuildKitFindingHolds(w)
+			}
+		}
+		if len(held) != 3 || held[2] || !held[3] || !held[4] {
+			t.Errorf("the replaced CMD only should be dropped: %v", held)
+		}
+	}
 	// InvalidDefaultArgInFrom: an ARG declared with no default is one the
 	// build must pass (eventuate's base image version: review 13); an
 	// empty default written out is reported
