@@ -342,10 +342,14 @@ var redirectTarget = regexp.MustCompile(`>>?\s*([^\s;&|)<>]+)`)
 // whose files a COPY put there: the last COPY of the whole context (or a
 // directory of it) that covers dir, or a COPY of package.json into dir.
 func (in *Input) nodeContextDir(s *dockerfile.Stage, dir string) (string, bool) {
+	return in.nodeContextDirDepth(s, dir, 0)
+}
+
+func (in *Input) nodeContextDirDepth(s *dockerfile.Stage, dir string, depth int) (string, bool) {
 	found, out := false, ""
 	for _, x := range s.Instructions {
 		c := x.Copy
-		if c == nil || c.From != "" || c.Unresolved {
+		if c == nil || c.Unresolved {
 			continue
 		}
 		d := c.Dest
@@ -353,6 +357,20 @@ func (in *Input) nodeContextDir(s *dockerfile.Stage, dir string) (string, bool) 
 			d = path.Join(x.State.Workdir, d)
 		}
 		d = path.Clean(d)
+		if c.From != "" {
+			// a directory another stage of the file copied from the
+			// context (moorara's `COPY --from=builder
+			// /usr/src/app/server/ ./server/`: review 23)
+			from := in.File.Stage(c.From)
+			if from == nil || from == s || depth > len(in.File.Stages) || len(c.Sources) != 1 || !path.IsAbs(c.Sources[0]) || !within(dir, d) {
+				continue
+			}
+			rel := strings.TrimPrefix(strings.TrimPrefix(dir, d), "/")
+			if o, ok := in.nodeContextDirDepth(from, path.Join(c.Sources[0], rel), depth+1); ok {
+				out, found = o, true
+			}
+			continue
+		}
 		for _, src := range c.Sources {
 			src = strings.TrimPrefix(path.Clean(src), "/")
 			if src == "." {

@@ -88,13 +88,31 @@ func checkToolchainInFinal(in *Input) []Finding {
 		}
 		cSeen = cSeen || hasC
 		if len(names) > 0 {
-			out = append(out, in.at(ins, fmt.Sprintf("the final image installs build tools (%s, ~%s): install them in a build stage and copy only the output.", strings.Join(names, ", "), mb(w)),
-				Cost{ImageBytes: w, Seconds: bytesSeconds(0, w), Basis: "static"}))
+			f := in.at(ins, fmt.Sprintf("the final image installs build tools (%s, ~%s): install them in a build stage and copy only the output.", strings.Join(names, ", "), mb(w)),
+				Cost{ImageBytes: w, Seconds: bytesSeconds(0, w), Basis: "static"})
+			if w < smallToolchain {
+				// make alone (~2 MB), which an entrypoint may run at
+				// every start (photoprism's `make -C /scripts https`:
+				// review 23): not worth a warning either way
+				f.Severity = Info
+			}
+			out = append(out, f)
 		}
 		for _, inst := range runInstalls(ins) {
 			if devDepsInstall(inst, ins.State) && !in.noDevDependencies(ins, inst) && !in.runsDevDependency(final, ins) && !in.devOrTestImage(final) {
-				out = append(out, in.at(ins, fmt.Sprintf("`%s` installs development dependencies into the final image: install production dependencies only (e.g. `--omit=dev`), or build in an earlier stage.", inst),
-					Cost{ImageBytes: 100e6, Seconds: bytesSeconds(0, 100e6), Basis: "static"}))
+				bytes := int64(100e6)
+				if inst.Tool == toolBundler {
+					// rubocop, rspec and the like: tens of MB, and the
+					// same install often feeds a test target (postal's
+					// `FROM base AS ci`: review 23)
+					bytes = 20e6
+				}
+				f := in.at(ins, fmt.Sprintf("`%s` installs development dependencies into the final image: install production dependencies only (%s), or build in an earlier stage.", inst, productionOnly(inst.Tool)),
+					Cost{ImageBytes: bytes, Seconds: bytesSeconds(0, bytes), Basis: "static"})
+				if inst.Tool == toolBundler {
+					f.Severity = Info
+				}
+				out = append(out, f)
 			}
 		}
 	}
@@ -114,6 +132,27 @@ func compilesInLineage(in *Input) bool {
 	return false
 }
 
+// smallToolchain: build tools that weigh less than this in the final
+// image are information, not a warning.
+const smallToolchain = 10e6
+
+// productionOnly is how the tool installs production dependencies alone.
+func productionOnly(t *Tool) string {
+	switch t {
+	case toolYarn:
+		return "`yarn install --production`, or `yarn workspaces focus --production` with yarn 2+"
+	case toolPnpm:
+		return "`pnpm install --prod`"
+	case toolPoetry:
+		return "`poetry install --only main`"
+	case toolPip:
+		return "the runtime requirements file, not the development one"
+	case toolBundler:
+		return "`ENV BUNDLE_WITHOUT=\"development test\"` before `bundle install`, and a test target that installs them"
+	}
+	return "`npm ci --omit=dev`"
+}
+
 func mb(b int64) string { return fmt.Sprintf("%d MB", b/1e6) }
 
 // noDevDependencies: an npm/yarn/pnpm install whose package.json (the one
@@ -123,10 +162,33 @@ func (in *Input) noDevDependencies(ins *dockerfile.Instruction, inst *Install) b
 	if inst.Tool != toolNpm && inst.Tool != toolYarn && inst.Tool != toolPnpm {
 		return false
 	}
+	// where the install runs: the WORKDIR, then the RUN's own `cd DIR`
+	// before it (moorara's `cd server && yarn install` reads
+	// server/package.json: review 23)
+	wd := path.Clean(ins.State.Workdir)
+	if ins.Run != nil {
+		for _, c := range ins.Run.Commands {
+			if c.Name == inst.Cmd.Name && slices.Equal(c.Args, inst.Cmd.Args) {
+				break
+			}
+			if c.Name == "cd" {
+				if len(c.Args) != 1 || !literalPath(c.Args[0]) {
+					return false
+				}
+				if path.IsAbs(c.Args[0]) {
+					wd = path.Clean(c.Args[0])
+				} else {
+					wd = path.Join(wd, c.Args[0])
+				}
+			}
+		}
+	}
 	dir := ""
 	if s := in.stageOf(ins); s != nil {
-		if d, ok := in.nodeContextDir(s, path.Clean(ins.State.Workdir)); ok {
+		if d, ok := in.nodeContextDir(s, wd); ok {
 			dir = d
+		} else if wd != path.Clean(ins.State.Workdir) {
+			return true // a directory of its own, whose manifest is not known here: no claim
 		}
 	}
 	if _, err := in.readPackageJSON(dir); err != nil {

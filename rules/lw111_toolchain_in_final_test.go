@@ -293,3 +293,32 @@ func TestLW111JavaWeighsTheJDKOnly(t *testing.T) {
 		t.Errorf("%+v", fs)
 	}
 }
+
+// Review 23: `cd server && yarn install` in the final stage reads
+// server/package.json — here copied from the builder stage, which took it
+// from the context — not the root's; make alone (~2 MB) is information;
+// bundler's advice is bundler's own.
+func TestLW111Review23(t *testing.T) {
+	df := "FROM node:20-alpine AS builder\nWORKDIR /usr/src/app\nCOPY . .\nRUN yarn install && yarn run build\n" +
+		"FROM node:20-alpine\nWORKDIR /usr/src/app\nCOPY --from=builder /usr/src/app/build/ ./build/\nCOPY --from=builder /usr/src/app/server/ ./server/\nRUN cd server && yarn install\nCMD [\"node\", \"server/index.js\"]\n"
+	for _, tc := range []struct {
+		server string
+		want   int
+	}{
+		{`{"dependencies":{"express":"4"}}`, 0},
+		{`{"dependencies":{"express":"4"},"devDependencies":{"nodemon":"3"}}`, 1},
+	} {
+		in := inputWithContext(t, map[string]string{"Dockerfile": df, "package.json": `{"devDependencies":{"react-scripts":"5"}}`, "server/package.json": tc.server})
+		if got := len(check(t, "LW111", in)); got != tc.want {
+			t.Errorf("server %s: %d findings, want %d", tc.server, got, tc.want)
+		}
+	}
+	fs := check(t, "LW111", input(t, "FROM debian:12\nRUN apt-get update && apt-get install -y make\nCOPY . /app\nCMD [\"/app/run\"]\n"))
+	if len(fs) != 1 || fs[0].Severity != Info {
+		t.Errorf("make alone: %+v", fs)
+	}
+	fs = check(t, "LW111", input(t, "FROM ruby:3.3\nCOPY Gemfile Gemfile.lock ./\nRUN bundle install\nCOPY . .\nCMD [\"rails\", \"s\"]\n"))
+	if len(fs) != 1 || fs[0].Severity != Info || !strings.Contains(fs[0].Message, "BUNDLE_WITHOUT") || strings.Contains(fs[0].Message, "--omit=dev") {
+		t.Errorf("bundler: %+v", fs)
+	}
+}
