@@ -381,7 +381,7 @@ func TestSharedContextFindingsOnce(t *testing.T) {
 		"a.Dockerfile":       "FROM debian:12\nCOPY . /app\n",
 		"b.Dockerfile":       "FROM debian:12\nCOPY . /srv\n",
 		"app":                "x",
-		".env":               "K=V",
+		".env":               "API_KEY=k3y",
 	})
 	res := run(t, root, nil)
 	if n := ids(res)["LW123"]; n != 1 {
@@ -767,7 +767,7 @@ func TestSkaffoldRequiresPassesTheImage(t *testing.T) {
 func TestSecretsSentOtherwiseThanByCOPY(t *testing.T) {
 	bind := testfs.Tree(t, map[string]string{
 		"Dockerfile": "FROM python:3.12\nWORKDIR /app\nRUN --mount=type=bind,target=/src cp -r /src/. /app/\n",
-		".env":       "K=V",
+		".env":       "API_KEY=k3y",
 	})
 	link := testfs.Tree(t, map[string]string{
 		"Dockerfile":      "FROM debian:12\nCOPY conf ./conf\n",

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"path"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -232,8 +233,9 @@ func hasHeavyAncestor(p string) bool {
 }
 
 // SensitiveFiles flags files that hold secrets by name, and package-manager rc
-// files that hold tokens. Only .npmrc/.pypirc are opened (they are tiny and
-// only a token makes them sensitive); nothing else is read.
+// files that hold tokens. Only .npmrc, environment files, PEM files and
+// JSON files named like keys are opened (small ones: what they hold decides
+// whether they are secrets); nothing else is read.
 func SensitiveFiles(root string, entries []Entry) []Sensitive {
 	var out []Sensitive
 	for _, e := range entries {
@@ -258,6 +260,12 @@ func SensitiveFiles(root string, entries []Entry) []Sensitive {
 			continue
 		}
 		if reason := sensitiveFile(base); reason != "" {
+			if envFile(base) && (e.Type != TypeFile || e.Size >= 64<<10 || !envHoldsSecret(filepath.Join(root, filepath.FromSlash(e.Path)))) {
+				// an environment file of public settings (yas's
+				// .env.production: API_BASE_PATH alone) or placeholders
+				// is no secret (review 23)
+				continue
+			}
 			out = append(out, Sensitive{Path: e.Path, Reason: reason})
 			continue
 		}
@@ -310,8 +318,8 @@ var sensitiveDirs = map[string]string{
 func sensitiveFile(base string) string {
 	l := strings.ToLower(base)
 	switch {
-	case l == ".env" || strings.HasPrefix(l, ".env."):
-		if strings.HasSuffix(l, ".example") || strings.HasSuffix(l, ".sample") || strings.HasSuffix(l, ".template") {
+	case envFile(l):
+		if strings.HasSuffix(l, ".example") || strings.HasSuffix(l, ".sample") || strings.HasSuffix(l, ".template") || envFixture[strings.TrimPrefix(l, ".env.")] {
 			return ""
 		}
 		return "environment file (often secrets)"
@@ -330,6 +338,55 @@ func sensitiveFile(base string) string {
 	}
 	return ""
 }
+
+func envFile(base string) bool {
+	l := strings.ToLower(base)
+	return l == ".env" || strings.HasPrefix(l, ".env.")
+}
+
+// envFixture: environment files a test or CI job copies into place, by
+// their suffix (pterodactyl's .env.ci, `cp .env.ci .env` in its workflow:
+// review 23), and a framework's committed defaults (.env.dist).
+var envFixture = map[string]bool{"ci": true, "test": true, "testing": true, "e2e": true, "dist": true, "defaults": true}
+
+// secretName: a variable whose name says it holds a secret.
+var secretName = regexp.MustCompile(`(?i)secret|passw|token|private|credential|api_?key|access_?key|_key$|^key$|auth|dsn|salt|database_url`)
+
+// envHoldsSecret: an environment file sets a variable named like a secret
+// to a value that is not empty, a reference or a placeholder (or a URL
+// with a password in it).
+func envHoldsSecret(p string) bool {
+	data, err := safefile.ReadRegular(p, 64<<10)
+	if err != nil {
+		return true // unreadable here: the name speaks
+	}
+	for line := range strings.Lines(string(data)) {
+		line = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "export "))
+		k, v, ok := strings.Cut(line, "=")
+		if !ok || strings.HasPrefix(k, "#") {
+			continue
+		}
+		k, v = strings.TrimSpace(k), strings.Trim(strings.TrimSpace(v), `"'`)
+		if v == "" || strings.HasPrefix(v, "$") || strings.HasPrefix(v, "<") || placeholderValue.MatchString(v) {
+			continue
+		}
+		if strings.HasSuffix(strings.ToLower(k), "_url") {
+			if userPassURL.MatchString(v) {
+				return true
+			}
+			continue
+		}
+		if secretName.MatchString(k) {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	placeholderValue = regexp.MustCompile(`(?i)^(changeme|change_me|change-me|xxx+|todo|none|null|false|true|0|1|your[-_ ].*|replace[-_ ].*|example.*|dummy.*|test.*|placeholder.*)$`)
+	userPassURL      = regexp.MustCompile(`://[^/@:\s]+:[^/@\s]+@`)
+)
 
 // holdsPrivateKey reports whether a PEM file holds a private key.
 func holdsPrivateKey(p string) bool {

@@ -13,7 +13,13 @@ import (
 func TestSensitiveFiles(t *testing.T) {
 	root := t.TempDir()
 	files := map[string]string{
-		".env":                     "K=V",
+		".env": "# local\nexport DB_PASSWORD='hunter2'\n",
+		// environment files of public settings, placeholders and
+		// references, and a CI fixture, are no secrets (review 23)
+		"web/.env.production":      "API_BASE_PATH=http://storefront/api\n",
+		"web/.env.ci":              "APP_KEY=SomeRandomString3232RandomString\n",
+		"api/.env":                 "SECRET_KEY=\nAPI_TOKEN=${API_TOKEN}\nPASSWORD=changeme\n",
+		"db/.env.local":            "DATABASE_URL=postgres://app:s3cret@db/app\n",
 		".env.example":             "K=",
 		"keys/id_rsa":              "-----BEGIN",
 		"keys/id_rsa.pub":          "ssh-rsa AAAA",
@@ -42,7 +48,7 @@ func TestSensitiveFiles(t *testing.T) {
 		got = append(got, s.Path)
 	}
 	sort.Strings(got)
-	want := []string{".env", ".pypirc", "certs/server.pem", "deploy/kubeconfig", "deploy/prod.kubeconfig", "gcp-service-account.json", "keys/id_rsa", "terraform/main.tfstate"}
+	want := []string{".env", ".pypirc", "certs/server.pem", "db/.env.local", "deploy/kubeconfig", "deploy/prod.kubeconfig", "gcp-service-account.json", "keys/id_rsa", "terraform/main.tfstate"}
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("sensitive %q\nwant      %q", got, want)
 	}

@@ -16,7 +16,7 @@ func TestAuditExitCodesAndFormats(t *testing.T) {
 		".dockerignore": ".git\n",
 	})
 	naive := testfs.Tree(t, map[string]string{"Dockerfile": "FROM node:20\nCOPY . .\nRUN npm ci\n", "package.json": "{}"})
-	secret := testfs.Tree(t, map[string]string{"Dockerfile": "FROM debian:12.5\nCOPY . /app\n", "app": "x", ".env": "K=V", ".dockerignore": "x\n"})
+	secret := testfs.Tree(t, map[string]string{"Dockerfile": "FROM debian:12.5\nCOPY . /app\n", "app": "x", ".env": "API_KEY=k3y", ".dockerignore": "x\n"})
 	broken := testfs.Tree(t, map[string]string{"Dockerfile": "FROM debian:12\nCOPY --chmown=1 a b\n"})
 	cases := []struct {
 		args []string

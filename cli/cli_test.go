@@ -155,7 +155,7 @@ func TestContextTextReport(t *testing.T) {
 		"src/index.js":               "console.log(1)",
 		"node_modules/left-pad/i.js": strings.Repeat("x", 4000),
 		"docs/guide.md":              strings.Repeat("y", 2000),
-		".env":                       "SECRET=1",
+		".env":                       "SECRET=s3cr3t",
 		".dockerignore":              "docs\n",
 	})
 	code, out, _ := run(t, "context", root)

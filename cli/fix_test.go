@@ -15,7 +15,7 @@ func TestFixCommand(t *testing.T) {
 	repo := testfs.Tree(t, map[string]string{
 		"Dockerfile":   "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n",
 		"package.json": "{}",
-		".env":         "SECRET=1",
+		".env":         "SECRET=s3cr3t",
 	})
 	orig, _ := os.ReadFile(filepath.Join(repo, "Dockerfile"))
 	code, out, _ := run(t, "fix", repo)

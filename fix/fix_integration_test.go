@@ -37,7 +37,7 @@ func naiveService(t *testing.T) string {
 		"src/routes.js":            "module.exports = {}\n",
 		"node_modules/left-pad/x":  "stale copy from the developer's machine\n",
 		".git/objects/pack/p.pack": strings.Repeat("g", 4096),
-		".env":                     "SECRET=1\n",
+		".env":                     "SECRET=s3cr3t\n",
 		"README.md":                "# web\n",
 	})
 }

@@ -22,7 +22,7 @@ func TestUnitFixProposesNothingOutside(t *testing.T) {
 	top := t.TempDir()
 	root, outside := filepath.Join(top, "repo"), filepath.Join(top, "outside")
 	src := "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n"
-	testfs.Write(t, outside, map[string]string{"Dockerfile": src, "package.json": "{}", ".env": "K=V"})
+	testfs.Write(t, outside, map[string]string{"Dockerfile": src, "package.json": "{}", ".env": "API_KEY=k3y"})
 	os.MkdirAll(root, 0o755)
 	if err := os.Symlink("../outside", filepath.Join(root, "ext")); err != nil {
 		t.Fatal(err)

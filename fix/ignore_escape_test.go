@@ -74,7 +74,7 @@ func TestIgnoreRewriteNeverReincludesSecrets(t *testing.T) {
 	got, notes := ignoreFixes(t, map[string]string{
 		"Dockerfile":  "FROM debian:12\nCOPY app /app\n",
 		"app/main":    "x",
-		".env":        "K=V",
+		".env":        "API_KEY=k3y",
 		".ssh/id_rsa": "key",
 		"!*":          "",
 		"!.env":       "",

@@ -49,7 +49,7 @@ func TestIgnoreGenerated(t *testing.T) {
 		"node_modules/x/a.js": "",
 		"dist/out.js":         "",
 		"docs/guide.md":       "",
-		".env":                "K=V",
+		".env":                "API_KEY=k3y",
 		"README.md":           "",
 	})
 	ign := got[".dockerignore"]
@@ -82,7 +82,7 @@ func TestIgnoreEnvFileOnlyWhereNoBundlerReadsIt(t *testing.T) {
 		{"RUN npx vite build", false},
 	} {
 		got, notes := ignoreFixes(t, map[string]string{
-			"Dockerfile": "FROM node:20\nCOPY . .\n" + tc.run + "\n", "requirements.txt": "", "package.json": "{}", ".env": "K=V", "src/a.js": "",
+			"Dockerfile": "FROM node:20\nCOPY . .\n" + tc.run + "\n", "requirements.txt": "", "package.json": "{}", ".env": "API_KEY=k3y", "src/a.js": "",
 		})
 		has := slices.Contains(patternsOf(got[".dockerignore"]), "/.env")
 		if has != tc.exclude {
@@ -119,7 +119,7 @@ func TestIgnoreSharedContextIsTheUnion(t *testing.T) {
 		"src/x":        "",
 		"docs/y":       "",
 		"other/z":      "",
-		".env":         "K=V", // a secret: the file is written, and gets what no COPY reaches too
+		".env":         "API_KEY=k3y", // a secret: the file is written, and gets what no COPY reaches too
 	})
 	pats := patternsOf(got[".dockerignore"])
 	if strings.Join(pats, ",") != "/.env,/.layerwise,/other" {
@@ -168,7 +168,7 @@ func TestIgnoreKeepsEmptyDirectoriesACopyNames(t *testing.T) {
 		"Dockerfile": "FROM debian:12\nCOPY data /data\nCOPY app /app\n",
 		"app":        "x",
 		"junk.txt":   "",
-		".env":       "K=V",
+		".env":       "API_KEY=k3y",
 	})
 	if err := os.Mkdir(filepath.Join(root, "data"), 0o755); err != nil {
 		t.Fatal(err)
@@ -198,7 +198,7 @@ func TestIgnoreNamedContext(t *testing.T) {
 		"shared/config/a.yaml":         "a: 1",
 		"shared/node_modules/x/i.js":   "",
 		"shared/docs/big.md":           strings.Repeat("d", 2000),
-		"shared/.env":                  "K=V",
+		"shared/.env":                  "API_KEY=k3y",
 		"shared/templates/unused.tmpl": "",
 	})
 	ign, ok := got["shared/.dockerignore"]
@@ -226,7 +226,7 @@ func TestIgnoreContextAlsoANamedContext(t *testing.T) {
 		"lib/src/a.c":       "",
 		"lib/assets/x.png":  "png",
 		"lib/docs/guide.md": "",
-		"lib/.env":          "K=V",
+		"lib/.env":          "API_KEY=k3y",
 		"app/Dockerfile":    "FROM busybox:1.36\nRUN --mount=from=lib,source=assets,target=/a cp -r /a /assets\nCOPY app.sh /\n",
 		"app/app.sh":        "",
 	})
@@ -267,7 +267,7 @@ func TestIgnoreCountsInlineDockerfiles(t *testing.T) {
 		"src/main.c":    "",
 		"docs/guide.md": "",
 		"notes/x.txt":   "",
-		".env":          "K=V",
+		".env":          "API_KEY=k3y",
 	})
 	if want := []string{"/.env", "/.layerwise", "/compose.yaml", "/notes"}; strings.Join(patternsOf(got[".dockerignore"]), ",") != strings.Join(want, ",") {
 		t.Errorf("patterns %q, want %q", patternsOf(got[".dockerignore"]), want)
@@ -339,7 +339,7 @@ func TestIgnoreNeverExcludesWhatACopyNames(t *testing.T) {
 		"index.js":                "",
 		"web/client/build/app.js": "",
 		"certs/server.key":        "secret",
-		".env":                    "K=V",
+		".env":                    "API_KEY=k3y",
 	})
 	ign := got[".dockerignore"]
 	for _, p := range patternsOf(ign) {
@@ -363,7 +363,7 @@ func TestIgnoreNeverExcludesWhatCopyFromCarries(t *testing.T) {
 		"Api/Program.cs":           "",
 		"Api/certs/dev.pfx":        "cert",
 		"Api/appsettings.dev.json": "{}",
-		".env":                     "K=V",
+		".env":                     "API_KEY=k3y",
 	})
 	ign := got[".dockerignore"]
 	for _, p := range patternsOf(ign) {

@@ -26,7 +26,7 @@ var service = map[string]string{
 		"RUN echo built > /built.txt\n" +
 		"ENTRYPOINT [\"jq\"]\n",
 	"data.json": "{\"a\": 1}\n",
-	".env":      "SECRET=1\n",
+	".env":      "SECRET=s3cr3t\n",
 }
 
 func editFixed(name string, edit func(string) string) func(string) error {
@@ -171,7 +171,7 @@ func TestVerifyNonRootBaseAndSensitiveCopy(t *testing.T) {
 			"FROM debian:bookworm-slim\nCOPY --from=build /home/app/node_modules /srv/node_modules\nCOPY --from=build /home/app/certs/dev.pem /srv/dev.pem\nCMD [\"ls\", \"/srv\"]\n",
 		"package.json":  `{"name":"svc","version":"1.0.0","dependencies":{"is-number":"7.0.0"}}`,
 		"certs/dev.pem": "-----BEGIN CERTIFICATE-----\n",
-		".env":          "SECRET=1\n",
+		".env":          "SECRET=s3cr3t\n",
 	})
 	res, err := Run(context.Background(), root, Options{Builder: buildx.New(""), NoRebuilds: true, BaseImages: baseimage.New("docker").Configs, Smoke: "ls /srv"})
 	if err != nil {

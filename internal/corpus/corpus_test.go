@@ -18,7 +18,7 @@ func TestCheckOnDefectShapes(t *testing.T) {
 		"web/package.json":      "{}",
 		"web/server.js":         "",
 		"web/client/build/a.js": "",
-		"web/.env":              "K=V",
+		"web/.env":              "API_KEY=k3y",
 		"svc/Dockerfile":        "FROM golang:1.22 AS build\nWORKDIR /src\nCOPY . .\nRUN go build -o /app .\nFROM debian:12\nCOPY --from=build /app /app\nCOPY --from=build /src/certs/dev.pfx /etc/dev.pfx\nCMD [\"/app\"]\n",
 		"svc/go.mod":            "module x\n",
 		"svc/main.go":           "package main\n",
