@@ -331,7 +331,7 @@ func TestNamedContextFindings(t *testing.T) {
 		"app/main.txt":         "m",
 		"app/.dockerignore":    "Dockerfile\n",
 		"shared/config/a":      "a",
-		"shared/.env":          "TOKEN=1",
+		"shared/.env":          "TOKEN=t0k3n",
 		"shared/.dockerignore": "nothing-here\n",
 	})
 	res := run(t, root, nil)

@@ -87,6 +87,7 @@ func TestAnalyzeReportsHeavySensitiveLargest(t *testing.T) {
 		// wwwroot/lib/bootstrap/dist), not a build's output
 		"wwwroot/lib/bootstrap/dist/css/bootstrap.css",
 	})
+	writeFile(t, filepath.Join(root, ".env"), "STRIPE_SECRET=sk_live_x\n")
 	writeFile(t, filepath.Join(root, ".npmrc"), "//registry.npmjs.org/:_authToken=abc\n")
 	writeFile(t, filepath.Join(root, "sub/.npmrc"), "save-exact=true\n")
 	writeFile(t, filepath.Join(root, "big.bin"), string(make([]byte, 5000)))
