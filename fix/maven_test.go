@@ -1,6 +1,9 @@
 package fix
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // Maven's dependency step: `dependency:go-offline` on the pom (and the
 // wrapper) before the sources, with the compile's own flags that change
@@ -44,4 +47,23 @@ func TestMavenRefusals(t *testing.T) {
 		// a parent from a repository (relativePath empty) is resolved like any dependency
 		{"remote-parent", with(map[string]string{"pom.xml": "<project><parent><artifactId>p</artifactId><relativePath/></parent></project>"}), "", "RUN mvn -B dependency:go-offline"},
 	})
+}
+
+// pom.xml already in place before the sources' COPY: only the dependency
+// step goes in; .mvn coming with the sources refuses.
+func TestMavenManifestsInPlace(t *testing.T) {
+	df := "FROM maven:3.9-eclipse-temurin-21 AS builder\nWORKDIR /app\nCOPY pom.xml ./\n# the sources\nCOPY src ./src/\nRUN mvn package -DskipTests\nFROM eclipse-temurin:21-jre\nCOPY --from=builder /app/target/app.jar /app.jar\n"
+	files := map[string]string{"Dockerfile": df, "pom.xml": "<project/>", "src/main/java/App.java": ""}
+	got, _, notes := fixRepo(t, files, "LW101")
+	want := "FROM maven:3.9-eclipse-temurin-21 AS builder\nWORKDIR /app\nCOPY pom.xml ./\nRUN mvn -DskipTests dependency:go-offline\n# the sources\nCOPY src ./src/\nRUN mvn package -DskipTests\nFROM eclipse-temurin:21-jre\nCOPY --from=builder /app/target/app.jar /app.jar\n"
+	if got != want {
+		t.Errorf("got:\n%s\nwant:\n%s\nnotes: %+v", got, want, notes)
+	}
+	// .mvn that no COPY brings is read by neither build
+	files[".mvn/extensions.xml"] = "<extensions/>"
+	if got, _, notes := fixRepo(t, files, "LW101"); got != want {
+		t.Errorf(".mvn left out by both: got:\n%s\nnotes: %+v", got, notes)
+	}
+	files["Dockerfile"] = strings.Replace(df, "COPY src ./src/", "COPY . .", 1)
+	runRefusalCases(t, []refusalCase{{"dot-mvn-with-the-sources", files, ".mvn (Maven's extensions", ""}})
 }

@@ -562,6 +562,9 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 	if fix, why, ok := goManifestsInPlace(in, s1, bi, ii, broad, inst); ok {
 		return fix, why
 	}
+	if fix, why, ok := mavenManifestsInPlace(in, s1, bi, ii, broad, inst); ok {
+		return fix, why
+	}
 	if src != "" && !in.isDirSource(src) {
 		return nil, "the COPY source is not a directory"
 	}

@@ -128,3 +128,101 @@ func mavenDependencyStep(in *Input, c dockerfile.Command, srcDir string) (string
 func plainWord(w string) bool {
 	return w != "" && !strings.ContainsAny(w, " \t'\"\\`$;&|<>(){}*?[]~#!")
 }
+
+// mavenManifestsInPlace handles a Maven compile whose pom.xml an earlier
+// COPY already put where it runs, the sources coming after it (`COPY
+// pom.xml ./`, `COPY src ./src/`, `mvn package`: kubernetes-engine-samples'
+// Java images): the dependency step goes in right before the sources'
+// COPY. ok is false when the shape is not that one.
+func mavenManifestsInPlace(in *Input, s *dockerfile.Stage, bi, ii int, broad, inst *dockerfile.Instruction) (*Fix, string, bool) {
+	var compile *Install
+	for _, i := range runInstalls(inst) {
+		if !i.Tool.System && i.FromManifest {
+			compile = i
+			break
+		}
+	}
+	if compile == nil || compile.Tool != toolMaven || !compile.Compile || inst.Run == nil || len(inst.Run.Commands) == 0 || inst.Run.Commands[0].Name == "cd" {
+		return nil, "", false
+	}
+	dir := inst.State.Workdir
+	if broad.State.Workdir != dir || broad.Copy == nil {
+		return nil, "", false
+	}
+	pom, wrapper, dotMvn := "", false, false
+	for _, x := range s.Instructions[:bi] {
+		if x.Copy == nil || !x.Copy.FromContext() || x.Copy.UsesVariables {
+			continue
+		}
+		d := absIn(x, x.Copy.Dest)
+		srcs := x.Copy.ContextSources()
+		for _, src := range srcs {
+			p := strings.TrimPrefix(path.Clean("/"+src), "/")
+			b := path.Base(p)
+			to := d
+			if !strings.HasSuffix(x.Copy.Dest, "/") && len(srcs) == 1 && path.Base(d) == b {
+				to = path.Dir(d)
+			}
+			if path.Clean(to) != path.Clean(dir) {
+				continue
+			}
+			switch b {
+			case "pom.xml":
+				pom = p
+			case "mvnw":
+				wrapper = true
+			case ".mvn":
+				dotMvn = true
+			}
+		}
+	}
+	if pom == "" {
+		return nil, "", false
+	}
+	if n := path.Base(compile.Cmd.Name); n == "mvnw" && !wrapper {
+		return nil, "", false // the wrapper comes with the sources
+	}
+	pomDir := strings.TrimPrefix(path.Dir("/"+pom), "/")
+	bringsDotMvn := false
+	for _, src := range broad.Copy.ContextSources() {
+		if p := strings.TrimPrefix(path.Clean("/"+src), "/"); p == pomDir || p == path.Join(pomDir, ".mvn") {
+			bringsDotMvn = true
+		}
+	}
+	if in.contextHas(path.Join(pomDir, ".mvn")) && !dotMvn && bringsDotMvn {
+		// extensions and maven.config may change how the pom reads
+		return nil, ".mvn (Maven's extensions and configuration) comes with the sources, after where the dependency step would run", true
+	}
+	dl, why := mavenDependencyStep(in, compile.Cmd, strings.TrimPrefix(path.Dir("/"+pom), "/"))
+	if why != "" {
+		return nil, why, true
+	}
+	for _, m := range inst.Run.Mounts {
+		if m.Type == "ssh" || m.Type == "secret" {
+			return nil, fmt.Sprintf("the compile mounts %s (type=%s), which a dependency step before the sources would need as well", m.Target, m.Type), true
+		}
+	}
+	for _, x := range s.Instructions[bi+1 : ii] {
+		switch x.Kind {
+		case "LABEL", "EXPOSE":
+		default:
+			return nil, fmt.Sprintf("%s (line %d) between the COPY and the compile may prepare what fetching the dependencies needs", x.Kind, x.Range.Start.Line), true
+		}
+	}
+	at := commentsAbove(in.File, broad.Range.Start.Line)
+	reps := []Replacement{{StartLine: at, EndLine: at - 1, Text: joinLines([]string{keywordAsWritten(in.File, inst) + " " + dl}), Kinds: []string{"RUN"}}}
+	if flags := storeMountFlags(in, inst, toolMaven); len(flags) > 0 {
+		e := newRunEdit(in.File, inst)
+		for _, fl := range flags {
+			if !e.removeFlag(fl) {
+				return nil, fmt.Sprintf("the compile's cache mount over the package store (%s) is not written plainly on its first line", fl), true
+			}
+		}
+		lines, err := e.result()
+		if err != nil {
+			return nil, err.Error(), true
+		}
+		reps = append(reps, Replacement{StartLine: inst.Range.Start.Line, EndLine: inst.Range.End.Line, Text: joinLines(lines), Kinds: []string{"RUN"}})
+	}
+	return &Fix{Description: "fetch the Maven dependencies before the sources (pom.xml is already copied)", File: in.Dockerfile, Replacements: reps}, "", true
+}
