@@ -1176,7 +1176,7 @@ var ciBuild = regexp.MustCompile(`docker/build-push-action|docker/bake-action|` 
 // workflow named for building images (shlink's `uses:
 // shlinkio/github-actions/.github/workflows/docker-publish-image.yml@main`:
 // review 23); what it runs is not here to read.
-var remoteImageWorkflow = regexp.MustCompile(`uses:\s*["']?[\w.-]+/[\w.-]+/\.github/workflows/[\w.-]*(?:docker|image|container|build)[\w.-]*\.ya?ml@`)
+var remoteImageWorkflow = regexp.MustCompile(`uses:\s*["']?[\w.-]+/[\w.-]+/\.github/workflows/[\w.-]*(?:docker|image|container)[\w.-]*\.ya?ml@`)
 
 // ciWorkflow is the first CI configuration of the repository that builds
 // images (Repo.CIWorkflow), and why its images get no cache mount when a

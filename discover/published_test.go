@@ -744,6 +744,7 @@ func TestRemoteImageWorkflow(t *testing.T) {
 	}{
 		{"shlinkio/github-actions/.github/workflows/docker-publish-image.yml@main", true},
 		{"org/shared/.github/workflows/build-image.yaml@v2", true},
+		{"org/shared/.github/workflows/build.yml@v2", false}, // binaries, perhaps
 		{"./.github/workflows/docker-publish-image.yml", false},
 		{"org/shared/.github/workflows/lint.yml@v1", false},
 	} {

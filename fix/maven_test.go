@@ -44,6 +44,7 @@ func TestMavenRefusals(t *testing.T) {
 		{"file-repository", with(map[string]string{"pom.xml": "<project><repositories><repository><url>file://${project.basedir}/repo</url></repository></repositories></project>"}), "file: URL", ""},
 		{"file-activated-profile", with(map[string]string{"pom.xml": "<project><profiles><profile><activation><file><exists>src/main/webapp</exists></file></activation></profile></profiles></project>"}), "profile on by a file", ""},
 		{"expanded-property", with(map[string]string{"Dockerfile": "FROM maven:3-eclipse-temurin-21\nWORKDIR /app\nCOPY . .\nRUN mvn -Drevision=$VERSION package\n"}), "not written plainly", ""},
+		{"environment", with(map[string]string{"Dockerfile": "FROM maven:3-eclipse-temurin-21\nWORKDIR /app\nCOPY . .\nRUN MAVEN_OPTS=-Xmx1g mvn -B package\n"}), "", "RUN MAVEN_OPTS=-Xmx1g mvn -B dependency:go-offline"},
 		// a parent from a repository (relativePath empty) is resolved like any dependency
 		{"remote-parent", with(map[string]string{"pom.xml": "<project><parent><artifactId>p</artifactId><relativePath/></parent></project>"}), "", "RUN mvn -B dependency:go-offline"},
 	})

@@ -1621,22 +1621,30 @@ func goManifestsInPlace(in *Input, s *dockerfile.Stage, bi, ii int, broad, inst 
 			return nil, fmt.Sprintf("%s (line %d) between the COPY and the compile may prepare what fetching the dependencies needs", x.Kind, x.Range.Start.Line), true
 		}
 	}
+	fix, why := dependencyStepBefore(in, broad, inst, toolGo, "go mod download", "fetch the Go modules before the sources (go.mod and go.sum are already copied)")
+	return fix, why, true
+}
+
+// dependencyStepBefore inserts the dependency step dl right above the
+// sources' COPY (and the comments over it), and takes the compile's cache
+// mount off the package store the step fills in its layer.
+func dependencyStepBefore(in *Input, broad, inst *dockerfile.Instruction, tool *Tool, dl, desc string) (*Fix, string) {
 	at := commentsAbove(in.File, broad.Range.Start.Line)
-	reps := []Replacement{{StartLine: at, EndLine: at - 1, Text: joinLines([]string{keywordAsWritten(in.File, inst) + " go mod download"}), Kinds: []string{"RUN"}}}
-	if flags := storeMountFlags(in, inst, toolGo); len(flags) > 0 {
+	reps := []Replacement{{StartLine: at, EndLine: at - 1, Text: joinLines([]string{keywordAsWritten(in.File, inst) + " " + dl}), Kinds: []string{"RUN"}}}
+	if flags := storeMountFlags(in, inst, tool); len(flags) > 0 {
 		e := newRunEdit(in.File, inst)
 		for _, fl := range flags {
 			if !e.removeFlag(fl) {
-				return nil, fmt.Sprintf("the compile's cache mount over the package store (%s) is not written plainly on its first line", fl), true
+				return nil, fmt.Sprintf("the compile's cache mount over the package store (%s) is not written plainly on its first line", fl)
 			}
 		}
 		lines, err := e.result()
 		if err != nil {
-			return nil, err.Error(), true
+			return nil, err.Error()
 		}
 		reps = append(reps, Replacement{StartLine: inst.Range.Start.Line, EndLine: inst.Range.End.Line, Text: joinLines(lines), Kinds: []string{"RUN"}})
 	}
-	return &Fix{Description: "fetch the Go modules before the sources (go.mod and go.sum are already copied)", File: in.Dockerfile, Replacements: reps}, "", true
+	return &Fix{Description: desc, File: in.Dockerfile, Replacements: reps}, ""
 }
 
 // pythonTool: one of Python's package managers.

@@ -36,12 +36,15 @@ var mavenKeptFlags = map[string]bool{
 // mavenDependencyStep is the dependency step for a Maven compile run by
 // cmd (mvn, mvnw, ./mvnw) in srcDir of the context, or why there is none.
 func mavenDependencyStep(in *Input, c dockerfile.Command, srcDir string) (string, string) {
-	words := []string{c.Name}
+	// the command's own environment (MAVEN_OPTS, MAVEN_ARGS) comes along
+	var words []string
 	for _, e := range c.Env {
 		if !plainWord(e) {
 			return "", fmt.Sprintf("`%s` is not written plainly enough to be repeated before the sources", shortCmd(c))
 		}
+		words = append(words, e)
 	}
+	words = append(words, c.Name)
 	for i := 0; i < len(c.Args); i++ {
 		a := c.Args[i]
 		if !strings.HasPrefix(a, "-") {
@@ -209,20 +212,6 @@ func mavenManifestsInPlace(in *Input, s *dockerfile.Stage, bi, ii int, broad, in
 			return nil, fmt.Sprintf("%s (line %d) between the COPY and the compile may prepare what fetching the dependencies needs", x.Kind, x.Range.Start.Line), true
 		}
 	}
-	at := commentsAbove(in.File, broad.Range.Start.Line)
-	reps := []Replacement{{StartLine: at, EndLine: at - 1, Text: joinLines([]string{keywordAsWritten(in.File, inst) + " " + dl}), Kinds: []string{"RUN"}}}
-	if flags := storeMountFlags(in, inst, toolMaven); len(flags) > 0 {
-		e := newRunEdit(in.File, inst)
-		for _, fl := range flags {
-			if !e.removeFlag(fl) {
-				return nil, fmt.Sprintf("the compile's cache mount over the package store (%s) is not written plainly on its first line", fl), true
-			}
-		}
-		lines, err := e.result()
-		if err != nil {
-			return nil, err.Error(), true
-		}
-		reps = append(reps, Replacement{StartLine: inst.Range.Start.Line, EndLine: inst.Range.End.Line, Text: joinLines(lines), Kinds: []string{"RUN"}})
-	}
-	return &Fix{Description: "fetch the Maven dependencies before the sources (pom.xml is already copied)", File: in.Dockerfile, Replacements: reps}, "", true
+	fix, why := dependencyStepBefore(in, broad, inst, toolMaven, dl, "fetch the Maven dependencies before the sources (pom.xml is already copied)")
+	return fix, why, true
 }
