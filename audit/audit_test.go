@@ -802,15 +802,17 @@ func findingsOf(t *testing.T, files map[string]string, rule string) int {
 // the environment (${DB_PASSWORD}) publishes nothing, and the finding stays.
 func TestSecretPublishedByComposeIsNone(t *testing.T) {
 	for _, tc := range []struct {
-		env  string
-		want bool
+		env, value string
+		want       bool
 	}{
-		{"      POSTGRES_PASSWORD: postgres\n", false},
-		{"      POSTGRES_PASSWORD: ${DB_PASSWORD}\n", true},
+		{"      POSTGRES_PASSWORD: postgres\n", "postgres", false},
+		{"      POSTGRES_PASSWORD: ${DB_PASSWORD}\n", "postgres", true},
+		// quoted in the Dockerfile (photoprism's dummy WebDAV server: review 23)
+		{"      POSTGRES_PASSWORD: postgres\n", `"postgres"`, false},
 	} {
 		files := map[string]string{
 			"compose.yaml":   "services:\n  api:\n    build: ./api\n  db:\n    image: postgres:16\n    environment:\n" + tc.env,
-			"api/Dockerfile": "FROM eclipse-temurin:21-jre\nENV POSTGRES_PASSWORD=postgres\nCMD [\"java\", \"-jar\", \"/app.jar\"]\n",
+			"api/Dockerfile": "FROM eclipse-temurin:21-jre\nENV POSTGRES_PASSWORD=" + tc.value + "\nCMD [\"java\", \"-jar\", \"/app.jar\"]\n",
 		}
 		res := run(t, testfs.Tree(t, files), nil)
 		got := false

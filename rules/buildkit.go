@@ -526,7 +526,7 @@ func (in *Input) BuildKitFindingHolds(w BuildKitFinding) bool {
 			// the same value the repository's own compose files write out
 			// (a demo database's POSTGRES_PASSWORD=postgres, in every
 			// compose file beside: reviews 17 and 19): no secret it keeps
-			if in.PublishedEnv[kv[0]+"="+v] {
+			if in.PublishedEnv[kv[0]+"="+v] || in.PublishedEnv[kv[0]+"="+unquoted(v)] {
 				return false
 			}
 		}
@@ -629,6 +629,14 @@ func envOrArgPairs(ins *dockerfile.Instruction) [][2]string {
 		}
 	}
 	return out
+}
+
+// unquoted is a value without the one pair of quotes around it.
+func unquoted(v string) string {
+	if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
+		return v[1 : len(v)-1]
+	}
+	return v
 }
 
 // windowsDrivePath: C:\go, c:/app.
