@@ -279,8 +279,100 @@ func SensitiveFiles(root string, entries []Entry) []Sensitive {
 			}
 		}
 	}
+	out = dropTestOnlyKeys(root, entries, out)
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out
+}
+
+// dropTestOnlyKeys leaves out the private keys that only tests name: a
+// key file whose name the context's test files mention (`../certs/server.key`
+// in a _test.go: moorara's switch service, review 23) and no other source,
+// configuration or build file does is a fixture committed for the tests.
+// Reading is capped (files and bytes); past the cap nothing is dropped.
+func dropTestOnlyKeys(root string, entries []Entry, found []Sensitive) []Sensitive {
+	keys := map[string]bool{}
+	for _, s := range found {
+		if isKeyFile(s.Path) {
+			keys[path.Base(s.Path)] = true
+		}
+	}
+	if len(keys) == 0 {
+		return found
+	}
+	inTests, elsewhere := map[string]bool{}, map[string]bool{}
+	files, total := 0, int64(0)
+	for _, e := range entries {
+		if e.Type != TypeFile || e.Size > 256<<10 || !namesFiles(e.Path) {
+			continue
+		}
+		if files++; files > 5000 || total+e.Size > 32<<20 {
+			return found
+		}
+		total += e.Size
+		data, err := safefile.ReadRegular(filepath.Join(root, filepath.FromSlash(e.Path)), 256<<10)
+		if err != nil {
+			continue
+		}
+		test := testFile(e.Path)
+		for k := range keys {
+			if bytes.Contains(data, []byte(k)) {
+				if test {
+					inTests[k] = true
+				} else {
+					elsewhere[k] = true
+				}
+			}
+		}
+	}
+	var out []Sensitive
+	for _, s := range found {
+		if k := path.Base(s.Path); isKeyFile(s.Path) && inTests[k] && !elsewhere[k] {
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func isKeyFile(p string) bool {
+	l := strings.ToLower(path.Base(p))
+	for _, ext := range []string{".key", ".pem", ".p12", ".pfx"} {
+		if strings.HasSuffix(l, ext) {
+			return true
+		}
+	}
+	return false
+}
+
+// namesFiles: a file that may name a key by its path — source code,
+// configuration, build and deployment files.
+func namesFiles(p string) bool {
+	b := strings.ToLower(path.Base(p))
+	if strings.HasPrefix(b, "dockerfile") || strings.HasSuffix(b, ".dockerfile") || b == "makefile" {
+		return true
+	}
+	switch path.Ext(b) {
+	case ".go", ".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx", ".py", ".rb", ".java", ".kt", ".cs", ".rs", ".php", ".ex", ".exs",
+		".yaml", ".yml", ".json", ".toml", ".ini", ".conf", ".cfg", ".env", ".properties", ".xml", ".sh", ".tf":
+		return true
+	}
+	return strings.HasPrefix(b, ".env")
+}
+
+// testFile: a test's source by the usual names and directories.
+func testFile(p string) bool {
+	l := strings.ToLower(p)
+	b := path.Base(l)
+	if strings.HasSuffix(b, "_test.go") || strings.Contains(b, ".test.") || strings.Contains(b, ".spec.") || strings.HasPrefix(b, "test_") ||
+		strings.HasSuffix(b, "_test.py") || strings.HasSuffix(b, "_spec.rb") || strings.HasSuffix(b, "test.java") || strings.HasSuffix(b, "tests.cs") {
+		return true
+	}
+	for _, c := range strings.Split(path.Dir(l), "/") {
+		if c == "test" || c == "tests" || c == "__tests__" || c == "spec" || c == "e2e" {
+			return true
+		}
+	}
+	return false
 }
 
 // snakeoil: a key that says it is a throwaway test key by its path —

@@ -53,3 +53,43 @@ func TestSensitiveFiles(t *testing.T) {
 		t.Errorf("sensitive %q\nwant      %q", got, want)
 	}
 }
+
+// A private key that only tests name is a fixture (review 23: moorara's
+// switch service reads internal/certs/*.key from _test.go files alone); one
+// that a configuration or the service's code names too is a secret.
+func TestTestOnlyKeys(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+		want  []string
+	}{
+		{"tests-only", map[string]string{
+			"internal/certs/server.key":       "-----BEGIN PRIVATE KEY-----\n",
+			"internal/transport/grpc_test.go": `tls.LoadX509KeyPair("../certs/server.crt", "../certs/server.key")`,
+			"internal/transport/grpc.go":      "package transport\n",
+			"internal/certs/server.crt":       "-----BEGIN CERTIFICATE-----\n",
+		}, nil},
+		{"config-too", map[string]string{
+			"internal/certs/server.key":       "-----BEGIN PRIVATE KEY-----\n",
+			"internal/transport/grpc_test.go": `"../certs/server.key"`,
+			"config/prod.yaml":                "tls_key: /app/internal/certs/server.key\n",
+		}, []string{"internal/certs/server.key"}},
+		{"named-nowhere", map[string]string{"deploy/prod.key": "x"}, []string{"deploy/prod.key"}},
+	} {
+		root := t.TempDir()
+		var entries []Entry
+		for name, content := range tc.files {
+			p := filepath.Join(root, filepath.FromSlash(name))
+			os.MkdirAll(filepath.Dir(p), 0o755)
+			os.WriteFile(p, []byte(content), 0o644)
+			entries = append(entries, Entry{Path: name, Type: TypeFile, Size: int64(len(content))})
+		}
+		var got []string
+		for _, s := range SensitiveFiles(root, entries) {
+			got = append(got, s.Path)
+		}
+		if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
