@@ -390,6 +390,18 @@ func (in *Input) compiledInLayerBefore(ins *dockerfile.Instruction, dir string) 
 				warmed = true
 			}
 		}
+		// a script of the context that compiles (linkerd-style
+		// `./bin/install-deps $TARGETARCH`, whose `go build` of the
+		// slow dependencies fills the build cache of the layer)
+		if coveringMount(x, dir) == nil {
+			for _, sc := range in.contextScripts(x) {
+				for _, c := range sc.cmds {
+					if i := Classify(c); i != nil && i.Tool == toolGo && i.Compile {
+						warmed = true
+					}
+				}
+			}
+		}
 	}
 	return false
 }
@@ -926,6 +938,31 @@ func storeLeavesStage(in *Input, s *dockerfile.Stage, dir string) string {
 // it ("" when none does), for a directory that concerns says matters.
 func (in *Input) scriptDefeats(ins *dockerfile.Instruction, concerns func(dir string) bool) (what, dir, script string) {
 	base := stageBase(in, ins)
+	for _, sc := range in.contextScripts(ins) {
+		for _, c := range sc.cmds {
+			if w, d := defeats(c, ins.State, base); w != "" && concerns(d) {
+				return w + " in " + sc.src, d, sc.run
+			}
+		}
+	}
+	return "", "", ""
+}
+
+// contextScript is a script of the build context a RUN runs: the path the
+// RUN names, the context file, and its commands.
+type contextScript struct {
+	run, src string
+	cmds     []dockerfile.Command
+}
+
+// contextScripts are the scripts of the build context that a RUN runs
+// (`./bin/install-deps`, `bash /tmp/clean-layer.sh`), where a COPY of the
+// lineage put them, with their commands as the model reads a RUN's.
+func (in *Input) contextScripts(ins *dockerfile.Instruction) []contextScript {
+	if ins.Run == nil {
+		return nil
+	}
+	var out []contextScript
 	for _, c := range ins.Run.Commands {
 		p := c.Name
 		if n := path.Base(c.Name); (n == "bash" || n == "sh") && len(c.Args) > 0 && !strings.HasPrefix(c.Args[0], "-") {
@@ -946,13 +983,9 @@ func (in *Input) scriptDefeats(ins *dockerfile.Instruction, concerns func(dir st
 		if err != nil {
 			continue
 		}
-		for _, sc := range cmds {
-			if w, d := defeats(sc, ins.State, base); w != "" && concerns(d) {
-				return w + " in " + src, d, p
-			}
-		}
+		out = append(out, contextScript{run: p, src: src, cmds: cmds})
 	}
-	return "", "", ""
+	return out
 }
 
 // copiedFromContext is the context path a COPY or ADD before ins (in its

@@ -693,3 +693,30 @@ func TestNpmLockOfNothing(t *testing.T) {
 		t.Errorf("express locked, LW102: %+v", fs)
 	}
 }
+
+// A context script that compiles the slow dependencies into the layer's
+// build cache (a linkerd-style `./bin/install-deps $TARGETARCH` in a deps
+// stage the compile's stage builds FROM) warms it as a go install in the
+// RUN does: no build cache mount on the compile, which would hide it. A
+// script that compiles nothing warms nothing.
+func TestLW102GoBuildCacheWarmedByScript(t *testing.T) {
+	df := "FROM golang:1.23-alpine AS go-deps\nWORKDIR /build\nCOPY go.mod go.sum ./\nCOPY bin/install-deps bin/\nRUN go mod download\nRUN ./bin/install-deps\n" +
+		"FROM go-deps AS golang\nCOPY pkg pkg\nCOPY cmd cmd\nRUN CGO_ENABLED=0 go build -o /out/app ./cmd\nFROM scratch\nCOPY --from=golang /out/app /app\n"
+	for _, tc := range []struct {
+		script string
+		want   bool
+	}{
+		{"#!/bin/sh\nset -e\nfor p in k8s.io/client-go/kubernetes; do go build -v \"$p\"; done\n", false},
+		{"#!/bin/sh\necho nothing to warm\n", true},
+	} {
+		in := inputWithContext(t, map[string]string{"Dockerfile": df, "go.mod": "module x\n\ngo 1.23\n\nrequire k8s.io/client-go v0.31.0\n", "go.sum": "k8s.io/client-go v0.31.0 h1:x\n",
+			"bin/install-deps": tc.script, "pkg/a.go": "package pkg\n", "cmd/main.go": "package main\n"})
+		got := false
+		for _, f := range check(t, "LW102", in) {
+			got = got || (f.Range.Start.Line == 10 && strings.Contains(f.Message, "go-build"))
+		}
+		if got != tc.want {
+			t.Errorf("script %q: build cache mount advised %v, want %v", tc.script, got, tc.want)
+		}
+	}
+}
