@@ -123,6 +123,23 @@ var dockerfileCases = []struct {
 		want:  "FROM node:20\nWORKDIR /app\nCOPY package-lock.json package.json ./\nRUN npm install -g pm2@5 @nestjs/cli\nRUN ls -la\nCOPY --from=registry.example.com/tools/jq:1 /usr/bin/jq /usr/bin/jq\nRUN python3 -m venv /venv && rm -rf /tmp/x && usermod -aG staff node\nRUN yarn global add serve\nRUN npm ci\nCOPY . .\nCMD [\"node\", \"index.js\"]\n",
 	},
 	{
+		// `corepack prepare --activate` reads package.json's
+		// packageManager where it runs: the manifest COPY brings it there
+		// (bluesky's pds); in another directory it stays a refusal
+		name: "between-corepack-prepare",
+		files: map[string]string{"Dockerfile": "FROM node:20-alpine\nWORKDIR /app\nCOPY ./service ./\nRUN corepack prepare --activate\nRUN pnpm install --production --frozen-lockfile\n",
+			"service/package.json": `{"packageManager":"pnpm@9.1.0","dependencies":{"a":"1"}}`, "service/pnpm-lock.yaml": "lockfileVersion: '9.0'\n", "service/index.js": ""},
+		rules: []string{"LW101"},
+		want:  "FROM node:20-alpine\nWORKDIR /app\nCOPY service/package.json service/pnpm-lock.yaml ./\nRUN corepack prepare --activate\nRUN pnpm install --production --frozen-lockfile\nCOPY ./service ./\n",
+	},
+	{
+		name: "between-corepack-prepare-elsewhere",
+		files: map[string]string{"Dockerfile": "FROM node:20-alpine\nWORKDIR /app\nCOPY ./service ./\nWORKDIR /\nRUN corepack prepare --activate\nWORKDIR /app\nRUN pnpm install --production --frozen-lockfile\n",
+			"service/package.json": `{"packageManager":"pnpm@9.1.0","dependencies":{"a":"1"}}`, "service/pnpm-lock.yaml": "lockfileVersion: '9.0'\n"},
+		rules: []string{"LW101"},
+		note:  "may read the package.json of its working directory",
+	},
+	{
 		// the system's package index and yarn's own cache are no
 		// project files (the corpus's `apk update`, `yarn cache clean`)
 		name: "between-system-index-and-yarn-cache",

@@ -250,6 +250,13 @@ func commutingCommand(x *dockerfile.Instruction, c dockerfile.Command, dest stri
 		if len(pos) >= 1 && (pos[0] == "enable" || (pos[0] == "prepare" || pos[0] == "install") && len(pos) >= 2) {
 			return ""
 		}
+		// `corepack prepare --activate` (or `corepack install`) reads the
+		// packageManager field of the package.json where it runs: in the
+		// directory the sources go to, the manifest COPY brings that
+		// package.json before it (bluesky's pds)
+		if len(pos) == 1 && (pos[0] == "prepare" || pos[0] == "install") && path.Clean(x.State.Workdir) == path.Clean(dest) {
+			return ""
+		}
 		return "may read the package.json of its working directory"
 	case "gem":
 		return namedPackages(c.Args, "install")
