@@ -133,6 +133,24 @@ var dockerfileCases = []struct {
 		want:  "FROM node:20-alpine\nWORKDIR /app\nCOPY service/package.json service/pnpm-lock.yaml ./\nRUN corepack prepare --activate\nRUN pnpm install --production --frozen-lockfile\nCOPY ./service ./\n",
 	},
 	{
+		// a virtualenv activated by the image's own ENV path, outside the
+		// sources (mealie's `. $VENV_PATH/bin/activate &&`), moves with
+		// the install; through a build arg, whose value a build may
+		// change, it does not
+		name: "venv-activate-by-env",
+		files: map[string]string{"Dockerfile": "FROM python:3.12-slim\nENV VENV_PATH=/opt/venv\nRUN python -m venv $VENV_PATH\nWORKDIR /app\nCOPY . .\nRUN . ${VENV_PATH}/bin/activate && pip install -r requirements.txt\n",
+			"requirements.txt": "flask\n", "app.py": ""},
+		rules: []string{"LW101"},
+		want:  "FROM python:3.12-slim\nENV VENV_PATH=/opt/venv\nRUN python -m venv $VENV_PATH\nWORKDIR /app\nCOPY requirements.txt ./\nRUN . ${VENV_PATH}/bin/activate && pip install -r requirements.txt\nCOPY . .\n",
+	},
+	{
+		name: "venv-activate-by-arg",
+		files: map[string]string{"Dockerfile": "FROM python:3.12-slim\nARG VENV_PATH=/opt/venv\nRUN python -m venv $VENV_PATH\nWORKDIR /app\nCOPY . .\nRUN . $VENV_PATH/bin/activate && pip install -r requirements.txt\n",
+			"requirements.txt": "flask\n", "app.py": ""},
+		rules: []string{"LW101"},
+		note:  "before the install",
+	},
+	{
 		name: "between-corepack-prepare-elsewhere",
 		files: map[string]string{"Dockerfile": "FROM node:20-alpine\nWORKDIR /app\nCOPY ./service ./\nWORKDIR /\nRUN corepack prepare --activate\nWORKDIR /app\nRUN pnpm install --production --frozen-lockfile\n",
 			"service/package.json": `{"packageManager":"pnpm@9.1.0","dependencies":{"a":"1"}}`, "service/pnpm-lock.yaml": "lockfileVersion: '9.0'\n"},

@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -137,6 +138,11 @@ func absIn(x *dockerfile.Instruction, p string) string {
 // commutingCommand says why a command may read or write the sources (""
 // when it provably does not).
 func commutingCommand(x *dockerfile.Instruction, c dockerfile.Command, dest string) string {
+	// a variable the image's ENV sets has one value here
+	// (mealie's `. $VENV_PATH/bin/activate`); a build arg's may be any
+	if args, ok := expandImageEnv(x.State, c.Args); ok {
+		c.Args = args
+	}
 	for _, a := range append(append([]string(nil), c.Args...), c.Env...) {
 		if strings.ContainsAny(a, "$*?[") {
 			return "has arguments that expand"
@@ -383,4 +389,38 @@ func hasProjectLocation(args []string) bool {
 		}
 	}
 	return false
+}
+
+// bracedOperator: ${NAME:-default}, ${NAME#prefix} and the like.
+var bracedOperator = regexp.MustCompile(`\$\{[^}]*[^A-Za-z0-9_{}][^}]*\}`)
+
+// shellVar is a variable reference in a word ($NAME, ${NAME}).
+var shellVar = regexp.MustCompile(`\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?`)
+
+// expandImageEnv writes in the variables of args when each is one an ENV
+// of the image sets (not a build arg, which a build may change) and the
+// words hold no other expansion; ok is false otherwise.
+func expandImageEnv(st *dockerfile.State, args []string) ([]string, bool) {
+	if st == nil {
+		return nil, false
+	}
+	out := make([]string, len(args))
+	changed := false
+	for i, a := range args {
+		if !strings.Contains(a, "$") {
+			out[i] = a
+			continue
+		}
+		if strings.Contains(a, "$(") || strings.Contains(a, "`") || bracedOperator.MatchString(a) {
+			return nil, false
+		}
+		for _, m := range shellVar.FindAllStringSubmatch(a, -1) {
+			if _, ok := st.ImageEnv(m[1]); !ok {
+				return nil, false
+			}
+		}
+		out[i] = st.Expand(a)
+		changed = true
+	}
+	return out, changed
 }
