@@ -151,6 +151,23 @@ var dockerfileCases = []struct {
 		note:  "before the install",
 	},
 	{
+		// the Next.js example's lockfile dispatch: its tests read only
+		// the managers' manifests, which all come before it
+		name: "lockfile-dispatch",
+		files: map[string]string{"Dockerfile": "FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nRUN if [ -f yarn.lock ]; then yarn --frozen-lockfile; \\\n  elif [ -f package-lock.json ]; then npm ci; \\\n  elif [ -f pnpm-lock.yaml ]; then corepack enable pnpm && pnpm i --frozen-lockfile; \\\n  else echo \"Lockfile not found.\" && exit 1; \\\n  fi\nRUN npm run build\n",
+			"package.json": `{"dependencies":{"a":"1"}}`, "package-lock.json": `{"lockfileVersion":3,"packages":{"":{},"node_modules/a":{}}}`, "yarn.lock": "", ".npmrc": "fund=false\n", "src/index.js": ""},
+		rules: []string{"LW101"},
+		want:  "FROM node:20-alpine\nWORKDIR /app\nCOPY .npmrc package-lock.json package.json yarn.lock ./\nRUN if [ -f yarn.lock ]; then yarn --frozen-lockfile; \\\n  elif [ -f package-lock.json ]; then npm ci; \\\n  elif [ -f pnpm-lock.yaml ]; then corepack enable pnpm && pnpm i --frozen-lockfile; \\\n  else echo \"Lockfile not found.\" && exit 1; \\\n  fi\nCOPY . .\nRUN npm run build\n",
+	},
+	{
+		// a test of a source file is no manifest's
+		name: "lockfile-dispatch-reads-a-source",
+		files: map[string]string{"Dockerfile": "FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nRUN if [ -f src/index.js ]; then yarn install; else npm ci; fi\n",
+			"package.json": `{"dependencies":{"a":"1"}}`, "package-lock.json": `{"lockfileVersion":3,"packages":{"":{},"node_modules/a":{}}}`, "src/index.js": ""},
+		rules: []string{"LW101"},
+		note:  "may need the sources",
+	},
+	{
 		name: "between-corepack-prepare-elsewhere",
 		files: map[string]string{"Dockerfile": "FROM node:20-alpine\nWORKDIR /app\nCOPY ./service ./\nWORKDIR /\nRUN corepack prepare --activate\nWORKDIR /app\nRUN pnpm install --production --frozen-lockfile\n",
 			"service/package.json": `{"packageManager":"pnpm@9.1.0","dependencies":{"a":"1"}}`, "service/pnpm-lock.yaml": "lockfileVersion: '9.0'\n"},

@@ -584,6 +584,14 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 	if !path.IsAbs(broadDest) {
 		broadDest = path.Join(broad.State.Workdir, broadDest)
 	}
+	// a RUN that picks the package manager by the lockfile it finds (the
+	// Next.js example's `if [ -f yarn.lock ]; then yarn …; elif [ -f
+	// package-lock.json ]; then npm ci; …`): its tests read manifests
+	// only, and every manager's manifests come before it
+	var dispatch []*Tool
+	if !compile {
+		dispatch = lockfileDispatch(inst, tool)
+	}
 	workdirMoves := false
 	for _, x := range s1.Instructions[bi+1 : ii] {
 		switch {
@@ -660,7 +668,7 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 			// sources (`npm install -g pnpm@9 && pnpm install`) goes
 			// with the install; after a leading cd its relative paths
 			// are not where the model says, so not then
-			if !installOrBenign(cmd, tool) && (len(cds) > 0 || commutingCommand(inst, cmd, broadDest) != "") {
+			if !installOrBenign(cmd, tool) && !dispatchPart(cmd, dispatch) && (len(cds) > 0 || commutingCommand(inst, cmd, broadDest) != "") {
 				break
 			}
 			k++
@@ -783,6 +791,14 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 	if why := workspaceLayout(in, srcDir, tool); why != "" && !pnpmFetch {
 		return nil, why
 	}
+	for _, t := range dispatch {
+		if why := workspaceLayout(in, srcDir, t); why != "" {
+			return nil, why
+		}
+		if why := installNeedsSources(in, inst, t, srcDir); why != "" {
+			return nil, why
+		}
+	}
 	if why := manifestMadeEarlier(in, s1, bi, tool); why != "" {
 		return nil, why
 	}
@@ -822,7 +838,7 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 	}
 	var manifests []string
 	for _, p := range in.contextChildren(srcDir) {
-		if matchesToolManifest(path.Base(p), tool) {
+		if matchesToolManifest(path.Base(p), tool) || slices.ContainsFunc(dispatch, func(t *Tool) bool { return matchesToolManifest(path.Base(p), t) }) {
 			manifests = append(manifests, p)
 		}
 	}
@@ -1339,6 +1355,56 @@ func installOrBenign(cmd dockerfile.Command, tool *Tool) bool {
 		return true
 	}
 	return ci == nil && path.Base(cmd.Name) == tool.Name && first(cmd) == "cache"
+}
+
+// lockfileDispatch: the JavaScript package managers a RUN installs with
+// from their manifests, when there are several and tool is one of them —
+// a RUN that picks one by the lockfile it finds; nil otherwise.
+func lockfileDispatch(ins *dockerfile.Instruction, tool *Tool) []*Tool {
+	js := func(t *Tool) bool { return t == toolNpm || t == toolYarn || t == toolPnpm }
+	if !js(tool) || ins.Run == nil {
+		return nil
+	}
+	var out []*Tool
+	for _, c := range ins.Run.Commands {
+		if i := Classify(c); i != nil && i.FromManifest && !i.Compile && js(i.Tool) && !slices.Contains(out, i.Tool) {
+			out = append(out, i.Tool)
+		}
+	}
+	if len(out) < 2 {
+		return nil
+	}
+	return out
+}
+
+// dispatchPart: a command of a lockfile dispatch that reads nothing but
+// the managers' manifests — one of its installs, a test for a manifest
+// by its name (`[ -f yarn.lock ]`, `test -f pnpm-lock.yaml`), or the
+// `exit 1` of its last branch.
+func dispatchPart(c dockerfile.Command, dispatch []*Tool) bool {
+	if len(dispatch) == 0 || len(c.Env) > 0 {
+		return false
+	}
+	if i := Classify(c); i != nil && i.FromManifest && !i.Compile && slices.Contains(dispatch, i.Tool) {
+		return true
+	}
+	switch c.Name {
+	case "exit":
+		return len(c.Args) <= 1
+	case "[", "test":
+		args := c.Args
+		if c.Name == "[" {
+			if len(args) == 0 || args[len(args)-1] != "]" {
+				return false
+			}
+			args = args[:len(args)-1]
+		}
+		if len(args) != 2 || (args[0] != "-f" && args[0] != "-e" && args[0] != "-s") || strings.Contains(args[1], "/") {
+			return false
+		}
+		return slices.ContainsFunc(dispatch, func(t *Tool) bool { return matchesToolManifest(args[1], t) })
+	}
+	return false
 }
 
 // runFlagsText is the RUN's flags as written on its first line, each
