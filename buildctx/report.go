@@ -255,7 +255,7 @@ func SensitiveFiles(root string, entries []Entry) []Sensitive {
 			// bundle or a certificate is public (and often what the
 			// service reads at run time)
 			if e.Type == TypeFile && e.Size < 4<<20 && holdsPrivateKey(filepath.Join(root, filepath.FromSlash(e.Path))) {
-				out = append(out, Sensitive{Path: e.Path, Reason: "private key (PEM)"})
+				out = append(out, Sensitive{Path: e.Path, Reason: ReasonKey})
 			}
 			continue
 		}
@@ -416,7 +416,7 @@ func sensitiveFile(base string) string {
 		}
 		return "environment file (often secrets)"
 	case strings.HasSuffix(l, ".key") || strings.HasSuffix(l, ".p12") || strings.HasSuffix(l, ".pfx"):
-		return "private key or certificate bundle"
+		return ReasonKey
 	case (strings.HasPrefix(l, "id_rsa") || strings.HasPrefix(l, "id_ed25519") || strings.HasPrefix(l, "id_ecdsa") || strings.HasPrefix(l, "id_dsa")) && !strings.HasSuffix(l, ".pub"):
 		return "SSH private key"
 	case l == ".pypirc":
@@ -430,6 +430,11 @@ func sensitiveFile(base string) string {
 	}
 	return ""
 }
+
+// ReasonKey is the reason of a private key or certificate bundle (.key,
+// .p12, .pfx, a PEM holding a private key): a file a service may load at
+// run time, unlike an environment file or credentials.
+const ReasonKey = "private key or certificate bundle"
 
 func envFile(base string) bool {
 	l := strings.ToLower(base)

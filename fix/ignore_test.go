@@ -69,6 +69,30 @@ func TestIgnoreGenerated(t *testing.T) {
 	}
 }
 
+// A certificate a COPY brings into a build stage may reach the image
+// through the build (a .csproj's CopyToOutputDirectory: review 24), so it
+// stays; one no COPY reaches is excluded.
+func TestIgnoreKeepsKeysACopyReaches(t *testing.T) {
+	got, _ := ignoreFixes(t, map[string]string{
+		"Dockerfile":           "FROM mcr.microsoft.com/dotnet/sdk:8.0 AS build\nWORKDIR /src\nCOPY . .\nRUN dotnet publish src/Api/Api.csproj -o /out\nFROM mcr.microsoft.com/dotnet/aspnet:8.0\nCOPY --from=build /out /app\n",
+		"src/Api/Api.csproj":   `<Project><ItemGroup><None Update="identity.pfx" CopyToOutputDirectory="PreserveNewest" /></ItemGroup></Project>`,
+		"src/Api/identity.pfx": "binary",
+		"deploy/prod.key":      "binary",
+	})
+	if pats := patternsOf(got[".dockerignore"]); slices.Contains(pats, "/src/Api/identity.pfx") || slices.Contains(pats, "/deploy/prod.key") {
+		t.Errorf("a key COPY . . reaches was excluded: %q", pats)
+	}
+	got, _ = ignoreFixes(t, map[string]string{
+		"Dockerfile":       "FROM debian:12\nCOPY app/ /app/\nCMD [\"/app/run\"]\n",
+		"app/run":          "",
+		"deploy/prod.key":  "binary",
+		"deploy/notes.txt": "",
+	})
+	if pats := patternsOf(got[".dockerignore"]); !slices.Contains(pats, "/deploy/prod.key") && !slices.Contains(pats, "/deploy") {
+		t.Errorf("a key no COPY reaches stays sent: %q", pats)
+	}
+}
+
 // TestIgnoreEnvFileOnlyWhereNoBundlerReadsIt: an environment file is
 // excluded (and the exclusion listed) where no RUN runs a JavaScript build,
 // which reads .env files while it bundles (vite, next, react-scripts).

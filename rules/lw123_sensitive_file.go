@@ -16,7 +16,10 @@ var SensitiveFileInContext = Register(&Rule{
 	Cost:        "Secrets leave the developer's machine on every build and, with a broad COPY, end up in image layers that anyone who can pull the image can read.",
 	Description: `Environment files, private keys, cloud and registry credentials, Terraform state and VCS history
 do not belong in a build context. Exclude them in ` + "`.dockerignore`" + ` and pass what the build needs as
-` + "`RUN --mount=type=secret`" + `.`,
+` + "`RUN --mount=type=secret`" + `. An environment file counts when it sets a secret-named variable to a real value;
+a key that only tests name is a fixture. The fix excludes what no COPY needs; a key or certificate a COPY brings into
+the build stays (a project may copy it into its output for the service to load), and so does an environment file a
+bundler reads: the finding stays for the user to decide.`,
 	Bad:      ".env sent in the context",
 	Good:     ".dockerignore: .env*",
 	Check:    checkSensitive,
@@ -50,6 +53,14 @@ func excludeSensitive(in *IgnoreInput) []Exclusion {
 		}
 		if in.Keep(p) {
 			continue // a COPY names it, or it reaches the image: the audit warns
+		}
+		if s.Reason == buildctx.ReasonKey && in.Reached[p] {
+			// a key or certificate a COPY brings into a build stage may go
+			// into the image through the build (a .csproj's
+			// CopyToOutputDirectory puts a .pfx in the publish output that
+			// the service loads at startup: review 24); excluded, the image
+			// would change: the audit warns, the user decides
+			continue
 		}
 		if strings.HasPrefix(path.Base(p), ".env") && in.Reached[p] && readsEnvFiles(in) {
 			// bundlers and PHP frameworks read .env files while the image
