@@ -461,7 +461,7 @@ func MixFetches(c dockerfile.Command) bool {
 
 // Offline reports whether an install or compile runs from the package
 // store an earlier step filled and downloads nothing: GOPROXY=off for go,
-// -o for Maven, --offline/--frozen for cargo, --no-restore for dotnet,
+// -o for Maven, --offline/--frozen for cargo, --no-restore (or --no-build) for dotnet,
 // --offline for Gradle, npm, yarn and pnpm (`pnpm fetch`, then `pnpm
 // install --offline`). Such a command fails on an empty store, so its
 // store can never be a cache mount. (A vendored Go build reads no module
@@ -476,7 +476,8 @@ func Offline(inst *Install, st *dockerfile.State) bool {
 	case Cargo:
 		return c.HasArg("--offline", "--frozen") || envOf(c, st, "CARGO_NET_OFFLINE") == "true"
 	case Dotnet:
-		return c.HasArg("--no-restore")
+		// --no-build implies --no-restore (publish after build, review 24)
+		return c.HasArg("--no-restore", "--no-build")
 	case Gradle, Npm, Yarn, Pnpm:
 		return c.HasArg("--offline")
 	}

@@ -84,3 +84,29 @@ func TestLW117VolatileArgAbove(t *testing.T) {
 		t.Errorf("moved: %+v", fs)
 	}
 }
+
+// Review 24 (booking's dev.Dockerfile): `dotnet publish --no-build` right
+// after `dotnet build --no-restore` under the same mount is the next step
+// of one chain — it runs only after the build, which meets the empty mount
+// first — so the hazard is reported on the restore and the build, not a
+// third time; and --no-build is offline: it fails, it downloads nothing.
+func TestLW117OneReportPerChain(t *testing.T) {
+	m := "--mount=type=cache,id=nuget,target=/root/.nuget/packages"
+	src := "FROM mcr.microsoft.com/dotnet/sdk:8.0 AS build\nWORKDIR /src\nCOPY Api.csproj ./\nRUN " + m + " dotnet restore\nCOPY . .\nRUN " + m + " dotnet build -c Release --no-restore\nRUN " + m + " dotnet publish -c Release --no-build -o /out\nFROM mcr.microsoft.com/dotnet/aspnet:8.0\nCOPY --from=build /out /app\n"
+	lines := map[int]string{}
+	for _, f := range check(t, "LW117", input(t, src)) {
+		lines[f.Range.Start.Line] = f.Message
+	}
+	if _, ok := lines[7]; ok || lines[6] == "" || !strings.Contains(lines[6], "fails: it builds offline") {
+		t.Errorf("findings by line: %v", lines)
+	}
+	// alone after the sources, publish --no-build is reported as failing
+	alone := strings.Replace(src, "RUN "+m+" dotnet build -c Release --no-restore\n", "RUN dotnet build -c Release --no-restore\n", 1)
+	lines = map[int]string{}
+	for _, f := range check(t, "LW117", input(t, alone)) {
+		lines[f.Range.Start.Line] = f.Message
+	}
+	if !strings.Contains(lines[7], "fails: it builds offline") {
+		t.Errorf("publish --no-build alone: %v", lines)
+	}
+}
