@@ -46,7 +46,11 @@ func (r rep) build() *buildctx.Report {
 		add(h, true)
 	}
 	for _, s := range r.sensitive {
-		out.Sensitive = append(out.Sensitive, buildctx.Sensitive{Path: s, Reason: "secret"})
+		reason := "secret"
+		if strings.HasSuffix(s, ".pfx") || strings.HasSuffix(s, ".key") {
+			reason = buildctx.ReasonKey
+		}
+		out.Sensitive = append(out.Sensitive, buildctx.Sensitive{Path: s, Reason: reason})
 		add(s, strings.HasSuffix(s, "/"))
 	}
 	out.UnusedDirs = []buildctx.SizeEntry{{Path: "docs", Bytes: r.unused}}

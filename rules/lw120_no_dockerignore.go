@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"github.com/layerwise/layerwise/buildctx"
 	"strings"
 
 	"github.com/layerwise/layerwise/internal/units"
@@ -42,7 +43,10 @@ func checkNoDockerignore(in *Input) []Finding {
 		}
 	}
 	for _, s := range c.Sensitive {
-		if in.sent(s.Path) {
+		// a key or certificate a COPY brings may go into the image
+		// through the build (review 24): no ignore file keeps it out;
+		// LW123 reports it
+		if in.sent(s.Path) && s.Reason != buildctx.ReasonKey {
 			what = append(what, strings.TrimSuffix(s.Path, "/")+" (a secret)")
 		}
 	}
