@@ -126,7 +126,10 @@ func (in *Input) cargoPathDir(src string) bool {
 	}
 	for _, m := range cargoPaths.FindAllStringSubmatch(string(data), -1) {
 		for _, q := range quoted.FindAllStringSubmatch(m[1]+m[2], -1) {
-			if strings.TrimPrefix(path.Clean("/"+q[1]), "/") == want {
+			// the directory itself, or the one holding it (atuin's `COPY
+			// vendor vendor` for `[patch.crates-io] axoasset = { path =
+			// "vendor/axoasset" }`, before cargo chef cook: review 24)
+			if p := strings.TrimPrefix(path.Clean("/"+q[1]), "/"); p == want || strings.HasPrefix(p, want+"/") {
 				return true
 			}
 		}

@@ -131,6 +131,20 @@ func TestLW101CargoPathDependencyGoesWithManifests(t *testing.T) {
 	if fs := check(t, "LW101", inputWithContext(t, files)); len(fs) != 1 {
 		t.Errorf("sources before the build: %+v", fs)
 	}
+	// review 24 (atuin): the directory holding a [patch] crate, copied
+	// before cargo chef cook
+	patched := map[string]string{
+		"Dockerfile":                 "FROM rust:1.85 AS chef\nRUN cargo install cargo-chef\nWORKDIR /app\nFROM chef AS planner\nCOPY . .\nRUN cargo chef prepare --recipe-path recipe.json\nFROM chef AS builder\nCOPY --from=planner /app/recipe.json recipe.json\nCOPY vendor vendor\nRUN cargo chef cook --release --recipe-path recipe.json\nCOPY . .\nRUN cargo build --release\n",
+		"Cargo.toml":                 "[package]\nname = \"app\"\n\n[patch.crates-io]\naxoasset = { path = \"vendor/axoasset\" }\n",
+		"vendor/axoasset/Cargo.toml": "[package]\nname = \"axoasset\"\n",
+		"vendor/vendor.sh":           "#!/bin/sh\n",
+		"src/main.rs":                "fn main() {}\n",
+	}
+	for _, f := range check(t, "LW101", inputWithContext(t, patched)) {
+		if f.Range.Start.Line == 9 {
+			t.Errorf("the [patch] crate's directory is no sources: %+v", f)
+		}
+	}
 }
 
 // TestLW101DotnetAdviceNamesTheProjects: bitwarden's services restore
