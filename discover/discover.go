@@ -112,6 +112,10 @@ type Image struct {
 	// pushes limited to some paths), whose point is to pick up the
 	// packages released since: a layer cache would hand it the old ones.
 	CIRefresh bool `json:"ciRefresh,omitempty"`
+	// CIOnDemand: that CI's build job runs only when a commit message
+	// asks for it (`if: contains(github.event.head_commit.message, 'build
+	// x')`): rare builds, months apart, that a layer cache seldom serves.
+	CIOnDemand bool `json:"ciOnDemand,omitempty"`
 	// LocalBuild: something outside CI builds the image too — compose or
 	// bake declare it, or a script, Makefile or README near it names it.
 	LocalBuild bool `json:"localBuild,omitempty"`
@@ -504,7 +508,7 @@ func finish(res *Repo) {
 		im.CI = configs.ciOf(im)
 		if im.CI != "" {
 			a := configs.ciCache(im.CI)
-			im.CILine, im.CIUncached, im.CIFresh, im.CIPublishes, im.CIPerRunArgs, im.CIPlainDocker, im.CIRefresh = a.line, a.uncached, a.hosted, a.publishes, a.perRunArgs, a.plainDocker, a.refresh
+			im.CILine, im.CIUncached, im.CIFresh, im.CIPublishes, im.CIPerRunArgs, im.CIPlainDocker, im.CIRefresh, im.CIOnDemand = a.line, a.uncached, a.hosted, a.publishes, a.perRunArgs, a.plainDocker, a.refresh, a.onDemand
 			if a.classic && im.NoMounts == "" {
 				im.NoMounts = im.CI + " builds it with docker/build-push-action@v1, which runs the classic builder (no BuildKit): RUN --mount fails there"
 			}

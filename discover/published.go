@@ -843,6 +843,12 @@ var ciPush = regexp.MustCompile(`(?m)^\s*push:\s*(true|\$\{\{)|--push\b|\b(docke
 // a GitLab pipeline's schedule rule is often one job's, not the build's).
 var ciSchedule = regexp.MustCompile(`(?m)^\s*schedule:\s*\n\s*-\s*cron:`)
 
+// ciCommitMessageGate: an `if:` that runs the job only when the commit
+// message (or the whole event, serialized) holds some text:
+// microservices-design-patterns' `if: contains(toJson(github), 'build
+// dotnet-service')` (review 24).
+var ciCommitMessageGate = regexp.MustCompile(`(?m)^\s*if:.*contains\(\s*(?:toJSON|toJson|tojson)\(\s*github\s*\)|^\s*if:.*contains\(\s*github\.event\.(?:head_commit\.message|commits)`)
+
 // ciCodeTrigger: a workflow trigger on pushes or pull requests.
 var ciCodeTrigger = regexp.MustCompile(`(?m)^\s*(push|pull_request|pull_request_target):|^on:\s*\[?[^\n]*\b(push|pull_request)\b`)
 
@@ -893,6 +899,7 @@ func (c *buildConfigs) ciCache(rel string) ciCacheAnswer {
 		triggers = text[:i]
 	}
 	a.refresh = ciSchedule.Match(triggers) && (!ciCodeTrigger.Match(triggers) || bytes.Contains(triggers, []byte("paths:")))
+	a.onDemand = ciCommitMessageGate.Match(text)
 	a.plainDocker = !bytes.Contains(text, []byte("buildx")) && !bytes.Contains(text, []byte("build-push-action"))
 	// build-push-action's first version runs `docker build` on the
 	// runner's Engine, the classic builder unless DOCKER_BUILDKIT=1
@@ -955,6 +962,7 @@ type ciCacheAnswer struct {
 	hosted, uncached, publishes, plainDocker, classic bool
 	perRunArgs                                        []string
 	refresh                                           bool // Image.CIRefresh
+	onDemand                                          bool // Image.CIOnDemand
 }
 
 // isCI: the file is a CI configuration that builds images (ciWorkflow's).

@@ -732,6 +732,30 @@ func TestCIRefresh(t *testing.T) {
 	}
 }
 
+// TestCIOnDemand: a build job gated by the commit message's text
+// (review 24: microservices-design-patterns) builds on demand only.
+func TestCIOnDemand(t *testing.T) {
+	for gate, want := range map[string]bool{
+		"    if: contains(toJson(github), 'build dotnet-service')\n":                  true,
+		"    if: \"contains(github.event.head_commit.message, '[build]')\"\n":         true,
+		"    if: github.ref == 'refs/heads/main'\n":                                   false,
+		"    if: ${{ !contains(github.event.pull_request.labels.*.name, 'skip') }}\n": false,
+	} {
+		root := t.TempDir()
+		testfs.Write(t, root, map[string]string{"svc/Dockerfile": "FROM debian:12\n",
+			".github/workflows/svc.yml": "on: [push]\njobs:\n  b:\n" + gate + "    runs-on: ubuntu-latest\n    steps:\n      - uses: docker/build-push-action@v6\n        with:\n          context: svc\n          push: true\n"})
+		disc, err := Discover(context.Background(), root, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, im := range disc.Images {
+			if im.CI == "" || im.CIOnDemand != want {
+				t.Errorf("%q: ci %q on demand %v, want %v", gate, im.CI, im.CIOnDemand, want)
+			}
+		}
+	}
+}
+
 // TestRemoteImageWorkflow: a job calling another repository's reusable
 // workflow named for images (shlink's docker-publish-image.yml: review 23)
 // builds the root Dockerfile on hosted runners; whether it keeps a layer

@@ -25,7 +25,8 @@ Docker's cache. A workflow that pushes nothing (a check that the images build) i
 is one whose images have no install or compile step a cache could keep as they stand (each follows a COPY of the
 whole context or a build arg the workflow sets anew on each run): their order comes first (LW101, LW107); so is a
 scheduled rebuild (a cron trigger, besides at most pushes limited to some paths), whose point is to pick up the
-packages released since its last run, which a layer cache would hand it from the last one. Until it
+packages released since its last run, which a layer cache would hand it from the last one; and so is a job that
+runs only when a commit message asks for it (an ` + "`if:`" + ` on the message's text), whose builds come weeks apart. Until it
 has one, layerwise reports the images only CI builds with their order and mount findings
 as information: they pay once the cache exists.`,
 	Bad: `- uses: docker/build-push-action@v6
@@ -83,6 +84,11 @@ func checkCIWithoutLayerCache(ins []*Input) []Finding {
 			// a cache would reuse the layers the schedule means to renew
 			sev = Info
 			msg += " But it is a scheduled rebuild, whose point is to pick up the packages released since the last one: a layer cache would hand it the old layers (unless its base moved). Cache only builds on code changes, and keep the scheduled ones cold."
+		case c.in.CIOnDemand:
+			// months between builds: the base tags move and a gha cache
+			// is evicted after a week idle (review 24)
+			sev = Info
+			msg += " But it builds only when a commit message asks for it: such builds come weeks apart, when the bases have moved and a GitHub cache has been evicted (7 days idle), so a layer cache would seldom serve them."
 		case !c.helps:
 			// as they stand, every install follows a COPY of the whole
 			// context or a per-run build arg: their order comes first

@@ -43,6 +43,15 @@ func TestLW118(t *testing.T) {
 	}
 	a.CIRefresh, b.CIRefresh = false, false
 
+	// built only when a commit message asks for it (review 24):
+	// information, saying why
+	a.CIOnDemand, b.CIOnDemand = true, true
+	fs = CIWithoutLayerCache.RunRepo([]*Input{a, b})
+	if len(fs) != 1 || fs[0].Severity != Info || !strings.Contains(fs[0].Message, "commit message asks") {
+		t.Errorf("on demand: %+v", fs)
+	}
+	a.CIOnDemand, b.CIOnDemand = false, false
+
 	// nothing a cache could keep as the Dockerfiles stand (the install
 	// after COPY . ., or after an ARG each run passes anew): information
 	for _, tc := range []struct {

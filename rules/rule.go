@@ -342,6 +342,9 @@ type Input struct {
 	// CIRefresh: that CI is a scheduled rebuild that refreshes packages
 	// (discover.Image.CIRefresh)
 	CIRefresh bool
+	// CIOnDemand: that CI builds only when a commit message asks for it
+	// (discover.Image.CIOnDemand)
+	CIOnDemand bool
 	// Unreferenced: nothing in the repository builds the Dockerfile (a
 	// name other than Dockerfile that no script, CI file, compose file or
 	// README near it mentions: discover.Image.Unreferenced). Rules about
