@@ -238,12 +238,27 @@ func hasHeavyAncestor(p string) bool {
 // whether they are secrets); nothing else is read.
 func SensitiveFiles(root string, entries []Entry) []Sensitive {
 	var out []Sensitive
+	files := map[string]bool{}
+	for _, e := range entries {
+		if e.Type != TypeDir {
+			files[e.Path] = true
+		}
+	}
 	for _, e := range entries {
 		base := path.Base(e.Path)
 		if e.Type == TypeDir {
-			// a sensitive directory is reported once, at its outermost
+			// a sensitive directory is reported once, at its outermost,
+			// and a tool's configuration directory only where it holds
+			// the file with the credentials (a .github/.aws of ECS task
+			// definitions holds none: review 24)
 			if reason, ok := sensitiveDirs[base]; ok && !hasSensitiveAncestor(e.Path) {
-				out = append(out, Sensitive{Path: e.Path + "/", Reason: reason})
+				holds := credentialFiles[base] == nil
+				for _, f := range credentialFiles[base] {
+					holds = holds || files[e.Path+"/"+f]
+				}
+				if holds {
+					out = append(out, Sensitive{Path: e.Path + "/", Reason: reason})
+				}
 			}
 			continue
 		}
@@ -400,6 +415,10 @@ func hasSensitiveAncestor(p string) bool {
 	}
 	return false
 }
+
+// credentialFiles are the files that hold a tool configuration
+// directory's credentials.
+var credentialFiles = map[string][]string{".aws": {"credentials", "config"}, ".docker": {"config.json"}, ".kube": {"config"}}
 
 var sensitiveDirs = map[string]string{
 	".git": "git history (every past version of every file, and remotes)",

@@ -82,6 +82,8 @@ func TestAnalyzeReportsHeavySensitiveLargest(t *testing.T) {
 	root := t.TempDir()
 	makeTree(t, root, []string{
 		"src/app.py", ".env", ".env.example", "certs/server.key", "deploy/id_rsa", ".aws/credentials",
+		// ECS task definitions in a .aws directory hold no credentials (review 24)
+		".github/.aws/task-definition.json",
 		".git/objects/pack/p.pack", "node_modules/a/b.js", "build", "state/prod.tfstate",
 		// a library's files the application serves (review 13: coolstore's
 		// wwwroot/lib/bootstrap/dist), not a build's output
