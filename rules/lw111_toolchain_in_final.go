@@ -107,7 +107,14 @@ func checkToolchainInFinal(in *Input) []Finding {
 					// `FROM base AS ci`: review 23)
 					bytes = 20e6
 				}
-				f := in.at(ins, fmt.Sprintf("`%s` installs development dependencies into the final image: install production dependencies only (%s), or build in an earlier stage.", inst, productionOnly(inst.Tool)),
+				advice := fmt.Sprintf("install production dependencies only (%s), or build in an earlier stage", productionOnly(inst.Tool))
+				if later := buildsAfter(final, ins); later != nil {
+					// the build after it needs them (empower's ./build.sh
+					// runs react-app-rewired: review 24): --omit=dev alone
+					// would break it
+					advice = fmt.Sprintf("the build on line %d needs them, so run the install and the build in an earlier stage and copy only the output (and the production dependencies) into this one", later.Range.Start.Line)
+				}
+				f := in.at(ins, fmt.Sprintf("`%s` installs development dependencies into the final image: %s.", inst, advice),
 					Cost{ImageBytes: bytes, Seconds: bytesSeconds(0, bytes), Basis: "static"})
 				if inst.Tool == toolBundler {
 					f.Severity = Info
@@ -130,6 +137,34 @@ func compilesInLineage(in *Input) bool {
 		}
 	}
 	return false
+}
+
+// buildsAfter is a later RUN of the final stage that builds the project
+// (a package script, a bundler through npx, a shell script of the
+// context), which may need the development dependencies; nil if none.
+func buildsAfter(final *dockerfile.Stage, ins *dockerfile.Instruction) *dockerfile.Instruction {
+	after := false
+	for _, x := range final.Instructions {
+		if x == ins {
+			after = true
+			continue
+		}
+		if !after || x.Run == nil {
+			continue
+		}
+		for _, c := range x.Run.Commands {
+			n := path.Base(c.Name)
+			switch {
+			case n == "npx" || n == "bunx" || strings.HasSuffix(n, ".sh"):
+				return x
+			case n == "npm" || n == "yarn" || n == "pnpm" || n == "bun":
+				if Classify(c) == nil && len(c.Positional()) > 0 {
+					return x // a script, not an install
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // smallToolchain: build tools that weigh less than this in the final

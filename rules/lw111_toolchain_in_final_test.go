@@ -322,3 +322,20 @@ func TestLW111Review23(t *testing.T) {
 		t.Errorf("bundler: %+v", fs)
 	}
 }
+
+// Review 24 (empower's react image): a build after the install needs the
+// development dependencies, so the advice is the build stage, not
+// --omit=dev alone, which would break it.
+func TestLW111AdviceWhereTheBuildNeedsDevDependencies(t *testing.T) {
+	files := map[string]string{"package.json": `{"devDependencies":{"react-app-rewired":"2"}}`, "package-lock.json": "{}", "build.sh": "npm ci\nreact-app-rewired build\n"}
+	for _, tc := range []struct{ df, want, not string }{
+		{"FROM node:20\nWORKDIR /app\nCOPY package*.json ./\nRUN npm ci\nCOPY . .\nRUN ./build.sh\nCMD [\"npx\", \"serve\", \"build\"]\n", "the build on line 6 needs them", "--omit=dev"},
+		{"FROM node:20\nWORKDIR /app\nCOPY package*.json ./\nRUN npm ci\nCOPY . .\nCMD [\"node\", \"server.js\"]\n", "--omit=dev", "needs them"},
+	} {
+		files["Dockerfile"] = tc.df
+		fs := check(t, "LW111", inputWithContext(t, files))
+		if len(fs) != 1 || !strings.Contains(fs[0].Message, tc.want) || strings.Contains(fs[0].Message, tc.not) {
+			t.Errorf("%q: %+v", tc.df, fs)
+		}
+	}
+}
