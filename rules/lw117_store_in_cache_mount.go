@@ -146,7 +146,14 @@ func checkStoreInMount(in *Input) []Finding {
 				f.Affects = []int{ins.Range.Start.Line}
 				out = append(out, f)
 			}
-			reported = now
+			// a WORKDIR, LABEL or EXPOSE between two steps of a chain keeps
+			// it one chain (booking's WORKDIR before its publish): they
+			// change nothing a build could vary
+			switch ins.Kind {
+			case "WORKDIR", "LABEL", "EXPOSE":
+			default:
+				reported = now
+			}
 		}
 	}
 	return out

@@ -100,6 +100,14 @@ func TestLW117OneReportPerChain(t *testing.T) {
 	if _, ok := lines[7]; ok || lines[6] == "" || !strings.Contains(lines[6], "fails: it builds offline") {
 		t.Errorf("findings by line: %v", lines)
 	}
+	// a WORKDIR between them (booking's) keeps one chain
+	lines = map[int]string{}
+	for _, f := range check(t, "LW117", input(t, strings.Replace(src, "RUN "+m+" dotnet publish", "WORKDIR /src/api\nRUN "+m+" dotnet publish", 1))) {
+		lines[f.Range.Start.Line] = f.Message
+	}
+	if _, ok := lines[8]; ok || lines[6] == "" {
+		t.Errorf("with a WORKDIR between: %v", lines)
+	}
 	// alone after the sources, publish --no-build is reported as failing
 	alone := strings.Replace(src, "RUN "+m+" dotnet build -c Release --no-restore\n", "RUN dotnet build -c Release --no-restore\n", 1)
 	lines = map[int]string{}
