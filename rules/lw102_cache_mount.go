@@ -39,7 +39,8 @@ and yarn 4's global cache under Plug'n'Play, which the app reads when it runs. M
 repository (` + "`~/.m2/repository`" + `), never the settings beside it. No mount is added where a command of the RUN
 would remove the mount point (` + "`rm -rf /var/cache/*`" + `, ` + "`rm -rf ~/.cache`" + ` fail with "Device or resource busy");
 an install that only package manifests come before (the dependency step as it should be) re-runs only when they
-change, so its mount is information there; where the RUN runs a script copied from the context that empties the cache (` + "`&& /tmp/clean-layer.sh`" + ` running
+change, so its mount is information there; a system package install that re-runs only because it comes after a
+` + "`COPY --from`" + ` of the built application it does not read is told to move above that COPY first; where the RUN runs a script copied from the context that empties the cache (` + "`&& /tmp/clean-layer.sh`" + ` running
 ` + "`apt-get clean`" + `) the finding is information and the fix waits for the script; nor is one added for an image that skaffold builds with kaniko, whose parser rejects ` + "`RUN --mount`" + `, or with its default local
 builder (the Docker Engine API's classic builder, unless ` + "`useBuildkit`" + ` or ` + "`useDockerCLI`" + `), nor for one its README
 builds with ` + "`gcloud builds submit --tag`" + ` (a fresh Cloud Build worker and ` + "`--no-cache`" + ` per build) or that a
@@ -111,6 +112,13 @@ func checkCacheMount(in *Input) []Finding {
 			// review 21 (Kaggle's clean-layer.sh ends every RUN)
 			fs[i].Severity = Info
 			fs[i].Message += fmt.Sprintf(" But the RUN runs %s, which empties %s (%s): a mount there keeps nothing until the script leaves it alone.", script, dir, what)
+			continue
+		}
+		if cp := in.onlyAfterStageOutput(ins); cp != nil {
+			// review 23 (EventualShop's final stage: `COPY --from=publish
+			// /app/publish .`, then apt-get install curl): the order is
+			// what makes it re-run, and the move is the first fix
+			fs[i].Message += fmt.Sprintf(" But it re-runs on every source change only because it comes after line %d (`%s`), whose files it does not read: move it above that line, and it re-runs only when its base image or its own line changes.", cp.Range.Start.Line, short(cp.Original))
 			continue
 		}
 		if in.headStep(ins) {
@@ -1610,6 +1618,68 @@ func (in *Input) headStep(ins *dockerfile.Instruction) bool {
 		}
 	}
 	return false
+}
+
+// onlyAfterStageOutput is the COPY --from of a stage that reads the
+// context, the one such COPY of the RUN's own stage, after which the RUN
+// would be a head step (nothing else of the context before it, nothing it
+// reads there: the RUN is a system package install, whose paths are not
+// the COPY's destination); nil otherwise.
+func (in *Input) onlyAfterStageOutput(ins *dockerfile.Instruction) *dockerfile.Instruction {
+	s := in.stageOf(ins)
+	if s == nil || ins.Run == nil {
+		return nil
+	}
+	for _, c := range ins.Run.Commands {
+		if i := Classify(c); i == nil || !i.Tool.System {
+			switch path.Base(c.Name) {
+			case "apt-get", "apt", "apk", "dnf", "yum", "microdnf":
+				continue // update, clean
+			case "rm", "true", "echo", ":", "set":
+				// apt's list clean-up and the like
+				for _, a := range c.Positional() {
+					if !strings.HasPrefix(a, "/var/") && !strings.HasPrefix(a, "/tmp") {
+						return nil
+					}
+				}
+				continue
+			}
+			return nil
+		}
+	}
+	var found *dockerfile.Instruction
+	for _, x := range in.lineageInstructions(s) {
+		if x == ins {
+			break
+		}
+		if x.Run != nil {
+			for _, m := range x.Run.Mounts {
+				if m.Type == "bind" {
+					return nil
+				}
+			}
+		}
+		if x.Copy == nil {
+			continue
+		}
+		if x.Copy.FromContext() || x.Copy.FromStage < 0 && x.Copy.From == "" {
+			return nil
+		}
+		if !in.stageUsesContext(x.Copy.FromStage, map[int]bool{}) {
+			continue
+		}
+		if found != nil || in.stageOf(x) != s {
+			return nil
+		}
+		dest := absIn(x, x.Copy.Dest)
+		for _, p := range []string{"/usr", "/var", "/etc", "/lib", "/bin", "/sbin", "/opt"} {
+			if overlaps(dest, p) {
+				return nil // it may bring what the install reads or replaces
+			}
+		}
+		found = x
+	}
+	return found
 }
 
 // stageUsesContext: the stage (an index into the file's stages) or one it

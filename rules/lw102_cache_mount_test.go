@@ -720,3 +720,29 @@ func TestLW102GoBuildCacheWarmedByScript(t *testing.T) {
 		}
 	}
 }
+
+// Review 23 (EventualShop): an apt install in the final stage right after
+// the COPY --from of the published application re-runs on every source
+// change only because of that order: the advice names the move. A COPY
+// into system paths, a second such COPY, or a RUN that does more than
+// install packages gets no such advice.
+func TestLW102OnlyAfterStageOutput(t *testing.T) {
+	build := "FROM mcr.microsoft.com/dotnet/sdk:8.0 AS publish\nWORKDIR /src\nCOPY . .\nRUN dotnet publish -o /app/publish\n"
+	for _, tc := range []struct {
+		final string
+		want  bool
+	}{
+		{"FROM mcr.microsoft.com/dotnet/aspnet:8.0\nWORKDIR /app\nCOPY --from=publish /app/publish .\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\nENTRYPOINT [\"dotnet\", \"Api.dll\"]\n", true},
+		{"FROM mcr.microsoft.com/dotnet/aspnet:8.0\nWORKDIR /app\nCOPY --from=publish /app/publish /usr/local/app\nRUN apt-get update && apt-get install -y curl\n", false},
+		{"FROM mcr.microsoft.com/dotnet/aspnet:8.0\nWORKDIR /app\nCOPY --from=publish /app/publish .\nRUN apt-get update && apt-get install -y curl && ./setup.sh\n", false},
+		{"FROM mcr.microsoft.com/dotnet/aspnet:8.0\nWORKDIR /app\nCOPY . .\nRUN apt-get update && apt-get install -y curl\n", false},
+	} {
+		got := false
+		for _, f := range check(t, "LW102", input(t, build+tc.final)) {
+			got = got || strings.Contains(f.Message, "move it above that line")
+		}
+		if got != tc.want {
+			t.Errorf("%q: move advised %v, want %v", tc.final, got, tc.want)
+		}
+	}
+}
