@@ -168,6 +168,17 @@ var dockerfileCases = []struct {
 		note:  "may need the sources",
 	},
 	{
+		// review 25 (dependabot): with docker-clean gone, a later apt
+		// install whose own mount is refused (`rm -rf ~/.npm` would remove
+		// the npm mount's point) would keep its .debs in its layer: the
+		// first apt RUN gets no mount either
+		name: "apt-keep-cache-with-a-later-unmounted-install",
+		files: map[string]string{"Dockerfile": "FROM debian:12\nRUN apt-get update && apt-get install -y --no-install-recommends build-essential git curl ca-certificates\nRUN apt-get update && apt-get install -y nodejs npm && npm install -g corepack@0.31 pnpm@9 && rm -rf ~/.npm\nCOPY . /app\nCMD [\"/app/run\"]\n",
+			"run": ""},
+		rules: []string{"LW102"},
+		note:  "line 3 installs apt packages too and would keep them in its layer",
+	},
+	{
 		name: "between-corepack-prepare-elsewhere",
 		files: map[string]string{"Dockerfile": "FROM node:20-alpine\nWORKDIR /app\nCOPY ./service ./\nWORKDIR /\nRUN corepack prepare --activate\nWORKDIR /app\nRUN pnpm install --production --frozen-lockfile\n",
 			"service/package.json": `{"packageManager":"pnpm@9.1.0","dependencies":{"a":"1"}}`, "service/pnpm-lock.yaml": "lockfileVersion: '9.0'\n"},

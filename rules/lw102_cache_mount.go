@@ -845,6 +845,12 @@ func fixCacheMount(in *Input, f Finding) (*Fix, string) {
 	}
 	kinds := []string{"RUN"}
 	if apt && !keepsAptCache(s.Instructions[:idx], in.lineage(s)[1:]) {
+		// with docker-clean gone, a later apt install that gets no cache
+		// mount keeps its .debs in its layer (review 25: dependabot's
+		// nodejs RUNs, refused for their `rm -rf ~/.npm`)
+		if why := in.laterAptLeftOut(s, ins); why != "" {
+			return nil, why
+		}
 		lines = append([]string{strings.Repeat(" ", ins.Range.Start.Col-1) + keywordAsWritten(in.File, ins) + strings.TrimPrefix(aptKeepCache, "RUN")}, lines...)
 		kinds = append(kinds, "RUN")
 	}
@@ -1823,6 +1829,56 @@ func silenced(x *dockerfile.Instruction, id string) bool {
 		}
 	}
 	return false
+}
+
+// laterAptLeftOut says why an apt install after ins — later in its stage,
+// or in a stage built on it — would keep the packages it downloads in its
+// layer once docker-clean is gone: it has no apt cache mount and gets none
+// from its own finding's fix ("" when every one is covered).
+func (in *Input) laterAptLeftOut(s *dockerfile.Stage, ins *dockerfile.Instruction) string {
+	if in.aptKept == nil {
+		in.aptKept = map[*dockerfile.Instruction]string{}
+	}
+	var later []*dockerfile.Instruction
+	after := false
+	for _, x := range s.Instructions {
+		if after {
+			later = append(later, x)
+		}
+		after = after || x == ins
+	}
+	for _, t := range in.File.Stages {
+		if t != s && slices.Contains(in.lineage(t), s) {
+			later = append(later, t.Instructions...)
+		}
+	}
+	for _, y := range later {
+		if y.Run == nil {
+			continue
+		}
+		for _, inst := range runInstalls(y) {
+			if inst.Tool != toolApt || first(inst.Cmd) != "install" {
+				continue
+			}
+			why, ok := in.aptKept[y]
+			if !ok {
+				in.aptKept[y] = "" // a cycle cannot happen (later only); this marks the visit
+				if _, reported := aptMountFinding(in, y, inst); !reported || allSmall(y, toolApt) {
+					why = ""
+					if coveringMount(y, "/var/cache/apt") == nil {
+						why = "no apt cache mount is advised there"
+					}
+				} else if fx, w := fixCacheMount(in, Finding{Range: y.Range}); fx == nil {
+					why = w
+				}
+				in.aptKept[y] = why
+			}
+			if why != "" {
+				return fmt.Sprintf("line %d installs apt packages too and would keep them in its layer once docker-clean is gone (%s)", y.Range.Start.Line, why)
+			}
+		}
+	}
+	return ""
 }
 
 // keepsAptCache reports whether an earlier instruction (of the stage or its

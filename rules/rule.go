@@ -369,6 +369,9 @@ type Input struct {
 	// stageCtx memoizes stageUsesContext per stage index (headStep asks
 	// it for every COPY --from of every RUN).
 	stageCtx map[int]bool
+	// aptKept memoizes aptMountLeftOut per RUN (the apt fix asks it of
+	// every later apt RUN, each of which asks it of the ones after it)
+	aptKept map[*dockerfile.Instruction]string
 	// goNothing memoizes goRequiresNothing (0: not asked yet, 1: yes,
 	// -1: no): it walks the whole context, and every Go RUN asks
 	goNothing int8
