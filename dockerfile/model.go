@@ -349,6 +349,10 @@ type Command struct {
 	Offset int `json:"offset"`
 	// Heredoc names the heredoc the command came from, if any.
 	Heredoc string `json:"heredoc,omitempty"`
+	// Exported are the NAME=value pairs `export` commands earlier in the
+	// same script set (`export CARGO_HOME=/cargo && cargo build`); the
+	// export commands themselves are no Command.
+	Exported []string `json:"exported,omitempty"`
 }
 
 // HasArg reports whether any argument equals one of want.

@@ -96,3 +96,15 @@ func TestWithAssignmentsInOrder(t *testing.T) {
 		t.Errorf("the instruction's own state changed")
 	}
 }
+
+// TestExportedVariables: the export commands of a script are no commands,
+// but the commands after them carry what they set.
+func TestExportedVariables(t *testing.T) {
+	cs, err := ParseScript(`export CARGO_HOME=/cargo && export CC="/usr/bin/clang" X && cargo build --release`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cs) != 1 || cs[0].Name != "cargo" || strings.Join(cs[0].Exported, " ") != "CARGO_HOME=/cargo CC=/usr/bin/clang" {
+		t.Errorf("%+v", cs)
+	}
+}

@@ -1,6 +1,7 @@
 package dockerfile
 
 import (
+	"slices"
 	"strings"
 
 	"mvdan.cc/sh/v3/syntax"
@@ -89,13 +90,22 @@ func parseScript(script, heredoc string) ([]Command, error) {
 		return nil, err
 	}
 	var out []Command
+	var exported []string
 	printer := syntax.NewPrinter()
 	syntax.Walk(f, func(n syntax.Node) bool {
+		if d, ok := n.(*syntax.DeclClause); ok && d.Variant != nil && d.Variant.Value == "export" {
+			for _, a := range d.Args {
+				if a.Name != nil && a.Value != nil {
+					exported = append(exported, a.Name.Value+"="+wordString(printer, a.Value))
+				}
+			}
+			return true
+		}
 		call, ok := n.(*syntax.CallExpr)
 		if !ok || len(call.Args) == 0 {
 			return true
 		}
-		c := Command{Offset: int(call.Pos().Offset()), Heredoc: heredoc}
+		c := Command{Offset: int(call.Pos().Offset()), Heredoc: heredoc, Exported: slices.Clone(exported)}
 		for _, a := range call.Assigns {
 			var sb strings.Builder
 			sb.WriteString(a.Name.Value)

@@ -52,7 +52,7 @@ COPY package.json package-lock.json ./
 RUN npm ci
 COPY . .`,
 	Check: func(in *Input) []Finding {
-		return in.informIfNoLayerCache(in.informIfBuiltOnce(in.informIfOnlyUncachedCI(checkCacheOrder(in))))
+		return in.informIfCompileCached(in.informIfNoLayerCache(in.informIfBuiltOnce(in.informIfOnlyUncachedCI(checkCacheOrder(in)))))
 	},
 	FixDockerfile: fixCacheOrder,
 	ImageEffects:  []ImageEffect{EffectLockfileRecopied, EffectDependenciesPrefetched},
@@ -85,6 +85,59 @@ func (in *Input) broadCopy(ins *dockerfile.Instruction) bool {
 		}
 	}
 	return false
+}
+
+// informIfCompileCached makes an order finding information where the
+// compile it names keeps its downloads and its compiled dependencies in
+// cache mounts (Go's module and build caches; cargo's registry with
+// sccache's directory or target/): after a source change it fetches
+// nothing and recompiles from those caches on the same builder, so the
+// claimed re-download does not happen there (review 25: kanidm). On a
+// fresh builder the mounts start empty: the note says so.
+func (in *Input) informIfCompileCached(fs []Finding) []Finding {
+	for i := range fs {
+		if fs[i].Severity == Info || len(fs[i].Affects) == 0 {
+			continue
+		}
+		_, _, ins := in.instructionAt(fs[i].Affects[0])
+		if ins == nil || ins.Run == nil {
+			continue
+		}
+		for _, inst := range runInstalls(ins) {
+			if !inst.Compile || (inst.Tool != toolGo && inst.Tool != toolCargo) {
+				continue
+			}
+			dirs := toolCacheDirs(in, ins, inst)
+			covered := len(dirs) > 0
+			for _, d := range dirs {
+				covered = covered && mountCovers(ins, d)
+			}
+			if inst.Tool == toolCargo {
+				covered = covered && compiledCacheMounted(ins, inst)
+			}
+			if covered {
+				fs[i].Severity = Info
+				fs[i].Message += " But the compile keeps its downloads and its compiled dependencies in cache mounts: on the same builder a source change fetches nothing and recompiles from them; a dependency step pays on fresh builders (CI), where the mounts start empty."
+				break
+			}
+		}
+	}
+	return fs
+}
+
+// compiledCacheMounted: a cargo compile keeps what it compiled in a cache
+// mount — its target directory, or sccache's (RUSTC_WRAPPER=sccache with
+// SCCACHE_DIR mounted).
+func compiledCacheMounted(ins *dockerfile.Instruction, inst *Install) bool {
+	for _, m := range ins.Run.Mounts {
+		if m.Type == "cache" && path.Base(path.Clean(m.Target)) == "target" {
+			return true
+		}
+	}
+	st := ins.State.WithAssignments(commandEnv(inst))
+	w, _ := st.Getenv("RUSTC_WRAPPER")
+	d, _ := st.Getenv("SCCACHE_DIR")
+	return strings.Contains(w, "sccache") && d != "" && mountCovers(ins, d)
 }
 
 // requirementsDir: the COPY source is a directory named requirements (or

@@ -214,3 +214,40 @@ func TestLW101BuiltOnceInforms(t *testing.T) {
 		t.Errorf("built once: %+v", fs)
 	}
 }
+
+// Review 25 (kanidm): a compile whose downloads and compiled dependencies
+// are all on cache mounts — cargo's registry through an exported
+// CARGO_HOME, sccache's directory; Go's module and build caches — fetches
+// nothing after a source change on the same builder: information. Without
+// the compiler cache it stays a warning.
+func TestLW101CompileCachedIsInformation(t *testing.T) {
+	cargo := "FROM rust:1.85\nWORKDIR /src\nCOPY . .\nRUN --mount=type=cache,id=cargo,target=/cargo --mount=type=cache,id=sccache,target=/sccache \\\n    export CARGO_HOME=/cargo && export SCCACHE_DIR=/sccache && export RUSTC_WRAPPER=/usr/bin/sccache && \\\n    cargo build --locked --release\n"
+	files := map[string]string{"Dockerfile": cargo, "Cargo.toml": "[package]\nname = \"app\"\n", "Cargo.lock": "", "src/main.rs": ""}
+	for _, tc := range []struct {
+		df   string
+		want Severity
+	}{
+		{cargo, Info},
+		{strings.Replace(cargo, " --mount=type=cache,id=sccache,target=/sccache", "", 1), Warning},
+		{"FROM golang:1.23\nWORKDIR /src\nCOPY . .\nRUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build go build -o /app .\n", Info},
+		{"FROM golang:1.23\nWORKDIR /src\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build go build -o /app .\n", Warning},
+	} {
+		files["Dockerfile"] = tc.df
+		files["go.mod"], files["go.sum"] = "module x\n\ngo 1.23\n\nrequire example.com/y v1.0.0\n", "example.com/y v1.0.0 h1:x\n"
+		fs := check(t, "LW101", inputWithContext(t, files))
+		if len(fs) != 1 || fs[0].Severity != tc.want {
+			t.Errorf("%q: %+v, want severity %v", tc.df, fs, tc.want)
+		}
+	}
+}
+
+// An exported CARGO_HOME moves the registry the mount advice names.
+func TestLW102ExportedToolHome(t *testing.T) {
+	src := "FROM rust:1.85\nWORKDIR /src\nCOPY Cargo.toml Cargo.lock ./\nRUN --mount=type=cache,target=/cargo export CARGO_HOME=/cargo && cargo fetch\n"
+	if fs := check(t, "LW102", input(t, src)); len(fs) != 0 {
+		t.Errorf("the registry is on the mount through CARGO_HOME: %+v", fs)
+	}
+	if fs := check(t, "LW102", input(t, strings.Replace(src, "export CARGO_HOME=/cargo && ", "", 1))); len(fs) != 1 {
+		t.Errorf("without the export the mount misses ~/.cargo/registry: %+v", fs)
+	}
+}

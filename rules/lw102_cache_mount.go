@@ -255,6 +255,14 @@ func cacheOffFlag(inst *Install) (flag, instead string) {
 	return "", ""
 }
 
+// commandEnv is the environment an install's command sets for itself: the
+// `export NAME=value` commands of the RUN before it (kanidm's `export
+// CARGO_HOME=/cargo &&` under a cache mount on /cargo: review 25), then its
+// own assignments in front of it.
+func commandEnv(inst *Install) []string {
+	return append(slices.Clone(inst.Cmd.Exported), inst.Cmd.Env...)
+}
+
 // toolCacheDirs are the cache directories an install reads or writes,
 // first the one to name. Most tools have one cache (the others listed are
 // where it may be instead); go has two that a compile both needs: it reads
@@ -283,7 +291,7 @@ func toolCacheDirs(in *Input, ins *dockerfile.Instruction, inst *Install) []stri
 		}
 	}
 	if inst.Tool == toolYarn {
-		if v, ok := ins.State.WithAssignments(inst.Cmd.Env).Getenv("YARN_CACHE_FOLDER"); ok && path.IsAbs(v) {
+		if v, ok := ins.State.WithAssignments(commandEnv(inst)).Getenv("YARN_CACHE_FOLDER"); ok && path.IsAbs(v) {
 			return []string{path.Clean(v)} // the command's own (review 19)
 		}
 		return yarnCacheDirs(in, ins)
@@ -311,7 +319,7 @@ func toolCacheDirs(in *Input, ins *dockerfile.Instruction, inst *Install) []stri
 			return nil
 		}
 	}
-	dirs := inst.Tool.CacheDirs(ins.State.WithAssignments(inst.Cmd.Env), base)
+	dirs := inst.Tool.CacheDirs(ins.State.WithAssignments(commandEnv(inst)), base)
 	if inst.Tool == toolGo && len(dirs) == 2 && !inst.Compile && first(inst.Cmd) == "mod" && len(inst.Cmd.Positional()) > 1 && inst.Cmd.Positional()[1] == "tidy" {
 		// go mod tidy compiles nothing; before a go mod vendor, or
 		// after one, the build reads ./vendor and no module cache
