@@ -168,11 +168,17 @@ func Run(ctx context.Context, disc *discover.Repo, opt Options) (*Report, error)
 		}
 		in := &rules.Input{Image: name, Dockerfile: dfPath(im), File: im.Model, Config: cfg, ContextPath: im.Context, Target: im.Target, NoMounts: im.NoMounts, SuppliedArgs: im.SuppliedArgs, CIWorkflow: im.CI, CILine: im.CILine, CIUncached: im.CIUncached, CIFresh: im.CIFresh, CIPublishes: im.CIPublishes, CIPerRunArgs: im.CIPerRunArgs, CIPlainDocker: im.CIPlainDocker, CIRefresh: im.CIRefresh, CIOnDemand: im.CIOnDemand, LocalBuild: im.LocalBuild, Unreferenced: im.Unreferenced, BuiltOnce: im.BuiltOnce, NoLayerCache: im.NoLayerCache, PublishedEnv: publishedEnv,
 			ServiceHealthcheck: im.Healthcheck, ServiceUser: im.User}
-		for ref := range disc.DepRefs(im) {
+		for ref, o := range disc.DepRefs(im) {
 			if in.BuiltHere == nil {
 				in.BuiltHere = map[string]bool{}
 			}
 			in.BuiltHere[ref] = true
+			if o.Model != nil {
+				if in.RepoBases == nil {
+					in.RepoBases = map[string]*dockerfile.File{}
+				}
+				in.RepoBases[ref] = o.Model
+			}
 		}
 		for _, s := range im.Model.Stages {
 			if s.BaseStage < 0 && disc.Publishes(s.Base) {

@@ -119,3 +119,15 @@ func TestAshShell(t *testing.T) {
 		}
 	}
 }
+
+func TestHasCToolchain(t *testing.T) {
+	for ref, want := range map[string]bool{
+		"python:3.11": true, "python:3.11-bookworm": true, "python:3.11-slim": false, "node:20-alpine": false,
+		"golang:1.23": true, "buildpack-deps:bookworm": true, "buildpack-deps:bookworm-scm": false,
+		"debian:12": false, "registry.example.com/team/python:3.11": false,
+	} {
+		if got := HasCToolchain(ref); got != want {
+			t.Errorf("%s: %v, want %v", ref, got, want)
+		}
+	}
+}

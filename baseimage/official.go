@@ -207,3 +207,30 @@ func IsWindows(ref string) bool {
 	}
 	return false
 }
+
+// cToolchainImages are the official images whose full (Debian) tags are
+// built on buildpack-deps, which holds gcc, g++, make and the C library's
+// headers: build-essential installed on them adds next to nothing.
+var cToolchainImages = map[string]bool{
+	"buildpack-deps": true, "python": true, "node": true, "ruby": true, "golang": true, "rust": true, "gcc": true,
+	"perl": true, "erlang": true, "elixir": true, "haskell": true, "pypy": true, "openjdk": false,
+}
+
+// HasCToolchain reports whether the image is known to hold a C compiler
+// and make already: a full tag of cToolchainImages (not slim, alpine,
+// windows or a variant from another distribution).
+func HasCToolchain(ref string) bool {
+	if !cToolchainImages[Repo(ref)] || IsWindows(ref) {
+		return false
+	}
+	tag := tagOf(ref)
+	for _, other := range []string{"slim", "alpine", "windows", "nanoserver", "busybox"} {
+		if strings.Contains(tag, other) {
+			return false
+		}
+	}
+	if Repo(ref) == "buildpack-deps" && (strings.Contains(tag, "curl") || strings.Contains(tag, "scm")) {
+		return false
+	}
+	return true
+}

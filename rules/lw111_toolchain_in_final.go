@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"github.com/layerwise/layerwise/baseimage"
 	"path"
 	"regexp"
 	"slices"
@@ -59,7 +60,11 @@ func checkToolchainInFinal(in *Input) []Finding {
 		out = append(out, in.atStage(final, fmt.Sprintf("the final image builds on %s, an SDK image (~%s the runtime does not need): copy the artifact into a runtime base instead.", root.Base, mb(w)),
 			Cost{ImageBytes: w, Seconds: bytesSeconds(0, w), Basis: "static"}))
 	}
-	cSeen := false // a C compiler is installed by an earlier RUN
+	// a C compiler is there already: installed by an earlier RUN, in the
+	// base image (python:3.11's buildpack-deps holds gcc and make: review
+	// 25), or by the Dockerfile of a base this repository builds
+	// (dependabot's updater-core)
+	cSeen := baseimage.HasCToolchain(root.Base) || in.repoBaseInstallsC(root.Base)
 	for _, ins := range in.lineageInstructions(final) {
 		names, w := toolchainIn(ins)
 		hasC := slices.ContainsFunc(names, func(n string) bool { return cToolchain[n] })
@@ -298,6 +303,28 @@ func (in *Input) devOrTestImage(final *dockerfile.Stage) bool {
 		}
 	}
 	return in.startScriptInstalls(final)
+}
+
+// repoBaseInstallsC: base names an image this repository builds
+// (Input.RepoBases) whose final stage installs a C compiler.
+func (in *Input) repoBaseInstallsC(base string) bool {
+	f := in.RepoBases[base]
+	if f == nil {
+		return false
+	}
+	for s, seen := f.Final(""), 0; s != nil && seen <= len(f.Stages); seen++ {
+		for _, x := range s.Instructions {
+			names, _ := toolchainIn(x)
+			if slices.ContainsFunc(names, func(n string) bool { return cToolchain[n] }) {
+				return true
+			}
+		}
+		if s.BaseStage < 0 || s.BaseStage >= len(f.Stages) {
+			break
+		}
+		s = f.Stages[s.BaseStage]
+	}
+	return false
 }
 
 // cToolchain: the packages of the C and C++ compilers, which pull in each

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/layerwise/layerwise/dockerfile"
 )
 
 func TestLW111KeptBuildTools(t *testing.T) {
@@ -156,9 +158,9 @@ func TestLW111LeavesDebugAndPackagingImagesAlone(t *testing.T) {
 	for df, src := range map[string]string{
 		".docker/Dockerfile-debug":    "FROM golang:1.26-trixie\nCOPY --from=build /usr/bin/app /usr/bin/app\nCMD [\"dlv\", \"exec\", \"/usr/bin/app\"]\n",
 		"packaging/debian/Dockerfile": "FROM debian:13\nRUN apt-get update && apt-get install -y build-essential devscripts\nCMD [\"/src/build.sh\"]\n",
-		".devcontainer/Dockerfile":    "FROM python:3.12\nRUN apt-get update && apt-get install -y build-essential\n",
+		".devcontainer/Dockerfile":    "FROM python:3.12-slim\nRUN apt-get update && apt-get install -y build-essential\n",
 		"Dockerfile.base":             "FROM node:20\nRUN apt-get update && apt-get install -y cmake build-essential\nCOPY package.json yarn.lock ./\nRUN yarn install\n",
-		"docker/Base.Dockerfile":      "FROM node:20\nRUN apt-get update && apt-get install -y build-essential\n",
+		"docker/Base.Dockerfile":      "FROM node:20-slim\nRUN apt-get update && apt-get install -y build-essential\n",
 	} {
 		in := input(t, src)
 		in.Dockerfile = df
@@ -337,5 +339,33 @@ func TestLW111AdviceWhereTheBuildNeedsDevDependencies(t *testing.T) {
 		if len(fs) != 1 || !strings.Contains(fs[0].Message, tc.want) || strings.Contains(fs[0].Message, tc.not) {
 			t.Errorf("%q: %+v", tc.df, fs)
 		}
+	}
+}
+
+// Review 25: build-essential on a base that holds a C compiler already —
+// python:3.11's buildpack-deps, or a base this repository builds whose
+// Dockerfile installs one (dependabot's updater-core) — adds next to
+// nothing: no finding. On the slim tag it is the whole compiler.
+func TestLW111CompilerInTheBase(t *testing.T) {
+	df := func(base string) string {
+		return "FROM " + base + "\nRUN apt-get update && apt-get install -y build-essential\nCOPY . /app\nCMD [\"python\", \"/app/main.py\"]\n"
+	}
+	if fs := check(t, "LW111", input(t, df("python:3.11"))); len(fs) != 0 {
+		t.Errorf("python:3.11 holds gcc and make: %+v", fs)
+	}
+	if fs := check(t, "LW111", input(t, df("python:3.11-slim"))); len(fs) != 1 {
+		t.Errorf("python:3.11-slim: %+v", fs)
+	}
+	in := input(t, df("ghcr.io/example/updater-core"))
+	base, err := dockerfile.Parse("Dockerfile.core", []byte("FROM debian:12\nRUN apt-get update && apt-get install -y build-essential git\nCMD [\"bash\"]\n"), dockerfile.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fs := check(t, "LW111", in); len(fs) != 1 {
+		t.Errorf("a base not known here: %+v", fs)
+	}
+	in.RepoBases = map[string]*dockerfile.File{"ghcr.io/example/updater-core": base}
+	if fs := check(t, "LW111", in); len(fs) != 0 {
+		t.Errorf("the repository's base installs build-essential: %+v", fs)
 	}
 }

@@ -300,6 +300,9 @@ type Input struct {
 	// or that the repository's CI or build scripts build and tag
 	// (discover.Repo.Publishes).
 	BuiltHere map[string]bool
+	// RepoBases are the models of the images this repository builds that
+	// the Dockerfile's FROM or COPY --from names (by the reference it uses)
+	RepoBases map[string]*dockerfile.File
 	// NoMounts says why the image's builder rejects RUN --mount or
 	// always starts its cache mounts empty (discover.Image.NoMounts:
 	// skaffold's kaniko or classic builder, Cloud Build, bashbrew, kaniko
