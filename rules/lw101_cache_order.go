@@ -77,6 +77,9 @@ func (in *Input) broadCopy(ins *dockerfile.Instruction) bool {
 		if in.installScriptDir(src) {
 			continue // what the install's own script runs (navidrome's ui/bin)
 		}
+		if in.mixConfigDir(src) {
+			continue // Mix's compile-time configuration (livebook's config/)
+		}
 		if in.isDirSource(src) {
 			return true
 		}
@@ -138,6 +141,18 @@ func compiledCacheMounted(ins *dockerfile.Instruction, inst *Install) bool {
 	w, _ := st.Getenv("RUSTC_WRAPPER")
 	d, _ := st.Getenv("SCCACHE_DIR")
 	return strings.Contains(w, "sccache") && d != "" && mountCovers(ins, d)
+}
+
+// mixConfigDir: the COPY source is the config/ directory beside a mix.exs:
+// `mix deps.compile` reads the compile-time configuration, so Phoenix's
+// generated Dockerfile (and livebook's: review 25) copies it with mix.exs
+// and mix.lock before the dependencies' compile — it is a manifest there.
+func (in *Input) mixConfigDir(src string) bool {
+	dir := strings.TrimPrefix(path.Clean("/"+src), "/")
+	if path.Base(dir) != "config" {
+		return false
+	}
+	return in.contextHas(strings.TrimPrefix(path.Join(path.Dir(dir), "mix.exs"), "./"))
 }
 
 // requirementsDir: the COPY source is a directory named requirements (or

@@ -28,6 +28,7 @@ func TestLW101CacheOrder(t *testing.T) {
 		// only manifests and the wrappers' directories before the install
 		"FROM node:20\nCOPY package.json yarn.lock .yarnrc.yml ./\nCOPY .yarn .yarn\nRUN yarn install\nCOPY . .\n",
 		"FROM maven:3\nCOPY pom.xml mvnw ./\nCOPY .mvn .mvn\nRUN ./mvnw dependency:go-offline\nCOPY src src\n",
+
 		"FROM node:20\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm ci\nCOPY . .\nRUN npm run build\n",
 		"FROM golang:1.22\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN go build ./...\n",
 		"FROM python:3.12\nCOPY requirements*.txt ./\nRUN pip install -r requirements.txt\nCOPY . .\n",
@@ -249,5 +250,21 @@ func TestLW102ExportedToolHome(t *testing.T) {
 	}
 	if fs := check(t, "LW102", input(t, strings.Replace(src, "export CARGO_HOME=/cargo && ", "", 1))); len(fs) != 1 {
 		t.Errorf("without the export the mount misses ~/.cargo/registry: %+v", fs)
+	}
+}
+
+// Mix's compile-time configuration comes with mix.exs (Phoenix's generated
+// Dockerfile, livebook's: review 25); a config/ with no mix.exs beside it
+// is sources.
+func TestLW101MixConfigIsAManifest(t *testing.T) {
+	files := map[string]string{
+		"Dockerfile":        "FROM elixir:1.17\nWORKDIR /app\nCOPY mix.exs mix.lock ./\nCOPY config config\nRUN mix do deps.get, deps.compile\nCOPY lib lib\nRUN mix release\n",
+		"mix.exs":           "defmodule App.MixProject do\nend\n",
+		"mix.lock":          "%{}\n",
+		"config/config.exs": "import Config\n",
+		"lib/app.ex":        "",
+	}
+	if fs := check(t, "LW101", inputWithContext(t, files)); len(fs) != 0 {
+		t.Errorf("config/ beside mix.exs: %+v", fs)
 	}
 }
