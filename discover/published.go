@@ -403,11 +403,31 @@ func (c *buildConfigs) tokens(p string) *tokenSet {
 			if code || filepath.Ext(n) == "" {
 				data = knownVariables(data)
 			}
+			ignoreIndent := -1 // inside a workflow's `paths-ignore:` list
 			for line := range bytes.Lines(data) {
 				if code {
 					// a CI file's, a script's or a YAML file's comments
 					// build nothing (a README's # is a heading)
 					if l := bytes.TrimSpace(line); bytes.HasPrefix(l, []byte("#")) || bytes.HasPrefix(l, []byte("//")) {
+						continue
+					}
+				}
+				if c.isCI(p) {
+					// the paths a workflow ignores name what it does not
+					// build (coolify's paths-ignore of the other images'
+					// Dockerfiles: review 25)
+					l := bytes.TrimSpace(line)
+					indent := len(line) - len(bytes.TrimLeft(line, " \t"))
+					if ignoreIndent >= 0 && len(l) > 0 && (indent < ignoreIndent || !bytes.HasPrefix(l, []byte("-"))) {
+						ignoreIndent = -1
+					}
+					if ignoreIndent >= 0 {
+						continue
+					}
+					if k, rest, ok := bytes.Cut(l, []byte(":")); ok && (string(k) == "paths-ignore" || string(k) == "branches-ignore" || string(k) == "tags-ignore") {
+						if len(bytes.TrimSpace(rest)) == 0 {
+							ignoreIndent = indent
+						}
 						continue
 					}
 				}

@@ -787,3 +787,30 @@ func TestRemoteImageWorkflow(t *testing.T) {
 		}
 	}
 }
+
+// TestWorkflowPathsIgnoreNamesNoBuild: the Dockerfiles a workflow's
+// paths-ignore lists are the ones it does not build (review 25: coolify);
+// its build step's own context is.
+func TestWorkflowPathsIgnoreNamesNoBuild(t *testing.T) {
+	for _, list := range []string{
+		"    paths-ignore:\n      - docker/realtime/Dockerfile\n      - docker/testing-host/Dockerfile\n",
+		"    paths-ignore:\n    - docker/realtime/Dockerfile\n    - docker/testing-host/Dockerfile\n",
+	} {
+		root := t.TempDir()
+		testfs.Write(t, root, map[string]string{
+			"docker/production/Dockerfile":   "FROM debian:12\n",
+			"docker/realtime/Dockerfile":     "FROM debian:12\n",
+			"docker/testing-host/Dockerfile": "FROM debian:12\n",
+			".github/workflows/build.yml":    "on:\n  push:\n" + list + "jobs:\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: docker/build-push-action@v6\n        with:\n          file: docker/production/Dockerfile\n          push: true\n",
+		})
+		disc, err := Discover(context.Background(), root, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, im := range disc.Images {
+			if want := im.Dockerfile == "docker/production/Dockerfile"; (im.CI != "") != want {
+				t.Errorf("%q: %s: CI %q", list, im.Dockerfile, im.CI)
+			}
+		}
+	}
+}
