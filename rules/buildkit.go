@@ -491,6 +491,17 @@ func (in *Input) BuildKitFindingHolds(w BuildKitFinding) bool {
 			return false
 		}
 	case "WorkdirRelativePath":
+		// a variable of the base image's config (dependabot's `WORKDIR
+		// $DEPENDABOT_HOME`, set by the base its repository builds: review
+		// 25): BuildKit's linter, run offline, expanded it to nothing
+		if c, ok := ins.Cmd.(*instructions.WorkdirCommand); ok && strings.Contains(c.Path, "$") {
+			known := ins.State.BaseKnown && !ins.State.BaseEnvPartial
+			for _, m := range shellVar.FindAllStringSubmatch(c.Path, -1) {
+				if v, set := ins.State.Getenv(m[1]); (set && path.IsAbs(v)) || (!set && !known) {
+					return false
+				}
+			}
+		}
 		// a directory an earlier RUN of the stage made by the same
 		// relative name (`RUN git clone …/redis.git`, `WORKDIR redis`:
 		// dragonfly's test images, review 16): both resolve against the
@@ -537,7 +548,7 @@ func (in *Input) BuildKitFindingHolds(w BuildKitFinding) bool {
 // notSecretValue: a value that keeps nothing secret (empty, a flag, a
 // small number). An ARG declared without a value is asked of the build,
 // where it may well be a secret: it has no pair, and its finding holds.
-var notSecretValue = regexp.MustCompile(`(?i)^("|')?(|no|yes|true|false|on|off|none|null|nil|disabled?|enabled?|[0-9]{1,3})("|')?$`)
+var notSecretValue = regexp.MustCompile(`(?i)^("|')?(|no|yes|true|false|on|off|none|null|nil|disabled?|enabled?|[0-9]{1,3}|your[-_ ][\w-]*|changeme|change[-_]me|replace[-_]me|<[^>]*>|x{3,})("|')?$`)
 
 // archWords name CPU architectures as Dockerfiles' paths do.
 var archWords = []string{"amd64", "x86_64", "x64", "arm64", "aarch64", "arm64v8", "arm32v7", "armv7", "armhf", "arm32v6", "386", "ppc64le", "s390x", "riscv64"}

@@ -186,6 +186,23 @@ func TestBuildKitFindingsThatDoNotHold(t *testing.T) {
 	if f, h := find("FROM registry.example.com/team/base:1\nENTRYPOINT /app\n", "JSONArgsRecommended", nil); !f || !h {
 		t.Errorf("an unknown base: found %v holds %v", f, h)
 	}
+	// a placeholder the run-time environment replaces (review 25:
+	// pokeshop's k6 image) is no secret
+	if f, h := find("FROM debian:12\nENV XK6_TRACETEST_API_TOKEN=your-api-token\nCMD [\"/app\"]\n", "SecretsUsedInArgOrEnv", nil); !f || h {
+		t.Errorf("a placeholder: found %v holds %v", f, h)
+	}
+	if f, h := find("FROM debian:12\nENV API_TOKEN=tk_live_8f2a\nCMD [\"/app\"]\n", "SecretsUsedInArgOrEnv", nil); !f || !h {
+		t.Errorf("a token: found %v holds %v", f, h)
+	}
+	// WorkdirRelativePath on a variable the base image sets (review 25):
+	// BuildKit's offline linter expanded it to nothing; one the Dockerfile
+	// sets to a relative path holds
+	if f, h := find("FROM registry.example.com/team/core:1\nWORKDIR $APP_HOME\nCMD [\"/app\"]\n", "WorkdirRelativePath", nil); !f || h {
+		t.Errorf("a base's variable: found %v holds %v", f, h)
+	}
+	if f, h := find("FROM debian:12\nENV APP_HOME=app\nWORKDIR $APP_HOME\nCMD [\"/app\"]\n", "WorkdirRelativePath", nil); !f || !h {
+		t.Errorf("a relative value the Dockerfile sets: found %v holds %v", f, h)
+	}
 	// a CMD a later one replaces never runs: only the last is reported
 	// (review 23: EventualShop's four CMDs in one stage)
 	{
