@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/distribution/reference"
+	"github.com/layerwise/layerwise/baseimage"
 )
 
 // CopyWholeFilesystem is LW114.
@@ -43,6 +44,13 @@ func checkCopyWholeFS(in *Input) []Finding {
 					// an operating system's image leaves /usr/local and
 					// /opt empty: the tree is what the stage installed
 					// there (nextcloud AIO's janus `make install`: review 14)
+					continue
+				}
+				if p == "/usr/local" && languageImage(ins.Copy.From, ins.Copy.FromStage, in) {
+					// an official language image keeps the language in
+					// /usr/local (ruby, python, node; its OS under /usr):
+					// `COPY --from=ruby:3.3 /usr/local /usr/local` is the
+					// language itself (dependabot's updater-core: review 25)
 					continue
 				}
 				if wholeFSPaths[p] {
@@ -83,4 +91,22 @@ func (in *Input) helperImage(from string, stage int) bool {
 // operating system's own image.
 func (in *Input) osStage(stage int) bool {
 	return stage >= 0 && stage < len(in.File.Stages) && osImage(in.rootBase(in.File.Stages[stage]).Base)
+}
+
+// languageImages keep the language they ship in /usr/local and nothing
+// else there.
+var languageImages = map[string]bool{"ruby": true, "python": true, "node": true, "php": true, "perl": true, "pypy": true}
+
+// languageImage: the COPY takes from an official language image of
+// languageImages, named directly or by a stage that is only a FROM of it.
+func languageImage(from string, stage int, in *Input) bool {
+	ref := from
+	if stage >= 0 && stage < len(in.File.Stages) {
+		s := in.File.Stages[stage]
+		if s.BaseStage >= 0 || len(s.Instructions) > 0 {
+			return false
+		}
+		ref = s.Base
+	}
+	return languageImages[baseimage.Repo(ref)]
 }

@@ -6,7 +6,6 @@ func TestLW114CopyWholeFS(t *testing.T) {
 	ruleCatches(t, "LW114",
 		"FROM golang:1.22 AS build\nFROM scratch\nCOPY --from=build / /\n",
 		"FROM node:20 AS b\nFROM debian:12\nCOPY --from=b /usr /usr\n",
-		"FROM debian:12\nCOPY --from=python:3.12 /usr/local /usr/local\n",
 		"FROM golang:1.22 AS b\nFROM debian:12\nCOPY --from=b /go /go\n",
 		"FROM a:1 AS b\nFROM debian:12\nCOPY --from=b /* /\n",
 	)
@@ -24,6 +23,10 @@ func TestLW114CopyWholeFS(t *testing.T) {
 		// an OS image's /usr/local holds only what the stage installed
 		// there (nextcloud AIO's janus build)
 		"FROM alpine:3.22 AS janus\nRUN make install\nFROM alpine:3.22\nCOPY --from=janus /usr/local /usr/local\n",
+		// an official language image as it is published: its /usr/local
+		// is the language (dependabot's ruby: review 25)
+		"FROM debian:12\nCOPY --from=python:3.12 /usr/local /usr/local\n",
+		"FROM ruby:3.3-bookworm AS ruby\nFROM debian:12\nCOPY --from=ruby /usr/local /usr/local\n",
 	)
 	// a language image's /usr/local is its runtime and toolchain
 	ruleCatches(t, "LW114", "FROM python:3.12 AS b\nRUN pip install x\nFROM debian:12\nCOPY --from=b /usr/local /usr/local\n")
