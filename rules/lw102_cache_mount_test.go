@@ -746,3 +746,25 @@ func TestLW102OnlyAfterStageOutput(t *testing.T) {
 		}
 	}
 }
+
+// Review 26 (Go-CQRS): a container that rebuilds with CompileDaemon at
+// start runs the toolchain: its module cache is read at run time (no
+// module mount where the modules would otherwise be mounted: a bare
+// `go get` that the build does not follow), and the SDK base is what it
+// needs (no LW111); a binary built in the image as the command is LW112's.
+func TestCompileDaemonRunsTheToolchain(t *testing.T) {
+	src := "FROM golang:1.23-alpine\nWORKDIR /app\nCOPY . .\nRUN go mod download\nENTRYPOINT CompileDaemon --build=\"go build -o main ./cmd\" --command=./main\n"
+	files := map[string]string{"Dockerfile": src, "go.mod": "module x\n\ngo 1.23\n\nrequire example.com/y v1.0.0\n", "go.sum": "example.com/y v1.0.0 h1:x\n"}
+	for _, f := range check(t, "LW102", inputWithContext(t, files)) {
+		if strings.Contains(f.Message, "/go/pkg/mod") {
+			t.Errorf("module mount advised where the container compiles: %s", f.Message)
+		}
+	}
+	if fs := check(t, "LW111", inputWithContext(t, files)); len(fs) != 0 {
+		t.Errorf("the SDK is what the container runs: %+v", fs)
+	}
+	files["Dockerfile"] = strings.Replace(src, "ENTRYPOINT CompileDaemon --build=\"go build -o main ./cmd\" --command=./main", "RUN go build -o /main ./cmd\nENTRYPOINT [\"/main\"]", 1)
+	if fs := check(t, "LW112", inputWithContext(t, files)); len(fs) == 0 {
+		t.Errorf("a binary compiled in the final image: no LW112")
+	}
+}

@@ -259,7 +259,9 @@ func (in *Input) runsSDK(s *dockerfile.Stage) bool {
 			if has("bootRun") || has("run") || has("quarkusDev") {
 				return true
 			}
-		case "nodemon", "air", "ts-node-dev", "tsx", "reflex", "flask":
+		case "nodemon", "air", "ts-node-dev", "tsx", "reflex", "flask", "CompileDaemon", "compiledaemon", "gow", "realize":
+			// file watchers that rebuild in the container (Go-CQRS's
+			// `ENTRYPOINT CompileDaemon --build="go build …"`: review 26)
 			return true
 		case "mix", "iex":
 			// `mix run --no-halt`, `mix phx.server`, `iex -S mix`: no
