@@ -455,6 +455,44 @@ func unwrapPathErr(err error) error {
 	return err
 }
 
+// includeLine: dockerfile-x's INCLUDE of another Dockerfile's lines (a
+// custom `# syntax =` frontend that splices fragments together).
+var includeLine = regexp.MustCompile(`(?mi)^\s*INCLUDE\s+(\S+)\s*$`)
+
+// dropIncludedFragments leaves out the images found only by name whose
+// Dockerfile another Dockerfile INCLUDEs (manyfold's docker/base.dockerfile,
+// build.dockerfile and runtime.dockerfile, spliced into manyfold.dockerfile
+// by devthefuture/dockerfile-x: review 26): a fragment is no image — its
+// `FROM base` names a stage of the whole, not an image.
+func dropIncludedFragments(root string, images []*Image) []*Image {
+	included := map[string]bool{}
+	for _, im := range images {
+		if im.Dockerfile == "" {
+			continue
+		}
+		abs := filepath.Join(root, filepath.FromSlash(filepath.ToSlash(im.Dockerfile)))
+		data, err := safefile.ReadWithin(root, abs, maxConfig)
+		if err != nil || !bytes.Contains(data, []byte("INCLUDE")) {
+			continue
+		}
+		for _, m := range includeLine.FindAllSubmatch(data, -1) {
+			p := filepath.ToSlash(string(m[1]))
+			// relative to the build context or to the Dockerfile itself
+			included[path.Clean(p)] = true
+			included[path.Join(path.Dir(filepath.ToSlash(im.Dockerfile)), p)] = true
+			if im.Context != "" {
+				included[path.Join(filepath.ToSlash(im.Context), p)] = true
+			}
+		}
+	}
+	if len(included) == 0 {
+		return images
+	}
+	return slices.DeleteFunc(images, func(im *Image) bool {
+		return im.Source == SourceDockerfile && included[path.Clean(filepath.ToSlash(im.Dockerfile))]
+	})
+}
+
 func finish(res *Repo) {
 	configs := newBuildConfigs(res.Root)
 	// a compose file that loaded says exactly which Dockerfiles it builds
@@ -471,6 +509,7 @@ func finish(res *Repo) {
 	var passed map[string]bool
 	res.Published, passed = configs.publishedNames()
 	res.Images = dedupeImages(res.Images)
+	res.Images = dropIncludedFragments(res.Root, res.Images)
 	res.Warnings = dedupeStrings(res.Warnings)
 	res.Failed = dedupeStrings(res.Failed)
 	for _, im := range res.Images {

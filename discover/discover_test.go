@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -804,5 +805,30 @@ func TestOtherComposeFiles(t *testing.T) {
 		if im.SourceFile == "docker-compose.build.yml" || strings.HasSuffix(im.SourceFile, "EXAMPLE.yml") {
 			t.Errorf("a fragment's service became an image: %+v", im)
 		}
+	}
+}
+
+// TestIncludedFragmentsAreNoImages: Dockerfiles that another one INCLUDEs
+// through devthefuture/dockerfile-x are fragments, not images (review 26:
+// manyfold); a Dockerfile nothing includes stays one.
+func TestIncludedFragmentsAreNoImages(t *testing.T) {
+	root := t.TempDir()
+	testfs.Write(t, root, map[string]string{
+		"docker/app.dockerfile":     "# syntax = devthefuture/dockerfile-x\nINCLUDE docker/base.dockerfile\nINCLUDE docker/runtime.dockerfile\n",
+		"docker/base.dockerfile":    "FROM ruby:3.4-alpine AS base\n",
+		"docker/runtime.dockerfile": "FROM base AS runtime\nCOPY . .\n",
+		"tools/Dockerfile":          "FROM alpine:3.20\n",
+	})
+	disc, err := Discover(context.Background(), root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, im := range disc.Images {
+		got = append(got, filepath.ToSlash(im.Dockerfile))
+	}
+	slices.Sort(got)
+	if strings.Join(got, ",") != "docker/app.dockerfile,tools/Dockerfile" {
+		t.Errorf("images: %q", got)
 	}
 }
