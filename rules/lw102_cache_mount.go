@@ -114,6 +114,16 @@ func checkCacheMount(in *Input) []Finding {
 			fs[i].Message += fmt.Sprintf(" But the RUN runs %s, which empties %s (%s): a mount there keeps nothing until the script leaves it alone.", script, dir, what)
 			continue
 		}
+		// the RUN empties the cache itself (cinema's `npm cache clean`
+		// before `npm install`: review 26): the mount pays once that goes,
+		// which the fix does
+		base := stageBase(in, ins)
+		for _, c := range ins.Run.Commands {
+			if w, d := defeats(c, ins.State, base); w != "" && strings.Contains(msg, d) && !strings.Contains(fs[i].Message, "drop "+w) {
+				fs[i].Message += fmt.Sprintf(" And drop %s from the RUN, which empties %s (the fix does).", w, d)
+				break
+			}
+		}
 		if cp := in.onlyAfterStageOutput(ins); cp != nil {
 			// review 23 (EventualShop's final stage: `COPY --from=publish
 			// /app/publish .`, then apt-get install curl): the order is
@@ -168,6 +178,12 @@ func checkCacheMounts(in *Input) []Finding {
 				}
 				if in.jsInstallsNothing(ins, inst) {
 					continue // a package.json without dependencies
+				}
+				if (t == toolPip || t == toolUv) && inst.Cmd.HasArg("--no-index", "--offline") {
+					// wheels from a local directory (nameko's
+					// `--no-index -f /wheelhouse`: review 26): nothing is
+					// downloaded, nothing cached
+					continue
 				}
 				if allSmall(ins, t) || (inst.Compile && in.headStep(ins)) || in.projectOnlyInstall(ins, t) {
 					// a package manager, one pinned package, small runtime

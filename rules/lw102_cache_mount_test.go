@@ -768,3 +768,28 @@ func TestCompileDaemonRunsTheToolchain(t *testing.T) {
 		t.Errorf("a binary compiled in the final image: no LW112")
 	}
 }
+
+// Review 26 (nameko): pip installing from local wheels alone downloads
+// nothing: no cache mount advice; from the index it keeps its advice.
+func TestLW102PipNoIndex(t *testing.T) {
+	src := "FROM python:3.12-slim\nCOPY wheelhouse /wheelhouse\nRUN pip install --no-index -f /wheelhouse app\n"
+	if fs := check(t, "LW102", input(t, src)); len(fs) != 0 {
+		t.Errorf("--no-index: %+v", fs)
+	}
+	if fs := check(t, "LW102", input(t, strings.Replace(src, "--no-index ", "", 1))); len(fs) != 1 {
+		t.Errorf("from the index: %+v", fs)
+	}
+}
+
+// Review 26 (cinema): an `npm cache clean` in the RUN before the install
+// empties the cache the mount would keep: the advice says to drop it.
+func TestLW102SaysToDropTheClean(t *testing.T) {
+	fs := check(t, "LW102", input(t, "FROM node:20\nCOPY package.json ./\nRUN npm cache clean --force && npm install\nCOPY . .\n"))
+	if len(fs) != 1 || !strings.Contains(fs[0].Message, "And drop `npm cache clean`") {
+		t.Errorf("%+v", fs)
+	}
+	fs = check(t, "LW102", input(t, "FROM node:20\nCOPY package.json ./\nRUN npm install\nCOPY . .\n"))
+	if len(fs) != 1 || strings.Contains(fs[0].Message, "And drop") {
+		t.Errorf("%+v", fs)
+	}
+}
