@@ -66,6 +66,13 @@ func checkVolatile(in *Input) []Finding {
 			f := in.at(ins, msg, Cost{Invalidates: "every build re-runs every RUN after line " + fmt.Sprint(ins.Range.Start.Line), Seconds: expensiveSeconds(s.Instructions[i+1:]), Basis: "static"})
 			f.Affects = runLines(s.Instructions[i+1:])
 			f.RepullsLayers = true
+			if in.CIWorkflow != "" && in.CIUncached && constantDefaults(ins, names) {
+				// the default stays put where the image is built by hand;
+				// only the CI passes a new value, and it keeps no layer
+				// cache anyway (review 26: dependency-track's COMMIT_SHA)
+				f.Severity = Info
+				f.Message += fmt.Sprintf(" But its default is constant, and %s, which passes a new value, keeps no layer cache between jobs (LW118): this pays once it does.", in.CIWorkflow)
+			}
 			out = append(out, f)
 		}
 	}
@@ -196,4 +203,25 @@ func runLines(ins []*dockerfile.Instruction) []int {
 		}
 	}
 	return out
+}
+
+// constantDefaults: every one of names is an ARG of ins declared with a
+// default that does not look volatile itself (COMMIT_SHA=unknown).
+func constantDefaults(ins *dockerfile.Instruction, names []string) bool {
+	c, ok := ins.Cmd.(*instructions.ArgCommand)
+	if !ok {
+		return false
+	}
+	for _, n := range names {
+		found := false
+		for _, kv := range c.Args {
+			if kv.Key == n && kv.Value != nil && *kv.Value != "" && !volatileValue.MatchString(*kv.Value) && !strings.Contains(*kv.Value, "$") {
+				found = true
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
 }

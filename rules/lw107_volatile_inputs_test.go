@@ -48,3 +48,18 @@ func TestLW107OfficialImageSource(t *testing.T) {
 	ruleCatches(t, "LW107", src)
 	ruleCatchesNot(t, "LW107", "#\n# NOTE: THIS DOCKERFILE IS GENERATED VIA \"apply-templates.sh\"\n#\n"+src)
 }
+
+// Review 26 (dependency-track): an ARG with a constant default that only
+// a CI keeping no layer cache passes anew: information.
+func TestLW107OnlyAnUncachedCIVariesIt(t *testing.T) {
+	src := "FROM alpine:3.20\nARG COMMIT_SHA=unknown\nRUN apk add --no-cache openjdk21-jre\nCOPY app.jar /app.jar\n"
+	in := input(t, src)
+	in.CIWorkflow, in.CIUncached = ".github/workflows/build.yml", true
+	if fs := check(t, "LW107", in); len(fs) != 1 || fs[0].Severity != Info {
+		t.Errorf("uncached CI: %+v", fs)
+	}
+	in.CIUncached = false
+	if fs := check(t, "LW107", in); len(fs) != 1 || fs[0].Severity == Info {
+		t.Errorf("cached CI: %+v", fs)
+	}
+}
