@@ -160,7 +160,10 @@ func Run(ctx context.Context, disc *discover.Repo, opt Options) (*Report, error)
 			findings = append(findings, parseErrorFinding(im, name))
 			sum.Error = im.Error.Error()
 		}
-		if im.Model == nil {
+		if im.Model == nil || (im.Error != nil && strings.Contains(im.Error.Error(), "unknown instruction: INCLUDE")) {
+			// (a custom frontend's INCLUDE, dockerfile-x's, splices in
+			// stages the model does not have: what the rules would read
+			// of the rest is not the image — review 26: manyfold)
 			continue
 		}
 		if u := im.Model.Unclean; u != nil {

@@ -824,3 +824,22 @@ func TestSecretPublishedByComposeIsNone(t *testing.T) {
 		}
 	}
 }
+
+// A Dockerfile that INCLUDEs fragments through a custom frontend
+// (devthefuture/dockerfile-x) gets its parse error alone: the rules would
+// read a model without the spliced-in stages (review 26: `FROM runtime`
+// taken for an untagged image).
+func TestIncludeGetsTheParseErrorAlone(t *testing.T) {
+	root := testfs.Tree(t, map[string]string{
+		"docker/app.dockerfile":  "# syntax = devthefuture/dockerfile-x\nINCLUDE docker/base.dockerfile\nFROM base AS final\nRUN apk add git\n",
+		"docker/base.dockerfile": "FROM ruby:3.4-alpine AS base\n",
+	})
+	res := run(t, root, nil)
+	var got []string
+	for _, f := range res.Findings {
+		got = append(got, f.RuleID)
+	}
+	if strings.Join(got, ",") != "LW000" {
+		t.Errorf("findings: %q", got)
+	}
+}
