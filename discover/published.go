@@ -867,7 +867,9 @@ var ciSchedule = regexp.MustCompile(`(?m)^\s*schedule:\s*\n\s*-\s*cron:`)
 // message (or the whole event, serialized) holds some text:
 // microservices-design-patterns' `if: contains(toJson(github), 'build
 // dotnet-service')` (review 24).
-var ciCommitMessageGate = regexp.MustCompile(`(?m)^\s*if:.*contains\(\s*(?:toJSON|toJson|tojson)\(\s*github\s*\)|^\s*if:.*contains\(\s*github\.event\.(?:head_commit\.message|commits)`)
+// (the job's whole condition is that test: `!contains(…, '[skip ci]')`
+// is the opposite, a build on every push but those)
+var ciCommitMessageGate = regexp.MustCompile(`(?m)^\s*if:\s*["']?(?:\$\{\{\s*)?contains\(\s*(?:(?:toJSON|toJson|tojson)\(\s*github\s*\)|github\.event\.(?:head_commit\.message|commits))`)
 
 // ciCodeTrigger: a workflow trigger on pushes or pull requests.
 var ciCodeTrigger = regexp.MustCompile(`(?m)^\s*(push|pull_request|pull_request_target):|^on:\s*\[?[^\n]*\b(push|pull_request)\b`)

@@ -739,6 +739,8 @@ func TestCIOnDemand(t *testing.T) {
 		"    if: contains(toJson(github), 'build dotnet-service')\n":                  true,
 		"    if: \"contains(github.event.head_commit.message, '[build]')\"\n":         true,
 		"    if: github.ref == 'refs/heads/main'\n":                                   false,
+		"    if: \"!contains(github.event.head_commit.message, '[skip ci]')\"\n":      false,
+		"    if: ${{ contains(github.event.head_commit.message, 'build api') }}\n":    true,
 		"    if: ${{ !contains(github.event.pull_request.labels.*.name, 'skip') }}\n": false,
 	} {
 		root := t.TempDir()
