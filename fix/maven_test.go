@@ -65,6 +65,16 @@ func TestMavenManifestsInPlace(t *testing.T) {
 	if got, _, notes := fixRepo(t, files, "LW101"); got != want {
 		t.Errorf(".mvn left out by both: got:\n%s\nnotes: %+v", got, notes)
 	}
+	delete(files, ".mvn/extensions.xml")
+	// a Maven variable set between the sources and the compile would not
+	// reach the dependency step; another one does not matter
+	files["Dockerfile"] = strings.Replace(df, "COPY src ./src/\n", "COPY src ./src/\nENV MAVEN_OPTS=-Xmx1g\n", 1)
+	runRefusalCases(t, []refusalCase{{"maven-variable-between", files, "sets MAVEN_OPTS for the compile", ""}})
+	files["Dockerfile"] = strings.Replace(df, "COPY src ./src/\n", "COPY src ./src/\nENV APP_MODE=prod\n", 1)
+	if got, _, notes := fixRepo(t, files, "LW101"); !strings.Contains(got, "RUN mvn -DskipTests dependency:go-offline\n# the sources") {
+		t.Errorf("another variable between: got:\n%s\nnotes: %+v", got, notes)
+	}
+	files[".mvn/extensions.xml"] = "<extensions/>"
 	files["Dockerfile"] = strings.Replace(df, "COPY src ./src/", "COPY . .", 1)
 	runRefusalCases(t, []refusalCase{{"dot-mvn-with-the-sources", files, ".mvn (Maven's extensions", ""}})
 }

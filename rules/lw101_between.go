@@ -363,6 +363,8 @@ func toolVariable(x *dockerfile.Instruction, t *Tool) string {
 			return n
 		case t == toolCargo && (strings.HasPrefix(u, "CARGO_") || strings.HasPrefix(u, "RUSTUP_") || strings.HasPrefix(u, "RUST") || u == "CC" || u == "CXX"):
 			return n
+		case t == toolMaven && (strings.HasPrefix(u, "MAVEN_") || strings.HasPrefix(u, "M2_") || strings.HasPrefix(u, "JAVA_")):
+			return n
 		}
 	}
 	return ""

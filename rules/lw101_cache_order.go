@@ -1676,48 +1676,16 @@ func copiedBefore(ins []*dockerfile.Instruction, files []string, dir string) boo
 // right before the sources' COPY, whatever that COPY's shape. ok is false
 // when the shape is not that one (the general rewrite then decides).
 func goManifestsInPlace(in *Input, s *dockerfile.Stage, bi, ii int, broad, inst *dockerfile.Instruction) (*Fix, string, bool) {
-	var compile *Install
-	for _, i := range runInstalls(inst) {
-		if !i.Tool.System && i.FromManifest {
-			compile = i
-			break
-		}
-	}
-	if compile == nil || compile.Tool != toolGo || !compile.Compile || inst.Run == nil || len(inst.Run.Commands) == 0 || inst.Run.Commands[0].Name == "cd" {
+	compile := inPlaceCompile(inst, broad, toolGo)
+	if compile == nil {
 		return nil, "", false
 	}
-	dir := inst.State.Workdir
-	if broad.State.Workdir != dir {
-		return nil, "", false
-	}
-	// the context's go.mod (and the go.sum beside it) copied into dir by
-	// earlier COPYs of the stage
+	// the context's go.mod (and the go.sum beside it) copied into the
+	// compile's directory by earlier COPYs of the stage
 	copied := map[string]bool{} // context paths
-	var copiedOrder []string
-	for _, x := range s.Instructions[:bi] {
-		if x.Copy == nil || !x.Copy.FromContext() || x.Copy.UsesVariables {
-			continue
-		}
-		d := absIn(x, x.Copy.Dest)
-		srcs := x.Copy.ContextSources()
-		for _, src := range srcs {
-			p := strings.TrimPrefix(path.Clean("/"+src), "/")
-			b := path.Base(p)
-			if b != "go.mod" && b != "go.sum" {
-				continue
-			}
-			to := d
-			if !strings.HasSuffix(x.Copy.Dest, "/") && len(srcs) == 1 && path.Base(d) == b {
-				to = path.Dir(d)
-			}
-			if path.Clean(to) == path.Clean(dir) {
-				copied[p] = true
-				copiedOrder = append(copiedOrder, p)
-			}
-		}
-	}
 	mod := ""
-	for _, p := range copiedOrder {
+	for _, p := range copiedInto(s.Instructions[:bi], inst.State.Workdir) {
+		copied[p] = true
 		if path.Base(p) == "go.mod" {
 			mod = p // the last one copied is the one in place
 		}
@@ -1742,30 +1710,75 @@ func goManifestsInPlace(in *Input, s *dockerfile.Stage, bi, ii int, broad, inst 
 	if pkgmgr.Vendored(compile, inst.State) || in.contextHas(path.Join(path.Dir(mod), "vendor/modules.txt")) {
 		return nil, "the compile builds from ./vendor, which comes with the sources: no dependency step to move before them", true
 	}
-	for _, m := range inst.Run.Mounts {
-		if m.Type == "ssh" || m.Type == "secret" {
-			return nil, fmt.Sprintf("the compile mounts %s (type=%s), which a dependency step before the sources would need as well", m.Target, m.Type), true
-		}
-	}
-	for _, x := range s.Instructions[bi+1 : ii] {
-		switch {
-		case x.Kind == "ENV" || x.Kind == "ARG":
-			if v := toolVariable(x, toolGo); v != "" {
-				return nil, fmt.Sprintf("%s %s (line %d) sets %s for the compile, which the dependency step before the sources would not see", x.Kind, v, x.Range.Start.Line, v), true
-			}
-		case x.Kind == "LABEL" || x.Kind == "EXPOSE":
-		default:
-			return nil, fmt.Sprintf("%s (line %d) between the COPY and the compile may prepare what fetching the dependencies needs", x.Kind, x.Range.Start.Line), true
-		}
-	}
-	fix, why := dependencyStepBefore(in, broad, inst, toolGo, "go mod download", "fetch the Go modules before the sources (go.mod and go.sum are already copied)")
+	fix, why := dependencyStepBefore(in, s.Instructions[bi+1:ii], broad, inst, toolGo, "go mod download", "fetch the Go modules before the sources (go.mod and go.sum are already copied)")
 	return fix, why, true
+}
+
+// inPlaceCompile is the compile of tool that inst runs in the directory
+// the sources' COPY broad writes to (no leading cd), whose manifests
+// earlier COPYs may have put in place; nil otherwise.
+func inPlaceCompile(inst, broad *dockerfile.Instruction, tool *Tool) *Install {
+	if inst.Run == nil || len(inst.Run.Commands) == 0 || inst.Run.Commands[0].Name == "cd" || broad.Copy == nil || broad.State.Workdir != inst.State.Workdir {
+		return nil
+	}
+	for _, i := range runInstalls(inst) {
+		if !i.Tool.System && i.FromManifest {
+			if i.Tool != tool || !i.Compile {
+				return nil
+			}
+			return i
+		}
+	}
+	return nil
+}
+
+// copiedInto are the context paths that the COPYs among ins put directly
+// into dir, in their order.
+func copiedInto(ins []*dockerfile.Instruction, dir string) []string {
+	var out []string
+	for _, x := range ins {
+		if x.Copy == nil || !x.Copy.FromContext() || x.Copy.UsesVariables {
+			continue
+		}
+		d := absIn(x, x.Copy.Dest)
+		srcs := x.Copy.ContextSources()
+		for _, src := range srcs {
+			p := strings.TrimPrefix(path.Clean("/"+src), "/")
+			to := d
+			if !strings.HasSuffix(x.Copy.Dest, "/") && len(srcs) == 1 && path.Base(d) == path.Base(p) {
+				to = path.Dir(d)
+			}
+			if path.Clean(to) == path.Clean(dir) {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
 }
 
 // dependencyStepBefore inserts the dependency step dl right above the
 // sources' COPY (and the comments over it), and takes the compile's cache
-// mount off the package store the step fills in its layer.
-func dependencyStepBefore(in *Input, broad, inst *dockerfile.Instruction, tool *Tool, dl, desc string) (*Fix, string) {
+// mount off the package store the step fills in its layer. Refused where
+// the step would run without what the compile has: a secret or SSH mount,
+// or what the instructions between (the sources' COPY and the compile)
+// set up for it.
+func dependencyStepBefore(in *Input, between []*dockerfile.Instruction, broad, inst *dockerfile.Instruction, tool *Tool, dl, desc string) (*Fix, string) {
+	for _, m := range inst.Run.Mounts {
+		if m.Type == "ssh" || m.Type == "secret" {
+			return nil, fmt.Sprintf("the compile mounts %s (type=%s), which a dependency step before the sources would need as well", m.Target, m.Type)
+		}
+	}
+	for _, x := range between {
+		switch {
+		case x.Kind == "ENV" || x.Kind == "ARG":
+			if v := toolVariable(x, tool); v != "" {
+				return nil, fmt.Sprintf("%s %s (line %d) sets %s for the compile, which the dependency step before the sources would not see", x.Kind, v, x.Range.Start.Line, v)
+			}
+		case x.Kind == "LABEL" || x.Kind == "EXPOSE":
+		default:
+			return nil, fmt.Sprintf("%s (line %d) between the COPY and the compile may prepare what fetching the dependencies needs", x.Kind, x.Range.Start.Line)
+		}
+	}
 	at := commentsAbove(in.File, broad.Range.Start.Line)
 	reps := []Replacement{{StartLine: at, EndLine: at - 1, Text: joinLines([]string{keywordAsWritten(in.File, inst) + " " + dl}), Kinds: []string{"RUN"}}}
 	if flags := storeMountFlags(in, inst, tool); len(flags) > 0 {

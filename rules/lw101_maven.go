@@ -138,52 +138,23 @@ func plainWord(w string) bool {
 // Java images): the dependency step goes in right before the sources'
 // COPY. ok is false when the shape is not that one.
 func mavenManifestsInPlace(in *Input, s *dockerfile.Stage, bi, ii int, broad, inst *dockerfile.Instruction) (*Fix, string, bool) {
-	var compile *Install
-	for _, i := range runInstalls(inst) {
-		if !i.Tool.System && i.FromManifest {
-			compile = i
-			break
-		}
-	}
-	if compile == nil || compile.Tool != toolMaven || !compile.Compile || inst.Run == nil || len(inst.Run.Commands) == 0 || inst.Run.Commands[0].Name == "cd" {
-		return nil, "", false
-	}
-	dir := inst.State.Workdir
-	if broad.State.Workdir != dir || broad.Copy == nil {
+	compile := inPlaceCompile(inst, broad, toolMaven)
+	if compile == nil {
 		return nil, "", false
 	}
 	pom, wrapper, dotMvn := "", false, false
-	for _, x := range s.Instructions[:bi] {
-		if x.Copy == nil || !x.Copy.FromContext() || x.Copy.UsesVariables {
-			continue
-		}
-		d := absIn(x, x.Copy.Dest)
-		srcs := x.Copy.ContextSources()
-		for _, src := range srcs {
-			p := strings.TrimPrefix(path.Clean("/"+src), "/")
-			b := path.Base(p)
-			to := d
-			if !strings.HasSuffix(x.Copy.Dest, "/") && len(srcs) == 1 && path.Base(d) == b {
-				to = path.Dir(d)
-			}
-			if path.Clean(to) != path.Clean(dir) {
-				continue
-			}
-			switch b {
-			case "pom.xml":
-				pom = p
-			case "mvnw":
-				wrapper = true
-			case ".mvn":
-				dotMvn = true
-			}
+	for _, p := range copiedInto(s.Instructions[:bi], inst.State.Workdir) {
+		switch path.Base(p) {
+		case "pom.xml":
+			pom = p
+		case "mvnw":
+			wrapper = true
+		case ".mvn":
+			dotMvn = true
 		}
 	}
-	if pom == "" {
-		return nil, "", false
-	}
-	if n := path.Base(compile.Cmd.Name); n == "mvnw" && !wrapper {
-		return nil, "", false // the wrapper comes with the sources
+	if pom == "" || path.Base(compile.Cmd.Name) == "mvnw" && !wrapper {
+		return nil, "", false // (a wrapper that comes with the sources)
 	}
 	pomDir := strings.TrimPrefix(path.Dir("/"+pom), "/")
 	bringsDotMvn := false
@@ -196,22 +167,10 @@ func mavenManifestsInPlace(in *Input, s *dockerfile.Stage, bi, ii int, broad, in
 		// extensions and maven.config may change how the pom reads
 		return nil, ".mvn (Maven's extensions and configuration) comes with the sources, after where the dependency step would run", true
 	}
-	dl, why := mavenDependencyStep(in, compile.Cmd, strings.TrimPrefix(path.Dir("/"+pom), "/"))
+	dl, why := mavenDependencyStep(in, compile.Cmd, pomDir)
 	if why != "" {
 		return nil, why, true
 	}
-	for _, m := range inst.Run.Mounts {
-		if m.Type == "ssh" || m.Type == "secret" {
-			return nil, fmt.Sprintf("the compile mounts %s (type=%s), which a dependency step before the sources would need as well", m.Target, m.Type), true
-		}
-	}
-	for _, x := range s.Instructions[bi+1 : ii] {
-		switch x.Kind {
-		case "LABEL", "EXPOSE":
-		default:
-			return nil, fmt.Sprintf("%s (line %d) between the COPY and the compile may prepare what fetching the dependencies needs", x.Kind, x.Range.Start.Line), true
-		}
-	}
-	fix, why := dependencyStepBefore(in, broad, inst, toolMaven, dl, "fetch the Maven dependencies before the sources (pom.xml is already copied)")
+	fix, why := dependencyStepBefore(in, s.Instructions[bi+1:ii], broad, inst, toolMaven, dl, "fetch the Maven dependencies before the sources (pom.xml is already copied)")
 	return fix, why, true
 }
