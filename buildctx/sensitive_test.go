@@ -36,18 +36,7 @@ func TestSensitiveFiles(t *testing.T) {
 		"snakeoil/tls.key":          "-----BEGIN PRIVATE KEY-----\nx\n",
 		"internal/testdata/srv.key": "x",
 	}
-	var entries []Entry
-	for name, content := range files {
-		p := filepath.Join(root, filepath.FromSlash(name))
-		os.MkdirAll(filepath.Dir(p), 0o755)
-		os.WriteFile(p, []byte(content), 0o644)
-		entries = append(entries, Entry{Path: name, Type: TypeFile, Size: int64(len(content))})
-	}
-	var got []string
-	for _, s := range SensitiveFiles(root, entries) {
-		got = append(got, s.Path)
-	}
-	sort.Strings(got)
+	got := sensitivePaths(t, root, files)
 	want := []string{".env", ".pypirc", "certs/server.pem", "db/.env.local", "deploy/kubeconfig", "deploy/prod.kubeconfig", "gcp-service-account.json", "keys/id_rsa", "terraform/main.tfstate"}
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("sensitive %q\nwant      %q", got, want)
@@ -76,20 +65,32 @@ func TestTestOnlyKeys(t *testing.T) {
 		}, []string{"internal/certs/server.key"}},
 		{"named-nowhere", map[string]string{"deploy/prod.key": "x"}, []string{"deploy/prod.key"}},
 	} {
-		root := t.TempDir()
-		var entries []Entry
-		for name, content := range tc.files {
-			p := filepath.Join(root, filepath.FromSlash(name))
-			os.MkdirAll(filepath.Dir(p), 0o755)
-			os.WriteFile(p, []byte(content), 0o644)
-			entries = append(entries, Entry{Path: name, Type: TypeFile, Size: int64(len(content))})
-		}
-		var got []string
-		for _, s := range SensitiveFiles(root, entries) {
-			got = append(got, s.Path)
-		}
+		got := sensitivePaths(t, t.TempDir(), tc.files)
 		if strings.Join(got, ",") != strings.Join(tc.want, ",") {
 			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
 		}
 	}
+}
+
+// sensitivePaths writes files under root and returns what SensitiveFiles
+// flags among them, sorted.
+func sensitivePaths(t *testing.T, root string, files map[string]string) []string {
+	t.Helper()
+	var entries []Entry
+	for name, content := range files {
+		p := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		entries = append(entries, Entry{Path: name, Type: TypeFile, Size: int64(len(content))})
+	}
+	var got []string
+	for _, s := range SensitiveFiles(root, entries) {
+		got = append(got, s.Path)
+	}
+	sort.Strings(got)
+	return got
 }
