@@ -1,0 +1,511 @@
+package rules
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/layerwise/layerwise/dockerfile"
+)
+
+// GoDepsCompiledInMount is LW119.
+var GoDepsCompiledInMount = Register(&Rule{
+	ID: "LW119", Name: "go-deps-compiled-in-mount-only", Severity: Warning, Category: CatCache,
+	Title: "Go's compiled dependencies live only in a cache mount",
+	Cost:  "On a fresh CI builder (the layers from a registry cache, every cache mount empty) each source change compiles every dependency package again: most of a Go build.",
+	Description: `A Go build keeps what it compiled in its build cache (GOCACHE), and the usual fix mounts a cache
+there. On one warm builder that is the fastest there is, but BuildKit exports no cache mount: on a fresh CI
+builder the modules come back with the ` + "`go mod download`" + ` layer while the build cache starts empty, so
+every job compiles every dependency package again (on the examples' orders service: 41 s of a 49 s build).
+The fix compiles the dependencies in layers of their own, which a registry cache carries, and seeds the
+compile's cache mount from them (` + "`--mount=type=cache,from=…,source=…`" + `):
+
+- a stage lists the packages the sources import (` + "`go list -deps`" + `, with the compile's environment and
+  flags) on every change — under a second;
+- a stage compiles them: BuildKit compares the list by content, so it re-runs only when the imports or the
+  modules change, and then from its own cache mount (a dependency change recompiles what changed);
+- the compile's cache mount starts from that stage's compiled packages: on a fresh builder only the main
+  module is compiled, and on a warm one the mount stays the incremental cache it was.
+
+The image is unchanged (the new stages are build stages). A failing listing or dependency compile never
+fails the build: the compile then does what it did before. Not reported: a compile in the stage the image is
+made of (no build stage to split), vendored modules, modules kept in a cache mount.`,
+	Bad: `FROM golang:1.23 AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+RUN --mount=type=cache,target=/root/.cache/go-build go build -o /app .
+
+FROM gcr.io/distroless/static-debian12
+COPY --from=build /app /app`,
+	Good: `FROM golang:1.23 AS build-modules
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+
+FROM build-modules AS build-go-imports
+COPY . .
+RUN go list -e -deps -f '…' . > /tmp/go-imports || true
+
+FROM build-modules AS build-go-deps
+COPY --from=build-go-imports /tmp/go-imports /tmp/go-imports
+RUN --mount=type=cache,id=go-deps-app,target=/root/.cache/go-build { xargs -r go list … < /tmp/go-imports | xargs -r go build; } || true; …
+
+FROM build-modules AS build
+COPY . .
+RUN --mount=type=cache,target=/root/.cache/go-build,from=build-go-deps,source=/tmp/go-build-deps go build -o /app .
+
+FROM gcr.io/distroless/static-debian12
+COPY --from=build /app /app`,
+	Check:         checkGoDepsInMount,
+	FixDockerfile: fixGoDepsInMount,
+})
+
+// goDepsDir is where the dependency stage leaves the compiled packages in
+// its layer: the compile's cache mount is seeded from it.
+const goDepsDir = "/tmp/go-build-deps"
+
+// goDepsShape is one build stage's dependency step and the compiles after
+// it whose build cache is only a cache mount.
+type goDepsShape struct {
+	stage    *dockerfile.Stage
+	download *dockerfile.Instruction // go mod download, modules in its layer
+	compiles []*dockerfile.Instruction
+	gocache  string
+}
+
+// goDepsShapes finds the stages whose Go compile keeps the compiled
+// dependencies only in a cache mount, after a dependency step that keeps
+// the modules in its layer (the shape LW101 and LW102 leave).
+func goDepsShapes(in *Input) []goDepsShape {
+	var out []goDepsShape
+	final := in.finalStage()
+	built := in.builtStages()
+	for _, s := range in.File.Stages {
+		if s == final || !built[s.Index] || in.windowsStage(s) {
+			continue
+		}
+		var sh goDepsShape
+		for _, ins := range s.Instructions {
+			if ins.Run == nil || ins.Run.MountError != "" {
+				continue
+			}
+			for _, inst := range runInstalls(ins) {
+				if inst.Tool != toolGo {
+					continue
+				}
+				switch {
+				case inst.FromManifest && !inst.Compile:
+					if in.manifestsOnlyBefore(ins) == 0 || in.goVendoredAnywhere() {
+						continue
+					}
+					dirs := toolCacheDirs(in, ins, inst)
+					if len(dirs) == 0 || mountCovers(ins, dirs[0]) {
+						continue // the modules are not in the layer
+					}
+					sh = goDepsShape{stage: s, download: ins}
+				case inst.Compile && sh.download != nil && goBuildOrInstall(inst.Cmd):
+					dirs := toolCacheDirs(in, ins, inst)
+					if len(dirs) < 2 || slices.Contains(inst.Cmd.Args, "-a") {
+						continue
+					}
+					m := coveringMount(ins, dirs[1])
+					if m == nil || m.From != "" || path.Clean(m.Target) != dirs[1] || mountCovers(ins, dirs[0]) {
+						continue
+					}
+					if !slices.Contains(sh.compiles, ins) {
+						sh.compiles = append(sh.compiles, ins)
+						sh.gocache = dirs[1]
+					}
+				}
+			}
+		}
+		if sh.download != nil && len(sh.compiles) > 0 {
+			out = append(out, sh)
+		}
+	}
+	return out
+}
+
+// goVendoredAnywhere: the context holds a vendor directory of a module;
+// the compile then reads the packages from the sources, not from the
+// module cache the dependency stage would compile from.
+func (in *Input) goVendoredAnywhere() bool {
+	if in.Context == nil {
+		return false
+	}
+	for _, e := range in.Context.Entries {
+		if e.Path == "vendor/modules.txt" || strings.HasSuffix(e.Path, "/vendor/modules.txt") {
+			return true
+		}
+	}
+	return false
+}
+
+func goBuildOrInstall(c dockerfile.Command) bool {
+	s := first(c)
+	return s == "build" || s == "install"
+}
+
+func checkGoDepsInMount(in *Input) []Finding {
+	var out []Finding
+	for _, sh := range goDepsShapes(in) {
+		for _, c := range sh.compiles {
+			msg := fmt.Sprintf("The compile keeps Go's compiled dependencies only in its cache mount on %s: on a fresh CI builder (layers from a registry cache, mounts empty) every source change compiles every dependency package again, although the modules came back with the layer of line %d. Compile the dependencies in a stage of their own, whose layers the registry cache carries, and seed this mount from it (from=, source=).",
+				sh.gocache, sh.download.Range.Start.Line)
+			f := in.at(c, msg, Cost{Basis: "static"})
+			f.Affects = []int{c.Range.Start.Line}
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// goKeptFlags are the go build flags that change what a dependency
+// compiles to (its cache key): the dependency compile repeats them. The
+// others (-o, -ldflags, -v…) concern the main package or the output only.
+var goKeptFlags = map[string]bool{"-race": true, "-msan": true, "-asan": true, "-trimpath": true, "-linkshared": true, "-modcacherw": true,
+	"-tags": true, "-gcflags": true, "-asmflags": true, "-buildmode": true, "-mod": true, "-installsuffix": true, "-compiler": true, "-gccgoflags": true}
+
+// goValueFlags take a value (as `-flag value` or `-flag=value`).
+var goValueFlags = map[string]bool{"-o": true, "-p": true, "-C": true, "-asmflags": true, "-buildmode": true, "-buildvcs": true, "-compiler": true,
+	"-gccgoflags": true, "-gcflags": true, "-installsuffix": true, "-ldflags": true, "-mod": true, "-modfile": true, "-overlay": true, "-pgo": true,
+	"-pkgdir": true, "-tags": true, "-toolexec": true, "-coverpkg": true, "-covermode": true}
+
+// goCompileCall is what the listing and the dependency compile repeat of
+// a go build: its environment, the flags that change the compiled
+// packages, the packages named and the directories it runs in.
+type goCompileCall struct {
+	env, flags, pkgs []string
+	cds              []string
+}
+
+func shellWord(w string) string {
+	if literalPath(w) || regexp.MustCompile(`^[A-Za-z0-9_./:=,+@-]+$`).MatchString(w) {
+		return w
+	}
+	if !strings.ContainsAny(w, "'") && !strings.Contains(w, "$") {
+		return "'" + w + "'"
+	}
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "`", "\\`").Replace(w) + `"`
+}
+
+func goCall(ins *dockerfile.Instruction, c dockerfile.Command) (goCompileCall, string) {
+	var call goCompileCall
+	for _, e := range append(slices.Clone(c.Exported), c.Env...) {
+		if strings.Contains(e, "$(") || strings.Contains(e, "`") {
+			return call, "its environment is computed by a command substitution"
+		}
+		k, v, _ := strings.Cut(e, "=")
+		call.env = append(call.env, k+"="+shellWord(v))
+	}
+	sub := slices.Index(c.Args, first(c))
+	if sub < 0 {
+		return call, "no go subcommand"
+	}
+	for _, a := range c.Args[:sub] {
+		if a != "-v" && a != "-x" {
+			return call, "go takes flags before its subcommand"
+		}
+	}
+	args := c.Args[sub+1:]
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if strings.Contains(a, "$(") || strings.Contains(a, "`") {
+			return call, "its arguments are computed by a command substitution"
+		}
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			call.pkgs = append(call.pkgs, shellWord(a))
+			continue
+		}
+		name, val, hasVal := strings.Cut(strings.Replace(a, "--", "-", 1), "=")
+		if name == "-C" {
+			return call, "it changes directory with -C"
+		}
+		if goValueFlags[name] && !hasVal {
+			if i+1 >= len(args) {
+				return call, "a flag has no value"
+			}
+			val, hasVal = args[i+1], true
+			i++
+		}
+		if goKeptFlags[name] {
+			if hasVal {
+				call.flags = append(call.flags, name+"="+shellWord(val))
+			} else {
+				call.flags = append(call.flags, name)
+			}
+		}
+	}
+	if len(call.pkgs) == 0 {
+		call.pkgs = []string{"."}
+	}
+	for _, cd := range leadingCds(ins.Run.Commands) {
+		call.cds = append(call.cds, cd.Args[0])
+	}
+	return call, ""
+}
+
+// numericStageRef: an instruction names a stage by its index, which new
+// stages before it would shift.
+func numericStageRef(f *dockerfile.File) bool {
+	num := regexp.MustCompile(`^[0-9]+$`)
+	for _, s := range f.Stages {
+		if num.MatchString(s.BaseRaw) {
+			return true
+		}
+		for _, x := range s.Instructions {
+			if x.Copy != nil && num.MatchString(x.Copy.From) {
+				return true
+			}
+			if x.Run != nil && slices.ContainsFunc(x.Run.Mounts, func(m dockerfile.Mount) bool { return num.MatchString(m.From) }) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+var fromAsName = regexp.MustCompile(`(?i)^(\s*from\s.*\sas\s+)(\S+)(\s*)$`)
+
+func fixGoDepsInMount(in *Input, f Finding) (*Fix, string) {
+	var sh *goDepsShape
+	for _, x := range goDepsShapes(in) {
+		if slices.ContainsFunc(x.compiles, func(c *dockerfile.Instruction) bool { return c.Range.Start.Line == f.Range.Start.Line }) {
+			sh = &x
+			break
+		}
+	}
+	if sh == nil {
+		return nil, "the compile's shape changed"
+	}
+	m, s := in.File, sh.stage
+	if s.Name == "" {
+		return nil, "the build stage has no name (AS …) to keep for the stages that read it"
+	}
+	if numericStageRef(m) {
+		return nil, "a stage is named by its index (--from=0), which the new stages would shift"
+	}
+	if s.From.Range.Start.Line != s.From.Range.End.Line {
+		return nil, "the stage's FROM spans several lines"
+	}
+	fromLine := m.Lines[s.From.Range.Start.Line-1]
+	mm := fromAsName.FindStringSubmatch(fromLine)
+	if mm == nil || !strings.EqualFold(mm[2], s.Name) {
+		return nil, "the stage's FROM line is not `FROM image AS name`"
+	}
+	base := strings.ToLower(s.Name)
+	names := []string{base + "-modules", base + "-go-imports", base + "-go-deps"}
+	for _, o := range m.Stages {
+		for _, n := range names {
+			if strings.EqualFold(o.Name, n) {
+				return nil, "a stage is already called " + n
+			}
+		}
+	}
+	for _, st := range m.Stages {
+		for _, x := range st.Instructions {
+			if x.Kind == "SHELL" {
+				return nil, "a SHELL instruction changes the shell the new steps would run in"
+			}
+		}
+	}
+	di := slices.Index(s.Instructions, sh.download)
+	last := slices.Index(s.Instructions, sh.compiles[len(sh.compiles)-1])
+	first := slices.Index(s.Instructions, sh.compiles[0])
+	var call *goCompileCall
+	for _, c := range sh.compiles {
+		if c.Run.Script == "" || len(c.Run.Heredocs) > 0 {
+			return nil, fmt.Sprintf("the compile on line %d is not a shell-form RUN", c.Range.Start.Line)
+		}
+		if !c.State.IsRoot() {
+			return nil, "the compile runs as another user than root: the seeded cache would not be writable"
+		}
+		for _, fl := range c.Flags {
+			if strings.Contains(fl, "type=cache") && (strings.Contains(fl, "uid=") || strings.Contains(fl, "gid=") || strings.Contains(fl, "mode=")) {
+				return nil, "the compile's cache mount sets its owner or mode"
+			}
+		}
+		for _, cmd := range c.Run.Commands {
+			inst := Classify(cmd)
+			if inst == nil || inst.Tool != toolGo || !inst.Compile || !goBuildOrInstall(cmd) {
+				continue
+			}
+			cc, why := goCall(c, cmd)
+			if why != "" {
+				return nil, fmt.Sprintf("line %d: %s", c.Range.Start.Line, why)
+			}
+			if call == nil {
+				call = &cc
+				continue
+			}
+			if !slices.Equal(call.env, cc.env) || !slices.Equal(call.flags, cc.flags) || !slices.Equal(call.cds, cc.cds) {
+				return nil, "the compiles differ in environment, flags or directory"
+			}
+			for _, p := range cc.pkgs {
+				if !slices.Contains(call.pkgs, p) {
+					call.pkgs = append(call.pkgs, p)
+				}
+			}
+		}
+	}
+	if call == nil {
+		return nil, "no go build to repeat"
+	}
+	// what stands between the dependency step and the first compile is
+	// repeated in the listing stage (the sources, their directory, the
+	// variables); a RUN there is not (generated code's imports are then
+	// compiled by the compile itself, as today)
+	var between, betweenVars []string
+	for _, x := range s.Instructions[di+1 : first] {
+		switch x.Kind {
+		case "USER":
+			return nil, fmt.Sprintf("USER on line %d changes who compiles", x.Range.Start.Line)
+		case "COPY", "ADD", "WORKDIR":
+			between = append(between, linesOf(m, x)...)
+		case "ENV", "ARG":
+			between = append(between, linesOf(m, x)...)
+			betweenVars = append(betweenVars, linesOf(m, x)...)
+		}
+	}
+	for _, x := range s.Instructions[first : last+1] {
+		if x.Kind == "USER" {
+			return nil, fmt.Sprintf("USER on line %d changes who compiles", x.Range.Start.Line)
+		}
+	}
+	// the stage's ARGs before the split: the rest of the stage reads them
+	// (all of them, as before); the new stages only those their steps name
+	// or that Go reads from the environment (a build arg that changes on
+	// every build must not re-run the dependency compile)
+	var prefixArgs, usedArgs []string
+	var nPrefix, nUsed int
+	callText := strings.Join(append(append(append([]string{}, call.env...), call.flags...), call.pkgs...), " ") + " " + strings.Join(between, " ")
+	for _, x := range s.Instructions[:di] {
+		if x.Kind != "ARG" {
+			continue
+		}
+		lines := linesOf(m, x)
+		prefixArgs = append(prefixArgs, lines...)
+		nPrefix++
+		for _, kv := range argNames(x) {
+			if goEnvName(kv) || regexp.MustCompile(`\$\{?`+regexp.QuoteMeta(kv)+`\b`).MatchString(callText) {
+				usedArgs = append(usedArgs, lines...)
+				nUsed++
+				break
+			}
+		}
+	}
+	kw := keywordAsWritten(m, s.From)
+	as := "AS"
+	if kw == strings.ToLower(kw) {
+		as = "as"
+	}
+	env := ""
+	if len(call.env) > 0 {
+		env = strings.Join(call.env, " ") + " "
+	}
+	flags := ""
+	if len(call.flags) > 0 {
+		flags = " " + strings.Join(call.flags, " ")
+	}
+	cds := ""
+	for _, d := range call.cds {
+		cds += "cd " + d + " && "
+	}
+	var dlCds string
+	for _, cd := range leadingCds(sh.download.Run.Commands) {
+		dlCds += "cd " + cd.Args[0] + " && "
+	}
+	listTmpl := `'{{if not .Standard}}{{with .Module}}{{if not (or .Main (and .Replace (not .Replace.Version)))}}{{$.ImportPath}}{{end}}{{end}}{{end}}'`
+	okTmpl := `'{{if not (or .Error .DepsErrors)}}{{.ImportPath}}{{end}}'`
+	id := "go-deps-" + regexp.MustCompile(`[^a-z0-9]+`).ReplaceAllString(strings.ToLower(in.Image+"-"+base), "-")
+	var b []string
+	b = append(b, "",
+		"# Go's compiled dependencies in layers a registry cache carries (layerwise LW119): the packages",
+		"# the sources import are listed on every change, and compiled again only when that list or the",
+		"# modules change; the compile's cache mount starts from them, also on a fresh CI builder.",
+		kw+" "+names[0]+" "+as+" "+names[1])
+	b = append(b, usedArgs...)
+	b = append(b, between...)
+	b = append(b, fmt.Sprintf("RUN %s%sgo list -e -deps%s -f %s %s > /tmp/go-imports || true", cds, env, flags, listTmpl, strings.Join(call.pkgs, " ")),
+		"",
+		kw+" "+names[0]+" "+as+" "+names[2])
+	b = append(b, usedArgs...)
+	b = append(b, betweenVars...)
+	b = append(b, fmt.Sprintf("COPY --from=%s /tmp/go-imports /tmp/go-imports", names[1]),
+		fmt.Sprintf("RUN --mount=type=cache,id=%s,target=%s %s{ %sxargs -r go list -e%s -f %s < /tmp/go-imports | %sxargs -r go build%s; } || true; mkdir -p %s && cp -a %s/. %s/",
+			id, sh.gocache, dlCds, env, flags, okTmpl, env, flags, goDepsDir, sh.gocache, goDepsDir),
+		"",
+		kw+" "+names[0]+" "+as+" "+s.Name)
+	b = append(b, prefixArgs...)
+	kinds := []string{"FROM"}
+	for range nUsed {
+		kinds = append(kinds, "ARG")
+	}
+	kinds = append(kinds, kindsOf(s.Instructions[di+1:first], false)...)
+	kinds = append(kinds, "RUN", "FROM")
+	for range nUsed {
+		kinds = append(kinds, "ARG")
+	}
+	kinds = append(kinds, kindsOf(s.Instructions[di+1:first], true)...)
+	kinds = append(kinds, "COPY", "RUN", "FROM")
+	for range nPrefix {
+		kinds = append(kinds, "ARG")
+	}
+	fx := &Fix{Description: "compile Go's dependencies in a stage of their own and seed the compile's cache mount from it", File: in.Dockerfile}
+	fx.Replacements = append(fx.Replacements,
+		Replacement{StartLine: s.From.Range.Start.Line, EndLine: s.From.Range.Start.Line, Text: mm[1] + names[0] + mm[3] + "\n", Kinds: []string{"FROM"}},
+		Replacement{StartLine: sh.download.Range.End.Line + 1, EndLine: sh.download.Range.End.Line, Text: joinLines(b), Kinds: kinds})
+	for _, c := range sh.compiles {
+		ls := linesOf(m, c)
+		mount := ""
+		for _, fl := range c.Flags {
+			if strings.Contains(fl, "type=cache") && strings.Contains(fl, "target="+sh.gocache) {
+				mount = fl
+			}
+		}
+		if mount == "" || !strings.Contains(ls[0], mount) {
+			return nil, fmt.Sprintf("the cache mount of line %d is not written on its first line", c.Range.Start.Line)
+		}
+		ls[0] = strings.Replace(ls[0], mount, mount+",from="+names[2]+",source="+goDepsDir, 1)
+		fx.Replacements = append(fx.Replacements, Replacement{StartLine: c.Range.Start.Line, EndLine: c.Range.End.Line, Text: joinLines(ls), Kinds: []string{"RUN"}})
+	}
+	return fx, ""
+}
+
+// kindsOf lists the kinds of the instructions the listing stage
+// (vars false: COPY, ADD, WORKDIR, ENV, ARG) or the compile stage (vars
+// true: ENV, ARG) repeats.
+func kindsOf(xs []*dockerfile.Instruction, vars bool) []string {
+	var out []string
+	for _, x := range xs {
+		switch x.Kind {
+		case "COPY", "ADD", "WORKDIR":
+			if !vars {
+				out = append(out, x.Kind)
+			}
+		case "ENV", "ARG":
+			out = append(out, x.Kind)
+		}
+	}
+	return out
+}
+
+// argNames are the names an ARG instruction declares.
+func argNames(x *dockerfile.Instruction) []string {
+	var out []string
+	for _, w := range strings.Fields(strings.TrimSpace(x.Original[len("ARG"):])) {
+		n, _, _ := strings.Cut(w, "=")
+		out = append(out, n)
+	}
+	return out
+}
+
+// goEnvName: Go reads the variable from the environment (GOFLAGS,
+// CGO_ENABLED, GOOS…): as a build arg it changes what compiles.
+func goEnvName(n string) bool {
+	return strings.HasPrefix(n, "GO") || strings.HasPrefix(n, "CGO_")
+}

@@ -1,0 +1,121 @@
+package rules
+
+import (
+	"strings"
+	"testing"
+)
+
+// goDepsBad is the shape LW101, LW102 and LW112 leave: the modules in the
+// download step's layer, the build cache only in a mount.
+const goDepsBad = `ARG GO_VERSION=1.23
+FROM golang:${GO_VERSION}-bookworm AS build
+ARG CGO_ENABLED=0
+ARG GIT_COMMIT
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+ENV GOFLAGS=-buildvcs=false
+COPY . .
+RUN --mount=type=cache,target=/root/.cache/go-build go build -trimpath -tags netgo -ldflags "-X main.commit=$GIT_COMMIT" -o /out/app ./cmd/app
+
+FROM gcr.io/distroless/static-debian12
+COPY --from=build /out/app /app
+`
+
+func TestLW119GoDepsCompiledInMount(t *testing.T) {
+	ruleCatches(t, "LW119",
+		goDepsBad,
+		// billing's shape: the compile and the download in a subdirectory
+		"FROM golang:1.23 AS build\nWORKDIR /go/src/shop\nCOPY billing/go.mod billing/go.sum billing/\nRUN cd billing && go mod download\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build cd billing && go build -o /usr/local/bin/billing ./cmd/billing\nFROM debian:bookworm-slim\nCOPY --from=build /usr/local/bin/billing /usr/local/bin/\n",
+	)
+	ruleCatchesNot(t, "LW119",
+		// the compile is in the image that ships: no build stage to split
+		"FROM golang:1.23\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build go build -o /app .\nCMD [\"/app\"]\n",
+		// the modules in a mount: the listing would download them all
+		"FROM golang:1.23 AS build\nCOPY go.mod go.sum ./\nRUN --mount=type=cache,target=/go/pkg/mod go mod download\nCOPY . .\nRUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build go build -o /app .\nFROM scratch\nCOPY --from=build /app /app\n",
+		// already seeded
+		"FROM golang:1.23 AS build\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build,from=deps,source=/tmp/c go build -o /app .\nFROM scratch\nCOPY --from=build /app /app\n",
+		// no dependency step (LW101's finding comes first)
+		"FROM golang:1.23 AS build\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build go build -o /app .\nFROM scratch\nCOPY --from=build /app /app\n",
+		// the download reads the sources: its layer re-runs with every change anyway
+		"FROM golang:1.23 AS build\nCOPY . .\nRUN go mod download\nRUN --mount=type=cache,target=/root/.cache/go-build go build -o /app .\nFROM scratch\nCOPY --from=build /app /app\n",
+		// -a rebuilds everything: no cache to seed
+		"FROM golang:1.23 AS build\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build go build -a -o /app .\nFROM scratch\nCOPY --from=build /app /app\n",
+		// no build cache mount at all (LW102's finding comes first)
+		"FROM golang:1.23 AS build\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN go build -o /app .\nFROM scratch\nCOPY --from=build /app /app\n",
+		// tests only
+		"FROM golang:1.23 AS build\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build go test ./...\nFROM scratch\nCOPY --from=build /go/bin /bin\n",
+	)
+	// vendored modules: the compile reads them from the sources
+	in := inputWithContext(t, map[string]string{"Dockerfile": strings.Replace(goDepsBad, "./cmd/app", ".", 1), "go.mod": "module x\n", "go.sum": "", "vendor/modules.txt": "", "main.go": "package main\n"})
+	if fs := check(t, "LW119", in); len(fs) != 0 {
+		t.Errorf("vendored modules: %+v", fs)
+	}
+	fs := check(t, "LW119", input(t, goDepsBad))
+	if len(fs) != 1 || fs[0].Range.Start.Line != 10 || !strings.Contains(fs[0].Message, "layer of line 7") {
+		t.Fatalf("want one finding on line 10: %+v", fs)
+	}
+}
+
+func TestLW119Fix(t *testing.T) {
+	in := input(t, goDepsBad)
+	fs := check(t, "LW119", in)
+	if len(fs) != 1 {
+		t.Fatalf("%+v", fs)
+	}
+	fx, why := fixGoDepsInMount(in, fs[0])
+	if fx == nil {
+		t.Fatal(why)
+	}
+	got := strings.Join(ApplyFix(in.File.Lines, fx), "\n")
+	for _, want := range []string{
+		"FROM golang:${GO_VERSION}-bookworm AS build-modules\n",
+		// the listing stage: the sources, the variables Go reads, the
+		// flags that change a compiled package (not -o, not -ldflags)
+		"FROM build-modules AS build-go-imports\nARG CGO_ENABLED=0\nENV GOFLAGS=-buildvcs=false\nCOPY . .\nRUN go list -e -deps -trimpath -tags=netgo -f ",
+		"./cmd/app > /tmp/go-imports || true\n",
+		// the dependency stage reads no source, and not the commit
+		"FROM build-modules AS build-go-deps\nARG CGO_ENABLED=0\nENV GOFLAGS=-buildvcs=false\nCOPY --from=build-go-imports /tmp/go-imports /tmp/go-imports\nRUN --mount=type=cache,id=go-deps-img-build,target=/root/.cache/go-build { xargs -r go list -e -trimpath -tags=netgo -f ",
+		"| xargs -r go build -trimpath -tags=netgo; } || true; mkdir -p /tmp/go-build-deps && cp -a /root/.cache/go-build/. /tmp/go-build-deps/\n",
+		// the compile's stage keeps the name, every ARG of the stage, and
+		// its mount starts from the compiled dependencies
+		"FROM build-modules AS build\nARG CGO_ENABLED=0\nARG GIT_COMMIT\nENV GOFLAGS=-buildvcs=false\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build,from=build-go-deps,source=/tmp/go-build-deps go build -trimpath",
+		"COPY --from=build /out/app /app",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in:\n%s", want, got)
+		}
+	}
+	if strings.Count(got, "GIT_COMMIT") != 3 { // ARG, and -ldflags once; the re-declared ARG in the compile's stage
+		t.Errorf("the commit reaches a dependency stage:\n%s", got)
+	}
+	fixed := input(t, got)
+	if fs := check(t, "LW119", fixed); len(fs) != 0 {
+		t.Errorf("the fix does not resolve the finding: %+v", fs)
+	}
+	if fs := check(t, "LW102", fixed); len(fs) != 0 {
+		t.Errorf("the dependency compile lacks a mount: %+v", fs)
+	}
+}
+
+func TestLW119Refusals(t *testing.T) {
+	for _, tc := range []struct{ name, src, why string }{
+		{"unnamed", "FROM golang:1.23\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build go build -o /app .\nFROM scratch\nCOPY --from=0 /app /app\n", "no name"},
+		{"user between", "FROM golang:1.23 AS build\nCOPY go.mod go.sum ./\nRUN go mod download\nUSER root\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build go build -o /app .\nFROM scratch\nCOPY --from=build /app /app\n", "USER on line 4"},
+		{"shell", "FROM golang:1.23 AS build\nSHELL [\"/bin/bash\", \"-c\"]\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build go build -o /app .\nFROM scratch\nCOPY --from=build /app /app\n", "SHELL"},
+		{"two compiles", "FROM golang:1.23 AS build\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build go build -o /a ./a && CGO_ENABLED=0 go build -o /b ./b\nFROM scratch\nCOPY --from=build /a /a\n", "differ"},
+		{"owner", "FROM golang:1.23 AS build\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build,uid=1000 go build -o /app .\nFROM scratch\nCOPY --from=build /app /app\n", "owner"},
+		{"taken", "FROM golang:1.23 AS build-go-deps\nFROM golang:1.23 AS build\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build go build -o /app .\nFROM scratch\nCOPY --from=build /app /app\n", "already called"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := input(t, tc.src)
+			fs := check(t, "LW119", in)
+			if len(fs) != 1 {
+				t.Fatalf("want one finding: %+v", fs)
+			}
+			if fx, why := fixGoDepsInMount(in, fs[0]); fx != nil || !strings.Contains(why, tc.why) {
+				t.Errorf("want a refusal saying %q, got %q (%v)", tc.why, why, fx != nil)
+			}
+		})
+	}
+}
