@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/layerwise/layerwise/dockerfile"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
 
 // GoDepsCompiledInMount is LW119.
@@ -74,7 +75,7 @@ type goDepsShape struct {
 	stage    *dockerfile.Stage
 	download *dockerfile.Instruction // go mod download, modules in its layer
 	compiles []*dockerfile.Instruction
-	gocache  string
+	gocache, gomodcache string
 }
 
 // goDepsShapes finds the stages whose Go compile keeps the compiled
@@ -85,7 +86,7 @@ func goDepsShapes(in *Input) []goDepsShape {
 	final := in.finalStage()
 	built := in.builtStages()
 	for _, s := range in.File.Stages {
-		if s == final || !built[s.Index] || in.windowsStage(s) {
+		if s == final || !built[s.Index] || in.windowsStage(s) || in.NoMounts != "" {
 			continue
 		}
 		var sh goDepsShape
@@ -102,23 +103,21 @@ func goDepsShapes(in *Input) []goDepsShape {
 					if in.manifestsOnlyBefore(ins) == 0 || in.goVendoredAnywhere() {
 						continue
 					}
-					dirs := toolCacheDirs(in, ins, inst)
-					if len(dirs) == 0 || mountCovers(ins, dirs[0]) {
-						continue // the modules are not in the layer
-					}
 					sh = goDepsShape{stage: s, download: ins}
 				case inst.Compile && sh.download != nil && goBuildOrInstall(inst.Cmd):
+					// whatever the mounts (LW102 and LW117 come first on
+					// the same line): the fix reads them
 					dirs := toolCacheDirs(in, ins, inst)
 					if len(dirs) < 2 || slices.Contains(inst.Cmd.Args, "-a") {
 						continue
 					}
-					m := coveringMount(ins, dirs[1])
-					if m == nil || m.From != "" || path.Clean(m.Target) != dirs[1] || mountCovers(ins, dirs[0]) {
+					if m := coveringMount(ins, dirs[1]); m != nil && (m.From != "" || path.Clean(m.Target) != dirs[1]) {
 						continue
 					}
 					if !slices.Contains(sh.compiles, ins) {
 						sh.compiles = append(sh.compiles, ins)
 						sh.gocache = dirs[1]
+						sh.gomodcache = dirs[0]
 					}
 				}
 			}
@@ -154,8 +153,12 @@ func checkGoDepsInMount(in *Input) []Finding {
 	var out []Finding
 	for _, sh := range goDepsShapes(in) {
 		for _, c := range sh.compiles {
-			msg := fmt.Sprintf("The compile keeps Go's compiled dependencies only in its cache mount on %s: on a fresh CI builder (layers from a registry cache, mounts empty) every source change compiles every dependency package again, although the modules came back with the layer of line %d. Compile the dependencies in a stage of their own, whose layers the registry cache carries, and seed this mount from it (from=, source=).",
-				sh.gocache, sh.download.Range.Start.Line)
+			modules := fmt.Sprintf("although the modules come back with the layer of line %d", sh.download.Range.Start.Line)
+			if mountCovers(sh.download, sh.gomodcache) {
+				modules = fmt.Sprintf("and downloads the modules too: line %d keeps them in a cache mount (LW117)", sh.download.Range.Start.Line)
+			}
+			msg := fmt.Sprintf("The compile keeps Go's compiled dependencies in no layer (its build cache %s is at most a cache mount): on a fresh CI builder (layers from a registry cache, mounts empty) every source change compiles every dependency package again, %s. Compile the dependencies in a stage of their own, whose layers the registry cache carries, and seed the compile's cache mount from it (from=, source=).",
+				sh.gocache, modules)
 			f := in.at(c, msg, Cost{Basis: "static"})
 			f.Affects = []int{c.Range.Start.Line}
 			out = append(out, f)
@@ -283,6 +286,16 @@ func fixGoDepsInMount(in *Input, f Finding) (*Fix, string) {
 		return nil, "the compile's shape changed"
 	}
 	m, s := in.File, sh.stage
+	for _, inst := range runInstalls(sh.download) {
+		if inst.Tool == toolGo && mountCovers(sh.download, sh.gomodcache) {
+			return nil, fmt.Sprintf("the modules of line %d are kept in a cache mount: the dependency stage would download them again (LW117 keeps them in the layer)", sh.download.Range.Start.Line)
+		}
+	}
+	for _, c := range sh.compiles {
+		if mountCovers(c, sh.gomodcache) {
+			return nil, fmt.Sprintf("the compile on line %d mounts a cache over the module cache (LW117)", c.Range.Start.Line)
+		}
+	}
 	if s.Name == "" {
 		return nil, "the build stage has no name (AS …) to keep for the stages that read it"
 	}
@@ -359,7 +372,8 @@ func fixGoDepsInMount(in *Input, f Finding) (*Fix, string) {
 	// repeated in the listing stage (the sources, their directory, the
 	// variables); a RUN there is not (generated code's imports are then
 	// compiled by the compile itself, as today)
-	var between, betweenVars []string
+	var between []string
+	var betweenVars []*dockerfile.Instruction
 	for _, x := range s.Instructions[di+1 : first] {
 		switch x.Kind {
 		case "USER":
@@ -368,7 +382,7 @@ func fixGoDepsInMount(in *Input, f Finding) (*Fix, string) {
 			between = append(between, linesOf(m, x)...)
 		case "ENV", "ARG":
 			between = append(between, linesOf(m, x)...)
-			betweenVars = append(betweenVars, linesOf(m, x)...)
+			betweenVars = append(betweenVars, x)
 		}
 	}
 	for _, x := range s.Instructions[first : last+1] {
@@ -380,23 +394,26 @@ func fixGoDepsInMount(in *Input, f Finding) (*Fix, string) {
 	// (all of them, as before); the new stages only those their steps name
 	// or that Go reads from the environment (a build arg that changes on
 	// every build must not re-run the dependency compile)
-	var prefixArgs, usedArgs []string
-	var nPrefix, nUsed int
-	callText := strings.Join(append(append(append([]string{}, call.env...), call.flags...), call.pkgs...), " ") + " " + strings.Join(between, " ")
+	var prefixArgs []string
+	var prefixArgIns []*dockerfile.Instruction
 	for _, x := range s.Instructions[:di] {
-		if x.Kind != "ARG" {
-			continue
+		if x.Kind == "ARG" {
+			prefixArgs = append(prefixArgs, linesOf(m, x)...)
+			prefixArgIns = append(prefixArgIns, x)
 		}
-		lines := linesOf(m, x)
-		prefixArgs = append(prefixArgs, lines...)
-		nPrefix++
-		for _, kv := range argNames(x) {
-			if goEnvName(kv) || regexp.MustCompile(`\$\{?`+regexp.QuoteMeta(kv)+`\b`).MatchString(callText) {
-				usedArgs = append(usedArgs, lines...)
-				nUsed++
-				break
-			}
-		}
+	}
+	callText := strings.Join(append(append(append([]string{}, call.env...), call.flags...), call.pkgs...), " ")
+	// the listing stage re-runs with every change anyway: it repeats all
+	// that stands between and the ARGs those name; the dependency stage
+	// only the variables its steps read
+	listVars := usedVars(prefixArgIns, nil, callText+" "+strings.Join(between, " "))
+	depsVars := usedVars(prefixArgIns, betweenVars, callText)
+	var usedArgs, depsLines []string
+	for _, x := range listVars {
+		usedArgs = append(usedArgs, linesOf(m, x)...)
+	}
+	for _, x := range depsVars {
+		depsLines = append(depsLines, linesOf(m, x)...)
 	}
 	kw := keywordAsWritten(m, s.From)
 	as := "AS"
@@ -421,7 +438,7 @@ func fixGoDepsInMount(in *Input, f Finding) (*Fix, string) {
 	}
 	listTmpl := `'{{if not .Standard}}{{with .Module}}{{if not (or .Main (and .Replace (not .Replace.Version)))}}{{$.ImportPath}}{{end}}{{end}}{{end}}'`
 	okTmpl := `'{{if not (or .Error .DepsErrors)}}{{.ImportPath}}{{end}}'`
-	id := "go-deps-" + regexp.MustCompile(`[^a-z0-9]+`).ReplaceAllString(strings.ToLower(in.Image+"-"+base), "-")
+	id := "go-deps-" + strings.Trim(regexp.MustCompile(`[^a-z0-9]+`).ReplaceAllString(strings.ToLower(in.Image+"-"+base), "-"), "-")
 	var b []string
 	b = append(b, "",
 		"# Go's compiled dependencies in layers a registry cache carries (layerwise LW119): the packages",
@@ -433,8 +450,7 @@ func fixGoDepsInMount(in *Input, f Finding) (*Fix, string) {
 	b = append(b, fmt.Sprintf("RUN %s%sgo list -e -deps%s -f %s %s > /tmp/go-imports || true", cds, env, flags, listTmpl, strings.Join(call.pkgs, " ")),
 		"",
 		kw+" "+names[0]+" "+as+" "+names[2])
-	b = append(b, usedArgs...)
-	b = append(b, betweenVars...)
+	b = append(b, depsLines...)
 	b = append(b, fmt.Sprintf("COPY --from=%s /tmp/go-imports /tmp/go-imports", names[1]),
 		fmt.Sprintf("RUN --mount=type=cache,id=%s,target=%s %s{ %sxargs -r go list -e%s -f %s < /tmp/go-imports | %sxargs -r go build%s; } || true; mkdir -p %s && cp -a %s/. %s/",
 			id, sh.gocache, dlCds, env, flags, okTmpl, env, flags, goDepsDir, sh.gocache, goDepsDir),
@@ -442,64 +458,102 @@ func fixGoDepsInMount(in *Input, f Finding) (*Fix, string) {
 		kw+" "+names[0]+" "+as+" "+s.Name)
 	b = append(b, prefixArgs...)
 	kinds := []string{"FROM"}
-	for range nUsed {
-		kinds = append(kinds, "ARG")
-	}
-	kinds = append(kinds, kindsOf(s.Instructions[di+1:first], false)...)
+	kinds = append(kinds, kindsOf(listVars)...)
+	kinds = append(kinds, kindsOf(s.Instructions[di+1:first])...)
 	kinds = append(kinds, "RUN", "FROM")
-	for range nUsed {
-		kinds = append(kinds, "ARG")
-	}
-	kinds = append(kinds, kindsOf(s.Instructions[di+1:first], true)...)
+	kinds = append(kinds, kindsOf(depsVars)...)
 	kinds = append(kinds, "COPY", "RUN", "FROM")
-	for range nPrefix {
-		kinds = append(kinds, "ARG")
-	}
+	kinds = append(kinds, kindsOf(prefixArgIns)...)
 	fx := &Fix{Description: "compile Go's dependencies in a stage of their own and seed the compile's cache mount from it", File: in.Dockerfile}
 	fx.Replacements = append(fx.Replacements,
 		Replacement{StartLine: s.From.Range.Start.Line, EndLine: s.From.Range.Start.Line, Text: mm[1] + names[0] + mm[3] + "\n", Kinds: []string{"FROM"}},
 		Replacement{StartLine: sh.download.Range.End.Line + 1, EndLine: sh.download.Range.End.Line, Text: joinLines(b), Kinds: kinds})
 	for _, c := range sh.compiles {
 		ls := linesOf(m, c)
-		mount := ""
-		for _, fl := range c.Flags {
-			if strings.Contains(fl, "type=cache") && strings.Contains(fl, "target="+sh.gocache) {
-				mount = fl
+		seed := ",from=" + names[2] + ",source=" + goDepsDir
+		if coveringMount(c, sh.gocache) == nil {
+			e := newRunEdit(m, c)
+			if !e.insertFlags("--mount=type=cache,target=" + sh.gocache + seed) {
+				return nil, fmt.Sprintf("the RUN keyword of line %d is not where it should be", c.Range.Start.Line)
 			}
+			var err error
+			if ls, err = e.result(); err != nil {
+				return nil, err.Error()
+			}
+		} else {
+			mount := ""
+			for _, fl := range c.Flags {
+				if strings.Contains(fl, "type=cache") && strings.Contains(fl, "target="+sh.gocache) {
+					mount = fl
+				}
+			}
+			if mount == "" || !strings.Contains(ls[0], mount) {
+				return nil, fmt.Sprintf("the cache mount of line %d is not written on its first line", c.Range.Start.Line)
+			}
+			ls[0] = strings.Replace(ls[0], mount, mount+seed, 1)
 		}
-		if mount == "" || !strings.Contains(ls[0], mount) {
-			return nil, fmt.Sprintf("the cache mount of line %d is not written on its first line", c.Range.Start.Line)
-		}
-		ls[0] = strings.Replace(ls[0], mount, mount+",from="+names[2]+",source="+goDepsDir, 1)
 		fx.Replacements = append(fx.Replacements, Replacement{StartLine: c.Range.Start.Line, EndLine: c.Range.End.Line, Text: joinLines(ls), Kinds: []string{"RUN"}})
 	}
 	return fx, ""
 }
 
-// kindsOf lists the kinds of the instructions the listing stage
-// (vars false: COPY, ADD, WORKDIR, ENV, ARG) or the compile stage (vars
-// true: ENV, ARG) repeats.
-func kindsOf(xs []*dockerfile.Instruction, vars bool) []string {
+// kindsOf lists the kinds of the instructions a new stage repeats
+// (COPY, ADD, WORKDIR, ENV, ARG; not RUN).
+func kindsOf(xs []*dockerfile.Instruction) []string {
 	var out []string
 	for _, x := range xs {
 		switch x.Kind {
-		case "COPY", "ADD", "WORKDIR":
-			if !vars {
-				out = append(out, x.Kind)
-			}
-		case "ENV", "ARG":
+		case "COPY", "ADD", "WORKDIR", "ENV", "ARG":
 			out = append(out, x.Kind)
 		}
 	}
 	return out
 }
 
-// argNames are the names an ARG instruction declares.
-func argNames(x *dockerfile.Instruction) []string {
+// usedVars picks, in order (the ARGs first, then the ENV and ARG
+// instructions of vars), those that declare a variable Go reads or one
+// that text names — or that an ENV picked names, up to a fixed point.
+func usedVars(args, vars []*dockerfile.Instruction, text string) []*dockerfile.Instruction {
+	all := append(slices.Clone(args), vars...)
+	picked := make([]bool, len(all))
+	for changed := true; changed; {
+		changed = false
+		for i, x := range all {
+			if picked[i] {
+				continue
+			}
+			for _, n := range varNames(x) {
+				if goEnvName(n) || regexp.MustCompile(`\$\{?`+regexp.QuoteMeta(n)+`\b`).MatchString(text) {
+					picked[i], changed = true, true
+					if x.Kind == "ENV" {
+						text += " " + x.Original
+					}
+					break
+				}
+			}
+		}
+	}
+	var out []*dockerfile.Instruction
+	for i, x := range all {
+		if picked[i] {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// varNames are the names an ARG or ENV instruction declares.
+func varNames(x *dockerfile.Instruction) []string {
 	var out []string
-	for _, w := range strings.Fields(strings.TrimSpace(x.Original[len("ARG"):])) {
-		n, _, _ := strings.Cut(w, "=")
-		out = append(out, n)
+	switch c := x.Cmd.(type) {
+	case *instructions.ArgCommand:
+		for _, a := range c.Args {
+			out = append(out, a.Key)
+		}
+	case *instructions.EnvCommand:
+		for _, kv := range c.Env {
+			out = append(out, kv.Key)
+		}
 	}
 	return out
 }

@@ -26,13 +26,17 @@ func TestLW119GoDepsCompiledInMount(t *testing.T) {
 	ruleCatches(t, "LW119",
 		goDepsBad,
 		// billing's shape: the compile and the download in a subdirectory
+		// no build cache mount at all (LW102's finding on the same line is
+		// fixed first; the rewrite must not count LW119 as new)
+		"FROM golang:1.23 AS build\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN go build -o /app .\nFROM scratch\nCOPY --from=build /app /app\n",
+		// the expert's modules in a mount: on a fresh builder the compile
+		// downloads them and compiles everything (the fix refuses: LW117's)
+		"FROM golang:1.23 AS build\nCOPY go.mod go.sum ./\nRUN --mount=type=cache,target=/go/pkg/mod go mod download\nCOPY . .\nRUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build go build -o /app .\nFROM scratch\nCOPY --from=build /app /app\n",
 		"FROM golang:1.23 AS build\nWORKDIR /go/src/shop\nCOPY billing/go.mod billing/go.sum billing/\nRUN cd billing && go mod download\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build cd billing && go build -o /usr/local/bin/billing ./cmd/billing\nFROM debian:bookworm-slim\nCOPY --from=build /usr/local/bin/billing /usr/local/bin/\n",
 	)
 	ruleCatchesNot(t, "LW119",
 		// the compile is in the image that ships: no build stage to split
 		"FROM golang:1.23\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build go build -o /app .\nCMD [\"/app\"]\n",
-		// the modules in a mount: the listing would download them all
-		"FROM golang:1.23 AS build\nCOPY go.mod go.sum ./\nRUN --mount=type=cache,target=/go/pkg/mod go mod download\nCOPY . .\nRUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build go build -o /app .\nFROM scratch\nCOPY --from=build /app /app\n",
 		// already seeded
 		"FROM golang:1.23 AS build\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build,from=deps,source=/tmp/c go build -o /app .\nFROM scratch\nCOPY --from=build /app /app\n",
 		// no dependency step (LW101's finding comes first)
@@ -41,8 +45,6 @@ func TestLW119GoDepsCompiledInMount(t *testing.T) {
 		"FROM golang:1.23 AS build\nCOPY . .\nRUN go mod download\nRUN --mount=type=cache,target=/root/.cache/go-build go build -o /app .\nFROM scratch\nCOPY --from=build /app /app\n",
 		// -a rebuilds everything: no cache to seed
 		"FROM golang:1.23 AS build\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build go build -a -o /app .\nFROM scratch\nCOPY --from=build /app /app\n",
-		// no build cache mount at all (LW102's finding comes first)
-		"FROM golang:1.23 AS build\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN go build -o /app .\nFROM scratch\nCOPY --from=build /app /app\n",
 		// tests only
 		"FROM golang:1.23 AS build\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build go test ./...\nFROM scratch\nCOPY --from=build /go/bin /bin\n",
 	)
@@ -105,6 +107,8 @@ func TestLW119Refusals(t *testing.T) {
 		{"shell", "FROM golang:1.23 AS build\nSHELL [\"/bin/bash\", \"-c\"]\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build go build -o /app .\nFROM scratch\nCOPY --from=build /app /app\n", "SHELL"},
 		{"two compiles", "FROM golang:1.23 AS build\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build go build -o /a ./a && CGO_ENABLED=0 go build -o /b ./b\nFROM scratch\nCOPY --from=build /a /a\n", "differ"},
 		{"owner", "FROM golang:1.23 AS build\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build,uid=1000 go build -o /app .\nFROM scratch\nCOPY --from=build /app /app\n", "owner"},
+		{"modules in a mount", "FROM golang:1.23 AS build\nCOPY go.mod go.sum ./\nRUN --mount=type=cache,target=/go/pkg/mod go mod download\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build go build -o /app .\nFROM scratch\nCOPY --from=build /app /app\n", "LW117"},
+		{"store mounted on the compile", "FROM golang:1.23 AS build\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build go build -o /app .\nFROM scratch\nCOPY --from=build /app /app\n", "LW117"},
 		{"taken", "FROM golang:1.23 AS build-go-deps\nFROM golang:1.23 AS build\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build go build -o /app .\nFROM scratch\nCOPY --from=build /app /app\n", "already called"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -117,5 +121,50 @@ func TestLW119Refusals(t *testing.T) {
 				t.Errorf("want a refusal saying %q, got %q (%v)", tc.why, why, fx != nil)
 			}
 		})
+	}
+}
+
+// TestLW119FixAddsTheSeededMount: a compile without a build-cache mount
+// (LW102 refused or was not asked for) gets the seeded mount itself.
+func TestLW119FixAddsTheSeededMount(t *testing.T) {
+	in := input(t, "FROM golang:1.23 AS build\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN CGO_ENABLED=0 go build -o /app .\nFROM scratch\nCOPY --from=build /app /app\n")
+	fs := check(t, "LW119", in)
+	if len(fs) != 1 {
+		t.Fatalf("%+v", fs)
+	}
+	fx, why := fixGoDepsInMount(in, fs[0])
+	if fx == nil {
+		t.Fatal(why)
+	}
+	got := strings.Join(ApplyFix(in.File.Lines, fx), "\n")
+	if want := "RUN --mount=type=cache,target=/root/.cache/go-build,from=build-go-deps,source=/tmp/go-build-deps CGO_ENABLED=0 go build -o /app ."; !strings.Contains(got, want) {
+		t.Errorf("missing %q in:\n%s", want, got)
+	}
+	if want := "| CGO_ENABLED=0 xargs -r go build; }"; !strings.Contains(got, want) {
+		t.Errorf("the dependency compile lacks the compile's environment: %q in:\n%s", want, got)
+	}
+}
+
+// TestLW119VariablesBetween: review of the corpus (ory/kratos): the ARGs
+// between the download and the compile (VERSION, COMMIT) change on every
+// release build; the dependency stage repeats only what its steps read
+// (an ENV Go reads, and the ARG that ENV names).
+func TestLW119VariablesBetween(t *testing.T) {
+	in := input(t, "FROM golang:1.23 AS builder\nARG TARGETARCH\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nARG COMMIT\nENV GOARCH=$TARGETARCH\nRUN --mount=type=cache,target=/root/.cache/go-build go build -ldflags \"-X main.commit=${COMMIT}\" -o /app .\nFROM scratch\nCOPY --from=builder /app /app\n")
+	fs := check(t, "LW119", in)
+	if len(fs) != 1 {
+		t.Fatalf("%+v", fs)
+	}
+	fx, why := fixGoDepsInMount(in, fs[0])
+	if fx == nil {
+		t.Fatal(why)
+	}
+	got := strings.Join(ApplyFix(in.File.Lines, fx), "\n")
+	deps := got[strings.Index(got, "AS builder-go-deps"):strings.Index(got, "FROM builder-modules AS builder\n")]
+	if strings.Contains(deps, "COMMIT") || !strings.Contains(deps, "ARG TARGETARCH\nENV GOARCH=$TARGETARCH\nCOPY --from=builder-go-imports") {
+		t.Errorf("the dependency stage's variables:\n%s", deps)
+	}
+	if !strings.Contains(got, "FROM builder-modules AS builder\nARG TARGETARCH\nCOPY . .\nARG COMMIT\nENV GOARCH=$TARGETARCH\n") {
+		t.Errorf("the compile's stage changed:\n%s", got)
 	}
 }
