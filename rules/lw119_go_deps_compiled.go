@@ -72,9 +72,9 @@ const goDepsDir = "/tmp/go-build-deps"
 // goDepsShape is one build stage's dependency step and the compiles after
 // it whose build cache is only a cache mount.
 type goDepsShape struct {
-	stage    *dockerfile.Stage
-	download *dockerfile.Instruction // go mod download, modules in its layer
-	compiles []*dockerfile.Instruction
+	stage               *dockerfile.Stage
+	download            *dockerfile.Instruction // go mod download, modules in its layer
+	compiles            []*dockerfile.Instruction
 	gocache, gomodcache string
 }
 
