@@ -76,6 +76,8 @@ type goDepsShape struct {
 	download            *dockerfile.Instruction // go mod download, modules in its layer
 	compiles            []*dockerfile.Instruction
 	gocache, gomodcache string
+	// parent is the stage the download ends, when it is not stage
+	parent *dockerfile.Stage
 }
 
 // goDepsShapes finds the stages whose Go compile keeps the compiled
@@ -90,6 +92,15 @@ func goDepsShapes(in *Input) []goDepsShape {
 			continue
 		}
 		var sh goDepsShape
+		// the dependency step may end the stage this one builds FROM
+		// (`FROM deps AS build`): the new stages go between the two
+		if s.BaseStage >= 0 {
+			if p := in.File.Stages[s.BaseStage]; len(p.Instructions) > 0 && p.Name != "" {
+				if d := p.Instructions[len(p.Instructions)-1]; goDownload(in, d) {
+					sh = goDepsShape{stage: s, download: d, parent: p}
+				}
+			}
+		}
 		for _, ins := range s.Instructions {
 			if ins.Run == nil || ins.Run.MountError != "" {
 				continue
@@ -100,10 +111,9 @@ func goDepsShapes(in *Input) []goDepsShape {
 				}
 				switch {
 				case inst.FromManifest && !inst.Compile:
-					if in.manifestsOnlyBefore(ins) == 0 || in.goVendoredAnywhere() {
-						continue
+					if goDownload(in, ins) {
+						sh = goDepsShape{stage: s, download: ins}
 					}
-					sh = goDepsShape{stage: s, download: ins}
 				case inst.Compile && sh.download != nil && goBuildOrInstall(inst.Cmd):
 					// whatever the mounts (LW102 and LW117 come first on
 					// the same line): the fix reads them
@@ -127,6 +137,14 @@ func goDepsShapes(in *Input) []goDepsShape {
 		}
 	}
 	return out
+}
+
+// goDownload: the RUN is a Go dependency step on the manifests alone.
+func goDownload(in *Input, ins *dockerfile.Instruction) bool {
+	if ins.Run == nil || ins.Run.MountError != "" || in.manifestsOnlyBefore(ins) == 0 || in.goVendoredAnywhere() {
+		return false
+	}
+	return slices.ContainsFunc(runInstalls(ins), func(i *Install) bool { return i.Tool == toolGo && i.FromManifest && !i.Compile })
 }
 
 // goVendoredAnywhere: the context holds a vendor directory of a module;
@@ -302,21 +320,30 @@ func fixGoDepsInMount(in *Input, f Finding) (*Fix, string) {
 	if numericStageRef(m) {
 		return nil, "a stage is named by its index (--from=0), which the new stages would shift"
 	}
-	if s.From.Range.Start.Line != s.From.Range.End.Line {
-		return nil, "the stage's FROM spans several lines"
-	}
-	fromLine := m.Lines[s.From.Range.Start.Line-1]
-	mm := fromAsName.FindStringSubmatch(fromLine)
-	if mm == nil || !strings.EqualFold(mm[2], s.Name) {
-		return nil, "the stage's FROM line is not `FROM image AS name`"
-	}
 	base := strings.ToLower(s.Name)
+	// names[0] is the stage the new ones build FROM: the first part of
+	// the split stage, or the stage the download ends
 	names := []string{base + "-modules", base + "-go-imports", base + "-go-deps"}
+	var mm []string
+	if sh.parent != nil {
+		names[0] = sh.parent.Name
+	} else {
+		if s.From.Range.Start.Line != s.From.Range.End.Line {
+			return nil, "the stage's FROM spans several lines"
+		}
+		mm = fromAsName.FindStringSubmatch(m.Lines[s.From.Range.Start.Line-1])
+		if mm == nil || !strings.EqualFold(mm[2], s.Name) {
+			return nil, "the stage's FROM line is not `FROM image AS name`"
+		}
+	}
 	for _, o := range m.Stages {
-		for _, n := range names {
+		for _, n := range names[1:] {
 			if strings.EqualFold(o.Name, n) {
 				return nil, "a stage is already called " + n
 			}
+		}
+		if sh.parent == nil && strings.EqualFold(o.Name, names[0]) {
+			return nil, "a stage is already called " + names[0]
 		}
 	}
 	for _, st := range m.Stages {
@@ -326,7 +353,7 @@ func fixGoDepsInMount(in *Input, f Finding) (*Fix, string) {
 			}
 		}
 	}
-	di := slices.Index(s.Instructions, sh.download)
+	di := slices.Index(s.Instructions, sh.download) // -1: it ends the parent
 	last := slices.Index(s.Instructions, sh.compiles[len(sh.compiles)-1])
 	first := slices.Index(s.Instructions, sh.compiles[0])
 	var call *goCompileCall
@@ -396,7 +423,7 @@ func fixGoDepsInMount(in *Input, f Finding) (*Fix, string) {
 	// every build must not re-run the dependency compile)
 	var prefixArgs []string
 	var prefixArgIns []*dockerfile.Instruction
-	for _, x := range s.Instructions[:di] {
+	for _, x := range s.Instructions[:max(di, 0)] {
 		if x.Kind == "ARG" {
 			prefixArgs = append(prefixArgs, linesOf(m, x)...)
 			prefixArgIns = append(prefixArgIns, x)
@@ -416,6 +443,11 @@ func fixGoDepsInMount(in *Input, f Finding) (*Fix, string) {
 		depsLines = append(depsLines, linesOf(m, x)...)
 	}
 	kw := keywordAsWritten(m, s.From)
+	if sh.parent != nil {
+		// the new stages build FROM the parent, as this one does, and
+		// this one stays as it is
+		prefixArgIns, prefixArgs = nil, nil
+	}
 	as := "AS"
 	if kw == strings.ToLower(kw) {
 		as = "as"
@@ -440,7 +472,10 @@ func fixGoDepsInMount(in *Input, f Finding) (*Fix, string) {
 	okTmpl := `'{{if not (or .Error .DepsErrors)}}{{.ImportPath}}{{end}}'`
 	id := "go-deps-" + strings.Trim(regexp.MustCompile(`[^a-z0-9]+`).ReplaceAllString(strings.ToLower(in.Image+"-"+base), "-"), "-")
 	var b []string
-	b = append(b, "",
+	if sh.parent == nil {
+		b = append(b, "")
+	}
+	b = append(b,
 		"# Go's compiled dependencies in layers a registry cache carries (layerwise LW119): the packages",
 		"# the sources import are listed on every change, and compiled again only when that list or the",
 		"# modules change; the compile's cache mount starts from them, also on a fresh CI builder.",
@@ -454,20 +489,30 @@ func fixGoDepsInMount(in *Input, f Finding) (*Fix, string) {
 	b = append(b, fmt.Sprintf("COPY --from=%s /tmp/go-imports /tmp/go-imports", names[1]),
 		fmt.Sprintf("RUN --mount=type=cache,id=%s,target=%s %s{ %sxargs -r go list -e%s -f %s < /tmp/go-imports | %sxargs -r go build%s; } || true; mkdir -p %s && cp -a %s/. %s/",
 			id, sh.gocache, dlCds, env, flags, okTmpl, env, flags, goDepsDir, sh.gocache, goDepsDir),
-		"",
-		kw+" "+names[0]+" "+as+" "+s.Name)
-	b = append(b, prefixArgs...)
+		"")
+	if sh.parent == nil {
+		b = append(b, kw+" "+names[0]+" "+as+" "+s.Name)
+		b = append(b, prefixArgs...)
+	}
 	kinds := []string{"FROM"}
 	kinds = append(kinds, kindsOf(listVars)...)
 	kinds = append(kinds, kindsOf(s.Instructions[di+1:first])...)
 	kinds = append(kinds, "RUN", "FROM")
 	kinds = append(kinds, kindsOf(depsVars)...)
-	kinds = append(kinds, "COPY", "RUN", "FROM")
-	kinds = append(kinds, kindsOf(prefixArgIns)...)
+	kinds = append(kinds, "COPY", "RUN")
+	if sh.parent == nil {
+		kinds = append(kinds, "FROM")
+		kinds = append(kinds, kindsOf(prefixArgIns)...)
+	}
 	fx := &Fix{Description: "compile Go's dependencies in a stage of their own and seed the compile's cache mount from it", File: in.Dockerfile}
-	fx.Replacements = append(fx.Replacements,
-		Replacement{StartLine: s.From.Range.Start.Line, EndLine: s.From.Range.Start.Line, Text: mm[1] + names[0] + mm[3] + "\n", Kinds: []string{"FROM"}},
-		Replacement{StartLine: sh.download.Range.End.Line + 1, EndLine: sh.download.Range.End.Line, Text: joinLines(b), Kinds: kinds})
+	if sh.parent == nil {
+		fx.Replacements = append(fx.Replacements,
+			Replacement{StartLine: s.From.Range.Start.Line, EndLine: s.From.Range.Start.Line, Text: mm[1] + names[0] + mm[3] + "\n", Kinds: []string{"FROM"}},
+			Replacement{StartLine: sh.download.Range.End.Line + 1, EndLine: sh.download.Range.End.Line, Text: joinLines(b), Kinds: kinds})
+	} else {
+		at := commentsAbove(m, s.From.Range.Start.Line)
+		fx.Replacements = append(fx.Replacements, Replacement{StartLine: at, EndLine: at - 1, Text: joinLines(b), Kinds: kinds})
+	}
 	for _, c := range sh.compiles {
 		ls := linesOf(m, c)
 		seed := ",from=" + names[2] + ",source=" + goDepsDir

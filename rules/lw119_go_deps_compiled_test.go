@@ -168,3 +168,35 @@ func TestLW119VariablesBetween(t *testing.T) {
 		t.Errorf("the compile's stage changed:\n%s", got)
 	}
 }
+
+// TestLW119DownloadInTheParentStage: a `deps` stage that ends with the
+// download and a build stage FROM it — the new stages go between the two,
+// FROM the deps stage, and neither is renamed.
+func TestLW119DownloadInTheParentStage(t *testing.T) {
+	src := "FROM golang:1.23 AS deps\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN go mod download\n\n# the sources\nFROM deps AS build\nARG VERSION\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build go build -ldflags \"-X main.v=$VERSION\" -o /app ./cmd/app\n\nFROM scratch\nCOPY --from=build /app /app\n"
+	in := input(t, src)
+	fs := check(t, "LW119", in)
+	if len(fs) != 1 || fs[0].Range.Start.Line != 10 {
+		t.Fatalf("%+v", fs)
+	}
+	fx, why := fixGoDepsInMount(in, fs[0])
+	if fx == nil {
+		t.Fatal(why)
+	}
+	got := strings.Join(ApplyFix(in.File.Lines, fx), "\n")
+	for _, want := range []string{
+		"FROM golang:1.23 AS deps\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN go mod download\n\n# Go's compiled",
+		"FROM deps AS build-go-imports\nARG VERSION\nCOPY . .\nRUN go list -e -deps -f ",
+		"FROM deps AS build-go-deps\nCOPY --from=build-go-imports /tmp/go-imports /tmp/go-imports\nRUN --mount=type=cache,id=go-deps-img-build,target=/root/.cache/go-build { xargs",
+		"\n\n# the sources\nFROM deps AS build\nARG VERSION\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build,from=build-go-deps,source=/tmp/go-build-deps go build",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in:\n%s", want, got)
+		}
+	}
+	if fs := check(t, "LW119", input(t, got)); len(fs) != 0 {
+		t.Errorf("not resolved: %+v", fs)
+	}
+	// a step after the download in the deps stage: not this shape
+	ruleCatchesNot(t, "LW119", strings.Replace(src, "RUN go mod download\n", "RUN go mod download\nCOPY . .\n", 1))
+}
