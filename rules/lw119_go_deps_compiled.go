@@ -30,7 +30,9 @@ compile's cache mount from them (` + "`--mount=type=cache,from=…,source=…`" 
 - the compile's cache mount starts from that stage's compiled packages: on a fresh builder only the main
   module is compiled, and on a warm one the mount stays the incremental cache it was.
 
-The image is unchanged (the new stages are build stages). A failing listing or dependency compile never
+On one warm builder the listing costs about half a second per source change (orders: 3.0 s instead of 2.4 s,
+still 13× naive's); a team that builds only on a persistent builder can switch the rule off
+(` + "`rules: {LW119: off}`" + ` in .layerwise.yaml). The image is unchanged (the new stages are build stages). A failing listing or dependency compile never
 fails the build: the compile then does what it did before. Not reported: a compile in the stage the image is
 made of (no build stage to split), vendored modules, modules kept in a cache mount.`,
 	Bad: `FROM golang:1.23 AS build
@@ -482,7 +484,9 @@ func fixGoDepsInMount(in *Input, f Finding) (*Fix, string) {
 		kw+" "+names[0]+" "+as+" "+names[1])
 	b = append(b, usedArgs...)
 	b = append(b, between...)
-	b = append(b, fmt.Sprintf("RUN %s%sgo list -e -deps%s -f %s %s > /tmp/go-imports || true", cds, env, flags, listTmpl, strings.Join(call.pkgs, " ")),
+	// the listing's own cache mount keeps Go's index of the module cache
+	// and the standard library: 0.15 s instead of 0.55 s per change
+	b = append(b, fmt.Sprintf("RUN --mount=type=cache,target=%s %s%sgo list -e -deps%s -f %s %s > /tmp/go-imports || true", sh.gocache, cds, env, flags, listTmpl, strings.Join(call.pkgs, " ")),
 		"",
 		kw+" "+names[0]+" "+as+" "+names[2])
 	b = append(b, depsLines...)

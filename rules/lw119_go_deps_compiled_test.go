@@ -74,7 +74,7 @@ func TestLW119Fix(t *testing.T) {
 		"FROM golang:${GO_VERSION}-bookworm AS build-modules\n",
 		// the listing stage: the sources, the variables Go reads, the
 		// flags that change a compiled package (not -o, not -ldflags)
-		"FROM build-modules AS build-go-imports\nARG CGO_ENABLED=0\nENV GOFLAGS=-buildvcs=false\nCOPY . .\nRUN go list -e -deps -trimpath -tags=netgo -f ",
+		"FROM build-modules AS build-go-imports\nARG CGO_ENABLED=0\nENV GOFLAGS=-buildvcs=false\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build go list -e -deps -trimpath -tags=netgo -f ",
 		"./cmd/app > /tmp/go-imports || true\n",
 		// the dependency stage reads no source, and not the commit
 		"FROM build-modules AS build-go-deps\nARG CGO_ENABLED=0\nENV GOFLAGS=-buildvcs=false\nCOPY --from=build-go-imports /tmp/go-imports /tmp/go-imports\nRUN --mount=type=cache,id=go-deps-img-build,target=/root/.cache/go-build { xargs -r go list -e -trimpath -tags=netgo -f ",
@@ -186,7 +186,7 @@ func TestLW119DownloadInTheParentStage(t *testing.T) {
 	got := strings.Join(ApplyFix(in.File.Lines, fx), "\n")
 	for _, want := range []string{
 		"FROM golang:1.23 AS deps\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN go mod download\n\n# Go's compiled",
-		"FROM deps AS build-go-imports\nARG VERSION\nCOPY . .\nRUN go list -e -deps -f ",
+		"FROM deps AS build-go-imports\nARG VERSION\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build go list -e -deps -f ",
 		"FROM deps AS build-go-deps\nCOPY --from=build-go-imports /tmp/go-imports /tmp/go-imports\nRUN --mount=type=cache,id=go-deps-img-build,target=/root/.cache/go-build { xargs",
 		"\n\n# the sources\nFROM deps AS build\nARG VERSION\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build,from=build-go-deps,source=/tmp/go-build-deps go build",
 	} {
