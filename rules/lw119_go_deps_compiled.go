@@ -28,7 +28,13 @@ compile's cache mount from them (` + "`--mount=type=cache,from=…,source=…`" 
 - a stage compiles them: BuildKit compares the list by content, so it re-runs only when the imports or the
   modules change, and then from its own cache mount (a dependency change recompiles what changed);
 - the compile's cache mount starts from that stage's compiled packages: on a fresh builder only the main
-  module is compiled, and on a warm one the mount stays the incremental cache it was.
+  module is compiled; on a warm one the mount stays incremental until the imports or the modules change (then a
+  new mount starts from the new dependency layer, and the main module compiles once from it).
+
+It pays where the layer cache keeps build stages: a registry or CI cache exported with ` + "`mode=max`" + ` (what
+` + "`layerwise generate ci`" + ` writes); an inline cache keeps only the final stage. Where a RUN, an ADD or a COPY
+from another stage between the download and the compile may bring in what a cgo package compiles against, the
+fix refuses unless the compile has ` + "`CGO_ENABLED=0`" + `: the dependency stage would compile that package without it.
 
 On one warm builder the listing costs about half a second per source change (orders: 3.0 s instead of 2.4 s,
 still 13× naive's); a team that builds only on a persistent builder can switch the rule off
@@ -149,15 +155,20 @@ func goDownload(in *Input, ins *dockerfile.Instruction) bool {
 	return slices.ContainsFunc(runInstalls(ins), func(i *Install) bool { return i.Tool == toolGo && i.FromManifest && !i.Compile })
 }
 
-// goVendoredAnywhere: the context holds a vendor directory of a module;
-// the compile then reads the packages from the sources, not from the
-// module cache the dependency stage would compile from.
+// goVendoredAnywhere: the context holds a vendor directory of a module
+// (the compile then reads the packages from the sources, not from the
+// module cache the dependency stage would compile from) or a go.work.
 func (in *Input) goVendoredAnywhere() bool {
 	if in.Context == nil {
 		return false
 	}
 	for _, e := range in.Context.Entries {
 		if e.Path == "vendor/modules.txt" || strings.HasSuffix(e.Path, "/vendor/modules.txt") {
+			return true
+		}
+		// a workspace: the listing (with the sources' go.work) and the
+		// dependency stage (without) would not resolve the same versions
+		if e.Path == "go.work" || strings.HasSuffix(e.Path, "/go.work") {
 			return true
 		}
 	}
@@ -177,7 +188,7 @@ func checkGoDepsInMount(in *Input) []Finding {
 			if mountCovers(sh.download, sh.gomodcache) {
 				modules = fmt.Sprintf("and downloads the modules too: line %d keeps them in a cache mount (LW117)", sh.download.Range.Start.Line)
 			}
-			msg := fmt.Sprintf("The compile keeps Go's compiled dependencies in no layer (its build cache %s is at most a cache mount): on a fresh CI builder (layers from a registry cache, mounts empty) every source change compiles every dependency package again, %s. Compile the dependencies in a stage of their own, whose layers the registry cache carries, and seed the compile's cache mount from it (from=, source=).",
+			msg := fmt.Sprintf("The compile keeps Go's compiled dependencies in no layer (its build cache %s is at most a cache mount): on a fresh CI builder (layers from a registry cache, mounts empty) every source change compiles every dependency package again, %s. Compile the dependencies in a stage of their own, whose layers a registry cache exported with mode=max carries (what layerwise generate ci writes), and seed the compile's cache mount from it (from=, source=).",
 				sh.gocache, modules)
 			f := in.at(c, msg, Cost{Basis: "static"})
 			f.Affects = []int{c.Range.Start.Line}
@@ -401,17 +412,32 @@ func fixGoDepsInMount(in *Input, f Finding) (*Fix, string) {
 	// repeated in the listing stage (the sources, their directory, the
 	// variables); a RUN there is not (generated code's imports are then
 	// compiled by the compile itself, as today)
-	var between []string
-	var betweenVars []*dockerfile.Instruction
+	var sources, betweenVars []*dockerfile.Instruction
+	var sourceText string
+	cgoOff := cgoDisabled(sh.compiles[0], call)
 	for _, x := range s.Instructions[di+1 : first] {
 		switch x.Kind {
 		case "USER":
 			return nil, fmt.Sprintf("USER on line %d changes who compiles", x.Range.Start.Line)
-		case "COPY", "ADD", "WORKDIR":
-			between = append(between, linesOf(m, x)...)
+		case "COPY", "ADD":
+			// the context's files; another stage's or a URL's are left to
+			// the compile (review of LW119: lago's COPY --from=rust-build
+			// of a library into /usr/lib)
+			if x.Copy != nil && x.Copy.FromContext() && len(x.Copy.URLs) == 0 && len(x.Copy.GitRefs) == 0 {
+				sources = append(sources, x)
+				sourceText += " " + x.Original
+			} else if !cgoOff {
+				return nil, fmt.Sprintf("%s on line %d brings in what a cgo package may compile against, which the dependency stage would lack: its compiled package would be wrong for the compile (set CGO_ENABLED=0, or move it above line %d)", x.Kind, x.Range.Start.Line, sh.download.Range.Start.Line)
+			}
+		case "WORKDIR":
+			sources = append(sources, x)
+			sourceText += " " + x.Original
 		case "ENV", "ARG":
-			between = append(between, linesOf(m, x)...)
 			betweenVars = append(betweenVars, x)
+		case "RUN":
+			if !cgoOff && !harmlessRun(x) {
+				return nil, fmt.Sprintf("the RUN on line %d may install what a cgo package compiles against, which the dependency stage would lack: its compiled package would be wrong for the compile (set CGO_ENABLED=0, or move it above line %d)", x.Range.Start.Line, sh.download.Range.Start.Line)
+			}
 		}
 	}
 	for _, x := range s.Instructions[first : last+1] {
@@ -435,11 +461,30 @@ func fixGoDepsInMount(in *Input, f Finding) (*Fix, string) {
 	// the listing stage re-runs with every change anyway: it repeats all
 	// that stands between and the ARGs those name; the dependency stage
 	// only the variables its steps read
-	listVars := usedVars(prefixArgIns, nil, callText+" "+strings.Join(between, " "))
+	listVars := usedVars(prefixArgIns, betweenVars, callText+sourceText)
 	depsVars := usedVars(prefixArgIns, betweenVars, callText)
-	var usedArgs, depsLines []string
-	for _, x := range listVars {
-		usedArgs = append(usedArgs, linesOf(m, x)...)
+	// the listing stage: the ARGs it reads, then in their order what
+	// stands between (the sources without --chown/--chmod: a user a RUN
+	// there creates does not exist in it) and the variables it reads
+	var listIns []*dockerfile.Instruction
+	for _, x := range prefixArgIns {
+		if slices.Contains(listVars, x) {
+			listIns = append(listIns, x)
+		}
+	}
+	for _, x := range s.Instructions[di+1 : first] {
+		if slices.Contains(sources, x) || slices.Contains(listVars, x) {
+			listIns = append(listIns, x)
+		}
+	}
+	var listLines, depsLines []string
+	for _, x := range listIns {
+		for _, l := range linesOf(m, x) {
+			if x.Copy != nil {
+				l = copyOwner.ReplaceAllString(l, "")
+			}
+			listLines = append(listLines, l)
+		}
 	}
 	for _, x := range depsVars {
 		depsLines = append(depsLines, linesOf(m, x)...)
@@ -450,9 +495,10 @@ func fixGoDepsInMount(in *Input, f Finding) (*Fix, string) {
 		// this one stays as it is
 		prefixArgIns, prefixArgs = nil, nil
 	}
+	// the AS as the stage's own FROM writes it
 	as := "AS"
-	if kw == strings.ToLower(kw) {
-		as = "as"
+	if w := regexp.MustCompile(`(?i)\s(as)\s`).FindStringSubmatch(m.Lines[s.From.Range.Start.Line-1]); w != nil {
+		as = w[1]
 	}
 	env := ""
 	if len(call.env) > 0 {
@@ -470,7 +516,10 @@ func fixGoDepsInMount(in *Input, f Finding) (*Fix, string) {
 	for _, cd := range leadingCds(sh.download.Run.Commands) {
 		dlCds += "cd " + cd.Args[0] + " && "
 	}
-	listTmpl := `'{{if not .Standard}}{{with .Module}}{{if not (or .Main (and .Replace (not .Replace.Version)))}}{{$.ImportPath}}{{end}}{{end}}{{end}}'`
+	// the standard library's packages too: since Go 1.20 they are
+	// compiled like any other, and for a small service they are most of
+	// the compile (review of LW119: golang-samples' stdlib-only samples)
+	listTmpl := `'{{if .Standard}}{{.ImportPath}}{{else}}{{with .Module}}{{if not (or .Main (and .Replace (not .Replace.Version)))}}{{$.ImportPath}}{{end}}{{end}}{{end}}'`
 	okTmpl := `'{{if not (or .Error .DepsErrors)}}{{.ImportPath}}{{end}}'`
 	id := "go-deps-" + strings.Trim(regexp.MustCompile(`[^a-z0-9]+`).ReplaceAllString(strings.ToLower(in.Image+"-"+base), "-"), "-")
 	var b []string
@@ -482,8 +531,7 @@ func fixGoDepsInMount(in *Input, f Finding) (*Fix, string) {
 		"# the sources import are listed on every change, and compiled again only when that list or the",
 		"# modules change; the compile's cache mount starts from them, also on a fresh CI builder.",
 		kw+" "+names[0]+" "+as+" "+names[1])
-	b = append(b, usedArgs...)
-	b = append(b, between...)
+	b = append(b, listLines...)
 	// the listing's own cache mount keeps Go's index of the module cache
 	// and the standard library: 0.15 s instead of 0.55 s per change
 	b = append(b, fmt.Sprintf("RUN --mount=type=cache,target=%s %s%sgo list -e -deps%s -f %s %s > /tmp/go-imports || true", sh.gocache, cds, env, flags, listTmpl, strings.Join(call.pkgs, " ")),
@@ -491,7 +539,7 @@ func fixGoDepsInMount(in *Input, f Finding) (*Fix, string) {
 		kw+" "+names[0]+" "+as+" "+names[2])
 	b = append(b, depsLines...)
 	b = append(b, fmt.Sprintf("COPY --from=%s /tmp/go-imports /tmp/go-imports", names[1]),
-		fmt.Sprintf("RUN --mount=type=cache,id=%s,target=%s %s{ %sxargs -r go list -e%s -f %s < /tmp/go-imports | %sxargs -r go build%s; } || true; mkdir -p %s && cp -a %s/. %s/",
+		fmt.Sprintf("RUN --mount=type=cache,id=%s,target=%s,sharing=locked %s{ %sxargs -r go list -e%s -f %s < /tmp/go-imports | %sxargs -r go build%s; } || true; mkdir -p %s && cp -a %s/. %s/",
 			id, sh.gocache, dlCds, env, flags, okTmpl, env, flags, goDepsDir, sh.gocache, goDepsDir),
 		"")
 	if sh.parent == nil {
@@ -499,8 +547,7 @@ func fixGoDepsInMount(in *Input, f Finding) (*Fix, string) {
 		b = append(b, prefixArgs...)
 	}
 	kinds := []string{"FROM"}
-	kinds = append(kinds, kindsOf(listVars)...)
-	kinds = append(kinds, kindsOf(s.Instructions[di+1:first])...)
+	kinds = append(kinds, kindsOf(listIns)...)
 	kinds = append(kinds, "RUN", "FROM")
 	kinds = append(kinds, kindsOf(depsVars)...)
 	kinds = append(kinds, "COPY", "RUN")
@@ -544,6 +591,36 @@ func fixGoDepsInMount(in *Input, f Finding) (*Fix, string) {
 		fx.Replacements = append(fx.Replacements, Replacement{StartLine: c.Range.Start.Line, EndLine: c.Range.End.Line, Text: joinLines(ls), Kinds: []string{"RUN"}})
 	}
 	return fx, ""
+}
+
+var copyOwner = regexp.MustCompile(`[ \t]--ch(?:own|mod)=\S+`)
+
+// cgoDisabled: the compile runs with CGO_ENABLED=0 (its own assignment,
+// an ENV or an ARG's default): no C compiler, header or library counts.
+func cgoDisabled(c *dockerfile.Instruction, call *goCompileCall) bool {
+	for _, e := range call.env {
+		if k, v, _ := strings.Cut(e, "="); k == "CGO_ENABLED" {
+			return strings.Trim(v, `'"`) == "0"
+		}
+	}
+	v, _ := c.State.Getenv("CGO_ENABLED")
+	return v == "0"
+}
+
+// harmlessRun: the RUN makes directories, sets modes or runs go itself
+// (go generate, go mod tidy): nothing a C compile reads.
+func harmlessRun(x *dockerfile.Instruction) bool {
+	if x.Run == nil || x.Run.Script == "" || len(x.Run.Commands) == 0 {
+		return false
+	}
+	for _, c := range x.Run.Commands {
+		switch path.Base(c.Name) {
+		case "mkdir", "chmod", "chown", "touch", "echo", "ls", "true", "cd", "pwd", "go", "printf", "test", "[":
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // kindsOf lists the kinds of the instructions a new stage repeats
@@ -610,5 +687,9 @@ func varNames(x *dockerfile.Instruction) []string {
 // goEnvName: Go reads the variable from the environment (GOFLAGS,
 // CGO_ENABLED, GOOS…): as a build arg it changes what compiles.
 func goEnvName(n string) bool {
+	switch n {
+	case "CC", "CXX", "AR", "PKG_CONFIG", "PKG_CONFIG_PATH":
+		return true // cgo's compiler and what it finds
+	}
 	return strings.HasPrefix(n, "GO") || strings.HasPrefix(n, "CGO_")
 }

@@ -77,7 +77,7 @@ func TestLW119Fix(t *testing.T) {
 		"FROM build-modules AS build-go-imports\nARG CGO_ENABLED=0\nENV GOFLAGS=-buildvcs=false\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build go list -e -deps -trimpath -tags=netgo -f ",
 		"./cmd/app > /tmp/go-imports || true\n",
 		// the dependency stage reads no source, and not the commit
-		"FROM build-modules AS build-go-deps\nARG CGO_ENABLED=0\nENV GOFLAGS=-buildvcs=false\nCOPY --from=build-go-imports /tmp/go-imports /tmp/go-imports\nRUN --mount=type=cache,id=go-deps-img-build,target=/root/.cache/go-build { xargs -r go list -e -trimpath -tags=netgo -f ",
+		"FROM build-modules AS build-go-deps\nARG CGO_ENABLED=0\nENV GOFLAGS=-buildvcs=false\nCOPY --from=build-go-imports /tmp/go-imports /tmp/go-imports\nRUN --mount=type=cache,id=go-deps-img-build,target=/root/.cache/go-build,sharing=locked { xargs -r go list -e -trimpath -tags=netgo -f ",
 		"| xargs -r go build -trimpath -tags=netgo; } || true; mkdir -p /tmp/go-build-deps && cp -a /root/.cache/go-build/. /tmp/go-build-deps/\n",
 		// the compile's stage keeps the name, every ARG of the stage, and
 		// its mount starts from the compiled dependencies
@@ -186,8 +186,8 @@ func TestLW119DownloadInTheParentStage(t *testing.T) {
 	got := strings.Join(ApplyFix(in.File.Lines, fx), "\n")
 	for _, want := range []string{
 		"FROM golang:1.23 AS deps\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN go mod download\n\n# Go's compiled",
-		"FROM deps AS build-go-imports\nARG VERSION\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build go list -e -deps -f ",
-		"FROM deps AS build-go-deps\nCOPY --from=build-go-imports /tmp/go-imports /tmp/go-imports\nRUN --mount=type=cache,id=go-deps-img-build,target=/root/.cache/go-build { xargs",
+		"FROM deps AS build-go-imports\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build go list -e -deps -f ",
+		"FROM deps AS build-go-deps\nCOPY --from=build-go-imports /tmp/go-imports /tmp/go-imports\nRUN --mount=type=cache,id=go-deps-img-build,target=/root/.cache/go-build,sharing=locked { xargs",
 		"\n\n# the sources\nFROM deps AS build\nARG VERSION\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build,from=build-go-deps,source=/tmp/go-build-deps go build",
 	} {
 		if !strings.Contains(got, want) {
@@ -199,4 +199,65 @@ func TestLW119DownloadInTheParentStage(t *testing.T) {
 	}
 	// a step after the download in the deps stage: not this shape
 	ruleCatchesNot(t, "LW119", strings.Replace(src, "RUN go mod download\n", "RUN go mod download\nCOPY . .\n", 1))
+}
+
+// TestLW119ReviewCases: what the expert review of the corpus rewrites
+// found. lago: a library copied from another stage between the download
+// and the compile (a cgo package compiled without it is cached wrongly);
+// a --chown whose user a RUN between creates; a workspace; the original's
+// `as`.
+func TestLW119ReviewCases(t *testing.T) {
+	lago := "FROM rust:1.80 AS rust-build\nRUN cargo build --release\n\nFROM golang:1.25 as go-build\nWORKDIR /app\nCOPY go.mod go.sum /app/\nRUN go mod download\nCOPY . /app/\nCOPY --from=rust-build /lago/target/release/libexpression_go.so /usr/lib/libexpression_go.so\nRUN --mount=type=cache,target=/root/.cache/go-build go build -o event_processors .\n\nFROM debian:bookworm-slim\nCOPY --from=go-build /app/event_processors /bin/\n"
+	in := input(t, lago)
+	fs := check(t, "LW119", in)
+	if len(fs) != 1 {
+		t.Fatalf("%+v", fs)
+	}
+	if fx, why := fixGoDepsInMount(in, fs[0]); fx != nil || !strings.Contains(why, "COPY on line 9") {
+		t.Errorf("the library for cgo: want a refusal, got %q", why)
+	}
+	// without cgo the library does not count, and is not repeated
+	noCgo := strings.Replace(lago, "go build -o", "CGO_ENABLED=0 go build -o", 1)
+	in = input(t, noCgo)
+	fx, why := fixGoDepsInMount(in, check(t, "LW119", in)[0])
+	if fx == nil {
+		t.Fatal(why)
+	}
+	got := strings.Join(ApplyFix(in.File.Lines, fx), "\n")
+	if !strings.Contains(got, "FROM go-build-modules as go-build-go-imports\nCOPY . /app/\nRUN --mount") || !strings.Contains(got, "FROM go-build-modules as go-build\n") {
+		t.Errorf("the listing stage repeats another stage's file, or the AS is not the original's:\n%s", got)
+	}
+	if !strings.Contains(got, "{{if .Standard}}{{.ImportPath}}") {
+		t.Errorf("the standard library is not compiled with the dependencies:\n%s", got)
+	}
+	// a RUN between: apt may install headers; mkdir does not
+	apt := strings.Replace(lago, "COPY --from=rust-build /lago/target/release/libexpression_go.so /usr/lib/libexpression_go.so\n", "RUN apt-get update && apt-get install -y libsqlite3-dev\n", 1)
+	in = input(t, apt)
+	if fx, why := fixGoDepsInMount(in, check(t, "LW119", in)[0]); fx != nil || !strings.Contains(why, "RUN on line 9") {
+		t.Errorf("apt between: want a refusal, got %q", why)
+	}
+	mk := strings.Replace(lago, "COPY --from=rust-build /lago/target/release/libexpression_go.so /usr/lib/libexpression_go.so\n", "RUN mkdir -p /app/bin && go generate ./...\n", 1)
+	in = input(t, mk)
+	if fx, why := fixGoDepsInMount(in, check(t, "LW119", in)[0]); fx == nil {
+		t.Errorf("mkdir and go generate between: %s", why)
+	}
+	// --chown: the listing stage copies as root
+	chown := strings.Replace(noCgo, "COPY . /app/\n", "RUN useradd app\nCOPY --chown=app:app . /app/\n", 1)
+	chown = strings.Replace(chown, "CGO_ENABLED=0 go build", "go build", 1)
+	chown = strings.Replace(chown, "COPY --from=rust-build /lago/target/release/libexpression_go.so /usr/lib/libexpression_go.so\n", "", 1)
+	chown = strings.Replace(chown, "WORKDIR /app\n", "WORKDIR /app\nENV CGO_ENABLED=0\n", 1)
+	in = input(t, chown)
+	fx, why = fixGoDepsInMount(in, check(t, "LW119", in)[0])
+	if fx == nil {
+		t.Fatal(why)
+	}
+	got = strings.Join(ApplyFix(in.File.Lines, fx), "\n")
+	if !strings.Contains(got, "as go-build-go-imports\nCOPY . /app/\n") || !strings.Contains(got, "as go-build\nRUN useradd app\nCOPY --chown=app:app . /app/\n") {
+		t.Errorf("--chown in the listing stage, or lost in the compile's:\n%s", got)
+	}
+	// a workspace: no finding
+	ws := inputWithContext(t, map[string]string{"Dockerfile": goDepsBad, "go.mod": "module x\n", "go.sum": "", "go.work": "go 1.23\nuse .\n", "cmd/app/main.go": "package main\n"})
+	if fs := check(t, "LW119", ws); len(fs) != 0 {
+		t.Errorf("go.work: %+v", fs)
+	}
 }
