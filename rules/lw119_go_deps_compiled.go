@@ -32,15 +32,14 @@ compile's cache mount from them (` + "`--mount=type=cache,from=…,source=…`" 
   new mount starts from the new dependency layer, and the main module compiles once from it).
 
 It pays where the layer cache keeps build stages: a registry or CI cache exported with ` + "`mode=max`" + ` (what
-` + "`layerwise generate ci`" + ` writes); an inline cache keeps only the final stage. Where a RUN, an ADD or a COPY
-from another stage between the download and the compile may bring in what a cgo package compiles against, the
-fix refuses unless the compile has ` + "`CGO_ENABLED=0`" + `: the dependency stage would compile that package without it.
+` + "`layerwise generate ci`" + ` writes); an inline cache keeps only the final stage.
 
 On one warm builder the listing costs about half a second per source change (orders: 3.0 s instead of 2.4 s,
 still 13× naive's); a team that builds only on a persistent builder can switch the rule off
 (` + "`rules: {LW119: off}`" + ` in .layerwise.yaml). The image is unchanged (the new stages are build stages). A failing listing or dependency compile never
 fails the build: the compile then does what it did before. Not reported: a compile in the stage the image is
-made of (no build stage to split), vendored modules, modules kept in a cache mount.`,
+made of (no build stage to split), vendored modules, a go.work, and a compile that may use cgo after a step that may
+install what cgo compiles against (move that step above the download, or set ` + "`CGO_ENABLED=0`" + `).`,
 	Bad: `FROM golang:1.23 AS build
 WORKDIR /src
 COPY go.mod go.sum ./
@@ -130,6 +129,9 @@ func goDepsShapes(in *Input) []goDepsShape {
 						continue
 					}
 					if m := coveringMount(ins, dirs[1]); m != nil && (m.From != "" || path.Clean(m.Target) != dirs[1]) {
+						continue
+					}
+					if cgoUnsafeBetween(s, sh.download, ins, inst) != nil {
 						continue
 					}
 					if !slices.Contains(sh.compiles, ins) {
@@ -594,6 +596,36 @@ func fixGoDepsInMount(in *Input, f Finding) (*Fix, string) {
 }
 
 var copyOwner = regexp.MustCompile(`[ \t]--ch(?:own|mod)=\S+`)
+
+// cgoUnsafeBetween is the first step between the download and the
+// compile that may bring in what a cgo package compiles against (a RUN
+// that installs, an ADD, a COPY from another stage), unless the compile
+// has cgo off: the dependency stage would compile that package without
+// it, and Go's cache would hand the compile the wrong object.
+func cgoUnsafeBetween(s *dockerfile.Stage, download, compile *dockerfile.Instruction, inst *Install) *dockerfile.Instruction {
+	call := &goCompileCall{}
+	for _, e := range commandEnv(inst) {
+		call.env = append(call.env, e)
+	}
+	if cgoDisabled(compile, call) {
+		return nil
+	}
+	from := slices.Index(s.Instructions, download) + 1 // 0: it ends the parent
+	to := slices.Index(s.Instructions, compile)
+	for _, x := range s.Instructions[from:max(from, to)] {
+		switch x.Kind {
+		case "COPY", "ADD":
+			if x.Copy == nil || !x.Copy.FromContext() || len(x.Copy.URLs) > 0 || len(x.Copy.GitRefs) > 0 {
+				return x
+			}
+		case "RUN":
+			if !harmlessRun(x) {
+				return x
+			}
+		}
+	}
+	return nil
+}
 
 // cgoDisabled: the compile runs with CGO_ENABLED=0 (its own assignment,
 // an ENV or an ARG's default): no C compiler, header or library counts.
