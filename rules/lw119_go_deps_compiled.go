@@ -77,13 +77,14 @@ COPY --from=build /app /app`,
 const goDepsDir = "/tmp/go-build-deps"
 
 // goDepsShape is one build stage's dependency step and the compiles after
-// it whose build cache is only a cache mount.
+// it whose compiled dependencies are in no layer (their build cache is at
+// most an unseeded cache mount).
 type goDepsShape struct {
 	stage               *dockerfile.Stage
-	download            *dockerfile.Instruction // go mod download, modules in its layer
+	download            *dockerfile.Instruction // go mod download on the manifests alone
 	compiles            []*dockerfile.Instruction
 	gocache, gomodcache string
-	// parent is the stage the download ends, when it is not stage
+	// parent is the stage the download ends, when it is not in stage
 	parent *dockerfile.Stage
 }
 
