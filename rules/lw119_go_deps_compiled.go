@@ -37,8 +37,9 @@ It pays where the layer cache keeps build stages: a registry or CI cache exporte
 On one warm builder the listing costs about half a second per source change (orders: 3.0 s instead of 2.4 s,
 still 13× naive's); a team that builds only on a persistent builder can switch the rule off
 (` + "`rules: {LW119: off}`" + ` in .layerwise.yaml). The image is unchanged (the new stages are build stages). A failing listing or dependency compile never
-fails the build: the compile then does what it did before. Not reported: a compile in the stage the image is
-made of (no build stage to split), vendored modules, a go.work, and a compile that may use cgo after a step that may
+fails the build: the compile then does what it did before. Where the compile is in the stage the image is made of (a single-stage image
+LW112 leaves), that stage is split the same way: no layer and no config of the image changes. Not reported:
+vendored modules, a go.work, and a compile that may use cgo after a step that may
 install what cgo compiles against (move that step above the download, or set ` + "`CGO_ENABLED=0`" + `).`,
 	Bad: `FROM golang:1.23 AS build
 WORKDIR /src
@@ -96,8 +97,14 @@ func goDepsShapes(in *Input) []goDepsShape {
 	final := in.finalStage()
 	built := in.builtStages()
 	for _, s := range in.File.Stages {
-		if s == final || !built[s.Index] || in.windowsStage(s) || in.NoMounts != "" {
+		// the stage the image is made of too (a single-stage Go image
+		// LW112 leaves: an Alpine toolchain, a dev image): splitting it
+		// changes no layer and no config of the image
+		if !built[s.Index] || in.windowsStage(s) || in.NoMounts != "" || s.Name == "" && s != final {
 			continue
+		}
+		if s == final && lw112Splits(in) {
+			continue // its build stage comes first, then this rule's
 		}
 		var sh goDepsShape
 		// the dependency step may end the stage this one builds FROM
@@ -148,6 +155,18 @@ func goDepsShapes(in *Input) []goDepsShape {
 		}
 	}
 	return out
+}
+
+// lw112Splits: LW112 will split the single-stage image into a build and
+// a runtime stage; split first, the image would no longer be single-stage
+// for it (the corpus lost five runtime stages that way).
+func lw112Splits(in *Input) bool {
+	for _, f := range checkSingleStageCompiled(in) {
+		if fx, _ := fixGoMultiStage(in, f); fx != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // goDownload: the RUN is a Go dependency step on the manifests alone.
@@ -330,7 +349,7 @@ func fixGoDepsInMount(in *Input, f Finding) (*Fix, string) {
 			return nil, fmt.Sprintf("the compile on line %d mounts a cache over the module cache (LW117)", c.Range.Start.Line)
 		}
 	}
-	if s.Name == "" {
+	if s.Name == "" && s != in.finalStage() {
 		return nil, "the build stage has no name (AS …) to keep for the stages that read it"
 	}
 	if numericStageRef(m) {
@@ -340,16 +359,29 @@ func fixGoDepsInMount(in *Input, f Finding) (*Fix, string) {
 	// names[0] is the stage the new ones build FROM: the first part of
 	// the split stage, or the stage the download ends
 	names := []string{base + "-modules", base + "-go-imports", base + "-go-deps"}
-	var mm []string
+	if s.Name == "" { // the final stage, unnamed: nothing names it
+		names = []string{"go-modules", "go-imports", "go-deps"}
+	}
+	var fromText string // the split stage's FROM line, renamed
 	if sh.parent != nil {
 		names[0] = sh.parent.Name
 	} else {
 		if s.From.Range.Start.Line != s.From.Range.End.Line {
 			return nil, "the stage's FROM spans several lines"
 		}
-		mm = fromAsName.FindStringSubmatch(m.Lines[s.From.Range.Start.Line-1])
-		if mm == nil || !strings.EqualFold(mm[2], s.Name) {
-			return nil, "the stage's FROM line is not `FROM image AS name`"
+		l := m.Lines[s.From.Range.Start.Line-1]
+		if s.Name == "" {
+			as := "AS"
+			if kw := keywordAsWritten(m, s.From); kw == strings.ToLower(kw) {
+				as = "as"
+			}
+			fromText = strings.TrimRight(l, " \t") + " " + as + " " + names[0]
+		} else {
+			mm := fromAsName.FindStringSubmatch(l)
+			if mm == nil || !strings.EqualFold(mm[2], s.Name) {
+				return nil, "the stage's FROM line is not `FROM image AS name`"
+			}
+			fromText = mm[1] + names[0] + mm[3]
 		}
 	}
 	for _, o := range m.Stages {
@@ -546,7 +578,11 @@ func fixGoDepsInMount(in *Input, f Finding) (*Fix, string) {
 			id, sh.gocache, dlCds, env, flags, okTmpl, env, flags, goDepsDir, sh.gocache, goDepsDir),
 		"")
 	if sh.parent == nil {
-		b = append(b, kw+" "+names[0]+" "+as+" "+s.Name)
+		if s.Name == "" {
+			b = append(b, kw+" "+names[0])
+		} else {
+			b = append(b, kw+" "+names[0]+" "+as+" "+s.Name)
+		}
 		b = append(b, prefixArgs...)
 	}
 	kinds := []string{"FROM"}
@@ -561,7 +597,7 @@ func fixGoDepsInMount(in *Input, f Finding) (*Fix, string) {
 	fx := &Fix{Description: "compile Go's dependencies in a stage of their own and seed the compile's cache mount from it", File: in.Dockerfile}
 	if sh.parent == nil {
 		fx.Replacements = append(fx.Replacements,
-			Replacement{StartLine: s.From.Range.Start.Line, EndLine: s.From.Range.Start.Line, Text: mm[1] + names[0] + mm[3] + "\n", Kinds: []string{"FROM"}},
+			Replacement{StartLine: s.From.Range.Start.Line, EndLine: s.From.Range.Start.Line, Text: fromText + "\n", Kinds: []string{"FROM"}},
 			Replacement{StartLine: sh.download.Range.End.Line + 1, EndLine: sh.download.Range.End.Line, Text: joinLines(b), Kinds: kinds})
 	} else {
 		at := commentsAbove(m, s.From.Range.Start.Line)

@@ -35,8 +35,8 @@ func TestLW119GoDepsCompiledInMount(t *testing.T) {
 		"FROM golang:1.23 AS build\nWORKDIR /go/src/shop\nCOPY billing/go.mod billing/go.sum billing/\nRUN cd billing && go mod download\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build cd billing && go build -o /usr/local/bin/billing ./cmd/billing\nFROM debian:bookworm-slim\nCOPY --from=build /usr/local/bin/billing /usr/local/bin/\n",
 	)
 	ruleCatchesNot(t, "LW119",
-		// the compile is in the image that ships: no build stage to split
-		"FROM golang:1.23\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build go build -o /app .\nCMD [\"/app\"]\n",
+		// an unnamed build stage: others name it by its index
+		"FROM golang:1.23\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build go build -o /app .\nFROM scratch\nCOPY --from=0 /app /app\n",
 		// already seeded
 		"FROM golang:1.23 AS build\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build,from=deps,source=/tmp/c go build -o /app .\nFROM scratch\nCOPY --from=build /app /app\n",
 		// no dependency step (LW101's finding comes first)
@@ -102,7 +102,7 @@ func TestLW119Fix(t *testing.T) {
 
 func TestLW119Refusals(t *testing.T) {
 	for _, tc := range []struct{ name, src, why string }{
-		{"unnamed", "FROM golang:1.23\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build go build -o /app .\nFROM scratch\nCOPY --from=0 /app /app\n", "no name"},
+		{"by index", "FROM golang:1.23 AS build\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build go build -o /app .\nFROM scratch\nCOPY --from=0 /app /app\n", "index"},
 		{"user between", "FROM golang:1.23 AS build\nCOPY go.mod go.sum ./\nRUN go mod download\nUSER root\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build go build -o /app .\nFROM scratch\nCOPY --from=build /app /app\n", "USER on line 4"},
 		{"shell", "FROM golang:1.23 AS build\nSHELL [\"/bin/bash\", \"-c\"]\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build go build -o /app .\nFROM scratch\nCOPY --from=build /app /app\n", "SHELL"},
 		{"two compiles", "FROM golang:1.23 AS build\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build go build -o /a ./a && CGO_ENABLED=0 go build -o /b ./b\nFROM scratch\nCOPY --from=build /a /a\n", "differ"},
@@ -252,5 +252,39 @@ func TestLW119ReviewCases(t *testing.T) {
 	ws := inputWithContext(t, map[string]string{"Dockerfile": goDepsBad, "go.mod": "module x\n", "go.sum": "", "go.work": "go 1.23\nuse .\n", "cmd/app/main.go": "package main\n"})
 	if fs := check(t, "LW119", ws); len(fs) != 0 {
 		t.Errorf("go.work: %+v", fs)
+	}
+}
+
+// TestLW119FinalStage: a single-stage image (LW112 refused: an Alpine
+// toolchain) is split too; its FROM gets a name, the image's part keeps
+// none, and everything after the download stays in it.
+func TestLW119FinalStage(t *testing.T) {
+	src := "FROM golang:1.23-alpine\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build go build -o /app .\nEXPOSE 8080\nCMD [\"/app\"]\n"
+	in := input(t, src)
+	fs := check(t, "LW119", in)
+	if len(fs) != 1 {
+		t.Fatalf("%+v", fs)
+	}
+	fx, why := fixGoDepsInMount(in, fs[0])
+	if fx == nil {
+		t.Fatal(why)
+	}
+	got := strings.Join(ApplyFix(in.File.Lines, fx), "\n")
+	for _, want := range []string{
+		"FROM golang:1.23-alpine AS go-modules\n",
+		"FROM go-modules AS go-imports\n",
+		"FROM go-modules AS go-deps\n",
+		"FROM go-modules\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build,from=go-deps,source=/tmp/go-build-deps go build -o /app .\nEXPOSE 8080\nCMD [\"/app\"]",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in:\n%s", want, got)
+		}
+	}
+	fixed := input(t, got)
+	if fs := check(t, "LW119", fixed); len(fs) != 0 {
+		t.Errorf("not resolved: %+v", fs)
+	}
+	if f := fixed.File.Final(""); f == nil || f.Name != "" || f.BaseRaw != "go-modules" {
+		t.Errorf("the image's stage: %+v", f)
 	}
 }
