@@ -158,6 +158,12 @@ func TestCIScenarioFixedOfflineGoBuild(t *testing.T) {
 	if fixed == "" || strings.Contains(fixed, "target=/go/pkg/mod") || !strings.Contains(fixed, "target=/root/.cache/go-build") {
 		t.Fatalf("the fix should mount the build cache alone:\n%s", fixed)
 	}
+	// the single-stage image is split after the download (LW119): the
+	// compiled dependencies come back from the layer cache too, and the
+	// listing and the dependency compile run offline as the build does
+	if !strings.Contains(fixed, "AS go-modules") || !strings.Contains(fixed, "from=go-deps,source=") {
+		t.Fatalf("the fix should compile the dependencies in a stage of their own:\n%s", fixed)
+	}
 	m := ciMeasure(t, ctx, offlineGoRepo(t, fixed), nil)
 	if m.Error != "" || len(m.Runs) != 1 {
 		t.Fatalf("the fixed Dockerfile failed on a fresh CI builder: %s", m.Error)
@@ -165,8 +171,15 @@ func TestCIScenarioFixedOfflineGoBuild(t *testing.T) {
 	if r := m.Runs[0]; r.CacheExport <= 0 || m.CacheBytes <= 0 {
 		t.Errorf("the job's cache export was not measured: export %v, %d bytes", r.CacheExport, m.CacheBytes)
 	}
-	if s := m.Runs[0].Step("stage-0#4 RUN go mod download"); s == nil || !s.Cached {
+	if s := m.Runs[0].Step("go-modules#4 RUN go mod download"); s == nil || !s.Cached {
 		t.Errorf("the download step should come from the layer cache on the fresh builder: %+v", s)
+	}
+	if s := m.Runs[0].Step("go-deps#2 RUN"); s == nil || !s.Cached {
+		var keys []string
+		for _, st := range m.Runs[0].Steps {
+			keys = append(keys, string(st.Key))
+		}
+		t.Errorf("the dependency compile should come from the layer cache on the fresh builder: %+v (steps: %q)", s, keys)
 	}
 
 	old := ciMeasure(t, ctx, offlineGoRepo(t, offlineStoreInMount), nil)
