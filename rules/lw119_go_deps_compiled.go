@@ -362,6 +362,13 @@ func fixGoDepsInMount(in *Input, f Finding) (*Fix, string) {
 	if s.Name == "" { // the final stage, unnamed: nothing names it
 		names = []string{"go-modules", "go-imports", "go-deps"}
 	}
+	// the AS as the stage's own FROM writes it (or in the FROM's case)
+	as := "AS"
+	if w := regexp.MustCompile(`(?i)\s(as)\s`).FindStringSubmatch(m.Lines[s.From.Range.Start.Line-1]); w != nil {
+		as = w[1]
+	} else if kw := keywordAsWritten(m, s.From); kw == strings.ToLower(kw) {
+		as = "as"
+	}
 	var fromText string // the split stage's FROM line, renamed
 	if sh.parent != nil {
 		names[0] = sh.parent.Name
@@ -371,10 +378,6 @@ func fixGoDepsInMount(in *Input, f Finding) (*Fix, string) {
 		}
 		l := m.Lines[s.From.Range.Start.Line-1]
 		if s.Name == "" {
-			as := "AS"
-			if kw := keywordAsWritten(m, s.From); kw == strings.ToLower(kw) {
-				as = "as"
-			}
 			fromText = strings.TrimRight(l, " \t") + " " + as + " " + names[0]
 		} else {
 			mm := fromAsName.FindStringSubmatch(l)
@@ -529,11 +532,6 @@ func fixGoDepsInMount(in *Input, f Finding) (*Fix, string) {
 		// the new stages build FROM the parent, as this one does, and
 		// this one stays as it is
 		prefixArgIns, prefixArgs = nil, nil
-	}
-	// the AS as the stage's own FROM writes it
-	as := "AS"
-	if w := regexp.MustCompile(`(?i)\s(as)\s`).FindStringSubmatch(m.Lines[s.From.Range.Start.Line-1]); w != nil {
-		as = w[1]
 	}
 	env := ""
 	if len(call.env) > 0 {
