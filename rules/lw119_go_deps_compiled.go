@@ -93,6 +93,9 @@ type goDepsShape struct {
 // dependencies only in a cache mount, after a dependency step that keeps
 // the modules in its layer (the shape LW101 and LW102 leave).
 func goDepsShapes(in *Input) []goDepsShape {
+	if in.goVendoredAnywhere() { // one walk of the context, not one per RUN
+		return nil
+	}
 	var out []goDepsShape
 	final := in.finalStage()
 	built := in.builtStages()
@@ -158,8 +161,9 @@ func goDepsShapes(in *Input) []goDepsShape {
 }
 
 // lw112Splits: LW112 will split the single-stage image into a build and
-// a runtime stage; split first, the image would no longer be single-stage
-// for it (the corpus lost five runtime stages that way).
+// a runtime stage (its finding may come later in the file than this
+// rule's): split by this rule first, the image would no longer be the
+// single-stage one LW112 rewrites, and would keep its toolchain.
 func lw112Splits(in *Input) bool {
 	for _, f := range checkSingleStageCompiled(in) {
 		if fx, _ := fixGoMultiStage(in, f); fx != nil {
@@ -171,7 +175,7 @@ func lw112Splits(in *Input) bool {
 
 // goDownload: the RUN is a Go dependency step on the manifests alone.
 func goDownload(in *Input, ins *dockerfile.Instruction) bool {
-	if ins.Run == nil || ins.Run.MountError != "" || in.manifestsOnlyBefore(ins) == 0 || in.goVendoredAnywhere() {
+	if ins.Run == nil || ins.Run.MountError != "" || in.manifestsOnlyBefore(ins) == 0 {
 		return false
 	}
 	return slices.ContainsFunc(runInstalls(ins), func(i *Install) bool { return i.Tool == toolGo && i.FromManifest && !i.Compile })
@@ -239,8 +243,13 @@ type goCompileCall struct {
 	cds              []string
 }
 
+var plainWord = regexp.MustCompile(`^[A-Za-z0-9_./:=,+@-]+$`)
+
+// shellWord writes a word of the compile's command line back for sh: as
+// it is when plain, single-quoted when it holds no variable, else
+// double-quoted (its variables expand as they did).
 func shellWord(w string) string {
-	if literalPath(w) || regexp.MustCompile(`^[A-Za-z0-9_./:=,+@-]+$`).MatchString(w) {
+	if literalPath(w) || plainWord.MatchString(w) {
 		return w
 	}
 	if !strings.ContainsAny(w, "'") && !strings.Contains(w, "$") {
