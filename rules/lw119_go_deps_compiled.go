@@ -243,13 +243,11 @@ type goCompileCall struct {
 	cds              []string
 }
 
-var plainWord = regexp.MustCompile(`^[A-Za-z0-9_./:=,+@-]+$`)
-
 // shellWord writes a word of the compile's command line back for sh: as
 // it is when plain, single-quoted when it holds no variable, else
 // double-quoted (its variables expand as they did).
 func shellWord(w string) string {
-	if literalPath(w) || plainWord.MatchString(w) {
+	if plainWord(w) {
 		return w
 	}
 	if !strings.ContainsAny(w, "'") && !strings.Contains(w, "$") {
