@@ -562,6 +562,11 @@ func fixGoDepsInMount(in *Input, f Finding) (*Fix, string) {
 	listTmpl := `'{{if .Standard}}{{.ImportPath}}{{else}}{{with .Module}}{{if not (or .Main (and .Replace (not .Replace.Version)))}}{{$.ImportPath}}{{end}}{{end}}{{end}}'`
 	okTmpl := `'{{if not (or .Error .DepsErrors)}}{{.ImportPath}}{{end}}'`
 	id := "go-deps-" + strings.Trim(regexp.MustCompile(`[^a-z0-9]+`).ReplaceAllString(strings.ToLower(in.Image+"-"+base), "-"), "-")
+	// RUN and COPY in the file's case (BuildKit's ConsistentInstructionCasing)
+	runKw, copyKw := "RUN", "COPY"
+	if kw == strings.ToLower(kw) {
+		runKw, copyKw = "run", "copy"
+	}
 	var b []string
 	if sh.parent == nil {
 		b = append(b, "")
@@ -574,13 +579,13 @@ func fixGoDepsInMount(in *Input, f Finding) (*Fix, string) {
 	b = append(b, listLines...)
 	// the listing's own cache mount keeps Go's index of the module cache
 	// and the standard library: 0.15 s instead of 0.55 s per change
-	b = append(b, fmt.Sprintf("RUN --mount=type=cache,target=%s %s%sgo list -e -deps%s -f %s %s > /tmp/go-imports || true", sh.gocache, cds, env, flags, listTmpl, strings.Join(call.pkgs, " ")),
+	b = append(b, fmt.Sprintf("%s --mount=type=cache,target=%s %s%sgo list -e -deps%s -f %s %s > /tmp/go-imports || true", runKw, sh.gocache, cds, env, flags, listTmpl, strings.Join(call.pkgs, " ")),
 		"",
 		kw+" "+names[0]+" "+as+" "+names[2])
 	b = append(b, depsLines...)
-	b = append(b, fmt.Sprintf("COPY --from=%s /tmp/go-imports /tmp/go-imports", names[1]),
-		fmt.Sprintf("RUN --mount=type=cache,id=%s,target=%s,sharing=locked %s{ %sxargs -r go list -e%s -f %s < /tmp/go-imports | %sxargs -r go build%s; } || true; mkdir -p %s && cp -a %s/. %s/",
-			id, sh.gocache, dlCds, env, flags, okTmpl, env, flags, goDepsDir, sh.gocache, goDepsDir),
+	b = append(b, fmt.Sprintf("%s --from=%s /tmp/go-imports /tmp/go-imports", copyKw, names[1]),
+		fmt.Sprintf("%s --mount=type=cache,id=%s,target=%s,sharing=locked %s{ %sxargs -r go list -e%s -f %s < /tmp/go-imports | %sxargs -r go build%s; } || true; mkdir -p %s && cp -a %s/. %s/",
+			runKw, id, sh.gocache, dlCds, env, flags, okTmpl, env, flags, goDepsDir, sh.gocache, goDepsDir),
 		"")
 	if sh.parent == nil {
 		if s.Name == "" {

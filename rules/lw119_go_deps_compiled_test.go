@@ -288,3 +288,23 @@ func TestLW119FinalStage(t *testing.T) {
 		t.Errorf("the image's stage: %+v", f)
 	}
 }
+
+// TestLW119LowercaseFile: the new instructions take the file's case, so
+// that BuildKit's ConsistentInstructionCasing finds nothing new.
+func TestLW119LowercaseFile(t *testing.T) {
+	in := input(t, "from golang:1.23 as build\ncopy go.mod go.sum ./\nrun go mod download\ncopy . .\nrun --mount=type=cache,target=/root/.cache/go-build go build -o /app .\nfrom scratch\ncopy --from=build /app /app\n")
+	fs := check(t, "LW119", in)
+	if len(fs) != 1 {
+		t.Fatalf("%+v", fs)
+	}
+	fx, why := fixGoDepsInMount(in, fs[0])
+	if fx == nil {
+		t.Fatal(why)
+	}
+	got := strings.Join(ApplyFix(in.File.Lines, fx), "\n")
+	for _, l := range strings.Split(got, "\n") {
+		if w, _, _ := strings.Cut(l, " "); w != "" && !strings.HasPrefix(w, "#") && w != strings.ToLower(w) {
+			t.Errorf("upper-case instruction %q in:\n%s", l, got)
+		}
+	}
+}
