@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/moby/buildkit/frontend/dockerfile/instructions"
-
 	"github.com/layerwise/layerwise/dockerfile"
 )
 
@@ -341,18 +339,7 @@ func namedPackages(args []string, subs ...string) string {
 // tool reads ("" when none): GO* and CGO_* for Go, DOTNET_* and NUGET_*
 // for .NET, and the proxies every download reads.
 func toolVariable(x *dockerfile.Instruction, t *Tool) string {
-	var names []string
-	switch c := x.Cmd.(type) {
-	case *instructions.EnvCommand:
-		for _, kv := range c.Env {
-			names = append(names, kv.Key)
-		}
-	case *instructions.ArgCommand:
-		for _, a := range c.Args {
-			names = append(names, a.Key)
-		}
-	}
-	for _, n := range names {
+	for _, n := range varNames(x) {
 		u := strings.ToUpper(n)
 		switch {
 		case strings.HasSuffix(u, "_PROXY"), u == "SSL_CERT_FILE", u == "SSL_CERT_DIR":

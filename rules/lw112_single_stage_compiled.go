@@ -217,8 +217,9 @@ func cgoOff(ins *dockerfile.Instruction) bool {
 	}
 	for _, inst := range runInstalls(ins) {
 		if inst.Tool == toolGo && inst.Compile {
-			for _, e := range inst.Cmd.Env {
-				if e == "CGO_ENABLED=0" {
+			// its own assignment or an export before it (quoted or not)
+			for _, e := range commandEnv(inst) {
+				if k, v, _ := strings.Cut(e, "="); k == "CGO_ENABLED" && strings.Trim(v, `'"`) == "0" {
 					return true
 				}
 			}

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/layerwise/layerwise/dockerfile"
-	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
 
 // GoDepsCompiledInMount is LW119.
@@ -142,7 +141,7 @@ func goDepsShapes(in *Input) []goDepsShape {
 					if m := coveringMount(ins, dirs[1]); m != nil && (m.From != "" || path.Clean(m.Target) != dirs[1]) {
 						continue
 					}
-					if cgoUnsafeBetween(s, sh.download, ins, inst) != nil {
+					if cgoUnsafeBetween(s, sh.download, ins) != nil {
 						continue
 					}
 					if !slices.Contains(sh.compiles, ins) {
@@ -454,35 +453,26 @@ func fixGoDepsInMount(in *Input, f Finding) (*Fix, string) {
 		return nil, "no go build to repeat"
 	}
 	// what stands between the dependency step and the first compile is
-	// repeated in the listing stage (the sources, their directory, the
-	// variables); a RUN there is not (generated code's imports are then
-	// compiled by the compile itself, as today)
+	// repeated in the listing stage (the context's files, their directory,
+	// the variables); a RUN, or another stage's or a URL's files, are not
+	// (goDepsShapes reported the compile only where they cannot matter to
+	// cgo: cgoUnsafeBetween)
 	var sources, betweenVars []*dockerfile.Instruction
 	var sourceText string
-	cgoOff := cgoDisabled(sh.compiles[0], call)
 	for _, x := range s.Instructions[di+1 : first] {
 		switch x.Kind {
 		case "USER":
 			return nil, fmt.Sprintf("USER on line %d changes who compiles", x.Range.Start.Line)
 		case "COPY", "ADD":
-			// the context's files; another stage's or a URL's are left to
-			// the compile (review of LW119: lago's COPY --from=rust-build
-			// of a library into /usr/lib)
 			if x.Copy != nil && x.Copy.FromContext() && len(x.Copy.URLs) == 0 && len(x.Copy.GitRefs) == 0 {
 				sources = append(sources, x)
 				sourceText += " " + x.Original
-			} else if !cgoOff {
-				return nil, fmt.Sprintf("%s on line %d brings in what a cgo package may compile against, which the dependency stage would lack: its compiled package would be wrong for the compile (set CGO_ENABLED=0, or move it above line %d)", x.Kind, x.Range.Start.Line, sh.download.Range.Start.Line)
 			}
 		case "WORKDIR":
 			sources = append(sources, x)
 			sourceText += " " + x.Original
 		case "ENV", "ARG":
 			betweenVars = append(betweenVars, x)
-		case "RUN":
-			if !cgoOff && !harmlessRun(x) {
-				return nil, fmt.Sprintf("the RUN on line %d may install what a cgo package compiles against, which the dependency stage would lack: its compiled package would be wrong for the compile (set CGO_ENABLED=0, or move it above line %d)", x.Range.Start.Line, sh.download.Range.Start.Line)
-			}
 		}
 	}
 	for _, x := range s.Instructions[first : last+1] {
@@ -649,12 +639,8 @@ var copyOwner = regexp.MustCompile(`[ \t]--ch(?:own|mod)=\S+`)
 // that installs, an ADD, a COPY from another stage), unless the compile
 // has cgo off: the dependency stage would compile that package without
 // it, and Go's cache would hand the compile the wrong object.
-func cgoUnsafeBetween(s *dockerfile.Stage, download, compile *dockerfile.Instruction, inst *Install) *dockerfile.Instruction {
-	call := &goCompileCall{}
-	for _, e := range commandEnv(inst) {
-		call.env = append(call.env, e)
-	}
-	if cgoDisabled(compile, call) {
+func cgoUnsafeBetween(s *dockerfile.Stage, download, compile *dockerfile.Instruction) *dockerfile.Instruction {
+	if cgoOff(compile) {
 		return nil
 	}
 	from := slices.Index(s.Instructions, download) + 1 // 0: it ends the parent
@@ -672,18 +658,6 @@ func cgoUnsafeBetween(s *dockerfile.Stage, download, compile *dockerfile.Instruc
 		}
 	}
 	return nil
-}
-
-// cgoDisabled: the compile runs with CGO_ENABLED=0 (its own assignment,
-// an ENV or an ARG's default): no C compiler, header or library counts.
-func cgoDisabled(c *dockerfile.Instruction, call *goCompileCall) bool {
-	for _, e := range call.env {
-		if k, v, _ := strings.Cut(e, "="); k == "CGO_ENABLED" {
-			return strings.Trim(v, `'"`) == "0"
-		}
-	}
-	v, _ := c.State.Getenv("CGO_ENABLED")
-	return v == "0"
 }
 
 // harmlessRun: the RUN makes directories, sets modes or runs go itself
@@ -727,13 +701,11 @@ func usedVars(args, vars []*dockerfile.Instruction, text string) []*dockerfile.I
 			if picked[i] {
 				continue
 			}
-			for _, n := range varNames(x) {
-				if goEnvName(n) || regexp.MustCompile(`\$\{?`+regexp.QuoteMeta(n)+`\b`).MatchString(text) {
-					picked[i], changed = true, true
-					if x.Kind == "ENV" {
-						text += " " + x.Original
-					}
-					break
+			names := varNames(x)
+			if toolVariable(x, toolGo) != "" || slices.ContainsFunc(names, cgoVariable) || readsVariable(text, names) {
+				picked[i], changed = true, true
+				if x.Kind == "ENV" {
+					text += " " + x.Original
 				}
 			}
 		}
@@ -747,28 +719,12 @@ func usedVars(args, vars []*dockerfile.Instruction, text string) []*dockerfile.I
 	return out
 }
 
-// varNames are the names an ARG or ENV instruction declares.
-func varNames(x *dockerfile.Instruction) []string {
-	var out []string
-	switch c := x.Cmd.(type) {
-	case *instructions.ArgCommand:
-		for _, a := range c.Args {
-			out = append(out, a.Key)
-		}
-	case *instructions.EnvCommand:
-		for _, kv := range c.Env {
-			out = append(out, kv.Key)
-		}
-	}
-	return out
-}
-
-// goEnvName: Go reads the variable from the environment (GOFLAGS,
-// CGO_ENABLED, GOOS…): as a build arg it changes what compiles.
-func goEnvName(n string) bool {
+// cgoVariable: cgo's compiler and what it finds (toolVariable knows Go's
+// own variables and the proxies).
+func cgoVariable(n string) bool {
 	switch n {
 	case "CC", "CXX", "AR", "PKG_CONFIG", "PKG_CONFIG_PATH":
-		return true // cgo's compiler and what it finds
+		return true
 	}
-	return strings.HasPrefix(n, "GO") || strings.HasPrefix(n, "CGO_")
+	return false
 }

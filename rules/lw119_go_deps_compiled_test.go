@@ -60,16 +60,7 @@ func TestLW119GoDepsCompiledInMount(t *testing.T) {
 }
 
 func TestLW119Fix(t *testing.T) {
-	in := input(t, goDepsBad)
-	fs := check(t, "LW119", in)
-	if len(fs) != 1 {
-		t.Fatalf("%+v", fs)
-	}
-	fx, why := fixGoDepsInMount(in, fs[0])
-	if fx == nil {
-		t.Fatal(why)
-	}
-	got := strings.Join(ApplyFix(in.File.Lines, fx), "\n")
+	got := lw119Fixed(t, goDepsBad)
 	for _, want := range []string{
 		"FROM golang:${GO_VERSION}-bookworm AS build-modules\n",
 		// the listing stage: the sources, the variables Go reads, the
@@ -127,16 +118,7 @@ func TestLW119Refusals(t *testing.T) {
 // TestLW119FixAddsTheSeededMount: a compile without a build-cache mount
 // (LW102 refused or was not asked for) gets the seeded mount itself.
 func TestLW119FixAddsTheSeededMount(t *testing.T) {
-	in := input(t, "FROM golang:1.23 AS build\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN CGO_ENABLED=0 go build -o /app .\nFROM scratch\nCOPY --from=build /app /app\n")
-	fs := check(t, "LW119", in)
-	if len(fs) != 1 {
-		t.Fatalf("%+v", fs)
-	}
-	fx, why := fixGoDepsInMount(in, fs[0])
-	if fx == nil {
-		t.Fatal(why)
-	}
-	got := strings.Join(ApplyFix(in.File.Lines, fx), "\n")
+	got := lw119Fixed(t, "FROM golang:1.23 AS build\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN CGO_ENABLED=0 go build -o /app .\nFROM scratch\nCOPY --from=build /app /app\n")
 	if want := "RUN --mount=type=cache,target=/root/.cache/go-build,from=build-go-deps,source=/tmp/go-build-deps CGO_ENABLED=0 go build -o /app ."; !strings.Contains(got, want) {
 		t.Errorf("missing %q in:\n%s", want, got)
 	}
@@ -150,16 +132,7 @@ func TestLW119FixAddsTheSeededMount(t *testing.T) {
 // release build; the dependency stage repeats only what its steps read
 // (an ENV Go reads, and the ARG that ENV names).
 func TestLW119VariablesBetween(t *testing.T) {
-	in := input(t, "FROM golang:1.23 AS builder\nARG TARGETARCH\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nARG COMMIT\nENV GOARCH=$TARGETARCH\nRUN --mount=type=cache,target=/root/.cache/go-build go build -ldflags \"-X main.commit=${COMMIT}\" -o /app .\nFROM scratch\nCOPY --from=builder /app /app\n")
-	fs := check(t, "LW119", in)
-	if len(fs) != 1 {
-		t.Fatalf("%+v", fs)
-	}
-	fx, why := fixGoDepsInMount(in, fs[0])
-	if fx == nil {
-		t.Fatal(why)
-	}
-	got := strings.Join(ApplyFix(in.File.Lines, fx), "\n")
+	got := lw119Fixed(t, "FROM golang:1.23 AS builder\nARG TARGETARCH\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nARG COMMIT\nENV GOARCH=$TARGETARCH\nRUN --mount=type=cache,target=/root/.cache/go-build go build -ldflags \"-X main.commit=${COMMIT}\" -o /app .\nFROM scratch\nCOPY --from=builder /app /app\n")
 	deps := got[strings.Index(got, "AS builder-go-deps"):strings.Index(got, "FROM builder-modules AS builder\n")]
 	if strings.Contains(deps, "COMMIT") || !strings.Contains(deps, "ARG TARGETARCH\nENV GOARCH=$TARGETARCH\nCOPY --from=builder-go-imports") {
 		t.Errorf("the dependency stage's variables:\n%s", deps)
@@ -260,16 +233,7 @@ func TestLW119ReviewCases(t *testing.T) {
 // none, and everything after the download stays in it.
 func TestLW119FinalStage(t *testing.T) {
 	src := "FROM golang:1.23-alpine\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build go build -o /app .\nEXPOSE 8080\nCMD [\"/app\"]\n"
-	in := input(t, src)
-	fs := check(t, "LW119", in)
-	if len(fs) != 1 {
-		t.Fatalf("%+v", fs)
-	}
-	fx, why := fixGoDepsInMount(in, fs[0])
-	if fx == nil {
-		t.Fatal(why)
-	}
-	got := strings.Join(ApplyFix(in.File.Lines, fx), "\n")
+	got := lw119Fixed(t, src)
 	for _, want := range []string{
 		"FROM golang:1.23-alpine AS go-modules\n",
 		"FROM go-modules AS go-imports\n",
@@ -292,19 +256,26 @@ func TestLW119FinalStage(t *testing.T) {
 // TestLW119LowercaseFile: the new instructions take the file's case, so
 // that BuildKit's ConsistentInstructionCasing finds nothing new.
 func TestLW119LowercaseFile(t *testing.T) {
-	in := input(t, "from golang:1.23 as build\ncopy go.mod go.sum ./\nrun go mod download\ncopy . .\nrun --mount=type=cache,target=/root/.cache/go-build go build -o /app .\nfrom scratch\ncopy --from=build /app /app\n")
-	fs := check(t, "LW119", in)
-	if len(fs) != 1 {
-		t.Fatalf("%+v", fs)
-	}
-	fx, why := fixGoDepsInMount(in, fs[0])
-	if fx == nil {
-		t.Fatal(why)
-	}
-	got := strings.Join(ApplyFix(in.File.Lines, fx), "\n")
+	got := lw119Fixed(t, "from golang:1.23 as build\ncopy go.mod go.sum ./\nrun go mod download\ncopy . .\nrun --mount=type=cache,target=/root/.cache/go-build go build -o /app .\nfrom scratch\ncopy --from=build /app /app\n")
 	for _, l := range strings.Split(got, "\n") {
 		if w, _, _ := strings.Cut(l, " "); w != "" && !strings.HasPrefix(w, "#") && w != strings.ToLower(w) {
 			t.Errorf("upper-case instruction %q in:\n%s", l, got)
 		}
 	}
+}
+
+// lw119Fixed checks that LW119 reports the Dockerfile once and returns it
+// as the rule's fix writes it.
+func lw119Fixed(t *testing.T, src string) string {
+	t.Helper()
+	in := input(t, src)
+	fs := check(t, "LW119", in)
+	if len(fs) != 1 {
+		t.Fatalf("want one finding: %+v", fs)
+	}
+	fx, why := fixGoDepsInMount(in, fs[0])
+	if fx == nil {
+		t.Fatal(why)
+	}
+	return strings.Join(ApplyFix(in.File.Lines, fx), "\n")
 }

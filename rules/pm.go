@@ -7,6 +7,7 @@ import (
 
 	"github.com/layerwise/layerwise/dockerfile"
 	"github.com/layerwise/layerwise/pkgmgr"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
 
 // The package managers' knowledge lives in the model-level pkgmgr package;
@@ -120,4 +121,20 @@ func (in *Input) commands() iter.Seq2[*dockerfile.Instruction, dockerfile.Comman
 			}
 		}
 	}
+}
+
+// varNames are the names an ARG or ENV instruction declares.
+func varNames(x *dockerfile.Instruction) []string {
+	var out []string
+	switch c := x.Cmd.(type) {
+	case *instructions.ArgCommand:
+		for _, a := range c.Args {
+			out = append(out, a.Key)
+		}
+	case *instructions.EnvCommand:
+		for _, kv := range c.Env {
+			out = append(out, kv.Key)
+		}
+	}
+	return out
 }
