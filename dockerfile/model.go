@@ -343,8 +343,15 @@ type Command struct {
 	// Args are argv[1:], unquoted where the word is literal; a word with
 	// expansions is kept in its shell spelling ("$HOME/x").
 	Args []string `json:"args,omitempty"`
+	// Spelled is argv (the name, then Args) as the script spells it
+	// (quotes, escapes and expansions kept): what a fix writes back into a
+	// new script, where Args would lose the difference between '$x' and
+	// "$x". Empty for an exec form's command. Read it with SpelledArg.
+	Spelled []string `json:"-"`
 	// Env are the VAR=value assignments in front of the command.
 	Env []string `json:"env,omitempty"`
+	// EnvSpelled are Env with their values spelled as in the script.
+	EnvSpelled []string `json:"-"`
 	// Offset is the byte offset of the command in the script it came from.
 	Offset int `json:"offset"`
 	// Heredoc names the heredoc the command came from, if any.
@@ -353,6 +360,9 @@ type Command struct {
 	// same script set (`export CARGO_HOME=/cargo && cargo build`); the
 	// export commands themselves are no Command.
 	Exported []string `json:"exported,omitempty"`
+	// ExportedSpelled are Exported with their values spelled as in the
+	// script.
+	ExportedSpelled []string `json:"-"`
 }
 
 // HasArg reports whether any argument equals one of want.

@@ -90,13 +90,14 @@ func parseScript(script, heredoc string) ([]Command, error) {
 		return nil, err
 	}
 	var out []Command
-	var exported []string
+	var exported, exportedSpelled []string
 	printer := syntax.NewPrinter()
 	syntax.Walk(f, func(n syntax.Node) bool {
 		if d, ok := n.(*syntax.DeclClause); ok && d.Variant != nil && d.Variant.Value == "export" {
 			for _, a := range d.Args {
 				if a.Name != nil && a.Value != nil {
 					exported = append(exported, a.Name.Value+"="+wordString(printer, a.Value))
+					exportedSpelled = append(exportedSpelled, a.Name.Value+"="+spelling(printer, a.Value))
 				}
 			}
 			return true
@@ -105,19 +106,21 @@ func parseScript(script, heredoc string) ([]Command, error) {
 		if !ok || len(call.Args) == 0 {
 			return true
 		}
-		c := Command{Offset: int(call.Pos().Offset()), Heredoc: heredoc, Exported: slices.Clone(exported)}
+		c := Command{Offset: int(call.Pos().Offset()), Heredoc: heredoc,
+			Exported: slices.Clone(exported), ExportedSpelled: slices.Clone(exportedSpelled)}
 		for _, a := range call.Assigns {
-			var sb strings.Builder
-			sb.WriteString(a.Name.Value)
-			sb.WriteByte('=')
+			value, spelled := "", ""
 			if a.Value != nil {
-				sb.WriteString(wordString(printer, a.Value))
+				value, spelled = wordString(printer, a.Value), spelling(printer, a.Value)
 			}
-			c.Env = append(c.Env, sb.String())
+			c.Env = append(c.Env, a.Name.Value+"="+value)
+			c.EnvSpelled = append(c.EnvSpelled, a.Name.Value+"="+spelled)
 		}
 		c.Name = wordString(printer, call.Args[0])
+		c.Spelled = append(c.Spelled, spelling(printer, call.Args[0]))
 		for _, w := range call.Args[1:] {
 			c.Args = append(c.Args, wordString(printer, w))
+			c.Spelled = append(c.Spelled, spelling(printer, w))
 		}
 		out = append(out, c)
 		// `sh -c "a && b"` runs a script of its own: look inside it too.
@@ -155,6 +158,11 @@ func wordString(p *syntax.Printer, w *syntax.Word) string {
 	if literalParts(&sb, w.Parts) {
 		return sb.String()
 	}
+	return spelling(p, w)
+}
+
+// spelling is a word as the script spells it.
+func spelling(p *syntax.Printer, w *syntax.Word) string {
 	var out strings.Builder
 	_ = p.Print(&out, w)
 	return out.String()
@@ -199,3 +207,50 @@ func unescapeLit(s string) string {
 // ParseScript parses a shell script that is not a RUN's (an npm script in
 // package.json, a CMD in shell form) into its simple commands.
 func ParseScript(script string) ([]Command, error) { return parseScript(script, "") }
+
+// Quote spells s as one word of a POSIX shell script (mvdan.cc/sh's
+// quoting): as it is when it needs no quotes.
+func Quote(s string) string {
+	q, err := syntax.Quote(s, syntax.LangPOSIX)
+	if err != nil { // a NUL byte: no shell word holds it
+		return "''"
+	}
+	return q
+}
+
+// SpelledArg is argument i as the script wrote it; for a command of an
+// exec form, its value quoted for a shell.
+func (c Command) SpelledArg(i int) string {
+	if len(c.Spelled) == len(c.Args)+1 {
+		return c.Spelled[i+1]
+	}
+	return Quote(c.Args[i])
+}
+
+// SpelledEnv are the assignments in front of the command as the script
+// wrote them.
+func (c Command) SpelledEnv() []string {
+	if len(c.EnvSpelled) == len(c.Env) {
+		return slices.Clone(c.EnvSpelled)
+	}
+	out := make([]string, len(c.Env))
+	for i, e := range c.Env {
+		k, v, _ := strings.Cut(e, "=")
+		out[i] = k + "=" + Quote(v)
+	}
+	return out
+}
+
+// Spelling is the command (its assignments, name and arguments) as the
+// script wrote it, to run it again in another script.
+func (c Command) Spelling() string {
+	name := Quote(c.Name)
+	if len(c.Spelled) == len(c.Args)+1 {
+		name = c.Spelled[0]
+	}
+	words := append(c.SpelledEnv(), name)
+	for i := range c.Args {
+		words = append(words, c.SpelledArg(i))
+	}
+	return strings.Join(words, " ")
+}

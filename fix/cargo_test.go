@@ -71,7 +71,9 @@ func TestCargoRefusals(t *testing.T) {
 		// found by review
 		{"inline-target-env", with(map[string]string{"Dockerfile": strings.Replace(df, "RUN cargo", "RUN CARGO_BUILD_TARGET_DIR=/out cargo", 1)}), "not written plainly"},
 		{"injected-name", with(map[string]string{"Cargo.toml": "[package]\nname = \"app;id;#\"\nversion = \"0.1.0\"\n"}), "not a plain crate name"},
-		{"quoted-features", with(map[string]string{"Dockerfile": strings.Replace(df, "--release", "--release --features 'a;b'", 1)}), "not written plainly"},
+		// a command substitution may read the sources (quoting alone is
+		// written back as spelled: TestCargoDependencyBuildKeepsTheCompilesQuoting)
+		{"computed-features", with(map[string]string{"Dockerfile": strings.Replace(df, "--release", "--release --features \"$(cat features.txt)\"", 1)}), "not written plainly"},
 		{"workspace-member", map[string]string{"Dockerfile": "FROM rust:1.80\nWORKDIR /w\nCOPY . .\nRUN cd app && cargo build --release\n", "Cargo.toml": "[workspace]\nmembers = [\"app\"]\n", "app/Cargo.toml": toml, "app/src/main.rs": ""}, "member of the cargo workspace"},
 		{"config-above", map[string]string{"Dockerfile": "FROM rust:1.80\nWORKDIR /w\nCOPY . .\nRUN cd app && cargo build --release\n", ".cargo/config.toml": "", "app/Cargo.toml": toml, "app/src/main.rs": ""}, "above the crate"},
 		{"ssh-mount", with(map[string]string{"Dockerfile": strings.Replace(df, "RUN cargo", "RUN --mount=type=ssh cargo", 1)}), "type=ssh"},
@@ -103,5 +105,22 @@ func TestCargoCleanTakesTheCompilesEnvAndPath(t *testing.T) {
 	got, _, notes := fixRepo(t, files, "LW101")
 	if !strings.Contains(got, "RUN mkdir -p src && echo 'fn main() {}' > src/main.rs && CARGO_BUILD_TARGET=x86_64-unknown-linux-gnu /usr/local/cargo/bin/cargo build --release && CARGO_BUILD_TARGET=x86_64-unknown-linux-gnu /usr/local/cargo/bin/cargo clean --release -p app && rm src/main.rs\n") {
 		t.Errorf("got:\n%s\nnotes: %+v", got, notes)
+	}
+}
+
+// The dependency build repeats the compile as the script spelled it: a
+// quoted word with a space stays one word (it was written back unquoted,
+// `--features a b`, a build of two features and a crate named b), and an
+// expansion stays an expansion.
+func TestCargoDependencyBuildKeepsTheCompilesQuoting(t *testing.T) {
+	files := map[string]string{
+		"Dockerfile":  "FROM rust:1.80\nWORKDIR /app\nARG PROFILE=release\nCOPY . .\nRUN RUSTFLAGS=\"-C target-cpu=x86-64-v2\" cargo build --features \"tls metrics\" --profile \"$PROFILE\"\n",
+		"Cargo.toml":  "[package]\nname = \"app\"\nversion = \"0.1.0\"\n",
+		"src/main.rs": "fn main() {}\n",
+	}
+	got, _, notes := fixRepo(t, files, "LW101")
+	want := `RUSTFLAGS="-C target-cpu=x86-64-v2" cargo build --features "tls metrics" --profile "$PROFILE" && RUSTFLAGS="-C target-cpu=x86-64-v2" cargo clean --profile "$PROFILE" -p app && rm src/main.rs` + "\n"
+	if !strings.Contains(got, want) {
+		t.Errorf("want %q in:\n%s\nnotes: %+v", want, got, notes)
 	}
 }

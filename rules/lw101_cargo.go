@@ -55,8 +55,9 @@ func cargoDependencyStep(in *Input, ins *dockerfile.Instruction, c dockerfile.Co
 		}
 	}
 	for _, a := range append(c.Args, c.Env...) {
-		// the words are written back unquoted into the new RUN
-		if strings.ContainsAny(a, " \t'\"\\`$;&|<>(){}*?[]~#!") || strings.HasPrefix(a, "CARGO_TARGET_DIR=") || strings.HasPrefix(a, "CARGO_BUILD_TARGET_DIR=") {
+		// the words are written back as spelled; a command substitution
+		// might read the sources the stand-in build does not have
+		if strings.Contains(a, "$(") || strings.Contains(a, "`") || strings.HasPrefix(a, "CARGO_TARGET_DIR=") || strings.HasPrefix(a, "CARGO_BUILD_TARGET_DIR=") {
 			return "", fmt.Sprintf("`%s` is not written plainly enough to be repeated before the sources", shortCmd(c))
 		}
 	}
@@ -201,20 +202,21 @@ func cargoDependencyStep(in *Input, ins *dockerfile.Instruction, c dockerfile.Co
 		case "--release", "-r":
 			clean = append(clean, "--release")
 		case "--profile", "--target":
-			clean = append(clean, a)
+			clean = append(clean, c.SpelledArg(i))
 			if !hasVal && i+1 < len(c.Args) {
-				clean = append(clean, c.Args[i+1])
+				clean = append(clean, c.SpelledArg(i+1))
 			}
 		}
 	}
-	compile := strings.Join(append(append(append([]string(nil), c.Env...), c.Name), c.Args...), " ")
+	// as the script wrote it: `--features "a b"` stays one word
+	compile := c.Spelling()
 	step := ""
 	if len(dirs) > 0 {
 		step = "mkdir -p " + strings.Join(dirs, " ") + " && "
 	}
 	// the clean with the compile's own variables (CARGO_BUILD_TARGET picks
 	// the directory it cleans)
-	cleanCmd := append(append(append([]string(nil), c.Env...), c.Name, "clean"), append(clean, "-p", name)...)
+	cleanCmd := append(append(c.SpelledEnv(), dockerfile.Quote(c.Name), "clean"), append(clean, "-p", dockerfile.Quote(name))...)
 	step += strings.Join(make_, " && ") + " && " + compile + " && " + strings.Join(cleanCmd, " ") +
 		" && rm " + strings.Join(files, " ")
 	return step, ""

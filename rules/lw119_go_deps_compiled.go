@@ -229,6 +229,10 @@ func checkGoDepsInMount(in *Input) []Finding {
 var goKeptFlags = map[string]bool{"-race": true, "-msan": true, "-asan": true, "-trimpath": true, "-linkshared": true, "-modcacherw": true,
 	"-tags": true, "-gcflags": true, "-asmflags": true, "-buildmode": true, "-mod": true, "-installsuffix": true, "-compiler": true, "-gccgoflags": true}
 
+// goPackageFlags take `[pattern=]args`: without a pattern they apply to
+// the packages named on the command line (go help build).
+var goPackageFlags = map[string]bool{"-gcflags": true, "-asmflags": true, "-gccgoflags": true}
+
 // goValueFlags take a value (as `-flag value` or `-flag=value`).
 var goValueFlags = map[string]bool{"-o": true, "-p": true, "-C": true, "-asmflags": true, "-buildmode": true, "-buildvcs": true, "-compiler": true,
 	"-gccgoflags": true, "-gcflags": true, "-installsuffix": true, "-ldflags": true, "-mod": true, "-modfile": true, "-overlay": true, "-pgo": true,
@@ -242,28 +246,22 @@ type goCompileCall struct {
 	cds              []string
 }
 
-// shellWord writes a word of the compile's command line back for sh: as
-// it is when plain, single-quoted when it holds no variable, else
-// double-quoted (its variables expand as they did).
-func shellWord(w string) string {
-	if plainWord(w) {
-		return w
-	}
-	if !strings.ContainsAny(w, "'") && !strings.Contains(w, "$") {
-		return "'" + w + "'"
-	}
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "`", "\\`").Replace(w) + `"`
-}
-
 func goCall(ins *dockerfile.Instruction, c dockerfile.Command) (goCompileCall, string) {
 	var call goCompileCall
+	// The environment and arguments are written back as the script spelled
+	// them: in the new steps they mean what they meant (quotes and
+	// expansions kept).
 	for _, e := range append(slices.Clone(c.Exported), c.Env...) {
 		if strings.Contains(e, "$(") || strings.Contains(e, "`") {
 			return call, "its environment is computed by a command substitution"
 		}
-		k, v, _ := strings.Cut(e, "=")
-		call.env = append(call.env, k+"="+shellWord(v))
 	}
+	exported := c.ExportedSpelled
+	if len(exported) != len(c.Exported) {
+		return call, "its environment could not be read" // not from a script
+	}
+	call.env = append(slices.Clone(exported), c.SpelledEnv()...)
+	spelled := c.SpelledArg
 	sub := slices.Index(c.Args, first(c))
 	if sub < 0 {
 		return call, "no go subcommand"
@@ -273,33 +271,36 @@ func goCall(ins *dockerfile.Instruction, c dockerfile.Command) (goCompileCall, s
 			return call, "go takes flags before its subcommand"
 		}
 	}
-	args := c.Args[sub+1:]
-	for i := 0; i < len(args); i++ {
-		a := args[i]
+	for i := sub + 1; i < len(c.Args); i++ {
+		a := c.Args[i]
 		if strings.Contains(a, "$(") || strings.Contains(a, "`") {
 			return call, "its arguments are computed by a command substitution"
 		}
 		if !strings.HasPrefix(a, "-") || a == "-" {
-			call.pkgs = append(call.pkgs, shellWord(a))
+			call.pkgs = append(call.pkgs, spelled(i))
 			continue
 		}
 		name, val, hasVal := strings.Cut(strings.Replace(a, "--", "-", 1), "=")
 		if name == "-C" {
 			return call, "it changes directory with -C"
 		}
+		words := spelled(i)
 		if goValueFlags[name] && !hasVal {
-			if i+1 >= len(args) {
+			if i+1 >= len(c.Args) {
 				return call, "a flag has no value"
 			}
-			val, hasVal = args[i+1], true
+			val, hasVal = c.Args[i+1], true
+			words += " " + spelled(i+1)
 			i++
 		}
+		if goPackageFlags[name] && strings.HasPrefix(strings.TrimLeft(val, ` "'`), "-") {
+			// No pattern: go applies it to the packages named on the
+			// command line only, the main ones here. Repeated on the
+			// dependencies it would key them apart from the compile's.
+			continue
+		}
 		if goKeptFlags[name] {
-			if hasVal {
-				call.flags = append(call.flags, name+"="+shellWord(val))
-			} else {
-				call.flags = append(call.flags, name)
-			}
+			call.flags = append(call.flags, words)
 		}
 	}
 	if len(call.pkgs) == 0 {

@@ -65,11 +65,11 @@ func TestLW119Fix(t *testing.T) {
 		"FROM golang:${GO_VERSION}-bookworm AS build-modules\n",
 		// the listing stage: the sources, the variables Go reads, the
 		// flags that change a compiled package (not -o, not -ldflags)
-		"FROM build-modules AS build-go-imports\nARG CGO_ENABLED=0\nENV GOFLAGS=-buildvcs=false\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build go list -e -deps -trimpath -tags=netgo -f ",
+		"FROM build-modules AS build-go-imports\nARG CGO_ENABLED=0\nENV GOFLAGS=-buildvcs=false\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build go list -e -deps -trimpath -tags netgo -f ",
 		"./cmd/app > /tmp/go-imports || true\n",
 		// the dependency stage reads no source, and not the commit
-		"FROM build-modules AS build-go-deps\nARG CGO_ENABLED=0\nENV GOFLAGS=-buildvcs=false\nCOPY --from=build-go-imports /tmp/go-imports /tmp/go-imports\nRUN --mount=type=cache,id=go-deps-img-build,target=/root/.cache/go-build,sharing=locked { xargs -r go list -e -trimpath -tags=netgo -f ",
-		"| xargs -r go build -trimpath -tags=netgo; } || true; mkdir -p /tmp/go-build-deps && cp -a /root/.cache/go-build/. /tmp/go-build-deps/\n",
+		"FROM build-modules AS build-go-deps\nARG CGO_ENABLED=0\nENV GOFLAGS=-buildvcs=false\nCOPY --from=build-go-imports /tmp/go-imports /tmp/go-imports\nRUN --mount=type=cache,id=go-deps-img-build,target=/root/.cache/go-build,sharing=locked { xargs -r go list -e -trimpath -tags netgo -f ",
+		"| xargs -r go build -trimpath -tags netgo; } || true; mkdir -p /tmp/go-build-deps && cp -a /root/.cache/go-build/. /tmp/go-build-deps/\n",
 		// the compile's stage keeps the name, every ARG of the stage, and
 		// its mount starts from the compiled dependencies
 		"FROM build-modules AS build\nARG CGO_ENABLED=0\nARG GIT_COMMIT\nENV GOFLAGS=-buildvcs=false\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build,from=build-go-deps,source=/tmp/go-build-deps go build -trimpath",
@@ -278,4 +278,20 @@ func lw119Fixed(t *testing.T, src string) string {
 		t.Fatal(why)
 	}
 	return strings.Join(ApplyFix(in.File.Lines, fx), "\n")
+}
+
+// TestLW119PerPackageFlags: -gcflags without a pattern applies to the
+// packages named on the command line only; repeated on the dependency
+// compile it would key every dependency apart from the compile's (each
+// compiled twice). With a pattern, or from a variable (skaffold's debug
+// passes `all=-N -l`), it is repeated with the ARG it reads.
+func TestLW119PerPackageFlags(t *testing.T) {
+	got := lw119Fixed(t, "FROM golang:1.23 AS builder\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nARG SKAFFOLD_GO_GCFLAGS\nRUN --mount=type=cache,target=/root/.cache/go-build CGO_ENABLED=0 go build -gcflags=\"${SKAFFOLD_GO_GCFLAGS}\" -asmflags \"-trimpath=/src\" -gcflags=all=-l -o /app .\nFROM scratch\nCOPY --from=builder /app /app\n")
+	deps := got[strings.Index(got, "AS builder-go-deps"):strings.Index(got, "FROM builder-modules AS builder\n")]
+	if !strings.Contains(deps, "ARG SKAFFOLD_GO_GCFLAGS\n") || !strings.Contains(deps, `xargs -r go build -gcflags="${SKAFFOLD_GO_GCFLAGS}" -gcflags=all=-l; }`) {
+		t.Errorf("the dependency compile's flags:\n%s", deps)
+	}
+	if strings.Contains(deps, "asmflags") {
+		t.Errorf("a flag for the main package alone reached the dependency compile:\n%s", deps)
+	}
 }
