@@ -1711,3 +1711,26 @@ func runRefusalCases(t *testing.T, cases []refusalCase) {
 		})
 	}
 }
+
+// TestOneNoteForARefusedSplit: LW112 refuses an Alpine single-stage Go
+// image; LW119 then splits it, and LW112's finding on the split file must
+// not add a second note ("single-stage Dockerfiles only") for the same
+// refusal.
+func TestOneNoteForARefusedSplit(t *testing.T) {
+	got, _, notes := fixRepo(t, map[string]string{
+		"Dockerfile": "FROM golang:1.23-alpine\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN go build -o /usr/local/bin/app .\nCMD [\"app\"]\n",
+		"go.mod":     "module x\n\ngo 1.23\n", "go.sum": "", "main.go": "package main\nfunc main() {}\n",
+	})
+	if !strings.Contains(got, "AS go-modules") {
+		t.Fatalf("LW119 did not split the image:\n%s", got)
+	}
+	var lw112 []Note
+	for _, n := range notes {
+		if n.Rule == "LW112" {
+			lw112 = append(lw112, n)
+		}
+	}
+	if len(lw112) != 1 || !strings.Contains(lw112[0].Reason, "Alpine") {
+		t.Errorf("want one LW112 note, on Alpine: %+v", lw112)
+	}
+}

@@ -63,10 +63,16 @@ func checkSingleStageCompiled(in *Input) []Finding {
 // after it but image config.
 func fixGoMultiStage(in *Input, f Finding) (*Fix, string) {
 	m := in.File
-	if len(m.Stages) != 1 {
-		return nil, "the multi-stage rewrite handles single-stage Dockerfiles only"
+	if len(m.Stages) == 0 {
+		return nil, "no stage"
 	}
-	s := m.Stages[0]
+	// the image's base is read before the stage count: after LW119 split
+	// the image into stages, a refusal for its base (Alpine's) is the one
+	// the first pass gave, not a second note
+	s := m.Stages[len(m.Stages)-1]
+	for seen := 0; s.BaseStage >= 0 && seen < len(m.Stages); seen++ {
+		s = m.Stages[s.BaseStage]
+	}
 	n, ok := imageRef(s.Base)
 	// golang, or a mirror of it (registry.example.com/library/golang)
 	if !ok || path.Base(n.Name()) != "golang" {
@@ -87,6 +93,9 @@ func fixGoMultiStage(in *Input, f Finding) (*Fix, string) {
 		default:
 			return nil, "the golang tag does not say its Debian release (…-bookworm): set fix.go-runtime-image in .layerwise.yaml"
 		}
+	}
+	if len(m.Stages) != 1 {
+		return nil, "the multi-stage rewrite handles single-stage Dockerfiles only"
 	}
 	// the one compile, and its output
 	ci, artifact := -1, ""
