@@ -58,14 +58,12 @@ type Intent struct {
 	// whose COPY brings the repository's lockfiles back over what the
 	// install rewrote, and husky writes no git hooks before them.
 	Lockfiles bool
-	// ToolchainEnv are env variables of the toolchain image that the
-	// runtime stage does not have (LW112).
-	ToolchainEnv []string
-	// OwnLabels are the label keys a LABEL of the original Dockerfile
-	// sets; with a runtime stage (LW112), any other label difference is
-	// the toolchain image's labels staying in the build stage and the
-	// runtime base's coming with it.
-	OwnLabels map[string]bool
+	// OwnLabels and OwnEnv are the label keys a LABEL and the variables an
+	// ENV of the original Dockerfile sets; with a runtime stage (LW112),
+	// any other label or variable that differs is the toolchain image's
+	// staying in the build stage (GOPATH, DOTNET_SDK_VERSION, JAVA_HOME…)
+	// and the runtime base's coming with it — whatever the language.
+	OwnLabels, OwnEnv map[string]bool
 	// Rewritten are the files the fix itself rewrote (the Dockerfile, the
 	// .dockerignore), context-relative, with the rules: a COPY of the
 	// whole context puts their new text in the image.
@@ -393,11 +391,7 @@ func configDiff(a, b ImageConfig, in Intent) []Difference {
 	field("Shell", a.Shell, b.Shell)
 	// Env, one variable at a time
 	ea, eb := envMap(a.Env), envMap(b.Env)
-	toolchain := map[string]bool{}
-	for _, k := range in.ToolchainEnv {
-		toolchain[k] = true
-	}
-	out = append(out, keyDiff("config.Env.", ea, eb, func(k string) bool { return len(in.Runtime) > 0 && (toolchain[k] || k == "PATH") },
+	out = append(out, keyDiff("config.Env.", ea, eb, func(k string) bool { return len(in.Runtime) > 0 && (!in.OwnEnv[k] || k == "PATH") },
 		"the toolchain image's own environment stays in the build stage")...)
 	return out
 }

@@ -235,3 +235,29 @@ func TestPrefetchedStores(t *testing.T) {
 		t.Errorf("nothing added, got %q", got)
 	}
 }
+
+// With a runtime stage on another base, a variable the Dockerfile does
+// not set is a base image's, whatever the language (the .NET SDK's, a
+// JDK's, Go's): intended. One the Dockerfile sets must not change.
+func TestConfigDiffEnv(t *testing.T) {
+	a := ImageConfig{Env: []string{"PATH=/usr/local/go/bin:/usr/bin", "DOTNET_SDK_VERSION=8.0.404", "GOPATH=/go", "ASPNETCORE_URLS=http://+:80"}}
+	b := ImageConfig{Env: []string{"PATH=/usr/bin", "ASPNET_VERSION=8.0.11", "ASPNETCORE_URLS=http://+:8080"}}
+	split := Intent{Runtime: []string{"/app"}, OwnEnv: map[string]bool{"ASPNETCORE_URLS": true}}
+	got := map[string]string{}
+	for _, d := range configDiff(a, b, split) {
+		got[d.Path] = d.Rule
+	}
+	for _, k := range []string{"PATH", "DOTNET_SDK_VERSION", "GOPATH", "ASPNET_VERSION"} {
+		if r, ok := got["config.Env."+k]; !ok || r != "LW112" {
+			t.Errorf("%s: %q (present %v), want LW112", k, r, ok)
+		}
+	}
+	if r, ok := got["config.Env.ASPNETCORE_URLS"]; !ok || r != "" {
+		t.Errorf("the Dockerfile's own variable: %q (present %v), want a failure", r, ok)
+	}
+	for _, d := range configDiff(a, b, Intent{}) {
+		if d.Rule != "" {
+			t.Errorf("without a split nothing is intended: %+v", d)
+		}
+	}
+}

@@ -410,7 +410,7 @@ func verifyImage(ctx context.Context, opt Options, tmp string, odisc, fdisc *dis
 	if err != nil {
 		return err
 	}
-	in, err := intentOf(ctx, o, f, os_, declaredExcludes(o, changed))
+	in, err := intentOf(ctx, o, f, declaredExcludes(o, changed))
 	if err != nil {
 		return err
 	}
@@ -581,7 +581,7 @@ func prefetchedStores(o, f *dockerfile.File) []string {
 
 // intentOf reads from the two Dockerfiles and contexts what the fix set
 // out to change.
-func intentOf(ctx context.Context, o, f *discover.Image, orig *Snapshot, declared []string) (Intent, error) {
+func intentOf(ctx context.Context, o, f *discover.Image, declared []string) (Intent, error) {
 	var in Intent
 	mounts := func(m *dockerfile.File) map[string]bool {
 		out := map[string]bool{}
@@ -702,18 +702,17 @@ func intentOf(ctx context.Context, o, f *discover.Image, orig *Snapshot, declare
 				in.Runtime = append(in.Runtime, path.Clean(d))
 			}
 		}
-		for _, kv := range orig.Config.Env {
-			k, _, _ := strings.Cut(kv, "=")
-			if strings.HasPrefix(k, "GO") || k == "PATH" {
-				in.ToolchainEnv = append(in.ToolchainEnv, k)
-			}
-		}
-		in.OwnLabels = map[string]bool{}
+		in.OwnLabels, in.OwnEnv = map[string]bool{}, map[string]bool{}
 		for _, s := range o.Model.Stages {
 			for _, x := range s.Instructions {
-				if lc, ok := x.Cmd.(*instructions.LabelCommand); ok {
-					for _, kv := range lc.Labels {
+				switch c := x.Cmd.(type) {
+				case *instructions.LabelCommand:
+					for _, kv := range c.Labels {
 						in.OwnLabels[kv.Key] = true
+					}
+				case *instructions.EnvCommand:
+					for _, kv := range c.Env {
+						in.OwnEnv[kv.Key] = true
 					}
 				}
 			}
