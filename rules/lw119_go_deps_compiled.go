@@ -23,7 +23,8 @@ The fix compiles the dependencies in layers of their own, which a registry cache
 compile's cache mount from them (` + "`--mount=type=cache,from=…,source=…`" + `):
 
 - a stage lists the packages the sources import (` + "`go list -deps`" + `, with the compile's environment and
-  flags) on every change — under a second;
+  the flags that change a compiled package, written as the Dockerfile spells them; ` + "`-gcflags`" + ` without a
+  pattern applies to the main packages only and is left out) on every change — under a second;
 - a stage compiles them: BuildKit compares the list by content, so it re-runs only when the imports or the
   modules change, and then from its own cache mount (a dependency change recompiles what changed);
 - the compile's cache mount starts from that stage's compiled packages: on a fresh builder only the main
