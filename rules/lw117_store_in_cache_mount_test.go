@@ -80,8 +80,23 @@ func TestLW117VolatileArgAbove(t *testing.T) {
 		}
 	}
 	moved := strings.Replace(strings.Replace(src, "ARG GIT_COMMIT=HEAD\n", "", 1), "RUN make build", "ARG GIT_COMMIT=HEAD\nRUN make build", 1)
-	if fs := check(t, "LW117", input(t, moved)); len(fs) != 1 || fs[0].Severity != Warning {
-		t.Errorf("moved: %+v", fs)
+	// a CI that imports a layer cache opens the trap on every job: a
+	// warning; without one (review 27: semaphore), only BuildKit's garbage
+	// collection does: information, still fixed
+	cached := input(t, moved)
+	cached.CIWorkflow = ".github/workflows/build.yml"
+	if fs := check(t, "LW117", cached); len(fs) != 1 || fs[0].Severity != Warning {
+		t.Errorf("moved, a CI with a layer cache: %+v", fs)
+	}
+	uncached := input(t, moved)
+	if fs := check(t, "LW117", uncached); len(fs) != 1 || fs[0].Severity != Info || !strings.Contains(fs[0].Message, "garbage collection evicts") {
+		t.Errorf("moved, no CI with a layer cache: %+v", fs)
+	} else if fx, why := fixStoreInMount(uncached, fs[0]); fx == nil {
+		t.Errorf("the information is still fixed: %q", why)
+	}
+	uncached.CIWorkflow, uncached.CIUncached = ".github/workflows/build.yml", true
+	if fs := check(t, "LW117", uncached); len(fs) != 1 || fs[0].Severity != Info {
+		t.Errorf("moved, a CI without a layer cache: %+v", fs)
 	}
 }
 
@@ -116,5 +131,27 @@ func TestLW117OneReportPerChain(t *testing.T) {
 	}
 	if !strings.Contains(lines[7], "fails: it builds offline") {
 		t.Errorf("publish --no-build alone: %v", lines)
+	}
+}
+
+// TestLW117FixDropsEveryCoveringMount: review 27 (semaphore): the download
+// mounts /go/pkg, and so does a later RUN that runs `task deps && task
+// build`, which layerwise does not read as a Go command. Dropping the
+// download's mount alone left the later one hiding the modules the layer
+// now holds: every build downloaded them twice. Every covering mount goes.
+func TestLW117FixDropsEveryCoveringMount(t *testing.T) {
+	src := "FROM golang:1.22-alpine AS builder\nWORKDIR /go/src/app\nCOPY go.mod go.sum ./\nRUN --mount=type=cache,target=/go/pkg \\\n    go mod download -x\nCOPY . .\nRUN --mount=type=cache,target=/go/pkg \\\n    --mount=type=cache,target=/root/.cache/go-build \\\n    task deps && \\\n    task build\n"
+	in := input(t, src)
+	fs := check(t, "LW117", in)
+	if len(fs) != 1 {
+		t.Fatalf("want one finding: %+v", fs)
+	}
+	fx, why := fixStoreInMount(in, fs[0])
+	if fx == nil {
+		t.Fatal(why)
+	}
+	got := strings.Join(ApplyFix(in.File.Lines, fx), "\n")
+	if strings.Contains(got, "target=/go/pkg ") || strings.Contains(got, "target=/go/pkg\\") || strings.Count(got, "target=/go/pkg") != 0 || !strings.Contains(got, "--mount=type=cache,target=/root/.cache/go-build") {
+		t.Errorf("the later RUN still hides the modules, or lost its build cache:\n%s", got)
 	}
 }
