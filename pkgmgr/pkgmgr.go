@@ -249,6 +249,11 @@ func Classify(c dockerfile.Command) *Install {
 			return &Install{Tool: Pnpm, Cmd: c, FromManifest: len(pos) == 1}
 		case "add":
 			return &Install{Tool: Pnpm, Cmd: c}
+		case "deploy":
+			// copies a workspace package with its dependencies out of
+			// the store an install filled: a reader of that store, and
+			// a download of what it lacks (review 27: karakeep)
+			return &Install{Tool: Pnpm, Cmd: c}
 		}
 	case "pip", "pip3":
 		return pipInstall(c, c.Args)

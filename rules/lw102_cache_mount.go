@@ -1166,7 +1166,11 @@ func pnpmFetchChain(in *Input, ins *dockerfile.Instruction, inst *Install, dir s
 	if s == nil {
 		return false
 	}
-	fetch, install := isPnpmFetch(inst), !isPnpmFetch(inst)
+	// `pnpm deploy` copies a package's dependencies out of the store an
+	// install filled (review 27: karakeep): after an install, the store
+	// is a store too, which a mount over it would empty or hide
+	deploy := isPnpmDeploy(inst)
+	fetch, install := isPnpmFetch(inst), !isPnpmFetch(inst) && !deploy
 	for _, x := range in.lineageRuns(s) {
 		if x == ins {
 			continue
@@ -1175,7 +1179,9 @@ func pnpmFetchChain(in *Input, ins *dockerfile.Instruction, inst *Install, dir s
 			if o.Tool != toolPnpm || offlineDir(in, x, o) != dir {
 				continue
 			}
-			if fetch && in.after(x, ins) && !isPnpmFetch(o) || install && !in.after(x, ins) && isPnpmFetch(o) {
+			later := in.after(x, ins)
+			if fetch && later && !isPnpmFetch(o) || install && !later && isPnpmFetch(o) ||
+				!deploy && later && isPnpmDeploy(o) || deploy && !later && !isPnpmDeploy(o) {
 				return true
 			}
 		}
@@ -1185,6 +1191,11 @@ func pnpmFetchChain(in *Input, ins *dockerfile.Instruction, inst *Install, dir s
 
 func isPnpmFetch(inst *Install) bool {
 	return inst.Tool == toolPnpm && first(inst.Cmd) == "fetch"
+}
+
+func isPnpmDeploy(inst *Install) bool {
+	pos := pkgmgr.JSPositional(inst.Cmd)
+	return inst.Tool == toolPnpm && len(pos) > 0 && pos[0] == "deploy"
 }
 
 // laterOfflineReader reports whether a later RUN of the lineage reads dir

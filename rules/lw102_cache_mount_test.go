@@ -793,3 +793,22 @@ func TestLW102SaysToDropTheClean(t *testing.T) {
 		t.Errorf("%+v", fs)
 	}
 }
+
+// TestLW102PnpmDeployReadsTheStore: review 27 (karakeep): `pnpm deploy`
+// after the install copies the workers' production dependencies out of
+// the store the install filled. A mount over the store on the install
+// (and on the deploy) left it empty wherever the install came from a
+// registry cache: every deploy downloaded them again. The store stays in
+// the install's layer; without a deploy after it, the mount is a cache.
+func TestLW102PnpmDeployReadsTheStore(t *testing.T) {
+	src := "FROM node:22-slim\nENV PNPM_HOME=/pnpm\nWORKDIR /app\nCOPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./\nRUN pnpm install --frozen-lockfile\nCOPY . .\nRUN pnpm -r build\nRUN CI=true pnpm deploy --legacy --filter @x/workers --prod /prod/workers\n"
+	for _, f := range check(t, "LW102", input(t, src)) {
+		if strings.Contains(f.Message, "/pnpm/store") {
+			t.Errorf("a mount over the store a deploy reads: %+v", f)
+		}
+	}
+	without := strings.Replace(src, "RUN CI=true pnpm deploy --legacy --filter @x/workers --prod /prod/workers\n", "", 1)
+	if fs := check(t, "LW102", input(t, without)); len(fs) != 1 || !strings.Contains(fs[0].Message, "/pnpm/store") {
+		t.Errorf("without a deploy the store is a cache: %+v", fs)
+	}
+}
