@@ -216,8 +216,64 @@ func JSPositional(c dockerfile.Command) []string {
 	return out
 }
 
+// runners run the command their arguments name, after their own flags,
+// as the same user: the official maven image's `mvn-entrypoint.sh mvn
+// package` is a Maven build (review 27). Not sudo, gosu or su-exec: the
+// command runs as another user, with another HOME and other caches.
+var runners = map[string]bool{"env": true, "exec": true, "nice": true, "nohup": true, "time": true,
+	"mvn-entrypoint.sh": true}
+
+// runnerValueFlags take a value in the runners' own flags.
+var runnerValueFlags = map[string]bool{"-n": true, "-u": true, "-a": true, "--adjustment": true, "--unset": true}
+
+// Unwrap is the command a runner runs (`env A=1 mvn package`, `nice -n
+// 10 npm ci`), with the runner's assignments; ok is false for any other
+// command.
+func Unwrap(c dockerfile.Command) (dockerfile.Command, bool) {
+	if !runners[c.Name] && !runners[path.Base(c.Name)] {
+		return c, false
+	}
+	env, envSpelled := slices.Clone(c.Env), c.SpelledEnv()
+	i := 0
+	for ; i < len(c.Args); i++ {
+		a := c.Args[i]
+		switch {
+		case a == "--":
+			i++
+		case strings.HasPrefix(a, "-"):
+			if runnerValueFlags[a] {
+				i++
+			}
+			continue
+		case path.Base(c.Name) == "env" && strings.Contains(a, "=") && !strings.HasPrefix(a, "="):
+			// `env "A=x y" cmd`: the quoted word is one assignment for
+			// env, but no assignment in front of a command; written
+			// back, it is spelled name=value
+			sp := c.SpelledArg(i)
+			if k, v, _ := strings.Cut(a, "="); !strings.HasPrefix(sp, k+"=") {
+				sp = k + "=" + dockerfile.Quote(v)
+			}
+			env, envSpelled = append(env, a), append(envSpelled, sp)
+			continue
+		}
+		break
+	}
+	if i >= len(c.Args) {
+		return c, false
+	}
+	inner := dockerfile.Command{Name: c.Args[i], Args: slices.Clone(c.Args[i+1:]), Env: env, EnvSpelled: envSpelled,
+		Offset: c.Offset, Heredoc: c.Heredoc, Exported: c.Exported, ExportedSpelled: c.ExportedSpelled}
+	if len(c.Spelled) == len(c.Args)+1 {
+		inner.Spelled = slices.Clone(c.Spelled[i+1:])
+	}
+	return inner, true
+}
+
 // Classify recognises dependency installs and builds in a RUN command.
 func Classify(c dockerfile.Command) *Install {
+	if inner, ok := Unwrap(c); ok {
+		return Classify(inner)
+	}
 	name := path.Base(c.Name)
 	sub := First(c)
 	pos := c.Positional()

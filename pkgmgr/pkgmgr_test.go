@@ -63,6 +63,12 @@ func TestClassify(t *testing.T) {
 		{"cargo build --release", "cargo", true, true},
 		{"apt-get install -y curl", "apt", false, false},
 		{"echo hi", "", false, false},
+		// runners (review 27: the maven image's entrypoint script)
+		{"/usr/local/bin/mvn-entrypoint.sh mvn package --fail-never", "maven", true, true},
+		{"env CGO_ENABLED=0 go build -o /app .", "go", true, true},
+		{"nice -n 10 npm ci", "npm", true, false},
+		{"exec pnpm deploy --prod /out", "pnpm", false, false},
+		{"env", "", false, false},
 	}
 	for _, tc := range cases {
 		cmds, _, _ := run(t, "FROM debian:12\nRUN "+tc.run+"\n")
@@ -170,6 +176,23 @@ func TestBundlerCacheFollowsBundlePath(t *testing.T) {
 	for _, d := range Bundler.CacheDirs(st, "myorg/ruby-base") {
 		if strings.HasPrefix(d, "/usr/local/bundle") {
 			t.Errorf("an unknown Ruby: %v", d)
+		}
+	}
+}
+
+// TestUnwrapKeepsTheRunnersAssignments: `env A=1 cmd` runs cmd with A set;
+// a runner that changes the user is not seen through (its HOME and caches
+// are another user's).
+func TestUnwrapKeepsTheRunnersAssignments(t *testing.T) {
+	cmds, _, _ := run(t, "FROM debian:12\nRUN X=1 env -u HOME CGO_ENABLED=0 \"GOFLAGS=-tags=a b\" go build .\n")
+	inner, ok := Unwrap(cmds[0])
+	if !ok || inner.Name != "go" || !slices.Equal(inner.Env, []string{"X=1", "CGO_ENABLED=0", "GOFLAGS=-tags=a b"}) || !slices.Equal(inner.SpelledEnv(), []string{"X=1", "CGO_ENABLED=0", `GOFLAGS='-tags=a b'`}) || inner.SpelledArg(0) != "build" {
+		t.Errorf("%+v %v", inner, ok)
+	}
+	for _, src := range []string{"sudo apt-get install -y curl", "gosu app npm ci", "su-exec app npm ci"} {
+		cmds, _, _ := run(t, "FROM debian:12\nRUN "+src+"\n")
+		if _, ok := Unwrap(cmds[0]); ok {
+			t.Errorf("%q: seen through", src)
 		}
 	}
 }

@@ -812,3 +812,16 @@ func TestLW102PnpmDeployReadsTheStore(t *testing.T) {
 		t.Errorf("without a deploy the store is a cache: %+v", fs)
 	}
 }
+
+// TestLW102MavenEntrypointFillsTheRepository: review 27 (TailwindTraders):
+// `mvn-entrypoint.sh mvn package` on the pom alone fills ~/.m2 in its
+// layer; a mount over it on the build after the sources would hide it, so
+// that every fresh builder downloaded everything again.
+func TestLW102MavenEntrypointFillsTheRepository(t *testing.T) {
+	src := "FROM maven:3.5-jdk-8-slim\nWORKDIR /usr/src/app\nCOPY pom.xml ./\nRUN /usr/local/bin/mvn-entrypoint.sh \\\n    mvn package -Dmaven.test.skip=true --fail-never\nCOPY . .\nRUN mvn package -Dmaven.test.skip=true\n"
+	for _, f := range check(t, "LW102", input(t, src)) {
+		if f.Range.Start.Line == 7 && strings.Contains(f.Message, ".m2") {
+			t.Errorf("a mount over the repository the line before filled: %+v", f)
+		}
+	}
+}
