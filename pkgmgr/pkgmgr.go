@@ -548,7 +548,22 @@ func Offline(inst *Install, st *dockerfile.State) bool {
 // Vendored reports whether a go command builds from ./vendor
 // (-mod=vendor, in its flags or GOFLAGS): it reads no module cache.
 func Vendored(inst *Install, st *dockerfile.State) bool {
-	return inst.Tool == Go && (inst.Cmd.HasArg("-mod=vendor") || strings.Contains(envOf(inst.Cmd, st, "GOFLAGS"), "-mod=vendor"))
+	if inst.Tool != Go {
+		return false
+	}
+	for i, a := range inst.Cmd.Args {
+		// -mod=vendor, --mod=vendor, or -mod vendor (review 27: dapr's
+		// samples)
+		switch a {
+		case "-mod=vendor", "--mod=vendor":
+			return true
+		case "-mod", "--mod":
+			if i+1 < len(inst.Cmd.Args) && inst.Cmd.Args[i+1] == "vendor" {
+				return true
+			}
+		}
+	}
+	return strings.Contains(envOf(inst.Cmd, st, "GOFLAGS"), "-mod=vendor")
 }
 
 // envOf is a variable as the command sees it: its own assignment, else

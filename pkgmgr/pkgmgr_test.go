@@ -137,6 +137,8 @@ func TestOfflineAndVendored(t *testing.T) {
 		{"FROM golang:1.23\nENV GOPROXY=off\nRUN go build .\n", true, false},
 		{"FROM golang:1.23\nRUN go build .\n", false, false},
 		{"FROM golang:1.23\nRUN go build -mod=vendor .\n", false, true},
+		{"FROM golang:1.23\nRUN CGO_ENABLED=0 go build -a -mod vendor -o app .\n", false, true},
+		{"FROM golang:1.23\nRUN go build -mod mod .\n", false, false},
 		{"FROM golang:1.23\nENV GOFLAGS=-mod=vendor\nRUN go build .\n", false, true},
 		{"FROM maven:3\nRUN mvn -o package\n", true, false},
 		{"FROM rust:1\nRUN cargo build --frozen\n", true, false},

@@ -243,8 +243,14 @@ func checkCacheMounts(in *Input) []Finding {
 					msg = fmt.Sprintf("`%s` keeps no cache (%s), so every run downloads every package again: add %s and %s%s; the mount keeps the cache out of the layer.",
 						inst, flag, strings.Join(add, " "), instead, guess)
 				}
+				again := "each re-run of this step downloads every package again"
+				if t == toolGo && len(dirs) == 1 && dirs[0] != storeDirOf(in, ins, inst) {
+					// Go's build cache alone: compiled packages, no
+					// downloads (review 27: the message said downloads)
+					again = "each re-run of this step compiles every package again"
+				}
 				f := in.at(ins, msg+in.ciMountNote(), Cost{
-					Invalidates: "each re-run of this step downloads every package again",
+					Invalidates: again,
 					Seconds:     t.Seconds / 2, Basis: "static",
 				})
 				f.Affects = []int{ins.Range.Start.Line}
@@ -345,6 +351,9 @@ func toolCacheDirs(in *Input, ins *dockerfile.Instruction, inst *Install) []stri
 		return dirs[:1]
 	}
 	if inst.Tool == toolGo && len(dirs) == 2 && (pkgmgr.Vendored(inst, ins.State) || in.vendoredBefore(ins)) {
+		if inst.Cmd.HasArg("-a") {
+			return nil // no module cache, and -a reads no build cache (review 27)
+		}
 		return dirs[1:] // builds from ./vendor: the build cache alone
 	}
 	if inst.Tool == toolGo && len(dirs) == 2 && inst.Cmd.HasArg("-a") {

@@ -825,3 +825,16 @@ func TestLW102MavenEntrypointFillsTheRepository(t *testing.T) {
 		}
 	}
 }
+
+// TestLW102VendoredGoBuildWithA: review 27 (dapr's samples): `go build -a
+// -mod vendor` reads ./vendor, not the module cache, and -a rebuilds every
+// package without reading the build cache: no mount pays.
+func TestLW102VendoredGoBuildWithA(t *testing.T) {
+	src := "FROM golang:1.15.0 AS builder\nWORKDIR /src/\nCOPY . /src/\nRUN CGO_ENABLED=0 GOOS=linux \\\n    go build -a -tags netgo -mod vendor -o ./service .\nFROM gcr.io/distroless/static:nonroot\nCOPY --from=builder /src/service .\n"
+	if fs := check(t, "LW102", input(t, src)); len(fs) != 0 {
+		t.Errorf("%+v", fs)
+	}
+	if fs := check(t, "LW102", input(t, strings.Replace(src, "-a ", "", 1))); len(fs) != 1 || !strings.Contains(fs[0].Message, "go-build") || strings.Contains(fs[0].Message, "/go/pkg/mod") {
+		t.Errorf("without -a, the build cache alone: %+v", fs)
+	}
+}
