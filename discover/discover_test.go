@@ -105,6 +105,14 @@ func TestInferContext(t *testing.T) {
 		"pnpm-lock.yaml":                "",
 		"packages/backend/package.json": "{}",
 		"packages/backend/Dockerfile":   "FROM node:20\nCOPY .env .\nCOPY pnpm-lock.yaml .\nCOPY ./packages/backend .\n",
+		// the whole context, then a WORKDIR into the Dockerfile's own
+		// directory inside it (review 27: reddog's RedDog.UI): the
+		// repository is the context; a WORKDIR that makes its directory
+		// (dist) leaves the context where the Dockerfile is
+		"RedDog.UI/package.json": "{}",
+		"RedDog.UI/Dockerfile":   "FROM node:14\nWORKDIR /usr/src/app\nCOPY . .\nWORKDIR \"/usr/src/app/RedDog.UI\"\nRUN npm ci\n",
+		"spa/package.json":       "{}",
+		"spa/Dockerfile":         "FROM node:20\nWORKDIR /app\nCOPY . .\nWORKDIR /app/dist\n",
 	})
 	res, err := Discover(context.Background(), root, Options{})
 	if err != nil {
@@ -114,7 +122,7 @@ func TestInferContext(t *testing.T) {
 	cases := map[string]string{
 		"build/api": ".", "services/web": "services/web", "services/py": "services/py",
 		"services/broken": "services/broken", "services/tool": "services/tool", "services/var": "services/var",
-		"packages/backend": ".",
+		"packages/backend": ".", "RedDog.UI": ".", "spa": "spa",
 	}
 	for name, want := range cases {
 		im := ims[name]

@@ -38,6 +38,9 @@ func InferContext(root, dockerfilePath string, m *dockerfile.File) (string, stri
 	for dir := dfDir; ; dir = filepath.Dir(dir) {
 		missing := missingSources(dir, sources)
 		if len(missing) == 0 {
+			if up := workdirContext(root, dir, sources, m); up != "" {
+				return up, "every COPY/ADD source exists here, and the directory a WORKDIR enters after copying the whole context"
+			}
 			if dir == dfDir {
 				return dir, ""
 			}
@@ -74,4 +77,52 @@ func missingSources(dir string, sources []string) []string {
 		missing = append(missing, s)
 	}
 	return missing
+}
+
+// workdirContext is a directory above dir that is the context after all,
+// or "": the Dockerfile copies the whole context and then enters a
+// directory of it (`COPY . .`, `WORKDIR /usr/src/app/RedDog.UI`: review
+// 27, Azure's reddog, whose workflow builds RedDog.UI/Dockerfile with the
+// repository as context) that dir lacks and a directory above it holds,
+// with every COPY source. A WORKDIR that creates its directory matches no
+// directory above, and the context stays dir.
+func workdirContext(root, dir string, sources []string, m *dockerfile.File) string {
+	var entered []string
+	for _, s := range m.Stages {
+		var dests []string
+		for _, x := range s.Instructions {
+			// the state is the one before x: the directory the
+			// instructions before it entered
+			if x.State != nil {
+				for _, d := range dests {
+					if rel, ok := strings.CutPrefix(filepath.ToSlash(filepath.Clean(x.State.Workdir)), strings.TrimSuffix(d, "/")+"/"); ok && rel != "" {
+						entered = append(entered, rel)
+					}
+				}
+			}
+			if x.Copy != nil && x.Copy.From == "" && !x.Copy.UsesVariables {
+				for _, src := range x.Copy.ContextSources() {
+					if strings.Trim(filepath.ToSlash(filepath.Clean("/"+src)), "/") == "" {
+						d := x.Copy.Dest
+						if !filepath.IsAbs(d) && x.State != nil {
+							d = x.State.Workdir + "/" + d
+						}
+						dests = append(dests, filepath.ToSlash(filepath.Clean(d)))
+					}
+				}
+			}
+		}
+	}
+	if len(entered) == 0 || len(missingSources(dir, entered)) == 0 {
+		return ""
+	}
+	for up := filepath.Dir(dir); strings.HasPrefix(up, root) && up != dir; dir, up = up, filepath.Dir(up) {
+		if len(missingSources(up, entered)) == 0 && len(missingSources(up, sources)) == 0 {
+			return up
+		}
+		if up == root {
+			break
+		}
+	}
+	return ""
 }
