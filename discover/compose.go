@@ -261,8 +261,31 @@ func loadCompose(ctx context.Context, root, dir, file string, env []string, envO
 		return nil, append(warns, failed(fmt.Sprintf("%s: %v: not read (its images are missing)", strings.Join(files, "+"), unwrapPathErr(err))))
 	}
 	proj, err := opts.LoadProject(ctx)
+	// a variable the file requires (`${PG_PASS:?database password
+	// required}`) and nobody set here: compose refuses the whole file, but
+	// its builds rarely need it (review 27: semaphore's and karakeep's
+	// examples). Load it with a stand-in value; an image whose build names
+	// the stand-in is left out, saying which variable it needs.
+	var required []string
+	for tries := 0; err != nil && tries < 16; tries++ {
+		names := requiredUnset(err)
+		if len(names) == 0 || slices.ContainsFunc(names, func(n string) bool { return slices.Contains(required, n) }) {
+			break
+		}
+		if opts.Environment == nil {
+			opts.Environment = map[string]string{}
+		}
+		for _, n := range names {
+			opts.Environment[n] = unsetStandIn + n
+		}
+		required = append(required, names...)
+		proj, err = opts.LoadProject(ctx)
+	}
 	if err != nil {
 		return nil, []string{failed(fmt.Sprintf("%s: %v (its images are missing; fix it and run again)", strings.Join(files, "+"), err))}
+	}
+	if len(required) > 0 {
+		warns = append(warns, fmt.Sprintf("%s: read with stand-ins for the variables it requires and nothing here sets (%s)", strings.Join(files, "+"), strings.Join(required, ", ")))
 	}
 	var out []*Image
 	// values an env file sets (.env of the project directory): a build arg
@@ -289,6 +312,18 @@ func loadCompose(ctx context.Context, root, dir, file string, env []string, envO
 			continue
 		}
 		b := svc.Build
+		if len(required) > 0 {
+			buildText := b.Context + "\x00" + b.Dockerfile + "\x00" + b.Target
+			for _, v := range b.Args {
+				if v != nil {
+					buildText += "\x00" + *v
+				}
+			}
+			if m := standInUse.FindStringSubmatch(buildText); m != nil {
+				warns = append(warns, fmt.Sprintf("%s: service %s builds with a variable it requires and nothing here sets (%s): not analysed", files[0], n, m[1]))
+				continue
+			}
+		}
 		ctxDir := b.Context
 		if ctxDir == "" {
 			ctxDir = dir
@@ -396,4 +431,26 @@ func modelImage(im *Image, ctxDir, df, inline, def, inlineKey string) {
 	}
 	m.Path = dfName
 	setModel(im, m)
+}
+
+// unsetStandIn prefixes the value a required compose variable that nothing
+// sets is read with.
+const unsetStandIn = "./layerwise-unset-"
+
+// (a path: a volume's source that is one is a bind mount, not a named
+// volume the project would have to declare)
+var standInUse = regexp.MustCompile(`layerwise-unset-([A-Za-z_][A-Za-z0-9_]*)`)
+
+var requiredVariable = regexp.MustCompile(`required variable ([A-Za-z_][A-Za-z0-9_]*) is missing a value`)
+
+// requiredUnset are the variables compose's error says are required and
+// unset.
+func requiredUnset(err error) []string {
+	var out []string
+	for _, m := range requiredVariable.FindAllStringSubmatch(err.Error(), -1) {
+		if !slices.Contains(out, m[1]) {
+			out = append(out, m[1])
+		}
+	}
+	return out
 }

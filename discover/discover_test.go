@@ -248,6 +248,36 @@ func TestComposeWarningsAreCollected(t *testing.T) {
 	}
 }
 
+// TestComposeRequiredVariables: review 27 (semaphore's, karakeep's and
+// Tandoor's example compose files): `${PG_PASS:?database password
+// required}` that nothing sets made compose refuse the whole file, and the
+// audit exit 1. The file is read with stand-ins; a service whose build
+// itself needs the variable is left out, named in a warning; no failure.
+func TestComposeRequiredVariables(t *testing.T) {
+	root := t.TempDir()
+	testfs.Write(t, root, map[string]string{
+		"compose.yaml": "services:\n  db:\n    image: postgres:16\n    environment:\n      POSTGRES_PASSWORD: ${LW_TEST_PG_PASS:?database password required}\n    volumes:\n      - ${LW_TEST_DATA:?}:/var/lib/postgresql/data\n" +
+			"  api:\n    build: .\n  web:\n    build:\n      context: ${LW_TEST_WEB_DIR:?set it}\n",
+		"Dockerfile": "FROM scratch\n",
+	})
+	res, err := Discover(context.Background(), root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Failed) != 0 {
+		t.Errorf("failed = %q", res.Failed)
+	}
+	if ims := byName(res); ims["api"] == nil || ims["web"] != nil {
+		t.Errorf("images = %q", names(res))
+	}
+	all := strings.Join(res.Warnings, "\n")
+	for _, want := range []string{"LW_TEST_PG_PASS", "LW_TEST_DATA", "service web builds with a variable it requires and nothing here sets (LW_TEST_WEB_DIR)"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("warnings lack %q: %q", want, res.Warnings)
+		}
+	}
+}
+
 // TestBrokenComposeIsAFailure: a compose file that does not load is a
 // failure (its images are missing: commands exit 1), and the rest is still
 // discovered.

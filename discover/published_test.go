@@ -551,9 +551,13 @@ func TestLoadedComposeNamesItsOwnDockerfiles(t *testing.T) {
 		}
 	}
 	check(true)
-	// a compose file that does not load (a variable it requires) is read
-	// by its words: it may build any Dockerfile.dev
+	// a variable it requires and nothing sets: read with a stand-in
+	// (review 27), it still names only its own Dockerfiles
 	files["docker-compose-local.yml"] = "services:\n  api:\n    image: ${REQUIRED:?set it}\n    build:\n      context: ./apps/api\n      dockerfile: Dockerfile.dev\n"
+	check(true)
+	// a compose file that does not load (a volume it does not declare) is
+	// read by its words: it may build any Dockerfile.dev
+	files["docker-compose-local.yml"] = "services:\n  api:\n    volumes:\n      - data:/x\n    build:\n      context: ./apps/api\n      dockerfile: Dockerfile.dev\n"
 	check(false)
 }
 
