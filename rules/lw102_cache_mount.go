@@ -80,6 +80,20 @@ func stageBase(in *Input, ins *dockerfile.Instruction) string {
 	return ""
 }
 
+// orderReported: LW101 reports the install of this RUN (sources copied
+// before it).
+func (in *Input) orderReported(ins *dockerfile.Instruction) bool {
+	if in.orderLines == nil {
+		in.orderLines = map[int]bool{}
+		for _, f := range checkCacheOrder(in) {
+			for _, l := range f.Affects {
+				in.orderLines[l] = true
+			}
+		}
+	}
+	return in.orderLines[ins.Range.Start.Line]
+}
+
 // informIfManifestsOnly makes the mount findings that are still warnings
 // information where only package manifests come before the step
 // (manifestsOnlyBefore): the dependency step as it should be, which
@@ -204,6 +218,18 @@ func checkCacheMounts(in *Input) []Finding {
 				if len(dirs) == 0 {
 					continue
 				}
+				// LW101's fix puts a dependency step before the sources,
+				// which fills the store in its layer, where a mount here
+				// would hide it (review 27: the two pieces of advice read
+				// as one conflicted); until it is applied, the mount pays
+				orderFirst := ""
+				if st := storeDirOf(in, ins, inst); st != "" && inst.Compile && slices.Contains(dirs, st) && in.orderReported(ins) {
+					rest := "only the other caches belong in a mount here"
+					if len(dirs) == 1 {
+						rest = "this step needs no mount"
+					}
+					orderFirst = fmt.Sprintf(" Once LW101's dependency step goes in first (layerwise fix does that), it keeps %s in its layer, and %s.", st, rest)
+				}
 				guess := ""
 				if ins.State.HomeGuessed && strings.HasPrefix(dirs[0], ins.State.Home) {
 					guess = fmt.Sprintf(" (HOME assumed %s for USER %s: check the image's /etc/passwd)", ins.State.Home, ins.State.User)
@@ -249,7 +275,7 @@ func checkCacheMounts(in *Input) []Finding {
 					// downloads (review 27: the message said downloads)
 					again = "each re-run of this step compiles every package again"
 				}
-				f := in.at(ins, msg+in.ciMountNote(), Cost{
+				f := in.at(ins, msg+orderFirst+in.ciMountNote(), Cost{
 					Invalidates: again,
 					Seconds:     t.Seconds / 2, Basis: "static",
 				})

@@ -838,3 +838,24 @@ func TestLW102VendoredGoBuildWithA(t *testing.T) {
 		t.Errorf("without -a, the build cache alone: %+v", fs)
 	}
 }
+
+// TestLW102SaysLW101ComesFirst: review 27 (dapr's javademo and demo2
+// viewer): LW101 asks for a dependency step before the sources, LW102 for
+// a mount over the store on the compile; followed together the mount would
+// hide the step's layer. LW102 says so; without LW101's finding it does not.
+func TestLW102SaysLW101ComesFirst(t *testing.T) {
+	fs := check(t, "LW102", input(t, "FROM golang:1.23\nWORKDIR /src\nCOPY . .\nRUN go build -o /app .\n"))
+	if len(fs) != 1 || !strings.Contains(fs[0].Message, "it keeps /go/pkg/mod in its layer, and only the other caches belong in a mount here") {
+		t.Errorf("go: %+v", fs)
+	}
+	fs = check(t, "LW102", input(t, "FROM maven:3-eclipse-temurin-21\nWORKDIR /src\nCOPY pom.xml .\nADD src src\nRUN mvn -B package\n"))
+	if len(fs) != 1 || !strings.Contains(fs[0].Message, "this step needs no mount") {
+		t.Errorf("maven: %+v", fs)
+	}
+	fs = check(t, "LW102", input(t, "FROM golang:1.23\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN go build -o /app .\n"))
+	for _, f := range fs {
+		if strings.Contains(f.Message, "LW101") {
+			t.Errorf("no LW101 here: %+v", f)
+		}
+	}
+}

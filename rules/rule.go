@@ -372,6 +372,9 @@ type Input struct {
 	// stageCtx memoizes stageUsesContext per stage index (headStep asks
 	// it for every COPY --from of every RUN).
 	stageCtx map[int]bool
+	// orderLines memoizes the installs LW101 reports, by line (LW102 asks
+	// it per install).
+	orderLines map[int]bool
 	// aptKept memoizes aptMountLeftOut per RUN (the apt fix asks it of
 	// every later apt RUN, each of which asks it of the ones after it)
 	aptKept map[*dockerfile.Instruction]string
