@@ -354,6 +354,17 @@ func checkCacheOrder(in *Input) []Finding {
 				mfs := in.presentManifests(inst.Tool, broad)
 				msg := fmt.Sprintf("%s (line %d) copies sources before %s (line %d): every source change %s %s. Copy %s first, install, then copy the sources.",
 					short(broad.Original), broad.Range.Start.Line, what, ins.Range.Start.Line, why, what, mfs)
+				if m := manifestsCopiedBefore(s, broad, inst.Tool); m != nil {
+					// the manifests come first already (review 27: dapr's
+					// javademo copies pom.xml alone, then src, then runs
+					// mvn package): what is missing is the step on them
+					step := "a dependency step on them alone"
+					if inst.Tool == toolMaven {
+						step = "`RUN mvn dependency:go-offline` (Maven's dependency step on the pom alone)"
+					}
+					msg = fmt.Sprintf("%s (line %d) copies sources before %s (line %d): every source change %s %s. The manifests come first already (line %d), but nothing installs from them before the sources: add %s right after line %d.",
+						short(broad.Original), broad.Range.Start.Line, what, ins.Range.Start.Line, why, what, m.Range.Start.Line, step, m.Range.Start.Line)
+				}
 				if inst.Tool == toolCargo && in.cargoWorkspace(broad) {
 					// its members' manifests and sources come too: a
 					// fetch on the root manifests alone fails (review)
@@ -579,6 +590,25 @@ func sourceDir(broad *dockerfile.Instruction) string {
 		return strings.TrimPrefix(path.Clean("/"+srcs[0]), "/")
 	}
 	return ""
+}
+
+// manifestsCopiedBefore is the last COPY before broad in its stage that
+// copies nothing but the tool's manifests, or nil.
+func manifestsCopiedBefore(s *dockerfile.Stage, broad *dockerfile.Instruction, t *Tool) *dockerfile.Instruction {
+	var last *dockerfile.Instruction
+	for _, x := range s.Instructions {
+		if x == broad {
+			return last
+		}
+		if x.Copy == nil || x.Copy.From != "" {
+			continue
+		}
+		srcs := x.Copy.ContextSources()
+		if len(srcs) > 0 && !slices.ContainsFunc(srcs, func(src string) bool { return !matchesManifest(src, t.Manifests) }) {
+			last = x
+		}
+	}
+	return nil
 }
 
 func manifestList(t *Tool) string {

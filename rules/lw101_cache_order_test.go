@@ -268,3 +268,14 @@ func TestLW101MixConfigIsAManifest(t *testing.T) {
 		t.Errorf("config/ beside mix.exs: %+v", fs)
 	}
 }
+
+// TestLW101ManifestsAlreadyFirst: review 27 (dapr's javademo): pom.xml is
+// copied alone, then src, then `mvn package`: the advice is the dependency
+// step after the pom, not "copy pom.xml, .mvn, mvnw first" (neither .mvn
+// nor mvnw exists).
+func TestLW101ManifestsAlreadyFirst(t *testing.T) {
+	fs := check(t, "LW101", input(t, "FROM maven:3-openjdk-11 AS build\nWORKDIR /build\nCOPY pom.xml ./\nADD src /build/src\nRUN mvn package\n"))
+	if len(fs) != 1 || !strings.Contains(fs[0].Message, "The manifests come first already (line 3)") || !strings.Contains(fs[0].Message, "mvn dependency:go-offline") || strings.Contains(fs[0].Message, "mvnw") {
+		t.Errorf("%+v", fs)
+	}
+}
