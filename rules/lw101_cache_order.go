@@ -80,6 +80,9 @@ func (in *Input) broadCopy(ins *dockerfile.Instruction) bool {
 		if in.mixConfigDir(src) {
 			continue // Mix's compile-time configuration (livebook's config/)
 		}
+		if in.msbuildPropsDir(src) {
+			continue // MSBuild files a Directory.Build.props imports (TailwindTraders' build/)
+		}
 		if in.isDirSource(src) {
 			return true
 		}
@@ -171,6 +174,29 @@ func (in *Input) requirementsDir(src string) bool {
 			continue
 		}
 		if ext := path.Ext(rest); ext != ".txt" && ext != ".in" {
+			return false
+		}
+		n++
+	}
+	return n > 0
+}
+
+// msbuildPropsDir: the COPY source is a directory holding MSBuild
+// property and target files only (TailwindTraders' build/dependencies.props,
+// which Directory.Build.props imports: the package versions): what a
+// restore reads, not sources (review 27).
+func (in *Input) msbuildPropsDir(src string) bool {
+	dir := strings.TrimPrefix(path.Clean("/"+src), "/")
+	if dir == "" || in.Context == nil || in.Context.Walk == nil {
+		return false
+	}
+	n := 0
+	for _, e := range in.Context.Entries {
+		rest, ok := strings.CutPrefix(e.Path, dir+"/")
+		if !ok || e.Type == buildctx.TypeDir {
+			continue
+		}
+		if ext := path.Ext(rest); ext != ".props" && ext != ".targets" {
 			return false
 		}
 		n++

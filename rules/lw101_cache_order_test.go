@@ -279,3 +279,21 @@ func TestLW101ManifestsAlreadyFirst(t *testing.T) {
 		t.Errorf("%+v", fs)
 	}
 }
+
+// TestLW101MSBuildPropsDirIsAManifest: review 27 (TailwindTraders' BFFs):
+// build/ holds only dependencies.props, which Directory.Build.props
+// imports — a restore input, copied with the manifests; the sources are
+// the project's COPY after it.
+func TestLW101MSBuildPropsDirIsAManifest(t *testing.T) {
+	df := "FROM mcr.microsoft.com/dotnet/sdk:8.0 AS build\nWORKDIR /src\nCOPY ./Directory.Build.props .\nCOPY ./build ./build\nWORKDIR /src/project\nCOPY ./Bff .\nRUN dotnet build \"Bff.csproj\" -c Release -o /app\n"
+	files := map[string]string{"Dockerfile": df, "Directory.Build.props": "<Project><Import Project=\"build/dependencies.props\" /></Project>",
+		"build/dependencies.props": "<Project/>", "Bff/Bff.csproj": "<Project Sdk=\"Microsoft.NET.Sdk.Web\"/>", "Bff/Program.cs": ""}
+	fs := check(t, "LW101", inputWithContext(t, files))
+	if len(fs) != 1 || fs[0].Range.Start.Line != 6 {
+		t.Errorf("want the project's COPY (line 6): %+v", fs)
+	}
+	files["build/tool.sh"] = "echo"
+	if fs := check(t, "LW101", inputWithContext(t, files)); len(fs) != 1 || fs[0].Range.Start.Line != 4 {
+		t.Errorf("a directory with more than MSBuild files is sources: %+v", fs)
+	}
+}
