@@ -1209,6 +1209,18 @@ func (c *buildConfigs) cloudCodeNoMounts(dir string) string {
 			return relTo(c.root, p) + " builds it with skaffold's default local builder (Cloud Code), the classic builder, where RUN --mount fails"
 		}
 	}
+	// the editors' own record that the project needs Cloud Code (review
+	// 27: the Cloud Run samples carry no task, only these): its Run on
+	// Cloud Run Emulator builds with the same skaffold default
+	for _, f := range []struct{ name, mark string }{
+		{filepath.Join(".vscode", "extensions.json"), `googlecloudtools.cloudcode`},
+		{filepath.Join(".idea", "externalDependencies.xml"), `com.google.gct.core`},
+	} {
+		p := filepath.Join(dir, f.name)
+		if data := c.read(p); data != nil && bytes.Contains(bytes.ToLower(data), []byte(strings.ToLower(f.mark))) {
+			return relTo(c.root, p) + " asks for Cloud Code, which builds it with skaffold's default local builder, the classic builder, where RUN --mount fails"
+		}
+	}
 	return ""
 }
 

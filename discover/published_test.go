@@ -484,6 +484,14 @@ func TestCloudCodeSampleGetsNoMounts(t *testing.T) {
 		"golang/sk/Dockerfile":         "FROM golang:1.22\n",
 		"golang/sk/.vscode/tasks.json": `{"tasks": [{"label": "Build", "command": "skaffold", "args": ["build"]}]}`,
 		"golang/sk/skaffold.yaml":      "apiVersion: skaffold/v4beta14\nkind: Config\nbuild:\n  artifacts:\n    - image: sk\n  local:\n    useBuildkit: true\n",
+		// review 27: the Cloud Run samples ask the editors for Cloud Code
+		// and carry no task
+		"nodejs/run/Dockerfile":                   "FROM node:20\n",
+		"nodejs/run/.vscode/extensions.json":      `{"recommendations": ["googlecloudtools.cloudcode"]}`,
+		"java/run/Dockerfile":                     "FROM maven:3\n",
+		"java/run/.idea/externalDependencies.xml": `<project version="4"><component name="ExternalDependencies"><plugin id="com.google.gct.core" /></component></project>`,
+		"nodejs/other/Dockerfile":                 "FROM node:20\n",
+		"nodejs/other/.vscode/extensions.json":    `{"recommendations": ["dbaeumer.vscode-eslint"]}`,
 	}
 	root := t.TempDir()
 	testfs.Write(t, root, files)
@@ -492,7 +500,7 @@ func TestCloudCodeSampleGetsNoMounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, im := range disc.Images {
-		want := im.Dockerfile == "golang/hello/Dockerfile"
+		want := im.Dockerfile == "golang/hello/Dockerfile" || im.Dockerfile == "nodejs/run/Dockerfile" || im.Dockerfile == "java/run/Dockerfile"
 		if got := strings.Contains(im.NoMounts, "Cloud Code"); got != want {
 			t.Errorf("%s: no mounts %q", im.Dockerfile, im.NoMounts)
 		}
