@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"path"
 	"regexp"
 	"slices"
@@ -54,7 +55,7 @@ COPY . .`,
 	Check: func(in *Input) []Finding {
 		return in.informIfCompileCached(in.informIfNoLayerCache(in.informIfBuiltOnce(in.informIfOnlyUncachedCI(checkCacheOrder(in)))))
 	},
-	FixDockerfile: fixCacheOrder,
+	FixDockerfile: fixCacheOrderInScope,
 	ImageEffects:  []ImageEffect{EffectLockfileRecopied, EffectDependenciesPrefetched},
 })
 
@@ -658,6 +659,99 @@ func short(s string) string {
 // context are copied first, the install runs, then the rest is copied.
 // For compiling tools a dependency step (go mod download, dotnet restore)
 // is inserted after the manifests instead of moving the compile.
+// fixCacheOrderInScope is fixCacheOrder whose new and moved steps read
+// only variables in scope where they land: a dependency step that repeats
+// the compile's `-a ${TARGETARCH/amd64/x64}` above the stage's `ARG
+// TARGETARCH` ran with it empty (review 28: newrelic's .NET guide, whose
+// restore failed). The ARG is repeated above the step; an ENV, or an ARG
+// with a RUN between, is refused.
+func fixCacheOrderInScope(in *Input, f Finding) (*Fix, string) {
+	fx, why := fixCacheOrder(in, f)
+	if fx == nil {
+		return fx, why
+	}
+	for i, r := range fx.Replacements {
+		s, first := in.stageAtLine(r.StartLine)
+		if s == nil || first < 0 {
+			continue
+		}
+		var args []string
+		for _, name := range textVariables(r.Text) {
+			var later *dockerfile.Instruction
+			declaredBefore := false
+			for _, x := range s.Instructions {
+				if !declares(x, name) {
+					continue
+				}
+				if x.Range.Start.Line < r.StartLine {
+					declaredBefore = true
+				} else if later == nil {
+					later = x
+				}
+			}
+			if _, ok := s.Instructions[first].State.Getenv(name); ok || declaredBefore || later == nil {
+				continue // in scope (the base image's PATH too), or set nowhere here: as before
+			}
+			if later.Kind != "ARG" {
+				return nil, fmt.Sprintf("the step moved above line %d reads %s, which the %s on line %d sets only after it", r.StartLine, name, later.Kind, later.Range.Start.Line)
+			}
+			for _, x := range s.Instructions[first:] {
+				if x == later {
+					break
+				}
+				if x.Kind == "RUN" && x.Range.Start.Line >= r.StartLine {
+					return nil, fmt.Sprintf("the step moved above line %d reads %s, declared by the ARG on line %d only after the RUN on line %d, which repeating the ARG above would change", r.StartLine, name, later.Range.Start.Line, x.Range.Start.Line)
+				}
+			}
+			if line := strings.Join(linesOf(in.File, later), "\n"); !slices.Contains(args, line) {
+				args = append(args, line)
+			}
+		}
+		if len(args) > 0 {
+			fx.Replacements[i].Text = strings.Join(args, "\n") + "\n" + r.Text
+			fx.Replacements[i].Kinds = append(slices.Repeat([]string{"ARG"}, len(args)), r.Kinds...)
+		}
+	}
+	return fx, ""
+}
+
+// stageAtLine is the stage of the first instruction at or after line, and
+// that instruction's index in it.
+func (in *Input) stageAtLine(line int) (*dockerfile.Stage, int) {
+	for _, s := range in.File.Stages {
+		for i, x := range s.Instructions {
+			if x.Range.Start.Line >= line {
+				return s, i
+			}
+		}
+	}
+	return nil, -1
+}
+
+// declares: the ARG or ENV instruction sets the variable.
+func declares(x *dockerfile.Instruction, name string) bool {
+	switch c := x.Cmd.(type) {
+	case *instructions.ArgCommand:
+		return slices.ContainsFunc(c.Args, func(kv instructions.KeyValuePairOptional) bool { return kv.Key == name })
+	case *instructions.EnvCommand:
+		return slices.ContainsFunc(c.Env, func(kv instructions.KeyValuePair) bool { return kv.Key == name })
+	}
+	return false
+}
+
+var textVariable = regexp.MustCompile(`\$\{?([A-Za-z_][A-Za-z0-9_]*)`)
+
+// textVariables are the variables a Dockerfile text expands.
+func textVariables(text string) []string {
+	var out []string
+	for _, m := range textVariable.FindAllStringSubmatch(text, -1) {
+		if !slices.Contains(out, m[1]) {
+			out = append(out, m[1])
+		}
+	}
+	return out
+}
+
 func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 	if in.Context == nil || in.Context.Walk == nil {
 		return nil, "the build context could not be read, so the manifests it holds are unknown"

@@ -297,3 +297,34 @@ func TestLW101MSBuildPropsDirIsAManifest(t *testing.T) {
 		t.Errorf("a directory with more than MSBuild files is sources: %+v", fs)
 	}
 }
+
+// TestLW101DependencyStepVariablesInScope: review 28 (newrelic's .NET
+// guide): the restore the fix adds before the sources repeats the
+// publish's `-a ${TARGETARCH/amd64/x64}`, but the stage declares ARG
+// TARGETARCH only after the COPY: the restore ran with it empty and failed.
+// The ARG is repeated above the restore; set by an ENV there, refused.
+func TestLW101DependencyStepVariablesInScope(t *testing.T) {
+	df := "FROM --platform=$BUILDPLATFORM mcr.microsoft.com/dotnet/sdk:8.0-alpine AS build\nCOPY . /source\nWORKDIR /source\nARG TARGETARCH\nRUN --mount=type=cache,id=nuget,target=/root/.nuget/packages \\\n    dotnet publish -a ${TARGETARCH/amd64/x64} --use-current-runtime -o /app\n"
+	files := map[string]string{"Dockerfile": df, "dotnet.csproj": "<Project Sdk=\"Microsoft.NET.Sdk.Web\"/>", "Program.cs": ""}
+	in := inputWithContext(t, files)
+	fs := check(t, "LW101", in)
+	if len(fs) != 1 {
+		t.Fatalf("%+v", fs)
+	}
+	fx, why := fixCacheOrderInScope(in, fs[0])
+	if fx == nil {
+		t.Fatal(why)
+	}
+	got := strings.Join(ApplyFix(in.File.Lines, fx), "\n")
+	if !strings.Contains(got, "ARG TARGETARCH\nCOPY dotnet.csproj /source/\nRUN cd source && dotnet restore -a ${TARGETARCH/amd64/x64}\nCOPY . /source") {
+		t.Errorf("the restore above the ARG:\n%s", got)
+	}
+	files["Dockerfile"] = strings.Replace(df, "ARG TARGETARCH", "ENV TARGETARCH=amd64", 1)
+	in = inputWithContext(t, files)
+	if fs = check(t, "LW101", in); len(fs) != 1 {
+		t.Fatalf("%+v", fs)
+	}
+	if fx, why := fixCacheOrderInScope(in, fs[0]); fx != nil || !strings.Contains(why, "reads TARGETARCH, which the ENV on line 4 sets only after it") {
+		t.Errorf("ENV: %v %q", fx != nil, why)
+	}
+}
