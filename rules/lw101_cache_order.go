@@ -327,6 +327,12 @@ func checkCacheOrder(in *Input) []Finding {
 		var broad *dockerfile.Instruction
 		depsDone := map[string]bool{} // tools whose dependencies were fetched before the broad copy
 		for i, ins := range seq {
+			if t, _ := copiesStore(in, ins); t != nil && broad == nil && ins.Copy.From != "" {
+				// the store comes whole from a stage that filled it on
+				// the manifests alone (review 28: homebox's
+				// builder-dependencies): that is the dependency step
+				depsDone[t.Name] = true
+			}
 			if in.broadCopy(ins) && broad == nil {
 				broad = ins
 				continue

@@ -952,6 +952,11 @@ func storeInLayer(in *Input, ins *dockerfile.Instruction, inst *Install, dir str
 	if s == nil {
 		return "its stage is not known"
 	}
+	for _, x := range in.lineageInstructions(s) {
+		if _, st := copiesStore(in, x); st == dir && x.Copy.From != "" && !in.after(x, ins) && x != ins {
+			return fmt.Sprintf("the COPY on line %d puts %s in its layer, which a mount here would hide", x.Range.Start.Line, dir)
+		}
+	}
 	for _, x := range in.lineageRuns(s) {
 		if x == ins {
 			continue

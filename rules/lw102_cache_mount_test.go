@@ -859,3 +859,19 @@ func TestLW102SaysLW101ComesFirst(t *testing.T) {
 		}
 	}
 }
+
+// TestGoModulesCopiedFromADependencyStage: review 28 (homebox): the
+// modules come whole from a stage that downloaded them on go.mod alone
+// (`COPY --from=builder-dependencies /go/pkg/mod /go/pkg/mod`): that is
+// the dependency step (no LW101), and a mount over /go/pkg/mod on the
+// build would hide them (LW102 mounts the build cache only).
+func TestGoModulesCopiedFromADependencyStage(t *testing.T) {
+	src := "FROM golang:1.23-alpine AS deps\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN go mod download\nFROM golang:1.23-alpine AS builder\nWORKDIR /go/src/app\nCOPY --from=deps /go/pkg/mod /go/pkg/mod\nCOPY ./backend .\nRUN CGO_ENABLED=0 go build -o /go/bin/api ./app/api\n"
+	if fs := check(t, "LW101", input(t, src)); len(fs) != 0 {
+		t.Errorf("LW101: %+v", fs)
+	}
+	fs := check(t, "LW102", input(t, src))
+	if len(fs) != 1 || strings.Contains(fs[0].Message, "/go/pkg/mod") || !strings.Contains(fs[0].Message, "/root/.cache/go-build") {
+		t.Errorf("LW102: %+v", fs)
+	}
+}

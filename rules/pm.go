@@ -138,3 +138,27 @@ func varNames(x *dockerfile.Instruction) []string {
 	}
 	return out
 }
+
+// storeTools are the tools whose package store a COPY may bring whole.
+var storeTools = []*Tool{toolGo, toolCargo, toolMaven, toolGradle, toolDotnet}
+
+// copiesStore is the tool whose package store the COPY fills (its
+// destination is the store or holds it: homebox's `COPY
+// --from=builder-dependencies /go/pkg/mod /go/pkg/mod`), and the store.
+func copiesStore(in *Input, x *dockerfile.Instruction) (*Tool, string) {
+	if x.Copy == nil || x.State == nil {
+		return nil, ""
+	}
+	d := x.Copy.Dest
+	if !path.IsAbs(d) {
+		d = path.Join(x.State.Workdir, d)
+	}
+	d = path.Clean(d)
+	for _, t := range storeTools {
+		st := t.StoreDir(x.State, stageBase(in, x))
+		if st != "" && (st == d || strings.HasPrefix(st, d+"/")) && d != "/" {
+			return t, st
+		}
+	}
+	return nil, ""
+}
