@@ -295,3 +295,22 @@ func TestLW119PerPackageFlags(t *testing.T) {
 		t.Errorf("a flag for the main package alone reached the dependency compile:\n%s", deps)
 	}
 }
+
+// TestLW119InformsWhereNothingRebuilds: review 28 (istio's samples, which
+// a reader builds once): information, with the reason, and still fixed;
+// the message says where the build cache is when no mount holds it.
+func TestLW119InformsWhereNothingRebuilds(t *testing.T) {
+	src := "FROM golang:1.23 AS build\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN go build -o /app .\nFROM scratch\nCOPY --from=build /app /app\n"
+	in := input(t, src)
+	in.BuiltOnce = "only a README builds it"
+	fs := check(t, "LW119", in)
+	if len(fs) != 1 || fs[0].Severity != Info || !strings.Contains(fs[0].Message, "only a README builds it") || !strings.Contains(fs[0].Message, "in the compile's own layer") {
+		t.Fatalf("%+v", fs)
+	}
+	if fx, why := fixGoDepsInMount(in, fs[0]); fx == nil {
+		t.Errorf("information is still fixed: %q", why)
+	}
+	if fs := check(t, "LW119", input(t, src)); len(fs) != 1 || fs[0].Severity != Warning {
+		t.Errorf("built per change: %+v", fs)
+	}
+}
