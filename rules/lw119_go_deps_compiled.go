@@ -380,11 +380,11 @@ func fixGoDepsInMount(in *Input, f Finding) (*Fix, string) {
 	if s.Name == "" { // the final stage, unnamed: nothing names it
 		names = []string{"go-modules", "go-imports", "go-deps"}
 	}
-	// the AS as the stage's own FROM writes it (or in the FROM's case)
+	// the new FROM lines' AS in the case of their FROM keyword, as
+	// BuildKit's FromAsCasing asks (review 28: copying a file's `FROM x
+	// as y` added three of its warnings per rewrite)
 	as := "AS"
-	if w := regexp.MustCompile(`(?i)\s(as)\s`).FindStringSubmatch(m.Lines[s.From.Range.Start.Line-1]); w != nil {
-		as = w[1]
-	} else if kw := keywordAsWritten(m, s.From); kw == strings.ToLower(kw) {
+	if kw := keywordAsWritten(m, s.From); kw == strings.ToLower(kw) {
 		as = "as"
 	}
 	var fromText string // the split stage's FROM line, renamed

@@ -192,8 +192,8 @@ func TestLW119ReviewCases(t *testing.T) {
 		t.Fatal(why)
 	}
 	got := strings.Join(ApplyFix(in.File.Lines, fx), "\n")
-	if !strings.Contains(got, "FROM go-build-modules as go-build-go-imports\nCOPY . /app/\nRUN --mount") || !strings.Contains(got, "FROM go-build-modules as go-build\n") {
-		t.Errorf("the listing stage repeats another stage's file, or the AS is not the original's:\n%s", got)
+	if !strings.Contains(got, "FROM go-build-modules AS go-build-go-imports\nCOPY . /app/\nRUN --mount") || !strings.Contains(got, "FROM go-build-modules AS go-build\n") {
+		t.Errorf("the listing stage repeats another stage's file, or the new FROM lines' AS is not in their FROM's case (FromAsCasing):\n%s", got)
 	}
 	if !strings.Contains(got, "{{if .Standard}}{{.ImportPath}}") {
 		t.Errorf("the standard library is not compiled with the dependencies:\n%s", got)
@@ -218,7 +218,7 @@ func TestLW119ReviewCases(t *testing.T) {
 		t.Fatal(why)
 	}
 	got = strings.Join(ApplyFix(in.File.Lines, fx), "\n")
-	if !strings.Contains(got, "as go-build-go-imports\nCOPY . /app/\n") || !strings.Contains(got, "as go-build\nRUN useradd app\nCOPY --chown=app:app . /app/\n") {
+	if !strings.Contains(got, "AS go-build-go-imports\nCOPY . /app/\n") || !strings.Contains(got, "AS go-build\nRUN useradd app\nCOPY --chown=app:app . /app/\n") {
 		t.Errorf("--chown in the listing stage, or lost in the compile's:\n%s", got)
 	}
 	// a workspace: no finding
