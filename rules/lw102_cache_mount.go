@@ -51,7 +51,8 @@ pays there only when kept between jobs (` + "`layerwise build --cache-mounts`" +
 image — no CMD or ENTRYPOINT, nothing copied in, and either a toolchain's own variables (` + "`RUSTUP_HOME`" + `, ` + "`GOLANG_VERSION`" + `)
 or an operating system's image (or scratch) kept in a directory per version — gets no mount: apt's
 fix would take the docker-clean hook out of that image and of every image built FROM it, and such images are built
-once per release on fresh builders, whose mounts are empty.`,
+once per release on fresh builders, whose mounts are empty. For the same reason the apt fix leaves the stages of
+an image the repository's CI publishes (its build stages are fixed).`,
 	Bad: `FROM node:20
 COPY package.json package-lock.json ./
 RUN npm ci`,
@@ -909,6 +910,12 @@ func fixCacheMount(in *Input, f Finding) (*Fix, string) {
 		// nodejs RUNs, refused for their `rm -rf ~/.npm`)
 		if why := in.laterAptLeftOut(s, ins); why != "" {
 			return nil, why
+		}
+		if final := in.finalStage(); final != nil && in.CIPublishes && slices.Contains(in.lineage(final), s) {
+			// the image others pull and extend would keep apt's
+			// downloads in every layer of theirs that installs a
+			// package (reviews 26 and 28: sftpgo, CTFd, guacamole)
+			return nil, fmt.Sprintf("%s publishes this image, and the stage is part of it: without docker-clean, every image built FROM it would keep apt's downloads in its layers; mount apt's cache in a build stage, or leave this one as it is", in.CIWorkflow)
 		}
 		lines = append([]string{strings.Repeat(" ", ins.Range.Start.Col-1) + keywordAsWritten(in.File, ins) + strings.TrimPrefix(aptKeepCache, "RUN")}, lines...)
 		kinds = append(kinds, "RUN")

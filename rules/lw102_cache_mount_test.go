@@ -875,3 +875,35 @@ func TestGoModulesCopiedFromADependencyStage(t *testing.T) {
 		t.Errorf("LW102: %+v", fs)
 	}
 }
+
+// TestAptFixLeavesAPublishedImage: reviews 26 and 28 (sftpgo, CTFd): the
+// apt fix takes docker-clean out of the stage it mounts apt's cache in; in
+// the final stage of an image a workflow publishes, every image built FROM
+// it would then keep apt's downloads. Refused there; a build stage, or an
+// image nothing publishes, is fixed.
+func TestAptFixLeavesAPublishedImage(t *testing.T) {
+	src := "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y curl\nCOPY app /app\nCMD [\"/app\"]\n"
+	in := input(t, src)
+	in.CIWorkflow, in.CIPublishes = ".github/workflows/release.yml", true
+	fs := check(t, "LW102", in)
+	if len(fs) != 1 {
+		t.Fatalf("%+v", fs)
+	}
+	if fx, why := fixCacheMount(in, fs[0]); fx != nil || !strings.Contains(why, "release.yml publishes this image") {
+		t.Errorf("published: %v %q", fx != nil, why)
+	}
+	in = input(t, src)
+	if fs := check(t, "LW102", in); len(fs) != 1 {
+		t.Fatalf("%+v", fs)
+	} else if fx, why := fixCacheMount(in, fs[0]); fx == nil {
+		t.Errorf("not published: %q", why)
+	}
+	build := "FROM debian:bookworm-slim AS build\nRUN apt-get update && apt-get install -y gcc\nRUN gcc -o /app app.c\nFROM debian:bookworm-slim\nCOPY --from=build /app /app\nCMD [\"/app\"]\n"
+	in = input(t, build)
+	in.CIWorkflow, in.CIPublishes = ".github/workflows/release.yml", true
+	if fs := check(t, "LW102", in); len(fs) != 1 {
+		t.Fatalf("%+v", fs)
+	} else if fx, why := fixCacheMount(in, fs[0]); fx == nil {
+		t.Errorf("a build stage of a published image: %q", why)
+	}
+}
