@@ -198,6 +198,10 @@ type Repo struct {
 	// in a CI log.)
 	ComposeEnv []string `json:"-"`
 
+	// variableTags: a build script or workflow tags an image with a
+	// name that is a variable (prefixedDirImage).
+	variableTags bool
+
 	// byTag indexes the images by their normalised tags; finish builds it
 	// once, since Deps runs for every image (and again for each build).
 	byTag map[string]*Image
@@ -507,7 +511,7 @@ func finish(res *Repo) {
 	var kaniko string
 	res.CIWorkflow, kaniko = configs.ciWorkflow()
 	var passed map[string]bool
-	res.Published, passed = configs.publishedNames()
+	res.Published, passed, res.variableTags = configs.publishedNames()
 	res.Images = dedupeImages(res.Images)
 	res.Images = dropIncludedFragments(res.Root, res.Images)
 	res.Warnings = dedupeStrings(res.Warnings)

@@ -30,6 +30,11 @@ import (
 // for `docker build -t`, besides the repository's root.
 var scriptDirs = []string{"", "tools", "scripts", "script", "build", "hack", "ci", "docker", "deploy"}
 
+// dockerVarTag is the first -t/--tag value of a docker build called
+// through a variable (bank-of-sirius' `$(DOCKER_BUILD) --tag
+// "$${SHORTNAME}"`).
+var dockerVarTag = regexp.MustCompile(`\$[({]?[A-Z_]*DOCKER[A-Z_]*[)}]?[^\n]*?(?:\s-t|\s--tag)(?:\s+|=)("[^"]+"|'[^']+'|\S+)`)
+
 // dockerTag is a docker build command's -t/--tag value.
 var dockerTag = regexp.MustCompile(`\bdocker(?:\s+buildx)?\s+build\b[^\n]*?(?:\s-t|\s--tag)(?:\s+|=)("[^"]+"|'[^']+'|\S+)`)
 
@@ -46,7 +51,7 @@ var buildArg = regexp.MustCompile(`--build-arg(?:\s+|=)["']?([A-Za-z_][A-Za-z0-9
 // workflows and build scripts tag, and the build args they pass. A name
 // whose registry or owner is an expression (${registry}teastore-base) is
 // kept as "*/" + its last path element.
-func (c *buildConfigs) publishedNames() (names []string, args map[string]bool) {
+func (c *buildConfigs) publishedNames() (names []string, args map[string]bool, variableTags bool) {
 	args = map[string]bool{}
 	files := append(c.workflows(), filepath.Join(c.root, ".gitlab-ci.yml"))
 	for _, d := range scriptDirs {
@@ -71,6 +76,9 @@ func (c *buildConfigs) publishedNames() (names []string, args map[string]bool) {
 		for _, m := range dockerTag.FindAllSubmatch(data, -1) {
 			raw = append(raw, strings.Trim(string(m[1]), `"'`))
 		}
+		for _, m := range dockerVarTag.FindAllSubmatch(data, -1) {
+			raw = append(raw, strings.Trim(string(m[1]), `"'`))
+		}
 		for _, v := range yamlValues(data, "tags:") {
 			// an image's name has a registry, an owner or a tag:
 			// GitLab's runner tags (`tags: [docker, node]`) and a
@@ -91,6 +99,8 @@ func (c *buildConfigs) publishedNames() (names []string, args map[string]bool) {
 			if n := publishedName(r); n != "" {
 				seen[n] = true
 			}
+			// a tag that is a variable whole (`--tag "$${SHORTNAME}"`)
+			variableTags = variableTags || strings.HasPrefix(r, "$")
 		}
 	}
 	names = make([]string, 0, len(seen))
@@ -98,7 +108,7 @@ func (c *buildConfigs) publishedNames() (names []string, args map[string]bool) {
 		names = append(names, n)
 	}
 	slices.Sort(names)
-	return names, args
+	return names, args, variableTags
 }
 
 var validArg = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -182,7 +192,7 @@ func publishedName(v string) string {
 // element never matches an official image's (FROM node is not the
 // repository's ${REGISTRY}node).
 func (r *Repo) Publishes(ref string) bool {
-	if len(r.Published) == 0 || strings.Contains(ref, "$") {
+	if len(r.Published) == 0 && !r.variableTags || strings.Contains(ref, "$") {
 		return false
 	}
 	n, err := reference.ParseNormalizedNamed(ref)
@@ -194,10 +204,34 @@ func (r *Repo) Publishes(ref string) bool {
 		return true
 	}
 	if !strings.Contains(name, "/") {
-		return false
+		return r.prefixedDirImage(name)
 	}
 	_, ok := slices.BinarySearch(r.Published, "*/"+path.Base(name))
 	return ok
+}
+
+// prefixedDirImage: an unqualified name PREFIX-DIR (or PREFIX_DIR) where
+// DIR is the directory of one of the repository's Dockerfiles, and a build
+// script or workflow tags images from a variable: the repository's own
+// image, tagged by a recipe (review 28: bank-of-sirius' Makefile tags
+// base-images/python as "$(IMAGE_NAME_PREFIX)python", bos-python, which
+// the services build FROM). Whatever the prefix, a bare official name
+// (node, python) has none and is never one.
+func (r *Repo) prefixedDirImage(name string) bool {
+	if !r.variableTags {
+		return false
+	}
+	i := strings.LastIndexAny(name, "-_")
+	if i <= 0 || i == len(name)-1 {
+		return false
+	}
+	dir := name[i+1:]
+	for _, im := range r.Images {
+		if im.Dockerfile != "" && path.Base(path.Dir(filepath.ToSlash(im.Dockerfile))) == dir {
+			return true
+		}
+	}
+	return false
 }
 
 // Mentions. Whether a file names a Dockerfile is asked for every image,

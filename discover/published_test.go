@@ -828,3 +828,35 @@ func TestWorkflowPathsIgnoreNamesNoBuild(t *testing.T) {
 		}
 	}
 }
+
+// TestPrefixedDirImages: review 28 (bank-of-sirius): a Makefile recipe
+// tags each base-images/DIR as "$(IMAGE_NAME_PREFIX)DIR" through a
+// variable (`$(DOCKER_BUILD) --tag "$${SHORTNAME}"`), and the services
+// build FROM bos-python: the repository's own image. A bare official name,
+// or a prefix on a directory that holds no Dockerfile, is not; nor is any
+// name where nothing tags from a variable.
+func TestPrefixedDirImages(t *testing.T) {
+	files := map[string]string{
+		"build/docker.mk":               "docker-image-build/%:\n\t$(DOCKER_BUILD) --tag \"$${SHORTNAME}\" .\n",
+		"base-images/python/Dockerfile": "FROM python:3.12-slim\n",
+		"src/app/Dockerfile":            "FROM bos-python\nCOPY . /app\n",
+		"src/other/Dockerfile":          "FROM node\n",
+	}
+	root := t.TempDir()
+	testfs.Write(t, root, files)
+	disc, err := Discover(context.Background(), root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for ref, want := range map[string]bool{"bos-python": true, "bos_python": true, "python": false, "node": false, "bos-ruby": false} {
+		if got := disc.Publishes(ref); got != want {
+			t.Errorf("Publishes(%q) = %v, want %v", ref, got, want)
+		}
+	}
+	delete(files, "build/docker.mk")
+	root = t.TempDir()
+	testfs.Write(t, root, files)
+	if disc, _ = Discover(context.Background(), root, Options{}); disc.Publishes("bos-python") {
+		t.Error("nothing tags from a variable: bos-python is not known")
+	}
+}
