@@ -530,9 +530,15 @@ func finish(res *Repo) {
 	// samples: Dockerfiles found by name below the root, in a repository
 	// of many (knative's code-samples, dapr's samples)
 	samples := 0
+	exampleDirs := map[string]bool{} // directories below the root with a compose file that builds
 	for _, im := range res.Images {
 		if im.Source == SourceDockerfile && path.Dir(filepath.ToSlash(im.Dockerfile)) != "." {
 			samples++
+		}
+		if im.Source == SourceCompose {
+			if d := path.Dir(filepath.ToSlash(im.SourceFile)); d != "." {
+				exampleDirs[d] = true
+			}
 		}
 	}
 	// every directory an image's mentions are looked up in is read before
@@ -577,6 +583,12 @@ func finish(res *Repo) {
 				// may build any of them: review)
 				im.BuiltOnce = fmt.Sprintf("nothing in the repository builds this image (one of its %d Dockerfiles below the root): it is built by hand or elsewhere", samples)
 			}
+		}
+		// one of many independent example projects, each with its own
+		// compose file, that no CI builds (review 28: newrelic's 13
+		// examples, each README running `docker compose up --build` once)
+		if d := path.Dir(filepath.ToSlash(im.SourceFile)); im.Source == SourceCompose && len(exampleDirs) >= minSamples && d != "." && res.CIWorkflow == "" && im.NoMounts == "" {
+			im.BuiltOnce = fmt.Sprintf("only %s builds this image, one of %d example projects with a compose file of their own that no CI builds: each reader builds it once", im.SourceFile, len(exampleDirs))
 		}
 		if df := filepath.ToSlash(im.Dockerfile); im.Source == SourceDockerfile && im.LocalBuild && (im.CI == "" || im.CIUncached) {
 			im.NoLayerCache = configs.noCacheOnly(df)

@@ -860,3 +860,42 @@ func TestPrefixedDirImages(t *testing.T) {
 		t.Error("nothing tags from a variable: bos-python is not known")
 	}
 }
+
+// TestComposeExampleCollectionsAreBuiltOnce: review 28 (newrelic's
+// examples): five or more example projects, each with a compose file of
+// its own, and no CI that builds images: each reader builds one once. With
+// fewer, or with a CI building images, compose's builds are rebuild loops.
+func TestComposeExampleCollectionsAreBuiltOnce(t *testing.T) {
+	files := map[string]string{}
+	for _, d := range []string{"a", "b", "c", "d", "e"} {
+		files["examples/"+d+"/compose.yaml"] = "services:\n  app:\n    build: .\n"
+		files["examples/"+d+"/Dockerfile"] = "FROM node:20\nCOPY . .\n"
+	}
+	discover := func(files map[string]string) *Repo {
+		root := t.TempDir()
+		testfs.Write(t, root, files)
+		disc, err := Discover(context.Background(), root, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return disc
+	}
+	for _, im := range discover(files).Images {
+		if !strings.Contains(im.BuiltOnce, "one of 5 example projects") {
+			t.Errorf("%s: built once %q", im.SourceFile, im.BuiltOnce)
+		}
+	}
+	files["examples/e/compose.yaml"] = "services: {}\n"
+	for _, im := range discover(files).Images {
+		if im.Source == SourceCompose && im.BuiltOnce != "" {
+			t.Errorf("four examples: %s built once %q", im.SourceFile, im.BuiltOnce)
+		}
+	}
+	files["examples/e/compose.yaml"] = "services:\n  app:\n    build: .\n"
+	files[".github/workflows/ci.yml"] = "on: push\njobs:\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - run: docker compose build\n"
+	for _, im := range discover(files).Images {
+		if im.Source == SourceCompose && im.BuiltOnce != "" {
+			t.Errorf("a CI builds images: %s built once %q", im.SourceFile, im.BuiltOnce)
+		}
+	}
+}
