@@ -60,7 +60,7 @@ RUN npm ci`,
 COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm npm ci`,
 	Check: func(in *Input) []Finding {
-		return in.informIfManifestsOnly(in.informIfBuiltOnce(in.informIfOnlyFreshCI(in.informIfOnlyUncachedCI(checkCacheMount(in)))))
+		return in.informIfOrderFirst(in.informIfManifestsOnly(in.informIfBuiltOnce(in.informIfOnlyFreshCI(in.informIfOnlyUncachedCI(checkCacheMount(in))))))
 	},
 	FixDockerfile: fixCacheMount,
 	ImageEffects:  []ImageEffect{EffectCacheMounts},
@@ -84,15 +84,45 @@ func stageBase(in *Input, ins *dockerfile.Instruction) string {
 // orderReported: LW101 reports the install of this RUN (sources copied
 // before it).
 func (in *Input) orderReported(ins *dockerfile.Instruction) bool {
-	if in.orderLines == nil {
-		in.orderLines = map[int]bool{}
-		for _, f := range checkCacheOrder(in) {
-			for _, l := range f.Affects {
-				in.orderLines[l] = true
-			}
+	in.orderFindings()
+	return in.orderLines[ins.Range.Start.Line] != 0
+}
+
+// orderFindings fills orderLines once: the installs LW101 reports, 1 for
+// information, 2 for a warning (the order pays: a layer cache reuses the
+// step once it comes first).
+func (in *Input) orderFindings() {
+	if in.orderLines != nil {
+		return
+	}
+	in.orderLines = map[int]int{}
+	for _, f := range CacheOrder.Check(in) {
+		level := 1
+		if f.Severity != Info {
+			level = 2
+		}
+		for _, l := range f.Affects {
+			in.orderLines[l] = max(in.orderLines[l], level)
 		}
 	}
-	return in.orderLines[ins.Range.Start.Line]
+}
+
+// informIfOrderFirst makes a mount finding information where LW101 warns
+// about the same install, re-run by the sources copied before it
+// (reviews 27 and 28: two warnings for one cause, and once LW101's fix
+// puts the install first it re-runs only when the manifests change, where
+// this rule informs anyway). Where LW101 only informs (every build runs
+// --no-cache, a CI without a layer cache), the mount is what pays: the
+// warning stays.
+func (in *Input) informIfOrderFirst(fs []Finding) []Finding {
+	in.orderFindings()
+	for i := range fs {
+		if fs[i].Severity != Info && in.orderLines[fs[i].Range.Start.Line] == 2 {
+			fs[i].Severity = Info
+			fs[i].Message += " LW101 reports the order that re-runs it on every source change: with the install first, it re-runs only when the manifests change, and the mount pays then."
+		}
+	}
+	return fs
 }
 
 // informIfManifestsOnly makes the mount findings that are still warnings

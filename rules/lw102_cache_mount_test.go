@@ -646,15 +646,17 @@ func TestLW102TmpfsInPlace(t *testing.T) {
 // TestLW102ManifestsOnlyInforms: review 22 (speedscale's demo, odigos):
 // an install behind a COPY of its manifests alone re-runs only when they
 // change, so the mount is information there (the fix is still offered);
-// with anything else of the context before it, it stays a warning.
+// with anything else of the context before it, it stays a warning — but
+// where LW101 warns about that order, information too.
 func TestLW102ManifestsOnlyInforms(t *testing.T) {
 	for src, want := range map[string]Severity{
 		"FROM node:20\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm ci\nCOPY . .\n":                              Info,
 		"FROM php:8.3\nCOPY --from=composer:2 /usr/bin/composer /usr/bin/composer\nCOPY composer.json ./\nRUN composer install\n": Info,
-		"FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n":                                                                      Warning,
-		"FROM node:20\nWORKDIR /app\nCOPY package.json package-lock.json tsconfig.json ./\nRUN npm ci\nCOPY . .\n":                Warning,
-		"FROM node:20 AS src\nCOPY . /src\nFROM node:20\nWORKDIR /app\nCOPY --from=src /src/package.json ./\nRUN npm install\n":   Warning,
-		"FROM node:20\nWORKDIR /app\nCOPY package.json ./\nRUN --mount=type=bind,source=.,target=/ctx npm install\n":              Warning,
+		// LW101 warns about that order (reviews 27 and 28: one cause)
+		"FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n":                                                                    Info,
+		"FROM node:20\nWORKDIR /app\nCOPY package.json package-lock.json tsconfig.json ./\nRUN npm ci\nCOPY . .\n":              Warning,
+		"FROM node:20 AS src\nCOPY . /src\nFROM node:20\nWORKDIR /app\nCOPY --from=src /src/package.json ./\nRUN npm install\n": Warning,
+		"FROM node:20\nWORKDIR /app\nCOPY package.json ./\nRUN --mount=type=bind,source=.,target=/ctx npm install\n":            Warning,
 	} {
 		fs := check(t, "LW102", input(t, src))
 		if len(fs) != 1 || fs[0].Severity != want {

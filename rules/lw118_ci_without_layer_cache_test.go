@@ -96,9 +96,10 @@ func TestLW118(t *testing.T) {
 // (the mount starts empty on every job: review 15); one a developer builds
 // too keeps the warning, with the note on CI.
 func TestLW102OnlyFreshCI(t *testing.T) {
-	// (the sources before the install: a step behind its manifests alone
-	// is information anyway)
-	in := input(t, "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n")
+	// (a file besides the manifests before the install: a step behind
+	// its manifests alone is information anyway, and one LW101 reports
+	// too)
+	in := input(t, "FROM node:20\nWORKDIR /app\nCOPY package.json package-lock.json tsconfig.json ./\nRUN npm ci\nCOPY . .\n")
 	in.CIWorkflow, in.CIFresh = ".github/workflows/release.yml", true
 	fs := check(t, "LW102", in)
 	if len(fs) != 1 || fs[0].Severity != Info || !strings.Contains(fs[0].Message, "on fresh runners where a cache mount starts empty") {

@@ -374,7 +374,7 @@ type Input struct {
 	stageCtx map[int]bool
 	// orderLines memoizes the installs LW101 reports, by line (LW102 asks
 	// it per install).
-	orderLines map[int]bool
+	orderLines map[int]int
 	// aptKept memoizes aptMountLeftOut per RUN (the apt fix asks it of
 	// every later apt RUN, each of which asks it of the ones after it)
 	aptKept map[*dockerfile.Instruction]string
