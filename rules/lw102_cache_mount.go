@@ -39,7 +39,8 @@ and yarn 4's global cache under Plug'n'Play, which the app reads when it runs. M
 repository (` + "`~/.m2/repository`" + `), never the settings beside it. No mount is added where a command of the RUN
 would remove the mount point (` + "`rm -rf /var/cache/*`" + `, ` + "`rm -rf ~/.cache`" + ` fail with "Device or resource busy");
 an install that only package manifests come before (the dependency step as it should be) re-runs only when they
-change, so its mount is information there; a system package install that re-runs only because it comes after a
+change, so its mount is information there, and so is one whose order LW101 warns about (once the install comes
+first, the same holds); a system package install that re-runs only because it comes after a
 ` + "`COPY --from`" + ` of the built application it does not read is told to move above that COPY first; where the RUN runs a script copied from the context that empties the cache (` + "`&& /tmp/clean-layer.sh`" + ` running
 ` + "`apt-get clean`" + `) the finding is information and the fix waits for the script; nor is one added for an image that skaffold builds with kaniko, whose parser rejects ` + "`RUN --mount`" + `, or with its default local
 builder (the Docker Engine API's classic builder, unless ` + "`useBuildkit`" + ` or ` + "`useDockerCLI`" + `), nor for one its README
