@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
-	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"path"
 	"regexp"
 	"slices"
@@ -13,6 +12,7 @@ import (
 	"github.com/layerwise/layerwise/buildctx"
 	"github.com/layerwise/layerwise/dockerfile"
 	"github.com/layerwise/layerwise/pkgmgr"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"golang.org/x/mod/modfile"
 )
 
@@ -661,10 +661,6 @@ func short(s string) string {
 	return s
 }
 
-// fixCacheOrder splits the broad COPY: the manifests that exist in the
-// context are copied first, the install runs, then the rest is copied.
-// For compiling tools a dependency step (go mod download, dotnet restore)
-// is inserted after the manifests instead of moving the compile.
 // fixCacheOrderInScope is fixCacheOrder whose new and moved steps read
 // only variables in scope where they land: a dependency step that repeats
 // the compile's `-a ${TARGETARCH/amd64/x64}` above the stage's `ARG
@@ -758,6 +754,10 @@ func textVariables(text string) []string {
 	return out
 }
 
+// fixCacheOrder splits the broad COPY: the manifests that exist in the
+// context are copied first, the install runs, then the rest is copied.
+// For compiling tools a dependency step (go mod download, dotnet restore)
+// is inserted after the manifests instead of moving the compile.
 func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 	if in.Context == nil || in.Context.Walk == nil {
 		return nil, "the build context could not be read, so the manifests it holds are unknown"

@@ -120,7 +120,9 @@ func (in *Input) informIfOrderFirst(fs []Finding) []Finding {
 	for i := range fs {
 		if fs[i].Severity != Info && in.orderLines[fs[i].Range.Start.Line] == 2 {
 			fs[i].Severity = Info
-			fs[i].Message += " LW101 reports the order that re-runs it on every source change: with the install first, it re-runs only when the manifests change, and the mount pays then."
+			if !strings.Contains(fs[i].Message, "LW101") { // (a compile's message says it already)
+				fs[i].Message += " LW101 reports the order that re-runs it on every source change: with the install first, it re-runs only when the manifests change, and the mount pays then."
+			}
 		}
 	}
 	return fs
