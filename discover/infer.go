@@ -3,6 +3,7 @@ package discover
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/layerwise/layerwise/dockerfile"
@@ -95,12 +96,15 @@ func workdirContext(root, dir string, sources []string, m *dockerfile.File) stri
 			// instructions before it entered
 			if x.State != nil {
 				for _, d := range dests {
-					if rel, ok := strings.CutPrefix(filepath.ToSlash(filepath.Clean(x.State.Workdir)), strings.TrimSuffix(d, "/")+"/"); ok && rel != "" {
+					if rel, ok := strings.CutPrefix(filepath.ToSlash(filepath.Clean(x.State.Workdir)), strings.TrimSuffix(d, "/")+"/"); ok && rel != "" && !slices.Contains(entered, rel) && len(entered) < 8 {
 						entered = append(entered, rel)
 					}
 				}
 			}
-			if x.Copy != nil && x.Copy.From == "" && !x.Copy.UsesVariables {
+			if x.Copy != nil && x.Copy.From == "" && !x.Copy.UsesVariables && len(dests) < 8 {
+				// (a few: each later instruction is matched against
+				// every one, and a hostile file may copy the context a
+				// thousand times)
 				for _, src := range x.Copy.ContextSources() {
 					if strings.Trim(filepath.ToSlash(filepath.Clean("/"+src)), "/") == "" {
 						d := x.Copy.Dest

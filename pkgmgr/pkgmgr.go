@@ -271,8 +271,14 @@ func Unwrap(c dockerfile.Command) (dockerfile.Command, bool) {
 
 // Classify recognises dependency installs and builds in a RUN command.
 func Classify(c dockerfile.Command) *Install {
-	if inner, ok := Unwrap(c); ok {
-		return Classify(inner)
+	// a few runners deep (`env A=1 nice npm ci`), not as many as a
+	// hostile RUN repeats `env`: each level copies the arguments
+	for depth := 0; depth < 4; depth++ {
+		inner, ok := Unwrap(c)
+		if !ok {
+			break
+		}
+		c = inner
 	}
 	name := path.Base(c.Name)
 	sub := First(c)

@@ -198,3 +198,16 @@ func TestUnwrapKeepsTheRunnersAssignments(t *testing.T) {
 		}
 	}
 }
+
+// A RUN that repeats a runner a hundred thousand times (`env env env …
+// npm ci`, a hostile repository's) is read a few runners deep, not once
+// per word (each level copies the arguments: quadratic before).
+func TestUnwrapIsBounded(t *testing.T) {
+	args := append(slices.Repeat([]string{"env"}, 100000), "npm", "ci")
+	if i := Classify(dockerfile.Command{Name: "env", Args: args}); i != nil {
+		t.Errorf("classified %s past the depth bound", i.Tool.Name)
+	}
+	if i := Classify(dockerfile.Command{Name: "env", Args: []string{"nice", "-n", "5", "npm", "ci"}}); i == nil || i.Tool != Npm {
+		t.Errorf("two runners deep: %+v", i)
+	}
+}

@@ -188,7 +188,9 @@ func (in *Input) requirementsDir(src string) bool {
 // restore reads, not sources (review 27).
 func (in *Input) msbuildPropsDir(src string) bool {
 	dir := strings.TrimPrefix(path.Clean("/"+src), "/")
-	if dir == "" || in.Context == nil || in.Context.Walk == nil {
+	// only where a Directory.Build.props can import it (a look-up, before
+	// a walk of the context's entries for every COPY)
+	if dir == "" || !in.contextHas("Directory.Build.props") && !in.contextHas(path.Join(path.Dir(dir), "Directory.Build.props")) {
 		return false
 	}
 	n := 0
