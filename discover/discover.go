@@ -23,6 +23,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/layerwise/layerwise/internal/dirlist"
 	"github.com/layerwise/layerwise/internal/par"
@@ -201,6 +202,10 @@ type Repo struct {
 	// variableTags: a build script or workflow tags an image with a
 	// name that is a variable (prefixedDirImage).
 	variableTags bool
+	// dirNames are the names of the directories holding the images'
+	// Dockerfiles (prefixedDirImage), made once.
+	dirNames     map[string]bool
+	dirNamesOnce sync.Once
 
 	// byTag indexes the images by their normalised tags; finish builds it
 	// once, since Deps runs for every image (and again for each build).

@@ -225,13 +225,17 @@ func (r *Repo) prefixedDirImage(name string) bool {
 	if i <= 0 || i == len(name)-1 {
 		return false
 	}
-	dir := name[i+1:]
-	for _, im := range r.Images {
-		if im.Dockerfile != "" && path.Base(path.Dir(filepath.ToSlash(im.Dockerfile))) == dir {
-			return true
+	// the directories' names, once per repository (asked for every
+	// stage of every image)
+	r.dirNamesOnce.Do(func() {
+		r.dirNames = map[string]bool{}
+		for _, im := range r.Images {
+			if im.Dockerfile != "" {
+				r.dirNames[path.Base(path.Dir(filepath.ToSlash(im.Dockerfile)))] = true
+			}
 		}
-	}
-	return false
+	})
+	return r.dirNames[name[i+1:]]
 }
 
 // Mentions. Whether a file names a Dockerfile is asked for every image,
