@@ -23,7 +23,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/layerwise/layerwise/internal/dirlist"
 	"github.com/layerwise/layerwise/internal/par"
@@ -203,9 +202,8 @@ type Repo struct {
 	// name that is a variable (prefixedDirImage).
 	variableTags bool
 	// dirNames are the names of the directories holding the images'
-	// Dockerfiles (prefixedDirImage), made once.
-	dirNames     map[string]bool
-	dirNamesOnce sync.Once
+	// Dockerfiles (prefixedDirImage), indexed once with byTag.
+	dirNames map[string]bool
 
 	// byTag indexes the images by their normalised tags; finish builds it
 	// once, since Deps runs for every image (and again for each build).
@@ -620,7 +618,7 @@ func finish(res *Repo) {
 			im.SuppliedArgs = args
 		}
 	}
-	res.byTag = tagIndex(res.Images)
+	res.byTag, res.dirNames = tagIndex(res.Images), dirNames(res.Images)
 	for _, im := range res.Images {
 		im.Needs = nil
 		for _, d := range res.Deps(im) {

@@ -225,17 +225,25 @@ func (r *Repo) prefixedDirImage(name string) bool {
 	if i <= 0 || i == len(name)-1 {
 		return false
 	}
-	// the directories' names, once per repository (asked for every
-	// stage of every image)
-	r.dirNamesOnce.Do(func() {
-		r.dirNames = map[string]bool{}
-		for _, im := range r.Images {
-			if im.Dockerfile != "" {
-				r.dirNames[path.Base(path.Dir(filepath.ToSlash(im.Dockerfile)))] = true
-			}
+	// (the directories' names are indexed once per discovery: this is
+	// asked for every stage of every image)
+	names := r.dirNames
+	if names == nil {
+		names = dirNames(r.Images)
+	}
+	return names[name[i+1:]]
+}
+
+// dirNames are the names of the directories holding the images'
+// Dockerfiles.
+func dirNames(images []*Image) map[string]bool {
+	out := map[string]bool{}
+	for _, im := range images {
+		if im.Dockerfile != "" {
+			out[path.Base(path.Dir(filepath.ToSlash(im.Dockerfile)))] = true
 		}
-	})
-	return r.dirNames[name[i+1:]]
+	}
+	return out
 }
 
 // Mentions. Whether a file names a Dockerfile is asked for every image,
