@@ -165,7 +165,16 @@ func (in *Input) mixConfigDir(src string) bool {
 // /requirements/production.txt` is the manifest-first order already.
 func (in *Input) requirementsDir(src string) bool {
 	dir := strings.TrimPrefix(path.Clean("/"+src), "/")
-	if b := path.Base(dir); dir == "" || (b != "requirements" && b != "reqs") || in.Context == nil || in.Context.Walk == nil {
+	if b := path.Base(dir); dir == "" || (b != "requirements" && b != "reqs") {
+		return false
+	}
+	return in.dirHoldsOnly(dir, ".txt", ".in")
+}
+
+// dirHoldsOnly: the context directory dir holds files, all of them with
+// one of the extensions.
+func (in *Input) dirHoldsOnly(dir string, exts ...string) bool {
+	if in.Context == nil || in.Context.Walk == nil {
 		return false
 	}
 	n := 0
@@ -174,7 +183,7 @@ func (in *Input) requirementsDir(src string) bool {
 		if !ok || e.Type == buildctx.TypeDir {
 			continue
 		}
-		if ext := path.Ext(rest); ext != ".txt" && ext != ".in" {
+		if !slices.Contains(exts, path.Ext(rest)) {
 			return false
 		}
 		n++
@@ -193,18 +202,7 @@ func (in *Input) msbuildPropsDir(src string) bool {
 	if dir == "" || !in.contextHas("Directory.Build.props") && !in.contextHas(path.Join(path.Dir(dir), "Directory.Build.props")) {
 		return false
 	}
-	n := 0
-	for _, e := range in.Context.Entries {
-		rest, ok := strings.CutPrefix(e.Path, dir+"/")
-		if !ok || e.Type == buildctx.TypeDir {
-			continue
-		}
-		if ext := path.Ext(rest); ext != ".props" && ext != ".targets" {
-			return false
-		}
-		n++
-	}
-	return n > 0
+	return in.dirHoldsOnly(dir, ".props", ".targets")
 }
 
 // cargoPathDir: the COPY source is a directory the context's Cargo.toml
@@ -743,12 +741,10 @@ func declares(x *dockerfile.Instruction, name string) bool {
 	return false
 }
 
-var textVariable = regexp.MustCompile(`\$\{?([A-Za-z_][A-Za-z0-9_]*)`)
-
 // textVariables are the variables a Dockerfile text expands.
 func textVariables(text string) []string {
 	var out []string
-	for _, m := range textVariable.FindAllStringSubmatch(text, -1) {
+	for _, m := range varRef.FindAllStringSubmatch(text, -1) {
 		if !slices.Contains(out, m[1]) {
 			out = append(out, m[1])
 		}
