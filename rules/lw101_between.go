@@ -413,3 +413,54 @@ func expandImageEnv(st *dockerfile.State, args []string) ([]string, bool) {
 	}
 	return out, changed
 }
+
+// leavesFetchAlone: a RUN between the sources' COPY and a compile that
+// stays where it is (the dependency step goes above the COPY, so above it
+// too) and sets up nothing that fetching the dependencies needs — no
+// credentials, git configuration, tool installed or proxy set: it only
+// prints, checks or arranges files (gatus' `go mod tidy -diff` between
+// `COPY . ./` and `go build`). A command that may write configuration
+// (cp, git, go env -w, go generate) is not one.
+func leavesFetchAlone(x *dockerfile.Instruction, tool *Tool) bool {
+	if x.Kind != "RUN" || x.Run == nil {
+		return false
+	}
+	r := x.Run
+	if r.MountError != "" || r.ShellError != "" || len(r.Heredocs) > 0 || len(r.Commands) == 0 ||
+		strings.ContainsAny(r.Script, "<>`") || strings.Contains(r.Script, "$(") {
+		return false
+	}
+	for _, m := range r.Mounts {
+		if m.Type == "secret" || m.Type == "ssh" {
+			return false
+		}
+	}
+	for _, c := range r.Commands {
+		if len(c.Env) > 0 {
+			return false
+		}
+		pos := c.Positional()
+		switch path.Base(c.Name) {
+		case "true", ":", "echo", "printf", "pwd", "id", "whoami", "date", "uname", "nproc", "printenv",
+			"ls", "cat", "stat", "du", "tree", "test", "[", "rm", "mkdir", "touch", "chmod", "chown", "chgrp":
+		case "go":
+			if tool != toolGo || len(pos) == 0 {
+				return false
+			}
+			switch pos[0] {
+			case "version", "vet", "test", "build", "list", "fmt":
+			case "mod":
+				// tidy, verify, vendor: the module graph, never the
+				// configuration the download reads (go env -w is that)
+				if len(pos) < 2 || !slices.Contains([]string{"tidy", "verify", "vendor", "graph", "why", "download"}, pos[1]) {
+					return false
+				}
+			default:
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}

@@ -831,7 +831,7 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 			if v := toolVariable(x, tool); v != "" {
 				return nil, fmt.Sprintf("%s %s (line %d) sets %s for the compile, which the dependency step before the sources would not see", x.Kind, v, x.Range.Start.Line, v)
 			}
-		case compile && (x.Kind == "LABEL" || x.Kind == "EXPOSE"):
+		case compile && (x.Kind == "LABEL" || x.Kind == "EXPOSE" || leavesFetchAlone(x, tool)):
 		case compile:
 			// it stays after the sources, and the dependency step runs
 			// before it: it may install what the step needs (git, certs)
@@ -1928,7 +1928,7 @@ func dependencyStepBefore(in *Input, between []*dockerfile.Instruction, broad, i
 			if v := toolVariable(x, tool); v != "" {
 				return nil, fmt.Sprintf("%s %s (line %d) sets %s for the compile, which the dependency step before the sources would not see", x.Kind, v, x.Range.Start.Line, v)
 			}
-		case x.Kind == "LABEL" || x.Kind == "EXPOSE":
+		case x.Kind == "LABEL" || x.Kind == "EXPOSE" || leavesFetchAlone(x, tool):
 		default:
 			return nil, fmt.Sprintf("%s (line %d) between the COPY and the compile may prepare what fetching the dependencies needs", x.Kind, x.Range.Start.Line)
 		}

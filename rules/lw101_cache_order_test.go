@@ -328,3 +328,40 @@ func TestLW101DependencyStepVariablesInScope(t *testing.T) {
 		t.Errorf("ENV: %v %q", fx != nil, why)
 	}
 }
+
+// TestLW101CheckBetweenCopyAndCompile: review 28 (gatus): `go mod tidy
+// -diff` between `COPY . ./` and `go build` only checks the module files;
+// the dependency step goes above the COPY and the check stays where it is.
+// A RUN that may configure the download (git config, go env -w) refuses.
+func TestLW101CheckBetweenCopyAndCompile(t *testing.T) {
+	files := map[string]string{"go.mod": "module x\n\ngo 1.22\n", "go.sum": "", "main.go": "package main\n"}
+	for _, c := range []struct {
+		between string
+		fixed   bool
+	}{
+		{"RUN go mod tidy -diff", true},
+		{"RUN go mod verify && ls -la", true},
+		{"RUN go env -w GOPROXY=https://proxy.example.com", false},
+		{"RUN git config --global url.https://x@example.com/.insteadOf https://example.com/", false},
+		{"RUN go mod tidy > /dev/null", false},
+	} {
+		files["Dockerfile"] = "FROM golang:1.22-alpine AS builder\nWORKDIR /app\nCOPY . ./\n" + c.between + "\nRUN CGO_ENABLED=0 go build -a -o app .\n"
+		in := inputWithContext(t, files)
+		fs := check(t, "LW101", in)
+		if len(fs) != 1 {
+			t.Fatalf("%s: %+v", c.between, fs)
+		}
+		fx, why := fixCacheOrderInScope(in, fs[0])
+		if (fx != nil) != c.fixed {
+			t.Errorf("%s: fixed %v, want %v (%s)", c.between, fx != nil, c.fixed, why)
+			continue
+		}
+		if fx == nil {
+			continue
+		}
+		got := strings.Join(ApplyFix(in.File.Lines, fx), "\n")
+		if !strings.Contains(got, "WORKDIR /app\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . ./\n"+c.between+"\n") {
+			t.Errorf("%s:\n%s", c.between, got)
+		}
+	}
+}
