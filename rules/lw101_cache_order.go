@@ -326,6 +326,8 @@ func checkCacheOrder(in *Input) []Finding {
 		seq = append(seq, s.Instructions...)
 		var broad *dockerfile.Instruction
 		depsDone := map[string]bool{} // tools whose dependencies were fetched before the broad copy
+		var tidiedBy *Install         // a go mod tidy between the broad copy and the compile
+		var tidiedAt *dockerfile.Instruction
 		for i, ins := range seq {
 			if t, _ := copiesStore(in, ins); t != nil && broad == nil && ins.Copy.From != "" {
 				// the store comes whole from a stage that filled it on
@@ -373,6 +375,11 @@ func checkCacheOrder(in *Input) []Finding {
 					continue // builds from ./vendor, which comes with the sources
 				}
 				if !inst.FromManifest {
+					if inst.Tool == toolGo && first(inst.Cmd) == "mod" && tidiedBy == nil {
+						// `go mod tidy` after the sources downloads the
+						// modules before the compile does (gatus)
+						tidiedBy, tidiedAt = inst, ins
+					}
 					continue // installs named packages, not the manifests
 				}
 				if !in.contextHasManifestOf(inst.Tool) || (inst.Tool == toolGo && (in.goRequiresNothing() || in.goDownloadsNothing(ins))) || in.jsInstallsNothing(ins, inst) {
@@ -387,6 +394,10 @@ func checkCacheOrder(in *Input) []Finding {
 				mfs := in.presentManifests(inst.Tool, broad)
 				msg := fmt.Sprintf("%s (line %d) copies sources before %s (line %d): every source change %s %s. Copy %s first, install, then copy the sources.",
 					short(broad.Original), broad.Range.Start.Line, what, ins.Range.Start.Line, why, what, mfs)
+				if inst.Compile && tidiedBy != nil && inst.Tool == toolGo {
+					msg = fmt.Sprintf("%s (line %d) copies sources before `%s` (line %d), which downloads the modules %s (line %d) compiles: every source change downloads them all again. Copy %s first, install, then copy the sources.",
+						short(broad.Original), broad.Range.Start.Line, tidiedBy, tidiedAt.Range.Start.Line, what, ins.Range.Start.Line, mfs)
+				}
 				if m := manifestsCopiedBefore(s, broad, inst.Tool); m != nil {
 					// the manifests come first already (review 27: dapr's
 					// javademo copies pom.xml alone, then src, then runs

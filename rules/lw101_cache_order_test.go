@@ -351,6 +351,9 @@ func TestLW101CheckBetweenCopyAndCompile(t *testing.T) {
 		if len(fs) != 1 {
 			t.Fatalf("%s: %+v", c.between, fs)
 		}
+		if strings.HasPrefix(c.between, "RUN go mod tidy") && !strings.Contains(fs[0].Message, "before `go mod tidy") {
+			t.Errorf("the message names the compile, not the tidy that downloads first: %s", fs[0].Message)
+		}
 		fx, why := fixCacheOrderInScope(in, fs[0])
 		if (fx != nil) != c.fixed {
 			t.Errorf("%s: fixed %v, want %v (%s)", c.between, fx != nil, c.fixed, why)
