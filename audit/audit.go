@@ -139,13 +139,7 @@ func Run(ctx context.Context, disc *discover.Repo, opt Options) (*Report, error)
 	var inputs []*rules.Input
 	var findings []rules.Finding
 	labels := discover.Labels(disc.Images)
-	var publishedEnv map[string]bool
-	for _, kv := range disc.ComposeEnv {
-		if publishedEnv == nil {
-			publishedEnv = map[string]bool{}
-		}
-		publishedEnv[kv] = true
-	}
+	publishedEnv := PublishedEnv(disc)
 	for _, im := range disc.Images {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -169,28 +163,7 @@ func Run(ctx context.Context, disc *discover.Repo, opt Options) (*Report, error)
 		if u := im.Model.Unclean; u != nil {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("%s:%d:%d: %s", dfPath(im), u.Line, u.Col, u.Message))
 		}
-		in := &rules.Input{Image: name, Dockerfile: dfPath(im), File: im.Model, Config: cfg, ContextPath: im.Context, Target: im.Target, NoMounts: im.NoMounts, SuppliedArgs: im.SuppliedArgs, CIWorkflow: im.CI, CILine: im.CILine, CIUncached: im.CIUncached, CIFresh: im.CIFresh, CIPublishes: im.CIPublishes, CIPerRunArgs: im.CIPerRunArgs, CIPlainDocker: im.CIPlainDocker, CIRefresh: im.CIRefresh, CIOnDemand: im.CIOnDemand, LocalBuild: im.LocalBuild, Unreferenced: im.Unreferenced, BuiltOnce: im.BuiltOnce, NoLayerCache: im.NoLayerCache, PublishedEnv: publishedEnv,
-			ServiceHealthcheck: im.Healthcheck, ServiceUser: im.User}
-		for ref, o := range disc.DepRefs(im) {
-			if in.BuiltHere == nil {
-				in.BuiltHere = map[string]bool{}
-			}
-			in.BuiltHere[ref] = true
-			if o.Model != nil {
-				if in.RepoBases == nil {
-					in.RepoBases = map[string]*dockerfile.File{}
-				}
-				in.RepoBases[ref] = o.Model
-			}
-		}
-		for _, s := range im.Model.Stages {
-			if s.BaseStage < 0 && disc.Publishes(s.Base) {
-				if in.BuiltHere == nil {
-					in.BuiltHere = map[string]bool{}
-				}
-				in.BuiltHere[s.Base] = true
-			}
-		}
+		in := NewInput(disc, im, name, cfg, publishedEnv)
 		if !opt.SkipContext {
 			rep, err := contextReport(ctx, im, walks)
 			if err != nil {
@@ -534,6 +507,54 @@ func (r *Report) Failed(failOn rules.Severity) bool {
 		}
 	}
 	return false
+}
+
+// PublishedEnv is the set of KEY=VALUE pairs the repository's compose
+// files give the services' environment (nil when none).
+func PublishedEnv(disc *discover.Repo) map[string]bool {
+	var env map[string]bool
+	for _, kv := range disc.ComposeEnv {
+		if env == nil {
+			env = map[string]bool{}
+		}
+		env[kv] = true
+	}
+	return env
+}
+
+// NewInput is what the rules know of one image: its model and everything
+// discovery learned of how it is built (its CI, who builds it FROM it, the
+// repository's own base images). The audit and the fixer build it here
+// alike, so a fix refuses what the audit's knowledge says it must (review
+// 30: the fixer did not know that lnbits' CI publishes its image, and
+// took docker-clean out of it). publishedEnv is PublishedEnv(disc),
+// computed once by a caller that makes many inputs.
+func NewInput(disc *discover.Repo, im *discover.Image, name string, cfg *config.Config, publishedEnv map[string]bool) *rules.Input {
+	in := &rules.Input{Image: name, Dockerfile: dfPath(im), File: im.Model, Config: cfg, ContextPath: im.Context, Target: im.Target, NoMounts: im.NoMounts, SuppliedArgs: im.SuppliedArgs, CIWorkflow: im.CI, CILine: im.CILine, CIUncached: im.CIUncached, CIFresh: im.CIFresh, CIPublishes: im.CIPublishes, CIPerRunArgs: im.CIPerRunArgs, CIPlainDocker: im.CIPlainDocker, CIRefresh: im.CIRefresh, CIOnDemand: im.CIOnDemand, LocalBuild: im.LocalBuild, Unreferenced: im.Unreferenced, BuiltOnce: im.BuiltOnce, NoLayerCache: im.NoLayerCache, PublishedEnv: publishedEnv,
+		ServiceHealthcheck: im.Healthcheck, ServiceUser: im.User}
+	for ref, o := range disc.DepRefs(im) {
+		if in.BuiltHere == nil {
+			in.BuiltHere = map[string]bool{}
+		}
+		in.BuiltHere[ref] = true
+		if o.Model != nil {
+			if in.RepoBases == nil {
+				in.RepoBases = map[string]*dockerfile.File{}
+			}
+			in.RepoBases[ref] = o.Model
+		}
+	}
+	if im.Model != nil {
+		for _, s := range im.Model.Stages {
+			if s.BaseStage < 0 && disc.Publishes(s.Base) {
+				if in.BuiltHere == nil {
+					in.BuiltHere = map[string]bool{}
+				}
+				in.BuiltHere[s.Base] = true
+			}
+		}
+	}
+	return in
 }
 
 // ImageFindings runs the per-image rules on one input and applies its

@@ -19,6 +19,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/layerwise/layerwise/audit"
 	"github.com/layerwise/layerwise/buildctx"
 	"github.com/layerwise/layerwise/config"
 	"github.com/layerwise/layerwise/discover"
@@ -61,6 +62,10 @@ type Options struct {
 	// and ignore file: the .dockerignore proof starts from them instead of
 	// walking the same context again.
 	walks map[string]*buildctx.Walk
+	// repo is the discovery Run fixes (what the audit knows of each
+	// image's builds), publishedEnv its compose environment
+	repo         *discover.Repo
+	publishedEnv map[string]bool
 }
 
 func walkKey(contextDir, ignoreFile string) string { return contextDir + "\x00" + ignoreFile }
@@ -157,6 +162,7 @@ func Run(ctx context.Context, disc *discover.Repo, opt Options) (*Result, error)
 	}
 	res := &Result{}
 	done := map[string]bool{}
+	opt.repo, opt.publishedEnv = disc, audit.PublishedEnv(disc)
 	opt.walks = map[string]*buildctx.Walk{}
 	// the contexts each Dockerfile is built with: a rewrite that copies
 	// files by name must hold in every one of them
@@ -254,6 +260,26 @@ func Run(ctx context.Context, disc *discover.Repo, opt Options) (*Result, error)
 	res.Notes = uniqueNotes(res.Notes)
 	sort.SliceStable(res.Files, func(i, j int) bool { return res.Files[i].Path < res.Files[j].Path })
 	return res, nil
+}
+
+// input is what the rules know of the image, as the audit knows it: its
+// CI and the repository's images around it, when the fixer was given the
+// discovery (Run); the Dockerfile's own facts alone otherwise. A
+// Dockerfile built as several images is fixed once: it is published when
+// any of them is.
+func (opt Options) input(im *discover.Image) *rules.Input {
+	if opt.repo == nil {
+		return &rules.Input{Image: im.Name, Dockerfile: im.Dockerfile, File: im.Model, Config: opt.Config, ContextPath: im.Context, Target: im.Target,
+			ServiceHealthcheck: im.Healthcheck, ServiceUser: im.User}
+	}
+	in := audit.NewInput(opt.repo, im, im.Name, opt.Config, opt.publishedEnv)
+	in.Dockerfile = im.Dockerfile
+	for _, o := range opt.repo.Images {
+		if o != im && o.Dockerfile == im.Dockerfile && o.CIPublishes && !in.CIPublishes {
+			in.CIPublishes, in.CIWorkflow = true, o.CI
+		}
+	}
+	return in
 }
 
 // others are the contexts but this one.
@@ -379,8 +405,9 @@ func fixText(ctx context.Context, im *discover.Image, rep *buildctx.Report, orig
 			break
 		}
 		if cur == nil {
-			in := &rules.Input{Image: im.Name, Dockerfile: im.Dockerfile, File: m, Config: opt.Config, ContextPath: im.Context, Target: im.Target, Context: rep, NoMounts: noMounts, IgnoreFixed: opt.wantsIgnoreRewrite() && !opt.ignoreNotFixed, OtherContexts: others(opt.contexts[im.Dockerfile], im.Context),
-				ServiceHealthcheck: im.Healthcheck, ServiceUser: im.User}
+			in := opt.input(im)
+			in.File, in.Context, in.NoMounts = m, rep, noMounts
+			in.IgnoreFixed, in.OtherContexts = opt.wantsIgnoreRewrite() && !opt.ignoreNotFixed, others(opt.contexts[im.Dockerfile], im.Context)
 			cur = newView(ctx, in, style.join(lines))
 		}
 		in := cur.in

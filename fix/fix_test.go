@@ -1734,3 +1734,32 @@ func TestOneNoteForARefusedSplit(t *testing.T) {
 		t.Errorf("want one LW112 note, on Alpine: %+v", lw112)
 	}
 }
+
+// TestFixKnowsWhatTheAuditKnowsOfCI: review 30 (lnbits): the fixer built
+// its rules' input without what discovery learned of the image's CI, so
+// the refusal for published images never fired and docker-clean went out
+// of an image its workflow pushes. The same Dockerfile without that
+// workflow gets the keep-cache step.
+func TestFixKnowsWhatTheAuditKnowsOfCI(t *testing.T) {
+	files := map[string]string{
+		"Dockerfile": "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y curl\nCMD [\"curl\", \"--version\"]\n",
+		".github/workflows/docker.yml": "on: push\njobs:\n  push:\n    runs-on: ubuntu-24.04\n    steps:\n      - uses: actions/checkout@v4\n" +
+			"      - uses: docker/build-push-action@v6\n        with:\n          context: .\n          push: true\n          tags: registry.example.com/app:latest\n" +
+			"          cache-from: type=registry,ref=registry.example.com/app:cache\n          cache-to: type=registry,ref=registry.example.com/app:cache,mode=max\n",
+	}
+	df, _, notes := fixRepo(t, files)
+	if strings.Contains(df, "docker-clean") {
+		t.Errorf("docker-clean removed from a published image:\n%s", df)
+	}
+	found := false
+	for _, n := range notes {
+		found = found || strings.Contains(n.Reason, "publishes this image")
+	}
+	if !found {
+		t.Errorf("no note says why: %+v", notes)
+	}
+	delete(files, ".github/workflows/docker.yml")
+	if df, _, _ = fixRepo(t, files); !strings.Contains(df, "docker-clean") {
+		t.Errorf("not published: the keep-cache step is expected:\n%s", df)
+	}
+}
