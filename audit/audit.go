@@ -139,7 +139,7 @@ func Run(ctx context.Context, disc *discover.Repo, opt Options) (*Report, error)
 	var inputs []*rules.Input
 	var findings []rules.Finding
 	labels := discover.Labels(disc.Images)
-	publishedEnv := PublishedEnv(disc)
+	facts := Facts(disc)
 	for _, im := range disc.Images {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -163,7 +163,7 @@ func Run(ctx context.Context, disc *discover.Repo, opt Options) (*Report, error)
 		if u := im.Model.Unclean; u != nil {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("%s:%d:%d: %s", dfPath(im), u.Line, u.Col, u.Message))
 		}
-		in := NewInput(disc, im, name, cfg, publishedEnv)
+		in := NewInput(disc, facts, im, name, cfg)
 		if !opt.SkipContext {
 			rep, err := contextReport(ctx, im, walks)
 			if err != nil {
@@ -509,17 +509,39 @@ func (r *Report) Failed(failOn rules.Severity) bool {
 	return false
 }
 
-// PublishedEnv is the set of KEY=VALUE pairs the repository's compose
-// files give the services' environment (nil when none).
-func PublishedEnv(disc *discover.Repo) map[string]bool {
-	var env map[string]bool
+// RepoFacts are what the inputs of every image share: the KEY=VALUE pairs
+// the repository's compose files give the services' environment, and the
+// images other images of the repository are built FROM. Computed once per
+// discovery (Facts), for every NewInput.
+type RepoFacts struct {
+	PublishedEnv map[string]bool
+	Extended     map[*discover.Image]bool
+}
+
+// Facts computes the RepoFacts of a discovery.
+func Facts(disc *discover.Repo) RepoFacts {
+	var f RepoFacts
 	for _, kv := range disc.ComposeEnv {
-		if env == nil {
-			env = map[string]bool{}
+		if f.PublishedEnv == nil {
+			f.PublishedEnv = map[string]bool{}
 		}
-		env[kv] = true
+		f.PublishedEnv[kv] = true
 	}
-	return env
+	for _, o := range disc.Images {
+		if o.Model == nil {
+			continue
+		}
+		deps := disc.DepRefs(o)
+		for _, s := range o.Model.Stages {
+			if b := deps[s.Base]; b != nil && s.BaseStage < 0 {
+				if f.Extended == nil {
+					f.Extended = map[*discover.Image]bool{}
+				}
+				f.Extended[b] = true
+			}
+		}
+	}
+	return f
 }
 
 // NewInput is what the rules know of one image: its model and everything
@@ -527,11 +549,10 @@ func PublishedEnv(disc *discover.Repo) map[string]bool {
 // repository's own base images). The audit and the fixer build it here
 // alike, so a fix refuses what the audit's knowledge says it must (review
 // 30: the fixer did not know that lnbits' CI publishes its image, and
-// took docker-clean out of it). publishedEnv is PublishedEnv(disc),
-// computed once by a caller that makes many inputs.
-func NewInput(disc *discover.Repo, im *discover.Image, name string, cfg *config.Config, publishedEnv map[string]bool) *rules.Input {
-	in := &rules.Input{Image: name, Dockerfile: dfPath(im), File: im.Model, Config: cfg, ContextPath: im.Context, Target: im.Target, NoMounts: im.NoMounts, SuppliedArgs: im.SuppliedArgs, CIWorkflow: im.CI, CILine: im.CILine, CIUncached: im.CIUncached, CIFresh: im.CIFresh, CIPublishes: im.CIPublishes, CIPerRunArgs: im.CIPerRunArgs, CIPlainDocker: im.CIPlainDocker, CIRefresh: im.CIRefresh, CIOnDemand: im.CIOnDemand, LocalBuild: im.LocalBuild, Unreferenced: im.Unreferenced, BuiltOnce: im.BuiltOnce, NoLayerCache: im.NoLayerCache, PublishedEnv: publishedEnv,
-		ServiceHealthcheck: im.Healthcheck, ServiceUser: im.User}
+// took docker-clean out of it).
+func NewInput(disc *discover.Repo, facts RepoFacts, im *discover.Image, name string, cfg *config.Config) *rules.Input {
+	in := &rules.Input{Image: name, Dockerfile: dfPath(im), File: im.Model, Config: cfg, ContextPath: im.Context, Target: im.Target, NoMounts: im.NoMounts, SuppliedArgs: im.SuppliedArgs, CIWorkflow: im.CI, CILine: im.CILine, CIUncached: im.CIUncached, CIFresh: im.CIFresh, CIPublishes: im.CIPublishes, CIPerRunArgs: im.CIPerRunArgs, CIPlainDocker: im.CIPlainDocker, CIRefresh: im.CIRefresh, CIOnDemand: im.CIOnDemand, LocalBuild: im.LocalBuild, Unreferenced: im.Unreferenced, BuiltOnce: im.BuiltOnce, NoLayerCache: im.NoLayerCache, PublishedEnv: facts.PublishedEnv,
+		Extended: facts.Extended[im], ServiceHealthcheck: im.Healthcheck, ServiceUser: im.User}
 	for ref, o := range disc.DepRefs(im) {
 		if in.BuiltHere == nil {
 			in.BuiltHere = map[string]bool{}

@@ -63,9 +63,9 @@ type Options struct {
 	// walking the same context again.
 	walks map[string]*buildctx.Walk
 	// repo is the discovery Run fixes (what the audit knows of each
-	// image's builds), publishedEnv its compose environment
-	repo         *discover.Repo
-	publishedEnv map[string]bool
+	// image's builds), facts what its images share
+	repo  *discover.Repo
+	facts audit.RepoFacts
 }
 
 func walkKey(contextDir, ignoreFile string) string { return contextDir + "\x00" + ignoreFile }
@@ -162,7 +162,7 @@ func Run(ctx context.Context, disc *discover.Repo, opt Options) (*Result, error)
 	}
 	res := &Result{}
 	done := map[string]bool{}
-	opt.repo, opt.publishedEnv = disc, audit.PublishedEnv(disc)
+	opt.repo, opt.facts = disc, audit.Facts(disc)
 	opt.walks = map[string]*buildctx.Walk{}
 	// the contexts each Dockerfile is built with: a rewrite that copies
 	// files by name must hold in every one of them
@@ -272,7 +272,7 @@ func (opt Options) input(im *discover.Image) *rules.Input {
 		return &rules.Input{Image: im.Name, Dockerfile: im.Dockerfile, File: im.Model, Config: opt.Config, ContextPath: im.Context, Target: im.Target,
 			ServiceHealthcheck: im.Healthcheck, ServiceUser: im.User}
 	}
-	in := audit.NewInput(opt.repo, im, im.Name, opt.Config, opt.publishedEnv)
+	in := audit.NewInput(opt.repo, opt.facts, im, im.Name, opt.Config)
 	in.Dockerfile = im.Dockerfile
 	for _, o := range opt.repo.Images {
 		if o != im && o.Dockerfile == im.Dockerfile && o.CIPublishes && !in.CIPublishes {

@@ -52,8 +52,10 @@ pays there only when kept between jobs (` + "`layerwise build --cache-mounts`" +
 image — no CMD or ENTRYPOINT, nothing copied in, and either a toolchain's own variables (` + "`RUSTUP_HOME`" + `, ` + "`GOLANG_VERSION`" + `)
 or an operating system's image (or scratch) kept in a directory per version — gets no mount: apt's
 fix would take the docker-clean hook out of that image and of every image built FROM it, and such images are built
-once per release on fresh builders, whose mounts are empty. For the same reason the apt fix leaves the stages of
-an image the repository's CI publishes (its build stages are fixed).`,
+once per release on fresh builders, whose mounts are empty. For the same reason the stages of an image the
+repository's CI publishes, or that another image of the repository starts FROM, keep docker-clean: there the
+finding and the fix are about apt's lists alone (` + "`/var/lib/apt/lists`" + `, which the hook does not touch); their
+build stages get both mounts.`,
 	Bad: `FROM node:20
 COPY package.json package-lock.json ./
 RUN npm ci`,
@@ -636,7 +638,10 @@ func aptMountFinding(in *Input, ins *dockerfile.Instruction, inst *Install) (Fin
 		return Finding{}, false
 	}
 	var msg string
-	if len(missing) > 0 {
+	if len(missing) > 0 && in.keepsCleanHook(ins) {
+		msg = fmt.Sprintf("`%s` downloads the package lists into %s, which no cache mount keeps: add `--mount=type=cache,target=%s,sharing=locked`. (The packages themselves are deleted by the base image's docker-clean hook, which this stage keeps: the image is built FROM by others (%s), whose installs would keep apt's downloads in their layers without it.)",
+			inst, strings.Join(missing, " and "), missing[0], in.extendedBy()) + in.ciMountNote()
+	} else if len(missing) > 0 {
 		msg = fmt.Sprintf("`%s` downloads packages into %s, which no cache mount keeps: add `--mount=type=cache,target=%s,sharing=locked` for each (and keep apt's downloads: remove the docker-clean hook that empties the cache and set Binary::apt::APT::Keep-Downloaded-Packages, which the apt command turns off).",
 			inst, strings.Join(missing, " and "), missing[0]) + in.ciMountNote()
 		if m := otherMountOver(ins, missing); m != nil {
@@ -937,7 +942,7 @@ func fixCacheMount(in *Input, f Finding) (*Fix, string) {
 		return nil, err.Error()
 	}
 	kinds := []string{"RUN"}
-	if apt && !keepsAptCache(s.Instructions[:idx], in.lineage(s)[1:]) {
+	if apt && !in.keepsCleanHook(ins) && !keepsAptCache(s.Instructions[:idx], in.lineage(s)[1:]) {
 		// with docker-clean gone, a later apt install that gets no cache
 		// mount keeps its .debs in its layer (review 25: dependabot's
 		// nodejs RUNs, refused for their `rm -rf ~/.npm`)
@@ -1321,6 +1326,11 @@ const aptListsDir = "/var/lib/apt/lists"
 // without any on a fresh builder (or hide the lists an earlier step left).
 func aptMountDirs(in *Input, ins *dockerfile.Instruction) []string {
 	dirs := []string{"/var/cache/apt"}
+	if in.keepsCleanHook(ins) {
+		// the downloads are deleted by docker-clean, which stays: only
+		// the lists can be kept
+		dirs = nil
+	}
 	if !aptUpdatesFirst(ins) {
 		return dirs
 	}
@@ -1335,6 +1345,47 @@ func aptMountDirs(in *Input, ins *dockerfile.Instruction) []string {
 		}
 	}
 	return append(dirs, aptListsDir)
+}
+
+// keepsCleanHook: the RUN's stage is part of an image others build FROM —
+// one the repository's CI publishes, or one another image of the
+// repository starts FROM — and nothing before it took out the base
+// image's docker-clean hook. That hook deletes what apt downloads after
+// every install, so a cache mount on /var/cache/apt keeps nothing there;
+// but taking the hook out would change the apt configuration of every
+// image built FROM this one, whose installs would keep their downloads in
+// their layers (reviews 26, 28, 29, 30: published images and base
+// images). Such a stage keeps the hook: only apt's lists are mounted,
+// which the hook does not touch.
+func (in *Input) keepsCleanHook(ins *dockerfile.Instruction) bool {
+	if !in.CIPublishes && !in.Extended {
+		return false
+	}
+	s := in.stageOf(ins)
+	final := in.finalStage()
+	if s == nil || final == nil || !slices.Contains(in.lineage(final), s) {
+		return false
+	}
+	for _, st := range in.lineage(s) {
+		for _, x := range st.Instructions {
+			if x.Run != nil && strings.Contains(x.Run.Script, "docker-clean") && (st != s || in.after(ins, x)) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// extendedBy says who builds FROM the image: the CI that publishes it, or
+// the repository's own images.
+func (in *Input) extendedBy() string {
+	if in.CIPublishes && in.CIWorkflow != "" {
+		return in.CIWorkflow + " publishes it"
+	}
+	if in.CIPublishes {
+		return "its CI publishes it"
+	}
+	return "images of this repository start FROM it"
 }
 
 // aptUpdatesFirst reports whether every apt install of the RUN follows an

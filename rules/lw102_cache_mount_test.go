@@ -891,8 +891,25 @@ func TestAptFixLeavesAPublishedImage(t *testing.T) {
 	if len(fs) != 1 {
 		t.Fatalf("%+v", fs)
 	}
-	if fx, why := fixCacheMount(in, fs[0]); fx != nil || !strings.Contains(why, "release.yml publishes this image") {
-		t.Errorf("published: %v %q", fx != nil, why)
+	if !strings.Contains(fs[0].Message, "/var/lib/apt/lists") || strings.Contains(fs[0].Message, "/var/cache/apt") || !strings.Contains(fs[0].Message, "release.yml publishes it") {
+		t.Errorf("published: the lists alone, and why: %s", fs[0].Message)
+	}
+	// the hook stays; the lists are mounted
+	for _, ext := range []bool{false, true} {
+		in = input(t, src)
+		in.CIPublishes, in.Extended = !ext, ext
+		fs = check(t, "LW102", in)
+		if len(fs) != 1 {
+			t.Fatalf("%+v", fs)
+		}
+		fx, why := fixCacheMount(in, fs[0])
+		if fx == nil {
+			t.Fatalf("extended %v: %s", ext, why)
+		}
+		got := strings.Join(ApplyFix(in.File.Lines, fx), "\n")
+		if strings.Contains(got, "docker-clean") || strings.Contains(got, "/var/cache/apt") || !strings.Contains(got, "RUN --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update") {
+			t.Errorf("extended %v:\n%s", ext, got)
+		}
 	}
 	in = input(t, src)
 	if fs := check(t, "LW102", in); len(fs) != 1 {

@@ -340,6 +340,8 @@ type Input struct {
 	// passes these build args a value of each run, builds with a plain
 	// docker build (discover.Image's fields of those names).
 	CIPublishes   bool
+	// Extended: another image of the repository is built FROM this one.
+	Extended bool
 	CIPerRunArgs  []string
 	CIPlainDocker bool
 	// CIRefresh: that CI is a scheduled rebuild that refreshes packages
