@@ -859,6 +859,12 @@ func fixCacheMount(in *Input, f Finding) (*Fix, string) {
 	if len(dirs) == 0 && !apt {
 		return nil, "nothing to mount"
 	}
+	if a, b := systemTools(ins); b != "" {
+		// `if [ alpine ]; then apk add …; else apt-get install …; fi`
+		// (review 30: KurrentDB's test stage): apt's keep-cache step
+		// before it would fail on the Alpine base
+		return nil, fmt.Sprintf("the RUN installs with %s or %s, whichever the base has: which one runs is decided at build time", a, b)
+	}
 	if what, dir, script := in.scriptDefeats(ins, func(d string) bool {
 		for _, t := range append(aptMountDirs(in, ins), dirs...) {
 			if underDir(d, t) || underDir(t, d) {
@@ -1374,6 +1380,24 @@ func (in *Input) keepsCleanHook(ins *dockerfile.Instruction) bool {
 		}
 	}
 	return true
+}
+
+// systemTools are the first two different operating-system package
+// managers the RUN runs ("" when fewer).
+func systemTools(ins *dockerfile.Instruction) (string, string) {
+	var names []string
+	for _, inst := range runInstalls(ins) {
+		if inst.Tool.System && !slices.Contains(names, inst.Tool.Name) {
+			names = append(names, inst.Tool.Name)
+		}
+	}
+	switch len(names) {
+	case 0:
+		return "", ""
+	case 1:
+		return names[0], ""
+	}
+	return names[0], names[1]
 }
 
 // extendedBy says who builds FROM the image: the CI that publishes it, or

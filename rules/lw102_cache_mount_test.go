@@ -926,3 +926,19 @@ func TestAptFixLeavesAPublishedImage(t *testing.T) {
 		t.Errorf("a build stage of a published image: %q", why)
 	}
 }
+
+// TestLW102MixedSystemToolsRefused: review 30 (KurrentDB): a RUN that
+// runs apk on Alpine and apt-get elsewhere got apt's keep-cache step
+// before it, which fails on the Alpine base.
+func TestLW102MixedSystemToolsRefused(t *testing.T) {
+	in := input(t, "ARG RT=noble\nFROM mcr.microsoft.com/dotnet/sdk:10.0-${RT} AS test\nARG RT=noble\nRUN if [ \"${RT}\" = \"alpine\" ]; then \\\n        apk add --no-cache libgomp; \\\n    else \\\n        apt-get update && apt-get install -y libgomp1 && rm -rf /var/lib/apt/lists/*; \\\n    fi\n")
+	fs := check(t, "LW102", in)
+	if len(fs) == 0 {
+		t.Fatal("no finding")
+	}
+	for _, f := range fs {
+		if fx, why := fixCacheMount(in, f); fx != nil || !strings.Contains(why, "decided at build time") {
+			t.Errorf("fixed: %v %q", fx != nil, why)
+		}
+	}
+}
