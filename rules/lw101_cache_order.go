@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"fmt"
@@ -882,6 +883,16 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 	if up, ok := strings.CutPrefix(path.Clean(broadDest), strings.TrimSuffix(path.Clean(installDir), "/")+"/"); ok && !pnpmFetch && tool == toolPnpm && !compile && len(cds) == 0 {
 		if d, ok := strings.CutSuffix("/"+src, "/"+up); ok && in.contextHas(strings.TrimPrefix(path.Join(d, "pnpm-workspace.yaml"), "/")) {
 			pnpmFetch, pnpmRoot, pnpmRootDir = true, true, strings.TrimPrefix(d, "/")
+		}
+	}
+	if r, ok := strings.CutPrefix(path.Clean(installDir)+"/", strings.TrimSuffix(path.Clean(broadDest), "/")+"/"); ok && !pnpmFetch && !compile && (tool == toolPnpm || tool == toolNpm || tool == toolYarn) {
+		// a workspace member's package.json (`"@plane/ui": "workspace:*"`)
+		// with no workspace in the context: the install needs the
+		// workspace root's lockfile and members, so the context the
+		// rewrite would be written for is not the one the image is built
+		// with (reviews 29, 30: plane's apps/*/Dockerfile.dev)
+		if data, err := in.readContextFile(strings.TrimPrefix(path.Join(src, r, "package.json"), "/")); err == nil && bytes.Contains(data, []byte(`"workspace:`)) {
+			return nil, "package.json depends on workspace packages (workspace:…), which this build context does not hold: the install reads the workspace root's lockfile and members; build it from the workspace root and copy their manifests first there"
 		}
 	}
 	var fetchLines []string

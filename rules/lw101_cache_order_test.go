@@ -368,3 +368,33 @@ func TestLW101CheckBetweenCopyAndCompile(t *testing.T) {
 		}
 	}
 }
+
+// TestLW101WorkspaceMemberWithoutItsWorkspace: reviews 29 and 30 (plane's
+// apps/*/Dockerfile.dev): a member's package.json names workspace
+// packages; in a context without the workspace the rewrite would install
+// without the lockfile and the members. Refused; with pnpm-workspace.yaml
+// in the context, pnpm's fetch recipe applies instead.
+func TestLW101WorkspaceMemberWithoutItsWorkspace(t *testing.T) {
+	files := map[string]string{
+		"Dockerfile":   "FROM node:22-alpine\nWORKDIR /app\nCOPY . .\nRUN corepack enable pnpm\nRUN pnpm install\nCMD [\"pnpm\", \"dev\"]\n",
+		"package.json": `{"name": "admin", "dependencies": {"@plane/ui": "workspace:*", "react": "18.3.1"}}`,
+		"index.js":     "",
+	}
+	in := inputWithContext(t, files)
+	fs := check(t, "LW101", in)
+	if len(fs) != 1 {
+		t.Fatalf("%+v", fs)
+	}
+	if fx, why := fixCacheOrderInScope(in, fs[0]); fx != nil || !strings.Contains(why, "workspace packages") {
+		t.Errorf("fixed: %v %q", fx != nil, why)
+	}
+	files["package.json"] = `{"name": "admin", "dependencies": {"react": "18.3.1"}}`
+	files["pnpm-lock.yaml"] = "lockfileVersion: '9.0'\n"
+	in = inputWithContext(t, files)
+	if fs = check(t, "LW101", in); len(fs) != 1 {
+		t.Fatalf("%+v", fs)
+	}
+	if fx, why := fixCacheOrderInScope(in, fs[0]); fx == nil {
+		t.Errorf("a plain package: %s", why)
+	}
+}
