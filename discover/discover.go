@@ -565,6 +565,9 @@ func finish(res *Repo) {
 				im.NoMounts = im.CI + " builds it with docker/build-push-action@v1, which runs the classic builder (no BuildKit): RUN --mount fails there"
 			}
 		}
+		if im.Source == SourceCompose && im.NoMounts == "" {
+			im.NoMounts = configs.composeV1()
+		}
 		im.LocalBuild = im.Source != SourceDockerfile || configs.mentionedLocally(filepath.ToSlash(im.Dockerfile))
 		if df := filepath.ToSlash(im.Dockerfile); im.Source == SourceDockerfile && df != "" && path.Base(df) != "Dockerfile" {
 			im.Unreferenced = !configs.mentioned(df)
@@ -1037,10 +1040,13 @@ const maxConfig = 1 << 20
 // built, each file and directory once per discovery: a repository of many
 // images under one huge config is linear, not quadratic.
 type buildConfigs struct {
-	root     string
-	files    map[string][]byte // nil: unreadable, too large or absent
-	dirs     map[string][]os.DirEntry
-	skaffold map[string]*skaffoldFile
+	root string
+	// composeV1Why is composeV1's answer, once it is Done
+	composeV1Done bool
+	composeV1Why  string
+	files         map[string][]byte // nil: unreadable, too large or absent
+	dirs          map[string][]os.DirEntry
+	skaffold      map[string]*skaffoldFile
 	// per file, what reading it once found: a README's Cloud Build
 	// line, whether a Cloud Build config has a classic docker step
 	readme  map[string]string
@@ -1210,6 +1216,47 @@ func (c *buildConfigs) of(im *Image) builtBy {
 		out.NoMounts = c.official()
 	}
 	return out
+}
+
+// composeV1Install: a script or CI file that installs docker-compose 1.x,
+// the Python one (a release download of 1.x, or pip's docker-compose).
+var composeV1Install = regexp.MustCompile(`docker/compose/releases/download/1\.\d+[.\d]*|\bpip3?\s+install\b[^\n]*\sdocker-compose\b`)
+
+// composeV1Dirs are the directories whose files say how CI sets up its
+// tools.
+var composeV1Dirs = []string{"", ".circleci", ".github/workflows", ".travis", "scripts", "script", "ci", ".ci", "build", "hack", "tools", "bin", "deploy"}
+
+// composeV1 says why compose's builds get no RUN --mount when the
+// repository installs docker-compose 1.x for them: it builds with the
+// Engine API and no builder version — the classic builder, where RUN
+// --mount fails — unless DOCKER_BUILDKIT=1 and COMPOSE_DOCKER_CLI_BUILD=1
+// are set (review 30: ftgo's .circleci/upgrade-docker-compose.sh, 1.25.4).
+// Read once per discovery, at most 2,000 entries a directory.
+func (c *buildConfigs) composeV1() string {
+	if c.composeV1Done {
+		return c.composeV1Why
+	}
+	c.composeV1Done = true
+	for _, d := range composeV1Dirs {
+		abs := filepath.Join(c.root, filepath.FromSlash(d))
+		for i, e := range c.list(abs) {
+			if i >= 2000 {
+				break
+			}
+			if !e.Type().IsRegular() {
+				continue
+			}
+			p := filepath.Join(abs, e.Name())
+			data := c.read(p)
+			m := composeV1Install.Find(data)
+			if m == nil || bytes.Contains(data, []byte("COMPOSE_DOCKER_CLI_BUILD=1")) {
+				continue
+			}
+			c.composeV1Why = fmt.Sprintf("%s installs docker-compose 1 (%s), which builds with the classic builder unless COMPOSE_DOCKER_CLI_BUILD=1 and DOCKER_BUILDKIT=1 are set: RUN --mount fails there", relTo(c.root, p), strings.TrimSpace(string(m)))
+			return c.composeV1Why
+		}
+	}
+	return ""
 }
 
 // cloudCodeNoMounts: Google's Cloud Code samples carry no skaffold.yaml

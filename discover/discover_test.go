@@ -870,3 +870,35 @@ func TestIncludedFragmentsAreNoImages(t *testing.T) {
 		t.Errorf("images: %q", got)
 	}
 }
+
+// TestComposeV1IsTheClassicBuilder: review 30 (ftgo): a CI script that
+// installs docker-compose 1.25.4 builds the compose services with the
+// classic builder; with COMPOSE_DOCKER_CLI_BUILD=1 it goes through the
+// CLI's BuildKit, and a Dockerfile built alone is not compose's.
+func TestComposeV1IsTheClassicBuilder(t *testing.T) {
+	files := map[string]string{
+		"compose.yaml":                       "services:\n  api:\n    build: ./api\n",
+		"api/Dockerfile":                     "FROM alpine:3.20\n",
+		"tools/Dockerfile":                   "FROM alpine:3.20\n",
+		".circleci/upgrade-docker-compose.sh": "#! /bin/bash -e\ncurl -L https://github.com/docker/compose/releases/download/1.25.4/docker-compose-`uname -s`-`uname -m` > ~/docker-compose\n",
+	}
+	disc, err := Discover(context.Background(), testfs.Tree(t, files), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, im := range disc.Images {
+		want := im.Source == SourceCompose
+		if got := strings.Contains(im.NoMounts, "docker-compose 1"); got != want {
+			t.Errorf("%s (%s): %q", im.Name, im.Source, im.NoMounts)
+		}
+	}
+	files[".circleci/upgrade-docker-compose.sh"] += "export COMPOSE_DOCKER_CLI_BUILD=1 DOCKER_BUILDKIT=1\n"
+	if disc, err = Discover(context.Background(), testfs.Tree(t, files), Options{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, im := range disc.Images {
+		if im.NoMounts != "" {
+			t.Errorf("%s with the CLI build: %q", im.Name, im.NoMounts)
+		}
+	}
+}
