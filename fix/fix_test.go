@@ -698,7 +698,7 @@ var dockerfileCases = []struct {
 		name:  "dotnet-restore-keeps-the-store-in-its-layer",
 		files: map[string]string{"Dockerfile": "FROM mcr.microsoft.com/dotnet/sdk:8.0 AS build\nWORKDIR /source\nCOPY . .\nRUN --mount=type=cache,target=/root/.nuget \\\n    dotnet publish -o /app api.csproj\n", "api.csproj": "<Project/>", "Program.cs": ""},
 		rules: []string{"LW101"},
-		want:  "FROM mcr.microsoft.com/dotnet/sdk:8.0 AS build\nWORKDIR /source\nCOPY api.csproj ./\nRUN dotnet restore api.csproj\nCOPY . .\nRUN \\\n    dotnet publish -o /app api.csproj\n",
+		want:  "FROM mcr.microsoft.com/dotnet/sdk:8.0 AS build\nWORKDIR /source\nCOPY api.csproj ./\nRUN dotnet restore api.csproj\nCOPY . .\nRUN dotnet publish -o /app api.csproj\n",
 	},
 	{
 		// node's USER node is uid 1000 with HOME /home/node

@@ -244,6 +244,14 @@ func (e *runEdit) tidy() {
 // result re-parses the edited RUN and checks that its commands are the
 // ones intended.
 func (e *runEdit) result() ([]string, error) {
+	// a first line left with the keyword alone (`RUN \`, its mounts
+	// gone: review 29's SigNoz) takes up the next one
+	if len(e.lines) > 1 && e.f.EscapeToken != '`' {
+		col := e.ins.Range.Start.Col - 1
+		if l := e.lines[0]; col >= 0 && col+len(e.ins.Kind) <= len(l) && strings.TrimSpace(l[col+len(e.ins.Kind):]) == "\\" && !strings.Contains(e.lines[1], "#") {
+			e.lines = append([]string{l[:col+len(e.ins.Kind)] + " " + strings.TrimLeft(e.lines[1], " \t")}, e.lines[2:]...)
+		}
+	}
 	var b strings.Builder
 	if e.f.EscapeToken == '`' {
 		b.WriteString("# escape=`\n")

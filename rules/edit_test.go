@@ -19,7 +19,7 @@ func TestRemoveCommandShapes(t *testing.T) {
 		{"middle line, && trailing", "RUN apt-get update && \\\n    apt-get clean && \\\n    apt-get install -y jq", "apt-get clean",
 			"RUN apt-get update && \\\n    apt-get install -y jq"},
 		{"first command on the RUN line", "RUN apt-get clean && apt-get update", "apt-get clean", "RUN apt-get update"},
-		{"first command, operator on the next line", "RUN apt-get clean \\\n    && apt-get update", "apt-get clean", "RUN \\\n    apt-get update"},
+		{"first command, operator on the next line", "RUN apt-get clean \\\n    && apt-get update", "apt-get clean", "RUN apt-get update"},
 		{"one line, end", "RUN apt-get update && apt-get install -y jq && apt-get clean", "apt-get clean", "RUN apt-get update && apt-get install -y jq"},
 		{"semicolon", "RUN apt-get update; apt-get clean; apt-get install -y jq", "apt-get clean", "RUN apt-get update; apt-get install -y jq"},
 		// `X; cmd && Y` is `X; (cmd && Y)`: Y must not come to depend on X

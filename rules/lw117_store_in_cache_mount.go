@@ -284,6 +284,20 @@ func fixStoreInMount(in *Input, f Finding) (*Fix, string) {
 	if v := in.volatileBefore(ins); v != nil && slices.ContainsFunc(stores, func(sm storeMounted) bool { return firstUser(in, ins, sm.dir) }) {
 		return nil, fmt.Sprintf("%s (line %d) re-runs the step on every build, so the mount is what keeps the packages: move it below the expensive steps first", short(v.Original), v.Range.Start.Line)
 	}
+	if in.CIWorkflow == "" || in.CIUncached {
+		offline := false
+		for _, sm := range stores {
+			offline = offline || offlineReader(in, ins, sm.dir)
+		}
+		if !offline {
+			// no builder here brings the layers without the mounts: the
+			// mount is what keeps the packages on every builder there is,
+			// and dropping it makes each lockfile change fetch them all
+			// (review 29: openreplay's Go services, built by a script
+			// with no cache import)
+			return nil, "no CI here imports a layer cache, so for now the mount keeps the packages on every builder there is: drop it when a CI imports one (the finding says why)"
+		}
+	}
 	for _, sm := range stores {
 		if a, _ := chainedPair(in, ins, sm.dir); a != nil {
 			// dropping the mount would make every lockfile change fetch
