@@ -151,6 +151,9 @@ func goDepsShapes(in *Input) []goDepsShape {
 					if cgoUnsafeBetween(s, sh.download, ins) != nil {
 						continue
 					}
+					if _, why := goCall(ins, inst.Cmd); strings.Contains(why, "the script itself sets") {
+						continue // what it compiles is known only as it runs
+					}
 					if !slices.Contains(sh.compiles, ins) {
 						sh.compiles = append(sh.compiles, ins)
 						sh.gocache = dirs[1]
@@ -319,6 +322,19 @@ func goCall(ins *dockerfile.Instruction, c dockerfile.Command) (goCompileCall, s
 	}
 	for _, cd := range leadingCds(ins.Run.Commands) {
 		call.cds = append(call.cds, cd.Args[0])
+	}
+	// a variable the script itself sets (`for name in a b; do go build
+	// ./cmd/$name; done`: review 29, openreplay) has no value in the
+	// listing stage, which would list nothing and compile nothing
+	for _, w := range slices.Concat(call.env, call.flags, call.pkgs) {
+		for _, v := range textVariables(w) {
+			if _, ok := ins.State.Getenv(v); ok {
+				continue
+			}
+			if regexp.MustCompile(`(^|[\s;&|(])(for\s+` + regexp.QuoteMeta(v) + `\s|read\s+(-\w+\s+)*` + regexp.QuoteMeta(v) + `\b|(export\s+)?` + regexp.QuoteMeta(v) + `=)`).MatchString(ins.Run.Script) {
+				return call, fmt.Sprintf("it compiles with $%s, which the script itself sets: the dependency stage would not know its values", v)
+			}
+		}
 	}
 	return call, ""
 }

@@ -314,3 +314,15 @@ func TestLW119InformsWhereNothingRebuilds(t *testing.T) {
 		t.Errorf("built per change: %+v", fs)
 	}
 }
+
+// TestLW119LoopVariable: review 29 (openreplay's Dockerfile.bundle): the
+// compile runs in a `for name in …` loop over ./cmd/$name; the listing
+// stage would have run with $name empty and compiled nothing. Not
+// reported; a build arg of the same spelling is.
+func TestLW119LoopVariable(t *testing.T) {
+	loop := "FROM golang:1.23 AS build\nWORKDIR /root\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build for name in assets db http; do go build -o bin/$name ./cmd/$name; done\nFROM alpine:3.20\nCOPY --from=build /root/bin /bin\n"
+	ruleCatchesNot(t, "LW119", loop)
+	arg := strings.Replace(loop, "for name in assets db http; do go build -o bin/$name ./cmd/$name; done", "go build -o bin/$name ./cmd/$name", 1)
+	arg = strings.Replace(arg, "WORKDIR /root\n", "WORKDIR /root\nARG name=http\n", 1)
+	ruleCatches(t, "LW119", arg)
+}
