@@ -877,9 +877,9 @@ func TestIncludedFragmentsAreNoImages(t *testing.T) {
 // CLI's BuildKit, and a Dockerfile built alone is not compose's.
 func TestComposeV1IsTheClassicBuilder(t *testing.T) {
 	files := map[string]string{
-		"compose.yaml":                       "services:\n  api:\n    build: ./api\n",
-		"api/Dockerfile":                     "FROM alpine:3.20\n",
-		"tools/Dockerfile":                   "FROM alpine:3.20\n",
+		"compose.yaml":                        "services:\n  api:\n    build: ./api\n",
+		"api/Dockerfile":                      "FROM alpine:3.20\n",
+		"tools/Dockerfile":                    "FROM alpine:3.20\n",
 		".circleci/upgrade-docker-compose.sh": "#! /bin/bash -e\ncurl -L https://github.com/docker/compose/releases/download/1.25.4/docker-compose-`uname -s`-`uname -m` > ~/docker-compose\n",
 	}
 	disc, err := Discover(context.Background(), testfs.Tree(t, files), Options{})

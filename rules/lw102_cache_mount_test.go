@@ -942,3 +942,24 @@ func TestLW102MixedSystemToolsRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestLW102UvNoCacheDirAlias: review 29 (openreplay): uv takes pip's
+// --no-cache-dir as its --no-cache; the mount the fix adds must come with
+// the flag dropped, or uv never reads it.
+func TestLW102UvNoCacheDirAlias(t *testing.T) {
+	for _, fl := range []string{"--no-cache-dir", "--no-cache", "-n"} {
+		in := input(t, "FROM python:3.12-slim\nWORKDIR /work\nCOPY requirements.txt ./\nRUN uv pip install "+fl+" --upgrade -r requirements.txt --system\n")
+		fs := check(t, "LW102", in)
+		if len(fs) != 1 {
+			t.Fatalf("%s: %+v", fl, fs)
+		}
+		fx, why := fixCacheMount(in, fs[0])
+		if fx == nil {
+			t.Fatalf("%s: %s", fl, why)
+		}
+		got := strings.Join(ApplyFix(in.File.Lines, fx), "\n")
+		if !strings.Contains(got, "RUN --mount=type=cache,target=/root/.cache/uv uv pip install --upgrade -r requirements.txt --system") {
+			t.Errorf("%s:\n%s", fl, got)
+		}
+	}
+}

@@ -76,8 +76,12 @@ func defeats(c dockerfile.Command, st *dockerfile.State, base string) (string, s
 			return "`yarn cache clean`", dirOf(toolYarn)
 		}
 	case "uv":
-		if c.HasArg("--no-cache") {
-			return "`uv --no-cache`", dirOf(toolUv)
+		// --no-cache-dir is uv's alias of --no-cache for pip's users
+		// (review 29: openreplay's `uv pip install --no-cache-dir`)
+		for _, fl := range []string{"--no-cache", "--no-cache-dir", "-n"} {
+			if c.HasArg(fl) {
+				return "`uv " + fl + "`", dirOf(toolUv)
+			}
 		}
 	case "go":
 		if sub == "clean" && (c.HasArg("-modcache") || c.HasArg("-cache")) {
@@ -154,6 +158,8 @@ func (e *runEdit) dropDefeats(base string, mounted func(dir string) bool) string
 			err = e.removeArg(i, "--no-cache-dir")
 		case path.Base(c.Name) == "uv" && c.HasArg("--no-cache"):
 			err = e.removeArg(i, "--no-cache")
+		case path.Base(c.Name) == "uv" && c.HasArg("-n"):
+			err = e.removeArg(i, "-n")
 		case path.Base(c.Name) == "rm":
 			for _, a := range c.Positional() {
 				p := path.Clean(strings.TrimRight(strings.TrimSuffix(a, "*"), "/"))

@@ -339,9 +339,9 @@ type Input struct {
 	// CIPublishes, CIPerRunArgs, CIPlainDocker: that CI pushes images,
 	// passes these build args a value of each run, builds with a plain
 	// docker build (discover.Image's fields of those names).
-	CIPublishes   bool
+	CIPublishes bool
 	// Extended: another image of the repository is built FROM this one.
-	Extended bool
+	Extended      bool
 	CIPerRunArgs  []string
 	CIPlainDocker bool
 	// CIRefresh: that CI is a scheduled rebuild that refreshes packages
