@@ -116,6 +116,9 @@ type Image struct {
 	// asks for it (`if: contains(github.event.head_commit.message, 'build
 	// x')`): rare builds, months apart, that a layer cache seldom serves.
 	CIOnDemand bool `json:"ciOnDemand,omitempty"`
+	// CIReleaseOnly: that CI builds on release tags alone (pushes of
+	// tags, releases), never on a branch or a pull request.
+	CIReleaseOnly bool `json:"ciReleaseOnly,omitempty"`
 	// LocalBuild: something outside CI builds the image too — compose or
 	// bake declare it, or a script, Makefile or README near it names it.
 	LocalBuild bool `json:"localBuild,omitempty"`
@@ -560,7 +563,7 @@ func finish(res *Repo) {
 		im.CI = configs.ciOf(im)
 		if im.CI != "" {
 			a := configs.ciCache(im.CI)
-			im.CILine, im.CIUncached, im.CIFresh, im.CIPublishes, im.CIPerRunArgs, im.CIPlainDocker, im.CIRefresh, im.CIOnDemand = a.line, a.uncached, a.hosted, a.publishes, a.perRunArgs, a.plainDocker, a.refresh, a.onDemand
+			im.CILine, im.CIUncached, im.CIFresh, im.CIPublishes, im.CIPerRunArgs, im.CIPlainDocker, im.CIRefresh, im.CIOnDemand, im.CIReleaseOnly = a.line, a.uncached, a.hosted, a.publishes, a.perRunArgs, a.plainDocker, a.refresh, a.onDemand, a.releaseOnly
 			if a.classic && im.NoMounts == "" {
 				im.NoMounts = im.CI + " builds it with docker/build-push-action@v1, which runs the classic builder (no BuildKit): RUN --mount fails there"
 			}

@@ -902,3 +902,24 @@ func TestComposeV1IsTheClassicBuilder(t *testing.T) {
 		}
 	}
 }
+
+// TestReleaseOnlyTriggers: review 30 (Exceptionless): a workflow run on
+// release tags alone.
+func TestReleaseOnlyTriggers(t *testing.T) {
+	for _, c := range []struct {
+		on   string
+		want bool
+	}{
+		{"on:\n  push:\n    tags:\n      - \"v*\"\n", true},
+		{"on:\n  release:\n    types: [published]\n  workflow_dispatch:\n", true},
+		{"on:\n  push:\n    branches: [main]\n    tags: [\"v*\"]\n", false},
+		{"on:\n  push:\n    tags: [\"v*\"]\n  pull_request:\n", false},
+		{"on: [push, pull_request]\n", false},
+		{"on:\n  push:\n", false},
+		{"on:\n  workflow_dispatch:\n", false},
+	} {
+		if got := releaseOnly([]byte(c.on)); got != c.want {
+			t.Errorf("%q: %v", c.on, got)
+		}
+	}
+}

@@ -968,6 +968,7 @@ func (c *buildConfigs) ciCache(rel string) ciCacheAnswer {
 	}
 	a.refresh = ciSchedule.Match(triggers) && (!ciCodeTrigger.Match(triggers) || bytes.Contains(triggers, []byte("paths:")))
 	a.onDemand = ciCommitMessageGate.Match(text)
+	a.releaseOnly = releaseOnly(triggers)
 	a.plainDocker = !bytes.Contains(text, []byte("buildx")) && !bytes.Contains(text, []byte("build-push-action"))
 	// build-push-action's first version runs `docker build` on the
 	// runner's Engine, the classic builder unless DOCKER_BUILDKIT=1
@@ -1031,6 +1032,26 @@ type ciCacheAnswer struct {
 	perRunArgs                                        []string
 	refresh                                           bool // Image.CIRefresh
 	onDemand                                          bool // Image.CIOnDemand
+	releaseOnly                                       bool // Image.CIReleaseOnly
+}
+
+var (
+	ciPRTrigger      = regexp.MustCompile(`(?m)^\s*(pull_request|pull_request_target|merge_group):|^on:\s*\[?[^\n]*\bpull_request\b`)
+	ciPushTrigger    = regexp.MustCompile(`(?m)^\s*push:|^on:\s*\[?[^\n]*\bpush\b`)
+	ciReleaseTrigger = regexp.MustCompile(`(?m)^\s*release:|^on:\s*\[?[^\n]*\brelease\b`)
+)
+
+// releaseOnly: a workflow's triggers (the text before its jobs) run it on
+// release tags alone — pushes filtered to tags, or releases — and never on
+// a branch or a pull request (review 30: Exceptionless' arm64 release).
+func releaseOnly(triggers []byte) bool {
+	if ciPRTrigger.Match(triggers) || bytes.Contains(triggers, []byte("branches:")) || bytes.Contains(triggers, []byte("branches-ignore:")) {
+		return false
+	}
+	if ciPushTrigger.Match(triggers) {
+		return bytes.Contains(triggers, []byte("tags:"))
+	}
+	return ciReleaseTrigger.Match(triggers)
 }
 
 // isCI: the file is a CI configuration that builds images (ciWorkflow's).

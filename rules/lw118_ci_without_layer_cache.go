@@ -89,6 +89,12 @@ func checkCIWithoutLayerCache(ins []*Input) []Finding {
 			// is evicted after a week idle (review 24)
 			sev = Info
 			msg += " But it builds only when a commit message asks for it: such builds come weeks apart, when the bases have moved and a GitHub cache has been evicted (7 days idle), so a layer cache would seldom serve them."
+		case c.in.CIReleaseOnly:
+			// GitHub scopes a cache to the ref that wrote it: a tag's run
+			// reads its own and the default branch's, never the last
+			// tag's (review 30: Exceptionless' arm64 release)
+			sev = Info
+			msg += " But it runs on release tags alone: a GitHub cache (type=gha) written by one tag's run is not read by the next tag's (a run reads the caches of its own ref and of the default branch), and releases come weeks apart; only a registry cache (type=registry) would carry layers from one release to the next."
 		case !c.helps:
 			// as they stand, every install follows a COPY of the whole
 			// context or a per-run build arg: their order comes first

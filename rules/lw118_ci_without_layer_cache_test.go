@@ -52,6 +52,15 @@ func TestLW118(t *testing.T) {
 	}
 	a.CIOnDemand, b.CIOnDemand = false, false
 
+	// release tags alone (review 30: Exceptionless' arm64 release): a
+	// gha cache of one tag is not read by the next: information
+	a.CIReleaseOnly, b.CIReleaseOnly = true, true
+	fs = CIWithoutLayerCache.RunRepo([]*Input{a, b})
+	if len(fs) != 1 || fs[0].Severity != Info || !strings.Contains(fs[0].Message, "release tags alone") {
+		t.Errorf("release only: %+v", fs)
+	}
+	a.CIReleaseOnly, b.CIReleaseOnly = false, false
+
 	// nothing a cache could keep as the Dockerfiles stand (the install
 	// after COPY . ., or after an ARG each run passes anew): information
 	for _, tc := range []struct {

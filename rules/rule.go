@@ -350,6 +350,9 @@ type Input struct {
 	// CIOnDemand: that CI builds only when a commit message asks for it
 	// (discover.Image.CIOnDemand)
 	CIOnDemand bool
+	// CIReleaseOnly: that CI builds on release tags alone
+	// (discover.Image.CIReleaseOnly)
+	CIReleaseOnly bool
 	// Unreferenced: nothing in the repository builds the Dockerfile (a
 	// name other than Dockerfile that no script, CI file, compose file or
 	// README near it mentions: discover.Image.Unreferenced). Rules about
