@@ -99,6 +99,13 @@ func checkBaseTag(in *Input) []Finding {
 			// (code-server's tumbleweed variant runs zypper dup)
 			continue
 		}
+		if strings.HasPrefix(n.Name(), "gcr.io/distroless/") && (!hasTag || tagged.Tag() == "latest" || tagged.Tag() == "nonroot") {
+			// gcr.io/distroless/static publishes no version tags; the
+			// names with the Debian release in them are the pins
+			// (review 29: knative's samples)
+			out = append(out, in.atStage(s, fmt.Sprintf("FROM %s follows whichever Debian release distroless builds on now, and moves to the next one unannounced: name the release (%s-debian12, as distroless publishes it: it has no version tags) or pin a digest.", s.Base, n.Name()), Cost{Invalidates: "every layer of the image when distroless moves to the next Debian release"}))
+			continue
+		}
 		switch {
 		case !hasTag:
 			out = append(out, in.atStage(s, fmt.Sprintf("FROM %s has no tag: it means :latest, which moves. Pin a version tag or a digest.", s.Base), Cost{Invalidates: "every layer of the image when the registry's latest moves"}))
@@ -125,7 +132,13 @@ func floatingOnPurpose(df string) bool {
 // Debian sid).
 func rollingRelease(name string, tagged reference.Tagged, hasTag bool) bool {
 	base := path.Base(name)
-	if base == "tumbleweed" || base == "archlinux" || base == "arch" {
+	if base == "tumbleweed" || base == "archlinux" || base == "arch" || base == "kali-rolling" {
+		return true
+	}
+	// Chainguard's free images are published as :latest (and
+	// :latest-dev) alone, Wolfi underneath is rolling: there is no
+	// version tag to pin (review 30: Flagsmith's wolfi-base)
+	if strings.HasPrefix(name, "cgr.dev/chainguard/") || strings.HasPrefix(name, "docker.io/chainguard/") {
 		return true
 	}
 	return hasTag && (tagged.Tag() == "rawhide" || tagged.Tag() == "sid" || tagged.Tag() == "unstable" || tagged.Tag() == "tumbleweed")

@@ -1,6 +1,9 @@
 package rules
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestLW109BaseTag(t *testing.T) {
 	ruleCatches(t, "LW109",
@@ -24,7 +27,16 @@ func TestLW109BaseTag(t *testing.T) {
 		"FROM gcr.io/distroless/nodejs24-debian13\n",
 		"FROM gcr.io/distroless/static-debian12:nonroot\n",
 		"FROM gcr.io/distroless/java21:latest\n",
+		// rolling by design, nothing to pin (review 30: Flagsmith; review
+		// 29: DataDog's attackbox)
+		"FROM cgr.dev/chainguard/wolfi-base:latest\n",
+		"FROM kalilinux/kali-rolling\n",
 	)
+	// the distroless advice names the release, not a version tag
+	fs := check(t, "LW109", input(t, "FROM gcr.io/distroless/static\n"))
+	if len(fs) != 1 || !strings.Contains(fs[0].Message, "gcr.io/distroless/static-debian12") || strings.Contains(fs[0].Message, "version tag or") {
+		t.Errorf("%+v", fs)
+	}
 }
 
 // TestLW109LeavesTestInputsAlone: skaffold's integration/testdata
