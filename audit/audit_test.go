@@ -554,6 +554,9 @@ func TestBuildKitFindingsThatCannotHold(t *testing.T) {
 		"flags/Dockerfile":   "FROM debian:12\nENV APT_KEY_DONT_WARN_ON_DANGEROUS_USAGE=1 \\\n    GOOGLE_API_KEY=no \\\n    GOOGLE_CLIENT_SECRET=s3cr3t\n",
 		// an ARG's default is replaced by what --build-arg passes
 		"argsecret/Dockerfile": "FROM debian:12\nARG NPM_TOKEN=\"\"\nRUN true\n",
+		// review 30 (openremote): ENV from a variable no ARG sets is the
+		// Dockerfile's own default; from an ARG, the build's secret
+		"envdefault/Dockerfile": "FROM debian:12\nENV ADMIN_PASSWORD=${ADMIN_PASSWORD:-secret} \\\n    EMAIL_PASSWORD=${EMAIL_PASSWORD}\nARG DB_PASSWORD\nENV DB_PASSWORD=${DB_PASSWORD}\n",
 	})
 	res := run(t, root, nil)
 	got := map[string]int{}
@@ -571,6 +574,9 @@ func TestBuildKitFindingsThatCannotHold(t *testing.T) {
 	// a switch (=1, =no) keeps no secret; the real value beside them does
 	if got["argsecret buildkit/SecretsUsedInArgOrEnv"] != 1 {
 		t.Errorf("SecretsUsedInArgOrEnv: %v (want ARG NPM_TOKEN with its empty default)", got)
+	}
+	if got["envdefault buildkit/SecretsUsedInArgOrEnv"] != 2 {
+		t.Errorf("SecretsUsedInArgOrEnv: %v (want ARG DB_PASSWORD and the ENV from it)", got)
 	}
 	if got["flags buildkit/SecretsUsedInArgOrEnv"] != 1 {
 		t.Errorf("SecretsUsedInArgOrEnv: %v (want GOOGLE_CLIENT_SECRET only)", got)

@@ -540,9 +540,39 @@ func (in *Input) BuildKitFindingHolds(w BuildKitFinding) bool {
 			if in.PublishedEnv[kv[0]+"="+v] || in.PublishedEnv[kv[0]+"="+unquoted(v)] {
 				return false
 			}
+			// an ENV whose variables no ARG or ENV before it sets
+			// (`ENV OR_ADMIN_PASSWORD=${OR_ADMIN_PASSWORD:-secret}` with
+			// no ARG: review 30, openremote): the build can pass nothing
+			// in, so the value is the Dockerfile's own text — a default
+			// anyone reading it sees, set for real at run time
+			if ins.Kind == "ENV" && strings.Contains(v, "$") && !in.setsAnyBefore(ins, textVariables(v)) {
+				return false
+			}
 		}
 	}
 	return true
+}
+
+// setsAnyBefore: an ARG or ENV of ins's stage (or of the stages it is
+// built FROM) before it declares one of names.
+func (in *Input) setsAnyBefore(ins *dockerfile.Instruction, names []string) bool {
+	s := in.stageOf(ins)
+	if s == nil {
+		return true
+	}
+	for _, st := range in.lineage(s) {
+		for _, x := range st.Instructions {
+			if st == s && x.Index >= ins.Index {
+				break
+			}
+			for _, n := range names {
+				if declares(x, n) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // notSecretValue: a value that keeps nothing secret (empty, a flag, a
