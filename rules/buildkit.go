@@ -382,7 +382,10 @@ func (in *Input) requiredArgsOnly(detail string) bool {
 			}
 			for _, kv := range c.Args {
 				if kv.Key == r[1] {
-					required = kv.Value == nil
+					// no default, or one that only says a value is
+					// needed (SigNoz's ALPINE_SHA="pass-a-valid-docker-
+					// sha-otherwise-this-will-fail": review 29)
+					required = kv.Value == nil || placeholderDefault.MatchString(*kv.Value)
 				}
 			}
 		}
@@ -392,6 +395,10 @@ func (in *Input) requiredArgsOnly(detail string) bool {
 	}
 	return true
 }
+
+// placeholderDefault: an ARG default that is a request for the value, not
+// a value: it makes the FROM fail on purpose when the build passes none.
+var placeholderDefault = regexp.MustCompile(`(?i)^["']?(<[^>]*>|(please[-_ ])?(pass|set|provide|supply|specify|override|replace|fill)[-_ ](in[-_ ])?(a|an|the|your|me|this|valid)\b.*|.*[-_ ](otherwise|must[-_ ]be[-_ ](set|passed|provided)|is[-_ ]required|will[-_ ]fail).*|required|must[-_ ]be[-_ ]set|override[-_ ]me|changeme|change[-_]me)["']?$`)
 
 // gpgFingerprint is a GPG key's fingerprint or id as images pin their
 // release keys (ENV GPG_KEY A035C8C19219BA821ECEA86B64E628F8D684696D).

@@ -230,11 +230,14 @@ func TestBuildKitFindingsThatDoNotHold(t *testing.T) {
 	}
 	req := input(t, "ARG version\nFROM eventuateio/base:$version\nRUN true\n")
 	empty := input(t, "ARG version=\nFROM eventuateio/base:$version\nRUN true\n")
+	// review 29 (SigNoz): a default that asks for the value
+	placeholder := "ARG ALPINE_SHA=\"pass-a-valid-docker-sha-otherwise-this-will-fail\"\nFROM alpine@sha256:${ALPINE_SHA}\nRUN true\n"
 	for _, tc := range []struct {
 		in   *Input
 		src  string
 		want bool
-	}{{req, "ARG version\nFROM eventuateio/base:$version\nRUN true\n", true}, {empty, "ARG version=\nFROM eventuateio/base:$version\nRUN true\n", false}} {
+	}{{req, "ARG version\nFROM eventuateio/base:$version\nRUN true\n", true}, {empty, "ARG version=\nFROM eventuateio/base:$version\nRUN true\n", false},
+		{input(t, placeholder), placeholder, true}} {
 		ws, err := RunBuildKitChecks(context.Background(), "Dockerfile", []byte(tc.src))
 		if err != nil {
 			t.Fatal(err)
