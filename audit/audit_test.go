@@ -849,3 +849,23 @@ func TestIncludeGetsTheParseErrorAlone(t *testing.T) {
 		t.Errorf("findings: %q", got)
 	}
 }
+
+// TestFixtureFindingsInform: review 29 (garden's hadolint fixtures): a
+// Dockerfile under test/data is a test's input, wrong on purpose; its
+// findings are information. The same file elsewhere warns.
+func TestFixtureFindingsInform(t *testing.T) {
+	df := "FROM debian:12\nMAINTAINER someone\nRUN apt-get update\nRUN apt-get install -y curl\n"
+	for _, c := range []struct {
+		path string
+		warn bool
+	}{{"core/test/data/hadolint/errAndWarn.Dockerfile", false}, {"pkg/testdata/Dockerfile", false}, {"app/Dockerfile", true}} {
+		res := run(t, testfs.Tree(t, map[string]string{c.path: df}), nil)
+		warned := false
+		for _, f := range res.Findings {
+			warned = warned || f.Severity == rules.Warning
+		}
+		if warned != c.warn || len(res.Findings) == 0 {
+			t.Errorf("%s: warned %v, want %v (%d findings)", c.path, warned, c.warn, len(res.Findings))
+		}
+	}
+}

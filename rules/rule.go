@@ -229,6 +229,28 @@ func testInput(p string) bool {
 	return false
 }
 
+// TestFixture: the Dockerfile is a test's input data — under testdata/,
+// fixtures/ or test/data/ — and no CI builds it: often wrong on purpose
+// (garden's hadolint fixtures: review 29), never an image anyone ships.
+// Its findings are information.
+func (in *Input) TestFixture() bool {
+	if in.CIWorkflow != "" {
+		return false
+	}
+	dirs := strings.Split(strings.ToLower(path.Dir(filepath.ToSlash(in.Dockerfile))), "/")
+	for i, d := range dirs {
+		switch d {
+		case "testdata", "test-data", "test_data", "fixtures", "__fixtures__", "fixture":
+			return true
+		case "data":
+			if i > 0 && (dirs[i-1] == "test" || dirs[i-1] == "tests") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // devEnvironment: the Dockerfile makes an editor's development environment
 // (.devcontainer/, .codesandbox/, .gitpod.Dockerfile): the editor builds it
 // once per environment, not per change, so rules about build speed, size
