@@ -1785,3 +1785,29 @@ func TestBaseImageOfTheRepositoryKeepsTheCleanHook(t *testing.T) {
 		t.Errorf("base image:\n%s", base)
 	}
 }
+
+// TestFixtureLeftAlone: review 29 (garden): a linter's fixture under
+// test/data is read by its test as it is.
+func TestFixtureLeftAlone(t *testing.T) {
+	root := testfs.Tree(t, map[string]string{
+		"core/test/data/hadolint/Dockerfile": "FROM debian:12\nRUN apt-get update\nRUN apt-get install -y curl\n",
+		"app/Dockerfile":                     "FROM debian:12\nRUN apt-get update\nRUN apt-get install -y curl\n",
+	})
+	disc, err := discover.Discover(context.Background(), root, discover.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(context.Background(), disc, Options{Config: config.Default()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, f := range res.Files {
+		if filepath.Base(f.Path) == "Dockerfile" {
+			paths = append(paths, f.Path)
+		}
+	}
+	if len(paths) != 1 || paths[0] != "app/Dockerfile" {
+		t.Errorf("rewritten: %v", paths)
+	}
+}
