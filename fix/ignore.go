@@ -239,6 +239,20 @@ func excludesAnythingPresent(excl []exclusion, walk *buildctx.Walk) bool {
 	return false
 }
 
+// onlyAbsent: every exclusion is of a path the context does not hold now,
+// and none is one the Dockerfile fixes count on.
+func onlyAbsent(excl []exclusion, walk *buildctx.Walk) bool {
+	for _, e := range excl {
+		if e.drops || e.required {
+			return false
+		}
+		if _, ok := walk.Lookup(strings.TrimSuffix(e.path, "/")); ok {
+			return false
+		}
+	}
+	return true
+}
+
 func fixIgnoreGroup(ctx context.Context, root string, g *ignoreGroup, walks map[string]*buildctx.Walk) (*FileFix, []Note, error) {
 	rel := relTo(root, g.target)
 	walk := walks[walkKey(g.contextDir, g.ignore.Path)]
@@ -274,10 +288,12 @@ func fixIgnoreGroup(ctx context.Context, root string, g *ignoreGroup, walks map[
 	if err != nil && !os.IsNotExist(err) {
 		return nil, nil, err
 	}
-	if before == nil && !excludesAnythingPresent(excl, walk) {
+	if (before == nil && !excludesAnythingPresent(excl, walk)) || onlyAbsent(excl, walk) {
 		// a new file only for what may appear later (layerwise's state at
-		// the root) or what BuildKit never sends: a repository is not
-		// handed a file that changes nothing a build sends
+		// the root) or what BuildKit never sends, or a change to one only
+		// for what may appear later (review 29: /.layerwise alone added to
+		// four projects' .dockerignore files): a repository is not handed
+		// an edit that changes nothing a build sends
 		return nil, notes, nil
 	}
 	content := ignoreContent(before, excl)

@@ -557,3 +557,23 @@ func TestMovedInstallExcludesNodeModulesNotYetThere(t *testing.T) {
 		t.Errorf("excluded twice:\n%s", ign)
 	}
 }
+
+// TestNoEditForStateAlone: review 29: a .dockerignore that already keeps
+// out everything the context holds got a `/.layerwise` line alone, for a
+// directory that is not there. Left as it is; once the state is there,
+// it goes in.
+func TestNoEditForStateAlone(t *testing.T) {
+	files := map[string]string{
+		"Dockerfile":    "FROM debian:12\nCOPY src /src\n",
+		".dockerignore": "docs\n",
+		"src/x":         "",
+		"docs/y":        "",
+	}
+	if got, _ := ignoreFixes(t, files); got[".dockerignore"] != "" {
+		t.Errorf("edited for the state alone:\n%s", got[".dockerignore"])
+	}
+	files[".layerwise/history.db"] = "x"
+	if got, _ := ignoreFixes(t, files); !slices.Contains(patternsOf(got[".dockerignore"]), "/.layerwise") {
+		t.Errorf("the state is there: %q", got[".dockerignore"])
+	}
+}
