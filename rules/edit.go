@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/layerwise/layerwise/dockerfile"
@@ -388,13 +389,32 @@ func (e *runEdit) apkUpdateCache() error {
 	if len(noCache) > 0 && count(apkNoCacheText) != len(noCache) {
 		return fmt.Errorf("`--no-cache` is not written once in each `apk add`")
 	}
+	// an add that refreshes the index already (--update, -U) loses
+	// --no-cache rather than getting the same flag twice (review 29:
+	// knative's `apk --no-cache --update add`)
+	updating := 0
+	for _, i := range noCache {
+		if c := e.ins.Run.Commands[i]; c.HasArg("-U") || c.HasArg("--update-cache") || c.HasArg("--update") {
+			updating++
+		}
+	}
+	if updating > 0 && updating < len(noCache) {
+		return fmt.Errorf("some `apk add --no-cache` of the RUN refresh the index and some do not: edit them by hand")
+	}
+	dropNoCache := updating > 0
 	if len(plain) > 0 && count(apkAddText) != len(noCache)+len(plain) {
 		return fmt.Errorf("the `apk add` commands are not written literally")
 	}
 	adds := e.apkAddOrder()
 	idx := 0
 	for k, l := range e.lines {
-		if len(noCache) > 0 {
+		if len(noCache) > 0 && dropNoCache {
+			ended := strings.HasSuffix(strings.TrimRight(l, " \t"), "--no-cache")
+			l = apkNoCacheText.ReplaceAllString(l, "${1}")
+			if ended {
+				l = strings.TrimRight(l, " \t")
+			}
+		} else if len(noCache) > 0 {
 			l = apkNoCacheText.ReplaceAllString(l, "${1}--update-cache${2}")
 		}
 		if len(plain) > 0 {
@@ -421,6 +441,8 @@ func (e *runEdit) apkUpdateCache() error {
 			continue
 		}
 		switch {
+		case c.HasArg("--no-cache") && dropNoCache:
+			c.Args = slices.DeleteFunc(append([]string(nil), c.Args...), func(a string) bool { return a == "--no-cache" })
 		case c.HasArg("--no-cache"):
 			args := append([]string(nil), c.Args...)
 			for a := range args {

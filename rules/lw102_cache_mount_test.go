@@ -963,3 +963,22 @@ func TestLW102UvNoCacheDirAlias(t *testing.T) {
 		}
 	}
 }
+
+// TestLW102ApkUpdateNotTwice: review 29 (knative): `apk --no-cache
+// --update add` became `apk --update-cache --update add`; it loses
+// --no-cache instead.
+func TestLW102ApkUpdateNotTwice(t *testing.T) {
+	in := input(t, "FROM alpine:3.20\nRUN apk update && apk --no-cache --update add git make\n")
+	fs := check(t, "LW102", in)
+	if len(fs) != 1 {
+		t.Fatalf("%+v", fs)
+	}
+	fx, why := fixCacheMount(in, fs[0])
+	if fx == nil {
+		t.Fatal(why)
+	}
+	got := strings.Join(ApplyFix(in.File.Lines, fx), "\n")
+	if !strings.Contains(got, "apk update && apk --update add git make") || strings.Contains(got, "--update-cache") {
+		t.Errorf("got:\n%s", got)
+	}
+}
