@@ -899,7 +899,7 @@ func fixCacheMount(in *Input, f Finding) (*Fix, string) {
 	}
 	var flags, targets []string
 	for _, d := range dirs {
-		flag := "--mount=type=cache,target=" + d + mountOwner(in, ins)
+		flag := "--mount=type=cache,target=" + d + sharedID(in, d) + mountOwner(in, ins)
 		if d == apkCacheDir {
 			// stages of one build run apk side by side on the shared
 			// cache: one at a time, as apt's
@@ -1380,6 +1380,35 @@ func (in *Input) keepsCleanHook(ins *dockerfile.Instruction) bool {
 		}
 	}
 	return true
+}
+
+// sharedID is ",id=X" when the file's other cache mounts over dir all
+// name the id X: the new mount joins their cache instead of starting a
+// second one of the same store (review 29: plane's `pnpm add -g turbo`
+// beside its installer's id=pnpm-store). Ids with variables are left out
+// (their value is the stage's to know).
+func sharedID(in *Input, dir string) string {
+	id := ""
+	for _, s := range in.File.Stages {
+		for _, x := range s.Instructions {
+			if x.Run == nil {
+				continue
+			}
+			for _, m := range x.Run.Mounts {
+				if m.Type != "cache" || m.Target == "" || absIn(x, m.Target) != dir {
+					continue
+				}
+				if m.ID == "" || strings.ContainsAny(m.ID, "$,\\'\" ") || (id != "" && id != m.ID) {
+					return ""
+				}
+				id = m.ID
+			}
+		}
+	}
+	if id == "" {
+		return ""
+	}
+	return ",id=" + id
 }
 
 // systemTools are the first two different operating-system package

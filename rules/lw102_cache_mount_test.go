@@ -982,3 +982,26 @@ func TestLW102ApkUpdateNotTwice(t *testing.T) {
 		t.Errorf("got:\n%s", got)
 	}
 }
+
+// TestLW102JoinsTheStoresID: review 29 (plane): the new mount over
+// /pnpm/store had the default id beside the file's id=pnpm-store mounts
+// of the same store: two caches of one store.
+func TestLW102JoinsTheStoresID(t *testing.T) {
+	src := "FROM node:22-alpine AS base\nENV PNPM_HOME=/pnpm\nRUN corepack enable pnpm\nRUN pnpm add -g turbo@2.5.0\nFROM base AS installer\nCOPY pnpm-lock.yaml ./\nRUN --mount=type=cache,id=pnpm-store,target=/pnpm/store pnpm fetch\n"
+	in := input(t, src)
+	for _, f := range check(t, "LW102", in) {
+		if f.Range.Start.Line != 4 {
+			continue
+		}
+		fx, why := fixCacheMount(in, f)
+		if fx == nil {
+			t.Fatal(why)
+		}
+		got := strings.Join(ApplyFix(in.File.Lines, fx), "\n")
+		if !strings.Contains(got, "RUN --mount=type=cache,target=/pnpm/store,id=pnpm-store pnpm add -g turbo@2.5.0") {
+			t.Errorf("got:\n%s", got)
+		}
+		return
+	}
+	t.Fatal("no LW102 finding on line 4")
+}
