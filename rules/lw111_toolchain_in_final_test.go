@@ -369,3 +369,19 @@ func TestLW111CompilerInTheBase(t *testing.T) {
 		t.Errorf("the repository's base installs build-essential: %+v", fs)
 	}
 }
+
+// TestLW111BaseOfTheRepositorysImages: review 29 (openreplay's
+// ee/recommendation base): an image other images of the repository start
+// FROM keeps the compilers they use.
+func TestLW111BaseOfTheRepositorysImages(t *testing.T) {
+	src := "FROM python:3.11-slim\nRUN apt-get update && apt-get install -y gcc g++ && rm -rf /var/lib/apt/lists/*\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCMD [\"python\"]\n"
+	in := input(t, src)
+	if fs := check(t, "LW111", in); len(fs) == 0 {
+		t.Fatal("not a base: expected a finding")
+	}
+	in = input(t, src)
+	in.Extended = true
+	if fs := check(t, "LW111", in); len(fs) != 0 {
+		t.Errorf("a base of the repository's images: %+v", fs)
+	}
+}
