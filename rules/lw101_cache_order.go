@@ -429,18 +429,68 @@ func checkCacheOrder(in *Input) []Finding {
 					msg = fmt.Sprintf("%s (line %d) copies sources before %s (line %d), whose packages are only in a cache mount: every CI job on a fresh builder (and every build after BuildKit's garbage collector evicted the mount) downloads them all again. Copy %s first and fetch the dependencies in their own step, whose layer a registry cache carries.",
 						short(broad.Original), broad.Range.Start.Line, what, ins.Range.Start.Line, mfs)
 				}
+				aside := false
+				if later := broadCopyAfter(in, seq[i+1:]); later != nil && !in.dirHoldsManifestOf(sourceDir(broad), inst.Tool) && sourceDir(broad) != "" {
+					// the sources come after the install already; what
+					// comes before it is a directory the install reads
+					// nothing of (review 30: KurrentDB's ci/ and proto/)
+					aside = true
+					msg = fmt.Sprintf("%s (line %d) comes before %s (line %d) and holds none of its manifests: a change there re-runs %s, which reads nothing of it. The sources come after it already (line %d): move line %d below the install too.",
+						short(broad.Original), broad.Range.Start.Line, what, ins.Range.Start.Line, what, later.Range.Start.Line, broad.Range.Start.Line)
+				}
 				f := in.at(broad, msg, Cost{
 					Invalidates: fmt.Sprintf("every source change re-runs %s in %s", what, in.Image),
 					Seconds:     inst.Tool.Seconds, Basis: "static",
 				})
 				f.Affects = []int{ins.Range.Start.Line}
 				f.RepullsLayers = true
+				if aside {
+					f.Severity = Info
+					f.Cost.Invalidates = fmt.Sprintf("every change of %s re-runs %s in %s", sourceDir(broad), what, in.Image)
+				}
 				out = append(out, f)
 			}
 		}
 	}
 	return out
 }
+
+// broadCopyAfter is the first COPY of the sources among seq (the
+// instructions after an install), or nil.
+func broadCopyAfter(in *Input, seq []*dockerfile.Instruction) *dockerfile.Instruction {
+	for _, x := range seq {
+		if in.broadCopy(x) {
+			return x
+		}
+	}
+	return nil
+}
+
+// dirHoldsManifestOf: a file at or below the context directory dir is one
+// of the tool's manifests (or not known: no context). At most
+// maxManifestScan entries are looked at; past them, it may.
+func (in *Input) dirHoldsManifestOf(dir string, t *Tool) bool {
+	if in.Context == nil {
+		return true
+	}
+	dir = strings.Trim(path.Clean("/"+dir), "/")
+	n := 0
+	for _, e := range in.Context.Entries {
+		if dir != "" && e.Path != dir && !strings.HasPrefix(e.Path, dir+"/") {
+			continue
+		}
+		if n++; n > maxManifestScan {
+			return true
+		}
+		if matchesManifest(path.Base(e.Path), t.Manifests) {
+			return true
+		}
+	}
+	return false
+}
+
+// maxManifestScan bounds dirHoldsManifestOf.
+const maxManifestScan = 20000
 
 // goRequiresNothing: every go.mod the context sends requires no module
 // (knative's hello-world samples: `module x` and `go 1.14`, no go.sum), so

@@ -398,3 +398,25 @@ func TestLW101WorkspaceMemberWithoutItsWorkspace(t *testing.T) {
 		t.Errorf("a plain package: %s", why)
 	}
 }
+
+// TestLW101DirectoryAsideBeforeTheRestore: review 30 (KurrentDB): a
+// directory of CI files copied before the restore, the sources after it:
+// information that says to move that COPY, not "add a dependency step".
+func TestLW101DirectoryAsideBeforeTheRestore(t *testing.T) {
+	files := map[string]string{
+		"Dockerfile":         "FROM mcr.microsoft.com/dotnet/sdk:8.0 AS build\nWORKDIR /build\nCOPY ./global.json .\nWORKDIR /build/ci\nCOPY ./ci ./\nWORKDIR /build/src\nCOPY ./src/Api/Api.csproj ./Api/\nRUN dotnet restore Api/Api.csproj\nCOPY ./src .\nRUN dotnet publish Api/Api.csproj -o /out\n",
+		"global.json":        "{}",
+		"ci/runner.json":     "{}",
+		"src/Api/Api.csproj": "<Project Sdk=\"Microsoft.NET.Sdk\"/>",
+		"src/Api/Program.cs": "",
+	}
+	fs := check(t, "LW101", inputWithContext(t, files))
+	if len(fs) != 1 || fs[0].Severity != Info || !strings.Contains(fs[0].Message, "holds none of its manifests") {
+		t.Fatalf("%+v", fs)
+	}
+	// a project file in the directory: the restore reads it, a warning
+	files["ci/Tools/Tools.csproj"] = "<Project Sdk=\"Microsoft.NET.Sdk\"/>"
+	if fs = check(t, "LW101", inputWithContext(t, files)); len(fs) != 1 || fs[0].Severity != Warning {
+		t.Errorf("with a project in ci/: %+v", fs)
+	}
+}
