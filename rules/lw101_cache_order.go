@@ -351,6 +351,12 @@ func checkCacheOrder(in *Input) []Finding {
 					// were fetched before the sources came
 					if inst.FromManifest {
 						depsDone[inst.Tool.Name] = true
+						if inst.Cmd.HasArg("--no-install-project") || inst.Cmd.HasArg("--no-install-workspace") || inst.Cmd.HasArg("--no-root") {
+							// uv's and poetry's dependency step: the sync
+							// after the sources installs the project alone
+							// (review 30: Flagsmith's mcp)
+							depsDone[inst.Tool.Name+" project"] = true
+						}
 					}
 					continue
 				}
@@ -365,6 +371,9 @@ func checkCacheOrder(in *Input) []Finding {
 					// (nicegui's `uv sync --no-install-project`, then `uv
 					// pip install .`): it needs the sources (review 17)
 					continue
+				}
+				if depsDone[inst.Tool.Name+" project"] && (inst.Tool == toolUv || inst.Tool == toolPoetry) {
+					continue // the project itself, after its dependencies
 				}
 				if inst.Tool == toolPnpm && depsDone[inst.Tool.Name] {
 					// pnpm's own pattern: `pnpm fetch` on the lockfile fills

@@ -420,3 +420,16 @@ func TestLW101DirectoryAsideBeforeTheRestore(t *testing.T) {
 		t.Errorf("with a project in ci/: %+v", fs)
 	}
 }
+
+// TestLW101ProjectAfterItsDependencies: review 30 (Flagsmith's mcp):
+// `uv sync --no-install-project` on the manifests, then the sources, then
+// `uv sync` installs the project alone; poetry's --no-root the same.
+func TestLW101ProjectAfterItsDependencies(t *testing.T) {
+	ruleCatchesNot(t, "LW101",
+		"FROM python:3.12-slim\nWORKDIR /build\nCOPY pyproject.toml uv.lock ./\nRUN uv sync --frozen --no-dev --no-install-project\nCOPY src ./src\nRUN uv sync --frozen --no-dev --no-editable\n",
+		"FROM python:3.12-slim\nWORKDIR /app\nCOPY pyproject.toml poetry.lock ./\nRUN poetry install --no-root\nCOPY . .\nRUN poetry install\n",
+	)
+	ruleCatches(t, "LW101",
+		"FROM python:3.12-slim\nWORKDIR /build\nCOPY . .\nRUN uv sync --frozen --no-dev\n",
+	)
+}
