@@ -375,6 +375,13 @@ func checkCacheOrder(in *Input) []Finding {
 				if depsDone[inst.Tool.Name+" project"] && (inst.Tool == toolUv || inst.Tool == toolPoetry) {
 					continue // the project itself, after its dependencies
 				}
+				if pythonTool(inst.Tool) && venvCopiedBetween(seq, broad, ins) {
+					// the environment comes whole from a stage that
+					// installed it (review 30: lnbits' `COPY --from=builder
+					// /app/.venv .venv`, then `uv sync`): that stage is
+					// the dependency step, and has its own finding
+					continue
+				}
 				if inst.Tool == toolPnpm && depsDone[inst.Tool.Name] {
 					// pnpm's own pattern: `pnpm fetch` on the lockfile fills
 					// the store, and the install after the sources only
@@ -462,6 +469,29 @@ func checkCacheOrder(in *Input) []Finding {
 		}
 	}
 	return out
+}
+
+// venvCopiedBetween: a COPY --from of a Python environment (a .venv or
+// venv directory, or site-packages) comes between the sources' COPY and
+// the install.
+func venvCopiedBetween(seq []*dockerfile.Instruction, broad, ins *dockerfile.Instruction) bool {
+	between := false
+	for _, x := range seq {
+		switch {
+		case x == broad:
+			between = true
+		case x == ins:
+			return false
+		case between && x.Copy != nil && x.Copy.From != "":
+			for _, p := range append(slices.Clone(x.Copy.Sources), x.Copy.Dest) {
+				b := path.Base(strings.TrimRight(p, "/"))
+				if b == ".venv" || b == "venv" || b == "site-packages" {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // broadCopyAfter is the first COPY of the sources among seq (the

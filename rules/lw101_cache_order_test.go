@@ -433,3 +433,12 @@ func TestLW101ProjectAfterItsDependencies(t *testing.T) {
 		"FROM python:3.12-slim\nWORKDIR /build\nCOPY . .\nRUN uv sync --frozen --no-dev\n",
 	)
 }
+
+// TestLW101VenvFromAnotherStage: review 30 (lnbits): the final stage
+// copies the sources, then the builder stage's .venv, then runs `uv
+// sync`: the dependencies come with the environment.
+func TestLW101VenvFromAnotherStage(t *testing.T) {
+	df := "FROM python:3.12-slim AS builder\nWORKDIR /app\nCOPY pyproject.toml uv.lock ./\nRUN uv sync --all-extras\nFROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nCOPY --from=builder /app/.venv .venv\nRUN uv sync --all-extras\n"
+	ruleCatchesNot(t, "LW101", df)
+	ruleCatches(t, "LW101", strings.Replace(df, "COPY --from=builder /app/.venv .venv\n", "", 1))
+}
