@@ -212,26 +212,49 @@ func (in *Input) msbuildPropsDir(src string) bool {
 // `macros = { path = "./macros" }`): the dependency build compiles it, so
 // it goes with the manifests, not with the sources.
 func (in *Input) cargoPathDir(src string) bool {
-	data, err := in.readContextFile("Cargo.toml")
-	if err != nil {
-		return false
-	}
 	want := strings.TrimPrefix(path.Clean("/"+src), "/")
 	if want == "" {
 		return false
 	}
-	for _, m := range cargoPaths.FindAllStringSubmatch(string(data), -1) {
-		for _, q := range quoted.FindAllStringSubmatch(m[1]+m[2], -1) {
-			// the directory itself, or the one holding it (atuin's `COPY
-			// vendor vendor` for `[patch.crates-io] axoasset = { path =
-			// "vendor/axoasset" }`, before cargo chef cook: review 24)
-			if p := strings.TrimPrefix(path.Clean("/"+q[1]), "/"); p == want || strings.HasPrefix(p, want+"/") {
-				return true
+	// every crate's Cargo.toml names its path dependencies relative to
+	// itself (review 30: svix's bridge crates reach ../../rust); the root's
+	// first, then the others, at most maxCargoManifests of them
+	manifests := []string{"Cargo.toml"}
+	if in.Context != nil {
+		for _, e := range in.Context.Entries {
+			if len(manifests) >= maxCargoManifests {
+				break
+			}
+			if path.Base(e.Path) == "Cargo.toml" && e.Path != "Cargo.toml" {
+				manifests = append(manifests, e.Path)
+			}
+		}
+	}
+	for _, mf := range manifests {
+		if strings.HasPrefix(mf, want+"/") {
+			continue // the crate's own paths (its [[bin]]'s src/main.rs)
+		}
+		data, err := in.readContextFile(mf)
+		if err != nil {
+			continue
+		}
+		for _, m := range cargoPaths.FindAllStringSubmatch(string(data), -1) {
+			for _, q := range quoted.FindAllStringSubmatch(m[1]+m[2], -1) {
+				// the directory itself, or the one holding it (atuin's
+				// `COPY vendor vendor` for `[patch.crates-io] axoasset =
+				// { path = "vendor/axoasset" }`, before cargo chef cook:
+				// review 24)
+				if p := strings.TrimPrefix(path.Clean("/"+path.Join(path.Dir(mf), q[1])), "/"); p == want || strings.HasPrefix(p, want+"/") {
+					return true
+				}
 			}
 		}
 	}
 	return false
 }
+
+// maxCargoManifests bounds the Cargo.toml files cargoPathDir reads.
+const maxCargoManifests = 200
 
 var (
 	// members = [...] (one line or several) and path = "..."

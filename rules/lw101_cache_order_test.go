@@ -442,3 +442,39 @@ func TestLW101VenvFromAnotherStage(t *testing.T) {
 	ruleCatchesNot(t, "LW101", df)
 	ruleCatches(t, "LW101", strings.Replace(df, "COPY --from=builder /app/.venv .venv\n", "", 1))
 }
+
+// TestLW101CargoPathDependencyCopiedBefore: review 30 (svix-cli): the
+// path dependency's directory comes first (`COPY rust /app/rust` for
+// `svix = { path = "../rust" }`), then the crate: the finding is on the
+// crate's COPY, and the stand-in build finds the dependency where the
+// compile does. A crate's own [[bin]] path is no dependency.
+func TestLW101CargoPathDependencyCopiedBefore(t *testing.T) {
+	files := map[string]string{
+		"Dockerfile":      "FROM rust:1.85 AS build\nWORKDIR /app/cli\nCOPY rust /app/rust\nCOPY cli /app/cli\nRUN cargo build --release\n",
+		"rust/Cargo.toml": "[package]\nname = \"svix\"\n",
+		"rust/src/lib.rs": "",
+		"cli/Cargo.toml":  "[package]\nname = \"cli\"\n\n[[bin]]\nname = \"cli\"\npath = \"src/main.rs\"\n\n[dependencies]\nsvix = { path = \"../rust\" }\n",
+		"cli/Cargo.lock":  "",
+		"cli/src/main.rs": "fn main() {}\n",
+	}
+	in := inputWithContext(t, files)
+	fs := check(t, "LW101", in)
+	if len(fs) != 1 || fs[0].Range.Start.Line != 4 {
+		t.Fatalf("%+v", fs)
+	}
+	fx, why := fixCacheOrderInScope(in, fs[0])
+	if fx == nil {
+		t.Fatal(why)
+	}
+	if got := strings.Join(ApplyFix(in.File.Lines, fx), "\n"); !strings.Contains(got, "COPY rust /app/rust\nCOPY cli/Cargo.lock cli/Cargo.toml /app/cli/\nRUN ") {
+		t.Errorf("got:\n%s", got)
+	}
+	// without the dependency's COPY first, refused
+	files["Dockerfile"] = "FROM rust:1.85 AS build\nWORKDIR /app/cli\nCOPY cli /app/cli\nCOPY rust /app/rust\nRUN cargo build --release\n"
+	in = inputWithContext(t, files)
+	for _, f := range check(t, "LW101", in) {
+		if fx, _ := fixCacheOrderInScope(in, f); fx != nil {
+			t.Errorf("dependency after the crate: rewritten:\n%s", strings.Join(ApplyFix(in.File.Lines, fx), "\n"))
+		}
+	}
+}

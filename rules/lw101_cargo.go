@@ -118,7 +118,7 @@ func cargoDependencyStep(in *Input, ins *dockerfile.Instruction, c dockerfile.Co
 	if _, ok := pkg["links"]; ok {
 		return "", manifest + " links a native library through a build script"
 	}
-	if dep := pathDependency(m); dep != "" {
+	if dep := pathDependency(m); dep != "" && !in.pathDepsCopiedBefore(ins, m, srcDir) {
 		return "", fmt.Sprintf("%s depends on %s by path: its sources come with the COPY of the sources, after the dependency build", manifest, dep)
 	}
 	if in.contextHas(strings.TrimPrefix(path.Join(srcDir, "build.rs"), "/")) {
@@ -249,6 +249,75 @@ func pathDependency(m map[string]any) string {
 		return "a [patch] table"
 	}
 	return ""
+}
+
+// pathDepsCopiedBefore: every path dependency of the manifest m (of the
+// crate in the context directory srcDir) is a directory an earlier COPY
+// of the stage put where the compile finds it, and the manifest has no
+// [patch] (review 30: svix-cli's `COPY rust /app/rust` before its own
+// crate, for `svix = { path = "../rust" }`). The dependency build before
+// the sources then finds it as the compile does.
+func (in *Input) pathDepsCopiedBefore(ins *dockerfile.Instruction, m map[string]any, srcDir string) bool {
+	if _, ok := m["patch"]; ok {
+		return false
+	}
+	s := in.stageOf(ins)
+	if s == nil || ins.State == nil {
+		return false
+	}
+	crate := ins.State.Workdir
+	for _, cd := range leadingCds(ins.Run.Commands) {
+		crate = path.Join(crate, cd.Args[0])
+	}
+	tables := []map[string]any{m}
+	if ts, ok := m["target"].(map[string]any); ok {
+		for _, t := range ts {
+			if tt, ok := t.(map[string]any); ok {
+				tables = append(tables, tt)
+			}
+		}
+	}
+	for _, t := range tables {
+		for _, k := range []string{"dependencies", "build-dependencies", "dev-dependencies", "build_dependencies", "dev_dependencies"} {
+			deps, _ := t[k].(map[string]any)
+			for _, d := range deps {
+				dt, ok := d.(map[string]any)
+				if !ok {
+					continue
+				}
+				p, ok := dt["path"].(string)
+				if !ok {
+					continue
+				}
+				if !literalPath(p) || path.IsAbs(p) {
+					return false
+				}
+				ctxDir := strings.TrimPrefix(path.Clean("/"+path.Join(srcDir, p)), "/")
+				imgDir := path.Join(crate, p)
+				found := false
+				for _, x := range s.Instructions {
+					if x.Index >= ins.Index {
+						break
+					}
+					c := x.Copy
+					if c == nil || !c.FromContext() || c.UsesVariables || len(c.ContextSources()) != 1 {
+						continue
+					}
+					dest := c.Dest
+					if !path.IsAbs(dest) {
+						dest = path.Join(x.State.Workdir, dest)
+					}
+					if strings.TrimPrefix(path.Clean("/"+c.ContextSources()[0]), "/") == ctxDir && path.Clean(dest) == path.Clean(imgDir) {
+						found = true
+					}
+				}
+				if !found {
+					return false
+				}
+			}
+		}
+	}
+	return true
 }
 
 // cargoName is a crate name as cargo allows it, and as it can be written
