@@ -222,6 +222,14 @@ func fixPath(cmd *cobra.Command, g *globals, args []string, only map[string]bool
 		}
 		fmt.Fprintf(g.stderr, "note: %s: %s%s\n", safetext.Term(pos), rule, safetext.Term(n.Reason))
 	}
+	if write && g.inputFailures > 0 {
+		// the images an unreadable compose or bake file builds are
+		// unknown, and with them the contexts their Dockerfiles are
+		// built with: a rewrite decided without them may not hold there
+		// (review 30: stalwart's bake file, whose Dockerfiles were fixed
+		// as if built alone)
+		return &ExitError{Code: ExitFindings, Err: fmt.Errorf("nothing written: %d compose/bake files could not be read (see the errors above), so how their images are built is unknown; fix them and run again (the diff shows what would be written)", g.inputFailures)}
+	}
 	if write {
 		failed, written := 0, 0
 		for _, f := range fr.Files {

@@ -97,3 +97,26 @@ func TestWriteFixRefusesStaleFiles(t *testing.T) {
 		t.Errorf("a vanished file was recreated: %q", data)
 	}
 }
+
+// TestFixWritesNothingWhenABuildFileIsUnreadable: review 30 (stalwart):
+// an unreadable compose or bake file hides how its images are built, so
+// `fix --write` exits 1 and writes nothing (the diff is still shown).
+func TestFixWritesNothingWhenABuildFileIsUnreadable(t *testing.T) {
+	df := "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n"
+	root := testfs.Tree(t, map[string]string{
+		"compose.yaml":          "services:\n  app:\n    build: [\n",
+		"app/Dockerfile":        df,
+		"app/package.json":      "{}",
+		"app/package-lock.json": "{}",
+	})
+	code, out, stderr := run(t, "fix", "--write", root)
+	if code == 0 || !strings.Contains(stderr, "nothing written") || !strings.Contains(out, "+COPY package-lock.json package.json ./") {
+		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, stderr)
+	}
+	if got, _ := os.ReadFile(filepath.Join(root, "app", "Dockerfile")); string(got) != df {
+		t.Errorf("written:\n%s", got)
+	}
+	if _, err := os.Stat(filepath.Join(root, "app", ".dockerignore")); err == nil {
+		t.Error(".dockerignore written")
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -39,6 +40,44 @@ type bakeTarget struct {
 	Target           string             `json:"target"`
 	CacheFrom        []json.RawMessage  `json:"cache-from"`
 	CacheTo          []json.RawMessage  `json:"cache-to"`
+}
+
+// selfDefault: an HCL variable whose default is itself, from the
+// environment.
+var selfDefault = regexp.MustCompile(`variable\s+"(\w+)"\s*\{\s*default\s*=\s*"\$\{?(\w+)\}?"\s*\}`)
+
+// envSecret: a secret bake reads from an environment variable.
+var envSecret = regexp.MustCompile(`type=env,id=(\w+)`)
+
+// selfDefaulted are NAME= for the variables of the bake files (in dir)
+// whose default is "$NAME" and that the environment does not set.
+func selfDefaulted(dir string, files []string) []string {
+	var out []string
+	for _, f := range files {
+		if !strings.HasSuffix(f, ".hcl") {
+			continue
+		}
+		data, err := safefile.ReadWithin(dir, filepath.Join(dir, f), safefile.MaxManifest)
+		if err != nil {
+			continue
+		}
+		for _, m := range selfDefault.FindAllStringSubmatch(string(data), -1) {
+			if _, set := os.LookupEnv(m[1]); m[1] == m[2] && !set && !slices.Contains(out, m[1]+"=") {
+				out = append(out, m[1]+"=")
+			}
+		}
+		if len(out) == 0 {
+			continue
+		}
+		// the secrets such a file takes from the same environment
+		// (type=env,id=NAME): bake --print checks they are there
+		for _, m := range envSecret.FindAllStringSubmatch(string(data), -1) {
+			if _, set := os.LookupEnv(m[1]); !set && !slices.Contains(out, m[1]+"=") {
+				out = append(out, m[1]+"=")
+			}
+		}
+	}
+	return out
 }
 
 type bakeListEntry struct {
@@ -150,6 +189,25 @@ func bakeImages(ctx context.Context, root, dir string, opt Options) ([]*Image, [
 		}
 	} // an older buildx without --list: --print alone prints the default group
 	out, err := bake(append([]string{"--print"}, targets...)...)
+	var readWith []string
+	if err != nil {
+		// variables whose default is their own name from the
+		// environment (`variable "DOCKER_PLATFORM" { default =
+		// "$DOCKER_PLATFORM" }`: the CI exports them; bake takes the
+		// text literally when it does not — review 30, stalwart): read
+		// again with them empty, as a build outside that CI would
+		if env := selfDefaulted(dir, files); len(env) > 0 {
+			bake2 := func(args ...string) ([]byte, error) {
+				saved := opt.Env
+				opt.Env = append(slices.Clone(opt.Env), env...)
+				defer func() { opt.Env = saved }()
+				return bake(args...)
+			}
+			if out, err = bake2(append([]string{"--print"}, targets...)...); err == nil {
+				readWith = env
+			}
+		}
+	}
 	if err != nil {
 		return nil, []string{failed(fmt.Sprintf("%s: docker buildx bake --print: %v (its targets are missing; fix the file and run again)", label, err))}
 	}
@@ -159,13 +217,16 @@ func bakeImages(ctx context.Context, root, dir string, opt Options) ([]*Image, [
 	if err := json.Unmarshal(out, &def); err != nil {
 		return nil, []string{failed(fmt.Sprintf("%s: unexpected output of docker buildx bake --print: %v", label, err))}
 	}
+	var warns []string
+	if len(readWith) > 0 {
+		warns = append(warns, fmt.Sprintf("%s: read with %s empty: their defaults name themselves, which only the environment that builds with the file sets", label, strings.Join(readWith, " ")))
+	}
 	names := make([]string, 0, len(def.Target))
 	for n := range def.Target {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	var ims []*Image
-	var warns []string
 	for _, n := range names {
 		t := def.Target[n]
 		im := &Image{

@@ -226,3 +226,35 @@ func TestBakeMatrixBounded(t *testing.T) {
 		t.Errorf("the message (%d bytes) is not short or names no file: %.2000s", len(msg), msg)
 	}
 }
+
+// TestBakeSelfDefaultedVariables: review 30 (stalwart): variables whose
+// default is their own name (`default = "$DOCKER_PLATFORM"`) are set by
+// the CI; read without it, bake took "$DOCKER_PLATFORM" for a platform
+// and the file failed. Read again with them (and the env secrets) empty.
+func TestBakeSelfDefaultedVariables(t *testing.T) {
+	testengine.Require(t)
+	root := t.TempDir()
+	testfs.Write(t, root, map[string]string{
+		"docker-bake.hcl": `variable "DOCKER_PLATFORM" {
+  default = "$DOCKER_PLATFORM"
+}
+group "default" { targets = ["image"] }
+target "image" {
+  secret = ["type=env,id=CI_TOKEN_FOR_TEST"]
+  platforms = equal("", "${DOCKER_PLATFORM}") ? null : ["${DOCKER_PLATFORM}"]
+  dockerfile = "Dockerfile"
+}
+`,
+		"Dockerfile": "FROM busybox\n",
+	})
+	res, err := Discover(context.Background(), root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Failed) != 0 || !slices.Contains(names(res), "image") {
+		t.Fatalf("failed %q, images %q", res.Failed, names(res))
+	}
+	if len(res.Warnings) == 0 || !strings.Contains(strings.Join(res.Warnings, "\n"), "DOCKER_PLATFORM= CI_TOKEN_FOR_TEST= empty") {
+		t.Errorf("warnings = %q", res.Warnings)
+	}
+}
