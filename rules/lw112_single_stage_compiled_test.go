@@ -31,3 +31,14 @@ func TestLW112SingleStageCompiled(t *testing.T) {
 		"FROM golang:1.22\nCOPY . .\nRUN go build -o /api .\nENTRYPOINT [\"/api\"]\nCMD [\"--make\"]\n",
 	)
 }
+
+// TestSDKWeightOfAlpineVariants: review 29: golang's Alpine image is
+// about 330 MB; the Debian one's 800 MB was said for both.
+func TestSDKWeightOfAlpineVariants(t *testing.T) {
+	if _, w := sdkOf("golang:1.23-alpine"); w != 330e6 {
+		t.Errorf("golang alpine: %d", w)
+	}
+	if _, w := sdkOf("golang:1.23-bookworm"); w != 800e6 {
+		t.Errorf("golang bookworm: %d", w)
+	}
+}

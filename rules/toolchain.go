@@ -18,6 +18,9 @@ var sdkImages = map[string]int64{
 	"mcr.microsoft.com/dotnet/sdk": 800e6, "swift": 1500e6, "haskell": 2000e6, "elixir": 600e6,
 }
 
+// sdkAlpine are the weights of the SDK images' Alpine variants.
+var sdkAlpine = map[string]int64{"golang": 330e6, "rust": 900e6}
+
 // sdkOf returns the SDK image family of a base image and its weight.
 func sdkOf(base string) (string, int64) {
 	n, ok := imageRef(base)
@@ -33,6 +36,9 @@ func sdkOf(base string) (string, int64) {
 		// JRE tags of the Java images are runtimes, not SDKs
 		if strings.Contains(tag, "jre") {
 			return "", 0
+		}
+		if a, ok := sdkAlpine[name]; ok && strings.Contains(tag, "alpine") {
+			w = a // review 29: golang's alpine image is ~330 MB, not 800
 		}
 		return name, w
 	}
