@@ -55,6 +55,7 @@ func checkMovingRemote(in *Input) []Finding {
 					}
 				}
 			}
+			cloned := ""
 			if ins.Run != nil {
 				for j, c := range ins.Run.Commands {
 					w := movingFetch(c)
@@ -63,6 +64,9 @@ func checkMovingRemote(in *Input) []Finding {
 					}
 					if w != "" {
 						what = w
+						if path.Base(c.Name) == "git" {
+							cloned = cloneDir(c)
+						}
 						break
 					}
 				}
@@ -76,13 +80,80 @@ func checkMovingRemote(in *Input) []Finding {
 			}
 			msg := fmt.Sprintf("%s comes before %s (line %d): a moving remote input either goes stale in the cache or invalidates every step after it. Pin it and fetch it after the install.",
 				what, short(exp.Original), exp.Range.Start.Line)
+			if cloned != "" && installsIn(exp, cloned) {
+				// the install reads the clone (lnbits' `git clone …
+				// spark_sidecar`, then `cd spark_sidecar && npm ci`: review
+				// 30): it cannot come after it
+				msg = fmt.Sprintf("%s comes before %s (line %d), which installs what it fetched: unpinned, the cached clone goes stale (BuildKit reuses the RUN by its text) until an earlier step changes, then every step after it re-runs. Pin it to a tag or commit (`git clone --branch TAG` or a checkout of a commit).",
+					what, short(exp.Original), exp.Range.Start.Line)
+			}
 			f := in.at(ins, msg, Cost{Invalidates: "every upstream change re-runs every step after line " + fmt.Sprint(ins.Range.Start.Line), Seconds: expensiveSeconds(s.Instructions[i+1:]), Basis: "static"})
+			if v := in.perRunArgIn(s.BaseRaw); v != "" {
+				// the CI passes the base a new value each run: every step
+				// re-runs there anyway, and nothing goes stale
+				f.Severity = Info
+				f.Message += fmt.Sprintf(" (%s builds the stage FROM a new %s each run, so there every step re-runs anyway: this holds for builds that keep it.)", in.CIWorkflow, v)
+			}
 			f.Affects = runLines(s.Instructions[i+1:])
 			f.RepullsLayers = true
 			out = append(out, f)
 		}
 	}
 	return out
+}
+
+// cloneDir is the directory `git clone URL [DIR]` makes ("" when not
+// literal).
+func cloneDir(c dockerfile.Command) string {
+	pos := c.Positional()
+	if len(pos) < 2 || pos[0] != "clone" {
+		return ""
+	}
+	// flags with values (--branch x, -b x, --depth 1) read as positional
+	// words: the URL is the first word with a scheme or a colon
+	var rest []string
+	for i, p := range pos[1:] {
+		if strings.Contains(p, "://") || strings.HasPrefix(p, "git@") {
+			rest = pos[1+i:]
+			break
+		}
+	}
+	if len(rest) == 0 {
+		return ""
+	}
+	d := strings.TrimSuffix(path.Base(strings.TrimRight(rest[0], "/")), ".git")
+	if len(rest) > 1 {
+		d = rest[1]
+	}
+	if !literalPath(d) {
+		return ""
+	}
+	return path.Clean(d)
+}
+
+// installsIn: the RUN changes into dir (`cd dir && …`) or names it as
+// the install's directory before it installs.
+func installsIn(x *dockerfile.Instruction, dir string) bool {
+	if x.Run == nil {
+		return false
+	}
+	for _, cd := range leadingCds(x.Run.Commands) {
+		if path.Clean(cd.Args[0]) == dir || strings.HasPrefix(path.Clean(cd.Args[0]), dir+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// perRunArgIn is a build arg the image's CI passes a new value each run
+// that the text uses ("" when none).
+func (in *Input) perRunArgIn(text string) string {
+	for _, v := range textVariables(text) {
+		if slices.Contains(in.CIPerRunArgs, v) {
+			return v
+		}
+	}
+	return ""
 }
 
 var shaRef = regexp.MustCompile(`^[0-9a-f]{7,40}$`)

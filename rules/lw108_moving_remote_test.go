@@ -1,6 +1,11 @@
 package rules
 
-import "testing"
+import (
+	"strings"
+	"testing"
+
+	"github.com/layerwise/layerwise/dockerfile"
+)
 
 func TestLW108MovingRemote(t *testing.T) {
 	ruleCatches(t, "LW108",
@@ -52,5 +57,25 @@ func TestLW108RefPassedByTheBuild(t *testing.T) {
 	in.SuppliedArgs = map[string]bool{"AGENT_VERSION": true}
 	if fs := check(t, "LW108", in); len(fs) != 0 {
 		t.Errorf("passed: %+v", fs)
+	}
+}
+
+// TestLW108CloneTheInstallReads: review 30 (lnbits' sparkl2): the install
+// runs in the clone, so "fetch it after the install" cannot be followed;
+// and the CI builds FROM a new tag each run: information there.
+func TestLW108CloneTheInstallReads(t *testing.T) {
+	src := "ARG LNBITS_TAG=latest\nFROM lnbits/lnbits:${LNBITS_TAG}\nRUN git clone https://github.com/lnbits/spark_sidecar\nRUN cd spark_sidecar && npm ci\n"
+	in := input(t, src)
+	fs := check(t, "LW108", in)
+	if len(fs) != 1 || fs[0].Severity != Warning || !strings.Contains(fs[0].Message, "installs what it fetched") || strings.Contains(fs[0].Message, "after the install") {
+		t.Fatalf("%+v", fs)
+	}
+	in = input(t, src)
+	in.CIWorkflow, in.CIPerRunArgs = ".github/workflows/docker.yml", []string{"LNBITS_TAG"}
+	if fs = check(t, "LW108", in); len(fs) != 1 || fs[0].Severity != Info {
+		t.Errorf("per-run base: %+v", fs)
+	}
+	if got := cloneDir(dockerfile.Command{Name: "git", Args: []string{"clone", "--depth", "1", "https://example.com/a/b.git", "dst"}}); got != "dst" {
+		t.Errorf("cloneDir: %q", got)
 	}
 }
