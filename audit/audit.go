@@ -524,6 +524,9 @@ func (r *Report) Failed(failOn rules.Severity) bool {
 type RepoFacts struct {
 	PublishedEnv map[string]bool
 	Extended     map[*discover.Image]bool
+	// Tested are the Dockerfiles some compose service runs a test suite
+	// in (an image of the same Dockerfile must keep what they need)
+	Tested map[string]bool
 }
 
 // Facts computes the RepoFacts of a discovery.
@@ -536,6 +539,12 @@ func Facts(disc *discover.Repo) RepoFacts {
 		f.PublishedEnv[kv] = true
 	}
 	for _, o := range disc.Images {
+		if o.RunsTests && o.Dockerfile != "" {
+			if f.Tested == nil {
+				f.Tested = map[string]bool{}
+			}
+			f.Tested[o.Dockerfile] = true
+		}
 		if o.Model == nil {
 			continue
 		}
@@ -560,7 +569,7 @@ func Facts(disc *discover.Repo) RepoFacts {
 // took docker-clean out of it).
 func NewInput(disc *discover.Repo, facts RepoFacts, im *discover.Image, name string, cfg *config.Config) *rules.Input {
 	in := &rules.Input{Image: name, Dockerfile: dfPath(im), File: im.Model, Config: cfg, ContextPath: im.Context, Target: im.Target, NoMounts: im.NoMounts, SuppliedArgs: im.SuppliedArgs, CIWorkflow: im.CI, CILine: im.CILine, CIUncached: im.CIUncached, CIFresh: im.CIFresh, CIPublishes: im.CIPublishes, CIPerRunArgs: im.CIPerRunArgs, CIPlainDocker: im.CIPlainDocker, CIRefresh: im.CIRefresh, CIOnDemand: im.CIOnDemand, CIReleaseOnly: im.CIReleaseOnly, LocalBuild: im.LocalBuild, Unreferenced: im.Unreferenced, BuiltOnce: im.BuiltOnce, NoLayerCache: im.NoLayerCache, PublishedEnv: facts.PublishedEnv,
-		Extended: facts.Extended[im], ServiceHealthcheck: im.Healthcheck, ServiceUser: im.User}
+		Extended: facts.Extended[im], RunsTests: im.RunsTests || facts.Tested[im.Dockerfile], ServiceHealthcheck: im.Healthcheck, ServiceUser: im.User}
 	for ref, o := range disc.DepRefs(im) {
 		if in.BuiltHere == nil {
 			in.BuiltHere = map[string]bool{}

@@ -348,6 +348,7 @@ func loadCompose(ctx context.Context, root, dir, file string, env []string, envO
 		// a healthcheck, or `disable: true` (compose's HEALTHCHECK NONE)
 		im.Healthcheck = svc.HealthCheck != nil
 		im.User = svc.User
+		im.RunsTests = testCommand.MatchString(strings.Join(append(slices.Clone([]string(svc.Entrypoint)), svc.Command...), " "))
 		if len(b.Args) > 0 {
 			im.Args = map[string]string{}
 			for k, v := range b.Args {
@@ -454,3 +455,7 @@ func requiredUnset(err error) []string {
 	}
 	return out
 }
+
+// testCommand: a command line that runs a test suite (a compose service
+// that runs the image's tests needs what only they use: review 29).
+var testCommand = regexp.MustCompile(`(^|[\s;&|/])((npm|yarn|pnpm|bun)\s+(run\s+)?test(:\S+)?|npx\s+(jest|mocha|vitest|playwright)|jest|mocha|vitest|pytest|tox|go\s+test|mvn\s+(\S+\s+)*test|gradle\w*\s+(\S+\s+)*test|rspec|phpunit|dotnet\s+test|cargo\s+test)(\s|$)`)

@@ -58,6 +58,9 @@ type Image struct {
 	// Healthcheck: the compose service decides its healthcheck (one of
 	// its own, or disable: true), in place of the Dockerfile's HEALTHCHECK.
 	Healthcheck bool `json:"healthcheck,omitempty"`
+	// RunsTests: a compose service of the image runs a test suite in it
+	// (its command is npm test, pytest, go test...).
+	RunsTests bool `json:"runsTests,omitempty"`
 	// User is the compose service's user:, which the container runs as in
 	// place of the image's USER.
 	User string            `json:"user,omitempty"`

@@ -923,3 +923,23 @@ func TestReleaseOnlyTriggers(t *testing.T) {
 		}
 	}
 }
+
+// TestComposeServiceRunsTests: a service whose command runs a test suite.
+func TestComposeServiceRunsTests(t *testing.T) {
+	root := testfs.Tree(t, map[string]string{
+		"compose.yaml":   "services:\n  web:\n    build: ./web\n  web-test:\n    build: ./web\n    command: [\"npm\", \"run\", \"test\"]\n  api:\n    build: ./api\n    command: node server.js\n",
+		"web/Dockerfile": "FROM node:20\n",
+		"api/Dockerfile": "FROM node:20\n",
+	})
+	disc, err := Discover(context.Background(), root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, im := range disc.Images {
+		got[im.Name] = im.RunsTests
+	}
+	if !got["web-test"] || got["web"] || got["api"] {
+		t.Errorf("%v", got)
+	}
+}

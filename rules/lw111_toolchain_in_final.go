@@ -106,7 +106,9 @@ func checkToolchainInFinal(in *Input) []Finding {
 			out = append(out, f)
 		}
 		for _, inst := range runInstalls(ins) {
-			if devDepsInstall(inst, ins.State) && !in.noDevDependencies(ins, inst) && !in.runsDevDependency(final, ins) && !in.devOrTestImage(final) {
+			// a compose service runs the image's tests in it, which need
+			// the development dependencies (review 29: garden's frontend)
+			if devDepsInstall(inst, ins.State) && !in.noDevDependencies(ins, inst) && !in.runsDevDependency(final, ins) && !in.devOrTestImage(final) && !in.RunsTests {
 				bytes := int64(100e6)
 				if inst.Tool == toolBundler {
 					// rubocop, rspec and the like: tens of MB, and the

@@ -385,3 +385,21 @@ func TestLW111BaseOfTheRepositorysImages(t *testing.T) {
 		t.Errorf("a base of the repository's images: %+v", fs)
 	}
 }
+
+// TestLW111ImageThatRunsItsTests: review 29 (garden's frontend example):
+// a compose service runs `npm test` in the image, which needs the
+// development dependencies.
+func TestLW111ImageThatRunsItsTests(t *testing.T) {
+	files := map[string]string{
+		"Dockerfile":   "FROM node:20-slim\nCOPY package.json ./\nRUN npm ci\nCOPY . .\nCMD [\"node\", \"index.js\"]\n",
+		"package.json": `{"dependencies":{"express":"4"},"devDependencies":{"mocha":"10"}}`,
+	}
+	if got := len(check(t, "LW111", inputWithContext(t, files))); got != 1 {
+		t.Fatalf("%d findings", got)
+	}
+	in := inputWithContext(t, files)
+	in.RunsTests = true
+	if got := len(check(t, "LW111", in)); got != 0 {
+		t.Errorf("runs its tests: %d findings", got)
+	}
+}

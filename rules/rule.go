@@ -363,7 +363,10 @@ type Input struct {
 	// docker build (discover.Image's fields of those names).
 	CIPublishes bool
 	// Extended: another image of the repository is built FROM this one.
-	Extended      bool
+	Extended bool
+	// RunsTests: a compose service runs the image's test suite in it
+	// (discover.Image.RunsTests).
+	RunsTests     bool
 	CIPerRunArgs  []string
 	CIPlainDocker bool
 	// CIRefresh: that CI is a scheduled rebuild that refreshes packages
