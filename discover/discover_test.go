@@ -943,3 +943,18 @@ func TestComposeServiceRunsTests(t *testing.T) {
 		t.Errorf("%v", got)
 	}
 }
+
+// TestPersistedMounts: the mounts a workflow carries itself (review 29).
+func TestPersistedMounts(t *testing.T) {
+	dance := []byte("steps:\n  - uses: actions/cache/restore@v4\n  - run: |\n      cat > inject.Dockerfile <<'EOF'\n      FROM busybox:1.37\n      RUN --mount=type=cache,target=/root/.cache/go-build \\\n          --mount=type=cache,target=/go/pkg/mod \\\n          tar -xf /r/a.tar -C /go/pkg/mod\n      EOF\n")
+	if got := persistedMounts(dance); !slices.Equal(got, []string{"/root/.cache/go-build", "/go/pkg/mod"}) {
+		t.Errorf("inline: %q", got)
+	}
+	action := []byte("- uses: reproducible-containers/buildkit-cache-dance@v3\n  with:\n    cache-map: |\n      {\n        \"go-mod\": \"/go/pkg/mod\"\n      }\n")
+	if got := persistedMounts(action); !slices.Equal(got, []string{"/go/pkg/mod"}) {
+		t.Errorf("cache-dance: %q", got)
+	}
+	if got := persistedMounts([]byte("- run: docker build --mount=type=cache,target=/x .\n")); len(got) != 0 {
+		t.Errorf("no actions/cache: %q", got)
+	}
+}

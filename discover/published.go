@@ -969,6 +969,12 @@ func (c *buildConfigs) ciCache(rel string) ciCacheAnswer {
 	a.refresh = ciSchedule.Match(triggers) && (!ciCodeTrigger.Match(triggers) || bytes.Contains(triggers, []byte("paths:")))
 	a.onDemand = ciCommitMessageGate.Match(text)
 	a.releaseOnly = releaseOnly(triggers)
+	a.persistedMounts = persistedMounts(text)
+	if len(a.persistedMounts) > 0 && hosted && !ciLayerCacheWords.Match(text) && !remoteImageWorkflow.Match(text) {
+		// its actions/cache holds the cache mounts' contents, not a layer
+		// cache (review 29: SigNoz's cacheci.yml)
+		a.uncached = true
+	}
 	a.plainDocker = !bytes.Contains(text, []byte("buildx")) && !bytes.Contains(text, []byte("build-push-action"))
 	// build-push-action's first version runs `docker build` on the
 	// runner's Engine, the classic builder unless DOCKER_BUILDKIT=1
@@ -1033,6 +1039,43 @@ type ciCacheAnswer struct {
 	refresh                                           bool // Image.CIRefresh
 	onDemand                                          bool // Image.CIOnDemand
 	releaseOnly                                       bool // Image.CIReleaseOnly
+	persistedMounts                                   []string
+}
+
+// ciLayerCacheWords: a build that imports or exports a layer cache.
+var ciLayerCacheWords = regexp.MustCompile(`cache-from|cache-to|cache_from|--cache\b|layerwise\s+build`)
+
+var (
+	// a cache mount written in the workflow (an inline Dockerfile that
+	// injects or extracts the mounts' contents: the "cache dance")
+	ciMountTarget = regexp.MustCompile(`--mount=(?:[^\s\\]*?,)?type=cache,(?:[^\s\\]*?,)?target=([^\s,\\'"]+)|--mount=target=([^\s,\\'"]+),(?:[^\s\\]*?,)?type=cache`)
+	ciQuotedPath  = regexp.MustCompile(`"(/[^"\s]+)"`)
+)
+
+// persistedMounts are the cache mount targets a workflow carries from one
+// job to the next itself: those its inline Dockerfiles mount (SigNoz's
+// inject and extract steps around actions/cache: review 29), and the
+// paths of reproducible-containers/buildkit-cache-dance's cache-map.
+func persistedMounts(text []byte) []string {
+	var out []string
+	add := func(p string) {
+		p = path.Clean(p)
+		if path.IsAbs(p) && !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	if bytes.Contains(text, []byte("actions/cache")) {
+		for _, m := range ciMountTarget.FindAllSubmatch(text, -1) {
+			add(string(m[1]) + string(m[2]))
+		}
+	}
+	if i := bytes.Index(text, []byte("cache-map")); i >= 0 && bytes.Contains(text, []byte("cache-dance")) {
+		end := min(len(text), i+4096)
+		for _, m := range ciQuotedPath.FindAllSubmatch(text[i:end], -1) {
+			add(string(m[1]))
+		}
+	}
+	return out
 }
 
 var (

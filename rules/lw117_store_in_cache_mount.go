@@ -105,6 +105,12 @@ func checkStoreInMount(in *Input) []Finding {
 			now := map[string]bool{}
 			for _, sm := range mountedStores(in, ins) {
 				now[sm.dir] = true
+				if slices.Contains(in.CIPersistedMounts, sm.dir) {
+					// the CI carries the mount from job to job itself (a
+					// cache dance: review 29, SigNoz): there it is the
+					// store, and no layer cache comes without it
+					continue
+				}
 				if a, _ := chainedPair(in, ins, sm.dir); a == nil && reported[sm.dir] && offlineReader(in, ins, sm.dir) {
 					// the next step of one chain under the same mount
 					// (`dotnet build --no-restore`, then `dotnet publish

@@ -183,3 +183,23 @@ func TestLW117FixLeavesNoBareKeyword(t *testing.T) {
 		t.Errorf("got:\n%s", got)
 	}
 }
+
+// TestLW117MountsTheCIPersists: review 29 (SigNoz): the workflow injects
+// and extracts the mounts' contents around actions/cache; there the mount
+// is the store: no finding, and LW119 none for the build cache either.
+func TestLW117MountsTheCIPersists(t *testing.T) {
+	src := "FROM golang:1.22 AS builder\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN --mount=type=cache,target=/go/pkg/mod go mod download\nCOPY . .\nRUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build go build -o /app .\nFROM alpine:3.20\nCOPY --from=builder /app /app\n"
+	in := input(t, src)
+	in.CIWorkflow = ".github/workflows/cacheci.yml"
+	if len(check(t, "LW117", in)) == 0 {
+		t.Fatal("no finding without the persisted mounts")
+	}
+	in = input(t, src)
+	in.CIWorkflow, in.CIPersistedMounts = ".github/workflows/cacheci.yml", []string{"/root/.cache/go-build", "/go/pkg/mod"}
+	if fs := check(t, "LW117", in); len(fs) != 0 {
+		t.Errorf("persisted: %+v", fs)
+	}
+	if fs := check(t, "LW119", in); len(fs) != 0 {
+		t.Errorf("persisted build cache: %+v", fs)
+	}
+}

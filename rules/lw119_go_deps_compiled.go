@@ -142,7 +142,9 @@ func goDepsShapes(in *Input) []goDepsShape {
 					// whatever the mounts (LW102 and LW117 come first on
 					// the same line): the fix reads them
 					dirs := toolCacheDirs(in, ins, inst)
-					if len(dirs) < 2 || slices.Contains(inst.Cmd.Args, "-a") {
+					if len(dirs) < 2 || slices.Contains(inst.Cmd.Args, "-a") || slices.Contains(in.CIPersistedMounts, dirs[1]) {
+						// (a build cache the CI carries from job to job
+						// itself brings the compiled dependencies back)
 						continue
 					}
 					if m := coveringMount(ins, dirs[1]); m != nil && (m.From != "" || path.Clean(m.Target) != dirs[1]) {

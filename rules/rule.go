@@ -378,6 +378,9 @@ type Input struct {
 	// CIReleaseOnly: that CI builds on release tags alone
 	// (discover.Image.CIReleaseOnly)
 	CIReleaseOnly bool
+	// CIPersistedMounts: the cache mount targets that CI carries between
+	// jobs itself (discover.Image.CIPersistedMounts)
+	CIPersistedMounts []string
 	// Unreferenced: nothing in the repository builds the Dockerfile (a
 	// name other than Dockerfile that no script, CI file, compose file or
 	// README near it mentions: discover.Image.Unreferenced). Rules about
