@@ -165,11 +165,14 @@ func TestRankingAndSummaries(t *testing.T) {
 func TestExamples(t *testing.T) {
 	res := run(t, "../examples", nil)
 	want := map[string][]string{
-		"orders":          {"LW101", "LW102", "LW104", "LW105", "LW112"},
-		"billing":         {"LW101", "LW102", "LW112"},
-		"gateway":         {"LW101", "LW102"},
-		"storefront":      {"LW101", "LW102", "LW111"},
-		"services/worker": {"LW102", "LW104", "LW105"},
+		"orders":     {"LW101", "LW102", "LW104", "LW105", "LW112"},
+		"billing":    {"LW101", "LW102", "LW112"},
+		"gateway":    {"LW101", "LW102"},
+		"storefront": {"LW101", "LW102", "LW111"},
+		// (its apt RUNs are the shipped image's: docker-clean stays, and
+		// the install's RUN, with no update of its own, cannot mount the
+		// lists until LW104 merges the update into it)
+		"services/worker": {"LW104", "LW105"},
 	}
 	// LW120 only where an ignore file would keep something out: the
 	// examples as committed send nothing their COPYs do not read

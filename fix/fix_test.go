@@ -81,8 +81,8 @@ var dockerfileCases = []struct {
 	{
 		name:  "apt-hygiene-and-mounts",
 		files: map[string]string{"Dockerfile": "FROM debian:12\nRUN apt-get update\nRUN apt-get install curl \\\n      git\n"},
-		want: "FROM debian:12\nRUN rm -f /etc/apt/apt.conf.d/docker-clean && echo 'Binary::apt::APT::Keep-Downloaded-Packages \"true\";' > /etc/apt/apt.conf.d/keep-cache\n" +
-			"RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install curl \\\n      git\n",
+		// the shipped image's stage keeps docker-clean: its lists alone
+		want: "FROM debian:12\nRUN --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install curl \\\n      git\n",
 		note: "not applied unless asked",
 	},
 	{
@@ -173,7 +173,7 @@ var dockerfileCases = []struct {
 		// the npm mount's point) would keep its .debs in its layer: the
 		// first apt RUN gets no mount either
 		name: "apt-keep-cache-with-a-later-unmounted-install",
-		files: map[string]string{"Dockerfile": "FROM debian:12\nRUN apt-get update && apt-get install -y --no-install-recommends build-essential git curl ca-certificates\nRUN apt-get update && apt-get install -y nodejs npm && npm install -g corepack@0.31 pnpm@9 && rm -rf ~/.npm\nCOPY . /app\nCMD [\"/app/run\"]\n",
+		files: map[string]string{"Dockerfile": "FROM debian:12 AS build\nRUN apt-get update && apt-get install -y --no-install-recommends build-essential git curl ca-certificates\nRUN apt-get update && apt-get install -y nodejs npm && npm install -g corepack@0.31 pnpm@9 && rm -rf ~/.npm\nCOPY . /app\nFROM debian:12\nCOPY --from=build /app /app\nCMD [\"/app/run\"]\n",
 			"run": ""},
 		rules: []string{"LW102"},
 		note:  "line 3 installs apt packages too and would keep them in its layer",
@@ -302,10 +302,10 @@ var dockerfileCases = []struct {
 	{
 		// apt-get dist-clean empties what the mounts keep: cut with them
 		name:  "apt-dist-clean-cut",
-		files: map[string]string{"Dockerfile": "FROM debian:13\nRUN apt-get update && apt-get install -y curl && apt-get dist-clean\n"},
+		files: map[string]string{"Dockerfile": "FROM debian:13 AS build\nRUN apt-get update && apt-get install -y curl && apt-get dist-clean\nFROM scratch\nCOPY --from=build /usr/bin/curl /curl\n"},
 		rules: []string{"LW102"},
-		want: "FROM debian:13\nRUN rm -f /etc/apt/apt.conf.d/docker-clean && echo 'Binary::apt::APT::Keep-Downloaded-Packages \"true\";' > /etc/apt/apt.conf.d/keep-cache\n" +
-			"RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y curl\n",
+		want: "FROM debian:13 AS build\nRUN rm -f /etc/apt/apt.conf.d/docker-clean && echo 'Binary::apt::APT::Keep-Downloaded-Packages \"true\";' > /etc/apt/apt.conf.d/keep-cache\n" +
+			"RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y curl\nFROM scratch\nCOPY --from=build /usr/bin/curl /curl\n",
 	},
 	{
 		// -c is dotnet's configuration, not pip's constraints file
@@ -322,8 +322,9 @@ var dockerfileCases = []struct {
 		name:  "apt-mounts-on-unknown-base",
 		files: map[string]string{"Dockerfile": "FROM registry.example.com/team/base:1\nRUN apt-get update && apt-get install -y curl\n"},
 		rules: []string{"LW102"},
-		want: "FROM registry.example.com/team/base:1\nRUN rm -f /etc/apt/apt.conf.d/docker-clean && echo 'Binary::apt::APT::Keep-Downloaded-Packages \"true\";' > /etc/apt/apt.conf.d/keep-cache\n" +
-			"RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y curl\n",
+		// (the shipped image's stage: docker-clean stays, the lists alone
+		// are mounted: reviews 26-32)
+		want: "FROM registry.example.com/team/base:1\nRUN --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y curl\n",
 	},
 	{
 		// the base is not known, but apt-get install works only as root:
@@ -332,8 +333,7 @@ var dockerfileCases = []struct {
 		name:  "apt-and-pip-on-unknown-base",
 		files: map[string]string{"Dockerfile": "FROM registry.example.com/team/base:1\nRUN apt-get update && apt-get install -y gcc && pip install flask\n"},
 		rules: []string{"LW102"},
-		want: "FROM registry.example.com/team/base:1\nRUN rm -f /etc/apt/apt.conf.d/docker-clean && echo 'Binary::apt::APT::Keep-Downloaded-Packages \"true\";' > /etc/apt/apt.conf.d/keep-cache\n" +
-			"RUN --mount=type=cache,target=/root/.cache/pip --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y gcc && pip install flask\n",
+		want:  "FROM registry.example.com/team/base:1\nRUN --mount=type=cache,target=/root/.cache/pip --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y gcc && pip install flask\n",
 	},
 	{
 		// no system install as the base's user: its user stays unknown
@@ -361,10 +361,10 @@ var dockerfileCases = []struct {
 		// the last line of a continued RUN goes with the mount: the RUN
 		// must still end before ENTRYPOINT
 		name:  "mount-cuts-last-continued-line",
-		files: map[string]string{"Dockerfile": "FROM debian:12\nRUN apt-get update \\\n    && apt-get install -y --no-install-recommends jq \\\n    && apt-get clean\nENTRYPOINT [\"jq\"]\n"},
+		files: map[string]string{"Dockerfile": "FROM debian:12 AS tools\nRUN apt-get update \\\n    && apt-get install -y --no-install-recommends jq \\\n    && apt-get clean\nENTRYPOINT [\"jq\"]\nFROM scratch\nCOPY --from=tools /usr/bin/jq /jq\n"},
 		rules: []string{"LW102"},
-		want: "FROM debian:12\nRUN rm -f /etc/apt/apt.conf.d/docker-clean && echo 'Binary::apt::APT::Keep-Downloaded-Packages \"true\";' > /etc/apt/apt.conf.d/keep-cache\n" +
-			"RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update \\\n    && apt-get install -y --no-install-recommends jq\nENTRYPOINT [\"jq\"]\n",
+		want: "FROM debian:12 AS tools\nRUN rm -f /etc/apt/apt.conf.d/docker-clean && echo 'Binary::apt::APT::Keep-Downloaded-Packages \"true\";' > /etc/apt/apt.conf.d/keep-cache\n" +
+			"RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update \\\n    && apt-get install -y --no-install-recommends jq\nENTRYPOINT [\"jq\"]\nFROM scratch\nCOPY --from=tools /usr/bin/jq /jq\n",
 	},
 	{
 		// an install in a subdirectory: that directory's manifests first,
@@ -728,9 +728,9 @@ var dockerfileCases = []struct {
 		// a comment line above the cut clean-up (saleor's) stays, after
 		// the RUN's end: the `\` before it would run on into WORKDIR
 		name:  "mount-cuts-cleaning-after-comment-line",
-		files: map[string]string{"Dockerfile": "FROM python:3.12 AS build\n\nRUN apt-get -y update \\\n  && apt-get install -y gettext \\\n  # Cleanup apt cache\n  && apt-get clean \\\n  && rm -rf /var/lib/apt/lists/*\n\nWORKDIR /app\n"},
+		files: map[string]string{"Dockerfile": "FROM python:3.12 AS build\n\nRUN apt-get -y update \\\n  && apt-get install -y gettext \\\n  # Cleanup apt cache\n  && apt-get clean \\\n  && rm -rf /var/lib/apt/lists/*\n\nWORKDIR /app\nFROM python:3.12-slim\nCOPY --from=build /app /app\n"},
 		rules: []string{"LW102"},
-		want:  "FROM python:3.12 AS build\n\nRUN rm -f /etc/apt/apt.conf.d/docker-clean && echo 'Binary::apt::APT::Keep-Downloaded-Packages \"true\";' > /etc/apt/apt.conf.d/keep-cache\nRUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get -y update \\\n  && apt-get install -y gettext\n  # Cleanup apt cache\n\nWORKDIR /app\n",
+		want:  "FROM python:3.12 AS build\n\nRUN rm -f /etc/apt/apt.conf.d/docker-clean && echo 'Binary::apt::APT::Keep-Downloaded-Packages \"true\";' > /etc/apt/apt.conf.d/keep-cache\nRUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get -y update \\\n  && apt-get install -y gettext\n  # Cleanup apt cache\n\nWORKDIR /app\nFROM python:3.12-slim\nCOPY --from=build /app /app\n",
 	},
 	{
 		name:  "mount-cuts-cleaning-trailing-operator",
@@ -846,9 +846,17 @@ var dockerfileCases = []struct {
 		// rm -rf /var/cache/* would remove the mount point /var/cache/apt:
 		// "Device or resource busy" on every build
 		name:  "apt-mount-point-removed",
-		files: map[string]string{"Dockerfile": "FROM debian:12\nRUN apt-get update && apt-get install -y curl && rm -rf /var/cache/* /var/lib/apt/lists/*\n"},
+		files: map[string]string{"Dockerfile": "FROM debian:12 AS build\nRUN apt-get update && apt-get install -y curl && rm -rf /var/cache/*\nFROM scratch\nCOPY --from=build /usr/bin/curl /curl\n"},
 		rules: []string{"LW102"},
 		note:  "would remove the mount point /var/cache/apt",
+	},
+	{
+		// the same rm with the lists in it, in the shipped image's stage
+		// (the lists alone mounted): it empties the mount and more
+		name:  "apt-lists-emptied-with-more",
+		files: map[string]string{"Dockerfile": "FROM debian:12\nRUN apt-get update && apt-get install -y curl && rm -rf /var/cache/* /var/lib/apt/lists/*\n"},
+		rules: []string{"LW102"},
+		note:  "also removes /var/cache/*, which no cache mount keeps",
 	},
 	{
 		// a later RUN installs from the lists this one fetched: they stay
@@ -1737,23 +1745,33 @@ func TestOneNoteForARefusedSplit(t *testing.T) {
 
 // TestFixKnowsWhatTheAuditKnowsOfCI: review 30 (lnbits): the fixer built
 // its rules' input without what discovery learned of the image's CI, so
-// the refusal for published images never fired and docker-clean went out
-// of an image its workflow pushes. The same Dockerfile without that
-// workflow gets the keep-cache step.
+// refusals that depend on it never fired. LW117's fix applies where a CI
+// imports a layer cache, and is refused where none does.
 func TestFixKnowsWhatTheAuditKnowsOfCI(t *testing.T) {
 	files := map[string]string{
-		"Dockerfile": "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y curl\nCMD [\"curl\", \"--version\"]\n",
+		"Dockerfile": "FROM golang:1.22 AS build\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN --mount=type=cache,target=/go/pkg/mod go mod download\nCOPY . .\nRUN --mount=type=cache,target=/go/pkg/mod go build -o /app .\nFROM scratch\nCOPY --from=build /app /app\n",
+		"go.mod":     "module x\n\ngo 1.22\n\nrequire example.com/y v1.0.0\n",
+		"go.sum":     "",
+		"main.go":    "package main\n",
 		".github/workflows/docker.yml": "on: push\njobs:\n  push:\n    runs-on: ubuntu-24.04\n    steps:\n      - uses: actions/checkout@v4\n" +
 			"      - uses: docker/build-push-action@v6\n        with:\n          context: .\n          push: true\n          tags: registry.example.com/app:latest\n" +
 			"          cache-from: type=registry,ref=registry.example.com/app:cache\n          cache-to: type=registry,ref=registry.example.com/app:cache,mode=max\n",
 	}
-	df, _, _ := fixRepo(t, files)
-	if strings.Contains(df, "docker-clean") || !strings.Contains(df, "--mount=type=cache,target=/var/lib/apt/lists,sharing=locked") {
-		t.Errorf("docker-clean removed from a published image, or its lists not mounted:\n%s", df)
+	df, _, _ := fixRepo(t, files, "LW117")
+	if strings.Contains(df, "target=/go/pkg/mod") {
+		t.Errorf("a CI with a layer cache: the store's mounts stay:\n%s", df)
 	}
 	delete(files, ".github/workflows/docker.yml")
-	if df, _, _ = fixRepo(t, files); !strings.Contains(df, "docker-clean") {
-		t.Errorf("not published: the keep-cache step is expected:\n%s", df)
+	df, _, notes := fixRepo(t, files, "LW117")
+	if !strings.Contains(df, "target=/go/pkg/mod") {
+		t.Errorf("no CI: the mounts went:\n%s", df)
+	}
+	found := false
+	for _, n := range notes {
+		found = found || strings.Contains(n.Reason, "no CI here imports a layer cache")
+	}
+	if !found {
+		t.Errorf("no note says why: %+v", notes)
 	}
 }
 

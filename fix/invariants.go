@@ -256,8 +256,17 @@ func newProblems(old, nw *view, lm *lineMap) ([]string, error) {
 		}
 	}
 	for _, f := range nw.findings {
-		if r := rules.Get(f.RuleID); r != nil && r.StateOfImage {
+		r := rules.Get(f.RuleID)
+		if r != nil && r.StateOfImage {
 			continue
+		}
+		if r != nil && r.FixDockerfile != nil && inNew(f.Range.Start.Line) && !before[f.RuleID] {
+			// a finding the rewrite makes that its own rule's fix resolves
+			// on the next pass (apt's update merged into the install's
+			// RUN, which can now mount the lists): a step, not a problem
+			if fx, _ := r.FixDockerfile(nw.in, f); fx != nil {
+				continue
+			}
 		}
 		if inNew(f.Range.Start.Line) {
 			add(f.RuleID, f.Range.Start.Line, f.Message)

@@ -52,10 +52,10 @@ pays there only when kept between jobs (` + "`layerwise build --cache-mounts`" +
 image — no CMD or ENTRYPOINT, nothing copied in, and either a toolchain's own variables (` + "`RUSTUP_HOME`" + `, ` + "`GOLANG_VERSION`" + `)
 or an operating system's image (or scratch) kept in a directory per version — gets no mount: apt's
 fix would take the docker-clean hook out of that image and of every image built FROM it, and such images are built
-once per release on fresh builders, whose mounts are empty. For the same reason the stages of an image the
-repository's CI publishes, or that another image of the repository starts FROM, keep docker-clean: there the
-finding and the fix are about apt's lists alone (` + "`/var/lib/apt/lists`" + `, which the hook does not touch); their
-build stages get both mounts.`,
+once per release on fresh builders, whose mounts are empty. For the same reason the stages the shipped image is
+made of keep docker-clean: there the finding and the fix are about apt's lists alone (` + "`/var/lib/apt/lists`" + `,
+which the hook does not touch) — without the hook every apt-get install in an image built FROM it, or in its
+containers, would keep its downloads. Build stages get both mounts and the keep-cache step.`,
 	Bad: `FROM node:20
 COPY package.json package-lock.json ./
 RUN npm ci`,
@@ -639,7 +639,7 @@ func aptMountFinding(in *Input, ins *dockerfile.Instruction, inst *Install) (Fin
 	}
 	var msg string
 	if len(missing) > 0 && in.keepsCleanHook(ins) {
-		msg = fmt.Sprintf("`%s` downloads the package lists into %s, which no cache mount keeps: add `--mount=type=cache,target=%s,sharing=locked`. (The packages themselves are deleted by the base image's docker-clean hook, which this stage keeps: the image is built FROM by others (%s), whose installs would keep apt's downloads in their layers without it.)",
+		msg = fmt.Sprintf("`%s` downloads the package lists into %s, which no cache mount keeps: add `--mount=type=cache,target=%s,sharing=locked`. (The packages themselves are deleted by the base image's docker-clean hook, which this stage keeps: it is part of the image%s, and without the hook every apt-get install in an image built FROM it, or in its containers, would keep its downloads.) Install in a build stage to cache the packages too.",
 			inst, strings.Join(missing, " and "), missing[0], in.extendedBy()) + in.ciMountNote()
 	} else if len(missing) > 0 {
 		msg = fmt.Sprintf("`%s` downloads packages into %s, which no cache mount keeps: add `--mount=type=cache,target=%s,sharing=locked` for each (and keep apt's downloads: remove the docker-clean hook that empties the cache and set Binary::apt::APT::Keep-Downloaded-Packages, which the apt command turns off).",
@@ -1353,20 +1353,17 @@ func aptMountDirs(in *Input, ins *dockerfile.Instruction) []string {
 	return append(dirs, aptListsDir)
 }
 
-// keepsCleanHook: the RUN's stage is part of an image others build FROM —
-// one the repository's CI publishes, or one another image of the
-// repository starts FROM — and nothing before it took out the base
-// image's docker-clean hook. That hook deletes what apt downloads after
-// every install, so a cache mount on /var/cache/apt keeps nothing there;
-// but taking the hook out would change the apt configuration of every
-// image built FROM this one, whose installs would keep their downloads in
-// their layers (reviews 26, 28, 29, 30: published images and base
-// images). Such a stage keeps the hook: only apt's lists are mounted,
-// which the hook does not touch.
+// keepsCleanHook: the RUN's stage is part of the image that is shipped
+// (the final stage or one it starts FROM), and nothing before it took out
+// the base image's docker-clean hook. That hook deletes what apt
+// downloads after every install, so a cache mount on /var/cache/apt keeps
+// nothing there; but taking the hook out would change the image's apt
+// configuration: every apt-get install in an image built FROM it, or in
+// its containers, would keep its downloads (reviews 26, 28, 29, 30 and
+// 31: published images, base images, images users extend). Such a stage
+// keeps the hook: only apt's lists are mounted, which the hook does not
+// touch; build stages get both mounts and the keep-cache step.
 func (in *Input) keepsCleanHook(ins *dockerfile.Instruction) bool {
-	if !in.CIPublishes && !in.Extended {
-		return false
-	}
 	s := in.stageOf(ins)
 	final := in.finalStage()
 	if s == nil || final == nil || !slices.Contains(in.lineage(final), s) {
@@ -1429,16 +1426,18 @@ func systemTools(ins *dockerfile.Instruction) (string, string) {
 	return names[0], names[1]
 }
 
-// extendedBy says who builds FROM the image: the CI that publishes it, or
-// the repository's own images.
+// extendedBy says who builds FROM the image, when that is known: the CI
+// that publishes it, or the repository's own images.
 func (in *Input) extendedBy() string {
-	if in.CIPublishes && in.CIWorkflow != "" {
-		return in.CIWorkflow + " publishes it"
+	switch {
+	case in.CIPublishes && in.CIWorkflow != "":
+		return ", which " + in.CIWorkflow + " publishes"
+	case in.CIPublishes:
+		return ", which its CI publishes"
+	case in.Extended:
+		return ", which images of this repository start FROM"
 	}
-	if in.CIPublishes {
-		return "its CI publishes it"
-	}
-	return "images of this repository start FROM it"
+	return ""
 }
 
 // aptUpdatesFirst reports whether every apt install of the RUN follows an

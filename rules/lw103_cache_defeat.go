@@ -149,6 +149,16 @@ func (e *runEdit) dropDefeats(base string, mounted func(dir string) bool) string
 	for i := len(cmds) - 1; i >= 0; i-- {
 		c := cmds[i]
 		what, dir := defeats(c, e.ins.State, base)
+		if path.Base(c.Name) == "rm" && what != "" && !mounted(dir) {
+			// any of its paths may be the mounted one (`rm -rf /var/cache/*
+			// /var/lib/apt/lists/*` with the lists mounted)
+			for _, a := range c.Positional() {
+				if p := path.Clean(strings.TrimRight(strings.TrimSuffix(a, "*"), "/")); path.IsAbs(p) && p != "/" && mounted(p) {
+					dir = p
+					break
+				}
+			}
+		}
 		if what == "" || !mounted(dir) || path.Base(c.Name) == "apk" {
 			continue
 		}
