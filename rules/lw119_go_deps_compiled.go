@@ -102,6 +102,12 @@ func goDepsShapes(in *Input) []goDepsShape {
 	if in.goVendoredAnywhere() { // one walk of the context, not one per RUN
 		return nil
 	}
+	if in.contextHasManifestOf(toolGo) && in.goRequiresNothing() {
+		// no module to compile: the standard library alone, seconds on
+		// a fresh builder, less than fetching its compiled layer (review
+		// 31: a one-file stdlib service)
+		return nil
+	}
 	var out []goDepsShape
 	final := in.finalStage()
 	built := in.builtStages()
@@ -364,6 +370,16 @@ func numericStageRef(f *dockerfile.File) bool {
 var fromAsName = regexp.MustCompile(`(?i)^(\s*from\s.*\sas\s+)(\S+)(\s*)$`)
 
 func fixGoDepsInMount(in *Input, f Finding) (*Fix, string) {
+	// the dependency stage pays on a builder that imports a layer cache
+	// and nowhere else; where the image's only CI keeps none, or it is
+	// built once, it is three stages and a copy of the build cache for
+	// nothing (reviews 31, 32: gotenberg, wakapi, samples)
+	if in.onlyUncachedCI() {
+		return nil, fmt.Sprintf("%s keeps no layer cache between jobs: the dependency stage pays once it does (LW118)", in.CIWorkflow)
+	}
+	if in.BuiltOnce != "" {
+		return nil, "the image is built once (" + in.BuiltOnce + "): a dependency stage pays only where it is rebuilt"
+	}
 	var sh *goDepsShape
 	for _, x := range goDepsShapes(in) {
 		if slices.ContainsFunc(x.compiles, func(c *dockerfile.Instruction) bool { return c.Range.Start.Line == f.Range.Start.Line }) {

@@ -297,8 +297,10 @@ func TestLW119PerPackageFlags(t *testing.T) {
 }
 
 // TestLW119InformsWhereNothingRebuilds: review 28 (istio's samples, which
-// a reader builds once): information, with the reason, and still fixed;
-// the message says where the build cache is when no mount holds it.
+// a reader builds once): information, with the reason, and — since
+// reviews 31 and 32 — not fixed there, nor where the only CI keeps no
+// layer cache; the message says where the build cache is when no mount
+// holds it.
 func TestLW119InformsWhereNothingRebuilds(t *testing.T) {
 	src := "FROM golang:1.23 AS build\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN go build -o /app .\nFROM scratch\nCOPY --from=build /app /app\n"
 	in := input(t, src)
@@ -307,11 +309,21 @@ func TestLW119InformsWhereNothingRebuilds(t *testing.T) {
 	if len(fs) != 1 || fs[0].Severity != Info || !strings.Contains(fs[0].Message, "only a README builds it") || !strings.Contains(fs[0].Message, "in the compile's own layer") {
 		t.Fatalf("%+v", fs)
 	}
-	if fx, why := fixGoDepsInMount(in, fs[0]); fx == nil {
-		t.Errorf("information is still fixed: %q", why)
+	if fx, why := fixGoDepsInMount(in, fs[0]); fx != nil || !strings.Contains(why, "built once") {
+		t.Errorf("built once: fixed %v %q", fx != nil, why)
 	}
-	if fs := check(t, "LW119", input(t, src)); len(fs) != 1 || fs[0].Severity != Warning {
+	uncached := input(t, src)
+	uncached.CIWorkflow, uncached.CIUncached = ".github/workflows/docker.yml", true
+	if fs := check(t, "LW119", uncached); len(fs) != 1 || fs[0].Severity != Info {
+		t.Errorf("uncached CI: %+v", fs)
+	} else if fx, why := fixGoDepsInMount(uncached, fs[0]); fx != nil || !strings.Contains(why, "keeps no layer cache") {
+		t.Errorf("uncached CI: fixed %v %q", fx != nil, why)
+	}
+	plain := input(t, src)
+	if fs := check(t, "LW119", plain); len(fs) != 1 || fs[0].Severity != Warning {
 		t.Errorf("built per change: %+v", fs)
+	} else if fx, why := fixGoDepsInMount(plain, fs[0]); fx == nil {
+		t.Errorf("built per change: not fixed: %q", why)
 	}
 }
 
@@ -325,4 +337,22 @@ func TestLW119LoopVariable(t *testing.T) {
 	arg := strings.Replace(loop, "for name in assets db http; do go build -o bin/$name ./cmd/$name; done", "go build -o bin/$name ./cmd/$name", 1)
 	arg = strings.Replace(arg, "WORKDIR /root\n", "WORKDIR /root\nARG name=http\n", 1)
 	ruleCatches(t, "LW119", arg)
+}
+
+// TestLW119NothingToCompile: review 31: a go.mod that requires nothing:
+// the standard library alone, no dependency stage.
+func TestLW119NothingToCompile(t *testing.T) {
+	files := map[string]string{
+		"Dockerfile": "FROM golang:1.23 AS build\nCOPY go.mod ./\nRUN go mod download\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build go build -o /app .\nFROM scratch\nCOPY --from=build /app /app\n",
+		"go.mod":     "module hello\n\ngo 1.23\n",
+		"main.go":    "package main\n\nfunc main() {}\n",
+	}
+	if fs := check(t, "LW119", inputWithContext(t, files)); len(fs) != 0 {
+		t.Errorf("%+v", fs)
+	}
+	files["go.mod"] += "\nrequire example.com/y v1.0.0\n"
+	files["go.sum"] = ""
+	if fs := check(t, "LW119", inputWithContext(t, files)); len(fs) != 1 {
+		t.Errorf("with a requirement: %+v", fs)
+	}
 }
