@@ -125,6 +125,9 @@ type Image struct {
 	// CIPersistedMounts are the cache mount targets that CI carries from
 	// one job to the next itself (a "cache dance").
 	CIPersistedMounts []string `json:"ciPersistedMounts,omitempty"`
+	// CIPersistentBuilder: that CI builds on builders that keep their
+	// state between jobs (Depot, Namespace, Blacksmith): cache mounts too.
+	CIPersistentBuilder bool `json:"ciPersistentBuilder,omitempty"`
 	// LocalBuild: something outside CI builds the image too — compose or
 	// bake declare it, or a script, Makefile or README near it names it.
 	LocalBuild bool `json:"localBuild,omitempty"`
@@ -569,7 +572,7 @@ func finish(res *Repo) {
 		im.CI = configs.ciOf(im)
 		if im.CI != "" {
 			a := configs.ciCache(im.CI)
-			im.CILine, im.CIUncached, im.CIFresh, im.CIPublishes, im.CIPerRunArgs, im.CIPlainDocker, im.CIRefresh, im.CIOnDemand, im.CIReleaseOnly, im.CIPersistedMounts = a.line, a.uncached, a.hosted, a.publishes, a.perRunArgs, a.plainDocker, a.refresh, a.onDemand, a.releaseOnly, a.persistedMounts
+			im.CILine, im.CIUncached, im.CIFresh, im.CIPublishes, im.CIPerRunArgs, im.CIPlainDocker, im.CIRefresh, im.CIOnDemand, im.CIReleaseOnly, im.CIPersistedMounts, im.CIPersistentBuilder = a.line, a.uncached, a.hosted, a.publishes, a.perRunArgs, a.plainDocker, a.refresh, a.onDemand, a.releaseOnly, a.persistedMounts, a.persistent
 			if a.classic && im.NoMounts == "" {
 				im.NoMounts = im.CI + " builds it with docker/build-push-action@v1, which runs the classic builder (no BuildKit): RUN --mount fails there"
 			}
@@ -1300,7 +1303,7 @@ func (c *buildConfigs) cloudCodeNoMounts(dir string) string {
 }
 
 // ciBuild: a CI step that builds an image.
-var ciBuild = regexp.MustCompile(`docker/build-push-action|docker/bake-action|` + remoteImageWorkflow.String() + `|\bdocker(\s+buildx)?\s+(build|bake)\b|\bdocker\s+compose\s+build\b|\bdocker-compose\s+build\b|\bbuildctl\s+build\b`)
+var ciBuild = regexp.MustCompile(`docker/build-push-action|docker/bake-action|depot/(?:build-push-action|bake-action)|useblacksmith/build-push-action|\bdepot\s+(?:build|bake)\b|` + remoteImageWorkflow.String() + `|\bdocker(\s+buildx)?\s+(build|bake)\b|\bdocker\s+compose\s+build\b|\bdocker-compose\s+build\b|\bbuildctl\s+build\b`)
 
 // remoteImageWorkflow: a job that calls another repository's reusable
 // workflow named for building images (shlink's `uses:

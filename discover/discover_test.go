@@ -958,3 +958,21 @@ func TestPersistedMounts(t *testing.T) {
 		t.Errorf("no actions/cache: %q", got)
 	}
 }
+
+// TestPersistentBuilderCI: reviews 31, 32 (pocket-id, trigger.dev): a
+// workflow that builds on Depot keeps its builders' state, cache mounts
+// included: not fresh, not uncached.
+func TestPersistentBuilderCI(t *testing.T) {
+	wf := "on: push\njobs:\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - uses: depot/setup-action@v1\n      - uses: depot/build-push-action@v1\n        with:\n          context: .\n          push: true\n          tags: registry.example.com/app:latest\n"
+	disc, err := Discover(context.Background(), testfs.Tree(t, map[string]string{"Dockerfile": "FROM alpine:3.20\n", ".github/workflows/docker.yml": wf}), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(disc.Images) != 1 {
+		t.Fatalf("%d images", len(disc.Images))
+	}
+	im := disc.Images[0]
+	if im.CI == "" || !im.CIPersistentBuilder || im.CIFresh || im.CIUncached {
+		t.Errorf("ci %q persistent %v fresh %v uncached %v", im.CI, im.CIPersistentBuilder, im.CIFresh, im.CIUncached)
+	}
+}

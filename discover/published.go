@@ -969,6 +969,12 @@ func (c *buildConfigs) ciCache(rel string) ciCacheAnswer {
 	a.refresh = ciSchedule.Match(triggers) && (!ciCodeTrigger.Match(triggers) || bytes.Contains(triggers, []byte("paths:")))
 	a.onDemand = ciCommitMessageGate.Match(text)
 	a.releaseOnly = releaseOnly(triggers)
+	if ciPersistentBuilder.Match(text) {
+		// a hosted builder that keeps its state between jobs: layers and
+		// cache mounts both (reviews 31, 32: pocket-id's and trigger.dev's
+		// Depot builds)
+		a.persistent, a.hosted, a.uncached = true, false, false
+	}
 	a.persistedMounts = persistedMounts(text)
 	if len(a.persistedMounts) > 0 && hosted && !ciLayerCacheWords.Match(text) && !remoteImageWorkflow.Match(text) {
 		// its actions/cache holds the cache mounts' contents, not a layer
@@ -1040,7 +1046,13 @@ type ciCacheAnswer struct {
 	onDemand                                          bool // Image.CIOnDemand
 	releaseOnly                                       bool // Image.CIReleaseOnly
 	persistedMounts                                   []string
+	persistent                                        bool // Image.CIPersistentBuilder
 }
+
+// ciPersistentBuilder: a build service whose builders keep their BuildKit
+// state (layers and cache mounts) between jobs: Depot, Namespace,
+// Blacksmith's builders.
+var ciPersistentBuilder = regexp.MustCompile(`depot/(build-push-action|bake-action|setup-action|use-action)|\bdepot\s+(build|bake)\b|namespacelabs/nscloud-setup-buildx-action|useblacksmith/(build-push-action|setup-docker-builder)`)
 
 // ciLayerCacheWords: a build that imports or exports a layer cache.
 var ciLayerCacheWords = regexp.MustCompile(`cache-from|cache-to|cache_from|--cache\b|layerwise\s+build`)

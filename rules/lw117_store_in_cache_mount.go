@@ -105,7 +105,7 @@ func checkStoreInMount(in *Input) []Finding {
 			now := map[string]bool{}
 			for _, sm := range mountedStores(in, ins) {
 				now[sm.dir] = true
-				if slices.Contains(in.CIPersistedMounts, sm.dir) {
+				if slices.Contains(in.CIPersistedMounts, sm.dir) || in.CIPersistentBuilder {
 					// the CI carries the mount from job to job itself (a
 					// cache dance: review 29, SigNoz): there it is the
 					// store, and no layer cache comes without it

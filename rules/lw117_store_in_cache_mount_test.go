@@ -203,3 +203,18 @@ func TestLW117MountsTheCIPersists(t *testing.T) {
 		t.Errorf("persisted build cache: %+v", fs)
 	}
 }
+
+// TestLW117PersistentBuilder: reviews 31, 32 (trigger.dev on Depot): a CI
+// whose builders keep their cache mounts has no empty-mount trap, and
+// LW119 has nothing to carry.
+func TestLW117PersistentBuilder(t *testing.T) {
+	src := "FROM golang:1.22 AS builder\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN --mount=type=cache,target=/go/pkg/mod go mod download\nCOPY . .\nRUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build go build -o /app .\nFROM alpine:3.20\nCOPY --from=builder /app /app\n"
+	in := input(t, src)
+	in.CIWorkflow, in.CIPersistentBuilder = ".github/workflows/depot.yml", true
+	if fs := check(t, "LW117", in); len(fs) != 0 {
+		t.Errorf("LW117: %+v", fs)
+	}
+	if fs := check(t, "LW119", in); len(fs) != 0 {
+		t.Errorf("LW119: %+v", fs)
+	}
+}

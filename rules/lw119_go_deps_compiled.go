@@ -102,6 +102,9 @@ func goDepsShapes(in *Input) []goDepsShape {
 	if in.goVendoredAnywhere() { // one walk of the context, not one per RUN
 		return nil
 	}
+	if in.CIPersistentBuilder {
+		return nil // the CI's builders keep the build cache mount
+	}
 	if in.contextHasManifestOf(toolGo) && in.goRequiresNothing() {
 		// no module to compile: the standard library alone, seconds on
 		// a fresh builder, less than fetching its compiled layer (review

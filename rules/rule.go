@@ -381,6 +381,9 @@ type Input struct {
 	// CIPersistedMounts: the cache mount targets that CI carries between
 	// jobs itself (discover.Image.CIPersistedMounts)
 	CIPersistedMounts []string
+	// CIPersistentBuilder: the CI's builders keep their state, cache
+	// mounts included, between jobs (discover.Image.CIPersistentBuilder)
+	CIPersistentBuilder bool
 	// Unreferenced: nothing in the repository builds the Dockerfile (a
 	// name other than Dockerfile that no script, CI file, compose file or
 	// README near it mentions: discover.Image.Unreferenced). Rules about
