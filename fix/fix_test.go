@@ -1829,3 +1829,19 @@ func TestFixtureLeftAlone(t *testing.T) {
 		t.Errorf("rewritten: %v", paths)
 	}
 }
+
+// TestDotnetRestoreExcludesLocalOutput: review 31 (up1's user_service): a
+// restore moved before `COPY . .` with `publish --no-restore` failed
+// where a developer's checkout held obj/project.assets.json (NETSDK1064):
+// the ignore rewrite stops sending each project's obj/ and bin/.
+func TestDotnetRestoreExcludesLocalOutput(t *testing.T) {
+	_, ign, _ := fixRepo(t, map[string]string{
+		"Dockerfile":     "FROM mcr.microsoft.com/dotnet/sdk:8.0 AS build\nWORKDIR /src\nCOPY . .\nRUN dotnet restore Api/Api.csproj\nRUN dotnet publish Api/Api.csproj --no-restore -c Release -o /out\nFROM mcr.microsoft.com/dotnet/aspnet:8.0\nCOPY --from=build /out /app\n",
+		"Api/Api.csproj": "<Project Sdk=\"Microsoft.NET.Sdk.Web\"/>",
+		"Api/Program.cs": "",
+	})
+	pats := patternsOf(ign)
+	if !slices.Contains(pats, "/Api/obj") || !slices.Contains(pats, "/Api/bin") || slices.Contains(pats, "/obj") {
+		t.Errorf("%q", pats)
+	}
+}

@@ -1278,9 +1278,23 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 			dirs = append(dirs, g.dir)
 		}
 		for _, d := range dirs {
+			if !slices.ContainsFunc(in.contextChildren(d), func(p string) bool { return strings.HasSuffix(p, "proj") }) {
+				continue // no project here: nothing writes obj/ or bin/ beside it
+			}
 			for _, out := range []string{"obj", "bin"} {
-				if p := strings.TrimPrefix(path.Join(d, out), "/"); in.contextHas(p) && in.sent(p) {
-					return nil, fmt.Sprintf("the context sends %s, whose restore output the COPY of the sources would copy over the one the restore makes: exclude obj/ and bin/ in .dockerignore", p)
+				p := strings.TrimPrefix(path.Join(d, out), "/")
+				switch {
+				case in.contextHas(p) && in.sent(p):
+					if !in.IgnoreFixed {
+						return nil, fmt.Sprintf("the context sends %s, whose restore output the COPY of the sources would copy over the one the restore makes: exclude obj/ and bin/ in .dockerignore", p)
+					}
+					needsExcluded = append(needsExcluded, p)
+				case in.IgnoreFixed && !in.contextHas(p) && !in.ignoreExcludes(p):
+					// not in this checkout, but in a developer's who
+					// built the project: its obj/project.assets.json
+					// would replace the restore's and fail a
+					// --no-restore publish (review 31: NETSDK1064)
+					needsExcluded = append(needsExcluded, p)
 				}
 			}
 		}
