@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/layerwise/layerwise/dockerfile"
@@ -49,6 +50,9 @@ func checkCacheDefeat(in *Input) []Finding {
 func defeats(c dockerfile.Command, st *dockerfile.State, base string) (string, string) {
 	name := path.Base(c.Name)
 	sub := first(c)
+	// the command's own environment (`export COMPOSER_HOME=/composer &&
+	// … composer clearcache`: review 32, kimai), as LW102 reads it
+	st = st.WithAssignments(append(slices.Clone(c.Exported), c.Env...))
 	dirOf := func(t *Tool) string {
 		if d := t.CacheDirs(st, base); len(d) > 0 {
 			return d[0]

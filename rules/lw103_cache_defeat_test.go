@@ -1,6 +1,9 @@
 package rules
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestLW103CacheDefeat(t *testing.T) {
 	ruleCatches(t, "LW103",
@@ -20,4 +23,21 @@ func TestLW103CacheDefeat(t *testing.T) {
 		"FROM python:3.12\nRUN --mount=type=cache,target=/root/.cache/pip pip install -r r.txt && rm -rf /tmp/build\n",
 		"FROM node:20\nRUN --mount=type=cache,target=/root/.npm npm ci && rm -rf node_modules/.cache\n",
 	)
+}
+
+// TestLW103ComposerClearcache: review 32 (kimai): a RUN that installs and
+// then runs `composer clearcache` empties the mount the fix would add.
+func TestLW103ComposerClearcache(t *testing.T) {
+	in := input(t, "FROM php:8.3-fpm AS vendor\nWORKDIR /app\nCOPY composer.json composer.lock ./\nRUN export COMPOSER_HOME=/composer && composer --no-ansi install --no-dev && composer --no-ansi clearcache\n")
+	fs := check(t, "LW102", in)
+	if len(fs) != 1 {
+		t.Fatalf("%+v", fs)
+	}
+	fx, why := fixCacheMount(in, fs[0])
+	if fx == nil {
+		t.Fatal(why)
+	}
+	if got := strings.Join(ApplyFix(in.File.Lines, fx), "\n"); strings.Contains(got, "clearcache") || !strings.Contains(got, "--mount=type=cache,target=/composer/cache") {
+		t.Errorf("got:\n%s", got)
+	}
 }
