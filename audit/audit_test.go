@@ -560,6 +560,8 @@ func TestBuildKitFindingsThatCannotHold(t *testing.T) {
 		// review 30 (openremote): ENV from a variable no ARG sets is the
 		// Dockerfile's own default; from an ARG, the build's secret
 		"envdefault/Dockerfile": "FROM debian:12\nENV ADMIN_PASSWORD=${ADMIN_PASSWORD:-secret} \\\n    EMAIL_PASSWORD=${EMAIL_PASSWORD}\nARG DB_PASSWORD\nENV DB_PASSWORD=${DB_PASSWORD}\n",
+		// review 32 (logto): a number of seconds under a key's name
+		"quantity/Dockerfile": "FROM debian:12\nENV PRIVATE_KEY_ROTATION_GRACE_PERIOD=86400\nENV API_KEY=86400\n",
 	})
 	res := run(t, root, nil)
 	got := map[string]int{}
@@ -580,6 +582,9 @@ func TestBuildKitFindingsThatCannotHold(t *testing.T) {
 	}
 	if got["envdefault buildkit/SecretsUsedInArgOrEnv"] != 2 {
 		t.Errorf("SecretsUsedInArgOrEnv: %v (want ARG DB_PASSWORD and the ENV from it)", got)
+	}
+	if got["quantity buildkit/SecretsUsedInArgOrEnv"] != 1 {
+		t.Errorf("SecretsUsedInArgOrEnv: %v (want API_KEY only)", got)
 	}
 	if got["flags buildkit/SecretsUsedInArgOrEnv"] != 1 {
 		t.Errorf("SecretsUsedInArgOrEnv: %v (want GOOGLE_CLIENT_SECRET only)", got)

@@ -541,6 +541,12 @@ func (in *Input) BuildKitFindingHolds(w BuildKitFinding) bool {
 			if ins.Kind == "ENV" && notSecretValue.MatchString(v) {
 				return false
 			}
+			// a number of seconds, bytes or tries that BuildKit's name
+			// heuristic took for a key (logto's
+			// private_key_rotation_grace_period: review 32)
+			if ins.Kind == "ENV" && quantityName.MatchString(kv[0]) && quantityValue.MatchString(unquoted(v)) {
+				return false
+			}
 			// the same value the repository's own compose files write out
 			// (a demo database's POSTGRES_PASSWORD=postgres, in every
 			// compose file beside: reviews 17 and 19): no secret it keeps
@@ -581,6 +587,12 @@ func (in *Input) setsAnyBefore(ins *dockerfile.Instruction, names []string) bool
 	}
 	return false
 }
+
+// quantityName names a duration, a size or a count; quantityValue is one.
+var (
+	quantityName  = regexp.MustCompile(`(?i)(period|seconds?|secs?|minutes?|hours?|days?|ttl|timeout|interval|expir\w*|duration|delay|age|size|length|len|bytes|count|limit|max|min|retries|rounds|iterations|bits)$`)
+	quantityValue = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?(ms|s|m|h|d|k|kb|m|mb|g|gb)?$`)
+)
 
 // notSecretValue: a value that keeps nothing secret (empty, a flag, a
 // small number). An ARG declared without a value is asked of the build,

@@ -99,6 +99,12 @@ func checkBaseTag(in *Input) []Finding {
 			// (code-server's tumbleweed variant runs zypper dup)
 			continue
 		}
+		if (n.Name() == "gcr.io/distroless/static" || n.Name() == "gcr.io/distroless/static-debian") && (!hasTag || tagged.Tag() == "latest" || tagged.Tag() == "nonroot") {
+			// no libc, no package a binary links against: the Debian
+			// release underneath is its certificates and time zones, which
+			// every tag follows anyway (review 32: wakapi's static binary)
+			continue
+		}
 		if strings.HasPrefix(n.Name(), "gcr.io/distroless/") && (!hasTag || tagged.Tag() == "latest" || tagged.Tag() == "nonroot") {
 			// gcr.io/distroless/static publishes no version tags; the
 			// names with the Debian release in them are the pins

@@ -14,7 +14,7 @@ func TestLW109BaseTag(t *testing.T) {
 		"ARG BASE=python\nFROM ${BASE}\n",
 		"FROM golang:1.22 AS build\nFROM alpine:latest\n",
 		// a distroless name without a version moves (debian12 to 13)
-		"FROM gcr.io/distroless/static\n",
+		"FROM gcr.io/distroless/base\n",
 	)
 	ruleCatchesNot(t, "LW109",
 		"FROM node:20-bookworm-slim\n",
@@ -33,10 +33,13 @@ func TestLW109BaseTag(t *testing.T) {
 		"FROM kalilinux/kali-rolling\n",
 	)
 	// the distroless advice names the release, not a version tag
-	fs := check(t, "LW109", input(t, "FROM gcr.io/distroless/static\n"))
-	if len(fs) != 1 || !strings.Contains(fs[0].Message, "gcr.io/distroless/static-debian12") || strings.Contains(fs[0].Message, "version tag or") {
+	fs := check(t, "LW109", input(t, "FROM gcr.io/distroless/base\n"))
+	if len(fs) != 1 || !strings.Contains(fs[0].Message, "gcr.io/distroless/base-debian12") || strings.Contains(fs[0].Message, "version tag or") {
 		t.Errorf("%+v", fs)
 	}
+	// static: no libc, nothing that the release changes for a binary
+	// (review 32: wakapi)
+	ruleCatchesNot(t, "LW109", "FROM golang:1.23 AS build\nFROM gcr.io/distroless/static:nonroot\nCOPY --from=build /app /app\n")
 }
 
 // TestLW109LeavesTestInputsAlone: skaffold's integration/testdata

@@ -276,6 +276,10 @@ func (in *Input) devOrTestImage(final *dockerfile.Stage) bool {
 	for _, w := range words {
 		switch w {
 		case "dev", "develop", "development", "devcontainer", "test", "tests", "testing", "e2e", "ci", "cypress", "playwright", "debug", "packaging",
+			// an integration-test image (review 32: logto's
+			// Dockerfile.integration) and a cross-compiler whose
+			// ENTRYPOINT is the build (review 31: netbird's Dockerfile.cross)
+			"integration", "cross",
 			// a toolbox the Makefile runs its tools in (tempo's tools/
 			// image: make and the Go SDK are what it is for: review 16)
 			"tools", "toolbox", "toolchain":
