@@ -73,6 +73,9 @@ func (in *Input) broadCopy(ins *dockerfile.Instruction) bool {
 		if in.cargoPathDir(src) {
 			continue // a crate the dependency build needs (vaultwarden's macros)
 		}
+		if in.jsFileDepDir(src) {
+			continue // a local package the install links (`"utils": "file:../node-utils"`)
+		}
 		if in.requirementsDir(src) {
 			continue // pip's requirement files, kept in a directory (wagtail's bakerydemo)
 		}
@@ -252,6 +255,41 @@ func (in *Input) cargoPathDir(src string) bool {
 	}
 	return false
 }
+
+// jsFileDepDir: the context directory src is a local package that a
+// package.json of the context depends on (`"utils": "file:../node-utils"`,
+// resolved from that package.json's directory): the install needs it as a
+// manifest, before the sources (review 31: a demo's jokes-service copies
+// node-utils beside its package.json, then installs). At most
+// maxCargoManifests package.json files are read.
+func (in *Input) jsFileDepDir(src string) bool {
+	want := strings.TrimPrefix(path.Clean("/"+src), "/")
+	if want == "" || in.Context == nil {
+		return false
+	}
+	n := 0
+	for _, e := range in.Context.Entries {
+		if path.Base(e.Path) != "package.json" || strings.Contains(e.Path, "node_modules/") {
+			continue
+		}
+		if n++; n > maxCargoManifests {
+			break
+		}
+		data, err := in.readContextFile(e.Path)
+		if err != nil {
+			continue
+		}
+		for _, m := range jsFileDep.FindAllStringSubmatch(string(data), -1) {
+			if p := strings.TrimPrefix(path.Clean("/"+path.Join(path.Dir(e.Path), m[1])), "/"); p == want {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// jsFileDep: a dependency on a local directory in a package.json.
+var jsFileDep = regexp.MustCompile(`"(?:file|link):([^"]+)"`)
 
 // maxCargoManifests bounds the Cargo.toml files cargoPathDir reads.
 const maxCargoManifests = 200

@@ -478,3 +478,24 @@ func TestLW101CargoPathDependencyCopiedBefore(t *testing.T) {
 		}
 	}
 }
+
+// TestLW101JSFileDependencyIsAManifest: review 31: the service's
+// package.json depends on "file:../node-utils", which the Dockerfile
+// copies beside it before the install: no sources before the install.
+func TestLW101JSFileDependencyIsAManifest(t *testing.T) {
+	files := map[string]string{
+		"Dockerfile":              "FROM node:18-alpine\nWORKDIR /app\nCOPY jokes/package*.json ./\nCOPY node-utils /node-utils\nRUN npm install\nCOPY jokes .\nCMD [\"node\", \"server.js\"]\n",
+		"jokes/package.json":      `{"name":"jokes","dependencies":{"utils":"file:../node-utils"}}`,
+		"jokes/server.js":         "",
+		"node-utils/package.json": `{"name":"utils"}`,
+		"node-utils/index.js":     "",
+	}
+	in := inputWithContext(t, files)
+	if fs := check(t, "LW101", in); len(fs) != 0 {
+		t.Errorf("%+v", fs)
+	}
+	files["jokes/package.json"] = `{"name":"jokes","dependencies":{}}`
+	if fs := check(t, "LW101", inputWithContext(t, files)); len(fs) != 1 {
+		t.Errorf("not a dependency: %+v", fs)
+	}
+}
