@@ -562,6 +562,8 @@ func TestBuildKitFindingsThatCannotHold(t *testing.T) {
 		"envdefault/Dockerfile": "FROM debian:12\nENV ADMIN_PASSWORD=${ADMIN_PASSWORD:-secret} \\\n    EMAIL_PASSWORD=${EMAIL_PASSWORD}\nARG DB_PASSWORD\nENV DB_PASSWORD=${DB_PASSWORD}\n",
 		// review 32 (logto): a number of seconds under a key's name
 		"quantity/Dockerfile": "FROM debian:12\nENV PRIVATE_KEY_ROTATION_GRACE_PERIOD=86400\nENV API_KEY=86400\n",
+		// review 33 (openstatus, dittofeed): a dummy value, a mode's name
+		"dummy/Dockerfile": "FROM debian:12\nENV AUTH_SECRET=\"test\" AUTH_MODE='single-tenant' GITHUB_TOKEN=ghp_x9f8e7d6c5\n",
 	})
 	res := run(t, root, nil)
 	got := map[string]int{}
@@ -582,6 +584,9 @@ func TestBuildKitFindingsThatCannotHold(t *testing.T) {
 	}
 	if got["envdefault buildkit/SecretsUsedInArgOrEnv"] != 2 {
 		t.Errorf("SecretsUsedInArgOrEnv: %v (want ARG DB_PASSWORD and the ENV from it)", got)
+	}
+	if got["dummy buildkit/SecretsUsedInArgOrEnv"] != 1 {
+		t.Errorf("SecretsUsedInArgOrEnv: %v (want GITHUB_TOKEN only)", got)
 	}
 	if got["quantity buildkit/SecretsUsedInArgOrEnv"] != 1 {
 		t.Errorf("SecretsUsedInArgOrEnv: %v (want API_KEY only)", got)

@@ -547,6 +547,11 @@ func (in *Input) BuildKitFindingHolds(w BuildKitFinding) bool {
 			if ins.Kind == "ENV" && quantityName.MatchString(kv[0]) && quantityValue.MatchString(unquoted(v)) {
 				return false
 			}
+			// a setting's name (AUTH_MODE='single-tenant': review 33,
+			// dittofeed) with a word for its value
+			if ins.Kind == "ENV" && settingName.MatchString(kv[0]) && settingValue.MatchString(unquoted(v)) {
+				return false
+			}
 			// the same value the repository's own compose files write out
 			// (a demo database's POSTGRES_PASSWORD=postgres, in every
 			// compose file beside: reviews 17 and 19): no secret it keeps
@@ -594,10 +599,16 @@ var (
 	quantityValue = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?(ms|s|m|h|d|k|kb|m|mb|g|gb)?$`)
 )
 
+// settingName names a choice among a few values; settingValue is a word.
+var (
+	settingName  = regexp.MustCompile(`(?i)(mode|type|method|provider|strategy|kind|backend|driver|algorithm|scheme)$`)
+	settingValue = regexp.MustCompile(`^[a-z][a-z0-9]*([-_.][a-z0-9]+)*$`)
+)
+
 // notSecretValue: a value that keeps nothing secret (empty, a flag, a
 // small number). An ARG declared without a value is asked of the build,
 // where it may well be a secret: it has no pair, and its finding holds.
-var notSecretValue = regexp.MustCompile(`(?i)^("|')?(|no|yes|true|false|on|off|none|null|nil|disabled?|enabled?|[0-9]{1,3}|your[-_ ][\w-]*|changeme|change[-_]me|replace[-_]me|<[^>]*>|x{3,})("|')?$`)
+var notSecretValue = regexp.MustCompile(`(?i)^("|')?(|no|yes|true|false|on|off|none|null|nil|disabled?|enabled?|[0-9]{1,3}|your[-_ ][\w-]*|changeme|change[-_]me|replace[-_]me|<[^>]*>|x{3,}|test|testing|dummy|placeholder|fake|mock|example|sample|secret|password|build|ci)("|')?$`)
 
 // archWords name CPU architectures as Dockerfiles' paths do.
 var archWords = []string{"amd64", "x86_64", "x64", "arm64", "aarch64", "arm64v8", "arm32v7", "armv7", "armhf", "arm32v6", "386", "ppc64le", "s390x", "riscv64"}

@@ -919,6 +919,13 @@ func textVariables(text string) []string {
 // For compiling tools a dependency step (go mod download, dotnet restore)
 // is inserted after the manifests instead of moving the compile.
 func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
+	if in.onlyUncachedCI() {
+		// nothing builds the image but a CI that keeps no layer: the
+		// new order is reused by no build, and a dependency step fetches
+		// what the compile alone would not (reviews 33, 34: hatchet's
+		// `go mod download` of a whole monorepo for a file server)
+		return nil, in.CIWorkflow + " keeps no layer cache between jobs and nothing else builds the image: the order pays once the CI keeps one (LW118)"
+	}
 	if in.Context == nil || in.Context.Walk == nil {
 		return nil, "the build context could not be read, so the manifests it holds are unknown"
 	}

@@ -499,3 +499,28 @@ func TestLW101JSFileDependencyIsAManifest(t *testing.T) {
 		t.Errorf("not a dependency: %+v", fs)
 	}
 }
+
+// TestLW101NotFixedWhereOnlyAnUncachedCIBuilds: reviews 33, 34 (hatchet's
+// frontend.dockerfile): the only build is a CI job that keeps no layer
+// cache; the new order is reused by nothing, and `go mod download` fetches
+// every module of a monorepo where the compile needs a few.
+func TestLW101NotFixedWhereOnlyAnUncachedCIBuilds(t *testing.T) {
+	files := map[string]string{"Dockerfile": "FROM golang:1.23 AS build\nWORKDIR /src\nCOPY . .\nRUN go build -o /app ./cmd/frontend\n",
+		"go.mod": "module x\n\ngo 1.23\n\nrequire example.com/y v1.0.0\n", "go.sum": "", "cmd/frontend/main.go": "package main\n"}
+	in := inputWithContext(t, files)
+	in.CIWorkflow, in.CIUncached = ".github/workflows/build.yml", true
+	fs := check(t, "LW101", in)
+	if len(fs) != 1 || fs[0].Severity != Info {
+		t.Fatalf("%+v", fs)
+	}
+	if fx, why := fixCacheOrderInScope(in, fs[0]); fx != nil || !strings.Contains(why, "keeps no layer cache") {
+		t.Errorf("fixed %v %q", fx != nil, why)
+	}
+	in = inputWithContext(t, files)
+	if fs = check(t, "LW101", in); len(fs) != 1 {
+		t.Fatalf("%+v", fs)
+	}
+	if fx, why := fixCacheOrderInScope(in, fs[0]); fx == nil {
+		t.Errorf("built locally: %s", why)
+	}
+}

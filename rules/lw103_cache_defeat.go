@@ -79,6 +79,13 @@ func defeats(c dockerfile.Command, st *dockerfile.State, base string) (string, s
 		if sub == "cache" && c.HasArg("clean") {
 			return "`yarn cache clean`", dirOf(toolYarn)
 		}
+	case "pnpm":
+		// a store on a mount of its own holds copies, not hard links:
+		// prune removes every package no project links, all of them
+		// (reviews 33, 34: openpanel's `pnpm install && pnpm store prune`)
+		if sub == "store" && c.HasArg("prune") {
+			return "`pnpm store prune`", dirOf(toolPnpm)
+		}
 	case "uv":
 		// --no-cache-dir is uv's alias of --no-cache for pip's users
 		// (review 29: openreplay's `uv pip install --no-cache-dir`)

@@ -41,3 +41,21 @@ func TestLW103ComposerClearcache(t *testing.T) {
 		t.Errorf("got:\n%s", got)
 	}
 }
+
+// TestLW103PnpmStorePrune: reviews 33, 34 (openpanel): `pnpm store prune`
+// after the install empties a store mount (its files are copies, linked
+// by no project): cut with the mount.
+func TestLW103PnpmStorePrune(t *testing.T) {
+	in := input(t, "FROM node:22-slim\nENV PNPM_HOME=/pnpm\nRUN corepack enable\nWORKDIR /app\nCOPY package.json pnpm-lock.yaml ./\nRUN pnpm install --frozen-lockfile && pnpm store prune\n")
+	fs := check(t, "LW102", in)
+	if len(fs) != 1 {
+		t.Fatalf("%+v", fs)
+	}
+	fx, why := fixCacheMount(in, fs[0])
+	if fx == nil {
+		t.Fatal(why)
+	}
+	if got := strings.Join(ApplyFix(in.File.Lines, fx), "\n"); strings.Contains(got, "prune") || !strings.Contains(got, "--mount=type=cache,target=/pnpm/store") {
+		t.Errorf("got:\n%s", got)
+	}
+}
