@@ -577,3 +577,29 @@ func TestNoEditForStateAlone(t *testing.T) {
 		t.Errorf("the state is there: %q", got[".dockerignore"])
 	}
 }
+
+// TestIgnoreKeepsCredentialsTheImageReads: review 33 (a Firebase service
+// account the app loads at startup, copied by COPY . .): excluded, the
+// service silently fell back to mock auth. The audit reports it; the
+// ignore rewrite leaves it. One no COPY reaches is still excluded.
+func TestIgnoreKeepsCredentialsTheImageReads(t *testing.T) {
+	key := `{"type":"service_account","private_key":"-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----\n"}`
+	got, _ := ignoreFixes(t, map[string]string{
+		"Dockerfile":                           "FROM node:20-slim\nWORKDIR /app\nCOPY package.json ./\nRUN npm install\nCOPY . .\nCMD [\"node\", \"index.js\"]\n",
+		"package.json":                         "{}",
+		"index.js":                             "",
+		"config/firebase-service-account.json": key,
+	})
+	if slices.Contains(patternsOf(got[".dockerignore"]), "/config/firebase-service-account.json") {
+		t.Errorf("the credentials the image reads were excluded:\n%s", got[".dockerignore"])
+	}
+	got, _ = ignoreFixes(t, map[string]string{
+		"Dockerfile":                           "FROM node:20-slim\nWORKDIR /app\nCOPY package.json index.js ./\nRUN npm install\nCMD [\"node\", \"index.js\"]\n",
+		"package.json":                         "{}",
+		"index.js":                             "",
+		"config/firebase-service-account.json": key,
+	})
+	if !slices.Contains(patternsOf(got[".dockerignore"]), "/config/firebase-service-account.json") && !slices.Contains(patternsOf(got[".dockerignore"]), "/config") {
+		t.Errorf("unreached credentials not excluded:\n%s", got[".dockerignore"])
+	}
+}

@@ -54,15 +54,17 @@ func excludeSensitive(in *IgnoreInput) []Exclusion {
 		if in.Keep(p) {
 			continue // a COPY names it, or it reaches the image: the audit warns
 		}
-		if s.Reason == buildctx.ReasonKey && in.Reached[p] {
-			// a key or certificate a COPY brings into a build stage may go
-			// into the image through the build (a .csproj's
-			// CopyToOutputDirectory puts a .pfx in the publish output that
-			// the service loads at startup: review 24); excluded, the image
-			// would change: the audit warns, the user decides
+		env := strings.HasPrefix(path.Base(p), ".env")
+		if !env && in.Reached[p] {
+			// a key, certificate or credentials file a COPY brings into the
+			// build may be what the service loads by its path (review 33: a
+			// Firebase service account read at startup, silently mocked
+			// without it), or go into the image through the build (a
+			// .csproj's CopyToOutputDirectory .pfx: review 24); excluded,
+			// the image would change: the audit reports it, the user decides
 			continue
 		}
-		if strings.HasPrefix(path.Base(p), ".env") && in.Reached[p] && readsEnvFiles(in) {
+		if env && in.Reached[p] && readsEnvFiles(in) {
 			// bundlers and PHP frameworks read .env files while the image
 			// builds: excluded, the image would change (or the build fail);
 			// the audit warns, and the secret mount is the user's to write
