@@ -166,8 +166,10 @@ func goDepsShapes(in *Input) []goDepsShape {
 					if cgoUnsafeBetween(s, sh.download, ins) != nil {
 						continue
 					}
-					if _, why := goCall(ins, inst.Cmd); strings.Contains(why, "the script itself sets") {
-						continue // what it compiles is known only as it runs
+					if _, why := goCall(ins, inst.Cmd); why != "" {
+						// what it compiles, or how, is known only as it runs
+						// (a loop variable, a conditional export, a profile)
+						continue
 					}
 					if !slices.Contains(sh.compiles, ins) {
 						sh.compiles = append(sh.compiles, ins)
@@ -267,6 +269,9 @@ var goValueFlags = map[string]bool{"-o": true, "-p": true, "-C": true, "-asmflag
 	"-gccgoflags": true, "-gcflags": true, "-installsuffix": true, "-ldflags": true, "-mod": true, "-modfile": true, "-overlay": true, "-pgo": true,
 	"-pkgdir": true, "-tags": true, "-toolexec": true, "-coverpkg": true, "-covermode": true}
 
+// conditionalExport: an export the script runs only on a condition.
+var conditionalExport = regexp.MustCompile(`(&&|\|\||\bthen|\bdo|\belse|\))\s*export\s`)
+
 // goCompileCall is what the listing and the dependency compile repeat of
 // a go build: its environment, the flags that change the compiled
 // packages, the packages named and the directories it runs in.
@@ -288,6 +293,11 @@ func goCall(ins *dockerfile.Instruction, c dockerfile.Command) (goCompileCall, s
 	exported := c.ExportedSpelled
 	if len(exported) != len(c.Exported) {
 		return call, "its environment could not be read" // not from a script
+	}
+	if len(c.Exported) > 0 && conditionalExport.MatchString(ins.Run.Script) {
+		// `[ "$GOARCH" = "amd64" ] && export GOAMD64=…` (review 34:
+		// autobrr): repeated unconditionally, the exports contradict
+		return call, "its environment is exported conditionally by the script"
 	}
 	call.env = append(slices.Clone(exported), c.SpelledEnv()...)
 	spelled := c.SpelledArg
@@ -321,6 +331,11 @@ func goCall(ins *dockerfile.Instruction, c dockerfile.Command) (goCompileCall, s
 			val, hasVal = c.Args[i+1], true
 			words += " " + spelled(i+1)
 			i++
+		}
+		if name == "-pgo" && val != "off" {
+			// the profile keys every package's compile, the dependencies'
+			// too (review 34: autobrr regenerates it each release)
+			return call, "it compiles with a profile (-pgo), which keys every package's compile"
 		}
 		if goPackageFlags[name] && strings.HasPrefix(strings.TrimLeft(val, ` "'`), "-") {
 			// No pattern: go applies it to the packages named on the

@@ -351,3 +351,19 @@ func TestLW119NothingToCompile(t *testing.T) {
 		t.Errorf("with a requirement: %+v", fs)
 	}
 }
+
+// TestLW119ConditionalExportsAndProfiles: review 34 (autobrr's
+// ci.Dockerfile): GOAMD64/GOARM64/GOARM exported under conditions, and a
+// -pgo profile that keys every package's compile: not reported.
+func TestLW119ConditionalExportsAndProfiles(t *testing.T) {
+	base := "FROM golang:1.25-alpine AS build\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . ./\nARG TARGETARCH\nARG TARGETVARIANT\nRUN --mount=type=cache,target=/root/.cache/go-build "
+	tail := "\nFROM alpine:3.20\nCOPY --from=build /out/app /app\n"
+	ruleCatchesNot(t, "LW119",
+		base+`export GOARCH=$TARGETARCH; [ "$GOARCH" = "amd64" ] && export GOAMD64="$TARGETVARIANT"; go build -o /out/app ./cmd/app`+tail,
+		base+"go build -pgo=cpu.pprof -o /out/app ./cmd/app"+tail,
+	)
+	ruleCatches(t, "LW119",
+		base+"export GOARCH=$TARGETARCH; go build -o /out/app ./cmd/app"+tail,
+		base+"go build -pgo=off -o /out/app ./cmd/app"+tail,
+	)
+}
