@@ -66,7 +66,13 @@ func checkVolatile(in *Input) []Finding {
 			f := in.at(ins, msg, Cost{Invalidates: "every build re-runs every RUN after line " + fmt.Sprint(ins.Range.Start.Line), Seconds: expensiveSeconds(s.Instructions[i+1:]), Basis: "static"})
 			f.Affects = runLines(s.Instructions[i+1:])
 			f.RepullsLayers = true
-			if in.CIWorkflow != "" && in.CIUncached && constantDefaults(ins, names) {
+			if in.CIWorkflow == "" && !in.LocalBuild && ins.Kind == "ARG" && constantOrUnset(ins, names) {
+				// no CI, compose file or script builds it: nothing here
+				// passes a new value, and the default changes only with
+				// the file (review 34: autobrr's REVISION and BUILDTIME)
+				f.Severity = Info
+				f.Message += " But nothing in the repository builds the image and passes it a value: its default changes only with the file; this holds for builds that pass one each time (--build-arg " + names[0] + "=$(git rev-parse HEAD))."
+			} else if in.CIWorkflow != "" && in.CIUncached && constantDefaults(ins, names) {
 				// the default stays put where the image is built by hand;
 				// only the CI passes a new value, and it keeps no layer
 				// cache anyway (review 26: dependency-track's COMMIT_SHA)
@@ -207,6 +213,21 @@ func runLines(ins []*dockerfile.Instruction) []int {
 
 // constantDefaults: every one of names is an ARG of ins declared with a
 // default that does not look volatile itself (COMMIT_SHA=unknown).
+// constantOrUnset: every ARG of names has no default, or a constant one
+// (what a build that passes nothing gets).
+func constantOrUnset(ins *dockerfile.Instruction, names []string) bool {
+	c, ok := ins.Cmd.(*instructions.ArgCommand)
+	if !ok {
+		return false
+	}
+	for _, kv := range c.Args {
+		if slices.Contains(names, kv.Key) && kv.Value != nil && (volatileValue.MatchString(*kv.Value) || strings.Contains(*kv.Value, "$")) {
+			return false
+		}
+	}
+	return true
+}
+
 func constantDefaults(ins *dockerfile.Instruction, names []string) bool {
 	c, ok := ins.Cmd.(*instructions.ArgCommand)
 	if !ok {

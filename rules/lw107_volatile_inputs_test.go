@@ -1,6 +1,9 @@
 package rules
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestLW107VolatileInputs(t *testing.T) {
 	ruleCatches(t, "LW107",
@@ -61,5 +64,29 @@ func TestLW107OnlyAnUncachedCIVariesIt(t *testing.T) {
 	in.CIUncached = false
 	if fs := check(t, "LW107", in); len(fs) != 1 || fs[0].Severity == Info {
 		t.Errorf("cached CI: %+v", fs)
+	}
+}
+
+// TestLW107NothingPassesTheArg: review 34 (autobrr): ARG REVISION and
+// BUILDTIME with constant defaults, and no CI, compose file or script that
+// builds the image: information.
+func TestLW107NothingPassesTheArg(t *testing.T) {
+	src := "FROM golang:1.25 AS build\nARG REVISION=dev\nARG BUILDTIME\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN go build -o /app .\n"
+	in := input(t, src)
+	fs := check(t, "LW107", in)
+	if len(fs) == 0 {
+		t.Fatal("no finding")
+	}
+	for _, f := range fs {
+		if f.Severity != Info || !strings.Contains(f.Message, "nothing in the repository builds the image") {
+			t.Errorf("%+v", f)
+		}
+	}
+	in = input(t, src)
+	in.LocalBuild = true
+	for _, f := range check(t, "LW107", in) {
+		if f.Severity != Warning {
+			t.Errorf("built by a script: %+v", f)
+		}
 	}
 }
