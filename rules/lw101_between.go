@@ -142,8 +142,16 @@ func commutingCommand(x *dockerfile.Instruction, c dockerfile.Command, dest stri
 		c.Args = args
 	}
 	for _, a := range append(append([]string(nil), c.Args...), c.Env...) {
-		if strings.ContainsAny(a, "$*?[") {
+		if strings.Contains(a, "$") {
 			return "has arguments that expand"
+		}
+		if i := strings.IndexAny(a, "*?["); i >= 0 {
+			// an absolute glob whose literal part lies outside the
+			// sources matches nothing there (review 33: Dokploy's `rm -rf
+			// /var/lib/apt/lists/*` between the COPY and the install)
+			if lit := path.Dir(a[:i] + "x"); !path.IsAbs(a) || overlaps(lit, dest) {
+				return "has arguments that expand"
+			}
 		}
 	}
 	// the working directory is under the sources: whatever the command

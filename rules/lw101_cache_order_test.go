@@ -524,3 +524,30 @@ func TestLW101NotFixedWhereOnlyAnUncachedCIBuilds(t *testing.T) {
 		t.Errorf("built locally: %s", why)
 	}
 }
+
+// TestLW101AbsoluteGlobBetween: review 33 (Dokploy): an apt RUN between
+// the sources' COPY and the install that removes /var/lib/apt/lists/*
+// touches nothing of the sources; the rewrite goes ahead. A glob in the
+// sources' directory still refuses.
+func TestLW101AbsoluteGlobBetween(t *testing.T) {
+	files := map[string]string{
+		"Dockerfile":   "FROM node:20-slim\nWORKDIR /app\nCOPY . .\nRUN apt-get update && apt-get install -y python3 && rm -rf /var/lib/apt/lists/*\nRUN npm ci\nCMD [\"node\", \"index.js\"]\n",
+		"package.json": `{"dependencies":{"a":"1"}}`, "package-lock.json": "{}", "index.js": "",
+	}
+	in := inputWithContext(t, files)
+	fs := check(t, "LW101", in)
+	if len(fs) != 1 {
+		t.Fatalf("%+v", fs)
+	}
+	if fx, why := fixCacheOrderInScope(in, fs[0]); fx == nil {
+		t.Errorf("refused: %s", why)
+	}
+	files["Dockerfile"] = strings.Replace(files["Dockerfile"], "rm -rf /var/lib/apt/lists/*", "rm -rf /app/*.log", 1)
+	in = inputWithContext(t, files)
+	if fs = check(t, "LW101", in); len(fs) != 1 {
+		t.Fatalf("%+v", fs)
+	}
+	if fx, _ := fixCacheOrderInScope(in, fs[0]); fx != nil {
+		t.Error("a glob over the sources' directory moved before them")
+	}
+}
