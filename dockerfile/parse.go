@@ -560,7 +560,9 @@ func (b *builder) copyOf(sd instructions.SourcesAndDest, from string, isAdd bool
 		if err != nil {
 			e = s
 		}
-		if e != s || len(r.Unmatched) > 0 {
+		// (quotes alone change the word, not its meaning: `COPY --link
+		// "." "/app/"` names the context — review 33, openstatus)
+		if (e != s && strings.Contains(s, "$")) || len(r.Unmatched) > 0 {
 			cp.UsesVariables = true
 		}
 		if len(r.Unmatched) > 0 {

@@ -472,3 +472,55 @@ func leavesFetchAlone(x *dockerfile.Instruction, tool *Tool) bool {
 	}
 	return true
 }
+
+// copyLeavesFetchAlone: a COPY between the sources' COPY and a compile
+// that writes into the sources' directory (dest), or somewhere no tool
+// reads programs or configuration from, and brings no file a download
+// reads for its configuration or credentials: it stays where it is, after
+// the dependency step, which it cannot have prepared.
+func (in *Input) copyLeavesFetchAlone(x *dockerfile.Instruction, dest string, tool *Tool) bool {
+	c := x.Copy
+	if x.Kind != "COPY" || c == nil || c.UsesVariables || c.Unresolved || len(c.Heredocs) > 0 {
+		return false
+	}
+	// a directory of the context holding the tool's manifests may be a
+	// dependency the download needs (a cargo path crate, a Go replace
+	// target): svix's `COPY rust /app/rust` must come before it
+	if c.FromContext() {
+		for _, src := range c.ContextSources() {
+			if in.dirHoldsManifestOf(src, tool) {
+				return false
+			}
+		}
+	}
+	d := c.Dest
+	if !path.IsAbs(d) {
+		d = path.Join(x.State.Workdir, d)
+	}
+	d = path.Clean(d)
+	// into the sources, or somewhere no tool looks for programs or
+	// configuration (gotify's `COPY --from=js-builder … /ui-build`)
+	if !underDir(d, path.Clean(dest)) && d != path.Clean(dest) {
+		if d == "/" || (x.State.Home != "" && (underDir(d, x.State.Home) || d == x.State.Home)) {
+			return false
+		}
+		for _, sys := range []string{"/etc", "/usr", "/bin", "/sbin", "/lib", "/lib64", "/root", "/home", "/opt", "/var/lib", "/go", "/usr/local"} {
+			if d == sys || underDir(d, sys) {
+				return false
+			}
+		}
+	}
+	for _, src := range c.SourcesExpanded {
+		b := strings.ToLower(path.Base(strings.TrimRight(src, "/")))
+		if fetchConfig[b] || strings.ContainsAny(b, "*?[") || b == "." || b == "" {
+			return false
+		}
+	}
+	return true
+}
+
+// fetchConfig are files and directories a dependency download reads its
+// sources, proxies or credentials from.
+var fetchConfig = map[string]bool{".netrc": true, ".gitconfig": true, ".npmrc": true, ".yarnrc": true, ".yarnrc.yml": true,
+	"nuget.config": true, "settings.xml": true, ".ssh": true, "go.env": true, "pip.conf": true, ".pypirc": true,
+	".cargo": true, "config.toml": true, "gradle.properties": true, ".m2": true, ".pip": true, "auth.json": true, ".git": true}

@@ -919,13 +919,6 @@ func textVariables(text string) []string {
 // For compiling tools a dependency step (go mod download, dotnet restore)
 // is inserted after the manifests instead of moving the compile.
 func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
-	if in.onlyUncachedCI() {
-		// nothing builds the image but a CI that keeps no layer: the
-		// new order is reused by no build, and a dependency step fetches
-		// what the compile alone would not (reviews 33, 34: hatchet's
-		// `go mod download` of a whole monorepo for a file server)
-		return nil, in.CIWorkflow + " keeps no layer cache between jobs and nothing else builds the image: the order pays once the CI keeps one (LW118)"
-	}
 	if in.Context == nil || in.Context.Walk == nil {
 		return nil, "the build context could not be read, so the manifests it holds are unknown"
 	}
@@ -974,6 +967,12 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 	if tool == nil {
 		return nil, "no manifest-driven install in the RUN"
 	}
+	if compile && in.onlyUncachedCI() {
+		// a compile gets a dependency step of its own, which fetches every
+		// module where the compile alone fetches what it needs; with no
+		// build that reuses it, every job pays for it (reviews 33, 34)
+		return nil, in.CIWorkflow + " keeps no layer cache between jobs and nothing else builds the image: a dependency step would fetch more than the compile does on every job; it pays once the CI keeps a cache (LW118)"
+	}
 	broadDest := c.Dest
 	if !path.IsAbs(broadDest) {
 		broadDest = path.Join(broad.State.Workdir, broadDest)
@@ -1000,7 +999,7 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 			if v := toolVariable(x, tool); v != "" {
 				return nil, fmt.Sprintf("%s %s (line %d) sets %s for the compile, which the dependency step before the sources would not see", x.Kind, v, x.Range.Start.Line, v)
 			}
-		case compile && (x.Kind == "LABEL" || x.Kind == "EXPOSE" || leavesFetchAlone(x, tool)):
+		case compile && (x.Kind == "LABEL" || x.Kind == "EXPOSE" || leavesFetchAlone(x, tool) || in.copyLeavesFetchAlone(x, broadDest, tool)):
 		case compile:
 			// it stays after the sources, and the dependency step runs
 			// before it: it may install what the step needs (git, certs)
@@ -2110,6 +2109,14 @@ func copiedInto(ins []*dockerfile.Instruction, dir string) []string {
 // or what the instructions between (the sources' COPY and the compile)
 // set up for it.
 func dependencyStepBefore(in *Input, between []*dockerfile.Instruction, broad, inst *dockerfile.Instruction, tool *Tool, dl, desc string) (*Fix, string) {
+	if in.onlyUncachedCI() {
+		// nothing builds the image but a CI that keeps no layer: the new
+		// step is reused by no build, and it fetches every module or
+		// plugin where the compile alone fetches what it needs (reviews
+		// 33, 34: hatchet's `go mod download` of a whole monorepo for a
+		// file server, on every job)
+		return nil, in.CIWorkflow + " keeps no layer cache between jobs and nothing else builds the image: a dependency step would fetch more than the compile does on every job; it pays once the CI keeps a cache (LW118)"
+	}
 	for _, m := range inst.Run.Mounts {
 		if m.Type == "ssh" || m.Type == "secret" {
 			return nil, fmt.Sprintf("the compile mounts %s (type=%s), which a dependency step before the sources would need as well", m.Target, m.Type)
@@ -2121,7 +2128,7 @@ func dependencyStepBefore(in *Input, between []*dockerfile.Instruction, broad, i
 			if v := toolVariable(x, tool); v != "" {
 				return nil, fmt.Sprintf("%s %s (line %d) sets %s for the compile, which the dependency step before the sources would not see", x.Kind, v, x.Range.Start.Line, v)
 			}
-		case x.Kind == "LABEL" || x.Kind == "EXPOSE" || leavesFetchAlone(x, tool):
+		case x.Kind == "LABEL" || x.Kind == "EXPOSE" || leavesFetchAlone(x, tool) || (broad.Copy != nil && in.copyLeavesFetchAlone(x, absIn(broad, broad.Copy.Dest), tool)):
 		default:
 			return nil, fmt.Sprintf("%s (line %d) between the COPY and the compile may prepare what fetching the dependencies needs", x.Kind, x.Range.Start.Line)
 		}
