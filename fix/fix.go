@@ -194,6 +194,10 @@ func Run(ctx context.Context, disc *discover.Repo, opt Options) (*Result, error)
 			res.Notes = append(res.Notes, Note{File: im.Dockerfile, Line: im.Error.Line, Reason: "the Dockerfile does not parse: " + im.Error.Message})
 			continue
 		}
+		if what, line := opt.input(im).Generated(); what != "" {
+			res.Notes = append(res.Notes, Note{File: im.Dockerfile, Line: line, Reason: fmt.Sprintf("the Dockerfile says a tool writes it (%q): a rewrite would be lost at the next generation; left as it is — change what generates it", what)})
+			continue
+		}
 		if opt.input(im).TestFixture() {
 			// a test reads it as it is (a linter's fixture, wrong on
 			// purpose: review 29, garden)
