@@ -389,6 +389,7 @@ func checkCacheOrder(in *Input) []Finding {
 		var broad *dockerfile.Instruction
 		depsDone := map[string]bool{} // tools whose dependencies were fetched before the broad copy
 		var tidiedBy *Install         // a go mod tidy between the broad copy and the compile
+		broadInBase := false          // the broad copy is in a stage this one is built FROM
 		var tidiedAt *dockerfile.Instruction
 		for i, ins := range seq {
 			if t, _ := copiesStore(in, ins); t != nil && broad == nil && ins.Copy.From != "" {
@@ -398,7 +399,7 @@ func checkCacheOrder(in *Input) []Finding {
 				depsDone[t.Name] = true
 			}
 			if in.broadCopy(ins) && broad == nil {
-				broad = ins
+				broad, broadInBase = ins, i < baseLen
 				continue
 			}
 			for _, inst := range runInstalls(ins) {
@@ -521,6 +522,22 @@ func checkCacheOrder(in *Input) []Finding {
 				})
 				f.Affects = []int{ins.Range.Start.Line}
 				f.RepullsLayers = true
+				if broadInBase && !aside {
+					// the sources come in the stage this one is built FROM
+					// (review 34: DefectDojo's development stage, FROM
+					// release): the install cannot move above them without
+					// changing that stage, and whatever it installs
+					// would land in it
+					if bs := in.stageOf(broad); bs != nil {
+						name := bs.Name
+						if name == "" {
+							name = fmt.Sprint(bs.Index)
+						}
+						f.Severity = Info
+						f.Message = fmt.Sprintf("%s (line %d, in stage %s) copies sources before %s (line %d), in a stage built FROM it: every source change re-runs the install. Build this stage FROM a stage that has the manifests and not the sources, and copy the sources after the install.",
+							short(broad.Original), broad.Range.Start.Line, name, what, ins.Range.Start.Line)
+					}
+				}
 				if aside {
 					f.Severity = Info
 					f.Cost.Invalidates = fmt.Sprintf("every change of %s re-runs %s in %s", sourceDir(broad), what, in.Image)

@@ -605,3 +605,20 @@ func TestLW101CopyIntoTheSourcesBetween(t *testing.T) {
 		}
 	}
 }
+
+// TestLW101SourcesInTheBaseStage: review 34 (DefectDojo): the development
+// stage is built FROM the release stage, whose COPY brought the sources;
+// its dev install cannot move above them without landing in the release
+// image: information that says to build it FROM a stage without them.
+func TestLW101SourcesInTheBaseStage(t *testing.T) {
+	files := map[string]string{
+		"Dockerfile":           "FROM python:3.12-slim AS release\nWORKDIR /app\nCOPY requirements.txt ./\nRUN pip install -r requirements.txt\nCOPY dojo/ ./dojo/\nCMD [\"python\", \"-m\", \"dojo\"]\nFROM release AS development\nCOPY requirements-dev.txt ./\nRUN pip install -r requirements-dev.txt\n",
+		"requirements.txt":     "django\n",
+		"requirements-dev.txt": "pytest\n",
+		"dojo/__init__.py":     "",
+	}
+	fs := check(t, "LW101", inputWithContext(t, files))
+	if len(fs) != 1 || fs[0].Severity != Info || !strings.Contains(fs[0].Message, "in a stage built FROM it") {
+		t.Fatalf("%+v", fs)
+	}
+}
