@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -52,10 +53,60 @@ func checkHeavyDirs(in *Input) []Finding {
 		if h.Bytes < minHeavyBytes || in.neededAsSent(h.Path) || !in.sent(h.Path) {
 			continue // small, read by the build, or named by no COPY (BuildKit sends none of it)
 		}
+		if in.goEmbeds(h.Path) {
+			continue // a Go package embeds it (//go:embed): the compile reads it
+		}
 		msg := fmt.Sprintf("%s/ (%s in %d files) is sent to the builder on every build.", h.Path, units.Bytes(h.Bytes), h.Files)
 		out = append(out, in.contextFinding(msg, Cost{ContextBytes: h.Bytes, Seconds: bytesSeconds(h.Bytes, 0), Basis: "static"}))
 	}
 	return out
+}
+
+// goEmbeds: a .go file in a directory above dir (its package's) embeds
+// dir or something in it (`//go:embed web/dist`: review 31, netbird's
+// proxy, whose committed UI build the compile embeds). At most 200 Go
+// files are read.
+func (in *Input) goEmbeds(dir string) bool {
+	if in.Context == nil {
+		return false
+	}
+	read := 0
+	for _, e := range in.Context.Entries {
+		if !strings.HasSuffix(e.Path, ".go") || e.Type != buildctx.TypeFile {
+			continue
+		}
+		pkg := path.Dir(e.Path)
+		if pkg == "." {
+			pkg = ""
+		}
+		rel, ok := strings.CutPrefix(dir, pkg+"/")
+		if pkg == "" {
+			rel, ok = dir, true
+		}
+		if !ok {
+			continue
+		}
+		if read++; read > 200 {
+			return false
+		}
+		data, err := in.readContextFile(e.Path)
+		if err != nil || !bytes.Contains(data, []byte("//go:embed")) {
+			continue
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			pats, found := strings.CutPrefix(strings.TrimSpace(line), "//go:embed ")
+			if !found {
+				continue
+			}
+			for _, p := range strings.Fields(pats) {
+				p = strings.TrimPrefix(strings.Trim(p, "`\""), "all:")
+				if p == rel || strings.HasPrefix(p, rel+"/") || strings.HasPrefix(rel, strings.TrimSuffix(p, "/*")+"/") || strings.HasPrefix(rel, p+"/") {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // excludeRegenerated: the heavy directories the images' own RUNs

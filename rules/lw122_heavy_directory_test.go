@@ -36,6 +36,11 @@ func TestLW122NotByNameAlone(t *testing.T) {
 		{map[string]string{"Dockerfile": "FROM node:20\nCOPY . .\nRUN npm ci && npm run build\n", "package.json": "{}", "dist/b.js": big}, 1},
 		{map[string]string{"Dockerfile": "FROM node:20\nCOPY . .\nRUN npm ci\n", "package.json": "{}", "node_modules/x/i.js": big}, 1},
 		{map[string]string{"Dockerfile": "FROM debian:12\nCOPY . /src\n", ".cache/pip/p": big}, 1},
+		// review 31 (netbird's proxy): a Go package embeds the UI build
+		{map[string]string{"Dockerfile": "FROM golang:1.23\nCOPY . .\nRUN npm ci && npm run build && go build ./proxy\n", "package.json": "{}", "proxy/web/dist/b.js": big,
+			"proxy/web/embed.go": "package web\n\nimport \"embed\"\n\n//go:embed dist\nvar Dist embed.FS\n"}, 0},
+		{map[string]string{"Dockerfile": "FROM golang:1.23\nCOPY . .\nRUN npm ci && npm run build && go build ./proxy\n", "package.json": "{}", "proxy/web/dist/b.js": big,
+			"proxy/web/embed.go": "package web\n"}, 1},
 	}
 	for _, tc := range cases {
 		if got := len(check(t, "LW122", inputWithContext(t, tc.files))); got != tc.want {
