@@ -976,7 +976,7 @@ func (c *buildConfigs) ciCache(rel string) ciCacheAnswer {
 		a.persistent, a.hosted, a.uncached = true, false, false
 	}
 	a.persistedMounts = persistedMounts(text)
-	if len(a.persistedMounts) > 0 && hosted && !ciLayerCacheWords.Match(text) && !remoteImageWorkflow.Match(text) {
+	if len(a.persistedMounts) > 0 && a.hosted && !ciLayerCacheWords.Match(text) && !remoteImageWorkflow.Match(text) {
 		// its actions/cache holds the cache mounts' contents, not a layer
 		// cache (review 29: SigNoz's cacheci.yml)
 		a.uncached = true

@@ -285,9 +285,19 @@ func (opt Options) input(im *discover.Image) *rules.Input {
 	in := audit.NewInput(opt.repo, opt.facts, im, im.Name, opt.Config)
 	in.Dockerfile = im.Dockerfile
 	for _, o := range opt.repo.Images {
-		if o != im && o.Dockerfile == im.Dockerfile && o.CIPublishes && !in.CIPublishes {
+		if o == im || o.Dockerfile != im.Dockerfile {
+			continue
+		}
+		if o.CIPublishes && !in.CIPublishes {
 			in.CIPublishes, in.CIWorkflow = true, o.CI
 		}
+		// a builder of any of them that rejects RUN --mount rejects the
+		// rewrite (compose v1 beside a bake target), and a local build
+		// of any is one
+		if o.NoMounts != "" && in.NoMounts == "" {
+			in.NoMounts = o.NoMounts
+		}
+		in.LocalBuild = in.LocalBuild || o.LocalBuild
 	}
 	return in
 }
@@ -408,8 +418,8 @@ func fixText(ctx context.Context, im *discover.Image, rep *buildctx.Report, orig
 	// instruction with every pass (the text changes, so tried does not
 	// see it): after a few, it is refused
 	again := map[string]int{}
-	var cur *view // the current version's findings, computed once
-	noMounts := im.NoMounts
+	var cur *view                      // the current version's findings, computed once
+	noMounts := opt.input(im).NoMounts // (what any image of the Dockerfile says)
 	for pass := 0; pass < maxFixes; pass++ {
 		if ctx.Err() != nil {
 			break
@@ -465,7 +475,10 @@ func fixText(ctx context.Context, im *discover.Image, rep *buildctx.Report, orig
 			notes = append(notes, Note{File: im.Dockerfile, Line: next.Range.Start.Line, Rule: next.RuleID, Reason: reason})
 			continue
 		}
-		why, nw := verifyFix(ctx, cur, nm, text, fx)
+		// a finding the rewrite makes counts as a step only where its
+		// rule's fix runs in this pass too (not left out by --rule or
+		// the configuration)
+		why, nw := verifyFix(ctx, cur, nm, text, fx, func(id string) bool { return opt.wants(id) && !opt.skips(im.Dockerfile, id) })
 		if why != "" {
 			notes = append(notes, Note{File: im.Dockerfile, Line: next.Range.Start.Line, Rule: next.RuleID, Reason: "refused: " + why})
 			continue

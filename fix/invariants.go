@@ -208,7 +208,7 @@ func newView(ctx context.Context, in *rules.Input, text []byte) *view {
 // cache mount, exactly like the RUN it comes from, and the next pass adds
 // the mount to both. BuildKit's checks and the parser's warnings (an empty
 // continuation line) are held to the replaced lines alone.
-func newProblems(old, nw *view, lm *lineMap) ([]string, error) {
+func newProblems(old, nw *view, lm *lineMap, applies func(ruleID string) bool) ([]string, error) {
 	inOld := func(l int) bool {
 		for _, r := range lm.replaced {
 			if r[1] >= r[0] && l >= r[0] && l <= r[1] {
@@ -260,7 +260,7 @@ func newProblems(old, nw *view, lm *lineMap) ([]string, error) {
 		if r != nil && r.StateOfImage {
 			continue
 		}
-		if r != nil && r.FixDockerfile != nil && inNew(f.Range.Start.Line) && !before[f.RuleID] {
+		if r != nil && r.FixDockerfile != nil && !r.FixOnRequest && applies != nil && applies(f.RuleID) && inNew(f.Range.Start.Line) && !before[f.RuleID] {
 			// a finding the rewrite makes that its own rule's fix resolves
 			// on the next pass (apt's update merged into the install's
 			// RUN, which can now mount the lists): a step, not a problem
@@ -286,7 +286,7 @@ func short(s string) string {
 
 // verifyFix runs both checks on one applied fix and returns why it is
 // refused ("" when it holds), with the view of the rewritten file.
-func verifyFix(ctx context.Context, old *view, nm *dockerfile.File, newText []byte, fx *rules.Fix) (string, *view) {
+func verifyFix(ctx context.Context, old *view, nm *dockerfile.File, newText []byte, fx *rules.Fix, applies func(ruleID string) bool) (string, *view) {
 	lm, err := newLineMap(len(old.in.File.Lines), fx.Replacements)
 	if err != nil {
 		return err.Error(), nil
@@ -297,7 +297,7 @@ func verifyFix(ctx context.Context, old *view, nm *dockerfile.File, newText []by
 	newIn := *old.in
 	newIn.File = nm
 	nw := newView(ctx, &newIn, newText)
-	probs, err := newProblems(old, nw, lm)
+	probs, err := newProblems(old, nw, lm, applies)
 	if err != nil {
 		return "the rewrite could not be checked: " + err.Error(), nil
 	}

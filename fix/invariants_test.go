@@ -146,6 +146,6 @@ func TestEveryFixKeepsTheInvariants(t *testing.T) {
 
 // refusal checks one rewrite with the fixer's own checks.
 func refusal(ctx context.Context, in *rules.Input, nm *dockerfile.File, oldText, newText []byte, fx *rules.Fix) string {
-	why, _ := verifyFix(ctx, newView(ctx, in, oldText), nm, newText, fx)
+	why, _ := verifyFix(ctx, newView(ctx, in, oldText), nm, newText, fx, nil)
 	return why
 }

@@ -595,20 +595,20 @@ func (in *Input) setsAnyBefore(ins *dockerfile.Instruction, names []string) bool
 
 // quantityName names a duration, a size or a count; quantityValue is one.
 var (
-	quantityName  = regexp.MustCompile(`(?i)(period|seconds?|secs?|minutes?|hours?|days?|ttl|timeout|interval|expir\w*|duration|delay|age|size|length|len|bytes|count|limit|max|min|retries|rounds|iterations|bits)$`)
+	quantityName  = regexp.MustCompile(`(?i)(^|_)(period|seconds?|secs?|minutes?|hours?|days?|ttl|timeout|interval|expiry|expiration|expires|duration|delay|max_age|size|length|bytes|count|limit|retries|rounds|iterations|bits)$`)
 	quantityValue = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?(ms|s|m|h|d|k|kb|m|mb|g|gb)?$`)
 )
 
 // settingName names a choice among a few values; settingValue is a word.
 var (
-	settingName  = regexp.MustCompile(`(?i)(mode|type|method|provider|strategy|kind|backend|driver|algorithm|scheme)$`)
+	settingName  = regexp.MustCompile(`(?i)(^|_)(mode|type|method|provider|strategy|kind|backend|driver|algorithm|scheme)$`)
 	settingValue = regexp.MustCompile(`^[a-z][a-z0-9]*([-_.][a-z0-9]+)*$`)
 )
 
 // notSecretValue: a value that keeps nothing secret (empty, a flag, a
 // small number). An ARG declared without a value is asked of the build,
 // where it may well be a secret: it has no pair, and its finding holds.
-var notSecretValue = regexp.MustCompile(`(?i)^("|')?(|no|yes|true|false|on|off|none|null|nil|disabled?|enabled?|[0-9]{1,3}|your[-_ ][\w-]*|changeme|change[-_]me|replace[-_]me|<[^>]*>|x{3,}|test|testing|dummy|placeholder|fake|mock|example|sample|secret|password|build|ci)("|')?$`)
+var notSecretValue = regexp.MustCompile(`(?i)^("|')?(|no|yes|true|false|on|off|none|null|nil|disabled?|enabled?|[0-9]{1,3}|your[-_ ][\w-]*|changeme|change[-_]me|replace[-_]me|<[^>]*>|x{3,}|test|testing|dummy|placeholder|fake|mock|example|sample|build|ci)("|')?$`)
 
 // archWords name CPU architectures as Dockerfiles' paths do.
 var archWords = []string{"amd64", "x86_64", "x64", "arm64", "aarch64", "arm64v8", "arm32v7", "armv7", "armhf", "arm32v6", "386", "ppc64le", "s390x", "riscv64"}

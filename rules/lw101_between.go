@@ -94,7 +94,9 @@ func copiesOnly(x *dockerfile.Instruction, files []string) bool {
 
 func overlaps(a, b string) bool {
 	a, b = path.Clean(a), path.Clean(b)
-	return underDir(a, b) || underDir(b, a)
+	// (the root holds everything: underDir's prefix test, "//", does
+	// not say so)
+	return a == "/" || b == "/" || underDir(a, b) || underDir(b, a)
 }
 
 // runCommutes: every command of the RUN is one whose reads and writes are

@@ -219,73 +219,99 @@ func (in *Input) cargoPathDir(src string) bool {
 	if want == "" {
 		return false
 	}
-	// every crate's Cargo.toml names its path dependencies relative to
-	// itself (review 30: svix's bridge crates reach ../../rust); the root's
-	// first, then the others, at most maxCargoManifests of them
-	manifests := []string{"Cargo.toml"}
-	if in.Context != nil {
-		for _, e := range in.Context.Entries {
-			if len(manifests) >= maxCargoManifests {
-				break
-			}
-			if path.Base(e.Path) == "Cargo.toml" && e.Path != "Cargo.toml" {
-				manifests = append(manifests, e.Path)
-			}
-		}
+	in.loadDepDirs()
+	if in.depDirs["cargo:"+want] {
+		return true
 	}
-	for _, mf := range manifests {
-		if strings.HasPrefix(mf, want+"/") {
-			continue // the crate's own paths (its [[bin]]'s src/main.rs)
-		}
-		data, err := in.readContextFile(mf)
-		if err != nil {
-			continue
-		}
-		for _, m := range cargoPaths.FindAllStringSubmatch(string(data), -1) {
-			for _, q := range quoted.FindAllStringSubmatch(m[1]+m[2], -1) {
-				// the directory itself, or the one holding it (atuin's
-				// `COPY vendor vendor` for `[patch.crates-io] axoasset =
-				// { path = "vendor/axoasset" }`, before cargo chef cook:
-				// review 24)
-				if p := strings.TrimPrefix(path.Clean("/"+path.Join(path.Dir(mf), q[1])), "/"); p == want || strings.HasPrefix(p, want+"/") {
-					return true
-				}
-			}
+	// the directory holding a dependency (atuin's `COPY vendor vendor`
+	// for `[patch.crates-io] axoasset = { path = "vendor/axoasset" }`,
+	// before cargo chef cook: review 24)
+	for d := range in.depDirs {
+		if p, ok := strings.CutPrefix(d, "cargo:"); ok && strings.HasPrefix(p, want+"/") {
+			return true
 		}
 	}
 	return false
 }
 
+// loadDepDirs reads, once per input, the directories the context's
+// manifests name as local dependencies: every crate's Cargo.toml (its
+// path dependencies and workspace members, relative to itself: review
+// 30, svix's bridge crates reach ../../rust) and every package.json's
+// file:/link: packages (review 31). At most maxCargoManifests files of
+// each kind and maxDepBytes in all are read (a hostile repository's
+// thousands of large manifests cost one bounded pass, not one per COPY).
+func (in *Input) loadDepDirs() {
+	if in.depDirs != nil {
+		return
+	}
+	in.depDirs = map[string]bool{}
+	budget := int64(maxDepBytes)
+	read := func(p string) string {
+		if budget <= 0 {
+			return ""
+		}
+		data, err := in.readContextFile(p)
+		if err != nil {
+			return ""
+		}
+		budget -= int64(len(data))
+		return string(data)
+	}
+	cargo := []string{"Cargo.toml"}
+	var js []string
+	if in.Context != nil {
+		for _, e := range in.Context.Entries {
+			switch b := path.Base(e.Path); {
+			case b == "Cargo.toml" && e.Path != "Cargo.toml" && len(cargo) < maxCargoManifests:
+				cargo = append(cargo, e.Path)
+			case b == "package.json" && !strings.Contains(e.Path, "node_modules/") && len(js) < maxCargoManifests:
+				js = append(js, e.Path)
+			}
+		}
+	}
+	for _, mf := range cargo {
+		for _, m := range cargoPaths.FindAllStringSubmatch(read(mf), -1) {
+			for _, q := range quoted.FindAllStringSubmatch(m[1]+m[2], -1) {
+				p := strings.TrimPrefix(path.Clean("/"+path.Join(path.Dir(mf), q[1])), "/")
+				// a crate's own paths ([[bin]]'s src/main.rs) name no
+				// crate: only a directory with a Cargo.toml is one
+				if !in.contextHas(path.Join(p, "Cargo.toml")) || len(in.depDirs) >= maxDepDirs {
+					continue
+				}
+				in.depDirs["cargo:"+p] = true
+			}
+		}
+	}
+	for _, mf := range js {
+		for _, m := range jsFileDep.FindAllStringSubmatch(read(mf), -1) {
+			if len(in.depDirs) >= maxDepDirs {
+				break
+			}
+			in.depDirs["js:"+strings.TrimPrefix(path.Clean("/"+path.Join(path.Dir(mf), m[1])), "/")] = true
+		}
+	}
+}
+
+// maxDepBytes bounds what loadDepDirs reads of the manifests, maxDepDirs
+// the directories it keeps.
+const (
+	maxDepBytes = 16 << 20
+	maxDepDirs  = 2000
+)
+
 // jsFileDepDir: the context directory src is a local package that a
 // package.json of the context depends on (`"utils": "file:../node-utils"`,
 // resolved from that package.json's directory): the install needs it as a
 // manifest, before the sources (review 31: a demo's jokes-service copies
-// node-utils beside its package.json, then installs). At most
-// maxCargoManifests package.json files are read.
+// node-utils beside its package.json, then installs).
 func (in *Input) jsFileDepDir(src string) bool {
 	want := strings.TrimPrefix(path.Clean("/"+src), "/")
-	if want == "" || in.Context == nil {
+	if want == "" {
 		return false
 	}
-	n := 0
-	for _, e := range in.Context.Entries {
-		if path.Base(e.Path) != "package.json" || strings.Contains(e.Path, "node_modules/") {
-			continue
-		}
-		if n++; n > maxCargoManifests {
-			break
-		}
-		data, err := in.readContextFile(e.Path)
-		if err != nil {
-			continue
-		}
-		for _, m := range jsFileDep.FindAllStringSubmatch(string(data), -1) {
-			if p := strings.TrimPrefix(path.Clean("/"+path.Join(path.Dir(e.Path), m[1])), "/"); p == want {
-				return true
-			}
-		}
-	}
-	return false
+	in.loadDepDirs()
+	return in.depDirs["js:"+want]
 }
 
 // jsFileDep: a dependency on a local directory in a package.json.
@@ -923,8 +949,10 @@ func declares(x *dockerfile.Instruction, name string) bool {
 // textVariables are the variables a Dockerfile text expands.
 func textVariables(text string) []string {
 	var out []string
+	seen := map[string]bool{}
 	for _, m := range varRef.FindAllStringSubmatch(text, -1) {
-		if !slices.Contains(out, m[1]) {
+		if !seen[m[1]] {
+			seen[m[1]] = true
 			out = append(out, m[1])
 		}
 	}

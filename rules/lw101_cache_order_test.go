@@ -622,3 +622,24 @@ func TestLW101SourcesInTheBaseStage(t *testing.T) {
 		t.Fatalf("%+v", fs)
 	}
 }
+
+// TestLW101SourcesAtTheRoot: the code review of this session: with the
+// sources copied to /, a RUN between that removes /src/*.log touches
+// them (underDir's prefix test missed the root): the rewrite refuses.
+func TestLW101SourcesAtTheRoot(t *testing.T) {
+	files := map[string]string{
+		"Dockerfile":   "FROM node:20\nCOPY . .\nRUN rm -rf /src/*.log\nRUN npm ci\n",
+		"package.json": "{}", "package-lock.json": "{}", "src/a.log": "x",
+	}
+	in := inputWithContext(t, files)
+	fs := check(t, "LW101", in)
+	if len(fs) != 1 {
+		t.Fatalf("%+v", fs)
+	}
+	if fx, _ := fixCacheOrderInScope(in, fs[0]); fx != nil {
+		t.Errorf("moved above the sources:\n%s", strings.Join(ApplyFix(in.File.Lines, fx), "\n"))
+	}
+	if !overlaps("/", "/app") || !overlaps("/x", "/") {
+		t.Error("the root overlaps everything")
+	}
+}

@@ -269,6 +269,10 @@ var goValueFlags = map[string]bool{"-o": true, "-p": true, "-C": true, "-asmflag
 	"-gccgoflags": true, "-gcflags": true, "-installsuffix": true, "-ldflags": true, "-mod": true, "-modfile": true, "-overlay": true, "-pgo": true,
 	"-pkgdir": true, "-tags": true, "-toolexec": true, "-coverpkg": true, "-covermode": true}
 
+// scriptAssigns: a name a shell script sets (a for loop's, read's, an
+// assignment's or an export's).
+var scriptAssigns = regexp.MustCompile(`(?:^|[\s;&|(])(?:for\s+(\w+)\s|read\s+(?:-\w+\s+)*(\w+)|(?:export\s+)?(\w+)=)`)
+
 // conditionalExport: an export the script runs only on a condition.
 var conditionalExport = regexp.MustCompile(`(&&|\|\||\bthen|\bdo|\belse|\))\s*export\s`)
 
@@ -356,12 +360,19 @@ func goCall(ins *dockerfile.Instruction, c dockerfile.Command) (goCompileCall, s
 	// a variable the script itself sets (`for name in a b; do go build
 	// ./cmd/$name; done`: review 29, openreplay) has no value in the
 	// listing stage, which would list nothing and compile nothing
+	var assigned map[string]bool // the names the script itself sets, read once
 	for _, w := range slices.Concat(call.env, call.flags, call.pkgs) {
 		for _, v := range textVariables(w) {
 			if _, ok := ins.State.Getenv(v); ok {
 				continue
 			}
-			if regexp.MustCompile(`(^|[\s;&|(])(for\s+` + regexp.QuoteMeta(v) + `\s|read\s+(-\w+\s+)*` + regexp.QuoteMeta(v) + `\b|(export\s+)?` + regexp.QuoteMeta(v) + `=)`).MatchString(ins.Run.Script) {
+			if assigned == nil {
+				assigned = map[string]bool{}
+				for _, m := range scriptAssigns.FindAllStringSubmatch(ins.Run.Script, -1) {
+					assigned[m[1]+m[2]+m[3]] = true
+				}
+			}
+			if assigned[v] {
 				return call, fmt.Sprintf("it compiles with $%s, which the script itself sets: the dependency stage would not know its values", v)
 			}
 		}

@@ -443,6 +443,10 @@ type Input struct {
 	goNothing int8
 	// goSumNone memoizes goSumUnreached, the same way
 	goSumNone int8
+	// depDirs memoizes the context directories that are cargo path
+	// dependencies or JS file:/link: packages (cargoPathDir, jsFileDepDir:
+	// every COPY of every stage asks)
+	depDirs map[string]bool
 }
 
 // Cost is what a finding costs, as far as layerwise can tell.
