@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"maps"
 	"path"
 	"regexp"
 	"slices"
@@ -222,9 +223,10 @@ func cargoDependencyStep(in *Input, ins *dockerfile.Instruction, c dockerfile.Co
 	return step, ""
 }
 
-// pathDependency is a dependency of the manifest given by path (in any
-// dependency table, target-specific ones included), or "".
-func pathDependency(m map[string]any) string {
+// cargoPathDeps are the dependencies of the manifest given by path (in
+// any dependency table, target-specific ones included): name to path
+// (the path "" when it is not a string).
+func cargoPathDeps(m map[string]any) map[string]string {
 	tables := []map[string]any{m}
 	if ts, ok := m["target"].(map[string]any); ok {
 		for _, t := range ts {
@@ -233,17 +235,27 @@ func pathDependency(m map[string]any) string {
 			}
 		}
 	}
+	out := map[string]string{}
 	for _, t := range tables {
 		for _, k := range []string{"dependencies", "build-dependencies", "dev-dependencies", "build_dependencies", "dev_dependencies"} {
 			deps, _ := t[k].(map[string]any)
 			for name, d := range deps {
 				if dt, ok := d.(map[string]any); ok {
-					if _, ok := dt["path"]; ok {
-						return name
+					if p, ok := dt["path"]; ok {
+						s, _ := p.(string)
+						out[name] = s
 					}
 				}
 			}
 		}
+	}
+	return out
+}
+
+// pathDependency is a dependency of the manifest given by path, or "".
+func pathDependency(m map[string]any) string {
+	for _, name := range slices.Sorted(maps.Keys(cargoPathDeps(m))) {
+		return name
 	}
 	if p, ok := m["patch"].(map[string]any); ok && len(p) > 0 {
 		return "a [patch] table"
@@ -269,55 +281,33 @@ func (in *Input) pathDepsCopiedBefore(ins *dockerfile.Instruction, m map[string]
 	for _, cd := range leadingCds(ins.Run.Commands) {
 		crate = path.Join(crate, cd.Args[0])
 	}
-	tables := []map[string]any{m}
-	if ts, ok := m["target"].(map[string]any); ok {
-		for _, t := range ts {
-			if tt, ok := t.(map[string]any); ok {
-				tables = append(tables, tt)
-			}
+	for _, p := range cargoPathDeps(m) {
+		if p == "" || !literalPath(p) || path.IsAbs(p) {
+			return false
 		}
-	}
-	for _, t := range tables {
-		for _, k := range []string{"dependencies", "build-dependencies", "dev-dependencies", "build_dependencies", "dev_dependencies"} {
-			deps, _ := t[k].(map[string]any)
-			for _, d := range deps {
-				dt, ok := d.(map[string]any)
-				if !ok {
-					continue
-				}
-				p, ok := dt["path"].(string)
-				if !ok {
-					continue
-				}
-				if !literalPath(p) || path.IsAbs(p) {
-					return false
-				}
-				ctxDir := strings.TrimPrefix(path.Clean("/"+path.Join(srcDir, p)), "/")
-				imgDir := path.Join(crate, p)
-				found := false
-				for _, x := range s.Instructions {
-					if x.Index >= ins.Index {
-						break
-					}
-					c := x.Copy
-					if c == nil || !c.FromContext() || c.UsesVariables || len(c.ContextSources()) != 1 {
-						continue
-					}
-					dest := c.Dest
-					if !path.IsAbs(dest) {
-						dest = path.Join(x.State.Workdir, dest)
-					}
-					if strings.TrimPrefix(path.Clean("/"+c.ContextSources()[0]), "/") == ctxDir && path.Clean(dest) == path.Clean(imgDir) {
-						found = true
-					}
-				}
-				if !found {
-					return false
-				}
-			}
+		if !dirCopiedTo(s, ins, strings.TrimPrefix(path.Clean("/"+path.Join(srcDir, p)), "/"), path.Join(crate, p)) {
+			return false
 		}
 	}
 	return true
+}
+
+// dirCopiedTo: an instruction of s before ins copies the context directory
+// ctxDir, alone, to imgDir.
+func dirCopiedTo(s *dockerfile.Stage, ins *dockerfile.Instruction, ctxDir, imgDir string) bool {
+	for _, x := range s.Instructions {
+		if x.Index >= ins.Index {
+			return false
+		}
+		c := x.Copy
+		if c == nil || !c.FromContext() || c.UsesVariables || len(c.ContextSources()) != 1 {
+			continue
+		}
+		if strings.TrimPrefix(path.Clean("/"+c.ContextSources()[0]), "/") == ctxDir && path.Clean(absIn(x, c.Dest)) == path.Clean(imgDir) {
+			return true
+		}
+	}
+	return false
 }
 
 // cargoName is a crate name as cargo allows it, and as it can be written
