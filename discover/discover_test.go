@@ -917,6 +917,7 @@ func TestReleaseOnlyTriggers(t *testing.T) {
 		{"on: [push, pull_request]\n", false},
 		{"on:\n  push:\n", false},
 		{"on:\n  workflow_dispatch:\n", false},
+		{"on:\n  push:\n    tags: [\"v*\"]\n  schedule:\n    - cron: \"0 3 * * *\"\n", false},
 	} {
 		if got := releaseOnly([]byte(c.on)); got != c.want {
 			t.Errorf("%q: %v", c.on, got)

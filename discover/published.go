@@ -1094,13 +1094,16 @@ var (
 	ciPRTrigger      = regexp.MustCompile(`(?m)^\s*(pull_request|pull_request_target|merge_group):|^on:\s*\[?[^\n]*\bpull_request\b`)
 	ciPushTrigger    = regexp.MustCompile(`(?m)^\s*push:|^on:\s*\[?[^\n]*\bpush\b`)
 	ciReleaseTrigger = regexp.MustCompile(`(?m)^\s*release:|^on:\s*\[?[^\n]*\brelease\b`)
+	// a timetable runs the workflow on the branch's head too (nightly
+	// images), not on release tags alone
+	ciScheduleTrigger = regexp.MustCompile(`(?m)^\s*schedule:|^on:\s*\[?[^\n]*\bschedule\b`)
 )
 
 // releaseOnly: a workflow's triggers (the text before its jobs) run it on
 // release tags alone — pushes filtered to tags, or releases — and never on
 // a branch or a pull request (review 30: Exceptionless' arm64 release).
 func releaseOnly(triggers []byte) bool {
-	if ciPRTrigger.Match(triggers) || bytes.Contains(triggers, []byte("branches:")) || bytes.Contains(triggers, []byte("branches-ignore:")) {
+	if ciPRTrigger.Match(triggers) || ciScheduleTrigger.Match(triggers) || bytes.Contains(triggers, []byte("branches:")) || bytes.Contains(triggers, []byte("branches-ignore:")) {
 		return false
 	}
 	if ciPushTrigger.Match(triggers) {

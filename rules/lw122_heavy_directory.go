@@ -64,15 +64,17 @@ func checkHeavyDirs(in *Input) []Finding {
 
 // goEmbeds: a .go file in a directory above dir (its package's) embeds
 // dir or something in it (`//go:embed web/dist`: review 31, netbird's
-// proxy, whose committed UI build the compile embeds). At most 200 Go
-// files are read.
+// proxy, whose committed UI build the compile embeds). A test file's
+// embed counts only where an image runs `go test`: the build of a binary
+// never reads it. At most 200 Go files are read.
 func (in *Input) goEmbeds(dir string) bool {
 	if in.Context == nil {
 		return false
 	}
 	read := 0
+	tests := in.runsGoTest()
 	for _, e := range in.Context.Entries {
-		if !strings.HasSuffix(e.Path, ".go") || e.Type != buildctx.TypeFile {
+		if !strings.HasSuffix(e.Path, ".go") || e.Type != buildctx.TypeFile || (!tests && strings.HasSuffix(e.Path, "_test.go")) {
 			continue
 		}
 		pkg := path.Dir(e.Path)
@@ -457,6 +459,27 @@ func copyNames(in *IgnoreInput, p string) bool {
 			src := strings.TrimPrefix(path.Clean("/"+s.Pattern), "/")
 			if src == p || strings.HasPrefix(src, p+"/") {
 				return true
+			}
+		}
+	}
+	return false
+}
+
+// runsGoTest: a RUN of the image runs `go test` (and reads what test
+// files embed).
+func (in *Input) runsGoTest() bool {
+	if in.File == nil {
+		return false
+	}
+	for _, s := range in.File.Stages {
+		for _, ins := range s.Instructions {
+			if ins.Run == nil {
+				continue
+			}
+			for _, c := range ins.Run.Commands {
+				if p := c.Positional(); path.Base(c.Name) == "go" && len(p) > 0 && p[0] == "test" {
+					return true
+				}
 			}
 		}
 	}

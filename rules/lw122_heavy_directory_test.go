@@ -41,6 +41,11 @@ func TestLW122NotByNameAlone(t *testing.T) {
 			"proxy/web/embed.go": "package web\n\nimport \"embed\"\n\n//go:embed dist\nvar Dist embed.FS\n"}, 0},
 		{map[string]string{"Dockerfile": "FROM golang:1.23\nCOPY . .\nRUN npm ci && npm run build && go build ./proxy\n", "package.json": "{}", "proxy/web/dist/b.js": big,
 			"proxy/web/embed.go": "package web\n"}, 1},
+		// a test file's embed: the build of the binary never reads it
+		{map[string]string{"Dockerfile": "FROM golang:1.23\nCOPY . .\nRUN go build ./proxy\n", "proxy/dist/b.bin": big,
+			"proxy/p_test.go": "package proxy\n\nimport \"embed\"\n\n//go:embed dist\nvar td embed.FS\n"}, 1},
+		{map[string]string{"Dockerfile": "FROM golang:1.23\nCOPY . .\nRUN go test ./... && go build ./proxy\n", "proxy/dist/b.bin": big,
+			"proxy/p_test.go": "package proxy\n\nimport \"embed\"\n\n//go:embed dist\nvar td embed.FS\n"}, 0},
 	}
 	for _, tc := range cases {
 		if got := len(check(t, "LW122", inputWithContext(t, tc.files))); got != tc.want {
