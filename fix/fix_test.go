@@ -975,6 +975,26 @@ var dockerfileCases = []struct {
 		want:  "FROM node:20 AS deps\nWORKDIR /app\nCOPY pnpm-lock.yaml pnpm-workspace.yaml ./\nCOPY patches patches/\nRUN npm install -g pnpm@9 && pnpm fetch --prod\nCOPY . .\nRUN npm install -g pnpm@9 && pnpm install --prod\nFROM node:20-slim\nCOPY --from=deps /app /app\n",
 	},
 	{
+		// review 35 (docmost): pnpm 9+'s lockfile keeps the patch's hash
+		// alone, its path is in pnpm-workspace.yaml: the patches come
+		// with the fetch (without them: ENOENT on a fresh builder)
+		name: "pnpm-workspace-patches-named-by-the-workspace-file",
+		files: map[string]string{"Dockerfile": "FROM node:20 AS deps\nWORKDIR /app\nCOPY . .\nRUN pnpm install --prod\nFROM node:20-slim\nCOPY --from=deps /app /app\n",
+			"package.json": "{}", "pnpm-lock.yaml": "lockfileVersion: '9.0'\n\npatchedDependencies:\n  scimmy@1.3.5: 775d80f8\n\nimporters: {}\n", "pnpm-workspace.yaml": "packages:\n  - a\npatchedDependencies:\n  scimmy@1.3.5: patches/scimmy@1.3.5.patch\n",
+			"patches/scimmy@1.3.5.patch": "", "a/package.json": "{}"},
+		rules: []string{"LW101"},
+		want:  "FROM node:20 AS deps\nWORKDIR /app\nCOPY pnpm-lock.yaml pnpm-workspace.yaml ./\nCOPY patches patches/\nRUN pnpm fetch --prod\nCOPY . .\nRUN pnpm install --prod\nFROM node:20-slim\nCOPY --from=deps /app /app\n",
+	},
+	{
+		// a hash alone and no file naming the patch: not known, refused
+		name: "pnpm-workspace-patches-not-named",
+		files: map[string]string{"Dockerfile": "FROM node:20 AS deps\nWORKDIR /app\nCOPY . .\nRUN pnpm install --prod\nFROM node:20-slim\nCOPY --from=deps /app /app\n",
+			"package.json": "{}", "pnpm-lock.yaml": "lockfileVersion: '9.0'\n\npatchedDependencies:\n  scimmy@1.3.5: 775d80f8\n\nimporters: {}\n", "pnpm-workspace.yaml": "packages:\n  - a\n",
+			"patches/scimmy@1.3.5.patch": "", "a/package.json": "{}"},
+		rules: []string{"LW101"},
+		note:  "does not name",
+	},
+	{
 		// in the image's own stage too: pnpm fetch fills the store and
 		// node_modules/.pnpm in its layer (one copy, hard-linked), and the
 		// install after the sources finds them there and writes only its
@@ -1246,6 +1266,15 @@ var dockerfileCases = []struct {
 		// every build (checked on BuildKit)
 		name:  "rm-home-cache-removes-mount-point",
 		files: map[string]string{"Dockerfile": "FROM python:3.12\nWORKDIR /app\nCOPY requirements.txt ./\nRUN pip install -r requirements.txt && rm -rf ~/.cache\n", "requirements.txt": "flask\n"},
+		rules: []string{"LW102"},
+		note:  "would remove the mount point",
+	},
+	{
+		// review 35 (errbit): the gems' cache removed through a variable
+		// and a glob; with a mount on it, rm fails ("Device or resource
+		// busy") and set -e ends the build
+		name:  "rm-variable-glob-removes-mount-point",
+		files: map[string]string{"Dockerfile": "FROM ruby:3.4\nENV BUNDLE_PATH=/usr/local/bundle\nWORKDIR /app\nCOPY Gemfile Gemfile.lock ./\nRUN set -eux ; bundle install ; rm -rf ~/.bundle/ \"${BUNDLE_PATH}\"/ruby/*/cache\nCOPY . .\n", "Gemfile": "source 'https://rubygems.org'\n", "Gemfile.lock": ""},
 		rules: []string{"LW102"},
 		note:  "would remove the mount point",
 	},

@@ -144,6 +144,7 @@ func Ignores(ctx context.Context, disc *discover.Repo, opt Options) ([]*FileFix,
 		return nil
 	}
 	var refused []Note
+	var unknownByName []*discover.Image
 	for _, im := range disc.Images {
 		if im.Refused != "" {
 			refused = append(refused, Note{File: im.SourceFile, Reason: im.Refused + " Left as it is."})
@@ -152,6 +153,9 @@ func Ignores(ctx context.Context, disc *discover.Repo, opt Options) ([]*FileFix,
 			// its needs are unknown: the context it shares is left alone
 			if n := add(im.AbsContext(), im.AbsDockerfile(), ignoreUser{im: im, unknown: true}); n != nil {
 				return nil, []Note{*n}, nil
+			}
+			if im.Source == discover.SourceDockerfile {
+				unknownByName = append(unknownByName, im)
 			}
 			continue
 		}
@@ -169,6 +173,19 @@ func Ignores(ctx context.Context, disc *discover.Repo, opt Options) ([]*FileFix,
 			dir := filepath.Join(disc.Root, filepath.FromSlash(v))
 			if n := add(dir, "", ignoreUser{im: im, named: name, sources: buildctx.SourcesFrom(im.Model, name)}); n != nil {
 				return nil, []Note{*n}, nil
+			}
+		}
+	}
+	// a Dockerfile found by its name alone, which could not be read, was
+	// given its own directory as context; it may be built from any
+	// directory above it (review 36: growthbook's preview/Dockerfile.append,
+	// which CI appends to the root Dockerfile and builds from the root, with
+	// a COPY of preview/): the contexts that hold it are left alone too
+	for _, key := range order {
+		g := groups[key]
+		for _, im := range unknownByName {
+			if d := filepath.Dir(im.AbsDockerfile()); d != g.contextDir && strings.HasPrefix(d, g.contextDir+string(filepath.Separator)) {
+				g.users = append(g.users, ignoreUser{im: im, unknown: true})
 			}
 		}
 	}

@@ -282,6 +282,29 @@ func TestIgnoreLeftAloneWhenASharerDoesNotParse(t *testing.T) {
 	}
 }
 
+// A Dockerfile found by name in a subdirectory that does not parse may be
+// built from the root (review 36: growthbook's CI appends
+// preview/Dockerfile.append to the root Dockerfile and builds it from the
+// root): the root's ignore file is left alone, not told to drop preview/.
+func TestIgnoreLeftAloneWhenAnUnparsedDockerfileBelowMayUseIt(t *testing.T) {
+	files := map[string]string{
+		"Dockerfile":                "FROM busybox:1.36\nCOPY src/ /src/\n",
+		"src/main.c":                "",
+		"preview/Dockerfile.append": "COPY preview/idle-monitor.js /app/\nFROOM x\n",
+		"preview/idle-monitor.js":   "",
+		".env":                      "API_KEY=k3y",
+	}
+	got, _ := ignoreFixes(t, files)
+	if f, ok := got[".dockerignore"]; ok {
+		t.Errorf("the root's ignore file written: %q", patternsOf(f))
+	}
+	// the same tree without it: the root's ignore file is written
+	delete(files, "preview/Dockerfile.append")
+	if got, notes := ignoreFixes(t, files); got[".dockerignore"] == "" {
+		t.Errorf("no ignore file written without the unparsed Dockerfile: %v %+v", got, notes)
+	}
+}
+
 // An inline Dockerfile (compose dockerfile_inline) counts like any other:
 // what it copies stays.
 func TestIgnoreCountsInlineDockerfiles(t *testing.T) {

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"encoding/json"
 	"fmt"
 	"path"
 	"regexp"
@@ -8,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/layerwise/layerwise/dockerfile"
+	"gopkg.in/yaml.v3"
 )
 
 // A pnpm workspace's install reads every member's package.json and runs
@@ -166,23 +168,57 @@ func pnpmFetchFiles(in *Input, dir string) ([]string, string) {
 	if err != nil {
 		return nil, fmt.Sprintf("%s cannot be read (%v)", lock, err)
 	}
-	inPatches := false
+	// the patches' paths: lockfiles up to v9 write them under
+	// patchedDependencies, newer ones a hash alone, the paths being in
+	// pnpm-workspace.yaml (pnpm 9+) or package.json's pnpm field (review
+	// 35: docmost's patches/scimmy@1.3.5.patch, named by the workspace
+	// file; `pnpm fetch` without it fails with ENOENT)
+	var patches []string
+	lockPatches, inPatches := false, false
 	for _, l := range strings.Split(string(data), "\n") {
 		if l != "" && l[0] != ' ' && l[0] != '#' {
 			inPatches = strings.HasPrefix(l, "patchedDependencies:")
+			lockPatches = lockPatches || inPatches
 			continue
 		}
-		m := patchPath.FindStringSubmatch(l)
-		if !inPatches || m == nil {
-			continue
+		if m := patchPath.FindStringSubmatch(l); inPatches && m != nil {
+			patches = append(patches, m[1])
 		}
-		p := path.Clean(m[1])
+	}
+	if ws, err := in.readContextFile(join("pnpm-workspace.yaml")); err == nil {
+		var w struct {
+			PatchedDependencies map[string]string `yaml:"patchedDependencies"`
+		}
+		if yaml.Unmarshal(ws, &w) == nil {
+			for _, p := range w.PatchedDependencies {
+				patches = append(patches, p)
+			}
+		}
+	}
+	if pj, err := in.readContextFile(join("package.json")); err == nil {
+		var m struct {
+			Pnpm struct {
+				PatchedDependencies map[string]string `json:"patchedDependencies"`
+			} `json:"pnpm"`
+		}
+		if json.Unmarshal(pj, &m) == nil {
+			for _, p := range m.Pnpm.PatchedDependencies {
+				patches = append(patches, p)
+			}
+		}
+	}
+	if lockPatches && len(patches) == 0 {
+		return nil, fmt.Sprintf("%s patches packages with files it does not name, and neither pnpm-workspace.yaml nor package.json names them", lock)
+	}
+	slices.Sort(patches)
+	for _, p0 := range slices.Compact(patches) {
+		p := path.Clean(p0)
 		if path.IsAbs(p) || p == ".." || strings.HasPrefix(p, "../") {
-			return nil, fmt.Sprintf("%s patches a package with %s, outside the workspace", lock, m[1])
+			return nil, fmt.Sprintf("%s patches a package with %s, outside the workspace", lock, p0)
 		}
 		top := join(strings.SplitN(p, "/", 2)[0])
 		if !in.contextHas(join(p)) || !literalPath(top) {
-			return nil, fmt.Sprintf("%s patches a package with %s, which the context does not send as written", lock, m[1])
+			return nil, fmt.Sprintf("%s patches a package with %s, which the context does not send as written", lock, p0)
 		}
 		if !slices.Contains(files, top) {
 			files = append(files, top)

@@ -1466,34 +1466,91 @@ func aptUpdatesFirst(x *dockerfile.Instruction) bool {
 
 // removesMountPoint finds an rm among cmds that would remove one of the
 // mount targets or a directory above one: `rm -rf /var/cache/*` with a
-// mount on /var/cache/apt fails the build. A glob removes what lies under
-// its literal prefix's directory.
+// mount on /var/cache/apt fails the build ("Device or resource busy"), and
+// so does `rm -rf "${BUNDLE_PATH}"/ruby/*/cache` with one on
+// /usr/local/bundle/ruby/4.0.0/cache (review 35: errbit, set -e). A word's
+// variables are expanded with the values in scope; one whose value is not
+// known may stand for any directory, so what follows it is matched against
+// the end of the target's path.
 func removesMountPoint(cmds []dockerfile.Command, targets []string, st *dockerfile.State) (dockerfile.Command, string, bool) {
 	for _, c := range cmds {
 		if path.Base(c.Name) != "rm" {
 			continue
 		}
 		for _, a := range c.Positional() {
-			a = expandHome(a, st)
-			if !path.IsAbs(a) {
-				if st == nil || strings.ContainsAny(a, "$`") {
-					continue
-				}
-				a = path.Join(st.Workdir, a)
-			}
-			p, glob := a, false
-			if i := strings.IndexAny(a, "*?["); i >= 0 {
-				p, glob = path.Dir(a[:i]+"x"), true
-			}
-			p = path.Clean(p)
 			for _, t := range targets {
-				if (glob && t != p && underDir(t, p)) || (!glob && underDir(t, p)) {
+				if rmRemoves(a, t, st) {
 					return c, t, true
 				}
 			}
 		}
 	}
 	return dockerfile.Command{}, "", false
+}
+
+var shellVarRef = regexp.MustCompile(`\$\{?([A-Za-z_][A-Za-z0-9_]*)`)
+
+// rmRemoves: `rm -rf word` removes target or a directory above it.
+func rmRemoves(word, target string, st *dockerfile.State) bool {
+	a := expandHome(word, st)
+	unknownPrefix := false
+	if strings.ContainsAny(a, "$`") {
+		known := !strings.Contains(a, "`") && st != nil
+		for _, m := range shellVarRef.FindAllStringSubmatch(a, -1) {
+			if _, ok := st.Getenv(m[1]); !ok || !known {
+				known = false
+				break
+			}
+		}
+		if known {
+			a = st.Expand(a)
+		} else {
+			// the part after the last variable, its quotes taken off
+			i := max(strings.LastIndex(a, "}"), strings.LastIndex(a, "`"))
+			if i < 0 {
+				loc := shellVarRef.FindAllStringIndex(a, -1)
+				i = loc[len(loc)-1][1] - 1
+			}
+			a, unknownPrefix = strings.NewReplacer(`"`, "", "'", "").Replace(a[i+1:]), true
+		}
+	} else {
+		a = strings.NewReplacer(`"`, "", "'", "").Replace(a)
+	}
+	if !unknownPrefix && !path.IsAbs(a) {
+		if st == nil {
+			return false
+		}
+		a = path.Join(st.Workdir, a)
+	}
+	pat := strings.Split(strings.Trim(path.Clean("/"+a), "/"), "/")
+	if unknownPrefix && (len(pat) == 0 || pat[0] == "") {
+		return false // `rm -rf "$DIR"`: nothing of it is known
+	}
+	// the target and every directory above it: does the word name one?
+	for t := path.Clean(target); ; t = path.Dir(t) {
+		comps := strings.Split(strings.Trim(t, "/"), "/")
+		if t == "/" {
+			comps = nil
+		}
+		if unknownPrefix && len(comps) >= len(pat) {
+			comps = comps[len(comps)-len(pat):]
+		}
+		if len(comps) == len(pat) && len(pat) > 0 {
+			match := true
+			for i := range pat {
+				if ok, err := path.Match(pat[i], comps[i]); err != nil || !ok {
+					match = false
+					break
+				}
+			}
+			if match {
+				return true
+			}
+		}
+		if t == "/" {
+			return false
+		}
+	}
 }
 
 // expandHome writes ~ and $HOME as the state's home directory.
