@@ -282,6 +282,40 @@ func loadCompose(ctx context.Context, root, dir, file string, env []string, envO
 		proj, err = opts.LoadProject(ctx)
 	}
 	if err != nil {
+		// a file the repository only ever uses combined with others
+		// (`-f docker-compose.yml -f docker-compose.infrastructure.yml`,
+		// a devcontainer's list): alone, its services depend on or join
+		// what another file declares (review 35: eShopOnAbp's rabbitmq,
+		// rubygems.org's db, dolphinscheduler's e2e network). Its builds
+		// are all there: read it without the cross-references checked.
+		consistencyErr := err
+		if cli.WithConsistency(false)(opts) == nil {
+			if p, err2 := opts.LoadProject(ctx); err2 == nil {
+				proj, err = p, nil
+				warns = append(warns, fmt.Sprintf("%s: read without checking what its services refer to (%v): it is used with other compose files", strings.Join(files, "+"), consistencyErr))
+			}
+		}
+		// no .env, and values the file needs to be valid (solidtime's
+		// extra_hosts "${NGINX_HOST_NAME}:…", empty without one): the
+		// example env file the project ships is what its users copy
+		if err != nil && len(envFiles) == 0 {
+			if example, values := exampleEnv(root, dir); example != "" {
+				if opts.Environment == nil {
+					opts.Environment = map[string]string{}
+				}
+				for k, v := range values {
+					if _, set := opts.Environment[k]; !set {
+						opts.Environment[k] = v
+					}
+				}
+				if p, err2 := opts.LoadProject(ctx); err2 == nil {
+					proj, err = p, nil
+					warns = append(warns, fmt.Sprintf("%s: read with the values of %s (there is no .env, and without them: %v)", strings.Join(files, "+"), rel(root, example), consistencyErr))
+				}
+			}
+		}
+	}
+	if err != nil {
 		return nil, []string{failed(fmt.Sprintf("%s: %v (its images are missing; fix it and run again)", strings.Join(files, "+"), err))}
 	}
 	if len(required) > 0 {
@@ -459,3 +493,18 @@ func requiredUnset(err error) []string {
 // testCommand: a command line that runs a test suite (a compose service
 // that runs the image's tests needs what only they use: review 29).
 var testCommand = regexp.MustCompile(`(^|[\s;&|/])((npm|yarn|pnpm|bun)\s+(run\s+)?test(:\S+)?|npx\s+(jest|mocha|vitest|playwright)|jest|mocha|vitest|pytest|tox|go\s+test|mvn\s+(\S+\s+)*test|gradle\w*\s+(\S+\s+)*test|rspec|phpunit|dotnet\s+test|cargo\s+test)(\s|$)`)
+
+// exampleEnv is the example env file beside a compose file (.env.example,
+// .env.sample, .env.dist, .env.template) and its values, read within root.
+func exampleEnv(root, dir string) (string, map[string]string) {
+	for _, n := range []string{".env.example", ".env.sample", ".env.dist", ".env.template"} {
+		p := filepath.Join(dir, n)
+		if _, err := safefile.ReadWithin(root, p, safefile.MaxManifest); err != nil {
+			continue
+		}
+		if m, err := dotenv.Read(p); err == nil {
+			return p, m
+		}
+	}
+	return "", nil
+}

@@ -278,6 +278,55 @@ func TestComposeRequiredVariables(t *testing.T) {
 	}
 }
 
+// TestComposeUsedWithOtherFiles: a compose file whose services depend on
+// or join what another file declares (the repository runs it with `-f
+// docker-compose.yml -f docker-compose.infrastructure.yml`: review 35,
+// eShopOnAbp) is read for its builds, with a warning, not failed.
+func TestComposeUsedWithOtherFiles(t *testing.T) {
+	root := t.TempDir()
+	testfs.Write(t, root, map[string]string{
+		"compose.yaml": "services:\n  api:\n    build: .\n    depends_on: [rabbitmq]\n    networks: [e2e]\n",
+		"Dockerfile":   "FROM scratch\n",
+	})
+	res, err := Discover(context.Background(), root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Failed) != 0 {
+		t.Errorf("failed = %q", res.Failed)
+	}
+	if ims := byName(res); ims["api"] == nil || ims["api"].Source != SourceCompose {
+		t.Errorf("images = %q", names(res))
+	}
+	if all := strings.Join(res.Warnings, "\n"); !strings.Contains(all, "used with other compose files") {
+		t.Errorf("warnings = %q", res.Warnings)
+	}
+}
+
+// TestComposeReadWithTheExampleEnv: a compose file valid only with the
+// values users copy from .env.example (review 36: solidtime's extra_hosts
+// "${NGINX_HOST_NAME}:…") is read with them where there is no .env.
+func TestComposeReadWithTheExampleEnv(t *testing.T) {
+	files := map[string]string{
+		"compose.yaml": "services:\n  api:\n    build: .\n    extra_hosts:\n      - \"${LW_TEST_HOST}:10.0.0.1\"\n",
+		"Dockerfile":   "FROM scratch\n",
+	}
+	for _, example := range []bool{false, true} {
+		if example {
+			files[".env.example"] = "LW_TEST_HOST=app.test\n"
+		}
+		root := t.TempDir()
+		testfs.Write(t, root, files)
+		res, err := Discover(context.Background(), root, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := byName(res)["api"] != nil; got != example {
+			t.Errorf("example env %v: api discovered %v (failed %q)", example, got, res.Failed)
+		}
+	}
+}
+
 // TestBrokenComposeIsAFailure: a compose file that does not load is a
 // failure (its images are missing: commands exit 1), and the rest is still
 // discovered.

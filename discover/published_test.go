@@ -563,9 +563,13 @@ func TestLoadedComposeNamesItsOwnDockerfiles(t *testing.T) {
 	// (review 27), it still names only its own Dockerfiles
 	files["docker-compose-local.yml"] = "services:\n  api:\n    image: ${REQUIRED:?set it}\n    build:\n      context: ./apps/api\n      dockerfile: Dockerfile.dev\n"
 	check(true)
-	// a compose file that does not load (a volume it does not declare) is
-	// read by its words: it may build any Dockerfile.dev
+	// a volume it does not declare (another file of the project does):
+	// loaded without the check of what its services refer to
 	files["docker-compose-local.yml"] = "services:\n  api:\n    volumes:\n      - data:/x\n    build:\n      context: ./apps/api\n      dockerfile: Dockerfile.dev\n"
+	check(true)
+	// a compose file that does not load (a port that is no port) is read
+	// by its words: it may build any Dockerfile.dev
+	files["docker-compose-local.yml"] = "services:\n  api:\n    ports:\n      - {published: [1]}\n    build:\n      context: ./apps/api\n      dockerfile: Dockerfile.dev\n"
 	check(false)
 }
 
