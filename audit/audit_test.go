@@ -563,7 +563,7 @@ func TestBuildKitFindingsThatCannotHold(t *testing.T) {
 		// review 32 (logto): a number of seconds under a key's name
 		"quantity/Dockerfile": "FROM debian:12\nENV PRIVATE_KEY_ROTATION_GRACE_PERIOD=86400\nENV API_KEY=86400\n",
 		// review 33 (openstatus, dittofeed): a dummy value, a mode's name
-		"dummy/Dockerfile": "FROM debian:12\nENV AUTH_SECRET=\"test\" AUTH_MODE='single-tenant' GITHUB_TOKEN=ghp_x9f8e7d6c5\n",
+		"dummy/Dockerfile": "FROM debian:12\nENV AUTH_SECRET=\"test\" AUTH_MODE='single-tenant' AUTH_PROVIDERS='credentials,oidc' GITHUB_TOKEN=ghp_x9f8e7d6c5\n",
 	})
 	res := run(t, root, nil)
 	got := map[string]int{}
@@ -879,6 +879,25 @@ func TestFixtureFindingsInform(t *testing.T) {
 		}
 		if warned != c.warn || len(res.Findings) == 0 {
 			t.Errorf("%s: warned %v, want %v (%d findings)", c.path, warned, c.warn, len(res.Findings))
+		}
+	}
+}
+
+// TestBuildKitStyleChecksInform: BuildKit's checks of how a Dockerfile is
+// written (casing, `ENV key value`) are information; those that change
+// what is built or exposed stay warnings (reviews 35, 36).
+func TestBuildKitStyleChecksInform(t *testing.T) {
+	root := testfs.Tree(t, map[string]string{
+		"Dockerfile": "FROM busybox:1.36 as build\nENV MODE prod\nARG API_TOKEN\nRUN echo $API_TOKEN\n",
+	})
+	res := run(t, root, nil)
+	sev := map[string]rules.Severity{}
+	for _, f := range res.Findings {
+		sev[f.RuleID] = f.Severity
+	}
+	for id, want := range map[string]rules.Severity{"buildkit/FromAsCasing": rules.Info, "buildkit/LegacyKeyValueFormat": rules.Info, "buildkit/SecretsUsedInArgOrEnv": rules.Warning} {
+		if got, ok := sev[id]; !ok || got != want {
+			t.Errorf("%s: %v (reported %v), want %v", id, got, ok, want)
 		}
 	}
 }

@@ -23,13 +23,17 @@ func buildkitFindings(ctx context.Context, in *rules.Input, metas map[string]*Me
 			continue
 		}
 		id := "buildkit/" + w.Rule
+		sev := rules.Warning
+		if rules.BuildKitStyleOnly(w.Rule) {
+			sev = rules.Info
+		}
 		mu.Lock()
 		if _, ok := metas[id]; !ok {
 			metas[id] = &Meta{ID: id, Name: w.Rule, Title: w.Description, Category: rules.CatCorrectness,
-				Description: w.Description, HelpURI: w.URL, Severity: rules.Warning}
+				Description: w.Description, HelpURI: w.URL, Severity: sev}
 		}
 		mu.Unlock()
-		f := rules.Finding{RuleID: id, Severity: rules.Warning, Image: in.Image, File: in.Dockerfile, Message: w.Detail}
+		f := rules.Finding{RuleID: id, Severity: sev, Image: in.Image, File: in.Dockerfile, Message: w.Detail}
 		if in.BuildKitFindingInforms(w) {
 			f.Severity = rules.Info
 			f.Message += " (the ARG has no default: the build is expected to pass it)"

@@ -414,6 +414,20 @@ func (in *Input) BuildKitFindingInforms(w BuildKitFinding) bool {
 	return w.Rule == "InvalidDefaultArgInFrom" && in.requiredArgsOnly(w.Detail)
 }
 
+// buildkitStyleOnly are BuildKit's checks of how a Dockerfile is written
+// that change nothing in what it builds, how fast, or how the image runs:
+// casing, the legacy `ENV key value` form, MAINTAINER. They are reported
+// as information beside the findings that cost seconds or bytes (reviews
+// 35 and 36 read them as warnings that cost nothing).
+var buildkitStyleOnly = map[string]bool{
+	"StageNameCasing": true, "FromAsCasing": true, "ConsistentInstructionCasing": true,
+	"LegacyKeyValueFormat": true, "MaintainerDeprecated": true, "ExposeProtoCasing": true,
+	"InvalidDefinitionDescription": true, "RedundantTargetPlatform": true,
+}
+
+// BuildKitStyleOnly: BuildKit's check rule is about style alone.
+func BuildKitStyleOnly(rule string) bool { return buildkitStyleOnly[rule] }
+
 // BuildKitFindingHolds says whether one of BuildKit's findings holds for
 // this image, where BuildKit's linter, run offline, could not know:
 //   - UndefinedVar on a variable the stage's base image may define: the
@@ -601,8 +615,10 @@ var (
 
 // settingName names a choice among a few values; settingValue is a word.
 var (
-	settingName  = regexp.MustCompile(`(?i)(^|_)(mode|type|method|provider|strategy|kind|backend|driver|algorithm|scheme)$`)
-	settingValue = regexp.MustCompile(`^[a-z][a-z0-9]*([-_.][a-z0-9]+)*$`)
+	settingName = regexp.MustCompile(`(?i)(^|_)(modes?|types?|methods?|providers?|strateg(y|ies)|kinds?|backends?|drivers?|algorithms?|schemes?)$`)
+	// a word, or a list of them (AUTH_PROVIDERS='credentials,oidc':
+	// review 35, homarr)
+	settingValue = regexp.MustCompile(`^[a-z][a-z0-9]*([-_.][a-z0-9]+)*(,\s*[a-z][a-z0-9]*([-_.][a-z0-9]+)*)*$`)
 )
 
 // notSecretValue: a value that keeps nothing secret (empty, a flag, a
