@@ -229,6 +229,11 @@ func checkCacheMounts(in *Input) []Finding {
 				if in.jsInstallsNothing(ins, inst) {
 					continue // a package.json without dependencies
 				}
+				if v := cacheOffByEnv(inst, ins.State); v != "" {
+					// the environment turns the cache off on purpose: a
+					// mount beside it would keep nothing
+					continue
+				}
 				if (t == toolPip || t == toolUv) && inst.Cmd.HasArg("--no-index", "--offline") {
 					// wheels from a local directory (nameko's
 					// `--no-index -f /wheelhouse`: review 26): nothing is
@@ -1747,6 +1752,9 @@ func (in *Input) projectOnlyInstall(ins *dockerfile.Instruction, t *Tool) bool {
 	if !pythonTool(t) {
 		return false
 	}
+	if (t == toolUv || t == toolPoetry) && in.projectAfterDependencies(ins, t) {
+		return true
+	}
 	n := 0
 	for _, inst := range runInstalls(ins) {
 		if inst.Tool != t {
@@ -1772,6 +1780,81 @@ func (in *Input) projectOnlyInstall(ins *dockerfile.Instruction, t *Tool) bool {
 		}
 	}
 	return false
+}
+
+// projectAfterDependencies: every uv or poetry install of the RUN syncs
+// what an earlier RUN of the stage's lineage installed with
+// --no-install-project (--no-root), which left the project alone to
+// install (review 35: tensorzero's benchmark, snuba): nothing to download.
+func (in *Input) projectAfterDependencies(ins *dockerfile.Instruction, t *Tool) bool {
+	s := in.stageOf(ins)
+	if s == nil {
+		return false
+	}
+	deps := false
+	for _, x := range in.lineageInstructions(s) {
+		if x == ins {
+			break
+		}
+		for _, i := range runInstalls(x) {
+			if i.Tool == t && i.FromManifest && i.Cmd.HasArg("--no-install-project", "--no-install-workspace", "--no-root") {
+				deps = true
+			}
+		}
+	}
+	if !deps {
+		return false
+	}
+	for _, i := range runInstalls(ins) {
+		if i.Tool == t && (i.Cmd.HasArg("--no-install-project", "--no-install-workspace", "--no-root") || i.Cmd.HasArg("add", "lock")) {
+			return false
+		}
+	}
+	return true
+}
+
+// cacheOffByEnv is the variable in the RUN's environment (ENV, inherited
+// through the stages it is built FROM, or exported by the RUN) that turns
+// the tool's cache off: a mount would keep nothing (review 35: snuba's
+// UV_NO_CACHE=1 and PIP_NO_CACHE_DIR=1 in its base stage).
+func cacheOffByEnv(inst *Install, st *dockerfile.State) string {
+	var names []string
+	switch inst.Tool {
+	case toolUv:
+		names = []string{"UV_NO_CACHE"}
+	case toolPip, toolPipenv:
+		names = []string{"PIP_NO_CACHE_DIR"}
+	case toolPoetry:
+		names = []string{"POETRY_NO_CACHE"}
+	default:
+		return ""
+	}
+	env := map[string]string{}
+	if st != nil {
+		for _, n := range names {
+			if v, ok := st.Getenv(n); ok {
+				env[n] = v
+			}
+		}
+	}
+	for _, kv := range commandEnv(inst) {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			env[k] = v
+		}
+	}
+	for _, n := range names {
+		v, set := env[n]
+		switch w := strings.ToLower(strings.Trim(v, `"'`)); {
+		case !set || w == "":
+		case n == "UV_NO_CACHE" && (w == "0" || w == "false" || w == "no" || w == "off"):
+			// uv reads these as "keep the cache"
+		default:
+			// pip reads PIP_NO_CACHE_DIR=0 or false as "no cache" too
+			// (the variable sets a negated option): any value is off
+			return n + "=" + v
+		}
+	}
+	return ""
 }
 
 // localPackagesOnly: every package the install names is a local path

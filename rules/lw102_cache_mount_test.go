@@ -37,6 +37,17 @@ func TestLW102CacheMount(t *testing.T) {
 		"FROM rust:1.80\nRUN --mount=type=cache,target=/usr/local/cargo/registry cargo fetch\n",
 		// yarn 1 as root keeps its cache in /usr/local/share/.cache/yarn
 		"FROM node:20\nRUN --mount=type=cache,target=/usr/local/share/.cache/yarn yarn install\n",
+		// the environment turns the cache off, in the stage built FROM
+		// (review 35: snuba)
+		"FROM python:3.12 AS base\nENV UV_NO_CACHE=1 PIP_NO_CACHE_DIR=1\nFROM base\nCOPY uv.lock pyproject.toml ./\nRUN uv sync --frozen\nRUN pip install -r requirements.txt\n",
+		// the project alone, after its dependencies (review 35: tensorzero)
+		"FROM python:3.12\nCOPY uv.lock pyproject.toml ./\nRUN --mount=type=cache,target=/root/.cache/uv uv sync --frozen --no-install-project\nCOPY src/ src/\nRUN uv sync --frozen\n",
+	)
+	ruleCatches(t, "LW102",
+		// uv's 0 keeps the cache on
+		"FROM python:3.12\nENV UV_NO_CACHE=0\nCOPY uv.lock pyproject.toml ./\nRUN uv sync --frozen\n",
+		// a dependency step of another tool: the sync downloads
+		"FROM python:3.12\nCOPY poetry.lock pyproject.toml ./\nRUN poetry install --no-root\nCOPY uv.lock ./\nRUN uv sync --frozen\n",
 	)
 	// ... not in /root/.cache/yarn
 	ruleCatches(t, "LW102", "FROM node:20\nRUN --mount=type=cache,target=/root/.cache yarn install\n")
