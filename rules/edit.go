@@ -362,7 +362,16 @@ var (
 // command, on the command's own lines.
 func (e *runEdit) apkUpdateCache() error {
 	var noCache, plain []int
+	// an `apk update` before the add refreshed the index already: the
+	// add then needs no --update-cache, which would fetch it twice
+	// (review 35: Cloudreve's `apk update && apk add --no-cache …`)
+	updated := map[int]bool{}
+	seenUpdate := false
 	for i, c := range e.ins.Run.Commands {
+		if path.Base(c.Name) == "apk" && first(c) == "update" {
+			seenUpdate = true
+		}
+		updated[i] = seenUpdate
 		if path.Base(c.Name) != "apk" || first(c) != "add" {
 			continue
 		}
@@ -375,9 +384,18 @@ func (e *runEdit) apkUpdateCache() error {
 			}
 		case c.HasArg("--no-cache"):
 			noCache = append(noCache, i)
-		case !c.HasArg("-U") && !c.HasArg("--update-cache") && !c.HasArg("--update"):
+		case !c.HasArg("-U") && !c.HasArg("--update-cache") && !c.HasArg("--update") && !updated[i]:
 			plain = append(plain, i)
+		case !c.HasArg("-U") && !c.HasArg("--update-cache") && !c.HasArg("--update"):
+			// after an apk update: as it is
+			if slices.ContainsFunc(plain, func(i int) bool { return i >= 0 }) {
+				return fmt.Errorf("some `apk add` of the RUN follow an `apk update` and some do not: edit them by hand")
+			}
+			plain = append(plain, -1)
 		}
+	}
+	if slices.Contains(plain, -1) {
+		plain = nil // every one follows the update (the loop refused a mix)
 	}
 	count := func(re *regexp.Regexp) int {
 		n := 0
@@ -394,7 +412,7 @@ func (e *runEdit) apkUpdateCache() error {
 	// knative's `apk --no-cache --update add`)
 	updating := 0
 	for _, i := range noCache {
-		if c := e.ins.Run.Commands[i]; c.HasArg("-U") || c.HasArg("--update-cache") || c.HasArg("--update") {
+		if c := e.ins.Run.Commands[i]; c.HasArg("-U") || c.HasArg("--update-cache") || c.HasArg("--update") || updated[i] {
 			updating++
 		}
 	}
@@ -435,12 +453,18 @@ func (e *runEdit) apkUpdateCache() error {
 		}
 		e.lines[k] = l
 	}
+	wantUpdated := false
 	for k := range e.want {
 		c := &e.want[k]
+		if path.Base(c.Name) == "apk" && first(*c) == "update" {
+			wantUpdated = true
+		}
 		if path.Base(c.Name) != "apk" || first(*c) != "add" {
 			continue
 		}
 		switch {
+		case wantUpdated && !c.HasArg("--no-cache"):
+			// after the RUN's apk update: as it is
 		case c.HasArg("--no-cache") && dropNoCache:
 			c.Args = slices.DeleteFunc(append([]string(nil), c.Args...), func(a string) bool { return a == "--no-cache" })
 		case c.HasArg("--no-cache"):

@@ -994,6 +994,30 @@ func TestLW102ApkUpdateNotTwice(t *testing.T) {
 	}
 }
 
+// TestLW102ApkAfterUpdate: review 35 (Cloudreve): an `apk add` after an
+// `apk update` of the same RUN reads the index it fetched: --no-cache goes,
+// and no --update-cache fetches it a second time.
+func TestLW102ApkAfterUpdate(t *testing.T) {
+	for _, src := range []string{
+		"FROM alpine:3.20\nRUN apk update && apk add --no-cache git make\n",
+		"FROM alpine:3.20\nRUN apk update && apk add git && apk add make\n",
+	} {
+		in := input(t, src)
+		fs := check(t, "LW102", in)
+		if len(fs) != 1 {
+			t.Fatalf("%+v", fs)
+		}
+		fx, why := fixCacheMount(in, fs[0])
+		if fx == nil {
+			t.Fatal(why)
+		}
+		got := strings.Join(ApplyFix(in.File.Lines, fx), "\n")
+		if strings.Contains(got, "--update-cache") || strings.Contains(got, "--no-cache") || !strings.Contains(got, "/etc/apk/cache") {
+			t.Errorf("%q:\n%s", src, got)
+		}
+	}
+}
+
 // TestLW102JoinsTheStoresID: review 29 (plane): the new mount over
 // /pnpm/store had the default id beside the file's id=pnpm-store mounts
 // of the same store: two caches of one store.

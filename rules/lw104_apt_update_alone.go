@@ -30,7 +30,7 @@ func checkAptUpdateAlone(in *Input) []Finding {
 			if ins.Run == nil {
 				continue
 			}
-			update, install := false, false
+			update, install, after := false, false, false
 			for _, c := range ins.Run.Commands {
 				c = unwrapRunner(c)
 				switch {
@@ -38,11 +38,22 @@ func checkAptUpdateAlone(in *Input) []Finding {
 					update = true
 				case isApt(c, "install"), isApt(c, "upgrade"), isApt(c, "dist-upgrade"), isApt(c, "full-upgrade"), isApt(c, "build-dep"):
 					install = true
+				case update && !harmlessAfterUpdate[path.Base(c.Name)]:
+					// a command after the update may install through apt
+					// itself (`playwright install-deps`, install_packages,
+					// a setup script: review 36, onyx's devcontainer)
+					after = true
 				}
 			}
-			if update && !install {
-				out = append(out, in.at(ins, "`apt-get update` runs alone: its cached layer goes stale and later installs fail or install old versions. Run it in the same RUN as `apt-get install`.",
-					Cost{Invalidates: "the install that follows uses package lists cached on the day the layer was built"}))
+			if update && !install && !after {
+				f := in.at(ins, "`apt-get update` runs alone: its cached layer goes stale and later installs fail or install old versions. Run it in the same RUN as `apt-get install`.",
+					Cost{Invalidates: "the install that follows uses package lists cached on the day the layer was built"})
+				if in.onlyUncachedCI() {
+					// no layer is ever reused, so none goes stale
+					f.Severity = Info
+					f.Message += in.uncachedCINote()
+				}
+				out = append(out, f)
 			}
 		}
 	}
@@ -52,6 +63,10 @@ func checkAptUpdateAlone(in *Input) []Finding {
 // unwrapRunner sees through commands that run another one from their
 // arguments (`... | xargs apt-get install -y`, `sudo apt-get install`):
 // the command they run is what counts.
+// harmlessAfterUpdate are commands that install nothing after an apt-get
+// update in the same RUN.
+var harmlessAfterUpdate = map[string]bool{"echo": true, "true": true, ":": true, "set": true, "printf": true, "mkdir": true}
+
 func unwrapRunner(c dockerfile.Command) dockerfile.Command {
 	switch path.Base(c.Name) {
 	case "xargs", "sudo", "nice", "nohup":

@@ -22,6 +22,10 @@ func TestLW104AptUpdateAlone(t *testing.T) {
 		// the install runs through xargs in the same RUN
 		"FROM debian:12\nRUN apt-get update && grep -v '^#' packages.txt | xargs apt-get install -y\n",
 		"FROM debian:12\nRUN apt-get update && sudo apt-get install -y curl\n",
+		// a tool that installs through apt after the update (review 36:
+		// onyx's devcontainer)
+		"FROM debian:12\nRUN apt-get update && uvx playwright install-deps chromium\n",
+		"FROM bitnami/minideb:bookworm\nRUN apt-get update && install_packages curl\n",
 	)
 }
 
