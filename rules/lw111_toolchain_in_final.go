@@ -45,7 +45,7 @@ package that downloads into the home directory when installed (puppeteer, playwr
 
 func checkToolchainInFinal(in *Input) []Finding {
 	final := in.finalStage()
-	if final == nil || compilesInLineage(in) || in.runsSDK(final) || in.toolchainImage(final) || in.officialImageSource() || in.devOrTestImage(final) || in.Extended {
+	if final == nil || compilesInLineage(in) || in.runsSDK(final) || in.toolchainImage(final) || in.officialImageSource() || in.devOrTestImage(final) || in.Extended || in.toolchainKeptForRunTime(final) {
 		// LW112 covers builds that compile in the final image; a dev image
 		// needs its SDK, and so do a debug image, a dev container and a
 		// packaging image (review 11: kratos's Dockerfile-debug, mealie's
@@ -398,3 +398,35 @@ func (in *Input) startScriptInstalls(final *dockerfile.Stage) bool {
 
 // startInstalls: a script line that installs the app's dependencies.
 var startInstalls = regexp.MustCompile(`(?m)^[^#\n]*\b(yarn(\s+install)?\s*($|&&|;)|yarn\s+install|npm\s+(install|ci|i)\b|pnpm\s+(install|i)\b|pip3?\s+install|bundle\s+install|composer\s+install|poetry\s+install)`)
+
+// toolchainKeptForRunTime: the final stage sets its toolchain up for the
+// container to use (`rustup component add rust-src`, a target or a
+// toolchain installed: review 36, kellnr, a crate registry that builds
+// docs at run time), or is a workstation whose tools are the product (a
+// desktop, a VNC server: review 35, khoj's computer sandbox).
+func (in *Input) toolchainKeptForRunTime(final *dockerfile.Stage) bool {
+	for _, x := range final.Instructions {
+		if x.Run == nil {
+			continue
+		}
+		for _, c := range x.Run.Commands {
+			p := c.Positional()
+			if path.Base(c.Name) == "rustup" && len(p) >= 2 && (p[0] == "component" || p[0] == "target" || p[0] == "toolchain") && (p[1] == "add" || p[1] == "install") {
+				return true
+			}
+		}
+		for _, inst := range runInstalls(x) {
+			if !inst.Tool.System {
+				continue
+			}
+			for _, a := range inst.Cmd.Positional() {
+				if workstationPackage.MatchString(a) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+var workstationPackage = regexp.MustCompile(`^(xfce4|xfce4-\S+|lxde|lxqt|x11vnc|tigervnc-\S+|tightvncserver|novnc|xrdp|kde-plasma-desktop|gnome-session)$`)

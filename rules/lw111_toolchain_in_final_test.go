@@ -45,6 +45,11 @@ func TestLW111ToolchainInFinal(t *testing.T) {
 		"FROM golang:1.22\nRUN go build ./...\n",
 		"FROM python:3.12\nRUN pip install -r requirements.txt\n",
 		"FROM debian:12\nRUN apt-get install -y --no-install-recommends curl\n",
+		// the toolchain set up for the container (review 36: kellnr builds
+		// crates' docs at run time)
+		"FROM rust:slim-trixie\nRUN apt-get update && apt-get install -y build-essential clang\nRUN rustup component add rust-src\nCOPY kellnr /opt/kellnr/\nCMD [\"/opt/kellnr/kellnr\"]\n",
+		// a desktop whose tools are the product (review 35: khoj's sandbox)
+		"FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y xfce4 x11vnc build-essential python3-dev vim\nCOPY start.sh /start.sh\nCMD [\"/start.sh\"]\n",
 	)
 }
 
