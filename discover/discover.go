@@ -128,6 +128,10 @@ type Image struct {
 	// CIPersistentBuilder: that CI builds on builders that keep their
 	// state between jobs (Depot, Namespace, Blacksmith): cache mounts too.
 	CIPersistentBuilder bool `json:"ciPersistentBuilder,omitempty"`
+	// CIFinalStageCache: that CI's layer cache keeps the final image's
+	// layers alone (an inline cache, or cache-to without mode=max): the
+	// steps of the other stages are never reused by its next job.
+	CIFinalStageCache bool `json:"ciFinalStageCache,omitempty"`
 	// LocalBuild: something outside CI builds the image too — compose or
 	// bake declare it, or a script, Makefile or README near it names it.
 	LocalBuild bool `json:"localBuild,omitempty"`
@@ -572,7 +576,7 @@ func finish(res *Repo) {
 		im.CI = configs.ciOf(im)
 		if im.CI != "" {
 			a := configs.ciCache(im.CI)
-			im.CILine, im.CIUncached, im.CIFresh, im.CIPublishes, im.CIPerRunArgs, im.CIPlainDocker, im.CIRefresh, im.CIOnDemand, im.CIReleaseOnly, im.CIPersistedMounts, im.CIPersistentBuilder = a.line, a.uncached, a.hosted, a.publishes, a.perRunArgs, a.plainDocker, a.refresh, a.onDemand, a.releaseOnly, a.persistedMounts, a.persistent
+			im.CILine, im.CIUncached, im.CIFresh, im.CIPublishes, im.CIPerRunArgs, im.CIPlainDocker, im.CIRefresh, im.CIOnDemand, im.CIReleaseOnly, im.CIPersistedMounts, im.CIPersistentBuilder, im.CIFinalStageCache = a.line, a.uncached, a.hosted, a.publishes, a.perRunArgs, a.plainDocker, a.refresh, a.onDemand, a.releaseOnly, a.persistedMounts, a.persistent, a.finalOnly
 			if a.classic && im.NoMounts == "" {
 				im.NoMounts = im.CI + " builds it with docker/build-push-action@v1, which runs the classic builder (no BuildKit): RUN --mount fails there"
 			}
@@ -1361,6 +1365,18 @@ var matrixDockerfile = regexp.MustCompile(`\$\{\{[^}]*\}\}/Dockerfile`)
 // builds im: see Image.CI.
 func (c *buildConfigs) ciOf(im *Image) string {
 	df := filepath.ToSlash(im.Dockerfile)
+	// a CI file that names the Dockerfile's own path (`file:
+	// ./cli/Dockerfile`) builds it; one that names its directory only may
+	// just filter on it (review 35/36: onyx's `paths: cli/**` in the
+	// integration tests, which build other images, took the CLI's release
+	// workflow's place)
+	if df != "" && path.Dir(df) != "." {
+		for _, p := range c.ciBuilding {
+			if t := c.tokens(p); t != nil && t.paths[df] {
+				return relTo(c.root, p)
+			}
+		}
+	}
 	for _, p := range c.ciBuilding {
 		t := c.tokens(p)
 		if t == nil {

@@ -981,6 +981,7 @@ func (c *buildConfigs) ciCache(rel string) ciCacheAnswer {
 		// cache (review 29: SigNoz's cacheci.yml)
 		a.uncached = true
 	}
+	a.finalOnly = !a.uncached && !a.persistent && finalStageCacheOnly(text)
 	a.plainDocker = !bytes.Contains(text, []byte("buildx")) && !bytes.Contains(text, []byte("build-push-action"))
 	// build-push-action's first version runs `docker build` on the
 	// runner's Engine, the classic builder unless DOCKER_BUILDKIT=1
@@ -1006,6 +1007,34 @@ func (c *buildConfigs) ciCache(rel string) ciCacheAnswer {
 	}
 	c.ciCaches[rel] = a
 	return a
+}
+
+var (
+	ciCacheToValue = regexp.MustCompile(`(?:cache-to:|--cache-to[= ])\s*["']?([^\n"']*)`)
+	ciInlineCache  = regexp.MustCompile(`BUILDKIT_INLINE_CACHE=1`)
+)
+
+// finalStageCacheOnly: every layer cache the workflow exports keeps the
+// final image's layers alone — `type=inline`, or a cache-to without
+// mode=max (min is the default of every exporter) — so a step of another
+// stage is never reused by the next job (review 36: onyx's CLI, built
+// with `cache-to: type=inline`, whose dependency stage LW101 and LW119
+// added for nothing). layerwise build exports mode=max.
+func finalStageCacheOnly(text []byte) bool {
+	if bytes.Contains(text, []byte("layerwise build")) {
+		return false
+	}
+	tos := ciCacheToValue.FindAllSubmatch(text, -1)
+	if len(tos) == 0 {
+		return ciInlineCache.Match(text)
+	}
+	for _, m := range tos {
+		v := strings.TrimSpace(string(m[1]))
+		if v == "" || v == "|" || v == ">" || strings.Contains(v, "mode=max") || strings.Contains(v, "${{") || strings.Contains(v, "$") {
+			return false // (a value on the next lines, or one a variable holds: not known)
+		}
+	}
+	return true
 }
 
 // classicActionStep: a step of the workflow uses build-push-action's
@@ -1047,6 +1076,7 @@ type ciCacheAnswer struct {
 	releaseOnly                                       bool // Image.CIReleaseOnly
 	persistedMounts                                   []string
 	persistent                                        bool // Image.CIPersistentBuilder
+	finalOnly                                         bool // Image.CIFinalStageCache
 }
 
 // ciPersistentBuilder: a build service whose builders keep their BuildKit

@@ -903,3 +903,47 @@ func TestComposeExampleCollectionsAreBuiltOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestFinalStageCacheOnly: a layer cache exported inline or without
+// mode=max keeps the final image's layers alone (review 36: onyx's CLI).
+func TestFinalStageCacheOnly(t *testing.T) {
+	for _, c := range []struct {
+		text string
+		want bool
+	}{
+		{"- uses: docker/build-push-action@v6\n  with:\n    cache-from: type=registry,ref=x\n    cache-to: type=inline\n", true},
+		{"- uses: docker/build-push-action@v6\n  with:\n    cache-from: type=gha\n    cache-to: type=gha\n", true},
+		{"- uses: docker/build-push-action@v6\n  with:\n    cache-from: type=gha\n    cache-to: type=gha,mode=max\n", false},
+		{"- run: docker buildx build --cache-to type=registry,ref=x,mode=max --cache-to type=inline .\n", false},
+		{"- run: docker build --build-arg BUILDKIT_INLINE_CACHE=1 --cache-from x .\n", true},
+		{"- uses: docker/build-push-action@v6\n  with:\n    cache-to: ${{ env.CACHE_TO }}\n", false},
+		{"- uses: docker/build-push-action@v6\n  with:\n    cache-to: |\n      type=gha,mode=max\n", false},
+		{"- run: layerwise build . --build-cache registry=x\n", false},
+		{"- uses: docker/build-push-action@v6\n", false},
+	} {
+		if got := finalStageCacheOnly([]byte(c.text)); got != c.want {
+			t.Errorf("%q: %v, want %v", c.text, got, c.want)
+		}
+	}
+}
+
+// TestCIOfNamesTheDockerfile: a workflow that names the Dockerfile's path
+// builds it, before one that only filters on its directory (reviews 35 and
+// 36: onyx's integration tests, `paths: cli/**`, and its CLI's release
+// workflow with an inline cache).
+func TestCIOfNamesTheDockerfile(t *testing.T) {
+	root := testfs.Tree(t, map[string]string{
+		".github/workflows/a-tests.yml": "on:\n  pull_request:\n    paths:\n      - 'cli/**'\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: docker/build-push-action@v6\n        with:\n          context: ./backend\n",
+		".github/workflows/release.yml": "on:\n  push:\n    tags: ['v*']\njobs:\n  r:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: docker/build-push-action@v6\n        with:\n          context: ./cli\n          file: ./cli/Dockerfile\n          cache-from: type=registry,ref=x\n          cache-to: type=inline\n",
+		"cli/Dockerfile":                "FROM golang:1.23 AS b\nCOPY . .\nRUN go build -o /a .\nFROM scratch\nCOPY --from=b /a /a\n",
+		"backend/Dockerfile":            "FROM python:3.12\n",
+	})
+	res, err := Discover(context.Background(), root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cli := byName(res)["cli"]
+	if cli == nil || cli.CI != ".github/workflows/release.yml" || !cli.CIFinalStageCache {
+		t.Errorf("cli: %+v", cli)
+	}
+}

@@ -298,6 +298,8 @@ func (opt Options) input(im *discover.Image) *rules.Input {
 			in.NoMounts = o.NoMounts
 		}
 		in.LocalBuild = in.LocalBuild || o.LocalBuild
+		// another CI that keeps every stage's layers reuses them
+		in.CIFinalStageCache = in.CIFinalStageCache && (o.CI == "" || o.CIFinalStageCache || o.CIUncached)
 	}
 	return in
 }

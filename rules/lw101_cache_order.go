@@ -1012,7 +1012,7 @@ func fixCacheOrder(in *Input, f Finding) (*Fix, string) {
 	if tool == nil {
 		return nil, "no manifest-driven install in the RUN"
 	}
-	if compile && in.onlyUncachedCI() {
+	if compile && in.uncachedInCI(in.stageOf(inst)) {
 		// a compile gets a dependency step of its own, which fetches every
 		// module where the compile alone fetches what it needs; with no
 		// build that reuses it, every job pays for it (reviews 33, 34)
@@ -2154,7 +2154,7 @@ func copiedInto(ins []*dockerfile.Instruction, dir string) []string {
 // or what the instructions between (the sources' COPY and the compile)
 // set up for it.
 func dependencyStepBefore(in *Input, between []*dockerfile.Instruction, broad, inst *dockerfile.Instruction, tool *Tool, dl, desc string) (*Fix, string) {
-	if in.onlyUncachedCI() {
+	if in.uncachedInCI(in.stageOf(inst)) {
 		// nothing builds the image but a CI that keeps no layer: the new
 		// step is reused by no build, and it fetches every module or
 		// plugin where the compile alone fetches what it needs (reviews

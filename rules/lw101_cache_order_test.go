@@ -643,3 +643,23 @@ func TestLW101SourcesAtTheRoot(t *testing.T) {
 		t.Error("the root overlaps everything")
 	}
 }
+
+// TestLW101FinalStageCacheOnly: an install in a build stage, where the only
+// CI keeps the final image's layers alone (an inline cache), is never
+// reused there: information; in the final stage it stays a warning.
+func TestLW101FinalStageCacheOnly(t *testing.T) {
+	for _, c := range []struct {
+		df   string
+		want Severity
+	}{
+		{"FROM node:20 AS build\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nFROM nginx:1\nCOPY --from=build /app/dist /usr/share/nginx/html\n", Info},
+		{"FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD [\"node\", \"index.js\"]\n", Warning},
+	} {
+		in := inputWithContext(t, map[string]string{"Dockerfile": c.df, "package.json": `{"dependencies":{"a":"1"}}`, "package-lock.json": "{}", "index.js": ""})
+		in.CIWorkflow, in.CIFinalStageCache = ".github/workflows/release.yml", true
+		fs := check(t, "LW101", in)
+		if len(fs) != 1 || fs[0].Severity != c.want {
+			t.Errorf("%q: %+v, want one of severity %v", c.df, fs, c.want)
+		}
+	}
+}

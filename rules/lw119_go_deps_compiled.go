@@ -75,7 +75,7 @@ COPY --from=build /app /app`,
 	// not reported there — LW118 asks for the layer cache first, and this
 	// finding comes with it
 	Check: func(in *Input) []Finding {
-		if in.BuiltOnce != "" || in.onlyUncachedCI() {
+		if in.BuiltOnce != "" || in.depStagesUncachedInCI() {
 			return nil
 		}
 		return checkGoDepsInMount(in)
@@ -407,8 +407,8 @@ func fixGoDepsInMount(in *Input, f Finding) (*Fix, string) {
 	// and nowhere else; where the image's only CI keeps none, or it is
 	// built once, it is three stages and a copy of the build cache for
 	// nothing (reviews 31, 32: gotenberg, wakapi, samples)
-	if in.onlyUncachedCI() {
-		return nil, fmt.Sprintf("%s keeps no layer cache between jobs: the dependency stage pays once it does (LW118)", in.CIWorkflow)
+	if in.depStagesUncachedInCI() {
+		return nil, fmt.Sprintf("%s keeps no layer cache of the build stages between jobs: the dependency stage pays once it does (LW118; mode=max)", in.CIWorkflow)
 	}
 	if in.BuiltOnce != "" {
 		return nil, "the image is built once (" + in.BuiltOnce + "): a dependency stage pays only where it is rebuilt"

@@ -228,6 +228,25 @@ func TestLW119ReviewCases(t *testing.T) {
 	}
 }
 
+// TestLW119FinalStageCacheOnly: the only CI keeps the final image's layers
+// alone (review 36: onyx's CLI, `cache-to: type=inline`): a dependency
+// stage is never reused there, and is neither reported nor added; a local
+// build keeps it.
+func TestLW119FinalStageCacheOnly(t *testing.T) {
+	in := inputWithContext(t, map[string]string{"Dockerfile": goDepsBad, "go.mod": "module x\n\nrequire example.com/y v1.0.0\n", "go.sum": "", "cmd/app/main.go": "package main\n"})
+	if len(check(t, "LW119", in)) == 0 {
+		t.Fatal("not reported without CI")
+	}
+	in.CIWorkflow, in.CIFinalStageCache = ".github/workflows/release.yml", true
+	if fs := check(t, "LW119", in); len(fs) != 0 {
+		t.Errorf("reported with an inline cache: %+v", fs)
+	}
+	in.LocalBuild = true
+	if len(check(t, "LW119", in)) == 0 {
+		t.Error("not reported with a local build beside the CI")
+	}
+}
+
 // TestLW119FinalStage: a single-stage image (LW112 refused: an Alpine
 // toolchain) is split too; its FROM gets a name, the image's part keeps
 // none, and everything after the download stays in it.

@@ -408,6 +408,9 @@ type Input struct {
 	// CIPersistentBuilder: the CI's builders keep their state, cache
 	// mounts included, between jobs (discover.Image.CIPersistentBuilder)
 	CIPersistentBuilder bool
+	// CIFinalStageCache: the CI's layer cache keeps the final image's
+	// layers alone (discover.Image.CIFinalStageCache)
+	CIFinalStageCache bool
 	// Unreferenced: nothing in the repository builds the Dockerfile (a
 	// name other than Dockerfile that no script, CI file, compose file or
 	// README near it mentions: discover.Image.Unreferenced). Rules about
@@ -643,6 +646,26 @@ func (in *Input) onlyUncachedCI() bool {
 	return in.CIWorkflow != "" && in.CIUncached && !in.LocalBuild
 }
 
+// uncachedInCI: like onlyUncachedCI for a step of stage s: also where the
+// only CI keeps the final image's layers alone (an inline or mode=min
+// cache) and s is not part of that image — its steps are never reused.
+func (in *Input) uncachedInCI(s *dockerfile.Stage) bool {
+	if in.onlyUncachedCI() {
+		return true
+	}
+	if in.CIWorkflow == "" || !in.CIFinalStageCache || in.LocalBuild || s == nil {
+		return false
+	}
+	final := in.finalStage()
+	return final != nil && !slices.Contains(in.lineage(final), s)
+}
+
+// depStagesUncachedInCI: a new stage of its own (LW119's) would never be
+// reused by the only CI that builds the image.
+func (in *Input) depStagesUncachedInCI() bool {
+	return in.onlyUncachedCI() || (in.CIWorkflow != "" && in.CIFinalStageCache && !in.LocalBuild)
+}
+
 // uncachedCINote ends such a finding's message.
 func (in *Input) uncachedCINote() string {
 	return fmt.Sprintf(" Only %s builds this image, and it keeps no layer cache between jobs (LW118): this pays once it does.", in.CIWorkflow)
@@ -702,12 +725,17 @@ func informWarnings(fs []Finding, why string) []Finding {
 // informIfOnlyUncachedCI makes a speed finding information where only an
 // uncached CI builds the image (onlyUncachedCI), saying why.
 func (in *Input) informIfOnlyUncachedCI(fs []Finding) []Finding {
-	if !in.onlyUncachedCI() {
-		return fs
-	}
 	for i := range fs {
-		fs[i].Severity = Info
-		fs[i].Message += in.uncachedCINote()
+		switch {
+		case in.onlyUncachedCI():
+			fs[i].Severity = Info
+			fs[i].Message += in.uncachedCINote()
+		case in.CIFinalStageCache:
+			if s, _, _ := in.instructionAt(fs[i].Range.Start.Line); in.uncachedInCI(s) {
+				fs[i].Severity = Info
+				fs[i].Message += fmt.Sprintf(" Only %s builds this image, and its layer cache keeps the final image's layers alone (an inline cache, or no mode=max): this stage's steps are never reused there; export the cache with mode=max.", in.CIWorkflow)
+			}
+		}
 	}
 	return fs
 }
