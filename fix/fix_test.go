@@ -740,12 +740,12 @@ var dockerfileCases = []struct {
 		want:  "FROM node:20\nCOPY package.json ./\nRUN --mount=type=cache,target=/root/.npm npm ci\nCOPY . .\n",
 	},
 	{
-		// rm of a mounted cache and of something else: the rm cannot go,
-		// so the mount is not added
-		name:  "mount-refused-rm-of-more",
+		// rm of a mounted cache and of something else: the cache's path
+		// leaves the rm, the rest stays (review 36: onyx's sandbox)
+		name:  "mount-rm-of-more-keeps-the-rest",
 		files: map[string]string{"Dockerfile": "FROM python:3.12\nCOPY requirements.txt .\nRUN pip install -r requirements.txt && rm -rf /root/.cache/pip /tmp/build\n", "requirements.txt": "x\n"},
 		rules: []string{"LW102"},
-		note:  "also removes /tmp/build",
+		want:  "FROM python:3.12\nCOPY requirements.txt .\nRUN --mount=type=cache,target=/root/.cache/pip pip install -r requirements.txt && rm -rf /tmp/build\n",
 	},
 	{
 		// go build reads the module cache: both RUNs get the module cache
@@ -857,7 +857,16 @@ var dockerfileCases = []struct {
 		name:  "apt-lists-emptied-with-more",
 		files: map[string]string{"Dockerfile": "FROM debian:12\nRUN apt-get update && apt-get install -y curl && rm -rf /var/cache/* /var/lib/apt/lists/*\n"},
 		rules: []string{"LW102"},
-		note:  "also removes /var/cache/*, which no cache mount keeps",
+		// the mounted path leaves the rm, the other stays (review 36:
+		// kestra's `rm -rf /var/lib/apt/lists/* /var/tmp/* /tmp/*`)
+		want: "FROM debian:12\nRUN --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y curl && rm -rf /var/cache/*\n",
+	},
+	{
+		// a path through a variable beside it: not known, left alone
+		name:  "apt-lists-emptied-with-a-variable",
+		files: map[string]string{"Dockerfile": "FROM debian:12\nRUN apt-get update && apt-get install -y curl && rm -rf $TMPDIR/* /var/lib/apt/lists/*\n"},
+		rules: []string{"LW102"},
+		note:  "which may be what a cache mount keeps",
 	},
 	{
 		// a later RUN installs from the lists this one fetched: they stay

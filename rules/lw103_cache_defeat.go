@@ -182,13 +182,31 @@ func (e *runEdit) dropDefeats(base string, mounted func(dir string) bool) string
 		case path.Base(c.Name) == "uv" && c.HasArg("-n"):
 			err = e.removeArg(i, "-n")
 		case path.Base(c.Name) == "rm":
+			// the mounted paths go, the others stay (review 36: kestra's
+			// `rm -rf /var/lib/apt/lists/* /var/tmp/* /tmp/*`); a path
+			// written through a variable or a relative one is not known
+			var drop []string
+			keep := false
 			for _, a := range c.Positional() {
 				p := path.Clean(strings.TrimRight(strings.TrimSuffix(a, "*"), "/"))
-				if !mounted(p) {
-					return fmt.Sprintf("`%s` also removes %s, which no cache mount keeps: left as it is", shortCmd(c), a)
+				switch {
+				case mounted(p):
+					drop = append(drop, a)
+				case !path.IsAbs(p) || strings.ContainsAny(a, "$`\"'"):
+					return fmt.Sprintf("`%s` also removes %s, which may be what a cache mount keeps: left as it is", shortCmd(c), a)
+				default:
+					keep = true
 				}
 			}
-			err = e.removeCommand(i)
+			if !keep {
+				err = e.removeCommand(i)
+				break
+			}
+			for _, a := range drop {
+				if err = e.removeArg(i, a); err != nil {
+					break
+				}
+			}
 		default:
 			err = e.removeCommand(i)
 		}
