@@ -393,14 +393,16 @@ func testFile(p string) bool {
 // snakeoil: a key that says it is a throwaway test key by its path —
 // Debian's "snakeoil" convention for self-signed test certificates
 // (envoy's examples copy ./snakeoil into their echo service on purpose:
-// review 22), or a test-data directory.
+// review 22), or a test-data directory, or a test suite's (a vendored
+// library's lib/cherrypy/test/test.pem: review 36, Tautulli's seven).
 func snakeoil(p string) bool {
 	l := strings.ToLower(p)
 	if strings.Contains(l, "snakeoil") {
 		return true
 	}
 	for _, c := range strings.Split(path.Dir(l), "/") {
-		if c == "testdata" || c == "fixtures" || c == "test-certs" {
+		switch c {
+		case "testdata", "fixtures", "test-certs", "test", "tests", "__tests__", "spec":
 			return true
 		}
 	}

@@ -35,6 +35,9 @@ func TestSensitiveFiles(t *testing.T) {
 		// throwaway test keys, by their path (review 22)
 		"snakeoil/tls.key":          "-----BEGIN PRIVATE KEY-----\nx\n",
 		"internal/testdata/srv.key": "x",
+		// a test suite's keys (review 36: Tautulli's vendored libraries)
+		"lib/cherrypy/test/test.pem": "-----BEGIN PRIVATE KEY-----\nx\n",
+		"tests/badkey.pem":           "-----BEGIN PRIVATE KEY-----\nx\n",
 	}
 	got := sensitivePaths(t, root, files)
 	want := []string{".env", ".pypirc", "certs/server.pem", "db/.env.local", "deploy/kubeconfig", "deploy/prod.kubeconfig", "gcp-service-account.json", "keys/id_rsa", "terraform/main.tfstate"}
