@@ -250,7 +250,18 @@ func bakeImages(ctx context.Context, root, dir string, opt Options) ([]*Image, [
 			ctxDir = "."
 		}
 		if !filepath.IsAbs(ctxDir) {
-			ctxDir = filepath.Join(dir, ctxDir)
+			// bake resolves an HCL file's contexts against the directory it
+			// runs in, not the file's (docker/buildx#1028): read from the
+			// file's directory here, a context that exists only from the
+			// repository's root is the root's (review 36: temporal's
+			// docker/docker-bake.hcl, `context = "docker"`, which CI bakes
+			// from the root)
+			fromDir, fromRoot := filepath.Join(dir, ctxDir), filepath.Join(root, ctxDir)
+			ctxDir = fromDir
+			if dir != root && !bakeContextHolds(fromDir, t) && bakeContextHolds(fromRoot, t) {
+				ctxDir = fromRoot
+				warns = append(warns, fmt.Sprintf("%s: target %s: context %q read from the repository's root, where it exists (bake resolves it against the directory it runs in)", relFiles[0], n, t.Context))
+			}
 		}
 		im.Context = rel(root, ctxDir)
 		im.AdditionalContexts = localContexts(root, dir, t.Contexts)
@@ -258,6 +269,23 @@ func bakeImages(ctx context.Context, root, dir string, opt Options) ([]*Image, [
 		ims = append(ims, im)
 	}
 	return ims, warns
+}
+
+// bakeContextHolds: the context directory exists and holds the target's
+// Dockerfile (when it names one by a relative path, or takes the default).
+func bakeContextHolds(ctxDir string, t bakeTarget) bool {
+	if fi, err := os.Stat(ctxDir); err != nil || !fi.IsDir() {
+		return false
+	}
+	if t.DockerfileInline != "" || filepath.IsAbs(t.Dockerfile) {
+		return true
+	}
+	df := t.Dockerfile
+	if df == "" {
+		df = "Dockerfile"
+	}
+	_, err := os.Stat(filepath.Join(ctxDir, df))
+	return err == nil
 }
 
 // bakeMemory is the address space a `buildx bake --print` may take: a

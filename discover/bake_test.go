@@ -117,6 +117,27 @@ func TestBakeAllTargetsWithoutDefaultGroup(t *testing.T) {
 	}
 }
 
+// TestBakeContextFromTheRoot: bake resolves an HCL file's contexts against
+// the directory it runs in (review 36: temporal's docker/docker-bake.hcl
+// with `context = "docker"`, baked from the root): a context that exists
+// only from the root is read from there.
+func TestBakeContextFromTheRoot(t *testing.T) {
+	testengine.Require(t)
+	root := t.TempDir()
+	testfs.Write(t, root, map[string]string{
+		"docker/docker-bake.hcl":           "target \"server\" {\n  context = \"docker\"\n  dockerfile = \"targets/server.Dockerfile\"\n}\ngroup \"default\" { targets = [\"server\"] }\n",
+		"docker/targets/server.Dockerfile": "FROM busybox\nCOPY . /s\n",
+	})
+	res, err := Discover(context.Background(), root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	im := byName(res)["server"]
+	if im == nil || im.Context != "docker" || im.Model == nil {
+		t.Fatalf("server: %+v (warnings %q)", im, res.Warnings)
+	}
+}
+
 // A bake file buildx refuses is a warning naming the file and buildx's
 // message; the rest of the repository is still discovered.
 func TestBakeErrors(t *testing.T) {
