@@ -58,13 +58,29 @@ func checkVolatile(in *Input) []Finding {
 			// that compiles it in (kratos's -ldflags -X ...Commit=${COMMIT})
 			// must re-run when it changes wherever it is declared
 			exp := firstExpensive(s.Instructions[i+1:], names)
-			if exp == nil || wholeContextBetween(in.lineageInstructions(s), exp) {
+			after := s.Instructions[i+1:]
+			if exp == nil && ins.Kind == "ENV" {
+				// an ENV reaches the stages built FROM this one: their
+				// steps re-run when it changes (review 36: maybe's
+				// BUILD_COMMIT_SHA in its base stage, before the build
+				// stage's bundle install)
+				for _, t := range in.File.Stages {
+					if t == s || !slices.Contains(in.lineage(t), s) {
+						continue
+					}
+					if e := firstExpensive(t.Instructions, names); e != nil && !wholeContextBetween(in.lineageInstructions(t), e) {
+						exp, after = e, t.Instructions
+						break
+					}
+				}
+			}
+			if exp == nil || wholeContextBetween(in.lineageInstructions(in.stageOf(exp)), exp) {
 				continue
 			}
 			msg := fmt.Sprintf("%s %s changes on every build and comes before %s (line %d): every RUN after it re-runs each time. Move it after the expensive steps.",
 				ins.Kind, strings.Join(names, ", "), short(exp.Original), exp.Range.Start.Line)
-			f := in.at(ins, msg, Cost{Invalidates: "every build re-runs every RUN after line " + fmt.Sprint(ins.Range.Start.Line), Seconds: expensiveSeconds(s.Instructions[i+1:]), Basis: "static"})
-			f.Affects = runLines(s.Instructions[i+1:])
+			f := in.at(ins, msg, Cost{Invalidates: "every build re-runs every RUN after line " + fmt.Sprint(ins.Range.Start.Line), Seconds: expensiveSeconds(after), Basis: "static"})
+			f.Affects = runLines(after)
 			f.RepullsLayers = true
 			if in.CIWorkflow == "" && !in.LocalBuild && ins.Kind == "ARG" && constantOrUnset(ins, names) {
 				// no CI, compose file or script builds it: nothing here

@@ -41,6 +41,13 @@ func TestLW107VolatileInputs(t *testing.T) {
 		"FROM rust:1.89\nARG COMMIT_SHA\nCOPY src ./src\nRUN cargo build --release\n",
 		// the install before the sources is what the value costs
 		"FROM node:20\nARG GIT_COMMIT\nCOPY package.json .\nRUN npm ci\nCOPY . .\nRUN npm run build\n",
+		// an ENV of a base stage reaches the stage built FROM it (review
+		// 36: maybe's BUILD_COMMIT_SHA before the build stage's install)
+		"FROM ruby:3.4 AS base\nARG BUILD_COMMIT_SHA\nENV BUILD_COMMIT_SHA=${BUILD_COMMIT_SHA}\nFROM base AS build\nCOPY Gemfile Gemfile.lock ./\nRUN bundle install\nCOPY . .\nFROM base\nCOPY --from=build /app /app\n",
+	)
+	ruleCatchesNot(t, "LW107",
+		// an ARG does not reach the stages built FROM its own
+		"FROM ruby:3.4 AS base\nARG BUILD_COMMIT_SHA\nFROM base AS build\nCOPY Gemfile Gemfile.lock ./\nRUN bundle install\n",
 	)
 }
 
