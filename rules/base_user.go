@@ -26,7 +26,76 @@ func (in *Input) knownUser(ins *dockerfile.Instruction, user string) (uid, home 
 		return "", "", false
 	}
 	name, _, _ := strings.Cut(user, ":")
+	if ins.State != nil {
+		name = ins.State.Expand(name)
+	}
+	if uid, home, ok := in.createdUser(s, ins, name); ok {
+		return uid, home, true
+	}
 	return baseimage.KnownUser(in.rootBase(s).Base, name)
+}
+
+// createdUser: a RUN of the stage's lineage before ins creates the user
+// with a given uid (`useradd --uid ${UID} … nodebb`, `adduser -D -u 1000
+// app`: review 36, NodeBB, whose npm install as that user was refused as
+// of an unknown uid), and its home directory (given, or /home/NAME).
+func (in *Input) createdUser(s *dockerfile.Stage, ins *dockerfile.Instruction, name string) (uid, home string, ok bool) {
+	if name == "" || isNumber(name) {
+		return "", "", false
+	}
+	for _, x := range in.lineageInstructions(s) {
+		if x == ins {
+			break
+		}
+		if x.Run == nil {
+			continue
+		}
+		for _, c := range x.Run.Commands {
+			if b := path.Base(c.Name); b != "useradd" && b != "adduser" {
+				continue
+			}
+			var u, h, who string
+			args := c.Args
+			for i := 0; i < len(args); i++ {
+				a := args[i]
+				if x.State != nil {
+					a = x.State.Expand(a)
+				}
+				next := func() string {
+					if i+1 < len(args) {
+						i++
+						if x.State != nil {
+							return x.State.Expand(args[i])
+						}
+						return args[i]
+					}
+					return ""
+				}
+				switch {
+				case a == "-u" || a == "--uid":
+					u = next()
+				case strings.HasPrefix(a, "--uid="):
+					u = strings.TrimPrefix(a, "--uid=")
+				case a == "-d" || a == "--home-dir" || a == "--home" || (a == "-h" && path.Base(c.Name) == "adduser"):
+					h = next()
+				case strings.HasPrefix(a, "--home-dir=") || strings.HasPrefix(a, "--home="):
+					_, h, _ = strings.Cut(a, "=")
+				case a == "-g" || a == "--gid" || a == "-G" || a == "--groups" || a == "-s" || a == "--shell" || a == "-c" || a == "--comment" || a == "-k" || a == "-K" || a == "--ingroup" || a == "-e" || a == "-f" || a == "--gecos":
+					next()
+				case strings.HasPrefix(a, "-"):
+				default:
+					who = a
+				}
+			}
+			if who == name && isNumber(u) {
+				if h == "" {
+					h = "/home/" + name
+				}
+				return u, path.Clean(h), true
+			}
+		}
+	}
+	return "", "", false
 }
 
 // baseImageUser is the user an image runs as when the Dockerfile sets none,
