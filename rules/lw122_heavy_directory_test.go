@@ -26,7 +26,7 @@ func TestLW122HeavyDirs(t *testing.T) {
 // COPY sends and no RUN rebuilds are not heavy directories to drop; the
 // same dist/ is when the image runs its own build.
 func TestLW122NotByNameAlone(t *testing.T) {
-	big := strings.Repeat("x", 300<<10)
+	big := strings.Repeat("x", 1100<<10)
 	cases := []struct {
 		files map[string]string
 		want  int
@@ -36,6 +36,9 @@ func TestLW122NotByNameAlone(t *testing.T) {
 		{map[string]string{"Dockerfile": "FROM node:20\nCOPY . .\nRUN npm ci && npm run build\n", "package.json": "{}", "dist/b.js": big}, 1},
 		{map[string]string{"Dockerfile": "FROM node:20\nCOPY . .\nRUN npm ci\n", "package.json": "{}", "node_modules/x/i.js": big}, 1},
 		{map[string]string{"Dockerfile": "FROM debian:12\nCOPY . /src\n", ".cache/pip/p": big}, 1},
+		// under a megabyte: milliseconds to send (review 36: SimplCommerce's
+		// build/ of 970 kB)
+		{map[string]string{"Dockerfile": "FROM debian:12\nCOPY . /src\n", ".cache/pip/p": strings.Repeat("x", 970<<10)}, 0},
 		// review 31 (netbird's proxy): a Go package embeds the UI build
 		{map[string]string{"Dockerfile": "FROM golang:1.23\nCOPY . .\nRUN npm ci && npm run build && go build ./proxy\n", "package.json": "{}", "proxy/web/dist/b.js": big,
 			"proxy/web/embed.go": "package web\n\nimport \"embed\"\n\n//go:embed dist\nvar Dist embed.FS\n"}, 0},
