@@ -132,6 +132,10 @@ type Image struct {
 	// layers alone (an inline cache, or cache-to without mode=max): the
 	// steps of the other stages are never reused by its next job.
 	CIFinalStageCache bool `json:"ciFinalStageCache,omitempty"`
+	// CINoCache: that CI builds (on some runs at least) with no-cache —
+	// a policy that cache mounts, which --no-cache leaves alone, defeat on
+	// a builder that keeps them.
+	CINoCache bool `json:"ciNoCache,omitempty"`
 	// LocalBuild: something outside CI builds the image too — compose or
 	// bake declare it, or a script, Makefile or README near it names it.
 	LocalBuild bool `json:"localBuild,omitempty"`
@@ -576,7 +580,7 @@ func finish(res *Repo) {
 		im.CI = configs.ciOf(im)
 		if im.CI != "" {
 			a := configs.ciCache(im.CI)
-			im.CILine, im.CIUncached, im.CIFresh, im.CIPublishes, im.CIPerRunArgs, im.CIPlainDocker, im.CIRefresh, im.CIOnDemand, im.CIReleaseOnly, im.CIPersistedMounts, im.CIPersistentBuilder, im.CIFinalStageCache = a.line, a.uncached, a.hosted, a.publishes, a.perRunArgs, a.plainDocker, a.refresh, a.onDemand, a.releaseOnly, a.persistedMounts, a.persistent, a.finalOnly
+			im.CILine, im.CIUncached, im.CIFresh, im.CIPublishes, im.CIPerRunArgs, im.CIPlainDocker, im.CIRefresh, im.CIOnDemand, im.CIReleaseOnly, im.CIPersistedMounts, im.CIPersistentBuilder, im.CIFinalStageCache, im.CINoCache = a.line, a.uncached, a.hosted, a.publishes, a.perRunArgs, a.plainDocker, a.refresh, a.onDemand, a.releaseOnly, a.persistedMounts, a.persistent, a.finalOnly, a.noCache
 			if a.classic && im.NoMounts == "" {
 				im.NoMounts = im.CI + " builds it with docker/build-push-action@v1, which runs the classic builder (no BuildKit): RUN --mount fails there"
 			}

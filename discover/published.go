@@ -982,6 +982,7 @@ func (c *buildConfigs) ciCache(rel string) ciCacheAnswer {
 		a.uncached = true
 	}
 	a.finalOnly = !a.uncached && !a.persistent && finalStageCacheOnly(text)
+	a.noCache = ciNoCache.Match(text)
 	a.plainDocker = !bytes.Contains(text, []byte("buildx")) && !bytes.Contains(text, []byte("build-push-action"))
 	// build-push-action's first version runs `docker build` on the
 	// runner's Engine, the classic builder unless DOCKER_BUILDKIT=1
@@ -1008,6 +1009,11 @@ func (c *buildConfigs) ciCache(rel string) ciCacheAnswer {
 	c.ciCaches[rel] = a
 	return a
 }
+
+// ciNoCache: build-push-action's or bake-action's no-cache input set to
+// anything but false (an expression counts: `${{ github.event_name ==
+// 'release' }}`), or a build line's --no-cache.
+var ciNoCache = regexp.MustCompile(`(?m)^\s*no-cache:\s*(?:[^f\s#]|f[^a]|\S{6,})|\s--no-cache(?:\s|=true|$)`)
 
 var (
 	ciCacheToValue = regexp.MustCompile(`(?:cache-to:|--cache-to[= ])\s*["']?([^\n"']*)`)
@@ -1077,6 +1083,7 @@ type ciCacheAnswer struct {
 	persistedMounts                                   []string
 	persistent                                        bool // Image.CIPersistentBuilder
 	finalOnly                                         bool // Image.CIFinalStageCache
+	noCache                                           bool // Image.CINoCache
 }
 
 // ciPersistentBuilder: a build service whose builders keep their BuildKit

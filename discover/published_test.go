@@ -947,3 +947,21 @@ func TestCIOfNamesTheDockerfile(t *testing.T) {
 		t.Errorf("cli: %+v", cli)
 	}
 }
+
+// TestCINoCache: a workflow that builds with no-cache on some runs.
+func TestCINoCache(t *testing.T) {
+	for _, c := range []struct {
+		text string
+		want bool
+	}{
+		{"    with:\n      no-cache: ${{ github.event_name == 'release' }}\n", true},
+		{"    with:\n      no-cache: true\n", true},
+		{"    with:\n      no-cache: false\n", false},
+		{"  - run: docker build --no-cache -t x .\n", true},
+		{"  - run: docker build -t x .\n", false},
+	} {
+		if got := ciNoCache.MatchString(c.text); got != c.want {
+			t.Errorf("%q: %v, want %v", c.text, got, c.want)
+		}
+	}
+}

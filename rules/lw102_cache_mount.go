@@ -152,6 +152,13 @@ func (in *Input) informIfManifestsOnly(fs []Finding) []Finding {
 
 func checkCacheMount(in *Input) []Finding {
 	fs := checkCacheMounts(in)
+	if in.noCachePolicy() {
+		for i := range fs {
+			fs[i].Severity = Info
+			fs[i].Message += fmt.Sprintf(" But %s builds with no-cache on some runs, on builders that keep their state: a cache mount survives --no-cache, so it would carry what other builds left into those runs (add one with an id keyed by a build arg, or --no-cache-filter, by hand).", in.CIWorkflow)
+		}
+		return fs
+	}
 	for i := range fs {
 		_, _, ins := in.instructionAt(fs[i].Range.Start.Line)
 		if ins == nil || ins.Run == nil {
@@ -851,6 +858,9 @@ const aptKeepCache = `RUN rm -f /etc/apt/apt.conf.d/docker-clean && echo 'Binary
 // command would remove a mount point (BuildKit cannot: "Device or resource
 // busy"), no mount is added.
 func fixCacheMount(in *Input, f Finding) (*Fix, string) {
+	if in.noCachePolicy() {
+		return nil, in.CIWorkflow + " builds with no-cache on some runs, on builders that keep their state: a cache mount would survive it"
+	}
 	s, idx, ins := in.instructionAt(f.Range.Start.Line)
 	if ins == nil || ins.Run == nil {
 		return nil, "instruction not found"
@@ -2280,4 +2290,13 @@ func (in *Input) noMounts() string {
 		}
 	}
 	return ""
+}
+
+// noCachePolicy: the image's CI builds with no-cache on some runs (a
+// release built from nothing, against cache poisoning: review 35,
+// tensorzero) on builders that keep their state between jobs, where a
+// cache mount, which --no-cache leaves alone, would carry what pull
+// requests' builds left into those runs.
+func (in *Input) noCachePolicy() bool {
+	return in.CINoCache && in.CIPersistentBuilder
 }

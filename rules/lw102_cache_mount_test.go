@@ -1050,3 +1050,22 @@ func TestLW102JoinsTheStoresID(t *testing.T) {
 	}
 	t.Fatal("no LW102 finding on line 4")
 }
+
+// TestLW102NoCachePolicy: a CI that builds with no-cache on some runs, on
+// builders that keep their state (review 35: tensorzero's releases on
+// Namespace): the mount is information and not added.
+func TestLW102NoCachePolicy(t *testing.T) {
+	in := input(t, "FROM rust:1.80\nCOPY Cargo.toml Cargo.lock ./\nRUN cargo fetch\n")
+	in.CIWorkflow, in.CIPersistentBuilder, in.CINoCache = ".github/workflows/publish.yml", true, true
+	fs := check(t, "LW102", in)
+	if len(fs) != 1 || fs[0].Severity != Info || !strings.Contains(fs[0].Message, "survives --no-cache") {
+		t.Fatalf("%+v", fs)
+	}
+	if fx, _ := fixCacheMount(in, fs[0]); fx != nil {
+		t.Errorf("fixed: %+v", fx)
+	}
+	in.CIPersistentBuilder = false // fresh runners: every mount starts empty anyway
+	if fs := check(t, "LW102", in); len(fs) != 1 || strings.Contains(fs[0].Message, "survives --no-cache") {
+		t.Errorf("fresh runners: %+v", fs)
+	}
+}

@@ -411,6 +411,9 @@ type Input struct {
 	// CIFinalStageCache: the CI's layer cache keeps the final image's
 	// layers alone (discover.Image.CIFinalStageCache)
 	CIFinalStageCache bool
+	// CINoCache: the CI builds with no-cache on some runs
+	// (discover.Image.CINoCache)
+	CINoCache bool
 	// Unreferenced: nothing in the repository builds the Dockerfile (a
 	// name other than Dockerfile that no script, CI file, compose file or
 	// README near it mentions: discover.Image.Unreferenced). Rules about
