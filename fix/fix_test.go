@@ -1279,6 +1279,14 @@ var dockerfileCases = []struct {
 		note:  "would remove the mount point",
 	},
 	{
+		// review 36 (onyx's sandbox): the clean-up ends an if's list;
+		// the && before it goes, the ; stays (no `&& fi`)
+		name:  "npm-clean-up-at-the-end-of-an-if",
+		files: map[string]string{"Dockerfile": "FROM node:20\nARG X=true\nRUN if [ \"$X\" = \"true\" ]; then \\\n        npm install -g opencode-ai@1.0.0 && \\\n        npm cache clean --force && \\\n        rm -rf /root/.npm; \\\n    fi\nCMD [\"node\"]\n"},
+		rules: []string{"LW102"},
+		want:  "FROM node:20\nARG X=true\nRUN --mount=type=cache,target=/root/.npm if [ \"$X\" = \"true\" ]; then \\\n        npm install -g opencode-ai@1.0.0; \\\n    fi\nCMD [\"node\"]\n",
+	},
+	{
 		// review 35 (errbit): the gems' cache removed through a variable
 		// and a glob; with a mount on it, rm fails ("Device or resource
 		// busy") and set -e ends the build

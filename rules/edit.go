@@ -54,6 +54,12 @@ func (e *runEdit) blank(l string) bool {
 	return t == "" || t == e.escape()
 }
 
+// semicolonThenBlank: after is `;` and nothing more on its line.
+func semicolonThenBlank(after string, blank func(string) bool) bool {
+	m := opAfter.FindStringSubmatchIndex(after)
+	return m != nil && after[m[2]:m[3]] == ";" && blank(after[m[1]:])
+}
+
 var (
 	opBefore = regexp.MustCompile(`\s*(&&|;)\s*$`)
 	opAfter  = regexp.MustCompile(`^\s*(&&|;)\s*`)
@@ -114,6 +120,17 @@ func (e *runEdit) removeCommand(i int) error {
 		}
 	case strings.TrimSpace(before) != "":
 		return unclean // inside a pipeline, a subshell, an if ...
+	case li > 0 && e.continuedOp(li-1) && semicolonThenBlank(after, e.blank):
+		// `foo && \` then `    cmd; \` ending a list (`…; fi`): the `&&`
+		// before goes and the `;` stays, or `foo && fi` would be left
+		// (review 36: onyx's `npm cache clean --force && rm -rf
+		// /root/.npm; fi`)
+		prev := opBefore.ReplaceAllString(e.uncontinue(e.lines[li-1]), "") + ";"
+		if e.continued(l) {
+			prev += " " + e.escape()
+		}
+		e.lines[li-1] = prev
+		e.lines[li] = head
 	case opAfter.MatchString(after):
 		// `cmd && bar`: the operator after it goes too
 		m := opAfter.FindStringIndex(after)
