@@ -123,10 +123,27 @@ func fixAptUpdateAlone(in *Input, f Finding) (*Fix, string) {
 		}
 	}
 	if !hasUpdate {
+		// the install's VAR=value prefix must come after the inserted
+		// update, or it would apply to the update alone (review 37:
+		// Leantime's `DEBIAN_FRONTEND=noninteractive \` on the line
+		// before `apt install`)
+		var prefix string
+		for _, c := range inst.Run.Commands {
+			if isApt(c, "install") {
+				if len(c.Env) > 0 {
+					prefix, _, _ = strings.Cut(c.Env[0], "=")
+					prefix += "="
+				}
+				break
+			}
+		}
 		lines := linesOf(in.File, inst)
 		done := false
 		for i, l := range lines {
 			if loc := aptInstallWithEnv.FindStringSubmatchIndex(l); loc != nil {
+				if prefix != "" && !strings.HasPrefix(l[loc[2]:], prefix) {
+					return nil, "the install's environment prefix is not written on its line"
+				}
 				lines[i] = l[:loc[2]] + "apt-get update && " + l[loc[2]:]
 				done = true
 				break

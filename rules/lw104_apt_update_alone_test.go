@@ -47,3 +47,16 @@ func TestLW104FixKeepsEnvPrefix(t *testing.T) {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// TestLW104FixPrefixOnTheLineBefore: review 37 (Leantime): the prefix on
+// the line before the install would end up on the update alone: refused.
+func TestLW104FixPrefixOnTheLineBefore(t *testing.T) {
+	in := input(t, "FROM debian:12\nRUN apt-get update\nRUN DEBIAN_FRONTEND=noninteractive \\\n    apt install -y curl\n")
+	fs := check(t, "LW104", in)
+	if len(fs) != 1 {
+		t.Fatalf("findings: %+v", fs)
+	}
+	if fx, _ := fixAptUpdateAlone(in, fs[0]); fx != nil {
+		t.Errorf("fixed: %q", ApplyFix(in.File.Lines, fx))
+	}
+}
