@@ -285,6 +285,15 @@ func fixIgnoreGroup(ctx context.Context, root string, g *ignoreGroup, walks map[
 			return nil, []Note{{File: rel, Reason: fmt.Sprintf("%s also builds from this context and its Dockerfile could not be read or parsed: what it needs cannot be proven, the ignore file is left as it is", u.im.Name)}}, nil
 		}
 	}
+	// a Dockerfile that is a symbolic link is not read (discovery takes
+	// regular files), yet a build names it (review 37: Netflix/dispatch's
+	// root Dockerfile -> docker/Dockerfile, built by CI from the root with
+	// `COPY . .`): what it needs from this context is not known
+	for _, e := range walk.Entries {
+		if e.Type == buildctx.TypeSymlink && discover.IsDockerfileName(path.Base(e.Path)) {
+			return nil, []Note{{File: rel, Reason: fmt.Sprintf("%s is a symbolic link to a Dockerfile, which is not read: an image built from this context with it may need any of its files, so the ignore file is left as it is", e.Path)}}, nil
+		}
+	}
 	reached, undecidable, err := reachedBy(walk, g.users)
 	if err != nil {
 		return nil, nil, err

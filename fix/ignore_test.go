@@ -305,6 +305,36 @@ func TestIgnoreLeftAloneWhenAnUnparsedDockerfileBelowMayUseIt(t *testing.T) {
 	}
 }
 
+// A Dockerfile that is a symbolic link is not read; a build may name it
+// (review 37: dispatch's root Dockerfile -> docker/Dockerfile, built from
+// the root): the context's ignore file is left alone.
+func TestIgnoreLeftAloneBesideASymlinkedDockerfile(t *testing.T) {
+	root := testfs.Tree(t, map[string]string{
+		".devcontainer/Dockerfile": "FROM busybox:1.36\nCOPY requirements.txt /r.txt\n",
+		"compose.yaml":             "services:\n  dev:\n    build:\n      context: .\n      dockerfile: .devcontainer/Dockerfile\n",
+		"requirements.txt":         "x\n",
+		"src/app.py":               "",
+		".env":                     "API_KEY=k3y",
+		"docker/Dockerfile":        "FROM busybox:1.36\nCOPY . /app\n",
+	})
+	if err := os.Symlink("docker/Dockerfile", filepath.Join(root, "Dockerfile")); err != nil {
+		t.Fatal(err)
+	}
+	disc, err := discover.Discover(context.Background(), root, discover.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, notes, err := Ignores(context.Background(), disc, Options{Config: config.Default()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range got {
+		if f.Path == ".dockerignore" {
+			t.Errorf("the root's ignore file written: %q (notes %+v)", f.After, notes)
+		}
+	}
+}
+
 // An inline Dockerfile (compose dockerfile_inline) counts like any other:
 // what it copies stays.
 func TestIgnoreCountsInlineDockerfiles(t *testing.T) {
