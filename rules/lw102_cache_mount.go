@@ -1380,8 +1380,7 @@ func aptMountDirs(in *Input, ins *dockerfile.Instruction) []string {
 // touch; build stages get both mounts and the keep-cache step.
 func (in *Input) keepsCleanHook(ins *dockerfile.Instruction) bool {
 	s := in.stageOf(ins)
-	final := in.finalStage()
-	if s == nil || final == nil || !slices.Contains(in.lineage(final), s) {
+	if s == nil || !in.mayShip(s) {
 		return false
 	}
 	for _, st := range in.lineage(s) {
@@ -2299,4 +2298,31 @@ func (in *Input) noMounts() string {
 // requests' builds left into those runs.
 func (in *Input) noCachePolicy() bool {
 	return in.CINoCache && in.CIPersistentBuilder
+}
+
+// mayShip: stage s is part of an image the Dockerfile's builds may ship —
+// the final stage's lineage, and where no target is known (a Dockerfile
+// found by its name), the lineage of every stage no other stage uses,
+// which a build may name with --target (review 38: polar's CI builds
+// `target: production`, followed in the file by stages of another image).
+func (in *Input) mayShip(s *dockerfile.Stage) bool {
+	final := in.finalStage()
+	if final != nil && slices.Contains(in.lineage(final), s) {
+		return true
+	}
+	if in.Target != "" {
+		return false
+	}
+	used := map[int]bool{}
+	for _, t := range in.File.Stages {
+		for _, d := range t.DependsOn {
+			used[d] = true
+		}
+	}
+	for _, t := range in.File.Stages {
+		if !used[t.Index] && slices.Contains(in.lineage(t), s) {
+			return true
+		}
+	}
+	return false
 }

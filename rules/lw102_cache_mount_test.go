@@ -1069,3 +1069,27 @@ func TestLW102NoCachePolicy(t *testing.T) {
 		t.Errorf("fresh runners: %+v", fs)
 	}
 }
+
+// TestLW102StageAnyTargetShips: review 38 (polar): CI builds `target:
+// production`, which stages of another image follow in the file; found by
+// its name, the Dockerfile's target is not known, so every stage no other
+// stage uses may ship, and keeps docker-clean (the lists mounted alone).
+func TestLW102StageAnyTargetShips(t *testing.T) {
+	src := "FROM debian:bookworm-slim AS production\nRUN apt-get update && apt-get install -y curl\nCOPY app /app\nCMD [\"/app\"]\nFROM public.ecr.aws/lambda/provided:al2 AS lambda\nCOPY app /var/task/app\n"
+	for _, target := range []string{"", "lambda"} {
+		in := input(t, src)
+		in.Target = target
+		fs := check(t, "LW102", in)
+		if len(fs) != 1 {
+			t.Fatalf("target %q: %+v", target, fs)
+		}
+		fx, why := fixCacheMount(in, fs[0])
+		if fx == nil {
+			t.Fatalf("target %q: %s", target, why)
+		}
+		got := strings.Join(ApplyFix(in.File.Lines, fx), "\n")
+		if shipped := !strings.Contains(got, "docker-clean"); shipped != (target == "") {
+			t.Errorf("target %q: production kept docker-clean %v:\n%s", target, shipped, got)
+		}
+	}
+}
