@@ -54,7 +54,7 @@ func (in *Input) createdUser(s *dockerfile.Stage, ins *dockerfile.Instruction, n
 			if b := path.Base(c.Name); b != "useradd" && b != "adduser" {
 				continue
 			}
-			var u, h, who string
+			var u, h, b, who string
 			args := c.Args
 			for i := 0; i < len(args); i++ {
 				a := args[i]
@@ -73,13 +73,27 @@ func (in *Input) createdUser(s *dockerfile.Stage, ins *dockerfile.Instruction, n
 				}
 				switch {
 				case a == "-u" || a == "--uid":
+					// a uid through a variable may be passed anything
+					// (`--build-arg UID=…`, compose's `UID: ${UID}`): a
+					// mount written with its default would not be the
+					// user's (code review)
+					if i+1 < len(args) && strings.Contains(args[i+1], "$") {
+						next()
+						u = "$"
+						continue
+					}
 					u = next()
 				case strings.HasPrefix(a, "--uid="):
 					u = strings.TrimPrefix(a, "--uid=")
+					if strings.Contains(c.Args[i], "$") {
+						u = "$"
+					}
 				case a == "-d" || a == "--home-dir" || a == "--home" || (a == "-h" && path.Base(c.Name) == "adduser"):
 					h = next()
 				case strings.HasPrefix(a, "--home-dir=") || strings.HasPrefix(a, "--home="):
 					_, h, _ = strings.Cut(a, "=")
+				case (a == "-b" || a == "--base-dir") && path.Base(c.Name) == "useradd":
+					b = next()
 				case a == "-g" || a == "--gid" || a == "-G" || a == "--groups" || a == "-s" || a == "--shell" || a == "-c" || a == "--comment" || a == "-k" || a == "-K" || a == "--ingroup" || a == "-e" || a == "-f" || a == "--gecos":
 					next()
 				case strings.HasPrefix(a, "-"):
@@ -88,6 +102,9 @@ func (in *Input) createdUser(s *dockerfile.Stage, ins *dockerfile.Instruction, n
 				}
 			}
 			if who == name && isNumber(u) {
+				if h == "" && b != "" {
+					h = path.Join(b, name)
+				}
 				if h == "" {
 					h = "/home/" + name
 				}

@@ -1504,28 +1504,50 @@ func removesMountPoint(cmds []dockerfile.Command, targets []string, st *dockerfi
 
 var shellVarRef = regexp.MustCompile(`\$\{?([A-Za-z_][A-Za-z0-9_]*)`)
 
-// rmRemoves: `rm -rf word` removes target or a directory above it.
+// rmRemoves: `rm -rf word` removes target or a directory above it. A
+// word with a part that is not known (an unset variable, a command
+// substitution) is taken to remove target when target lies under its
+// literal beginning (`/root/.cache/$TOOL` may be `/root/.cache/`), or when
+// what follows the unknown part names target's path or a directory above
+// it; a word that is unknown from its start is taken to remove anything.
 func rmRemoves(word, target string, st *dockerfile.State) bool {
 	a := expandHome(word, st)
 	unknownPrefix := false
 	if strings.ContainsAny(a, "$`") {
-		known := !strings.Contains(a, "`") && st != nil
-		for _, m := range shellVarRef.FindAllStringSubmatch(a, -1) {
-			if _, ok := st.Getenv(m[1]); !ok || !known {
-				known = false
-				break
+		known := !strings.Contains(a, "`") && !strings.Contains(a, "$(") && st != nil
+		if known {
+			for _, m := range shellVarRef.FindAllStringSubmatch(a, -1) {
+				if _, ok := st.Getenv(m[1]); !ok {
+					known = false
+					break
+				}
 			}
 		}
-		if known {
+		if known && !strings.ContainsAny(st.Expand(a), "$`") {
 			a = st.Expand(a)
 		} else {
-			// the part after the last variable, its quotes taken off
-			i := max(strings.LastIndex(a, "}"), strings.LastIndex(a, "`"))
-			if i < 0 {
-				loc := shellVarRef.FindAllStringIndex(a, -1)
-				i = loc[len(loc)-1][1] - 1
+			unquote := strings.NewReplacer(`"`, "", "'", "")
+			lit := unquote.Replace(a[:strings.IndexAny(a, "$`")])
+			if lit == "" || lit == "/" {
+				return true // nothing of it is known: it may be anything
 			}
-			a, unknownPrefix = strings.NewReplacer(`"`, "", "'", "").Replace(a[i+1:]), true
+			if !path.IsAbs(lit) && st != nil {
+				lit = path.Join(st.Workdir, lit)
+			}
+			// the literal beginning is a directory (`/root/.cache/$X`) or
+			// the start of a name (`/root/.cache/p$X`): its directory
+			if !strings.HasSuffix(lit, "/") {
+				lit = path.Dir(lit)
+			}
+			if underDir(target, lit) {
+				return true
+			}
+			// what follows the last unknown part, matched against the end
+			i := max(strings.LastIndex(a, "}"), strings.LastIndex(a, "`"), strings.LastIndex(a, ")"))
+			if loc := shellVarRef.FindAllStringIndex(a, -1); len(loc) > 0 {
+				i = max(i, loc[len(loc)-1][1]-1)
+			}
+			a, unknownPrefix = unquote.Replace(a[i+1:]), true
 		}
 	} else {
 		a = strings.NewReplacer(`"`, "", "'", "").Replace(a)
@@ -1538,7 +1560,7 @@ func rmRemoves(word, target string, st *dockerfile.State) bool {
 	}
 	pat := strings.Split(strings.Trim(path.Clean("/"+a), "/"), "/")
 	if unknownPrefix && (len(pat) == 0 || pat[0] == "") {
-		return false // `rm -rf "$DIR"`: nothing of it is known
+		return false // (its literal beginning was checked above)
 	}
 	// the target and every directory above it: does the word name one?
 	for t := path.Clean(target); ; t = path.Dir(t) {

@@ -236,9 +236,14 @@ func TestLW102MountOwnedByTheUser(t *testing.T) {
 		t.Errorf("named group: %+v", fs)
 	}
 	// a user the Dockerfile creates with its uid (review 36: NodeBB)
-	fs = check(t, "LW102", input(t, "FROM python:3.12\nARG UID=1001\nRUN groupadd --gid ${UID} app && useradd --uid ${UID} --gid ${UID} app\nUSER app\nRUN pip install -r requirements.txt\n"))
+	fs = check(t, "LW102", input(t, "FROM python:3.12\nRUN groupadd --gid 1001 app && useradd --uid 1001 --gid 1001 app\nUSER app\nRUN pip install -r requirements.txt\n"))
 	if len(fs) != 1 || !strings.Contains(fs[0].Message, ",uid=1001,gid=1001`") {
 		t.Errorf("created user: %+v", fs)
+	}
+	// ... with a uid a build arg may change: not known
+	fs = check(t, "LW102", input(t, "FROM python:3.12\nARG UID=1001\nRUN groupadd --gid ${UID} app && useradd --uid ${UID} --gid ${UID} app\nUSER app\nRUN pip install -r requirements.txt\n"))
+	if len(fs) != 1 || !strings.Contains(fs[0].Message, ",uid=<uid>,gid=<gid>`") {
+		t.Errorf("created user, uid from an ARG: %+v", fs)
 	}
 	// created without a uid: not known
 	fs = check(t, "LW102", input(t, "FROM python:3.12\nRUN useradd app\nUSER app\nRUN pip install -r requirements.txt\n"))

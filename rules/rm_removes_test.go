@@ -24,8 +24,12 @@ func TestRmRemoves(t *testing.T) {
 		{`$BUNDLE_PATH/ruby/*/cache/*.gem`, gems, false},
 		{`"${BUNDLE_PATH}"/ruby/*/bundler/gems/*/.git`, gems, false},
 		{`"${UNKNOWN}"/ruby/*/cache`, gems, true},
-		{`$UNKNOWN/other`, gems, false},
-		{`"$UNKNOWN"`, gems, false},
+		{`$UNKNOWN/other`, gems, true}, // unknown from its start: anything
+		{`"$UNKNOWN"`, gems, true},
+		{`/root/.cache/$TOOL`, "/root/.cache/pip", true}, // (TOOL unset: /root/.cache/)
+		{`"$(npm config get cache)"`, "/root/.npm", true},
+		{`/tmp/build-$UNKNOWN`, "/root/.npm", false},
+		{`/usr/local/bundle/ruby/$UNKNOWN/cache/*.gem`, gems, true}, // (its literal beginning holds the mount)
 		{`/var/cache/*`, "/var/cache/apt", true},
 		{`/var/cache/apt/*`, "/var/cache/apt", false},
 		{`/var/lib/apt/lists/*`, "/var/cache/apt", false},
