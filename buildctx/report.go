@@ -400,10 +400,20 @@ func snakeoil(p string) bool {
 	if strings.Contains(l, "snakeoil") {
 		return true
 	}
-	for _, c := range strings.Split(path.Dir(l), "/") {
+	comps := strings.Split(path.Dir(l), "/")
+	vendored := false
+	for _, c := range comps {
 		switch c {
-		case "testdata", "fixtures", "test-certs", "test", "tests", "__tests__", "spec":
+		case "testdata", "fixtures", "test-certs", "tests", "__tests__":
 			return true
+		case "lib", "libs", "vendor", "third_party", "third-party", "node_modules", "site-packages":
+			vendored = true
+		case "test", "spec":
+			// a library's test suite; alone, "test" may name an
+			// environment (deploy/test/tls.key)
+			if vendored {
+				return true
+			}
 		}
 	}
 	return false

@@ -38,9 +38,11 @@ func TestSensitiveFiles(t *testing.T) {
 		// a test suite's keys (review 36: Tautulli's vendored libraries)
 		"lib/cherrypy/test/test.pem": "-----BEGIN PRIVATE KEY-----\nx\n",
 		"tests/badkey.pem":           "-----BEGIN PRIVATE KEY-----\nx\n",
+		// a test environment's key is no fixture
+		"deploy/test/tls.key": "-----BEGIN PRIVATE KEY-----\nx\n",
 	}
 	got := sensitivePaths(t, root, files)
-	want := []string{".env", ".pypirc", "certs/server.pem", "db/.env.local", "deploy/kubeconfig", "deploy/prod.kubeconfig", "gcp-service-account.json", "keys/id_rsa", "terraform/main.tfstate"}
+	want := []string{".env", ".pypirc", "certs/server.pem", "db/.env.local", "deploy/kubeconfig", "deploy/prod.kubeconfig", "deploy/test/tls.key", "gcp-service-account.json", "keys/id_rsa", "terraform/main.tfstate"}
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("sensitive %q\nwant      %q", got, want)
 	}

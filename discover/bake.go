@@ -258,7 +258,7 @@ func bakeImages(ctx context.Context, root, dir string, opt Options) ([]*Image, [
 			// from the root)
 			fromDir, fromRoot := filepath.Join(dir, ctxDir), filepath.Join(root, ctxDir)
 			ctxDir = fromDir
-			if dir != root && !bakeContextHolds(fromDir, t) && bakeContextHolds(fromRoot, t) {
+			if inRoot := !strings.HasPrefix(filepath.Clean(ctxDir), ".."); dir != root && inRoot && !bakeContextHolds(fromDir, t) && bakeContextHolds(fromRoot, t) {
 				ctxDir = fromRoot
 				warns = append(warns, fmt.Sprintf("%s: target %s: context %q read from the repository's root, where it exists (bake resolves it against the directory it runs in)", relFiles[0], n, t.Context))
 			}

@@ -981,8 +981,9 @@ func (c *buildConfigs) ciCache(rel string) ciCacheAnswer {
 		// cache (review 29: SigNoz's cacheci.yml)
 		a.uncached = true
 	}
-	a.finalOnly = !a.uncached && !a.persistent && finalStageCacheOnly(text)
-	a.noCache = ciNoCache.Match(text)
+	// (a self-hosted runner's builder keeps every stage's layers itself)
+	a.finalOnly = a.hosted && !a.uncached && !a.persistent && finalStageCacheOnly(text)
+	a.noCache = ciNoCacheMatch(text)
 	a.plainDocker = !bytes.Contains(text, []byte("buildx")) && !bytes.Contains(text, []byte("build-push-action"))
 	// build-push-action's first version runs `docker build` on the
 	// runner's Engine, the classic builder unless DOCKER_BUILDKIT=1
@@ -1012,8 +1013,21 @@ func (c *buildConfigs) ciCache(rel string) ciCacheAnswer {
 
 // ciNoCache: build-push-action's or bake-action's no-cache input set to
 // anything but false (an expression counts: `${{ github.event_name ==
-// 'release' }}`), or a build line's --no-cache.
-var ciNoCache = regexp.MustCompile(`(?m)^\s*no-cache:\s*(?:[^f\s#]|f[^a]|\S{6,})|\s--no-cache(?:\s|=true|$)`)
+// 'release' }}`), or --no-cache on a docker build, buildx build or bake
+// line (not apk's or poetry's).
+var (
+	ciNoCacheInput = regexp.MustCompile(`(?m)^\s*no-cache:\s*["']?([^"'\s#]+)`)
+	ciNoCacheFlag  = regexp.MustCompile(`(?m)\b(?:docker|buildx|podman)\b[^\n]*\b(?:build|bake)\b[^\n]*\s--no-cache(?:\s|=true|$)`)
+)
+
+func ciNoCacheMatch(text []byte) bool {
+	for _, m := range ciNoCacheInput.FindAllSubmatch(text, -1) {
+		if !strings.EqualFold(string(m[1]), "false") {
+			return true
+		}
+	}
+	return ciNoCacheFlag.Match(text)
+}
 
 var (
 	ciCacheToValue = regexp.MustCompile(`(?:cache-to:|--cache-to[= ])\s*["']?([^\n"']*)`)
@@ -1036,7 +1050,7 @@ func finalStageCacheOnly(text []byte) bool {
 	}
 	for _, m := range tos {
 		v := strings.TrimSpace(string(m[1]))
-		if v == "" || v == "|" || v == ">" || strings.Contains(v, "mode=max") || strings.Contains(v, "${{") || strings.Contains(v, "$") {
+		if v == "" || strings.HasPrefix(v, "|") || strings.HasPrefix(v, ">") || strings.Contains(v, "mode=max") || strings.Contains(v, "${{") || strings.Contains(v, "$") {
 			return false // (a value on the next lines, or one a variable holds: not known)
 		}
 	}

@@ -918,6 +918,7 @@ func TestFinalStageCacheOnly(t *testing.T) {
 		{"- run: docker build --build-arg BUILDKIT_INLINE_CACHE=1 --cache-from x .\n", true},
 		{"- uses: docker/build-push-action@v6\n  with:\n    cache-to: ${{ env.CACHE_TO }}\n", false},
 		{"- uses: docker/build-push-action@v6\n  with:\n    cache-to: |\n      type=gha,mode=max\n", false},
+		{"- uses: docker/build-push-action@v6\n  with:\n    cache-to: >-\n      type=gha,mode=max\n", false},
 		{"- run: layerwise build . --build-cache registry=x\n", false},
 		{"- uses: docker/build-push-action@v6\n", false},
 	} {
@@ -959,8 +960,13 @@ func TestCINoCache(t *testing.T) {
 		{"    with:\n      no-cache: false\n", false},
 		{"  - run: docker build --no-cache -t x .\n", true},
 		{"  - run: docker build -t x .\n", false},
+		{"    with:\n      no-cache: 'false'\n", false},
+		{"    with:\n      no-cache: False\n", false},
+		{"  - run: apk add --no-cache git\n", false},
+		{"  - run: poetry install --no-cache\n", false},
+		{"  - run: docker buildx bake --no-cache app\n", true},
 	} {
-		if got := ciNoCache.MatchString(c.text); got != c.want {
+		if got := ciNoCacheMatch([]byte(c.text)); got != c.want {
 			t.Errorf("%q: %v, want %v", c.text, got, c.want)
 		}
 	}

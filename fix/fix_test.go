@@ -862,6 +862,13 @@ var dockerfileCases = []struct {
 		want: "FROM debian:12\nRUN --mount=type=cache,target=/var/lib/apt/lists,sharing=locked apt-get update && apt-get install -y curl && rm -rf /var/cache/*\n",
 	},
 	{
+		// two mounted paths and another (code review): both go at once
+		name:  "apt-two-mounted-paths-and-tmp",
+		files: map[string]string{"Dockerfile": "FROM debian:12 AS build\nRUN apt-get update && apt-get install -y gcc && rm -rf /var/cache/apt/archives/* /var/cache/apt/*.bin /tmp/*\nRUN gcc -o /a a.c\nFROM scratch\nCOPY --from=build /a /a\n"},
+		rules: []string{"LW102"},
+		want:  "FROM debian:12 AS build\nRUN rm -f /etc/apt/apt.conf.d/docker-clean && echo 'Binary::apt::APT::Keep-Downloaded-Packages \"true\";' > /etc/apt/apt.conf.d/keep-cache\nRUN --mount=type=cache,target=/var/cache/apt,sharing=locked apt-get update && apt-get install -y gcc && rm -rf /tmp/*\nRUN gcc -o /a a.c\nFROM scratch\nCOPY --from=build /a /a\n",
+	},
+	{
 		// a path through a variable beside it: not known, left alone
 		name:  "apt-lists-emptied-with-a-variable",
 		files: map[string]string{"Dockerfile": "FROM debian:12\nRUN apt-get update && apt-get install -y curl && rm -rf $TMPDIR/* /var/lib/apt/lists/*\n"},
@@ -993,6 +1000,16 @@ var dockerfileCases = []struct {
 			"patches/scimmy@1.3.5.patch": "", "a/package.json": "{}"},
 		rules: []string{"LW101"},
 		want:  "FROM node:20 AS deps\nWORKDIR /app\nCOPY pnpm-lock.yaml pnpm-workspace.yaml ./\nCOPY patches patches/\nRUN pnpm fetch --prod\nCOPY . .\nRUN pnpm install --prod\nFROM node:20-slim\nCOPY --from=deps /app /app\n",
+	},
+	{
+		// the patches named by package.json's pnpm field: package.json
+		// comes with them (code review)
+		name: "pnpm-workspace-patches-named-by-package-json",
+		files: map[string]string{"Dockerfile": "FROM node:20 AS deps\nWORKDIR /app\nCOPY . .\nRUN pnpm install --prod\nFROM node:20-slim\nCOPY --from=deps /app /app\n",
+			"package.json": `{"pnpm":{"patchedDependencies":{"scimmy@1.3.5":"patches/scimmy@1.3.5.patch"}}}`, "pnpm-lock.yaml": "lockfileVersion: '9.0'\n\npatchedDependencies:\n  scimmy@1.3.5: 775d80f8\n\nimporters: {}\n", "pnpm-workspace.yaml": "packages:\n  - a\n",
+			"patches/scimmy@1.3.5.patch": "", "a/package.json": "{}"},
+		rules: []string{"LW101"},
+		want:  "FROM node:20 AS deps\nWORKDIR /app\nCOPY pnpm-lock.yaml pnpm-workspace.yaml package.json ./\nCOPY patches patches/\nRUN pnpm fetch --prod\nCOPY . .\nRUN pnpm install --prod\nFROM node:20-slim\nCOPY --from=deps /app /app\n",
 	},
 	{
 		// a hash alone and no file naming the patch: not known, refused

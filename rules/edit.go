@@ -203,7 +203,37 @@ func (e *runEdit) afterFlags() int {
 // removeArg cuts a literal flag (--no-cache-dir) from the command that has
 // it.
 func (e *runEdit) removeArg(i int, flag string) error {
+	return e.removeArgs(i, []string{flag})
+}
+
+// removeArgs cuts words from command i, each written exactly once in the
+// RUN, and records the command without them once (a second removeArg
+// would no longer find the command it edited among the intended ones).
+func (e *runEdit) removeArgs(i int, flags []string) error {
 	c := e.ins.Run.Commands[i]
+	for _, flag := range flags {
+		if err := e.cutWord(flag); err != nil {
+			return err
+		}
+	}
+	for k := range e.want {
+		if sameCmd(e.want[k], c) {
+			var args []string
+			for _, a := range e.want[k].Args {
+				if !slices.Contains(flags, a) {
+					args = append(args, a)
+				}
+			}
+			e.want[k].Args = args
+			break
+		}
+	}
+	e.tidy()
+	return nil
+}
+
+// cutWord takes a word, written exactly once, out of the RUN's lines.
+func (e *runEdit) cutWord(flag string) error {
 	re := regexp.MustCompile(`[ \t]+` + regexp.QuoteMeta(flag) + `([ \t]|$)`)
 	n := 0
 	for _, l := range e.lines {
@@ -220,19 +250,6 @@ func (e *runEdit) removeArg(i int, flag string) error {
 			}
 		}
 	}
-	for k := range e.want {
-		if sameCmd(e.want[k], c) {
-			var args []string
-			for _, a := range e.want[k].Args {
-				if a != flag {
-					args = append(args, a)
-				}
-			}
-			e.want[k].Args = args
-			break
-		}
-	}
-	e.tidy()
 	return nil
 }
 
@@ -382,10 +399,14 @@ func (e *runEdit) apkUpdateCache() error {
 	// an `apk update` before the add refreshed the index already: the
 	// add then needs no --update-cache, which would fetch it twice
 	// (review 35: Cloudreve's `apk update && apk add --no-cache …`)
+	// Only in a plain && chain: an update under a condition (`[ -n "$X" ]
+	// && apk update; apk add …`) may not have run (code review).
 	updated := map[int]bool{}
 	seenUpdate := false
+	sc := e.ins.Run.Script
+	plainChain := !strings.ContainsAny(sc, ";|") && !shellCompound.MatchString(sc)
 	for i, c := range e.ins.Run.Commands {
-		if path.Base(c.Name) == "apk" && first(c) == "update" {
+		if path.Base(c.Name) == "apk" && first(c) == "update" && plainChain {
 			seenUpdate = true
 		}
 		updated[i] = seenUpdate
@@ -473,7 +494,7 @@ func (e *runEdit) apkUpdateCache() error {
 	wantUpdated := false
 	for k := range e.want {
 		c := &e.want[k]
-		if path.Base(c.Name) == "apk" && first(*c) == "update" {
+		if path.Base(c.Name) == "apk" && first(*c) == "update" && plainChain {
 			wantUpdated = true
 		}
 		if path.Base(c.Name) != "apk" || first(*c) != "add" {
@@ -498,6 +519,9 @@ func (e *runEdit) apkUpdateCache() error {
 	}
 	return nil
 }
+
+// shellCompound: a shell keyword that makes what follows conditional.
+var shellCompound = regexp.MustCompile(`\b(if|then|case|while|for)\b`)
 
 // apkAddOrder lists the indexes of the RUN's `apk add` commands in order.
 func (e *runEdit) apkAddOrder() []int {

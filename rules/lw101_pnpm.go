@@ -205,6 +205,10 @@ func pnpmFetchFiles(in *Input, dir string) ([]string, string) {
 			for _, p := range m.Pnpm.PatchedDependencies {
 				patches = append(patches, p)
 			}
+			// the file that names them comes with them (code review)
+			if len(m.Pnpm.PatchedDependencies) > 0 && !slices.Contains(files, join("package.json")) {
+				files = append(files, join("package.json"))
+			}
 		}
 	}
 	if lockPatches && len(patches) == 0 {

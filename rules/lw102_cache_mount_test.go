@@ -1031,6 +1031,17 @@ func TestLW102ApkAfterUpdate(t *testing.T) {
 			t.Errorf("%q:\n%s", src, got)
 		}
 	}
+	// an update under a condition may not run: the add refreshes its index
+	in := input(t, "FROM alpine:3.20\nARG X\nRUN [ -n \"$X\" ] && apk update; apk add --no-cache git\n")
+	fs := check(t, "LW102", in)
+	if len(fs) != 1 {
+		t.Fatalf("%+v", fs)
+	}
+	if fx, why := fixCacheMount(in, fs[0]); fx == nil {
+		t.Fatal(why)
+	} else if got := strings.Join(ApplyFix(in.File.Lines, fx), "\n"); !strings.Contains(got, "apk add --update-cache git") {
+		t.Errorf("conditional update:\n%s", got)
+	}
 }
 
 // TestLW102JoinsTheStoresID: review 29 (plane): the new mount over

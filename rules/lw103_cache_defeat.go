@@ -202,11 +202,7 @@ func (e *runEdit) dropDefeats(base string, mounted func(dir string) bool) string
 				err = e.removeCommand(i)
 				break
 			}
-			for _, a := range drop {
-				if err = e.removeArg(i, a); err != nil {
-					break
-				}
-			}
+			err = e.removeArgs(i, drop)
 		default:
 			err = e.removeCommand(i)
 		}
