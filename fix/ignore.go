@@ -299,7 +299,7 @@ func fixIgnoreGroup(ctx context.Context, root string, g *ignoreGroup, walks map[
 		return nil, nil, err
 	}
 	if undecidable {
-		return nil, []Note{{File: rel, Reason: "a COPY/ADD source depends on a build arg: what the builds need cannot be proven, the ignore file is left as it is"}}, nil
+		return nil, []Note{{File: rel, Reason: "a COPY/ADD source depends on a build arg, or is missing from a context guessed from the Dockerfile's place: what the builds need cannot be proven, the ignore file is left as it is"}}, nil
 	}
 	var unwritable []string
 	excl := candidates(root, g, walk, reached, &unwritable)
@@ -422,6 +422,14 @@ func reachedBy(w *buildctx.Walk, users []ignoreUser) (map[string]bool, bool, err
 			return nil, false, err
 		}
 		if u.Undecidable {
+			return nil, true, nil
+		}
+		if user.named == "" && user.im != nil && user.im.ContextInferred && len(u.Unmatched) > 0 {
+			// a context guessed from the Dockerfile's place that lacks
+			// what it copies is not the one it is built with (review 38:
+			// novu's services, built from a tar a script pipes to `docker
+			// build -`, whose ./meta and ./deps the repository has not):
+			// what the real builds need is not known
 			return nil, true, nil
 		}
 		unused := map[string]bool{}

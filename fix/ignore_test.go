@@ -335,6 +335,26 @@ func TestIgnoreLeftAloneBesideASymlinkedDockerfile(t *testing.T) {
 	}
 }
 
+// A context guessed from the Dockerfile's place that lacks what the
+// Dockerfile copies is not the one it is built with (review 38: novu's
+// ./meta and ./deps, from a tar a script pipes to `docker build -`): its
+// ignore file is left alone.
+func TestIgnoreLeftAloneWhereTheGuessedContextLacksASource(t *testing.T) {
+	files := map[string]string{
+		"apps/api/Dockerfile": "FROM node:20\nCOPY ./meta .\nCOPY src/ /app/src/\n",
+		"apps/api/src/a.js":   "",
+		"apps/api/.env":       "API_KEY=k3y",
+	}
+	got, _ := ignoreFixes(t, files)
+	if f, ok := got["apps/api/.dockerignore"]; ok {
+		t.Errorf("written: %q", patternsOf(f))
+	}
+	files["apps/api/meta/package.json"] = "{}"
+	if got, notes := ignoreFixes(t, files); got["apps/api/.dockerignore"] == "" {
+		t.Errorf("not written with every source there: %v %+v", got, notes)
+	}
+}
+
 // An inline Dockerfile (compose dockerfile_inline) counts like any other:
 // what it copies stays.
 func TestIgnoreCountsInlineDockerfiles(t *testing.T) {
