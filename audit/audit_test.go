@@ -901,3 +901,30 @@ func TestBuildKitStyleChecksInform(t *testing.T) {
 		}
 	}
 }
+
+// TestGuessedContextThatLacksASource: a context guessed from the
+// Dockerfile's place that lacks what it copies is not the one it is built
+// with (review 38: novu's ./meta): its warnings inform.
+func TestGuessedContextThatLacksASource(t *testing.T) {
+	files := map[string]string{
+		"apps/api/Dockerfile":   "FROM node:20\nWORKDIR /app\nCOPY ./meta .\nCOPY . .\nRUN npm ci\n",
+		"apps/api/package.json": `{"dependencies":{"a":"1"}}`,
+		"apps/api/index.js":     "",
+	}
+	warnings := func() int {
+		n := 0
+		for _, f := range run(t, testfs.Tree(t, files), nil).Findings {
+			if f.RuleID == "LW101" && f.Severity == rules.Warning {
+				n++
+			}
+		}
+		return n
+	}
+	if n := warnings(); n != 0 {
+		t.Errorf("meta missing: %d LW101 warnings", n)
+	}
+	files["apps/api/meta/package.json"] = "{}"
+	if n := warnings(); n == 0 {
+		t.Errorf("meta there: no LW101 warning")
+	}
+}

@@ -372,6 +372,9 @@ type Input struct {
 	ServiceHealthcheck bool
 	// ServiceUser is the compose service's user: ("" when it sets none).
 	ServiceUser string
+	// ContextInferred: the build context was guessed from the
+	// Dockerfile's place (discover.Image.ContextInferred)
+	ContextInferred bool
 	// CILine is the line of CIWorkflow where it builds images; CIUncached
 	// says that CI keeps no layer cache between its jobs; LocalBuild that
 	// something outside CI builds the image too (compose, bake, a script
@@ -741,4 +744,20 @@ func (in *Input) informIfOnlyUncachedCI(fs []Finding) []Finding {
 		}
 	}
 	return fs
+}
+
+// GuessedContextLacks is a COPY/ADD source that the context guessed from
+// the Dockerfile's place does not hold ("" when there is none, or the
+// context was not guessed): the image is built from another context (a
+// tar a script pipes to `docker build -`, a directory above), and what
+// the rules say of its steps and context is about a build that does not
+// happen (reviews 37 and 38: novu's ./meta, biz-demo's conf).
+func (in *Input) GuessedContextLacks() string {
+	if !in.ContextInferred || in.Context == nil || in.Context.Usage == nil || in.Context.Usage.Undecidable {
+		return ""
+	}
+	if u := in.Context.Usage.Unmatched; len(u) > 0 {
+		return u[0].Pattern
+	}
+	return ""
 }
