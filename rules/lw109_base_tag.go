@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"path"
+	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -56,6 +57,13 @@ func checkBaseTag(in *Input) []Finding {
 	if testInput(in.Dockerfile) {
 		// a test's input (skaffold's integration/testdata: `FROM busybox`
 		// and an echo): the test builds it fresh, whatever latest is
+		return nil
+	}
+	if devEnvironmentFile(in.Dockerfile) {
+		// a developer's workspace (a dev container, a Gitpod workspace):
+		// made from the newest tools on purpose, and rebuilt by each
+		// developer's editor, not shipped (review 38: novu's
+		// .gitpod.dockerfile)
 		return nil
 	}
 	if floatingOnPurpose(in.Dockerfile) {
@@ -198,4 +206,11 @@ var fetchCommands = map[string]bool{
 	"curl": true, "wget": true, "tar": true, "unzip": true, "gunzip": true, "xz": true, "sha256sum": true,
 	"sha512sum": true, "md5sum": true, "gpg": true, "chmod": true, "mv": true, "mkdir": true, "rm": true,
 	"cp": true, "ln": true, "install": true, "echo": true, "test": true, "[": true, "true": true, "set": true, "cd": true,
+}
+
+// devEnvironmentFile: the Dockerfile of a development environment an editor
+// or a cloud workspace builds (.devcontainer/, .gitpod.Dockerfile).
+func devEnvironmentFile(df string) bool {
+	p := strings.ToLower(filepath.ToSlash(df))
+	return strings.HasPrefix(p, ".devcontainer/") || strings.Contains(p, "/.devcontainer/") || strings.HasPrefix(path.Base(p), ".gitpod.")
 }

@@ -113,3 +113,15 @@ func TestCodeReviewSuppressionsStayNarrow(t *testing.T) {
 		t.Errorf("pip install $EXTRA after the requirements: %d findings, want 2", len(fs))
 	}
 }
+
+// TestLW109DevEnvironments: a dev container's or a Gitpod workspace's
+// Dockerfile floats on purpose (review 38).
+func TestLW109DevEnvironments(t *testing.T) {
+	for df, want := range map[string]int{".gitpod.dockerfile": 0, ".devcontainer/Dockerfile": 0, "web/.devcontainer/Dockerfile": 0, "Dockerfile": 1} {
+		in := input(t, "FROM gitpod/workspace-mongodb\n")
+		in.Dockerfile = df
+		if got := len(check(t, "LW109", in)); got != want {
+			t.Errorf("%s: %d findings, want %d", df, got, want)
+		}
+	}
+}
