@@ -1488,7 +1488,9 @@ func aptUpdatesFirst(x *dockerfile.Instruction) bool {
 // the end of the target's path.
 func removesMountPoint(cmds []dockerfile.Command, targets []string, st *dockerfile.State) (dockerfile.Command, string, bool) {
 	for _, c := range cmds {
-		if path.Base(c.Name) != "rm" {
+		if path.Base(c.Name) != "rm" || !rmRemovesDirectories(c) {
+			// without -r (or -d), rm removes no directory: it would
+			// have failed the build before the mount too
 			continue
 		}
 		for _, a := range c.Positional() {
@@ -1500,6 +1502,22 @@ func removesMountPoint(cmds []dockerfile.Command, targets []string, st *dockerfi
 		}
 	}
 	return dockerfile.Command{}, "", false
+}
+
+// rmRemovesDirectories: the rm takes -r, -R, --recursive, -d or --dir
+// (frappe's `rm $downloaded_file` of a .deb removes no directory).
+func rmRemovesDirectories(c dockerfile.Command) bool {
+	for _, a := range c.Args {
+		switch {
+		case a == "--":
+			return false
+		case a == "--recursive" || a == "--dir":
+			return true
+		case strings.HasPrefix(a, "-") && !strings.HasPrefix(a, "--") && strings.ContainsAny(a, "rRd"):
+			return true
+		}
+	}
+	return false
 }
 
 var shellVarRef = regexp.MustCompile(`\$\{?([A-Za-z_][A-Za-z0-9_]*)`)

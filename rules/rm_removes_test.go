@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/layerwise/layerwise/dockerfile"
@@ -39,6 +40,16 @@ func TestRmRemoves(t *testing.T) {
 	} {
 		if got := rmRemoves(c.word, c.target, st); got != c.want {
 			t.Errorf("rm %s with a mount on %s: %v, want %v", c.word, c.target, got, c.want)
+		}
+	}
+}
+
+// TestRmRemovesDirectories: only a recursive (or -d) rm removes a directory.
+func TestRmRemovesDirectories(t *testing.T) {
+	for args, want := range map[string]bool{"-rf x": true, "-fr x": true, "-R x": true, "--recursive x": true, "-d x": true, "-f x": false, "x": false, "-- -r": false} {
+		c := dockerfile.Command{Name: "rm", Args: strings.Fields(args)}
+		if got := rmRemovesDirectories(c); got != want {
+			t.Errorf("rm %s: %v, want %v", args, got, want)
 		}
 	}
 }
