@@ -503,7 +503,7 @@ func checkCacheOrder(in *Input) []Finding {
 					msg = fmt.Sprintf("%s (line %d) copies sources before `%s` (line %d), which downloads the modules %s (line %d) compiles: every source change downloads them all again. Copy %s first, install, then copy the sources.",
 						short(broad.Original), broad.Range.Start.Line, tidiedBy, tidiedAt.Range.Start.Line, what, ins.Range.Start.Line, mfs)
 				}
-				if m := manifestsCopiedBefore(s, broad, inst.Tool); m != nil {
+				if m := manifestsCopiedBefore(s, broad, inst.Tool); m != nil && !in.lockfileComesAfter(s, broad, inst.Tool) {
 					// the manifests come first already (review 27: dapr's
 					// javademo copies pom.xml alone, then src, then runs
 					// mvn package): what is missing is the step on them
@@ -520,7 +520,7 @@ func checkCacheOrder(in *Input) []Finding {
 					msg = fmt.Sprintf("%s (line %d) copies sources before %s (line %d): every source change %s %s. The crate is a cargo workspace: cook its dependencies first with cargo-chef (prepare a recipe in one stage, `cargo chef cook` on it in the next, then copy the sources).",
 						short(broad.Original), broad.Range.Start.Line, what, ins.Range.Start.Line, why, what)
 				}
-				if inst.Tool == toolPnpm && in.contextHas(path.Join(sourceDir(broad), "pnpm-workspace.yaml")) {
+				if inst.Tool == toolPnpm && (in.contextHas(path.Join(sourceDir(broad), "pnpm-workspace.yaml")) || in.contextHas("pnpm-workspace.yaml")) {
 					// a workspace: its members' package.json files (and
 					// their install scripts) are needed too; pnpm's own
 					// pattern needs the lockfile alone (review 10)
@@ -847,6 +847,41 @@ func manifestsCopiedBefore(s *dockerfile.Stage, broad *dockerfile.Instruction, t
 		}
 	}
 	return nil
+}
+
+// jsLockfiles are the lockfiles a JavaScript install reads.
+var jsLockfiles = []string{"package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "bun.lockb", "bun.lock"}
+
+// lockfileComesAfter: a JavaScript install whose context holds a lockfile
+// that no COPY before broad brings: the manifests that come first are
+// package.json alone, and an install on them would not be the one the
+// lockfile pins (review 38: novu copies the root package.json first and
+// pnpm-lock.yaml after the sources).
+func (in *Input) lockfileComesAfter(s *dockerfile.Stage, broad *dockerfile.Instruction, t *Tool) bool {
+	if t != toolNpm && t != toolYarn && t != toolPnpm {
+		return false
+	}
+	has := false
+	for _, l := range jsLockfiles {
+		has = has || in.contextHas(l)
+	}
+	if !has {
+		return false
+	}
+	for _, x := range s.Instructions {
+		if x == broad {
+			return true
+		}
+		if x.Copy == nil || x.Copy.From != "" {
+			continue
+		}
+		for _, src := range x.Copy.ContextSources() {
+			if slices.Contains(jsLockfiles, path.Base(src)) || strings.ContainsAny(path.Base(src), "*?[") {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func manifestList(t *Tool) string {

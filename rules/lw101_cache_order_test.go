@@ -663,3 +663,15 @@ func TestLW101FinalStageCacheOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestLW101ManifestsFirstNeedTheLockfile: review 38 (novu): the root
+// package.json alone before the sources, the lockfile after them: the
+// manifests do not "come first already".
+func TestLW101ManifestsFirstNeedTheLockfile(t *testing.T) {
+	df := "FROM node:20\nWORKDIR /app\nCOPY package.json .\nCOPY apps/ws ./apps/ws\nCOPY pnpm-workspace.yaml pnpm-lock.yaml ./\nRUN pnpm install\n"
+	in := inputWithContext(t, map[string]string{"Dockerfile": df, "package.json": "{}", "pnpm-lock.yaml": "", "pnpm-workspace.yaml": "packages:\n  - apps/*\n", "apps/ws/package.json": "{}"})
+	fs := check(t, "LW101", in)
+	if len(fs) != 1 || strings.Contains(fs[0].Message, "come first already") || !strings.Contains(fs[0].Message, "pnpm fetch") {
+		t.Errorf("%+v", fs)
+	}
+}
