@@ -76,6 +76,9 @@ func (in *Input) broadCopy(ins *dockerfile.Instruction) bool {
 		if in.jsFileDepDir(src) {
 			continue // a local package the install links (`"utils": "file:../node-utils"`)
 		}
+		if in.goReplaceDir(src) {
+			continue // a module go.mod replaces with a local directory (loki's api/)
+		}
 		if in.requirementsDir(src) {
 			continue // pip's requirement files, kept in a directory (wagtail's bakerydemo)
 		}
@@ -259,7 +262,7 @@ func (in *Input) loadDepDirs() {
 		return string(data)
 	}
 	cargo := []string{"Cargo.toml"}
-	var js []string
+	var js, gomods []string
 	if in.Context != nil {
 		for _, e := range in.Context.Entries {
 			switch b := path.Base(e.Path); {
@@ -267,7 +270,28 @@ func (in *Input) loadDepDirs() {
 				cargo = append(cargo, e.Path)
 			case b == "package.json" && !strings.Contains(e.Path, "node_modules/") && len(js) < maxCargoManifests:
 				js = append(js, e.Path)
+			case b == "go.mod" && !strings.Contains(e.Path, "vendor/") && len(gomods) < maxCargoManifests:
+				gomods = append(gomods, e.Path)
 			}
+		}
+	}
+	// Go modules replaced by a local directory (`replace x => ./api/loki`:
+	// review 38, loki's operator copies api/ before go mod download,
+	// which reads it)
+	for _, mf := range gomods {
+		data := read(mf)
+		if !strings.Contains(data, "=>") {
+			continue
+		}
+		f, err := modfile.Parse(mf, []byte(data), nil)
+		if err != nil {
+			continue
+		}
+		for _, r := range f.Replace {
+			if r.New.Version != "" || len(in.depDirs) >= maxDepDirs || !(strings.HasPrefix(r.New.Path, "./") || strings.HasPrefix(r.New.Path, "../")) {
+				continue
+			}
+			in.depDirs["go:"+strings.TrimPrefix(path.Clean("/"+path.Join(path.Dir(mf), r.New.Path)), "/")] = true
 		}
 	}
 	for _, mf := range cargo {
@@ -312,6 +336,23 @@ func (in *Input) jsFileDepDir(src string) bool {
 	}
 	in.loadDepDirs()
 	return in.depDirs["js:"+want]
+}
+
+// goReplaceDir: the context directory src is, or holds, a module a go.mod
+// of the context replaces with a local directory: go mod download reads
+// its go.mod, so it comes with the manifests.
+func (in *Input) goReplaceDir(src string) bool {
+	want := strings.TrimPrefix(path.Clean("/"+src), "/")
+	if want == "" {
+		return false
+	}
+	in.loadDepDirs()
+	for d := range in.depDirs {
+		if p, ok := strings.CutPrefix(d, "go:"); ok && (p == want || strings.HasPrefix(p, want+"/")) {
+			return true
+		}
+	}
+	return false
 }
 
 // jsFileDep: a dependency on a local directory in a package.json.

@@ -675,3 +675,18 @@ func TestLW101ManifestsFirstNeedTheLockfile(t *testing.T) {
 		t.Errorf("%+v", fs)
 	}
 }
+
+// TestLW101GoReplaceDirectory: review 38 (loki's operator): a directory go.mod
+// replaces a module with is copied before go mod download, which reads it:
+// no source COPY.
+func TestLW101GoReplaceDirectory(t *testing.T) {
+	df := "FROM golang:1.23\nWORKDIR /w\nCOPY api/ api/\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY internal/ internal/\nRUN go build ./...\n"
+	files := map[string]string{"Dockerfile": df, "go.mod": "module x\n\nrequire example.com/api v0.0.0\n\nreplace example.com/api => ./api/loki\n", "go.sum": "", "api/loki/go.mod": "module example.com/api\n", "api/loki/a.go": "package api\n", "internal/b.go": "package internal\n"}
+	if fs := check(t, "LW101", inputWithContext(t, files)); len(fs) != 0 {
+		t.Errorf("replace directory: %+v", fs)
+	}
+	files["go.mod"] = "module x\n"
+	if fs := check(t, "LW101", inputWithContext(t, files)); len(fs) != 1 {
+		t.Errorf("no replace: %+v", fs)
+	}
+}
