@@ -577,7 +577,7 @@ func Facts(disc *discover.Repo) RepoFacts {
 // took docker-clean out of it).
 func NewInput(disc *discover.Repo, facts RepoFacts, im *discover.Image, name string, cfg *config.Config) *rules.Input {
 	in := &rules.Input{Image: name, Dockerfile: dfPath(im), File: im.Model, Config: cfg, ContextPath: im.Context, Target: im.Target, NoMounts: im.NoMounts, SuppliedArgs: im.SuppliedArgs, CIWorkflow: im.CI, CILine: im.CILine, CIUncached: im.CIUncached, CIFresh: im.CIFresh, CIPublishes: im.CIPublishes, CIPerRunArgs: im.CIPerRunArgs, CIPlainDocker: im.CIPlainDocker, CIRefresh: im.CIRefresh, CIOnDemand: im.CIOnDemand, CIReleaseOnly: im.CIReleaseOnly, CIPersistedMounts: im.CIPersistedMounts, CIPersistentBuilder: im.CIPersistentBuilder, CIFinalStageCache: im.CIFinalStageCache, CINoCache: im.CINoCache, LocalBuild: im.LocalBuild, Unreferenced: im.Unreferenced, BuiltOnce: im.BuiltOnce, NoLayerCache: im.NoLayerCache, PublishedEnv: facts.PublishedEnv,
-		Extended: facts.Extended[im], RunsTests: im.RunsTests || facts.Tested[im.Dockerfile], ServiceHealthcheck: im.Healthcheck, ServiceUser: im.User, ContextInferred: im.ContextInferred}
+		Extended: facts.Extended[im], RunsTests: im.RunsTests || facts.Tested[im.Dockerfile], ServiceHealthcheck: im.Healthcheck, ServiceUser: im.User, ContextInferred: im.ContextInferred, MountsSources: im.MountsSources}
 	for ref, o := range disc.DepRefs(im) {
 		if in.BuiltHere == nil {
 			in.BuiltHere = map[string]bool{}

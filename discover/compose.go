@@ -381,6 +381,20 @@ func loadCompose(ctx context.Context, root, dir, file string, env []string, envO
 		}
 		// a healthcheck, or `disable: true` (compose's HEALTHCHECK NONE)
 		im.Healthcheck = svc.HealthCheck != nil
+		for _, v := range svc.Volumes {
+			src := v.Source
+			if v.Type != "bind" || src == "" {
+				continue
+			}
+			if !filepath.IsAbs(src) {
+				src = filepath.Join(dir, src)
+			}
+			// the context itself or a directory in it (review 37:
+			// openstreetmap's `.:/app`, whose tests CI runs in the container)
+			if r, err := filepath.Rel(ctxDir, src); err == nil && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+				im.MountsSources = true
+			}
+		}
 		im.User = svc.User
 		im.RunsTests = testCommand.MatchString(strings.Join(append(slices.Clone([]string(svc.Entrypoint)), svc.Command...), " "))
 		if len(b.Args) > 0 {

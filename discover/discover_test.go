@@ -1026,3 +1026,21 @@ func TestPersistentBuilderCI(t *testing.T) {
 		t.Errorf("ci %q persistent %v fresh %v uncached %v", im.CI, im.CIPersistentBuilder, im.CIFresh, im.CIUncached)
 	}
 }
+
+// TestComposeServiceMountsItsSources: a service that bind-mounts its build
+// context is a development image (review 37: openstreetmap's `.:/app`).
+func TestComposeServiceMountsItsSources(t *testing.T) {
+	root := testfs.Tree(t, map[string]string{
+		"compose.yaml":   "services:\n  web:\n    build: .\n    volumes:\n      - .:/app\n  api:\n    build: ./api\n    volumes:\n      - data:/var/lib/data\n      - ./config:/etc/app\nvolumes:\n  data: {}\n",
+		"Dockerfile":     "FROM ruby:3.3\n",
+		"api/Dockerfile": "FROM golang:1.23\n",
+	})
+	res, err := Discover(context.Background(), root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ims := byName(res)
+	if ims["web"] == nil || !ims["web"].MountsSources || ims["api"] == nil || ims["api"].MountsSources {
+		t.Errorf("web %+v, api %+v", ims["web"], ims["api"])
+	}
+}

@@ -45,7 +45,7 @@ package that downloads into the home directory when installed (puppeteer, playwr
 
 func checkToolchainInFinal(in *Input) []Finding {
 	final := in.finalStage()
-	if final == nil || compilesInLineage(in) || in.runsSDK(final) || in.toolchainImage(final) || in.officialImageSource() || in.devOrTestImage(final) || in.Extended || in.toolchainKeptForRunTime(final) {
+	if final == nil || compilesInLineage(in) || in.runsSDK(final) || in.toolchainImage(final) || in.officialImageSource() || in.devOrTestImage(final) || in.Extended || in.toolchainKeptForRunTime(final) || in.MountsSources {
 		// LW112 covers builds that compile in the final image; a dev image
 		// needs its SDK, and so do a debug image, a dev container and a
 		// packaging image (review 11: kratos's Dockerfile-debug, mealie's

@@ -408,3 +408,16 @@ func TestLW111ImageThatRunsItsTests(t *testing.T) {
 		t.Errorf("runs its tests: %d findings", got)
 	}
 }
+
+// TestLW111SourcesMounted: a compose service bind-mounts the sources into
+// the image: it runs them with its toolchain (review 37).
+func TestLW111SourcesMounted(t *testing.T) {
+	in := input(t, "FROM node:20 AS build\nRUN npm run build\nFROM debian:12\nRUN apt-get update && apt-get install -y --no-install-recommends build-essential\nCOPY --from=build /dist /dist\n")
+	if len(check(t, "LW111", in)) == 0 {
+		t.Fatal("not reported")
+	}
+	in.MountsSources = true
+	if fs := check(t, "LW111", in); len(fs) != 0 {
+		t.Errorf("sources mounted: %+v", fs)
+	}
+}

@@ -372,6 +372,9 @@ type Input struct {
 	ServiceHealthcheck bool
 	// ServiceUser is the compose service's user: ("" when it sets none).
 	ServiceUser string
+	// MountsSources: a compose service bind-mounts the build context into
+	// the container (discover.Image.MountsSources)
+	MountsSources bool
 	// ContextInferred: the build context was guessed from the
 	// Dockerfile's place (discover.Image.ContextInferred)
 	ContextInferred bool
