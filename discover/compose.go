@@ -389,9 +389,10 @@ func loadCompose(ctx context.Context, root, dir, file string, env []string, envO
 			if !filepath.IsAbs(src) {
 				src = filepath.Join(dir, src)
 			}
-			// the context itself or a directory in it (review 37:
-			// openstreetmap's `.:/app`, whose tests CI runs in the container)
-			if r, err := filepath.Rel(ctxDir, src); err == nil && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+			// the context itself (review 37: openstreetmap's `.:/app`,
+			// whose tests CI runs in the container); a directory in it
+			// (`./config:/etc/app`) is configuration, not the sources
+			if r, err := filepath.Rel(ctxDir, src); err == nil && r == "." {
 				im.MountsSources = true
 			}
 		}

@@ -59,7 +59,7 @@ type Image struct {
 	// its own, or disable: true), in place of the Dockerfile's HEALTHCHECK.
 	Healthcheck bool `json:"healthcheck,omitempty"`
 	// MountsSources: the compose service bind-mounts its build context
-	// (or a directory in it) into the container: a development image
+	// into the container: a development image
 	// that runs the sources as they are edited, with its toolchain.
 	MountsSources bool `json:"mountsSources,omitempty"`
 	// RunsTests: a compose service of the image runs a test suite in it
