@@ -1031,7 +1031,7 @@ func TestPersistentBuilderCI(t *testing.T) {
 // context is a development image (review 37: openstreetmap's `.:/app`).
 func TestComposeServiceMountsItsSources(t *testing.T) {
 	root := testfs.Tree(t, map[string]string{
-		"compose.yaml":   "services:\n  web:\n    build: .\n    volumes:\n      - .:/app\n  api:\n    build: ./api\n    volumes:\n      - data:/var/lib/data\n      - ./config:/etc/app\nvolumes:\n  data: {}\n",
+		"compose.yaml":   "services:\n  web:\n    build: .\n    volumes:\n      - .:/app\n  api:\n    build: ./api\n    volumes:\n      - data:/var/lib/data\n      - ./api/config:/etc/app\nvolumes:\n  data: {}\n",
 		"Dockerfile":     "FROM ruby:3.3\n",
 		"api/Dockerfile": "FROM golang:1.23\n",
 	})
