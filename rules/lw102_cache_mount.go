@@ -1549,13 +1549,13 @@ func rmRemoves(word, target string, st *dockerfile.State) bool {
 			if lit == "" || lit == "/" {
 				return true // nothing of it is known: it may be anything
 			}
-			if !path.IsAbs(lit) && st != nil {
-				lit = path.Join(st.Workdir, lit)
-			}
 			// the literal beginning is a directory (`/root/.cache/$X`) or
 			// the start of a name (`/root/.cache/p$X`): its directory
 			if !strings.HasSuffix(lit, "/") {
 				lit = path.Dir(lit)
+			}
+			if !path.IsAbs(lit) && st != nil {
+				lit = path.Join(st.Workdir, lit)
 			}
 			if underDir(target, lit) {
 				return true

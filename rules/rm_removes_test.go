@@ -30,6 +30,8 @@ func TestRmRemoves(t *testing.T) {
 		{`/root/.cache/$TOOL`, "/root/.cache/pip", true}, // (TOOL unset: /root/.cache/)
 		{`"$(npm config get cache)"`, "/root/.npm", true},
 		{`/tmp/build-$UNKNOWN`, "/root/.npm", false},
+		{`cache/$UNKNOWN`, "/app/cache/pip", true},
+		{`cache/$UNKNOWN`, "/app/other", false},                     // (relative: under the workdir's cache/, not all of it)
 		{`/usr/local/bundle/ruby/$UNKNOWN/cache/*.gem`, gems, true}, // (its literal beginning holds the mount)
 		{`/var/cache/*`, "/var/cache/apt", true},
 		{`/var/cache/apt/*`, "/var/cache/apt", false},
